@@ -1,0 +1,165 @@
+#include "convert.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "pixnorm/threads.hpp"
+
+namespace pixnorm::bind {
+
+namespace {
+
+bool native_order(char byteorder) {
+  if (byteorder == '=' || byteorder == '|') return true;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  return byteorder == '<';
+#else
+  return byteorder == '>';
+#endif
+}
+
+std::string dtype_str(const py::dtype& dt) { return py::str(dt).cast<std::string>(); }
+
+}  // namespace
+
+std::string shape_str(const py::array& a) {
+  std::string s = "(";
+  for (py::ssize_t i = 0; i < a.ndim(); ++i)
+    s += (i ? ", " : "") + std::to_string(a.shape(i));
+  return s + (a.ndim() == 1 ? ",)" : ")");
+}
+
+Image image_from(py::handle obj, const char* name) {
+  if (!py::isinstance<py::array>(obj))
+    throw py::type_error(std::string(name) + ": expected a numpy array (or an object with the "
+                         "buffer protocol or __array__), got " +
+                         py::str(py::type::of(obj)).cast<std::string>());
+  const auto arr = py::reinterpret_borrow<py::array>(obj);
+  const py::dtype dt = arr.dtype();
+  Image img;
+  if (dt.kind() == 'u' && dt.itemsize() == 1) {
+    img.view.dtype = DType::u8;
+  } else if (dt.kind() == 'f' && dt.itemsize() == 4 && native_order(dt.byteorder())) {
+    img.view.dtype = DType::f32;
+  } else {
+    std::string hint;
+    if (dt.kind() == 'f' && dt.itemsize() == 4) hint = " (non-native byte order: use .astype('=f4'))";
+    throw py::type_error(std::string(name) + ": dtype " + dtype_str(dt) +
+                         " is not supported; expected uint8 or float32" + hint);
+  }
+  const py::ssize_t nd = arr.ndim();
+  ImageView& v = img.view;
+  v.data = arr.data();
+  if (nd == 2) {
+    v.n = 1, v.height = arr.shape(0), v.width = arr.shape(1), v.channels = 1;
+    v.stride_n = 0, v.stride_y = arr.strides(0), v.stride_x = arr.strides(1), v.stride_c = 0;
+  } else if (nd == 3) {
+    v.n = 1, v.height = arr.shape(0), v.width = arr.shape(1), v.channels = arr.shape(2);
+    v.stride_n = 0, v.stride_y = arr.strides(0), v.stride_x = arr.strides(1);
+    v.stride_c = arr.strides(2);
+  } else if (nd == 4) {
+    img.batch = true;
+    v.n = arr.shape(0), v.height = arr.shape(1), v.width = arr.shape(2), v.channels = arr.shape(3);
+    v.stride_n = arr.strides(0), v.stride_y = arr.strides(1), v.stride_x = arr.strides(2);
+    v.stride_c = arr.strides(3);
+  } else {
+    throw py::value_error(std::string(name) + ": expected shape (H, W), (H, W, C) or (N, H, W, C), "
+                          "got " + shape_str(arr));
+  }
+  if (v.n == 0 || v.height == 0 || v.width == 0 || v.channels == 0)
+    throw py::value_error(std::string(name) + ": zero-size image, shape " + shape_str(arr));
+  return img;
+}
+
+std::vector<double> real_values(py::handle obj, const char* name) {
+  const auto one = [name](py::handle h) -> double {
+    if (PyComplex_Check(h.ptr()) || PyUnicode_Check(h.ptr()) || PyBytes_Check(h.ptr()))
+      throw py::type_error(std::string(name) + ": expected real numbers, got " +
+                           py::str(py::type::of(h)).cast<std::string>());
+    if (py::isinstance<py::array>(h)) {
+      const char kind = py::reinterpret_borrow<py::array>(h).dtype().kind();
+      if (kind != 'f' && kind != 'i' && kind != 'u' && kind != 'b')
+        throw py::type_error(std::string(name) + ": expected real numbers, got dtype " +
+                             dtype_str(py::reinterpret_borrow<py::array>(h).dtype()));
+    }
+    const double v = PyFloat_AsDouble(h.ptr());
+    if (v == -1.0 && PyErr_Occurred()) {
+      PyErr_Clear();
+      throw py::type_error(std::string(name) + ": expected a real number, got " +
+                           py::str(py::type::of(h)).cast<std::string>());
+    }
+    return v;
+  };
+  if (py::isinstance<py::array>(obj)) {
+    const auto arr = py::reinterpret_borrow<py::array>(obj);
+    if (arr.ndim() == 0) return {one(obj)};
+    if (arr.ndim() != 1)
+      throw py::value_error(std::string(name) + ": expected a scalar or a 1-d sequence of per-channel "
+                            "values, got an array of shape " + shape_str(arr));
+  } else if (!PySequence_Check(obj.ptr()) || PyUnicode_Check(obj.ptr()) || PyBytes_Check(obj.ptr())) {
+    return {one(obj)};
+  }
+  const auto seq = py::reinterpret_borrow<py::sequence>(obj);
+  std::vector<double> out;
+  out.reserve(seq.size());
+  for (py::handle item : seq) {
+    const bool text = PyUnicode_Check(item.ptr()) || PyBytes_Check(item.ptr());
+    const bool nested = py::isinstance<py::array>(item)
+                            ? py::reinterpret_borrow<py::array>(item).ndim() > 0
+                            : PySequence_Check(item.ptr()) != 0;
+    if (!text && nested)
+      throw py::value_error(std::string(name) + ": expected a scalar or a flat sequence of "
+                            "per-channel values, got a nested sequence");
+    out.push_back(one(item));
+  }
+  if (out.empty()) throw py::value_error(std::string(name) + ": empty sequence");
+  return out;
+}
+
+float* prepare_out(py::handle out, const std::vector<int64_t>& shape, const ImageView& input,
+                   py::object& result) {
+  std::vector<py::ssize_t> want(shape.begin(), shape.end());
+  if (out.is_none()) {
+    py::array_t<float> fresh(want);
+    result = fresh;
+    return fresh.mutable_data();
+  }
+  if (!py::isinstance<py::array>(out))
+    throw py::type_error("out: expected a numpy float32 array, got " +
+                         py::str(py::type::of(out)).cast<std::string>());
+  auto arr = py::reinterpret_borrow<py::array>(out);
+  const py::dtype dt = arr.dtype();
+  if (!(dt.kind() == 'f' && dt.itemsize() == 4 && native_order(dt.byteorder())))
+    throw py::type_error("out: dtype " + dtype_str(dt) + " is not supported; expected float32");
+  bool same = arr.ndim() == static_cast<py::ssize_t>(want.size());
+  for (size_t i = 0; same && i < want.size(); ++i) same = arr.shape(static_cast<py::ssize_t>(i)) == want[i];
+  if (!same) {
+    std::string w = "(";
+    for (size_t i = 0; i < want.size(); ++i) w += (i ? ", " : "") + std::to_string(want[i]);
+    throw py::value_error("out: expected shape " + w + "), got " + shape_str(arr));
+  }
+  if (!(arr.flags() & py::array::c_style))
+    throw py::value_error("out: must be C-contiguous");
+  if (!arr.writeable()) throw py::value_error("out: is read-only");
+  // Conservative overlap test on the byte extents (like numpy's may_share_memory).
+  const ByteExtent in = extent_of(input);
+  const auto lo = reinterpret_cast<uintptr_t>(arr.data());
+  const uintptr_t hi = lo + static_cast<uintptr_t>(arr.nbytes());
+  if (lo < in.hi && in.lo < hi)
+    throw py::value_error("out: overlaps the memory of the input image; pass a separate array");
+  result = py::reinterpret_borrow<py::object>(out);
+  return static_cast<float*>(arr.mutable_data());
+}
+
+void warn_if_threads_reduced() {
+  if (threads::take_fork_warning()) {
+    if (PyErr_WarnEx(PyExc_RuntimeWarning,
+                     "pixnorm: this process was forked after its parent ran OpenMP threads; GNU "
+                     "libgomp would hang here, so pixnorm runs single-threaded in this process "
+                     "(use the 'spawn' or 'forkserver' start method for threads in workers)",
+                     1) < 0)
+      throw py::error_already_set();
+  }
+}
+
+}  // namespace pixnorm::bind

@@ -1,0 +1,40 @@
+// Array <-> view conversion shared by the register_*.cpp files. Everything here runs with the GIL
+// held; it extracts pointers, sizes and strides so the C++ core can run without it.
+#pragma once
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "pixnorm/image_view.hpp"
+
+namespace pixnorm::bind {
+
+namespace py = pybind11;
+
+struct Image {
+  ImageView view;
+  bool batch = false;  // the input was (N, H, W, C)
+};
+
+// Accepts a numpy array of uint8 or native-endian float32 with shape (H, W), (H, W, C) or
+// (N, H, W, C), any strides. Raises TypeError / ValueError naming `name`.
+Image image_from(py::handle obj, const char* name);
+
+// A Python scalar, a 0-d array, or a 1-d sequence of reals -> doubles. TypeError naming `name`.
+std::vector<double> real_values(py::handle obj, const char* name);
+
+// Validates a user-supplied `out` (exact shape, float32, C-contiguous, writable, not overlapping
+// the input) and returns its data pointer; or allocates a fresh array into `result`.
+float* prepare_out(py::handle out, const std::vector<int64_t>& shape, const ImageView& input,
+                   py::object& result);
+
+// Emits the one-per-process RuntimeWarning when a thread request was reduced for fork safety.
+void warn_if_threads_reduced();
+
+std::string shape_str(const py::array& a);
+
+}  // namespace pixnorm::bind

@@ -1,0 +1,127 @@
+// normalize: interleaved (N, H, W, C) uint8/float32 -> planar float32 (N, C, H, W),
+// out = x * (scale / std[c]) + (-mean[c] / std[c]).
+// Rows are the unit of work: a packed row goes straight to the kernel; any other row (channel
+// stride != itemsize, reversed or gapped pixels, misaligned float32) is first gathered into a
+// small per-thread buffer, so the kernels only ever see packed rows.
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "pixnorm/dispatch.hpp"
+#include "pixnorm/ops.hpp"
+#include "pixnorm/threads.hpp"
+
+namespace pixnorm {
+
+namespace {
+
+// Below this many output elements one thread does the whole call: measured with
+// bench/bench_normalize.py --threshold on the 2-core Zen 4 machine, a second thread starts to
+// pay off (>10% faster) at about 2^17 float32 outputs; see the README's benchmark notes.
+constexpr int64_t kParallelMinElements = int64_t{1} << 17;
+
+std::string fmt(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+
+double pick(const std::vector<double>& v, int64_t c) { return v.size() == 1 ? v[0] : v[static_cast<size_t>(c)]; }
+
+}  // namespace
+
+ChannelAffine make_channel_affine(const std::vector<double>& mean, const std::vector<double>& std,
+                                  double scale, int64_t channels) {
+  const auto check_len = [channels](const std::vector<double>& v, const char* name) {
+    if (v.size() != 1 && static_cast<int64_t>(v.size()) != channels)
+      throw std::invalid_argument(std::string(name) + ": expected a scalar or " +
+                                  std::to_string(channels) + " values (one per channel), got " +
+                                  std::to_string(v.size()));
+  };
+  check_len(mean, "mean");
+  check_len(std, "std");
+  if (!std::isfinite(scale) || !std::isfinite(static_cast<float>(scale)))
+    throw std::invalid_argument("scale: must be finite in float32, got " + fmt(scale));
+  ChannelAffine p;
+  p.a.resize(static_cast<size_t>(channels));
+  p.b.resize(static_cast<size_t>(channels));
+  for (int64_t c = 0; c < channels; ++c) {
+    const double m = pick(mean, c), s = pick(std, c);
+    const std::string at = "[" + std::to_string(c) + "]";
+    if (!std::isfinite(static_cast<float>(m)))
+      throw std::invalid_argument("mean" + at + ": must be finite in float32, got " + fmt(m));
+    if (!(s > 0) || !std::isfinite(static_cast<float>(s)) || static_cast<float>(s) == 0.0f)
+      throw std::invalid_argument("std" + at + ": must be > 0 and finite in float32, got " + fmt(s));
+    const float a = static_cast<float>(scale / s), b = static_cast<float>(-m / s);
+    if (!std::isfinite(a))
+      throw std::invalid_argument("std" + at + ": scale / std = " + fmt(scale / s) +
+                                  " overflows float32");
+    if (!std::isfinite(b))
+      throw std::invalid_argument("std" + at + ": mean / std = " + fmt(m / s) + " overflows float32");
+    p.a[static_cast<size_t>(c)] = a;
+    p.b[static_cast<size_t>(c)] = b;
+  }
+  return p;
+}
+
+int64_t normalize_output_elements(const ImageView& v) {
+  if (v.n <= 0 || v.height <= 0 || v.width <= 0 || v.channels <= 0)
+    throw std::invalid_argument("image: zero-size image (N=" + std::to_string(v.n) +
+                                ", H=" + std::to_string(v.height) + ", W=" + std::to_string(v.width) +
+                                ", C=" + std::to_string(v.channels) + ")");
+  int64_t elems = 1;
+  for (int64_t d : {v.n, v.height, v.width, v.channels})
+    if (__builtin_mul_overflow(elems, d, &elems))
+      throw std::overflow_error("image: the output's element count overflows 64 bits");
+  int64_t bytes = 0;
+  if (__builtin_mul_overflow(elems, int64_t{4}, &bytes) ||
+      bytes > std::numeric_limits<std::ptrdiff_t>::max() / 2)
+    throw std::overflow_error("image: the float32 output would need more bytes than can be "
+                              "addressed (" + std::to_string(elems) + " elements)");
+  return elems;
+}
+
+void normalize(const ImageView& src, const ChannelAffine& p, float* out, int nthreads) {
+  const KernelTable& k = active_kernels();
+  const int64_t H = src.height, W = src.width, C = src.channels;
+  const int64_t plane = H * W, rows = src.n * H;
+  const bool f32 = src.dtype == DType::f32;
+  bool packed = src.rows_packed();
+  if (f32)  // float rows are read through float*: they must be 4-byte aligned
+    packed = packed && reinterpret_cast<uintptr_t>(src.data) % 4 == 0 && src.stride_y % 4 == 0 &&
+             src.stride_n % 4 == 0;
+  const int64_t work = rows * W * C;
+  const int threads = work >= kParallelMinElements ? nthreads : 1;
+  const float* a = p.a.data();
+  const float* b = p.b.data();
+
+  auto body = [&](int64_t lo, int64_t hi) {
+    const int64_t isz = itemsize(src.dtype);
+    std::vector<float> buf;  // float storage: aligned for f32 rows, byte-addressable for u8
+    if (!packed) buf.resize(static_cast<size_t>((W * C * isz + 3) / 4));
+    auto* bytes = reinterpret_cast<unsigned char*>(buf.data());
+    for (int64_t r = lo; r < hi; ++r) {
+      const int64_t i = r / H, y = r % H;
+      const unsigned char* row = src.byte_ptr(i, y, 0, 0);
+      if (!packed) {
+        for (int64_t x = 0; x < W; ++x)
+          for (int64_t c = 0; c < C; ++c)
+            std::memcpy(bytes + (x * C + c) * isz, row + x * src.stride_x + c * src.stride_c,
+                        static_cast<size_t>(isz));
+        row = bytes;
+      }
+      float* d = out + i * C * plane + y * W;
+      if (f32)
+        k.normalize_f32(reinterpret_cast<const float*>(row), W, C, a, b, d, plane);
+      else
+        k.normalize_u8(row, W, C, a, b, d, plane);
+    }
+  };
+  threads::parallel_chunks(rows, threads, body);
+}
+
+}  // namespace pixnorm

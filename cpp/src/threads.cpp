@@ -1,0 +1,135 @@
+// Thread-count policy and fork safety; see threads.hpp for the contract.
+#include "pixnorm/threads.hpp"
+
+#include <atomic>
+#include <mutex>
+#include <stdexcept>
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <pthread.h>
+#define PIXNORM_HAVE_ATFORK 1
+#endif
+
+#if defined(PIXNORM_WITH_OPENMP)
+#include <omp.h>
+#if defined(__unix__) || defined(__APPLE__)
+#include <dlfcn.h>
+#endif
+#endif
+
+namespace pixnorm::threads {
+
+namespace {
+
+// All lock-free atomics: the fork child handler may only store to these.
+std::atomic<int> g_user{0};   // set_num_threads in this process, 0 = unset
+std::atomic<int> g_env{0};    // PIXNORM_NUM_THREADS / OMP_NUM_THREADS, 0 = unset
+std::atomic<int> g_cpus{1};   // CPUs this process may use
+std::atomic<bool> g_worker{false};
+std::atomic<bool> g_forked{false};
+std::atomic<bool> g_team_built{false};  // this process (or a fork ancestor) ran a parallel region
+std::atomic<bool> g_unsafe{false};      // forked after a team was built: never enter OpenMP
+std::atomic<bool> g_warned{false};
+
+extern "C" void pixnorm_on_fork_child() {
+  // Async-signal-safe: plain atomic stores only (no OpenMP, malloc or Python calls).
+  g_forked.store(true, std::memory_order_relaxed);
+  g_user.store(0, std::memory_order_relaxed);  // set_num_threads applies to the process it ran in
+  g_warned.store(false, std::memory_order_relaxed);
+  if (g_team_built.load(std::memory_order_relaxed)) g_unsafe.store(true, std::memory_order_relaxed);
+}
+
+void ensure_atfork() {
+#if defined(PIXNORM_HAVE_ATFORK)
+  static std::once_flag once;
+  std::call_once(once, [] { pthread_atfork(nullptr, nullptr, &pixnorm_on_fork_child); });
+#endif
+}
+
+}  // namespace
+
+void configure_defaults(int env, int cpus, bool worker) {
+  ensure_atfork();
+  if (env < 0) throw std::invalid_argument("thread count from the environment must be >= 0");
+  g_env.store(env);
+  g_cpus.store(cpus < 1 ? 1 : cpus);
+  g_worker.store(worker);
+}
+
+void set_user_threads(int n) {
+  if (n < 0) throw std::invalid_argument("n must be >= 0 (0 restores the default)");
+  ensure_atfork();
+  g_user.store(n);
+}
+
+int user_threads() { return g_user.load(); }
+
+int requested_threads() {
+  if (int u = g_user.load()) return u;
+  if (int e = g_env.load()) return e;
+  if (g_forked.load() || g_worker.load()) return 1;
+  return g_cpus.load();
+}
+
+int effective_threads() {
+  if (!openmp_enabled() || g_unsafe.load()) return 1;
+  return requested_threads();
+}
+
+bool in_forked_child() { return g_forked.load(); }
+bool fork_unsafe() { return g_unsafe.load(); }
+
+bool take_fork_warning() {
+  if (!g_unsafe.load() || requested_threads() <= 1) return false;
+  return !g_warned.exchange(true);
+}
+
+bool openmp_enabled() {
+#if defined(PIXNORM_WITH_OPENMP)
+  return true;
+#else
+  return false;
+#endif
+}
+
+std::string openmp_runtime() {
+#if defined(PIXNORM_WITH_OPENMP) && (defined(__unix__) || defined(__APPLE__))
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&omp_get_max_threads), &info) && info.dli_fname)
+    return info.dli_fname;
+  return "unknown";
+#else
+  return "";
+#endif
+}
+
+int openmp_spec() {
+#if defined(PIXNORM_WITH_OPENMP)
+  return _OPENMP;
+#else
+  return 0;
+#endif
+}
+
+void parallel_for(int64_t count, int nthreads, void (*body)(void*, int64_t, int64_t), void* ctx) {
+  if (count <= 0) return;
+  if (nthreads > count) nthreads = static_cast<int>(count);
+  if (nthreads <= 1 || g_unsafe.load()) {
+    body(ctx, 0, count);
+    return;
+  }
+#if defined(PIXNORM_WITH_OPENMP)
+  ensure_atfork();
+  g_team_built.store(true);  // before the region: a fork during it must also be treated as unsafe
+#pragma omp parallel num_threads(nthreads)
+  {
+    const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const int64_t lo = count * t / nt, hi = count * (t + 1) / nt;
+    if (lo < hi) body(ctx, lo, hi);
+  }
+#else
+  body(ctx, 0, count);
+#endif
+}
+
+}  // namespace pixnorm::threads

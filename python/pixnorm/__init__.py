@@ -1,0 +1,151 @@
+"""pixnorm: image-to-tensor preprocessing in one pass.
+
+uint8 (or float32) images laid out H x W x C are scaled, normalized per channel and written as
+float32 C x H x W by SIMD kernels chosen at run time, on OpenMP threads that are safe in forked
+DataLoader workers. See ``normalize`` for the exact arithmetic.
+"""
+
+from __future__ import annotations
+
+import numbers
+import operator
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from . import _config, _core
+
+__all__ = [
+    "build_info",
+    "get_num_threads",
+    "normalize",
+    "set_num_threads",
+    "to_tensor",
+]
+
+__version__: str = _core.build_info()["version"]
+
+_config.configure()
+
+_MAX_THREADS = 1024
+
+
+def _as_array(image: Any) -> np.ndarray[Any, Any]:
+    if isinstance(image, np.ndarray):
+        return image
+    return np.asarray(image)  # buffer protocol, __array__, __array_interface__: no copy
+
+
+def _real(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: expected a real number, got {type(value).__name__}")
+    return float(value)
+
+
+def normalize(
+    image: npt.ArrayLike,
+    mean: float | npt.ArrayLike,
+    std: float | npt.ArrayLike,
+    *,
+    scale: float | None = None,
+    out: np.ndarray[Any, np.dtype[np.float32]] | None = None,
+) -> np.ndarray[Any, np.dtype[np.float32]]:
+    """Scale, normalize and transpose an image to a float32 C x H x W tensor in one pass.
+
+    ``out[c, y, x] = (image[y, x, c] * scale - mean[c]) / std[c]``
+
+    Parameters
+    ----------
+    image : array_like
+        uint8 or float32, shape (H, W, C), (H, W) (C = 1) or a batch (N, H, W, C). Any strides
+        (crops, ``img[::-1]``, ``img[:, ::-1]``, ``img[..., ::-1]``) and unaligned buffers are
+        read in place, without a copy. Anything with the buffer protocol or ``__array__`` works.
+    mean, std : float or sequence of float
+        A scalar for all channels, or one value per channel. ``std`` must be > 0; both must be
+        finite as float32.
+    scale : float, optional
+        Multiplies the pixel values first. Default: 1/255 for uint8 input (values in [0, 1],
+        as torchvision's ``ToTensor``), 1.0 for float32 input (taken as already scaled, as
+        torchvision does with float tensors). Pass ``scale=1.0`` for Caffe-style [0, 255] input.
+    out : numpy.ndarray, optional
+        A writable, C-contiguous float32 array of exactly the output shape, (C, H, W) or
+        (N, C, H, W), that does not overlap ``image``. It is filled and returned.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 (C, H, W), or (N, C, H, W) for a batch.
+
+    Notes
+    -----
+    Arithmetic: ``a = scale / std[c]`` and ``b = -mean[c] / std[c]`` are computed in float64 and
+    rounded once to float32; each output is ``float32(x) * a + b`` as a float32 multiply then a
+    float32 add, never fused, so every ISA (scalar, SSE4.1, AVX2, AVX-512, NEON) gives the same
+    bits. The result is within a few float32 ulps of the exact value; NaN and inf in float32
+    input propagate. The GIL is released during the work.
+
+    Raises
+    ------
+    TypeError
+        ``image`` or ``out`` of an unsupported dtype; ``mean``/``std``/``scale`` not real.
+    ValueError
+        Bad shape, zero-size image, wrong number of mean/std values, std <= 0, non-finite
+        parameters, ``out`` of the wrong shape, non-contiguous, read-only or overlapping.
+    OverflowError
+        The output's size cannot be addressed.
+    """
+    arr = _as_array(image)
+    if scale is None:
+        s = 1.0 / 255.0 if arr.dtype == np.uint8 else 1.0
+    else:
+        s = _real(scale, "scale")
+    result: np.ndarray[Any, np.dtype[np.float32]] = _core.normalize(arr, mean, std, s, out)
+    return result
+
+
+def to_tensor(
+    image: npt.ArrayLike, *, out: np.ndarray[Any, np.dtype[np.float32]] | None = None
+) -> np.ndarray[Any, np.dtype[np.float32]]:
+    """Convert an H x W x C image to float32 C x H x W: uint8 is divided by 255, float32 is
+    copied as is (torchvision's ``ToTensor`` and ``ToImage() + ToDtype(float32, scale=True)``).
+
+    Same inputs, ``out`` and errors as :func:`normalize` with ``mean=0`` and ``std=1``.
+    """
+    return normalize(image, 0.0, 1.0, out=out)
+
+
+def set_num_threads(n: int | None) -> None:
+    """Set the number of threads pixnorm uses in this process; ``None`` restores the default.
+
+    The default is, first that applies: ``PIXNORM_NUM_THREADS``, ``OMP_NUM_THREADS``, 1 inside
+    a forked child or a multiprocessing worker, else the CPUs this process may use (affinity
+    and cgroup quota). A forked child starts from the defaults again. In a child forked from a
+    process that had run pixnorm's threads, pixnorm stays single-threaded (GNU libgomp would
+    hang) and warns once if more threads were asked for.
+    """
+    if n is None:
+        _core._set_user_threads(0)
+        return
+    if isinstance(n, bool):
+        raise TypeError("n: expected an int, got bool")
+    try:
+        k = operator.index(n)
+    except TypeError:
+        raise TypeError(f"n: expected an int or None, got {type(n).__name__}") from None
+    if not 1 <= k <= _MAX_THREADS:
+        raise ValueError(f"n: expected 1 <= n <= {_MAX_THREADS}, got {k}")
+    _core._set_user_threads(k)
+
+
+def get_num_threads() -> int:
+    """The number of threads the next large call will use in this process."""
+    n: int = _core.get_num_threads()
+    return n
+
+
+def build_info() -> dict[str, Any]:
+    """What was compiled and what was chosen: version, compiler, ISAs compiled, ISAs this CPU
+    supports, the active ISA, the OpenMP runtime (or None) and the thread count."""
+    info: dict[str, Any] = _core.build_info()
+    return info
