@@ -1,6 +1,8 @@
 #include "convert.hpp"
 
 #include <cmath>
+#include <cstdlib>
+#include <new>
 #include <stdexcept>
 
 #include "pixnorm/threads.hpp"
@@ -120,9 +122,16 @@ float* prepare_out(py::handle out, const std::vector<int64_t>& shape, const Imag
                    py::object& result) {
   std::vector<py::ssize_t> want(shape.begin(), shape.end());
   if (out.is_none()) {
-    py::array_t<float> fresh(want);
+    // 64-byte aligned, so full-width vector stores never straddle cache lines.
+    size_t count = 1;
+    for (int64_t d : shape) count *= static_cast<size_t>(d);
+    const size_t bytes = (count * sizeof(float) + 63) / 64 * 64;
+    void* mem = std::aligned_alloc(64, bytes);
+    if (!mem) throw std::bad_alloc();
+    py::capsule owner(mem, [](void* p) { std::free(p); });
+    py::array_t<float> fresh(want, static_cast<float*>(mem), owner);
     result = fresh;
-    return fresh.mutable_data();
+    return static_cast<float*>(mem);
   }
   if (!py::isinstance<py::array>(out))
     throw py::type_error("out: expected a numpy float32 array, got " +
@@ -141,6 +150,8 @@ float* prepare_out(py::handle out, const std::vector<int64_t>& shape, const Imag
   if (!(arr.flags() & py::array::c_style))
     throw py::value_error("out: must be C-contiguous");
   if (!arr.writeable()) throw py::value_error("out: is read-only");
+  if (reinterpret_cast<uintptr_t>(arr.data()) % alignof(float) != 0)
+    throw py::value_error("out: must be aligned to 4 bytes (numpy flag ALIGNED)");
   // Conservative overlap test on the byte extents (like numpy's may_share_memory).
   const ByteExtent in = extent_of(input);
   const auto lo = reinterpret_cast<uintptr_t>(arr.data());

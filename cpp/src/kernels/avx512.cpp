@@ -2,12 +2,19 @@
 // Contract as in scalar.cpp: HWC row in, C planar rows out, out = float(x) * a + b as a float32
 // multiply then add (never fused), bit-identical to scalar.
 // uint8, C = 3: 16 pixels per step. A masked 48-byte load (masked-off bytes are never touched,
-// so a row's end is never overrun), a dword permute that gives each 128-bit lane 4 pixels, an
-// in-lane pshufb grouping channels into dwords, and a dword transpose leave channel c of the 16
-// pixels in lane c; each lane is widened (vpmovzxbd), converted and scaled. C = 4 skips the first
-// permute. Remainders use the same code with shorter masks, so there is no scalar tail.
+// so a row's end is never overrun) and a dword permute give each 128-bit lane 4 pixels; one
+// in-lane pshufb per channel then yields that channel's 16 values as zero-extended int32, which
+// are converted and scaled. C = 4 needs no permute. Remainders use the same code with shorter
+// masks, so there is no scalar tail. Each row starts with a short step up to a 64-byte boundary
+// of channel 0's output, so that the full steps' stores do not straddle cache lines.
 #include <cstdint>
 #include <immintrin.h>
+
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
+// GCC 12's AVX-512 headers pass _mm512_undefined_*() as masked-off sources and then warn that
+// they "may be used uninitialized" (GCC bug 105593, fixed in GCC 13). Nothing of ours is involved.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 #include "kernels.hpp"
 
@@ -24,42 +31,58 @@ inline __mmask16 lanes_mask(int64_t n) {  // n in [0, 16]
   return static_cast<__mmask16>(n >= 16 ? 0xFFFF : ((1u << n) - 1));
 }
 
-inline void store_plane(__m128i bytes16, float* d, float a, float b, __mmask16 m) {
-  const __m512 f = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(bytes16));
-  _mm512_mask_storeu_ps(d, m, _mm512_add_ps(_mm512_mul_ps(f, _mm512_set1_ps(a)), _mm512_set1_ps(b)));
+// Calls step(x, n) over the row in steps of n <= 16 pixels: first a short step up to the next
+// 64-byte boundary of dst (stores that straddle cache lines cost twice as much), then full steps,
+// then the remainder. step handles n < 16 with masks.
+template <class Step>
+inline void steps(const float* dst, int64_t width, Step&& step) {
+  int64_t x = 0;
+  const int64_t mis = static_cast<int64_t>((reinterpret_cast<uintptr_t>(dst) >> 2) & 15u);
+  if (mis) {
+    const int64_t n = 16 - mis < width ? 16 - mis : width;
+    step(x, n);
+    x += n;
+  }
+  for (; x + 16 <= width; x += 16) step(x, 16);
+  if (x < width) step(x, width - x);
 }
 
-inline void store_planar_f32(__m512 v, float* d, float a, float b, __mmask16 m) {
-  _mm512_mask_storeu_ps(d, m, _mm512_add_ps(_mm512_mul_ps(v, _mm512_set1_ps(a)), _mm512_set1_ps(b)));
+inline void put(float* d, __m512 v, __m512 a, __m512 b, int64_t n) {
+  const __m512 r = _mm512_add_ps(_mm512_mul_ps(v, a), b);
+  if (n == 16) _mm512_storeu_ps(d, r);
+  else _mm512_mask_storeu_ps(d, lanes_mask(n), r);
 }
 
 void u8_row(const uint8_t* src, int64_t width, int64_t channels, const float* a, const float* b,
             float* dst, int64_t plane_stride) {
   if (channels == 1) {
-    for (int64_t x = 0; x < width; x += 16) {
-      const int64_t n = width - x < 16 ? width - x : 16;
-      const __m128i v = _mm_maskz_loadu_epi8(static_cast<__mmask16>(lanes_mask(n)), src + x);
-      store_plane(v, dst + x, a[0], b[0], lanes_mask(n));
-    }
+    const __m512 va = _mm512_set1_ps(a[0]), vb = _mm512_set1_ps(b[0]);
+    steps(dst, width, [&](int64_t x, int64_t n) {
+      const __m128i v = _mm_maskz_loadu_epi8(lanes_mask(n), src + x);
+      put(dst + x, _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(v)), va, vb, n);
+    });
   } else if (channels == 3 || channels == 4) {
-    // pixels 4k..4k+3 into lane k (only needed for C = 3: 12 bytes per 4 pixels)
+    // Lane k of v holds pixels 4k..4k+3 (C = 3 needs a dword permute for that: 12 bytes per
+    // 4 pixels). Then one in-lane pshufb per channel picks byte C*j + c into dword j and zeroes
+    // the rest: 16 zero-extended int32 of channel c, ready to convert.
     const __m512i spread = _mm512_setr_epi32(0, 1, 2, 0, 3, 4, 5, 0, 6, 7, 8, 0, 9, 10, 11, 0);
-    const __m512i group = channels == 3
-        ? _mm512_broadcast_i32x4(_mm_setr_epi8(0, 3, 6, 9, 1, 4, 7, 10, 2, 5, 8, 11, -1, -1, -1, -1))
-        : _mm512_broadcast_i32x4(_mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));
-    const __m512i transpose = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-    for (int64_t x = 0; x < width; x += 16) {
-      const int64_t n = width - x < 16 ? width - x : 16;
+    __m512i pick[4];
+    __m512 va[4], vb[4];
+    for (int c = 0; c < channels; ++c) {
+      const char s = static_cast<char>(channels), k = static_cast<char>(c);
+      pick[c] = _mm512_broadcast_i32x4(_mm_setr_epi8(k, -1, -1, -1, static_cast<char>(s + k), -1, -1,
+                                                     -1, static_cast<char>(2 * s + k), -1, -1, -1,
+                                                     static_cast<char>(3 * s + k), -1, -1, -1));
+      va[c] = _mm512_set1_ps(a[c]);
+      vb[c] = _mm512_set1_ps(b[c]);
+    }
+    steps(dst, width, [&](int64_t x, int64_t n) {
       __m512i v = _mm512_maskz_loadu_epi8(bytes_mask(n * channels), src + x * channels);
       if (channels == 3) v = _mm512_permutexvar_epi32(spread, v);
-      v = _mm512_permutexvar_epi32(transpose, _mm512_shuffle_epi8(v, group));
-      const __mmask16 m = lanes_mask(n);
-      store_plane(_mm512_castsi512_si128(v), dst + x, a[0], b[0], m);
-      store_plane(_mm512_extracti32x4_epi32(v, 1), dst + plane_stride + x, a[1], b[1], m);
-      store_plane(_mm512_extracti32x4_epi32(v, 2), dst + 2 * plane_stride + x, a[2], b[2], m);
-      if (channels == 4)
-        store_plane(_mm512_extracti32x4_epi32(v, 3), dst + 3 * plane_stride + x, a[3], b[3], m);
-    }
+      for (int c = 0; c < channels; ++c)
+        put(dst + c * plane_stride + x, _mm512_cvtepi32_ps(_mm512_shuffle_epi8(v, pick[c])), va[c],
+            vb[c], n);
+    });
   } else {
     normalize_u8_row_generic(src, width, channels, a, b, dst, plane_stride);
   }
@@ -67,11 +90,19 @@ void u8_row(const uint8_t* src, int64_t width, int64_t channels, const float* a,
 
 void f32_row(const float* src, int64_t width, int64_t channels, const float* a, const float* b,
              float* dst, int64_t plane_stride) {
+  if (channels != 1 && channels != 3 && channels != 4) {
+    normalize_f32_row_generic(src, width, channels, a, b, dst, plane_stride);
+    return;
+  }
+  __m512 va[4], vb[4];
+  for (int c = 0; c < channels; ++c) {
+    va[c] = _mm512_set1_ps(a[c]);
+    vb[c] = _mm512_set1_ps(b[c]);
+  }
   if (channels == 1) {
-    for (int64_t x = 0; x < width; x += 16) {
-      const __mmask16 m = lanes_mask(width - x);
-      store_planar_f32(_mm512_maskz_loadu_ps(m, src + x), dst + x, a[0], b[0], m);
-    }
+    steps(dst, width, [&](int64_t x, int64_t n) {
+      put(dst + x, _mm512_maskz_loadu_ps(lanes_mask(n), src + x), va[0], vb[0], n);
+    });
   } else if (channels == 3) {
     // Element i of the 48 loaded floats is pixel i/3, channel i%3. Channel c's lanes come from
     // the first 32 floats with one two-source permute, the rest from the third register.
@@ -81,8 +112,7 @@ void f32_row(const float* src, int64_t width, int64_t channels, const float* a, 
     const __m512i g2 = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 5, 8, 11, 14);
     const __m512i b01 = _mm512_setr_epi32(2, 5, 8, 11, 14, 17, 20, 23, 26, 29, 0, 0, 0, 0, 0, 0);
     const __m512i b2 = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 6, 9, 12, 15);
-    for (int64_t x = 0; x < width; x += 16) {
-      const int64_t n = width - x < 16 ? width - x : 16;
+    steps(dst, width, [&](int64_t x, int64_t n) {
       const float* p = src + 3 * x;
       const int64_t e = 3 * n;  // floats in this step
       const __m512 v0 = _mm512_maskz_loadu_ps(lanes_mask(e), p);
@@ -92,18 +122,16 @@ void f32_row(const float* src, int64_t width, int64_t channels, const float* a, 
       const __m512 G = _mm512_mask_permutexvar_ps(_mm512_permutex2var_ps(v0, g01, v1), 0xF800, g2, v2);
       // B has only 10 lanes in the first 32 floats: lanes 10..15 come from the third register.
       const __m512 B = _mm512_mask_permutexvar_ps(_mm512_permutex2var_ps(v0, b01, v1), 0xFC00, b2, v2);
-      const __mmask16 m = lanes_mask(n);
-      store_planar_f32(R, dst + x, a[0], b[0], m);
-      store_planar_f32(G, dst + plane_stride + x, a[1], b[1], m);
-      store_planar_f32(B, dst + 2 * plane_stride + x, a[2], b[2], m);
-    }
-  } else if (channels == 4) {
+      put(dst + x, R, va[0], vb[0], n);
+      put(dst + plane_stride + x, G, va[1], vb[1], n);
+      put(dst + 2 * plane_stride + x, B, va[2], vb[2], n);
+    });
+  } else {
     const __m512i even = _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29);
     const __m512i odd = _mm512_setr_epi32(2, 6, 10, 14, 18, 22, 26, 30, 3, 7, 11, 15, 19, 23, 27, 31);
     const __m512i lo = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
     const __m512i hi = _mm512_setr_epi32(8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
-    for (int64_t x = 0; x < width; x += 16) {
-      const int64_t n = width - x < 16 ? width - x : 16;
+    steps(dst, width, [&](int64_t x, int64_t n) {
       const float* p = src + 4 * x;
       const int64_t e = 4 * n;
       __m512 v[4];
@@ -116,14 +144,11 @@ void f32_row(const float* src, int64_t width, int64_t channels, const float* a, 
       const __m512 ba0 = _mm512_permutex2var_ps(v[0], odd, v[1]);
       const __m512 rg1 = _mm512_permutex2var_ps(v[2], even, v[3]);
       const __m512 ba1 = _mm512_permutex2var_ps(v[2], odd, v[3]);
-      const __mmask16 m = lanes_mask(n);
-      store_planar_f32(_mm512_permutex2var_ps(rg0, lo, rg1), dst + x, a[0], b[0], m);
-      store_planar_f32(_mm512_permutex2var_ps(rg0, hi, rg1), dst + plane_stride + x, a[1], b[1], m);
-      store_planar_f32(_mm512_permutex2var_ps(ba0, lo, ba1), dst + 2 * plane_stride + x, a[2], b[2], m);
-      store_planar_f32(_mm512_permutex2var_ps(ba0, hi, ba1), dst + 3 * plane_stride + x, a[3], b[3], m);
-    }
-  } else {
-    normalize_f32_row_generic(src, width, channels, a, b, dst, plane_stride);
+      put(dst + x, _mm512_permutex2var_ps(rg0, lo, rg1), va[0], vb[0], n);
+      put(dst + plane_stride + x, _mm512_permutex2var_ps(rg0, hi, rg1), va[1], vb[1], n);
+      put(dst + 2 * plane_stride + x, _mm512_permutex2var_ps(ba0, lo, ba1), va[2], vb[2], n);
+      put(dst + 3 * plane_stride + x, _mm512_permutex2var_ps(ba0, hi, ba1), va[3], vb[3], n);
+    });
   }
 }
 
