@@ -78,6 +78,8 @@ void register_info(py::module_& m) {
   m.def("_user_threads", &threads::user_threads);
   m.def("_requested_threads", &threads::requested_threads);
   m.def("get_num_threads", &threads::effective_threads);
+  m.def("_set_parallel_min_elements", &threads::set_parallel_min_elements, py::arg("n"));
+  m.def("_parallel_min_elements", &threads::parallel_min_elements);
   m.def("_fork_state", [] {
     py::dict d;
     d["forked"] = threads::in_forked_child();

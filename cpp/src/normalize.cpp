@@ -19,11 +19,6 @@ namespace pixnorm {
 
 namespace {
 
-// Below this many output elements one thread does the whole call: measured with
-// bench/bench_normalize.py --threshold on the 2-core Zen 4 machine, a second thread starts to
-// pay off (>10% faster) at about 2^17 float32 outputs; see the README's benchmark notes.
-constexpr int64_t kParallelMinElements = int64_t{1} << 17;
-
 std::string fmt(double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.9g", v);
@@ -95,7 +90,7 @@ void normalize(const ImageView& src, const ChannelAffine& p, float* out, int nth
     packed = packed && reinterpret_cast<uintptr_t>(src.data) % 4 == 0 && src.stride_y % 4 == 0 &&
              src.stride_n % 4 == 0;
   const int64_t work = rows * W * C;
-  const int threads = work >= kParallelMinElements ? nthreads : 1;
+  const int threads = work >= threads::parallel_min_elements() ? nthreads : 1;
   const float* a = p.a.data();
   const float* b = p.b.data();
 

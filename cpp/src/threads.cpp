@@ -31,6 +31,12 @@ std::atomic<bool> g_team_built{false};  // this process (or a fork ancestor) ran
 std::atomic<bool> g_unsafe{false};      // forked after a team was built: never enter OpenMP
 std::atomic<bool> g_warned{false};
 
+// Measured with `python bench/bench_normalize.py --threshold` on the 2-core Zen 4 machine: a
+// second thread starts to pay off (>10% faster) at about 2^17 float32 outputs (a 210x210 RGB
+// image); below that, waking the team costs more than it saves. See the README's notes.
+constexpr int64_t kDefaultParallelMinElements = int64_t{1} << 17;
+std::atomic<int64_t> g_parallel_min{kDefaultParallelMinElements};
+
 extern "C" void pixnorm_on_fork_child() {
   // Async-signal-safe: plain atomic stores only (no OpenMP, malloc or Python calls).
   g_forked.store(true, std::memory_order_relaxed);
@@ -74,6 +80,11 @@ int requested_threads() {
 int effective_threads() {
   if (!openmp_enabled() || g_unsafe.load()) return 1;
   return requested_threads();
+}
+
+int64_t parallel_min_elements() { return g_parallel_min.load(std::memory_order_relaxed); }
+void set_parallel_min_elements(int64_t n) {
+  g_parallel_min.store(n < 0 ? kDefaultParallelMinElements : n, std::memory_order_relaxed);
 }
 
 bool in_forked_child() { return g_forked.load(); }

@@ -33,6 +33,11 @@ bool openmp_enabled();
 std::string openmp_runtime();  // path of the OpenMP runtime library, or "" without OpenMP
 int openmp_spec();             // the _OPENMP date, 0 without OpenMP
 
+// Work (in output elements) below which an operation runs on one thread. The default is measured
+// (see normalize.cpp); tests lower it to exercise the threaded path on small inputs.
+int64_t parallel_min_elements();
+void set_parallel_min_elements(int64_t n);  // n < 0 restores the default
+
 // Runs body(begin, end) over [0, count) split into contiguous chunks on `nthreads` threads.
 // body must not throw. With nthreads <= 1 it runs inline, without touching OpenMP.
 void parallel_for(int64_t count, int nthreads, void (*body)(void* ctx, int64_t begin, int64_t end),

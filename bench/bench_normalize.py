@@ -1,0 +1,582 @@
+"""Benchmark pixnorm.normalize against the peers a user would pick instead.
+
+Workload: a random uint8 H x W x 3 image (fixed seed) to the ImageNet-normalized float32
+3 x H x W tensor, ``(x / 255 - mean) / std``, at 224x224 and 1920x1080, with 1 and 2 threads.
+
+Candidates: pixnorm with a preallocated ``out=`` and with a fresh output; the obvious numpy
+expression; a fused, preallocated numpy multiply-add; OpenCV's ``dnn.blobFromImageWithParams``
+(fresh and into a preallocated blob); torchvision v2 when importable; and the speed of light,
+a copy of the output bytes (``np.copyto`` between preallocated arrays, the bound for ``out=``,
+and ``ndarray.copy()``, the bound for a fresh output). Every peer's output is checked against
+pixnorm's (max abs difference <= 1e-4) before it is timed; one that does not match is reported
+and skipped.
+
+Method
+------
+- Each call is timed alone with ``time.perf_counter_ns``; a row reports the median over many
+  repetitions, which ignores the long tail of a noisy, shared machine.
+- The candidates take turns: every round runs each of them once, in an order rotated from round
+  to round, so slow phases of the machine hit all of them alike. The 1-thread and 2-thread
+  groups alternate inside a round; after switching the thread count each threaded candidate
+  makes one untimed call, so a thread pool being rebuilt or woken is not charged to one call.
+- numpy is single threaded: its rows and the copies are measured in the 1-thread group only.
+- Read the ratios (to pixnorm with ``out=`` at the same thread count), not the absolute times:
+  both sides of a ratio were measured in the same rounds.
+- A benchmark is not a test: the targets are printed beside the measured values, never asserted.
+
+Usage::
+
+    python bench/bench_normalize.py              # full run (about a minute on 2 cores)
+    python bench/bench_normalize.py --quick      # smoke run, a few seconds
+    python bench/bench_normalize.py --threshold  # 1 vs 2 threads for 32x32 .. 512x512
+    python bench/bench_normalize.py --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pixnorm
+
+try:
+    import cv2
+except ImportError:  # pragma: no cover - depends on the environment
+    cv2 = None
+
+try:
+    import torch
+    from torchvision.transforms.v2 import functional as tvf
+except ImportError:  # pragma: no cover - depends on the environment
+    torch = None
+    tvf = None
+
+MEAN = (0.485, 0.456, 0.406)
+STD = (0.229, 0.224, 0.225)
+SCALE = 1 / 255
+SEED = 0
+SIZES = ((224, 224), (1080, 1920))  # (H, W)
+THREADS = (1, 2)
+THRESHOLD_SIDES = (32, 48, 64, 96, 128, 160, 192, 224, 256, 320, 384, 512)
+ATOL = 1e-4
+DEFAULT_PARALLEL_MIN = 1 << 17  # kParallelMinElements when this script was written
+
+# Rounds (timed, warm-up) per size: (full run, --quick).
+ROUNDS = {224: ((1000, 20), (30, 3)), 1080: ((60, 3), (4, 1))}
+THRESHOLD_ROUNDS = (400, 30)  # rounds of THRESHOLD_BLOCK timed calls per thread count
+THRESHOLD_BLOCK = 5
+
+# The targets of the issue: (name, comparison, target).
+TARGET_COPYTO = 1.5  # pixnorm out= / np.copyto, 224x224, 1 thread: at most
+TARGET_COPY = 1.5  # pixnorm fresh / .copy(), 224x224, 1 thread: at most
+TARGET_PEER = 4.0  # fastest peer / pixnorm out=, 224x224, 1 thread: at least
+TARGET_SCALING = 1.7  # pixnorm out= 1 thread / 2 threads, 1920x1080: at least
+
+
+@dataclass
+class Candidate:
+    key: str  # stable identifier, used in the JSON
+    label: str  # what the table shows
+    threads: int  # thread count it runs with (1 for single-threaded code)
+    fn: Callable[[], Any]  # one call: returns its output (or None for the copies)
+    threaded: bool = False  # honours the library thread setting
+    peer: bool = False  # counts for "fastest peer"
+    samples_ns: list[int] = field(default_factory=list)
+
+    def median_us(self) -> float:
+        return statistics.median(self.samples_ns) / 1e3
+
+
+# --------------------------------------------------------------------------------------------
+# Environment
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith(("model name", "Model", "Hardware")):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def available_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def parallel_min_elements() -> tuple[int, str]:
+    """pixnorm's serial threshold in output elements, and where the value came from."""
+    getter = getattr(pixnorm._core, "_parallel_min_elements", None)
+    if getter is not None:
+        return int(getter()), "reported by the library"
+    return DEFAULT_PARALLEL_MIN, "assumed: 2^17, this build does not report it"
+
+
+def set_threads(n: int) -> None:
+    pixnorm.set_num_threads(n)
+    if cv2 is not None:
+        cv2.setNumThreads(n)
+    if torch is not None:
+        torch.set_num_threads(n)
+
+
+def environment() -> dict[str, Any]:
+    info = pixnorm.build_info()
+    omp = info.get("openmp")
+    omp_runtime = omp.get("runtime") if isinstance(omp, dict) else omp
+    env: dict[str, Any] = {
+        "cpu": cpu_model(),
+        "logical_cpus": os.cpu_count(),
+        "available_cpus": available_cpus(),
+        "python": platform.python_version(),
+        "pixnorm": info.get("version"),
+        "pixnorm_compiler": info.get("compiler"),
+        "isa": info.get("isa"),
+        "openmp": omp_runtime or "none",
+        "parallel_min_elements": parallel_min_elements()[0],
+        "numpy": np.__version__,
+        "cv2": cv2.__version__ if cv2 is not None else None,
+        "torch": torch.__version__ if torch is not None else None,
+    }
+    if cv2 is not None:
+        for line in cv2.getBuildInformation().splitlines():
+            if "Parallel framework" in line:
+                env["cv2_parallel"] = line.split(":", 1)[1].strip()
+    if torch is not None:
+        import torchvision
+
+        env["torchvision"] = torchvision.__version__
+    return env
+
+
+def print_header(env: dict[str, Any]) -> None:
+    print("# pixnorm.normalize benchmark")
+    print()
+    print(
+        f"- CPU: {env['cpu']}, {env['logical_cpus']} logical CPUs "
+        f"({env['available_cpus']} available to this process)"
+    )
+    print(
+        f"- pixnorm {env['pixnorm']} ({env['pixnorm_compiler']}), ISA {env['isa']}, "
+        f"OpenMP {env['openmp']}, serial below {env['parallel_min_elements']} output elements"
+    )
+    cv2_text = env["cv2"] or "not installed"
+    if env.get("cv2_parallel"):
+        cv2_text += f" (parallel framework: {env['cv2_parallel']})"
+    torch_text = "not installed"
+    if env["torch"]:
+        torch_text = f"{env['torch']}, torchvision {env['torchvision']}"
+    print(f"- Python {env['python']}, numpy {env['numpy']}, cv2 {cv2_text}, torch {torch_text}")
+    print()
+
+
+# --------------------------------------------------------------------------------------------
+# Candidates
+
+
+def make_image(h: int, w: int) -> np.ndarray:
+    return np.random.default_rng(SEED).integers(0, 256, size=(h, w, 3), dtype=np.uint8)
+
+
+def make_candidates(img: np.ndarray) -> list[Candidate]:
+    """All candidates for one image, in table order; peers whose output is wrong are dropped."""
+    h, w, c = img.shape
+    shape = (c, h, w)
+    mean32 = np.asarray(MEAN, dtype=np.float32)
+    std32 = np.asarray(STD, dtype=np.float32)
+    a = (1 / (255 * np.asarray(STD))).astype(np.float32)[:, None, None]
+    b = (-np.asarray(MEAN) / np.asarray(STD)).astype(np.float32)[:, None, None]
+    cands: list[Candidate] = []
+
+    for n in THREADS:
+        out = np.empty(shape, dtype=np.float32)
+        cands.append(
+            Candidate(
+                "pixnorm_out",
+                "pixnorm out=",
+                n,
+                lambda out=out: pixnorm.normalize(img, MEAN, STD, scale=SCALE, out=out),
+                threaded=True,
+            )
+        )
+    for n in THREADS:
+        cands.append(
+            Candidate(
+                "pixnorm_fresh",
+                "pixnorm (fresh output)",
+                n,
+                lambda: pixnorm.normalize(img, MEAN, STD, scale=SCALE),
+                threaded=True,
+            )
+        )
+
+    def numpy_obvious() -> np.ndarray:
+        return ((img.astype(np.float32) / 255 - mean32) / std32).transpose(2, 0, 1).copy()
+
+    fused_out = np.empty(shape, dtype=np.float32)
+
+    def numpy_fused() -> np.ndarray:
+        o = fused_out
+        np.multiply(img.transpose(2, 0, 1), a, out=o)
+        o += b
+        return o
+
+    cands.append(
+        Candidate("numpy_obvious", "numpy obvious expression", 1, numpy_obvious, peer=True)
+    )
+    cands.append(
+        Candidate("numpy_fused", "numpy fused x*a+b, preallocated", 1, numpy_fused, peer=True)
+    )
+
+    if cv2 is None:
+        print("note: cv2 is not installed; OpenCV rows skipped")
+    elif not hasattr(cv2.dnn, "blobFromImageWithParams"):
+        print(
+            f"note: cv2 {cv2.__version__} has no dnn.blobFromImageWithParams (per-channel "
+            "std needs it); OpenCV rows skipped"
+        )
+    else:
+        # OpenCV computes (x - mean) * scalefactor, per channel: with mean = 255 m and
+        # scalefactor = 1 / (255 s) that is (x / 255 - m) / s, the same normalization.
+        layout = getattr(cv2, "DNN_LAYOUT_NCHW", None)
+        if layout is None:
+            layout = cv2.dnn.DNN_LAYOUT_NCHW
+        params = cv2.dnn.Image2BlobParams(
+            scalefactor=tuple(1 / (255 * s) for s in STD),
+            size=(w, h),
+            mean=tuple(255 * m for m in MEAN),
+            swapRB=False,
+            ddepth=cv2.CV_32F,
+            datalayout=layout,
+        )
+        for n in THREADS:
+            cands.append(
+                Candidate(
+                    "cv2_blob",
+                    "cv2 blobFromImageWithParams",
+                    n,
+                    lambda: cv2.dnn.blobFromImageWithParams(img, params)[0],
+                    threaded=True,
+                    peer=True,
+                )
+            )
+        for n in THREADS:
+            blob = np.empty((1, *shape), dtype=np.float32)
+            cands.append(
+                Candidate(
+                    "cv2_blob_out",
+                    "cv2 blobFromImageWithParams, preallocated blob",
+                    n,
+                    lambda blob=blob: cv2.dnn.blobFromImageWithParams(img, blob, params)[0],
+                    threaded=True,
+                    peer=True,
+                )
+            )
+
+    if tvf is None:
+        print("note: torchvision is not installed; torchvision v2 rows skipped")
+    else:
+
+        def torchvision_v2() -> np.ndarray:
+            t = tvf.to_image(img)  # HWC numpy -> CHW uint8 tensor
+            t = tvf.to_dtype(t, torch.float32, scale=True)
+            return tvf.normalize(t, mean=list(MEAN), std=list(STD))
+
+        for n in THREADS:
+            cands.append(
+                Candidate(
+                    "torchvision_v2",
+                    "torchvision v2 functional",
+                    n,
+                    torchvision_v2,
+                    threaded=True,
+                    peer=True,
+                )
+            )
+
+    dst = np.empty(shape, dtype=np.float32)
+    src = np.random.default_rng(SEED).random(shape, dtype=np.float32)
+    cands.append(
+        Candidate("copyto", "speed of light: np.copyto(dst, src)", 1, lambda: np.copyto(dst, src))
+    )
+    cands.append(Candidate("copy", "speed of light: src.copy()", 1, lambda: src.copy()))
+    return verify(img, cands)
+
+
+def verify(img: np.ndarray, cands: list[Candidate]) -> list[Candidate]:
+    """Drops (with a printed line) every candidate whose output differs from pixnorm's."""
+    set_threads(1)
+    want = pixnorm.normalize(img, MEAN, STD, scale=SCALE)
+    ref = (img.astype(np.float64) / 255 - np.asarray(MEAN)) / np.asarray(STD)
+    err = float(np.abs(want - ref.transpose(2, 0, 1)).max())
+    if err > ATOL:
+        print(f"warning: pixnorm differs from the float64 reference by {err:.3g}")
+    kept, bad = [], set()
+    for cand in cands:
+        if cand.key in bad:
+            continue
+        got = cand.fn()
+        if got is not None:
+            got = np.asarray(got.numpy() if hasattr(got, "numpy") else got)
+            diff = float(np.abs(got - want).max()) if got.shape == want.shape else float("inf")
+            if not diff <= ATOL:
+                shown = "shape " + str(got.shape) if got.shape != want.shape else f"{diff:.3g}"
+                print(
+                    f"note: {cand.label} does not match pixnorm (max abs diff {shown} > "
+                    f"{ATOL:g}); skipped"
+                )
+                bad.add(cand.key)
+                continue
+        kept.append(cand)
+    return kept
+
+
+# --------------------------------------------------------------------------------------------
+# Timing
+
+
+def run_rounds(cands: Sequence[Candidate], rounds: int, warmup: int) -> None:
+    """Interleaved rounds: each candidate once per round, groups by thread count alternating."""
+    groups = [[c for c in cands if c.threads == n] for n in sorted({c.threads for c in cands})]
+    for r in range(warmup + rounds):
+        for g in range(len(groups)):
+            group = groups[(g + r) % len(groups)]
+            set_threads(group[0].threads)
+            for cand in group:  # untimed: wakes or rebuilds the thread pools after the switch
+                if cand.threaded:
+                    cand.fn()
+            k = r % len(group)
+            for cand in group[k:] + group[:k]:
+                t0 = time.perf_counter_ns()
+                cand.fn()
+                t1 = time.perf_counter_ns()
+                if r >= warmup:
+                    cand.samples_ns.append(t1 - t0)
+
+
+def find(cands: Sequence[Candidate], key: str, threads: int) -> Candidate | None:
+    return next((c for c in cands if c.key == key and c.threads == threads), None)
+
+
+def print_table(title: str, cands: Sequence[Candidate], rounds: int) -> None:
+    print(f"## {title} ({rounds} interleaved rounds, median per call)")
+    print()
+    print("| candidate | threads | median us | / pixnorm out= |")
+    print("|---|---:|---:|---:|")
+    for cand in cands:
+        base = find(cands, "pixnorm_out", cand.threads)
+        ratio = f"{cand.median_us() / base.median_us():.2f}" if base else "n/a"
+        threads = str(cand.threads) if cand.threaded else "1 (single-threaded)"
+        print(f"| {cand.label} | {threads} | {cand.median_us():.1f} | {ratio} |")
+    print()
+
+
+def ratio(
+    cands: Sequence[Candidate], num: str, den: str, threads: tuple[int, int] = (1, 1)
+) -> float | None:
+    a, b = find(cands, num, threads[0]), find(cands, den, threads[1])
+    return a.median_us() / b.median_us() if a and b else None
+
+
+def checks(results: dict[str, list[Candidate]]) -> list[dict[str, Any]]:
+    small, large = results.get("224x224", []), results.get("1920x1080", [])
+    out: list[dict[str, Any]] = []
+
+    def add(name: str, value: float | None, op: str, target: float) -> None:
+        met = None if value is None else (value <= target if op == "<=" else value >= target)
+        out.append({"check": name, "value": value, "target": f"{op} {target}", "met": met})
+
+    add(
+        "224x224, 1 thread: pixnorm out= / np.copyto",
+        ratio(small, "pixnorm_out", "copyto"),
+        "<=",
+        TARGET_COPYTO,
+    )
+    add(
+        "224x224, 1 thread: pixnorm fresh / .copy()",
+        ratio(small, "pixnorm_fresh", "copy"),
+        "<=",
+        TARGET_COPY,
+    )
+    peers = [c for c in small if c.peer and c.threads == 1]
+    base = find(small, "pixnorm_out", 1)
+    if peers and base:
+        best = min(peers, key=Candidate.median_us)
+        add(
+            f"224x224, 1 thread: fastest peer ({best.label}) / pixnorm out=",
+            best.median_us() / base.median_us(),
+            ">=",
+            TARGET_PEER,
+        )
+    else:
+        add("224x224, 1 thread: fastest peer / pixnorm out=", None, ">=", TARGET_PEER)
+    add(
+        "1920x1080: pixnorm out= 1 thread / 2 threads",
+        ratio(large, "pixnorm_out", "pixnorm_out", (1, 2)),
+        ">=",
+        TARGET_SCALING,
+    )
+    return out
+
+
+def print_checks(rows: list[dict[str, Any]]) -> None:
+    print("## Targets of the issue (measured, not asserted)")
+    print()
+    print("| check | measured | target | met |")
+    print("|---|---:|---:|---|")
+    for row in rows:
+        value = "n/a" if row["value"] is None else f"{row['value']:.2f}"
+        met = {True: "yes", False: "no", None: "n/a"}[row["met"]]
+        print(f"| {row['check']} | {value} | {row['target']} | {met} |")
+    print()
+
+
+# --------------------------------------------------------------------------------------------
+# Modes
+
+
+def bench_sizes(quick: bool) -> dict[str, Any]:
+    results: dict[str, list[Candidate]] = {}
+    report: dict[str, Any] = {}
+    for h, w in SIZES:
+        name = f"{w}x{h}"
+        (rounds, warmup) = ROUNDS[min(h, w)][1 if quick else 0]
+        img = make_image(h, w)
+        cands = make_candidates(img)
+        run_rounds(cands, rounds, warmup)
+        print_table(f"{name}x3 uint8 -> float32 3x{h}x{w}", cands, rounds)
+        results[name] = cands
+        report[name] = {
+            "rounds": rounds,
+            "candidates": [
+                {
+                    "key": c.key,
+                    "label": c.label,
+                    "threads": c.threads,
+                    "single_threaded": not c.threaded,
+                    "median_us": c.median_us(),
+                    "samples_ns": c.samples_ns,
+                }
+                for c in cands
+            ],
+        }
+    rows = checks(results)
+    print_checks(rows)
+    return {"sizes": report, "checks": rows}
+
+
+def bench_threshold(quick: bool) -> dict[str, Any]:
+    """pixnorm out= at 1 and 2 threads for growing square images: where a thread pays off."""
+    rounds = THRESHOLD_ROUNDS[1 if quick else 0]
+    setter = getattr(pixnorm._core, "_set_parallel_min_elements", None)
+    threshold, source = parallel_min_elements()
+    if setter is not None:
+        setter(0)  # every size may use the second thread
+        print(
+            "Serial threshold lowered to 0 for this run (pixnorm._core._set_parallel_min_"
+            f"elements); the library's value is {threshold} output elements."
+        )
+    else:
+        print(
+            f"This build runs serially below {threshold} output elements ({source}); rows "
+            "marked 'serial' measure one thread twice. Lower kParallelMinElements in "
+            "cpp/src/normalize.cpp and rebuild to measure them."
+        )
+    print()
+    print(
+        f"## pixnorm out=, 1 vs 2 threads ({rounds} interleaved rounds of "
+        f"{THRESHOLD_BLOCK} calls per thread count, median per call)"
+    )
+    print()
+    print("| image | output elements | 1 thread us | 2 threads us | 1 / 2 threads | note |")
+    print("|---|---:|---:|---:|---:|---|")
+    rows = []
+    try:
+        for side in THRESHOLD_SIDES:
+            img = make_image(side, side)
+            out = np.empty((3, side, side), dtype=np.float32)
+            samples: dict[int, list[int]] = {n: [] for n in THREADS}
+            for r in range(rounds + 1):  # round 0 is warm-up
+                for n in THREADS[r % 2 :] + THREADS[: r % 2]:
+                    pixnorm.set_num_threads(n)
+                    pixnorm.normalize(img, MEAN, STD, scale=SCALE, out=out)  # untimed
+                    for _ in range(THRESHOLD_BLOCK):
+                        t0 = time.perf_counter_ns()
+                        pixnorm.normalize(img, MEAN, STD, scale=SCALE, out=out)
+                        t1 = time.perf_counter_ns()
+                        if r:
+                            samples[n].append(t1 - t0)
+            t1_us, t2_us = (statistics.median(samples[n]) / 1e3 for n in THREADS)
+            elems = out.size
+            serial = setter is None and elems < threshold
+            note = "serial" if serial else ""
+            print(
+                f"| {side}x{side} | {elems} | {t1_us:.2f} | {t2_us:.2f} | "
+                f"{t1_us / t2_us:.2f} | {note} |"
+            )
+            rows.append(
+                {
+                    "side": side,
+                    "elements": elems,
+                    "median_us_1": t1_us,
+                    "median_us_2": t2_us,
+                    "serial": serial,
+                    "samples_ns": {str(n): samples[n] for n in THREADS},
+                }
+            )
+    finally:
+        if setter is not None:
+            setter(-1)  # restore the default
+    print()
+    return {
+        "threshold": {
+            "rounds": rounds,
+            "block": THRESHOLD_BLOCK,
+            "forced_parallel": setter is not None,
+            "parallel_min_elements": threshold,
+            "rows": rows,
+        }
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--quick", action="store_true", help="far fewer repetitions (smoke run)")
+    parser.add_argument(
+        "--threshold",
+        action="store_true",
+        help="measure 1 vs 2 threads for square images from 32x32 to 512x512",
+    )
+    parser.add_argument("--json", metavar="FILE", help="write the raw numbers to FILE")
+    args = parser.parse_args(argv)
+
+    env = environment()
+    print_header(env)
+    start = time.perf_counter()
+    try:
+        data = bench_threshold(args.quick) if args.threshold else bench_sizes(args.quick)
+    finally:
+        pixnorm.set_num_threads(None)  # back to the default
+    print(f"({time.perf_counter() - start:.1f} s)")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"environment": env, "argv": sys.argv[1:], **data}, f)
+        print(f"raw numbers written to {args.json}")
+
+
+if __name__ == "__main__":
+    main()

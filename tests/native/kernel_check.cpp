@@ -1,0 +1,413 @@
+// Standalone check that every SIMD kernel table is bit-identical to the scalar table, at the C++
+// level: no Python, no test framework. .ci/check_neon.sh builds it natively on x86-64 (scalar,
+// SSE4.1, AVX2, AVX-512, as the CPU supports them) and cross-compiled for aarch64 (scalar, NEON),
+// run under qemu-user there.
+//
+// For every supported ISA, both row kernels (uint8 and float32 input), channel counts 1..6 and
+// widths 1..70 plus a few large ones run on random inputs (fixed seed; float inputs include
+// negatives, huge values, subnormals, signed zeros, NaN and inf) with random a/b, from every
+// combination of
+//   src: 0..3 elements past a page boundary, or flush against an inaccessible page (a read past
+//        the row's last element faults);
+//   dst: 0..15 floats past a 64-byte boundary, with plane_stride = width + 16..20.
+// Sentinel floats (a signalling NaN, which float arithmetic never produces) fill the guard bands
+// before the first plane row, between rows and after the last row: a kernel must write exactly
+// the width*channels outputs and leave every sentinel alone. a and b also end flush against an
+// inaccessible page. Outputs are compared with the scalar table's bit for bit (memcmp; where that
+// differs, any NaN matches any NaN: payloads are not part of the contract), and the scalar table
+// is itself checked against x * a + b computed here (a float32 multiply then add; the build passes
+// -ffp-contract=off).
+//
+// Usage: kernel_check [--require ISA[,ISA...]]
+// Exit status: 0 all cases match; 1 a mismatch; 2 bad usage, setup failure or a required ISA is
+// not supported here; 3 a kernel faulted (an access outside its src, a, b or dst).
+#include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "pixnorm/dispatch.hpp"
+
+namespace {
+
+using pixnorm::Isa;
+using pixnorm::KernelTable;
+
+constexpr uint32_t kSentinel = 0x7FA5A5A5u;  // signalling NaN: no float operation yields it
+constexpr int64_t kLead = 16;                // sentinels before the first plane row (+ dst offset)
+constexpr int64_t kTrail = 16;               // sentinels after the last row's gap
+constexpr int64_t kMaxChannels = 6;
+constexpr int64_t kMaxWidth = 1024;
+constexpr int64_t kMaxDstOffset = 15;  // floats past a 64-byte boundary: every alignment in a line
+constexpr int kSrcPlacements = 5;      // 0..3 elements past a page boundary, then flush with the end
+constexpr const char* kSrcPlacementNames[kSrcPlacements] = {"offset0", "offset1", "offset2",
+                                                             "offset3", "flush_end"};
+constexpr int kMaxReported = 30;
+
+uint32_t bits_of(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return u;
+}
+float float_of(uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
+bool is_nan(uint32_t u) { return (u & 0x7F800000u) == 0x7F800000u && (u & 0x007FFFFFu) != 0; }
+// Same bits, or both NaN. A sentinel never matches: that output was not written.
+bool matches(uint32_t got, uint32_t want) {
+  if (got == kSentinel) return false;
+  return got == want || (is_nan(got) && is_nan(want));
+}
+uint32_t load_bits(const float* p) {
+  uint32_t u;
+  std::memcpy(&u, p, sizeof u);
+  return u;
+}
+
+// Read-write memory with an inaccessible page on each side: an access just outside it faults.
+struct Arena {
+  unsigned char* lo = nullptr;
+  size_t size = 0;  // a multiple of the page size
+  unsigned char* hi() const { return lo + size; }
+};
+
+Arena make_arena(size_t min_bytes) {
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  const size_t size = (min_bytes + page - 1) / page * page;
+  void* p = mmap(nullptr, size + 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                 -1, 0);
+  if (p == MAP_FAILED) {
+    std::perror("kernel_check: mmap");
+    std::exit(2);
+  }
+  auto* base = static_cast<unsigned char*>(p);
+  if (mprotect(base, page, PROT_NONE) != 0 || mprotect(base + page + size, page, PROT_NONE) != 0) {
+    std::perror("kernel_check: mprotect");
+    std::exit(2);
+  }
+  return Arena{base + page, size};
+}
+
+char g_case[256] = "(setup)";  // the kernel call in progress, for the fault handler
+
+extern "C" void on_fault(int sig) {
+  const char* what = sig == SIGSEGV ? "kernel_check: FAULT (SIGSEGV) in " : "kernel_check: FAULT (SIGBUS) in ";
+  if (write(2, what, std::strlen(what)) < 0 || write(2, g_case, std::strlen(g_case)) < 0 ||
+      write(2, "\n", 1) < 0) {
+  }
+  _exit(3);
+}
+
+void install_fault_handler() {
+  struct sigaction sa;
+  std::memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_fault;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGSEGV, &sa, nullptr);
+  sigaction(SIGBUS, &sa, nullptr);
+}
+
+struct Rng {
+  std::mt19937_64 g{0x5EED2024u};
+  uint32_t below(uint32_t n) { return static_cast<uint32_t>(g() % n); }
+  uint32_t bits32() { return static_cast<uint32_t>(g() >> 32); }
+  float uniform(float lo, float hi) {  // [lo, hi)
+    const double u = static_cast<double>(g() >> 11) * 0x1.0p-53;
+    return static_cast<float>(static_cast<double>(lo) + (static_cast<double>(hi) - lo) * u);
+  }
+  float sign() { return below(2) ? -1.0f : 1.0f; }
+};
+
+float random_input(Rng& r) {
+  const uint32_t k = r.below(100);
+  const uint32_t sign = r.below(2) ? 0x80000000u : 0u;
+  if (k < 2) {
+    static const uint32_t nans[] = {0x7FC00000u, 0xFFC00000u, 0x7FC12345u, 0xFFE00001u};
+    return float_of(nans[r.below(4)]);
+  }
+  if (k < 4) return float_of(sign | 0x7F800000u);                          // +-inf
+  if (k < 6) return float_of(sign);                                        // +-0
+  if (k < 9) return float_of(sign | (r.bits32() & 0x007FFFFFu));           // subnormal
+  if (k < 15) return float_of(sign | (r.bits32() % 0x7F800000u));          // any finite
+  if (k < 20) return r.sign() * r.uniform(1e30f, 3.4e38f);                 // huge
+  if (k < 30) return static_cast<float>(static_cast<int>(r.below(511)) - 255);  // integral
+  return r.uniform(-1000.0f, 1000.0f);
+}
+
+void random_affine(Rng& r, bool u8, int64_t channels, float* a, float* b) {
+  for (int64_t c = 0; c < channels; ++c) {
+    switch (r.below(12)) {
+      case 0: a[c] = 0.0f; break;
+      case 1: a[c] = -0.0f; break;
+      case 2: a[c] = r.sign() * r.uniform(1e30f, 3e30f); break;  // overflows for large inputs
+      case 3: a[c] = r.sign() * r.uniform(1e-39f, 1e-38f); break;  // subnormal
+      case 4: a[c] = r.uniform(-4.0f, 4.0f); break;
+      default:
+        a[c] = u8 ? 1.0f / (255.0f * r.uniform(0.05f, 0.5f)) : r.sign() * r.uniform(0.001f, 10.0f);
+    }
+    switch (r.below(8)) {
+      case 0: b[c] = 0.0f; break;
+      case 1: b[c] = -0.0f; break;
+      case 2: b[c] = r.sign() * r.uniform(1e35f, 3e38f); break;
+      default: b[c] = r.uniform(-3.0f, 3.0f);
+    }
+  }
+}
+
+template <class T>
+using RowFn = void (*)(const T*, int64_t, int64_t, const float*, const float*, float*, int64_t);
+RowFn<uint8_t> row_fn(const KernelTable& k, uint8_t*) { return k.normalize_u8; }
+RowFn<float> row_fn(const KernelTable& k, float*) { return k.normalize_f32; }
+
+std::string describe(uint8_t v) { return std::to_string(static_cast<unsigned>(v)); }
+std::string describe(float v) {
+  char s[64];
+  std::snprintf(s, sizeof s, "%.9g (0x%08x)", static_cast<double>(v), static_cast<unsigned>(bits_of(v)));
+  return s;
+}
+
+struct Checker {
+  std::vector<const KernelTable*> tables;  // tables[0] is scalar
+  Arena src_arena, a_arena, b_arena, dst_arena;
+  int64_t cases = 0, mismatches = 0;
+
+  void report(const std::string& where, const std::string& what) {
+    ++mismatches;
+    if (mismatches <= kMaxReported)
+      std::printf("MISMATCH %s: %s\n", where.c_str(), what.c_str());
+    else if (mismatches == kMaxReported + 1)
+      std::printf("(further mismatches not shown)\n");
+  }
+
+  template <class T>
+  std::string element_mismatch(const T* src, int64_t channels, const float* a, const float* b,
+                               int64_t c, int64_t x, uint32_t got, uint32_t want, int64_t bad) {
+    char s[320];
+    std::snprintf(s, sizeof s,
+                  "%lld wrong output(s); first at plane %lld x %lld: got 0x%08x (%.9g%s), "
+                  "want 0x%08x (%.9g) from src %s * a %s + b %s",
+                  static_cast<long long>(bad), static_cast<long long>(c), static_cast<long long>(x),
+                  static_cast<unsigned>(got), static_cast<double>(float_of(got)),
+                  got == kSentinel ? ", sentinel: not written" : "", static_cast<unsigned>(want),
+                  static_cast<double>(float_of(want)), describe(src[x * channels + c]).c_str(),
+                  describe(a[c]).c_str(), describe(b[c]).c_str());
+    return s;
+  }
+
+  template <class T>
+  void check_shape(Rng& rng, int64_t channels, int64_t width) {
+    constexpr bool u8 = std::is_same<T, uint8_t>::value;
+    const char* dtype = u8 ? "u8" : "f32";
+    const int64_t n = width * channels;
+    const size_t nbytes = static_cast<size_t>(n) * sizeof(T);
+    std::vector<T> data(static_cast<size_t>(n));
+    for (T& v : data) {
+      if constexpr (u8)
+        v = static_cast<uint8_t>(rng.below(256));
+      else
+        v = random_input(rng);
+    }
+    if constexpr (u8) {  // make sure both extremes occur
+      data[0] = 0;
+      data[static_cast<size_t>(n - 1)] = 255;
+    }
+    // a and b end where an inaccessible page starts: reading a[channels] faults.
+    float* a = reinterpret_cast<float*>(a_arena.hi()) - channels;
+    float* b = reinterpret_cast<float*>(b_arena.hi()) - channels;
+    random_affine(rng, u8, channels, a, b);
+
+    // Reference: the scalar table, contiguous planes; itself checked against x * a + b.
+    std::vector<float> ref(static_cast<size_t>(n));
+    std::snprintf(g_case, sizeof g_case, "scalar %s C=%lld W=%lld (reference run)", dtype,
+                  static_cast<long long>(channels), static_cast<long long>(width));
+    row_fn(*tables[0], static_cast<T*>(nullptr))(data.data(), width, channels, a, b, ref.data(),
+                                                  width);
+    ++cases;
+    {
+      int64_t bad = 0;
+      uint32_t bad_got = 0, bad_want = 0;
+      int64_t bad_c = 0, bad_x = 0;
+      for (int64_t c = 0; c < channels; ++c)
+        for (int64_t x = 0; x < width; ++x) {
+          const float prod = static_cast<float>(data[static_cast<size_t>(x * channels + c)]) * a[c];
+          const uint32_t want = bits_of(prod + b[c]);
+          const uint32_t got = bits_of(ref[static_cast<size_t>(c * width + x)]);
+          if (!matches(got, want) && bad++ == 0) {
+            bad_got = got;
+            bad_want = want;
+            bad_c = c;
+            bad_x = x;
+          }
+        }
+      if (bad)
+        report(std::string("scalar vs x*a+b, ") + g_case,
+               element_mismatch(data.data(), channels, a, b, bad_c, bad_x, bad_got, bad_want, bad));
+    }
+
+    const int64_t plane_stride = width + 16 + (width * 7 + channels) % 5;
+    for (int sp = 0; sp < kSrcPlacements; ++sp) {
+      unsigned char* p = sp < 4 ? src_arena.lo + static_cast<size_t>(sp) * sizeof(T)
+                                : src_arena.hi() - nbytes;
+      std::memcpy(p, data.data(), nbytes);
+      const T* s = reinterpret_cast<const T*>(p);
+      for (int64_t doff = 0; doff <= kMaxDstOffset; ++doff) {
+        float* buf = reinterpret_cast<float*>(dst_arena.lo);
+        float* d = buf + kLead + doff;
+        const int64_t total = kLead + doff + channels * plane_stride + kTrail;
+        for (const KernelTable* k : tables) {
+          std::snprintf(g_case, sizeof g_case,
+                        "%s %s C=%lld W=%lld src=%s dst_offset=%lld plane_stride=%lld",
+                        pixnorm::isa_name(k->isa), dtype, static_cast<long long>(channels),
+                        static_cast<long long>(width), kSrcPlacementNames[sp],
+                        static_cast<long long>(doff), static_cast<long long>(plane_stride));
+          for (int64_t i = 0; i < total; ++i) std::memcpy(buf + i, &kSentinel, sizeof kSentinel);
+          row_fn(*k, static_cast<T*>(nullptr))(s, width, channels, a, b, d, plane_stride);
+          ++cases;
+          verify(s, channels, width, a, b, ref, buf, doff, plane_stride, total);
+        }
+      }
+    }
+  }
+
+  template <class T>
+  void verify(const T* s, int64_t channels, int64_t width, const float* a, const float* b,
+              const std::vector<float>& ref, const float* buf, int64_t doff, int64_t plane_stride,
+              int64_t total) {
+    const int64_t start = kLead + doff;  // index of plane 0, x 0 in buf
+    int64_t bad = 0, bad_c = 0, bad_x = 0;
+    for (int64_t c = 0; c < channels; ++c) {
+      const float* row = buf + start + c * plane_stride;
+      const float* want = ref.data() + c * width;
+      if (std::memcmp(row, want, static_cast<size_t>(width) * sizeof(float)) == 0) continue;
+      for (int64_t x = 0; x < width; ++x)
+        if (!matches(load_bits(row + x), bits_of(want[x])) && bad++ == 0) {
+          bad_c = c;
+          bad_x = x;
+        }
+    }
+    // Guard bands: everything in buf outside the plane rows must still be the sentinel.
+    int64_t clobbered = 0, first_clobbered = 0;
+    for (int64_t i = 0; i < total; ++i) {
+      const int64_t rel = i - start;
+      if (rel >= 0 && rel < channels * plane_stride && rel % plane_stride < width) continue;
+      if (load_bits(buf + i) != kSentinel && clobbered++ == 0) first_clobbered = rel;
+    }
+    if (!bad && !clobbered) return;
+    std::string what;
+    if (bad)
+      what = element_mismatch(s, channels, a, b, bad_c, bad_x,
+                              load_bits(buf + start + bad_c * plane_stride + bad_x),
+                              bits_of(ref[static_cast<size_t>(bad_c * width + bad_x)]), bad);
+    if (clobbered) {
+      char g[160];
+      const int64_t rel = first_clobbered;
+      if (rel < 0) {
+        std::snprintf(g, sizeof g, "%lld guard float(s) overwritten; first: %lld before plane 0's row",
+                      static_cast<long long>(clobbered), static_cast<long long>(-rel));
+      } else {
+        const int64_t r = rel / plane_stride < channels ? rel / plane_stride : channels - 1;
+        std::snprintf(g, sizeof g,
+                      "%lld guard float(s) overwritten; first: %lld past the end of plane %lld's row",
+                      static_cast<long long>(clobbered),
+                      static_cast<long long>(rel - r * plane_stride - width + 1),
+                      static_cast<long long>(r));
+      }
+      what += what.empty() ? std::string(g) : std::string("; ") + g;
+    }
+    report(g_case, what);
+  }
+};
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  for (size_t j; (j = s.find(sep, i)) != std::string::npos; i = j + 1) out.push_back(s.substr(i, j - i));
+  out.push_back(s.substr(i));
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // keep reported lines if a kernel faults
+  std::vector<Isa> required;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    std::string list;
+    if (arg == "--require" && i + 1 < argc)
+      list = argv[++i];
+    else if (arg.rfind("--require=", 0) == 0)
+      list = arg.substr(10);
+    else {
+      std::fprintf(stderr, "usage: %s [--require ISA[,ISA...]]\n", argv[0]);
+      return 2;
+    }
+    for (const std::string& name : split(list, ',')) {
+      try {
+        required.push_back(pixnorm::parse_isa(name));
+      } catch (const std::invalid_argument& e) {
+        std::fprintf(stderr, "kernel_check: %s\n", e.what());
+        return 2;
+      }
+    }
+  }
+
+  const std::vector<Isa> isas = pixnorm::supported_isas();
+  std::string names, skipped;
+  for (Isa i : isas) names += std::string(names.empty() ? "" : " ") + pixnorm::isa_name(i);
+  for (Isa i : pixnorm::compiled_isas())
+    if (!pixnorm::cpu_supports(i)) skipped += std::string(" ") + pixnorm::isa_name(i);
+  if (!skipped.empty())
+    std::printf("kernel_check: compiled in but not supported by this CPU (not checked):%s\n",
+                skipped.c_str());
+  for (Isa r : required) {
+    bool found = false;
+    for (Isa i : isas) found = found || i == r;
+    if (!found) {
+      std::fprintf(stderr, "kernel_check: required ISA '%s' is not supported here (supported: %s)\n",
+                   pixnorm::isa_name(r), names.c_str());
+      return 2;
+    }
+  }
+  if (isas.empty() || isas.front() != Isa::scalar) {
+    std::fprintf(stderr, "kernel_check: the scalar table is not available\n");
+    return 2;
+  }
+
+  install_fault_handler();
+  Checker ck;
+  for (Isa i : isas) ck.tables.push_back(&pixnorm::kernels_for(i));
+  const size_t max_row = static_cast<size_t>(kMaxWidth * kMaxChannels) * sizeof(float);
+  ck.src_arena = make_arena(max_row + 4 * sizeof(float));
+  ck.a_arena = make_arena(kMaxChannels * sizeof(float));
+  ck.b_arena = make_arena(kMaxChannels * sizeof(float));
+  ck.dst_arena = make_arena(static_cast<size_t>(kLead + kMaxDstOffset + kTrail +
+                                          kMaxChannels * (kMaxWidth + 20)) * sizeof(float));
+
+  std::vector<int64_t> widths;
+  for (int64_t w = 1; w <= 70; ++w) widths.push_back(w);
+  for (int64_t w : {1000, 1023, 1024}) widths.push_back(w);
+
+  Rng rng;
+  for (int64_t c = 1; c <= kMaxChannels; ++c)
+    for (int64_t w : widths) {
+      ck.check_shape<uint8_t>(rng, c, w);
+      ck.check_shape<float>(rng, c, w);
+    }
+
+  std::printf("kernel_check: %lld cases, %lld mismatches on isas: %s\n",
+              static_cast<long long>(ck.cases), static_cast<long long>(ck.mismatches),
+              names.c_str());
+  return ck.mismatches == 0 ? 0 : 1;
+}

@@ -1,0 +1,66 @@
+"""Plain numpy references, slow and obviously correct, for checking pixnorm by eye."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+Array = np.ndarray[Any, Any]
+
+
+def _as_nhwc(image: Array) -> tuple[Array, bool]:
+    x = np.asarray(image)
+    if x.ndim == 2:
+        x = x[:, :, None]
+    batch = x.ndim == 4
+    return (x if batch else x[None]), batch
+
+
+def _per_channel(v: Any, channels: int) -> Array:
+    return np.broadcast_to(np.asarray(v, dtype=np.float64).reshape(-1), (channels,))
+
+
+def normalize(image: Array, mean: Any, std: Any, scale: float) -> Array:
+    """The exact value in float64: (image * scale - mean[c]) / std[c], laid out (N,) C, H, W."""
+    x, batch = _as_nhwc(image)
+    c = x.shape[-1]
+    with np.errstate(invalid="ignore"):  # inf * 0 -> nan, as IEEE says
+        out = (x.astype(np.float64) * scale - _per_channel(mean, c)) / _per_channel(std, c)
+    out = out.transpose(0, 3, 1, 2)
+    return out if batch else out[0]
+
+
+def normalize_float32_formula(image: Array, mean: Any, std: Any, scale: float) -> Array:
+    """pixnorm's documented float32 arithmetic, step by step with numpy's IEEE float32 ops:
+    a = f32(scale / std), b = f32(-mean / std) from float64; out = f32(f32(x) * a) + b."""
+    x, batch = _as_nhwc(image)
+    c = x.shape[-1]
+    m, s = _per_channel(mean, c), _per_channel(std, c)
+    a = (scale / s).astype(np.float32)
+    b = (-m / s).astype(np.float32)
+    with np.errstate(invalid="ignore", over="ignore"):
+        prod = x.astype(np.float32) * a  # float32 * float32 -> float32, one rounding
+        out = prod + b  # one more rounding: never fused
+    out = out.transpose(0, 3, 1, 2)
+    return out if batch else out[0]
+
+
+def normalize_error_bound(image: Array, mean: Any, std: Any, scale: float) -> Array:
+    """Largest |pixnorm - exact| allowed, elementwise.
+
+    With u = 2**-24 (float32 unit roundoff): rounding a and b to float32 and the product and the
+    sum each contribute at most u times |x*a|, |b|, |x*a| and |x*a + b| <= |x*a| + |b|; the total
+    is below 4u (|x*a| + |b|) = 2**-22 (|x*a| + |b|). Values below float32's normal range
+    (2**-126) round to subnormals or zero with an absolute error up to 2**-150 instead: for a
+    that error is multiplied by |x|, for b, the product and the sum it is added once each, so
+    (|x| + 3) * 2**-150 more.
+    """
+    x, batch = _as_nhwc(image)
+    c = x.shape[-1]
+    m, s = _per_channel(mean, c), _per_channel(std, c)
+    xf = np.abs(x.astype(np.float64))
+    with np.errstate(invalid="ignore"):
+        bound = 2.0**-22 * (xf * np.abs(scale / s) + np.abs(m / s)) + (xf + 3) * 2.0**-150
+    bound = bound.transpose(0, 3, 1, 2)
+    return bound if batch else bound[0]

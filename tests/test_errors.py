@@ -1,0 +1,145 @@
+"""Every bad input raises its documented error, naming the argument; nothing crashes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import pixnorm
+
+IMG = np.zeros((4, 5, 3), np.uint8)
+
+
+@pytest.mark.parametrize("dtype", [np.bool_, np.complex64, object, np.float16, np.int64,
+                                   np.float64, np.int8, np.uint16, np.int32])
+def test_bad_dtype_is_type_error(dtype: Any) -> None:
+    with pytest.raises(TypeError, match=r"image: dtype .* is not supported; expected uint8 or float32"):
+        pixnorm.normalize(np.zeros((4, 5, 3), dtype), 0, 1)
+
+
+def test_big_endian_float32_is_type_error() -> None:
+    with pytest.raises(TypeError, match="non-native byte order"):
+        pixnorm.normalize(np.zeros((4, 5, 3), ">f4"), 0, 1)
+
+
+def test_python_lists_are_not_silently_converted() -> None:
+    with pytest.raises(TypeError, match="int64"):
+        pixnorm.normalize([[[1, 2, 3]]], 0, 1)
+
+
+@pytest.mark.parametrize("shape", [(5,), (1, 2, 3, 4, 5), ()])
+def test_bad_ndim_is_value_error(shape: tuple[int, ...]) -> None:
+    with pytest.raises(ValueError, match=r"image: expected shape \(H, W\), \(H, W, C\) or \(N, H, W, C\)"):
+        pixnorm.normalize(np.zeros(shape, np.uint8), 0, 1)
+
+
+@pytest.mark.parametrize("shape", [(0, 5, 3), (5, 0, 3), (5, 5, 0), (0, 5, 5, 3), (0, 4)])
+def test_zero_size_is_value_error(shape: tuple[int, ...]) -> None:
+    with pytest.raises(ValueError, match="image: zero-size image"):
+        pixnorm.normalize(np.zeros(shape, np.uint8), 0, 1)
+
+
+@pytest.mark.parametrize(
+    ("mean", "std", "match"),
+    [
+        ([0, 0], 1, r"mean: expected a scalar or 3 values \(one per channel\), got 2"),
+        (0, [1, 1, 1, 1], r"std: expected a scalar or 3 values \(one per channel\), got 4"),
+        (0, 0.0, r"std\[0\]: must be > 0"),
+        (0, [1, -1, 1], r"std\[1\]: must be > 0"),
+        (0, float("nan"), r"std\[0\]: must be > 0"),
+        (0, float("inf"), r"std\[0\]: must be > 0 and finite"),
+        (0, 1e-50, r"std\[0\]: must be > 0 and finite in float32"),  # 0 in float32
+        (float("nan"), 1, r"mean\[0\]: must be finite"),
+        (1e39, 1, r"mean\[0\]: must be finite in float32"),
+        (0, 1e-41, r"std\[0\]: scale / std = .* overflows float32"),
+        (1e31, 1e-8, r"std\[0\]: mean / std = .* overflows float32"),
+        ([], 1, "mean: empty sequence"),
+        ([[0, 0, 0]], 1, "mean: expected a scalar or a flat sequence"),
+        (np.zeros((3, 1)), 1, r"mean: expected a scalar or a 1-d sequence .* shape \(3, 1\)"),
+    ],
+)
+def test_bad_mean_std_is_value_error(mean: Any, std: Any, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        pixnorm.normalize(IMG, mean, std)
+
+
+@pytest.mark.parametrize("mean", ["0.5", b"x", 1j, [0, "a", 0], object(), None, [0, 1j, 0]])
+def test_non_real_mean_is_type_error(mean: Any) -> None:
+    with pytest.raises(TypeError, match="mean: expected (a )?real"):
+        pixnorm.normalize(IMG, mean, 1)
+
+
+@pytest.mark.parametrize("scale", ["1", 1j, None.__class__, True])
+def test_non_real_scale_is_type_error(scale: Any) -> None:
+    with pytest.raises(TypeError, match="scale: expected a real number"):
+        pixnorm.normalize(IMG, 0, 1, scale=scale)
+
+
+@pytest.mark.parametrize("scale", [float("nan"), float("inf"), 1e300])
+def test_non_finite_scale_is_value_error(scale: float) -> None:
+    with pytest.raises(ValueError, match="scale: must be finite in float32"):
+        pixnorm.normalize(IMG, 0, 1, scale=scale)
+
+
+def test_out_errors() -> None:
+    with pytest.raises(TypeError, match="out: dtype float64 is not supported; expected float32"):
+        pixnorm.normalize(IMG, 0, 1, out=np.empty((3, 4, 5), np.float64))
+    with pytest.raises(TypeError, match="out: expected a numpy float32 array"):
+        pixnorm.normalize(IMG, 0, 1, out=[0.0] * 60)
+    with pytest.raises(ValueError, match=r"out: expected shape \(3, 4, 5\), got \(4, 5, 3\)"):
+        pixnorm.normalize(IMG, 0, 1, out=np.empty((4, 5, 3), np.float32))
+    with pytest.raises(ValueError, match=r"out: expected shape \(2, 3, 4, 5\)"):
+        pixnorm.normalize(np.zeros((2, 4, 5, 3), np.uint8), 0, 1, out=np.empty((3, 4, 5), np.float32))
+    with pytest.raises(ValueError, match="out: must be C-contiguous"):
+        pixnorm.normalize(IMG, 0, 1, out=np.empty((5, 4, 3), np.float32).T)
+    ro = np.empty((3, 4, 5), np.float32)
+    ro.flags.writeable = False
+    with pytest.raises(ValueError, match="out: is read-only"):
+        pixnorm.normalize(IMG, 0, 1, out=ro)
+    buf = np.zeros(3 * 4 * 5 * 4 + 1, np.uint8)
+    unaligned = buf[1:].view(np.float32).reshape(3, 4, 5)
+    with pytest.raises(ValueError, match="out: must be aligned"):
+        pixnorm.normalize(IMG, 0, 1, out=unaligned)
+
+
+def test_out_overlapping_input_is_rejected() -> None:
+    f = np.zeros((2, 3, 4, 5), np.float32)  # out = f[1] viewed as (C, H, W) = (3, 4, 5)
+    image = f[1].reshape(4, 5, 3)  # the same memory, as an HWC float image
+    with pytest.raises(ValueError, match="out: overlaps the memory of the input"):
+        pixnorm.normalize(image, 0, 1, out=f[1])
+    # negative strides: the data pointer is the last element, the extent lies below it
+    flipped = f[1].reshape(4, 5, 3)[::-1, ::-1]
+    with pytest.raises(ValueError, match="out: overlaps"):
+        pixnorm.normalize(flipped, 0, 1, out=f[1])
+    backwards = f.reshape(-1)[::-1][:60].reshape(4, 5, 3)  # f[1]'s memory, read backwards
+    with pytest.raises(ValueError, match="out: overlaps"):
+        pixnorm.normalize(backwards, 0, 1, out=f[1])
+    out0 = pixnorm.normalize(backwards, 0, 1, out=f[0])  # f[1] -> f[0]: disjoint
+    np.testing.assert_array_equal(out0, backwards.transpose(2, 0, 1))
+    # neighbouring, non-overlapping memory of the same buffer is fine
+    target = f[1]
+    assert pixnorm.normalize(f[0].reshape(4, 5, 3), 0, 1, out=target) is target
+
+
+def test_sizes_whose_output_overflows() -> None:
+    base = np.zeros(1, np.uint8)
+    huge = np.lib.stride_tricks.as_strided(base, shape=(2**30, 2**30, 2), strides=(0, 0, 0))
+    with pytest.raises(OverflowError, match="image: the float32 output"):
+        pixnorm.normalize(huge, 0, 1)
+    too_big = np.lib.stride_tricks.as_strided(base, shape=(2**20, 2**20, 3), strides=(0, 0, 0))
+    with pytest.raises(MemoryError):  # 12 TiB of float32: refused, not a crash
+        pixnorm.normalize(too_big, 0, 1)
+
+
+def test_stride_zero_broadcast_is_read_without_copy() -> None:
+    pixel = np.array([10, 20, 30], np.uint8)
+    img = np.broadcast_to(pixel, (50, 60, 3))
+    out = pixnorm.normalize(img, 0.0, 1.0, scale=1.0)
+    assert np.all(out == pixel[:, None, None].astype(np.float32))
+
+
+def test_not_an_array() -> None:
+    with pytest.raises(TypeError, match="image: dtype object"):
+        pixnorm.normalize(object(), 0, 1)
