@@ -18,13 +18,15 @@ OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 
 step "toolchain"
-if ! command -v aarch64-linux-gnu-g++ >/dev/null 2>&1 || ! command -v qemu-aarch64-static >/dev/null 2>&1; then
+have() { command -v "$1" >/dev/null 2>&1; }
+if ! have aarch64-linux-gnu-g++ || ! have qemu-aarch64-static; then
   echo "installing g++-aarch64-linux-gnu and qemu-user-static"
   SUDO=""
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends g++-aarch64-linux-gnu qemu-user-static >/dev/null
+  $SUDO apt-get install -y -qq --no-install-recommends \
+    g++-aarch64-linux-gnu qemu-user-static >/dev/null
 fi
 aarch64-linux-gnu-g++ --version | head -n 1
 qemu-aarch64-static --version | head -n 1

@@ -5,28 +5,30 @@ Workload: a random uint8 H x W x 3 image (fixed seed) to the ImageNet-normalized
 
 Candidates: pixnorm with a preallocated ``out=`` and with a fresh output; the obvious numpy
 expression; a fused, preallocated numpy multiply-add; OpenCV's ``dnn.blobFromImageWithParams``
-(fresh and into a preallocated blob); torchvision v2 when importable; and the speed of light,
+(fresh, and into a preallocated blob); torchvision v2 when importable; and the speed of light,
 a copy of the output bytes (``np.copyto`` between preallocated arrays, the bound for ``out=``,
-and ``ndarray.copy()``, the bound for a fresh output). Every peer's output is checked against
-pixnorm's (max abs difference <= 1e-4) before it is timed; one that does not match is reported
-and skipped.
+and ``ndarray.copy()``, the bound for a fresh output). Every peer's output is compared with
+pixnorm's (max abs difference <= 1e-4) before it is timed; one that differs is reported and
+skipped.
 
 Method
 ------
 - Each call is timed alone with ``time.perf_counter_ns``; a row reports the median over many
-  repetitions, which ignores the long tail of a noisy, shared machine.
+  repetitions (and the 90th percentile, to show the spread), so the long tail of a noisy,
+  shared machine does not move it.
 - The candidates take turns: every round runs each of them once, in an order rotated from round
-  to round, so slow phases of the machine hit all of them alike. The 1-thread and 2-thread
+  to round, so a slow phase of the machine hits all of them alike. The 1-thread and 2-thread
   groups alternate inside a round; after switching the thread count each threaded candidate
   makes one untimed call, so a thread pool being rebuilt or woken is not charged to one call.
 - numpy is single threaded: its rows and the copies are measured in the 1-thread group only.
 - Read the ratios (to pixnorm with ``out=`` at the same thread count), not the absolute times:
-  both sides of a ratio were measured in the same rounds.
+  both sides of a ratio come from the same rounds. A second thread only helps if the machine
+  has a core to spare: the load average is printed before and after the run.
 - A benchmark is not a test: the targets are printed beside the measured values, never asserted.
 
 Usage::
 
-    python bench/bench_normalize.py              # full run (about a minute on 2 cores)
+    python bench/bench_normalize.py              # full run (under a minute on 2 idle cores)
     python bench/bench_normalize.py --quick      # smoke run, a few seconds
     python bench/bench_normalize.py --threshold  # 1 vs 2 threads for 32x32 .. 512x512
     python bench/bench_normalize.py --json out.json
@@ -50,15 +52,15 @@ import pixnorm
 
 try:
     import cv2
-except ImportError:  # pragma: no cover - depends on the environment
+except ImportError:  # depends on the environment
     cv2 = None
 
 try:
     import torch
+    import torchvision
     from torchvision.transforms.v2 import functional as tvf
-except ImportError:  # pragma: no cover - depends on the environment
-    torch = None
-    tvf = None
+except ImportError:  # depends on the environment
+    torch = torchvision = tvf = None
 
 MEAN = (0.485, 0.456, 0.406)
 STD = (0.229, 0.224, 0.225)
@@ -66,16 +68,18 @@ SCALE = 1 / 255
 SEED = 0
 SIZES = ((224, 224), (1080, 1920))  # (H, W)
 THREADS = (1, 2)
+ATOL = 1e-4  # float32 rounding of values up to ~2.6 in magnitude is ~3e-7
+
+# (timed rounds, warm-up rounds) per image height: full run, --quick.
+ROUNDS = {224: ((1000, 20), (30, 3)), 1080: ((100, 3), (4, 1))}
+
+# --threshold: square sides; rounds of THRESHOLD_BLOCK timed calls per thread count.
 THRESHOLD_SIDES = (32, 48, 64, 96, 128, 160, 192, 224, 256, 320, 384, 512)
-ATOL = 1e-4
+THRESHOLD_ROUNDS = (400, 30)  # full, --quick
+THRESHOLD_BLOCK = 5
 DEFAULT_PARALLEL_MIN = 1 << 17  # kParallelMinElements when this script was written
 
-# Rounds (timed, warm-up) per size: (full run, --quick).
-ROUNDS = {224: ((1000, 20), (30, 3)), 1080: ((60, 3), (4, 1))}
-THRESHOLD_ROUNDS = (400, 30)  # rounds of THRESHOLD_BLOCK timed calls per thread count
-THRESHOLD_BLOCK = 5
-
-# The targets of the issue: (name, comparison, target).
+# The issue's targets.
 TARGET_COPYTO = 1.5  # pixnorm out= / np.copyto, 224x224, 1 thread: at most
 TARGET_COPY = 1.5  # pixnorm fresh / .copy(), 224x224, 1 thread: at most
 TARGET_PEER = 4.0  # fastest peer / pixnorm out=, 224x224, 1 thread: at least
@@ -87,13 +91,17 @@ class Candidate:
     key: str  # stable identifier, used in the JSON
     label: str  # what the table shows
     threads: int  # thread count it runs with (1 for single-threaded code)
-    fn: Callable[[], Any]  # one call: returns its output (or None for the copies)
-    threaded: bool = False  # honours the library thread setting
-    peer: bool = False  # counts for "fastest peer"
+    fn: Callable[[], Any]  # one call; returns the normalized image (unless verify is False)
+    threaded: bool = False  # honours the libraries' thread setting
+    peer: bool = False  # a peer a user would pick instead: counts for "fastest peer"
+    verify: bool = True  # compare the output with pixnorm's before timing
     samples_ns: list[int] = field(default_factory=list)
 
     def median_us(self) -> float:
         return statistics.median(self.samples_ns) / 1e3
+
+    def p90_us(self) -> float:
+        return float(np.percentile(self.samples_ns, 90)) / 1e3
 
 
 # --------------------------------------------------------------------------------------------
@@ -118,12 +126,19 @@ def available_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def parallel_min_elements() -> tuple[int, str]:
-    """pixnorm's serial threshold in output elements, and where the value came from."""
+def load_average() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
+def parallel_min_elements() -> tuple[int, bool]:
+    """pixnorm's serial threshold in output elements, and whether the library reported it."""
     getter = getattr(pixnorm._core, "_parallel_min_elements", None)
     if getter is not None:
-        return int(getter()), "reported by the library"
-    return DEFAULT_PARALLEL_MIN, "assumed: 2^17, this build does not report it"
+        return int(getter()), True
+    return DEFAULT_PARALLEL_MIN, False
 
 
 def set_threads(n: int) -> None:
@@ -137,7 +152,6 @@ def set_threads(n: int) -> None:
 def environment() -> dict[str, Any]:
     info = pixnorm.build_info()
     omp = info.get("openmp")
-    omp_runtime = omp.get("runtime") if isinstance(omp, dict) else omp
     env: dict[str, Any] = {
         "cpu": cpu_model(),
         "logical_cpus": os.cpu_count(),
@@ -146,20 +160,17 @@ def environment() -> dict[str, Any]:
         "pixnorm": info.get("version"),
         "pixnorm_compiler": info.get("compiler"),
         "isa": info.get("isa"),
-        "openmp": omp_runtime or "none",
+        "openmp": (omp.get("runtime") if isinstance(omp, dict) else omp) or "none",
         "parallel_min_elements": parallel_min_elements()[0],
         "numpy": np.__version__,
         "cv2": cv2.__version__ if cv2 is not None else None,
         "torch": torch.__version__ if torch is not None else None,
+        "torchvision": torchvision.__version__ if torchvision is not None else None,
     }
     if cv2 is not None:
         for line in cv2.getBuildInformation().splitlines():
             if "Parallel framework" in line:
                 env["cv2_parallel"] = line.split(":", 1)[1].strip()
-    if torch is not None:
-        import torchvision
-
-        env["torchvision"] = torchvision.__version__
     return env
 
 
@@ -168,7 +179,7 @@ def print_header(env: dict[str, Any]) -> None:
     print()
     print(
         f"- CPU: {env['cpu']}, {env['logical_cpus']} logical CPUs "
-        f"({env['available_cpus']} available to this process)"
+        f"({env['available_cpus']} available to this process); load average {load_average()}"
     )
     print(
         f"- pixnorm {env['pixnorm']} ({env['pixnorm_compiler']}), ISA {env['isa']}, "
@@ -184,6 +195,22 @@ def print_header(env: dict[str, Any]) -> None:
     print()
 
 
+def cv2_usable() -> bool:
+    return cv2 is not None and hasattr(cv2.dnn, "blobFromImageWithParams")
+
+
+def print_skipped_peers() -> None:
+    if cv2 is None:
+        print("note: cv2 is not installed; OpenCV rows skipped")
+    elif not cv2_usable():
+        print(
+            f"note: cv2 {cv2.__version__} has no dnn.blobFromImageWithParams (needed for a "
+            "per-channel std); OpenCV rows skipped"
+        )
+    if tvf is None:
+        print("note: torchvision is not installed; torchvision v2 rows skipped")
+
+
 # --------------------------------------------------------------------------------------------
 # Candidates
 
@@ -193,7 +220,7 @@ def make_image(h: int, w: int) -> np.ndarray:
 
 
 def make_candidates(img: np.ndarray) -> list[Candidate]:
-    """All candidates for one image, in table order; peers whose output is wrong are dropped."""
+    """All candidates for one image, in table order."""
     h, w, c = img.shape
     shape = (c, h, w)
     mean32 = np.asarray(MEAN, dtype=np.float32)
@@ -202,35 +229,25 @@ def make_candidates(img: np.ndarray) -> list[Candidate]:
     b = (-np.asarray(MEAN) / np.asarray(STD)).astype(np.float32)[:, None, None]
     cands: list[Candidate] = []
 
+    def pixnorm_out(out: np.ndarray) -> Callable[[], np.ndarray]:
+        return lambda: pixnorm.normalize(img, MEAN, STD, scale=SCALE, out=out)
+
+    def pixnorm_fresh() -> np.ndarray:
+        return pixnorm.normalize(img, MEAN, STD, scale=SCALE)
+
     for n in THREADS:
         out = np.empty(shape, dtype=np.float32)
-        cands.append(
-            Candidate(
-                "pixnorm_out",
-                "pixnorm out=",
-                n,
-                lambda out=out: pixnorm.normalize(img, MEAN, STD, scale=SCALE, out=out),
-                threaded=True,
-            )
-        )
+        cands.append(Candidate("pixnorm_out", "pixnorm out=", n, pixnorm_out(out), threaded=True))
     for n in THREADS:
-        cands.append(
-            Candidate(
-                "pixnorm_fresh",
-                "pixnorm (fresh output)",
-                n,
-                lambda: pixnorm.normalize(img, MEAN, STD, scale=SCALE),
-                threaded=True,
-            )
-        )
+        cands.append(Candidate("pixnorm_fresh", "pixnorm fresh output", n, pixnorm_fresh, True))
 
     def numpy_obvious() -> np.ndarray:
         return ((img.astype(np.float32) / 255 - mean32) / std32).transpose(2, 0, 1).copy()
 
-    fused_out = np.empty(shape, dtype=np.float32)
+    fused = np.empty(shape, dtype=np.float32)
 
     def numpy_fused() -> np.ndarray:
-        o = fused_out
+        o = fused
         np.multiply(img.transpose(2, 0, 1), a, out=o)
         o += b
         return o
@@ -238,20 +255,11 @@ def make_candidates(img: np.ndarray) -> list[Candidate]:
     cands.append(
         Candidate("numpy_obvious", "numpy obvious expression", 1, numpy_obvious, peer=True)
     )
-    cands.append(
-        Candidate("numpy_fused", "numpy fused x*a+b, preallocated", 1, numpy_fused, peer=True)
-    )
+    cands.append(Candidate("numpy_fused", "numpy x*a+b, preallocated", 1, numpy_fused, peer=True))
 
-    if cv2 is None:
-        print("note: cv2 is not installed; OpenCV rows skipped")
-    elif not hasattr(cv2.dnn, "blobFromImageWithParams"):
-        print(
-            f"note: cv2 {cv2.__version__} has no dnn.blobFromImageWithParams (per-channel "
-            "std needs it); OpenCV rows skipped"
-        )
-    else:
-        # OpenCV computes (x - mean) * scalefactor, per channel: with mean = 255 m and
-        # scalefactor = 1 / (255 s) that is (x / 255 - m) / s, the same normalization.
+    if cv2_usable():
+        # OpenCV computes (x - mean) * scalefactor per channel: with mean = 255 m and
+        # scalefactor = 1 / (255 s) that is (x / 255 - m) / s. verify() checks it numerically.
         layout = getattr(cv2, "DNN_LAYOUT_NCHW", None)
         if layout is None:
             layout = cv2.dnn.DNN_LAYOUT_NCHW
@@ -263,85 +271,69 @@ def make_candidates(img: np.ndarray) -> list[Candidate]:
             ddepth=cv2.CV_32F,
             datalayout=layout,
         )
-        for n in THREADS:
-            cands.append(
-                Candidate(
-                    "cv2_blob",
-                    "cv2 blobFromImageWithParams",
-                    n,
-                    lambda: cv2.dnn.blobFromImageWithParams(img, params)[0],
-                    threaded=True,
-                    peer=True,
-                )
-            )
-        for n in THREADS:
-            blob = np.empty((1, *shape), dtype=np.float32)
-            cands.append(
-                Candidate(
-                    "cv2_blob_out",
-                    "cv2 blobFromImageWithParams, preallocated blob",
-                    n,
-                    lambda blob=blob: cv2.dnn.blobFromImageWithParams(img, blob, params)[0],
-                    threaded=True,
-                    peer=True,
-                )
-            )
 
-    if tvf is None:
-        print("note: torchvision is not installed; torchvision v2 rows skipped")
-    else:
+        def cv2_blob() -> np.ndarray:
+            return cv2.dnn.blobFromImageWithParams(img, params)[0]
+
+        def cv2_blob_out(blob: np.ndarray) -> Callable[[], np.ndarray]:
+            return lambda: cv2.dnn.blobFromImageWithParams(img, blob, params)[0]
+
+        for n in THREADS:
+            label = "cv2 blobFromImageWithParams"
+            cands.append(Candidate("cv2_blob", label, n, cv2_blob, threaded=True, peer=True))
+        for n in THREADS:
+            label = "cv2 blobFromImageWithParams, preallocated blob"
+            fn = cv2_blob_out(np.empty((1, *shape), dtype=np.float32))
+            cands.append(Candidate("cv2_blob_out", label, n, fn, threaded=True, peer=True))
+
+    if tvf is not None:
 
         def torchvision_v2() -> np.ndarray:
-            t = tvf.to_image(img)  # HWC numpy -> CHW uint8 tensor
+            t = tvf.to_image(img)  # H x W x C numpy -> C x H x W uint8 tensor
             t = tvf.to_dtype(t, torch.float32, scale=True)
-            return tvf.normalize(t, mean=list(MEAN), std=list(STD))
+            return tvf.normalize(t, mean=list(MEAN), std=list(STD)).numpy()
 
         for n in THREADS:
-            cands.append(
-                Candidate(
-                    "torchvision_v2",
-                    "torchvision v2 functional",
-                    n,
-                    torchvision_v2,
-                    threaded=True,
-                    peer=True,
-                )
-            )
+            label = "torchvision v2 functional"
+            cands.append(Candidate("torchvision_v2", label, n, torchvision_v2, True, peer=True))
 
     dst = np.empty(shape, dtype=np.float32)
     src = np.random.default_rng(SEED).random(shape, dtype=np.float32)
     cands.append(
         Candidate("copyto", "speed of light: np.copyto(dst, src)", 1, lambda: np.copyto(dst, src))
     )
-    cands.append(Candidate("copy", "speed of light: src.copy()", 1, lambda: src.copy()))
-    return verify(img, cands)
+    cands.append(Candidate("copy", "speed of light: src.copy()", 1, src.copy))
+    for cand in cands[-2:]:
+        cand.verify = False
+    return cands
 
 
 def verify(img: np.ndarray, cands: list[Candidate]) -> list[Candidate]:
-    """Drops (with a printed line) every candidate whose output differs from pixnorm's."""
+    """Drops, with a printed note, every candidate whose output differs from pixnorm's."""
     set_threads(1)
     want = pixnorm.normalize(img, MEAN, STD, scale=SCALE)
-    ref = (img.astype(np.float64) / 255 - np.asarray(MEAN)) / np.asarray(STD)
-    err = float(np.abs(want - ref.transpose(2, 0, 1)).max())
+    ref = ((img.astype(np.float64) / 255 - np.asarray(MEAN)) / np.asarray(STD)).transpose(2, 0, 1)
+    err = float(np.abs(want - ref).max())
     if err > ATOL:
         print(f"warning: pixnorm differs from the float64 reference by {err:.3g}")
     kept, bad = [], set()
     for cand in cands:
         if cand.key in bad:
             continue
-        got = cand.fn()
-        if got is not None:
-            got = np.asarray(got.numpy() if hasattr(got, "numpy") else got)
-            diff = float(np.abs(got - want).max()) if got.shape == want.shape else float("inf")
-            if not diff <= ATOL:
-                shown = "shape " + str(got.shape) if got.shape != want.shape else f"{diff:.3g}"
-                print(
-                    f"note: {cand.label} does not match pixnorm (max abs diff {shown} > "
-                    f"{ATOL:g}); skipped"
-                )
+        if cand.verify:
+            got = np.asarray(cand.fn())
+            if got.shape != want.shape:
+                problem = f"shape {got.shape}, expected {want.shape}"
+            else:
+                diff = float(np.abs(got - want).max())
+                problem = "" if diff <= ATOL else f"max abs diff {diff:.3g} > {ATOL:g}"
+            if problem:
+                print(f"note: {cand.label} does not match pixnorm ({problem}); skipped")
                 bad.add(cand.key)
                 continue
         kept.append(cand)
+    if bad:
+        print()
     return kept
 
 
@@ -350,7 +342,7 @@ def verify(img: np.ndarray, cands: list[Candidate]) -> list[Candidate]:
 
 
 def run_rounds(cands: Sequence[Candidate], rounds: int, warmup: int) -> None:
-    """Interleaved rounds: each candidate once per round, groups by thread count alternating."""
+    """Interleaved rounds: each candidate once per round; the thread-count groups alternate."""
     groups = [[c for c in cands if c.threads == n] for n in sorted({c.threads for c in cands})]
     for r in range(warmup + rounds):
         for g in range(len(groups)):
@@ -372,19 +364,6 @@ def find(cands: Sequence[Candidate], key: str, threads: int) -> Candidate | None
     return next((c for c in cands if c.key == key and c.threads == threads), None)
 
 
-def print_table(title: str, cands: Sequence[Candidate], rounds: int) -> None:
-    print(f"## {title} ({rounds} interleaved rounds, median per call)")
-    print()
-    print("| candidate | threads | median us | / pixnorm out= |")
-    print("|---|---:|---:|---:|")
-    for cand in cands:
-        base = find(cands, "pixnorm_out", cand.threads)
-        ratio = f"{cand.median_us() / base.median_us():.2f}" if base else "n/a"
-        threads = str(cand.threads) if cand.threaded else "1 (single-threaded)"
-        print(f"| {cand.label} | {threads} | {cand.median_us():.1f} | {ratio} |")
-    print()
-
-
 def ratio(
     cands: Sequence[Candidate], num: str, den: str, threads: tuple[int, int] = (1, 1)
 ) -> float | None:
@@ -392,13 +371,28 @@ def ratio(
     return a.median_us() / b.median_us() if a and b else None
 
 
+def print_table(title: str, cands: Sequence[Candidate], rounds: int) -> None:
+    print(f"## {title} ({rounds} interleaved rounds)")
+    print()
+    print("| candidate | threads | median us | p90 us | / pixnorm out= |")
+    print("|---|---:|---:|---:|---:|")
+    for cand in cands:
+        base = find(cands, "pixnorm_out", cand.threads)
+        rel = f"{cand.median_us() / base.median_us():.2f}" if base else "n/a"
+        threads = str(cand.threads) if cand.threaded else "1 (single-threaded)"
+        print(
+            f"| {cand.label} | {threads} | {cand.median_us():.1f} | {cand.p90_us():.1f} | {rel} |"
+        )
+    print()
+
+
 def checks(results: dict[str, list[Candidate]]) -> list[dict[str, Any]]:
     small, large = results.get("224x224", []), results.get("1920x1080", [])
-    out: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []
 
     def add(name: str, value: float | None, op: str, target: float) -> None:
         met = None if value is None else (value <= target if op == "<=" else value >= target)
-        out.append({"check": name, "value": value, "target": f"{op} {target}", "met": met})
+        rows.append({"check": name, "value": value, "target": f"{op} {target}", "met": met})
 
     add(
         "224x224, 1 thread: pixnorm out= / np.copyto",
@@ -416,12 +410,8 @@ def checks(results: dict[str, list[Candidate]]) -> list[dict[str, Any]]:
     base = find(small, "pixnorm_out", 1)
     if peers and base:
         best = min(peers, key=Candidate.median_us)
-        add(
-            f"224x224, 1 thread: fastest peer ({best.label}) / pixnorm out=",
-            best.median_us() / base.median_us(),
-            ">=",
-            TARGET_PEER,
-        )
+        name = f"224x224, 1 thread: fastest peer ({best.label}) / pixnorm out="
+        add(name, best.median_us() / base.median_us(), ">=", TARGET_PEER)
     else:
         add("224x224, 1 thread: fastest peer / pixnorm out=", None, ">=", TARGET_PEER)
     add(
@@ -430,7 +420,7 @@ def checks(results: dict[str, list[Candidate]]) -> list[dict[str, Any]]:
         ">=",
         TARGET_SCALING,
     )
-    return out
+    return rows
 
 
 def print_checks(rows: list[dict[str, Any]]) -> None:
@@ -450,18 +440,21 @@ def print_checks(rows: list[dict[str, Any]]) -> None:
 
 
 def bench_sizes(quick: bool) -> dict[str, Any]:
+    print_skipped_peers()
+    print()
     results: dict[str, list[Candidate]] = {}
     report: dict[str, Any] = {}
     for h, w in SIZES:
         name = f"{w}x{h}"
-        (rounds, warmup) = ROUNDS[min(h, w)][1 if quick else 0]
+        rounds, warmup = ROUNDS[h][1 if quick else 0]
         img = make_image(h, w)
-        cands = make_candidates(img)
+        cands = verify(img, make_candidates(img))
         run_rounds(cands, rounds, warmup)
         print_table(f"{name}x3 uint8 -> float32 3x{h}x{w}", cands, rounds)
         results[name] = cands
         report[name] = {
             "rounds": rounds,
+            "warmup_rounds": warmup,
             "candidates": [
                 {
                     "key": c.key,
@@ -469,6 +462,7 @@ def bench_sizes(quick: bool) -> dict[str, Any]:
                     "threads": c.threads,
                     "single_threaded": not c.threaded,
                     "median_us": c.median_us(),
+                    "p90_us": c.p90_us(),
                     "samples_ns": c.samples_ns,
                 }
                 for c in cands
@@ -483,26 +477,27 @@ def bench_threshold(quick: bool) -> dict[str, Any]:
     """pixnorm out= at 1 and 2 threads for growing square images: where a thread pays off."""
     rounds = THRESHOLD_ROUNDS[1 if quick else 0]
     setter = getattr(pixnorm._core, "_set_parallel_min_elements", None)
-    threshold, source = parallel_min_elements()
+    threshold, reported = parallel_min_elements()
     if setter is not None:
         setter(0)  # every size may use the second thread
         print(
-            "Serial threshold lowered to 0 for this run (pixnorm._core._set_parallel_min_"
-            f"elements); the library's value is {threshold} output elements."
+            "The serial threshold is lowered to 0 for this run (pixnorm._core."
+            f"_set_parallel_min_elements); the library's value is {threshold} output elements."
         )
     else:
+        source = "" if reported else " (assumed: this build does not report it)"
         print(
-            f"This build runs serially below {threshold} output elements ({source}); rows "
-            "marked 'serial' measure one thread twice. Lower kParallelMinElements in "
-            "cpp/src/normalize.cpp and rebuild to measure them."
+            f"This build runs serially below {threshold} output elements{source}: rows marked "
+            "'serial' measure one thread twice. To measure them, lower kParallelMinElements "
+            "in cpp/src/normalize.cpp and rebuild."
         )
     print()
     print(
-        f"## pixnorm out=, 1 vs 2 threads ({rounds} interleaved rounds of "
-        f"{THRESHOLD_BLOCK} calls per thread count, median per call)"
+        f"## pixnorm out=, 1 vs 2 threads ({rounds} interleaved rounds of {THRESHOLD_BLOCK} "
+        "calls per thread count)"
     )
     print()
-    print("| image | output elements | 1 thread us | 2 threads us | 1 / 2 threads | note |")
+    print("| image | output elements | 1 thread median us | 2 threads median us | 1 / 2 | note |")
     print("|---|---:|---:|---:|---:|---|")
     rows = []
     try:
@@ -510,7 +505,7 @@ def bench_threshold(quick: bool) -> dict[str, Any]:
             img = make_image(side, side)
             out = np.empty((3, side, side), dtype=np.float32)
             samples: dict[int, list[int]] = {n: [] for n in THREADS}
-            for r in range(rounds + 1):  # round 0 is warm-up
+            for r in range(rounds + 1):  # round 0 is a warm-up
                 for n in THREADS[r % 2 :] + THREADS[: r % 2]:
                     pixnorm.set_num_threads(n)
                     pixnorm.normalize(img, MEAN, STD, scale=SCALE, out=out)  # untimed
@@ -520,20 +515,18 @@ def bench_threshold(quick: bool) -> dict[str, Any]:
                         t1 = time.perf_counter_ns()
                         if r:
                             samples[n].append(t1 - t0)
-            t1_us, t2_us = (statistics.median(samples[n]) / 1e3 for n in THREADS)
-            elems = out.size
-            serial = setter is None and elems < threshold
-            note = "serial" if serial else ""
+            one, two = (statistics.median(samples[n]) / 1e3 for n in THREADS)
+            serial = setter is None and out.size < threshold
             print(
-                f"| {side}x{side} | {elems} | {t1_us:.2f} | {t2_us:.2f} | "
-                f"{t1_us / t2_us:.2f} | {note} |"
+                f"| {side}x{side} | {out.size} | {one:.2f} | {two:.2f} | {one / two:.2f} "
+                f"| {'serial' if serial else ''} |"
             )
             rows.append(
                 {
                     "side": side,
-                    "elements": elems,
-                    "median_us_1": t1_us,
-                    "median_us_2": t2_us,
+                    "elements": out.size,
+                    "median_us_1": one,
+                    "median_us_2": two,
                     "serial": serial,
                     "samples_ns": {str(n): samples[n] for n in THREADS},
                 }
@@ -559,7 +552,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--threshold",
         action="store_true",
-        help="measure 1 vs 2 threads for square images from 32x32 to 512x512",
+        help="measure pixnorm at 1 vs 2 threads for square images from 32x32 to 512x512",
     )
     parser.add_argument("--json", metavar="FILE", help="write the raw numbers to FILE")
     args = parser.parse_args(argv)
@@ -571,11 +564,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         data = bench_threshold(args.quick) if args.threshold else bench_sizes(args.quick)
     finally:
         pixnorm.set_num_threads(None)  # back to the default
-    print(f"({time.perf_counter() - start:.1f} s)")
+    elapsed = time.perf_counter() - start
+    print(f"Took {elapsed:.1f} s; load average now {load_average()}.")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"environment": env, "argv": sys.argv[1:], **data}, f)
-        print(f"raw numbers written to {args.json}")
+            json.dump({"environment": env, "argv": sys.argv[1:], "seconds": elapsed, **data}, f)
+        print(f"Raw numbers written to {args.json}.")
 
 
 if __name__ == "__main__":

@@ -68,5 +68,16 @@ def configure() -> None:
     env = _parse_threads(THREADS_ENV, os.environ.get(THREADS_ENV, ""), strict=True)
     if not env:
         env = _parse_threads("OMP_NUM_THREADS", os.environ.get("OMP_NUM_THREADS", ""), strict=False)
-    worker = multiprocessing.parent_process() is not None
-    _core._configure_threads(env, available_cpus(), worker)
+    _core._configure_threads(env, available_cpus(), in_worker())
+
+
+def in_worker() -> bool:
+    """True inside a multiprocessing child (fork, spawn or forkserver).
+
+    A spawn or forkserver child imports modules (its ``__main__``, and whatever unpickling the
+    target pulls in) before ``parent_process()`` is set; during that time multiprocessing marks
+    the current process as ``_inheriting``.
+    """
+    if multiprocessing.parent_process() is not None:
+        return True
+    return bool(getattr(multiprocessing.current_process(), "_inheriting", False))

@@ -48,7 +48,7 @@ constexpr int64_t kTrail = 16;               // sentinels after the last row's g
 constexpr int64_t kMaxChannels = 6;
 constexpr int64_t kMaxWidth = 1024;
 constexpr int64_t kMaxDstOffset = 15;  // floats past a 64-byte boundary: every alignment in a line
-constexpr int kSrcPlacements = 5;      // 0..3 elements past a page boundary, then flush with the end
+constexpr int kSrcPlacements = 5;      // 0..3 elements past a page start; flush with a page end
 constexpr const char* kSrcPlacementNames[kSrcPlacements] = {"offset0", "offset1", "offset2",
                                                              "offset3", "flush_end"};
 constexpr int kMaxReported = 30;
@@ -102,7 +102,8 @@ Arena make_arena(size_t min_bytes) {
 char g_case[256] = "(setup)";  // the kernel call in progress, for the fault handler
 
 extern "C" void on_fault(int sig) {
-  const char* what = sig == SIGSEGV ? "kernel_check: FAULT (SIGSEGV) in " : "kernel_check: FAULT (SIGBUS) in ";
+  const char* what = sig == SIGSEGV ? "kernel_check: FAULT (SIGSEGV) in "
+                                    : "kernel_check: FAULT (SIGBUS) in ";
   if (write(2, what, std::strlen(what)) < 0 || write(2, g_case, std::strlen(g_case)) < 0 ||
       write(2, "\n", 1) < 0) {
   }
@@ -173,7 +174,8 @@ RowFn<float> row_fn(const KernelTable& k, float*) { return k.normalize_f32; }
 std::string describe(uint8_t v) { return std::to_string(static_cast<unsigned>(v)); }
 std::string describe(float v) {
   char s[64];
-  std::snprintf(s, sizeof s, "%.9g (0x%08x)", static_cast<double>(v), static_cast<unsigned>(bits_of(v)));
+  std::snprintf(s, sizeof s, "%.9g (0x%08x)", static_cast<double>(v),
+                static_cast<unsigned>(bits_of(v)));
   return s;
 }
 
@@ -313,12 +315,14 @@ struct Checker {
       char g[160];
       const int64_t rel = first_clobbered;
       if (rel < 0) {
-        std::snprintf(g, sizeof g, "%lld guard float(s) overwritten; first: %lld before plane 0's row",
+        std::snprintf(g, sizeof g,
+                      "%lld guard float(s) overwritten; first: %lld before plane 0's row",
                       static_cast<long long>(clobbered), static_cast<long long>(-rel));
       } else {
         const int64_t r = rel / plane_stride < channels ? rel / plane_stride : channels - 1;
         std::snprintf(g, sizeof g,
-                      "%lld guard float(s) overwritten; first: %lld past the end of plane %lld's row",
+                      "%lld guard float(s) overwritten; first: %lld past the end of plane "
+                      "%lld's row",
                       static_cast<long long>(clobbered),
                       static_cast<long long>(rel - r * plane_stride - width + 1),
                       static_cast<long long>(r));
@@ -332,7 +336,8 @@ struct Checker {
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out;
   size_t i = 0;
-  for (size_t j; (j = s.find(sep, i)) != std::string::npos; i = j + 1) out.push_back(s.substr(i, j - i));
+  for (size_t j; (j = s.find(sep, i)) != std::string::npos; i = j + 1)
+    out.push_back(s.substr(i, j - i));
   out.push_back(s.substr(i));
   return out;
 }
@@ -375,7 +380,8 @@ int main(int argc, char** argv) {
     bool found = false;
     for (Isa i : isas) found = found || i == r;
     if (!found) {
-      std::fprintf(stderr, "kernel_check: required ISA '%s' is not supported here (supported: %s)\n",
+      std::fprintf(stderr,
+                   "kernel_check: required ISA '%s' is not supported here (supported: %s)\n",
                    pixnorm::isa_name(r), names.c_str());
       return 2;
     }
@@ -392,8 +398,9 @@ int main(int argc, char** argv) {
   ck.src_arena = make_arena(max_row + 4 * sizeof(float));
   ck.a_arena = make_arena(kMaxChannels * sizeof(float));
   ck.b_arena = make_arena(kMaxChannels * sizeof(float));
-  ck.dst_arena = make_arena(static_cast<size_t>(kLead + kMaxDstOffset + kTrail +
-                                          kMaxChannels * (kMaxWidth + 20)) * sizeof(float));
+  ck.dst_arena = make_arena(
+      static_cast<size_t>(kLead + kMaxDstOffset + kTrail + kMaxChannels * (kMaxWidth + 20)) *
+      sizeof(float));
 
   std::vector<int64_t> widths;
   for (int64_t w = 1; w <= 70; ++w) widths.push_back(w);

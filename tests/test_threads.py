@@ -1,0 +1,234 @@
+"""Thread-count policy, fork safety (no hang after fork), multiprocessing, and the GIL."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import pixnorm
+from pixnorm import _config
+
+TESTS = Path(__file__).resolve().parent
+
+
+def run_python(code: str, env: dict[str, str] | None = None, timeout: float = 120) -> str:
+    """Runs code in a fresh interpreter, with a timeout so that a hang fails instead of blocking."""
+    full_env = {k: v for k, v in os.environ.items()
+                if k not in ("PIXNORM_NUM_THREADS", "OMP_NUM_THREADS", "PIXNORM_ISA")}
+    full_env["PYTHONPATH"] = str(TESTS) + os.pathsep + full_env.get("PYTHONPATH", "")
+    full_env.update(env or {})
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=full_env,
+                          capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    return proc.stdout
+
+
+def test_set_num_threads_validation() -> None:
+    for bad in (0, -1, 1025):
+        with pytest.raises(ValueError, match="n: expected 1 <= n <= 1024"):
+            pixnorm.set_num_threads(bad)
+    for bad_type in (2.5, "2", True):
+        with pytest.raises(TypeError, match="n: expected an int"):
+            pixnorm.set_num_threads(bad_type)  # type: ignore[arg-type]
+    try:
+        pixnorm.set_num_threads(np.int64(3))  # type: ignore[arg-type]
+        assert pixnorm.get_num_threads() == 3
+    finally:
+        pixnorm.set_num_threads(None)
+
+
+def test_defaults_from_environment_and_affinity() -> None:
+    code = """
+        import os
+        os.sched_setaffinity(0, {0})
+        import pixnorm
+        print(pixnorm.get_num_threads())
+        pixnorm.set_num_threads(2); print(pixnorm.get_num_threads())
+        pixnorm.set_num_threads(None); print(pixnorm.get_num_threads())
+    """
+    assert run_python(code).split() == ["1", "2", "1"]
+    assert run_python("import pixnorm; print(pixnorm.get_num_threads())").strip() == str(
+        _config.available_cpus())
+    env_cases = [({"PIXNORM_NUM_THREADS": "3"}, "3"), ({"OMP_NUM_THREADS": "2,1"}, "2"),
+                 ({"PIXNORM_NUM_THREADS": "1", "OMP_NUM_THREADS": "4"}, "1"),
+                 ({"OMP_NUM_THREADS": "junk"}, str(_config.available_cpus()))]
+    for env, want in env_cases:
+        assert run_python("import pixnorm; print(pixnorm.get_num_threads())", env).strip() == want
+
+
+def test_bad_thread_environment_fails_loudly() -> None:
+    code = """
+        try:
+            import pixnorm
+        except ValueError as e:
+            print(e)
+    """
+    assert "PIXNORM_NUM_THREADS='many' is not a positive integer" in run_python(
+        code, {"PIXNORM_NUM_THREADS": "many"})
+
+
+FORK_SCRIPT = """
+    import os, sys, warnings
+    import numpy as np
+    import pixnorm
+    from pixnorm import _core
+
+    pixnorm.set_num_threads(2)
+    _core._set_parallel_min_elements(0)
+    img = np.random.default_rng(0).integers(0, 256, (480, 640, 3), dtype=np.uint8)
+    expected = pixnorm.normalize(img, 0.5, 0.25)  # the parent now owns a 2-thread libgomp team
+    assert _core._fork_state() == {"forked": False, "unsafe": False}
+
+    def in_child(depth):
+        state = _core._fork_state()
+        assert state == {"forked": True, "unsafe": True}, state
+        assert pixnorm.get_num_threads() == 1  # set_num_threads does not cross fork
+        assert np.array_equal(pixnorm.normalize(img, 0.5, 0.25), expected)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            pixnorm.set_num_threads(2)  # asking for threads here: one warning, still serial
+            assert np.array_equal(pixnorm.normalize(img, 0.5, 0.25), expected)
+            assert np.array_equal(pixnorm.normalize(img, 0.5, 0.25), expected)
+        assert [w.category for w in caught] == [RuntimeWarning], caught
+        assert "single-threaded" in str(caught[0].message)
+        assert pixnorm.get_num_threads() == 1
+        pixnorm.set_num_threads(None)
+        if depth < 2:
+            fork_and_check(depth + 1)
+
+    def fork_and_check(depth):
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                in_child(depth)
+            except BaseException as e:
+                print("child", depth, "failed:", repr(e), flush=True)
+                code = 1
+            os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0, depth
+
+    fork_and_check(1)  # child, then grandchild
+    # the parent itself keeps its threads
+    assert pixnorm.get_num_threads() == 2
+    assert np.array_equal(pixnorm.normalize(img, 0.5, 0.25), expected)
+    print("ok")
+"""
+
+
+def test_fork_after_threads_never_hangs() -> None:
+    assert run_python(FORK_SCRIPT, timeout=60).strip() == "ok"
+
+
+def test_fork_before_any_team_keeps_threads_available() -> None:
+    code = """
+        import os, numpy as np, pixnorm
+        from pixnorm import _core
+        pid = os.fork()
+        if pid == 0:
+            ok = _core._fork_state() == {"forked": True, "unsafe": False}
+            pixnorm.set_num_threads(2)  # safe here: no team was ever built
+            ok = ok and pixnorm.get_num_threads() == 2
+            _core._set_parallel_min_elements(0)
+            x = np.ones((64, 64, 3), np.uint8)
+            ok = ok and bool(np.all(pixnorm.normalize(x, 0.0, 1.0, scale=1.0) == 1.0))
+            os._exit(0 if ok else 1)
+        _, status = os.waitpid(pid, 0)
+        print(os.waitstatus_to_exitcode(status))
+    """
+    assert run_python(code, timeout=60).strip() == "0"
+
+
+POOL_SCRIPT = """
+    import multiprocessing as mp, sys
+    import numpy as np
+    import pixnorm
+    from pixnorm import _core
+    import _mp_worker
+
+    if __name__ == "__main__":
+        pixnorm.set_num_threads(2)
+        _core._set_parallel_min_elements(0)
+        expected = [_mp_worker.work(s)[0] for s in range(6)]  # parent used 2 threads
+        method = sys.argv[1]
+        with mp.get_context(method).Pool(2) as pool:
+            results = pool.map(_mp_worker.work, range(6))
+        assert [r[0] for r in results] == expected
+        assert all(r[1] == 1 for r in results), [r[1] for r in results]  # 1 thread in workers
+        assert all(r[2] == (method == "fork") for r in results)
+        print("ok", method)
+"""
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
+def test_multiprocessing_pool_after_threads(method: str, tmp_path: Path) -> None:
+    script = tmp_path / "pool_script.py"
+    script.write_text(textwrap.dedent(POOL_SCRIPT))
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PIXNORM_NUM_THREADS", "OMP_NUM_THREADS", "PIXNORM_ISA")}
+    env["PYTHONPATH"] = str(TESTS) + os.pathsep + env.get("PYTHONPATH", "")
+    proc = subprocess.run([sys.executable, str(script), method], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.strip() == f"ok {method}"
+
+
+def test_gil_is_released_during_the_work() -> None:
+    """While a long call runs, another Python thread keeps running. If the call held the GIL the
+    spinning thread could not record a single tick inside the middle of the call."""
+    batch = np.random.default_rng(0).integers(0, 256, (3, 1080, 1920, 3), dtype=np.uint8)
+    out = np.empty((3, 3, 1080, 1920), np.float32)
+    ticks: list[float] = []
+    stop = threading.Event()
+
+    def spin() -> None:
+        while not stop.is_set():
+            ticks.append(time.perf_counter())
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-4)
+    pixnorm.set_num_threads(1)
+    spans = []
+    worker = threading.Thread(target=spin)
+    worker.start()
+    try:
+        time.sleep(0.005)
+        for _ in range(3):
+            t0 = time.perf_counter()
+            pixnorm.normalize(batch, 0.5, 0.5, out=out)
+            spans.append((t0, time.perf_counter()))
+    finally:
+        stop.set()
+        worker.join()
+        sys.setswitchinterval(old)
+        pixnorm.set_num_threads(None)
+    inside = 0
+    for t0, t1 in spans:
+        lo, hi = t0 + 0.25 * (t1 - t0), t1 - 0.25 * (t1 - t0)
+        inside += sum(1 for t in ticks if lo < t < hi)
+    assert inside > 50, (inside, [b - a for a, b in spans])
+
+
+def test_calls_from_several_python_threads_agree() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    imgs = [np.random.default_rng(s).integers(0, 256, (300, 400, 3), dtype=np.uint8)
+            for s in range(8)]
+    serial = [pixnorm.normalize(x, 0.4, 0.3) for x in imgs]
+    pixnorm.set_num_threads(2)
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            threaded = list(pool.map(lambda x: pixnorm.normalize(x, 0.4, 0.3), imgs))
+    finally:
+        pixnorm.set_num_threads(None)
+    for a, b in zip(serial, threaded, strict=True):
+        np.testing.assert_array_equal(a, b)
