@@ -16,11 +16,15 @@ Method
 - Each call is timed alone with ``time.perf_counter_ns``; a row reports the median over many
   repetitions (and the 90th percentile, to show the spread), so the long tail of a noisy,
   shared machine does not move it.
-- The candidates take turns: every round runs each of them once, in an order rotated from round
-  to round, so a slow phase of the machine hits all of them alike. The 1-thread and 2-thread
-  groups alternate inside a round; after switching the thread count each threaded candidate
-  makes one untimed call, so a thread pool being rebuilt or woken is not charged to one call.
-- numpy is single threaded: its rows and the copies are measured in the 1-thread group only.
+- The candidates take turns: every round runs each of them for a short block (one untimed call,
+  then a few timed ones), in an order rotated from round to round, so a slow phase of the
+  machine hits all of them alike, while each block sees the steady state of repeated calls.
+- Candidates that share a thread pool and a thread count run their blocks together. After a
+  group that ran on 2 threads the script sleeps briefly: idle pool threads spin before they
+  sleep (libgomp's for about 6 ms here), and on a 2-core machine a spinning pool of one
+  library stalls the next library's threads. Interleaving pixnorm and OpenCV call by call
+  measured that interference (pixnorm 2-thread calls of up to 8 ms), not the libraries.
+- numpy is single threaded: its rows and the copies are measured once, with 1 thread.
 - Read the ratios (to pixnorm with ``out=`` at the same thread count), not the absolute times:
   both sides of a ratio come from the same rounds. A second thread only helps if the machine
   has a core to spare: the load average is printed before and after the run.
@@ -70,8 +74,10 @@ SIZES = ((224, 224), (1080, 1920))  # (H, W)
 THREADS = (1, 2)
 ATOL = 1e-4  # float32 rounding of values up to ~2.6 in magnitude is ~3e-7
 
-# (timed rounds, warm-up rounds) per image height: full run, --quick.
-ROUNDS = {224: ((1000, 20), (30, 3)), 1080: ((100, 3), (4, 1))}
+# Per image height: timed rounds for the full run and for --quick, timed calls per block.
+PLAN = {224: (200, 6, 5), 1080: (30, 2, 3)}
+WARMUP_ROUNDS = 1
+QUIESCE_S = 0.025  # sleep after a multi-threaded group, so its spinning pool threads go idle
 
 # --threshold: square sides; rounds of THRESHOLD_BLOCK timed calls per thread count.
 THRESHOLD_SIDES = (32, 48, 64, 96, 128, 160, 192, 224, 256, 320, 384, 512)
@@ -92,7 +98,7 @@ class Candidate:
     label: str  # what the table shows
     threads: int  # thread count it runs with (1 for single-threaded code)
     fn: Callable[[], Any]  # one call; returns the normalized image (unless verify is False)
-    threaded: bool = False  # honours the libraries' thread setting
+    pool: str | None = None  # the thread pool it runs on; None: single-threaded code
     peer: bool = False  # a peer a user would pick instead: counts for "fastest peer"
     verify: bool = True  # compare the output with pixnorm's before timing
     samples_ns: list[int] = field(default_factory=list)
@@ -237,9 +243,10 @@ def make_candidates(img: np.ndarray) -> list[Candidate]:
 
     for n in THREADS:
         out = np.empty(shape, dtype=np.float32)
-        cands.append(Candidate("pixnorm_out", "pixnorm out=", n, pixnorm_out(out), threaded=True))
+        cands.append(Candidate("pixnorm_out", "pixnorm out=", n, pixnorm_out(out), "pixnorm"))
     for n in THREADS:
-        cands.append(Candidate("pixnorm_fresh", "pixnorm fresh output", n, pixnorm_fresh, True))
+        label = "pixnorm fresh output"
+        cands.append(Candidate("pixnorm_fresh", label, n, pixnorm_fresh, "pixnorm"))
 
     def numpy_obvious() -> np.ndarray:
         return ((img.astype(np.float32) / 255 - mean32) / std32).transpose(2, 0, 1).copy()
@@ -280,11 +287,11 @@ def make_candidates(img: np.ndarray) -> list[Candidate]:
 
         for n in THREADS:
             label = "cv2 blobFromImageWithParams"
-            cands.append(Candidate("cv2_blob", label, n, cv2_blob, threaded=True, peer=True))
+            cands.append(Candidate("cv2_blob", label, n, cv2_blob, "cv2", peer=True))
         for n in THREADS:
             label = "cv2 blobFromImageWithParams, preallocated blob"
             fn = cv2_blob_out(np.empty((1, *shape), dtype=np.float32))
-            cands.append(Candidate("cv2_blob_out", label, n, fn, threaded=True, peer=True))
+            cands.append(Candidate("cv2_blob_out", label, n, fn, "cv2", peer=True))
 
     if tvf is not None:
 
@@ -295,7 +302,7 @@ def make_candidates(img: np.ndarray) -> list[Candidate]:
 
         for n in THREADS:
             label = "torchvision v2 functional"
-            cands.append(Candidate("torchvision_v2", label, n, torchvision_v2, True, peer=True))
+            cands.append(Candidate("torchvision_v2", label, n, torchvision_v2, "torch", peer=True))
 
     dst = np.empty(shape, dtype=np.float32)
     src = np.random.default_rng(SEED).random(shape, dtype=np.float32)
@@ -341,23 +348,30 @@ def verify(img: np.ndarray, cands: list[Candidate]) -> list[Candidate]:
 # Timing
 
 
-def run_rounds(cands: Sequence[Candidate], rounds: int, warmup: int) -> None:
-    """Interleaved rounds: each candidate once per round; the thread-count groups alternate."""
-    groups = [[c for c in cands if c.threads == n] for n in sorted({c.threads for c in cands})]
-    for r in range(warmup + rounds):
-        for g in range(len(groups)):
-            group = groups[(g + r) % len(groups)]
+def rotated(items: Sequence[Any], k: int) -> list[Any]:
+    k %= len(items)
+    return [*items[k:], *items[:k]]
+
+
+def run_rounds(cands: Sequence[Candidate], rounds: int, block: int) -> None:
+    """Interleaved rounds of blocks; candidates on the same pool and thread count go together."""
+    groups: dict[tuple[int, str | None], list[Candidate]] = {}
+    for cand in cands:
+        groups.setdefault((cand.threads, cand.pool), []).append(cand)
+    order = list(groups.values())
+    for r in range(WARMUP_ROUNDS + rounds):
+        for group in rotated(order, r):
             set_threads(group[0].threads)
-            for cand in group:  # untimed: wakes or rebuilds the thread pools after the switch
-                if cand.threaded:
+            for cand in rotated(group, r):
+                cand.fn()  # untimed: wakes the pool, faults in fresh memory
+                for _ in range(block):
+                    t0 = time.perf_counter_ns()
                     cand.fn()
-            k = r % len(group)
-            for cand in group[k:] + group[:k]:
-                t0 = time.perf_counter_ns()
-                cand.fn()
-                t1 = time.perf_counter_ns()
-                if r >= warmup:
-                    cand.samples_ns.append(t1 - t0)
+                    t1 = time.perf_counter_ns()
+                    if r >= WARMUP_ROUNDS:
+                        cand.samples_ns.append(t1 - t0)
+            if group[0].threads > 1:
+                time.sleep(QUIESCE_S)
 
 
 def find(cands: Sequence[Candidate], key: str, threads: int) -> Candidate | None:
@@ -371,15 +385,15 @@ def ratio(
     return a.median_us() / b.median_us() if a and b else None
 
 
-def print_table(title: str, cands: Sequence[Candidate], rounds: int) -> None:
-    print(f"## {title} ({rounds} interleaved rounds)")
+def print_table(title: str, cands: Sequence[Candidate], rounds: int, block: int) -> None:
+    print(f"## {title} ({rounds} interleaved rounds of {block} calls per candidate)")
     print()
     print("| candidate | threads | median us | p90 us | / pixnorm out= |")
     print("|---|---:|---:|---:|---:|")
     for cand in cands:
         base = find(cands, "pixnorm_out", cand.threads)
         rel = f"{cand.median_us() / base.median_us():.2f}" if base else "n/a"
-        threads = str(cand.threads) if cand.threaded else "1 (single-threaded)"
+        threads = str(cand.threads) if cand.pool else "1 (single-threaded)"
         print(
             f"| {cand.label} | {threads} | {cand.median_us():.1f} | {cand.p90_us():.1f} | {rel} |"
         )
@@ -446,21 +460,22 @@ def bench_sizes(quick: bool) -> dict[str, Any]:
     report: dict[str, Any] = {}
     for h, w in SIZES:
         name = f"{w}x{h}"
-        rounds, warmup = ROUNDS[h][1 if quick else 0]
+        full, short, block = PLAN[h]
+        rounds = short if quick else full
         img = make_image(h, w)
         cands = verify(img, make_candidates(img))
-        run_rounds(cands, rounds, warmup)
-        print_table(f"{name}x3 uint8 -> float32 3x{h}x{w}", cands, rounds)
+        run_rounds(cands, rounds, block)
+        print_table(f"{name}x3 uint8 -> float32 3x{h}x{w}", cands, rounds, block)
         results[name] = cands
         report[name] = {
             "rounds": rounds,
-            "warmup_rounds": warmup,
+            "block": block,
             "candidates": [
                 {
                     "key": c.key,
                     "label": c.label,
                     "threads": c.threads,
-                    "single_threaded": not c.threaded,
+                    "pool": c.pool,
                     "median_us": c.median_us(),
                     "p90_us": c.p90_us(),
                     "samples_ns": c.samples_ns,

@@ -127,14 +127,19 @@ def test_guard_bands_input_and_output(isa: str, threads: int) -> None:
             view = parent[2 : 2 + h, 20 : 20 + w, 1 : 1 + c]
             view[...] = rng.integers(0, 255, (h, w, c)).astype(dtype)  # never the sentinel
             n = c * h * w
-            for offset in (0, 1, 3, 16):  # out at several alignments
-                buf = np.full(n + 64 + offset, -7.0, np.float32)
-                out = buf[32 + offset : 32 + offset + n].reshape(c, h, w)
-                got = pixnorm.normalize(view, 0.25, 0.5, out=out)
-                assert got is out
-                np.testing.assert_array_equal(out, ref.normalize_float32_formula(
-                    np.ascontiguousarray(view), 0.25, 0.5, 1 / 255 if dtype == np.uint8 else 1.0))
-                assert np.all(buf[: 32 + offset] == -7.0) and np.all(buf[32 + offset + n :] == -7.0)
+            # in place, channels read backwards (planes written in reverse), pixels gathered
+            for v in (view, view[..., ::-1], view[:, ::-1]):
+                for offset in (0, 1, 3, 16):  # out at several alignments
+                    buf = np.full(n + 64 + offset, -7.0, np.float32)
+                    out = buf[32 + offset : 32 + offset + n].reshape(c, h, w)
+                    got = pixnorm.normalize(v, [0.25] * c, np.linspace(0.5, 1, c), out=out)
+                    assert got is out
+                    expected = ref.normalize_float32_formula(
+                        np.ascontiguousarray(v), [0.25] * c, np.linspace(0.5, 1, c),
+                        1 / 255 if dtype == np.uint8 else 1.0)
+                    np.testing.assert_array_equal(out, expected)
+                    assert np.all(buf[: 32 + offset] == -7.0)
+                    assert np.all(buf[32 + offset + n :] == -7.0)
 
 
 def test_float_nan_and_inf_propagate(isa: str) -> None:

@@ -1,8 +1,8 @@
 // normalize: interleaved (N, H, W, C) uint8/float32 -> planar float32 (N, C, H, W),
 // out = x * (scale / std[c]) + (-mean[c] / std[c]).
-// Rows are the unit of work: a packed row goes straight to the kernel; any other row (channel
-// stride != itemsize, reversed or gapped pixels, misaligned float32) is first gathered into a
-// small per-thread buffer, so the kernels only ever see packed rows.
+// Rows are the unit of work: a packed row (or one whose channels run backwards) goes straight to
+// the kernel; any other row (reversed or gapped pixels, other channel strides, misaligned
+// float32) is first gathered into a small per-thread buffer, so kernels only see packed rows.
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -80,40 +80,82 @@ int64_t normalize_output_elements(const ImageView& v) {
   return elems;
 }
 
+namespace {
+
+// Copies one row of a strided view into packed HWC order. T is the element type; C > 0 is a
+// compile-time channel count (0: use `channels`).
+template <class T, int C>
+void gather_row(const unsigned char* row, int64_t width, int64_t channels, int64_t sx, int64_t sc,
+                unsigned char* out) {
+  const int64_t nc = C > 0 ? C : channels;
+  for (int64_t x = 0; x < width; ++x) {
+    const unsigned char* p = row + x * sx;
+    unsigned char* q = out + x * nc * static_cast<int64_t>(sizeof(T));
+    for (int64_t c = 0; c < nc; ++c)
+      std::memcpy(q + c * static_cast<int64_t>(sizeof(T)), p + c * sc, sizeof(T));
+  }
+}
+
+template <class T>
+void gather_any(const unsigned char* row, int64_t width, int64_t channels, int64_t sx, int64_t sc,
+                unsigned char* out) {
+  switch (channels) {
+    case 1: return gather_row<T, 1>(row, width, 1, sx, sc, out);
+    case 3: return gather_row<T, 3>(row, width, 3, sx, sc, out);
+    case 4: return gather_row<T, 4>(row, width, 4, sx, sc, out);
+    default: return gather_row<T, 0>(row, width, channels, sx, sc, out);
+  }
+}
+
+}  // namespace
+
 void normalize(const ImageView& src, const ChannelAffine& p, float* out, int nthreads) {
   const KernelTable& k = active_kernels();
   const int64_t H = src.height, W = src.width, C = src.channels;
   const int64_t plane = H * W, rows = src.n * H;
+  const int64_t isz = itemsize(src.dtype);
   const bool f32 = src.dtype == DType::f32;
-  bool packed = src.rows_packed();
+
+  // Rows read in place: packed rows, and packed rows whose channels run backwards (img[..., ::-1],
+  // BGR <-> RGB). The latter are the packed row that starts at channel C-1 of pixel 0, written
+  // to the planes in reverse order (negative plane stride) with the parameters reversed.
+  const bool reversed_channels = C > 1 && src.stride_c == -isz && (W == 1 || src.stride_x == C * isz);
+  bool direct = src.rows_packed() || reversed_channels;
   if (f32)  // float rows are read through float*: they must be 4-byte aligned
-    packed = packed && reinterpret_cast<uintptr_t>(src.data) % 4 == 0 && src.stride_y % 4 == 0 &&
+    direct = direct && reinterpret_cast<uintptr_t>(src.data) % 4 == 0 && src.stride_y % 4 == 0 &&
              src.stride_n % 4 == 0;
+  const bool flip = direct && reversed_channels;
+  std::vector<float> ra, rb;
+  if (flip) {
+    ra.assign(p.a.rbegin(), p.a.rend());
+    rb.assign(p.b.rbegin(), p.b.rend());
+  }
+  const float* a = flip ? ra.data() : p.a.data();
+  const float* b = flip ? rb.data() : p.b.data();
+  const int64_t row_shift = flip ? -(C - 1) * isz : 0;       // bytes, to channel C-1 of pixel 0
+  const int64_t plane0 = flip ? (C - 1) * plane : 0;         // output plane of memory channel 0
+  const int64_t plane_step = flip ? -plane : plane;
+
   const int64_t work = rows * W * C;
   const int threads = work >= threads::parallel_min_elements() ? nthreads : 1;
-  const float* a = p.a.data();
-  const float* b = p.b.data();
 
   auto body = [&](int64_t lo, int64_t hi) {
-    const int64_t isz = itemsize(src.dtype);
     std::vector<float> buf;  // float storage: aligned for f32 rows, byte-addressable for u8
-    if (!packed) buf.resize(static_cast<size_t>((W * C * isz + 3) / 4));
+    if (!direct) buf.resize(static_cast<size_t>((W * C * isz + 3) / 4));
     auto* bytes = reinterpret_cast<unsigned char*>(buf.data());
     for (int64_t r = lo; r < hi; ++r) {
       const int64_t i = r / H, y = r % H;
-      const unsigned char* row = src.byte_ptr(i, y, 0, 0);
-      if (!packed) {
-        for (int64_t x = 0; x < W; ++x)
-          for (int64_t c = 0; c < C; ++c)
-            std::memcpy(bytes + (x * C + c) * isz, row + x * src.stride_x + c * src.stride_c,
-                        static_cast<size_t>(isz));
+      const unsigned char* row = src.byte_ptr(i, y, 0, 0) + row_shift;
+      if (!direct) {
+        if (f32) gather_any<float>(row, W, C, src.stride_x, src.stride_c, bytes);
+        else gather_any<uint8_t>(row, W, C, src.stride_x, src.stride_c, bytes);
         row = bytes;
       }
-      float* d = out + i * C * plane + y * W;
+      float* d = out + i * C * plane + y * W + plane0;
       if (f32)
-        k.normalize_f32(reinterpret_cast<const float*>(row), W, C, a, b, d, plane);
+        k.normalize_f32(reinterpret_cast<const float*>(row), W, C, a, b, d, plane_step);
       else
-        k.normalize_u8(row, W, C, a, b, d, plane);
+        k.normalize_u8(row, W, C, a, b, d, plane_step);
     }
   };
   threads::parallel_chunks(rows, threads, body);

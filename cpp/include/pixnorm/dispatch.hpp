@@ -12,7 +12,8 @@ enum class Isa : int { scalar = 0, sse41 = 1, avx2 = 2, avx512 = 3, neon = 4 };
 
 // One row of interleaved pixels -> C planar rows: dst[c * plane_stride + x] = src[x*C + c]*a[c] + b[c],
 // computed as a float32 multiply then a float32 add (never fused), so every ISA agrees bit for bit.
-// `src` holds width*channels packed elements and may be unaligned; `dst` may be unaligned.
+// `src` holds width*channels packed elements and may be unaligned; `dst` may be unaligned (but
+// 4-byte aligned); plane_stride may be negative (planes written in reverse order).
 using NormalizeU8Row = void (*)(const uint8_t* src, int64_t width, int64_t channels,
                                 const float* a, const float* b, float* dst, int64_t plane_stride);
 using NormalizeF32Row = void (*)(const float* src, int64_t width, int64_t channels,
