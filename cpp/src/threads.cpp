@@ -31,10 +31,12 @@ std::atomic<bool> g_team_built{false};  // this process (or a fork ancestor) ran
 std::atomic<bool> g_unsafe{false};      // forked after a team was built: never enter OpenMP
 std::atomic<bool> g_warned{false};
 
-// Measured with `python bench/bench_normalize.py --threshold` on the 2-core Zen 4 machine: a
-// second thread starts to pay off (>10% faster) at about 2^17 float32 outputs (a 210x210 RGB
-// image); below that, waking the team costs more than it saves. See the README's notes.
-constexpr int64_t kDefaultParallelMinElements = int64_t{1} << 17;
+// Measured with `python bench/bench_normalize.py --threshold` on the 2-core Zen 4 machine
+// (median of 15 interleaved rounds, warm thread team): 2 threads vs 1 on RGB normalize were
+// 0.74x at 32x32 (3k outputs), 0.95x at 64x64 (12k), 1.08x at 96x96 (28k), 1.23x at 128x128
+// (49k), 1.59x at 224x224 (151k), 2.4x at 384x384 (both cores' L2). A second thread pays off
+// (> 10%) from about 2^15 float32 outputs; below that, waking the team costs more than it saves.
+constexpr int64_t kDefaultParallelMinElements = int64_t{1} << 15;
 std::atomic<int64_t> g_parallel_min{kDefaultParallelMinElements};
 
 extern "C" void pixnorm_on_fork_child() {
