@@ -21,13 +21,14 @@ Method
   machine hits all of them alike, while each block sees the steady state of repeated calls.
 - Candidates that share a thread pool and a thread count run their blocks together. After a
   group that ran on 2 threads the script sleeps briefly: idle pool threads spin before they
-  sleep (libgomp's for about 6 ms here), and on a 2-core machine a spinning pool of one
-  library stalls the next library's threads. Interleaving pixnorm and OpenCV call by call
-  measured that interference (pixnorm 2-thread calls of up to 8 ms), not the libraries.
+  sleep (libgomp's for about 6 ms here), and on a 2-core machine one library's spinning pool
+  would slow the next library's threads; interleaving them call by call would measure that.
 - numpy is single threaded: its rows and the copies are measured once, with 1 thread.
 - Read the ratios (to pixnorm with ``out=`` at the same thread count), not the absolute times:
   both sides of a ratio come from the same rounds. A second thread only helps if the machine
-  has a core to spare: the load average is printed before and after the run.
+  has a core to spare: with another busy process on 2 cores, a 2-thread call can wait a
+  scheduler time slice (milliseconds) for its descheduled worker. The load average is printed
+  before and after the run; a p90 far above the median shows such phases.
 - A benchmark is not a test: the targets are printed beside the measured values, never asserted.
 
 Usage::
@@ -83,7 +84,7 @@ QUIESCE_S = 0.025  # sleep after a multi-threaded group, so its spinning pool th
 THRESHOLD_SIDES = (32, 48, 64, 96, 128, 160, 192, 224, 256, 320, 384, 512)
 THRESHOLD_ROUNDS = (400, 30)  # full, --quick
 THRESHOLD_BLOCK = 5
-DEFAULT_PARALLEL_MIN = 1 << 17  # kParallelMinElements when this script was written
+DEFAULT_PARALLEL_MIN = 1 << 17  # the threshold of builds too old to report it
 
 # The targets.
 TARGET_COPYTO = 1.5  # pixnorm out= / np.copyto, 224x224, 1 thread: at most
@@ -503,9 +504,13 @@ def bench_threshold(quick: bool) -> dict[str, Any]:
         source = "" if reported else " (assumed: this build does not report it)"
         print(
             f"This build runs serially below {threshold} output elements{source}: rows marked "
-            "'serial' measure one thread twice. To measure them, lower kParallelMinElements "
-            "in cpp/src/normalize.cpp and rebuild."
+            "'serial' measure one thread twice. To measure them, lower the threshold "
+            "(kDefaultParallelMinElements in cpp/src/threads.cpp) and rebuild."
         )
+    print(
+        "Calls run back to back, so the second thread is still spinning from the previous call;"
+        " with pauses between calls it must be woken first, and the break-even moves up."
+    )
     print()
     print(
         f"## pixnorm out=, 1 vs 2 threads ({rounds} interleaved rounds of {THRESHOLD_BLOCK} "

@@ -134,6 +134,10 @@ void parallel_for(int64_t count, int nthreads, void (*body)(void*, int64_t, int6
 #if defined(PIXNORM_WITH_OPENMP)
   ensure_atfork();
   g_team_built.store(true);  // before the region: a fork during it must also be treated as unsafe
+  // One contiguous chunk per thread. Measured here: at 224x224 RGB a static split took 11.4 us
+  // on 2 threads (18.4 on 1), while 8 chunks handed out dynamically took 19.8 us: the calling
+  // thread took every chunk before the woken worker could start. The cost of a static split is
+  // that a descheduled worker delays the call (seen on an oversubscribed machine).
 #pragma omp parallel num_threads(nthreads)
   {
     const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
