@@ -28,13 +28,15 @@ def fill(rng: np.random.Generator, shape: tuple[int, ...], dtype: Any, specials:
     if specials and x.size:
         flat = x.reshape(-1)
         picks = rng.integers(0, flat.size, size=max(1, flat.size // 50))
-        flat[picks] = rng.choice(np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e30], np.float32),
-                                 size=picks.size)
+        flat[picks] = rng.choice(
+            np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e30], np.float32), size=picks.size
+        )
     return x
 
 
-def make_view(rng: np.random.Generator, shape: tuple[int, ...], dtype: Any, kind: str,
-              specials: bool = False) -> Array:
+def make_view(
+    rng: np.random.Generator, shape: tuple[int, ...], dtype: Any, kind: str, specials: bool = False
+) -> Array:
     """An array of `shape` whose memory layout is `kind`; the last three axes are (H, W, C) or
     the last two (H, W)."""
     hw = len(shape) - (2 if len(shape) == 2 else 3)  # index of the H axis
@@ -83,7 +85,9 @@ def images(draw: st.DrawFn, max_h: int = 12, max_w: int = 70) -> Array:
     dtype = draw(st.sampled_from([np.uint8, np.float32]))
     layout = draw(st.sampled_from(["hw", "hwc", "hwc", "nhwc"]))
     h = draw(st.integers(1, max_h))
-    w = draw(st.one_of(st.integers(1, max_w), st.sampled_from([15, 16, 17, 31, 32, 33, 63, 64, 65])))
+    w = draw(
+        st.one_of(st.integers(1, max_w), st.sampled_from([15, 16, 17, 31, 32, 33, 63, 64, 65]))
+    )
     c = draw(st.sampled_from([1, 2, 3, 3, 4, 4, 5]))
     shape: tuple[int, ...]
     if layout == "hw":

@@ -14,8 +14,16 @@ KNOWN = ["scalar", "sse41", "avx2", "avx512", "neon"]
 def test_build_info_contents() -> None:
     info = pixnorm.build_info()
     assert info["version"] == pixnorm.__version__
-    assert set(info) >= {"version", "compiler", "isas_compiled", "isas_supported", "isa",
-                         "openmp", "num_threads", "cpu_features"}
+    assert set(info) >= {
+        "version",
+        "compiler",
+        "isas_compiled",
+        "isas_supported",
+        "isa",
+        "openmp",
+        "num_threads",
+        "cpu_features",
+    }
     assert info["isa"] in info["isas_supported"]
     assert set(info["isas_supported"]) <= set(info["isas_compiled"]) <= set(KNOWN)
     assert "scalar" in info["isas_supported"]
@@ -26,15 +34,21 @@ def test_build_info_contents() -> None:
 
 
 def test_default_is_the_best_supported_isa() -> None:
-    out = run_python("import pixnorm; i = pixnorm.build_info(); print(i['isa'], i['isas_supported'][-1])")
+    out = run_python(
+        "import pixnorm; i = pixnorm.build_info(); print(i['isa'], i['isas_supported'][-1])"
+    )
     best, last = out.split()
     assert best == last
 
 
 @pytest.mark.parametrize("name", _core._supported_isas())
 def test_environment_forces_each_supported_isa(name: str) -> None:
-    assert run_python("import pixnorm; print(pixnorm.build_info()['isa'])",
-                      {"PIXNORM_ISA": name}).strip() == name
+    assert (
+        run_python(
+            "import pixnorm; print(pixnorm.build_info()['isa'])", {"PIXNORM_ISA": name}
+        ).strip()
+        == name
+    )
 
 
 def test_environment_rejects_unknown_and_unsupported_isas() -> None:

@@ -12,10 +12,24 @@ import pixnorm
 IMG = np.zeros((4, 5, 3), np.uint8)
 
 
-@pytest.mark.parametrize("dtype", [np.bool_, np.complex64, object, np.float16, np.int64,
-                                   np.float64, np.int8, np.uint16, np.int32])
+@pytest.mark.parametrize(
+    "dtype",
+    [
+        np.bool_,
+        np.complex64,
+        object,
+        np.float16,
+        np.int64,
+        np.float64,
+        np.int8,
+        np.uint16,
+        np.int32,
+    ],
+)
 def test_bad_dtype_is_type_error(dtype: Any) -> None:
-    with pytest.raises(TypeError, match=r"image: dtype .* is not supported; expected uint8 or float32"):
+    with pytest.raises(
+        TypeError, match=r"image: dtype .* is not supported; expected uint8 or float32"
+    ):
         pixnorm.normalize(np.zeros((4, 5, 3), dtype), 0, 1)
 
 
@@ -31,7 +45,9 @@ def test_python_lists_are_not_silently_converted() -> None:
 
 @pytest.mark.parametrize("shape", [(5,), (1, 2, 3, 4, 5), ()])
 def test_bad_ndim_is_value_error(shape: tuple[int, ...]) -> None:
-    with pytest.raises(ValueError, match=r"image: expected shape \(H, W\), \(H, W, C\) or \(N, H, W, C\)"):
+    with pytest.raises(
+        ValueError, match=r"image: expected shape \(H, W\), \(H, W, C\) or \(N, H, W, C\)"
+    ):
         pixnorm.normalize(np.zeros(shape, np.uint8), 0, 1)
 
 
@@ -91,7 +107,9 @@ def test_out_errors() -> None:
     with pytest.raises(ValueError, match=r"out: expected shape \(3, 4, 5\), got \(4, 5, 3\)"):
         pixnorm.normalize(IMG, 0, 1, out=np.empty((4, 5, 3), np.float32))
     with pytest.raises(ValueError, match=r"out: expected shape \(2, 3, 4, 5\)"):
-        pixnorm.normalize(np.zeros((2, 4, 5, 3), np.uint8), 0, 1, out=np.empty((3, 4, 5), np.float32))
+        pixnorm.normalize(
+            np.zeros((2, 4, 5, 3), np.uint8), 0, 1, out=np.empty((3, 4, 5), np.float32)
+        )
     with pytest.raises(ValueError, match="out: must be C-contiguous"):
         pixnorm.normalize(IMG, 0, 1, out=np.empty((5, 4, 3), np.float32).T)
     ro = np.empty((3, 4, 5), np.float32)

@@ -47,12 +47,27 @@ def test_matches_reference(isa: str, threads: int, img: Any, data: st.DataObject
     check(img, mean, std, scale)
 
 
-@pytest.mark.parametrize("shape", [(1, 1, 3), (1, 1, 1), (1, 17, 3), (3, 1, 4), (224, 224, 3),
-                                   (1080, 1920, 3), (480, 640, 4), (97, 333, 1), (5, 70, 2)])
+@pytest.mark.parametrize(
+    "shape",
+    [
+        (1, 1, 3),
+        (1, 1, 1),
+        (1, 17, 3),
+        (3, 1, 4),
+        (224, 224, 3),
+        (1080, 1920, 3),
+        (480, 640, 4),
+        (97, 333, 1),
+        (5, 70, 2),
+    ],
+)
 def test_real_sizes_every_isa(isa: str, threads: int, shape: tuple[int, ...]) -> None:
     img = np.random.default_rng(0).integers(0, 256, size=shape, dtype=np.uint8)
-    check(img, IMAGENET_MEAN[: shape[-1]] if shape[-1] == 3 else 0.5,
-          IMAGENET_STD[: shape[-1]] if shape[-1] == 3 else 0.25)
+    check(
+        img,
+        IMAGENET_MEAN[: shape[-1]] if shape[-1] == 3 else 0.5,
+        IMAGENET_STD[: shape[-1]] if shape[-1] == 3 else 0.25,
+    )
 
 
 def test_every_isa_and_thread_count_gives_the_same_bits() -> None:
@@ -85,7 +100,9 @@ def test_batch_equals_loop_of_singles(isa: str) -> None:
     out = pixnorm.normalize(batch, IMAGENET_MEAN, IMAGENET_STD)
     assert out.shape == (4, 3, 19, 23)
     for i in range(4):
-        np.testing.assert_array_equal(out[i], pixnorm.normalize(batch[i], IMAGENET_MEAN, IMAGENET_STD))
+        np.testing.assert_array_equal(
+            out[i], pixnorm.normalize(batch[i], IMAGENET_MEAN, IMAGENET_STD)
+        )
 
 
 def test_gray_2d_is_one_channel() -> None:
@@ -109,8 +126,9 @@ def test_caffe_style_scale_one() -> None:
     np.testing.assert_array_equal(out[:, 0, 0], np.array([96.0, 83.0, 77.0], np.float32))
 
 
-@pytest.mark.parametrize("kind", ["contiguous", "crop", "flip_y", "flip_x", "flip_c",
-                                  "transposed", "step2", "unaligned"])
+@pytest.mark.parametrize(
+    "kind", ["contiguous", "crop", "flip_y", "flip_x", "flip_c", "transposed", "step2", "unaligned"]
+)
 @pytest.mark.parametrize("dtype", [np.uint8, np.float32])
 def test_views_read_in_place(isa: str, kind: str, dtype: Any) -> None:
     img = make_view(np.random.default_rng(3), (21, 45, 3), dtype, kind)
@@ -135,8 +153,11 @@ def test_guard_bands_input_and_output(isa: str, threads: int) -> None:
                     got = pixnorm.normalize(v, [0.25] * c, np.linspace(0.5, 1, c), out=out)
                     assert got is out
                     expected = ref.normalize_float32_formula(
-                        np.ascontiguousarray(v), [0.25] * c, np.linspace(0.5, 1, c),
-                        1 / 255 if dtype == np.uint8 else 1.0)
+                        np.ascontiguousarray(v),
+                        [0.25] * c,
+                        np.linspace(0.5, 1, c),
+                        1 / 255 if dtype == np.uint8 else 1.0,
+                    )
                     np.testing.assert_array_equal(out, expected)
                     assert np.all(buf[: 32 + offset] == -7.0)
                     assert np.all(buf[32 + offset + n :] == -7.0)
@@ -151,7 +172,9 @@ def test_float_nan_and_inf_propagate(isa: str) -> None:
 
 def test_to_tensor() -> None:
     img = np.random.default_rng(5).integers(0, 256, (6, 7, 3), dtype=np.uint8)
-    np.testing.assert_array_equal(pixnorm.to_tensor(img), ref.normalize_float32_formula(img, 0, 1, 1 / 255))
+    np.testing.assert_array_equal(
+        pixnorm.to_tensor(img), ref.normalize_float32_formula(img, 0, 1, 1 / 255)
+    )
     f = np.random.default_rng(6).random((6, 7, 3), dtype=np.float32)
     np.testing.assert_array_equal(pixnorm.to_tensor(f), f.transpose(2, 0, 1))  # no rescaling
     out = np.empty((3, 6, 7), np.float32)
@@ -169,7 +192,9 @@ def test_buffer_protocol_and_array_interface() -> None:
 
     np.testing.assert_array_equal(pixnorm.normalize(HasArray(), 0.5, 0.5), expected)
     np.testing.assert_array_equal(pixnorm.normalize(img, np.float32(0.5), np.array(0.5)), expected)
-    np.testing.assert_array_equal(pixnorm.normalize(img, (0.5, 0.5, 0.5), np.full(3, 0.5)), expected)
+    np.testing.assert_array_equal(
+        pixnorm.normalize(img, (0.5, 0.5, 0.5), np.full(3, 0.5)), expected
+    )
 
 
 def test_pil_image_matches_torchvision_to_tensor_definition() -> None:
@@ -177,8 +202,9 @@ def test_pil_image_matches_torchvision_to_tensor_definition() -> None:
     arr = np.random.default_rng(8).integers(0, 256, (9, 11, 3), dtype=np.uint8)
     im = pil.fromarray(arr)
     np.testing.assert_array_equal(pixnorm.to_tensor(im), pixnorm.to_tensor(arr))
-    np.testing.assert_array_equal(pixnorm.to_tensor(im.convert("L")),
-                                  pixnorm.to_tensor(np.asarray(im.convert("L"))))
+    np.testing.assert_array_equal(
+        pixnorm.to_tensor(im.convert("L")), pixnorm.to_tensor(np.asarray(im.convert("L")))
+    )
 
 
 def test_matches_opencv_blob() -> None:

@@ -17,16 +17,31 @@ import pixnorm
 from pixnorm import _config
 
 TESTS = Path(__file__).resolve().parent
+OPENMP = pixnorm.build_info()["openmp"] is not None
+needs_openmp = pytest.mark.skipif(not OPENMP, reason="built without OpenMP: no thread team")
+
+
+def threads_used(n: int) -> int:
+    """What get_num_threads() reports for a request of n: without OpenMP everything is serial."""
+    return n if OPENMP else 1
 
 
 def run_python(code: str, env: dict[str, str] | None = None, timeout: float = 120) -> str:
     """Runs code in a fresh interpreter, with a timeout so that a hang fails instead of blocking."""
-    full_env = {k: v for k, v in os.environ.items()
-                if k not in ("PIXNORM_NUM_THREADS", "OMP_NUM_THREADS", "PIXNORM_ISA")}
+    full_env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PIXNORM_NUM_THREADS", "OMP_NUM_THREADS", "PIXNORM_ISA")
+    }
     full_env["PYTHONPATH"] = str(TESTS) + os.pathsep + full_env.get("PYTHONPATH", "")
     full_env.update(env or {})
-    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=full_env,
-                          capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
     return proc.stdout
 
@@ -40,7 +55,7 @@ def test_set_num_threads_validation() -> None:
             pixnorm.set_num_threads(bad_type)  # type: ignore[arg-type]
     try:
         pixnorm.set_num_threads(np.int64(3))  # type: ignore[arg-type]
-        assert pixnorm.get_num_threads() == 3
+        assert pixnorm.get_num_threads() == threads_used(3)
     finally:
         pixnorm.set_num_threads(None)
 
@@ -54,14 +69,19 @@ def test_defaults_from_environment_and_affinity() -> None:
         pixnorm.set_num_threads(2); print(pixnorm.get_num_threads())
         pixnorm.set_num_threads(None); print(pixnorm.get_num_threads())
     """
-    assert run_python(code).split() == ["1", "2", "1"]
+    assert run_python(code).split() == ["1", str(threads_used(2)), "1"]
     assert run_python("import pixnorm; print(pixnorm.get_num_threads())").strip() == str(
-        _config.available_cpus())
-    env_cases = [({"PIXNORM_NUM_THREADS": "3"}, "3"), ({"OMP_NUM_THREADS": "2,1"}, "2"),
-                 ({"PIXNORM_NUM_THREADS": "1", "OMP_NUM_THREADS": "4"}, "1"),
-                 ({"OMP_NUM_THREADS": "junk"}, str(_config.available_cpus()))]
+        threads_used(_config.available_cpus())
+    )
+    env_cases = [
+        ({"PIXNORM_NUM_THREADS": "3"}, 3),
+        ({"OMP_NUM_THREADS": "2,1"}, 2),
+        ({"PIXNORM_NUM_THREADS": "1", "OMP_NUM_THREADS": "4"}, 1),
+        ({"OMP_NUM_THREADS": "junk"}, _config.available_cpus()),
+    ]
+    code = "import pixnorm; print(pixnorm._core._requested_threads(), pixnorm.get_num_threads())"
     for env, want in env_cases:
-        assert run_python("import pixnorm; print(pixnorm.get_num_threads())", env).strip() == want
+        assert run_python(code, env).split() == [str(want), str(threads_used(want))]
 
 
 def test_bad_thread_environment_fails_loudly() -> None:
@@ -72,7 +92,8 @@ def test_bad_thread_environment_fails_loudly() -> None:
             print(e)
     """
     assert "PIXNORM_NUM_THREADS='many' is not a positive integer" in run_python(
-        code, {"PIXNORM_NUM_THREADS": "many"})
+        code, {"PIXNORM_NUM_THREADS": "many"}
+    )
 
 
 FORK_SCRIPT = """
@@ -125,10 +146,12 @@ FORK_SCRIPT = """
 """
 
 
+@needs_openmp
 def test_fork_after_threads_never_hangs() -> None:
     assert run_python(FORK_SCRIPT, timeout=60).strip() == "ok"
 
 
+@needs_openmp
 def test_fork_before_any_team_keeps_threads_available() -> None:
     code = """
         import os, numpy as np, pixnorm
@@ -173,11 +196,15 @@ POOL_SCRIPT = """
 def test_multiprocessing_pool_after_threads(method: str, tmp_path: Path) -> None:
     script = tmp_path / "pool_script.py"
     script.write_text(textwrap.dedent(POOL_SCRIPT))
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PIXNORM_NUM_THREADS", "OMP_NUM_THREADS", "PIXNORM_ISA")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PIXNORM_NUM_THREADS", "OMP_NUM_THREADS", "PIXNORM_ISA")
+    }
     env["PYTHONPATH"] = str(TESTS) + os.pathsep + env.get("PYTHONPATH", "")
-    proc = subprocess.run([sys.executable, str(script), method], env=env, capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(script), method], env=env, capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.strip() == f"ok {method}"
 
@@ -221,8 +248,9 @@ def test_gil_is_released_during_the_work() -> None:
 def test_calls_from_several_python_threads_agree() -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    imgs = [np.random.default_rng(s).integers(0, 256, (300, 400, 3), dtype=np.uint8)
-            for s in range(8)]
+    imgs = [
+        np.random.default_rng(s).integers(0, 256, (300, 400, 3), dtype=np.uint8) for s in range(8)
+    ]
     serial = [pixnorm.normalize(x, 0.4, 0.3) for x in imgs]
     pixnorm.set_num_threads(2)
     try:

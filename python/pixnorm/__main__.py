@@ -33,8 +33,10 @@ def info(as_json: bool) -> int:
     print(f"pixnorm {build['version']} ({build['compiler']})")
     print(f"  ISAs compiled: {', '.join(build['isas_compiled'])}")
     print(f"  ISAs this CPU runs: {', '.join(build['isas_supported'])}; active: {build['isa']}")
-    print(f"  OpenMP: {omp['runtime'] + ' ' + str(omp['spec']) if omp else 'none'}; "
-          f"threads: {build['num_threads']}")
+    print(
+        f"  OpenMP: {omp['runtime'] + ' ' + str(omp['spec']) if omp else 'none'}; "
+        f"threads: {build['num_threads']}"
+    )
 
     # Demo: an ImageNet-normalized 224x224 tensor, checked against the plain numpy expression.
     rng = np.random.default_rng(0)
@@ -44,7 +46,8 @@ def info(as_json: bool) -> int:
     out = np.empty((3, 224, 224), np.float32)
 
     def with_numpy() -> np.ndarray:
-        return ((img.astype(np.float32) / 255 - mean) / std).transpose(2, 0, 1).copy()
+        chw = ((img.astype(np.float32) / 255 - mean) / std).transpose(2, 0, 1)
+        return np.ascontiguousarray(chw)
 
     expected = with_numpy()
     got = pixnorm.normalize(img, IMAGENET_MEAN, IMAGENET_STD, out=out)
