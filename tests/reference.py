@@ -64,3 +64,58 @@ def normalize_error_bound(image: Array, mean: Any, std: Any, scale: float) -> Ar
         bound = 2.0**-22 * (xf * np.abs(scale / s) + np.abs(m / s)) + (xf + 3) * 2.0**-150
     bound = bound.transpose(0, 3, 1, 2)
     return bound if batch else bound[0]
+
+
+def resize_matrix(n_in: int, n_out: int, antialias: bool) -> Array:
+    """(n_out, n_in) float64 weights of one axis, from the definitions in pixnorm.resize."""
+    import math
+
+    scale = n_in / n_out
+    m = np.zeros((n_out, n_in))
+    for i in range(n_out):
+        if antialias:  # Pillow's triangle filter, support widened by the downscale factor
+            fs = max(scale, 1.0)
+            centre = (i + 0.5) * scale
+            lo = max(math.floor(centre - fs + 0.5), 0)
+            hi = min(math.floor(centre + fs + 0.5), n_in)
+            for j in range(lo, hi):
+                m[i, j] = max(0.0, 1.0 - abs((j - centre + 0.5) / fs))
+            m[i] /= m[i].sum()
+        else:  # bilinear, half-pixel centres, neighbours clamped to the edges
+            src = (i + 0.5) * scale - 0.5
+            x0 = math.floor(src)
+            f = src - x0
+            m[i, min(max(x0, 0), n_in - 1)] += 1.0 - f
+            m[i, min(max(x0 + 1, 0), n_in - 1)] += f
+    return m
+
+
+def resize(image: Array, out_h: int, out_w: int, antialias: bool) -> Array:
+    """Exact float64 resize of one (H, W) or (H, W, C) image, no rounding."""
+    x = np.asarray(image, dtype=np.float64)
+    gray = x.ndim == 2
+    if gray:
+        x = x[:, :, None]
+    my = resize_matrix(x.shape[0], out_h, antialias)
+    mx = resize_matrix(x.shape[1], out_w, antialias)
+    with np.errstate(invalid="ignore", over="ignore"):
+        out = np.einsum("yh,hwc,xw->yxc", my, x, mx)
+    return out[:, :, 0] if gray else out
+
+
+def resize_error_bound(image: Array, out_h: int, out_w: int, antialias: bool) -> Array:
+    """|float32 resize - exact| allowed: each weight is rounded to float32 and each product and
+    sum in both passes is rounded once (u = 2**-24 relative each); with at most `taps` terms per
+    axis the error is below 2u (taps_y + taps_x + 2) times the resize of |x|. Doubled for slack in
+    this estimate of a sum of roundings."""
+    x = np.abs(np.asarray(image, dtype=np.float64))
+    gray = x.ndim == 2
+    if gray:
+        x = x[:, :, None]
+    my = resize_matrix(x.shape[0], out_h, antialias)
+    mx = resize_matrix(x.shape[1], out_w, antialias)
+    ty = int((my > 0).sum(axis=1).max()) + 1
+    tx = int((mx > 0).sum(axis=1).max()) + 1
+    mag = np.einsum("yh,hwc,xw->yxc", my, x, mx)
+    bound = 4 * 2.0**-24 * (tx + ty + 2) * mag + 2.0**-140
+    return bound[:, :, 0] if gray else bound

@@ -52,6 +52,7 @@ Image image_from(py::handle obj, const char* name) {
   const py::ssize_t nd = arr.ndim();
   ImageView& v = img.view;
   v.data = arr.data();
+  img.ndim = static_cast<int>(nd);
   if (nd == 2) {
     v.n = 1, v.height = arr.shape(0), v.width = arr.shape(1), v.channels = 1;
     v.stride_n = 0, v.stride_y = arr.strides(0), v.stride_x = arr.strides(1), v.stride_c = 0;
@@ -118,28 +119,33 @@ std::vector<double> real_values(py::handle obj, const char* name) {
   return out;
 }
 
-float* prepare_out(py::handle out, const std::vector<int64_t>& shape, const ImageView& input,
-                   py::object& result) {
+void* prepare_out(py::handle out, const std::vector<int64_t>& shape, DType dtype,
+                  const std::vector<ImageView>& inputs, py::object& result) {
   std::vector<py::ssize_t> want(shape.begin(), shape.end());
+  const py::dtype want_dt = dtype == DType::u8 ? py::dtype::of<uint8_t>() : py::dtype::of<float>();
   if (out.is_none()) {
     // 64-byte aligned, so full-width vector stores never straddle cache lines.
     size_t count = 1;
     for (int64_t d : shape) count *= static_cast<size_t>(d);
-    const size_t bytes = (count * sizeof(float) + 63) / 64 * 64;
-    void* mem = std::aligned_alloc(64, bytes);
+    const size_t bytes = (count * static_cast<size_t>(itemsize(dtype)) + 63) / 64 * 64;
+    void* mem = std::aligned_alloc(64, bytes == 0 ? 64 : bytes);
     if (!mem) throw std::bad_alloc();
     py::capsule owner(mem, [](void* p) { std::free(p); });
-    py::array_t<float> fresh(want, static_cast<float*>(mem), owner);
+    py::array fresh(want_dt, want, {}, mem, owner);
     result = fresh;
-    return static_cast<float*>(mem);
+    return mem;
   }
+  const char* want_name = dtype == DType::u8 ? "uint8" : "float32";
   if (!py::isinstance<py::array>(out))
-    throw py::type_error("out: expected a numpy float32 array, got " +
+    throw py::type_error(std::string("out: expected a numpy ") + want_name + " array, got " +
                          py::str(py::type::of(out)).cast<std::string>());
   auto arr = py::reinterpret_borrow<py::array>(out);
   const py::dtype dt = arr.dtype();
-  if (!(dt.kind() == 'f' && dt.itemsize() == 4 && native_order(dt.byteorder())))
-    throw py::type_error("out: dtype " + dtype_str(dt) + " is not supported; expected float32");
+  const bool ok = dtype == DType::u8
+                      ? (dt.kind() == 'u' && dt.itemsize() == 1)
+                      : (dt.kind() == 'f' && dt.itemsize() == 4 && native_order(dt.byteorder()));
+  if (!ok)
+    throw py::type_error("out: dtype " + dtype_str(dt) + " is not supported; expected " + want_name);
   bool same = arr.ndim() == static_cast<py::ssize_t>(want.size());
   for (size_t i = 0; same && i < want.size(); ++i) same = arr.shape(static_cast<py::ssize_t>(i)) == want[i];
   if (!same) {
@@ -150,16 +156,23 @@ float* prepare_out(py::handle out, const std::vector<int64_t>& shape, const Imag
   if (!(arr.flags() & py::array::c_style))
     throw py::value_error("out: must be C-contiguous");
   if (!arr.writeable()) throw py::value_error("out: is read-only");
-  if (reinterpret_cast<uintptr_t>(arr.data()) % alignof(float) != 0)
-    throw py::value_error("out: must be aligned to 4 bytes (numpy flag ALIGNED)");
+  if (reinterpret_cast<uintptr_t>(arr.data()) % static_cast<uintptr_t>(itemsize(dtype)) != 0)
+    throw py::value_error("out: must be aligned to its item size (numpy flag ALIGNED)");
   // Conservative overlap test on the byte extents (like numpy's may_share_memory).
-  const ByteExtent in = extent_of(input);
   const auto lo = reinterpret_cast<uintptr_t>(arr.data());
   const uintptr_t hi = lo + static_cast<uintptr_t>(arr.nbytes());
-  if (lo < in.hi && in.lo < hi)
-    throw py::value_error("out: overlaps the memory of the input image; pass a separate array");
+  for (const ImageView& input : inputs) {
+    const ByteExtent in = extent_of(input);
+    if (lo < in.hi && in.lo < hi)
+      throw py::value_error("out: overlaps the memory of the input image; pass a separate array");
+  }
   result = py::reinterpret_borrow<py::object>(out);
-  return static_cast<float*>(arr.mutable_data());
+  return arr.mutable_data();
+}
+
+float* prepare_out(py::handle out, const std::vector<int64_t>& shape, const ImageView& input,
+                   py::object& result) {
+  return static_cast<float*>(prepare_out(out, shape, DType::f32, {input}, result));
 }
 
 void warn_if_threads_reduced() {

@@ -18,6 +18,7 @@ namespace py = pybind11;
 struct Image {
   ImageView view;
   bool batch = false;  // the input was (N, H, W, C)
+  int ndim = 3;        // 2, 3 or 4, as given
 };
 
 // Accepts a numpy array of uint8 or native-endian float32 with shape (H, W), (H, W, C) or
@@ -31,6 +32,9 @@ std::vector<double> real_values(py::handle obj, const char* name);
 // the input) and returns its data pointer; or allocates a fresh array into `result`.
 float* prepare_out(py::handle out, const std::vector<int64_t>& shape, const ImageView& input,
                    py::object& result);
+// The same for an output of `dtype` that must not overlap any of `inputs`.
+void* prepare_out(py::handle out, const std::vector<int64_t>& shape, DType dtype,
+                  const std::vector<ImageView>& inputs, py::object& result);
 
 // Emits the one-per-process RuntimeWarning when a thread request was reduced for fork safety.
 void warn_if_threads_reduced();

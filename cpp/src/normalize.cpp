@@ -14,6 +14,7 @@
 #include "pixnorm/dispatch.hpp"
 #include "pixnorm/ops.hpp"
 #include "pixnorm/threads.hpp"
+#include "rows.hpp"
 
 namespace pixnorm {
 
@@ -80,35 +81,6 @@ int64_t normalize_output_elements(const ImageView& v) {
   return elems;
 }
 
-namespace {
-
-// Copies one row of a strided view into packed HWC order. T is the element type; C > 0 is a
-// compile-time channel count (0: use `channels`).
-template <class T, int C>
-void gather_row(const unsigned char* row, int64_t width, int64_t channels, int64_t sx, int64_t sc,
-                unsigned char* out) {
-  const int64_t nc = C > 0 ? C : channels;
-  for (int64_t x = 0; x < width; ++x) {
-    const unsigned char* p = row + x * sx;
-    unsigned char* q = out + x * nc * static_cast<int64_t>(sizeof(T));
-    for (int64_t c = 0; c < nc; ++c)
-      std::memcpy(q + c * static_cast<int64_t>(sizeof(T)), p + c * sc, sizeof(T));
-  }
-}
-
-template <class T>
-void gather_any(const unsigned char* row, int64_t width, int64_t channels, int64_t sx, int64_t sc,
-                unsigned char* out) {
-  switch (channels) {
-    case 1: return gather_row<T, 1>(row, width, 1, sx, sc, out);
-    case 3: return gather_row<T, 3>(row, width, 3, sx, sc, out);
-    case 4: return gather_row<T, 4>(row, width, 4, sx, sc, out);
-    default: return gather_row<T, 0>(row, width, channels, sx, sc, out);
-  }
-}
-
-}  // namespace
-
 void normalize(const ImageView& src, const ChannelAffine& p, float* out, int nthreads) {
   const KernelTable& k = active_kernels();
   const int64_t H = src.height, W = src.width, C = src.channels;
@@ -147,8 +119,8 @@ void normalize(const ImageView& src, const ChannelAffine& p, float* out, int nth
       const int64_t i = r / H, y = r % H;
       const unsigned char* row = src.byte_ptr(i, y, 0, 0) + row_shift;
       if (!direct) {
-        if (f32) gather_any<float>(row, W, C, src.stride_x, src.stride_c, bytes);
-        else gather_any<uint8_t>(row, W, C, src.stride_x, src.stride_c, bytes);
+        if (f32) rows::gather_any<float>(row, W, C, src.stride_x, src.stride_c, bytes);
+        else rows::gather_any<uint8_t>(row, W, C, src.stride_x, src.stride_c, bytes);
         row = bytes;
       }
       float* d = out + i * C * plane + y * W + plane0;

@@ -15,11 +15,16 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _config, _core
+from ._resize import preprocess, preprocess_batch, resize, resized_size
 
 __all__ = [
     "build_info",
     "get_num_threads",
     "normalize",
+    "preprocess",
+    "preprocess_batch",
+    "resize",
+    "resized_size",
     "set_num_threads",
     "to_tensor",
 ]

@@ -31,3 +31,49 @@ int64_t normalize_output_elements(const ImageView& src);
 void normalize(const ImageView& src, const ChannelAffine& p, float* out, int nthreads);
 
 }  // namespace pixnorm
+
+namespace pixnorm {
+
+// ---- resize / preprocess ------------------------------------------------------------------
+
+// The filter of one axis, for the outputs [first, first + count) of a resize from `in` samples to
+// `out_full` (pixnorm's default convention, weights computed in float64 then rounded to float32):
+//  - antialias: Pillow's BILINEAR, a triangle filter of support max(in/out, 1) around the
+//    centre (i + 0.5) * in/out, window [int(centre - support + 0.5), int(centre + support + 0.5))
+//    clipped to the image, weights tri((j - centre + 0.5) / max(in/out, 1)) divided by their sum;
+//  - otherwise: bilinear with half-pixel centres, src = (i + 0.5) * in/out - 0.5, the two
+//    neighbours clamped to the image edges (OpenCV INTER_LINEAR, torch align_corners=False).
+// Every output gets `taps` weights (zero padded); start[i] + taps <= in. `mirror` reverses the
+// outputs (a horizontal flip of the result).
+struct AxisPlan {
+  int64_t in = 0, taps = 0, count = 0;
+  std::vector<int32_t> start;  // count entries
+  std::vector<float> w;        // count * taps
+};
+AxisPlan plan_axis(int64_t in, int64_t out_full, bool antialias, int64_t first, int64_t count,
+                   bool mirror);
+
+// What the resampler writes for each output row.
+enum class ResampleOut : int {
+  u8_hwc = 0,   // uint8 (h, w, C), rounded to nearest (ties to even), clamped to [0, 255]
+  f32_hwc = 1,  // float32 (h, w, C)
+  f32_chw = 2,  // float32 (C, h, w), x * a[c] + b[c] (preprocess)
+};
+
+// One image to resample: `src` has n == 1; rows [box_top, box_top + py.in) and columns
+// [box_left, box_left + px.in) of it are the image the plans refer to.
+struct ResampleJob {
+  ImageView src;
+  int64_t box_top = 0, box_left = 0;
+  const AxisPlan* py = nullptr;
+  const AxisPlan* px = nullptr;
+  ResampleOut kind = ResampleOut::u8_hwc;
+  void* dst = nullptr;                     // C-contiguous output of this image
+  const ChannelAffine* affine = nullptr;   // for f32_chw
+};
+
+// Runs the jobs on up to `nthreads` threads: across images when there are enough of them, else
+// across bands of output rows. Never throws once the jobs are valid.
+void resample(const std::vector<ResampleJob>& jobs, int nthreads);
+
+}  // namespace pixnorm

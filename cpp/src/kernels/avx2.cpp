@@ -8,6 +8,7 @@
 // masked 24-byte load, which never touches bytes past the row, then a dword permute); one in-lane
 // pshufb per channel picks byte C*j + c into dword j and zeroes the rest, giving that channel's 8
 // values as int32. C = 1: 8 bytes widened with vpmovzxbd.
+#include <cmath>
 #include <cstdint>
 #include <immintrin.h>
 
@@ -114,6 +115,8 @@ void f32_row(const float* src, int64_t width, int64_t channels, const float* a, 
   one_by_one(src, x, width, channels, a, b, dst, plane_stride);
 }
 
+#include "resize_generic.inc"
+
 }  // namespace
 }  // namespace pixnorm::kernels
 
@@ -121,6 +124,8 @@ void f32_row(const float* src, int64_t width, int64_t channels, const float* a, 
 
 // Outside the target region: callable on any CPU (dispatch only uses it when supported).
 const pixnorm::KernelTable& pixnorm::kernels::table_avx2() {
-  static const KernelTable t{Isa::avx2, &u8_row, &f32_row};
+  static const KernelTable t{Isa::avx2,          &u8_row,        &f32_row,
+                             &resize_h_u8_impl, &resize_h_f32_impl, &resize_v_impl,
+                             &store_u8_impl};
   return t;
 }

@@ -7,6 +7,7 @@
 // are converted and scaled. C = 4 needs no permute. Remainders use the same code with shorter
 // masks, so there is no scalar tail. Each row starts with a short step up to a 64-byte boundary
 // of channel 0's output, so that the full steps' stores do not straddle cache lines.
+#include <cmath>
 #include <cstdint>
 #include <immintrin.h>
 
@@ -152,6 +153,8 @@ void f32_row(const float* src, int64_t width, int64_t channels, const float* a, 
   }
 }
 
+#include "resize_generic.inc"
+
 }  // namespace
 }  // namespace pixnorm::kernels
 
@@ -159,6 +162,8 @@ void f32_row(const float* src, int64_t width, int64_t channels, const float* a, 
 
 // Outside the target region: callable on any CPU (dispatch only uses it when supported).
 const pixnorm::KernelTable& pixnorm::kernels::table_avx512() {
-  static const KernelTable t{Isa::avx512, &u8_row, &f32_row};
+  static const KernelTable t{Isa::avx512,          &u8_row,        &f32_row,
+                             &resize_h_u8_impl, &resize_h_f32_impl, &resize_v_impl,
+                             &store_u8_impl};
   return t;
 }

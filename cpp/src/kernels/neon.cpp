@@ -4,6 +4,7 @@
 // results are bit-identical to scalar and to the x86 paths.
 // uint8: vld1q/vld3q/vld4q load 16 pixels and de-interleave channels in the load itself; each
 // channel is widened u8 -> u16 -> u32, converted and scaled. Remainders run one pixel at a time.
+#include <cmath>
 #include <cstdint>
 #include <arm_neon.h>
 
@@ -77,10 +78,14 @@ void f32_row(const float* src, int64_t width, int64_t channels, const float* a, 
   tail(src, x, width, channels, a, b, dst, plane_stride);
 }
 
+#include "resize_generic.inc"
+
 }  // namespace
 
 const KernelTable& table_neon() {
-  static const KernelTable t{Isa::neon, &u8_row, &f32_row};
+  static const KernelTable t{Isa::neon,          &u8_row,        &f32_row,
+                             &resize_h_u8_impl, &resize_h_f32_impl, &resize_v_impl,
+                             &store_u8_impl};
   return t;
 }
 

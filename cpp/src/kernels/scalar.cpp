@@ -6,6 +6,7 @@
 // Precision: out = float(x) * a[c] + b[c] as one float32 multiply and one float32 add, each
 // rounded to nearest even. The build passes -ffp-contract=off so the compiler never fuses them:
 // every ISA then gives bit-identical results.
+#include <cmath>
 #include <cstdint>
 
 #include "kernels.hpp"
@@ -25,6 +26,8 @@ void row_generic(const T* src, int64_t width, int64_t channels, const float* a, 
   }
 }
 
+#include "resize_generic.inc"
+
 }  // namespace
 
 void normalize_u8_row_generic(const uint8_t* src, int64_t width, int64_t channels, const float* a,
@@ -38,7 +41,10 @@ void normalize_f32_row_generic(const float* src, int64_t width, int64_t channels
 }
 
 const KernelTable& table_scalar() {
-  static const KernelTable t{Isa::scalar, &normalize_u8_row_generic, &normalize_f32_row_generic};
+  static const KernelTable t{Isa::scalar,      &normalize_u8_row_generic,
+                             &normalize_f32_row_generic, &resize_h_u8_impl,
+                             &resize_h_f32_impl,        &resize_v_impl,
+                             &store_u8_impl};
   return t;
 }
 

@@ -6,6 +6,7 @@
 // uint8, C = 3 and 4: one load gives 4 pixels; one pshufb per channel picks byte C*j + c into
 // dword j and zeroes the rest, giving that channel's 4 values as int32. A load reads 16 bytes, so
 // for C = 3 the last steps of a row (where 16 bytes would pass its end) run one pixel at a time.
+#include <cmath>
 #include <cstdint>
 #include <immintrin.h>
 
@@ -100,6 +101,8 @@ void f32_row(const float* src, int64_t width, int64_t channels, const float* a, 
   one_by_one(src, x, width, channels, a, b, dst, plane_stride);
 }
 
+#include "resize_generic.inc"
+
 }  // namespace
 }  // namespace pixnorm::kernels
 
@@ -107,6 +110,8 @@ void f32_row(const float* src, int64_t width, int64_t channels, const float* a, 
 
 // Outside the target region: callable on any CPU (dispatch only uses it when supported).
 const pixnorm::KernelTable& pixnorm::kernels::table_sse41() {
-  static const KernelTable t{Isa::sse41, &u8_row, &f32_row};
+  static const KernelTable t{Isa::sse41,          &u8_row,        &f32_row,
+                             &resize_h_u8_impl, &resize_h_f32_impl, &resize_v_impl,
+                             &store_u8_impl};
   return t;
 }

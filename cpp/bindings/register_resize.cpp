@@ -1,0 +1,165 @@
+// pixnorm._core.resize / preprocess: convert arguments, build the jobs, release the GIL, resample.
+// The Python layer computes the geometry (torchvision's size rule, crop offsets, boxes); this
+// layer checks it again, so no call can make the core read or write outside its arrays.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "convert.hpp"
+#include "pixnorm/ops.hpp"
+#include "pixnorm/threads.hpp"
+
+namespace py = pybind11;
+
+namespace pixnorm::bind {
+
+namespace {
+
+void check_size(int64_t v, const char* name) {
+  if (v < 1) throw py::value_error(std::string(name) + ": must be >= 1, got " + std::to_string(v));
+  if (v > (int64_t{1} << 31) - 1)
+    throw py::value_error(std::string(name) + ": " + std::to_string(v) + " is too large");
+}
+
+ImageView image_at(const ImageView& v, int64_t i) {
+  ImageView one = v;
+  one.n = 1;
+  one.data = static_cast<const unsigned char*>(v.data) + i * v.stride_n;
+  return one;
+}
+
+py::object resize_py(py::handle image, int64_t out_h, int64_t out_w, bool antialias,
+                     py::handle out) {
+  const Image img = image_from(image, "image");
+  const ImageView& v = img.view;
+  check_size(out_h, "size");
+  check_size(out_w, "size");
+  ImageView shape_check = v;
+  shape_check.height = out_h;
+  shape_check.width = out_w;
+  normalize_output_elements(shape_check);  // output byte count representable
+  std::vector<int64_t> shape;
+  if (img.batch) shape.push_back(v.n);
+  shape.push_back(out_h);
+  shape.push_back(out_w);
+  if (img.ndim != 2) shape.push_back(v.channels);
+  py::object result;
+  void* dst = prepare_out(out, shape, v.dtype, {v}, result);
+  warn_if_threads_reduced();
+  const int nthreads = threads::effective_threads();
+  {
+    py::gil_scoped_release nogil;
+    const AxisPlan py_ = plan_axis(v.height, out_h, antialias, 0, out_h, false);
+    const AxisPlan px_ = plan_axis(v.width, out_w, antialias, 0, out_w, false);
+    const int64_t per_image = out_h * out_w * v.channels * itemsize(v.dtype);
+    std::vector<ResampleJob> jobs(static_cast<size_t>(v.n));
+    for (int64_t i = 0; i < v.n; ++i) {
+      ResampleJob& j = jobs[static_cast<size_t>(i)];
+      j.src = image_at(v, i);
+      j.py = &py_;
+      j.px = &px_;
+      j.kind = v.dtype == DType::u8 ? ResampleOut::u8_hwc : ResampleOut::f32_hwc;
+      j.dst = static_cast<unsigned char*>(dst) + i * per_image;
+    }
+    resample(jobs, nthreads);
+  }
+  return result;
+}
+
+// One image's geometry: box (top, left, height, width) in source pixels, resized size, the crop
+// window inside the resized image, and the flip flag.
+using Geometry = std::array<int64_t, 9>;
+
+py::object preprocess_py(const py::list& images, const std::vector<Geometry>& geoms,
+                         int64_t crop_h, int64_t crop_w, bool antialias, py::handle mean,
+                         py::handle std, double scale, py::handle out, bool batch_output) {
+  const size_t n = images.size();
+  if (n == 0) throw py::value_error("images: empty list");
+  if (geoms.size() != n) throw py::value_error("internal: one geometry per image expected");
+  check_size(crop_h, "crop");
+  check_size(crop_w, "crop");
+  std::vector<ImageView> views;
+  views.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    const std::string name = batch_output ? "images[" + std::to_string(i) + "]" : "image";
+    const Image img = image_from(images[i], name.c_str());
+    if (img.batch)
+      throw py::value_error(name + ": expected one image (H, W) or (H, W, C); use "
+                            "preprocess_batch for several");
+    if (!views.empty() && img.view.channels != views[0].channels)
+      throw py::value_error(name + ": has " + std::to_string(img.view.channels) +
+                            " channels, the first image has " + std::to_string(views[0].channels));
+    if (!views.empty() && img.view.dtype != views[0].dtype)
+      throw py::type_error(name + ": all images must share one dtype (uint8 or float32)");
+    const Geometry& g = geoms[i];
+    const int64_t bt = g[0], bl = g[1], bh = g[2], bw = g[3], rh = g[4], rw = g[5], top = g[6],
+                  left = g[7];
+    if (bh < 1 || bw < 1 || bt < 0 || bl < 0 || bt + bh > img.view.height ||
+        bl + bw > img.view.width)
+      throw py::value_error((batch_output ? "boxes[" + std::to_string(i) + "]" : std::string("box")) +
+                            ": (" + std::to_string(bt) + ", " + std::to_string(bl) + ", " +
+                            std::to_string(bh) + ", " + std::to_string(bw) +
+                            ") is empty or outside the image of size (" +
+                            std::to_string(img.view.height) + ", " +
+                            std::to_string(img.view.width) + ")");
+    check_size(rh, "size");
+    check_size(rw, "size");
+    if (top < 0 || left < 0 || top + crop_h > rh || left + crop_w > rw)
+      throw py::value_error("crop: (" + std::to_string(crop_h) + ", " + std::to_string(crop_w) +
+                            ") does not fit in the resized image (" + std::to_string(rh) + ", " +
+                            std::to_string(rw) + ")");
+    views.push_back(img.view);
+  }
+  const int64_t C = views[0].channels;
+  const ChannelAffine p =
+      make_channel_affine(real_values(mean, "mean"), real_values(std, "std"), scale, C);
+  ImageView shape_check = views[0];
+  shape_check.n = static_cast<int64_t>(n);
+  shape_check.height = crop_h;
+  shape_check.width = crop_w;
+  normalize_output_elements(shape_check);
+  std::vector<int64_t> shape = {C, crop_h, crop_w};
+  if (batch_output) shape.insert(shape.begin(), static_cast<int64_t>(n));
+  py::object result;
+  void* dst = prepare_out(out, shape, DType::f32, views, result);
+  warn_if_threads_reduced();
+  const int nthreads = threads::effective_threads();
+  {
+    py::gil_scoped_release nogil;
+    std::vector<AxisPlan> plans(2 * n);
+    std::vector<ResampleJob> jobs(n);
+    for (size_t i = 0; i < n; ++i) {
+      const Geometry& g = geoms[i];
+      plans[2 * i] = plan_axis(g[2], g[4], antialias, g[6], crop_h, false);
+      plans[2 * i + 1] = plan_axis(g[3], g[5], antialias, g[7], crop_w, g[8] != 0);
+      ResampleJob& j = jobs[i];
+      j.src = views[i];
+      j.box_top = g[0];
+      j.box_left = g[1];
+      j.py = &plans[2 * i];
+      j.px = &plans[2 * i + 1];
+      j.kind = ResampleOut::f32_chw;
+      j.dst = static_cast<float*>(dst) + static_cast<int64_t>(i) * C * crop_h * crop_w;
+      j.affine = &p;
+    }
+    resample(jobs, nthreads);
+  }
+  return result;
+}
+
+}  // namespace
+
+void register_resize(py::module_& m) {
+  m.def("resize", &resize_py, py::arg("image"), py::arg("out_h"), py::arg("out_w"),
+        py::arg("antialias"), py::arg("out").none(true),
+        "Low-level resize; see pixnorm.resize for the documented API.");
+  m.def("preprocess", &preprocess_py, py::arg("images"), py::arg("geometries"), py::arg("crop_h"),
+        py::arg("crop_w"), py::arg("antialias"), py::arg("mean"), py::arg("std"),
+        py::arg("scale"), py::arg("out").none(true), py::arg("batch_output"),
+        "Low-level preprocess; see pixnorm.preprocess for the documented API.");
+}
+
+}  // namespace pixnorm::bind

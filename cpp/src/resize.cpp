@@ -1,0 +1,180 @@
+// Separable resampling: per-axis filter plans computed once per call, a horizontal pass over only
+// the source rows and columns the outputs need, a ring of `taps` filtered rows so each source row
+// is filtered once per band of output rows, then a vertical pass whose result row is stored as
+// uint8, float32, or normalized straight into the C planes of a tensor (preprocess).
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "pixnorm/dispatch.hpp"
+#include "pixnorm/ops.hpp"
+#include "pixnorm/threads.hpp"
+#include "rows.hpp"
+
+namespace pixnorm {
+
+AxisPlan plan_axis(int64_t in, int64_t out_full, bool antialias, int64_t first, int64_t count,
+                   bool mirror) {
+  if (in <= 0 || out_full <= 0 || count <= 0 || first < 0 || first + count > out_full)
+    throw std::invalid_argument("internal: bad resize axis");
+  const double scale = static_cast<double>(in) / static_cast<double>(out_full);
+  std::vector<int64_t> lo(static_cast<size_t>(count));
+  std::vector<std::vector<double>> ws(static_cast<size_t>(count));
+  int64_t taps = 1;
+  for (int64_t k = 0; k < count; ++k) {
+    const double i = static_cast<double>(first + k);
+    std::vector<double>& w = ws[static_cast<size_t>(k)];
+    int64_t xmin;
+    if (antialias) {
+      const double fs = std::max(scale, 1.0);
+      const double centre = (i + 0.5) * scale;
+      xmin = std::max<int64_t>(static_cast<int64_t>(std::floor(centre - fs + 0.5)), 0);
+      const int64_t xmax = std::min<int64_t>(static_cast<int64_t>(std::floor(centre + fs + 0.5)), in);
+      double sum = 0;
+      for (int64_t j = xmin; j < xmax; ++j) {
+        const double t = std::abs((static_cast<double>(j) - centre + 0.5) / fs);
+        w.push_back(t < 1.0 ? 1.0 - t : 0.0);
+        sum += w.back();
+      }
+      if (!(sum > 0)) throw std::invalid_argument("internal: empty resize window");
+      for (double& v : w) v /= sum;
+    } else {
+      const double src = (i + 0.5) * scale - 0.5;
+      const double x0 = std::floor(src);
+      const double f = src - x0;
+      const int64_t i0 = std::clamp<int64_t>(static_cast<int64_t>(x0), 0, in - 1);
+      const int64_t i1 = std::clamp<int64_t>(static_cast<int64_t>(x0) + 1, 0, in - 1);
+      xmin = i0;
+      if (i1 == i0) w = {1.0};
+      else w = {1.0 - f, f};
+    }
+    lo[static_cast<size_t>(k)] = xmin;
+    taps = std::max<int64_t>(taps, static_cast<int64_t>(w.size()));
+  }
+  AxisPlan p;
+  p.in = in;
+  p.taps = taps;
+  p.count = count;
+  p.start.resize(static_cast<size_t>(count));
+  p.w.assign(static_cast<size_t>(count * taps), 0.0f);
+  for (int64_t k = 0; k < count; ++k) {
+    const int64_t dst = mirror ? count - 1 - k : k;
+    const int64_t start = std::min(lo[static_cast<size_t>(k)], in - taps);
+    const int64_t offset = lo[static_cast<size_t>(k)] - start;
+    p.start[static_cast<size_t>(dst)] = static_cast<int32_t>(start);
+    const std::vector<double>& w = ws[static_cast<size_t>(k)];
+    for (size_t j = 0; j < w.size(); ++j)
+      p.w[static_cast<size_t>(dst * taps + offset) + j] = static_cast<float>(w[j]);
+  }
+  return p;
+}
+
+namespace {
+
+// Per-thread scratch: the ring of filtered rows, a gathered source row, a vertical-pass row.
+struct Scratch {
+  std::vector<float> ring, vrow, gathered;
+  std::vector<int64_t> slot_row;
+  std::vector<int32_t> rel_start;  // horizontal starts relative to the first column read
+};
+
+void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1, Scratch& s) {
+  const ImageView& v = j.src;
+  const AxisPlan& py = *j.py;
+  const AxisPlan& px = *j.px;
+  const int64_t C = v.channels, ow = px.count, oh = py.count, rowlen = ow * C;
+  const int64_t isz = itemsize(v.dtype);
+  const bool f32 = v.dtype == DType::f32;
+
+  // Columns the horizontal pass reads: [col_lo, col_hi) of the box.
+  const int64_t col_lo = *std::min_element(px.start.begin(), px.start.end());
+  const int64_t col_hi = *std::max_element(px.start.begin(), px.start.end()) + px.taps;
+  s.rel_start.resize(static_cast<size_t>(ow));
+  for (int64_t x = 0; x < ow; ++x)
+    s.rel_start[static_cast<size_t>(x)] = static_cast<int32_t>(px.start[static_cast<size_t>(x)] - col_lo);
+  bool direct = v.rows_packed();
+  if (f32)
+    direct = direct && reinterpret_cast<uintptr_t>(v.data) % 4 == 0 && v.stride_y % 4 == 0 &&
+             v.stride_x % 4 == 0;
+  if (!direct) s.gathered.resize(static_cast<size_t>(((col_hi - col_lo) * C * isz + 3) / 4));
+
+  const int64_t taps = py.taps;
+  s.ring.resize(static_cast<size_t>(taps * rowlen));
+  s.slot_row.assign(static_cast<size_t>(taps), -1);
+  s.vrow.resize(static_cast<size_t>(rowlen));
+  std::vector<const float*> rows(static_cast<size_t>(taps));
+
+  for (int64_t y = y0; y < y1; ++y) {
+    const int64_t st = py.start[static_cast<size_t>(y)];
+    for (int64_t t = 0; t < taps; ++t) {
+      const int64_t r = st + t;
+      const size_t slot = static_cast<size_t>(r % taps);
+      float* dst = s.ring.data() + static_cast<int64_t>(slot) * rowlen;
+      if (s.slot_row[slot] != r) {
+        const unsigned char* row = v.byte_ptr(0, j.box_top + r, j.box_left + col_lo, 0);
+        if (!direct) {
+          auto* bytes = reinterpret_cast<unsigned char*>(s.gathered.data());
+          if (f32) rows::gather_any<float>(row, col_hi - col_lo, C, v.stride_x, v.stride_c, bytes);
+          else rows::gather_any<uint8_t>(row, col_hi - col_lo, C, v.stride_x, v.stride_c, bytes);
+          row = bytes;
+        }
+        if (f32)
+          k.resize_h_f32(reinterpret_cast<const float*>(row), C, s.rel_start.data(), px.w.data(),
+                         px.taps, ow, dst);
+        else
+          k.resize_h_u8(row, C, s.rel_start.data(), px.w.data(), px.taps, ow, dst);
+        s.slot_row[slot] = r;
+      }
+      rows[static_cast<size_t>(t)] = dst;
+    }
+    const float* wy = py.w.data() + y * taps;
+    switch (j.kind) {
+      case ResampleOut::u8_hwc:
+        k.resize_v(rows.data(), wy, taps, rowlen, s.vrow.data());
+        k.store_u8(s.vrow.data(), rowlen, static_cast<uint8_t*>(j.dst) + y * rowlen);
+        break;
+      case ResampleOut::f32_hwc:
+        k.resize_v(rows.data(), wy, taps, rowlen, static_cast<float*>(j.dst) + y * rowlen);
+        break;
+      case ResampleOut::f32_chw:
+        k.resize_v(rows.data(), wy, taps, rowlen, s.vrow.data());
+        k.normalize_f32(s.vrow.data(), ow, C, j.affine->a.data(), j.affine->b.data(),
+                        static_cast<float*>(j.dst) + y * ow, oh * ow);
+        break;
+    }
+  }
+}
+
+}  // namespace
+
+void resample(const std::vector<ResampleJob>& jobs, int nthreads) {
+  if (jobs.empty()) return;
+  const KernelTable& k = active_kernels();
+  int64_t work = 0;
+  for (const ResampleJob& j : jobs) work += j.py->count * j.px->count * j.src.channels;
+  const int threads = work >= threads::parallel_min_elements() ? nthreads : 1;
+  const int64_t njobs = static_cast<int64_t>(jobs.size());
+  if (njobs >= threads) {
+    auto body = [&](int64_t lo, int64_t hi) {
+      Scratch s;
+      for (int64_t i = lo; i < hi; ++i) {
+        const ResampleJob& j = jobs[static_cast<size_t>(i)];
+        run_rows(k, j, 0, j.py->count, s);
+      }
+    };
+    threads::parallel_chunks(njobs, threads, body);
+  } else {
+    for (const ResampleJob& j : jobs) {  // few large images: bands of output rows
+      auto body = [&](int64_t lo, int64_t hi) {
+        Scratch s;
+        run_rows(k, j, lo, hi, s);
+      };
+      threads::parallel_chunks(j.py->count, threads, body);
+    }
+  }
+}
+
+}  // namespace pixnorm

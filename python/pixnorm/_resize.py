@@ -1,0 +1,284 @@
+"""resize, preprocess and preprocess_batch: the geometry (torchvision's rules) in Python, the
+pixels in one C++ pass."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from . import _core
+
+Size = int | tuple[int, int] | Sequence[int]
+Box = tuple[int, int, int, int] | Sequence[int]
+
+_CONVENTIONS = (None,)
+
+
+def _int(value: Any, name: str) -> int:
+    if isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name}: expected an int, got bool")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name}: expected an int, got {type(value).__name__}") from None
+
+
+def _pair(value: Any, name: str) -> tuple[int, int] | int:
+    """An int, or a pair of ints (a one-element sequence counts as an int, as in torchvision)."""
+    if isinstance(value, Sequence | np.ndarray) and not isinstance(value, str | bytes):
+        items = list(value)
+        if len(items) == 1:
+            v = _int(items[0], name)
+            if v < 1:
+                raise ValueError(f"{name}: must be >= 1, got {v}")
+            return v
+        if len(items) != 2:
+            raise ValueError(f"{name}: expected an int or (height, width), got {len(items)} values")
+        h, w = _int(items[0], name), _int(items[1], name)
+        if h < 1 or w < 1:
+            raise ValueError(f"{name}: must be >= 1, got ({h}, {w})")
+        return h, w
+    v = _int(value, name)
+    if v < 1:
+        raise ValueError(f"{name}: must be >= 1, got {v}")
+    return v
+
+
+def resized_size(height: int, width: int, size: Size, max_size: int | None = None) -> tuple[int, int]:
+    """The (h, w) that ``size`` asks for, by torchvision's rule.
+
+    An int resizes the shorter side to ``size`` and the longer to ``int(size * long / short)``
+    (truncated); if that exceeds ``max_size`` the longer side becomes ``max_size`` and the shorter
+    ``int(max_size * short / long)``. A pair is (h, w) as given (``max_size`` not allowed).
+    """
+    s = _pair(size, "size")
+    if isinstance(s, tuple):
+        if max_size is not None:
+            raise ValueError("max_size: only allowed when size is an int (the shorter side)")
+        return s
+    short, long = (height, width) if height <= width else (width, height)
+    new_short, new_long = s, int(s * long / short)
+    if max_size is not None:
+        m = _int(max_size, "max_size")
+        if m <= s:
+            raise ValueError(f"max_size: must be greater than size ({s}), got {m}")
+        if new_long > m:
+            new_short, new_long = int(m * new_short / new_long), m
+    return (new_short, new_long) if height <= width else (new_long, new_short)
+
+
+def _check_convention(convention: Any, antialias: Any) -> bool:
+    if not isinstance(antialias, bool | np.bool_):
+        raise TypeError(f"antialias: expected a bool, got {type(antialias).__name__}")
+    if convention not in _CONVENTIONS:
+        raise ValueError(
+            f"convention: {convention!r} is not available in this version; use None "
+            "(pixnorm's own arithmetic). 'pillow', 'torch' and 'opencv' are planned."
+        )
+    return bool(antialias)
+
+
+def _hw(arr: np.ndarray[Any, Any], name: str) -> tuple[int, int]:
+    if arr.ndim not in (2, 3):
+        raise ValueError(
+            f"{name}: expected one image of shape (H, W) or (H, W, C), got shape {arr.shape}"
+        )
+    return int(arr.shape[0]), int(arr.shape[1])
+
+
+def resize(
+    image: npt.ArrayLike,
+    size: Size,
+    *,
+    antialias: bool = True,
+    convention: str | None = None,
+    max_size: int | None = None,
+    out: np.ndarray[Any, Any] | None = None,
+) -> np.ndarray[Any, Any]:
+    """Bilinear resize of an H x W x C image (or an (N, H, W, C) batch, or (H, W) gray).
+
+    Parameters
+    ----------
+    image : array_like
+        uint8 -> uint8 or float32 -> float32; any strides; C >= 1.
+    size : int or (int, int)
+        An int resizes the shorter side to ``size`` and the longer to
+        ``int(size * long / short)`` (torchvision's rule, truncation), capped by ``max_size``;
+        a pair is the output (h, w).
+    antialias : bool
+        True (default): Pillow's BILINEAR, a triangle filter whose support widens by the
+        downscale factor, weights normalized per output pixel (torchvision's default).
+        False: plain bilinear with half-pixel centres, ``src = (dst + 0.5) * in / out - 0.5``,
+        neighbours clamped at the edges (OpenCV INTER_LINEAR, torch ``align_corners=False``).
+        pixnorm never switches filters behind your back (OpenCV uses INTER_AREA for some exact
+        2x downscales); upscaling is the same with either setting.
+    convention : None
+        None: pixnorm's arithmetic (float64 weights rounded to float32, float32 sums, uint8
+        results rounded to nearest, ties to even): uint8 within 1 level and float32 within 1e-4
+        of the exact float64 result. Named conventions are planned.
+    max_size : int, optional
+        Upper bound for the longer side when ``size`` is an int.
+    out : numpy.ndarray, optional
+        C-contiguous output of the input's dtype and the output shape.
+    """
+    aa = _check_convention(convention, antialias)
+    arr = image if isinstance(image, np.ndarray) else np.asarray(image)
+    if arr.ndim == 4:
+        h, w = int(arr.shape[1]), int(arr.shape[2])
+    elif arr.ndim in (2, 3):
+        h, w = int(arr.shape[0]), int(arr.shape[1])
+    else:
+        h = w = 1  # the core reports the bad shape
+    oh, ow = resized_size(h, w, size, max_size) if h > 0 and w > 0 else (1, 1)
+    result: np.ndarray[Any, Any] = _core.resize(arr, oh, ow, aa, out)
+    return result
+
+
+def _geometry(
+    arr: np.ndarray[Any, Any],
+    name: str,
+    size: Size | None,
+    crop: Size | None,
+    box: Box | None,
+    flip: Any,
+    max_size: int | None,
+    box_name: str,
+) -> tuple[tuple[int, ...], tuple[int, int]]:
+    h, w = _hw(arr, name)
+    if box is None:
+        bt, bl, bh, bw = 0, 0, h, w
+    else:
+        items = list(box)
+        if len(items) != 4:
+            raise ValueError(f"{box_name}: expected (top, left, height, width), got {len(items)} values")
+        bt, bl, bh, bw = (_int(v, box_name) for v in items)
+        if bh < 1 or bw < 1 or bt < 0 or bl < 0 or bt + bh > h or bl + bw > w:
+            raise ValueError(
+                f"{box_name}: ({bt}, {bl}, {bh}, {bw}) is empty or outside the image of size ({h}, {w})"
+            )
+    if size is None:
+        if max_size is not None:
+            raise ValueError("max_size: needs size")
+        rh, rw = bh, bw
+    else:
+        rh, rw = resized_size(bh, bw, size, max_size)
+    if crop is None:
+        ch, cw = rh, rw
+    else:
+        c = _pair(crop, "crop")
+        ch, cw = c if isinstance(c, tuple) else (c, c)
+        if ch > rh or cw > rw:
+            raise ValueError(f"crop: ({ch}, {cw}) is larger than the resized image ({rh}, {rw})")
+    top = int(round((rh - ch) / 2.0))  # torchvision CenterCrop: Python round, ties to even
+    left = int(round((rw - cw) / 2.0))
+    if not isinstance(flip, bool | np.bool_):
+        raise TypeError(f"flip: expected a bool, got {type(flip).__name__}")
+    return (bt, bl, bh, bw, rh, rw, top, left, int(bool(flip))), (ch, cw)
+
+
+def _scale(arr: np.ndarray[Any, Any], scale: Any) -> float:
+    if scale is None:
+        return 1.0 / 255.0 if arr.dtype == np.uint8 else 1.0
+    if isinstance(scale, bool) or not isinstance(scale, int | float | np.floating | np.integer):
+        raise TypeError(f"scale: expected a real number, got {type(scale).__name__}")
+    return float(scale)
+
+
+def preprocess(
+    image: npt.ArrayLike,
+    *,
+    size: Size | None = None,
+    crop: Size | None = None,
+    box: Box | None = None,
+    flip: bool = False,
+    antialias: bool = True,
+    convention: str | None = None,
+    mean: Any = 0.0,
+    std: Any = 1.0,
+    scale: float | None = None,
+    max_size: int | None = None,
+    out: np.ndarray[Any, np.dtype[np.float32]] | None = None,
+) -> np.ndarray[Any, np.dtype[np.float32]]:
+    """Resize, crop, flip and normalize an H x W x C image into a float32 C x h x w tensor, in
+    one pass over memory.
+
+    Evaluation style: ``size`` then a centre ``crop`` (torchvision's ``Resize(size),
+    CenterCrop(crop), ToTensor(), Normalize(mean, std)``; the crop offsets are
+    ``int(round((resized - crop) / 2))`` with Python's rounding, as torchvision). Training
+    style: ``box=(top, left, height, width)`` in source pixels (RandomResizedCrop's parameters)
+    is cut out and resized to ``size``, then ``flip=True`` mirrors it horizontally. The box is
+    treated as the image: the filter never reads outside it, as when cropping first.
+
+    Resizing follows :func:`resize` (``antialias``, ``convention``, ``max_size``); the filtered
+    values are not rounded to uint8 before normalizing (within half a uint8 level of the
+    step-by-step chain, and closer to the exact result), then ``(v * scale - mean[c]) / std[c]``
+    as in :func:`normalize`. ``out`` takes a C-contiguous float32 (C, h, w) array.
+    """
+    aa = _check_convention(convention, antialias)
+    arr = image if isinstance(image, np.ndarray) else np.asarray(image)
+    geom, (ch, cw) = _geometry(arr, "image", size, crop, box, flip, max_size, "box")
+    result: np.ndarray[Any, np.dtype[np.float32]] = _core.preprocess(
+        [arr], [geom], ch, cw, aa, mean, std, _scale(arr, scale), out, False
+    )
+    return result
+
+
+def preprocess_batch(
+    images: Sequence[npt.ArrayLike] | np.ndarray[Any, Any],
+    *,
+    size: Size | None = None,
+    crop: Size | None = None,
+    boxes: Sequence[Box] | None = None,
+    flips: Sequence[bool] | np.ndarray[Any, Any] | None = None,
+    antialias: bool = True,
+    convention: str | None = None,
+    mean: Any = 0.0,
+    std: Any = 1.0,
+    scale: float | None = None,
+    max_size: int | None = None,
+    out: np.ndarray[Any, np.dtype[np.float32]] | None = None,
+) -> np.ndarray[Any, np.dtype[np.float32]]:
+    """:func:`preprocess` for a list of images of any sizes -> one float32 (N, C, h, w) batch.
+
+    ``boxes`` and ``flips`` give one box / flag per image. Every image must end at the same
+    (h, w): give ``size`` as a pair, or a ``crop``. The images are spread over the threads; the
+    GIL is released; ``out`` (for example a pinned buffer's numpy view) is filled and returned.
+    """
+    aa = _check_convention(convention, antialias)
+    arrs = [a if isinstance(a, np.ndarray) else np.asarray(a) for a in images]
+    n = len(arrs)
+    if n == 0:
+        raise ValueError("images: empty")
+    if boxes is not None and len(boxes) != n:
+        raise ValueError(f"boxes: {len(boxes)} boxes for {n} images")
+    if flips is not None and len(flips) != n:
+        raise ValueError(f"flips: {len(flips)} flags for {n} images")
+    geoms = []
+    first: tuple[int, int] | None = None
+    for i, a in enumerate(arrs):
+        geom, hw = _geometry(
+            a,
+            f"images[{i}]",
+            size,
+            crop,
+            None if boxes is None else boxes[i],
+            False if flips is None else flips[i],
+            max_size,
+            f"boxes[{i}]",
+        )
+        if first is None:
+            first = hw
+        elif hw != first:
+            raise ValueError(
+                f"images[{i}]: ends at {hw}, images[0] at {first}; give size as (h, w) or a crop"
+            )
+        geoms.append(geom)
+    assert first is not None
+    result: np.ndarray[Any, np.dtype[np.float32]] = _core.preprocess(
+        arrs, geoms, first[0], first[1], aa, mean, std, _scale(arrs[0], scale), out, True
+    )
+    return result

@@ -1,0 +1,173 @@
+"""pixnorm.resize against the float64 reference, Pillow and OpenCV, on every ISA."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import pixnorm
+import reference as ref
+from strategies import make_view
+
+fixture_settings = settings(
+    deadline=None, max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+def check_resize(img: Any, oh: int, ow: int, antialias: bool) -> np.ndarray:
+    arr = np.asarray(img)
+    got = pixnorm.resize(arr, (oh, ow), antialias=antialias)
+    exact = ref.resize(arr, oh, ow, antialias)
+    assert got.dtype == arr.dtype and got.shape == exact.shape
+    if arr.dtype == np.uint8:
+        # rounded to nearest: within half a level, plus the float32 summation error
+        slack = ref.resize_error_bound(arr, oh, ow, antialias)
+        assert np.all(np.abs(got - np.clip(exact, 0, 255)) <= 0.5 + slack)
+    else:
+        finite = np.isfinite(exact)
+        err = np.abs(got.astype(np.float64) - exact)[finite]
+        assert np.all(err <= ref.resize_error_bound(arr, oh, ow, antialias)[finite])
+    return got
+
+
+@st.composite
+def resize_cases(draw: st.DrawFn) -> tuple[np.ndarray, int, int, bool]:
+    dtype = draw(st.sampled_from([np.uint8, np.float32]))
+    h, w = draw(st.integers(1, 40)), draw(st.integers(1, 60))
+    c = draw(st.sampled_from([1, 2, 3, 4, 5]))
+    gray = c == 1 and draw(st.booleans())
+    shape = (h, w) if gray else (h, w, c)
+    kind = draw(st.sampled_from(["contiguous", "crop", "flip_x", "flip_c", "transposed",
+                                 "unaligned"]))
+    if gray and kind == "flip_c":
+        kind = "flip_x"
+    img = make_view(np.random.default_rng(draw(st.integers(0, 2**32 - 1))), shape, dtype, kind)
+    oh = draw(st.one_of(st.integers(1, 50), st.just(h), st.just(max(1, h // 2))))
+    ow = draw(st.one_of(st.integers(1, 70), st.just(w), st.just(2 * w)))
+    return img, oh, ow, draw(st.booleans())
+
+
+@given(case=resize_cases())
+@fixture_settings
+def test_matches_reference(isa: str, threads: int, case: tuple[np.ndarray, int, int, bool]) -> None:
+    img, oh, ow, aa = case
+    check_resize(img, oh, ow, aa)
+
+
+def test_every_isa_and_thread_count_gives_the_same_bits() -> None:
+    from pixnorm import _core
+
+    rng = np.random.default_rng(11)
+    imgs = [rng.integers(0, 256, (97, 131, 3), dtype=np.uint8),
+            rng.normal(0, 50, (61, 47, 4)).astype(np.float32)]
+    before = _core._get_isa()
+    results = {}
+    try:
+        for isa in _core._supported_isas():
+            _core._set_isa(isa)
+            for n in (1, 2):
+                pixnorm.set_num_threads(n)
+                _core._set_parallel_min_elements(0)
+                results[isa, n] = [pixnorm.resize(x, s, antialias=aa).tobytes()
+                                   for x in imgs for s in ((40, 33), (150, 211)) for aa in (True, False)]
+    finally:
+        _core._set_isa(before)
+        _core._set_parallel_min_elements(-1)
+        pixnorm.set_num_threads(None)
+    first = next(iter(results.values()))
+    assert all(v == first for v in results.values())
+
+
+def smooth_photo_like(h: int, w: int, seed: int) -> np.ndarray:
+    """Gradients, edges and texture: closer to a photograph than uniform noise."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:h, 0:w]
+    base = 127 + 100 * np.sin(x / 17.0)[..., None] * np.cos(y / 23.0)[..., None] * [1, 0.7, 0.4]
+    base[h // 3 : h // 2, w // 4 : w // 2] = [250, 10, 10]
+    noise = rng.normal(0, 12, (h, w, 3))
+    return np.clip(base + noise, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("shape_in,shape_out", [((375, 500), (256, 341)), ((500, 375), (224, 224)),
+                                                ((64, 64), (200, 150)), ((33, 71), (1, 1)),
+                                                ((1, 1), (5, 7)), ((120, 160), (60, 80))])
+def test_antialias_agrees_with_pillow(shape_in: tuple[int, int], shape_out: tuple[int, int]) -> None:
+    image = pytest.importorskip("PIL.Image")
+    for img in (smooth_photo_like(*shape_in, seed=1),
+                np.random.default_rng(2).integers(0, 256, (*shape_in, 3), dtype=np.uint8)):
+        ours = pixnorm.resize(img, shape_out, antialias=True)
+        pil = np.asarray(image.fromarray(img).resize(shape_out[::-1], image.BILINEAR))
+        diff = np.abs(ours.astype(int) - pil)
+        assert diff.max() <= 1  # Pillow rounds through 22-bit fixed point and a uint8 middle step
+
+
+@pytest.mark.parametrize("shape_in,shape_out", [((375, 500), (256, 341)), ((64, 64), (200, 150)),
+                                                ((120, 160), (60, 80)), ((99, 101), (37, 205))])
+def test_no_antialias_agrees_with_opencv(shape_in: tuple[int, int], shape_out: tuple[int, int]) -> None:
+    cv2 = pytest.importorskip("cv2")
+    for img in (smooth_photo_like(*shape_in, seed=3),
+                np.random.default_rng(4).integers(0, 256, (*shape_in, 3), dtype=np.uint8)):
+        ours = pixnorm.resize(img, shape_out, antialias=False)
+        cv = cv2.resize(img, shape_out[::-1], interpolation=cv2.INTER_LINEAR)
+        assert np.abs(ours.astype(int) - cv).max() <= 1  # cv2 uses 11-bit fixed-point weights
+
+
+def test_size_rule_matches_torchvision() -> None:
+    # shorter side -> size, longer -> int(size * long / short), capped by max_size
+    assert pixnorm.resized_size(375, 500, 256) == (256, 341)
+    assert pixnorm.resized_size(500, 375, 256) == (341, 256)
+    assert pixnorm.resized_size(100, 100, 64) == (64, 64)
+    assert pixnorm.resized_size(100, 1000, 64, max_size=300) == (30, 300)
+    assert pixnorm.resized_size(100, 1000, [64]) == (64, 640)
+    assert pixnorm.resized_size(10, 20, (7, 9)) == (7, 9)
+    img = np.zeros((375, 500, 3), np.uint8)
+    assert pixnorm.resize(img, 256).shape == (256, 341, 3)
+    assert pixnorm.resize(img[..., 0], 256).shape == (256, 341)
+
+
+def test_batch_equals_loop() -> None:
+    batch = np.random.default_rng(5).integers(0, 256, (3, 40, 50, 3), dtype=np.uint8)
+    out = pixnorm.resize(batch, (17, 23))
+    assert out.shape == (3, 17, 23, 3)
+    for i in range(3):
+        np.testing.assert_array_equal(out[i], pixnorm.resize(batch[i], (17, 23)))
+
+
+def test_identity_size_is_exact() -> None:
+    img = np.random.default_rng(6).integers(0, 256, (31, 45, 3), dtype=np.uint8)
+    for aa in (True, False):
+        np.testing.assert_array_equal(pixnorm.resize(img, (31, 45), antialias=aa), img)
+
+
+def test_out_and_errors() -> None:
+    img = np.zeros((10, 12, 3), np.uint8)
+    out = np.empty((5, 6, 3), np.uint8)
+    assert pixnorm.resize(img, (5, 6), out=out) is out
+    with pytest.raises(TypeError, match="out: dtype float32 is not supported; expected uint8"):
+        pixnorm.resize(img, (5, 6), out=np.empty((5, 6, 3), np.float32))
+    with pytest.raises(ValueError, match=r"out: expected shape \(5, 6, 3\)"):
+        pixnorm.resize(img, (5, 6), out=np.empty((6, 5, 3), np.uint8))
+    for bad in (0, -3, (0, 5), (5, -1)):
+        with pytest.raises(ValueError, match="size: must be >= 1"):
+            pixnorm.resize(img, bad)
+    for bad_type in (2.5, "5", (5, 2.0), True):
+        with pytest.raises(TypeError, match="size: expected an int"):
+            pixnorm.resize(img, bad_type)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"size: expected an int or \(height, width\)"):
+        pixnorm.resize(img, (1, 2, 3))
+    with pytest.raises(ValueError, match="max_size: must be greater than size"):
+        pixnorm.resize(img, 8, max_size=8)
+    with pytest.raises(ValueError, match="max_size: only allowed when size is an int"):
+        pixnorm.resize(img, (5, 5), max_size=8)
+    with pytest.raises(ValueError, match="convention: 'pillow' is not available"):
+        pixnorm.resize(img, 5, convention="pillow")
+    with pytest.raises(TypeError, match="antialias: expected a bool"):
+        pixnorm.resize(img, 5, antialias="yes")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="image: dtype float64 is not supported"):
+        pixnorm.resize(img.astype(np.float64), 5)
+    with pytest.raises(ValueError, match="image: zero-size image"):
+        pixnorm.resize(np.zeros((0, 4, 3), np.uint8), 5)
