@@ -1,0 +1,178 @@
+"""pixnorm.preprocess / preprocess_batch: one pass equals the step-by-step chain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import pixnorm
+import reference as ref
+from strategies import make_view
+
+MEAN = [0.485, 0.456, 0.406]
+STD = [0.229, 0.224, 0.225]
+fixture_settings = settings(
+    deadline=None, max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+def reference_preprocess(img: np.ndarray, size: Any, crop: Any, box: Any, flip: bool, aa: bool,
+                         mean: Any, std: Any, scale: float) -> np.ndarray:
+    """Crop the box, resize exactly (float64, no rounding), centre-crop, flip, normalize."""
+    x = np.asarray(img, dtype=np.float64)
+    if x.ndim == 2:
+        x = x[:, :, None]
+    if box is not None:
+        t, l, h, w = box
+        x = x[t : t + h, l : l + w]
+    rh, rw = (x.shape[0], x.shape[1]) if size is None else pixnorm.resized_size(
+        x.shape[0], x.shape[1], size)
+    x = ref.resize(x, rh, rw, aa)
+    if crop is not None:
+        ch, cw = (crop, crop) if isinstance(crop, int) else crop
+        top, left = int(round((rh - ch) / 2.0)), int(round((rw - cw) / 2.0))
+        x = x[top : top + ch, left : left + cw]
+    if flip:
+        x = x[:, ::-1]
+    return ref.normalize(x, mean, std, scale)
+
+
+@st.composite
+def cases(draw: st.DrawFn) -> dict[str, Any]:
+    dtype = draw(st.sampled_from([np.uint8, np.float32]))
+    h, w = draw(st.integers(1, 40)), draw(st.integers(1, 50))
+    c = draw(st.sampled_from([1, 3, 4]))
+    kind = draw(st.sampled_from(["contiguous", "crop", "flip_c", "flip_x", "transposed"]))
+    img = make_view(np.random.default_rng(draw(st.integers(0, 2**32 - 1))), (h, w, c), dtype, kind)
+    box = None
+    if draw(st.booleans()):
+        t, l = draw(st.integers(0, h - 1)), draw(st.integers(0, w - 1))
+        box = (t, l, draw(st.integers(1, h - t)), draw(st.integers(1, w - l)))
+    bh, bw = (h, w) if box is None else box[2:]
+    size = draw(st.one_of(st.none(), st.integers(1, 40),
+                          st.tuples(st.integers(1, 40), st.integers(1, 40))))
+    rh, rw = (bh, bw) if size is None else pixnorm.resized_size(bh, bw, size)
+    crop = None
+    if draw(st.booleans()):
+        crop = (draw(st.integers(1, rh)), draw(st.integers(1, rw)))
+    return dict(img=img, size=size, crop=crop, box=box, flip=draw(st.booleans()),
+                aa=draw(st.booleans()), mean=MEAN[:c] if c == 3 else 0.3, std=STD[:c] if c == 3 else 0.7)
+
+
+@given(case=cases())
+@fixture_settings
+def test_matches_reference(isa: str, threads: int, case: dict[str, Any]) -> None:
+    img = case["img"]
+    scale = 1 / 255 if img.dtype == np.uint8 else 1.0
+    got = pixnorm.preprocess(img, size=case["size"], crop=case["crop"], box=case["box"],
+                             flip=case["flip"], antialias=case["aa"], mean=case["mean"],
+                             std=case["std"])
+    exact = reference_preprocess(img, case["size"], case["crop"], case["box"], case["flip"],
+                                 case["aa"], case["mean"], case["std"], scale)
+    assert got.shape == exact.shape and got.dtype == np.float32
+    # Tolerance: the float32 resampling error (ref.resize_error_bound: 4u per tap and pass, at
+    # most 4u (taps_y + taps_x + 2) max|x| in input units), times |scale / std| once normalized,
+    # plus the normalize step's own float32 rounding (ref.normalize_error_bound: 2**-22 (|v a| +
+    # |b|) <= 2**-22 (|exact| + 2 |b|)).
+    x = np.asarray(img, dtype=np.float64)
+    bh, bw = (x.shape[0], x.shape[1]) if case["box"] is None else case["box"][2:]
+    rh, rw = (bh, bw) if case["size"] is None else pixnorm.resized_size(bh, bw, case["size"])
+    ty = int((ref.resize_matrix(bh, rh, case["aa"]) > 0).sum(axis=1).max())
+    tx = int((ref.resize_matrix(bw, rw, case["aa"]) > 0).sum(axis=1).max())
+    a = scale / np.min(case["std"])
+    b = np.max(np.abs(np.asarray(case["mean"]) / np.asarray(case["std"])))
+    resample_err = 4 * 2.0**-24 * (ty + tx + 2) * np.abs(x).max() * a
+    tol = resample_err + 2.0**-22 * (np.abs(exact) + 2 * b) + 2.0**-140
+    assert np.all(np.abs(got - exact) <= tol)
+
+
+def test_imagenet_eval_equals_the_chain_within_one_level() -> None:
+    """Resize(256), CenterCrop(224), ToTensor, Normalize done step by step with pixnorm's own
+    uint8 resize differs from the fused pass only by the uint8 rounding of the middle step."""
+    rng = np.random.default_rng(0)
+    for shape in [(375, 500, 3), (500, 375, 3), (480, 640, 3), (1080, 1920, 3)]:
+        img = rng.integers(0, 256, shape, dtype=np.uint8)
+        fused = pixnorm.preprocess(img, size=256, crop=224, mean=MEAN, std=STD)
+        resized = pixnorm.resize(img, 256)
+        rh, rw = resized.shape[:2]
+        top, left = int(round((rh - 224) / 2.0)), int(round((rw - 224) / 2.0))
+        chain = pixnorm.normalize(resized[top : top + 224, left : left + 224], MEAN, STD)
+        one_level = 1 / 255 / np.array(STD)[:, None, None]
+        assert np.all(np.abs(fused - chain) <= 0.5 * one_level + 1e-5)
+        exact = reference_preprocess(img[:600, :600], 256, 224, None, False, True, MEAN, STD, 1 / 255) \
+            if shape[0] <= 600 and shape[1] <= 600 else None
+        if exact is not None:  # and the fused pass is the closer one to the exact result
+            assert np.abs(fused - exact).max() <= np.abs(chain - exact).max()
+
+
+def test_training_box_and_flip() -> None:
+    img = np.random.default_rng(1).integers(0, 256, (300, 400, 3), dtype=np.uint8)
+    box = (37, 81, 150, 190)
+    got = pixnorm.preprocess(img, size=(224, 224), box=box, flip=True, mean=MEAN, std=STD)
+    t, l, h, w = box
+    unflipped = pixnorm.preprocess(img[t : t + h, l : l + w], size=(224, 224), mean=MEAN, std=STD)
+    np.testing.assert_array_equal(got, unflipped[:, :, ::-1])
+
+
+def test_batch_equals_loop_of_singles(threads: int) -> None:
+    rng = np.random.default_rng(2)
+    imgs = [rng.integers(0, 256, s, dtype=np.uint8) for s in [(300, 400, 3), (257, 199, 3),
+                                                                 (64, 64, 3), (500, 375, 3)]]
+    boxes = [(0, 0, 300, 400), (10, 5, 100, 150), (1, 1, 60, 60), (100, 50, 200, 300)]
+    flips = [False, True, True, False]
+    out = np.full((4, 3, 112, 96), np.nan, np.float32)
+    got = pixnorm.preprocess_batch(imgs, size=(112, 96), boxes=boxes, flips=flips, mean=MEAN,
+                                   std=STD, out=out)
+    assert got is out
+    for i in range(4):
+        single = pixnorm.preprocess(imgs[i], size=(112, 96), box=boxes[i], flip=flips[i],
+                                    mean=MEAN, std=STD)
+        np.testing.assert_array_equal(out[i], single)
+    evals = pixnorm.preprocess_batch(imgs, size=128, crop=100)
+    for i in range(4):
+        np.testing.assert_array_equal(evals[i], pixnorm.preprocess(imgs[i], size=128, crop=100))
+
+
+def test_errors() -> None:
+    img = np.zeros((50, 60, 3), np.uint8)
+    with pytest.raises(ValueError, match=r"crop: \(64, 64\) is larger than the resized image \(50, 60\)"):
+        pixnorm.preprocess(img, crop=64)
+    with pytest.raises(ValueError, match=r"box: \(0, 0, 51, 10\) is empty or outside the image"):
+        pixnorm.preprocess(img, box=(0, 0, 51, 10), size=10)
+    with pytest.raises(ValueError, match="box: .* is empty or outside"):
+        pixnorm.preprocess(img, box=(5, 5, 0, 10), size=10)
+    with pytest.raises(ValueError, match="box: .* is empty or outside"):
+        pixnorm.preprocess(img, box=(-1, 0, 10, 10), size=10)
+    with pytest.raises(ValueError, match=r"box: expected \(top, left, height, width\)"):
+        pixnorm.preprocess(img, box=(0, 0, 10), size=10)
+    with pytest.raises(ValueError, match="size: must be >= 1"):
+        pixnorm.preprocess(img, size=0)
+    with pytest.raises(ValueError, match="crop: must be >= 1"):
+        pixnorm.preprocess(img, crop=(0, 3))
+    with pytest.raises(ValueError, match="convention"):
+        pixnorm.preprocess(img, convention="torch")
+    with pytest.raises(TypeError, match="flip: expected a bool"):
+        pixnorm.preprocess(img, flip=1)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"std\[0\]: must be > 0"):
+        pixnorm.preprocess(img, std=0.0)
+    with pytest.raises(ValueError, match="image: expected one image"):
+        pixnorm.preprocess(np.zeros((2, 5, 5, 3), np.uint8))
+    imgs = [img, img]
+    with pytest.raises(ValueError, match="boxes: 1 boxes for 2 images"):
+        pixnorm.preprocess_batch(imgs, size=(8, 8), boxes=[(0, 0, 5, 5)])
+    with pytest.raises(ValueError, match="flips: 3 flags for 2 images"):
+        pixnorm.preprocess_batch(imgs, size=(8, 8), flips=[True, False, True])
+    with pytest.raises(ValueError, match=r"images\[1\]: has 1 channels, the first image has 3"):
+        pixnorm.preprocess_batch([img, img[..., 0]], size=(8, 8))
+    with pytest.raises(ValueError, match=r"images\[1\]: ends at .* give size as \(h, w\) or a crop"):
+        pixnorm.preprocess_batch([img, np.zeros((60, 50, 3), np.uint8)], size=8)
+    with pytest.raises(ValueError, match="images: empty"):
+        pixnorm.preprocess_batch([], size=(8, 8))
+    with pytest.raises(ValueError, match=r"out: expected shape \(2, 3, 8, 8\)"):
+        pixnorm.preprocess_batch(imgs, size=(8, 8), out=np.empty((2, 3, 8, 9), np.float32))
+    with pytest.raises(TypeError, match=r"images\[1\]: all images must share one dtype"):
+        pixnorm.preprocess_batch([img, img.astype(np.float32)], size=(8, 8))
