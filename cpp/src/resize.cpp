@@ -69,18 +69,54 @@ AxisPlan plan_axis(int64_t in, int64_t out_full, bool antialias, int64_t first, 
     for (size_t j = 0; j < w.size(); ++j)
       p.w[static_cast<size_t>(dst * taps + offset) + j] = static_cast<float>(w[j]);
   }
+  p.wt.resize(p.w.size());
+  for (int64_t i = 0; i < count; ++i)
+    for (int64_t k = 0; k < taps; ++k)
+      p.wt[static_cast<size_t>(k * count + i)] = p.w[static_cast<size_t>(i * taps + k)];
   return p;
 }
 
 namespace {
 
-// Per-thread scratch: the ring of filtered rows, a gathered source row, a vertical-pass row.
+// Per-thread scratch: the ring of filtered rows, a gathered source row, the planar source span,
+// a vertical-pass row and a uint8 row.
 struct Scratch {
-  std::vector<float> ring, vrow, gathered;
+  std::vector<float> ring, vrow, gathered, planes;
+  std::vector<uint8_t> u8row;
   std::vector<int64_t> slot_row;
   std::vector<int32_t> rel_start;  // horizontal starts relative to the first column read
 };
 
+constexpr int64_t kPlanePad = 32;  // floats readable past a plane's last tap (resize_h contract)
+
+// Writes one finished output row (C planar float rows of ow values) in the job's format.
+void store_row(const KernelTable& k, const ResampleJob& j, int64_t y, const float* vr, Scratch& s) {
+  const int64_t C = j.src.channels, ow = j.px->count, oh = j.py->count, rowlen = ow * C;
+  switch (j.kind) {
+    case ResampleOut::u8_hwc: {
+      k.store_u8(vr, rowlen, s.u8row.data());
+      uint8_t* d = static_cast<uint8_t*>(j.dst) + y * rowlen;
+      for (int64_t c = 0; c < C; ++c)
+        for (int64_t x = 0; x < ow; ++x) d[x * C + c] = s.u8row[static_cast<size_t>(c * ow + x)];
+      break;
+    }
+    case ResampleOut::f32_hwc: {
+      float* d = static_cast<float*>(j.dst) + y * rowlen;
+      for (int64_t c = 0; c < C; ++c)
+        for (int64_t x = 0; x < ow; ++x) d[x * C + c] = vr[c * ow + x];
+      break;
+    }
+    case ResampleOut::f32_chw:
+      for (int64_t c = 0; c < C; ++c)
+        k.normalize_f32(vr + c * ow, ow, 1, j.affine->a.data() + c, j.affine->b.data() + c,
+                        static_cast<float*>(j.dst) + c * oh * ow + y * ow, oh * ow);
+      break;
+  }
+}
+
+// One band of output rows [y0, y1) of one job. Source rows are read (gathered if strided),
+// split into C planar float rows over the columns the filter needs, filtered horizontally into a
+// ring slot (C planes of ow floats), combined vertically, and stored.
 void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1, Scratch& s) {
   const ImageView& v = j.src;
   const AxisPlan& py = *j.py;
@@ -89,22 +125,78 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
   const int64_t isz = itemsize(v.dtype);
   const bool f32 = v.dtype == DType::f32;
 
-  // Columns the horizontal pass reads: [col_lo, col_hi) of the box.
   const int64_t col_lo = *std::min_element(px.start.begin(), px.start.end());
   const int64_t col_hi = *std::max_element(px.start.begin(), px.start.end()) + px.taps;
+  const int64_t span = col_hi - col_lo, pstride = span + kPlanePad;
   s.rel_start.resize(static_cast<size_t>(ow));
   for (int64_t x = 0; x < ow; ++x)
     s.rel_start[static_cast<size_t>(x)] = static_cast<int32_t>(px.start[static_cast<size_t>(x)] - col_lo);
   bool direct = v.rows_packed();
   if (f32)
-    direct = direct && reinterpret_cast<uintptr_t>(v.data) % 4 == 0 && v.stride_y % 4 == 0 &&
-             v.stride_x % 4 == 0;
-  if (!direct) s.gathered.resize(static_cast<size_t>(((col_hi - col_lo) * C * isz + 3) / 4));
+    direct = direct && reinterpret_cast<uintptr_t>(v.data) % 4 == 0 && v.stride_y % 4 == 0;
+  if (!direct) s.gathered.resize(static_cast<size_t>((span * C * isz + 3) / 4));
+  s.planes.assign(static_cast<size_t>(C * pstride), 0.0f);
+  const std::vector<float> ones(static_cast<size_t>(C), 1.0f), zeros(static_cast<size_t>(C), 0.0f);
 
   const int64_t taps = py.taps;
+  // Order of the passes. Horizontal first filters every source row the outputs need (rows_h of
+  // them) down to ow columns; vertical first combines source rows at full span width for each
+  // of the oh output rows, then filters only oh rows horizontally. A horizontal tap (permute or
+  // gather) costs about 3 vertical ones; pick the cheaper order (it depends only on the
+  // geometry, so every ISA makes the same choice and gives the same bits).
+  const int64_t rows_h = py.start[static_cast<size_t>(oh - 1)] - py.start[0] + taps;
+  const double hfirst = static_cast<double>(rows_h) * static_cast<double>(ow * px.taps) * 3.0 +
+                        static_cast<double>(oh) * static_cast<double>(ow * taps);
+  const double vfirst = static_cast<double>(oh) * static_cast<double>(span * taps) +
+                        static_cast<double>(oh) * static_cast<double>(ow * px.taps) * 3.0;
+  const bool v_first = vfirst < hfirst;
+  if (v_first) {
+    // Vertical first: the vertical pass reads the source rows themselves (or gathered copies of
+    // strided ones), at full span width, interleaved; one de-interleave and one horizontal pass
+    // per output row follow.
+    const int64_t wide = span * C;
+    if (!direct) s.ring.assign(static_cast<size_t>(taps * ((wide * isz + 3) / 4)), 0.0f);
+    s.slot_row.assign(static_cast<size_t>(taps), -1);
+    s.vrow.resize(static_cast<size_t>(wide > rowlen ? wide : rowlen));
+    if (j.kind == ResampleOut::u8_hwc) s.u8row.resize(static_cast<size_t>(rowlen));
+    std::vector<const unsigned char*> src_rows(static_cast<size_t>(taps));
+    std::vector<float> hrow(static_cast<size_t>(rowlen));
+    const int64_t slot_floats = (wide * isz + 3) / 4;
+    for (int64_t y = y0; y < y1; ++y) {
+      const int64_t st = py.start[static_cast<size_t>(y)];
+      for (int64_t t = 0; t < taps; ++t) {
+        const int64_t r = st + t;
+        const unsigned char* row = v.byte_ptr(0, j.box_top + r, j.box_left + col_lo, 0);
+        if (!direct) {
+          const size_t slot = static_cast<size_t>(r % taps);
+          auto* bytes = reinterpret_cast<unsigned char*>(s.ring.data() + static_cast<int64_t>(slot) * slot_floats);
+          if (s.slot_row[slot] != r) {
+            if (f32) rows::gather_any<float>(row, span, C, v.stride_x, v.stride_c, bytes);
+            else rows::gather_any<uint8_t>(row, span, C, v.stride_x, v.stride_c, bytes);
+            s.slot_row[slot] = r;
+          }
+          row = bytes;
+        }
+        src_rows[static_cast<size_t>(t)] = row;
+      }
+      const float* wy = py.w.data() + y * taps;
+      if (f32)
+        k.resize_v(reinterpret_cast<const float* const*>(src_rows.data()), wy, taps, wide, s.vrow.data());
+      else
+        k.resize_v_u8(reinterpret_cast<const uint8_t* const*>(src_rows.data()), wy, taps, wide,
+                      s.vrow.data());
+      k.normalize_f32(s.vrow.data(), span, C, ones.data(), zeros.data(), s.planes.data(), pstride);
+      for (int64_t c = 0; c < C; ++c)
+        k.resize_h(s.planes.data() + c * pstride, s.rel_start.data(), px.w.data(), px.wt.data(),
+                   px.taps, ow, hrow.data() + c * ow);
+      store_row(k, j, y, hrow.data(), s);
+    }
+    return;
+  }
   s.ring.resize(static_cast<size_t>(taps * rowlen));
   s.slot_row.assign(static_cast<size_t>(taps), -1);
   s.vrow.resize(static_cast<size_t>(rowlen));
+  if (j.kind == ResampleOut::u8_hwc) s.u8row.resize(static_cast<size_t>(rowlen));
   std::vector<const float*> rows(static_cast<size_t>(taps));
 
   for (int64_t y = y0; y < y1; ++y) {
@@ -117,34 +209,26 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
         const unsigned char* row = v.byte_ptr(0, j.box_top + r, j.box_left + col_lo, 0);
         if (!direct) {
           auto* bytes = reinterpret_cast<unsigned char*>(s.gathered.data());
-          if (f32) rows::gather_any<float>(row, col_hi - col_lo, C, v.stride_x, v.stride_c, bytes);
-          else rows::gather_any<uint8_t>(row, col_hi - col_lo, C, v.stride_x, v.stride_c, bytes);
+          if (f32) rows::gather_any<float>(row, span, C, v.stride_x, v.stride_c, bytes);
+          else rows::gather_any<uint8_t>(row, span, C, v.stride_x, v.stride_c, bytes);
           row = bytes;
         }
+        // interleaved -> planar float (x * 1 + 0 is exact), then filtered into the ring slot
         if (f32)
-          k.resize_h_f32(reinterpret_cast<const float*>(row), C, s.rel_start.data(), px.w.data(),
-                         px.taps, ow, dst);
+          k.normalize_f32(reinterpret_cast<const float*>(row), span, C, ones.data(), zeros.data(),
+                          s.planes.data(), pstride);
         else
-          k.resize_h_u8(row, C, s.rel_start.data(), px.w.data(), px.taps, ow, dst);
+          k.normalize_u8(row, span, C, ones.data(), zeros.data(), s.planes.data(), pstride);
+        for (int64_t c = 0; c < C; ++c)
+          k.resize_h(s.planes.data() + c * pstride, s.rel_start.data(), px.w.data(), px.wt.data(),
+                     px.taps, ow, dst + c * ow);
         s.slot_row[slot] = r;
       }
       rows[static_cast<size_t>(t)] = dst;
     }
     const float* wy = py.w.data() + y * taps;
-    switch (j.kind) {
-      case ResampleOut::u8_hwc:
-        k.resize_v(rows.data(), wy, taps, rowlen, s.vrow.data());
-        k.store_u8(s.vrow.data(), rowlen, static_cast<uint8_t*>(j.dst) + y * rowlen);
-        break;
-      case ResampleOut::f32_hwc:
-        k.resize_v(rows.data(), wy, taps, rowlen, static_cast<float*>(j.dst) + y * rowlen);
-        break;
-      case ResampleOut::f32_chw:
-        k.resize_v(rows.data(), wy, taps, rowlen, s.vrow.data());
-        k.normalize_f32(s.vrow.data(), ow, C, j.affine->a.data(), j.affine->b.data(),
-                        static_cast<float*>(j.dst) + y * ow, oh * ow);
-        break;
-    }
+    k.resize_v(rows.data(), wy, taps, rowlen, s.vrow.data());
+    store_row(k, j, y, s.vrow.data(), s);
   }
 }
 

@@ -19,16 +19,19 @@ using NormalizeU8Row = void (*)(const uint8_t* src, int64_t width, int64_t chann
 using NormalizeF32Row = void (*)(const float* src, int64_t width, int64_t channels,
                                  const float* a, const float* b, float* dst, int64_t plane_stride);
 
-// Separable resampling. A horizontal pass filters one interleaved source row (C channels) into
-// out_w * C floats: dst[x*C + c] = sum_k w[x*taps + k] * src[(start[x] + k)*C + c]. A vertical
-// pass combines `taps` float rows: dst[i] = sum_k w[k] * rows[k][i]. Sums run in float32 in
-// ascending k, each product rounded then added (never fused), so every ISA agrees bit for bit.
-using ResizeHU8 = void (*)(const uint8_t* src, int64_t channels, const int32_t* start,
-                           const float* w, int64_t taps, int64_t out_w, float* dst);
-using ResizeHF32 = void (*)(const float* src, int64_t channels, const int32_t* start,
-                            const float* w, int64_t taps, int64_t out_w, float* dst);
+// Separable resampling, on planar float rows. The horizontal pass filters one channel's row:
+// dst[x] = sum_k w[x*taps + k] * src[start[x] + k]; `wt` holds the same weights tap-major
+// (wt[k*n + x]) for kernels that vectorize across x, and `src` is readable up to 32 floats past
+// the last tap (padding). The vertical pass combines `taps` rows: dst[i] = sum_k w[k] * rows[k][i].
+// Sums run in float32 in ascending k, each product rounded then added (never fused), so every
+// ISA agrees bit for bit.
+using ResizeH = void (*)(const float* src, const int32_t* start, const float* w, const float* wt,
+                         int64_t taps, int64_t n, float* dst);
 using ResizeV = void (*)(const float* const* rows, const float* w, int64_t taps, int64_t n,
                          float* dst);
+// The vertical pass straight from uint8 rows (the image's own rows, or gathered copies).
+using ResizeVU8 = void (*)(const uint8_t* const* rows, const float* w, int64_t taps, int64_t n,
+                           float* dst);
 // float -> uint8: round to nearest (ties to even) after clamping to [0, 255].
 using StoreU8 = void (*)(const float* src, int64_t n, uint8_t* dst);
 
@@ -36,9 +39,9 @@ struct KernelTable {
   Isa isa;
   NormalizeU8Row normalize_u8;
   NormalizeF32Row normalize_f32;
-  ResizeHU8 resize_h_u8;
-  ResizeHF32 resize_h_f32;
+  ResizeH resize_h;
   ResizeV resize_v;
+  ResizeVU8 resize_v_u8;
   StoreU8 store_u8;
 };
 

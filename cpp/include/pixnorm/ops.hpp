@@ -49,6 +49,7 @@ struct AxisPlan {
   int64_t in = 0, taps = 0, count = 0;
   std::vector<int32_t> start;  // count entries
   std::vector<float> w;        // count * taps
+  std::vector<float> wt;       // the same weights tap-major: wt[k * count + i]
 };
 AxisPlan plan_axis(int64_t in, int64_t out_full, bool antialias, int64_t first, int64_t count,
                    bool mirror);

@@ -42,8 +42,8 @@ void normalize_f32_row_generic(const float* src, int64_t width, int64_t channels
 
 const KernelTable& table_scalar() {
   static const KernelTable t{Isa::scalar,      &normalize_u8_row_generic,
-                             &normalize_f32_row_generic, &resize_h_u8_impl,
-                             &resize_h_f32_impl,        &resize_v_impl,
+                             &normalize_f32_row_generic, &resize_h_impl,
+                             &resize_v_impl, &resize_v_u8_impl,
                              &store_u8_impl};
   return t;
 }

@@ -111,7 +111,7 @@ void f32_row(const float* src, int64_t width, int64_t channels, const float* a, 
 // Outside the target region: callable on any CPU (dispatch only uses it when supported).
 const pixnorm::KernelTable& pixnorm::kernels::table_sse41() {
   static const KernelTable t{Isa::sse41,          &u8_row,        &f32_row,
-                             &resize_h_u8_impl, &resize_h_f32_impl, &resize_v_impl,
+                             &resize_h_impl, &resize_v_impl, &resize_v_u8_impl,
                              &store_u8_impl};
   return t;
 }
