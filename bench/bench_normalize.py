@@ -182,8 +182,8 @@ def environment() -> dict[str, Any]:
     return env
 
 
-def print_header(env: dict[str, Any]) -> None:
-    print("# pixnorm.normalize benchmark")
+def print_header(env: dict[str, Any], title: str = "pixnorm.normalize benchmark") -> None:
+    print(f"# {title}")
     print()
     print(
         f"- CPU: {env['cpu']}, {env['logical_cpus']} logical CPUs "

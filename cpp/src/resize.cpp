@@ -180,12 +180,14 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
         src_rows[static_cast<size_t>(t)] = row;
       }
       const float* wy = py.w.data() + y * taps;
-      if (f32)
-        k.resize_v(reinterpret_cast<const float* const*>(src_rows.data()), wy, taps, wide, s.vrow.data());
-      else
-        k.resize_v_u8(reinterpret_cast<const uint8_t* const*>(src_rows.data()), wy, taps, wide,
-                      s.vrow.data());
-      k.normalize_f32(s.vrow.data(), span, C, ones.data(), zeros.data(), s.planes.data(), pstride);
+      if (f32) {
+        k.resize_v(reinterpret_cast<const float* const*>(src_rows.data()), wy, taps, wide,
+                   s.vrow.data());
+        k.normalize_f32(s.vrow.data(), span, C, ones.data(), zeros.data(), s.planes.data(), pstride);
+      } else {  // de-interleaved by the vertical pass itself
+        k.resize_v_u8(reinterpret_cast<const uint8_t* const*>(src_rows.data()), wy, taps, span, C,
+                      s.planes.data(), pstride);
+      }
       for (int64_t c = 0; c < C; ++c)
         k.resize_h(s.planes.data() + c * pstride, s.rel_start.data(), px.w.data(), px.wt.data(),
                    px.taps, ow, hrow.data() + c * ow);

@@ -20,7 +20,7 @@ using NormalizeF32Row = void (*)(const float* src, int64_t width, int64_t channe
                                  const float* a, const float* b, float* dst, int64_t plane_stride);
 
 // Separable resampling, on planar float rows. The horizontal pass filters one channel's row:
-// dst[x] = sum_k w[x*taps + k] * src[start[x] + k]; `wt` holds the same weights tap-major
+// dst[x] = sum_k w[x*taps + k] * src[start[x] + k], `start` monotonic; `wt` holds the same weights tap-major
 // (wt[k*n + x]) for kernels that vectorize across x, and `src` is readable up to 32 floats past
 // the last tap (padding). The vertical pass combines `taps` rows: dst[i] = sum_k w[k] * rows[k][i].
 // Sums run in float32 in ascending k, each product rounded then added (never fused), so every
@@ -29,9 +29,11 @@ using ResizeH = void (*)(const float* src, const int32_t* start, const float* w,
                          int64_t taps, int64_t n, float* dst);
 using ResizeV = void (*)(const float* const* rows, const float* w, int64_t taps, int64_t n,
                          float* dst);
-// The vertical pass straight from uint8 rows (the image's own rows, or gathered copies).
-using ResizeVU8 = void (*)(const uint8_t* const* rows, const float* w, int64_t taps, int64_t n,
-                           float* dst);
+// The vertical pass straight from interleaved uint8 rows (the image's own rows, or gathered
+// copies) of `width` pixels, written de-interleaved: dst[c * plane_stride + x] =
+// sum_k w[k] * rows[k][x * channels + c].
+using ResizeVU8 = void (*)(const uint8_t* const* rows, const float* w, int64_t taps,
+                           int64_t width, int64_t channels, float* dst, int64_t plane_stride);
 // float -> uint8: round to nearest (ties to even) after clamping to [0, 255].
 using StoreU8 = void (*)(const float* src, int64_t n, uint8_t* dst);
 
