@@ -63,8 +63,9 @@ def eval_candidates(img: np.ndarray, aa: bool) -> list[bn.Candidate]:
             "pixnorm_out",
             "pixnorm preprocess out=",
             1,
-            lambda: pixnorm.preprocess(img, size=256, crop=CROP, antialias=aa, mean=MEAN, std=STD,
-                                       out=out),
+            lambda: pixnorm.preprocess(
+                img, size=256, crop=CROP, antialias=aa, mean=MEAN, std=STD, out=out
+            ),
             "pixnorm",
         )
     ]
@@ -85,23 +86,39 @@ def eval_candidates(img: np.ndarray, aa: bool) -> list[bn.Candidate]:
             r = np.asarray(pil.resize((CROP, CROP), Image.BILINEAR, box=box))
             return numpy_normalize(r, peer_out)
 
-        cands.append(bn.Candidate("pillow", "Pillow resize(box=) + numpy", 1, pillow, None,
-                                  peer=True))
+        cands.append(
+            bn.Candidate("pillow", "Pillow resize(box=) + numpy", 1, pillow, None, peer=True)
+        )
     if bn.torch is not None:
-        t = bn.torch.from_numpy(img).permute(2, 0, 1)[None].contiguous(
-            memory_format=bn.torch.channels_last)
+        t = (
+            bn.torch.from_numpy(img)
+            .permute(2, 0, 1)[None]
+            .contiguous(memory_format=bn.torch.channels_last)
+        )
 
         def torch_uint8() -> np.ndarray:
-            r = bn.torch.nn.functional.interpolate(t, size=(rh, rw), mode="bilinear",
-                                                   align_corners=False, antialias=aa)
+            r = bn.torch.nn.functional.interpolate(
+                t, size=(rh, rw), mode="bilinear", align_corners=False, antialias=aa
+            )
             c = r[0, :, top : top + CROP, left : left + CROP].permute(1, 2, 0).numpy()
             return numpy_normalize(c, peer_out)
 
-        cands.append(bn.Candidate("torch", "torch uint8 interpolate + numpy", 1, torch_uint8,
-                                  "torch", peer=True))
+        cands.append(
+            bn.Candidate(
+                "torch", "torch uint8 interpolate + numpy", 1, torch_uint8, "torch", peer=True
+            )
+        )
     src, dst = np.empty_like(out), np.empty_like(out)
-    cands.append(bn.Candidate("copyto", "speed of light: np.copyto of the output", 1,
-                              lambda: np.copyto(dst, src), None, verify=False))
+    cands.append(
+        bn.Candidate(
+            "copyto",
+            "speed of light: np.copyto of the output",
+            1,
+            lambda: np.copyto(dst, src),
+            None,
+            verify=False,
+        )
+    )
     return cands
 
 
@@ -114,8 +131,9 @@ def train_candidates(img: np.ndarray) -> list[bn.Candidate]:
             "pixnorm_out",
             "pixnorm preprocess(box, flip) out=",
             1,
-            lambda: pixnorm.preprocess(img, size=(CROP, CROP), box=BOX, flip=True, mean=MEAN,
-                                       std=STD, out=out),
+            lambda: pixnorm.preprocess(
+                img, size=(CROP, CROP), box=BOX, flip=True, mean=MEAN, std=STD, out=out
+            ),
             "pixnorm",
         )
     ]
@@ -127,8 +145,9 @@ def train_candidates(img: np.ndarray) -> list[bn.Candidate]:
             r = np.asarray(r.transpose(Image.FLIP_LEFT_RIGHT))
             return numpy_normalize(r, peer_out)
 
-        cands.append(bn.Candidate("pillow", "Pillow resize(box=) + flip + numpy", 1, pillow, None,
-                                  peer=True))
+        cands.append(
+            bn.Candidate("pillow", "Pillow resize(box=) + flip + numpy", 1, pillow, None, peer=True)
+        )
     return cands
 
 
@@ -136,10 +155,17 @@ def batch_candidates(imgs: list[np.ndarray]) -> list[bn.Candidate]:
     out = np.empty((len(imgs), 3, CROP, CROP), np.float32)
     cands = []
     for n in (1, 2):
-        cands.append(bn.Candidate(
-            "pixnorm_out", f"pixnorm preprocess_batch, {len(imgs)} images", n,
-            lambda: pixnorm.preprocess_batch(imgs, size=256, crop=CROP, mean=MEAN, std=STD,
-                                             out=out), "pixnorm"))
+        cands.append(
+            bn.Candidate(
+                "pixnorm_out",
+                f"pixnorm preprocess_batch, {len(imgs)} images",
+                n,
+                lambda: pixnorm.preprocess_batch(
+                    imgs, size=256, crop=CROP, mean=MEAN, std=STD, out=out
+                ),
+                "pixnorm",
+            )
+        )
     return cands
 
 
@@ -199,23 +225,35 @@ def main(argv: list[str] | None = None) -> None:
         ("1920x1080 eval, antialias", large, True, 10),
     ]:
         results[name] = table(name, eval_candidates(img, aa), 3 if q else rounds, 3)
-    results["train box + flip"] = table("500x375 RandomResizedCrop box -> 224, flip, antialias",
-                                        train_candidates(small), 3 if q else 100, 3)
-    results["batch"] = table("batch of 64 mixed sizes -> Resize(256), CenterCrop(224)",
-                             batch_candidates(batch), 2 if q else 6, 1)
+    results["train box + flip"] = table(
+        "500x375 RandomResizedCrop box -> 224, flip, antialias",
+        train_candidates(small),
+        3 if q else 100,
+        3,
+    )
+    results["batch"] = table(
+        "batch of 64 mixed sizes -> Resize(256), CenterCrop(224)",
+        batch_candidates(batch),
+        2 if q else 6,
+        1,
+    )
     pixnorm.set_num_threads(None)
     print("## Targets of the issue (measured, not asserted)\n")
     print("| check | measured | target |")
     print("|---|---:|---:|")
-    for key, target, what in [("500x375 eval, no antialias", TARGET_NO_AA, ">="),
-                              ("1920x1080 eval, no antialias", TARGET_NO_AA, ">="),
-                              ("500x375 eval, antialias", TARGET_AA, ">="),
-                              ("1920x1080 eval, antialias", TARGET_AA, ">=")]:
+    for key, target, what in [
+        ("500x375 eval, no antialias", TARGET_NO_AA, ">="),
+        ("1920x1080 eval, no antialias", TARGET_NO_AA, ">="),
+        ("500x375 eval, antialias", TARGET_AA, ">="),
+        ("1920x1080 eval, antialias", TARGET_AA, ">="),
+    ]:
         r = results[key]
         value = f"{r['peer_ratio']:.2f} ({r['fastest_peer']})" if "peer_ratio" in r else "n/a"
         print(f"| {key}: fastest peer / pixnorm | {value} | {what} {target} |")
-    print(f"| batch of 64: 1 thread / 2 threads | {results['batch'].get('scaling', 0):.2f} | "
-          f">= {TARGET_BATCH} |")
+    print(
+        f"| batch of 64: 1 thread / 2 threads | {results['batch'].get('scaling', 0):.2f} | "
+        f">= {TARGET_BATCH} |"
+    )
     print(f"\nTook {time.perf_counter() - start:.1f} s; load average now {bn.load_average()}.")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=str))

@@ -20,8 +20,17 @@ fixture_settings = settings(
 )
 
 
-def reference_preprocess(img: np.ndarray, size: Any, crop: Any, box: Any, flip: bool, aa: bool,
-                         mean: Any, std: Any, scale: float) -> np.ndarray:
+def reference_preprocess(
+    img: np.ndarray,
+    size: Any,
+    crop: Any,
+    box: Any,
+    flip: bool,
+    aa: bool,
+    mean: Any,
+    std: Any,
+    scale: float,
+) -> np.ndarray:
     """Crop the box, resize exactly (float64, no rounding), centre-crop, flip, normalize."""
     x = np.asarray(img, dtype=np.float64)
     if x.ndim == 2:
@@ -29,8 +38,11 @@ def reference_preprocess(img: np.ndarray, size: Any, crop: Any, box: Any, flip: 
     if box is not None:
         t, l, h, w = box
         x = x[t : t + h, l : l + w]
-    rh, rw = (x.shape[0], x.shape[1]) if size is None else pixnorm.resized_size(
-        x.shape[0], x.shape[1], size)
+    rh, rw = (
+        (x.shape[0], x.shape[1])
+        if size is None
+        else pixnorm.resized_size(x.shape[0], x.shape[1], size)
+    )
     x = ref.resize(x, rh, rw, aa)
     if crop is not None:
         ch, cw = (crop, crop) if isinstance(crop, int) else crop
@@ -53,14 +65,23 @@ def cases(draw: st.DrawFn) -> dict[str, Any]:
         t, l = draw(st.integers(0, h - 1)), draw(st.integers(0, w - 1))
         box = (t, l, draw(st.integers(1, h - t)), draw(st.integers(1, w - l)))
     bh, bw = (h, w) if box is None else box[2:]
-    size = draw(st.one_of(st.none(), st.integers(1, 40),
-                          st.tuples(st.integers(1, 40), st.integers(1, 40))))
+    size = draw(
+        st.one_of(st.none(), st.integers(1, 40), st.tuples(st.integers(1, 40), st.integers(1, 40)))
+    )
     rh, rw = (bh, bw) if size is None else pixnorm.resized_size(bh, bw, size)
     crop = None
     if draw(st.booleans()):
         crop = (draw(st.integers(1, rh)), draw(st.integers(1, rw)))
-    return dict(img=img, size=size, crop=crop, box=box, flip=draw(st.booleans()),
-                aa=draw(st.booleans()), mean=MEAN[:c] if c == 3 else 0.3, std=STD[:c] if c == 3 else 0.7)
+    return dict(
+        img=img,
+        size=size,
+        crop=crop,
+        box=box,
+        flip=draw(st.booleans()),
+        aa=draw(st.booleans()),
+        mean=MEAN[:c] if c == 3 else 0.3,
+        std=STD[:c] if c == 3 else 0.7,
+    )
 
 
 @given(case=cases())
@@ -68,11 +89,27 @@ def cases(draw: st.DrawFn) -> dict[str, Any]:
 def test_matches_reference(isa: str, threads: int, case: dict[str, Any]) -> None:
     img = case["img"]
     scale = 1 / 255 if img.dtype == np.uint8 else 1.0
-    got = pixnorm.preprocess(img, size=case["size"], crop=case["crop"], box=case["box"],
-                             flip=case["flip"], antialias=case["aa"], mean=case["mean"],
-                             std=case["std"])
-    exact = reference_preprocess(img, case["size"], case["crop"], case["box"], case["flip"],
-                                 case["aa"], case["mean"], case["std"], scale)
+    got = pixnorm.preprocess(
+        img,
+        size=case["size"],
+        crop=case["crop"],
+        box=case["box"],
+        flip=case["flip"],
+        antialias=case["aa"],
+        mean=case["mean"],
+        std=case["std"],
+    )
+    exact = reference_preprocess(
+        img,
+        case["size"],
+        case["crop"],
+        case["box"],
+        case["flip"],
+        case["aa"],
+        case["mean"],
+        case["std"],
+        scale,
+    )
     assert got.shape == exact.shape and got.dtype == np.float32
     # Tolerance: the float32 resampling error (ref.resize_error_bound: 4u per tap and pass, at
     # most 4u (taps_y + taps_x + 2) max|x| in input units), times |scale / std| once normalized,
@@ -103,8 +140,11 @@ def test_imagenet_eval_equals_the_chain_within_one_level() -> None:
         chain = pixnorm.normalize(resized[top : top + 224, left : left + 224], MEAN, STD)
         one_level = 1 / 255 / np.array(STD)[:, None, None]
         assert np.all(np.abs(fused - chain) <= 0.5 * one_level + 1e-5)
-        exact = reference_preprocess(img[:600, :600], 256, 224, None, False, True, MEAN, STD, 1 / 255) \
-            if shape[0] <= 600 and shape[1] <= 600 else None
+        exact = (
+            reference_preprocess(img[:600, :600], 256, 224, None, False, True, MEAN, STD, 1 / 255)
+            if shape[0] <= 600 and shape[1] <= 600
+            else None
+        )
         if exact is not None:  # and the fused pass is the closer one to the exact result
             assert np.abs(fused - exact).max() <= np.abs(chain - exact).max()
 
@@ -120,17 +160,21 @@ def test_training_box_and_flip() -> None:
 
 def test_batch_equals_loop_of_singles(threads: int) -> None:
     rng = np.random.default_rng(2)
-    imgs = [rng.integers(0, 256, s, dtype=np.uint8) for s in [(300, 400, 3), (257, 199, 3),
-                                                                 (64, 64, 3), (500, 375, 3)]]
+    imgs = [
+        rng.integers(0, 256, s, dtype=np.uint8)
+        for s in [(300, 400, 3), (257, 199, 3), (64, 64, 3), (500, 375, 3)]
+    ]
     boxes = [(0, 0, 300, 400), (10, 5, 100, 150), (1, 1, 60, 60), (100, 50, 200, 300)]
     flips = [False, True, True, False]
     out = np.full((4, 3, 112, 96), np.nan, np.float32)
-    got = pixnorm.preprocess_batch(imgs, size=(112, 96), boxes=boxes, flips=flips, mean=MEAN,
-                                   std=STD, out=out)
+    got = pixnorm.preprocess_batch(
+        imgs, size=(112, 96), boxes=boxes, flips=flips, mean=MEAN, std=STD, out=out
+    )
     assert got is out
     for i in range(4):
-        single = pixnorm.preprocess(imgs[i], size=(112, 96), box=boxes[i], flip=flips[i],
-                                    mean=MEAN, std=STD)
+        single = pixnorm.preprocess(
+            imgs[i], size=(112, 96), box=boxes[i], flip=flips[i], mean=MEAN, std=STD
+        )
         np.testing.assert_array_equal(out[i], single)
     evals = pixnorm.preprocess_batch(imgs, size=128, crop=100)
     for i in range(4):
@@ -139,7 +183,9 @@ def test_batch_equals_loop_of_singles(threads: int) -> None:
 
 def test_errors() -> None:
     img = np.zeros((50, 60, 3), np.uint8)
-    with pytest.raises(ValueError, match=r"crop: \(64, 64\) is larger than the resized image \(50, 60\)"):
+    with pytest.raises(
+        ValueError, match=r"crop: \(64, 64\) is larger than the resized image \(50, 60\)"
+    ):
         pixnorm.preprocess(img, crop=64)
     with pytest.raises(ValueError, match=r"box: \(0, 0, 51, 10\) is empty or outside the image"):
         pixnorm.preprocess(img, box=(0, 0, 51, 10), size=10)
@@ -154,7 +200,7 @@ def test_errors() -> None:
     with pytest.raises(ValueError, match="crop: must be >= 1"):
         pixnorm.preprocess(img, crop=(0, 3))
     with pytest.raises(ValueError, match="convention"):
-        pixnorm.preprocess(img, convention="torch")
+        pixnorm.preprocess(img, convention="cv2")
     with pytest.raises(TypeError, match="flip: expected a bool"):
         pixnorm.preprocess(img, flip=1)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=r"std\[0\]: must be > 0"):
@@ -168,7 +214,9 @@ def test_errors() -> None:
         pixnorm.preprocess_batch(imgs, size=(8, 8), flips=[True, False, True])
     with pytest.raises(ValueError, match=r"images\[1\]: has 1 channels, the first image has 3"):
         pixnorm.preprocess_batch([img, img[..., 0]], size=(8, 8))
-    with pytest.raises(ValueError, match=r"images\[1\]: ends at .* give size as \(h, w\) or a crop"):
+    with pytest.raises(
+        ValueError, match=r"images\[1\]: ends at .* give size as \(h, w\) or a crop"
+    ):
         pixnorm.preprocess_batch([img, np.zeros((60, 50, 3), np.uint8)], size=8)
     with pytest.raises(ValueError, match="images: empty"):
         pixnorm.preprocess_batch([], size=(8, 8))

@@ -31,10 +31,28 @@ ImageView image_at(const ImageView& v, int64_t i) {
   return one;
 }
 
-py::object resize_py(py::handle image, int64_t out_h, int64_t out_w, bool antialias,
+Convention convention_from(int code, bool antialias, DType dtype) {
+  if (code < 0 || code > 2) throw py::value_error("convention: unknown code");
+  const auto conv = static_cast<Convention>(code);
+  if (conv != Convention::pixnorm && dtype != DType::u8)
+    throw py::type_error("image: a named convention reproduces another library's uint8 "
+                         "arithmetic and needs uint8 input; use convention=None for float32");
+  if (conv == Convention::pillow && !antialias)
+    throw py::value_error("convention: 'pillow' resizes with antialias (Pillow's BILINEAR); "
+                          "use antialias=True, or convention='torch' / None for antialias=False");
+  return conv;
+}
+
+// Pillow 13 resizes vertically first when the height shrinks much more than the width.
+bool pillow_vertical_first(int64_t h, int64_t w, int64_t oh, int64_t ow) {
+  return oh < h && (h - oh) > 2 * (w - ow);
+}
+
+py::object resize_py(py::handle image, int64_t out_h, int64_t out_w, bool antialias, int conv_code,
                      py::handle out) {
   const Image img = image_from(image, "image");
   const ImageView& v = img.view;
+  const Convention conv = convention_from(conv_code, antialias, v.dtype);
   check_size(out_h, "size");
   check_size(out_w, "size");
   ImageView shape_check = v;
@@ -50,6 +68,24 @@ py::object resize_py(py::handle image, int64_t out_h, int64_t out_w, bool antial
   void* dst = prepare_out(out, shape, v.dtype, {v}, result);
   warn_if_threads_reduced();
   const int nthreads = threads::effective_threads();
+  if (conv != Convention::pixnorm) {
+    py::gil_scoped_release nogil;
+    const FixedPlan fy = plan_axis_fixed(v.height, out_h, antialias, 0, out_h, false, conv);
+    const FixedPlan fx = plan_axis_fixed(v.width, out_w, antialias, 0, out_w, false, conv);
+    std::vector<FixedJob> jobs(static_cast<size_t>(v.n));
+    for (int64_t i = 0; i < v.n; ++i) {
+      FixedJob& j = jobs[static_cast<size_t>(i)];
+      j.src = image_at(v, i);
+      j.py = &fy;
+      j.px = &fx;
+      j.vertical_first = conv == Convention::pillow &&
+                         pillow_vertical_first(v.height, v.width, out_h, out_w);
+      j.kind = ResampleOut::u8_hwc;
+      j.dst = static_cast<uint8_t*>(dst) + i * out_h * out_w * v.channels;
+    }
+    resample_fixed(jobs, nthreads);
+    return result;
+  }
   {
     py::gil_scoped_release nogil;
     const AxisPlan py_ = plan_axis(v.height, out_h, antialias, 0, out_h, false);
@@ -74,8 +110,9 @@ py::object resize_py(py::handle image, int64_t out_h, int64_t out_w, bool antial
 using Geometry = std::array<int64_t, 9>;
 
 py::object preprocess_py(const py::list& images, const std::vector<Geometry>& geoms,
-                         int64_t crop_h, int64_t crop_w, bool antialias, py::handle mean,
-                         py::handle std, double scale, py::handle out, bool batch_output) {
+                         int64_t crop_h, int64_t crop_w, bool antialias, int conv_code,
+                         py::handle mean, py::handle std, double scale, py::handle out,
+                         bool batch_output) {
   const size_t n = images.size();
   if (n == 0) throw py::value_error("images: empty list");
   if (geoms.size() != n) throw py::value_error("internal: one geometry per image expected");
@@ -114,8 +151,9 @@ py::object preprocess_py(const py::list& images, const std::vector<Geometry>& ge
     views.push_back(img.view);
   }
   const int64_t C = views[0].channels;
-  const ChannelAffine p =
-      make_channel_affine(real_values(mean, "mean"), real_values(std, "std"), scale, C);
+  const Convention conv = convention_from(conv_code, antialias, views[0].dtype);
+  const std::vector<double> mean_v = real_values(mean, "mean"), std_v = real_values(std, "std");
+  const ChannelAffine p = make_channel_affine(mean_v, std_v, scale, C);  // validates them too
   ImageView shape_check = views[0];
   shape_check.n = static_cast<int64_t>(n);
   shape_check.height = crop_h;
@@ -127,6 +165,29 @@ py::object preprocess_py(const py::list& images, const std::vector<Geometry>& ge
   void* dst = prepare_out(out, shape, DType::f32, views, result);
   warn_if_threads_reduced();
   const int nthreads = threads::effective_threads();
+  if (conv != Convention::pixnorm) {
+    py::gil_scoped_release nogil;
+    const std::vector<float> lut = level_table(mean_v, std_v, scale, C);
+    std::vector<FixedPlan> plans(2 * n);
+    std::vector<FixedJob> jobs(n);
+    for (size_t i = 0; i < n; ++i) {
+      const Geometry& g = geoms[i];
+      plans[2 * i] = plan_axis_fixed(g[2], g[4], antialias, g[6], crop_h, false, conv);
+      plans[2 * i + 1] = plan_axis_fixed(g[3], g[5], antialias, g[7], crop_w, g[8] != 0, conv);
+      FixedJob& j = jobs[i];
+      j.src = views[i];
+      j.box_top = g[0];
+      j.box_left = g[1];
+      j.py = &plans[2 * i];
+      j.px = &plans[2 * i + 1];
+      j.vertical_first = conv == Convention::pillow && pillow_vertical_first(g[2], g[3], g[4], g[5]);
+      j.kind = ResampleOut::f32_chw;
+      j.dst = static_cast<float*>(dst) + static_cast<int64_t>(i) * C * crop_h * crop_w;
+      j.lut = lut.data();
+    }
+    resample_fixed(jobs, nthreads);
+    return result;
+  }
   {
     py::gil_scoped_release nogil;
     std::vector<AxisPlan> plans(2 * n);
@@ -154,10 +215,11 @@ py::object preprocess_py(const py::list& images, const std::vector<Geometry>& ge
 
 void register_resize(py::module_& m) {
   m.def("resize", &resize_py, py::arg("image"), py::arg("out_h"), py::arg("out_w"),
-        py::arg("antialias"), py::arg("out").none(true),
+        py::arg("antialias"), py::arg("convention"), py::arg("out").none(true),
         "Low-level resize; see pixnorm.resize for the documented API.");
   m.def("preprocess", &preprocess_py, py::arg("images"), py::arg("geometries"), py::arg("crop_h"),
-        py::arg("crop_w"), py::arg("antialias"), py::arg("mean"), py::arg("std"),
+        py::arg("crop_w"), py::arg("antialias"), py::arg("convention"), py::arg("mean"),
+        py::arg("std"),
         py::arg("scale"), py::arg("out").none(true), py::arg("batch_output"),
         "Low-level preprocess; see pixnorm.preprocess for the documented API.");
 }

@@ -18,7 +18,12 @@ def _fork_state() -> dict[str, bool]: ...
 def _set_parallel_min_elements(n: int) -> None: ...
 def _parallel_min_elements() -> int: ...
 def resize(
-    image: Any, out_h: int, out_w: int, antialias: bool, out: np.ndarray[Any, Any] | None
+    image: Any,
+    out_h: int,
+    out_w: int,
+    antialias: bool,
+    convention: int,
+    out: np.ndarray[Any, Any] | None,
 ) -> np.ndarray[Any, Any]: ...
 def preprocess(
     images: list[Any],
@@ -26,6 +31,7 @@ def preprocess(
     crop_h: int,
     crop_w: int,
     antialias: bool,
+    convention: int,
     mean: Any,
     std: Any,
     scale: float,

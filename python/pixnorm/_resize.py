@@ -15,7 +15,7 @@ from . import _core
 Size = int | tuple[int, int] | Sequence[int]
 Box = tuple[int, int, int, int] | Sequence[int]
 
-_CONVENTIONS = (None,)
+_CONVENTIONS = {None: 0, "pillow": 1, "torch": 2}
 
 
 def _int(value: Any, name: str) -> int:
@@ -48,7 +48,9 @@ def _pair(value: Any, name: str) -> tuple[int, int] | int:
     return v
 
 
-def resized_size(height: int, width: int, size: Size, max_size: int | None = None) -> tuple[int, int]:
+def resized_size(
+    height: int, width: int, size: Size, max_size: int | None = None
+) -> tuple[int, int]:
     """The (h, w) that ``size`` asks for, by torchvision's rule.
 
     An int resizes the shorter side to ``size`` and the longer to ``int(size * long / short)``
@@ -71,15 +73,17 @@ def resized_size(height: int, width: int, size: Size, max_size: int | None = Non
     return (new_short, new_long) if height <= width else (new_long, new_short)
 
 
-def _check_convention(convention: Any, antialias: Any) -> bool:
+def _check_convention(convention: Any, antialias: Any) -> tuple[bool, int]:
     if not isinstance(antialias, bool | np.bool_):
         raise TypeError(f"antialias: expected a bool, got {type(antialias).__name__}")
+    if convention is not None and not isinstance(convention, str):
+        raise TypeError(f"convention: expected None or a name, got {type(convention).__name__}")
     if convention not in _CONVENTIONS:
         raise ValueError(
-            f"convention: {convention!r} is not available in this version; use None "
-            "(pixnorm's own arithmetic). 'pillow', 'torch' and 'opencv' are planned."
+            f"convention: {convention!r} is not available; expected None (pixnorm's own "
+            "arithmetic), 'pillow' or 'torch' ('opencv' is planned)"
         )
-    return bool(antialias)
+    return bool(antialias), _CONVENTIONS[convention]
 
 
 def _hw(arr: np.ndarray[Any, Any], name: str) -> tuple[int, int]:
@@ -116,16 +120,23 @@ def resize(
         neighbours clamped at the edges (OpenCV INTER_LINEAR, torch ``align_corners=False``).
         pixnorm never switches filters behind your back (OpenCV uses INTER_AREA for some exact
         2x downscales); upscaling is the same with either setting.
-    convention : None
+    convention : {None, 'pillow', 'torch'}
         None: pixnorm's arithmetic (float64 weights rounded to float32, float32 sums, uint8
         results rounded to nearest, ties to even): uint8 within 1 level and float32 within 1e-4
-        of the exact float64 result. Named conventions are planned.
+        of the exact float64 result; identical on every ISA.
+        'pillow': Pillow's ``Image.resize(BILINEAR)`` bit for bit (antialias only): 22-bit
+        fixed-point weights, a uint8 image between the passes, and Pillow 13's pass order
+        (vertical first when the height shrinks more than twice as much as the width).
+        'torch': torch's uint8 ``interpolate(mode="bilinear", align_corners=False)`` bit for
+        bit, both antialias settings (what torchvision v2 does to uint8 tensors): int16 weights
+        with torch's adaptive precision, horizontal then vertical, uint8 in between.
+        Named conventions need uint8 input. 'opencv' is planned.
     max_size : int, optional
         Upper bound for the longer side when ``size`` is an int.
     out : numpy.ndarray, optional
         C-contiguous output of the input's dtype and the output shape.
     """
-    aa = _check_convention(convention, antialias)
+    aa, conv = _check_convention(convention, antialias)
     arr = image if isinstance(image, np.ndarray) else np.asarray(image)
     if arr.ndim == 4:
         h, w = int(arr.shape[1]), int(arr.shape[2])
@@ -134,7 +145,7 @@ def resize(
     else:
         h = w = 1  # the core reports the bad shape
     oh, ow = resized_size(h, w, size, max_size) if h > 0 and w > 0 else (1, 1)
-    result: np.ndarray[Any, Any] = _core.resize(arr, oh, ow, aa, out)
+    result: np.ndarray[Any, Any] = _core.resize(arr, oh, ow, aa, conv, out)
     return result
 
 
@@ -154,7 +165,9 @@ def _geometry(
     else:
         items = list(box)
         if len(items) != 4:
-            raise ValueError(f"{box_name}: expected (top, left, height, width), got {len(items)} values")
+            raise ValueError(
+                f"{box_name}: expected (top, left, height, width), got {len(items)} values"
+            )
         bt, bl, bh, bw = (_int(v, box_name) for v in items)
         if bh < 1 or bw < 1 or bt < 0 or bl < 0 or bt + bh > h or bl + bw > w:
             raise ValueError(
@@ -213,16 +226,20 @@ def preprocess(
     is cut out and resized to ``size``, then ``flip=True`` mirrors it horizontally. The box is
     treated as the image: the filter never reads outside it, as when cropping first.
 
-    Resizing follows :func:`resize` (``antialias``, ``convention``, ``max_size``); the filtered
-    values are not rounded to uint8 before normalizing (within half a uint8 level of the
-    step-by-step chain, and closer to the exact result), then ``(v * scale - mean[c]) / std[c]``
-    as in :func:`normalize`. ``out`` takes a C-contiguous float32 (C, h, w) array.
+    Resizing follows :func:`resize` (``antialias``, ``convention``, ``max_size``). With
+    ``convention=None`` the filtered values are not rounded to uint8 before normalizing (within
+    half a uint8 level of the step-by-step chain, and closer to the exact result), then
+    ``(v * scale - mean[c]) / std[c]`` as in :func:`normalize`. With ``'pillow'`` or ``'torch'``
+    the result is bitwise identical to torchvision v2's chain on that library's uint8 resize:
+    the exact uint8 image, cropped and flipped, then ``float32(x) * float32(scale)`` and
+    ``(v - float32(mean)) / float32(std)`` in float32 (a table of 256 values per channel).
+    ``out`` takes a C-contiguous float32 (C, h, w) array.
     """
-    aa = _check_convention(convention, antialias)
+    aa, conv = _check_convention(convention, antialias)
     arr = image if isinstance(image, np.ndarray) else np.asarray(image)
     geom, (ch, cw) = _geometry(arr, "image", size, crop, box, flip, max_size, "box")
     result: np.ndarray[Any, np.dtype[np.float32]] = _core.preprocess(
-        [arr], [geom], ch, cw, aa, mean, std, _scale(arr, scale), out, False
+        [arr], [geom], ch, cw, aa, conv, mean, std, _scale(arr, scale), out, False
     )
     return result
 
@@ -248,7 +265,7 @@ def preprocess_batch(
     (h, w): give ``size`` as a pair, or a ``crop``. The images are spread over the threads; the
     GIL is released; ``out`` (for example a pinned buffer's numpy view) is filled and returned.
     """
-    aa = _check_convention(convention, antialias)
+    aa, conv = _check_convention(convention, antialias)
     arrs = [a if isinstance(a, np.ndarray) else np.asarray(a) for a in images]
     n = len(arrs)
     if n == 0:
@@ -279,6 +296,6 @@ def preprocess_batch(
         geoms.append(geom)
     assert first is not None
     result: np.ndarray[Any, np.dtype[np.float32]] = _core.preprocess(
-        arrs, geoms, first[0], first[1], aa, mean, std, _scale(arrs[0], scale), out, True
+        arrs, geoms, first[0], first[1], aa, conv, mean, std, _scale(arrs[0], scale), out, True
     )
     return result

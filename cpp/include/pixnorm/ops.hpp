@@ -40,11 +40,19 @@ namespace pixnorm {
 // `out_full` (pixnorm's default convention, weights computed in float64 then rounded to float32):
 //  - antialias: Pillow's BILINEAR, a triangle filter of support max(in/out, 1) around the
 //    centre (i + 0.5) * in/out, window [int(centre - support + 0.5), int(centre + support + 0.5))
-//    clipped to the image, weights tri((j - centre + 0.5) / max(in/out, 1)) divided by their sum;
+//    clipped to the image, weights tri((j - centre + 0.5) * (1 / support)) divided by their sum;
 //  - otherwise: bilinear with half-pixel centres, src = (i + 0.5) * in/out - 0.5, the two
 //    neighbours clamped to the image edges (OpenCV INTER_LINEAR, torch align_corners=False).
 // Every output gets `taps` weights (zero padded); start[i] + taps <= in. `mirror` reverses the
 // outputs (a horizontal flip of the result).
+// One output's filter window: source samples [xmin, xmin + w.size()) with float64 weights.
+struct AxisWindow {
+  int64_t xmin = 0;
+  std::vector<double> w;
+};
+std::vector<AxisWindow> axis_windows(int64_t in, int64_t out_full, bool antialias, int64_t first,
+                                     int64_t count);
+
 struct AxisPlan {
   int64_t in = 0, taps = 0, count = 0;
   std::vector<int32_t> start;  // count entries
@@ -76,5 +84,45 @@ struct ResampleJob {
 // Runs the jobs on up to `nthreads` threads: across images when there are enough of them, else
 // across bands of output rows. Never throws once the jobs are valid.
 void resample(const std::vector<ResampleJob>& jobs, int nthreads);
+
+}  // namespace pixnorm
+
+namespace pixnorm {
+
+// ---- named conventions: another library's exact uint8 arithmetic ----------------------------
+
+enum class Convention : int { pixnorm = 0, pillow = 1, torch = 2 };
+
+// One axis in fixed point, from the same float64 windows as pixnorm's plan:
+//  - pillow: 22 fractional bits, k = trunc(w * 2^22 + 0.5) (Pillow's Resample.c);
+//  - torch:  int16 weights with p bits, p the largest value <= 22 such that
+//            trunc(0.5 + wmax * 2^p) < 2^15, wmax the largest weight of the whole axis
+//            (torch's UpSampleKernel.cpp), k = trunc(w * 2^p + 0.5).
+// Each pass computes clamp((2^(p-1) + sum_k k * x) >> p, 0, 255): uint8 between the passes.
+struct FixedPlan {
+  int64_t in = 0, count = 0, taps = 0;
+  int bits = 0;
+  std::vector<int32_t> start;  // count entries; start + taps <= in
+  std::vector<int32_t> k;      // count * taps
+};
+FixedPlan plan_axis_fixed(int64_t in, int64_t out_full, bool antialias, int64_t first,
+                          int64_t count, bool mirror, Convention conv);
+
+struct FixedJob {
+  ImageView src;  // uint8, n == 1
+  int64_t box_top = 0, box_left = 0;
+  const FixedPlan* py = nullptr;
+  const FixedPlan* px = nullptr;
+  bool vertical_first = false;         // Pillow 13's order rule; torch: always false
+  ResampleOut kind = ResampleOut::u8_hwc;  // u8_hwc, or f32_chw through `lut`
+  void* dst = nullptr;
+  const float* lut = nullptr;          // C * 256 floats: the value of each level per channel
+};
+void resample_fixed(const std::vector<FixedJob>& jobs, int nthreads);
+
+// torchvision v2's float arithmetic after the uint8 resize: ToDtype(float32, scale=True) is
+// float32(x) * float32(scale), Normalize is (v - float32(mean)) / float32(std), all float32.
+std::vector<float> level_table(const std::vector<double>& mean, const std::vector<double>& std,
+                               double scale, int64_t channels);
 
 }  // namespace pixnorm

@@ -1,0 +1,189 @@
+"""Named conventions: bit-exact with Pillow's and torch's own uint8 resize, and with the whole
+torchvision v2 chain (uint8 resize, crop, flip, ToDtype(float32, scale=True), Normalize)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import pixnorm
+
+MEAN = [0.485, 0.456, 0.406]
+STD = [0.229, 0.224, 0.225]
+
+
+def photos() -> list[np.ndarray]:
+    """Real photographs shipped by scikit-image (RGB), plus random noise."""
+    skdata = pytest.importorskip("skimage.data")
+    imgs = [skdata.astronaut(), skdata.chelsea(), skdata.coffee()]
+    imgs.append(np.random.default_rng(0).integers(0, 256, (375, 500, 3), dtype=np.uint8))
+    return imgs
+
+
+def random_cases(seed: int, n: int) -> list[tuple[np.ndarray, tuple[int, int]]]:
+    rng = np.random.default_rng(seed)
+    cases = []
+    for i in range(n):
+        h, w = (int(v) for v in rng.integers(1, 200, 2))
+        oh, ow = (int(v) for v in rng.integers(1, 220, 2))
+        if i % 4 == 0:  # integer downscales and strongly height-reduced shapes
+            oh, ow = max(1, h // int(rng.integers(2, 6))), max(1, w - int(rng.integers(0, 3)))
+        c = (1, 3, 4)[i % 3]
+        cases.append((rng.integers(0, 256, (h, w, c), dtype=np.uint8), (oh, ow)))
+    return cases
+
+
+def pillow_resize(img: np.ndarray, size: tuple[int, int], box: Any = None) -> np.ndarray:
+    image = pytest.importorskip("PIL.Image")
+    im = image.fromarray(img[..., 0] if img.shape[-1] == 1 else img)
+    out = np.asarray(im.resize(size[::-1], image.BILINEAR, box=box))
+    return out[..., None] if img.shape[-1] == 1 else out
+
+
+def torch_resize(img: np.ndarray, size: tuple[int, int], antialias: bool) -> np.ndarray:
+    torch = pytest.importorskip("torch")
+    t = torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1)[None]
+    out = torch.nn.functional.interpolate(
+        t, size=size, mode="bilinear", align_corners=False, antialias=antialias
+    )
+    return out[0].permute(1, 2, 0).numpy()
+
+
+def test_pillow_resize_is_bit_exact() -> None:
+    for img, size in random_cases(1, 60):
+        if img.shape[-1] == 4:
+            img = img[..., :3]  # Pillow premultiplies RGBA; compare RGB and L
+        np.testing.assert_array_equal(
+            pixnorm.resize(img, size, convention="pillow"), pillow_resize(img, size)
+        )
+    for img in photos():
+        for size in [(256, 341), (224, 224), (57, 1000), (700, 90)]:
+            np.testing.assert_array_equal(
+                pixnorm.resize(img, size, convention="pillow"), pillow_resize(img, size)
+            )
+
+
+@pytest.mark.parametrize("antialias", [True, False])
+def test_torch_resize_is_bit_exact(antialias: bool) -> None:
+    for img, size in random_cases(2, 60):
+        np.testing.assert_array_equal(
+            pixnorm.resize(img, size, antialias=antialias, convention="torch"),
+            torch_resize(img, size, antialias),
+        )
+    for img in photos():
+        for size in [(256, 341), (224, 224), (57, 1000), (700, 90)]:
+            np.testing.assert_array_equal(
+                pixnorm.resize(img, size, antialias=antialias, convention="torch"),
+                torch_resize(img, size, antialias),
+            )
+
+
+def test_named_conventions_on_every_isa_and_thread_count(isa: str, threads: int) -> None:
+    img = photos()[1]
+    for conv in ("pillow", "torch"):
+        a = pixnorm.resize(img, (123, 77), convention=conv)
+        np.testing.assert_array_equal(
+            a,
+            pillow_resize(img, (123, 77))
+            if conv == "pillow"
+            else torch_resize(img, (123, 77), True),
+        )
+
+
+def torchvision_v2_chain(resized_u8: np.ndarray, crop: int | None, flip: bool) -> np.ndarray:
+    """torchvision v2 after its resize: center_crop (Python rounding), horizontal flip,
+    to_dtype(float32, scale=True) = x * float32(1/255), normalize = (x - mean) / std, float32."""
+    h, w = resized_u8.shape[:2]
+    x = resized_u8
+    if crop is not None:
+        top, left = int(round((h - crop) / 2.0)), int(round((w - crop) / 2.0))
+        x = x[top : top + crop, left : left + crop]
+    if flip:
+        x = x[:, ::-1]
+    v = x.astype(np.float32) * np.float32(1 / 255)
+    out = (v - np.array(MEAN, np.float32)) / np.array(STD, np.float32)
+    return out.transpose(2, 0, 1)
+
+
+@pytest.mark.parametrize("antialias", [True, False])
+def test_torch_eval_pipeline_bit_exact(antialias: bool) -> None:
+    for img in photos():
+        h, w = img.shape[:2]
+        rh, rw = pixnorm.resized_size(h, w, 256)
+        expected = torchvision_v2_chain(torch_resize(img, (rh, rw), antialias), 224, False)
+        got = pixnorm.preprocess(
+            img, size=256, crop=224, antialias=antialias, convention="torch", mean=MEAN, std=STD
+        )
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_pillow_eval_pipeline_bit_exact() -> None:
+    for img in photos():
+        h, w = img.shape[:2]
+        rh, rw = pixnorm.resized_size(h, w, 256)
+        expected = torchvision_v2_chain(pillow_resize(img, (rh, rw)), 224, False)
+        got = pixnorm.preprocess(img, size=256, crop=224, convention="pillow", mean=MEAN, std=STD)
+        np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("conv", ["pillow", "torch"])
+def test_training_box_flip_bit_exact(conv: str) -> None:
+    """RandomResizedCrop (crop, then resize the crop), then RandomHorizontalFlip."""
+    rng = np.random.default_rng(3)
+    for img in photos():
+        h, w = img.shape[:2]
+        for _ in range(4):
+            bh, bw = int(rng.integers(20, h)), int(rng.integers(20, w))
+            t, l = int(rng.integers(0, h - bh + 1)), int(rng.integers(0, w - bw + 1))
+            crop = np.ascontiguousarray(img[t : t + bh, l : l + bw])
+            resized = (
+                pillow_resize(crop, (224, 224))
+                if conv == "pillow"
+                else torch_resize(crop, (224, 224), True)
+            )
+            expected = torchvision_v2_chain(resized, None, True)
+            got = pixnorm.preprocess(
+                img,
+                size=(224, 224),
+                box=(t, l, bh, bw),
+                flip=True,
+                convention=conv,
+                mean=MEAN,
+                std=STD,
+            )
+            np.testing.assert_array_equal(got, expected)
+            batch = pixnorm.preprocess_batch(
+                [img, img],
+                size=(224, 224),
+                boxes=[(t, l, bh, bw)] * 2,
+                flips=[True, False],
+                convention=conv,
+                mean=MEAN,
+                std=STD,
+            )
+            np.testing.assert_array_equal(batch[0], expected)
+            np.testing.assert_array_equal(batch[1], expected[:, :, ::-1])
+
+
+def test_strided_inputs_give_the_same_bits() -> None:
+    img = photos()[0]
+    view = img[::-1][:, 7:-3]
+    for conv in ("pillow", "torch"):
+        np.testing.assert_array_equal(
+            pixnorm.resize(view, (100, 90), convention=conv),
+            pixnorm.resize(np.ascontiguousarray(view), (100, 90), convention=conv),
+        )
+
+
+def test_convention_errors() -> None:
+    img = np.zeros((10, 10, 3), np.uint8)
+    with pytest.raises(TypeError, match="needs uint8 input"):
+        pixnorm.resize(img.astype(np.float32), 5, convention="torch")
+    with pytest.raises(ValueError, match="'pillow' resizes with antialias"):
+        pixnorm.resize(img, 5, antialias=False, convention="pillow")
+    with pytest.raises(ValueError, match="convention: 'opencv' is not available"):
+        pixnorm.preprocess(img, convention="opencv")
+    with pytest.raises(TypeError, match="convention: expected None or a name"):
+        pixnorm.resize(img, 5, convention=1)  # type: ignore[arg-type]
