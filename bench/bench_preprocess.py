@@ -21,7 +21,6 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -125,7 +124,7 @@ def eval_candidates(img: np.ndarray, aa: bool) -> list[bn.Candidate]:
 def train_candidates(img: np.ndarray) -> list[bn.Candidate]:
     out = np.empty((3, CROP, CROP), np.float32)
     peer_out = np.empty((3, CROP, CROP), np.float32)
-    t, l, bh, bw = BOX
+    t, lf, bh, bw = BOX
     cands = [
         bn.Candidate(
             "pixnorm_out",
@@ -141,7 +140,7 @@ def train_candidates(img: np.ndarray) -> list[bn.Candidate]:
         pil = Image.fromarray(img)
 
         def pillow() -> np.ndarray:
-            r = pil.resize((CROP, CROP), Image.BILINEAR, box=(l, t, l + bw, t + bh))
+            r = pil.resize((CROP, CROP), Image.BILINEAR, box=(lf, t, lf + bw, t + bh))
             r = np.asarray(r.transpose(Image.FLIP_LEFT_RIGHT))
             return numpy_normalize(r, peer_out)
 

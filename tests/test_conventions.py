@@ -136,8 +136,8 @@ def test_training_box_flip_bit_exact(conv: str) -> None:
         h, w = img.shape[:2]
         for _ in range(4):
             bh, bw = int(rng.integers(20, h)), int(rng.integers(20, w))
-            t, l = int(rng.integers(0, h - bh + 1)), int(rng.integers(0, w - bw + 1))
-            crop = np.ascontiguousarray(img[t : t + bh, l : l + bw])
+            t, lf = int(rng.integers(0, h - bh + 1)), int(rng.integers(0, w - bw + 1))
+            crop = np.ascontiguousarray(img[t : t + bh, lf : lf + bw])
             resized = (
                 pillow_resize(crop, (224, 224))
                 if conv == "pillow"
@@ -147,7 +147,7 @@ def test_training_box_flip_bit_exact(conv: str) -> None:
             got = pixnorm.preprocess(
                 img,
                 size=(224, 224),
-                box=(t, l, bh, bw),
+                box=(t, lf, bh, bw),
                 flip=True,
                 convention=conv,
                 mean=MEAN,
@@ -157,7 +157,7 @@ def test_training_box_flip_bit_exact(conv: str) -> None:
             batch = pixnorm.preprocess_batch(
                 [img, img],
                 size=(224, 224),
-                boxes=[(t, l, bh, bw)] * 2,
+                boxes=[(t, lf, bh, bw)] * 2,
                 flips=[True, False],
                 convention=conv,
                 mean=MEAN,

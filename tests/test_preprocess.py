@@ -36,8 +36,8 @@ def reference_preprocess(
     if x.ndim == 2:
         x = x[:, :, None]
     if box is not None:
-        t, l, h, w = box
-        x = x[t : t + h, l : l + w]
+        t, lf, h, w = box
+        x = x[t : t + h, lf : lf + w]
     rh, rw = (
         (x.shape[0], x.shape[1])
         if size is None
@@ -62,8 +62,8 @@ def cases(draw: st.DrawFn) -> dict[str, Any]:
     img = make_view(np.random.default_rng(draw(st.integers(0, 2**32 - 1))), (h, w, c), dtype, kind)
     box = None
     if draw(st.booleans()):
-        t, l = draw(st.integers(0, h - 1)), draw(st.integers(0, w - 1))
-        box = (t, l, draw(st.integers(1, h - t)), draw(st.integers(1, w - l)))
+        t, lf = draw(st.integers(0, h - 1)), draw(st.integers(0, w - 1))
+        box = (t, lf, draw(st.integers(1, h - t)), draw(st.integers(1, w - lf)))
     bh, bw = (h, w) if box is None else box[2:]
     size = draw(
         st.one_of(st.none(), st.integers(1, 40), st.tuples(st.integers(1, 40), st.integers(1, 40)))
@@ -153,8 +153,8 @@ def test_training_box_and_flip() -> None:
     img = np.random.default_rng(1).integers(0, 256, (300, 400, 3), dtype=np.uint8)
     box = (37, 81, 150, 190)
     got = pixnorm.preprocess(img, size=(224, 224), box=box, flip=True, mean=MEAN, std=STD)
-    t, l, h, w = box
-    unflipped = pixnorm.preprocess(img[t : t + h, l : l + w], size=(224, 224), mean=MEAN, std=STD)
+    t, lf, h, w = box
+    unflipped = pixnorm.preprocess(img[t : t + h, lf : lf + w], size=(224, 224), mean=MEAN, std=STD)
     np.testing.assert_array_equal(got, unflipped[:, :, ::-1])
 
 

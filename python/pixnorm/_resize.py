@@ -171,7 +171,8 @@ def _geometry(
         bt, bl, bh, bw = (_int(v, box_name) for v in items)
         if bh < 1 or bw < 1 or bt < 0 or bl < 0 or bt + bh > h or bl + bw > w:
             raise ValueError(
-                f"{box_name}: ({bt}, {bl}, {bh}, {bw}) is empty or outside the image of size ({h}, {w})"
+                f"{box_name}: ({bt}, {bl}, {bh}, {bw}) is empty or outside the image of size "
+                f"({h}, {w})"
             )
     if size is None:
         if max_size is not None:
