@@ -1,12 +1,14 @@
 // Named conventions: Pillow's and torch's uint8 resampling, reproduced bit for bit (see
-// docs/resize-conventions.md for the sources and the experiments behind each rule). Portable
-// C++ with int32 accumulators, as in those libraries; each output row is independent, so bands
-// of rows and whole images run on separate threads.
+// docs/resize-conventions.md for the sources and the experiments behind each rule). Integer
+// weights and int32 accumulators, as in those libraries, through the fixed-point kernels of the
+// active ISA; rows between the passes are uint8, kept planar (C rows of ow values). Each output
+// row is independent, so bands of rows and whole images run on separate threads.
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <vector>
 
+#include "pixnorm/dispatch.hpp"
 #include "pixnorm/ops.hpp"
 #include "pixnorm/threads.hpp"
 #include "rows.hpp"
@@ -47,6 +49,10 @@ FixedPlan plan_axis_fixed(int64_t in, int64_t out_full, bool antialias, int64_t 
       p.k[static_cast<size_t>(dst * taps + offset) + j] =
           static_cast<int32_t>(std::trunc(win.w[j] * one + 0.5));
   }
+  p.kt.resize(p.k.size());
+  for (int64_t i = 0; i < count; ++i)
+    for (int64_t t = 0; t < taps; ++t)
+      p.kt[static_cast<size_t>(t * count + i)] = p.k[static_cast<size_t>(i * taps + t)];
   return p;
 }
 
@@ -67,85 +73,64 @@ std::vector<float> level_table(const std::vector<double>& mean, const std::vecto
 
 namespace {
 
-inline uint8_t clamp8(int32_t acc, int bits) {
-  const int32_t v = acc >> bits;
-  return static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
-}
+constexpr int64_t kPad = 32;  // floats readable past a plane's last tap (kernel contract)
 
-// One axis pass over interleaved uint8 samples: out[i*C + c] from in[(start[i] + t)*C + c].
-void pass_h(const uint8_t* in, int64_t C, const FixedPlan& p, uint8_t* out) {
-  const int32_t half = int32_t{1} << (p.bits - 1);
-  for (int64_t i = 0; i < p.count; ++i) {
-    const uint8_t* s = in + static_cast<int64_t>(p.start[static_cast<size_t>(i)]) * C;
-    const int32_t* k = p.k.data() + i * p.taps;
-    for (int64_t c = 0; c < C; ++c) {
-      int32_t acc = half;
-      for (int64_t t = 0; t < p.taps; ++t) acc += k[t] * s[t * C + c];
-      out[i * C + c] = clamp8(acc, p.bits);
-    }
-  }
-}
-
-// The vertical pass for output row y: out[i] from rows[t][i], n values.
-void pass_v(const uint8_t* const* rows, const FixedPlan& p, int64_t y, int64_t n, uint8_t* out) {
-  const int32_t half = int32_t{1} << (p.bits - 1);
-  const int32_t* k = p.k.data() + y * p.taps;
-  for (int64_t i = 0; i < n; ++i) {
-    int32_t acc = half;
-    for (int64_t t = 0; t < p.taps; ++t) acc += k[t] * rows[t][i];
-    out[i] = clamp8(acc, p.bits);
-  }
-}
-
-void emit(const FixedJob& j, int64_t y, const uint8_t* row) {
+// One finished output row, C planar rows of ow values, in the job's format.
+void emit(const FixedJob& j, int64_t y, const uint8_t* planar) {
   const int64_t C = j.src.channels, ow = j.px->count, oh = j.py->count;
   if (j.kind == ResampleOut::u8_hwc) {
-    std::copy(row, row + ow * C, static_cast<uint8_t*>(j.dst) + y * ow * C);
+    uint8_t* d = static_cast<uint8_t*>(j.dst) + y * ow * C;
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t x = 0; x < ow; ++x) d[x * C + c] = planar[c * ow + x];
     return;
   }
   float* d = static_cast<float*>(j.dst) + y * ow;
   for (int64_t c = 0; c < C; ++c) {
     const float* lut = j.lut + c * 256;
+    const uint8_t* p = planar + c * ow;
     float* dc = d + c * oh * ow;
-    for (int64_t x = 0; x < ow; ++x) dc[x] = lut[row[x * C + c]];
+    for (int64_t x = 0; x < ow; ++x) dc[x] = lut[p[x]];
   }
 }
 
-void run_fixed(const FixedJob& j, int64_t y0, int64_t y1) {
+void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) {
   const ImageView& v = j.src;
   const FixedPlan& py = *j.py;
   const FixedPlan& px = *j.px;
   const int64_t C = v.channels, ow = px.count, taps = py.taps;
   const int64_t col_lo = *std::min_element(px.start.begin(), px.start.end());
   const int64_t col_hi = *std::max_element(px.start.begin(), px.start.end()) + px.taps;
-  const int64_t span = col_hi - col_lo;
-  FixedPlan pxr = px;  // horizontal starts relative to the first column read
-  for (int32_t& s : pxr.start) s -= static_cast<int32_t>(col_lo);
+  const int64_t span = col_hi - col_lo, pstride = span + kPad;
+  std::vector<int32_t> rel(px.start.begin(), px.start.end());  // relative to the first column
+  for (int32_t& s : rel) s -= static_cast<int32_t>(col_lo);
   const bool packed = v.rows_packed();
-  std::vector<uint8_t> gathered(packed ? 0 : static_cast<size_t>(span * C));
-  auto source_row = [&](int64_t r) -> const uint8_t* {
+  std::vector<float> planes(static_cast<size_t>(C * pstride), 0.0f);
+  const std::vector<float> ones(static_cast<size_t>(C), 1.0f), zeros(static_cast<size_t>(C), 0.0f);
+
+  // Horizontal pass of one interleaved row of span pixels into C planar rows of ow values.
+  auto hpass = [&](const uint8_t* row, uint8_t* planar) {
+    k.normalize_u8(row, span, C, ones.data(), zeros.data(), planes.data(), pstride);  // exact
+    for (int64_t c = 0; c < C; ++c)
+      k.resize_h_fixed(planes.data() + c * pstride, rel.data(), px.kt.data(), px.taps, ow, px.bits,
+                       planar + c * ow);
+  };
+  std::vector<uint8_t> gathered(packed ? 0 : static_cast<size_t>(taps * span * C));
+  auto source_row = [&](int64_t r, int64_t slot) -> const uint8_t* {
     const unsigned char* row = v.byte_ptr(0, j.box_top + r, j.box_left + col_lo, 0);
     if (packed) return row;
-    rows::gather_any<uint8_t>(row, span, C, v.stride_x, v.stride_c, gathered.data());
-    return gathered.data();
+    uint8_t* buf = gathered.data() + slot * span * C;
+    rows::gather_any<uint8_t>(row, span, C, v.stride_x, v.stride_c, buf);
+    return buf;
   };
   std::vector<const uint8_t*> rows(static_cast<size_t>(taps));
   std::vector<uint8_t> out_row(static_cast<size_t>(ow * C));
-  if (j.vertical_first) {
-    // every source row of the window at span width, in its own buffer (gathered rows need them)
-    std::vector<uint8_t> copies(static_cast<size_t>(taps * span * C));
+  if (j.vertical_first) {  // Pillow 13: the vertical pass on source rows, then the horizontal
     std::vector<uint8_t> mid(static_cast<size_t>(span * C));
     for (int64_t y = y0; y < y1; ++y) {
-      for (int64_t t = 0; t < taps; ++t) {
-        const uint8_t* r = source_row(py.start[static_cast<size_t>(y)] + t);
-        if (!packed) {
-          std::copy(r, r + span * C, copies.begin() + t * span * C);
-          r = copies.data() + t * span * C;
-        }
-        rows[static_cast<size_t>(t)] = r;
-      }
-      pass_v(rows.data(), py, y, span * C, mid.data());
-      pass_h(mid.data(), C, pxr, out_row.data());
+      for (int64_t t = 0; t < taps; ++t)
+        rows[static_cast<size_t>(t)] = source_row(py.start[static_cast<size_t>(y)] + t, t);
+      k.resize_v_fixed(rows.data(), py.k.data() + y * taps, taps, span * C, py.bits, mid.data());
+      hpass(mid.data(), out_row.data());
       emit(j, y, out_row.data());
     }
     return;
@@ -156,15 +141,15 @@ void run_fixed(const FixedJob& j, int64_t y0, int64_t y1) {
   for (int64_t y = y0; y < y1; ++y) {
     for (int64_t t = 0; t < taps; ++t) {
       const int64_t r = py.start[static_cast<size_t>(y)] + t;
-      const size_t slot = static_cast<size_t>(r % taps);
-      uint8_t* dst = ring.data() + static_cast<int64_t>(slot) * ow * C;
-      if (slot_row[slot] != r) {
-        pass_h(source_row(r), C, pxr, dst);
-        slot_row[slot] = r;
+      const int64_t slot = r % taps;
+      uint8_t* dst = ring.data() + slot * ow * C;
+      if (slot_row[static_cast<size_t>(slot)] != r) {
+        hpass(source_row(r, 0), dst);
+        slot_row[static_cast<size_t>(slot)] = r;
       }
       rows[static_cast<size_t>(t)] = dst;
     }
-    pass_v(rows.data(), py, y, ow * C, out_row.data());
+    k.resize_v_fixed(rows.data(), py.k.data() + y * taps, taps, ow * C, py.bits, out_row.data());
     emit(j, y, out_row.data());
   }
 }
@@ -173,6 +158,7 @@ void run_fixed(const FixedJob& j, int64_t y0, int64_t y1) {
 
 void resample_fixed(const std::vector<FixedJob>& jobs, int nthreads) {
   if (jobs.empty()) return;
+  const KernelTable& k = active_kernels();
   int64_t work = 0;
   for (const FixedJob& j : jobs) work += j.py->count * j.px->count * j.src.channels;
   const int threads = work >= threads::parallel_min_elements() ? nthreads : 1;
@@ -181,13 +167,13 @@ void resample_fixed(const std::vector<FixedJob>& jobs, int nthreads) {
     auto body = [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i) {
         const FixedJob& j = jobs[static_cast<size_t>(i)];
-        run_fixed(j, 0, j.py->count);
+        run_fixed(k, j, 0, j.py->count);
       }
     };
     threads::parallel_chunks(njobs, threads, body);
   } else {
     for (const FixedJob& j : jobs) {
-      auto body = [&](int64_t lo, int64_t hi) { run_fixed(j, lo, hi); };
+      auto body = [&](int64_t lo, int64_t hi) { run_fixed(k, j, lo, hi); };
       threads::parallel_chunks(j.py->count, threads, body);
     }
   }

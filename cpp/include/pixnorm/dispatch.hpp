@@ -34,6 +34,16 @@ using ResizeV = void (*)(const float* const* rows, const float* w, int64_t taps,
 // sum_k w[k] * rows[k][x * channels + c].
 using ResizeVU8 = void (*)(const uint8_t* const* rows, const float* w, int64_t taps,
                            int64_t width, int64_t channels, float* dst, int64_t plane_stride);
+// Fixed-point passes of the named conventions (Pillow, torch): integer weights k with `bits`
+// fractional bits, out = clamp((2^(bits-1) + sum_t k * x) >> bits, 0, 255), int32 arithmetic.
+// The horizontal pass reads one channel's samples from a float row holding exact integers
+// 0..255 (readable 32 floats past the last tap), with k tap-major: kt[t * n + x].
+using ResizeHFixed = void (*)(const float* src, const int32_t* start, const int32_t* kt,
+                              int64_t taps, int64_t n, int bits, uint8_t* dst);
+// The vertical pass: out[i] from rows[t][i], with the output row's `taps` weights k[t].
+using ResizeVFixed = void (*)(const uint8_t* const* rows, const int32_t* k, int64_t taps,
+                              int64_t n, int bits, uint8_t* dst);
+
 // float -> uint8: round to nearest (ties to even) after clamping to [0, 255].
 using StoreU8 = void (*)(const float* src, int64_t n, uint8_t* dst);
 
@@ -45,6 +55,8 @@ struct KernelTable {
   ResizeV resize_v;
   ResizeVU8 resize_v_u8;
   StoreU8 store_u8;
+  ResizeHFixed resize_h_fixed;
+  ResizeVFixed resize_v_fixed;
 };
 
 const char* isa_name(Isa isa);

@@ -145,6 +145,6 @@ void resize_h(const float* src, const int32_t* start, const float* w, const floa
 const pixnorm::KernelTable& pixnorm::kernels::table_avx2() {
   static const KernelTable t{Isa::avx2,          &u8_row,        &f32_row,
                              &resize_h,      &resize_v_impl, &resize_v_u8_impl,
-                             &store_u8_impl};
+                             &store_u8_impl, &resize_h_fixed_impl, &resize_v_fixed_impl};
   return t;
 }

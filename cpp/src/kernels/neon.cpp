@@ -85,7 +85,7 @@ void f32_row(const float* src, int64_t width, int64_t channels, const float* a, 
 const KernelTable& table_neon() {
   static const KernelTable t{Isa::neon,          &u8_row,        &f32_row,
                              &resize_h_impl, &resize_v_impl, &resize_v_u8_impl,
-                             &store_u8_impl};
+                             &store_u8_impl, &resize_h_fixed_impl, &resize_v_fixed_impl};
   return t;
 }
 

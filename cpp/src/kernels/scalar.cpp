@@ -44,7 +44,7 @@ const KernelTable& table_scalar() {
   static const KernelTable t{Isa::scalar,      &normalize_u8_row_generic,
                              &normalize_f32_row_generic, &resize_h_impl,
                              &resize_v_impl, &resize_v_u8_impl,
-                             &store_u8_impl};
+                             &store_u8_impl, &resize_h_fixed_impl, &resize_v_fixed_impl};
   return t;
 }
 
