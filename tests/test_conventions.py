@@ -80,16 +80,58 @@ def test_torch_resize_is_bit_exact(antialias: bool) -> None:
             )
 
 
+def opencv_resize(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    cv2 = pytest.importorskip("cv2")
+    out = cv2.resize(np.ascontiguousarray(img), size[::-1], interpolation=cv2.INTER_LINEAR)
+    return out[..., None] if out.ndim == 2 else out
+
+
+def test_opencv_resize_is_bit_exact() -> None:
+    rng = np.random.default_rng(4)
+    cases = random_cases(5, 60)
+    for c in (1, 2, 3, 4):  # exact 2x downscales: OpenCV's switch to a 2x2 mean
+        h, w = (2 * int(v) for v in rng.integers(1, 90, 2))
+        cases.append((rng.integers(0, 256, (h, w, c), dtype=np.uint8), (h // 2, w // 2)))
+    for img, size in cases:
+        np.testing.assert_array_equal(
+            pixnorm.resize(img, size, antialias=False, convention="opencv"),
+            opencv_resize(img, size),
+        )
+    for img in photos():
+        for size in [(256, 341), (224, 224), (57, 1000), (700, 90)]:
+            np.testing.assert_array_equal(
+                pixnorm.resize(img, size, antialias=False, convention="opencv"),
+                opencv_resize(img, size),
+            )
+
+
+def test_opencv_eval_pipeline_bit_exact() -> None:
+    for img in photos():
+        h, w = img.shape[:2]
+        rh, rw = pixnorm.resized_size(h, w, 256)
+        expected = torchvision_v2_chain(opencv_resize(img, (rh, rw)), 224, False)
+        got = pixnorm.preprocess(
+            img, size=256, crop=224, antialias=False, convention="opencv", mean=MEAN, std=STD
+        )
+        np.testing.assert_array_equal(got, expected)
+
+
 def test_named_conventions_on_every_isa_and_thread_count(isa: str, threads: int) -> None:
     img = photos()[1]
-    for conv in ("pillow", "torch"):
-        a = pixnorm.resize(img, (123, 77), convention=conv)
-        np.testing.assert_array_equal(
-            a,
-            pillow_resize(img, (123, 77))
-            if conv == "pillow"
-            else torch_resize(img, (123, 77), True),
+    for conv in ("pillow", "torch", "opencv"):
+        aa = conv != "opencv"
+        expected = {
+            "pillow": lambda: pillow_resize(img, (123, 77)),
+            "torch": lambda: torch_resize(img, (123, 77), True),
+            "opencv": lambda: opencv_resize(img, (123, 77)),
+        }[conv]()
+        got = pixnorm.resize(img, (123, 77), antialias=aa, convention=conv)
+        np.testing.assert_array_equal(got, expected)
+        got = pixnorm.preprocess(img, size=100, crop=64, antialias=aa, convention=conv)
+        again = pixnorm.preprocess(
+            np.ascontiguousarray(img), size=100, crop=64, antialias=aa, convention=conv
         )
+        np.testing.assert_array_equal(got, again)
 
 
 def torchvision_v2_chain(resized_u8: np.ndarray, crop: int | None, flip: bool) -> np.ndarray:
@@ -128,7 +170,7 @@ def test_pillow_eval_pipeline_bit_exact() -> None:
         np.testing.assert_array_equal(got, expected)
 
 
-@pytest.mark.parametrize("conv", ["pillow", "torch"])
+@pytest.mark.parametrize("conv", ["pillow", "torch", "opencv"])
 def test_training_box_flip_bit_exact(conv: str) -> None:
     """RandomResizedCrop (crop, then resize the crop), then RandomHorizontalFlip."""
     rng = np.random.default_rng(3)
@@ -138,17 +180,19 @@ def test_training_box_flip_bit_exact(conv: str) -> None:
             bh, bw = int(rng.integers(20, h)), int(rng.integers(20, w))
             t, lf = int(rng.integers(0, h - bh + 1)), int(rng.integers(0, w - bw + 1))
             crop = np.ascontiguousarray(img[t : t + bh, lf : lf + bw])
-            resized = (
-                pillow_resize(crop, (224, 224))
-                if conv == "pillow"
-                else torch_resize(crop, (224, 224), True)
-            )
+            resized = {
+                "pillow": lambda: pillow_resize(crop, (224, 224)),
+                "torch": lambda: torch_resize(crop, (224, 224), True),
+                "opencv": lambda: opencv_resize(crop, (224, 224)),
+            }[conv]()
+            aa = conv != "opencv"  # OpenCV has no antialiased bilinear
             expected = torchvision_v2_chain(resized, None, True)
             got = pixnorm.preprocess(
                 img,
                 size=(224, 224),
                 box=(t, lf, bh, bw),
                 flip=True,
+                antialias=aa,
                 convention=conv,
                 mean=MEAN,
                 std=STD,
@@ -159,6 +203,7 @@ def test_training_box_flip_bit_exact(conv: str) -> None:
                 size=(224, 224),
                 boxes=[(t, lf, bh, bw)] * 2,
                 flips=[True, False],
+                antialias=aa,
                 convention=conv,
                 mean=MEAN,
                 std=STD,
@@ -170,10 +215,11 @@ def test_training_box_flip_bit_exact(conv: str) -> None:
 def test_strided_inputs_give_the_same_bits() -> None:
     img = photos()[0]
     view = img[::-1][:, 7:-3]
-    for conv in ("pillow", "torch"):
+    for conv in ("pillow", "torch", "opencv"):
+        aa = conv != "opencv"
         np.testing.assert_array_equal(
-            pixnorm.resize(view, (100, 90), convention=conv),
-            pixnorm.resize(np.ascontiguousarray(view), (100, 90), convention=conv),
+            pixnorm.resize(view, (100, 90), antialias=aa, convention=conv),
+            pixnorm.resize(np.ascontiguousarray(view), (100, 90), antialias=aa, convention=conv),
         )
 
 
@@ -183,7 +229,11 @@ def test_convention_errors() -> None:
         pixnorm.resize(img.astype(np.float32), 5, convention="torch")
     with pytest.raises(ValueError, match="'pillow' resizes with antialias"):
         pixnorm.resize(img, 5, antialias=False, convention="pillow")
-    with pytest.raises(ValueError, match="convention: 'opencv' is not available"):
+    with pytest.raises(ValueError, match="convention: 'opencv' has no antialiased bilinear"):
         pixnorm.preprocess(img, convention="opencv")
+    with pytest.raises(ValueError, match="'opencv' is reproduced for 1 to 4 channels, got 5"):
+        pixnorm.resize(np.zeros((4, 4, 5), np.uint8), 2, antialias=False, convention="opencv")
+    with pytest.raises(ValueError, match="convention: 'cv2' is not available"):
+        pixnorm.resize(img, 5, convention="cv2")
     with pytest.raises(TypeError, match="convention: expected None or a name"):
         pixnorm.resize(img, 5, convention=1)  # type: ignore[arg-type]

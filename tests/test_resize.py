@@ -193,8 +193,8 @@ def test_out_and_errors() -> None:
         pixnorm.resize(img, 8, max_size=8)
     with pytest.raises(ValueError, match="max_size: only allowed when size is an int"):
         pixnorm.resize(img, (5, 5), max_size=8)
-    with pytest.raises(ValueError, match="convention: 'opencv' is not available"):
-        pixnorm.resize(img, 5, convention="opencv")
+    with pytest.raises(ValueError, match="convention: 'pil' is not available"):
+        pixnorm.resize(img, 5, convention="pil")
     with pytest.raises(TypeError, match="antialias: expected a bool"):
         pixnorm.resize(img, 5, antialias="yes")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="image: dtype float64 is not supported"):

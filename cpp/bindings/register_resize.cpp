@@ -32,7 +32,7 @@ ImageView image_at(const ImageView& v, int64_t i) {
 }
 
 Convention convention_from(int code, bool antialias, DType dtype) {
-  if (code < 0 || code > 2) throw py::value_error("convention: unknown code");
+  if (code < 0 || code > 3) throw py::value_error("convention: unknown code");
   const auto conv = static_cast<Convention>(code);
   if (conv != Convention::pixnorm && dtype != DType::u8)
     throw py::type_error("image: a named convention reproduces another library's uint8 "
@@ -40,7 +40,16 @@ Convention convention_from(int code, bool antialias, DType dtype) {
   if (conv == Convention::pillow && !antialias)
     throw py::value_error("convention: 'pillow' resizes with antialias (Pillow's BILINEAR); "
                           "use antialias=True, or convention='torch' / None for antialias=False");
+  if (conv == Convention::opencv && antialias)
+    throw py::value_error("convention: 'opencv' has no antialiased bilinear (cv2 INTER_LINEAR); "
+                          "pass antialias=False");
   return conv;
+}
+
+void check_opencv_channels(Convention conv, int64_t channels) {
+  if (conv == Convention::opencv && channels > 4)
+    throw py::value_error("convention: 'opencv' is reproduced for 1 to 4 channels, got " +
+                          std::to_string(channels));
 }
 
 // Pillow 13 resizes vertically first when the height shrinks much more than the width.
@@ -68,6 +77,24 @@ py::object resize_py(py::handle image, int64_t out_h, int64_t out_w, bool antial
   void* dst = prepare_out(out, shape, v.dtype, {v}, result);
   warn_if_threads_reduced();
   const int nthreads = threads::effective_threads();
+  check_opencv_channels(conv, v.channels);
+  if (conv == Convention::opencv) {
+    py::gil_scoped_release nogil;
+    const OpencvAxis cy = plan_axis_opencv(v.height, out_h, 0, out_h, false, false);
+    const OpencvAxis cx = plan_axis_opencv(v.width, out_w, 0, out_w, false, true);
+    std::vector<OpencvJob> jobs(static_cast<size_t>(v.n));
+    for (int64_t i = 0; i < v.n; ++i) {
+      OpencvJob& j = jobs[static_cast<size_t>(i)];
+      j.src = image_at(v, i);
+      j.py = &cy;
+      j.px = &cx;
+      j.area2x = v.height == 2 * out_h && v.width == 2 * out_w;
+      j.kind = ResampleOut::u8_hwc;
+      j.dst = static_cast<uint8_t*>(dst) + i * out_h * out_w * v.channels;
+    }
+    resample_opencv(jobs, nthreads);
+    return result;
+  }
   if (conv != Convention::pixnorm) {
     py::gil_scoped_release nogil;
     const FixedPlan fy = plan_axis_fixed(v.height, out_h, antialias, 0, out_h, false, conv);
@@ -165,6 +192,30 @@ py::object preprocess_py(const py::list& images, const std::vector<Geometry>& ge
   void* dst = prepare_out(out, shape, DType::f32, views, result);
   warn_if_threads_reduced();
   const int nthreads = threads::effective_threads();
+  check_opencv_channels(conv, C);
+  if (conv == Convention::opencv) {
+    py::gil_scoped_release nogil;
+    const std::vector<float> lut = level_table(mean_v, std_v, scale, C);
+    std::vector<OpencvAxis> plans(2 * n);
+    std::vector<OpencvJob> jobs(n);
+    for (size_t i = 0; i < n; ++i) {
+      const Geometry& g = geoms[i];
+      plans[2 * i] = plan_axis_opencv(g[2], g[4], g[6], crop_h, false, false);
+      plans[2 * i + 1] = plan_axis_opencv(g[3], g[5], g[7], crop_w, g[8] != 0, true);
+      OpencvJob& j = jobs[i];
+      j.src = views[i];
+      j.box_top = g[0];
+      j.box_left = g[1];
+      j.py = &plans[2 * i];
+      j.px = &plans[2 * i + 1];
+      j.area2x = g[2] == 2 * g[4] && g[3] == 2 * g[5];
+      j.kind = ResampleOut::f32_chw;
+      j.dst = static_cast<float*>(dst) + static_cast<int64_t>(i) * C * crop_h * crop_w;
+      j.lut = lut.data();
+    }
+    resample_opencv(jobs, nthreads);
+    return result;
+  }
   if (conv != Convention::pixnorm) {
     py::gil_scoped_release nogil;
     const std::vector<float> lut = level_table(mean_v, std_v, scale, C);

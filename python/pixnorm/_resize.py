@@ -15,7 +15,7 @@ from . import _core
 Size = int | tuple[int, int] | Sequence[int]
 Box = tuple[int, int, int, int] | Sequence[int]
 
-_CONVENTIONS = {None: 0, "pillow": 1, "torch": 2}
+_CONVENTIONS = {None: 0, "pillow": 1, "torch": 2, "opencv": 3}
 
 
 def _int(value: Any, name: str) -> int:
@@ -81,7 +81,7 @@ def _check_convention(convention: Any, antialias: Any) -> tuple[bool, int]:
     if convention not in _CONVENTIONS:
         raise ValueError(
             f"convention: {convention!r} is not available; expected None (pixnorm's own "
-            "arithmetic), 'pillow' or 'torch' ('opencv' is planned)"
+            "arithmetic), 'pillow', 'torch' or 'opencv'"
         )
     return bool(antialias), _CONVENTIONS[convention]
 
@@ -120,7 +120,7 @@ def resize(
         neighbours clamped at the edges (OpenCV INTER_LINEAR, torch ``align_corners=False``).
         pixnorm never switches filters behind your back (OpenCV uses INTER_AREA for some exact
         2x downscales); upscaling is the same with either setting.
-    convention : {None, 'pillow', 'torch'}
+    convention : {None, 'pillow', 'torch', 'opencv'}
         None: pixnorm's arithmetic (float64 weights rounded to float32, float32 sums, uint8
         results rounded to nearest, ties to even): uint8 within 1 level and float32 within 1e-4
         of the exact float64 result; identical on every ISA.
@@ -130,7 +130,10 @@ def resize(
         'torch': torch's uint8 ``interpolate(mode="bilinear", align_corners=False)`` bit for
         bit, both antialias settings (what torchvision v2 does to uint8 tensors): int16 weights
         with torch's adaptive precision, horizontal then vertical, uint8 in between.
-        Named conventions need uint8 input. 'opencv' is planned.
+        'opencv': ``cv2.resize(INTER_LINEAR)`` bit for bit (antialias=False only): float32
+        source coordinates, 11-bit weights, an exact int32 horizontal pass, OpenCV's vertical
+        rounding, and its switch to a 2x2 mean (INTER_AREA) when both axes are exactly halved;
+        1 to 4 channels. Named conventions need uint8 input.
     max_size : int, optional
         Upper bound for the longer side when ``size`` is an int.
     out : numpy.ndarray, optional

@@ -91,7 +91,7 @@ namespace pixnorm {
 
 // ---- named conventions: another library's exact uint8 arithmetic ----------------------------
 
-enum class Convention : int { pixnorm = 0, pillow = 1, torch = 2 };
+enum class Convention : int { pixnorm = 0, pillow = 1, torch = 2, opencv = 3 };
 
 // One axis in fixed point, from the same float64 windows as pixnorm's plan:
 //  - pillow: 22 fractional bits, k = trunc(w * 2^22 + 0.5) (Pillow's Resample.c);
@@ -125,5 +125,36 @@ void resample_fixed(const std::vector<FixedJob>& jobs, int nthreads);
 // float32(x) * float32(scale), Normalize is (v - float32(mean)) / float32(std), all float32.
 std::vector<float> level_table(const std::vector<double>& mean, const std::vector<double>& std,
                                double scale, int64_t channels);
+
+}  // namespace pixnorm
+
+namespace pixnorm {
+
+// OpenCV's cv2.resize(INTER_LINEAR) on uint8, bit for bit (docs/resize-conventions.md, section 3):
+// source coordinates in float32, 11-bit weights rounded half to even, an exact int32 horizontal
+// pass, and the vertical pass of VResizeLinearVec_32s8u for every element:
+// out = sat_u8((((H0 >> 4) * b0 >> 16) + ((H1 >> 4) * b1 >> 16) + 2) >> 2). An exact 2x downscale
+// of both axes becomes INTER_AREA: (a + b + c + d + 2) >> 2 (half to even for 2 channels).
+struct OpencvAxis {
+  int64_t in = 0, out_full = 0, count = 0;
+  std::vector<int32_t> i0, i1;  // source samples, clamped to the image
+  std::vector<int32_t> w0, w1;  // 11-bit weights (sum 2048)
+};
+// x: horizontal (coordinates clamped into the image), else vertical (weights from the unclamped
+// coordinate, rows clamped when read), as OpenCV does.
+OpencvAxis plan_axis_opencv(int64_t in, int64_t out_full, int64_t first, int64_t count,
+                            bool mirror, bool x);
+
+struct OpencvJob {
+  ImageView src;  // uint8, n == 1
+  int64_t box_top = 0, box_left = 0;
+  const OpencvAxis* py = nullptr;
+  const OpencvAxis* px = nullptr;
+  bool area2x = false;  // both axes exactly halved: INTER_AREA's 2x2 mean
+  ResampleOut kind = ResampleOut::u8_hwc;
+  void* dst = nullptr;
+  const float* lut = nullptr;
+};
+void resample_opencv(const std::vector<OpencvJob>& jobs, int nthreads);
 
 }  // namespace pixnorm

@@ -1,0 +1,151 @@
+// convention="opencv": cv2.resize(INTER_LINEAR) on uint8, reproduced bit for bit. The rules and
+// the experiments that confirmed them are in docs/resize-conventions.md, section 3. Portable
+// integer code; each output row is independent (threads over rows or images).
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "pixnorm/ops.hpp"
+#include "pixnorm/threads.hpp"
+#include "rows.hpp"
+
+namespace pixnorm {
+
+OpencvAxis plan_axis_opencv(int64_t in, int64_t out_full, int64_t first, int64_t count,
+                            bool mirror, bool x) {
+  OpencvAxis p;
+  p.in = in;
+  p.out_full = out_full;
+  p.count = count;
+  p.i0.resize(static_cast<size_t>(count));
+  p.i1.resize(static_cast<size_t>(count));
+  p.w0.resize(static_cast<size_t>(count));
+  p.w1.resize(static_cast<size_t>(count));
+  // cv::resize with dsize: inv_scale = (double)out/in, scale = 1 / inv_scale (not in/out).
+  const double inv_scale = static_cast<double>(out_full) / static_cast<double>(in);
+  const double scale = 1.0 / inv_scale;
+  for (int64_t k = 0; k < count; ++k) {
+    const int64_t d = first + k;
+    float f = static_cast<float>((static_cast<double>(d) + 0.5) * scale - 0.5);
+    int64_t s = static_cast<int64_t>(std::floor(f));
+    f -= static_cast<float>(s);
+    if (x) {
+      if (s < 0) f = 0, s = 0;
+      if (s >= in - 1) f = 0, s = in - 1;
+    }
+    const int64_t dst = mirror ? count - 1 - k : k;
+    p.i0[static_cast<size_t>(dst)] = static_cast<int32_t>(std::clamp<int64_t>(s, 0, in - 1));
+    p.i1[static_cast<size_t>(dst)] = static_cast<int32_t>(std::clamp<int64_t>(s + 1, 0, in - 1));
+    // saturate_cast<short>(float): rounded half to even (cvRound)
+    p.w0[static_cast<size_t>(dst)] = static_cast<int32_t>(std::nearbyint((1.0f - f) * 2048.0f));
+    p.w1[static_cast<size_t>(dst)] = static_cast<int32_t>(std::nearbyint(f * 2048.0f));
+  }
+  return p;
+}
+
+namespace {
+
+void emit_interleaved(const OpencvJob& j, int64_t y, const uint8_t* row) {
+  const int64_t C = j.src.channels, ow = j.px->count, oh = j.py->count;
+  if (j.kind == ResampleOut::u8_hwc) {
+    std::copy(row, row + ow * C, static_cast<uint8_t*>(j.dst) + y * ow * C);
+    return;
+  }
+  float* d = static_cast<float*>(j.dst) + y * ow;
+  for (int64_t c = 0; c < C; ++c) {
+    const float* lut = j.lut + c * 256;
+    float* dc = d + c * oh * ow;
+    for (int64_t x = 0; x < ow; ++x) dc[x] = lut[row[x * C + c]];
+  }
+}
+
+void run_opencv(const OpencvJob& j, int64_t y0, int64_t y1) {
+  const ImageView& v = j.src;
+  const OpencvAxis& py = *j.py;
+  const OpencvAxis& px = *j.px;
+  const int64_t C = v.channels, ow = px.count;
+  std::vector<uint8_t> out(static_cast<size_t>(ow * C));
+  auto pixel = [&](int64_t r, int64_t col, int64_t c) -> int32_t {
+    return *v.byte_ptr(0, j.box_top + r, j.box_left + col, c);
+  };
+  if (j.area2x) {
+    // The output index d covers source 2d, 2d+1 in each axis (x mirrored through px.i0 order).
+    for (int64_t y = y0; y < y1; ++y) {
+      const int64_t sy = 2 * (j.py->i0[static_cast<size_t>(y)] / 2);  // i0 = floor(2y + 0.5)
+      for (int64_t x = 0; x < ow; ++x) {
+        const int64_t sx = 2 * (px.i0[static_cast<size_t>(x)] / 2);
+        for (int64_t c = 0; c < C; ++c) {
+          const int32_t sum = pixel(sy, sx, c) + pixel(sy, sx + 1, c) + pixel(sy + 1, sx, c) +
+                              pixel(sy + 1, sx + 1, c);
+          int32_t q;
+          if (C == 2) {  // generic path: saturate_cast<uchar>(sum * 0.25f), half to even
+            q = sum >> 2;
+            const int32_t r = sum & 3;
+            if (r > 2 || (r == 2 && (q & 1))) ++q;
+          } else {
+            q = (sum + 2) >> 2;
+          }
+          out[static_cast<size_t>(x * C + c)] = static_cast<uint8_t>(q);
+        }
+      }
+      emit_interleaved(j, y, out.data());
+    }
+    return;
+  }
+  // Horizontal results of a source row, exact int32, cached for the two rows in use.
+  std::vector<int32_t> h[2] = {std::vector<int32_t>(static_cast<size_t>(ow * C)),
+                               std::vector<int32_t>(static_cast<size_t>(ow * C))};
+  int64_t held[2] = {-1, -1};
+  auto hrow = [&](int64_t r) -> const int32_t* {
+    for (int s = 0; s < 2; ++s)
+      if (held[s] == r) return h[s].data();
+    const int s = held[0] == -1 ? 0 : (held[1] == -1 ? 1 : (held[0] < held[1] ? 0 : 1));
+    int32_t* d = h[s].data();
+    for (int64_t x = 0; x < ow; ++x) {
+      const int64_t a = px.i0[static_cast<size_t>(x)], b = px.i1[static_cast<size_t>(x)];
+      const int32_t w0 = px.w0[static_cast<size_t>(x)], w1 = px.w1[static_cast<size_t>(x)];
+      for (int64_t c = 0; c < C; ++c) d[x * C + c] = pixel(r, a, c) * w0 + pixel(r, b, c) * w1;
+    }
+    held[s] = r;
+    return d;
+  };
+  for (int64_t y = y0; y < y1; ++y) {
+    const int64_t r0 = py.i0[static_cast<size_t>(y)], r1 = py.i1[static_cast<size_t>(y)];
+    const int32_t b0 = py.w0[static_cast<size_t>(y)], b1 = py.w1[static_cast<size_t>(y)];
+    const int32_t* s0 = hrow(r0);
+    const int32_t* s1 = hrow(r1);
+    for (int64_t i = 0; i < ow * C; ++i) {
+      // VResizeLinearVec_32s8u: 16-bit values (>> 4), high halves of the products, then round
+      const int32_t t = (((s0[i] >> 4) * b0) >> 16) + (((s1[i] >> 4) * b1) >> 16);
+      const int32_t q = (t + 2) >> 2;
+      out[static_cast<size_t>(i)] = static_cast<uint8_t>(q < 0 ? 0 : q > 255 ? 255 : q);
+    }
+    emit_interleaved(j, y, out.data());
+  }
+}
+
+}  // namespace
+
+void resample_opencv(const std::vector<OpencvJob>& jobs, int nthreads) {
+  if (jobs.empty()) return;
+  int64_t work = 0;
+  for (const OpencvJob& j : jobs) work += j.py->count * j.px->count * j.src.channels;
+  const int threads = work >= threads::parallel_min_elements() ? nthreads : 1;
+  const int64_t njobs = static_cast<int64_t>(jobs.size());
+  if (njobs >= threads) {
+    auto body = [&](int64_t lo, int64_t hi) {
+      for (int64_t i = lo; i < hi; ++i) {
+        const OpencvJob& j = jobs[static_cast<size_t>(i)];
+        run_opencv(j, 0, j.py->count);
+      }
+    };
+    threads::parallel_chunks(njobs, threads, body);
+  } else {
+    for (const OpencvJob& j : jobs) {
+      auto body = [&](int64_t lo, int64_t hi) { run_opencv(j, lo, hi); };
+      threads::parallel_chunks(j.py->count, threads, body);
+    }
+  }
+}
+
+}  // namespace pixnorm
