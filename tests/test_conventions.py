@@ -116,15 +116,20 @@ def test_opencv_eval_pipeline_bit_exact() -> None:
         np.testing.assert_array_equal(got, expected)
 
 
+def library_resize(conv: str, img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The library's own uint8 resize (torch and Pillow with antialias, OpenCV without)."""
+    if conv == "pillow":
+        return pillow_resize(img, size)
+    if conv == "torch":
+        return torch_resize(img, size, True)
+    return opencv_resize(img, size)
+
+
 def test_named_conventions_on_every_isa_and_thread_count(isa: str, threads: int) -> None:
     img = photos()[1]
     for conv in ("pillow", "torch", "opencv"):
         aa = conv != "opencv"
-        expected = {
-            "pillow": lambda: pillow_resize(img, (123, 77)),
-            "torch": lambda: torch_resize(img, (123, 77), True),
-            "opencv": lambda: opencv_resize(img, (123, 77)),
-        }[conv]()
+        expected = library_resize(conv, img, (123, 77))
         got = pixnorm.resize(img, (123, 77), antialias=aa, convention=conv)
         np.testing.assert_array_equal(got, expected)
         got = pixnorm.preprocess(img, size=100, crop=64, antialias=aa, convention=conv)
@@ -180,11 +185,7 @@ def test_training_box_flip_bit_exact(conv: str) -> None:
             bh, bw = int(rng.integers(20, h)), int(rng.integers(20, w))
             t, lf = int(rng.integers(0, h - bh + 1)), int(rng.integers(0, w - bw + 1))
             crop = np.ascontiguousarray(img[t : t + bh, lf : lf + bw])
-            resized = {
-                "pillow": lambda: pillow_resize(crop, (224, 224)),
-                "torch": lambda: torch_resize(crop, (224, 224), True),
-                "opencv": lambda: opencv_resize(crop, (224, 224)),
-            }[conv]()
+            resized = library_resize(conv, crop, (224, 224))
             aa = conv != "opencv"  # OpenCV has no antialiased bilinear
             expected = torchvision_v2_chain(resized, None, True)
             got = pixnorm.preprocess(
