@@ -192,9 +192,8 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
         k.resize_v_u8(reinterpret_cast<const uint8_t* const*>(src_rows.data()), wy, taps, span, C,
                       s.planes.data(), pstride);
       }
-      for (int64_t c = 0; c < C; ++c)
-        k.resize_h(s.planes.data() + c * pstride, s.rel_start.data(), px.w.data(), px.wt.data(),
-                   px.taps, ow, hrow.data() + c * ow);
+      k.resize_h(s.planes.data(), pstride, C, s.rel_start.data(), px.w.data(), px.wt.data(),
+                 px.taps, ow, hrow.data(), ow);
       store_row(k, j, y, hrow.data(), s);
     }
     return;
@@ -225,9 +224,8 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
                           s.planes.data(), pstride);
         else
           k.normalize_u8(row, span, C, ones.data(), zeros.data(), s.planes.data(), pstride);
-        for (int64_t c = 0; c < C; ++c)
-          k.resize_h(s.planes.data() + c * pstride, s.rel_start.data(), px.w.data(), px.wt.data(),
-                     px.taps, ow, dst + c * ow);
+        k.resize_h(s.planes.data(), pstride, C, s.rel_start.data(), px.w.data(), px.wt.data(),
+                   px.taps, ow, dst, ow);
         s.slot_row[slot] = r;
       }
       rows[static_cast<size_t>(t)] = dst;

@@ -25,8 +25,11 @@ using NormalizeF32Row = void (*)(const float* src, int64_t width, int64_t channe
 // the last tap (padding). The vertical pass combines `taps` rows: dst[i] = sum_k w[k] * rows[k][i].
 // Sums run in float32 in ascending k, each product rounded then added (never fused), so every
 // ISA agrees bit for bit.
-using ResizeH = void (*)(const float* src, const int32_t* start, const float* w, const float* wt,
-                         int64_t taps, int64_t n, float* dst);
+// `planes` channels are filtered in one call: channel c reads src + c * src_stride and writes
+// dst + c * dst_stride.
+using ResizeH = void (*)(const float* src, int64_t src_stride, int64_t planes,
+                         const int32_t* start, const float* w, const float* wt, int64_t taps,
+                         int64_t n, float* dst, int64_t dst_stride);
 using ResizeV = void (*)(const float* const* rows, const float* w, int64_t taps, int64_t n,
                          float* dst);
 // The vertical pass straight from interleaved uint8 rows (the image's own rows, or gathered

@@ -119,21 +119,29 @@ void f32_row(const float* src, int64_t width, int64_t channels, const float* a, 
 
 // Horizontal resampling pass: 8 outputs per step, one gather per tap; the remainder as in
 // resize_h_impl. Same sums, in the same order.
-void resize_h(const float* src, const int32_t* start, const float* w, const float* wt,
-              int64_t taps, int64_t n, float* dst) {
+void resize_h(const float* src, int64_t src_stride, int64_t planes, const int32_t* start,
+              const float* w, const float* wt, int64_t taps, int64_t n, float* dst,
+              int64_t dst_stride) {
   const __m256i one = _mm256_set1_epi32(1);
   int64_t x = 0;
   for (; x + 8 <= n; x += 8) {
-    __m256i idx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(start + x));
-    __m256 acc = _mm256_mul_ps(_mm256_loadu_ps(wt + x), _mm256_i32gather_ps(src, idx, 4));
-    for (int64_t k = 1; k < taps; ++k) {
-      idx = _mm256_add_epi32(idx, one);
-      const __m256 prod = _mm256_mul_ps(_mm256_loadu_ps(wt + k * n + x), _mm256_i32gather_ps(src, idx, 4));
-      acc = _mm256_add_ps(acc, prod);
+    const __m256i idx0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(start + x));
+    for (int64_t c = 0; c < planes; ++c) {
+      const float* sc = src + c * src_stride;
+      __m256i idx = idx0;
+      __m256 acc = _mm256_mul_ps(_mm256_loadu_ps(wt + x), _mm256_i32gather_ps(sc, idx, 4));
+      for (int64_t k = 1; k < taps; ++k) {
+        idx = _mm256_add_epi32(idx, one);
+        const __m256 prod =
+            _mm256_mul_ps(_mm256_loadu_ps(wt + k * n + x), _mm256_i32gather_ps(sc, idx, 4));
+        acc = _mm256_add_ps(acc, prod);
+      }
+      _mm256_storeu_ps(dst + c * dst_stride + x, acc);
     }
-    _mm256_storeu_ps(dst + x, acc);
   }
-  if (x < n) resize_h_impl(src, start + x, w + x * taps, nullptr, taps, n - x, dst + x);
+  if (x < n)
+    resize_h_impl(src, src_stride, planes, start + x, w + x * taps, nullptr, taps, n - x, dst + x,
+                  dst_stride);
 }
 
 }  // namespace

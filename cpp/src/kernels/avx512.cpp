@@ -252,42 +252,61 @@ void resize_h_fixed(const float* src, const int32_t* start, const int32_t* kt, i
   }
 }
 
-// Horizontal resampling pass, 16 outputs per step. When the 16 outputs' taps lie within 32
-// consecutive source floats (downscales up to about 2x), two loads and one two-source permute
-// per tap fetch them; otherwise a gather per tap. Same sums, in the same order, as
-// resize_h_impl.
-void resize_h(const float* src, const int32_t* start, const float* /*w*/, const float* wt,
-              int64_t taps, int64_t n, float* dst) {
+// Horizontal resampling pass, 16 outputs per step, all channel planes per step (the window
+// logic is shared). When the 16 outputs' taps lie within 32 consecutive source floats
+// (downscales up to about 2x), two loads and one two-source permute per tap fetch them;
+// otherwise a gather per tap. TAPS > 0 fixes the tap count at compile time. Same sums, in the
+// same order, as resize_h_impl.
+template <int TAPS>
+void resize_h_t(const float* src, int64_t src_stride, int64_t planes, const int32_t* start,
+                const float* wt, int64_t taps_rt, int64_t n, float* dst, int64_t dst_stride) {
+  const int64_t taps = TAPS > 0 ? TAPS : taps_rt;
   const __m512i one = _mm512_set1_epi32(1);
   for (int64_t x = 0; x < n; x += 16) {
     const int64_t cnt = n - x < 16 ? n - x : 16;
     const __mmask16 m = lanes_mask(cnt);
-    __m512i idx = _mm512_maskz_loadu_epi32(m, start + x);
+    const __m512i idx0 = _mm512_maskz_loadu_epi32(m, start + x);
     // starts are monotonic (non-decreasing, or non-increasing when mirrored): the extremes are
     // at the ends of the step
     const int32_t first = start[x], last = start[x + cnt - 1];
     const int32_t lo_i = first < last ? first : last;
     const int32_t hi_i = first < last ? last : first;
-    __m512 acc = _mm512_setzero_ps();
-    if (static_cast<int64_t>(hi_i) - lo_i + taps <= 32) {
-      const float* p = src + lo_i;
-      const __m512 a = _mm512_loadu_ps(p), b = _mm512_loadu_ps(p + 16);
-      __m512i rel = _mm512_sub_epi32(idx, _mm512_set1_epi32(lo_i));
-      for (int64_t k = 0; k < taps; ++k) {
-        const __m512 v = _mm512_permutex2var_ps(a, rel, b);
-        const __m512 prod = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, wt + k * n + x), v);
-        acc = k == 0 ? prod : _mm512_add_ps(acc, prod);
-        rel = _mm512_add_epi32(rel, one);
+    const bool window = static_cast<int64_t>(hi_i) - lo_i + taps <= 32;
+    const __m512i rel0 = _mm512_sub_epi32(idx0, _mm512_set1_epi32(lo_i));
+    for (int64_t c = 0; c < planes; ++c) {
+      const float* sc = src + c * src_stride;
+      __m512 acc = _mm512_setzero_ps();
+      if (window) {
+        const __m512 a = _mm512_loadu_ps(sc + lo_i), b = _mm512_loadu_ps(sc + lo_i + 16);
+        __m512i rel = rel0;
+        for (int64_t k = 0; k < taps; ++k) {
+          const __m512 prod = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, wt + k * n + x),
+                                            _mm512_permutex2var_ps(a, rel, b));
+          acc = k == 0 ? prod : _mm512_add_ps(acc, prod);
+          rel = _mm512_add_epi32(rel, one);
+        }
+      } else {
+        __m512i idx = idx0;
+        for (int64_t k = 0; k < taps; ++k) {
+          const __m512 v = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, idx, sc, 4);
+          const __m512 prod = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, wt + k * n + x), v);
+          acc = k == 0 ? prod : _mm512_add_ps(acc, prod);
+          idx = _mm512_add_epi32(idx, one);
+        }
       }
-    } else {
-      for (int64_t k = 0; k < taps; ++k) {
-        const __m512 v = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, idx, src, 4);
-        const __m512 prod = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, wt + k * n + x), v);
-        acc = k == 0 ? prod : _mm512_add_ps(acc, prod);
-        idx = _mm512_add_epi32(idx, one);
-      }
+      _mm512_mask_storeu_ps(dst + c * dst_stride + x, m, acc);
     }
-    _mm512_mask_storeu_ps(dst + x, m, acc);
+  }
+}
+
+void resize_h(const float* src, int64_t src_stride, int64_t planes, const int32_t* start,
+              const float* /*w*/, const float* wt, int64_t taps, int64_t n, float* dst,
+              int64_t dst_stride) {
+  switch (taps) {
+    case 2: return resize_h_t<2>(src, src_stride, planes, start, wt, taps, n, dst, dst_stride);
+    case 3: return resize_h_t<3>(src, src_stride, planes, start, wt, taps, n, dst, dst_stride);
+    case 4: return resize_h_t<4>(src, src_stride, planes, start, wt, taps, n, dst, dst_stride);
+    default: return resize_h_t<0>(src, src_stride, planes, start, wt, taps, n, dst, dst_stride);
   }
 }
 
