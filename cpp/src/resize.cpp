@@ -239,30 +239,11 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
 }  // namespace
 
 void resample(const std::vector<ResampleJob>& jobs, int nthreads) {
-  if (jobs.empty()) return;
   const KernelTable& k = active_kernels();
-  int64_t work = 0;
-  for (const ResampleJob& j : jobs) work += j.py->count * j.px->count * j.src.channels;
-  const int threads = work >= threads::parallel_min_elements() ? nthreads : 1;
-  const int64_t njobs = static_cast<int64_t>(jobs.size());
-  if (njobs >= threads) {
-    auto body = [&](int64_t lo, int64_t hi) {
-      Scratch s;
-      for (int64_t i = lo; i < hi; ++i) {
-        const ResampleJob& j = jobs[static_cast<size_t>(i)];
-        run_rows(k, j, 0, j.py->count, s);
-      }
-    };
-    threads::parallel_chunks(njobs, threads, body);
-  } else {
-    for (const ResampleJob& j : jobs) {  // few large images: bands of output rows
-      auto body = [&](int64_t lo, int64_t hi) {
-        Scratch s;
-        run_rows(k, j, lo, hi, s);
-      };
-      threads::parallel_chunks(j.py->count, threads, body);
-    }
-  }
+  rows::run_jobs(jobs, nthreads, [&k](const ResampleJob& j, int64_t y0, int64_t y1) {
+    Scratch s;
+    run_rows(k, j, y0, y1, s);
+  });
 }
 
 }  // namespace pixnorm

@@ -157,26 +157,10 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
 }  // namespace
 
 void resample_fixed(const std::vector<FixedJob>& jobs, int nthreads) {
-  if (jobs.empty()) return;
   const KernelTable& k = active_kernels();
-  int64_t work = 0;
-  for (const FixedJob& j : jobs) work += j.py->count * j.px->count * j.src.channels;
-  const int threads = work >= threads::parallel_min_elements() ? nthreads : 1;
-  const int64_t njobs = static_cast<int64_t>(jobs.size());
-  if (njobs >= threads) {
-    auto body = [&](int64_t lo, int64_t hi) {
-      for (int64_t i = lo; i < hi; ++i) {
-        const FixedJob& j = jobs[static_cast<size_t>(i)];
-        run_fixed(k, j, 0, j.py->count);
-      }
-    };
-    threads::parallel_chunks(njobs, threads, body);
-  } else {
-    for (const FixedJob& j : jobs) {
-      auto body = [&](int64_t lo, int64_t hi) { run_fixed(k, j, lo, hi); };
-      threads::parallel_chunks(j.py->count, threads, body);
-    }
-  }
+  rows::run_jobs(jobs, nthreads, [&k](const FixedJob& j, int64_t y0, int64_t y1) {
+    run_fixed(k, j, y0, y1);
+  });
 }
 
 }  // namespace pixnorm

@@ -149,25 +149,9 @@ void run_opencv(const OpencvJob& j, int64_t y0, int64_t y1) {
 }  // namespace
 
 void resample_opencv(const std::vector<OpencvJob>& jobs, int nthreads) {
-  if (jobs.empty()) return;
-  int64_t work = 0;
-  for (const OpencvJob& j : jobs) work += j.py->count * j.px->count * j.src.channels;
-  const int threads = work >= threads::parallel_min_elements() ? nthreads : 1;
-  const int64_t njobs = static_cast<int64_t>(jobs.size());
-  if (njobs >= threads) {
-    auto body = [&](int64_t lo, int64_t hi) {
-      for (int64_t i = lo; i < hi; ++i) {
-        const OpencvJob& j = jobs[static_cast<size_t>(i)];
-        run_opencv(j, 0, j.py->count);
-      }
-    };
-    threads::parallel_chunks(njobs, threads, body);
-  } else {
-    for (const OpencvJob& j : jobs) {
-      auto body = [&](int64_t lo, int64_t hi) { run_opencv(j, lo, hi); };
-      threads::parallel_chunks(j.py->count, threads, body);
-    }
-  }
+  rows::run_jobs(jobs, nthreads, [](const OpencvJob& j, int64_t y0, int64_t y1) {
+    run_opencv(j, y0, y1);
+  });
 }
 
 }  // namespace pixnorm

@@ -4,6 +4,9 @@
 
 #include <cstdint>
 #include <cstring>
+#include <vector>
+
+#include "pixnorm/threads.hpp"
 
 namespace pixnorm::rows {
 
@@ -30,6 +33,32 @@ void gather_any(const unsigned char* row, int64_t width, int64_t channels, int64
     case 3: return gather_row<T, 3>(row, width, 3, sx, sc, out);
     case 4: return gather_row<T, 4>(row, width, 4, sx, sc, out);
     default: return gather_row<T, 0>(row, width, channels, sx, sc, out);
+  }
+}
+
+// Runs run(job, y0, y1) over every output row of every job (jobs have src.channels, py->count
+// and px->count): across images when there are at least as many as threads, else across bands
+// of each image's output rows. Small work stays on one thread.
+template <class Job, class Run>
+void run_jobs(const std::vector<Job>& jobs, int nthreads, Run&& run) {
+  if (jobs.empty()) return;
+  int64_t work = 0;
+  for (const Job& j : jobs) work += j.py->count * j.px->count * j.src.channels;
+  const int threads = work >= threads::parallel_min_elements() ? nthreads : 1;
+  const int64_t njobs = static_cast<int64_t>(jobs.size());
+  if (njobs >= threads) {
+    auto body = [&](int64_t lo, int64_t hi) {
+      for (int64_t i = lo; i < hi; ++i) {
+        const Job& j = jobs[static_cast<size_t>(i)];
+        run(j, int64_t{0}, j.py->count);
+      }
+    };
+    threads::parallel_chunks(njobs, threads, body);
+  } else {
+    for (const Job& j : jobs) {
+      auto body = [&](int64_t lo, int64_t hi) { run(j, lo, hi); };
+      threads::parallel_chunks(j.py->count, threads, body);
+    }
   }
 }
 
