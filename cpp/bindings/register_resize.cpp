@@ -5,6 +5,7 @@
 #include <pybind11/stl.h>
 
 #include <array>
+#include <type_traits>
 #include <string>
 #include <vector>
 
@@ -78,56 +79,39 @@ py::object resize_py(py::handle image, int64_t out_h, int64_t out_w, bool antial
   warn_if_threads_reduced();
   const int nthreads = threads::effective_threads();
   check_opencv_channels(conv, v.channels);
-  if (conv == Convention::opencv) {
-    py::gil_scoped_release nogil;
-    const OpencvAxis cy = plan_axis_opencv(v.height, out_h, 0, out_h, false, false);
-    const OpencvAxis cx = plan_axis_opencv(v.width, out_w, 0, out_w, false, true);
-    std::vector<OpencvJob> jobs(static_cast<size_t>(v.n));
-    for (int64_t i = 0; i < v.n; ++i) {
-      OpencvJob& j = jobs[static_cast<size_t>(i)];
-      j.src = image_at(v, i);
-      j.py = &cy;
-      j.px = &cx;
-      j.area2x = v.height == 2 * out_h && v.width == 2 * out_w;
-      j.kind = ResampleOut::u8_hwc;
-      j.dst = static_cast<uint8_t*>(dst) + i * out_h * out_w * v.channels;
-    }
-    resample_opencv(jobs, nthreads);
-    return result;
-  }
-  if (conv != Convention::pixnorm) {
-    py::gil_scoped_release nogil;
-    const FixedPlan fy = plan_axis_fixed(v.height, out_h, antialias, 0, out_h, false, conv);
-    const FixedPlan fx = plan_axis_fixed(v.width, out_w, antialias, 0, out_w, false, conv);
-    std::vector<FixedJob> jobs(static_cast<size_t>(v.n));
-    for (int64_t i = 0; i < v.n; ++i) {
-      FixedJob& j = jobs[static_cast<size_t>(i)];
-      j.src = image_at(v, i);
-      j.py = &fy;
-      j.px = &fx;
-      j.vertical_first = conv == Convention::pillow &&
-                         pillow_vertical_first(v.height, v.width, out_h, out_w);
-      j.kind = ResampleOut::u8_hwc;
-      j.dst = static_cast<uint8_t*>(dst) + i * out_h * out_w * v.channels;
-    }
-    resample_fixed(jobs, nthreads);
-    return result;
-  }
-  {
-    py::gil_scoped_release nogil;
-    const AxisPlan py_ = plan_axis(v.height, out_h, antialias, 0, out_h, false);
-    const AxisPlan px_ = plan_axis(v.width, out_w, antialias, 0, out_w, false);
+  // One job per image of the batch, all sharing the two plans; `proto` carries the
+  // convention's own settings.
+  auto jobs_for = [&](auto proto, const auto& plan_y, const auto& plan_x) {
+    std::vector<decltype(proto)> jobs(static_cast<size_t>(v.n), proto);
     const int64_t per_image = out_h * out_w * v.channels * itemsize(v.dtype);
-    std::vector<ResampleJob> jobs(static_cast<size_t>(v.n));
     for (int64_t i = 0; i < v.n; ++i) {
-      ResampleJob& j = jobs[static_cast<size_t>(i)];
+      auto& j = jobs[static_cast<size_t>(i)];
       j.src = image_at(v, i);
-      j.py = &py_;
-      j.px = &px_;
+      j.py = &plan_y;
+      j.px = &plan_x;
       j.kind = v.dtype == DType::u8 ? ResampleOut::u8_hwc : ResampleOut::f32_hwc;
       j.dst = static_cast<unsigned char*>(dst) + i * per_image;
     }
-    resample(jobs, nthreads);
+    return jobs;
+  };
+  py::gil_scoped_release nogil;
+  if (conv == Convention::opencv) {
+    const OpencvAxis cy = plan_axis_opencv(v.height, out_h, 0, out_h, false, false);
+    const OpencvAxis cx = plan_axis_opencv(v.width, out_w, 0, out_w, false, true);
+    OpencvJob proto;
+    proto.area2x = v.height == 2 * out_h && v.width == 2 * out_w;
+    resample_opencv(jobs_for(proto, cy, cx), nthreads);
+  } else if (conv != Convention::pixnorm) {
+    const FixedPlan fy = plan_axis_fixed(v.height, out_h, antialias, 0, out_h, false, conv);
+    const FixedPlan fx = plan_axis_fixed(v.width, out_w, antialias, 0, out_w, false, conv);
+    FixedJob proto;
+    proto.vertical_first =
+        conv == Convention::pillow && pillow_vertical_first(v.height, v.width, out_h, out_w);
+    resample_fixed(jobs_for(proto, fy, fx), nthreads);
+  } else {
+    const AxisPlan ay = plan_axis(v.height, out_h, antialias, 0, out_h, false);
+    const AxisPlan ax = plan_axis(v.width, out_w, antialias, 0, out_w, false);
+    resample(jobs_for(ResampleJob{}, ay, ax), nthreads);
   }
   return result;
 }
@@ -193,72 +177,64 @@ py::object preprocess_py(const py::list& images, const std::vector<Geometry>& ge
   warn_if_threads_reduced();
   const int nthreads = threads::effective_threads();
   check_opencv_channels(conv, C);
-  if (conv == Convention::opencv) {
-    py::gil_scoped_release nogil;
-    const std::vector<float> lut = level_table(mean_v, std_v, scale, C);
-    std::vector<OpencvAxis> plans(2 * n);
-    std::vector<OpencvJob> jobs(n);
+  // One job per image, each with its own two plans (plan(is_x, in, out, first, count, mirror)), the
+  // geometry's box; `proto` carries the convention's own settings.
+  auto run = [&](auto proto, auto plan, auto resample_fn) {
+    using Plan = decltype(plan(false, int64_t{0}, int64_t{0}, int64_t{0}, int64_t{0}, false));
+    std::vector<Plan> plans;
+    plans.reserve(2 * n);
+    std::vector<decltype(proto)> jobs(n, proto);
     for (size_t i = 0; i < n; ++i) {
       const Geometry& g = geoms[i];
-      plans[2 * i] = plan_axis_opencv(g[2], g[4], g[6], crop_h, false, false);
-      plans[2 * i + 1] = plan_axis_opencv(g[3], g[5], g[7], crop_w, g[8] != 0, true);
-      OpencvJob& j = jobs[i];
+      plans.push_back(plan(false, g[2], g[4], g[6], crop_h, false));      // vertical
+      plans.push_back(plan(true, g[3], g[5], g[7], crop_w, g[8] != 0));   // horizontal
+    }
+    for (size_t i = 0; i < n; ++i) {
+      const Geometry& g = geoms[i];
+      auto& j = jobs[i];
       j.src = views[i];
       j.box_top = g[0];
       j.box_left = g[1];
       j.py = &plans[2 * i];
       j.px = &plans[2 * i + 1];
-      j.area2x = g[2] == 2 * g[4] && g[3] == 2 * g[5];
       j.kind = ResampleOut::f32_chw;
       j.dst = static_cast<float*>(dst) + static_cast<int64_t>(i) * C * crop_h * crop_w;
-      j.lut = lut.data();
+      if constexpr (std::is_same_v<decltype(proto), OpencvJob>)
+        j.area2x = g[2] == 2 * g[4] && g[3] == 2 * g[5];
+      if constexpr (std::is_same_v<decltype(proto), FixedJob>)
+        j.vertical_first = conv == Convention::pillow && pillow_vertical_first(g[2], g[3], g[4], g[5]);
     }
-    resample_opencv(jobs, nthreads);
+    resample_fn(jobs);
+  };
+  py::gil_scoped_release nogil;
+  if (conv == Convention::opencv || conv == Convention::pillow || conv == Convention::torch) {
+    const std::vector<float> lut = level_table(mean_v, std_v, scale, C);
+    if (conv == Convention::opencv) {
+      OpencvJob proto;
+      proto.lut = lut.data();
+      run(proto,
+          [](bool is_x, int64_t in, int64_t out_full, int64_t first, int64_t count, bool mirror) {
+            return plan_axis_opencv(in, out_full, first, count, mirror, is_x);
+          },
+          [&](const std::vector<OpencvJob>& jobs) { resample_opencv(jobs, nthreads); });
+    } else {
+      FixedJob proto;
+      proto.lut = lut.data();
+      run(proto,
+          [&](bool, int64_t in, int64_t out_full, int64_t first, int64_t count, bool mirror) {
+            return plan_axis_fixed(in, out_full, antialias, first, count, mirror, conv);
+          },
+          [&](const std::vector<FixedJob>& jobs) { resample_fixed(jobs, nthreads); });
+    }
     return result;
   }
-  if (conv != Convention::pixnorm) {
-    py::gil_scoped_release nogil;
-    const std::vector<float> lut = level_table(mean_v, std_v, scale, C);
-    std::vector<FixedPlan> plans(2 * n);
-    std::vector<FixedJob> jobs(n);
-    for (size_t i = 0; i < n; ++i) {
-      const Geometry& g = geoms[i];
-      plans[2 * i] = plan_axis_fixed(g[2], g[4], antialias, g[6], crop_h, false, conv);
-      plans[2 * i + 1] = plan_axis_fixed(g[3], g[5], antialias, g[7], crop_w, g[8] != 0, conv);
-      FixedJob& j = jobs[i];
-      j.src = views[i];
-      j.box_top = g[0];
-      j.box_left = g[1];
-      j.py = &plans[2 * i];
-      j.px = &plans[2 * i + 1];
-      j.vertical_first = conv == Convention::pillow && pillow_vertical_first(g[2], g[3], g[4], g[5]);
-      j.kind = ResampleOut::f32_chw;
-      j.dst = static_cast<float*>(dst) + static_cast<int64_t>(i) * C * crop_h * crop_w;
-      j.lut = lut.data();
-    }
-    resample_fixed(jobs, nthreads);
-    return result;
-  }
-  {
-    py::gil_scoped_release nogil;
-    std::vector<AxisPlan> plans(2 * n);
-    std::vector<ResampleJob> jobs(n);
-    for (size_t i = 0; i < n; ++i) {
-      const Geometry& g = geoms[i];
-      plans[2 * i] = plan_axis(g[2], g[4], antialias, g[6], crop_h, false);
-      plans[2 * i + 1] = plan_axis(g[3], g[5], antialias, g[7], crop_w, g[8] != 0);
-      ResampleJob& j = jobs[i];
-      j.src = views[i];
-      j.box_top = g[0];
-      j.box_left = g[1];
-      j.py = &plans[2 * i];
-      j.px = &plans[2 * i + 1];
-      j.kind = ResampleOut::f32_chw;
-      j.dst = static_cast<float*>(dst) + static_cast<int64_t>(i) * C * crop_h * crop_w;
-      j.affine = &p;
-    }
-    resample(jobs, nthreads);
-  }
+  ResampleJob proto;
+  proto.affine = &p;
+  run(proto,
+      [&](bool, int64_t in, int64_t out_full, int64_t first, int64_t count, bool mirror) {
+        return plan_axis(in, out_full, antialias, first, count, mirror);
+      },
+      [&](const std::vector<ResampleJob>& jobs) { resample(jobs, nthreads); });
   return result;
 }
 
