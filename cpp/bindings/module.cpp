@@ -5,10 +5,12 @@ namespace py = pybind11;
 namespace pixnorm::bind {
 void register_info(py::module_& m);
 void register_normalize(py::module_& m);
+void register_stats(py::module_& m);
 }  // namespace pixnorm::bind
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "pixnorm's native core; use the pixnorm package, not this module.";
   pixnorm::bind::register_info(m);
   pixnorm::bind::register_normalize(m);
+  pixnorm::bind::register_stats(m);
 }

@@ -80,7 +80,10 @@ void f32_row(const float* src, int64_t width, int64_t channels, const float* a, 
 }  // namespace
 
 const KernelTable& table_neon() {
-  static const KernelTable t{Isa::neon, &u8_row, &f32_row};
+  static const KernelTable t{Isa::neon, &u8_row, &f32_row,
+                             // statistics: the portable kernels
+                             &stats_u8_generic, &stats_f32_generic, &stats_pixel_u8_generic,
+                             &stats_pixel_f32_generic, &normalize_pixel_generic};
   return t;
 }
 

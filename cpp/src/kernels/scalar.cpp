@@ -38,7 +38,14 @@ void normalize_f32_row_generic(const float* src, int64_t width, int64_t channels
 }
 
 const KernelTable& table_scalar() {
-  static const KernelTable t{Isa::scalar, &normalize_u8_row_generic, &normalize_f32_row_generic};
+  static const KernelTable t{Isa::scalar,
+                             &normalize_u8_row_generic,
+                             &normalize_f32_row_generic,
+                             &stats_u8_generic,
+                             &stats_f32_generic,
+                             &stats_pixel_u8_generic,
+                             &stats_pixel_f32_generic,
+                             &normalize_pixel_generic};
   return t;
 }
 
