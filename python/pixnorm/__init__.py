@@ -116,7 +116,8 @@ def normalize(
 
 
 def _per_pixel_param(value: Any) -> bool:
-    return (isinstance(value, np.ndarray) or hasattr(value, "__array__")) and np.ndim(value) >= 2
+    """A per-pixel array: a numpy array (or ``__array__``) of 3 or more dimensions."""
+    return (isinstance(value, np.ndarray) or hasattr(value, "__array__")) and np.ndim(value) >= 3
 
 
 def _pixel_values(value: Any, name: str, hwc: tuple[int, int, int]) -> np.ndarray[Any, Any]:

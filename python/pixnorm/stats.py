@@ -119,7 +119,7 @@ class RunningStats:
 
     **NaN and inf** in float32 input propagate (as in :func:`pixnorm.normalize`): a NaN makes
     the mean, variance, min and max of its channel (and, per pixel, of its element) NaN;
-    an inf makes the mean +-inf or NaN and the variance NaN, as IEEE arithmetic gives. They
+    an inf makes the mean +-inf or NaN and the variance inf or NaN, as IEEE arithmetic gives. They
     are not skipped: filter them out before :meth:`update` if they should not count.
 
     ``mean01`` and ``std01()`` are ``mean / 255`` and ``std() / 255`` for uint8 input: the
@@ -458,8 +458,8 @@ class RunningStats:
         # Per pixel: every element saw the same number of images; Chan's formula over them.
         k = self._images
         pm = a["mean"].reshape(-1, c)
-        mean = pm.mean(axis=0)
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore", over="ignore"):  # NaN and inf propagate
+            mean = pm.mean(axis=0)
             m2 = a["m2"].reshape(-1, c).sum(axis=0) + k * ((pm - mean) ** 2).sum(axis=0)
         return mean, m2 / (self._count - ddof)
 

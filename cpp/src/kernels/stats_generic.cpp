@@ -52,7 +52,8 @@ void stats_f32_fold(const double* lane_mean, const double* lane_m2, int64_t lane
   }
   for (int64_t i = 0; i < tail_count; ++i) {
     const int64_t c = i % channels;
-    chan_merge(n[c], mean[c], m2[c], 1, static_cast<double>(tail[i]), 0.0);
+    const double x = static_cast<double>(tail[i]);
+    chan_merge(n[c], mean[c], m2[c], 1, x, x - x);  // x - x: 0, or NaN for NaN and inf
     min[c] = nan_min(tail[i], min[c]);
     max[c] = nan_max(tail[i], max[c]);
   }
