@@ -458,3 +458,19 @@ def test_normalize_per_pixel_errors() -> None:
         pixnorm.normalize(img, np.zeros((4, 5, 3)), np.ones((1, 4, 5, 3)))
     with pytest.raises(ValueError, match="out: expected shape"):
         pixnorm.normalize(img, np.zeros((4, 5, 3)), 1.0, out=np.empty((3, 5, 4), np.float32))
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_expected_but_empty_stats_merge_as_empty(dtype: Any) -> None:
+    """The command line's workers fix dtype/channels before their first image; one that read
+    nothing merges as empty (no 0/0 in Chan's formula) and still reports an empty data set."""
+    name = "uint8" if dtype == np.uint8 else "float32"
+    empty = pixnorm.RunningStats()
+    empty._expect(name, 3, (0, 0))
+    with pytest.raises(ValueError, match="empty data set"):
+        empty.mean  # noqa: B018
+    full = fed([np.arange(60, dtype=dtype).reshape(4, 5, 3)])
+    assert full.copy().merge(empty).to_dict() == full.to_dict()
+    assert empty.copy().merge(full).to_dict() == full.to_dict()
+    with pytest.raises(ValueError, match=r"image: 1 channel\(s\)"):
+        empty.update(np.zeros((2, 2), dtype))

@@ -139,13 +139,24 @@ def demo_images(mode: str) -> Array:
     return faces
 
 
+Like = tuple[str, int, tuple[int, int]]  # dtype, channels, (H, W) of the first image
+
+
 def accumulate(
-    paths: Sequence[str], mode: str, per_pixel: bool, size: tuple[int, int] | None
+    paths: Sequence[str],
+    mode: str,
+    per_pixel: bool,
+    size: tuple[int, int] | None,
+    like: Like | None = None,
+    progress: Any = None,
 ) -> tuple[RunningStats, Skipped, Array | None]:
-    """Statistics of the readable files among `paths`, the skipped ones with the reason, and
-    the first image read (a sample for the plot). Runs in worker processes: keep it a
-    module-level function."""
+    """Statistics of the usable files among `paths`, the skipped ones with the reason, and the
+    first image used (a sample for the plot). `like` fixes the dtype, channel count and shape
+    that the first image of the whole run had, so a worker skips exactly the files a single
+    pass would. Runs in worker processes: keep it a module-level function."""
     stats = RunningStats(per_pixel=per_pixel, size=size)
+    if like is not None:
+        stats._expect(*like)
     skipped: Skipped = []
     sample = None
     for path in paths:
@@ -153,15 +164,30 @@ def accumulate(
             img = load_image(path, mode)
         except Exception as e:  # Pillow raises many kinds for corrupt files: never fatal
             skipped.append((str(path), f"unreadable ({type(e).__name__}: {e})"))
-            continue
-        try:
-            stats.update(img)
-        except (TypeError, ValueError) as e:
-            skipped.append((str(path), str(e)))
-            continue
-        if sample is None:
-            sample = img
+        else:
+            try:
+                stats.update(img)
+                sample = img if sample is None else sample
+            except (TypeError, ValueError) as e:
+                skipped.append((str(path), str(e)))
+        if progress is not None:
+            progress.update(1)
     return stats, skipped, sample
+
+
+def first_like(paths: Sequence[str], mode: str, size: tuple[int, int] | None) -> Like | None:
+    """dtype, channels and (H, W) (after `size`) of the first readable image."""
+    for path in paths:
+        try:
+            img = load_image(path, mode)
+        except Exception:
+            continue
+        if img.dtype not in (np.uint8, np.float32):
+            return None  # every file will be skipped with the reason
+        channels = img.shape[2] if img.ndim == 3 else 1
+        shape = size if size is not None else (img.shape[0], img.shape[1])
+        return ("uint8" if img.dtype == np.uint8 else "float32", channels, shape)
+    return None
 
 
 # ----------------------------------------------------------------------------------------------
@@ -196,34 +222,29 @@ def _chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:
 def run_files(
     paths: Sequence[str], args: argparse.Namespace, size: tuple[int, int] | None
 ) -> tuple[RunningStats, Skipped, Array | None]:
+    """One pass in this process, or `args.workers` spawned processes on chunks of paths,
+    merged in path order (for uint8 the result is the same either way)."""
     bar = _progress(len(paths), args.progress)
     try:
         if args.workers == 1:
-            total = RunningStats(per_pixel=args.per_pixel, size=size)
-            skipped: Skipped = []
-            sample = None
-            for path in paths:
-                s, k, first = accumulate([path], args.mode, args.per_pixel, size)
-                total.merge(s)
-                skipped += k
-                sample = first if sample is None else sample
-                bar.update(1)
-            return total, skipped, sample
+            return accumulate(paths, args.mode, args.per_pixel, size, progress=bar)
+        like = first_like(paths, args.mode, size)
         chunk = max(1, min(64, math.ceil(len(paths) / (4 * args.workers))))
         parts = list(_chunks(paths, chunk))
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=args.workers, mp_context=ctx) as pool:
             futures = [
-                pool.submit(accumulate, part, args.mode, args.per_pixel, size) for part in parts
+                pool.submit(accumulate, part, args.mode, args.per_pixel, size, like)
+                for part in parts
             ]
             sizes = {f: len(part) for f, part in zip(futures, parts, strict=True)}
             for f in as_completed(futures):
                 bar.update(sizes[f])
-            results = [f.result() for f in futures]  # merged in path order
+            results = [f.result() for f in futures]
     finally:
         bar.close()
     total = RunningStats(per_pixel=args.per_pixel, size=size)
-    skipped = []
+    skipped: Skipped = []
     sample = None
     for s, k, first in results:
         total.merge(s)

@@ -218,6 +218,13 @@ class RunningStats:
         out: Array = resize(image, self._size, antialias=self._antialias)
         return out
 
+    def _expect(self, dtype: str, channels: int, shape: tuple[int, int]) -> None:
+        """Fix the dtype, channel count and (per pixel) shape before the first update, so
+        that images that do not match are rejected as they would be after a first image
+        (used by the command line's worker processes)."""
+        if self._dtype is None:
+            self._start(dtype, channels, shape)
+
     def _start(self, dtype: str, channels: int, shape: tuple[int, int]) -> None:
         self._dtype, self._channels = dtype, channels
         c = channels
@@ -351,10 +358,10 @@ class RunningStats:
                 f"other: size={other._size}, antialias={other._antialias} differs from "
                 f"size={self._size}, antialias={self._antialias}"
             )
-        if other._dtype is None:
+        if other._images == 0:
             return self
         other._settle()
-        if self._dtype is None:
+        if self._images == 0:
             self.__dict__.update(copy.deepcopy(other.__dict__))
             return self
         if other._dtype != self._dtype:
@@ -437,7 +444,7 @@ class RunningStats:
         return self._images
 
     def _need_data(self) -> None:
-        if self._dtype is None:
+        if self._images == 0:
             raise ValueError("RunningStats: no images yet (empty data set); call update() first")
         self._settle()
 
