@@ -245,6 +245,9 @@ inline void pixel_tile(const uint8_t* src, int64_t images, int64_t image_stride,
     __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(max));
     for (int64_t i = 0; i < images; ++i) {
       const uint8_t* p = src + i * image_stride;
+      // The hardware prefetchers do not follow one stream per image of a large batch: ask for
+      // this image's data 8 tiles (256 bytes) ahead (prefetches never fault).
+      _mm_prefetch(reinterpret_cast<const char*>(p + 256), _MM_HINT_T0);
       const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
       lo = _mm256_min_epu8(lo, b);
       hi = _mm256_max_epu8(hi, b);

@@ -285,6 +285,9 @@ inline void pixel_tile(const uint8_t* src, int64_t images, int64_t image_stride,
     }
     for (int64_t i = 0; i < images; ++i) {
       const uint8_t* p = src + i * image_stride;
+      // The hardware prefetchers do not follow one stream per image of a large batch: ask for
+      // this image's data 4 tiles ahead (prefetches never fault, even past the end).
+      for (int v = 0; v < V; ++v) _mm_prefetch(reinterpret_cast<const char*>(p + 4 * 16 * K + 64 * v), _MM_HINT_T0);
       for (int v = 0; v < V; ++v) {
         const __m512i b = _mm512_loadu_si512(p + 64 * v);
         lo[v] = _mm512_min_epu8(lo[v], b);
