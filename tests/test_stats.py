@@ -474,3 +474,15 @@ def test_expected_but_empty_stats_merge_as_empty(dtype: Any) -> None:
     assert empty.copy().merge(full).to_dict() == full.to_dict()
     with pytest.raises(ValueError, match=r"image: 1 channel\(s\)"):
         empty.update(np.zeros((2, 2), dtype))
+
+
+@pytest.mark.parametrize("n", [2, 2**24, 2**24 + 2, 10**12, 2**48])
+def test_exact_moments_in_64_and_128_bits(n: int) -> None:
+    """Half the values 0, half 255: mean 127.5 and variance 127.5**2 exactly, for counts on both
+    sides of the 64-bit fast path (n <= 2**24) and up to 10**12 values and beyond."""
+    s1 = np.array([255 * n // 2, 3 * n], np.uint64)  # second element: all values 3
+    s2 = np.array([65025 * n // 2, 9 * n], np.uint64)
+    mean, var = _core.stats_u8_moments(n, s1, s2, 0)
+    assert mean.tolist() == [127.5, 3.0] and var.tolist() == [127.5**2, 0.0]
+    _, var1 = _core.stats_u8_moments(n, s1, s2, 1)
+    assert var1[0] == float(Fraction(127.5**2) * n / (n - 1)) and var1[1] == 0

@@ -203,6 +203,14 @@ void stats_u8_moments(uint64_t n, const uint64_t* s1, const uint64_t* s2, int64_
   using u128 = unsigned __int128;
   const u128 den = static_cast<u128>(n) * (n - static_cast<uint64_t>(ddof));
   const double dden = static_cast<double>(den), dn = static_cast<double>(n);
+  if (n <= (uint64_t{1} << 24)) {
+    // n * s2 <= 255^2 * n^2 < 2^64: the same exact numerator in 64 bits, several times faster
+    for (int64_t i = 0; i < size; ++i) {
+      mean[i] = static_cast<double>(s1[i]) / dn;
+      var[i] = static_cast<double>(n * s2[i] - s1[i] * s1[i]) / dden;
+    }
+    return;
+  }
   for (int64_t i = 0; i < size; ++i) {
     mean[i] = static_cast<double>(s1[i]) / dn;
     const u128 num = static_cast<u128>(n) * s2[i] - static_cast<u128>(s1[i]) * s1[i];

@@ -40,9 +40,10 @@ void stats_pixels_f32(const ImageView& src, int64_t seen, double* mean, double* 
 
 // Exact finalization of integer sums, elementwise for i < size: with n values per element,
 // mean[i] = s1 / n and var[i] = (n * s2 - s1^2) / (n * (n - ddof)), the numerator computed
-// exactly in unsigned 128-bit arithmetic (it is >= 0 by Cauchy-Schwarz), then rounded once to
-// double before one division. Requires n > ddof >= 0; exact while n * 255^2 < 2^64 / n, i.e.
-// for up to 10^12 values (n * s2 < 2^128).
+// exactly (it is >= 0 by Cauchy-Schwarz) in unsigned 128-bit arithmetic (64-bit while
+// n <= 2^24, where n * s2 <= 255^2 * n^2 < 2^64), rounded once to double before one division.
+// Requires n > ddof >= 0 and sums of uint8 data (s2 <= 255^2 * n, so s2 itself fits 64 bits up
+// to 2.8e14 values).
 void stats_u8_moments(uint64_t n, const uint64_t* s1, const uint64_t* s2, int64_t size,
                       int64_t ddof, double* mean, double* var);
 
