@@ -113,6 +113,7 @@ def test_workers_equal_a_single_pass(
 def test_plot_is_a_png_of_the_expected_size(
     folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    pytest.importorskip("matplotlib")
     from pixnorm import cli
 
     for per_pixel in ([], ["--per-pixel"]):
@@ -145,6 +146,7 @@ def test_modes(folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str])
 
 
 def test_progress_bar_when_asked(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("tqdm")
     code, _, err = run([str(folder), "--progress", "on"], capsys)
     assert code == 0 and "100%" in err and "11/11" in err  # 9 images, 2 corrupt files
     assert "%|" not in run([str(folder), "--progress", "off"], capsys)[2]
@@ -152,6 +154,7 @@ def test_progress_bar_when_asked(folder: Path, capsys: pytest.CaptureFixture[str
 
 def test_demo_data_set_without_a_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pytest.importorskip("skimage")
+    pytest.importorskip("matplotlib")
     out, png = tmp_path / "faces.json", tmp_path / "faces.png"
     code, text, _ = run(["--per-pixel", "--json", str(out), "--plot", str(png)], capsys)
     assert code == 0 and "lfw_subset" in text and "Normalize(mean=[" in text
