@@ -1,8 +1,9 @@
 """pixnorm: image-to-tensor preprocessing in one pass.
 
-uint8 (or float32) images laid out H x W x C are scaled, normalized per channel and written as
-float32 C x H x W by SIMD kernels chosen at run time, on OpenMP threads that are safe in forked
-DataLoader workers. See ``normalize`` for the exact arithmetic.
+uint8 (or float32) images laid out H x W x C are scaled, normalized per channel (or per pixel)
+and written as float32 C x H x W by SIMD kernels chosen at run time, on OpenMP threads that are
+safe in forked DataLoader workers. See ``normalize`` for the exact arithmetic, and
+``RunningStats`` (and ``python -m pixnorm stats``) for the mean and std of a data set.
 """
 
 from __future__ import annotations

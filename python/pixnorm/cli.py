@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+import pixnorm
+
 from .stats import RunningStats
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
@@ -311,8 +313,6 @@ def plot(stats: RunningStats, sample: Array | None, path: str, title: str) -> No
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    import pixnorm
-
     fig = Figure(figsize=PLOT_SIZE, dpi=PLOT_DPI)
     FigureCanvasAgg(fig)
     axes = fig.subplots(2, 3)
@@ -372,6 +372,8 @@ def _run(args: argparse.Namespace) -> int:
     size = tuple(args.size) if args.size else None
     if size is not None and min(size) < 1:
         raise UsageError(f"--size: expected positive H W, got {args.size[0]} {args.size[1]}")
+    if size is not None and not hasattr(pixnorm, "resize"):
+        raise UsageError("--size needs pixnorm.resize, which this version does not have yet")
     if args.plot:
         try:
             import matplotlib  # noqa: F401
