@@ -156,9 +156,40 @@ py::object normalize_pixel_py(py::handle image, py::handle a, py::handle b, py::
   return result;
 }
 
+PlaneView plane_view(py::handle h, const char* name, const std::vector<int64_t>& chw) {
+  if (!py::isinstance<py::array_t<double>>(h))
+    throw py::type_error(std::string(name) + ": expected a float64 array");
+  const auto arr = py::reinterpret_borrow<py::array>(h);
+  bool ok = arr.ndim() == 3;
+  for (py::ssize_t k = 0; ok && k < 3; ++k)
+    ok = arr.shape(k) == chw[static_cast<size_t>(k)] && arr.strides(k) % 8 == 0;
+  if (!ok || reinterpret_cast<uintptr_t>(arr.data()) % alignof(double) != 0)
+    throw py::value_error(std::string(name) + ": expected an aligned float64 (C, H, W) array, got " +
+                          shape_str(arr));
+  PlaneView p;
+  p.data = static_cast<const double*>(arr.data());
+  p.stride_c = arr.strides(0) / 8;
+  p.stride_y = arr.strides(1) / 8;
+  p.stride_x = arr.strides(2) / 8;
+  return p;
+}
+
+py::tuple pixel_affine(py::handle mean, py::handle std, double scale, int64_t channels,
+                       int64_t height, int64_t width) {
+  if (channels <= 0 || height <= 0 || width <= 0)
+    throw py::value_error("pixel_affine: sizes must be positive");
+  const std::vector<int64_t> chw = {channels, height, width};
+  const PlaneView m = plane_view(mean, "mean", chw), s = plane_view(std, "std", chw);
+  py::array_t<float> a({channels, height, width}), b({channels, height, width});
+  make_pixel_affine(m, s, scale, channels, height, width, a.mutable_data(), b.mutable_data());
+  return py::make_tuple(a, b);
+}
+
 }  // namespace
 
 void register_stats(py::module_& m) {
+  m.def("pixel_affine", &pixel_affine, py::arg("mean"), py::arg("std"), py::arg("scale"),
+        py::arg("channels"), py::arg("height"), py::arg("width"));
   m.def("stats_channels_u8", &channels_u8, py::arg("image"), py::arg("sum"), py::arg("sumsq"),
         py::arg("min"), py::arg("max"));
   m.def("stats_channels_f32", &channels_f32, py::arg("image"), py::arg("n"), py::arg("mean"),

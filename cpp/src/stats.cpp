@@ -8,7 +8,11 @@
 // each kernel call runs over all N images of its range (tile-major).
 #include "pixnorm/stats.hpp"
 
+#include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <stdexcept>
+#include <string>
 #include <limits>
 #include <vector>
 
@@ -20,6 +24,12 @@
 namespace pixnorm {
 
 namespace {
+
+std::string fmt9(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
 
 // Copies row (i, y) of a view into packed HWC order at `out`.
 template <class T>
@@ -216,6 +226,38 @@ void stats_u8_moments(uint64_t n, const uint64_t* s1, const uint64_t* s2, int64_
     const u128 num = static_cast<u128>(n) * s2[i] - static_cast<u128>(s1[i]) * s1[i];
     var[i] = static_cast<double>(num) / dden;
   }
+}
+
+void make_pixel_affine(const PlaneView& mean, const PlaneView& std, double scale, int64_t channels,
+                       int64_t height, int64_t width, float* a, float* b) {
+  if (!std::isfinite(scale) || !std::isfinite(static_cast<float>(scale)))
+    throw std::invalid_argument("scale: must be finite in float32, got " + fmt9(scale));
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t y = 0; y < height; ++y)
+      for (int64_t x = 0; x < width; ++x) {
+        const double m = mean.at(c, y, x), s = std.at(c, y, x);
+        const float fa = static_cast<float>(scale / s), fb = static_cast<float>(-m / s);
+        // the common case in one test; the messages below say which rule failed
+        if (std::isfinite(static_cast<float>(m)) && s > 0 && std::isfinite(static_cast<float>(s)) &&
+            static_cast<float>(s) != 0.0f && std::isfinite(fa) && std::isfinite(fb)) {
+          const int64_t i = (c * height + y) * width + x;
+          a[i] = fa;
+          b[i] = fb;
+          continue;
+        }
+        const std::string at = "[c=" + std::to_string(c) + ", y=" + std::to_string(y) +
+                               ", x=" + std::to_string(x) + "]";
+        if (!std::isfinite(static_cast<float>(m)))
+          throw std::invalid_argument("mean" + at + ": must be finite in float32, got " + fmt9(m));
+        if (!(s > 0) || !std::isfinite(static_cast<float>(s)) || static_cast<float>(s) == 0.0f)
+          throw std::invalid_argument("std" + at + ": must be > 0 and finite in float32, got " +
+                                      fmt9(s));
+        if (!std::isfinite(fa))
+          throw std::invalid_argument("std" + at + ": scale / std = " + fmt9(scale / s) +
+                                      " overflows float32");
+        throw std::invalid_argument("std" + at + ": mean / std = " + fmt9(m / s) +
+                                    " overflows float32");
+      }
 }
 
 void normalize_pixel(const ImageView& v, const float* a, const float* b, float* out,

@@ -56,3 +56,11 @@ def stats_u8_moments(
 def normalize_pixel(
     image: Any, a: np.ndarray[Any, Any], b: np.ndarray[Any, Any], out: np.ndarray[Any, Any] | None
 ) -> np.ndarray[Any, np.dtype[np.float32]]: ...
+def pixel_affine(
+    mean: np.ndarray[Any, Any],
+    std: np.ndarray[Any, Any],
+    scale: float,
+    channels: int,
+    height: int,
+    width: int,
+) -> tuple[np.ndarray[Any, np.dtype[np.float32]], np.ndarray[Any, np.dtype[np.float32]]]: ...
