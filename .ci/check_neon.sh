@@ -34,7 +34,7 @@ g++ --version | head -n 1
 
 step "aarch64: cross-compile scalar + neon kernels"
 aarch64-linux-gnu-g++ "${FLAGS[@]}" -DPIXNORM_HAVE_NEON=1 -static \
-  cpp/src/kernels/scalar.cpp cpp/src/kernels/neon.cpp cpp/src/dispatch.cpp "$CHECK" \
+  cpp/src/kernels/scalar.cpp cpp/src/kernels/stats_generic.cpp cpp/src/kernels/neon.cpp cpp/src/dispatch.cpp "$CHECK" \
   -o "$OUT/kernel_check_aarch64"
 
 step "aarch64: run under qemu-aarch64-static"
@@ -43,7 +43,7 @@ qemu-aarch64-static "$OUT/kernel_check_aarch64" --require neon
 if [ "$(uname -m)" = x86_64 ]; then
   step "x86_64: compile scalar + sse41 + avx2 + avx512 kernels natively"
   g++ "${FLAGS[@]}" -DPIXNORM_HAVE_X86=1 \
-    cpp/src/kernels/scalar.cpp cpp/src/kernels/sse41.cpp cpp/src/kernels/avx2.cpp \
+    cpp/src/kernels/scalar.cpp cpp/src/kernels/stats_generic.cpp cpp/src/kernels/sse41.cpp cpp/src/kernels/avx2.cpp \
     cpp/src/kernels/avx512.cpp cpp/src/dispatch.cpp "$CHECK" \
     -o "$OUT/kernel_check_x86_64"
 

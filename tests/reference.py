@@ -119,3 +119,59 @@ def resize_error_bound(image: Array, out_h: int, out_w: int, antialias: bool) ->
     mag = np.einsum("yh,hwc,xw->yxc", my, x, mx, optimize=True)
     bound = 4 * 2.0**-24 * (tx + ty + 2) * mag + 2.0**-140
     return bound[:, :, 0] if gray else bound
+def _pixel_chw(v: Any, hwc: tuple[int, int, int]) -> Array:
+    """Per-channel values or a per-pixel (H, W, C) / (C, H, W) array, as float64 (C, H, W)."""
+    h, w, c = hwc
+    a = np.asarray(v, dtype=np.float64)
+    if a.ndim <= 1:
+        return np.broadcast_to(np.broadcast_to(a.reshape(-1), (c,))[:, None, None], (c, h, w))
+    try:
+        return np.broadcast_to(a, (h, w, c)).transpose(2, 0, 1)
+    except ValueError:
+        return np.broadcast_to(a, (c, h, w))
+
+
+def normalize_pixel(image: Array, mean: Any, std: Any, scale: float) -> Array:
+    """The exact value in float64 with per-pixel parameters: (image * scale - mean) / std."""
+    x, batch = _as_nhwc(image)
+    hwc = x.shape[1:]
+    m, s = _pixel_chw(mean, hwc), _pixel_chw(std, hwc)
+    with np.errstate(invalid="ignore"):
+        out = (x.astype(np.float64).transpose(0, 3, 1, 2) * scale - m) / s
+    return out if batch else out[0]
+
+
+def normalize_pixel_float32_formula(image: Array, mean: Any, std: Any, scale: float) -> Array:
+    """a = f32(scale / std), b = f32(-mean / std) per element from float64; f32(x) * a + b."""
+    x, batch = _as_nhwc(image)
+    hwc = x.shape[1:]
+    m, s = _pixel_chw(mean, hwc), _pixel_chw(std, hwc)
+    a = (scale / s).astype(np.float32)
+    b = (-m / s).astype(np.float32)
+    with np.errstate(invalid="ignore", over="ignore"):
+        out = x.astype(np.float32).transpose(0, 3, 1, 2) * a + b
+    return out if batch else out[0]
+
+
+def channel_stats(images: list[Array]) -> dict[str, Array]:
+    """Per-channel count, mean, population variance (two-pass, float64), min and max of a list
+    of (H, W), (H, W, C) or (N, H, W, C) images."""
+    flat = [_as_nhwc(im)[0] for im in images]
+    c = flat[0].shape[-1]
+    x = np.concatenate([f.reshape(-1, c) for f in flat]).astype(np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):  # NaN and inf propagate
+        return {
+            "count": np.array(x.shape[0]),
+            "mean": x.mean(axis=0),
+            "var": x.var(axis=0),
+            "min": x.min(axis=0),
+            "max": x.max(axis=0),
+        }
+
+
+def exact_sums(images: list[Array]) -> tuple[list[int], list[int]]:
+    """Per-channel sum and sum of squares of uint8 images as Python ints."""
+    flat = [_as_nhwc(im)[0] for im in images]
+    c = flat[0].shape[-1]
+    x = np.concatenate([f.reshape(-1, c) for f in flat]).astype(object)
+    return [int(v) for v in x.sum(axis=0)], [int(v) for v in (x * x).sum(axis=0)]

@@ -6,6 +6,7 @@ namespace pixnorm::bind {
 void register_info(py::module_& m);
 void register_normalize(py::module_& m);
 void register_resize(py::module_& m);
+void register_stats(py::module_& m);
 }  // namespace pixnorm::bind
 
 PYBIND11_MODULE(_core, m) {
@@ -13,4 +14,5 @@ PYBIND11_MODULE(_core, m) {
   pixnorm::bind::register_info(m);
   pixnorm::bind::register_normalize(m);
   pixnorm::bind::register_resize(m);
+  pixnorm::bind::register_stats(m);
 }

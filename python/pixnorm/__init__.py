@@ -1,8 +1,9 @@
 """pixnorm: image-to-tensor preprocessing in one pass.
 
-uint8 (or float32) images laid out H x W x C are scaled, normalized per channel and written as
-float32 C x H x W by SIMD kernels chosen at run time, on OpenMP threads that are safe in forked
-DataLoader workers. See ``normalize`` for the exact arithmetic.
+uint8 (or float32) images laid out H x W x C are scaled, normalized per channel (or per pixel)
+and written as float32 C x H x W by SIMD kernels chosen at run time, on OpenMP threads that are
+safe in forked DataLoader workers. See ``normalize`` for the exact arithmetic, and
+``RunningStats`` (and ``python -m pixnorm stats``) for the mean and std of a data set.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ import numpy.typing as npt
 
 from . import _config, _core
 from ._resize import preprocess, preprocess_batch, resize, resized_size
+from .stats import RunningStats
 
 __all__ = [
+    "RunningStats",
     "build_info",
     "get_num_threads",
     "normalize",
@@ -66,9 +69,14 @@ def normalize(
         uint8 or float32, shape (H, W, C), (H, W) (C = 1) or a batch (N, H, W, C). Any strides
         (crops, ``img[::-1]``, ``img[:, ::-1]``, ``img[..., ::-1]``) and unaligned buffers are
         read in place, without a copy. Anything with the buffer protocol or ``__array__`` works.
-    mean, std : float or sequence of float
-        A scalar for all channels, or one value per channel. ``std`` must be > 0; both must be
-        finite as float32.
+    mean, std : float, sequence of float, or array
+        A scalar for all channels, one value per channel, or a per-pixel array of shape
+        (H, W, C) or (C, H, W) (Caffe-style mean-image subtraction; e.g.
+        ``RunningStats(per_pixel=True).mean_image``) that broadcasts against the image, such
+        as (H, W, 1) or (C, 1, 1); (H, W, C) is tried first when both readings fit. A batch
+        uses the same per-pixel values for every image (the per-pixel a and b below are
+        computed on every call, about 1 ms at 224x224x3: pass batches to amortize it).
+        ``std`` must be > 0; both must be finite as float32.
     scale : float, optional
         Multiplies the pixel values first. Default: 1/255 for uint8 input (values in [0, 1],
         as torchvision's ``ToTensor``), 1.0 for float32 input (taken as already scaled, as
@@ -84,7 +92,8 @@ def normalize(
 
     Notes
     -----
-    Arithmetic: ``a = scale / std[c]`` and ``b = -mean[c] / std[c]`` are computed in float64 and
+    Arithmetic: ``a = scale / std[c]`` and ``b = -mean[c] / std[c]`` (per pixel:
+    ``scale / std[c, y, x]`` and ``-mean[c, y, x] / std[c, y, x]``) are computed in float64 and
     rounded once to float32; each output is ``float32(x) * a + b`` as a float32 multiply then a
     float32 add, never fused, so every ISA (scalar, SSE4.1, AVX2, AVX-512, NEON) gives the same
     bits. The result is within a few float32 ulps of the exact value; NaN and inf in float32
@@ -105,8 +114,61 @@ def normalize(
         s = 1.0 / 255.0 if arr.dtype == np.uint8 else 1.0
     else:
         s = _real(scale, "scale")
+    if _per_pixel_param(mean) or _per_pixel_param(std):
+        a, b = _pixel_affine(arr, mean, std, s)
+        pixel: np.ndarray[Any, np.dtype[np.float32]] = _core.normalize_pixel(arr, a, b, out)
+        return pixel
     result: np.ndarray[Any, np.dtype[np.float32]] = _core.normalize(arr, mean, std, s, out)
     return result
+
+
+def _per_pixel_param(value: Any) -> bool:
+    """A per-pixel array: a numpy array (or ``__array__``) of 3 or more dimensions."""
+    return (isinstance(value, np.ndarray) or hasattr(value, "__array__")) and np.ndim(value) >= 3
+
+
+def _pixel_values(value: Any, name: str, hwc: tuple[int, int, int]) -> np.ndarray[Any, Any]:
+    """``value`` as float64 (C, H, W): per-channel values or a per-pixel array."""
+    v = np.asarray(value)
+    if v.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: expected real numbers, got dtype {v.dtype}")
+    v = v.astype(np.float64, copy=False)
+    h, w, c = hwc
+    if v.ndim <= 1:
+        if v.size not in (1, c):
+            raise ValueError(
+                f"{name}: expected a scalar or {c} values (one per channel), got {v.size}"
+            )
+        return np.broadcast_to(v.reshape(-1, 1, 1), (c, h, w))
+    if v.ndim == 3:
+        for target, axes in (((h, w, c), (2, 0, 1)), ((c, h, w), (0, 1, 2))):
+            try:
+                chw: np.ndarray[Any, Any] = np.broadcast_to(v, target).transpose(axes)
+            except ValueError:
+                continue
+            return chw
+    raise ValueError(
+        f"{name}: expected a scalar, {c} per-channel values, or a per-pixel array that "
+        f"broadcasts to (H, W, C) = {(h, w, c)} or (C, H, W) = {(c, h, w)}; got shape {v.shape}"
+    )
+
+
+def _pixel_affine(
+    arr: np.ndarray[Any, Any], mean: Any, std: Any, scale: float
+) -> tuple[np.ndarray[Any, np.dtype[np.float32]], np.ndarray[Any, np.dtype[np.float32]]]:
+    """a = float32(scale / std) and b = float32(-mean / std), computed in float64, (C, H, W)."""
+    if arr.ndim not in (2, 3, 4):
+        raise ValueError(
+            f"image: expected shape (H, W), (H, W, C) or (N, H, W, C), got {arr.shape}"
+        )
+    shape = arr.shape[-3:] if arr.ndim >= 3 else (*arr.shape, 1)
+    h, w, c = (int(shape[0]), int(shape[1]), int(shape[2]))
+    m = _pixel_values(mean, "mean", (h, w, c))
+    sd = _pixel_values(std, "std", (h, w, c))
+    a: np.ndarray[Any, np.dtype[np.float32]]
+    b: np.ndarray[Any, np.dtype[np.float32]]
+    a, b = _core.pixel_affine(m, sd, scale, c, h, w)
+    return a, b
 
 
 def to_tensor(

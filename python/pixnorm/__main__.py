@@ -1,4 +1,5 @@
-"""``python -m pixnorm [info]``: what was built and chosen, and a one-line demo."""
+"""``python -m pixnorm [info | stats]``: what was built and chosen, a one-line demo, and dataset
+statistics of image files (``pixnorm stats --help``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 
 import pixnorm
+from pixnorm.cli import add_stats_parser, run_stats
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -61,13 +63,20 @@ def info(as_json: bool) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pixnorm", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m pixnorm",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command")
     p_info = sub.add_parser("info", help="build and CPU information, and a short demo (default)")
     p_info.add_argument("--json", action="store_true", help="print build_info() as JSON")
+    add_stats_parser(sub)
     args = parser.parse_args(argv)
     if args.command in (None, "info"):
         return info(getattr(args, "json", False))
+    if args.command == "stats":
+        return run_stats(args)
     parser.error(f"unknown command {args.command!r}")
     return 2
 

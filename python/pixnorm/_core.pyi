@@ -38,3 +38,50 @@ def preprocess(
     out: np.ndarray[Any, Any] | None,
     batch_output: bool,
 ) -> np.ndarray[Any, np.dtype[np.float32]]: ...
+
+STATS_PIXEL_STAGE_IMAGES: int
+
+def stats_channels_u8(
+    image: Any,
+    sum: np.ndarray[Any, Any],
+    sumsq: np.ndarray[Any, Any],
+    min: np.ndarray[Any, Any],
+    max: np.ndarray[Any, Any],
+) -> None: ...
+def stats_channels_f32(
+    image: Any,
+    n: np.ndarray[Any, Any],
+    mean: np.ndarray[Any, Any],
+    m2: np.ndarray[Any, Any],
+    min: np.ndarray[Any, Any],
+    max: np.ndarray[Any, Any],
+) -> None: ...
+def stats_pixels_u8(
+    image: Any,
+    s1: np.ndarray[Any, Any],
+    s2: np.ndarray[Any, Any],
+    min: np.ndarray[Any, Any],
+    max: np.ndarray[Any, Any],
+) -> None: ...
+def stats_pixels_f32(
+    image: Any,
+    seen: int,
+    mean: np.ndarray[Any, Any],
+    m2: np.ndarray[Any, Any],
+    min: np.ndarray[Any, Any],
+    max: np.ndarray[Any, Any],
+) -> None: ...
+def stats_u8_moments(
+    n: int, s1: np.ndarray[Any, Any], s2: np.ndarray[Any, Any], ddof: int
+) -> tuple[np.ndarray[Any, np.dtype[np.float64]], np.ndarray[Any, np.dtype[np.float64]]]: ...
+def normalize_pixel(
+    image: Any, a: np.ndarray[Any, Any], b: np.ndarray[Any, Any], out: np.ndarray[Any, Any] | None
+) -> np.ndarray[Any, np.dtype[np.float32]]: ...
+def pixel_affine(
+    mean: np.ndarray[Any, Any],
+    std: np.ndarray[Any, Any],
+    scale: float,
+    channels: int,
+    height: int,
+    width: int,
+) -> tuple[np.ndarray[Any, np.dtype[np.float32]], np.ndarray[Any, np.dtype[np.float32]]]: ...

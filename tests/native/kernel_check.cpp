@@ -17,6 +17,8 @@
 // differs, any NaN matches any NaN: payloads are not part of the contract), and the scalar table
 // is itself checked against x * a + b computed here (a float32 multiply then add; the build passes
 // -ffp-contract=off).
+// The statistics kernels (stats_u8, stats_f32, stats_pixel_u8, stats_pixel_f32, normalize_pixel)
+// are checked against the scalar table as well (StatsChecker below).
 //
 // Usage: kernel_check [--require ISA[,ISA...]]
 // Exit status: 0 all cases match; 1 a mismatch; 2 bad usage, setup failure or a required ISA is
@@ -34,6 +36,7 @@
 #include <string>
 #include <type_traits>
 #include <vector>
+#include <algorithm>
 
 #include "pixnorm/dispatch.hpp"
 
@@ -342,6 +345,162 @@ std::vector<std::string> split(const std::string& s, char sep) {
   return out;
 }
 
+
+// ---- Statistics kernels (stats_*, normalize_pixel) -------------------------------------------
+// Every table against the scalar table: per-channel uint8 sums (exact) and min/max; per-channel
+// float32 (n, mean, m2, min, max) bit for bit (any NaN matches any NaN); per-pixel uint8 and
+// float32 accumulators; normalize_pixel outputs with sentinels after the last element. Inputs
+// end flush against an inaccessible page, so a read past the end faults. One large all-255 run
+// crosses the SIMD kernels' uint32 flush (16384 groups) at the worst case.
+bool same_f32(float a, float b) { return bits_of(a) == bits_of(b) || (a != a && b != b); }
+bool same_f64(double a, double b) {
+  uint64_t x, y;
+  std::memcpy(&x, &a, sizeof x);
+  std::memcpy(&y, &b, sizeof y);
+  return x == y || (a != a && b != b);
+}
+
+struct StatsChecker {
+  Checker& ck;
+  Arena arena;
+
+  template <class T>
+  T* flush_end(size_t count) {  // room for `count` T that ends where the arena ends
+    return reinterpret_cast<T*>(arena.hi()) - count;
+  }
+
+  void channels_u8(Rng& rng, int64_t channels, int64_t pixels, bool all255) {
+    const int64_t count = pixels * channels;
+    uint8_t* src = flush_end<uint8_t>(static_cast<size_t>(count));
+    for (int64_t i = 0; i < count; ++i)
+      src[i] = all255 ? 255 : static_cast<uint8_t>(rng.below(256));
+    std::vector<uint64_t> s0, q0;
+    std::vector<uint8_t> lo0, hi0;
+    for (size_t t = 0; t < ck.tables.size(); ++t) {
+      std::vector<uint64_t> s(static_cast<size_t>(channels), 7), q(static_cast<size_t>(channels), 9);
+      std::vector<uint8_t> lo(static_cast<size_t>(channels), 200), hi(static_cast<size_t>(channels), 20);
+      std::snprintf(g_case, sizeof g_case, "%s stats_u8 C=%lld pixels=%lld",
+                    pixnorm::isa_name(ck.tables[t]->isa), static_cast<long long>(channels),
+                    static_cast<long long>(pixels));
+      ck.tables[t]->stats_u8(src, count, channels, s.data(), q.data(), lo.data(), hi.data());
+      ++ck.cases;
+      if (t == 0) {
+        s0 = s, q0 = q, lo0 = lo, hi0 = hi;
+        if (all255 && (s[0] != 7 + 255u * static_cast<uint64_t>(pixels) ||
+                       q[0] != 9 + 65025u * static_cast<uint64_t>(pixels)))
+          ck.report(g_case, "scalar sums of 255s are wrong");
+      } else if (s != s0 || q != q0 || lo != lo0 || hi != hi0) {
+        ck.report(g_case, "differs from scalar");
+      }
+    }
+  }
+
+  void channels_f32(Rng& rng, int64_t channels, int64_t pixels) {
+    const int64_t count = pixels * channels;
+    float* src = flush_end<float>(static_cast<size_t>(count));
+    for (int64_t i = 0; i < count; ++i)
+      src[i] = rng.below(50) ? rng.uniform(-1000.0f, 1000.0f) + 1e5f : random_input(rng);
+    const auto C = static_cast<size_t>(channels);
+    std::vector<int64_t> n0;
+    std::vector<double> m0, q0;
+    std::vector<float> lo0, hi0;
+    for (size_t t = 0; t < ck.tables.size(); ++t) {
+      std::vector<int64_t> n(C, 3);
+      std::vector<double> m(C, 1.5), q(C, 0.25);
+      std::vector<float> lo(C, 0.0f), hi(C, 1.0f);
+      std::snprintf(g_case, sizeof g_case, "%s stats_f32 C=%lld pixels=%lld",
+                    pixnorm::isa_name(ck.tables[t]->isa), static_cast<long long>(channels),
+                    static_cast<long long>(pixels));
+      ck.tables[t]->stats_f32(src, count, channels, n.data(), m.data(), q.data(), lo.data(),
+                              hi.data());
+      ++ck.cases;
+      if (t == 0) {
+        n0 = n, m0 = m, q0 = q, lo0 = lo, hi0 = hi;
+        continue;
+      }
+      bool ok = n == n0;
+      for (size_t c = 0; c < C; ++c)
+        ok = ok && same_f64(m[c], m0[c]) && same_f64(q[c], q0[c]) && same_f32(lo[c], lo0[c]) &&
+             same_f32(hi[c], hi0[c]);
+      if (!ok) ck.report(g_case, "differs from scalar");
+    }
+  }
+
+  void pixels(Rng& rng, int64_t count, int64_t images) {
+    const int64_t stride = count + static_cast<int64_t>(rng.below(5));
+    const int64_t span = (images - 1) * stride + count;
+    uint8_t* src = flush_end<uint8_t>(static_cast<size_t>(span));
+    for (int64_t i = 0; i < span; ++i) src[i] = static_cast<uint8_t>(rng.below(256));
+    std::vector<float> fsrc(static_cast<size_t>(span));
+    for (float& f : fsrc) f = random_input(rng);
+    const auto n = static_cast<size_t>(count);
+    std::vector<uint32_t> a0, b0;
+    std::vector<uint8_t> lo0, hi0;
+    std::vector<double> m0, q0;
+    std::vector<float> flo0, fhi0, out0;
+    std::vector<float> pa(n), pb(n), data(n);
+    for (size_t j = 0; j < n; ++j) {
+      pa[j] = rng.uniform(-3.0f, 3.0f);
+      pb[j] = rng.uniform(-3.0f, 3.0f);
+      data[j] = random_input(rng);
+    }
+    for (size_t t = 0; t < ck.tables.size(); ++t) {
+      const KernelTable& k = *ck.tables[t];
+      std::snprintf(g_case, sizeof g_case, "%s stats_pixel count=%lld images=%lld",
+                    pixnorm::isa_name(k.isa), static_cast<long long>(count),
+                    static_cast<long long>(images));
+      std::vector<uint32_t> a(n, 11), b(n, 13);
+      std::vector<uint8_t> lo(n, 128), hi(n, 127);
+      k.stats_pixel_u8(src, images, stride, count, a.data(), b.data(), lo.data(), hi.data());
+      std::vector<double> m(n, 0.5), q(n, 0.0);
+      std::vector<float> flo(n, 0.0f), fhi(n, 0.0f);
+      k.stats_pixel_f32(fsrc.data(), images, stride, count, 1, m.data(), q.data(), flo.data(),
+                        fhi.data());
+      std::vector<float> out(n + 8, float_of(kSentinel));
+      std::copy(data.begin(), data.end(), out.begin());
+      k.normalize_pixel(out.data(), pa.data(), pb.data(), count);
+      ck.cases += 3;
+      if (t == 0) {
+        a0 = a, b0 = b, lo0 = lo, hi0 = hi, m0 = m, q0 = q, flo0 = flo, fhi0 = fhi, out0 = out;
+        for (size_t j = 0; j < n; ++j)
+          if (!same_f32(out[j], data[j] * pa[j] + pb[j])) {
+            ck.report(g_case, "scalar normalize_pixel is not x * a + b");
+            break;
+          }
+        continue;
+      }
+      if (a != a0 || b != b0 || lo != lo0 || hi != hi0) ck.report(g_case, "uint8 differs");
+      bool ok = true;
+      for (size_t j = 0; j < n; ++j)
+        ok = ok && same_f64(m[j], m0[j]) && same_f64(q[j], q0[j]) && same_f32(flo[j], flo0[j]) &&
+             same_f32(fhi[j], fhi0[j]);
+      if (!ok) ck.report(g_case, "float32 differs");
+      for (size_t j = 0; j < n + 8; ++j)
+        if (!same_f32(out[j], out0[j]) || (j >= n && bits_of(out[j]) != kSentinel)) {
+          ck.report(g_case, "normalize_pixel differs or wrote past the end");
+          break;
+        }
+    }
+  }
+
+  void run() {
+    Rng rng;
+    for (int64_t c = 1; c <= 7; ++c) {
+      for (int64_t p = 0; p <= 130; ++p) {
+        channels_u8(rng, c, p, false);
+        channels_f32(rng, c, p);
+      }
+      for (int64_t p : {1000, 4099}) {
+        channels_u8(rng, c, p, false);
+        channels_f32(rng, c, p);
+      }
+    }
+    channels_u8(rng, 3, (16384 * 192 + 777) / 3 * 2, true);  // crosses the uint32 flush
+    for (int64_t count = 1; count <= 300; count += count < 40 ? 1 : 17)
+      for (int64_t images : {1, 2, 5}) pixels(rng, count, images);
+  }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -412,6 +571,9 @@ int main(int argc, char** argv) {
       ck.check_shape<uint8_t>(rng, c, w);
       ck.check_shape<float>(rng, c, w);
     }
+
+  StatsChecker sc{ck, make_arena(size_t{16} << 20)};
+  sc.run();
 
   std::printf("kernel_check: %lld cases, %lld mismatches on isas: %s\n",
               static_cast<long long>(ck.cases), static_cast<long long>(ck.mismatches),

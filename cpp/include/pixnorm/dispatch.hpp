@@ -49,6 +49,28 @@ using ResizeVFixed = void (*)(const uint8_t* const* rows, const int32_t* k, int6
 
 // float -> uint8: round to nearest (ties to even) after clamping to [0, 255].
 using StoreU8 = void (*)(const float* src, int64_t n, uint8_t* dst);
+// Statistics kernels (issue 4; the contracts are in cpp/include/pixnorm/stats.hpp).
+// Per channel, uint8: adds the `count` interleaved elements (count % channels == 0, src[0] is
+// channel 0) into exact per-channel sums and sums of squares, and lowers/raises min/max.
+using StatsU8 = void (*)(const uint8_t* src, int64_t count, int64_t channels, uint64_t* sum,
+                         uint64_t* sumsq, uint8_t* min, uint8_t* max);
+// Per channel, float32: Welford in float64 on 24 lanes (element i of the run goes to lane i % 24),
+// the lanes then merged into the channel accumulators (count, mean, m2) with Chan's formula;
+// min/max propagate NaN. Every ISA performs the same float64 operations per lane.
+using StatsF32 = void (*)(const float* src, int64_t count, int64_t channels, int64_t* n,
+                          double* mean, double* m2, float* min, float* max);
+// Per pixel, uint8: for j < count and i < images, s1[j] += src[i*image_stride + j],
+// s2[j] += its square, min/max per element. The caller keeps s1/s2 from overflowing uint32.
+using StatsPixelU8 = void (*)(const uint8_t* src, int64_t images, int64_t image_stride,
+                              int64_t count, uint32_t* s1, uint32_t* s2, uint8_t* min,
+                              uint8_t* max);
+// Per pixel, float32: Welford per element over `images` images, `seen` already accumulated.
+using StatsPixelF32 = void (*)(const float* src, int64_t images, int64_t image_stride,
+                               int64_t count, int64_t seen, double* mean, double* m2, float* min,
+                               float* max);
+// Per-pixel normalize, second step: data[i] = data[i] * a[i] + b[i], a float32 multiply then a
+// float32 add (never fused).
+using NormalizePixelF32 = void (*)(float* data, const float* a, const float* b, int64_t count);
 
 struct KernelTable {
   Isa isa;
@@ -60,6 +82,11 @@ struct KernelTable {
   StoreU8 store_u8;
   ResizeHFixed resize_h_fixed;
   ResizeVFixed resize_v_fixed;
+  StatsU8 stats_u8;
+  StatsF32 stats_f32;
+  StatsPixelU8 stats_pixel_u8;
+  StatsPixelF32 stats_pixel_f32;
+  NormalizePixelF32 normalize_pixel;
 };
 
 const char* isa_name(Isa isa);

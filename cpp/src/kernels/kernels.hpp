@@ -22,4 +22,47 @@ void normalize_u8_row_generic(const uint8_t* src, int64_t width, int64_t channel
 void normalize_f32_row_generic(const float* src, int64_t width, int64_t channels, const float* a,
                                const float* b, float* dst, int64_t plane_stride);
 
+// Statistics (stats_generic.cpp): portable kernels with the KernelTable signatures.
+constexpr int64_t kStatsLanes = 24;  // float32 per-channel lanes; channels dividing 24 use them
+void stats_u8_generic(const uint8_t* src, int64_t count, int64_t channels, uint64_t* sum,
+                      uint64_t* sumsq, uint8_t* min, uint8_t* max);
+void stats_f32_generic(const float* src, int64_t count, int64_t channels, int64_t* n,
+                       double* mean, double* m2, float* min, float* max);
+void stats_pixel_u8_generic(const uint8_t* src, int64_t images, int64_t image_stride,
+                            int64_t count, uint32_t* s1, uint32_t* s2, uint8_t* min,
+                            uint8_t* max);
+void stats_pixel_f32_generic(const float* src, int64_t images, int64_t image_stride,
+                             int64_t count, int64_t seen, double* mean, double* m2, float* min,
+                             float* max);
+void normalize_pixel_generic(float* data, const float* a, const float* b, int64_t count);
+
+// Shared by every ISA's float32 per-channel kernel: merges kStatsLanes lanes of lane_n elements
+// each (lane L -> channel L % channels) and then `tail_count` single elements (element i ->
+// channel i % channels) into the channel accumulators. lane_n == 0: no lanes (pointers unused).
+void stats_f32_fold(const double* lane_mean, const double* lane_m2, int64_t lane_n,
+                    const float* lane_min, const float* lane_max, const float* tail,
+                    int64_t tail_count, int64_t channels, int64_t* n, double* mean, double* m2,
+                    float* min, float* max);
+
+// Chan, Golub and LeVeque's pairwise update: (n, mean, m2) absorbs a group (nb, mb, m2b).
+inline void chan_merge(int64_t& n, double& mean, double& m2, int64_t nb, double mb, double m2b) {
+  if (nb == 0) return;
+  if (n == 0) {
+    n = nb;
+    mean = mb;
+    m2 = m2b;
+    return;
+  }
+  const double na = static_cast<double>(n), nbd = static_cast<double>(nb), nt = na + nbd;
+  const double delta = mb - mean;
+  mean = mean + delta * (nbd / nt);
+  m2 = m2 + m2b + delta * delta * (na * nbd / nt);
+  n += nb;
+}
+
+// min/max that propagate NaN the way the SIMD kernels do: x replaces m if it is smaller
+// (larger) or NaN; a NaN m stays.
+inline float nan_min(float x, float m) { return (x < m || x != x) ? x : m; }
+inline float nan_max(float x, float m) { return (x > m || x != x) ? x : m; }
+
 }  // namespace pixnorm::kernels

@@ -83,9 +83,20 @@ void f32_row(const float* src, int64_t width, int64_t channels, const float* a, 
 }  // namespace
 
 const KernelTable& table_neon() {
-  static const KernelTable t{Isa::neon,          &u8_row,        &f32_row,
-                             &resize_h_impl, &resize_v_impl, &resize_v_u8_impl,
-                             &store_u8_impl, &resize_h_fixed_impl, &resize_v_fixed_impl};
+  static const KernelTable t{Isa::neon,
+                             &u8_row,
+                             &f32_row,
+                             &resize_h_impl,
+                             &resize_v_impl,
+                             &resize_v_u8_impl,
+                             &store_u8_impl,
+                             &resize_h_fixed_impl,
+                             &resize_v_fixed_impl,
+                             &stats_u8_generic,
+                             &stats_f32_generic,
+                             &stats_pixel_u8_generic,
+                             &stats_pixel_f32_generic,
+                             &normalize_pixel_generic};
   return t;
 }
 

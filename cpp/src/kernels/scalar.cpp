@@ -41,10 +41,20 @@ void normalize_f32_row_generic(const float* src, int64_t width, int64_t channels
 }
 
 const KernelTable& table_scalar() {
-  static const KernelTable t{Isa::scalar,      &normalize_u8_row_generic,
-                             &normalize_f32_row_generic, &resize_h_impl,
-                             &resize_v_impl, &resize_v_u8_impl,
-                             &store_u8_impl, &resize_h_fixed_impl, &resize_v_fixed_impl};
+  static const KernelTable t{Isa::scalar,
+                             &normalize_u8_row_generic,
+                             &normalize_f32_row_generic,
+                             &resize_h_impl,
+                             &resize_v_impl,
+                             &resize_v_u8_impl,
+                             &store_u8_impl,
+                             &resize_h_fixed_impl,
+                             &resize_v_fixed_impl,
+                             &stats_u8_generic,
+                             &stats_f32_generic,
+                             &stats_pixel_u8_generic,
+                             &stats_pixel_f32_generic,
+                             &normalize_pixel_generic};
   return t;
 }
 

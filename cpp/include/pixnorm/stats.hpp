@@ -1,0 +1,69 @@
+// Streaming dataset statistics (issue 4) and per-pixel normalization. No Python here: the
+// accumulators are plain arrays owned by the caller, which merges and finalizes them.
+//
+// uint8 input is summed exactly in integers, so results never depend on order, chunking or
+// thread count: per channel into uint64 sums and sums of squares; per pixel into uint32 staging
+// sums the caller flushes into uint64 at least every kStatsPixelStageImages images.
+// float32 input runs Welford's update in float64 (per channel on 24 lanes, per pixel on every
+// element) and merges partial results with Chan, Golub and LeVeque's pairwise formula.
+#pragma once
+
+#include <cstdint>
+
+#include "pixnorm/image_view.hpp"
+
+namespace pixnorm {
+
+// uint32 staging sums of squares hold 66,051 images of 255^2; the caller flushes before this.
+constexpr int64_t kStatsPixelStageImages = 65536;
+
+// Per channel, uint8: adds every element of `src` into sum[c], sumsq[c] (uint64, exact) and
+// lowers min[c] / raises max[c]. Arrays have src.channels entries.
+void stats_channels_u8(const ImageView& src, uint64_t* sum, uint64_t* sumsq, uint8_t* min,
+                       uint8_t* max, int nthreads);
+
+// Per channel, float32: merges `src` into (n[c], mean[c], m2[c]) (m2 = sum of squared
+// deviations) and min/max. NaN propagates into mean, m2, min and max.
+void stats_channels_f32(const ImageView& src, int64_t* n, double* mean, double* m2, float* min,
+                        float* max, int nthreads);
+
+// Per pixel, uint8: for every element (y, x, c) in HWC order, s1 += sum over the src.n images,
+// s2 += sum of squares, min/max per element. The caller guarantees that s1/s2 cannot overflow
+// (at most kStatsPixelStageImages images staged).
+void stats_pixels_u8(const ImageView& src, uint32_t* s1, uint32_t* s2, uint8_t* min,
+                     uint8_t* max, int nthreads);
+
+// Per pixel, float32: Welford per element over the src.n images; `seen` images were already
+// accumulated into mean/m2.
+void stats_pixels_f32(const ImageView& src, int64_t seen, double* mean, double* m2, float* min,
+                      float* max, int nthreads);
+
+// Exact finalization of integer sums, elementwise for i < size: with n values per element,
+// mean[i] = s1 / n and var[i] = (n * s2 - s1^2) / (n * (n - ddof)), the numerator computed
+// exactly (it is >= 0 by Cauchy-Schwarz) in unsigned 128-bit arithmetic (64-bit while
+// n <= 2^24, where n * s2 <= 255^2 * n^2 < 2^64), rounded once to double before one division.
+// Requires n > ddof >= 0 and sums of uint8 data (s2 <= 255^2 * n, so s2 itself fits 64 bits up
+// to 2.8e14 values).
+void stats_u8_moments(uint64_t n, const uint64_t* s1, const uint64_t* s2, int64_t size,
+                      int64_t ddof, double* mean, double* var);
+
+// Per-pixel parameters: a = float32(scale / std) and b = float32(-mean / std) per element,
+// computed in double, written C-contiguous (C, H, W). mean and std are read through element
+// strides (0 for broadcast axes). Throws std::invalid_argument naming the first bad element
+// ("std[c=1, y=2, x=3]: ...") under the same rules as make_channel_affine.
+struct PlaneView {
+  const double* data = nullptr;
+  int64_t stride_c = 0, stride_y = 0, stride_x = 0;  // in elements
+  double at(int64_t c, int64_t y, int64_t x) const {
+    return data[c * stride_c + y * stride_y + x * stride_x];
+  }
+};
+void make_pixel_affine(const PlaneView& mean, const PlaneView& std, double scale, int64_t channels,
+                       int64_t height, int64_t width, float* a, float* b);
+
+// Per-pixel normalize: out (N, C, H, W) = float32(x) * a + b with a and b float32 (C, H, W)
+// planes, a float32 multiply then a float32 add (never fused), bit-identical on every ISA.
+void normalize_pixel(const ImageView& src, const float* a, const float* b, float* out,
+                     int nthreads);
+
+}  // namespace pixnorm

@@ -1,0 +1,283 @@
+// Streaming statistics: walks an (N, H, W, C) view as packed runs and hands them to the kernels.
+// Per channel, a fully contiguous batch is one run (split into one piece per thread at pixel
+// boundaries); otherwise every image, or every row, is a run, and rows that are not packed
+// (reversed or gapped pixels, other channel strides, misaligned float32) are first gathered
+// into a per-thread buffer. Each piece accumulates its own partial sums, combined afterwards in
+// piece order: for uint8 the integer sums are the same however the work was split.
+// Per pixel, threads own disjoint ranges of elements (or rows), so no combining is needed, and
+// each kernel call runs over all N images of its range (tile-major).
+#include "pixnorm/stats.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <limits>
+#include <vector>
+
+#include "kernels/kernels.hpp"
+#include "pixnorm/dispatch.hpp"
+#include "pixnorm/ops.hpp"
+#include "pixnorm/threads.hpp"
+
+namespace pixnorm {
+
+namespace {
+
+std::string fmt9(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+
+// Copies row (i, y) of a view into packed HWC order at `out`.
+template <class T>
+void gather_row(const ImageView& v, int64_t i, int64_t y, unsigned char* out) {
+  const unsigned char* row = v.byte_ptr(i, y, 0, 0);
+  const int64_t C = v.channels, sz = static_cast<int64_t>(sizeof(T));
+  for (int64_t x = 0; x < v.width; ++x)
+    for (int64_t c = 0; c < C; ++c)
+      std::memcpy(out + (x * C + c) * sz, row + x * v.stride_x + c * v.stride_c, sizeof(T));
+}
+
+bool readable_in_place(const ImageView& v) {
+  if (!v.rows_packed()) return false;
+  if (v.dtype != DType::f32) return true;
+  // float rows are read through float*: they must be 4-byte aligned
+  return reinterpret_cast<uintptr_t>(v.data) % 4 == 0 && v.stride_y % 4 == 0 &&
+         v.stride_n % 4 == 0;
+}
+
+int threads_for(const ImageView& v, int nthreads) {
+  const int64_t work = v.n * v.height * v.width * v.channels;
+  return work >= threads::parallel_min_elements() && nthreads > 1 ? nthreads : 1;
+}
+
+// Calls fn(run, elements, piece) for packed runs of whole pixels covering `v`, split into
+// `pieces` pieces that run on up to `pieces` threads.
+template <class T, class F>
+void for_runs(const ImageView& v, int pieces, F& fn) {
+  const int64_t isz = itemsize(v.dtype), C = v.channels, row = v.width * C;
+  const bool packed = readable_in_place(v);
+  const bool image_packed = packed && (v.height == 1 || v.stride_y == row * isz);
+  const bool batch_packed = image_packed && (v.n == 1 || v.stride_n == v.height * row * isz);
+  if (batch_packed) {  // one run, split at pixel boundaries
+    const int64_t pixels = v.n * v.height * v.width;
+    const T* base = static_cast<const T*>(v.data);
+    auto body = [&](int64_t lo, int64_t hi) {
+      for (int64_t p = lo; p < hi; ++p) {
+        const int64_t a = pixels * p / pieces, b = pixels * (p + 1) / pieces;
+        if (a < b) fn(base + a * C, (b - a) * C, static_cast<int>(p));
+      }
+    };
+    threads::parallel_chunks(pieces, pieces, body);
+    return;
+  }
+  const int64_t runs = image_packed ? v.n : v.n * v.height;
+  auto body = [&](int64_t lo, int64_t hi) {
+    std::vector<T> buf;
+    if (!packed) buf.resize(static_cast<size_t>(row));
+    for (int64_t p = lo; p < hi; ++p)
+      for (int64_t r = runs * p / pieces; r < runs * (p + 1) / pieces; ++r) {
+        if (image_packed) {
+          fn(reinterpret_cast<const T*>(v.byte_ptr(r, 0, 0, 0)), v.height * row,
+             static_cast<int>(p));
+        } else if (packed) {
+          fn(reinterpret_cast<const T*>(v.byte_ptr(r / v.height, r % v.height, 0, 0)), row,
+             static_cast<int>(p));
+        } else {
+          gather_row<T>(v, r / v.height, r % v.height, reinterpret_cast<unsigned char*>(buf.data()));
+          fn(static_cast<const T*>(buf.data()), row, static_cast<int>(p));
+        }
+      }
+  };
+  threads::parallel_chunks(pieces, pieces, body);
+}
+
+}  // namespace
+
+void stats_channels_u8(const ImageView& v, uint64_t* sum, uint64_t* sumsq, uint8_t* min,
+                       uint8_t* max, int nthreads) {
+  const KernelTable& k = active_kernels();
+  const int pieces = threads_for(v, nthreads);
+  const auto C = static_cast<size_t>(v.channels);
+  const size_t total = static_cast<size_t>(pieces) * C;
+  std::vector<uint64_t> ps(total, 0), pq(total, 0);
+  std::vector<uint8_t> lo(total, 255), hi(total, 0);
+  auto fn = [&](const uint8_t* run, int64_t count, int p) {
+    const size_t o = static_cast<size_t>(p) * C;
+    k.stats_u8(run, count, v.channels, &ps[o], &pq[o], &lo[o], &hi[o]);
+  };
+  for_runs<uint8_t>(v, pieces, fn);
+  for (size_t p = 0; p < static_cast<size_t>(pieces); ++p)
+    for (size_t c = 0; c < C; ++c) {
+      sum[c] += ps[p * C + c];
+      sumsq[c] += pq[p * C + c];
+      min[c] = lo[p * C + c] < min[c] ? lo[p * C + c] : min[c];
+      max[c] = hi[p * C + c] > max[c] ? hi[p * C + c] : max[c];
+    }
+}
+
+void stats_channels_f32(const ImageView& v, int64_t* n, double* mean, double* m2, float* min,
+                        float* max, int nthreads) {
+  const KernelTable& k = active_kernels();
+  const int pieces = threads_for(v, nthreads);
+  const auto C = static_cast<size_t>(v.channels);
+  const size_t total = static_cast<size_t>(pieces) * C;
+  std::vector<int64_t> pn(total, 0);
+  std::vector<double> pm(total, 0.0), pq(total, 0.0);
+  std::vector<float> lo(total, std::numeric_limits<float>::infinity()),
+      hi(total, -std::numeric_limits<float>::infinity());
+  auto fn = [&](const float* run, int64_t count, int p) {
+    const size_t o = static_cast<size_t>(p) * C;
+    k.stats_f32(run, count, v.channels, &pn[o], &pm[o], &pq[o], &lo[o], &hi[o]);
+  };
+  for_runs<float>(v, pieces, fn);
+  for (size_t p = 0; p < static_cast<size_t>(pieces); ++p)
+    for (size_t c = 0; c < C; ++c) {
+      const size_t i = p * C + c;
+      kernels::chan_merge(n[c], mean[c], m2[c], pn[i], pm[i], pq[i]);
+      if (pn[i] > 0) {
+        min[c] = kernels::nan_min(lo[i], min[c]);
+        max[c] = kernels::nan_max(hi[i], max[c]);
+      }
+    }
+}
+
+namespace {
+
+// Per pixel: calls fn(src, images, image_stride, count, offset) for disjoint element ranges
+// [offset, offset + count) of the HWC image, each over all v.n images; gathers rows that are
+// not packed into a per-thread buffer of n rows.
+template <class T, class F>
+void for_pixel_ranges(const ImageView& v, int nthreads, F& fn) {
+  const int64_t isz = itemsize(v.dtype), C = v.channels, row = v.width * C;
+  const int64_t image = v.height * row;
+  const bool packed = readable_in_place(v);
+  const bool image_packed = packed && (v.height == 1 || v.stride_y == row * isz);
+  const int pieces = threads_for(v, nthreads);
+  if (image_packed) {
+    const T* base = static_cast<const T*>(v.data);
+    const int64_t stride = v.stride_n / isz;
+    auto body = [&](int64_t lo, int64_t hi) {
+      for (int64_t p = lo; p < hi; ++p) {
+        // piece boundaries on multiples of 128 elements keep the SIMD tiles whole
+        const int64_t a = image * p / pieces / 128 * 128;
+        const int64_t b = p + 1 == pieces ? image : image * (p + 1) / pieces / 128 * 128;
+        if (a < b) fn(base + a, v.n, stride, b - a, a);
+      }
+    };
+    threads::parallel_chunks(pieces, pieces, body);
+    return;
+  }
+  auto body = [&](int64_t lo, int64_t hi) {
+    std::vector<T> buf;
+    if (!packed) buf.resize(static_cast<size_t>(row * v.n));
+    for (int64_t y = lo; y < hi; ++y) {
+      if (packed) {
+        fn(reinterpret_cast<const T*>(v.byte_ptr(0, y, 0, 0)), v.n, v.stride_n / isz, row, y * row);
+      } else {
+        for (int64_t i = 0; i < v.n; ++i)
+          gather_row<T>(v, i, y, reinterpret_cast<unsigned char*>(buf.data() + i * row));
+        fn(static_cast<const T*>(buf.data()), v.n, row, row, y * row);
+      }
+    }
+  };
+  threads::parallel_chunks(v.height, pieces, body);
+}
+
+}  // namespace
+
+void stats_pixels_u8(const ImageView& v, uint32_t* s1, uint32_t* s2, uint8_t* min, uint8_t* max,
+                     int nthreads) {
+  const KernelTable& k = active_kernels();
+  auto fn = [&](const uint8_t* src, int64_t images, int64_t stride, int64_t count, int64_t off) {
+    k.stats_pixel_u8(src, images, stride, count, s1 + off, s2 + off, min + off, max + off);
+  };
+  for_pixel_ranges<uint8_t>(v, nthreads, fn);
+}
+
+void stats_pixels_f32(const ImageView& v, int64_t seen, double* mean, double* m2, float* min,
+                      float* max, int nthreads) {
+  const KernelTable& k = active_kernels();
+  auto fn = [&](const float* src, int64_t images, int64_t stride, int64_t count, int64_t off) {
+    k.stats_pixel_f32(src, images, stride, count, seen, mean + off, m2 + off, min + off,
+                      max + off);
+  };
+  for_pixel_ranges<float>(v, nthreads, fn);
+}
+
+void stats_u8_moments(uint64_t n, const uint64_t* s1, const uint64_t* s2, int64_t size,
+                      int64_t ddof, double* mean, double* var) {
+  using u128 = unsigned __int128;
+  const u128 den = static_cast<u128>(n) * (n - static_cast<uint64_t>(ddof));
+  const double dden = static_cast<double>(den), dn = static_cast<double>(n);
+  if (n <= (uint64_t{1} << 24)) {
+    // n * s2 <= 255^2 * n^2 < 2^64: the same exact numerator in 64 bits, several times faster
+    for (int64_t i = 0; i < size; ++i) {
+      mean[i] = static_cast<double>(s1[i]) / dn;
+      var[i] = static_cast<double>(n * s2[i] - s1[i] * s1[i]) / dden;
+    }
+    return;
+  }
+  for (int64_t i = 0; i < size; ++i) {
+    mean[i] = static_cast<double>(s1[i]) / dn;
+    const u128 num = static_cast<u128>(n) * s2[i] - static_cast<u128>(s1[i]) * s1[i];
+    var[i] = static_cast<double>(num) / dden;
+  }
+}
+
+void make_pixel_affine(const PlaneView& mean, const PlaneView& std, double scale, int64_t channels,
+                       int64_t height, int64_t width, float* a, float* b) {
+  if (!std::isfinite(scale) || !std::isfinite(static_cast<float>(scale)))
+    throw std::invalid_argument("scale: must be finite in float32, got " + fmt9(scale));
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t y = 0; y < height; ++y)
+      for (int64_t x = 0; x < width; ++x) {
+        const double m = mean.at(c, y, x), s = std.at(c, y, x);
+        const float fa = static_cast<float>(scale / s), fb = static_cast<float>(-m / s);
+        // the common case in one test; the messages below say which rule failed
+        if (std::isfinite(static_cast<float>(m)) && s > 0 && std::isfinite(static_cast<float>(s)) &&
+            static_cast<float>(s) != 0.0f && std::isfinite(fa) && std::isfinite(fb)) {
+          const int64_t i = (c * height + y) * width + x;
+          a[i] = fa;
+          b[i] = fb;
+          continue;
+        }
+        const std::string at = "[c=" + std::to_string(c) + ", y=" + std::to_string(y) +
+                               ", x=" + std::to_string(x) + "]";
+        if (!std::isfinite(static_cast<float>(m)))
+          throw std::invalid_argument("mean" + at + ": must be finite in float32, got " + fmt9(m));
+        if (!(s > 0) || !std::isfinite(static_cast<float>(s)) || static_cast<float>(s) == 0.0f)
+          throw std::invalid_argument("std" + at + ": must be > 0 and finite in float32, got " +
+                                      fmt9(s));
+        if (!std::isfinite(fa))
+          throw std::invalid_argument("std" + at + ": scale / std = " + fmt9(scale / s) +
+                                      " overflows float32");
+        throw std::invalid_argument("std" + at + ": mean / std = " + fmt9(m / s) +
+                                    " overflows float32");
+      }
+}
+
+void normalize_pixel(const ImageView& v, const float* a, const float* b, float* out,
+                     int nthreads) {
+  // Step 1: out = float32(x) exactly (x * 1 + (-0) keeps every value, -0 and NaN included).
+  ChannelAffine identity;
+  identity.a.assign(static_cast<size_t>(v.channels), 1.0f);
+  identity.b.assign(static_cast<size_t>(v.channels), -0.0f);
+  normalize(v, identity, out, nthreads);
+  // Step 2: out = out * a + b, row by row of the (N, C, H, W) output.
+  const KernelTable& k = active_kernels();
+  const int64_t W = v.width, rows_per_image = v.channels * v.height;
+  const int pieces = threads_for(v, nthreads);
+  auto body = [&](int64_t lo, int64_t hi) {
+    for (int64_t r = lo; r < hi; ++r) {
+      const int64_t ab = (r % rows_per_image) * W;
+      k.normalize_pixel(out + r * W, a + ab, b + ab, W);
+    }
+  };
+  threads::parallel_chunks(v.n * rows_per_image, pieces, body);
+}
+
+}  // namespace pixnorm

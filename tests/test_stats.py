@@ -1,0 +1,534 @@
+"""pixnorm.RunningStats against tests/reference.py, on every ISA and thread count; and
+per-pixel normalize."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import pixnorm
+import reference as ref
+from pixnorm import _core
+from strategies import images, make_view
+
+fixture_settings = settings(
+    deadline=None, max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+def fed(images_: list[Any], per_pixel: bool = False) -> pixnorm.RunningStats:
+    s = pixnorm.RunningStats(per_pixel=per_pixel)
+    for im in images_:
+        s.update(im)
+    return s
+
+
+def check_against_reference(s: pixnorm.RunningStats, imgs: list[Any]) -> None:
+    """Per channel against float64 numpy; uint8 sums exactly; NaN per the documented policy."""
+    want = ref.channel_stats(imgs)
+    assert s.count == want["count"]
+    if imgs[0].dtype == np.uint8:
+        sums, squares = ref.exact_sums(imgs)
+        if not s.per_pixel:
+            d = s.to_dict()["state"]
+            assert d["sum"] == sums and d["sumsq"] == squares  # exact integers
+        n = int(want["count"])
+        # from the exact sums: mean = S1 / n is one rounding, var at most three (< 4e-16)
+        exact_mean = [Fraction(s1, n) for s1 in sums]
+        exact_var = [
+            Fraction(n * s2 - s1 * s1, n * n) for s1, s2 in zip(sums, squares, strict=True)
+        ]
+        np.testing.assert_array_equal(s.mean, [float(m) for m in exact_mean])
+        np.testing.assert_allclose(s.var(), [float(v) for v in exact_var], rtol=4e-16, atol=0)
+        # and numpy's float64 two-pass variance (its own rounding errors: ~1e-12 relative)
+        np.testing.assert_allclose(s.var(), want["var"], rtol=1e-10, atol=1e-12)
+        np.testing.assert_array_equal(s.min, want["min"])
+        np.testing.assert_array_equal(s.max, want["max"])
+        return
+    c = s.channels
+    x = np.concatenate([np.asarray(i, np.float64).reshape(-1, c) for i in imgs])
+    mean, var, lo, hi = s.mean, s.var(), s.min, s.max
+    for k in range(c):
+        col = x[:, k]
+        if np.isnan(col).any():  # NaN propagates into everything
+            assert np.isnan(mean[k]) and np.isnan(var[k]) and np.isnan(lo[k]) and np.isnan(hi[k])
+        elif not np.isfinite(col).all():  # inf: the variance is inf or NaN, min/max exact
+            assert not np.isfinite(var[k]) and lo[k] == col.min() and hi[k] == col.max()
+        else:
+            scale = np.abs(col).max() + 1
+            # float64 Welford on <= 10^4 values: errors far below 1e-12 of the magnitude
+            np.testing.assert_allclose(mean[k], want["mean"][k], rtol=1e-12, atol=1e-12 * scale)
+            np.testing.assert_allclose(var[k], want["var"][k], rtol=1e-10, atol=1e-12 * scale**2)
+            assert lo[k] == want["min"][k] and hi[k] == want["max"][k]
+
+
+@given(img=images(), split=st.integers(1, 3))
+@fixture_settings
+def test_per_channel_matches_numpy(isa: str, threads: int, img: Any, split: int) -> None:
+    parts = [img] if img.ndim != 4 else [img[i : i + split] for i in range(0, len(img), split)]
+    check_against_reference(fed(parts), parts)
+
+
+@given(img=images(), data=st.data())
+@fixture_settings
+def test_per_pixel_matches_numpy(isa: str, threads: int, img: Any, data: st.DataObject) -> None:
+    base = img[:, :, None] if img.ndim == 2 else img
+    batch = base if base.ndim == 4 else base[None]
+    singles = data.draw(st.booleans())
+    s = fed(list(batch) if singles else [batch], per_pixel=True)
+    check_against_reference(s, [batch])
+    x = batch.astype(np.float64)
+    if np.all(np.isfinite(x)):
+        atol = 1e-12 * (np.abs(x).max() + 1) ** 2
+        np.testing.assert_allclose(s.mean_image, x.mean(axis=0), rtol=1e-13, atol=atol)
+        np.testing.assert_allclose(s.var_image(), x.var(axis=0), rtol=1e-10, atol=atol)
+        if len(batch) > 1:
+            np.testing.assert_allclose(
+                s.var_image(ddof=1), x.var(axis=0, ddof=1), rtol=1e-10, atol=atol
+            )
+        np.testing.assert_allclose(s.std_image(), x.std(axis=0), rtol=1e-10, atol=1e-6)
+    assert s.mean_image.shape == x.shape[1:] and s.mean_image.dtype == np.float64
+
+
+def real_images() -> list[Any]:
+    data = pytest.importorskip("skimage.data")
+    return [data.astronaut(), data.coffee(), data.chelsea()[:300, :400]]
+
+
+def test_real_images_every_isa(isa: str) -> None:
+    imgs = real_images()
+    check_against_reference(fed(imgs), imgs)
+    floats = [i.astype(np.float32) / 255 for i in imgs]
+    check_against_reference(fed(floats), floats)
+    same = [i[:200, :300] for i in imgs]
+    s = fed(same, per_pixel=True)
+    check_against_reference(s, same)
+    np.testing.assert_allclose(s.mean_image, np.mean(same, axis=0), rtol=1e-15)
+
+
+def test_uint8_identical_across_isas_threads_and_chunking() -> None:
+    rng = np.random.default_rng(1)
+    batch = rng.integers(0, 256, (5, 61, 97, 3), dtype=np.uint8)
+    results = []
+    before = _core._get_isa()
+    try:
+        for isa in _core._supported_isas():
+            _core._set_isa(isa)
+            for n in (1, 2):
+                pixnorm.set_num_threads(n)
+                _core._set_parallel_min_elements(0)
+                for per_pixel in (False, True):
+                    whole = fed([batch], per_pixel).to_dict()
+                    singles = fed(list(batch), per_pixel).to_dict()
+                    chunked = fed([batch[:2], batch[2:3], batch[3:]], per_pixel).to_dict()
+                    views = fed([b[:, ::-1] for b in batch], per_pixel).to_dict()
+                    assert whole == singles == chunked, (isa, n, per_pixel)
+                    if not per_pixel:
+                        assert views == whole
+                    results.append((per_pixel, whole))
+    finally:
+        _core._set_isa(before)
+        _core._set_parallel_min_elements(-1)
+        pixnorm.set_num_threads(None)
+    for per_pixel, d in results:
+        assert d == next(r for p, r in results if p == per_pixel)
+
+
+def test_float32_bit_identical_across_isas() -> None:
+    rng = np.random.default_rng(2)
+    cases = [rng.normal(3, 2, (17, 101, c)).astype(np.float32) for c in (1, 2, 3, 4, 5, 6)]
+    before = _core._get_isa()
+    try:
+        got = {}
+        for isa in _core._supported_isas():
+            _core._set_isa(isa)
+            got[isa] = [fed([x]).to_dict() for x in cases] + [
+                fed([x], True).to_dict() for x in cases
+            ]
+    finally:
+        _core._set_isa(before)
+    first = next(iter(got.values()))
+    for isa, dicts in got.items():
+        assert dicts == first, isa
+
+
+def test_large_offset_float32_where_the_naive_sum_of_squares_fails(isa: str) -> None:
+    """1e5 + unit noise in float32: per-lane Welford + Chan keeps the variance to ~1e-10
+    (the docstring's bound n * kappa * u is ~4e-6 here); the naive float64 sum of squares,
+    the formula of cv2.meanStdDev, loses far more."""
+    rng = np.random.default_rng(3)
+    x = (1e5 + rng.standard_normal((1000, 1000, 1))).astype(np.float32)
+    exact = np.var(x.astype(np.float64))  # two-pass: accurate to ~1e-13 here
+    s = fed([x])
+    assert abs(s.var()[0] - exact) / exact < 1e-9
+    assert abs(s.mean[0] - np.mean(x.astype(np.float64))) < 1e-9
+    xd = x.astype(np.float64).reshape(-1)
+    # running float64 sums, as cv2.meanStdDev accumulates (it was off by 2.6% here)
+    naive = (np.cumsum(xd * xd)[-1] - np.cumsum(xd)[-1] ** 2 / xd.size) / xd.size
+    assert abs(naive - exact) / exact > 1e-2
+    # Per pixel: 200 images of 1e5 + noise
+    b = (1e5 + rng.standard_normal((200, 4, 5, 2))).astype(np.float32)
+    p = fed(list(b), per_pixel=True)
+    want = b.astype(np.float64).var(axis=0)
+    np.testing.assert_allclose(p.var_image(), want, rtol=1e-9)
+
+
+@pytest.mark.parametrize("per_pixel", [False, True])
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_constant_images_have_std_exactly_zero(per_pixel: bool, dtype: Any) -> None:
+    value = 173 if dtype == np.uint8 else 0.1
+    s = fed([np.full((9, 13, 3), value, dtype) for _ in range(5)], per_pixel)
+    assert np.all(s.std() == 0) and np.all(s.var(ddof=1) == 0)
+    if dtype == np.uint8:
+        assert np.all(s.mean == 173)
+    else:
+        assert np.all(s.mean == np.float64(np.float32(0.1)))
+    if per_pixel:
+        assert np.all(s.std_image() == 0)
+
+
+def test_uint8_sum_of_squares_past_32_bits_is_exact(isa: str) -> None:
+    # 66,306 pixels of 255: the sum of squares (4.3e9) overflows 32 bits.
+    img = np.full((258, 257), 255, np.uint8)
+    s = fed([img])
+    assert s.to_dict()["state"]["sumsq"] == [258 * 257 * 255**2]
+    assert s.mean[0] == 255 and s.var()[0] == 0
+    # Per pixel: 66,100 images of one pixel cross the uint32 staging limit (65,536 images).
+    p = pixnorm.RunningStats(per_pixel=True)
+    p.update(np.full((66_000, 1, 1, 1), 255, np.uint8))
+    for _ in range(100):
+        p.update(np.full((1, 1), 255, np.uint8))
+    assert p.to_dict()["state"]["sumsq"] == [[[66_100 * 255**2]]]
+    assert p.var_image()[0, 0, 0] == 0 and p.mean_image[0, 0, 0] == 255
+
+
+def test_uint8_variance_is_exact_for_a_known_case() -> None:
+    # values 0 and 255, half each: mean 127.5, population variance 127.5**2 exactly
+    img = np.zeros((100, 200), np.uint8)
+    img[:, ::2] = 255
+    s = fed([img])
+    assert s.mean[0] == 127.5 and s.var()[0] == 127.5**2 and s.std()[0] == 127.5
+    assert s.var(ddof=1)[0] == 127.5**2 * 20000 / 19999
+
+
+@pytest.mark.parametrize("per_pixel", [False, True])
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_merging_partitions_with_different_means_equals_one_pass(
+    per_pixel: bool, dtype: Any
+) -> None:
+    """The between-group term of Chan's formula matters only when the means differ (a merge
+    that dropped it passed tests that used equal means)."""
+    rng = np.random.default_rng(4)
+    if dtype == np.uint8:
+        parts = [rng.integers(lo, lo + 40, (3, 7, 11, 3), dtype=np.uint8) for lo in (0, 100, 210)]
+    else:
+        parts = [rng.normal(m, 1 + m / 10, (3, 7, 11, 3)).astype(np.float32) for m in (0, 50, 500)]
+    one = fed(parts, per_pixel)
+    stats = [fed([p], per_pixel) for p in parts]
+    merged = stats[0].copy().merge(stats[1]).merge(stats[2])
+    reverse = stats[2] + stats[1] + stats[0]
+    summed = sum(stats)
+    assert isinstance(summed, pixnorm.RunningStats)
+    for m in (merged, reverse, summed):
+        assert m.count == one.count and m.n_images == one.n_images
+        if dtype == np.uint8:
+            assert m.to_dict() == one.to_dict()
+        else:
+            np.testing.assert_allclose(m.mean, one.mean, rtol=1e-13)
+            np.testing.assert_allclose(m.var(), one.var(), rtol=1e-12)
+            np.testing.assert_array_equal(m.min, one.min)
+            np.testing.assert_array_equal(m.max, one.max)
+            if per_pixel:
+                np.testing.assert_allclose(m.var_image(), one.var_image(), rtol=1e-12)
+        check_against_reference(m, parts)
+    # merging an empty one changes nothing; merging into an empty one copies
+    assert (one.copy().merge(pixnorm.RunningStats(per_pixel=per_pixel))).to_dict() == one.to_dict()
+    assert pixnorm.RunningStats(per_pixel=per_pixel).merge(one).to_dict() == one.to_dict()
+
+
+@pytest.mark.parametrize("per_pixel", [False, True])
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_pickle_and_dict_round_trips(per_pixel: bool, dtype: Any) -> None:
+    rng = np.random.default_rng(5)
+    s = pixnorm.RunningStats(per_pixel=per_pixel)
+    for _ in range(3):  # single images: per pixel uint8 they are pending in a buffer
+        s.update(make_view(rng, (6, 8, 3), dtype, "contiguous"))
+    d = s.to_dict()
+    text = json.dumps(d)
+    again = pixnorm.RunningStats.from_dict(json.loads(text))
+    back = pickle.loads(pickle.dumps(s))
+    for other in (again, back):
+        assert other.to_dict() == d
+        np.testing.assert_array_equal(other.mean, s.mean)
+        np.testing.assert_array_equal(other.var(), s.var())
+        if per_pixel:
+            np.testing.assert_array_equal(other.var_image(), s.var_image())
+    if dtype == np.uint8:
+        assert all(type(v) is int for v in np.ravel(np.array(d["state"]["sum"], dtype=object)))
+    # the copies keep accumulating like the original
+    extra = make_view(rng, (6, 8, 3), dtype, "contiguous")
+    assert back.update(extra).to_dict() == s.update(extra).to_dict()
+    empty = pixnorm.RunningStats.from_dict(pixnorm.RunningStats().to_dict())
+    assert empty.count == 0
+
+
+def test_mean01_std01_are_the_normalize_parameters() -> None:
+    rng = np.random.default_rng(6)
+    imgs = [rng.integers(0, 256, (20, 30, 3), dtype=np.uint8) for _ in range(4)]
+    s = fed(imgs)
+    np.testing.assert_allclose(s.mean01, s.mean / 255, rtol=0)
+    np.testing.assert_allclose(s.std01(), s.std() / 255, rtol=0)
+    x = np.stack([pixnorm.normalize(i, s.mean01, s.std01()) for i in imgs])
+    np.testing.assert_allclose(x.mean(axis=(0, 2, 3)), 0, atol=1e-5)
+    np.testing.assert_allclose(x.std(axis=(0, 2, 3)), 1, atol=1e-5)
+    f = fed([i.astype(np.float32) / 255 for i in imgs])
+    np.testing.assert_array_equal(f.mean01, f.mean)  # float32 is taken as already scaled
+
+
+def test_nan_propagates_and_inf_follows_ieee(isa: str) -> None:
+    x = np.random.default_rng(7).normal(0, 1, (10, 50, 3)).astype(np.float32)
+    x[3, 7, 1] = np.nan
+    x[5, 5, 2] = np.inf
+    s = fed([x])
+    assert np.isfinite(s.mean[0]) and np.isfinite(s.var()[0])
+    assert (
+        np.isnan(s.mean[1]) and np.isnan(s.var()[1]) and np.isnan(s.min[1]) and np.isnan(s.max[1])
+    )
+    assert np.isnan(s.var()[2]) and s.max[2] == np.inf and np.isfinite(s.min[2])
+    p = fed([x, np.zeros_like(x)], per_pixel=True)
+    nan = np.isnan(p.mean_image)
+    assert nan[3, 7, 1] and np.isnan(p.min.astype(np.float64)[1])
+    assert nan.sum() == 2 and nan[5, 5, 2]  # (inf + 0) / 2 -> Welford gives inf - inf = NaN
+    merged = fed([x[:, :, :2]]).merge(fed([np.ones((2, 2, 2), np.float32)]))
+    assert np.isnan(merged.mean[1]) and np.isnan(merged.min[1]) and np.isfinite(merged.mean[0])
+
+
+def test_gray_2d_batches_and_buffer_protocol() -> None:
+    rng = np.random.default_rng(8)
+    g = rng.integers(0, 256, (12, 14), dtype=np.uint8)
+    s = fed([g, memoryview(g[:, :, None].copy()), g[None, :, :, None]])
+    assert s.channels == 1 and s.count == 3 * 12 * 14 and s.n_images == 3
+    np.testing.assert_allclose(s.mean, [g.mean()], rtol=1e-15)
+
+
+def test_errors() -> None:
+    s = pixnorm.RunningStats()
+    for read in (lambda: s.mean, lambda: s.var(), lambda: s.std01(), lambda: s.min):
+        with pytest.raises(ValueError, match="empty data set"):
+            read()
+    with pytest.raises(TypeError, match=r"image: dtype float64 is not supported"):
+        s.update(np.zeros((4, 4, 3)))
+    with pytest.raises(TypeError, match="image: dtype int64"):
+        s.update([[[1, 2, 3]]])
+    with pytest.raises(ValueError, match=r"image: expected shape"):
+        s.update(np.zeros(5, np.uint8))
+    with pytest.raises(ValueError, match="image: zero-size"):
+        s.update(np.zeros((0, 4, 3), np.uint8))
+    s.update(np.zeros((4, 4, 3), np.uint8))
+    with pytest.raises(
+        ValueError, match=r"image: 4 channel\(s\), but the images seen so far have 3"
+    ):
+        s.update(np.zeros((4, 4, 4), np.uint8))
+    with pytest.raises(ValueError, match="image: dtype float32 differs from the uint8"):
+        s.update(np.zeros((4, 4, 3), np.float32))
+    with pytest.raises(ValueError, match="ddof: needs more than 16 values"):
+        s.var(ddof=16)
+    with pytest.raises(ValueError, match="ddof: must be >= 0"):
+        s.var(ddof=-1)
+    with pytest.raises(TypeError, match="ddof: expected an int"):
+        s.var(ddof=0.5)
+    with pytest.raises(ValueError, match="per_pixel=True"):
+        s.mean_image  # noqa: B018
+    p = pixnorm.RunningStats(per_pixel=True)
+    p.update(np.zeros((4, 5, 3), np.uint8))
+    with pytest.raises(ValueError, match=r"image: size 5x4 \(HxW\) differs from the 4x5.*size="):
+        p.update(np.zeros((5, 4, 3), np.uint8))
+    with pytest.raises(ValueError, match="ddof: needs more than 1 images"):
+        p.var_image(ddof=1)
+    with pytest.raises(ValueError, match="other: per_pixel=True cannot be merged"):
+        s.merge(p)
+    q = pixnorm.RunningStats(per_pixel=True).update(np.zeros((5, 4, 3), np.uint8))
+    with pytest.raises(ValueError, match=r"other: per-pixel shape \(5, 4\) differs from \(4, 5\)"):
+        p.merge(q)
+    with pytest.raises(ValueError, match="other: dtype float32 differs from uint8"):
+        s.merge(pixnorm.RunningStats().update(np.zeros((2, 2, 3), np.float32)))
+    with pytest.raises(ValueError, match=r"other: 1 channel\(s\) differ from 3"):
+        s.merge(pixnorm.RunningStats().update(np.zeros((2, 2), np.uint8)))
+    with pytest.raises(TypeError, match="other: expected a RunningStats"):
+        s.merge({})  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="per_pixel: expected a bool"):
+        pixnorm.RunningStats(per_pixel=1)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="size: expected"):
+        pixnorm.RunningStats(size=224)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="size: expected positive"):
+        pixnorm.RunningStats(size=(0, 3))
+    with pytest.raises(ValueError, match="data: not a pixnorm.RunningStats"):
+        pixnorm.RunningStats.from_dict({"a": 1})
+    bad = s.to_dict()
+    bad["state"]["sum"] = [1, 2]
+    with pytest.raises(ValueError, match=r"data: state\['sum'\] has shape"):
+        pixnorm.RunningStats.from_dict(bad)
+    # merging with itself doubles the counts
+    assert s.copy().merge(s).count == 2 * s.count
+
+
+# ------------------------------------------------------------------------------------------
+# Per-pixel normalize
+
+
+def check_pixel(image: Any, mean: Any, std: Any, scale: float | None = None) -> None:
+    arr = np.asarray(image)
+    s = (1 / 255 if arr.dtype == np.uint8 else 1.0) if scale is None else scale
+    got = pixnorm.normalize(image, mean, std, scale=scale)
+    np.testing.assert_array_equal(got, ref.normalize_pixel_float32_formula(arr, mean, std, s))
+    exact = ref.normalize_pixel(arr, mean, std, s)
+    finite = np.isfinite(exact)
+    # same bound as per channel: 4 float32 roundings of |x * a| + |b|
+    m = np.broadcast_to(ref._pixel_chw(mean, exact.shape[-2:] + (exact.shape[-3],)), exact.shape)
+    sd = np.broadcast_to(ref._pixel_chw(std, exact.shape[-2:] + (exact.shape[-3],)), exact.shape)
+    xs = np.abs(exact * sd + m)  # |x * scale|
+    bound = 2.0**-22 * (xs / sd + np.abs(m / sd)) + 1e-30
+    assert np.all(np.abs(got[finite] - exact[finite]) <= bound[finite])
+
+
+@given(img=images(max_h=9, max_w=40), data=st.data())
+@fixture_settings
+def test_normalize_per_pixel_matches_reference(
+    isa: str, threads: int, img: Any, data: st.DataObject
+) -> None:
+    h, w = img.shape[-3:-1] if img.ndim >= 3 else img.shape
+    c = img.shape[-1] if img.ndim >= 3 else 1
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    layout = data.draw(st.sampled_from(["hwc", "chw", "hw1", "c11", "channel"]))
+    shapes = {"hwc": (h, w, c), "chw": (c, h, w), "hw1": (h, w, 1), "c11": (c, 1, 1)}
+    if layout == "channel":
+        mean: Any = rng.uniform(-2, 2, c).tolist()
+        std: Any = rng.uniform(0.1, 3, (h, w, c))
+    else:
+        mean = rng.uniform(-300, 300, shapes[layout])
+        std = rng.uniform(1e-2, 1e2, shapes[layout])
+    scale = data.draw(st.sampled_from([None, 1.0, 1 / 255]))
+    check_pixel(img, mean, std, scale)
+
+
+def test_normalize_mean_image_caffe_style(isa: str) -> None:
+    rng = np.random.default_rng(9)
+    batch = rng.integers(0, 256, (4, 31, 45, 3), dtype=np.uint8)
+    s = fed([batch], per_pixel=True)
+    out = pixnorm.normalize(batch, s.mean_image, 1.0, scale=1.0)
+    assert out.shape == (4, 3, 31, 45)
+    np.testing.assert_allclose(out.mean(axis=0), 0, atol=1e-4)  # mean-image subtraction
+    chw = s.mean_image.transpose(2, 0, 1)
+    np.testing.assert_array_equal(pixnorm.normalize(batch, chw, 1.0, scale=1.0), out)
+    o = np.empty((4, 3, 31, 45), np.float32)
+    assert pixnorm.normalize(batch, s.mean_image, 1.0, scale=1.0, out=o) is o
+    for kind in ("flip_c", "transposed", "unaligned", "step2"):
+        v = make_view(rng, (31, 45, 3), np.float32, kind, specials=True)
+        check_pixel(v, s.mean_image, s.std_image() + 1)
+
+
+def test_normalize_per_pixel_errors() -> None:
+    img = np.zeros((4, 5, 3), np.uint8)
+    with pytest.raises(
+        ValueError, match=r"mean: expected a scalar, 3 per-channel values, or a per"
+    ):
+        pixnorm.normalize(img, np.zeros((4, 4, 3)), 1.0)
+    with pytest.raises(ValueError, match=r"std: expected a scalar, 3 per-channel values"):
+        pixnorm.normalize(img, np.zeros((4, 5, 3)), np.ones((2, 4, 5, 3)))
+    std = np.ones((4, 5, 3))
+    std[2, 3, 1] = 0
+    with pytest.raises(ValueError, match=r"std\[c=1, y=2, x=3\]: must be > 0"):
+        pixnorm.normalize(img, np.zeros((4, 5, 3)), std)
+    mean = np.zeros((3, 4, 5))
+    mean[0, 1, 2] = np.nan
+    with pytest.raises(ValueError, match=r"mean\[c=0, y=1, x=2\]: must be finite"):
+        pixnorm.normalize(img, mean, 1.0)
+    with pytest.raises(ValueError, match=r"mean: expected a scalar or 3 values"):
+        pixnorm.normalize(img, [1, 2], np.ones((4, 5, 3)))
+    with pytest.raises(TypeError, match="mean: expected real numbers"):
+        pixnorm.normalize(img, np.zeros((4, 5, 3), complex), 1.0)
+    with pytest.raises(ValueError, match=r"std: expected a scalar, 3 per-channel values"):
+        pixnorm.normalize(img, np.zeros((4, 5, 3)), np.ones((1, 4, 5, 3)))
+    with pytest.raises(ValueError, match="out: expected shape"):
+        pixnorm.normalize(img, np.zeros((4, 5, 3)), 1.0, out=np.empty((3, 5, 4), np.float32))
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_expected_but_empty_stats_merge_as_empty(dtype: Any) -> None:
+    """The command line's workers fix dtype/channels before their first image; one that read
+    nothing merges as empty (no 0/0 in Chan's formula) and still reports an empty data set."""
+    name = "uint8" if dtype == np.uint8 else "float32"
+    empty = pixnorm.RunningStats()
+    empty._expect(name, 3, (0, 0))
+    with pytest.raises(ValueError, match="empty data set"):
+        empty.mean  # noqa: B018
+    full = fed([np.arange(60, dtype=dtype).reshape(4, 5, 3)])
+    assert full.copy().merge(empty).to_dict() == full.to_dict()
+    assert empty.copy().merge(full).to_dict() == full.to_dict()
+    with pytest.raises(ValueError, match=r"image: 1 channel\(s\)"):
+        empty.update(np.zeros((2, 2), dtype))
+
+
+@pytest.mark.parametrize("n", [2, 2**24, 2**24 + 2, 10**12, 2**48])
+def test_exact_moments_in_64_and_128_bits(n: int) -> None:
+    """Half the values 0, half 255: mean 127.5 and variance 127.5**2 exactly, for counts on both
+    sides of the 64-bit fast path (n <= 2**24) and up to 10**12 values and beyond."""
+    s1 = np.array([255 * n // 2, 3 * n], np.uint64)  # second element: all values 3
+    s2 = np.array([65025 * n // 2, 9 * n], np.uint64)
+    mean, var = _core.stats_u8_moments(n, s1, s2, 0)
+    assert mean.tolist() == [127.5, 3.0] and var.tolist() == [127.5**2, 0.0]
+    _, var1 = _core.stats_u8_moments(n, s1, s2, 1)
+    # numerator and denominator each rounded once to double, then one division: < 4e-16
+    assert var1[0] == pytest.approx(float(Fraction(127.5**2) * n / (n - 1)), rel=4e-16)
+    assert var1[1] == 0
+
+
+@pytest.mark.parametrize("per_pixel", [False, True])
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_gil_is_released_during_updates(per_pixel: bool, dtype: Any) -> None:
+    """Another Python thread keeps running in the middle of a long update (as in
+    test_threads.py for normalize)."""
+    import sys
+    import threading
+    import time
+
+    rng = np.random.default_rng(11)
+    n = 40 if dtype == np.uint8 else 12  # uint8 per channel is fast: more images
+    batch = make_view(rng, (n, 540, 960, 3), dtype, "contiguous")
+    ticks: list[float] = []
+    stop = threading.Event()
+
+    def spin() -> None:
+        while not stop.is_set():
+            ticks.append(time.perf_counter())
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-4)
+    pixnorm.set_num_threads(1)
+    spans = []
+    worker = threading.Thread(target=spin)
+    worker.start()
+    try:
+        time.sleep(0.005)
+        for _ in range(3):
+            s = pixnorm.RunningStats(per_pixel=per_pixel)
+            t0 = time.perf_counter()
+            s.update(batch)
+            spans.append((t0, time.perf_counter()))
+    finally:
+        stop.set()
+        worker.join()
+        sys.setswitchinterval(old)
+        pixnorm.set_num_threads(None)
+    inside = 0
+    for t0, t1 in spans:
+        lo, hi = t0 + 0.25 * (t1 - t0), t1 - 0.25 * (t1 - t0)
+        inside += sum(1 for t in ticks if lo < t < hi)
+    assert inside > 20, (inside, [b - a for a, b in spans])
