@@ -119,6 +119,8 @@ def resize_error_bound(image: Array, out_h: int, out_w: int, antialias: bool) ->
     mag = np.einsum("yh,hwc,xw->yxc", my, x, mx, optimize=True)
     bound = 4 * 2.0**-24 * (tx + ty + 2) * mag + 2.0**-140
     return bound[:, :, 0] if gray else bound
+
+
 def _pixel_chw(v: Any, hwc: tuple[int, int, int]) -> Array:
     """Per-channel values or a per-pixel (H, W, C) / (C, H, W) array, as float64 (C, H, W)."""
     h, w, c = hwc

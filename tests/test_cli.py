@@ -164,6 +164,21 @@ def test_demo_data_set_without_a_path(tmp_path: Path, capsys: pytest.CaptureFixt
         assert im.format == "PNG"
 
 
+def test_size_resizes_first(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_json = tmp_path / "sized.json"
+    code, _, _ = run(
+        [str(folder), "--per-pixel", "--size", "6", "7", "--json", str(out_json)], capsys
+    )
+    assert code == 0
+    want = pixnorm.RunningStats(per_pixel=True, size=(6, 7))
+    for p in readable(folder):
+        with Image.open(p) as im:
+            want.update(np.asarray(im.convert("RGB")))
+    assert json.loads(out_json.read_text())["stats"] == want.to_dict()
+
+
 def test_usage_errors_exit_2(
     folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -224,3 +224,30 @@ def test_errors() -> None:
         pixnorm.preprocess_batch(imgs, size=(8, 8), out=np.empty((2, 3, 8, 9), np.float32))
     with pytest.raises(TypeError, match=r"images\[1\]: all images must share one dtype"):
         pixnorm.preprocess_batch([img, img.astype(np.float32)], size=(8, 8))
+
+
+@pytest.mark.parametrize("convention", [None, "torch"])
+def test_per_pixel_mean_std(convention: Any) -> None:
+    """A mean image (Caffe style) of the output size, in either layout, equals normalizing the
+    per-channel-free result by hand with normalize's per-pixel arithmetic."""
+    rng = np.random.default_rng(8)
+    img = rng.integers(0, 256, (120, 90, 3), dtype=np.uint8)
+    mean_hwc = rng.uniform(0, 255, (32, 24, 3))
+    std = rng.uniform(20, 80, (3, 32, 24))
+    levels = pixnorm.preprocess(img, size=(32, 24), convention=convention, scale=1.0)
+    expected = pixnorm.normalize(levels.transpose(1, 2, 0), mean_hwc, std, scale=1.0)
+    got = pixnorm.preprocess(
+        img, size=(32, 24), convention=convention, mean=mean_hwc, std=std, scale=1.0
+    )
+    np.testing.assert_array_equal(got, expected)
+    batch = pixnorm.preprocess_batch(
+        [img, img[::-1]],
+        size=(32, 24),
+        convention=convention,
+        mean=mean_hwc.transpose(2, 0, 1),
+        std=std,
+        scale=1.0,
+    )
+    np.testing.assert_array_equal(batch[0], expected)
+    with pytest.raises(ValueError, match="mean: expected a scalar"):
+        pixnorm.preprocess(img, size=(32, 24), mean=np.zeros((31, 24, 3)))

@@ -532,3 +532,25 @@ def test_gil_is_released_during_updates(per_pixel: bool, dtype: Any) -> None:
         lo, hi = t0 + 0.25 * (t1 - t0), t1 - 0.25 * (t1 - t0)
         inside += sum(1 for t in ticks if lo < t < hi)
     assert inside > 20, (inside, [b - a for a, b in spans])
+
+
+@pytest.mark.parametrize("antialias", [True, False])
+def test_size_resizes_every_image_first(antialias: bool) -> None:
+    """Mixed sizes in per-pixel mode: each image (or each image of a batch) is resized with
+    pixnorm.resize first, exactly as resizing by hand and updating."""
+    rng = np.random.default_rng(40)
+    imgs = [rng.integers(0, 256, s, dtype=np.uint8) for s in [(30, 40, 3), (17, 9, 3), (8, 10, 3)]]
+    batch = rng.integers(0, 256, (2, 21, 13, 3), dtype=np.uint8)
+    auto = pixnorm.RunningStats(per_pixel=True, size=(8, 10), antialias=antialias)
+    by_hand = pixnorm.RunningStats(per_pixel=True)
+    for img in imgs:
+        auto.update(img)
+        by_hand.update(pixnorm.resize(img, (8, 10), antialias=antialias))
+    auto.update(batch)
+    by_hand.update(pixnorm.resize(batch, (8, 10), antialias=antialias))
+    assert auto.mean_image.shape == (8, 10, 3)
+    np.testing.assert_array_equal(auto.mean_image, by_hand.mean_image)
+    np.testing.assert_array_equal(auto.var_image(), by_hand.var_image())
+    assert auto.count == by_hand.count
+    gray = pixnorm.RunningStats(per_pixel=True, size=(5, 5)).update(imgs[0][..., 0])
+    assert gray.mean_image.shape == (5, 5, 1)

@@ -205,6 +205,29 @@ def _scale(arr: np.ndarray[Any, Any], scale: Any) -> float:
     return float(scale)
 
 
+def _per_pixel_finish(
+    values: np.ndarray[Any, Any],
+    mean: Any,
+    std: Any,
+    scale: float,
+    out: np.ndarray[Any, np.dtype[np.float32]] | None,
+) -> np.ndarray[Any, np.dtype[np.float32]]:
+    """Per-pixel mean/std: `values` are the resampled levels, (C, h, w) or (N, C, h, w); the
+    per-element affine of :func:`normalize` is applied in a second pass into `out`."""
+    from . import _pixel_affine
+
+    hwc = np.moveaxis(values, -3, -1)  # a view: (h, w, C) or (N, h, w, C)
+    a, b = _pixel_affine(hwc, mean, std, scale)
+    result: np.ndarray[Any, np.dtype[np.float32]] = _core.normalize_pixel(hwc, a, b, out)
+    return result
+
+
+def _is_per_pixel(mean: Any, std: Any) -> bool:
+    from . import _per_pixel_param
+
+    return bool(_per_pixel_param(mean) or _per_pixel_param(std))
+
+
 def preprocess(
     image: npt.ArrayLike,
     *,
@@ -238,10 +261,19 @@ def preprocess(
     the exact uint8 image, cropped and flipped, then ``float32(x) * float32(scale)`` and
     ``(v - float32(mean)) / float32(std)`` in float32 (a table of 256 values per channel).
     ``out`` takes a C-contiguous float32 (C, h, w) array.
+
+    ``mean``/``std`` may also be per-pixel arrays of the output size, (h, w, C) or (C, h, w)
+    (Caffe-style mean images, e.g. ``RunningStats(per_pixel=True, size=(h, w)).mean_image``):
+    then the resampled values (the exact uint8 levels with a named convention) get
+    :func:`normalize`'s per-element arithmetic, ``float32(v) * a + b`` with
+    ``a = float32(scale / std)``, ``b = float32(-mean / std)``, in a second pass over the output.
     """
     aa, conv = _check_convention(convention, antialias)
     arr = image if isinstance(image, np.ndarray) else np.asarray(image)
     geom, (ch, cw) = _geometry(arr, "image", size, crop, box, flip, max_size, "box")
+    if _is_per_pixel(mean, std):
+        levels = _core.preprocess([arr], [geom], ch, cw, aa, conv, 0.0, 1.0, 1.0, None, False)
+        return _per_pixel_finish(levels, mean, std, _scale(arr, scale), out)
     result: np.ndarray[Any, np.dtype[np.float32]] = _core.preprocess(
         [arr], [geom], ch, cw, aa, conv, mean, std, _scale(arr, scale), out, False
     )
@@ -299,6 +331,11 @@ def preprocess_batch(
             )
         geoms.append(geom)
     assert first is not None
+    if _is_per_pixel(mean, std):
+        levels = _core.preprocess(
+            arrs, geoms, first[0], first[1], aa, conv, 0.0, 1.0, 1.0, None, True
+        )
+        return _per_pixel_finish(levels, mean, std, _scale(arrs[0], scale), out)
     result: np.ndarray[Any, np.dtype[np.float32]] = _core.preprocess(
         arrs, geoms, first[0], first[1], aa, conv, mean, std, _scale(arrs[0], scale), out, True
     )

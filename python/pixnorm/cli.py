@@ -372,8 +372,6 @@ def _run(args: argparse.Namespace) -> int:
     size = tuple(args.size) if args.size else None
     if size is not None and min(size) < 1:
         raise UsageError(f"--size: expected positive H W, got {args.size[0]} {args.size[1]}")
-    if size is not None and not hasattr(pixnorm, "resize"):
-        raise UsageError("--size needs pixnorm.resize, which this version does not have yet")
     if args.plot:
         try:
             import matplotlib  # noqa: F401

@@ -210,12 +210,10 @@ class RunningStats:
         return self
 
     def _resized(self, image: Array) -> Array:
-        """``image`` resized to ``size`` by pixnorm's own resize."""
-        import pixnorm
+        """``image`` (or each image of a batch) resized to ``size`` by pixnorm's own resize."""
+        from ._resize import resize
 
-        resize = getattr(pixnorm, "resize", None)
-        if resize is None:
-            raise NotImplementedError("size=: pixnorm.resize is not available in this version")
+        assert self._size is not None
         out: Array = resize(image, self._size, antialias=self._antialias)
         return out
 
