@@ -63,10 +63,14 @@ except ImportError:  # depends on the environment
 
 try:
     import torch
+except ImportError:  # depends on the environment
+    torch = None
+
+try:
     import torchvision
     from torchvision.transforms.v2 import functional as tvf
-except ImportError:  # depends on the environment
-    torch = torchvision = tvf = None
+except (ImportError, RuntimeError):  # depends on the environment
+    torchvision = tvf = None
 
 MEAN = (0.485, 0.456, 0.406)
 STD = (0.229, 0.224, 0.225)
@@ -198,7 +202,7 @@ def print_header(env: dict[str, Any], title: str = "pixnorm.normalize benchmark"
         cv2_text += f" (parallel framework: {env['cv2_parallel']})"
     torch_text = "not installed"
     if env["torch"]:
-        torch_text = f"{env['torch']}, torchvision {env['torchvision']}"
+        torch_text = f"{env['torch']}, torchvision {env['torchvision'] or 'not installed'}"
     print(f"- Python {env['python']}, numpy {env['numpy']}, cv2 {cv2_text}, torch {torch_text}")
     print()
 

@@ -68,6 +68,19 @@ def eval_candidates(img: np.ndarray, aa: bool) -> list[bn.Candidate]:
             "pixnorm",
         )
     ]
+    for conv in ("pillow", "torch") if aa else ("torch", "opencv"):
+        conv_out = np.empty((3, CROP, CROP), np.float32)
+        cands.append(
+            bn.Candidate(
+                f"pixnorm_{conv}",
+                f"pixnorm preprocess convention={conv!r}",
+                1,
+                lambda c=conv, o=conv_out: pixnorm.preprocess(
+                    img, size=256, crop=CROP, antialias=aa, convention=c, mean=MEAN, std=STD, out=o
+                ),
+                "pixnorm",
+            )
+        )
     if bn.cv2 is not None and not aa:
         cv2 = bn.cv2
 
@@ -139,8 +152,8 @@ def train_candidates(img: np.ndarray) -> list[bn.Candidate]:
     if Image is not None:
         pil = Image.fromarray(img)
 
-        def pillow() -> np.ndarray:
-            r = pil.resize((CROP, CROP), Image.BILINEAR, box=(lf, t, lf + bw, t + bh))
+        def pillow() -> np.ndarray:  # torchvision's resized_crop on a PIL image: crop, resize
+            r = pil.crop((lf, t, lf + bw, t + bh)).resize((CROP, CROP), Image.BILINEAR)
             r = np.asarray(r.transpose(Image.FLIP_LEFT_RIGHT))
             return numpy_normalize(r, peer_out)
 
@@ -253,6 +266,13 @@ def main(argv: list[str] | None = None) -> None:
         f"| batch of 64: 1 thread / 2 threads | {results['batch'].get('scaling', 0):.2f} | "
         f">= {TARGET_BATCH} |"
     )
+    for key, r in results.items():
+        if not isinstance(r, dict) or "pixnorm_out_1t" not in r:
+            continue
+        for conv in ("pillow", "torch", "opencv"):
+            if f"pixnorm_{conv}_1t" in r:
+                ratio = r[f"pixnorm_{conv}_1t"] / r["pixnorm_out_1t"]
+                print(f"| {key}: convention={conv!r} / default | {ratio:.2f} | <= 1.5 |")
     print(f"\nTook {time.perf_counter() - start:.1f} s; load average now {bn.load_average()}.")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=str))
