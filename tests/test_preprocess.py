@@ -251,3 +251,14 @@ def test_per_pixel_mean_std(convention: Any) -> None:
     np.testing.assert_array_equal(batch[0], expected)
     with pytest.raises(ValueError, match="mean: expected a scalar"):
         pixnorm.preprocess(img, size=(32, 24), mean=np.zeros((31, 24, 3)))
+
+
+def test_absurd_sizes_are_refused_quickly() -> None:
+    img = np.zeros((4, 4, 3), np.uint8)
+    for conv in (None, "torch", "pillow"):
+        with pytest.raises(ValueError, match="size: .* is too large"):
+            pixnorm.preprocess(img, size=(2**31 - 1, 5), crop=(1, 1), convention=conv)
+    with pytest.raises(ValueError, match="size: .* is too large"):
+        pixnorm.resize(img, (2**25, 2))
+    with pytest.raises(ValueError, match="crop: .* is larger than the resized image"):
+        pixnorm.preprocess(img, size=(2**24, 4), crop=(2**25, 1))

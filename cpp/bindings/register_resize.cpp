@@ -21,8 +21,11 @@ namespace {
 
 void check_size(int64_t v, const char* name) {
   if (v < 1) throw py::value_error(std::string(name) + ": must be >= 1, got " + std::to_string(v));
-  if (v > (int64_t{1} << 31) - 1)
-    throw py::value_error(std::string(name) + ": " + std::to_string(v) + " is too large");
+  // Filter plans hold a window per output sample (torch's precision rule looks at every output
+  // of an axis): 2^24 per side keeps them bounded while no real image comes close.
+  if (v > (int64_t{1} << 24))
+    throw py::value_error(std::string(name) + ": " + std::to_string(v) +
+                          " is too large (at most 16777216 per side)");
 }
 
 ImageView image_at(const ImageView& v, int64_t i) {
