@@ -16,48 +16,59 @@
 
 namespace pixnorm {
 
-std::vector<AxisWindow> axis_windows(int64_t in, int64_t out_full, bool antialias, int64_t first,
-                                     int64_t count) {
+AxisWindows axis_windows(int64_t in, int64_t out_full, bool antialias, int64_t first,
+                         int64_t count) {
   if (in <= 0 || out_full <= 0 || count <= 0 || first < 0 || first + count > out_full)
     throw std::invalid_argument("internal: bad resize axis");
   const double scale = static_cast<double>(in) / static_cast<double>(out_full);
-  std::vector<AxisWindow> out(static_cast<size_t>(count));
+  AxisWindows out;
+  out.xmin.resize(static_cast<size_t>(count));
+  out.begin.resize(static_cast<size_t>(count) + 1);
+  out.w.reserve(static_cast<size_t>(count) * (antialias ? static_cast<size_t>(2 * scale + 3) : 2));
   for (int64_t k = 0; k < count; ++k) {
     const double i = static_cast<double>(first + k);
-    AxisWindow& win = out[static_cast<size_t>(k)];
+    const size_t at = out.w.size();
+    out.begin[static_cast<size_t>(k)] = at;
+    int64_t& xmin = out.xmin[static_cast<size_t>(k)];
     if (antialias) {
       // As Pillow and torch: (j - centre + 0.5) times 1/support, weights over their running sum.
       const double fs = std::max(scale, 1.0), inv = 1.0 / fs;
       const double centre = (i + 0.5) * scale;
-      win.xmin = std::max<int64_t>(static_cast<int64_t>(std::floor(centre - fs + 0.5)), 0);
+      xmin = std::max<int64_t>(static_cast<int64_t>(std::floor(centre - fs + 0.5)), 0);
       const int64_t xmax = std::min<int64_t>(static_cast<int64_t>(std::floor(centre + fs + 0.5)), in);
       double sum = 0;
-      for (int64_t j = win.xmin; j < xmax; ++j) {
+      for (int64_t j = xmin; j < xmax; ++j) {
         const double t = std::abs((static_cast<double>(j) - centre + 0.5) * inv);
-        win.w.push_back(t < 1.0 ? 1.0 - t : 0.0);
-        sum += win.w.back();
+        out.w.push_back(t < 1.0 ? 1.0 - t : 0.0);
+        sum += out.w.back();
       }
       if (!(sum > 0)) throw std::invalid_argument("internal: empty resize window");
-      for (double& v : win.w) v /= sum;
+      for (size_t j = at; j < out.w.size(); ++j) out.w[j] /= sum;
     } else {
       const double src = (i + 0.5) * scale - 0.5;
       const double x0 = std::floor(src);
       const double f = src - x0;
       const int64_t i0 = std::clamp<int64_t>(static_cast<int64_t>(x0), 0, in - 1);
       const int64_t i1 = std::clamp<int64_t>(static_cast<int64_t>(x0) + 1, 0, in - 1);
-      win.xmin = i0;
-      if (i1 == i0) win.w = {1.0};
-      else win.w = {1.0 - f, f};
+      xmin = i0;
+      if (i1 == i0) {
+        out.w.push_back(1.0);
+      } else {
+        out.w.push_back(1.0 - f);
+        out.w.push_back(f);
+      }
     }
   }
+  out.begin[static_cast<size_t>(count)] = out.w.size();
   return out;
 }
 
 AxisPlan plan_axis(int64_t in, int64_t out_full, bool antialias, int64_t first, int64_t count,
                    bool mirror) {
-  const std::vector<AxisWindow> wins = axis_windows(in, out_full, antialias, first, count);
+  const AxisWindows wins = axis_windows(in, out_full, antialias, first, count);
   int64_t taps = 1;
-  for (const AxisWindow& w : wins) taps = std::max<int64_t>(taps, static_cast<int64_t>(w.w.size()));
+  for (size_t k = 0; k < static_cast<size_t>(count); ++k)
+    taps = std::max<int64_t>(taps, static_cast<int64_t>(wins.size(k)));
   AxisPlan p;
   p.in = in;
   p.taps = taps;
@@ -65,13 +76,15 @@ AxisPlan plan_axis(int64_t in, int64_t out_full, bool antialias, int64_t first, 
   p.start.resize(static_cast<size_t>(count));
   p.w.assign(static_cast<size_t>(count * taps), 0.0f);
   for (int64_t k = 0; k < count; ++k) {
-    const AxisWindow& win = wins[static_cast<size_t>(k)];
+    const size_t kk = static_cast<size_t>(k);
+    const int64_t xmin = wins.xmin[kk];
     const int64_t dst = mirror ? count - 1 - k : k;
-    const int64_t start = std::min(win.xmin, in - taps);
-    const int64_t offset = win.xmin - start;
+    const int64_t start = std::min(xmin, in - taps);
+    const int64_t offset = xmin - start;
     p.start[static_cast<size_t>(dst)] = static_cast<int32_t>(start);
-    for (size_t j = 0; j < win.w.size(); ++j)
-      p.w[static_cast<size_t>(dst * taps + offset) + j] = static_cast<float>(win.w[j]);
+    const double* w = wins.weights(kk);
+    for (size_t j = 0; j < wins.size(kk); ++j)
+      p.w[static_cast<size_t>(dst * taps + offset) + j] = static_cast<float>(w[j]);
   }
   p.wt.resize(p.w.size());
   for (int64_t i = 0; i < count; ++i)

@@ -18,19 +18,18 @@ namespace pixnorm {
 FixedPlan plan_axis_fixed(int64_t in, int64_t out_full, bool antialias, int64_t first,
                           int64_t count, bool mirror, Convention conv) {
   // torch picks its precision from the largest weight of the whole axis, so plan all of it.
-  const std::vector<AxisWindow> all = axis_windows(in, out_full, antialias, 0, out_full);
+  const AxisWindows all = axis_windows(in, out_full, antialias, 0, out_full);
   int bits = 22;
   if (conv == Convention::torch) {
     double wmax = 0;
-    for (const AxisWindow& w : all)
-      for (double v : w.w) wmax = std::max(wmax, v);
+    for (double v : all.w) wmax = std::max(wmax, v);
     bits = 0;
     while (bits < 22 && static_cast<int64_t>(0.5 + wmax * std::ldexp(1.0, bits + 1)) < (1 << 15))
       ++bits;
   }
   int64_t taps = 1;
   for (int64_t i = first; i < first + count; ++i)
-    taps = std::max<int64_t>(taps, static_cast<int64_t>(all[static_cast<size_t>(i)].w.size()));
+    taps = std::max<int64_t>(taps, static_cast<int64_t>(all.size(static_cast<size_t>(i))));
   FixedPlan p;
   p.in = in;
   p.count = count;
@@ -40,14 +39,16 @@ FixedPlan plan_axis_fixed(int64_t in, int64_t out_full, bool antialias, int64_t 
   p.k.assign(static_cast<size_t>(count * taps), 0);
   const double one = std::ldexp(1.0, bits);
   for (int64_t i = 0; i < count; ++i) {
-    const AxisWindow& win = all[static_cast<size_t>(first + i)];
+    const size_t src = static_cast<size_t>(first + i);
+    const int64_t xmin = all.xmin[src];
     const int64_t dst = mirror ? count - 1 - i : i;
-    const int64_t start = std::min(win.xmin, in - taps);
-    const int64_t offset = win.xmin - start;
+    const int64_t start = std::min(xmin, in - taps);
+    const int64_t offset = xmin - start;
     p.start[static_cast<size_t>(dst)] = static_cast<int32_t>(start);
-    for (size_t j = 0; j < win.w.size(); ++j)  // bilinear weights are never negative
+    const double* w = all.weights(src);
+    for (size_t j = 0; j < all.size(src); ++j)  // bilinear weights are never negative
       p.k[static_cast<size_t>(dst * taps + offset) + j] =
-          static_cast<int32_t>(std::trunc(win.w[j] * one + 0.5));
+          static_cast<int32_t>(std::trunc(w[j] * one + 0.5));
   }
   p.kt.resize(p.k.size());
   for (int64_t i = 0; i < count; ++i)

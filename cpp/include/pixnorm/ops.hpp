@@ -45,13 +45,17 @@ namespace pixnorm {
 //    neighbours clamped to the image edges (OpenCV INTER_LINEAR, torch align_corners=False).
 // Every output gets `taps` weights (zero padded); start[i] + taps <= in. `mirror` reverses the
 // outputs (a horizontal flip of the result).
-// One output's filter window: source samples [xmin, xmin + w.size()) with float64 weights.
-struct AxisWindow {
-  int64_t xmin = 0;
+// The filter windows of `count` outputs, stored flat: output k reads source samples
+// [xmin[k], xmin[k] + size(k)) with float64 weights weights(k)[0 .. size(k)).
+struct AxisWindows {
+  std::vector<int64_t> xmin;
+  std::vector<size_t> begin;  // count + 1 offsets into w
   std::vector<double> w;
+  size_t size(size_t k) const { return begin[k + 1] - begin[k]; }
+  const double* weights(size_t k) const { return w.data() + begin[k]; }
 };
-std::vector<AxisWindow> axis_windows(int64_t in, int64_t out_full, bool antialias, int64_t first,
-                                     int64_t count);
+AxisWindows axis_windows(int64_t in, int64_t out_full, bool antialias, int64_t first,
+                         int64_t count);
 
 struct AxisPlan {
   int64_t in = 0, taps = 0, count = 0;
