@@ -31,6 +31,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -501,6 +502,127 @@ struct StatsChecker {
   }
 };
 
+
+// Resampling kernels (resize_h, resize_v, resize_v_u8, store_u8 and the fixed-point passes):
+// every table against scalar, bit for bit, on random monotonic windows and weights.
+struct ResizeChecker {
+  Checker& ck;
+
+  template <class T>
+  void compare(const char* what, const std::vector<T>& got, const std::vector<T>& want,
+               size_t t) {
+    ++ck.cases;
+    bool ok = got.size() == want.size();
+    for (size_t i = 0; ok && i < got.size(); ++i) {
+      if constexpr (std::is_same_v<T, float>) ok = same_f32(got[i], want[i]);
+      else ok = got[i] == want[i];
+    }
+    if (!ok) {
+      ++ck.mismatches;
+      std::printf("MISMATCH %s on %s\n", what, pixnorm::isa_name(ck.tables[t]->isa));
+    }
+  }
+
+  // Monotonic starts (reversed when `mirror`) in [0, in - taps].
+  std::vector<int32_t> starts(Rng& rng, int64_t n, int64_t in, int64_t taps, bool mirror) {
+    std::vector<int32_t> st(static_cast<size_t>(n));
+    int64_t cur = 0;
+    for (int64_t x = 0; x < n; ++x) {
+      cur = std::min<int64_t>(in - taps, cur + static_cast<int64_t>(rng.below(4)));
+      st[static_cast<size_t>(x)] = static_cast<int32_t>(cur);
+    }
+    if (mirror) std::reverse(st.begin(), st.end());
+    return st;
+  }
+
+  void run() {
+    Rng rng;
+    for (int64_t n : {1, 5, 15, 16, 17, 33, 64, 100}) {
+      for (int64_t taps : {1, 2, 3, 4, 7, 12}) {
+        for (int64_t planes : {1, 3}) {
+          const bool mirror = rng.below(2) == 1;
+          const int64_t in = 2 * n + taps + static_cast<int64_t>(rng.below(40));
+          const int64_t sstride = in + 40;  // 32 floats readable past the last tap
+          const std::vector<int32_t> st = starts(rng, n, in, taps, mirror);
+          std::vector<float> src(static_cast<size_t>(planes * sstride)), w(static_cast<size_t>(n * taps));
+          for (float& v : src) v = static_cast<float>(rng.below(256)) * 0.37f - 20.0f;
+          for (float& v : w) v = static_cast<float>(rng.below(1000)) / 997.0f;
+          std::vector<float> wt(w.size());
+          for (int64_t x = 0; x < n; ++x)
+            for (int64_t k = 0; k < taps; ++k) wt[static_cast<size_t>(k * n + x)] = w[static_cast<size_t>(x * taps + k)];
+          std::vector<std::vector<float>> outs;
+          for (size_t t = 0; t < ck.tables.size(); ++t) {
+            std::vector<float> d(static_cast<size_t>(planes * n));
+            ck.tables[t]->resize_h(src.data(), sstride, planes, st.data(), w.data(), wt.data(), taps,
+                                   n, d.data(), n);
+            outs.push_back(d);
+            compare("resize_h", outs[t], outs[0], t);
+          }
+          // fixed point: exact integers in the source, int32 weights
+          for (int bits : {14, 22}) {
+            std::vector<float> isrc(src.size());
+            for (float& v : isrc) v = static_cast<float>(rng.below(256));
+            std::vector<int32_t> kt(static_cast<size_t>(n * taps));
+            for (int32_t& k : kt) k = static_cast<int32_t>(rng.below(static_cast<uint32_t>((1 << bits) / taps + 1)));
+            std::vector<std::vector<uint8_t>> fo;
+            for (size_t t = 0; t < ck.tables.size(); ++t) {
+              std::vector<uint8_t> d(static_cast<size_t>(n));
+              ck.tables[t]->resize_h_fixed(isrc.data(), st.data(), kt.data(), taps, n, bits, d.data());
+              fo.push_back(d);
+              compare("resize_h_fixed", fo[t], fo[0], t);
+            }
+          }
+        }
+        // vertical passes over `taps` rows
+        const int64_t channels = 1 + static_cast<int64_t>(rng.below(5));
+        const int64_t len = n * channels;
+        std::vector<std::vector<float>> frows(static_cast<size_t>(taps));
+        std::vector<std::vector<uint8_t>> urows(static_cast<size_t>(taps));
+        std::vector<const float*> fp;
+        std::vector<const uint8_t*> up;
+        for (int64_t k = 0; k < taps; ++k) {
+          frows[static_cast<size_t>(k)].resize(static_cast<size_t>(len));
+          urows[static_cast<size_t>(k)].resize(static_cast<size_t>(len));
+          for (int64_t i = 0; i < len; ++i) {
+            frows[static_cast<size_t>(k)][static_cast<size_t>(i)] = static_cast<float>(rng.below(4096)) * 0.1f - 100.0f;
+            urows[static_cast<size_t>(k)][static_cast<size_t>(i)] = static_cast<uint8_t>(rng.below(256));
+          }
+          fp.push_back(frows[static_cast<size_t>(k)].data());
+          up.push_back(urows[static_cast<size_t>(k)].data());
+        }
+        std::vector<float> wv(static_cast<size_t>(taps));
+        for (float& v : wv) v = static_cast<float>(rng.below(1000)) / 1013.0f;
+        std::vector<int32_t> kv(static_cast<size_t>(taps));
+        for (int32_t& k : kv) k = static_cast<int32_t>(rng.below(static_cast<uint32_t>((1 << 22) / taps + 1)));
+        std::vector<std::vector<float>> vo, vuo, so;
+        std::vector<std::vector<uint8_t>> fvo, su;
+        for (size_t t = 0; t < ck.tables.size(); ++t) {
+          const pixnorm::KernelTable& k = *ck.tables[t];
+          std::vector<float> d(static_cast<size_t>(len)), du(static_cast<size_t>(len));
+          k.resize_v(fp.data(), wv.data(), taps, len, d.data());
+          k.resize_v_u8(up.data(), wv.data(), taps, n, channels, du.data(), n);
+          std::vector<uint8_t> df(static_cast<size_t>(len)), ds(static_cast<size_t>(len));
+          k.resize_v_fixed(up.data(), kv.data(), taps, len, 22, df.data());
+          std::vector<float> special(d);
+          special[0] = std::numeric_limits<float>::quiet_NaN();
+          if (len > 1) special[1] = 1e9f;
+          if (len > 2) special[2] = -3.5f;
+          if (len > 3) special[3] = 2.5f;  // ties to even
+          k.store_u8(special.data(), len, ds.data());
+          vo.push_back(d);
+          vuo.push_back(du);
+          fvo.push_back(df);
+          su.push_back(ds);
+          compare("resize_v", vo[t], vo[0], t);
+          compare("resize_v_u8", vuo[t], vuo[0], t);
+          compare("resize_v_fixed", fvo[t], fvo[0], t);
+          compare("store_u8", su[t], su[0], t);
+        }
+      }
+    }
+  }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -574,6 +696,9 @@ int main(int argc, char** argv) {
 
   StatsChecker sc{ck, make_arena(size_t{16} << 20)};
   sc.run();
+
+  ResizeChecker rc{ck};
+  rc.run();
 
   std::printf("kernel_check: %lld cases, %lld mismatches on isas: %s\n",
               static_cast<long long>(ck.cases), static_cast<long long>(ck.mismatches),
