@@ -106,6 +106,8 @@ FORK_SCRIPT = """
     _core._set_parallel_min_elements(0)
     img = np.random.default_rng(0).integers(0, 256, (480, 640, 3), dtype=np.uint8)
     expected = pixnorm.normalize(img, 0.5, 0.25)  # the parent now owns a 2-thread libgomp team
+    pre = {c: pixnorm.preprocess(img, size=100, crop=64, convention=c) for c in (None, "torch")}
+    stats = pixnorm.RunningStats().update(img).to_dict()
     assert _core._fork_state() == {"forked": False, "unsafe": False}
 
     def in_child(depth):
@@ -113,6 +115,10 @@ FORK_SCRIPT = """
         assert state == {"forked": True, "unsafe": True}, state
         assert pixnorm.get_num_threads() == 1  # set_num_threads does not cross fork
         assert np.array_equal(pixnorm.normalize(img, 0.5, 0.25), expected)
+        for conv in (None, "torch"):  # every threaded operation runs serially here
+            assert np.array_equal(pixnorm.preprocess(img, size=100, crop=64, convention=conv),
+                                  pre[conv])
+        assert pixnorm.RunningStats().update(img).to_dict() == stats
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             pixnorm.set_num_threads(2)  # asking for threads here: one warning, still serial
@@ -209,11 +215,27 @@ def test_multiprocessing_pool_after_threads(method: str, tmp_path: Path) -> None
     assert proc.stdout.strip() == f"ok {method}"
 
 
-def test_gil_is_released_during_the_work() -> None:
+_BIG = np.random.default_rng(0).integers(0, 256, (3, 1080, 1920, 3), dtype=np.uint8)
+_OUT = np.empty((3, 3, 1080, 1920), np.float32)
+LONG_CALLS = {
+    "normalize": lambda: pixnorm.normalize(_BIG, 0.5, 0.5, out=_OUT),
+    "resize": lambda: pixnorm.resize(_BIG, (700, 900)),
+    "preprocess_batch": lambda: pixnorm.preprocess_batch(list(_BIG), size=(600, 800)),
+    "preprocess torch": lambda: pixnorm.preprocess_batch(
+        list(_BIG), size=(600, 800), convention="torch"
+    ),
+    "preprocess opencv": lambda: pixnorm.preprocess_batch(
+        list(_BIG), size=(600, 800), antialias=False, convention="opencv"
+    ),
+    "stats": lambda: pixnorm.RunningStats(per_pixel=True).update(_BIG),
+}
+
+
+@pytest.mark.parametrize("op", list(LONG_CALLS))
+def test_gil_is_released_during_the_work(op: str) -> None:
     """While a long call runs, another Python thread keeps running. If the call held the GIL the
     spinning thread could not record a single tick inside the middle of the call."""
-    batch = np.random.default_rng(0).integers(0, 256, (3, 1080, 1920, 3), dtype=np.uint8)
-    out = np.empty((3, 3, 1080, 1920), np.float32)
+    call = LONG_CALLS[op]
     ticks: list[float] = []
     stop = threading.Event()
 
@@ -231,7 +253,7 @@ def test_gil_is_released_during_the_work() -> None:
         time.sleep(0.005)
         for _ in range(3):
             t0 = time.perf_counter()
-            pixnorm.normalize(batch, 0.5, 0.5, out=out)
+            call()
             spans.append((t0, time.perf_counter()))
     finally:
         stop.set()
