@@ -211,10 +211,10 @@ py::object preprocess_py(const py::list& images, const std::vector<Geometry>& ge
   };
   py::gil_scoped_release nogil;
   if (conv == Convention::opencv || conv == Convention::pillow || conv == Convention::torch) {
-    const std::vector<float> lut = level_table(mean_v, std_v, scale, C);
+    const std::vector<float> levels = level_params(mean_v, std_v, scale, C);
     if (conv == Convention::opencv) {
       OpencvJob proto;
-      proto.lut = lut.data();
+      proto.levels = levels.data();
       run(proto,
           [](bool is_x, int64_t in, int64_t out_full, int64_t first, int64_t count, bool mirror) {
             return plan_axis_opencv(in, out_full, first, count, mirror, is_x);
@@ -222,7 +222,7 @@ py::object preprocess_py(const py::list& images, const std::vector<Geometry>& ge
           [&](const std::vector<OpencvJob>& jobs) { resample_opencv(jobs, nthreads); });
     } else {
       FixedJob proto;
-      proto.lut = lut.data();
+      proto.levels = levels.data();
       run(proto,
           [&](bool, int64_t in, int64_t out_full, int64_t first, int64_t count, bool mirror) {
             return plan_axis_fixed(in, out_full, antialias, first, count, mirror, conv);

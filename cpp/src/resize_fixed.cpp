@@ -57,42 +57,21 @@ FixedPlan plan_axis_fixed(int64_t in, int64_t out_full, bool antialias, int64_t 
   return p;
 }
 
-std::vector<float> level_table(const std::vector<double>& mean, const std::vector<double>& std,
-                               double scale, int64_t channels) {
-  std::vector<float> lut(static_cast<size_t>(channels * 256));
-  const float s = static_cast<float>(scale);
+std::vector<float> level_params(const std::vector<double>& mean, const std::vector<double>& std,
+                                double scale, int64_t channels) {
+  std::vector<float> p(static_cast<size_t>(channels * 3));
   for (int64_t c = 0; c < channels; ++c) {
-    const float m = static_cast<float>(mean.size() == 1 ? mean[0] : mean[static_cast<size_t>(c)]);
-    const float d = static_cast<float>(std.size() == 1 ? std[0] : std[static_cast<size_t>(c)]);
-    for (int v = 0; v < 256; ++v) {
-      const float x = static_cast<float>(v) * s;  // separate roundings: -ffp-contract=off
-      lut[static_cast<size_t>(c * 256 + v)] = (x - m) / d;
-    }
+    const size_t i = static_cast<size_t>(c);
+    p[3 * i] = static_cast<float>(scale);
+    p[3 * i + 1] = static_cast<float>(mean.size() == 1 ? mean[0] : mean[i]);
+    p[3 * i + 2] = static_cast<float>(std.size() == 1 ? std[0] : std[i]);
   }
-  return lut;
+  return p;
 }
 
 namespace {
 
 constexpr int64_t kPad = 32;  // floats readable past a plane's last tap (kernel contract)
-
-// One finished output row, C planar rows of ow values, in the job's format.
-void emit(const FixedJob& j, int64_t y, const uint8_t* planar) {
-  const int64_t C = j.src.channels, ow = j.px->count, oh = j.py->count;
-  if (j.kind == ResampleOut::u8_hwc) {
-    uint8_t* d = static_cast<uint8_t*>(j.dst) + y * ow * C;
-    for (int64_t c = 0; c < C; ++c)
-      for (int64_t x = 0; x < ow; ++x) d[x * C + c] = planar[c * ow + x];
-    return;
-  }
-  float* d = static_cast<float*>(j.dst) + y * ow;
-  for (int64_t c = 0; c < C; ++c) {
-    const float* lut = j.lut + c * 256;
-    const uint8_t* p = planar + c * ow;
-    float* dc = d + c * oh * ow;
-    for (int64_t x = 0; x < ow; ++x) dc[x] = lut[p[x]];
-  }
-}
 
 void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) {
   const ImageView& v = j.src;
@@ -132,7 +111,7 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
         rows[static_cast<size_t>(t)] = source_row(py.start[static_cast<size_t>(y)] + t, t);
       k.resize_v_fixed(rows.data(), py.k.data() + y * taps, taps, span * C, py.bits, mid.data());
       hpass(mid.data(), out_row.data());
-      emit(j, y, out_row.data());
+      rows::emit_planar_u8(k, j, y, out_row.data(), j.kind == ResampleOut::u8_hwc);
     }
     return;
   }
@@ -151,7 +130,7 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
       rows[static_cast<size_t>(t)] = dst;
     }
     k.resize_v_fixed(rows.data(), py.k.data() + y * taps, taps, ow * C, py.bits, out_row.data());
-    emit(j, y, out_row.data());
+    rows::emit_planar_u8(k, j, y, out_row.data(), j.kind == ResampleOut::u8_hwc);
   }
 }
 

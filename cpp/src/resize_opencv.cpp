@@ -1,10 +1,13 @@
 // convention="opencv": cv2.resize(INTER_LINEAR) on uint8, reproduced bit for bit. The rules and
-// the experiments that confirmed them are in docs/resize-conventions.md, section 3. Portable
-// integer code; each output row is independent (threads over rows or images).
+// the experiments that confirmed them are in docs/resize-conventions.md, section 3. The linear
+// path runs on the active ISA's kernels (exact float horizontal sums, OpenCV's integer vertical
+// rounding); the 2x2 mean is portable code. Each output row is independent (threads over rows
+// or images).
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
+#include "pixnorm/dispatch.hpp"
 #include "pixnorm/ops.hpp"
 #include "pixnorm/threads.hpp"
 #include "rows.hpp"
@@ -45,21 +48,7 @@ OpencvAxis plan_axis_opencv(int64_t in, int64_t out_full, int64_t first, int64_t
 
 namespace {
 
-void emit_interleaved(const OpencvJob& j, int64_t y, const uint8_t* row) {
-  const int64_t C = j.src.channels, ow = j.px->count, oh = j.py->count;
-  if (j.kind == ResampleOut::u8_hwc) {
-    std::copy(row, row + ow * C, static_cast<uint8_t*>(j.dst) + y * ow * C);
-    return;
-  }
-  float* d = static_cast<float*>(j.dst) + y * ow;
-  for (int64_t c = 0; c < C; ++c) {
-    const float* lut = j.lut + c * 256;
-    float* dc = d + c * oh * ow;
-    for (int64_t x = 0; x < ow; ++x) dc[x] = lut[row[x * C + c]];
-  }
-}
-
-void run_opencv(const OpencvJob& j, int64_t y0, int64_t y1) {
+void run_opencv(const KernelTable& k, const OpencvJob& j, int64_t y0, int64_t y1) {
   const ImageView& v = j.src;
   const OpencvAxis& py = *j.py;
   const OpencvAxis& px = *j.px;
@@ -80,11 +69,9 @@ void run_opencv(const OpencvJob& j, int64_t y0, int64_t y1) {
     rows::gather_any<uint8_t>(row, span, C, v.stride_x, v.stride_c, buf);
     return buf;
   };
-  std::vector<int32_t> a0(static_cast<size_t>(ow)), a1(static_cast<size_t>(ow));
-  for (int64_t x = 0; x < ow; ++x) {
+  std::vector<int32_t> a0(static_cast<size_t>(ow));  // byte offset of each output's first tap
+  for (int64_t x = 0; x < ow; ++x)
     a0[static_cast<size_t>(x)] = static_cast<int32_t>((px.i0[static_cast<size_t>(x)] - col_lo) * C);
-    a1[static_cast<size_t>(x)] = static_cast<int32_t>((px.i1[static_cast<size_t>(x)] - col_lo) * C);
-  }
   std::vector<uint8_t> out(static_cast<size_t>(ow * C));
   if (j.area2x) {
     // The output index d covers source 2d and 2d+1 in each axis (i0 = 2d, mirrored in order).
@@ -104,53 +91,59 @@ void run_opencv(const OpencvJob& j, int64_t y0, int64_t y1) {
           } else {
             q = (sum + 2) >> 2;
           }
-          out[static_cast<size_t>(x * C + c)] = static_cast<uint8_t>(q);
+          out[static_cast<size_t>(c * ow + x)] = static_cast<uint8_t>(q);  // planar
         }
       }
-      emit_interleaved(j, y, out.data());
+      rows::emit_planar_u8(k, j, y, out.data(), j.kind == ResampleOut::u8_hwc);
     }
     return;
   }
-  // Horizontal results of a source row, exact int32, cached for the two rows in use.
-  std::vector<int32_t> h[2] = {std::vector<int32_t>(static_cast<size_t>(ow * C)),
-                               std::vector<int32_t>(static_cast<size_t>(ow * C))};
+  // The linear path through the float kernels of the active ISA. The horizontal pass multiplies
+  // levels (< 256) by 11-bit weights and adds two products: integers below 2^20, which float32
+  // holds exactly, so resize_h computes OpenCV's int32 buffer bit for bit.
+  const int64_t taps = span >= 2 ? 2 : 1, pstride = span + 32;
+  std::vector<int32_t> st(static_cast<size_t>(ow));
+  std::vector<float> w(static_cast<size_t>(ow * taps), 0.0f), wt(w.size());
+  for (int64_t x = 0; x < ow; ++x) {
+    const size_t xs = static_cast<size_t>(x);
+    const int64_t i0 = px.i0[xs] - col_lo, i1 = px.i1[xs] - col_lo;
+    const int64_t s0 = std::min(i0, span - taps);
+    st[xs] = static_cast<int32_t>(s0);
+    w[static_cast<size_t>(x * taps + (i0 - s0))] += static_cast<float>(px.w0[xs]);
+    w[static_cast<size_t>(x * taps + (i1 - s0))] += static_cast<float>(px.w1[xs]);
+  }
+  for (int64_t x = 0; x < ow; ++x)
+    for (int64_t t = 0; t < taps; ++t)
+      wt[static_cast<size_t>(t * ow + x)] = w[static_cast<size_t>(x * taps + t)];
+  std::vector<float> planes(static_cast<size_t>(C * pstride), 0.0f);
+  const std::vector<float> ones(static_cast<size_t>(C), 1.0f), zeros(static_cast<size_t>(C), 0.0f);
+  std::vector<float> h[2] = {std::vector<float>(static_cast<size_t>(ow * C)),
+                             std::vector<float>(static_cast<size_t>(ow * C))};
   int64_t held[2] = {-1, -1};
-  auto hrow = [&](int64_t r, int64_t keep) -> const int32_t* {
+  auto hrow = [&](int64_t r, int64_t keep) -> const float* {
     for (int s = 0; s < 2; ++s)
       if (held[s] == r) return h[s].data();
     const int s = held[0] == keep ? 1 : 0;  // never evict the other row in use
-    const uint8_t* src = source_row(r, s);
-    int32_t* d = h[s].data();
-    for (int64_t x = 0; x < ow; ++x) {
-      const uint8_t* p0 = src + a0[static_cast<size_t>(x)];
-      const uint8_t* p1 = src + a1[static_cast<size_t>(x)];
-      const int32_t w0 = px.w0[static_cast<size_t>(x)], w1 = px.w1[static_cast<size_t>(x)];
-      for (int64_t c = 0; c < C; ++c) d[x * C + c] = p0[c] * w0 + p1[c] * w1;
-    }
+    k.normalize_u8(source_row(r, s), span, C, ones.data(), zeros.data(), planes.data(), pstride);
+    k.resize_h(planes.data(), pstride, C, st.data(), w.data(), wt.data(), taps, ow, h[s].data(), ow);
     held[s] = r;
-    return d;
+    return h[s].data();
   };
-  const int64_t n = ow * C;
   for (int64_t y = y0; y < y1; ++y) {
-    const int64_t r0 = py.i0[static_cast<size_t>(y)], r1 = py.i1[static_cast<size_t>(y)];
-    const int32_t b0 = py.w0[static_cast<size_t>(y)], b1 = py.w1[static_cast<size_t>(y)];
-    const int32_t* s0 = hrow(r0, -2);
-    const int32_t* s1 = hrow(r1, r0);
-    for (int64_t i = 0; i < n; ++i) {
-      // VResizeLinearVec_32s8u: 16-bit values (>> 4), high halves of the products, then round
-      const int32_t t = (((s0[i] >> 4) * b0) >> 16) + (((s1[i] >> 4) * b1) >> 16);
-      const int32_t q = (t + 2) >> 2;
-      out[static_cast<size_t>(i)] = static_cast<uint8_t>(q < 0 ? 0 : q > 255 ? 255 : q);
-    }
-    emit_interleaved(j, y, out.data());
+    const size_t ys = static_cast<size_t>(y);
+    const float* s0 = hrow(py.i0[ys], -2);
+    const float* s1 = hrow(py.i1[ys], py.i0[ys]);
+    k.resize_v_opencv(s0, s1, py.w0[ys], py.w1[ys], ow * C, out.data());  // planar rows
+    rows::emit_planar_u8(k, j, y, out.data(), j.kind == ResampleOut::u8_hwc);
   }
 }
 
 }  // namespace
 
 void resample_opencv(const std::vector<OpencvJob>& jobs, int nthreads) {
-  rows::run_jobs(jobs, nthreads, [](const OpencvJob& j, int64_t y0, int64_t y1) {
-    run_opencv(j, y0, y1);
+  const KernelTable& k = active_kernels();
+  rows::run_jobs(jobs, nthreads, [&k](const OpencvJob& j, int64_t y0, int64_t y1) {
+    run_opencv(k, j, y0, y1);
   });
 }
 

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <vector>
 
+#include "pixnorm/dispatch.hpp"
 #include "pixnorm/threads.hpp"
 
 namespace pixnorm::rows {
@@ -33,6 +34,25 @@ void gather_any(const unsigned char* row, int64_t width, int64_t channels, int64
     case 3: return gather_row<T, 3>(row, width, 3, sx, sc, out);
     case 4: return gather_row<T, 4>(row, width, 4, sx, sc, out);
     default: return gather_row<T, 0>(row, width, channels, sx, sc, out);
+  }
+}
+
+// Writes output row y of a uint8 resample job from C planar rows of ow levels: interleaved
+// uint8 (h, w, C), or float32 planes through levels_f32 and the job's (scale, mean, std).
+template <class Job>
+void emit_planar_u8(const KernelTable& k, const Job& j, int64_t y, const uint8_t* planar,
+                    bool to_u8) {
+  const int64_t C = j.src.channels, ow = j.px->count, oh = j.py->count;
+  if (to_u8) {
+    uint8_t* d = static_cast<uint8_t*>(j.dst) + y * ow * C;
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t x = 0; x < ow; ++x) d[x * C + c] = planar[c * ow + x];
+    return;
+  }
+  float* d = static_cast<float*>(j.dst) + y * ow;
+  for (int64_t c = 0; c < C; ++c) {
+    const float* p = j.levels + 3 * c;
+    k.levels_f32(planar + c * ow, ow, p[0], p[1], p[2], d + c * oh * ow);
   }
 }
 

@@ -259,7 +259,7 @@ def preprocess(
     ``(v * scale - mean[c]) / std[c]`` as in :func:`normalize`. With ``'pillow'`` or ``'torch'``
     the result is bitwise identical to torchvision v2's chain on that library's uint8 resize:
     the exact uint8 image, cropped and flipped, then ``float32(x) * float32(scale)`` and
-    ``(v - float32(mean)) / float32(std)`` in float32 (a table of 256 values per channel).
+    ``(v - float32(mean)) / float32(std)``, each step rounded in float32.
     ``out`` takes a C-contiguous float32 (C, h, w) array.
 
     ``mean``/``std`` may also be per-pixel arrays of the output size, (h, w, C) or (C, h, w)

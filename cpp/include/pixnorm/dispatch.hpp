@@ -47,6 +47,16 @@ using ResizeHFixed = void (*)(const float* src, const int32_t* start, const int3
 using ResizeVFixed = void (*)(const uint8_t* const* rows, const int32_t* k, int64_t taps,
                               int64_t n, int bits, uint8_t* dst);
 
+// OpenCV's INTER_LINEAR vertical pass (VResizeLinearVec_32s8u) on exact horizontal sums held in
+// float32: h = int(s), out = sat_u8((((h0 >> 4) * b0 >> 16) + ((h1 >> 4) * b1 >> 16) + 2) >> 2).
+using ResizeVOpencv = void (*)(const float* s0, const float* s1, int32_t b0, int32_t b1,
+                               int64_t n, uint8_t* dst);
+
+// Levels to floats in torchvision v2's arithmetic (ToDtype(scale=True), then Normalize):
+// dst[i] = (float32(src[i]) * scale - mean) / std, each operation rounded in float32.
+using LevelsF32 = void (*)(const uint8_t* src, int64_t n, float scale, float mean, float std,
+                           float* dst);
+
 // float -> uint8: round to nearest (ties to even) after clamping to [0, 255].
 using StoreU8 = void (*)(const float* src, int64_t n, uint8_t* dst);
 // Statistics kernels (issue 4; the contracts are in cpp/include/pixnorm/stats.hpp).
@@ -87,6 +97,8 @@ struct KernelTable {
   StatsPixelU8 stats_pixel_u8;
   StatsPixelF32 stats_pixel_f32;
   NormalizePixelF32 normalize_pixel;
+  ResizeVOpencv resize_v_opencv;
+  LevelsF32 levels_f32;
 };
 
 const char* isa_name(Isa isa);

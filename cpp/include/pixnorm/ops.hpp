@@ -119,16 +119,17 @@ struct FixedJob {
   const FixedPlan* py = nullptr;
   const FixedPlan* px = nullptr;
   bool vertical_first = false;         // Pillow 13's order rule; torch: always false
-  ResampleOut kind = ResampleOut::u8_hwc;  // u8_hwc, or f32_chw through `lut`
+  ResampleOut kind = ResampleOut::u8_hwc;  // u8_hwc, or f32_chw through `levels`
   void* dst = nullptr;
-  const float* lut = nullptr;          // C * 256 floats: the value of each level per channel
+  const float* levels = nullptr;       // C x (scale, mean, std) in float32, see level_params
 };
 void resample_fixed(const std::vector<FixedJob>& jobs, int nthreads);
 
 // torchvision v2's float arithmetic after the uint8 resize: ToDtype(float32, scale=True) is
 // float32(x) * float32(scale), Normalize is (v - float32(mean)) / float32(std), all float32.
-std::vector<float> level_table(const std::vector<double>& mean, const std::vector<double>& std,
-                               double scale, int64_t channels);
+// Returns (scale, mean, std) as float32 for each channel; the levels_f32 kernel applies them.
+std::vector<float> level_params(const std::vector<double>& mean, const std::vector<double>& std,
+                                double scale, int64_t channels);
 
 }  // namespace pixnorm
 
@@ -157,7 +158,7 @@ struct OpencvJob {
   bool area2x = false;  // both axes exactly halved: INTER_AREA's 2x2 mean
   ResampleOut kind = ResampleOut::u8_hwc;
   void* dst = nullptr;
-  const float* lut = nullptr;
+  const float* levels = nullptr;  // as FixedJob
 };
 void resample_opencv(const std::vector<OpencvJob>& jobs, int nthreads);
 

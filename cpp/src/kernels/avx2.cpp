@@ -355,6 +355,8 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx2() {
                              &stats_f32,
                              &stats_pixel_u8,
                              &stats_pixel_f32_generic,
-                             &normalize_pixel};
+                             &normalize_pixel,
+                             &resize_v_opencv_impl,
+                             &levels_f32_impl};
   return t;
 }

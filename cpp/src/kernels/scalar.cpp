@@ -54,7 +54,9 @@ const KernelTable& table_scalar() {
                              &stats_f32_generic,
                              &stats_pixel_u8_generic,
                              &stats_pixel_f32_generic,
-                             &normalize_pixel_generic};
+                             &normalize_pixel_generic,
+                             &resize_v_opencv_impl,
+                             &levels_f32_impl};
   return t;
 }
 
