@@ -253,6 +253,25 @@ void resize_h_fixed(const float* src, const int32_t* start, const int32_t* kt, i
   }
 }
 
+// Fixed-point vertical pass (named conventions), 16 values per step with the sum kept in a
+// register: int32 products and sums, exactly as resize_v_fixed_impl.
+void resize_v_fixed(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n, int bits,
+                    uint8_t* dst) {
+  const __m512i half = _mm512_set1_epi32(1 << (bits - 1));
+  const __m512i zero = _mm512_setzero_si512(), top = _mm512_set1_epi32(255);
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 m = lanes_mask(n - i);
+    __m512i acc = half;
+    for (int64_t t = 0; t < taps; ++t) {
+      const __m512i x = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(m, rows[t] + i));
+      acc = _mm512_add_epi32(acc, _mm512_mullo_epi32(_mm512_set1_epi32(k[t]), x));
+    }
+    acc = _mm512_srai_epi32(acc, static_cast<unsigned>(bits));
+    acc = _mm512_min_epi32(_mm512_max_epi32(acc, zero), top);
+    _mm_mask_storeu_epi8(dst + i, m, _mm512_cvtepi32_epi8(acc));
+  }
+}
+
 // Horizontal resampling pass, 16 outputs per step, all channel planes per step (the window
 // logic is shared). When the 16 outputs' taps lie within 32 consecutive source floats
 // (downscales up to about 2x), two loads and one two-source permute per tap fetch them;
@@ -535,7 +554,7 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx512() {
                              &resize_v_u8,
                              &store_u8_impl,
                              &resize_h_fixed,
-                             &resize_v_fixed_impl,
+                             &resize_v_fixed,
                              &stats_u8,
                              &stats_f32,
                              &stats_pixel_u8,
