@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -215,19 +216,23 @@ def test_multiprocessing_pool_after_threads(method: str, tmp_path: Path) -> None
     assert proc.stdout.strip() == f"ok {method}"
 
 
-_BIG = np.random.default_rng(0).integers(0, 256, (3, 1080, 1920, 3), dtype=np.uint8)
-_OUT = np.empty((3, 3, 1080, 1920), np.float32)
+@functools.cache
+def _big() -> np.ndarray:
+    """Three 1080p images: long enough a call to watch another thread run (made on first use)."""
+    return np.random.default_rng(0).integers(0, 256, (3, 1080, 1920, 3), dtype=np.uint8)
+
+
 LONG_CALLS = {
-    "normalize": lambda: pixnorm.normalize(_BIG, 0.5, 0.5, out=_OUT),
-    "resize": lambda: pixnorm.resize(_BIG, (700, 900)),
-    "preprocess_batch": lambda: pixnorm.preprocess_batch(list(_BIG), size=(600, 800)),
+    "normalize": lambda: pixnorm.normalize(_big(), 0.5, 0.5),
+    "resize": lambda: pixnorm.resize(_big(), (700, 900)),
+    "preprocess_batch": lambda: pixnorm.preprocess_batch(list(_big()), size=(600, 800)),
     "preprocess torch": lambda: pixnorm.preprocess_batch(
-        list(_BIG), size=(600, 800), convention="torch"
+        list(_big()), size=(600, 800), convention="torch"
     ),
     "preprocess opencv": lambda: pixnorm.preprocess_batch(
-        list(_BIG), size=(600, 800), antialias=False, convention="opencv"
+        list(_big()), size=(600, 800), antialias=False, convention="opencv"
     ),
-    "stats": lambda: pixnorm.RunningStats(per_pixel=True).update(_BIG),
+    "stats": lambda: pixnorm.RunningStats(per_pixel=True).update(_big()),
 }
 
 
