@@ -58,13 +58,14 @@ FixedPlan plan_axis_fixed(int64_t in, int64_t out_full, bool antialias, int64_t 
 }
 
 std::vector<float> level_params(const std::vector<double>& mean, const std::vector<double>& std,
-                                double scale, int64_t channels) {
-  std::vector<float> p(static_cast<size_t>(channels * 3));
+                                double scale, int64_t channels, double divisor) {
+  std::vector<float> p(static_cast<size_t>(channels * 4));
   for (int64_t c = 0; c < channels; ++c) {
     const size_t i = static_cast<size_t>(c);
-    p[3 * i] = static_cast<float>(scale);
-    p[3 * i + 1] = static_cast<float>(mean.size() == 1 ? mean[0] : mean[i]);
-    p[3 * i + 2] = static_cast<float>(std.size() == 1 ? std[0] : std[i]);
+    p[4 * i] = static_cast<float>(divisor > 0.0 ? divisor : scale);
+    p[4 * i + 1] = divisor > 0.0 ? 1.0f : 0.0f;
+    p[4 * i + 2] = static_cast<float>(mean.size() == 1 ? mean[0] : mean[i]);
+    p[4 * i + 3] = static_cast<float>(std.size() == 1 ? std[0] : std[i]);
   }
   return p;
 }

@@ -52,10 +52,11 @@ using ResizeVFixed = void (*)(const uint8_t* const* rows, const int32_t* k, int6
 using ResizeVOpencv = void (*)(const float* s0, const float* s1, int32_t b0, int32_t b1,
                                int64_t n, uint8_t* dst);
 
-// Levels to floats in torchvision v2's arithmetic (ToDtype(scale=True), then Normalize):
-// dst[i] = (float32(src[i]) * scale - mean) / std, each operation rounded in float32.
-using LevelsF32 = void (*)(const uint8_t* src, int64_t n, float scale, float mean, float std,
-                           float* dst);
+// Levels to floats in torchvision's arithmetic (ToDtype(scale=True) or ToTensor, then
+// Normalize): dst[i] = (float32(src[i]) * factor - mean) / std, or with `divide`
+// (float32(src[i]) / factor - mean) / std; each operation rounded in float32.
+using LevelsF32 = void (*)(const uint8_t* src, int64_t n, float factor, bool divide, float mean,
+                           float std, float* dst);
 
 // float -> uint8: round to nearest (ties to even) after clamping to [0, 255].
 using StoreU8 = void (*)(const float* src, int64_t n, uint8_t* dst);

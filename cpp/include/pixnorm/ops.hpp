@@ -121,15 +121,17 @@ struct FixedJob {
   bool vertical_first = false;         // Pillow 13's order rule; torch: always false
   ResampleOut kind = ResampleOut::u8_hwc;  // u8_hwc, or f32_chw through `levels`
   void* dst = nullptr;
-  const float* levels = nullptr;       // C x (scale, mean, std) in float32, see level_params
+  const float* levels = nullptr;       // C x (factor, divide, mean, std), see level_params
 };
 void resample_fixed(const std::vector<FixedJob>& jobs, int nthreads);
 
 // torchvision v2's float arithmetic after the uint8 resize: ToDtype(float32, scale=True) is
 // float32(x) * float32(scale), Normalize is (v - float32(mean)) / float32(std), all float32.
-// Returns (scale, mean, std) as float32 for each channel; the levels_f32 kernel applies them.
+// divisor > 0 replaces the multiply by float32(x) / float32(divisor): ToTensor (v1, and v2's
+// deprecated ToTensor) divides by 255, which differs from * float32(1/255) for 126 levels.
+// Returns (factor, divide, mean, std) as floats for each channel, for the levels_f32 kernel.
 std::vector<float> level_params(const std::vector<double>& mean, const std::vector<double>& std,
-                                double scale, int64_t channels);
+                                double scale, int64_t channels, double divisor = 0.0);
 
 }  // namespace pixnorm
 
