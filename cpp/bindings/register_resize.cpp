@@ -5,6 +5,7 @@
 #include <pybind11/stl.h>
 
 #include <array>
+#include <cmath>
 #include <type_traits>
 #include <string>
 #include <vector>
@@ -126,7 +127,7 @@ using Geometry = std::array<int64_t, 9>;
 py::object preprocess_py(const py::list& images, const std::vector<Geometry>& geoms,
                          int64_t crop_h, int64_t crop_w, bool antialias, int conv_code,
                          py::handle mean, py::handle std, double scale, py::handle out,
-                         bool batch_output) {
+                         bool batch_output, double divisor) {
   const size_t n = images.size();
   if (n == 0) throw py::value_error("images: empty list");
   if (geoms.size() != n) throw py::value_error("internal: one geometry per image expected");
@@ -166,6 +167,10 @@ py::object preprocess_py(const py::list& images, const std::vector<Geometry>& ge
   }
   const int64_t C = views[0].channels;
   const Convention conv = convention_from(conv_code, antialias, views[0].dtype);
+  if (!(divisor == 0.0 || (divisor > 0.0 && std::isfinite(divisor))))
+    throw py::value_error("divisor: expected 0 (multiply by scale) or a finite value > 0");
+  if (divisor != 0.0 && conv == Convention::pixnorm)
+    throw py::value_error("divisor: only with a named convention (a table of uint8 levels)");
   const std::vector<double> mean_v = real_values(mean, "mean"), std_v = real_values(std, "std");
   const ChannelAffine p = make_channel_affine(mean_v, std_v, scale, C);  // validates them too
   ImageView shape_check = views[0];
@@ -211,7 +216,7 @@ py::object preprocess_py(const py::list& images, const std::vector<Geometry>& ge
   };
   py::gil_scoped_release nogil;
   if (conv == Convention::opencv || conv == Convention::pillow || conv == Convention::torch) {
-    const std::vector<float> lut = level_table(mean_v, std_v, scale, C);
+    const std::vector<float> lut = level_table(mean_v, std_v, scale, C, divisor);
     if (conv == Convention::opencv) {
       OpencvJob proto;
       proto.lut = lut.data();
@@ -251,6 +256,7 @@ void register_resize(py::module_& m) {
         py::arg("crop_w"), py::arg("antialias"), py::arg("convention"), py::arg("mean"),
         py::arg("std"),
         py::arg("scale"), py::arg("out").none(true), py::arg("batch_output"),
+        py::arg("divisor") = 0.0,
         "Low-level preprocess; see pixnorm.preprocess for the documented API.");
 }
 

@@ -58,14 +58,16 @@ FixedPlan plan_axis_fixed(int64_t in, int64_t out_full, bool antialias, int64_t 
 }
 
 std::vector<float> level_table(const std::vector<double>& mean, const std::vector<double>& std,
-                               double scale, int64_t channels) {
+                               double scale, int64_t channels, double divisor) {
   std::vector<float> lut(static_cast<size_t>(channels * 256));
   const float s = static_cast<float>(scale);
+  const float q = static_cast<float>(divisor);
   for (int64_t c = 0; c < channels; ++c) {
     const float m = static_cast<float>(mean.size() == 1 ? mean[0] : mean[static_cast<size_t>(c)]);
     const float d = static_cast<float>(std.size() == 1 ? std[0] : std[static_cast<size_t>(c)]);
     for (int v = 0; v < 256; ++v) {
-      const float x = static_cast<float>(v) * s;  // separate roundings: -ffp-contract=off
+      // separate roundings: -ffp-contract=off
+      const float x = divisor > 0.0 ? static_cast<float>(v) / q : static_cast<float>(v) * s;
       lut[static_cast<size_t>(c * 256 + v)] = (x - m) / d;
     }
   }

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from . import _config, _core
+from . import _config, _core, transforms
 from ._resize import preprocess, preprocess_batch, resize, resized_size
 from .stats import RunningStats
 
@@ -30,6 +30,7 @@ __all__ = [
     "resized_size",
     "set_num_threads",
     "to_tensor",
+    "transforms",
 ]
 
 __version__: str = _core.build_info()["version"]

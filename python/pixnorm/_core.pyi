@@ -37,6 +37,7 @@ def preprocess(
     scale: float,
     out: np.ndarray[Any, Any] | None,
     batch_output: bool,
+    divisor: float = ...,
 ) -> np.ndarray[Any, np.dtype[np.float32]]: ...
 
 STATS_PIXEL_STAGE_IMAGES: int

@@ -127,8 +127,10 @@ void resample_fixed(const std::vector<FixedJob>& jobs, int nthreads);
 
 // torchvision v2's float arithmetic after the uint8 resize: ToDtype(float32, scale=True) is
 // float32(x) * float32(scale), Normalize is (v - float32(mean)) / float32(std), all float32.
+// divisor > 0 replaces the multiply by float32(x) / float32(divisor): ToTensor (v1, and v2's
+// deprecated ToTensor) divides by 255, which differs from * float32(1/255) for 126 levels.
 std::vector<float> level_table(const std::vector<double>& mean, const std::vector<double>& std,
-                               double scale, int64_t channels);
+                               double scale, int64_t channels, double divisor = 0.0);
 
 }  // namespace pixnorm
 
