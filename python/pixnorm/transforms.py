@@ -142,7 +142,9 @@ class Resize(_Transform):
             if isinstance(self.size, tuple):
                 raise ValueError("max_size: only allowed when size is an int (the shorter side)")
             if max_size <= self.size:
-                raise ValueError(f"max_size: must be greater than size ({self.size}), got {max_size}")
+                raise ValueError(
+                    f"max_size: must be greater than size ({self.size}), got {max_size}"
+                )
         self.max_size = max_size
         if antialias is not None and not isinstance(antialias, bool):
             raise TypeError(f"antialias: expected a bool or None, got {type(antialias).__name__}")
@@ -214,7 +216,7 @@ class RandomHorizontalFlip(_Transform):
             raise TypeError(f"p: expected a real number, got {type(p).__name__}")
         if not 0.0 <= float(p) <= 1.0:
             raise ValueError(f"p: expected 0 <= p <= 1, got {p}")
-        self.p = float(p)
+        self.p: float = float(p)
 
     def _args(self) -> str:
         return f"p={self.p}"
@@ -294,7 +296,7 @@ def _uniform(lo: float, hi: float) -> float:
     torch = _torch()
     if torch is not None:
         return float(torch.empty(1).uniform_(lo, hi).item())
-    return float(np.random.uniform(lo, hi))
+    return float(np.random.uniform(lo, hi))  # noqa: NPY002 (np.random.seed must reproduce)
 
 
 def _randint(hi: int) -> int:
@@ -302,14 +304,14 @@ def _randint(hi: int) -> int:
     torch = _torch()
     if torch is not None:
         return int(torch.randint(0, hi, size=(1,)).item())
-    return int(np.random.randint(0, hi))
+    return int(np.random.randint(0, hi))  # noqa: NPY002
 
 
 def _rand() -> float:
     torch = _torch()
     if torch is not None:
         return float(torch.rand(1).item())
-    return float(np.random.random())
+    return float(np.random.random())  # noqa: NPY002
 
 
 def _rrc_params(
@@ -382,7 +384,8 @@ def _load(img: Any) -> tuple[np.ndarray[Any, Any], str, Any]:
             raise ValueError(f"image: expected (H, W) or (H, W, C), got shape {arr.shape}")
         return arr, "numpy", None
     raise TypeError(
-        f"image: expected a PIL image, a uint8 numpy array or torch tensor, got {type(img).__name__}"
+        "image: expected a PIL image, a uint8 numpy array or torch tensor, got "
+        f"{type(img).__name__}"
     )
 
 
@@ -433,7 +436,7 @@ def _is_float(img: Any) -> bool:
     if _is_tensor(img):
         return bool(img.dtype.is_floating_point)
     if isinstance(img, np.ndarray):
-        return img.dtype.kind == "f"
+        return bool(img.dtype.kind == "f")
     return False
 
 
@@ -678,6 +681,8 @@ def from_torchvision(transform: Any) -> Compose:
             out.append(p)
     if kept:
         warnings.warn(
-            f"from_torchvision: kept as is (not fused): {', '.join(kept)}", UserWarning, stacklevel=2
+            f"from_torchvision: kept as is (not fused): {', '.join(kept)}",
+            UserWarning,
+            stacklevel=2,
         )
     return Compose(out)
