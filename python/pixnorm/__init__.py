@@ -16,16 +16,20 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _config, _core, transforms
+from ._collate import Collate, random_params
 from ._resize import preprocess, preprocess_batch, resize, resized_size
 from .stats import RunningStats
 
 __all__ = [
+    "Collate",
     "RunningStats",
+    "collate",
     "build_info",
     "get_num_threads",
     "normalize",
     "preprocess",
     "preprocess_batch",
+    "random_params",
     "resize",
     "resized_size",
     "set_num_threads",
@@ -36,6 +40,8 @@ __all__ = [
 __version__: str = _core.build_info()["version"]
 
 _config.configure()
+
+collate = Collate  # ``pixnorm.collate(size=256, crop=224, mean=..., std=...)`` is a collate_fn
 
 _MAX_THREADS = 1024
 
