@@ -56,19 +56,28 @@ def test_pil_and_params_match_torchvision_pipeline() -> None:
         assert torch.equal(rrc([(im, 0) for im in imgs])[0], expected)
 
 
-def test_pin_memory_and_no_torch(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pin_memory() -> None:
     torch = pytest.importorskip("torch")
     ds = ImageDataset(3)
     b = pixnorm.Collate(64, 64, pin_memory=True)([ds[i][0] for i in range(3)])
     assert isinstance(b, torch.Tensor) and b.shape == (3, 3, 64, 64)
     assert b.is_pinned() == torch.cuda.is_available()
-    monkeypatch.setattr(P, "_torch", lambda: None)
+
+
+def test_without_torch_numpy_out(monkeypatch: pytest.MonkeyPatch) -> None:
     import pixnorm._collate as C
 
+    monkeypatch.setattr(P, "_torch", lambda: None)
     monkeypatch.setattr(C, "_torch", lambda: None)
-    nb, labels = pixnorm.Collate(64, 64)([ds[i][:2] for i in range(3)])
-    assert isinstance(nb, np.ndarray)
-    np.testing.assert_array_equal(nb, b.numpy())
+    ds = ImageDataset(3)
+    nb, labels = pixnorm.Collate(64, 64, pin_memory=True, to_tensor=False)(
+        [ds[i][:2] for i in range(3)]
+    )
+    assert isinstance(nb, np.ndarray) and nb.dtype == np.float32 and nb.shape == (3, 3, 64, 64)
+    ref = pixnorm.preprocess_batch(
+        [ds[i][0] for i in range(3)], size=64, crop=64, convention="torch"
+    )
+    np.testing.assert_array_equal(nb, ref)
     assert labels.shape == (3, 2)
 
 

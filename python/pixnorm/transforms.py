@@ -51,11 +51,17 @@ __all__ = [
 ]
 
 
+_NO_TORCH: list[bool] = []  # set once an import of torch has failed (failures are not cached)
+
+
 def _torch() -> Any:
     """torch, or None when it cannot be imported (it is never a requirement)."""
+    if _NO_TORCH:
+        return None
     try:
         import torch
     except ImportError:
+        _NO_TORCH.append(True)
         return None
     return torch
 
