@@ -309,7 +309,8 @@ def test_repr_shows_the_fused_runs() -> None:
     # a second resize, geometry after a flip or after ToTensor start new runs
     assert len(P.Compose([P.Resize(300), P.Resize(256)]).fused_runs) == 2
     assert len(P.Compose([P.RandomHorizontalFlip(), P.CenterCrop(8)]).fused_runs) == 2
-    assert len(P.Compose([P.ToImage(), P.Resize(8)]).fused_runs) == 2
+    assert len(P.Compose([P.ToTensor(), P.Resize(8)]).fused_runs) == 2
+    assert len(P.Compose([P.ToImage(), P.Resize(8)]).fused_runs) == 1  # leading ToImage
     assert (
         len(
             P.Compose(
@@ -408,3 +409,31 @@ def test_errors_name_the_argument() -> None:
         P.Compose([P.Resize(8), P.Normalize(MEAN, STD)])(img)
     with pytest.raises(ValueError, match="Normalize"):
         P.Compose([P.ToTensor(), P.Normalize([0.5, 0.5], [1.0, 1.0])])(img)
+
+
+def test_from_torchvision_v2_recommended_pipeline() -> None:
+    """v2's documented training pipeline starts with ToImage: on a PIL image the geometry then
+    runs on a uint8 tensor (torch's arithmetic). pixnorm fuses the leading ToImage."""
+    torch, v2 = pytest.importorskip("torch"), tv2()
+    theirs = v2.Compose(
+        [
+            v2.ToImage(),
+            v2.RandomResizedCrop(224, antialias=True),
+            v2.RandomHorizontalFlip(),
+            v2.ToDtype(torch.float32, scale=True),
+            v2.Normalize(MEAN, STD),
+        ]
+    )
+    ours = P.from_torchvision(theirs)
+    assert len(ours.fused_runs) == 1 and len(ours.fused_runs[0]) == 5
+    for img in images()[:6]:
+        for x in (pil(img), chw(img)):
+            for seed in range(3):
+                torch.manual_seed(seed)
+                expected = theirs(x)
+                torch.manual_seed(seed)
+                assert_same(expected, ours(x))
+    # ToImage after the geometry: Pillow resizes, then the tensor is converted
+    late = v2.Compose([v2.Resize(100), v2.ToImage(), v2.ToDtype(torch.float32, scale=True)])
+    assert_same(late(pil(images()[0])), P.from_torchvision(late)(pil(images()[0])))
+    assert len(P.Compose([P.Resize(100), P.ToImage(), P.Resize(50)]).fused_runs) == 2

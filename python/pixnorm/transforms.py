@@ -467,12 +467,15 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
     mean: tuple[float, ...] = (0.0,)
     std: tuple[float, ...] = (1.0,)
 
+    geometry_seen = False
+
     def current() -> tuple[int, int]:
         if crop is not None:
             return crop[2], crop[3]
         return resized if resized is not None else (box[2], box[3])
 
     for op in ops:
+        geometry_seen = geometry_seen or op.kind in _GEOMETRY
         if isinstance(op, CenterCrop):
             ch, cw = op.size
             h, w = current()
@@ -508,6 +511,8 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
         elif isinstance(op, PILToTensor):
             if out == "image":
                 out = "u8"
+                if not geometry_seen:
+                    pil = False  # the geometry that follows runs on a uint8 tensor
         elif isinstance(op, ToDtype):
             if out == "image" and pil:
                 continue  # torchvision v2 leaves PIL images alone
@@ -564,7 +569,12 @@ def _plan(transforms: Sequence[Any]) -> list[tuple[bool, list[Any]]]:
             groups.append((False, [t]))
             continue
         kinds = [r.kind for r in run]
-        after_convert = any(k in ("convert", "normalize") for k in kinds)
+        # A leading ToImage / PILToTensor (before any geometry) only changes the convention of
+        # the geometry that follows (torch's uint8 arithmetic instead of Pillow's): it fuses.
+        leading = 0
+        while leading < len(run) and isinstance(run[leading], PILToTensor):
+            leading += 1
+        after_convert = any(k in ("convert", "normalize") for k in kinds[leading:])
         resizes = any(k in ("resize", "rrc") for k in kinds)
         ok = True
         if t.kind in _GEOMETRY:
