@@ -109,8 +109,9 @@ def test_eval_pipeline_tensor_v2_is_bit_identical() -> None:
 def test_eval_pipeline_v1_tensor_within_one_level() -> None:
     """torchvision v1's tensor Resize casts uint8 to float32, interpolates, rounds: not torch's
     integer uint8 path that v2 (and pixnorm's 'torch' convention) use. The resized uint8 images
-    differ by at most one level on a few pixels, so after ToDtype and Normalize the outputs are
-    within 1/255/std."""
+    differ by at most one level, on 10-18% of the values of these images (measured with
+    torchvision 0.29: astronaut 15%, chelsea 18%, coffee 16%, noise 16%), so after ToDtype and
+    Normalize the outputs are within 1/255/std of v1's."""
     torch, T = pytest.importorskip("torch"), tv()
     theirs = T.Compose([T.Resize(256), T.CenterCrop(224)])
     ours = P.Compose([P.Resize(256), P.CenterCrop(224)])
@@ -437,3 +438,61 @@ def test_from_torchvision_v2_recommended_pipeline() -> None:
     late = v2.Compose([v2.Resize(100), v2.ToImage(), v2.ToDtype(torch.float32, scale=True)])
     assert_same(late(pil(images()[0])), P.from_torchvision(late)(pil(images()[0])))
     assert len(P.Compose([P.Resize(100), P.ToImage(), P.Resize(50)]).fused_runs) == 2
+
+
+def test_random_sizes_gray_and_tiny_images_match_torchvision() -> None:
+    """Random sizes from 1 pixel up, 1 and 3 channels, both antialias settings for tensors,
+    random RandomResizedCrop scale/ratio ranges (the fallback fires on thin images)."""
+    torch, T, v2 = pytest.importorskip("torch"), tv(), tv2()
+    rng = np.random.default_rng(11)
+    for k in range(40):
+        h, w = (int(v) for v in rng.integers(1, 90, 2))
+        if k % 5 == 0:
+            h = int(rng.integers(1, 4))  # thin strips
+        c = 1 if k % 3 == 0 else 3
+        img = rng.integers(0, 256, (h, w, c), dtype=np.uint8)
+        size = int(rng.integers(1, 70))
+        crop = int(rng.integers(1, size + 1))
+        aa = bool(k % 2)
+        scale = tuple(sorted(float(v) for v in rng.uniform(0.05, 1.0, 2)))
+        ratio = tuple(sorted(float(v) for v in rng.uniform(0.3, 3.0, 2)))
+        seed = int(rng.integers(0, 2**31))
+        t = chw(img)
+        cases: list[tuple[Any, Any, Any]] = []
+        # torchvision v2 on a uint8 tensor
+        cases.append((
+            v2.Compose([v2.RandomResizedCrop(size, scale, ratio, antialias=aa),
+                        v2.RandomHorizontalFlip(), v2.ToDtype(torch.float32, scale=True),
+                        v2.Normalize(MEAN[:c], STD[:c])]),
+            P.Compose([P.RandomResizedCrop(size, scale, ratio, antialias=aa),
+                       P.RandomHorizontalFlip(), P.ToDtype(torch.float32, scale=True),
+                       P.Normalize(MEAN[:c], STD[:c])]),
+            t,
+        ))  # fmt: skip
+        resized = pixnorm.resized_size(h, w, size)
+        if crop <= min(resized):
+            cases.append((
+                v2.Compose([v2.Resize(size, antialias=aa), v2.CenterCrop(crop),
+                            v2.ToDtype(torch.float32, scale=True)]),
+                P.Compose([P.Resize(size, antialias=aa), P.CenterCrop(crop),
+                           P.ToDtype(torch.float32, scale=True)]),
+                t,
+            ))  # fmt: skip
+            p = pil(img[..., 0] if c == 1 else img)
+            cases.append((
+                T.Compose([T.Resize(size), T.CenterCrop(crop), T.ToTensor()]),
+                P.Compose([P.Resize(size), P.CenterCrop(crop), P.ToTensor()]),
+                p,
+            ))  # fmt: skip
+            cases.append((
+                T.Compose([T.RandomResizedCrop(size, scale, ratio), T.RandomHorizontalFlip(),
+                           T.ToTensor()]),
+                P.Compose([P.RandomResizedCrop(size, scale, ratio), P.RandomHorizontalFlip(),
+                           P.ToTensor()]),
+                p,
+            ))  # fmt: skip
+        for theirs, ours, x in cases:
+            torch.manual_seed(seed)
+            expected = theirs(x)
+            torch.manual_seed(seed)
+            assert_same(expected, ours(x))
