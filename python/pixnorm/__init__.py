@@ -4,6 +4,8 @@ uint8 (or float32) images laid out H x W x C are scaled, normalized per channel 
 and written as float32 C x H x W by SIMD kernels chosen at run time, on OpenMP threads that are
 safe in forked DataLoader workers. See ``normalize`` for the exact arithmetic, and
 ``RunningStats`` (and ``python -m pixnorm stats``) for the mean and std of a data set.
+``pixnorm.transforms`` reproduces torchvision pipelines bit for bit in one fused pass, and
+``pixnorm.collate`` is a DataLoader ``collate_fn`` that writes a whole batch in one call.
 """
 
 from __future__ import annotations

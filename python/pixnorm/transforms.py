@@ -229,7 +229,10 @@ class RandomHorizontalFlip(_Transform):
 
 
 class ToTensor(_Transform):
-    """torchvision ``ToTensor``: uint8 -> float32 C x H x W, ``float32(x) / 255``."""
+    """torchvision ``ToTensor``: uint8 -> float32 C x H x W, ``float32(x) / 255`` (a true
+    division, as torchvision; ``ToDtype(float32, scale=True)`` multiplies by ``float32(1/255)``
+    instead). Unlike torchvision (v1 raises, v2 passes tensors through), a uint8 tensor is
+    converted too."""
 
     kind = "convert"
 
