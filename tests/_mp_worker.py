@@ -40,3 +40,15 @@ class ImageDataset:
 
 def two_threads(worker_id: int) -> None:
     pixnorm.set_num_threads(2)
+
+
+class TransformDataset(ImageDataset):
+    """ImageDataset's images through a (picklable) transform, e.g. a pixnorm.transforms.Compose."""
+
+    def __init__(self, transform: object, n: int = 24) -> None:
+        super().__init__(n)
+        self.transform = transform
+
+    def __getitem__(self, i: int) -> tuple[np.ndarray, tuple[int, int], object]:
+        img, label, _ = super().__getitem__(i)
+        return self.transform(img), label  # type: ignore[operator,return-value]

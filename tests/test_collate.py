@@ -122,6 +122,15 @@ LOADER = """
         for (rb, rl), (gb, gl) in zip(ref, got):
             assert torch.equal(rb, gb) and torch.equal(rl[0], gl[0])
         print("threads", sorted(set(t for _, l in got for t in l[1].tolist())))
+    # pixnorm.transforms pickled into the workers give the collate's eval batches
+    import pixnorm.transforms as P
+    from _mp_worker import TransformDataset
+    tf = P.Compose([P.Resize(256), P.CenterCrop(224), P.ToTensor(),
+                    P.Normalize([0.5, 0.4, 0.3], [0.2, 0.2, 0.2])])
+    loader = DataLoader(TransformDataset(tf), batch_size=5, num_workers=2,
+                        multiprocessing_context=method)
+    for (b, _), (rb, _) in zip(loader, run(0)):
+        assert torch.equal(b, rb)
     with warnings.catch_warnings(record=True):
         got = run(2, method, init=two_threads)
     print("init", sorted(set(t for _, l in got for t in l[1].tolist())))
