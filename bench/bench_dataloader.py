@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> None:
     import torch
     from PIL import Image
 
-    n = args.images or (192 if args.quick else 2048)
+    n = args.images or (128 if args.quick else 2048)
     bn.print_header(bn.environment(), "pixnorm DataLoader benchmark")
     arrays = photos()
     pils = [Image.fromarray(a) for a in arrays]
