@@ -4,6 +4,8 @@ uint8 (or float32) images laid out H x W x C are scaled, normalized per channel 
 and written as float32 C x H x W by SIMD kernels chosen at run time, on OpenMP threads that are
 safe in forked DataLoader workers. See ``normalize`` for the exact arithmetic, and
 ``RunningStats`` (and ``python -m pixnorm stats``) for the mean and std of a data set.
+``pixnorm.transforms`` reproduces torchvision pipelines bit for bit in one fused pass, and
+``pixnorm.collate`` is a DataLoader ``collate_fn`` that writes a whole batch in one call.
 """
 
 from __future__ import annotations
@@ -15,26 +17,33 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from . import _config, _core
+from . import _config, _core, transforms
+from ._collate import Collate, random_params
 from ._resize import preprocess, preprocess_batch, resize, resized_size
 from .stats import RunningStats
 
 __all__ = [
+    "Collate",
     "RunningStats",
+    "collate",
     "build_info",
     "get_num_threads",
     "normalize",
     "preprocess",
     "preprocess_batch",
+    "random_params",
     "resize",
     "resized_size",
     "set_num_threads",
     "to_tensor",
+    "transforms",
 ]
 
 __version__: str = _core.build_info()["version"]
 
 _config.configure()
+
+collate = Collate  # ``pixnorm.collate(size=256, crop=224, mean=..., std=...)`` is a collate_fn
 
 _MAX_THREADS = 1024
 

@@ -1,0 +1,196 @@
+"""A DataLoader ``collate_fn`` that normalizes the whole batch in one pixnorm call.
+
+Workers return decoded uint8 images (cheap to pass between processes) with their labels and,
+for training, their random parameters; :class:`Collate` resizes, crops, flips and normalizes
+all of them into one float32 (N, C, h, w) batch with one call of the preprocess core (OpenMP
+across images when it runs with several threads)::
+
+    collate = pixnorm.Collate(size=256, crop=224, mean=MEAN, std=STD)
+    loader = DataLoader(dataset, batch_size=64, num_workers=2, collate_fn=collate)
+
+A sample is ``image``, ``(image, label)`` or ``(image, label, params)`` where ``params`` is
+``(top, left, height, width, flip)`` (a RandomResizedCrop box in source pixels and a flag, for
+example from :func:`random_params`) or None. Images are PIL images (mode L or RGB), uint8
+numpy arrays (H, W, C) or uint8 torch tensors (C, H, W) / (H, W, C). Labels go through
+torch's ``default_collate`` when torch is importable, else become a numpy array.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from . import _core
+from ._resize import _CONVENTIONS, _check_convention, _geometry, _pair
+from .transforms import _load, _rand, _rrc_params, _torch
+
+__all__ = ["Collate", "random_params"]
+
+
+def random_params(
+    height: int,
+    width: int,
+    scale: Sequence[float] = (0.08, 1.0),
+    ratio: Sequence[float] = (3.0 / 4.0, 4.0 / 3.0),
+    flip_p: float = 0.5,
+) -> tuple[int, int, int, int, bool]:
+    """RandomResizedCrop's box and RandomHorizontalFlip's flag, drawn as torchvision draws them
+    (torch's global generator when torch is importable, else numpy's), in that order."""
+    top, left, h, w = _rrc_params(
+        height, width, (float(scale[0]), float(scale[1])), (float(ratio[0]), float(ratio[1]))
+    )
+    return top, left, h, w, _rand() < flip_p
+
+
+class Collate:
+    """``collate_fn`` for ``torch.utils.data.DataLoader``: samples -> (batch, labels).
+
+    Parameters
+    ----------
+    size, crop, antialias, max_size
+        As :func:`pixnorm.preprocess_batch`: evaluation is ``size=256, crop=224``; training is
+        ``size=(224, 224)`` with per-sample params (or ``random_resized_crop=True``).
+    mean, std
+        torchvision ``Normalize``'s values.
+    convention : {'torch', 'pillow', None}
+        'torch' (default): torchvision v2 on uint8 tensors, bit for bit; 'pillow': torchvision
+        on PIL images, bit for bit; None: pixnorm's own float arithmetic (fastest).
+    to_tensor : bool
+        True (default): ToTensor's ``float32(x) / 255``; False: ToDtype(float32, scale=True)'s
+        ``float32(x) * float32(1/255)``. Only matters with a named convention.
+    random_resized_crop : bool
+        Draw RandomResizedCrop boxes and flips here (in whatever process runs the collate) for
+        samples that carry no params. ``scale``, ``ratio`` and ``flip_p`` as torchvision.
+    pin_memory : bool
+        Allocate the batch with ``torch.empty(..., pin_memory=True)`` when CUDA is available (a
+        plain tensor otherwise) and write into it directly, so no later copy is needed. Only
+        useful when the collate runs in the main process (``num_workers=0``): with workers the
+        batch travels through shared memory anyway, so use ``DataLoader(pin_memory=True)``.
+    """
+
+    def __init__(
+        self,
+        size: int | Sequence[int] | None = None,
+        crop: int | Sequence[int] | None = None,
+        *,
+        mean: Sequence[float] | float = 0.0,
+        std: Sequence[float] | float = 1.0,
+        antialias: bool = True,
+        convention: str | None = "torch",
+        to_tensor: bool = True,
+        random_resized_crop: bool = False,
+        scale: Sequence[float] = (0.08, 1.0),
+        ratio: Sequence[float] = (3.0 / 4.0, 4.0 / 3.0),
+        flip_p: float = 0.5,
+        max_size: int | None = None,
+        pin_memory: bool = False,
+    ) -> None:
+        _check_convention(convention, antialias)
+        if size is not None:
+            _pair(size, "size")
+        if crop is not None:
+            _pair(crop, "crop")
+        for name, flag in (
+            ("to_tensor", to_tensor),
+            ("random_resized_crop", random_resized_crop),
+            ("pin_memory", pin_memory),
+        ):
+            if not isinstance(flag, bool):
+                raise TypeError(f"{name}: expected a bool, got {type(flag).__name__}")
+        if isinstance(flip_p, bool) or not isinstance(flip_p, numbers.Real):
+            raise TypeError(f"flip_p: expected a real number, got {type(flip_p).__name__}")
+        if random_resized_crop and not isinstance(_pair(size, "size"), tuple):
+            raise ValueError("size: random_resized_crop needs size=(h, w)")
+        self.size: int | Sequence[int] | None = size
+        self.crop: int | Sequence[int] | None = crop
+        self.mean: Sequence[float] | float = mean
+        self.std: Sequence[float] | float = std
+        self.antialias: bool = antialias
+        self.convention: str | None = convention
+        self.to_tensor: bool = to_tensor
+        self.random_resized_crop: bool = random_resized_crop
+        self.scale: Sequence[float] = scale
+        self.ratio: Sequence[float] = ratio
+        self.flip_p: float = float(flip_p)
+        self.max_size: int | None = max_size
+        self.pin_memory: bool = pin_memory
+
+    def __repr__(self) -> str:
+        keys = ("size", "crop", "mean", "std", "antialias", "convention", "to_tensor")
+        args = ", ".join(f"{k}={getattr(self, k)!r}" for k in keys)
+        if self.random_resized_crop:
+            args += f", random_resized_crop=True, scale={self.scale}, ratio={self.ratio}"
+        return f"Collate({args})"
+
+    def _output(self, shape: tuple[int, ...]) -> tuple[Any, np.ndarray[Any, Any]]:
+        torch = _torch()
+        if torch is None:
+            arr = np.empty(shape, np.float32)
+            return arr, arr
+        pin = self.pin_memory and torch.cuda.is_available()
+        t = torch.empty(shape, dtype=torch.float32, pin_memory=pin)
+        return t, t.numpy()
+
+    def __call__(self, samples: Sequence[Any]) -> Any:
+        if len(samples) == 0:
+            raise ValueError("samples: empty batch")
+        arrs, labels, geoms = [], [], []
+        has_labels = isinstance(samples[0], tuple | list)
+        first: tuple[int, int] | None = None
+        for i, s in enumerate(samples):
+            params = None
+            if has_labels:
+                if not isinstance(s, tuple | list) or len(s) not in (2, 3):
+                    raise ValueError(
+                        f"samples[{i}]: expected (image, label) or (image, label, params)"
+                    )
+                img, label = s[0], s[1]
+                params = s[2] if len(s) == 3 else None
+                labels.append(label)
+            else:
+                img = s
+            arr = _load(img)[0]
+            box, flip = None, False
+            if params is None and self.random_resized_crop:
+                params = random_params(
+                    int(arr.shape[0]), int(arr.shape[1]), self.scale, self.ratio, self.flip_p
+                )
+            if params is not None:
+                if len(params) != 5:
+                    raise ValueError(
+                        f"samples[{i}]: params must be (top, left, height, width, flip)"
+                    )
+                box, flip = tuple(params[:4]), bool(params[4])
+            geom, hw = _geometry(
+                arr, f"samples[{i}]", self.size, self.crop, box, flip, self.max_size,
+                f"samples[{i}] box",
+            )  # fmt: skip
+            if first is None:
+                first = hw
+            elif hw != first:
+                raise ValueError(
+                    f"samples[{i}]: ends at {hw}, samples[0] at {first}; give size as (h, w) "
+                    "or a crop"
+                )
+            arrs.append(arr)
+            geoms.append(geom)
+        assert first is not None
+        c = int(arrs[0].shape[2])
+        tensor, out = self._output((len(arrs), c, first[0], first[1]))
+        named = self.convention is not None
+        divisor = 255.0 if (named and self.to_tensor) else 0.0
+        _core.preprocess(
+            arrs, geoms, first[0], first[1], self.antialias, _CONVENTIONS[self.convention],
+            self.mean, self.std, 1.0 / 255.0, out, True, divisor,
+        )  # fmt: skip
+        if not has_labels:
+            return tensor
+        torch = _torch()
+        if torch is None:
+            return tensor, np.asarray(labels)
+        from torch.utils.data import default_collate
+
+        return tensor, default_collate(labels)

@@ -1,0 +1,707 @@
+"""torchvision-compatible transforms that run as one fused pixnorm pass.
+
+``Compose([Resize(256), CenterCrop(224), ToTensor(), Normalize(mean, std)])`` (or the training
+pipeline ``RandomResizedCrop(224), RandomHorizontalFlip(), ToTensor(), Normalize(...)``) takes
+a PIL image, a uint8 numpy array (H, W, C) or a uint8 torch tensor (C, H, W) or (H, W, C) and
+calls :func:`pixnorm.preprocess`'s core once: the geometry is worked out in Python, the pixels
+are touched once in C++. The results are bit for bit torchvision's:
+
+- PIL images resize with Pillow's arithmetic (``convention="pillow"``), as torchvision does on
+  PIL images; tensors and numpy arrays with torch's uint8 arithmetic (``convention="torch"``),
+  as torchvision v2 does on uint8 tensors (v1's tensor ``Resize`` goes through float32 and
+  may differ by one level, see the tests).
+- ``ToTensor`` divides by 255 (``float32(x) / 255``), ``ToDtype(float32, scale=True)``
+  multiplies by ``float32(1/255)``, ``Normalize`` is ``(x - mean) / std`` in float32: the
+  exact float32 operations of torchvision.
+- Random parameters (``RandomResizedCrop``'s ten tries and fallback, ``RandomHorizontalFlip``)
+  are drawn from torch's global generator in torchvision's order when torch is importable, so
+  ``torch.manual_seed`` reproduces torchvision's augmentations; else from numpy's global
+  generator (``np.random.seed``).
+
+Outputs are torch tensors when torch is importable (``torch.from_numpy``, no copy), else numpy.
+A tensor input (C, H, W) is told from (H, W, C) by its first axis: 1, 3 or 4 means channels
+first (torchvision's layout). ``from_torchvision`` converts an existing torchvision pipeline.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import _core
+from ._resize import _CONVENTIONS, _int, _pair, resized_size
+
+__all__ = [
+    "CenterCrop",
+    "Compose",
+    "Normalize",
+    "PILToTensor",
+    "RandomHorizontalFlip",
+    "RandomResizedCrop",
+    "Resize",
+    "ToDtype",
+    "ToImage",
+    "ToTensor",
+    "from_torchvision",
+]
+
+
+_NO_TORCH: list[bool] = []  # set once an import of torch has failed (failures are not cached)
+
+
+def _torch() -> Any:
+    """torch, or None when it cannot be imported (it is never a requirement)."""
+    if _NO_TORCH:
+        return None
+    try:
+        import torch
+    except ImportError:
+        _NO_TORCH.append(True)
+        return None
+    return torch
+
+
+def _is_pil(img: Any) -> bool:
+    return type(img).__module__.startswith("PIL.") and hasattr(img, "mode")
+
+
+def _is_tensor(img: Any) -> bool:
+    torch = _torch()
+    return torch is not None and isinstance(img, torch.Tensor)
+
+
+def _bilinear(interpolation: Any) -> None:
+    name = getattr(interpolation, "value", interpolation)
+    if name == "bilinear" or (isinstance(name, int) and not isinstance(name, bool) and name == 2):
+        return
+    raise ValueError(
+        f"interpolation: only bilinear is supported (InterpolationMode.BILINEAR, 'bilinear' or "
+        f"PIL.Image.BILINEAR), got {interpolation!r}"
+    )
+
+
+def _float_pair(value: Any, name: str) -> tuple[float, float]:
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence | np.ndarray):
+        raise TypeError(f"{name}: expected a pair of numbers, got {type(value).__name__}")
+    items = list(value)
+    if len(items) != 2:
+        raise ValueError(f"{name}: expected 2 values, got {len(items)}")
+    out = []
+    for v in items:
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+            raise TypeError(f"{name}: expected real numbers, got {type(v).__name__}")
+        out.append(float(v))
+    return out[0], out[1]
+
+
+def _size_hw(size: Any, name: str) -> tuple[int, int]:
+    s = _pair(size, name)
+    return s if isinstance(s, tuple) else (s, s)
+
+
+# ---- the transforms ------------------------------------------------------------------------
+
+
+class _Transform:
+    """Base: a transform is a step a fused run understands; called alone it is a run of one."""
+
+    kind = "other"  # "resize", "crop", "rrc", "flip", "convert", "normalize"
+
+    def __call__(self, img: Any) -> Any:
+        return _run([self], img)
+
+    def _args(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._args()})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and vars(self) == vars(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Resize(_Transform):
+    """torchvision ``Resize``: an int resizes the shorter side (longer ``int(size*long/short)``,
+    capped by ``max_size``), a pair is (h, w). Bilinear only; ``antialias=True`` by default
+    (PIL images are always antialiased, as in torchvision)."""
+
+    kind = "resize"
+
+    def __init__(
+        self,
+        size: int | Sequence[int],
+        interpolation: Any = "bilinear",
+        max_size: int | None = None,
+        antialias: bool | None = True,
+    ) -> None:
+        self.size = _pair(size, "size")
+        _bilinear(interpolation)
+        if max_size is not None:
+            max_size = _int(max_size, "max_size")
+            if isinstance(self.size, tuple):
+                raise ValueError("max_size: only allowed when size is an int (the shorter side)")
+            if max_size <= self.size:
+                raise ValueError(
+                    f"max_size: must be greater than size ({self.size}), got {max_size}"
+                )
+        self.max_size = max_size
+        if antialias is not None and not isinstance(antialias, bool):
+            raise TypeError(f"antialias: expected a bool or None, got {type(antialias).__name__}")
+        self.antialias = bool(antialias)  # None means False, as in torchvision
+
+    def _args(self) -> str:
+        s = f"size={self.size}"
+        if self.max_size is not None:
+            s += f", max_size={self.max_size}"
+        return s + f", antialias={self.antialias}"
+
+
+class CenterCrop(_Transform):
+    """torchvision ``CenterCrop``: offsets ``int(round((H - h) / 2))`` (Python rounding). A crop
+    larger than the image (torchvision pads with zeros) raises ``ValueError``."""
+
+    kind = "crop"
+
+    def __init__(self, size: int | Sequence[int]) -> None:
+        self.size = _size_hw(size, "size")
+
+    def _args(self) -> str:
+        return f"size={self.size}"
+
+
+class RandomResizedCrop(_Transform):
+    """torchvision ``RandomResizedCrop``: a box of ``scale`` x the area and aspect ratio in
+    ``ratio`` (log-uniform), ten tries then the central fallback, resized to ``size``."""
+
+    kind = "rrc"
+
+    def __init__(
+        self,
+        size: int | Sequence[int],
+        scale: Sequence[float] = (0.08, 1.0),
+        ratio: Sequence[float] = (3.0 / 4.0, 4.0 / 3.0),
+        interpolation: Any = "bilinear",
+        antialias: bool | None = True,
+    ) -> None:
+        self.size = _size_hw(size, "size")
+        self.scale = _float_pair(scale, "scale")
+        self.ratio = _float_pair(ratio, "ratio")
+        if self.scale[0] > self.scale[1] or self.scale[0] <= 0:
+            raise ValueError(f"scale: expected 0 < min <= max, got {self.scale}")
+        if self.ratio[0] > self.ratio[1] or self.ratio[0] <= 0:
+            raise ValueError(f"ratio: expected 0 < min <= max, got {self.ratio}")
+        _bilinear(interpolation)
+        if antialias is not None and not isinstance(antialias, bool):
+            raise TypeError(f"antialias: expected a bool or None, got {type(antialias).__name__}")
+        self.antialias = bool(antialias)
+
+    def _args(self) -> str:
+        return (
+            f"size={self.size}, scale={self.scale}, ratio={self.ratio}, antialias={self.antialias}"
+        )
+
+    def get_params(self, height: int, width: int) -> tuple[int, int, int, int]:
+        """(top, left, h, w) drawn exactly as torchvision (same draws, same order)."""
+        return _rrc_params(height, width, self.scale, self.ratio)
+
+
+class RandomHorizontalFlip(_Transform):
+    """torchvision ``RandomHorizontalFlip``: flips when ``torch.rand(1) < p``."""
+
+    kind = "flip"
+
+    def __init__(self, p: float = 0.5) -> None:
+        if isinstance(p, bool) or not isinstance(p, numbers.Real):
+            raise TypeError(f"p: expected a real number, got {type(p).__name__}")
+        if not 0.0 <= float(p) <= 1.0:
+            raise ValueError(f"p: expected 0 <= p <= 1, got {p}")
+        self.p: float = float(p)
+
+    def _args(self) -> str:
+        return f"p={self.p}"
+
+
+class ToTensor(_Transform):
+    """torchvision ``ToTensor``: uint8 -> float32 C x H x W, ``float32(x) / 255`` (a true
+    division, as torchvision; ``ToDtype(float32, scale=True)`` multiplies by ``float32(1/255)``
+    instead). Unlike torchvision (v1 raises, v2 passes tensors through), a uint8 tensor is
+    converted too."""
+
+    kind = "convert"
+
+
+class PILToTensor(_Transform):
+    """torchvision ``PILToTensor``: uint8 C x H x W, values unchanged."""
+
+    kind = "convert"
+
+
+class ToImage(PILToTensor):
+    """torchvision v2 ``ToImage``: uint8 C x H x W, values unchanged."""
+
+
+class ToDtype(_Transform):
+    """torchvision v2 ``ToDtype(torch.float32, scale)``: ``float32(x) * float32(1/255)`` from
+    uint8 when ``scale``, else ``float32(x)``. Only float32 targets. PIL images pass through
+    unchanged (as in torchvision v2)."""
+
+    kind = "convert"
+
+    def __init__(self, dtype: Any, scale: bool = False) -> None:
+        if str(dtype) not in ("torch.float32", "float32") and dtype is not np.float32:
+            raise ValueError(f"dtype: only float32 is supported, got {dtype!r}")
+        if not isinstance(scale, bool):
+            raise TypeError(f"scale: expected a bool, got {type(scale).__name__}")
+        self.scale = scale
+
+    def _args(self) -> str:
+        return f"dtype=float32, scale={self.scale}"
+
+
+class Normalize(_Transform):
+    """torchvision ``Normalize``: ``(x - mean[c]) / std[c]`` in float32 on a float tensor."""
+
+    kind = "normalize"
+
+    def __init__(self, mean: Sequence[float], std: Sequence[float], inplace: bool = False) -> None:
+        self.mean = _reals(mean, "mean")
+        self.std = _reals(std, "std")
+        if any(s == 0 for s in self.std):
+            raise ValueError(f"std: evaluated to zero, leading to division by zero: {self.std}")
+        if not isinstance(inplace, bool):
+            raise TypeError(f"inplace: expected a bool, got {type(inplace).__name__}")
+        self.inplace = inplace
+
+    def _args(self) -> str:
+        return f"mean={list(self.mean)}, std={list(self.std)}"
+
+
+def _reals(value: Any, name: str) -> tuple[float, ...]:
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return (float(value),)
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence | np.ndarray):
+        raise TypeError(f"{name}: expected a sequence of numbers, got {type(value).__name__}")
+    out = []
+    for v in list(value):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+            raise TypeError(f"{name}: expected real numbers, got {type(v).__name__}")
+        out.append(float(v))
+    if not out:
+        raise ValueError(f"{name}: empty")
+    return tuple(out)
+
+
+# ---- random parameters ---------------------------------------------------------------------
+
+
+def _uniform(lo: float, hi: float) -> float:
+    torch = _torch()
+    if torch is not None:
+        return float(torch.empty(1).uniform_(lo, hi).item())
+    return float(np.random.uniform(lo, hi))  # noqa: NPY002 (np.random.seed must reproduce)
+
+
+def _randint(hi: int) -> int:
+    """An int in [0, hi)."""
+    torch = _torch()
+    if torch is not None:
+        return int(torch.randint(0, hi, size=(1,)).item())
+    return int(np.random.randint(0, hi))  # noqa: NPY002
+
+
+def _rand() -> float:
+    torch = _torch()
+    if torch is not None:
+        return float(torch.rand(1).item())
+    return float(np.random.random())  # noqa: NPY002
+
+
+def _rrc_params(
+    height: int, width: int, scale: tuple[float, float], ratio: tuple[float, float]
+) -> tuple[int, int, int, int]:
+    area = height * width
+    torch = _torch()
+    if torch is not None:  # torchvision: torch.log(torch.tensor(ratio)), float32
+        lr = torch.log(torch.tensor(ratio))
+        log_ratio = (float(lr[0]), float(lr[1]))
+    else:
+        log_ratio = (math.log(ratio[0]), math.log(ratio[1]))
+    for _ in range(10):
+        target_area = area * _uniform(scale[0], scale[1])
+        if torch is not None:
+            aspect = float(torch.exp(torch.empty(1).uniform_(log_ratio[0], log_ratio[1])).item())
+        else:
+            aspect = math.exp(_uniform(log_ratio[0], log_ratio[1]))
+        w = int(round(math.sqrt(target_area * aspect)))
+        h = int(round(math.sqrt(target_area / aspect)))
+        if 0 < w <= width and 0 < h <= height:
+            i = _randint(height - h + 1)
+            j = _randint(width - w + 1)
+            return i, j, h, w
+    in_ratio = float(width) / float(height)  # fallback to the central crop
+    if in_ratio < min(ratio):
+        w = width
+        h = int(round(w / min(ratio)))
+    elif in_ratio > max(ratio):
+        h = height
+        w = int(round(h * max(ratio)))
+    else:
+        w, h = width, height
+    return (height - h) // 2, (width - w) // 2, h, w
+
+
+# ---- inputs and outputs --------------------------------------------------------------------
+
+
+def _load(img: Any) -> tuple[np.ndarray[Any, Any], str, Any]:
+    """(uint8 H x W x C array, kind, PIL mode) without copying tensors or arrays."""
+    if _is_pil(img):
+        if img.mode not in ("L", "RGB"):
+            raise ValueError(
+                f"image: PIL mode {img.mode!r} is not supported; convert to 'RGB' or 'L'"
+            )
+        arr = np.asarray(img)
+        return (arr[..., None] if arr.ndim == 2 else arr), "pil", img.mode
+    if _is_tensor(img):
+        torch = _torch()
+        if img.dtype != torch.uint8:
+            raise TypeError(f"image: expected a uint8 tensor, got {img.dtype}")
+        t = img.detach()
+        if t.device.type != "cpu":
+            raise ValueError(f"image: expected a CPU tensor, got device {t.device}")
+        if t.ndim == 2:
+            return t.numpy()[..., None], "tensor_hw", None
+        if t.ndim == 3 and t.shape[0] in (1, 3, 4):
+            return t.permute(1, 2, 0).numpy(), "tensor_chw", None
+        if t.ndim == 3:
+            return t.numpy(), "tensor_hwc", None
+        raise ValueError(f"image: expected a (C, H, W) or (H, W, C) tensor, got {tuple(t.shape)}")
+    if isinstance(img, np.ndarray) or hasattr(img, "__array__"):
+        arr = np.asarray(img)
+        if arr.dtype != np.uint8:
+            raise TypeError(f"image: expected uint8, got dtype {arr.dtype}")
+        if arr.ndim == 2:
+            return arr[..., None], "numpy_hw", None
+        if arr.ndim != 3:
+            raise ValueError(f"image: expected (H, W) or (H, W, C), got shape {arr.shape}")
+        return arr, "numpy", None
+    raise TypeError(
+        "image: expected a PIL image, a uint8 numpy array or torch tensor, got "
+        f"{type(img).__name__}"
+    )
+
+
+def _tensor_out(chw: np.ndarray[Any, Any]) -> Any:
+    torch = _torch()
+    return chw if torch is None else torch.from_numpy(chw)
+
+
+def _image_out(levels: np.ndarray[Any, Any], kind: str, mode: Any) -> Any:
+    """Geometry only: give back the input's kind (uint8 levels were computed exactly)."""
+    chw = levels.astype(np.uint8)
+    if kind == "pil":
+        from PIL import Image
+
+        hwc = np.ascontiguousarray(chw.transpose(1, 2, 0))
+        return Image.fromarray(hwc[..., 0] if mode == "L" else hwc, mode=mode)
+    if kind == "tensor_chw":
+        return _tensor_out(chw)
+    hwc = np.ascontiguousarray(chw.transpose(1, 2, 0))
+    if kind == "tensor_hw":
+        return _tensor_out(np.ascontiguousarray(hwc[..., 0]))
+    if kind == "tensor_hwc":
+        return _tensor_out(hwc)
+    return hwc[..., 0] if kind == "numpy_hw" else hwc
+
+
+def _float_only(ops: Sequence[_Transform], img: Any) -> Any:
+    """A run on a float tensor or array (C, H, W): only ToDtype and Normalize make sense."""
+    for op in ops:
+        if isinstance(op, ToDtype | ToTensor | PILToTensor):
+            continue
+        if not isinstance(op, Normalize):
+            raise TypeError(f"image: {type(op).__name__} needs a uint8 image, got a float one")
+        if _is_tensor(img):
+            torch = _torch()
+            m = torch.as_tensor(op.mean, dtype=img.dtype).view(-1, 1, 1)
+            s = torch.as_tensor(op.std, dtype=img.dtype).view(-1, 1, 1)
+            img = img.sub_(m).div_(s) if op.inplace else img.sub(m).div(s)
+        else:
+            a = np.asarray(img)
+            m32 = np.asarray(op.mean, a.dtype).reshape(-1, 1, 1)
+            s32 = np.asarray(op.std, a.dtype).reshape(-1, 1, 1)
+            img = (a - m32) / s32
+    return img
+
+
+def _is_float(img: Any) -> bool:
+    if _is_tensor(img):
+        return bool(img.dtype.is_floating_point)
+    if isinstance(img, np.ndarray):
+        return bool(img.dtype.kind == "f")
+    return False
+
+
+# ---- the fused run -------------------------------------------------------------------------
+
+
+def _run(ops: Sequence[_Transform], img: Any) -> Any:
+    """One fused run: geometry (crops, one resize, flips last), then conversions, then one
+    Normalize, as a single call to the C++ preprocess core."""
+    if _is_float(img):
+        return _float_only(ops, img)
+    arr, kind, mode = _load(img)
+    pil = kind == "pil"
+    h0, w0 = int(arr.shape[0]), int(arr.shape[1])
+    box = [0, 0, h0, w0]  # top, left, height, width in the source
+    resized: tuple[int, int] | None = None
+    crop: list[int] | None = None  # top, left, height, width in the resized image
+    flip = False
+    antialias = True
+    out = "image"  # "image", "u8" (uint8 tensor) or "f32"
+    scale, divisor = 1.0, 0.0
+    mean: tuple[float, ...] = (0.0,)
+    std: tuple[float, ...] = (1.0,)
+
+    geometry_seen = False
+
+    def current() -> tuple[int, int]:
+        if crop is not None:
+            return crop[2], crop[3]
+        return resized if resized is not None else (box[2], box[3])
+
+    for op in ops:
+        geometry_seen = geometry_seen or op.kind in _GEOMETRY
+        if isinstance(op, CenterCrop):
+            ch, cw = op.size
+            h, w = current()
+            if ch > h or cw > w:
+                raise ValueError(
+                    f"CenterCrop: size {op.size} is larger than the image ({h}, {w}); torchvision "
+                    "pads with zeros, pixnorm does not"
+                )
+            top, left = int(round((h - ch) / 2.0)), int(round((w - cw) / 2.0))
+            if resized is None:
+                box = [box[0] + top, box[1] + left, ch, cw]
+            elif crop is None:
+                crop = [top, left, ch, cw]
+            else:
+                crop = [crop[0] + top, crop[1] + left, ch, cw]
+        elif isinstance(op, Resize):
+            h, w = current()
+            resized = resized_size(h, w, op.size, op.max_size)
+            antialias = op.antialias
+        elif isinstance(op, RandomResizedCrop):
+            i, j, h, w = op.get_params(box[2], box[3])
+            box = [box[0] + i, box[1] + j, h, w]
+            resized = op.size
+            antialias = op.antialias
+        elif isinstance(op, RandomHorizontalFlip):
+            if _rand() < op.p:
+                flip = not flip
+        elif isinstance(op, ToTensor):
+            if out == "image":
+                out, divisor = "f32", 255.0
+            elif out == "u8":
+                out, divisor = "f32", 255.0
+        elif isinstance(op, PILToTensor):
+            if out == "image":
+                out = "u8"
+                if not geometry_seen:
+                    pil = False  # the geometry that follows runs on a uint8 tensor
+        elif isinstance(op, ToDtype):
+            if out == "image" and pil:
+                continue  # torchvision v2 leaves PIL images alone
+            if out != "f32":
+                out = "f32"
+                scale = 1.0 / 255.0 if op.scale else 1.0
+        elif isinstance(op, Normalize):
+            if out != "f32":
+                raise TypeError(
+                    "Normalize: expects a float tensor; put ToTensor() or "
+                    "ToDtype(torch.float32, scale=True) before it"
+                )
+            mean, std = op.mean, op.std
+        else:  # pragma: no cover - Compose only groups the kinds above
+            raise TypeError(f"internal: {type(op).__name__} in a fused run")
+    rh, rw = resized if resized is not None else (box[2], box[3])
+    ct, cl, ch, cw = crop if crop is not None else (0, 0, rh, rw)
+    if pil:
+        antialias = True  # torchvision resizes PIL images with Pillow, always antialiased
+    geom = (box[0], box[1], box[2], box[3], rh, rw, ct, cl, int(flip))
+    conv = _CONVENTIONS["pillow" if pil else "torch"]
+    c = int(arr.shape[2])
+    if len(mean) not in (1, c) or len(std) not in (1, c):
+        raise ValueError(
+            f"Normalize: {len(mean)} mean and {len(std)} std values for an image of {c} channels"
+        )
+    result = _core.preprocess(
+        [arr], [geom], ch, cw, antialias, conv, list(mean), list(std), scale, None, False, divisor
+    )
+    if out == "image":
+        return _image_out(result, kind, mode)
+    if out == "u8":
+        return _tensor_out(result.astype(np.uint8))
+    return _tensor_out(result)
+
+
+_GEOMETRY = ("resize", "crop", "rrc", "flip")
+
+
+def _plan(transforms: Sequence[Any]) -> list[tuple[bool, list[Any]]]:
+    """Split into maximal fusable runs: geometry (one resize, flips last), then conversions,
+    then one Normalize; anything else runs as is between them."""
+    groups: list[tuple[bool, list[Any]]] = []
+    run: list[_Transform] = []
+
+    def flush() -> None:
+        if run:
+            groups.append((True, list(run)))
+            run.clear()
+
+    for t in transforms:
+        if not isinstance(t, _Transform) or t.kind == "other":
+            flush()
+            groups.append((False, [t]))
+            continue
+        kinds = [r.kind for r in run]
+        # A leading ToImage / PILToTensor (before any geometry) only changes the convention of
+        # the geometry that follows (torch's uint8 arithmetic instead of Pillow's): it fuses.
+        leading = 0
+        while leading < len(run) and isinstance(run[leading], PILToTensor):
+            leading += 1
+        after_convert = any(k in ("convert", "normalize") for k in kinds[leading:])
+        resizes = any(k in ("resize", "rrc") for k in kinds)
+        ok = True
+        if t.kind in _GEOMETRY:
+            if after_convert:
+                ok = False
+            elif t.kind != "flip" and "flip" in kinds:
+                ok = False  # flip is applied last in the pass: nothing geometric after it
+            elif t.kind in ("resize", "rrc") and resizes:
+                ok = False  # one resampling per pass
+        elif t.kind == "normalize" and "normalize" in kinds:
+            ok = False
+        elif t.kind == "convert" and "normalize" in kinds:
+            ok = False
+        if not ok:
+            flush()
+        run.append(t)
+    flush()
+    return groups
+
+
+class Compose:
+    """torchvision ``Compose``: applies ``transforms`` in order; maximal runs of pixnorm
+    transforms (geometry, flip, to-tensor/to-dtype, normalize) become one pixnorm pass each, and
+    anything else (a user callable, another library's transform) runs as is between them."""
+
+    def __init__(self, transforms: Sequence[Callable[[Any], Any]]) -> None:
+        if isinstance(transforms, str | bytes) or not isinstance(transforms, Sequence):
+            raise TypeError(
+                f"transforms: expected a list of callables, got {type(transforms).__name__}"
+            )
+        for i, t in enumerate(transforms):
+            if not callable(t):
+                raise TypeError(f"transforms[{i}]: expected a callable, got {type(t).__name__}")
+        self.transforms = list(transforms)
+        self._groups = _plan(self.transforms)
+
+    def __call__(self, img: Any) -> Any:
+        for fused, steps in self._groups:
+            img = _run(steps, img) if fused else steps[0](img)
+        return img
+
+    @property
+    def fused_runs(self) -> list[list[Any]]:
+        """The runs that each become one pixnorm pass."""
+        return [list(steps) for fused, steps in self._groups if fused]
+
+    def __repr__(self) -> str:
+        lines = []
+        for fused, steps in self._groups:
+            if fused:
+                inner = " -> ".join(repr(s) for s in steps)
+                lines.append(f"    fused (one pixnorm pass): {inner}")
+            else:
+                lines.append(f"    {steps[0]!r}")
+        return "Compose(\n" + "\n".join(lines) + "\n)"
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._groups = _plan(self.transforms)
+
+
+# ---- torchvision -> pixnorm ----------------------------------------------------------------
+
+
+def _convert_one(t: Any) -> Any:
+    """The pixnorm equivalent of one torchvision transform, or None."""
+    module = type(t).__module__
+    if not module.startswith("torchvision.transforms"):
+        return None
+    name = type(t).__name__
+    try:
+        if name == "Resize":
+            return Resize(t.size, t.interpolation, t.max_size, t.antialias)
+        if name == "CenterCrop":
+            return CenterCrop(t.size)
+        if name == "RandomResizedCrop":
+            return RandomResizedCrop(t.size, t.scale, t.ratio, t.interpolation, t.antialias)
+        if name == "RandomHorizontalFlip":
+            return RandomHorizontalFlip(t.p)
+        if name == "ToTensor":
+            return ToTensor()
+        if name == "PILToTensor":
+            return PILToTensor()
+        if name == "ToImage":
+            return ToImage()
+        if name == "ToDtype":
+            return ToDtype(t.dtype, t.scale)
+        if name == "ConvertImageDtype":
+            return ToDtype(t.dtype, True)
+        if name == "Normalize":
+            return Normalize(list(t.mean), list(t.std), t.inplace)
+    except (TypeError, ValueError):
+        return None  # e.g. nearest interpolation, a dtype dict: keep the original
+    return None
+
+
+def from_torchvision(transform: Any) -> Compose:
+    """Convert a torchvision ``Compose`` (v1 or v2; nested ones are flattened) or a single
+    transform into a pixnorm :class:`Compose`. Steps pixnorm cannot reproduce exactly
+    (another interpolation, ColorJitter, a Lambda, ...) stay as the original objects, in order,
+    and are listed in one ``UserWarning``."""
+    steps: list[Any] = []
+
+    def flatten(t: Any) -> None:
+        if type(t).__name__ == "Compose" and hasattr(t, "transforms"):
+            for s in t.transforms:
+                flatten(s)
+        else:
+            steps.append(t)
+
+    flatten(transform)
+    out: list[Any] = []
+    kept: list[str] = []
+    for s in steps:
+        p = _convert_one(s)
+        if p is None:
+            out.append(s)
+            kept.append(getattr(s, "__name__", type(s).__name__))
+        else:
+            out.append(p)
+    if kept:
+        warnings.warn(
+            f"from_torchvision: kept as is (not fused): {', '.join(kept)}",
+            UserWarning,
+            stacklevel=2,
+        )
+    return Compose(out)

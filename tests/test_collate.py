@@ -1,0 +1,150 @@
+"""pixnorm.Collate: one preprocess call per batch, in DataLoader workers started by fork, spawn
+and forkserver after the parent ran pixnorm's threads."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import pixnorm
+import pixnorm.transforms as P
+from _mp_worker import ImageDataset
+from test_threads import run_python
+
+MEAN = [0.485, 0.456, 0.406]
+STD = [0.229, 0.224, 0.225]
+
+
+def test_eval_batch_equals_the_transforms_image_by_image() -> None:
+    torch = pytest.importorskip("torch")
+    ds = ImageDataset(6)
+    samples = [ds[i] for i in range(6)]
+    batch, labels = pixnorm.collate(256, 224, mean=MEAN, std=STD)(samples)
+    assert isinstance(batch, torch.Tensor) and batch.shape == (6, 3, 224, 224)
+    assert labels[0].tolist() == list(range(6))
+    one = P.Compose([P.Resize(256), P.CenterCrop(224), P.ToTensor(), P.Normalize(MEAN, STD)])
+    for i, (img, _, _) in enumerate(samples):
+        assert torch.equal(batch[i], one(img))
+    # ToDtype(float32, scale=True) arithmetic instead of ToTensor's division
+    b2 = pixnorm.Collate(256, 224, mean=MEAN, std=STD, to_tensor=False)(samples)[0]
+    two = P.Compose(
+        [P.Resize(256), P.CenterCrop(224), P.ToDtype(torch.float32, True), P.Normalize(MEAN, STD)]
+    )
+    assert torch.equal(b2[3], two(samples[3][0]))
+
+
+def test_pil_and_params_match_torchvision_pipeline() -> None:
+    torch = pytest.importorskip("torch")
+    T = pytest.importorskip("torchvision.transforms")
+    from PIL import Image
+
+    imgs = [Image.fromarray(ImageDataset(4)[i][0]) for i in range(4)]
+    train = T.Compose(
+        [T.RandomResizedCrop(224), T.RandomHorizontalFlip(), T.ToTensor(), T.Normalize(MEAN, STD)]
+    )
+    collate = pixnorm.Collate((224, 224), mean=MEAN, std=STD, convention="pillow")
+    for seed in range(3):
+        torch.manual_seed(seed)
+        expected = torch.stack([train(im) for im in imgs])
+        torch.manual_seed(seed)
+        samples = [(im, 0, pixnorm.random_params(im.height, im.width)) for im in imgs]
+        assert torch.equal(collate(samples)[0], expected)
+        torch.manual_seed(seed)  # or drawn inside the collate, in the same order
+        rrc = pixnorm.Collate(
+            (224, 224), mean=MEAN, std=STD, convention="pillow", random_resized_crop=True
+        )
+        assert torch.equal(rrc([(im, 0) for im in imgs])[0], expected)
+
+
+def test_pin_memory() -> None:
+    torch = pytest.importorskip("torch")
+    ds = ImageDataset(3)
+    b = pixnorm.Collate(64, 64, pin_memory=True)([ds[i][0] for i in range(3)])
+    assert isinstance(b, torch.Tensor) and b.shape == (3, 3, 64, 64)
+    assert b.is_pinned() == torch.cuda.is_available()
+
+
+def test_without_torch_numpy_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pixnorm._collate as C
+
+    monkeypatch.setattr(P, "_torch", lambda: None)
+    monkeypatch.setattr(C, "_torch", lambda: None)
+    ds = ImageDataset(3)
+    nb, labels = pixnorm.Collate(64, 64, pin_memory=True, to_tensor=False)(
+        [ds[i][:2] for i in range(3)]
+    )
+    assert isinstance(nb, np.ndarray) and nb.dtype == np.float32 and nb.shape == (3, 3, 64, 64)
+    ref = pixnorm.preprocess_batch(
+        [ds[i][0] for i in range(3)], size=64, crop=64, convention="torch"
+    )
+    np.testing.assert_array_equal(nb, ref)
+    assert labels.shape == (3, 2)
+
+
+def test_errors() -> None:
+    with pytest.raises(ValueError, match="convention"):
+        pixnorm.Collate(8, convention="cv")
+    with pytest.raises(TypeError, match="pin_memory"):
+        pixnorm.Collate(8, pin_memory=1)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="size"):
+        pixnorm.Collate(8, random_resized_crop=True)
+    c = pixnorm.Collate(8)
+    with pytest.raises(ValueError, match="samples"):
+        c([])
+    img = np.zeros((20, 30, 3), np.uint8)
+    with pytest.raises(ValueError, match=r"samples\[1\]"):
+        c([img, np.zeros((30, 90, 3), np.uint8)])
+    with pytest.raises(ValueError, match="params"):
+        c([(img, 0, (1, 2, 3))])
+
+
+LOADER = """
+    import sys, warnings
+    import numpy as np, torch
+    from torch.utils.data import DataLoader
+    import pixnorm
+    from _mp_worker import ImageDataset, two_threads
+    pixnorm.set_num_threads(2)
+    big = np.zeros((2000, 2000, 3), np.uint8)
+    pixnorm.preprocess(big, size=1000)  # the parent has run a thread team
+    def run(workers, method=None, init=None, train=False):
+        collate = pixnorm.Collate((224, 224) if train else 256, None if train else 224,
+                                  mean=[0.5, 0.4, 0.3], std=[0.2, 0.2, 0.2])
+        loader = DataLoader(ImageDataset(24, train), batch_size=5, num_workers=workers,
+                            collate_fn=collate, multiprocessing_context=method,
+                            worker_init_fn=init)
+        return [(b, l) for b, l in loader]
+    method = sys.argv[1] if len(sys.argv) > 1 else "{method}"
+    for train in (False, True):
+        ref = run(0, train=train)
+        got = run(2, method, train=train)
+        assert len(ref) == len(got) == 5
+        for (rb, rl), (gb, gl) in zip(ref, got):
+            assert torch.equal(rb, gb) and torch.equal(rl[0], gl[0])
+        print("threads", sorted(set(t for _, l in got for t in l[1].tolist())))
+    # pixnorm.transforms pickled into the workers give the collate's eval batches
+    import pixnorm.transforms as P
+    from _mp_worker import TransformDataset
+    tf = P.Compose([P.Resize(256), P.CenterCrop(224), P.ToTensor(),
+                    P.Normalize([0.5, 0.4, 0.3], [0.2, 0.2, 0.2])])
+    loader = DataLoader(TransformDataset(tf), batch_size=5, num_workers=2,
+                        multiprocessing_context=method)
+    for (b, _), (rb, _) in zip(loader, run(0)):
+        assert torch.equal(b, rb)
+    with warnings.catch_warnings(record=True):
+        got = run(2, method, init=two_threads)
+    print("init", sorted(set(t for _, l in got for t in l[1].tolist())))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
+def test_dataloader_workers_after_threads(method: str) -> None:
+    pytest.importorskip("torch")
+    out = run_python(LOADER.replace("{method}", method), timeout=300)
+    lines = out.split("\n")
+    assert lines[0] == lines[1] == "threads [1]", out  # workers default to one pixnorm thread
+    openmp = pixnorm.build_info()["openmp"] is not None
+    # worker_init_fn can raise the count, except in a child forked after a thread team
+    expected = "init [2]" if (openmp and method != "fork") else "init [1]"
+    assert lines[2] == expected, out
