@@ -7,14 +7,13 @@ import os
 import subprocess
 import sys
 import textwrap
-import threading
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import pixnorm
+from gil import assert_releases_gil
 from pixnorm import _config
 
 TESTS = Path(__file__).resolve().parent
@@ -238,38 +237,7 @@ LONG_CALLS = {
 
 @pytest.mark.parametrize("op", list(LONG_CALLS))
 def test_gil_is_released_during_the_work(op: str) -> None:
-    """While a long call runs, another Python thread keeps running. If the call held the GIL the
-    spinning thread could not record a single tick inside the middle of the call."""
-    call = LONG_CALLS[op]
-    ticks: list[float] = []
-    stop = threading.Event()
-
-    def spin() -> None:
-        while not stop.is_set():
-            ticks.append(time.perf_counter())
-
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(1e-4)
-    pixnorm.set_num_threads(1)
-    spans = []
-    worker = threading.Thread(target=spin)
-    worker.start()
-    try:
-        time.sleep(0.005)
-        for _ in range(3):
-            t0 = time.perf_counter()
-            call()
-            spans.append((t0, time.perf_counter()))
-    finally:
-        stop.set()
-        worker.join()
-        sys.setswitchinterval(old)
-        pixnorm.set_num_threads(None)
-    inside = 0
-    for t0, t1 in spans:
-        lo, hi = t0 + 0.25 * (t1 - t0), t1 - 0.25 * (t1 - t0)
-        inside += sum(1 for t in ticks if lo < t < hi)
-    assert inside > 50, (inside, [b - a for a, b in spans])
+    assert_releases_gil(LONG_CALLS[op])
 
 
 def test_calls_from_several_python_threads_agree() -> None:
