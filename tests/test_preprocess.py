@@ -228,16 +228,20 @@ def test_errors() -> None:
 
 @pytest.mark.parametrize("convention", [None, "torch"])
 def test_per_pixel_mean_std(convention: Any) -> None:
-    """A mean image (Caffe style) of the output size, in either layout, equals normalizing the
-    per-channel-free result by hand with normalize's per-pixel arithmetic."""
+    """A mean image (Caffe style) of the output size, in either layout: the resampled values v
+    get the documented per-element float32 arithmetic, v * a + b with a = f32(scale / std) and
+    b = f32(-mean / std) from float64 (computed here with numpy, not with pixnorm)."""
     rng = np.random.default_rng(8)
     img = rng.integers(0, 256, (120, 90, 3), dtype=np.uint8)
-    mean_hwc = rng.uniform(0, 255, (32, 24, 3))
-    std = rng.uniform(20, 80, (3, 32, 24))
+    mean_hwc = rng.uniform(0, 1, (32, 24, 3))
+    std = rng.uniform(0.1, 0.3, (3, 32, 24))
+    scale = 1 / 255
     levels = pixnorm.preprocess(img, size=(32, 24), convention=convention, scale=1.0)
-    expected = pixnorm.normalize(levels.transpose(1, 2, 0), mean_hwc, std, scale=1.0)
+    a = (scale / std).astype(np.float32)
+    b = (-mean_hwc.transpose(2, 0, 1) / std).astype(np.float32)
+    expected = levels * a + b  # float32 multiply, then float32 add: numpy never fuses them
     got = pixnorm.preprocess(
-        img, size=(32, 24), convention=convention, mean=mean_hwc, std=std, scale=1.0
+        img, size=(32, 24), convention=convention, mean=mean_hwc, std=std, scale=scale
     )
     np.testing.assert_array_equal(got, expected)
     batch = pixnorm.preprocess_batch(
@@ -246,7 +250,7 @@ def test_per_pixel_mean_std(convention: Any) -> None:
         convention=convention,
         mean=mean_hwc.transpose(2, 0, 1),
         std=std,
-        scale=1.0,
+        scale=scale,
     )
     np.testing.assert_array_equal(batch[0], expected)
     with pytest.raises(ValueError, match="mean: expected a scalar"):

@@ -186,4 +186,9 @@ void warn_if_threads_reduced() {
   }
 }
 
+int call_threads() {
+  warn_if_threads_reduced();
+  return threads::effective_threads();
+}
+
 }  // namespace pixnorm::bind

@@ -39,6 +39,10 @@ void* prepare_out(py::handle out, const std::vector<int64_t>& shape, DType dtype
 // Emits the one-per-process RuntimeWarning when a thread request was reduced for fork safety.
 void warn_if_threads_reduced();
 
+// The thread count for the call about to run (with the GIL held): warns once if it was reduced
+// for fork safety, then returns threads::effective_threads().
+int call_threads();
+
 std::string shape_str(const py::array& a);
 
 }  // namespace pixnorm::bind

@@ -3,7 +3,6 @@
 
 #include "convert.hpp"
 #include "pixnorm/ops.hpp"
-#include "pixnorm/threads.hpp"
 
 namespace py = pybind11;
 
@@ -22,8 +21,7 @@ py::object normalize_py(py::handle image, py::handle mean, py::handle std, doubl
   if (img.batch) shape.insert(shape.begin(), v.n);
   py::object result;
   float* dst = prepare_out(out, shape, v, result);
-  warn_if_threads_reduced();
-  const int nthreads = threads::effective_threads();
+  const int nthreads = call_threads();
   {
     py::gil_scoped_release nogil;  // only raw pointers, sizes and strides from here on
     normalize(v, p, dst, nthreads);

@@ -12,7 +12,6 @@
 
 #include "convert.hpp"
 #include "pixnorm/ops.hpp"
-#include "pixnorm/threads.hpp"
 
 namespace py = pybind11;
 
@@ -80,8 +79,7 @@ py::object resize_py(py::handle image, int64_t out_h, int64_t out_w, bool antial
   if (img.ndim != 2) shape.push_back(v.channels);
   py::object result;
   void* dst = prepare_out(out, shape, v.dtype, {v}, result);
-  warn_if_threads_reduced();
-  const int nthreads = threads::effective_threads();
+  const int nthreads = call_threads();
   check_opencv_channels(conv, v.channels);
   // One job per image of the batch, all sharing the two plans; `proto` carries the
   // convention's own settings.
@@ -182,8 +180,7 @@ py::object preprocess_py(const py::list& images, const std::vector<Geometry>& ge
   if (batch_output) shape.insert(shape.begin(), static_cast<int64_t>(n));
   py::object result;
   void* dst = prepare_out(out, shape, DType::f32, views, result);
-  warn_if_threads_reduced();
-  const int nthreads = threads::effective_threads();
+  const int nthreads = call_threads();
   check_opencv_channels(conv, C);
   // One job per image, each with its own two plans (plan(is_x, in, out, first, count, mirror)), the
   // geometry's box; `proto` carries the convention's own settings.

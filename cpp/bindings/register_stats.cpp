@@ -11,7 +11,6 @@
 #include "convert.hpp"
 #include "pixnorm/ops.hpp"
 #include "pixnorm/stats.hpp"
-#include "pixnorm/threads.hpp"
 
 namespace py = pybind11;
 
@@ -53,18 +52,13 @@ Image stats_image(py::handle image, DType want) {
   return img;
 }
 
-int threads_now() {
-  warn_if_threads_reduced();
-  return threads::effective_threads();
-}
-
 void channels_u8(py::handle image, py::handle sum, py::handle sumsq, py::handle mn, py::handle mx) {
   const ImageView v = stats_image(image, DType::u8).view;
   uint64_t* s = accumulator<uint64_t>(sum, "sum", v.channels);
   uint64_t* q = accumulator<uint64_t>(sumsq, "sumsq", v.channels);
   uint8_t* lo = accumulator<uint8_t>(mn, "min", v.channels);
   uint8_t* hi = accumulator<uint8_t>(mx, "max", v.channels);
-  const int nt = threads_now();
+  const int nt = call_threads();
   py::gil_scoped_release nogil;
   stats_channels_u8(v, s, q, lo, hi, nt);
 }
@@ -77,7 +71,7 @@ void channels_f32(py::handle image, py::handle n, py::handle mean, py::handle m2
   double* pq = accumulator<double>(m2, "m2", v.channels);
   float* lo = accumulator<float>(mn, "min", v.channels);
   float* hi = accumulator<float>(mx, "max", v.channels);
-  const int nt = threads_now();
+  const int nt = call_threads();
   py::gil_scoped_release nogil;
   stats_channels_f32(v, pn, pm, pq, lo, hi, nt);
 }
@@ -92,7 +86,7 @@ void pixels_u8(py::handle image, py::handle s1, py::handle s2, py::handle mn, py
   uint32_t* q = accumulator<uint32_t>(s2, "s2", size);
   uint8_t* lo = accumulator<uint8_t>(mn, "min", size);
   uint8_t* hi = accumulator<uint8_t>(mx, "max", size);
-  const int nt = threads_now();
+  const int nt = call_threads();
   py::gil_scoped_release nogil;
   stats_pixels_u8(v, a, q, lo, hi, nt);
 }
@@ -106,7 +100,7 @@ void pixels_f32(py::handle image, int64_t seen, py::handle mean, py::handle m2, 
   double* pq = accumulator<double>(m2, "m2", size);
   float* lo = accumulator<float>(mn, "min", size);
   float* hi = accumulator<float>(mx, "max", size);
-  const int nt = threads_now();
+  const int nt = call_threads();
   py::gil_scoped_release nogil;
   stats_pixels_f32(v, seen, pm, pq, lo, hi, nt);
 }
@@ -148,7 +142,7 @@ py::object normalize_pixel_py(py::handle image, py::handle a, py::handle b, py::
   if (img.batch) shape.insert(shape.begin(), v.n);
   py::object result;
   float* dst = prepare_out(out, shape, v, result);
-  const int nt = threads_now();
+  const int nt = call_threads();
   {
     py::gil_scoped_release nogil;
     normalize_pixel(v, pa, pb, dst, nt);
