@@ -70,7 +70,6 @@ AxisPlan plan_axis(int64_t in, int64_t out_full, bool antialias, int64_t first, 
   for (size_t k = 0; k < static_cast<size_t>(count); ++k)
     taps = std::max<int64_t>(taps, static_cast<int64_t>(wins.size(k)));
   AxisPlan p;
-  p.in = in;
   p.taps = taps;
   p.count = count;
   p.start.resize(static_cast<size_t>(count));

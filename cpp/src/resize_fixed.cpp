@@ -31,7 +31,6 @@ FixedPlan plan_axis_fixed(int64_t in, int64_t out_full, bool antialias, int64_t 
   for (int64_t i = first; i < first + count; ++i)
     taps = std::max<int64_t>(taps, static_cast<int64_t>(all.size(static_cast<size_t>(i))));
   FixedPlan p;
-  p.in = in;
   p.count = count;
   p.taps = taps;
   p.bits = bits;

@@ -17,8 +17,6 @@ namespace pixnorm {
 OpencvAxis plan_axis_opencv(int64_t in, int64_t out_full, int64_t first, int64_t count,
                             bool mirror, bool x) {
   OpencvAxis p;
-  p.in = in;
-  p.out_full = out_full;
   p.count = count;
   p.i0.resize(static_cast<size_t>(count));
   p.i1.resize(static_cast<size_t>(count));

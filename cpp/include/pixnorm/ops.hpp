@@ -58,7 +58,7 @@ AxisWindows axis_windows(int64_t in, int64_t out_full, bool antialias, int64_t f
                          int64_t count);
 
 struct AxisPlan {
-  int64_t in = 0, taps = 0, count = 0;
+  int64_t taps = 0, count = 0;
   std::vector<int32_t> start;  // count entries
   std::vector<float> w;        // count * taps
   std::vector<float> wt;       // the same weights tap-major: wt[k * count + i]
@@ -104,7 +104,7 @@ enum class Convention : int { pixnorm = 0, pillow = 1, torch = 2, opencv = 3 };
 //            (torch's UpSampleKernel.cpp), k = trunc(w * 2^p + 0.5).
 // Each pass computes clamp((2^(p-1) + sum_k k * x) >> p, 0, 255): uint8 between the passes.
 struct FixedPlan {
-  int64_t in = 0, count = 0, taps = 0;
+  int64_t count = 0, taps = 0;
   int bits = 0;
   std::vector<int32_t> start;  // count entries; start + taps <= in
   std::vector<int32_t> k;      // count * taps
@@ -143,7 +143,7 @@ namespace pixnorm {
 // out = sat_u8((((H0 >> 4) * b0 >> 16) + ((H1 >> 4) * b1 >> 16) + 2) >> 2). An exact 2x downscale
 // of both axes becomes INTER_AREA: (a + b + c + d + 2) >> 2 (half to even for 2 channels).
 struct OpencvAxis {
-  int64_t in = 0, out_full = 0, count = 0;
+  int64_t count = 0;
   std::vector<int32_t> i0, i1;  // source samples, clamped to the image
   std::vector<int32_t> w0, w1;  // 11-bit weights (sum 2048)
 };
