@@ -107,7 +107,8 @@ def resize_error_bound(image: Array, out_h: int, out_w: int, antialias: bool) ->
     """|float32 resize - exact| allowed: each weight is rounded to float32 and each product and
     sum in both passes is rounded once (u = 2**-24 relative each); with at most `taps` terms per
     axis the error is below 2u (taps_y + taps_x + 2) times the resize of |x|. Doubled for slack in
-    this estimate of a sum of roundings."""
+    this estimate of a sum of roundings. Plus bilinear_fixed_error for uint8 images."""
+    fixed = bilinear_fixed_error(image, out_h, out_w, antialias)
     x = np.abs(np.asarray(image, dtype=np.float64))
     gray = x.ndim == 2
     if gray:
@@ -117,8 +118,27 @@ def resize_error_bound(image: Array, out_h: int, out_w: int, antialias: bool) ->
     ty = int((my > 0).sum(axis=1).max()) + 1
     tx = int((mx > 0).sum(axis=1).max()) + 1
     mag = np.einsum("yh,hwc,xw->yxc", my, x, mx, optimize=True)
-    bound = 4 * 2.0**-24 * (tx + ty + 2) * mag + 2.0**-140
+    bound = 4 * 2.0**-24 * (tx + ty + 2) * mag + 2.0**-140 + fixed
     return bound[:, :, 0] if gray else bound
+
+
+BILINEAR_BITS = 14  # pixnorm's fused bilinear kernel (kBilinearBits in dispatch.hpp)
+
+
+def bilinear_fixed_error(image: Array, out_h: int, out_w: int, antialias: bool) -> float:
+    """Extra error allowed for uint8 images that pixnorm resamples with its fused 2 x 2 kernel
+    (every axis filters with at most 2 taps: no antialias, or upscaling): the horizontal weights
+    are fixed point, k0 + k1 = 2**14 with each within 2**-15 of the exact weight, so a horizontal
+    sum k0 L + k1 R is off by at most 2**-15 |L - R| <= 2**-15 max|x|; the vertical pass (weights
+    summing to 1) keeps that bound. 0 for float images and wider filters (all float32)."""
+    arr = np.asarray(image)
+    if arr.dtype != np.uint8 or arr.size == 0:
+        return 0.0
+    ty = int((resize_matrix(arr.shape[0], out_h, antialias) > 0).sum(axis=1).max())
+    tx = int((resize_matrix(arr.shape[1], out_w, antialias) > 0).sum(axis=1).max())
+    if ty > 2 or tx > 2:
+        return 0.0
+    return 2.0 ** -(BILINEAR_BITS + 1) * float(arr.max())
 
 
 def _pixel_chw(v: Any, hwc: tuple[int, int, int]) -> Array:

@@ -101,6 +101,7 @@ struct Scratch {
   std::vector<uint8_t> u8row;
   std::vector<int64_t> slot_row;
   std::vector<int32_t> rel_start;  // horizontal starts relative to the first column read
+  std::vector<int32_t> kx;         // bilinear2_u8's fixed-point weight pairs
 };
 
 constexpr int64_t kPlanePad = 32;  // floats readable past a plane's last tap (resize_h contract)
@@ -130,6 +131,63 @@ void store_row(const KernelTable& k, const ResampleJob& j, int64_t y, const floa
   }
 }
 
+// The fused 2 x 2 path for one band of output rows: no ring, no planar source rows; each output
+// row is computed from its two source rows (gathered first if the view is not packed) and
+// written as the job's output.
+void run_bilinear2(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1,
+                   int64_t col_lo, int64_t span, bool direct, Scratch& s) {
+  const ImageView& v = j.src;
+  const AxisPlan& py = *j.py;
+  const AxisPlan& px = *j.px;
+  const int64_t C = v.channels, ow = px.count, oh = py.count;
+  const bool planes_out = j.kind == ResampleOut::f32_chw;
+  if (!planes_out) {
+    s.vrow.resize(static_cast<size_t>(ow * C));
+    if (j.kind == ResampleOut::u8_hwc) s.u8row.resize(static_cast<size_t>(ow * C));
+  }
+  if (!direct) {
+    s.gathered.assign(static_cast<size_t>(2 * ((span * C + 3) / 4)), 0.0f);
+    s.slot_row.assign(2, -1);
+  }
+  // Fixed-point horizontal weight pairs (k0 + k1 = 2^kBilinearBits, so flat areas stay exact;
+  // each weight within 2^-15 of the float64 one), and 2^-kBilinearBits folded into a (exact).
+  constexpr double kOne = double{1 << kBilinearBits};
+  s.kx.resize(static_cast<size_t>(ow));
+  for (int64_t x = 0; x < ow; ++x) {
+    const int32_t k0 = static_cast<int32_t>(std::lrint(px.w[static_cast<size_t>(2 * x)] * kOne));
+    s.kx[static_cast<size_t>(x)] = k0 | ((static_cast<int32_t>(kOne) - k0) << 16);
+  }
+  std::vector<float> a(static_cast<size_t>(C)), b(static_cast<size_t>(C));
+  for (int64_t c = 0; c < C; ++c) {
+    const size_t cc = static_cast<size_t>(c);
+    a[cc] = (planes_out ? j.affine->a[cc] : 1.0f) * static_cast<float>(1.0 / kOne);
+    b[cc] = planes_out ? j.affine->b[cc] : 0.0f;
+  }
+  for (int64_t y = y0; y < y1; ++y) {
+    const int64_t st = py.start[static_cast<size_t>(y)];
+    const uint8_t* r[2];
+    for (int64_t t = 0; t < 2; ++t) {
+      const unsigned char* row = v.byte_ptr(0, j.box_top + st + t, j.box_left + col_lo, 0);
+      if (!direct) {
+        const size_t slot = static_cast<size_t>((st + t) % 2);
+        auto* bytes = reinterpret_cast<unsigned char*>(s.gathered.data()) +
+                      static_cast<int64_t>(slot) * ((span * C + 3) / 4) * 4;
+        if (s.slot_row[slot] != st + t) {
+          rows::gather_any<uint8_t>(row, span, C, v.stride_x, v.stride_c, bytes);
+          s.slot_row[slot] = st + t;
+        }
+        row = bytes;
+      }
+      r[t] = row;
+    }
+    const float* wy = py.w.data() + y * 2;
+    float* d = planes_out ? static_cast<float*>(j.dst) + y * ow : s.vrow.data();
+    k.bilinear2_u8(r[0], r[1], wy[0], wy[1], C, s.rel_start.data(), s.kx.data(), ow, a.data(),
+                   b.data(), d, planes_out ? oh * ow : ow);
+    if (!planes_out) store_row(k, j, y, s.vrow.data(), s);
+  }
+}
+
 // One band of output rows [y0, y1) of one job. Source rows are read (gathered if strided),
 // split into C planar float rows over the columns the filter needs, filtered horizontally into a
 // ring slot (C planes of ow floats), combined vertically, and stored.
@@ -150,6 +208,13 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
   bool direct = v.rows_packed();
   if (f32)
     direct = direct && reinterpret_cast<uintptr_t>(v.data) % 4 == 0 && v.stride_y % 4 == 0;
+  // uint8 with 2 x 2 taps (no antialias, or upscaling): the fused kernel, faster than the
+  // passes at every scale measured (AVX-512-VBMI: 1.2x on upscales, 1.7x at 1.5x down, 1.9x at
+  // 4x down; AVX2 and AVX-512 gathers: 1.1-1.9x except AVX-512 upscales, 0.8x).
+  if (!f32 && py.taps == 2 && px.taps == 2) {
+    run_bilinear2(k, j, y0, y1, col_lo, span, direct, s);
+    return;
+  }
   if (!direct) s.gathered.resize(static_cast<size_t>((span * C * isz + 3) / 4));
   s.planes.assign(static_cast<size_t>(C * pstride), 0.0f);
   const std::vector<float> ones(static_cast<size_t>(C), 1.0f), zeros(static_cast<size_t>(C), 0.0f);

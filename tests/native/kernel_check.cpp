@@ -18,7 +18,8 @@
 // is itself checked against x * a + b computed here (a float32 multiply then add; the build passes
 // -ffp-contract=off).
 // The statistics kernels (stats_u8, stats_f32, stats_pixel_u8, stats_pixel_f32, normalize_pixel)
-// are checked against the scalar table as well (StatsChecker below).
+// are checked against the scalar table as well (StatsChecker below), and so are the resampling
+// kernels (ResizeChecker; bilinear2_u8 with its source rows against inaccessible pages).
 //
 // Usage: kernel_check [--require ISA[,ISA...]]
 // Exit status: 0 all cases match; 1 a mismatch; 2 bad usage, setup failure or a required ISA is
@@ -535,8 +536,73 @@ struct ResizeChecker {
     return st;
   }
 
+  // bilinear2_u8: both source rows flush against an inaccessible page (at their end, or at
+  // their start), horizontal steps from upscales to 12x downscales (every VBMI window case and
+  // the gather fallback), mirrored or not; the output row sits between sentinels.
+  void run_bilinear2(Rng& rng) {
+    Arena rows[2] = {make_arena(1 << 16), make_arena(1 << 16)};
+    for (int64_t channels = 1; channels <= kMaxChannels; ++channels)
+      for (int64_t n : {1, 5, 15, 16, 17, 33, 64, 100, 231})
+        for (int64_t step_max : {1, 2, 4, 7, 13})  // source pixels between outputs: 0..step_max-1
+          for (int place = 0; place < 2; ++place) {
+            const bool mirror = rng.below(2) == 1;
+            const int64_t in = n * step_max + 2 + static_cast<int64_t>(rng.below(9));
+            std::vector<int32_t> st(static_cast<size_t>(n));
+            int64_t cur = static_cast<int64_t>(rng.below(3));
+            for (int64_t x = 0; x < n; ++x) {
+              cur = std::min<int64_t>(in - 2, cur);
+              st[static_cast<size_t>(x)] = static_cast<int32_t>(cur);
+              cur += static_cast<int64_t>(rng.below(static_cast<uint32_t>(step_max)));
+              if (step_max > 1 && rng.below(4) == 0) cur += step_max - 1;  // spread the extremes
+            }
+            if (place == 0) st.back() = static_cast<int32_t>(in - 2);  // reads the row's last byte
+            if (mirror) std::reverse(st.begin(), st.end());
+            const int64_t bytes = in * channels;
+            const uint8_t* r[2];
+            for (int k = 0; k < 2; ++k) {
+              unsigned char* p = place == 0 ? rows[k].hi() - bytes : rows[k].lo;
+              for (int64_t i = 0; i < bytes; ++i) p[i] = static_cast<uint8_t>(rng.below(256));
+              r[k] = p;
+            }
+            std::vector<int32_t> kx(static_cast<size_t>(n));
+            for (int32_t& k : kx) {
+              const int32_t k0 = static_cast<int32_t>(rng.below((1u << pixnorm::kBilinearBits) + 1));
+              k = k0 | (((1 << pixnorm::kBilinearBits) - k0) << 16);
+            }
+            const float wy0 = static_cast<float>(rng.below(1000)) / 999.0f, wy1 = 1.0f - wy0;
+            float a[kMaxChannels], b[kMaxChannels];
+            random_affine(rng, true, channels, a, b);
+            const int64_t stride = n + 7, lead = 5;
+            std::vector<std::vector<float>> outs;
+            for (size_t t = 0; t < ck.tables.size(); ++t) {
+              std::vector<float> d(static_cast<size_t>(lead + channels * stride + 5),
+                                   float_of(kSentinel));
+              std::snprintf(g_case, sizeof g_case, "bilinear2_u8 %s C=%lld n=%lld step<=%lld",
+                            pixnorm::isa_name(ck.tables[t]->isa), static_cast<long long>(channels),
+                            static_cast<long long>(n), static_cast<long long>(step_max));
+              ck.tables[t]->bilinear2_u8(r[0], r[1], wy0, wy1, channels, st.data(), kx.data(), n, a,
+                                         b, d.data() + lead, stride);
+              // everything but the n outputs of each plane must still be the sentinel
+              for (int64_t i = 0; i < static_cast<int64_t>(d.size()); ++i) {
+                const int64_t rel = i - lead;
+                const bool output = rel >= 0 && rel < channels * stride && rel % stride < n;
+                if (!output && load_bits(&d[static_cast<size_t>(i)]) != kSentinel) {
+                  ++ck.mismatches;
+                  std::printf("MISMATCH %s: wrote outside its output (float %lld)\n", g_case,
+                              static_cast<long long>(i));
+                  break;
+                }
+              }
+              outs.push_back(d);
+              compare("bilinear2_u8", outs[t], outs[0], t);
+            }
+          }
+    std::snprintf(g_case, sizeof g_case, "(between checks)");
+  }
+
   void run() {
     Rng rng;
+    run_bilinear2(rng);
     for (int64_t n : {1, 5, 15, 16, 17, 33, 64, 100}) {
       for (int64_t taps : {1, 2, 3, 4, 7, 12}) {
         for (int64_t planes : {1, 3}) {

@@ -8,7 +8,9 @@
 
 namespace pixnorm {
 
-enum class Isa : int { scalar = 0, sse41 = 1, avx2 = 2, avx512 = 3, neon = 4 };
+// avx512vbmi: the avx512 table with the kernels that gain from AVX512-VBMI's byte permutes
+// (Ice Lake and later, Zen 4).
+enum class Isa : int { scalar = 0, sse41 = 1, avx2 = 2, avx512 = 3, neon = 4, avx512vbmi = 5 };
 
 // One row of interleaved pixels -> C planar rows: dst[c * plane_stride + x] = src[x*C + c]*a[c] + b[c],
 // computed as a float32 multiply then a float32 add (never fused), so every ISA agrees bit for bit.
@@ -58,6 +60,19 @@ using ResizeVOpencv = void (*)(const float* s0, const float* s1, int32_t b0, int
 using LevelsF32 = void (*)(const uint8_t* src, int64_t n, float factor, bool divide, float mean,
                            float std, float* dst);
 
+// Bilinear (2 x 2 taps) from uint8 rows straight to affine-mapped planes, for one output row.
+// r0 and r1 are the two source rows (interleaved, `channels` per pixel) with weights wy0, wy1;
+// output pixel x reads pixels start[x] and start[x] + 1 of each row. The horizontal weights are
+// fixed point, kx[x] = k0 | k1 << 16 with k0 + k1 = 2^kBilinearBits (int16 each), so the
+// horizontal sums are exact integers; the rest is float32, each product rounded, then added:
+//   h_r = k0 * r[start] + k1 * r[start + 1]   (int32, exact in float32),
+//   v = wy0 * float(h_0) + wy1 * float(h_1),  dst[c * plane_stride + x] = v * a[c] + b[c]
+// (callers fold 2^-kBilinearBits into a). Reads only bytes of those two pixels of each row.
+constexpr int kBilinearBits = 14;
+using Bilinear2U8 = void (*)(const uint8_t* r0, const uint8_t* r1, float wy0, float wy1,
+                             int64_t channels, const int32_t* start, const int32_t* kx, int64_t n,
+                             const float* a, const float* b, float* dst, int64_t plane_stride);
+
 // float -> uint8: round to nearest (ties to even) after clamping to [0, 255].
 using StoreU8 = void (*)(const float* src, int64_t n, uint8_t* dst);
 // Statistics kernels (issue 4; the contracts are in cpp/include/pixnorm/stats.hpp).
@@ -100,6 +115,7 @@ struct KernelTable {
   NormalizePixelF32 normalize_pixel;
   ResizeVOpencv resize_v_opencv;
   LevelsF32 levels_f32;
+  Bilinear2U8 bilinear2_u8;
 };
 
 const char* isa_name(Isa isa);

@@ -145,6 +145,71 @@ void resize_h(const float* src, int64_t src_stride, int64_t planes, const int32_
                   dst_stride);
 }
 
+// pshufb controls: byte k of every dword moved to byte t of it (t = 0 or 2), the rest zeroed.
+alignas(32) constexpr int8_t kDwordByte[4][2][16] = {
+#define PIXNORM_DB(k, t)                                                                        \
+  {t == 0 ? k : -1,      -1, t == 2 ? k : -1,      -1, t == 0 ? 4 + k : -1,  -1,               \
+   t == 2 ? 4 + k : -1,  -1, t == 0 ? 8 + k : -1,  -1, t == 2 ? 8 + k : -1,  -1,               \
+   t == 0 ? 12 + k : -1, -1, t == 2 ? 12 + k : -1, -1}
+    {PIXNORM_DB(0, 0), PIXNORM_DB(0, 2)},
+    {PIXNORM_DB(1, 0), PIXNORM_DB(1, 2)},
+    {PIXNORM_DB(2, 0), PIXNORM_DB(2, 2)},
+    {PIXNORM_DB(3, 0), PIXNORM_DB(3, 2)},
+#undef PIXNORM_DB
+};
+inline __m256i dword_byte(int k, int to) {
+  return _mm256_broadcastsi128_si256(
+      _mm_load_si128(reinterpret_cast<const __m128i*>(kDwordByte[k][to == 2 ? 1 : 0])));
+}
+
+// Bilinear 2 x 2 from uint8 rows (contract in dispatch.hpp), C = 3 and 4: 8 output pixels per
+// step, one dword gather per tap and row (C = 3: the right pixel's dword starts one byte before
+// it, so no read passes its last byte), two pshufb and an OR per channel for the (left, right)
+// pairs of vpmaddwd; the remainder portable.
+void bilinear2_u8(const uint8_t* r0, const uint8_t* r1, float wy0, float wy1, int64_t channels,
+                  const int32_t* start, const int32_t* kx, int64_t n, const float* a,
+                  const float* b, float* dst, int64_t plane_stride) {
+  if (channels != 3 && channels != 4) {
+    bilinear2_u8_impl(r0, r1, wy0, wy1, channels, start, kx, n, a, b, dst, plane_stride);
+    return;
+  }
+  const int C = static_cast<int>(channels);
+  const int rshift = C == 3 ? 1 : 0;
+  const __m256i vroff = _mm256_set1_epi32(C == 3 ? 2 : 4), mulc = _mm256_set1_epi32(C);
+  const __m256 vy0 = _mm256_set1_ps(wy0), vy1 = _mm256_set1_ps(wy1);
+  const int64_t head = head_pixels(dst, n);
+  if (head) bilinear2_u8_impl(r0, r1, wy0, wy1, channels, start, kx, head, a, b, dst, plane_stride);
+  const auto* p0 = reinterpret_cast<const int*>(r0);
+  const auto* p1 = reinterpret_cast<const int*>(r1);
+  __m256i pick[8];
+  for (int c = 0; c < C; ++c) {
+    pick[2 * c] = dword_byte(c, 0);
+    pick[2 * c + 1] = dword_byte(c + rshift, 2);
+  }
+  int64_t x = head;
+  for (; x + 8 <= n; x += 8) {
+    const __m256i il = _mm256_mullo_epi32(
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(start + x)), mulc);
+    const __m256i ir = _mm256_add_epi32(il, vroff);
+    const __m256i l0 = _mm256_i32gather_epi32(p0, il, 1), q0 = _mm256_i32gather_epi32(p0, ir, 1);
+    const __m256i l1 = _mm256_i32gather_epi32(p1, il, 1), q1 = _mm256_i32gather_epi32(p1, ir, 1);
+    const __m256i k = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kx + x));
+    for (int c = 0; c < C; ++c) {
+      const __m256i pl = pick[2 * c], pr = pick[2 * c + 1];
+      const __m256i pair0 = _mm256_or_si256(_mm256_shuffle_epi8(l0, pl), _mm256_shuffle_epi8(q0, pr));
+      const __m256i pair1 = _mm256_or_si256(_mm256_shuffle_epi8(l1, pl), _mm256_shuffle_epi8(q1, pr));
+      const __m256 h0 = _mm256_cvtepi32_ps(_mm256_madd_epi16(pair0, k));
+      const __m256 h1 = _mm256_cvtepi32_ps(_mm256_madd_epi16(pair1, k));
+      const __m256 v = _mm256_add_ps(_mm256_mul_ps(vy0, h0), _mm256_mul_ps(vy1, h1));
+      _mm256_storeu_ps(dst + c * plane_stride + x,
+                       _mm256_add_ps(_mm256_mul_ps(v, _mm256_set1_ps(a[c])), _mm256_set1_ps(b[c])));
+    }
+  }
+  if (x < n)
+    bilinear2_u8_impl(r0, r1, wy0, wy1, channels, start + x, kx + x, n - x, a, b, dst + x,
+                      plane_stride);
+}
+
 // ---- Statistics (contracts in stats_generic.cpp and dispatch.hpp) ----------------------------
 // uint8, per channel: 96-byte groups. Twelve 8-byte chunks are widened to uint32 (vpmovzxbd);
 // chunk k goes to accumulator set k % 3, so lane j of set s always holds byte 8s + j of a
@@ -357,6 +422,7 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx2() {
                              &stats_pixel_f32_generic,
                              &normalize_pixel,
                              &resize_v_opencv_impl,
-                             &levels_f32_impl};
+                             &levels_f32_impl,
+                             &bilinear2_u8};
   return t;
 }

@@ -98,7 +98,8 @@ const KernelTable& table_neon() {
                              &stats_pixel_f32_generic,
                              &normalize_pixel_generic,
                              &resize_v_opencv_impl,
-                             &levels_f32_impl};
+                             &levels_f32_impl,
+                             &bilinear2_u8_impl};
   return t;
 }
 
