@@ -139,6 +139,32 @@ def test_named_conventions_on_every_isa_and_thread_count(isa: str, threads: int)
         np.testing.assert_array_equal(got, again)
 
 
+@pytest.mark.parametrize("divisor", [0.0, 255.0])
+def test_levels_to_floats_match_the_float32_chain_on_every_isa(isa: str, divisor: float) -> None:
+    """After the exact uint8 resize, a named convention maps each level with torchvision's
+    float32 arithmetic: (x * float32(scale) - mean) / std (ToDtype), or (x / 255 - mean) / std
+    (ToTensor's divisor). The FMA kernels may replace a division by a corrected product that
+    level_params checked on all 256 levels: every level, many mean/std, must still give exactly
+    the float32 division's bits."""
+    from pixnorm import _core
+
+    levels = np.arange(256, dtype=np.uint8).reshape(16, 16, 1).repeat(3, axis=2)
+    levels[..., 1] = levels[..., 1].T  # channels in different orders
+    levels[..., 2] = levels[..., 2][::-1]
+    rng = np.random.default_rng(3)
+    params = [(MEAN, STD), ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5)), ((0.0, 0.0, 0.0), (1.0, 1.0, 1.0))]
+    params += [(tuple(rng.uniform(-1, 1, 3)), tuple(rng.uniform(0.01, 3, 3))) for _ in range(40)]
+    geom = (0, 0, 16, 16, 16, 16, 0, 0, 0)  # no resize, no crop: the levels themselves
+    for mean, std in params:
+        got = _core.preprocess(
+            [levels], [geom], 16, 16, False, 2, list(mean), list(std), 1 / 255, None, False, divisor
+        )
+        x = levels.astype(np.float32)
+        v = x / np.float32(divisor) if divisor else x * np.float32(1 / 255)
+        want = (v - np.array(mean, np.float32)) / np.array(std, np.float32)
+        np.testing.assert_array_equal(got.view(np.uint32), want.transpose(2, 0, 1).view(np.uint32))
+
+
 def torchvision_v2_chain(resized_u8: np.ndarray, crop: int | None, flip: bool) -> np.ndarray:
     """torchvision v2 after its resize: center_crop (Python rounding), horizontal flip,
     to_dtype(float32, scale=True) = x * float32(1/255), normalize = (x - mean) / std, float32."""

@@ -213,7 +213,7 @@ py::object preprocess_py(const py::list& images, const std::vector<Geometry>& ge
   };
   py::gil_scoped_release nogil;
   if (conv == Convention::opencv || conv == Convention::pillow || conv == Convention::torch) {
-    const std::vector<float> levels = level_params(mean_v, std_v, scale, C, divisor);
+    const std::vector<double> levels = level_params(mean_v, std_v, scale, C, divisor);
     if (conv == Convention::opencv) {
       OpencvJob proto;
       proto.levels = levels.data();

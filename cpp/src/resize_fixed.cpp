@@ -5,6 +5,7 @@
 // row is independent, so bands of rows and whole images run on separate threads.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 #include <vector>
 
@@ -56,15 +57,46 @@ FixedPlan plan_axis_fixed(int64_t in, int64_t out_full, bool antialias, int64_t 
   return p;
 }
 
-std::vector<float> level_params(const std::vector<double>& mean, const std::vector<double>& std,
-                                double scale, int64_t channels, double divisor) {
-  std::vector<float> p(static_cast<size_t>(channels * 4));
+namespace {
+
+// q / d as the FMA kernels compute it when allowed (see LevelsF32 in dispatch.hpp).
+float corrected_quotient(float q, float d, float r) {
+  const float y = q * r;
+  const float e = std::fma(-y, d, q);
+  return std::fma(e, r, y);
+}
+
+}  // namespace
+
+std::vector<double> level_params(const std::vector<double>& mean, const std::vector<double>& std,
+                                 double scale, int64_t channels, double divisor) {
+  std::vector<double> p(static_cast<size_t>(channels * kLevelParams));
   for (int64_t c = 0; c < channels; ++c) {
-    const size_t i = static_cast<size_t>(c);
-    p[4 * i] = static_cast<float>(divisor > 0.0 ? divisor : scale);
-    p[4 * i + 1] = divisor > 0.0 ? 1.0f : 0.0f;
-    p[4 * i + 2] = static_cast<float>(mean.size() == 1 ? mean[0] : mean[i]);
-    p[4 * i + 3] = static_cast<float>(std.size() == 1 ? std[0] : std[i]);
+    double* q = p.data() + c * kLevelParams;
+    const bool divide = divisor > 0.0;
+    const float factor = static_cast<float>(divide ? divisor : scale);
+    const float m = static_cast<float>(mean.size() == 1 ? mean[0] : mean[static_cast<size_t>(c)]);
+    const float sd = static_cast<float>(std.size() == 1 ? std[0] : std[static_cast<size_t>(c)]);
+    const float inv_factor = 1.0f / factor, inv_std = 1.0f / sd;
+    // The corrected products must equal the float32 divisions for every level (they do for
+    // all finite, normal cases tried; checked here rather than assumed).
+    bool fast = std::isfinite(inv_factor) && std::isfinite(inv_std);
+    for (int v = 0; v < 256 && fast; ++v) {
+      const float x = static_cast<float>(v);
+      const volatile float t_exact = divide ? x / factor : x * factor;  // float32, as torch
+      const volatile float u_exact = t_exact - m;
+      const float exact = u_exact / sd;
+      const float t = divide ? corrected_quotient(x, factor, inv_factor) : x * factor;
+      const float quick = corrected_quotient(t - m, sd, inv_std);
+      fast = std::memcmp(&quick, &exact, sizeof exact) == 0;
+    }
+    q[0] = static_cast<double>(factor);
+    q[1] = divide ? 1.0 : 0.0;
+    q[2] = static_cast<double>(m);
+    q[3] = static_cast<double>(sd);
+    q[4] = fast ? 1.0 : 0.0;
+    q[5] = static_cast<double>(inv_factor);
+    q[6] = static_cast<double>(inv_std);
   }
   return p;
 }
@@ -104,6 +136,27 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
   };
   std::vector<const uint8_t*> rows(static_cast<size_t>(taps));
   std::vector<uint8_t> out_row(static_cast<size_t>(ow * C));
+  // 2 x 2 taps with int16 weights (torch without antialias, or upscaling): the fused kernel
+  // computes both passes per output row straight from the two source rows (same integers).
+  const auto small = [](const std::vector<int32_t>& w) {
+    return *std::max_element(w.begin(), w.end()) < (1 << 15);
+  };
+  if (!j.vertical_first && taps == 2 && px.taps == 2 && small(px.k) && small(py.k)) {
+    std::vector<int32_t> kx(static_cast<size_t>(ow));
+    for (int64_t x = 0; x < ow; ++x)
+      kx[static_cast<size_t>(x)] =
+          px.k[static_cast<size_t>(2 * x)] | (px.k[static_cast<size_t>(2 * x + 1)] << 16);
+    for (int64_t y = y0; y < y1; ++y) {
+      const int64_t st = py.start[static_cast<size_t>(y)];
+      const uint8_t* r0 = source_row(st, 0);
+      const uint8_t* r1 = source_row(st + 1, 1);
+      k.bilinear2_fixed(r0, r1, py.k[static_cast<size_t>(2 * y)],
+                        py.k[static_cast<size_t>(2 * y + 1)], C, rel.data(), kx.data(), ow,
+                        kFixedTorch, px.bits, py.bits, out_row.data(), ow);
+      rows::emit_planar_u8(k, j, y, out_row.data(), j.kind == ResampleOut::u8_hwc);
+    }
+    return;
+  }
   if (j.vertical_first) {  // Pillow 13: the vertical pass on source rows, then the horizontal
     std::vector<uint8_t> mid(static_cast<size_t>(span * C));
     for (int64_t y = y0; y < y1; ++y) {

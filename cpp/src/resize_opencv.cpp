@@ -96,7 +96,40 @@ void run_opencv(const KernelTable& k, const OpencvJob& j, int64_t y0, int64_t y1
     }
     return;
   }
-  // The linear path through the float kernels of the active ISA. The horizontal pass multiplies
+  // The linear path, fused: per output pixel the left sample s and s + 1 with 11-bit weights
+  // (an edge pixel, where OpenCV reads one sample twice, becomes its two weights on that sample
+  // and 0 on a neighbour inside the span), then OpenCV's vertical rounding, in one kernel.
+  if (span >= 2) {
+    std::vector<int32_t> st(static_cast<size_t>(ow)), kx(static_cast<size_t>(ow));
+    for (int64_t x = 0; x < ow; ++x) {
+      const size_t xs = static_cast<size_t>(x);
+      const int32_t i0 = px.i0[xs] - static_cast<int32_t>(col_lo);
+      const int32_t i1 = px.i1[xs] - static_cast<int32_t>(col_lo);
+      int32_t s0 = i0, k0 = px.w0[xs], k1 = px.w1[xs];
+      if (i1 != i0 + 1) {  // i1 == i0: one sample
+        if (i0 + 1 < span) {
+          k0 += k1;
+          k1 = 0;
+        } else {
+          s0 = i0 - 1;
+          k1 += k0;
+          k0 = 0;
+        }
+      }
+      st[xs] = s0;
+      kx[xs] = k0 | (k1 << 16);
+    }
+    for (int64_t y = y0; y < y1; ++y) {
+      const size_t ys = static_cast<size_t>(y);
+      const uint8_t* r0 = source_row(py.i0[ys], 0);
+      const uint8_t* r1 = source_row(py.i1[ys], 1);
+      k.bilinear2_fixed(r0, r1, py.w0[ys], py.w1[ys], C, st.data(), kx.data(), ow, kFixedOpencv,
+                        0, 0, out.data(), ow);
+      rows::emit_planar_u8(k, j, y, out.data(), j.kind == ResampleOut::u8_hwc);
+    }
+    return;
+  }
+  // span 1 (a one-column box): the float kernels of the active ISA. The horizontal pass multiplies
   // levels (< 256) by 11-bit weights and adds two products: integers below 2^20, which float32
   // holds exactly, so resize_h computes OpenCV's int32 buffer bit for bit.
   const int64_t taps = span >= 2 ? 2 : 1, pstride = span + 32;

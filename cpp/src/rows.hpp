@@ -51,8 +51,7 @@ void emit_planar_u8(const KernelTable& k, const Job& j, int64_t y, const uint8_t
   }
   float* d = static_cast<float*>(j.dst) + y * ow;
   for (int64_t c = 0; c < C; ++c) {
-    const float* p = j.levels + 4 * c;
-    k.levels_f32(planar + c * ow, ow, p[0], p[1] != 0.0f, p[2], p[3], d + c * oh * ow);
+    k.levels_f32(planar + c * ow, ow, j.levels + kLevelParams * c, d + c * oh * ow);
   }
 }
 

@@ -596,6 +596,43 @@ struct ResizeChecker {
               outs.push_back(d);
               compare("bilinear2_u8", outs[t], outs[0], t);
             }
+            // the named conventions' integer version, both modes, uint8 planes between guards
+            for (int mode : {pixnorm::kFixedTorch, pixnorm::kFixedOpencv}) {
+              const bool torch = mode == pixnorm::kFixedTorch;
+              const int bx = torch ? 14 + static_cast<int>(rng.below(2)) : 0;
+              const int by = torch ? 14 + static_cast<int>(rng.below(2)) : 0;
+              const uint32_t one = torch ? (1u << bx) - 1 : 2048u;
+              std::vector<int32_t> kf(static_cast<size_t>(n));
+              for (int32_t& k : kf) {
+                const int32_t k0 = static_cast<int32_t>(rng.below(one + 1));
+                k = k0 | ((static_cast<int32_t>(one) - k0) << 16);
+              }
+              const uint32_t yone = torch ? (1u << by) - 1 : 2048u;
+              const int32_t ky0 = static_cast<int32_t>(rng.below(yone + 1));
+              const int32_t ky1 = static_cast<int32_t>(yone) - ky0;
+              std::vector<std::vector<uint8_t>> fouts;
+              for (size_t t = 0; t < ck.tables.size(); ++t) {
+                std::vector<uint8_t> d(static_cast<size_t>(lead + channels * stride + 5), 0xA5);
+                std::snprintf(g_case, sizeof g_case, "bilinear2_fixed %s mode=%d C=%lld n=%lld",
+                              pixnorm::isa_name(ck.tables[t]->isa), mode,
+                              static_cast<long long>(channels), static_cast<long long>(n));
+                ck.tables[t]->bilinear2_fixed(r[0], r[1], ky0, ky1, channels, st.data(), kf.data(),
+                                              n, mode, bx, by, d.data() + lead, stride);
+                for (int64_t i = 0; i < static_cast<int64_t>(d.size()); ++i) {
+                  const int64_t rel = i - lead;
+                  const bool output = rel >= 0 && rel < channels * stride && rel % stride < n;
+                  if (!output && d[static_cast<size_t>(i)] != 0xA5) {
+                    ++ck.mismatches;
+                    std::printf("MISMATCH %s: wrote outside its output (byte %lld)\n", g_case,
+                                static_cast<long long>(i));
+                    break;
+                  }
+                }
+                fouts.push_back(d);
+                compare(torch ? "bilinear2_fixed torch" : "bilinear2_fixed opencv", fouts[t],
+                        fouts[0], t);
+              }
+            }
           }
     std::snprintf(g_case, sizeof g_case, "(between checks)");
   }

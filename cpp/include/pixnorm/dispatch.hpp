@@ -57,8 +57,13 @@ using ResizeVOpencv = void (*)(const float* s0, const float* s1, int32_t b0, int
 // Levels to floats in torchvision's arithmetic (ToDtype(scale=True) or ToTensor, then
 // Normalize): dst[i] = (float32(src[i]) * factor - mean) / std, or with `divide`
 // (float32(src[i]) / factor - mean) / std; each operation rounded in float32.
-using LevelsF32 = void (*)(const uint8_t* src, int64_t n, float factor, bool divide, float mean,
-                           float std, float* dst);
+// p = {factor, divide, mean, std, fast, 1 / factor, 1 / std} (see level_params). Kernels with
+// FMA may, when `fast` is 1, compute each float32 division q / d as Markstein's corrected
+// product (y = q * r, e = fma(-y, d, q), y + e * r fused, r = float32(1 / d)), which
+// level_params has checked gives the correctly rounded quotient for all 256 levels: every ISA
+// still returns the same bits.
+constexpr int kLevelParams = 7;
+using LevelsF32 = void (*)(const uint8_t* src, int64_t n, const double* p, float* dst);
 
 // Bilinear (2 x 2 taps) from uint8 rows straight to affine-mapped planes, for one output row.
 // r0 and r1 are the two source rows (interleaved, `channels` per pixel) with weights wy0, wy1;
@@ -72,6 +77,19 @@ constexpr int kBilinearBits = 14;
 using Bilinear2U8 = void (*)(const uint8_t* r0, const uint8_t* r1, float wy0, float wy1,
                              int64_t channels, const int32_t* start, const int32_t* kx, int64_t n,
                              const float* a, const float* b, float* dst, int64_t plane_stride);
+
+// The named conventions' 2 x 2 path (torch's uint8 bilinear, OpenCV's INTER_LINEAR) for one
+// output row, written as planar uint8 (dst[c * plane_stride + x]). Pixels, rows and kx as in
+// Bilinear2U8 (k0, k1 >= 0, each below 2^15); h_r = k0 * L_r + k1 * R_r, exact in int32, then
+//   kFixedTorch:  H_r = min((h_r + 2^(bx-1)) >> bx, 255),
+//                 out = clamp((ky0 * H_0 + ky1 * H_1 + 2^(by-1)) >> by, 0, 255)   (ky < 2^15)
+//   kFixedOpencv: out = clamp((((h_0 >> 4) * ky0 >> 16) + ((h_1 >> 4) * ky1 >> 16) + 2) >> 2,
+//                             0, 255)   (VResizeLinearVec_32s8u; ky0, ky1 <= 2048)
+constexpr int kFixedTorch = 0, kFixedOpencv = 1;
+using Bilinear2Fixed = void (*)(const uint8_t* r0, const uint8_t* r1, int32_t ky0, int32_t ky1,
+                                int64_t channels, const int32_t* start, const int32_t* kx,
+                                int64_t n, int mode, int bx, int by, uint8_t* dst,
+                                int64_t plane_stride);
 
 // float -> uint8: round to nearest (ties to even) after clamping to [0, 255].
 using StoreU8 = void (*)(const float* src, int64_t n, uint8_t* dst);
@@ -116,6 +134,7 @@ struct KernelTable {
   ResizeVOpencv resize_v_opencv;
   LevelsF32 levels_f32;
   Bilinear2U8 bilinear2_u8;
+  Bilinear2Fixed bilinear2_fixed;
 };
 
 const char* isa_name(Isa isa);

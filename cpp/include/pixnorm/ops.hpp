@@ -121,7 +121,7 @@ struct FixedJob {
   bool vertical_first = false;         // Pillow 13's order rule; torch: always false
   ResampleOut kind = ResampleOut::u8_hwc;  // u8_hwc, or f32_chw through `levels`
   void* dst = nullptr;
-  const float* levels = nullptr;       // C x (factor, divide, mean, std), see level_params
+  const double* levels = nullptr;      // C x kLevelParams, see level_params
 };
 void resample_fixed(const std::vector<FixedJob>& jobs, int nthreads);
 
@@ -129,9 +129,12 @@ void resample_fixed(const std::vector<FixedJob>& jobs, int nthreads);
 // float32(x) * float32(scale), Normalize is (v - float32(mean)) / float32(std), all float32.
 // divisor > 0 replaces the multiply by float32(x) / float32(divisor): ToTensor (v1, and v2's
 // deprecated ToTensor) divides by 255, which differs from * float32(1/255) for 126 levels.
-// Returns (factor, divide, mean, std) as floats for each channel, for the levels_f32 kernel.
-std::vector<float> level_params(const std::vector<double>& mean, const std::vector<double>& std,
-                                double scale, int64_t channels, double divisor = 0.0);
+// Returns kLevelParams values per channel for the levels_f32 kernel: the float32 factor, divide
+// flag, mean and std (held exactly in doubles), and whether the division-free form gives the
+// same bits for every level 0..255 (checked here against the float32 divisions), with the
+// reciprocals it uses.
+std::vector<double> level_params(const std::vector<double>& mean, const std::vector<double>& std,
+                                 double scale, int64_t channels, double divisor = 0.0);
 
 }  // namespace pixnorm
 
@@ -160,7 +163,7 @@ struct OpencvJob {
   bool area2x = false;  // both axes exactly halved: INTER_AREA's 2x2 mean
   ResampleOut kind = ResampleOut::u8_hwc;
   void* dst = nullptr;
-  const float* levels = nullptr;  // as FixedJob
+  const double* levels = nullptr;  // as FixedJob
 };
 void resample_opencv(const std::vector<OpencvJob>& jobs, int nthreads);
 

@@ -162,31 +162,22 @@ inline __m256i dword_byte(int k, int to) {
       _mm_load_si128(reinterpret_cast<const __m128i*>(kDwordByte[k][to == 2 ? 1 : 0])));
 }
 
-// Bilinear 2 x 2 from uint8 rows (contract in dispatch.hpp), C = 3 and 4: 8 output pixels per
-// step, one dword gather per tap and row (C = 3: the right pixel's dword starts one byte before
-// it, so no read passes its last byte), two pshufb and an OR per channel for the (left, right)
-// pairs of vpmaddwd; the remainder portable.
-void bilinear2_u8(const uint8_t* r0, const uint8_t* r1, float wy0, float wy1, int64_t channels,
-                  const int32_t* start, const int32_t* kx, int64_t n, const float* a,
-                  const float* b, float* dst, int64_t plane_stride) {
-  if (channels != 3 && channels != 4) {
-    bilinear2_u8_impl(r0, r1, wy0, wy1, channels, start, kx, n, a, b, dst, plane_stride);
-    return;
-  }
-  const int C = static_cast<int>(channels);
-  const int rshift = C == 3 ? 1 : 0;
+// Bilinear 2 x 2 from uint8 rows (bilinear2_u8, bilinear2_fixed; contracts in dispatch.hpp),
+// C = 3 and 4: 8 output pixels per step, one dword gather per tap and row (C = 3: the right
+// pixel's dword starts one byte before it, so no read passes its last byte), two pshufb and an
+// OR per channel for the (left, right) pairs of vpmaddwd, then the kernel's tail; a leading
+// part up to a 32-byte boundary of plane 0 and the remainder run portable.
+template <class Tail>
+inline void bilinear2_rows(const uint8_t* r0, const uint8_t* r1, int C, const int32_t* start,
+                           const int32_t* kx, int64_t x, int64_t n, const Tail& tail) {
   const __m256i vroff = _mm256_set1_epi32(C == 3 ? 2 : 4), mulc = _mm256_set1_epi32(C);
-  const __m256 vy0 = _mm256_set1_ps(wy0), vy1 = _mm256_set1_ps(wy1);
-  const int64_t head = head_pixels(dst, n);
-  if (head) bilinear2_u8_impl(r0, r1, wy0, wy1, channels, start, kx, head, a, b, dst, plane_stride);
-  const auto* p0 = reinterpret_cast<const int*>(r0);
-  const auto* p1 = reinterpret_cast<const int*>(r1);
   __m256i pick[8];
   for (int c = 0; c < C; ++c) {
     pick[2 * c] = dword_byte(c, 0);
-    pick[2 * c + 1] = dword_byte(c + rshift, 2);
+    pick[2 * c + 1] = dword_byte(C == 3 ? c + 1 : c, 2);
   }
-  int64_t x = head;
+  const auto* p0 = reinterpret_cast<const int*>(r0);
+  const auto* p1 = reinterpret_cast<const int*>(r1);
   for (; x + 8 <= n; x += 8) {
     const __m256i il = _mm256_mullo_epi32(
         _mm256_loadu_si256(reinterpret_cast<const __m256i*>(start + x)), mulc);
@@ -196,18 +187,105 @@ void bilinear2_u8(const uint8_t* r0, const uint8_t* r1, float wy0, float wy1, in
     const __m256i k = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kx + x));
     for (int c = 0; c < C; ++c) {
       const __m256i pl = pick[2 * c], pr = pick[2 * c + 1];
-      const __m256i pair0 = _mm256_or_si256(_mm256_shuffle_epi8(l0, pl), _mm256_shuffle_epi8(q0, pr));
-      const __m256i pair1 = _mm256_or_si256(_mm256_shuffle_epi8(l1, pl), _mm256_shuffle_epi8(q1, pr));
-      const __m256 h0 = _mm256_cvtepi32_ps(_mm256_madd_epi16(pair0, k));
-      const __m256 h1 = _mm256_cvtepi32_ps(_mm256_madd_epi16(pair1, k));
-      const __m256 v = _mm256_add_ps(_mm256_mul_ps(vy0, h0), _mm256_mul_ps(vy1, h1));
-      _mm256_storeu_ps(dst + c * plane_stride + x,
-                       _mm256_add_ps(_mm256_mul_ps(v, _mm256_set1_ps(a[c])), _mm256_set1_ps(b[c])));
+      tail(c, x, _mm256_or_si256(_mm256_shuffle_epi8(l0, pl), _mm256_shuffle_epi8(q0, pr)),
+           _mm256_or_si256(_mm256_shuffle_epi8(l1, pl), _mm256_shuffle_epi8(q1, pr)), k);
     }
   }
+}
+
+void bilinear2_u8(const uint8_t* r0, const uint8_t* r1, float wy0, float wy1, int64_t channels,
+                  const int32_t* start, const int32_t* kx, int64_t n, const float* a,
+                  const float* b, float* dst, int64_t plane_stride) {
+  if (channels != 3 && channels != 4) {
+    bilinear2_u8_impl(r0, r1, wy0, wy1, channels, start, kx, n, a, b, dst, plane_stride);
+    return;
+  }
+  const int64_t head = head_pixels(dst, n);
+  if (head) bilinear2_u8_impl(r0, r1, wy0, wy1, channels, start, kx, head, a, b, dst, plane_stride);
+  const __m256 vy0 = _mm256_set1_ps(wy0), vy1 = _mm256_set1_ps(wy1);
+  const auto tail = [&](int c, int64_t x, __m256i pair0, __m256i pair1, __m256i k) {
+    const __m256 h0 = _mm256_cvtepi32_ps(_mm256_madd_epi16(pair0, k));
+    const __m256 h1 = _mm256_cvtepi32_ps(_mm256_madd_epi16(pair1, k));
+    const __m256 v = _mm256_add_ps(_mm256_mul_ps(vy0, h0), _mm256_mul_ps(vy1, h1));
+    _mm256_storeu_ps(dst + c * plane_stride + x,
+                     _mm256_add_ps(_mm256_mul_ps(v, _mm256_set1_ps(a[c])), _mm256_set1_ps(b[c])));
+  };
+  const int C = static_cast<int>(channels);
+  bilinear2_rows(r0, r1, C, start, kx, head, n, tail);
+  const int64_t x = head + (n - head) / 8 * 8;
   if (x < n)
     bilinear2_u8_impl(r0, r1, wy0, wy1, channels, start + x, kx + x, n - x, a, b, dst + x,
                       plane_stride);
+}
+
+void bilinear2_fixed(const uint8_t* r0, const uint8_t* r1, int32_t ky0, int32_t ky1,
+                     int64_t channels, const int32_t* start, const int32_t* kx, int64_t n,
+                     int mode, int bx, int by, uint8_t* dst, int64_t plane_stride) {
+  if (channels != 3 && channels != 4) {
+    bilinear2_fixed_impl(r0, r1, ky0, ky1, channels, start, kx, n, mode, bx, by, dst,
+                         plane_stride);
+    return;
+  }
+  const __m256i ky = _mm256_set1_epi32(ky0 | (ky1 << 16)), vky0 = _mm256_set1_epi32(ky0),
+                vky1 = _mm256_set1_epi32(ky1), top = _mm256_set1_epi32(255),
+                zero = _mm256_setzero_si256();
+  const __m256i halfx = _mm256_set1_epi32(mode == kFixedTorch ? 1 << (bx - 1) : 0);
+  const __m256i halfy = _mm256_set1_epi32(mode == kFixedTorch ? 1 << (by - 1) : 0);
+  const __m128i sx = _mm_cvtsi32_si128(bx), sy = _mm_cvtsi32_si128(by);
+  const auto tail = [&](int c, int64_t x, __m256i pair0, __m256i pair1, __m256i k) {
+    const __m256i h0 = _mm256_madd_epi16(pair0, k), h1 = _mm256_madd_epi16(pair1, k);
+    __m256i q;
+    if (mode == kFixedTorch) {
+      const __m256i H0 = _mm256_min_epi32(_mm256_sra_epi32(_mm256_add_epi32(h0, halfx), sx), top);
+      const __m256i H1 = _mm256_min_epi32(_mm256_sra_epi32(_mm256_add_epi32(h1, halfx), sx), top);
+      const __m256i pr = _mm256_or_si256(H0, _mm256_slli_epi32(H1, 16));
+      q = _mm256_sra_epi32(_mm256_add_epi32(_mm256_madd_epi16(pr, ky), halfy), sy);
+    } else {
+      const __m256i t0 = _mm256_srai_epi32(_mm256_madd_epi16(_mm256_srai_epi32(h0, 4), vky0), 16);
+      const __m256i t1 = _mm256_srai_epi32(_mm256_madd_epi16(_mm256_srai_epi32(h1, 4), vky1), 16);
+      q = _mm256_srai_epi32(_mm256_add_epi32(_mm256_add_epi32(t0, t1), _mm256_set1_epi32(2)), 2);
+    }
+    q = _mm256_min_epi32(_mm256_max_epi32(q, zero), top);
+    // 8 int32 -> 8 bytes
+    const __m256i b8 = _mm256_packus_epi16(_mm256_packs_epi32(q, q), zero);
+    const __m128i lo = _mm256_castsi256_si128(b8), hi = _mm256_extracti128_si256(b8, 1);
+    const __m128i v8 = _mm_unpacklo_epi32(lo, hi);
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(dst + c * plane_stride + x), v8);
+  };
+  const int C = static_cast<int>(channels);
+  bilinear2_rows(r0, r1, C, start, kx, 0, n, tail);
+  const int64_t x = n / 8 * 8;
+  if (x < n)
+    bilinear2_fixed_impl(r0, r1, ky0, ky1, channels, start + x, kx + x, n - x, mode, bx, by,
+                         dst + x, plane_stride);
+}
+
+// Levels to floats (contract in dispatch.hpp), 8 levels per step, the remainder portable:
+// where level_params allows it, each division is the FMA-corrected product it checked.
+inline __m256 corrected_quotient(__m256 q, __m256 d, __m256 r) {
+  const __m256 y = _mm256_mul_ps(q, r);
+  return _mm256_fmadd_ps(_mm256_fnmadd_ps(y, d, q), r, y);
+}
+
+void levels_f32(const uint8_t* src, int64_t n, const double* p, float* dst) {
+  if (p[4] == 0.0) {
+    levels_f32_impl(src, n, p, dst);
+    return;
+  }
+  const bool divide = p[1] != 0.0;
+  const __m256 factor = _mm256_set1_ps(static_cast<float>(p[0]));
+  const __m256 mean = _mm256_set1_ps(static_cast<float>(p[2]));
+  const __m256 sd = _mm256_set1_ps(static_cast<float>(p[3]));
+  const __m256 inv_factor = _mm256_set1_ps(static_cast<float>(p[5]));
+  const __m256 inv_std = _mm256_set1_ps(static_cast<float>(p[6]));
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 x = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(
+        _mm_loadl_epi64(reinterpret_cast<const __m128i*>(src + i))));
+    const __m256 t = divide ? corrected_quotient(x, factor, inv_factor) : _mm256_mul_ps(x, factor);
+    _mm256_storeu_ps(dst + i, corrected_quotient(_mm256_sub_ps(t, mean), sd, inv_std));
+  }
+  if (i < n) levels_f32_impl(src + i, n - i, p, dst + i);
 }
 
 // ---- Statistics (contracts in stats_generic.cpp and dispatch.hpp) ----------------------------
@@ -422,7 +500,8 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx2() {
                              &stats_pixel_f32_generic,
                              &normalize_pixel,
                              &resize_v_opencv_impl,
-                             &levels_f32_impl,
-                             &bilinear2_u8};
+                             &levels_f32,
+                             &bilinear2_u8,
+                             &bilinear2_fixed};
   return t;
 }

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <immintrin.h>
 #include <limits>
+#include <type_traits>
 
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
 // GCC 12's AVX-512 headers pass _mm512_undefined_*() as masked-off sources and then warn that
@@ -330,8 +331,16 @@ void resize_h(const float* src, int64_t src_stride, int64_t planes, const int32_
   }
 }
 
-// pshufb controls of bilinear2_gather_step, one 16-byte row per (source byte k, target byte t):
-// byte k of every dword moved to byte t of it (t = 0 or 2), the other bytes zeroed.
+// ---- Bilinear 2 x 2 from uint8 rows (bilinear2_u8, bilinear2_fixed; contracts in dispatch.hpp)
+// Both kernels first build, for each channel c and row r, the (left, right) sample pairs of up
+// to 16 output pixels: dword j = L | R << 16, ready for vpmaddwd with the weight pairs kx. Here
+// with gathers: one dword gather per tap and row fetches every channel of the 16 source pixels
+// (C = 3: the right pixel's dword starts one byte before it, so nothing past its last byte is
+// read), then two pshufb and an OR per channel. The VBMI table builds the same pairs with byte
+// permutes (below). C other than 3 and 4 use the portable code.
+
+// pshufb controls, one 16-byte row per (source byte k, target byte t): byte k of every dword
+// moved to byte t of it (t = 0 or 2), the other bytes zeroed.
 alignas(64) constexpr int8_t kDwordByte[4][2][16] = {
 #define PIXNORM_DB(k, t)                                                                        \
   {t == 0 ? k : -1,      -1, t == 2 ? k : -1,      -1, t == 0 ? 4 + k : -1,  -1,               \
@@ -343,58 +352,117 @@ alignas(64) constexpr int8_t kDwordByte[4][2][16] = {
     {PIXNORM_DB(3, 0), PIXNORM_DB(3, 2)},
 #undef PIXNORM_DB
 };
-inline __m512i dword_byte_512(int k, int to) {
-  return _mm512_broadcast_i32x4(
-      _mm_load_si128(reinterpret_cast<const __m128i*>(kDwordByte[k][to == 2 ? 1 : 0])));
-}
 
-// The float32 tail of bilinear2_u8 for channel c: pairs p0/p1 (dword j: the left sample in its
-// low and the right one in its high 16 bits) times the fixed-point weight pairs, then the
-// vertical pass and the affine map.
-__attribute__((always_inline)) inline void bilinear2_finish(__m512i p0, __m512i p1, __m512i k, __m512 vy0, __m512 vy1, __m512 a,
-                             __m512 b, float* d, int64_t cnt) {
-  const __m512 h0 = _mm512_cvtepi32_ps(_mm512_madd_epi16(p0, k));
-  const __m512 h1 = _mm512_cvtepi32_ps(_mm512_madd_epi16(p1, k));
-  put(d, _mm512_add_ps(_mm512_mul_ps(vy0, h0), _mm512_mul_ps(vy1, h1)), a, b, cnt);
-}
+// The per-row constants of the pair builders: pick[2c] moves channel c of the left pixel's dword
+// to byte 0, pick[2c + 1] channel c of the right pixel's dword to byte 2.
+struct PairPicks {
+  __m512i pick[8];
+  explicit PairPicks(int C) {
+    for (int c = 0; c < C; ++c) {
+      pick[2 * c] = _mm512_broadcast_i32x4(
+          _mm_load_si128(reinterpret_cast<const __m128i*>(kDwordByte[c][0])));
+      pick[2 * c + 1] = _mm512_broadcast_i32x4(
+          _mm_load_si128(reinterpret_cast<const __m128i*>(kDwordByte[C == 3 ? c + 1 : c][1])));
+    }
+  }
+};
 
-// One step of up to 16 output pixels of bilinear2_u8 with gathers: one dword gather per tap and
-// row fetches every channel of the 16 source pixels (C = 3: the right pixel's dword starts one
-// byte before it, so nothing past its last byte is read); two pshufb and an OR per channel make
-// the (left, right) pairs (pick: bilinear2_picks).
-__attribute__((always_inline)) inline void bilinear2_gather_step(const uint8_t* r0, const uint8_t* r1, int C, const int32_t* start,
-                                  const int32_t* kx, int64_t cnt, const __m512i* pick,
-                                  const __m512* va, const __m512* vb, __m512 vy0, __m512 vy1,
-                                  float* dst, int64_t plane_stride) {
+// Pairs of `cnt` <= 16 output pixels (p[r][c]) with gathers.
+__attribute__((always_inline)) inline void gather_pairs(const uint8_t* r0, const uint8_t* r1,
+                                                        int C, const int32_t* start, int64_t cnt,
+                                                        const PairPicks& pk, __m512i p[2][4]) {
   const __mmask16 m = lanes_mask(cnt);
   const __m512i il = _mm512_mullo_epi32(_mm512_maskz_loadu_epi32(m, start), _mm512_set1_epi32(C));
   const __m512i ir = _mm512_add_epi32(il, _mm512_set1_epi32(C == 3 ? 2 : 4));
   const __m512i z = _mm512_setzero_si512();
-  const __m512i l0 = _mm512_mask_i32gather_epi32(z, m, il, r0, 1);
-  const __m512i q0 = _mm512_mask_i32gather_epi32(z, m, ir, r0, 1);
-  const __m512i l1 = _mm512_mask_i32gather_epi32(z, m, il, r1, 1);
-  const __m512i q1 = _mm512_mask_i32gather_epi32(z, m, ir, r1, 1);
-  const __m512i k = _mm512_maskz_loadu_epi32(m, kx);
-  for (int c = 0; c < C; ++c) {
-    const __m512i p0 = _mm512_or_si512(_mm512_shuffle_epi8(l0, pick[2 * c]),
-                                       _mm512_shuffle_epi8(q0, pick[2 * c + 1]));
-    const __m512i p1 = _mm512_or_si512(_mm512_shuffle_epi8(l1, pick[2 * c]),
-                                       _mm512_shuffle_epi8(q1, pick[2 * c + 1]));
-    bilinear2_finish(p0, p1, k, vy0, vy1, va[c], vb[c], dst + c * plane_stride, cnt);
+  const uint8_t* rows[2] = {r0, r1};
+  for (int r = 0; r < 2; ++r) {
+    const __m512i l = _mm512_mask_i32gather_epi32(z, m, il, rows[r], 1);
+    const __m512i q = _mm512_mask_i32gather_epi32(z, m, ir, rows[r], 1);
+    for (int c = 0; c < C; ++c)
+      p[r][c] = _mm512_or_si512(_mm512_shuffle_epi8(l, pk.pick[2 * c]),
+                                _mm512_shuffle_epi8(q, pk.pick[2 * c + 1]));
   }
 }
 
-// pshufb controls of bilinear2_gather_step: pick[2c] moves channel c of the left pixel's dword to
-// byte 0, pick[2c + 1] channel c of the right pixel's dword to byte 2.
-inline void bilinear2_picks(int C, __m512i* pick) {
-  for (int c = 0; c < C; ++c) {
-    pick[2 * c] = dword_byte_512(c, 0);
-    pick[2 * c + 1] = dword_byte_512(C == 3 ? c + 1 : c, 2);
+// The float tail of bilinear2_u8 for one channel: h from the pairs, the vertical pass, the affine
+// map, the store.
+struct FloatTail {
+  __m512 vy0, vy1, va[4], vb[4];
+  FloatTail(float wy0, float wy1, int C, const float* a, const float* b)
+      : vy0(_mm512_set1_ps(wy0)), vy1(_mm512_set1_ps(wy1)) {
+    for (int c = 0; c < C; ++c) {
+      va[c] = _mm512_set1_ps(a[c]);
+      vb[c] = _mm512_set1_ps(b[c]);
+    }
   }
+  __attribute__((always_inline)) void operator()(int c, __m512i p0, __m512i p1, __m512i k,
+                                                 float* d, int64_t cnt) const {
+    const __m512 h0 = _mm512_cvtepi32_ps(_mm512_madd_epi16(p0, k));
+    const __m512 h1 = _mm512_cvtepi32_ps(_mm512_madd_epi16(p1, k));
+    put(d, _mm512_add_ps(_mm512_mul_ps(vy0, h0), _mm512_mul_ps(vy1, h1)), va[c], vb[c], cnt);
+  }
+};
+
+// The integer tail of bilinear2_fixed for one channel, to uint8.
+struct FixedTail {
+  int mode;
+  __m512i ky, ky0, ky1, halfx, halfy;
+  __m128i bx, by;
+  FixedTail(int32_t k0, int32_t k1, int md, int x_bits, int y_bits)
+      : mode(md),
+        ky(_mm512_set1_epi32(k0 | (k1 << 16))),
+        ky0(_mm512_set1_epi32(k0)),
+        ky1(_mm512_set1_epi32(k1)),
+        halfx(_mm512_set1_epi32(md == kFixedTorch ? 1 << (x_bits - 1) : 0)),
+        halfy(_mm512_set1_epi32(md == kFixedTorch ? 1 << (y_bits - 1) : 0)),
+        bx(_mm_cvtsi32_si128(x_bits)),
+        by(_mm_cvtsi32_si128(y_bits)) {}
+  __attribute__((always_inline)) void operator()(int /*c*/, __m512i p0, __m512i p1, __m512i k,
+                                                 uint8_t* d, int64_t cnt) const {
+    const __m512i h0 = _mm512_madd_epi16(p0, k), h1 = _mm512_madd_epi16(p1, k);
+    const __m512i top = _mm512_set1_epi32(255);
+    __m512i q;
+    if (mode == kFixedTorch) {
+      const __m512i H0 = _mm512_min_epi32(_mm512_sra_epi32(_mm512_add_epi32(h0, halfx), bx), top);
+      const __m512i H1 = _mm512_min_epi32(_mm512_sra_epi32(_mm512_add_epi32(h1, halfx), bx), top);
+      const __m512i pair = _mm512_or_si512(H0, _mm512_slli_epi32(H1, 16));
+      q = _mm512_sra_epi32(_mm512_add_epi32(_mm512_madd_epi16(pair, ky), halfy), by);
+    } else {  // h >> 4 < 2^15 and ky <= 2048: vpmaddwd with a zero high half is the product
+      const __m512i t0 = _mm512_srai_epi32(_mm512_madd_epi16(_mm512_srai_epi32(h0, 4), ky0), 16);
+      const __m512i t1 = _mm512_srai_epi32(_mm512_madd_epi16(_mm512_srai_epi32(h1, 4), ky1), 16);
+      q = _mm512_srai_epi32(_mm512_add_epi32(_mm512_add_epi32(t0, t1), _mm512_set1_epi32(2)), 2);
+    }
+    q = _mm512_min_epi32(_mm512_max_epi32(q, _mm512_setzero_si512()), top);
+    _mm_mask_storeu_epi8(d, lanes_mask(cnt), _mm512_cvtepi32_epi8(q));
+  }
+};
+
+// Steps of 16 output pixels (the first one up to a 64-byte boundary of plane 0 for float
+// output), pairs from `pairs`, then `tail` per channel.
+template <class T, class Tail>
+__attribute__((always_inline)) inline void bilinear2_rows(const uint8_t* r0, const uint8_t* r1,
+                                                          int C, const int32_t* start,
+                                                          const int32_t* kx, int64_t n,
+                                                          const Tail& tail, T* dst,
+                                                          int64_t plane_stride) {
+  const PairPicks pk(C);
+  int64_t x = 0;
+  const auto step = [&](int64_t cnt) __attribute__((always_inline)) {
+    __m512i p[2][4];
+    gather_pairs(r0, r1, C, start + x, cnt, pk, p);
+    const __m512i k = _mm512_maskz_loadu_epi32(lanes_mask(cnt), kx + x);
+    for (int c = 0; c < C; ++c) tail(c, p[0][c], p[1][c], k, dst + c * plane_stride + x, cnt);
+    x += cnt;
+  };
+  if constexpr (std::is_same_v<T, float>) {
+    const int64_t mis = static_cast<int64_t>((reinterpret_cast<uintptr_t>(dst) >> 2) & 15u);
+    if (mis) step(16 - mis < n ? 16 - mis : n);
+  }
+  while (x + 16 <= n) step(16);
+  if (x < n) step(n - x);
 }
 
-// Bilinear 2 x 2 from uint8 rows (contract in dispatch.hpp), C = 3 and 4, with gathers; other
-// channel counts use the portable code.
 void bilinear2_u8(const uint8_t* r0, const uint8_t* r1, float wy0, float wy1, int64_t channels,
                   const int32_t* start, const int32_t* kx, int64_t n, const float* a,
                   const float* b, float* dst, int64_t plane_stride) {
@@ -403,18 +471,49 @@ void bilinear2_u8(const uint8_t* r0, const uint8_t* r1, float wy0, float wy1, in
     return;
   }
   const int C = static_cast<int>(channels);
-  __m512 va[4], vb[4];
-  for (int c = 0; c < C; ++c) {
-    va[c] = _mm512_set1_ps(a[c]);
-    vb[c] = _mm512_set1_ps(b[c]);
+  bilinear2_rows(r0, r1, C, start, kx, n, FloatTail(wy0, wy1, C, a, b), dst, plane_stride);
+}
+
+void bilinear2_fixed(const uint8_t* r0, const uint8_t* r1, int32_t ky0, int32_t ky1,
+                     int64_t channels, const int32_t* start, const int32_t* kx, int64_t n,
+                     int mode, int bx, int by, uint8_t* dst, int64_t plane_stride) {
+  if (channels != 3 && channels != 4) {
+    bilinear2_fixed_impl(r0, r1, ky0, ky1, channels, start, kx, n, mode, bx, by, dst,
+                         plane_stride);
+    return;
   }
-  const __m512 vy0 = _mm512_set1_ps(wy0), vy1 = _mm512_set1_ps(wy1);
-  __m512i pick[8];
-  bilinear2_picks(C, pick);
-  steps(dst, n, [&](int64_t x, int64_t cnt) __attribute__((always_inline)) {
-    bilinear2_gather_step(r0, r1, C, start + x, kx + x, cnt, pick, va, vb, vy0, vy1, dst + x,
-                          plane_stride);
-  });
+  const int C = static_cast<int>(channels);
+  bilinear2_rows(r0, r1, C, start, kx, n, FixedTail(ky0, ky1, mode, bx, by), dst, plane_stride);
+}
+
+// Levels to floats (contract in dispatch.hpp), 16 levels per step: where level_params allows
+// it, each division is the FMA-corrected product it checked (same bits as the division);
+// otherwise float32 divisions.
+inline __m512 corrected_quotient(__m512 q, __m512 d, __m512 r) {
+  const __m512 y = _mm512_mul_ps(q, r);
+  return _mm512_fmadd_ps(_mm512_fnmadd_ps(y, d, q), r, y);
+}
+
+void levels_f32(const uint8_t* src, int64_t n, const double* p, float* dst) {
+  const bool divide = p[1] != 0.0, fast = p[4] != 0.0;
+  const __m512 factor = _mm512_set1_ps(static_cast<float>(p[0]));
+  const __m512 mean = _mm512_set1_ps(static_cast<float>(p[2]));
+  const __m512 sd = _mm512_set1_ps(static_cast<float>(p[3]));
+  const __m512 inv_factor = _mm512_set1_ps(static_cast<float>(p[5]));
+  const __m512 inv_std = _mm512_set1_ps(static_cast<float>(p[6]));
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 m = lanes_mask(n - i);
+    const __m512 x = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(m, src + i)));
+    __m512 r;
+    if (fast) {
+      const __m512 t = divide ? corrected_quotient(x, factor, inv_factor) : _mm512_mul_ps(x, factor);
+      r = corrected_quotient(_mm512_sub_ps(t, mean), sd, inv_std);
+    } else {
+      const __m512 t = divide ? _mm512_div_ps(x, factor) : _mm512_mul_ps(x, factor);
+      r = _mm512_div_ps(_mm512_sub_ps(t, mean), sd);
+    }
+    _mm512_mask_storeu_ps(dst + i, m, r);
+  }
 }
 
 // ---- Statistics (contracts in stats_generic.cpp and dispatch.hpp) ----------------------------
@@ -638,26 +737,88 @@ void normalize_pixel(float* data, const float* a, const float* b, int64_t count)
 namespace pixnorm::kernels {
 namespace {
 
-// steps() compiled for this target region (so that the step can be inlined into it).
-template <class Step>
-inline void steps_vbmi(const float* dst, int64_t width, Step&& step) {
-  int64_t x = 0;
-  const int64_t mis = static_cast<int64_t>((reinterpret_cast<uintptr_t>(dst) >> 2) & 15u);
-  if (mis) {
-    const int64_t n = 16 - mis < width ? 16 - mis : width;
-    step(x, n);
-    x += n;
+// The pairs of bilinear2_rows without gathers: the bytes a group of output pixels reads from a
+// row (at most 128 consecutive ones) are loaded into two registers (masked: nothing past the last
+// pixel read is touched), and one two-source byte permute per channel and row puts each pixel's
+// (left, right) samples into bytes 0 and 2 of its dword, zeroing bytes 1 and 3. A step of 16
+// pixels is one group up to downscales of about 2.6x, two groups of 8 up to about 5x; wider
+// steps use the gathers.
+__attribute__((always_inline)) inline void window_pairs(const uint8_t* r0, const uint8_t* r1,
+                                                        int C, const int32_t* st, int64_t cnt,
+                                                        const PairPicks& pk, __m512i p[2][4]) {
+  constexpr __mmask64 kPairBytes = 0x5555555555555555ull;
+  const auto extent = [&](int64_t i0, int64_t i1, int32_t& lo) {  // bytes of lanes [i0, i1)
+    const int32_t f = st[i0], l = st[i1 - 1];
+    lo = f < l ? f : l;
+    return (static_cast<int64_t>(f < l ? l : f) - lo + 2) * C;
+  };
+  int32_t lo_a = 0, lo_b = 0;
+  const int64_t bytes_all = extent(0, cnt, lo_a);
+  const bool one = bytes_all <= 128;
+  int64_t bytes_a = bytes_all, bytes_b = 0;
+  if (!one) {
+    const int64_t half = cnt > 8 ? 8 : cnt;
+    bytes_a = extent(0, half, lo_a);
+    bytes_b = half < cnt ? extent(half, cnt, lo_b) : 0;
+    if (bytes_a > 128 || bytes_b > 128) {
+      gather_pairs(r0, r1, C, st, cnt, pk, p);
+      return;
+    }
   }
-  for (; x + 16 <= width; x += 16) step(x, 16);
-  if (x < width) step(x, width - x);
+  const __mmask16 m = lanes_mask(cnt);
+  // (s - lo) * C in both 16-bit halves of each dword; lanes 8..15 relative to lo_b when split
+  const __m512i lo_v = one ? _mm512_set1_epi32(lo_a)
+                           : _mm512_mask_blend_epi32(static_cast<__mmask16>(0xFF00),
+                                                     _mm512_set1_epi32(lo_a), _mm512_set1_epi32(lo_b));
+  const __m512i base = _mm512_mullo_epi32(
+      _mm512_sub_epi32(_mm512_maskz_loadu_epi32(m, st), lo_v), _mm512_set1_epi32(C * 0x10001));
+  const uint8_t* rows[2] = {r0, r1};
+  for (int r = 0; r < 2; ++r) {
+    const uint8_t* pa = rows[r] + static_cast<int64_t>(lo_a) * C;
+    const __m512i a0 = _mm512_maskz_loadu_epi8(bytes_mask(bytes_a), pa);
+    const __m512i a1 = _mm512_maskz_loadu_epi8(bytes_mask(bytes_a > 64 ? bytes_a - 64 : 0), pa + 64);
+    __m512i b0 = a0, b1 = a1;
+    if (!one) {
+      const uint8_t* pb = rows[r] + static_cast<int64_t>(lo_b) * C;
+      b0 = _mm512_maskz_loadu_epi8(bytes_mask(bytes_b), pb);
+      b1 = _mm512_maskz_loadu_epi8(bytes_mask(bytes_b > 64 ? bytes_b - 64 : 0), pb + 64);
+    }
+    for (int c = 0; c < C; ++c) {
+      const __m512i idx = _mm512_add_epi32(base, _mm512_set1_epi32(c | ((C + c) << 16)));
+      if (one) {
+        p[r][c] = _mm512_maskz_permutex2var_epi8(kPairBytes, a0, idx, a1);
+      } else {  // lanes 0..7 from group a's bytes, 8..15 from group b's
+        p[r][c] = _mm512_or_si512(
+            _mm512_maskz_permutex2var_epi8(kPairBytes & 0xFFFFFFFFull, a0, idx, a1),
+            _mm512_maskz_permutex2var_epi8(kPairBytes & ~0xFFFFFFFFull, b0, idx, b1));
+      }
+    }
+  }
 }
 
-// Bilinear 2 x 2 (contract in dispatch.hpp), C = 3 and 4, without gathers: the bytes a group of
-// output pixels reads from a row (at most 128 consecutive ones) are loaded into two registers
-// (masked: nothing past the last pixel read is touched), and one two-source byte permute per
-// channel and row puts each pixel's (left, right) samples into bytes 0 and 2 of its dword,
-// zeroing bytes 1 and 3: the pairs vpmaddwd needs. A step of 16 pixels is one group up to
-// downscales of about 2.6x, two groups of 8 up to about 5x; wider steps use the gathers.
+template <class T, class Tail>
+__attribute__((always_inline)) inline void bilinear2_rows_vbmi(const uint8_t* r0, const uint8_t* r1,
+                                                               int C, const int32_t* start,
+                                                               const int32_t* kx, int64_t n,
+                                                               const Tail& tail, T* dst,
+                                                               int64_t plane_stride) {
+  const PairPicks pk(C);
+  int64_t x = 0;
+  const auto step = [&](int64_t cnt) __attribute__((always_inline)) {
+    __m512i p[2][4];
+    window_pairs(r0, r1, C, start + x, cnt, pk, p);
+    const __m512i k = _mm512_maskz_loadu_epi32(lanes_mask(cnt), kx + x);
+    for (int c = 0; c < C; ++c) tail(c, p[0][c], p[1][c], k, dst + c * plane_stride + x, cnt);
+    x += cnt;
+  };
+  if constexpr (std::is_same_v<T, float>) {
+    const int64_t mis = static_cast<int64_t>((reinterpret_cast<uintptr_t>(dst) >> 2) & 15u);
+    if (mis) step(16 - mis < n ? 16 - mis : n);
+  }
+  while (x + 16 <= n) step(16);
+  if (x < n) step(n - x);
+}
+
 void bilinear2_u8_vbmi(const uint8_t* r0, const uint8_t* r1, float wy0, float wy1,
                        int64_t channels, const int32_t* start, const int32_t* kx, int64_t n,
                        const float* a, const float* b, float* dst, int64_t plane_stride) {
@@ -666,70 +827,20 @@ void bilinear2_u8_vbmi(const uint8_t* r0, const uint8_t* r1, float wy0, float wy
     return;
   }
   const int C = static_cast<int>(channels);
-  constexpr __mmask64 kPairBytes = 0x5555555555555555ull;
-  __m512 va[4], vb[4];
-  for (int c = 0; c < C; ++c) {
-    va[c] = _mm512_set1_ps(a[c]);
-    vb[c] = _mm512_set1_ps(b[c]);
+  bilinear2_rows_vbmi(r0, r1, C, start, kx, n, FloatTail(wy0, wy1, C, a, b), dst, plane_stride);
+}
+
+void bilinear2_fixed_vbmi(const uint8_t* r0, const uint8_t* r1, int32_t ky0, int32_t ky1,
+                          int64_t channels, const int32_t* start, const int32_t* kx, int64_t n,
+                          int mode, int bx, int by, uint8_t* dst, int64_t plane_stride) {
+  if (channels != 3 && channels != 4) {
+    bilinear2_fixed_impl(r0, r1, ky0, ky1, channels, start, kx, n, mode, bx, by, dst,
+                         plane_stride);
+    return;
   }
-  const __m512 vy0 = _mm512_set1_ps(wy0), vy1 = _mm512_set1_ps(wy1);
-  const __m512i pair_mul = _mm512_set1_epi32(C * 0x10001);
-  __m512i pick[8];
-  bilinear2_picks(C, pick);
-  steps_vbmi(dst, n, [&](int64_t x, int64_t cnt) __attribute__((always_inline)) {
-    const int32_t* st = start + x;
-    const auto extent = [&](int64_t i0, int64_t i1, int32_t& lo) {  // bytes of lanes [i0, i1)
-      const int32_t f = st[i0], l = st[i1 - 1];
-      lo = f < l ? f : l;
-      return (static_cast<int64_t>(f < l ? l : f) - lo + 2) * C;
-    };
-    const int64_t half = cnt > 8 ? 8 : cnt;
-    int32_t lo_a = 0, lo_b = 0;
-    const int64_t bytes_all = extent(0, cnt, lo_a);
-    const bool one = bytes_all <= 128;
-    int64_t bytes_a = bytes_all, bytes_b = 0;
-    if (!one) {
-      bytes_a = extent(0, half, lo_a);
-      bytes_b = extent(half, cnt, lo_b);
-      if (bytes_a > 128 || bytes_b > 128) {
-        bilinear2_gather_step(r0, r1, C, st, kx + x, cnt, pick, va, vb, vy0, vy1, dst + x,
-                              plane_stride);
-        return;
-      }
-    }
-    const __mmask16 m = lanes_mask(cnt);
-    // (s - lo) * C in both 16-bit halves of each dword; group b's lanes relative to lo_b
-    const __m512i s = _mm512_maskz_loadu_epi32(m, st);
-    const __m512i lo_v = one ? _mm512_set1_epi32(lo_a)
-                             : _mm512_mask_blend_epi32(static_cast<__mmask16>(0xFF00),
-                                                       _mm512_set1_epi32(lo_a), _mm512_set1_epi32(lo_b));
-    const __m512i base = _mm512_mullo_epi32(_mm512_sub_epi32(s, lo_v), pair_mul);
-    const __m512i k = _mm512_maskz_loadu_epi32(m, kx + x);
-    __m512i wa[2][2], wb[2][2];  // [row][register]: group a's and group b's bytes
-    const uint8_t* rows[2] = {r0, r1};
-    for (int r = 0; r < 2; ++r) {
-      const uint8_t* pa = rows[r] + static_cast<int64_t>(lo_a) * C;
-      wa[r][0] = _mm512_maskz_loadu_epi8(bytes_mask(bytes_a), pa);
-      wa[r][1] = _mm512_maskz_loadu_epi8(bytes_mask(bytes_a > 64 ? bytes_a - 64 : 0), pa + 64);
-      if (!one) {
-        const uint8_t* pb = rows[r] + static_cast<int64_t>(lo_b) * C;
-        wb[r][0] = _mm512_maskz_loadu_epi8(bytes_mask(bytes_b), pb);
-        wb[r][1] = _mm512_maskz_loadu_epi8(bytes_mask(bytes_b > 64 ? bytes_b - 64 : 0), pb + 64);
-      }
-    }
-    for (int c = 0; c < C; ++c) {
-      const __m512i idx = _mm512_add_epi32(base, _mm512_set1_epi32(c | ((C + c) << 16)));
-      __m512i p[2];
-      for (int r = 0; r < 2; ++r) {
-        p[r] = _mm512_maskz_permutex2var_epi8(one ? kPairBytes : (kPairBytes & 0xFFFFFFFFull),
-                                              wa[r][0], idx, wa[r][1]);
-        if (!one)  // lanes 8..15 from group b's bytes
-          p[r] = _mm512_or_si512(p[r], _mm512_maskz_permutex2var_epi8(kPairBytes & ~0xFFFFFFFFull,
-                                                                      wb[r][0], idx, wb[r][1]));
-      }
-      bilinear2_finish(p[0], p[1], k, vy0, vy1, va[c], vb[c], dst + c * plane_stride + x, cnt);
-    }
-  });
+  const int C = static_cast<int>(channels);
+  bilinear2_rows_vbmi(r0, r1, C, start, kx, n, FixedTail(ky0, ky1, mode, bx, by), dst,
+                      plane_stride);
 }
 
 }  // namespace
@@ -742,6 +853,7 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx512vbmi() {
     KernelTable k = table_avx512();
     k.isa = Isa::avx512vbmi;
     k.bilinear2_u8 = &bilinear2_u8_vbmi;
+    k.bilinear2_fixed = &bilinear2_fixed_vbmi;
     return k;
   }();
   return t;
@@ -764,7 +876,8 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx512() {
                              &stats_pixel_f32_generic,
                              &normalize_pixel,
                              &resize_v_opencv_impl,
-                             &levels_f32_impl,
-                             &bilinear2_u8};
+                             &levels_f32,
+                             &bilinear2_u8,
+                             &bilinear2_fixed};
   return t;
 }

@@ -57,7 +57,8 @@ const KernelTable& table_scalar() {
                              &normalize_pixel_generic,
                              &resize_v_opencv_impl,
                              &levels_f32_impl,
-                             &bilinear2_u8_impl};
+                             &bilinear2_u8_impl,
+                             &bilinear2_fixed_impl};
   return t;
 }
 

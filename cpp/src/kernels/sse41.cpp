@@ -126,6 +126,7 @@ const pixnorm::KernelTable& pixnorm::kernels::table_sse41() {
                              &normalize_pixel_generic,
                              &resize_v_opencv_impl,
                              &levels_f32_impl,
-                             &bilinear2_u8_impl};
+                             &bilinear2_u8_impl,
+                             &bilinear2_fixed_impl};
   return t;
 }
