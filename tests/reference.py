@@ -123,22 +123,28 @@ def resize_error_bound(image: Array, out_h: int, out_w: int, antialias: bool) ->
 
 
 BILINEAR_BITS = 14  # pixnorm's fused bilinear kernel (kBilinearBits in dispatch.hpp)
+VERTICAL_BITS_MIN = 14  # pixnorm's integer vertical pass: at least 14 fractional bits
 
 
 def bilinear_fixed_error(image: Array, out_h: int, out_w: int, antialias: bool) -> float:
-    """Extra error allowed for uint8 images that pixnorm resamples with its fused 2 x 2 kernel
-    (every axis filters with at most 2 taps: no antialias, or upscaling): the horizontal weights
-    are fixed point, k0 + k1 = 2**14 with each within 2**-15 of the exact weight, so a horizontal
-    sum k0 L + k1 R is off by at most 2**-15 |L - R| <= 2**-15 max|x|; the vertical pass (weights
-    summing to 1) keeps that bound. 0 for float images and wider filters (all float32)."""
+    """Extra error allowed for uint8 images, from pixnorm's fixed-point weights (0 for float
+    images, which are all float32).
+    - Every axis with at most 2 taps (no antialias, or upscaling): the fused 2 x 2 kernel's
+      horizontal weights are fixed point, k0 + k1 = 2**14 with each within 2**-15 of the exact
+      weight, so a horizontal sum k0 L + k1 R is off by at most 2**-15 |L - R| <= 2**-15 max|x|;
+      the vertical pass (weights summing to 1) keeps that bound.
+    - Wider filters: the vertical pass may run on the uint8 rows with integer weights of at least
+      14 fractional bits, each within 2**-15 of the float weight: at most taps_y * 2**-15 max|x|
+      (the horizontal pass, float32, keeps it: its weights sum to 1)."""
     arr = np.asarray(image)
     if arr.dtype != np.uint8 or arr.size == 0:
         return 0.0
     ty = int((resize_matrix(arr.shape[0], out_h, antialias) > 0).sum(axis=1).max())
     tx = int((resize_matrix(arr.shape[1], out_w, antialias) > 0).sum(axis=1).max())
-    if ty > 2 or tx > 2:
-        return 0.0
-    return 2.0 ** -(BILINEAR_BITS + 1) * float(arr.max())
+    if ty <= 2 and tx <= 2:
+        return 2.0 ** -(BILINEAR_BITS + 1) * float(arr.max())
+    # + 1: pixnorm's windows may hold one more (zero) weight than the nonzero count
+    return (ty + 1) * 2.0 ** -(VERTICAL_BITS_MIN + 1) * float(arr.max())
 
 
 def _pixel_chw(v: Any, hwc: tuple[int, int, int]) -> Array:

@@ -102,13 +102,22 @@ struct Scratch {
   std::vector<int64_t> slot_row;
   std::vector<int32_t> rel_start;  // horizontal starts relative to the first column read
   std::vector<int32_t> kx;         // bilinear2_u8's fixed-point weight pairs
+  std::vector<int32_t> ky;         // resize_v_u8_int's weights of one output row
+  std::vector<float> scaled;       // a row in fixed-point units, scaled back
 };
 
 constexpr int64_t kPlanePad = 32;  // floats readable past a plane's last tap (resize_h contract)
 
 // Writes one finished output row (C planar float rows of ow values) in the job's format.
-void store_row(const KernelTable& k, const ResampleJob& j, int64_t y, const float* vr, Scratch& s) {
+// `unit` scales the row's values first (a power of two: exact), for rows in fixed-point units.
+void store_row(const KernelTable& k, const ResampleJob& j, int64_t y, const float* vr, Scratch& s,
+               float unit = 1.0f) {
   const int64_t C = j.src.channels, ow = j.px->count, oh = j.py->count, rowlen = ow * C;
+  if (unit != 1.0f && j.kind != ResampleOut::f32_chw) {
+    s.scaled.resize(static_cast<size_t>(rowlen));
+    for (int64_t i = 0; i < rowlen; ++i) s.scaled[static_cast<size_t>(i)] = vr[i] * unit;
+    vr = s.scaled.data();
+  }
   switch (j.kind) {
     case ResampleOut::u8_hwc: {
       k.store_u8(vr, rowlen, s.u8row.data());
@@ -124,9 +133,11 @@ void store_row(const KernelTable& k, const ResampleJob& j, int64_t y, const floa
       break;
     }
     case ResampleOut::f32_chw:
-      for (int64_t c = 0; c < C; ++c)
-        k.normalize_f32(vr + c * ow, ow, 1, j.affine->a.data() + c, j.affine->b.data() + c,
+      for (int64_t c = 0; c < C; ++c) {
+        const float a = j.affine->a[static_cast<size_t>(c)] * unit;
+        k.normalize_f32(vr + c * ow, ow, 1, &a, j.affine->b.data() + c,
                         static_cast<float*>(j.dst) + c * oh * ow + y * ow, oh * ow);
+      }
       break;
   }
 }
@@ -256,6 +267,15 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
     std::vector<const unsigned char*> src_rows(static_cast<size_t>(taps));
     std::vector<float> hrow(static_cast<size_t>(rowlen));
     const int64_t slot_floats = (wide * isz + 3) / 4;
+    // uint8: the vertical weights in fixed point with vbits fractional bits, the most that keeps
+    // every weight below 2^15 (int16) and the sums below 2^24 (exact in float32); each weight is
+    // within 2^-(vbits+1) of its float32 value, vbits >= 14 (weights <= 1).
+    const float wmax = *std::max_element(py.w.begin(), py.w.end());
+    int vbits = 16;
+    while (vbits > 14 && static_cast<double>(wmax) * std::ldexp(1.0, vbits) + 0.5 >= 32767.0) --vbits;
+    const double vone = std::ldexp(1.0, vbits);
+    const float vunit = static_cast<float>(1.0 / vone);
+    s.ky.resize(static_cast<size_t>(taps));
     for (int64_t y = y0; y < y1; ++y) {
       const int64_t st = py.start[static_cast<size_t>(y)];
       for (int64_t t = 0; t < taps; ++t) {
@@ -277,14 +297,21 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
       if (f32) {
         k.resize_v(reinterpret_cast<const float* const*>(src_rows.data()), wy, taps, wide,
                    s.vrow.data());
-        k.normalize_f32(s.vrow.data(), span, C, ones.data(), zeros.data(), s.planes.data(), pstride);
-      } else {  // de-interleaved by the vertical pass itself
-        k.resize_v_u8(reinterpret_cast<const uint8_t* const*>(src_rows.data()), wy, taps, span, C,
-                      s.planes.data(), pstride);
+      } else {  // integer weights in units of 2^-vbits: exact integer sums
+        for (int64_t t = 0; t < taps; ++t)
+          s.ky[static_cast<size_t>(t)] = static_cast<int32_t>(std::lrint(wy[t] * vone));
+        k.resize_v_u8_int(reinterpret_cast<const uint8_t* const*>(src_rows.data()), s.ky.data(),
+                          taps, wide, s.vrow.data());
       }
-      k.resize_h(s.planes.data(), pstride, C, s.rel_start.data(), px.w.data(), px.wt.data(),
-                 px.taps, ow, hrow.data(), ow);
-      store_row(k, j, y, hrow.data(), s);
+      if (narrow) {  // planes for the permute windows of resize_h
+        k.normalize_f32(s.vrow.data(), span, C, ones.data(), zeros.data(), s.planes.data(), pstride);
+        k.resize_h(s.planes.data(), pstride, C, s.rel_start.data(), px.w.data(), px.wt.data(),
+                   px.taps, ow, hrow.data(), ow);
+      } else {  // gathers read the interleaved row as well
+        k.resize_h_interleaved(s.vrow.data(), C, s.rel_start.data(), px.w.data(), px.wt.data(),
+                               px.taps, ow, hrow.data(), ow);
+      }
+      store_row(k, j, y, hrow.data(), s, f32 ? 1.0f : vunit);
     }
     return;
   }

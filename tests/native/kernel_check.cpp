@@ -661,6 +661,15 @@ struct ResizeChecker {
             outs.push_back(d);
             compare("resize_h", outs[t], outs[0], t);
           }
+          // the same filter on an interleaved row of `planes` channels (src readable to in * planes)
+          std::vector<std::vector<float>> iouts;
+          for (size_t t = 0; t < ck.tables.size(); ++t) {
+            std::vector<float> d(static_cast<size_t>(planes * n));
+            ck.tables[t]->resize_h_interleaved(src.data(), planes, st.data(), w.data(), wt.data(),
+                                               taps, n, d.data(), n);
+            iouts.push_back(d);
+            compare("resize_h_interleaved", iouts[t], iouts[0], t);
+          }
           // fixed point: exact integers in the source, int32 weights
           for (int bits : {14, 22}) {
             std::vector<float> isrc(src.size());
@@ -697,7 +706,12 @@ struct ResizeChecker {
         for (float& v : wv) v = static_cast<float>(rng.below(1000)) / 1013.0f;
         std::vector<int32_t> kv(static_cast<size_t>(taps));
         for (int32_t& k : kv) k = static_cast<int32_t>(rng.below(static_cast<uint32_t>((1 << 22) / taps + 1)));
-        std::vector<std::vector<float>> vo, vuo, so;
+        std::vector<std::vector<float>> vo, vuo, so, vio;
+        // integer weights for resize_v_u8_int: int16, non-negative, summing to at most 2^16
+        std::vector<int32_t> ki(static_cast<size_t>(taps));
+        for (int32_t& v : ki)
+          v = static_cast<int32_t>(
+              rng.below(static_cast<uint32_t>(std::min<int64_t>(32767, 65536 / taps) + 1)));
         std::vector<std::vector<uint8_t>> fvo, su;
         for (size_t t = 0; t < ck.tables.size(); ++t) {
           const pixnorm::KernelTable& k = *ck.tables[t];
@@ -720,6 +734,10 @@ struct ResizeChecker {
           compare("resize_v_u8", vuo[t], vuo[0], t);
           compare("resize_v_fixed", fvo[t], fvo[0], t);
           compare("store_u8", su[t], su[0], t);
+          std::vector<float> di(static_cast<size_t>(len));
+          k.resize_v_u8_int(up.data(), ki.data(), taps, len, di.data());
+          vio.push_back(di);
+          compare("resize_v_u8_int", vio[t], vio[0], t);
         }
       }
     }

@@ -39,6 +39,17 @@ using ResizeV = void (*)(const float* const* rows, const float* w, int64_t taps,
 // sum_k w[k] * rows[k][x * channels + c].
 using ResizeVU8 = void (*)(const uint8_t* const* rows, const float* w, int64_t taps,
                            int64_t width, int64_t channels, float* dst, int64_t plane_stride);
+// resize_h on one interleaved row (`channels` per pixel) instead of planes: channel c of output
+// x is sum_k w[x*taps + k] * src[(start[x] + k) * channels + c], written to dst + c * dst_stride,
+// the same sums in the same order as resize_h (wt is tap-major as there).
+using ResizeHInterleaved = void (*)(const float* src, int64_t channels, const int32_t* start,
+                                    const float* w, const float* wt, int64_t taps, int64_t n,
+                                    float* dst, int64_t dst_stride);
+// The vertical pass of uint8 rows with fixed-point weights (int16 each, >= 0, sum <= 2^16):
+// dst[i] = float32(sum_k k[k] * rows[k][i]) for i < n, on interleaved elements; the sum is an
+// exact integer below 2^24, so the float32 is exact too.
+using ResizeVU8Int = void (*)(const uint8_t* const* rows, const int32_t* k, int64_t taps,
+                              int64_t n, float* dst);
 // Fixed-point passes of the named conventions (Pillow, torch): integer weights k with `bits`
 // fractional bits, out = clamp((2^(bits-1) + sum_t k * x) >> bits, 0, 255), int32 arithmetic.
 // The horizontal pass reads one channel's samples from a float row holding exact integers
@@ -135,6 +146,8 @@ struct KernelTable {
   LevelsF32 levels_f32;
   Bilinear2U8 bilinear2_u8;
   Bilinear2Fixed bilinear2_fixed;
+  ResizeVU8Int resize_v_u8_int;
+  ResizeHInterleaved resize_h_interleaved;
 };
 
 const char* isa_name(Isa isa);

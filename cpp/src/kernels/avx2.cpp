@@ -288,6 +288,32 @@ void levels_f32(const uint8_t* src, int64_t n, const double* p, float* dst) {
   if (i < n) levels_f32_impl(src + i, n - i, p, dst + i);
 }
 
+// resize_h on an interleaved row (contract in dispatch.hpp): 8 outputs per step, one gather per
+// channel and tap; the remainder portable. Sums as resize_h_impl.
+void resize_h_interleaved(const float* src, int64_t channels, const int32_t* start, const float* w,
+                          const float* wt, int64_t taps, int64_t n, float* dst,
+                          int64_t dst_stride) {
+  const __m256i vc = _mm256_set1_epi32(static_cast<int32_t>(channels));
+  int64_t x = 0;
+  for (; x + 8 <= n; x += 8) {
+    const __m256i base =
+        _mm256_mullo_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(start + x)), vc);
+    for (int64_t c = 0; c < channels; ++c) {
+      __m256i idx = _mm256_add_epi32(base, _mm256_set1_epi32(static_cast<int32_t>(c)));
+      __m256 acc = _mm256_mul_ps(_mm256_loadu_ps(wt + x), _mm256_i32gather_ps(src, idx, 4));
+      for (int64_t k = 1; k < taps; ++k) {
+        idx = _mm256_add_epi32(idx, vc);
+        acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_loadu_ps(wt + k * n + x),
+                                               _mm256_i32gather_ps(src, idx, 4)));
+      }
+      _mm256_storeu_ps(dst + c * dst_stride + x, acc);
+    }
+  }
+  if (x < n)
+    resize_h_interleaved_impl(src, channels, start + x, w + x * taps, nullptr, taps, n - x, dst + x,
+                              dst_stride);
+}
+
 // ---- Statistics (contracts in stats_generic.cpp and dispatch.hpp) ----------------------------
 // uint8, per channel: 96-byte groups. Twelve 8-byte chunks are widened to uint32 (vpmovzxbd);
 // chunk k goes to accumulator set k % 3, so lane j of set s always holds byte 8s + j of a
@@ -502,6 +528,8 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx2() {
                              &resize_v_opencv_impl,
                              &levels_f32,
                              &bilinear2_u8,
-                             &bilinear2_fixed};
+                             &bilinear2_fixed,
+                             &resize_v_u8_int_impl,
+                             &resize_h_interleaved};
   return t;
 }

@@ -516,6 +516,83 @@ void levels_f32(const uint8_t* src, int64_t n, const double* p, float* dst) {
   }
 }
 
+// Vertical pass of uint8 rows with int16 weights (contract in dispatch.hpp): blocks of 32
+// interleaved elements zero-extended to words; vpmaddwd with the weight in the low (high) word
+// of each dword gives the products of the even (odd) elements as int32, so nothing is shuffled
+// until the two sums are converted and put back in order. B blocks per step share each tap's
+// weights and keep 2B independent sums in registers.
+template <int B>
+__attribute__((always_inline)) inline void resize_v_u8_int_step(const uint8_t* const* rows,
+                                                                const __m512i* kw, int64_t taps,
+                                                                int64_t i, int64_t cnt,
+                                                                float* dst) {
+  const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  __m512i even[B], odd[B];
+  __mmask32 m[B];
+  for (int b = 0; b < B; ++b) {
+    even[b] = odd[b] = _mm512_setzero_si512();
+    const int64_t left = cnt - 32 * b;
+    m[b] = left >= 32 ? ~__mmask32{0} : left <= 0 ? 0 : ((__mmask32{1} << left) - 1);
+  }
+  for (int64_t t = 0; t < taps; ++t) {
+    const uint8_t* r = rows[t] + i;
+    for (int b = 0; b < B; ++b) {
+      const __m512i x = _mm512_cvtepu8_epi16(_mm256_maskz_loadu_epi8(m[b], r + 32 * b));
+      even[b] = _mm512_add_epi32(even[b], _mm512_madd_epi16(x, kw[2 * t]));
+      odd[b] = _mm512_add_epi32(odd[b], _mm512_madd_epi16(x, kw[2 * t + 1]));
+    }
+  }
+  for (int b = 0; b < B; ++b) {
+    const int64_t left = cnt - 32 * b;
+    if (left <= 0) break;
+    const __m512 e = _mm512_cvtepi32_ps(even[b]), o = _mm512_cvtepi32_ps(odd[b]);
+    float* d = dst + i + 32 * b;
+    _mm512_mask_storeu_ps(d, lanes_mask(left), _mm512_permutex2var_ps(e, lo, o));
+    if (left > 16) _mm512_mask_storeu_ps(d + 16, lanes_mask(left - 16), _mm512_permutex2var_ps(e, hi, o));
+  }
+}
+
+void resize_v_u8_int(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n,
+                     float* dst) {
+  if (taps > 64) {
+    resize_v_u8_int_impl(rows, k, taps, n, dst);
+    return;
+  }
+  __m512i kw[128];  // per tap: the weight in the low word of each dword, then in the high word
+  for (int64_t t = 0; t < taps; ++t) {
+    kw[2 * t] = _mm512_set1_epi32(k[t]);
+    kw[2 * t + 1] = _mm512_set1_epi32(k[t] << 16);
+  }
+  int64_t i = 0;
+  for (; i + 128 <= n; i += 128) resize_v_u8_int_step<4>(rows, kw, taps, i, 128, dst);
+  if (i < n) resize_v_u8_int_step<4>(rows, kw, taps, i, n - i, dst);
+}
+
+// resize_h on an interleaved row (contract in dispatch.hpp): 16 outputs per step, one gather per
+// channel and tap (indices start * C + c, advancing by C per tap); sums as resize_h_impl.
+void resize_h_interleaved(const float* src, int64_t channels, const int32_t* start, const float* w,
+                          const float* wt, int64_t taps, int64_t n, float* dst,
+                          int64_t dst_stride) {
+  (void)w;
+  const __m512i vc = _mm512_set1_epi32(static_cast<int32_t>(channels));
+  for (int64_t x = 0; x < n; x += 16) {
+    const __mmask16 m = lanes_mask(n - x);
+    const __m512i base = _mm512_mullo_epi32(_mm512_maskz_loadu_epi32(m, start + x), vc);
+    for (int64_t c = 0; c < channels; ++c) {
+      __m512i idx = _mm512_add_epi32(base, _mm512_set1_epi32(static_cast<int32_t>(c)));
+      __m512 acc = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, wt + x),
+                                 _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, idx, src, 4));
+      for (int64_t k = 1; k < taps; ++k) {
+        idx = _mm512_add_epi32(idx, vc);
+        const __m512 v = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, idx, src, 4);
+        acc = _mm512_add_ps(acc, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, wt + k * n + x), v));
+      }
+      _mm512_mask_storeu_ps(dst + c * dst_stride + x, m, acc);
+    }
+  }
+}
+
 // ---- Statistics (contracts in stats_generic.cpp and dispatch.hpp) ----------------------------
 // uint8, per channel: 192-byte groups. Twelve 16-byte chunks are widened to uint32 (vpmovzxbd);
 // chunk k goes to accumulator set k % 3, so lane j of set s always holds byte 16s + j of a
@@ -878,6 +955,8 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx512() {
                              &resize_v_opencv_impl,
                              &levels_f32,
                              &bilinear2_u8,
-                             &bilinear2_fixed};
+                             &bilinear2_fixed,
+                             &resize_v_u8_int,
+                             &resize_h_interleaved};
   return t;
 }

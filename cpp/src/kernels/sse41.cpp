@@ -127,6 +127,8 @@ const pixnorm::KernelTable& pixnorm::kernels::table_sse41() {
                              &resize_v_opencv_impl,
                              &levels_f32_impl,
                              &bilinear2_u8_impl,
-                             &bilinear2_fixed_impl};
+                             &bilinear2_fixed_impl,
+                             &resize_v_u8_int_impl,
+                             &resize_h_interleaved_impl};
   return t;
 }
