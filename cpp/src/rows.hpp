@@ -72,7 +72,7 @@ void run_jobs(const std::vector<Job>& jobs, int nthreads, Run&& run) {
         run(j, int64_t{0}, j.py->count);
       }
     };
-    threads::parallel_chunks(njobs, threads, body);
+    threads::parallel_each(njobs, threads, body);  // images of unequal cost: dynamic
   } else {
     for (const Job& j : jobs) {
       auto body = [&](int64_t lo, int64_t hi) { run(j, lo, hi); };

@@ -149,4 +149,27 @@ void parallel_for(int64_t count, int nthreads, void (*body)(void*, int64_t, int6
 #endif
 }
 
+void parallel_items(int64_t count, int nthreads, void (*body)(void*, int64_t, int64_t), void* ctx) {
+  if (count <= 0) return;
+  if (nthreads > count) nthreads = static_cast<int>(count);
+  if (nthreads <= 1 || g_unsafe.load()) {
+    body(ctx, 0, count);
+    return;
+  }
+#if defined(PIXNORM_WITH_OPENMP)
+  ensure_atfork();
+  g_team_built.store(true);
+  // Dynamic: a batch of mixed sizes split into contiguous halves leaves one thread idle while
+  // the other finishes its large images. Each item is long (a whole image), so the caller
+  // taking the first items before a worker wakes costs little.
+  std::atomic<int64_t> next{0};
+#pragma omp parallel num_threads(nthreads)
+  {
+    for (int64_t i = next.fetch_add(1); i < count; i = next.fetch_add(1)) body(ctx, i, i + 1);
+  }
+#else
+  body(ctx, 0, count);
+#endif
+}
+
 }  // namespace pixnorm::threads
