@@ -119,8 +119,41 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
   std::vector<float> planes(static_cast<size_t>(C * pstride), 0.0f);
   const std::vector<float> ones(static_cast<size_t>(C), 1.0f), zeros(static_cast<size_t>(C), 0.0f);
 
+  // The horizontal pass straight from the uint8 row (resize_h_u8_fixed) needs an even number of
+  // taps: an odd window gets a zero weight after it, or before it at the right edge of the span.
+  const int64_t taps2 = px.taps + (px.taps & 1);
+  std::vector<int32_t> st2(static_cast<size_t>(ow)), kp, kph;
+  bool direct_h = span >= taps2;
+  if (direct_h) {
+    const int32_t kmax = *std::max_element(px.k.begin(), px.k.end());
+    const bool split = kmax >= (1 << 15);  // Pillow's 22-bit weights: two halves of 11 bits
+    const int32_t lo_mask = split ? 2047 : 0x7FFF;
+    const int64_t pairs = taps2 / 2;
+    kp.assign(static_cast<size_t>(pairs * ow), 0);
+    if (split) kph.assign(static_cast<size_t>(pairs * ow), 0);
+    std::vector<int32_t> w2(static_cast<size_t>(taps2));
+    for (int64_t x = 0; x < ow; ++x) {
+      int32_t s0 = rel[static_cast<size_t>(x)];
+      std::fill(w2.begin(), w2.end(), 0);
+      const int64_t shift = (taps2 != px.taps && s0 + taps2 > span) ? 1 : 0;
+      s0 -= static_cast<int32_t>(shift);
+      for (int64_t t = 0; t < px.taps; ++t)
+        w2[static_cast<size_t>(t + shift)] = px.k[static_cast<size_t>(x * px.taps + t)];
+      st2[static_cast<size_t>(x)] = s0;
+      for (int64_t q = 0; q < pairs; ++q) {
+        const int32_t a = w2[static_cast<size_t>(2 * q)], b = w2[static_cast<size_t>(2 * q + 1)];
+        kp[static_cast<size_t>(q * ow + x)] = (a & lo_mask) | ((b & lo_mask) << 16);
+        if (split) kph[static_cast<size_t>(q * ow + x)] = (a >> 11) | ((b >> 11) << 16);
+      }
+    }
+  }
   // Horizontal pass of one interleaved row of span pixels into C planar rows of ow values.
   auto hpass = [&](const uint8_t* row, uint8_t* planar) {
+    if (direct_h) {
+      k.resize_h_u8_fixed(row, C, st2.data(), kp.data(), kph.empty() ? nullptr : kph.data(),
+                          taps2, ow, px.bits, planar, ow);
+      return;
+    }
     k.normalize_u8(row, span, C, ones.data(), zeros.data(), planes.data(), pstride);  // exact
     for (int64_t c = 0; c < C; ++c)
       k.resize_h_fixed(planes.data() + c * pstride, rel.data(), px.kt.data(), px.taps, ow, px.bits,

@@ -596,6 +596,48 @@ struct ResizeChecker {
               outs.push_back(d);
               compare("bilinear2_u8", outs[t], outs[0], t);
             }
+            // resize_h_u8_fixed on row 0: even tap counts, windows inside the row, 15- and
+            // 22-bit weights (the latter split in 11-bit halves)
+            for (int64_t taps : {2, 4, 6, 10}) {
+              if (taps > in) continue;
+              std::vector<int32_t> hs(static_cast<size_t>(n));
+              for (int64_t x = 0; x < n; ++x)
+                hs[static_cast<size_t>(x)] = std::min<int32_t>(st[static_cast<size_t>(x)], static_cast<int32_t>(in - taps));
+              if (place == 0) hs[mirror ? 0 : static_cast<size_t>(n - 1)] = static_cast<int32_t>(in - taps);
+              for (bool split : {false, true}) {
+                const int64_t pairs = taps / 2;
+                std::vector<int32_t> kp(static_cast<size_t>(pairs * n)), kph(split ? kp.size() : 0);
+                const uint32_t kmax = split ? (1u << 22) / static_cast<uint32_t>(taps) : 32767u;
+                for (size_t i = 0; i < kp.size(); ++i) {
+                  const int32_t a = static_cast<int32_t>(rng.below(kmax)), b = static_cast<int32_t>(rng.below(kmax));
+                  const int32_t mask = split ? 2047 : 0x7FFF;
+                  kp[i] = (a & mask) | ((b & mask) << 16);
+                  if (split) kph[i] = (a >> 11) | ((b >> 11) << 16);
+                }
+                const int bits = split ? 22 : 14 + static_cast<int>(rng.below(2));
+                std::vector<std::vector<uint8_t>> houts;
+                for (size_t t = 0; t < ck.tables.size(); ++t) {
+                  std::vector<uint8_t> d(static_cast<size_t>(lead + channels * stride + 5), 0xA5);
+                  std::snprintf(g_case, sizeof g_case, "resize_h_u8_fixed %s C=%lld n=%lld taps=%lld",
+                                pixnorm::isa_name(ck.tables[t]->isa), static_cast<long long>(channels),
+                                static_cast<long long>(n), static_cast<long long>(taps));
+                  ck.tables[t]->resize_h_u8_fixed(r[0], channels, hs.data(), kp.data(),
+                                                  split ? kph.data() : nullptr, taps, n, bits,
+                                                  d.data() + lead, stride);
+                  for (int64_t i = 0; i < static_cast<int64_t>(d.size()); ++i) {
+                    const int64_t rel = i - lead;
+                    const bool output = rel >= 0 && rel < channels * stride && rel % stride < n;
+                    if (!output && d[static_cast<size_t>(i)] != 0xA5) {
+                      ++ck.mismatches;
+                      std::printf("MISMATCH %s: wrote outside its output\n", g_case);
+                      break;
+                    }
+                  }
+                  houts.push_back(d);
+                  compare("resize_h_u8_fixed", houts[t], houts[0], t);
+                }
+              }
+            }
             // the named conventions' integer version, both modes, uint8 planes between guards
             for (int mode : {pixnorm::kFixedTorch, pixnorm::kFixedOpencv}) {
               const bool torch = mode == pixnorm::kFixedTorch;

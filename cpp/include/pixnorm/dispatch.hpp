@@ -56,6 +56,15 @@ using ResizeVU8Int = void (*)(const uint8_t* const* rows, const int32_t* k, int6
 // 0..255 (readable 32 floats past the last tap), with k tap-major: kt[t * n + x].
 using ResizeHFixed = void (*)(const float* src, const int32_t* start, const int32_t* kt,
                               int64_t taps, int64_t n, int bits, uint8_t* dst);
+// The horizontal pass straight from one interleaved uint8 row (`channels` per pixel), `taps`
+// even, weights non-negative and below 2^22, packed in pairs of taps: for pair p of output x,
+// kp[p * n + x] = lo(k[2p]) | lo(k[2p + 1]) << 16, with lo(k) = k if kph is null (then every
+// k < 2^15), else lo(k) = k & 2047 and kph holds the pairs of k >> 11. Planar uint8 out:
+//   dst[c * plane_stride + x] = clamp((2^(bits-1) + sum_t k_t * row[(start[x] + t) * C + c])
+//                                     >> bits, 0, 255), exact in int32.
+using ResizeHU8Fixed = void (*)(const uint8_t* row, int64_t channels, const int32_t* start,
+                                const int32_t* kp, const int32_t* kph, int64_t taps, int64_t n,
+                                int bits, uint8_t* dst, int64_t plane_stride);
 // The vertical pass: out[i] from rows[t][i], with the output row's `taps` weights k[t].
 using ResizeVFixed = void (*)(const uint8_t* const* rows, const int32_t* k, int64_t taps,
                               int64_t n, int bits, uint8_t* dst);
@@ -148,6 +157,7 @@ struct KernelTable {
   Bilinear2Fixed bilinear2_fixed;
   ResizeVU8Int resize_v_u8_int;
   ResizeHInterleaved resize_h_interleaved;
+  ResizeHU8Fixed resize_h_u8_fixed;
 };
 
 const char* isa_name(Isa isa);

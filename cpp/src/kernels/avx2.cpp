@@ -530,6 +530,7 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx2() {
                              &bilinear2_u8,
                              &bilinear2_fixed,
                              &resize_v_u8_int_impl,
-                             &resize_h_interleaved};
+                             &resize_h_interleaved,
+                             &resize_h_u8_fixed_impl};
   return t;
 }

@@ -593,6 +593,75 @@ void resize_h_interleaved(const float* src, int64_t channels, const int32_t* sta
   }
 }
 
+// Horizontal fixed-point pass from an interleaved uint8 row (contract in dispatch.hpp), C = 3
+// and 4, 16 outputs per step. Per channel and pair of taps, a dword holding (sample t, sample
+// t + 1) as two words meets vpmaddwd with the weight pair. Here the pairs come from gathers
+// (C = 3: one dword at sample t's byte also holds sample t + 1's, 3 bytes on; C = 4: a second
+// dword ending at sample t + 1's byte); the VBMI table builds them with byte permutes.
+struct FixedHTail {
+  __m512i half, zero, top;
+  __m128i shift;
+  explicit FixedHTail(int bits)
+      : half(_mm512_set1_epi32(1 << (bits - 1))),
+        zero(_mm512_setzero_si512()),
+        top(_mm512_set1_epi32(255)),
+        shift(_mm_cvtsi32_si128(bits)) {}
+  __attribute__((always_inline)) void store(__m512i lo, __m512i hi, uint8_t* d, __mmask16 m) const {
+    __m512i acc = _mm512_add_epi32(_mm512_add_epi32(half, lo), _mm512_slli_epi32(hi, 11));
+    acc = _mm512_min_epi32(_mm512_max_epi32(_mm512_sra_epi32(acc, shift), zero), top);
+    _mm_mask_storeu_epi8(d, m, _mm512_cvtepi32_epi8(acc));
+  }
+};
+
+// pshufb controls: byte 0 of each dword to word 0, byte `b` to word 1 (the rest zero).
+alignas(64) constexpr int8_t kPairFrom[2][16] = {
+    {0, -1, 3, -1, 4, -1, 7, -1, 8, -1, 11, -1, 12, -1, 15, -1},   // (byte 0, byte 3)
+    {0, -1, -1, -1, 4, -1, -1, -1, 8, -1, -1, -1, 12, -1, -1, -1}, // byte 0 alone
+};
+
+__attribute__((always_inline)) inline void fixed_h_gather_step(
+    const uint8_t* row, int C, const int32_t* start, const int32_t* kp, const int32_t* kph,
+    int64_t taps, int64_t n, int64_t x, int64_t cnt, const FixedHTail& tail, uint8_t* dst,
+    int64_t plane_stride) {
+  const __mmask16 m = lanes_mask(cnt);
+  const __m512i z = _mm512_setzero_si512();
+  const __m512i base = _mm512_mullo_epi32(_mm512_maskz_loadu_epi32(m, start + x), _mm512_set1_epi32(C));
+  const __m512i pick03 = _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(kPairFrom[0])));
+  const __m512i pick0 = _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(kPairFrom[1])));
+  for (int c = 0; c < C; ++c) {
+    __m512i lo = z, hi = z;
+    for (int64_t p = 0; p < taps / 2; ++p) {
+      const __m512i idx = _mm512_add_epi32(base, _mm512_set1_epi32(static_cast<int32_t>(2 * p * C + c)));
+      const __m512i g = _mm512_mask_i32gather_epi32(z, m, idx, row, 1);
+      __m512i pair;
+      if (C == 3) {
+        pair = _mm512_shuffle_epi8(g, pick03);
+      } else {  // sample t + 1 is the last byte of the dword starting 1 byte after sample t
+        const __m512i g2 = _mm512_mask_i32gather_epi32(z, m, _mm512_add_epi32(idx, _mm512_set1_epi32(1)), row, 1);
+        pair = _mm512_or_si512(_mm512_shuffle_epi8(g, pick0),
+                               _mm512_slli_epi32(_mm512_srli_epi32(g2, 24), 16));
+      }
+      lo = _mm512_add_epi32(lo, _mm512_madd_epi16(pair, _mm512_maskz_loadu_epi32(m, kp + p * n + x)));
+      if (kph)
+        hi = _mm512_add_epi32(hi, _mm512_madd_epi16(pair, _mm512_maskz_loadu_epi32(m, kph + p * n + x)));
+    }
+    tail.store(lo, hi, dst + c * plane_stride + x, m);
+  }
+}
+
+void resize_h_u8_fixed(const uint8_t* row, int64_t channels, const int32_t* start, const int32_t* kp,
+                       const int32_t* kph, int64_t taps, int64_t n, int bits, uint8_t* dst,
+                       int64_t plane_stride) {
+  if (channels != 3 && channels != 4) {
+    resize_h_u8_fixed_impl(row, channels, start, kp, kph, taps, n, bits, dst, plane_stride);
+    return;
+  }
+  const FixedHTail tail(bits);
+  for (int64_t x = 0; x < n; x += 16)
+    fixed_h_gather_step(row, static_cast<int>(channels), start, kp, kph, taps, n, x,
+                        n - x < 16 ? n - x : 16, tail, dst, plane_stride);
+}
+
 // ---- Statistics (contracts in stats_generic.cpp and dispatch.hpp) ----------------------------
 // uint8, per channel: 192-byte groups. Twelve 16-byte chunks are widened to uint32 (vpmovzxbd);
 // chunk k goes to accumulator set k % 3, so lane j of set s always holds byte 16s + j of a
@@ -896,6 +965,49 @@ __attribute__((always_inline)) inline void bilinear2_rows_vbmi(const uint8_t* r0
   if (x < n) step(n - x);
 }
 
+// resize_h_u8_fixed without gathers: when a step's 16 outputs read at most 128 consecutive
+// bytes of the row, two masked loads and one byte permute per channel and pair of taps build the
+// (sample t, sample t + 1) word pairs (mask 0x5555...: bytes 0 and 2 of each dword).
+void resize_h_u8_fixed_vbmi(const uint8_t* row, int64_t channels, const int32_t* start,
+                            const int32_t* kp, const int32_t* kph, int64_t taps, int64_t n,
+                            int bits, uint8_t* dst, int64_t plane_stride) {
+  if (channels != 3 && channels != 4) {
+    resize_h_u8_fixed_impl(row, channels, start, kp, kph, taps, n, bits, dst, plane_stride);
+    return;
+  }
+  const int C = static_cast<int>(channels);
+  const FixedHTail tail(bits);
+  for (int64_t x = 0; x < n; x += 16) {
+    const int64_t cnt = n - x < 16 ? n - x : 16;
+    const int32_t f = start[x], l = start[x + cnt - 1];
+    const int32_t lo_s = f < l ? f : l;
+    const int64_t nbytes = (static_cast<int64_t>(f < l ? l : f) - lo_s + taps) * C;
+    if (nbytes > 128) {
+      fixed_h_gather_step(row, C, start, kp, kph, taps, n, x, cnt, tail, dst, plane_stride);
+      continue;
+    }
+    const __mmask16 m = lanes_mask(cnt);
+    const uint8_t* p0 = row + static_cast<int64_t>(lo_s) * C;
+    const __m512i a = _mm512_maskz_loadu_epi8(bytes_mask(nbytes), p0);
+    const __m512i b = _mm512_maskz_loadu_epi8(bytes_mask(nbytes > 64 ? nbytes - 64 : 0), p0 + 64);
+    const __m512i base = _mm512_mullo_epi32(
+        _mm512_sub_epi32(_mm512_maskz_loadu_epi32(m, start + x), _mm512_set1_epi32(lo_s)),
+        _mm512_set1_epi32(C * 0x10001));
+    for (int c = 0; c < C; ++c) {
+      __m512i lo = _mm512_setzero_si512(), hi = _mm512_setzero_si512();
+      for (int64_t p = 0; p < taps / 2; ++p) {
+        const int32_t o = static_cast<int32_t>(2 * p * C + c);
+        const __m512i idx = _mm512_add_epi32(base, _mm512_set1_epi32(o | ((o + C) << 16)));
+        const __m512i pair = _mm512_maskz_permutex2var_epi8(0x5555555555555555ull, a, idx, b);
+        lo = _mm512_add_epi32(lo, _mm512_madd_epi16(pair, _mm512_maskz_loadu_epi32(m, kp + p * n + x)));
+        if (kph)
+          hi = _mm512_add_epi32(hi, _mm512_madd_epi16(pair, _mm512_maskz_loadu_epi32(m, kph + p * n + x)));
+      }
+      tail.store(lo, hi, dst + c * plane_stride + x, m);
+    }
+  }
+}
+
 void bilinear2_u8_vbmi(const uint8_t* r0, const uint8_t* r1, float wy0, float wy1,
                        int64_t channels, const int32_t* start, const int32_t* kx, int64_t n,
                        const float* a, const float* b, float* dst, int64_t plane_stride) {
@@ -931,6 +1043,7 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx512vbmi() {
     k.isa = Isa::avx512vbmi;
     k.bilinear2_u8 = &bilinear2_u8_vbmi;
     k.bilinear2_fixed = &bilinear2_fixed_vbmi;
+    k.resize_h_u8_fixed = &resize_h_u8_fixed_vbmi;
     return k;
   }();
   return t;
@@ -957,6 +1070,7 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx512() {
                              &bilinear2_u8,
                              &bilinear2_fixed,
                              &resize_v_u8_int,
-                             &resize_h_interleaved};
+                             &resize_h_interleaved,
+                             &resize_h_u8_fixed};
   return t;
 }

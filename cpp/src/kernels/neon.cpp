@@ -102,7 +102,8 @@ const KernelTable& table_neon() {
                              &bilinear2_u8_impl,
                              &bilinear2_fixed_impl,
                              &resize_v_u8_int_impl,
-                             &resize_h_interleaved_impl};
+                             &resize_h_interleaved_impl,
+                             &resize_h_u8_fixed_impl};
   return t;
 }
 

@@ -129,6 +129,7 @@ const pixnorm::KernelTable& pixnorm::kernels::table_sse41() {
                              &bilinear2_u8_impl,
                              &bilinear2_fixed_impl,
                              &resize_v_u8_int_impl,
-                             &resize_h_interleaved_impl};
+                             &resize_h_interleaved_impl,
+                             &resize_h_u8_fixed_impl};
   return t;
 }
