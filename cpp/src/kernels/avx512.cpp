@@ -977,28 +977,50 @@ void resize_h_u8_fixed_vbmi(const uint8_t* row, int64_t channels, const int32_t*
   }
   const int C = static_cast<int>(channels);
   const FixedHTail tail(bits);
+  constexpr __mmask64 kPairs = 0x5555555555555555ull, kLow = 0x00000000FFFFFFFFull;
   for (int64_t x = 0; x < n; x += 16) {
     const int64_t cnt = n - x < 16 ? n - x : 16;
-    const int32_t f = start[x], l = start[x + cnt - 1];
-    const int32_t lo_s = f < l ? f : l;
-    const int64_t nbytes = (static_cast<int64_t>(f < l ? l : f) - lo_s + taps) * C;
-    if (nbytes > 128) {
-      fixed_h_gather_step(row, C, start, kp, kph, taps, n, x, cnt, tail, dst, plane_stride);
-      continue;
+    // bytes read by lanes [i0, i1) of the step, from the smallest start `lo` on
+    const auto extent = [&](int64_t i0, int64_t i1, int32_t& lo) {
+      const int32_t f = start[x + i0], l = start[x + i1 - 1];
+      lo = f < l ? f : l;
+      return (static_cast<int64_t>(f < l ? l : f) - lo + taps) * C;
+    };
+    int32_t lo_a = 0, lo_b = 0;
+    int64_t bytes_a = extent(0, cnt, lo_a), bytes_b = 0;
+    const bool one = bytes_a <= 128;  // else two windows: lanes 0..7 and 8..15
+    if (!one) {
+      bytes_a = extent(0, 8, lo_a);
+      bytes_b = extent(8, cnt, lo_b);
+      if (bytes_a > 128 || bytes_b > 128) {
+        fixed_h_gather_step(row, C, start, kp, kph, taps, n, x, cnt, tail, dst, plane_stride);
+        continue;
+      }
     }
     const __mmask16 m = lanes_mask(cnt);
-    const uint8_t* p0 = row + static_cast<int64_t>(lo_s) * C;
-    const __m512i a = _mm512_maskz_loadu_epi8(bytes_mask(nbytes), p0);
-    const __m512i b = _mm512_maskz_loadu_epi8(bytes_mask(nbytes > 64 ? nbytes - 64 : 0), p0 + 64);
+    const uint8_t* pa = row + static_cast<int64_t>(lo_a) * C;
+    const __m512i a0 = _mm512_maskz_loadu_epi8(bytes_mask(bytes_a), pa);
+    const __m512i a1 = _mm512_maskz_loadu_epi8(bytes_mask(bytes_a > 64 ? bytes_a - 64 : 0), pa + 64);
+    __m512i b0 = a0, b1 = a1;
+    if (!one) {
+      const uint8_t* pb = row + static_cast<int64_t>(lo_b) * C;
+      b0 = _mm512_maskz_loadu_epi8(bytes_mask(bytes_b), pb);
+      b1 = _mm512_maskz_loadu_epi8(bytes_mask(bytes_b > 64 ? bytes_b - 64 : 0), pb + 64);
+    }
+    const __m512i lo_v = one ? _mm512_set1_epi32(lo_a)
+                             : _mm512_mask_blend_epi32(static_cast<__mmask16>(0xFF00),
+                                                       _mm512_set1_epi32(lo_a), _mm512_set1_epi32(lo_b));
     const __m512i base = _mm512_mullo_epi32(
-        _mm512_sub_epi32(_mm512_maskz_loadu_epi32(m, start + x), _mm512_set1_epi32(lo_s)),
-        _mm512_set1_epi32(C * 0x10001));
+        _mm512_sub_epi32(_mm512_maskz_loadu_epi32(m, start + x), lo_v), _mm512_set1_epi32(C * 0x10001));
     for (int c = 0; c < C; ++c) {
       __m512i lo = _mm512_setzero_si512(), hi = _mm512_setzero_si512();
       for (int64_t p = 0; p < taps / 2; ++p) {
         const int32_t o = static_cast<int32_t>(2 * p * C + c);
         const __m512i idx = _mm512_add_epi32(base, _mm512_set1_epi32(o | ((o + C) << 16)));
-        const __m512i pair = _mm512_maskz_permutex2var_epi8(0x5555555555555555ull, a, idx, b);
+        const __m512i pair =
+            one ? _mm512_maskz_permutex2var_epi8(kPairs, a0, idx, a1)
+                : _mm512_or_si512(_mm512_maskz_permutex2var_epi8(kPairs & kLow, a0, idx, a1),
+                                  _mm512_maskz_permutex2var_epi8(kPairs & ~kLow, b0, idx, b1));
         lo = _mm512_add_epi32(lo, _mm512_madd_epi16(pair, _mm512_maskz_loadu_epi32(m, kp + p * n + x)));
         if (kph)
           hi = _mm512_add_epi32(hi, _mm512_madd_epi16(pair, _mm512_maskz_loadu_epi32(m, kph + p * n + x)));
