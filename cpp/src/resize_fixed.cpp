@@ -179,13 +179,20 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
     for (int64_t x = 0; x < ow; ++x)
       kx[static_cast<size_t>(x)] =
           px.k[static_cast<size_t>(2 * x)] | (px.k[static_cast<size_t>(2 * x + 1)] << 16);
+    const bool fused = rows::levels_fusable(j);
     for (int64_t y = y0; y < y1; ++y) {
       const int64_t st = py.start[static_cast<size_t>(y)];
       const uint8_t* r0 = source_row(st, 0);
       const uint8_t* r1 = source_row(st + 1, 1);
-      k.bilinear2_fixed(r0, r1, py.k[static_cast<size_t>(2 * y)],
-                        py.k[static_cast<size_t>(2 * y + 1)], C, rel.data(), kx.data(), ow,
-                        kFixedTorch, px.bits, py.bits, out_row.data(), ow);
+      const int32_t ky0 = py.k[static_cast<size_t>(2 * y)], ky1 = py.k[static_cast<size_t>(2 * y + 1)];
+      if (fused) {  // straight to the float planes
+        k.bilinear2_fixed(r0, r1, ky0, ky1, C, rel.data(), kx.data(), ow, kFixedTorch, px.bits,
+                          py.bits, nullptr, py.count * ow, j.levels,
+                          static_cast<float*>(j.dst) + y * ow);
+        continue;
+      }
+      k.bilinear2_fixed(r0, r1, ky0, ky1, C, rel.data(), kx.data(), ow, kFixedTorch, px.bits,
+                        py.bits, out_row.data(), ow, nullptr, nullptr);
       rows::emit_planar_u8(k, j, y, out_row.data(), j.kind == ResampleOut::u8_hwc);
     }
     return;

@@ -119,12 +119,18 @@ void run_opencv(const KernelTable& k, const OpencvJob& j, int64_t y0, int64_t y1
       st[xs] = s0;
       kx[xs] = k0 | (k1 << 16);
     }
+    const bool fused = rows::levels_fusable(j);
     for (int64_t y = y0; y < y1; ++y) {
       const size_t ys = static_cast<size_t>(y);
       const uint8_t* r0 = source_row(py.i0[ys], 0);
       const uint8_t* r1 = source_row(py.i1[ys], 1);
+      if (fused) {  // straight to the float planes
+        k.bilinear2_fixed(r0, r1, py.w0[ys], py.w1[ys], C, st.data(), kx.data(), ow, kFixedOpencv,
+                          0, 0, nullptr, py.count * ow, j.levels, static_cast<float*>(j.dst) + y * ow);
+        continue;
+      }
       k.bilinear2_fixed(r0, r1, py.w0[ys], py.w1[ys], C, st.data(), kx.data(), ow, kFixedOpencv,
-                        0, 0, out.data(), ow);
+                        0, 0, out.data(), ow, nullptr, nullptr);
       rows::emit_planar_u8(k, j, y, out.data(), j.kind == ResampleOut::u8_hwc);
     }
     return;

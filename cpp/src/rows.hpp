@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "pixnorm/dispatch.hpp"
+#include "pixnorm/ops.hpp"
 #include "pixnorm/threads.hpp"
 
 namespace pixnorm::rows {
@@ -53,6 +54,16 @@ void emit_planar_u8(const KernelTable& k, const Job& j, int64_t y, const uint8_t
   for (int64_t c = 0; c < C; ++c) {
     k.levels_f32(planar + c * ow, ow, j.levels + kLevelParams * c, d + c * oh * ow);
   }
+}
+
+// Whether a uint8 resample job's levels may be mapped to floats inside a fixed-point kernel: float
+// output and the FMA-corrected form checked exact for every channel (level_params).
+template <class Job>
+bool levels_fusable(const Job& j) {
+  if (j.kind != ResampleOut::f32_chw || !j.levels) return false;
+  for (int64_t c = 0; c < j.src.channels; ++c)
+    if (j.levels[c * kLevelParams + 4] == 0.0) return false;
+  return true;
 }
 
 // Runs run(job, y0, y1) over every output row of every job (jobs have src.channels, py->count

@@ -28,6 +28,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -659,7 +660,8 @@ struct ResizeChecker {
                               pixnorm::isa_name(ck.tables[t]->isa), mode,
                               static_cast<long long>(channels), static_cast<long long>(n));
                 ck.tables[t]->bilinear2_fixed(r[0], r[1], ky0, ky1, channels, st.data(), kf.data(),
-                                              n, mode, bx, by, d.data() + lead, stride);
+                                              n, mode, bx, by, d.data() + lead, stride, nullptr,
+                                              nullptr);
                 for (int64_t i = 0; i < static_cast<int64_t>(d.size()); ++i) {
                   const int64_t rel = i - lead;
                   const bool output = rel >= 0 && rel < channels * stride && rel % stride < n;
@@ -673,6 +675,61 @@ struct ResizeChecker {
                 fouts.push_back(d);
                 compare(torch ? "bilinear2_fixed torch" : "bilinear2_fixed opencv", fouts[t],
                         fouts[0], t);
+              }
+              // levels mapped to float planes inside the kernel (only with parameters whose
+              // FMA-corrected quotients equal the divisions on all 256 levels, as level_params
+              // checks), between sentinels
+              std::vector<double> lv(static_cast<size_t>(channels * pixnorm::kLevelParams));
+              for (int64_t c = 0; c < channels; ++c) {
+                double* q = lv.data() + c * pixnorm::kLevelParams;
+                for (bool ok = false; !ok;) {
+                  const bool divide = rng.below(2) == 1;
+                  const float factor = divide ? 255.0f : 1.0f / 255.0f;
+                  const float m = rng.uniform(-1.0f, 1.0f), sd = rng.uniform(0.01f, 3.0f);
+                  const float rf = 1.0f / factor, rs = 1.0f / sd;
+                  const auto cq = [](float a, float d, float r) {
+                    const float y = a * r;
+                    return std::fma(std::fma(-y, d, a), r, y);
+                  };
+                  ok = true;
+                  for (int v = 0; v < 256 && ok; ++v) {
+                    const float x = static_cast<float>(v);
+                    const volatile float te = divide ? x / factor : x * factor;
+                    const volatile float ue = te - m;
+                    const float exact = ue / sd;
+                    const float quick = cq((divide ? cq(x, factor, rf) : x * factor) - m, sd, rs);
+                    ok = std::memcmp(&exact, &quick, sizeof exact) == 0;
+                  }
+                  q[0] = factor;
+                  q[1] = divide ? 1.0 : 0.0;
+                  q[2] = m;
+                  q[3] = sd;
+                  q[4] = 1.0;
+                  q[5] = rf;
+                  q[6] = rs;
+                }
+              }
+              std::vector<std::vector<float>> lvouts;
+              for (size_t t = 0; t < ck.tables.size(); ++t) {
+                std::vector<float> d(static_cast<size_t>(lead + channels * stride + 5),
+                                     float_of(kSentinel));
+                std::snprintf(g_case, sizeof g_case, "bilinear2_fixed levels %s mode=%d C=%lld n=%lld",
+                              pixnorm::isa_name(ck.tables[t]->isa), mode,
+                              static_cast<long long>(channels), static_cast<long long>(n));
+                ck.tables[t]->bilinear2_fixed(r[0], r[1], ky0, ky1, channels, st.data(), kf.data(),
+                                              n, mode, bx, by, nullptr, stride, lv.data(),
+                                              d.data() + lead);
+                for (int64_t i = 0; i < static_cast<int64_t>(d.size()); ++i) {
+                  const int64_t rel = i - lead;
+                  const bool output = rel >= 0 && rel < channels * stride && rel % stride < n;
+                  if (!output && load_bits(&d[static_cast<size_t>(i)]) != kSentinel) {
+                    ++ck.mismatches;
+                    std::printf("MISMATCH %s: wrote outside its output\n", g_case);
+                    break;
+                  }
+                }
+                lvouts.push_back(d);
+                compare("bilinear2_fixed levels", lvouts[t], lvouts[0], t);
               }
             }
           }

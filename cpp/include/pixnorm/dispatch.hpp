@@ -105,11 +105,14 @@ using Bilinear2U8 = void (*)(const uint8_t* r0, const uint8_t* r1, float wy0, fl
 //                 out = clamp((ky0 * H_0 + ky1 * H_1 + 2^(by-1)) >> by, 0, 255)   (ky < 2^15)
 //   kFixedOpencv: out = clamp((((h_0 >> 4) * ky0 >> 16) + ((h_1 >> 4) * ky1 >> 16) + 2) >> 2,
 //                             0, 255)   (VResizeLinearVec_32s8u; ky0, ky1 <= 2048)
+// With `lv` (C x kLevelParams, see LevelsF32; only where every channel's `fast` is 1) each out
+// goes through levels_f32's arithmetic straight to fdst[c * plane_stride + x] (float32) and dst
+// is unused; else dst gets the uint8 planes and fdst is unused.
 constexpr int kFixedTorch = 0, kFixedOpencv = 1;
 using Bilinear2Fixed = void (*)(const uint8_t* r0, const uint8_t* r1, int32_t ky0, int32_t ky1,
                                 int64_t channels, const int32_t* start, const int32_t* kx,
                                 int64_t n, int mode, int bx, int by, uint8_t* dst,
-                                int64_t plane_stride);
+                                int64_t plane_stride, const double* lv, float* fdst);
 
 // float -> uint8: round to nearest (ties to even) after clamping to [0, 255].
 using StoreU8 = void (*)(const float* src, int64_t n, uint8_t* dst);

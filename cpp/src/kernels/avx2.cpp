@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <immintrin.h>
 #include <limits>
+#include <vector>
 
 #include "kernels.hpp"
 
@@ -162,6 +163,8 @@ inline __m256i dword_byte(int k, int to) {
       _mm_load_si128(reinterpret_cast<const __m128i*>(kDwordByte[k][to == 2 ? 1 : 0])));
 }
 
+void levels_f32(const uint8_t* src, int64_t n, const double* p, float* dst);
+
 // Bilinear 2 x 2 from uint8 rows (bilinear2_u8, bilinear2_fixed; contracts in dispatch.hpp),
 // C = 3 and 4: 8 output pixels per step, one dword gather per tap and row (C = 3: the right
 // pixel's dword starts one byte before it, so no read passes its last byte), two pshufb and an
@@ -220,10 +223,19 @@ void bilinear2_u8(const uint8_t* r0, const uint8_t* r1, float wy0, float wy1, in
 
 void bilinear2_fixed(const uint8_t* r0, const uint8_t* r1, int32_t ky0, int32_t ky1,
                      int64_t channels, const int32_t* start, const int32_t* kx, int64_t n,
-                     int mode, int bx, int by, uint8_t* dst, int64_t plane_stride) {
+                     int mode, int bx, int by, uint8_t* dst, int64_t plane_stride,
+                     const double* lv, float* fdst) {
   if (channels != 3 && channels != 4) {
     bilinear2_fixed_impl(r0, r1, ky0, ky1, channels, start, kx, n, mode, bx, by, dst,
-                         plane_stride);
+                         plane_stride, lv, fdst);
+    return;
+  }
+  if (lv) {  // the uint8 planes, then levels_f32 per channel
+    std::vector<uint8_t> planes(static_cast<size_t>(n * channels));
+    bilinear2_fixed(r0, r1, ky0, ky1, channels, start, kx, n, mode, bx, by, planes.data(), n,
+                    nullptr, nullptr);
+    for (int64_t c = 0; c < channels; ++c)
+      levels_f32(planes.data() + c * n, n, lv + c * kLevelParams, fdst + c * plane_stride);
     return;
   }
   const __m256i ky = _mm256_set1_epi32(ky0 | (ky1 << 16)), vky0 = _mm256_set1_epi32(ky0),
@@ -257,7 +269,7 @@ void bilinear2_fixed(const uint8_t* r0, const uint8_t* r1, int32_t ky0, int32_t 
   const int64_t x = n / 8 * 8;
   if (x < n)
     bilinear2_fixed_impl(r0, r1, ky0, ky1, channels, start + x, kx + x, n - x, mode, bx, by,
-                         dst + x, plane_stride);
+                         dst + x, plane_stride, nullptr, nullptr);
 }
 
 // Levels to floats (contract in dispatch.hpp), 8 levels per step, the remainder portable:

@@ -405,6 +405,7 @@ struct FloatTail {
 };
 
 // The integer tail of bilinear2_fixed for one channel, to uint8.
+// The integer tail of bilinear2_fixed for one channel: the level q as int32.
 struct FixedTail {
   int mode;
   __m512i ky, ky0, ky1, halfx, halfy;
@@ -418,8 +419,7 @@ struct FixedTail {
         halfy(_mm512_set1_epi32(md == kFixedTorch ? 1 << (y_bits - 1) : 0)),
         bx(_mm_cvtsi32_si128(x_bits)),
         by(_mm_cvtsi32_si128(y_bits)) {}
-  __attribute__((always_inline)) void operator()(int /*c*/, __m512i p0, __m512i p1, __m512i k,
-                                                 uint8_t* d, int64_t cnt) const {
+  __attribute__((always_inline)) __m512i level(__m512i p0, __m512i p1, __m512i k) const {
     const __m512i h0 = _mm512_madd_epi16(p0, k), h1 = _mm512_madd_epi16(p1, k);
     const __m512i top = _mm512_set1_epi32(255);
     __m512i q;
@@ -433,8 +433,50 @@ struct FixedTail {
       const __m512i t1 = _mm512_srai_epi32(_mm512_madd_epi16(_mm512_srai_epi32(h1, 4), ky1), 16);
       q = _mm512_srai_epi32(_mm512_add_epi32(_mm512_add_epi32(t0, t1), _mm512_set1_epi32(2)), 2);
     }
-    q = _mm512_min_epi32(_mm512_max_epi32(q, _mm512_setzero_si512()), top);
-    _mm_mask_storeu_epi8(d, lanes_mask(cnt), _mm512_cvtepi32_epi8(q));
+    return _mm512_min_epi32(_mm512_max_epi32(q, _mm512_setzero_si512()), top);
+  }
+  __attribute__((always_inline)) void operator()(int /*c*/, __m512i p0, __m512i p1, __m512i k,
+                                                 uint8_t* d, int64_t cnt) const {
+    _mm_mask_storeu_epi8(d, lanes_mask(cnt), _mm512_cvtepi32_epi8(level(p0, p1, k)));
+  }
+};
+
+inline __m512 corrected_quotient(__m512 q, __m512 d, __m512 r) {
+  const __m512 y = _mm512_mul_ps(q, r);
+  return _mm512_fmadd_ps(_mm512_fnmadd_ps(y, d, q), r, y);
+}
+
+// levels_f32's arithmetic on 16 levels of channel c, in the FMA-corrected form (see LevelsF32).
+// The factor and the divide flag are the same for every channel (one scale or divisor per call).
+template <bool Divide>
+struct LevelMap {
+  __m512 factor, inv_factor, mean[4], sd[4], inv_std[4];
+  LevelMap(int C, const double* lv)
+      : factor(_mm512_set1_ps(static_cast<float>(lv[0]))),
+        inv_factor(_mm512_set1_ps(static_cast<float>(lv[5]))) {
+    for (int c = 0; c < C; ++c) {
+      const double* p = lv + c * kLevelParams;
+      mean[c] = _mm512_set1_ps(static_cast<float>(p[2]));
+      sd[c] = _mm512_set1_ps(static_cast<float>(p[3]));
+      inv_std[c] = _mm512_set1_ps(static_cast<float>(p[6]));
+    }
+  }
+  __attribute__((always_inline)) __m512 operator()(int c, __m512 x) const {
+    const __m512 t = Divide ? corrected_quotient(x, factor, inv_factor) : _mm512_mul_ps(x, factor);
+    return corrected_quotient(_mm512_sub_ps(t, mean[c]), sd[c], inv_std[c]);
+  }
+};
+
+// bilinear2_fixed's tail with the levels mapped to float32 planes.
+template <bool Divide>
+struct FixedTailLevels {
+  FixedTail fixed;
+  LevelMap<Divide> map;
+  __attribute__((always_inline)) void operator()(int c, __m512i p0, __m512i p1, __m512i k,
+                                                 float* d, int64_t cnt) const {
+    const __m512 v = map(c, _mm512_cvtepi32_ps(fixed.level(p0, p1, k)));
+    if (cnt == 16) _mm512_storeu_ps(d, v);
+    else _mm512_mask_storeu_ps(d, lanes_mask(cnt), v);
   }
 };
 
@@ -476,24 +518,28 @@ void bilinear2_u8(const uint8_t* r0, const uint8_t* r1, float wy0, float wy1, in
 
 void bilinear2_fixed(const uint8_t* r0, const uint8_t* r1, int32_t ky0, int32_t ky1,
                      int64_t channels, const int32_t* start, const int32_t* kx, int64_t n,
-                     int mode, int bx, int by, uint8_t* dst, int64_t plane_stride) {
+                     int mode, int bx, int by, uint8_t* dst, int64_t plane_stride,
+                     const double* lv, float* fdst) {
   if (channels != 3 && channels != 4) {
     bilinear2_fixed_impl(r0, r1, ky0, ky1, channels, start, kx, n, mode, bx, by, dst,
-                         plane_stride);
+                         plane_stride, lv, fdst);
     return;
   }
   const int C = static_cast<int>(channels);
-  bilinear2_rows(r0, r1, C, start, kx, n, FixedTail(ky0, ky1, mode, bx, by), dst, plane_stride);
+  const FixedTail tail(ky0, ky1, mode, bx, by);
+  if (lv && lv[1] != 0.0)
+    bilinear2_rows(r0, r1, C, start, kx, n, FixedTailLevels<true>{tail, LevelMap<true>(C, lv)},
+                   fdst, plane_stride);
+  else if (lv)
+    bilinear2_rows(r0, r1, C, start, kx, n, FixedTailLevels<false>{tail, LevelMap<false>(C, lv)},
+                   fdst, plane_stride);
+  else
+    bilinear2_rows(r0, r1, C, start, kx, n, tail, dst, plane_stride);
 }
 
 // Levels to floats (contract in dispatch.hpp), 16 levels per step: where level_params allows
 // it, each division is the FMA-corrected product it checked (same bits as the division);
 // otherwise float32 divisions.
-inline __m512 corrected_quotient(__m512 q, __m512 d, __m512 r) {
-  const __m512 y = _mm512_mul_ps(q, r);
-  return _mm512_fmadd_ps(_mm512_fnmadd_ps(y, d, q), r, y);
-}
-
 void levels_f32(const uint8_t* src, int64_t n, const double* p, float* dst) {
   const bool divide = p[1] != 0.0, fast = p[4] != 0.0;
   const __m512 factor = _mm512_set1_ps(static_cast<float>(p[0]));
@@ -1043,15 +1089,23 @@ void bilinear2_u8_vbmi(const uint8_t* r0, const uint8_t* r1, float wy0, float wy
 
 void bilinear2_fixed_vbmi(const uint8_t* r0, const uint8_t* r1, int32_t ky0, int32_t ky1,
                           int64_t channels, const int32_t* start, const int32_t* kx, int64_t n,
-                          int mode, int bx, int by, uint8_t* dst, int64_t plane_stride) {
+                          int mode, int bx, int by, uint8_t* dst, int64_t plane_stride,
+                          const double* lv, float* fdst) {
   if (channels != 3 && channels != 4) {
     bilinear2_fixed_impl(r0, r1, ky0, ky1, channels, start, kx, n, mode, bx, by, dst,
-                         plane_stride);
+                         plane_stride, lv, fdst);
     return;
   }
   const int C = static_cast<int>(channels);
-  bilinear2_rows_vbmi(r0, r1, C, start, kx, n, FixedTail(ky0, ky1, mode, bx, by), dst,
-                      plane_stride);
+  const FixedTail tail(ky0, ky1, mode, bx, by);
+  if (lv && lv[1] != 0.0)
+    bilinear2_rows_vbmi(r0, r1, C, start, kx, n,
+                        FixedTailLevels<true>{tail, LevelMap<true>(C, lv)}, fdst, plane_stride);
+  else if (lv)
+    bilinear2_rows_vbmi(r0, r1, C, start, kx, n,
+                        FixedTailLevels<false>{tail, LevelMap<false>(C, lv)}, fdst, plane_stride);
+  else
+    bilinear2_rows_vbmi(r0, r1, C, start, kx, n, tail, dst, plane_stride);
 }
 
 }  // namespace
