@@ -680,10 +680,10 @@ struct ResizeChecker {
               // FMA-corrected quotients equal the divisions on all 256 levels, as level_params
               // checks), between sentinels
               std::vector<double> lv(static_cast<size_t>(channels * pixnorm::kLevelParams));
+              const bool divide = rng.below(2) == 1;  // one factor per call, as level_params
               for (int64_t c = 0; c < channels; ++c) {
                 double* q = lv.data() + c * pixnorm::kLevelParams;
                 for (bool ok = false; !ok;) {
-                  const bool divide = rng.below(2) == 1;
                   const float factor = divide ? 255.0f : 1.0f / 255.0f;
                   const float m = rng.uniform(-1.0f, 1.0f), sd = rng.uniform(0.01f, 3.0f);
                   const float rf = 1.0f / factor, rs = 1.0f / sd;

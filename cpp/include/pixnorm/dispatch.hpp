@@ -105,7 +105,8 @@ using Bilinear2U8 = void (*)(const uint8_t* r0, const uint8_t* r1, float wy0, fl
 //                 out = clamp((ky0 * H_0 + ky1 * H_1 + 2^(by-1)) >> by, 0, 255)   (ky < 2^15)
 //   kFixedOpencv: out = clamp((((h_0 >> 4) * ky0 >> 16) + ((h_1 >> 4) * ky1 >> 16) + 2) >> 2,
 //                             0, 255)   (VResizeLinearVec_32s8u; ky0, ky1 <= 2048)
-// With `lv` (C x kLevelParams, see LevelsF32; only where every channel's `fast` is 1) each out
+// With `lv` (C x kLevelParams, see LevelsF32; only where every channel's `fast` is 1, and with one
+// factor and divide flag for all channels, as level_params gives them) each out
 // goes through levels_f32's arithmetic straight to fdst[c * plane_stride + x] (float32) and dst
 // is unused; else dst gets the uint8 planes and fdst is unused.
 constexpr int kFixedTorch = 0, kFixedOpencv = 1;
