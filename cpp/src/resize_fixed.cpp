@@ -70,6 +70,17 @@ float corrected_quotient(float q, float d, float r) {
 
 std::vector<double> level_params(const std::vector<double>& mean, const std::vector<double>& std,
                                  double scale, int64_t channels, double divisor) {
+  // The check below costs a few microseconds per call; a data loader asks for the same
+  // parameters every time, so the last answer is kept (per thread).
+  struct Last {
+    std::vector<double> mean, std, result;
+    double scale = 0, divisor = 0;
+    int64_t channels = -1;
+  };
+  thread_local Last last;
+  if (last.channels == channels && last.scale == scale && last.divisor == divisor &&
+      last.mean == mean && last.std == std)
+    return last.result;
   std::vector<double> p(static_cast<size_t>(channels * kLevelParams));
   for (int64_t c = 0; c < channels; ++c) {
     double* q = p.data() + c * kLevelParams;
@@ -98,6 +109,7 @@ std::vector<double> level_params(const std::vector<double>& mean, const std::vec
     q[5] = static_cast<double>(inv_factor);
     q[6] = static_cast<double>(inv_std);
   }
+  last = Last{mean, std, p, scale, divisor, channels};
   return p;
 }
 

@@ -19,6 +19,8 @@ _CONVENTIONS = {None: 0, "pillow": 1, "torch": 2, "opencv": 3}
 
 
 def _int(value: Any, name: str) -> int:
+    if type(value) is int:  # the common case, without the checks below
+        return value
     if isinstance(value, bool | np.bool_):
         raise TypeError(f"{name}: expected an int, got bool")
     try:
@@ -29,6 +31,8 @@ def _int(value: Any, name: str) -> int:
 
 def _pair(value: Any, name: str) -> tuple[int, int] | int:
     """An int, or a pair of ints (a one-element sequence counts as an int, as in torchvision)."""
+    if type(value) is int and value >= 1:  # the common case first
+        return value
     if isinstance(value, Sequence | np.ndarray) and not isinstance(value, str | bytes):
         items = list(value)
         if len(items) == 1:
@@ -223,9 +227,14 @@ def _per_pixel_finish(
 
 
 def _is_per_pixel(mean: Any, std: Any) -> bool:
+    if type(mean) in _PLAIN and type(std) in _PLAIN:  # scalars or per-channel tuples: the
+        return False  # common case, without importing or inspecting anything
     from . import _per_pixel_param
 
     return bool(_per_pixel_param(mean) or _per_pixel_param(std))
+
+
+_PLAIN = (float, int, tuple, list)
 
 
 def preprocess(
