@@ -806,6 +806,9 @@ struct ResizeChecker {
         std::vector<int32_t> kv(static_cast<size_t>(taps));
         for (int32_t& k : kv) k = static_cast<int32_t>(rng.below(static_cast<uint32_t>((1 << 22) / taps + 1)));
         std::vector<std::vector<float>> vo, vuo, so, vio;
+        std::vector<std::vector<uint8_t>> v15;
+        std::vector<int32_t> kv15(static_cast<size_t>(taps));
+        for (int32_t& v : kv15) v = static_cast<int32_t>(rng.below(static_cast<uint32_t>((1 << 15) / taps)));
         // integer weights for resize_v_u8_int: int16, non-negative, summing to at most 2^16
         std::vector<int32_t> ki(static_cast<size_t>(taps));
         for (int32_t& v : ki)
@@ -819,6 +822,10 @@ struct ResizeChecker {
           k.resize_v_u8(up.data(), wv.data(), taps, n, channels, du.data(), n);
           std::vector<uint8_t> df(static_cast<size_t>(len)), ds(static_cast<size_t>(len));
           k.resize_v_fixed(up.data(), kv.data(), taps, len, 22, df.data());
+          std::vector<uint8_t> ds15(static_cast<size_t>(len));  // int16 weights (torch)
+          k.resize_v_fixed(up.data(), kv15.data(), taps, len, 15, ds15.data());
+          v15.push_back(ds15);
+          compare("resize_v_fixed int16", v15[t], v15[0], t);
           std::vector<float> special(d);
           special[0] = std::numeric_limits<float>::quiet_NaN();
           if (len > 1) special[1] = 1e9f;
