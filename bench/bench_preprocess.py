@@ -17,6 +17,13 @@ Usage: ``python bench/bench_preprocess.py [--quick] [--json FILE]``
 
 from __future__ import annotations
 
+import os
+
+# No candidate calls BLAS, but numpy's OpenBLAS starts a thread pool at import whose idle threads
+# spin for a while (about a fifth of the samples of a short run in perf here), taking the second
+# core from 2-thread candidates: one BLAS thread, set before numpy is imported.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import argparse
 import json
 import sys

@@ -118,7 +118,8 @@ def test_fused_bilinear_paths_agree_on_every_isa() -> None:
                 for img, kw in cases:
                     out.append(pixnorm.preprocess(img, mean=0.2, std=0.3, **kw).tobytes())
                     if "box" not in kw:
-                        out.append(pixnorm.resize(img, kw["size"], antialias=kw["antialias"]).tobytes())
+                        r = pixnorm.resize(img, kw["size"], antialias=kw["antialias"])
+                        out.append(r.tobytes())
                 results[isa, n] = out
     finally:
         _core._set_isa(before)

@@ -123,12 +123,16 @@ def normalize(
         s = 1.0 / 255.0 if arr.dtype == np.uint8 else 1.0
     else:
         s = _real(scale, "scale")
-    if _per_pixel_param(mean) or _per_pixel_param(std):
+    plain = type(mean) in _PLAIN and type(std) in _PLAIN  # scalars, per-channel tuples
+    if not plain and (_per_pixel_param(mean) or _per_pixel_param(std)):
         a, b = _pixel_affine(arr, mean, std, s)
         pixel: np.ndarray[Any, np.dtype[np.float32]] = _core.normalize_pixel(arr, a, b, out)
         return pixel
     result: np.ndarray[Any, np.dtype[np.float32]] = _core.normalize(arr, mean, std, s, out)
     return result
+
+
+_PLAIN = (float, int, tuple, list)  # never per-pixel arrays
 
 
 def _per_pixel_param(value: Any) -> bool:
