@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cmath>
+#include <map>
 #include <type_traits>
 #include <string>
 #include <vector>
@@ -186,22 +187,30 @@ py::object preprocess_py(const py::list& images, const std::vector<Geometry>& ge
   // geometry's box; `proto` carries the convention's own settings.
   auto run = [&](auto proto, auto plan, auto resample_fn) {
     using Plan = decltype(plan(false, int64_t{0}, int64_t{0}, int64_t{0}, int64_t{0}, false));
+    // Plans are built before the threads start, so each distinct axis is planned once: a batch
+    // of images in a few sizes (the usual case) shares them.
     std::vector<Plan> plans;
-    plans.reserve(2 * n);
+    plans.reserve(2 * n);  // never reallocates: the jobs point into it
+    std::map<std::array<int64_t, 6>, size_t> seen;
+    auto plan_once = [&](bool is_x, int64_t in, int64_t out_full, int64_t first, int64_t count,
+                         bool mirror) -> const Plan* {
+      const std::array<int64_t, 6> key = {is_x, in, out_full, first, count, mirror};
+      auto it = seen.find(key);
+      if (it == seen.end()) {
+        plans.push_back(plan(is_x, in, out_full, first, count, mirror));
+        it = seen.emplace(key, plans.size() - 1).first;
+      }
+      return &plans[it->second];
+    };
     std::vector<decltype(proto)> jobs(n, proto);
-    for (size_t i = 0; i < n; ++i) {
-      const Geometry& g = geoms[i];
-      plans.push_back(plan(false, g[2], g[4], g[6], crop_h, false));      // vertical
-      plans.push_back(plan(true, g[3], g[5], g[7], crop_w, g[8] != 0));   // horizontal
-    }
     for (size_t i = 0; i < n; ++i) {
       const Geometry& g = geoms[i];
       auto& j = jobs[i];
       j.src = views[i];
       j.box_top = g[0];
       j.box_left = g[1];
-      j.py = &plans[2 * i];
-      j.px = &plans[2 * i + 1];
+      j.py = plan_once(false, g[2], g[4], g[6], crop_h, false);      // vertical
+      j.px = plan_once(true, g[3], g[5], g[7], crop_w, g[8] != 0);   // horizontal
       j.kind = ResampleOut::f32_chw;
       j.dst = static_cast<float*>(dst) + static_cast<int64_t>(i) * C * crop_h * crop_w;
       if constexpr (std::is_same_v<decltype(proto), OpencvJob>)
