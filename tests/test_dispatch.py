@@ -8,7 +8,7 @@ import pixnorm
 from pixnorm import _core
 from test_threads import run_python
 
-KNOWN = ["scalar", "sse41", "avx2", "avx512", "avx512vbmi", "neon"]
+KNOWN = ["scalar", "sse41", "avx2", "avx512", "avx512icl", "neon"]
 
 
 def test_build_info_contents() -> None:

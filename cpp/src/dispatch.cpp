@@ -22,8 +22,8 @@ const KernelTable* table_or_null(Isa isa) {
       return &kernels::table_avx2();
     case Isa::avx512:
       return &kernels::table_avx512();
-    case Isa::avx512vbmi:
-      return &kernels::table_avx512vbmi();
+    case Isa::avx512icl:
+      return &kernels::table_avx512icl();
 #endif
 #if defined(PIXNORM_HAVE_NEON)
     case Isa::neon:
@@ -35,7 +35,7 @@ const KernelTable* table_or_null(Isa isa) {
 }
 
 // Lowest first: the last one the CPU supports is the default.
-constexpr Isa kAllIsas[] = {Isa::scalar, Isa::sse41, Isa::avx2, Isa::avx512, Isa::avx512vbmi,
+constexpr Isa kAllIsas[] = {Isa::scalar, Isa::sse41, Isa::avx2, Isa::avx512, Isa::avx512icl,
                             Isa::neon};
 
 std::atomic<const KernelTable*>& active_slot() {
@@ -57,7 +57,7 @@ const char* isa_name(Isa isa) {
     case Isa::sse41: return "sse41";
     case Isa::avx2: return "avx2";
     case Isa::avx512: return "avx512";
-    case Isa::avx512vbmi: return "avx512vbmi";
+    case Isa::avx512icl: return "avx512icl";
     case Isa::neon: return "neon";
   }
   return "unknown";
@@ -67,7 +67,7 @@ Isa parse_isa(const std::string& name) {
   for (Isa i : kAllIsas)
     if (name == isa_name(i)) return i;
   throw std::invalid_argument("unknown ISA '" + name +
-                              "'; expected one of: scalar, sse41, avx2, avx512, avx512vbmi, neon");
+                              "'; expected one of: scalar, sse41, avx2, avx512, avx512icl, neon");
 }
 
 std::vector<Isa> compiled_isas() {
@@ -92,8 +92,9 @@ bool cpu_supports(Isa isa) {
       return cpu_supports(Isa::avx2) && __builtin_cpu_supports("avx512f") &&
              __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
              __builtin_cpu_supports("avx512vl");
-    case Isa::avx512vbmi:
-      return cpu_supports(Isa::avx512) && __builtin_cpu_supports("avx512vbmi");
+    case Isa::avx512icl:
+      return cpu_supports(Isa::avx512) && __builtin_cpu_supports("avx512vbmi") &&
+             __builtin_cpu_supports("avx512vnni");
 #endif
 #if defined(PIXNORM_HAVE_NEON)
     case Isa::neon:

@@ -8,9 +8,9 @@
 
 namespace pixnorm {
 
-// avx512vbmi: the avx512 table with the kernels that gain from AVX512-VBMI's byte permutes
-// (Ice Lake and later, Zen 4).
-enum class Isa : int { scalar = 0, sse41 = 1, avx2 = 2, avx512 = 3, neon = 4, avx512vbmi = 5 };
+// avx512icl: the avx512 table with the kernels that gain from Ice Lake's additions, AVX512-VBMI
+// byte permutes and AVX512-VNNI dot products (Ice Lake, Sapphire Rapids, Zen 4 and later).
+enum class Isa : int { scalar = 0, sse41 = 1, avx2 = 2, avx512 = 3, neon = 4, avx512icl = 5 };
 
 // One row of interleaved pixels -> C planar rows: dst[c * plane_stride + x] = src[x*C + c]*a[c] + b[c],
 // computed as a float32 multiply then a float32 add (never fused), so every ISA agrees bit for bit.

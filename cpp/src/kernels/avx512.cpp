@@ -254,61 +254,6 @@ void resize_h_fixed(const float* src, const int32_t* start, const int32_t* kt, i
   }
 }
 
-// Fixed-point vertical pass (named conventions): 32 values per step, zero-extended to words;
-// vpmaddwd with the weight in the low (high) word of each dword sums the even (odd) values'
-// products in int32 (as resize_v_u8_int). Weights of 2^15 and more (Pillow's 22 bits) go in two
-// 11-bit halves, the high sums shifted left by 11 before the rounding: the same int32 sum as
-// resize_v_fixed_impl. Even and odd results are packed to bytes and interleaved back in order.
-void resize_v_fixed(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n, int bits,
-                    uint8_t* dst) {
-  if (taps > 64) {
-    resize_v_fixed_impl(rows, k, taps, n, bits, dst);
-    return;
-  }
-  int32_t kmax = 0;
-  for (int64_t t = 0; t < taps; ++t) kmax = k[t] > kmax ? k[t] : kmax;
-  const bool split = kmax >= (1 << 15);
-  bool negative = false;
-  for (int64_t t = 0; t < taps; ++t) negative = negative || k[t] < 0;
-  if (negative || kmax >= (1 << 22)) {  // outside the halves' range: the portable code
-    resize_v_fixed_impl(rows, k, taps, n, bits, dst);
-    return;
-  }
-  __m512i kw[128], kh[128];
-  for (int64_t t = 0; t < taps; ++t) {
-    const int32_t lo = split ? (k[t] & 2047) : k[t], hi = split ? (k[t] >> 11) : 0;
-    kw[2 * t] = _mm512_set1_epi32(lo);
-    kw[2 * t + 1] = _mm512_set1_epi32(lo << 16);
-    kh[2 * t] = _mm512_set1_epi32(hi);
-    kh[2 * t + 1] = _mm512_set1_epi32(hi << 16);
-  }
-  const __m512i half = _mm512_set1_epi32(1 << (bits - 1)), zero = _mm512_setzero_si512();
-  const __m512i top = _mm512_set1_epi32(255);
-  const __m128i shift = _mm_cvtsi32_si128(bits);
-  for (int64_t i = 0; i < n; i += 32) {
-    const int64_t cnt = n - i < 32 ? n - i : 32;
-    const __mmask32 m = cnt >= 32 ? ~__mmask32{0} : ((__mmask32{1} << cnt) - 1);
-    __m512i e = zero, o = zero, eh = zero, oh = zero;
-    for (int64_t t = 0; t < taps; ++t) {
-      const __m512i x = _mm512_cvtepu8_epi16(_mm256_maskz_loadu_epi8(m, rows[t] + i));
-      e = _mm512_add_epi32(e, _mm512_madd_epi16(x, kw[2 * t]));
-      o = _mm512_add_epi32(o, _mm512_madd_epi16(x, kw[2 * t + 1]));
-      if (split) {
-        eh = _mm512_add_epi32(eh, _mm512_madd_epi16(x, kh[2 * t]));
-        oh = _mm512_add_epi32(oh, _mm512_madd_epi16(x, kh[2 * t + 1]));
-      }
-    }
-    const auto level = [&](__m512i lo, __m512i hi) {
-      const __m512i acc = _mm512_add_epi32(_mm512_add_epi32(half, lo), _mm512_slli_epi32(hi, 11));
-      return _mm512_cvtepi32_epi8(
-          _mm512_min_epi32(_mm512_max_epi32(_mm512_sra_epi32(acc, shift), zero), top));
-    };
-    const __m128i qe = level(e, eh), qo = level(o, oh);
-    const __m256i both = _mm256_set_m128i(_mm_unpackhi_epi8(qe, qo), _mm_unpacklo_epi8(qe, qo));
-    _mm256_mask_storeu_epi8(dst + i, m, both);
-  }
-}
-
 // Horizontal resampling pass, 16 outputs per step, all channel planes per step (the window
 // logic is shared). When the 16 outputs' taps lie within 32 consecutive source floats
 // (downscales up to about 2x), two loads and one two-source permute per tap fetch them;
@@ -598,59 +543,6 @@ void levels_f32(const uint8_t* src, int64_t n, const double* p, float* dst) {
   }
 }
 
-// Vertical pass of uint8 rows with int16 weights (contract in dispatch.hpp): blocks of 32
-// interleaved elements zero-extended to words; vpmaddwd with the weight in the low (high) word
-// of each dword gives the products of the even (odd) elements as int32, so nothing is shuffled
-// until the two sums are converted and put back in order. B blocks per step share each tap's
-// weights and keep 2B independent sums in registers.
-template <int B>
-__attribute__((always_inline)) inline void resize_v_u8_int_step(const uint8_t* const* rows,
-                                                                const __m512i* kw, int64_t taps,
-                                                                int64_t i, int64_t cnt,
-                                                                float* dst) {
-  const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-  const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-  __m512i even[B], odd[B];
-  __mmask32 m[B];
-  for (int b = 0; b < B; ++b) {
-    even[b] = odd[b] = _mm512_setzero_si512();
-    const int64_t left = cnt - 32 * b;
-    m[b] = left >= 32 ? ~__mmask32{0} : left <= 0 ? 0 : ((__mmask32{1} << left) - 1);
-  }
-  for (int64_t t = 0; t < taps; ++t) {
-    const uint8_t* r = rows[t] + i;
-    for (int b = 0; b < B; ++b) {
-      const __m512i x = _mm512_cvtepu8_epi16(_mm256_maskz_loadu_epi8(m[b], r + 32 * b));
-      even[b] = _mm512_add_epi32(even[b], _mm512_madd_epi16(x, kw[2 * t]));
-      odd[b] = _mm512_add_epi32(odd[b], _mm512_madd_epi16(x, kw[2 * t + 1]));
-    }
-  }
-  for (int b = 0; b < B; ++b) {
-    const int64_t left = cnt - 32 * b;
-    if (left <= 0) break;
-    const __m512 e = _mm512_cvtepi32_ps(even[b]), o = _mm512_cvtepi32_ps(odd[b]);
-    float* d = dst + i + 32 * b;
-    _mm512_mask_storeu_ps(d, lanes_mask(left), _mm512_permutex2var_ps(e, lo, o));
-    if (left > 16) _mm512_mask_storeu_ps(d + 16, lanes_mask(left - 16), _mm512_permutex2var_ps(e, hi, o));
-  }
-}
-
-void resize_v_u8_int(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n,
-                     float* dst) {
-  if (taps > 64) {
-    resize_v_u8_int_impl(rows, k, taps, n, dst);
-    return;
-  }
-  __m512i kw[128];  // per tap: the weight in the low word of each dword, then in the high word
-  for (int64_t t = 0; t < taps; ++t) {
-    kw[2 * t] = _mm512_set1_epi32(k[t]);
-    kw[2 * t + 1] = _mm512_set1_epi32(k[t] << 16);
-  }
-  int64_t i = 0;
-  for (; i + 128 <= n; i += 128) resize_v_u8_int_step<4>(rows, kw, taps, i, 128, dst);
-  if (i < n) resize_v_u8_int_step<4>(rows, kw, taps, i, n - i, dst);
-}
-
 // resize_h on an interleaved row (contract in dispatch.hpp): 16 outputs per step, one gather per
 // channel and tap (indices start * C + c, advancing by C per tap); sums as resize_h_impl.
 void resize_h_interleaved(const float* src, int64_t channels, const int32_t* start, const float* w,
@@ -743,6 +635,15 @@ void resize_h_u8_fixed(const uint8_t* row, int64_t channels, const int32_t* star
     fixed_h_gather_step(row, static_cast<int>(channels), start, kp, kph, taps, n, x,
                         n - x < 16 ? n - x : 16, tail, dst, plane_stride);
 }
+
+inline __m512i dot_acc(__m512i acc, __m512i x, __m512i k) {
+  return _mm512_add_epi32(acc, _mm512_madd_epi16(x, k));
+}
+namespace plain {
+#include "int_passes_avx512.inc"
+}  // namespace plain
+using plain::resize_v_fixed;
+using plain::resize_v_u8_int;
 
 // ---- Statistics (contracts in stats_generic.cpp and dispatch.hpp) ----------------------------
 // uint8, per channel: 192-byte groups. Twelve 16-byte chunks are widened to uint32 (vpmovzxbd);
@@ -958,9 +859,9 @@ void normalize_pixel(float* data, const float* a, const float* b, int64_t count)
 
 #pragma GCC pop_options
 
-// ---- AVX512-VBMI (table avx512vbmi: the avx512 table plus these) ------------------------------
+// ---- AVX512-VBMI and AVX512-VNNI (table avx512icl: the avx512 table plus these) ---------------
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512dq,avx512vl,avx512vbmi,avx2,fma,f16c,bmi2")
+#pragma GCC target("avx512f,avx512bw,avx512dq,avx512vl,avx512vbmi,avx512vnni,avx2,fma,f16c,bmi2")
 
 namespace pixnorm::kernels {
 namespace {
@@ -1047,6 +948,13 @@ __attribute__((always_inline)) inline void bilinear2_rows_vbmi(const uint8_t* r0
   if (x < n) step(n - x);
 }
 
+// The integer vertical passes with VNNI: vpdpwssd multiplies, adds the word pairs and
+// accumulates in one instruction.
+namespace vnni {
+inline __m512i dot_acc(__m512i acc, __m512i x, __m512i k) { return _mm512_dpwssd_epi32(acc, x, k); }
+#include "int_passes_avx512.inc"
+}  // namespace vnni
+
 // resize_h_u8_fixed without gathers: when a step's 16 outputs read at most 128 consecutive
 // bytes of the row, two masked loads and one byte permute per channel and pair of taps build the
 // (sample t, sample t + 1) word pairs (mask 0x5555...: bytes 0 and 2 of each dword).
@@ -1103,9 +1011,8 @@ void resize_h_u8_fixed_vbmi(const uint8_t* row, int64_t channels, const int32_t*
             one ? _mm512_maskz_permutex2var_epi8(kPairs, a0, idx, a1)
                 : _mm512_or_si512(_mm512_maskz_permutex2var_epi8(kPairs & kLow, a0, idx, a1),
                                   _mm512_maskz_permutex2var_epi8(kPairs & ~kLow, b0, idx, b1));
-        lo = _mm512_add_epi32(lo, _mm512_madd_epi16(pair, _mm512_maskz_loadu_epi32(m, kp + p * n + x)));
-        if (kph)
-          hi = _mm512_add_epi32(hi, _mm512_madd_epi16(pair, _mm512_maskz_loadu_epi32(m, kph + p * n + x)));
+        lo = _mm512_dpwssd_epi32(lo, pair, _mm512_maskz_loadu_epi32(m, kp + p * n + x));
+        if (kph) hi = _mm512_dpwssd_epi32(hi, pair, _mm512_maskz_loadu_epi32(m, kph + p * n + x));
       }
       tail.store(lo, hi, dst + c * plane_stride + x, m);
     }
@@ -1149,13 +1056,15 @@ void bilinear2_fixed_vbmi(const uint8_t* r0, const uint8_t* r1, int32_t ky0, int
 
 #pragma GCC pop_options
 
-const pixnorm::KernelTable& pixnorm::kernels::table_avx512vbmi() {
+const pixnorm::KernelTable& pixnorm::kernels::table_avx512icl() {
   static const KernelTable t = [] {
     KernelTable k = table_avx512();
-    k.isa = Isa::avx512vbmi;
+    k.isa = Isa::avx512icl;
     k.bilinear2_u8 = &bilinear2_u8_vbmi;
     k.bilinear2_fixed = &bilinear2_fixed_vbmi;
     k.resize_h_u8_fixed = &resize_h_u8_fixed_vbmi;
+    k.resize_v_u8_int = &vnni::resize_v_u8_int;
+    k.resize_v_fixed = &vnni::resize_v_fixed;
     return k;
   }();
   return t;

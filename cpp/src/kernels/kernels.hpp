@@ -11,7 +11,7 @@ const KernelTable& table_scalar();
 const KernelTable& table_sse41();
 const KernelTable& table_avx2();
 const KernelTable& table_avx512();
-const KernelTable& table_avx512vbmi();
+const KernelTable& table_avx512icl();
 #endif
 #if defined(PIXNORM_HAVE_NEON)
 const KernelTable& table_neon();
