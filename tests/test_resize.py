@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -59,14 +60,11 @@ def test_matches_reference(isa: str, threads: int, case: tuple[np.ndarray, int, 
     check_resize(img, oh, ow, aa)
 
 
-def test_every_isa_and_thread_count_gives_the_same_bits() -> None:
+def on_every_isa_and_thread_count(run: Callable[[], list[bytes]]) -> dict[tuple[str, int], Any]:
+    """run() on every ISA this CPU supports, with 1 and 2 threads (the parallel threshold
+    lowered so that small images split too): {(isa, threads): its result}."""
     from pixnorm import _core
 
-    rng = np.random.default_rng(11)
-    imgs = [
-        rng.integers(0, 256, (97, 131, 3), dtype=np.uint8),
-        rng.normal(0, 50, (61, 47, 4)).astype(np.float32),
-    ]
     before = _core._get_isa()
     results = {}
     try:
@@ -75,16 +73,28 @@ def test_every_isa_and_thread_count_gives_the_same_bits() -> None:
             for n in (1, 2):
                 pixnorm.set_num_threads(n)
                 _core._set_parallel_min_elements(0)
-                results[isa, n] = [
-                    pixnorm.resize(x, s, antialias=aa).tobytes()
-                    for x in imgs
-                    for s in ((40, 33), (150, 211))
-                    for aa in (True, False)
-                ]
+                results[isa, n] = run()
     finally:
         _core._set_isa(before)
         _core._set_parallel_min_elements(-1)
         pixnorm.set_num_threads(None)
+    return results
+
+
+def test_every_isa_and_thread_count_gives_the_same_bits() -> None:
+    rng = np.random.default_rng(11)
+    imgs = [
+        rng.integers(0, 256, (97, 131, 3), dtype=np.uint8),
+        rng.normal(0, 50, (61, 47, 4)).astype(np.float32),
+    ]
+    results = on_every_isa_and_thread_count(
+        lambda: [
+            pixnorm.resize(x, s, antialias=aa).tobytes()
+            for x in imgs
+            for s in ((40, 33), (150, 211))
+            for aa in (True, False)
+        ]
+    )
     first = next(iter(results.values()))
     assert all(v == first for v in results.values())
 
@@ -95,8 +105,6 @@ def test_fused_bilinear_paths_agree_on_every_isa() -> None:
     of 8 pixels (up to about 5x), or falls back to gathers (wider); AVX-512 and AVX2 gather; the
     rest is portable. Every path, for 1, 3 and 4 channels, flipped, from a box, from a strided
     view, with widths that leave remainders: identical bits on every ISA, within the bound."""
-    from pixnorm import _core
-
     rng = np.random.default_rng(5)
     cases = []
     for c in (1, 3, 4):
@@ -106,25 +114,16 @@ def test_fused_bilinear_paths_agree_on_every_isa() -> None:
         cases.append((img[:, ::-1], dict(size=(50, 300), antialias=False)))  # strided view
         cases.append((img, dict(size=(40, 77), box=(3, 100, 60, 700), flip=True, antialias=False)))
         cases.append((img[:20, :90], dict(size=(45, 233), antialias=True)))  # upscale: 2 taps
-    before = _core._get_isa()
-    results = {}
-    try:
-        for isa in _core._supported_isas():
-            _core._set_isa(isa)
-            for n in (1, 2):
-                pixnorm.set_num_threads(n)
-                _core._set_parallel_min_elements(0)
-                out = []
-                for img, kw in cases:
-                    out.append(pixnorm.preprocess(img, mean=0.2, std=0.3, **kw).tobytes())
-                    if "box" not in kw:
-                        r = pixnorm.resize(img, kw["size"], antialias=kw["antialias"])
-                        out.append(r.tobytes())
-                results[isa, n] = out
-    finally:
-        _core._set_isa(before)
-        _core._set_parallel_min_elements(-1)
-        pixnorm.set_num_threads(None)
+
+    def run() -> list[bytes]:
+        out = []
+        for img, kw in cases:
+            out.append(pixnorm.preprocess(img, mean=0.2, std=0.3, **kw).tobytes())
+            if "box" not in kw:
+                out.append(pixnorm.resize(img, kw["size"], antialias=kw["antialias"]).tobytes())
+        return out
+
+    results = on_every_isa_and_thread_count(run)
     first = next(iter(results.values()))
     for key, v in results.items():
         assert v == first, key

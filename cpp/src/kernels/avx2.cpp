@@ -146,18 +146,7 @@ void resize_h(const float* src, int64_t src_stride, int64_t planes, const int32_
                   dst_stride);
 }
 
-// pshufb controls: byte k of every dword moved to byte t of it (t = 0 or 2), the rest zeroed.
-alignas(32) constexpr int8_t kDwordByte[4][2][16] = {
-#define PIXNORM_DB(k, t)                                                                        \
-  {t == 0 ? k : -1,      -1, t == 2 ? k : -1,      -1, t == 0 ? 4 + k : -1,  -1,               \
-   t == 2 ? 4 + k : -1,  -1, t == 0 ? 8 + k : -1,  -1, t == 2 ? 8 + k : -1,  -1,               \
-   t == 0 ? 12 + k : -1, -1, t == 2 ? 12 + k : -1, -1}
-    {PIXNORM_DB(0, 0), PIXNORM_DB(0, 2)},
-    {PIXNORM_DB(1, 0), PIXNORM_DB(1, 2)},
-    {PIXNORM_DB(2, 0), PIXNORM_DB(2, 2)},
-    {PIXNORM_DB(3, 0), PIXNORM_DB(3, 2)},
-#undef PIXNORM_DB
-};
+// pshufb control kDwordByte[k][to == 2] (kernels.hpp) in both lanes.
 inline __m256i dword_byte(int k, int to) {
   return _mm256_broadcastsi128_si256(
       _mm_load_si128(reinterpret_cast<const __m128i*>(kDwordByte[k][to == 2 ? 1 : 0])));

@@ -320,19 +320,6 @@ void resize_h(const float* src, int64_t src_stride, int64_t planes, const int32_
 // read), then two pshufb and an OR per channel. The VBMI table builds the same pairs with byte
 // permutes (below). C other than 3 and 4 use the portable code.
 
-// pshufb controls, one 16-byte row per (source byte k, target byte t): byte k of every dword
-// moved to byte t of it (t = 0 or 2), the other bytes zeroed.
-alignas(64) constexpr int8_t kDwordByte[4][2][16] = {
-#define PIXNORM_DB(k, t)                                                                        \
-  {t == 0 ? k : -1,      -1, t == 2 ? k : -1,      -1, t == 0 ? 4 + k : -1,  -1,               \
-   t == 2 ? 4 + k : -1,  -1, t == 0 ? 8 + k : -1,  -1, t == 2 ? 8 + k : -1,  -1,               \
-   t == 0 ? 12 + k : -1, -1, t == 2 ? 12 + k : -1, -1}
-    {PIXNORM_DB(0, 0), PIXNORM_DB(0, 2)},
-    {PIXNORM_DB(1, 0), PIXNORM_DB(1, 2)},
-    {PIXNORM_DB(2, 0), PIXNORM_DB(2, 2)},
-    {PIXNORM_DB(3, 0), PIXNORM_DB(3, 2)},
-#undef PIXNORM_DB
-};
 
 // The per-row constants of the pair builders: pick[2c] moves channel c of the left pixel's dword
 // to byte 0, pick[2c + 1] channel c of the right pixel's dword to byte 2.
@@ -462,7 +449,7 @@ struct FixedTailLevels {
 };
 
 // Steps of 16 output pixels (the first one up to a 64-byte boundary of plane 0 for float
-// output), pairs from `pairs`, then `tail` per channel.
+// output): the pairs of each step from gather_pairs, then `tail` per channel.
 template <class T, class Tail>
 __attribute__((always_inline)) inline void bilinear2_rows(const uint8_t* r0, const uint8_t* r1,
                                                           int C, const int32_t* start,
@@ -925,6 +912,9 @@ __attribute__((always_inline)) inline void window_pairs(const uint8_t* r0, const
   }
 }
 
+// bilinear2_rows with window_pairs: the same loop, compiled in this region so that
+// window_pairs can be inlined into it (GCC never inlines a function with more target features
+// into one with fewer, so a template defined above could not take it).
 template <class T, class Tail>
 __attribute__((always_inline)) inline void bilinear2_rows_vbmi(const uint8_t* r0, const uint8_t* r1,
                                                                int C, const int32_t* start,

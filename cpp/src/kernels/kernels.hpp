@@ -17,6 +17,21 @@ const KernelTable& table_avx512icl();
 const KernelTable& table_neon();
 #endif
 
+// pshufb controls of the x86 bilinear kernels (plain bytes, no SIMD type: each kernel loads the
+// rows it needs into registers), one 16-byte row per (source byte k, target byte t): byte k of
+// every dword moved to byte t of it (t = 0 or 2: [k][0], [k][1]), the other bytes zeroed.
+alignas(64) constexpr int8_t kDwordByte[4][2][16] = {
+#define PIXNORM_DB(k, t)                                                                        \
+  {t == 0 ? k : -1,      -1, t == 2 ? k : -1,      -1, t == 0 ? 4 + k : -1,  -1,               \
+   t == 2 ? 4 + k : -1,  -1, t == 0 ? 8 + k : -1,  -1, t == 2 ? 8 + k : -1,  -1,               \
+   t == 0 ? 12 + k : -1, -1, t == 2 ? 12 + k : -1, -1}
+    {PIXNORM_DB(0, 0), PIXNORM_DB(0, 2)},
+    {PIXNORM_DB(1, 0), PIXNORM_DB(1, 2)},
+    {PIXNORM_DB(2, 0), PIXNORM_DB(2, 2)},
+    {PIXNORM_DB(3, 0), PIXNORM_DB(3, 2)},
+#undef PIXNORM_DB
+};
+
 // Portable kernels (scalar.cpp), any channel count; same arithmetic as every SIMD path.
 void normalize_u8_row_generic(const uint8_t* src, int64_t width, int64_t channels, const float* a,
                               const float* b, float* dst, int64_t plane_stride);
