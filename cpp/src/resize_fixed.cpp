@@ -186,7 +186,17 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
   const auto small = [](const std::vector<int32_t>& w) {
     return *std::max_element(w.begin(), w.end()) < (1 << 15);
   };
-  if (!j.vertical_first && taps == 2 && px.taps == 2 && small(px.k) && small(py.k)) {
+  // The fused kernel's precondition (dispatch.hpp): each pair of weights sums to at most
+  // 2^bits + 1, as torch's rounded bilinear weights always do.
+  const auto pairs_bounded = [](const FixedPlan& a) {
+    if (a.bits < 9) return false;
+    for (int64_t i = 0; i < a.count; ++i)
+      if (a.k[static_cast<size_t>(2 * i)] + a.k[static_cast<size_t>(2 * i + 1)] > (1 << a.bits) + 1)
+        return false;
+    return true;
+  };
+  if (!j.vertical_first && taps == 2 && px.taps == 2 && small(px.k) && small(py.k) &&
+      pairs_bounded(px) && pairs_bounded(py)) {
     std::vector<int32_t> kx(static_cast<size_t>(ow));
     for (int64_t x = 0; x < ow; ++x)
       kx[static_cast<size_t>(x)] =

@@ -102,7 +102,9 @@ using Bilinear2U8 = void (*)(const uint8_t* r0, const uint8_t* r1, float wy0, fl
 // output row, written as planar uint8 (dst[c * plane_stride + x]). Pixels, rows and kx as in
 // Bilinear2U8 (k0, k1 >= 0, each below 2^15); h_r = k0 * L_r + k1 * R_r, exact in int32, then
 //   kFixedTorch:  H_r = min((h_r + 2^(bx-1)) >> bx, 255),
-//                 out = clamp((ky0 * H_0 + ky1 * H_1 + 2^(by-1)) >> by, 0, 255)   (ky < 2^15)
+//                 out = clamp((ky0 * H_0 + ky1 * H_1 + 2^(by-1)) >> by, 0, 255)   (ky < 2^15);
+//                 callers guarantee k0 + k1 <= 2^bx + 1 and ky0 + ky1 <= 2^by + 1 (bx, by >= 9),
+//                 so neither clamp ever acts and kernels may leave them out
 //   kFixedOpencv: out = clamp((((h_0 >> 4) * ky0 >> 16) + ((h_1 >> 4) * ky1 >> 16) + 2) >> 2,
 //                             0, 255)   (VResizeLinearVec_32s8u; ky0, ky1 <= 2048)
 // With `lv` (C x kLevelParams, see LevelsF32; only where every channel's `fast` is 1, and with one

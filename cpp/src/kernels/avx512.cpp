@@ -391,16 +391,16 @@ struct FixedTail {
     const __m512i h0 = _mm512_madd_epi16(p0, k), h1 = _mm512_madd_epi16(p1, k);
     const __m512i top = _mm512_set1_epi32(255);
     __m512i q;
-    if (mode == kFixedTorch) {
-      const __m512i H0 = _mm512_min_epi32(_mm512_sra_epi32(_mm512_add_epi32(h0, halfx), bx), top);
-      const __m512i H1 = _mm512_min_epi32(_mm512_sra_epi32(_mm512_add_epi32(h1, halfx), bx), top);
+    if (mode == kFixedTorch) {  // no clamps: the weight sums keep every value in 0..255
+      const __m512i H0 = _mm512_sra_epi32(_mm512_add_epi32(h0, halfx), bx);
+      const __m512i H1 = _mm512_sra_epi32(_mm512_add_epi32(h1, halfx), bx);
       const __m512i pair = _mm512_or_si512(H0, _mm512_slli_epi32(H1, 16));
-      q = _mm512_sra_epi32(_mm512_add_epi32(_mm512_madd_epi16(pair, ky), halfy), by);
-    } else {  // h >> 4 < 2^15 and ky <= 2048: vpmaddwd with a zero high half is the product
-      const __m512i t0 = _mm512_srai_epi32(_mm512_madd_epi16(_mm512_srai_epi32(h0, 4), ky0), 16);
-      const __m512i t1 = _mm512_srai_epi32(_mm512_madd_epi16(_mm512_srai_epi32(h1, 4), ky1), 16);
-      q = _mm512_srai_epi32(_mm512_add_epi32(_mm512_add_epi32(t0, t1), _mm512_set1_epi32(2)), 2);
+      return _mm512_sra_epi32(_mm512_add_epi32(_mm512_madd_epi16(pair, ky), halfy), by);
     }
+    // h >> 4 < 2^15 and ky <= 2048: vpmaddwd with a zero high half is the product
+    const __m512i t0 = _mm512_srai_epi32(_mm512_madd_epi16(_mm512_srai_epi32(h0, 4), ky0), 16);
+    const __m512i t1 = _mm512_srai_epi32(_mm512_madd_epi16(_mm512_srai_epi32(h1, 4), ky1), 16);
+    q = _mm512_srai_epi32(_mm512_add_epi32(_mm512_add_epi32(t0, t1), _mm512_set1_epi32(2)), 2);
     return _mm512_min_epi32(_mm512_max_epi32(q, _mm512_setzero_si512()), top);
   }
   __attribute__((always_inline)) void operator()(int /*c*/, __m512i p0, __m512i p1, __m512i k,
