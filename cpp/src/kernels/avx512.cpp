@@ -567,10 +567,12 @@ struct FixedHTail {
         zero(_mm512_setzero_si512()),
         top(_mm512_set1_epi32(255)),
         shift(_mm_cvtsi32_si128(bits)) {}
-  __attribute__((always_inline)) void store(__m512i lo, __m512i hi, uint8_t* d, __mmask16 m) const {
-    __m512i acc = _mm512_add_epi32(_mm512_add_epi32(half, lo), _mm512_slli_epi32(hi, 11));
-    acc = _mm512_min_epi32(_mm512_max_epi32(_mm512_sra_epi32(acc, shift), zero), top);
-    _mm_mask_storeu_epi8(d, m, _mm512_cvtepi32_epi8(acc));
+  // lo started from `half`; hi (the high halves' sums) only with split weights.
+  __attribute__((always_inline)) void store(__m512i lo, __m512i hi, bool split, uint8_t* d,
+                                            __mmask16 m) const {
+    const __m512i acc = split ? _mm512_add_epi32(lo, _mm512_slli_epi32(hi, 11)) : lo;
+    const __m512i q = _mm512_min_epi32(_mm512_max_epi32(_mm512_sra_epi32(acc, shift), zero), top);
+    _mm_mask_storeu_epi8(d, m, _mm512_cvtepi32_epi8(q));
   }
 };
 
@@ -590,7 +592,7 @@ __attribute__((always_inline)) inline void fixed_h_gather_step(
   const __m512i pick03 = _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(kPairFrom[0])));
   const __m512i pick0 = _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(kPairFrom[1])));
   for (int c = 0; c < C; ++c) {
-    __m512i lo = z, hi = z;
+    __m512i lo = tail.half, hi = z;
     for (int64_t p = 0; p < taps / 2; ++p) {
       const __m512i idx = _mm512_add_epi32(base, _mm512_set1_epi32(static_cast<int32_t>(2 * p * C + c)));
       const __m512i g = _mm512_mask_i32gather_epi32(z, m, idx, row, 1);
@@ -606,7 +608,7 @@ __attribute__((always_inline)) inline void fixed_h_gather_step(
       if (kph)
         hi = _mm512_add_epi32(hi, _mm512_madd_epi16(pair, _mm512_maskz_loadu_epi32(m, kph + p * n + x)));
     }
-    tail.store(lo, hi, dst + c * plane_stride + x, m);
+    tail.store(lo, hi, kph != nullptr, dst + c * plane_stride + x, m);
   }
 }
 
@@ -993,7 +995,7 @@ void resize_h_u8_fixed_vbmi(const uint8_t* row, int64_t channels, const int32_t*
     const __m512i base = _mm512_mullo_epi32(
         _mm512_sub_epi32(_mm512_maskz_loadu_epi32(m, start + x), lo_v), _mm512_set1_epi32(C * 0x10001));
     for (int c = 0; c < C; ++c) {
-      __m512i lo = _mm512_setzero_si512(), hi = _mm512_setzero_si512();
+      __m512i lo = tail.half, hi = _mm512_setzero_si512();
       for (int64_t p = 0; p < taps / 2; ++p) {
         const int32_t o = static_cast<int32_t>(2 * p * C + c);
         const __m512i idx = _mm512_add_epi32(base, _mm512_set1_epi32(o | ((o + C) << 16)));
@@ -1004,7 +1006,7 @@ void resize_h_u8_fixed_vbmi(const uint8_t* row, int64_t channels, const int32_t*
         lo = _mm512_dpwssd_epi32(lo, pair, _mm512_maskz_loadu_epi32(m, kp + p * n + x));
         if (kph) hi = _mm512_dpwssd_epi32(hi, pair, _mm512_maskz_loadu_epi32(m, kph + p * n + x));
       }
-      tail.store(lo, hi, dst + c * plane_stride + x, m);
+      tail.store(lo, hi, kph != nullptr, dst + c * plane_stride + x, m);
     }
   }
 }
