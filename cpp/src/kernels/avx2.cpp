@@ -1,6 +1,7 @@
-// AVX2 kernels (x86-64-v3: AVX2, FMA, F16C, BMI2). Contract as in scalar.cpp: HWC row in, C planar
-// rows out, out = float(x) * a + b as a float32 multiply then add (never fused: the build passes
-// -ffp-contract=off and no FMA intrinsic is used), bit-identical to scalar.
+// AVX2 kernels (x86-64-v3: AVX2, FMA, F16C, BMI2). Contracts in dispatch.hpp, bit-identical to
+// scalar. normalize: HWC row in, C planar rows out, out = float(x) * a + b as a float32 multiply
+// then add (never fused: the build passes -ffp-contract=off; the only FMA intrinsics are in
+// levels_f32's corrected quotients, used only where level_params checked they equal the division).
 // Each row is processed in 8-pixel steps whose stores land on 32-byte boundaries of channel 0's
 // output (a few leading pixels, and the remainder, run one at a time): stores that straddle
 // cache lines cost twice as much.

@@ -1,6 +1,10 @@
-// AVX-512 kernels (x86-64-v4: F, BW, DQ, VL; nothing beyond, so no extra CPUID check is needed).
-// Contract as in scalar.cpp: HWC row in, C planar rows out, out = float(x) * a + b as a float32
-// multiply then add (never fused), bit-identical to scalar.
+// AVX-512 kernels: the avx512 table (x86-64-v4: F, BW, DQ, VL, nothing beyond) and, at the end in
+// its own target region, the avx512icl table (that table plus kernels using AVX512-VBMI and
+// AVX512-VNNI, which dispatch.cpp checks at run time before choosing it).
+// Every kernel's contract is in dispatch.hpp; each gives the scalar table's bits: float32
+// products and sums in the stated order, never fused (FMA only in levels_f32's checked
+// corrected quotients), exact integer sums in the fixed-point kernels.
+// normalize: HWC row in, C planar rows out, out = float(x) * a + b (a multiply, then an add).
 // uint8, C = 3: 16 pixels per step. A masked 48-byte load (masked-off bytes are never touched,
 // so a row's end is never overrun) and a dword permute give each 128-bit lane 4 pixels; one
 // in-lane pshufb per channel then yields that channel's 16 values as zero-extended int32, which
