@@ -18,8 +18,11 @@ namespace pixnorm {
 
 FixedPlan plan_axis_fixed(int64_t in, int64_t out_full, bool antialias, int64_t first,
                           int64_t count, bool mirror, Convention conv) {
-  // torch picks its precision from the largest weight of the whole axis, so plan all of it.
-  const AxisWindows all = axis_windows(in, out_full, antialias, 0, out_full);
+  // torch picks its precision from the largest weight of the whole axis, so it plans all of it;
+  // Pillow's fixed 22 bits need only the outputs asked for (`base` maps them into `all`).
+  const int64_t base = conv == Convention::torch ? 0 : first;
+  const AxisWindows all = axis_windows(in, out_full, antialias, base,
+                                       conv == Convention::torch ? out_full : count);
   int bits = 22;
   if (conv == Convention::torch) {
     double wmax = 0;
@@ -30,7 +33,7 @@ FixedPlan plan_axis_fixed(int64_t in, int64_t out_full, bool antialias, int64_t 
   }
   int64_t taps = 1;
   for (int64_t i = first; i < first + count; ++i)
-    taps = std::max<int64_t>(taps, static_cast<int64_t>(all.size(static_cast<size_t>(i))));
+    taps = std::max<int64_t>(taps, static_cast<int64_t>(all.size(static_cast<size_t>(i - base))));
   FixedPlan p;
   p.count = count;
   p.taps = taps;
@@ -39,7 +42,7 @@ FixedPlan plan_axis_fixed(int64_t in, int64_t out_full, bool antialias, int64_t 
   p.k.assign(static_cast<size_t>(count * taps), 0);
   const double one = std::ldexp(1.0, bits);
   for (int64_t i = 0; i < count; ++i) {
-    const size_t src = static_cast<size_t>(first + i);
+    const size_t src = static_cast<size_t>(first + i - base);
     const int64_t xmin = all.xmin[src];
     const int64_t dst = mirror ? count - 1 - i : i;
     const int64_t start = std::min(xmin, in - taps);
@@ -231,6 +234,7 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
     return;
   }
   // horizontal first: a ring of `taps` filtered rows, each source row filtered once per band
+  const bool fused_levels = rows::levels_fusable(j);
   std::vector<uint8_t> ring(static_cast<size_t>(taps * ow * C));
   std::vector<int64_t> slot_row(static_cast<size_t>(taps), -1);
   for (int64_t y = y0; y < y1; ++y) {
@@ -243,6 +247,11 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
         slot_row[static_cast<size_t>(slot)] = r;
       }
       rows[static_cast<size_t>(t)] = dst;
+    }
+    if (fused_levels) {  // the levels straight to the float planes
+      k.resize_v_fixed_levels(rows.data(), py.k.data() + y * taps, taps, ow, C, py.bits, j.levels,
+                              static_cast<float*>(j.dst) + y * ow, py.count * ow);
+      continue;
     }
     k.resize_v_fixed(rows.data(), py.k.data() + y * taps, taps, ow * C, py.bits, out_row.data());
     rows::emit_planar_u8(k, j, y, out_row.data(), j.kind == ResampleOut::u8_hwc);

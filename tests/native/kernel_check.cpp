@@ -507,6 +507,42 @@ struct StatsChecker {
 
 // Resampling kernels (resize_h, resize_v, resize_v_u8, store_u8 and the fixed-point passes):
 // every table against scalar, bit for bit, on random monotonic windows and weights.
+// Level parameters (see LevelsF32) whose FMA-corrected quotients equal the float32 divisions on
+// all 256 levels, as level_params checks before it allows them; one factor for all channels.
+std::vector<double> fast_levels(Rng& rng, int64_t channels) {
+  std::vector<double> lv(static_cast<size_t>(channels * pixnorm::kLevelParams));
+  const bool divide = rng.below(2) == 1;
+  const float factor = divide ? 255.0f : 1.0f / 255.0f;
+  const auto cq = [](float a, float d, float r) {
+    const float y = a * r;
+    return std::fma(std::fma(-y, d, a), r, y);
+  };
+  for (int64_t c = 0; c < channels; ++c) {
+    double* q = lv.data() + c * pixnorm::kLevelParams;
+    for (bool ok = false; !ok;) {
+      const float m = rng.uniform(-1.0f, 1.0f), sd = rng.uniform(0.01f, 3.0f);
+      const float rf = 1.0f / factor, rs = 1.0f / sd;
+      ok = true;
+      for (int v = 0; v < 256 && ok; ++v) {
+        const float x = static_cast<float>(v);
+        const volatile float te = divide ? x / factor : x * factor;
+        const volatile float ue = te - m;
+        const float exact = ue / sd;
+        const float quick = cq((divide ? cq(x, factor, rf) : x * factor) - m, sd, rs);
+        ok = std::memcmp(&exact, &quick, sizeof exact) == 0;
+      }
+      q[0] = factor;
+      q[1] = divide ? 1.0 : 0.0;
+      q[2] = m;
+      q[3] = sd;
+      q[4] = 1.0;
+      q[5] = rf;
+      q[6] = rs;
+    }
+  }
+  return lv;
+}
+
 struct ResizeChecker {
   Checker& ck;
 
@@ -679,36 +715,7 @@ struct ResizeChecker {
               // levels mapped to float planes inside the kernel (only with parameters whose
               // FMA-corrected quotients equal the divisions on all 256 levels, as level_params
               // checks), between sentinels
-              std::vector<double> lv(static_cast<size_t>(channels * pixnorm::kLevelParams));
-              const bool divide = rng.below(2) == 1;  // one factor per call, as level_params
-              for (int64_t c = 0; c < channels; ++c) {
-                double* q = lv.data() + c * pixnorm::kLevelParams;
-                for (bool ok = false; !ok;) {
-                  const float factor = divide ? 255.0f : 1.0f / 255.0f;
-                  const float m = rng.uniform(-1.0f, 1.0f), sd = rng.uniform(0.01f, 3.0f);
-                  const float rf = 1.0f / factor, rs = 1.0f / sd;
-                  const auto cq = [](float a, float d, float r) {
-                    const float y = a * r;
-                    return std::fma(std::fma(-y, d, a), r, y);
-                  };
-                  ok = true;
-                  for (int v = 0; v < 256 && ok; ++v) {
-                    const float x = static_cast<float>(v);
-                    const volatile float te = divide ? x / factor : x * factor;
-                    const volatile float ue = te - m;
-                    const float exact = ue / sd;
-                    const float quick = cq((divide ? cq(x, factor, rf) : x * factor) - m, sd, rs);
-                    ok = std::memcmp(&exact, &quick, sizeof exact) == 0;
-                  }
-                  q[0] = factor;
-                  q[1] = divide ? 1.0 : 0.0;
-                  q[2] = m;
-                  q[3] = sd;
-                  q[4] = 1.0;
-                  q[5] = rf;
-                  q[6] = rs;
-                }
-              }
+              const std::vector<double> lv = fast_levels(rng, channels);
               std::vector<std::vector<float>> lvouts;
               for (size_t t = 0; t < ck.tables.size(); ++t) {
                 std::vector<float> d(static_cast<size_t>(lead + channels * stride + 5),
@@ -807,6 +814,8 @@ struct ResizeChecker {
         for (int32_t& k : kv) k = static_cast<int32_t>(rng.below(static_cast<uint32_t>((1 << 22) / taps + 1)));
         std::vector<std::vector<float>> vo, vuo, so, vio;
         std::vector<std::vector<uint8_t>> v15;
+        std::vector<std::vector<float>> vlo[2];
+        const std::vector<double> vlv = fast_levels(rng, channels);
         std::vector<int32_t> kv15(static_cast<size_t>(taps));
         for (int32_t& v : kv15) v = static_cast<int32_t>(rng.below(static_cast<uint32_t>((1 << 15) / taps)));
         // integer weights for resize_v_u8_int: int16, non-negative, summing to at most 2^16
@@ -826,6 +835,24 @@ struct ResizeChecker {
           k.resize_v_fixed(up.data(), kv15.data(), taps, len, 15, ds15.data());
           v15.push_back(ds15);
           compare("resize_v_fixed int16", v15[t], v15[0], t);
+          // the same passes with the levels mapped to float planes (rows hold `channels` planes
+          // of n values), 22- and 15-bit weights, planes between sentinels
+          for (int w = 0; w < 2; ++w) {
+            const int64_t stride = n + 5;
+            std::vector<float> dl(static_cast<size_t>(channels * stride + 3), float_of(kSentinel));
+            k.resize_v_fixed_levels(up.data(), w ? kv15.data() : kv.data(), taps, n, channels,
+                                    w ? 15 : 22, vlv.data(), dl.data(), stride);
+            for (int64_t i = 0; i < static_cast<int64_t>(dl.size()); ++i)
+              if (!(i < channels * stride && i % stride < n) &&
+                  load_bits(&dl[static_cast<size_t>(i)]) != kSentinel) {
+                ++ck.mismatches;
+                std::printf("MISMATCH resize_v_fixed_levels on %s: wrote outside its output\n",
+                            pixnorm::isa_name(k.isa));
+                break;
+              }
+            vlo[static_cast<size_t>(w)].push_back(dl);
+            compare("resize_v_fixed_levels", vlo[static_cast<size_t>(w)][t], vlo[static_cast<size_t>(w)][0], t);
+          }
           std::vector<float> special(d);
           special[0] = std::numeric_limits<float>::quiet_NaN();
           if (len > 1) special[1] = 1e9f;

@@ -69,6 +69,13 @@ using ResizeHU8Fixed = void (*)(const uint8_t* row, int64_t channels, const int3
 using ResizeVFixed = void (*)(const uint8_t* const* rows, const int32_t* k, int64_t taps,
                               int64_t n, int bits, uint8_t* dst);
 
+// resize_v_fixed on C planar rows of n values each (rows[t] + c * n is channel c), its levels
+// then mapped as levels_f32 does: fdst[c * plane_stride + x]. lv as in Bilinear2Fixed (every
+// channel `fast`, one factor and divide flag).
+using ResizeVFixedLevels = void (*)(const uint8_t* const* rows, const int32_t* k, int64_t taps,
+                                    int64_t n, int64_t channels, int bits, const double* lv,
+                                    float* fdst, int64_t plane_stride);
+
 // OpenCV's INTER_LINEAR vertical pass (VResizeLinearVec_32s8u) on exact horizontal sums held in
 // float32: h = int(s), out = sat_u8((((h0 >> 4) * b0 >> 16) + ((h1 >> 4) * b1 >> 16) + 2) >> 2).
 using ResizeVOpencv = void (*)(const float* s0, const float* s1, int32_t b0, int32_t b1,
@@ -164,6 +171,7 @@ struct KernelTable {
   ResizeVU8Int resize_v_u8_int;
   ResizeHInterleaved resize_h_interleaved;
   ResizeHU8Fixed resize_h_u8_fixed;
+  ResizeVFixedLevels resize_v_fixed_levels;
 };
 
 const char* isa_name(Isa isa);

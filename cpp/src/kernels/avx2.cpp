@@ -316,6 +316,16 @@ void resize_h_interleaved(const float* src, int64_t channels, const int32_t* sta
                               dst_stride);
 }
 
+// resize_v_fixed_levels (contract in dispatch.hpp): the uint8 planes, then levels_f32 per channel.
+void resize_v_fixed_levels(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n,
+                           int64_t channels, int bits, const double* lv, float* fdst,
+                           int64_t plane_stride) {
+  std::vector<uint8_t> planes(static_cast<size_t>(n * channels));
+  resize_v_fixed_impl(rows, k, taps, n * channels, bits, planes.data());
+  for (int64_t c = 0; c < channels; ++c)
+    levels_f32(planes.data() + c * n, n, lv + c * kLevelParams, fdst + c * plane_stride);
+}
+
 // ---- Statistics (contracts in stats_generic.cpp and dispatch.hpp) ----------------------------
 // uint8, per channel: 96-byte groups. Twelve 8-byte chunks are widened to uint32 (vpmovzxbd);
 // chunk k goes to accumulator set k % 3, so lane j of set s always holds byte 8s + j of a
@@ -533,6 +543,7 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx2() {
                              &bilinear2_fixed,
                              &resize_v_u8_int_impl,
                              &resize_h_interleaved,
-                             &resize_h_u8_fixed_impl};
+                             &resize_h_u8_fixed_impl,
+                             &resize_v_fixed_levels};
   return t;
 }

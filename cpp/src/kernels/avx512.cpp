@@ -1061,6 +1061,7 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx512icl() {
     k.resize_h_u8_fixed = &resize_h_u8_fixed_vbmi;
     k.resize_v_u8_int = &vnni::resize_v_u8_int;
     k.resize_v_fixed = &vnni::resize_v_fixed;
+    k.resize_v_fixed_levels = &vnni::resize_v_fixed_levels;
     return k;
   }();
   return t;
@@ -1088,6 +1089,7 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx512() {
                              &bilinear2_fixed,
                              &resize_v_u8_int,
                              &resize_h_interleaved,
-                             &resize_h_u8_fixed};
+                             &resize_h_u8_fixed,
+                             &plain::resize_v_fixed_levels};
   return t;
 }
