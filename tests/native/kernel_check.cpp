@@ -505,7 +505,7 @@ struct StatsChecker {
 };
 
 
-// Resampling kernels (resize_h, resize_v, resize_v_u8, store_u8 and the fixed-point passes):
+// Resampling kernels (resize_h, resize_v, store_u8 and the fixed-point passes):
 // every table against scalar, bit for bit, on random monotonic windows and weights.
 // Level parameters (see LevelsF32) whose FMA-corrected quotients equal the float32 divisions on
 // all 256 levels, as level_params checks before it allows them; one factor for all channels.
@@ -812,7 +812,7 @@ struct ResizeChecker {
         for (float& v : wv) v = static_cast<float>(rng.below(1000)) / 1013.0f;
         std::vector<int32_t> kv(static_cast<size_t>(taps));
         for (int32_t& k : kv) k = static_cast<int32_t>(rng.below(static_cast<uint32_t>((1 << 22) / taps + 1)));
-        std::vector<std::vector<float>> vo, vuo, so, vio;
+        std::vector<std::vector<float>> vo, so, vio;
         std::vector<std::vector<uint8_t>> v15;
         std::vector<std::vector<float>> vlo[2];
         const std::vector<double> vlv = fast_levels(rng, channels);
@@ -826,9 +826,8 @@ struct ResizeChecker {
         std::vector<std::vector<uint8_t>> fvo, su;
         for (size_t t = 0; t < ck.tables.size(); ++t) {
           const pixnorm::KernelTable& k = *ck.tables[t];
-          std::vector<float> d(static_cast<size_t>(len)), du(static_cast<size_t>(len));
+          std::vector<float> d(static_cast<size_t>(len));
           k.resize_v(fp.data(), wv.data(), taps, len, d.data());
-          k.resize_v_u8(up.data(), wv.data(), taps, n, channels, du.data(), n);
           std::vector<uint8_t> df(static_cast<size_t>(len)), ds(static_cast<size_t>(len));
           k.resize_v_fixed(up.data(), kv.data(), taps, len, 22, df.data());
           std::vector<uint8_t> ds15(static_cast<size_t>(len));  // int16 weights (torch)
@@ -860,11 +859,9 @@ struct ResizeChecker {
           if (len > 3) special[3] = 2.5f;  // ties to even
           k.store_u8(special.data(), len, ds.data());
           vo.push_back(d);
-          vuo.push_back(du);
           fvo.push_back(df);
           su.push_back(ds);
           compare("resize_v", vo[t], vo[0], t);
-          compare("resize_v_u8", vuo[t], vuo[0], t);
           compare("resize_v_fixed", fvo[t], fvo[0], t);
           compare("store_u8", su[t], su[0], t);
           std::vector<float> di(static_cast<size_t>(len));

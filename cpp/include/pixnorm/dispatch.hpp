@@ -34,11 +34,6 @@ using ResizeH = void (*)(const float* src, int64_t src_stride, int64_t planes,
                          int64_t n, float* dst, int64_t dst_stride);
 using ResizeV = void (*)(const float* const* rows, const float* w, int64_t taps, int64_t n,
                          float* dst);
-// The vertical pass straight from interleaved uint8 rows (the image's own rows, or gathered
-// copies) of `width` pixels, written de-interleaved: dst[c * plane_stride + x] =
-// sum_k w[k] * rows[k][x * channels + c].
-using ResizeVU8 = void (*)(const uint8_t* const* rows, const float* w, int64_t taps,
-                           int64_t width, int64_t channels, float* dst, int64_t plane_stride);
 // resize_h on one interleaved row (`channels` per pixel) instead of planes: channel c of output
 // x is sum_k w[x*taps + k] * src[(start[x] + k) * channels + c], written to dst + c * dst_stride,
 // the same sums in the same order as resize_h (wt is tap-major as there).
@@ -155,7 +150,6 @@ struct KernelTable {
   NormalizeF32Row normalize_f32;
   ResizeH resize_h;
   ResizeV resize_v;
-  ResizeVU8 resize_v_u8;
   StoreU8 store_u8;
   ResizeHFixed resize_h_fixed;
   ResizeVFixed resize_v_fixed;

@@ -528,7 +528,6 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx2() {
                              &f32_row,
                              &resize_h,
                              &resize_v_impl,
-                             &resize_v_u8_impl,
                              &store_u8_impl,
                              &resize_h_fixed_impl,
                              &resize_v_fixed_impl,

@@ -183,44 +183,6 @@ void resize_v(const float* const* rows, const float* w, int64_t taps, int64_t n,
   resize_v_512(rows, w, taps, n, dst);
 }
 
-// From interleaved uint8 rows straight to planes: C = 3 and 4 split each 16-pixel load with the
-// same dword permute and per-channel pshufb as u8_row; other C use the portable code.
-void resize_v_u8(const uint8_t* const* rows, const float* w, int64_t taps, int64_t width,
-                 int64_t channels, float* dst, int64_t plane_stride) {
-  if (channels == 1) {
-    resize_v_512(rows, w, taps, width, dst);
-    return;
-  }
-  if (channels != 3 && channels != 4) {
-    resize_v_u8_impl(rows, w, taps, width, channels, dst, plane_stride);
-    return;
-  }
-  const __m512i spread = _mm512_setr_epi32(0, 1, 2, 0, 3, 4, 5, 0, 6, 7, 8, 0, 9, 10, 11, 0);
-  __m512i pick[4];
-  for (int c = 0; c < channels; ++c) {
-    const char s = static_cast<char>(channels), k = static_cast<char>(c);
-    pick[c] = _mm512_broadcast_i32x4(_mm_setr_epi8(k, -1, -1, -1, static_cast<char>(s + k), -1, -1,
-                                                   -1, static_cast<char>(2 * s + k), -1, -1, -1,
-                                                   static_cast<char>(3 * s + k), -1, -1, -1));
-  }
-  for (int64_t x = 0; x < width; x += 16) {
-    const int64_t n = width - x < 16 ? width - x : 16;
-    const __mmask64 bm = bytes_mask(n * channels);
-    __m512 acc[4];
-    for (int64_t t = 0; t < taps; ++t) {
-      __m512i v = _mm512_maskz_loadu_epi8(bm, rows[t] + x * channels);
-      if (channels == 3) v = _mm512_permutexvar_epi32(spread, v);
-      const __m512 wt = _mm512_set1_ps(w[t]);
-      for (int c = 0; c < channels; ++c) {
-        const __m512 prod = _mm512_mul_ps(wt, _mm512_cvtepi32_ps(_mm512_shuffle_epi8(v, pick[c])));
-        acc[c] = t == 0 ? prod : _mm512_add_ps(acc[c], prod);
-      }
-    }
-    const __mmask16 m = lanes_mask(n);
-    for (int c = 0; c < channels; ++c) _mm512_mask_storeu_ps(dst + c * plane_stride + x, m, acc[c]);
-  }
-}
-
 // Fixed-point horizontal pass (named conventions): the same window logic as resize_h, the
 // samples converted to int32 and accumulated exactly in int32.
 void resize_h_fixed(const float* src, const int32_t* start, const int32_t* kt, int64_t taps,
@@ -1074,7 +1036,6 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx512() {
                              &f32_row,
                              &resize_h,
                              &resize_v,
-                             &resize_v_u8,
                              &store_u8_impl,
                              &resize_h_fixed,
                              &resize_v_fixed,

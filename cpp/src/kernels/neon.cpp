@@ -88,7 +88,6 @@ const KernelTable& table_neon() {
                              &f32_row,
                              &resize_h_impl,
                              &resize_v_impl,
-                             &resize_v_u8_impl,
                              &store_u8_impl,
                              &resize_h_fixed_impl,
                              &resize_v_fixed_impl,

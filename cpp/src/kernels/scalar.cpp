@@ -46,7 +46,6 @@ const KernelTable& table_scalar() {
                              &normalize_f32_row_generic,
                              &resize_h_impl,
                              &resize_v_impl,
-                             &resize_v_u8_impl,
                              &store_u8_impl,
                              &resize_h_fixed_impl,
                              &resize_v_fixed_impl,

@@ -115,7 +115,6 @@ const pixnorm::KernelTable& pixnorm::kernels::table_sse41() {
                              &f32_row,
                              &resize_h_impl,
                              &resize_v_impl,
-                             &resize_v_u8_impl,
                              &store_u8_impl,
                              &resize_h_fixed_impl,
                              &resize_v_fixed_impl,
