@@ -238,16 +238,27 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
   std::vector<uint8_t> ring(static_cast<size_t>(taps * ow * C));
   std::vector<int64_t> slot_row(static_cast<size_t>(taps), -1);
   for (int64_t y = y0; y < y1; ++y) {
+    int64_t pending = -1;  // a missing row waiting for a second one (filtered two at a time)
     for (int64_t t = 0; t < taps; ++t) {
       const int64_t r = py.start[static_cast<size_t>(y)] + t;
       const int64_t slot = r % taps;
       uint8_t* dst = ring.data() + slot * ow * C;
       if (slot_row[static_cast<size_t>(slot)] != r) {
-        hpass(source_row(r, 0), dst);
+        if (!direct_h) {
+          hpass(source_row(r, 0), dst);
+        } else if (pending < 0) {
+          pending = r;
+        } else {
+          k.resize_h_u8_fixed2(source_row(pending, 0), source_row(r, 1), C, st2.data(), kp.data(),
+                               kph.empty() ? nullptr : kph.data(), taps2, ow, px.bits,
+                               ring.data() + (pending % taps) * ow * C, dst, ow);
+          pending = -1;
+        }
         slot_row[static_cast<size_t>(slot)] = r;
       }
       rows[static_cast<size_t>(t)] = dst;
     }
+    if (pending >= 0) hpass(source_row(pending, 0), ring.data() + (pending % taps) * ow * C);
     if (fused_levels) {  // the levels straight to the float planes
       k.resize_v_fixed_levels(rows.data(), py.k.data() + y * taps, taps, ow, C, py.bits, j.levels,
                               static_cast<float*>(j.dst) + y * ow, py.count * ow);

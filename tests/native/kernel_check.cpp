@@ -673,6 +673,22 @@ struct ResizeChecker {
                   houts.push_back(d);
                   compare("resize_h_u8_fixed", houts[t], houts[0], t);
                 }
+                // two rows at once: the same as one call per row (row 1 against the scalar table)
+                std::vector<uint8_t> one1(static_cast<size_t>(lead + channels * stride + 5), 0xA5);
+                ck.tables[0]->resize_h_u8_fixed(r[1], channels, hs.data(), kp.data(),
+                                                split ? kph.data() : nullptr, taps, n, bits,
+                                                one1.data() + lead, stride);
+                for (size_t t = 0; t < ck.tables.size(); ++t) {
+                  std::vector<uint8_t> d0(one1.size(), 0xA5), d1(one1.size(), 0xA5);
+                  std::snprintf(g_case, sizeof g_case, "resize_h_u8_fixed2 %s C=%lld n=%lld taps=%lld",
+                                pixnorm::isa_name(ck.tables[t]->isa), static_cast<long long>(channels),
+                                static_cast<long long>(n), static_cast<long long>(taps));
+                  ck.tables[t]->resize_h_u8_fixed2(r[0], r[1], channels, hs.data(), kp.data(),
+                                                   split ? kph.data() : nullptr, taps, n, bits,
+                                                   d0.data() + lead, d1.data() + lead, stride);
+                  compare("resize_h_u8_fixed2 row 0", d0, houts[0], t);
+                  compare("resize_h_u8_fixed2 row 1", d1, one1, t);
+                }
               }
             }
             // the named conventions' integer version, both modes, uint8 planes between guards

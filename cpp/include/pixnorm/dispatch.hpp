@@ -60,6 +60,12 @@ using ResizeHFixed = void (*)(const float* src, const int32_t* start, const int3
 using ResizeHU8Fixed = void (*)(const uint8_t* row, int64_t channels, const int32_t* start,
                                 const int32_t* kp, const int32_t* kph, int64_t taps, int64_t n,
                                 int bits, uint8_t* dst, int64_t plane_stride);
+// resize_h_u8_fixed on two rows with the same filter (row0 -> dst0, row1 -> dst1): the same
+// results as two calls; kernels share the indices and weights between the rows.
+using ResizeHU8Fixed2 = void (*)(const uint8_t* row0, const uint8_t* row1, int64_t channels,
+                                 const int32_t* start, const int32_t* kp, const int32_t* kph,
+                                 int64_t taps, int64_t n, int bits, uint8_t* dst0, uint8_t* dst1,
+                                 int64_t plane_stride);
 // The vertical pass: out[i] from rows[t][i], with the output row's `taps` weights k[t].
 using ResizeVFixed = void (*)(const uint8_t* const* rows, const int32_t* k, int64_t taps,
                               int64_t n, int bits, uint8_t* dst);
@@ -166,6 +172,7 @@ struct KernelTable {
   ResizeHInterleaved resize_h_interleaved;
   ResizeHU8Fixed resize_h_u8_fixed;
   ResizeVFixedLevels resize_v_fixed_levels;
+  ResizeHU8Fixed2 resize_h_u8_fixed2;
 };
 
 const char* isa_name(Isa isa);

@@ -600,6 +600,13 @@ namespace plain {
 using plain::resize_v_fixed;
 using plain::resize_v_u8_int;
 
+void resize_h_u8_fixed2(const uint8_t* row0, const uint8_t* row1, int64_t channels,
+                        const int32_t* start, const int32_t* kp, const int32_t* kph, int64_t taps,
+                        int64_t n, int bits, uint8_t* dst0, uint8_t* dst1, int64_t plane_stride) {
+  resize_h_u8_fixed(row0, channels, start, kp, kph, taps, n, bits, dst0, plane_stride);
+  resize_h_u8_fixed(row1, channels, start, kp, kph, taps, n, bits, dst1, plane_stride);
+}
+
 // ---- Statistics (contracts in stats_generic.cpp and dispatch.hpp) ----------------------------
 // uint8, per channel: 192-byte groups. Twelve 16-byte chunks are widened to uint32 (vpmovzxbd);
 // chunk k goes to accumulator set k % 3, so lane j of set s always holds byte 16s + j of a
@@ -913,17 +920,12 @@ inline __m512i dot_acc(__m512i acc, __m512i x, __m512i k) { return _mm512_dpwssd
 #include "int_passes_avx512.inc"
 }  // namespace vnni
 
-// resize_h_u8_fixed without gathers: when a step's 16 outputs read at most 128 consecutive
-// bytes of the row, two masked loads and one byte permute per channel and pair of taps build the
-// (sample t, sample t + 1) word pairs (mask 0x5555...: bytes 0 and 2 of each dword).
-void resize_h_u8_fixed_vbmi(const uint8_t* row, int64_t channels, const int32_t* start,
+// The body of resize_h_u8_fixed_vbmi (below) for R rows (1 or 2) with the same filter: the
+// windows' extents, indices and weights are shared between the rows.
+template <int R>
+void resize_h_u8_fixed_rows(const uint8_t* const* row, int C, const int32_t* start,
                             const int32_t* kp, const int32_t* kph, int64_t taps, int64_t n,
-                            int bits, uint8_t* dst, int64_t plane_stride) {
-  if (channels != 3 && channels != 4) {
-    resize_h_u8_fixed_impl(row, channels, start, kp, kph, taps, n, bits, dst, plane_stride);
-    return;
-  }
-  const int C = static_cast<int>(channels);
+                            int bits, uint8_t* const* dst, int64_t plane_stride) {
   const FixedHTail tail(bits);
   constexpr __mmask64 kPairs = 0x5555555555555555ull, kLow = 0x00000000FFFFFFFFull;
   for (int64_t x = 0; x < n; x += 16) {
@@ -941,19 +943,25 @@ void resize_h_u8_fixed_vbmi(const uint8_t* row, int64_t channels, const int32_t*
       bytes_a = extent(0, 8, lo_a);
       bytes_b = extent(8, cnt, lo_b);
       if (bytes_a > 128 || bytes_b > 128) {
-        fixed_h_gather_step(row, C, start, kp, kph, taps, n, x, cnt, tail, dst, plane_stride);
+        for (int r = 0; r < R; ++r)
+          fixed_h_gather_step(row[r], C, start, kp, kph, taps, n, x, cnt, tail, dst[r],
+                              plane_stride);
         continue;
       }
     }
     const __mmask16 m = lanes_mask(cnt);
-    const uint8_t* pa = row + static_cast<int64_t>(lo_a) * C;
-    const __m512i a0 = _mm512_maskz_loadu_epi8(bytes_mask(bytes_a), pa);
-    const __m512i a1 = _mm512_maskz_loadu_epi8(bytes_mask(bytes_a > 64 ? bytes_a - 64 : 0), pa + 64);
-    __m512i b0 = a0, b1 = a1;
-    if (!one) {
-      const uint8_t* pb = row + static_cast<int64_t>(lo_b) * C;
-      b0 = _mm512_maskz_loadu_epi8(bytes_mask(bytes_b), pb);
-      b1 = _mm512_maskz_loadu_epi8(bytes_mask(bytes_b > 64 ? bytes_b - 64 : 0), pb + 64);
+    __m512i a0[R], a1[R], b0[R], b1[R];
+    for (int r = 0; r < R; ++r) {
+      const uint8_t* pa = row[r] + static_cast<int64_t>(lo_a) * C;
+      a0[r] = _mm512_maskz_loadu_epi8(bytes_mask(bytes_a), pa);
+      a1[r] = _mm512_maskz_loadu_epi8(bytes_mask(bytes_a > 64 ? bytes_a - 64 : 0), pa + 64);
+      b0[r] = a0[r];
+      b1[r] = a1[r];
+      if (!one) {
+        const uint8_t* pb = row[r] + static_cast<int64_t>(lo_b) * C;
+        b0[r] = _mm512_maskz_loadu_epi8(bytes_mask(bytes_b), pb);
+        b1[r] = _mm512_maskz_loadu_epi8(bytes_mask(bytes_b > 64 ? bytes_b - 64 : 0), pb + 64);
+      }
     }
     const __m512i lo_v = one ? _mm512_set1_epi32(lo_a)
                              : _mm512_mask_blend_epi32(static_cast<__mmask16>(0xFF00),
@@ -961,20 +969,59 @@ void resize_h_u8_fixed_vbmi(const uint8_t* row, int64_t channels, const int32_t*
     const __m512i base = _mm512_mullo_epi32(
         _mm512_sub_epi32(_mm512_maskz_loadu_epi32(m, start + x), lo_v), _mm512_set1_epi32(C * 0x10001));
     for (int c = 0; c < C; ++c) {
-      __m512i lo = tail.half, hi = _mm512_setzero_si512();
+      __m512i lo[R], hi[R];
+      for (int r = 0; r < R; ++r) {
+        lo[r] = tail.half;
+        hi[r] = _mm512_setzero_si512();
+      }
       for (int64_t p = 0; p < taps / 2; ++p) {
         const int32_t o = static_cast<int32_t>(2 * p * C + c);
         const __m512i idx = _mm512_add_epi32(base, _mm512_set1_epi32(o | ((o + C) << 16)));
-        const __m512i pair =
-            one ? _mm512_maskz_permutex2var_epi8(kPairs, a0, idx, a1)
-                : _mm512_or_si512(_mm512_maskz_permutex2var_epi8(kPairs & kLow, a0, idx, a1),
-                                  _mm512_maskz_permutex2var_epi8(kPairs & ~kLow, b0, idx, b1));
-        lo = _mm512_dpwssd_epi32(lo, pair, _mm512_maskz_loadu_epi32(m, kp + p * n + x));
-        if (kph) hi = _mm512_dpwssd_epi32(hi, pair, _mm512_maskz_loadu_epi32(m, kph + p * n + x));
+        const __m512i kl = _mm512_maskz_loadu_epi32(m, kp + p * n + x);
+        const __m512i kh = kph ? _mm512_maskz_loadu_epi32(m, kph + p * n + x) : kl;
+        for (int r = 0; r < R; ++r) {
+          const __m512i pair =
+              one ? _mm512_maskz_permutex2var_epi8(kPairs, a0[r], idx, a1[r])
+                  : _mm512_or_si512(_mm512_maskz_permutex2var_epi8(kPairs & kLow, a0[r], idx, a1[r]),
+                                    _mm512_maskz_permutex2var_epi8(kPairs & ~kLow, b0[r], idx, b1[r]));
+          lo[r] = _mm512_dpwssd_epi32(lo[r], pair, kl);
+          if (kph) hi[r] = _mm512_dpwssd_epi32(hi[r], pair, kh);
+        }
       }
-      tail.store(lo, hi, kph != nullptr, dst + c * plane_stride + x, m);
+      for (int r = 0; r < R; ++r)
+        tail.store(lo[r], hi[r], kph != nullptr, dst[r] + c * plane_stride + x, m);
     }
   }
+}
+
+// resize_h_u8_fixed without gathers: when a step's 16 outputs read at most 128 consecutive bytes
+// of the row (or each half of them does), two masked loads per window and one byte permute per
+// channel and pair of taps build the (sample t, sample t + 1) word pairs (mask 0x5555...: bytes
+// 0 and 2 of each dword); VNNI's vpdpwssd multiplies and accumulates them. Wider steps gather.
+void resize_h_u8_fixed_vbmi(const uint8_t* row, int64_t channels, const int32_t* start,
+                            const int32_t* kp, const int32_t* kph, int64_t taps, int64_t n,
+                            int bits, uint8_t* dst, int64_t plane_stride) {
+  if (channels != 3 && channels != 4) {
+    resize_h_u8_fixed_impl(row, channels, start, kp, kph, taps, n, bits, dst, plane_stride);
+    return;
+  }
+  resize_h_u8_fixed_rows<1>(&row, static_cast<int>(channels), start, kp, kph, taps, n, bits, &dst,
+                            plane_stride);
+}
+
+void resize_h_u8_fixed2_vbmi(const uint8_t* row0, const uint8_t* row1, int64_t channels,
+                             const int32_t* start, const int32_t* kp, const int32_t* kph,
+                             int64_t taps, int64_t n, int bits, uint8_t* dst0, uint8_t* dst1,
+                             int64_t plane_stride) {
+  if (channels != 3 && channels != 4) {
+    resize_h_u8_fixed2_impl(row0, row1, channels, start, kp, kph, taps, n, bits, dst0, dst1,
+                            plane_stride);
+    return;
+  }
+  const uint8_t* rows[2] = {row0, row1};
+  uint8_t* dsts[2] = {dst0, dst1};
+  resize_h_u8_fixed_rows<2>(rows, static_cast<int>(channels), start, kp, kph, taps, n, bits, dsts,
+                            plane_stride);
 }
 
 void bilinear2_u8_vbmi(const uint8_t* r0, const uint8_t* r1, float wy0, float wy1,
@@ -1021,6 +1068,7 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx512icl() {
     k.bilinear2_u8 = &bilinear2_u8_vbmi;
     k.bilinear2_fixed = &bilinear2_fixed_vbmi;
     k.resize_h_u8_fixed = &resize_h_u8_fixed_vbmi;
+    k.resize_h_u8_fixed2 = &resize_h_u8_fixed2_vbmi;
     k.resize_v_u8_int = &vnni::resize_v_u8_int;
     k.resize_v_fixed = &vnni::resize_v_fixed;
     k.resize_v_fixed_levels = &vnni::resize_v_fixed_levels;
@@ -1051,6 +1099,7 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx512() {
                              &resize_v_u8_int,
                              &resize_h_interleaved,
                              &resize_h_u8_fixed,
-                             &plain::resize_v_fixed_levels};
+                             &plain::resize_v_fixed_levels,
+                             &resize_h_u8_fixed2};
   return t;
 }

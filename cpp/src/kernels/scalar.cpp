@@ -61,7 +61,8 @@ const KernelTable& table_scalar() {
                              &resize_v_u8_int_impl,
                              &resize_h_interleaved_impl,
                              &resize_h_u8_fixed_impl,
-                             &resize_v_fixed_levels_impl};
+                             &resize_v_fixed_levels_impl,
+                             &resize_h_u8_fixed2_impl};
   return t;
 }
 
