@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import pixnorm
 import reference as ref
+from isas import all_equal, on_every_isa_and_thread_count
 from strategies import images, make_view
 
 IMAGENET_MEAN = [0.485, 0.456, 0.406]
@@ -71,28 +72,14 @@ def test_real_sizes_every_isa(isa: str, threads: int, shape: tuple[int, ...]) ->
 
 
 def test_every_isa_and_thread_count_gives_the_same_bits() -> None:
-    from pixnorm import _core
-
     rng = np.random.default_rng(1)
     cases = [rng.integers(0, 256, (37, 101, c), dtype=np.uint8) for c in (1, 3, 4, 5)]
     cases += [rng.normal(0, 50, (37, 101, c)).astype(np.float32) for c in (1, 3, 4)]
-    before = _core._get_isa()
-    try:
-        results = {}
-        for isa in _core._supported_isas():
-            _core._set_isa(isa)
-            for n in (1, 2):
-                pixnorm.set_num_threads(n)
-                _core._set_parallel_min_elements(0)
-                results[isa, n] = [pixnorm.normalize(x, 0.3, 0.2) for x in cases]
-    finally:
-        _core._set_isa(before)
-        _core._set_parallel_min_elements(-1)
-        pixnorm.set_num_threads(None)
-    first = next(iter(results.values()))
-    for key, outs in results.items():
-        for a, b in zip(first, outs, strict=True):
-            assert a.tobytes() == b.tobytes(), key
+    all_equal(
+        on_every_isa_and_thread_count(
+            lambda: [pixnorm.normalize(x, 0.3, 0.2).tobytes() for x in cases]
+        )
+    )
 
 
 def test_batch_equals_loop_of_singles(isa: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -12,6 +11,7 @@ from hypothesis import strategies as st
 
 import pixnorm
 import reference as ref
+from isas import all_equal, on_every_isa_and_thread_count
 from strategies import make_view
 
 fixture_settings = settings(
@@ -60,27 +60,6 @@ def test_matches_reference(isa: str, threads: int, case: tuple[np.ndarray, int, 
     check_resize(img, oh, ow, aa)
 
 
-def on_every_isa_and_thread_count(run: Callable[[], list[bytes]]) -> dict[tuple[str, int], Any]:
-    """run() on every ISA this CPU supports, with 1 and 2 threads (the parallel threshold
-    lowered so that small images split too): {(isa, threads): its result}."""
-    from pixnorm import _core
-
-    before = _core._get_isa()
-    results = {}
-    try:
-        for isa in _core._supported_isas():
-            _core._set_isa(isa)
-            for n in (1, 2):
-                pixnorm.set_num_threads(n)
-                _core._set_parallel_min_elements(0)
-                results[isa, n] = run()
-    finally:
-        _core._set_isa(before)
-        _core._set_parallel_min_elements(-1)
-        pixnorm.set_num_threads(None)
-    return results
-
-
 def test_every_isa_and_thread_count_gives_the_same_bits() -> None:
     rng = np.random.default_rng(11)
     imgs = [
@@ -95,8 +74,7 @@ def test_every_isa_and_thread_count_gives_the_same_bits() -> None:
             for aa in (True, False)
         ]
     )
-    first = next(iter(results.values()))
-    assert all(v == first for v in results.values())
+    all_equal(results)
 
 
 def test_fused_bilinear_paths_agree_on_every_isa() -> None:
@@ -124,9 +102,7 @@ def test_fused_bilinear_paths_agree_on_every_isa() -> None:
         return out
 
     results = on_every_isa_and_thread_count(run)
-    first = next(iter(results.values()))
-    for key, v in results.items():
-        assert v == first, key
+    all_equal(results)
     for img, kw in cases:
         if "box" not in kw:
             check_resize(img, *kw["size"], kw["antialias"])

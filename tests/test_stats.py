@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 import pixnorm
 import reference as ref
 from gil import assert_releases_gil
+from isas import all_equal, on_every_isa_and_thread_count
 from pixnorm import _core
 from strategies import images, make_view
 
@@ -117,47 +118,32 @@ def test_real_images_every_isa(isa: str) -> None:
 def test_uint8_identical_across_isas_threads_and_chunking() -> None:
     rng = np.random.default_rng(1)
     batch = rng.integers(0, 256, (5, 61, 97, 3), dtype=np.uint8)
-    results = []
-    before = _core._get_isa()
-    try:
-        for isa in _core._supported_isas():
-            _core._set_isa(isa)
-            for n in (1, 2):
-                pixnorm.set_num_threads(n)
-                _core._set_parallel_min_elements(0)
-                for per_pixel in (False, True):
-                    whole = fed([batch], per_pixel).to_dict()
-                    singles = fed(list(batch), per_pixel).to_dict()
-                    chunked = fed([batch[:2], batch[2:3], batch[3:]], per_pixel).to_dict()
-                    views = fed([b[:, ::-1] for b in batch], per_pixel).to_dict()
-                    assert whole == singles == chunked, (isa, n, per_pixel)
-                    if not per_pixel:
-                        assert views == whole
-                    results.append((per_pixel, whole))
-    finally:
-        _core._set_isa(before)
-        _core._set_parallel_min_elements(-1)
-        pixnorm.set_num_threads(None)
-    for per_pixel, d in results:
-        assert d == next(r for p, r in results if p == per_pixel)
+
+    def run() -> list[dict[str, Any]]:
+        out = []
+        for per_pixel in (False, True):
+            whole = fed([batch], per_pixel).to_dict()
+            singles = fed(list(batch), per_pixel).to_dict()
+            chunked = fed([batch[:2], batch[2:3], batch[3:]], per_pixel).to_dict()
+            views = fed([b[:, ::-1] for b in batch], per_pixel).to_dict()
+            assert whole == singles == chunked, per_pixel
+            if not per_pixel:
+                assert views == whole
+            out.append(whole)
+        return out
+
+    all_equal(on_every_isa_and_thread_count(run))
 
 
 def test_float32_bit_identical_across_isas() -> None:
     rng = np.random.default_rng(2)
     cases = [rng.normal(3, 2, (17, 101, c)).astype(np.float32) for c in (1, 2, 3, 4, 5, 6)]
-    before = _core._get_isa()
-    try:
-        got = {}
-        for isa in _core._supported_isas():
-            _core._set_isa(isa)
-            got[isa] = [fed([x]).to_dict() for x in cases] + [
-                fed([x], True).to_dict() for x in cases
-            ]
-    finally:
-        _core._set_isa(before)
-    first = next(iter(got.values()))
-    for isa, dicts in got.items():
-        assert dicts == first, isa
+    all_equal(
+        on_every_isa_and_thread_count(
+            lambda: [fed([x], per_pixel).to_dict() for per_pixel in (False, True) for x in cases],
+            threads=(1,),
+        )
+    )
 
 
 def test_large_offset_float32_where_the_naive_sum_of_squares_fails(isa: str) -> None:
