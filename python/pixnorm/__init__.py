@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from . import _config, _core, transforms
 from ._collate import Collate, random_params
-from ._resize import preprocess, preprocess_batch, resize, resized_size
+from ._resize import _is_per_pixel, preprocess, preprocess_batch, resize, resized_size
 from .stats import RunningStats
 
 __all__ = [
@@ -123,21 +123,12 @@ def normalize(
         s = 1.0 / 255.0 if arr.dtype == np.uint8 else 1.0
     else:
         s = _real(scale, "scale")
-    plain = type(mean) in _PLAIN and type(std) in _PLAIN  # scalars, per-channel tuples
-    if not plain and (_per_pixel_param(mean) or _per_pixel_param(std)):
+    if _is_per_pixel(mean, std):
         a, b = _pixel_affine(arr, mean, std, s)
         pixel: np.ndarray[Any, np.dtype[np.float32]] = _core.normalize_pixel(arr, a, b, out)
         return pixel
     result: np.ndarray[Any, np.dtype[np.float32]] = _core.normalize(arr, mean, std, s, out)
     return result
-
-
-_PLAIN = (float, int, tuple, list)  # never per-pixel arrays
-
-
-def _per_pixel_param(value: Any) -> bool:
-    """A per-pixel array: a numpy array (or ``__array__``) of 3 or more dimensions."""
-    return (isinstance(value, np.ndarray) or hasattr(value, "__array__")) and np.ndim(value) >= 3
 
 
 def _pixel_values(value: Any, name: str, hwc: tuple[int, int, int]) -> np.ndarray[Any, Any]:

@@ -226,15 +226,15 @@ def _per_pixel_finish(
     return result
 
 
+def _per_pixel_param(value: Any) -> bool:
+    """A per-pixel array: a numpy array (or ``__array__``) of 3 or more dimensions."""
+    if type(value) in (float, int, tuple, list):  # scalars and per-channel values: the common
+        return False  # case, decided without inspecting the object
+    return (isinstance(value, np.ndarray) or hasattr(value, "__array__")) and np.ndim(value) >= 3
+
+
 def _is_per_pixel(mean: Any, std: Any) -> bool:
-    if type(mean) in _PLAIN and type(std) in _PLAIN:  # scalars or per-channel tuples: the
-        return False  # common case, without importing or inspecting anything
-    from . import _per_pixel_param
-
     return bool(_per_pixel_param(mean) or _per_pixel_param(std))
-
-
-_PLAIN = (float, int, tuple, list)
 
 
 def preprocess(
