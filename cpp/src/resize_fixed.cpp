@@ -131,7 +131,7 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
   std::vector<int32_t> rel(px.start.begin(), px.start.end());  // relative to the first column
   for (int32_t& s : rel) s -= static_cast<int32_t>(col_lo);
   const bool packed = v.rows_packed();
-  std::vector<float> planes(static_cast<size_t>(C * pstride), 0.0f);
+  std::vector<float> planes;  // float planes for resize_h_fixed, only when the uint8 pass can't
   const std::vector<float> ones(static_cast<size_t>(C), 1.0f), zeros(static_cast<size_t>(C), 0.0f);
 
   // The horizontal pass straight from the uint8 row (resize_h_u8_fixed) needs an even number of
@@ -162,6 +162,7 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
       }
     }
   }
+  if (!direct_h) planes.assign(static_cast<size_t>(C * pstride), 0.0f);
   // Horizontal pass of one interleaved row of span pixels into C planar rows of ow values.
   auto hpass = [&](const uint8_t* row, uint8_t* planar) {
     if (direct_h) {

@@ -377,21 +377,14 @@ void stats_u8(const uint8_t* src, int64_t count, int64_t channels, uint64_t* sum
       _mm256_store_si256(reinterpret_cast<__m256i*>(s_lanes + 8 * k), s[k]);
       _mm256_store_si256(reinterpret_cast<__m256i*>(q_lanes + 8 * k), q[k]);
     }
-    for (int64_t j = 0; j < 24; ++j) {
-      sum[j % channels] += s_lanes[j];
-      sumsq[j % channels] += q_lanes[j];
-    }
+    fold_u8_lanes(s_lanes, q_lanes, 24, channels, sum, sumsq);
   }
   alignas(32) uint8_t lo_b[kGroup], hi_b[kGroup];
   for (int v = 0; v < 3; ++v) {
     _mm256_store_si256(reinterpret_cast<__m256i*>(lo_b + 32 * v), lo[v]);
     _mm256_store_si256(reinterpret_cast<__m256i*>(hi_b + 32 * v), hi[v]);
   }
-  for (int64_t j = 0; j < kGroup; ++j) {
-    const int64_t c = j % channels;
-    min[c] = lo_b[j] < min[c] ? lo_b[j] : min[c];
-    max[c] = hi_b[j] > max[c] ? hi_b[j] : max[c];
-  }
+  fold_u8_minmax(lo_b, hi_b, kGroup, channels, min, max);
   stats_u8_generic(src + groups * kGroup, count - groups * kGroup, channels, sum, sumsq, min,
                    max);
 }

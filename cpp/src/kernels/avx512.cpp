@@ -658,21 +658,14 @@ void stats_u8(const uint8_t* src, int64_t count, int64_t channels, uint64_t* sum
       _mm512_store_si512(s_lanes + 16 * k, s[k]);
       _mm512_store_si512(q_lanes + 16 * k, q[k]);
     }
-    for (int64_t j = 0; j < 48; ++j) {
-      sum[j % channels] += s_lanes[j];
-      sumsq[j % channels] += q_lanes[j];
-    }
+    fold_u8_lanes(s_lanes, q_lanes, 48, channels, sum, sumsq);
   }
   alignas(64) uint8_t lo_b[kGroup], hi_b[kGroup];
   for (int v = 0; v < 3; ++v) {
     _mm512_store_si512(lo_b + 64 * v, lo[v]);
     _mm512_store_si512(hi_b + 64 * v, hi[v]);
   }
-  for (int64_t j = 0; j < kGroup; ++j) {
-    const int64_t c = j % channels;
-    min[c] = lo_b[j] < min[c] ? lo_b[j] : min[c];
-    max[c] = hi_b[j] > max[c] ? hi_b[j] : max[c];
-  }
+  fold_u8_minmax(lo_b, hi_b, kGroup, channels, min, max);
   stats_u8_generic(src + groups * kGroup, count - groups * kGroup, channels, sum, sumsq, min,
                    max);
 }

@@ -60,6 +60,25 @@ void stats_f32_fold(const double* lane_mean, const double* lane_m2, int64_t lane
                     int64_t tail_count, int64_t channels, int64_t* n, double* mean, double* m2,
                     float* min, float* max);
 
+// The ends of the SIMD stats_u8 kernels: `lanes` uint32 lane sums (lane j holds channel
+// j % channels) added into the channel sums, and `bytes` lane minima/maxima (byte j: channel
+// j % channels) folded into the channel min/max.
+inline void fold_u8_lanes(const uint32_t* s, const uint32_t* q, int64_t lanes, int64_t channels,
+                          uint64_t* sum, uint64_t* sumsq) {
+  for (int64_t j = 0; j < lanes; ++j) {
+    sum[j % channels] += s[j];
+    sumsq[j % channels] += q[j];
+  }
+}
+inline void fold_u8_minmax(const uint8_t* lo, const uint8_t* hi, int64_t bytes, int64_t channels,
+                           uint8_t* min, uint8_t* max) {
+  for (int64_t j = 0; j < bytes; ++j) {
+    const int64_t c = j % channels;
+    min[c] = lo[j] < min[c] ? lo[j] : min[c];
+    max[c] = hi[j] > max[c] ? hi[j] : max[c];
+  }
+}
+
 // Chan, Golub and LeVeque's pairwise update: (n, mean, m2) absorbs a group (nb, mb, m2b).
 inline void chan_merge(int64_t& n, double& mean, double& m2, int64_t nb, double mb, double m2b) {
   if (nb == 0) return;
