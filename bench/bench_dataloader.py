@@ -24,13 +24,9 @@ Usage: ``python bench/bench_dataloader.py [--quick] [--images N]``
 
 from __future__ import annotations
 
-import os
+import _quiet_blas  # noqa: F401  (first, before numpy: one OpenBLAS thread)
 
-# No candidate calls BLAS, but numpy's OpenBLAS starts a thread pool at import whose idle threads
-# spin for a while (about a fifth of the samples of a short run in perf here), taking the second
-# core from 2-thread candidates: one BLAS thread, set before numpy is imported.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
+# isort: split
 import argparse
 import sys
 import time
