@@ -234,32 +234,52 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
     }
     return;
   }
-  // horizontal first: a ring of `taps` filtered rows, each source row filtered once per band
+  // horizontal first: a ring of filtered rows, each source row filtered once per band, two at a
+  // time where the uint8 pass runs (shared indices and weights): a row left over after pairing
+  // takes the next one that a later output row of the band needs with it, into the ring's spare
+  // slot (taps + 1 slots: the output row's taps consecutive rows and one more are all distinct).
   const bool fused_levels = rows::levels_fusable(j);
-  std::vector<uint8_t> ring(static_cast<size_t>(taps * ow * C));
-  std::vector<int64_t> slot_row(static_cast<size_t>(taps), -1);
+  const int64_t nslots = taps + 1;
+  std::vector<uint8_t> ring(static_cast<size_t>(nslots * ow * C));
+  std::vector<int64_t> slot_row(static_cast<size_t>(nslots), -1);
+  int64_t last_row = 0;  // the last source row the band needs
+  for (int64_t y = y0; y < y1; ++y)
+    last_row = std::max<int64_t>(last_row, py.start[static_cast<size_t>(y)] + taps - 1);
+  const auto slot_of = [&](int64_t r) { return ring.data() + (r % nslots) * ow * C; };
+  const auto present = [&](int64_t r) { return slot_row[static_cast<size_t>(r % nslots)] == r; };
+  const auto filter2 = [&](int64_t a, int64_t b) {
+    k.resize_h_u8_fixed2(source_row(a, 0), source_row(b, 1), C, st2.data(), kp.data(),
+                         kph.empty() ? nullptr : kph.data(), taps2, ow, px.bits, slot_of(a),
+                         slot_of(b), ow);
+    slot_row[static_cast<size_t>(a % nslots)] = a;
+    slot_row[static_cast<size_t>(b % nslots)] = b;
+  };
   for (int64_t y = y0; y < y1; ++y) {
-    int64_t pending = -1;  // a missing row waiting for a second one (filtered two at a time)
+    int64_t pending = -1;  // a missing row waiting for a second one
     for (int64_t t = 0; t < taps; ++t) {
       const int64_t r = py.start[static_cast<size_t>(y)] + t;
-      const int64_t slot = r % taps;
-      uint8_t* dst = ring.data() + slot * ow * C;
-      if (slot_row[static_cast<size_t>(slot)] != r) {
+      if (!present(r)) {
         if (!direct_h) {
-          hpass(source_row(r, 0), dst);
+          hpass(source_row(r, 0), slot_of(r));
+          slot_row[static_cast<size_t>(r % nslots)] = r;
         } else if (pending < 0) {
           pending = r;
         } else {
-          k.resize_h_u8_fixed2(source_row(pending, 0), source_row(r, 1), C, st2.data(), kp.data(),
-                               kph.empty() ? nullptr : kph.data(), taps2, ow, px.bits,
-                               ring.data() + (pending % taps) * ow * C, dst, ow);
+          filter2(pending, r);
           pending = -1;
         }
-        slot_row[static_cast<size_t>(slot)] = r;
       }
-      rows[static_cast<size_t>(t)] = dst;
+      rows[static_cast<size_t>(t)] = slot_of(r);
     }
-    if (pending >= 0) hpass(source_row(pending, 0), ring.data() + (pending % taps) * ow * C);
+    if (pending >= 0) {
+      const int64_t next = py.start[static_cast<size_t>(y)] + taps;  // the spare slot's row
+      if (next <= last_row && !present(next)) {
+        filter2(pending, next);
+      } else {
+        hpass(source_row(pending, 0), slot_of(pending));
+        slot_row[static_cast<size_t>(pending % nslots)] = pending;
+      }
+    }
     if (fused_levels) {  // the levels straight to the float planes
       k.resize_v_fixed_levels(rows.data(), py.k.data() + y * taps, taps, ow, C, py.bits, j.levels,
                               static_cast<float*>(j.dst) + y * ow, py.count * ow);

@@ -829,8 +829,13 @@ struct ResizeChecker {
         std::vector<int32_t> kv(static_cast<size_t>(taps));
         for (int32_t& k : kv) k = static_cast<int32_t>(rng.below(static_cast<uint32_t>((1 << 22) / taps + 1)));
         std::vector<std::vector<float>> vo, so, vio;
-        std::vector<std::vector<uint8_t>> v15;
-        std::vector<std::vector<float>> vlo[2];
+        // 22-bit weights summing to up to twice 2^22: levels above 255, clamped
+        std::vector<int32_t> kbig(static_cast<size_t>(taps));
+        for (int32_t& k : kbig)
+          k = static_cast<int32_t>(rng.below(static_cast<uint32_t>(
+              std::min<int64_t>((1 << 22) - 1, (1 << 23) / taps + 1))));
+        std::vector<std::vector<uint8_t>> v15, vbig;
+        std::vector<std::vector<float>> vlo[3];
         const std::vector<double> vlv = fast_levels(rng, channels);
         std::vector<int32_t> kv15(static_cast<size_t>(taps));
         for (int32_t& v : kv15) v = static_cast<int32_t>(rng.below(static_cast<uint32_t>((1 << 15) / taps)));
@@ -850,13 +855,18 @@ struct ResizeChecker {
           k.resize_v_fixed(up.data(), kv15.data(), taps, len, 15, ds15.data());
           v15.push_back(ds15);
           compare("resize_v_fixed int16", v15[t], v15[0], t);
+          std::vector<uint8_t> dbig(static_cast<size_t>(len));
+          k.resize_v_fixed(up.data(), kbig.data(), taps, len, 22, dbig.data());
+          vbig.push_back(dbig);
+          compare("resize_v_fixed clamped", vbig[t], vbig[0], t);
           // the same passes with the levels mapped to float planes (rows hold `channels` planes
-          // of n values), 22- and 15-bit weights, planes between sentinels
-          for (int w = 0; w < 2; ++w) {
+          // of n values), 22- and 15-bit weights and clamped 22-bit sums, planes between
+          // sentinels
+          for (int w = 0; w < 3; ++w) {
             const int64_t stride = n + 5;
             std::vector<float> dl(static_cast<size_t>(channels * stride + 3), float_of(kSentinel));
-            k.resize_v_fixed_levels(up.data(), w ? kv15.data() : kv.data(), taps, n, channels,
-                                    w ? 15 : 22, vlv.data(), dl.data(), stride);
+            k.resize_v_fixed_levels(up.data(), w == 1 ? kv15.data() : w == 2 ? kbig.data() : kv.data(),
+                                    taps, n, channels, w == 1 ? 15 : 22, vlv.data(), dl.data(), stride);
             for (int64_t i = 0; i < static_cast<int64_t>(dl.size()); ++i)
               if (!(i < channels * stride && i % stride < n) &&
                   load_bits(&dl[static_cast<size_t>(i)]) != kSentinel) {

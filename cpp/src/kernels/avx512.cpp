@@ -526,19 +526,16 @@ void resize_h_interleaved(const float* src, int64_t channels, const int32_t* sta
 // (C = 3: one dword at sample t's byte also holds sample t + 1's, 3 bytes on; C = 4: a second
 // dword ending at sample t + 1's byte); the VBMI table builds them with byte permutes.
 struct FixedHTail {
-  __m512i half, zero, top;
+  __m512i half;
   __m128i shift;
   explicit FixedHTail(int bits)
-      : half(_mm512_set1_epi32(1 << (bits - 1))),
-        zero(_mm512_setzero_si512()),
-        top(_mm512_set1_epi32(255)),
-        shift(_mm_cvtsi32_si128(bits)) {}
-  // lo started from `half`; hi (the high halves' sums) only with split weights.
+      : half(_mm512_set1_epi32(1 << (bits - 1))), shift(_mm_cvtsi32_si128(bits)) {}
+  // lo started from `half`; hi (the high halves' sums) only with split weights. The weights are
+  // non-negative (contract), so is the sum: the unsigned saturating narrowing clamps to 255.
   __attribute__((always_inline)) void store(__m512i lo, __m512i hi, bool split, uint8_t* d,
                                             __mmask16 m) const {
     const __m512i acc = split ? _mm512_add_epi32(lo, _mm512_slli_epi32(hi, 11)) : lo;
-    const __m512i q = _mm512_min_epi32(_mm512_max_epi32(_mm512_sra_epi32(acc, shift), zero), top);
-    _mm_mask_storeu_epi8(d, m, _mm512_cvtepi32_epi8(q));
+    _mm_mask_storeu_epi8(d, m, _mm512_cvtusepi32_epi8(_mm512_sra_epi32(acc, shift)));
   }
 };
 
@@ -596,6 +593,112 @@ inline __m512i dot_acc(__m512i acc, __m512i x, __m512i k) {
 }
 namespace plain {
 #include "int_passes_avx512.inc"
+
+// Fixed-point vertical pass (named conventions): 32 values per step, zero-extended to words;
+// vpmaddwd with the weight in the low (high) word of each dword sums the even (odd) values'
+// products in int32 (as resize_v_u8_int). Weights of 2^15 and more (Pillow's 22 bits) go in two
+// 11-bit halves, the high sums shifted left by 11 before the rounding: the same int32 sum as
+// resize_v_fixed_impl. Even and odd results are packed to bytes and interleaved back in order.
+// The shared loop: for i in [0, n) in steps of 32, the rounded, clamped levels of the even and
+// odd elements (int32) go to out(i, cnt, even, odd). Returns false (nothing done) for weights the
+// halves cannot hold (negative, >= 2^22) or more than 64 taps: the caller uses portable code.
+template <class Out>
+bool resize_v_fixed_loop(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n,
+                         int bits, Out&& out) {
+  if (taps > 64) return false;
+  int32_t kmax = 0;
+  bool negative = false;
+  for (int64_t t = 0; t < taps; ++t) {
+    kmax = k[t] > kmax ? k[t] : kmax;
+    negative = negative || k[t] < 0;
+  }
+  if (negative || kmax >= (1 << 22)) return false;
+  const bool split = kmax >= (1 << 15);
+  __m512i kw[128], kh[128];
+  for (int64_t t = 0; t < taps; ++t) {
+    const int32_t lo = split ? (k[t] & 2047) : k[t], hi = split ? (k[t] >> 11) : 0;
+    kw[2 * t] = _mm512_set1_epi32(lo);
+    kw[2 * t + 1] = _mm512_set1_epi32(lo << 16);
+    kh[2 * t] = _mm512_set1_epi32(hi);
+    kh[2 * t + 1] = _mm512_set1_epi32(hi << 16);
+  }
+  const __m512i half = _mm512_set1_epi32(1 << (bits - 1)), zero = _mm512_setzero_si512();
+  const __m512i top = _mm512_set1_epi32(255);
+  const __m128i shift = _mm_cvtsi32_si128(bits);
+  for (int64_t i = 0; i < n; i += 32) {
+    const int64_t cnt = n - i < 32 ? n - i : 32;
+    const __mmask32 m = cnt >= 32 ? ~__mmask32{0} : ((__mmask32{1} << cnt) - 1);
+    __m512i e = half, o = half, eh = zero, oh = zero;
+    for (int64_t t = 0; t < taps; ++t) {
+      const __m512i x = _mm512_cvtepu8_epi16(_mm256_maskz_loadu_epi8(m, rows[t] + i));
+      e = dot_acc(e, x, kw[2 * t]);
+      o = dot_acc(o, x, kw[2 * t + 1]);
+      if (split) {
+        eh = dot_acc(eh, x, kh[2 * t]);
+        oh = dot_acc(oh, x, kh[2 * t + 1]);
+      }
+    }
+    const auto level = [&](__m512i lo, __m512i hi) {
+      const __m512i acc = split ? _mm512_add_epi32(lo, _mm512_slli_epi32(hi, 11)) : lo;
+      return _mm512_min_epi32(_mm512_max_epi32(_mm512_sra_epi32(acc, shift), zero), top);
+    };
+    out(i, cnt, level(e, eh), level(o, oh));
+  }
+  return true;
+}
+
+void resize_v_fixed(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n, int bits,
+                    uint8_t* dst) {
+  const auto bytes = [dst](int64_t i, int64_t cnt, __m512i e, __m512i o) {
+    const __m128i qe = _mm512_cvtepi32_epi8(e), qo = _mm512_cvtepi32_epi8(o);
+    const __m256i both = _mm256_set_m128i(_mm_unpackhi_epi8(qe, qo), _mm_unpacklo_epi8(qe, qo));
+    const __mmask32 m = cnt >= 32 ? ~__mmask32{0} : ((__mmask32{1} << cnt) - 1);
+    _mm256_mask_storeu_epi8(dst + i, m, both);
+  };
+  if (!resize_v_fixed_loop(rows, k, taps, n, bits, bytes))
+    resize_v_fixed_impl(rows, k, taps, n, bits, dst);
+}
+
+// resize_v_fixed_levels (contract in dispatch.hpp): the same loop per channel plane, the even and
+// odd levels converted, put back in order and mapped by levels_f32's corrected form.
+template <bool Divide>
+void resize_v_fixed_levels_t(const uint8_t* const* rows, const int32_t* k, int64_t taps,
+                             int64_t n, int64_t channels, int bits, const double* lv, float* fdst,
+                             int64_t plane_stride) {
+  const LevelMap<Divide> map(static_cast<int>(channels), lv);
+  const __m512i lo_idx = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const __m512i hi_idx = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  const uint8_t* crow[64];
+  for (int64_t c = 0; c < channels; ++c) {
+    for (int64_t t = 0; t < taps; ++t) crow[t] = rows[t] + c * n;
+    float* d = fdst + c * plane_stride;
+    const int ch = static_cast<int>(c);
+    const auto floats = [&](int64_t i, int64_t cnt, __m512i e, __m512i o) {
+      const __m512 fe = _mm512_cvtepi32_ps(e), fo = _mm512_cvtepi32_ps(o);
+      _mm512_mask_storeu_ps(d + i, lanes_mask(cnt), map(ch, _mm512_permutex2var_ps(fe, lo_idx, fo)));
+      if (cnt > 16)
+        _mm512_mask_storeu_ps(d + i + 16, lanes_mask(cnt - 16),
+                              map(ch, _mm512_permutex2var_ps(fe, hi_idx, fo)));
+    };
+    if (!resize_v_fixed_loop(crow, k, taps, n, bits, floats)) {  // the same for every channel
+      resize_v_fixed_levels_impl(rows, k, taps, n, channels, bits, lv, fdst, plane_stride);
+      return;
+    }
+  }
+}
+
+void resize_v_fixed_levels(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n,
+                           int64_t channels, int bits, const double* lv, float* fdst,
+                           int64_t plane_stride) {
+  if (channels > 4 || taps > 64) {
+    resize_v_fixed_levels_impl(rows, k, taps, n, channels, bits, lv, fdst, plane_stride);
+    return;
+  }
+  if (lv[1] != 0.0)
+    resize_v_fixed_levels_t<true>(rows, k, taps, n, channels, bits, lv, fdst, plane_stride);
+  else
+    resize_v_fixed_levels_t<false>(rows, k, taps, n, channels, bits, lv, fdst, plane_stride);
+}
 }  // namespace plain
 using plain::resize_v_fixed;
 using plain::resize_v_u8_int;
@@ -913,6 +1016,147 @@ inline __m512i dot_acc(__m512i acc, __m512i x, __m512i k) { return _mm512_dpwssd
 #include "int_passes_avx512.inc"
 }  // namespace vnni
 
+// The fixed-point vertical pass with VBMI (resize_v_fixed's contract): rows are taken two at a
+// time; one byte permute per 16 values puts row 2q's value in the low word and row 2q + 1's in
+// the high word of each dword (the values stay in order), so vpdpwssd adds both taps' products
+// at once, where resize_v_fixed_loop spends a dot product per tap on the even and odd words.
+// An odd last tap pairs with a zero weight. Split: Pillow's 22-bit weights in two 11-bit halves
+// (high sums shifted left by 11 before the rounding: the same int32 sum as the portable code).
+// out(i, cnt, levels) receives 16 results (int32, rounded and clamped) at a time. Returns false
+// (nothing done) for weights the halves cannot hold or more than 64 taps.
+template <bool Split, bool Clamp, class Out>
+void resize_v_pairs_t(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n,
+                      int bits, Out&& out) {
+  const int64_t pairs = (taps + 1) / 2;
+  const int32_t lo_mask = Split ? 2047 : 0xFFFF;
+  __m512i kl[32], kh[32];
+  const uint8_t* ra[32];
+  const uint8_t* rb[32];
+  for (int64_t q = 0; q < pairs; ++q) {
+    const bool both = 2 * q + 1 < taps;
+    const int32_t a = k[2 * q], b = both ? k[2 * q + 1] : 0;
+    kl[q] = _mm512_set1_epi32((a & lo_mask) | ((b & lo_mask) << 16));
+    kh[q] = _mm512_set1_epi32((a >> 11) | ((b >> 11) << 16));
+    ra[q] = rows[2 * q];
+    rb[q] = both ? rows[2 * q + 1] : rows[2 * q];
+  }
+  constexpr __mmask64 kPairs = 0x5555555555555555ull;
+  __m512i idx[4];  // dword j of block v: bytes v*16 + j of the first row and of the second
+  for (int v = 0; v < 4; ++v)
+    idx[v] = _mm512_add_epi32(_mm512_set1_epi32(v * 16 | ((64 + v * 16) << 16)),
+                              _mm512_setr_epi32(0, 0x10001, 0x20002, 0x30003, 0x40004, 0x50005,
+                                                0x60006, 0x70007, 0x80008, 0x90009, 0xA000A,
+                                                0xB000B, 0xC000C, 0xD000D, 0xE000E, 0xF000F));
+  const __m512i half = _mm512_set1_epi32(1 << (bits - 1)), zero = _mm512_setzero_si512();
+  const __m512i top = _mm512_set1_epi32(255);
+  const __m128i shift = _mm_cvtsi32_si128(bits);
+  // V blocks of 16 values per step: 4 in the body, as many as the tail needs at the end
+  const auto step = [&](auto blocks, int64_t i, int64_t cnt) {
+    constexpr int V = decltype(blocks)::value;
+    const __mmask64 m = bytes_mask(cnt);
+    __m512i lo[V], hi[V];
+    for (int v = 0; v < V; ++v) {
+      lo[v] = half;
+      hi[v] = zero;
+    }
+    for (int64_t q = 0; q < pairs; ++q) {
+      const __m512i a = _mm512_maskz_loadu_epi8(m, ra[q] + i);
+      const __m512i b = _mm512_maskz_loadu_epi8(m, rb[q] + i);
+      for (int v = 0; v < V; ++v) {
+        const __m512i pair = _mm512_maskz_permutex2var_epi8(kPairs, a, idx[v], b);
+        lo[v] = _mm512_dpwssd_epi32(lo[v], pair, kl[q]);
+        if (Split) hi[v] = _mm512_dpwssd_epi32(hi[v], pair, kh[q]);
+      }
+    }
+    for (int v = 0; v < V; ++v) {
+      const __m512i acc = Split ? _mm512_add_epi32(lo[v], _mm512_slli_epi32(hi[v], 11)) : lo[v];
+      const __m512i q = _mm512_sra_epi32(acc, shift);
+      const int64_t left = cnt - 16 * v;
+      if (left <= 0) break;
+      out(i + 16 * v, left < 16 ? left : 16, Clamp ? _mm512_min_epi32(q, top) : q);
+    }
+  };
+  int64_t i = 0;
+  for (; i + 64 <= n; i += 64) step(std::integral_constant<int, 4>{}, i, 64);
+  const int64_t rest = n - i;
+  if (rest > 32)
+    step(std::integral_constant<int, 4>{}, i, rest);
+  else if (rest > 16)
+    step(std::integral_constant<int, 2>{}, i, rest);
+  else if (rest > 0)
+    step(std::integral_constant<int, 1>{}, i, rest);
+}
+
+template <class Out>
+bool resize_v_pairs(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n,
+                    int bits, Out&& out) {
+  if (taps > 64) return false;
+  int32_t kmax = 0;
+  bool negative = false;
+  for (int64_t t = 0; t < taps; ++t) {
+    kmax = k[t] > kmax ? k[t] : kmax;
+    negative = negative || k[t] < 0;
+  }
+  if (negative || kmax >= (1 << 22)) return false;
+  // Non-negative weights give non-negative sums; when 255 * sum(k) + 2^(bits-1) < 2^(bits+8)
+  // (weights normalized to 2^bits, as Pillow's and torch's are), no level exceeds 255 either.
+  int64_t ksum = 0;
+  for (int64_t t = 0; t < taps; ++t) ksum += k[t];
+  const bool clamp = 255 * ksum + (int64_t{1} << (bits - 1)) >= (int64_t{1} << (bits + 8));
+  const bool split = kmax >= (1 << 15);
+  if (split && clamp)
+    resize_v_pairs_t<true, true>(rows, k, taps, n, bits, out);
+  else if (split)
+    resize_v_pairs_t<true, false>(rows, k, taps, n, bits, out);
+  else if (clamp)
+    resize_v_pairs_t<false, true>(rows, k, taps, n, bits, out);
+  else
+    resize_v_pairs_t<false, false>(rows, k, taps, n, bits, out);
+  return true;
+}
+
+void resize_v_fixed_vbmi(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n,
+                         int bits, uint8_t* dst) {
+  const auto bytes = [dst](int64_t i, int64_t cnt, __m512i v) {
+    _mm_mask_storeu_epi8(dst + i, lanes_mask(cnt), _mm512_cvtepi32_epi8(v));
+  };
+  if (!resize_v_pairs(rows, k, taps, n, bits, bytes))
+    resize_v_fixed_impl(rows, k, taps, n, bits, dst);
+}
+
+template <bool Divide>
+void resize_v_fixed_levels_vbmi_t(const uint8_t* const* rows, const int32_t* k, int64_t taps,
+                                  int64_t n, int64_t channels, int bits, const double* lv,
+                                  float* fdst, int64_t plane_stride) {
+  const LevelMap<Divide> map(static_cast<int>(channels), lv);
+  const uint8_t* crow[64];
+  for (int64_t c = 0; c < channels; ++c) {
+    for (int64_t t = 0; t < taps; ++t) crow[t] = rows[t] + c * n;
+    float* d = fdst + c * plane_stride;
+    const int ch = static_cast<int>(c);
+    const auto floats = [&](int64_t i, int64_t cnt, __m512i v) {
+      _mm512_mask_storeu_ps(d + i, lanes_mask(cnt), map(ch, _mm512_cvtepi32_ps(v)));
+    };
+    if (!resize_v_pairs(crow, k, taps, n, bits, floats)) {  // the same for every channel
+      resize_v_fixed_levels_impl(rows, k, taps, n, channels, bits, lv, fdst, plane_stride);
+      return;
+    }
+  }
+}
+
+void resize_v_fixed_levels_vbmi(const uint8_t* const* rows, const int32_t* k, int64_t taps,
+                                int64_t n, int64_t channels, int bits, const double* lv,
+                                float* fdst, int64_t plane_stride) {
+  if (channels > 4 || taps > 64) {
+    resize_v_fixed_levels_impl(rows, k, taps, n, channels, bits, lv, fdst, plane_stride);
+    return;
+  }
+  if (lv[1] != 0.0)
+    resize_v_fixed_levels_vbmi_t<true>(rows, k, taps, n, channels, bits, lv, fdst, plane_stride);
+  else
+    resize_v_fixed_levels_vbmi_t<false>(rows, k, taps, n, channels, bits, lv, fdst, plane_stride);
+}
+
 // The body of resize_h_u8_fixed_vbmi (below) for R rows (1 or 2) with the same filter: the
 // windows' extents, indices and weights are shared between the rows.
 template <int R>
@@ -1063,8 +1307,8 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx512icl() {
     k.resize_h_u8_fixed = &resize_h_u8_fixed_vbmi;
     k.resize_h_u8_fixed2 = &resize_h_u8_fixed2_vbmi;
     k.resize_v_u8_int = &vnni::resize_v_u8_int;
-    k.resize_v_fixed = &vnni::resize_v_fixed;
-    k.resize_v_fixed_levels = &vnni::resize_v_fixed_levels;
+    k.resize_v_fixed = &resize_v_fixed_vbmi;
+    k.resize_v_fixed_levels = &resize_v_fixed_levels_vbmi;
     return k;
   }();
   return t;
