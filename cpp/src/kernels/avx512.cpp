@@ -1157,6 +1157,44 @@ void resize_v_fixed_levels_vbmi(const uint8_t* const* rows, const int32_t* k, in
     resize_v_fixed_levels_vbmi_t<false>(rows, k, taps, n, channels, bits, lv, fdst, plane_stride);
 }
 
+// fixed_h_gather_step for the VBMI tables: one gather per tap serves every channel (a dword at
+// sample t holds its channels; for C = 3 the dword of the second sample of a pair starts a byte
+// early, so no gather reads past the window's last sample), and one byte permute per channel
+// and pair of taps builds the (sample t, sample t + 1) word pairs from the two gathers.
+__attribute__((always_inline)) inline void fixed_h_gather_step_vbmi(
+    const uint8_t* row, int C, const int32_t* start, const int32_t* kp, const int32_t* kph,
+    int64_t taps, int64_t n, int64_t x, int64_t cnt, const FixedHTail& tail, uint8_t* dst,
+    int64_t plane_stride) {
+  constexpr __mmask64 kPairs = 0x5555555555555555ull;
+  const __mmask16 m = lanes_mask(cnt);
+  const __m512i z = _mm512_setzero_si512();
+  const __m512i base = _mm512_mullo_epi32(_mm512_maskz_loadu_epi32(m, start + x), _mm512_set1_epi32(C));
+  const int second = C == 3 ? 1 : 0;  // the byte of the second gather where its sample starts
+  const __m512i lane4 = _mm512_mullo_epi32(  // byte 4j of both gathers in dword j's two words
+      _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60),
+      _mm512_set1_epi32(0x10001));
+  __m512i lo[4], hi[4], pick[4];
+  for (int c = 0; c < C; ++c) {
+    lo[c] = tail.half;
+    hi[c] = z;
+    pick[c] = _mm512_add_epi32(lane4, _mm512_set1_epi32(c | ((64 + second + c) << 16)));
+  }
+  for (int64_t p = 0; p < taps / 2; ++p) {
+    const __m512i i0 = _mm512_add_epi32(base, _mm512_set1_epi32(static_cast<int32_t>(2 * p * C)));
+    const __m512i i1 = _mm512_add_epi32(base, _mm512_set1_epi32(static_cast<int32_t>((2 * p + 1) * C - second)));
+    const __m512i g0 = _mm512_mask_i32gather_epi32(z, m, i0, row, 1);
+    const __m512i g1 = _mm512_mask_i32gather_epi32(z, m, i1, row, 1);
+    const __m512i kl = _mm512_maskz_loadu_epi32(m, kp + p * n + x);
+    const __m512i kh = kph ? _mm512_maskz_loadu_epi32(m, kph + p * n + x) : kl;
+    for (int c = 0; c < C; ++c) {
+      const __m512i pair = _mm512_maskz_permutex2var_epi8(kPairs, g0, pick[c], g1);
+      lo[c] = _mm512_dpwssd_epi32(lo[c], pair, kl);
+      if (kph) hi[c] = _mm512_dpwssd_epi32(hi[c], pair, kh);
+    }
+  }
+  for (int c = 0; c < C; ++c) tail.store(lo[c], hi[c], kph != nullptr, dst + c * plane_stride + x, m);
+}
+
 // The body of resize_h_u8_fixed_vbmi (below) for R rows (1 or 2) with the same filter: the
 // windows' extents, indices and weights are shared between the rows.
 template <int R>
@@ -1181,8 +1219,8 @@ void resize_h_u8_fixed_rows(const uint8_t* const* row, int C, const int32_t* sta
       bytes_b = extent(8, cnt, lo_b);
       if (bytes_a > 128 || bytes_b > 128) {
         for (int r = 0; r < R; ++r)
-          fixed_h_gather_step(row[r], C, start, kp, kph, taps, n, x, cnt, tail, dst[r],
-                              plane_stride);
+          fixed_h_gather_step_vbmi(row[r], C, start, kp, kph, taps, n, x, cnt, tail, dst[r],
+                                   plane_stride);
         continue;
       }
     }
