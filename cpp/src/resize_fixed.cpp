@@ -134,47 +134,6 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
   std::vector<float> planes;  // float planes for resize_h_fixed, only when the uint8 pass can't
   const std::vector<float> ones(static_cast<size_t>(C), 1.0f), zeros(static_cast<size_t>(C), 0.0f);
 
-  // The horizontal pass straight from the uint8 row (resize_h_u8_fixed) needs an even number of
-  // taps: an odd window gets a zero weight after it, or before it at the right edge of the span.
-  const int64_t taps2 = px.taps + (px.taps & 1);
-  std::vector<int32_t> st2(static_cast<size_t>(ow)), kp, kph;
-  bool direct_h = span >= taps2;
-  if (direct_h) {
-    const int32_t kmax = *std::max_element(px.k.begin(), px.k.end());
-    const bool split = kmax >= (1 << 15);  // Pillow's 22-bit weights: two halves of 11 bits
-    const int32_t lo_mask = split ? 2047 : 0x7FFF;
-    const int64_t pairs = taps2 / 2;
-    kp.assign(static_cast<size_t>(pairs * ow), 0);
-    if (split) kph.assign(static_cast<size_t>(pairs * ow), 0);
-    std::vector<int32_t> w2(static_cast<size_t>(taps2));
-    for (int64_t x = 0; x < ow; ++x) {
-      int32_t s0 = rel[static_cast<size_t>(x)];
-      std::fill(w2.begin(), w2.end(), 0);
-      const int64_t shift = (taps2 != px.taps && s0 + taps2 > span) ? 1 : 0;
-      s0 -= static_cast<int32_t>(shift);
-      for (int64_t t = 0; t < px.taps; ++t)
-        w2[static_cast<size_t>(t + shift)] = px.k[static_cast<size_t>(x * px.taps + t)];
-      st2[static_cast<size_t>(x)] = s0;
-      for (int64_t q = 0; q < pairs; ++q) {
-        const int32_t a = w2[static_cast<size_t>(2 * q)], b = w2[static_cast<size_t>(2 * q + 1)];
-        kp[static_cast<size_t>(q * ow + x)] = (a & lo_mask) | ((b & lo_mask) << 16);
-        if (split) kph[static_cast<size_t>(q * ow + x)] = (a >> 11) | ((b >> 11) << 16);
-      }
-    }
-  }
-  if (!direct_h) planes.assign(static_cast<size_t>(C * pstride), 0.0f);
-  // Horizontal pass of one interleaved row of span pixels into C planar rows of ow values.
-  auto hpass = [&](const uint8_t* row, uint8_t* planar) {
-    if (direct_h) {
-      k.resize_h_u8_fixed(row, C, st2.data(), kp.data(), kph.empty() ? nullptr : kph.data(),
-                          taps2, ow, px.bits, planar, ow);
-      return;
-    }
-    k.normalize_u8(row, span, C, ones.data(), zeros.data(), planes.data(), pstride);  // exact
-    for (int64_t c = 0; c < C; ++c)
-      k.resize_h_fixed(planes.data() + c * pstride, rel.data(), px.kt.data(), px.taps, ow, px.bits,
-                       planar + c * ow);
-  };
   std::vector<uint8_t> gathered(packed ? 0 : static_cast<size_t>(taps * span * C));
   auto source_row = [&](int64_t r, int64_t slot) -> const uint8_t* {
     const unsigned char* row = v.byte_ptr(0, j.box_top + r, j.box_left + col_lo, 0);
@@ -223,6 +182,84 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
     }
     return;
   }
+  // The horizontal pass straight from the uint8 row, where the ISA has resize_h_u8_digits: the
+  // weights in signed byte digits, four taps per dword; windows padded to a multiple of 4 with
+  // zero weights after them, or before them at the right edge of the span.
+  const int64_t taps4 = (px.taps + 3) / 4 * 4;
+  int64_t digits = 0;
+  std::vector<int32_t> st4, kq;
+  if (k.resize_h_u8_digits && span >= taps4) {
+    const int32_t kmax = *std::max_element(px.k.begin(), px.k.end());
+    const int32_t kmin = *std::min_element(px.k.begin(), px.k.end());
+    if (kmin >= 0 && kmax < (1 << 22)) {
+      digits = kmax <= 127 * 256 + 127 ? 2 : 3;  // the largest with two balanced digits
+      const int64_t quads = taps4 / 4;
+      st4.resize(static_cast<size_t>(ow));
+      kq.assign(static_cast<size_t>(quads * digits * ow), 0);
+      for (int64_t x = 0; x < ow; ++x) {
+        const int32_t s0 = rel[static_cast<size_t>(x)];
+        const int32_t shift = std::max<int32_t>(0, s0 + static_cast<int32_t>(taps4 - span));
+        st4[static_cast<size_t>(x)] = s0 - shift;
+        for (int64_t t = 0; t < px.taps; ++t) {
+          int32_t rest = px.k[static_cast<size_t>(x * px.taps + t)];
+          const int64_t slot = t + shift;
+          for (int64_t d = 0; d < digits; ++d) {  // balanced: rest = dig + 256 * (what is left)
+            const int32_t dig = ((rest + 128) & 255) - 128;
+            rest = (rest - dig) / 256;
+            kq[static_cast<size_t>(((slot / 4) * digits + d) * ow + x)] |=
+                static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint8_t>(dig))
+                                     << (8 * (slot % 4)));
+          }
+        }
+      }
+    }
+  }
+  // Else resize_h_u8_fixed, in pairs of taps: an odd window gets a zero weight after it, or
+  // before it at the right edge of the span.
+  const int64_t taps2 = px.taps + (px.taps & 1);
+  std::vector<int32_t> st2(static_cast<size_t>(ow)), kp, kph;
+  const bool direct_h = !digits && span >= taps2;
+  if (direct_h) {
+    const int32_t kmax = *std::max_element(px.k.begin(), px.k.end());
+    const bool split = kmax >= (1 << 15);  // Pillow's 22-bit weights: two halves of 11 bits
+    const int32_t lo_mask = split ? 2047 : 0x7FFF;
+    const int64_t pairs = taps2 / 2;
+    kp.assign(static_cast<size_t>(pairs * ow), 0);
+    if (split) kph.assign(static_cast<size_t>(pairs * ow), 0);
+    std::vector<int32_t> w2(static_cast<size_t>(taps2));
+    for (int64_t x = 0; x < ow; ++x) {
+      int32_t s0 = rel[static_cast<size_t>(x)];
+      std::fill(w2.begin(), w2.end(), 0);
+      const int64_t shift = (taps2 != px.taps && s0 + taps2 > span) ? 1 : 0;
+      s0 -= static_cast<int32_t>(shift);
+      for (int64_t t = 0; t < px.taps; ++t)
+        w2[static_cast<size_t>(t + shift)] = px.k[static_cast<size_t>(x * px.taps + t)];
+      st2[static_cast<size_t>(x)] = s0;
+      for (int64_t q = 0; q < pairs; ++q) {
+        const int32_t a = w2[static_cast<size_t>(2 * q)], b = w2[static_cast<size_t>(2 * q + 1)];
+        kp[static_cast<size_t>(q * ow + x)] = (a & lo_mask) | ((b & lo_mask) << 16);
+        if (split) kph[static_cast<size_t>(q * ow + x)] = (a >> 11) | ((b >> 11) << 16);
+      }
+    }
+  }
+  if (!direct_h && !digits) planes.assign(static_cast<size_t>(C * pstride), 0.0f);
+  // Horizontal pass of one interleaved row of span pixels into C planar rows of ow values.
+  auto hpass = [&](const uint8_t* row, uint8_t* planar) {
+    if (digits) {
+      k.resize_h_u8_digits(row, nullptr, C, st4.data(), kq.data(), digits, taps4, ow, px.bits,
+                           planar, nullptr, ow);
+      return;
+    }
+    if (direct_h) {
+      k.resize_h_u8_fixed(row, C, st2.data(), kp.data(), kph.empty() ? nullptr : kph.data(),
+                          taps2, ow, px.bits, planar, ow);
+      return;
+    }
+    k.normalize_u8(row, span, C, ones.data(), zeros.data(), planes.data(), pstride);  // exact
+    for (int64_t c = 0; c < C; ++c)
+      k.resize_h_fixed(planes.data() + c * pstride, rel.data(), px.kt.data(), px.taps, ow, px.bits,
+                       planar + c * ow);
+  };
   if (j.vertical_first) {  // Pillow 13: the vertical pass on source rows, then the horizontal
     std::vector<uint8_t> mid(static_cast<size_t>(span * C));
     for (int64_t y = y0; y < y1; ++y) {
@@ -248,9 +285,13 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
   const auto slot_of = [&](int64_t r) { return ring.data() + (r % nslots) * ow * C; };
   const auto present = [&](int64_t r) { return slot_row[static_cast<size_t>(r % nslots)] == r; };
   const auto filter2 = [&](int64_t a, int64_t b) {
-    k.resize_h_u8_fixed2(source_row(a, 0), source_row(b, 1), C, st2.data(), kp.data(),
-                         kph.empty() ? nullptr : kph.data(), taps2, ow, px.bits, slot_of(a),
-                         slot_of(b), ow);
+    if (digits)
+      k.resize_h_u8_digits(source_row(a, 0), source_row(b, 1), C, st4.data(), kq.data(), digits,
+                           taps4, ow, px.bits, slot_of(a), slot_of(b), ow);
+    else
+      k.resize_h_u8_fixed2(source_row(a, 0), source_row(b, 1), C, st2.data(), kp.data(),
+                           kph.empty() ? nullptr : kph.data(), taps2, ow, px.bits, slot_of(a),
+                           slot_of(b), ow);
     slot_row[static_cast<size_t>(a % nslots)] = a;
     slot_row[static_cast<size_t>(b % nslots)] = b;
   };
@@ -259,7 +300,7 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
     for (int64_t t = 0; t < taps; ++t) {
       const int64_t r = py.start[static_cast<size_t>(y)] + t;
       if (!present(r)) {
-        if (!direct_h) {
+        if (!direct_h && !digits) {
           hpass(source_row(r, 0), slot_of(r));
           slot_row[static_cast<size_t>(r % nslots)] = r;
         } else if (pending < 0) {

@@ -40,6 +40,7 @@
 #include <type_traits>
 #include <vector>
 #include <algorithm>
+#include <array>
 
 #include "pixnorm/dispatch.hpp"
 
@@ -635,7 +636,7 @@ struct ResizeChecker {
             }
             // resize_h_u8_fixed on row 0: even tap counts, windows inside the row, 15- and
             // 22-bit weights (the latter split in 11-bit halves)
-            for (int64_t taps : {2, 4, 6, 10}) {
+            for (int64_t taps : {2, 4, 6, 8, 10, 12, 20}) {
               if (taps > in) continue;
               std::vector<int32_t> hs(static_cast<size_t>(n));
               for (int64_t x = 0; x < n; ++x)
@@ -644,14 +645,18 @@ struct ResizeChecker {
               for (bool split : {false, true}) {
                 const int64_t pairs = taps / 2;
                 std::vector<int32_t> kp(static_cast<size_t>(pairs * n)), kph(split ? kp.size() : 0);
+                std::vector<int32_t> kw(static_cast<size_t>(taps * n));  // kw[t * n + x]
                 const uint32_t kmax = split ? (1u << 22) / static_cast<uint32_t>(taps) : 32767u;
                 for (size_t i = 0; i < kp.size(); ++i) {
                   const int32_t a = static_cast<int32_t>(rng.below(kmax)), b = static_cast<int32_t>(rng.below(kmax));
                   const int32_t mask = split ? 2047 : 0x7FFF;
                   kp[i] = (a & mask) | ((b & mask) << 16);
                   if (split) kph[i] = (a >> 11) | ((b >> 11) << 16);
+                  kw[2 * (i / static_cast<size_t>(n)) * static_cast<size_t>(n) + i % static_cast<size_t>(n)] = a;
+                  kw[(2 * (i / static_cast<size_t>(n)) + 1) * static_cast<size_t>(n) + i % static_cast<size_t>(n)] = b;
                 }
-                const int bits = split ? 22 : 14 + static_cast<int>(rng.below(2));
+                // 7 bits: too few to fold the rounding half into resize_h_u8_digits' top digit
+                const int bits = split ? 22 : std::array<int, 3>{7, 14, 15}[rng.below(3)];
                 std::vector<std::vector<uint8_t>> houts;
                 for (size_t t = 0; t < ck.tables.size(); ++t) {
                   std::vector<uint8_t> d(static_cast<size_t>(lead + channels * stride + 5), 0xA5);
@@ -689,6 +694,38 @@ struct ResizeChecker {
                   compare("resize_h_u8_fixed2 row 0", d0, houts[0], t);
                   compare("resize_h_u8_fixed2 row 1", d1, one1, t);
                 }
+                // the same weights in signed byte digits, four taps per dword (tables that
+                // have resize_h_u8_digits), two rows and one, against the scalar pairs pass
+                if (taps % 4 == 0)
+                  for (int64_t digits : {2, 3}) {
+                    if (digits == 2 && *std::max_element(kw.begin(), kw.end()) > 127 * 256 + 127) continue;
+                    std::vector<int32_t> kq(static_cast<size_t>(taps / 4 * digits * n), 0);
+                    for (int64_t t4 = 0; t4 < taps; ++t4)
+                      for (int64_t x = 0; x < n; ++x) {
+                        int32_t rest = kw[static_cast<size_t>(t4 * n + x)];
+                        for (int64_t dg = 0; dg < digits; ++dg) {
+                          const int32_t dig = ((rest + 128) & 255) - 128;
+                          rest = (rest - dig) / 256;
+                          kq[static_cast<size_t>(((t4 / 4) * digits + dg) * n + x)] |= static_cast<int32_t>(
+                              static_cast<uint32_t>(static_cast<uint8_t>(dig)) << (8 * (t4 % 4)));
+                        }
+                      }
+                    for (size_t t = 0; t < ck.tables.size(); ++t) {
+                      if (!ck.tables[t]->resize_h_u8_digits) continue;
+                      std::vector<uint8_t> d0(one1.size(), 0xA5), d1(one1.size(), 0xA5), s0(one1.size(), 0xA5);
+                      std::snprintf(g_case, sizeof g_case, "resize_h_u8_digits %s C=%lld n=%lld taps=%lld D=%lld",
+                                    pixnorm::isa_name(ck.tables[t]->isa), static_cast<long long>(channels),
+                                    static_cast<long long>(n), static_cast<long long>(taps),
+                                    static_cast<long long>(digits));
+                      ck.tables[t]->resize_h_u8_digits(r[0], r[1], channels, hs.data(), kq.data(), digits,
+                                                       taps, n, bits, d0.data() + lead, d1.data() + lead, stride);
+                      ck.tables[t]->resize_h_u8_digits(r[0], nullptr, channels, hs.data(), kq.data(), digits,
+                                                       taps, n, bits, s0.data() + lead, nullptr, stride);
+                      compare("resize_h_u8_digits row 0", d0, houts[0], t);
+                      compare("resize_h_u8_digits row 1", d1, one1, t);
+                      compare("resize_h_u8_digits one row", s0, houts[0], t);
+                    }
+                  }
               }
             }
             // the named conventions' integer version, both modes, uint8 planes between guards

@@ -66,6 +66,16 @@ using ResizeHU8Fixed2 = void (*)(const uint8_t* row0, const uint8_t* row1, int64
                                  const int32_t* start, const int32_t* kp, const int32_t* kph,
                                  int64_t taps, int64_t n, int bits, uint8_t* dst0, uint8_t* dst1,
                                  int64_t plane_stride);
+// The horizontal pass of resize_h_u8_fixed (same results, same weights) with the weights
+// written in `digits` (2 or 3) signed bytes, w = d0 + 2^8 d1 + 2^16 d2, each digit in
+// [-128, 127], and four taps per dword: taps a multiple of 4, windows inside the row; digit d of
+// taps 4q..4q+3 of output x is kq[(q * digits + d) * n + x], tap 4q in its low byte. row1 may be
+// null (one row); else row1 -> dst1 as row0 -> dst0. Optional in a table (null: the ISA has no
+// faster way than resize_h_u8_fixed2).
+using ResizeHU8Digits = void (*)(const uint8_t* row0, const uint8_t* row1, int64_t channels,
+                                 const int32_t* start, const int32_t* kq, int64_t digits,
+                                 int64_t taps, int64_t n, int bits, uint8_t* dst0, uint8_t* dst1,
+                                 int64_t plane_stride);
 // The vertical pass: out[i] from rows[t][i], with the output row's `taps` weights k[t].
 using ResizeVFixed = void (*)(const uint8_t* const* rows, const int32_t* k, int64_t taps,
                               int64_t n, int bits, uint8_t* dst);
@@ -173,6 +183,7 @@ struct KernelTable {
   ResizeHU8Fixed resize_h_u8_fixed;
   ResizeVFixedLevels resize_v_fixed_levels;
   ResizeHU8Fixed2 resize_h_u8_fixed2;
+  ResizeHU8Digits resize_h_u8_digits;  // may be null
 };
 
 const char* isa_name(Isa isa);

@@ -1299,6 +1299,199 @@ void resize_h_u8_fixed2_vbmi(const uint8_t* row0, const uint8_t* row1, int64_t c
                             plane_stride);
 }
 
+// resize_h_u8_digits (contract in dispatch.hpp) with VBMI and VNNI: one byte permute per channel
+// and four taps puts the taps' samples in the four bytes of each output's dword; vpdpbusd
+// multiplies them by the signed digits of the weights and adds the four products, one
+// accumulator per digit: sum = acc0 + 2^8 acc1 + 2^16 acc2 (modulo 2^32, and the true sum fits
+// in int32). Pillow's 22-bit weights take three dot products per four taps where the word pairs
+// of resize_h_u8_fixed take four, and half the permutes. Windows as in resize_h_u8_fixed_rows;
+// wider steps gather one dword per tap (for C = 3 a byte early after the first tap, so no
+// gather reads past the window).
+template <int D>
+struct DigitsTail {
+  __m512i half, init;
+  __m128i shift;
+  bool folded;  // the rounding half enters at the top digit's scale (exact: init << 8(D-1))
+  explicit DigitsTail(int bits)
+      : half(_mm512_set1_epi32(1 << (bits - 1))),
+        init(_mm512_set1_epi32(bits - 1 >= 8 * (D - 1) ? 1 << (bits - 1 - 8 * (D - 1)) : 0)),
+        shift(_mm_cvtsi32_si128(bits)),
+        folded(bits - 1 >= 8 * (D - 1)) {}
+  // one accumulator per digit, acc[0] started from half
+  __attribute__((always_inline)) void store(const __m512i* acc, uint8_t* d, __mmask16 m) const {
+    __m512i sum = _mm512_add_epi32(acc[0], _mm512_slli_epi32(acc[1], 8));
+    if (D == 3) sum = _mm512_add_epi32(sum, _mm512_slli_epi32(acc[2], 16));
+    _mm_mask_storeu_epi8(d, m, _mm512_cvtusepi32_epi8(_mm512_sra_epi32(sum, shift)));
+  }
+  // the whole sum, from init (when folded) through the digits top down, shifted between them
+  __attribute__((always_inline)) void store_sum(__m512i sum, uint8_t* d, __mmask16 m) const {
+    if (!folded) sum = _mm512_add_epi32(sum, half);
+    _mm_mask_storeu_epi8(d, m, _mm512_cvtusepi32_epi8(_mm512_sra_epi32(sum, shift)));
+  }
+};
+
+template <int D>
+__attribute__((always_inline)) inline void digits_gather_step(
+    const uint8_t* row, int C, const int32_t* start, const int32_t* kq, int64_t taps, int64_t n,
+    int64_t x, int64_t cnt, const DigitsTail<D>& tail, uint8_t* dst, int64_t plane_stride) {
+  const __mmask16 m = lanes_mask(cnt);
+  const __m512i z = _mm512_setzero_si512();
+  const __m512i base = _mm512_mullo_epi32(_mm512_maskz_loadu_epi32(m, start + x), _mm512_set1_epi32(C));
+  const int late = C == 3 ? 1 : 0;  // where a sample starts in the gathers after the first
+  // byte 4j of every gather, in the four bytes of dword j
+  const __m512i lane4 = _mm512_mullo_epi32(
+      _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60),
+      _mm512_set1_epi32(0x01010101));
+  __m512i acc[4][D];
+  for (int c = 0; c < C; ++c)
+    for (int d = 0; d < D; ++d) acc[c][d] = d == 0 ? tail.half : z;
+  for (int64_t q = 0; q < taps / 4; ++q) {
+    __m512i g[4];
+    for (int u = 0; u < 4; ++u) {
+      const int64_t t = 4 * q + u;
+      const int32_t off = static_cast<int32_t>(t * C - (t > 0 ? late : 0));
+      g[u] = _mm512_mask_i32gather_epi32(z, m, _mm512_add_epi32(base, _mm512_set1_epi32(off)), row, 1);
+    }
+    __m512i k[D];
+    for (int d = 0; d < D; ++d) k[d] = _mm512_maskz_loadu_epi32(m, kq + (q * D + d) * n + x);
+    const int first = q > 0 ? late : 0;
+    for (int c = 0; c < C; ++c) {
+      // byte u of dword j: sample 4q + u, channel c, from gather u (bytes 0, 1 permuted from
+      // gathers 0 and 1, bytes 2, 3 from gathers 2 and 3; indices 64 and up: the second table)
+      const int32_t o = (first + c) | ((64 + late + c) << 8) | ((late + c) << 16) | ((64 + late + c) << 24);
+      const __m512i idx = _mm512_add_epi32(lane4, _mm512_set1_epi32(o));
+      const __m512i X = _mm512_or_si512(
+          _mm512_maskz_permutex2var_epi8(0x3333333333333333ull, g[0], idx, g[1]),
+          _mm512_maskz_permutex2var_epi8(0xCCCCCCCCCCCCCCCCull, g[2], idx, g[3]));
+      for (int d = 0; d < D; ++d) acc[c][d] = _mm512_dpbusd_epi32(acc[c][d], X, k[d]);
+    }
+  }
+  for (int c = 0; c < C; ++c) tail.store(acc[c], dst + c * plane_stride + x, m);
+}
+
+template <int R, int D>
+void resize_h_u8_digits_rows(const uint8_t* const* row, int C, const int32_t* start,
+                             const int32_t* kq, int64_t taps, int64_t n, int bits,
+                             uint8_t* const* dst, int64_t plane_stride) {
+  const DigitsTail<D> tail(bits);
+  constexpr __mmask64 kLow = 0x00000000FFFFFFFFull;
+  for (int64_t x = 0; x < n; x += 16) {
+    const int64_t cnt = n - x < 16 ? n - x : 16;
+    // bytes read by lanes [i0, i1) of the step, from the smallest start `lo` on
+    const auto extent = [&](int64_t i0, int64_t i1, int32_t& lo) {
+      const int32_t f = start[x + i0], l = start[x + i1 - 1];
+      lo = f < l ? f : l;
+      return (static_cast<int64_t>(f < l ? l : f) - lo + taps) * C;
+    };
+    int32_t lo_a = 0, lo_b = 0;
+    int64_t bytes_a = extent(0, cnt, lo_a), bytes_b = 0;
+    const bool one = bytes_a <= 128;  // else two windows: lanes 0..7 and 8..15
+    if (!one) {
+      bytes_a = extent(0, 8, lo_a);
+      bytes_b = extent(8, cnt, lo_b);
+      if (bytes_a > 128 || bytes_b > 128) {
+        for (int r = 0; r < R; ++r)
+          digits_gather_step<D>(row[r], C, start, kq, taps, n, x, cnt, tail, dst[r], plane_stride);
+        continue;
+      }
+    }
+    const __mmask16 m = lanes_mask(cnt);
+    __m512i a0[R], a1[R], b0[R], b1[R];
+    for (int r = 0; r < R; ++r) {
+      const uint8_t* pa = row[r] + static_cast<int64_t>(lo_a) * C;
+      a0[r] = _mm512_maskz_loadu_epi8(bytes_mask(bytes_a), pa);
+      a1[r] = _mm512_maskz_loadu_epi8(bytes_mask(bytes_a > 64 ? bytes_a - 64 : 0), pa + 64);
+      b0[r] = a0[r];
+      b1[r] = a1[r];
+      if (!one) {
+        const uint8_t* pb = row[r] + static_cast<int64_t>(lo_b) * C;
+        b0[r] = _mm512_maskz_loadu_epi8(bytes_mask(bytes_b), pb);
+        b1[r] = _mm512_maskz_loadu_epi8(bytes_mask(bytes_b > 64 ? bytes_b - 64 : 0), pb + 64);
+      }
+    }
+    const __m512i lo_v = one ? _mm512_set1_epi32(lo_a)
+                             : _mm512_mask_blend_epi32(static_cast<__mmask16>(0xFF00),
+                                                       _mm512_set1_epi32(lo_a), _mm512_set1_epi32(lo_b));
+    // each output's first byte in its window, in all four bytes of its dword
+    const __m512i base = _mm512_mullo_epi32(
+        _mm512_sub_epi32(_mm512_maskz_loadu_epi32(m, start + x), lo_v), _mm512_set1_epi32(C * 0x01010101));
+    const int32_t taps_bytes = C * 0x03020100;  // samples t..t+3 of a channel: C bytes apart
+    const int64_t quads = taps / 4;
+    const auto samples = [&](int r, const __m512i& idx) {  // taps 4q..4q+3 in each dword
+      return one ? _mm512_permutex2var_epi8(a0[r], idx, a1[r])
+                 : _mm512_or_si512(_mm512_maskz_permutex2var_epi8(kLow, a0[r], idx, a1[r]),
+                                   _mm512_maskz_permutex2var_epi8(~kLow, b0[r], idx, b1[r]));
+    };
+    // Up to 16 taps: the samples stay in registers and one accumulator takes the digits top
+    // down, shifted by 8 between them (no per-digit sums to combine).
+    const auto top_down = [&](auto quad_count, int c) {
+      constexpr int Q = decltype(quad_count)::value;
+      __m512i X[R][Q];
+      for (int q = 0; q < Q; ++q) {
+        const int32_t o = static_cast<int32_t>(4 * q * C + c) * 0x01010101 + taps_bytes;
+        const __m512i idx = _mm512_add_epi32(base, _mm512_set1_epi32(o));
+        for (int r = 0; r < R; ++r) X[r][q] = samples(r, idx);
+      }
+      __m512i acc[R];
+      for (int r = 0; r < R; ++r) acc[r] = tail.init;
+      for (int d = D - 1; d >= 0; --d) {
+        for (int q = 0; q < Q; ++q) {
+          const __m512i k = _mm512_maskz_loadu_epi32(m, kq + (q * D + d) * n + x);
+          for (int r = 0; r < R; ++r) acc[r] = _mm512_dpbusd_epi32(acc[r], X[r][q], k);
+        }
+        if (d > 0)
+          for (int r = 0; r < R; ++r) acc[r] = _mm512_slli_epi32(acc[r], 8);
+      }
+      for (int r = 0; r < R; ++r) tail.store_sum(acc[r], dst[r] + c * plane_stride + x, m);
+    };
+    for (int c = 0; c < C; ++c) {
+      switch (quads) {
+        case 1: top_down(std::integral_constant<int, 1>{}, c); continue;
+        case 2: top_down(std::integral_constant<int, 2>{}, c); continue;
+        case 3: top_down(std::integral_constant<int, 3>{}, c); continue;
+        case 4: top_down(std::integral_constant<int, 4>{}, c); continue;
+        default: break;
+      }
+      __m512i acc[R][D];
+      for (int r = 0; r < R; ++r)
+        for (int d = 0; d < D; ++d) acc[r][d] = d == 0 ? tail.half : _mm512_setzero_si512();
+      for (int64_t q = 0; q < taps / 4; ++q) {
+        const int32_t o = static_cast<int32_t>(4 * q * C + c) * 0x01010101 + taps_bytes;
+        const __m512i idx = _mm512_add_epi32(base, _mm512_set1_epi32(o));
+        __m512i k[D];
+        for (int d = 0; d < D; ++d) k[d] = _mm512_maskz_loadu_epi32(m, kq + (q * D + d) * n + x);
+        for (int r = 0; r < R; ++r) {
+          const __m512i X = samples(r, idx);
+          for (int d = 0; d < D; ++d) acc[r][d] = _mm512_dpbusd_epi32(acc[r][d], X, k[d]);
+        }
+      }
+      for (int r = 0; r < R; ++r) tail.store(acc[r], dst[r] + c * plane_stride + x, m);
+    }
+  }
+}
+
+void resize_h_u8_digits_vbmi(const uint8_t* row0, const uint8_t* row1, int64_t channels,
+                             const int32_t* start, const int32_t* kq, int64_t digits,
+                             int64_t taps, int64_t n, int bits, uint8_t* dst0, uint8_t* dst1,
+                             int64_t plane_stride) {
+  if ((channels != 3 && channels != 4) || (digits != 2 && digits != 3)) {
+    resize_h_u8_digits_impl(row0, row1, channels, start, kq, digits, taps, n, bits, dst0, dst1,
+                            plane_stride);
+    return;
+  }
+  const uint8_t* rows[2] = {row0, row1};
+  uint8_t* dsts[2] = {dst0, dst1};
+  const int C = static_cast<int>(channels);
+  if (row1 && digits == 3)
+    resize_h_u8_digits_rows<2, 3>(rows, C, start, kq, taps, n, bits, dsts, plane_stride);
+  else if (row1)
+    resize_h_u8_digits_rows<2, 2>(rows, C, start, kq, taps, n, bits, dsts, plane_stride);
+  else if (digits == 3)
+    resize_h_u8_digits_rows<1, 3>(rows, C, start, kq, taps, n, bits, dsts, plane_stride);
+  else
+    resize_h_u8_digits_rows<1, 2>(rows, C, start, kq, taps, n, bits, dsts, plane_stride);
+}
+
 void bilinear2_u8_vbmi(const uint8_t* r0, const uint8_t* r1, float wy0, float wy1,
                        int64_t channels, const int32_t* start, const int32_t* kx, int64_t n,
                        const float* a, const float* b, float* dst, int64_t plane_stride) {
@@ -1344,6 +1537,7 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx512icl() {
     k.bilinear2_fixed = &bilinear2_fixed_vbmi;
     k.resize_h_u8_fixed = &resize_h_u8_fixed_vbmi;
     k.resize_h_u8_fixed2 = &resize_h_u8_fixed2_vbmi;
+    k.resize_h_u8_digits = &resize_h_u8_digits_vbmi;
     k.resize_v_u8_int = &vnni::resize_v_u8_int;
     k.resize_v_fixed = &resize_v_fixed_vbmi;
     k.resize_v_fixed_levels = &resize_v_fixed_levels_vbmi;
@@ -1375,6 +1569,7 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx512() {
                              &resize_h_interleaved,
                              &resize_h_u8_fixed,
                              &plain::resize_v_fixed_levels,
-                             &resize_h_u8_fixed2};
+                             &resize_h_u8_fixed2,
+                             nullptr};
   return t;
 }

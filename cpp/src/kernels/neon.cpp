@@ -104,7 +104,8 @@ const KernelTable& table_neon() {
                              &resize_h_interleaved_impl,
                              &resize_h_u8_fixed_impl,
                              &resize_v_fixed_levels_impl,
-                             &resize_h_u8_fixed2_impl};
+                             &resize_h_u8_fixed2_impl,
+                             nullptr};
   return t;
 }
 
