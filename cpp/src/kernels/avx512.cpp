@@ -1503,6 +1503,37 @@ void bilinear2_u8_vbmi(const uint8_t* r0, const uint8_t* r1, float wy0, float wy
   bilinear2_rows_vbmi(r0, r1, C, start, kx, n, FloatTail(wy0, wy1, C, a, b), dst, plane_stride);
 }
 
+// FixedTail with VNNI: in torch's mode the rounding halves enter the sums through vpdpwssd
+// (the same int32 results, three instructions fewer per 16 outputs).
+struct FixedTailVnni : FixedTail {
+  using FixedTail::FixedTail;
+  __attribute__((always_inline)) __m512i level(__m512i p0, __m512i p1, __m512i k) const {
+    if (mode != kFixedTorch) return FixedTail::level(p0, p1, k);
+    const __m512i H0 = _mm512_sra_epi32(_mm512_dpwssd_epi32(halfx, p0, k), bx);
+    const __m512i H1 = _mm512_sra_epi32(_mm512_dpwssd_epi32(halfx, p1, k), bx);
+    const __m512i pair = _mm512_or_si512(H0, _mm512_slli_epi32(H1, 16));
+    return _mm512_sra_epi32(_mm512_dpwssd_epi32(halfy, pair, ky), by);
+  }
+  __attribute__((always_inline)) void operator()(int /*c*/, __m512i p0, __m512i p1, __m512i k,
+                                                 uint8_t* d, int64_t cnt) const {
+    _mm_mask_storeu_epi8(d, lanes_mask(cnt), _mm512_cvtepi32_epi8(level(p0, p1, k)));
+  }
+};
+
+// FixedTailLevels over FixedTailVnni (defined here: GCC inlines the VNNI level only into code
+// of this region).
+template <bool Divide>
+struct FixedTailLevelsVnni {
+  FixedTailVnni fixed;
+  LevelMap<Divide> map;
+  __attribute__((always_inline)) void operator()(int c, __m512i p0, __m512i p1, __m512i k,
+                                                 float* d, int64_t cnt) const {
+    const __m512 v = map(c, _mm512_cvtepi32_ps(fixed.level(p0, p1, k)));
+    if (cnt == 16) _mm512_storeu_ps(d, v);
+    else _mm512_mask_storeu_ps(d, lanes_mask(cnt), v);
+  }
+};
+
 void bilinear2_fixed_vbmi(const uint8_t* r0, const uint8_t* r1, int32_t ky0, int32_t ky1,
                           int64_t channels, const int32_t* start, const int32_t* kx, int64_t n,
                           int mode, int bx, int by, uint8_t* dst, int64_t plane_stride,
@@ -1513,13 +1544,15 @@ void bilinear2_fixed_vbmi(const uint8_t* r0, const uint8_t* r1, int32_t ky0, int
     return;
   }
   const int C = static_cast<int>(channels);
-  const FixedTail tail(ky0, ky1, mode, bx, by);
+  const FixedTailVnni tail(ky0, ky1, mode, bx, by);
   if (lv && lv[1] != 0.0)
     bilinear2_rows_vbmi(r0, r1, C, start, kx, n,
-                        FixedTailLevels<true>{tail, LevelMap<true>(C, lv)}, fdst, plane_stride);
+                        FixedTailLevelsVnni<true>{tail, LevelMap<true>(C, lv)}, fdst,
+                        plane_stride);
   else if (lv)
     bilinear2_rows_vbmi(r0, r1, C, start, kx, n,
-                        FixedTailLevels<false>{tail, LevelMap<false>(C, lv)}, fdst, plane_stride);
+                        FixedTailLevelsVnni<false>{tail, LevelMap<false>(C, lv)}, fdst,
+                        plane_stride);
   else
     bilinear2_rows_vbmi(r0, r1, C, start, kx, n, tail, dst, plane_stride);
 }
