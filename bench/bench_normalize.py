@@ -181,12 +181,25 @@ def environment() -> dict[str, Any]:
         "cv2": cv2.__version__ if cv2 is not None else None,
         "torch": torch.__version__ if torch is not None else None,
         "torchvision": torchvision.__version__ if torchvision is not None else None,
+        "pillow": pillow_version(),
     }
     if cv2 is not None:
         for line in cv2.getBuildInformation().splitlines():
             if "Parallel framework" in line:
                 env["cv2_parallel"] = line.split(":", 1)[1].strip()
     return env
+
+
+def pillow_version() -> str | None:
+    """The PIL package's distribution and version (the pillow-simd fork installs as PIL too)."""
+    from importlib import metadata
+
+    for dist in ("pillow-simd", "pillow"):
+        try:
+            return f"{'Pillow-SIMD' if dist == 'pillow-simd' else 'Pillow'} {metadata.version(dist)}"
+        except metadata.PackageNotFoundError:
+            continue
+    return None
 
 
 def print_header(env: dict[str, Any], title: str = "pixnorm.normalize benchmark") -> None:
@@ -206,7 +219,10 @@ def print_header(env: dict[str, Any], title: str = "pixnorm.normalize benchmark"
     torch_text = "not installed"
     if env["torch"]:
         torch_text = f"{env['torch']}, torchvision {env['torchvision'] or 'not installed'}"
-    print(f"- Python {env['python']}, numpy {env['numpy']}, cv2 {cv2_text}, torch {torch_text}")
+    print(
+        f"- Python {env['python']}, numpy {env['numpy']}, cv2 {cv2_text}, torch {torch_text}, "
+        f"{env['pillow'] or 'Pillow not installed'}"
+    )
     print()
 
 

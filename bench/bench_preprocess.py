@@ -7,9 +7,10 @@ Workloads (random uint8 RGB images, fixed seed; ImageNet mean/std):
 
 Peers, each doing the same job its own way: OpenCV (``cv2.resize`` INTER_LINEAR, crop, then a
 fused preallocated numpy normalize; antialias off only: OpenCV has no antialiased bilinear),
-Pillow (``Image.resize(BILINEAR, box=...)`` with the crop fused into the resize, then numpy),
-torch uint8 ``interpolate`` and torchvision v2 when installed; the speed of light is a copy of
-the output bytes. Method as in bench_normalize.py: per-call medians from interleaved rounds,
+Pillow (``Image.resize(BILINEAR, box=...)`` with the crop fused into the resize, then numpy;
+labelled Pillow-SIMD when run in a venv with the pillow-simd fork), torch uint8 ``interpolate``
+and torchvision v2 on the uint8 tensor (resize, center_crop, to_dtype, normalize) when
+installed; the speed of light is a copy of the output bytes. Method as in bench_normalize.py: per-call medians from interleaved rounds,
 read the ratios. Not a test: targets are printed, never asserted.
 
 Usage: ``python bench/bench_preprocess.py [--quick] [--json FILE]``
@@ -38,6 +39,20 @@ try:
     from PIL import Image
 except ImportError:  # depends on the environment
     Image = None  # type: ignore[assignment]
+
+
+def _pillow_name() -> str:
+    """'Pillow-SIMD' when the PIL package is the pillow-simd fork (run in its own venv)."""
+    from importlib import metadata
+
+    try:
+        metadata.version("pillow-simd")
+        return "Pillow-SIMD"
+    except metadata.PackageNotFoundError:
+        return "Pillow"
+
+
+PILLOW = _pillow_name() if Image is not None else "Pillow"
 
 MEAN, STD = bn.MEAN, bn.STD
 A = (1 / (255 * np.asarray(STD))).astype(np.float32)[:, None, None]
@@ -102,7 +117,7 @@ def eval_candidates(img: np.ndarray, aa: bool) -> list[bn.Candidate]:
             return numpy_normalize(r, peer_out)
 
         cands.append(
-            bn.Candidate("pillow", "Pillow resize(box=) + numpy", 1, pillow, None, peer=True)
+            bn.Candidate("pillow", f"{PILLOW} resize(box=) + numpy", 1, pillow, None, peer=True)
         )
     if bn.torch is not None:
         t = (
@@ -121,6 +136,25 @@ def eval_candidates(img: np.ndarray, aa: bool) -> list[bn.Candidate]:
         cands.append(
             bn.Candidate(
                 "torch", "torch uint8 interpolate + numpy", 1, torch_uint8, "torch", peer=True
+            )
+        )
+    if bn.tvf is not None:
+        tvf, torch = bn.tvf, bn.torch
+        chw = tvf.to_image(img)  # C x H x W uint8 tensor (a view of the image)
+
+        def torchvision_v2() -> np.ndarray:  # Resize(256), CenterCrop, ToDtype, Normalize
+            r = tvf.center_crop(tvf.resize(chw, [256], antialias=aa), [CROP, CROP])
+            r = tvf.to_dtype(r, torch.float32, scale=True)
+            return tvf.normalize(r, mean=list(MEAN), std=list(STD)).numpy()
+
+        cands.append(
+            bn.Candidate(
+                "torchvision",
+                "torchvision v2 on the uint8 tensor",
+                1,
+                torchvision_v2,
+                "torch",
+                peer=True,
             )
         )
     src, dst = np.empty_like(out), np.empty_like(out)
@@ -161,7 +195,28 @@ def train_candidates(img: np.ndarray) -> list[bn.Candidate]:
             return numpy_normalize(r, peer_out)
 
         cands.append(
-            bn.Candidate("pillow", "Pillow resize(box=) + flip + numpy", 1, pillow, None, peer=True)
+            bn.Candidate(
+                "pillow", f"{PILLOW} resize(box=) + flip + numpy", 1, pillow, None, peer=True
+            )
+        )
+    if bn.tvf is not None:
+        tvf, torch = bn.tvf, bn.torch
+        chw = tvf.to_image(img)
+
+        def torchvision_v2() -> np.ndarray:  # RandomResizedCrop's resized_crop, flip, normalize
+            r = tvf.horizontal_flip(tvf.resized_crop(chw, t, lf, bh, bw, [CROP, CROP]))
+            r = tvf.to_dtype(r, torch.float32, scale=True)
+            return tvf.normalize(r, mean=list(MEAN), std=list(STD)).numpy()
+
+        cands.append(
+            bn.Candidate(
+                "torchvision",
+                "torchvision v2 resized_crop + flip on the uint8 tensor",
+                1,
+                torchvision_v2,
+                "torch",
+                peer=True,
+            )
         )
     return cands
 
