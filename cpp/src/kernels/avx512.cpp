@@ -588,63 +588,11 @@ void resize_h_u8_fixed(const uint8_t* row, int64_t channels, const int32_t* star
                         n - x < 16 ? n - x : 16, tail, dst, plane_stride);
 }
 
-// The integer vertical passes of the avx512 table (the avx512icl table has VBMI versions below).
 inline __m512i dot_acc(__m512i acc, __m512i x, __m512i k) {
   return _mm512_add_epi32(acc, _mm512_madd_epi16(x, k));
 }
 namespace plain {
-// Vertical pass of uint8 rows with int16 weights (contract in dispatch.hpp): blocks of 32
-// interleaved elements zero-extended to words; vpmaddwd with the weight in the low (high) word
-// of each dword gives the products of the even (odd) elements as int32, so nothing is shuffled
-// until the two sums are converted and put back in order. B blocks per step share each tap's
-// weights and keep 2B independent sums in registers.
-template <int B>
-__attribute__((always_inline)) inline void resize_v_u8_int_step(const uint8_t* const* rows,
-                                                                const __m512i* kw, int64_t taps,
-                                                                int64_t i, int64_t cnt,
-                                                                float* dst) {
-  const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-  const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-  __m512i even[B], odd[B];
-  __mmask32 m[B];
-  for (int b = 0; b < B; ++b) {
-    even[b] = odd[b] = _mm512_setzero_si512();
-    const int64_t left = cnt - 32 * b;
-    m[b] = left >= 32 ? ~__mmask32{0} : left <= 0 ? 0 : ((__mmask32{1} << left) - 1);
-  }
-  for (int64_t t = 0; t < taps; ++t) {
-    const uint8_t* r = rows[t] + i;
-    for (int b = 0; b < B; ++b) {
-      const __m512i x = _mm512_cvtepu8_epi16(_mm256_maskz_loadu_epi8(m[b], r + 32 * b));
-      even[b] = dot_acc(even[b], x, kw[2 * t]);
-      odd[b] = dot_acc(odd[b], x, kw[2 * t + 1]);
-    }
-  }
-  for (int b = 0; b < B; ++b) {
-    const int64_t left = cnt - 32 * b;
-    if (left <= 0) break;
-    const __m512 e = _mm512_cvtepi32_ps(even[b]), o = _mm512_cvtepi32_ps(odd[b]);
-    float* d = dst + i + 32 * b;
-    _mm512_mask_storeu_ps(d, lanes_mask(left), _mm512_permutex2var_ps(e, lo, o));
-    if (left > 16) _mm512_mask_storeu_ps(d + 16, lanes_mask(left - 16), _mm512_permutex2var_ps(e, hi, o));
-  }
-}
-
-void resize_v_u8_int(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n,
-                     float* dst) {
-  if (taps > 64) {
-    resize_v_u8_int_impl(rows, k, taps, n, dst);
-    return;
-  }
-  __m512i kw[128];  // per tap: the weight in the low word of each dword, then in the high word
-  for (int64_t t = 0; t < taps; ++t) {
-    kw[2 * t] = _mm512_set1_epi32(k[t]);
-    kw[2 * t + 1] = _mm512_set1_epi32(k[t] << 16);
-  }
-  int64_t i = 0;
-  for (; i + 128 <= n; i += 128) resize_v_u8_int_step<4>(rows, kw, taps, i, 128, dst);
-  if (i < n) resize_v_u8_int_step<4>(rows, kw, taps, i, n - i, dst);
-}
+#include "int_passes_avx512.inc"
 
 // Fixed-point vertical pass (named conventions): 32 values per step, zero-extended to words;
 // vpmaddwd with the weight in the low (high) word of each dword sums the even (odd) values'
@@ -1061,6 +1009,12 @@ __attribute__((always_inline)) inline void bilinear2_rows_vbmi(const uint8_t* r0
   if (x < n) step(n - x);
 }
 
+// The integer vertical passes with VNNI: vpdpwssd multiplies, adds the word pairs and
+// accumulates in one instruction.
+namespace vnni {
+inline __m512i dot_acc(__m512i acc, __m512i x, __m512i k) { return _mm512_dpwssd_epi32(acc, x, k); }
+#include "int_passes_avx512.inc"
+}  // namespace vnni
 
 // The fixed-point vertical pass with VBMI (resize_v_fixed's contract): rows are taken two at a
 // time; one byte permute per 16 values puts row 2q's value in the low word and row 2q + 1's in
@@ -1068,9 +1022,9 @@ __attribute__((always_inline)) inline void bilinear2_rows_vbmi(const uint8_t* r0
 // at once, where resize_v_fixed_loop spends a dot product per tap on the even and odd words.
 // An odd last tap pairs with a zero weight. Split: Pillow's 22-bit weights in two 11-bit halves
 // (high sums shifted left by 11 before the rounding: the same int32 sum as the portable code).
-// out(i, cnt, levels) receives 16 results (int32, rounded and clamped) at a time; Raw: the
-// plain sums instead (resize_v_u8_int's contract; bits unused). At most 64 taps.
-template <bool Split, bool Clamp, bool Raw, class Out>
+// out(i, cnt, levels) receives 16 results (int32, rounded and clamped) at a time. Returns false
+// (nothing done) for weights the halves cannot hold or more than 64 taps.
+template <bool Split, bool Clamp, class Out>
 void resize_v_pairs_t(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n,
                       int bits, Out&& out) {
   const int64_t pairs = (taps + 1) / 2;
@@ -1093,8 +1047,7 @@ void resize_v_pairs_t(const uint8_t* const* rows, const int32_t* k, int64_t taps
                               _mm512_setr_epi32(0, 0x10001, 0x20002, 0x30003, 0x40004, 0x50005,
                                                 0x60006, 0x70007, 0x80008, 0x90009, 0xA000A,
                                                 0xB000B, 0xC000C, 0xD000D, 0xE000E, 0xF000F));
-  const __m512i zero = _mm512_setzero_si512();
-  const __m512i half = Raw ? zero : _mm512_set1_epi32(1 << (bits - 1));
+  const __m512i half = _mm512_set1_epi32(1 << (bits - 1)), zero = _mm512_setzero_si512();
   const __m512i top = _mm512_set1_epi32(255);
   const __m128i shift = _mm_cvtsi32_si128(bits);
   // V blocks of 16 values per step: 4 in the body, as many as the tail needs at the end
@@ -1117,13 +1070,9 @@ void resize_v_pairs_t(const uint8_t* const* rows, const int32_t* k, int64_t taps
     }
     for (int v = 0; v < V; ++v) {
       const __m512i acc = Split ? _mm512_add_epi32(lo[v], _mm512_slli_epi32(hi[v], 11)) : lo[v];
+      const __m512i q = _mm512_sra_epi32(acc, shift);
       const int64_t left = cnt - 16 * v;
       if (left <= 0) break;
-      if (Raw) {
-        out(i + 16 * v, left < 16 ? left : 16, acc);
-        continue;
-      }
-      const __m512i q = _mm512_sra_epi32(acc, shift);
       out(i + 16 * v, left < 16 ? left : 16, Clamp ? _mm512_min_epi32(q, top) : q);
     }
   };
@@ -1156,29 +1105,14 @@ bool resize_v_pairs(const uint8_t* const* rows, const int32_t* k, int64_t taps, 
   const bool clamp = 255 * ksum + (int64_t{1} << (bits - 1)) >= (int64_t{1} << (bits + 8));
   const bool split = kmax >= (1 << 15);
   if (split && clamp)
-    resize_v_pairs_t<true, true, false>(rows, k, taps, n, bits, out);
+    resize_v_pairs_t<true, true>(rows, k, taps, n, bits, out);
   else if (split)
-    resize_v_pairs_t<true, false, false>(rows, k, taps, n, bits, out);
+    resize_v_pairs_t<true, false>(rows, k, taps, n, bits, out);
   else if (clamp)
-    resize_v_pairs_t<false, true, false>(rows, k, taps, n, bits, out);
+    resize_v_pairs_t<false, true>(rows, k, taps, n, bits, out);
   else
-    resize_v_pairs_t<false, false, false>(rows, k, taps, n, bits, out);
+    resize_v_pairs_t<false, false>(rows, k, taps, n, bits, out);
   return true;
-}
-
-// resize_v_u8_int (the default convention's integer vertical pass) with the rows in pairs.
-void resize_v_u8_int_vbmi(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n,
-                          float* dst) {
-  if (taps > 64) {
-    resize_v_u8_int_impl(rows, k, taps, n, dst);
-    return;
-  }
-  const auto floats = [dst](int64_t i, int64_t cnt, __m512i v) {
-    const __m512 f = _mm512_cvtepi32_ps(v);
-    if (cnt == 16) _mm512_storeu_ps(dst + i, f);
-    else _mm512_mask_storeu_ps(dst + i, lanes_mask(cnt), f);
-  };
-  resize_v_pairs_t<false, false, true>(rows, k, taps, n, 0, floats);
 }
 
 void resize_v_fixed_vbmi(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n,
@@ -1637,7 +1571,7 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx512icl() {
     k.resize_h_u8_fixed = &resize_h_u8_fixed_vbmi;
     k.resize_h_u8_fixed2 = &resize_h_u8_fixed2_vbmi;
     k.resize_h_u8_digits = &resize_h_u8_digits_vbmi;
-    k.resize_v_u8_int = &resize_v_u8_int_vbmi;
+    k.resize_v_u8_int = &vnni::resize_v_u8_int;
     k.resize_v_fixed = &resize_v_fixed_vbmi;
     k.resize_v_fixed_levels = &resize_v_fixed_levels_vbmi;
     return k;
