@@ -275,6 +275,7 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
     while (vbits > 14 && static_cast<double>(wmax) * std::ldexp(1.0, vbits) + 0.5 >= 32767.0) --vbits;
     const double vone = std::ldexp(1.0, vbits);
     const float vunit = static_cast<float>(1.0 / vone);
+    const bool planar_v = !f32 && k.resize_v_u8_planar != nullptr && C <= 4;
     s.ky.resize(static_cast<size_t>(taps));
     for (int64_t y = y0; y < y1; ++y) {
       const int64_t st = py.start[static_cast<size_t>(y)];
@@ -300,11 +301,18 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
       } else {  // integer weights in units of 2^-vbits: exact integer sums
         for (int64_t t = 0; t < taps; ++t)
           s.ky[static_cast<size_t>(t)] = static_cast<int32_t>(std::lrint(wy[t] * vone));
-        k.resize_v_u8_int(reinterpret_cast<const uint8_t* const*>(src_rows.data()), s.ky.data(),
-                          taps, wide, s.vrow.data());
+        if (narrow && planar_v) {  // the sums straight into resize_h's planes
+          k.resize_v_u8_planar(reinterpret_cast<const uint8_t* const*>(src_rows.data()),
+                               s.ky.data(), taps, span, C, s.planes.data(), pstride);
+        } else {
+          k.resize_v_u8_int(reinterpret_cast<const uint8_t* const*>(src_rows.data()),
+                            s.ky.data(), taps, wide, s.vrow.data());
+        }
       }
       if (narrow) {  // planes for the permute windows of resize_h
-        k.normalize_f32(s.vrow.data(), span, C, ones.data(), zeros.data(), s.planes.data(), pstride);
+        if (f32 || !planar_v)
+          k.normalize_f32(s.vrow.data(), span, C, ones.data(), zeros.data(), s.planes.data(),
+                          pstride);
         k.resize_h(s.planes.data(), pstride, C, s.rel_start.data(), px.w.data(), px.wt.data(),
                    px.taps, ow, hrow.data(), ow);
       } else {  // gathers read the interleaved row as well

@@ -931,6 +931,18 @@ struct ResizeChecker {
           k.resize_v_u8_int(up.data(), ki.data(), taps, len, di.data());
           vio.push_back(di);
           compare("resize_v_u8_int", vio[t], vio[0], t);
+          // the same sums written as channel planes (tables with resize_v_u8_planar), planes
+          // between sentinels: each value must be the scalar table's interleaved sum
+          if (k.resize_v_u8_planar && channels <= 4) {
+            const int64_t pstride = n + 3;
+            std::vector<float> dp(static_cast<size_t>(channels * pstride + 2), float_of(kSentinel));
+            k.resize_v_u8_planar(up.data(), ki.data(), taps, n, channels, dp.data(), pstride);
+            std::vector<float> want(dp.size(), float_of(kSentinel));
+            for (int64_t c = 0; c < channels; ++c)
+              for (int64_t x = 0; x < n; ++x)
+                want[static_cast<size_t>(c * pstride + x)] = vio[0][static_cast<size_t>(x * channels + c)];
+            compare("resize_v_u8_planar", dp, want, t);
+          }
         }
       }
     }

@@ -45,6 +45,11 @@ using ResizeHInterleaved = void (*)(const float* src, int64_t channels, const in
 // exact integer below 2^24, so the float32 is exact too.
 using ResizeVU8Int = void (*)(const uint8_t* const* rows, const int32_t* k, int64_t taps,
                               int64_t n, float* dst);
+// resize_v_u8_int on rows of n pixels of `channels` (1..4) interleaved channels, written as
+// planes: dst[c * plane_stride + x] = float32(sum_t k[t] * rows[t][x * channels + c]). Optional
+// in a table (null: resize_v_u8_int, then a de-interleave).
+using ResizeVU8Planar = void (*)(const uint8_t* const* rows, const int32_t* k, int64_t taps,
+                                 int64_t n, int64_t channels, float* dst, int64_t plane_stride);
 // Fixed-point passes of the named conventions (Pillow, torch): integer weights k with `bits`
 // fractional bits, out = clamp((2^(bits-1) + sum_t k * x) >> bits, 0, 255), int32 arithmetic.
 // The horizontal pass reads one channel's samples from a float row holding exact integers
@@ -184,6 +189,7 @@ struct KernelTable {
   ResizeVFixedLevels resize_v_fixed_levels;
   ResizeHU8Fixed2 resize_h_u8_fixed2;
   ResizeHU8Digits resize_h_u8_digits;  // may be null
+  ResizeVU8Planar resize_v_u8_planar;  // may be null
 };
 
 const char* isa_name(Isa isa);

@@ -538,6 +538,7 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx2() {
                              &resize_h_u8_fixed_impl,
                              &resize_v_fixed_levels,
                              &resize_h_u8_fixed2_impl,
+                             nullptr,
                              nullptr};
   return t;
 }

@@ -1299,6 +1299,80 @@ void resize_h_u8_fixed2_vbmi(const uint8_t* row0, const uint8_t* row1, int64_t c
                             plane_stride);
 }
 
+// resize_v_u8_planar with VBMI and VNNI: rows in pairs as in resize_v_pairs_t, but each byte
+// permute picks one channel's samples (bytes C*j + c of 16 pixels), so the pairs come out
+// de-interleaved and each channel's sums go straight to its plane (measured: the whole 500x375
+// preprocess 7% faster than resize_v_u8_int and a de-interleave; for interleaved output the
+// even/odd form of resize_v_u8_int stayed faster than pairs). Two steps of 16 pixels per
+// iteration keep 2C independent sums.
+template <int C>
+void resize_v_planar_t(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n,
+                       float* dst, int64_t plane_stride) {
+  constexpr __mmask64 kPairs = 0x5555555555555555ull;
+  const int64_t pairs = (taps + 1) / 2;
+  __m512i kl[32];
+  const uint8_t* ra[32];
+  const uint8_t* rb[32];
+  for (int64_t q = 0; q < pairs; ++q) {
+    const bool both = 2 * q + 1 < taps;
+    kl[q] = _mm512_set1_epi32(k[2 * q] | ((both ? k[2 * q + 1] : 0) << 16));
+    ra[q] = rows[2 * q];
+    rb[q] = both ? rows[2 * q + 1] : rows[2 * q];
+  }
+  __m512i idx[C];  // dword j: byte C*j + c of the first row (low word), of the second (high)
+  for (int c = 0; c < C; ++c)
+    idx[c] = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+                                                                    10, 11, 12, 13, 14, 15),
+                                                  _mm512_set1_epi32(C * 0x10001)),
+                              _mm512_set1_epi32(c | ((64 + c) << 16)));
+  const auto step = [&](auto steps, int64_t x, int64_t cnt) {
+    constexpr int S = decltype(steps)::value;  // steps of 16 pixels
+    __mmask64 m[S];
+    __m512i acc[S][C];
+    for (int s = 0; s < S; ++s) {
+      const int64_t left = cnt - 16 * s;
+      m[s] = bytes_mask(left <= 0 ? 0 : (left >= 16 ? 16 : left) * C);
+      for (int c = 0; c < C; ++c) acc[s][c] = _mm512_setzero_si512();
+    }
+    for (int64_t q = 0; q < pairs; ++q)
+      for (int s = 0; s < S; ++s) {
+        const __m512i a = _mm512_maskz_loadu_epi8(m[s], ra[q] + (x + 16 * s) * C);
+        const __m512i b = _mm512_maskz_loadu_epi8(m[s], rb[q] + (x + 16 * s) * C);
+        for (int c = 0; c < C; ++c)
+          acc[s][c] = _mm512_dpwssd_epi32(acc[s][c], _mm512_maskz_permutex2var_epi8(kPairs, a, idx[c], b), kl[q]);
+      }
+    for (int s = 0; s < S; ++s) {
+      const int64_t left = cnt - 16 * s;
+      if (left <= 0) break;
+      for (int c = 0; c < C; ++c) {
+        float* d = dst + c * plane_stride + x + 16 * s;
+        const __m512 f = _mm512_cvtepi32_ps(acc[s][c]);
+        if (left >= 16) _mm512_storeu_ps(d, f);
+        else _mm512_mask_storeu_ps(d, lanes_mask(left), f);
+      }
+    }
+  };
+  int64_t x = 0;
+  for (; x + 32 <= n; x += 32) step(std::integral_constant<int, 2>{}, x, 32);
+  if (n - x > 16) step(std::integral_constant<int, 2>{}, x, n - x);
+  else if (n - x > 0) step(std::integral_constant<int, 1>{}, x, n - x);
+}
+
+void resize_v_u8_planar_vbmi(const uint8_t* const* rows, const int32_t* k, int64_t taps,
+                             int64_t n, int64_t channels, float* dst, int64_t plane_stride) {
+  if (taps > 64) {
+    resize_v_u8_planar_impl(rows, k, taps, n, channels, dst, plane_stride);
+    return;
+  }
+  switch (channels) {
+    case 1: resize_v_planar_t<1>(rows, k, taps, n, dst, plane_stride); break;
+    case 2: resize_v_planar_t<2>(rows, k, taps, n, dst, plane_stride); break;
+    case 3: resize_v_planar_t<3>(rows, k, taps, n, dst, plane_stride); break;
+    case 4: resize_v_planar_t<4>(rows, k, taps, n, dst, plane_stride); break;
+    default: resize_v_u8_planar_impl(rows, k, taps, n, channels, dst, plane_stride);
+  }
+}
+
 // resize_h_u8_digits (contract in dispatch.hpp) with VBMI and VNNI: one byte permute per channel
 // and four taps puts the taps' samples in the four bytes of each output's dword; vpdpbusd
 // multiplies them by the signed digits of the weights and adds the four products, one
@@ -1572,6 +1646,7 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx512icl() {
     k.resize_h_u8_fixed2 = &resize_h_u8_fixed2_vbmi;
     k.resize_h_u8_digits = &resize_h_u8_digits_vbmi;
     k.resize_v_u8_int = &vnni::resize_v_u8_int;
+    k.resize_v_u8_planar = &resize_v_u8_planar_vbmi;
     k.resize_v_fixed = &resize_v_fixed_vbmi;
     k.resize_v_fixed_levels = &resize_v_fixed_levels_vbmi;
     return k;
@@ -1603,6 +1678,7 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx512() {
                              &resize_h_u8_fixed,
                              &plain::resize_v_fixed_levels,
                              &resize_h_u8_fixed2,
+                             nullptr,
                              nullptr};
   return t;
 }

@@ -105,6 +105,7 @@ const KernelTable& table_neon() {
                              &resize_h_u8_fixed_impl,
                              &resize_v_fixed_levels_impl,
                              &resize_h_u8_fixed2_impl,
+                             nullptr,
                              nullptr};
   return t;
 }

@@ -132,6 +132,7 @@ const pixnorm::KernelTable& pixnorm::kernels::table_sse41() {
                              &resize_h_u8_fixed_impl,
                              &resize_v_fixed_levels_impl,
                              &resize_h_u8_fixed2_impl,
+                             nullptr,
                              nullptr};
   return t;
 }
