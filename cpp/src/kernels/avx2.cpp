@@ -500,6 +500,124 @@ void stats_pixel_u8(const uint8_t* src, int64_t images, int64_t image_stride, in
                            max + j);
 }
 
+// resize_v_u8_int (contract in dispatch.hpp): rows in pairs; the bytes of rows 2q and 2q + 1
+// interleaved (punpcklbw) and zero-extended to words give (sample, sample) word pairs in order,
+// so one vpmaddwd with the pair of weights adds both taps' products for 8 values (an odd last
+// tap pairs with a zero weight). The last n % 16 values run portable.
+void resize_v_u8_int(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n,
+                     float* dst) {
+  if (taps > 64) {
+    resize_v_u8_int_impl(rows, k, taps, n, dst);
+    return;
+  }
+  const int64_t pairs = (taps + 1) / 2;
+  __m256i kw[32];
+  const uint8_t* ra[32];
+  const uint8_t* rb[32];
+  for (int64_t q = 0; q < pairs; ++q) {
+    const bool both = 2 * q + 1 < taps;
+    kw[q] = _mm256_set1_epi32(k[2 * q] | ((both ? k[2 * q + 1] : 0) << 16));
+    ra[q] = rows[2 * q];
+    rb[q] = both ? rows[2 * q + 1] : rows[2 * q];
+  }
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    __m256i lo = _mm256_setzero_si256(), hi = _mm256_setzero_si256();
+    for (int64_t q = 0; q < pairs; ++q) {
+      const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(ra[q] + i));
+      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rb[q] + i));
+      lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm_unpacklo_epi8(a, b)), kw[q]));
+      hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm_unpackhi_epi8(a, b)), kw[q]));
+    }
+    _mm256_storeu_ps(dst + i, _mm256_cvtepi32_ps(lo));
+    _mm256_storeu_ps(dst + i + 8, _mm256_cvtepi32_ps(hi));
+  }
+  if (i < n) {
+    const uint8_t* rest[64];
+    for (int64_t t = 0; t < taps; ++t) rest[t] = rows[t] + i;
+    resize_v_u8_int_impl(rest, k, taps, n - i, dst + i);
+  }
+}
+
+// resize_h_u8_fixed (contract in dispatch.hpp), C = 3 and 4: 8 outputs per step, per pair of
+// taps two dword gathers serve every channel (sample t's dword; for C = 3 sample t + 1's starts a
+// byte early, so no gather reads past the window), two pshufb and an OR per channel build the
+// (t, t + 1) word pairs for vpmaddwd; 22-bit weights in two 11-bit halves. The last n % 8
+// outputs run portable.
+void resize_h_u8_fixed(const uint8_t* row, int64_t channels, const int32_t* start, const int32_t* kp,
+                       const int32_t* kph, int64_t taps, int64_t n, int bits, uint8_t* dst,
+                       int64_t plane_stride) {
+  if (channels != 3 && channels != 4) {
+    resize_h_u8_fixed_impl(row, channels, start, kp, kph, taps, n, bits, dst, plane_stride);
+    return;
+  }
+  const int C = static_cast<int>(channels);
+  const int late = C == 3 ? 1 : 0;
+  __m256i pick[8];
+  for (int c = 0; c < C; ++c) {
+    pick[2 * c] = dword_byte(c, 0);
+    pick[2 * c + 1] = dword_byte(c + late, 2);
+  }
+  const auto* p = reinterpret_cast<const int*>(row);
+  const __m256i half = _mm256_set1_epi32(1 << (bits - 1)), mulc = _mm256_set1_epi32(C);
+  const __m128i shift = _mm_cvtsi32_si128(bits);
+  int64_t x = 0;
+  for (; x + 8 <= n; x += 8) {
+    const __m256i base = _mm256_mullo_epi32(
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(start + x)), mulc);
+    __m256i lo[4], hi[4];
+    for (int c = 0; c < C; ++c) {
+      lo[c] = half;
+      hi[c] = _mm256_setzero_si256();
+    }
+    for (int64_t q = 0; q < taps / 2; ++q) {
+      const __m256i i0 = _mm256_add_epi32(base, _mm256_set1_epi32(static_cast<int32_t>(2 * q * C)));
+      const __m256i i1 = _mm256_add_epi32(base, _mm256_set1_epi32(static_cast<int32_t>((2 * q + 1) * C - late)));
+      const __m256i g0 = _mm256_i32gather_epi32(p, i0, 1), g1 = _mm256_i32gather_epi32(p, i1, 1);
+      const __m256i kl = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kp + q * n + x));
+      const __m256i kh = kph ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kph + q * n + x)) : kl;
+      for (int c = 0; c < C; ++c) {
+        const __m256i pair = _mm256_or_si256(_mm256_shuffle_epi8(g0, pick[2 * c]),
+                                             _mm256_shuffle_epi8(g1, pick[2 * c + 1]));
+        lo[c] = _mm256_add_epi32(lo[c], _mm256_madd_epi16(pair, kl));
+        if (kph) hi[c] = _mm256_add_epi32(hi[c], _mm256_madd_epi16(pair, kh));
+      }
+    }
+    for (int c = 0; c < C; ++c) {
+      const __m256i acc = kph ? _mm256_add_epi32(lo[c], _mm256_slli_epi32(hi[c], 11)) : lo[c];
+      // dwords -> signed saturated words -> unsigned saturated bytes (per 128-bit lane; packus
+      // of words reads them as signed, so the words must saturate signed: 0..255 either way)
+      const __m256i w = _mm256_packs_epi32(_mm256_sra_epi32(acc, shift), _mm256_setzero_si256());
+      const __m256i b = _mm256_packus_epi16(w, _mm256_setzero_si256());
+      const __m128i eight = _mm_unpacklo_epi32(_mm256_castsi256_si128(b), _mm256_extracti128_si256(b, 1));
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(dst + c * plane_stride + x), eight);
+    }
+  }
+  if (x < n) {  // the same weights, read at their place in the tap-major arrays
+    for (int c = 0; c < C; ++c)
+      for (int64_t xi = x; xi < n; ++xi) {
+        const uint8_t* s = row + start[xi] * C + c;
+        int32_t lo = 0, hi = 0;
+        const int32_t lo_mask = kph ? 2047 : 0xFFFF;
+        for (int64_t q = 0; q < taps / 2; ++q) {
+          const int32_t a = s[2 * q * C], b = s[(2 * q + 1) * C];
+          const int32_t kk = kp[q * n + xi];
+          lo += (kk & lo_mask) * a + ((kk >> 16) & lo_mask) * b;
+          if (kph) hi += (kph[q * n + xi] & 0xFFFF) * a + (kph[q * n + xi] >> 16) * b;
+        }
+        const int32_t v = ((int32_t{1} << (bits - 1)) + lo + hi * 2048) >> bits;
+        dst[c * plane_stride + xi] = static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
+      }
+  }
+}
+
+void resize_h_u8_fixed2(const uint8_t* row0, const uint8_t* row1, int64_t channels,
+                        const int32_t* start, const int32_t* kp, const int32_t* kph, int64_t taps,
+                        int64_t n, int bits, uint8_t* dst0, uint8_t* dst1, int64_t plane_stride) {
+  resize_h_u8_fixed(row0, channels, start, kp, kph, taps, n, bits, dst0, plane_stride);
+  resize_h_u8_fixed(row1, channels, start, kp, kph, taps, n, bits, dst1, plane_stride);
+}
+
 void normalize_pixel(float* data, const float* a, const float* b, int64_t count) {
   int64_t i = 0;
   for (; i + 8 <= count; i += 8)
@@ -533,11 +651,11 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx2() {
                              &levels_f32,
                              &bilinear2_u8,
                              &bilinear2_fixed,
-                             &resize_v_u8_int_impl,
+                             &resize_v_u8_int,
                              &resize_h_interleaved,
-                             &resize_h_u8_fixed_impl,
+                             &resize_h_u8_fixed,
                              &resize_v_fixed_levels,
-                             &resize_h_u8_fixed2_impl,
+                             &resize_h_u8_fixed2,
                              nullptr,
                              nullptr};
   return t;
