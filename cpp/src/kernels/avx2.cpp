@@ -85,7 +85,7 @@ void u8_row(const uint8_t* src, int64_t width, int64_t channels, const float* a,
 
 void f32_row(const float* src, int64_t width, int64_t channels, const float* a, const float* b,
              float* dst, int64_t plane_stride) {
-  if (channels != 1 && channels != 4) {
+  if (channels != 1 && channels != 3 && channels != 4) {
     normalize_f32_row_generic(src, width, channels, a, b, dst, plane_stride);
     return;
   }
@@ -96,6 +96,26 @@ void f32_row(const float* src, int64_t width, int64_t channels, const float* a, 
     const __m256 va = _mm256_set1_ps(a[0]), vb = _mm256_set1_ps(b[0]);
     for (; x + 8 <= width; x += 8)
       _mm256_storeu_ps(dst + x, _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(src + x), va), vb));
+  } else if (channels == 3) {
+    // 8 pixels in three registers: channel c sits at positions that differ between the three
+    // (mod 3), so two blends gather its 8 values and one permute puts them in order.
+    const __m256i order[3] = {_mm256_setr_epi32(0, 3, 6, 1, 4, 7, 2, 5),
+                              _mm256_setr_epi32(1, 4, 7, 2, 5, 0, 3, 6),
+                              _mm256_setr_epi32(2, 5, 0, 3, 6, 1, 4, 7)};
+    for (; x + 8 <= width; x += 8) {
+      const float* p = src + 3 * x;
+      const __m256 v0 = _mm256_loadu_ps(p), v1 = _mm256_loadu_ps(p + 8), v2 = _mm256_loadu_ps(p + 16);
+      // positions of v0 / v1 / v2 holding channel 0: {0,3,6} / {1,4,7} / {2,5}; channel 1:
+      // {1,4,7} / {2,5} / {0,3,6}; channel 2: {2,5} / {0,3,6} / {1,4,7}
+      const __m256 m[3] = {_mm256_blend_ps(_mm256_blend_ps(v0, v1, 0x92), v2, 0x24),
+                           _mm256_blend_ps(_mm256_blend_ps(v0, v1, 0x24), v2, 0x49),
+                           _mm256_blend_ps(_mm256_blend_ps(v0, v1, 0x49), v2, 0x92)};
+      for (int c = 0; c < 3; ++c)
+        _mm256_storeu_ps(dst + c * plane_stride + x,
+                         _mm256_add_ps(_mm256_mul_ps(_mm256_permutevar8x32_ps(m[c], order[c]),
+                                                     _mm256_set1_ps(a[c])),
+                                       _mm256_set1_ps(b[c])));
+    }
   } else {
     // Pixels k and k+4 share a register (one per lane); an in-lane 4x4 transpose then leaves
     // channel c of pixels 0..3 in the low lane and of pixels 4..7 in the high lane.
