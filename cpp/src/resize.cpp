@@ -16,6 +16,17 @@
 
 namespace pixnorm {
 
+namespace {
+
+// floor(x) as an integer, for |x| < 2^62 (the portable build has no SSE4.1 roundsd, and std::floor
+// is a library call there): truncation, minus one for negative non-integers.
+inline int64_t floor_int(double x) {
+  const auto t = static_cast<int64_t>(x);
+  return t - (static_cast<double>(t) > x ? 1 : 0);
+}
+
+}  // namespace
+
 AxisWindows axis_windows(int64_t in, int64_t out_full, bool antialias, int64_t first,
                          int64_t count) {
   if (in <= 0 || out_full <= 0 || count <= 0 || first < 0 || first + count > out_full)
@@ -34,8 +45,8 @@ AxisWindows axis_windows(int64_t in, int64_t out_full, bool antialias, int64_t f
       // As Pillow and torch: (j - centre + 0.5) times 1/support, weights over their running sum.
       const double fs = std::max(scale, 1.0), inv = 1.0 / fs;
       const double centre = (i + 0.5) * scale;
-      xmin = std::max<int64_t>(static_cast<int64_t>(std::floor(centre - fs + 0.5)), 0);
-      const int64_t xmax = std::min<int64_t>(static_cast<int64_t>(std::floor(centre + fs + 0.5)), in);
+      xmin = std::max<int64_t>(floor_int(centre - fs + 0.5), 0);
+      const int64_t xmax = std::min<int64_t>(floor_int(centre + fs + 0.5), in);
       double sum = 0;
       for (int64_t j = xmin; j < xmax; ++j) {
         const double t = std::abs((static_cast<double>(j) - centre + 0.5) * inv);
@@ -46,7 +57,7 @@ AxisWindows axis_windows(int64_t in, int64_t out_full, bool antialias, int64_t f
       for (size_t j = at; j < out.w.size(); ++j) out.w[j] /= sum;
     } else {
       const double src = (i + 0.5) * scale - 0.5;
-      const double x0 = std::floor(src);
+      const double x0 = static_cast<double>(floor_int(src));
       const double f = src - x0;
       const int64_t i0 = std::clamp<int64_t>(static_cast<int64_t>(x0), 0, in - 1);
       const int64_t i1 = std::clamp<int64_t>(static_cast<int64_t>(x0) + 1, 0, in - 1);
