@@ -194,9 +194,9 @@ def pillow_version() -> str | None:
     """The PIL package's distribution and version (the pillow-simd fork installs as PIL too)."""
     from importlib import metadata
 
-    for dist in ("pillow-simd", "pillow"):
+    for dist, name in (("pillow-simd", "Pillow-SIMD"), ("pillow", "Pillow")):
         try:
-            return f"{'Pillow-SIMD' if dist == 'pillow-simd' else 'Pillow'} {metadata.version(dist)}"
+            return f"{name} {metadata.version(dist)}"
         except metadata.PackageNotFoundError:
             continue
     return None

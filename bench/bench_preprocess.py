@@ -10,8 +10,9 @@ fused preallocated numpy normalize; antialias off only: OpenCV has no antialiase
 Pillow (``Image.resize(BILINEAR, box=...)`` with the crop fused into the resize, then numpy;
 labelled Pillow-SIMD when run in a venv with the pillow-simd fork), torch uint8 ``interpolate``
 and torchvision v2 on the uint8 tensor (resize, center_crop, to_dtype, normalize) when
-installed; the speed of light is a copy of the output bytes. Method as in bench_normalize.py: per-call medians from interleaved rounds,
-read the ratios. Not a test: targets are printed, never asserted.
+installed; the speed of light is a copy of the output bytes. Method as in bench_normalize.py:
+per-call medians from interleaved rounds, read the ratios. Not a test: targets are printed,
+never asserted. Pillow-SIMD in its own venv: ``bash bench/pillow_simd.sh``.
 
 Usage: ``python bench/bench_preprocess.py [--quick] [--json FILE]``
 """
