@@ -205,7 +205,7 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
           const int64_t slot = t + shift;
           for (int64_t d = 0; d < digits; ++d) {  // balanced: rest = dig + 256 * (what is left)
             const int32_t dig = ((rest + 128) & 255) - 128;
-            rest = (rest - dig) / 256;
+            rest = (rest - dig) >> 8;  // exact: rest - dig is a multiple of 256
             kq[static_cast<size_t>(((slot / 4) * digits + d) * ow + x)] |=
                 static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint8_t>(dig))
                                      << (8 * (slot % 4)));
@@ -274,16 +274,19 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
   // horizontal first: a ring of filtered rows, each source row filtered once per band, two at a
   // time where the uint8 pass runs (shared indices and weights): a row left over after pairing
   // takes the next one that a later output row of the band needs with it, into the ring's spare
-  // slot (taps + 1 slots: the output row's taps consecutive rows and one more are all distinct).
+  // slot (at least taps + 1 slots: the output row's taps consecutive rows and the next one all
+  // have distinct slots).
   const bool fused_levels = rows::levels_fusable(j);
-  const int64_t nslots = taps + 1;
+  int64_t nslots = 1;  // a power of two (slot = row & mask), at least taps + 1
+  while (nslots < taps + 1) nslots *= 2;
+  const int64_t slot_mask = nslots - 1;
   std::vector<uint8_t> ring(static_cast<size_t>(nslots * ow * C));
   std::vector<int64_t> slot_row(static_cast<size_t>(nslots), -1);
   int64_t last_row = 0;  // the last source row the band needs
   for (int64_t y = y0; y < y1; ++y)
     last_row = std::max<int64_t>(last_row, py.start[static_cast<size_t>(y)] + taps - 1);
-  const auto slot_of = [&](int64_t r) { return ring.data() + (r % nslots) * ow * C; };
-  const auto present = [&](int64_t r) { return slot_row[static_cast<size_t>(r % nslots)] == r; };
+  const auto slot_of = [&](int64_t r) { return ring.data() + (r & slot_mask) * ow * C; };
+  const auto present = [&](int64_t r) { return slot_row[static_cast<size_t>(r & slot_mask)] == r; };
   const auto filter2 = [&](int64_t a, int64_t b) {
     if (digits)
       k.resize_h_u8_digits(source_row(a, 0), source_row(b, 1), C, st4.data(), kq.data(), digits,
@@ -292,8 +295,8 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
       k.resize_h_u8_fixed2(source_row(a, 0), source_row(b, 1), C, st2.data(), kp.data(),
                            kph.empty() ? nullptr : kph.data(), taps2, ow, px.bits, slot_of(a),
                            slot_of(b), ow);
-    slot_row[static_cast<size_t>(a % nslots)] = a;
-    slot_row[static_cast<size_t>(b % nslots)] = b;
+    slot_row[static_cast<size_t>(a & slot_mask)] = a;
+    slot_row[static_cast<size_t>(b & slot_mask)] = b;
   };
   for (int64_t y = y0; y < y1; ++y) {
     int64_t pending = -1;  // a missing row waiting for a second one
@@ -302,7 +305,7 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
       if (!present(r)) {
         if (!direct_h && !digits) {
           hpass(source_row(r, 0), slot_of(r));
-          slot_row[static_cast<size_t>(r % nslots)] = r;
+          slot_row[static_cast<size_t>(r & slot_mask)] = r;
         } else if (pending < 0) {
           pending = r;
         } else {
@@ -318,7 +321,7 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
         filter2(pending, next);
       } else {
         hpass(source_row(pending, 0), slot_of(pending));
-        slot_row[static_cast<size_t>(pending % nslots)] = pending;
+        slot_row[static_cast<size_t>(pending & slot_mask)] = pending;
       }
     }
     if (fused_levels) {  // the levels straight to the float planes
