@@ -579,6 +579,7 @@ struct ResizeChecker {
   // the gather fallback), mirrored or not; the output row sits between sentinels.
   void run_bilinear2(Rng& rng) {
     Arena rows[2] = {make_arena(1 << 16), make_arena(1 << 16)};
+    Arena starts = make_arena(1 << 12);  // window starts flush against a guard page too
     for (int64_t channels = 1; channels <= kMaxChannels; ++channels)
       for (int64_t n : {1, 5, 15, 16, 17, 33, 64, 100, 231})
         for (int64_t step_max : {1, 2, 4, 7, 13})  // source pixels between outputs: 0..step_max-1
@@ -636,12 +637,15 @@ struct ResizeChecker {
             }
             // resize_h_u8_fixed on row 0: even tap counts, windows inside the row, 15- and
             // 22-bit weights (the latter split in 11-bit halves)
-            for (int64_t taps : {2, 4, 6, 8, 10, 12, 20}) {
+            for (int64_t taps : {2, 4, 6, 8, 10, 12, 16, 20}) {
               if (taps > in) continue;
               std::vector<int32_t> hs(static_cast<size_t>(n));
               for (int64_t x = 0; x < n; ++x)
                 hs[static_cast<size_t>(x)] = std::min<int32_t>(st[static_cast<size_t>(x)], static_cast<int32_t>(in - taps));
               if (place == 0) hs[mirror ? 0 : static_cast<size_t>(n - 1)] = static_cast<int32_t>(in - taps);
+              // the kernels read the starts from the end of a page: none may read past start[n - 1]
+              int32_t* hsg = reinterpret_cast<int32_t*>(starts.hi()) - n;
+              std::copy(hs.begin(), hs.end(), hsg);
               for (bool split : {false, true}) {
                 const int64_t pairs = taps / 2;
                 std::vector<int32_t> kp(static_cast<size_t>(pairs * n)), kph(split ? kp.size() : 0);
@@ -663,7 +667,7 @@ struct ResizeChecker {
                   std::snprintf(g_case, sizeof g_case, "resize_h_u8_fixed %s C=%lld n=%lld taps=%lld",
                                 pixnorm::isa_name(ck.tables[t]->isa), static_cast<long long>(channels),
                                 static_cast<long long>(n), static_cast<long long>(taps));
-                  ck.tables[t]->resize_h_u8_fixed(r[0], channels, hs.data(), kp.data(),
+                  ck.tables[t]->resize_h_u8_fixed(r[0], channels, hsg, kp.data(),
                                                   split ? kph.data() : nullptr, taps, n, bits,
                                                   d.data() + lead, stride);
                   for (int64_t i = 0; i < static_cast<int64_t>(d.size()); ++i) {
@@ -680,7 +684,7 @@ struct ResizeChecker {
                 }
                 // two rows at once: the same as one call per row (row 1 against the scalar table)
                 std::vector<uint8_t> one1(static_cast<size_t>(lead + channels * stride + 5), 0xA5);
-                ck.tables[0]->resize_h_u8_fixed(r[1], channels, hs.data(), kp.data(),
+                ck.tables[0]->resize_h_u8_fixed(r[1], channels, hsg, kp.data(),
                                                 split ? kph.data() : nullptr, taps, n, bits,
                                                 one1.data() + lead, stride);
                 for (size_t t = 0; t < ck.tables.size(); ++t) {
@@ -688,7 +692,7 @@ struct ResizeChecker {
                   std::snprintf(g_case, sizeof g_case, "resize_h_u8_fixed2 %s C=%lld n=%lld taps=%lld",
                                 pixnorm::isa_name(ck.tables[t]->isa), static_cast<long long>(channels),
                                 static_cast<long long>(n), static_cast<long long>(taps));
-                  ck.tables[t]->resize_h_u8_fixed2(r[0], r[1], channels, hs.data(), kp.data(),
+                  ck.tables[t]->resize_h_u8_fixed2(r[0], r[1], channels, hsg, kp.data(),
                                                    split ? kph.data() : nullptr, taps, n, bits,
                                                    d0.data() + lead, d1.data() + lead, stride);
                   compare("resize_h_u8_fixed2 row 0", d0, houts[0], t);
@@ -717,9 +721,9 @@ struct ResizeChecker {
                                     pixnorm::isa_name(ck.tables[t]->isa), static_cast<long long>(channels),
                                     static_cast<long long>(n), static_cast<long long>(taps),
                                     static_cast<long long>(digits));
-                      ck.tables[t]->resize_h_u8_digits(r[0], r[1], channels, hs.data(), kq.data(), digits,
+                      ck.tables[t]->resize_h_u8_digits(r[0], r[1], channels, hsg, kq.data(), digits,
                                                        taps, n, bits, d0.data() + lead, d1.data() + lead, stride);
-                      ck.tables[t]->resize_h_u8_digits(r[0], nullptr, channels, hs.data(), kq.data(), digits,
+                      ck.tables[t]->resize_h_u8_digits(r[0], nullptr, channels, hsg, kq.data(), digits,
                                                        taps, n, bits, s0.data() + lead, nullptr, stride);
                       compare("resize_h_u8_digits row 0", d0, houts[0], t);
                       compare("resize_h_u8_digits row 1", d1, one1, t);

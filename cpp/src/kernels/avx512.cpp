@@ -1214,9 +1214,10 @@ void resize_h_u8_fixed_rows(const uint8_t* const* row, int C, const int32_t* sta
     int32_t lo_a = 0, lo_b = 0;
     int64_t bytes_a = extent(0, cnt, lo_a), bytes_b = 0;
     const bool one = bytes_a <= 128;  // else two windows: lanes 0..7 and 8..15
-    if (!one) {
-      bytes_a = extent(0, 8, lo_a);
-      bytes_b = extent(8, cnt, lo_b);
+    if (!one) {  // (a last step of at most 8 outputs has no lanes 8..15: never read start there)
+      const int64_t half = cnt > 8 ? 8 : cnt;
+      bytes_a = extent(0, half, lo_a);
+      bytes_b = half < cnt ? extent(half, cnt, lo_b) : 0;
       if (bytes_a > 128 || bytes_b > 128) {
         for (int r = 0; r < R; ++r)
           fixed_h_gather_step_vbmi(row[r], C, start, kp, kph, taps, n, x, cnt, tail, dst[r],
@@ -1460,9 +1461,10 @@ void resize_h_u8_digits_rows(const uint8_t* const* row, int C, const int32_t* st
     int32_t lo_a = 0, lo_b = 0;
     int64_t bytes_a = extent(0, cnt, lo_a), bytes_b = 0;
     const bool one = bytes_a <= 128;  // else two windows: lanes 0..7 and 8..15
-    if (!one) {
-      bytes_a = extent(0, 8, lo_a);
-      bytes_b = extent(8, cnt, lo_b);
+    if (!one) {  // (a last step of at most 8 outputs has no lanes 8..15: never read start there)
+      const int64_t half = cnt > 8 ? 8 : cnt;
+      bytes_a = extent(0, half, lo_a);
+      bytes_b = half < cnt ? extent(half, cnt, lo_b) : 0;
       if (bytes_a > 128 || bytes_b > 128) {
         for (int r = 0; r < R; ++r)
           digits_gather_step<D>(row[r], C, start, kq, taps, n, x, cnt, tail, dst[r], plane_stride);
