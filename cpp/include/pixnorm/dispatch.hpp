@@ -76,7 +76,7 @@ using ResizeHU8Fixed2 = void (*)(const uint8_t* row0, const uint8_t* row1, int64
 // [-128, 127], and four taps per dword: taps a multiple of 4, windows inside the row; digit d of
 // taps 4q..4q+3 of output x is kq[(q * digits + d) * n + x], tap 4q in its low byte. row1 may be
 // null (one row); else row1 -> dst1 as row0 -> dst0. Optional in a table (null: the ISA has no
-// faster way than resize_h_u8_fixed2).
+// faster way than resize_h_u8_fixed2; the kernel check compares it with that).
 using ResizeHU8Digits = void (*)(const uint8_t* row0, const uint8_t* row1, int64_t channels,
                                  const int32_t* start, const int32_t* kq, int64_t digits,
                                  int64_t taps, int64_t n, int bits, uint8_t* dst0, uint8_t* dst1,
