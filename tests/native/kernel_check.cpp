@@ -805,7 +805,7 @@ struct ResizeChecker {
     run_bilinear2(rng);
     for (int64_t n : {1, 5, 15, 16, 17, 33, 64, 100}) {
       for (int64_t taps : {1, 2, 3, 4, 7, 12}) {
-        for (int64_t planes : {1, 3}) {
+        for (int64_t planes : {1, 2, 3, 4}) {
           const bool mirror = rng.below(2) == 1;
           const int64_t in = 2 * n + taps + static_cast<int64_t>(rng.below(40));
           const int64_t sstride = in + 40;  // 32 floats readable past the last tap
