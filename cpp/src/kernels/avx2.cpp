@@ -320,7 +320,35 @@ void resize_h_interleaved(const float* src, int64_t channels, const int32_t* sta
   for (; x + 8 <= n; x += 8) {
     const __m256i base =
         _mm256_mullo_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(start + x)), vc);
-    for (int64_t c = 0; c < channels; ++c) {
+    int64_t c = 0;
+    // Channels in pairs: 8-byte gathers (4 outputs each) fetch channels c and c + 1 of a sample;
+    // shuffles split them into per-channel vectors in output order. Same sums, same order.
+    for (; c + 2 <= channels; c += 2) {
+      __m256i idx = _mm256_add_epi32(base, _mm256_set1_epi32(static_cast<int32_t>(c)));
+      __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+      for (int64_t k = 0; k < taps; ++k) {
+        // outputs 0..3 and 4..7: (c, c + 1) pairs
+        const __m256d z = _mm256_setzero_pd(), all = _mm256_castsi256_pd(_mm256_set1_epi32(-1));
+        const auto* sd = reinterpret_cast<const double*>(src);
+        const __m256 lo = _mm256_castpd_ps(
+            _mm256_mask_i32gather_pd(z, sd, _mm256_castsi256_si128(idx), all, 4));
+        const __m256 hi = _mm256_castpd_ps(
+            _mm256_mask_i32gather_pd(z, sd, _mm256_extracti128_si256(idx, 1), all, 4));
+        // per 128-bit lane: even floats -> channel c, odd -> c + 1; lanes hold outputs (0,1 | 2,3)
+        // of lo and (4,5 | 6,7) of hi, so a final cross-lane permute restores the order
+        const __m256 e = _mm256_shuffle_ps(lo, hi, 0x88), o = _mm256_shuffle_ps(lo, hi, 0xDD);
+        const __m256i order = _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7);
+        const __m256 wk = _mm256_loadu_ps(wt + k * n + x);
+        const __m256 p0 = _mm256_mul_ps(wk, _mm256_permutevar8x32_ps(e, order));
+        const __m256 p1 = _mm256_mul_ps(wk, _mm256_permutevar8x32_ps(o, order));
+        acc0 = k == 0 ? p0 : _mm256_add_ps(acc0, p0);
+        acc1 = k == 0 ? p1 : _mm256_add_ps(acc1, p1);
+        idx = _mm256_add_epi32(idx, vc);
+      }
+      _mm256_storeu_ps(dst + c * dst_stride + x, acc0);
+      _mm256_storeu_ps(dst + (c + 1) * dst_stride + x, acc1);
+    }
+    for (; c < channels; ++c) {
       __m256i idx = _mm256_add_epi32(base, _mm256_set1_epi32(static_cast<int32_t>(c)));
       __m256 acc = _mm256_mul_ps(_mm256_loadu_ps(wt + x), _mm256_i32gather_ps(src, idx, 4));
       for (int64_t k = 1; k < taps; ++k) {
