@@ -558,16 +558,12 @@ void resize_v_u8_int(const uint8_t* const* rows, const int32_t* k, int64_t taps,
     resize_v_u8_int_impl(rows, k, taps, n, dst);
     return;
   }
-  const int64_t pairs = (taps + 1) / 2;
+  const RowPairs rp(rows, k, taps);
+  const int64_t pairs = rp.count;
+  const uint8_t* const* ra = rp.a;
+  const uint8_t* const* rb = rp.b;
   __m256i kw[32];
-  const uint8_t* ra[32];
-  const uint8_t* rb[32];
-  for (int64_t q = 0; q < pairs; ++q) {
-    const bool both = 2 * q + 1 < taps;
-    kw[q] = _mm256_set1_epi32(k[2 * q] | ((both ? k[2 * q + 1] : 0) << 16));
-    ra[q] = rows[2 * q];
-    rb[q] = both ? rows[2 * q + 1] : rows[2 * q];
-  }
+  for (int64_t q = 0; q < pairs; ++q) kw[q] = _mm256_set1_epi32(rp.lo[q]);
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
     __m256i lo = _mm256_setzero_si256(), hi = _mm256_setzero_si256();

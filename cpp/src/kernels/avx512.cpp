@@ -1237,6 +1237,65 @@ __attribute__((always_inline)) inline void fixed_h_gather_step_vbmi(
   for (int c = 0; c < C; ++c) tail.store(lo[c], hi[c], kph != nullptr, dst + c * plane_stride + x, m);
 }
 
+// The byte windows of one 16-output step of a horizontal pass from uint8 rows (R rows, the same
+// windows): one 128-byte window when the step's samples span at most 128 bytes, else one per
+// half of the lanes (0..7, 8..15; a last step of at most 8 outputs has no second half, and
+// start[] is read only for the step's own outputs); `fits` is false when a half spans more
+// (the caller gathers). Windows are loaded with masks, so nothing past their bytes is read.
+template <int R>
+struct StepWindows {
+  bool fits = true, one = true;
+  int32_t lo_a = 0, lo_b = 0;
+  __m512i a0[R], a1[R], b0[R], b1[R];
+  __attribute__((always_inline)) StepWindows(const uint8_t* const* row, int C,
+                                             const int32_t* start, int64_t taps, int64_t cnt) {
+    // bytes read by lanes [i0, i1), from the smallest start `lo` on (starts are monotonic)
+    const auto extent = [&](int64_t i0, int64_t i1, int32_t& lo) {
+      const int32_t f = start[i0], l = start[i1 - 1];
+      lo = f < l ? f : l;
+      return (static_cast<int64_t>(f < l ? l : f) - lo + taps) * C;
+    };
+    int64_t bytes_a = extent(0, cnt, lo_a), bytes_b = 0;
+    one = bytes_a <= 128;
+    if (!one) {
+      const int64_t half = cnt > 8 ? 8 : cnt;
+      bytes_a = extent(0, half, lo_a);
+      bytes_b = half < cnt ? extent(half, cnt, lo_b) : 0;
+      fits = bytes_a <= 128 && bytes_b <= 128;
+      if (!fits) return;
+    }
+    for (int r = 0; r < R; ++r) {
+      const uint8_t* pa = row[r] + static_cast<int64_t>(lo_a) * C;
+      a0[r] = _mm512_maskz_loadu_epi8(bytes_mask(bytes_a < 64 ? bytes_a : 64), pa);
+      a1[r] = _mm512_maskz_loadu_epi8(bytes_mask(bytes_a > 64 ? bytes_a - 64 : 0), pa + 64);
+      b0[r] = a0[r];
+      b1[r] = a1[r];
+      if (!one) {
+        const uint8_t* pb = row[r] + static_cast<int64_t>(lo_b) * C;
+        b0[r] = _mm512_maskz_loadu_epi8(bytes_mask(bytes_b < 64 ? bytes_b : 64), pb);
+        b1[r] = _mm512_maskz_loadu_epi8(bytes_mask(bytes_b > 64 ? bytes_b - 64 : 0), pb + 64);
+      }
+    }
+  }
+  // Each lane's first byte in its window (start - the window's first sample) * C, times `spread`
+  // (0x10001: in both words of the dword; 0x01010101: in all four bytes).
+  __attribute__((always_inline)) __m512i base(const int32_t* start, __mmask16 m, int C,
+                                              int32_t spread) const {
+    const __m512i lo_v = one ? _mm512_set1_epi32(lo_a)
+                             : _mm512_mask_blend_epi32(static_cast<__mmask16>(0xFF00),
+                                                       _mm512_set1_epi32(lo_a), _mm512_set1_epi32(lo_b));
+    return _mm512_mullo_epi32(_mm512_sub_epi32(_mm512_maskz_loadu_epi32(m, start), lo_v),
+                              _mm512_set1_epi32(C * spread));
+  }
+  // The bytes `idx` picks from row r's window(s), those outside `keep` zeroed.
+  __attribute__((always_inline)) __m512i pick(int r, __m512i idx, __mmask64 keep) const {
+    constexpr __mmask64 kLow = 0x00000000FFFFFFFFull;
+    return one ? _mm512_maskz_permutex2var_epi8(keep, a0[r], idx, a1[r])
+               : _mm512_or_si512(_mm512_maskz_permutex2var_epi8(keep & kLow, a0[r], idx, a1[r]),
+                                 _mm512_maskz_permutex2var_epi8(keep & ~kLow, b0[r], idx, b1[r]));
+  }
+};
+
 // The body of resize_h_u8_fixed_vbmi (below) for R rows (1 or 2) with the same filter: the
 // windows' extents, indices and weights are shared between the rows.
 template <int R>
@@ -1244,48 +1303,18 @@ void resize_h_u8_fixed_rows(const uint8_t* const* row, int C, const int32_t* sta
                             const int32_t* kp, const int32_t* kph, int64_t taps, int64_t n,
                             int bits, uint8_t* const* dst, int64_t plane_stride) {
   const FixedHTail tail(bits);
-  constexpr __mmask64 kPairs = 0x5555555555555555ull, kLow = 0x00000000FFFFFFFFull;
+  constexpr __mmask64 kPairs = 0x5555555555555555ull;
   for (int64_t x = 0; x < n; x += 16) {
     const int64_t cnt = n - x < 16 ? n - x : 16;
-    // bytes read by lanes [i0, i1) of the step, from the smallest start `lo` on
-    const auto extent = [&](int64_t i0, int64_t i1, int32_t& lo) {
-      const int32_t f = start[x + i0], l = start[x + i1 - 1];
-      lo = f < l ? f : l;
-      return (static_cast<int64_t>(f < l ? l : f) - lo + taps) * C;
-    };
-    int32_t lo_a = 0, lo_b = 0;
-    int64_t bytes_a = extent(0, cnt, lo_a), bytes_b = 0;
-    const bool one = bytes_a <= 128;  // else two windows: lanes 0..7 and 8..15
-    if (!one) {  // (a last step of at most 8 outputs has no lanes 8..15: never read start there)
-      const int64_t half = cnt > 8 ? 8 : cnt;
-      bytes_a = extent(0, half, lo_a);
-      bytes_b = half < cnt ? extent(half, cnt, lo_b) : 0;
-      if (bytes_a > 128 || bytes_b > 128) {
-        for (int r = 0; r < R; ++r)
-          fixed_h_gather_step_vbmi(row[r], C, start, kp, kph, taps, n, x, cnt, tail, dst[r],
-                                   plane_stride);
-        continue;
-      }
+    const StepWindows<R> w(row, C, start + x, taps, cnt);
+    if (!w.fits) {
+      for (int r = 0; r < R; ++r)
+        fixed_h_gather_step_vbmi(row[r], C, start, kp, kph, taps, n, x, cnt, tail, dst[r],
+                                 plane_stride);
+      continue;
     }
     const __mmask16 m = lanes_mask(cnt);
-    __m512i a0[R], a1[R], b0[R], b1[R];
-    for (int r = 0; r < R; ++r) {
-      const uint8_t* pa = row[r] + static_cast<int64_t>(lo_a) * C;
-      a0[r] = _mm512_maskz_loadu_epi8(bytes_mask(bytes_a), pa);
-      a1[r] = _mm512_maskz_loadu_epi8(bytes_mask(bytes_a > 64 ? bytes_a - 64 : 0), pa + 64);
-      b0[r] = a0[r];
-      b1[r] = a1[r];
-      if (!one) {
-        const uint8_t* pb = row[r] + static_cast<int64_t>(lo_b) * C;
-        b0[r] = _mm512_maskz_loadu_epi8(bytes_mask(bytes_b), pb);
-        b1[r] = _mm512_maskz_loadu_epi8(bytes_mask(bytes_b > 64 ? bytes_b - 64 : 0), pb + 64);
-      }
-    }
-    const __m512i lo_v = one ? _mm512_set1_epi32(lo_a)
-                             : _mm512_mask_blend_epi32(static_cast<__mmask16>(0xFF00),
-                                                       _mm512_set1_epi32(lo_a), _mm512_set1_epi32(lo_b));
-    const __m512i base = _mm512_mullo_epi32(
-        _mm512_sub_epi32(_mm512_maskz_loadu_epi32(m, start + x), lo_v), _mm512_set1_epi32(C * 0x10001));
+    const __m512i base = w.base(start + x, m, C, 0x10001);
     for (int c = 0; c < C; ++c) {
       __m512i lo[R], hi[R];
       for (int r = 0; r < R; ++r) {
@@ -1298,10 +1327,7 @@ void resize_h_u8_fixed_rows(const uint8_t* const* row, int C, const int32_t* sta
         const __m512i kl = _mm512_maskz_loadu_epi32(m, kp + p * n + x);
         const __m512i kh = kph ? _mm512_maskz_loadu_epi32(m, kph + p * n + x) : kl;
         for (int r = 0; r < R; ++r) {
-          const __m512i pair =
-              one ? _mm512_maskz_permutex2var_epi8(kPairs, a0[r], idx, a1[r])
-                  : _mm512_or_si512(_mm512_maskz_permutex2var_epi8(kPairs & kLow, a0[r], idx, a1[r]),
-                                    _mm512_maskz_permutex2var_epi8(kPairs & ~kLow, b0[r], idx, b1[r]));
+          const __m512i pair = w.pick(r, idx, kPairs);
           lo[r] = _mm512_dpwssd_epi32(lo[r], pair, kl);
           if (kph) hi[r] = _mm512_dpwssd_epi32(hi[r], pair, kh);
         }
@@ -1352,16 +1378,12 @@ template <int C>
 void resize_v_planar_t(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n,
                        float* dst, int64_t plane_stride) {
   constexpr __mmask64 kPairs = 0x5555555555555555ull;
-  const int64_t pairs = (taps + 1) / 2;
+  const RowPairs rp(rows, k, taps);
+  const int64_t pairs = rp.count;
+  const uint8_t* const* ra = rp.a;
+  const uint8_t* const* rb = rp.b;
   __m512i kl[32];
-  const uint8_t* ra[32];
-  const uint8_t* rb[32];
-  for (int64_t q = 0; q < pairs; ++q) {
-    const bool both = 2 * q + 1 < taps;
-    kl[q] = _mm512_set1_epi32(k[2 * q] | ((both ? k[2 * q + 1] : 0) << 16));
-    ra[q] = rows[2 * q];
-    rb[q] = both ? rows[2 * q + 1] : rows[2 * q];
-  }
+  for (int64_t q = 0; q < pairs; ++q) kl[q] = _mm512_set1_epi32(rp.lo[q]);
   __m512i idx[C];  // dword j: byte C*j + c of the first row (low word), of the second (high)
   for (int c = 0; c < C; ++c)
     idx[c] = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
@@ -1491,54 +1513,21 @@ void resize_h_u8_digits_rows(const uint8_t* const* row, int C, const int32_t* st
                              const int32_t* kq, int64_t taps, int64_t n, int bits,
                              uint8_t* const* dst, int64_t plane_stride) {
   const DigitsTail<D> tail(bits);
-  constexpr __mmask64 kLow = 0x00000000FFFFFFFFull;
   for (int64_t x = 0; x < n; x += 16) {
     const int64_t cnt = n - x < 16 ? n - x : 16;
-    // bytes read by lanes [i0, i1) of the step, from the smallest start `lo` on
-    const auto extent = [&](int64_t i0, int64_t i1, int32_t& lo) {
-      const int32_t f = start[x + i0], l = start[x + i1 - 1];
-      lo = f < l ? f : l;
-      return (static_cast<int64_t>(f < l ? l : f) - lo + taps) * C;
-    };
-    int32_t lo_a = 0, lo_b = 0;
-    int64_t bytes_a = extent(0, cnt, lo_a), bytes_b = 0;
-    const bool one = bytes_a <= 128;  // else two windows: lanes 0..7 and 8..15
-    if (!one) {  // (a last step of at most 8 outputs has no lanes 8..15: never read start there)
-      const int64_t half = cnt > 8 ? 8 : cnt;
-      bytes_a = extent(0, half, lo_a);
-      bytes_b = half < cnt ? extent(half, cnt, lo_b) : 0;
-      if (bytes_a > 128 || bytes_b > 128) {
-        for (int r = 0; r < R; ++r)
-          digits_gather_step<D>(row[r], C, start, kq, taps, n, x, cnt, tail, dst[r], plane_stride);
-        continue;
-      }
+    const StepWindows<R> w(row, C, start + x, taps, cnt);
+    if (!w.fits) {
+      for (int r = 0; r < R; ++r)
+        digits_gather_step<D>(row[r], C, start, kq, taps, n, x, cnt, tail, dst[r], plane_stride);
+      continue;
     }
     const __mmask16 m = lanes_mask(cnt);
-    __m512i a0[R], a1[R], b0[R], b1[R];
-    for (int r = 0; r < R; ++r) {
-      const uint8_t* pa = row[r] + static_cast<int64_t>(lo_a) * C;
-      a0[r] = _mm512_maskz_loadu_epi8(bytes_mask(bytes_a), pa);
-      a1[r] = _mm512_maskz_loadu_epi8(bytes_mask(bytes_a > 64 ? bytes_a - 64 : 0), pa + 64);
-      b0[r] = a0[r];
-      b1[r] = a1[r];
-      if (!one) {
-        const uint8_t* pb = row[r] + static_cast<int64_t>(lo_b) * C;
-        b0[r] = _mm512_maskz_loadu_epi8(bytes_mask(bytes_b), pb);
-        b1[r] = _mm512_maskz_loadu_epi8(bytes_mask(bytes_b > 64 ? bytes_b - 64 : 0), pb + 64);
-      }
-    }
-    const __m512i lo_v = one ? _mm512_set1_epi32(lo_a)
-                             : _mm512_mask_blend_epi32(static_cast<__mmask16>(0xFF00),
-                                                       _mm512_set1_epi32(lo_a), _mm512_set1_epi32(lo_b));
     // each output's first byte in its window, in all four bytes of its dword
-    const __m512i base = _mm512_mullo_epi32(
-        _mm512_sub_epi32(_mm512_maskz_loadu_epi32(m, start + x), lo_v), _mm512_set1_epi32(C * 0x01010101));
+    const __m512i base = w.base(start + x, m, C, 0x01010101);
     const int32_t taps_bytes = C * 0x03020100;  // samples t..t+3 of a channel: C bytes apart
     const int64_t quads = taps / 4;
     const auto samples = [&](int r, const __m512i& idx) {  // taps 4q..4q+3 in each dword
-      return one ? _mm512_permutex2var_epi8(a0[r], idx, a1[r])
-                 : _mm512_or_si512(_mm512_maskz_permutex2var_epi8(kLow, a0[r], idx, a1[r]),
-                                   _mm512_maskz_permutex2var_epi8(~kLow, b0[r], idx, b1[r]));
+      return w.pick(r, idx, ~__mmask64{0});
     };
     // Up to 16 taps: the samples stay in registers and one accumulator takes the digits top
     // down, shifted by 8 between them (no per-digit sums to combine).

@@ -17,6 +17,28 @@ const KernelTable& table_avx512icl();
 const KernelTable& table_neon();
 #endif
 
+// The rows of an integer vertical pass taken two at a time (at most 64 taps): pair q is rows 2q
+// and 2q + 1 (a[q], b[q]) with their weights as a word pair, lo[q] = (k[2q] & mask) |
+// (k[2q + 1] & mask) << 16, and for weights split in 11-bit halves hi[q] the pair of k >> 11;
+// an odd last row pairs with itself and a zero weight.
+struct RowPairs {
+  int64_t count = 0;
+  const uint8_t* a[32] = {};
+  const uint8_t* b[32] = {};
+  int32_t lo[32] = {}, hi[32] = {};
+  RowPairs(const uint8_t* const* rows, const int32_t* k, int64_t taps, int32_t mask = 0xFFFF)
+      : count((taps + 1) / 2) {
+    for (int64_t q = 0; q < count; ++q) {
+      const bool both = 2 * q + 1 < taps;
+      const int32_t ka = k[2 * q], kb = both ? k[2 * q + 1] : 0;
+      lo[q] = (ka & mask) | ((kb & mask) << 16);
+      hi[q] = (ka >> 11) | ((kb >> 11) << 16);
+      a[q] = rows[2 * q];
+      b[q] = both ? rows[2 * q + 1] : rows[2 * q];
+    }
+  }
+};
+
 // pshufb controls of the x86 bilinear kernels (plain bytes, no SIMD type: each kernel loads the
 // rows it needs into registers), one 16-byte row per (source byte k, target byte t): byte k of
 // every dword moved to byte t of it (t = 0 or 2: [k][0], [k][1]), the other bytes zeroed.
