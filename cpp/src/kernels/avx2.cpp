@@ -364,12 +364,15 @@ void resize_h_interleaved(const float* src, int64_t channels, const int32_t* sta
                               dst_stride);
 }
 
+void resize_v_fixed(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n, int bits,
+                    uint8_t* dst);
+
 // resize_v_fixed_levels (contract in dispatch.hpp): the uint8 planes, then levels_f32 per channel.
 void resize_v_fixed_levels(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n,
                            int64_t channels, int bits, const double* lv, float* fdst,
                            int64_t plane_stride) {
   std::vector<uint8_t> planes(static_cast<size_t>(n * channels));
-  resize_v_fixed_impl(rows, k, taps, n * channels, bits, planes.data());
+  resize_v_fixed(rows, k, taps, n * channels, bits, planes.data());
   for (int64_t c = 0; c < channels; ++c)
     levels_f32(planes.data() + c * n, n, lv + c * kLevelParams, fdst + c * plane_stride);
 }
@@ -583,6 +586,65 @@ void resize_v_u8_int(const uint8_t* const* rows, const int32_t* k, int64_t taps,
   }
 }
 
+// resize_v_fixed (contract in dispatch.hpp): rows in pairs as in resize_v_u8_int, 16 values
+// per step; Pillow's 22-bit weights in two 11-bit halves (the high sums shifted left by 11 before
+// the rounding: the same int32 sums as the portable code). Negative weights, weights of 2^22 and
+// more, over 64 taps, and the last n % 16 values run portable.
+void resize_v_fixed(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n, int bits,
+                    uint8_t* dst) {
+  int32_t kmax = 0;
+  bool negative = false;
+  for (int64_t t = 0; t < taps; ++t) {
+    kmax = k[t] > kmax ? k[t] : kmax;
+    negative = negative || k[t] < 0;
+  }
+  if (taps > 64 || negative || kmax >= (1 << 22)) {
+    resize_v_fixed_impl(rows, k, taps, n, bits, dst);
+    return;
+  }
+  const bool split = kmax >= (1 << 15);
+  const RowPairs rp(rows, k, taps, split ? 2047 : 0xFFFF);
+  __m256i kl[32], kh[32];
+  for (int64_t q = 0; q < rp.count; ++q) {
+    kl[q] = _mm256_set1_epi32(rp.lo[q]);
+    kh[q] = _mm256_set1_epi32(rp.hi[q]);
+  }
+  const __m256i half = _mm256_set1_epi32(1 << (bits - 1));
+  const __m128i shift = _mm_cvtsi32_si128(bits);
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    __m256i lo0 = half, lo1 = half, hi0 = _mm256_setzero_si256(), hi1 = _mm256_setzero_si256();
+    for (int64_t q = 0; q < rp.count; ++q) {
+      const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rp.a[q] + i));
+      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rp.b[q] + i));
+      const __m256i w0 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(a, b));
+      const __m256i w1 = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(a, b));
+      lo0 = _mm256_add_epi32(lo0, _mm256_madd_epi16(w0, kl[q]));
+      lo1 = _mm256_add_epi32(lo1, _mm256_madd_epi16(w1, kl[q]));
+      if (split) {
+        hi0 = _mm256_add_epi32(hi0, _mm256_madd_epi16(w0, kh[q]));
+        hi1 = _mm256_add_epi32(hi1, _mm256_madd_epi16(w1, kh[q]));
+      }
+    }
+    if (split) {
+      lo0 = _mm256_add_epi32(lo0, _mm256_slli_epi32(hi0, 11));
+      lo1 = _mm256_add_epi32(lo1, _mm256_slli_epi32(hi1, 11));
+    }
+    // values 0..7 and 8..15 -> signed saturated words (lane order fixed) -> unsigned bytes
+    const __m256i w = _mm256_permute4x64_epi64(
+        _mm256_packs_epi32(_mm256_sra_epi32(lo0, shift), _mm256_sra_epi32(lo1, shift)), 0xD8);
+    const __m256i bytes = _mm256_packus_epi16(w, _mm256_setzero_si256());
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i),
+                     _mm_unpacklo_epi64(_mm256_castsi256_si128(bytes),
+                                        _mm256_extracti128_si256(bytes, 1)));
+  }
+  if (i < n) {
+    const uint8_t* rest[64];
+    for (int64_t t = 0; t < taps; ++t) rest[t] = rows[t] + i;
+    resize_v_fixed_impl(rest, k, taps, n - i, bits, dst + i);
+  }
+}
+
 // resize_h_u8_fixed (contract in dispatch.hpp), C = 3 and 4: 8 outputs per step, per pair of
 // taps two dword gathers serve every channel (sample t's dword; for C = 3 sample t + 1's starts a
 // byte early, so no gather reads past the window), two pshufb and an OR per channel build the
@@ -685,7 +747,7 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx2() {
                              &resize_v_impl,
                              &store_u8_impl,
                              &resize_h_fixed_impl,
-                             &resize_v_fixed_impl,
+                             &resize_v_fixed,
                              &stats_u8,
                              &stats_f32,
                              &stats_pixel_u8,
