@@ -126,12 +126,21 @@ def library_resize(conv: str, img: np.ndarray, size: tuple[int, int]) -> np.ndar
 
 
 def test_named_conventions_on_every_isa_and_thread_count(isa: str, threads: int) -> None:
-    img = photos()[1]
+    img = photos()[1]  # 300 x 451
     for conv in ("pillow", "torch", "opencv"):
         aa = conv != "opencv"
-        expected = library_resize(conv, img, (123, 77))
-        got = pixnorm.resize(img, (123, 77), antialias=aa, convention=conv)
-        np.testing.assert_array_equal(got, expected)
+        # 2.4x x 5.9x (horizontal windows wider than the byte-permute windows: gathers) and
+        # 1.5x (permute windows), three channels
+        for size in [(123, 77), (200, 300)]:
+            expected = library_resize(conv, img, size)
+            got = pixnorm.resize(img, size, antialias=aa, convention=conv)
+            np.testing.assert_array_equal(got, expected)
+        if conv == "torch":  # four channels (Pillow premultiplies RGBA: compared as RGB above)
+            rgba = np.concatenate([img, img[..., :1]], axis=-1)
+            for size in [(123, 77), (200, 300)]:
+                expected = library_resize(conv, rgba, size)
+                got = pixnorm.resize(rgba, size, antialias=aa, convention=conv)
+                np.testing.assert_array_equal(got, expected)
         got = pixnorm.preprocess(img, size=100, crop=64, antialias=aa, convention=conv)
         again = pixnorm.preprocess(
             np.ascontiguousarray(img), size=100, crop=64, antialias=aa, convention=conv
