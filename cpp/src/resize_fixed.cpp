@@ -191,7 +191,7 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
   if (k.resize_h_u8_digits && span >= taps4) {
     const int32_t kmax = *std::max_element(px.k.begin(), px.k.end());
     const int32_t kmin = *std::min_element(px.k.begin(), px.k.end());
-    if (kmin >= 0 && kmax < (1 << 22)) {
+    if (kmin >= 0 && kmax <= (1 << 22)) {
       digits = kmax <= 127 * 256 + 127 ? 2 : 3;  // the largest with two balanced digits
       const int64_t quads = taps4 / 4;
       st4.resize(static_cast<size_t>(ow));

@@ -38,6 +38,7 @@
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 #include <algorithm>
 #include <array>
@@ -563,11 +564,13 @@ struct ResizeChecker {
   }
 
   // Monotonic starts (reversed when `mirror`) in [0, in - taps].
-  std::vector<int32_t> starts(Rng& rng, int64_t n, int64_t in, int64_t taps, bool mirror) {
+  // Monotonic window starts, 0 to max_step - 1 samples apart.
+  std::vector<int32_t> starts(Rng& rng, int64_t n, int64_t in, int64_t taps, bool mirror,
+                              uint32_t max_step) {
     std::vector<int32_t> st(static_cast<size_t>(n));
     int64_t cur = 0;
     for (int64_t x = 0; x < n; ++x) {
-      cur = std::min<int64_t>(in - taps, cur + static_cast<int64_t>(rng.below(4)));
+      cur = std::min<int64_t>(in - taps, cur + static_cast<int64_t>(rng.below(max_step)));
       st[static_cast<size_t>(x)] = static_cast<int32_t>(cur);
     }
     if (mirror) std::reverse(st.begin(), st.end());
@@ -652,7 +655,9 @@ struct ResizeChecker {
                 std::vector<int32_t> kw(static_cast<size_t>(taps * n));  // kw[t * n + x]
                 const uint32_t kmax = split ? (1u << 22) / static_cast<uint32_t>(taps) : 32767u;
                 for (size_t i = 0; i < kp.size(); ++i) {
-                  const int32_t a = static_cast<int32_t>(rng.below(kmax)), b = static_cast<int32_t>(rng.below(kmax));
+                  // the first weight of a split set is 2^22 itself (a weight of 1.0)
+                  const int32_t a = split && i == 0 ? (1 << 22) : static_cast<int32_t>(rng.below(kmax));
+                  const int32_t b = static_cast<int32_t>(rng.below(kmax));
                   const int32_t mask = split ? 2047 : 0x7FFF;
                   kp[i] = (a & mask) | ((b & mask) << 16);
                   if (split) kph[i] = (a >> 11) | ((b >> 11) << 16);
@@ -803,13 +808,17 @@ struct ResizeChecker {
   void run() {
     Rng rng;
     run_bilinear2(rng);
+    // steps of up to 3 samples between outputs (mostly permute windows) and up to 7 (the
+    // gather paths); 33, 64 and 65 taps: the 32-pair limit of the integer vertical passes
+    constexpr std::pair<uint32_t, int64_t> kShapes[] = {{4, 1}, {4, 2}, {4, 3}, {4, 4},
+                                                         {8, 1}, {8, 2}, {8, 3}, {8, 4}};
     for (int64_t n : {1, 5, 15, 16, 17, 33, 64, 100}) {
-      for (int64_t taps : {1, 2, 3, 4, 7, 12}) {
-        for (int64_t planes : {1, 2, 3, 4}) {
+      for (int64_t taps : {1, 2, 3, 4, 7, 12, 33, 64, 65}) {
+        for (const auto& [max_step, planes] : kShapes) {  // (step bound, channels)
           const bool mirror = rng.below(2) == 1;
-          const int64_t in = 2 * n + taps + static_cast<int64_t>(rng.below(40));
+          const int64_t in = (max_step - 2) * n + taps + static_cast<int64_t>(rng.below(40));
           const int64_t sstride = in + 40;  // 32 floats readable past the last tap
-          const std::vector<int32_t> st = starts(rng, n, in, taps, mirror);
+          const std::vector<int32_t> st = starts(rng, n, in, taps, mirror, max_step);
           std::vector<float> src(static_cast<size_t>(planes * sstride)), w(static_cast<size_t>(n * taps));
           for (float& v : src) v = static_cast<float>(rng.below(256)) * 0.37f - 20.0f;
           for (float& v : w) v = static_cast<float>(rng.below(1000)) / 997.0f;
@@ -874,7 +883,7 @@ struct ResizeChecker {
         std::vector<int32_t> kbig(static_cast<size_t>(taps));
         for (int32_t& k : kbig)
           k = static_cast<int32_t>(rng.below(static_cast<uint32_t>(
-              std::min<int64_t>((1 << 22) - 1, (1 << 23) / taps + 1))));
+              std::min<int64_t>((1 << 22) + 1, (1 << 23) / taps + 1))));
         std::vector<std::vector<uint8_t>> v15, vbig;
         std::vector<std::vector<float>> vlo[3];
         const std::vector<double> vlv = fast_levels(rng, channels);

@@ -57,7 +57,7 @@ using ResizeVU8Planar = void (*)(const uint8_t* const* rows, const int32_t* k, i
 using ResizeHFixed = void (*)(const float* src, const int32_t* start, const int32_t* kt,
                               int64_t taps, int64_t n, int bits, uint8_t* dst);
 // The horizontal pass straight from one interleaved uint8 row (`channels` per pixel), `taps`
-// even, weights non-negative and below 2^22, packed in pairs of taps: for pair p of output x,
+// even, weights non-negative and at most 2^22, packed in pairs of taps: for pair p of output x,
 // kp[p * n + x] = lo(k[2p]) | lo(k[2p + 1]) << 16, with lo(k) = k if kph is null (then every
 // k < 2^15), else lo(k) = k & 2047 and kph holds the pairs of k >> 11. Planar uint8 out:
 //   dst[c * plane_stride + x] = clamp((2^(bits-1) + sum_t k_t * row[(start[x] + t) * C + c])

@@ -310,8 +310,9 @@ void levels_f32(const uint8_t* src, int64_t n, const double* p, float* dst) {
   if (i < n) levels_f32_impl(src + i, n - i, p, dst + i);
 }
 
-// resize_h on an interleaved row (contract in dispatch.hpp): 8 outputs per step, one gather per
-// channel and tap; the remainder portable. Sums as resize_h_impl.
+// resize_h on an interleaved row (contract in dispatch.hpp): 8 outputs per step, per tap one
+// 8-byte gather per pair of channels (a 4-byte one for an odd last channel); the remainder
+// portable. Sums as resize_h_impl.
 void resize_h_interleaved(const float* src, int64_t channels, const int32_t* start, const float* w,
                           const float* wt, int64_t taps, int64_t n, float* dst,
                           int64_t dst_stride) {
@@ -588,8 +589,8 @@ void resize_v_u8_int(const uint8_t* const* rows, const int32_t* k, int64_t taps,
 
 // resize_v_fixed (contract in dispatch.hpp): rows in pairs as in resize_v_u8_int, 16 values
 // per step; Pillow's 22-bit weights in two 11-bit halves (the high sums shifted left by 11 before
-// the rounding: the same int32 sums as the portable code). Negative weights, weights of 2^22 and
-// more, over 64 taps, and the last n % 16 values run portable.
+// the rounding: the same int32 sums as the portable code). Negative weights, weights above 2^22,
+// over 64 taps, and the last n % 16 values run portable.
 void resize_v_fixed(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n, int bits,
                     uint8_t* dst) {
   int32_t kmax = 0;
@@ -598,7 +599,7 @@ void resize_v_fixed(const uint8_t* const* rows, const int32_t* k, int64_t taps, 
     kmax = k[t] > kmax ? k[t] : kmax;
     negative = negative || k[t] < 0;
   }
-  if (taps > 64 || negative || kmax >= (1 << 22)) {
+  if (taps > 64 || negative || kmax > (1 << 22)) {
     resize_v_fixed_impl(rows, k, taps, n, bits, dst);
     return;
   }

@@ -223,8 +223,8 @@ void resize_h_fixed(const float* src, const int32_t* start, const int32_t* kt, i
 // Horizontal resampling pass, 16 outputs per step, all channel planes per step (the window
 // logic is shared). When the 16 outputs' taps lie within 32 consecutive source floats
 // (downscales up to about 2x), two loads and one two-source permute per tap fetch them;
-// otherwise a gather per tap. TAPS > 0 fixes the tap count at compile time. Same sums, in the
-// same order, as resize_h_impl.
+// otherwise 8-byte gathers fetch two taps at a time. TAPS > 0 fixes the tap count at compile
+// time. Same sums, in the same order, as resize_h_impl.
 template <int TAPS>
 void resize_h_t(const float* src, int64_t src_stride, int64_t planes, const int32_t* start,
                 const float* wt, int64_t taps_rt, int64_t n, float* dst, int64_t dst_stride) {
@@ -514,8 +514,9 @@ void levels_f32(const uint8_t* src, int64_t n, const double* p, float* dst) {
   }
 }
 
-// resize_h on an interleaved row (contract in dispatch.hpp): 16 outputs per step, one gather per
-// channel and tap (indices start * C + c, advancing by C per tap); sums as resize_h_impl.
+// resize_h on an interleaved row (contract in dispatch.hpp): 16 outputs per step, per tap one
+// 8-byte gather per pair of channels and 8 outputs (a 4-byte one per 16 outputs for an odd last
+// channel; indices start * C + c, advancing by C per tap); sums as resize_h_impl.
 void resize_h_interleaved(const float* src, int64_t channels, const int32_t* start, const float* w,
                           const float* wt, int64_t taps, int64_t n, float* dst,
                           int64_t dst_stride) {
@@ -643,7 +644,7 @@ namespace plain {
 // resize_v_fixed_impl. Even and odd results are packed to bytes and interleaved back in order.
 // The shared loop: for i in [0, n) in steps of 32, the rounded, clamped levels of the even and
 // odd elements (int32) go to out(i, cnt, even, odd). Returns false (nothing done) for weights the
-// halves cannot hold (negative, >= 2^22) or more than 64 taps: the caller uses portable code.
+// halves cannot hold (negative, > 2^22) or more than 64 taps: the caller uses portable code.
 template <class Out>
 bool resize_v_fixed_loop(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n,
                          int bits, Out&& out) {
@@ -654,7 +655,7 @@ bool resize_v_fixed_loop(const uint8_t* const* rows, const int32_t* k, int64_t t
     kmax = k[t] > kmax ? k[t] : kmax;
     negative = negative || k[t] < 0;
   }
-  if (negative || kmax >= (1 << 22)) return false;
+  if (negative || kmax > (1 << 22)) return false;  // 2^22 >> 11 = 2048: still a word
   const bool split = kmax >= (1 << 15);
   __m512i kw[128], kh[128];
   for (int64_t t = 0; t < taps; ++t) {
@@ -1139,7 +1140,7 @@ bool resize_v_pairs(const uint8_t* const* rows, const int32_t* k, int64_t taps, 
     kmax = k[t] > kmax ? k[t] : kmax;
     negative = negative || k[t] < 0;
   }
-  if (negative || kmax >= (1 << 22)) return false;
+  if (negative || kmax > (1 << 22)) return false;  // 2^22 >> 11 = 2048: still a word
   // Non-negative weights give non-negative sums; when 255 * sum(k) + 2^(bits-1) < 2^(bits+8)
   // (weights normalized to 2^bits, as Pillow's and torch's are), no level exceeds 255 either.
   int64_t ksum = 0;
