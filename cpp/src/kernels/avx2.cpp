@@ -594,12 +594,7 @@ void resize_v_u8_int(const uint8_t* const* rows, const int32_t* k, int64_t taps,
 void resize_v_fixed(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n, int bits,
                     uint8_t* dst) {
   int32_t kmax = 0;
-  bool negative = false;
-  for (int64_t t = 0; t < taps; ++t) {
-    kmax = k[t] > kmax ? k[t] : kmax;
-    negative = negative || k[t] < 0;
-  }
-  if (taps > 64 || negative || kmax > (1 << 22)) {
+  if (!word_pair_weights(k, taps, kmax)) {
     resize_v_fixed_impl(rows, k, taps, n, bits, dst);
     return;
   }

@@ -648,14 +648,8 @@ namespace plain {
 template <class Out>
 bool resize_v_fixed_loop(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n,
                          int bits, Out&& out) {
-  if (taps > 64) return false;
   int32_t kmax = 0;
-  bool negative = false;
-  for (int64_t t = 0; t < taps; ++t) {
-    kmax = k[t] > kmax ? k[t] : kmax;
-    negative = negative || k[t] < 0;
-  }
-  if (negative || kmax > (1 << 22)) return false;  // 2^22 >> 11 = 2048: still a word
+  if (!word_pair_weights(k, taps, kmax)) return false;
   const bool split = kmax >= (1 << 15);
   __m512i kw[128], kh[128];
   for (int64_t t = 0; t < taps; ++t) {
@@ -1133,14 +1127,8 @@ void resize_v_pairs_t(const uint8_t* const* rows, const int32_t* k, int64_t taps
 template <class Out>
 bool resize_v_pairs(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n,
                     int bits, Out&& out) {
-  if (taps > 64) return false;
   int32_t kmax = 0;
-  bool negative = false;
-  for (int64_t t = 0; t < taps; ++t) {
-    kmax = k[t] > kmax ? k[t] : kmax;
-    negative = negative || k[t] < 0;
-  }
-  if (negative || kmax > (1 << 22)) return false;  // 2^22 >> 11 = 2048: still a word
+  if (!word_pair_weights(k, taps, kmax)) return false;
   // Non-negative weights give non-negative sums; when 255 * sum(k) + 2^(bits-1) < 2^(bits+8)
   // (weights normalized to 2^bits, as Pillow's and torch's are), no level exceeds 255 either.
   int64_t ksum = 0;

@@ -17,6 +17,20 @@ const KernelTable& table_avx512icl();
 const KernelTable& table_neon();
 #endif
 
+// Whether the weights of an integer vertical pass fit the SIMD word-pair forms: at most 64 taps,
+// none negative, none above 2^22 (split in 11-bit halves, 2^22 >> 11 = 2048 still fits a word);
+// kmax receives the largest.
+inline bool word_pair_weights(const int32_t* k, int64_t taps, int32_t& kmax) {
+  kmax = 0;
+  if (taps > 64) return false;
+  bool negative = false;
+  for (int64_t t = 0; t < taps; ++t) {
+    kmax = k[t] > kmax ? k[t] : kmax;
+    negative = negative || k[t] < 0;
+  }
+  return !negative && kmax <= (1 << 22);
+}
+
 // The rows of an integer vertical pass taken two at a time (at most 64 taps): pair q is rows 2q
 // and 2q + 1 (a[q], b[q]) with their weights as a word pair, lo[q] = (k[2q] & mask) |
 // (k[2q + 1] & mask) << 16, and for weights split in 11-bit halves hi[q] the pair of k >> 11;
