@@ -175,6 +175,18 @@ inline __m256i dword_byte(int k, int to) {
 
 void levels_f32(const uint8_t* src, int64_t n, const double* p, float* dst);
 
+// The named conventions' levels as floats here: fill(planes) writes C planes of n levels into a
+// per-thread buffer (grown once, not allocated per output row), then levels_f32 per channel.
+template <class Fill>
+void levels_via_planes(int64_t n, int64_t channels, const double* lv, float* fdst,
+                       int64_t plane_stride, Fill&& fill) {
+  thread_local std::vector<uint8_t> planes;
+  if (planes.size() < static_cast<size_t>(n * channels)) planes.resize(static_cast<size_t>(n * channels));
+  fill(planes.data());
+  for (int64_t c = 0; c < channels; ++c)
+    levels_f32(planes.data() + c * n, n, lv + c * kLevelParams, fdst + c * plane_stride);
+}
+
 // Bilinear 2 x 2 from uint8 rows (bilinear2_u8, bilinear2_fixed; contracts in dispatch.hpp),
 // C = 3 and 4: 8 output pixels per step, one dword gather per tap and row (C = 3: the right
 // pixel's dword starts one byte before it, so no read passes its last byte), two pshufb and an
@@ -240,12 +252,11 @@ void bilinear2_fixed(const uint8_t* r0, const uint8_t* r1, int32_t ky0, int32_t 
                          plane_stride, lv, fdst);
     return;
   }
-  if (lv) {  // the uint8 planes, then levels_f32 per channel
-    std::vector<uint8_t> planes(static_cast<size_t>(n * channels));
-    bilinear2_fixed(r0, r1, ky0, ky1, channels, start, kx, n, mode, bx, by, planes.data(), n,
-                    nullptr, nullptr);
-    for (int64_t c = 0; c < channels; ++c)
-      levels_f32(planes.data() + c * n, n, lv + c * kLevelParams, fdst + c * plane_stride);
+  if (lv) {
+    levels_via_planes(n, channels, lv, fdst, plane_stride, [&](uint8_t* planes) {
+      bilinear2_fixed(r0, r1, ky0, ky1, channels, start, kx, n, mode, bx, by, planes, n, nullptr,
+                      nullptr);
+    });
     return;
   }
   const __m256i ky = _mm256_set1_epi32(ky0 | (ky1 << 16)), vky0 = _mm256_set1_epi32(ky0),
@@ -368,14 +379,13 @@ void resize_h_interleaved(const float* src, int64_t channels, const int32_t* sta
 void resize_v_fixed(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n, int bits,
                     uint8_t* dst);
 
-// resize_v_fixed_levels (contract in dispatch.hpp): the uint8 planes, then levels_f32 per channel.
+// resize_v_fixed_levels (contract in dispatch.hpp): the uint8 planes, then their levels.
 void resize_v_fixed_levels(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n,
                            int64_t channels, int bits, const double* lv, float* fdst,
                            int64_t plane_stride) {
-  std::vector<uint8_t> planes(static_cast<size_t>(n * channels));
-  resize_v_fixed(rows, k, taps, n * channels, bits, planes.data());
-  for (int64_t c = 0; c < channels; ++c)
-    levels_f32(planes.data() + c * n, n, lv + c * kLevelParams, fdst + c * plane_stride);
+  levels_via_planes(n, channels, lv, fdst, plane_stride, [&](uint8_t* planes) {
+    resize_v_fixed(rows, k, taps, n * channels, bits, planes);
+  });
 }
 
 // ---- Statistics (contracts in stats_generic.cpp and dispatch.hpp) ----------------------------
