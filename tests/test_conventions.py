@@ -105,6 +105,35 @@ def test_opencv_resize_is_bit_exact() -> None:
             )
 
 
+def test_one_pixel_wide_sources_are_bit_exact() -> None:
+    """A source one column (or row) wide: OpenCV reads that sample twice; Pillow and torch use
+    one-tap windows. Whole images and one-column boxes of a wider image."""
+    rng = np.random.default_rng(5)
+    for shape, size in [
+        ((7, 1, 3), (5, 4)),
+        ((1, 9, 3), (3, 2)),
+        ((6, 1, 1), (11, 3)),
+        ((1, 1, 4), (2, 5)),
+    ]:
+        img = rng.integers(0, 256, shape, dtype=np.uint8)
+        for conv in ("opencv", "torch", "pillow"):
+            if conv == "pillow" and shape[-1] == 4:
+                continue  # Pillow premultiplies RGBA
+            expected = library_resize(conv, img, size)
+            got = pixnorm.resize(img, size, antialias=conv != "opencv", convention=conv)
+            np.testing.assert_array_equal(got, expected, err_msg=f"{conv} {shape} -> {size}")
+    img = rng.integers(0, 256, (40, 30, 3), dtype=np.uint8)
+    for conv in ("opencv", "torch", "pillow"):
+        aa = conv != "opencv"
+        box = (5, 29, 20, 1)  # the last column of the image
+        crop = np.ascontiguousarray(img[5:25, 29:30])
+        expected = torchvision_v2_chain(library_resize(conv, crop, (8, 6)), None, False)
+        got = pixnorm.preprocess(
+            img, size=(8, 6), box=box, antialias=aa, convention=conv, mean=MEAN, std=STD
+        )
+        np.testing.assert_array_equal(got, expected, err_msg=conv)
+
+
 def test_opencv_eval_pipeline_bit_exact() -> None:
     for img in photos():
         h, w = img.shape[:2]

@@ -1,7 +1,7 @@
 // convention="opencv": cv2.resize(INTER_LINEAR) on uint8, reproduced bit for bit. The rules and
 // the experiments that confirmed them are in docs/resize-conventions.md, section 3. The linear
-// path runs on the active ISA's kernels (exact float horizontal sums, OpenCV's integer vertical
-// rounding); the 2x2 mean is portable code. Each output row is independent (threads over rows
+// path runs on the active ISA's fused 2 x 2 kernel (bilinear2_fixed in OpenCV's mode: exact int32
+// horizontal sums, OpenCV's vertical rounding); the 2x2 mean is portable code. Each output row is independent (threads over rows
 // or images).
 #include <algorithm>
 #include <cmath>
@@ -57,9 +57,13 @@ void run_opencv(const KernelTable& k, const OpencvJob& j, int64_t y0, int64_t y1
   const int64_t col_hi = std::max(*std::max_element(px.i0.begin(), px.i0.end()),
                                   *std::max_element(px.i1.begin(), px.i1.end())) + (j.area2x ? 2 : 1);
   const int64_t span = col_hi - col_lo;
-  const bool packed = v.rows_packed();
-  std::vector<uint8_t> gathered[2] = {std::vector<uint8_t>(packed ? 0 : static_cast<size_t>(span * C)),
-                                      std::vector<uint8_t>(packed ? 0 : static_cast<size_t>(span * C))};
+  // The fused kernel reads samples s and s + 1: a one-column source is gathered into a row of
+  // two samples, the second zero (its weight is zero too).
+  const int64_t width = std::max<int64_t>(span, 2);
+  const bool packed = v.rows_packed() && span == width;
+  std::vector<uint8_t> gathered[2] = {
+      std::vector<uint8_t>(packed ? 0 : static_cast<size_t>(width * C), 0),
+      std::vector<uint8_t>(packed ? 0 : static_cast<size_t>(width * C), 0)};
   auto source_row = [&](int64_t r, int slot) -> const uint8_t* {  // pixel col_lo of row r
     const unsigned char* row = v.byte_ptr(0, j.box_top + r, j.box_left + col_lo, 0);
     if (packed) return row;
@@ -98,79 +102,38 @@ void run_opencv(const KernelTable& k, const OpencvJob& j, int64_t y0, int64_t y1
   }
   // The linear path, fused: per output pixel the left sample s and s + 1 with 11-bit weights
   // (an edge pixel, where OpenCV reads one sample twice, becomes its two weights on that sample
-  // and 0 on a neighbour inside the span), then OpenCV's vertical rounding, in one kernel.
-  if (span >= 2) {
-    std::vector<int32_t> st(static_cast<size_t>(ow)), kx(static_cast<size_t>(ow));
-    for (int64_t x = 0; x < ow; ++x) {
-      const size_t xs = static_cast<size_t>(x);
-      const int32_t i0 = px.i0[xs] - static_cast<int32_t>(col_lo);
-      const int32_t i1 = px.i1[xs] - static_cast<int32_t>(col_lo);
-      int32_t s0 = i0, k0 = px.w0[xs], k1 = px.w1[xs];
-      if (i1 != i0 + 1) {  // i1 == i0: one sample
-        if (i0 + 1 < span) {
-          k0 += k1;
-          k1 = 0;
-        } else {
-          s0 = i0 - 1;
-          k1 += k0;
-          k0 = 0;
-        }
-      }
-      st[xs] = s0;
-      kx[xs] = k0 | (k1 << 16);
-    }
-    const bool fused = rows::levels_fusable(j);
-    for (int64_t y = y0; y < y1; ++y) {
-      const size_t ys = static_cast<size_t>(y);
-      const uint8_t* r0 = source_row(py.i0[ys], 0);
-      const uint8_t* r1 = source_row(py.i1[ys], 1);
-      if (fused) {  // straight to the float planes
-        k.bilinear2_fixed(r0, r1, py.w0[ys], py.w1[ys], C, st.data(), kx.data(), ow, kFixedOpencv,
-                          0, 0, nullptr, py.count * ow, j.levels, static_cast<float*>(j.dst) + y * ow);
-        continue;
-      }
-      k.bilinear2_fixed(r0, r1, py.w0[ys], py.w1[ys], C, st.data(), kx.data(), ow, kFixedOpencv,
-                        0, 0, out.data(), ow, nullptr, nullptr);
-      rows::emit_planar_u8(k, j, y, out.data(), j.kind == ResampleOut::u8_hwc);
-    }
-    return;
-  }
-  // span 1 (a one-column box): the float kernels of the active ISA. The horizontal pass multiplies
-  // levels (< 256) by 11-bit weights and adds two products: integers below 2^20, which float32
-  // holds exactly, so resize_h computes OpenCV's int32 buffer bit for bit.
-  const int64_t taps = span >= 2 ? 2 : 1, pstride = span + 32;
-  std::vector<int32_t> st(static_cast<size_t>(ow));
-  std::vector<float> w(static_cast<size_t>(ow * taps), 0.0f), wt(w.size());
+  // and 0 on a neighbour inside the row), then OpenCV's vertical rounding, in one kernel.
+  std::vector<int32_t> st(static_cast<size_t>(ow)), kx(static_cast<size_t>(ow));
   for (int64_t x = 0; x < ow; ++x) {
     const size_t xs = static_cast<size_t>(x);
-    const int64_t i0 = px.i0[xs] - col_lo, i1 = px.i1[xs] - col_lo;
-    const int64_t s0 = std::min(i0, span - taps);
-    st[xs] = static_cast<int32_t>(s0);
-    w[static_cast<size_t>(x * taps + (i0 - s0))] += static_cast<float>(px.w0[xs]);
-    w[static_cast<size_t>(x * taps + (i1 - s0))] += static_cast<float>(px.w1[xs]);
+    const int32_t i0 = px.i0[xs] - static_cast<int32_t>(col_lo);
+    const int32_t i1 = px.i1[xs] - static_cast<int32_t>(col_lo);
+    int32_t s0 = i0, k0 = px.w0[xs], k1 = px.w1[xs];
+    if (i1 != i0 + 1) {  // i1 == i0: one sample
+      if (i0 + 1 < width) {
+        k0 += k1;
+        k1 = 0;
+      } else {
+        s0 = i0 - 1;
+        k1 += k0;
+        k0 = 0;
+      }
+    }
+    st[xs] = s0;
+    kx[xs] = k0 | (k1 << 16);
   }
-  for (int64_t x = 0; x < ow; ++x)
-    for (int64_t t = 0; t < taps; ++t)
-      wt[static_cast<size_t>(t * ow + x)] = w[static_cast<size_t>(x * taps + t)];
-  std::vector<float> planes(static_cast<size_t>(C * pstride), 0.0f);
-  const std::vector<float> ones(static_cast<size_t>(C), 1.0f), zeros(static_cast<size_t>(C), 0.0f);
-  std::vector<float> h[2] = {std::vector<float>(static_cast<size_t>(ow * C)),
-                             std::vector<float>(static_cast<size_t>(ow * C))};
-  int64_t held[2] = {-1, -1};
-  auto hrow = [&](int64_t r, int64_t keep) -> const float* {
-    for (int s = 0; s < 2; ++s)
-      if (held[s] == r) return h[s].data();
-    const int s = held[0] == keep ? 1 : 0;  // never evict the other row in use
-    k.normalize_u8(source_row(r, s), span, C, ones.data(), zeros.data(), planes.data(), pstride);
-    k.resize_h(planes.data(), pstride, C, st.data(), w.data(), wt.data(), taps, ow, h[s].data(), ow);
-    held[s] = r;
-    return h[s].data();
-  };
+  const bool fused = rows::levels_fusable(j);
   for (int64_t y = y0; y < y1; ++y) {
     const size_t ys = static_cast<size_t>(y);
-    const float* s0 = hrow(py.i0[ys], -2);
-    const float* s1 = hrow(py.i1[ys], py.i0[ys]);
-    k.resize_v_opencv(s0, s1, py.w0[ys], py.w1[ys], ow * C, out.data());  // planar rows
+    const uint8_t* r0 = source_row(py.i0[ys], 0);
+    const uint8_t* r1 = source_row(py.i1[ys], 1);
+    if (fused) {  // straight to the float planes
+      k.bilinear2_fixed(r0, r1, py.w0[ys], py.w1[ys], C, st.data(), kx.data(), ow, kFixedOpencv,
+                        0, 0, nullptr, py.count * ow, j.levels, static_cast<float*>(j.dst) + y * ow);
+      continue;
+    }
+    k.bilinear2_fixed(r0, r1, py.w0[ys], py.w1[ys], C, st.data(), kx.data(), ow, kFixedOpencv, 0,
+                      0, out.data(), ow, nullptr, nullptr);
     rows::emit_planar_u8(k, j, y, out.data(), j.kind == ResampleOut::u8_hwc);
   }
 }

@@ -92,11 +92,6 @@ using ResizeVFixedLevels = void (*)(const uint8_t* const* rows, const int32_t* k
                                     int64_t n, int64_t channels, int bits, const double* lv,
                                     float* fdst, int64_t plane_stride);
 
-// OpenCV's INTER_LINEAR vertical pass (VResizeLinearVec_32s8u) on exact horizontal sums held in
-// float32: h = int(s), out = sat_u8((((h0 >> 4) * b0 >> 16) + ((h1 >> 4) * b1 >> 16) + 2) >> 2).
-using ResizeVOpencv = void (*)(const float* s0, const float* s1, int32_t b0, int32_t b1,
-                               int64_t n, uint8_t* dst);
-
 // Levels to floats in torchvision's arithmetic (ToDtype(scale=True) or ToTensor, then
 // Normalize): dst[i] = (float32(src[i]) * factor - mean) / std, or with `divide`
 // (float32(src[i]) / factor - mean) / std; each operation rounded in float32.
@@ -179,7 +174,6 @@ struct KernelTable {
   StatsPixelU8 stats_pixel_u8;
   StatsPixelF32 stats_pixel_f32;
   NormalizePixelF32 normalize_pixel;
-  ResizeVOpencv resize_v_opencv;
   LevelsF32 levels_f32;
   Bilinear2U8 bilinear2_u8;
   Bilinear2Fixed bilinear2_fixed;

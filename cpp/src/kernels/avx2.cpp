@@ -759,7 +759,6 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx2() {
                              &stats_pixel_u8,
                              &stats_pixel_f32_generic,
                              &normalize_pixel,
-                             &resize_v_opencv_impl,
                              &levels_f32,
                              &bilinear2_u8,
                              &bilinear2_fixed,

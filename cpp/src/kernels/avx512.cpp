@@ -1691,7 +1691,6 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx512() {
                              &stats_pixel_u8,
                              &stats_pixel_f32_generic,
                              &normalize_pixel,
-                             &resize_v_opencv_impl,
                              &levels_f32,
                              &bilinear2_u8,
                              &bilinear2_fixed,

@@ -54,7 +54,6 @@ const KernelTable& table_scalar() {
                              &stats_pixel_u8_generic,
                              &stats_pixel_f32_generic,
                              &normalize_pixel_generic,
-                             &resize_v_opencv_impl,
                              &levels_f32_impl,
                              &bilinear2_u8_impl,
                              &bilinear2_fixed_impl,

@@ -123,7 +123,6 @@ const pixnorm::KernelTable& pixnorm::kernels::table_sse41() {
                              &stats_pixel_u8_generic,
                              &stats_pixel_f32_generic,
                              &normalize_pixel_generic,
-                             &resize_v_opencv_impl,
                              &levels_f32_impl,
                              &bilinear2_u8_impl,
                              &bilinear2_fixed_impl,
