@@ -105,9 +105,10 @@ def test_opencv_resize_is_bit_exact() -> None:
             )
 
 
-def test_one_pixel_wide_sources_are_bit_exact() -> None:
-    """A source one column (or row) wide: OpenCV reads that sample twice; Pillow and torch use
-    one-tap windows. Whole images and one-column boxes of a wider image."""
+def test_one_pixel_wide_sources_are_bit_exact(isa: str, threads: int) -> None:
+    """A source one column (or row) wide, narrower than the kernels' padded windows (gathered
+    into a zero-padded row): OpenCV reads that sample twice; Pillow and torch use one-tap
+    windows. Whole images and one-column boxes of a wider image, on every ISA."""
     rng = np.random.default_rng(5)
     for shape, size in [
         ((7, 1, 3), (5, 4)),

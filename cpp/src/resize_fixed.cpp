@@ -53,10 +53,6 @@ FixedPlan plan_axis_fixed(int64_t in, int64_t out_full, bool antialias, int64_t 
       p.k[static_cast<size_t>(dst * taps + offset) + j] =
           static_cast<int32_t>(std::trunc(w[j] * one + 0.5));
   }
-  p.kt.resize(p.k.size());
-  for (int64_t i = 0; i < count; ++i)
-    for (int64_t t = 0; t < taps; ++t)
-      p.kt[static_cast<size_t>(t * count + i)] = p.k[static_cast<size_t>(i * taps + t)];
   return p;
 }
 
@@ -118,8 +114,6 @@ std::vector<double> level_params(const std::vector<double>& mean, const std::vec
 
 namespace {
 
-constexpr int64_t kPad = 32;  // floats readable past a plane's last tap (kernel contract)
-
 void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) {
   const ImageView& v = j.src;
   const FixedPlan& py = *j.py;
@@ -127,18 +121,26 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
   const int64_t C = v.channels, ow = px.count, taps = py.taps;
   const int64_t col_lo = *std::min_element(px.start.begin(), px.start.end());
   const int64_t col_hi = *std::max_element(px.start.begin(), px.start.end()) + px.taps;
-  const int64_t span = col_hi - col_lo, pstride = span + kPad;
+  const int64_t span = col_hi - col_lo;
   std::vector<int32_t> rel(px.start.begin(), px.start.end());  // relative to the first column
   for (int32_t& s : rel) s -= static_cast<int32_t>(col_lo);
-  const bool packed = v.rows_packed();
-  std::vector<float> planes;  // float planes for resize_h_fixed, only when the uint8 pass can't
-  const std::vector<float> ones(static_cast<size_t>(C), 1.0f), zeros(static_cast<size_t>(C), 0.0f);
-
-  std::vector<uint8_t> gathered(packed ? 0 : static_cast<size_t>(taps * span * C));
+  // The horizontal pass from the uint8 row reads windows of a multiple of 2 taps (resize_h_u8_fixed)
+  // or of 4 (resize_h_u8_digits, where the ISA has it and the weights fit), zero weights padding
+  // the window: a source narrower than one padded window is gathered into a row of `width`
+  // samples whose tail stays zero.
+  const int32_t kmax = *std::max_element(px.k.begin(), px.k.end());
+  const int32_t kmin = *std::min_element(px.k.begin(), px.k.end());
+  const int64_t digits = k.resize_h_u8_digits && kmin >= 0 && kmax <= (1 << 22)
+                             ? (kmax <= 127 * 256 + 127 ? 2 : 3)  // two balanced digits, or three
+                             : 0;
+  const int64_t window = digits ? (px.taps + 3) / 4 * 4 : px.taps + (px.taps & 1);
+  const int64_t width = std::max(span, window);
+  const bool packed = v.rows_packed() && width == span;
+  std::vector<uint8_t> gathered(packed ? 0 : static_cast<size_t>((taps + 1) * width * C), 0);
   auto source_row = [&](int64_t r, int64_t slot) -> const uint8_t* {
     const unsigned char* row = v.byte_ptr(0, j.box_top + r, j.box_left + col_lo, 0);
     if (packed) return row;
-    uint8_t* buf = gathered.data() + slot * span * C;
+    uint8_t* buf = gathered.data() + slot * width * C;
     rows::gather_any<uint8_t>(row, span, C, v.stride_x, v.stride_c, buf);
     return buf;
   };
@@ -182,97 +184,70 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
     }
     return;
   }
-  // The horizontal pass straight from the uint8 row, where the ISA has resize_h_u8_digits: the
-  // weights in signed byte digits, four taps per dword; windows padded to a multiple of 4 with
-  // zero weights after them, or before them at the right edge of the span.
-  const int64_t taps4 = (px.taps + 3) / 4 * 4;
-  int64_t digits = 0;
-  std::vector<int32_t> st4, kq;
-  if (k.resize_h_u8_digits && span >= taps4) {
-    const int32_t kmax = *std::max_element(px.k.begin(), px.k.end());
-    const int32_t kmin = *std::min_element(px.k.begin(), px.k.end());
-    if (kmin >= 0 && kmax <= (1 << 22)) {
-      digits = kmax <= 127 * 256 + 127 ? 2 : 3;  // the largest with two balanced digits
-      const int64_t quads = taps4 / 4;
-      st4.resize(static_cast<size_t>(ow));
-      kq.assign(static_cast<size_t>(quads * digits * ow), 0);
-      for (int64_t x = 0; x < ow; ++x) {
-        const int32_t s0 = rel[static_cast<size_t>(x)];
-        const int32_t shift = std::max<int32_t>(0, s0 + static_cast<int32_t>(taps4 - span));
-        st4[static_cast<size_t>(x)] = s0 - shift;
-        for (int64_t t = 0; t < px.taps; ++t) {
-          int32_t rest = px.k[static_cast<size_t>(x * px.taps + t)];
-          const int64_t slot = t + shift;
-          for (int64_t d = 0; d < digits; ++d) {  // balanced: rest = dig + 256 * (what is left)
-            const int32_t dig = ((rest + 128) & 255) - 128;
-            rest = (rest - dig) >> 8;  // exact: rest - dig is a multiple of 256
-            kq[static_cast<size_t>(((slot / 4) * digits + d) * ow + x)] |=
-                static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint8_t>(dig))
-                                     << (8 * (slot % 4)));
-          }
+  // Each output's window padded to `window` taps: zero weights after it, or before it at the
+  // right edge of the row (its start moved left), wk[x * window + t].
+  std::vector<int32_t> wst(static_cast<size_t>(ow)), wk(static_cast<size_t>(ow * window), 0);
+  for (int64_t x = 0; x < ow; ++x) {
+    const int32_t s0 = rel[static_cast<size_t>(x)];
+    const int32_t shift = std::max<int32_t>(0, s0 + static_cast<int32_t>(window - width));
+    wst[static_cast<size_t>(x)] = s0 - shift;
+    for (int64_t t = 0; t < px.taps; ++t)
+      wk[static_cast<size_t>(x * window + t + shift)] = px.k[static_cast<size_t>(x * px.taps + t)];
+  }
+  // The weights as the kernel takes them: four taps per dword in signed byte digits (kq), or
+  // pairs of taps as words (kp; Pillow's 22-bit weights in two 11-bit halves, kph the high ones).
+  std::vector<int32_t> kq, kp, kph;
+  const bool split = kmax >= (1 << 15);
+  if (digits) {
+    kq.assign(static_cast<size_t>(window / 4 * digits * ow), 0);
+    for (int64_t x = 0; x < ow; ++x)
+      for (int64_t t = 0; t < window; ++t) {
+        int32_t rest = wk[static_cast<size_t>(x * window + t)];
+        for (int64_t d = 0; d < digits; ++d) {  // balanced: rest = dig + 256 * (what is left)
+          const int32_t dig = ((rest + 128) & 255) - 128;
+          rest = (rest - dig) >> 8;  // exact: rest - dig is a multiple of 256
+          kq[static_cast<size_t>(((t / 4) * digits + d) * ow + x)] |= static_cast<int32_t>(
+              static_cast<uint32_t>(static_cast<uint8_t>(dig)) << (8 * (t % 4)));
         }
       }
-    }
-  }
-  // Else resize_h_u8_fixed, in pairs of taps: an odd window gets a zero weight after it, or
-  // before it at the right edge of the span.
-  const int64_t taps2 = px.taps + (px.taps & 1);
-  std::vector<int32_t> st2(static_cast<size_t>(ow)), kp, kph;
-  const bool direct_h = !digits && span >= taps2;
-  if (direct_h) {
-    const int32_t kmax = *std::max_element(px.k.begin(), px.k.end());
-    const bool split = kmax >= (1 << 15);  // Pillow's 22-bit weights: two halves of 11 bits
+  } else {
     const int32_t lo_mask = split ? 2047 : 0x7FFF;
-    const int64_t pairs = taps2 / 2;
-    kp.assign(static_cast<size_t>(pairs * ow), 0);
-    if (split) kph.assign(static_cast<size_t>(pairs * ow), 0);
-    std::vector<int32_t> w2(static_cast<size_t>(taps2));
-    for (int64_t x = 0; x < ow; ++x) {
-      int32_t s0 = rel[static_cast<size_t>(x)];
-      std::fill(w2.begin(), w2.end(), 0);
-      const int64_t shift = (taps2 != px.taps && s0 + taps2 > span) ? 1 : 0;
-      s0 -= static_cast<int32_t>(shift);
-      for (int64_t t = 0; t < px.taps; ++t)
-        w2[static_cast<size_t>(t + shift)] = px.k[static_cast<size_t>(x * px.taps + t)];
-      st2[static_cast<size_t>(x)] = s0;
-      for (int64_t q = 0; q < pairs; ++q) {
-        const int32_t a = w2[static_cast<size_t>(2 * q)], b = w2[static_cast<size_t>(2 * q + 1)];
+    kp.assign(static_cast<size_t>(window / 2 * ow), 0);
+    if (split) kph.assign(kp.size(), 0);
+    for (int64_t x = 0; x < ow; ++x)
+      for (int64_t q = 0; q < window / 2; ++q) {
+        const int32_t a = wk[static_cast<size_t>(x * window + 2 * q)];
+        const int32_t b = wk[static_cast<size_t>(x * window + 2 * q + 1)];
         kp[static_cast<size_t>(q * ow + x)] = (a & lo_mask) | ((b & lo_mask) << 16);
         if (split) kph[static_cast<size_t>(q * ow + x)] = (a >> 11) | ((b >> 11) << 16);
       }
-    }
   }
-  if (!direct_h && !digits) planes.assign(static_cast<size_t>(C * pstride), 0.0f);
-  // Horizontal pass of one interleaved row of span pixels into C planar rows of ow values.
-  auto hpass = [&](const uint8_t* row, uint8_t* planar) {
-    if (digits) {
-      k.resize_h_u8_digits(row, nullptr, C, st4.data(), kq.data(), digits, taps4, ow, px.bits,
-                           planar, nullptr, ow);
-      return;
-    }
-    if (direct_h) {
-      k.resize_h_u8_fixed(row, C, st2.data(), kp.data(), kph.empty() ? nullptr : kph.data(),
-                          taps2, ow, px.bits, planar, ow);
-      return;
-    }
-    k.normalize_u8(row, span, C, ones.data(), zeros.data(), planes.data(), pstride);  // exact
-    for (int64_t c = 0; c < C; ++c)
-      k.resize_h_fixed(planes.data() + c * pstride, rel.data(), px.kt.data(), px.taps, ow, px.bits,
-                       planar + c * ow);
+  // Horizontal pass of one or two interleaved rows of `width` samples into C planar rows of ow
+  // values each (row1 may be null).
+  auto hpass = [&](const uint8_t* row0, const uint8_t* row1, uint8_t* dst0, uint8_t* dst1) {
+    if (digits)
+      k.resize_h_u8_digits(row0, row1, C, wst.data(), kq.data(), digits, window, ow, px.bits,
+                           dst0, dst1, ow);
+    else if (row1)
+      k.resize_h_u8_fixed2(row0, row1, C, wst.data(), kp.data(), split ? kph.data() : nullptr,
+                           window, ow, px.bits, dst0, dst1, ow);
+    else
+      k.resize_h_u8_fixed(row0, C, wst.data(), kp.data(), split ? kph.data() : nullptr, window,
+                          ow, px.bits, dst0, ow);
   };
   if (j.vertical_first) {  // Pillow 13: the vertical pass on source rows, then the horizontal
-    std::vector<uint8_t> mid(static_cast<size_t>(span * C));
+    std::vector<uint8_t> mid(static_cast<size_t>(width * C), 0);  // the tail past span stays 0
     for (int64_t y = y0; y < y1; ++y) {
       for (int64_t t = 0; t < taps; ++t)
         rows[static_cast<size_t>(t)] = source_row(py.start[static_cast<size_t>(y)] + t, t);
       k.resize_v_fixed(rows.data(), py.k.data() + y * taps, taps, span * C, py.bits, mid.data());
-      hpass(mid.data(), out_row.data());
+      hpass(mid.data(), nullptr, out_row.data(), nullptr);
       rows::emit_planar_u8(k, j, y, out_row.data(), j.kind == ResampleOut::u8_hwc);
     }
     return;
   }
   // horizontal first: a ring of filtered rows, each source row filtered once per band, two at a
-  // time where the uint8 pass runs (shared indices and weights): a row left over after pairing
+  // time (shared indices and weights): a row left over after pairing
   // takes the next one that a later output row of the band needs with it, into the ring's spare
   // slot (at least taps + 1 slots: the output row's taps consecutive rows and the next one all
   // have distinct slots).
@@ -288,13 +263,7 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
   const auto slot_of = [&](int64_t r) { return ring.data() + (r & slot_mask) * ow * C; };
   const auto present = [&](int64_t r) { return slot_row[static_cast<size_t>(r & slot_mask)] == r; };
   const auto filter2 = [&](int64_t a, int64_t b) {
-    if (digits)
-      k.resize_h_u8_digits(source_row(a, 0), source_row(b, 1), C, st4.data(), kq.data(), digits,
-                           taps4, ow, px.bits, slot_of(a), slot_of(b), ow);
-    else
-      k.resize_h_u8_fixed2(source_row(a, 0), source_row(b, 1), C, st2.data(), kp.data(),
-                           kph.empty() ? nullptr : kph.data(), taps2, ow, px.bits, slot_of(a),
-                           slot_of(b), ow);
+    hpass(source_row(a, 0), source_row(b, 1), slot_of(a), slot_of(b));
     slot_row[static_cast<size_t>(a & slot_mask)] = a;
     slot_row[static_cast<size_t>(b & slot_mask)] = b;
   };
@@ -303,10 +272,7 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
     for (int64_t t = 0; t < taps; ++t) {
       const int64_t r = py.start[static_cast<size_t>(y)] + t;
       if (!present(r)) {
-        if (!direct_h && !digits) {
-          hpass(source_row(r, 0), slot_of(r));
-          slot_row[static_cast<size_t>(r & slot_mask)] = r;
-        } else if (pending < 0) {
+        if (pending < 0) {
           pending = r;
         } else {
           filter2(pending, r);
@@ -320,7 +286,7 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
       if (next <= last_row && !present(next)) {
         filter2(pending, next);
       } else {
-        hpass(source_row(pending, 0), slot_of(pending));
+        hpass(source_row(pending, 0), nullptr, slot_of(pending), nullptr);
         slot_row[static_cast<size_t>(pending & slot_mask)] = pending;
       }
     }

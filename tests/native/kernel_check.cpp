@@ -842,20 +842,6 @@ struct ResizeChecker {
             iouts.push_back(d);
             compare("resize_h_interleaved", iouts[t], iouts[0], t);
           }
-          // fixed point: exact integers in the source, int32 weights
-          for (int bits : {14, 22}) {
-            std::vector<float> isrc(src.size());
-            for (float& v : isrc) v = static_cast<float>(rng.below(256));
-            std::vector<int32_t> kt(static_cast<size_t>(n * taps));
-            for (int32_t& k : kt) k = static_cast<int32_t>(rng.below(static_cast<uint32_t>((1 << bits) / taps + 1)));
-            std::vector<std::vector<uint8_t>> fo;
-            for (size_t t = 0; t < ck.tables.size(); ++t) {
-              std::vector<uint8_t> d(static_cast<size_t>(n));
-              ck.tables[t]->resize_h_fixed(isrc.data(), st.data(), kt.data(), taps, n, bits, d.data());
-              fo.push_back(d);
-              compare("resize_h_fixed", fo[t], fo[0], t);
-            }
-          }
         }
         // vertical passes over `taps` rows
         const int64_t channels = 1 + static_cast<int64_t>(rng.below(5));

@@ -52,10 +52,6 @@ using ResizeVU8Planar = void (*)(const uint8_t* const* rows, const int32_t* k, i
                                  int64_t n, int64_t channels, float* dst, int64_t plane_stride);
 // Fixed-point passes of the named conventions (Pillow, torch): integer weights k with `bits`
 // fractional bits, out = clamp((2^(bits-1) + sum_t k * x) >> bits, 0, 255), int32 arithmetic.
-// The horizontal pass reads one channel's samples from a float row holding exact integers
-// 0..255 (readable 32 floats past the last tap), with k tap-major: kt[t * n + x].
-using ResizeHFixed = void (*)(const float* src, const int32_t* start, const int32_t* kt,
-                              int64_t taps, int64_t n, int bits, uint8_t* dst);
 // The horizontal pass straight from one interleaved uint8 row (`channels` per pixel), `taps`
 // even, weights non-negative and at most 2^22, packed in pairs of taps: for pair p of output x,
 // kp[p * n + x] = lo(k[2p]) | lo(k[2p + 1]) << 16, with lo(k) = k if kph is null (then every
@@ -167,7 +163,6 @@ struct KernelTable {
   ResizeH resize_h;
   ResizeV resize_v;
   StoreU8 store_u8;
-  ResizeHFixed resize_h_fixed;
   ResizeVFixed resize_v_fixed;
   StatsU8 stats_u8;
   StatsF32 stats_f32;

@@ -108,7 +108,6 @@ struct FixedPlan {
   int bits = 0;
   std::vector<int32_t> start;  // count entries; start + taps <= in
   std::vector<int32_t> k;      // count * taps
-  std::vector<int32_t> kt;     // the same, tap-major: kt[t * count + i]
 };
 FixedPlan plan_axis_fixed(int64_t in, int64_t out_full, bool antialias, int64_t first,
                           int64_t count, bool mirror, Convention conv);

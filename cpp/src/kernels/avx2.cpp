@@ -752,7 +752,6 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx2() {
                              &resize_h,
                              &resize_v_impl,
                              &store_u8_impl,
-                             &resize_h_fixed_impl,
                              &resize_v_fixed,
                              &stats_u8,
                              &stats_f32,

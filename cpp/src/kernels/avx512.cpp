@@ -183,43 +183,6 @@ void resize_v(const float* const* rows, const float* w, int64_t taps, int64_t n,
   resize_v_512(rows, w, taps, n, dst);
 }
 
-// Fixed-point horizontal pass (named conventions): the same window logic as resize_h, the
-// samples converted to int32 and accumulated exactly in int32.
-void resize_h_fixed(const float* src, const int32_t* start, const int32_t* kt, int64_t taps,
-                    int64_t n, int bits, uint8_t* dst) {
-  const __m512i one = _mm512_set1_epi32(1);
-  const __m512i half = _mm512_set1_epi32(1 << (bits - 1));
-  const __m512i lo255 = _mm512_setzero_si512(), hi255 = _mm512_set1_epi32(255);
-  for (int64_t x = 0; x < n; x += 16) {
-    const int64_t cnt = n - x < 16 ? n - x : 16;
-    const __mmask16 m = lanes_mask(cnt);
-    __m512i idx = _mm512_maskz_loadu_epi32(m, start + x);
-    const int32_t first = start[x], last = start[x + cnt - 1];
-    const int32_t lo_i = first < last ? first : last;
-    const int32_t hi_i = first < last ? last : first;
-    __m512i acc = half;
-    if (static_cast<int64_t>(hi_i) - lo_i + taps <= 32) {
-      const float* p = src + lo_i;
-      const __m512 a = _mm512_loadu_ps(p), b = _mm512_loadu_ps(p + 16);
-      __m512i rel = _mm512_sub_epi32(idx, _mm512_set1_epi32(lo_i));
-      for (int64_t t = 0; t < taps; ++t) {
-        const __m512i v = _mm512_cvttps_epi32(_mm512_permutex2var_ps(a, rel, b));
-        acc = _mm512_add_epi32(acc, _mm512_mullo_epi32(_mm512_maskz_loadu_epi32(m, kt + t * n + x), v));
-        rel = _mm512_add_epi32(rel, one);
-      }
-    } else {
-      for (int64_t t = 0; t < taps; ++t) {
-        const __m512i v = _mm512_cvttps_epi32(
-            _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, idx, src, 4));
-        acc = _mm512_add_epi32(acc, _mm512_mullo_epi32(_mm512_maskz_loadu_epi32(m, kt + t * n + x), v));
-        idx = _mm512_add_epi32(idx, one);
-      }
-    }
-    acc = _mm512_min_epi32(_mm512_max_epi32(_mm512_srai_epi32(acc, static_cast<unsigned>(bits)), lo255), hi255);
-    _mm_mask_storeu_epi8(dst + x, m, _mm512_cvtepi32_epi8(acc));
-  }
-}
-
 // Horizontal resampling pass, 16 outputs per step, all channel planes per step (the window
 // logic is shared). When the 16 outputs' taps lie within 32 consecutive source floats
 // (downscales up to about 2x), two loads and one two-source permute per tap fetch them;
@@ -1684,7 +1647,6 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx512() {
                              &resize_h,
                              &resize_v,
                              &store_u8_impl,
-                             &resize_h_fixed,
                              &resize_v_fixed,
                              &stats_u8,
                              &stats_f32,

@@ -89,7 +89,6 @@ const KernelTable& table_neon() {
                              &resize_h_impl,
                              &resize_v_impl,
                              &store_u8_impl,
-                             &resize_h_fixed_impl,
                              &resize_v_fixed_impl,
                              &stats_u8_generic,
                              &stats_f32_generic,

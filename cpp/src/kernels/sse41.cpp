@@ -116,7 +116,6 @@ const pixnorm::KernelTable& pixnorm::kernels::table_sse41() {
                              &resize_h_impl,
                              &resize_v_impl,
                              &store_u8_impl,
-                             &resize_h_fixed_impl,
                              &resize_v_fixed_impl,
                              &stats_u8_generic,
                              &stats_f32_generic,
