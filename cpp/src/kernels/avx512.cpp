@@ -1151,46 +1151,7 @@ void resize_v_fixed_levels_vbmi(const uint8_t* const* rows, const int32_t* k, in
     resize_v_fixed_levels_vbmi_t<false>(rows, k, taps, n, channels, bits, lv, fdst, plane_stride);
 }
 
-// fixed_h_gather_step for the VBMI tables: one gather per tap serves every channel (a dword at
-// sample t holds its channels; for C = 3 the dword of the second sample of a pair starts a byte
-// early, so no gather reads past the window's last sample), and one byte permute per channel
-// and pair of taps builds the (sample t, sample t + 1) word pairs from the two gathers.
-__attribute__((always_inline)) inline void fixed_h_gather_step_vbmi(
-    const uint8_t* row, int C, const int32_t* start, const int32_t* kp, const int32_t* kph,
-    int64_t taps, int64_t n, int64_t x, int64_t cnt, const FixedHTail& tail, uint8_t* dst,
-    int64_t plane_stride) {
-  constexpr __mmask64 kPairs = 0x5555555555555555ull;
-  const __mmask16 m = lanes_mask(cnt);
-  const __m512i z = _mm512_setzero_si512();
-  const __m512i base = _mm512_mullo_epi32(_mm512_maskz_loadu_epi32(m, start + x), _mm512_set1_epi32(C));
-  const int second = C == 3 ? 1 : 0;  // the byte of the second gather where its sample starts
-  const __m512i lane4 = _mm512_mullo_epi32(  // byte 4j of both gathers in dword j's two words
-      _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60),
-      _mm512_set1_epi32(0x10001));
-  __m512i lo[4], hi[4], pick[4];
-  for (int c = 0; c < C; ++c) {
-    lo[c] = tail.half;
-    hi[c] = z;
-    pick[c] = _mm512_add_epi32(lane4, _mm512_set1_epi32(c | ((64 + second + c) << 16)));
-  }
-  for (int64_t p = 0; p < taps / 2; ++p) {
-    const __m512i i0 = _mm512_add_epi32(base, _mm512_set1_epi32(static_cast<int32_t>(2 * p * C)));
-    const __m512i i1 = _mm512_add_epi32(base, _mm512_set1_epi32(static_cast<int32_t>((2 * p + 1) * C - second)));
-    const __m512i g0 = _mm512_mask_i32gather_epi32(z, m, i0, row, 1);
-    const __m512i g1 = _mm512_mask_i32gather_epi32(z, m, i1, row, 1);
-    const __m512i kl = _mm512_maskz_loadu_epi32(m, kp + p * n + x);
-    const __m512i kh = kph ? _mm512_maskz_loadu_epi32(m, kph + p * n + x) : kl;
-    for (int c = 0; c < C; ++c) {
-      const __m512i pair = _mm512_maskz_permutex2var_epi8(kPairs, g0, pick[c], g1);
-      lo[c] = _mm512_dpwssd_epi32(lo[c], pair, kl);
-      if (kph) hi[c] = _mm512_dpwssd_epi32(hi[c], pair, kh);
-    }
-  }
-  for (int c = 0; c < C; ++c) tail.store(lo[c], hi[c], kph != nullptr, dst + c * plane_stride + x, m);
-}
-
-// The byte windows of one 16-output step of a horizontal pass from uint8 rows (R rows, the same
-// windows): one 128-byte window when the step's samples span at most 128 bytes, else one per
+// The byte windows of one 16-output step of resize_h_u8_digits (R rows, the same windows): one 128-byte window when the step's samples span at most 128 bytes, else one per
 // half of the lanes (0..7, 8..15; a last step of at most 8 outputs has no second half, and
 // start[] is read only for the step's own outputs); `fits` is false when a half spans more
 // (the caller gathers). Windows are loaded with masks, so nothing past their bytes is read.
@@ -1229,96 +1190,23 @@ struct StepWindows {
       }
     }
   }
-  // Each lane's first byte in its window (start - the window's first sample) * C, times `spread`
-  // (0x10001: in both words of the dword; 0x01010101: in all four bytes).
-  __attribute__((always_inline)) __m512i base(const int32_t* start, __mmask16 m, int C,
-                                              int32_t spread) const {
+  // Each lane's first byte in its window, (start - the window's first sample) * C, in all four
+  // bytes of its dword.
+  __attribute__((always_inline)) __m512i base(const int32_t* start, __mmask16 m, int C) const {
     const __m512i lo_v = one ? _mm512_set1_epi32(lo_a)
                              : _mm512_mask_blend_epi32(static_cast<__mmask16>(0xFF00),
                                                        _mm512_set1_epi32(lo_a), _mm512_set1_epi32(lo_b));
     return _mm512_mullo_epi32(_mm512_sub_epi32(_mm512_maskz_loadu_epi32(m, start), lo_v),
-                              _mm512_set1_epi32(C * spread));
+                              _mm512_set1_epi32(C * 0x01010101));
   }
-  // The bytes `idx` picks from row r's window(s), those outside `keep` zeroed.
-  __attribute__((always_inline)) __m512i pick(int r, __m512i idx, __mmask64 keep) const {
+  // The bytes `idx` picks from row r's window(s) (lanes 0..7 from the first, 8..15 the second).
+  __attribute__((always_inline)) __m512i pick(int r, __m512i idx) const {
     constexpr __mmask64 kLow = 0x00000000FFFFFFFFull;
-    return one ? _mm512_maskz_permutex2var_epi8(keep, a0[r], idx, a1[r])
-               : _mm512_or_si512(_mm512_maskz_permutex2var_epi8(keep & kLow, a0[r], idx, a1[r]),
-                                 _mm512_maskz_permutex2var_epi8(keep & ~kLow, b0[r], idx, b1[r]));
+    return one ? _mm512_permutex2var_epi8(a0[r], idx, a1[r])
+               : _mm512_or_si512(_mm512_maskz_permutex2var_epi8(kLow, a0[r], idx, a1[r]),
+                                 _mm512_maskz_permutex2var_epi8(~kLow, b0[r], idx, b1[r]));
   }
 };
-
-// The body of resize_h_u8_fixed_vbmi (below) for R rows (1 or 2) with the same filter: the
-// windows' extents, indices and weights are shared between the rows.
-template <int R>
-void resize_h_u8_fixed_rows(const uint8_t* const* row, int C, const int32_t* start,
-                            const int32_t* kp, const int32_t* kph, int64_t taps, int64_t n,
-                            int bits, uint8_t* const* dst, int64_t plane_stride) {
-  const FixedHTail tail(bits);
-  constexpr __mmask64 kPairs = 0x5555555555555555ull;
-  for (int64_t x = 0; x < n; x += 16) {
-    const int64_t cnt = n - x < 16 ? n - x : 16;
-    const StepWindows<R> w(row, C, start + x, taps, cnt);
-    if (!w.fits) {
-      for (int r = 0; r < R; ++r)
-        fixed_h_gather_step_vbmi(row[r], C, start, kp, kph, taps, n, x, cnt, tail, dst[r],
-                                 plane_stride);
-      continue;
-    }
-    const __mmask16 m = lanes_mask(cnt);
-    const __m512i base = w.base(start + x, m, C, 0x10001);
-    for (int c = 0; c < C; ++c) {
-      __m512i lo[R], hi[R];
-      for (int r = 0; r < R; ++r) {
-        lo[r] = tail.half;
-        hi[r] = _mm512_setzero_si512();
-      }
-      for (int64_t p = 0; p < taps / 2; ++p) {
-        const int32_t o = static_cast<int32_t>(2 * p * C + c);
-        const __m512i idx = _mm512_add_epi32(base, _mm512_set1_epi32(o | ((o + C) << 16)));
-        const __m512i kl = _mm512_maskz_loadu_epi32(m, kp + p * n + x);
-        const __m512i kh = kph ? _mm512_maskz_loadu_epi32(m, kph + p * n + x) : kl;
-        for (int r = 0; r < R; ++r) {
-          const __m512i pair = w.pick(r, idx, kPairs);
-          lo[r] = _mm512_dpwssd_epi32(lo[r], pair, kl);
-          if (kph) hi[r] = _mm512_dpwssd_epi32(hi[r], pair, kh);
-        }
-      }
-      for (int r = 0; r < R; ++r)
-        tail.store(lo[r], hi[r], kph != nullptr, dst[r] + c * plane_stride + x, m);
-    }
-  }
-}
-
-// resize_h_u8_fixed without gathers: when a step's 16 outputs read at most 128 consecutive bytes
-// of the row (or each half of them does), two masked loads per window and one byte permute per
-// channel and pair of taps build the (sample t, sample t + 1) word pairs (mask 0x5555...: bytes
-// 0 and 2 of each dword); VNNI's vpdpwssd multiplies and accumulates them. Wider steps gather.
-void resize_h_u8_fixed_vbmi(const uint8_t* row, int64_t channels, const int32_t* start,
-                            const int32_t* kp, const int32_t* kph, int64_t taps, int64_t n,
-                            int bits, uint8_t* dst, int64_t plane_stride) {
-  if (channels != 3 && channels != 4) {
-    resize_h_u8_fixed_impl(row, channels, start, kp, kph, taps, n, bits, dst, plane_stride);
-    return;
-  }
-  resize_h_u8_fixed_rows<1>(&row, static_cast<int>(channels), start, kp, kph, taps, n, bits, &dst,
-                            plane_stride);
-}
-
-void resize_h_u8_fixed2_vbmi(const uint8_t* row0, const uint8_t* row1, int64_t channels,
-                             const int32_t* start, const int32_t* kp, const int32_t* kph,
-                             int64_t taps, int64_t n, int bits, uint8_t* dst0, uint8_t* dst1,
-                             int64_t plane_stride) {
-  if (channels != 3 && channels != 4) {
-    resize_h_u8_fixed2_impl(row0, row1, channels, start, kp, kph, taps, n, bits, dst0, dst1,
-                            plane_stride);
-    return;
-  }
-  const uint8_t* rows[2] = {row0, row1};
-  uint8_t* dsts[2] = {dst0, dst1};
-  resize_h_u8_fixed_rows<2>(rows, static_cast<int>(channels), start, kp, kph, taps, n, bits, dsts,
-                            plane_stride);
-}
 
 // resize_v_u8_planar with VBMI and VNNI: rows in pairs as in resize_v_pairs_t, but each byte
 // permute picks one channel's samples (bytes C*j + c of 16 pixels), so the pairs come out
@@ -1395,9 +1283,10 @@ void resize_v_u8_planar_vbmi(const uint8_t* const* rows, const int32_t* k, int64
 // multiplies them by the signed digits of the weights and adds the four products, one
 // accumulator per digit: sum = acc0 + 2^8 acc1 + 2^16 acc2 (modulo 2^32, and the true sum fits
 // in int32). Pillow's 22-bit weights take three dot products per four taps where the word pairs
-// of resize_h_u8_fixed take four, and half the permutes. Windows as in resize_h_u8_fixed_rows;
-// wider steps gather one dword per tap (for C = 3 a byte early after the first tap, so no
-// gather reads past the window).
+// of resize_h_u8_fixed take four, and half the permutes (this table's run_fixed uses it in place
+// of resize_h_u8_fixed, which it inherits from avx512). Windows: StepWindows; wider steps
+// gather one dword per tap (for C = 3 a byte early after the first tap, so no gather reads
+// past the window).
 template <int D>
 struct DigitsTail {
   __m512i half, init;
@@ -1474,12 +1363,11 @@ void resize_h_u8_digits_rows(const uint8_t* const* row, int C, const int32_t* st
       continue;
     }
     const __mmask16 m = lanes_mask(cnt);
-    // each output's first byte in its window, in all four bytes of its dword
-    const __m512i base = w.base(start + x, m, C, 0x01010101);
+    const __m512i base = w.base(start + x, m, C);
     const int32_t taps_bytes = C * 0x03020100;  // samples t..t+3 of a channel: C bytes apart
     const int64_t quads = taps / 4;
     const auto samples = [&](int r, const __m512i& idx) {  // taps 4q..4q+3 in each dword
-      return w.pick(r, idx, ~__mmask64{0});
+      return w.pick(r, idx);
     };
     // Up to 16 taps: the samples stay in registers and one accumulator takes the digits top
     // down, shifted by 8 between them (no per-digit sums to combine).
@@ -1627,8 +1515,6 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx512icl() {
     k.isa = Isa::avx512icl;
     k.bilinear2_u8 = &bilinear2_u8_vbmi;
     k.bilinear2_fixed = &bilinear2_fixed_vbmi;
-    k.resize_h_u8_fixed = &resize_h_u8_fixed_vbmi;
-    k.resize_h_u8_fixed2 = &resize_h_u8_fixed2_vbmi;
     k.resize_h_u8_digits = &resize_h_u8_digits_vbmi;
     k.resize_v_u8_int = &vnni::resize_v_u8_int;
     k.resize_v_u8_planar = &resize_v_u8_planar_vbmi;
