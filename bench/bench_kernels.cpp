@@ -1,0 +1,140 @@
+// The default convention's antialiasing passes, kernel by kernel, on every ISA this CPU runs:
+// median microseconds for the 224 output rows of the eval workloads of bench_preprocess.py
+// (Resize(256), CenterCrop(224), RGB). Pipeline timings move by 10% or more on a shared machine;
+// kernels timed here in interleaved rounds stay within a few percent, so this is where a change
+// to one pass is measured before the whole call is. C++ only (no Python); not a test.
+//
+//   bash bench/bench_kernels.sh [rounds]   (builds it with g++ from the kernel sources, runs it)
+//
+// Geometry: the triangle filter (support = scale) with every window at its widest,
+// ceil(support) * 2 + 1 taps, and both axes at the scale of the shorter side; the weights'
+// values do not change the kernels' speed.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "pixnorm/dispatch.hpp"
+
+namespace {
+
+using pixnorm::Isa;
+using pixnorm::KernelTable;
+
+struct Workload {
+  const char* name;
+  int64_t in;  // source pixels of the resized axis (the shorter side)
+};
+
+// One axis of the resize in -> 256 (then the centre 224), windows padded to the widest.
+struct Axis {
+  int64_t taps = 0, span = 0;
+  std::vector<int32_t> start;  // relative to the first source pixel read
+  std::vector<float> w, wt;    // output-major and tap-major
+};
+
+Axis plan(int64_t in) {
+  const double scale = static_cast<double>(in) / 256.0, support = scale > 1.0 ? scale : 1.0;
+  Axis a;
+  a.taps = static_cast<int64_t>(std::ceil(support)) * 2 + 1;
+  const int64_t off = (256 - 224) / 2;
+  std::vector<int64_t> xmin(224);
+  for (int64_t x = 0; x < 224; ++x) {
+    const double centre = (static_cast<double>(x + off) + 0.5) * scale;
+    xmin[static_cast<size_t>(x)] = std::max<int64_t>(0, static_cast<int64_t>(centre - support + 0.5));
+    xmin[static_cast<size_t>(x)] = std::min(xmin[static_cast<size_t>(x)], in - a.taps);
+  }
+  const int64_t lo = xmin[0];
+  a.span = xmin[223] + a.taps - lo;
+  a.w.assign(static_cast<size_t>(224 * a.taps), 0.0f);
+  for (int64_t x = 0; x < 224; ++x) {
+    a.start.push_back(static_cast<int32_t>(xmin[static_cast<size_t>(x)] - lo));
+    const double centre = (static_cast<double>(x + off) + 0.5) * scale;
+    double sum = 0.0;
+    std::vector<double> k(static_cast<size_t>(a.taps));
+    for (int64_t t = 0; t < a.taps; ++t) {
+      const double d = (static_cast<double>(xmin[static_cast<size_t>(x)] + t) + 0.5 - centre) / support;
+      k[static_cast<size_t>(t)] = std::max(0.0, 1.0 - std::fabs(d));
+      sum += k[static_cast<size_t>(t)];
+    }
+    for (int64_t t = 0; t < a.taps; ++t)
+      a.w[static_cast<size_t>(x * a.taps + t)] = static_cast<float>(k[static_cast<size_t>(t)] / sum);
+  }
+  a.wt.resize(a.w.size());
+  for (int64_t x = 0; x < 224; ++x)
+    for (int64_t t = 0; t < a.taps; ++t)
+      a.wt[static_cast<size_t>(t * 224 + x)] = a.w[static_cast<size_t>(x * a.taps + t)];
+  return a;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int rounds = argc > 1 ? std::atoi(argv[1]) : 100;
+  if (rounds < 1) {
+    std::fprintf(stderr, "usage: bench_kernels [rounds >= 1]\n");
+    return 2;
+  }
+  constexpr int64_t C = 3, kRows = 224;
+  const Workload loads[] = {{"500x375", 375}, {"1920x1080", 1080}};
+  std::printf("| workload | ISA | pass | kernel | median us / 224 rows | p10 |\n|---|---|---|---|---:|---:|\n");
+  for (const Workload& wl : loads) {
+    const Axis ax = plan(wl.in);  // both axes at the scale of the shorter side (square pixels)
+    const int64_t span = ax.span, taps = ax.taps, wide = span * C, pstride = span + 32;
+    std::mt19937 rng(1);
+    std::vector<uint8_t> img(static_cast<size_t>((taps + 8) * wide));
+    for (auto& v : img) v = static_cast<uint8_t>(rng() & 255);
+    std::vector<const uint8_t*> rows(static_cast<size_t>(taps));
+    for (int64_t t = 0; t < taps; ++t) rows[static_cast<size_t>(t)] = img.data() + t * wide;
+    std::vector<int32_t> k(static_cast<size_t>(taps));
+    for (int64_t t = 0; t < taps; ++t)  // vertical weights in 2^-16 (below 2^15 each)
+      k[static_cast<size_t>(t)] = static_cast<int32_t>(std::lrint(ax.w[static_cast<size_t>(100 * taps + t)] * 65536.0));
+    std::vector<float> vrow(static_cast<size_t>(wide + 64)), planes(static_cast<size_t>(C * pstride), 0.0f),
+        hrow(static_cast<size_t>(C * 224));
+    for (Isa isa : pixnorm::supported_isas()) {
+      const KernelTable& kt = pixnorm::kernels_for(isa);
+      struct Cand {
+        const char* pass;
+        const char* kernel;
+        std::function<void()> run;
+        std::vector<double> us;
+      };
+      std::vector<Cand> cands;
+      cands.push_back({"vertical", "resize_v_u8_int", [&] {
+                         kt.resize_v_u8_int(rows.data(), k.data(), taps, wide, vrow.data());
+                       }, {}});
+      if (kt.resize_v_u8_planar)
+        cands.push_back({"vertical", "resize_v_u8_planar", [&] {
+                           kt.resize_v_u8_planar(rows.data(), k.data(), taps, span, C, planes.data(), pstride);
+                         }, {}});
+      cands.push_back({"horizontal", "resize_h_interleaved (gathers)", [&] {
+                         kt.resize_h_interleaved(vrow.data(), C, ax.start.data(), ax.w.data(),
+                                                 ax.wt.data(), taps, 224, hrow.data(), 224);
+                       }, {}});
+      cands.push_back({"horizontal", "resize_h (planes)", [&] {
+                         kt.resize_h(planes.data(), pstride, C, ax.start.data(), ax.w.data(),
+                                     ax.wt.data(), taps, 224, hrow.data(), 224);
+                       }, {}});
+      for (int r = 0; r < rounds; ++r)
+        for (Cand& c : cands) {
+          const auto t0 = std::chrono::steady_clock::now();
+          for (int64_t y = 0; y < kRows; ++y) c.run();
+          c.us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+        }
+      for (Cand& c : cands) {
+        std::sort(c.us.begin(), c.us.end());
+        std::printf("| %s (scale %.2f, %lld taps, %lld source pixels) | %s | %s | %s | %.1f | %.1f |\n",
+                    wl.name, static_cast<double>(wl.in) / 256.0, static_cast<long long>(taps),
+                    static_cast<long long>(span), pixnorm::isa_name(isa), c.pass, c.kernel,
+                    c.us[c.us.size() / 2], c.us[c.us.size() / 10]);
+      }
+    }
+  }
+  return 0;
+}
