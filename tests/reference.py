@@ -135,7 +135,9 @@ def bilinear_fixed_error(image: Array, out_h: int, out_w: int, antialias: bool) 
       the vertical pass (weights summing to 1) keeps that bound.
     - Wider filters: the vertical pass may run on the uint8 rows with integer weights of at least
       14 fractional bits, each within 2**-15 of the float weight: at most taps_y * 2**-15 max|x|
-      (the horizontal pass, float32, keeps it: its weights sum to 1)."""
+      (the horizontal pass, float32, keeps it: its weights sum to 1); pixnorm takes that pass
+      only while its bound is at most 1/8 of a level (taps * 255 * 2**-(bits+1) <= 1/8), so
+      never more than max|x| / 2040."""
     arr = np.asarray(image)
     if arr.dtype != np.uint8 or arr.size == 0:
         return 0.0
@@ -144,7 +146,7 @@ def bilinear_fixed_error(image: Array, out_h: int, out_w: int, antialias: bool) 
     if ty <= 2 and tx <= 2:
         return 2.0 ** -(BILINEAR_BITS + 1) * float(arr.max())
     # + 1: pixnorm's windows may hold one more (zero) weight than the nonzero count
-    return (ty + 1) * 2.0 ** -(VERTICAL_BITS_MIN + 1) * float(arr.max())
+    return min((ty + 1) * 2.0 ** -(VERTICAL_BITS_MIN + 1), 1.0 / 2040.0) * float(arr.max())
 
 
 def _pixel_chw(v: Any, hwc: tuple[int, int, int]) -> Array:

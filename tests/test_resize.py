@@ -183,6 +183,77 @@ def test_size_rule_matches_torchvision() -> None:
     assert pixnorm.resize(img[..., 0], 256).shape == (256, 341)
 
 
+@pytest.mark.parametrize(
+    ("shape", "size"),
+    [
+        ((30000, 2, 3), (1, 2)),
+        ((20000, 3, 1), (3, 3)),
+        ((2, 30000, 3), (2, 1)),
+        ((5000, 5000), (2, 3)),
+    ],
+)
+def test_extreme_downscales_stay_within_a_level(
+    isa: str, threads: int, shape: tuple[int, ...], size: tuple[int, int]
+) -> None:
+    """Windows of thousands of taps: the integer vertical pass's weights (at most 16 fractional
+    bits) would lose their accuracy there (a white image came out black at 131072:1), so those
+    sizes take the float32 passes; the bound of check_resize is no wider than at 10 taps."""
+    rng = np.random.default_rng(9)
+    img = rng.integers(0, 256, shape, dtype=np.uint8)
+    check_resize(img, size[0], size[1], True)
+    white = np.full(shape, 255, np.uint8)
+    assert np.all(pixnorm.resize(white, size) == 255)
+
+
+def _padded_windows(n_in: int, n_out: int, antialias: bool) -> np.ndarray:
+    """(n_out, n_in) bool: the source samples each output's padded window reads (README: windows
+    are padded to the widest of the axis, starting at min(first, n_in - taps))."""
+    import math
+
+    scale = n_in / n_out
+    firsts, sizes = [], []
+    for i in range(n_out):
+        if antialias:
+            fs = max(scale, 1.0)
+            centre = (i + 0.5) * scale
+            lo = max(math.floor(centre - fs + 0.5), 0)
+            hi = min(math.floor(centre + fs + 0.5), n_in)
+        else:
+            x0 = math.floor((i + 0.5) * scale - 0.5)
+            lo = min(max(x0, 0), n_in - 1)
+            hi = min(max(x0 + 1, 0), n_in - 1) + 1
+        firsts.append(lo)
+        sizes.append(hi - lo)
+    taps = max(sizes)
+    m = np.zeros((n_out, n_in), bool)
+    for i, lo in enumerate(firsts):
+        start = min(lo, n_in - taps)
+        m[i, start : start + taps] = True
+    return m
+
+
+@pytest.mark.parametrize("antialias", [True, False])
+def test_nan_reaches_the_windows_that_cover_it(antialias: bool) -> None:
+    """README: a NaN reaches every output whose window has it with a nonzero weight, and no
+    output whose padded window does not read it."""
+    rng = np.random.default_rng(11)
+    for _ in range(30):
+        h, w = (int(v) for v in rng.integers(1, 30, 2))
+        oh, ow = (int(v) for v in rng.integers(1, 40, 2))
+        img = rng.random((h, w, 1), dtype=np.float32)
+        r, c = int(rng.integers(0, h)), int(rng.integers(0, w))
+        img[r, c, 0] = np.nan
+        got = np.isnan(pixnorm.resize(img, (oh, ow), antialias=antialias)[..., 0])
+        my, mx = ref.resize_matrix(h, oh, antialias), ref.resize_matrix(w, ow, antialias)
+        must = (my[:, r] != 0)[:, None] & (mx[:, c] != 0)[None, :]
+        may = (
+            _padded_windows(h, oh, antialias)[:, r][:, None]
+            & _padded_windows(w, ow, antialias)[:, c][None, :]
+        )
+        assert np.all(got[must]), (h, w, oh, ow, r, c)
+        assert not np.any(got & ~may), (h, w, oh, ow, r, c)
+
+
 def test_batch_equals_loop() -> None:
     batch = np.random.default_rng(5).integers(0, 256, (3, 40, 50, 3), dtype=np.uint8)
     out = pixnorm.resize(batch, (17, 23))

@@ -265,7 +265,17 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
                         static_cast<double>(oh) * static_cast<double>(ow * taps);
   const double vfirst = static_cast<double>(oh) * static_cast<double>(span * taps) +
                         static_cast<double>(oh) * static_cast<double>(ow * px.taps) * hcost;
-  const bool v_first = vfirst < hfirst;
+  // uint8: the vertical weights in fixed point with vbits fractional bits, the most that keeps
+  // every weight below 2^15 (int16) and the sums below 2^24 (exact in float32); each weight is
+  // within 2^-(vbits+1) of its float32 value, vbits >= 14 (weights <= 1). The integer vertical
+  // pass runs only while those errors add up to at most 1/8 of a level (taps * 255 *
+  // 2^-(vbits+1), up to 64 taps: downscales of about 30x); wider windows take the float32
+  // passes (horizontal first), whose error does not grow with the weights' smallness.
+  const float wmax = *std::max_element(py.w.begin(), py.w.end());
+  int vbits = 16;
+  while (vbits > 14 && static_cast<double>(wmax) * std::ldexp(1.0, vbits) + 0.5 >= 32767.0) --vbits;
+  const bool int_v = !f32 && static_cast<double>(taps) * 255.0 * std::ldexp(1.0, -(vbits + 1)) <= 0.125;
+  const bool v_first = vfirst < hfirst && (f32 || int_v);
   if (v_first) {
     // Vertical first: the vertical pass reads the source rows themselves (or gathered copies of
     // strided ones), at full span width, interleaved; one de-interleave and one horizontal pass
@@ -278,12 +288,6 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
     std::vector<const unsigned char*> src_rows(static_cast<size_t>(taps));
     std::vector<float> hrow(static_cast<size_t>(rowlen));
     const int64_t slot_floats = (wide * isz + 3) / 4;
-    // uint8: the vertical weights in fixed point with vbits fractional bits, the most that keeps
-    // every weight below 2^15 (int16) and the sums below 2^24 (exact in float32); each weight is
-    // within 2^-(vbits+1) of its float32 value, vbits >= 14 (weights <= 1).
-    const float wmax = *std::max_element(py.w.begin(), py.w.end());
-    int vbits = 16;
-    while (vbits > 14 && static_cast<double>(wmax) * std::ldexp(1.0, vbits) + 0.5 >= 32767.0) --vbits;
     const double vone = std::ldexp(1.0, vbits);
     const float vunit = static_cast<float>(1.0 / vone);
     const bool planar_v = !f32 && k.resize_v_u8_planar != nullptr && C <= 4;
