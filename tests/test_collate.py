@@ -3,6 +3,8 @@ and forkserver after the parent ran pixnorm's threads."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -96,6 +98,32 @@ def test_errors() -> None:
         c([img, np.zeros((30, 90, 3), np.uint8)])
     with pytest.raises(ValueError, match="params"):
         c([(img, 0, (1, 2, 3))])
+    # checked when built, not at the first batch
+    with pytest.raises(ValueError, match="'opencv' has no antialiased"):
+        pixnorm.Collate(8, convention="opencv")
+    cases: list[tuple[dict[str, Any], type[Exception], str]] = [
+        ({"scale": (0.5, 0.1)}, ValueError, "scale"),
+        ({"ratio": (0, 1)}, ValueError, "ratio"),
+        ({"scale": (-1, 0.1)}, ValueError, "scale"),
+        ({"flip_p": 5}, ValueError, "flip_p"),
+        ({"flip_p": True}, TypeError, "flip_p"),
+    ]
+    for kwargs, err, match in cases:
+        with pytest.raises(err, match=match):
+            pixnorm.Collate((8, 8), random_resized_crop=True, **kwargs)
+        with pytest.raises(err, match=match):
+            pixnorm.random_params(10, 10, **kwargs)
+    with pytest.raises(ValueError, match="height, width"):
+        pixnorm.random_params(0, 10)
+    with pytest.raises(TypeError, match="height"):
+        pixnorm.random_params(10.5, 10)  # type: ignore[arg-type]
+    # errors name the sample
+    with pytest.raises(TypeError, match=r"samples\[0\]: params"):
+        c([(img, 0, 5)])
+    with pytest.raises(TypeError, match=r"samples\[1\]: image"):
+        c([(img, 1), (img.astype(np.float64), 1)])
+    with pytest.raises(TypeError, match=r"samples\[0\] flip"):
+        c([(img, 0, (0, 0, 5, 5, "yes"))])
 
 
 LOADER = """

@@ -161,3 +161,32 @@ def test_stride_zero_broadcast_is_read_without_copy() -> None:
 def test_not_an_array() -> None:
     with pytest.raises(TypeError, match="image: dtype object"):
         pixnorm.normalize(object(), 0, 1)
+
+
+def test_geometry_arguments_are_named() -> None:
+    img = np.zeros((20, 30, 3), np.uint8)
+    for size in (2**70, (2**70, 5), 10**400, 2**24 + 1):
+        with pytest.raises(ValueError, match="size: .* too large"):
+            pixnorm.resize(img, size)
+    assert pixnorm.resize(img, np.array(5)).shape == (5, 7, 3)  # a 0-d array is an int
+    with pytest.raises(TypeError, match="box: expected"):
+        pixnorm.preprocess(img, box=5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="flips: expected a sequence"):
+        pixnorm.preprocess_batch([img], flips=True)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="boxes: expected a sequence"):
+        pixnorm.preprocess_batch([img], boxes=(b for b in [(0, 0, 5, 5)]))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"flips\[1\]: expected a bool"):
+        pixnorm.preprocess_batch([img, img], flips=[True, 1])  # type: ignore[list-item]
+
+
+def test_mean_and_std_as_tensors() -> None:
+    """Objects that only offer __array__ (a torch tensor) are read like lists."""
+    torch = pytest.importorskip("torch")
+    img = np.random.default_rng(3).integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    m, s = [0.1, 0.2, 0.3], [0.5, 0.25, 2.0]
+    tm, ts = torch.tensor(m, dtype=torch.float64), torch.tensor(s, dtype=torch.float64)
+    np.testing.assert_array_equal(pixnorm.normalize(img, tm, ts), pixnorm.normalize(img, m, s))
+    np.testing.assert_array_equal(
+        pixnorm.preprocess(img, size=10, mean=tm, std=ts),
+        pixnorm.preprocess(img, size=10, mean=m, std=s),
+    )

@@ -271,5 +271,7 @@ def test_absurd_sizes_are_refused_quickly() -> None:
             pixnorm.preprocess(img, size=(2**31 - 1, 5), crop=(1, 1), convention=conv)
     with pytest.raises(ValueError, match="size: .* is too large"):
         pixnorm.resize(img, (2**25, 2))
-    with pytest.raises(ValueError, match="crop: .* is larger than the resized image"):
+    with pytest.raises(ValueError, match="crop: 33554432 is too large"):
         pixnorm.preprocess(img, size=(2**24, 4), crop=(2**25, 1))
+    with pytest.raises(ValueError, match="crop: .* is larger than the resized image"):
+        pixnorm.preprocess(img, size=(2**24, 4), crop=(2**24, 5))

@@ -258,6 +258,36 @@ def test_single_transforms_keep_the_input_kind() -> None:
     assert_same(T.Normalize(MEAN, STD)(x), P.Normalize(MEAN, STD)(x))
 
 
+def test_float_images_follow_torchvision() -> None:
+    """A float (H, W, C) array: ToTensor makes it a (C, H, W) tensor with the values unchanged
+    (torchvision's ToTensor on a float ndarray), then Normalize works per channel; ToDtype casts
+    a float64 tensor to float32; geometry and Normalize before ToTensor are errors."""
+    torch, T = pytest.importorskip("torch"), tv()
+    v2 = tv2()
+    rng = np.random.default_rng(5)
+    for shape in [(3, 5, 3), (4, 5, 3), (6, 7, 1), (6, 7)]:
+        x = rng.random(shape, dtype=np.float32)
+        assert_same(T.ToTensor()(x), P.ToTensor()(x))
+        c = 1 if len(shape) == 2 else shape[2]
+        mean, std = MEAN[:c], STD[:c]
+        want = T.Compose([T.ToTensor(), T.Normalize(mean, std)])(x)
+        assert_same(want, P.Compose([P.ToTensor(), P.Normalize(mean, std)])(x))
+        assert_same(v2.ToImage()(x).as_subclass(torch.Tensor), P.ToImage()(x))
+    x64 = torch.rand(3, 4, 5, dtype=torch.float64)
+    got = P.ToDtype(torch.float32, scale=True)(x64)
+    assert got.dtype == torch.float32
+    assert_same(v2.ToDtype(torch.float32, scale=True)(x64), got)
+    x = rng.random((4, 5, 3), dtype=np.float32)
+    with pytest.raises(TypeError, match="ToTensor first"):
+        P.Normalize(MEAN, STD)(x)
+    with pytest.raises(TypeError, match="needs a uint8 image"):
+        P.Resize(3)(x)
+    with pytest.raises(TypeError, match="PILToTensor"):
+        P.PILToTensor()(x)
+    with pytest.raises(ValueError, match="channels first"):
+        P.Normalize(MEAN[:2], STD[:2])(torch.rand(3, 4, 5))
+
+
 def test_from_torchvision_plain_and_with_unsupported_steps() -> None:
     torch, T = pytest.importorskip("torch"), tv()
     eval_tv = T.Compose([T.Resize(256), T.CenterCrop(224), T.ToTensor(), T.Normalize(MEAN, STD)])

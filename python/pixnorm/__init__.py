@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from . import _config, _core, transforms
 from ._collate import Collate, random_params
-from ._resize import _is_per_pixel, preprocess, preprocess_batch, resize, resized_size
+from ._resize import _is_per_pixel, _values, preprocess, preprocess_batch, resize, resized_size
 from .stats import RunningStats
 
 __all__ = [
@@ -119,6 +119,7 @@ def normalize(
         The output's size cannot be addressed.
     """
     arr = _as_array(image)
+    mean, std = _values(mean), _values(std)
     if scale is None:
         s = 1.0 / 255.0 if arr.dtype == np.uint8 else 1.0
     else:

@@ -17,15 +17,14 @@ torch's ``default_collate`` when torch is importable, else become a numpy array.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from . import _core
-from ._resize import _CONVENTIONS, _check_convention, _geometry, _pair
-from .transforms import _load, _rand, _rrc_params, _torch
+from ._resize import _CONVENTIONS, _check_convention, _geometry, _int, _pair, _values
+from .transforms import _load, _probability, _rand, _rrc_params, _rrc_ranges, _torch
 
 __all__ = ["Collate", "random_params"]
 
@@ -39,10 +38,15 @@ def random_params(
 ) -> tuple[int, int, int, int, bool]:
     """RandomResizedCrop's box and RandomHorizontalFlip's flag, drawn as torchvision draws them
     (torch's global generator when torch is importable, else numpy's), in that order."""
-    top, left, h, w = _rrc_params(
-        height, width, (float(scale[0]), float(scale[1])), (float(ratio[0]), float(ratio[1]))
-    )
-    return top, left, h, w, _rand() < flip_p
+    height, width = _int(height, "height"), _int(width, "width")
+    if height < 1 or width < 1:
+        raise ValueError(
+            f"height, width: expected an image of at least 1 x 1, got {(height, width)}"
+        )
+    sc, ra = _rrc_ranges(scale, ratio)
+    p = _probability(flip_p, "flip_p")
+    top, left, h, w = _rrc_params(height, width, sc, ra)
+    return top, left, h, w, _rand() < p
 
 
 class Collate:
@@ -100,14 +104,14 @@ class Collate:
         ):
             if not isinstance(flag, bool):
                 raise TypeError(f"{name}: expected a bool, got {type(flag).__name__}")
-        if isinstance(flip_p, bool) or not isinstance(flip_p, numbers.Real):
-            raise TypeError(f"flip_p: expected a real number, got {type(flip_p).__name__}")
+        flip_p = _probability(flip_p, "flip_p")
+        scale, ratio = _rrc_ranges(scale, ratio)
         if random_resized_crop and not isinstance(_pair(size, "size"), tuple):
             raise ValueError("size: random_resized_crop needs size=(h, w)")
         self.size: int | Sequence[int] | None = size
         self.crop: int | Sequence[int] | None = crop
-        self.mean: Sequence[float] | float = mean
-        self.std: Sequence[float] | float = std
+        self.mean: Sequence[float] | float = _values(mean)
+        self.std: Sequence[float] | float = _values(std)
         self.antialias: bool = antialias
         self.convention: str | None = convention
         self.to_tensor: bool = to_tensor
@@ -152,21 +156,29 @@ class Collate:
                 labels.append(label)
             else:
                 img = s
-            arr = _load(img)[0]
+            try:
+                arr = _load(img)[0]
+            except (TypeError, ValueError) as e:
+                raise type(e)(f"samples[{i}]: {e}") from None
             box, flip = None, False
             if params is None and self.random_resized_crop:
                 params = random_params(
                     int(arr.shape[0]), int(arr.shape[1]), self.scale, self.ratio, self.flip_p
                 )
             if params is not None:
+                if isinstance(params, str | bytes) or not isinstance(params, Sequence | np.ndarray):
+                    raise TypeError(
+                        f"samples[{i}]: params must be (top, left, height, width, flip) or None, "
+                        f"got {type(params).__name__}"
+                    )
                 if len(params) != 5:
                     raise ValueError(
                         f"samples[{i}]: params must be (top, left, height, width, flip)"
                     )
-                box, flip = tuple(params[:4]), bool(params[4])
+                box, flip = tuple(params[:4]), params[4]
             geom, hw = _geometry(
                 arr, f"samples[{i}]", self.size, self.crop, box, flip, self.max_size,
-                f"samples[{i}] box",
+                f"samples[{i}] box", f"samples[{i}] flip",
             )  # fmt: skip
             if first is None:
                 first = hw

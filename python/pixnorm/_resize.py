@@ -3,6 +3,7 @@ pixels in one C++ pass."""
 
 from __future__ import annotations
 
+import numbers
 import operator
 from collections.abc import Sequence
 from typing import Any
@@ -18,6 +19,14 @@ Box = tuple[int, int, int, int] | Sequence[int]
 _CONVENTIONS = {None: 0, "pillow": 1, "torch": 2, "opencv": 3}
 
 
+def _values(value: Any) -> Any:
+    """mean / std as given, except an object that only offers ``__array__`` (a torch tensor)
+    becomes a numpy array, which the C++ core reads like a list."""
+    if isinstance(value, numbers.Real | Sequence | np.ndarray) or not hasattr(value, "__array__"):
+        return value
+    return np.asarray(value)
+
+
 def _int(value: Any, name: str) -> int:
     if type(value) is int:  # the common case, without the checks below
         return value
@@ -29,27 +38,36 @@ def _int(value: Any, name: str) -> int:
         raise TypeError(f"{name}: expected an int, got {type(value).__name__}") from None
 
 
+MAX_SIDE = 1 << 24  # the C++ core's limit per output side (its filter plans hold every output)
+
+
+def _side(value: Any, name: str) -> int:
+    v = _int(value, name)
+    if v < 1:
+        raise ValueError(f"{name}: must be >= 1, got {v}")
+    if v > MAX_SIDE:
+        raise ValueError(f"{name}: {v} is too large (at most {MAX_SIDE} per side)")
+    return v
+
+
 def _pair(value: Any, name: str) -> tuple[int, int] | int:
-    """An int, or a pair of ints (a one-element sequence counts as an int, as in torchvision)."""
-    if type(value) is int and value >= 1:  # the common case first
+    """An int, or a pair of ints (a one-element sequence counts as an int, as in torchvision);
+    each from 1 to 2**24."""
+    if type(value) is int and 1 <= value <= MAX_SIDE:  # the common case first
         return value
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return _side(value.item() if value.dtype.kind in "iu" else value, name)
     if isinstance(value, Sequence | np.ndarray) and not isinstance(value, str | bytes):
         items = list(value)
         if len(items) == 1:
-            v = _int(items[0], name)
-            if v < 1:
-                raise ValueError(f"{name}: must be >= 1, got {v}")
-            return v
+            return _side(items[0], name)
         if len(items) != 2:
             raise ValueError(f"{name}: expected an int or (height, width), got {len(items)} values")
         h, w = _int(items[0], name), _int(items[1], name)
         if h < 1 or w < 1:
             raise ValueError(f"{name}: must be >= 1, got ({h}, {w})")
-        return h, w
-    v = _int(value, name)
-    if v < 1:
-        raise ValueError(f"{name}: must be >= 1, got {v}")
-    return v
+        return _side(h, name), _side(w, name)
+    return _side(value, name)
 
 
 def resized_size(
@@ -86,6 +104,16 @@ def _check_convention(convention: Any, antialias: Any) -> tuple[bool, int]:
         raise ValueError(
             f"convention: {convention!r} is not available; expected None (pixnorm's own "
             "arithmetic), 'pillow', 'torch' or 'opencv'"
+        )
+    if convention == "pillow" and not antialias:
+        raise ValueError(
+            "convention: 'pillow' resizes with antialias (Pillow's BILINEAR); use "
+            "antialias=True, or convention='torch' / None for antialias=False"
+        )
+    if convention == "opencv" and antialias:
+        raise ValueError(
+            "convention: 'opencv' has no antialiased bilinear (cv2 INTER_LINEAR); pass "
+            "antialias=False"
         )
     return bool(antialias), _CONVENTIONS[convention]
 
@@ -165,11 +193,16 @@ def _geometry(
     flip: Any,
     max_size: int | None,
     box_name: str,
+    flip_name: str = "flip",
 ) -> tuple[tuple[int, ...], tuple[int, int]]:
     h, w = _hw(arr, name)
     if box is None:
         bt, bl, bh, bw = 0, 0, h, w
     else:
+        if isinstance(box, str | bytes) or not isinstance(box, Sequence | np.ndarray):
+            raise TypeError(
+                f"{box_name}: expected (top, left, height, width), got {type(box).__name__}"
+            )
         items = list(box)
         if len(items) != 4:
             raise ValueError(
@@ -197,7 +230,7 @@ def _geometry(
     top = int(round((rh - ch) / 2.0))  # torchvision CenterCrop: Python round, ties to even
     left = int(round((rw - cw) / 2.0))
     if not isinstance(flip, bool | np.bool_):
-        raise TypeError(f"flip: expected a bool, got {type(flip).__name__}")
+        raise TypeError(f"{flip_name}: expected a bool, got {type(flip).__name__}")
     return (bt, bl, bh, bw, rh, rw, top, left, int(bool(flip))), (ch, cw)
 
 
@@ -278,6 +311,7 @@ def preprocess(
     ``a = float32(scale / std)``, ``b = float32(-mean / std)``, in a second pass over the output.
     """
     aa, conv = _check_convention(convention, antialias)
+    mean, std = _values(mean), _values(std)
     arr = image if isinstance(image, np.ndarray) else np.asarray(image)
     geom, (ch, cw) = _geometry(arr, "image", size, crop, box, flip, max_size, "box")
     if _is_per_pixel(mean, std):
@@ -311,10 +345,18 @@ def preprocess_batch(
     GIL is released; ``out`` (for example a pinned buffer's numpy view) is filled and returned.
     """
     aa, conv = _check_convention(convention, antialias)
+    mean, std = _values(mean), _values(std)
     arrs = [a if isinstance(a, np.ndarray) else np.asarray(a) for a in images]
     n = len(arrs)
     if n == 0:
         raise ValueError("images: empty")
+    for name, seq in (("boxes", boxes), ("flips", flips)):
+        if seq is not None and (
+            isinstance(seq, str | bytes) or not isinstance(seq, Sequence | np.ndarray)
+        ):
+            raise TypeError(
+                f"{name}: expected a sequence (one per image), got {type(seq).__name__}"
+            )
     if boxes is not None and len(boxes) != n:
         raise ValueError(f"boxes: {len(boxes)} boxes for {n} images")
     if flips is not None and len(flips) != n:
@@ -331,6 +373,7 @@ def preprocess_batch(
             False if flips is None else flips[i],
             max_size,
             f"boxes[{i}]",
+            f"flips[{i}]",
         )
         if first is None:
             first = hw

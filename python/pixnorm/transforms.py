@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from ._resize import _CONVENTIONS, _int, _pair, resized_size
+from ._resize import _CONVENTIONS, _int, _pair, _values, resized_size
 
 __all__ = [
     "CenterCrop",
@@ -97,6 +97,23 @@ def _float_pair(value: Any, name: str) -> tuple[float, float]:
             raise TypeError(f"{name}: expected real numbers, got {type(v).__name__}")
         out.append(float(v))
     return out[0], out[1]
+
+
+def _rrc_ranges(scale: Any, ratio: Any) -> tuple[tuple[float, float], tuple[float, float]]:
+    """RandomResizedCrop's ``scale`` and ``ratio``, checked: finite, 0 < min <= max."""
+    sc, ra = _float_pair(scale, "scale"), _float_pair(ratio, "ratio")
+    for name, (lo, hi) in (("scale", sc), ("ratio", ra)):
+        if not (math.isfinite(lo) and math.isfinite(hi) and 0 < lo <= hi):
+            raise ValueError(f"{name}: expected finite 0 < min <= max, got {(lo, hi)}")
+    return sc, ra
+
+
+def _probability(p: Any, name: str) -> float:
+    if isinstance(p, bool) or not isinstance(p, numbers.Real):
+        raise TypeError(f"{name}: expected a real number, got {type(p).__name__}")
+    if not 0.0 <= float(p) <= 1.0:
+        raise ValueError(f"{name}: expected 0 <= {name} <= 1, got {p}")
+    return float(p)
 
 
 def _size_hw(size: Any, name: str) -> tuple[int, int]:
@@ -191,12 +208,7 @@ class RandomResizedCrop(_Transform):
         antialias: bool | None = True,
     ) -> None:
         self.size = _size_hw(size, "size")
-        self.scale = _float_pair(scale, "scale")
-        self.ratio = _float_pair(ratio, "ratio")
-        if self.scale[0] > self.scale[1] or self.scale[0] <= 0:
-            raise ValueError(f"scale: expected 0 < min <= max, got {self.scale}")
-        if self.ratio[0] > self.ratio[1] or self.ratio[0] <= 0:
-            raise ValueError(f"ratio: expected 0 < min <= max, got {self.ratio}")
+        self.scale, self.ratio = _rrc_ranges(scale, ratio)
         _bilinear(interpolation)
         if antialias is not None and not isinstance(antialias, bool):
             raise TypeError(f"antialias: expected a bool or None, got {type(antialias).__name__}")
@@ -218,11 +230,7 @@ class RandomHorizontalFlip(_Transform):
     kind = "flip"
 
     def __init__(self, p: float = 0.5) -> None:
-        if isinstance(p, bool) or not isinstance(p, numbers.Real):
-            raise TypeError(f"p: expected a real number, got {type(p).__name__}")
-        if not 0.0 <= float(p) <= 1.0:
-            raise ValueError(f"p: expected 0 <= p <= 1, got {p}")
-        self.p: float = float(p)
+        self.p: float = _probability(p, "p")
 
     def _args(self) -> str:
         return f"p={self.p}"
@@ -266,7 +274,8 @@ class ToDtype(_Transform):
 
 
 class Normalize(_Transform):
-    """torchvision ``Normalize``: ``(x - mean[c]) / std[c]`` in float32 on a float tensor."""
+    """torchvision ``Normalize``: ``(x - mean[c]) / std[c]`` in float32 on a float tensor;
+    ``std`` must be positive (torchvision also accepts negative values)."""
 
     kind = "normalize"
 
@@ -275,6 +284,10 @@ class Normalize(_Transform):
         self.std = _reals(std, "std")
         if any(s == 0 for s in self.std):
             raise ValueError(f"std: evaluated to zero, leading to division by zero: {self.std}")
+        if any(not s > 0 for s in self.std):  # torchvision accepts negative std; pixnorm's core not
+            raise ValueError(
+                f"std: must be > 0 (pixnorm does not take negative std), got {self.std}"
+            )
         if not isinstance(inplace, bool):
             raise TypeError(f"inplace: expected a bool, got {type(inplace).__name__}")
         self.inplace = inplace
@@ -284,6 +297,7 @@ class Normalize(_Transform):
 
 
 def _reals(value: Any, name: str) -> tuple[float, ...]:
+    value = _values(value)
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
         return (float(value),)
     if isinstance(value, str | bytes) or not isinstance(value, Sequence | np.ndarray):
@@ -422,12 +436,43 @@ def _image_out(levels: np.ndarray[Any, Any], kind: str, mode: Any) -> Any:
 
 
 def _float_only(ops: Sequence[_Transform], img: Any) -> Any:
-    """A run on a float tensor or array (C, H, W): only ToDtype and Normalize make sense."""
+    """A run on a float image, as torchvision treats one: a float numpy array is (H, W, C) or
+    (H, W) until ToTensor / ToImage makes it a (C, H, W) tensor (values unchanged, no scaling);
+    a float tensor is (C, H, W) already. ToDtype casts to float32 (``scale`` changes nothing
+    between float types); Normalize needs (C, H, W). Geometry needs a uint8 image."""
+    chw = _is_tensor(img)
     for op in ops:
-        if isinstance(op, ToDtype | ToTensor | PILToTensor):
+        if isinstance(op, ToTensor | ToImage):
+            if not chw:
+                a = np.asarray(img)
+                if a.ndim == 2:
+                    a = a[..., None]
+                if a.ndim != 3:
+                    raise ValueError(f"image: expected (H, W) or (H, W, C), got shape {a.shape}")
+                img = _tensor_out(np.ascontiguousarray(a.transpose(2, 0, 1)))
+                chw = True
+            continue
+        if isinstance(op, PILToTensor):
+            raise TypeError(f"image: PILToTensor needs a PIL or uint8 image, got {_dtype(img)}")
+        if isinstance(op, ToDtype):
+            if _is_tensor(img):
+                img = img.to(_torch().float32)
+            else:
+                img = np.asarray(img, np.float32)
             continue
         if not isinstance(op, Normalize):
-            raise TypeError(f"image: {type(op).__name__} needs a uint8 image, got a float one")
+            raise TypeError(f"image: {type(op).__name__} needs a uint8 image, got {_dtype(img)}")
+        if not chw:
+            raise TypeError(
+                "image: Normalize needs a (C, H, W) tensor; convert a float (H, W, C) array "
+                "with ToTensor first"
+            )
+        c = int(img.shape[-3]) if img.ndim >= 3 else 0
+        if c == 0 or len(op.mean) not in (1, c) or len(op.std) not in (1, c):
+            raise ValueError(
+                f"Normalize: {len(op.mean)} mean and {len(op.std)} std values for an image of "
+                f"shape {tuple(img.shape)} (channels first)"
+            )
         if _is_tensor(img):
             torch = _torch()
             m = torch.as_tensor(op.mean, dtype=img.dtype).view(-1, 1, 1)
@@ -439,6 +484,10 @@ def _float_only(ops: Sequence[_Transform], img: Any) -> Any:
             s32 = np.asarray(op.std, a.dtype).reshape(-1, 1, 1)
             img = (a - m32) / s32
     return img
+
+
+def _dtype(img: Any) -> str:
+    return f"a {img.dtype} one" if hasattr(img, "dtype") else type(img).__name__
 
 
 def _is_float(img: Any) -> bool:
