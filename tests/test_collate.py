@@ -24,15 +24,46 @@ def test_eval_batch_equals_the_transforms_image_by_image() -> None:
     batch, labels = pixnorm.collate(256, 224, mean=MEAN, std=STD)(samples)
     assert isinstance(batch, torch.Tensor) and batch.shape == (6, 3, 224, 224)
     assert labels[0].tolist() == list(range(6))
-    one = P.Compose([P.Resize(256), P.CenterCrop(224), P.ToTensor(), P.Normalize(MEAN, STD)])
-    for i, (img, _, _) in enumerate(samples):
-        assert torch.equal(batch[i], one(img))
-    # ToDtype(float32, scale=True) arithmetic instead of ToTensor's division
-    b2 = pixnorm.Collate(256, 224, mean=MEAN, std=STD, to_tensor=False)(samples)[0]
-    two = P.Compose(
+    # 'torch' (default) takes ToDtype(float32, scale=True)'s product, as v2 pipelines on tensors
+    one = P.Compose(
         [P.Resize(256), P.CenterCrop(224), P.ToDtype(torch.float32, True), P.Normalize(MEAN, STD)]
     )
-    assert torch.equal(b2[3], two(samples[3][0]))
+    for i, (img, _, _) in enumerate(samples):
+        assert torch.equal(batch[i], one(img))
+    b2 = pixnorm.Collate(256, 224, mean=MEAN, std=STD, to_tensor=False)(samples)[0]
+    assert torch.equal(b2, batch)
+    # to_tensor=True: ToTensor's division instead (the last bit differs on 126 levels)
+    b3 = pixnorm.Collate(256, 224, mean=MEAN, std=STD, to_tensor=True)(samples)[0]
+    two = P.Compose([P.Resize(256), P.CenterCrop(224), P.ToTensor(), P.Normalize(MEAN, STD)])
+    assert torch.equal(b3[3], two(samples[3][0]))
+    assert not torch.equal(b3, batch)
+
+
+def test_default_torch_collate_is_torchvision_v2_on_tensors() -> None:
+    """The README's claim: convention='torch' with its defaults gives v2's bits on uint8 tensors
+    (eval and seeded training pipelines)."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("torchvision")
+    from torchvision.transforms import v2
+
+    ds = ImageDataset(4)
+    imgs = [ds[i][0] for i in range(4)]
+    tensors = [torch.from_numpy(im).permute(2, 0, 1) for im in imgs]
+    ev = v2.Compose(
+        [v2.Resize(256), v2.CenterCrop(224), v2.ToDtype(torch.float32, scale=True),
+         v2.Normalize(MEAN, STD)]
+    )  # fmt: skip
+    got = pixnorm.Collate(256, 224, mean=MEAN, std=STD)(imgs)
+    assert torch.equal(got, torch.stack([ev(t) for t in tensors]))
+    train = v2.Compose(
+        [v2.RandomResizedCrop(224), v2.RandomHorizontalFlip(),
+         v2.ToDtype(torch.float32, scale=True), v2.Normalize(MEAN, STD)]
+    )  # fmt: skip
+    torch.manual_seed(3)
+    expected = torch.stack([train(t) for t in tensors])
+    torch.manual_seed(3)
+    rrc = pixnorm.Collate((224, 224), mean=MEAN, std=STD, random_resized_crop=True)
+    assert torch.equal(rrc(imgs), expected)
 
 
 def test_pil_and_params_match_torchvision_pipeline() -> None:
@@ -153,7 +184,7 @@ LOADER = """
     # pixnorm.transforms pickled into the workers give the collate's eval batches
     import pixnorm.transforms as P
     from _mp_worker import TransformDataset
-    tf = P.Compose([P.Resize(256), P.CenterCrop(224), P.ToTensor(),
+    tf = P.Compose([P.Resize(256), P.CenterCrop(224), P.ToDtype(torch.float32, scale=True),
                     P.Normalize([0.5, 0.4, 0.3], [0.2, 0.2, 0.2])])
     loader = DataLoader(TransformDataset(tf), batch_size=5, num_workers=2,
                         multiprocessing_context=method)

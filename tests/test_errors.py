@@ -190,3 +190,12 @@ def test_mean_and_std_as_tensors() -> None:
         pixnorm.preprocess(img, size=10, mean=tm, std=ts),
         pixnorm.preprocess(img, size=10, mean=m, std=s),
     )
+
+
+def test_bool_mean_and_std_are_type_errors() -> None:
+    img = np.zeros((4, 5, 3), np.uint8)
+    for mean, std in [([True, 0, 0], 1.0), (0.0, True), (np.array([True, False, True]), 1.0)]:
+        with pytest.raises(TypeError, match="expected real numbers, got bool"):
+            pixnorm.normalize(img, mean, std)
+        with pytest.raises(TypeError, match="expected real numbers, got bool"):
+            pixnorm.preprocess(img, mean=mean, std=std)

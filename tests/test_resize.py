@@ -181,6 +181,14 @@ def test_size_rule_matches_torchvision() -> None:
     img = np.zeros((375, 500, 3), np.uint8)
     assert pixnorm.resize(img, 256).shape == (256, 341, 3)
     assert pixnorm.resize(img[..., 0], 256).shape == (256, 341)
+    # size=None, max_size=m (torchvision v2): the longer side becomes m, also upwards
+    assert pixnorm.resized_size(1080, 1920, None, max_size=300) == (168, 300)
+    assert pixnorm.resized_size(500, 375, None, max_size=1000) == (1000, 750)
+    assert pixnorm.resize(img, None, max_size=100).shape == (75, 100, 3)
+    with pytest.raises(ValueError, match="size: None needs max_size"):
+        pixnorm.resized_size(10, 20, None)
+    with pytest.raises(ValueError, match="shorter side"):
+        pixnorm.resized_size(1, 1000, None, max_size=10)
 
 
 @pytest.mark.parametrize(

@@ -258,6 +258,32 @@ def test_single_transforms_keep_the_input_kind() -> None:
     assert_same(T.Normalize(MEAN, STD)(x), P.Normalize(MEAN, STD)(x))
 
 
+def test_resize_none_with_max_size_matches_v2() -> None:
+    torch = pytest.importorskip("torch")
+    v2 = tv2()
+    img = images()[0]
+    t = chw(img)
+    for m in (50, 300):
+        assert_same(v2.Resize(None, max_size=m)(t), P.Resize(None, max_size=m)(t))
+    tv_pipe = v2.Compose(
+        [v2.Resize(None, max_size=120), v2.ToDtype(torch.float32, scale=True),
+         v2.Normalize(MEAN, STD)]
+    )  # fmt: skip
+    ours = P.from_torchvision(tv_pipe)
+    assert len(ours.fused_runs) == 1
+    assert_same(tv_pipe(t), ours(t))
+    with pytest.raises(ValueError, match="None needs max_size"):
+        P.Resize(None)
+    # the size rule itself, against torchvision's on random shapes
+    F = pytest.importorskip("torchvision.transforms.v2.functional")
+    rng = np.random.default_rng(12)
+    for _ in range(300):
+        h, w = (int(v) for v in rng.integers(1, 3000, 2))
+        m = int(rng.integers(max(1, max(h, w) // min(h, w)), 4000))
+        got = tuple(F.resize(torch.empty((1, h, w)), None, max_size=m).shape[1:])
+        assert got == pixnorm.resized_size(h, w, None, m)
+
+
 def test_float_images_follow_torchvision() -> None:
     """A float (H, W, C) array: ToTensor makes it a (C, H, W) tensor with the values unchanged
     (torchvision's ToTensor on a float ndarray), then Normalize works per channel; ToDtype casts

@@ -119,7 +119,7 @@ def normalize(
         The output's size cannot be addressed.
     """
     arr = _as_array(image)
-    mean, std = _values(mean), _values(std)
+    mean, std = _values(mean, "mean"), _values(std, "std")
     if scale is None:
         s = 1.0 / 255.0 if arr.dtype == np.uint8 else 1.0
     else:
@@ -179,8 +179,10 @@ def _pixel_affine(
 def to_tensor(
     image: npt.ArrayLike, *, out: np.ndarray[Any, np.dtype[np.float32]] | None = None
 ) -> np.ndarray[Any, np.dtype[np.float32]]:
-    """Convert an H x W x C image to float32 C x H x W: uint8 is divided by 255, float32 is
-    copied as is (torchvision's ``ToTensor`` and ``ToImage() + ToDtype(float32, scale=True)``).
+    """Convert an H x W x C image to float32 C x H x W: uint8 as ``float32(x) * float32(1/255)``,
+    float32 copied as is: torchvision v2's ``ToImage() + ToDtype(float32, scale=True)`` bit for
+    bit. torchvision's ``ToTensor`` divides by 255 instead, which differs in the last bit for 126
+    of the 256 levels; ``pixnorm.transforms.ToTensor`` reproduces that one.
 
     Same inputs, ``out`` and errors as :func:`normalize` with ``mean=0`` and ``std=1``.
     """

@@ -60,11 +60,15 @@ class Collate:
     mean, std
         torchvision ``Normalize``'s values.
     convention : {'torch', 'pillow', None}
-        'torch' (default): torchvision v2 on uint8 tensors, bit for bit; 'pillow': torchvision
-        on PIL images, bit for bit; None: pixnorm's own float arithmetic (fastest).
-    to_tensor : bool
-        True (default): ToTensor's ``float32(x) / 255``; False: ToDtype(float32, scale=True)'s
-        ``float32(x) * float32(1/255)``. Only matters with a named convention.
+        'torch' (default): torchvision v2 on uint8 tensors, bit for bit (``Resize``,
+        ``CenterCrop`` or ``RandomResizedCrop`` + flip, ``ToDtype(float32, scale=True)``,
+        ``Normalize``); 'pillow': torchvision on PIL images, bit for bit (the classic
+        ``ToTensor`` pipeline); None: pixnorm's own float arithmetic (fastest).
+    to_tensor : bool or None
+        How uint8 becomes float in a named convention: True, ToTensor's ``float32(x) / 255``;
+        False, ToDtype(float32, scale=True)'s ``float32(x) * float32(1/255)`` (they differ in
+        the last bit for 126 of the 256 levels). None (default): the convention's usual
+        pipeline, False for 'torch' and True for 'pillow'.
     random_resized_crop : bool
         Draw RandomResizedCrop boxes and flips here (in whatever process runs the collate) for
         samples that carry no params. ``scale``, ``ratio`` and ``flip_p`` as torchvision.
@@ -84,7 +88,7 @@ class Collate:
         std: Sequence[float] | float = 1.0,
         antialias: bool = True,
         convention: str | None = "torch",
-        to_tensor: bool = True,
+        to_tensor: bool | None = None,
         random_resized_crop: bool = False,
         scale: Sequence[float] = (0.08, 1.0),
         ratio: Sequence[float] = (3.0 / 4.0, 4.0 / 3.0),
@@ -97,6 +101,8 @@ class Collate:
             _pair(size, "size")
         if crop is not None:
             _pair(crop, "crop")
+        if to_tensor is None:
+            to_tensor = convention == "pillow"
         for name, flag in (
             ("to_tensor", to_tensor),
             ("random_resized_crop", random_resized_crop),
@@ -110,8 +116,8 @@ class Collate:
             raise ValueError("size: random_resized_crop needs size=(h, w)")
         self.size: int | Sequence[int] | None = size
         self.crop: int | Sequence[int] | None = crop
-        self.mean: Sequence[float] | float = _values(mean)
-        self.std: Sequence[float] | float = _values(std)
+        self.mean: Sequence[float] | float = _values(mean, "mean")
+        self.std: Sequence[float] | float = _values(std, "std")
         self.antialias: bool = antialias
         self.convention: str | None = convention
         self.to_tensor: bool = to_tensor

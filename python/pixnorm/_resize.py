@@ -19,12 +19,23 @@ Box = tuple[int, int, int, int] | Sequence[int]
 _CONVENTIONS = {None: 0, "pillow": 1, "torch": 2, "opencv": 3}
 
 
-def _values(value: Any) -> Any:
+def _values(value: Any, name: str) -> Any:
     """mean / std as given, except an object that only offers ``__array__`` (a torch tensor)
-    becomes a numpy array, which the C++ core reads like a list."""
-    if isinstance(value, numbers.Real | Sequence | np.ndarray) or not hasattr(value, "__array__"):
-        return value
-    return np.asarray(value)
+    becomes a numpy array, which the C++ core reads like a list; bools are refused (a bool is
+    an int in Python, not a mean or a std)."""
+    if not isinstance(value, numbers.Real | Sequence | np.ndarray) and hasattr(value, "__array__"):
+        value = np.asarray(value)
+    if (
+        isinstance(value, bool | np.bool_)
+        or (isinstance(value, np.ndarray) and value.dtype == np.bool_)
+        or (
+            isinstance(value, Sequence)
+            and not isinstance(value, str | bytes)
+            and any(isinstance(v, bool | np.bool_) for v in value)
+        )
+    ):
+        raise TypeError(f"{name}: expected real numbers, got bool")
+    return value
 
 
 def _int(value: Any, name: str) -> int:
@@ -71,14 +82,27 @@ def _pair(value: Any, name: str) -> tuple[int, int] | int:
 
 
 def resized_size(
-    height: int, width: int, size: Size, max_size: int | None = None
+    height: int, width: int, size: Size | None, max_size: int | None = None
 ) -> tuple[int, int]:
     """The (h, w) that ``size`` asks for, by torchvision's rule.
 
-    An int resizes the shorter side to ``size`` and the longer to ``int(size * long / short)``
-    (truncated); if that exceeds ``max_size`` the longer side becomes ``max_size`` and the shorter
-    ``int(max_size * short / long)``. A pair is (h, w) as given (``max_size`` not allowed).
+    An int resizes the shorter side to ``size`` and the longer to ``new_long = int(size * long /
+    short)`` (truncated); if that exceeds ``max_size`` the longer side becomes ``max_size`` and
+    the shorter ``int(max_size * size / new_long)`` (torchvision's order of roundings). A pair
+    is (h, w) as given (``max_size`` not allowed). ``size=None`` with ``max_size`` (torchvision
+    v2): the longer side becomes ``max_size`` and the shorter ``int(max_size * short / long)``.
     """
+    if size is None:
+        if max_size is None:
+            raise ValueError("size: None needs max_size (the longer side)")
+        m = _side(max_size, "max_size")
+        short, long = (height, width) if height <= width else (width, height)
+        new_short = int(m * short / long)
+        if new_short < 1:
+            raise ValueError(
+                f"max_size: {m} makes the shorter side of a ({height}, {width}) image 0"
+            )
+        return (new_short, m) if height <= width else (m, new_short)
     s = _pair(size, "size")
     if isinstance(s, tuple):
         if max_size is not None:
@@ -128,7 +152,7 @@ def _hw(arr: np.ndarray[Any, Any], name: str) -> tuple[int, int]:
 
 def resize(
     image: npt.ArrayLike,
-    size: Size,
+    size: Size | None,
     *,
     antialias: bool = True,
     convention: str | None = None,
@@ -141,10 +165,11 @@ def resize(
     ----------
     image : array_like
         uint8 -> uint8 or float32 -> float32; any strides; C >= 1.
-    size : int or (int, int)
+    size : int, (int, int) or None
         An int resizes the shorter side to ``size`` and the longer to
         ``int(size * long / short)`` (torchvision's rule, truncation), capped by ``max_size``;
-        a pair is the output (h, w).
+        a pair is the output (h, w); None (with ``max_size``) resizes the longer side to
+        ``max_size`` (torchvision v2), see :func:`resized_size`.
     antialias : bool
         True (default): Pillow's BILINEAR, a triangle filter whose support widens by the
         downscale factor, weights normalized per output pixel (torchvision's default).
@@ -167,7 +192,7 @@ def resize(
         rounding, and its switch to a 2x2 mean (INTER_AREA) when both axes are exactly halved;
         1 to 4 channels. Named conventions need uint8 input.
     max_size : int, optional
-        Upper bound for the longer side when ``size`` is an int.
+        Upper bound for the longer side when ``size`` is an int; its size when ``size`` is None.
     out : numpy.ndarray, optional
         C-contiguous output of the input's dtype and the output shape.
     """
@@ -214,9 +239,7 @@ def _geometry(
                 f"{box_name}: ({bt}, {bl}, {bh}, {bw}) is empty or outside the image of size "
                 f"({h}, {w})"
             )
-    if size is None:
-        if max_size is not None:
-            raise ValueError("max_size: needs size")
+    if size is None and max_size is None:
         rh, rw = bh, bw
     else:
         rh, rw = resized_size(bh, bw, size, max_size)
@@ -311,7 +334,7 @@ def preprocess(
     ``a = float32(scale / std)``, ``b = float32(-mean / std)``, in a second pass over the output.
     """
     aa, conv = _check_convention(convention, antialias)
-    mean, std = _values(mean), _values(std)
+    mean, std = _values(mean, "mean"), _values(std, "std")
     arr = image if isinstance(image, np.ndarray) else np.asarray(image)
     geom, (ch, cw) = _geometry(arr, "image", size, crop, box, flip, max_size, "box")
     if _is_per_pixel(mean, std):
@@ -345,7 +368,7 @@ def preprocess_batch(
     GIL is released; ``out`` (for example a pinned buffer's numpy view) is filled and returned.
     """
     aa, conv = _check_convention(convention, antialias)
-    mean, std = _values(mean), _values(std)
+    mean, std = _values(mean, "mean"), _values(std, "std")
     arrs = [a if isinstance(a, np.ndarray) else np.asarray(a) for a in images]
     n = len(arrs)
     if n == 0:

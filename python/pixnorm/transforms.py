@@ -146,25 +146,31 @@ class _Transform:
 
 class Resize(_Transform):
     """torchvision ``Resize``: an int resizes the shorter side (longer ``int(size*long/short)``,
-    capped by ``max_size``), a pair is (h, w). Bilinear only; ``antialias=True`` by default
-    (PIL images are always antialiased, as in torchvision)."""
+    capped by ``max_size``), a pair is (h, w), None with ``max_size`` resizes the longer side to
+    ``max_size`` (v2). Bilinear only; ``antialias=True`` by default (PIL images are always
+    antialiased, as in torchvision)."""
 
     kind = "resize"
 
     def __init__(
         self,
-        size: int | Sequence[int],
+        size: int | Sequence[int] | None,
         interpolation: Any = "bilinear",
         max_size: int | None = None,
         antialias: bool | None = True,
     ) -> None:
-        self.size = _pair(size, "size")
+        if size is None and max_size is None:
+            raise ValueError("size: None needs max_size (the longer side), as in torchvision v2")
+        self.size = None if size is None else _pair(size, "size")
         _bilinear(interpolation)
         if max_size is not None:
             max_size = _int(max_size, "max_size")
-            if isinstance(self.size, tuple):
+            if self.size is None:
+                if max_size < 1:
+                    raise ValueError(f"max_size: must be >= 1, got {max_size}")
+            elif isinstance(self.size, tuple):
                 raise ValueError("max_size: only allowed when size is an int (the shorter side)")
-            if max_size <= self.size:
+            elif max_size <= self.size:
                 raise ValueError(
                     f"max_size: must be greater than size ({self.size}), got {max_size}"
                 )
@@ -297,7 +303,7 @@ class Normalize(_Transform):
 
 
 def _reals(value: Any, name: str) -> tuple[float, ...]:
-    value = _values(value)
+    value = _values(value, name)
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
         return (float(value),)
     if isinstance(value, str | bytes) or not isinstance(value, Sequence | np.ndarray):
