@@ -155,6 +155,16 @@ def test_errors() -> None:
         c([(img, 1), (img.astype(np.float64), 1)])
     with pytest.raises(TypeError, match=r"samples\[0\] flip"):
         c([(img, 0, (0, 0, 5, 5, "yes"))])
+    with pytest.raises(TypeError, match=r"samples\[0\] flip"):
+        c([(img, 0, (0, 0, 5, 5, 2))])
+    # params as they come from user code: 0 / 1 flags, numpy arrays, torch tensors
+    c8 = pixnorm.Collate((8, 8))
+    want = c8([(img, 0, (0, 0, 10, 10, True))])[0]
+    for params in [(0, 0, 10, 10, 1), np.array([0, 0, 10, 10, 1]), (0, 0, 10, 10, np.bool_(True))]:
+        np.testing.assert_array_equal(np.asarray(c8([(img, 0, params)])[0]), np.asarray(want))
+    torch = pytest.importorskip("torch")
+    for params in [torch.tensor([0, 0, 10, 10, 1]), (0, 0, 10, 10, torch.tensor([True]))]:
+        assert torch.equal(c8([(img, 0, params)])[0], want)
 
 
 LOADER = """

@@ -179,6 +179,20 @@ def test_geometry_arguments_are_named() -> None:
         pixnorm.preprocess_batch([img, img], flips=[True, 1])  # type: ignore[list-item]
 
 
+def test_boxes_and_flips_as_tensors() -> None:
+    torch = pytest.importorskip("torch")
+    img = np.random.default_rng(4).integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    box = [0, 0, 10, 10]
+    want = pixnorm.preprocess(img, size=(5, 5), box=box)
+    np.testing.assert_array_equal(pixnorm.preprocess(img, size=(5, 5), box=torch.tensor(box)), want)
+    boxes, flips = [[0, 0, 10, 10], [1, 1, 9, 9]], [True, False]
+    want = pixnorm.preprocess_batch([img, img], size=(5, 5), boxes=boxes, flips=flips)
+    got = pixnorm.preprocess_batch(
+        [img, img], size=(5, 5), boxes=torch.tensor(boxes), flips=torch.tensor(flips)
+    )
+    np.testing.assert_array_equal(got, want)
+
+
 def test_mean_and_std_as_tensors() -> None:
     """Objects that only offer __array__ (a torch tensor) are read like lists."""
     torch = pytest.importorskip("torch")

@@ -304,8 +304,14 @@ def test_float_images_follow_torchvision() -> None:
     assert got.dtype == torch.float32
     assert_same(v2.ToDtype(torch.float32, scale=True)(x64), got)
     x = rng.random((4, 5, 3), dtype=np.float32)
-    with pytest.raises(TypeError, match="ToTensor first"):
+    # a float numpy array at Normalize is (C, H, W), as pixnorm returns them (to_tensor, or
+    # these transforms without torch): an (H, W, C) one is caught by its channel count
+    with pytest.raises(ValueError, match="channels first"):
         P.Normalize(MEAN, STD)(x)
+    u8 = images()[0]
+    want = T.Normalize(MEAN, STD)(torch.from_numpy(pixnorm.to_tensor(u8)))
+    got_np = P.Normalize(MEAN, STD)(pixnorm.to_tensor(u8))
+    np.testing.assert_array_equal(np.asarray(got_np), want.numpy())
     with pytest.raises(TypeError, match="needs a uint8 image"):
         P.Resize(3)(x)
     with pytest.raises(TypeError, match="PILToTensor"):

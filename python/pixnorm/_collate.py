@@ -17,13 +17,14 @@ torch's ``default_collate`` when torch is importable, else become a numpy array.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from . import _core
-from ._resize import _CONVENTIONS, _check_convention, _geometry, _int, _pair, _values
+from ._resize import _CONVENTIONS, _check_convention, _geometry, _int, _pair, _seq, _values
 from .transforms import _load, _probability, _rand, _rrc_params, _rrc_ranges, _torch
 
 __all__ = ["Collate", "random_params"]
@@ -47,6 +48,22 @@ def random_params(
     p = _probability(flip_p, "flip_p")
     top, left, h, w = _rrc_params(height, width, sc, ra)
     return top, left, h, w, _rand() < p
+
+
+def _flag(value: Any, name: str) -> bool:
+    """A params tuple's flip: a bool, or 0 / 1 as an int, a numpy integer or bool, or a
+    one-element array or tensor of them (``torch.rand(1) < p``)."""
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, np.ndarray) or hasattr(value, "__array__"):
+        a = np.asarray(value)
+        if a.size == 1 and a.dtype.kind in "biu":
+            value = a.reshape(()).item()
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, numbers.Integral) and int(value) in (0, 1):
+        return bool(value)
+    raise TypeError(f"{name}: expected a bool (or 0 / 1), got {value!r}")
 
 
 class Collate:
@@ -171,6 +188,7 @@ class Collate:
                 params = random_params(
                     int(arr.shape[0]), int(arr.shape[1]), self.scale, self.ratio, self.flip_p
                 )
+            params = _seq(params)
             if params is not None:
                 if isinstance(params, str | bytes) or not isinstance(params, Sequence | np.ndarray):
                     raise TypeError(
@@ -181,7 +199,7 @@ class Collate:
                     raise ValueError(
                         f"samples[{i}]: params must be (top, left, height, width, flip)"
                     )
-                box, flip = tuple(params[:4]), params[4]
+                box, flip = tuple(params[:4]), _flag(params[4], f"samples[{i}] flip")
             geom, hw = _geometry(
                 arr, f"samples[{i}]", self.size, self.crop, box, flip, self.max_size,
                 f"samples[{i}] box", f"samples[{i}] flip",

@@ -19,6 +19,14 @@ Box = tuple[int, int, int, int] | Sequence[int]
 _CONVENTIONS = {None: 0, "pillow": 1, "torch": 2, "opencv": 3}
 
 
+def _seq(value: Any) -> Any:
+    """A box, boxes or flips given as an object that only offers ``__array__`` (a torch tensor)
+    as a numpy array; anything else as given."""
+    if not isinstance(value, Sequence | np.ndarray) and hasattr(value, "__array__"):
+        return np.asarray(value)
+    return value
+
+
 def _values(value: Any, name: str) -> Any:
     """mean / std as given, except an object that only offers ``__array__`` (a torch tensor)
     becomes a numpy array, which the C++ core reads like a list; bools are refused (a bool is
@@ -224,6 +232,7 @@ def _geometry(
     if box is None:
         bt, bl, bh, bw = 0, 0, h, w
     else:
+        box = _seq(box)
         if isinstance(box, str | bytes) or not isinstance(box, Sequence | np.ndarray):
             raise TypeError(
                 f"{box_name}: expected (top, left, height, width), got {type(box).__name__}"
@@ -373,6 +382,7 @@ def preprocess_batch(
     n = len(arrs)
     if n == 0:
         raise ValueError("images: empty")
+    boxes, flips = _seq(boxes), _seq(flips)
     for name, seq in (("boxes", boxes), ("flips", flips)):
         if seq is not None and (
             isinstance(seq, str | bytes) or not isinstance(seq, Sequence | np.ndarray)

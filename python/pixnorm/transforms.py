@@ -290,10 +290,8 @@ class Normalize(_Transform):
         self.std = _reals(std, "std")
         if any(s == 0 for s in self.std):
             raise ValueError(f"std: evaluated to zero, leading to division by zero: {self.std}")
-        if any(not s > 0 for s in self.std):  # torchvision accepts negative std; pixnorm's core not
-            raise ValueError(
-                f"std: must be > 0 (pixnorm does not take negative std), got {self.std}"
-            )
+        if any(not (s > 0 and math.isfinite(s)) for s in self.std):  # torchvision: nonzero
+            raise ValueError(f"std: must be positive and finite (pixnorm's core), got {self.std}")
         if not isinstance(inplace, bool):
             raise TypeError(f"inplace: expected a bool, got {type(inplace).__name__}")
         self.inplace = inplace
@@ -304,6 +302,8 @@ class Normalize(_Transform):
 
 def _reals(value: Any, name: str) -> tuple[float, ...]:
     value = _values(value, name)
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
         return (float(value),)
     if isinstance(value, str | bytes) or not isinstance(value, Sequence | np.ndarray):
@@ -442,10 +442,11 @@ def _image_out(levels: np.ndarray[Any, Any], kind: str, mode: Any) -> Any:
 
 
 def _float_only(ops: Sequence[_Transform], img: Any) -> Any:
-    """A run on a float image, as torchvision treats one: a float numpy array is (H, W, C) or
-    (H, W) until ToTensor / ToImage makes it a (C, H, W) tensor (values unchanged, no scaling);
-    a float tensor is (C, H, W) already. ToDtype casts to float32 (``scale`` changes nothing
-    between float types); Normalize needs (C, H, W). Geometry needs a uint8 image."""
+    """A run on a float image, as torchvision treats one: ToTensor / ToImage make a float numpy
+    array, (H, W, C) or (H, W), a (C, H, W) tensor (values unchanged, no scaling); a float tensor
+    is (C, H, W) already and passes. ToDtype casts to float32 (``scale`` changes nothing between
+    float types). Normalize takes (C, H, W): a tensor, or a numpy array as pixnorm returns them
+    (``to_tensor``, or these transforms without torch). Geometry needs a uint8 image."""
     chw = _is_tensor(img)
     for op in ops:
         if isinstance(op, ToTensor | ToImage):
@@ -468,11 +469,6 @@ def _float_only(ops: Sequence[_Transform], img: Any) -> Any:
             continue
         if not isinstance(op, Normalize):
             raise TypeError(f"image: {type(op).__name__} needs a uint8 image, got {_dtype(img)}")
-        if not chw:
-            raise TypeError(
-                "image: Normalize needs a (C, H, W) tensor; convert a float (H, W, C) array "
-                "with ToTensor first"
-            )
         c = int(img.shape[-3]) if img.ndim >= 3 else 0
         if c == 0 or len(op.mean) not in (1, c) or len(op.std) not in (1, c):
             raise ValueError(
