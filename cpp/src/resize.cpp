@@ -115,7 +115,6 @@ struct Scratch {
   std::vector<int32_t> kx;         // bilinear2_u8's fixed-point weight pairs
   std::vector<int32_t> ky;         // resize_v_u8_int's weights of one output row
   std::vector<float> scaled;       // a row in fixed-point units, scaled back
-  std::vector<float> vtmp;         // the float32 vertical pass of uint8 rows: two more rows
 };
 
 constexpr int64_t kPlanePad = 32;  // floats readable past a plane's last tap (resize_h contract)
@@ -271,8 +270,7 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
   // within 2^-(vbits+1) of its float32 value, vbits >= 14 (weights <= 1). The integer vertical
   // pass runs only while those errors add up to at most 1/8 of a level (taps * 255 *
   // 2^-(vbits+1), up to 64 taps: downscales of about 30x); wider windows sum the uint8 rows in
-  // float32 as the float input's pass does (float_v), whose error does not grow with the
-  // weights' smallness.
+  // float32 (resize_v_u8, float_v), whose error does not grow with the weights' smallness.
   const float wmax = *std::max_element(py.w.begin(), py.w.end());
   int vbits = 16;
   while (vbits > 14 && static_cast<double>(wmax) * std::ldexp(1.0, vbits) + 0.5 >= 32767.0) --vbits;
@@ -316,24 +314,9 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
       if (f32) {
         k.resize_v(reinterpret_cast<const float* const*>(src_rows.data()), wy, taps, wide,
                    s.vrow.data());
-      } else if (float_v) {
-        // uint8 rows in float32, one tap at a time, no ring of converted rows: the product
-        // w * x (normalize_u8 with b = 0), then acc + product (resize_v with weights 1, exact
-        // products): resize_v's sums in its order, as if on float32 copies of the rows.
-        s.vtmp.resize(static_cast<size_t>(2 * wide));
-        float* acc = s.vrow.data();
-        float* next = s.vtmp.data();
-        float* prod = s.vtmp.data() + wide;
-        const float zero = 0.0f, one_one[2] = {1.0f, 1.0f};
-        k.normalize_u8(reinterpret_cast<const uint8_t*>(src_rows[0]), wide, 1, wy, &zero, acc, 0);
-        for (int64_t t = 1; t < taps; ++t) {
-          k.normalize_u8(reinterpret_cast<const uint8_t*>(src_rows[static_cast<size_t>(t)]), wide,
-                         1, wy + t, &zero, prod, 0);
-          const float* pair[2] = {acc, prod};
-          k.resize_v(pair, one_one, 2, wide, next);
-          std::swap(acc, next);
-        }
-        if (acc != s.vrow.data()) std::memcpy(s.vrow.data(), acc, static_cast<size_t>(wide) * sizeof(float));
+      } else if (float_v) {  // float32 sums on the uint8 rows, as resize_v on float rows
+        k.resize_v_u8(reinterpret_cast<const uint8_t* const*>(src_rows.data()), wy, taps, wide,
+                      s.vrow.data());
       } else {  // integer weights in units of 2^-vbits: exact integer sums
         for (int64_t t = 0; t < taps; ++t)
           s.ky[static_cast<size_t>(t)] = static_cast<int32_t>(std::lrint(wy[t] * vone));

@@ -860,6 +860,13 @@ struct ResizeChecker {
           fp.push_back(frows[static_cast<size_t>(k)].data());
           up.push_back(urows[static_cast<size_t>(k)].data());
         }
+        std::vector<std::vector<float>> ufrows(static_cast<size_t>(taps));  // float32 copies
+        std::vector<const float*> ufp;
+        for (int64_t k = 0; k < taps; ++k) {
+          const std::vector<uint8_t>& u = urows[static_cast<size_t>(k)];
+          ufrows[static_cast<size_t>(k)].assign(u.begin(), u.end());
+          ufp.push_back(ufrows[static_cast<size_t>(k)].data());
+        }
         std::vector<float> wv(static_cast<size_t>(taps));
         for (float& v : wv) v = static_cast<float>(rng.below(1000)) / 1013.0f;
         std::vector<int32_t> kv(static_cast<size_t>(taps));
@@ -926,6 +933,11 @@ struct ResizeChecker {
           compare("resize_v", vo[t], vo[0], t);
           compare("resize_v_fixed", fvo[t], fvo[0], t);
           compare("store_u8", su[t], su[0], t);
+          // float weights on the uint8 rows: resize_v's sums on float32 copies of them
+          std::vector<float> du(static_cast<size_t>(len)), dwant(static_cast<size_t>(len));
+          k.resize_v_u8(up.data(), wv.data(), taps, len, du.data());
+          k.resize_v(ufp.data(), wv.data(), taps, len, dwant.data());
+          compare("resize_v_u8", du, dwant, t);
           std::vector<float> di(static_cast<size_t>(len));
           k.resize_v_u8_int(up.data(), ki.data(), taps, len, di.data());
           vio.push_back(di);

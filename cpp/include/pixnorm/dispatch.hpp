@@ -34,6 +34,10 @@ using ResizeH = void (*)(const float* src, int64_t src_stride, int64_t planes,
                          int64_t n, float* dst, int64_t dst_stride);
 using ResizeV = void (*)(const float* const* rows, const float* w, int64_t taps, int64_t n,
                          float* dst);
+// resize_v on uint8 rows, read in place: dst[i] = sum_k w[k] * float32(rows[k][i]), the same
+// sums in the same order (for windows too wide for resize_v_u8_int's integer weights).
+using ResizeVU8 = void (*)(const uint8_t* const* rows, const float* w, int64_t taps, int64_t n,
+                           float* dst);
 // resize_h on one interleaved row (`channels` per pixel) instead of planes: channel c of output
 // x is sum_k w[x*taps + k] * src[(start[x] + k) * channels + c], written to dst + c * dst_stride,
 // the same sums in the same order as resize_h (wt is tap-major as there).
@@ -179,6 +183,7 @@ struct KernelTable {
   ResizeHU8Fixed2 resize_h_u8_fixed2;
   ResizeHU8Digits resize_h_u8_digits;  // may be null
   ResizeVU8Planar resize_v_u8_planar;  // may be null
+  ResizeVU8 resize_v_u8;
 };
 
 const char* isa_name(Isa isa);

@@ -767,6 +767,7 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx2() {
                              &resize_v_fixed_levels,
                              &resize_h_u8_fixed2,
                              nullptr,
-                             nullptr};
+                             nullptr,
+                             &resize_v_u8_impl};
   return t;
 }

@@ -182,6 +182,9 @@ inline void resize_v_512(const T* const* rows, const float* w, int64_t taps, int
 void resize_v(const float* const* rows, const float* w, int64_t taps, int64_t n, float* dst) {
   resize_v_512(rows, w, taps, n, dst);
 }
+void resize_v_u8(const uint8_t* const* rows, const float* w, int64_t taps, int64_t n, float* dst) {
+  resize_v_512(rows, w, taps, n, dst);
+}
 
 // Horizontal resampling pass, 16 outputs per step, all channel planes per step (the window
 // logic is shared). When the 16 outputs' taps lie within 32 consecutive source floats
@@ -1548,6 +1551,7 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx512() {
                              &plain::resize_v_fixed_levels,
                              &resize_h_u8_fixed2,
                              nullptr,
-                             nullptr};
+                             nullptr,
+                             &resize_v_u8};
   return t;
 }

@@ -104,7 +104,8 @@ const KernelTable& table_neon() {
                              &resize_v_fixed_levels_impl,
                              &resize_h_u8_fixed2_impl,
                              nullptr,
-                             nullptr};
+                             nullptr,
+                             &resize_v_u8_impl};
   return t;
 }
 

@@ -131,6 +131,7 @@ const pixnorm::KernelTable& pixnorm::kernels::table_sse41() {
                              &resize_v_fixed_levels_impl,
                              &resize_h_u8_fixed2_impl,
                              nullptr,
-                             nullptr};
+                             nullptr,
+                             &resize_v_u8_impl};
   return t;
 }
