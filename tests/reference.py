@@ -66,27 +66,44 @@ def normalize_error_bound(image: Array, mean: Any, std: Any, scale: float) -> Ar
     return bound if batch else bound[0]
 
 
+def resize_windows(n_in: int, n_out: int, antialias: bool) -> list[tuple[int, int]]:
+    """The source samples [lo, hi) each output's filter window covers, from the definitions in
+    pixnorm.resize (Pillow's window bounds with antialias; the two clamped neighbours without)."""
+    import math
+
+    scale = n_in / n_out
+    out = []
+    for i in range(n_out):
+        if antialias:
+            fs = max(scale, 1.0)
+            centre = (i + 0.5) * scale
+            out.append(
+                (max(math.floor(centre - fs + 0.5), 0), min(math.floor(centre + fs + 0.5), n_in))
+            )
+        else:
+            x0 = math.floor((i + 0.5) * scale - 0.5)
+            out.append((min(max(x0, 0), n_in - 1), min(max(x0 + 1, 0), n_in - 1) + 1))
+    return out
+
+
 def resize_matrix(n_in: int, n_out: int, antialias: bool) -> Array:
     """(n_out, n_in) float64 weights of one axis, from the definitions in pixnorm.resize."""
     import math
 
     scale = n_in / n_out
     m = np.zeros((n_out, n_in))
-    for i in range(n_out):
+    for i, (lo, hi) in enumerate(resize_windows(n_in, n_out, antialias)):
         if antialias:  # Pillow's triangle filter, support widened by the downscale factor
             fs = max(scale, 1.0)
             centre = (i + 0.5) * scale
-            lo = max(math.floor(centre - fs + 0.5), 0)
-            hi = min(math.floor(centre + fs + 0.5), n_in)
             for j in range(lo, hi):
                 m[i, j] = max(0.0, 1.0 - abs((j - centre + 0.5) / fs))
             m[i] /= m[i].sum()
         else:  # bilinear, half-pixel centres, neighbours clamped to the edges
             src = (i + 0.5) * scale - 0.5
-            x0 = math.floor(src)
-            f = src - x0
-            m[i, min(max(x0, 0), n_in - 1)] += 1.0 - f
-            m[i, min(max(x0 + 1, 0), n_in - 1)] += f
+            f = src - math.floor(src)
+            m[i, lo] += 1.0 - f
+            m[i, hi - 1] += f
     return m
 
 

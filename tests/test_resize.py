@@ -221,25 +221,10 @@ def test_extreme_downscales_stay_within_a_level(
 def _padded_windows(n_in: int, n_out: int, antialias: bool) -> np.ndarray:
     """(n_out, n_in) bool: the source samples each output's padded window reads (README: windows
     are padded to the widest of the axis, starting at min(first, n_in - taps))."""
-    import math
-
-    scale = n_in / n_out
-    firsts, sizes = [], []
-    for i in range(n_out):
-        if antialias:
-            fs = max(scale, 1.0)
-            centre = (i + 0.5) * scale
-            lo = max(math.floor(centre - fs + 0.5), 0)
-            hi = min(math.floor(centre + fs + 0.5), n_in)
-        else:
-            x0 = math.floor((i + 0.5) * scale - 0.5)
-            lo = min(max(x0, 0), n_in - 1)
-            hi = min(max(x0 + 1, 0), n_in - 1) + 1
-        firsts.append(lo)
-        sizes.append(hi - lo)
-    taps = max(sizes)
+    wins = ref.resize_windows(n_in, n_out, antialias)
+    taps = max(hi - lo for lo, hi in wins)
     m = np.zeros((n_out, n_in), bool)
-    for i, lo in enumerate(firsts):
+    for i, (lo, _) in enumerate(wins):
         start = min(lo, n_in - taps)
         m[i, start : start + taps] = True
     return m
