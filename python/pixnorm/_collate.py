@@ -53,14 +53,12 @@ def random_params(
 def _flag(value: Any, name: str) -> bool:
     """A params tuple's flip: a bool, or 0 / 1 as an int, a numpy integer or bool, or a
     one-element array or tensor of them (``torch.rand(1) < p``)."""
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    if isinstance(value, np.ndarray) or hasattr(value, "__array__"):
+    if not isinstance(value, bool | np.bool_) and hasattr(value, "__array__"):
         a = np.asarray(value)
         if a.size == 1 and a.dtype.kind in "biu":
             value = a.reshape(()).item()
-    if isinstance(value, bool):
-        return value
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
     if isinstance(value, numbers.Integral) and int(value) in (0, 1):
         return bool(value)
     raise TypeError(f"{name}: expected a bool (or 0 / 1), got {value!r}")

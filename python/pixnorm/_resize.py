@@ -75,17 +75,14 @@ def _pair(value: Any, name: str) -> tuple[int, int] | int:
     if type(value) is int and 1 <= value <= MAX_SIDE:  # the common case first
         return value
     if isinstance(value, np.ndarray) and value.ndim == 0:
-        return _side(value.item() if value.dtype.kind in "iu" else value, name)
+        return _side(value.item(), name)
     if isinstance(value, Sequence | np.ndarray) and not isinstance(value, str | bytes):
         items = list(value)
         if len(items) == 1:
             return _side(items[0], name)
         if len(items) != 2:
             raise ValueError(f"{name}: expected an int or (height, width), got {len(items)} values")
-        h, w = _int(items[0], name), _int(items[1], name)
-        if h < 1 or w < 1:
-            raise ValueError(f"{name}: must be >= 1, got ({h}, {w})")
-        return _side(h, name), _side(w, name)
+        return _side(items[0], name), _side(items[1], name)
     return _side(value, name)
 
 
