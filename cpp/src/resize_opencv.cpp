@@ -51,11 +51,13 @@ void run_opencv(const KernelTable& k, const OpencvJob& j, int64_t y0, int64_t y1
   const OpencvAxis& py = *j.py;
   const OpencvAxis& px = *j.px;
   const int64_t C = v.channels, ow = px.count;
-  // Columns read: [col_lo, col_hi) of the box; rows are used in place when packed.
+  // Columns read: [col_lo, col_hi) of the box; rows are used in place when packed. Both paths
+  // read only columns i0 and i1 (the 2x2 mean reads i0 and i0 + 1, which is i1 on an exact 2x
+  // plan), so the span ends one past the largest of them.
   const int64_t col_lo = std::min(*std::min_element(px.i0.begin(), px.i0.end()),
                                   *std::min_element(px.i1.begin(), px.i1.end()));
   const int64_t col_hi = std::max(*std::max_element(px.i0.begin(), px.i0.end()),
-                                  *std::max_element(px.i1.begin(), px.i1.end())) + (j.area2x ? 2 : 1);
+                                  *std::max_element(px.i1.begin(), px.i1.end())) + 1;
   const int64_t span = col_hi - col_lo;
   // The fused kernel reads samples s and s + 1: a one-column source is gathered into a row of
   // two samples, the second zero (its weight is zero too).
