@@ -213,3 +213,45 @@ def test_bool_mean_and_std_are_type_errors() -> None:
             pixnorm.normalize(img, mean, std)
         with pytest.raises(TypeError, match="expected real numbers, got bool"):
             pixnorm.preprocess(img, mean=mean, std=std)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+@pytest.mark.parametrize("convention", [None, "pillow", "torch", "opencv"])
+def test_sources_too_large_for_the_plans_are_refused(convention: str | None, dtype: Any) -> None:
+    """A side past what the filter plans hold (int32 positions) is a ValueError, not a crash
+    (issue 11.2: a (1, 2**31 + 2**29) image segfaulted in every convention). Broadcast views
+    cost no memory."""
+    if convention is not None and dtype != np.uint8:
+        pytest.skip("named conventions take uint8 only")
+    aa = convention in (None, "pillow")
+    kw: dict[str, Any] = {"antialias": aa, "convention": convention}
+    px = np.zeros((1, 1, 1), dtype)
+    wide = np.broadcast_to(px, (1, 2**31 + 2**29, 1))
+    tall = np.broadcast_to(px, (2**31 + 2**29, 1, 1))
+    wide3 = np.broadcast_to(np.zeros((1, 1, 3), dtype), (1, 2**28, 3))  # 3 * 2**28 values a row
+    for img in (wide, tall, wide3):
+        with pytest.raises(ValueError, match=r"image: .* too large to resize"):
+            pixnorm.resize(img, (1, 4), **kw)
+        with pytest.raises(ValueError, match=r"image: .* too large to resize"):
+            pixnorm.preprocess(img, size=(1, 4), **kw)
+        with pytest.raises(ValueError, match=r"images\[0\]: .* too large to resize"):
+            pixnorm.preprocess_batch([img], size=(1, 4), **kw)
+    # A box inside such an image is what is planned: small boxes work, large ones are refused.
+    np.testing.assert_array_equal(
+        pixnorm.preprocess(wide, size=(1, 2), box=(0, 2**31, 1, 4), **kw),
+        pixnorm.preprocess(np.zeros((1, 4, 1), dtype), size=(1, 2), **kw),
+    )
+    with pytest.raises(ValueError, match=r"box: .* too large to resize"):
+        pixnorm.preprocess(wide, size=(1, 4), box=(0, 1, 1, 2**31), **kw)
+    # At the limit itself the resize runs: without antialias only (a window over 2**31 rows
+    # would need gigabytes of weights), and the wide case, which gathers one 512 MB row, in
+    # one convention only.
+    if aa:
+        return
+    at_limit = np.broadcast_to(px + 9, (2**31 - 1, 1, 1))
+    assert (pixnorm.resize(at_limit, (4, 1), antialias=False, convention=convention) == 9).all()
+    if convention == "torch":
+        wide_limit = np.broadcast_to(px + 9, (1, 2**29 - 1, 1))
+        assert (
+            pixnorm.resize(wide_limit, (1, 4), antialias=False, convention=convention) == 9
+        ).all()

@@ -69,6 +69,7 @@ py::object resize_py(py::handle image, int64_t out_h, int64_t out_w, bool antial
   const Convention conv = convention_from(conv_code, antialias, v.dtype);
   check_size(out_h, "size");
   check_size(out_w, "size");
+  check_resize_source(v.height, v.width, v.channels, "image");
   ImageView shape_check = v;
   shape_check.height = out_h;
   shape_check.width = out_w;
@@ -156,6 +157,10 @@ py::object preprocess_py(const py::list& images, const std::vector<Geometry>& ge
                             ") is empty or outside the image of size (" +
                             std::to_string(img.view.height) + ", " +
                             std::to_string(img.view.width) + ")");
+    check_resize_source(bh, bw, img.view.channels,
+                        bh == img.view.height && bw == img.view.width
+                            ? name
+                            : (batch_output ? "boxes[" + std::to_string(i) + "]" : "box"));
     check_size(rh, "size");
     check_size(rw, "size");
     if (top < 0 || left < 0 || top + crop_h > rh || left + crop_w > rw)

@@ -74,6 +74,15 @@ AxisWindows axis_windows(int64_t in, int64_t out_full, bool antialias, int64_t f
   return out;
 }
 
+void check_resize_source(int64_t height, int64_t width, int64_t channels, const std::string& name) {
+  if (height > kMaxResizeRows || width > kMaxResizeRowValues / std::max<int64_t>(channels, 1))
+    throw std::invalid_argument(
+        name + ": (" + std::to_string(height) + ", " + std::to_string(width) + ") with " +
+        std::to_string(channels) + " channels is too large to resize (at most " +
+        std::to_string(kMaxResizeRows) + " rows and " + std::to_string(kMaxResizeRowValues) +
+        " values per row, width * channels)");
+}
+
 AxisPlan plan_axis(int64_t in, int64_t out_full, bool antialias, int64_t first, int64_t count,
                    bool mirror) {
   const AxisWindows wins = axis_windows(in, out_full, antialias, first, count);

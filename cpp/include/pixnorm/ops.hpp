@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "pixnorm/image_view.hpp"
@@ -56,6 +57,15 @@ struct AxisWindows {
 };
 AxisWindows axis_windows(int64_t in, int64_t out_full, bool antialias, int64_t first,
                          int64_t count);
+
+// The largest source (or box) a resize accepts: plans hold source positions and kernels byte
+// offsets into a row of float32 values in int32, so a box may have at most kMaxResizeRows rows
+// and kMaxResizeRowValues values per row (width * channels). No real image comes near; a larger
+// one (or a broadcast view) is refused before planning instead of overflowing.
+constexpr int64_t kMaxResizeRows = (int64_t{1} << 31) - 1;
+constexpr int64_t kMaxResizeRowValues = (int64_t{1} << 29) - 1;
+// Throws std::invalid_argument naming `name` when a box of height x width x channels exceeds them.
+void check_resize_source(int64_t height, int64_t width, int64_t channels, const std::string& name);
 
 struct AxisPlan {
   int64_t taps = 0, count = 0;
