@@ -96,6 +96,42 @@ def test_bad_thread_environment_fails_loudly() -> None:
     )
 
 
+@needs_openmp
+@pytest.mark.parametrize("env", ["PIXNORM_NUM_THREADS", "OMP_NUM_THREADS"])
+def test_huge_thread_counts_are_bounded(env: str) -> None:
+    """PIXNORM_NUM_THREADS=99999 used to make one thread per output row (1,081 for a 1080-row
+    image; libgomp ends the process when a thread cannot be created): the environment is capped
+    at MAX_THREADS, and a team never outgrows its work (issue 11.3)."""
+    code = """
+        import os
+        import numpy as np
+        import pixnorm
+        from pixnorm import _core
+        img = np.zeros((1080, 1920, 3), np.uint8)
+        out = pixnorm.preprocess(img, size=(1080, 1920), mean=0.5, std=0.25)
+        assert (out == -2).all()
+        print(pixnorm.get_num_threads(), len(os.listdir("/proc/self/task")))
+    """
+    for value in ("99999", str(10**30)):
+        requested, tasks = (int(v) for v in run_python(code, {env: value}).split())
+        assert requested == pixnorm._core.MAX_THREADS == 1024
+        work = 1080 * 1920 * 3
+        team = pixnorm._core._team_for(work, requested)
+        # The team for this work: one thread per half of the parallel threshold's elements.
+        assert team == 2 * work // pixnorm._core._parallel_min_elements() < 1080
+        assert tasks <= team + 4  # the team, the main thread and a few of Python's own
+
+
+def test_team_for_bounds() -> None:
+    core = pixnorm._core
+    lo = core._parallel_min_elements()
+    assert core._team_for(lo - 1, 8) == 1  # below the threshold: serial
+    assert core._team_for(lo, 8) == 2  # at it: two threads, as before the bound
+    assert core._team_for(10 * lo, 8) == 8
+    assert core._team_for(10 * lo, 1) == 1
+    assert core._team_for(10**15, 10**6) == core.MAX_THREADS
+
+
 FORK_SCRIPT = """
     import os, sys, warnings
     import numpy as np

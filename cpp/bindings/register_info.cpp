@@ -76,6 +76,8 @@ void register_info(py::module_& m) {
     warn_if_threads_reduced();
   }, py::arg("n"));
   m.def("_user_threads", &threads::user_threads);
+  m.attr("MAX_THREADS") = threads::kMaxThreads;
+  m.def("_team_for", &threads::team_for, py::arg("work"), py::arg("nthreads"));
   m.def("_requested_threads", &threads::requested_threads);
   m.def("get_num_threads", &threads::effective_threads);
   m.def("_set_parallel_min_elements", &threads::set_parallel_min_elements, py::arg("n"));

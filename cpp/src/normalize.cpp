@@ -109,7 +109,7 @@ void normalize(const ImageView& src, const ChannelAffine& p, float* out, int nth
   const int64_t plane_step = flip ? -plane : plane;
 
   const int64_t work = rows * W * C;
-  const int threads = work >= threads::parallel_min_elements() ? nthreads : 1;
+  const int threads = threads::team_for(work, nthreads);
 
   auto body = [&](int64_t lo, int64_t hi) {
     std::vector<float> buf;  // float storage: aligned for f32 rows, byte-addressable for u8

@@ -74,7 +74,7 @@ void run_jobs(const std::vector<Job>& jobs, int nthreads, Run&& run) {
   if (jobs.empty()) return;
   int64_t work = 0;
   for (const Job& j : jobs) work += j.py->count * j.px->count * j.src.channels;
-  const int threads = work >= threads::parallel_min_elements() ? nthreads : 1;
+  const int threads = threads::team_for(work, nthreads);
   const int64_t njobs = static_cast<int64_t>(jobs.size());
   if (njobs >= threads) {
     auto body = [&](int64_t lo, int64_t hi) {

@@ -51,7 +51,7 @@ bool readable_in_place(const ImageView& v) {
 
 int threads_for(const ImageView& v, int nthreads) {
   const int64_t work = v.n * v.height * v.width * v.channels;
-  return work >= threads::parallel_min_elements() && nthreads > 1 ? nthreads : 1;
+  return threads::team_for(work, nthreads);
 }
 
 // Calls fn(run, elements, piece) for packed runs of whole pixels covering `v`, split into

@@ -1,6 +1,7 @@
 // Thread-count policy and fork safety; see threads.hpp for the contract.
 #include "pixnorm/threads.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <stdexcept>
@@ -59,13 +60,15 @@ void ensure_atfork() {
 void configure_defaults(int env, int cpus, bool worker) {
   ensure_atfork();
   if (env < 0) throw std::invalid_argument("thread count from the environment must be >= 0");
-  g_env.store(env);
-  g_cpus.store(cpus < 1 ? 1 : cpus);
+  g_env.store(std::min(env, kMaxThreads));
+  g_cpus.store(std::clamp(cpus, 1, kMaxThreads));
   g_worker.store(worker);
 }
 
 void set_user_threads(int n) {
-  if (n < 0) throw std::invalid_argument("n must be >= 0 (0 restores the default)");
+  if (n < 0 || n > kMaxThreads)
+    throw std::invalid_argument("n must be >= 0 (0 restores the default) and <= " +
+                                std::to_string(kMaxThreads) + ", got " + std::to_string(n));
   ensure_atfork();
   g_user.store(n);
 }
@@ -87,6 +90,14 @@ int effective_threads() {
 int64_t parallel_min_elements() { return g_parallel_min.load(std::memory_order_relaxed); }
 void set_parallel_min_elements(int64_t n) {
   g_parallel_min.store(n < 0 ? kDefaultParallelMinElements : n, std::memory_order_relaxed);
+}
+
+int team_for(int64_t work, int nthreads) {
+  const int64_t min = parallel_min_elements();
+  if (nthreads <= 1 || work < min) return 1;
+  int64_t cap = kMaxThreads;
+  if (min > 0) cap = std::min<int64_t>(cap, std::max<int64_t>(2, 2 * work / min));
+  return static_cast<int>(std::min<int64_t>(nthreads, cap));
 }
 
 bool in_forked_child() { return g_forked.load(); }
@@ -131,6 +142,7 @@ namespace {
 bool run_inline(int64_t count, int& nthreads, void (*body)(void*, int64_t, int64_t), void* ctx) {
   if (count <= 0) return true;
   if (nthreads > count) nthreads = static_cast<int>(count);
+  if (nthreads > kMaxThreads) nthreads = kMaxThreads;
 #if defined(PIXNORM_WITH_OPENMP)
   if (nthreads > 1 && !g_unsafe.load()) {
     ensure_atfork();

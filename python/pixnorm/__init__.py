@@ -45,7 +45,7 @@ _config.configure()
 
 collate = Collate  # ``pixnorm.collate(size=256, crop=224, mean=..., std=...)`` is a collate_fn
 
-_MAX_THREADS = 1024
+_MAX_THREADS = _core.MAX_THREADS
 
 
 def _as_array(image: Any) -> np.ndarray[Any, Any]:

@@ -15,7 +15,8 @@ THREADS_ENV = "PIXNORM_NUM_THREADS"
 def _parse_threads(name: str, value: str, *, strict: bool) -> int:
     """A positive int from an environment variable; 0 if unset or (non-strict) unusable.
 
-    ``OMP_NUM_THREADS`` may hold a nested list such as ``"4,2"``: its first entry counts.
+    ``OMP_NUM_THREADS`` may hold a nested list such as ``"4,2"``: its first entry counts. Values
+    above ``_core.MAX_THREADS`` count as that maximum.
     """
     text = value.strip().split(",")[0].strip()
     try:
@@ -23,7 +24,7 @@ def _parse_threads(name: str, value: str, *, strict: bool) -> int:
     except ValueError:
         n = 0
     if n >= 1:
-        return n
+        return min(n, _core.MAX_THREADS)  # a larger team only costs threads (and may fail)
     if strict and value.strip():
         raise ValueError(f"{name}={value!r} is not a positive integer")
     return 0

@@ -9,12 +9,18 @@
 
 namespace pixnorm::threads {
 
+// The most threads any operation runs on (set_num_threads and the environment are capped here:
+// an unbounded PIXNORM_NUM_THREADS=99999 asked libgomp for a thread per output row, and a failed
+// thread creation ends the process).
+constexpr int kMaxThreads = 1024;
+
 // Defaults computed by the caller at import: `env` from PIXNORM_NUM_THREADS / OMP_NUM_THREADS
 // (0 if neither is set), `cpus` usable by this process (affinity and cgroup quota), `worker`
 // true inside a multiprocessing worker.
 void configure_defaults(int env, int cpus, bool worker);
 
-// 0 clears the user's value (back to the defaults). Values < 0 throw std::invalid_argument.
+// 0 clears the user's value (back to the defaults). Values < 0 or > kMaxThreads throw
+// std::invalid_argument.
 void set_user_threads(int n);
 int user_threads();
 
@@ -37,6 +43,11 @@ int openmp_spec();             // the _OPENMP date, 0 without OpenMP
 // (see normalize.cpp); tests lower it to exercise the threaded path on small inputs.
 int64_t parallel_min_elements();
 void set_parallel_min_elements(int64_t n);  // n < 0 restores the default
+
+// The team for `work` output elements when `nthreads` are allowed: 1 below
+// parallel_min_elements(), else at most one thread per half of that much work (so a team never
+// outgrows its work) and never more than kMaxThreads.
+int team_for(int64_t work, int nthreads);
 
 // Runs body(begin, end) over [0, count) split into contiguous chunks on `nthreads` threads.
 // body must not throw. With nthreads <= 1 it runs inline, without touching OpenMP.
