@@ -275,3 +275,18 @@ def test_absurd_sizes_are_refused_quickly() -> None:
         pixnorm.preprocess(img, size=(2**24, 4), crop=(2**25, 1))
     with pytest.raises(ValueError, match="crop: .* is larger than the resized image"):
         pixnorm.preprocess(img, size=(2**24, 4), crop=(2**24, 5))
+
+
+def test_cached_level_parameters_keep_the_sign_of_zero() -> None:
+    """The named conventions keep the last level parameters per thread; -0.0 == 0.0 as doubles,
+    so a scale of -0.0 after 0.0 reused 0.0's levels (+0.0 out, where a fresh call and torch
+    give -0.0: issue 11.6). x * -0.0 - 0 is -0.0 for every level x >= 0."""
+    img = np.arange(256, dtype=np.uint8).reshape(16, 16, 1)
+    for convention in ("torch", "pillow", "opencv"):
+        aa = convention != "opencv"
+        kw = {"size": (8, 8), "convention": convention, "antialias": aa, "mean": 0.0}
+        pos = pixnorm.preprocess(img, scale=0.0, **kw)
+        neg = pixnorm.preprocess(img, scale=-0.0, **kw)
+        assert not np.signbit(pos).any() and np.signbit(neg).all(), convention
+        pos2 = pixnorm.preprocess(img, scale=0.0, **kw)
+        assert not np.signbit(pos2).any(), convention

@@ -77,8 +77,14 @@ std::vector<double> level_params(const std::vector<double>& mean, const std::vec
     int64_t channels = -1;
   };
   thread_local Last last;
-  if (last.channels == channels && last.scale == scale && last.divisor == divisor &&
-      last.mean == mean && last.std == std)
+  // Compared bit for bit: -0.0 == 0.0 (and NaN != NaN), but a scale of -0.0 gives -0.0 levels.
+  auto same = [](const double* a, const double* b, size_t n) {
+    return std::memcmp(a, b, n * sizeof(double)) == 0;
+  };
+  if (last.channels == channels && same(&last.scale, &scale, 1) &&
+      same(&last.divisor, &divisor, 1) && last.mean.size() == mean.size() &&
+      same(last.mean.data(), mean.data(), mean.size()) && last.std.size() == std.size() &&
+      same(last.std.data(), std.data(), std.size()))
     return last.result;
   std::vector<double> p(static_cast<size_t>(channels * kLevelParams));
   for (int64_t c = 0; c < channels; ++c) {
