@@ -21,6 +21,7 @@ def assert_releases_gil(call: Callable[[], Any], repeats: int = 3) -> None:
         while not stop.is_set():
             ticks.append(time.perf_counter())
 
+    call()  # warm-up, unmeasured: first-use setup (cached inputs, allocations) may release the GIL
     old = sys.getswitchinterval()
     sys.setswitchinterval(1e-4)
     pixnorm.set_num_threads(1)

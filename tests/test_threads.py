@@ -257,6 +257,13 @@ def _big() -> np.ndarray:
     return np.random.default_rng(0).integers(0, 256, (3, 1080, 1920, 3), dtype=np.uint8)
 
 
+@functools.cache
+def _mean_std_planes() -> tuple[np.ndarray, np.ndarray]:
+    """Per-pixel mean and std as pixnorm.normalize hands them to the core: float64 (C, H, W)."""
+    chw = _big()[:2].transpose(0, 3, 1, 2).astype(np.float64)
+    return chw[0], chw[1] + 1
+
+
 LONG_CALLS = {
     "normalize": lambda: pixnorm.normalize(_big(), 0.5, 0.5),
     "resize": lambda: pixnorm.resize(_big(), (700, 900)),
@@ -268,6 +275,8 @@ LONG_CALLS = {
         list(_big()), size=(600, 800), antialias=False, convention="opencv"
     ),
     "stats": lambda: pixnorm.RunningStats(per_pixel=True).update(_big()),
+    # per-pixel mean/std images: the coefficients are computed per call (issue 11.10)
+    "pixel_affine": lambda: pixnorm._core.pixel_affine(*_mean_std_planes(), 1 / 255, 3, 1080, 1920),
 }
 
 

@@ -115,7 +115,12 @@ py::tuple u8_moments(uint64_t n, py::handle s1, py::handle s2, int64_t ddof) {
   const uint64_t* p1 = accumulator<uint64_t>(s1, "s1", size);
   const uint64_t* p2 = accumulator<uint64_t>(s2, "s2", size);
   py::array_t<double> mean(size), var(size);
-  stats_u8_moments(n, p1, p2, size, ddof, mean.mutable_data(), var.mutable_data());
+  double* pm = mean.mutable_data();
+  double* pv = var.mutable_data();
+  {
+    py::gil_scoped_release nogil;
+    stats_u8_moments(n, p1, p2, size, ddof, pm, pv);
+  }
   return py::make_tuple(mean, var);
 }
 
@@ -175,7 +180,12 @@ py::tuple pixel_affine(py::handle mean, py::handle std, double scale, int64_t ch
   const std::vector<int64_t> chw = {channels, height, width};
   const PlaneView m = plane_view(mean, "mean", chw), s = plane_view(std, "std", chw);
   py::array_t<float> a({channels, height, width}), b({channels, height, width});
-  make_pixel_affine(m, s, scale, channels, height, width, a.mutable_data(), b.mutable_data());
+  float* pa = a.mutable_data();
+  float* pb = b.mutable_data();
+  {
+    py::gil_scoped_release nogil;  // mean and std stay referenced by the caller's frame
+    make_pixel_affine(m, s, scale, channels, height, width, pa, pb);
+  }
   return py::make_tuple(a, b);
 }
 
