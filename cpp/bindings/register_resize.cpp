@@ -104,18 +104,21 @@ py::object resize_py(py::handle image, int64_t out_h, int64_t out_w, bool antial
     const OpencvAxis cx = plan_axis_opencv(v.width, out_w, 0, out_w, false, true);
     OpencvJob proto;
     proto.area2x = v.height == 2 * out_h && v.width == 2 * out_w;
-    resample_opencv(jobs_for(proto, cy, cx), nthreads);
+    resample_in_pieces(jobs_for(proto, cy, cx),
+                       [&](const std::vector<OpencvJob>& part) { resample_opencv(part, nthreads); });
   } else if (conv != Convention::pixnorm) {
     const FixedPlan fy = plan_axis_fixed(v.height, out_h, antialias, 0, out_h, false, conv);
     const FixedPlan fx = plan_axis_fixed(v.width, out_w, antialias, 0, out_w, false, conv);
     FixedJob proto;
     proto.vertical_first =
         conv == Convention::pillow && pillow_vertical_first(v.height, v.width, out_h, out_w);
-    resample_fixed(jobs_for(proto, fy, fx), nthreads);
+    resample_in_pieces(jobs_for(proto, fy, fx),
+                       [&](const std::vector<FixedJob>& part) { resample_fixed(part, nthreads); });
   } else {
     const AxisPlan ay = plan_axis(v.height, out_h, antialias, 0, out_h, false);
     const AxisPlan ax = plan_axis(v.width, out_w, antialias, 0, out_w, false);
-    resample(jobs_for(ResampleJob{}, ay, ax), nthreads);
+    resample_in_pieces(jobs_for(ResampleJob{}, ay, ax),
+                       [&](const std::vector<ResampleJob>& part) { resample(part, nthreads); });
   }
   return result;
 }
@@ -223,7 +226,7 @@ py::object preprocess_py(const py::list& images, const std::vector<Geometry>& ge
       if constexpr (std::is_same_v<decltype(proto), FixedJob>)
         j.vertical_first = conv == Convention::pillow && pillow_vertical_first(g[2], g[3], g[4], g[5]);
     }
-    resample_fn(jobs);
+    resample_in_pieces(jobs, resample_fn);
   };
   py::gil_scoped_release nogil;
   if (conv == Convention::opencv || conv == Convention::pillow || conv == Convention::torch) {

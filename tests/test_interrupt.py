@@ -1,0 +1,87 @@
+"""Ctrl-C stops a long call within a piece of work (issue 11.9): the bindings run large inputs in
+pieces of about 2**26 values and check for signals between them. Before, a long kernel answered
+SIGINT only when it returned (a 4.5e11-value statistics update: minutes).
+
+Each case runs in a fresh interpreter on broadcast views (no memory), so a call that ignored the
+signal would run for minutes; the bound below is generous (a piece takes tens of milliseconds)
+and only separates "stopped" from "ran to the end"."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+PRELUDE = """
+    import sys, time
+    import numpy as np
+    import pixnorm
+    px = np.zeros((1, 1, 1, 3), np.uint8)
+"""
+
+# Each would take minutes (hundreds of billions of values) if it ran to the end.
+CASES = {
+    "stats per channel": (
+        "pixnorm.RunningStats().update(np.broadcast_to(px, (10**5, 2000, 2000, 3)))"
+    ),
+    "stats per channel, one image": (
+        "pixnorm.RunningStats().update(np.broadcast_to(px[0], (2**31 - 1, 2**13, 3)))"
+    ),
+    "stats per pixel": (
+        "pixnorm.RunningStats(per_pixel=True).update(np.broadcast_to(px, (60000, 1000, 1000, 3)))"
+    ),
+    "stats per pixel float32": (
+        "pixnorm.RunningStats(per_pixel=True).update("
+        "np.broadcast_to(px.astype(np.float32), (10**5, 1000, 1000, 3)))"
+    ),
+    "preprocess_batch": (
+        "pixnorm.preprocess_batch([np.broadcast_to(px[0], (4000, 4000, 3))] * 20000, size=8)"
+    ),
+}
+
+BOUND_S = 20.0  # from SIGINT to exit; uninterrupted, each case runs for minutes
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("case", list(CASES))
+def test_ctrl_c_stops_a_long_call(case: str) -> None:
+    code = textwrap.dedent(PRELUDE) + textwrap.dedent(f"""
+        print("start", flush=True)
+        try:
+            {CASES[case]}
+        except KeyboardInterrupt:
+            print("interrupted", flush=True)
+            sys.exit(0)
+        print("finished", flush=True)
+    """)
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("PIXNORM_NUM_THREADS", "OMP_NUM_THREADS")
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "start"
+        time.sleep(1.0)  # inside the call
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=BOUND_S)
+        waited = time.monotonic() - sent
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail(f"{case}: still running {BOUND_S} s after SIGINT")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0 and out.strip() == "interrupted", (case, out, err, waited)
