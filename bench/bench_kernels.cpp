@@ -47,7 +47,8 @@ Axis plan(int64_t in) {
   std::vector<int64_t> xmin(224);
   for (int64_t x = 0; x < 224; ++x) {
     const double centre = (static_cast<double>(x + off) + 0.5) * scale;
-    xmin[static_cast<size_t>(x)] = std::max<int64_t>(0, static_cast<int64_t>(centre - support + 0.5));
+    xmin[static_cast<size_t>(x)] =
+        std::max<int64_t>(0, static_cast<int64_t>(centre - support + 0.5));
     xmin[static_cast<size_t>(x)] = std::min(xmin[static_cast<size_t>(x)], in - a.taps);
   }
   const int64_t lo = xmin[0];
@@ -59,12 +60,14 @@ Axis plan(int64_t in) {
     double sum = 0.0;
     std::vector<double> k(static_cast<size_t>(a.taps));
     for (int64_t t = 0; t < a.taps; ++t) {
-      const double d = (static_cast<double>(xmin[static_cast<size_t>(x)] + t) + 0.5 - centre) / support;
+      const double d =
+          (static_cast<double>(xmin[static_cast<size_t>(x)] + t) + 0.5 - centre) / support;
       k[static_cast<size_t>(t)] = std::max(0.0, 1.0 - std::fabs(d));
       sum += k[static_cast<size_t>(t)];
     }
     for (int64_t t = 0; t < a.taps; ++t)
-      a.w[static_cast<size_t>(x * a.taps + t)] = static_cast<float>(k[static_cast<size_t>(t)] / sum);
+      a.w[static_cast<size_t>(x * a.taps + t)] =
+          static_cast<float>(k[static_cast<size_t>(t)] / sum);
   }
   a.wt.resize(a.w.size());
   for (int64_t x = 0; x < 224; ++x)
@@ -83,7 +86,9 @@ int main(int argc, char** argv) {
   }
   constexpr int64_t C = 3, kRows = 224;
   const Workload loads[] = {{"500x375", 375}, {"1920x1080", 1080}};
-  std::printf("| workload | ISA | pass | kernel | median us / 224 rows | p10 |\n|---|---|---|---|---:|---:|\n");
+  std::printf(
+      "| workload | ISA | pass | kernel | median us / 224 rows | p10 "
+      "|\n|---|---|---|---|---:|---:|\n");
   for (const Workload& wl : loads) {
     const Axis ax = plan(wl.in);  // both axes at the scale of the shorter side (square pixels)
     const int64_t span = ax.span, taps = ax.taps, wide = span * C, pstride = span + 32;
@@ -94,9 +99,10 @@ int main(int argc, char** argv) {
     for (int64_t t = 0; t < taps; ++t) rows[static_cast<size_t>(t)] = img.data() + t * wide;
     std::vector<int32_t> k(static_cast<size_t>(taps));
     for (int64_t t = 0; t < taps; ++t)  // vertical weights in 2^-16 (below 2^15 each)
-      k[static_cast<size_t>(t)] = static_cast<int32_t>(std::lrint(ax.w[static_cast<size_t>(100 * taps + t)] * 65536.0));
-    std::vector<float> vrow(static_cast<size_t>(wide + 64)), planes(static_cast<size_t>(C * pstride), 0.0f),
-        hrow(static_cast<size_t>(C * 224));
+      k[static_cast<size_t>(t)] =
+          static_cast<int32_t>(std::lrint(ax.w[static_cast<size_t>(100 * taps + t)] * 65536.0));
+    std::vector<float> vrow(static_cast<size_t>(wide + 64)),
+        planes(static_cast<size_t>(C * pstride), 0.0f), hrow(static_cast<size_t>(C * 224));
     for (Isa isa : pixnorm::supported_isas()) {
       const KernelTable& kt = pixnorm::kernels_for(isa);
       struct Cand {
@@ -106,33 +112,47 @@ int main(int argc, char** argv) {
         std::vector<double> us;
       };
       std::vector<Cand> cands;
-      cands.push_back({"vertical", "resize_v_u8_int", [&] {
-                         kt.resize_v_u8_int(rows.data(), k.data(), taps, wide, vrow.data());
-                       }, {}});
+      cands.push_back({"vertical",
+                       "resize_v_u8_int",
+                       [&] { kt.resize_v_u8_int(rows.data(), k.data(), taps, wide, vrow.data()); },
+                       {}});
       if (kt.resize_v_u8_planar)
-        cands.push_back({"vertical", "resize_v_u8_planar", [&] {
-                           kt.resize_v_u8_planar(rows.data(), k.data(), taps, span, C, planes.data(), pstride);
-                         }, {}});
-      cands.push_back({"horizontal", "resize_h_interleaved (gathers)", [&] {
+        cands.push_back({"vertical",
+                         "resize_v_u8_planar",
+                         [&] {
+                           kt.resize_v_u8_planar(rows.data(), k.data(), taps, span, C,
+                                                 planes.data(), pstride);
+                         },
+                         {}});
+      cands.push_back({"horizontal",
+                       "resize_h_interleaved (gathers)",
+                       [&] {
                          kt.resize_h_interleaved(vrow.data(), C, ax.start.data(), ax.w.data(),
                                                  ax.wt.data(), taps, 224, hrow.data(), 224);
-                       }, {}});
-      cands.push_back({"horizontal", "resize_h (planes)", [&] {
+                       },
+                       {}});
+      cands.push_back({"horizontal",
+                       "resize_h (planes)",
+                       [&] {
                          kt.resize_h(planes.data(), pstride, C, ax.start.data(), ax.w.data(),
                                      ax.wt.data(), taps, 224, hrow.data(), 224);
-                       }, {}});
+                       },
+                       {}});
       for (int r = 0; r < rounds; ++r)
         for (Cand& c : cands) {
           const auto t0 = std::chrono::steady_clock::now();
           for (int64_t y = 0; y < kRows; ++y) c.run();
-          c.us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+          c.us.push_back(
+              std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
+                  .count());
         }
       for (Cand& c : cands) {
         std::sort(c.us.begin(), c.us.end());
-        std::printf("| %s (scale %.2f, %lld taps, %lld source pixels) | %s | %s | %s | %.1f | %.1f |\n",
-                    wl.name, static_cast<double>(wl.in) / 256.0, static_cast<long long>(taps),
-                    static_cast<long long>(span), pixnorm::isa_name(isa), c.pass, c.kernel,
-                    c.us[c.us.size() / 2], c.us[c.us.size() / 10]);
+        std::printf(
+            "| %s (scale %.2f, %lld taps, %lld source pixels) | %s | %s | %s | %.1f | %.1f |\n",
+            wl.name, static_cast<double>(wl.in) / 256.0, static_cast<long long>(taps),
+            static_cast<long long>(span), pixnorm::isa_name(isa), c.pass, c.kernel,
+            c.us[c.us.size() / 2], c.us[c.us.size() / 10]);
       }
     }
   }

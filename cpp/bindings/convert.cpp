@@ -26,14 +26,14 @@ std::string dtype_str(const py::dtype& dt) { return py::str(dt).cast<std::string
 
 std::string shape_str(const py::array& a) {
   std::string s = "(";
-  for (py::ssize_t i = 0; i < a.ndim(); ++i)
-    s += (i ? ", " : "") + std::to_string(a.shape(i));
+  for (py::ssize_t i = 0; i < a.ndim(); ++i) s += (i ? ", " : "") + std::to_string(a.shape(i));
   return s + (a.ndim() == 1 ? ",)" : ")");
 }
 
 Image image_from(py::handle obj, const char* name) {
   if (!py::isinstance<py::array>(obj))
-    throw py::type_error(std::string(name) + ": expected a numpy array (or an object with the "
+    throw py::type_error(std::string(name) +
+                         ": expected a numpy array (or an object with the "
                          "buffer protocol or __array__), got " +
                          py::str(py::type::of(obj)).cast<std::string>());
   const auto arr = py::reinterpret_borrow<py::array>(obj);
@@ -45,7 +45,8 @@ Image image_from(py::handle obj, const char* name) {
     img.view.dtype = DType::f32;
   } else {
     std::string hint;
-    if (dt.kind() == 'f' && dt.itemsize() == 4) hint = " (non-native byte order: use .astype('=f4'))";
+    if (dt.kind() == 'f' && dt.itemsize() == 4)
+      hint = " (non-native byte order: use .astype('=f4'))";
     throw py::type_error(std::string(name) + ": dtype " + dtype_str(dt) +
                          " is not supported; expected uint8 or float32" + hint);
   }
@@ -66,8 +67,10 @@ Image image_from(py::handle obj, const char* name) {
     v.stride_n = arr.strides(0), v.stride_y = arr.strides(1), v.stride_x = arr.strides(2);
     v.stride_c = arr.strides(3);
   } else {
-    throw py::value_error(std::string(name) + ": expected shape (H, W), (H, W, C) or (N, H, W, C), "
-                          "got " + shape_str(arr));
+    throw py::value_error(std::string(name) +
+                          ": expected shape (H, W), (H, W, C) or (N, H, W, C), "
+                          "got " +
+                          shape_str(arr));
   }
   if (v.n == 0 || v.height == 0 || v.width == 0 || v.channels == 0)
     throw py::value_error(std::string(name) + ": zero-size image, shape " + shape_str(arr));
@@ -97,9 +100,12 @@ std::vector<double> real_values(py::handle obj, const char* name) {
     const auto arr = py::reinterpret_borrow<py::array>(obj);
     if (arr.ndim() == 0) return {one(obj)};
     if (arr.ndim() != 1)
-      throw py::value_error(std::string(name) + ": expected a scalar or a 1-d sequence of per-channel "
-                            "values, got an array of shape " + shape_str(arr));
-  } else if (!PySequence_Check(obj.ptr()) || PyUnicode_Check(obj.ptr()) || PyBytes_Check(obj.ptr())) {
+      throw py::value_error(std::string(name) +
+                            ": expected a scalar or a 1-d sequence of per-channel "
+                            "values, got an array of shape " +
+                            shape_str(arr));
+  } else if (!PySequence_Check(obj.ptr()) || PyUnicode_Check(obj.ptr()) ||
+             PyBytes_Check(obj.ptr())) {
     return {one(obj)};
   }
   const auto seq = py::reinterpret_borrow<py::sequence>(obj);
@@ -111,7 +117,8 @@ std::vector<double> real_values(py::handle obj, const char* name) {
                             ? py::reinterpret_borrow<py::array>(item).ndim() > 0
                             : PySequence_Check(item.ptr()) != 0;
     if (!text && nested)
-      throw py::value_error(std::string(name) + ": expected a scalar or a flat sequence of "
+      throw py::value_error(std::string(name) +
+                            ": expected a scalar or a flat sequence of "
                             "per-channel values, got a nested sequence");
     out.push_back(one(item));
   }
@@ -145,16 +152,17 @@ void* prepare_out(py::handle out, const std::vector<int64_t>& shape, DType dtype
                       ? (dt.kind() == 'u' && dt.itemsize() == 1)
                       : (dt.kind() == 'f' && dt.itemsize() == 4 && native_order(dt.byteorder()));
   if (!ok)
-    throw py::type_error("out: dtype " + dtype_str(dt) + " is not supported; expected " + want_name);
+    throw py::type_error("out: dtype " + dtype_str(dt) + " is not supported; expected " +
+                         want_name);
   bool same = arr.ndim() == static_cast<py::ssize_t>(want.size());
-  for (size_t i = 0; same && i < want.size(); ++i) same = arr.shape(static_cast<py::ssize_t>(i)) == want[i];
+  for (size_t i = 0; same && i < want.size(); ++i)
+    same = arr.shape(static_cast<py::ssize_t>(i)) == want[i];
   if (!same) {
     std::string w = "(";
     for (size_t i = 0; i < want.size(); ++i) w += (i ? ", " : "") + std::to_string(want[i]);
     throw py::value_error("out: expected shape " + w + "), got " + shape_str(arr));
   }
-  if (!(arr.flags() & py::array::c_style))
-    throw py::value_error("out: must be C-contiguous");
+  if (!(arr.flags() & py::array::c_style)) throw py::value_error("out: must be C-contiguous");
   if (!arr.writeable()) throw py::value_error("out: is read-only");
   if (reinterpret_cast<uintptr_t>(arr.data()) % static_cast<uintptr_t>(itemsize(dtype)) != 0)
     throw py::value_error("out: must be aligned to its item size (numpy flag ALIGNED)");

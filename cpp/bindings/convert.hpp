@@ -67,7 +67,8 @@ void run_in_pieces(const ImageView& v, bool rows, F&& piece) {
     piece(sub, i, y);
   };
   if (!rows || image_values <= kInterruptValues) {
-    const int64_t step = std::max<int64_t>(1, kInterruptValues / std::max<int64_t>(image_values, 1));
+    const int64_t step =
+        std::max<int64_t>(1, kInterruptValues / std::max<int64_t>(image_values, 1));
     for (int64_t i = 0; i < v.n; i += step) {
       ImageView sub = v;
       sub.n = std::min(step, v.n - i);
@@ -98,8 +99,8 @@ void resample_in_pieces(const std::vector<Job>& jobs, F&& fn) {
   };
   for (size_t i = 0; i < jobs.size();) {
     size_t e = i + 1;
-    for (int64_t sum = values(jobs[i]); e < jobs.size() && sum + values(jobs[e]) <= kInterruptValues;
-         ++e)
+    for (int64_t sum = values(jobs[i]);
+         e < jobs.size() && sum + values(jobs[e]) <= kInterruptValues; ++e)
       sum += values(jobs[e]);
     if (i == 0 && e == jobs.size()) return fn(jobs);  // one piece: no copy
     fn(std::vector<Job>(jobs.begin() + static_cast<std::ptrdiff_t>(i),

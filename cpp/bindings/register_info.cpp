@@ -46,9 +46,12 @@ py::dict build_info() {
   if (threads::openmp_enabled()) {
     const std::string path = threads::openmp_runtime();
     std::string runtime = "unknown";
-    if (path.find("libgomp") != std::string::npos) runtime = "libgomp";
-    else if (path.find("libiomp") != std::string::npos) runtime = "libiomp";
-    else if (path.find("libomp") != std::string::npos) runtime = "libomp";
+    if (path.find("libgomp") != std::string::npos)
+      runtime = "libgomp";
+    else if (path.find("libiomp") != std::string::npos)
+      runtime = "libiomp";
+    else if (path.find("libomp") != std::string::npos)
+      runtime = "libomp";
     omp["runtime"] = runtime;
     omp["library"] = path;
     omp["spec"] = threads::openmp_spec();  // _OPENMP, e.g. 201511 = OpenMP 4.5
@@ -65,16 +68,20 @@ py::dict build_info() {
 
 void register_info(py::module_& m) {
   m.def("build_info", &build_info);
-  m.def("_set_isa", [](const std::string& name) { set_active_isa(parse_isa(name)); },
-        py::arg("name"));
+  m.def(
+      "_set_isa", [](const std::string& name) { set_active_isa(parse_isa(name)); },
+      py::arg("name"));
   m.def("_get_isa", [] { return std::string(isa_name(active_kernels().isa)); });
   m.def("_supported_isas", [] { return names(supported_isas()); });
   m.def("_configure_threads", &threads::configure_defaults, py::arg("env"), py::arg("cpus"),
         py::arg("worker"));
-  m.def("_set_user_threads", [](int n) {
-    threads::set_user_threads(n);
-    warn_if_threads_reduced();
-  }, py::arg("n"));
+  m.def(
+      "_set_user_threads",
+      [](int n) {
+        threads::set_user_threads(n);
+        warn_if_threads_reduced();
+      },
+      py::arg("n"));
   m.def("_user_threads", &threads::user_threads);
   m.attr("MAX_THREADS") = threads::kMaxThreads;
   m.def("_team_for", &threads::team_for, py::arg("work"), py::arg("nthreads"));

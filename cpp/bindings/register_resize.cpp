@@ -7,8 +7,8 @@
 #include <array>
 #include <cmath>
 #include <map>
-#include <type_traits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "convert.hpp"
@@ -40,14 +40,17 @@ Convention convention_from(int code, bool antialias, DType dtype) {
   if (code < 0 || code > 3) throw py::value_error("convention: unknown code");
   const auto conv = static_cast<Convention>(code);
   if (conv != Convention::pixnorm && dtype != DType::u8)
-    throw py::type_error("image: a named convention reproduces another library's uint8 "
-                         "arithmetic and needs uint8 input; use convention=None for float32");
+    throw py::type_error(
+        "image: a named convention reproduces another library's uint8 "
+        "arithmetic and needs uint8 input; use convention=None for float32");
   if (conv == Convention::pillow && !antialias)
-    throw py::value_error("convention: 'pillow' resizes with antialias (Pillow's BILINEAR); "
-                          "use antialias=True, or convention='torch' / None for antialias=False");
+    throw py::value_error(
+        "convention: 'pillow' resizes with antialias (Pillow's BILINEAR); "
+        "use antialias=True, or convention='torch' / None for antialias=False");
   if (conv == Convention::opencv && antialias)
-    throw py::value_error("convention: 'opencv' has no antialiased bilinear (cv2 INTER_LINEAR); "
-                          "pass antialias=False");
+    throw py::value_error(
+        "convention: 'opencv' has no antialiased bilinear (cv2 INTER_LINEAR); "
+        "pass antialias=False");
   return conv;
 }
 
@@ -104,8 +107,9 @@ py::object resize_py(py::handle image, int64_t out_h, int64_t out_w, bool antial
     const OpencvAxis cx = plan_axis_opencv(v.width, out_w, 0, out_w, false, true);
     OpencvJob proto;
     proto.area2x = v.height == 2 * out_h && v.width == 2 * out_w;
-    resample_in_pieces(jobs_for(proto, cy, cx),
-                       [&](const std::vector<OpencvJob>& part) { resample_opencv(part, nthreads); });
+    resample_in_pieces(jobs_for(proto, cy, cx), [&](const std::vector<OpencvJob>& part) {
+      resample_opencv(part, nthreads);
+    });
   } else if (conv != Convention::pixnorm) {
     const FixedPlan fy = plan_axis_fixed(v.height, out_h, antialias, 0, out_h, false, conv);
     const FixedPlan fx = plan_axis_fixed(v.width, out_w, antialias, 0, out_w, false, conv);
@@ -127,10 +131,10 @@ py::object resize_py(py::handle image, int64_t out_h, int64_t out_w, bool antial
 // window inside the resized image, and the flip flag.
 using Geometry = std::array<int64_t, 9>;
 
-py::object preprocess_py(const py::list& images, const std::vector<Geometry>& geoms,
-                         int64_t crop_h, int64_t crop_w, bool antialias, int conv_code,
-                         py::handle mean, py::handle std, double scale, py::handle out,
-                         bool batch_output, double divisor) {
+py::object preprocess_py(const py::list& images, const std::vector<Geometry>& geoms, int64_t crop_h,
+                         int64_t crop_w, bool antialias, int conv_code, py::handle mean,
+                         py::handle std, double scale, py::handle out, bool batch_output,
+                         double divisor) {
   const size_t n = images.size();
   if (n == 0) throw py::value_error("images: empty list");
   if (geoms.size() != n) throw py::value_error("internal: one geometry per image expected");
@@ -142,7 +146,8 @@ py::object preprocess_py(const py::list& images, const std::vector<Geometry>& ge
     const std::string name = batch_output ? "images[" + std::to_string(i) + "]" : "image";
     const Image img = image_from(images[i], name.c_str());
     if (img.batch)
-      throw py::value_error(name + ": expected one image (H, W) or (H, W, C); use "
+      throw py::value_error(name +
+                            ": expected one image (H, W) or (H, W, C); use "
                             "preprocess_batch for several");
     if (!views.empty() && img.view.channels != views[0].channels)
       throw py::value_error(name + ": has " + std::to_string(img.view.channels) +
@@ -154,12 +159,11 @@ py::object preprocess_py(const py::list& images, const std::vector<Geometry>& ge
                   left = g[7];
     if (bh < 1 || bw < 1 || bt < 0 || bl < 0 || bt + bh > img.view.height ||
         bl + bw > img.view.width)
-      throw py::value_error((batch_output ? "boxes[" + std::to_string(i) + "]" : std::string("box")) +
-                            ": (" + std::to_string(bt) + ", " + std::to_string(bl) + ", " +
-                            std::to_string(bh) + ", " + std::to_string(bw) +
-                            ") is empty or outside the image of size (" +
-                            std::to_string(img.view.height) + ", " +
-                            std::to_string(img.view.width) + ")");
+      throw py::value_error(
+          (batch_output ? "boxes[" + std::to_string(i) + "]" : std::string("box")) + ": (" +
+          std::to_string(bt) + ", " + std::to_string(bl) + ", " + std::to_string(bh) + ", " +
+          std::to_string(bw) + ") is empty or outside the image of size (" +
+          std::to_string(img.view.height) + ", " + std::to_string(img.view.width) + ")");
     check_resize_source(bh, bw, img.view.channels,
                         bh == img.view.height && bw == img.view.width
                             ? name
@@ -217,14 +221,15 @@ py::object preprocess_py(const py::list& images, const std::vector<Geometry>& ge
       j.src = views[i];
       j.box_top = g[0];
       j.box_left = g[1];
-      j.py = plan_once(false, g[2], g[4], g[6], crop_h, false);      // vertical
-      j.px = plan_once(true, g[3], g[5], g[7], crop_w, g[8] != 0);   // horizontal
+      j.py = plan_once(false, g[2], g[4], g[6], crop_h, false);     // vertical
+      j.px = plan_once(true, g[3], g[5], g[7], crop_w, g[8] != 0);  // horizontal
       j.kind = ResampleOut::f32_chw;
       j.dst = static_cast<float*>(dst) + static_cast<int64_t>(i) * C * crop_h * crop_w;
       if constexpr (std::is_same_v<decltype(proto), OpencvJob>)
         j.area2x = g[2] == 2 * g[4] && g[3] == 2 * g[5];
       if constexpr (std::is_same_v<decltype(proto), FixedJob>)
-        j.vertical_first = conv == Convention::pillow && pillow_vertical_first(g[2], g[3], g[4], g[5]);
+        j.vertical_first =
+            conv == Convention::pillow && pillow_vertical_first(g[2], g[3], g[4], g[5]);
     }
     resample_in_pieces(jobs, resample_fn);
   };
@@ -234,7 +239,8 @@ py::object preprocess_py(const py::list& images, const std::vector<Geometry>& ge
     if (conv == Convention::opencv) {
       OpencvJob proto;
       proto.levels = levels.data();
-      run(proto,
+      run(
+          proto,
           [](bool is_x, int64_t in, int64_t out_full, int64_t first, int64_t count, bool mirror) {
             return plan_axis_opencv(in, out_full, first, count, mirror, is_x);
           },
@@ -242,7 +248,8 @@ py::object preprocess_py(const py::list& images, const std::vector<Geometry>& ge
     } else {
       FixedJob proto;
       proto.levels = levels.data();
-      run(proto,
+      run(
+          proto,
           [&](bool, int64_t in, int64_t out_full, int64_t first, int64_t count, bool mirror) {
             return plan_axis_fixed(in, out_full, antialias, first, count, mirror, conv);
           },
@@ -252,7 +259,8 @@ py::object preprocess_py(const py::list& images, const std::vector<Geometry>& ge
   }
   ResampleJob proto;
   proto.affine = &p;
-  run(proto,
+  run(
+      proto,
       [&](bool, int64_t in, int64_t out_full, int64_t first, int64_t count, bool mirror) {
         return plan_axis(in, out_full, antialias, first, count, mirror);
       },
@@ -268,8 +276,7 @@ void register_resize(py::module_& m) {
         "Low-level resize; see pixnorm.resize for the documented API.");
   m.def("preprocess", &preprocess_py, py::arg("images"), py::arg("geometries"), py::arg("crop_h"),
         py::arg("crop_w"), py::arg("antialias"), py::arg("convention"), py::arg("mean"),
-        py::arg("std"),
-        py::arg("scale"), py::arg("out").none(true), py::arg("batch_output"),
+        py::arg("std"), py::arg("scale"), py::arg("out").none(true), py::arg("batch_output"),
         py::arg("divisor") = 0.0,
         "Low-level preprocess; see pixnorm.preprocess for the documented API.");
 }

@@ -46,9 +46,9 @@ T* accumulator(py::handle obj, const char* name, int64_t size) {
 Image stats_image(py::handle image, DType want) {
   Image img = image_from(image, "image");
   if (img.view.dtype != want)
-    throw py::type_error(std::string("image: dtype ") + (img.view.dtype == DType::u8 ? "uint8" : "float32") +
-                         " does not match these statistics (" +
-                         (want == DType::u8 ? "uint8" : "float32") + ")");
+    throw py::type_error(
+        std::string("image: dtype ") + (img.view.dtype == DType::u8 ? "uint8" : "float32") +
+        " does not match these statistics (" + (want == DType::u8 ? "uint8" : "float32") + ")");
   return img;
 }
 
@@ -170,8 +170,8 @@ PlaneView plane_view(py::handle h, const char* name, const std::vector<int64_t>&
   for (py::ssize_t k = 0; ok && k < 3; ++k)
     ok = arr.shape(k) == chw[static_cast<size_t>(k)] && arr.strides(k) % 8 == 0;
   if (!ok || reinterpret_cast<uintptr_t>(arr.data()) % alignof(double) != 0)
-    throw py::value_error(std::string(name) + ": expected an aligned float64 (C, H, W) array, got " +
-                          shape_str(arr));
+    throw py::value_error(std::string(name) +
+                          ": expected an aligned float64 (C, H, W) array, got " + shape_str(arr));
   PlaneView p;
   p.data = static_cast<const double*>(arr.data());
   p.stride_c = arr.strides(0) / 8;

@@ -35,8 +35,8 @@ const KernelTable* table_or_null(Isa isa) {
 }
 
 // Lowest first: the last one the CPU supports is the default.
-constexpr Isa kAllIsas[] = {Isa::scalar, Isa::sse41, Isa::avx2, Isa::avx512, Isa::avx512icl,
-                            Isa::neon};
+constexpr Isa kAllIsas[] = {Isa::scalar, Isa::sse41,     Isa::avx2,
+                            Isa::avx512, Isa::avx512icl, Isa::neon};
 
 std::atomic<const KernelTable*>& active_slot() {
   static std::atomic<const KernelTable*> slot{table_or_null(best_isa())};
@@ -53,12 +53,18 @@ std::string joined(const std::vector<Isa>& isas) {
 
 const char* isa_name(Isa isa) {
   switch (isa) {
-    case Isa::scalar: return "scalar";
-    case Isa::sse41: return "sse41";
-    case Isa::avx2: return "avx2";
-    case Isa::avx512: return "avx512";
-    case Isa::avx512icl: return "avx512icl";
-    case Isa::neon: return "neon";
+    case Isa::scalar:
+      return "scalar";
+    case Isa::sse41:
+      return "sse41";
+    case Isa::avx2:
+      return "avx2";
+    case Isa::avx512:
+      return "avx512";
+    case Isa::avx512icl:
+      return "avx512icl";
+    case Isa::neon:
+      return "neon";
   }
   return "unknown";
 }
@@ -117,13 +123,13 @@ Isa best_isa() { return supported_isas().back(); }
 const KernelTable& kernels_for(Isa isa) {
   const KernelTable* t = table_or_null(isa);
   if (!t)
-    throw std::invalid_argument(std::string("ISA '") + isa_name(isa) +
-                                "' is not compiled into this build; compiled: " +
-                                joined(compiled_isas()));
+    throw std::invalid_argument(
+        std::string("ISA '") + isa_name(isa) +
+        "' is not compiled into this build; compiled: " + joined(compiled_isas()));
   if (!cpu_supports(isa))
-    throw std::invalid_argument(std::string("ISA '") + isa_name(isa) +
-                                "' is not supported by this CPU; supported: " +
-                                joined(supported_isas()));
+    throw std::invalid_argument(
+        std::string("ISA '") + isa_name(isa) +
+        "' is not supported by this CPU; supported: " + joined(supported_isas()));
   return *t;
 }
 

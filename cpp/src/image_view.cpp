@@ -10,7 +10,10 @@ ByteExtent extent_of(const ImageView& v) {
   int64_t lo = 0, hi = 0;
   for (int k = 0; k < 4; ++k) {
     const int64_t span = (sizes[k] - 1) * strides[k];
-    if (span < 0) lo += span; else hi += span;
+    if (span < 0)
+      lo += span;
+    else
+      hi += span;
   }
   const auto base = reinterpret_cast<uintptr_t>(v.data);
   return {base + static_cast<uintptr_t>(lo),

@@ -26,7 +26,9 @@ std::string fmt(double v) {
   return buf;
 }
 
-double pick(const std::vector<double>& v, int64_t c) { return v.size() == 1 ? v[0] : v[static_cast<size_t>(c)]; }
+double pick(const std::vector<double>& v, int64_t c) {
+  return v.size() == 1 ? v[0] : v[static_cast<size_t>(c)];
+}
 
 }  // namespace
 
@@ -51,13 +53,15 @@ ChannelAffine make_channel_affine(const std::vector<double>& mean, const std::ve
     if (!std::isfinite(static_cast<float>(m)))
       throw std::invalid_argument("mean" + at + ": must be finite in float32, got " + fmt(m));
     if (!(s > 0) || !std::isfinite(static_cast<float>(s)) || static_cast<float>(s) == 0.0f)
-      throw std::invalid_argument("std" + at + ": must be > 0 and finite in float32, got " + fmt(s));
+      throw std::invalid_argument("std" + at + ": must be > 0 and finite in float32, got " +
+                                  fmt(s));
     const float a = static_cast<float>(scale / s), b = static_cast<float>(-m / s);
     if (!std::isfinite(a))
       throw std::invalid_argument("std" + at + ": scale / std = " + fmt(scale / s) +
                                   " overflows float32");
     if (!std::isfinite(b))
-      throw std::invalid_argument("std" + at + ": mean / std = " + fmt(m / s) + " overflows float32");
+      throw std::invalid_argument("std" + at + ": mean / std = " + fmt(m / s) +
+                                  " overflows float32");
     p.a[static_cast<size_t>(c)] = a;
     p.b[static_cast<size_t>(c)] = b;
   }
@@ -66,9 +70,9 @@ ChannelAffine make_channel_affine(const std::vector<double>& mean, const std::ve
 
 int64_t normalize_output_elements(const ImageView& v) {
   if (v.n <= 0 || v.height <= 0 || v.width <= 0 || v.channels <= 0)
-    throw std::invalid_argument("image: zero-size image (N=" + std::to_string(v.n) +
-                                ", H=" + std::to_string(v.height) + ", W=" + std::to_string(v.width) +
-                                ", C=" + std::to_string(v.channels) + ")");
+    throw std::invalid_argument(
+        "image: zero-size image (N=" + std::to_string(v.n) + ", H=" + std::to_string(v.height) +
+        ", W=" + std::to_string(v.width) + ", C=" + std::to_string(v.channels) + ")");
   int64_t elems = 1;
   for (int64_t d : {v.n, v.height, v.width, v.channels})
     if (__builtin_mul_overflow(elems, d, &elems))
@@ -76,8 +80,10 @@ int64_t normalize_output_elements(const ImageView& v) {
   int64_t bytes = 0;
   if (__builtin_mul_overflow(elems, int64_t{4}, &bytes) ||
       bytes > std::numeric_limits<std::ptrdiff_t>::max() / 2)
-    throw std::overflow_error("image: the float32 output would need more bytes than can be "
-                              "addressed (" + std::to_string(elems) + " elements)");
+    throw std::overflow_error(
+        "image: the float32 output would need more bytes than can be "
+        "addressed (" +
+        std::to_string(elems) + " elements)");
   return elems;
 }
 
@@ -91,7 +97,8 @@ void normalize(const ImageView& src, const ChannelAffine& p, float* out, int nth
   // Rows read in place: packed rows, and packed rows whose channels run backwards (img[..., ::-1],
   // BGR <-> RGB). The latter are the packed row that starts at channel C-1 of pixel 0, written
   // to the planes in reverse order (negative plane stride) with the parameters reversed.
-  const bool reversed_channels = C > 1 && src.stride_c == -isz && (W == 1 || src.stride_x == C * isz);
+  const bool reversed_channels =
+      C > 1 && src.stride_c == -isz && (W == 1 || src.stride_x == C * isz);
   bool direct = src.rows_packed() || reversed_channels;
   if (f32)  // float rows are read through float*: they must be 4-byte aligned
     direct = direct && reinterpret_cast<uintptr_t>(src.data) % 4 == 0 && src.stride_y % 4 == 0 &&
@@ -104,8 +111,8 @@ void normalize(const ImageView& src, const ChannelAffine& p, float* out, int nth
   }
   const float* a = flip ? ra.data() : p.a.data();
   const float* b = flip ? rb.data() : p.b.data();
-  const int64_t row_shift = flip ? -(C - 1) * isz : 0;       // bytes, to channel C-1 of pixel 0
-  const int64_t plane0 = flip ? (C - 1) * plane : 0;         // output plane of memory channel 0
+  const int64_t row_shift = flip ? -(C - 1) * isz : 0;  // bytes, to channel C-1 of pixel 0
+  const int64_t plane0 = flip ? (C - 1) * plane : 0;    // output plane of memory channel 0
   const int64_t plane_step = flip ? -plane : plane;
 
   const int64_t work = rows * W * C;
@@ -119,8 +126,10 @@ void normalize(const ImageView& src, const ChannelAffine& p, float* out, int nth
       const int64_t i = r / H, y = r % H;
       const unsigned char* row = src.byte_ptr(i, y, 0, 0) + row_shift;
       if (!direct) {
-        if (f32) rows::gather_any<float>(row, W, C, src.stride_x, src.stride_c, bytes);
-        else rows::gather_any<uint8_t>(row, W, C, src.stride_x, src.stride_c, bytes);
+        if (f32)
+          rows::gather_any<float>(row, W, C, src.stride_x, src.stride_c, bytes);
+        else
+          rows::gather_any<uint8_t>(row, W, C, src.stride_x, src.stride_c, bytes);
         row = bytes;
       }
       float* d = out + i * C * plane + y * W + plane0;

@@ -235,10 +235,10 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
   const int64_t span = col_hi - col_lo, pstride = span + kPlanePad;
   s.rel_start.resize(static_cast<size_t>(ow));
   for (int64_t x = 0; x < ow; ++x)
-    s.rel_start[static_cast<size_t>(x)] = static_cast<int32_t>(px.start[static_cast<size_t>(x)] - col_lo);
+    s.rel_start[static_cast<size_t>(x)] =
+        static_cast<int32_t>(px.start[static_cast<size_t>(x)] - col_lo);
   bool direct = v.rows_packed();
-  if (f32)
-    direct = direct && reinterpret_cast<uintptr_t>(v.data) % 4 == 0 && v.stride_y % 4 == 0;
+  if (f32) direct = direct && reinterpret_cast<uintptr_t>(v.data) % 4 == 0 && v.stride_y % 4 == 0;
   // uint8 with 2 x 2 taps (no antialias, or upscaling): the fused kernel, faster than the
   // passes at every scale measured (AVX-512-VBMI: 1.2x on upscales, 1.7x at 1.5x down, 1.9x at
   // 4x down; AVX2 and AVX-512 gathers: 1.1-1.9x except AVX-512 upscales, 0.8x).
@@ -268,7 +268,8 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
   bool narrow = true;
   for (int64_t x = 0; x + 15 < ow && narrow; x += 16)
     narrow = std::abs(px.start[static_cast<size_t>(x + 15)] - px.start[static_cast<size_t>(x)]) +
-                 px.taps <= 32;
+                 px.taps <=
+             32;
   const double hcost = narrow ? 3.0 : 12.0;
   const double hfirst = static_cast<double>(rows_h) * static_cast<double>(ow * px.taps) * hcost +
                         static_cast<double>(oh) * static_cast<double>(ow * taps);
@@ -309,10 +310,13 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
         const unsigned char* row = v.byte_ptr(0, j.box_top + r, j.box_left + col_lo, 0);
         if (!direct) {
           const size_t slot = static_cast<size_t>(r % taps);
-          auto* bytes = reinterpret_cast<unsigned char*>(s.ring.data() + static_cast<int64_t>(slot) * slot_floats);
+          auto* bytes = reinterpret_cast<unsigned char*>(s.ring.data() +
+                                                         static_cast<int64_t>(slot) * slot_floats);
           if (s.slot_row[slot] != r) {
-            if (f32) rows::gather_any<float>(row, span, C, v.stride_x, v.stride_c, bytes);
-            else rows::gather_any<uint8_t>(row, span, C, v.stride_x, v.stride_c, bytes);
+            if (f32)
+              rows::gather_any<float>(row, span, C, v.stride_x, v.stride_c, bytes);
+            else
+              rows::gather_any<uint8_t>(row, span, C, v.stride_x, v.stride_c, bytes);
             s.slot_row[slot] = r;
           }
           row = bytes;
@@ -333,8 +337,8 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
           k.resize_v_u8_planar(reinterpret_cast<const uint8_t* const*>(src_rows.data()),
                                s.ky.data(), taps, span, C, s.planes.data(), pstride);
         } else {
-          k.resize_v_u8_int(reinterpret_cast<const uint8_t* const*>(src_rows.data()),
-                            s.ky.data(), taps, wide, s.vrow.data());
+          k.resize_v_u8_int(reinterpret_cast<const uint8_t* const*>(src_rows.data()), s.ky.data(),
+                            taps, wide, s.vrow.data());
         }
       }
       if (narrow) {  // planes for the permute windows of resize_h
@@ -367,8 +371,10 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
         const unsigned char* row = v.byte_ptr(0, j.box_top + r, j.box_left + col_lo, 0);
         if (!direct) {
           auto* bytes = reinterpret_cast<unsigned char*>(s.gathered.data());
-          if (f32) rows::gather_any<float>(row, span, C, v.stride_x, v.stride_c, bytes);
-          else rows::gather_any<uint8_t>(row, span, C, v.stride_x, v.stride_c, bytes);
+          if (f32)
+            rows::gather_any<float>(row, span, C, v.stride_x, v.stride_c, bytes);
+          else
+            rows::gather_any<uint8_t>(row, span, C, v.stride_x, v.stride_c, bytes);
           row = bytes;
         }
         // interleaved -> planar float (x * 1 + 0 is exact), then filtered into the ring slot

@@ -21,8 +21,8 @@ FixedPlan plan_axis_fixed(int64_t in, int64_t out_full, bool antialias, int64_t 
   // torch picks its precision from the largest weight of the whole axis, so it plans all of it;
   // Pillow's fixed 22 bits need only the outputs asked for (`base` maps them into `all`).
   const int64_t base = conv == Convention::torch ? 0 : first;
-  const AxisWindows all = axis_windows(in, out_full, antialias, base,
-                                       conv == Convention::torch ? out_full : count);
+  const AxisWindows all =
+      axis_windows(in, out_full, antialias, base, conv == Convention::torch ? out_full : count);
   int bits = 22;
   if (conv == Convention::torch) {
     double wmax = 0;
@@ -130,10 +130,10 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
   const int64_t span = col_hi - col_lo;
   std::vector<int32_t> rel(px.start.begin(), px.start.end());  // relative to the first column
   for (int32_t& s : rel) s -= static_cast<int32_t>(col_lo);
-  // The horizontal pass from the uint8 row reads windows of a multiple of 2 taps (resize_h_u8_fixed)
-  // or of 4 (resize_h_u8_digits, where the ISA has it and the weights fit), zero weights padding
-  // the window: a source narrower than one padded window is gathered into a row of `width`
-  // samples whose tail stays zero.
+  // The horizontal pass from the uint8 row reads windows of a multiple of 2 taps
+  // (resize_h_u8_fixed) or of 4 (resize_h_u8_digits, where the ISA has it and the weights fit),
+  // zero weights padding the window: a source narrower than one padded window is gathered into a
+  // row of `width` samples whose tail stays zero.
   const int32_t kmax = *std::max_element(px.k.begin(), px.k.end());
   const int32_t kmin = *std::min_element(px.k.begin(), px.k.end());
   const int64_t digits = k.resize_h_u8_digits && kmin >= 0 && kmax <= (1 << 22)
@@ -177,7 +177,8 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
       const int64_t st = py.start[static_cast<size_t>(y)];
       const uint8_t* r0 = source_row(st, 0);
       const uint8_t* r1 = source_row(st + 1, 1);
-      const int32_t ky0 = py.k[static_cast<size_t>(2 * y)], ky1 = py.k[static_cast<size_t>(2 * y + 1)];
+      const int32_t ky0 = py.k[static_cast<size_t>(2 * y)],
+                    ky1 = py.k[static_cast<size_t>(2 * y + 1)];
       if (fused) {  // straight to the float planes
         k.bilinear2_fixed(r0, r1, ky0, ky1, C, rel.data(), kx.data(), ow, kFixedTorch, px.bits,
                           py.bits, nullptr, py.count * ow, j.levels,
@@ -232,14 +233,14 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
   // values each (row1 may be null).
   auto hpass = [&](const uint8_t* row0, const uint8_t* row1, uint8_t* dst0, uint8_t* dst1) {
     if (digits)
-      k.resize_h_u8_digits(row0, row1, C, wst.data(), kq.data(), digits, window, ow, px.bits,
-                           dst0, dst1, ow);
+      k.resize_h_u8_digits(row0, row1, C, wst.data(), kq.data(), digits, window, ow, px.bits, dst0,
+                           dst1, ow);
     else if (row1)
       k.resize_h_u8_fixed2(row0, row1, C, wst.data(), kp.data(), split ? kph.data() : nullptr,
                            window, ow, px.bits, dst0, dst1, ow);
     else
-      k.resize_h_u8_fixed(row0, C, wst.data(), kp.data(), split ? kph.data() : nullptr, window,
-                          ow, px.bits, dst0, ow);
+      k.resize_h_u8_fixed(row0, C, wst.data(), kp.data(), split ? kph.data() : nullptr, window, ow,
+                          px.bits, dst0, ow);
   };
   if (j.vertical_first) {  // Pillow 13: the vertical pass on source rows, then the horizontal
     std::vector<uint8_t> mid(static_cast<size_t>(width * C), 0);  // the tail past span stays 0
@@ -310,9 +311,8 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
 
 void resample_fixed(const std::vector<FixedJob>& jobs, int nthreads) {
   const KernelTable& k = active_kernels();
-  rows::run_jobs(jobs, nthreads, [&k](const FixedJob& j, int64_t y0, int64_t y1) {
-    run_fixed(k, j, y0, y1);
-  });
+  rows::run_jobs(jobs, nthreads,
+                 [&k](const FixedJob& j, int64_t y0, int64_t y1) { run_fixed(k, j, y0, y1); });
 }
 
 }  // namespace pixnorm

@@ -1,8 +1,8 @@
 // convention="opencv": cv2.resize(INTER_LINEAR) on uint8, reproduced bit for bit. The rules and
 // the experiments that confirmed them are in docs/resize-conventions.md, section 3. The linear
 // path runs on the active ISA's fused 2 x 2 kernel (bilinear2_fixed in OpenCV's mode: exact int32
-// horizontal sums, OpenCV's vertical rounding); the 2x2 mean is portable code. Each output row is independent (threads over rows
-// or images).
+// horizontal sums, OpenCV's vertical rounding); the 2x2 mean is portable code. Each output row is
+// independent (threads over rows or images).
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -14,8 +14,8 @@
 
 namespace pixnorm {
 
-OpencvAxis plan_axis_opencv(int64_t in, int64_t out_full, int64_t first, int64_t count,
-                            bool mirror, bool x) {
+OpencvAxis plan_axis_opencv(int64_t in, int64_t out_full, int64_t first, int64_t count, bool mirror,
+                            bool x) {
   OpencvAxis p;
   p.count = count;
   p.i0.resize(static_cast<size_t>(count));
@@ -57,7 +57,8 @@ void run_opencv(const KernelTable& k, const OpencvJob& j, int64_t y0, int64_t y1
   const int64_t col_lo = std::min(*std::min_element(px.i0.begin(), px.i0.end()),
                                   *std::min_element(px.i1.begin(), px.i1.end()));
   const int64_t col_hi = std::max(*std::max_element(px.i0.begin(), px.i0.end()),
-                                  *std::max_element(px.i1.begin(), px.i1.end())) + 1;
+                                  *std::max_element(px.i1.begin(), px.i1.end())) +
+                         1;
   const int64_t span = col_hi - col_lo;
   // The fused kernel reads samples s and s + 1: a one-column source is gathered into a row of
   // two samples, the second zero (its weight is zero too).
@@ -130,12 +131,12 @@ void run_opencv(const KernelTable& k, const OpencvJob& j, int64_t y0, int64_t y1
     const uint8_t* r0 = source_row(py.i0[ys], 0);
     const uint8_t* r1 = source_row(py.i1[ys], 1);
     if (fused) {  // straight to the float planes
-      k.bilinear2_fixed(r0, r1, py.w0[ys], py.w1[ys], C, st.data(), kx.data(), ow, kFixedOpencv,
-                        0, 0, nullptr, py.count * ow, j.levels, static_cast<float*>(j.dst) + y * ow);
+      k.bilinear2_fixed(r0, r1, py.w0[ys], py.w1[ys], C, st.data(), kx.data(), ow, kFixedOpencv, 0,
+                        0, nullptr, py.count * ow, j.levels, static_cast<float*>(j.dst) + y * ow);
       continue;
     }
-    k.bilinear2_fixed(r0, r1, py.w0[ys], py.w1[ys], C, st.data(), kx.data(), ow, kFixedOpencv, 0,
-                      0, out.data(), ow, nullptr, nullptr);
+    k.bilinear2_fixed(r0, r1, py.w0[ys], py.w1[ys], C, st.data(), kx.data(), ow, kFixedOpencv, 0, 0,
+                      out.data(), ow, nullptr, nullptr);
     rows::emit_planar_u8(k, j, y, out.data(), j.kind == ResampleOut::u8_hwc);
   }
 }
@@ -144,9 +145,8 @@ void run_opencv(const KernelTable& k, const OpencvJob& j, int64_t y0, int64_t y1
 
 void resample_opencv(const std::vector<OpencvJob>& jobs, int nthreads) {
   const KernelTable& k = active_kernels();
-  rows::run_jobs(jobs, nthreads, [&k](const OpencvJob& j, int64_t y0, int64_t y1) {
-    run_opencv(k, j, y0, y1);
-  });
+  rows::run_jobs(jobs, nthreads,
+                 [&k](const OpencvJob& j, int64_t y0, int64_t y1) { run_opencv(k, j, y0, y1); });
 }
 
 }  // namespace pixnorm

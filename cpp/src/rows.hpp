@@ -31,10 +31,14 @@ template <class T>
 void gather_any(const unsigned char* row, int64_t width, int64_t channels, int64_t sx, int64_t sc,
                 unsigned char* out) {
   switch (channels) {
-    case 1: return gather_row<T, 1>(row, width, 1, sx, sc, out);
-    case 3: return gather_row<T, 3>(row, width, 3, sx, sc, out);
-    case 4: return gather_row<T, 4>(row, width, 4, sx, sc, out);
-    default: return gather_row<T, 0>(row, width, channels, sx, sc, out);
+    case 1:
+      return gather_row<T, 1>(row, width, 1, sx, sc, out);
+    case 3:
+      return gather_row<T, 3>(row, width, 3, sx, sc, out);
+    case 4:
+      return gather_row<T, 4>(row, width, 4, sx, sc, out);
+    default:
+      return gather_row<T, 0>(row, width, channels, sx, sc, out);
   }
 }
 

@@ -11,9 +11,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <stdexcept>
 #include <string>
-#include <limits>
 #include <vector>
 
 #include "kernels/kernels.hpp"
@@ -45,8 +45,7 @@ bool readable_in_place(const ImageView& v) {
   if (!v.rows_packed()) return false;
   if (v.dtype != DType::f32) return true;
   // float rows are read through float*: they must be 4-byte aligned
-  return reinterpret_cast<uintptr_t>(v.data) % 4 == 0 && v.stride_y % 4 == 0 &&
-         v.stride_n % 4 == 0;
+  return reinterpret_cast<uintptr_t>(v.data) % 4 == 0 && v.stride_y % 4 == 0 && v.stride_n % 4 == 0;
 }
 
 int threads_for(const ImageView& v, int nthreads) {
@@ -87,7 +86,8 @@ void for_runs(const ImageView& v, int pieces, F& fn) {
           fn(reinterpret_cast<const T*>(v.byte_ptr(r / v.height, r % v.height, 0, 0)), row,
              static_cast<int>(p));
         } else {
-          gather_row<T>(v, r / v.height, r % v.height, reinterpret_cast<unsigned char*>(buf.data()));
+          gather_row<T>(v, r / v.height, r % v.height,
+                        reinterpret_cast<unsigned char*>(buf.data()));
           fn(static_cast<const T*>(buf.data()), row, static_cast<int>(p));
         }
       }
@@ -202,8 +202,7 @@ void stats_pixels_f32(const ImageView& v, int64_t seen, double* mean, double* m2
                       float* max, int nthreads) {
   const KernelTable& k = active_kernels();
   auto fn = [&](const float* src, int64_t images, int64_t stride, int64_t count, int64_t off) {
-    k.stats_pixel_f32(src, images, stride, count, seen, mean + off, m2 + off, min + off,
-                      max + off);
+    k.stats_pixel_f32(src, images, stride, count, seen, mean + off, m2 + off, min + off, max + off);
   };
   for_pixel_ranges<float>(v, nthreads, fn);
 }
@@ -260,8 +259,7 @@ void make_pixel_affine(const PlaneView& mean, const PlaneView& std, double scale
       }
 }
 
-void normalize_pixel(const ImageView& v, const float* a, const float* b, float* out,
-                     int nthreads) {
+void normalize_pixel(const ImageView& v, const float* a, const float* b, float* out, int nthreads) {
   // Step 1: out = float32(x) exactly (x * 1 + (-0) keeps every value, -0 and NaN included).
   ChannelAffine identity;
   identity.a.assign(static_cast<size_t>(v.channels), 1.0f);

@@ -23,9 +23,9 @@ namespace pixnorm::threads {
 namespace {
 
 // All lock-free atomics: the fork child handler may only store to these.
-std::atomic<int> g_user{0};   // set_num_threads in this process, 0 = unset
-std::atomic<int> g_env{0};    // PIXNORM_NUM_THREADS / OMP_NUM_THREADS, 0 = unset
-std::atomic<int> g_cpus{1};   // CPUs this process may use
+std::atomic<int> g_user{0};  // set_num_threads in this process, 0 = unset
+std::atomic<int> g_env{0};   // PIXNORM_NUM_THREADS / OMP_NUM_THREADS, 0 = unset
+std::atomic<int> g_cpus{1};  // CPUs this process may use
 std::atomic<bool> g_worker{false};
 std::atomic<bool> g_forked{false};
 std::atomic<bool> g_team_built{false};  // this process (or a fork ancestor) ran a parallel region

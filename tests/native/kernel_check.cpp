@@ -28,6 +28,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -40,8 +42,6 @@
 #include <type_traits>
 #include <utility>
 #include <vector>
-#include <algorithm>
-#include <array>
 
 #include "pixnorm/dispatch.hpp"
 
@@ -58,7 +58,7 @@ constexpr int64_t kMaxWidth = 1024;
 constexpr int64_t kMaxDstOffset = 15;  // floats past a 64-byte boundary: every alignment in a line
 constexpr int kSrcPlacements = 5;      // 0..3 elements past a page start; flush with a page end
 constexpr const char* kSrcPlacementNames[kSrcPlacements] = {"offset0", "offset1", "offset2",
-                                                             "offset3", "flush_end"};
+                                                            "offset3", "flush_end"};
 constexpr int kMaxReported = 30;
 
 uint32_t bits_of(float f) {
@@ -93,8 +93,8 @@ struct Arena {
 Arena make_arena(size_t min_bytes) {
   const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   const size_t size = (min_bytes + page - 1) / page * page;
-  void* p = mmap(nullptr, size + 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                 -1, 0);
+  void* p =
+      mmap(nullptr, size + 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) {
     std::perror("kernel_check: mmap");
     std::exit(2);
@@ -110,8 +110,8 @@ Arena make_arena(size_t min_bytes) {
 char g_case[256] = "(setup)";  // the kernel call in progress, for the fault handler
 
 extern "C" void on_fault(int sig) {
-  const char* what = sig == SIGSEGV ? "kernel_check: FAULT (SIGSEGV) in "
-                                    : "kernel_check: FAULT (SIGBUS) in ";
+  const char* what =
+      sig == SIGSEGV ? "kernel_check: FAULT (SIGSEGV) in " : "kernel_check: FAULT (SIGBUS) in ";
   if (write(2, what, std::strlen(what)) < 0 || write(2, g_case, std::strlen(g_case)) < 0 ||
       write(2, "\n", 1) < 0) {
   }
@@ -145,11 +145,11 @@ float random_input(Rng& r) {
     static const uint32_t nans[] = {0x7FC00000u, 0xFFC00000u, 0x7FC12345u, 0xFFE00001u};
     return float_of(nans[r.below(4)]);
   }
-  if (k < 4) return float_of(sign | 0x7F800000u);                          // +-inf
-  if (k < 6) return float_of(sign);                                        // +-0
-  if (k < 9) return float_of(sign | (r.bits32() & 0x007FFFFFu));           // subnormal
-  if (k < 15) return float_of(sign | (r.bits32() % 0x7F800000u));          // any finite
-  if (k < 20) return r.sign() * r.uniform(1e30f, 3.4e38f);                 // huge
+  if (k < 4) return float_of(sign | 0x7F800000u);                               // +-inf
+  if (k < 6) return float_of(sign);                                             // +-0
+  if (k < 9) return float_of(sign | (r.bits32() & 0x007FFFFFu));                // subnormal
+  if (k < 15) return float_of(sign | (r.bits32() % 0x7F800000u));               // any finite
+  if (k < 20) return r.sign() * r.uniform(1e30f, 3.4e38f);                      // huge
   if (k < 30) return static_cast<float>(static_cast<int>(r.below(511)) - 255);  // integral
   return r.uniform(-1000.0f, 1000.0f);
 }
@@ -157,19 +157,36 @@ float random_input(Rng& r) {
 void random_affine(Rng& r, bool u8, int64_t channels, float* a, float* b) {
   for (int64_t c = 0; c < channels; ++c) {
     switch (r.below(12)) {
-      case 0: a[c] = 0.0f; break;
-      case 1: a[c] = -0.0f; break;
-      case 2: a[c] = r.sign() * r.uniform(1e30f, 3e30f); break;  // overflows for large inputs
-      case 3: a[c] = r.sign() * r.uniform(1e-39f, 1e-38f); break;  // subnormal
-      case 4: a[c] = r.uniform(-4.0f, 4.0f); break;
+      case 0:
+        a[c] = 0.0f;
+        break;
+      case 1:
+        a[c] = -0.0f;
+        break;
+      case 2:
+        a[c] = r.sign() * r.uniform(1e30f, 3e30f);
+        break;  // overflows for large inputs
+      case 3:
+        a[c] = r.sign() * r.uniform(1e-39f, 1e-38f);
+        break;  // subnormal
+      case 4:
+        a[c] = r.uniform(-4.0f, 4.0f);
+        break;
       default:
         a[c] = u8 ? 1.0f / (255.0f * r.uniform(0.05f, 0.5f)) : r.sign() * r.uniform(0.001f, 10.0f);
     }
     switch (r.below(8)) {
-      case 0: b[c] = 0.0f; break;
-      case 1: b[c] = -0.0f; break;
-      case 2: b[c] = r.sign() * r.uniform(1e35f, 3e38f); break;
-      default: b[c] = r.uniform(-3.0f, 3.0f);
+      case 0:
+        b[c] = 0.0f;
+        break;
+      case 1:
+        b[c] = -0.0f;
+        break;
+      case 2:
+        b[c] = r.sign() * r.uniform(1e35f, 3e38f);
+        break;
+      default:
+        b[c] = r.uniform(-3.0f, 3.0f);
     }
   }
 }
@@ -242,7 +259,7 @@ struct Checker {
     std::snprintf(g_case, sizeof g_case, "scalar %s C=%lld W=%lld (reference run)", dtype,
                   static_cast<long long>(channels), static_cast<long long>(width));
     row_fn(*tables[0], static_cast<T*>(nullptr))(data.data(), width, channels, a, b, ref.data(),
-                                                  width);
+                                                 width);
     ++cases;
     {
       int64_t bad = 0;
@@ -267,8 +284,8 @@ struct Checker {
 
     const int64_t plane_stride = width + 16 + (width * 7 + channels) % 5;
     for (int sp = 0; sp < kSrcPlacements; ++sp) {
-      unsigned char* p = sp < 4 ? src_arena.lo + static_cast<size_t>(sp) * sizeof(T)
-                                : src_arena.hi() - nbytes;
+      unsigned char* p =
+          sp < 4 ? src_arena.lo + static_cast<size_t>(sp) * sizeof(T) : src_arena.hi() - nbytes;
       std::memcpy(p, data.data(), nbytes);
       const T* s = reinterpret_cast<const T*>(p);
       for (int64_t doff = 0; doff <= kMaxDstOffset; ++doff) {
@@ -350,7 +367,6 @@ std::vector<std::string> split(const std::string& s, char sep) {
   return out;
 }
 
-
 // ---- Statistics kernels (stats_*, normalize_pixel) -------------------------------------------
 // Every table against the scalar table: per-channel uint8 sums (exact) and min/max; per-channel
 // float32 (n, mean, m2, min, max) bit for bit (any NaN matches any NaN); per-pixel uint8 and
@@ -382,8 +398,10 @@ struct StatsChecker {
     std::vector<uint64_t> s0, q0;
     std::vector<uint8_t> lo0, hi0;
     for (size_t t = 0; t < ck.tables.size(); ++t) {
-      std::vector<uint64_t> s(static_cast<size_t>(channels), 7), q(static_cast<size_t>(channels), 9);
-      std::vector<uint8_t> lo(static_cast<size_t>(channels), 200), hi(static_cast<size_t>(channels), 20);
+      std::vector<uint64_t> s(static_cast<size_t>(channels), 7),
+          q(static_cast<size_t>(channels), 9);
+      std::vector<uint8_t> lo(static_cast<size_t>(channels), 200),
+          hi(static_cast<size_t>(channels), 20);
       std::snprintf(g_case, sizeof g_case, "%s stats_u8 C=%lld pixels=%lld",
                     pixnorm::isa_name(ck.tables[t]->isa), static_cast<long long>(channels),
                     static_cast<long long>(pixels));
@@ -506,7 +524,6 @@ struct StatsChecker {
   }
 };
 
-
 // Resampling kernels (resize_h, resize_v, store_u8 and the fixed-point passes):
 // every table against scalar, bit for bit, on random monotonic windows and weights.
 // Level parameters (see LevelsF32) whose FMA-corrected quotients equal the float32 divisions on
@@ -549,13 +566,14 @@ struct ResizeChecker {
   Checker& ck;
 
   template <class T>
-  void compare(const char* what, const std::vector<T>& got, const std::vector<T>& want,
-               size_t t) {
+  void compare(const char* what, const std::vector<T>& got, const std::vector<T>& want, size_t t) {
     ++ck.cases;
     bool ok = got.size() == want.size();
     for (size_t i = 0; ok && i < got.size(); ++i) {
-      if constexpr (std::is_same_v<T, float>) ok = same_f32(got[i], want[i]);
-      else ok = got[i] == want[i];
+      if constexpr (std::is_same_v<T, float>)
+        ok = same_f32(got[i], want[i]);
+      else
+        ok = got[i] == want[i];
     }
     if (!ok) {
       ++ck.mismatches;
@@ -608,7 +626,8 @@ struct ResizeChecker {
             }
             std::vector<int32_t> kx(static_cast<size_t>(n));
             for (int32_t& k : kx) {
-              const int32_t k0 = static_cast<int32_t>(rng.below((1u << pixnorm::kBilinearBits) + 1));
+              const int32_t k0 =
+                  static_cast<int32_t>(rng.below((1u << pixnorm::kBilinearBits) + 1));
               k = k0 | (((1 << pixnorm::kBilinearBits) - k0) << 16);
             }
             const float wy0 = static_cast<float>(rng.below(1000)) / 999.0f, wy1 = 1.0f - wy0;
@@ -644,8 +663,10 @@ struct ResizeChecker {
               if (taps > in) continue;
               std::vector<int32_t> hs(static_cast<size_t>(n));
               for (int64_t x = 0; x < n; ++x)
-                hs[static_cast<size_t>(x)] = std::min<int32_t>(st[static_cast<size_t>(x)], static_cast<int32_t>(in - taps));
-              if (place == 0) hs[mirror ? 0 : static_cast<size_t>(n - 1)] = static_cast<int32_t>(in - taps);
+                hs[static_cast<size_t>(x)] =
+                    std::min<int32_t>(st[static_cast<size_t>(x)], static_cast<int32_t>(in - taps));
+              if (place == 0)
+                hs[mirror ? 0 : static_cast<size_t>(n - 1)] = static_cast<int32_t>(in - taps);
               // the kernels read the starts from the end of a page: none may read past start[n - 1]
               int32_t* hsg = reinterpret_cast<int32_t*>(starts.hi()) - n;
               std::copy(hs.begin(), hs.end(), hsg);
@@ -656,22 +677,26 @@ struct ResizeChecker {
                 const uint32_t kmax = split ? (1u << 22) / static_cast<uint32_t>(taps) : 32767u;
                 for (size_t i = 0; i < kp.size(); ++i) {
                   // the first weight of a split set is 2^22 itself (a weight of 1.0)
-                  const int32_t a = split && i == 0 ? (1 << 22) : static_cast<int32_t>(rng.below(kmax));
+                  const int32_t a =
+                      split && i == 0 ? (1 << 22) : static_cast<int32_t>(rng.below(kmax));
                   const int32_t b = static_cast<int32_t>(rng.below(kmax));
                   const int32_t mask = split ? 2047 : 0x7FFF;
                   kp[i] = (a & mask) | ((b & mask) << 16);
                   if (split) kph[i] = (a >> 11) | ((b >> 11) << 16);
-                  kw[2 * (i / static_cast<size_t>(n)) * static_cast<size_t>(n) + i % static_cast<size_t>(n)] = a;
-                  kw[(2 * (i / static_cast<size_t>(n)) + 1) * static_cast<size_t>(n) + i % static_cast<size_t>(n)] = b;
+                  kw[2 * (i / static_cast<size_t>(n)) * static_cast<size_t>(n) +
+                     i % static_cast<size_t>(n)] = a;
+                  kw[(2 * (i / static_cast<size_t>(n)) + 1) * static_cast<size_t>(n) +
+                     i % static_cast<size_t>(n)] = b;
                 }
                 // 7 bits: too few to fold the rounding half into resize_h_u8_digits' top digit
                 const int bits = split ? 22 : std::array<int, 3>{7, 14, 15}[rng.below(3)];
                 std::vector<std::vector<uint8_t>> houts;
                 for (size_t t = 0; t < ck.tables.size(); ++t) {
                   std::vector<uint8_t> d(static_cast<size_t>(lead + channels * stride + 5), 0xA5);
-                  std::snprintf(g_case, sizeof g_case, "resize_h_u8_fixed %s C=%lld n=%lld taps=%lld",
-                                pixnorm::isa_name(ck.tables[t]->isa), static_cast<long long>(channels),
-                                static_cast<long long>(n), static_cast<long long>(taps));
+                  std::snprintf(
+                      g_case, sizeof g_case, "resize_h_u8_fixed %s C=%lld n=%lld taps=%lld",
+                      pixnorm::isa_name(ck.tables[t]->isa), static_cast<long long>(channels),
+                      static_cast<long long>(n), static_cast<long long>(taps));
                   ck.tables[t]->resize_h_u8_fixed(r[0], channels, hsg, kp.data(),
                                                   split ? kph.data() : nullptr, taps, n, bits,
                                                   d.data() + lead, stride);
@@ -694,9 +719,10 @@ struct ResizeChecker {
                                                 one1.data() + lead, stride);
                 for (size_t t = 0; t < ck.tables.size(); ++t) {
                   std::vector<uint8_t> d0(one1.size(), 0xA5), d1(one1.size(), 0xA5);
-                  std::snprintf(g_case, sizeof g_case, "resize_h_u8_fixed2 %s C=%lld n=%lld taps=%lld",
-                                pixnorm::isa_name(ck.tables[t]->isa), static_cast<long long>(channels),
-                                static_cast<long long>(n), static_cast<long long>(taps));
+                  std::snprintf(
+                      g_case, sizeof g_case, "resize_h_u8_fixed2 %s C=%lld n=%lld taps=%lld",
+                      pixnorm::isa_name(ck.tables[t]->isa), static_cast<long long>(channels),
+                      static_cast<long long>(n), static_cast<long long>(taps));
                   ck.tables[t]->resize_h_u8_fixed2(r[0], r[1], channels, hsg, kp.data(),
                                                    split ? kph.data() : nullptr, taps, n, bits,
                                                    d0.data() + lead, d1.data() + lead, stride);
@@ -707,7 +733,8 @@ struct ResizeChecker {
                 // have resize_h_u8_digits), two rows and one, against the scalar pairs pass
                 if (taps % 4 == 0)
                   for (int64_t digits : {2, 3}) {
-                    if (digits == 2 && *std::max_element(kw.begin(), kw.end()) > 127 * 256 + 127) continue;
+                    if (digits == 2 && *std::max_element(kw.begin(), kw.end()) > 127 * 256 + 127)
+                      continue;
                     std::vector<int32_t> kq(static_cast<size_t>(taps / 4 * digits * n), 0);
                     for (int64_t t4 = 0; t4 < taps; ++t4)
                       for (int64_t x = 0; x < n; ++x) {
@@ -715,21 +742,26 @@ struct ResizeChecker {
                         for (int64_t dg = 0; dg < digits; ++dg) {
                           const int32_t dig = ((rest + 128) & 255) - 128;
                           rest = (rest - dig) / 256;
-                          kq[static_cast<size_t>(((t4 / 4) * digits + dg) * n + x)] |= static_cast<int32_t>(
-                              static_cast<uint32_t>(static_cast<uint8_t>(dig)) << (8 * (t4 % 4)));
+                          kq[static_cast<size_t>(((t4 / 4) * digits + dg) * n + x)] |=
+                              static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint8_t>(dig))
+                                                   << (8 * (t4 % 4)));
                         }
                       }
                     for (size_t t = 0; t < ck.tables.size(); ++t) {
                       if (!ck.tables[t]->resize_h_u8_digits) continue;
-                      std::vector<uint8_t> d0(one1.size(), 0xA5), d1(one1.size(), 0xA5), s0(one1.size(), 0xA5);
-                      std::snprintf(g_case, sizeof g_case, "resize_h_u8_digits %s C=%lld n=%lld taps=%lld D=%lld",
-                                    pixnorm::isa_name(ck.tables[t]->isa), static_cast<long long>(channels),
-                                    static_cast<long long>(n), static_cast<long long>(taps),
-                                    static_cast<long long>(digits));
+                      std::vector<uint8_t> d0(one1.size(), 0xA5), d1(one1.size(), 0xA5),
+                          s0(one1.size(), 0xA5);
+                      std::snprintf(g_case, sizeof g_case,
+                                    "resize_h_u8_digits %s C=%lld n=%lld taps=%lld D=%lld",
+                                    pixnorm::isa_name(ck.tables[t]->isa),
+                                    static_cast<long long>(channels), static_cast<long long>(n),
+                                    static_cast<long long>(taps), static_cast<long long>(digits));
                       ck.tables[t]->resize_h_u8_digits(r[0], r[1], channels, hsg, kq.data(), digits,
-                                                       taps, n, bits, d0.data() + lead, d1.data() + lead, stride);
-                      ck.tables[t]->resize_h_u8_digits(r[0], nullptr, channels, hsg, kq.data(), digits,
-                                                       taps, n, bits, s0.data() + lead, nullptr, stride);
+                                                       taps, n, bits, d0.data() + lead,
+                                                       d1.data() + lead, stride);
+                      ck.tables[t]->resize_h_u8_digits(r[0], nullptr, channels, hsg, kq.data(),
+                                                       digits, taps, n, bits, s0.data() + lead,
+                                                       nullptr, stride);
                       compare("resize_h_u8_digits row 0", d0, houts[0], t);
                       compare("resize_h_u8_digits row 1", d1, one1, t);
                       compare("resize_h_u8_digits one row", s0, houts[0], t);
@@ -782,7 +814,8 @@ struct ResizeChecker {
               for (size_t t = 0; t < ck.tables.size(); ++t) {
                 std::vector<float> d(static_cast<size_t>(lead + channels * stride + 5),
                                      float_of(kSentinel));
-                std::snprintf(g_case, sizeof g_case, "bilinear2_fixed levels %s mode=%d C=%lld n=%lld",
+                std::snprintf(g_case, sizeof g_case,
+                              "bilinear2_fixed levels %s mode=%d C=%lld n=%lld",
                               pixnorm::isa_name(ck.tables[t]->isa), mode,
                               static_cast<long long>(channels), static_cast<long long>(n));
                 ck.tables[t]->bilinear2_fixed(r[0], r[1], ky0, ky1, channels, st.data(), kf.data(),
@@ -811,7 +844,7 @@ struct ResizeChecker {
     // steps of up to 3 samples between outputs (mostly permute windows) and up to 7 (the
     // gather paths); 33, 64 and 65 taps: the 32-pair limit of the integer vertical passes
     constexpr std::pair<uint32_t, int64_t> kShapes[] = {{4, 1}, {4, 2}, {4, 3}, {4, 4},
-                                                         {8, 1}, {8, 2}, {8, 3}, {8, 4}};
+                                                        {8, 1}, {8, 2}, {8, 3}, {8, 4}};
     for (int64_t n : {1, 5, 15, 16, 17, 33, 64, 100}) {
       for (int64_t taps : {1, 2, 3, 4, 7, 12, 33, 64, 65}) {
         for (const auto& [max_step, planes] : kShapes) {  // (step bound, channels)
@@ -819,21 +852,24 @@ struct ResizeChecker {
           const int64_t in = (max_step - 2) * n + taps + static_cast<int64_t>(rng.below(40));
           const int64_t sstride = in + 40;  // 32 floats readable past the last tap
           const std::vector<int32_t> st = starts(rng, n, in, taps, mirror, max_step);
-          std::vector<float> src(static_cast<size_t>(planes * sstride)), w(static_cast<size_t>(n * taps));
+          std::vector<float> src(static_cast<size_t>(planes * sstride)),
+              w(static_cast<size_t>(n * taps));
           for (float& v : src) v = static_cast<float>(rng.below(256)) * 0.37f - 20.0f;
           for (float& v : w) v = static_cast<float>(rng.below(1000)) / 997.0f;
           std::vector<float> wt(w.size());
           for (int64_t x = 0; x < n; ++x)
-            for (int64_t k = 0; k < taps; ++k) wt[static_cast<size_t>(k * n + x)] = w[static_cast<size_t>(x * taps + k)];
+            for (int64_t k = 0; k < taps; ++k)
+              wt[static_cast<size_t>(k * n + x)] = w[static_cast<size_t>(x * taps + k)];
           std::vector<std::vector<float>> outs;
           for (size_t t = 0; t < ck.tables.size(); ++t) {
             std::vector<float> d(static_cast<size_t>(planes * n));
-            ck.tables[t]->resize_h(src.data(), sstride, planes, st.data(), w.data(), wt.data(), taps,
-                                   n, d.data(), n);
+            ck.tables[t]->resize_h(src.data(), sstride, planes, st.data(), w.data(), wt.data(),
+                                   taps, n, d.data(), n);
             outs.push_back(d);
             compare("resize_h", outs[t], outs[0], t);
           }
-          // the same filter on an interleaved row of `planes` channels (src readable to in * planes)
+          // the same filter on an interleaved row of `planes` channels (src readable to in *
+          // planes)
           std::vector<std::vector<float>> iouts;
           for (size_t t = 0; t < ck.tables.size(); ++t) {
             std::vector<float> d(static_cast<size_t>(planes * n));
@@ -854,8 +890,10 @@ struct ResizeChecker {
           frows[static_cast<size_t>(k)].resize(static_cast<size_t>(len));
           urows[static_cast<size_t>(k)].resize(static_cast<size_t>(len));
           for (int64_t i = 0; i < len; ++i) {
-            frows[static_cast<size_t>(k)][static_cast<size_t>(i)] = static_cast<float>(rng.below(4096)) * 0.1f - 100.0f;
-            urows[static_cast<size_t>(k)][static_cast<size_t>(i)] = static_cast<uint8_t>(rng.below(256));
+            frows[static_cast<size_t>(k)][static_cast<size_t>(i)] =
+                static_cast<float>(rng.below(4096)) * 0.1f - 100.0f;
+            urows[static_cast<size_t>(k)][static_cast<size_t>(i)] =
+                static_cast<uint8_t>(rng.below(256));
           }
           fp.push_back(frows[static_cast<size_t>(k)].data());
           up.push_back(urows[static_cast<size_t>(k)].data());
@@ -870,18 +908,20 @@ struct ResizeChecker {
         std::vector<float> wv(static_cast<size_t>(taps));
         for (float& v : wv) v = static_cast<float>(rng.below(1000)) / 1013.0f;
         std::vector<int32_t> kv(static_cast<size_t>(taps));
-        for (int32_t& k : kv) k = static_cast<int32_t>(rng.below(static_cast<uint32_t>((1 << 22) / taps + 1)));
+        for (int32_t& k : kv)
+          k = static_cast<int32_t>(rng.below(static_cast<uint32_t>((1 << 22) / taps + 1)));
         std::vector<std::vector<float>> vo, so, vio;
         // 22-bit weights summing to up to twice 2^22: levels above 255, clamped
         std::vector<int32_t> kbig(static_cast<size_t>(taps));
         for (int32_t& k : kbig)
-          k = static_cast<int32_t>(rng.below(static_cast<uint32_t>(
-              std::min<int64_t>((1 << 22) + 1, (1 << 23) / taps + 1))));
+          k = static_cast<int32_t>(rng.below(
+              static_cast<uint32_t>(std::min<int64_t>((1 << 22) + 1, (1 << 23) / taps + 1))));
         std::vector<std::vector<uint8_t>> v15, vbig;
         std::vector<std::vector<float>> vlo[3];
         const std::vector<double> vlv = fast_levels(rng, channels);
         std::vector<int32_t> kv15(static_cast<size_t>(taps));
-        for (int32_t& v : kv15) v = static_cast<int32_t>(rng.below(static_cast<uint32_t>((1 << 15) / taps)));
+        for (int32_t& v : kv15)
+          v = static_cast<int32_t>(rng.below(static_cast<uint32_t>((1 << 15) / taps)));
         // integer weights for resize_v_u8_int: int16, non-negative, summing to at most 2^16
         std::vector<int32_t> ki(static_cast<size_t>(taps));
         for (int32_t& v : ki)
@@ -908,8 +948,12 @@ struct ResizeChecker {
           for (int w = 0; w < 3; ++w) {
             const int64_t stride = n + 5;
             std::vector<float> dl(static_cast<size_t>(channels * stride + 3), float_of(kSentinel));
-            k.resize_v_fixed_levels(up.data(), w == 1 ? kv15.data() : w == 2 ? kbig.data() : kv.data(),
-                                    taps, n, channels, w == 1 ? 15 : 22, vlv.data(), dl.data(), stride);
+            k.resize_v_fixed_levels(up.data(),
+                                    w == 1   ? kv15.data()
+                                    : w == 2 ? kbig.data()
+                                             : kv.data(),
+                                    taps, n, channels, w == 1 ? 15 : 22, vlv.data(), dl.data(),
+                                    stride);
             for (int64_t i = 0; i < static_cast<int64_t>(dl.size()); ++i)
               if (!(i < channels * stride && i % stride < n) &&
                   load_bits(&dl[static_cast<size_t>(i)]) != kSentinel) {
@@ -919,7 +963,8 @@ struct ResizeChecker {
                 break;
               }
             vlo[static_cast<size_t>(w)].push_back(dl);
-            compare("resize_v_fixed_levels", vlo[static_cast<size_t>(w)][t], vlo[static_cast<size_t>(w)][0], t);
+            compare("resize_v_fixed_levels", vlo[static_cast<size_t>(w)][t],
+                    vlo[static_cast<size_t>(w)][0], t);
           }
           std::vector<float> special(d);
           special[0] = std::numeric_limits<float>::quiet_NaN();
@@ -951,7 +996,8 @@ struct ResizeChecker {
             std::vector<float> want(dp.size(), float_of(kSentinel));
             for (int64_t c = 0; c < channels; ++c)
               for (int64_t x = 0; x < n; ++x)
-                want[static_cast<size_t>(c * pstride + x)] = vio[0][static_cast<size_t>(x * channels + c)];
+                want[static_cast<size_t>(c * pstride + x)] =
+                    vio[0][static_cast<size_t>(x * channels + c)];
             compare("resize_v_u8_planar", dp, want, t);
           }
         }

@@ -12,26 +12,25 @@ namespace pixnorm {
 // byte permutes and AVX512-VNNI dot products (Ice Lake, Sapphire Rapids, Zen 4 and later).
 enum class Isa : int { scalar = 0, sse41 = 1, avx2 = 2, avx512 = 3, neon = 4, avx512icl = 5 };
 
-// One row of interleaved pixels -> C planar rows: dst[c * plane_stride + x] = src[x*C + c]*a[c] + b[c],
-// computed as a float32 multiply then a float32 add (never fused), so every ISA agrees bit for bit.
-// `src` holds width*channels packed elements and may be unaligned; `dst` may be unaligned (but
-// 4-byte aligned); plane_stride may be negative (planes written in reverse order).
-using NormalizeU8Row = void (*)(const uint8_t* src, int64_t width, int64_t channels,
-                                const float* a, const float* b, float* dst, int64_t plane_stride);
-using NormalizeF32Row = void (*)(const float* src, int64_t width, int64_t channels,
-                                 const float* a, const float* b, float* dst, int64_t plane_stride);
+// One row of interleaved pixels -> C planar rows: dst[c * plane_stride + x] = src[x*C + c]*a[c] +
+// b[c], computed as a float32 multiply then a float32 add (never fused), so every ISA agrees bit
+// for bit. `src` holds width*channels packed elements and may be unaligned; `dst` may be unaligned
+// (but 4-byte aligned); plane_stride may be negative (planes written in reverse order).
+using NormalizeU8Row = void (*)(const uint8_t* src, int64_t width, int64_t channels, const float* a,
+                                const float* b, float* dst, int64_t plane_stride);
+using NormalizeF32Row = void (*)(const float* src, int64_t width, int64_t channels, const float* a,
+                                 const float* b, float* dst, int64_t plane_stride);
 
 // Separable resampling, on planar float rows. The horizontal pass filters one channel's row:
-// dst[x] = sum_k w[x*taps + k] * src[start[x] + k], `start` monotonic; `wt` holds the same weights tap-major
-// (wt[k*n + x]) for kernels that vectorize across x, and `src` is readable up to 32 floats past
-// the last tap (padding). The vertical pass combines `taps` rows: dst[i] = sum_k w[k] * rows[k][i].
-// Sums run in float32 in ascending k, each product rounded then added (never fused), so every
-// ISA agrees bit for bit.
-// `planes` channels are filtered in one call: channel c reads src + c * src_stride and writes
-// dst + c * dst_stride.
-using ResizeH = void (*)(const float* src, int64_t src_stride, int64_t planes,
-                         const int32_t* start, const float* w, const float* wt, int64_t taps,
-                         int64_t n, float* dst, int64_t dst_stride);
+// dst[x] = sum_k w[x*taps + k] * src[start[x] + k], `start` monotonic; `wt` holds the same weights
+// tap-major (wt[k*n + x]) for kernels that vectorize across x, and `src` is readable up to 32
+// floats past the last tap (padding). The vertical pass combines `taps` rows: dst[i] = sum_k w[k] *
+// rows[k][i]. Sums run in float32 in ascending k, each product rounded then added (never fused), so
+// every ISA agrees bit for bit. `planes` channels are filtered in one call: channel c reads src + c
+// * src_stride and writes dst + c * dst_stride.
+using ResizeH = void (*)(const float* src, int64_t src_stride, int64_t planes, const int32_t* start,
+                         const float* w, const float* wt, int64_t taps, int64_t n, float* dst,
+                         int64_t dst_stride);
 using ResizeV = void (*)(const float* const* rows, const float* w, int64_t taps, int64_t n,
                          float* dst);
 // resize_v on uint8 rows, read in place: dst[i] = sum_k w[k] * float32(rows[k][i]), the same
@@ -47,8 +46,8 @@ using ResizeHInterleaved = void (*)(const float* src, int64_t channels, const in
 // The vertical pass of uint8 rows with fixed-point weights (int16 each, >= 0, sum <= 2^16):
 // dst[i] = float32(sum_k k[k] * rows[k][i]) for i < n, on interleaved elements; the sum is an
 // exact integer below 2^24, so the float32 is exact too.
-using ResizeVU8Int = void (*)(const uint8_t* const* rows, const int32_t* k, int64_t taps,
-                              int64_t n, float* dst);
+using ResizeVU8Int = void (*)(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n,
+                              float* dst);
 // resize_v_u8_int on rows of n pixels of `channels` (1..4) interleaved channels, written as
 // planes: dst[c * plane_stride + x] = float32(sum_t k[t] * rows[t][x * channels + c]). Optional
 // in a table (null: resize_v_u8_int, then a de-interleave).
@@ -82,8 +81,8 @@ using ResizeHU8Digits = void (*)(const uint8_t* row0, const uint8_t* row1, int64
                                  int64_t taps, int64_t n, int bits, uint8_t* dst0, uint8_t* dst1,
                                  int64_t plane_stride);
 // The vertical pass: out[i] from rows[t][i], with the output row's `taps` weights k[t].
-using ResizeVFixed = void (*)(const uint8_t* const* rows, const int32_t* k, int64_t taps,
-                              int64_t n, int bits, uint8_t* dst);
+using ResizeVFixed = void (*)(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n,
+                              int bits, uint8_t* dst);
 
 // resize_v_fixed on C planar rows of n values each (rows[t] + c * n is channel c), its levels
 // then mapped as levels_f32 does: fdst[c * plane_stride + x]. lv as in Bilinear2Fixed (every
@@ -190,10 +189,10 @@ const char* isa_name(Isa isa);
 // Throws std::invalid_argument for a name that is not an ISA pixnorm knows.
 Isa parse_isa(const std::string& name);
 
-std::vector<Isa> compiled_isas();        // kernel tables in this binary
-bool cpu_supports(Isa isa);              // the CPU and OS can run it
-std::vector<Isa> supported_isas();       // compiled and runnable here, lowest first
-Isa best_isa();                          // the highest supported
+std::vector<Isa> compiled_isas();   // kernel tables in this binary
+bool cpu_supports(Isa isa);         // the CPU and OS can run it
+std::vector<Isa> supported_isas();  // compiled and runnable here, lowest first
+Isa best_isa();                     // the highest supported
 
 const KernelTable& active_kernels();
 // Throws std::invalid_argument if `isa` is not compiled in or not supported by this CPU.

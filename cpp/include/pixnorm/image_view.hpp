@@ -17,8 +17,8 @@ struct ImageView {
   int64_t stride_n = 0, stride_y = 0, stride_x = 0, stride_c = 0;  // in bytes
 
   const unsigned char* byte_ptr(int64_t i, int64_t y, int64_t x, int64_t c) const {
-    return static_cast<const unsigned char*>(data) + i * stride_n + y * stride_y +
-           x * stride_x + c * stride_c;
+    return static_cast<const unsigned char*>(data) + i * stride_n + y * stride_y + x * stride_x +
+           c * stride_c;
   }
   // True when one row's W*C elements are packed, in order, with no gaps.
   bool rows_packed() const {

@@ -91,8 +91,8 @@ struct ResampleJob {
   const AxisPlan* py = nullptr;
   const AxisPlan* px = nullptr;
   ResampleOut kind = ResampleOut::u8_hwc;
-  void* dst = nullptr;                     // C-contiguous output of this image
-  const ChannelAffine* affine = nullptr;   // for f32_chw
+  void* dst = nullptr;                    // C-contiguous output of this image
+  const ChannelAffine* affine = nullptr;  // for f32_chw
 };
 
 // Runs the jobs on up to `nthreads` threads: across images when there are enough of them, else
@@ -127,10 +127,10 @@ struct FixedJob {
   int64_t box_top = 0, box_left = 0;
   const FixedPlan* py = nullptr;
   const FixedPlan* px = nullptr;
-  bool vertical_first = false;         // Pillow 13's order rule; torch: always false
+  bool vertical_first = false;             // Pillow 13's order rule; torch: always false
   ResampleOut kind = ResampleOut::u8_hwc;  // u8_hwc, or f32_chw through `levels`
   void* dst = nullptr;
-  const double* levels = nullptr;      // C x kLevelParams, see level_params
+  const double* levels = nullptr;  // C x kLevelParams, see level_params
 };
 void resample_fixed(const std::vector<FixedJob>& jobs, int nthreads);
 
@@ -161,8 +161,8 @@ struct OpencvAxis {
 };
 // x: horizontal (coordinates clamped into the image), else vertical (weights from the unclamped
 // coordinate, rows clamped when read), as OpenCV does.
-OpencvAxis plan_axis_opencv(int64_t in, int64_t out_full, int64_t first, int64_t count,
-                            bool mirror, bool x);
+OpencvAxis plan_axis_opencv(int64_t in, int64_t out_full, int64_t first, int64_t count, bool mirror,
+                            bool x);
 
 struct OpencvJob {
   ImageView src;  // uint8, n == 1

@@ -30,8 +30,8 @@ void stats_channels_f32(const ImageView& src, int64_t* n, double* mean, double* 
 // Per pixel, uint8: for every element (y, x, c) in HWC order, s1 += sum over the src.n images,
 // s2 += sum of squares, min/max per element. The caller guarantees that s1/s2 cannot overflow
 // (at most kStatsPixelStageImages images staged).
-void stats_pixels_u8(const ImageView& src, uint32_t* s1, uint32_t* s2, uint8_t* min,
-                     uint8_t* max, int nthreads);
+void stats_pixels_u8(const ImageView& src, uint32_t* s1, uint32_t* s2, uint8_t* min, uint8_t* max,
+                     int nthreads);
 
 // Per pixel, float32: Welford per element over the src.n images; `seen` images were already
 // accumulated into mean/m2.

@@ -56,22 +56,20 @@ void parallel_for(int64_t count, int nthreads, void (*body)(void* ctx, int64_t b
 
 // As parallel_for, but items are handed out one at a time to whichever thread is free: for a few
 // large items of unequal cost (the images of a batch).
-void parallel_items(int64_t count, int nthreads, void (*body)(void* ctx, int64_t begin, int64_t end),
-                    void* ctx);
+void parallel_items(int64_t count, int nthreads,
+                    void (*body)(void* ctx, int64_t begin, int64_t end), void* ctx);
 
 template <class F>
 void parallel_each(int64_t count, int nthreads, F& body) {
   parallel_items(
-      count, nthreads,
-      [](void* c, int64_t b, int64_t e) { (*static_cast<F*>(c))(b, e); },
+      count, nthreads, [](void* c, int64_t b, int64_t e) { (*static_cast<F*>(c))(b, e); },
       static_cast<void*>(&body));
 }
 
 template <class F>
 void parallel_chunks(int64_t count, int nthreads, F& body) {
   parallel_for(
-      count, nthreads,
-      [](void* c, int64_t b, int64_t e) { (*static_cast<F*>(c))(b, e); },
+      count, nthreads, [](void* c, int64_t b, int64_t e) { (*static_cast<F*>(c))(b, e); },
       static_cast<void*>(&body));
 }
 

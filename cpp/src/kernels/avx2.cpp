@@ -9,9 +9,10 @@
 // masked 24-byte load, which never touches bytes past the row, then a dword permute); one in-lane
 // pshufb per channel picks byte C*j + c into dword j and zeroes the rest, giving that channel's 8
 // values as int32. C = 1: 8 bytes widened with vpmovzxbd.
+#include <immintrin.h>
+
 #include <cmath>
 #include <cstdint>
-#include <immintrin.h>
 #include <limits>
 #include <vector>
 
@@ -60,10 +61,9 @@ void u8_row(const uint8_t* src, int64_t width, int64_t channels, const float* a,
     __m256 va[4], vb[4];
     for (int c = 0; c < channels; ++c) {
       const char s = static_cast<char>(channels), k = static_cast<char>(c);
-      pick[c] = _mm256_broadcastsi128_si256(
-          _mm_setr_epi8(k, -1, -1, -1, static_cast<char>(s + k), -1, -1, -1,
-                        static_cast<char>(2 * s + k), -1, -1, -1, static_cast<char>(3 * s + k), -1,
-                        -1, -1));
+      pick[c] = _mm256_broadcastsi128_si256(_mm_setr_epi8(
+          k, -1, -1, -1, static_cast<char>(s + k), -1, -1, -1, static_cast<char>(2 * s + k), -1, -1,
+          -1, static_cast<char>(3 * s + k), -1, -1, -1));
       va[c] = _mm256_set1_ps(a[c]);
       vb[c] = _mm256_set1_ps(b[c]);
     }
@@ -104,7 +104,8 @@ void f32_row(const float* src, int64_t width, int64_t channels, const float* a, 
                               _mm256_setr_epi32(2, 5, 0, 3, 6, 1, 4, 7)};
     for (; x + 8 <= width; x += 8) {
       const float* p = src + 3 * x;
-      const __m256 v0 = _mm256_loadu_ps(p), v1 = _mm256_loadu_ps(p + 8), v2 = _mm256_loadu_ps(p + 16);
+      const __m256 v0 = _mm256_loadu_ps(p), v1 = _mm256_loadu_ps(p + 8),
+                   v2 = _mm256_loadu_ps(p + 16);
       // positions of v0 / v1 / v2 holding channel 0: {0,3,6} / {1,4,7} / {2,5}; channel 1:
       // {1,4,7} / {2,5} / {0,3,6}; channel 2: {2,5} / {0,3,6} / {1,4,7}
       const __m256 m[3] = {_mm256_blend_ps(_mm256_blend_ps(v0, v1, 0x92), v2, 0x24),
@@ -130,9 +131,9 @@ void f32_row(const float* src, int64_t width, int64_t channels, const float* a, 
       const __m256 planes[4] = {_mm256_shuffle_ps(u0, u2, 0x44), _mm256_shuffle_ps(u0, u2, 0xEE),
                                 _mm256_shuffle_ps(u1, u3, 0x44), _mm256_shuffle_ps(u1, u3, 0xEE)};
       for (int c = 0; c < 4; ++c)
-        _mm256_storeu_ps(dst + c * plane_stride + x,
-                         _mm256_add_ps(_mm256_mul_ps(planes[c], _mm256_set1_ps(a[c])),
-                                       _mm256_set1_ps(b[c])));
+        _mm256_storeu_ps(
+            dst + c * plane_stride + x,
+            _mm256_add_ps(_mm256_mul_ps(planes[c], _mm256_set1_ps(a[c])), _mm256_set1_ps(b[c])));
     }
   }
   one_by_one(src, x, width, channels, a, b, dst, plane_stride);
@@ -181,7 +182,8 @@ template <class Fill>
 void levels_via_planes(int64_t n, int64_t channels, const double* lv, float* fdst,
                        int64_t plane_stride, Fill&& fill) {
   thread_local std::vector<uint8_t> planes;
-  if (planes.size() < static_cast<size_t>(n * channels)) planes.resize(static_cast<size_t>(n * channels));
+  if (planes.size() < static_cast<size_t>(n * channels))
+    planes.resize(static_cast<size_t>(n * channels));
   fill(planes.data());
   for (int64_t c = 0; c < channels; ++c)
     levels_f32(planes.data() + c * n, n, lv + c * kLevelParams, fdst + c * plane_stride);
@@ -204,8 +206,8 @@ inline void bilinear2_rows(const uint8_t* r0, const uint8_t* r1, int C, const in
   const auto* p0 = reinterpret_cast<const int*>(r0);
   const auto* p1 = reinterpret_cast<const int*>(r1);
   for (; x + 8 <= n; x += 8) {
-    const __m256i il = _mm256_mullo_epi32(
-        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(start + x)), mulc);
+    const __m256i il =
+        _mm256_mullo_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(start + x)), mulc);
     const __m256i ir = _mm256_add_epi32(il, vroff);
     const __m256i l0 = _mm256_i32gather_epi32(p0, il, 1), q0 = _mm256_i32gather_epi32(p0, ir, 1);
     const __m256i l1 = _mm256_i32gather_epi32(p1, il, 1), q1 = _mm256_i32gather_epi32(p1, ir, 1);
@@ -244,12 +246,12 @@ void bilinear2_u8(const uint8_t* r0, const uint8_t* r1, float wy0, float wy1, in
 }
 
 void bilinear2_fixed(const uint8_t* r0, const uint8_t* r1, int32_t ky0, int32_t ky1,
-                     int64_t channels, const int32_t* start, const int32_t* kx, int64_t n,
-                     int mode, int bx, int by, uint8_t* dst, int64_t plane_stride,
-                     const double* lv, float* fdst) {
+                     int64_t channels, const int32_t* start, const int32_t* kx, int64_t n, int mode,
+                     int bx, int by, uint8_t* dst, int64_t plane_stride, const double* lv,
+                     float* fdst) {
   if (channels != 3 && channels != 4) {
-    bilinear2_fixed_impl(r0, r1, ky0, ky1, channels, start, kx, n, mode, bx, by, dst,
-                         plane_stride, lv, fdst);
+    bilinear2_fixed_impl(r0, r1, ky0, ky1, channels, start, kx, n, mode, bx, by, dst, plane_stride,
+                         lv, fdst);
     return;
   }
   if (lv) {
@@ -313,8 +315,8 @@ void levels_f32(const uint8_t* src, int64_t n, const double* p, float* dst) {
   const __m256 inv_std = _mm256_set1_ps(static_cast<float>(p[6]));
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
-    const __m256 x = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(
-        _mm_loadl_epi64(reinterpret_cast<const __m128i*>(src + i))));
+    const __m256 x = _mm256_cvtepi32_ps(
+        _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(src + i))));
     const __m256 t = divide ? corrected_quotient(x, factor, inv_factor) : _mm256_mul_ps(x, factor);
     _mm256_storeu_ps(dst + i, corrected_quotient(_mm256_sub_ps(t, mean), sd, inv_std));
   }
@@ -342,8 +344,8 @@ void resize_h_interleaved(const float* src, int64_t channels, const int32_t* sta
         // outputs 0..3 and 4..7: (c, c + 1) pairs
         const __m256d z = _mm256_setzero_pd(), all = _mm256_castsi256_pd(_mm256_set1_epi32(-1));
         const auto* sd = reinterpret_cast<const double*>(src);
-        const __m256 lo = _mm256_castpd_ps(
-            _mm256_mask_i32gather_pd(z, sd, _mm256_castsi256_si128(idx), all, 4));
+        const __m256 lo =
+            _mm256_castpd_ps(_mm256_mask_i32gather_pd(z, sd, _mm256_castsi256_si128(idx), all, 4));
         const __m256 hi = _mm256_castpd_ps(
             _mm256_mask_i32gather_pd(z, sd, _mm256_extracti128_si256(idx, 1), all, 4));
         // per 128-bit lane: even floats -> channel c, odd -> c + 1; lanes hold outputs (0,1 | 2,3)
@@ -365,8 +367,8 @@ void resize_h_interleaved(const float* src, int64_t channels, const int32_t* sta
       __m256 acc = _mm256_mul_ps(_mm256_loadu_ps(wt + x), _mm256_i32gather_ps(src, idx, 4));
       for (int64_t k = 1; k < taps; ++k) {
         idx = _mm256_add_epi32(idx, vc);
-        acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_loadu_ps(wt + k * n + x),
-                                               _mm256_i32gather_ps(src, idx, 4)));
+        acc = _mm256_add_ps(
+            acc, _mm256_mul_ps(_mm256_loadu_ps(wt + k * n + x), _mm256_i32gather_ps(src, idx, 4)));
       }
       _mm256_storeu_ps(dst + c * dst_stride + x, acc);
     }
@@ -447,8 +449,7 @@ void stats_u8(const uint8_t* src, int64_t count, int64_t channels, uint64_t* sum
     _mm256_store_si256(reinterpret_cast<__m256i*>(hi_b + 32 * v), hi[v]);
   }
   fold_u8_minmax(lo_b, hi_b, kGroup, channels, min, max);
-  stats_u8_generic(src + groups * kGroup, count - groups * kGroup, channels, sum, sumsq, min,
-                   max);
+  stats_u8_generic(src + groups * kGroup, count - groups * kGroup, channels, sum, sumsq, min, max);
 }
 
 // float32, per channel: the 24 lanes are six registers of 4 doubles (vcvtps2pd of 4 floats);
@@ -494,8 +495,8 @@ void stats_f32(const float* src, int64_t count, int64_t channels, int64_t* n, do
     _mm256_store_ps(llo + 8 * k, lo[k]);
     _mm256_store_ps(lhi + 8 * k, hi[k]);
   }
-  stats_f32_fold(lm, lq, groups, llo, lhi, src + groups * kStatsLanes,
-                 count - groups * kStatsLanes, channels, n, mean, m2, min, max);
+  stats_f32_fold(lm, lq, groups, llo, lhi, src + groups * kStatsLanes, count - groups * kStatsLanes,
+                 channels, n, mean, m2, min, max);
 }
 
 // uint8, per pixel: tiles of K 8-byte chunks whose uint32 sums and sums of squares stay in
@@ -584,8 +585,10 @@ void resize_v_u8_int(const uint8_t* const* rows, const int32_t* k, int64_t taps,
     for (int64_t q = 0; q < pairs; ++q) {
       const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(ra[q] + i));
       const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rb[q] + i));
-      lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm_unpacklo_epi8(a, b)), kw[q]));
-      hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm_unpackhi_epi8(a, b)), kw[q]));
+      lo = _mm256_add_epi32(
+          lo, _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm_unpacklo_epi8(a, b)), kw[q]));
+      hi = _mm256_add_epi32(
+          hi, _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm_unpackhi_epi8(a, b)), kw[q]));
     }
     _mm256_storeu_ps(dst + i, _mm256_cvtepi32_ps(lo));
     _mm256_storeu_ps(dst + i + 8, _mm256_cvtepi32_ps(hi));
@@ -640,9 +643,9 @@ void resize_v_fixed(const uint8_t* const* rows, const int32_t* k, int64_t taps, 
     const __m256i w = _mm256_permute4x64_epi64(
         _mm256_packs_epi32(_mm256_sra_epi32(lo0, shift), _mm256_sra_epi32(lo1, shift)), 0xD8);
     const __m256i bytes = _mm256_packus_epi16(w, _mm256_setzero_si256());
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i),
-                     _mm_unpacklo_epi64(_mm256_castsi256_si128(bytes),
-                                        _mm256_extracti128_si256(bytes, 1)));
+    _mm_storeu_si128(
+        reinterpret_cast<__m128i*>(dst + i),
+        _mm_unpacklo_epi64(_mm256_castsi256_si128(bytes), _mm256_extracti128_si256(bytes, 1)));
   }
   if (i < n) {
     const uint8_t* rest[64];
@@ -656,9 +659,9 @@ void resize_v_fixed(const uint8_t* const* rows, const int32_t* k, int64_t taps, 
 // byte early, so no gather reads past the window), two pshufb and an OR per channel build the
 // (t, t + 1) word pairs for vpmaddwd; 22-bit weights in two 11-bit halves. The last n % 8
 // outputs run portable.
-void resize_h_u8_fixed(const uint8_t* row, int64_t channels, const int32_t* start, const int32_t* kp,
-                       const int32_t* kph, int64_t taps, int64_t n, int bits, uint8_t* dst,
-                       int64_t plane_stride) {
+void resize_h_u8_fixed(const uint8_t* row, int64_t channels, const int32_t* start,
+                       const int32_t* kp, const int32_t* kph, int64_t taps, int64_t n, int bits,
+                       uint8_t* dst, int64_t plane_stride) {
   if (channels != 3 && channels != 4) {
     resize_h_u8_fixed_impl(row, channels, start, kp, kph, taps, n, bits, dst, plane_stride);
     return;
@@ -675,8 +678,8 @@ void resize_h_u8_fixed(const uint8_t* row, int64_t channels, const int32_t* star
   const __m128i shift = _mm_cvtsi32_si128(bits);
   int64_t x = 0;
   for (; x + 8 <= n; x += 8) {
-    const __m256i base = _mm256_mullo_epi32(
-        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(start + x)), mulc);
+    const __m256i base =
+        _mm256_mullo_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(start + x)), mulc);
     __m256i lo[4], hi[4];
     for (int c = 0; c < C; ++c) {
       lo[c] = half;
@@ -684,10 +687,12 @@ void resize_h_u8_fixed(const uint8_t* row, int64_t channels, const int32_t* star
     }
     for (int64_t q = 0; q < taps / 2; ++q) {
       const __m256i i0 = _mm256_add_epi32(base, _mm256_set1_epi32(static_cast<int32_t>(2 * q * C)));
-      const __m256i i1 = _mm256_add_epi32(base, _mm256_set1_epi32(static_cast<int32_t>((2 * q + 1) * C - late)));
+      const __m256i i1 =
+          _mm256_add_epi32(base, _mm256_set1_epi32(static_cast<int32_t>((2 * q + 1) * C - late)));
       const __m256i g0 = _mm256_i32gather_epi32(p, i0, 1), g1 = _mm256_i32gather_epi32(p, i1, 1);
       const __m256i kl = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kp + q * n + x));
-      const __m256i kh = kph ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kph + q * n + x)) : kl;
+      const __m256i kh =
+          kph ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kph + q * n + x)) : kl;
       for (int c = 0; c < C; ++c) {
         const __m256i pair = _mm256_or_si256(_mm256_shuffle_epi8(g0, pick[2 * c]),
                                              _mm256_shuffle_epi8(g1, pick[2 * c + 1]));
@@ -701,7 +706,8 @@ void resize_h_u8_fixed(const uint8_t* row, int64_t channels, const int32_t* star
       // of words reads them as signed, so the words must saturate signed: 0..255 either way)
       const __m256i w = _mm256_packs_epi32(_mm256_sra_epi32(acc, shift), _mm256_setzero_si256());
       const __m256i b = _mm256_packus_epi16(w, _mm256_setzero_si256());
-      const __m128i eight = _mm_unpacklo_epi32(_mm256_castsi256_si128(b), _mm256_extracti128_si256(b, 1));
+      const __m128i eight =
+          _mm_unpacklo_epi32(_mm256_castsi256_si128(b), _mm256_extracti128_si256(b, 1));
       _mm_storel_epi64(reinterpret_cast<__m128i*>(dst + c * plane_stride + x), eight);
     }
   }
@@ -733,9 +739,9 @@ void resize_h_u8_fixed2(const uint8_t* row0, const uint8_t* row1, int64_t channe
 void normalize_pixel(float* data, const float* a, const float* b, int64_t count) {
   int64_t i = 0;
   for (; i + 8 <= count; i += 8)
-    _mm256_storeu_ps(data + i, _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(data + i),
-                                                           _mm256_loadu_ps(a + i)),
-                                             _mm256_loadu_ps(b + i)));
+    _mm256_storeu_ps(data + i,
+                     _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(data + i), _mm256_loadu_ps(a + i)),
+                                   _mm256_loadu_ps(b + i)));
   for (; i < count; ++i) data[i] = data[i] * a[i] + b[i];
 }
 

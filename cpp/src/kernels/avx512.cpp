@@ -11,9 +11,10 @@
 // are converted and scaled. C = 4 needs no permute. Remainders use the same code with shorter
 // masks, so there is no scalar tail. Each row starts with a short step up to a 64-byte boundary
 // of channel 0's output, so that the full steps' stores do not straddle cache lines.
+#include <immintrin.h>
+
 #include <cmath>
 #include <cstdint>
-#include <immintrin.h>
 #include <limits>
 #include <type_traits>
 
@@ -56,8 +57,10 @@ inline void steps(const float* dst, int64_t width, Step&& step) {
 
 inline void put(float* d, __m512 v, __m512 a, __m512 b, int64_t n) {
   const __m512 r = _mm512_add_ps(_mm512_mul_ps(v, a), b);
-  if (n == 16) _mm512_storeu_ps(d, r);
-  else _mm512_mask_storeu_ps(d, lanes_mask(n), r);
+  if (n == 16)
+    _mm512_storeu_ps(d, r);
+  else
+    _mm512_mask_storeu_ps(d, lanes_mask(n), r);
 }
 
 void u8_row(const uint8_t* src, int64_t width, int64_t channels, const float* a, const float* b,
@@ -77,9 +80,9 @@ void u8_row(const uint8_t* src, int64_t width, int64_t channels, const float* a,
     __m512 va[4], vb[4];
     for (int c = 0; c < channels; ++c) {
       const char s = static_cast<char>(channels), k = static_cast<char>(c);
-      pick[c] = _mm512_broadcast_i32x4(_mm_setr_epi8(k, -1, -1, -1, static_cast<char>(s + k), -1, -1,
-                                                     -1, static_cast<char>(2 * s + k), -1, -1, -1,
-                                                     static_cast<char>(3 * s + k), -1, -1, -1));
+      pick[c] = _mm512_broadcast_i32x4(_mm_setr_epi8(k, -1, -1, -1, static_cast<char>(s + k), -1,
+                                                     -1, -1, static_cast<char>(2 * s + k), -1, -1,
+                                                     -1, static_cast<char>(3 * s + k), -1, -1, -1));
       va[c] = _mm512_set1_ps(a[c]);
       vb[c] = _mm512_set1_ps(b[c]);
     }
@@ -125,19 +128,25 @@ void f32_row(const float* src, int64_t width, int64_t channels, const float* a, 
       const __m512 v0 = _mm512_maskz_loadu_ps(lanes_mask(e), p);
       const __m512 v1 = _mm512_maskz_loadu_ps(lanes_mask(e > 16 ? e - 16 : 0), p + 16);
       const __m512 v2 = _mm512_maskz_loadu_ps(lanes_mask(e > 32 ? e - 32 : 0), p + 32);
-      const __m512 R = _mm512_mask_permutexvar_ps(_mm512_permutex2var_ps(v0, r01, v1), 0xF800, r2, v2);
-      const __m512 G = _mm512_mask_permutexvar_ps(_mm512_permutex2var_ps(v0, g01, v1), 0xF800, g2, v2);
+      const __m512 R =
+          _mm512_mask_permutexvar_ps(_mm512_permutex2var_ps(v0, r01, v1), 0xF800, r2, v2);
+      const __m512 G =
+          _mm512_mask_permutexvar_ps(_mm512_permutex2var_ps(v0, g01, v1), 0xF800, g2, v2);
       // B has only 10 lanes in the first 32 floats: lanes 10..15 come from the third register.
-      const __m512 B = _mm512_mask_permutexvar_ps(_mm512_permutex2var_ps(v0, b01, v1), 0xFC00, b2, v2);
+      const __m512 B =
+          _mm512_mask_permutexvar_ps(_mm512_permutex2var_ps(v0, b01, v1), 0xFC00, b2, v2);
       put(dst + x, R, va[0], vb[0], n);
       put(dst + plane_stride + x, G, va[1], vb[1], n);
       put(dst + 2 * plane_stride + x, B, va[2], vb[2], n);
     });
   } else {
-    const __m512i even = _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29);
-    const __m512i odd = _mm512_setr_epi32(2, 6, 10, 14, 18, 22, 26, 30, 3, 7, 11, 15, 19, 23, 27, 31);
+    const __m512i even =
+        _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29);
+    const __m512i odd =
+        _mm512_setr_epi32(2, 6, 10, 14, 18, 22, 26, 30, 3, 7, 11, 15, 19, 23, 27, 31);
     const __m512i lo = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
-    const __m512i hi = _mm512_setr_epi32(8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+    const __m512i hi =
+        _mm512_setr_epi32(8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
     steps(dst, width, [&](int64_t x, int64_t n) {
       const float* p = src + 4 * x;
       const int64_t e = 4 * n;
@@ -169,7 +178,8 @@ inline __m512 load16(const uint8_t* p, __mmask16 m) {
 }
 
 template <class T>
-inline void resize_v_512(const T* const* rows, const float* w, int64_t taps, int64_t n, float* dst) {
+inline void resize_v_512(const T* const* rows, const float* w, int64_t taps, int64_t n,
+                         float* dst) {
   for (int64_t i = 0; i < n; i += 16) {
     const __mmask16 m = lanes_mask(n - i);
     __m512 acc = _mm512_mul_ps(_mm512_set1_ps(w[0]), load16(rows[0] + i, m));
@@ -222,7 +232,8 @@ void resize_h_t(const float* src, int64_t src_stride, int64_t planes, const int3
       } else {
         // Taps in pairs: one 8-byte gather per 8 outputs fetches samples t and t + 1 (both
         // inside the window), two permutes split them: half the loads of one gather per tap.
-        const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        const __m512i even =
+            _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
         const __m512i odd = _mm512_add_epi32(even, one);
         const __mmask8 m_lo = static_cast<__mmask8>(m), m_hi = static_cast<__mmask8>(m >> 8);
         __m512i idx = idx0;
@@ -255,10 +266,14 @@ void resize_h(const float* src, int64_t src_stride, int64_t planes, const int32_
               const float* /*w*/, const float* wt, int64_t taps, int64_t n, float* dst,
               int64_t dst_stride) {
   switch (taps) {
-    case 2: return resize_h_t<2>(src, src_stride, planes, start, wt, taps, n, dst, dst_stride);
-    case 3: return resize_h_t<3>(src, src_stride, planes, start, wt, taps, n, dst, dst_stride);
-    case 4: return resize_h_t<4>(src, src_stride, planes, start, wt, taps, n, dst, dst_stride);
-    default: return resize_h_t<0>(src, src_stride, planes, start, wt, taps, n, dst, dst_stride);
+    case 2:
+      return resize_h_t<2>(src, src_stride, planes, start, wt, taps, n, dst, dst_stride);
+    case 3:
+      return resize_h_t<3>(src, src_stride, planes, start, wt, taps, n, dst, dst_stride);
+    case 4:
+      return resize_h_t<4>(src, src_stride, planes, start, wt, taps, n, dst, dst_stride);
+    default:
+      return resize_h_t<0>(src, src_stride, planes, start, wt, taps, n, dst, dst_stride);
   }
 }
 
@@ -269,7 +284,6 @@ void resize_h(const float* src, int64_t src_stride, int64_t planes, const int32_
 // (C = 3: the right pixel's dword starts one byte before it, so nothing past its last byte is
 // read), then two pshufb and an OR per channel. The VBMI table builds the same pairs with byte
 // permutes (below). C other than 3 and 4 use the portable code.
-
 
 // The per-row constants of the pair builders: pick[2c] moves channel c of the left pixel's dword
 // to byte 0, pick[2c + 1] channel c of the right pixel's dword to byte 2.
@@ -286,8 +300,8 @@ struct PairPicks {
 };
 
 // Pairs of `cnt` <= 16 output pixels (p[r][c]) with gathers.
-__attribute__((always_inline)) inline void gather_pairs(const uint8_t* r0, const uint8_t* r1,
-                                                        int C, const int32_t* start, int64_t cnt,
+__attribute__((always_inline)) inline void gather_pairs(const uint8_t* r0, const uint8_t* r1, int C,
+                                                        const int32_t* start, int64_t cnt,
                                                         const PairPicks& pk, __m512i p[2][4]) {
   const __mmask16 m = lanes_mask(cnt);
   const __m512i il = _mm512_mullo_epi32(_mm512_maskz_loadu_epi32(m, start), _mm512_set1_epi32(C));
@@ -314,8 +328,8 @@ struct FloatTail {
       vb[c] = _mm512_set1_ps(b[c]);
     }
   }
-  __attribute__((always_inline)) void operator()(int c, __m512i p0, __m512i p1, __m512i k,
-                                                 float* d, int64_t cnt) const {
+  __attribute__((always_inline)) void operator()(int c, __m512i p0, __m512i p1, __m512i k, float* d,
+                                                 int64_t cnt) const {
     const __m512 h0 = _mm512_cvtepi32_ps(_mm512_madd_epi16(p0, k));
     const __m512 h1 = _mm512_cvtepi32_ps(_mm512_madd_epi16(p1, k));
     put(d, _mm512_add_ps(_mm512_mul_ps(vy0, h0), _mm512_mul_ps(vy1, h1)), va[c], vb[c], cnt);
@@ -390,11 +404,13 @@ template <bool Divide>
 struct FixedTailLevels {
   FixedTail fixed;
   LevelMap<Divide> map;
-  __attribute__((always_inline)) void operator()(int c, __m512i p0, __m512i p1, __m512i k,
-                                                 float* d, int64_t cnt) const {
+  __attribute__((always_inline)) void operator()(int c, __m512i p0, __m512i p1, __m512i k, float* d,
+                                                 int64_t cnt) const {
     const __m512 v = map(c, _mm512_cvtepi32_ps(fixed.level(p0, p1, k)));
-    if (cnt == 16) _mm512_storeu_ps(d, v);
-    else _mm512_mask_storeu_ps(d, lanes_mask(cnt), v);
+    if (cnt == 16)
+      _mm512_storeu_ps(d, v);
+    else
+      _mm512_mask_storeu_ps(d, lanes_mask(cnt), v);
   }
 };
 
@@ -435,12 +451,12 @@ void bilinear2_u8(const uint8_t* r0, const uint8_t* r1, float wy0, float wy1, in
 }
 
 void bilinear2_fixed(const uint8_t* r0, const uint8_t* r1, int32_t ky0, int32_t ky1,
-                     int64_t channels, const int32_t* start, const int32_t* kx, int64_t n,
-                     int mode, int bx, int by, uint8_t* dst, int64_t plane_stride,
-                     const double* lv, float* fdst) {
+                     int64_t channels, const int32_t* start, const int32_t* kx, int64_t n, int mode,
+                     int bx, int by, uint8_t* dst, int64_t plane_stride, const double* lv,
+                     float* fdst) {
   if (channels != 3 && channels != 4) {
-    bilinear2_fixed_impl(r0, r1, ky0, ky1, channels, start, kx, n, mode, bx, by, dst,
-                         plane_stride, lv, fdst);
+    bilinear2_fixed_impl(r0, r1, ky0, ky1, channels, start, kx, n, mode, bx, by, dst, plane_stride,
+                         lv, fdst);
     return;
   }
   const int C = static_cast<int>(channels);
@@ -470,7 +486,8 @@ void levels_f32(const uint8_t* src, int64_t n, const double* p, float* dst) {
     const __m512 x = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(m, src + i)));
     __m512 r;
     if (fast) {
-      const __m512 t = divide ? corrected_quotient(x, factor, inv_factor) : _mm512_mul_ps(x, factor);
+      const __m512 t =
+          divide ? corrected_quotient(x, factor, inv_factor) : _mm512_mul_ps(x, factor);
       r = corrected_quotient(_mm512_sub_ps(t, mean), sd, inv_std);
     } else {
       const __m512 t = divide ? _mm512_div_ps(x, factor) : _mm512_mul_ps(x, factor);
@@ -496,7 +513,8 @@ void resize_h_interleaved(const float* src, int64_t channels, const int32_t* sta
     // sample, two permutes split them (half the loads of a gather per channel); same sums.
     for (; c + 2 <= channels; c += 2) {
       const __mmask8 m_lo = static_cast<__mmask8>(m), m_hi = static_cast<__mmask8>(m >> 8);
-      const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+      const __m512i even =
+          _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
       const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
       __m512i idx = _mm512_add_epi32(base, _mm512_set1_epi32(static_cast<int32_t>(c)));
       __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
@@ -550,8 +568,8 @@ struct FixedHTail {
 
 // pshufb controls: byte 0 of each dword to word 0, byte `b` to word 1 (the rest zero).
 alignas(64) constexpr int8_t kPairFrom[2][16] = {
-    {0, -1, 3, -1, 4, -1, 7, -1, 8, -1, 11, -1, 12, -1, 15, -1},   // (byte 0, byte 3)
-    {0, -1, -1, -1, 4, -1, -1, -1, 8, -1, -1, -1, 12, -1, -1, -1}, // byte 0 alone
+    {0, -1, 3, -1, 4, -1, 7, -1, 8, -1, 11, -1, 12, -1, 15, -1},    // (byte 0, byte 3)
+    {0, -1, -1, -1, 4, -1, -1, -1, 8, -1, -1, -1, 12, -1, -1, -1},  // byte 0 alone
 };
 
 __attribute__((always_inline)) inline void fixed_h_gather_step(
@@ -560,33 +578,40 @@ __attribute__((always_inline)) inline void fixed_h_gather_step(
     int64_t plane_stride) {
   const __mmask16 m = lanes_mask(cnt);
   const __m512i z = _mm512_setzero_si512();
-  const __m512i base = _mm512_mullo_epi32(_mm512_maskz_loadu_epi32(m, start + x), _mm512_set1_epi32(C));
-  const __m512i pick03 = _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(kPairFrom[0])));
-  const __m512i pick0 = _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(kPairFrom[1])));
+  const __m512i base =
+      _mm512_mullo_epi32(_mm512_maskz_loadu_epi32(m, start + x), _mm512_set1_epi32(C));
+  const __m512i pick03 =
+      _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(kPairFrom[0])));
+  const __m512i pick0 =
+      _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(kPairFrom[1])));
   for (int c = 0; c < C; ++c) {
     __m512i lo = tail.half, hi = z;
     for (int64_t p = 0; p < taps / 2; ++p) {
-      const __m512i idx = _mm512_add_epi32(base, _mm512_set1_epi32(static_cast<int32_t>(2 * p * C + c)));
+      const __m512i idx =
+          _mm512_add_epi32(base, _mm512_set1_epi32(static_cast<int32_t>(2 * p * C + c)));
       const __m512i g = _mm512_mask_i32gather_epi32(z, m, idx, row, 1);
       __m512i pair;
       if (C == 3) {
         pair = _mm512_shuffle_epi8(g, pick03);
       } else {  // sample t + 1 is the last byte of the dword starting 1 byte after sample t
-        const __m512i g2 = _mm512_mask_i32gather_epi32(z, m, _mm512_add_epi32(idx, _mm512_set1_epi32(1)), row, 1);
+        const __m512i g2 =
+            _mm512_mask_i32gather_epi32(z, m, _mm512_add_epi32(idx, _mm512_set1_epi32(1)), row, 1);
         pair = _mm512_or_si512(_mm512_shuffle_epi8(g, pick0),
                                _mm512_slli_epi32(_mm512_srli_epi32(g2, 24), 16));
       }
-      lo = _mm512_add_epi32(lo, _mm512_madd_epi16(pair, _mm512_maskz_loadu_epi32(m, kp + p * n + x)));
+      lo = _mm512_add_epi32(lo,
+                            _mm512_madd_epi16(pair, _mm512_maskz_loadu_epi32(m, kp + p * n + x)));
       if (kph)
-        hi = _mm512_add_epi32(hi, _mm512_madd_epi16(pair, _mm512_maskz_loadu_epi32(m, kph + p * n + x)));
+        hi = _mm512_add_epi32(
+            hi, _mm512_madd_epi16(pair, _mm512_maskz_loadu_epi32(m, kph + p * n + x)));
     }
     tail.store(lo, hi, kph != nullptr, dst + c * plane_stride + x, m);
   }
 }
 
-void resize_h_u8_fixed(const uint8_t* row, int64_t channels, const int32_t* start, const int32_t* kp,
-                       const int32_t* kph, int64_t taps, int64_t n, int bits, uint8_t* dst,
-                       int64_t plane_stride) {
+void resize_h_u8_fixed(const uint8_t* row, int64_t channels, const int32_t* start,
+                       const int32_t* kp, const int32_t* kph, int64_t taps, int64_t n, int bits,
+                       uint8_t* dst, int64_t plane_stride) {
   if (channels != 3 && channels != 4) {
     resize_h_u8_fixed_impl(row, channels, start, kp, kph, taps, n, bits, dst, plane_stride);
     return;
@@ -665,12 +690,13 @@ void resize_v_fixed(const uint8_t* const* rows, const int32_t* k, int64_t taps, 
 // resize_v_fixed_levels (contract in dispatch.hpp): the same loop per channel plane, the even and
 // odd levels converted, put back in order and mapped by levels_f32's corrected form.
 template <bool Divide>
-void resize_v_fixed_levels_t(const uint8_t* const* rows, const int32_t* k, int64_t taps,
-                             int64_t n, int64_t channels, int bits, const double* lv, float* fdst,
+void resize_v_fixed_levels_t(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n,
+                             int64_t channels, int bits, const double* lv, float* fdst,
                              int64_t plane_stride) {
   const LevelMap<Divide> map(static_cast<int>(channels), lv);
   const __m512i lo_idx = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-  const __m512i hi_idx = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  const __m512i hi_idx =
+      _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
   const uint8_t* crow[64];
   for (int64_t c = 0; c < channels; ++c) {
     for (int64_t t = 0; t < taps; ++t) crow[t] = rows[t] + c * n;
@@ -678,7 +704,8 @@ void resize_v_fixed_levels_t(const uint8_t* const* rows, const int32_t* k, int64
     const int ch = static_cast<int>(c);
     const auto floats = [&](int64_t i, int64_t cnt, __m512i e, __m512i o) {
       const __m512 fe = _mm512_cvtepi32_ps(e), fo = _mm512_cvtepi32_ps(o);
-      _mm512_mask_storeu_ps(d + i, lanes_mask(cnt), map(ch, _mm512_permutex2var_ps(fe, lo_idx, fo)));
+      _mm512_mask_storeu_ps(d + i, lanes_mask(cnt),
+                            map(ch, _mm512_permutex2var_ps(fe, lo_idx, fo)));
       if (cnt > 16)
         _mm512_mask_storeu_ps(d + i + 16, lanes_mask(cnt - 16),
                               map(ch, _mm512_permutex2var_ps(fe, hi_idx, fo)));
@@ -772,8 +799,7 @@ void stats_u8(const uint8_t* src, int64_t count, int64_t channels, uint64_t* sum
     _mm512_store_si512(hi_b + 64 * v, hi[v]);
   }
   fold_u8_minmax(lo_b, hi_b, kGroup, channels, min, max);
-  stats_u8_generic(src + groups * kGroup, count - groups * kGroup, channels, sum, sumsq, min,
-                   max);
+  stats_u8_generic(src + groups * kGroup, count - groups * kGroup, channels, sum, sumsq, min, max);
 }
 
 // float32, per channel: the 24 lanes are three registers of 8 doubles (one 8-float load each,
@@ -816,8 +842,8 @@ void stats_f32(const float* src, int64_t count, int64_t channels, int64_t* n, do
     _mm256_store_ps(llo + 8 * k, lo[k]);
     _mm256_store_ps(lhi + 8 * k, hi[k]);
   }
-  stats_f32_fold(lm, lq, groups, llo, lhi, src + groups * kStatsLanes,
-                 count - groups * kStatsLanes, channels, n, mean, m2, min, max);
+  stats_f32_fold(lm, lq, groups, llo, lhi, src + groups * kStatsLanes, count - groups * kStatsLanes,
+                 channels, n, mean, m2, min, max);
 }
 
 // uint8, per pixel: tiles of K 16-byte chunks whose uint32 sums and sums of squares stay in
@@ -903,14 +929,14 @@ void stats_pixel_u8(const uint8_t* src, int64_t images, int64_t image_stride, in
 void normalize_pixel(float* data, const float* a, const float* b, int64_t count) {
   int64_t i = 0;
   for (; i + 16 <= count; i += 16)
-    _mm512_storeu_ps(data + i, _mm512_add_ps(_mm512_mul_ps(_mm512_loadu_ps(data + i),
-                                                           _mm512_loadu_ps(a + i)),
-                                             _mm512_loadu_ps(b + i)));
+    _mm512_storeu_ps(data + i,
+                     _mm512_add_ps(_mm512_mul_ps(_mm512_loadu_ps(data + i), _mm512_loadu_ps(a + i)),
+                                   _mm512_loadu_ps(b + i)));
   if (i < count) {
     const __mmask16 m = lanes_mask(count - i);
-    const __m512 r = _mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(m, data + i),
-                                                 _mm512_maskz_loadu_ps(m, a + i)),
-                                   _mm512_maskz_loadu_ps(m, b + i));
+    const __m512 r = _mm512_add_ps(
+        _mm512_mul_ps(_mm512_maskz_loadu_ps(m, data + i), _mm512_maskz_loadu_ps(m, a + i)),
+        _mm512_maskz_loadu_ps(m, b + i));
     _mm512_mask_storeu_ps(data + i, m, r);
   }
 }
@@ -933,8 +959,8 @@ namespace {
 // (left, right) samples into bytes 0 and 2 of its dword, zeroing bytes 1 and 3. A step of 16
 // pixels is one group up to downscales of about 2.6x, two groups of 8 up to about 5x; wider
 // steps use the gathers.
-__attribute__((always_inline)) inline void window_pairs(const uint8_t* r0, const uint8_t* r1,
-                                                        int C, const int32_t* st, int64_t cnt,
+__attribute__((always_inline)) inline void window_pairs(const uint8_t* r0, const uint8_t* r1, int C,
+                                                        const int32_t* st, int64_t cnt,
                                                         const PairPicks& pk, __m512i p[2][4]) {
   constexpr __mmask64 kPairBytes = 0x5555555555555555ull;
   const auto extent = [&](int64_t i0, int64_t i1, int32_t& lo) {  // bytes of lanes [i0, i1)
@@ -957,16 +983,18 @@ __attribute__((always_inline)) inline void window_pairs(const uint8_t* r0, const
   }
   const __mmask16 m = lanes_mask(cnt);
   // (s - lo) * C in both 16-bit halves of each dword; lanes 8..15 relative to lo_b when split
-  const __m512i lo_v = one ? _mm512_set1_epi32(lo_a)
-                           : _mm512_mask_blend_epi32(static_cast<__mmask16>(0xFF00),
-                                                     _mm512_set1_epi32(lo_a), _mm512_set1_epi32(lo_b));
-  const __m512i base = _mm512_mullo_epi32(
-      _mm512_sub_epi32(_mm512_maskz_loadu_epi32(m, st), lo_v), _mm512_set1_epi32(C * 0x10001));
+  const __m512i lo_v =
+      one ? _mm512_set1_epi32(lo_a)
+          : _mm512_mask_blend_epi32(static_cast<__mmask16>(0xFF00), _mm512_set1_epi32(lo_a),
+                                    _mm512_set1_epi32(lo_b));
+  const __m512i base = _mm512_mullo_epi32(_mm512_sub_epi32(_mm512_maskz_loadu_epi32(m, st), lo_v),
+                                          _mm512_set1_epi32(C * 0x10001));
   const uint8_t* rows[2] = {r0, r1};
   for (int r = 0; r < 2; ++r) {
     const uint8_t* pa = rows[r] + static_cast<int64_t>(lo_a) * C;
     const __m512i a0 = _mm512_maskz_loadu_epi8(bytes_mask(bytes_a), pa);
-    const __m512i a1 = _mm512_maskz_loadu_epi8(bytes_mask(bytes_a > 64 ? bytes_a - 64 : 0), pa + 64);
+    const __m512i a1 =
+        _mm512_maskz_loadu_epi8(bytes_mask(bytes_a > 64 ? bytes_a - 64 : 0), pa + 64);
     __m512i b0 = a0, b1 = a1;
     if (!one) {
       const uint8_t* pb = rows[r] + static_cast<int64_t>(lo_b) * C;
@@ -1046,10 +1074,10 @@ void resize_v_pairs_t(const uint8_t* const* rows, const int32_t* k, int64_t taps
   constexpr __mmask64 kPairs = 0x5555555555555555ull;
   __m512i idx[4];  // dword j of block v: bytes v*16 + j of the first row and of the second
   for (int v = 0; v < 4; ++v)
-    idx[v] = _mm512_add_epi32(_mm512_set1_epi32(v * 16 | ((64 + v * 16) << 16)),
-                              _mm512_setr_epi32(0, 0x10001, 0x20002, 0x30003, 0x40004, 0x50005,
-                                                0x60006, 0x70007, 0x80008, 0x90009, 0xA000A,
-                                                0xB000B, 0xC000C, 0xD000D, 0xE000E, 0xF000F));
+    idx[v] = _mm512_add_epi32(
+        _mm512_set1_epi32(v * 16 | ((64 + v * 16) << 16)),
+        _mm512_setr_epi32(0, 0x10001, 0x20002, 0x30003, 0x40004, 0x50005, 0x60006, 0x70007, 0x80008,
+                          0x90009, 0xA000A, 0xB000B, 0xC000C, 0xD000D, 0xE000E, 0xF000F));
   const __m512i half = _mm512_set1_epi32(1 << (bits - 1)), zero = _mm512_setzero_si512();
   const __m512i top = _mm512_set1_epi32(255);
   const __m128i shift = _mm_cvtsi32_si128(bits);
@@ -1091,8 +1119,8 @@ void resize_v_pairs_t(const uint8_t* const* rows, const int32_t* k, int64_t taps
 }
 
 template <class Out>
-bool resize_v_pairs(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n,
-                    int bits, Out&& out) {
+bool resize_v_pairs(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n, int bits,
+                    Out&& out) {
   int32_t kmax = 0;
   if (!word_pair_weights(k, taps, kmax)) return false;
   // Non-negative weights give non-negative sums; when 255 * sum(k) + 2^(bits-1) < 2^(bits+8)
@@ -1154,17 +1182,18 @@ void resize_v_fixed_levels_vbmi(const uint8_t* const* rows, const int32_t* k, in
     resize_v_fixed_levels_vbmi_t<false>(rows, k, taps, n, channels, bits, lv, fdst, plane_stride);
 }
 
-// The byte windows of one 16-output step of resize_h_u8_digits (R rows, the same windows): one 128-byte window when the step's samples span at most 128 bytes, else one per
-// half of the lanes (0..7, 8..15; a last step of at most 8 outputs has no second half, and
-// start[] is read only for the step's own outputs); `fits` is false when a half spans more
-// (the caller gathers). Windows are loaded with masks, so nothing past their bytes is read.
+// The byte windows of one 16-output step of resize_h_u8_digits (R rows, the same windows): one
+// 128-byte window when the step's samples span at most 128 bytes, else one per half of the lanes
+// (0..7, 8..15; a last step of at most 8 outputs has no second half, and start[] is read only for
+// the step's own outputs); `fits` is false when a half spans more (the caller gathers). Windows are
+// loaded with masks, so nothing past their bytes is read.
 template <int R>
 struct StepWindows {
   bool fits = true, one = true;
   int32_t lo_a = 0, lo_b = 0;
   __m512i a0[R], a1[R], b0[R], b1[R];
-  __attribute__((always_inline)) StepWindows(const uint8_t* const* row, int C,
-                                             const int32_t* start, int64_t taps, int64_t cnt) {
+  __attribute__((always_inline)) StepWindows(const uint8_t* const* row, int C, const int32_t* start,
+                                             int64_t taps, int64_t cnt) {
     // bytes read by lanes [i0, i1), from the smallest start `lo` on (starts are monotonic)
     const auto extent = [&](int64_t i0, int64_t i1, int32_t& lo) {
       const int32_t f = start[i0], l = start[i1 - 1];
@@ -1196,9 +1225,10 @@ struct StepWindows {
   // Each lane's first byte in its window, (start - the window's first sample) * C, in all four
   // bytes of its dword.
   __attribute__((always_inline)) __m512i base(const int32_t* start, __mmask16 m, int C) const {
-    const __m512i lo_v = one ? _mm512_set1_epi32(lo_a)
-                             : _mm512_mask_blend_epi32(static_cast<__mmask16>(0xFF00),
-                                                       _mm512_set1_epi32(lo_a), _mm512_set1_epi32(lo_b));
+    const __m512i lo_v =
+        one ? _mm512_set1_epi32(lo_a)
+            : _mm512_mask_blend_epi32(static_cast<__mmask16>(0xFF00), _mm512_set1_epi32(lo_a),
+                                      _mm512_set1_epi32(lo_b));
     return _mm512_mullo_epi32(_mm512_sub_epi32(_mm512_maskz_loadu_epi32(m, start), lo_v),
                               _mm512_set1_epi32(C * 0x01010101));
   }
@@ -1229,10 +1259,10 @@ void resize_v_planar_t(const uint8_t* const* rows, const int32_t* k, int64_t tap
   for (int64_t q = 0; q < pairs; ++q) kl[q] = _mm512_set1_epi32(rp.lo[q]);
   __m512i idx[C];  // dword j: byte C*j + c of the first row (low word), of the second (high)
   for (int c = 0; c < C; ++c)
-    idx[c] = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
-                                                                    10, 11, 12, 13, 14, 15),
-                                                  _mm512_set1_epi32(C * 0x10001)),
-                              _mm512_set1_epi32(c | ((64 + c) << 16)));
+    idx[c] = _mm512_add_epi32(
+        _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                           _mm512_set1_epi32(C * 0x10001)),
+        _mm512_set1_epi32(c | ((64 + c) << 16)));
   const auto step = [&](auto steps, int64_t x, int64_t cnt) {
     constexpr int S = decltype(steps)::value;  // steps of 16 pixels
     __mmask64 m[S];
@@ -1247,7 +1277,8 @@ void resize_v_planar_t(const uint8_t* const* rows, const int32_t* k, int64_t tap
         const __m512i a = _mm512_maskz_loadu_epi8(m[s], ra[q] + (x + 16 * s) * C);
         const __m512i b = _mm512_maskz_loadu_epi8(m[s], rb[q] + (x + 16 * s) * C);
         for (int c = 0; c < C; ++c)
-          acc[s][c] = _mm512_dpwssd_epi32(acc[s][c], _mm512_maskz_permutex2var_epi8(kPairs, a, idx[c], b), kl[q]);
+          acc[s][c] = _mm512_dpwssd_epi32(
+              acc[s][c], _mm512_maskz_permutex2var_epi8(kPairs, a, idx[c], b), kl[q]);
       }
     for (int s = 0; s < S; ++s) {
       const int64_t left = cnt - 16 * s;
@@ -1255,29 +1286,42 @@ void resize_v_planar_t(const uint8_t* const* rows, const int32_t* k, int64_t tap
       for (int c = 0; c < C; ++c) {
         float* d = dst + c * plane_stride + x + 16 * s;
         const __m512 f = _mm512_cvtepi32_ps(acc[s][c]);
-        if (left >= 16) _mm512_storeu_ps(d, f);
-        else _mm512_mask_storeu_ps(d, lanes_mask(left), f);
+        if (left >= 16)
+          _mm512_storeu_ps(d, f);
+        else
+          _mm512_mask_storeu_ps(d, lanes_mask(left), f);
       }
     }
   };
   int64_t x = 0;
   for (; x + 32 <= n; x += 32) step(std::integral_constant<int, 2>{}, x, 32);
-  if (n - x > 16) step(std::integral_constant<int, 2>{}, x, n - x);
-  else if (n - x > 0) step(std::integral_constant<int, 1>{}, x, n - x);
+  if (n - x > 16)
+    step(std::integral_constant<int, 2>{}, x, n - x);
+  else if (n - x > 0)
+    step(std::integral_constant<int, 1>{}, x, n - x);
 }
 
-void resize_v_u8_planar_vbmi(const uint8_t* const* rows, const int32_t* k, int64_t taps,
-                             int64_t n, int64_t channels, float* dst, int64_t plane_stride) {
+void resize_v_u8_planar_vbmi(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n,
+                             int64_t channels, float* dst, int64_t plane_stride) {
   if (taps > 64) {
     resize_v_u8_planar_impl(rows, k, taps, n, channels, dst, plane_stride);
     return;
   }
   switch (channels) {
-    case 1: resize_v_planar_t<1>(rows, k, taps, n, dst, plane_stride); break;
-    case 2: resize_v_planar_t<2>(rows, k, taps, n, dst, plane_stride); break;
-    case 3: resize_v_planar_t<3>(rows, k, taps, n, dst, plane_stride); break;
-    case 4: resize_v_planar_t<4>(rows, k, taps, n, dst, plane_stride); break;
-    default: resize_v_u8_planar_impl(rows, k, taps, n, channels, dst, plane_stride);
+    case 1:
+      resize_v_planar_t<1>(rows, k, taps, n, dst, plane_stride);
+      break;
+    case 2:
+      resize_v_planar_t<2>(rows, k, taps, n, dst, plane_stride);
+      break;
+    case 3:
+      resize_v_planar_t<3>(rows, k, taps, n, dst, plane_stride);
+      break;
+    case 4:
+      resize_v_planar_t<4>(rows, k, taps, n, dst, plane_stride);
+      break;
+    default:
+      resize_v_u8_planar_impl(rows, k, taps, n, channels, dst, plane_stride);
   }
 }
 
@@ -1319,7 +1363,8 @@ __attribute__((always_inline)) inline void digits_gather_step(
     int64_t x, int64_t cnt, const DigitsTail<D>& tail, uint8_t* dst, int64_t plane_stride) {
   const __mmask16 m = lanes_mask(cnt);
   const __m512i z = _mm512_setzero_si512();
-  const __m512i base = _mm512_mullo_epi32(_mm512_maskz_loadu_epi32(m, start + x), _mm512_set1_epi32(C));
+  const __m512i base =
+      _mm512_mullo_epi32(_mm512_maskz_loadu_epi32(m, start + x), _mm512_set1_epi32(C));
   const int late = C == 3 ? 1 : 0;  // where a sample starts in the gathers after the first
   // byte 4j of every gather, in the four bytes of dword j
   const __m512i lane4 = _mm512_mullo_epi32(
@@ -1333,7 +1378,8 @@ __attribute__((always_inline)) inline void digits_gather_step(
     for (int u = 0; u < 4; ++u) {
       const int64_t t = 4 * q + u;
       const int32_t off = static_cast<int32_t>(t * C - (t > 0 ? late : 0));
-      g[u] = _mm512_mask_i32gather_epi32(z, m, _mm512_add_epi32(base, _mm512_set1_epi32(off)), row, 1);
+      g[u] =
+          _mm512_mask_i32gather_epi32(z, m, _mm512_add_epi32(base, _mm512_set1_epi32(off)), row, 1);
     }
     __m512i k[D];
     for (int d = 0; d < D; ++d) k[d] = _mm512_maskz_loadu_epi32(m, kq + (q * D + d) * n + x);
@@ -1341,11 +1387,12 @@ __attribute__((always_inline)) inline void digits_gather_step(
     for (int c = 0; c < C; ++c) {
       // byte u of dword j: sample 4q + u, channel c, from gather u (bytes 0, 1 permuted from
       // gathers 0 and 1, bytes 2, 3 from gathers 2 and 3; indices 64 and up: the second table)
-      const int32_t o = (first + c) | ((64 + late + c) << 8) | ((late + c) << 16) | ((64 + late + c) << 24);
+      const int32_t o =
+          (first + c) | ((64 + late + c) << 8) | ((late + c) << 16) | ((64 + late + c) << 24);
       const __m512i idx = _mm512_add_epi32(lane4, _mm512_set1_epi32(o));
-      const __m512i X = _mm512_or_si512(
-          _mm512_maskz_permutex2var_epi8(0x3333333333333333ull, g[0], idx, g[1]),
-          _mm512_maskz_permutex2var_epi8(0xCCCCCCCCCCCCCCCCull, g[2], idx, g[3]));
+      const __m512i X =
+          _mm512_or_si512(_mm512_maskz_permutex2var_epi8(0x3333333333333333ull, g[0], idx, g[1]),
+                          _mm512_maskz_permutex2var_epi8(0xCCCCCCCCCCCCCCCCull, g[2], idx, g[3]));
       for (int d = 0; d < D; ++d) acc[c][d] = _mm512_dpbusd_epi32(acc[c][d], X, k[d]);
     }
   }
@@ -1396,11 +1443,20 @@ void resize_h_u8_digits_rows(const uint8_t* const* row, int C, const int32_t* st
     };
     for (int c = 0; c < C; ++c) {
       switch (quads) {
-        case 1: top_down(std::integral_constant<int, 1>{}, c); continue;
-        case 2: top_down(std::integral_constant<int, 2>{}, c); continue;
-        case 3: top_down(std::integral_constant<int, 3>{}, c); continue;
-        case 4: top_down(std::integral_constant<int, 4>{}, c); continue;
-        default: break;
+        case 1:
+          top_down(std::integral_constant<int, 1>{}, c);
+          continue;
+        case 2:
+          top_down(std::integral_constant<int, 2>{}, c);
+          continue;
+        case 3:
+          top_down(std::integral_constant<int, 3>{}, c);
+          continue;
+        case 4:
+          top_down(std::integral_constant<int, 4>{}, c);
+          continue;
+        default:
+          break;
       }
       __m512i acc[R][D];
       for (int r = 0; r < R; ++r)
@@ -1421,8 +1477,8 @@ void resize_h_u8_digits_rows(const uint8_t* const* row, int C, const int32_t* st
 }
 
 void resize_h_u8_digits_vbmi(const uint8_t* row0, const uint8_t* row1, int64_t channels,
-                             const int32_t* start, const int32_t* kq, int64_t digits,
-                             int64_t taps, int64_t n, int bits, uint8_t* dst0, uint8_t* dst1,
+                             const int32_t* start, const int32_t* kq, int64_t digits, int64_t taps,
+                             int64_t n, int bits, uint8_t* dst0, uint8_t* dst1,
                              int64_t plane_stride) {
   if ((channels != 3 && channels != 4) || (digits != 2 && digits != 3)) {
     resize_h_u8_digits_impl(row0, row1, channels, start, kq, digits, taps, n, bits, dst0, dst1,
@@ -1442,9 +1498,9 @@ void resize_h_u8_digits_vbmi(const uint8_t* row0, const uint8_t* row1, int64_t c
     resize_h_u8_digits_rows<1, 2>(rows, C, start, kq, taps, n, bits, dsts, plane_stride);
 }
 
-void bilinear2_u8_vbmi(const uint8_t* r0, const uint8_t* r1, float wy0, float wy1,
-                       int64_t channels, const int32_t* start, const int32_t* kx, int64_t n,
-                       const float* a, const float* b, float* dst, int64_t plane_stride) {
+void bilinear2_u8_vbmi(const uint8_t* r0, const uint8_t* r1, float wy0, float wy1, int64_t channels,
+                       const int32_t* start, const int32_t* kx, int64_t n, const float* a,
+                       const float* b, float* dst, int64_t plane_stride) {
   if (channels != 3 && channels != 4) {
     bilinear2_u8_impl(r0, r1, wy0, wy1, channels, start, kx, n, a, b, dst, plane_stride);
     return;
@@ -1476,11 +1532,13 @@ template <bool Divide>
 struct FixedTailLevelsVnni {
   FixedTailVnni fixed;
   LevelMap<Divide> map;
-  __attribute__((always_inline)) void operator()(int c, __m512i p0, __m512i p1, __m512i k,
-                                                 float* d, int64_t cnt) const {
+  __attribute__((always_inline)) void operator()(int c, __m512i p0, __m512i p1, __m512i k, float* d,
+                                                 int64_t cnt) const {
     const __m512 v = map(c, _mm512_cvtepi32_ps(fixed.level(p0, p1, k)));
-    if (cnt == 16) _mm512_storeu_ps(d, v);
-    else _mm512_mask_storeu_ps(d, lanes_mask(cnt), v);
+    if (cnt == 16)
+      _mm512_storeu_ps(d, v);
+    else
+      _mm512_mask_storeu_ps(d, lanes_mask(cnt), v);
   }
 };
 
@@ -1489,16 +1547,15 @@ void bilinear2_fixed_vbmi(const uint8_t* r0, const uint8_t* r1, int32_t ky0, int
                           int mode, int bx, int by, uint8_t* dst, int64_t plane_stride,
                           const double* lv, float* fdst) {
   if (channels != 3 && channels != 4) {
-    bilinear2_fixed_impl(r0, r1, ky0, ky1, channels, start, kx, n, mode, bx, by, dst,
-                         plane_stride, lv, fdst);
+    bilinear2_fixed_impl(r0, r1, ky0, ky1, channels, start, kx, n, mode, bx, by, dst, plane_stride,
+                         lv, fdst);
     return;
   }
   const int C = static_cast<int>(channels);
   const FixedTailVnni tail(ky0, ky1, mode, bx, by);
   if (lv && lv[1] != 0.0)
     bilinear2_rows_vbmi(r0, r1, C, start, kx, n,
-                        FixedTailLevelsVnni<true>{tail, LevelMap<true>(C, lv)}, fdst,
-                        plane_stride);
+                        FixedTailLevelsVnni<true>{tail, LevelMap<true>(C, lv)}, fdst, plane_stride);
   else if (lv)
     bilinear2_rows_vbmi(r0, r1, C, start, kx, n,
                         FixedTailLevelsVnni<false>{tail, LevelMap<false>(C, lv)}, fdst,

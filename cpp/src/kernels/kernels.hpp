@@ -57,9 +57,9 @@ struct RowPairs {
 // rows it needs into registers), one 16-byte row per (source byte k, target byte t): byte k of
 // every dword moved to byte t of it (t = 0 or 2: [k][0], [k][1]), the other bytes zeroed.
 alignas(64) constexpr int8_t kDwordByte[4][2][16] = {
-#define PIXNORM_DB(k, t)                                                                        \
-  {t == 0 ? k : -1,      -1, t == 2 ? k : -1,      -1, t == 0 ? 4 + k : -1,  -1,               \
-   t == 2 ? 4 + k : -1,  -1, t == 0 ? 8 + k : -1,  -1, t == 2 ? 8 + k : -1,  -1,               \
+#define PIXNORM_DB(k, t)                                                        \
+  {t == 0 ? k : -1,      -1, t == 2 ? k : -1,      -1, t == 0 ? 4 + k : -1, -1, \
+   t == 2 ? 4 + k : -1,  -1, t == 0 ? 8 + k : -1,  -1, t == 2 ? 8 + k : -1, -1, \
    t == 0 ? 12 + k : -1, -1, t == 2 ? 12 + k : -1, -1}
     {PIXNORM_DB(0, 0), PIXNORM_DB(0, 2)},
     {PIXNORM_DB(1, 0), PIXNORM_DB(1, 2)},
@@ -78,14 +78,12 @@ void normalize_f32_row_generic(const float* src, int64_t width, int64_t channels
 constexpr int64_t kStatsLanes = 24;  // float32 per-channel lanes; channels dividing 24 use them
 void stats_u8_generic(const uint8_t* src, int64_t count, int64_t channels, uint64_t* sum,
                       uint64_t* sumsq, uint8_t* min, uint8_t* max);
-void stats_f32_generic(const float* src, int64_t count, int64_t channels, int64_t* n,
-                       double* mean, double* m2, float* min, float* max);
-void stats_pixel_u8_generic(const uint8_t* src, int64_t images, int64_t image_stride,
-                            int64_t count, uint32_t* s1, uint32_t* s2, uint8_t* min,
-                            uint8_t* max);
-void stats_pixel_f32_generic(const float* src, int64_t images, int64_t image_stride,
-                             int64_t count, int64_t seen, double* mean, double* m2, float* min,
-                             float* max);
+void stats_f32_generic(const float* src, int64_t count, int64_t channels, int64_t* n, double* mean,
+                       double* m2, float* min, float* max);
+void stats_pixel_u8_generic(const uint8_t* src, int64_t images, int64_t image_stride, int64_t count,
+                            uint32_t* s1, uint32_t* s2, uint8_t* min, uint8_t* max);
+void stats_pixel_f32_generic(const float* src, int64_t images, int64_t image_stride, int64_t count,
+                             int64_t seen, double* mean, double* m2, float* min, float* max);
 void normalize_pixel_generic(float* data, const float* a, const float* b, int64_t count);
 
 // Shared by every ISA's float32 per-channel kernel: merges kStatsLanes lanes of lane_n elements

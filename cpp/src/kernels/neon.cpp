@@ -4,9 +4,10 @@
 // results are bit-identical to scalar and to the x86 paths.
 // uint8: vld1q/vld3q/vld4q load 16 pixels and de-interleave channels in the load itself; each
 // channel is widened u8 -> u16 -> u32, converted and scaled. Remainders run one pixel at a time.
+#include <arm_neon.h>
+
 #include <cmath>
 #include <cstdint>
-#include <arm_neon.h>
 
 #include "kernels.hpp"
 
@@ -18,7 +19,8 @@ inline void store16(uint8x16_t v, float* d, float a, float b) {
   const uint16x8_t lo = vmovl_u8(vget_low_u8(v)), hi = vmovl_u8(vget_high_u8(v));
   const uint32x4_t w[4] = {vmovl_u16(vget_low_u16(lo)), vmovl_u16(vget_high_u16(lo)),
                            vmovl_u16(vget_low_u16(hi)), vmovl_u16(vget_high_u16(hi))};
-  for (int k = 0; k < 4; ++k) vst1q_f32(d + 4 * k, vaddq_f32(vmulq_f32(vcvtq_f32_u32(w[k]), va), vb));
+  for (int k = 0; k < 4; ++k)
+    vst1q_f32(d + 4 * k, vaddq_f32(vmulq_f32(vcvtq_f32_u32(w[k]), va), vb));
 }
 
 template <class T>
@@ -56,7 +58,8 @@ void f32_row(const float* src, int64_t width, int64_t channels, const float* a, 
   int64_t x = 0;
   if (channels == 1) {
     const float32x4_t va = vdupq_n_f32(a[0]), vb = vdupq_n_f32(b[0]);
-    for (; x + 4 <= width; x += 4) vst1q_f32(dst + x, vaddq_f32(vmulq_f32(vld1q_f32(src + x), va), vb));
+    for (; x + 4 <= width; x += 4)
+      vst1q_f32(dst + x, vaddq_f32(vmulq_f32(vld1q_f32(src + x), va), vb));
   } else if (channels == 3) {
     for (; x + 4 <= width; x += 4) {
       const float32x4x3_t v = vld3q_f32(src + 3 * x);

@@ -61,7 +61,7 @@ const KernelTable& table_scalar() {
                              &resize_h_u8_fixed_impl,
                              &resize_v_fixed_levels_impl,
                              &resize_h_u8_fixed2_impl,
-                             nullptr,   // resize_h_u8_digits: resize_h_u8_fixed2 is as fast here
+                             nullptr,  // resize_h_u8_digits: resize_h_u8_fixed2 is as fast here
                              nullptr,  // resize_v_u8_planar: likewise resize_v_u8_int
                              &resize_v_u8_impl};
   return t;

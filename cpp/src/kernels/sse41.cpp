@@ -6,9 +6,10 @@
 // uint8, C = 3 and 4: one load gives 4 pixels; one pshufb per channel picks byte C*j + c into
 // dword j and zeroes the rest, giving that channel's 4 values as int32. A load reads 16 bytes, so
 // for C = 3 the last steps of a row (where 16 bytes would pass its end) run one pixel at a time.
+#include <immintrin.h>
+
 #include <cmath>
 #include <cstdint>
-#include <immintrin.h>
 
 #include "kernels.hpp"
 
@@ -48,8 +49,8 @@ void u8_row(const uint8_t* src, int64_t width, int64_t channels, const float* a,
   for (int c = 0; c < channels; ++c) {
     const char s = static_cast<char>(channels == 1 ? 1 : channels), k = static_cast<char>(c);
     pick[c] = _mm_setr_epi8(k, -1, -1, -1, static_cast<char>(s + k), -1, -1, -1,
-                            static_cast<char>(2 * s + k), -1, -1, -1,
-                            static_cast<char>(3 * s + k), -1, -1, -1);
+                            static_cast<char>(2 * s + k), -1, -1, -1, static_cast<char>(3 * s + k),
+                            -1, -1, -1);
     va[c] = _mm_set1_ps(a[c]);
     vb[c] = _mm_set1_ps(b[c]);
   }

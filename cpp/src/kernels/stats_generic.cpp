@@ -59,8 +59,8 @@ void stats_f32_fold(const double* lane_mean, const double* lane_m2, int64_t lane
   }
 }
 
-void stats_f32_generic(const float* src, int64_t count, int64_t channels, int64_t* n,
-                       double* mean, double* m2, float* min, float* max) {
+void stats_f32_generic(const float* src, int64_t count, int64_t channels, int64_t* n, double* mean,
+                       double* m2, float* min, float* max) {
   if (kStatsLanes % channels != 0) {  // no lanes: every element merged on its own
     stats_f32_fold(nullptr, nullptr, 0, nullptr, nullptr, src, count, channels, n, mean, m2, min,
                    max);
@@ -89,9 +89,8 @@ void stats_f32_generic(const float* src, int64_t count, int64_t channels, int64_
                  channels, n, mean, m2, min, max);
 }
 
-void stats_pixel_u8_generic(const uint8_t* src, int64_t images, int64_t image_stride,
-                            int64_t count, uint32_t* s1, uint32_t* s2, uint8_t* min,
-                            uint8_t* max) {
+void stats_pixel_u8_generic(const uint8_t* src, int64_t images, int64_t image_stride, int64_t count,
+                            uint32_t* s1, uint32_t* s2, uint8_t* min, uint8_t* max) {
   for (int64_t i = 0; i < images; ++i) {
     const uint8_t* p = src + i * image_stride;
     for (int64_t j = 0; j < count; ++j) {
@@ -104,9 +103,8 @@ void stats_pixel_u8_generic(const uint8_t* src, int64_t images, int64_t image_st
   }
 }
 
-void stats_pixel_f32_generic(const float* src, int64_t images, int64_t image_stride,
-                             int64_t count, int64_t seen, double* mean, double* m2, float* min,
-                             float* max) {
+void stats_pixel_f32_generic(const float* src, int64_t images, int64_t image_stride, int64_t count,
+                             int64_t seen, double* mean, double* m2, float* min, float* max) {
   for (int64_t i = 0; i < images; ++i) {
     const double inv = 1.0 / static_cast<double>(seen + i + 1);
     const float* p = src + i * image_stride;
