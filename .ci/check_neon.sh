@@ -12,7 +12,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 step() { printf '\n==> %s\n' "$*"; }
 start=$SECONDS
 
-FLAGS=(-std=c++17 -O2 -Wall -Wextra -Wconversion -Werror -ffp-contract=off -Icpp/include)
+FLAGS=(-std=c++17 -O2 -Wall -Wextra -Wconversion -Werror -ffp-contract=off -Icpp/include -Icpp/src)
 CHECK=tests/native/kernel_check.cpp
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT

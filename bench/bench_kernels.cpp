@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "pixnorm/dispatch.hpp"
+#include "kernels/table.hpp"
 
 namespace {
 

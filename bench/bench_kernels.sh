@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 OUT=${OUT:-$(mktemp -d)}
-g++ -std=c++17 -O3 -ffp-contract=off -Wall -Wextra -Wconversion -Werror -Icpp/include \
+g++ -std=c++17 -O3 -ffp-contract=off -Wall -Wextra -Wconversion -Werror -Icpp/include -Icpp/src \
   -DPIXNORM_HAVE_X86=1 cpp/src/kernels/{scalar,stats_generic,sse41,avx2,avx512}.cpp \
   cpp/src/dispatch.cpp bench/bench_kernels.cpp -o "$OUT/bench_kernels"
 "$OUT/bench_kernels" "$@"

@@ -5,7 +5,7 @@
 #include <stdexcept>
 
 #include "convert.hpp"
-#include "pixnorm/dispatch.hpp"
+#include "pixnorm/isa.hpp"
 #include "pixnorm/threads.hpp"
 
 #ifndef PIXNORM_VERSION
@@ -40,7 +40,7 @@ py::dict build_info() {
   d["compiler"] = compiler();
   d["isas_compiled"] = names(compiled_isas());
   d["isas_supported"] = names(supported_isas());
-  d["isa"] = isa_name(active_kernels().isa);
+  d["isa"] = isa_name(active_isa());
   d["cpu_features"] = cpu_features();
   py::dict omp;
   if (threads::openmp_enabled()) {
@@ -71,7 +71,7 @@ void register_info(py::module_& m) {
   m.def(
       "_set_isa", [](const std::string& name) { set_active_isa(parse_isa(name)); },
       py::arg("name"));
-  m.def("_get_isa", [] { return std::string(isa_name(active_kernels().isa)); });
+  m.def("_get_isa", [] { return std::string(isa_name(active_isa())); });
   m.def("_supported_isas", [] { return names(supported_isas()); });
   m.def("_configure_threads", &threads::configure_defaults, py::arg("env"), py::arg("cpus"),
         py::arg("worker"));

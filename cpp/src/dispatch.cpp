@@ -1,6 +1,6 @@
 // Kernel table selection. The best table the CPU supports is chosen on first use; the bindings
 // apply PIXNORM_ISA at import and the tests force lower tables through set_active_isa.
-#include "pixnorm/dispatch.hpp"
+#include "pixnorm/isa.hpp"
 
 #include <atomic>
 #include <stdexcept>
@@ -132,6 +132,8 @@ const KernelTable& kernels_for(Isa isa) {
         "' is not supported by this CPU; supported: " + joined(supported_isas()));
   return *t;
 }
+
+Isa active_isa() { return active_kernels().isa; }
 
 const KernelTable& active_kernels() { return *active_slot().load(std::memory_order_acquire); }
 

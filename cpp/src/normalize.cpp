@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "pixnorm/dispatch.hpp"
+#include "kernels/table.hpp"
 #include "pixnorm/ops.hpp"
 #include "pixnorm/threads.hpp"
 #include "rows.hpp"

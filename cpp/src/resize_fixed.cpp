@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "pixnorm/dispatch.hpp"
+#include "kernels/table.hpp"
 #include "pixnorm/ops.hpp"
 #include "pixnorm/threads.hpp"
 #include "rows.hpp"

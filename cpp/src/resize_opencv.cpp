@@ -7,7 +7,7 @@
 #include <cmath>
 #include <vector>
 
-#include "pixnorm/dispatch.hpp"
+#include "kernels/table.hpp"
 #include "pixnorm/ops.hpp"
 #include "pixnorm/threads.hpp"
 #include "rows.hpp"

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <vector>
 
-#include "pixnorm/dispatch.hpp"
+#include "kernels/table.hpp"
 #include "pixnorm/ops.hpp"
 #include "pixnorm/threads.hpp"
 

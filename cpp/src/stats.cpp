@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "kernels/kernels.hpp"
-#include "pixnorm/dispatch.hpp"
+#include "kernels/table.hpp"
+#include "numeric.hpp"
 #include "pixnorm/ops.hpp"
 #include "pixnorm/threads.hpp"
 
@@ -137,10 +137,10 @@ void stats_channels_f32(const ImageView& v, int64_t* n, double* mean, double* m2
   for (size_t p = 0; p < static_cast<size_t>(pieces); ++p)
     for (size_t c = 0; c < C; ++c) {
       const size_t i = p * C + c;
-      kernels::chan_merge(n[c], mean[c], m2[c], pn[i], pm[i], pq[i]);
+      chan_merge(n[c], mean[c], m2[c], pn[i], pm[i], pq[i]);
       if (pn[i] > 0) {
-        min[c] = kernels::nan_min(lo[i], min[c]);
-        max[c] = kernels::nan_max(hi[i], max[c]);
+        min[c] = nan_min(lo[i], min[c]);
+        max[c] = nan_max(hi[i], max[c]);
       }
     }
 }

@@ -43,7 +43,7 @@
 #include <utility>
 #include <vector>
 
-#include "pixnorm/dispatch.hpp"
+#include "kernels/table.hpp"
 
 namespace {
 

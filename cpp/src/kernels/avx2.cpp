@@ -752,28 +752,25 @@ void normalize_pixel(float* data, const float* a, const float* b, int64_t count)
 
 // Outside the target region: callable on any CPU (dispatch only uses it when supported).
 const pixnorm::KernelTable& pixnorm::kernels::table_avx2() {
-  static const KernelTable t{Isa::avx2,
-                             &u8_row,
-                             &f32_row,
-                             &resize_h,
-                             &resize_v_impl,
-                             &store_u8_impl,
-                             &resize_v_fixed,
-                             &stats_u8,
-                             &stats_f32,
-                             &stats_pixel_u8,
-                             &stats_pixel_f32_generic,
-                             &normalize_pixel,
-                             &levels_f32,
-                             &bilinear2_u8,
-                             &bilinear2_fixed,
-                             &resize_v_u8_int,
-                             &resize_h_interleaved,
-                             &resize_h_u8_fixed,
-                             &resize_v_fixed_levels,
-                             &resize_h_u8_fixed2,
-                             nullptr,
-                             nullptr,
-                             &resize_v_u8_impl};
+  static constexpr KernelTable t = [] {
+    KernelTable k = generic_kernels(Isa::avx2);
+    k.normalize_u8 = &u8_row;
+    k.normalize_f32 = &f32_row;
+    k.resize_h = &resize_h;
+    k.resize_v_fixed = &resize_v_fixed;
+    k.stats_u8 = &stats_u8;
+    k.stats_f32 = &stats_f32;
+    k.stats_pixel_u8 = &stats_pixel_u8;
+    k.normalize_pixel = &normalize_pixel;
+    k.levels_f32 = &levels_f32;
+    k.bilinear2_u8 = &bilinear2_u8;
+    k.bilinear2_fixed = &bilinear2_fixed;
+    k.resize_v_u8_int = &resize_v_u8_int;
+    k.resize_h_interleaved = &resize_h_interleaved;
+    k.resize_h_u8_fixed = &resize_h_u8_fixed;
+    k.resize_v_fixed_levels = &resize_v_fixed_levels;
+    k.resize_h_u8_fixed2 = &resize_h_u8_fixed2;
+    return k;
+  }();
   return t;
 }

@@ -1569,46 +1569,56 @@ void bilinear2_fixed_vbmi(const uint8_t* r0, const uint8_t* r1, int32_t ky0, int
 
 #pragma GCC pop_options
 
-const pixnorm::KernelTable& pixnorm::kernels::table_avx512icl() {
-  static const KernelTable t = [] {
-    KernelTable k = table_avx512();
-    k.isa = Isa::avx512icl;
-    k.bilinear2_u8 = &bilinear2_u8_vbmi;
-    k.bilinear2_fixed = &bilinear2_fixed_vbmi;
-    k.resize_h_u8_digits = &resize_h_u8_digits_vbmi;
-    k.resize_v_u8_int = &vnni::resize_v_u8_int;
-    k.resize_v_u8_planar = &resize_v_u8_planar_vbmi;
-    k.resize_v_fixed = &resize_v_fixed_vbmi;
-    k.resize_v_fixed_levels = &resize_v_fixed_levels_vbmi;
-    return k;
-  }();
+namespace pixnorm::kernels {
+namespace {
+
+// Outside the target regions: built at compile time, callable on any CPU.
+constexpr KernelTable avx512_kernels() {
+  KernelTable k = generic_kernels(Isa::avx512);
+  k.normalize_u8 = &u8_row;
+  k.normalize_f32 = &f32_row;
+  k.resize_h = &resize_h;
+  k.resize_v = &resize_v;
+  k.resize_v_fixed = &resize_v_fixed;
+  k.stats_u8 = &stats_u8;
+  k.stats_f32 = &stats_f32;
+  k.stats_pixel_u8 = &stats_pixel_u8;
+  k.normalize_pixel = &normalize_pixel;
+  k.levels_f32 = &levels_f32;
+  k.bilinear2_u8 = &bilinear2_u8;
+  k.bilinear2_fixed = &bilinear2_fixed;
+  k.resize_v_u8_int = &resize_v_u8_int;
+  k.resize_h_interleaved = &resize_h_interleaved;
+  k.resize_h_u8_fixed = &resize_h_u8_fixed;
+  k.resize_v_fixed_levels = &plain::resize_v_fixed_levels;
+  k.resize_h_u8_fixed2 = &resize_h_u8_fixed2;
+  k.resize_v_u8 = &resize_v_u8;
+  return k;
+}
+
+// The avx512 table with the kernels that gain from VBMI byte permutes and VNNI dot products.
+constexpr KernelTable avx512icl_kernels() {
+  KernelTable k = avx512_kernels();
+  k.isa = Isa::avx512icl;
+  k.bilinear2_u8 = &bilinear2_u8_vbmi;
+  k.bilinear2_fixed = &bilinear2_fixed_vbmi;
+  k.resize_h_u8_digits = &resize_h_u8_digits_vbmi;
+  k.resize_v_u8_int = &vnni::resize_v_u8_int;
+  k.resize_v_u8_planar = &resize_v_u8_planar_vbmi;
+  k.resize_v_fixed = &resize_v_fixed_vbmi;
+  k.resize_v_fixed_levels = &resize_v_fixed_levels_vbmi;
+  return k;
+}
+
+}  // namespace
+}  // namespace pixnorm::kernels
+
+const pixnorm::KernelTable& pixnorm::kernels::table_avx512() {
+  static constexpr KernelTable t = avx512_kernels();
   return t;
 }
 
-// Outside the target region: callable on any CPU (dispatch only uses it when supported).
-const pixnorm::KernelTable& pixnorm::kernels::table_avx512() {
-  static const KernelTable t{Isa::avx512,
-                             &u8_row,
-                             &f32_row,
-                             &resize_h,
-                             &resize_v,
-                             &store_u8_impl,
-                             &resize_v_fixed,
-                             &stats_u8,
-                             &stats_f32,
-                             &stats_pixel_u8,
-                             &stats_pixel_f32_generic,
-                             &normalize_pixel,
-                             &levels_f32,
-                             &bilinear2_u8,
-                             &bilinear2_fixed,
-                             &resize_v_u8_int,
-                             &resize_h_interleaved,
-                             &resize_h_u8_fixed,
-                             &plain::resize_v_fixed_levels,
-                             &resize_h_u8_fixed2,
-                             nullptr,
-                             nullptr,
-                             &resize_v_u8};
+const pixnorm::KernelTable& pixnorm::kernels::table_avx512icl() {
+  static constexpr KernelTable t = avx512icl_kernels();
   return t;
 }

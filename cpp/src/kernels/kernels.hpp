@@ -1,8 +1,10 @@
-// Internal: the kernel tables each ISA file provides, and the portable row kernels that every
-// table falls back to for channel counts without a dedicated SIMD path.
+// Internal to the kernels: the table each ISA file provides (built from generic_kernels() in
+// resize_generic.inc plus that ISA's overrides), the portable kernels every table starts from,
+// and helpers shared by several ISA files. The contracts themselves are in table.hpp.
 #pragma once
 
-#include "pixnorm/dispatch.hpp"
+#include "../numeric.hpp"
+#include "table.hpp"
 
 namespace pixnorm::kernels {
 
@@ -112,26 +114,5 @@ inline void fold_u8_minmax(const uint8_t* lo, const uint8_t* hi, int64_t bytes, 
     max[c] = hi[j] > max[c] ? hi[j] : max[c];
   }
 }
-
-// Chan, Golub and LeVeque's pairwise update: (n, mean, m2) absorbs a group (nb, mb, m2b).
-inline void chan_merge(int64_t& n, double& mean, double& m2, int64_t nb, double mb, double m2b) {
-  if (nb == 0) return;
-  if (n == 0) {
-    n = nb;
-    mean = mb;
-    m2 = m2b;
-    return;
-  }
-  const double na = static_cast<double>(n), nbd = static_cast<double>(nb), nt = na + nbd;
-  const double delta = mb - mean;
-  mean = mean + delta * (nbd / nt);
-  m2 = m2 + m2b + delta * delta * (na * nbd / nt);
-  n += nb;
-}
-
-// min/max that propagate NaN the way the SIMD kernels do: x replaces m if it is smaller
-// (larger) or NaN; a NaN m stays.
-inline float nan_min(float x, float m) { return (x < m || x != x) ? x : m; }
-inline float nan_max(float x, float m) { return (x > m || x != x) ? x : m; }
 
 }  // namespace pixnorm::kernels

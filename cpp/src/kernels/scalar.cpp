@@ -41,29 +41,7 @@ void normalize_f32_row_generic(const float* src, int64_t width, int64_t channels
 }
 
 const KernelTable& table_scalar() {
-  static const KernelTable t{Isa::scalar,
-                             &normalize_u8_row_generic,
-                             &normalize_f32_row_generic,
-                             &resize_h_impl,
-                             &resize_v_impl,
-                             &store_u8_impl,
-                             &resize_v_fixed_impl,
-                             &stats_u8_generic,
-                             &stats_f32_generic,
-                             &stats_pixel_u8_generic,
-                             &stats_pixel_f32_generic,
-                             &normalize_pixel_generic,
-                             &levels_f32_impl,
-                             &bilinear2_u8_impl,
-                             &bilinear2_fixed_impl,
-                             &resize_v_u8_int_impl,
-                             &resize_h_interleaved_impl,
-                             &resize_h_u8_fixed_impl,
-                             &resize_v_fixed_levels_impl,
-                             &resize_h_u8_fixed2_impl,
-                             nullptr,  // resize_h_u8_digits: resize_h_u8_fixed2 is as fast here
-                             nullptr,  // resize_v_u8_planar: likewise resize_v_u8_int
-                             &resize_v_u8_impl};
+  static constexpr KernelTable t = generic_kernels(Isa::scalar);
   return t;
 }
 

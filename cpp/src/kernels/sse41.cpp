@@ -111,28 +111,11 @@ void f32_row(const float* src, int64_t width, int64_t channels, const float* a, 
 
 // Outside the target region: callable on any CPU (dispatch only uses it when supported).
 const pixnorm::KernelTable& pixnorm::kernels::table_sse41() {
-  static const KernelTable t{Isa::sse41,
-                             &u8_row,
-                             &f32_row,
-                             &resize_h_impl,
-                             &resize_v_impl,
-                             &store_u8_impl,
-                             &resize_v_fixed_impl,
-                             &stats_u8_generic,
-                             &stats_f32_generic,
-                             &stats_pixel_u8_generic,
-                             &stats_pixel_f32_generic,
-                             &normalize_pixel_generic,
-                             &levels_f32_impl,
-                             &bilinear2_u8_impl,
-                             &bilinear2_fixed_impl,
-                             &resize_v_u8_int_impl,
-                             &resize_h_interleaved_impl,
-                             &resize_h_u8_fixed_impl,
-                             &resize_v_fixed_levels_impl,
-                             &resize_h_u8_fixed2_impl,
-                             nullptr,
-                             nullptr,
-                             &resize_v_u8_impl};
+  static constexpr KernelTable t = [] {
+    KernelTable k = generic_kernels(Isa::sse41);
+    k.normalize_u8 = &u8_row;
+    k.normalize_f32 = &f32_row;
+    return k;
+  }();
   return t;
 }

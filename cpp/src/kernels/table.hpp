@@ -1,16 +1,15 @@
-// Runtime selection of SIMD kernels. Each ISA file (cpp/src/kernels/*.cpp) fills one
-// KernelTable; the active table is chosen once from CPUID and can be forced lower.
+// The kernel contracts: one signature per kernel, and the KernelTable each instruction set fills.
+// Private to the C++ core (cpp/src): operations call active_kernels(); the bindings never see a
+// kernel. A table starts from the generic kernels (generic_kernels() in resize_generic.inc,
+// compiled for each target) and each ISA overrides only the entries it specialises; an entry
+// marked "may be null" has no generic version.
 #pragma once
 
 #include <cstdint>
-#include <string>
-#include <vector>
+
+#include "pixnorm/isa.hpp"
 
 namespace pixnorm {
-
-// avx512icl: the avx512 table with the kernels that gain from Ice Lake's additions, AVX512-VBMI
-// byte permutes and AVX512-VNNI dot products (Ice Lake, Sapphire Rapids, Zen 4 and later).
-enum class Isa : int { scalar = 0, sse41 = 1, avx2 = 2, avx512 = 3, neon = 4, avx512icl = 5 };
 
 // One row of interleaved pixels -> C planar rows: dst[c * plane_stride + x] = src[x*C + c]*a[c] +
 // b[c], computed as a float32 multiply then a float32 add (never fused), so every ISA agrees bit
@@ -160,46 +159,32 @@ using StatsPixelF32 = void (*)(const float* src, int64_t images, int64_t image_s
 using NormalizePixelF32 = void (*)(float* data, const float* a, const float* b, int64_t count);
 
 struct KernelTable {
-  Isa isa;
-  NormalizeU8Row normalize_u8;
-  NormalizeF32Row normalize_f32;
-  ResizeH resize_h;
-  ResizeV resize_v;
-  StoreU8 store_u8;
-  ResizeVFixed resize_v_fixed;
-  StatsU8 stats_u8;
-  StatsF32 stats_f32;
-  StatsPixelU8 stats_pixel_u8;
-  StatsPixelF32 stats_pixel_f32;
-  NormalizePixelF32 normalize_pixel;
-  LevelsF32 levels_f32;
-  Bilinear2U8 bilinear2_u8;
-  Bilinear2Fixed bilinear2_fixed;
-  ResizeVU8Int resize_v_u8_int;
-  ResizeHInterleaved resize_h_interleaved;
-  ResizeHU8Fixed resize_h_u8_fixed;
-  ResizeVFixedLevels resize_v_fixed_levels;
-  ResizeHU8Fixed2 resize_h_u8_fixed2;
-  ResizeHU8Digits resize_h_u8_digits;  // may be null
-  ResizeVU8Planar resize_v_u8_planar;  // may be null
-  ResizeVU8 resize_v_u8;
+  Isa isa = Isa::scalar;
+  NormalizeU8Row normalize_u8 = nullptr;
+  NormalizeF32Row normalize_f32 = nullptr;
+  ResizeH resize_h = nullptr;
+  ResizeV resize_v = nullptr;
+  StoreU8 store_u8 = nullptr;
+  ResizeVFixed resize_v_fixed = nullptr;
+  StatsU8 stats_u8 = nullptr;
+  StatsF32 stats_f32 = nullptr;
+  StatsPixelU8 stats_pixel_u8 = nullptr;
+  StatsPixelF32 stats_pixel_f32 = nullptr;
+  NormalizePixelF32 normalize_pixel = nullptr;
+  LevelsF32 levels_f32 = nullptr;
+  Bilinear2U8 bilinear2_u8 = nullptr;
+  Bilinear2Fixed bilinear2_fixed = nullptr;
+  ResizeVU8Int resize_v_u8_int = nullptr;
+  ResizeHInterleaved resize_h_interleaved = nullptr;
+  ResizeHU8Fixed resize_h_u8_fixed = nullptr;
+  ResizeVFixedLevels resize_v_fixed_levels = nullptr;
+  ResizeHU8Fixed2 resize_h_u8_fixed2 = nullptr;
+  ResizeHU8Digits resize_h_u8_digits = nullptr;  // may be null
+  ResizeVU8Planar resize_v_u8_planar = nullptr;  // may be null
+  ResizeVU8 resize_v_u8 = nullptr;
 };
 
-const char* isa_name(Isa isa);
-// Throws std::invalid_argument for a name that is not an ISA pixnorm knows.
-Isa parse_isa(const std::string& name);
-
-std::vector<Isa> compiled_isas();   // kernel tables in this binary
-bool cpu_supports(Isa isa);         // the CPU and OS can run it
-std::vector<Isa> supported_isas();  // compiled and runnable here, lowest first
-Isa best_isa();                     // the highest supported
-
 const KernelTable& active_kernels();
-// Throws std::invalid_argument if `isa` is not compiled in or not supported by this CPU.
-void set_active_isa(Isa isa);
 const KernelTable& kernels_for(Isa isa);  // throws like set_active_isa
-
-// Extra CPU features detected at run time (for build_info), e.g. "avx512vbmi".
-std::vector<std::string> cpu_features();
 
 }  // namespace pixnorm
