@@ -4,6 +4,8 @@ JSON, its PNG, worker processes, the demo data set, and its exit codes."""
 from __future__ import annotations
 
 import json
+import os
+import stat
 import subprocess
 import sys
 from importlib import metadata
@@ -136,6 +138,7 @@ def test_modes(folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str])
     data = json.loads(out.read_text())
     reasons = {Path(s["path"]).name: s["reason"] for s in data["skipped"]}
     assert "channel" in reasons["gray.png"] and "channel" in reasons["rgba.png"]
+    assert "--mode RGB or L" in reasons["gray.png"]  # the command line's words
     assert data["images"] == 7
     # the same with worker processes: they skip exactly the files a single pass skips
     two = tmp_path / "keep2.json"
@@ -212,3 +215,327 @@ def test_python_m_and_console_script(folder: Path) -> None:
     assert r.returncode == 0 and "Normalize(mean=[" in r.stdout and r.stderr == ""
     scripts = metadata.entry_points(group="console_scripts")
     assert any(ep.name == "pixnorm" and ep.value == "pixnorm.__main__:main" for ep in scripts)
+
+
+# ----------------------------------------------------------------------------------------------
+# Issue 11 and 13: bit depths, output files, per-pixel sizes, the skip list, symbolic links
+
+RNG16 = np.random.default_rng(16)
+# 16-bit values are exact in float32; the mean and variance run in float64 (Welford, merged
+# with Chan et al.), so they match the float64 numpy values to rounding, not exactly.
+RTOL_FLOAT = 1e-12
+
+
+def _save_16bit(folder: Path) -> Any:
+    """Three 16-bit gray images (Pillow modes I;16 in a PNG, I;16B and I in TIFFs) whose mean
+    is near 33,000, far above 255; returns all their values."""
+    folder.mkdir(exist_ok=True)
+    values = [RNG16.integers(0, 65536, (H, W)).astype(np.uint16) for _ in range(3)]
+    Image.fromarray(values[0]).save(folder / "i16.png")
+    Image.frombytes("I;16B", (W, H), values[1].astype(">u2").tobytes()).save(folder / "i16b.tif")
+    Image.fromarray(values[2].astype(np.int32)).save(folder / "i32.tif")
+    for name, mode in (("i16.png", "I;16"), ("i16b.tif", "I;16B"), ("i32.tif", "I")):
+        with Image.open(folder / name) as im:
+            assert im.mode == mode  # what this test is about
+    return np.stack(values).astype(np.float64)
+
+
+@pytest.mark.parametrize("mode", ["RGB", "L", "keep"])
+def test_16bit_images_keep_their_values(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], mode: str
+) -> None:
+    values = _save_16bit(tmp_path / "in")
+    out = tmp_path / "s.json"
+    code, text, err = run([str(tmp_path / "in"), "--mode", mode, "--json", str(out)], capsys)
+    assert code == 0 and err == ""
+    data = json.loads(out.read_text())
+    channels = 3 if mode == "RGB" else 1
+    np.testing.assert_allclose(data["mean"], [values.mean()] * channels, rtol=RTOL_FLOAT)
+    np.testing.assert_allclose(data["std"], [values.std()] * channels, rtol=RTOL_FLOAT)
+    assert data["min"] == [values.min()] * channels and data["max"] == [values.max()] * channels
+    assert data["images"] == 3 and data["depth"] == "16-bit" and data["channels"] == channels
+    assert data["dtype"] == "float32" and data["unit"] == 65535
+    np.testing.assert_allclose(
+        data["normalize"]["mean"], [values.mean() / 65535] * channels, rtol=RTOL_FLOAT
+    )
+    assert "16-bit read as float32" in text and "mean (0..65535)" in text
+
+
+def test_16bit_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("matplotlib")
+    _save_16bit(tmp_path / "in")
+    png = tmp_path / "p.png"
+    assert run([str(tmp_path / "in"), "--per-pixel", "--plot", str(png)], capsys)[0] == 0
+    with Image.open(png) as im:
+        assert im.format == "PNG"
+
+
+@pytest.mark.parametrize("mode", ["RGB", "L", "keep"])
+def test_float_tiff_keeps_its_values(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], mode: str
+) -> None:
+    values = RNG16.random((H, W), dtype=np.float32)
+    Image.fromarray(values).save(tmp_path / "f.tif")
+    out = tmp_path / "s.json"
+    assert run([str(tmp_path / "f.tif"), "--mode", mode, "--json", str(out)], capsys)[0] == 0
+    data = json.loads(out.read_text())
+    channels = 3 if mode == "RGB" else 1
+    np.testing.assert_allclose(
+        data["mean"], [values.astype(np.float64).mean()] * channels, rtol=RTOL_FLOAT
+    )
+    assert data["min"] == [float(values.min())] * channels
+    assert data["depth"] == "float" and data["channels"] == channels
+    np.testing.assert_allclose(data["normalize"]["mean"], data["mean"], rtol=0)
+
+
+def test_mixed_bit_depths_are_a_usage_error_before_any_work(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: Any
+) -> None:
+    from pixnorm import cli
+
+    _save_16bit(tmp_path / "in")
+    Image.open(folder / "one.png").save(tmp_path / "in" / "eight.png")
+
+    def no_work(*args: Any) -> Any:
+        raise AssertionError("the images were read")
+
+    monkeypatch.setattr(cli, "run_files", no_work)
+    code, out, err = run([str(tmp_path / "in")], capsys)
+    assert code == 2 and out == ""
+    assert "mix bit depths" in err and "1 8-bit" in err and "3 16-bit" in err
+
+
+def test_integer_values_beyond_16_bits_are_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    values = _save_16bit(tmp_path / "in")
+    big = np.full((H, W), 70000, np.int32)
+    Image.fromarray(big).save(tmp_path / "in" / "wide.tif")
+    out = tmp_path / "s.json"
+    code, _, err = run([str(tmp_path / "in"), "--json", str(out)], capsys)
+    assert code == 0 and "wide.tif" in err
+    data = json.loads(out.read_text())
+    assert data["images"] == 3 and data["max"] == [values.max()] * 3
+    [skip] = data["skipped"]
+    assert skip["path"].endswith("wide.tif") and "outside 0..65535" in skip["reason"]
+
+
+def test_help_says_what_happens_to_16bit_images_and_with_size(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as e:
+        main(["stats", "--help"])
+    assert e.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "16-bit" in text and "never clipped" in text and "65535" in text
+    assert "weights every image equally" in text
+
+
+@pytest.mark.parametrize("flag", ["--json", "--plot"])
+@pytest.mark.parametrize("case", ["missing directory", "parent is a file", "is a directory"])
+def test_output_paths_are_checked_before_any_work(
+    folder: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: Any,
+    flag: str,
+    case: str,
+) -> None:
+    from pixnorm import cli
+
+    def no_work(*args: Any) -> Any:
+        raise AssertionError("the images were read")
+
+    monkeypatch.setattr(cli, "run_files", no_work)
+    (tmp_path / "file").write_text("x")
+    target = {
+        "missing directory": tmp_path / "missing" / "out.png",
+        "parent is a file": tmp_path / "file" / "out.png",
+        "is a directory": tmp_path,
+    }[case]
+    with pytest.raises(SystemExit) as e:
+        main(["stats", str(folder), flag, str(target)])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {flag}: {target}" in err
+    assert case.split()[-1] in err  # "does not exist", "not a directory", "is a directory"
+
+
+@pytest.mark.skipif(
+    hasattr(os, "geteuid") and os.geteuid() == 0,
+    reason="root can create files in a read-only directory",
+)
+def test_output_in_a_read_only_directory_is_a_usage_error(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    try:
+        with pytest.raises(SystemExit) as e:
+            main(["stats", str(folder), "--json", str(ro / "s.json")])
+    finally:
+        ro.chmod(0o755)
+    assert e.value.code == 2 and "argument --json" in capsys.readouterr().err
+
+
+class _FailsWhileWritten(dict):  # type: ignore[type-arg]
+    """A JSON object whose encoding raises `error` half-way through the output (json asks a
+    dict subclass for its items), as a Ctrl-C or a full disk would."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(a=1)
+        self.error = error
+
+    def items(self) -> Any:
+        raise self.error
+
+
+@pytest.mark.parametrize("error", ["interrupt", "disk full"])
+@pytest.mark.parametrize("flag", ["--json", "--plot"])
+def test_outputs_are_replaced_only_when_complete(
+    folder: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: Any,
+    flag: str,
+    error: str,
+) -> None:
+    from pixnorm import cli
+
+    exc: BaseException = (
+        KeyboardInterrupt() if error == "interrupt" else OSError(28, "No space left on device")
+    )
+    target = tmp_path / "out" / ("s.json" if flag == "--json" else "p.png")
+    target.parent.mkdir()
+    target.write_bytes(b"the previous run's output")
+    if flag == "--json":
+        real = cli.summary
+        monkeypatch.setattr(
+            cli, "summary", lambda *a: {**real(*a), "stats": _FailsWhileWritten(exc)}
+        )
+    else:
+        pytest.importorskip("matplotlib")
+        from matplotlib.figure import Figure
+
+        def savefig(self: Any, fname: Any, **kwargs: Any) -> None:
+            if isinstance(fname, (str, os.PathLike)):
+                with open(fname, "wb") as f:
+                    f.write(b"\x89PNG half")
+            else:
+                fname.write(b"\x89PNG half")
+            raise exc
+
+        monkeypatch.setattr(Figure, "savefig", savefig)
+    try:
+        code, _, err = run([str(folder), flag, str(target)], capsys)
+    except (KeyboardInterrupt, OSError) as e:
+        pytest.fail(f"{type(e).__name__} escaped main()")
+    if error == "interrupt":
+        assert code == 130 and err.splitlines()[-1] == "pixnorm stats: interrupted"
+    else:
+        assert code == 1 and f"{flag}: cannot write {target}" in err and "No space" in err
+    assert target.read_bytes() == b"the previous run's output"
+    assert os.listdir(target.parent) == [target.name]  # no temporary file left
+
+
+def test_outputs_keep_the_permissions_of_the_file_they_replace(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    new, old = tmp_path / "new.json", tmp_path / "old.json"
+    old.write_text("{}")
+    old.chmod(0o640)
+    assert run([str(folder), "--json", str(new)], capsys)[0] == 0
+    assert run([str(folder), "--json", str(old)], capsys)[0] == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(new.stat().st_mode) == 0o666 & ~umask
+    assert stat.S_IMODE(old.stat().st_mode) == 0o640
+    assert json.loads(old.read_text())["images"] == 9
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_per_pixel_mixed_sizes_are_a_usage_error_before_any_work(
+    folder: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: Any,
+    workers: str,
+) -> None:
+    from pixnorm import cli
+
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    for name in ("one.png", "two.PNG", "three.bmp"):
+        (mixed / name).write_bytes((folder / name).read_bytes())
+    Image.new("RGB", (W + 1, H)).save(mixed / "wider.png")
+
+    def no_work(*args: Any) -> Any:
+        raise AssertionError("the images were read")
+
+    monkeypatch.setattr(cli, "run_files", no_work)
+    code, out, err = run([str(mixed), "--per-pixel", "--workers", workers], capsys)
+    assert code == 2 and out == ""
+    assert "--per-pixel" in err and "--size H W" in err and "2 sizes" in err
+    assert f"3 of {H}x{W}" in err and f"1 of {H}x{W + 1}" in err
+    monkeypatch.undo()
+    code, _, _ = run([str(mixed), "--per-pixel", "--size", "5", "5"], capsys)
+    assert code == 0
+    assert run([str(mixed)], capsys)[0] == 0  # per channel, sizes may differ
+
+
+def test_skip_list_is_capped_on_the_terminal(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pixnorm import cli
+
+    many_bad = tmp_path / "bad"
+    many_bad.mkdir()
+    (many_bad / "good.png").write_bytes((folder / "one.png").read_bytes())
+    shown = 10  # cli.SKIPPED_SHOWN
+    n = shown + 4
+    for i in range(n):
+        (many_bad / f"bad{i:02d}.png").write_bytes(b"junk")
+    out = tmp_path / "s.json"
+    code, _, err = run([str(many_bad), "--json", str(out)], capsys)
+    assert code == 0
+    lines = err.splitlines()
+    assert lines[0] == f"skipped {n} file(s):"
+    assert len([x for x in lines if "bad" in x and "unreadable" in x]) == shown
+    assert lines[-1] == f"  ... and 4 more (all listed in {out})"
+    assert len(json.loads(out.read_text())["skipped"]) == n
+    err = run([str(many_bad)], capsys)[2]
+    assert err.splitlines()[-1] == "  ... and 4 more (--json FILE lists them all)"
+    assert cli.SKIPPED_SHOWN == shown
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_broken_symbolic_links_are_listed_as_skipped(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], workers: str
+) -> None:
+    links = tmp_path / "links"
+    (links / "sub").mkdir(parents=True)
+    (links / "good.png").write_bytes((folder / "one.png").read_bytes())
+    try:
+        (links / "dangling.png").symlink_to("nowhere.png")
+    except OSError as e:
+        pytest.skip(f"no symbolic links here: {e}")
+    (links / "loop1.png").symlink_to("loop2.png")
+    (links / "loop2.png").symlink_to("loop1.png")
+    (links / "sub" / "up").symlink_to("..")  # a directory loop: not followed
+    (links / "notes.txt").symlink_to("nowhere.txt")  # not an image name: not listed
+    out = tmp_path / "s.json"
+    code, _, err = run([str(links), "--workers", workers, "--json", str(out)], capsys)
+    assert code == 0 and "skipped 3 file(s)" in err
+    data = json.loads(out.read_text())
+    assert data["images"] == 1
+    reasons = {Path(s["path"]).name: s["reason"] for s in data["skipped"]}
+    assert reasons == {
+        "dangling.png": "dangling symbolic link to nowhere.png (No such file or directory)",
+        "loop1.png": "symbolic link loop",
+        "loop2.png": "symbolic link loop",
+    }
+    # only broken links: nothing usable (exit 1), and they are named
+    (links / "good.png").unlink()
+    code, _, err = run([str(links)], capsys)
+    assert code == 1 and "none of the 3 file(s) could be used" in err and "dangling" in err

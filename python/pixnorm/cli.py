@@ -8,22 +8,47 @@ and std ready to paste as ``Normalize(mean=[...], std=[...])``; ``--json`` write
 normalization. Without a path it runs on the 100 faces of Labeled Faces in the Wild that
 scikit-image ships (``skimage.data.lfw_subset()``).
 
-Exit status: 0 on success (unreadable files are skipped, counted and listed), 1 when no image
-could be read or the statistics cannot be combined, 2 for usage errors (a path that does not
-exist, no images under the paths, a missing optional dependency).
+Bit depths: 8-bit images are read as uint8. 16-bit images (Pillow modes I;16, I;16B, I) and
+float images (mode F) are read as float32 with their values unchanged, never clipped to 8 bits:
+16-bit mean, std, min and max are in 0..65535 and the Normalize values are divided by 65535
+(for images scaled to [0, 1]); float values are taken as already scaled. --mode RGB repeats
+their one channel three times. One run cannot mix 8-bit, 16-bit and float images (exit 2: their
+statistics are in different units). Pillow itself reads 16-bit RGB PNGs as 8-bit (high byte).
+
+--per-pixel needs one image size: mixed sizes are an error before any work unless --size H W
+resizes every image first. --size weights every image equally (each gives H x W pixels), so
+it also changes the per-channel numbers of images of mixed sizes.
+
+Unreadable files, broken symbolic links and images that do not match the first one (channels
+with --mode keep) are skipped and listed (the first 10 on the terminal, all in --json).
+--json and --plot are checked before the work starts and replaced only when complete.
+
+Exit status: 0 on success (skipped files are counted and listed), 1 when no image could be read
+or an output cannot be written, 2 for usage errors (a path that does not exist, no images under
+the paths, mixed bit depths or per-pixel sizes, an output path that cannot be written, a
+missing optional dependency), 130 when interrupted (Ctrl-C; no worker process is left behind).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import json
 import math
 import multiprocessing
+import multiprocessing.util
+import os
+import signal
+import stat
 import sys
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import tempfile
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 import numpy as np
 
@@ -35,6 +60,15 @@ IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 MODES = ("RGB", "L", "keep")
 PLOT_SIZE = (12.0, 8.0)  # inches; at PLOT_DPI the PNG is 1200 x 800 pixels
 PLOT_DPI = 100
+SKIPPED_SHOWN = 10  # skipped files listed on the terminal; --json lists them all
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a process stopped by Ctrl-C
+STOP_GRACE = 3.0  # seconds a worker may take to finish its current image after Ctrl-C
+
+# The units of a Pillow mode's values: 8-bit modes decode to uint8 (unit 255); these are read
+# as float32 with their values unchanged (16-bit: unit 65535; float: already scaled, unit 1).
+MODES_16BIT = ("I;16", "I;16L", "I;16B", "I;16N", "I")
+MODES_FLOAT = ("F",)
+UNITS = {"8-bit": 255.0, "16-bit": 65535.0, "float": 1.0}
 
 Array = np.ndarray[Any, Any]
 Skipped = list[tuple[str, str]]
@@ -42,6 +76,33 @@ Skipped = list[tuple[str, str]]
 
 class UsageError(Exception):
     """Bad command-line input: reported on stderr with exit status 2."""
+
+
+class UnsupportedImage(ValueError):
+    """A file that decodes but whose values cannot be used as they are (the reason is shown)."""
+
+
+def _output_path(text: str) -> str:
+    """argparse type of --json and --plot: a file that can be created or replaced, checked
+    before the work starts (argparse names the flag and exits with status 2)."""
+    path = Path(os.path.realpath(text))  # a symbolic link is written through, as open() does
+    parent = path.parent
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a directory")
+    if not parent.exists():
+        raise argparse.ArgumentTypeError(f"{text}: directory {parent} does not exist")
+    if not parent.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: {parent} is not a directory")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise argparse.ArgumentTypeError(f"{text} is read-only")
+    try:  # the output is written to a temporary file in this directory, then renamed
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as e:
+        raise argparse.ArgumentTypeError(
+            f"{text}: cannot create files in {parent} ({e.strerror})"
+        ) from None
+    return text
 
 
 def add_stats_parser(sub: Any) -> None:
@@ -64,18 +125,26 @@ def add_stats_parser(sub: Any) -> None:
         nargs=2,
         type=int,
         metavar=("H", "W"),
-        help="resize every image to H x W first (pixnorm.resize)",
+        help="resize every image to H x W first (pixnorm.resize); this weights every image "
+        "equally, so it changes the per-channel numbers of images of mixed sizes",
     )
-    p.add_argument("--per-pixel", action="store_true", help="also the mean and std images")
+    p.add_argument(
+        "--per-pixel",
+        action="store_true",
+        help="also the mean and std images (one image size, or --size H W)",
+    )
     p.add_argument(
         "--mode",
         choices=MODES,
         default="RGB",
-        help="convert to RGB (default) or L (gray), or keep L/LA/RGB/RGBA/F as decoded",
+        help="convert to RGB (default) or L (gray), or keep L/LA/RGB/RGBA as decoded; "
+        "16-bit and float images stay one channel of float32 (repeated 3 times for RGB)",
     )
     p.add_argument("--workers", type=int, default=1, metavar="N", help="processes (default 1)")
-    p.add_argument("--json", metavar="FILE", help="write the statistics as JSON")
-    p.add_argument("--plot", metavar="FILE.png", help="write a PNG of the statistics")
+    p.add_argument("--json", type=_output_path, metavar="FILE", help="write the statistics as JSON")
+    p.add_argument(
+        "--plot", type=_output_path, metavar="FILE.png", help="write a PNG of the statistics"
+    )
     p.add_argument(
         "--progress",
         choices=("auto", "on", "off"),
@@ -88,42 +157,115 @@ def add_stats_parser(sub: Any) -> None:
 # Finding and reading images
 
 
-def find_images(paths: Sequence[str]) -> list[Path]:
-    """Image files under `paths`, sorted; files named explicitly are taken whatever their
-    extension."""
+def _broken_link(path: Path) -> str | None:
+    """Why the symbolic link `path` cannot be followed, or None if it is not a broken link."""
+    if not path.is_symlink():
+        return None
+    try:
+        os.stat(path)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "symbolic link loop"
+        return f"dangling symbolic link to {os.readlink(path)} ({e.strerror})"
+    return None
+
+
+def find_images(paths: Sequence[str]) -> tuple[list[Path], Skipped]:
+    """Image files under `paths`, sorted (files named explicitly are taken whatever their
+    extension), and the broken symbolic links with an image extension, with the reason."""
     found: list[Path] = []
+    broken: Skipped = []
     for text in paths:
         p = Path(text)
         if p.is_dir():
-            found.extend(
-                sorted(
-                    f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in IMAGE_EXTENSIONS
-                )
-            )
+            for f in sorted(p.rglob("*")):
+                if f.suffix.lower() not in IMAGE_EXTENSIONS:
+                    continue
+                if f.is_file():
+                    found.append(f)
+                elif (reason := _broken_link(f)) is not None:
+                    broken.append((str(f), reason))
         elif p.is_file():
             found.append(p)
+        elif (reason := _broken_link(p)) is not None:
+            raise UsageError(f"{text}: {reason}")
         else:
             raise UsageError(f"{text}: no such file or directory")
-    if not found:
+    if not found and not broken:
         raise UsageError(
             f"no images ({', '.join(IMAGE_EXTENSIONS)}) found under: {', '.join(paths)}"
         )
-    return found
+    return found, broken
+
+
+def depth_of(pil_mode: str) -> str:
+    """The units of the values of a Pillow mode: "8-bit", "16-bit" or "float"."""
+    if pil_mode in MODES_16BIT:
+        return "16-bit"
+    return "float" if pil_mode in MODES_FLOAT else "8-bit"
 
 
 def load_image(path: str | Path, mode: str) -> Array:
-    """Decode one file with Pillow: uint8 (H, W) or (H, W, C), or float32 for mode F."""
+    """Decode one file with Pillow: uint8 (H, W) or (H, W, C) for 8-bit images; float32 with
+    the values unchanged for 16-bit and float images (one channel, three for mode RGB).
+
+    Raises UnsupportedImage for 32-bit integer values outside 0..65535."""
     from PIL import Image
 
     with Image.open(path) as im:
         im.load()
+        if depth_of(im.mode) != "8-bit":
+            values = np.asarray(im)
+            if im.mode == "I" and values.size and (values.min() < 0 or values.max() > 65535):
+                raise UnsupportedImage(
+                    f"32-bit integer values {values.min()}..{values.max()} (Pillow mode I) "
+                    "outside 0..65535: not supported"
+                )
+            arr: Array = values.astype(np.float32)  # exact for 16-bit integers
+            if mode == "RGB":
+                arr = np.repeat(arr[..., None], 3, axis=-1)  # as Pillow converts L to RGB
+            return arr
         if mode == "keep":
-            if im.mode not in ("L", "LA", "RGB", "RGBA", "F"):
+            if im.mode not in ("L", "LA", "RGB", "RGBA"):
                 im = im.convert("RGBA" if "transparency" in im.info else "RGB")
         elif im.mode != mode:
             im = im.convert(mode)
-        arr: Array = np.asarray(im)
+        arr = np.asarray(im)
         return arr
+
+
+def check_headers(paths: Sequence[str], per_pixel: bool, size: tuple[int, int] | None) -> str:
+    """The bit depth ("8-bit", "16-bit" or "float") of the images, from their headers only
+    (Pillow reads the mode and size without decoding). Raises UsageError before any work when
+    the images mix depths, or, with `per_pixel` and no `size`, sizes. Unreadable files are
+    left for the pass that reads them (they are skipped and listed there)."""
+    from PIL import Image
+
+    depths: dict[str, list[str]] = {}
+    sizes: dict[tuple[int, int], list[str]] = {}
+    for path in paths:
+        try:
+            with Image.open(path) as im:
+                depth, hw = depth_of(im.mode), (im.height, im.width)
+        except Exception:  # Pillow raises many kinds for corrupt files
+            continue
+        depths.setdefault(depth, []).append(path)
+        sizes.setdefault(hw, []).append(path)
+    if len(depths) > 1:
+        kinds = "; ".join(f"{len(v)} {k} image(s), e.g. {v[0]}" for k, v in depths.items())
+        raise UsageError(
+            f"the images mix bit depths ({kinds}); their statistics are in different units: "
+            "run them separately"
+        )
+    if per_pixel and size is None and len(sizes) > 1:
+        common = Counter({hw: len(v) for hw, v in sizes.items()}).most_common(3)
+        shown = "; ".join(f"{n} of {h}x{w} (e.g. {sizes[(h, w)][0]})" for (h, w), n in common)
+        more = f"; and {len(sizes) - 3} more sizes" if len(sizes) > 3 else ""
+        raise UsageError(
+            f"--per-pixel needs one image size, but the images have {len(sizes)} sizes "
+            f"(HxW: {shown}{more}): pass --size H W to resize every image first"
+        )
+    return next(iter(depths), "8-bit")
 
 
 def demo_images(mode: str) -> Array:
@@ -135,13 +277,39 @@ def demo_images(mode: str) -> Array:
             "no PATH given, and the demo data set needs scikit-image: "
             "pip install 'pixnorm[demo]', or pass image files or folders"
         ) from None
-    faces: Array = np.round(data.lfw_subset()[:100] * 255).astype(np.uint8)  # float64, [0, 1]
+    lfw_subset = cast("Callable[[], Array]", data.lfw_subset)  # float64, [0, 1]
+    faces: Array = np.round(lfw_subset()[:100] * 255).astype(np.uint8)
     if mode == "RGB":
         faces = np.repeat(faces[..., None], 3, axis=-1)
     return faces
 
 
 Like = tuple[str, int, tuple[int, int]]  # dtype, channels, (H, W) of the first image
+
+
+def _like(img: Array, size: tuple[int, int] | None) -> Like:
+    channels = img.shape[2] if img.ndim == 3 else 1
+    shape = size if size is not None else (img.shape[0], img.shape[1])
+    return ("uint8" if img.dtype == np.uint8 else "float32", channels, shape)
+
+
+def _mismatch(img: Array, like: Like, per_pixel: bool, size: tuple[int, int] | None) -> str | None:
+    """Why `img` cannot join the statistics of images like the first one, in the words of
+    the command line; None if it can."""
+    dtype, channels, (h, w) = _like(img, size)
+    if dtype != like[0]:
+        return f"{dtype} values, but the first image has {like[0]} (mixed bit depths)"
+    if channels != like[1]:
+        return (
+            f"{channels} channel(s), but the first image has {like[1]} "
+            "(--mode keep keeps each file's channels; --mode RGB or L converts them)"
+        )
+    if per_pixel and (h, w) != like[2]:
+        return (
+            f"size {h}x{w} (HxW) differs from the first image's {like[2][0]}x{like[2][1]} "
+            "(--per-pixel needs one size: pass --size H W)"
+        )
+    return None
 
 
 def accumulate(
@@ -162,16 +330,25 @@ def accumulate(
     skipped: Skipped = []
     sample = None
     for path in paths:
+        if _STOP is not None and _STOP.is_set():
+            raise _Cancelled
         try:
             img = load_image(path, mode)
+        except UnsupportedImage as e:
+            skipped.append((str(path), str(e)))
         except Exception as e:  # Pillow raises many kinds for corrupt files: never fatal
             skipped.append((str(path), f"unreadable ({type(e).__name__}: {e})"))
         else:
-            try:
-                stats.update(img)
-                sample = img if sample is None else sample
-            except (TypeError, ValueError) as e:
-                skipped.append((str(path), str(e)))
+            like = like if like is not None else _like(img, size)
+            reason = _mismatch(img, like, per_pixel, size)
+            if reason is not None:
+                skipped.append((str(path), reason))
+            else:
+                try:
+                    stats.update(img)
+                    sample = img if sample is None else sample
+                except (TypeError, ValueError) as e:
+                    skipped.append((str(path), str(e)))
         if progress is not None:
             progress.update(1)
     return stats, skipped, sample
@@ -184,16 +361,12 @@ def first_like(paths: Sequence[str], mode: str, size: tuple[int, int] | None) ->
             img = load_image(path, mode)
         except Exception:
             continue
-        if img.dtype not in (np.uint8, np.float32):
-            return None  # every file will be skipped with the reason
-        channels = img.shape[2] if img.ndim == 3 else 1
-        shape = size if size is not None else (img.shape[0], img.shape[1])
-        return ("uint8" if img.dtype == np.uint8 else "float32", channels, shape)
+        return _like(img, size)
     return None
 
 
 # ----------------------------------------------------------------------------------------------
-# Progress
+# Progress, worker processes and Ctrl-C
 
 
 class _NoBar:
@@ -221,28 +394,109 @@ def _chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:
         yield list(items[i : i + size])
 
 
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT in this block (main thread only; elsewhere a no-op). Processes spawned
+    here inherit the ignored disposition across exec (Python installs its KeyboardInterrupt
+    handler only where SIGINT is at its default), so a Ctrl-C, which the terminal sends to the
+    whole process group, reaches only this process: it stops the workers itself. A Ctrl-C
+    within the block (starting the workers takes milliseconds) is lost."""
+    before = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or before is None:
+        yield  # None: a handler installed outside Python, which could not be restored
+        return
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+class _Cancelled(Exception):
+    """Raised in a worker process once the run is interrupted: its chunk is not wanted."""
+
+
+class _Abandoned(KeyboardInterrupt):
+    """Interrupted, and a worker or the pool's thread did not stop in time: the process must
+    end with os._exit (a normal exit would wait for that thread forever)."""
+
+
+_STOP: Any = None  # in a worker process: the run's stop event (a multiprocessing Event)
+
+
+def _worker_init(stop: Any) -> None:
+    global _STOP
+    _STOP = stop
+    # Also ignored here, for pools started outside the main thread (see _sigint_ignored).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop(pool: ProcessPoolExecutor, stop: Any) -> None:
+    """Cancel the queued chunks and stop the workers after the image each is reading.
+
+    Workers are asked (the `stop` event, checked before each file) rather than terminated:
+    a worker killed while it sends its result leaves a partial message in the result pipe,
+    and the pool's thread then waits for the rest of it forever (seen here with per-pixel
+    results of megabytes), which blocks the interpreter's exit. Only a worker still busy
+    after STOP_GRACE seconds is terminated; if the pool's thread is then stuck, _Abandoned
+    tells the caller to end the process with os._exit."""
+    with _sigint_ignored():  # a second Ctrl-C must not interrupt the cleanup
+        stop.set()
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        manager = getattr(pool, "_executor_manager_thread", None)
+        pool.shutdown(wait=False, cancel_futures=True)
+        if manager is None:
+            return
+        manager.join(STOP_GRACE)  # it joins the workers once their chunks have stopped
+        if not manager.is_alive():
+            return
+        for p in processes:
+            if p.is_alive():
+                p.terminate()
+        for p in processes:
+            p.join(STOP_GRACE)
+            if p.is_alive():
+                p.kill()
+                p.join()
+        manager.join(STOP_GRACE)
+        if manager.is_alive():
+            raise _Abandoned
+
+
 def run_files(
     paths: Sequence[str], args: argparse.Namespace, size: tuple[int, int] | None
 ) -> tuple[RunningStats, Skipped, Array | None]:
     """One pass in this process, or `args.workers` spawned processes on chunks of paths,
     merged in path order (for uint8 the result is the same either way)."""
+    like = first_like(paths, args.mode, size)
     bar = _progress(len(paths), args.progress)
     try:
         if args.workers == 1:
-            return accumulate(paths, args.mode, args.per_pixel, size, progress=bar)
-        like = first_like(paths, args.mode, size)
+            return accumulate(paths, args.mode, args.per_pixel, size, like, progress=bar)
         chunk = max(1, min(64, math.ceil(len(paths) / (4 * args.workers))))
         parts = list(_chunks(paths, chunk))
         ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=args.workers, mp_context=ctx) as pool:
-            futures = [
-                pool.submit(accumulate, part, args.mode, args.per_pixel, size, like)
-                for part in parts
-            ]
-            sizes = {f: len(part) for f, part in zip(futures, parts, strict=True)}
+        stop = ctx.Event()
+        pool = ProcessPoolExecutor(
+            max_workers=args.workers, mp_context=ctx, initializer=_worker_init, initargs=(stop,)
+        )
+        try:
+            # submit() starts the worker processes: they inherit SIGINT ignored
+            with _sigint_ignored():
+                futures = [
+                    pool.submit(accumulate, part, args.mode, args.per_pixel, size, like)
+                    for part in parts
+                ]
+            sizes: dict[Future[Any], int] = {
+                f: len(part) for f, part in zip(futures, parts, strict=True)
+            }
             for f in as_completed(futures):
                 bar.update(sizes[f])
             results = [f.result() for f in futures]
+        except BaseException:
+            _stop(pool, stop)
+            raise
+        pool.shutdown()
     finally:
         bar.close()
     total = RunningStats(per_pixel=args.per_pixel, size=size)
@@ -263,39 +517,84 @@ def _fmt(values: Iterable[float]) -> str:
     return "[" + ", ".join(f"{v:.4f}" for v in values) + "]"
 
 
-def summary(stats: RunningStats, skipped: Skipped, source: str) -> dict[str, Any]:
-    mean01, std01 = stats.mean01, stats.std01()
+def summary(stats: RunningStats, skipped: Skipped, source: str, depth: str) -> dict[str, Any]:
+    unit = UNITS[depth]
     out: dict[str, Any] = {
         "source": source,
         "images": stats.n_images,
         "pixels_per_channel": stats.count,
+        "depth": depth,
         "dtype": stats.dtype,
         "channels": stats.channels,
         "mean": stats.mean.tolist(),
         "std": stats.std().tolist(),
         "min": stats.min.tolist(),
         "max": stats.max.tolist(),
-        "normalize": {"mean": mean01.tolist(), "std": std01.tolist()},
+        "normalize": {"mean": (stats.mean / unit).tolist(), "std": (stats.std() / unit).tolist()},
+        "unit": unit,
         "skipped": [{"path": p, "reason": r} for p, r in skipped],
         "stats": stats.to_dict(),
     }
     return out
 
 
-def print_summary(stats: RunningStats, skipped: Skipped, source: str) -> None:
-    unit = " (0..255)" if stats.dtype == "uint8" else ""
+def print_summary(
+    stats: RunningStats, skipped: Skipped, source: str, depth: str, json_path: str | None
+) -> None:
+    unit = UNITS[depth]
+    label = {"8-bit": " (0..255)", "16-bit": " (0..65535)", "float": ""}[depth]
+    kind = f"16-bit read as {stats.dtype}" if depth == "16-bit" else stats.dtype
     print(
-        f"{stats.n_images} images from {source}: {stats.dtype}, {stats.channels} channel(s), "
+        f"{stats.n_images} images from {source}: {kind}, {stats.channels} channel(s), "
         f"{stats.count} pixels per channel"
     )
-    print(f"  mean{unit}: {_fmt(stats.mean)}")
-    print(f"  std{unit}:  {_fmt(stats.std())}")
+    print(f"  mean{label}: {_fmt(stats.mean)}")
+    print(f"  std{label}:  {_fmt(stats.std())}")
     print(f"  min, max: {stats.min.tolist()}, {stats.max.tolist()}")
-    print(f"Normalize(mean={_fmt(stats.mean01)}, std={_fmt(stats.std01())})")
+    print(f"Normalize(mean={_fmt(stats.mean / unit)}, std={_fmt(stats.std() / unit)})")
     if skipped:
         print(f"skipped {len(skipped)} file(s):", file=sys.stderr)
-        for path, reason in skipped:
+        for path, reason in skipped[:SKIPPED_SHOWN]:
             print(f"  {path}: {reason}", file=sys.stderr)
+        if len(skipped) > SKIPPED_SHOWN:
+            where = f"all listed in {json_path}" if json_path else "--json FILE lists them all"
+            print(f"  ... and {len(skipped) - SKIPPED_SHOWN} more ({where})", file=sys.stderr)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@contextlib.contextmanager
+def atomic_output(path: str) -> Iterator[IO[bytes]]:
+    """A binary file that replaces `path` only once it is complete: written as a temporary
+    file in the same directory, then renamed over `path` (os.replace is atomic), so an error
+    or Ctrl-C while writing leaves an earlier `path` as it was and no temporary file behind.
+    The new file gets the permissions of the file it replaces, or those of a new file."""
+    target = Path(os.path.realpath(path))
+    try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), mode)
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_json(data: dict[str, Any], path: str) -> None:
+    with atomic_output(path) as f:
+        f.write(json.dumps(data).encode())
 
 
 def _display(img: Array, unit: float) -> Array:
@@ -307,7 +606,23 @@ def _display(img: Array, unit: float) -> Array:
     return x
 
 
-def plot(stats: RunningStats, sample: Array | None, path: str, title: str) -> None:
+def _plot_format(path: str) -> str:
+    """The file format for `path`'s suffix (png without one); UsageError if matplotlib cannot
+    write it."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fmt = Path(path).suffix[1:].lower() or "png"
+    known = FigureCanvasAgg(Figure()).get_supported_filetypes()
+    if fmt not in known:
+        raise UsageError(
+            f"--plot: cannot write {path}: unknown format {fmt!r} (use .png; "
+            f"matplotlib writes {', '.join(sorted(known))})"
+        )
+    return fmt
+
+
+def plot(stats: RunningStats, sample: Array | None, path: str, title: str, depth: str) -> None:
     """Mean image, std image, the sample, and per-channel histograms of the sample before and
     after normalization with the computed mean/std. PLOT_SIZE * PLOT_DPI pixels."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -316,7 +631,8 @@ def plot(stats: RunningStats, sample: Array | None, path: str, title: str) -> No
     fig = Figure(figsize=PLOT_SIZE, dpi=PLOT_DPI)
     FigureCanvasAgg(fig)
     axes = fig.subplots(2, 3)
-    unit = 255.0 if stats.dtype == "uint8" else 1.0
+    unit = UNITS[depth]
+    mean01, std01 = stats.mean / unit, stats.std() / unit
     fig.suptitle(title)
     if stats.per_pixel:
         axes[0, 0].imshow(_display(stats.mean_image, unit), cmap="gray", vmin=0, vmax=1)
@@ -333,25 +649,27 @@ def plot(stats: RunningStats, sample: Array | None, path: str, title: str) -> No
         axes[0, 2].imshow(_display(sample, unit), cmap="gray", vmin=0, vmax=1)
         axes[0, 2].set_title("sample")
         x = sample if sample.ndim == 3 else sample[..., None]
-        norm = pixnorm.normalize(x, stats.mean01, stats.std01())
+        norm = pixnorm.normalize(x, mean01, std01, scale=1.0 / unit)
         for c in range(x.shape[-1]):
             color = colors[c] if x.shape[-1] > 1 else "black"
             axes[1, 0].hist(x[..., c].ravel(), bins=64, histtype="step", color=color)
             axes[1, 1].hist(norm[c].ravel(), bins=64, histtype="step", color=color)
         axes[1, 0].set_title("sample, per channel, before")
-        axes[1, 1].set_title("after normalize(mean01, std01)")
+        axes[1, 1].set_title("after normalize(mean, std)")
     axes[1, 2].axis("off")
     axes[1, 2].text(
         0.0,
         0.5,
-        f"images: {stats.n_images}\nmean: {_fmt(stats.mean01)}\nstd:  {_fmt(stats.std01())}",
+        f"images: {stats.n_images}\nmean: {_fmt(mean01)}\nstd:  {_fmt(std01)}",
         family="monospace",
         va="center",
     )
     for ax in (axes[0, 0], axes[0, 1], axes[0, 2]):
         ax.set_xticks([])
         ax.set_yticks([])
-    fig.savefig(path, dpi=PLOT_DPI)
+    fmt = _plot_format(path)
+    with atomic_output(path) as f:
+        fig.savefig(f, format=fmt, dpi=PLOT_DPI)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -364,6 +682,16 @@ def run_stats(args: argparse.Namespace) -> int:
     except UsageError as e:
         print(f"pixnorm stats: error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as e:
+        print("pixnorm stats: interrupted", file=sys.stderr)
+        if isinstance(e, _Abandoned):
+            sys.stdout.flush()
+            sys.stderr.flush()
+            # multiprocessing's exit-time cleanups that cannot block (closing queues,
+            # unlinking semaphores): without them the resource tracker warns of leaks.
+            multiprocessing.util._run_finalizers(0)  # type: ignore[attr-defined]
+            os._exit(EXIT_INTERRUPTED)
+        return EXIT_INTERRUPTED
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -377,6 +705,7 @@ def _run(args: argparse.Namespace) -> int:
             import matplotlib  # noqa: F401
         except ImportError:
             raise UsageError("--plot needs matplotlib: pip install 'pixnorm[plot]'") from None
+        _plot_format(args.plot)
     if args.paths:
         try:
             import PIL  # noqa: F401
@@ -384,8 +713,14 @@ def _run(args: argparse.Namespace) -> int:
             raise UsageError(
                 "reading image files needs Pillow: pip install 'pixnorm[cli]'"
             ) from None
-        files = [str(p) for p in find_images(args.paths)]
-        stats, skipped, sample = run_files(files, args, size)
+        found, skipped = find_images(args.paths)
+        files = [str(p) for p in found]
+        depth = check_headers(files, args.per_pixel, size)
+        if files:
+            stats, read_skipped, sample = run_files(files, args, size)
+        else:
+            stats, read_skipped, sample = RunningStats(), [], None
+        skipped = sorted(skipped + read_skipped)
         source = ", ".join(args.paths)
     else:
         faces = demo_images(args.mode)
@@ -395,7 +730,7 @@ def _run(args: argparse.Namespace) -> int:
             stats.update(face)
             bar.update(1)
         bar.close()
-        skipped, sample = [], faces[0]
+        skipped, sample, depth = [], faces[0], "8-bit"
         source = "skimage.data.lfw_subset() (100 faces)"
     if stats.n_images == 0:
         print_skipped = "; ".join(f"{p}: {r}" for p, r in skipped[:3])
@@ -405,10 +740,17 @@ def _run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    print_summary(stats, skipped, source)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(summary(stats, skipped, source), f)
-    if args.plot:
-        plot(stats, sample, args.plot, f"pixnorm stats: {stats.n_images} images from {source}")
+    print_summary(stats, skipped, source, depth, args.json)
+    for flag, path in (("--json", args.json), ("--plot", args.plot)):
+        if not path:
+            continue
+        try:
+            if flag == "--json":
+                write_json(summary(stats, skipped, source, depth), path)
+            else:
+                title = f"pixnorm stats: {stats.n_images} images from {source}"
+                plot(stats, sample, path, title, depth)
+        except OSError as e:
+            print(f"pixnorm stats: error: {flag}: cannot write {path}: {e}", file=sys.stderr)
+            return 1
     return 0
