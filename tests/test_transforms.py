@@ -558,3 +558,32 @@ def test_random_sizes_gray_and_tiny_images_match_torchvision() -> None:
             expected = theirs(x)
             torch.manual_seed(seed)
             assert_same(expected, ours(x))
+
+
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_from_torchvision_convert_image_dtype_is_bit_exact_on_all_levels(version: str) -> None:
+    """v1's ConvertImageDtype(float32) divides by 255, v2's multiplies by float32(1/255); they
+    differ in the last bit for 126 of the 256 levels, so each must map to its own arithmetic.
+    Alone, after PILToTensor on a PIL image, and before Normalize (one fused pass)."""
+    torch = pytest.importorskip("torch")
+    T = tv() if version == "v1" else tv2()
+    levels = np.arange(256, dtype=np.uint8).reshape(16, 16)
+    img = np.stack([levels, levels.T, levels[::-1]], axis=-1)  # every level in every channel
+    x = chw(img)
+    for pipeline, inp in (
+        (T.Compose([T.ConvertImageDtype(torch.float32)]), x),
+        (T.Compose([T.PILToTensor(), T.ConvertImageDtype(torch.float32)]), pil(img)),
+        (T.Compose([T.ConvertImageDtype(torch.float32), T.Normalize(MEAN, STD)]), x),
+    ):
+        ours = P.from_torchvision(pipeline)
+        assert len(ours.fused_runs) == 1
+        assert_same(pipeline(inp), ours(inp))
+
+
+def test_convert_image_dtype_divides_as_torchvision_v1() -> None:
+    torch, T = pytest.importorskip("torch"), tv()
+    x = chw(np.arange(256, dtype=np.uint8).reshape(16, 16, 1))
+    expected = T.ConvertImageDtype(torch.float32)(x)
+    assert torch.equal(expected, x.to(torch.float32) / 255)  # what v1 does, written out
+    assert_same(expected, P.ConvertImageDtype(torch.float32)(x))
+    assert_same(expected, P.ConvertImageDtype()(x))

@@ -10,8 +10,9 @@ are touched once in C++. The results are bit for bit torchvision's:
   PIL images; tensors and numpy arrays with torch's uint8 arithmetic (``convention="torch"``),
   as torchvision v2 does on uint8 tensors (v1's tensor ``Resize`` goes through float32 and
   may differ by one level, see the tests).
-- ``ToTensor`` divides by 255 (``float32(x) / 255``), ``ToDtype(float32, scale=True)``
-  multiplies by ``float32(1/255)``, ``Normalize`` is ``(x - mean) / std`` in float32: the
+- ``ToTensor`` and v1's ``ConvertImageDtype`` divide by 255 (``float32(x) / 255``),
+  ``ToDtype(float32, scale=True)`` (and v2's ``ConvertImageDtype``) multiplies by
+  ``float32(1/255)``, ``Normalize`` is ``(x - mean) / std`` in float32: the
   exact float32 operations of torchvision.
 - Random parameters (``RandomResizedCrop``'s ten tries and fallback, ``RandomHorizontalFlip``)
   are drawn from torch's global generator in torchvision's order when torch is importable, so
@@ -39,6 +40,7 @@ from ._resize import _CONVENTIONS, _int, _pair, _values, resized_size
 __all__ = [
     "CenterCrop",
     "Compose",
+    "ConvertImageDtype",
     "Normalize",
     "PILToTensor",
     "RandomHorizontalFlip",
@@ -277,6 +279,21 @@ class ToDtype(_Transform):
 
     def _args(self) -> str:
         return f"dtype=float32, scale={self.scale}"
+
+
+class ConvertImageDtype(ToDtype):
+    """torchvision v1 ``ConvertImageDtype(torch.float32)``: ``float32(x) / 255`` from uint8 (a
+    true division, as ``ToTensor``), values otherwise as :class:`ToDtype` with ``scale=True``.
+    torchvision v2's ``ConvertImageDtype`` multiplies by ``float32(1/255)`` instead (it is
+    ``ToDtype(float32, scale=True)`` there), which differs in the last bit for 126 of the 256
+    levels; :func:`from_torchvision` maps each version to its own arithmetic. Only float32
+    targets; PIL images pass through unchanged (as :class:`ToDtype`)."""
+
+    def __init__(self, dtype: Any = "float32") -> None:
+        super().__init__(dtype, scale=True)
+
+    def _args(self) -> str:
+        return "dtype=float32"
 
 
 class Normalize(_Transform):
@@ -572,7 +589,10 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
                 continue  # torchvision v2 leaves PIL images alone
             if out != "f32":
                 out = "f32"
-                scale = 1.0 / 255.0 if op.scale else 1.0
+                if isinstance(op, ConvertImageDtype):
+                    divisor = 255.0  # v1's convert_image_dtype: image / 255, as ToTensor
+                else:
+                    scale = 1.0 / 255.0 if op.scale else 1.0
         elif isinstance(op, Normalize):
             if out != "f32":
                 raise TypeError(
@@ -717,7 +737,9 @@ def _convert_one(t: Any) -> Any:
         if name == "ToDtype":
             return ToDtype(t.dtype, t.scale)
         if name == "ConvertImageDtype":
-            return ToDtype(t.dtype, True)
+            if module.startswith("torchvision.transforms.v2"):
+                return ToDtype(t.dtype, True)  # v2: to_dtype(scale=True), x * float32(1/255)
+            return ConvertImageDtype(t.dtype)  # v1: convert_image_dtype, x / 255
         if name == "Normalize":
             return Normalize(list(t.mean), list(t.std), t.inplace)
     except (TypeError, ValueError):
