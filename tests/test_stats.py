@@ -592,3 +592,73 @@ def test_crossed_merges_from_two_threads_do_not_deadlock() -> None:
         assert s.count == s.n_images * 6
         np.testing.assert_array_equal(s.mean_image, img)  # every image is img
         np.testing.assert_array_equal(s.var_image(), np.zeros(img.shape))
+
+
+@pytest.mark.parametrize("per_pixel", [False, True])
+@pytest.mark.parametrize(
+    ("field", "value", "match"),
+    [
+        (
+            "count",
+            2**70,
+            r"data\['count'\]: expected an int from 0 to 9223372036854775807, got "
+            r"1180591620717411303424",
+        ),
+        ("count", -1, r"data\['count'\]: expected an int from 0 to \d+, got -1"),
+        ("count", 1.5, r"data\['count'\]: expected an int from 0 to \d+, got 1.5"),
+        ("count", True, r"data\['count'\]: expected an int from 0 to \d+, got True"),
+        ("count", 10**400, r"data\['count'\]: expected an int .*, got an int of about 1e400"),
+        (
+            "images",
+            2**70,
+            r"data\['images'\]: expected an int from 0 to \d+, got 1180591620717411303424",
+        ),
+        (
+            "channels",
+            2**70,
+            r"data\['channels'\]: expected an int from 1 to \d+, got 1180591620717411303424",
+        ),
+        ("channels", -2, r"data\['channels'\]: expected an int from 1 to \d+, got -2"),
+        ("channels", 4, r"data: state\['min'\] has shape \(.*3,?\); expected \(.*4,?\)"),
+        (
+            "dtype",
+            "float64",
+            r"data\['dtype'\]: expected 'uint8', 'float32' or None, got 'float64'",
+        ),
+    ],
+)
+def test_from_dict_tampered_fields_are_value_errors_naming_the_field(
+    per_pixel: bool, field: str, value: Any, match: str
+) -> None:
+    """A hand-edited to_dict() is refused with a ValueError naming the field, before anything
+    is allocated or reaches the kernels (count=2**70 reached pybind11 as 'incompatible
+    function arguments'; channels=2**70 asked numpy for an impossible array)."""
+    img = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)
+    d = pixnorm.RunningStats(per_pixel=per_pixel).update(img).update(img).to_dict()
+    d[field] = value
+    with pytest.raises(ValueError, match="^" + match):
+        s = pixnorm.RunningStats.from_dict(d)
+        s.var(), s.min  # noqa: B018 - where the old code failed, if not before
+        if per_pixel:
+            s.var_image()
+
+
+def test_from_dict_counts_must_agree() -> None:
+    img = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)
+    pp = pixnorm.RunningStats(per_pixel=True).update(img).to_dict()
+    for shape in ([2**40, 2**40], [2, 3, 1], [0, 3], "2x3"):
+        d = dict(pp, shape=shape)
+        with pytest.raises(ValueError, match=r"^data\['(shape|count)'\]"):
+            pixnorm.RunningStats.from_dict(d)
+    with pytest.raises(
+        ValueError,
+        match=r"^data\['count'\]: 7 values per channel; expected images x H x W = 1 x 2 x 3",
+    ):
+        pixnorm.RunningStats.from_dict(dict(pp, count=7))
+    pc = pixnorm.RunningStats().update(img).to_dict()
+    for count, n_images in ((0, 1), (5, 0), (1, 2)):
+        with pytest.raises(ValueError, match=r"^data\['count'\]"):
+            pixnorm.RunningStats.from_dict(dict(pc, count=count, images=n_images))
+    empty = pixnorm.RunningStats().to_dict()
+    with pytest.raises(ValueError, match=r"^data\['count'\], data\['images'\]"):
+        pixnorm.RunningStats.from_dict(dict(empty, count=3))

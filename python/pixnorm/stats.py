@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _core
+from ._resize import _brief
 
 __all__ = ["RunningStats"]
 
@@ -70,6 +71,19 @@ def _check_size(size: Any) -> tuple[int, int] | None:
         if v < 1:
             raise ValueError(f"size: expected positive sizes, got {size!r}")
     return int(h), int(w)
+
+
+# count and images: what the kernels' int64 / uint64 arguments hold.
+_MAX_COUNT = 2**63 - 1
+
+
+def _stored_int(data: Any, key: Any, lo: int, hi: int) -> int:
+    """``data[key]`` of a :meth:`RunningStats.to_dict` dictionary: an int from lo to hi."""
+    v = data[key]
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or not lo <= int(v) <= hi:
+        name = f"data[{key!r}]" if isinstance(key, str) else f"data['shape'][{key}]"
+        raise ValueError(f"{name}: expected an int from {lo} to {hi}, got {_brief(v)}")
+    return int(v)
 
 
 def _check_ddof(ddof: Any) -> int:
@@ -632,22 +646,57 @@ class RunningStats:
                 size=tuple(size) if size is not None else None,
                 antialias=bool(data["antialias"]),
             )
+            count = _stored_int(data, "count", 0, _MAX_COUNT)
+            images = _stored_int(data, "images", 0, _MAX_COUNT)
             dtype = data["dtype"]
             if dtype is None:
+                if count or images:
+                    raise ValueError(
+                        f"data['count'], data['images']: {count} and {images} for statistics "
+                        "of no images (dtype None); expected 0 and 0"
+                    )
                 return out
             if dtype not in (_U8, _F32):
-                raise ValueError(f"data: dtype {dtype!r}")
-            shape = data["shape"]
-            out._start(dtype, int(data["channels"]), tuple(shape) if shape else (0, 0))
+                raise ValueError(
+                    f"data['dtype']: expected {_U8!r}, {_F32!r} or None, got {_brief(dtype)}"
+                )
+            channels = _stored_int(data, "channels", 1, _MAX_COUNT)
+            hw = (0, 0)
+            if out._per_pixel:
+                shape = data["shape"]
+                if not isinstance(shape, list | tuple) or len(shape) != 2:
+                    raise ValueError(f"data['shape']: expected [H, W], got {_brief(shape)}")
+                hw = (_stored_int(shape, 0, 1, _MAX_COUNT), _stored_int(shape, 1, 1, _MAX_COUNT))
+                if count != images * hw[0] * hw[1]:
+                    raise ValueError(
+                        f"data['count']: {count} values per channel; expected images x H x W = "
+                        f"{images} x {hw[0]} x {hw[1]}"
+                    )
+            elif (count == 0) != (images == 0) or count < images:
+                raise ValueError(
+                    f"data['count']: {count} values per channel for {images} images; expected "
+                    "at least one per image (0 for no images)"
+                )
+            # Check one array's shape before allocating (channels and shape come from data).
+            full = (*hw, channels) if out._per_pixel else (channels,)
+            try:
+                got = np.shape(data["state"]["min"])
+            except ValueError:  # a ragged list
+                got = None
+            if got != full:
+                raise ValueError(f"data: state['min'] has shape {got}; expected {full}")
+            out._start(dtype, channels, hw)
             for key, arr in out._acc.items():
                 if key in ("s1", "s2"):
                     continue
                 value = np.array(data["state"][key], dtype=arr.dtype)
                 if value.shape != arr.shape:
-                    raise ValueError(f"data: state[{key!r}] has shape {value.shape}")
+                    raise ValueError(
+                        f"data: state[{key!r}] has shape {value.shape}; expected {arr.shape}"
+                    )
                 arr[...] = value
-            out._count = int(data["count"])
-            out._images = int(data["images"])
+            out._count = count
+            out._images = images
         except (KeyError, TypeError, OverflowError) as e:
             raise ValueError(f"data: malformed {_FORMAT} dictionary ({e!r})") from None
         return out
