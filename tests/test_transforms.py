@@ -587,3 +587,29 @@ def test_convert_image_dtype_divides_as_torchvision_v1() -> None:
     assert torch.equal(expected, x.to(torch.float32) / 255)  # what v1 does, written out
     assert_same(expected, P.ConvertImageDtype(torch.float32)(x))
     assert_same(expected, P.ConvertImageDtype()(x))
+
+
+def test_to_tensor_on_odd_float_arrays() -> None:
+    """Float numpy images torch cannot wrap are a TypeError naming the image and the dtypes
+    accepted (not torch's own error); a read-only view is copied (torch warns about, and would
+    share, a read-only buffer); any strides give torchvision's values."""
+    T = tv()
+    rng = np.random.default_rng(3)
+    x = rng.random((5, 6, 3), dtype=np.float32)
+    accepted = "expected float16, float32 or float64 in native byte order"
+    for odd, hint in (
+        (x.astype(">f4"), r" \(use .astype\('=f4'\)\)"),
+        (x.astype(np.longdouble), ""),
+    ):
+        with pytest.raises(
+            TypeError, match=rf"^image: float dtype \S+ is not supported; {accepted}{hint}$"
+        ):
+            P.ToTensor()(odd)
+    for view in (x[..., :1], x[..., 0], x[::-1, ::2], np.broadcast_to(x[:1], (5, 6, 3))):
+        ro = view.copy() if view.flags.writeable else view
+        ro.flags.writeable = False
+        out = P.ToTensor()(ro)
+        assert_same(T.ToTensor()(np.array(view)), out)  # torchvision on a writable copy
+        assert not np.shares_memory(out.numpy(), ro)
+        out.view(-1)[0] = 1  # writable, and the image is untouched
+        np.testing.assert_array_equal(ro, view)
