@@ -217,3 +217,27 @@ def test_dataloader_workers_after_threads(method: str) -> None:
     # worker_init_fn can raise the count, except in a child forked after a thread team
     expected = "init [2]" if (openmp and method != "fork") else "init [1]"
     assert lines[2] == expected, out
+
+
+@pytest.mark.parametrize("with_torch", [True, False])
+def test_a_batch_too_large_to_allocate_is_memory_error(
+    monkeypatch: pytest.MonkeyPatch, with_torch: bool
+) -> None:
+    """(1, 3, 2**24, 2**24) float32 is 3.4 PB: a MemoryError naming size and crop, not torch's
+    RuntimeError from its allocator."""
+    if with_torch:
+        pytest.importorskip("torch")
+    else:
+        import pixnorm._collate as C
+
+        monkeypatch.setattr(P, "_torch", lambda: None)
+        monkeypatch.setattr(C, "_torch", lambda: None)
+    img = np.zeros((4, 5, 3), np.uint8)
+    for collate in (
+        pixnorm.Collate(size=(2**24, 2**24)),
+        pixnorm.Collate(size=2**24, crop=(2**24, 2**24)),
+    ):
+        with pytest.raises(
+            MemoryError, match=r"^size, crop: a float32 batch of shape \(1, 3, 16777216"
+        ):
+            collate([img])

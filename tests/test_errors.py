@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -255,3 +256,104 @@ def test_sources_too_large_for_the_plans_are_refused(convention: str | None, dty
         assert (
             pixnorm.resize(wide_limit, (1, 4), antialias=False, convention=convention) == 9
         ).all()
+
+
+ZERO_SIZES = [(0, 5, 3), (5, 0, 3), (5, 5, 0), (0, 0, 1), (0, 5)]
+
+
+@pytest.mark.parametrize("shape", ZERO_SIZES)
+def test_zero_size_images_name_the_image_in_every_entry_point(shape: tuple[int, ...]) -> None:
+    """A zero-size image is a ValueError naming the image (or images[i] / samples[i]) and its
+    shape, with or without size and crop: not ZeroDivisionError, not a message about crop."""
+    import pixnorm.transforms as P
+
+    z, ok = np.zeros(shape, np.uint8), np.zeros((6, 7, 3), np.uint8)
+    msg = "zero-size image, shape " + re.escape(str(shape))
+    for kwargs in ({}, {"size": 4}, {"size": (4, 4)}, {"crop": 2}, {"size": None, "max_size": 9}):
+        with pytest.raises(ValueError, match="^image: " + msg):
+            pixnorm.preprocess(z, **kwargs)
+        with pytest.raises(ValueError, match=r"^images\[1\]: " + msg):
+            pixnorm.preprocess_batch([ok, z], **kwargs)
+    for collate in (
+        pixnorm.Collate(size=4, crop=3),
+        pixnorm.Collate(size=(4, 4)),
+        pixnorm.Collate(),
+        pixnorm.Collate(size=(4, 4), random_resized_crop=True),
+    ):
+        with pytest.raises(ValueError, match=r"^samples\[1\]: " + msg):
+            collate([ok, z])
+    for t in (
+        P.Resize(4),
+        P.Resize((4, 4)),
+        P.RandomResizedCrop(4),
+        P.CenterCrop(1),
+        P.ToTensor(),
+        P.Compose([P.Resize(8), P.CenterCrop(4), P.ToTensor(), P.Normalize([0.5], [0.2])]),
+    ):
+        with pytest.raises(ValueError, match="^image: " + msg):
+            t(z)
+
+
+@pytest.mark.parametrize("hw", [(0, 5), (5, 0), (0, 0), (-3, 5), (5, -3)])
+def test_resized_size_refuses_empty_and_negative_images(hw: tuple[int, int]) -> None:
+    for size, max_size in ((8, None), ((4, 4), None), (8, 64), (None, 64)):
+        with pytest.raises(
+            ValueError, match=r"^height, width: expected an image of at least 1 x 1, got"
+        ):
+            pixnorm.resized_size(*hw, size, max_size)
+    with pytest.raises(ValueError, match="height, width"):
+        pixnorm.transforms.RandomResizedCrop(4).get_params(*hw)
+
+
+def test_resized_size_never_gives_a_zero_side() -> None:
+    """torchvision computes (0, 64) for Resize(8, max_size=64) of a 1 x 10**6 image and then
+    fails in torch ("output sizes should be greater than 0") or Pillow ("height and width must
+    be > 0"); pixnorm raises a ValueError naming max_size, with the smallest max_size that
+    works, checked here with torchvision's formula written out."""
+    for h, w, size in ((1, 10**6, 8), (10**6, 1, 8), (3, 10**5, 2), (1, 5000, None)):
+        with pytest.raises(ValueError, match=r"^max_size: 64 makes the shorter side .* 0") as e:
+            pixnorm.resized_size(h, w, size, max_size=64)
+        least = int(re.search(r"expected max_size >= (\d+)", str(e.value)).group(1))  # type: ignore[union-attr]
+        short, long = min(h, w), max(h, w)
+        s = size if size is not None else least
+        new_long = long if size is None else int(s * long / short)  # torchvision's rule
+        assert int(least * (short if size is None else s) / new_long) >= 1
+        assert int((least - 1) * (short if size is None else s) / new_long) == 0
+        got = pixnorm.resized_size(h, w, size, max_size=least)
+        assert min(got) >= 1 and max(got) == least
+    assert pixnorm.resized_size(1, 10**6, 8, max_size=None) == (8, 8 * 10**6)
+
+
+BIG = 10**400  # beyond float64: float(BIG) raises OverflowError
+
+
+def test_ints_beyond_the_float_range_are_value_errors_naming_the_argument() -> None:
+    import pixnorm.transforms as P
+
+    img = np.zeros((4, 5, 3), np.uint8)
+    range_msg = r"is out of range for a float; expected a finite number"
+    calls: list[tuple[str, Any]] = [
+        ("mean", lambda: pixnorm.normalize(img, BIG, 1)),
+        ("mean", lambda: pixnorm.normalize(img, -BIG, 1)),
+        (r"mean\[1\]", lambda: pixnorm.normalize(img, [0, BIG, 0], 1)),
+        (r"mean\[2\]", lambda: pixnorm.normalize(img, np.array([0, 0, BIG], object), 1)),
+        ("std", lambda: pixnorm.normalize(img, 0, BIG)),
+        ("scale", lambda: pixnorm.normalize(img, 0, 1, scale=BIG)),
+        ("mean", lambda: pixnorm.preprocess(img, mean=BIG)),
+        ("std", lambda: pixnorm.preprocess(img, mean=np.zeros((4, 5, 3)), std=BIG)),
+        ("scale", lambda: pixnorm.preprocess(img, scale=BIG)),
+        (r"std\[0\]", lambda: pixnorm.preprocess_batch([img], std=[BIG])),
+        ("mean", lambda: pixnorm.Collate(mean=BIG)),
+        (r"mean\[0\]", lambda: P.Normalize([BIG], [1])),
+        ("std", lambda: P.Normalize(0, BIG)),
+        ("scale", lambda: P.RandomResizedCrop(4, scale=(0.1, BIG))),
+        ("ratio", lambda: P.RandomResizedCrop(4, ratio=(BIG, BIG))),
+        ("p", lambda: P.RandomHorizontalFlip(BIG)),
+        ("flip_p", lambda: pixnorm.random_params(4, 4, flip_p=BIG)),
+    ]
+    for name, call in calls:
+        with pytest.raises(ValueError, match=f"^{name}: an int of about -?1e400 {range_msg}"):
+            call()
+    # 10**39 fits a float64 but not a float32: refused by the core's float32 range check
+    with pytest.raises(ValueError, match=r"mean\[0\]: must be finite in float32"):
+        pixnorm.normalize(img, 10**39, 1)

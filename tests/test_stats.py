@@ -3,8 +3,11 @@ per-pixel normalize."""
 
 from __future__ import annotations
 
+import copy
 import json
 import pickle
+import sys
+import threading
 from fractions import Fraction
 from typing import Any
 
@@ -507,3 +510,155 @@ def test_size_resizes_every_image_first(antialias: bool) -> None:
     assert auto.count == by_hand.count
     gray = pixnorm.RunningStats(per_pixel=True, size=(5, 5)).update(imgs[0][..., 0])
     assert gray.mean_image.shape == (5, 5, 1)
+
+
+def test_one_instance_shared_by_8_threads_equals_the_serial_result() -> None:
+    """8 threads update one per-pixel and one per-channel RunningStats (single images, which
+    per pixel go through the pending buffer, and batches), read results, and merge and add
+    their own partial statistics into them. uint8 sums are exact, so the result must equal
+    the serial one exactly, and the sums those of numpy."""
+    rng = np.random.default_rng(77)
+    n_threads, per_thread = 8, 24
+    imgs = rng.integers(0, 256, (n_threads, per_thread, 6, 7, 3), dtype=np.uint8)
+    flat = imgs.reshape(-1, 6, 7, 3)
+    serial = {pp: fed(list(flat), per_pixel=pp).to_dict() for pp in (False, True)}
+    assert serial[True]["state"]["sum"] == flat.sum(axis=0, dtype=np.uint64).tolist()
+    assert serial[False]["state"]["sum"] == flat.sum(axis=(0, 1, 2), dtype=np.uint64).tolist()
+
+    def work(k: int, shared: dict[bool, pixnorm.RunningStats], start: threading.Barrier) -> None:
+        mine = imgs[k]
+        start.wait()
+        for pp, s in shared.items():
+            own = pixnorm.RunningStats(per_pixel=pp).update(mine[20:22])
+            for i in range(20):  # one at a time, reading in between
+                s.update(mine[i])
+                if i % 5 == 4:
+                    assert s.mean.shape == (3,) and s.var().shape == (3,)
+                    assert (s.mean_image.shape == (6, 7, 3)) if pp else s.min.shape == (3,)
+                    for snap in (pickle.loads(pickle.dumps(s)), copy.copy(s), s.copy()):
+                        assert snap.count == snap.n_images * 6 * 7  # a consistent state
+            s.merge(own)  # images 20 and 21
+            s.update(mine[22:])  # a batch of 2
+            assert (s + own).n_images >= per_thread + 2  # this thread's, own's, others'
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        for _trial in range(20):
+            shared = {pp: pixnorm.RunningStats(per_pixel=pp) for pp in (False, True)}
+            errors: list[BaseException] = []
+            start = threading.Barrier(n_threads)
+
+            def run(k: int, shared: Any = shared, start: Any = start, errors: Any = errors) -> None:
+                try:
+                    work(k, shared, start)
+                except BaseException as e:  # noqa: BLE001 - re-raised in the main thread
+                    errors.append(e)
+
+            threads = [threading.Thread(target=run, args=(k,)) for k in range(n_threads)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            if errors:
+                raise errors[0]
+            for pp, s in shared.items():
+                assert s.n_images == len(flat) and s.count == len(flat) * 6 * 7
+                assert s.to_dict() == serial[pp], f"per_pixel={pp}"
+    finally:
+        sys.setswitchinterval(old)
+
+
+def test_crossed_merges_from_two_threads_do_not_deadlock() -> None:
+    """a.merge(b) in one thread while b.merge(a) runs in another: merge takes both locks in
+    one order, so neither waits forever, and each ends in a consistent state."""
+    img = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)
+    a = pixnorm.RunningStats(per_pixel=True).update(img)
+    b = pixnorm.RunningStats(per_pixel=True).update(img)
+    start = threading.Barrier(2)
+
+    def loop(x: pixnorm.RunningStats, y: pixnorm.RunningStats) -> None:
+        start.wait()
+        for _ in range(20):
+            x.merge(y)
+
+    threads = [threading.Thread(target=loop, args=pair, daemon=True) for pair in ((a, b), (b, a))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads), "deadlock"
+    for s in (a, b):
+        assert s.count == s.n_images * 6
+        np.testing.assert_array_equal(s.mean_image, img)  # every image is img
+        np.testing.assert_array_equal(s.var_image(), np.zeros(img.shape))
+
+
+@pytest.mark.parametrize("per_pixel", [False, True])
+@pytest.mark.parametrize(
+    ("field", "value", "match"),
+    [
+        (
+            "count",
+            2**70,
+            r"data\['count'\]: expected an int from 0 to 9223372036854775807, got "
+            r"1180591620717411303424",
+        ),
+        ("count", -1, r"data\['count'\]: expected an int from 0 to \d+, got -1"),
+        ("count", 1.5, r"data\['count'\]: expected an int from 0 to \d+, got 1.5"),
+        ("count", True, r"data\['count'\]: expected an int from 0 to \d+, got True"),
+        ("count", 10**400, r"data\['count'\]: expected an int .*, got an int of about 1e400"),
+        (
+            "images",
+            2**70,
+            r"data\['images'\]: expected an int from 0 to \d+, got 1180591620717411303424",
+        ),
+        (
+            "channels",
+            2**70,
+            r"data\['channels'\]: expected an int from 1 to \d+, got 1180591620717411303424",
+        ),
+        ("channels", -2, r"data\['channels'\]: expected an int from 1 to \d+, got -2"),
+        ("channels", 4, r"data: state\['min'\] has shape \(.*3,?\); expected \(.*4,?\)"),
+        (
+            "dtype",
+            "float64",
+            r"data\['dtype'\]: expected 'uint8', 'float32' or None, got 'float64'",
+        ),
+    ],
+)
+def test_from_dict_tampered_fields_are_value_errors_naming_the_field(
+    per_pixel: bool, field: str, value: Any, match: str
+) -> None:
+    """A hand-edited to_dict() is refused with a ValueError naming the field, before anything
+    is allocated or reaches the kernels (count=2**70 reached pybind11 as 'incompatible
+    function arguments'; channels=2**70 asked numpy for an impossible array)."""
+    img = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)
+    d = pixnorm.RunningStats(per_pixel=per_pixel).update(img).update(img).to_dict()
+    d[field] = value
+    with pytest.raises(ValueError, match="^" + match):
+        s = pixnorm.RunningStats.from_dict(d)
+        s.var(), s.min  # noqa: B018 - where the old code failed, if not before
+        if per_pixel:
+            s.var_image()
+
+
+def test_from_dict_counts_must_agree() -> None:
+    img = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)
+    pp = pixnorm.RunningStats(per_pixel=True).update(img).to_dict()
+    for shape in ([2**40, 2**40], [2, 3, 1], [0, 3], "2x3"):
+        d = dict(pp, shape=shape)
+        with pytest.raises(ValueError, match=r"^data\['(shape|count)'\]"):
+            pixnorm.RunningStats.from_dict(d)
+    with pytest.raises(
+        ValueError,
+        match=r"^data\['count'\]: 7 values per channel; expected images x H x W = 1 x 2 x 3",
+    ):
+        pixnorm.RunningStats.from_dict(dict(pp, count=7))
+    pc = pixnorm.RunningStats().update(img).to_dict()
+    for count, n_images in ((0, 1), (5, 0), (1, 2)):
+        with pytest.raises(ValueError, match=r"^data\['count'\]"):
+            pixnorm.RunningStats.from_dict(dict(pc, count=count, images=n_images))
+    empty = pixnorm.RunningStats().to_dict()
+    with pytest.raises(ValueError, match=r"^data\['count'\], data\['images'\]"):
+        pixnorm.RunningStats.from_dict(dict(empty, count=3))

@@ -558,3 +558,58 @@ def test_random_sizes_gray_and_tiny_images_match_torchvision() -> None:
             expected = theirs(x)
             torch.manual_seed(seed)
             assert_same(expected, ours(x))
+
+
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_from_torchvision_convert_image_dtype_is_bit_exact_on_all_levels(version: str) -> None:
+    """v1's ConvertImageDtype(float32) divides by 255, v2's multiplies by float32(1/255); they
+    differ in the last bit for 126 of the 256 levels, so each must map to its own arithmetic.
+    Alone, after PILToTensor on a PIL image, and before Normalize (one fused pass)."""
+    torch = pytest.importorskip("torch")
+    T = tv() if version == "v1" else tv2()
+    levels = np.arange(256, dtype=np.uint8).reshape(16, 16)
+    img = np.stack([levels, levels.T, levels[::-1]], axis=-1)  # every level in every channel
+    x = chw(img)
+    for pipeline, inp in (
+        (T.Compose([T.ConvertImageDtype(torch.float32)]), x),
+        (T.Compose([T.PILToTensor(), T.ConvertImageDtype(torch.float32)]), pil(img)),
+        (T.Compose([T.ConvertImageDtype(torch.float32), T.Normalize(MEAN, STD)]), x),
+    ):
+        ours = P.from_torchvision(pipeline)
+        assert len(ours.fused_runs) == 1
+        assert_same(pipeline(inp), ours(inp))
+
+
+def test_convert_image_dtype_divides_as_torchvision_v1() -> None:
+    torch, T = pytest.importorskip("torch"), tv()
+    x = chw(np.arange(256, dtype=np.uint8).reshape(16, 16, 1))
+    expected = T.ConvertImageDtype(torch.float32)(x)
+    assert torch.equal(expected, x.to(torch.float32) / 255)  # what v1 does, written out
+    assert_same(expected, P.ConvertImageDtype(torch.float32)(x))
+    assert_same(expected, P.ConvertImageDtype()(x))
+
+
+def test_to_tensor_on_odd_float_arrays() -> None:
+    """Float numpy images torch cannot wrap are a TypeError naming the image and the dtypes
+    accepted (not torch's own error); a read-only view is copied (torch warns about, and would
+    share, a read-only buffer); any strides give torchvision's values."""
+    T = tv()
+    rng = np.random.default_rng(3)
+    x = rng.random((5, 6, 3), dtype=np.float32)
+    accepted = "expected float16, float32 or float64 in native byte order"
+    for odd, hint in (
+        (x.astype(">f4"), r" \(use .astype\('=f4'\)\)"),
+        (x.astype(np.longdouble), ""),
+    ):
+        with pytest.raises(
+            TypeError, match=rf"^image: float dtype \S+ is not supported; {accepted}{hint}$"
+        ):
+            P.ToTensor()(odd)
+    for view in (x[..., :1], x[..., 0], x[::-1, ::2], np.broadcast_to(x[:1], (5, 6, 3))):
+        ro = view.copy() if view.flags.writeable else view
+        ro.flags.writeable = False
+        out = P.ToTensor()(ro)
+        assert_same(T.ToTensor()(np.array(view)), out)  # torchvision on a writable copy
+        assert not np.shares_memory(out.numpy(), ro)
+        out.view(-1)[0] = 1  # writable, and the image is untouched
+        np.testing.assert_array_equal(ro, view)

@@ -19,7 +19,15 @@ import numpy.typing as npt
 
 from . import _config, _core, transforms
 from ._collate import Collate, random_params
-from ._resize import _is_per_pixel, _values, preprocess, preprocess_batch, resize, resized_size
+from ._resize import (
+    _float,
+    _is_per_pixel,
+    _values,
+    preprocess,
+    preprocess_batch,
+    resize,
+    resized_size,
+)
 from .stats import RunningStats
 
 __all__ = [
@@ -57,7 +65,7 @@ def _as_array(image: Any) -> np.ndarray[Any, Any]:
 def _real(value: Any, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name}: expected a real number, got {type(value).__name__}")
-    return float(value)
+    return _float(value, name)
 
 
 def normalize(

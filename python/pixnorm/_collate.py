@@ -17,7 +17,9 @@ torch's ``default_collate`` when torch is importable, else become a numpy array.
 
 from __future__ import annotations
 
+import math
 import numbers
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -151,12 +153,26 @@ class Collate:
         return f"Collate({args})"
 
     def _output(self, shape: tuple[int, ...]) -> tuple[Any, np.ndarray[Any, Any]]:
+        nbytes = 4 * math.prod(shape)
+        too_big = MemoryError(
+            f"size, crop: a float32 batch of shape {shape} ({nbytes} bytes) cannot be allocated; "
+            "expected a smaller size or crop"
+        )
+        if nbytes > sys.maxsize:
+            raise too_big
         torch = _torch()
-        if torch is None:
-            arr = np.empty(shape, np.float32)
-            return arr, arr
-        pin = self.pin_memory and torch.cuda.is_available()
-        t = torch.empty(shape, dtype=torch.float32, pin_memory=pin)
+        try:
+            if torch is None:
+                arr = np.empty(shape, np.float32)
+                return arr, arr
+            pin = self.pin_memory and torch.cuda.is_available()
+            t = torch.empty(shape, dtype=torch.float32, pin_memory=pin)
+        except MemoryError:
+            raise too_big from None
+        except RuntimeError as e:  # torch's allocators raise RuntimeError, not MemoryError
+            if "alloc" not in str(e).lower():
+                raise
+            raise too_big from None
         return t, t.numpy()
 
     def __call__(self, samples: Sequence[Any]) -> Any:
@@ -181,6 +197,11 @@ class Collate:
                 arr = _load(img)[0]
             except (TypeError, ValueError) as e:
                 raise type(e)(f"samples[{i}]: {e}") from None
+            if arr.size == 0:  # before random_params, which would name height and width
+                raise ValueError(
+                    f"samples[{i}]: zero-size image, shape {np.shape(img)}; expected at least "
+                    "1 x 1 pixel and 1 channel"
+                )
             box, flip = None, False
             if params is None and self.random_resized_crop:
                 params = random_params(

@@ -27,10 +27,32 @@ def _seq(value: Any) -> Any:
     return value
 
 
+def _brief(value: Any) -> str:
+    """``repr(value)`` for a message, kept short (an int of thousands of digits has no repr)."""
+    if isinstance(value, int) and value.bit_length() > 128:  # more digits than a message wants
+        return f"an int of about {'-' if value < 0 else ''}1e{int(value.bit_length() * 0.30103)}"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _float(value: Any, name: str) -> float:
+    """``float(value)`` for a real number, but a value beyond the float range (an int such as
+    10**400) is a ValueError that says so, not an OverflowError."""
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(
+            f"{name}: {_brief(value)} is out of range for a float; expected a finite number "
+            "(at most about 1.8e308 in magnitude)"
+        ) from None
+
+
 def _values(value: Any, name: str) -> Any:
     """mean / std as given, except an object that only offers ``__array__`` (a torch tensor)
     becomes a numpy array, which the C++ core reads like a list; bools are refused (a bool is
-    an int in Python, not a mean or a std)."""
+    an int in Python, not a mean or a std), and so are ints beyond the float range."""
+    if type(value) is float:  # the common case, nothing to check
+        return value
     if not isinstance(value, numbers.Real | Sequence | np.ndarray) and hasattr(value, "__array__"):
         value = np.asarray(value)
     if (
@@ -43,6 +65,16 @@ def _values(value: Any, name: str) -> Any:
         )
     ):
         raise TypeError(f"{name}: expected real numbers, got bool")
+    if isinstance(value, numbers.Real):
+        _float(value, name)
+    elif isinstance(value, np.ndarray) and value.dtype == object:
+        for i, v in enumerate(value.flat):
+            if isinstance(v, numbers.Real):
+                _float(v, f"{name}[{i}]")
+    elif isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        for i, v in enumerate(value):
+            if isinstance(v, numbers.Real):
+                _float(v, f"{name}[{i}]")
     return value
 
 
@@ -63,10 +95,18 @@ MAX_SIDE = 1 << 24  # the C++ core's limit per output side (its filter plans hol
 def _side(value: Any, name: str) -> int:
     v = _int(value, name)
     if v < 1:
-        raise ValueError(f"{name}: must be >= 1, got {v}")
+        raise ValueError(f"{name}: must be >= 1, got {_brief(v)}")
     if v > MAX_SIDE:
-        raise ValueError(f"{name}: {v} is too large (at most {MAX_SIDE} per side)")
+        raise ValueError(f"{name}: {_brief(v)} is too large (at most {MAX_SIDE} per side)")
     return v
+
+
+def _smallest_max_size(short: int, long: int) -> int:
+    """The smallest m with ``int(m * short / long) >= 1`` (torchvision's rounding)."""
+    m = max(1, long // short)
+    while int(m * short / long) < 1:
+        m += 1
+    return m
 
 
 def _pair(value: Any, name: str) -> tuple[int, int] | int:
@@ -96,7 +136,17 @@ def resized_size(
     the shorter ``int(max_size * size / new_long)`` (torchvision's order of roundings). A pair
     is (h, w) as given (``max_size`` not allowed). ``size=None`` with ``max_size`` (torchvision
     v2): the longer side becomes ``max_size`` and the shorter ``int(max_size * short / long)``.
+
+    A shorter side that would round to 0 (a very elongated image and a small ``max_size``) is
+    a ValueError naming ``max_size``: torchvision raises there too (torch: "Input and output
+    sizes should be greater than 0", Pillow: "height and width must be > 0").
     """
+    height, width = _int(height, "height"), _int(width, "width")
+    if height < 1 or width < 1:
+        raise ValueError(
+            f"height, width: expected an image of at least 1 x 1, got ({_brief(height)}, "
+            f"{_brief(width)})"
+        )
     if size is None:
         if max_size is None:
             raise ValueError("size: None needs max_size (the longer side)")
@@ -105,7 +155,8 @@ def resized_size(
         new_short = int(m * short / long)
         if new_short < 1:
             raise ValueError(
-                f"max_size: {m} makes the shorter side of a ({height}, {width}) image 0"
+                f"max_size: {m} makes the shorter side of a ({height}, {width}) image 0; "
+                f"expected max_size >= {_smallest_max_size(short, long)} for this image"
             )
         return (new_short, m) if height <= width else (m, new_short)
     s = _pair(size, "size")
@@ -121,6 +172,12 @@ def resized_size(
             raise ValueError(f"max_size: must be greater than size ({s}), got {m}")
         if new_long > m:
             new_short, new_long = int(m * new_short / new_long), m
+            if new_short < 1:
+                least = max(_smallest_max_size(s, int(s * long / short)), s + 1)
+                raise ValueError(
+                    f"max_size: {m} makes the shorter side of a ({height}, {width}) image 0 "
+                    f"(size={s}); expected max_size >= {least} for this image, or None"
+                )
     return (new_short, new_long) if height <= width else (new_long, new_short)
 
 
@@ -226,6 +283,11 @@ def _geometry(
     flip_name: str = "flip",
 ) -> tuple[tuple[int, ...], tuple[int, int]]:
     h, w = _hw(arr, name)
+    if arr.size == 0:
+        raise ValueError(
+            f"{name}: zero-size image, shape {arr.shape}; expected at least 1 x 1 pixel and "
+            "1 channel"
+        )
     if box is None:
         bt, bl, bh, bw = 0, 0, h, w
     else:
@@ -268,7 +330,7 @@ def _scale(arr: np.ndarray[Any, Any], scale: Any) -> float:
         return 1.0 / 255.0 if arr.dtype == np.uint8 else 1.0
     if isinstance(scale, bool) or not isinstance(scale, int | float | np.floating | np.integer):
         raise TypeError(f"scale: expected a real number, got {type(scale).__name__}")
-    return float(scale)
+    return _float(scale, "scale")
 
 
 def _per_pixel_finish(

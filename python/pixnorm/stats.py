@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import copy
 import numbers
+import threading
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from . import _core
+from ._resize import _brief
 
 __all__ = ["RunningStats"]
 
@@ -69,6 +71,19 @@ def _check_size(size: Any) -> tuple[int, int] | None:
         if v < 1:
             raise ValueError(f"size: expected positive sizes, got {size!r}")
     return int(h), int(w)
+
+
+# count and images: what the kernels' int64 / uint64 arguments hold.
+_MAX_COUNT = 2**63 - 1
+
+
+def _stored_int(data: Any, key: Any, lo: int, hi: int) -> int:
+    """``data[key]`` of a :meth:`RunningStats.to_dict` dictionary: an int from lo to hi."""
+    v = data[key]
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or not lo <= int(v) <= hi:
+        name = f"data[{key!r}]" if isinstance(key, str) else f"data['shape'][{key}]"
+        raise ValueError(f"{name}: expected an int from {lo} to {hi}, got {_brief(v)}")
+    return int(v)
 
 
 def _check_ddof(ddof: Any) -> int:
@@ -129,7 +144,13 @@ class RunningStats:
     there they equal ``mean`` and ``std()``.
 
     A RunningStats is picklable (for multiprocessing) and converts to and from JSON-safe data
-    (:meth:`to_dict`, :meth:`from_dict`). It is not thread-safe: use one per thread and merge.
+    (:meth:`to_dict`, :meth:`from_dict`).
+
+    **Thread-safe.** One instance may be shared by several threads: :meth:`update`,
+    :meth:`merge`, ``+``, :meth:`copy`, pickling and every result hold a lock of the instance
+    (results are then those of a serial order of the calls; for uint8, exactly the serial
+    result). The kernels release the GIL, but the updates of one instance take turns: to
+    accumulate in parallel, give each thread its own RunningStats and :meth:`merge` them.
 
     Examples
     --------
@@ -162,6 +183,10 @@ class RunningStats:
         self._staged = 0  # images in the uint32 staging sums (per pixel, uint8)
         self._pending: Array | None = None  # per pixel, uint8: images not yet accumulated
         self._npending = 0
+        # Guards all the state above (the accumulators, counts, staging and pending buffers):
+        # held by every public method that reads or writes it; never held while taking
+        # another instance's lock except in merge, which takes both in a fixed (id) order.
+        self._lock = threading.Lock()
 
     # ------------------------------------------------------------------------------------
     # Updating
@@ -187,6 +212,11 @@ class RunningStats:
         if self._size is not None:
             image = self._resized(image if isinstance(image, np.ndarray) else np.asarray(image))
         arr = _check_image(image)
+        with self._lock:
+            self._update(arr)
+        return self
+
+    def _update(self, arr: Array) -> None:
         n, h, w, c = arr.shape
         dtype = _U8 if arr.dtype == np.uint8 else _F32
         if self._dtype is None:
@@ -207,7 +237,6 @@ class RunningStats:
             _core.stats_channels_f32(arr, a["n"], a["mean"], a["m2"], a["min"], a["max"])
         self._count += n * h * w
         self._images += n
-        return self
 
     def _resized(self, image: Array) -> Array:
         """``image`` (or each image of a batch) resized to ``size`` by pixnorm's own resize."""
@@ -221,8 +250,9 @@ class RunningStats:
         """Fix the dtype, channel count and (per pixel) shape before the first update, so
         that images that do not match are rejected as they would be after a first image
         (used by the command line's worker processes)."""
-        if self._dtype is None:
-            self._start(dtype, channels, shape)
+        with self._lock:
+            if self._dtype is None:
+                self._start(dtype, channels, shape)
 
     def _start(self, dtype: str, channels: int, shape: tuple[int, int]) -> None:
         self._dtype, self._channels = dtype, channels
@@ -346,7 +376,7 @@ class RunningStats:
         if not isinstance(other, RunningStats):
             raise TypeError(f"other: expected a RunningStats, got {type(other).__name__}")
         if other is self:
-            other = copy.deepcopy(other)
+            other = self.copy()
         if self._per_pixel != other._per_pixel:
             raise ValueError(
                 f"other: per_pixel={other._per_pixel} cannot be merged into "
@@ -357,12 +387,18 @@ class RunningStats:
                 f"other: size={other._size}, antialias={other._antialias} differs from "
                 f"size={self._size}, antialias={self._antialias}"
             )
+        first, second = (self, other) if id(self) < id(other) else (other, self)
+        with first._lock, second._lock:  # one order for every pair: no deadlock
+            self._merge(other)
+        return self
+
+    def _merge(self, other: RunningStats) -> None:
         if other._images == 0:
-            return self
+            return
         other._settle()
         if self._images == 0:
-            self.__dict__.update(copy.deepcopy(other.__dict__))
-            return self
+            self.__dict__.update(other._snapshot())
+            return
         if other._dtype != self._dtype:
             raise ValueError(f"other: dtype {other._dtype} differs from {self._dtype}")
         if other._channels != self._channels:
@@ -397,7 +433,6 @@ class RunningStats:
             np.maximum(a["max"], b["max"], out=a["max"])
         self._count += other._count
         self._images += other._images
-        return self
 
     def __add__(self, other: RunningStats) -> RunningStats:
         if not isinstance(other, RunningStats):
@@ -411,8 +446,25 @@ class RunningStats:
 
     def copy(self) -> RunningStats:
         """An independent copy."""
+        with self._lock:
+            state = self._snapshot()
+        new = type(self).__new__(type(self))
+        new.__setstate__(state)
+        return new
+
+    def __copy__(self) -> RunningStats:
+        return self.copy()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> RunningStats:
+        return self.copy()
+
+    def _snapshot(self) -> dict[str, Any]:
+        """A deep copy of the state, without the lock (hold it while calling)."""
         self._settle()
-        return copy.deepcopy(self)
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_lock", "_pending")}
+        state = copy.deepcopy(state)
+        state["_pending"] = None  # empty after _settle; reallocated on demand
+        return state
 
     # ------------------------------------------------------------------------------------
     # Results
@@ -449,6 +501,10 @@ class RunningStats:
 
     def _channel_moments(self, ddof: int) -> tuple[Array, Array]:
         """Per-channel mean and variance, float64."""
+        with self._lock:
+            return self._channel_moments_locked(ddof)
+
+    def _channel_moments_locked(self, ddof: int) -> tuple[Array, Array]:
         self._need_data()
         a = self._acc
         c = self._channels
@@ -498,20 +554,26 @@ class RunningStats:
     @property
     def min(self) -> Array:
         """Per-channel minimum (C,), in the input dtype (NaN if a channel had NaN)."""
-        self._need_data()
-        m: Array = self._acc["min"].reshape(-1, self._channels).min(axis=0)
+        with self._lock:
+            self._need_data()
+            m: Array = self._acc["min"].reshape(-1, self._channels).min(axis=0)
         return m
 
     @property
     def max(self) -> Array:
         """Per-channel maximum (C,), in the input dtype (NaN if a channel had NaN)."""
-        self._need_data()
-        m: Array = self._acc["max"].reshape(-1, self._channels).max(axis=0)
+        with self._lock:
+            self._need_data()
+            m: Array = self._acc["max"].reshape(-1, self._channels).max(axis=0)
         return m
 
     def _pixel_moments(self, ddof: int) -> tuple[Array, Array]:
         if not self._per_pixel:
             raise ValueError("per-pixel results need RunningStats(per_pixel=True)")
+        with self._lock:
+            return self._pixel_moments_locked(ddof)
+
+    def _pixel_moments_locked(self, ddof: int) -> tuple[Array, Array]:
         self._need_data()
         if ddof >= self._images:
             raise ValueError(f"ddof: needs more than {ddof} images, got {self._images}")
@@ -543,6 +605,10 @@ class RunningStats:
         """The complete state as JSON-safe data (``json.dumps`` works): lists of Python ints
         for the uint8 sums (exact), floats for float32 statistics (NaN and inf as Python
         floats, which ``json.dumps`` writes as NaN and Infinity)."""
+        with self._lock:
+            return self._to_dict()
+
+    def _to_dict(self) -> dict[str, Any]:
         self._settle()
         state = {k: v.tolist() for k, v in self._acc.items() if k not in ("s1", "s2")}
         return {
@@ -580,38 +646,75 @@ class RunningStats:
                 size=tuple(size) if size is not None else None,
                 antialias=bool(data["antialias"]),
             )
+            count = _stored_int(data, "count", 0, _MAX_COUNT)
+            images = _stored_int(data, "images", 0, _MAX_COUNT)
             dtype = data["dtype"]
             if dtype is None:
+                if count or images:
+                    raise ValueError(
+                        f"data['count'], data['images']: {count} and {images} for statistics "
+                        "of no images (dtype None); expected 0 and 0"
+                    )
                 return out
             if dtype not in (_U8, _F32):
-                raise ValueError(f"data: dtype {dtype!r}")
-            shape = data["shape"]
-            out._start(dtype, int(data["channels"]), tuple(shape) if shape else (0, 0))
+                raise ValueError(
+                    f"data['dtype']: expected {_U8!r}, {_F32!r} or None, got {_brief(dtype)}"
+                )
+            channels = _stored_int(data, "channels", 1, _MAX_COUNT)
+            hw = (0, 0)
+            if out._per_pixel:
+                shape = data["shape"]
+                if not isinstance(shape, list | tuple) or len(shape) != 2:
+                    raise ValueError(f"data['shape']: expected [H, W], got {_brief(shape)}")
+                hw = (_stored_int(shape, 0, 1, _MAX_COUNT), _stored_int(shape, 1, 1, _MAX_COUNT))
+                if count != images * hw[0] * hw[1]:
+                    raise ValueError(
+                        f"data['count']: {count} values per channel; expected images x H x W = "
+                        f"{images} x {hw[0]} x {hw[1]}"
+                    )
+            elif (count == 0) != (images == 0) or count < images:
+                raise ValueError(
+                    f"data['count']: {count} values per channel for {images} images; expected "
+                    "at least one per image (0 for no images)"
+                )
+            # Check one array's shape before allocating (channels and shape come from data).
+            full = (*hw, channels) if out._per_pixel else (channels,)
+            try:
+                got = np.shape(data["state"]["min"])
+            except ValueError:  # a ragged list
+                got = None
+            if got != full:
+                raise ValueError(f"data: state['min'] has shape {got}; expected {full}")
+            out._start(dtype, channels, hw)
             for key, arr in out._acc.items():
                 if key in ("s1", "s2"):
                     continue
                 value = np.array(data["state"][key], dtype=arr.dtype)
                 if value.shape != arr.shape:
-                    raise ValueError(f"data: state[{key!r}] has shape {value.shape}")
+                    raise ValueError(
+                        f"data: state[{key!r}] has shape {value.shape}; expected {arr.shape}"
+                    )
                 arr[...] = value
-            out._count = int(data["count"])
-            out._images = int(data["images"])
+            out._count = count
+            out._images = images
         except (KeyError, TypeError, OverflowError) as e:
             raise ValueError(f"data: malformed {_FORMAT} dictionary ({e!r})") from None
         return out
 
     def __getstate__(self) -> dict[str, Any]:
-        self._settle()
-        state = dict(self.__dict__)
-        state["_pending"] = None  # empty after _settle; reallocated on demand
-        return state
+        # A copy taken under the lock (pickle writes the arrays after this returns, when
+        # another thread may be updating them); the lock itself cannot be pickled.
+        with self._lock:
+            return self._snapshot()
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        shape = f", shape={self._shape}" if self._per_pixel else ""
-        return (
-            f"RunningStats(per_pixel={self._per_pixel}, dtype={self._dtype}, "
-            f"channels={self._channels}{shape}, images={self._images}, count={self._count})"
-        )
+        with self._lock:
+            shape = f", shape={self._shape}" if self._per_pixel else ""
+            return (
+                f"RunningStats(per_pixel={self._per_pixel}, dtype={self._dtype}, "
+                f"channels={self._channels}{shape}, images={self._images}, count={self._count})"
+            )

@@ -10,8 +10,9 @@ are touched once in C++. The results are bit for bit torchvision's:
   PIL images; tensors and numpy arrays with torch's uint8 arithmetic (``convention="torch"``),
   as torchvision v2 does on uint8 tensors (v1's tensor ``Resize`` goes through float32 and
   may differ by one level, see the tests).
-- ``ToTensor`` divides by 255 (``float32(x) / 255``), ``ToDtype(float32, scale=True)``
-  multiplies by ``float32(1/255)``, ``Normalize`` is ``(x - mean) / std`` in float32: the
+- ``ToTensor`` and v1's ``ConvertImageDtype`` divide by 255 (``float32(x) / 255``),
+  ``ToDtype(float32, scale=True)`` (and v2's ``ConvertImageDtype``) multiplies by
+  ``float32(1/255)``, ``Normalize`` is ``(x - mean) / std`` in float32: the
   exact float32 operations of torchvision.
 - Random parameters (``RandomResizedCrop``'s ten tries and fallback, ``RandomHorizontalFlip``)
   are drawn from torch's global generator in torchvision's order when torch is importable, so
@@ -34,11 +35,12 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from ._resize import _CONVENTIONS, _int, _pair, _values, resized_size
+from ._resize import _CONVENTIONS, _float, _int, _pair, _values, resized_size
 
 __all__ = [
     "CenterCrop",
     "Compose",
+    "ConvertImageDtype",
     "Normalize",
     "PILToTensor",
     "RandomHorizontalFlip",
@@ -95,7 +97,7 @@ def _float_pair(value: Any, name: str) -> tuple[float, float]:
     for v in items:
         if isinstance(v, bool) or not isinstance(v, numbers.Real):
             raise TypeError(f"{name}: expected real numbers, got {type(v).__name__}")
-        out.append(float(v))
+        out.append(_float(v, name))
     return out[0], out[1]
 
 
@@ -111,9 +113,10 @@ def _rrc_ranges(scale: Any, ratio: Any) -> tuple[tuple[float, float], tuple[floa
 def _probability(p: Any, name: str) -> float:
     if isinstance(p, bool) or not isinstance(p, numbers.Real):
         raise TypeError(f"{name}: expected a real number, got {type(p).__name__}")
-    if not 0.0 <= float(p) <= 1.0:
+    value = _float(p, name)
+    if not 0.0 <= value <= 1.0:
         raise ValueError(f"{name}: expected 0 <= {name} <= 1, got {p}")
-    return float(p)
+    return value
 
 
 def _size_hw(size: Any, name: str) -> tuple[int, int]:
@@ -227,7 +230,7 @@ class RandomResizedCrop(_Transform):
 
     def get_params(self, height: int, width: int) -> tuple[int, int, int, int]:
         """(top, left, h, w) drawn exactly as torchvision (same draws, same order)."""
-        return _rrc_params(height, width, self.scale, self.ratio)
+        return _rrc_params(_int(height, "height"), _int(width, "width"), self.scale, self.ratio)
 
 
 class RandomHorizontalFlip(_Transform):
@@ -279,6 +282,21 @@ class ToDtype(_Transform):
         return f"dtype=float32, scale={self.scale}"
 
 
+class ConvertImageDtype(ToDtype):
+    """torchvision v1 ``ConvertImageDtype(torch.float32)``: ``float32(x) / 255`` from uint8 (a
+    true division, as ``ToTensor``), values otherwise as :class:`ToDtype` with ``scale=True``.
+    torchvision v2's ``ConvertImageDtype`` multiplies by ``float32(1/255)`` instead (it is
+    ``ToDtype(float32, scale=True)`` there), which differs in the last bit for 126 of the 256
+    levels; :func:`from_torchvision` maps each version to its own arithmetic. Only float32
+    targets; PIL images pass through unchanged (as :class:`ToDtype`)."""
+
+    def __init__(self, dtype: Any = "float32") -> None:
+        super().__init__(dtype, scale=True)
+
+    def _args(self) -> str:
+        return "dtype=float32"
+
+
 class Normalize(_Transform):
     """torchvision ``Normalize``: ``(x - mean[c]) / std[c]`` in float32 on a float tensor;
     ``std`` must be positive (torchvision also accepts negative values)."""
@@ -305,14 +323,14 @@ def _reals(value: Any, name: str) -> tuple[float, ...]:
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value.item()
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        return (float(value),)
+        return (_float(value, name),)
     if isinstance(value, str | bytes) or not isinstance(value, Sequence | np.ndarray):
         raise TypeError(f"{name}: expected a sequence of numbers, got {type(value).__name__}")
     out = []
     for v in list(value):
         if isinstance(v, bool) or not isinstance(v, numbers.Real):
             raise TypeError(f"{name}: expected real numbers, got {type(v).__name__}")
-        out.append(float(v))
+        out.append(_float(v, name))
     if not out:
         raise ValueError(f"{name}: empty")
     return tuple(out)
@@ -346,6 +364,10 @@ def _rand() -> float:
 def _rrc_params(
     height: int, width: int, scale: tuple[float, float], ratio: tuple[float, float]
 ) -> tuple[int, int, int, int]:
+    if height < 1 or width < 1:  # torchvision divides by zero in its fallback
+        raise ValueError(
+            f"height, width: expected an image of at least 1 x 1, got {(height, width)}"
+        )
     area = height * width
     torch = _torch()
     if torch is not None:  # torchvision: torch.log(torch.tensor(ratio)), float32
@@ -452,11 +474,20 @@ def _float_only(ops: Sequence[_Transform], img: Any) -> Any:
         if isinstance(op, ToTensor | ToImage):
             if not chw:
                 a = np.asarray(img)
+                if not (a.dtype.isnative and a.dtype.itemsize in (2, 4, 8)):
+                    hint = "" if a.dtype.isnative else f" (use .astype('=f{a.dtype.itemsize}'))"
+                    raise TypeError(
+                        f"image: float dtype {a.dtype} is not supported; expected float16, "
+                        f"float32 or float64 in native byte order{hint}"
+                    )
                 if a.ndim == 2:
                     a = a[..., None]
                 if a.ndim != 3:
                     raise ValueError(f"image: expected (H, W) or (H, W, C), got shape {a.shape}")
-                img = _tensor_out(np.ascontiguousarray(a.transpose(2, 0, 1)))
+                t = np.ascontiguousarray(a.transpose(2, 0, 1))
+                if not t.flags.writeable:  # a read-only view: torch would share it
+                    t = t.copy()
+                img = _tensor_out(t)
                 chw = True
             continue
         if isinstance(op, PILToTensor):
@@ -509,6 +540,11 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
     if _is_float(img):
         return _float_only(ops, img)
     arr, kind, mode = _load(img)
+    if arr.size == 0:
+        shape = tuple(img.shape) if hasattr(img, "shape") else arr.shape
+        raise ValueError(
+            f"image: zero-size image, shape {shape}; expected at least 1 x 1 pixel and 1 channel"
+        )
     pil = kind == "pil"
     h0, w0 = int(arr.shape[0]), int(arr.shape[1])
     box = [0, 0, h0, w0]  # top, left, height, width in the source
@@ -572,7 +608,10 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
                 continue  # torchvision v2 leaves PIL images alone
             if out != "f32":
                 out = "f32"
-                scale = 1.0 / 255.0 if op.scale else 1.0
+                if isinstance(op, ConvertImageDtype):
+                    divisor = 255.0  # v1's convert_image_dtype: image / 255, as ToTensor
+                else:
+                    scale = 1.0 / 255.0 if op.scale else 1.0
         elif isinstance(op, Normalize):
             if out != "f32":
                 raise TypeError(
@@ -717,7 +756,9 @@ def _convert_one(t: Any) -> Any:
         if name == "ToDtype":
             return ToDtype(t.dtype, t.scale)
         if name == "ConvertImageDtype":
-            return ToDtype(t.dtype, True)
+            if module.startswith("torchvision.transforms.v2"):
+                return ToDtype(t.dtype, True)  # v2: to_dtype(scale=True), x * float32(1/255)
+            return ConvertImageDtype(t.dtype)  # v1: convert_image_dtype, x / 255
         if name == "Normalize":
             return Normalize(list(t.mean), list(t.std), t.inplace)
     except (TypeError, ValueError):
