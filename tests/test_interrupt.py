@@ -85,3 +85,47 @@ def test_ctrl_c_stops_a_long_call(case: str) -> None:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0 and out.strip() == "interrupted", (case, out, err, waited)
+
+
+def test_an_interrupted_update_leaves_no_silently_partial_statistics() -> None:
+    """After Ctrl-C stopped an update part-way, the accumulators may hold part of that batch:
+    every later use of the instance raises, and a copy taken before is intact."""
+    code = textwrap.dedent(PRELUDE) + textwrap.dedent("""
+        long_updates = {
+            False: np.broadcast_to(px, (10**5, 2000, 2000, 3)),
+            True: np.broadcast_to(px, (60000, 1000, 1000, 3)),
+        }
+        for per_pixel, big in long_updates.items():
+            stats = pixnorm.RunningStats(per_pixel=per_pixel).update(big[0])
+            before = stats.copy()
+            print("start", flush=True)
+            try:
+                stats.update(big)
+            except KeyboardInterrupt:
+                pass
+            uses = [lambda: stats.mean, lambda: stats.update(big[0]), lambda: stats.to_dict(),
+                    lambda: stats + before, lambda: before.merge(stats), lambda: stats.copy()]
+            for use in uses:
+                try:
+                    use()
+                    print("used", flush=True)
+                except RuntimeError as e:
+                    assert "interrupted" in str(e), e
+            assert "interrupted" in repr(stats)
+            assert before.count == 2000 * 2000 if not per_pixel else before.n_images == 1
+        print("ok", flush=True)
+    """)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        for _ in range(2):
+            assert proc.stdout.readline().strip() == "start"
+            time.sleep(1.0)
+            proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0 and out.strip() == "ok", (out, err)

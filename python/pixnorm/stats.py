@@ -5,9 +5,11 @@ See :class:`RunningStats`.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import numbers
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -187,6 +189,25 @@ class RunningStats:
         # held by every public method that reads or writes it; never held while taking
         # another instance's lock except in merge, which takes both in a fixed (id) order.
         self._lock = threading.Lock()
+        # Set when Ctrl-C (or another BaseException) stopped an update part-way: the native
+        # kernels stop between pieces of a long call, so the accumulators may hold part of
+        # that batch, and every later use raises instead of giving silently wrong numbers.
+        self._interrupted = False
+
+    @contextlib.contextmanager
+    def _held(self) -> Iterator[None]:
+        """The instance's lock, for a use of its state (refused after an interrupted update)."""
+        with self._lock:
+            self._check_usable()
+            yield
+
+    def _check_usable(self) -> None:
+        if self._interrupted:
+            raise RuntimeError(
+                "RunningStats: an update was interrupted part-way (KeyboardInterrupt), so the "
+                "statistics may hold part of that batch; start a new RunningStats (or resume "
+                "from a copy or to_dict() taken before the interrupted update)"
+            )
 
     # ------------------------------------------------------------------------------------
     # Updating
@@ -212,8 +233,16 @@ class RunningStats:
         if self._size is not None:
             image = self._resized(image if isinstance(image, np.ndarray) else np.asarray(image))
         arr = _check_image(image)
-        with self._lock:
-            self._update(arr)
+        with self._held():
+            try:
+                self._update(arr)
+            except Exception:
+                raise  # bad arguments: raised before any accumulator changes
+            except BaseException:
+                # KeyboardInterrupt (between the kernels' pieces, or in the Python code around
+                # them) may leave part of the batch in the accumulators.
+                self._interrupted = True
+                raise
         return self
 
     def _update(self, arr: Array) -> None:
@@ -250,7 +279,7 @@ class RunningStats:
         """Fix the dtype, channel count and (per pixel) shape before the first update, so
         that images that do not match are rejected as they would be after a first image
         (used by the command line's worker processes)."""
-        with self._lock:
+        with self._held():
             if self._dtype is None:
                 self._start(dtype, channels, shape)
 
@@ -389,6 +418,8 @@ class RunningStats:
             )
         first, second = (self, other) if id(self) < id(other) else (other, self)
         with first._lock, second._lock:  # one order for every pair: no deadlock
+            self._check_usable()
+            other._check_usable()
             self._merge(other)
         return self
 
@@ -446,7 +477,7 @@ class RunningStats:
 
     def copy(self) -> RunningStats:
         """An independent copy."""
-        with self._lock:
+        with self._held():
             state = self._snapshot()
         new = type(self).__new__(type(self))
         new.__setstate__(state)
@@ -501,7 +532,7 @@ class RunningStats:
 
     def _channel_moments(self, ddof: int) -> tuple[Array, Array]:
         """Per-channel mean and variance, float64."""
-        with self._lock:
+        with self._held():
             return self._channel_moments_locked(ddof)
 
     def _channel_moments_locked(self, ddof: int) -> tuple[Array, Array]:
@@ -554,7 +585,7 @@ class RunningStats:
     @property
     def min(self) -> Array:
         """Per-channel minimum (C,), in the input dtype (NaN if a channel had NaN)."""
-        with self._lock:
+        with self._held():
             self._need_data()
             m: Array = self._acc["min"].reshape(-1, self._channels).min(axis=0)
         return m
@@ -562,7 +593,7 @@ class RunningStats:
     @property
     def max(self) -> Array:
         """Per-channel maximum (C,), in the input dtype (NaN if a channel had NaN)."""
-        with self._lock:
+        with self._held():
             self._need_data()
             m: Array = self._acc["max"].reshape(-1, self._channels).max(axis=0)
         return m
@@ -570,7 +601,7 @@ class RunningStats:
     def _pixel_moments(self, ddof: int) -> tuple[Array, Array]:
         if not self._per_pixel:
             raise ValueError("per-pixel results need RunningStats(per_pixel=True)")
-        with self._lock:
+        with self._held():
             return self._pixel_moments_locked(ddof)
 
     def _pixel_moments_locked(self, ddof: int) -> tuple[Array, Array]:
@@ -605,7 +636,7 @@ class RunningStats:
         """The complete state as JSON-safe data (``json.dumps`` works): lists of Python ints
         for the uint8 sums (exact), floats for float32 statistics (NaN and inf as Python
         floats, which ``json.dumps`` writes as NaN and Infinity)."""
-        with self._lock:
+        with self._held():
             return self._to_dict()
 
     def _to_dict(self) -> dict[str, Any]:
@@ -704,17 +735,20 @@ class RunningStats:
     def __getstate__(self) -> dict[str, Any]:
         # A copy taken under the lock (pickle writes the arrays after this returns, when
         # another thread may be updating them); the lock itself cannot be pickled.
-        with self._lock:
+        with self._held():
             return self._snapshot()
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._lock = threading.Lock()
+        self._interrupted = False  # an interrupted instance refuses to be pickled
 
     def __repr__(self) -> str:
         with self._lock:
             shape = f", shape={self._shape}" if self._per_pixel else ""
+            broken = ", interrupted" if self._interrupted else ""
             return (
                 f"RunningStats(per_pixel={self._per_pixel}, dtype={self._dtype}, "
-                f"channels={self._channels}{shape}, images={self._images}, count={self._count})"
+                f"channels={self._channels}{shape}, images={self._images}, count={self._count}"
+                f"{broken})"
             )
