@@ -203,7 +203,18 @@ def test_levels_to_floats_match_the_float32_chain_on_every_isa(isa: str, divisor
     geom = (0, 0, 16, 16, 16, 16, 0, 0, 0)  # no resize, no crop: the levels themselves
     for mean, std in params:
         got = _core.preprocess(
-            [levels], [geom], 16, 16, False, 2, list(mean), list(std), 1 / 255, None, False, divisor
+            [levels],
+            [geom],
+            16,
+            16,
+            False,
+            "torch",
+            list(mean),
+            list(std),
+            1 / 255,
+            None,
+            False,
+            divisor,
         )
         x = levels.astype(np.float32)
         v = x / np.float32(divisor) if divisor else x * np.float32(1 / 255)

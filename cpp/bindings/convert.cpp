@@ -194,6 +194,13 @@ void warn_if_threads_reduced() {
   }
 }
 
+Interrupt python_interrupt() {
+  return [] {
+    py::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+  };
+}
+
 int call_threads() {
   warn_if_threads_reduced();
   return threads::effective_threads();

@@ -2,7 +2,7 @@
 #include <pybind11/pybind11.h>
 
 #include "convert.hpp"
-#include "pixnorm/ops.hpp"
+#include "pixnorm/normalize.hpp"
 
 namespace py = pybind11;
 
@@ -22,11 +22,8 @@ py::object normalize_py(py::handle image, py::handle mean, py::handle std, doubl
   py::object result;
   float* dst = prepare_out(out, shape, v, result);
   const int nthreads = call_threads();
-  const int64_t per_image = v.channels * v.height * v.width;
-  // only raw pointers, sizes and strides from here on, without the GIL (whole images per piece)
-  run_in_pieces(v, false, [&](const ImageView& part, int64_t i, int64_t) {
-    normalize(part, p, dst + i * per_image, nthreads);
-  });
+  py::gil_scoped_release nogil;  // only raw pointers, sizes and strides from here on
+  normalize(v, p, dst, nthreads, python_interrupt());
   return result;
 }
 

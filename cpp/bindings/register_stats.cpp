@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "convert.hpp"
-#include "pixnorm/ops.hpp"
+#include "pixnorm/normalize.hpp"
 #include "pixnorm/stats.hpp"
 
 namespace py = pybind11;
@@ -59,9 +59,8 @@ void channels_u8(py::handle image, py::handle sum, py::handle sumsq, py::handle 
   uint8_t* lo = accumulator<uint8_t>(mn, "min", v.channels);
   uint8_t* hi = accumulator<uint8_t>(mx, "max", v.channels);
   const int nt = call_threads();
-  run_in_pieces(v, true, [&](const ImageView& part, int64_t, int64_t) {
-    stats_channels_u8(part, s, q, lo, hi, nt);  // exact integer sums: any split gives the same
-  });
+  py::gil_scoped_release nogil;
+  stats_channels_u8(v, s, q, lo, hi, nt, python_interrupt());
 }
 
 void channels_f32(py::handle image, py::handle n, py::handle mean, py::handle m2, py::handle mn,
@@ -73,9 +72,8 @@ void channels_f32(py::handle image, py::handle n, py::handle mean, py::handle m2
   float* lo = accumulator<float>(mn, "min", v.channels);
   float* hi = accumulator<float>(mx, "max", v.channels);
   const int nt = call_threads();
-  run_in_pieces(v, true, [&](const ImageView& part, int64_t, int64_t) {
-    stats_channels_f32(part, pn, pm, pq, lo, hi, nt);  // pieces merged as successive updates
-  });
+  py::gil_scoped_release nogil;
+  stats_channels_f32(v, pn, pm, pq, lo, hi, nt, python_interrupt());
 }
 
 void pixels_u8(py::handle image, py::handle s1, py::handle s2, py::handle mn, py::handle mx) {
@@ -89,11 +87,8 @@ void pixels_u8(py::handle image, py::handle s1, py::handle s2, py::handle mn, py
   uint8_t* lo = accumulator<uint8_t>(mn, "min", size);
   uint8_t* hi = accumulator<uint8_t>(mx, "max", size);
   const int nt = call_threads();
-  const int64_t row = v.width * v.channels;
-  run_in_pieces(v, true, [&](const ImageView& part, int64_t, int64_t y) {
-    const int64_t o = y * row;  // accumulators are (H, W, C)
-    stats_pixels_u8(part, a + o, q + o, lo + o, hi + o, nt);
-  });
+  py::gil_scoped_release nogil;
+  stats_pixels_u8(v, a, q, lo, hi, nt, python_interrupt());
 }
 
 void pixels_f32(py::handle image, int64_t seen, py::handle mean, py::handle m2, py::handle mn,
@@ -106,11 +101,8 @@ void pixels_f32(py::handle image, int64_t seen, py::handle mean, py::handle m2, 
   float* lo = accumulator<float>(mn, "min", size);
   float* hi = accumulator<float>(mx, "max", size);
   const int nt = call_threads();
-  const int64_t row = v.width * v.channels;
-  run_in_pieces(v, true, [&](const ImageView& part, int64_t i, int64_t y) {
-    const int64_t o = y * row;  // accumulators are (H, W, C); images are taken in order
-    stats_pixels_f32(part, seen + i, pm + o, pq + o, lo + o, hi + o, nt);
-  });
+  py::gil_scoped_release nogil;
+  stats_pixels_f32(v, seen, pm, pq, lo, hi, nt, python_interrupt());
 }
 
 py::tuple u8_moments(uint64_t n, py::handle s1, py::handle s2, int64_t ddof) {
@@ -156,9 +148,10 @@ py::object normalize_pixel_py(py::handle image, py::handle a, py::handle b, py::
   py::object result;
   float* dst = prepare_out(out, shape, v, result);
   const int nt = call_threads();
-  run_in_pieces(v, false, [&](const ImageView& part, int64_t i, int64_t) {
-    normalize_pixel(part, pa, pb, dst + i * size, nt);
-  });
+  {
+    py::gil_scoped_release nogil;
+    normalize_pixel(v, pa, pb, dst, nt, python_interrupt());
+  }
   return result;
 }
 

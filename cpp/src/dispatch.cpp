@@ -1,11 +1,10 @@
 // Kernel table selection. The best table the CPU supports is chosen on first use; the bindings
 // apply PIXNORM_ISA at import and the tests force lower tables through set_active_isa.
-#include "pixnorm/isa.hpp"
-
 #include <atomic>
 #include <stdexcept>
 
 #include "kernels/kernels.hpp"
+#include "pixnorm/isa.hpp"
 
 namespace pixnorm {
 

@@ -3,6 +3,8 @@
 // Rows are the unit of work: a packed row (or one whose channels run backwards) goes straight to
 // the kernel; any other row (reversed or gapped pixels, other channel strides, misaligned
 // float32) is first gathered into a small per-thread buffer, so kernels only see packed rows.
+#include "pixnorm/normalize.hpp"
+
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -12,7 +14,7 @@
 #include <vector>
 
 #include "kernels/table.hpp"
-#include "pixnorm/ops.hpp"
+#include "pieces.hpp"
 #include "pixnorm/threads.hpp"
 #include "rows.hpp"
 
@@ -87,7 +89,9 @@ int64_t normalize_output_elements(const ImageView& v) {
   return elems;
 }
 
-void normalize(const ImageView& src, const ChannelAffine& p, float* out, int nthreads) {
+namespace {
+
+void normalize_piece(const ImageView& src, const ChannelAffine& p, float* out, int nthreads) {
   const KernelTable& k = active_kernels();
   const int64_t H = src.height, W = src.width, C = src.channels;
   const int64_t plane = H * W, rows = src.n * H;
@@ -140,6 +144,16 @@ void normalize(const ImageView& src, const ChannelAffine& p, float* out, int nth
     }
   };
   threads::parallel_chunks(rows, threads, body);
+}
+
+}  // namespace
+
+void normalize(const ImageView& src, const ChannelAffine& p, float* out, int nthreads,
+               const Interrupt& interrupt) {
+  const int64_t per_image = src.channels * src.height * src.width;
+  pieces::run(src, false, interrupt, [&](const ImageView& part, int64_t i, int64_t) {
+    normalize_piece(part, p, out + i * per_image, nthreads);
+  });
 }
 
 }  // namespace pixnorm

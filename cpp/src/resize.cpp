@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "kernels/table.hpp"
-#include "pixnorm/ops.hpp"
 #include "pixnorm/threads.hpp"
+#include "resample.hpp"
 #include "rows.hpp"
 
 namespace pixnorm {

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "kernels/table.hpp"
-#include "pixnorm/ops.hpp"
 #include "pixnorm/threads.hpp"
+#include "resample.hpp"
 
 namespace pixnorm::rows {
 

@@ -18,7 +18,8 @@
 
 #include "kernels/table.hpp"
 #include "numeric.hpp"
-#include "pixnorm/ops.hpp"
+#include "pieces.hpp"
+#include "pixnorm/normalize.hpp"
 #include "pixnorm/threads.hpp"
 
 namespace pixnorm {
@@ -97,8 +98,8 @@ void for_runs(const ImageView& v, int pieces, F& fn) {
 
 }  // namespace
 
-void stats_channels_u8(const ImageView& v, uint64_t* sum, uint64_t* sumsq, uint8_t* min,
-                       uint8_t* max, int nthreads) {
+static void channels_u8_piece(const ImageView& v, uint64_t* sum, uint64_t* sumsq, uint8_t* min,
+                              uint8_t* max, int nthreads) {
   const KernelTable& k = active_kernels();
   const int pieces = threads_for(v, nthreads);
   const auto C = static_cast<size_t>(v.channels);
@@ -119,8 +120,8 @@ void stats_channels_u8(const ImageView& v, uint64_t* sum, uint64_t* sumsq, uint8
     }
 }
 
-void stats_channels_f32(const ImageView& v, int64_t* n, double* mean, double* m2, float* min,
-                        float* max, int nthreads) {
+static void channels_f32_piece(const ImageView& v, int64_t* n, double* mean, double* m2, float* min,
+                               float* max, int nthreads) {
   const KernelTable& k = active_kernels();
   const int pieces = threads_for(v, nthreads);
   const auto C = static_cast<size_t>(v.channels);
@@ -189,8 +190,8 @@ void for_pixel_ranges(const ImageView& v, int nthreads, F& fn) {
 
 }  // namespace
 
-void stats_pixels_u8(const ImageView& v, uint32_t* s1, uint32_t* s2, uint8_t* min, uint8_t* max,
-                     int nthreads) {
+static void pixels_u8_piece(const ImageView& v, uint32_t* s1, uint32_t* s2, uint8_t* min,
+                            uint8_t* max, int nthreads) {
   const KernelTable& k = active_kernels();
   auto fn = [&](const uint8_t* src, int64_t images, int64_t stride, int64_t count, int64_t off) {
     k.stats_pixel_u8(src, images, stride, count, s1 + off, s2 + off, min + off, max + off);
@@ -198,8 +199,8 @@ void stats_pixels_u8(const ImageView& v, uint32_t* s1, uint32_t* s2, uint8_t* mi
   for_pixel_ranges<uint8_t>(v, nthreads, fn);
 }
 
-void stats_pixels_f32(const ImageView& v, int64_t seen, double* mean, double* m2, float* min,
-                      float* max, int nthreads) {
+static void pixels_f32_piece(const ImageView& v, int64_t seen, double* mean, double* m2, float* min,
+                             float* max, int nthreads) {
   const KernelTable& k = active_kernels();
   auto fn = [&](const float* src, int64_t images, int64_t stride, int64_t count, int64_t off) {
     k.stats_pixel_f32(src, images, stride, count, seen, mean + off, m2 + off, min + off, max + off);
@@ -259,7 +260,8 @@ void make_pixel_affine(const PlaneView& mean, const PlaneView& std, double scale
       }
 }
 
-void normalize_pixel(const ImageView& v, const float* a, const float* b, float* out, int nthreads) {
+static void normalize_pixel_piece(const ImageView& v, const float* a, const float* b, float* out,
+                                  int nthreads) {
   // Step 1: out = float32(x) exactly (x * 1 + (-0) keeps every value, -0 and NaN included).
   ChannelAffine identity;
   identity.a.assign(static_cast<size_t>(v.channels), 1.0f);
@@ -276,6 +278,50 @@ void normalize_pixel(const ImageView& v, const float* a, const float* b, float* 
     }
   };
   threads::parallel_chunks(v.n * rows_per_image, pieces, body);
+}
+
+// The public operations: pieces of about kInterruptValues values with `interrupt` between them
+// (statistics: runs of images, or rows of one large image, whose accumulators allow any split;
+// uint8 sums are exact whatever the split, float32 pieces merge as successive updates).
+
+void stats_channels_u8(const ImageView& v, uint64_t* sum, uint64_t* sumsq, uint8_t* min,
+                       uint8_t* max, int nthreads, const Interrupt& interrupt) {
+  pieces::run(v, true, interrupt, [&](const ImageView& part, int64_t, int64_t) {
+    channels_u8_piece(part, sum, sumsq, min, max, nthreads);
+  });
+}
+
+void stats_channels_f32(const ImageView& v, int64_t* n, double* mean, double* m2, float* min,
+                        float* max, int nthreads, const Interrupt& interrupt) {
+  pieces::run(v, true, interrupt, [&](const ImageView& part, int64_t, int64_t) {
+    channels_f32_piece(part, n, mean, m2, min, max, nthreads);
+  });
+}
+
+void stats_pixels_u8(const ImageView& v, uint32_t* s1, uint32_t* s2, uint8_t* min, uint8_t* max,
+                     int nthreads, const Interrupt& interrupt) {
+  const int64_t row = v.width * v.channels;
+  pieces::run(v, true, interrupt, [&](const ImageView& part, int64_t, int64_t y) {
+    const int64_t o = y * row;  // accumulators are (H, W, C)
+    pixels_u8_piece(part, s1 + o, s2 + o, min + o, max + o, nthreads);
+  });
+}
+
+void stats_pixels_f32(const ImageView& v, int64_t seen, double* mean, double* m2, float* min,
+                      float* max, int nthreads, const Interrupt& interrupt) {
+  const int64_t row = v.width * v.channels;
+  pieces::run(v, true, interrupt, [&](const ImageView& part, int64_t i, int64_t y) {
+    const int64_t o = y * row;  // accumulators are (H, W, C); images are taken in order
+    pixels_f32_piece(part, seen + i, mean + o, m2 + o, min + o, max + o, nthreads);
+  });
+}
+
+void normalize_pixel(const ImageView& v, const float* a, const float* b, float* out, int nthreads,
+                     const Interrupt& interrupt) {
+  const int64_t per_image = v.channels * v.height * v.width;
+  pieces::run(v, false, interrupt, [&](const ImageView& part, int64_t i, int64_t) {
+    normalize_pixel_piece(part, a, b, out + i * per_image, nthreads);
+  });
 }
 
 }  // namespace pixnorm

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from ._resize import _CONVENTIONS, _check_convention, _geometry, _int, _pair, _seq, _values
+from ._resize import _check_convention, _geometry, _int, _pair, _seq, _values
 from .transforms import _load, _probability, _rand, _rrc_params, _rrc_ranges, _torch
 
 __all__ = ["Collate", "random_params"]
@@ -238,7 +238,7 @@ class Collate:
         named = self.convention is not None
         divisor = 255.0 if (named and self.to_tensor) else 0.0
         _core.preprocess(
-            arrs, geoms, first[0], first[1], self.antialias, _CONVENTIONS[self.convention],
+            arrs, geoms, first[0], first[1], self.antialias, self.convention,
             self.mean, self.std, 1.0 / 255.0, out, True, divisor,
         )  # fmt: skip
         if not has_labels:

@@ -21,12 +21,13 @@ def _requested_threads() -> int: ...
 def _fork_state() -> dict[str, bool]: ...
 def _set_parallel_min_elements(n: int) -> None: ...
 def _parallel_min_elements() -> int: ...
+def check_convention(convention: str | None, antialias: bool) -> None: ...
 def resize(
     image: Any,
     out_h: int,
     out_w: int,
     antialias: bool,
-    convention: int,
+    convention: str | None,
     out: np.ndarray[Any, Any] | None,
 ) -> np.ndarray[Any, Any]: ...
 def preprocess(
@@ -35,7 +36,7 @@ def preprocess(
     crop_h: int,
     crop_w: int,
     antialias: bool,
-    convention: int,
+    convention: str | None,
     mean: Any,
     std: Any,
     scale: float,

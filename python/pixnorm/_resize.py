@@ -16,8 +16,6 @@ from . import _core
 Size = int | tuple[int, int] | Sequence[int]
 Box = tuple[int, int, int, int] | Sequence[int]
 
-_CONVENTIONS = {None: 0, "pillow": 1, "torch": 2, "opencv": 3}
-
 
 def _seq(value: Any) -> Any:
     """A box, boxes or flips given as an object that only offers ``__array__`` (a torch tensor)
@@ -181,27 +179,13 @@ def resized_size(
     return (new_short, new_long) if height <= width else (new_long, new_short)
 
 
-def _check_convention(convention: Any, antialias: Any) -> tuple[bool, int]:
+def _check_convention(convention: Any, antialias: Any) -> tuple[bool, str | None]:
     if not isinstance(antialias, bool | np.bool_):
         raise TypeError(f"antialias: expected a bool, got {type(antialias).__name__}")
     if convention is not None and not isinstance(convention, str):
         raise TypeError(f"convention: expected None or a name, got {type(convention).__name__}")
-    if convention not in _CONVENTIONS:
-        raise ValueError(
-            f"convention: {convention!r} is not available; expected None (pixnorm's own "
-            "arithmetic), 'pillow', 'torch' or 'opencv'"
-        )
-    if convention == "pillow" and not antialias:
-        raise ValueError(
-            "convention: 'pillow' resizes with antialias (Pillow's BILINEAR); use "
-            "antialias=True, or convention='torch' / None for antialias=False"
-        )
-    if convention == "opencv" and antialias:
-        raise ValueError(
-            "convention: 'opencv' has no antialiased bilinear (cv2 INTER_LINEAR); pass "
-            "antialias=False"
-        )
-    return bool(antialias), _CONVENTIONS[convention]
+    _core.check_convention(convention, bool(antialias))  # its names and rules: the core's
+    return bool(antialias), convention
 
 
 def _hw(arr: np.ndarray[Any, Any], name: str) -> tuple[int, int]:

@@ -1,6 +1,7 @@
 // Streaming dataset statistics (issue 4) and per-pixel normalization. No Python here: the
 // accumulators are plain arrays owned by the caller, which merges and finalizes them.
 //
+// Each operation runs in pieces with an Interrupt between them (interrupt.hpp).
 // uint8 input is summed exactly in integers, so results never depend on order, chunking or
 // thread count: per channel into uint64 sums and sums of squares; per pixel into uint32 staging
 // sums the caller flushes into uint64 at least every kStatsPixelStageImages images.
@@ -11,6 +12,7 @@
 #include <cstdint>
 
 #include "pixnorm/image_view.hpp"
+#include "pixnorm/interrupt.hpp"
 
 namespace pixnorm {
 
@@ -20,23 +22,23 @@ constexpr int64_t kStatsPixelStageImages = 65536;
 // Per channel, uint8: adds every element of `src` into sum[c], sumsq[c] (uint64, exact) and
 // lowers min[c] / raises max[c]. Arrays have src.channels entries.
 void stats_channels_u8(const ImageView& src, uint64_t* sum, uint64_t* sumsq, uint8_t* min,
-                       uint8_t* max, int nthreads);
+                       uint8_t* max, int nthreads, const Interrupt& interrupt = {});
 
 // Per channel, float32: merges `src` into (n[c], mean[c], m2[c]) (m2 = sum of squared
 // deviations) and min/max. NaN propagates into mean, m2, min and max.
 void stats_channels_f32(const ImageView& src, int64_t* n, double* mean, double* m2, float* min,
-                        float* max, int nthreads);
+                        float* max, int nthreads, const Interrupt& interrupt = {});
 
 // Per pixel, uint8: for every element (y, x, c) in HWC order, s1 += sum over the src.n images,
 // s2 += sum of squares, min/max per element. The caller guarantees that s1/s2 cannot overflow
 // (at most kStatsPixelStageImages images staged).
 void stats_pixels_u8(const ImageView& src, uint32_t* s1, uint32_t* s2, uint8_t* min, uint8_t* max,
-                     int nthreads);
+                     int nthreads, const Interrupt& interrupt = {});
 
 // Per pixel, float32: Welford per element over the src.n images; `seen` images were already
 // accumulated into mean/m2.
 void stats_pixels_f32(const ImageView& src, int64_t seen, double* mean, double* m2, float* min,
-                      float* max, int nthreads);
+                      float* max, int nthreads, const Interrupt& interrupt = {});
 
 // Exact finalization of integer sums, elementwise for i < size: with n values per element,
 // mean[i] = s1 / n and var[i] = (n * s2 - s1^2) / (n * (n - ddof)), the numerator computed
@@ -63,7 +65,7 @@ void make_pixel_affine(const PlaneView& mean, const PlaneView& std, double scale
 
 // Per-pixel normalize: out (N, C, H, W) = float32(x) * a + b with a and b float32 (C, H, W)
 // planes, a float32 multiply then a float32 add (never fused), bit-identical on every ISA.
-void normalize_pixel(const ImageView& src, const float* a, const float* b, float* out,
-                     int nthreads);
+void normalize_pixel(const ImageView& src, const float* a, const float* b, float* out, int nthreads,
+                     const Interrupt& interrupt = {});
 
 }  // namespace pixnorm

@@ -1,6 +1,6 @@
-// The operations the bindings call. Sizes and parameters are validated here: bad values throw
-// std::invalid_argument (-> ValueError) or std::overflow_error (-> OverflowError), each message
-// naming the argument. Kernels never see invalid input.
+// Internal to the resize operation (resize.cpp, resize_fixed.cpp, resize_opencv.cpp and the
+// driver in preprocess.cpp): filter plans per convention, the jobs the resamplers run, and the
+// level parameters of the named conventions. The public API is pixnorm/resize.hpp.
 #pragma once
 
 #include <cstdint>
@@ -8,30 +8,8 @@
 #include <vector>
 
 #include "pixnorm/image_view.hpp"
-
-namespace pixnorm {
-
-// out = x * a[c] + b[c] per channel, with a = scale / std and b = -mean / std computed in double
-// and rounded once to float32.
-struct ChannelAffine {
-  std::vector<float> a, b;
-};
-
-// `mean` and `std` have 1 (broadcast) or `channels` entries. Throws std::invalid_argument when a
-// value is NaN, infinite after conversion to float32, std <= 0, or scale/std or mean/std
-// overflows float32.
-ChannelAffine make_channel_affine(const std::vector<double>& mean, const std::vector<double>& std,
-                                  double scale, int64_t channels);
-
-// Checks a view's sizes (non-zero, output byte count representable) and returns the number of
-// float32 elements of the (N, C, H, W) output.
-int64_t normalize_output_elements(const ImageView& src);
-
-// Writes the C-contiguous float32 (N, C, H, W) result into `out`. Uses up to `nthreads` threads
-// when the work is large enough. Thread-safe; never throws once arguments are valid.
-void normalize(const ImageView& src, const ChannelAffine& p, float* out, int nthreads);
-
-}  // namespace pixnorm
+#include "pixnorm/normalize.hpp"
+#include "pixnorm/resize.hpp"
 
 namespace pixnorm {
 
@@ -104,8 +82,6 @@ void resample(const std::vector<ResampleJob>& jobs, int nthreads);
 namespace pixnorm {
 
 // ---- named conventions: another library's exact uint8 arithmetic ----------------------------
-
-enum class Convention : int { pixnorm = 0, pillow = 1, torch = 2, opencv = 3 };
 
 // One axis in fixed point, from the same float64 windows as pixnorm's plan:
 //  - pillow: 22 fractional bits, k = trunc(w * 2^22 + 0.5) (Pillow's Resample.c);

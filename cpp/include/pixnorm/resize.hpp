@@ -1,0 +1,79 @@
+// Resize and the fused preprocess (resize, crop, flip, scale, normalize, HWC -> CHW in one pass):
+// the C++ API the bindings call. What the conventions mean, the pass order rules (Pillow's,
+// OpenCV's exact-2x switch to INTER_AREA) and the plan cache live behind these functions.
+// Bad arguments throw std::invalid_argument or pixnorm::type_error (errors.hpp), naming the
+// argument, before any output is written.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "pixnorm/image_view.hpp"
+#include "pixnorm/interrupt.hpp"
+
+namespace pixnorm {
+
+// Whose arithmetic a resize reproduces (docs/resize-conventions.md):
+//  - pixnorm: pixnorm's own float arithmetic (uint8 or float32 input);
+//  - pillow: Pillow's BILINEAR (antialiased) on uint8, bit for bit;
+//  - torch: torch's uint8 interpolate (bilinear, with or without antialias), bit for bit;
+//  - opencv: cv2.resize INTER_LINEAR on uint8 (no antialias), bit for bit.
+enum class Convention : int { pixnorm = 0, pillow = 1, torch = 2, opencv = 3 };
+
+// "pillow", "torch" or "opencv" (pixnorm's own arithmetic has no name: None in Python);
+// anything else throws std::invalid_argument naming `convention`.
+Convention parse_convention(const std::string& name);
+const char* convention_name(Convention c);
+// Throws unless `convention` can resize `dtype` with `antialias` and `channels` channels
+// (named conventions take uint8; pillow needs antialias, opencv refuses it and takes 1 to 4
+// channels).
+void check_convention(Convention convention, bool antialias, DType dtype, int64_t channels);
+
+// The most an output side may be: filter plans hold a window per output sample.
+constexpr int64_t kMaxOutputSide = int64_t{1} << 24;
+
+// One image's geometry in preprocess, in torchvision's terms: the box (RandomResizedCrop's
+// top, left, height, width in source pixels; the whole image for Resize), the size the box is
+// resized to, the crop window (top, left) inside the resized image, and a horizontal flip.
+struct Geometry {
+  int64_t box_top = 0, box_left = 0, box_height = 0, box_width = 0;
+  int64_t resized_height = 0, resized_width = 0;
+  int64_t crop_top = 0, crop_left = 0;
+  bool flip = false;
+};
+
+struct PreprocessRequest {
+  std::vector<ImageView> images;   // one image each (n == 1), one dtype and channel count
+  std::vector<Geometry> geometry;  // one per image
+  int64_t crop_height = 0, crop_width = 0;
+  bool antialias = true;
+  Convention convention = Convention::pixnorm;
+  std::vector<double> mean = {0.0}, std = {1.0};  // 1 (broadcast) or C values
+  double scale = 1.0;                             // the value scale before normalizing
+  // > 0 (named conventions only): float32(x) / divisor instead of float32(x) * scale, as
+  // torchvision's ToTensor divides by 255 where ToDtype(scale=True) multiplies by 1/255.
+  double divisor = 0.0;
+  bool batch = false;  // messages name images[i] / boxes[i] (preprocess_batch), else image / box
+};
+
+// Validates the request and returns the float32 output's shape: (N, C, crop_height, crop_width)
+// when `batch`, else (C, crop_height, crop_width).
+std::vector<int64_t> preprocess_shape(const PreprocessRequest& r);
+// Writes the C-contiguous float32 result into `out` on up to `nthreads` threads (validating the
+// request again first: the core trusts no caller).
+void preprocess(const PreprocessRequest& r, float* out, int nthreads,
+                const Interrupt& interrupt = {});
+
+struct ResizeRequest {
+  ImageView images;  // a batch of n images of one size, uint8 or float32
+  int64_t height = 0, width = 0;
+  bool antialias = true;
+  Convention convention = Convention::pixnorm;
+};
+// Validates the request (throws as above).
+void check_resize(const ResizeRequest& r);
+// Writes the C-contiguous (n, height, width, C) result, of the input's dtype, into `out`.
+void resize(const ResizeRequest& r, void* out, int nthreads, const Interrupt& interrupt = {});
+
+}  // namespace pixnorm

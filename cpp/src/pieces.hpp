@@ -1,0 +1,72 @@
+// Splitting a long operation into pieces with an Interrupt between them (pixnorm/interrupt.hpp).
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "pixnorm/image_view.hpp"
+#include "pixnorm/interrupt.hpp"
+
+namespace pixnorm::pieces {
+
+// Calls piece(sub, first_image, first_row) for pieces of `v` of about kInterruptValues values:
+// runs of whole images, or (when `rows` is true and one image is larger) runs of rows of one
+// image, calling `interrupt` (when set) between two pieces. Without an interrupt, one piece.
+template <class F>
+void run(const ImageView& v, bool rows, const Interrupt& interrupt, F&& piece) {
+  if (!interrupt) return piece(v, int64_t{0}, int64_t{0});
+  const int64_t row_values = v.width * v.channels;
+  const int64_t image_values = v.height * row_values;
+  bool first = true;
+  auto one = [&](const ImageView& sub, int64_t i, int64_t y) {
+    if (!first) interrupt();
+    first = false;
+    piece(sub, i, y);
+  };
+  if (!rows || image_values <= kInterruptValues) {
+    const int64_t step =
+        std::max<int64_t>(1, kInterruptValues / std::max<int64_t>(image_values, 1));
+    for (int64_t i = 0; i < v.n; i += step) {
+      ImageView sub = v;
+      sub.n = std::min(step, v.n - i);
+      sub.data = v.byte_ptr(i, 0, 0, 0);
+      one(sub, i, 0);
+    }
+    return;
+  }
+  const int64_t step = std::max<int64_t>(1, kInterruptValues / std::max<int64_t>(row_values, 1));
+  for (int64_t i = 0; i < v.n; ++i) {
+    for (int64_t y = 0; y < v.height; y += step) {
+      ImageView sub = v;
+      sub.n = 1;
+      sub.height = std::min(step, v.height - y);
+      sub.data = v.byte_ptr(i, y, 0, 0);
+      one(sub, i, y);
+    }
+  }
+}
+
+// fn(part) on runs of consecutive resample jobs (one image each) of about kInterruptValues
+// source and output values, calling `interrupt` between two runs.
+template <class Job, class F>
+void run_jobs(const std::vector<Job>& jobs, const Interrupt& interrupt, F&& fn) {
+  if (!interrupt) return fn(jobs);
+  auto values = [](const Job& j) {
+    return (j.src.height * j.src.width + j.py->count * j.px->count) * j.src.channels;
+  };
+  for (size_t i = 0; i < jobs.size();) {
+    size_t e = i + 1;
+    for (int64_t sum = values(jobs[i]);
+         e < jobs.size() && sum + values(jobs[e]) <= kInterruptValues; ++e)
+      sum += values(jobs[e]);
+    if (i == 0 && e == jobs.size()) return fn(jobs);  // one piece: no copy
+    fn(std::vector<Job>(jobs.begin() + static_cast<std::ptrdiff_t>(i),
+                        jobs.begin() + static_cast<std::ptrdiff_t>(e)));
+    i = e;
+    if (i < jobs.size()) interrupt();
+  }
+}
+
+}  // namespace pixnorm::pieces

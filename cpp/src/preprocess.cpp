@@ -1,0 +1,287 @@
+// resize and preprocess: the checks, the routing by convention (with Pillow's pass-order rule
+// and OpenCV's exact-2x switch to INTER_AREA), the plans (each distinct axis planned once per
+// call) and the jobs the three resamplers run. See pixnorm/resize.hpp for the contract.
+#include <array>
+#include <cmath>
+#include <map>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "pieces.hpp"
+#include "pixnorm/errors.hpp"
+#include "pixnorm/normalize.hpp"
+#include "pixnorm/resize.hpp"
+#include "resample.hpp"
+
+namespace pixnorm {
+
+namespace {
+
+void check_side(int64_t v, const char* name) {
+  if (v < 1)
+    throw std::invalid_argument(std::string(name) + ": must be >= 1, got " + std::to_string(v));
+  // Filter plans hold a window per output sample (torch's precision rule looks at every output
+  // of an axis): 2^24 per side keeps them bounded while no real image comes close.
+  if (v > kMaxOutputSide)
+    throw std::invalid_argument(std::string(name) + ": " + std::to_string(v) +
+                                " is too large (at most " + std::to_string(kMaxOutputSide) +
+                                " per side)");
+}
+
+// Pillow 13 resizes vertically first when the height shrinks much more than the width.
+bool pillow_vertical_first(int64_t h, int64_t w, int64_t oh, int64_t ow) {
+  return oh < h && (h - oh) > 2 * (w - ow);
+}
+
+// OpenCV's cv::resize takes INTER_AREA's 2x2 mean when both axes are exactly halved.
+bool opencv_area2x(int64_t h, int64_t w, int64_t oh, int64_t ow) {
+  return h == 2 * oh && w == 2 * ow;
+}
+
+std::string image_name(bool batch, size_t i) {
+  return batch ? "images[" + std::to_string(i) + "]" : std::string("image");
+}
+
+std::string box_name(bool batch, size_t i) {
+  return batch ? "boxes[" + std::to_string(i) + "]" : std::string("box");
+}
+
+}  // namespace
+
+Convention parse_convention(const std::string& name) {
+  for (Convention c : {Convention::pillow, Convention::torch, Convention::opencv})
+    if (name == convention_name(c)) return c;
+  throw std::invalid_argument("convention: '" + name +
+                              "' is not available; expected None (pixnorm's own arithmetic), "
+                              "'pillow', 'torch' or 'opencv'");
+}
+
+const char* convention_name(Convention c) {
+  switch (c) {
+    case Convention::pixnorm:
+      return "pixnorm";
+    case Convention::pillow:
+      return "pillow";
+    case Convention::torch:
+      return "torch";
+    case Convention::opencv:
+      return "opencv";
+  }
+  return "unknown";
+}
+
+void check_convention(Convention conv, bool antialias, DType dtype, int64_t channels) {
+  if (conv != Convention::pixnorm && dtype != DType::u8)
+    throw type_error(
+        "image: a named convention reproduces another library's uint8 "
+        "arithmetic and needs uint8 input; use convention=None for float32");
+  if (conv == Convention::pillow && !antialias)
+    throw std::invalid_argument(
+        "convention: 'pillow' resizes with antialias (Pillow's BILINEAR); "
+        "use antialias=True, or convention='torch' / None for antialias=False");
+  if (conv == Convention::opencv && antialias)
+    throw std::invalid_argument(
+        "convention: 'opencv' has no antialiased bilinear (cv2 INTER_LINEAR); "
+        "pass antialias=False");
+  if (conv == Convention::opencv && channels > 4)
+    throw std::invalid_argument("convention: 'opencv' is reproduced for 1 to 4 channels, got " +
+                                std::to_string(channels));
+}
+
+// ---- resize -------------------------------------------------------------------------------------
+
+void check_resize(const ResizeRequest& r) {
+  const ImageView& v = r.images;
+  check_convention(r.convention, r.antialias, v.dtype, v.channels);
+  check_side(r.height, "size");
+  check_side(r.width, "size");
+  check_resize_source(v.height, v.width, v.channels, "image");
+  ImageView shape_check = v;
+  shape_check.height = r.height;
+  shape_check.width = r.width;
+  normalize_output_elements(shape_check);  // output byte count representable
+}
+
+void resize(const ResizeRequest& r, void* out, int nthreads, const Interrupt& interrupt) {
+  check_resize(r);
+  const ImageView& v = r.images;
+  const int64_t oh = r.height, ow = r.width;
+  // One job per image of the batch, all sharing the two plans; `proto` carries the
+  // convention's own settings.
+  auto jobs_for = [&](auto proto, const auto& plan_y, const auto& plan_x) {
+    std::vector<decltype(proto)> jobs(static_cast<size_t>(v.n), proto);
+    const int64_t per_image = oh * ow * v.channels * itemsize(v.dtype);
+    for (int64_t i = 0; i < v.n; ++i) {
+      auto& j = jobs[static_cast<size_t>(i)];
+      j.src = v;
+      j.src.n = 1;
+      j.src.data = v.byte_ptr(i, 0, 0, 0);
+      j.py = &plan_y;
+      j.px = &plan_x;
+      j.kind = v.dtype == DType::u8 ? ResampleOut::u8_hwc : ResampleOut::f32_hwc;
+      j.dst = static_cast<unsigned char*>(out) + i * per_image;
+    }
+    return jobs;
+  };
+  if (r.convention == Convention::opencv) {
+    const OpencvAxis cy = plan_axis_opencv(v.height, oh, 0, oh, false, false);
+    const OpencvAxis cx = plan_axis_opencv(v.width, ow, 0, ow, false, true);
+    OpencvJob proto;
+    proto.area2x = opencv_area2x(v.height, v.width, oh, ow);
+    pieces::run_jobs(jobs_for(proto, cy, cx), interrupt,
+                     [&](const std::vector<OpencvJob>& part) { resample_opencv(part, nthreads); });
+  } else if (r.convention != Convention::pixnorm) {
+    const FixedPlan fy = plan_axis_fixed(v.height, oh, r.antialias, 0, oh, false, r.convention);
+    const FixedPlan fx = plan_axis_fixed(v.width, ow, r.antialias, 0, ow, false, r.convention);
+    FixedJob proto;
+    proto.vertical_first =
+        r.convention == Convention::pillow && pillow_vertical_first(v.height, v.width, oh, ow);
+    pieces::run_jobs(jobs_for(proto, fy, fx), interrupt,
+                     [&](const std::vector<FixedJob>& part) { resample_fixed(part, nthreads); });
+  } else {
+    const AxisPlan ay = plan_axis(v.height, oh, r.antialias, 0, oh, false);
+    const AxisPlan ax = plan_axis(v.width, ow, r.antialias, 0, ow, false);
+    pieces::run_jobs(jobs_for(ResampleJob{}, ay, ax), interrupt,
+                     [&](const std::vector<ResampleJob>& part) { resample(part, nthreads); });
+  }
+}
+
+// ---- preprocess ---------------------------------------------------------------------------------
+
+std::vector<int64_t> preprocess_shape(const PreprocessRequest& r) {
+  const size_t n = r.images.size();
+  if (n == 0) throw std::invalid_argument("images: empty list");
+  if (r.geometry.size() != n)
+    throw std::invalid_argument("internal: one geometry per image expected");
+  check_side(r.crop_height, "crop");
+  check_side(r.crop_width, "crop");
+  const ImageView& first = r.images[0];
+  for (size_t i = 0; i < n; ++i) {
+    const ImageView& v = r.images[i];
+    const std::string name = image_name(r.batch, i);
+    if (v.n != 1)
+      throw std::invalid_argument(name +
+                                  ": expected one image (H, W) or (H, W, C); use "
+                                  "preprocess_batch for several");
+    if (v.channels != first.channels)
+      throw std::invalid_argument(name + ": has " + std::to_string(v.channels) +
+                                  " channels, the first image has " +
+                                  std::to_string(first.channels));
+    if (v.dtype != first.dtype)
+      throw type_error(name + ": all images must share one dtype (uint8 or float32)");
+    const Geometry& g = r.geometry[i];
+    if (g.box_height < 1 || g.box_width < 1 || g.box_top < 0 || g.box_left < 0 ||
+        g.box_top + g.box_height > v.height || g.box_left + g.box_width > v.width)
+      throw std::invalid_argument(box_name(r.batch, i) + ": (" + std::to_string(g.box_top) + ", " +
+                                  std::to_string(g.box_left) + ", " + std::to_string(g.box_height) +
+                                  ", " + std::to_string(g.box_width) +
+                                  ") is empty or outside the image of size (" +
+                                  std::to_string(v.height) + ", " + std::to_string(v.width) + ")");
+    check_resize_source(
+        g.box_height, g.box_width, v.channels,
+        g.box_height == v.height && g.box_width == v.width ? name : box_name(r.batch, i));
+    check_side(g.resized_height, "size");
+    check_side(g.resized_width, "size");
+    if (g.crop_top < 0 || g.crop_left < 0 || g.crop_top + r.crop_height > g.resized_height ||
+        g.crop_left + r.crop_width > g.resized_width)
+      throw std::invalid_argument(
+          "crop: (" + std::to_string(r.crop_height) + ", " + std::to_string(r.crop_width) +
+          ") does not fit in the resized image (" + std::to_string(g.resized_height) + ", " +
+          std::to_string(g.resized_width) + ")");
+  }
+  check_convention(r.convention, r.antialias, first.dtype, first.channels);
+  if (!(r.divisor == 0.0 || (r.divisor > 0.0 && std::isfinite(r.divisor))))
+    throw std::invalid_argument("divisor: expected 0 (multiply by scale) or a finite value > 0");
+  if (r.divisor != 0.0 && r.convention == Convention::pixnorm)
+    throw std::invalid_argument("divisor: only with a named convention (exact uint8 levels)");
+  make_channel_affine(r.mean, r.std, r.scale, first.channels);  // validates them
+  ImageView shape_check = first;
+  shape_check.n = static_cast<int64_t>(n);
+  shape_check.height = r.crop_height;
+  shape_check.width = r.crop_width;
+  normalize_output_elements(shape_check);
+  std::vector<int64_t> shape = {first.channels, r.crop_height, r.crop_width};
+  if (r.batch) shape.insert(shape.begin(), static_cast<int64_t>(n));
+  return shape;
+}
+
+void preprocess(const PreprocessRequest& r, float* out, int nthreads, const Interrupt& interrupt) {
+  preprocess_shape(r);
+  const size_t n = r.images.size();
+  const int64_t C = r.images[0].channels;
+  // One job per image, each with its own two plans (plan(is_x, in, out, first, count, mirror)),
+  // the geometry's box; `proto` carries the convention's own settings.
+  auto run = [&](auto proto, auto plan, auto resample_fn) {
+    using Plan = decltype(plan(false, int64_t{0}, int64_t{0}, int64_t{0}, int64_t{0}, false));
+    // Plans are built before the threads start, so each distinct axis is planned once: a batch
+    // of images in a few sizes (the usual case) shares them.
+    std::vector<Plan> plans;
+    plans.reserve(2 * n);  // never reallocates: the jobs point into it
+    std::map<std::array<int64_t, 6>, size_t> seen;
+    auto plan_once = [&](bool is_x, int64_t in, int64_t out_full, int64_t first, int64_t count,
+                         bool mirror) -> const Plan* {
+      const std::array<int64_t, 6> key = {is_x, in, out_full, first, count, mirror};
+      auto it = seen.find(key);
+      if (it == seen.end()) {
+        plans.push_back(plan(is_x, in, out_full, first, count, mirror));
+        it = seen.emplace(key, plans.size() - 1).first;
+      }
+      return &plans[it->second];
+    };
+    using Job = decltype(proto);
+    std::vector<Job> jobs(n, proto);
+    for (size_t i = 0; i < n; ++i) {
+      const Geometry& g = r.geometry[i];
+      Job& j = jobs[i];
+      j.src = r.images[i];
+      j.box_top = g.box_top;
+      j.box_left = g.box_left;
+      j.py = plan_once(false, g.box_height, g.resized_height, g.crop_top, r.crop_height, false);
+      j.px = plan_once(true, g.box_width, g.resized_width, g.crop_left, r.crop_width, g.flip);
+      j.kind = ResampleOut::f32_chw;
+      j.dst = out + static_cast<int64_t>(i) * C * r.crop_height * r.crop_width;
+      if constexpr (std::is_same_v<Job, OpencvJob>)
+        j.area2x = opencv_area2x(g.box_height, g.box_width, g.resized_height, g.resized_width);
+      if constexpr (std::is_same_v<Job, FixedJob>)
+        j.vertical_first =
+            r.convention == Convention::pillow &&
+            pillow_vertical_first(g.box_height, g.box_width, g.resized_height, g.resized_width);
+    }
+    pieces::run_jobs(jobs, interrupt, resample_fn);
+  };
+  if (r.convention == Convention::pixnorm) {
+    const ChannelAffine p = make_channel_affine(r.mean, r.std, r.scale, C);
+    ResampleJob proto;
+    proto.affine = &p;
+    run(
+        proto,
+        [&](bool, int64_t in, int64_t out_full, int64_t first, int64_t count, bool mirror) {
+          return plan_axis(in, out_full, r.antialias, first, count, mirror);
+        },
+        [&](const std::vector<ResampleJob>& jobs) { resample(jobs, nthreads); });
+    return;
+  }
+  const std::vector<double> levels = level_params(r.mean, r.std, r.scale, C, r.divisor);
+  if (r.convention == Convention::opencv) {
+    OpencvJob proto;
+    proto.levels = levels.data();
+    run(
+        proto,
+        [](bool is_x, int64_t in, int64_t out_full, int64_t first, int64_t count, bool mirror) {
+          return plan_axis_opencv(in, out_full, first, count, mirror, is_x);
+        },
+        [&](const std::vector<OpencvJob>& jobs) { resample_opencv(jobs, nthreads); });
+    return;
+  }
+  FixedJob proto;
+  proto.levels = levels.data();
+  run(
+      proto,
+      [&](bool, int64_t in, int64_t out_full, int64_t first, int64_t count, bool mirror) {
+        return plan_axis_fixed(in, out_full, r.antialias, first, count, mirror, r.convention);
+      },
+      [&](const std::vector<FixedJob>& jobs) { resample_fixed(jobs, nthreads); });
+}
+
+}  // namespace pixnorm
