@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,7 @@ def resize(
 ) -> np.ndarray[Any, Any]: ...
 def preprocess(
     images: list[Any],
-    geometries: list[tuple[int, ...]],
+    geometries: Sequence[tuple[int, int, int, int, int, int, int, int, int]],
     crop_h: int,
     crop_w: int,
     antialias: bool,

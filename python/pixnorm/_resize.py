@@ -6,7 +6,7 @@ from __future__ import annotations
 import numbers
 import operator
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -14,6 +14,24 @@ import numpy.typing as npt
 from . import _core
 
 Size = int | tuple[int, int] | Sequence[int]
+
+
+class Geometry(NamedTuple):
+    """One image's geometry as the core's preprocess takes it (pixnorm::Geometry, same order):
+    the box in source pixels, the size the box is resized to, the crop window's top-left inside
+    the resized image, and a horizontal flip (0 or 1)."""
+
+    box_top: int
+    box_left: int
+    box_height: int
+    box_width: int
+    resized_height: int
+    resized_width: int
+    crop_top: int
+    crop_left: int
+    flip: int
+
+
 Box = tuple[int, int, int, int] | Sequence[int]
 
 
@@ -265,7 +283,7 @@ def _geometry(
     max_size: int | None,
     box_name: str,
     flip_name: str = "flip",
-) -> tuple[tuple[int, ...], tuple[int, int]]:
+) -> tuple[Geometry, tuple[int, int]]:
     h, w = _hw(arr, name)
     if arr.size == 0:
         raise ValueError(
@@ -306,7 +324,7 @@ def _geometry(
     left = int(round((rw - cw) / 2.0))
     if not isinstance(flip, bool | np.bool_):
         raise TypeError(f"{flip_name}: expected a bool, got {type(flip).__name__}")
-    return (bt, bl, bh, bw, rh, rw, top, left, int(bool(flip))), (ch, cw)
+    return Geometry(bt, bl, bh, bw, rh, rw, top, left, int(bool(flip))), (ch, cw)
 
 
 def _scale(arr: np.ndarray[Any, Any], scale: Any) -> float:

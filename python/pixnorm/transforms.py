@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from ._resize import _float, _int, _pair, _values, resized_size
+from ._resize import Geometry, _float, _int, _pair, _values, resized_size
 
 __all__ = [
     "CenterCrop",
@@ -625,7 +625,7 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
     ct, cl, ch, cw = crop if crop is not None else (0, 0, rh, rw)
     if pil:
         antialias = True  # torchvision resizes PIL images with Pillow, always antialiased
-    geom = (box[0], box[1], box[2], box[3], rh, rw, ct, cl, int(flip))
+    geom = Geometry(box[0], box[1], box[2], box[3], rh, rw, ct, cl, int(flip))
     conv = "pillow" if pil else "torch"
     c = int(arr.shape[2])
     if len(mean) not in (1, c) or len(std) not in (1, c):
