@@ -31,6 +31,7 @@ Oracle, per call:
 from __future__ import annotations
 
 import faulthandler
+import importlib.util
 import math
 import os
 import pickle
@@ -74,61 +75,17 @@ class Known:
 # Defects found by this fuzzer and reported (issue 11), tolerated here until fixed: each
 # entry's failures are counted and listed at the end instead of failing the run. Remove an
 # entry when its fix lands; the fuzzer then checks that case again.
-KNOWN_DEFECTS: list[Known] = [
-    Known(
-        "float32 RunningStats: views change the last bits",
-        "a = np.random.default_rng(0).random((5, 6, 3), dtype=np.float32); "
-        "RunningStats().update(a[..., ::-1]).to_dict() != "
-        "RunningStats().update(a[..., ::-1].copy()).to_dict()  (also a[::-1], a[:, ::-1], "
-        "a.transpose(1, 0, 2), stride-0 broadcasts: mean and m2 differ by ~1e-16 relative; "
-        "per_pixel=True and uint8 are not affected)",
-        r"^RunningStats script: views change the result .*\(float32 per-channel\)",
-    ),
-    Known(
-        "zero-size image with a size: ZeroDivisionError",
-        "pixnorm.preprocess(np.zeros((0, 5, 3), np.uint8), size=4) (also preprocess_batch, "
-        "pixnorm.resized_size(0, 5, 4)): ZeroDivisionError in resized_size instead of "
-        "ValueError('image: zero-size image'); resized_size(np.int64(7), 0, 15): a "
-        "RuntimeWarning (divide by zero)",
-        r"(ZeroDivisionError|RuntimeWarning: divide by zero).* \(in resized_size\)",
-    ),
-    Known(
-        "resized_size: max_size can make a side 0",
-        "pixnorm.resized_size(1, 100, 2, 3) == (0, 3) (int(3 * 2 / 200) = 0; the size=None "
-        "branch raises ValueError for the same case; resize/preprocess then refuse the 0)",
-        r"^resized_size: resized_size returned .* with max_size: a side of 0",
-    ),
-    Known(
-        "preprocess_batch: a multi-dimensional memoryview leaks NotImplementedError",
-        "pixnorm.preprocess_batch(memoryview(np.zeros((2, 4, 4, 3), np.uint8)), size=(2, 2)): "
-        "NotImplementedError('multi-dimensional sub-views are not implemented') from iterating "
-        "the memoryview; pixnorm.normalize/resize accept the same buffer",
-        r"NotImplementedError: multi-dimensional sub-views .* \(in preprocess_batch\)",
-    ),
-    Known(
-        "RunningStats.from_dict: an unchecked count reaches the binding",
-        "d = pixnorm.RunningStats().update(np.zeros((2, 2, 3), np.uint8)).to_dict(); "
-        "d['count'] = 10**30; pixnorm.RunningStats.from_dict(d).mean: pybind11's TypeError "
-        "'stats_u8_moments(): incompatible function arguments' (from_dict accepts the dict; "
-        "count=-1 or 0 give other results instead of a ValueError)",
-        r"pybind11 rejected the arguments .*stats_u8_moments",
-    ),
-    Known(
-        "transforms.RandomResizedCrop on a zero-size image: ZeroDivisionError",
-        "pixnorm.transforms.RandomResizedCrop(12)(np.zeros((0, 9, 3), np.uint8)): "
-        "ZeroDivisionError in _rrc_params (width / height in the fallback) instead of "
-        "ValueError",
-        r"ZeroDivisionError: .* \(in _rrc_params\)",
-    ),
-    Known(
-        "transforms.Normalize on float images: numpy overflow warnings",
-        "pixnorm.transforms.Normalize([1e300], [1.0])(np.zeros((1, 2, 2), np.float32)) and "
-        "Normalize([3.0], [1e-41])(the same): RuntimeWarning 'overflow encountered in cast' / "
-        "'in divide' from numpy (an error under -W error); the uint8 path refuses such "
-        "mean/std with ValueError",
-        r"RuntimeWarning: .* \(in _float_only\)",
-    ),
-]
+KNOWN_DEFECTS: list[Known] = []
+
+
+def reseed(seed: int) -> None:
+    """Seeds the generators pixnorm's random transforms draw from: torch's global generator
+    when torch is importable (as torchvision's), else numpy's global one."""
+    np.random.seed(seed)  # noqa: NPY002 (pixnorm draws from numpy's generator without torch)
+    if importlib.util.find_spec("torch") is not None:
+        import torch
+
+        torch.manual_seed(seed)
 
 
 # ---- values ------------------------------------------------------------------------------
@@ -693,7 +650,7 @@ def gen_random_params(rng: np.random.Generator) -> Case:
     seed = int(rng.integers(2**31))
 
     def call(*a: Any) -> Any:
-        np.random.seed(seed)  # noqa: NPY002 (pixnorm draws from numpy's global generator)
+        reseed(seed)
         return pixnorm.random_params(*a)
 
     return Case("random_params", call, args, check=check_random_params)
@@ -792,7 +749,7 @@ def gen_transforms(rng: np.random.Generator) -> Case:
     )
 
     def call(x: Any) -> Any:
-        np.random.seed(seed)  # noqa: NPY002 (the random transforms draw from numpy's generator)
+        reseed(seed)
         t = steps[0] if single else T.Compose(steps)
         r = t(x)
         repr(t)
@@ -859,7 +816,7 @@ def gen_collate(rng: np.random.Generator) -> Case:
     seed = int(rng.integers(2**31))
 
     def call(s: Any) -> Any:
-        np.random.seed(seed)  # noqa: NPY002
+        reseed(seed)
         col = pixnorm.Collate(**kw)
         repr(col)
         return col(s)

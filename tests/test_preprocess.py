@@ -290,3 +290,13 @@ def test_cached_level_parameters_keep_the_sign_of_zero() -> None:
         assert not np.signbit(pos).any() and np.signbit(neg).all(), convention
         pos2 = pixnorm.preprocess(img, scale=0.0, **kw)
         assert not np.signbit(pos2).any(), convention
+
+
+def test_preprocess_batch_takes_a_batch_buffer() -> None:
+    """A (N, H, W, C) buffer given as a memoryview is a batch, as an array is (iterating a
+    multi-dimensional memoryview raised NotImplementedError; found by the fuzz test)."""
+    batch = np.random.default_rng(3).integers(0, 256, (2, 9, 7, 3), dtype=np.uint8)
+    np.testing.assert_array_equal(
+        pixnorm.preprocess_batch(memoryview(batch), size=(4, 4)),
+        pixnorm.preprocess_batch(batch, size=(4, 4)),
+    )

@@ -662,3 +662,30 @@ def test_from_dict_counts_must_agree() -> None:
     empty = pixnorm.RunningStats().to_dict()
     with pytest.raises(ValueError, match=r"^data\['count'\], data\['images'\]"):
         pixnorm.RunningStats.from_dict(dict(empty, count=3))
+
+
+def test_float32_per_channel_bits_do_not_depend_on_views_or_threads() -> None:
+    """float32 per-channel statistics merge fixed blocks of pixels in order, so a view, its
+    contiguous copy and any thread count give the same bits (found by the fuzz test: flipped,
+    transposed and broadcast views changed the last bits, and so did the thread count)."""
+    rng = np.random.default_rng(7)
+    base = (rng.random((3, 150, 170, 3), dtype=np.float32) * 1e3 + 1e5).astype(np.float32)
+    views = {
+        "flip_c": base[..., ::-1],
+        "flip_x": base[:, :, ::-1],
+        "flip_n": base[::-1],
+        "transposed": base.transpose(0, 2, 1, 3),
+        "step": base[:, ::2, 1::3],
+        "broadcast": np.broadcast_to(base[:, :1], base.shape),
+    }
+    for name, view in views.items():
+        want = pixnorm.RunningStats().update(np.ascontiguousarray(view)).to_dict()
+
+        def run(view: np.ndarray = view) -> Any:
+            return json.dumps(pixnorm.RunningStats().update(view).to_dict(), sort_keys=True)
+
+        results = on_every_isa_and_thread_count(run)
+        all_equal(results)
+        assert json.loads(next(iter(results.values()))) == json.loads(
+            json.dumps(want, sort_keys=True)
+        ), name

@@ -613,3 +613,28 @@ def test_to_tensor_on_odd_float_arrays() -> None:
         assert not np.shares_memory(out.numpy(), ro)
         out.view(-1)[0] = 1  # writable, and the image is untouched
         np.testing.assert_array_equal(ro, view)
+
+
+@pytest.mark.parametrize(
+    ("scale", "ratio"),
+    [((1e-300, 1.0), (0.75, 1.33)), ((0.08, 1e300), (0.75, 1.33)), ((0.08, 1.0), (1e-300, 1.0))],
+)
+def test_random_resized_crop_ranges_beyond_float32_are_value_errors(
+    scale: tuple[float, float], ratio: tuple[float, float]
+) -> None:
+    """torchvision draws scale and ratio in float32: bounds beyond its range raised torch's
+    RuntimeError ('to is out of bounds for float') or took log(0); found by the fuzz test."""
+    with pytest.raises(ValueError, match=r"(scale|ratio): expected 0 < min <= max within float32"):
+        P.RandomResizedCrop(8, scale=scale, ratio=ratio)
+    with pytest.raises(ValueError, match=r"(scale|ratio): expected 0 < min <= max within float32"):
+        pixnorm.random_params(20, 30, scale, ratio)
+
+
+def test_normalize_of_float_images_overflows_silently_as_torch() -> None:
+    """mean/std beyond float32 (or a tiny std) make inf as torch does, without numpy's overflow
+    warnings, which the test suite (warnings as errors) and strict users turn into errors."""
+    img = np.ones((1, 2, 2), np.float32)
+    out = P.Normalize([1e300], [1.0])(img)
+    assert np.isneginf(out).all()
+    out = P.Normalize([3.0], [1e-41])(img)
+    assert np.isneginf(out).all()

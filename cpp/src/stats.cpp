@@ -8,6 +8,7 @@
 // each kernel call runs over all N images of its range (tile-major).
 #include "pixnorm/stats.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -21,6 +22,7 @@
 #include "pieces.hpp"
 #include "pixnorm/normalize.hpp"
 #include "pixnorm/threads.hpp"
+#include "rows.hpp"
 
 namespace pixnorm {
 
@@ -120,26 +122,67 @@ static void channels_u8_piece(const ImageView& v, uint64_t* sum, uint64_t* sumsq
     }
 }
 
+// float32 per channel: the pixels (in (N, H, W) order) are cut into blocks, each block's Welford
+// lanes folded into its own accumulators, and the blocks merged in order. The block size depends
+// only on the number of pixels (a quarter of them, from 2^13 to 2^16 pixels: blocks for two or
+// more threads even in a small image, few folds in a large one), so views, copies and thread
+// counts give the same bits.
+static int64_t stats_block_pixels(int64_t pixels) {
+  return std::clamp<int64_t>((pixels + 3) / 4, int64_t{1} << 13, int64_t{1} << 16);
+}
+
+// Pixels [p0, p1) of a view, in (N, H, W) order, as packed HWC float32 values: a pointer into the
+// view when its batch is packed and aligned, else gathered into `buf`.
+static const float* block_pixels(const ImageView& v, int64_t p0, int64_t p1,
+                                 std::vector<float>& buf) {
+  const int64_t C = v.channels, row = v.width * C, isz = 4;
+  const bool packed = readable_in_place(v);
+  const bool image_packed = packed && (v.height == 1 || v.stride_y == row * isz);
+  const bool batch_packed = image_packed && (v.n == 1 || v.stride_n == v.height * row * isz);
+  if (batch_packed) return static_cast<const float*>(v.data) + p0 * C;
+  buf.resize(static_cast<size_t>((p1 - p0) * C));
+  auto* out = reinterpret_cast<unsigned char*>(buf.data());
+  const int64_t hw = v.height * v.width;
+  for (int64_t p = p0; p < p1;) {
+    const int64_t i = p / hw, y = (p % hw) / v.width, x = p % v.width;
+    const int64_t take = std::min(v.width - x, p1 - p);  // the rest of this row, at most
+    const unsigned char* src = v.byte_ptr(i, y, x, 0);
+    if (packed)
+      std::memcpy(out, src, static_cast<size_t>(take * C * isz));
+    else
+      rows::gather_any<float>(src, take, C, v.stride_x, v.stride_c, out);
+    out += take * C * isz;
+    p += take;
+  }
+  return buf.data();
+}
+
 static void channels_f32_piece(const ImageView& v, int64_t* n, double* mean, double* m2, float* min,
                                float* max, int nthreads) {
   const KernelTable& k = active_kernels();
-  const int pieces = threads_for(v, nthreads);
-  const auto C = static_cast<size_t>(v.channels);
-  const size_t total = static_cast<size_t>(pieces) * C;
-  std::vector<int64_t> pn(total, 0);
-  std::vector<double> pm(total, 0.0), pq(total, 0.0);
+  const int64_t C = v.channels, pixels = v.n * v.height * v.width;
+  const int64_t block = stats_block_pixels(pixels);
+  const int64_t blocks = (pixels + block - 1) / block;
+  const auto total = static_cast<size_t>(blocks * C);
+  std::vector<int64_t> bn(total, 0);
+  std::vector<double> bm(total, 0.0), bq(total, 0.0);
   std::vector<float> lo(total, std::numeric_limits<float>::infinity()),
       hi(total, -std::numeric_limits<float>::infinity());
-  auto fn = [&](const float* run, int64_t count, int p) {
-    const size_t o = static_cast<size_t>(p) * C;
-    k.stats_f32(run, count, v.channels, &pn[o], &pm[o], &pq[o], &lo[o], &hi[o]);
+  auto body = [&](int64_t b0, int64_t b1) {
+    std::vector<float> buf;
+    for (int64_t b = b0; b < b1; ++b) {
+      const int64_t p0 = b * block, p1 = std::min(pixels, p0 + block);
+      const auto o = static_cast<size_t>(b * C);
+      k.stats_f32(block_pixels(v, p0, p1, buf), (p1 - p0) * C, C, &bn[o], &bm[o], &bq[o], &lo[o],
+                  &hi[o]);
+    }
   };
-  for_runs<float>(v, pieces, fn);
-  for (size_t p = 0; p < static_cast<size_t>(pieces); ++p)
-    for (size_t c = 0; c < C; ++c) {
-      const size_t i = p * C + c;
-      chan_merge(n[c], mean[c], m2[c], pn[i], pm[i], pq[i]);
-      if (pn[i] > 0) {
+  threads::parallel_chunks(blocks, threads_for(v, nthreads), body);
+  for (size_t b = 0; b < static_cast<size_t>(blocks); ++b)
+    for (size_t c = 0; c < static_cast<size_t>(C); ++c) {
+      const size_t i = b * static_cast<size_t>(C) + c;
+      chan_merge(n[c], mean[c], m2[c], bn[i], bm[i], bq[i]);
+      if (bn[i] > 0) {
         min[c] = nan_min(lo[i], min[c]);
         max[c] = nan_max(hi[i], max[c]);
       }

@@ -439,6 +439,8 @@ def preprocess_batch(
     """
     aa, conv = _check_convention(convention, antialias)
     mean, std = _values(mean, "mean"), _values(std, "std")
+    if isinstance(images, memoryview):  # a batch buffer: iterating a memoryview of ndim > 1 fails
+        images = np.asarray(images)
     arrs = [a if isinstance(a, np.ndarray) else np.asarray(a) for a in images]
     n = len(arrs)
     if n == 0:

@@ -102,12 +102,21 @@ def _float_pair(value: Any, name: str) -> tuple[float, float]:
 
 
 def _rrc_ranges(scale: Any, ratio: Any) -> tuple[tuple[float, float], tuple[float, float]]:
-    """RandomResizedCrop's ``scale`` and ``ratio``, checked: finite, 0 < min <= max."""
+    """RandomResizedCrop's ``scale`` and ``ratio``, checked: 0 < min <= max, within float32's
+    normal range (torchvision draws them in float32: a bound beyond it is a RuntimeError in torch,
+    and a ratio that rounds to 0 has no logarithm)."""
     sc, ra = _float_pair(scale, "scale"), _float_pair(ratio, "ratio")
     for name, (lo, hi) in (("scale", sc), ("ratio", ra)):
-        if not (math.isfinite(lo) and math.isfinite(hi) and 0 < lo <= hi):
-            raise ValueError(f"{name}: expected finite 0 < min <= max, got {(lo, hi)}")
+        if not (_F32_TINY <= lo <= hi <= _F32_MAX):
+            raise ValueError(
+                f"{name}: expected 0 < min <= max within float32's normal range "
+                f"[{_F32_TINY:.9g}, {_F32_MAX:.9g}], got {(lo, hi)}"
+            )
     return sc, ra
+
+
+_F32_TINY = float(np.finfo(np.float32).tiny)
+_F32_MAX = float(np.finfo(np.float32).max)
 
 
 def _probability(p: Any, name: str) -> float:
@@ -513,9 +522,11 @@ def _float_only(ops: Sequence[_Transform], img: Any) -> Any:
             img = img.sub_(m).div_(s) if op.inplace else img.sub(m).div(s)
         else:
             a = np.asarray(img)
-            m32 = np.asarray(op.mean, a.dtype).reshape(-1, 1, 1)
-            s32 = np.asarray(op.std, a.dtype).reshape(-1, 1, 1)
-            img = (a - m32) / s32
+            # As torch: values beyond float32 become inf, and so may the quotients, silently.
+            with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+                m32 = np.asarray(op.mean, a.dtype).reshape(-1, 1, 1)
+                s32 = np.asarray(op.std, a.dtype).reshape(-1, 1, 1)
+                img = (a - m32) / s32
     return img
 
 
