@@ -67,7 +67,12 @@ def _values(value: Any, name: str) -> Any:
     """mean / std as given, except an object that only offers ``__array__`` (a torch tensor)
     becomes a numpy array, which the C++ core reads like a list; bools are refused (a bool is
     an int in Python, not a mean or a std), and so are ints beyond the float range."""
-    if type(value) is float:  # the common case, nothing to check
+    kind = type(value)
+    if kind is float:  # the common cases first, with nothing to check
+        return value
+    if (kind is list or kind is tuple) and all(type(v) is float for v in value):
+        return value
+    if kind is np.ndarray and value.dtype.kind == "f":
         return value
     if not isinstance(value, numbers.Real | Sequence | np.ndarray) and hasattr(value, "__array__"):
         value = np.asarray(value)
