@@ -139,7 +139,7 @@ def resize_error_bound(image: Array, out_h: int, out_w: int, antialias: bool) ->
     return bound[:, :, 0] if gray else bound
 
 
-BILINEAR_BITS = 14  # pixnorm's fused bilinear kernel (kBilinearBits in dispatch.hpp)
+BILINEAR_BITS = 14  # pixnorm's fused bilinear kernel (kBilinearBits in kernels/table.hpp)
 VERTICAL_BITS_MIN = 14  # pixnorm's integer vertical pass: at least 14 fractional bits
 
 

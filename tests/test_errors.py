@@ -357,3 +357,29 @@ def test_ints_beyond_the_float_range_are_value_errors_naming_the_argument() -> N
     # 10**39 fits a float64 but not a float32: refused by the core's float32 range check
     with pytest.raises(ValueError, match=r"mean\[0\]: must be finite in float32"):
         pixnorm.normalize(img, 10**39, 1)
+
+
+@pytest.mark.parametrize("name", ["\ud800", "torch\x00x", "Torch", "pixnorm", ""])
+def test_unknown_convention_names_are_value_errors_quoting_them(name: str) -> None:
+    """Names the binding cannot convert (a lone surrogate) or that C strings would cut (a NUL)
+    are quoted by repr in a ValueError, like any other unknown name (review of the refactor:
+    a surrogate raised pybind11's RuntimeError, a NUL cut the message)."""
+    img = np.zeros((4, 4, 3), np.uint8)
+    for call in (
+        lambda: pixnorm.resize(img, 2, convention=name),
+        lambda: pixnorm.preprocess(img, size=2, convention=name),
+        lambda: pixnorm._core.resize(img, 2, 2, True, name, None),
+    ):
+        with pytest.raises(ValueError, match="convention: .* is not available") as e:
+            call()
+        assert repr(name) in str(e.value)
+
+
+def test_core_preprocess_refuses_a_batch_as_one_image() -> None:
+    """The core's preprocess takes one image per entry: a (1, H, W, C) array is refused as
+    before the refactor (the Python layer never sends one; the core trusts no caller)."""
+    geom = pixnorm._resize.Geometry(0, 0, 8, 8, 4, 4, 0, 0, 0)
+    with pytest.raises(ValueError, match=r"image: expected one image .* use preprocess_batch"):
+        pixnorm._core.preprocess(
+            [np.zeros((1, 8, 8, 3), np.uint8)], [geom], 4, 4, True, None, 0.0, 1.0, 1.0, None, False
+        )

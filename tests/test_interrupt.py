@@ -104,13 +104,14 @@ def test_an_interrupted_update_leaves_no_silently_partial_statistics() -> None:
             except KeyboardInterrupt:
                 pass
             uses = [lambda: stats.mean, lambda: stats.update(big[0]), lambda: stats.to_dict(),
-                    lambda: stats + before, lambda: before.merge(stats), lambda: stats.copy()]
+                    lambda: stats + before, lambda: before.merge(stats), lambda: stats.copy(),
+                    lambda: stats.count, lambda: stats.n_images, lambda: stats.dtype]
             for use in uses:
                 try:
                     use()
                     print("used", flush=True)
                 except RuntimeError as e:
-                    assert "interrupted" in str(e), e
+                    assert "stopped part-way" in str(e), e
             assert "interrupted" in repr(stats)
             assert before.count == 2000 * 2000 if not per_pixel else before.n_images == 1
         print("ok", flush=True)
@@ -129,3 +130,34 @@ def test_an_interrupted_update_leaves_no_silently_partial_statistics() -> None:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0 and out.strip() == "ok", (out, err)
+
+
+def test_an_exception_from_a_signal_handler_also_marks_the_statistics() -> None:
+    """The kernels stop between pieces for any exception a signal handler raises (here a
+    TimeoutError from an alarm), not only KeyboardInterrupt: the statistics hold part of the
+    batch then too, and must refuse to be used (review: they reported a uint8 mean of 1.5e8)."""
+    code = textwrap.dedent(PRELUDE) + textwrap.dedent("""
+        import signal
+
+        def alarm(*_):
+            raise TimeoutError
+
+        signal.signal(signal.SIGALRM, alarm)
+        pixnorm.set_num_threads(1)
+        stats = pixnorm.RunningStats()
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
+        try:
+            stats.update(np.broadcast_to(px + 7, (4000, 1024, 1024, 3)))
+            print("finished")
+        except TimeoutError:
+            try:
+                stats.mean
+                print("used")
+            except RuntimeError as e:
+                print("refused" if "stopped part-way" in str(e) else e)
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.split() == ["refused"], (
+        proc.stdout,
+        proc.stderr,
+    )

@@ -17,13 +17,18 @@ namespace pixnorm::bind {
 
 namespace {
 
-// None (pixnorm's own arithmetic) or a convention's name.
+// None (pixnorm's own arithmetic) or a convention's name. Names are compared as Python strings
+// (no conversion, which fails for lone surrogates) and an unknown one is quoted by repr.
 Convention convention_from(py::handle obj) {
   if (obj.is_none()) return Convention::pixnorm;
   if (!py::isinstance<py::str>(obj))
     throw py::type_error("convention: expected None or a name, got " +
                          py::str(py::type::of(obj)).cast<std::string>());
-  return parse_convention(obj.cast<std::string>());
+  for (Convention c : {Convention::pillow, Convention::torch, Convention::opencv})
+    if (obj.equal(py::str(convention_name(c)))) return c;
+  throw py::value_error("convention: " + py::repr(obj).cast<std::string>() +
+                        " is not available; expected None (pixnorm's own arithmetic), 'pillow', "
+                        "'torch' or 'opencv'");
 }
 
 // One image's geometry as pixnorm._resize.Geometry (a NamedTuple) sends it: the fields in the
@@ -76,6 +81,10 @@ py::object preprocess_py(const py::list& images, const std::vector<GeometryTuple
   for (size_t i = 0; i < images.size(); ++i) {
     const std::string name = batch_output ? "images[" + std::to_string(i) + "]" : "image";
     const Image img = image_from(images[i], name.c_str());
+    if (img.batch)
+      throw py::value_error(name +
+                            ": expected one image (H, W) or (H, W, C); use "
+                            "preprocess_batch for several");
     r.images.push_back(img.view);
   }
   r.geometry.reserve(geometry.size());
@@ -108,6 +117,7 @@ void register_resize(py::module_& m) {
       py::arg("convention"), py::arg("antialias"),
       "The convention's own rules (a name it knows, antialias as it resizes); images are "
       "checked when they are given.");
+  m.attr("MAX_OUTPUT_SIDE") = kMaxOutputSide;
   m.def("resize", &resize_py, py::arg("image"), py::arg("out_h"), py::arg("out_w"),
         py::arg("antialias"), py::arg("convention").none(true), py::arg("out").none(true),
         "Low-level resize; see pixnorm.resize for the documented API.");

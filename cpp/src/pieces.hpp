@@ -13,15 +13,15 @@ namespace pixnorm::pieces {
 
 // Calls piece(sub, first_image, first_row) for pieces of `v` of about kInterruptValues values:
 // runs of whole images, or (when `rows` is true and one image is larger) runs of rows of one
-// image, calling `interrupt` (when set) between two pieces. Without an interrupt, one piece.
+// image, calling `interrupt` (when set) between two pieces. The pieces depend only on the shape,
+// with or without an interrupt (float32 statistics merge them in order: the same bits).
 template <class F>
 void run(const ImageView& v, bool rows, const Interrupt& interrupt, F&& piece) {
-  if (!interrupt) return piece(v, int64_t{0}, int64_t{0});
   const int64_t row_values = v.width * v.channels;
   const int64_t image_values = v.height * row_values;
   bool first = true;
   auto one = [&](const ImageView& sub, int64_t i, int64_t y) {
-    if (!first) interrupt();
+    if (!first && interrupt) interrupt();
     first = false;
     piece(sub, i, y);
   };

@@ -58,7 +58,7 @@ FixedPlan plan_axis_fixed(int64_t in, int64_t out_full, bool antialias, int64_t 
 
 namespace {
 
-// q / d as the FMA kernels compute it when allowed (see LevelsF32 in dispatch.hpp).
+// q / d as the FMA kernels compute it when allowed (see LevelsF32 in kernels/table.hpp).
 float corrected_quotient(float q, float d, float r) {
   const float y = q * r;
   const float e = std::fma(-y, d, q);
@@ -157,7 +157,7 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
   const auto small = [](const std::vector<int32_t>& w) {
     return *std::max_element(w.begin(), w.end()) < (1 << 15);
   };
-  // The fused kernel's precondition (dispatch.hpp): each pair of weights sums to at most
+  // The fused kernel's precondition (kernels/table.hpp): each pair of weights sums to at most
   // 2^bits + 1, as torch's rounded bilinear weights always do.
   const auto pairs_bounded = [](const FixedPlan& a) {
     if (a.bits < 9) return false;

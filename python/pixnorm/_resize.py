@@ -110,7 +110,7 @@ def _int(value: Any, name: str) -> int:
         raise TypeError(f"{name}: expected an int, got {type(value).__name__}") from None
 
 
-MAX_SIDE = 1 << 24  # the C++ core's limit per output side (its filter plans hold every output)
+MAX_SIDE: int = _core.MAX_OUTPUT_SIDE  # the core's limit per output side (plans hold every output)
 
 
 def _side(value: Any, name: str) -> int:

@@ -445,11 +445,13 @@ def _stop(pool: ProcessPoolExecutor, stop: Any) -> None:
         processes = list((getattr(pool, "_processes", None) or {}).values())
         manager = getattr(pool, "_executor_manager_thread", None)
         pool.shutdown(wait=False, cancel_futures=True)
-        if manager is None:
-            return
-        manager.join(STOP_GRACE)  # it joins the workers once their chunks have stopped
-        if not manager.is_alive():
-            return
+        if manager is not None:
+            manager.join(STOP_GRACE)  # it joins the workers once their chunks have stopped
+            if not manager.is_alive():
+                return
+        else:  # a Python without these private attributes: the grace, then end the workers
+            for p in processes:
+                p.join(STOP_GRACE)
         for p in processes:
             if p.is_alive():
                 p.terminate()
@@ -458,9 +460,10 @@ def _stop(pool: ProcessPoolExecutor, stop: Any) -> None:
             if p.is_alive():
                 p.kill()
                 p.join()
-        manager.join(STOP_GRACE)
-        if manager.is_alive():
-            raise _Abandoned
+        if manager is not None:
+            manager.join(STOP_GRACE)
+            if manager.is_alive():
+                raise _Abandoned
 
 
 def run_files(

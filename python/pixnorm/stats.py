@@ -204,10 +204,21 @@ class RunningStats:
     def _check_usable(self) -> None:
         if self._interrupted:
             raise RuntimeError(
-                "RunningStats: an update was interrupted part-way (KeyboardInterrupt), so the "
-                "statistics may hold part of that batch; start a new RunningStats (or resume "
-                "from a copy or to_dict() taken before the interrupted update)"
+                "RunningStats: a change of its statistics stopped part-way (KeyboardInterrupt "
+                "or another exception in an update, merge or flush), so they may hold part of "
+                "it; start a new RunningStats (or resume from a copy or to_dict() taken before)"
             )
+
+    @contextlib.contextmanager
+    def _changing(self) -> Iterator[None]:
+        """Around changes of the state that an exception may stop part-way (the kernels stop
+        between pieces when a signal handler raises; Python code can be interrupted anywhere):
+        any exception marks the instance unusable. Arguments are checked before this."""
+        try:
+            yield
+        except BaseException:
+            self._interrupted = True
+            raise
 
     # ------------------------------------------------------------------------------------
     # Updating
@@ -234,24 +245,18 @@ class RunningStats:
             image = self._resized(image if isinstance(image, np.ndarray) else np.asarray(image))
         arr = _check_image(image)
         with self._held():
-            try:
-                self._update(arr)
-            except Exception:
-                raise  # bad arguments: raised before any accumulator changes
-            except BaseException:
-                # KeyboardInterrupt (between the kernels' pieces, or in the Python code around
-                # them) may leave part of the batch in the accumulators.
-                self._interrupted = True
-                raise
+            n, h, w, c = arr.shape
+            dtype = _U8 if arr.dtype == np.uint8 else _F32
+            if self._dtype is not None:
+                self._check_compatible(dtype, c, (h, w))
+            with self._changing():
+                if self._dtype is None:
+                    self._start(dtype, c, (h, w))
+                self._accumulate(arr, dtype)
         return self
 
-    def _update(self, arr: Array) -> None:
-        n, h, w, c = arr.shape
-        dtype = _U8 if arr.dtype == np.uint8 else _F32
-        if self._dtype is None:
-            self._start(dtype, c, (h, w))
-        else:
-            self._check_compatible(dtype, c, (h, w))
+    def _accumulate(self, arr: Array, dtype: str) -> None:
+        n, h, w, _ = arr.shape
         if self._per_pixel:
             if dtype == _U8:
                 self._update_pixels_u8(arr)
@@ -279,7 +284,7 @@ class RunningStats:
         """Fix the dtype, channel count and (per pixel) shape before the first update, so
         that images that do not match are rejected as they would be after a first image
         (used by the command line's worker processes)."""
-        with self._held():
+        with self._held(), self._changing():
             if self._dtype is None:
                 self._start(dtype, channels, shape)
 
@@ -383,8 +388,9 @@ class RunningStats:
     def _settle(self) -> None:
         """Accumulates pending images and flushes the staging sums (results unchanged)."""
         if self._per_pixel and self._dtype == _U8:
-            self._flush_pending()
-            self._flush_staging()
+            with self._changing():
+                self._flush_pending()
+                self._flush_staging()
 
     # ------------------------------------------------------------------------------------
     # Merging
@@ -428,7 +434,9 @@ class RunningStats:
             return
         other._settle()
         if self._images == 0:
-            self.__dict__.update(other._snapshot())
+            state = other._snapshot()
+            with self._changing():
+                self.__dict__.update(state)
             return
         if other._dtype != self._dtype:
             raise ValueError(f"other: dtype {other._dtype} differs from {self._dtype}")
@@ -441,6 +449,10 @@ class RunningStats:
                 f"other: per-pixel shape {other._shape} differs from {self._shape} (H, W)"
             )
         self._settle()
+        with self._changing():
+            self._add(other)
+
+    def _add(self, other: RunningStats) -> None:
         a, b = self._acc, other._acc
         if self._dtype == _U8:
             a["sum"] += b["sum"]
@@ -508,22 +520,26 @@ class RunningStats:
     @property
     def dtype(self) -> str | None:
         """``"uint8"`` or ``"float32"``: the dtype of the images seen; None before any."""
-        return self._dtype
+        with self._held():
+            return self._dtype
 
     @property
     def channels(self) -> int:
         """The channel count C of the images seen (0 before any)."""
-        return self._channels
+        with self._held():
+            return self._channels
 
     @property
     def count(self) -> int:
         """Values per channel seen so far: the number of pixels (0 before any update)."""
-        return self._count
+        with self._held():
+            return self._count
 
     @property
     def n_images(self) -> int:
         """Images seen so far (a batch of N counts N)."""
-        return self._images
+        with self._held():
+            return self._images
 
     def _need_data(self) -> None:
         if self._images == 0:

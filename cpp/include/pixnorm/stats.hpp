@@ -6,7 +6,9 @@
 // thread count: per channel into uint64 sums and sums of squares; per pixel into uint32 staging
 // sums the caller flushes into uint64 at least every kStatsPixelStageImages images.
 // float32 input runs Welford's update in float64 (per channel on 24 lanes, per pixel on every
-// element) and merges partial results with Chan, Golub and LeVeque's pairwise formula.
+// element) and merges partial results with Chan, Golub and LeVeque's pairwise formula. Per
+// channel, the pixels are cut into blocks whose size depends only on the shape, merged in order:
+// views, copies and thread counts give the same bits.
 #pragma once
 
 #include <cstdint>

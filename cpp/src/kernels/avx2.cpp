@@ -1,4 +1,4 @@
-// AVX2 kernels (x86-64-v3: AVX2, FMA, F16C, BMI2). Contracts in dispatch.hpp, bit-identical to
+// AVX2 kernels (x86-64-v3: AVX2, FMA, F16C, BMI2). Contracts in kernels/table.hpp, bit-identical to
 // scalar. normalize: HWC row in, C planar rows out, out = float(x) * a + b as a float32 multiply
 // then add (never fused: the build passes -ffp-contract=off; the only FMA intrinsics are in
 // levels_f32's corrected quotients, used only where level_params checked they equal the division).
@@ -189,7 +189,7 @@ void levels_via_planes(int64_t n, int64_t channels, const double* lv, float* fds
     levels_f32(planes.data() + c * n, n, lv + c * kLevelParams, fdst + c * plane_stride);
 }
 
-// Bilinear 2 x 2 from uint8 rows (bilinear2_u8, bilinear2_fixed; contracts in dispatch.hpp),
+// Bilinear 2 x 2 from uint8 rows (bilinear2_u8, bilinear2_fixed; contracts in kernels/table.hpp),
 // C = 3 and 4: 8 output pixels per step, one dword gather per tap and row (C = 3: the right
 // pixel's dword starts one byte before it, so no read passes its last byte), two pshufb and an
 // OR per channel for the (left, right) pairs of vpmaddwd, then the kernel's tail; a leading
@@ -295,7 +295,7 @@ void bilinear2_fixed(const uint8_t* r0, const uint8_t* r1, int32_t ky0, int32_t 
                          dst + x, plane_stride, nullptr, nullptr);
 }
 
-// Levels to floats (contract in dispatch.hpp), 8 levels per step, the remainder portable:
+// Levels to floats (contract in kernels/table.hpp), 8 levels per step, the remainder portable:
 // where level_params allows it, each division is the FMA-corrected product it checked.
 inline __m256 corrected_quotient(__m256 q, __m256 d, __m256 r) {
   const __m256 y = _mm256_mul_ps(q, r);
@@ -323,7 +323,7 @@ void levels_f32(const uint8_t* src, int64_t n, const double* p, float* dst) {
   if (i < n) levels_f32_impl(src + i, n - i, p, dst + i);
 }
 
-// resize_h on an interleaved row (contract in dispatch.hpp): 8 outputs per step, per tap one
+// resize_h on an interleaved row (contract in kernels/table.hpp): 8 outputs per step, per tap one
 // 8-byte gather per pair of channels (a 4-byte one for an odd last channel); the remainder
 // portable. Sums as resize_h_impl.
 void resize_h_interleaved(const float* src, int64_t channels, const int32_t* start, const float* w,
@@ -381,7 +381,7 @@ void resize_h_interleaved(const float* src, int64_t channels, const int32_t* sta
 void resize_v_fixed(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n, int bits,
                     uint8_t* dst);
 
-// resize_v_fixed_levels (contract in dispatch.hpp): the uint8 planes, then their levels.
+// resize_v_fixed_levels (contract in kernels/table.hpp): the uint8 planes, then their levels.
 void resize_v_fixed_levels(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n,
                            int64_t channels, int bits, const double* lv, float* fdst,
                            int64_t plane_stride) {
@@ -390,12 +390,13 @@ void resize_v_fixed_levels(const uint8_t* const* rows, const int32_t* k, int64_t
   });
 }
 
-// ---- Statistics (contracts in stats_generic.cpp and dispatch.hpp) ----------------------------
-// uint8, per channel: 96-byte groups. Twelve 8-byte chunks are widened to uint32 (vpmovzxbd);
-// chunk k goes to accumulator set k % 3, so lane j of set s always holds byte 8s + j of a
-// 24-byte period, channel (8s + j) % C for any C dividing 24. Squares from vpmaddwd of the
-// widened value with itself. 4 values per lane per group: flushed to uint64 every 16384 groups
-// (65536 * 255^2 < 2^32). min/max on the three 32-byte registers of a group (96 % C == 0).
+// ---- Statistics (contracts in stats_generic.cpp and kernels/table.hpp)
+// ---------------------------- uint8, per channel: 96-byte groups. Twelve 8-byte chunks are widened
+// to uint32 (vpmovzxbd); chunk k goes to accumulator set k % 3, so lane j of set s always holds
+// byte 8s + j of a 24-byte period, channel (8s + j) % C for any C dividing 24. Squares from
+// vpmaddwd of the widened value with itself. 4 values per lane per group: flushed to uint64 every
+// 16384 groups (65536 * 255^2 < 2^32). min/max on the three 32-byte registers of a group (96 % C ==
+// 0).
 inline __m256i widen8(const uint8_t* p) {
   return _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
 }
@@ -563,7 +564,7 @@ void stats_pixel_u8(const uint8_t* src, int64_t images, int64_t image_stride, in
                            max + j);
 }
 
-// resize_v_u8_int (contract in dispatch.hpp): rows in pairs; the bytes of rows 2q and 2q + 1
+// resize_v_u8_int (contract in kernels/table.hpp): rows in pairs; the bytes of rows 2q and 2q + 1
 // interleaved (punpcklbw) and zero-extended to words give (sample, sample) word pairs in order,
 // so one vpmaddwd with the pair of weights adds both taps' products for 8 values (an odd last
 // tap pairs with a zero weight). The last n % 16 values run portable.
@@ -600,7 +601,7 @@ void resize_v_u8_int(const uint8_t* const* rows, const int32_t* k, int64_t taps,
   }
 }
 
-// resize_v_fixed (contract in dispatch.hpp): rows in pairs as in resize_v_u8_int, 16 values
+// resize_v_fixed (contract in kernels/table.hpp): rows in pairs as in resize_v_u8_int, 16 values
 // per step; Pillow's 22-bit weights in two 11-bit halves (the high sums shifted left by 11 before
 // the rounding: the same int32 sums as the portable code). Negative weights, weights above 2^22,
 // over 64 taps, and the last n % 16 values run portable.
@@ -654,7 +655,7 @@ void resize_v_fixed(const uint8_t* const* rows, const int32_t* k, int64_t taps, 
   }
 }
 
-// resize_h_u8_fixed (contract in dispatch.hpp), C = 3 and 4: 8 outputs per step, per pair of
+// resize_h_u8_fixed (contract in kernels/table.hpp), C = 3 and 4: 8 outputs per step, per pair of
 // taps two dword gathers serve every channel (sample t's dword; for C = 3 sample t + 1's starts a
 // byte early, so no gather reads past the window), two pshufb and an OR per channel build the
 // (t, t + 1) word pairs for vpmaddwd; 22-bit weights in two 11-bit halves. The last n % 8

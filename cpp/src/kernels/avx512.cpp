@@ -1,7 +1,7 @@
 // AVX-512 kernels: the avx512 table (x86-64-v4: F, BW, DQ, VL, nothing beyond) and, at the end in
 // its own target region, the avx512icl table (that table plus kernels using AVX512-VBMI and
 // AVX512-VNNI, which dispatch.cpp checks at run time before choosing it).
-// Every kernel's contract is in dispatch.hpp; each gives the scalar table's bits: float32
+// Every kernel's contract is in kernels/table.hpp; each gives the scalar table's bits: float32
 // products and sums in the stated order, never fused (FMA only in levels_f32's checked
 // corrected quotients), exact integer sums in the fixed-point kernels.
 // normalize: HWC row in, C planar rows out, out = float(x) * a + b (a multiply, then an add).
@@ -277,13 +277,13 @@ void resize_h(const float* src, int64_t src_stride, int64_t planes, const int32_
   }
 }
 
-// ---- Bilinear 2 x 2 from uint8 rows (bilinear2_u8, bilinear2_fixed; contracts in dispatch.hpp)
-// Both kernels first build, for each channel c and row r, the (left, right) sample pairs of up
-// to 16 output pixels: dword j = L | R << 16, ready for vpmaddwd with the weight pairs kx. Here
-// with gathers: one dword gather per tap and row fetches every channel of the 16 source pixels
-// (C = 3: the right pixel's dword starts one byte before it, so nothing past its last byte is
-// read), then two pshufb and an OR per channel. The VBMI table builds the same pairs with byte
-// permutes (below). C other than 3 and 4 use the portable code.
+// ---- Bilinear 2 x 2 from uint8 rows (bilinear2_u8, bilinear2_fixed; contracts in
+// kernels/table.hpp) Both kernels first build, for each channel c and row r, the (left, right)
+// sample pairs of up to 16 output pixels: dword j = L | R << 16, ready for vpmaddwd with the weight
+// pairs kx. Here with gathers: one dword gather per tap and row fetches every channel of the 16
+// source pixels (C = 3: the right pixel's dword starts one byte before it, so nothing past its last
+// byte is read), then two pshufb and an OR per channel. The VBMI table builds the same pairs with
+// byte permutes (below). C other than 3 and 4 use the portable code.
 
 // The per-row constants of the pair builders: pick[2c] moves channel c of the left pixel's dword
 // to byte 0, pick[2c + 1] channel c of the right pixel's dword to byte 2.
@@ -471,7 +471,7 @@ void bilinear2_fixed(const uint8_t* r0, const uint8_t* r1, int32_t ky0, int32_t 
     bilinear2_rows(r0, r1, C, start, kx, n, tail, dst, plane_stride);
 }
 
-// Levels to floats (contract in dispatch.hpp), 16 levels per step: where level_params allows
+// Levels to floats (contract in kernels/table.hpp), 16 levels per step: where level_params allows
 // it, each division is the FMA-corrected product it checked (same bits as the division);
 // otherwise float32 divisions.
 void levels_f32(const uint8_t* src, int64_t n, const double* p, float* dst) {
@@ -497,7 +497,7 @@ void levels_f32(const uint8_t* src, int64_t n, const double* p, float* dst) {
   }
 }
 
-// resize_h on an interleaved row (contract in dispatch.hpp): 16 outputs per step, per tap one
+// resize_h on an interleaved row (contract in kernels/table.hpp): 16 outputs per step, per tap one
 // 8-byte gather per pair of channels and 8 outputs (a 4-byte one per 16 outputs for an odd last
 // channel; indices start * C + c, advancing by C per tap); sums as resize_h_impl.
 void resize_h_interleaved(const float* src, int64_t channels, const int32_t* start, const float* w,
@@ -547,7 +547,7 @@ void resize_h_interleaved(const float* src, int64_t channels, const int32_t* sta
   }
 }
 
-// Horizontal fixed-point pass from an interleaved uint8 row (contract in dispatch.hpp), C = 3
+// Horizontal fixed-point pass from an interleaved uint8 row (contract in kernels/table.hpp), C = 3
 // and 4, 16 outputs per step. Per channel and pair of taps, a dword holding (sample t, sample
 // t + 1) as two words meets vpmaddwd with the weight pair. Here the pairs come from gathers
 // (C = 3: one dword at sample t's byte also holds sample t + 1's, 3 bytes on; C = 4: a second
@@ -687,8 +687,8 @@ void resize_v_fixed(const uint8_t* const* rows, const int32_t* k, int64_t taps, 
     resize_v_fixed_impl(rows, k, taps, n, bits, dst);
 }
 
-// resize_v_fixed_levels (contract in dispatch.hpp): the same loop per channel plane, the even and
-// odd levels converted, put back in order and mapped by levels_f32's corrected form.
+// resize_v_fixed_levels (contract in kernels/table.hpp): the same loop per channel plane, the even
+// and odd levels converted, put back in order and mapped by levels_f32's corrected form.
 template <bool Divide>
 void resize_v_fixed_levels_t(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n,
                              int64_t channels, int bits, const double* lv, float* fdst,
@@ -740,12 +740,12 @@ void resize_h_u8_fixed2(const uint8_t* row0, const uint8_t* row1, int64_t channe
   resize_h_u8_fixed(row1, channels, start, kp, kph, taps, n, bits, dst1, plane_stride);
 }
 
-// ---- Statistics (contracts in stats_generic.cpp and dispatch.hpp) ----------------------------
-// uint8, per channel: 192-byte groups. Twelve 16-byte chunks are widened to uint32 (vpmovzxbd);
-// chunk k goes to accumulator set k % 3, so lane j of set s always holds byte 16s + j of a
-// 48-byte period, channel (16s + j) % C for any C dividing 48. Squares come from vpmaddwd of the
-// widened value with itself (the high 16 bits are zero). Every lane takes 4 values per group, so
-// the uint32 lanes are flushed into the uint64 channel sums every 16384 groups
+// ---- Statistics (contracts in stats_generic.cpp and kernels/table.hpp)
+// ---------------------------- uint8, per channel: 192-byte groups. Twelve 16-byte chunks are
+// widened to uint32 (vpmovzxbd); chunk k goes to accumulator set k % 3, so lane j of set s always
+// holds byte 16s + j of a 48-byte period, channel (16s + j) % C for any C dividing 48. Squares come
+// from vpmaddwd of the widened value with itself (the high 16 bits are zero). Every lane takes 4
+// values per group, so the uint32 lanes are flushed into the uint64 channel sums every 16384 groups
 // (65536 * 255^2 < 2^32). min/max run on the three 64-byte registers of a group (192 % C == 0).
 inline __m512i widen16(const uint8_t* p) {
   return _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
@@ -805,7 +805,7 @@ void stats_u8(const uint8_t* src, int64_t count, int64_t channels, uint64_t* sum
 // float32, per channel: the 24 lanes are three registers of 8 doubles (one 8-float load each,
 // widened with vcvtps2pd); the same Welford operations as the portable kernel, lane for lane.
 // min/max on the 8 floats: vminps(x, m) keeps m when either is NaN, then a masked move puts a
-// NaN x in, so a NaN enters and stays (as nan_min in kernels.hpp).
+// NaN x in, so a NaN enters and stays (as nan_min in numeric.hpp).
 void stats_f32(const float* src, int64_t count, int64_t channels, int64_t* n, double* mean,
                double* m2, float* min, float* max) {
   if (kStatsLanes % channels != 0) {
@@ -1325,8 +1325,8 @@ void resize_v_u8_planar_vbmi(const uint8_t* const* rows, const int32_t* k, int64
   }
 }
 
-// resize_h_u8_digits (contract in dispatch.hpp) with VBMI and VNNI: one byte permute per channel
-// and four taps puts the taps' samples in the four bytes of each output's dword; vpdpbusd
+// resize_h_u8_digits (contract in kernels/table.hpp) with VBMI and VNNI: one byte permute per
+// channel and four taps puts the taps' samples in the four bytes of each output's dword; vpdpbusd
 // multiplies them by the signed digits of the weights and adds the four products, one
 // accumulator per digit: sum = acc0 + 2^8 acc1 + 2^16 acc2 (modulo 2^32, and the true sum fits
 // in int32). Pillow's 22-bit weights take three dot products per four taps where the word pairs
