@@ -299,35 +299,3 @@ def test_calls_from_several_python_threads_agree() -> None:
         pixnorm.set_num_threads(None)
     for a, b in zip(serial, threaded, strict=True):
         np.testing.assert_array_equal(a, b)
-
-
-@needs_openmp
-def test_libgomp_waits_passively_unless_the_user_says_otherwise() -> None:
-    """libgomp's default spin-then-sleep made a 2-thread call on a machine with a busy core
-    about 60x slower than 1 thread (issue 13): pixnorm loads its runtime with OMP_WAIT_POLICY
-    =passive unless the user set it, and leaves the environment as it was. libgomp prints the
-    policy it read (OMP_DISPLAY_ENV) when it loads."""
-    code = """
-        import os
-        import pixnorm
-        print(os.environ.get("OMP_WAIT_POLICY"), "|", pixnorm.build_info()["openmp"]["wait_policy"])
-    """
-    for env, runtime, ours, report in (
-        ({}, "PASSIVE", "None", "passive (set by pixnorm"),
-        ({"OMP_WAIT_POLICY": "active"}, "ACTIVE", "active", "active (OMP_WAIT_POLICY)"),
-    ):
-        proc = subprocess.run(
-            [sys.executable, "-c", textwrap.dedent(code)],
-            env={
-                **{k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"},
-                "OMP_DISPLAY_ENV": "TRUE",
-                **env,
-            },
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert proc.returncode == 0, proc.stderr
-        assert f"OMP_WAIT_POLICY = '{runtime}'" in proc.stderr
-        env_after, got = (s.strip() for s in proc.stdout.split("|"))
-        assert env_after == ours and got.startswith(report), proc.stdout

@@ -17,10 +17,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._openmp import load_core
-
-_WAIT_POLICY = load_core()  # first: pixnorm's core loads libgomp (see _openmp)
-
 from . import _config, _core, transforms
 from ._collate import Collate, random_params
 from ._resize import (
@@ -232,9 +228,6 @@ def get_num_threads() -> int:
 
 def build_info() -> dict[str, Any]:
     """What was compiled and what was chosen: version, compiler, ISAs compiled, ISAs this CPU
-    supports, the active ISA, the OpenMP runtime (or None, with its wait policy: see
-    ``pixnorm._openmp``) and the thread count."""
+    supports, the active ISA, the OpenMP runtime (or None) and the thread count."""
     info: dict[str, Any] = _core.build_info()
-    if info.get("openmp") is not None:
-        info["openmp"]["wait_policy"] = _WAIT_POLICY
     return info
