@@ -5,11 +5,9 @@ See :class:`RunningStats`.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import numbers
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -94,6 +92,43 @@ def _check_ddof(ddof: Any) -> int:
     if ddof < 0:
         raise ValueError(f"ddof: must be >= 0, got {ddof}")
     return int(ddof)
+
+
+class _Held:
+    """``with stats._held():`` takes the instance's lock and refuses an interrupted instance (a
+    plain class: a generator-based context manager cost a microsecond per call)."""
+
+    __slots__ = ("_stats",)
+
+    def __init__(self, stats: RunningStats) -> None:
+        self._stats = stats
+
+    def __enter__(self) -> None:
+        self._stats._lock.acquire()
+        try:
+            self._stats._check_usable()
+        except BaseException:
+            self._stats._lock.release()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        self._stats._lock.release()
+
+
+class _Changing:
+    """``with stats._changing():`` marks the instance unusable if the block raises."""
+
+    __slots__ = ("_stats",)
+
+    def __init__(self, stats: RunningStats) -> None:
+        self._stats = stats
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        if kind is not None:
+            self._stats._interrupted = True
 
 
 class RunningStats:
@@ -194,12 +229,9 @@ class RunningStats:
         # that batch, and every later use raises instead of giving silently wrong numbers.
         self._interrupted = False
 
-    @contextlib.contextmanager
-    def _held(self) -> Iterator[None]:
-        """The instance's lock, for a use of its state (refused after an interrupted update)."""
-        with self._lock:
-            self._check_usable()
-            yield
+    def _held(self) -> _Held:
+        """The instance's lock, for a use of its state (refused after an interrupted change)."""
+        return _Held(self)
 
     def _check_usable(self) -> None:
         if self._interrupted:
@@ -209,16 +241,11 @@ class RunningStats:
                 "it; start a new RunningStats (or resume from a copy or to_dict() taken before)"
             )
 
-    @contextlib.contextmanager
-    def _changing(self) -> Iterator[None]:
+    def _changing(self) -> _Changing:
         """Around changes of the state that an exception may stop part-way (the kernels stop
         between pieces when a signal handler raises; Python code can be interrupted anywhere):
         any exception marks the instance unusable. Arguments are checked before this."""
-        try:
-            yield
-        except BaseException:
-            self._interrupted = True
-            raise
+        return _Changing(self)
 
     # ------------------------------------------------------------------------------------
     # Updating
