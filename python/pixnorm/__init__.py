@@ -10,7 +10,6 @@ safe in forked DataLoader workers. See ``normalize`` for the exact arithmetic, a
 
 from __future__ import annotations
 
-import numbers
 import operator
 from typing import Any
 
@@ -18,16 +17,9 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _config, _core, transforms
+from ._args import _as_array, _is_per_pixel, _pixel_affine, _real, _values
 from ._collate import Collate, random_params
-from ._resize import (
-    _float,
-    _is_per_pixel,
-    _values,
-    preprocess,
-    preprocess_batch,
-    resize,
-    resized_size,
-)
+from ._resize import preprocess, preprocess_batch, resize, resized_size
 from .stats import RunningStats
 
 __all__ = [
@@ -54,18 +46,6 @@ _config.configure()
 collate = Collate  # ``pixnorm.collate(size=256, crop=224, mean=..., std=...)`` is a collate_fn
 
 _MAX_THREADS = _core.MAX_THREADS
-
-
-def _as_array(image: Any) -> np.ndarray[Any, Any]:
-    if isinstance(image, np.ndarray):
-        return image
-    return np.asarray(image)  # buffer protocol, __array__, __array_interface__: no copy
-
-
-def _real(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name}: expected a real number, got {type(value).__name__}")
-    return _float(value, name)
 
 
 def normalize(
@@ -138,50 +118,6 @@ def normalize(
         return pixel
     result: np.ndarray[Any, np.dtype[np.float32]] = _core.normalize(arr, mean, std, s, out)
     return result
-
-
-def _pixel_values(value: Any, name: str, hwc: tuple[int, int, int]) -> np.ndarray[Any, Any]:
-    """``value`` as float64 (C, H, W): per-channel values or a per-pixel array."""
-    v = np.asarray(value)
-    if v.dtype.kind not in "biuf":
-        raise TypeError(f"{name}: expected real numbers, got dtype {v.dtype}")
-    v = v.astype(np.float64, copy=False)
-    h, w, c = hwc
-    if v.ndim <= 1:
-        if v.size not in (1, c):
-            raise ValueError(
-                f"{name}: expected a scalar or {c} values (one per channel), got {v.size}"
-            )
-        return np.broadcast_to(v.reshape(-1, 1, 1), (c, h, w))
-    if v.ndim == 3:
-        for target, axes in (((h, w, c), (2, 0, 1)), ((c, h, w), (0, 1, 2))):
-            try:
-                chw: np.ndarray[Any, Any] = np.broadcast_to(v, target).transpose(axes)
-            except ValueError:
-                continue
-            return chw
-    raise ValueError(
-        f"{name}: expected a scalar, {c} per-channel values, or a per-pixel array that "
-        f"broadcasts to (H, W, C) = {(h, w, c)} or (C, H, W) = {(c, h, w)}; got shape {v.shape}"
-    )
-
-
-def _pixel_affine(
-    arr: np.ndarray[Any, Any], mean: Any, std: Any, scale: float
-) -> tuple[np.ndarray[Any, np.dtype[np.float32]], np.ndarray[Any, np.dtype[np.float32]]]:
-    """a = float32(scale / std) and b = float32(-mean / std), computed in float64, (C, H, W)."""
-    if arr.ndim not in (2, 3, 4):
-        raise ValueError(
-            f"image: expected shape (H, W), (H, W, C) or (N, H, W, C), got {arr.shape}"
-        )
-    shape = arr.shape[-3:] if arr.ndim >= 3 else (*arr.shape, 1)
-    h, w, c = (int(shape[0]), int(shape[1]), int(shape[2]))
-    m = _pixel_values(mean, "mean", (h, w, c))
-    sd = _pixel_values(std, "std", (h, w, c))
-    a: np.ndarray[Any, np.dtype[np.float32]]
-    b: np.ndarray[Any, np.dtype[np.float32]]
-    a, b = _core.pixel_affine(m, sd, scale, c, h, w)
-    return a, b
 
 
 def to_tensor(

@@ -26,8 +26,9 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from ._resize import _check_convention, _geometry, _int, _pair, _seq, _values
-from .transforms import _load, _probability, _rand, _rrc_params, _rrc_ranges, _torch
+from ._args import _int, _pair, _probability, _rrc_ranges, _seq, _values
+from ._resize import _check_convention, _geometry
+from .transforms import _load, _rand, _rrc_params, _torch
 
 __all__ = ["Collate", "random_params"]
 

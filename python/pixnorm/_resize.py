@@ -3,8 +3,6 @@ pixels in one C++ pass."""
 
 from __future__ import annotations
 
-import numbers
-import operator
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -12,6 +10,17 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _core
+from ._args import (
+    _brief,
+    _float,
+    _int,
+    _is_per_pixel,
+    _pair,
+    _pixel_affine,
+    _seq,
+    _side,
+    _values,
+)
 
 Size = int | tuple[int, int] | Sequence[int]
 
@@ -35,116 +44,12 @@ class Geometry(NamedTuple):
 Box = tuple[int, int, int, int] | Sequence[int]
 
 
-def _seq(value: Any) -> Any:
-    """A box, boxes or flips given as an object that only offers ``__array__`` (a torch tensor)
-    as a numpy array; anything else as given."""
-    if not isinstance(value, Sequence | np.ndarray) and hasattr(value, "__array__"):
-        return np.asarray(value)
-    return value
-
-
-def _brief(value: Any) -> str:
-    """``repr(value)`` for a message, kept short (an int of thousands of digits has no repr)."""
-    if isinstance(value, int) and value.bit_length() > 128:  # more digits than a message wants
-        return f"an int of about {'-' if value < 0 else ''}1e{int(value.bit_length() * 0.30103)}"
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _float(value: Any, name: str) -> float:
-    """``float(value)`` for a real number, but a value beyond the float range (an int such as
-    10**400) is a ValueError that says so, not an OverflowError."""
-    try:
-        return float(value)
-    except OverflowError:
-        raise ValueError(
-            f"{name}: {_brief(value)} is out of range for a float; expected a finite number "
-            "(at most about 1.8e308 in magnitude)"
-        ) from None
-
-
-def _values(value: Any, name: str) -> Any:
-    """mean / std as given, except an object that only offers ``__array__`` (a torch tensor)
-    becomes a numpy array, which the C++ core reads like a list; bools are refused (a bool is
-    an int in Python, not a mean or a std), and so are ints beyond the float range."""
-    kind = type(value)
-    if kind is float:  # the common cases first, with nothing to check
-        return value
-    if (kind is list or kind is tuple) and all(type(v) is float for v in value):
-        return value
-    if kind is np.ndarray and value.dtype.kind == "f":
-        return value
-    if not isinstance(value, numbers.Real | Sequence | np.ndarray) and hasattr(value, "__array__"):
-        value = np.asarray(value)
-    if (
-        isinstance(value, bool | np.bool_)
-        or (isinstance(value, np.ndarray) and value.dtype == np.bool_)
-        or (
-            isinstance(value, Sequence)
-            and not isinstance(value, str | bytes)
-            and any(isinstance(v, bool | np.bool_) for v in value)
-        )
-    ):
-        raise TypeError(f"{name}: expected real numbers, got bool")
-    if isinstance(value, numbers.Real):
-        _float(value, name)
-    elif isinstance(value, np.ndarray) and value.dtype == object:
-        for i, v in enumerate(value.flat):
-            if isinstance(v, numbers.Real):
-                _float(v, f"{name}[{i}]")
-    elif isinstance(value, Sequence) and not isinstance(value, str | bytes):
-        for i, v in enumerate(value):
-            if isinstance(v, numbers.Real):
-                _float(v, f"{name}[{i}]")
-    return value
-
-
-def _int(value: Any, name: str) -> int:
-    if type(value) is int:  # the common case, without the checks below
-        return value
-    if isinstance(value, bool | np.bool_):
-        raise TypeError(f"{name}: expected an int, got bool")
-    try:
-        return operator.index(value)
-    except TypeError:
-        raise TypeError(f"{name}: expected an int, got {type(value).__name__}") from None
-
-
-MAX_SIDE: int = _core.MAX_OUTPUT_SIDE  # the core's limit per output side (plans hold every output)
-
-
-def _side(value: Any, name: str) -> int:
-    v = _int(value, name)
-    if v < 1:
-        raise ValueError(f"{name}: must be >= 1, got {_brief(v)}")
-    if v > MAX_SIDE:
-        raise ValueError(f"{name}: {_brief(v)} is too large (at most {MAX_SIDE} per side)")
-    return v
-
-
 def _smallest_max_size(short: int, long: int) -> int:
     """The smallest m with ``int(m * short / long) >= 1`` (torchvision's rounding)."""
     m = max(1, long // short)
     while int(m * short / long) < 1:
         m += 1
     return m
-
-
-def _pair(value: Any, name: str) -> tuple[int, int] | int:
-    """An int, or a pair of ints (a one-element sequence counts as an int, as in torchvision);
-    each from 1 to 2**24."""
-    if type(value) is int and 1 <= value <= MAX_SIDE:  # the common case first
-        return value
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        return _side(value.item(), name)
-    if isinstance(value, Sequence | np.ndarray) and not isinstance(value, str | bytes):
-        items = list(value)
-        if len(items) == 1:
-            return _side(items[0], name)
-        if len(items) != 2:
-            raise ValueError(f"{name}: expected an int or (height, width), got {len(items)} values")
-        return _side(items[0], name), _side(items[1], name)
-    return _side(value, name)
 
 
 def resized_size(
@@ -349,23 +254,10 @@ def _per_pixel_finish(
 ) -> np.ndarray[Any, np.dtype[np.float32]]:
     """Per-pixel mean/std: `values` are the resampled levels, (C, h, w) or (N, C, h, w); the
     per-element affine of :func:`normalize` is applied in a second pass into `out`."""
-    from . import _pixel_affine
-
     hwc = np.moveaxis(values, -3, -1)  # a view: (h, w, C) or (N, h, w, C)
     a, b = _pixel_affine(hwc, mean, std, scale)
     result: np.ndarray[Any, np.dtype[np.float32]] = _core.normalize_pixel(hwc, a, b, out)
     return result
-
-
-def _per_pixel_param(value: Any) -> bool:
-    """A per-pixel array: a numpy array (or ``__array__``) of 3 or more dimensions."""
-    if type(value) in (float, int, tuple, list):  # scalars and per-channel values: the common
-        return False  # case, decided without inspecting the object
-    return (isinstance(value, np.ndarray) or hasattr(value, "__array__")) and np.ndim(value) >= 3
-
-
-def _is_per_pixel(mean: Any, std: Any) -> bool:
-    return bool(_per_pixel_param(mean) or _per_pixel_param(std))
 
 
 def preprocess(

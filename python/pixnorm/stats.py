@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _core
-from ._resize import _brief
+from ._args import _brief
 
 __all__ = ["RunningStats"]
 

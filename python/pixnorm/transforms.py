@@ -35,7 +35,8 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from ._resize import Geometry, _float, _int, _pair, _values, resized_size
+from ._args import _float, _int, _pair, _probability, _rrc_ranges, _values
+from ._resize import Geometry, resized_size
 
 __all__ = [
     "CenterCrop",
@@ -85,47 +86,6 @@ def _bilinear(interpolation: Any) -> None:
         f"interpolation: only bilinear is supported (InterpolationMode.BILINEAR, 'bilinear' or "
         f"PIL.Image.BILINEAR), got {interpolation!r}"
     )
-
-
-def _float_pair(value: Any, name: str) -> tuple[float, float]:
-    if isinstance(value, str | bytes) or not isinstance(value, Sequence | np.ndarray):
-        raise TypeError(f"{name}: expected a pair of numbers, got {type(value).__name__}")
-    items = list(value)
-    if len(items) != 2:
-        raise ValueError(f"{name}: expected 2 values, got {len(items)}")
-    out = []
-    for v in items:
-        if isinstance(v, bool) or not isinstance(v, numbers.Real):
-            raise TypeError(f"{name}: expected real numbers, got {type(v).__name__}")
-        out.append(_float(v, name))
-    return out[0], out[1]
-
-
-def _rrc_ranges(scale: Any, ratio: Any) -> tuple[tuple[float, float], tuple[float, float]]:
-    """RandomResizedCrop's ``scale`` and ``ratio``, checked: 0 < min <= max, within float32's
-    normal range (torchvision draws them in float32: a bound beyond it is a RuntimeError in torch,
-    and a ratio that rounds to 0 has no logarithm)."""
-    sc, ra = _float_pair(scale, "scale"), _float_pair(ratio, "ratio")
-    for name, (lo, hi) in (("scale", sc), ("ratio", ra)):
-        if not (_F32_TINY <= lo <= hi <= _F32_MAX):
-            raise ValueError(
-                f"{name}: expected 0 < min <= max within float32's normal range "
-                f"[{_F32_TINY:.9g}, {_F32_MAX:.9g}], got {(lo, hi)}"
-            )
-    return sc, ra
-
-
-_F32_TINY = float(np.finfo(np.float32).tiny)
-_F32_MAX = float(np.finfo(np.float32).max)
-
-
-def _probability(p: Any, name: str) -> float:
-    if isinstance(p, bool) or not isinstance(p, numbers.Real):
-        raise TypeError(f"{name}: expected a real number, got {type(p).__name__}")
-    value = _float(p, name)
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{name}: expected 0 <= {name} <= 1, got {p}")
-    return value
 
 
 def _size_hw(size: Any, name: str) -> tuple[int, int]:

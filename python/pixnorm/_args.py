@@ -1,0 +1,230 @@
+"""The checks and conversions of the public functions' arguments, in one place: Python kinds
+(ints, bools, sequences, objects with ``__array__``), the values the C++ core cannot see the
+Python spelling of, and messages that name the argument. Value checks the core owns (sizes of
+sources and boxes, conventions, mean/std ranges) stay in the core.
+"""
+
+from __future__ import annotations
+
+import numbers
+import operator
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from . import _core
+
+
+def _seq(value: Any) -> Any:
+    """A box, boxes or flips given as an object that only offers ``__array__`` (a torch tensor)
+    as a numpy array; anything else as given."""
+    if not isinstance(value, Sequence | np.ndarray) and hasattr(value, "__array__"):
+        return np.asarray(value)
+    return value
+
+
+def _brief(value: Any) -> str:
+    """``repr(value)`` for a message, kept short (an int of thousands of digits has no repr)."""
+    if isinstance(value, int) and value.bit_length() > 128:  # more digits than a message wants
+        return f"an int of about {'-' if value < 0 else ''}1e{int(value.bit_length() * 0.30103)}"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _float(value: Any, name: str) -> float:
+    """``float(value)`` for a real number, but a value beyond the float range (an int such as
+    10**400) is a ValueError that says so, not an OverflowError."""
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(
+            f"{name}: {_brief(value)} is out of range for a float; expected a finite number "
+            "(at most about 1.8e308 in magnitude)"
+        ) from None
+
+
+def _values(value: Any, name: str) -> Any:
+    """mean / std as given, except an object that only offers ``__array__`` (a torch tensor)
+    becomes a numpy array, which the C++ core reads like a list; bools are refused (a bool is
+    an int in Python, not a mean or a std), and so are ints beyond the float range."""
+    kind = type(value)
+    if kind is float:  # the common cases first, with nothing to check
+        return value
+    if (kind is list or kind is tuple) and all(type(v) is float for v in value):
+        return value
+    if kind is np.ndarray and value.dtype.kind == "f":
+        return value
+    if not isinstance(value, numbers.Real | Sequence | np.ndarray) and hasattr(value, "__array__"):
+        value = np.asarray(value)
+    if (
+        isinstance(value, bool | np.bool_)
+        or (isinstance(value, np.ndarray) and value.dtype == np.bool_)
+        or (
+            isinstance(value, Sequence)
+            and not isinstance(value, str | bytes)
+            and any(isinstance(v, bool | np.bool_) for v in value)
+        )
+    ):
+        raise TypeError(f"{name}: expected real numbers, got bool")
+    if isinstance(value, numbers.Real):
+        _float(value, name)
+    elif isinstance(value, np.ndarray) and value.dtype == object:
+        for i, v in enumerate(value.flat):
+            if isinstance(v, numbers.Real):
+                _float(v, f"{name}[{i}]")
+    elif isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        for i, v in enumerate(value):
+            if isinstance(v, numbers.Real):
+                _float(v, f"{name}[{i}]")
+    return value
+
+
+def _int(value: Any, name: str) -> int:
+    if type(value) is int:  # the common case, without the checks below
+        return value
+    if isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name}: expected an int, got bool")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name}: expected an int, got {type(value).__name__}") from None
+
+
+MAX_SIDE: int = _core.MAX_OUTPUT_SIDE  # the core's limit per output side (plans hold every output)
+
+
+def _side(value: Any, name: str) -> int:
+    v = _int(value, name)
+    if v < 1:
+        raise ValueError(f"{name}: must be >= 1, got {_brief(v)}")
+    if v > MAX_SIDE:
+        raise ValueError(f"{name}: {_brief(v)} is too large (at most {MAX_SIDE} per side)")
+    return v
+
+
+def _pair(value: Any, name: str) -> tuple[int, int] | int:
+    """An int, or a pair of ints (a one-element sequence counts as an int, as in torchvision);
+    each from 1 to 2**24."""
+    if type(value) is int and 1 <= value <= MAX_SIDE:  # the common case first
+        return value
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return _side(value.item(), name)
+    if isinstance(value, Sequence | np.ndarray) and not isinstance(value, str | bytes):
+        items = list(value)
+        if len(items) == 1:
+            return _side(items[0], name)
+        if len(items) != 2:
+            raise ValueError(f"{name}: expected an int or (height, width), got {len(items)} values")
+        return _side(items[0], name), _side(items[1], name)
+    return _side(value, name)
+
+
+def _per_pixel_param(value: Any) -> bool:
+    """A per-pixel array: a numpy array (or ``__array__``) of 3 or more dimensions."""
+    if type(value) in (float, int, tuple, list):  # scalars and per-channel values: the common
+        return False  # case, decided without inspecting the object
+    return (isinstance(value, np.ndarray) or hasattr(value, "__array__")) and np.ndim(value) >= 3
+
+
+def _is_per_pixel(mean: Any, std: Any) -> bool:
+    return bool(_per_pixel_param(mean) or _per_pixel_param(std))
+
+
+def _as_array(image: Any) -> np.ndarray[Any, Any]:
+    if isinstance(image, np.ndarray):
+        return image
+    return np.asarray(image)  # buffer protocol, __array__, __array_interface__: no copy
+
+
+def _real(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: expected a real number, got {type(value).__name__}")
+    return _float(value, name)
+
+
+def _pixel_values(value: Any, name: str, hwc: tuple[int, int, int]) -> np.ndarray[Any, Any]:
+    """``value`` as float64 (C, H, W): per-channel values or a per-pixel array."""
+    v = np.asarray(value)
+    if v.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: expected real numbers, got dtype {v.dtype}")
+    v = v.astype(np.float64, copy=False)
+    h, w, c = hwc
+    if v.ndim <= 1:
+        if v.size not in (1, c):
+            raise ValueError(
+                f"{name}: expected a scalar or {c} values (one per channel), got {v.size}"
+            )
+        return np.broadcast_to(v.reshape(-1, 1, 1), (c, h, w))
+    if v.ndim == 3:
+        for target, axes in (((h, w, c), (2, 0, 1)), ((c, h, w), (0, 1, 2))):
+            try:
+                chw: np.ndarray[Any, Any] = np.broadcast_to(v, target).transpose(axes)
+            except ValueError:
+                continue
+            return chw
+    raise ValueError(
+        f"{name}: expected a scalar, {c} per-channel values, or a per-pixel array that "
+        f"broadcasts to (H, W, C) = {(h, w, c)} or (C, H, W) = {(c, h, w)}; got shape {v.shape}"
+    )
+
+
+def _pixel_affine(
+    arr: np.ndarray[Any, Any], mean: Any, std: Any, scale: float
+) -> tuple[np.ndarray[Any, np.dtype[np.float32]], np.ndarray[Any, np.dtype[np.float32]]]:
+    """a = float32(scale / std) and b = float32(-mean / std), computed in float64, (C, H, W)."""
+    if arr.ndim not in (2, 3, 4):
+        raise ValueError(
+            f"image: expected shape (H, W), (H, W, C) or (N, H, W, C), got {arr.shape}"
+        )
+    shape = arr.shape[-3:] if arr.ndim >= 3 else (*arr.shape, 1)
+    h, w, c = (int(shape[0]), int(shape[1]), int(shape[2]))
+    m = _pixel_values(mean, "mean", (h, w, c))
+    sd = _pixel_values(std, "std", (h, w, c))
+    a: np.ndarray[Any, np.dtype[np.float32]]
+    b: np.ndarray[Any, np.dtype[np.float32]]
+    a, b = _core.pixel_affine(m, sd, scale, c, h, w)
+    return a, b
+
+
+def _float_pair(value: Any, name: str) -> tuple[float, float]:
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence | np.ndarray):
+        raise TypeError(f"{name}: expected a pair of numbers, got {type(value).__name__}")
+    items = list(value)
+    if len(items) != 2:
+        raise ValueError(f"{name}: expected 2 values, got {len(items)}")
+    out = []
+    for v in items:
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+            raise TypeError(f"{name}: expected real numbers, got {type(v).__name__}")
+        out.append(_float(v, name))
+    return out[0], out[1]
+
+
+def _rrc_ranges(scale: Any, ratio: Any) -> tuple[tuple[float, float], tuple[float, float]]:
+    """RandomResizedCrop's ``scale`` and ``ratio``, checked: 0 < min <= max, within float32's
+    normal range (torchvision draws them in float32: a bound beyond it is a RuntimeError in torch,
+    and a ratio that rounds to 0 has no logarithm)."""
+    sc, ra = _float_pair(scale, "scale"), _float_pair(ratio, "ratio")
+    for name, (lo, hi) in (("scale", sc), ("ratio", ra)):
+        if not (_F32_TINY <= lo <= hi <= _F32_MAX):
+            raise ValueError(
+                f"{name}: expected 0 < min <= max within float32's normal range "
+                f"[{_F32_TINY:.9g}, {_F32_MAX:.9g}], got {(lo, hi)}"
+            )
+    return sc, ra
+
+
+_F32_TINY = float(np.finfo(np.float32).tiny)
+
+
+_F32_MAX = float(np.finfo(np.float32).max)
+
+
+def _probability(p: Any, name: str) -> float:
+    if isinstance(p, bool) or not isinstance(p, numbers.Real):
+        raise TypeError(f"{name}: expected a real number, got {type(p).__name__}")
+    value = _float(p, name)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name}: expected 0 <= {name} <= 1, got {p}")
+    return value
