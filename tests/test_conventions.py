@@ -316,7 +316,13 @@ def test_convention_errors() -> None:
     with pytest.raises(ValueError, match="convention: 'opencv' has no antialiased bilinear"):
         pixnorm.preprocess(img, convention="opencv")
     with pytest.raises(ValueError, match="'opencv' is reproduced for 1 to 4 channels, got 5"):
-        pixnorm.resize(np.zeros((4, 4, 5), np.uint8), 2, antialias=False, convention="opencv")
+        pixnorm.resize(
+            np.zeros((4, 4, 5), np.uint8),
+            2,
+            antialias=False,
+            convention="opencv",
+            channels_last=True,
+        )
     with pytest.raises(ValueError, match="convention: 'cv2' is not available"):
         pixnorm.resize(img, 5, convention="cv2")
     with pytest.raises(TypeError, match="convention: expected None or a name"):

@@ -383,3 +383,52 @@ def test_core_preprocess_refuses_a_batch_as_one_image() -> None:
         pixnorm._core.preprocess(
             [np.zeros((1, 8, 8, 3), np.uint8)], [geom], 4, 4, True, None, 0.0, 1.0, 1.0, None, False
         )
+
+
+def test_channels_first_arrays_are_refused_unless_the_caller_says_channels_last() -> None:
+    """A (3, 256, 256) numpy array read as (H, W, C) has 256 channels: resize gave a
+    (256, 32341, 465) array (3.85 GB), to_tensor a (224, 3, 224) one, silently (issue 13).
+    More than 4 values in the last axis are refused unless channels_last=True says so."""
+    chw = np.zeros((3, 32, 40), np.uint8)
+    calls = {
+        "resize": lambda **kw: pixnorm.resize(chw, 16, **kw),
+        "preprocess": lambda **kw: pixnorm.preprocess(chw, size=16, **kw),
+        "preprocess_batch": lambda **kw: pixnorm.preprocess_batch([chw], size=(8, 8), **kw),
+        "normalize": lambda **kw: pixnorm.normalize(chw, 0.5, 0.5, **kw),
+        "to_tensor": lambda **kw: pixnorm.to_tensor(chw, **kw),
+    }
+    for name, call in calls.items():
+        with pytest.raises(
+            ValueError,
+            match=r"image(s\[0\])?: shape \(3, 32, 40\) is read as "
+            r"\(H, W, C\) with 40 channels; it looks like \(C, H, W\): pass "
+            r"image.transpose\(1, 2, 0\)",
+        ):
+            call()
+        assert call(channels_last=True).size > 0, name  # 40 channels, as asked
+    with pytest.raises(TypeError, match="channels_last: expected a bool"):
+        pixnorm.resize(chw, 16, channels_last=1)
+    # Up to 4 channels (gray, RGB, RGBA) need nothing.
+    assert pixnorm.resize(np.zeros((32, 40, 4), np.uint8), 16).shape == (16, 20, 4)
+
+
+def test_torch_tensors_are_read_channels_first() -> None:
+    """torch tensors are (C, H, W) / (N, C, H, W) everywhere in torchvision, and pixnorm's
+    transforms read them so: the functional API too, through a transposed view (no copy)."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    hwc = rng.integers(0, 256, (30, 44, 3), dtype=np.uint8)
+    t = torch.from_numpy(np.ascontiguousarray(hwc.transpose(2, 0, 1)))  # (3, 30, 44)
+    kw: dict[str, Any] = {"size": 16, "crop": 12, "mean": [0.4, 0.5, 0.6], "std": [0.2] * 3}
+    np.testing.assert_array_equal(pixnorm.preprocess(t, **kw), pixnorm.preprocess(hwc, **kw))
+    np.testing.assert_array_equal(
+        pixnorm.preprocess_batch([t, t], size=(8, 8)),
+        pixnorm.preprocess_batch([hwc, hwc], size=(8, 8)),
+    )
+    np.testing.assert_array_equal(pixnorm.normalize(t, 0.5, 0.2), pixnorm.normalize(hwc, 0.5, 0.2))
+    np.testing.assert_array_equal(pixnorm.to_tensor(t[None]), pixnorm.to_tensor(hwc[None]))
+    out = pixnorm.resize(t, 16)  # a tensor in, a tensor out, channels first
+    assert isinstance(out, torch.Tensor) and tuple(out.shape) == (3, 16, 23)
+    np.testing.assert_array_equal(out.permute(1, 2, 0).numpy(), pixnorm.resize(hwc, 16))
+    batch = pixnorm.resize(torch.stack([t, t]), 16)
+    assert tuple(batch.shape) == (2, 3, 16, 23)

@@ -27,7 +27,7 @@ def check(image: Any, mean: Any, std: Any, scale: float | None = None, out: Any 
     float32 error bound of the exact float64 value (NaN and inf propagate alike)."""
     arr = np.asarray(image)
     s = (1 / 255 if arr.dtype == np.uint8 else 1.0) if scale is None else scale
-    got = pixnorm.normalize(image, mean, std, scale=scale, out=out)
+    got = pixnorm.normalize(image, mean, std, scale=scale, out=out, channels_last=True)
     exact = ref.normalize(arr, mean, std, s)
     assert got.dtype == np.float32
     assert got.shape == exact.shape
@@ -77,7 +77,7 @@ def test_every_isa_and_thread_count_gives_the_same_bits() -> None:
     cases += [rng.normal(0, 50, (37, 101, c)).astype(np.float32) for c in (1, 3, 4)]
     all_equal(
         on_every_isa_and_thread_count(
-            lambda: [pixnorm.normalize(x, 0.3, 0.2).tobytes() for x in cases]
+            lambda: [pixnorm.normalize(x, 0.3, 0.2, channels_last=True).tobytes() for x in cases]
         )
     )
 
@@ -137,7 +137,9 @@ def test_guard_bands_input_and_output(isa: str, threads: int) -> None:
                 for offset in (0, 1, 3, 16):  # out at several alignments
                     buf = np.full(n + 64 + offset, -7.0, np.float32)
                     out = buf[32 + offset : 32 + offset + n].reshape(c, h, w)
-                    got = pixnorm.normalize(v, [0.25] * c, np.linspace(0.5, 1, c), out=out)
+                    got = pixnorm.normalize(
+                        v, [0.25] * c, np.linspace(0.5, 1, c), out=out, channels_last=True
+                    )
                     assert got is out
                     expected = ref.normalize_float32_formula(
                         np.ascontiguousarray(v),

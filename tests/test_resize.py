@@ -21,7 +21,7 @@ fixture_settings = settings(
 
 def check_resize(img: Any, oh: int, ow: int, antialias: bool) -> np.ndarray:
     arr = np.asarray(img)
-    got = pixnorm.resize(arr, (oh, ow), antialias=antialias)
+    got = pixnorm.resize(arr, (oh, ow), antialias=antialias, channels_last=True)
     exact = ref.resize(arr, oh, ow, antialias)
     assert got.dtype == arr.dtype and got.shape == exact.shape
     if arr.dtype == np.uint8:
@@ -68,7 +68,7 @@ def test_every_isa_and_thread_count_gives_the_same_bits() -> None:
     ]
     results = on_every_isa_and_thread_count(
         lambda: [
-            pixnorm.resize(x, s, antialias=aa).tobytes()
+            pixnorm.resize(x, s, antialias=aa, channels_last=True).tobytes()
             for x in imgs
             for s in ((40, 33), (150, 211))
             for aa in (True, False)

@@ -376,7 +376,7 @@ def test_errors() -> None:
 def check_pixel(image: Any, mean: Any, std: Any, scale: float | None = None) -> None:
     arr = np.asarray(image)
     s = (1 / 255 if arr.dtype == np.uint8 else 1.0) if scale is None else scale
-    got = pixnorm.normalize(image, mean, std, scale=scale)
+    got = pixnorm.normalize(image, mean, std, scale=scale, channels_last=True)
     np.testing.assert_array_equal(got, ref.normalize_pixel_float32_formula(arr, mean, std, s))
     exact = ref.normalize_pixel(arr, mean, std, s)
     finite = np.isfinite(exact)

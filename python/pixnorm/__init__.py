@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _config, _core, transforms
-from ._args import _as_array, _is_per_pixel, _pixel_affine, _real, _values
+from ._args import _image, _is_per_pixel, _pixel_affine, _real, _values
 from ._collate import Collate, random_params
 from ._resize import preprocess, preprocess_batch, resize, resized_size
 from .stats import RunningStats
@@ -55,6 +55,7 @@ def normalize(
     *,
     scale: float | None = None,
     out: np.ndarray[Any, np.dtype[np.float32]] | None = None,
+    channels_last: bool = False,
 ) -> np.ndarray[Any, np.dtype[np.float32]]:
     """Scale, normalize and transpose an image to a float32 C x H x W tensor in one pass.
 
@@ -66,6 +67,8 @@ def normalize(
         uint8 or float32, shape (H, W, C), (H, W) (C = 1) or a batch (N, H, W, C). Any strides
         (crops, ``img[::-1]``, ``img[:, ::-1]``, ``img[..., ::-1]``) and unaligned buffers are
         read in place, without a copy. Anything with the buffer protocol or ``__array__`` works.
+        A torch tensor is read as torchvision lays it out, (C, H, W) or (N, C, H, W), through a
+        transposed view (no copy).
     mean, std : float, sequence of float, or array
         A scalar for all channels, one value per channel, or a per-pixel array of shape
         (H, W, C) or (C, H, W) (Caffe-style mean-image subtraction; e.g.
@@ -81,6 +84,11 @@ def normalize(
     out : numpy.ndarray, optional
         A writable, C-contiguous float32 array of exactly the output shape, (C, H, W) or
         (N, C, H, W), that does not overlap ``image``. It is filled and returned.
+    channels_last : bool, default False
+        An array whose last axis holds more than 4 values is refused (a (3, H, W) array is
+        almost always a channels-first image, which read as (H, W, C) gives garbage): pass
+        ``image.transpose(1, 2, 0)``, or ``channels_last=True`` if it really has that many
+        channels.
 
     Returns
     -------
@@ -106,7 +114,7 @@ def normalize(
     OverflowError
         The output's size cannot be addressed.
     """
-    arr = _as_array(image)
+    arr, _ = _image(image, "image", channels_last)
     mean, std = _values(mean, "mean"), _values(std, "std")
     if scale is None:
         s = 1.0 / 255.0 if arr.dtype == np.uint8 else 1.0
@@ -121,7 +129,10 @@ def normalize(
 
 
 def to_tensor(
-    image: npt.ArrayLike, *, out: np.ndarray[Any, np.dtype[np.float32]] | None = None
+    image: npt.ArrayLike,
+    *,
+    out: np.ndarray[Any, np.dtype[np.float32]] | None = None,
+    channels_last: bool = False,
 ) -> np.ndarray[Any, np.dtype[np.float32]]:
     """Convert an H x W x C image to float32 C x H x W: uint8 as ``float32(x) * float32(1/255)``,
     float32 copied as is: torchvision v2's ``ToImage() + ToDtype(float32, scale=True)`` bit for
@@ -130,7 +141,7 @@ def to_tensor(
 
     Same inputs, ``out`` and errors as :func:`normalize` with ``mean=0`` and ``std=1``.
     """
-    return normalize(image, 0.0, 1.0, out=out)
+    return normalize(image, 0.0, 1.0, out=out, channels_last=channels_last)
 
 
 def set_num_threads(n: int | None) -> None:

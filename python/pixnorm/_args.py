@@ -131,12 +131,6 @@ def _is_per_pixel(mean: Any, std: Any) -> bool:
     return bool(_per_pixel_param(mean) or _per_pixel_param(std))
 
 
-def _as_array(image: Any) -> np.ndarray[Any, Any]:
-    if isinstance(image, np.ndarray):
-        return image
-    return np.asarray(image)  # buffer protocol, __array__, __array_interface__: no copy
-
-
 def _real(value: Any, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name}: expected a real number, got {type(value).__name__}")
@@ -228,3 +222,45 @@ def _probability(p: Any, name: str) -> float:
     if not 0.0 <= value <= 1.0:
         raise ValueError(f"{name}: expected 0 <= {name} <= 1, got {p}")
     return value
+
+
+def _is_tensor(value: Any) -> bool:
+    """A torch tensor, recognised without importing torch."""
+    return any(c.__name__ == "Tensor" and c.__module__ == "torch" for c in type(value).__mro__)
+
+
+def _image(image: Any, name: str, channels_last: Any) -> tuple[np.ndarray[Any, Any], bool]:
+    """An image argument as pixnorm's core reads it, (H, W), (H, W, C) or (N, H, W, C), and
+    whether it came as a torch tensor.
+
+    torch tensors are laid out as torchvision does, (C, H, W) or (N, C, H, W): they are read
+    through a transposed view (no copy). A numpy array (or anything with the buffer protocol or
+    ``__array__``) is (H, W, C); one whose last axis holds more than 4 values is refused unless
+    ``channels_last=True`` says it really holds that many channels: a (3, 256, 256) array is
+    almost always a channels-first image, which read as (H, W, C) gives garbage of the right
+    type (a (256, 32341, 465) result for a resize to 256).
+    """
+    if not isinstance(channels_last, bool | np.bool_):
+        raise TypeError(f"channels_last: expected a bool, got {type(channels_last).__name__}")
+    if _is_tensor(image):
+        if image.device.type != "cpu":
+            raise TypeError(f"{name}: a torch tensor on {image.device}; pass tensor.cpu()")
+        arr = image.detach().numpy()  # shares the tensor's memory
+        if arr.ndim == 3:
+            arr = arr.transpose(1, 2, 0)
+        elif arr.ndim == 4:
+            arr = arr.transpose(0, 2, 3, 1)
+        return arr, True
+    arr = image if isinstance(image, np.ndarray) else np.asarray(image)
+    if not channels_last and arr.ndim in (3, 4) and arr.shape[-1] > 4:
+        c = int(arr.shape[-1])
+        hint = (
+            "; it looks like (C, H, W): pass image.transpose(1, 2, 0) (a view, no copy)"
+            if arr.ndim == 3 and arr.shape[0] <= 4
+            else ""
+        )
+        raise ValueError(
+            f"{name}: shape {arr.shape} is read as (H, W, C) with {c} channels{hint}; pass "
+            f"channels_last=True if the last axis really holds {c} channels"
+        )
+    return arr, False

@@ -13,6 +13,7 @@ from . import _core
 from ._args import (
     _brief,
     _float,
+    _image,
     _int,
     _is_per_pixel,
     _pair,
@@ -132,13 +133,16 @@ def resize(
     convention: str | None = None,
     max_size: int | None = None,
     out: np.ndarray[Any, Any] | None = None,
-) -> np.ndarray[Any, Any]:
+    channels_last: bool = False,
+) -> Any:
     """Bilinear resize of an H x W x C image (or an (N, H, W, C) batch, or (H, W) gray).
 
     Parameters
     ----------
     image : array_like
-        uint8 -> uint8 or float32 -> float32; any strides; C >= 1.
+        uint8 -> uint8 or float32 -> float32; (H, W), (H, W, C) or (N, H, W, C); any strides;
+        C >= 1. A torch tensor is read as (C, H, W) / (N, C, H, W) (a transposed view) and the
+        result is a torch tensor laid out the same way (unless ``out`` is given).
     size : int, (int, int) or None
         An int resizes the shorter side to ``size`` and the longer to
         ``int(size * long / short)`` (torchvision's rule, truncation), capped by ``max_size``;
@@ -169,9 +173,12 @@ def resize(
         Upper bound for the longer side when ``size`` is an int; its size when ``size`` is None.
     out : numpy.ndarray, optional
         C-contiguous output of the input's dtype and the output shape.
+    channels_last : bool, default False
+        More than 4 values in the last axis of an array are refused unless this says they are
+        channels (see :func:`normalize`).
     """
     aa, conv = _check_convention(convention, antialias)
-    arr = image if isinstance(image, np.ndarray) else np.asarray(image)
+    arr, tensor = _image(image, "image", channels_last)
     if arr.ndim == 4:
         h, w = int(arr.shape[1]), int(arr.shape[2])
     elif arr.ndim in (2, 3):
@@ -180,6 +187,11 @@ def resize(
         h = w = 1  # the core reports the bad shape
     oh, ow = resized_size(h, w, size, max_size) if h > 0 and w > 0 else (1, 1)
     result: np.ndarray[Any, Any] = _core.resize(arr, oh, ow, aa, conv, out)
+    if tensor and out is None:  # a tensor in, a tensor out, laid out as it came: (N,) C, H, W
+        import torch
+
+        t = torch.from_numpy(result)
+        return t.permute(2, 0, 1) if t.ndim == 3 else t.permute(0, 3, 1, 2) if t.ndim == 4 else t
     return result
 
 
@@ -274,6 +286,7 @@ def preprocess(
     scale: float | None = None,
     max_size: int | None = None,
     out: np.ndarray[Any, np.dtype[np.float32]] | None = None,
+    channels_last: bool = False,
 ) -> np.ndarray[Any, np.dtype[np.float32]]:
     """Resize, crop, flip and normalize an H x W x C image into a float32 C x h x w tensor, in
     one pass over memory.
@@ -292,7 +305,8 @@ def preprocess(
     the result is bitwise identical to torchvision v2's chain on that library's uint8 resize:
     the exact uint8 image, cropped and flipped, then ``float32(x) * float32(scale)`` and
     ``(v - float32(mean)) / float32(std)``, each step rounded in float32.
-    ``out`` takes a C-contiguous float32 (C, h, w) array.
+    ``out`` takes a C-contiguous float32 (C, h, w) array. ``image`` is read as in :func:`normalize`
+    (torch tensors channels first; ``channels_last=True`` for arrays of more than 4 channels).
 
     ``mean``/``std`` may also be per-pixel arrays of the output size, (h, w, C) or (C, h, w)
     (Caffe-style mean images, e.g. ``RunningStats(per_pixel=True, size=(h, w)).mean_image``):
@@ -302,7 +316,7 @@ def preprocess(
     """
     aa, conv = _check_convention(convention, antialias)
     mean, std = _values(mean, "mean"), _values(std, "std")
-    arr = image if isinstance(image, np.ndarray) else np.asarray(image)
+    arr, _ = _image(image, "image", channels_last)
     geom, (ch, cw) = _geometry(arr, "image", size, crop, box, flip, max_size, "box")
     if _is_per_pixel(mean, std):
         levels = _core.preprocess([arr], [geom], ch, cw, aa, conv, 0.0, 1.0, 1.0, None, False)
@@ -327,18 +341,20 @@ def preprocess_batch(
     scale: float | None = None,
     max_size: int | None = None,
     out: np.ndarray[Any, np.dtype[np.float32]] | None = None,
+    channels_last: bool = False,
 ) -> np.ndarray[Any, np.dtype[np.float32]]:
     """:func:`preprocess` for a list of images of any sizes -> one float32 (N, C, h, w) batch.
 
     ``boxes`` and ``flips`` give one box / flag per image. Every image must end at the same
     (h, w): give ``size`` as a pair, or a ``crop``. The images are spread over the threads; the
     GIL is released; ``out`` (for example a pinned buffer's numpy view) is filled and returned.
+    Images are read as in :func:`normalize` (torch tensors channels first; ``channels_last``).
     """
     aa, conv = _check_convention(convention, antialias)
     mean, std = _values(mean, "mean"), _values(std, "std")
     if isinstance(images, memoryview):  # a batch buffer: iterating a memoryview of ndim > 1 fails
         images = np.asarray(images)
-    arrs = [a if isinstance(a, np.ndarray) else np.asarray(a) for a in images]
+    arrs = [_image(a, f"images[{i}]", channels_last)[0] for i, a in enumerate(images)]
     n = len(arrs)
     if n == 0:
         raise ValueError("images: empty")
