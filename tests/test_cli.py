@@ -539,3 +539,15 @@ def test_broken_symbolic_links_are_listed_as_skipped(
     (links / "good.png").unlink()
     code, _, err = run([str(links)], capsys)
     assert code == 1 and "none of the 3 file(s) could be used" in err and "dangling" in err
+
+
+def test_outputs_to_special_files_are_written_in_place(tmp_path: Path) -> None:
+    """--json /dev/null (or any device or FIFO) is written in place: the atomic rename replaced
+    the device node with a regular file (a hostile review turned /dev/full into a JSON file)."""
+    node = tmp_path / "null"
+    os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(1, 3))  # a second /dev/null
+    images = tmp_path / "imgs"
+    images.mkdir()
+    Image.fromarray(np.full((8, 8, 3), 7, np.uint8)).save(images / "a.png")
+    assert main(["stats", str(images), "--json", str(node), "--progress", "off"]) == 0
+    assert stat.S_ISCHR(os.stat(node).st_mode)  # still the device

@@ -95,6 +95,8 @@ def _output_path(text: str) -> str:
         raise argparse.ArgumentTypeError(f"{text}: {parent} is not a directory")
     if path.exists() and not os.access(path, os.W_OK):
         raise argparse.ArgumentTypeError(f"{text} is read-only")
+    if path.exists() and not path.is_file():
+        return text  # a device or FIFO (/dev/null): written in place, see atomic_output
     try:  # the output is written to a temporary file in this directory, then renamed
         with tempfile.TemporaryFile(dir=parent):
             pass
@@ -575,12 +577,19 @@ def atomic_output(path: str) -> Iterator[IO[bytes]]:
     """A binary file that replaces `path` only once it is complete: written as a temporary
     file in the same directory, then renamed over `path` (os.replace is atomic), so an error
     or Ctrl-C while writing leaves an earlier `path` as it was and no temporary file behind.
-    The new file gets the permissions of the file it replaces, or those of a new file."""
+    The new file gets the permissions of the file it replaces, or those of a new file.
+    A target that exists and is not a regular file (/dev/null, a FIFO, a terminal) is written
+    in place: renaming over it would replace a device node with a file."""
     target = Path(os.path.realpath(path))
     try:
-        mode = stat.S_IMODE(os.stat(target).st_mode)
+        st = os.stat(target)
     except FileNotFoundError:
-        mode = 0o666 & ~_umask()
+        st = None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        with open(target, "wb") as f:
+            yield f
+        return
+    mode = stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
