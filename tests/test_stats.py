@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import pickle
+import subprocess
 import sys
+import textwrap
 import threading
 from fractions import Fraction
 from typing import Any
@@ -689,3 +692,45 @@ def test_float32_per_channel_bits_do_not_depend_on_views_or_threads() -> None:
         assert json.loads(next(iter(results.values()))) == json.loads(
             json.dumps(want, sort_keys=True)
         ), name
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
+def test_fork_while_another_thread_updates_does_not_hang_the_child() -> None:
+    """A RunningStats lock held by another thread at fork() stayed held in the child, which
+    hung on its first use (a hostile review: 20 of 20 forks). The child gets a fresh lock and,
+    when the lock was held, an instance marked stopped part-way (RuntimeError, not a hang)."""
+    code = textwrap.dedent("""
+        import os, signal, threading, time
+        import numpy as np
+        import pixnorm
+        pixnorm.set_num_threads(1)
+        shared = pixnorm.RunningStats()
+        img = np.zeros((64, 64, 3), np.uint8)
+        stop = threading.Event()
+        def work():
+            while not stop.is_set():
+                shared.update(img)
+        t = threading.Thread(target=work)
+        t.start()
+        outcomes = []
+        for _ in range(20):
+            time.sleep(0.01)
+            pid = os.fork()
+            if pid == 0:
+                signal.alarm(10)  # a hang ends the child with SIGALRM
+                try:
+                    shared.count
+                    code = 0
+                except RuntimeError as e:
+                    code = 3 if "stopped part-way" in str(e) else 4
+                os._exit(code)
+            _, status = os.waitpid(pid, 0)
+            outcomes.append(os.waitstatus_to_exitcode(status))
+        stop.set()
+        t.join()
+        print(" ".join(map(str, outcomes)))
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    outcomes = proc.stdout.split()
+    assert len(outcomes) == 20 and set(outcomes) <= {"0", "3"}, outcomes

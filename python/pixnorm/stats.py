@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import copy
 import numbers
+import os
 import threading
+import weakref
 from typing import Any
 
 import numpy as np
@@ -92,6 +94,24 @@ def _check_ddof(ddof: Any) -> int:
     if ddof < 0:
         raise ValueError(f"ddof: must be >= 0, got {ddof}")
     return int(ddof)
+
+
+# Every live instance, for the fork handler below.
+_INSTANCES: weakref.WeakSet[RunningStats] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    """A lock held by another thread at fork() stays held in the child, where that thread does
+    not exist: every use of the instance would hang. The child gets a fresh lock, and the
+    instance, whose state that thread may have been changing, is marked stopped part-way."""
+    for stats in list(_INSTANCES):
+        if stats._lock.locked():
+            stats._lock = threading.Lock()
+            stats._interrupted = True
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class _Held:
@@ -224,6 +244,7 @@ class RunningStats:
         # held by every public method that reads or writes it; never held while taking
         # another instance's lock except in merge, which takes both in a fixed (id) order.
         self._lock = threading.Lock()
+        _INSTANCES.add(self)
         # Set when Ctrl-C (or another BaseException) stopped an update part-way: the native
         # kernels stop between pieces of a long call, so the accumulators may hold part of
         # that batch, and every later use raises instead of giving silently wrong numbers.
@@ -785,6 +806,7 @@ class RunningStats:
         self.__dict__.update(state)
         self._lock = threading.Lock()
         self._interrupted = False  # an interrupted instance refuses to be pickled
+        _INSTANCES.add(self)
 
     def __repr__(self) -> str:
         with self._lock:
