@@ -39,6 +39,14 @@ CASES = {
         "pixnorm.RunningStats(per_pixel=True).update("
         "np.broadcast_to(px.astype(np.float32), (10**5, 1000, 1000, 3)))"
     ),
+    "resize, one image": "pixnorm.resize(np.broadcast_to(px[0], (300000, 100000, 3)), (100, 100))",
+    "resize, one image, float32": (
+        "pixnorm.resize(np.broadcast_to(px[0].astype(np.float32), (300000, 100000, 3)), (100, 100))"
+    ),
+    "preprocess, one image, torch": (
+        "pixnorm.preprocess(np.broadcast_to(px[0], (300000, 100000, 3)), size=(100, 100), "
+        "convention='torch')"
+    ),
     "preprocess_batch": (
         "pixnorm.preprocess_batch([np.broadcast_to(px[0], (4000, 4000, 3))] * 20000, size=8)"
     ),

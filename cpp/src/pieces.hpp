@@ -48,24 +48,51 @@ void run(const ImageView& v, bool rows, const Interrupt& interrupt, F&& piece) {
   }
 }
 
-// fn(part) on runs of consecutive resample jobs (one image each) of about kInterruptValues
-// source and output values, calling `interrupt` between two runs.
+// fn(part) on runs of consecutive resample jobs (one image each, or a band of an image's output
+// rows when one image alone is larger) of about kInterruptValues source and output values,
+// calling `interrupt` between two runs. Bands give the same bits: rows are independent (the
+// threads split images into bands the same way).
 template <class Job, class F>
 void run_jobs(const std::vector<Job>& jobs, const Interrupt& interrupt, F&& fn) {
   if (!interrupt) return fn(jobs);
   auto values = [](const Job& j) {
     return (j.src.height * j.src.width + j.py->count * j.px->count) * j.src.channels;
   };
-  for (size_t i = 0; i < jobs.size();) {
+  std::vector<Job> parts;  // jobs, the large ones cut into bands of rows
+  bool cut = false;
+  for (const Job& j : jobs) {
+    const int64_t v = values(j), rows = j.py->count;
+    if (v <= kInterruptValues || rows < 2) {
+      parts.push_back(j);
+      continue;
+    }
+    cut = true;
+    const int64_t band = std::max<int64_t>(1, rows * kInterruptValues / v);
+    for (int64_t y = 0; y < rows; y += band) {
+      Job b = j;
+      b.rows_begin = y;
+      b.rows_end = std::min(rows, y + band);
+      parts.push_back(b);
+    }
+  }
+  auto part_values = [&](const Job& j) {
+    const int64_t rows = j.py->count, end = j.rows_end < 0 ? rows : j.rows_end;
+    return values(j) / rows * (end - j.rows_begin);
+  };
+  if (!cut) {
+    int64_t total = 0;
+    for (const Job& j : jobs) total += values(j);
+    if (total <= kInterruptValues) return fn(jobs);  // one run: no copy
+  }
+  for (size_t i = 0; i < parts.size();) {
     size_t e = i + 1;
-    for (int64_t sum = values(jobs[i]);
-         e < jobs.size() && sum + values(jobs[e]) <= kInterruptValues; ++e)
-      sum += values(jobs[e]);
-    if (i == 0 && e == jobs.size()) return fn(jobs);  // one piece: no copy
-    fn(std::vector<Job>(jobs.begin() + static_cast<std::ptrdiff_t>(i),
-                        jobs.begin() + static_cast<std::ptrdiff_t>(e)));
+    for (int64_t sum = part_values(parts[i]);
+         e < parts.size() && sum + part_values(parts[e]) <= kInterruptValues; ++e)
+      sum += part_values(parts[e]);
+    fn(std::vector<Job>(parts.begin() + static_cast<std::ptrdiff_t>(i),
+                        parts.begin() + static_cast<std::ptrdiff_t>(e)));
     i = e;
-    if (i < jobs.size()) interrupt();
+    if (i < parts.size()) interrupt();
   }
 }
 

@@ -71,6 +71,7 @@ struct ResampleJob {
   ResampleOut kind = ResampleOut::u8_hwc;
   void* dst = nullptr;                    // C-contiguous output of this image
   const ChannelAffine* affine = nullptr;  // for f32_chw
+  int64_t rows_begin = 0, rows_end = -1;  // the output rows to write; -1: to the last
 };
 
 // Runs the jobs on up to `nthreads` threads: across images when there are enough of them, else
@@ -106,7 +107,8 @@ struct FixedJob {
   bool vertical_first = false;             // Pillow 13's order rule; torch: always false
   ResampleOut kind = ResampleOut::u8_hwc;  // u8_hwc, or f32_chw through `levels`
   void* dst = nullptr;
-  const double* levels = nullptr;  // C x kLevelParams, see level_params
+  const double* levels = nullptr;         // C x kLevelParams, see level_params
+  int64_t rows_begin = 0, rows_end = -1;  // as ResampleJob
 };
 void resample_fixed(const std::vector<FixedJob>& jobs, int nthreads);
 
@@ -148,7 +150,8 @@ struct OpencvJob {
   bool area2x = false;  // both axes exactly halved: INTER_AREA's 2x2 mean
   ResampleOut kind = ResampleOut::u8_hwc;
   void* dst = nullptr;
-  const double* levels = nullptr;  // as FixedJob
+  const double* levels = nullptr;         // as FixedJob
+  int64_t rows_begin = 0, rows_end = -1;  // as ResampleJob
 };
 void resample_opencv(const std::vector<OpencvJob>& jobs, int nthreads);
 

@@ -70,28 +70,34 @@ bool levels_fusable(const Job& j) {
   return true;
 }
 
-// Runs run(job, y0, y1) over every output row of every job (jobs have src.channels, py->count
-// and px->count): across images when there are at least as many as threads, else across bands
-// of each image's output rows. Small work stays on one thread.
+// The output rows [begin, end) a job writes (all of them unless it was given a band).
+template <class Job>
+int64_t rows_end(const Job& j) {
+  return j.rows_end < 0 ? j.py->count : j.rows_end;
+}
+
+// Runs run(job, y0, y1) over the output rows of every job (jobs have src.channels, py->count,
+// px->count and a band of rows): across images when there are at least as many as threads, else
+// across bands of each image's rows. Small work stays on one thread.
 template <class Job, class Run>
 void run_jobs(const std::vector<Job>& jobs, int nthreads, Run&& run) {
   if (jobs.empty()) return;
   int64_t work = 0;
-  for (const Job& j : jobs) work += j.py->count * j.px->count * j.src.channels;
+  for (const Job& j : jobs) work += (rows_end(j) - j.rows_begin) * j.px->count * j.src.channels;
   const int threads = threads::team_for(work, nthreads);
   const int64_t njobs = static_cast<int64_t>(jobs.size());
   if (njobs >= threads) {
     auto body = [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i) {
         const Job& j = jobs[static_cast<size_t>(i)];
-        run(j, int64_t{0}, j.py->count);
+        run(j, j.rows_begin, rows_end(j));
       }
     };
     threads::parallel_each(njobs, threads, body);  // images of unequal cost: dynamic
   } else {
     for (const Job& j : jobs) {
-      auto body = [&](int64_t lo, int64_t hi) { run(j, lo, hi); };
-      threads::parallel_chunks(j.py->count, threads, body);
+      auto body = [&](int64_t lo, int64_t hi) { run(j, j.rows_begin + lo, j.rows_begin + hi); };
+      threads::parallel_chunks(rows_end(j) - j.rows_begin, threads, body);
     }
   }
 }
