@@ -432,3 +432,15 @@ def test_torch_tensors_are_read_channels_first() -> None:
     np.testing.assert_array_equal(out.permute(1, 2, 0).numpy(), pixnorm.resize(hwc, 16))
     batch = pixnorm.resize(torch.stack([t, t]), 16)
     assert tuple(batch.shape) == (2, 3, 16, 23)
+
+
+def test_a_longer_side_beyond_the_limit_is_a_size_error() -> None:
+    """resized_size(1, 2**62, 8) returned (8, 2**65), and preprocess of a (1, 100000) image
+    with size=1000 blamed the crop: the longer side is checked where it is computed."""
+    with pytest.raises(
+        ValueError, match=r"size: 8 makes the longer side .* more than the 16777216"
+    ):
+        pixnorm.resized_size(1, 2**62, 8)
+    with pytest.raises(ValueError, match=r"size: 1000 makes the longer side of a \(1, 100000\)"):
+        pixnorm.preprocess(np.zeros((1, 100000, 3), np.uint8), size=1000)
+    assert pixnorm.resized_size(1, 2**14, 2**10) == (2**10, 2**24)  # at the limit: fine

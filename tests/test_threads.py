@@ -126,9 +126,10 @@ def test_team_for_bounds() -> None:
     lo = core._parallel_min_elements()
     assert core._team_for(lo - 1, 8) == 1  # below the threshold: serial
     assert core._team_for(lo, 8) == 2  # at it: two threads, as before the bound
-    assert core._team_for(10 * lo, 8) == 8
+    assert core._team_for(10 * lo, 2) == 2
     assert core._team_for(10 * lo, 1) == 1
-    assert core._team_for(10**15, 10**6) == core.MAX_THREADS
+    cpus = _config.available_cpus()
+    assert core._team_for(10**15, 10**6) == min(core.MAX_THREADS, 4 * cpus)  # 4 per CPU at most
 
 
 FORK_SCRIPT = """

@@ -95,7 +95,9 @@ void set_parallel_min_elements(int64_t n) {
 int team_for(int64_t work, int nthreads) {
   const int64_t min = parallel_min_elements();
   if (nthreads <= 1 || work < min) return 1;
-  int64_t cap = kMaxThreads;
+  // More threads than 4 per CPU only cost memory (each has a stack; past a few hundred, libgomp
+  // may fail to create one and end the process).
+  int64_t cap = std::min(kMaxThreads, 4 * g_cpus.load());
   if (min > 0) cap = std::min<int64_t>(cap, std::max<int64_t>(2, 2 * work / min));
   return static_cast<int>(std::min<int64_t>(nthreads, cap));
 }

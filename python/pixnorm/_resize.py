@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 from . import _core
 from ._args import (
+    MAX_SIDE,
     _brief,
     _float,
     _image,
@@ -105,6 +106,12 @@ def resized_size(
                     f"max_size: {m} makes the shorter side of a ({height}, {width}) image 0 "
                     f"(size={s}); expected max_size >= {least} for this image, or None"
                 )
+    if new_long > MAX_SIDE:
+        raise ValueError(
+            f"size: {s} makes the longer side of a ({_brief(height)}, {_brief(width)}) image "
+            f"{_brief(new_long)}, more than the {MAX_SIDE} per side pixnorm resizes to; give "
+            "max_size, or size=(h, w)"
+        )
     return (new_short, new_long) if height <= width else (new_long, new_short)
 
 

@@ -46,7 +46,7 @@ void set_parallel_min_elements(int64_t n);  // n < 0 restores the default
 
 // The team for `work` output elements when `nthreads` are allowed: 1 below
 // parallel_min_elements(), else at most one thread per half of that much work (so a team never
-// outgrows its work) and never more than kMaxThreads.
+// outgrows its work), at most 4 per CPU this process may use, and never more than kMaxThreads.
 int team_for(int64_t work, int nthreads);
 
 // Runs body(begin, end) over [0, count) split into contiguous chunks on `nthreads` threads.
