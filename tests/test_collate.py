@@ -232,7 +232,7 @@ def test_a_batch_too_large_to_allocate_is_memory_error(
 
         monkeypatch.setattr(P, "_torch", lambda: None)
         monkeypatch.setattr(C, "_torch", lambda: None)
-    img = np.zeros((4, 5, 3), np.uint8)
+    img = np.zeros((4, 4, 3), np.uint8)  # square: size=2**24 keeps both sides at the limit
     for collate in (
         pixnorm.Collate(size=(2**24, 2**24)),
         pixnorm.Collate(size=2**24, crop=(2**24, 2**24)),
