@@ -49,14 +49,6 @@ std::string box_name(bool batch, size_t i) {
 
 }  // namespace
 
-Convention parse_convention(const std::string& name) {
-  for (Convention c : {Convention::pillow, Convention::torch, Convention::opencv})
-    if (name == convention_name(c)) return c;
-  throw std::invalid_argument("convention: '" + name +
-                              "' is not available; expected None (pixnorm's own arithmetic), "
-                              "'pillow', 'torch' or 'opencv'");
-}
-
 const char* convention_name(Convention c) {
   switch (c) {
     case Convention::pixnorm:

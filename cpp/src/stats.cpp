@@ -51,6 +51,19 @@ bool readable_in_place(const ImageView& v) {
   return reinterpret_cast<uintptr_t>(v.data) % 4 == 0 && v.stride_y % 4 == 0 && v.stride_n % 4 == 0;
 }
 
+// How much of a view is packed: its rows (readable in place), each image, the whole batch.
+struct Packing {
+  bool rows = false, image = false, batch = false;
+};
+Packing packing_of(const ImageView& v) {
+  const int64_t isz = itemsize(v.dtype), row = v.width * v.channels;
+  Packing p;
+  p.rows = readable_in_place(v);
+  p.image = p.rows && (v.height == 1 || v.stride_y == row * isz);
+  p.batch = p.image && (v.n == 1 || v.stride_n == v.height * row * isz);
+  return p;
+}
+
 int threads_for(const ImageView& v, int nthreads) {
   const int64_t work = v.n * v.height * v.width * v.channels;
   return threads::team_for(work, nthreads);
@@ -60,11 +73,10 @@ int threads_for(const ImageView& v, int nthreads) {
 // `pieces` pieces that run on up to `pieces` threads.
 template <class T, class F>
 void for_runs(const ImageView& v, int pieces, F& fn) {
-  const int64_t isz = itemsize(v.dtype), C = v.channels, row = v.width * C;
-  const bool packed = readable_in_place(v);
-  const bool image_packed = packed && (v.height == 1 || v.stride_y == row * isz);
-  const bool batch_packed = image_packed && (v.n == 1 || v.stride_n == v.height * row * isz);
-  if (batch_packed) {  // one run, split at pixel boundaries
+  const int64_t C = v.channels, row = v.width * C;
+  const Packing pk = packing_of(v);
+  const bool packed = pk.rows, image_packed = pk.image;
+  if (pk.batch) {  // one run, split at pixel boundaries
     const int64_t pixels = v.n * v.height * v.width;
     const T* base = static_cast<const T*>(v.data);
     auto body = [&](int64_t lo, int64_t hi) {
@@ -133,13 +145,10 @@ static int64_t stats_block_pixels(int64_t pixels) {
 
 // Pixels [p0, p1) of a view, in (N, H, W) order, as packed HWC float32 values: a pointer into the
 // view when its batch is packed and aligned, else gathered into `buf`.
-static const float* block_pixels(const ImageView& v, int64_t p0, int64_t p1,
+static const float* block_pixels(const ImageView& v, const Packing& pk, int64_t p0, int64_t p1,
                                  std::vector<float>& buf) {
-  const int64_t C = v.channels, row = v.width * C, isz = 4;
-  const bool packed = readable_in_place(v);
-  const bool image_packed = packed && (v.height == 1 || v.stride_y == row * isz);
-  const bool batch_packed = image_packed && (v.n == 1 || v.stride_n == v.height * row * isz);
-  if (batch_packed) return static_cast<const float*>(v.data) + p0 * C;
+  const int64_t C = v.channels, isz = 4;
+  if (pk.batch) return static_cast<const float*>(v.data) + p0 * C;
   buf.resize(static_cast<size_t>((p1 - p0) * C));
   auto* out = reinterpret_cast<unsigned char*>(buf.data());
   const int64_t hw = v.height * v.width;
@@ -147,7 +156,7 @@ static const float* block_pixels(const ImageView& v, int64_t p0, int64_t p1,
     const int64_t i = p / hw, y = (p % hw) / v.width, x = p % v.width;
     const int64_t take = std::min(v.width - x, p1 - p);  // the rest of this row, at most
     const unsigned char* src = v.byte_ptr(i, y, x, 0);
-    if (packed)
+    if (pk.rows)
       std::memcpy(out, src, static_cast<size_t>(take * C * isz));
     else
       rows::gather_any<float>(src, take, C, v.stride_x, v.stride_c, out);
@@ -163,6 +172,7 @@ static void channels_f32_piece(const ImageView& v, int64_t* n, double* mean, dou
   const int64_t C = v.channels, pixels = v.n * v.height * v.width;
   const int64_t block = stats_block_pixels(pixels);
   const int64_t blocks = (pixels + block - 1) / block;
+  const Packing pk = packing_of(v);
   const auto total = static_cast<size_t>(blocks * C);
   std::vector<int64_t> bn(total, 0);
   std::vector<double> bm(total, 0.0), bq(total, 0.0);
@@ -173,8 +183,8 @@ static void channels_f32_piece(const ImageView& v, int64_t* n, double* mean, dou
     for (int64_t b = b0; b < b1; ++b) {
       const int64_t p0 = b * block, p1 = std::min(pixels, p0 + block);
       const auto o = static_cast<size_t>(b * C);
-      k.stats_f32(block_pixels(v, p0, p1, buf), (p1 - p0) * C, C, &bn[o], &bm[o], &bq[o], &lo[o],
-                  &hi[o]);
+      k.stats_f32(block_pixels(v, pk, p0, p1, buf), (p1 - p0) * C, C, &bn[o], &bm[o], &bq[o],
+                  &lo[o], &hi[o]);
     }
   };
   threads::parallel_chunks(blocks, threads_for(v, nthreads), body);
@@ -198,8 +208,8 @@ template <class T, class F>
 void for_pixel_ranges(const ImageView& v, int nthreads, F& fn) {
   const int64_t isz = itemsize(v.dtype), C = v.channels, row = v.width * C;
   const int64_t image = v.height * row;
-  const bool packed = readable_in_place(v);
-  const bool image_packed = packed && (v.height == 1 || v.stride_y == row * isz);
+  const Packing pk = packing_of(v);
+  const bool packed = pk.rows, image_packed = pk.image;
   const int pieces = threads_for(v, nthreads);
   if (image_packed) {
     const T* base = static_cast<const T*>(v.data);

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from ._args import _float, _int, _pair, _probability, _rrc_ranges, _values
+from ._args import _float, _int, _is_tensor, _pair, _probability, _rrc_ranges, _values
 from ._resize import Geometry, resized_size
 
 __all__ = [
@@ -71,11 +71,6 @@ def _torch() -> Any:
 
 def _is_pil(img: Any) -> bool:
     return type(img).__module__.startswith("PIL.") and hasattr(img, "mode")
-
-
-def _is_tensor(img: Any) -> bool:
-    torch = _torch()
-    return torch is not None and isinstance(img, torch.Tensor)
 
 
 def _bilinear(interpolation: Any) -> None:

@@ -21,9 +21,7 @@ namespace pixnorm {
 //  - opencv: cv2.resize INTER_LINEAR on uint8 (no antialias), bit for bit.
 enum class Convention : int { pixnorm = 0, pillow = 1, torch = 2, opencv = 3 };
 
-// "pillow", "torch" or "opencv" (pixnorm's own arithmetic has no name: None in Python);
-// anything else throws std::invalid_argument naming `convention`.
-Convention parse_convention(const std::string& name);
+// "pixnorm", "pillow", "torch" or "opencv" (the Python API spells pixnorm's own None).
 const char* convention_name(Convention c);
 // Throws unless `convention` can resize `dtype` with `antialias` and `channels` channels
 // (named conventions take uint8; pillow needs antialias, opencv refuses it and takes 1 to 4
