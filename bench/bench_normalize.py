@@ -21,14 +21,14 @@ Method
   machine hits all of them alike, while each block sees the steady state of repeated calls.
 - Candidates that share a thread pool and a thread count run their blocks together. After a
   group that ran on 2 threads the script sleeps briefly: idle pool threads spin before they
-  sleep (libgomp's for about 6 ms here), and on a 2-core machine one library's spinning pool
-  would slow the next library's threads; interleaving them call by call would measure that.
+  sleep (pixnorm's for 50 us, libgomp's, in torch and OpenCV builds that use it, for about
+  6 ms here), and on a 2-core machine one library's spinning pool would slow the next
+  library's threads; interleaving them call by call would measure that.
 - numpy is single threaded: its rows and the copies are measured once, with 1 thread.
 - Read the ratios (to pixnorm with ``out=`` at the same thread count), not the absolute times:
   both sides of a ratio come from the same rounds. A second thread only helps if the machine
-  has a core to spare: with another busy process on 2 cores, a 2-thread call can wait a
-  scheduler time slice (milliseconds) for its descheduled worker. The load average is printed
-  before and after the run; a p90 far above the median shows such phases.
+  has a core to spare (bench/bench_threads.py measures what a busy core does). The load
+  average is printed before and after the run; a p90 far above the median shows noisy phases.
 - A benchmark is not a test: the targets are printed beside the measured values, never asserted.
 
 Usage::
@@ -166,7 +166,6 @@ def set_threads(n: int) -> None:
 
 def environment() -> dict[str, Any]:
     info = pixnorm.build_info()
-    omp = info.get("openmp")
     env: dict[str, Any] = {
         "cpu": cpu_model(),
         "logical_cpus": os.cpu_count(),
@@ -175,7 +174,7 @@ def environment() -> dict[str, Any]:
         "pixnorm": info.get("version"),
         "pixnorm_compiler": info.get("compiler"),
         "isa": info.get("isa"),
-        "openmp": (omp.get("runtime") if isinstance(omp, dict) else omp) or "none",
+        "threads": info.get("threads") or "none",
         "parallel_min_elements": parallel_min_elements()[0],
         "numpy": np.__version__,
         "cv2": cv2.__version__ if cv2 is not None else None,
@@ -211,7 +210,7 @@ def print_header(env: dict[str, Any], title: str = "pixnorm.normalize benchmark"
     )
     print(
         f"- pixnorm {env['pixnorm']} ({env['pixnorm_compiler']}), ISA {env['isa']}, "
-        f"OpenMP {env['openmp']}, serial below {env['parallel_min_elements']} output elements"
+        f"threads {env['threads']}, serial below {env['parallel_min_elements']} output elements"
     )
     cv2_text = env["cv2"] or "not installed"
     if env.get("cv2_parallel"):

@@ -106,10 +106,9 @@ def load_average() -> str:
 
 def machine_line() -> str:
     info = pixnorm.build_info()
-    omp = info.get("openmp")
     return (
         f"{cpu_model()}, {os.cpu_count()} logical CPUs, 1 thread; pixnorm {info['version']} "
-        f"ISA {info['isa']} (OpenMP {omp['runtime'] if omp else 'none'}); numpy {np.__version__}"
+        f"ISA {info['isa']} (threads {info.get('threads') or 'none'}); numpy {np.__version__}"
         f", cv2 {cv2.__version__ if cv2 else 'n/a'}, Pillow "
         f"{Image.__version__ if Image else 'n/a'}, torch {torch.__version__ if torch else 'n/a'}"
     )

@@ -13,7 +13,7 @@ def image(seed: int) -> np.ndarray:
 
 def work(seed: int) -> tuple[bytes, int, bool]:
     out = pixnorm.normalize(image(seed), [0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
-    return out.tobytes(), pixnorm.get_num_threads(), pixnorm._core._fork_state()["forked"]
+    return out.tobytes(), pixnorm.get_num_threads(), pixnorm._core._in_forked_child()
 
 
 class ImageDataset:

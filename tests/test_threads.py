@@ -1,4 +1,5 @@
-"""Thread-count policy, fork safety (no hang after fork), multiprocessing, and the GIL."""
+"""Thread-count policy, the thread pool, fork safety (no hang after fork), multiprocessing, and
+the GIL."""
 
 from __future__ import annotations
 
@@ -17,13 +18,16 @@ from gil import assert_releases_gil
 from pixnorm import _config
 
 TESTS = Path(__file__).resolve().parent
-OPENMP = pixnorm.build_info()["openmp"] is not None
-needs_openmp = pytest.mark.skipif(not OPENMP, reason="built without OpenMP: no thread team")
+THREADS = pixnorm.build_info()["threads"] is not None
+needs_threads = pytest.mark.skipif(
+    not THREADS, reason="built with -DPIXNORM_THREADS=OFF: no thread pool"
+)
 
 
 def threads_used(n: int) -> int:
-    """What get_num_threads() reports for a request of n: without OpenMP everything is serial."""
-    return n if OPENMP else 1
+    """What get_num_threads() reports for a request of n: without the pool everything is
+    serial."""
+    return n if THREADS else 1
 
 
 def run_python(code: str, env: dict[str, str] | None = None, timeout: float = 120) -> str:
@@ -96,12 +100,13 @@ def test_bad_thread_environment_fails_loudly() -> None:
     )
 
 
-@needs_openmp
+@needs_threads
 @pytest.mark.parametrize("env", ["PIXNORM_NUM_THREADS", "OMP_NUM_THREADS"])
 def test_huge_thread_counts_are_bounded(env: str) -> None:
     """PIXNORM_NUM_THREADS=99999 used to make one thread per output row (1,081 for a 1080-row
-    image; libgomp ends the process when a thread cannot be created): the environment is capped
-    at MAX_THREADS, and a team never outgrows its work (issue 11.3)."""
+    image; the OpenMP runtime of the time ended the process when a thread could not be
+    created): the environment is capped at MAX_THREADS, and a team never outgrows its work
+    (issue 11.3)."""
     code = """
         import os
         import numpy as np
@@ -133,39 +138,42 @@ def test_team_for_bounds() -> None:
 
 
 FORK_SCRIPT = """
-    import os, sys, warnings
+    import os, sys, threading, warnings
     import numpy as np
     import pixnorm
     from pixnorm import _core
 
+    warnings.simplefilter("error")  # nothing to warn about after fork any more
     pixnorm.set_num_threads(2)
     _core._set_parallel_min_elements(0)
+    _core._set_pool_backoff(False)  # threaded calls use the pool even on a busy machine
     img = np.random.default_rng(0).integers(0, 256, (480, 640, 3), dtype=np.uint8)
-    expected = pixnorm.normalize(img, 0.5, 0.25)  # the parent now owns a 2-thread libgomp team
+    expected = pixnorm.normalize(img, 0.5, 0.25)  # the parent's pool now has a worker
     pre = {c: pixnorm.preprocess(img, size=100, crop=64, convention=c) for c in (None, "torch")}
     stats = pixnorm.RunningStats().update(img).to_dict()
-    assert _core._fork_state() == {"forked": False, "unsafe": False}
+    assert not _core._in_forked_child()
+
+    def tasks():
+        return len(os.listdir("/proc/self/task"))
 
     def in_child(depth):
-        state = _core._fork_state()
-        assert state == {"forked": True, "unsafe": True}, state
+        assert _core._in_forked_child()
+        assert tasks() == 1  # fork copies only the calling thread: the pool is gone
         assert pixnorm.get_num_threads() == 1  # set_num_threads does not cross fork
         assert np.array_equal(pixnorm.normalize(img, 0.5, 0.25), expected)
-        for conv in (None, "torch"):  # every threaded operation runs serially here
-            assert np.array_equal(pixnorm.preprocess(img, size=100, crop=64, convention=conv),
-                                  pre[conv])
-        assert pixnorm.RunningStats().update(img).to_dict() == stats
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            pixnorm.set_num_threads(2)  # asking for threads here: one warning, still serial
+        pixnorm.set_num_threads(2)  # threads work here: the child builds its own pool
+        assert pixnorm.get_num_threads() == 2
+        for _ in range(3):
             assert np.array_equal(pixnorm.normalize(img, 0.5, 0.25), expected)
-            assert np.array_equal(pixnorm.normalize(img, 0.5, 0.25), expected)
-        assert [w.category for w in caught] == [RuntimeWarning], caught
-        assert "single-threaded" in str(caught[0].message)
-        assert pixnorm.get_num_threads() == 1
-        pixnorm.set_num_threads(None)
+            for conv in (None, "torch"):
+                assert np.array_equal(
+                    pixnorm.preprocess(img, size=100, crop=64, convention=conv), pre[conv]
+                )
+            assert pixnorm.RunningStats().update(img).to_dict() == stats
+        assert tasks() == 2, tasks()  # the child's own worker
         if depth < 2:
             fork_and_check(depth + 1)
+        pixnorm.set_num_threads(None)
 
     def fork_and_check(depth):
         pid = os.fork()
@@ -181,6 +189,24 @@ FORK_SCRIPT = """
         assert os.waitstatus_to_exitcode(status) == 0, depth
 
     fork_and_check(1)  # child, then grandchild
+
+    # Fork while another thread of the parent is inside a threaded call: the child must not
+    # inherit the pool in that state (its lock held, a call half done).
+    stop = threading.Event()
+
+    def busy():
+        while not stop.is_set():
+            pixnorm.normalize(img, 0.5, 0.25)
+
+    t = threading.Thread(target=busy)
+    t.start()
+    try:
+        for _ in range(20):
+            fork_and_check(2)
+    finally:
+        stop.set()
+        t.join()
+
     # the parent itself keeps its threads
     assert pixnorm.get_num_threads() == 2
     assert np.array_equal(pixnorm.normalize(img, 0.5, 0.25), expected)
@@ -188,20 +214,98 @@ FORK_SCRIPT = """
 """
 
 
-@needs_openmp
+@needs_threads
 def test_fork_after_threads_never_hangs() -> None:
-    assert run_python(FORK_SCRIPT, timeout=60).strip() == "ok"
+    """GNU libgomp hangs in a forked child whose parent ran a parallel region (GCC bug 60035).
+    pixnorm's own pool forgets the parent's workers in a forked child and starts new ones when
+    a call needs them, so threads work after fork, in children and grandchildren, also when
+    the fork happens while another thread is inside a threaded call."""
+    assert run_python(FORK_SCRIPT, timeout=120).strip() == "ok"
 
 
-@needs_openmp
-def test_fork_before_any_team_keeps_threads_available() -> None:
+@needs_threads
+def test_one_cpu_and_two_threads() -> None:
+    """Two threads confined to one CPU: the worker always finds itself on the caller's CPU,
+    runs nothing and lets the caller do the work (and the pool backs off). Results are the
+    same, and nothing waits for a thread that cannot run."""
+    code = """
+        import os
+        os.sched_setaffinity(0, {0})
+        import numpy as np, pixnorm
+        from pixnorm import _core
+        img = np.random.default_rng(1).integers(0, 256, (300, 400, 3), dtype=np.uint8)
+        want = pixnorm.preprocess(img, size=128, crop=112)
+        pixnorm.set_num_threads(2)
+        _core._set_parallel_min_elements(0)
+        for backoff in (False, True):  # without it every call wakes the worker, which refuses
+            _core._set_pool_backoff(backoff)
+            for _ in range(100):
+                assert np.array_equal(pixnorm.preprocess(img, size=128, crop=112), want)
+        print("ok")
+    """
+    assert run_python(code, timeout=120).strip() == "ok"
+
+
+@needs_threads
+def test_busy_core_results_unchanged() -> None:
+    """With another process spinning on a core, threaded calls give the same bits (whichever
+    thread runs which chunk) and finish. How fast is bench/bench_threads.py's question."""
+    code = """
+        import subprocess, sys
+        import numpy as np, pixnorm
+        from pixnorm import _core
+        spin = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        try:
+            rng = np.random.default_rng(2)
+            imgs = [rng.integers(0, 256, (200 + 7 * i, 300, 3), dtype=np.uint8) for i in range(6)]
+            want = [pixnorm.preprocess(x, size=96, crop=80, convention="torch") for x in imgs]
+            stats = pixnorm.RunningStats().update(imgs[0]).to_dict()
+            pixnorm.set_num_threads(2)
+            _core._set_parallel_min_elements(0)
+            for i in range(100):
+                _core._set_pool_backoff(i % 2 == 0)  # with it, most calls run on one thread
+                for x, w in zip(imgs, want):
+                    got = pixnorm.preprocess(x, size=96, crop=80, convention="torch")
+                    assert np.array_equal(got, w)
+                assert pixnorm.RunningStats().update(imgs[0]).to_dict() == stats
+        finally:
+            spin.kill()
+        print("ok")
+    """
+    assert run_python(code, timeout=300).strip() == "ok"
+
+
+@needs_threads
+def test_batch_of_more_items_than_chunks() -> None:
+    """A batch is handed out an image at a time, in runs of consecutive images once there are
+    more than 65535 (the pool's chunk limit): every image is still done exactly once."""
+    rng = np.random.default_rng(3)
+    imgs = list(rng.integers(0, 256, (70_000, 4, 5, 3), dtype=np.uint8))
+    pixnorm.set_num_threads(2)
+    try:
+        got = pixnorm.preprocess_batch(imgs, size=(2, 3), antialias=False)
+    finally:
+        pixnorm.set_num_threads(None)
+    serial = [pixnorm.preprocess(x, size=(2, 3), antialias=False) for x in imgs[::7001]]
+    np.testing.assert_array_equal(got[::7001], np.stack(serial))
+    pixnorm.set_num_threads(1)
+    try:
+        np.testing.assert_array_equal(
+            got, pixnorm.preprocess_batch(imgs, size=(2, 3), antialias=False)
+        )
+    finally:
+        pixnorm.set_num_threads(None)
+
+
+@needs_threads
+def test_fork_before_any_threaded_call() -> None:
     code = """
         import os, numpy as np, pixnorm
         from pixnorm import _core
         pid = os.fork()
         if pid == 0:
-            ok = _core._fork_state() == {"forked": True, "unsafe": False}
-            pixnorm.set_num_threads(2)  # safe here: no team was ever built
+            ok = _core._in_forked_child()
+            pixnorm.set_num_threads(2)
             ok = ok and pixnorm.get_num_threads() == 2
             _core._set_parallel_min_elements(0)
             x = np.ones((64, 64, 3), np.uint8)

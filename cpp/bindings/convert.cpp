@@ -183,17 +183,6 @@ float* prepare_out(py::handle out, const std::vector<int64_t>& shape, const Imag
   return static_cast<float*>(prepare_out(out, shape, DType::f32, {input}, result));
 }
 
-void warn_if_threads_reduced() {
-  if (threads::take_fork_warning()) {
-    if (PyErr_WarnEx(PyExc_RuntimeWarning,
-                     "pixnorm: this process was forked after its parent ran OpenMP threads; GNU "
-                     "libgomp would hang here, so pixnorm runs single-threaded in this process "
-                     "(use the 'spawn' or 'forkserver' start method for threads in workers)",
-                     1) < 0)
-      throw py::error_already_set();
-  }
-}
-
 Interrupt python_interrupt() {
   return [] {
     py::gil_scoped_acquire gil;
@@ -201,9 +190,6 @@ Interrupt python_interrupt() {
   };
 }
 
-int call_threads() {
-  warn_if_threads_reduced();
-  return threads::effective_threads();
-}
+int call_threads() { return threads::effective_threads(); }
 
 }  // namespace pixnorm::bind

@@ -37,11 +37,7 @@ float* prepare_out(py::handle out, const std::vector<int64_t>& shape, const Imag
 void* prepare_out(py::handle out, const std::vector<int64_t>& shape, DType dtype,
                   const std::vector<ImageView>& inputs, py::object& result);
 
-// Emits the one-per-process RuntimeWarning when a thread request was reduced for fork safety.
-void warn_if_threads_reduced();
-
-// The thread count for the call about to run (with the GIL held): warns once if it was reduced
-// for fork safety, then returns threads::effective_threads().
+// The thread count for the call about to run: threads::effective_threads().
 int call_threads();
 
 std::string shape_str(const py::array& a);

@@ -42,25 +42,9 @@ py::dict build_info() {
   d["isas_supported"] = names(supported_isas());
   d["isa"] = isa_name(active_isa());
   d["cpu_features"] = cpu_features();
-  py::dict omp;
-  if (threads::openmp_enabled()) {
-    const std::string path = threads::openmp_runtime();
-    std::string runtime = "unknown";
-    if (path.find("libgomp") != std::string::npos)
-      runtime = "libgomp";
-    else if (path.find("libiomp") != std::string::npos)
-      runtime = "libiomp";
-    else if (path.find("libomp") != std::string::npos)
-      runtime = "libomp";
-    omp["runtime"] = runtime;
-    omp["library"] = path;
-    omp["spec"] = threads::openmp_spec();  // _OPENMP, e.g. 201511 = OpenMP 4.5
-    d["openmp"] = omp;
-  } else {
-    d["openmp"] = py::none();
-  }
+  // The thread pool is pixnorm's own (threads.cpp); None when built with -DPIXNORM_THREADS=OFF.
+  d["threads"] = threads::threads_enabled() ? py::object(py::str("pool")) : py::object(py::none());
   d["num_threads"] = threads::effective_threads();
-  d["fork_safe_serial"] = threads::fork_unsafe();
   return d;
 }
 
@@ -75,13 +59,7 @@ void register_info(py::module_& m) {
   m.def("_supported_isas", [] { return names(supported_isas()); });
   m.def("_configure_threads", &threads::configure_defaults, py::arg("env"), py::arg("cpus"),
         py::arg("worker"));
-  m.def(
-      "_set_user_threads",
-      [](int n) {
-        threads::set_user_threads(n);
-        warn_if_threads_reduced();
-      },
-      py::arg("n"));
+  m.def("_set_user_threads", &threads::set_user_threads, py::arg("n"));
   m.def("_user_threads", &threads::user_threads);
   m.attr("MAX_THREADS") = threads::kMaxThreads;
   m.def("_team_for", &threads::team_for, py::arg("work"), py::arg("nthreads"));
@@ -89,12 +67,8 @@ void register_info(py::module_& m) {
   m.def("get_num_threads", &threads::effective_threads);
   m.def("_set_parallel_min_elements", &threads::set_parallel_min_elements, py::arg("n"));
   m.def("_parallel_min_elements", &threads::parallel_min_elements);
-  m.def("_fork_state", [] {
-    py::dict d;
-    d["forked"] = threads::in_forked_child();
-    d["unsafe"] = threads::fork_unsafe();
-    return d;
-  });
+  m.def("_in_forked_child", &threads::in_forked_child);
+  m.def("_set_pool_backoff", &threads::set_backoff_enabled, py::arg("on"));
 }
 
 }  // namespace pixnorm::bind

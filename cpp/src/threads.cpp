@@ -1,21 +1,45 @@
-// Thread-count policy and fork safety; see threads.hpp for the contract.
+// Thread-count policy, fork safety and the caller-runs thread pool; see threads.hpp for the
+// contract.
+//
+// Why pixnorm has its own pool instead of OpenMP: an OpenMP parallel region ends in a barrier
+// that waits for every thread of the team, including one the scheduler has not run yet. With
+// another process busy on one of two cores, a per-image call at 2 threads waited a time slice
+// (milliseconds) for its descheduled worker: on average 8-41x the 1-thread time for 15-100 us
+// calls (bench/bench_threads.py, libgomp, gcc 12). Here the work is cut into chunks that any
+// thread claims with one atomic step, the calling thread included; the caller never waits for
+// a chunk nobody has claimed, it runs it itself. A late or descheduled worker can only delay
+// a call by the chunk it is running. Idle workers spin briefly (back-to-back calls find them
+// awake) and then sleep on a condition variable, so they cost nothing between bursts.
 #include "pixnorm/threads.hpp"
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
 #include <mutex>
 #include <stdexcept>
+#include <string>
+#include <system_error>
+#include <thread>
+
+#if defined(__linux__)
+#include <sched.h>
+#endif
 
 #if defined(__unix__) || defined(__APPLE__)
 #include <pthread.h>
-#define PIXNORM_HAVE_ATFORK 1
+#include <signal.h>
+#define PIXNORM_HAVE_PTHREAD 1
 #endif
 
-#if defined(PIXNORM_WITH_OPENMP)
-#include <omp.h>
-#if defined(__unix__) || defined(__APPLE__)
-#include <dlfcn.h>
-#endif
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+#include <immintrin.h>
+#define PIXNORM_PAUSE() _mm_pause()
+#elif defined(__aarch64__)
+#define PIXNORM_PAUSE() __asm__ __volatile__("yield")
+#else
+#define PIXNORM_PAUSE() ((void)0)
 #endif
 
 namespace pixnorm::threads {
@@ -28,9 +52,6 @@ std::atomic<int> g_env{0};   // PIXNORM_NUM_THREADS / OMP_NUM_THREADS, 0 = unset
 std::atomic<int> g_cpus{1};  // CPUs this process may use
 std::atomic<bool> g_worker{false};
 std::atomic<bool> g_forked{false};
-std::atomic<bool> g_team_built{false};  // this process (or a fork ancestor) ran a parallel region
-std::atomic<bool> g_unsafe{false};      // forked after a team was built: never enter OpenMP
-std::atomic<bool> g_warned{false};
 
 // Measured with `python bench/bench_normalize.py --threshold` on the 2-core Zen 4 machine
 // (median of 15 interleaved rounds, warm thread team): 2 threads vs 1 on RGB normalize were
@@ -40,19 +61,301 @@ std::atomic<bool> g_warned{false};
 constexpr int64_t kDefaultParallelMinElements = int64_t{1} << 15;
 std::atomic<int64_t> g_parallel_min{kDefaultParallelMinElements};
 
+// ---------------------------------------------------------------------------------------------
+// The pool.
+
+using Body = void (*)(void*, int64_t, int64_t);
+using Clock = std::chrono::steady_clock;
+
+// How long an idle worker spins for the next call before it sleeps (a worker that finds itself
+// on the caller's CPU sleeps at once), and how long a caller waits for chunks still running on
+// workers before it sleeps. The caller's wait pauses and yields, so a thread that shares its
+// CPU runs; it is long because a caller that slept is woken late (tens of microseconds on this
+// VM), by which time the worker has stopped spinning and the next call must wake it as well.
+constexpr auto kWorkerSpin = std::chrono::microseconds(50);
+constexpr auto kCallerSpin = std::chrono::microseconds(1000);
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+      .count();
+}
+
+int current_cpu() {
+#if defined(__linux__)
+  return sched_getcpu();
+#else
+  return -1;
+#endif
+}
+
+// Busy-machine backoff. A call sees that a second thread did not help when a worker ran its
+// chunk on the caller's CPU (the scheduler found no free core, and the woken worker preempted
+// the caller), when the only workers woken found themselves there (and so ran nothing, see
+// Pool::work), or, in two calls in a row, took more than twice as long as the caller's chunk
+// of the same size plus the slack of a wake-up (it shared a core with another process and was
+// descheduled; one such call alone happens on an idle machine too, about once a second here).
+// The calls of the next backoff window then run on one thread and wake nobody; the window
+// starts at 10 ms and doubles, up to 100 ms, while the machine stays busy. Measured with
+// bench/bench_threads.py, one busy competing process on 2 cores: without the backoff a 12 us
+// call averaged 1.4-1.8x its 1-thread time (the woken worker landed on the caller's core and
+// preempted it); with it, at most 1.05x.
+std::atomic<int64_t> g_backoff_until{0};
+std::atomic<int64_t> g_backoff_ns{0};
+std::atomic<bool> g_backoff_enabled{true};  // tests turn it off to make the pool's use certain
+constexpr int64_t kBackoffMinNs = 10'000'000, kBackoffMaxNs = 100'000'000;
+constexpr int64_t kSlackNs = 20'000;
+
+bool backing_off() {
+  return g_backoff_enabled.load(std::memory_order_relaxed) &&
+         now_ns() < g_backoff_until.load(std::memory_order_relaxed);
+}
+
+void back_off() {
+  const int64_t now = now_ns();
+  const int64_t last = g_backoff_ns.load(), until = g_backoff_until.load();
+  // Busy again soon after the last window ended: twice as long.
+  const int64_t len =
+      (last > 0 && now - until < 4 * last) ? std::min(2 * last, kBackoffMaxNs) : kBackoffMinNs;
+  g_backoff_ns.store(len);
+  g_backoff_until.store(now + len);
+}
+
+// The claim word: generation (32 bits) | end (16) | next (16). A call publishes a new
+// generation with next = 0 and end = its chunk count; a thread claims chunk `next` by
+// incrementing the word with a compare-exchange that also checks the generation, so a thread
+// that slept through a call can never claim a chunk of the next one.
+constexpr int64_t kMaxChunks = 0xFFFF;
+constexpr uint64_t gen_of(uint64_t w) { return w >> 32; }
+constexpr int64_t end_of(uint64_t w) { return static_cast<int64_t>((w >> 16) & 0xFFFF); }
+constexpr int64_t next_of(uint64_t w) { return static_cast<int64_t>(w & 0xFFFF); }
+
+struct Pool {
+  std::mutex submit;  // one call at a time uses the pool; a concurrent call runs inline
+  int nworkers = 0;   // under `submit`
+
+  // The current call's task: written under `submit` before its generation is published, read
+  // by a thread only after it has claimed one of its chunks (which keeps them unchanged until
+  // that chunk is done).
+  Body body = nullptr;
+  void* ctx = nullptr;
+  int64_t count = 0;
+  std::atomic<int> caller_cpu{-1};  // the CPU the current (or last) call started on
+  bool slow_before = false;         // under `submit`: the last call's worker was slow
+
+  std::atomic<uint64_t> word{0};
+  std::atomic<int> helpers{0};  // workers 0 .. helpers-1 take part in the current call
+  std::atomic<int64_t> done{0};
+  std::atomic<int64_t> worker_max_ns{0};  // the longest chunk a worker ran in this call
+  std::atomic<int64_t> worker_chunks{0};  // chunks workers ran in this call
+  std::atomic<bool> shared_cpu{false};    // a worker ran a chunk on the caller's CPU
+  std::atomic<bool> refused{false};       // a worker found itself on the caller's CPU
+
+  std::mutex m;
+  std::condition_variable wake_cv;  // workers wait here for a new generation
+  std::condition_variable done_cv;  // the caller waits here for the last chunk
+  std::atomic<int> sleeping{0};
+  std::atomic<bool> caller_sleeping{false};
+
+  // Runs chunk i of n; returns its duration.
+  int64_t run_chunk(int64_t i, int64_t n) {
+    const int64_t t0 = now_ns();
+    body(ctx, count * i / n, count * (i + 1) / n);
+    return now_ns() - t0;
+  }
+
+  void finish_chunk(int64_t n) {
+    if (done.fetch_add(1) + 1 == n && caller_sleeping.load()) {
+      std::lock_guard<std::mutex> lk(m);
+      done_cv.notify_one();
+    }
+  }
+
+  // A worker claims and runs chunks of generation `gen` until none is left to claim. A worker
+  // the scheduler put on the caller's CPU claims nothing: it would only preempt the caller.
+  void work(uint64_t gen) {
+    const int cpu0 = current_cpu();
+    if (cpu0 >= 0 && cpu0 == caller_cpu.load(std::memory_order_relaxed)) {
+      refused.store(true, std::memory_order_relaxed);
+      if (helpers.load(std::memory_order_relaxed) == 1) back_off();  // no other worker helps
+      std::this_thread::yield();
+      return;
+    }
+    uint64_t w = word.load(std::memory_order_acquire);
+    while (gen_of(w) == gen && next_of(w) < end_of(w)) {
+      if (word.compare_exchange_weak(w, w + 1, std::memory_order_acq_rel,
+                                     std::memory_order_acquire)) {
+        const int cpu = current_cpu();
+        const int64_t ns = run_chunk(next_of(w), end_of(w));
+        if (cpu >= 0 && cpu == caller_cpu.load(std::memory_order_relaxed))
+          shared_cpu.store(true, std::memory_order_relaxed);
+        worker_chunks.fetch_add(1, std::memory_order_relaxed);
+        int64_t prev = worker_max_ns.load(std::memory_order_relaxed);
+        while (ns > prev && !worker_max_ns.compare_exchange_weak(prev, ns)) {
+        }
+        finish_chunk(end_of(w));
+        w = word.load(std::memory_order_acquire);
+      }
+    }
+  }
+
+  void worker_loop(int index) {
+    uint64_t seen = gen_of(word.load());
+    bool spin = false;  // only a worker that just took part spins for the next call
+    for (;;) {
+      if (spin) {
+        const auto t0 = Clock::now();
+        for (int i = 1; gen_of(word.load(std::memory_order_acquire)) == seen; ++i) {
+          PIXNORM_PAUSE();
+          // Spinning on the caller's CPU would take its time: sleep instead.
+          if ((i & 63) == 0 && (Clock::now() - t0 > kWorkerSpin ||
+                                current_cpu() == caller_cpu.load(std::memory_order_relaxed)))
+            break;
+        }
+      }
+      if (gen_of(word.load(std::memory_order_acquire)) == seen) {
+        std::unique_lock<std::mutex> lk(m);
+        sleeping.fetch_add(1);
+        wake_cv.wait(lk, [&] { return gen_of(word.load()) != seen; });
+        sleeping.fetch_sub(1);
+      }
+      seen = gen_of(word.load(std::memory_order_acquire));
+      spin = index < helpers.load(std::memory_order_acquire);
+      if (spin) work(seen);
+    }
+  }
+
+  // Starts workers until there are `want` (fewer if the system refuses a thread). Signals are
+  // blocked in workers: they go to the threads that run Python.
+  void grow(int want) {
+    if (nworkers >= want) return;
+#if defined(PIXNORM_HAVE_PTHREAD)
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+#endif
+    try {
+      for (; nworkers < want; ++nworkers) {
+        const int index = nworkers;
+        std::thread([this, index] { worker_loop(index); }).detach();
+      }
+    } catch (const std::system_error&) {
+      // Out of threads: run with the workers there are.
+    }
+#if defined(PIXNORM_HAVE_PTHREAD)
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+#endif
+  }
+
+  // Runs chunks [0, n) of body over [0, count) on the caller and up to nthreads - 1 workers.
+  void run(int64_t count_, int64_t n, int nthreads, Body body_, void* ctx_) {
+    grow(nthreads - 1);
+    body = body_;
+    ctx = ctx_;
+    count = count_;
+    caller_cpu.store(current_cpu(), std::memory_order_relaxed);
+    done.store(0);
+    worker_max_ns.store(0);
+    worker_chunks.store(0);
+    shared_cpu.store(false);
+    refused.store(false);
+    helpers.store(std::min(nthreads - 1, nworkers), std::memory_order_release);
+    const uint64_t gen = (gen_of(word.load()) + 1) & 0xFFFFFFFFu;
+    word.store(gen << 32 | static_cast<uint64_t>(n) << 16);  // seq_cst: ordered before `sleeping`
+    if (sleeping.load() > 0) {
+      std::lock_guard<std::mutex> lk(m);
+      wake_cv.notify_all();
+    }
+    // The caller's share: claim like a worker, and time its chunks.
+    int64_t own_ns = 0, own_chunks = 0;
+    for (uint64_t w = word.load(std::memory_order_acquire);
+         gen_of(w) == gen && next_of(w) < end_of(w);) {
+      if (word.compare_exchange_weak(w, w + 1, std::memory_order_acq_rel,
+                                     std::memory_order_acquire)) {
+        own_ns += run_chunk(next_of(w), n);
+        ++own_chunks;
+        finish_chunk(n);
+        w = word.load(std::memory_order_acquire);
+      }
+    }
+    const auto t0 = Clock::now();
+    for (int i = 1; done.load(std::memory_order_acquire) != n; ++i) {
+      PIXNORM_PAUSE();
+      if ((i & 15) == 0) std::this_thread::yield();
+      if ((i & 63) == 0 && Clock::now() - t0 > kCallerSpin) {
+        std::unique_lock<std::mutex> lk(m);
+        caller_sleeping.store(true);
+        done_cv.wait(lk, [&] { return done.load() == n; });
+        caller_sleeping.store(false);
+        break;
+      }
+    }
+    const int64_t worker_ns = worker_max_ns.load();
+    const bool slow = own_chunks > 0 && worker_ns > 2 * own_ns / own_chunks + kSlackNs;
+    // With more threads than CPUs some worker always shares the caller's CPU: that alone is not
+    // a busy machine as long as another worker helped.
+    if (shared_cpu.load() || (refused.load() && worker_chunks.load() == 0) || (slow && slow_before))
+      back_off();
+    slow_before = slow;
+  }
+};
+
+// The process's pool, created on first use and never destroyed (its workers are detached and
+// may be asleep in it at exit). A forked child has none of its parent's workers: the fork
+// handler forgets the parent's pool (leaking it, since its mutexes may have been held by
+// threads that do not exist in the child) and the child builds its own on first use.
+std::atomic<Pool*> g_pool{nullptr};
+
+Pool* pool() {
+  Pool* p = g_pool.load(std::memory_order_acquire);
+  if (p) return p;
+  auto* fresh = new Pool;
+  if (g_pool.compare_exchange_strong(p, fresh)) return fresh;
+  delete fresh;  // another thread installed one first
+  return p;
+}
+
 extern "C" void pixnorm_on_fork_child() {
-  // Async-signal-safe: plain atomic stores only (no OpenMP, malloc or Python calls).
+  // Async-signal-safe: plain atomic stores only (no malloc, locks or Python calls).
   g_forked.store(true, std::memory_order_relaxed);
   g_user.store(0, std::memory_order_relaxed);  // set_num_threads applies to the process it ran in
-  g_warned.store(false, std::memory_order_relaxed);
-  if (g_team_built.load(std::memory_order_relaxed)) g_unsafe.store(true, std::memory_order_relaxed);
+  g_pool.store(nullptr, std::memory_order_relaxed);
+  g_backoff_until.store(0, std::memory_order_relaxed);  // the child's own calls will judge
+  g_backoff_ns.store(0, std::memory_order_relaxed);
 }
 
 void ensure_atfork() {
-#if defined(PIXNORM_HAVE_ATFORK)
+#if defined(PIXNORM_HAVE_PTHREAD)
   static std::once_flag once;
   std::call_once(once, [] { pthread_atfork(nullptr, nullptr, &pixnorm_on_fork_child); });
 #endif
+}
+
+// The common start of parallel_for and parallel_items: clamps nthreads and runs `body` inline,
+// returning true, when one thread will do.
+bool run_inline(int64_t count, int& nthreads, Body body, void* ctx) {
+  if (count <= 0) return true;
+  if (nthreads > count) nthreads = static_cast<int>(std::min<int64_t>(count, kMaxThreads));
+  if (nthreads > kMaxThreads) nthreads = kMaxThreads;
+  if (nthreads > 1 && threads_enabled()) return false;
+  body(ctx, 0, count);
+  return true;
+}
+
+// Runs `n` chunks on the pool, or inline when another call is using it (two Python threads
+// calling at once: each keeps its own core busy).
+void run_on_pool(int64_t count, int64_t n, int nthreads, Body body, void* ctx) {
+  ensure_atfork();
+  if (backing_off()) {
+    body(ctx, 0, count);
+    return;
+  }
+  Pool* p = pool();
+  std::unique_lock<std::mutex> lk(p->submit, std::try_to_lock);
+  if (!lk.owns_lock()) {
+    body(ctx, 0, count);
+    return;
+  }
+  p->run(count, n, nthreads, body, ctx);
 }
 
 }  // namespace
@@ -82,10 +385,7 @@ int requested_threads() {
   return g_cpus.load();
 }
 
-int effective_threads() {
-  if (!openmp_enabled() || g_unsafe.load()) return 1;
-  return requested_threads();
-}
+int effective_threads() { return threads_enabled() ? requested_threads() : 1; }
 
 int64_t parallel_min_elements() { return g_parallel_min.load(std::memory_order_relaxed); }
 void set_parallel_min_elements(int64_t n) {
@@ -95,97 +395,36 @@ void set_parallel_min_elements(int64_t n) {
 int team_for(int64_t work, int nthreads) {
   const int64_t min = parallel_min_elements();
   if (nthreads <= 1 || work < min) return 1;
-  // More threads than 4 per CPU only cost memory (each has a stack; past a few hundred, libgomp
-  // may fail to create one and end the process).
+  // More threads than 4 per CPU only cost memory and time slices.
   int64_t cap = std::min(kMaxThreads, 4 * g_cpus.load());
   if (min > 0) cap = std::min<int64_t>(cap, std::max<int64_t>(2, 2 * work / min));
   return static_cast<int>(std::min<int64_t>(nthreads, cap));
 }
 
 bool in_forked_child() { return g_forked.load(); }
-bool fork_unsafe() { return g_unsafe.load(); }
 
-bool take_fork_warning() {
-  if (!g_unsafe.load() || requested_threads() <= 1) return false;
-  return !g_warned.exchange(true);
-}
+void set_backoff_enabled(bool on) { g_backoff_enabled.store(on); }
 
-bool openmp_enabled() {
-#if defined(PIXNORM_WITH_OPENMP)
+bool threads_enabled() {
+#if defined(PIXNORM_WITH_THREADS)
   return true;
 #else
   return false;
 #endif
 }
 
-std::string openmp_runtime() {
-#if defined(PIXNORM_WITH_OPENMP) && (defined(__unix__) || defined(__APPLE__))
-  Dl_info info{};
-  if (dladdr(reinterpret_cast<void*>(&omp_get_max_threads), &info) && info.dli_fname)
-    return info.dli_fname;
-  return "unknown";
-#else
-  return "";
-#endif
-}
-
-int openmp_spec() {
-#if defined(PIXNORM_WITH_OPENMP)
-  return _OPENMP;
-#else
-  return 0;
-#endif
-}
-
-namespace {
-
-// The common start of parallel_for and parallel_items: clamps nthreads, runs `body` inline and
-// returns true when one thread will do (or a team is unsafe); else marks the team as built.
-bool run_inline(int64_t count, int& nthreads, void (*body)(void*, int64_t, int64_t), void* ctx) {
-  if (count <= 0) return true;
-  if (nthreads > count) nthreads = static_cast<int>(count);
-  if (nthreads > kMaxThreads) nthreads = kMaxThreads;
-#if defined(PIXNORM_WITH_OPENMP)
-  if (nthreads > 1 && !g_unsafe.load()) {
-    ensure_atfork();
-    g_team_built.store(true);  // before the region: a fork during it must also count as unsafe
-    return false;
-  }
-#endif
-  body(ctx, 0, count);
-  return true;
-}
-
-}  // namespace
-
-void parallel_for(int64_t count, int nthreads, void (*body)(void*, int64_t, int64_t), void* ctx) {
+void parallel_for(int64_t count, int nthreads, Body body, void* ctx) {
   if (run_inline(count, nthreads, body, ctx)) return;
-#if defined(PIXNORM_WITH_OPENMP)
-  // One contiguous chunk per thread. Measured here: at 224x224 RGB a static split took 11.4 us
-  // on 2 threads (18.4 on 1), while 8 chunks handed out dynamically took 19.8 us: the calling
-  // thread took every chunk before the woken worker could start. The cost of a static split is
-  // that a descheduled worker delays the call (seen on an oversubscribed machine).
-#pragma omp parallel num_threads(nthreads)
-  {
-    const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
-    const int64_t lo = count * t / nt, hi = count * (t + 1) / nt;
-    if (lo < hi) body(ctx, lo, hi);
-  }
-#endif
+  // One contiguous chunk per thread, as a static split would give, but claimed by whichever
+  // thread is free: the caller runs the chunks of workers that have not started.
+  run_on_pool(count, nthreads, nthreads, body, ctx);
 }
 
-void parallel_items(int64_t count, int nthreads, void (*body)(void*, int64_t, int64_t), void* ctx) {
+void parallel_items(int64_t count, int nthreads, Body body, void* ctx) {
   if (run_inline(count, nthreads, body, ctx)) return;
-#if defined(PIXNORM_WITH_OPENMP)
-  // Dynamic: a batch of mixed sizes split into contiguous halves leaves one thread idle while
-  // the other finishes its large images. Each item is long (a whole image), so the caller
-  // taking the first items before a worker wakes costs little.
-  std::atomic<int64_t> next{0};
-#pragma omp parallel num_threads(nthreads)
-  {
-    for (int64_t i = next.fetch_add(1); i < count; i = next.fetch_add(1)) body(ctx, i, i + 1);
-  }
-#endif
+  // One item per chunk (up to kMaxChunks chunks): a batch of mixed sizes split into contiguous
+  // halves leaves one thread idle while the other finishes its large images.
+  run_on_pool(count, std::min(count, kMaxChunks), nthreads, body, ctx);
 }
 
 }  // namespace pixnorm::threads

@@ -1,9 +1,10 @@
 """pixnorm: image-to-tensor preprocessing in one pass.
 
 uint8 (or float32) images laid out H x W x C are scaled, normalized per channel (or per pixel)
-and written as float32 C x H x W by SIMD kernels chosen at run time, on OpenMP threads that are
-safe in forked DataLoader workers. See ``normalize`` for the exact arithmetic, and
-``RunningStats`` (and ``python -m pixnorm stats``) for the mean and std of a data set.
+and written as float32 C x H x W by SIMD kernels chosen at run time, on pixnorm's own threads
+(safe in forked DataLoader workers, and never waiting for a thread a busy core cannot run).
+See ``normalize`` for the exact arithmetic, and ``RunningStats`` (and ``python -m pixnorm
+stats``) for the mean and std of a data set.
 ``pixnorm.transforms`` reproduces torchvision pipelines bit for bit in one fused pass, and
 ``pixnorm.collate`` is a DataLoader ``collate_fn`` that writes a whole batch in one call.
 """
@@ -149,9 +150,8 @@ def set_num_threads(n: int | None) -> None:
 
     The default is, first that applies: ``PIXNORM_NUM_THREADS``, ``OMP_NUM_THREADS``, 1 inside
     a forked child or a multiprocessing worker, else the CPUs this process may use (affinity
-    and cgroup quota). A forked child starts from the defaults again. In a child forked from a
-    process that had run pixnorm's threads, pixnorm stays single-threaded (GNU libgomp would
-    hang) and warns once if more threads were asked for.
+    and cgroup quota). A forked child starts from the defaults again, and may use threads (it
+    starts its own when a call first needs them).
     """
     if n is None:
         _core._set_user_threads(0)
@@ -175,6 +175,7 @@ def get_num_threads() -> int:
 
 def build_info() -> dict[str, Any]:
     """What was compiled and what was chosen: version, compiler, ISAs compiled, ISAs this CPU
-    supports, the active ISA, the OpenMP runtime (or None) and the thread count."""
+    supports, the active ISA, CPU features, ``threads`` (``"pool"``, or None when built with
+    ``-DPIXNORM_THREADS=OFF``) and the thread count."""
     info: dict[str, Any] = _core.build_info()
     return info

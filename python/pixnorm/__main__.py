@@ -34,13 +34,12 @@ def info(as_json: bool) -> int:
     if as_json:
         print(json.dumps(build, indent=2))
         return 0
-    omp = build["openmp"]
     print(f"pixnorm {build['version']} ({build['compiler']})")
     print(f"  ISAs compiled: {', '.join(build['isas_compiled'])}")
     print(f"  ISAs this CPU runs: {', '.join(build['isas_supported'])}; active: {build['isa']}")
     print(
-        f"  OpenMP: {omp['runtime'] + ' ' + str(omp['spec']) if omp else 'none'}; "
-        f"threads: {build['num_threads']}"
+        f"  threads: {build['num_threads']} "
+        f"({'pixnorm pool' if build['threads'] else 'built without threads'})"
     )
 
     # Demo: an ImageNet-normalized 224x224 tensor, checked against the plain numpy expression.

@@ -2,8 +2,8 @@
 
 Workers return decoded uint8 images (cheap to pass between processes) with their labels and,
 for training, their random parameters; :class:`Collate` resizes, crops, flips and normalizes
-all of them into one float32 (N, C, h, w) batch with one call of the preprocess core (OpenMP
-across images when it runs with several threads)::
+all of them into one float32 (N, C, h, w) batch with one call of the preprocess core (threads
+across images when it runs with several)::
 
     collate = pixnorm.Collate(size=256, crop=224, mean=MEAN, std=STD)
     loader = DataLoader(dataset, batch_size=64, num_workers=2, collate_fn=collate)

@@ -1,17 +1,16 @@
-// Thread-count policy and fork safety. GNU libgomp hangs in a forked child whose parent had
-// already run a parallel region with more than one thread (GCC bug 60035). pixnorm installs a
-// pthread_atfork child handler that only stores to lock-free atomics; in such a child every
-// operation runs serially and never enters an OpenMP region.
+// Thread-count policy, fork safety and pixnorm's thread pool. Work runs on a caller-runs pool
+// (threads.cpp): the calling thread takes part, and never waits for work no thread has started,
+// so a worker the scheduler has not run (a busy core) cannot stall a call. A pthread_atfork
+// child handler, which only stores to lock-free atomics, drops the parent's pool in a forked
+// child; the child starts its own workers when it first needs them.
 #pragma once
 
 #include <cstdint>
-#include <string>
 
 namespace pixnorm::threads {
 
 // The most threads any operation runs on (set_num_threads and the environment are capped here:
-// an unbounded PIXNORM_NUM_THREADS=99999 asked libgomp for a thread per output row, and a failed
-// thread creation ends the process).
+// an unbounded PIXNORM_NUM_THREADS=99999 once asked for a thread per output row).
 constexpr int kMaxThreads = 1024;
 
 // Defaults computed by the caller at import: `env` from PIXNORM_NUM_THREADS / OMP_NUM_THREADS
@@ -26,18 +25,15 @@ int user_threads();
 
 // What the policy asks for: user value, env, 1 in a forked child or worker, else cpus.
 int requested_threads();
-// What will actually run: requested_threads(), or 1 where a thread team is unsafe (forked
-// child of a process that built one) or OpenMP is not compiled in.
+// What will actually run: requested_threads(), or 1 when built without threads
+// (-DPIXNORM_THREADS=OFF).
 int effective_threads();
 
 bool in_forked_child();
-bool fork_unsafe();  // this process descends, through fork, from one that built a thread team
-// True exactly once per process when a request for >1 thread was reduced to 1 for fork safety.
-bool take_fork_warning();
-
-bool openmp_enabled();
-std::string openmp_runtime();  // path of the OpenMP runtime library, or "" without OpenMP
-int openmp_spec();             // the _OPENMP date, 0 without OpenMP
+// The busy-machine backoff (threads.cpp) is on by default; tests turn it off so that a
+// threaded call certainly uses the pool.
+void set_backoff_enabled(bool on);
+bool threads_enabled();
 
 // Work (in output elements) below which an operation runs on one thread. The default is measured
 // (see normalize.cpp); tests lower it to exercise the threaded path on small inputs.
@@ -49,13 +45,16 @@ void set_parallel_min_elements(int64_t n);  // n < 0 restores the default
 // outgrows its work), at most 4 per CPU this process may use, and never more than kMaxThreads.
 int team_for(int64_t work, int nthreads);
 
-// Runs body(begin, end) over [0, count) split into contiguous chunks on `nthreads` threads.
-// body must not throw. With nthreads <= 1 it runs inline, without touching OpenMP.
+// Runs body(begin, end) over [0, count) split into `nthreads` contiguous chunks (chunk t is
+// [count*t/nthreads, count*(t+1)/nthreads)), on the calling thread and up to nthreads - 1 pool
+// workers; any thread may run any chunk. body must not throw. With nthreads <= 1 it runs inline,
+// as body(0, count), and so does a call made while another thread's call is using the pool.
 void parallel_for(int64_t count, int nthreads, void (*body)(void* ctx, int64_t begin, int64_t end),
                   void* ctx);
 
-// As parallel_for, but items are handed out one at a time to whichever thread is free: for a few
-// large items of unequal cost (the images of a batch).
+// As parallel_for, but items are handed out one at a time to whichever thread is free (in runs
+// of consecutive items when there are more than 65535): for a few large items of unequal cost
+// (the images of a batch).
 void parallel_items(int64_t count, int nthreads,
                     void (*body)(void* ctx, int64_t begin, int64_t end), void* ctx);
 
