@@ -69,6 +69,19 @@ void register_info(py::module_& m) {
   m.def("_parallel_min_elements", &threads::parallel_min_elements);
   m.def("_in_forked_child", &threads::in_forked_child);
   m.def("_set_pool_backoff", &threads::set_backoff_enabled, py::arg("on"));
+  m.def("_pool_stats", [] {
+    const threads::PoolStats s = threads::pool_stats();
+    py::dict d;
+    d["pool_calls"] = s.pool_calls;
+    d["backoff_calls"] = s.backoff_calls;
+    d["inline_calls"] = s.inline_calls;
+    d["wakes"] = s.wakes;
+    d["refused"] = s.refused;
+    d["shared"] = s.shared;
+    d["slow"] = s.slow;
+    d["worker_chunks"] = s.worker_chunks;
+    return d;
+  });
 }
 
 }  // namespace pixnorm::bind

@@ -105,6 +105,10 @@ std::atomic<bool> g_backoff_enabled{true};  // tests turn it off to make the poo
 constexpr int64_t kBackoffMinNs = 10'000'000, kBackoffMaxNs = 100'000'000;
 constexpr int64_t kSlackNs = 20'000;
 
+// Counters for pool_stats() (relaxed: diagnostics only).
+std::atomic<int64_t> c_pool_calls{0}, c_backoff_calls{0}, c_inline_calls{0}, c_wakes{0},
+    c_refused{0}, c_shared{0}, c_slow{0}, c_worker_chunks{0};
+
 bool backing_off() {
   return g_backoff_enabled.load(std::memory_order_relaxed) &&
          now_ns() < g_backoff_until.load(std::memory_order_relaxed);
@@ -172,13 +176,14 @@ struct Pool {
 
   // A worker claims and runs chunks of generation `gen` until none is left to claim. A worker
   // the scheduler put on the caller's CPU claims nothing: it would only preempt the caller.
-  void work(uint64_t gen) {
+  // Returns false when it refused (and should sleep rather than spin on the caller's CPU).
+  bool work(uint64_t gen) {
     const int cpu0 = current_cpu();
     if (cpu0 >= 0 && cpu0 == caller_cpu.load(std::memory_order_relaxed)) {
       refused.store(true, std::memory_order_relaxed);
+      c_refused.fetch_add(1, std::memory_order_relaxed);
       if (helpers.load(std::memory_order_relaxed) == 1) back_off();  // no other worker helps
-      std::this_thread::yield();
-      return;
+      return false;
     }
     uint64_t w = word.load(std::memory_order_acquire);
     while (gen_of(w) == gen && next_of(w) < end_of(w)) {
@@ -189,6 +194,7 @@ struct Pool {
         if (cpu >= 0 && cpu == caller_cpu.load(std::memory_order_relaxed))
           shared_cpu.store(true, std::memory_order_relaxed);
         worker_chunks.fetch_add(1, std::memory_order_relaxed);
+        c_worker_chunks.fetch_add(1, std::memory_order_relaxed);
         int64_t prev = worker_max_ns.load(std::memory_order_relaxed);
         while (ns > prev && !worker_max_ns.compare_exchange_weak(prev, ns)) {
         }
@@ -196,6 +202,7 @@ struct Pool {
         w = word.load(std::memory_order_acquire);
       }
     }
+    return true;
   }
 
   void worker_loop(int index) {
@@ -219,8 +226,7 @@ struct Pool {
         sleeping.fetch_sub(1);
       }
       seen = gen_of(word.load(std::memory_order_acquire));
-      spin = index < helpers.load(std::memory_order_acquire);
-      if (spin) work(seen);
+      spin = index < helpers.load(std::memory_order_acquire) && work(seen);
     }
   }
 
@@ -261,7 +267,9 @@ struct Pool {
     helpers.store(std::min(nthreads - 1, nworkers), std::memory_order_release);
     const uint64_t gen = (gen_of(word.load()) + 1) & 0xFFFFFFFFu;
     word.store(gen << 32 | static_cast<uint64_t>(n) << 16);  // seq_cst: ordered before `sleeping`
+    c_pool_calls.fetch_add(1, std::memory_order_relaxed);
     if (sleeping.load() > 0) {
+      c_wakes.fetch_add(1, std::memory_order_relaxed);
       std::lock_guard<std::mutex> lk(m);
       wake_cv.notify_all();
     }
@@ -293,6 +301,8 @@ struct Pool {
     const bool slow = own_chunks > 0 && worker_ns > 2 * own_ns / own_chunks + kSlackNs;
     // With more threads than CPUs some worker always shares the caller's CPU: that alone is not
     // a busy machine as long as another worker helped.
+    if (shared_cpu.load()) c_shared.fetch_add(1, std::memory_order_relaxed);
+    if (slow && slow_before) c_slow.fetch_add(1, std::memory_order_relaxed);
     if (shared_cpu.load() || (refused.load() && worker_chunks.load() == 0) || (slow && slow_before))
       back_off();
     slow_before = slow;
@@ -321,6 +331,9 @@ extern "C" void pixnorm_on_fork_child() {
   g_pool.store(nullptr, std::memory_order_relaxed);
   g_backoff_until.store(0, std::memory_order_relaxed);  // the child's own calls will judge
   g_backoff_ns.store(0, std::memory_order_relaxed);
+  for (auto* c : {&c_pool_calls, &c_backoff_calls, &c_inline_calls, &c_wakes, &c_refused, &c_shared,
+                  &c_slow, &c_worker_chunks})
+    c->store(0, std::memory_order_relaxed);
 }
 
 void ensure_atfork() {
@@ -346,12 +359,14 @@ bool run_inline(int64_t count, int& nthreads, Body body, void* ctx) {
 void run_on_pool(int64_t count, int64_t n, int nthreads, Body body, void* ctx) {
   ensure_atfork();
   if (backing_off()) {
+    c_backoff_calls.fetch_add(1, std::memory_order_relaxed);
     body(ctx, 0, count);
     return;
   }
   Pool* p = pool();
   std::unique_lock<std::mutex> lk(p->submit, std::try_to_lock);
   if (!lk.owns_lock()) {
+    c_inline_calls.fetch_add(1, std::memory_order_relaxed);
     body(ctx, 0, count);
     return;
   }
@@ -404,6 +419,19 @@ int team_for(int64_t work, int nthreads) {
 bool in_forked_child() { return g_forked.load(); }
 
 void set_backoff_enabled(bool on) { g_backoff_enabled.store(on); }
+
+PoolStats pool_stats() {
+  PoolStats s;
+  s.pool_calls = c_pool_calls.load();
+  s.backoff_calls = c_backoff_calls.load();
+  s.inline_calls = c_inline_calls.load();
+  s.wakes = c_wakes.load();
+  s.refused = c_refused.load();
+  s.shared = c_shared.load();
+  s.slow = c_slow.load();
+  s.worker_chunks = c_worker_chunks.load();
+  return s;
+}
 
 bool threads_enabled() {
 #if defined(PIXNORM_WITH_THREADS)

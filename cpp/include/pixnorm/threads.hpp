@@ -33,6 +33,17 @@ bool in_forked_child();
 // The busy-machine backoff (threads.cpp) is on by default; tests turn it off so that a
 // threaded call certainly uses the pool.
 void set_backoff_enabled(bool on);
+
+// What the pool did in this process so far (diagnostics; counters since start or fork):
+// threaded calls that used the pool, ran on one thread because of the backoff, or ran inline
+// because another thread's call held the pool; wake-ups of sleeping workers; workers that found
+// themselves on the caller's CPU; calls whose worker ran on the caller's CPU; pairs of calls
+// with a slow worker; chunks run by workers.
+struct PoolStats {
+  int64_t pool_calls = 0, backoff_calls = 0, inline_calls = 0, wakes = 0, refused = 0, shared = 0,
+          slow = 0, worker_chunks = 0;
+};
+PoolStats pool_stats();
 bool threads_enabled();
 
 // Work (in output elements) below which an operation runs on one thread. The default is measured
