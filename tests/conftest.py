@@ -31,3 +31,21 @@ def threads(request: pytest.FixtureRequest) -> Iterator[int]:
     finally:
         _core._set_parallel_min_elements(-1)
         pixnorm.set_num_threads(None)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many tests skipped for want of torch/torchvision, and how to run them: the
+    README's test command installs neither (they are large), so the bit-exactness tests
+    against torchvision would otherwise skip unnoticed among the other skips."""
+    missing = [
+        r
+        for r in terminalreporter.stats.get("skipped", [])
+        if "torch" in str(getattr(r, "longrepr", ""))
+    ]
+    if missing:
+        terminalreporter.write_sep(
+            "=",
+            f"{len(missing)} tests skipped: torch/torchvision not installed; run them with "
+            "pip install '.[test,torch]' && python -m pytest",
+            yellow=True,
+        )

@@ -355,6 +355,49 @@ def test_multiprocessing_pool_after_threads(method: str, tmp_path: Path) -> None
     assert proc.stdout.strip() == f"ok {method}"
 
 
+REPLAY_SCRIPT = """
+    import multiprocessing as mp, sys
+    import pixnorm
+
+    pixnorm.set_num_threads(2)  # top level: spawn and forkserver workers run this line again
+
+
+    def count(_):
+        return pixnorm.get_num_threads()
+
+
+    def raise_count(_):
+        pixnorm.set_num_threads(2)  # inside the worker: applies
+        return pixnorm.get_num_threads()
+
+
+    if __name__ == "__main__":
+        assert pixnorm.get_num_threads() == 2
+        with mp.get_context(sys.argv[1]).Pool(2) as pool:
+            before = sorted(set(pool.map(count, range(4))))
+            print(before, sorted(set(pool.map(raise_count, range(4)))))
+"""
+
+
+@pytest.mark.parametrize("method", ["spawn", "forkserver", "fork"])
+def test_main_script_replay_keeps_workers_at_one_thread(method: str, tmp_path: Path) -> None:
+    """A set_num_threads at the top of the main script is meant for the parent: a spawn or
+    forkserver worker re-importing the script must not take it (torch sets 1 in every worker),
+    while a call inside the worker still applies (issue 13)."""
+    script = tmp_path / "replay_script.py"
+    script.write_text(textwrap.dedent(REPLAY_SCRIPT))
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PIXNORM_NUM_THREADS", "OMP_NUM_THREADS", "PIXNORM_ISA")
+    }
+    proc = subprocess.run(
+        [sys.executable, str(script), method], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.strip() == f"[1] [{threads_used(2)}]"
+
+
 @functools.cache
 def _big() -> np.ndarray:
     """Three 1080p images: long enough a call to watch another thread run (made on first use)."""

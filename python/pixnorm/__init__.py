@@ -18,13 +18,23 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _config, _core, transforms
-from ._args import _image, _is_per_pixel, _pixel_affine, _real, _values
+from ._args import (
+    RangeWarning,
+    _image,
+    _is_per_pixel,
+    _pixel_affine,
+    _range_message,
+    _real,
+    _values,
+    _warn,
+)
 from ._collate import Collate, random_params
 from ._resize import preprocess, preprocess_batch, resize, resized_size
 from .stats import RunningStats
 
 __all__ = [
     "Collate",
+    "RangeWarning",
     "RunningStats",
     "collate",
     "build_info",
@@ -126,6 +136,7 @@ def normalize(
         pixel: np.ndarray[Any, np.dtype[np.float32]] = _core.normalize_pixel(arr, a, b, out)
         return pixel
     result: np.ndarray[Any, np.dtype[np.float32]] = _core.normalize(arr, mean, std, s, out)
+    _warn(_range_message(arr, mean, std, s), 0)
     return result
 
 
@@ -152,18 +163,26 @@ def set_num_threads(n: int | None) -> None:
     a forked child or a multiprocessing worker, else the CPUs this process may use (affinity
     and cgroup quota). A forked child starts from the defaults again, and may use threads (it
     starts its own when a call first needs them).
+
+    A call made while a spawn or forkserver worker re-imports the parent's main script (a
+    ``set_num_threads`` at the top of the script, outside ``if __name__ == "__main__"``) does
+    nothing: it was meant for the parent, and workers keep one thread, as torch's do. Call it
+    inside the worker (``worker_init_fn``, or the pool's ``initializer``) to change a worker's
+    count.
     """
     if n is None:
-        _core._set_user_threads(0)
-        return
-    if isinstance(n, bool):
+        k = 0  # the defaults
+    elif isinstance(n, bool):
         raise TypeError("n: expected an int, got bool")
-    try:
-        k = operator.index(n)
-    except TypeError:
-        raise TypeError(f"n: expected an int or None, got {type(n).__name__}") from None
-    if not 1 <= k <= _MAX_THREADS:
-        raise ValueError(f"n: expected 1 <= n <= {_MAX_THREADS}, got {k}")
+    else:
+        try:
+            k = operator.index(n)
+        except TypeError:
+            raise TypeError(f"n: expected an int or None, got {type(n).__name__}") from None
+        if not 1 <= k <= _MAX_THREADS:
+            raise ValueError(f"n: expected 1 <= n <= {_MAX_THREADS}, got {k}")
+    if _config.replaying_main():
+        return
     _core._set_user_threads(k)
 
 

@@ -6,6 +6,7 @@ sources and boxes, conventions, mean/std ranges) stay in the core.
 
 from __future__ import annotations
 
+import math
 import numbers
 import operator
 from collections.abc import Sequence
@@ -264,3 +265,117 @@ def _image(image: Any, name: str, channels_last: Any) -> tuple[np.ndarray[Any, A
             f"channels_last=True if the last axis really holds {c} channels"
         )
     return arr, False
+
+
+_U8 = np.dtype(np.uint8)
+
+
+class RangeWarning(UserWarning):
+    """mean/std that cannot describe the image's values (0-255 mean/std for an image scaled to
+    [0, 1], or a float32 image in 0-255 with mean/std for [0, 1]): the output would be silent
+    garbage. Shown once per call site, as Python shows warnings; silence it with
+    ``warnings.filterwarnings("ignore", category=pixnorm.RangeWarning)``."""
+
+
+def _sample_max(arr: np.ndarray[Any, Any]) -> float | None:
+    """The largest finite value among at most 5 x 5 pixels spread over an (H, W, C), (H, W) or
+    (N, H, W, C) array (the first image of a batch), read in place; None if none is finite.
+    A 0-255 image has most of its values far above 1, so this sees one at once."""
+    if arr.ndim == 4:
+        arr = arr[0]
+    h, w = arr.shape[0], arr.shape[1]
+    view = arr[:: max(1, h // 4), :: max(1, w // 4)]
+    top = float(view.max())
+    if math.isfinite(top):
+        return top
+    finite = view[np.isfinite(view)]
+    return float(finite.max()) if finite.size else None
+
+
+def _range_message(arr: np.ndarray[Any, Any], mean: Any, std: Any, scale: float) -> str | None:
+    """A warning for per-channel mean/std that cannot describe the image's values, else None.
+
+    Two mistakes give silent garbage (issue 13): mean/std in 0-255 for a uint8 image scaled to
+    [0, 1] (the default scale 1/255): a data set's mean cannot exceed the largest value; and a
+    float32 image in 0-255 (float32 is taken as already scaled, scale 1) with mean/std for
+    [0, 1], seen on a sample of 25 of its pixels. Nothing is said for the identity (mean 0,
+    std 1), per-pixel mean/std, non-finite values or scale <= 0. It misses a 0-255 float image
+    whose sampled pixels are all below 2 (almost black), never warns for values that fit.
+    """
+    if not scale > 0:
+        return None
+    if arr.dtype is _U8 and type(mean) in (list, tuple, float):
+        try:  # the common case, kept cheap (0.4 us): nothing to say unless a mean exceeds 1
+            biggest = mean if type(mean) is float else max(mean)
+            if not biggest > 1.05 * 255.0 * scale:
+                return None
+        except (TypeError, ValueError):
+            return None
+    m = _few(mean)
+    s = _few(std)
+    if m is None or s is None:
+        return None  # per-pixel arrays, or something the core will refuse
+    m_max, m_min, s_max, s_min = max(m), min(m), max(s), min(s)
+    if arr.dtype is _U8:
+        top = 255.0 * scale
+        if m_max > 1.05 * top and math.isfinite(m_max):
+            return (
+                f"mean: {m_max:g} exceeds {top:g}, the largest uint8 value after "
+                f"scale={_scale_text(scale)}: mean and std look like 0-255 values. Divide them "
+                "by 255, or pass scale=1.0 for [0, 255] (Caffe-style) input."
+            )
+        return None
+    if m_max == m_min == 0.0 and s_max == s_min == 1.0:
+        return None  # the identity: to_tensor, or no normalization
+    if not all(map(math.isfinite, (m_max, m_min, s_max, s_min))):
+        return None
+    sampled = _sample_max(arr)
+    if sampled is None:
+        return None
+    top = sampled * scale
+    if m_min >= 0.0 and m_max <= 1.0 and s_max <= 1.0 and top > 2.0:
+        return (
+            f"image: float32 values reach {top:g} after scale={_scale_text(scale)}, but mean and "
+            "std are for values in [0, 1] (float32 input is taken as already scaled): pass "
+            "scale=1/255 for 0-255 float input, or mean and std in the image's range."
+        )
+    if m_max > 2.0 and top <= 1.05:
+        return (
+            f"mean: {m_max:g} exceeds {top:g}, the largest value of the float32 image "
+            f"(sampled) after scale={_scale_text(scale)}: mean and std look like 0-255 values "
+            "for an image in [0, 1]. Divide them by 255."
+        )
+    return None
+
+
+def _few(values: Any) -> list[float] | None:
+    """1 to 4 per-channel values as floats (a scalar is one), else None."""
+    if type(values) is float:
+        return [values]
+    try:
+        if isinstance(values, np.ndarray):
+            if not 0 < values.size <= 4:
+                return None
+            return [float(v) for v in values.ravel()]
+        if isinstance(values, numbers.Real):
+            return [float(values)]
+        if 0 < len(values) <= 4:
+            return [float(v) for v in values]
+    except (TypeError, ValueError, OverflowError):
+        pass
+    return None
+
+
+def _scale_text(scale: float) -> str:
+    return "1/255" if scale == 1.0 / 255.0 else f"{scale:g}"
+
+
+def _warn(message: str | None, stacklevel: int) -> None:
+    """Emits ``message`` as a RangeWarning (a UserWarning) at the line that called the public
+    function that calls this (``stacklevel`` more frames up, for helpers in between), so Python
+    shows it once per call site. Called after the work succeeded: a call that raises never
+    warns first."""
+    if message is not None:
+        import warnings
+
+        warnings.warn(message, RangeWarning, stacklevel=stacklevel + 3)

@@ -26,9 +26,20 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from ._args import _int, _pair, _probability, _rrc_ranges, _seq, _values
+from ._args import (
+    _int,
+    _pair,
+    _probability,
+    _range_message,
+    _rrc_ranges,
+    _seq,
+    _values,
+    _warn,
+)
 from ._resize import _check_convention, _geometry
 from .transforms import _load, _rand, _rrc_params, _torch
+
+_UINT8_PROBE = np.zeros((1, 1, 1), np.uint8)  # what _range_message needs of a uint8 image
 
 __all__ = ["Collate", "random_params"]
 
@@ -136,6 +147,9 @@ class Collate:
         self.crop: int | Sequence[int] | None = crop
         self.mean: Sequence[float] | float = _values(mean, "mean")
         self.std: Sequence[float] | float = _values(std, "std")
+        # Images are uint8, scaled by 1/255: a mean beyond 1 is 0-255 values (issue 13). Said
+        # after the first batch that succeeds, so that a call that raises never warns first.
+        self._range_message = _range_message(_UINT8_PROBE, self.mean, self.std, 1.0 / 255.0)
         self.antialias: bool = antialias
         self.convention: str | None = convention
         self.to_tensor: bool = to_tensor
@@ -242,11 +256,16 @@ class Collate:
             arrs, geoms, first[0], first[1], self.antialias, self.convention,
             self.mean, self.std, 1.0 / 255.0, out, True, divisor,
         )  # fmt: skip
-        if not has_labels:
-            return tensor
-        torch = _torch()
-        if torch is None:
-            return tensor, np.asarray(labels)
-        from torch.utils.data import default_collate
+        result: Any = tensor
+        if has_labels:
+            torch = _torch()
+            if torch is None:
+                result = tensor, np.asarray(labels)
+            else:
+                from torch.utils.data import default_collate
 
-        return tensor, default_collate(labels)
+                result = tensor, default_collate(labels)
+        if self._range_message is not None:
+            _warn(self._range_message, 0)
+            self._range_message = None
+        return result

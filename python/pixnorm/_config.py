@@ -72,6 +72,12 @@ def configure() -> None:
     _core._configure_threads(env, available_cpus(), in_worker())
 
 
+def replaying_main() -> bool:
+    """True while a spawn or forkserver child re-imports the parent's ``__main__`` module (and
+    what unpickling its target imports): multiprocessing marks that phase ``_inheriting``."""
+    return bool(getattr(multiprocessing.current_process(), "_inheriting", False))
+
+
 def in_worker() -> bool:
     """True inside a multiprocessing child (fork, spawn or forkserver).
 
@@ -81,4 +87,4 @@ def in_worker() -> bool:
     """
     if multiprocessing.parent_process() is not None:
         return True
-    return bool(getattr(multiprocessing.current_process(), "_inheriting", False))
+    return replaying_main()

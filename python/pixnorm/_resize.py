@@ -19,9 +19,11 @@ from ._args import (
     _is_per_pixel,
     _pair,
     _pixel_affine,
+    _range_message,
     _seq,
     _side,
     _values,
+    _warn,
 )
 
 Size = int | tuple[int, int] | Sequence[int]
@@ -328,9 +330,11 @@ def preprocess(
     if _is_per_pixel(mean, std):
         levels = _core.preprocess([arr], [geom], ch, cw, aa, conv, 0.0, 1.0, 1.0, None, False)
         return _per_pixel_finish(levels, mean, std, _scale(arr, scale), out)
+    s = _scale(arr, scale)
     result: np.ndarray[Any, np.dtype[np.float32]] = _core.preprocess(
-        [arr], [geom], ch, cw, aa, conv, mean, std, _scale(arr, scale), out, False
+        [arr], [geom], ch, cw, aa, conv, mean, std, s, out, False
     )
+    _warn(_range_message(arr, mean, std, s), 0)
     return result
 
 
@@ -404,7 +408,9 @@ def preprocess_batch(
             arrs, geoms, first[0], first[1], aa, conv, 0.0, 1.0, 1.0, None, True
         )
         return _per_pixel_finish(levels, mean, std, _scale(arrs[0], scale), out)
+    s = _scale(arrs[0], scale)
     result: np.ndarray[Any, np.dtype[np.float32]] = _core.preprocess(
-        arrs, geoms, first[0], first[1], aa, conv, mean, std, _scale(arrs[0], scale), out, True
+        arrs, geoms, first[0], first[1], aa, conv, mean, std, s, out, True
     )
+    _warn(_range_message(arrs[0], mean, std, s), 0)
     return result

@@ -60,18 +60,23 @@ def _check_image(image: Any) -> Array:
     return arr
 
 
-def _check_size(size: Any) -> tuple[int, int] | None:
+def _check_size(size: Any, name: str = "size") -> int | tuple[int, int] | None:
+    """None, an int (the shorter side, torchvision's rule) or a pair (h, w)."""
     if size is None:
         return None
+    if isinstance(size, numbers.Integral) and not isinstance(size, bool):
+        if size < 1:
+            raise ValueError(f"{name}: expected a positive size, got {size!r}")
+        return int(size)
     try:
         h, w = size
     except (TypeError, ValueError):
-        raise TypeError(f"size: expected None or a pair (h, w), got {size!r}") from None
+        raise TypeError(f"{name}: expected None, an int or a pair (h, w), got {size!r}") from None
     for v in (h, w):
         if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-            raise TypeError(f"size: expected two ints, got {size!r}")
+            raise TypeError(f"{name}: expected two ints, got {size!r}")
         if v < 1:
-            raise ValueError(f"size: expected positive sizes, got {size!r}")
+            raise ValueError(f"{name}: expected positive sizes, got {size!r}")
     return int(h), int(w)
 
 
@@ -165,11 +170,23 @@ class RunningStats:
     per_pixel : bool, default False
         Also keep statistics for every (y, x, c) element: the "mean image" and "variance
         image". All images must then share one (H, W), unless ``size`` is given.
-    size : (int, int), optional
-        ``(h, w)``: resize every image to h x w first, with :func:`pixnorm.resize` (so images
-        of mixed sizes can be combined per pixel).
+    size : int or (int, int), optional
+        Resize every image first, as :func:`pixnorm.preprocess` does: an int is the shorter
+        side (torchvision's rule), ``(h, w)`` the output size. Per pixel, the output must be
+        one size: ``(h, w)``, or an int with a ``crop``.
+    crop : int or (int, int), optional
+        A centre crop after the resize, as :func:`pixnorm.preprocess` (``Resize(size),
+        CenterCrop(crop)``).
     antialias : bool, default True
-        Passed to :func:`pixnorm.resize` when ``size`` is given.
+    convention : None, "pillow", "torch" or "opencv"
+        As :func:`pixnorm.preprocess`. With ``size`` or ``crop``, the statistics are those of
+        exactly the values :func:`pixnorm.preprocess` with the same ``size``, ``crop``,
+        ``antialias`` and ``convention`` normalizes, so that ``mean01`` and ``std01()`` make
+        its output mean 0 and std 1 over the data set. A named convention resamples to uint8
+        levels, accumulated exactly as uint8 images are. The default convention resamples to
+        floats, which are accumulated as float32 input scaled to [0, 1] (``scale`` 1/255 for
+        uint8 images): ``mean``, ``min`` and ``max`` are then in [0, 1] too, and the float
+        notes below apply.
 
     Notes
     -----
@@ -221,16 +238,26 @@ class RunningStats:
         self,
         *,
         per_pixel: bool = False,
-        size: tuple[int, int] | None = None,
+        size: int | tuple[int, int] | None = None,
+        crop: int | tuple[int, int] | None = None,
         antialias: bool = True,
+        convention: str | None = None,
     ) -> None:
         if not isinstance(per_pixel, (bool, np.bool_)):
             raise TypeError(f"per_pixel: expected a bool, got {type(per_pixel).__name__}")
-        if not isinstance(antialias, (bool, np.bool_)):
-            raise TypeError(f"antialias: expected a bool, got {type(antialias).__name__}")
+        from ._resize import _check_convention
+
+        aa, conv = _check_convention(convention, antialias)
         self._per_pixel = bool(per_pixel)
         self._size = _check_size(size)
-        self._antialias = bool(antialias)
+        self._crop = _check_size(crop, "crop")
+        if self._per_pixel and isinstance(self._size, int) and self._crop is None:
+            raise ValueError(
+                f"size: {self._size} (the shorter side) gives images of mixed sizes different "
+                "output sizes; per-pixel statistics need one: size=(h, w), or a crop"
+            )
+        self._antialias = aa
+        self._convention = conv
         self._dtype: str | None = None
         self._channels = 0
         self._shape: tuple[int, int] | None = None  # (H, W), per pixel
@@ -289,8 +316,8 @@ class RunningStats:
             Bad shape, zero-size image, or a dtype, channel count or (per pixel) size that
             differs from the earlier images.
         """
-        if self._size is not None:
-            image = self._resized(image if isinstance(image, np.ndarray) else np.asarray(image))
+        if self._size is not None or self._crop is not None:
+            image = self._resampled(image)
         arr = _check_image(image)
         with self._held():
             n, h, w, c = arr.shape
@@ -320,13 +347,44 @@ class RunningStats:
         self._count += n * h * w
         self._images += n
 
-    def _resized(self, image: Array) -> Array:
-        """``image`` (or each image of a batch) resized to ``size`` by pixnorm's own resize."""
-        from ._resize import resize
+    def _resampled(self, image: Any) -> Array:
+        """``image`` (or each image of a batch) resized and cropped as :func:`pixnorm.preprocess`
+        does, (N, h, w, C): uint8 levels for a named convention, floats in [0, 1] (uint8 input
+        scaled by 1/255) for the default one."""
+        from ._args import _image
+        from ._resize import preprocess_batch
 
-        assert self._size is not None
-        out: Array = resize(image, self._size, antialias=self._antialias)
-        return out
+        arr, _ = _image(image, "image", False)
+        if arr.ndim not in (2, 3, 4):
+            _check_image(arr)  # its message for the shape
+        images = list(arr) if arr.ndim == 4 else [arr]
+        if len(images) == 0:
+            _check_image(arr)
+        named = self._convention is not None
+        scale = 1.0 if (named or arr.dtype != np.uint8) else 1.0 / 255.0
+        values = preprocess_batch(
+            images, size=self._size, crop=self._crop, antialias=self._antialias,
+            convention=self._convention, mean=0.0, std=1.0, scale=scale,
+        )  # fmt: skip
+        hwc: Array = values.transpose(0, 2, 3, 1)  # a view: the statistics read any strides
+        if named:  # exact integer levels: accumulate them as uint8, exactly
+            return np.ascontiguousarray(hwc, dtype=np.uint8)
+        return hwc
+
+    def _resampling(self) -> tuple[Any, ...]:
+        return (self._size, self._crop, self._antialias, self._convention)
+
+    def _resampling_text(self) -> str:
+        return (
+            f"size={self._size}, crop={self._crop}, antialias={self._antialias}, "
+            f"convention={self._convention!r}"
+        )
+
+    def _resampled_dtype(self, dtype: str) -> str:
+        """The dtype the statistics see for images of `dtype` (after _resampled)."""
+        if (self._size is None and self._crop is None) or self._convention is not None:
+            return dtype
+        return _F32
 
     def _expect(self, dtype: str, channels: int, shape: tuple[int, int]) -> None:
         """Fix the dtype, channel count and (per pixel) shape before the first update, so
@@ -334,7 +392,7 @@ class RunningStats:
         (used by the command line's worker processes)."""
         with self._held(), self._changing():
             if self._dtype is None:
-                self._start(dtype, channels, shape)
+                self._start(self._resampled_dtype(dtype), channels, shape)
 
     def _start(self, dtype: str, channels: int, shape: tuple[int, int]) -> None:
         self._dtype, self._channels = dtype, channels
@@ -465,10 +523,9 @@ class RunningStats:
                 f"other: per_pixel={other._per_pixel} cannot be merged into "
                 f"per_pixel={self._per_pixel} statistics"
             )
-        if (self._size, self._antialias) != (other._size, other._antialias):
+        if self._resampling() != other._resampling():
             raise ValueError(
-                f"other: size={other._size}, antialias={other._antialias} differs from "
-                f"size={self._size}, antialias={self._antialias}"
+                f"other: {other._resampling_text()} differs from {self._resampling_text()}"
             )
         first, second = (self, other) if id(self) < id(other) else (other, self)
         with first._lock, second._lock:  # one order for every pair: no deadlock
@@ -710,8 +767,10 @@ class RunningStats:
             "format": _FORMAT,
             "version": _VERSION,
             "per_pixel": self._per_pixel,
-            "size": list(self._size) if self._size else None,
+            "size": list(self._size) if isinstance(self._size, tuple) else self._size,
+            "crop": list(self._crop) if isinstance(self._crop, tuple) else self._crop,
             "antialias": self._antialias,
+            "convention": self._convention,
             "dtype": self._dtype,
             "channels": self._channels,
             "shape": list(self._shape) if self._shape else None,
@@ -735,11 +794,13 @@ class RunningStats:
         if data.get("version") != _VERSION:
             raise ValueError(f"data: version {data.get('version')!r} is not {_VERSION}")
         try:
-            size = data["size"]
+            size, crop = data["size"], data.get("crop")  # crop, convention: since 0.1.0
             out = cls(
                 per_pixel=bool(data["per_pixel"]),
-                size=tuple(size) if size is not None else None,
+                size=tuple(size) if isinstance(size, list) else size,
+                crop=tuple(crop) if isinstance(crop, list) else crop,
                 antialias=bool(data["antialias"]),
+                convention=data.get("convention"),
             )
             count = _stored_int(data, "count", 0, _MAX_COUNT)
             images = _stored_int(data, "images", 0, _MAX_COUNT)

@@ -35,7 +35,17 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from ._args import _float, _int, _is_tensor, _pair, _probability, _rrc_ranges, _values
+from ._args import (
+    _float,
+    _int,
+    _is_tensor,
+    _pair,
+    _probability,
+    _range_message,
+    _rrc_ranges,
+    _values,
+    _warn,
+)
 from ._resize import Geometry, resized_size
 
 __all__ = [
@@ -601,6 +611,7 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
     result = _core.preprocess(
         [arr], [geom], ch, cw, antialias, conv, list(mean), list(std), scale, None, False, divisor
     )
+    _warn(_range_message(arr, mean, std, 1.0 / divisor if divisor else scale), 1)
     if out == "image":
         return _image_out(result, kind, mode)
     if out == "u8":

@@ -1,0 +1,129 @@
+"""pixnorm.RangeWarning: mean/std that cannot describe the image's values (issue 13).
+
+Two mistakes give silent garbage: 0-255 mean/std with a uint8 image scaled to [0, 1] (the
+default scale 1/255), and a float32 image in 0-255 (taken as already scaled) with mean/std for
+[0, 1]. Each warns, once per call site, naming the argument and the fix; legitimate inputs
+never warn; a call that raises does not warn first.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import pixnorm
+import pixnorm.transforms as T
+
+RNG = np.random.default_rng(0)
+U8 = RNG.integers(0, 256, (40, 50, 3), dtype=np.uint8)
+F255 = U8.astype(np.float32)  # float32 in 0-255
+F01 = F255 / 255  # float32 in [0, 1]
+IMAGENET = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+CAFFE = ((123.68, 116.78, 103.94), (58.4, 57.1, 57.4))  # 0-255 values
+
+LEGIT: dict[str, Callable[[], Any]] = {
+    "uint8, ImageNet": lambda: pixnorm.normalize(U8, *IMAGENET),
+    "uint8, 0-255 mean/std with scale=1": lambda: pixnorm.normalize(U8, *CAFFE, scale=1.0),
+    "uint8, mean 0.5 std 0.5": lambda: pixnorm.normalize(U8, 0.5, 0.5),
+    "uint8, to_tensor": lambda: pixnorm.to_tensor(U8),
+    "uint8 batch": lambda: pixnorm.normalize(np.stack([U8, U8]), *IMAGENET),
+    "float [0, 1], ImageNet": lambda: pixnorm.normalize(F01, *IMAGENET),
+    "float 0-255, scale=1/255, ImageNet": lambda: pixnorm.normalize(F255, *IMAGENET, scale=1 / 255),
+    "float 0-255, 0-255 mean/std": lambda: pixnorm.normalize(F255, *CAFFE),
+    "float 0-255, to_tensor (identity)": lambda: pixnorm.to_tensor(F255),
+    "float with NaN and inf": lambda: pixnorm.normalize(
+        np.full((8, 8, 3), np.nan, np.float32), *IMAGENET
+    ),
+    "per-pixel 0-255 mean image, scale=1": lambda: pixnorm.normalize(
+        U8, U8.astype(np.float64), 50.0, scale=1.0
+    ),
+    "preprocess": lambda: pixnorm.preprocess(
+        U8, size=32, crop=24, mean=IMAGENET[0], std=IMAGENET[1]
+    ),
+    "preprocess torch convention": lambda: pixnorm.preprocess(
+        U8, size=32, mean=IMAGENET[0], std=IMAGENET[1], convention="torch"
+    ),
+    "preprocess_batch": lambda: pixnorm.preprocess_batch(
+        [U8, U8], size=(24, 24), mean=IMAGENET[0], std=IMAGENET[1]
+    ),
+    "Collate": lambda: pixnorm.Collate(size=(24, 24), mean=IMAGENET[0], std=IMAGENET[1])([U8]),
+    "transforms": lambda: T.Compose([T.Resize(32), T.ToTensor(), T.Normalize(*IMAGENET)])(U8),
+}
+
+MISTAKES: dict[str, tuple[Callable[[], Any], str]] = {
+    "uint8, 0-255 mean/std": (lambda: pixnorm.normalize(U8, *CAFFE), "mean: 123.68 exceeds 1"),
+    "float 0-255, ImageNet": (lambda: pixnorm.normalize(F255, *IMAGENET), "image: float32"),
+    "float [0, 1], 0-255 mean/std": (lambda: pixnorm.normalize(F01, *CAFFE), "mean: 123.68"),
+    "uint8 batch": (lambda: pixnorm.normalize(np.stack([U8, U8]), *CAFFE), "mean: 123.68"),
+    "preprocess": (
+        lambda: pixnorm.preprocess(U8, size=32, mean=CAFFE[0], std=CAFFE[1]),
+        "mean: 123.68",
+    ),
+    "preprocess float": (
+        lambda: pixnorm.preprocess(F255, size=32, mean=IMAGENET[0], std=IMAGENET[1]),
+        "image: float32 values reach",
+    ),
+    "preprocess_batch": (
+        lambda: pixnorm.preprocess_batch([U8, U8], size=(24, 24), mean=CAFFE[0], std=CAFFE[1]),
+        "mean: 123.68",
+    ),
+    "Collate": (
+        lambda: pixnorm.Collate(size=(24, 24), mean=CAFFE[0], std=CAFFE[1])([U8]),
+        "mean: 123.68",
+    ),
+    "transforms": (
+        lambda: T.Compose([T.Resize(32), T.ToTensor(), T.Normalize(*CAFFE)])(U8),
+        "mean: 123.68",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(LEGIT))
+def test_legitimate_inputs_never_warn(case: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        LEGIT[case]()
+
+
+@pytest.mark.parametrize("case", list(MISTAKES))
+def test_mistakes_warn_naming_the_argument_and_the_fix(case: str) -> None:
+    fn, start = MISTAKES[case]
+    with pytest.warns(pixnorm.RangeWarning) as record:
+        fn()
+    assert len(record) == 1
+    message = str(record[0].message)
+    assert message.startswith(start), message
+    assert "255" in message  # the fix: divide by 255, or scale=1/255 / scale=1.0
+    assert issubclass(pixnorm.RangeWarning, UserWarning)
+
+
+def test_the_warning_points_at_the_callers_line_once() -> None:
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("default")  # Python's default: once per location
+        for _ in range(3):
+            pixnorm.normalize(U8, *CAFFE)  # the same line three times
+        pixnorm.normalize(U8, *CAFFE)  # another line
+    assert [w.category for w in record] == [pixnorm.RangeWarning] * 2
+    assert all(w.filename == __file__ for w in record)
+
+
+def test_a_call_that_raises_does_not_warn_first() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="out"):
+            pixnorm.normalize(U8, *CAFFE, out=np.empty((3, 2, 2), np.float32))
+        with pytest.raises(ValueError, match="std"):
+            pixnorm.normalize(U8, CAFFE[0], 0.0)
+        with pytest.raises(TypeError):
+            pixnorm.preprocess(U8.astype(np.int16), size=8, mean=CAFFE[0], std=CAFFE[1])
+
+
+def test_it_can_be_silenced() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.filterwarnings("ignore", category=pixnorm.RangeWarning)
+        pixnorm.normalize(U8, *CAFFE)
