@@ -28,6 +28,7 @@ import numpy as np
 from . import _core
 from ._args import (
     _int,
+    _is_per_pixel,
     _pair,
     _probability,
     _range_message,
@@ -36,6 +37,7 @@ from ._args import (
     _values,
     _warn,
 )
+from ._normalizer import Normalizer, _unpack
 from ._resize import _check_convention, _geometry
 from .transforms import _load, _rand, _rrc_params, _torch
 
@@ -113,8 +115,8 @@ class Collate:
         size: int | Sequence[int] | None = None,
         crop: int | Sequence[int] | None = None,
         *,
-        mean: Sequence[float] | float = 0.0,
-        std: Sequence[float] | float = 1.0,
+        mean: Sequence[float] | float | Normalizer = 0.0,
+        std: Sequence[float] | float | None = None,
         antialias: bool = True,
         convention: str | None = "torch",
         to_tensor: bool | None = None,
@@ -145,11 +147,17 @@ class Collate:
             raise ValueError("size: random_resized_crop needs size=(h, w)")
         self.size: int | Sequence[int] | None = size
         self.crop: int | Sequence[int] | None = crop
+        self._normalizer, mean, std = _unpack(mean, std, None, False)
         self.mean: Sequence[float] | float = _values(mean, "mean")
         self.std: Sequence[float] | float = _values(std, "std")
+        if self._normalizer is None and _is_per_pixel(self.mean, self.std):
+            self._normalizer = Normalizer(self.mean, self.std)  # coefficients computed once
         # Images are uint8, scaled by 1/255: a mean beyond 1 is 0-255 values (issue 13). Said
         # after the first batch that succeeds, so that a call that raises never warns first.
-        self._range_message = _range_message(_UINT8_PROBE, self.mean, self.std, 1.0 / 255.0)
+        given = self._normalizer.scale if self._normalizer is not None else None
+        self._range_message = _range_message(
+            _UINT8_PROBE, self.mean, self.std, 1.0 / 255.0 if given is None else given
+        )
         self.antialias: bool = antialias
         self.convention: str | None = convention
         self.to_tensor: bool = to_tensor
@@ -252,10 +260,21 @@ class Collate:
         tensor, out = self._output((len(arrs), c, first[0], first[1]))
         named = self.convention is not None
         divisor = 255.0 if (named and self.to_tensor) else 0.0
-        _core.preprocess(
-            arrs, geoms, first[0], first[1], self.antialias, self.convention,
-            self.mean, self.std, 1.0 / 255.0, out, True, divisor,
-        )  # fmt: skip
+        norm = self._normalizer
+        if norm is not None and norm.per_pixel:  # levels, then the per-element affine
+            levels = _core.preprocess(
+                arrs, geoms, first[0], first[1], self.antialias, self.convention,
+                0.0, 1.0, 1.0, None, True,
+            )  # fmt: skip
+            hwc = np.moveaxis(levels, 1, -1)
+            a, b = norm._coefficients(hwc, norm.scale if norm.scale is not None else 1.0 / 255.0)
+            _core.normalize_pixel(hwc, a, b, out)
+        else:
+            scale = norm.scale if norm is not None and norm.scale is not None else 1.0 / 255.0
+            _core.preprocess(
+                arrs, geoms, first[0], first[1], self.antialias, self.convention,
+                self.mean, self.std, scale, out, True, divisor,
+            )  # fmt: skip
         result: Any = tensor
         if has_labels:
             torch = _torch()

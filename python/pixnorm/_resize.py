@@ -25,6 +25,7 @@ from ._args import (
     _values,
     _warn,
 )
+from ._normalizer import Normalizer, _unpack
 
 Size = int | tuple[int, int] | Sequence[int]
 
@@ -272,11 +273,16 @@ def _per_pixel_finish(
     std: Any,
     scale: float,
     out: np.ndarray[Any, np.dtype[np.float32]] | None,
+    norm: Normalizer | None = None,
 ) -> np.ndarray[Any, np.dtype[np.float32]]:
     """Per-pixel mean/std: `values` are the resampled levels, (C, h, w) or (N, C, h, w); the
-    per-element affine of :func:`normalize` is applied in a second pass into `out`."""
+    per-element affine of :func:`normalize` is applied in a second pass into `out` (with the
+    Normalizer's cached coefficients when there is one)."""
     hwc = np.moveaxis(values, -3, -1)  # a view: (h, w, C) or (N, h, w, C)
-    a, b = _pixel_affine(hwc, mean, std, scale)
+    if norm is not None:
+        a, b = norm._coefficients(hwc, scale)
+    else:
+        a, b = _pixel_affine(hwc, mean, std, scale)
     result: np.ndarray[Any, np.dtype[np.float32]] = _core.normalize_pixel(hwc, a, b, out)
     return result
 
@@ -291,7 +297,7 @@ def preprocess(
     antialias: bool = True,
     convention: str | None = None,
     mean: Any = 0.0,
-    std: Any = 1.0,
+    std: Any = None,
     scale: float | None = None,
     max_size: int | None = None,
     out: np.ndarray[Any, np.dtype[np.float32]] | None = None,
@@ -317,6 +323,8 @@ def preprocess(
     ``out`` takes a C-contiguous float32 (C, h, w) array. ``image`` is read as in :func:`normalize`
     (torch tensors channels first; ``channels_last=True`` for arrays of more than 4 channels).
 
+    ``mean`` may be a :class:`pixnorm.Normalizer` (then leave ``std`` and ``scale`` out; its
+    per-pixel coefficients are computed once). ``std`` left out is 1.0.
     ``mean``/``std`` may also be per-pixel arrays of the output size, (h, w, C) or (C, h, w)
     (Caffe-style mean images, e.g. ``RunningStats(per_pixel=True, size=(h, w)).mean_image``):
     then the resampled values (the exact uint8 levels with a named convention) get
@@ -324,13 +332,14 @@ def preprocess(
     ``a = float32(scale / std)``, ``b = float32(-mean / std)``, in a second pass over the output.
     """
     aa, conv = _check_convention(convention, antialias)
+    norm, mean, std = _unpack(mean, std, scale, False)
     mean, std = _values(mean, "mean"), _values(std, "std")
     arr, _ = _image(image, "image", channels_last)
     geom, (ch, cw) = _geometry(arr, "image", size, crop, box, flip, max_size, "box")
+    s = norm._scale_for(arr) if norm is not None else _scale(arr, scale)
     if _is_per_pixel(mean, std):
         levels = _core.preprocess([arr], [geom], ch, cw, aa, conv, 0.0, 1.0, 1.0, None, False)
-        return _per_pixel_finish(levels, mean, std, _scale(arr, scale), out)
-    s = _scale(arr, scale)
+        return _per_pixel_finish(levels, mean, std, s, out, norm)
     result: np.ndarray[Any, np.dtype[np.float32]] = _core.preprocess(
         [arr], [geom], ch, cw, aa, conv, mean, std, s, out, False
     )
@@ -348,7 +357,7 @@ def preprocess_batch(
     antialias: bool = True,
     convention: str | None = None,
     mean: Any = 0.0,
-    std: Any = 1.0,
+    std: Any = None,
     scale: float | None = None,
     max_size: int | None = None,
     out: np.ndarray[Any, np.dtype[np.float32]] | None = None,
@@ -362,6 +371,7 @@ def preprocess_batch(
     Images are read as in :func:`normalize` (torch tensors channels first; ``channels_last``).
     """
     aa, conv = _check_convention(convention, antialias)
+    norm, mean, std = _unpack(mean, std, scale, False)
     mean, std = _values(mean, "mean"), _values(std, "std")
     if isinstance(images, memoryview):  # a batch buffer: iterating a memoryview of ndim > 1 fails
         images = np.asarray(images)
@@ -403,12 +413,12 @@ def preprocess_batch(
             )
         geoms.append(geom)
     assert first is not None
+    s = norm._scale_for(arrs[0]) if norm is not None else _scale(arrs[0], scale)
     if _is_per_pixel(mean, std):
         levels = _core.preprocess(
             arrs, geoms, first[0], first[1], aa, conv, 0.0, 1.0, 1.0, None, True
         )
-        return _per_pixel_finish(levels, mean, std, _scale(arrs[0], scale), out)
-    s = _scale(arrs[0], scale)
+        return _per_pixel_finish(levels, mean, std, s, out, norm)
     result: np.ndarray[Any, np.dtype[np.float32]] = _core.preprocess(
         arrs, geoms, first[0], first[1], aa, conv, mean, std, s, out, True
     )
