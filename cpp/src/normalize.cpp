@@ -5,6 +5,10 @@
 // float32) is first gathered into a small per-thread buffer, so kernels only see packed rows.
 #include "pixnorm/normalize.hpp"
 
+#include <algorithm>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -91,6 +95,28 @@ int64_t normalize_output_elements(const ImageView& v) {
 
 namespace {
 
+// dst[j] = src[n - 1 - j]: 16 bytes at a time with SSE2 (the x86-64 baseline: bytes swapped in
+// each 16-bit word, words reversed in each half, halves swapped), else 8 at a time.
+void reverse_bytes(const unsigned char* src, int64_t n, unsigned char* dst) {
+  int64_t j = 0;
+#if defined(__SSE2__)
+  for (; j + 16 <= n; j += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + n - j - 16));
+    v = _mm_or_si128(_mm_slli_epi16(v, 8), _mm_srli_epi16(v, 8));
+    v = _mm_shufflehi_epi16(_mm_shufflelo_epi16(v, 0x1B), 0x1B);
+    v = _mm_shuffle_epi32(v, 0x4E);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + j), v);
+  }
+#endif
+  for (; j + 8 <= n; j += 8) {
+    uint64_t w;
+    std::memcpy(&w, src + n - j - 8, 8);
+    w = __builtin_bswap64(w);
+    std::memcpy(dst + j, &w, 8);
+  }
+  for (; j < n; ++j) dst[j] = src[n - 1 - j];
+}
+
 void normalize_piece(const ImageView& src, const ChannelAffine& p, float* out, int nthreads) {
   const KernelTable& k = active_kernels();
   const int64_t H = src.height, W = src.width, C = src.channels;
@@ -101,13 +127,22 @@ void normalize_piece(const ImageView& src, const ChannelAffine& p, float* out, i
   // Rows read in place: packed rows, and packed rows whose channels run backwards (img[..., ::-1],
   // BGR <-> RGB). The latter are the packed row that starts at channel C-1 of pixel 0, written
   // to the planes in reverse order (negative plane stride) with the parameters reversed.
-  const bool reversed_channels =
-      C > 1 && src.stride_c == -isz && (W == 1 || src.stride_x == C * isz);
-  bool direct = src.rows_packed() || reversed_channels;
+  // Mirrored rows (img[:, ::-1], also with BGR channels) are a packed row that starts at the
+  // last pixel (the lowest address). uint8: its bytes, copied back to front (a quarter of the
+  // output's bytes), are the row mirrored with its channels reversed, read as above. float32:
+  // read in place, then each output plane's row is turned around (still in L1).
+  bool mirrored =
+      W > 1 && src.stride_x == -C * isz && (C == 1 || src.stride_c == isz || src.stride_c == -isz);
+  bool reversed_channels =
+      C > 1 && src.stride_c == -isz && (W == 1 || src.stride_x == C * isz || mirrored);
+  bool direct = src.rows_packed() || reversed_channels || mirrored;
   if (f32)  // float rows are read through float*: they must be 4-byte aligned
     direct = direct && reinterpret_cast<uintptr_t>(src.data) % 4 == 0 && src.stride_y % 4 == 0 &&
              src.stride_n % 4 == 0;
-  const bool flip = direct && reversed_channels;
+  mirrored = mirrored && direct;  // else the general gather below reads the view as it is
+  reversed_channels = reversed_channels && direct;
+  const bool byte_mirror = mirrored && !f32;
+  const bool flip = reversed_channels != byte_mirror;  // the kernel sees channels C-1 .. 0
   std::vector<float> ra, rb;
   if (flip) {
     ra.assign(p.a.rbegin(), p.a.rend());
@@ -115,32 +150,47 @@ void normalize_piece(const ImageView& src, const ChannelAffine& p, float* out, i
   }
   const float* a = flip ? ra.data() : p.a.data();
   const float* b = flip ? rb.data() : p.b.data();
-  const int64_t row_shift = flip ? -(C - 1) * isz : 0;  // bytes, to channel C-1 of pixel 0
-  const int64_t plane0 = flip ? (C - 1) * plane : 0;    // output plane of memory channel 0
+  const int64_t row_shift = reversed_channels ? -(C - 1) * isz : 0;  // to the lowest channel
+  const int64_t plane0 = flip ? (C - 1) * plane : 0;  // output plane of memory channel 0
   const int64_t plane_step = flip ? -plane : plane;
 
   const int64_t work = rows * W * C;
   const int threads = threads::team_for(work, nthreads);
 
+  const int64_t first_x = mirrored ? W - 1 : 0;  // the pixel at the row's lowest address
   auto body = [&](int64_t lo, int64_t hi) {
     std::vector<float> buf;  // float storage: aligned for f32 rows, byte-addressable for u8
-    if (!direct) buf.resize(static_cast<size_t>((W * C * isz + 3) / 4));
+    if (!direct || byte_mirror) buf.resize(static_cast<size_t>((W * C * isz + 3) / 4));
     auto* bytes = reinterpret_cast<unsigned char*>(buf.data());
     for (int64_t r = lo; r < hi; ++r) {
       const int64_t i = r / H, y = r % H;
-      const unsigned char* row = src.byte_ptr(i, y, 0, 0) + row_shift;
+      const unsigned char* row = src.byte_ptr(i, y, first_x, 0) + row_shift;
       if (!direct) {
         if (f32)
           rows::gather_any<float>(row, W, C, src.stride_x, src.stride_c, bytes);
         else
           rows::gather_any<uint8_t>(row, W, C, src.stride_x, src.stride_c, bytes);
         row = bytes;
+      } else if (byte_mirror) {
+        reverse_bytes(row, W * C, bytes);
+        row = bytes;
       }
-      float* d = out + i * C * plane + y * W + plane0;
+      float* const o = out + i * C * plane + y * W;
+      float* d = o + plane0;
       if (f32)
         k.normalize_f32(reinterpret_cast<const float*>(row), W, C, a, b, d, plane_step);
       else
         k.normalize_u8(row, W, C, a, b, d, plane_step);
+      if (mirrored && f32)  // the row's pixels came last to first: turn each plane's row around
+        for (int64_t c = 0; c < C; ++c) {
+          float* lo_p = o + c * plane;
+          float* hi_p = lo_p + (W - 1);
+          for (int64_t x = 0; x < W / 2; ++x) {  // vectorized (reversing shuffles)
+            const float t = lo_p[x];
+            lo_p[x] = hi_p[-x];
+            hi_p[-x] = t;
+          }
+        }
     }
   };
   threads::parallel_chunks(rows, threads, body);
