@@ -786,3 +786,34 @@ def test_fork_while_another_thread_updates_does_not_hang_the_child() -> None:
     assert proc.returncode == 0, proc.stderr
     outcomes = proc.stdout.split()
     assert len(outcomes) == 20 and set(outcomes) <= {"0", "3"}, outcomes
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+@pytest.mark.parametrize("per_pixel", [False, True])
+def test_from_dict_refuses_impossible_accumulators(dtype: Any, per_pixel: bool) -> None:
+    """A corrupted or hand-edited dictionary whose accumulators no sequence of updates can
+    produce (a negative variance, sums beyond 255 per value, min above max, a Welford count
+    that is not the count) is refused instead of giving NaN or wrong statistics silently."""
+    rng = np.random.default_rng(3)
+    good = pixnorm.RunningStats(per_pixel=per_pixel).update(
+        rng.integers(0, 256, (3, 4, 5, 3)).astype(dtype)
+    )
+    data = good.to_dict()
+    pixnorm.RunningStats.from_dict(data)  # the genuine one loads
+
+    def innermost(value: Any) -> list[Any]:
+        """The innermost list holding element 0 of a state array."""
+        while isinstance(value[0], list):
+            value = value[0]
+        return value  # type: ignore[no-any-return]
+
+    edits: list[tuple[str, Any]] = (
+        [("sumsq", 0), ("sum", 255 * 10**6), ("min", 255)]
+        if dtype == np.uint8
+        else [("m2", -1.0), ("min", 1e30)] + ([] if per_pixel else [("n", 7)])
+    )
+    for key, value in edits:
+        bad = copy.deepcopy(data)
+        innermost(bad["state"][key])[0] = value
+        with pytest.raises(ValueError, match=r"data: state\["):
+            pixnorm.RunningStats.from_dict(bad)

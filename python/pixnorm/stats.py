@@ -853,9 +853,42 @@ class RunningStats:
                 arr[...] = value
             out._count = count
             out._images = images
+            out._check_state()
         except (KeyError, TypeError, OverflowError) as e:
             raise ValueError(f"data: malformed {_FORMAT} dictionary ({e!r})") from None
         return out
+
+    def _check_state(self) -> None:
+        """Refuse accumulators no sequence of updates can produce (a corrupted or hand-edited
+        dictionary): they would give a negative variance, or statistics of values outside the
+        input range, silently."""
+        a, n = self._acc, (self._images if self._per_pixel else self._count)
+        if n == 0:
+            return
+        lo, hi = a["min"], a["max"]
+        if self._dtype == _U8:
+            s, q = a["sum"].astype(np.float64), a["sumsq"].astype(np.float64)
+            slack = 1 + 1e-9  # float64 of sums up to 2**64: a relative check
+            if (s > 255.0 * n * slack).any() or (q > 65025.0 * n * slack).any():
+                raise ValueError(f"data: state['sum'] or ['sumsq'] beyond 255 per value ({n} each)")
+            if (s * s > q * n * slack).any():
+                raise ValueError(
+                    "data: state['sum'] and ['sumsq'] give a negative variance (sum**2 > n * sumsq)"
+                )
+            if (
+                (lo > hi).any()
+                or (s < lo.astype(np.float64) * n / slack).any()
+                or (s > hi.astype(np.float64) * n * slack).any()
+            ):
+                raise ValueError("data: state['min'], ['max'] and ['sum'] disagree")
+            return
+        if "n" in a and (a["n"] != self._count).any():
+            raise ValueError(f"data: state['n'] {a['n'].tolist()} differs from count {self._count}")
+        with np.errstate(invalid="ignore"):
+            if (a["m2"] < 0).any():
+                raise ValueError("data: state['m2'] is negative (a negative variance)")
+            if (lo > hi).any():
+                raise ValueError("data: state['min'] exceeds state['max']")
 
     def __getstate__(self) -> dict[str, Any]:
         # A copy taken under the lock (pickle writes the arrays after this returns, when
