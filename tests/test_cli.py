@@ -551,3 +551,19 @@ def test_outputs_to_special_files_are_written_in_place(tmp_path: Path) -> None:
     Image.fromarray(np.full((8, 8, 3), 7, np.uint8)).save(images / "a.png")
     assert main(["stats", str(images), "--json", str(node), "--progress", "off"]) == 0
     assert stat.S_ISCHR(os.stat(node).st_mode)  # still the device
+
+
+def test_a_file_named_twice_counts_once(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The folder, one of its files again and a symbolic link to it: each file counts once
+    (it used to be counted three times, weighting that image three times, silently)."""
+    link = tmp_path / "link.png"
+    link.symlink_to(folder / "one.png")
+    out_json = tmp_path / "dup.json"
+    code, _, err = run(
+        [str(folder), str(folder / "one.png"), str(link), "--json", str(out_json)], capsys
+    )
+    assert code == 0
+    assert "2 path(s) named a file already counted" in err
+    assert json.loads(out_json.read_text())["stats"] == expected(folder).to_dict()

@@ -173,9 +173,11 @@ def _broken_link(path: Path) -> str | None:
     return None
 
 
-def find_images(paths: Sequence[str]) -> tuple[list[Path], Skipped]:
+def find_images(paths: Sequence[str]) -> tuple[list[Path], Skipped, int]:
     """Image files under `paths`, sorted (files named explicitly are taken whatever their
-    extension), and the broken symbolic links with an image extension, with the reason."""
+    extension), the broken symbolic links with an image extension, with the reason, and how
+    many paths named a file already found (given twice, or inside a folder also given; by
+    device and inode, so links count too): each file counts once."""
     found: list[Path] = []
     broken: Skipped = []
     for text in paths:
@@ -198,7 +200,18 @@ def find_images(paths: Sequence[str]) -> tuple[list[Path], Skipped]:
         raise UsageError(
             f"no images ({', '.join(IMAGE_EXTENSIONS)}) found under: {', '.join(paths)}"
         )
-    return found, broken
+    unique: list[Path] = []
+    seen: set[tuple[int, int]] = set()
+    for f in found:
+        try:
+            st = f.stat()
+        except OSError:  # gone since: reading it will say so
+            unique.append(f)
+            continue
+        if (st.st_dev, st.st_ino) not in seen:
+            seen.add((st.st_dev, st.st_ino))
+            unique.append(f)
+    return unique, broken, len(found) - len(unique)
 
 
 def depth_of(pil_mode: str) -> str:
@@ -726,7 +739,13 @@ def _run(args: argparse.Namespace) -> int:
             raise UsageError(
                 "reading image files needs Pillow: pip install 'pixnorm[cli]'"
             ) from None
-        found, skipped = find_images(args.paths)
+        found, skipped, duplicates = find_images(args.paths)
+        if duplicates:
+            print(
+                f"pixnorm stats: {duplicates} path(s) named a file already counted; each file "
+                "counts once",
+                file=sys.stderr,
+            )
         files = [str(p) for p in found]
         depth = check_headers(files, args.per_pixel, size)
         if files:
