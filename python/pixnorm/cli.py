@@ -176,8 +176,8 @@ def _broken_link(path: Path) -> str | None:
 def find_images(paths: Sequence[str]) -> tuple[list[Path], Skipped, int]:
     """Image files under `paths`, sorted (files named explicitly are taken whatever their
     extension), the broken symbolic links with an image extension, with the reason, and how
-    many paths named a file already found (given twice, or inside a folder also given; by
-    device and inode, so links count too): each file counts once."""
+    many paths named a file already found (given twice, inside a folder also given, or through
+    a symbolic link; by resolved path: hard links stay separate files): each counts once."""
     found: list[Path] = []
     broken: Skipped = []
     for text in paths:
@@ -201,15 +201,11 @@ def find_images(paths: Sequence[str]) -> tuple[list[Path], Skipped, int]:
             f"no images ({', '.join(IMAGE_EXTENSIONS)}) found under: {', '.join(paths)}"
         )
     unique: list[Path] = []
-    seen: set[tuple[int, int]] = set()
+    seen: set[str] = set()
     for f in found:
-        try:
-            st = f.stat()
-        except OSError:  # gone since: reading it will say so
-            unique.append(f)
-            continue
-        if (st.st_dev, st.st_ino) not in seen:
-            seen.add((st.st_dev, st.st_ino))
+        key = os.path.realpath(f)
+        if key not in seen:
+            seen.add(key)
             unique.append(f)
     return unique, broken, len(found) - len(unique)
 
