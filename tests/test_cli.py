@@ -567,3 +567,22 @@ def test_a_file_named_twice_counts_once(
     assert code == 0
     assert "2 path(s) named a file already counted" in err
     assert json.loads(out_json.read_text())["stats"] == expected(folder).to_dict()
+
+
+def test_size_prints_normalize_values_in_0_1(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With --size the statistics are of resampled floats in the images' units: the Normalize
+    values are still mean / 255 (they were divided by 255 twice: 0.002 for a mean of 0.5)."""
+    out_json = tmp_path / "sized.json"
+    code, out, _ = run([str(folder), "--size", "6", "7", "--json", str(out_json)], capsys)
+    assert code == 0
+    want = pixnorm.RunningStats(size=(6, 7))
+    for p in readable(folder):
+        with Image.open(p) as im:
+            want.update(np.asarray(im.convert("RGB")))
+    norm = json.loads(out_json.read_text())["normalize"]
+    np.testing.assert_allclose(norm["mean"], want.mean01, atol=1e-4)
+    np.testing.assert_allclose(norm["std"], want.std01(), atol=1e-4)
+    assert all(0.2 < m < 0.8 for m in norm["mean"])  # random uint8 images: about 0.5
+    assert "Normalize(mean=[0.4" in out or "Normalize(mean=[0.5" in out

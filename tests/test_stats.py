@@ -511,7 +511,7 @@ def test_size_resamples_every_image_as_preprocess(antialias: bool, convention: s
     """Mixed sizes in per-pixel mode: each image (or each image of a batch) is resampled as
     pixnorm.preprocess does with the same size, antialias and convention, exactly as doing
     that by hand and updating: uint8 levels (accumulated exactly) for a named convention,
-    floats scaled to [0, 1] for the default one (issue 13)."""
+    floats in the input's units (0..255) for the default one (issue 13)."""
     rng = np.random.default_rng(40)
     imgs = [rng.integers(0, 256, s, dtype=np.uint8) for s in [(30, 40, 3), (17, 9, 3), (8, 10, 3)]]
     batch = rng.integers(0, 256, (2, 21, 13, 3), dtype=np.uint8)
@@ -520,8 +520,7 @@ def test_size_resamples_every_image_as_preprocess(antialias: bool, convention: s
     by_hand = pixnorm.RunningStats(per_pixel=True)
 
     def by_preprocess(img: np.ndarray) -> np.ndarray:
-        scale = 1.0 if convention else 1 / 255
-        hwc = pixnorm.preprocess(img, **kw, scale=scale).transpose(1, 2, 0)
+        hwc = pixnorm.preprocess(img, **kw, scale=1.0).transpose(1, 2, 0)
         return hwc.astype(np.uint8) if convention else np.ascontiguousarray(hwc)
 
     for img in imgs:
@@ -530,7 +529,9 @@ def test_size_resamples_every_image_as_preprocess(antialias: bool, convention: s
     auto.update(batch)
     by_hand.update(np.stack([by_preprocess(x) for x in batch]))
     assert auto.mean_image.shape == (8, 10, 3)
-    assert auto.to_dict()["dtype"] == ("uint8" if convention else "float32")
+    assert auto.to_dict()["dtype"] == ("uint8" if convention else "float32")  # accumulators
+    assert auto.dtype == "uint8"  # the images'
+    np.testing.assert_array_equal(auto.mean01, auto.mean / 255)
     np.testing.assert_array_equal(auto.mean_image, by_hand.mean_image)
     np.testing.assert_array_equal(auto.var_image(), by_hand.var_image())
     assert auto.count == by_hand.count
@@ -817,3 +818,25 @@ def test_from_dict_refuses_impossible_accumulators(dtype: Any, per_pixel: bool) 
         innermost(bad["state"][key])[0] = value
         with pytest.raises(ValueError, match=r"data: state\["):
             pixnorm.RunningStats.from_dict(bad)
+
+
+def test_resampled_statistics_keep_the_images_dtype_and_units() -> None:
+    """size/crop in the default convention accumulate floats, but in the images' units, and
+    the images' dtype decides mean01 and what may follow: a float32 image after uint8 ones is
+    refused (different units), as without size; a dictionary whose accumulators cannot come
+    from its options (an earlier pixnorm's rounded uint8 resize) is refused."""
+    rng = np.random.default_rng(9)
+    u8 = rng.integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    s = pixnorm.RunningStats(size=16).update(u8)
+    assert s.dtype == "uint8" and s.to_dict()["dtype"] == "float32"
+    assert 100 < s.mean[0] < 160  # 0..255 units
+    with pytest.raises(ValueError, match="dtype float32 differs from the uint8 images"):
+        s.update(u8.astype(np.float32))
+    old = s.to_dict()
+    old["dtype"] = "uint8"  # what size= used to accumulate
+    del old["source_dtype"]
+    with pytest.raises(ValueError, match="made by an earlier pixnorm"):
+        pixnorm.RunningStats.from_dict(old)
+    again = pixnorm.RunningStats.from_dict(s.to_dict())
+    np.testing.assert_array_equal(again.mean01, s.mean01)
+    assert again.dtype == "uint8"

@@ -127,9 +127,9 @@ def add_stats_parser(sub: Any) -> None:
         nargs=2,
         type=int,
         metavar=("H", "W"),
-        help="resize every image to H x W first, as pixnorm.preprocess(size=(H, W)) does "
-        "(float statistics in [0, 1]); this weights every image equally, so it changes the "
-        "per-channel numbers of images of mixed sizes",
+        help="resize every image to H x W first, as pixnorm.preprocess(size=(H, W)) does; "
+        "this weights every image equally, so it changes the per-channel numbers of images "
+        "of mixed sizes",
     )
     p.add_argument(
         "--per-pixel",

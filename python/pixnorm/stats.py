@@ -184,9 +184,9 @@ class RunningStats:
         ``antialias`` and ``convention`` normalizes, so that ``mean01`` and ``std01()`` make
         its output mean 0 and std 1 over the data set. A named convention resamples to uint8
         levels, accumulated exactly as uint8 images are. The default convention resamples to
-        floats, which are accumulated as float32 input scaled to [0, 1] (``scale`` 1/255 for
-        uint8 images): ``mean``, ``min`` and ``max`` are then in [0, 1] too, and the float
-        notes below apply.
+        floats in the images' units (0..255 for uint8), accumulated as float32 values (the
+        float notes below apply); ``dtype``, ``mean01`` and ``std01()`` follow the images'
+        dtype.
 
     Notes
     -----
@@ -258,7 +258,8 @@ class RunningStats:
             )
         self._antialias = aa
         self._convention = conv
-        self._dtype: str | None = None
+        self._dtype: str | None = None  # the accumulators': uint8 (exact) or float32
+        self._source: str | None = None  # the images': uint8 or float32 (their units)
         self._channels = 0
         self._shape: tuple[int, int] | None = None  # (H, W), per pixel
         self._count = 0  # values per channel
@@ -305,8 +306,10 @@ class RunningStats:
         ----------
         image : array_like
             uint8 or float32, shape (H, W) (one channel), (H, W, C) or a batch (N, H, W, C),
-            any strides. Every update must have the same dtype and channel count C; with
-            ``per_pixel=True`` and no ``size``, also the same (H, W).
+            any strides, any number of channels; a torch tensor is read channels first,
+            (C, H, W) / (N, C, H, W), as :func:`pixnorm.normalize` reads it. Every update must
+            have the same dtype and channel count C; with ``per_pixel=True`` and no ``size``,
+            also the same (H, W).
 
         Raises
         ------
@@ -316,9 +319,19 @@ class RunningStats:
             Bad shape, zero-size image, or a dtype, channel count or (per pixel) size that
             differs from the earlier images.
         """
+        from ._args import _image
+
+        given, _ = _image(image, "image", True)  # torch tensors channels first
+        source = _U8 if given.dtype == np.uint8 else _F32
         if self._size is not None or self._crop is not None:
-            image = self._resampled(image)
-        arr = _check_image(image)
+            with self._held():
+                if self._source is not None and source != self._source:
+                    raise ValueError(
+                        f"image: dtype {given.dtype} differs from the {self._source} images seen "
+                        "so far (statistics of different dtypes are in different units)"
+                    )
+            given = self._resampled(given)
+        arr = _check_image(given)
         with self._held():
             n, h, w, c = arr.shape
             dtype = _U8 if arr.dtype == np.uint8 else _F32
@@ -326,7 +339,7 @@ class RunningStats:
                 self._check_compatible(dtype, c, (h, w))
             with self._changing():
                 if self._dtype is None:
-                    self._start(dtype, c, (h, w))
+                    self._start(dtype, c, (h, w), source)
                 self._accumulate(arr, dtype)
         return self
 
@@ -347,24 +360,21 @@ class RunningStats:
         self._count += n * h * w
         self._images += n
 
-    def _resampled(self, image: Any) -> Array:
-        """``image`` (or each image of a batch) resized and cropped as :func:`pixnorm.preprocess`
-        does, (N, h, w, C): uint8 levels for a named convention, floats in [0, 1] (uint8 input
-        scaled by 1/255) for the default one."""
-        from ._args import _image
+    def _resampled(self, arr: Array) -> Array:
+        """``arr`` (or each image of a batch) resized and cropped as :func:`pixnorm.preprocess`
+        does, (N, h, w, C): uint8 levels for a named convention, floats in the input's units
+        (0..255 for uint8) for the default one."""
         from ._resize import preprocess_batch
 
-        arr, _ = _image(image, "image", False)
         if arr.ndim not in (2, 3, 4):
             _check_image(arr)  # its message for the shape
         images = list(arr) if arr.ndim == 4 else [arr]
         if len(images) == 0:
             _check_image(arr)
         named = self._convention is not None
-        scale = 1.0 if (named or arr.dtype != np.uint8) else 1.0 / 255.0
         values = preprocess_batch(
             images, size=self._size, crop=self._crop, antialias=self._antialias,
-            convention=self._convention, mean=0.0, std=1.0, scale=scale,
+            convention=self._convention, mean=0.0, std=1.0, scale=1.0, channels_last=True,
         )  # fmt: skip
         hwc: Array = values.transpose(0, 2, 3, 1)  # a view: the statistics read any strides
         if named:  # exact integer levels: accumulate them as uint8, exactly
@@ -392,10 +402,13 @@ class RunningStats:
         (used by the command line's worker processes)."""
         with self._held(), self._changing():
             if self._dtype is None:
-                self._start(self._resampled_dtype(dtype), channels, shape)
+                self._start(self._resampled_dtype(dtype), channels, shape, dtype)
 
-    def _start(self, dtype: str, channels: int, shape: tuple[int, int]) -> None:
+    def _start(
+        self, dtype: str, channels: int, shape: tuple[int, int], source: str | None = None
+    ) -> None:
         self._dtype, self._channels = dtype, channels
+        self._source = dtype if source is None else source
         c = channels
         if not self._per_pixel:
             if dtype == _U8:
@@ -543,8 +556,8 @@ class RunningStats:
             with self._changing():
                 self.__dict__.update(state)
             return
-        if other._dtype != self._dtype:
-            raise ValueError(f"other: dtype {other._dtype} differs from {self._dtype}")
+        if (other._dtype, other._source) != (self._dtype, self._source):
+            raise ValueError(f"other: dtype {other._source} differs from {self._source}")
         if other._channels != self._channels:
             raise ValueError(
                 f"other: {other._channels} channel(s) differ from {self._channels} channel(s)"
@@ -626,7 +639,7 @@ class RunningStats:
     def dtype(self) -> str | None:
         """``"uint8"`` or ``"float32"``: the dtype of the images seen; None before any."""
         with self._held():
-            return self._dtype
+            return self._source
 
     @property
     def channels(self) -> int:
@@ -692,7 +705,7 @@ class RunningStats:
 
     @property
     def _unit(self) -> float:
-        return 255.0 if self._dtype == _U8 else 1.0
+        return 255.0 if self._source == _U8 else 1.0
 
     @property
     def mean01(self) -> Array:
@@ -772,6 +785,7 @@ class RunningStats:
             "antialias": self._antialias,
             "convention": self._convention,
             "dtype": self._dtype,
+            "source_dtype": self._source,
             "channels": self._channels,
             "shape": list(self._shape) if self._shape else None,
             "count": self._count,
@@ -816,6 +830,18 @@ class RunningStats:
                 raise ValueError(
                     f"data['dtype']: expected {_U8!r}, {_F32!r} or None, got {_brief(dtype)}"
                 )
+            source = data.get("source_dtype", dtype)  # since 0.1.0: the images' dtype
+            if source not in (_U8, _F32):
+                raise ValueError(
+                    f"data['source_dtype']: expected {_U8!r} or {_F32!r}, got {_brief(source)}"
+                )
+            resampled = out._size is not None or out._crop is not None
+            if dtype != (out._resampled_dtype(source) if resampled else source):
+                raise ValueError(
+                    f"data['dtype']: {dtype} accumulators for {source} images with "
+                    f"{out._resampling_text()} (made by an earlier pixnorm, whose size= "
+                    "accumulated rounded uint8 values: compute the statistics again)"
+                )
             channels = _stored_int(data, "channels", 1, _MAX_COUNT)
             hw = (0, 0)
             if out._per_pixel:
@@ -841,7 +867,7 @@ class RunningStats:
                 got = None
             if got != full:
                 raise ValueError(f"data: state['min'] has shape {got}; expected {full}")
-            out._start(dtype, channels, hw)
+            out._start(dtype, channels, hw, source)
             for key, arr in out._acc.items():
                 if key in ("s1", "s2"):
                     continue
@@ -897,6 +923,9 @@ class RunningStats:
             return self._snapshot()
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        state.setdefault("_crop", None)  # pickles of earlier versions
+        state.setdefault("_convention", None)
+        state.setdefault("_source", state.get("_dtype"))
         self.__dict__.update(state)
         self._lock = threading.Lock()
         self._interrupted = False  # an interrupted instance refuses to be pickled
