@@ -939,7 +939,7 @@ def run_step(
         r = attempt("update", lambda a=arg: s.update(a))
         if r is None and not same_bits(s.to_dict(), before):
             raise Defect("RunningStats.update: a refused update changed the statistics")
-        if r is not None and s.dtype == "uint8":
+        if r is not None and s.to_dict()["dtype"] == "uint8":  # exact integer accumulators
             check_u8_stats(s)
     elif op in ("merge", "add"):
         other_ctor, imgs = arg
@@ -957,7 +957,8 @@ def run_step(
             attempt("merge", lambda o=o: s.merge(o).to_dict())
         else:
             r = attempt("add", lambda o=o: (s + o, o + s))
-            if r is not None and s.dtype == "uint8" and not same_bits(r[0], r[1]):
+            exact = s.to_dict()["dtype"] == "uint8"  # integer accumulators (not resampled floats)
+            if r is not None and exact and not same_bits(r[0], r[1]):
                 raise Defect("RunningStats: a + b != b + a for uint8 (exact sums)")
             if r is not None:
                 s = r[0]

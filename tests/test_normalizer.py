@@ -102,7 +102,7 @@ def test_errors() -> None:
         pixnorm.normalize(IMG, 0.5)
     with pytest.raises(ValueError, match="std: expected values > 0"):
         pixnorm.Normalizer(0.5, [0.2, 0.0, 0.1])
-    with pytest.raises(ValueError, match="mean: expected finite"):
+    with pytest.raises(ValueError, match="mean: expected values finite"):
         pixnorm.Normalizer([0.5, np.nan, 0.5], 0.2)
     with pytest.raises(TypeError, match="scale: expected a real number"):
         pixnorm.Normalizer(0.5, 0.2, scale="1")  # type: ignore[arg-type]
@@ -122,3 +122,33 @@ def test_pickle_and_threads() -> None:
     for o in outs:
         np.testing.assert_array_equal(o, want)
     assert "Normalizer(mean=array(24, 32, 3)" in repr(norm)
+
+
+def test_immutable_and_float32_checked() -> None:
+    """The coefficients it keeps stay those of its mean/std: they are read-only copies (editing
+    the caller's array, or the attribute, changed the values but not the cached coefficients)."""
+    mean = MEAN_IMG.copy()
+    norm = pixnorm.Normalizer(mean, STD_IMG)
+    want = norm(IMG)
+    mean += 10  # the caller's array: not the Normalizer's
+    np.testing.assert_array_equal(norm(IMG), want)
+    with pytest.raises(ValueError, match="read-only"):
+        norm.mean[0, 0, 0] = 1.0
+    with pytest.raises(AttributeError):
+        norm.mean = MEAN_IMG  # type: ignore[misc]
+    with pytest.raises(ValueError, match="finite as float32"):
+        pixnorm.Normalizer(1e39, 1.0)
+    with pytest.raises(ValueError, match="mean: expected a number"):
+        pixnorm.Normalizer([[1.0, 2.0], [3.0]], 1.0)
+
+
+def test_collate_with_a_normalizer_scale_and_to_tensor() -> None:
+    """A Normalizer's own scale wins over to_tensor's float step (the pillow convention's
+    default): Caffe-style 0-255 mean with scale=1 gave x/255 - mean before."""
+    norm = pixnorm.Normalizer([104.0, 117.0, 123.0], 1.0, scale=1.0)
+    for convention in ("torch", "pillow"):
+        got = np.asarray(pixnorm.Collate(size=(12, 16), convention=convention, mean=norm)([IMG]))
+        want = pixnorm.preprocess_batch(
+            [IMG], size=(12, 16), convention=convention, mean=[104.0, 117.0, 123.0], scale=1.0
+        )
+        np.testing.assert_array_equal(got, want)

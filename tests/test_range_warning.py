@@ -35,6 +35,10 @@ LEGIT: dict[str, Callable[[], Any]] = {
     "float 0-255, scale=1/255, ImageNet": lambda: pixnorm.normalize(F255, *IMAGENET, scale=1 / 255),
     "float 0-255, 0-255 mean/std": lambda: pixnorm.normalize(F255, *CAFFE),
     "float 0-255, to_tensor (identity)": lambda: pixnorm.to_tensor(F255),
+    "float 0-255, dark frame, 0-255 mean/std": lambda: pixnorm.normalize(F255 * 0.002, *CAFFE),
+    "float [0, 1], 0-255 mean/std (not judged: a dark 0-255 frame looks the same)": lambda: (
+        pixnorm.normalize(F01, *CAFFE)
+    ),
     "float with NaN and inf": lambda: pixnorm.normalize(
         np.full((8, 8, 3), np.nan, np.float32), *IMAGENET
     ),
@@ -57,7 +61,10 @@ LEGIT: dict[str, Callable[[], Any]] = {
 MISTAKES: dict[str, tuple[Callable[[], Any], str]] = {
     "uint8, 0-255 mean/std": (lambda: pixnorm.normalize(U8, *CAFFE), "mean: 123.68 exceeds 1"),
     "float 0-255, ImageNet": (lambda: pixnorm.normalize(F255, *IMAGENET), "image: float32"),
-    "float [0, 1], 0-255 mean/std": (lambda: pixnorm.normalize(F01, *CAFFE), "mean: 123.68"),
+    "uint8 kept in 0-255 (scale=1), [0, 1] mean/std": (
+        lambda: pixnorm.normalize(U8, *IMAGENET, scale=1.0),
+        "mean, std: values for [0, 1]",
+    ),
     "uint8 batch": (lambda: pixnorm.normalize(np.stack([U8, U8]), *CAFFE), "mean: 123.68"),
     "preprocess": (
         lambda: pixnorm.preprocess(U8, size=32, mean=CAFFE[0], std=CAFFE[1]),
@@ -65,7 +72,7 @@ MISTAKES: dict[str, tuple[Callable[[], Any], str]] = {
     ),
     "preprocess float": (
         lambda: pixnorm.preprocess(F255, size=32, mean=IMAGENET[0], std=IMAGENET[1]),
-        "image: float32 values reach",
+        "image: float32 values far above 1",
     ),
     "preprocess_batch": (
         lambda: pixnorm.preprocess_batch([U8, U8], size=(24, 24), mean=CAFFE[0], std=CAFFE[1]),
@@ -127,3 +134,35 @@ def test_it_can_be_silenced() -> None:
         warnings.simplefilter("error")
         warnings.filterwarnings("ignore", category=pixnorm.RangeWarning)
         pixnorm.normalize(U8, *CAFFE)
+
+
+def test_float_warning_text_is_the_same_for_every_image() -> None:
+    """Python shows a warning once per call site and text: the float32 message must not depend
+    on the pixels (it named the sampled maximum: one warning per image in a loop)."""
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("default")
+        for k in range(20):
+            pixnorm.normalize(F255 * (0.5 + k / 40), *IMAGENET)
+    assert len(record) == 1
+
+
+def test_unpickled_uint8_is_checked_as_uint8() -> None:
+    """An unpickled array has its own uint8 dtype object: still uint8 for the check."""
+    import pickle
+
+    u8 = pickle.loads(pickle.dumps(U8))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pixnorm.normalize(u8, 0.5, 1.0)
+    with pytest.warns(pixnorm.RangeWarning, match="mean: 123.68 exceeds 1"):
+        pixnorm.normalize(u8, *CAFFE)
+
+
+def test_the_warning_points_at_the_users_line_through_helpers() -> None:
+    norm = pixnorm.Normalizer(*CAFFE)
+    compose = T.Compose([T.Compose([T.Resize(32), T.ToTensor(), T.Normalize(*CAFFE)])])
+    for fn in (lambda: norm(U8), lambda: compose(U8)):
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            fn()
+        assert [w.filename for w in record] == [__file__], [w.filename for w in record]

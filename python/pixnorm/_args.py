@@ -295,16 +295,19 @@ def _sample_max(arr: np.ndarray[Any, Any]) -> float | None:
 def _range_message(arr: np.ndarray[Any, Any], mean: Any, std: Any, scale: float) -> str | None:
     """A warning for per-channel mean/std that cannot describe the image's values, else None.
 
-    Two mistakes give silent garbage (issue 13): mean/std in 0-255 for a uint8 image scaled to
-    [0, 1] (the default scale 1/255): a data set's mean cannot exceed the largest value; and a
-    float32 image in 0-255 (float32 is taken as already scaled, scale 1) with mean/std for
-    [0, 1], seen on a sample of 25 of its pixels. Nothing is said for the identity (mean 0,
-    std 1), per-pixel mean/std, non-finite values or scale <= 0. It misses a 0-255 float image
-    whose sampled pixels are all below 2 (almost black), never warns for values that fit.
+    Three mistakes give silent garbage (issue 13): mean/std in 0-255 for a uint8 image scaled to
+    [0, 1] (the default scale 1/255: a data set's mean cannot exceed the largest value); mean/std
+    for [0, 1] with a uint8 image kept in 0-255 (``scale=1``: torchvision's ``ToDtype(float32)``
+    without ``scale=True``); and a float32 image in 0-255 (float32 is taken as already scaled)
+    with mean/std for [0, 1], seen on a sample of 25 of its pixels. Nothing is said for the
+    identity (mean 0, std 1), per-pixel mean/std, non-finite values or scale <= 0. It misses a
+    0-255 float image whose sampled pixels are all below 2 (almost black). The texts depend only
+    on the arguments, not on the pixels, so Python shows each once per call site.
     """
     if not scale > 0:
         return None
-    if arr.dtype is _U8 and type(mean) in (list, tuple, float):
+    uint8 = arr.dtype.char == "B"  # any uint8 dtype object (unpickled arrays have their own)
+    if uint8 and scale < 1.5 / 255.0 and type(mean) in (list, tuple, float):
         try:  # the common case, kept cheap (0.4 us): nothing to say unless a mean exceeds 1
             biggest = mean if type(mean) is float else max(mean)
             if not biggest > 1.05 * 255.0 * scale:
@@ -316,36 +319,35 @@ def _range_message(arr: np.ndarray[Any, Any], mean: Any, std: Any, scale: float)
     if m is None or s is None:
         return None  # per-pixel arrays, or something the core will refuse
     m_max, m_min, s_max, s_min = max(m), min(m), max(s), min(s)
-    if arr.dtype is _U8:
+    if not all(map(math.isfinite, (m_max, m_min, s_max, s_min))):
+        return None
+    identity = m_max == m_min == 0.0 and s_max == s_min == 1.0
+    for_unit_range = m_min >= 0.0 and m_max <= 1.0 and s_max <= 1.0 and not identity
+    if uint8:
         top = 255.0 * scale
-        if m_max > 1.05 * top and math.isfinite(m_max):
+        if m_max > 1.05 * top:
             return (
                 f"mean: {m_max:g} exceeds {top:g}, the largest uint8 value after "
                 f"scale={_scale_text(scale)}: mean and std look like 0-255 values. Divide them "
                 "by 255, or pass scale=1.0 for [0, 255] (Caffe-style) input."
             )
+        if for_unit_range and top > 2.0:
+            return (
+                f"mean, std: values for [0, 1], but scale={_scale_text(scale)} keeps the uint8 "
+                f"image in [0, {top:g}]: leave scale out (1/255 for uint8), or give mean and std "
+                "in the image's range."
+            )
         return None
-    if m_max == m_min == 0.0 and s_max == s_min == 1.0:
-        return None  # the identity: to_tensor, or no normalization
-    if not all(map(math.isfinite, (m_max, m_min, s_max, s_min))):
+    if not for_unit_range:
         return None
     sampled = _sample_max(arr)
-    if sampled is None:
+    if sampled is None or not sampled * scale > 2.0:
         return None
-    top = sampled * scale
-    if m_min >= 0.0 and m_max <= 1.0 and s_max <= 1.0 and top > 2.0:
-        return (
-            f"image: float32 values reach {top:g} after scale={_scale_text(scale)}, but mean and "
-            "std are for values in [0, 1] (float32 input is taken as already scaled): pass "
-            "scale=1/255 for 0-255 float input, or mean and std in the image's range."
-        )
-    if m_max > 2.0 and top <= 1.05:
-        return (
-            f"mean: {m_max:g} exceeds {top:g}, the largest value of the float32 image "
-            f"(sampled) after scale={_scale_text(scale)}: mean and std look like 0-255 values "
-            "for an image in [0, 1]. Divide them by 255."
-        )
-    return None
+    return (
+        f"image: float32 values far above 1 after scale={_scale_text(scale)}, but mean and std "
+        "are for values in [0, 1] (float32 input is taken as already scaled): pass "
+        "scale=1/255 for 0-255 float input, or mean and std in the image's range."
+    )
 
 
 def _few(values: Any) -> list[float] | None:
@@ -370,12 +372,22 @@ def _scale_text(scale: float) -> str:
     return "1/255" if scale == 1.0 / 255.0 else f"{scale:g}"
 
 
-def _warn(message: str | None, stacklevel: int) -> None:
-    """Emits ``message`` as a RangeWarning (a UserWarning) at the line that called the public
-    function that calls this (``stacklevel`` more frames up, for helpers in between), so Python
-    shows it once per call site. Called after the work succeeded: a call that raises never
-    warns first."""
-    if message is not None:
-        import warnings
+def _warn(message: str | None, stacklevel: int = 0) -> None:
+    """Emits ``message`` as a RangeWarning (a UserWarning) at the first frame outside the pixnorm
+    package (the user's line, however deep inside pixnorm the check ran), so Python shows it
+    once per call site. Called after the work succeeded: a call that raises never warns first.
+    ``stacklevel`` is unused (kept for the callers)."""
+    if message is None:
+        return
+    import os
+    import sys
+    import warnings
 
-        warnings.warn(message, RangeWarning, stacklevel=stacklevel + 3)
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame: Any = sys._getframe(1)
+    level = 2
+    while (
+        frame is not None and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == package
+    ):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, RangeWarning, stacklevel=level)

@@ -270,7 +270,9 @@ class Collate:
             a, b = norm._coefficients(hwc, norm.scale if norm.scale is not None else 1.0 / 255.0)
             _core.normalize_pixel(hwc, a, b, out)
         else:
-            scale = norm.scale if norm is not None and norm.scale is not None else 1.0 / 255.0
+            scale = 1.0 / 255.0
+            if norm is not None and norm.scale is not None:  # its scale, not to_tensor's step
+                scale, divisor = norm.scale, 0.0
             _core.preprocess(
                 arrs, geoms, first[0], first[1], self.antialias, self.convention,
                 self.mean, self.std, scale, out, True, divisor,

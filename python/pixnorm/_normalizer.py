@@ -38,26 +38,56 @@ class Normalizer:
     scale : float, optional
         As :func:`pixnorm.normalize`; None: 1/255 for uint8 images, 1.0 for float32.
 
-    A Normalizer is thread-safe and picklable (without its cached coefficients).
+    A Normalizer is immutable (``mean`` and ``std`` are read-only copies: the coefficients it
+    keeps stay theirs), thread-safe and picklable (without its cached coefficients).
     """
 
-    __slots__ = ("_cache", "mean", "scale", "std")
+    __slots__ = ("_cache", "_mean", "_scale", "_std")
 
     def __init__(self, mean: Any, std: Any, *, scale: float | None = None) -> None:
-        self.mean: Any = _values(mean, "mean")
-        self.std: Any = _values(std, "std")
-        self.scale: float | None = None if scale is None else _real(scale, "scale")
-        if self.scale is not None and not math.isfinite(self.scale):
-            raise ValueError(f"scale: expected a finite number, got {self.scale}")
-        for name, value in (("mean", self.mean), ("std", self.std)):
-            v = np.asarray(value)
-            if v.dtype.kind not in "biuf":
-                raise TypeError(f"{name}: expected real numbers, got dtype {v.dtype}")
-            if not np.isfinite(v).all():
-                raise ValueError(f"{name}: expected finite values")
-        if not (np.asarray(self.std) > 0).all():
+        self._mean: Any = self._frozen(mean, "mean")
+        self._std: Any = self._frozen(std, "std")
+        self._scale: float | None = None if scale is None else _real(scale, "scale")
+        if self._scale is not None and not math.isfinite(self._scale):
+            raise ValueError(f"scale: expected a finite number, got {self._scale}")
+        if not (np.asarray(self._std) > 0).all():
             raise ValueError("std: expected values > 0")
         self._cache: dict[tuple[float, tuple[int, ...]], tuple[Array, Array]] = {}
+
+    @staticmethod
+    def _frozen(value: Any, name: str) -> Any:
+        """mean or std checked (real, finite as float32) and kept as a read-only copy (an array)
+        or as given (a float, or a tuple of floats for a sequence)."""
+        value = _values(value, name)
+        try:
+            v = np.array(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"{name}: expected a number, one per channel, or an array of numbers"
+            ) from None
+        if not np.isfinite(v).all() or (np.abs(v) > np.finfo(np.float32).max).any():
+            raise ValueError(f"{name}: expected values finite as float32")
+        if isinstance(value, np.ndarray) or v.ndim >= 2:
+            v.setflags(write=False)
+            return v
+        if v.ndim == 1:
+            return tuple(float(x) for x in v)
+        return float(v)
+
+    @property
+    def mean(self) -> Any:
+        """The mean: a float, a tuple of floats (one per channel) or a read-only array."""
+        return self._mean
+
+    @property
+    def std(self) -> Any:
+        """The std: a float, a tuple of floats (one per channel) or a read-only array."""
+        return self._std
+
+    @property
+    def scale(self) -> float | None:
+        """The scale, or None: 1/255 for uint8 images, 1.0 for float32."""
+        return self._scale
 
     @property
     def per_pixel(self) -> bool:
@@ -100,10 +130,13 @@ class Normalizer:
         return f"Normalizer(mean={show(self.mean)}, std={show(self.std)}, scale={self.scale})"
 
     def __getstate__(self) -> tuple[Any, Any, float | None]:
-        return (self.mean, self.std, self.scale)
+        return (self._mean, self._std, self._scale)
 
     def __setstate__(self, state: tuple[Any, Any, float | None]) -> None:
-        self.mean, self.std, self.scale = state
+        self._mean, self._std, self._scale = state
+        for v in (self._mean, self._std):
+            if isinstance(v, np.ndarray):
+                v.setflags(write=False)
         self._cache = {}
 
 

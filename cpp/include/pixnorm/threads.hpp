@@ -58,8 +58,11 @@ int team_for(int64_t work, int nthreads);
 
 // Runs body(begin, end) over [0, count) split into `nthreads` contiguous chunks (chunk t is
 // [count*t/nthreads, count*(t+1)/nthreads)), on the calling thread and up to nthreads - 1 pool
-// workers; any thread may run any chunk. body must not throw. With nthreads <= 1 it runs inline,
-// as body(0, count), and so does a call made while another thread's call is using the pool.
+// workers; any thread may run any chunk. With nthreads <= 1 it runs inline, as body(0, count),
+// and so does a call made while another thread's call is using the pool. A body that throws on
+// the calling thread (an allocation failure) ends the call: chunks nobody started are dropped,
+// the workers' chunks in flight are waited for, and the exception propagates. On a worker
+// thread it ends the process (std::terminate), as under OpenMP.
 void parallel_for(int64_t count, int nthreads, void (*body)(void* ctx, int64_t begin, int64_t end),
                   void* ctx);
 
