@@ -250,7 +250,8 @@ class RunningStats:
         aa, conv = _check_convention(convention, antialias)
         self._per_pixel = bool(per_pixel)
         self._size = _check_size(size)
-        self._crop = _check_size(crop, "crop")
+        c = _check_size(crop, "crop")
+        self._crop = (c, c) if isinstance(c, int) else c  # a square crop: one spelling
         if self._per_pixel and isinstance(self._size, int) and self._crop is None:
             raise ValueError(
                 f"size: {self._size} (the shorter side) gives images of mixed sizes different "
