@@ -170,7 +170,11 @@ class Collate:
 
     def __repr__(self) -> str:
         keys = ("size", "crop", "mean", "std", "antialias", "convention", "to_tensor")
-        args = ", ".join(f"{k}={getattr(self, k)!r}" for k in keys)
+
+        def show(v: Any) -> str:  # a per-pixel array by its shape, not its thousands of values
+            return f"array{np.shape(v)}" if np.ndim(v) >= 2 else repr(v)
+
+        args = ", ".join(f"{k}={show(getattr(self, k))}" for k in keys)
         if self.random_resized_crop:
             args += f", random_resized_crop=True, scale={self.scale}, ratio={self.ratio}"
         return f"Collate({args})"
