@@ -166,3 +166,20 @@ def test_the_warning_points_at_the_users_line_through_helpers() -> None:
             warnings.simplefilter("always")
             fn()
         assert [w.filename for w in record] == [__file__], [w.filename for w in record]
+
+
+def test_a_pipeline_that_raises_later_does_not_warn() -> None:
+    """A Compose runs fused passes one after another: a RangeWarning of an early pass is held
+    until the whole pipeline succeeded (found by the fuzz test: a warning, then an error)."""
+
+    class Boom:
+        def __call__(self, img: Any) -> Any:
+            raise ValueError("later step")
+
+    pipeline = T.Compose([T.ToTensor(), T.Normalize(*CAFFE), Boom()])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="later step"):
+            pipeline(U8)
+    with pytest.warns(pixnorm.RangeWarning):  # without the failing step it warns, once
+        T.Compose([T.ToTensor(), T.Normalize(*CAFFE)])(U8)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import numbers
 import operator
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -372,12 +373,38 @@ def _scale_text(scale: float) -> str:
     return "1/255" if scale == 1.0 / 255.0 else f"{scale:g}"
 
 
+class _DeferWarnings:
+    """``with _DeferWarnings():`` holds the RangeWarnings of the calls inside (a Compose's fused
+    runs) and emits them when the block ends without an exception: a pipeline that raises at a
+    later step never warned first. Nested blocks hold into the outermost one."""
+
+    def __enter__(self) -> None:
+        self._outer = getattr(_TLS, "pending", None) is not None
+        if not self._outer:
+            _TLS.pending = []
+
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        if self._outer:
+            return
+        pending, _TLS.pending = _TLS.pending, None
+        if kind is None:
+            for message in dict.fromkeys(pending):  # once each, in order
+                _warn(message)
+
+
+_TLS = threading.local()
+
+
 def _warn(message: str | None, stacklevel: int = 0) -> None:
     """Emits ``message`` as a RangeWarning (a UserWarning) at the first frame outside the pixnorm
     package (the user's line, however deep inside pixnorm the check ran), so Python shows it
     once per call site. Called after the work succeeded: a call that raises never warns first.
     ``stacklevel`` is unused (kept for the callers)."""
     if message is None:
+        return
+    pending = getattr(_TLS, "pending", None)
+    if pending is not None:
+        pending.append(message)
         return
     import os
     import sys

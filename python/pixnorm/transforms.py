@@ -36,6 +36,7 @@ import numpy as np
 
 from . import _core
 from ._args import (
+    _DeferWarnings,
     _float,
     _int,
     _is_tensor,
@@ -682,8 +683,9 @@ class Compose:
         self._groups = _plan(self.transforms)
 
     def __call__(self, img: Any) -> Any:
-        for fused, steps in self._groups:
-            img = _run(steps, img) if fused else steps[0](img)
+        with _DeferWarnings():  # a RangeWarning only once the whole pipeline succeeded
+            for fused, steps in self._groups:
+                img = _run(steps, img) if fused else steps[0](img)
         return img
 
     @property
