@@ -245,9 +245,12 @@ class RunningStats:
     ) -> None:
         if not isinstance(per_pixel, (bool, np.bool_)):
             raise TypeError(f"per_pixel: expected a bool, got {type(per_pixel).__name__}")
-        from ._resize import _check_convention
+        if convention is None and type(antialias) is bool:  # the common case, cheaply
+            aa, conv = antialias, None
+        else:
+            from ._resize import _check_convention
 
-        aa, conv = _check_convention(convention, antialias)
+            aa, conv = _check_convention(convention, antialias)
         self._per_pixel = bool(per_pixel)
         self._size = _check_size(size)
         c = _check_size(crop, "crop")
@@ -320,11 +323,14 @@ class RunningStats:
             Bad shape, zero-size image, or a dtype, channel count or (per pixel) size that
             differs from the earlier images.
         """
-        from ._args import _image
+        given: Any = image
+        if type(given) is not np.ndarray:  # (kept off the common path: about 1 us)
+            from ._args import _image
 
-        given, _ = _image(image, "image", True)  # torch tensors channels first
-        source = _U8 if given.dtype == np.uint8 else _F32
+            given, _ = _image(given, "image", True)  # torch tensors channels first
+        source = None  # the accumulators' dtype, unless resampling changes it
         if self._size is not None or self._crop is not None:
+            source = _U8 if given.dtype == np.uint8 else _F32
             with self._held():
                 if self._source is not None and source != self._source:
                     raise ValueError(
