@@ -340,8 +340,13 @@ POOL_SCRIPT = """
 
 @pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
 def test_multiprocessing_pool_after_threads(method: str, tmp_path: Path) -> None:
-    script = tmp_path / "pool_script.py"
-    script.write_text(textwrap.dedent(POOL_SCRIPT))
+    assert run_script(tmp_path / "pool_script.py", POOL_SCRIPT, method) == f"ok {method}"
+
+
+def run_script(path: Path, text: str, method: str) -> str:
+    """Runs a multiprocessing script as a main module (spawn and forkserver workers re-import
+    it), in a clean thread environment with the tests on the path; its stdout."""
+    path.write_text(textwrap.dedent(text))
     env = {
         k: v
         for k, v in os.environ.items()
@@ -349,10 +354,10 @@ def test_multiprocessing_pool_after_threads(method: str, tmp_path: Path) -> None
     }
     env["PYTHONPATH"] = str(TESTS) + os.pathsep + env.get("PYTHONPATH", "")
     proc = subprocess.run(
-        [sys.executable, str(script), method], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, str(path), method], env=env, capture_output=True, text=True, timeout=120
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout.strip() == f"ok {method}"
+    return proc.stdout.strip()
 
 
 REPLAY_SCRIPT = """
@@ -384,18 +389,8 @@ def test_main_script_replay_keeps_workers_at_one_thread(method: str, tmp_path: P
     """A set_num_threads at the top of the main script is meant for the parent: a spawn or
     forkserver worker re-importing the script must not take it (torch sets 1 in every worker),
     while a call inside the worker still applies (issue 13)."""
-    script = tmp_path / "replay_script.py"
-    script.write_text(textwrap.dedent(REPLAY_SCRIPT))
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("PIXNORM_NUM_THREADS", "OMP_NUM_THREADS", "PIXNORM_ISA")
-    }
-    proc = subprocess.run(
-        [sys.executable, str(script), method], env=env, capture_output=True, text=True, timeout=120
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout.strip() == f"[1] [{threads_used(2)}]"
+    out = run_script(tmp_path / "replay_script.py", REPLAY_SCRIPT, method)
+    assert out == f"[1] [{threads_used(2)}]"
 
 
 @functools.cache
