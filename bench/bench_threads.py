@@ -33,6 +33,9 @@ from __future__ import annotations
 import _quiet_blas  # noqa: F401  (first, before numpy: one OpenBLAS thread)
 
 # isort: split
+from _timing import block
+
+# isort: split
 import argparse
 import json
 import os
@@ -66,16 +69,6 @@ def workloads() -> dict[str, Callable[[], object]]:
         "preprocess 1080p": lambda: pixnorm.preprocess(big, size=256, crop=224, mean=MEAN, std=STD),
         "normalize 1080p": lambda: pixnorm.normalize(big, MEAN, STD, out=out_big),
     }
-
-
-def block(fn: Callable[[], object], calls: int) -> list[float]:
-    fn()  # untimed: the steady state of repeated calls
-    times = []
-    for _ in range(calls):
-        t0 = time.perf_counter_ns()
-        fn()
-        times.append((time.perf_counter_ns() - t0) / 1e3)
-    return times
 
 
 def competitor() -> subprocess.Popen[bytes]:

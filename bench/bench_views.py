@@ -18,9 +18,11 @@ from __future__ import annotations
 import _quiet_blas  # noqa: F401  (first, before numpy: one OpenBLAS thread)
 
 # isort: split
+from _timing import block
+
+# isort: split
 import argparse
 import statistics
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -62,16 +64,6 @@ def calls(dtype: Any) -> dict[str, Callable[[np.ndarray[Any, Any]], object]]:
     return res
 
 
-def timed(fn: Callable[[], object], n: int) -> list[float]:
-    fn()
-    ts = []
-    for _ in range(n):
-        t0 = time.perf_counter_ns()
-        fn()
-        ts.append((time.perf_counter_ns() - t0) / 1e3)
-    return ts
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true")
@@ -93,7 +85,7 @@ def main() -> None:
                     order = (0, 1) if r % 2 == 0 else (1, 0)
                     for k in order:
                         arr = pair[k]
-                        ts = timed(lambda c=call, a=arr: c(a), 5)  # type: ignore[misc]
+                        ts = block(lambda c=call, a=arr: c(a), 5)  # type: ignore[misc]
                         t.setdefault((name, k), []).extend(ts)
             for name in vs:
                 c, v = statistics.median(t[(name, 1)]), statistics.median(t[(name, 0)])

@@ -24,7 +24,7 @@ from ._args import (
     _is_per_pixel,
     _pixel_affine,
     _range_message,
-    _real,
+    _scale,
     _values,
     _warn,
 )
@@ -130,24 +130,15 @@ def normalize(
     """
     arr, _ = _image(image, "image", channels_last)
     norm, mean, std = _unpack(mean, std, scale, True)
-    if norm is not None:
-        s = norm._scale_for(arr)
-        if norm.per_pixel:
-            a, b = norm._coefficients(arr, s)
-            cached: np.ndarray[Any, np.dtype[np.float32]] = _core.normalize_pixel(arr, a, b, out)
-            return cached
-    else:
+    s = _scale(arr, norm.scale if norm is not None else scale)
+    if norm is None:  # a Normalizer's values were checked when it was made
         mean, std = _values(mean, "mean"), _values(std, "std")
-        if scale is None:
-            s = 1.0 / 255.0 if arr.dtype == np.uint8 else 1.0
-        else:
-            s = _real(scale, "scale")
     if _is_per_pixel(mean, std):
-        a, b = _pixel_affine(arr, mean, std, s)
+        a, b = norm._coefficients(arr, s) if norm is not None else _pixel_affine(arr, mean, std, s)
         pixel: np.ndarray[Any, np.dtype[np.float32]] = _core.normalize_pixel(arr, a, b, out)
         return pixel
     result: np.ndarray[Any, np.dtype[np.float32]] = _core.normalize(arr, mean, std, s, out)
-    _warn(_range_message(arr, mean, std, s), 0)
+    _warn(_range_message(arr, mean, std, s))
     return result
 
 

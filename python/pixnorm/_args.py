@@ -139,6 +139,15 @@ def _real(value: Any, name: str) -> float:
     return _float(value, name)
 
 
+def _scale(arr: np.ndarray[Any, Any], scale: Any) -> float:
+    """``scale`` as a float; None: 1/255 for uint8 images, 1.0 for float32 (taken as scaled)."""
+    if scale is None:
+        return 1.0 / 255.0 if arr.dtype == np.uint8 else 1.0
+    if isinstance(scale, bool) or not isinstance(scale, int | float | np.floating | np.integer):
+        raise TypeError(f"scale: expected a real number, got {type(scale).__name__}")
+    return _float(scale, "scale")
+
+
 def _pixel_values(value: Any, name: str, hwc: tuple[int, int, int]) -> np.ndarray[Any, Any]:
     """``value`` as float64 (C, H, W): per-channel values or a per-pixel array."""
     v = np.asarray(value)
@@ -395,11 +404,10 @@ class _DeferWarnings:
 _TLS = threading.local()
 
 
-def _warn(message: str | None, stacklevel: int = 0) -> None:
+def _warn(message: str | None) -> None:
     """Emits ``message`` as a RangeWarning (a UserWarning) at the first frame outside the pixnorm
     package (the user's line, however deep inside pixnorm the check ran), so Python shows it
-    once per call site. Called after the work succeeded: a call that raises never warns first.
-    ``stacklevel`` is unused (kept for the callers)."""
+    once per call site. Called after the work succeeded: a call that raises never warns first."""
     if message is None:
         return
     pending = getattr(_TLS, "pending", None)

@@ -38,7 +38,7 @@ from ._args import (
     _warn,
 )
 from ._normalizer import Normalizer, _unpack
-from ._resize import _check_convention, _geometry
+from ._resize import _check_convention, _geometry, _per_pixel_finish
 from .transforms import _load, _rand, _rrc_params, _torch
 
 _UINT8_PROBE = np.zeros((1, 1, 1), np.uint8)  # what _range_message needs of a uint8 image
@@ -270,9 +270,8 @@ class Collate:
                 arrs, geoms, first[0], first[1], self.antialias, self.convention,
                 0.0, 1.0, 1.0, None, True,
             )  # fmt: skip
-            hwc = np.moveaxis(levels, 1, -1)
-            a, b = norm._coefficients(hwc, norm.scale if norm.scale is not None else 1.0 / 255.0)
-            _core.normalize_pixel(hwc, a, b, out)
+            scale = norm.scale if norm.scale is not None else 1.0 / 255.0
+            _per_pixel_finish(levels, norm.mean, norm.std, scale, out, norm)
         else:
             scale = 1.0 / 255.0
             if norm is not None and norm.scale is not None:  # its scale, not to_tensor's step
@@ -291,6 +290,6 @@ class Collate:
 
                 result = tensor, default_collate(labels)
         if self._range_message is not None:
-            _warn(self._range_message, 0)
+            _warn(self._range_message)
             self._range_message = None
         return result

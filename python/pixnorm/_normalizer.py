@@ -94,11 +94,6 @@ class Normalizer:
         """True when mean or std is a per-pixel array."""
         return _is_per_pixel(self.mean, self.std)
 
-    def _scale_for(self, arr: Array) -> float:
-        if self.scale is not None:
-            return self.scale
-        return 1.0 / 255.0 if arr.dtype == np.uint8 else 1.0
-
     def _coefficients(self, hwc: Array, scale: float) -> tuple[Array, Array]:
         """(a, b) as float32 (C, H, W) for images shaped like `hwc` ((H, W, C), (H, W) or
         (N, H, W, C)): computed once per (scale, shape), read-only."""

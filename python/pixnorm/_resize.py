@@ -13,13 +13,13 @@ from . import _core
 from ._args import (
     MAX_SIDE,
     _brief,
-    _float,
     _image,
     _int,
     _is_per_pixel,
     _pair,
     _pixel_affine,
     _range_message,
+    _scale,
     _seq,
     _side,
     _values,
@@ -259,14 +259,6 @@ def _geometry(
     return Geometry(bt, bl, bh, bw, rh, rw, top, left, int(bool(flip))), (ch, cw)
 
 
-def _scale(arr: np.ndarray[Any, Any], scale: Any) -> float:
-    if scale is None:
-        return 1.0 / 255.0 if arr.dtype == np.uint8 else 1.0
-    if isinstance(scale, bool) or not isinstance(scale, int | float | np.floating | np.integer):
-        raise TypeError(f"scale: expected a real number, got {type(scale).__name__}")
-    return _float(scale, "scale")
-
-
 def _per_pixel_finish(
     values: np.ndarray[Any, Any],
     mean: Any,
@@ -336,14 +328,14 @@ def preprocess(
     mean, std = _values(mean, "mean"), _values(std, "std")
     arr, _ = _image(image, "image", channels_last)
     geom, (ch, cw) = _geometry(arr, "image", size, crop, box, flip, max_size, "box")
-    s = norm._scale_for(arr) if norm is not None else _scale(arr, scale)
+    s = _scale(arr, norm.scale if norm is not None else scale)
     if _is_per_pixel(mean, std):
         levels = _core.preprocess([arr], [geom], ch, cw, aa, conv, 0.0, 1.0, 1.0, None, False)
         return _per_pixel_finish(levels, mean, std, s, out, norm)
     result: np.ndarray[Any, np.dtype[np.float32]] = _core.preprocess(
         [arr], [geom], ch, cw, aa, conv, mean, std, s, out, False
     )
-    _warn(_range_message(arr, mean, std, s), 0)
+    _warn(_range_message(arr, mean, std, s))
     return result
 
 
@@ -413,7 +405,7 @@ def preprocess_batch(
             )
         geoms.append(geom)
     assert first is not None
-    s = norm._scale_for(arrs[0]) if norm is not None else _scale(arrs[0], scale)
+    s = _scale(arrs[0], norm.scale if norm is not None else scale)
     if _is_per_pixel(mean, std):
         levels = _core.preprocess(
             arrs, geoms, first[0], first[1], aa, conv, 0.0, 1.0, 1.0, None, True
@@ -422,5 +414,5 @@ def preprocess_batch(
     result: np.ndarray[Any, np.dtype[np.float32]] = _core.preprocess(
         arrs, geoms, first[0], first[1], aa, conv, mean, std, s, out, True
     )
-    _warn(_range_message(arrs[0], mean, std, s), 0)
+    _warn(_range_message(arrs[0], mean, std, s))
     return result

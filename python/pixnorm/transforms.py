@@ -612,7 +612,7 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
     result = _core.preprocess(
         [arr], [geom], ch, cw, antialias, conv, list(mean), list(std), scale, None, False, divisor
     )
-    _warn(_range_message(arr, mean, std, 1.0 / divisor if divisor else scale), 1)
+    _warn(_range_message(arr, mean, std, 1.0 / divisor if divisor else scale))
     if out == "image":
         return _image_out(result, kind, mode)
     if out == "u8":
