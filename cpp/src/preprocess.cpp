@@ -254,7 +254,7 @@ void preprocess(const PreprocessRequest& r, float* out, int nthreads, const Inte
         [&](const std::vector<ResampleJob>& jobs) { resample(jobs, nthreads); });
     return;
   }
-  const std::vector<double> levels = level_params(r.mean, r.std, r.scale, C, r.divisor);
+  const std::vector<LevelParams> levels = level_params(r.mean, r.std, r.scale, C, r.divisor);
   if (r.convention == Convention::opencv) {
     OpencvJob proto;
     proto.levels = levels.data();

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/table.hpp"
 #include "pixnorm/image_view.hpp"
 #include "pixnorm/normalize.hpp"
 #include "pixnorm/resize.hpp"
@@ -107,7 +108,7 @@ struct FixedJob {
   bool vertical_first = false;             // Pillow 13's order rule; torch: always false
   ResampleOut kind = ResampleOut::u8_hwc;  // u8_hwc, or f32_chw through `levels`
   void* dst = nullptr;
-  const double* levels = nullptr;         // C x kLevelParams, see level_params
+  const LevelParams* levels = nullptr;    // one per channel, see level_params
   int64_t rows_begin = 0, rows_end = -1;  // as ResampleJob
 };
 void resample_fixed(const std::vector<FixedJob>& jobs, int nthreads);
@@ -116,12 +117,12 @@ void resample_fixed(const std::vector<FixedJob>& jobs, int nthreads);
 // float32(x) * float32(scale), Normalize is (v - float32(mean)) / float32(std), all float32.
 // divisor > 0 replaces the multiply by float32(x) / float32(divisor): ToTensor (v1, and v2's
 // deprecated ToTensor) divides by 255, which differs from * float32(1/255) for 126 levels.
-// Returns kLevelParams values per channel for the levels_f32 kernel: the float32 factor, divide
-// flag, mean and std (held exactly in doubles), and whether the division-free form gives the
-// same bits for every level 0..255 (checked here against the float32 divisions), with the
-// reciprocals it uses.
-std::vector<double> level_params(const std::vector<double>& mean, const std::vector<double>& std,
-                                 double scale, int64_t channels, double divisor = 0.0);
+// Returns one LevelParams per channel for the levels kernels: the float32 factor, divide flag,
+// mean and std, and whether the division-free form gives the same bits for every level 0..255
+// (checked here against the float32 divisions), with the reciprocals it uses.
+std::vector<LevelParams> level_params(const std::vector<double>& mean,
+                                      const std::vector<double>& std, double scale,
+                                      int64_t channels, double divisor = 0.0);
 
 }  // namespace pixnorm
 
@@ -150,7 +151,7 @@ struct OpencvJob {
   bool area2x = false;  // both axes exactly halved: INTER_AREA's 2x2 mean
   ResampleOut kind = ResampleOut::u8_hwc;
   void* dst = nullptr;
-  const double* levels = nullptr;         // as FixedJob
+  const LevelParams* levels = nullptr;    // as FixedJob
   int64_t rows_begin = 0, rows_end = -1;  // as ResampleJob
 };
 void resample_opencv(const std::vector<OpencvJob>& jobs, int nthreads);

@@ -67,12 +67,14 @@ float corrected_quotient(float q, float d, float r) {
 
 }  // namespace
 
-std::vector<double> level_params(const std::vector<double>& mean, const std::vector<double>& std,
-                                 double scale, int64_t channels, double divisor) {
+std::vector<LevelParams> level_params(const std::vector<double>& mean,
+                                      const std::vector<double>& std, double scale,
+                                      int64_t channels, double divisor) {
   // The check below costs a few microseconds per call; a data loader asks for the same
   // parameters every time, so the last answer is kept (per thread).
   struct Last {
-    std::vector<double> mean, std, result;
+    std::vector<double> mean, std;
+    std::vector<LevelParams> result;
     double scale = 0, divisor = 0;
     int64_t channels = -1;
   };
@@ -86,9 +88,9 @@ std::vector<double> level_params(const std::vector<double>& mean, const std::vec
       same(last.mean.data(), mean.data(), mean.size()) && last.std.size() == std.size() &&
       same(last.std.data(), std.data(), std.size()))
     return last.result;
-  std::vector<double> p(static_cast<size_t>(channels * kLevelParams));
+  std::vector<LevelParams> p(static_cast<size_t>(channels));
   for (int64_t c = 0; c < channels; ++c) {
-    double* q = p.data() + c * kLevelParams;
+    LevelParams& q = p[static_cast<size_t>(c)];
     const bool divide = divisor > 0.0;
     const float factor = static_cast<float>(divide ? divisor : scale);
     const float m = static_cast<float>(mean.size() == 1 ? mean[0] : mean[static_cast<size_t>(c)]);
@@ -106,13 +108,13 @@ std::vector<double> level_params(const std::vector<double>& mean, const std::vec
       const float quick = corrected_quotient(t - m, sd, inv_std);
       fast = std::memcmp(&quick, &exact, sizeof exact) == 0;
     }
-    q[0] = static_cast<double>(factor);
-    q[1] = divide ? 1.0 : 0.0;
-    q[2] = static_cast<double>(m);
-    q[3] = static_cast<double>(sd);
-    q[4] = fast ? 1.0 : 0.0;
-    q[5] = static_cast<double>(inv_factor);
-    q[6] = static_cast<double>(inv_std);
+    q.factor = factor;
+    q.divide = divide;
+    q.mean = m;
+    q.std = sd;
+    q.fast = fast;
+    q.inv_factor = inv_factor;
+    q.inv_std = inv_std;
   }
   last = Last{mean, std, p, scale, divisor, channels};
   return p;

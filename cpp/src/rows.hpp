@@ -56,7 +56,7 @@ void emit_planar_u8(const KernelTable& k, const Job& j, int64_t y, const uint8_t
   }
   float* d = static_cast<float*>(j.dst) + y * ow;
   for (int64_t c = 0; c < C; ++c) {
-    k.levels_f32(planar + c * ow, ow, j.levels + kLevelParams * c, d + c * oh * ow);
+    k.levels_f32(planar + c * ow, ow, j.levels + c, d + c * oh * ow);
   }
 }
 
@@ -66,7 +66,7 @@ template <class Job>
 bool levels_fusable(const Job& j) {
   if (j.kind != ResampleOut::f32_chw || !j.levels) return false;
   for (int64_t c = 0; c < j.src.channels; ++c)
-    if (j.levels[c * kLevelParams + 4] == 0.0) return false;
+    if (!j.levels[c].fast) return false;
   return true;
 }
 

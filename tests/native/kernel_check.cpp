@@ -528,8 +528,8 @@ struct StatsChecker {
 // every table against scalar, bit for bit, on random monotonic windows and weights.
 // Level parameters (see LevelsF32) whose FMA-corrected quotients equal the float32 divisions on
 // all 256 levels, as level_params checks before it allows them; one factor for all channels.
-std::vector<double> fast_levels(Rng& rng, int64_t channels) {
-  std::vector<double> lv(static_cast<size_t>(channels * pixnorm::kLevelParams));
+std::vector<pixnorm::LevelParams> fast_levels(Rng& rng, int64_t channels) {
+  std::vector<pixnorm::LevelParams> lv(static_cast<size_t>(channels));
   const bool divide = rng.below(2) == 1;
   const float factor = divide ? 255.0f : 1.0f / 255.0f;
   const auto cq = [](float a, float d, float r) {
@@ -537,7 +537,7 @@ std::vector<double> fast_levels(Rng& rng, int64_t channels) {
     return std::fma(std::fma(-y, d, a), r, y);
   };
   for (int64_t c = 0; c < channels; ++c) {
-    double* q = lv.data() + c * pixnorm::kLevelParams;
+    pixnorm::LevelParams& q = lv[static_cast<size_t>(c)];
     for (bool ok = false; !ok;) {
       const float m = rng.uniform(-1.0f, 1.0f), sd = rng.uniform(0.01f, 3.0f);
       const float rf = 1.0f / factor, rs = 1.0f / sd;
@@ -550,13 +550,13 @@ std::vector<double> fast_levels(Rng& rng, int64_t channels) {
         const float quick = cq((divide ? cq(x, factor, rf) : x * factor) - m, sd, rs);
         ok = std::memcmp(&exact, &quick, sizeof exact) == 0;
       }
-      q[0] = factor;
-      q[1] = divide ? 1.0 : 0.0;
-      q[2] = m;
-      q[3] = sd;
-      q[4] = 1.0;
-      q[5] = rf;
-      q[6] = rs;
+      q.factor = factor;
+      q.divide = divide;
+      q.mean = m;
+      q.std = sd;
+      q.fast = true;
+      q.inv_factor = rf;
+      q.inv_std = rs;
     }
   }
   return lv;
@@ -809,7 +809,7 @@ struct ResizeChecker {
               // levels mapped to float planes inside the kernel (only with parameters whose
               // FMA-corrected quotients equal the divisions on all 256 levels, as level_params
               // checks), between sentinels
-              const std::vector<double> lv = fast_levels(rng, channels);
+              const std::vector<pixnorm::LevelParams> lv = fast_levels(rng, channels);
               std::vector<std::vector<float>> lvouts;
               for (size_t t = 0; t < ck.tables.size(); ++t) {
                 std::vector<float> d(static_cast<size_t>(lead + channels * stride + 5),
@@ -918,7 +918,7 @@ struct ResizeChecker {
               static_cast<uint32_t>(std::min<int64_t>((1 << 22) + 1, (1 << 23) / taps + 1))));
         std::vector<std::vector<uint8_t>> v15, vbig;
         std::vector<std::vector<float>> vlo[3];
-        const std::vector<double> vlv = fast_levels(rng, channels);
+        const std::vector<pixnorm::LevelParams> vlv = fast_levels(rng, channels);
         std::vector<int32_t> kv15(static_cast<size_t>(taps));
         for (int32_t& v : kv15)
           v = static_cast<int32_t>(rng.below(static_cast<uint32_t>((1 << 15) / taps)));

@@ -83,23 +83,29 @@ using ResizeHU8Digits = void (*)(const uint8_t* row0, const uint8_t* row1, int64
 using ResizeVFixed = void (*)(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n,
                               int bits, uint8_t* dst);
 
+// One channel's parameters, all float32 values (see level_params). Kernels with FMA may, when
+// `fast`, compute each float32 division q / d as Markstein's corrected product (y = q * r,
+// e = fma(-y, d, q), y + e * r fused, r = float32(1 / d)), which level_params has checked gives
+// the correctly rounded quotient for all 256 levels: every ISA still returns the same bits.
+struct LevelParams {
+  float factor = 1.0f;                      // float32(scale), or float32(divisor) if `divide`
+  float mean = 0.0f, std = 1.0f;            // float32(mean), float32(std)
+  float inv_factor = 1.0f, inv_std = 1.0f;  // float32(1 / factor), float32(1 / std)
+  bool divide = false;                      // x / factor (ToTensor) instead of x * factor
+  bool fast = false;                        // the corrected quotients are exact for every level
+};
+
 // resize_v_fixed on C planar rows of n values each (rows[t] + c * n is channel c), its levels
 // then mapped as levels_f32 does: fdst[c * plane_stride + x]. lv as in Bilinear2Fixed (every
 // channel `fast`, one factor and divide flag).
 using ResizeVFixedLevels = void (*)(const uint8_t* const* rows, const int32_t* k, int64_t taps,
-                                    int64_t n, int64_t channels, int bits, const double* lv,
+                                    int64_t n, int64_t channels, int bits, const LevelParams* lv,
                                     float* fdst, int64_t plane_stride);
 
 // Levels to floats in torchvision's arithmetic (ToDtype(scale=True) or ToTensor, then
 // Normalize): dst[i] = (float32(src[i]) * factor - mean) / std, or with `divide`
 // (float32(src[i]) / factor - mean) / std; each operation rounded in float32.
-// p = {factor, divide, mean, std, fast, 1 / factor, 1 / std} (see level_params). Kernels with
-// FMA may, when `fast` is 1, compute each float32 division q / d as Markstein's corrected
-// product (y = q * r, e = fma(-y, d, q), y + e * r fused, r = float32(1 / d)), which
-// level_params has checked gives the correctly rounded quotient for all 256 levels: every ISA
-// still returns the same bits.
-constexpr int kLevelParams = 7;
-using LevelsF32 = void (*)(const uint8_t* src, int64_t n, const double* p, float* dst);
+using LevelsF32 = void (*)(const uint8_t* src, int64_t n, const LevelParams* p, float* dst);
 
 // Bilinear (2 x 2 taps) from uint8 rows straight to affine-mapped planes, for one output row.
 // r0 and r1 are the two source rows (interleaved, `channels` per pixel) with weights wy0, wy1;
@@ -123,15 +129,15 @@ using Bilinear2U8 = void (*)(const uint8_t* r0, const uint8_t* r1, float wy0, fl
 //                 so neither clamp ever acts and kernels may leave them out
 //   kFixedOpencv: out = clamp((((h_0 >> 4) * ky0 >> 16) + ((h_1 >> 4) * ky1 >> 16) + 2) >> 2,
 //                             0, 255)   (VResizeLinearVec_32s8u; ky0, ky1 <= 2048)
-// With `lv` (C x kLevelParams, see LevelsF32; only where every channel's `fast` is 1, and with one
-// factor and divide flag for all channels, as level_params gives them) each out
-// goes through levels_f32's arithmetic straight to fdst[c * plane_stride + x] (float32) and dst
+// With `lv` (one LevelParams per channel, see LevelsF32; only where every channel is `fast`, and
+// with one factor and divide flag for all channels, as level_params gives them) each out goes
+// through levels_f32's arithmetic straight to fdst[c * plane_stride + x] (float32) and dst
 // is unused; else dst gets the uint8 planes and fdst is unused.
 constexpr int kFixedTorch = 0, kFixedOpencv = 1;
 using Bilinear2Fixed = void (*)(const uint8_t* r0, const uint8_t* r1, int32_t ky0, int32_t ky1,
                                 int64_t channels, const int32_t* start, const int32_t* kx,
                                 int64_t n, int mode, int bx, int by, uint8_t* dst,
-                                int64_t plane_stride, const double* lv, float* fdst);
+                                int64_t plane_stride, const LevelParams* lv, float* fdst);
 
 // float -> uint8: round to nearest (ties to even) after clamping to [0, 255].
 using StoreU8 = void (*)(const float* src, int64_t n, uint8_t* dst);
