@@ -1,11 +1,11 @@
-// resize and preprocess: the checks, the routing by convention (with Pillow's pass-order rule
-// and OpenCV's exact-2x switch to INTER_AREA), the plans (each distinct axis planned once per
-// call) and the jobs the three resamplers run. See pixnorm/resize.hpp for the contract.
+// resize and preprocess: the checks, the plans (each distinct axis planned once per call) and one
+// job per image for the resampler (resample.hpp), with each convention's pass rules (Pillow's
+// order, OpenCV's exact-2x switch to INTER_AREA) set in job_for. See pixnorm/resize.hpp for the
+// contract.
 #include <array>
 #include <cmath>
 #include <map>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include "pieces.hpp"
@@ -29,14 +29,15 @@ void check_side(int64_t v, const char* name) {
                                 " per side)");
 }
 
-// Pillow 13 resizes vertically first when the height shrinks much more than the width.
-bool pillow_vertical_first(int64_t h, int64_t w, int64_t oh, int64_t ow) {
-  return oh < h && (h - oh) > 2 * (w - ow);
-}
-
-// OpenCV's cv::resize takes INTER_AREA's 2x2 mean when both axes are exactly halved.
-bool opencv_area2x(int64_t h, int64_t w, int64_t oh, int64_t ow) {
-  return h == 2 * oh && w == 2 * ow;
+// A job for one image whose box of box_h x box_w is resized to oh x ow, with the convention's
+// own pass rules (Pillow's order, OpenCV's exact-2x mean); plans, output and band are the
+// caller's.
+ResampleJob job_for(Convention conv, int64_t box_h, int64_t box_w, int64_t oh, int64_t ow) {
+  ResampleJob j;
+  j.convention = conv;
+  j.vertical_first = conv == Convention::pillow && pillow_vertical_first(box_h, box_w, oh, ow);
+  j.area2x = conv == Convention::opencv && opencv_area2x(box_h, box_w, oh, ow);
+  return j;
 }
 
 std::string image_name(bool batch, size_t i) {
@@ -99,44 +100,24 @@ void resize(const ResizeRequest& r, void* out, int nthreads, const Interrupt& in
   check_resize(r);
   const ImageView& v = r.images;
   const int64_t oh = r.height, ow = r.width;
-  // One job per image of the batch, all sharing the two plans; `proto` carries the
-  // convention's own settings.
-  auto jobs_for = [&](auto proto, const auto& plan_y, const auto& plan_x) {
-    std::vector<decltype(proto)> jobs(static_cast<size_t>(v.n), proto);
-    const int64_t per_image = oh * ow * v.channels * itemsize(v.dtype);
-    for (int64_t i = 0; i < v.n; ++i) {
-      auto& j = jobs[static_cast<size_t>(i)];
-      j.src = v;
-      j.src.n = 1;
-      j.src.data = v.byte_ptr(i, 0, 0, 0);
-      j.py = &plan_y;
-      j.px = &plan_x;
-      j.kind = v.dtype == DType::u8 ? ResampleOut::u8_hwc : ResampleOut::f32_hwc;
-      j.dst = static_cast<unsigned char*>(out) + i * per_image;
-    }
-    return jobs;
-  };
-  if (r.convention == Convention::opencv) {
-    const OpencvAxis cy = plan_axis_opencv(v.height, oh, 0, oh, false, false);
-    const OpencvAxis cx = plan_axis_opencv(v.width, ow, 0, ow, false, true);
-    OpencvJob proto;
-    proto.area2x = opencv_area2x(v.height, v.width, oh, ow);
-    pieces::run_jobs(jobs_for(proto, cy, cx), interrupt,
-                     [&](const std::vector<OpencvJob>& part) { resample_opencv(part, nthreads); });
-  } else if (r.convention != Convention::pixnorm) {
-    const FixedPlan fy = plan_axis_fixed(v.height, oh, r.antialias, 0, oh, false, r.convention);
-    const FixedPlan fx = plan_axis_fixed(v.width, ow, r.antialias, 0, ow, false, r.convention);
-    FixedJob proto;
-    proto.vertical_first =
-        r.convention == Convention::pillow && pillow_vertical_first(v.height, v.width, oh, ow);
-    pieces::run_jobs(jobs_for(proto, fy, fx), interrupt,
-                     [&](const std::vector<FixedJob>& part) { resample_fixed(part, nthreads); });
-  } else {
-    const AxisPlan ay = plan_axis(v.height, oh, r.antialias, 0, oh, false);
-    const AxisPlan ax = plan_axis(v.width, ow, r.antialias, 0, ow, false);
-    pieces::run_jobs(jobs_for(ResampleJob{}, ay, ax), interrupt,
-                     [&](const std::vector<ResampleJob>& part) { resample(part, nthreads); });
+  // One job per image of the batch, all sharing the two plans.
+  const AxisPlan py = plan_axis(r.convention, v.height, oh, r.antialias, 0, oh, false, false);
+  const AxisPlan px = plan_axis(r.convention, v.width, ow, r.antialias, 0, ow, false, true);
+  const ResampleJob proto = job_for(r.convention, v.height, v.width, oh, ow);
+  std::vector<ResampleJob> jobs(static_cast<size_t>(v.n), proto);
+  const int64_t per_image = oh * ow * v.channels * itemsize(v.dtype);
+  for (int64_t i = 0; i < v.n; ++i) {
+    ResampleJob& j = jobs[static_cast<size_t>(i)];
+    j.src = v;
+    j.src.n = 1;
+    j.src.data = v.byte_ptr(i, 0, 0, 0);
+    j.py = &py;
+    j.px = &px;
+    j.kind = v.dtype == DType::u8 ? ResampleOut::u8_hwc : ResampleOut::f32_hwc;
+    j.dst = static_cast<unsigned char*>(out) + i * per_image;
   }
+  pieces::run_jobs(jobs, interrupt,
+                   [&](const std::vector<ResampleJob>& part) { resample(part, nthreads); });
 }
 
 // ---- preprocess ---------------------------------------------------------------------------------
@@ -202,78 +183,49 @@ void preprocess(const PreprocessRequest& r, float* out, int nthreads, const Inte
   preprocess_shape(r);
   const size_t n = r.images.size();
   const int64_t C = r.images[0].channels;
-  // One job per image, each with its own two plans (plan(is_x, in, out, first, count, mirror)),
-  // the geometry's box; `proto` carries the convention's own settings.
-  auto run = [&](auto proto, auto plan, auto resample_fn) {
-    using Plan = decltype(plan(false, int64_t{0}, int64_t{0}, int64_t{0}, int64_t{0}, false));
-    // Plans are built before the threads start, so each distinct axis is planned once: a batch
-    // of images in a few sizes (the usual case) shares them.
-    std::vector<Plan> plans;
-    plans.reserve(2 * n);  // never reallocates: the jobs point into it
-    std::map<std::array<int64_t, 6>, size_t> seen;
-    auto plan_once = [&](bool is_x, int64_t in, int64_t out_full, int64_t first, int64_t count,
-                         bool mirror) -> const Plan* {
-      const std::array<int64_t, 6> key = {is_x, in, out_full, first, count, mirror};
-      auto it = seen.find(key);
-      if (it == seen.end()) {
-        plans.push_back(plan(is_x, in, out_full, first, count, mirror));
-        it = seen.emplace(key, plans.size() - 1).first;
-      }
-      return &plans[it->second];
-    };
-    using Job = decltype(proto);
-    std::vector<Job> jobs(n, proto);
-    for (size_t i = 0; i < n; ++i) {
-      const Geometry& g = r.geometry[i];
-      Job& j = jobs[i];
-      j.src = r.images[i];
-      j.box_top = g.box_top;
-      j.box_left = g.box_left;
-      j.py = plan_once(false, g.box_height, g.resized_height, g.crop_top, r.crop_height, false);
-      j.px = plan_once(true, g.box_width, g.resized_width, g.crop_left, r.crop_width, g.flip);
-      j.kind = ResampleOut::f32_chw;
-      j.dst = out + static_cast<int64_t>(i) * C * r.crop_height * r.crop_width;
-      if constexpr (std::is_same_v<Job, OpencvJob>)
-        j.area2x = opencv_area2x(g.box_height, g.box_width, g.resized_height, g.resized_width);
-      if constexpr (std::is_same_v<Job, FixedJob>)
-        j.vertical_first =
-            r.convention == Convention::pillow &&
-            pillow_vertical_first(g.box_height, g.box_width, g.resized_height, g.resized_width);
+  // The output values: pixnorm's x * a + b, or a named convention's uint8 levels through
+  // torchvision's float32 arithmetic.
+  ChannelAffine affine;
+  std::vector<LevelParams> levels;
+  if (r.convention == Convention::pixnorm)
+    affine = make_channel_affine(r.mean, r.std, r.scale, C);
+  else
+    levels = level_params(r.mean, r.std, r.scale, C, r.divisor);
+  // Plans are built before the threads start, so each distinct axis is planned once: a batch of
+  // images in a few sizes (the usual case) shares them.
+  std::vector<AxisPlan> plans;
+  plans.reserve(2 * n);  // never reallocates: the jobs point into it
+  std::map<std::array<int64_t, 6>, size_t> seen;
+  auto plan_once = [&](bool is_x, int64_t in, int64_t out_full, int64_t first, int64_t count,
+                       bool mirror) -> const AxisPlan* {
+    const std::array<int64_t, 6> key = {is_x, in, out_full, first, count, mirror};
+    auto it = seen.find(key);
+    if (it == seen.end()) {
+      plans.push_back(
+          plan_axis(r.convention, in, out_full, r.antialias, first, count, mirror, is_x));
+      it = seen.emplace(key, plans.size() - 1).first;
     }
-    pieces::run_jobs(jobs, interrupt, resample_fn);
+    return &plans[it->second];
   };
-  if (r.convention == Convention::pixnorm) {
-    const ChannelAffine p = make_channel_affine(r.mean, r.std, r.scale, C);
-    ResampleJob proto;
-    proto.affine = &p;
-    run(
-        proto,
-        [&](bool, int64_t in, int64_t out_full, int64_t first, int64_t count, bool mirror) {
-          return plan_axis(in, out_full, r.antialias, first, count, mirror);
-        },
-        [&](const std::vector<ResampleJob>& jobs) { resample(jobs, nthreads); });
-    return;
+  std::vector<ResampleJob> jobs;
+  jobs.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    const Geometry& g = r.geometry[i];
+    ResampleJob j =
+        job_for(r.convention, g.box_height, g.box_width, g.resized_height, g.resized_width);
+    j.src = r.images[i];
+    j.box_top = g.box_top;
+    j.box_left = g.box_left;
+    j.py = plan_once(false, g.box_height, g.resized_height, g.crop_top, r.crop_height, false);
+    j.px = plan_once(true, g.box_width, g.resized_width, g.crop_left, r.crop_width, g.flip);
+    j.kind = ResampleOut::f32_chw;
+    j.dst = out + static_cast<int64_t>(i) * C * r.crop_height * r.crop_width;
+    j.affine = &affine;
+    j.levels = levels.empty() ? nullptr : levels.data();
+    jobs.push_back(j);
   }
-  const std::vector<LevelParams> levels = level_params(r.mean, r.std, r.scale, C, r.divisor);
-  if (r.convention == Convention::opencv) {
-    OpencvJob proto;
-    proto.levels = levels.data();
-    run(
-        proto,
-        [](bool is_x, int64_t in, int64_t out_full, int64_t first, int64_t count, bool mirror) {
-          return plan_axis_opencv(in, out_full, first, count, mirror, is_x);
-        },
-        [&](const std::vector<OpencvJob>& jobs) { resample_opencv(jobs, nthreads); });
-    return;
-  }
-  FixedJob proto;
-  proto.levels = levels.data();
-  run(
-      proto,
-      [&](bool, int64_t in, int64_t out_full, int64_t first, int64_t count, bool mirror) {
-        return plan_axis_fixed(in, out_full, r.antialias, first, count, mirror, r.convention);
-      },
-      [&](const std::vector<FixedJob>& jobs) { resample_fixed(jobs, nthreads); });
+  pieces::run_jobs(jobs, interrupt,
+                   [&](const std::vector<ResampleJob>& part) { resample(part, nthreads); });
 }
 
 }  // namespace pixnorm

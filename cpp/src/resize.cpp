@@ -1,7 +1,9 @@
-// Separable resampling: per-axis filter plans computed once per call, a horizontal pass over only
-// the source rows and columns the outputs need, a ring of `taps` filtered rows so each source row
-// is filtered once per band of output rows, then a vertical pass whose result row is stored as
-// uint8, float32, or normalized straight into the C planes of a tensor (preprocess).
+// pixnorm's own resize arithmetic (convention=None): the filter windows every convention but
+// OpenCV's starts from, the float32 plan, and resample_float, the float32 separable pass for one
+// band of output rows: a horizontal pass over only the source rows and columns the outputs need
+// into a ring of `taps` filtered rows (each source row filtered once per band), or the vertical
+// pass first when cheaper, or the fused 2 x 2 kernel; each result row is stored as uint8,
+// float32, or normalized straight into the C planes of a tensor (preprocess).
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -74,17 +76,8 @@ AxisWindows axis_windows(int64_t in, int64_t out_full, bool antialias, int64_t f
   return out;
 }
 
-void check_resize_source(int64_t height, int64_t width, int64_t channels, const std::string& name) {
-  if (height > kMaxResizeRows || width > kMaxResizeRowValues / std::max<int64_t>(channels, 1))
-    throw std::invalid_argument(
-        name + ": (" + std::to_string(height) + ", " + std::to_string(width) + ") with " +
-        std::to_string(channels) + " channels is too large to resize (at most " +
-        std::to_string(kMaxResizeRows) + " rows and " + std::to_string(kMaxResizeRowValues) +
-        " values per row, width * channels)");
-}
-
-AxisPlan plan_axis(int64_t in, int64_t out_full, bool antialias, int64_t first, int64_t count,
-                   bool mirror) {
+AxisPlan plan_axis_float(int64_t in, int64_t out_full, bool antialias, int64_t first, int64_t count,
+                         bool mirror) {
   const AxisWindows wins = axis_windows(in, out_full, antialias, first, count);
   int64_t taps = 1;
   for (size_t k = 0; k < static_cast<size_t>(count); ++k)
@@ -114,12 +107,10 @@ AxisPlan plan_axis(int64_t in, int64_t out_full, bool antialias, int64_t first, 
 
 namespace {
 
-// Per-thread scratch: the ring of filtered rows, a gathered source row, the planar source span,
-// a vertical-pass row and a uint8 row.
+// Per-thread scratch: the planar source span, a vertical-pass row and a uint8 row.
 struct Scratch {
-  std::vector<float> ring, vrow, gathered, planes;
+  std::vector<float> vrow, planes;
   std::vector<uint8_t> u8row;
-  std::vector<int64_t> slot_row;
   std::vector<int32_t> rel_start;  // horizontal starts relative to the first column read
   std::vector<int32_t> kx;         // bilinear2_u8's fixed-point weight pairs
   std::vector<int32_t> ky;         // resize_v_u8_int's weights of one output row
@@ -166,7 +157,7 @@ void store_row(const KernelTable& k, const ResampleJob& j, int64_t y, const floa
 // row is computed from its two source rows (gathered first if the view is not packed) and
 // written as the job's output.
 void run_bilinear2(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1,
-                   int64_t col_lo, int64_t span, bool direct, Scratch& s) {
+                   int64_t col_lo, int64_t span, Scratch& s) {
   const ImageView& v = j.src;
   const AxisPlan& py = *j.py;
   const AxisPlan& px = *j.px;
@@ -176,10 +167,7 @@ void run_bilinear2(const KernelTable& k, const ResampleJob& j, int64_t y0, int64
     s.vrow.resize(static_cast<size_t>(ow * C));
     if (j.kind == ResampleOut::u8_hwc) s.u8row.resize(static_cast<size_t>(ow * C));
   }
-  if (!direct) {
-    s.gathered.assign(static_cast<size_t>(2 * ((span * C + 3) / 4)), 0.0f);
-    s.slot_row.assign(2, -1);
-  }
+  rows::SourceRows source(j, col_lo, span, span, 2);  // the two rows of the last output row
   // Fixed-point horizontal weight pairs (k0 + k1 = 2^kBilinearBits, so flat areas stay exact;
   // each weight within 2^-15 of the float64 one), and 2^-kBilinearBits folded into a (exact).
   constexpr double kOne = double{1 << kBilinearBits};
@@ -196,21 +184,7 @@ void run_bilinear2(const KernelTable& k, const ResampleJob& j, int64_t y0, int64
   }
   for (int64_t y = y0; y < y1; ++y) {
     const int64_t st = py.start[static_cast<size_t>(y)];
-    const uint8_t* r[2];
-    for (int64_t t = 0; t < 2; ++t) {
-      const unsigned char* row = v.byte_ptr(0, j.box_top + st + t, j.box_left + col_lo, 0);
-      if (!direct) {
-        const size_t slot = static_cast<size_t>((st + t) % 2);
-        auto* bytes = reinterpret_cast<unsigned char*>(s.gathered.data()) +
-                      static_cast<int64_t>(slot) * ((span * C + 3) / 4) * 4;
-        if (s.slot_row[slot] != st + t) {
-          rows::gather_any<uint8_t>(row, span, C, v.stride_x, v.stride_c, bytes);
-          s.slot_row[slot] = st + t;
-        }
-        row = bytes;
-      }
-      r[t] = row;
-    }
+    const uint8_t* r[2] = {source.cached(st), source.cached(st + 1)};
     const float* wy = py.w.data() + y * 2;
     float* d = planes_out ? static_cast<float*>(j.dst) + y * ow : s.vrow.data();
     k.bilinear2_u8(r[0], r[1], wy[0], wy[1], C, s.rel_start.data(), s.kx.data(), ow, a.data(),
@@ -227,26 +201,18 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
   const AxisPlan& py = *j.py;
   const AxisPlan& px = *j.px;
   const int64_t C = v.channels, ow = px.count, oh = py.count, rowlen = ow * C;
-  const int64_t isz = itemsize(v.dtype);
   const bool f32 = v.dtype == DType::f32;
 
-  const int64_t col_lo = *std::min_element(px.start.begin(), px.start.end());
-  const int64_t col_hi = *std::max_element(px.start.begin(), px.start.end()) + px.taps;
-  const int64_t span = col_hi - col_lo, pstride = span + kPlanePad;
-  s.rel_start.resize(static_cast<size_t>(ow));
-  for (int64_t x = 0; x < ow; ++x)
-    s.rel_start[static_cast<size_t>(x)] =
-        static_cast<int32_t>(px.start[static_cast<size_t>(x)] - col_lo);
-  bool direct = v.rows_packed();
-  if (f32) direct = direct && reinterpret_cast<uintptr_t>(v.data) % 4 == 0 && v.stride_y % 4 == 0;
+  const int64_t col_lo = px.first_read();
+  const int64_t span = px.end_read() - col_lo, pstride = span + kPlanePad;
+  s.rel_start = rows::relative_starts(px, col_lo);
   // uint8 with 2 x 2 taps (no antialias, or upscaling): the fused kernel, faster than the
   // passes at every scale measured (AVX-512-VBMI: 1.2x on upscales, 1.7x at 1.5x down, 1.9x at
   // 4x down; AVX2 and AVX-512 gathers: 1.1-1.9x except AVX-512 upscales, 0.8x).
   if (!f32 && py.taps == 2 && px.taps == 2) {
-    run_bilinear2(k, j, y0, y1, col_lo, span, direct, s);
+    run_bilinear2(k, j, y0, y1, col_lo, span, s);
     return;
   }
-  if (!direct) s.gathered.resize(static_cast<size_t>((span * C * isz + 3) / 4));
   s.planes.assign(static_cast<size_t>(C * pstride), 0.0f);
   const std::vector<float> ones(static_cast<size_t>(C), 1.0f), zeros(static_cast<size_t>(C), 0.0f);
 
@@ -292,37 +258,18 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
     // strided ones), at full span width, interleaved; one de-interleave and one horizontal pass
     // per output row follow.
     const int64_t wide = span * C;
-    if (!direct) s.ring.assign(static_cast<size_t>(taps * ((wide * isz + 3) / 4)), 0.0f);
-    s.slot_row.assign(static_cast<size_t>(taps), -1);
+    rows::SourceRows source(j, col_lo, span, span, taps);  // the taps rows of an output row
     s.vrow.resize(static_cast<size_t>(wide > rowlen ? wide : rowlen));
     if (j.kind == ResampleOut::u8_hwc) s.u8row.resize(static_cast<size_t>(rowlen));
     std::vector<const unsigned char*> src_rows(static_cast<size_t>(taps));
     std::vector<float> hrow(static_cast<size_t>(rowlen));
-    const int64_t slot_floats = (wide * isz + 3) / 4;
     const double vone = std::ldexp(1.0, vbits);
     const float vunit = static_cast<float>(1.0 / vone);
     const bool planar_v = !f32 && k.resize_v_u8_planar != nullptr && C <= 4;
     s.ky.resize(static_cast<size_t>(taps));
     for (int64_t y = y0; y < y1; ++y) {
       const int64_t st = py.start[static_cast<size_t>(y)];
-      for (int64_t t = 0; t < taps; ++t) {
-        const int64_t r = st + t;
-        const unsigned char* row = v.byte_ptr(0, j.box_top + r, j.box_left + col_lo, 0);
-        if (!direct) {
-          const size_t slot = static_cast<size_t>(r % taps);
-          auto* bytes = reinterpret_cast<unsigned char*>(s.ring.data() +
-                                                         static_cast<int64_t>(slot) * slot_floats);
-          if (s.slot_row[slot] != r) {
-            if (f32)
-              rows::gather_any<float>(row, span, C, v.stride_x, v.stride_c, bytes);
-            else
-              rows::gather_any<uint8_t>(row, span, C, v.stride_x, v.stride_c, bytes);
-            s.slot_row[slot] = r;
-          }
-          row = bytes;
-        }
-        src_rows[static_cast<size_t>(t)] = row;
-      }
+      for (int64_t t = 0; t < taps; ++t) src_rows[static_cast<size_t>(t)] = source.cached(st + t);
       const float* wy = py.w.data() + y * taps;
       if (f32) {
         k.resize_v(reinterpret_cast<const float* const*>(src_rows.data()), wy, taps, wide,
@@ -355,28 +302,19 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
     }
     return;
   }
-  s.ring.resize(static_cast<size_t>(taps * rowlen));
-  s.slot_row.assign(static_cast<size_t>(taps), -1);
+  rows::RowRing<float> ring(taps, rowlen);  // source rows filtered horizontally
   s.vrow.resize(static_cast<size_t>(rowlen));
   if (j.kind == ResampleOut::u8_hwc) s.u8row.resize(static_cast<size_t>(rowlen));
   std::vector<const float*> rows(static_cast<size_t>(taps));
+  rows::SourceRows source(j, col_lo, span, span, 1);  // each read once, into the ring
 
   for (int64_t y = y0; y < y1; ++y) {
     const int64_t st = py.start[static_cast<size_t>(y)];
     for (int64_t t = 0; t < taps; ++t) {
       const int64_t r = st + t;
-      const size_t slot = static_cast<size_t>(r % taps);
-      float* dst = s.ring.data() + static_cast<int64_t>(slot) * rowlen;
-      if (s.slot_row[slot] != r) {
-        const unsigned char* row = v.byte_ptr(0, j.box_top + r, j.box_left + col_lo, 0);
-        if (!direct) {
-          auto* bytes = reinterpret_cast<unsigned char*>(s.gathered.data());
-          if (f32)
-            rows::gather_any<float>(row, span, C, v.stride_x, v.stride_c, bytes);
-          else
-            rows::gather_any<uint8_t>(row, span, C, v.stride_x, v.stride_c, bytes);
-          row = bytes;
-        }
+      float* dst = ring.slot(r);
+      if (!ring.holds(r)) {
+        const unsigned char* row = source.get(r, 0);
         // interleaved -> planar float (x * 1 + 0 is exact), then filtered into the ring slot
         if (f32)
           k.normalize_f32(reinterpret_cast<const float*>(row), span, C, ones.data(), zeros.data(),
@@ -385,7 +323,7 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
           k.normalize_u8(row, span, C, ones.data(), zeros.data(), s.planes.data(), pstride);
         k.resize_h(s.planes.data(), pstride, C, s.rel_start.data(), px.w.data(), px.wt.data(),
                    px.taps, ow, dst, ow);
-        s.slot_row[slot] = r;
+        ring.hold(r);
       }
       rows[static_cast<size_t>(t)] = dst;
     }
@@ -397,12 +335,9 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
 
 }  // namespace
 
-void resample(const std::vector<ResampleJob>& jobs, int nthreads) {
-  const KernelTable& k = active_kernels();
-  rows::run_jobs(jobs, nthreads, [&k](const ResampleJob& j, int64_t y0, int64_t y1) {
-    Scratch s;
-    run_rows(k, j, y0, y1, s);
-  });
+void resample_float(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1) {
+  Scratch s;
+  run_rows(k, j, y0, y1, s);
 }
 
 }  // namespace pixnorm

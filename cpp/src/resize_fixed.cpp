@@ -1,8 +1,9 @@
 // Named conventions: Pillow's and torch's uint8 resampling, reproduced bit for bit (see
 // docs/resize-conventions.md for the sources and the experiments behind each rule). Integer
 // weights and int32 accumulators, as in those libraries, through the fixed-point kernels of the
-// active ISA; rows between the passes are uint8, kept planar (C rows of ow values). Each output
-// row is independent, so bands of rows and whole images run on separate threads.
+// active ISA; rows between the passes are uint8, kept planar (C rows of ow values). Also the
+// named conventions' levels (level_params). Each output row is independent, so bands of rows
+// and whole images run on separate threads (resample.cpp).
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -16,8 +17,8 @@
 
 namespace pixnorm {
 
-FixedPlan plan_axis_fixed(int64_t in, int64_t out_full, bool antialias, int64_t first,
-                          int64_t count, bool mirror, Convention conv) {
+AxisPlan plan_axis_fixed(int64_t in, int64_t out_full, bool antialias, int64_t first, int64_t count,
+                         bool mirror, Convention conv) {
   // torch picks its precision from the largest weight of the whole axis, so it plans all of it;
   // Pillow's fixed 22 bits need only the outputs asked for (`base` maps them into `all`).
   const int64_t base = conv == Convention::torch ? 0 : first;
@@ -34,7 +35,7 @@ FixedPlan plan_axis_fixed(int64_t in, int64_t out_full, bool antialias, int64_t 
   int64_t taps = 1;
   for (int64_t i = first; i < first + count; ++i)
     taps = std::max<int64_t>(taps, static_cast<int64_t>(all.size(static_cast<size_t>(i - base))));
-  FixedPlan p;
+  AxisPlan p;
   p.count = count;
   p.taps = taps;
   p.bits = bits;
@@ -120,18 +121,14 @@ std::vector<LevelParams> level_params(const std::vector<double>& mean,
   return p;
 }
 
-namespace {
-
-void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) {
+void resample_fixed(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1) {
   const ImageView& v = j.src;
-  const FixedPlan& py = *j.py;
-  const FixedPlan& px = *j.px;
+  const AxisPlan& py = *j.py;
+  const AxisPlan& px = *j.px;
   const int64_t C = v.channels, ow = px.count, taps = py.taps;
-  const int64_t col_lo = *std::min_element(px.start.begin(), px.start.end());
-  const int64_t col_hi = *std::max_element(px.start.begin(), px.start.end()) + px.taps;
-  const int64_t span = col_hi - col_lo;
-  std::vector<int32_t> rel(px.start.begin(), px.start.end());  // relative to the first column
-  for (int32_t& s : rel) s -= static_cast<int32_t>(col_lo);
+  const int64_t col_lo = px.first_read();
+  const int64_t span = px.end_read() - col_lo;
+  const std::vector<int32_t> rel = rows::relative_starts(px, col_lo);
   // The horizontal pass from the uint8 row reads windows of a multiple of 2 taps
   // (resize_h_u8_fixed) or of 4 (resize_h_u8_digits, where the ISA has it and the weights fit),
   // zero weights padding the window: a source narrower than one padded window is gathered into a
@@ -143,15 +140,7 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
                              : 0;
   const int64_t window = digits ? (px.taps + 3) / 4 * 4 : px.taps + (px.taps & 1);
   const int64_t width = std::max(span, window);
-  const bool packed = v.rows_packed() && width == span;
-  std::vector<uint8_t> gathered(packed ? 0 : static_cast<size_t>((taps + 1) * width * C), 0);
-  auto source_row = [&](int64_t r, int64_t slot) -> const uint8_t* {
-    const unsigned char* row = v.byte_ptr(0, j.box_top + r, j.box_left + col_lo, 0);
-    if (packed) return row;
-    uint8_t* buf = gathered.data() + slot * width * C;
-    rows::gather_any<uint8_t>(row, span, C, v.stride_x, v.stride_c, buf);
-    return buf;
-  };
+  rows::SourceRows source(j, col_lo, span, width, taps + 1);
   std::vector<const uint8_t*> rows(static_cast<size_t>(taps));
   std::vector<uint8_t> out_row(static_cast<size_t>(ow * C));
   // 2 x 2 taps with int16 weights (torch without antialias, or upscaling): the fused kernel
@@ -161,7 +150,7 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
   };
   // The fused kernel's precondition (kernels/table.hpp): each pair of weights sums to at most
   // 2^bits + 1, as torch's rounded bilinear weights always do.
-  const auto pairs_bounded = [](const FixedPlan& a) {
+  const auto pairs_bounded = [](const AxisPlan& a) {
     if (a.bits < 9) return false;
     for (int64_t i = 0; i < a.count; ++i)
       if (a.k[static_cast<size_t>(2 * i)] + a.k[static_cast<size_t>(2 * i + 1)] > (1 << a.bits) + 1)
@@ -177,8 +166,8 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
     const bool fused = rows::levels_fusable(j);
     for (int64_t y = y0; y < y1; ++y) {
       const int64_t st = py.start[static_cast<size_t>(y)];
-      const uint8_t* r0 = source_row(st, 0);
-      const uint8_t* r1 = source_row(st + 1, 1);
+      const uint8_t* r0 = source.get(st, 0);
+      const uint8_t* r1 = source.get(st + 1, 1);
       const int32_t ky0 = py.k[static_cast<size_t>(2 * y)],
                     ky1 = py.k[static_cast<size_t>(2 * y + 1)];
       if (fused) {  // straight to the float planes
@@ -189,7 +178,7 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
       }
       k.bilinear2_fixed(r0, r1, ky0, ky1, C, rel.data(), kx.data(), ow, kFixedTorch, px.bits,
                         py.bits, out_row.data(), ow, nullptr, nullptr);
-      rows::emit_planar_u8(k, j, y, out_row.data(), j.kind == ResampleOut::u8_hwc);
+      rows::emit_planar_u8(k, j, y, out_row.data());
     }
     return;
   }
@@ -248,10 +237,10 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
     std::vector<uint8_t> mid(static_cast<size_t>(width * C), 0);  // the tail past span stays 0
     for (int64_t y = y0; y < y1; ++y) {
       for (int64_t t = 0; t < taps; ++t)
-        rows[static_cast<size_t>(t)] = source_row(py.start[static_cast<size_t>(y)] + t, t);
+        rows[static_cast<size_t>(t)] = source.get(py.start[static_cast<size_t>(y)] + t, t);
       k.resize_v_fixed(rows.data(), py.k.data() + y * taps, taps, span * C, py.bits, mid.data());
       hpass(mid.data(), nullptr, out_row.data(), nullptr);
-      rows::emit_planar_u8(k, j, y, out_row.data(), j.kind == ResampleOut::u8_hwc);
+      rows::emit_planar_u8(k, j, y, out_row.data());
     }
     return;
   }
@@ -261,26 +250,20 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
   // slot (at least taps + 1 slots: the output row's taps consecutive rows and the next one all
   // have distinct slots).
   const bool fused_levels = rows::levels_fusable(j);
-  int64_t nslots = 1;  // a power of two (slot = row & mask), at least taps + 1
-  while (nslots < taps + 1) nslots *= 2;
-  const int64_t slot_mask = nslots - 1;
-  std::vector<uint8_t> ring(static_cast<size_t>(nslots * ow * C));
-  std::vector<int64_t> slot_row(static_cast<size_t>(nslots), -1);
+  rows::RowRing<uint8_t> ring(taps + 1, ow * C);
   int64_t last_row = 0;  // the last source row the band needs
   for (int64_t y = y0; y < y1; ++y)
     last_row = std::max<int64_t>(last_row, py.start[static_cast<size_t>(y)] + taps - 1);
-  const auto slot_of = [&](int64_t r) { return ring.data() + (r & slot_mask) * ow * C; };
-  const auto present = [&](int64_t r) { return slot_row[static_cast<size_t>(r & slot_mask)] == r; };
   const auto filter2 = [&](int64_t a, int64_t b) {
-    hpass(source_row(a, 0), source_row(b, 1), slot_of(a), slot_of(b));
-    slot_row[static_cast<size_t>(a & slot_mask)] = a;
-    slot_row[static_cast<size_t>(b & slot_mask)] = b;
+    hpass(source.get(a, 0), source.get(b, 1), ring.slot(a), ring.slot(b));
+    ring.hold(a);
+    ring.hold(b);
   };
   for (int64_t y = y0; y < y1; ++y) {
     int64_t pending = -1;  // a missing row waiting for a second one
     for (int64_t t = 0; t < taps; ++t) {
       const int64_t r = py.start[static_cast<size_t>(y)] + t;
-      if (!present(r)) {
+      if (!ring.holds(r)) {
         if (pending < 0) {
           pending = r;
         } else {
@@ -288,15 +271,15 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
           pending = -1;
         }
       }
-      rows[static_cast<size_t>(t)] = slot_of(r);
+      rows[static_cast<size_t>(t)] = ring.slot(r);
     }
     if (pending >= 0) {
       const int64_t next = py.start[static_cast<size_t>(y)] + taps;  // the spare slot's row
-      if (next <= last_row && !present(next)) {
+      if (next <= last_row && !ring.holds(next)) {
         filter2(pending, next);
       } else {
-        hpass(source_row(pending, 0), nullptr, slot_of(pending), nullptr);
-        slot_row[static_cast<size_t>(pending & slot_mask)] = pending;
+        hpass(source.get(pending, 0), nullptr, ring.slot(pending), nullptr);
+        ring.hold(pending);
       }
     }
     if (fused_levels) {  // the levels straight to the float planes
@@ -305,16 +288,8 @@ void run_fixed(const KernelTable& k, const FixedJob& j, int64_t y0, int64_t y1) 
       continue;
     }
     k.resize_v_fixed(rows.data(), py.k.data() + y * taps, taps, ow * C, py.bits, out_row.data());
-    rows::emit_planar_u8(k, j, y, out_row.data(), j.kind == ResampleOut::u8_hwc);
+    rows::emit_planar_u8(k, j, y, out_row.data());
   }
-}
-
-}  // namespace
-
-void resample_fixed(const std::vector<FixedJob>& jobs, int nthreads) {
-  const KernelTable& k = active_kernels();
-  rows::run_jobs(jobs, nthreads,
-                 [&k](const FixedJob& j, int64_t y0, int64_t y1) { run_fixed(k, j, y0, y1); });
 }
 
 }  // namespace pixnorm

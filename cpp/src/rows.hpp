@@ -1,5 +1,6 @@
 // Internal helpers for operations that walk image rows: gathering a strided row into packed HWC
-// order, so kernels only ever see packed rows.
+// order, so kernels only ever see packed rows; for resampling, the source rows of a band, the
+// uint8 output rows of the named conventions and the job runner.
 #pragma once
 
 #include <cstdint>
@@ -42,16 +43,92 @@ void gather_any(const unsigned char* row, int64_t width, int64_t channels, int64
   }
 }
 
-// Writes output row y of a uint8 resample job from C planar rows of ow levels: interleaved
-// uint8 (h, w, C), or float32 planes through levels_f32 and the job's (scale, mean, std).
-template <class Job>
-void emit_planar_u8(const KernelTable& k, const Job& j, int64_t y, const uint8_t* planar,
-                    bool to_u8) {
+// A ring of `slots` rows of `len` values of T (zero at first): row r lives in slot r % slots, and
+// the ring remembers which row each slot holds, so a row shared by consecutive output rows is
+// made once per band.
+template <class T>
+class RowRing {
+ public:
+  RowRing(int64_t slots, int64_t len)
+      : data_(static_cast<size_t>(slots * len), T{}),
+        held_(static_cast<size_t>(slots), -1),
+        slots_(slots),
+        len_(len) {}
+  T* slot(int64_t r) { return at(r % slots_); }
+  T* at(int64_t slot) { return data_.data() + slot * len_; }
+  bool holds(int64_t r) const { return held_[static_cast<size_t>(r % slots_)] == r; }
+  void hold(int64_t r) { held_[static_cast<size_t>(r % slots_)] = r; }
+  int64_t slots() const { return slots_; }
+
+ private:
+  std::vector<T> data_;
+  std::vector<int64_t> held_;
+  int64_t slots_, len_;
+};
+
+// The source rows one band of a job reads, each a packed interleaved row that starts at column
+// `first` of the box: the view's own row when its rows are packed, `width` equals `span` and the
+// data is aligned for its element type; else a copy gathered into one of `slots` buffers of
+// `width` samples, zero past `span` (kernels that read whole windows of padded taps see zeros).
+class SourceRows {
+ public:
+  SourceRows(const ResampleJob& j, int64_t first, int64_t span, int64_t width, int64_t slots)
+      : v_(j.src), top_(j.box_top), left_(j.box_left + first), span_(span) {
+    const int64_t isz = itemsize(v_.dtype);
+    direct_ =
+        v_.rows_packed() && width == span &&
+        (isz == 1 || (reinterpret_cast<uintptr_t>(v_.data) % static_cast<uintptr_t>(isz) == 0 &&
+                      v_.stride_y % isz == 0));
+    // float storage: 4-byte aligned slots
+    if (!direct_) ring_ = RowRing<float>(slots, (width * v_.channels * isz + 3) / 4);
+  }
+  bool direct() const { return direct_; }
+  // Row r of the box, gathered into `slot` on every call unless direct.
+  const unsigned char* get(int64_t r, int64_t slot) {
+    const unsigned char* row = v_.byte_ptr(0, top_ + r, left_, 0);
+    if (direct_) return row;
+    auto* out = reinterpret_cast<unsigned char*>(ring_.at(slot));
+    if (v_.dtype == DType::f32)
+      gather_any<float>(row, span_, v_.channels, v_.stride_x, v_.stride_c, out);
+    else
+      gather_any<uint8_t>(row, span_, v_.channels, v_.stride_x, v_.stride_c, out);
+    return out;
+  }
+  // Row r, kept in slot r % slots: gathered only when the slot holds another row.
+  const unsigned char* cached(int64_t r) {
+    if (direct_) return v_.byte_ptr(0, top_ + r, left_, 0);
+    if (!ring_.holds(r)) {
+      get(r, r % ring_.slots());
+      ring_.hold(r);
+    }
+    return reinterpret_cast<const unsigned char*>(ring_.slot(r));
+  }
+
+ private:
+  const ImageView& v_;
+  int64_t top_, left_, span_;
+  bool direct_ = true;
+  RowRing<float> ring_{0, 0};
+};
+
+// Source-relative starts: start[x] - first for each output.
+inline std::vector<int32_t> relative_starts(const AxisPlan& p, int64_t first) {
+  std::vector<int32_t> rel(p.start.begin(), p.start.end());
+  for (int32_t& s : rel) s -= static_cast<int32_t>(first);
+  return rel;
+}
+
+// dst[x * channels + c] = planar[c * n + x]: C planar rows of n bytes interleaved (resample.cpp;
+// one out-of-line copy, specialised for 1, 3 and 4 channels).
+void interleave_u8(const uint8_t* planar, int64_t n, int64_t channels, uint8_t* dst);
+
+// Writes output row y of a uint8 (named convention) job from C planar rows of ow levels:
+// interleaved uint8 (h, w, C), or float32 planes through levels_f32 and the job's levels.
+inline void emit_planar_u8(const KernelTable& k, const ResampleJob& j, int64_t y,
+                           const uint8_t* planar) {
   const int64_t C = j.src.channels, ow = j.px->count, oh = j.py->count;
-  if (to_u8) {
-    uint8_t* d = static_cast<uint8_t*>(j.dst) + y * ow * C;
-    for (int64_t c = 0; c < C; ++c)
-      for (int64_t x = 0; x < ow; ++x) d[x * C + c] = planar[c * ow + x];
+  if (j.kind == ResampleOut::u8_hwc) {
+    interleave_u8(planar, ow, C, static_cast<uint8_t*>(j.dst) + y * ow * C);
     return;
   }
   float* d = static_cast<float*>(j.dst) + y * ow;
@@ -60,10 +137,9 @@ void emit_planar_u8(const KernelTable& k, const Job& j, int64_t y, const uint8_t
   }
 }
 
-// Whether a uint8 resample job's levels may be mapped to floats inside a fixed-point kernel: float
+// Whether a named convention's levels may be mapped to floats inside a fixed-point kernel: float
 // output and the FMA-corrected form checked exact for every channel (level_params).
-template <class Job>
-bool levels_fusable(const Job& j) {
+inline bool levels_fusable(const ResampleJob& j) {
   if (j.kind != ResampleOut::f32_chw || !j.levels) return false;
   for (int64_t c = 0; c < j.src.channels; ++c)
     if (!j.levels[c].fast) return false;
@@ -71,31 +147,29 @@ bool levels_fusable(const Job& j) {
 }
 
 // The output rows [begin, end) a job writes (all of them unless it was given a band).
-template <class Job>
-int64_t rows_end(const Job& j) {
-  return j.rows_end < 0 ? j.py->count : j.rows_end;
-}
+inline int64_t rows_end(const ResampleJob& j) { return j.rows_end < 0 ? j.py->count : j.rows_end; }
 
 // Runs run(job, y0, y1) over the output rows of every job (jobs have src.channels, py->count,
 // px->count and a band of rows): across images when there are at least as many as threads, else
 // across bands of each image's rows. Small work stays on one thread.
-template <class Job, class Run>
-void run_jobs(const std::vector<Job>& jobs, int nthreads, Run&& run) {
+template <class Run>
+void run_jobs(const std::vector<ResampleJob>& jobs, int nthreads, Run&& run) {
   if (jobs.empty()) return;
   int64_t work = 0;
-  for (const Job& j : jobs) work += (rows_end(j) - j.rows_begin) * j.px->count * j.src.channels;
+  for (const ResampleJob& j : jobs)
+    work += (rows_end(j) - j.rows_begin) * j.px->count * j.src.channels;
   const int threads = threads::team_for(work, nthreads);
   const int64_t njobs = static_cast<int64_t>(jobs.size());
   if (njobs >= threads) {
     auto body = [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i) {
-        const Job& j = jobs[static_cast<size_t>(i)];
+        const ResampleJob& j = jobs[static_cast<size_t>(i)];
         run(j, j.rows_begin, rows_end(j));
       }
     };
     threads::parallel_each(njobs, threads, body);  // images of unequal cost: dynamic
   } else {
-    for (const Job& j : jobs) {
+    for (const ResampleJob& j : jobs) {
       auto body = [&](int64_t lo, int64_t hi) { run(j, j.rows_begin + lo, j.rows_begin + hi); };
       threads::parallel_chunks(rows_end(j) - j.rows_begin, threads, body);
     }

@@ -1,0 +1,100 @@
+// The resize driver: the plan of an axis in each convention's arithmetic, the rules that pick a
+// convention's pass order, and the one job runner (threads over images or bands of output rows).
+// The arithmetic of each convention is in resize.cpp (pixnorm), resize_fixed.cpp (pillow, torch)
+// and resize_opencv.cpp (opencv).
+#include "resample.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "kernels/table.hpp"
+#include "rows.hpp"
+
+namespace pixnorm {
+
+void check_resize_source(int64_t height, int64_t width, int64_t channels, const std::string& name) {
+  if (height > kMaxResizeRows || width > kMaxResizeRowValues / std::max<int64_t>(channels, 1))
+    throw std::invalid_argument(
+        name + ": (" + std::to_string(height) + ", " + std::to_string(width) + ") with " +
+        std::to_string(channels) + " channels is too large to resize (at most " +
+        std::to_string(kMaxResizeRows) + " rows and " + std::to_string(kMaxResizeRowValues) +
+        " values per row, width * channels)");
+}
+
+int64_t AxisPlan::first_read() const {
+  int64_t lo = *std::min_element(start.begin(), start.end());
+  if (!second.empty()) lo = std::min<int64_t>(lo, *std::min_element(second.begin(), second.end()));
+  return lo;
+}
+
+int64_t AxisPlan::end_read() const {
+  const int64_t last = *std::max_element(start.begin(), start.end());
+  if (second.empty()) return last + taps;
+  return std::max<int64_t>(last, *std::max_element(second.begin(), second.end())) + 1;
+}
+
+AxisPlan plan_axis(Convention conv, int64_t in, int64_t out_full, bool antialias, int64_t first,
+                   int64_t count, bool mirror, bool x) {
+  switch (conv) {
+    case Convention::pixnorm:
+      return plan_axis_float(in, out_full, antialias, first, count, mirror);
+    case Convention::pillow:
+    case Convention::torch:
+      return plan_axis_fixed(in, out_full, antialias, first, count, mirror, conv);
+    case Convention::opencv:
+      return plan_axis_opencv(in, out_full, first, count, mirror, x);
+  }
+  throw std::invalid_argument("internal: unknown convention");
+}
+
+bool pillow_vertical_first(int64_t h, int64_t w, int64_t oh, int64_t ow) {
+  return oh < h && (h - oh) > 2 * (w - ow);
+}
+
+bool opencv_area2x(int64_t h, int64_t w, int64_t oh, int64_t ow) {
+  return h == 2 * oh && w == 2 * ow;
+}
+
+namespace {
+
+template <int C>
+void interleave_fixed(const uint8_t* planar, int64_t n, uint8_t* dst) {
+  for (int64_t x = 0; x < n; ++x)
+    for (int c = 0; c < C; ++c) dst[x * C + c] = planar[c * n + x];
+}
+
+}  // namespace
+
+void rows::interleave_u8(const uint8_t* planar, int64_t n, int64_t channels, uint8_t* dst) {
+  switch (channels) {
+    case 1:
+      std::copy(planar, planar + n, dst);
+      return;
+    case 3:
+      return interleave_fixed<3>(planar, n, dst);
+    case 4:
+      return interleave_fixed<4>(planar, n, dst);
+    default:
+      for (int64_t c = 0; c < channels; ++c)
+        for (int64_t x = 0; x < n; ++x) dst[x * channels + c] = planar[c * n + x];
+  }
+}
+
+void resample(const std::vector<ResampleJob>& jobs, int nthreads) {
+  const KernelTable& k = active_kernels();
+  rows::run_jobs(jobs, nthreads, [&k](const ResampleJob& j, int64_t y0, int64_t y1) {
+    switch (j.convention) {
+      case Convention::pixnorm:
+        return resample_float(k, j, y0, y1);
+      case Convention::pillow:
+      case Convention::torch:
+        return resample_fixed(k, j, y0, y1);
+      case Convention::opencv:
+        return resample_opencv(k, j, y0, y1);
+    }
+  });
+}
+
+}  // namespace pixnorm
