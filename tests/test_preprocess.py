@@ -191,6 +191,31 @@ def test_batch_equals_loop_of_singles(threads: int) -> None:
         np.testing.assert_array_equal(evals[i], pixnorm.preprocess(imgs[i], size=128, crop=100))
 
 
+def test_box_and_crop_checks_have_one_owner() -> None:
+    """The core checks boxes and crops (pixnorm/resize.hpp check_box, preprocess_shape) for every
+    caller, with the caller's names, and no sum of a box's values can overflow there."""
+    img = np.zeros((50, 60, 3), np.uint8)
+    big = 2**62  # top + height would overflow int64: still a clean ValueError
+    for box in [(big, 0, big, 10), (0, big, 10, big), (0, 0, 2**63 - 1, 10), (-(2**63), 0, 5, 5)]:
+        with pytest.raises(ValueError, match=r"box: \(.*\) is empty or outside the image"):
+            pixnorm.preprocess(img, box=box, size=10)
+    with pytest.raises(ValueError, match=r"box: 1180591620717411303424 is out of range"):
+        pixnorm.preprocess(img, box=(0, 0, 2**70, 10), size=10)
+    with pytest.raises(ValueError, match=r"boxes\[1\]: \(0, 0, 51, 10\) is empty or outside"):
+        pixnorm.preprocess_batch([img, img], size=10, boxes=[(0, 0, 5, 5), (0, 0, 51, 10)])
+    with pytest.raises(ValueError, match=r"samples\[1\] box: \(0, 0, 51, 10\) is empty"):
+        pixnorm.Collate(10)([(img, 0, (0, 0, 5, 5, False)), (img, 1, (0, 0, 51, 10, False))])
+    # the crop, checked by the core after Python computed the centre offsets (negative here)
+    with pytest.raises(ValueError, match=r"crop: \(51, 20\) is larger than the resized image"):
+        pixnorm.preprocess_batch([img, img], crop=(51, 20))
+    with pytest.raises(ValueError, match=r"crop: \(64, 64\) is larger than the resized image"):
+        pixnorm.Collate(crop=64)([(img, 0), (img, 1)])
+    # the C++ check on its own, as C++ callers see it
+    pixnorm._core.check_box(0, 0, 50, 60, 50, 60, "box")
+    with pytest.raises(ValueError, match=r"b: \(1, 0, 50, 60\) is empty or outside"):
+        pixnorm._core.check_box(1, 0, 50, 60, 50, 60, "b")
+
+
 def test_errors() -> None:
     img = np.zeros((50, 60, 3), np.uint8)
     with pytest.raises(
@@ -228,7 +253,7 @@ def test_errors() -> None:
         ValueError, match=r"images\[1\]: ends at .* give size as \(h, w\) or a crop"
     ):
         pixnorm.preprocess_batch([img, np.zeros((60, 50, 3), np.uint8)], size=8)
-    with pytest.raises(ValueError, match="images: empty"):
+    with pytest.raises(ValueError, match="images: empty list"):
         pixnorm.preprocess_batch([], size=(8, 8))
     with pytest.raises(ValueError, match=r"out: expected shape \(2, 3, 8, 8\)"):
         pixnorm.preprocess_batch(imgs, size=(8, 8), out=np.empty((2, 3, 8, 9), np.float32))

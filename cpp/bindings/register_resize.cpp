@@ -117,6 +117,9 @@ void register_resize(py::module_& m) {
       py::arg("convention"), py::arg("antialias"),
       "The convention's own rules (a name it knows, antialias as it resizes); images are "
       "checked when they are given.");
+  m.def("check_box", &check_box, py::arg("top"), py::arg("left"), py::arg("height"),
+        py::arg("width"), py::arg("image_height"), py::arg("image_width"), py::arg("name"),
+        "The core's box check (non-empty, inside the image), for the Python geometry.");
   m.attr("MAX_OUTPUT_SIDE") = kMaxOutputSide;
   m.def("resize", &resize_py, py::arg("image"), py::arg("out_h"), py::arg("out_w"),
         py::arg("antialias"), py::arg("convention").none(true), py::arg("out").none(true),

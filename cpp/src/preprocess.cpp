@@ -82,6 +82,18 @@ void check_convention(Convention conv, bool antialias, DType dtype, int64_t chan
                                 std::to_string(channels));
 }
 
+void check_box(int64_t top, int64_t left, int64_t height, int64_t width, int64_t image_height,
+               int64_t image_width, const std::string& name) {
+  // Written so that no sum can overflow, whatever the caller passes.
+  if (height < 1 || width < 1 || top < 0 || left < 0 || height > image_height ||
+      width > image_width || top > image_height - height || left > image_width - width)
+    throw std::invalid_argument(name + ": (" + std::to_string(top) + ", " + std::to_string(left) +
+                                ", " + std::to_string(height) + ", " + std::to_string(width) +
+                                ") is empty or outside the image of size (" +
+                                std::to_string(image_height) + ", " + std::to_string(image_width) +
+                                ")");
+}
+
 // ---- resize -------------------------------------------------------------------------------------
 
 void check_resize(const ResizeRequest& r) {
@@ -144,20 +156,20 @@ std::vector<int64_t> preprocess_shape(const PreprocessRequest& r) {
     if (v.dtype != first.dtype)
       throw type_error(name + ": all images must share one dtype (uint8 or float32)");
     const Geometry& g = r.geometry[i];
-    if (g.box_height < 1 || g.box_width < 1 || g.box_top < 0 || g.box_left < 0 ||
-        g.box_top + g.box_height > v.height || g.box_left + g.box_width > v.width)
-      throw std::invalid_argument(box_name(r.batch, i) + ": (" + std::to_string(g.box_top) + ", " +
-                                  std::to_string(g.box_left) + ", " + std::to_string(g.box_height) +
-                                  ", " + std::to_string(g.box_width) +
-                                  ") is empty or outside the image of size (" +
-                                  std::to_string(v.height) + ", " + std::to_string(v.width) + ")");
+    check_box(g.box_top, g.box_left, g.box_height, g.box_width, v.height, v.width,
+              box_name(r.batch, i));
     check_resize_source(
         g.box_height, g.box_width, v.channels,
         g.box_height == v.height && g.box_width == v.width ? name : box_name(r.batch, i));
     check_side(g.resized_height, "size");
     check_side(g.resized_width, "size");
-    if (g.crop_top < 0 || g.crop_left < 0 || g.crop_top + r.crop_height > g.resized_height ||
-        g.crop_left + r.crop_width > g.resized_width)
+    if (r.crop_height > g.resized_height || r.crop_width > g.resized_width)
+      throw std::invalid_argument(
+          "crop: (" + std::to_string(r.crop_height) + ", " + std::to_string(r.crop_width) +
+          ") is larger than the resized image (" + std::to_string(g.resized_height) + ", " +
+          std::to_string(g.resized_width) + ")");
+    if (g.crop_top < 0 || g.crop_left < 0 || g.crop_top > g.resized_height - r.crop_height ||
+        g.crop_left > g.resized_width - r.crop_width)
       throw std::invalid_argument(
           "crop: (" + std::to_string(r.crop_height) + ", " + std::to_string(r.crop_width) +
           ") does not fit in the resized image (" + std::to_string(g.resized_height) + ", " +

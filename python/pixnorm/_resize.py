@@ -236,11 +236,10 @@ def _geometry(
                 f"{box_name}: expected (top, left, height, width), got {len(items)} values"
             )
         bt, bl, bh, bw = (_int(v, box_name) for v in items)
-        if bh < 1 or bw < 1 or bt < 0 or bl < 0 or bt + bh > h or bl + bw > w:
-            raise ValueError(
-                f"{box_name}: ({bt}, {bl}, {bh}, {bw}) is empty or outside the image of size "
-                f"({h}, {w})"
-            )
+        for v in (bt, bl, bh, bw):  # Python ints are unbounded; the core's are int64
+            if not -(2**63) <= v < 2**63:
+                raise ValueError(f"{box_name}: {_brief(v)} is out of range")
+        _core.check_box(bt, bl, bh, bw, h, w, box_name)  # the core owns the box's rules
     if size is None and max_size is None:
         rh, rw = bh, bw
     else:
@@ -249,9 +248,7 @@ def _geometry(
         ch, cw = rh, rw
     else:
         c = _pair(crop, "crop")
-        ch, cw = c if isinstance(c, tuple) else (c, c)
-        if ch > rh or cw > rw:
-            raise ValueError(f"crop: ({ch}, {cw}) is larger than the resized image ({rh}, {rw})")
+        ch, cw = c if isinstance(c, tuple) else (c, c)  # the core checks that it fits
     top = int(round((rh - ch) / 2.0))  # torchvision CenterCrop: Python round, ties to even
     left = int(round((rw - cw) / 2.0))
     if not isinstance(flip, bool | np.bool_):
@@ -370,7 +367,7 @@ def preprocess_batch(
     arrs = [_image(a, f"images[{i}]", channels_last)[0] for i, a in enumerate(images)]
     n = len(arrs)
     if n == 0:
-        raise ValueError("images: empty")
+        raise ValueError("images: empty list")
     boxes, flips = _seq(boxes), _seq(flips)
     for name, seq in (("boxes", boxes), ("flips", flips)):
         if seq is not None and (

@@ -41,6 +41,11 @@ struct Geometry {
   bool flip = false;
 };
 
+// Throws std::invalid_argument naming `name` unless the box (top, left, height, width) is
+// non-empty and inside an image of image_height x image_width.
+void check_box(int64_t top, int64_t left, int64_t height, int64_t width, int64_t image_height,
+               int64_t image_width, const std::string& name);
+
 struct PreprocessRequest {
   std::vector<ImageView> images;   // one image each (n == 1), one dtype and channel count
   std::vector<Geometry> geometry;  // one per image
