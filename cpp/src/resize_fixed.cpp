@@ -163,7 +163,7 @@ void resample_fixed(const KernelTable& k, const ResampleJob& j, int64_t y0, int6
     for (int64_t x = 0; x < ow; ++x)
       kx[static_cast<size_t>(x)] =
           px.k[static_cast<size_t>(2 * x)] | (px.k[static_cast<size_t>(2 * x + 1)] << 16);
-    const bool fused = rows::levels_fusable(j);
+    const bool fused = rows::levels_fusable(k, j);
     for (int64_t y = y0; y < y1; ++y) {
       const int64_t st = py.start[static_cast<size_t>(y)];
       const uint8_t* r0 = source.get(st, 0);
@@ -249,7 +249,7 @@ void resample_fixed(const KernelTable& k, const ResampleJob& j, int64_t y0, int6
   // takes the next one that a later output row of the band needs with it, into the ring's spare
   // slot (at least taps + 1 slots: the output row's taps consecutive rows and the next one all
   // have distinct slots).
-  const bool fused_levels = rows::levels_fusable(j);
+  const bool fused_levels = rows::levels_fusable(k, j);
   rows::RowRing<uint8_t> ring(taps + 1, ow * C);
   int64_t last_row = 0;  // the last source row the band needs
   for (int64_t y = y0; y < y1; ++y)

@@ -110,7 +110,7 @@ void resample_opencv(const KernelTable& k, const ResampleJob& j, int64_t y0, int
     st[xs] = s0;
     kx[xs] = k0 | (k1 << 16);
   }
-  const bool fused = rows::levels_fusable(j);
+  const bool fused = rows::levels_fusable(k, j);
   for (int64_t y = y0; y < y1; ++y) {
     const size_t ys = static_cast<size_t>(y);
     const uint8_t* r0 = source.get(py.start[ys], 0);

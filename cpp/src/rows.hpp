@@ -137,10 +137,11 @@ inline void emit_planar_u8(const KernelTable& k, const ResampleJob& j, int64_t y
   }
 }
 
-// Whether a named convention's levels may be mapped to floats inside a fixed-point kernel: float
-// output and the FMA-corrected form checked exact for every channel (level_params).
-inline bool levels_fusable(const ResampleJob& j) {
-  if (j.kind != ResampleOut::f32_chw || !j.levels) return false;
+// Whether a named convention's levels may be mapped to floats inside a fixed-point kernel: the
+// table fuses them, float output, and the FMA-corrected form checked exact for every channel
+// (level_params).
+inline bool levels_fusable(const KernelTable& k, const ResampleJob& j) {
+  if (!k.fuse_levels || j.kind != ResampleOut::f32_chw || !j.levels) return false;
   for (int64_t c = 0; c < j.src.channels; ++c)
     if (!j.levels[c].fast) return false;
   return true;

@@ -53,7 +53,7 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx2() {
     k.resize_v_u8_int = &resize_v_u8_int;
     k.resize_h_interleaved = &resize_h_interleaved;
     k.resize_h_u8_fixed = &resize_h_u8_fixed;
-    k.resize_v_fixed_levels = &resize_v_fixed_levels;
+    k.fuse_levels = false;  // no fused levels kernels: the driver maps the uint8 planes
     k.resize_h_u8_fixed2 = &resize_h_u8_fixed2;
     return k;
   }();

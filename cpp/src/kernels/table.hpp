@@ -166,6 +166,11 @@ using NormalizePixelF32 = void (*)(float* data, const float* a, const float* b, 
 
 struct KernelTable {
   Isa isa = Isa::scalar;
+  // Whether the driver should have bilinear2_fixed and resize_v_fixed_levels map the named
+  // conventions' levels to floats in the kernel (every table's kernels can; false where that
+  // would only write uint8 planes and run levels_f32 on them, which the driver does itself with
+  // its own buffer: kernels own no memory).
+  bool fuse_levels = true;
   NormalizeU8Row normalize_u8 = nullptr;
   NormalizeF32Row normalize_f32 = nullptr;
   ResizeH resize_h = nullptr;
