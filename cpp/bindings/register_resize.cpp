@@ -120,6 +120,10 @@ void register_resize(py::module_& m) {
   m.def("check_box", &check_box, py::arg("top"), py::arg("left"), py::arg("height"),
         py::arg("width"), py::arg("image_height"), py::arg("image_width"), py::arg("name"),
         "The core's box check (non-empty, inside the image), for the Python geometry.");
+  m.def("check_crop", &check_crop, py::arg("crop_height"), py::arg("crop_width"),
+        py::arg("resized_height"), py::arg("resized_width"),
+        "The core's crop check (no larger than the resized image), for the Python geometry: "
+        "callers that allocate the output first (Collate) learn of a bad crop before.");
   m.attr("MAX_OUTPUT_SIDE") = kMaxOutputSide;
   m.def("resize", &resize_py, py::arg("image"), py::arg("out_h"), py::arg("out_w"),
         py::arg("antialias"), py::arg("convention").none(true), py::arg("out").none(true),

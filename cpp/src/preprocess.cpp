@@ -94,6 +94,15 @@ void check_box(int64_t top, int64_t left, int64_t height, int64_t width, int64_t
                                 ")");
 }
 
+void check_crop(int64_t crop_height, int64_t crop_width, int64_t resized_height,
+                int64_t resized_width) {
+  if (crop_height > resized_height || crop_width > resized_width)
+    throw std::invalid_argument(
+        "crop: (" + std::to_string(crop_height) + ", " + std::to_string(crop_width) +
+        ") is larger than the resized image (" + std::to_string(resized_height) + ", " +
+        std::to_string(resized_width) + ")");
+}
+
 // ---- resize -------------------------------------------------------------------------------------
 
 void check_resize(const ResizeRequest& r) {
@@ -163,11 +172,7 @@ std::vector<int64_t> preprocess_shape(const PreprocessRequest& r) {
         g.box_height == v.height && g.box_width == v.width ? name : box_name(r.batch, i));
     check_side(g.resized_height, "size");
     check_side(g.resized_width, "size");
-    if (r.crop_height > g.resized_height || r.crop_width > g.resized_width)
-      throw std::invalid_argument(
-          "crop: (" + std::to_string(r.crop_height) + ", " + std::to_string(r.crop_width) +
-          ") is larger than the resized image (" + std::to_string(g.resized_height) + ", " +
-          std::to_string(g.resized_width) + ")");
+    check_crop(r.crop_height, r.crop_width, g.resized_height, g.resized_width);
     if (g.crop_top < 0 || g.crop_left < 0 || g.crop_top > g.resized_height - r.crop_height ||
         g.crop_left > g.resized_width - r.crop_width)
       throw std::invalid_argument(

@@ -59,15 +59,14 @@ bool opencv_area2x(int64_t h, int64_t w, int64_t oh, int64_t ow) {
 
 namespace {
 
-template <int C>
-void interleave_fixed(const uint8_t* planar, int64_t n, uint8_t* dst) {
+template <int C, class T>
+void interleave_fixed(const T* planar, int64_t n, T* dst) {
   for (int64_t x = 0; x < n; ++x)
     for (int c = 0; c < C; ++c) dst[x * C + c] = planar[c * n + x];
 }
 
-}  // namespace
-
-void rows::interleave_u8(const uint8_t* planar, int64_t n, int64_t channels, uint8_t* dst) {
+template <class T>
+void interleave_any(const T* planar, int64_t n, int64_t channels, T* dst) {
   switch (channels) {
     case 1:
       std::copy(planar, planar + n, dst);
@@ -80,6 +79,16 @@ void rows::interleave_u8(const uint8_t* planar, int64_t n, int64_t channels, uin
       for (int64_t c = 0; c < channels; ++c)
         for (int64_t x = 0; x < n; ++x) dst[x * channels + c] = planar[c * n + x];
   }
+}
+
+}  // namespace
+
+void rows::interleave(const uint8_t* planar, int64_t n, int64_t channels, uint8_t* dst) {
+  interleave_any(planar, n, channels, dst);
+}
+
+void rows::interleave(const float* planar, int64_t n, int64_t channels, float* dst) {
+  interleave_any(planar, n, channels, dst);
 }
 
 void resample(const std::vector<ResampleJob>& jobs, int nthreads) {

@@ -132,17 +132,12 @@ void store_row(const KernelTable& k, const ResampleJob& j, int64_t y, const floa
   switch (j.kind) {
     case ResampleOut::u8_hwc: {
       k.store_u8(vr, rowlen, s.u8row.data());
-      uint8_t* d = static_cast<uint8_t*>(j.dst) + y * rowlen;
-      for (int64_t c = 0; c < C; ++c)
-        for (int64_t x = 0; x < ow; ++x) d[x * C + c] = s.u8row[static_cast<size_t>(c * ow + x)];
+      rows::interleave(s.u8row.data(), ow, C, static_cast<uint8_t*>(j.dst) + y * rowlen);
       break;
     }
-    case ResampleOut::f32_hwc: {
-      float* d = static_cast<float*>(j.dst) + y * rowlen;
-      for (int64_t c = 0; c < C; ++c)
-        for (int64_t x = 0; x < ow; ++x) d[x * C + c] = vr[c * ow + x];
+    case ResampleOut::f32_hwc:
+      rows::interleave(vr, ow, C, static_cast<float*>(j.dst) + y * rowlen);
       break;
-    }
     case ResampleOut::f32_chw:
       for (int64_t c = 0; c < C; ++c) {
         const float a = j.affine->a[static_cast<size_t>(c)] * unit;

@@ -118,9 +118,11 @@ inline std::vector<int32_t> relative_starts(const AxisPlan& p, int64_t first) {
   return rel;
 }
 
-// dst[x * channels + c] = planar[c * n + x]: C planar rows of n bytes interleaved (resample.cpp;
-// one out-of-line copy, specialised for 1, 3 and 4 channels).
-void interleave_u8(const uint8_t* planar, int64_t n, int64_t channels, uint8_t* dst);
+// dst[x * channels + c] = planar[c * n + x]: C planar rows of n values interleaved, for the
+// HWC outputs (resample.cpp: one out-of-line copy per type, specialised for 1, 3 and 4 channels,
+// so every caller runs the same code).
+void interleave(const uint8_t* planar, int64_t n, int64_t channels, uint8_t* dst);
+void interleave(const float* planar, int64_t n, int64_t channels, float* dst);
 
 // Writes output row y of a uint8 (named convention) job from C planar rows of ow levels:
 // interleaved uint8 (h, w, C), or float32 planes through levels_f32 and the job's levels.
@@ -128,7 +130,7 @@ inline void emit_planar_u8(const KernelTable& k, const ResampleJob& j, int64_t y
                            const uint8_t* planar) {
   const int64_t C = j.src.channels, ow = j.px->count, oh = j.py->count;
   if (j.kind == ResampleOut::u8_hwc) {
-    interleave_u8(planar, ow, C, static_cast<uint8_t*>(j.dst) + y * ow * C);
+    interleave(planar, ow, C, static_cast<uint8_t*>(j.dst) + y * ow * C);
     return;
   }
   float* d = static_cast<float*>(j.dst) + y * ow;

@@ -236,9 +236,11 @@ def _geometry(
                 f"{box_name}: expected (top, left, height, width), got {len(items)} values"
             )
         bt, bl, bh, bw = (_int(v, box_name) for v in items)
-        for v in (bt, bl, bh, bw):  # Python ints are unbounded; the core's are int64
-            if not -(2**63) <= v < 2**63:
-                raise ValueError(f"{box_name}: {_brief(v)} is out of range")
+        if not all(-(2**63) <= v < 2**63 for v in (bt, bl, bh, bw)):  # beyond the core's int64
+            raise ValueError(
+                f"{box_name}: ({bt}, {bl}, {bh}, {bw}) is empty or outside the image of size "
+                f"({h}, {w})"
+            )
         _core.check_box(bt, bl, bh, bw, h, w, box_name)  # the core owns the box's rules
     if size is None and max_size is None:
         rh, rw = bh, bw
@@ -248,7 +250,8 @@ def _geometry(
         ch, cw = rh, rw
     else:
         c = _pair(crop, "crop")
-        ch, cw = c if isinstance(c, tuple) else (c, c)  # the core checks that it fits
+        ch, cw = c if isinstance(c, tuple) else (c, c)
+        _core.check_crop(ch, cw, rh, rw)  # the core's rule, before any caller allocates
     top = int(round((rh - ch) / 2.0))  # torchvision CenterCrop: Python round, ties to even
     left = int(round((rw - cw) / 2.0))
     if not isinstance(flip, bool | np.bool_):

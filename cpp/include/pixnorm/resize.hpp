@@ -46,6 +46,10 @@ struct Geometry {
 void check_box(int64_t top, int64_t left, int64_t height, int64_t width, int64_t image_height,
                int64_t image_width, const std::string& name);
 
+// Throws std::invalid_argument naming `crop` when it is larger than the resized image.
+void check_crop(int64_t crop_height, int64_t crop_width, int64_t resized_height,
+                int64_t resized_width);
+
 struct PreprocessRequest {
   std::vector<ImageView> images;   // one image each (n == 1), one dtype and channel count
   std::vector<Geometry> geometry;  // one per image
