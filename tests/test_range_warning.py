@@ -56,6 +56,12 @@ LEGIT: dict[str, Callable[[], Any]] = {
     ),
     "Collate": lambda: pixnorm.Collate(size=(24, 24), mean=IMAGENET[0], std=IMAGENET[1])([U8]),
     "transforms": lambda: T.Compose([T.Resize(32), T.ToTensor(), T.Normalize(*IMAGENET)])(U8),
+    "Normalize alone on a float [0, 1] CHW array": lambda: T.Normalize(*IMAGENET)(
+        np.ascontiguousarray(F01.transpose(2, 0, 1))
+    ),
+    "Normalize on a float 0-255 array with 0-255 mean/std": lambda: T.Compose(
+        [T.ToTensor(), T.Normalize(*CAFFE)]
+    )(F255),
 }
 
 MISTAKES: dict[str, tuple[Callable[[], Any], str]] = {
@@ -85,6 +91,15 @@ MISTAKES: dict[str, tuple[Callable[[], Any], str]] = {
     "transforms": (
         lambda: T.Compose([T.Resize(32), T.ToTensor(), T.Normalize(*CAFFE)])(U8),
         "mean: 123.68",
+    ),
+    # on a float image the transforms normalize outside the core (torchvision's arithmetic)
+    "Normalize alone on a float 0-255 CHW array": (
+        lambda: T.Normalize(*IMAGENET)(np.ascontiguousarray(F255.transpose(2, 0, 1))),
+        "image: float values far above 1, but mean and std are for values in [0, 1]: divide",
+    ),
+    "ToTensor + Normalize on a float 0-255 HWC array (ToTensor keeps float values)": (
+        lambda: T.Compose([T.ToTensor(), T.Normalize(*IMAGENET)])(F255),
+        "image: float values far above 1",
     ),
 }
 
@@ -183,3 +198,17 @@ def test_a_pipeline_that_raises_later_does_not_warn() -> None:
             pipeline(U8)
     with pytest.warns(pixnorm.RangeWarning):  # without the failing step it warns, once
         T.Compose([T.ToTensor(), T.Normalize(*CAFFE)])(U8)
+
+
+def test_normalize_on_a_float_tensor_is_checked() -> None:
+    """torch tensors on the unfused float path: a 0-255 float tensor with [0, 1] mean/std warns,
+    a [0, 1] one does not (float16 too: the sample is converted, the tensor is not)."""
+    torch = pytest.importorskip("torch")
+    t255 = torch.from_numpy(np.ascontiguousarray(F255.transpose(2, 0, 1)))
+    with pytest.warns(pixnorm.RangeWarning, match="image: float values far above 1"):
+        T.Normalize(*IMAGENET)(t255)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        T.Normalize(*IMAGENET)(t255 / 255)
+        T.Normalize(*IMAGENET)((t255 / 255).half())
+        T.Normalize(*CAFFE)(t255)

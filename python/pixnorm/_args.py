@@ -302,7 +302,9 @@ def _sample_max(arr: np.ndarray[Any, Any]) -> float | None:
     return float(finite.max()) if finite.size else None
 
 
-def _range_message(arr: np.ndarray[Any, Any], mean: Any, std: Any, scale: float) -> str | None:
+def _range_message(
+    arr: np.ndarray[Any, Any], mean: Any, std: Any, scale: float, fix: str | None = None
+) -> str | None:
     """A warning for per-channel mean/std that cannot describe the image's values, else None.
 
     Three mistakes give silent garbage (issue 13): mean/std in 0-255 for a uint8 image scaled to
@@ -312,7 +314,8 @@ def _range_message(arr: np.ndarray[Any, Any], mean: Any, std: Any, scale: float)
     with mean/std for [0, 1], seen on a sample of 25 of its pixels. Nothing is said for the
     identity (mean 0, std 1), per-pixel mean/std, non-finite values or scale <= 0. It misses a
     0-255 float image whose sampled pixels are all below 2 (almost black). The texts depend only
-    on the arguments, not on the pixels, so Python shows each once per call site.
+    on the arguments, not on the pixels, so Python shows each once per call site. ``fix``
+    replaces the advice for a float image (the transforms have no ``scale``).
     """
     if not scale > 0:
         return None
@@ -353,6 +356,8 @@ def _range_message(arr: np.ndarray[Any, Any], mean: Any, std: Any, scale: float)
     sampled = _sample_max(arr)
     if sampled is None or not sampled * scale > 2.0:
         return None
+    if fix is not None:
+        return f"image: float values far above 1, but mean and std are for values in [0, 1]: {fix}"
     return (
         f"image: float32 values far above 1 after scale={_scale_text(scale)}, but mean and std "
         "are for values in [0, 1] (float32 input is taken as already scaled): pass "
