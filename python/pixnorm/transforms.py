@@ -481,7 +481,7 @@ def _float_only(ops: Sequence[_Transform], img: Any) -> Any:
                 f"Normalize: {len(op.mean)} mean and {len(op.std)} std values for an image of "
                 f"shape {tuple(img.shape)} (channels first)"
             )
-        _warn(_float_range_message(img, op.mean, op.std))
+        warning = _float_range_message(img, op.mean, op.std)  # before an in-place change
         if _is_tensor(img):
             torch = _torch()
             m = torch.as_tensor(op.mean, dtype=img.dtype).view(-1, 1, 1)
@@ -494,6 +494,7 @@ def _float_only(ops: Sequence[_Transform], img: Any) -> Any:
                 m32 = np.asarray(op.mean, a.dtype).reshape(-1, 1, 1)
                 s32 = np.asarray(op.std, a.dtype).reshape(-1, 1, 1)
                 img = (a - m32) / s32
+        _warn(warning)  # after the step succeeded
     return img
 
 
