@@ -117,7 +117,11 @@ void reverse_bytes(const unsigned char* src, int64_t n, unsigned char* dst) {
   for (; j < n; ++j) dst[j] = src[n - 1 - j];
 }
 
-void normalize_piece(const ImageView& src, const ChannelAffine& p, float* out, int nthreads) {
+// pa, pb (optional): per-pixel coefficients, (C, H, W) float32 each: every output row, still in
+// L1, then becomes out * pa + pb (normalize_pixel), so the per-pixel form costs no second pass
+// over the output.
+void normalize_piece(const ImageView& src, const ChannelAffine& p, float* out, int nthreads,
+                     const float* pa = nullptr, const float* pb = nullptr) {
   const KernelTable& k = active_kernels();
   const int64_t H = src.height, W = src.width, C = src.channels;
   const int64_t plane = H * W, rows = src.n * H;
@@ -191,9 +195,28 @@ void normalize_piece(const ImageView& src, const ChannelAffine& p, float* out, i
             hi_p[-x] = t;
           }
         }
+      if (pa)
+        for (int64_t c = 0; c < C; ++c) {
+          const int64_t at = c * plane + y * W;
+          k.normalize_pixel(out + i * C * plane + at, pa + at, pb + at, W);
+        }
     }
   };
   threads::parallel_chunks(rows, threads, body);
+}
+
+}  // namespace
+
+namespace {
+
+void normalize_pixel_rows(const ImageView& src, const float* a, const float* b, float* out,
+                          int nthreads) {
+  // out = float32(x) exactly (x * 1 + (-0) keeps every value, -0 and NaN included), then
+  // out * a + b per row.
+  ChannelAffine identity;
+  identity.a.assign(static_cast<size_t>(src.channels), 1.0f);
+  identity.b.assign(static_cast<size_t>(src.channels), -0.0f);
+  normalize_piece(src, identity, out, nthreads, a, b);
 }
 
 }  // namespace
@@ -203,6 +226,46 @@ void normalize(const ImageView& src, const ChannelAffine& p, float* out, int nth
   const int64_t per_image = src.channels * src.height * src.width;
   pieces::run(src, false, interrupt, [&](const ImageView& part, int64_t i, int64_t) {
     normalize_piece(part, p, out + i * per_image, nthreads);
+  });
+}
+
+void make_pixel_affine(const PlaneView& mean, const PlaneView& std, double scale, int64_t channels,
+                       int64_t height, int64_t width, float* a, float* b) {
+  if (!std::isfinite(scale) || !std::isfinite(static_cast<float>(scale)))
+    throw std::invalid_argument("scale: must be finite in float32, got " + fmt(scale));
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t y = 0; y < height; ++y)
+      for (int64_t x = 0; x < width; ++x) {
+        const double m = mean.at(c, y, x), s = std.at(c, y, x);
+        const float fa = static_cast<float>(scale / s), fb = static_cast<float>(-m / s);
+        // the common case in one test; the messages below say which rule failed
+        if (std::isfinite(static_cast<float>(m)) && s > 0 && std::isfinite(static_cast<float>(s)) &&
+            static_cast<float>(s) != 0.0f && std::isfinite(fa) && std::isfinite(fb)) {
+          const int64_t i = (c * height + y) * width + x;
+          a[i] = fa;
+          b[i] = fb;
+          continue;
+        }
+        const std::string at = "[c=" + std::to_string(c) + ", y=" + std::to_string(y) +
+                               ", x=" + std::to_string(x) + "]";
+        if (!std::isfinite(static_cast<float>(m)))
+          throw std::invalid_argument("mean" + at + ": must be finite in float32, got " + fmt(m));
+        if (!(s > 0) || !std::isfinite(static_cast<float>(s)) || static_cast<float>(s) == 0.0f)
+          throw std::invalid_argument("std" + at + ": must be > 0 and finite in float32, got " +
+                                      fmt(s));
+        if (!std::isfinite(fa))
+          throw std::invalid_argument("std" + at + ": scale / std = " + fmt(scale / s) +
+                                      " overflows float32");
+        throw std::invalid_argument("std" + at + ": mean / std = " + fmt(m / s) +
+                                    " overflows float32");
+      }
+}
+
+void normalize_pixel(const ImageView& v, const float* a, const float* b, float* out, int nthreads,
+                     const Interrupt& interrupt) {
+  const int64_t per_image = v.channels * v.height * v.width;
+  pieces::run(v, false, interrupt, [&](const ImageView& part, int64_t i, int64_t) {
+    normalize_pixel_rows(part, a, b, out + i * per_image, nthreads);
   });
 }
 

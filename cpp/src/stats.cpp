@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <stdexcept>
@@ -27,12 +26,6 @@
 namespace pixnorm {
 
 namespace {
-
-std::string fmt9(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.9g", v);
-  return buf;
-}
 
 // Copies row (i, y) of a view into packed HWC order at `out`.
 template <class T>
@@ -281,58 +274,6 @@ void stats_u8_moments(uint64_t n, const uint64_t* s1, const uint64_t* s2, int64_
   }
 }
 
-void make_pixel_affine(const PlaneView& mean, const PlaneView& std, double scale, int64_t channels,
-                       int64_t height, int64_t width, float* a, float* b) {
-  if (!std::isfinite(scale) || !std::isfinite(static_cast<float>(scale)))
-    throw std::invalid_argument("scale: must be finite in float32, got " + fmt9(scale));
-  for (int64_t c = 0; c < channels; ++c)
-    for (int64_t y = 0; y < height; ++y)
-      for (int64_t x = 0; x < width; ++x) {
-        const double m = mean.at(c, y, x), s = std.at(c, y, x);
-        const float fa = static_cast<float>(scale / s), fb = static_cast<float>(-m / s);
-        // the common case in one test; the messages below say which rule failed
-        if (std::isfinite(static_cast<float>(m)) && s > 0 && std::isfinite(static_cast<float>(s)) &&
-            static_cast<float>(s) != 0.0f && std::isfinite(fa) && std::isfinite(fb)) {
-          const int64_t i = (c * height + y) * width + x;
-          a[i] = fa;
-          b[i] = fb;
-          continue;
-        }
-        const std::string at = "[c=" + std::to_string(c) + ", y=" + std::to_string(y) +
-                               ", x=" + std::to_string(x) + "]";
-        if (!std::isfinite(static_cast<float>(m)))
-          throw std::invalid_argument("mean" + at + ": must be finite in float32, got " + fmt9(m));
-        if (!(s > 0) || !std::isfinite(static_cast<float>(s)) || static_cast<float>(s) == 0.0f)
-          throw std::invalid_argument("std" + at + ": must be > 0 and finite in float32, got " +
-                                      fmt9(s));
-        if (!std::isfinite(fa))
-          throw std::invalid_argument("std" + at + ": scale / std = " + fmt9(scale / s) +
-                                      " overflows float32");
-        throw std::invalid_argument("std" + at + ": mean / std = " + fmt9(m / s) +
-                                    " overflows float32");
-      }
-}
-
-static void normalize_pixel_piece(const ImageView& v, const float* a, const float* b, float* out,
-                                  int nthreads) {
-  // Step 1: out = float32(x) exactly (x * 1 + (-0) keeps every value, -0 and NaN included).
-  ChannelAffine identity;
-  identity.a.assign(static_cast<size_t>(v.channels), 1.0f);
-  identity.b.assign(static_cast<size_t>(v.channels), -0.0f);
-  normalize(v, identity, out, nthreads);
-  // Step 2: out = out * a + b, row by row of the (N, C, H, W) output.
-  const KernelTable& k = active_kernels();
-  const int64_t W = v.width, rows_per_image = v.channels * v.height;
-  const int pieces = threads_for(v, nthreads);
-  auto body = [&](int64_t lo, int64_t hi) {
-    for (int64_t r = lo; r < hi; ++r) {
-      const int64_t ab = (r % rows_per_image) * W;
-      k.normalize_pixel(out + r * W, a + ab, b + ab, W);
-    }
-  };
-  threads::parallel_chunks(v.n * rows_per_image, pieces, body);
-}
-
 // The public operations: pieces of about kInterruptValues values with `interrupt` between them
 // (statistics: runs of images, or rows of one large image, whose accumulators allow any split;
 // uint8 sums are exact whatever the split, float32 pieces merge as successive updates).
@@ -366,14 +307,6 @@ void stats_pixels_f32(const ImageView& v, int64_t seen, double* mean, double* m2
   pieces::run(v, true, interrupt, [&](const ImageView& part, int64_t i, int64_t y) {
     const int64_t o = y * row;  // accumulators are (H, W, C); images are taken in order
     pixels_f32_piece(part, seen + i, mean + o, m2 + o, min + o, max + o, nthreads);
-  });
-}
-
-void normalize_pixel(const ImageView& v, const float* a, const float* b, float* out, int nthreads,
-                     const Interrupt& interrupt) {
-  const int64_t per_image = v.channels * v.height * v.width;
-  pieces::run(v, false, interrupt, [&](const ImageView& part, int64_t i, int64_t) {
-    normalize_pixel_piece(part, a, b, out + i * per_image, nthreads);
   });
 }
 

@@ -35,4 +35,23 @@ int64_t normalize_output_elements(const ImageView& src);
 void normalize(const ImageView& src, const ChannelAffine& p, float* out, int nthreads,
                const Interrupt& interrupt = {});
 
+// Per-pixel parameters: a = float32(scale / std) and b = float32(-mean / std) per element,
+// computed in double, written C-contiguous (C, H, W). mean and std are read through element
+// strides (0 for broadcast axes). Throws std::invalid_argument naming the first bad element
+// ("std[c=1, y=2, x=3]: ...") under the same rules as make_channel_affine.
+struct PlaneView {
+  const double* data = nullptr;
+  int64_t stride_c = 0, stride_y = 0, stride_x = 0;  // in elements
+  double at(int64_t c, int64_t y, int64_t x) const {
+    return data[c * stride_c + y * stride_y + x * stride_x];
+  }
+};
+void make_pixel_affine(const PlaneView& mean, const PlaneView& std, double scale, int64_t channels,
+                       int64_t height, int64_t width, float* a, float* b);
+
+// Per-pixel normalize: out (N, C, H, W) = float32(x) * a + b with a and b float32 (C, H, W)
+// planes, a float32 multiply then a float32 add (never fused), bit-identical on every ISA.
+void normalize_pixel(const ImageView& src, const float* a, const float* b, float* out, int nthreads,
+                     const Interrupt& interrupt = {});
+
 }  // namespace pixnorm
