@@ -200,7 +200,7 @@ def test_levels_to_floats_match_the_float32_chain_on_every_isa(isa: str, divisor
     rng = np.random.default_rng(3)
     params = [(MEAN, STD), ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5)), ((0.0, 0.0, 0.0), (1.0, 1.0, 1.0))]
     params += [(tuple(rng.uniform(-1, 1, 3)), tuple(rng.uniform(0.01, 3, 3))) for _ in range(40)]
-    geom = (0, 0, 16, 16, 16, 16, 0, 0, 0)  # no resize, no crop: the levels themselves
+    geom = pixnorm._resize.Geometry(0, 0, 16, 16, 16, 16, 0, 0, 0)  # the levels themselves
     for mean, std in params:
         got = _core.preprocess(
             [levels],

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import pixnorm
 import reference as ref
+from isas import on_every_isa_and_thread_count
 from strategies import make_view
 
 MEAN = [0.485, 0.456, 0.406]
@@ -331,3 +332,61 @@ def test_preprocess_batch_takes_a_batch_buffer() -> None:
         pixnorm.preprocess_batch(memoryview(batch), size=(4, 4)),
         pixnorm.preprocess_batch(batch, size=(4, 4)),
     )
+
+
+@pytest.mark.parametrize(
+    "convention, antialias",
+    [(None, True), (None, False), ("pillow", True), ("torch", True), ("torch", False),
+     ("opencv", False)],
+)  # fmt: skip
+def test_vertical_flip_is_the_output_upside_down(convention: str | None, antialias: bool) -> None:
+    """flip="vertical" / "both" are torchvision's vertical_flip (and horizontal_flip) after the
+    crop, bit for bit, on every ISA and thread count: up, down and exact-2x scales, boxes, views,
+    batches with a flip per image."""
+    rng = np.random.default_rng(7)
+    cases = []
+    for h, w, size in [(37, 53, (20, 31)), (40, 60, (20, 30)), (9, 13, (41, 29)), (90, 70, 48)]:
+        img = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+        cases.append((img, dict(size=size)))
+        cases.append((img[::-1, :, ::-1], dict(size=size, box=(2, 3, h - 4, w - 5))))
+    kw = dict(antialias=antialias, convention=convention, mean=MEAN, std=STD)
+
+    def run() -> list[np.ndarray]:
+        outs = []
+        for img, geo in cases:
+            base = pixnorm.preprocess(img, **geo, **kw)
+            for flip, expected in (
+                ("vertical", base[:, ::-1, :]),
+                ("both", base[:, ::-1, ::-1]),
+                ("horizontal", base[:, :, ::-1]),
+                (True, base[:, :, ::-1]),
+                (False, base),
+            ):
+                got = pixnorm.preprocess(img, flip=flip, **geo, **kw)
+                np.testing.assert_array_equal(got.view(np.uint32), expected.view(np.uint32))
+                outs.append(got)
+        imgs = [c[0] for c in cases[:4]]
+        flips = ["vertical", False, "both", True]
+        batch = pixnorm.preprocess_batch(imgs, size=(24, 24), flips=flips, **kw)
+        for i, (img, f) in enumerate(zip(imgs, flips, strict=True)):
+            one = pixnorm.preprocess(img, size=(24, 24), flip=f, **kw)
+            np.testing.assert_array_equal(batch[i].view(np.uint32), one.view(np.uint32))
+        outs.append(batch)
+        return outs
+
+    results = on_every_isa_and_thread_count(run)
+    first = next(iter(results.values()))
+    for got in results.values():
+        for a, b in zip(got, first, strict=True):
+            np.testing.assert_array_equal(a.view(np.uint32), b.view(np.uint32))
+
+
+def test_flip_arguments() -> None:
+    img = np.zeros((20, 30, 3), np.uint8)
+    with pytest.raises(ValueError, match="flip: expected a bool or one of 'horizontal'"):
+        pixnorm.preprocess(img, size=10, flip="up")
+    with pytest.raises(TypeError, match="flip: expected a bool or 'horizontal'"):
+        pixnorm.preprocess(img, size=10, flip=1)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"flips\[1\]: expected a bool or one of"):
+        pixnorm.preprocess_batch([img, img], size=10, flips=[False, "sideways"])
+    assert pixnorm.preprocess(img, size=10, flip=np.bool_(True)).shape == (3, 10, 15)

@@ -33,7 +33,7 @@ Convention convention_from(py::handle obj) {
 
 // One image's geometry as pixnorm._resize.Geometry (a NamedTuple) sends it: the fields in the
 // order of pixnorm::Geometry.
-using GeometryTuple = std::array<int64_t, 9>;
+using GeometryTuple = std::array<int64_t, 10>;
 Geometry geometry_from(const GeometryTuple& t) {
   Geometry g;
   g.box_top = t[0];
@@ -45,6 +45,7 @@ Geometry geometry_from(const GeometryTuple& t) {
   g.crop_top = t[6];
   g.crop_left = t[7];
   g.flip = t[8] != 0;
+  g.vflip = t[9] != 0;
   return g;
 }
 

@@ -233,7 +233,7 @@ void preprocess(const PreprocessRequest& r, float* out, int nthreads, const Inte
     j.src = r.images[i];
     j.box_top = g.box_top;
     j.box_left = g.box_left;
-    j.py = plan_once(false, g.box_height, g.resized_height, g.crop_top, r.crop_height, false);
+    j.py = plan_once(false, g.box_height, g.resized_height, g.crop_top, r.crop_height, g.vflip);
     j.px = plan_once(true, g.box_width, g.resized_width, g.crop_left, r.crop_width, g.flip);
     j.kind = ResampleOut::f32_chw;
     j.dst = out + static_cast<int64_t>(i) * C * r.crop_height * r.crop_width;

@@ -66,6 +66,7 @@ void check_resize_source(int64_t height, int64_t width, int64_t channels, const 
 //    the rows, as OpenCV does.
 struct AxisPlan {
   int64_t count = 0, taps = 0;
+  bool mirrored = false;        // planned with `mirror`: the windows run from the far end
   int bits = 0;                 // pillow, torch
   std::vector<int32_t> start;   // count entries
   std::vector<float> w, wt;     // pixnorm

@@ -85,6 +85,7 @@ AxisPlan plan_axis_float(int64_t in, int64_t out_full, bool antialias, int64_t f
   AxisPlan p;
   p.taps = taps;
   p.count = count;
+  p.mirrored = mirror;
   p.start.resize(static_cast<size_t>(count));
   p.w.assign(static_cast<size_t>(count * taps), 0.0f);
   for (int64_t k = 0; k < count; ++k) {
@@ -177,7 +178,8 @@ void run_bilinear2(const KernelTable& k, const ResampleJob& j, int64_t y0, int64
     a[cc] = (planes_out ? j.affine->a[cc] : 1.0f) * static_cast<float>(1.0 / kOne);
     b[cc] = planes_out ? j.affine->b[cc] : 0.0f;
   }
-  for (int64_t y = y0; y < y1; ++y) {
+  for (int64_t i = y0; i < y1; ++i) {
+    const int64_t y = rows::band_row(py, y0, y1, i);
     const int64_t st = py.start[static_cast<size_t>(y)];
     const uint8_t* r[2] = {source.cached(st), source.cached(st + 1)};
     const float* wy = py.w.data() + y * 2;
@@ -217,10 +219,11 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
   // of the oh output rows, then filters only oh rows horizontally. Pick the cheaper order (it
   // depends only on the geometry, so every ISA and thread count makes the same choice).
   // Source rows the horizontal pass would filter: the union of the windows (a 2-tap downscale
-  // by more than 2x skips rows).
+  // by more than 2x skips rows). Counted in source order, so a vertical flip (a mirrored plan)
+  // makes the same choice, and the same bits, as the unflipped plan.
   int64_t rows_h = 0;
-  for (int64_t y = 0, end = -1; y < oh; ++y) {
-    const int64_t st = py.start[static_cast<size_t>(y)];
+  for (int64_t i = 0, end = -1; i < oh; ++i) {
+    const int64_t st = py.start[static_cast<size_t>(rows::band_row(py, 0, oh, i))];
     rows_h += std::min(taps, st + taps - std::max(end, st));
     end = std::max(end, st + taps);
   }
@@ -262,7 +265,8 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
     const float vunit = static_cast<float>(1.0 / vone);
     const bool planar_v = !f32 && k.resize_v_u8_planar != nullptr && C <= 4;
     s.ky.resize(static_cast<size_t>(taps));
-    for (int64_t y = y0; y < y1; ++y) {
+    for (int64_t i = y0; i < y1; ++i) {
+      const int64_t y = rows::band_row(py, y0, y1, i);
       const int64_t st = py.start[static_cast<size_t>(y)];
       for (int64_t t = 0; t < taps; ++t) src_rows[static_cast<size_t>(t)] = source.cached(st + t);
       const float* wy = py.w.data() + y * taps;
@@ -303,7 +307,8 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
   std::vector<const float*> rows(static_cast<size_t>(taps));
   rows::SourceRows source(j, col_lo, span, span, 1);  // each read once, into the ring
 
-  for (int64_t y = y0; y < y1; ++y) {
+  for (int64_t i = y0; i < y1; ++i) {
+    const int64_t y = rows::band_row(py, y0, y1, i);
     const int64_t st = py.start[static_cast<size_t>(y)];
     for (int64_t t = 0; t < taps; ++t) {
       const int64_t r = st + t;

@@ -37,6 +37,7 @@ AxisPlan plan_axis_fixed(int64_t in, int64_t out_full, bool antialias, int64_t f
     taps = std::max<int64_t>(taps, static_cast<int64_t>(all.size(static_cast<size_t>(i - base))));
   AxisPlan p;
   p.count = count;
+  p.mirrored = mirror;
   p.taps = taps;
   p.bits = bits;
   p.start.resize(static_cast<size_t>(count));
@@ -164,7 +165,8 @@ void resample_fixed(const KernelTable& k, const ResampleJob& j, int64_t y0, int6
       kx[static_cast<size_t>(x)] =
           px.k[static_cast<size_t>(2 * x)] | (px.k[static_cast<size_t>(2 * x + 1)] << 16);
     const bool fused = rows::levels_fusable(k, j);
-    for (int64_t y = y0; y < y1; ++y) {
+    for (int64_t i = y0; i < y1; ++i) {
+      const int64_t y = rows::band_row(py, y0, y1, i);
       const int64_t st = py.start[static_cast<size_t>(y)];
       const uint8_t* r0 = source.get(st, 0);
       const uint8_t* r1 = source.get(st + 1, 1);
@@ -235,7 +237,8 @@ void resample_fixed(const KernelTable& k, const ResampleJob& j, int64_t y0, int6
   };
   if (j.vertical_first) {  // Pillow 13: the vertical pass on source rows, then the horizontal
     std::vector<uint8_t> mid(static_cast<size_t>(width * C), 0);  // the tail past span stays 0
-    for (int64_t y = y0; y < y1; ++y) {
+    for (int64_t i = y0; i < y1; ++i) {
+      const int64_t y = rows::band_row(py, y0, y1, i);
       for (int64_t t = 0; t < taps; ++t)
         rows[static_cast<size_t>(t)] = source.get(py.start[static_cast<size_t>(y)] + t, t);
       k.resize_v_fixed(rows.data(), py.k.data() + y * taps, taps, span * C, py.bits, mid.data());
@@ -259,7 +262,8 @@ void resample_fixed(const KernelTable& k, const ResampleJob& j, int64_t y0, int6
     ring.hold(a);
     ring.hold(b);
   };
-  for (int64_t y = y0; y < y1; ++y) {
+  for (int64_t i = y0; i < y1; ++i) {
+    const int64_t y = rows::band_row(py, y0, y1, i);
     int64_t pending = -1;  // a missing row waiting for a second one
     for (int64_t t = 0; t < taps; ++t) {
       const int64_t r = py.start[static_cast<size_t>(y)] + t;

@@ -18,6 +18,7 @@ AxisPlan plan_axis_opencv(int64_t in, int64_t out_full, int64_t first, int64_t c
                           bool x) {
   AxisPlan p;
   p.count = count;
+  p.mirrored = mirror;
   p.taps = 2;
   p.bits = 11;
   p.start.resize(static_cast<size_t>(count));
@@ -65,7 +66,8 @@ void resample_opencv(const KernelTable& k, const ResampleJob& j, int64_t y0, int
   std::vector<uint8_t> out(static_cast<size_t>(ow * C));
   if (j.area2x) {
     // The output index d covers source 2d and 2d+1 in each axis (i0 = 2d, mirrored in order).
-    for (int64_t y = y0; y < y1; ++y) {
+    for (int64_t i = y0; i < y1; ++i) {
+      const int64_t y = rows::band_row(py, y0, y1, i);
       const int64_t sy = py.start[static_cast<size_t>(y)];
       const uint8_t* r0 = source.get(sy, 0);
       const uint8_t* r1 = source.get(sy + 1, 1);
@@ -111,7 +113,8 @@ void resample_opencv(const KernelTable& k, const ResampleJob& j, int64_t y0, int
     kx[xs] = k0 | (k1 << 16);
   }
   const bool fused = rows::levels_fusable(k, j);
-  for (int64_t y = y0; y < y1; ++y) {
+  for (int64_t i = y0; i < y1; ++i) {
+    const int64_t y = rows::band_row(py, y0, y1, i);
     const size_t ys = static_cast<size_t>(y);
     const uint8_t* r0 = source.get(py.start[ys], 0);
     const uint8_t* r1 = source.get(py.second[ys], 1);

@@ -149,6 +149,13 @@ inline bool levels_fusable(const KernelTable& k, const ResampleJob& j) {
   return true;
 }
 
+// The output row to compute at step i of the band [y0, y1) (y0 <= i < y1), in the order its
+// source rows ascend: a mirrored plan (a vertical flip) runs the band backwards, so the rings
+// still make each source row once. Output rows are independent: the order changes no value.
+inline int64_t band_row(const AxisPlan& py, int64_t y0, int64_t y1, int64_t i) {
+  return py.mirrored ? y0 + y1 - 1 - i : i;
+}
+
 // The output rows [begin, end) a job writes (all of them unless it was given a band).
 inline int64_t rows_end(const ResampleJob& j) { return j.rows_end < 0 ? j.py->count : j.rows_end; }
 

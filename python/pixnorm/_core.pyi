@@ -42,7 +42,7 @@ def resize(
 ) -> np.ndarray[Any, Any]: ...
 def preprocess(
     images: list[Any],
-    geometries: Sequence[tuple[int, int, int, int, int, int, int, int, int]],
+    geometries: Sequence[tuple[int, int, int, int, int, int, int, int, int, int]],
     crop_h: int,
     crop_w: int,
     antialias: bool,

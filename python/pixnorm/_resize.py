@@ -33,7 +33,7 @@ Size = int | tuple[int, int] | Sequence[int]
 class Geometry(NamedTuple):
     """One image's geometry as the core's preprocess takes it (pixnorm::Geometry, same order):
     the box in source pixels, the size the box is resized to, the crop window's top-left inside
-    the resized image, and a horizontal flip (0 or 1)."""
+    the resized image, and the flips of the result: horizontal, vertical (0 or 1 each)."""
 
     box_top: int
     box_left: int
@@ -44,6 +44,7 @@ class Geometry(NamedTuple):
     crop_top: int
     crop_left: int
     flip: int
+    vflip: int = 0
 
 
 Box = tuple[int, int, int, int] | Sequence[int]
@@ -254,9 +255,28 @@ def _geometry(
         _core.check_crop(ch, cw, rh, rw)  # the core's rule, before any caller allocates
     top = int(round((rh - ch) / 2.0))  # torchvision CenterCrop: Python round, ties to even
     left = int(round((rw - cw) / 2.0))
-    if not isinstance(flip, bool | np.bool_):
-        raise TypeError(f"{flip_name}: expected a bool, got {type(flip).__name__}")
-    return Geometry(bt, bl, bh, bw, rh, rw, top, left, int(bool(flip))), (ch, cw)
+    h_flip, v_flip = _flip_axes(flip, flip_name)
+    return Geometry(bt, bl, bh, bw, rh, rw, top, left, h_flip, v_flip), (ch, cw)
+
+
+FLIPS = {"horizontal": (1, 0), "vertical": (0, 1), "both": (1, 1)}
+
+
+def _flip_axes(flip: Any, name: str) -> tuple[int, int]:
+    """(horizontal, vertical) from a flip argument: a bool (True: horizontal, as torchvision's
+    RandomHorizontalFlip), or "horizontal", "vertical", "both"."""
+    if isinstance(flip, bool | np.bool_):
+        return (1, 0) if flip else (0, 0)
+    if isinstance(flip, str):
+        axes = FLIPS.get(flip)
+        if axes is None:
+            raise ValueError(
+                f"{name}: expected a bool or one of 'horizontal', 'vertical', 'both', got {flip!r}"
+            )
+        return axes
+    raise TypeError(
+        f"{name}: expected a bool or 'horizontal', 'vertical', 'both', got {type(flip).__name__}"
+    )
 
 
 def _per_pixel_finish(
@@ -285,7 +305,7 @@ def preprocess(
     size: Size | None = None,
     crop: Size | None = None,
     box: Box | None = None,
-    flip: bool = False,
+    flip: bool | str = False,
     antialias: bool = True,
     convention: str | None = None,
     mean: Any = 0.0,
@@ -302,8 +322,10 @@ def preprocess(
     CenterCrop(crop), ToTensor(), Normalize(mean, std)``; the crop offsets are
     ``int(round((resized - crop) / 2))`` with Python's rounding, as torchvision). Training
     style: ``box=(top, left, height, width)`` in source pixels (RandomResizedCrop's parameters)
-    is cut out and resized to ``size``, then ``flip=True`` mirrors it horizontally. The box is
-    treated as the image: the filter never reads outside it, as when cropping first.
+    is cut out and resized to ``size``, then ``flip=True`` (or ``"horizontal"``) mirrors it
+    horizontally, ``"vertical"`` upside down, ``"both"`` both ways (torchvision's
+    ``horizontal_flip`` / ``vertical_flip`` after the crop, bit for bit; free inside the pass).
+    The box is treated as the image: the filter never reads outside it, as when cropping first.
 
     Resizing follows :func:`resize` (``antialias``, ``convention``, ``max_size``). With
     ``convention=None`` the filtered values are not rounded to uint8 before normalizing (within
@@ -345,7 +367,7 @@ def preprocess_batch(
     size: Size | None = None,
     crop: Size | None = None,
     boxes: Sequence[Box] | None = None,
-    flips: Sequence[bool] | np.ndarray[Any, Any] | None = None,
+    flips: Sequence[bool | str] | np.ndarray[Any, Any] | None = None,
     antialias: bool = True,
     convention: str | None = None,
     mean: Any = 0.0,
@@ -357,7 +379,8 @@ def preprocess_batch(
 ) -> np.ndarray[Any, np.dtype[np.float32]]:
     """:func:`preprocess` for a list of images of any sizes -> one float32 (N, C, h, w) batch.
 
-    ``boxes`` and ``flips`` give one box / flag per image. Every image must end at the same
+    ``boxes`` and ``flips`` give one box / flip per image (a flip as :func:`preprocess`'s: a
+    bool, "horizontal", "vertical" or "both"). Every image must end at the same
     (h, w): give ``size`` as a pair, or a ``crop``. The images are spread over the threads; the
     GIL is released; ``out`` (for example a pinned buffer's numpy view) is filled and returned.
     Images are read as in :func:`normalize` (torch tensors channels first; ``channels_last``).

@@ -14,7 +14,7 @@ are touched once in C++. The results are bit for bit torchvision's:
   ``ToDtype(float32, scale=True)`` (and v2's ``ConvertImageDtype``) multiplies by
   ``float32(1/255)``, ``Normalize`` is ``(x - mean) / std`` in float32: the
   exact float32 operations of torchvision.
-- Random parameters (``RandomResizedCrop``'s ten tries and fallback, ``RandomHorizontalFlip``)
+- Random parameters (``RandomResizedCrop``'s ten tries and fallback, the random flips)
   are drawn from torch's global generator in torchvision's order when torch is importable, so
   ``torch.manual_seed`` reproduces torchvision's augmentations; else from numpy's global
   generator (``np.random.seed``).
@@ -57,6 +57,7 @@ __all__ = [
     "PILToTensor",
     "RandomHorizontalFlip",
     "RandomResizedCrop",
+    "RandomVerticalFlip",
     "Resize",
     "ToDtype",
     "ToImage",
@@ -210,6 +211,18 @@ class RandomResizedCrop(_Transform):
 
 class RandomHorizontalFlip(_Transform):
     """torchvision ``RandomHorizontalFlip``: flips when ``torch.rand(1) < p``."""
+
+    kind = "flip"
+
+    def __init__(self, p: float = 0.5) -> None:
+        self.p: float = _probability(p, "p")
+
+    def _args(self) -> str:
+        return f"p={self.p}"
+
+
+class RandomVerticalFlip(_Transform):
+    """torchvision ``RandomVerticalFlip``: flips upside down when ``torch.rand(1) < p``."""
 
     kind = "flip"
 
@@ -550,7 +563,7 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
     box = [0, 0, h0, w0]  # top, left, height, width in the source
     resized: tuple[int, int] | None = None
     crop: list[int] | None = None  # top, left, height, width in the resized image
-    flip = False
+    flip = vflip = False
     antialias = True
     out = "image"  # "image", "u8" (uint8 tensor) or "f32"
     scale, divisor = 1.0, 0.0
@@ -593,6 +606,9 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
         elif isinstance(op, RandomHorizontalFlip):
             if _rand() < op.p:
                 flip = not flip
+        elif isinstance(op, RandomVerticalFlip):
+            if _rand() < op.p:
+                vflip = not vflip
         elif isinstance(op, ToTensor):
             if out == "image":
                 out, divisor = "f32", 255.0
@@ -625,7 +641,7 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
     ct, cl, ch, cw = crop if crop is not None else (0, 0, rh, rw)
     if pil:
         antialias = True  # torchvision resizes PIL images with Pillow, always antialiased
-    geom = Geometry(box[0], box[1], box[2], box[3], rh, rw, ct, cl, int(flip))
+    geom = Geometry(box[0], box[1], box[2], box[3], rh, rw, ct, cl, int(flip), int(vflip))
     conv = "pillow" if pil else "torch"
     c = int(arr.shape[2])
     if len(mean) not in (1, c) or len(std) not in (1, c):
@@ -749,6 +765,8 @@ def _convert_one(t: Any) -> Any:
             return RandomResizedCrop(t.size, t.scale, t.ratio, t.interpolation, t.antialias)
         if name == "RandomHorizontalFlip":
             return RandomHorizontalFlip(t.p)
+        if name == "RandomVerticalFlip":
+            return RandomVerticalFlip(t.p)
         if name == "ToTensor":
             return ToTensor()
         if name == "PILToTensor":

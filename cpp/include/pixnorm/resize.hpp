@@ -33,12 +33,14 @@ constexpr int64_t kMaxOutputSide = int64_t{1} << 24;
 
 // One image's geometry in preprocess, in torchvision's terms: the box (RandomResizedCrop's
 // top, left, height, width in source pixels; the whole image for Resize), the size the box is
-// resized to, the crop window (top, left) inside the resized image, and a horizontal flip.
+// resized to, the crop window (top, left) inside the resized image, and flips of the result
+// (torchvision's horizontal_flip and vertical_flip after the crop; free inside the pass).
 struct Geometry {
   int64_t box_top = 0, box_left = 0, box_height = 0, box_width = 0;
   int64_t resized_height = 0, resized_width = 0;
   int64_t crop_top = 0, crop_left = 0;
-  bool flip = false;
+  bool flip = false;   // horizontal
+  bool vflip = false;  // vertical
 };
 
 // Throws std::invalid_argument naming `name` unless the box (top, left, height, width) is
