@@ -246,21 +246,40 @@ def load_image(path: str | Path, mode: str) -> Array:
         return arr
 
 
-def check_headers(paths: Sequence[str], per_pixel: bool, size: tuple[int, int] | None) -> str:
-    """The bit depth ("8-bit", "16-bit" or "float") of the images, from their headers only
-    (Pillow reads the mode and size without decoding). Raises UsageError before any work when
-    the images mix depths, or, with `per_pixel` and no `size`, sizes. Unreadable files are
-    left for the pass that reads them (they are skipped and listed there)."""
+Header = tuple[str, tuple[int, int]] | None  # bit depth and (H, W); None: unreadable
+
+
+def read_header(path: str) -> Header:
+    """The bit depth and (H, W) of one file from its header (Pillow reads the mode and size
+    without decoding); None when Pillow cannot open it (left for the pass that reads it,
+    which skips and lists it)."""
     from PIL import Image
 
+    try:
+        with Image.open(path) as im:
+            return depth_of(im.mode), (im.height, im.width)
+    except Exception:  # Pillow raises many kinds for corrupt files
+        return None
+
+
+def check_headers(paths: Sequence[str], per_pixel: bool, size: tuple[int, int] | None) -> str:
+    """The bit depth ("8-bit", "16-bit" or "float") of the images, from their headers only.
+    Raises UsageError before any work when the images mix depths, or, with `per_pixel` and no
+    `size`, sizes (see :func:`check_header_list`)."""
+    return check_header_list(paths, [read_header(p) for p in paths], per_pixel, size)
+
+
+def check_header_list(
+    paths: Sequence[str], headers: Sequence[Header], per_pixel: bool, size: tuple[int, int] | None
+) -> str:
+    """:func:`check_headers` on headers already read (``pixnorm stats --ray`` reads them on the
+    cluster): `headers[i]` is :func:`read_header` of `paths[i]`."""
     depths: dict[str, list[str]] = {}
     sizes: dict[tuple[int, int], list[str]] = {}
-    for path in paths:
-        try:
-            with Image.open(path) as im:
-                depth, hw = depth_of(im.mode), (im.height, im.width)
-        except Exception:  # Pillow raises many kinds for corrupt files
+    for path, header in zip(paths, headers, strict=True):
+        if header is None:
             continue
+        depth, hw = header
         depths.setdefault(depth, []).append(path)
         sizes.setdefault(hw, []).append(path)
     if len(depths) > 1:
