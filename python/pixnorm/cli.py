@@ -19,6 +19,14 @@ statistics are in different units). Pillow itself reads 16-bit RGB PNGs as 8-bit
 resizes every image first. --size weights every image equally (each gives H x W pixels), so
 it also changes the per-channel numbers of images of mixed sizes.
 
+--ray [ADDRESS] runs the same passes on a Ray cluster (pip install 'pixnorm[ray]'): a new local
+one without ADDRESS (or RAY_ADDRESS when set), else "auto", "host:port" or "ray://host:port".
+The file headers are read by Ray tasks, then blocks of up to 64 files are decoded and
+accumulated by the function a local run uses, and the partial statistics merged: the summary,
+JSON, plot and skipped files are the local run's. Every node must see the files under the same
+paths (a shared file system). Write PATH before --ray (or --ray ADDRESS PATH); an existing
+path right after --ray is taken as a PATH.
+
 Unreadable files, broken symbolic links and images that do not match the first one (channels
 with --mode keep) are skipped and listed (the first 10 on the terminal, all in --json).
 --json and --plot are checked before the work starts and replaced only when complete.
@@ -144,6 +152,14 @@ def add_stats_parser(sub: Any) -> None:
         "16-bit and float images stay one channel of float32 (repeated 3 times for RGB)",
     )
     p.add_argument("--workers", type=int, default=1, metavar="N", help="processes (default 1)")
+    p.add_argument(
+        "--ray",
+        nargs="?",
+        const="local",
+        metavar="ADDRESS",
+        help="run on a Ray cluster: a new local one without ADDRESS, else auto, host:port or "
+        "ray://host:port (pip install 'pixnorm[ray]')",
+    )
     p.add_argument("--json", type=_output_path, metavar="FILE", help="write the statistics as JSON")
     p.add_argument(
         "--plot", type=_output_path, metavar="FILE.png", help="write a PNG of the statistics"
@@ -418,6 +434,11 @@ def _progress(total: int, setting: str) -> Any:
             raise UsageError("--progress on needs tqdm: pip install 'pixnorm[cli]'") from None
         return _NoBar()
     return tqdm(total=total, unit="img", file=sys.stderr, dynamic_ncols=True)
+
+
+def _ray_progress(setting: str) -> bool:
+    """Whether Ray Data shows its progress bars (the same rule as the local bar's)."""
+    return setting == "on" or (setting == "auto" and sys.stderr.isatty())
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:
@@ -735,9 +756,32 @@ def run_stats(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
 
 
+def _ray_module() -> Any:
+    """pixnorm.ray (which imports Ray), or a UsageError saying how to install it."""
+    try:
+        from . import ray as pixnorm_ray
+    except ImportError as e:
+        raise UsageError(f"--ray: {e}") from None
+    return pixnorm_ray
+
+
+def _ray_address(args: argparse.Namespace) -> None:
+    """``pixnorm stats --ray folder``: argparse gives the folder to --ray as its ADDRESS. An
+    existing path that is not an address form ("local", "auto", "ray://...") is a PATH."""
+    address = args.ray
+    if address in ("local", "auto") or "://" in address or not os.path.exists(address):
+        return
+    args.paths = [address, *args.paths]
+    args.ray = "local"
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise UsageError(f"--workers: expected N >= 1, got {args.workers}")
+    if args.ray is not None:
+        _ray_address(args)
+        if args.workers != 1:
+            raise UsageError("--workers and --ray: choose one (Ray runs a task per CPU)")
     size = tuple(args.size) if args.size else None
     if size is not None and min(size) < 1:
         raise UsageError(f"--size: expected positive H W, got {args.size[0]} {args.size[1]}")
@@ -762,21 +806,35 @@ def _run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         files = [str(p) for p in found]
-        depth = check_headers(files, args.per_pixel, size)
-        if files:
-            stats, read_skipped, sample = run_files(files, args, size)
+        if args.ray is not None and files:
+            pixnorm_ray = _ray_module()
+            with pixnorm_ray.connected(args.ray):
+                depth, stats, read_skipped, sample = pixnorm_ray.stats_files(
+                    files, args.mode, args.per_pixel, size, _ray_progress(args.progress)
+                )
         else:
-            stats, read_skipped, sample = RunningStats(), [], None
+            depth = check_headers(files, args.per_pixel, size)
+            if files:
+                stats, read_skipped, sample = run_files(files, args, size)
+            else:
+                stats, read_skipped, sample = RunningStats(), [], None
         skipped = sorted(skipped + read_skipped)
         source = ", ".join(args.paths)
     else:
         faces = demo_images(args.mode)
-        stats = RunningStats(per_pixel=args.per_pixel, size=size)
-        bar = _progress(len(faces), args.progress)
-        for face in faces:
-            stats.update(face)
-            bar.update(1)
-        bar.close()
+        if args.ray is not None:
+            pixnorm_ray = _ray_module()
+            with pixnorm_ray.connected(args.ray):
+                stats = pixnorm_ray.stats_arrays(
+                    faces, args.per_pixel, size, _ray_progress(args.progress)
+                )
+        else:
+            stats = RunningStats(per_pixel=args.per_pixel, size=size)
+            bar = _progress(len(faces), args.progress)
+            for face in faces:
+                stats.update(face)
+                bar.update(1)
+            bar.close()
         skipped, sample, depth = [], faces[0], "8-bit"
         source = "skimage.data.lfw_subset() (100 faces)"
     if stats.n_images == 0:
