@@ -412,8 +412,8 @@ class Preprocess:
     def __call__(self, batch: dict[str, Array]) -> dict[str, Array]:
         images = _column(batch, self.column)
         out = dict(batch)
-        if len(images) == 0:  # (an empty block, e.g. after a filter)
-            out[self.output_column] = np.empty((0, 0, 0, 0), self.dtype)
+        if len(images) == 0:  # an empty block (after a filter): a plain empty column, which
+            out[self.output_column] = np.empty((0,), self.dtype)  # Ray stores without a fuss
             return out
         boxes: list[tuple[int, int, int, int]] | None = None
         flips: list[bool] | None = None
