@@ -19,8 +19,9 @@ statistics are in different units). Pillow itself reads 16-bit RGB PNGs as 8-bit
 resizes every image first. --size weights every image equally (each gives H x W pixels), so
 it also changes the per-channel numbers of images of mixed sizes.
 
---ray [ADDRESS] runs the same passes on a Ray cluster (pip install 'pixnorm[ray]'): a new local
-one without ADDRESS (or RAY_ADDRESS when set), else "auto", "host:port" or "ray://host:port".
+--ray [ADDRESS] runs the same passes on a Ray cluster (pip install 'pixnorm[ray]'): a new one on
+this machine without ADDRESS ("local"); "auto": RAY_ADDRESS, else the cluster started here with
+"ray start"; "host:port" or "ray://host:port": that cluster (unreachable within 10 s: exit 2).
 The file headers are read by Ray tasks, then blocks of up to 64 files are decoded and
 accumulated by the function a local run uses, and the partial statistics merged: the summary,
 JSON, plot and skipped files are the local run's. Every node must see the files under the same
@@ -157,8 +158,9 @@ def add_stats_parser(sub: Any) -> None:
         nargs="?",
         const="local",
         metavar="ADDRESS",
-        help="run on a Ray cluster: a new local one without ADDRESS, else auto, host:port or "
-        "ray://host:port (pip install 'pixnorm[ray]')",
+        help="run on a Ray cluster: a new one on this machine without ADDRESS, else auto "
+        "(RAY_ADDRESS or the cluster started here), host:port or ray://host:port "
+        "(pip install 'pixnorm[ray]')",
     )
     p.add_argument("--json", type=_output_path, metavar="FILE", help="write the statistics as JSON")
     p.add_argument(

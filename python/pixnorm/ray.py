@@ -473,19 +473,19 @@ def _check_reachable(address: str) -> None:
 @contextlib.contextmanager
 def connected(address: str) -> Iterator[None]:
     """Ray connected for the command line: the session this process already has, else
-    ``ray.init`` (``"local"``: a new local cluster on this machine, or ``RAY_ADDRESS`` when set;
-    ``"auto"``, ``"host:port"`` or ``"ray://host:port"``: that cluster), shut down at the end
-    (only what this started)."""
+    ``ray.init(address)`` with Ray's meanings (``"local"``: a new cluster on this machine, even
+    if one runs; ``"auto"``: ``RAY_ADDRESS``, else the cluster last started here with ``ray
+    start``; ``"host:port"``, ``"ray://host:port"``: that cluster), shut down at the end (only
+    what this started)."""
     from .cli import UsageError
 
     if ray.is_initialized():
         yield
         return
-    kwargs: dict[str, Any] = {"logging_level": logging.WARNING}
+    kwargs: dict[str, Any] = {"address": address, "logging_level": logging.WARNING}
     if address == "local":
-        kwargs["include_dashboard"] = False
+        kwargs["include_dashboard"] = False  # a cluster for one command: no web server
     else:
-        kwargs["address"] = address
         _check_reachable(address)
     try:
         ray.init(**kwargs)
