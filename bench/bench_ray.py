@@ -10,8 +10,8 @@ Candidates:
 
 - local, 1 process: ``pixnorm stats FOLDER`` (``cli.run_files``: headers, then decode and
   accumulate in this process); local, ``--workers 2`` (spawned processes, started per run).
-- ``pixnorm stats FOLDER --ray`` (``pixnorm.ray.stats_files``: a header pass and blocks of up
-  to 64 files decoded and accumulated by Ray tasks, merged on the driver), on a local cluster
+- ``pixnorm stats FOLDER --ray`` (``pixnorm.ray.stats_files``: a header pass, then blocks of
+  files, about 4 per CPU, decoded and accumulated by Ray tasks, merged on the driver), on a cluster
   started with ``ray.init(num_cpus=1)`` and then, separately, ``ray.init(num_cpus=2)``.
 - the Python API: ``pixnorm.ray.stats(ray.data.read_images(FOLDER, mode="RGB"))`` (Ray's read
   tasks decode), with ``DataContext.op_resource_reservation_enabled = False`` (what the
