@@ -33,9 +33,15 @@ Image = pytest.importorskip("PIL.Image")
 
 import pixnorm.ray as pnray  # noqa: E402  (after the skips: it imports Ray)
 
-# Ray 2.60's DataContext warns about its own deprecated defaults when it is created (pytest
-# runs with warnings as errors): Ray's deprecations are not this project's.
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:ray")
+# pytest runs with warnings as errors; these are Ray's, not this project's: Ray 2.60's
+# DataContext warns about its own deprecated defaults when it is created, and Ray 2.40 leaves
+# its log files and a subprocess object open (ResourceWarnings when they are collected, which
+# pytest reports as unraisable exceptions). pixnorm's own files: test_cli.py, warnings as errors.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::DeprecationWarning:ray"),
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
 
 H, W = 32, 40
 RNG = np.random.default_rng(18)

@@ -508,12 +508,14 @@ def _data_context(progress: bool) -> Iterator[None]:
     saved = (ctx.op_resource_reservation_enabled, ctx.enable_progress_bars)
     ctx.op_resource_reservation_enabled = False
     ctx.enable_progress_bars = progress
-    # Ray Data logs each execution at INFO on stderr, and a warning when its bars are off
-    # (telling to set a DataContext flag, which the command line does with --progress).
+    # Without progress: quiet. Ray Data logs each execution at INFO on stderr (its progress,
+    # when stdout is not a terminal), and warns that its bars are off, telling to set a
+    # DataContext flag (which --progress on sets here).
     loggers = [logging.getLogger("ray.data"), logging.getLogger("ray.data._internal.progress")]
     levels = [log.level for log in loggers]
-    loggers[0].setLevel(logging.WARNING)
-    loggers[1].setLevel(logging.WARNING if progress else logging.ERROR)
+    if not progress:
+        loggers[0].setLevel(logging.WARNING)
+        loggers[1].setLevel(logging.ERROR)
     try:
         yield
     finally:
