@@ -225,17 +225,19 @@ def test_stats_errors() -> None:
     ds = ray.data.from_numpy(images)
     with pytest.raises(TypeError, match="dataset: expected a ray.data.Dataset"):
         pnray.stats(images)
-    with pytest.raises(ValueError, match="column: 'image' is not in the dataset"):
+    with pytest.raises(ValueError, match="^column: 'image' is not in the dataset"):
         pnray.stats(ds)
     with pytest.raises(ValueError, match="size: 24 .*per-pixel statistics need one"):
         pnray.stats(ds, column="data", per_pixel=True, size=24)  # before any task
     with pytest.raises(ValueError, match="batch_size"):
         pnray.stats(ds, column="data", batch_size=0)
     encoded = ray.data.from_items([{"image": b"\x89PNG..."}, {"image": b"\xff\xd8..."}])
-    with pytest.raises(TypeError, match=r"encoded image bytes.*pixnorm.decode"):
+    with pytest.raises(
+        TypeError, match=r"^column 'image' holds encoded image bytes.*pixnorm.decode"
+    ):
         pnray.stats(encoded)
     floats64 = ray.data.from_numpy(images.astype(np.float64))
-    with pytest.raises(TypeError, match="column 'data': image: dtype float64"):
+    with pytest.raises(TypeError, match="^column 'data': image: dtype float64"):
         pnray.stats(floats64, column="data")
 
 

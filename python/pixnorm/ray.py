@@ -134,9 +134,13 @@ def _block_stats(batch: Any, *, column: str, options: dict[str, Any]) -> dict[st
     naming the column, rather than as Ray's wrapped task error."""
     result: RunningStats | TypeError | ValueError
     try:
+        images = _column(batch, column)  # its errors name the column
         with _one_thread():
             result = RunningStats(**options)
-            _update(result, _column(batch, column))
+            try:
+                _update(result, images)
+            except (TypeError, ValueError) as e:
+                raise type(e)(f"column {column!r}: {e}") from None
     except (TypeError, ValueError) as e:
         result = e
     blob = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
@@ -149,7 +153,7 @@ def _merge_partial(total: RunningStats, blob: bytes, column: str) -> None:
     closes the iterator, which stops the execution (the tasks in flight are dropped)."""
     part = pickle.loads(blob)
     if isinstance(part, TypeError | ValueError):
-        raise type(part)(f"column {column!r}: {part}")
+        raise part
     have, got = total._shape, part._shape  # (H, W) per pixel once images were seen
     if total.per_pixel and have is not None and got is not None and got != have:
         (h0, w0), (h1, w1) = have, got
