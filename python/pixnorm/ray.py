@@ -308,7 +308,8 @@ class Preprocess:
         The random draws of an image come from a generator seeded with ``seed`` and a SHA-256
         fingerprint of the image (dtype, shape and up to 64 of its rows, evenly spaced): the
         same image gets the same box and flip in any block, order, worker or retry, and
-        identical images get identical draws. Use a new seed per epoch for new draws. None:
+        identical images get identical draws (numpy's PCG64 generator: the same draws with
+        the same numpy version). Use a new seed per epoch for new draws. None:
         a seed drawn once, when this object is made (every task of this object agrees).
         :meth:`params` gives an image's draw.
     """
