@@ -17,15 +17,17 @@ Candidates:
   tasks decode), with ``DataContext.op_resource_reservation_enabled = False`` (what the
   README recommends), and with Ray's default (True) at 2 CPUs.
 
-Method: per candidate one untimed run (Ray starts its worker processes), then ``--reps`` timed
-runs; the table shows the median wall time of a whole pass (dataset creation, execution,
-merging). Starting and stopping Ray is not timed (printed separately). The machine may be
-shared and noisy: the load average is printed; read the ratios. A benchmark is not a test:
-the target is printed, never asserted.
+Method: ``--rounds`` rounds (3), each running the local candidates, then a fresh 1-CPU
+cluster, then a fresh 2-CPU cluster (alternating, so that a busy spell of a shared machine
+slows both cluster sizes rather than one); in each, per candidate one untimed run (Ray starts
+its worker processes; the result is checked), then ``--reps`` (3) timed runs. The table shows
+the median wall time of a whole pass over all rounds (dataset creation, execution, merging).
+Starting Ray is not timed (printed separately). The load average is printed after each round:
+read the ratios. A benchmark is not a test: the target is printed, never asserted.
 
 Usage::
 
-    python bench/bench_ray.py                 # 2,000 files, 5 timed runs each (a few minutes)
+    python bench/bench_ray.py                 # 2,000 files, 3 x 3 timed runs each (4 minutes)
     python bench/bench_ray.py --quick         # 200 files, 1 timed run: a smoke run
     python bench/bench_ray.py --folder DIR    # your images (jpg, png, ...; recursively)
 """
@@ -105,7 +107,7 @@ def session(cpus: int) -> Iterator[float]:
 def timed(fn: Callable[[], pixnorm.RunningStats], reps: int, want: Any) -> list[float]:
     """One untimed run (checked against `want`), then `reps` timed runs: seconds each."""
     got = fn()
-    if want is not None and got.to_dict() != want:
+    if got.to_dict() != want:
         raise SystemExit(f"{fn.__name__}: a different result than the local run")
     times = []
     for _ in range(reps):
@@ -119,13 +121,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--images", type=int, default=2000)
     parser.add_argument("--side", type=int, default=256)
-    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--reps", type=int, default=3, help="timed runs per round")
     parser.add_argument("--folder", type=Path, help="your images instead of generated ones")
     parser.add_argument("--per-pixel", action="store_true")
-    parser.add_argument("--quick", action="store_true", help="200 files, 1 timed run")
+    parser.add_argument("--quick", action="store_true", help="200 files, 1 round of 1 run")
     args = parser.parse_args()
     if args.quick:
-        args.images, args.reps = 200, 1
+        args.images, args.rounds, args.reps = 200, 1, 1
     start = time.perf_counter()
     tmp = None
     if args.folder is None:
@@ -163,28 +166,35 @@ def run(folder: Path, args: argparse.Namespace) -> None:
     def ray_api() -> pixnorm.RunningStats:
         return pnray.stats(ray.data.read_images(str(folder), mode="RGB"), per_pixel=pp)
 
-    rows: list[tuple[str, int, list[float]]] = []
-    print(f"{len(files)} files in {folder}; {args.reps} timed runs per candidate", flush=True)
+    print(
+        f"{len(files)} files in {folder}; {args.rounds} rounds of {args.reps} timed runs per "
+        "candidate",
+        flush=True,
+    )
     want = local().to_dict()
-    rows.append(("local pixnorm stats, 1 process", 1, timed(local, args.reps, want)))
-    rows.append(("local pixnorm stats --workers 2", 2, timed(local2, args.reps, want)))
-    inits = {}
-    for cpus in (1, 2):
-        with session(cpus) as inits[cpus]:
-            ctx = ray.data.DataContext.get_current()
-            ctx.op_resource_reservation_enabled = False
-            rows.append(("pixnorm stats --ray", cpus, timed(ray_cli, args.reps, want)))
-            rows.append(
-                ("pixnorm.ray.stats(read_images), reservation off", cpus,
-                 timed(ray_api, args.reps, want))
-            )  # fmt: skip
-            if cpus == 2:
-                ctx.op_resource_reservation_enabled = True  # Ray's default
-                rows.append(
-                    ("pixnorm.ray.stats(read_images), Ray's default reservation", cpus,
-                     timed(ray_api, args.reps, want))
-                )  # fmt: skip
+    # Rounds alternate the settings (local, a 1-CPU cluster, a 2-CPU cluster), so that a busy
+    # spell of the shared machine slows both cluster sizes rather than one.
+    times: dict[tuple[str, int], list[float]] = {}
+    inits: dict[int, list[float]] = {1: [], 2: []}
+
+    def add(label: str, cpus: int, fn: Callable[[], pixnorm.RunningStats]) -> None:
+        times.setdefault((label, cpus), []).extend(timed(fn, args.reps, want))
+
+    for r in range(args.rounds):
+        add("local pixnorm stats, 1 process", 1, local)
+        add("local pixnorm stats --workers 2", 2, local2)
+        for cpus in (1, 2):
+            with session(cpus) as started:
+                inits[cpus].append(started)
+                ctx = ray.data.DataContext.get_current()
                 ctx.op_resource_reservation_enabled = False
+                add("pixnorm stats --ray", cpus, ray_cli)
+                add("pixnorm.ray.stats(read_images), reservation off", cpus, ray_api)
+                if cpus == 2:
+                    ctx.op_resource_reservation_enabled = True  # Ray's default
+                    add("pixnorm.ray.stats(read_images), Ray's default reservation", 2, ray_api)
+        print(f"round {r + 1} of {args.rounds} done; load average {bn.load_average()}", flush=True)
+    rows = [(label, cpus, t) for (label, cpus), t in times.items()]
 
     env = bn.environment()
     print(f"\n- CPU: {env['cpu']}, {env['logical_cpus']} logical CPUs; load average "
@@ -194,7 +204,8 @@ def run(folder: Path, args: argparse.Namespace) -> None:
     side = f"{args.side}x{args.side} JPEG" if args.folder is None else "files"
     kind = "per channel and per pixel" if pp else "per channel"
     print(f"- {len(files)} {side}, statistics {kind}; ray.init took "
-          f"{inits[1]:.1f} s (1 CPU) and {inits[2]:.1f} s (2 CPUs), not counted\n")  # fmt: skip
+          f"{statistics.median(inits[1]):.1f} s (1 CPU) and {statistics.median(inits[2]):.1f} s "
+          "(2 CPUs), not counted\n")  # fmt: skip
     base = statistics.median(rows[0][2])
     one = {label: statistics.median(t) for label, cpus, t in rows if cpus == 1}
     print("| candidate | CPUs | median s | images/s | vs local 1 process | vs 1 CPU |")
