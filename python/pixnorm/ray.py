@@ -211,8 +211,8 @@ def stats(
         As :class:`pixnorm.RunningStats`.
     batch_size : int or None
         Images per partial result (Ray's ``map_batches(batch_size=...)``); None: one per block.
-        Fewer, larger partials cost less to send and merge (per pixel each is 18 bytes per
-        value of one image for uint8); a batch must fit in a worker's memory once decoded.
+        Fewer, larger partials cost less to send and merge (per pixel a pickled uint8 partial
+        is 26 bytes per value of one image); a batch must fit in a worker's memory once decoded.
 
     Returns
     -------
