@@ -26,8 +26,8 @@ The file headers are read by Ray tasks, then blocks of files (about 4 per CPU, a
 files each) are decoded and accumulated by the function a local run uses, and the partial
 statistics merged: the summary, JSON, plot and skipped files are the local run's (bit for bit
 for 8-bit images without --size; float accumulators to the last bits, as with --workers).
-Every node must see the files under the same paths (a shared file system). Write PATH before --ray (or
---ray ADDRESS PATH); an existing path right after --ray is taken as a PATH.
+Every node must see the files under the same paths (a shared file system). Write PATH before
+--ray (or --ray ADDRESS PATH); an existing path right after --ray is taken as a PATH.
 
 Unreadable files, broken symbolic links and images that do not match the first one (channels
 with --mode keep) are skipped and listed (the first 10 on the terminal, all in --json).
