@@ -19,6 +19,16 @@ statistics are in different units). Pillow itself reads 16-bit RGB PNGs as 8-bit
 resizes every image first. --size weights every image equally (each gives H x W pixels), so
 it also changes the per-channel numbers of images of mixed sizes.
 
+--ray [ADDRESS] runs the same passes on a Ray cluster (pip install 'pixnorm[ray]'): a new one on
+this machine without ADDRESS ("local"); "auto": RAY_ADDRESS, else the cluster started here with
+"ray start"; "host:port" or "ray://host:port": that cluster (unreachable within 10 s: exit 2).
+The file headers are read by Ray tasks, then blocks of files (about 4 per CPU, at most 256
+files each) are decoded and accumulated by the function a local run uses, and the partial
+statistics merged: the summary, JSON, plot and skipped files are the local run's (bit for bit
+for 8-bit images without --size; float accumulators to the last bits, as with --workers).
+Every node must see the files under the same paths (a shared file system). Write PATH before
+--ray (or --ray ADDRESS PATH); an existing path right after --ray is taken as a PATH.
+
 Unreadable files, broken symbolic links and images that do not match the first one (channels
 with --mode keep) are skipped and listed (the first 10 on the terminal, all in --json).
 --json and --plot are checked before the work starts and replaced only when complete.
@@ -144,6 +154,15 @@ def add_stats_parser(sub: Any) -> None:
         "16-bit and float images stay one channel of float32 (repeated 3 times for RGB)",
     )
     p.add_argument("--workers", type=int, default=1, metavar="N", help="processes (default 1)")
+    p.add_argument(
+        "--ray",
+        nargs="?",
+        const="local",
+        metavar="ADDRESS",
+        help="run on a Ray cluster: a new one on this machine without ADDRESS, else auto "
+        "(RAY_ADDRESS or the cluster started here), host:port or ray://host:port "
+        "(pip install 'pixnorm[ray]')",
+    )
     p.add_argument("--json", type=_output_path, metavar="FILE", help="write the statistics as JSON")
     p.add_argument(
         "--plot", type=_output_path, metavar="FILE.png", help="write a PNG of the statistics"
@@ -246,21 +265,40 @@ def load_image(path: str | Path, mode: str) -> Array:
         return arr
 
 
-def check_headers(paths: Sequence[str], per_pixel: bool, size: tuple[int, int] | None) -> str:
-    """The bit depth ("8-bit", "16-bit" or "float") of the images, from their headers only
-    (Pillow reads the mode and size without decoding). Raises UsageError before any work when
-    the images mix depths, or, with `per_pixel` and no `size`, sizes. Unreadable files are
-    left for the pass that reads them (they are skipped and listed there)."""
+Header = tuple[str, tuple[int, int]] | None  # bit depth and (H, W); None: unreadable
+
+
+def read_header(path: str) -> Header:
+    """The bit depth and (H, W) of one file from its header (Pillow reads the mode and size
+    without decoding); None when Pillow cannot open it (left for the pass that reads it,
+    which skips and lists it)."""
     from PIL import Image
 
+    try:
+        with Image.open(path) as im:
+            return depth_of(im.mode), (im.height, im.width)
+    except Exception:  # Pillow raises many kinds for corrupt files
+        return None
+
+
+def check_headers(paths: Sequence[str], per_pixel: bool, size: tuple[int, int] | None) -> str:
+    """The bit depth ("8-bit", "16-bit" or "float") of the images, from their headers only.
+    Raises UsageError before any work when the images mix depths, or, with `per_pixel` and no
+    `size`, sizes (see :func:`check_header_list`)."""
+    return check_header_list(paths, [read_header(p) for p in paths], per_pixel, size)
+
+
+def check_header_list(
+    paths: Sequence[str], headers: Sequence[Header], per_pixel: bool, size: tuple[int, int] | None
+) -> str:
+    """:func:`check_headers` on headers already read (``pixnorm stats --ray`` reads them on the
+    cluster): `headers[i]` is :func:`read_header` of `paths[i]`."""
     depths: dict[str, list[str]] = {}
     sizes: dict[tuple[int, int], list[str]] = {}
-    for path in paths:
-        try:
-            with Image.open(path) as im:
-                depth, hw = depth_of(im.mode), (im.height, im.width)
-        except Exception:  # Pillow raises many kinds for corrupt files
+    for path, header in zip(paths, headers, strict=True):
+        if header is None:
             continue
+        depth, hw = header
         depths.setdefault(depth, []).append(path)
         sizes.setdefault(hw, []).append(path)
     if len(depths) > 1:
@@ -399,6 +437,11 @@ def _progress(total: int, setting: str) -> Any:
             raise UsageError("--progress on needs tqdm: pip install 'pixnorm[cli]'") from None
         return _NoBar()
     return tqdm(total=total, unit="img", file=sys.stderr, dynamic_ncols=True)
+
+
+def _ray_progress(setting: str) -> bool:
+    """Whether Ray Data shows its progress bars (the same rule as the local bar's)."""
+    return setting == "on" or (setting == "auto" and sys.stderr.isatty())
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:
@@ -716,9 +759,32 @@ def run_stats(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
 
 
+def _ray_module() -> Any:
+    """pixnorm.ray (which imports Ray), or a UsageError saying how to install it."""
+    try:
+        from . import ray as pixnorm_ray
+    except ImportError as e:
+        raise UsageError(f"--ray: {e}") from None
+    return pixnorm_ray
+
+
+def _ray_address(args: argparse.Namespace) -> None:
+    """``pixnorm stats --ray folder``: argparse gives the folder to --ray as its ADDRESS. An
+    existing path that is not an address form ("local", "auto", "ray://...") is a PATH."""
+    address = args.ray
+    if address in ("local", "auto") or "://" in address or not os.path.exists(address):
+        return
+    args.paths = [address, *args.paths]
+    args.ray = "local"
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise UsageError(f"--workers: expected N >= 1, got {args.workers}")
+    if args.ray is not None:
+        _ray_address(args)
+        if args.workers != 1:
+            raise UsageError("--workers and --ray: choose one (Ray runs a task per CPU)")
     size = tuple(args.size) if args.size else None
     if size is not None and min(size) < 1:
         raise UsageError(f"--size: expected positive H W, got {args.size[0]} {args.size[1]}")
@@ -743,21 +809,35 @@ def _run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         files = [str(p) for p in found]
-        depth = check_headers(files, args.per_pixel, size)
-        if files:
-            stats, read_skipped, sample = run_files(files, args, size)
+        if args.ray is not None and files:
+            pixnorm_ray = _ray_module()
+            with pixnorm_ray.connected(args.ray):
+                depth, stats, read_skipped, sample = pixnorm_ray.stats_files(
+                    files, args.mode, args.per_pixel, size, _ray_progress(args.progress)
+                )
         else:
-            stats, read_skipped, sample = RunningStats(), [], None
+            depth = check_headers(files, args.per_pixel, size)
+            if files:
+                stats, read_skipped, sample = run_files(files, args, size)
+            else:
+                stats, read_skipped, sample = RunningStats(), [], None
         skipped = sorted(skipped + read_skipped)
         source = ", ".join(args.paths)
     else:
         faces = demo_images(args.mode)
-        stats = RunningStats(per_pixel=args.per_pixel, size=size)
-        bar = _progress(len(faces), args.progress)
-        for face in faces:
-            stats.update(face)
-            bar.update(1)
-        bar.close()
+        if args.ray is not None:
+            pixnorm_ray = _ray_module()
+            with pixnorm_ray.connected(args.ray):
+                stats = pixnorm_ray.stats_arrays(
+                    faces, args.per_pixel, size, _ray_progress(args.progress)
+                )
+        else:
+            stats = RunningStats(per_pixel=args.per_pixel, size=size)
+            bar = _progress(len(faces), args.progress)
+            for face in faces:
+                stats.update(face)
+                bar.update(1)
+            bar.close()
         skipped, sample, depth = [], faces[0], "8-bit"
         source = "skimage.data.lfw_subset() (100 faces)"
     if stats.n_images == 0:

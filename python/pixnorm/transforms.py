@@ -327,15 +327,19 @@ def _reals(value: Any, name: str) -> tuple[float, ...]:
 # ---- random parameters ---------------------------------------------------------------------
 
 
-def _uniform(lo: float, hi: float) -> float:
+def _uniform(lo: float, hi: float, rng: np.random.Generator | None = None) -> float:
+    if rng is not None:  # a generator of the caller's (pixnorm.ray: seeded per image)
+        return float(rng.uniform(lo, hi))
     torch = _torch()
     if torch is not None:
         return float(torch.empty(1).uniform_(lo, hi).item())
     return float(np.random.uniform(lo, hi))  # noqa: NPY002 (np.random.seed must reproduce)
 
 
-def _randint(hi: int) -> int:
+def _randint(hi: int, rng: np.random.Generator | None = None) -> int:
     """An int in [0, hi)."""
+    if rng is not None:
+        return int(rng.integers(0, hi))
     torch = _torch()
     if torch is not None:
         return int(torch.randint(0, hi, size=(1,)).item())
@@ -350,30 +354,36 @@ def _rand() -> float:
 
 
 def _rrc_params(
-    height: int, width: int, scale: tuple[float, float], ratio: tuple[float, float]
+    height: int,
+    width: int,
+    scale: tuple[float, float],
+    ratio: tuple[float, float],
+    rng: np.random.Generator | None = None,
 ) -> tuple[int, int, int, int]:
+    """RandomResizedCrop's box, torchvision's algorithm (ten tries, then the central
+    fallback), drawn from torch's or numpy's global generator, or from `rng` when given."""
     if height < 1 or width < 1:  # torchvision divides by zero in its fallback
         raise ValueError(
             f"height, width: expected an image of at least 1 x 1, got {(height, width)}"
         )
     area = height * width
-    torch = _torch()
+    torch = _torch() if rng is None else None
     if torch is not None:  # torchvision: torch.log(torch.tensor(ratio)), float32
         lr = torch.log(torch.tensor(ratio))
         log_ratio = (float(lr[0]), float(lr[1]))
     else:
         log_ratio = (math.log(ratio[0]), math.log(ratio[1]))
     for _ in range(10):
-        target_area = area * _uniform(scale[0], scale[1])
+        target_area = area * _uniform(scale[0], scale[1], rng)
         if torch is not None:
             aspect = float(torch.exp(torch.empty(1).uniform_(log_ratio[0], log_ratio[1])).item())
         else:
-            aspect = math.exp(_uniform(log_ratio[0], log_ratio[1]))
+            aspect = math.exp(_uniform(log_ratio[0], log_ratio[1], rng))
         w = int(round(math.sqrt(target_area * aspect)))
         h = int(round(math.sqrt(target_area / aspect)))
         if 0 < w <= width and 0 < h <= height:
-            i = _randint(height - h + 1)
-            j = _randint(width - w + 1)
+            i = _randint(height - h + 1, rng)
+            j = _randint(width - w + 1, rng)
             return i, j, h, w
     in_ratio = float(width) / float(height)  # fallback to the central crop
     if in_ratio < min(ratio):

@@ -1,0 +1,627 @@
+"""Scale-out on Ray Data: dataset statistics and preprocessing on a cluster, with the numbers one
+machine gives.
+
+``pixnorm.ray.stats(dataset)`` computes a :class:`pixnorm.RunningStats` over an image column of a
+``ray.data.Dataset``: each block computes a partial RunningStats in a Ray task (pixnorm on one
+thread there: Ray runs one task per CPU), the partials travel pickled (their arrays exactly as
+they are) and the driver merges them with :meth:`RunningStats.merge` as they arrive. uint8
+statistics are integer sums, so the result is bit-identical to one local RunningStats over the
+same images, whatever the order, the blocks and the number of workers.
+
+``pixnorm.ray.Preprocess(...)`` is a callable for ``dataset.map_batches(..., batch_format="numpy")``
+that turns an image column into the float32 (N, C, h, w) tensors of
+:func:`pixnorm.preprocess_batch`, bit for bit, optionally with RandomResizedCrop boxes and
+horizontal flips drawn from ``seed`` and each image's content (the same draw for the same image
+in any block, on any worker, in any retry).
+
+Ray is imported here only: ``import pixnorm`` never imports it (``pip install 'pixnorm[ray]'``).
+``pixnorm stats PATH --ray`` runs the command line's statistics through this module.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import logging
+import math
+import numbers
+import os
+import pickle
+import socket
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+try:
+    import ray
+    import ray.data
+except ImportError as e:
+    raise ImportError(
+        f"pixnorm.ray needs Ray Data ({e}): pip install 'pixnorm[ray]' (or 'ray[data]')"
+    ) from e
+
+from . import _core
+from ._args import _brief, _is_per_pixel, _pair, _probability, _real, _rrc_ranges, _side, _values
+from ._normalizer import Normalizer, _unpack
+from ._resize import _check_convention, preprocess_batch
+from .stats import RunningStats
+from .transforms import _rrc_params
+
+__all__ = ["Preprocess", "stats"]
+
+Array = np.ndarray[Any, Any]
+
+# The columns of the partial results (one row per block).
+_PARTIAL = "pixnorm_partial"
+_FIRST = "pixnorm_first"
+
+_ENCODED = (
+    "column {column!r} holds encoded image bytes; pixnorm does not decode images yet "
+    "(pixnorm.decode is issue 17): decode them first, e.g. with ray.data.read_images, or a "
+    "map_batches that opens each one with PIL.Image.open(io.BytesIO(data))"
+)
+
+
+@contextlib.contextmanager
+def _one_thread() -> Iterator[None]:
+    """pixnorm on one thread inside a Ray task (Ray runs one task per CPU it has: more threads
+    per task would only oversubscribe the node), then the setting it had (a Preprocess called
+    on the driver must not change the driver's thread count)."""
+    before = _core._user_threads()
+    _core._set_user_threads(1)
+    try:
+        yield
+    finally:
+        _core._set_user_threads(before)
+
+
+def _column(batch: Any, column: str) -> Array | list[Array]:
+    """The images of a numpy batch: one (N, H, W[, C]) array when Ray holds them as one tensor
+    (one size), else a list of (H, W[, C]) arrays (Ray's variable-shaped tensors)."""
+    if not isinstance(batch, dict):
+        raise TypeError(
+            f"batch: expected a dict of numpy arrays (map_batches(..., batch_format='numpy')), "
+            f"got {type(batch).__name__}"
+        )
+    if column not in batch:
+        raise ValueError(
+            f"column: {column!r} is not in the dataset (columns: {', '.join(map(repr, batch))})"
+        )
+    col = np.asarray(batch[column]) if not isinstance(batch[column], np.ndarray) else batch[column]
+    if col.dtype.kind in "SV" or (
+        col.dtype == object and len(col) and isinstance(col[0], bytes | bytearray | memoryview)
+    ):
+        raise TypeError(_ENCODED.format(column=column))
+    if col.dtype.kind == "U" or (col.dtype == object and len(col) and isinstance(col[0], str)):
+        raise TypeError(
+            f"column {column!r} holds strings (paths?), not images: read the images first "
+            "(ray.data.read_images), or use pixnorm stats PATH --ray for files"
+        )
+    if col.dtype == object:
+        images = [np.asarray(x) for x in col]
+        for i, img in enumerate(images):
+            if img.ndim not in (2, 3):
+                raise ValueError(
+                    f"column {column!r}: row {i} has shape {img.shape}; expected an image "
+                    "(H, W) or (H, W, C)"
+                )
+        return images
+    if col.ndim not in (3, 4):
+        raise ValueError(
+            f"column {column!r}: rows of shape {col.shape[1:]}; expected images (H, W) or (H, W, C)"
+        )
+    return col
+
+
+# ------------------------------------------------------------------------------------------
+# Statistics
+
+
+def _update(part: RunningStats, images: Array | list[Array]) -> None:
+    if isinstance(images, np.ndarray):  # one size: the whole block in one call
+        if len(images):
+            part.update(images[..., None] if images.ndim == 3 else images)  # (N, H, W): gray
+    else:
+        for img in images:
+            part.update(img)
+
+
+def _block_stats(batch: Any, *, column: str, options: dict[str, Any]) -> dict[str, Array]:
+    """One block's partial RunningStats, pickled (the accumulators' arrays as they are: exact),
+    or the TypeError / ValueError it raised, pickled too: the driver raises it as itself,
+    naming the column, rather than as Ray's wrapped task error."""
+    result: RunningStats | TypeError | ValueError
+    try:
+        images = _column(batch, column)  # its errors name the column
+        with _one_thread():
+            result = RunningStats(**options)
+            try:
+                _update(result, images)
+            except (TypeError, ValueError) as e:
+                raise type(e)(f"column {column!r}: {e}") from None
+    except (TypeError, ValueError) as e:
+        result = e
+    blob = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    return {_PARTIAL: np.array([blob], dtype=object)}
+
+
+def _merge_partial(total: RunningStats, blob: bytes, column: str) -> None:
+    """Merge one block's pickled partial result into `total`, or raise the error it carries.
+    Raised inside the loop over Ray's iterator, an error stops the run: leaving the loop
+    closes the iterator, which stops the execution (the tasks in flight are dropped)."""
+    part = pickle.loads(blob)
+    if isinstance(part, TypeError | ValueError):
+        raise part
+    have, got = total._shape, part._shape  # (H, W) per pixel once images were seen
+    if total.per_pixel and have is not None and got is not None and got != have:
+        (h0, w0), (h1, w1) = have, got
+        raise ValueError(
+            f"column {column!r}: images of {h0}x{w0} and {h1}x{w1} (HxW) pixels; per-pixel "
+            "statistics need one size: pass size=(h, w) (or a crop) to resize every image first"
+        )
+    try:
+        total.merge(part)
+    except ValueError as e:
+        raise ValueError(f"column {column!r}: blocks differ: {e}") from None
+
+
+def _check_dataset(dataset: Any) -> None:
+    if not isinstance(dataset, ray.data.Dataset):
+        raise TypeError(f"dataset: expected a ray.data.Dataset, got {type(dataset).__name__}")
+
+
+def _check_batch_size(batch_size: Any) -> int | None:
+    if batch_size is None:
+        return None
+    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
+        raise TypeError(f"batch_size: expected None or an int, got {type(batch_size).__name__}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size: expected None or >= 1, got {batch_size}")
+    return int(batch_size)
+
+
+def stats(
+    dataset: ray.data.Dataset,
+    *,
+    column: str = "image",
+    per_pixel: bool = False,
+    size: int | tuple[int, int] | None = None,
+    crop: int | tuple[int, int] | None = None,
+    antialias: bool = True,
+    convention: str | None = None,
+    batch_size: int | None = None,
+) -> RunningStats:
+    """A :class:`pixnorm.RunningStats` of the images in ``dataset[column]``, computed on the
+    Ray cluster.
+
+    Each batch (by default each block, ``batch_size=None``) becomes one partial RunningStats
+    in a Ray task with one pixnorm thread; the driver merges the partials as they arrive.
+
+    Parameters
+    ----------
+    dataset : ray.data.Dataset
+        With a column of uint8 or float32 images: (H, W) or (H, W, C) per row, one size (a
+        tensor column) or mixed sizes (variable-shaped), as ``ray.data.read_images`` or
+        ``ray.data.from_numpy`` give. Encoded bytes are refused (pixnorm.decode does not exist
+        yet: decode first).
+    column : str, default "image"
+    per_pixel, size, crop, antialias, convention
+        As :class:`pixnorm.RunningStats`.
+    batch_size : int or None
+        Images per partial result (Ray's ``map_batches(batch_size=...)``); None: one per block.
+        Fewer, larger partials cost less to send and merge (per pixel a pickled uint8 partial
+        is 26 bytes per value of one image); a batch must fit in a worker's memory once decoded.
+
+    Returns
+    -------
+    RunningStats
+        For uint8 images (and named conventions with ``size``/``crop``, which accumulate uint8
+        levels), bit-identical to a local RunningStats updated with the same images in any
+        order, partitioning or number of workers: the sums are exact integers. For float32
+        (and the default convention with ``size``/``crop``) the merge order changes the last
+        bits, within RunningStats' float bound (relative error of the variance about
+        ``n * sqrt(1 + mean**2 / var) * 2**-53``).
+
+    Raises
+    ------
+    TypeError
+        ``dataset`` is not a Dataset; the column holds bytes, strings or unsupported dtypes.
+    ValueError
+        A missing column, bad options (checked before any task starts), rows that are not
+        images, or blocks that cannot be merged. Per pixel without ``size``, images of another
+        size than the first block's stop the run as soon as the block that holds them is
+        done (Ray Data knows no image sizes before decoding them; the blocks in flight are
+        dropped): a ValueError naming both sizes.
+    """
+    _check_dataset(dataset)
+    if not isinstance(column, str):
+        raise TypeError(f"column: expected a str, got {type(column).__name__}")
+    batch_size = _check_batch_size(batch_size)
+    # The options are checked here, on the driver, before Ray runs anything.
+    total = RunningStats(
+        per_pixel=per_pixel, size=size, crop=crop, antialias=antialias, convention=convention
+    )
+    options = {
+        "per_pixel": total.per_pixel,
+        "size": total._size,
+        "crop": total._crop,
+        "antialias": total._antialias,
+        "convention": total._convention,
+    }
+    partials = dataset.map_batches(
+        functools.partial(_block_stats, column=column, options=options),
+        batch_size=batch_size,
+        batch_format="numpy",
+    )
+    for batch in partials.iter_batches(batch_size=None, batch_format="numpy"):
+        for blob in batch[_PARTIAL]:
+            _merge_partial(total, blob, column)
+    return total
+
+
+# ------------------------------------------------------------------------------------------
+# Preprocessing
+
+# Rows of an image that its random draw hashes (evenly spaced; all rows of smaller images):
+# hashing every byte cost about 0.3 ms for a 500x375 RGB image, more than preprocess itself.
+_HASHED_ROWS = 64
+
+
+def _fingerprint(image: Array) -> int:
+    """A 128-bit digest of an image's dtype, shape and content (up to _HASHED_ROWS rows)."""
+    h = hashlib.sha256(f"{image.dtype.str}{image.shape}".encode())
+    rows = image.shape[0]
+    if rows > _HASHED_ROWS:
+        image = image[np.linspace(0, rows - 1, _HASHED_ROWS).round().astype(np.intp)]
+    h.update(np.ascontiguousarray(image).data)
+    return int.from_bytes(h.digest()[:16], "little")
+
+
+class Preprocess:
+    """``dataset.map_batches(pixnorm.ray.Preprocess(...), batch_format="numpy")``: the images
+    of ``column`` resized, cropped, flipped and normalized by :func:`pixnorm.preprocess_batch`
+    (one pixnorm thread per Ray task), bit for bit what the local call gives.
+
+    Parameters
+    ----------
+    size, crop, mean, std, scale, antialias, convention, max_size, channels_last
+        As :func:`pixnorm.preprocess_batch`. Every image must end at one (h, w): give ``size``
+        as a pair, or a ``crop``. Per-pixel ``mean``/``std`` become a :class:`pixnorm.Normalizer`
+        once, here (the same bits, without computing the coefficients per batch).
+    column : str, default "image"
+        The images: uint8 or float32, (H, W) or (H, W, C) per row, one size or mixed sizes.
+        Encoded bytes are refused (``pixnorm.decode`` does not exist yet, issue 17).
+    output_column : str or None
+        Where the (C, h, w) tensors go; None replaces ``column``. Other columns pass through.
+    dtype : float dtype, default "float32"
+        float32 is preprocess_batch's output as it is; another float dtype (float16, float64)
+        is that output cast with numpy's ``astype`` (round to nearest even).
+    random_resized_crop : bool, default False
+        A box per image drawn with torchvision's RandomResizedCrop algorithm (ten tries, then
+        the central fallback) from ``crop_scale`` and ``crop_ratio`` (torchvision's ``scale``
+        and ``ratio``), cut out and resized to ``size``, which must then be a pair (h, w).
+    flip_p : float, default 0.0
+        Probability of a horizontal flip per image.
+    seed : int >= 0 or None
+        The random draws of an image come from a generator seeded with ``seed`` and a SHA-256
+        fingerprint of the image (dtype, shape and up to 64 of its rows, evenly spaced): the
+        same image gets the same box and flip in any block, order, worker or retry, and
+        identical images get identical draws (numpy's PCG64 generator: the same draws with
+        the same numpy version). Use a new seed per epoch for new draws. None:
+        a seed drawn once, when this object is made (every task of this object agrees).
+        :meth:`params` gives an image's draw.
+    """
+
+    def __init__(
+        self,
+        *,
+        size: int | Sequence[int] | None = None,
+        crop: int | Sequence[int] | None = None,
+        mean: Any = 0.0,
+        std: Any = None,
+        scale: float | None = None,
+        antialias: bool = True,
+        convention: str | None = None,
+        max_size: int | None = None,
+        channels_last: bool = False,
+        column: str = "image",
+        output_column: str | None = None,
+        dtype: Any = "float32",
+        random_resized_crop: bool = False,
+        crop_scale: Sequence[float] = (0.08, 1.0),
+        crop_ratio: Sequence[float] = (3.0 / 4.0, 4.0 / 3.0),
+        flip_p: float = 0.0,
+        seed: int | None = None,
+    ) -> None:
+        # What can be checked without an image is checked here, on the driver; the rest
+        # (mean/std against the channels, sizes against each image) by preprocess_batch.
+        self.antialias, self.convention = _check_convention(convention, antialias)
+        self.size = size if size is None else _pair(size, "size")
+        self.crop = crop if crop is None else _pair(crop, "crop")
+        self.max_size = max_size if max_size is None else _side(max_size, "max_size")
+        norm, mean, std = _unpack(mean, std, scale, False)
+        mean, std = _values(mean, "mean"), _values(std, "std")
+        if scale is not None:
+            scale = _real(scale, "scale")
+        if norm is None and _is_per_pixel(mean, std):
+            norm = Normalizer(mean, std, scale=scale)  # per-pixel coefficients once, not per batch
+        self.normalizer: Normalizer | None = norm
+        self.mean, self.std, self.scale = mean, std, scale
+        for name, flag in (
+            ("channels_last", channels_last),
+            ("random_resized_crop", random_resized_crop),
+        ):
+            if not isinstance(flag, bool | np.bool_):
+                raise TypeError(f"{name}: expected a bool, got {type(flag).__name__}")
+        self.channels_last = bool(channels_last)
+        for name, col in (("column", column), ("output_column", output_column)):
+            if not isinstance(col, str) and not (name == "output_column" and col is None):
+                raise TypeError(f"{name}: expected a str, got {_brief(col)}")
+        self.column: str = column
+        self.output_column: str = output_column if output_column is not None else column
+        try:
+            self.dtype = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(f"dtype: expected a numpy float dtype, got {_brief(dtype)}") from None
+        if self.dtype.kind != "f":
+            raise TypeError(f"dtype: expected a float dtype (float32, float16, ...), got {dtype}")
+        self.random_resized_crop = bool(random_resized_crop)
+        self.crop_scale, self.crop_ratio = _rrc_ranges(crop_scale, crop_ratio)
+        self.flip_p = _probability(flip_p, "flip_p")
+        if self.random_resized_crop and not isinstance(self.size, tuple):
+            raise ValueError(f"size: random_resized_crop needs size=(h, w), got {size!r}")
+        if seed is None:
+            seed = int.from_bytes(os.urandom(8), "little")
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+            raise TypeError(f"seed: expected None or an int >= 0, got {_brief(seed)}")
+        if seed < 0:
+            raise ValueError(f"seed: expected an int >= 0, got {seed}")
+        self.seed: int = int(seed)
+
+    def __repr__(self) -> str:
+        def show(v: Any) -> str:  # a per-pixel array by its shape, not its thousands of values
+            return f"array{np.shape(v)}" if np.ndim(v) >= 2 else repr(v)
+
+        keys = ("size", "crop", "mean", "std", "scale", "antialias", "convention", "column")
+        args = ", ".join(f"{k}={show(getattr(self, k))}" for k in keys)
+        if self.output_column != self.column:
+            args += f", output_column={self.output_column!r}"
+        if self.dtype != np.float32:
+            args += f", dtype={self.dtype.name!r}"
+        if self.random_resized_crop:
+            args += f", random_resized_crop=True, crop_scale={self.crop_scale}"
+            args += f", crop_ratio={self.crop_ratio}"
+        if self.flip_p:
+            args += f", flip_p={self.flip_p}"
+        if self.random_resized_crop or self.flip_p:
+            args += f", seed={self.seed}"
+        return f"Preprocess({args})"
+
+    def params(self, image: Any) -> tuple[tuple[int, int, int, int] | None, bool]:
+        """The box ``(top, left, height, width)`` (None without ``random_resized_crop``) and
+        the flip drawn for ``image``: the values :meth:`__call__` uses for it."""
+        arr = np.asarray(image)
+        if arr.ndim not in (2, 3) or arr.size == 0:
+            raise ValueError(f"image: expected a non-empty (H, W) or (H, W, C), got {arr.shape}")
+        entropy = [self.seed, _fingerprint(arr)]
+        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy)))
+        box = None
+        if self.random_resized_crop:
+            h, w = int(arr.shape[0]), int(arr.shape[1])
+            box = _rrc_params(h, w, self.crop_scale, self.crop_ratio, rng)
+        flip = bool(rng.random() < self.flip_p) if self.flip_p > 0 else False
+        return box, flip
+
+    def __call__(self, batch: dict[str, Array]) -> dict[str, Array]:
+        images = _column(batch, self.column)
+        out = dict(batch)
+        if len(images) == 0:  # an empty block (after a filter): a plain empty column, which
+            out[self.output_column] = np.empty((0,), self.dtype)  # Ray stores without a fuss
+            return out
+        boxes: list[tuple[int, int, int, int]] | None = None
+        flips: list[bool] | None = None
+        if self.random_resized_crop or self.flip_p > 0:
+            drawn = [self.params(img) for img in images]
+            flips = [f for _, f in drawn]
+            if self.random_resized_crop:
+                boxes = [b for b, _ in drawn if b is not None]  # one per image
+        norm = self.normalizer
+        try:
+            with _one_thread():
+                result = preprocess_batch(
+                    images,
+                    size=self.size,
+                    crop=self.crop,
+                    boxes=boxes,
+                    flips=flips,
+                    antialias=self.antialias,
+                    convention=self.convention,
+                    mean=norm if norm is not None else self.mean,
+                    std=None if norm is not None else self.std,
+                    scale=None if norm is not None else self.scale,
+                    max_size=self.max_size,
+                    channels_last=self.channels_last,
+                )
+        except (TypeError, ValueError) as e:
+            raise type(e)(f"column {self.column!r}: {e}") from None
+        out[self.output_column] = result if self.dtype == np.float32 else result.astype(self.dtype)
+        return out
+
+
+# ------------------------------------------------------------------------------------------
+# The command line: pixnorm stats PATH --ray [ADDRESS]
+
+
+MAX_BLOCK_FILES = 256  # files per Ray task in pixnorm stats --ray
+CONNECT_TIMEOUT = 10.0  # seconds to reach a cluster's host:port before ray.init
+
+
+def _check_reachable(address: str) -> None:
+    """A UsageError when ``host:port`` (or ``ray://host:port``) takes no TCP connection:
+    ray.init retries an unreachable head node for ever (measured: still waiting after 5
+    minutes with Ray 2.60). Other forms ("auto") are left to Ray."""
+    from .cli import UsageError
+
+    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        return
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT):
+            pass
+    except OSError as e:
+        raise UsageError(
+            f"--ray {address}: cannot reach {host}:{port} within {CONNECT_TIMEOUT:g} s ({e})"
+        ) from None
+
+
+@contextlib.contextmanager
+def connected(address: str) -> Iterator[None]:
+    """Ray connected for the command line: the session this process already has, else
+    ``ray.init(address)`` with Ray's meanings (``"local"``: a new cluster on this machine, even
+    if one runs; ``"auto"``: ``RAY_ADDRESS``, else the cluster last started here with ``ray
+    start``; ``"host:port"``, ``"ray://host:port"``: that cluster), shut down at the end (only
+    what this started)."""
+    from .cli import UsageError
+
+    if ray.is_initialized():
+        yield
+        return
+    kwargs: dict[str, Any] = {"address": address, "logging_level": logging.WARNING}
+    if address == "local":
+        kwargs["include_dashboard"] = False  # a cluster for one command: no web server
+    else:
+        _check_reachable(address)
+    try:
+        ray.init(**kwargs)
+    except (ConnectionError, ValueError, RuntimeError) as e:
+        raise UsageError(f"--ray {address}: cannot connect ({e})") from None
+    try:
+        yield
+    finally:
+        ray.shutdown()
+
+
+@contextlib.contextmanager
+def _data_context(progress: bool) -> Iterator[None]:
+    """Ray Data settings for the datasets the command line creates (captured when a dataset
+    is created), restored afterwards. Resource reservation off: with it, a map on a small
+    cluster ran about one task at a time (measured in issue 18: 1.02x on 2 CPUs; without it
+    1.5-1.6x)."""
+    ctx = ray.data.DataContext.get_current()
+    saved = (ctx.op_resource_reservation_enabled, ctx.enable_progress_bars)
+    ctx.op_resource_reservation_enabled = False
+    ctx.enable_progress_bars = progress
+    # Without progress: quiet. Ray Data logs each execution at INFO on stderr (its progress,
+    # when stdout is not a terminal), and warns that its bars are off, telling to set a
+    # DataContext flag (which --progress on sets here).
+    loggers = [logging.getLogger("ray.data"), logging.getLogger("ray.data._internal.progress")]
+    levels = [log.level for log in loggers]
+    if not progress:
+        loggers[0].setLevel(logging.WARNING)
+        loggers[1].setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        ctx.op_resource_reservation_enabled, ctx.enable_progress_bars = saved
+        for log, level in zip(loggers, levels, strict=True):
+            log.setLevel(level)
+
+
+def _cluster_cpus() -> int:
+    return max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+
+def _files_dataset(paths: Sequence[str], per_block: int) -> Any:
+    rows = [{"index": i, "path": p} for i, p in enumerate(paths)]
+    return ray.data.from_items(rows, override_num_blocks=max(1, math.ceil(len(rows) / per_block)))
+
+
+def _block_headers(batch: dict[str, Array]) -> dict[str, Array]:
+    from .cli import read_header
+
+    heads = [read_header(str(p)) for p in batch["path"]]
+    return {
+        "index": batch["index"],
+        "depth": np.array([h[0] if h else "" for h in heads], dtype=object),
+        "height": np.array([h[1][0] if h else 0 for h in heads], np.int64),
+        "width": np.array([h[1][1] if h else 0 for h in heads], np.int64),
+    }
+
+
+def _block_files(
+    batch: dict[str, Array], *, mode: str, options: dict[str, Any]
+) -> dict[str, Array]:
+    """The command line's own pass (cli.accumulate: the same decoding, checks and skip
+    reasons) over one block of files: its partial statistics and skipped files, pickled, and
+    the index of the first file it used (the driver loads the sample for --plot from it)."""
+    from .cli import accumulate
+
+    paths = [str(p) for p in batch["path"]]
+    with _one_thread():
+        part, skipped, _ = accumulate(paths, mode, like=options["like"], **options["stats"])
+    refused = {p for p, _ in skipped}
+    used = [int(i) for i, p in zip(batch["index"], paths, strict=True) if p not in refused]
+    blob = pickle.dumps((part, skipped), protocol=pickle.HIGHEST_PROTOCOL)
+    return {_PARTIAL: np.array([blob], dtype=object), _FIRST: np.array([min(used, default=-1)])}
+
+
+def stats_files(
+    paths: Sequence[str],
+    mode: str,
+    per_pixel: bool,
+    size: tuple[int, int] | None,
+    progress: bool,
+) -> tuple[str, RunningStats, list[tuple[str, str]], Array | None]:
+    """``pixnorm stats PATH --ray``: the bit depth, statistics, skipped files and sample of
+    the files `paths`, as the local run gives them, computed on the connected cluster.
+
+    Two passes, each reusing the command line's own functions in the tasks: the headers
+    (``cli.read_header``, no decoding), checked by ``cli.check_header_list`` before anything
+    is decoded (mixed bit depths, per-pixel sizes: UsageError), then ``cli.accumulate`` per
+    block of files (about 4 blocks per CPU of the cluster, at most MAX_BLOCK_FILES files),
+    merged here as they arrive."""
+    from .cli import check_header_list, first_like, load_image
+
+    cpus = _cluster_cpus()
+    with _data_context(progress):
+        heads = _files_dataset(paths, 1024).map_batches(_block_headers, batch_format="numpy")
+        headers: list[Any] = [None] * len(paths)
+        for b in heads.iter_batches(batch_size=None, batch_format="numpy"):
+            for i, d, h, w in zip(b["index"], b["depth"], b["height"], b["width"], strict=True):
+                headers[int(i)] = (str(d), (int(h), int(w))) if d else None
+        depth = check_header_list(paths, headers, per_pixel, size)
+        # Fixed on the driver, as the local run does: workers skip exactly what it skips.
+        like = first_like(paths, mode, size)
+        # About 4 blocks per CPU (the last ones balance the load), at most 256 files each (a
+        # retry or the progress bar's step). A Ray task costs about 10 ms: blocks of 64 JPEGs
+        # of 256x256 (40 ms of work) lost a quarter of the time to it.
+        per_block = max(1, min(MAX_BLOCK_FILES, math.ceil(len(paths) / (4 * cpus))))
+        options = {"like": like, "stats": {"per_pixel": per_pixel, "size": size}}
+        partials = _files_dataset(paths, per_block).map_batches(
+            functools.partial(_block_files, mode=mode, options=options),
+            batch_size=None,
+            batch_format="numpy",
+        )
+        total = RunningStats(per_pixel=per_pixel, size=size)
+        skipped: list[tuple[str, str]] = []
+        first = -1
+        for batch in partials.iter_batches(batch_size=None, batch_format="numpy"):
+            for blob, i in zip(batch[_PARTIAL], batch[_FIRST], strict=True):
+                part, part_skipped = pickle.loads(blob)
+                total.merge(part)
+                skipped += part_skipped
+                if i >= 0 and (first < 0 or i < first):
+                    first = int(i)
+    sample = load_image(paths[first], mode) if first >= 0 else None
+    return depth, total, skipped, sample
+
+
+def stats_arrays(
+    images: Array, per_pixel: bool, size: tuple[int, int] | None, progress: bool
+) -> RunningStats:
+    """:func:`stats` of in-memory images (N, H, W[, C]) (the command line's demo data set)."""
+    with _data_context(progress):
+        ds = ray.data.from_numpy(images)
+    return stats(ds, column="data", per_pixel=per_pixel, size=size)

@@ -1,0 +1,485 @@
+"""pixnorm.ray on a real local Ray cluster (one session for the module, 2 CPUs): statistics
+bit-identical to a local RunningStats with 1, 2 and 7 blocks in any order, float32 within the
+merge bound, Preprocess bit-identical to preprocess_batch (its random draws independent of the
+blocks), ``pixnorm stats --ray`` equal to the local run (skipped files included), a worker
+killed mid-run, the errors, and ``import pixnorm`` without Ray.
+
+Expected values come from the local pixnorm path (RunningStats, preprocess_batch, the local
+command line) or numpy, never from pixnorm.ray itself."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import pixnorm
+from pixnorm.__main__ import main
+
+ray = pytest.importorskip(
+    "ray", reason="Ray Data is not installed: pip install '.[ray]' (.ci/run installs it)"
+)
+pytest.importorskip("ray.data", reason="Ray Data is not installed: pip install '.[ray]'")
+Image = pytest.importorskip("PIL.Image")
+
+import pixnorm.ray as pnray  # noqa: E402  (after the skips: it imports Ray)
+
+# pytest runs with warnings as errors; these are Ray's, not this project's: Ray 2.60's
+# DataContext warns about its own deprecated defaults when it is created, and Ray 2.40 leaves
+# its log files and a subprocess object open (ResourceWarnings when they are collected, which
+# pytest reports as unraisable exceptions). pixnorm's own files: test_cli.py, warnings as errors.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::DeprecationWarning:ray"),
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
+
+H, W = 32, 40
+RNG = np.random.default_rng(18)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def cluster() -> Iterator[None]:
+    """One local Ray session for the whole module (starting one takes about 5 s)."""
+    ray.init(num_cpus=2, include_dashboard=False, logging_level=logging.WARNING)
+    ctx = ray.data.DataContext.get_current()
+    ctx.enable_progress_bars = False
+    ctx.op_resource_reservation_enabled = False
+    logging.getLogger("ray.data").setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        ray.shutdown()
+
+
+def local_stats(images: Any, **options: Any) -> pixnorm.RunningStats:
+    """The expected result: one local RunningStats fed the images one at a time, in order."""
+    s = pixnorm.RunningStats(**options)
+    for img in images:
+        s.update(img)
+    return s
+
+
+def num_blocks(ds: Any) -> int:
+    return int(ds.materialize().num_blocks())
+
+
+def assert_same_stats(got: pixnorm.RunningStats, want: pixnorm.RunningStats) -> None:
+    """Bit for bit: the accumulators (exact integer sums), counts and every result."""
+    assert got.to_dict() == want.to_dict()
+    np.testing.assert_array_equal(got.mean, want.mean)
+    np.testing.assert_array_equal(got.var(), want.var())
+    np.testing.assert_array_equal(got.var(ddof=1), want.var(ddof=1))
+    if want.per_pixel:
+        np.testing.assert_array_equal(got.mean_image, want.mean_image)
+        np.testing.assert_array_equal(got.var_image(), want.var_image())
+
+
+def same_size_images() -> Any:
+    """About 300 uint8 (32, 40, 3) images: random ones, tiles of three scikit-image photographs,
+    and a black and a white image (min and max)."""
+    data = pytest.importorskip("skimage.data")
+    tiles = []
+    for photo in (data.astronaut(), data.coffee(), data.chelsea()):
+        for y in range(0, photo.shape[0] - H + 1, 2 * H):
+            for x in range(0, photo.shape[1] - W + 1, 2 * W):
+                tiles.append(photo[y : y + H, x : x + W])
+    generated = list(RNG.integers(0, 256, (150, H, W, 3), dtype=np.uint8))
+    extremes = [np.zeros((H, W, 3), np.uint8), np.full((H, W, 3), 255, np.uint8)]
+    images = np.stack(tiles + generated + extremes)
+    assert len(images) > 250
+    return images
+
+
+def mixed_size_images() -> list[Any]:
+    data = pytest.importorskip("skimage.data")
+    images = [data.astronaut(), data.coffee(), data.chelsea()]
+    for _ in range(40):
+        h, w = RNG.integers(8, 90, 2)
+        images.append(RNG.integers(0, 256, (h, w, 3), dtype=np.uint8))
+    return images
+
+
+# ----------------------------------------------------------------------------------------------
+# Statistics
+
+
+@pytest.mark.parametrize("blocks", [1, 2, 7])
+@pytest.mark.parametrize("per_pixel", [False, True], ids=["channel", "pixel"])
+def test_uint8_stats_equal_local_bitwise(blocks: int, per_pixel: bool) -> None:
+    images = same_size_images()
+    shuffled = images[RNG.permutation(len(images))]  # another order than the local pass
+    ds = ray.data.from_numpy(shuffled).repartition(blocks)
+    assert num_blocks(ds) == blocks
+    got = pnray.stats(ds, column="data", per_pixel=per_pixel)
+    want = local_stats(images, per_pixel=per_pixel)
+    assert_same_stats(got, want)
+    assert got.n_images == len(images)
+    # and against numpy's exact integer sums, independently of RunningStats
+    x = images.reshape(-1, 3).astype(np.uint64)
+    if not per_pixel:
+        assert got.to_dict()["state"]["sum"] == x.sum(axis=0).tolist()
+        assert got.to_dict()["state"]["sumsq"] == (x * x).sum(axis=0).tolist()
+    else:
+        np.testing.assert_array_equal(
+            got.to_dict()["state"]["sum"], images.astype(np.uint64).sum(axis=0)
+        )
+
+
+@pytest.mark.parametrize("blocks", [1, 2, 7])
+def test_mixed_sizes_per_channel_and_resized_per_pixel(blocks: int) -> None:
+    images = mixed_size_images()
+    rows = [{"image": img} for img in images]
+    ds = ray.data.from_items(rows, override_num_blocks=blocks)
+    assert num_blocks(ds) == blocks
+    assert_same_stats(pnray.stats(ds), local_stats(images))
+    # a named convention resamples to uint8 levels: exact per pixel too
+    options = {"per_pixel": True, "size": (24, 20), "convention": "torch"}
+    assert_same_stats(pnray.stats(ds, **options), local_stats(images, **options))
+
+
+def test_gray_images() -> None:
+    data = pytest.importorskip("skimage.data")
+    camera = data.camera()
+    gray = np.stack([camera[y : y + H, :W] for y in range(0, 256, H)])  # (N, H, W): one channel
+    ds = ray.data.from_numpy(gray).repartition(3)
+    got = pnray.stats(ds, column="data", per_pixel=True)
+    assert got.channels == 1
+    assert_same_stats(got, local_stats(gray, per_pixel=True))
+
+
+def test_float32_within_the_merge_bound() -> None:
+    images = same_size_images().astype(np.float32) / 255 + np.float32(100.0)  # offset: kappa
+    want = local_stats(images)
+    n = want.count
+    kappa = np.sqrt(1 + want.mean**2 / want.var())
+    # RunningStats' documented bound for the variance, n * kappa * 2**-53, for each of the two
+    # results (another merge order changes the rounding); the mean is one of the terms.
+    bound = 2 * n * kappa * 2.0**-53
+    for blocks in (2, 7):
+        ds = ray.data.from_numpy(images[::-1].copy()).repartition(blocks)
+        got = pnray.stats(ds, column="data")
+        assert got.count == n and got.n_images == len(images)
+        assert np.all(np.abs(got.var() - want.var()) <= bound * want.var())
+        assert np.all(np.abs(got.mean - want.mean) <= bound * (np.abs(want.mean) + want.std()))
+        np.testing.assert_array_equal(got.min, want.min)  # exact
+        np.testing.assert_array_equal(got.max, want.max)
+
+
+def test_killed_worker_is_retried_and_the_result_is_exact(tmp_path: Path) -> None:
+    """A map that ends its worker process the first time it runs (a marker file says it did):
+    Ray retries the task (system failures are retried), and the statistics count each image
+    once."""
+    marker = tmp_path / "killed"
+
+    def die_once(batch: dict[str, Any]) -> dict[str, Any]:
+        try:
+            fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            return batch
+        os.close(fd)
+        os._exit(1)  # the worker process dies mid-run, without cleanup
+
+    images = same_size_images()
+    ds = ray.data.from_numpy(images).repartition(4).map_batches(die_once, batch_format="numpy")
+    got = pnray.stats(ds, column="data", per_pixel=True)
+    assert marker.exists()  # the kill happened
+    assert_same_stats(got, local_stats(images, per_pixel=True))
+
+
+def test_per_pixel_mixed_sizes_is_a_clear_error(tmp_path: Path) -> None:
+    images = mixed_size_images()
+    one_block = ray.data.from_items([{"image": i} for i in images], override_num_blocks=1)
+    with pytest.raises(ValueError, match="per-pixel statistics need one size"):
+        pnray.stats(one_block, per_pixel=True)
+    # Blocks of one size each: the first block of another size stops the run (the blocks are
+    # slowed down so that the run would take several seconds; markers count those that ran).
+    blocks = [RNG.integers(0, 256, (4, 10 + (k > 0), 10, 3), dtype=np.uint8) for k in range(40)]
+
+    def slow(batch: dict[str, Any]) -> dict[str, Any]:
+        import time
+
+        time.sleep(0.2)
+        (tmp_path / f"block{os.getpid()}_{time.monotonic_ns()}").touch()
+        return batch
+
+    ds = ray.data.from_numpy(blocks).map_batches(slow, batch_format="numpy")
+    sizes = r"(10x10 and 11x10|11x10 and 10x10) \(HxW\)"  # the first block done comes first
+    with pytest.raises(ValueError, match=sizes + r".*pass size=\(h, w\)"):
+        pnray.stats(ds, column="data", per_pixel=True)
+    ran = len(list(tmp_path.glob("block*")))
+    assert ran < len(blocks) // 2, f"{ran} of {len(blocks)} blocks ran before the error"
+
+
+def test_stats_errors() -> None:
+    images = same_size_images()[:10]
+    ds = ray.data.from_numpy(images)
+    with pytest.raises(TypeError, match="dataset: expected a ray.data.Dataset"):
+        pnray.stats(images)
+    with pytest.raises(ValueError, match="^column: 'image' is not in the dataset"):
+        pnray.stats(ds)
+    with pytest.raises(ValueError, match="size: 24 .*per-pixel statistics need one"):
+        pnray.stats(ds, column="data", per_pixel=True, size=24)  # before any task
+    with pytest.raises(ValueError, match="batch_size"):
+        pnray.stats(ds, column="data", batch_size=0)
+    encoded = ray.data.from_items([{"image": b"\x89PNG..."}, {"image": b"\xff\xd8..."}])
+    with pytest.raises(
+        TypeError, match=r"^column 'image' holds encoded image bytes.*pixnorm.decode"
+    ):
+        pnray.stats(encoded)
+    floats64 = ray.data.from_numpy(images.astype(np.float64))
+    with pytest.raises(TypeError, match="^column 'data': image: dtype float64"):
+        pnray.stats(floats64, column="data")
+
+
+# ----------------------------------------------------------------------------------------------
+# Preprocess
+
+MEAN, STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
+
+
+def preprocessed(ds: Any, transform: Any, column: str = "image") -> Any:
+    rows = ds.map_batches(transform, batch_format="numpy").take_all()
+    rows.sort(key=lambda r: r["id"])
+    return np.stack([r[column] for r in rows])
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"size": 48, "crop": 40, "mean": MEAN, "std": STD},
+        {"size": (36, 44), "convention": "torch", "mean": MEAN, "std": STD},
+        {"size": (30, 30), "antialias": False, "convention": "opencv", "scale": 1.0},
+    ],
+    ids=["default", "torch", "opencv"],
+)
+def test_preprocess_equals_preprocess_batch_bitwise(options: dict[str, Any]) -> None:
+    images = mixed_size_images()
+    ds = ray.data.from_items(
+        [{"id": i, "image": img} for i, img in enumerate(images)], override_num_blocks=5
+    )
+    got = preprocessed(ds, pnray.Preprocess(**options))
+    want = pixnorm.preprocess_batch(images, **options)
+    assert got.dtype == np.float32 and got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+    # another column, another dtype: the local result cast by numpy
+    half = preprocessed(ds, pnray.Preprocess(**options, output_column="x", dtype="float16"), "x")
+    np.testing.assert_array_equal(half, want.astype(np.float16))
+
+
+def test_preprocess_per_pixel_mean() -> None:
+    images = same_size_images()[:40]
+    mean_image = local_stats(images, per_pixel=True).mean_image
+    ds = ray.data.from_items([{"id": i, "image": img} for i, img in enumerate(images)])
+    got = preprocessed(ds, pnray.Preprocess(mean=mean_image, std=64.0, scale=1.0))
+    want = pixnorm.preprocess_batch(list(images), mean=mean_image, std=64.0, scale=1.0)
+    np.testing.assert_array_equal(got, want)
+
+
+def test_random_crops_and_flips_do_not_depend_on_the_blocks() -> None:
+    images = mixed_size_images()
+    rows = [{"id": i, "image": img} for i, img in enumerate(images)]
+    options = {"size": (24, 24), "random_resized_crop": True, "flip_p": 0.5, "mean": MEAN}
+    transform = pnray.Preprocess(**options, seed=7)
+    one = preprocessed(ray.data.from_items(rows, override_num_blocks=1), transform)
+    order = RNG.permutation(len(rows))
+    seven = ray.data.from_items([rows[i] for i in order], override_num_blocks=7)
+    # a new object with the same seed (as a new job would make), on other blocks, in another order
+    again = preprocessed(seven, pnray.Preprocess(**options, seed=7))
+    np.testing.assert_array_equal(one, again)
+    # the local call with the drawn parameters
+    drawn = [transform.params(img) for img in images]
+    boxes = [box for box, _ in drawn]
+    flips = [flip for _, flip in drawn]
+    want = pixnorm.preprocess_batch(
+        images, size=(24, 24), boxes=boxes, flips=flips, mean=MEAN, std=None
+    )
+    np.testing.assert_array_equal(one, want)
+    # the draws are random: boxes smaller than the image, both flips; another seed, other draws
+    assert any(
+        b[2] < img.shape[0] or b[3] < img.shape[1] for b, img in zip(boxes, images, strict=True)
+    )
+    assert 0 < sum(flips) < len(flips)
+    other = [pnray.Preprocess(**options, seed=8).params(img) for img in images]
+    assert sum(a != b for a, b in zip(drawn, other, strict=True)) > len(images) // 2
+    # the draw follows the content, not the position: a copy of an image gets its draw, and
+    # images of one size get different draws
+    assert transform.params(images[3].copy()) == drawn[3]
+    same_size = [transform.params(img) for img in RNG.integers(0, 256, (20, 50, 60, 3), np.uint8)]
+    assert len(set(same_size)) > 15
+
+
+def test_preprocess_errors() -> None:
+    img = RNG.integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    with pytest.raises(TypeError, match=r"encoded image bytes.*pixnorm.decode.*issue 17"):
+        pnray.Preprocess()({"image": np.array([b"\x89PNG...", b"GIF89a"], dtype=object)})
+    with pytest.raises(ValueError, match="column: 'pixels' is not in the dataset"):
+        pnray.Preprocess(column="pixels")({"image": img[None]})
+    ragged = np.empty(2, dtype=object)  # Ray's variable-shaped column
+    ragged[0], ragged[1] = img, img[:, :20]
+    with pytest.raises(ValueError, match="column 'image': images\\[1\\]: ends at"):
+        pnray.Preprocess(size=16)({"image": ragged})
+    with pytest.raises(ValueError, match="size: random_resized_crop needs size=\\(h, w\\)"):
+        pnray.Preprocess(size=16, random_resized_crop=True)
+    with pytest.raises(TypeError, match="dtype: expected a float dtype"):
+        pnray.Preprocess(dtype="uint8")
+    with pytest.raises(ValueError, match="flip_p"):
+        pnray.Preprocess(flip_p=1.5)
+    with pytest.raises(ValueError, match="seed"):
+        pnray.Preprocess(seed=-1)
+    with pytest.raises(TypeError, match="convention"):
+        pnray.Preprocess(convention=3)
+    with pytest.raises(TypeError, match="batch: expected a dict"):
+        pnray.Preprocess()(img)
+
+
+def test_preprocess_keeps_the_callers_thread_count() -> None:
+    img = RNG.integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    pixnorm.set_num_threads(2)
+    try:
+        with pnray._one_thread():
+            assert pixnorm.get_num_threads() == 1
+        pnray.Preprocess(size=(8, 8))({"image": img[None]})
+        assert pixnorm.get_num_threads() == 2
+    finally:
+        pixnorm.set_num_threads(None)
+
+
+# ----------------------------------------------------------------------------------------------
+# The command line
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Readable images of one size in several formats and modes, a corrupt PNG, a truncated
+    JPEG and a text file (as in test_cli.py)."""
+    root = tmp_path_factory.mktemp("images")
+    (root / "a").mkdir()
+    for i in range(12):
+        arr = RNG.integers(0, 256, (H, W, 3), dtype=np.uint8)
+        Image.fromarray(arr).save(root / f"{i:02d}.png")
+    Image.fromarray(RNG.integers(0, 256, (H, W), dtype=np.uint8)).save(root / "a" / "gray.png")
+    Image.fromarray(RNG.integers(0, 256, (H, W, 3), dtype=np.uint8)).save(root / "a" / "b.jpg")
+    (root / "a" / "corrupt.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    jpg = (root / "a" / "b.jpg").read_bytes()
+    (root / "a" / "truncated.jpeg").write_bytes(jpg[: len(jpg) // 3])
+    (root / "notes.txt").write_text("not an image")
+    return root
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(["stats", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def skip_lines(err: str) -> list[str]:
+    lines = err.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("skipped "))
+    return lines[start:]
+
+
+@pytest.mark.parametrize("per_pixel", [[], ["--per-pixel"]], ids=["channel", "pixel"])
+def test_cli_equals_the_local_run(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], per_pixel: list[str]
+) -> None:
+    local, remote = tmp_path / "local.json", tmp_path / "ray.json"
+    code, out, err = run([str(folder), "--json", str(local), *per_pixel], capsys)
+    assert code == 0
+    code_r, out_r, err_r = run([str(folder), "--ray", "--json", str(remote), *per_pixel], capsys)
+    assert code_r == 0, err_r
+    want, got = json.loads(local.read_text()), json.loads(remote.read_text())
+    assert got == want  # the whole summary: statistics, skipped files and their reasons
+    assert out_r == out
+    assert skip_lines(err_r) == skip_lines(err)
+    skipped = {Path(s["path"]).name: s["reason"] for s in got["skipped"]}
+    assert set(skipped) == {"corrupt.png", "truncated.jpeg"}
+    assert "UnidentifiedImageError" in skipped["corrupt.png"]
+    assert want["images"] == 14  # 12 PNGs, the gray one (as RGB) and the JPEG
+
+
+def test_cli_ray_before_the_path_and_the_demo(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    local, remote = tmp_path / "local.json", tmp_path / "ray.json"
+    assert run([str(folder), "--mode", "L", "--json", str(local)], capsys)[0] == 0
+    assert run(["--ray", str(folder), "--mode", "L", "--json", str(remote)], capsys)[0] == 0
+    assert json.loads(remote.read_text()) == json.loads(local.read_text())
+    pytest.importorskip("skimage")
+    code, out, _ = run(["--per-pixel", "--json", str(local)], capsys)
+    code_r, out_r, err_r = run(["--per-pixel", "--ray", "--json", str(remote)], capsys)
+    assert code == code_r == 0, err_r
+    assert out_r == out and json.loads(remote.read_text()) == json.loads(local.read_text())
+
+
+def test_cli_per_pixel_mixed_sizes_exit_2(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    for i, (h, w) in enumerate([(10, 12), (10, 12), (9, 12)]):
+        Image.fromarray(RNG.integers(0, 256, (h, w, 3), dtype=np.uint8)).save(mixed / f"{i}.png")
+    code, _, err = run([str(mixed), "--per-pixel"], capsys)
+    code_r, _, err_r = run([str(mixed), "--per-pixel", "--ray"], capsys)
+    assert code == code_r == 2
+    assert "--per-pixel needs one image size" in err
+    assert err_r.splitlines()[-1] == err.splitlines()[-1]
+    code, _, err = run([str(folder), "--ray", "--workers", "2"], capsys)
+    assert code == 2 and "--workers and --ray" in err
+
+
+def test_unreachable_address_is_a_usage_error() -> None:
+    """ray.init waits for ever for a head node that does not answer: the command line tries a
+    TCP connection first (the module's session would be reused by connected(), so the check
+    itself is tested)."""
+    from pixnorm.cli import UsageError
+
+    for address in ("127.0.0.1:1", "ray://127.0.0.1:1"):
+        with pytest.raises(UsageError, match=f"--ray {address}: cannot reach 127.0.0.1:1"):
+            pnray._check_reachable(address)
+    pnray._check_reachable("auto")  # left to Ray
+
+
+# ----------------------------------------------------------------------------------------------
+# Importing
+
+
+def python(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_import_pixnorm_does_not_import_ray() -> None:
+    r = python("""
+        import sys
+        import pixnorm, pixnorm.cli, pixnorm.transforms, pixnorm.__main__
+        assert "ray" not in sys.modules, "ray imported"
+        """)
+    assert r.returncode == 0, r.stderr
+
+
+def test_without_ray_a_clear_import_error(folder: Path) -> None:
+    r = python(
+        """
+        import sys
+        sys.modules["ray"] = None  # as if Ray were not installed
+        try:
+            import pixnorm.ray
+        except ImportError as e:
+            print(e)
+        from pixnorm.__main__ import main
+        sys.exit(main(["stats", sys.argv[1], "--ray"]))
+        """.replace("sys.argv[1]", repr(str(folder)))
+    )
+    assert "pip install 'pixnorm[ray]'" in r.stdout
+    assert r.returncode == 2 and "--ray: pixnorm.ray needs Ray Data" in r.stderr
