@@ -212,3 +212,18 @@ def test_normalize_on_a_float_tensor_is_checked() -> None:
         T.Normalize(*IMAGENET)(t255 / 255)
         T.Normalize(*IMAGENET)((t255 / 255).half())
         T.Normalize(*CAFFE)(t255)
+
+
+def test_normalize_on_empty_float_images_returns_empty() -> None:
+    """Zero-size float images normalize to empty results, as torchvision (the range check
+    samples nothing and says nothing)."""
+    n = T.Normalize([0.5] * 3, [0.5] * 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.shape(n(np.zeros((3, 0, 5), np.float32))) == (3, 0, 5)
+        assert np.shape(n(np.zeros((0, 3, 4, 4), np.float32))) == (0, 3, 4, 4)
+        assert tuple(np.shape(T.Compose([T.ToTensor(), n])(np.zeros((0, 4, 3), np.float32)))) == (
+            3,
+            0,
+            4,
+        )

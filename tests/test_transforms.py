@@ -676,3 +676,27 @@ def test_normalize_of_float_images_overflows_silently_as_torch() -> None:
     assert np.isneginf(out).all()
     out = P.Normalize([3.0], [1e-41])(img)
     assert np.isneginf(out).all()
+
+
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_flips_after_the_float_conversion_match_torchvision(version: str) -> None:
+    """A flip after ToTensor / ToDtype runs on the float image with torchvision's draws (it used
+    to raise a TypeError, also through from_torchvision)."""
+    torch = pytest.importorskip("torch")
+    v = tv() if version == "v1" else tv2()
+    to_float = tv().ToTensor() if version == "v1" else v.ToDtype(torch.float32, scale=True)
+    theirs = v.Compose(
+        [to_float, v.RandomVerticalFlip(), v.RandomHorizontalFlip(), v.Normalize(MEAN, STD)]
+    )
+    converted = P.from_torchvision(theirs)
+    for k, img in enumerate(images()[:3]):
+        x = pil(img) if version == "v1" else chw(img)
+        for seed in range(8):
+            torch.manual_seed(10 * k + seed)
+            expected = theirs(x)
+            torch.manual_seed(10 * k + seed)
+            assert_same(expected, converted(x))
+    f = torch.rand(3, 5, 7)
+    torch.manual_seed(0)
+    flipped = P.Compose([P.RandomVerticalFlip(1.0), P.RandomHorizontalFlip(1.0)])(f)
+    assert torch.equal(flipped, f.flip(-1).flip(-2))

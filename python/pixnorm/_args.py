@@ -302,6 +302,10 @@ def _sample_max(arr: np.ndarray[Any, Any]) -> float | None:
     return float(finite.max()) if finite.size else None
 
 
+# A float image whose sampled values exceed this after scaling is not in [0, 1].
+FLOAT_RANGE_LIMIT = 2.0
+
+
 def _range_message(
     arr: np.ndarray[Any, Any], mean: Any, std: Any, scale: float, fix: str | None = None
 ) -> str | None:
@@ -354,7 +358,7 @@ def _range_message(
     if not for_unit_range:
         return None
     sampled = _sample_max(arr)
-    if sampled is None or not sampled * scale > 2.0:
+    if sampled is None or not sampled * scale > FLOAT_RANGE_LIMIT:
         return None
     if fix is not None:
         return f"image: float values far above 1, but mean and std are for values in [0, 1]: {fix}"

@@ -36,6 +36,7 @@ import numpy as np
 
 from . import _core
 from ._args import (
+    FLOAT_RANGE_LIMIT,
     _DeferWarnings,
     _float,
     _int,
@@ -466,7 +467,8 @@ def _float_only(ops: Sequence[_Transform], img: Any) -> Any:
     array, (H, W, C) or (H, W), a (C, H, W) tensor (values unchanged, no scaling); a float tensor
     is (C, H, W) already and passes. ToDtype casts to float32 (``scale`` changes nothing between
     float types). Normalize takes (C, H, W): a tensor, or a numpy array as pixnorm returns them
-    (``to_tensor``, or these transforms without torch). Geometry needs a uint8 image."""
+    (``to_tensor``, or these transforms without torch). The random flips flip the float image
+    (torchvision's draw, in order); other geometry needs a uint8 image."""
     chw = _is_tensor(img)
     for op in ops:
         if isinstance(op, ToTensor | ToImage):
@@ -496,6 +498,15 @@ def _float_only(ops: Sequence[_Transform], img: Any) -> Any:
             else:
                 img = np.asarray(img, np.float32)
             continue
+        if isinstance(op, RandomHorizontalFlip | RandomVerticalFlip):
+            if _rand() < op.p:  # torchvision's one draw per flip, in order
+                horizontal = isinstance(op, RandomHorizontalFlip)
+                if chw:
+                    axis = -1 if horizontal else -2
+                else:  # (H, W) or (H, W, C) before ToTensor / ToImage
+                    axis = 1 if horizontal else 0
+                img = img.flip(axis) if _is_tensor(img) else np.flip(np.asarray(img), axis)
+            continue
         if not isinstance(op, Normalize):
             raise TypeError(f"image: {type(op).__name__} needs a uint8 image, got {_dtype(img)}")
         c = int(img.shape[-3]) if img.ndim >= 3 else 0
@@ -524,18 +535,37 @@ def _float_only(ops: Sequence[_Transform], img: Any) -> Any:
 def _float_range_message(img: Any, mean: Any, std: Any) -> str | None:
     """The RangeWarning text for Normalize on a (C, H, W) float image whose values look like
     0-255 while mean and std are for [0, 1] (the fused runs check it in the core's call), from
-    about 5 x 5 pixels read in place (a CPU tensor's sample is converted, a few values)."""
+    about 5 x 5 pixels of every channel read in place (a CPU tensor through its numpy view; a
+    bfloat16 one converts just the sample). The rule itself is _range_message's, given the
+    sample's largest finite value."""
     h, w = int(img.shape[-2]), int(img.shape[-1])
-    sample = img[..., :: max(1, h // 4), :: max(1, w // 4)]
-    if _is_tensor(sample):
-        if sample.device.type != "cpu":
+    if _is_tensor(img):
+        if img.device.type != "cpu":
             return None
-        sample = sample.detach().float().numpy()
-    hwc = np.moveaxis(np.asarray(sample, np.float32), -3, -1)
+        t = img.detach()
+        torch = _torch()
+        if t.dtype in (torch.float16, torch.float32, torch.float64):
+            a = t.numpy()
+        else:
+            a = t[..., :: max(1, h // 4), :: max(1, w // 4)].float().numpy()
+            h, w = int(a.shape[-2]), int(a.shape[-1])
+    else:
+        a = np.asarray(img)
+    sample = a[..., :: max(1, h // 4), :: max(1, w // 4)]
+    if sample.size == 0:
+        return None
+    top = float(sample.max())  # NaN if any is: then the largest finite one
+    if not math.isfinite(top):
+        finite = sample[np.isfinite(sample)]
+        if finite.size == 0:
+            return None
+        top = float(finite.max())
+    if not top > FLOAT_RANGE_LIMIT:  # the common case: nothing to say whatever mean/std are
+        return None
     return _range_message(
-        hwc,
-        list(mean),
-        list(std),
+        np.array([[[top]]]),
+        mean,
+        std,
         1.0,
         "divide the image by 255 first (ToTensor() or ToDtype(torch.float32, scale=True) on the "
         "uint8 image), or give mean and std in the image's range.",
