@@ -210,8 +210,8 @@ class RandomResizedCrop(_Transform):
         return _rrc_params(_int(height, "height"), _int(width, "width"), self.scale, self.ratio)
 
 
-class RandomHorizontalFlip(_Transform):
-    """torchvision ``RandomHorizontalFlip``: flips when ``torch.rand(1) < p``."""
+class _RandomFlip(_Transform):
+    """A flip drawn as torchvision draws it: one ``torch.rand(1) < p`` per call."""
 
     kind = "flip"
 
@@ -222,16 +222,12 @@ class RandomHorizontalFlip(_Transform):
         return f"p={self.p}"
 
 
-class RandomVerticalFlip(_Transform):
+class RandomHorizontalFlip(_RandomFlip):
+    """torchvision ``RandomHorizontalFlip``: flips left-right when ``torch.rand(1) < p``."""
+
+
+class RandomVerticalFlip(_RandomFlip):
     """torchvision ``RandomVerticalFlip``: flips upside down when ``torch.rand(1) < p``."""
-
-    kind = "flip"
-
-    def __init__(self, p: float = 0.5) -> None:
-        self.p: float = _probability(p, "p")
-
-    def _args(self) -> str:
-        return f"p={self.p}"
 
 
 class ToTensor(_Transform):
@@ -498,7 +494,7 @@ def _float_only(ops: Sequence[_Transform], img: Any) -> Any:
             else:
                 img = np.asarray(img, np.float32)
             continue
-        if isinstance(op, RandomHorizontalFlip | RandomVerticalFlip):
+        if isinstance(op, _RandomFlip):
             if _rand() < op.p:  # torchvision's one draw per flip, in order
                 horizontal = isinstance(op, RandomHorizontalFlip)
                 if chw:
