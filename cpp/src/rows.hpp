@@ -82,7 +82,6 @@ class SourceRows {
     // float storage: 4-byte aligned slots
     if (!direct_) ring_ = RowRing<float>(slots, (width * v_.channels * isz + 3) / 4);
   }
-  bool direct() const { return direct_; }
   // Row r of the box, gathered into `slot` on every call unless direct.
   const unsigned char* get(int64_t r, int64_t slot) {
     const unsigned char* row = v_.byte_ptr(0, top_ + r, left_, 0);
