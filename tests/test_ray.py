@@ -12,9 +12,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -157,6 +159,30 @@ def test_gray_images() -> None:
     assert_same_stats(got, local_stats(gray, per_pixel=True))
 
 
+def test_gray_rows_padded_by_ray_are_an_error_not_colour() -> None:
+    """Ray pads a 2-D row of a block that also holds 3-D rows to (1, H, W): a gray 40x3 strip
+    arrives as (1, 40, 3), an RGB image one pixel high. Locally the gray image is a clear
+    channel error; through Ray it must not become silent colour statistics or 3-channel
+    tensors."""
+    rgb = np.full((20, 20, 3), 200, np.uint8)
+    gray = np.zeros((40, 3), np.uint8)
+    with pytest.raises(ValueError, match="1 channel"):
+        local_stats([rgb, gray])
+    ds = ray.data.from_items([{"image": rgb}, {"image": gray}]).repartition(1)
+    assert num_blocks(ds) == 1
+    with pytest.raises(ValueError, match=r"row 1 has shape \(1, 40, 3\).*pads a gray"):
+        pnray.stats(ds)
+    with pytest.raises(Exception, match=r"row 1 has shape \(1, 40, 3\).*pads a gray"):
+        ds.map_batches(pnray.Preprocess(size=(8, 8)), batch_format="numpy").take_all()
+    # a block of such rows only (one size: Ray's numpy batch is then one 4-D array)
+    padded = np.zeros((3, 1, 40, 3), np.uint8)
+    with pytest.raises(ValueError, match=r"row 0 has shape \(1, 40, 3\)"):
+        pnray.Preprocess(size=(8, 8))({"image": padded})
+    # gray images with a channel axis mix with nothing padded: the local error
+    with pytest.raises(ValueError, match="1 channel"):
+        pnray.stats(ray.data.from_items([{"image": rgb}, {"image": gray[..., None]}]))
+
+
 def test_float32_within_the_merge_bound() -> None:
     images = same_size_images().astype(np.float32) / 255 + np.float32(100.0)  # offset: kappa
     want = local_stats(images)
@@ -236,6 +262,12 @@ def test_stats_errors() -> None:
         TypeError, match=r"^column 'image' holds encoded image bytes.*pixnorm.decode"
     ):
         pnray.stats(encoded)
+    nested = ray.data.from_items([{"image": [[1, 2], [3, 4]]}, {"image": [[5, 6], [7, 8]]}])
+    with pytest.raises(TypeError, match="^column 'image': image: dtype int64"):
+        pnray.stats(nested)  # Ray's object array of lists, read as the numbers they hold
+    for empty in (np.zeros((4, 0, 5), np.uint8), np.zeros((2, 5, 0, 3), np.uint8)):
+        with pytest.raises(ValueError, match=r"row 0 has shape \(.*\), a zero-size image"):
+            pnray.stats(ray.data.from_numpy(empty), column="data")
     floats64 = ray.data.from_numpy(images.astype(np.float64))
     with pytest.raises(TypeError, match="^column 'data': image: dtype float64"):
         pnray.stats(floats64, column="data")
@@ -288,7 +320,13 @@ def test_preprocess_per_pixel_mean() -> None:
 def test_random_crops_and_flips_do_not_depend_on_the_blocks() -> None:
     images = mixed_size_images()
     rows = [{"id": i, "image": img} for i, img in enumerate(images)]
-    options = {"size": (24, 24), "random_resized_crop": True, "flip_p": 0.5, "mean": MEAN}
+    options = {
+        "size": (24, 24),
+        "random_resized_crop": True,
+        "flip_p": 0.5,
+        "vflip_p": 0.5,
+        "mean": MEAN,
+    }
     transform = pnray.Preprocess(**options, seed=7)
     one = preprocessed(ray.data.from_items(rows, override_num_blocks=1), transform)
     order = RNG.permutation(len(rows))
@@ -308,7 +346,7 @@ def test_random_crops_and_flips_do_not_depend_on_the_blocks() -> None:
     assert any(
         b[2] < img.shape[0] or b[3] < img.shape[1] for b, img in zip(boxes, images, strict=True)
     )
-    assert 0 < sum(flips) < len(flips)
+    assert set(flips) == {False, True, "vertical", "both"}
     other = [pnray.Preprocess(**options, seed=8).params(img) for img in images]
     assert sum(a != b for a, b in zip(drawn, other, strict=True)) > len(images) // 2
     # the draw follows the content, not the position: a copy of an image gets its draw, and
@@ -336,6 +374,27 @@ def test_preprocess_errors() -> None:
         pnray.Preprocess(flip_p=1.5)
     with pytest.raises(ValueError, match="seed"):
         pnray.Preprocess(seed=-1)
+    # no drawn seed: each actor of the class form would draw its own
+    for random in ({"flip_p": 0.5}, {"vflip_p": 0.1}, {"random_resized_crop": True}):
+        with pytest.raises(ValueError, match="^seed: random crops and flips need a seed"):
+            pnray.Preprocess(size=(8, 8), **random)
+    with pytest.raises(ValueError, match="crop_scale: expected 0 < min <= max"):
+        pnray.Preprocess(size=(8, 8), random_resized_crop=True, crop_scale=(0.5, 0.1), seed=0)
+    with pytest.raises(TypeError, match="crop_ratio: expected a pair"):
+        pnray.Preprocess(size=(8, 8), random_resized_crop=True, crop_ratio=1.0, seed=0)
+    # the values are checked on the driver, not in a failed Ray task
+    with pytest.raises(ValueError, match="^std: expected values > 0"):
+        pnray.Preprocess(std=0)
+    with pytest.raises(ValueError, match="^mean: expected values finite"):
+        pnray.Preprocess(mean=[0.5, float("nan"), 0.5])
+    with pytest.raises(ValueError, match="^mean, std: 3 and 2 values"):
+        pnray.Preprocess(mean=MEAN, std=STD[:2])
+    with pytest.raises(ValueError, match=r"^mean: a per-pixel array of shape \(9, 8, 3\)"):
+        pnray.Preprocess(size=(8, 8), mean=np.zeros((9, 8, 3)))
+    with pytest.raises(ValueError, match=r"^std: a per-pixel array of shape \(3, 6, 6\)"):
+        pnray.Preprocess(size=10, crop=5, std=np.ones((3, 6, 6)))
+    for fits in (np.zeros((8, 6, 3)), np.zeros((3, 8, 6)), np.zeros((1, 6, 1))):
+        pnray.Preprocess(size=(8, 6), mean=fits)  # (H, W, C), (C, H, W), broadcast
     with pytest.raises(TypeError, match="convention"):
         pnray.Preprocess(convention=3)
     with pytest.raises(TypeError, match="batch: expected a dict"):
@@ -414,6 +473,9 @@ def test_cli_ray_before_the_path_and_the_demo(
     assert run([str(folder), "--mode", "L", "--json", str(local)], capsys)[0] == 0
     assert run(["--ray", str(folder), "--mode", "L", "--json", str(remote)], capsys)[0] == 0
     assert json.loads(remote.read_text()) == json.loads(local.read_text())
+    # a mistyped path after --ray is not an address either: not "cannot connect"
+    code, _, err = run(["--ray", f"{folder}-typo", "--mode", "L"], capsys)
+    assert code == 2 and f"--ray {folder}-typo: neither an address" in err, err
     pytest.importorskip("skimage")
     code, out, _ = run(["--per-pixel", "--json", str(local)], capsys)
     code_r, out_r, err_r = run(["--per-pixel", "--ray", "--json", str(remote)], capsys)
@@ -447,6 +509,44 @@ def test_unreachable_address_is_a_usage_error() -> None:
         with pytest.raises(UsageError, match=f"--ray {address}: cannot reach 127.0.0.1:1"):
             pnray._check_reachable(address)
     pnray._check_reachable("auto")  # left to Ray
+    # this session's own head node answers as gRPC
+    pnray._check_reachable(ray._private.worker.global_worker.node.gcs_address)
+
+
+def test_ray_messages_go_to_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    """Ray prints its cluster's messages (a worker that died, the retried task) on the
+    driver's sys.stdout, the command line's result: connected() points it at stderr."""
+    with pnray.connected("local"):  # the module's session, reused
+        print("a message from Ray")
+    print("the result")
+    out, err = capsys.readouterr()
+    assert out == "the result\n" and err == "a message from Ray\n"
+
+
+def test_a_port_that_is_not_ray_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A port that takes connections but is not a Ray head node (here: one that never
+    answers, and an HTTP/1 server) made ray.init wait for ever (3 minutes measured)."""
+    from pixnorm.cli import UsageError
+
+    monkeypatch.setattr(pnray, "CONNECT_TIMEOUT", 0.5)
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        port = silent.getsockname()[1]
+        with pytest.raises(UsageError, match=f":{port} takes connections but does not answer"):
+            pnray._check_reachable(f"127.0.0.1:{port}")
+
+    def http1(server: socket.socket) -> None:
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(1024)
+            conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        thread = threading.Thread(target=http1, args=(server,))
+        thread.start()
+        with pytest.raises(UsageError, match=f"ray://127.0.0.1:{port}: .* does not answer"):
+            pnray._check_reachable(f"ray://127.0.0.1:{port}")
+        thread.join()
 
 
 # ----------------------------------------------------------------------------------------------

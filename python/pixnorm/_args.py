@@ -206,12 +206,15 @@ def _float_pair(value: Any, name: str) -> tuple[float, float]:
     return out[0], out[1]
 
 
-def _rrc_ranges(scale: Any, ratio: Any) -> tuple[tuple[float, float], tuple[float, float]]:
+def _rrc_ranges(
+    scale: Any, ratio: Any, names: tuple[str, str] = ("scale", "ratio")
+) -> tuple[tuple[float, float], tuple[float, float]]:
     """RandomResizedCrop's ``scale`` and ``ratio``, checked: 0 < min <= max, within float32's
     normal range (torchvision draws them in float32: a bound beyond it is a RuntimeError in torch,
-    and a ratio that rounds to 0 has no logarithm)."""
-    sc, ra = _float_pair(scale, "scale"), _float_pair(ratio, "ratio")
-    for name, (lo, hi) in (("scale", sc), ("ratio", ra)):
+    and a ratio that rounds to 0 has no logarithm). ``names``: the arguments' names in the
+    caller's signature."""
+    sc, ra = _float_pair(scale, names[0]), _float_pair(ratio, names[1])
+    for name, (lo, hi) in zip(names, (sc, ra), strict=True):
         if not (_F32_TINY <= lo <= hi <= _F32_MAX):
             raise ValueError(
                 f"{name}: expected 0 < min <= max within float32's normal range "

@@ -11,8 +11,8 @@ same images, whatever the order, the blocks and the number of workers.
 ``pixnorm.ray.Preprocess(...)`` is a callable for ``dataset.map_batches(..., batch_format="numpy")``
 that turns an image column into the float32 (N, C, h, w) tensors of
 :func:`pixnorm.preprocess_batch`, bit for bit, optionally with RandomResizedCrop boxes and
-horizontal flips drawn from ``seed`` and each image's content (the same draw for the same image
-in any block, on any worker, in any retry).
+horizontal and vertical flips drawn from ``seed`` and each image's content (the same draw for
+the same image in any block, on any worker, in any retry).
 
 Ray is imported here only: ``import pixnorm`` never imports it (``pip install 'pixnorm[ray]'``).
 ``pixnorm stats PATH --ray`` runs the command line's statistics through this module.
@@ -28,7 +28,9 @@ import math
 import numbers
 import os
 import pickle
+import signal
 import socket
+import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -43,7 +45,7 @@ except ImportError as e:
     ) from e
 
 from . import _core
-from ._args import _brief, _is_per_pixel, _pair, _probability, _real, _rrc_ranges, _side, _values
+from ._args import _brief, _pair, _probability, _real, _rrc_ranges, _side, _values
 from ._normalizer import Normalizer, _unpack
 from ._resize import _check_convention, preprocess_batch
 from .stats import RunningStats
@@ -100,19 +102,64 @@ def _column(batch: Any, column: str) -> Array | list[Array]:
             "(ray.data.read_images), or use pixnorm stats PATH --ray for files"
         )
     if col.dtype == object:
-        images = [np.asarray(x) for x in col]
+        images = [_row(x, i, column) for i, x in enumerate(col)]
         for i, img in enumerate(images):
-            if img.ndim not in (2, 3):
-                raise ValueError(
-                    f"column {column!r}: row {i} has shape {img.shape}; expected an image "
-                    "(H, W) or (H, W, C)"
-                )
+            _check_row_shape(img.shape, i, column)
         return images
     if col.ndim not in (3, 4):
         raise ValueError(
             f"column {column!r}: rows of shape {col.shape[1:]}; expected images (H, W) or (H, W, C)"
         )
+    if len(col):
+        _check_row_shape(col.shape[1:], 0, column)
     return col
+
+
+def _row(value: Any, i: int, column: str) -> Array:
+    """One row of an object column as an array: Ray gives a row of nested lists (from_items
+    with lists) as an object array of lists."""
+    arr = np.asarray(value)
+    if arr.dtype == object:
+        try:
+            arr = np.array(arr.tolist())
+        except ValueError:  # ragged lists
+            arr = arr.astype(object)
+        if arr.dtype == object:
+            raise TypeError(
+                f"column {column!r}: row {i} is not an array of numbers (ragged nested lists, "
+                "or objects); expected an image (H, W) or (H, W, C)"
+            )
+    return arr
+
+
+def _check_row_shape(shape: tuple[int, ...], row: int, column: str) -> None:
+    if len(shape) not in (2, 3):
+        raise ValueError(
+            f"column {column!r}: row {row} has shape {tuple(shape)}; expected an image "
+            "(H, W) or (H, W, C)"
+        )
+    if 0 in shape:
+        raise ValueError(
+            f"column {column!r}: row {row} has shape {tuple(shape)}, a zero-size image"
+        )
+    _check_not_padded(shape, row, column)
+
+
+def _check_not_padded(shape: tuple[int, ...], row: int, column: str) -> None:
+    """Refuse a row of one pixel's height with a channel axis, (1, W, C): where Ray Data
+    combines rows of 2 and 3 dimensions in a variable-shaped tensor column it pads the 2-D
+    ones with a leading axis of 1, so a gray (H, W) image arrives as (1, H, W), which reads as
+    an image one pixel high with W channels (with W = 3: silently as colour). The padding
+    leaves no trace, so a row of that shape cannot be told from a real one; images one pixel
+    high are refused instead of guessed."""
+    if len(shape) == 3 and shape[0] == 1:
+        raise ValueError(
+            f"column {column!r}: row {row} has shape {tuple(shape)}, an image one pixel high; "
+            "Ray Data pads a gray (H, W) row to (1, H, W) when its block also holds images "
+            "with a channel axis, and pixnorm cannot tell the two apart: read the images with "
+            "one mode (ray.data.read_images(..., mode='RGB' or 'L')) or give gray arrays a "
+            "channel axis, (H, W, 1)"
+        )
 
 
 # ------------------------------------------------------------------------------------------
@@ -304,14 +351,28 @@ class Preprocess:
         and ``ratio``), cut out and resized to ``size``, which must then be a pair (h, w).
     flip_p : float, default 0.0
         Probability of a horizontal flip per image.
+    vflip_p : float, default 0.0
+        Probability of a vertical flip per image (drawn after the horizontal one: both can
+        happen).
     seed : int >= 0 or None
-        The random draws of an image come from a generator seeded with ``seed`` and a SHA-256
+        Needed when anything is random (``random_resized_crop``, ``flip_p`` or ``vflip_p``):
+        the random draws of an image come from a generator seeded with ``seed`` and a SHA-256
         fingerprint of the image (dtype, shape and up to 64 of its rows, evenly spaced): the
-        same image gets the same box and flip in any block, order, worker or retry, and
+        same image gets the same box and flips in any block, order, worker or retry, and
         identical images get identical draws (numpy's PCG64 generator: the same draws with
-        the same numpy version). Use a new seed per epoch for new draws. None:
-        a seed drawn once, when this object is made (every task of this object agrees).
-        :meth:`params` gives an image's draw.
+        the same numpy version). Use a new seed per epoch for new draws (``seed=epoch``).
+        There is no drawn default: in the class form (``map_batches(Preprocess,
+        fn_constructor_kwargs=...)``) every actor makes its own object, and would draw its
+        own. :meth:`params` gives an image's draw.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Here, on the driver, for everything that can be checked without an image: the
+        options, and mean/std (finite, std > 0, one length per channel, a per-pixel array
+        against the output size when ``size``/``crop`` fix it). What depends on an image (its
+        channels against mean/std, mixed output sizes) fails the Ray task, which Ray raises as
+        a ``RayTaskError`` that is also the ValueError/TypeError, its message naming the column.
     """
 
     def __init__(
@@ -333,6 +394,7 @@ class Preprocess:
         crop_scale: Sequence[float] = (0.08, 1.0),
         crop_ratio: Sequence[float] = (3.0 / 4.0, 4.0 / 3.0),
         flip_p: float = 0.0,
+        vflip_p: float = 0.0,
         seed: int | None = None,
     ) -> None:
         # What can be checked without an image is checked here, on the driver; the rest
@@ -345,8 +407,12 @@ class Preprocess:
         mean, std = _values(mean, "mean"), _values(std, "std")
         if scale is not None:
             scale = _real(scale, "scale")
-        if norm is None and _is_per_pixel(mean, std):
-            norm = Normalizer(mean, std, scale=scale)  # per-pixel coefficients once, not per batch
+        # The values are checked here, as the workers would (finite, std > 0, the lengths and
+        # the per-pixel shape), so a mistake is this call's error, not a failed Ray task's.
+        checked = norm if norm is not None else Normalizer(mean, std, scale=scale)
+        self._check_values(checked)
+        if norm is None and checked.per_pixel:
+            norm = checked  # per-pixel coefficients once, not per batch
         self.normalizer: Normalizer | None = norm
         self.mean, self.std, self.scale = mean, std, scale
         for name, flag in (
@@ -368,17 +434,57 @@ class Preprocess:
         if self.dtype.kind != "f":
             raise TypeError(f"dtype: expected a float dtype (float32, float16, ...), got {dtype}")
         self.random_resized_crop = bool(random_resized_crop)
-        self.crop_scale, self.crop_ratio = _rrc_ranges(crop_scale, crop_ratio)
+        self.crop_scale, self.crop_ratio = _rrc_ranges(
+            crop_scale, crop_ratio, ("crop_scale", "crop_ratio")
+        )
         self.flip_p = _probability(flip_p, "flip_p")
+        self.vflip_p = _probability(vflip_p, "vflip_p")
         if self.random_resized_crop and not isinstance(self.size, tuple):
             raise ValueError(f"size: random_resized_crop needs size=(h, w), got {size!r}")
-        if seed is None:
-            seed = int.from_bytes(os.urandom(8), "little")
-        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-            raise TypeError(f"seed: expected None or an int >= 0, got {_brief(seed)}")
-        if seed < 0:
-            raise ValueError(f"seed: expected an int >= 0, got {seed}")
-        self.seed: int = int(seed)
+        random = self.random_resized_crop or self.flip_p > 0 or self.vflip_p > 0
+        if seed is None and random:
+            # Not a seed drawn here: in the class form (map_batches(Preprocess, ...)) each
+            # actor makes its own object, and would draw its own seed.
+            raise ValueError(
+                "seed: random crops and flips need a seed (an int >= 0; a new one per epoch, "
+                "e.g. seed=epoch): the draws of an image follow from it on any worker"
+            )
+        if seed is not None:
+            if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+                raise TypeError(f"seed: expected None or an int >= 0, got {_brief(seed)}")
+            if seed < 0:
+                raise ValueError(f"seed: expected an int >= 0, got {seed}")
+        self.seed: int | None = None if seed is None else int(seed)
+
+    def _check_values(self, norm: Normalizer) -> None:
+        """The per-channel lengths of mean and std agree; a per-pixel array fits the output
+        size when size and crop fix it."""
+        lengths = {np.size(v) for v in (norm.mean, norm.std) if np.ndim(v) == 1}
+        lengths.discard(1)
+        if len(lengths) > 1:
+            raise ValueError(
+                f"mean, std: {np.size(norm.mean)} and {np.size(norm.std)} values; give one per "
+                "channel for both (or a scalar)"
+            )
+        out = self.crop if self.crop is not None else self.size
+        if isinstance(out, int) and self.crop is not None:
+            out = (out, out)
+        if not norm.per_pixel or not isinstance(out, tuple) or self.max_size is not None:
+            return
+        h, w = out
+        for name, v in (("mean", norm.mean), ("std", norm.std)):
+            shape = np.shape(v)
+            if len(shape) < 3:
+                continue
+            fits = [
+                all(a in (1, b) for a, b in zip(shape[i : i + 2], (h, w), strict=True))
+                for i in (0, 1)
+            ]
+            if len(shape) != 3 or not any(fits):
+                raise ValueError(
+                    f"{name}: a per-pixel array of shape {shape}; the output is {h}x{w} (HxW): "
+                    f"expected (H, W, C) = ({h}, {w}, C) or (C, H, W) = (C, {h}, {w})"
+                )
 
     def __repr__(self) -> str:
         def show(v: Any) -> str:  # a per-pixel array by its shape, not its thousands of values
@@ -395,23 +501,31 @@ class Preprocess:
             args += f", crop_ratio={self.crop_ratio}"
         if self.flip_p:
             args += f", flip_p={self.flip_p}"
-        if self.random_resized_crop or self.flip_p:
+        if self.vflip_p:
+            args += f", vflip_p={self.vflip_p}"
+        if self.seed is not None:
             args += f", seed={self.seed}"
         return f"Preprocess({args})"
 
-    def params(self, image: Any) -> tuple[tuple[int, int, int, int] | None, bool]:
+    def params(self, image: Any) -> tuple[tuple[int, int, int, int] | None, bool | str]:
         """The box ``(top, left, height, width)`` (None without ``random_resized_crop``) and
-        the flip drawn for ``image``: the values :meth:`__call__` uses for it."""
+        the flip drawn for ``image``, as :func:`pixnorm.preprocess` takes it: False, True (a
+        horizontal flip), ``"vertical"`` or ``"both"``. These are the values
+        :meth:`__call__` uses for it."""
         arr = np.asarray(image)
         if arr.ndim not in (2, 3) or arr.size == 0:
             raise ValueError(f"image: expected a non-empty (H, W) or (H, W, C), got {arr.shape}")
-        entropy = [self.seed, _fingerprint(arr)]
+        entropy = [self.seed or 0, _fingerprint(arr)]
         rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy)))
         box = None
         if self.random_resized_crop:
             h, w = int(arr.shape[0]), int(arr.shape[1])
             box = _rrc_params(h, w, self.crop_scale, self.crop_ratio, rng)
-        flip = bool(rng.random() < self.flip_p) if self.flip_p > 0 else False
+        horizontal = bool(rng.random() < self.flip_p) if self.flip_p > 0 else False
+        vertical = bool(rng.random() < self.vflip_p) if self.vflip_p > 0 else False
+        flip: bool | str = horizontal
+        if vertical:
+            flip = "both" if horizontal else "vertical"
         return box, flip
 
     def __call__(self, batch: dict[str, Array]) -> dict[str, Array]:
@@ -421,8 +535,8 @@ class Preprocess:
             out[self.output_column] = np.empty((0,), self.dtype)  # Ray stores without a fuss
             return out
         boxes: list[tuple[int, int, int, int]] | None = None
-        flips: list[bool] | None = None
-        if self.random_resized_crop or self.flip_p > 0:
+        flips: list[bool | str] | None = None
+        if self.random_resized_crop or self.flip_p > 0 or self.vflip_p > 0:
             drawn = [self.params(img) for img in images]
             flips = [f for _, f in drawn]
             if self.random_resized_crop:
@@ -458,22 +572,80 @@ MAX_BLOCK_FILES = 256  # files per Ray task in pixnorm stats --ray
 CONNECT_TIMEOUT = 10.0  # seconds to reach a cluster's host:port before ray.init
 
 
+# The HTTP/2 client preface and an empty SETTINGS frame: a Ray head node's GCS (and the Ray
+# Client server of ray://) is a gRPC server, which answers with a SETTINGS frame of its own.
+_H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
+_H2_SETTINGS = 4  # the frame type, byte 3 of the 9-byte frame header
+
+
 def _check_reachable(address: str) -> None:
-    """A UsageError when ``host:port`` (or ``ray://host:port``) takes no TCP connection:
-    ray.init retries an unreachable head node for ever (measured: still waiting after 5
-    minutes with Ray 2.60). Other forms ("auto") are left to Ray."""
+    """A UsageError when ``host:port`` (or ``ray://host:port``) is not a Ray cluster's port:
+    no TCP connection, or no gRPC answer (ray.init retries such an address for ever: measured
+    with Ray 2.60, still waiting after 5 minutes for a closed port and after 3 for a port that
+    takes connections but never answers). A plain-text HTTP/2 handshake tells a gRPC server
+    from anything else; with Ray's TLS (``RAY_USE_TLS``) only the connection is tried. Other
+    forms ("auto") are left to Ray."""
     from .cli import UsageError
 
     host, sep, port = address.removeprefix("ray://").rpartition(":")
     if not sep or not port.isdigit() or not host:
         return
     try:
-        with socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT):
-            pass
+        conn = socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT)
     except OSError as e:
         raise UsageError(
             f"--ray {address}: cannot reach {host}:{port} within {CONNECT_TIMEOUT:g} s ({e})"
         ) from None
+    head = b""
+    with conn:
+        if os.environ.get("RAY_USE_TLS", "0").lower() in ("1", "true"):
+            return
+        try:
+            conn.sendall(_H2_PREFACE)
+            while len(head) < 9:
+                chunk = conn.recv(9 - len(head))
+                if not chunk:
+                    break
+                head += chunk
+        except OSError:  # a timeout, or the connection reset: no answer
+            pass
+    if len(head) < 9 or head[3] != _H2_SETTINGS:
+        raise UsageError(
+            f"--ray {address}: {host}:{port} takes connections but does not answer as a Ray "
+            f"cluster (no gRPC reply within {CONNECT_TIMEOUT:g} s): give the address that "
+            "`ray start --head` prints (host:6379 by default), or ray://host:10001 for Ray Client"
+        )
+
+
+def _descendants() -> list[int]:
+    """The process ids below this process (Linux: read from /proc; elsewhere none)."""
+    children: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue  # gone since the listing
+        ppid = int(stat[stat.rindex(b")") + 2 :].split()[1])  # after the (command) field
+        children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [os.getpid()]
+    while todo:
+        kids = children.get(todo.pop(), [])
+        found += kids
+        todo += kids
+    return found
+
+
+def _terminate(pids: list[int]) -> None:
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGTERM)
 
 
 @contextlib.contextmanager
@@ -482,12 +654,21 @@ def connected(address: str) -> Iterator[None]:
     ``ray.init(address)`` with Ray's meanings (``"local"``: a new cluster on this machine, even
     if one runs; ``"auto"``: ``RAY_ADDRESS``, else the cluster last started here with ``ray
     start``; ``"host:port"``, ``"ray://host:port"``: that cluster), shut down at the end (only
-    what this started)."""
+    what this started). Meanwhile sys.stdout is sys.stderr: Ray prints its cluster's messages
+    (a worker that died and the task it retries, the workers' own output) on stdout, which is
+    the command's result."""
+    with contextlib.redirect_stdout(sys.stderr):
+        if ray.is_initialized():
+            yield
+            return
+        with _initialized(address):
+            yield
+
+
+@contextlib.contextmanager
+def _initialized(address: str) -> Iterator[None]:
     from .cli import UsageError
 
-    if ray.is_initialized():
-        yield
-        return
     kwargs: dict[str, Any] = {"address": address, "logging_level": logging.WARNING}
     if address == "local":
         kwargs["include_dashboard"] = False  # a cluster for one command: no web server
@@ -497,6 +678,14 @@ def connected(address: str) -> Iterator[None]:
         ray.init(**kwargs)
     except (ConnectionError, ValueError, RuntimeError) as e:
         raise UsageError(f"--ray {address}: cannot connect ({e})") from None
+    except KeyboardInterrupt:
+        # Interrupted while starting a local cluster: ray.shutdown() does not stop what a
+        # half-done ray.init started (its dashboard and runtime-env agents, orphaned, lived
+        # 1-2 minutes more: measured); this process starts no others, so its descendants go.
+        started = _descendants()
+        ray.shutdown()
+        _terminate(started)
+        raise
     try:
         yield
     finally:
