@@ -66,9 +66,12 @@ IMAGES = (1000, 100)  # full, --quick
 ROUNDS = (7, 2)
 SLOW_IMAGES = 100  # peers slower than ~100 us/image run on this many images
 BATCH = 50
+HOT_REPS = 400  # calls on one hot image per round
+HOT_BATCH = 8
 
 TARGET_SOL = 2.0  # per channel: pixnorm / one read of the bytes, at most
 TARGET_CV2 = 3.0  # cv2 / pixnorm, per channel and per pixel, at least
+TARGET_HOT_COPY = 1.5  # one hot image: pixnorm / a copy of its bytes, at most (issue 13)
 TARGET_NUMPY = 10.0  # fastest numpy / pixnorm, per channel, at least
 
 
@@ -223,6 +226,52 @@ def make_candidates(data: np.ndarray) -> list[Candidate]:
 
         add("torch_channel", "torch float64 sums", "channel", slow, torch_channel)
 
+    # ---- one image, hot in the cache (issue 13's setting: the cost of a call, side by side
+    # with a copy of the bytes and cv2.meanStdDev of the same image)
+    hot = data[0]
+    hot_batch = np.ascontiguousarray(np.broadcast_to(hot, (HOT_BATCH, *SHAPE)))
+    reps = HOT_REPS
+    dst = np.empty_like(hot)
+
+    def hot_copy() -> None:
+        for _ in range(reps):
+            np.copyto(dst, hot)
+
+    def px_hot() -> Any:
+        s = pixnorm.RunningStats()
+        for _ in range(reps):
+            s.update(hot)
+        return lambda: (s.mean, s.var())
+
+    def px_hot_batch() -> Any:
+        s = pixnorm.RunningStats()
+        for _ in range(reps // HOT_BATCH):
+            s.update(hot_batch)
+        return lambda: (s.mean, s.var())
+
+    add("hot_copy", "a copy of the bytes (np.copyto)", "hot_read", reps, hot_copy)
+    add("px_hot", "pixnorm RunningStats.update", "hot", reps, px_hot, True)
+    add(
+        "px_hot_batch",
+        f"pixnorm RunningStats.update, batches of {HOT_BATCH} (per image)",
+        "hot",
+        reps,
+        px_hot_batch,
+        True,
+    )
+    if cv2 is not None:
+
+        def cv2_hot() -> Any:
+            m = np.zeros(c)
+            q = np.zeros(c)
+            for _ in range(reps):
+                mean, std = cv2.meanStdDev(hot)
+                m += mean[:, 0]
+                q += std[:, 0] ** 2 + mean[:, 0] ** 2
+            return lambda: (m / reps, q / reps - (m / reps) ** 2)
+
+        add("cv2_hot", "cv2.meanStdDev", "hot", reps, cv2_hot)
+
     # ---- per pixel
     def px_pixel() -> Any:
         s = pixnorm.RunningStats(per_pixel=True)
@@ -313,11 +362,11 @@ def verify(cands: list[Candidate], data: np.ndarray) -> list[Candidate]:
     """Each peer's (mean, var) against numpy float64 on the images it ran on."""
     kept = []
     for cand in cands:
-        if cand.kind == "read":
+        if cand.kind in ("read", "hot_read"):
             kept.append(cand)
             continue
-        x = data[: cand.images].astype(np.float64)
-        axes = (0, 1, 2) if cand.kind == "channel" else (0,)
+        x = (data[:1] if cand.kind == "hot" else data[: cand.images]).astype(np.float64)
+        axes = (0, 1, 2) if cand.kind in ("channel", "hot") else (0,)
         want_m, want_v = x.mean(axis=axes), x.var(axis=axes)
         mean, var = cand.run()()
         ok = np.allclose(mean, want_m, rtol=1e-6) and np.allclose(var, want_v, rtol=1e-5, atol=1e-6)
@@ -342,8 +391,9 @@ def run_rounds(cands: Sequence[Candidate], rounds: int) -> None:
 def table(cands: Sequence[Candidate], kind: str, base_key: str) -> list[str]:
     base = next(c for c in cands if c.key == base_key).median()
     rows = ["| candidate | images timed | us / image | / pixnorm |", "|---|---:|---:|---:|"]
+    read = "hot_read" if kind == "hot" else "read"
     for cand in cands:
-        if cand.kind in (kind, "read"):
+        if cand.kind in (kind, read):
             m = cand.median()
             rows.append(f"| {cand.label} | {cand.images} | {m:.1f} | {m / base:.2f} |")
     return rows
@@ -364,6 +414,29 @@ def checks(cands: Sequence[Candidate]) -> list[tuple[str, float | None, str]]:
                 f">= {TARGET_CV2}",
             )
         )
+    out.append(
+        (
+            "one hot image: pixnorm / a copy of the bytes (one image per update)",
+            med["px_hot"] / med["hot_copy"],
+            f"<= {TARGET_HOT_COPY}",
+        )
+    )
+    out.append(
+        (
+            "one hot image: pixnorm / a copy of the bytes (batches)",
+            med["px_hot_batch"] / med["hot_copy"],
+            f"<= {TARGET_HOT_COPY}",
+        )
+    )
+    if "cv2_hot" in med:
+        for key, how in (("px_hot", "one image per update"), ("px_hot_batch", "batches")):
+            out.append(
+                (
+                    f"one hot image: cv2.meanStdDev / pixnorm ({how})",
+                    med["cv2_hot"] / med[key],
+                    f">= {TARGET_CV2}",
+                )
+            )
     best_np = min(med["np_f64_channel"], med["np_int_channel"])
     out.append(("per channel: fastest numpy / pixnorm", best_np / ch, f">= {TARGET_NUMPY}"))
     if "cv2_accumulate" in med:
@@ -413,6 +486,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     print("## Per channel (mean, variance)")
     print()
     print("\n".join(table(cands, "channel", "px_channel")))
+    print()
+    print(f"## Per channel, one image hot in the cache ({HOT_REPS} calls a round)")
+    print()
+    print("\n".join(table(cands, "hot", "px_hot")))
     print()
     print("## Per pixel (mean image, variance image)")
     print()

@@ -519,6 +519,8 @@ struct StatsChecker {
       }
     }
     channels_u8(rng, 3, (16384 * 192 + 777) / 3 * 2, true);  // crosses the uint32 flush
+    // and the int32 folds of the avx512icl kernel (every 8192 steps of 64 or 192 bytes)
+    for (int64_t c : {1, 2, 3, 4}) channels_u8(rng, c, (8192 * 192 * 2 + 4097) / c, true);
     for (int64_t count = 1; count <= 300; count += count < 40 ? 1 : 17)
       for (int64_t images : {1, 2, 5}) pixels(rng, count, images);
   }

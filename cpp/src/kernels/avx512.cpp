@@ -84,6 +84,7 @@ namespace {
 // clang-format off
 #include "resize_fixed/avx512icl.inc"
 #include "bilinear/avx512icl.inc"
+#include "stats/avx512icl.inc"
 // clang-format on
 
 }  // namespace
@@ -129,6 +130,7 @@ constexpr KernelTable avx512icl_kernels() {
   k.resize_v_u8_planar = &resize_v_u8_planar_vbmi;
   k.resize_v_fixed = &resize_v_fixed_vbmi;
   k.resize_v_fixed_levels = &resize_v_fixed_levels_vbmi;
+  k.stats_u8 = &stats_u8_vnni;
   return k;
 }
 
