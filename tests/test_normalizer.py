@@ -152,3 +152,34 @@ def test_collate_with_a_normalizer_scale_and_to_tensor() -> None:
             [IMG], size=(12, 16), convention=convention, mean=[104.0, 117.0, 123.0], scale=1.0
         )
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+@pytest.mark.parametrize("std", [[57.0, 61.5, 43.25], 0.3, [0.229, 0.224, 0.225]])
+def test_std_per_channel_reads_one_factor_per_channel_same_bits(
+    isa: str, dtype: Any, std: Any
+) -> None:
+    """A mean image with std per channel (or a scalar) passes a = scale / std as one value per
+    channel (half the coefficient bytes): the bits must equal those of the same std given as a
+    full per-pixel plane (the (C, H, W) path), on every ISA, for uint8 and for float32 with
+    NaN, infinities, signed zeros and subnormals, and for views read in place."""
+    img = IMG.astype(dtype)
+    if dtype == np.float32:
+        img = img / np.float32(255)
+        img[0, :6] = [[np.nan, np.inf, -np.inf], [-0.0, 0.0, 1e-40], [-1e-40, 3e38, -3e38]] * 2
+    plane = np.broadcast_to(np.asarray(std, np.float64), MEAN_IMG.shape).copy()
+    for view in (img, img[:, ::-1], img[..., ::-1], img[::2, 1::3]):
+        mean = MEAN_IMG[: view.shape[0], : view.shape[1]] / 255.0
+        full = plane[: view.shape[0], : view.shape[1]]
+        want = pixnorm.normalize(view, mean, full, scale=0.5)  # a as (C, H, W)
+        got = pixnorm.normalize(view, mean, std, scale=0.5)  # a as (C,)
+        np.testing.assert_array_equal(got.view(np.uint32), want.view(np.uint32))
+        norm = pixnorm.Normalizer(mean, std, scale=0.5)
+        np.testing.assert_array_equal(norm(view).view(np.uint32), want.view(np.uint32))
+    kw: dict[str, Any] = {"size": (12, 16), "mean": OUT_MEAN}
+    np.testing.assert_array_equal(
+        pixnorm.preprocess(img, **kw, std=std).view(np.uint32),
+        pixnorm.preprocess(img, **kw, std=np.broadcast_to(np.asarray(std), OUT_MEAN.shape)).view(
+            np.uint32
+        ),
+    )

@@ -37,7 +37,8 @@ py::object normalize_pixel_py(py::handle image, py::handle a, py::handle b, py::
   normalize_output_elements(v);
   const int64_t size = v.channels * v.height * v.width;
   // a and b are computed by pixnorm.normalize; read-only arrays are fine here
-  const auto plane = [size](py::handle h, const char* name) -> const float* {
+  // a: (C, H, W), or (C,) when it is one value per channel
+  const auto plane = [](py::handle h, const char* name, int64_t size) -> const float* {
     if (!py::isinstance<py::array_t<float>>(h))
       throw py::type_error(std::string(name) + ": expected a float32 array");
     auto arr = py::reinterpret_borrow<py::array>(h);
@@ -48,8 +49,10 @@ py::object normalize_pixel_py(py::handle image, py::handle a, py::handle b, py::
                             std::to_string(size) + " elements");
     return static_cast<const float*>(arr.data());
   };
-  const float* pa = plane(a, "a");
-  const float* pb = plane(b, "b");
+  const bool a_per_channel =
+      py::isinstance<py::array>(a) && py::reinterpret_borrow<py::array>(a).ndim() == 1;
+  const float* pa = plane(a, "a", a_per_channel ? v.channels : size);
+  const float* pb = plane(b, "b", size);
   std::vector<int64_t> shape = {v.channels, v.height, v.width};
   if (img.batch) shape.insert(shape.begin(), v.n);
   py::object result;
@@ -57,7 +60,7 @@ py::object normalize_pixel_py(py::handle image, py::handle a, py::handle b, py::
   const int nt = call_threads();
   {
     py::gil_scoped_release nogil;
-    normalize_pixel(v, pa, pb, dst, nt, python_interrupt());
+    normalize_pixel(v, pa, pb, dst, nt, python_interrupt(), a_per_channel);
   }
   return result;
 }

@@ -119,9 +119,10 @@ void reverse_bytes(const unsigned char* src, int64_t n, unsigned char* dst) {
 
 // pa, pb (optional): per-pixel coefficients, (C, H, W) float32 each: every output row, still in
 // L1, then becomes out * pa + pb (normalize_pixel), so the per-pixel form costs no second pass
-// over the output.
+// over the output. pa_row: pa is one row of W values used for every row (ones, when the
+// channel affine p already applied a per-channel factor).
 void normalize_piece(const ImageView& src, const ChannelAffine& p, float* out, int nthreads,
-                     const float* pa = nullptr, const float* pb = nullptr) {
+                     const float* pa = nullptr, const float* pb = nullptr, bool pa_row = false) {
   const KernelTable& k = active_kernels();
   const int64_t H = src.height, W = src.width, C = src.channels;
   const int64_t plane = H * W, rows = src.n * H;
@@ -198,7 +199,7 @@ void normalize_piece(const ImageView& src, const ChannelAffine& p, float* out, i
       if (pa)
         for (int64_t c = 0; c < C; ++c) {
           const int64_t at = c * plane + y * W;
-          k.normalize_pixel(out + i * C * plane + at, pa + at, pb + at, W);
+          k.normalize_pixel(out + i * C * plane + at, pa_row ? pa : pa + at, pb + at, W);
         }
     }
   };
@@ -210,13 +211,24 @@ void normalize_piece(const ImageView& src, const ChannelAffine& p, float* out, i
 namespace {
 
 void normalize_pixel_rows(const ImageView& src, const float* a, const float* b, float* out,
-                          int nthreads) {
+                          int nthreads, bool a_per_channel) {
   // out = float32(x) exactly (x * 1 + (-0) keeps every value, -0 and NaN included), then
-  // out * a + b per row.
-  ChannelAffine identity;
-  identity.a.assign(static_cast<size_t>(src.channels), 1.0f);
-  identity.b.assign(static_cast<size_t>(src.channels), -0.0f);
-  normalize_piece(src, identity, out, nthreads, a, b);
+  // out * a + b per row. With one a per channel: out = float32(x * a_c) (+ -0 keeps it: a fused
+  // multiply-add of -0 rounds once, as the multiply), then out * 1 (exact) + b: the same two
+  // roundings in the same order, so the same bits, without reading an a plane.
+  ChannelAffine first;
+  const auto C = static_cast<size_t>(src.channels);
+  if (a_per_channel)
+    first.a.assign(a, a + C);
+  else
+    first.a.assign(C, 1.0f);
+  first.b.assign(C, -0.0f);
+  if (!a_per_channel) {
+    normalize_piece(src, first, out, nthreads, a, b);
+    return;
+  }
+  const std::vector<float> ones(static_cast<size_t>(src.width), 1.0f);
+  normalize_piece(src, first, out, nthreads, ones.data(), b, true);
 }
 
 }  // namespace
@@ -262,10 +274,10 @@ void make_pixel_affine(const PlaneView& mean, const PlaneView& std, double scale
 }
 
 void normalize_pixel(const ImageView& v, const float* a, const float* b, float* out, int nthreads,
-                     const Interrupt& interrupt) {
+                     const Interrupt& interrupt, bool a_per_channel) {
   const int64_t per_image = v.channels * v.height * v.width;
   pieces::run(v, false, interrupt, [&](const ImageView& part, int64_t i, int64_t) {
-    normalize_pixel_rows(part, a, b, out + i * per_image, nthreads);
+    normalize_pixel_rows(part, a, b, out + i * per_image, nthreads, a_per_channel);
   });
 }
 

@@ -177,7 +177,8 @@ def _pixel_values(value: Any, name: str, hwc: tuple[int, int, int]) -> np.ndarra
 def _pixel_affine(
     arr: np.ndarray[Any, Any], mean: Any, std: Any, scale: float
 ) -> tuple[np.ndarray[Any, np.dtype[np.float32]], np.ndarray[Any, np.dtype[np.float32]]]:
-    """a = float32(scale / std) and b = float32(-mean / std), computed in float64, (C, H, W)."""
+    """a = float32(scale / std) and b = float32(-mean / std), computed in float64, (C, H, W);
+    a as (C,) when std is per channel (or a scalar)."""
     if arr.ndim not in (2, 3, 4):
         raise ValueError(
             f"image: expected shape (H, W), (H, W, C) or (N, H, W, C), got {arr.shape}"
@@ -189,6 +190,8 @@ def _pixel_affine(
     a: np.ndarray[Any, np.dtype[np.float32]]
     b: np.ndarray[Any, np.dtype[np.float32]]
     a, b = _core.pixel_affine(m, sd, scale, c, h, w)
+    if np.ndim(std) <= 1:  # std per channel: a = scale / std is one value per channel, and
+        a = np.ascontiguousarray(a[:, 0, 0])  # normalize_pixel reads (C,) (the same bits)
     return a, b
 
 

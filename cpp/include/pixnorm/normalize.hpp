@@ -51,7 +51,10 @@ void make_pixel_affine(const PlaneView& mean, const PlaneView& std, double scale
 
 // Per-pixel normalize: out (N, C, H, W) = float32(x) * a + b with a and b float32 (C, H, W)
 // planes, a float32 multiply then a float32 add (never fused), bit-identical on every ISA.
+// a_per_channel: a holds C values, one per plane (std per channel with a mean image, the common
+// case): the same bits, from half the coefficient bytes (x * a_c is the per-channel pass with
+// b = -0, exact; then * 1 + b).
 void normalize_pixel(const ImageView& src, const float* a, const float* b, float* out, int nthreads,
-                     const Interrupt& interrupt = {});
+                     const Interrupt& interrupt = {}, bool a_per_channel = false);
 
 }  // namespace pixnorm
