@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -180,6 +181,89 @@ def test_size_resizes_first(
         with Image.open(p) as im:
             want.update(np.asarray(im.convert("RGB")))
     assert json.loads(out_json.read_text())["stats"] == want.to_dict()
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+@pytest.mark.parametrize(
+    "flags, options",
+    [
+        (["--size", "9", "11", "--crop", "6", "7"], {"size": (9, 11), "crop": (6, 7)}),
+        (["--crop", "5", "6"], {"crop": (5, 6)}),
+        (
+            ["--size", "8", "8", "--convention", "torch", "--no-antialias"],
+            {"size": (8, 8), "convention": "torch", "antialias": False},
+        ),
+        (
+            ["--size", "10", "9", "--crop", "7", "7", "--convention", "pillow"],
+            {"size": (10, 9), "crop": (7, 7), "convention": "pillow"},
+        ),
+    ],
+)
+def test_crop_convention_and_antialias_as_preprocess(
+    folder: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    flags: list[str],
+    options: dict[str, Any],
+    workers: str,
+) -> None:
+    """The statistics of what the model sees: --crop, --convention and --no-antialias are
+    RunningStats' (and so preprocess's) options of those names, per channel and per pixel."""
+    out_json = tmp_path / "cropped.json"
+    code, _, err = run(
+        [str(folder), "--per-pixel", *flags, "--workers", workers, "--json", str(out_json)],
+        capsys,
+    )
+    assert code == 0, err
+    want = pixnorm.RunningStats(per_pixel=True, **options)
+    for p in readable(folder):
+        with Image.open(p) as im:
+            want.update(np.asarray(im.convert("RGB")))
+    got = json.loads(out_json.read_text())["stats"]
+    expected = json.loads(json.dumps(want.to_dict()))
+    floats = "convention" not in options  # the default convention resamples to floats
+    if workers == "1" or not floats:
+        assert got == expected  # uint8 levels: exact integer sums in any grouping
+    else:
+        # two workers merge float accumulators in another grouping: the last bits differ
+        # (RunningStats' merge bound; 1e-12 relative is far above it and far below a real error)
+        assert {k: v for k, v in got.items() if k != "state"} == {
+            k: v for k, v in expected.items() if k != "state"
+        }
+        for key, value in expected["state"].items():
+            np.testing.assert_allclose(got["state"][key], value, rtol=1e-12, atol=1e-9)
+    assert got["crop"] == (list(options["crop"]) if "crop" in options else None)
+
+
+def test_crop_fixes_the_per_pixel_shape_of_mixed_sizes(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    (mixed / "one.png").write_bytes((folder / "one.png").read_bytes())
+    Image.new("RGB", (W + 3, H + 1), (10, 20, 30)).save(mixed / "bigger.png")
+    Image.new("RGB", (3, 3)).save(mixed / "small.png")  # smaller than the crop: skipped
+    code, out, err = run([str(mixed), "--per-pixel", "--crop", "4", "5"], capsys)
+    assert code == 0 and "2 images" in out
+    assert "small.png" in err and "crop" in err
+
+
+def test_resampling_usage_errors(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for flags, message in (
+        (["--crop", "0", "4"], "--crop: expected positive H W, got 0 4"),
+        (["--size", "4", "4", "--crop", "5", "4"], "--crop 5 4 is larger than --size 4 4"),
+        (["--convention", "torch"], "--convention changes how images are resized: it needs"),
+        (["--no-antialias"], "--no-antialias changes how images are resized: it needs --size"),
+        (
+            ["--size", "4", "4", "--convention", "opencv"],
+            "--size 4 4 --convention opencv: .*antialias",
+        ),
+    ):
+        code, out, err = run([str(folder), *flags], capsys)
+        assert code == 2 and out == "", (flags, err)
+        assert re.search(message, err), (flags, err)
+    with pytest.raises(SystemExit):
+        main(["stats", str(folder), "--convention", "cv2"])
 
 
 def test_usage_errors_exit_2(

@@ -447,7 +447,15 @@ def skip_lines(err: str) -> list[str]:
     return lines[start:]
 
 
-@pytest.mark.parametrize("per_pixel", [[], ["--per-pixel"]], ids=["channel", "pixel"])
+@pytest.mark.parametrize(
+    "per_pixel",
+    [
+        [],
+        ["--per-pixel"],
+        ["--per-pixel", "--size", "12", "14", "--crop", "9", "9", "--convention", "torch"],
+    ],
+    ids=["channel", "pixel", "pixel-resampled"],
+)
 def test_cli_equals_the_local_run(
     folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], per_pixel: list[str]
 ) -> None:

@@ -16,8 +16,11 @@ their one channel three times. One run cannot mix 8-bit, 16-bit and float images
 statistics are in different units). Pillow itself reads 16-bit RGB PNGs as 8-bit (high byte).
 
 --per-pixel needs one image size: mixed sizes are an error before any work unless --size H W
-resizes every image first. --size weights every image equally (each gives H x W pixels), so
-it also changes the per-channel numbers of images of mixed sizes.
+resizes every image first (or --crop H W cuts the centre of each). --size weights every image
+equally (each gives H x W pixels), so it also changes the per-channel numbers of images of
+mixed sizes. --size, --crop, --convention and --no-antialias are pixnorm.preprocess's size,
+crop, convention and antialias: with the values the model is given, the statistics describe
+exactly what it sees (a named convention counts its uint8 levels; the default one, floats).
 
 --ray [ADDRESS] runs the same passes on a Ray cluster (pip install 'pixnorm[ray]'): a new one on
 this machine without ADDRESS ("local"); "auto": RAY_ADDRESS, else the cluster started here with
@@ -57,6 +60,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -68,6 +72,7 @@ from .stats import RunningStats
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 MODES = ("RGB", "L", "keep")
+CONVENTIONS = ("pillow", "torch", "opencv")  # preprocess's named resize conventions
 PLOT_SIZE = (12.0, 8.0)  # inches; at PLOT_DPI the PNG is 1200 x 800 pixels
 PLOT_DPI = 100
 SKIPPED_SHOWN = 10  # skipped files listed on the terminal; --json lists them all
@@ -142,9 +147,29 @@ def add_stats_parser(sub: Any) -> None:
         "of mixed sizes",
     )
     p.add_argument(
+        "--crop",
+        nargs=2,
+        type=int,
+        metavar=("H", "W"),
+        help="then cut the centre H x W (after --size, if given), as "
+        "pixnorm.preprocess(crop=(H, W)) does: the statistics of what the model sees",
+    )
+    p.add_argument(
+        "--convention",
+        choices=CONVENTIONS,
+        help="resize with a library's exact arithmetic (with --size), as "
+        "pixnorm.preprocess(convention=...) does; default: pixnorm's float resize",
+    )
+    p.add_argument(
+        "--no-antialias",
+        dest="antialias",
+        action="store_false",
+        help="downscale without antialiasing (with --size), as preprocess(antialias=False)",
+    )
+    p.add_argument(
         "--per-pixel",
         action="store_true",
-        help="also the mean and std images (one image size, or --size H W)",
+        help="also the mean and std images (one image size, or --size H W / --crop H W)",
     )
     p.add_argument(
         "--mode",
@@ -281,15 +306,15 @@ def read_header(path: str) -> Header:
         return None
 
 
-def check_headers(paths: Sequence[str], per_pixel: bool, size: tuple[int, int] | None) -> str:
+def check_headers(paths: Sequence[str], per_pixel: bool, resampling: Resampling) -> str:
     """The bit depth ("8-bit", "16-bit" or "float") of the images, from their headers only.
-    Raises UsageError before any work when the images mix depths, or, with `per_pixel` and no
-    `size`, sizes (see :func:`check_header_list`)."""
-    return check_header_list(paths, [read_header(p) for p in paths], per_pixel, size)
+    Raises UsageError before any work when the images mix depths, or, with `per_pixel` and
+    neither --size nor --crop, sizes (see :func:`check_header_list`)."""
+    return check_header_list(paths, [read_header(p) for p in paths], per_pixel, resampling)
 
 
 def check_header_list(
-    paths: Sequence[str], headers: Sequence[Header], per_pixel: bool, size: tuple[int, int] | None
+    paths: Sequence[str], headers: Sequence[Header], per_pixel: bool, resampling: Resampling
 ) -> str:
     """:func:`check_headers` on headers already read (``pixnorm stats --ray`` reads them on the
     cluster): `headers[i]` is :func:`read_header` of `paths[i]`."""
@@ -307,13 +332,14 @@ def check_header_list(
             f"the images mix bit depths ({kinds}); their statistics are in different units: "
             "run them separately"
         )
-    if per_pixel and size is None and len(sizes) > 1:
+    if per_pixel and not resampling.fixes_shape() and len(sizes) > 1:
         common = Counter({hw: len(v) for hw, v in sizes.items()}).most_common(3)
         shown = "; ".join(f"{n} of {h}x{w} (e.g. {sizes[(h, w)][0]})" for (h, w), n in common)
         more = f"; and {len(sizes) - 3} more sizes" if len(sizes) > 3 else ""
         raise UsageError(
             f"--per-pixel needs one image size, but the images have {len(sizes)} sizes "
-            f"(HxW: {shown}{more}): pass --size H W to resize every image first"
+            f"(HxW: {shown}{more}): pass --size H W to resize every image first (or --crop "
+            "H W to cut the centre of each)"
         )
     return next(iter(depths), "8-bit")
 
@@ -334,19 +360,60 @@ def demo_images(mode: str) -> Array:
     return faces
 
 
+@dataclass(frozen=True)
+class Resampling:
+    """--size, --crop, --convention and --no-antialias: what each image becomes before it is
+    counted (RunningStats' options of those names)."""
+
+    size: tuple[int, int] | None = None
+    crop: tuple[int, int] | None = None
+    convention: str | None = None
+    antialias: bool = True
+
+    def options(self) -> dict[str, Any]:
+        return {
+            "size": self.size,
+            "crop": self.crop,
+            "convention": self.convention,
+            "antialias": self.antialias,
+        }
+
+    def fixes_shape(self) -> bool:
+        """Every image ends at one (H, W): --size or --crop given."""
+        return self.size is not None or self.crop is not None
+
+    def shape(self, h: int, w: int) -> tuple[int, int]:
+        return self.crop or self.size or (h, w)
+
+    def describe(self) -> str:
+        """The flags, for messages and the summary ("" without any)."""
+        parts = []
+        if self.size:
+            parts.append(f"--size {self.size[0]} {self.size[1]}")
+        if self.crop:
+            parts.append(f"--crop {self.crop[0]} {self.crop[1]}")
+        if self.convention:
+            parts.append(f"--convention {self.convention}")
+        if not self.antialias:
+            parts.append("--no-antialias")
+        return " ".join(parts)
+
+
+NO_RESAMPLING = Resampling()
+
 Like = tuple[str, int, tuple[int, int]]  # dtype, channels, (H, W) of the first image
 
 
-def _like(img: Array, size: tuple[int, int] | None) -> Like:
+def _like(img: Array, resampling: Resampling) -> Like:
     channels = img.shape[2] if img.ndim == 3 else 1
-    shape = size if size is not None else (img.shape[0], img.shape[1])
+    shape = resampling.shape(img.shape[0], img.shape[1])
     return ("uint8" if img.dtype == np.uint8 else "float32", channels, shape)
 
 
-def _mismatch(img: Array, like: Like, per_pixel: bool, size: tuple[int, int] | None) -> str | None:
+def _mismatch(img: Array, like: Like, per_pixel: bool, resampling: Resampling) -> str | None:
     """Why `img` cannot join the statistics of images like the first one, in the words of
     the command line; None if it can."""
-    dtype, channels, (h, w) = _like(img, size)
+    dtype, channels, (h, w) = _like(img, resampling)
     if dtype != like[0]:
         return f"{dtype} values, but the first image has {like[0]} (mixed bit depths)"
     if channels != like[1]:
@@ -357,7 +424,7 @@ def _mismatch(img: Array, like: Like, per_pixel: bool, size: tuple[int, int] | N
     if per_pixel and (h, w) != like[2]:
         return (
             f"size {h}x{w} (HxW) differs from the first image's {like[2][0]}x{like[2][1]} "
-            "(--per-pixel needs one size: pass --size H W)"
+            "(--per-pixel needs one size: pass --size H W or --crop H W)"
         )
     return None
 
@@ -366,7 +433,7 @@ def accumulate(
     paths: Sequence[str],
     mode: str,
     per_pixel: bool,
-    size: tuple[int, int] | None,
+    resampling: Resampling = NO_RESAMPLING,
     like: Like | None = None,
     progress: Any = None,
 ) -> tuple[RunningStats, Skipped, Array | None]:
@@ -374,7 +441,7 @@ def accumulate(
     first image used (a sample for the plot). `like` fixes the dtype, channel count and shape
     that the first image of the whole run had, so a worker skips exactly the files a single
     pass would. Runs in worker processes: keep it a module-level function."""
-    stats = RunningStats(per_pixel=per_pixel, size=size)
+    stats = RunningStats(per_pixel=per_pixel, **resampling.options())
     if like is not None:
         stats._expect(*like)
     skipped: Skipped = []
@@ -389,8 +456,8 @@ def accumulate(
         except Exception as e:  # Pillow raises many kinds for corrupt files: never fatal
             skipped.append((str(path), f"unreadable ({type(e).__name__}: {e})"))
         else:
-            like = like if like is not None else _like(img, size)
-            reason = _mismatch(img, like, per_pixel, size)
+            like = like if like is not None else _like(img, resampling)
+            reason = _mismatch(img, like, per_pixel, resampling)
             if reason is not None:
                 skipped.append((str(path), reason))
             else:
@@ -404,14 +471,14 @@ def accumulate(
     return stats, skipped, sample
 
 
-def first_like(paths: Sequence[str], mode: str, size: tuple[int, int] | None) -> Like | None:
-    """dtype, channels and (H, W) (after `size`) of the first readable image."""
+def first_like(paths: Sequence[str], mode: str, resampling: Resampling) -> Like | None:
+    """dtype, channels and (H, W) (after `resampling`) of the first readable image."""
     for path in paths:
         try:
             img = load_image(path, mode)
         except Exception:
             continue
-        return _like(img, size)
+        return _like(img, resampling)
     return None
 
 
@@ -522,15 +589,15 @@ def _stop(pool: ProcessPoolExecutor, stop: Any) -> None:
 
 
 def run_files(
-    paths: Sequence[str], args: argparse.Namespace, size: tuple[int, int] | None
+    paths: Sequence[str], args: argparse.Namespace, resampling: Resampling
 ) -> tuple[RunningStats, Skipped, Array | None]:
     """One pass in this process, or `args.workers` spawned processes on chunks of paths,
     merged in path order (for uint8 the result is the same either way)."""
-    like = first_like(paths, args.mode, size)
+    like = first_like(paths, args.mode, resampling)
     bar = _progress(len(paths), args.progress)
     try:
         if args.workers == 1:
-            return accumulate(paths, args.mode, args.per_pixel, size, like, progress=bar)
+            return accumulate(paths, args.mode, args.per_pixel, resampling, like, progress=bar)
         chunk = max(1, min(64, math.ceil(len(paths) / (4 * args.workers))))
         parts = list(_chunks(paths, chunk))
         ctx = multiprocessing.get_context("spawn")
@@ -542,7 +609,7 @@ def run_files(
             # submit() starts the worker processes: they inherit SIGINT ignored
             with _sigint_ignored():
                 futures = [
-                    pool.submit(accumulate, part, args.mode, args.per_pixel, size, like)
+                    pool.submit(accumulate, part, args.mode, args.per_pixel, resampling, like)
                     for part in parts
                 ]
             sizes: dict[Future[Any], int] = {
@@ -557,7 +624,7 @@ def run_files(
         pool.shutdown()
     finally:
         bar.close()
-    total = RunningStats(per_pixel=args.per_pixel, size=size)
+    total = RunningStats(per_pixel=args.per_pixel, **resampling.options())
     skipped: Skipped = []
     sample = None
     for s, k, first in results:
@@ -789,6 +856,33 @@ def _ray_address(args: argparse.Namespace) -> None:
         )
 
 
+def _resampling(args: argparse.Namespace) -> Resampling:
+    """--size, --crop, --convention, --no-antialias checked (before any work)."""
+    pairs = {}
+    for flag, value in (("--size", args.size), ("--crop", args.crop)):
+        if value is not None and min(value) < 1:
+            raise UsageError(f"{flag}: expected positive H W, got {value[0]} {value[1]}")
+        pairs[flag] = tuple(value) if value is not None else None
+    size, crop = pairs["--size"], pairs["--crop"]
+    if size is not None and crop is not None and (crop[0] > size[0] or crop[1] > size[1]):
+        raise UsageError(
+            f"--crop {crop[0]} {crop[1]} is larger than --size {size[0]} {size[1]} (the crop "
+            "is cut from the resized image)"
+        )
+    for flag, given in (
+        ("--convention", args.convention is not None),
+        ("--no-antialias", not args.antialias),
+    ):
+        if given and size is None:
+            raise UsageError(f"{flag} changes how images are resized: it needs --size H W")
+    resampling = Resampling(size, crop, args.convention, args.antialias)
+    try:
+        RunningStats(**resampling.options())  # RunningStats' own checks, before any work
+    except (TypeError, ValueError) as e:
+        raise UsageError(f"{resampling.describe()}: {e}") from None
+    return resampling
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise UsageError(f"--workers: expected N >= 1, got {args.workers}")
@@ -796,9 +890,7 @@ def _run(args: argparse.Namespace) -> int:
         _ray_address(args)
         if args.workers != 1:
             raise UsageError("--workers and --ray: choose one (Ray runs a task per CPU)")
-    size = tuple(args.size) if args.size else None
-    if size is not None and min(size) < 1:
-        raise UsageError(f"--size: expected positive H W, got {args.size[0]} {args.size[1]}")
+    resampling = _resampling(args)
     if args.plot:
         try:
             import matplotlib  # noqa: F401
@@ -824,12 +916,12 @@ def _run(args: argparse.Namespace) -> int:
             pixnorm_ray = _ray_module()
             with pixnorm_ray.connected(args.ray):
                 depth, stats, read_skipped, sample = pixnorm_ray.stats_files(
-                    files, args.mode, args.per_pixel, size, _ray_progress(args.progress)
+                    files, args.mode, args.per_pixel, resampling, _ray_progress(args.progress)
                 )
         else:
-            depth = check_headers(files, args.per_pixel, size)
+            depth = check_headers(files, args.per_pixel, resampling)
             if files:
-                stats, read_skipped, sample = run_files(files, args, size)
+                stats, read_skipped, sample = run_files(files, args, resampling)
             else:
                 stats, read_skipped, sample = RunningStats(), [], None
         skipped = sorted(skipped + read_skipped)
@@ -840,10 +932,10 @@ def _run(args: argparse.Namespace) -> int:
             pixnorm_ray = _ray_module()
             with pixnorm_ray.connected(args.ray):
                 stats = pixnorm_ray.stats_arrays(
-                    faces, args.per_pixel, size, _ray_progress(args.progress)
+                    faces, args.per_pixel, resampling, _ray_progress(args.progress)
                 )
         else:
-            stats = RunningStats(per_pixel=args.per_pixel, size=size)
+            stats = RunningStats(per_pixel=args.per_pixel, **resampling.options())
             bar = _progress(len(faces), args.progress)
             for face in faces:
                 stats.update(face)

@@ -32,7 +32,7 @@ import signal
 import socket
 import sys
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -50,6 +50,9 @@ from ._normalizer import Normalizer, _unpack
 from ._resize import _check_convention, preprocess_batch
 from .stats import RunningStats
 from .transforms import _rrc_params
+
+if TYPE_CHECKING:
+    from .cli import Resampling
 
 __all__ = ["Preprocess", "stats"]
 
@@ -749,7 +752,9 @@ def _block_files(
 
     paths = [str(p) for p in batch["path"]]
     with _one_thread():
-        part, skipped, _ = accumulate(paths, mode, like=options["like"], **options["stats"])
+        part, skipped, _ = accumulate(
+            paths, mode, options["per_pixel"], options["resampling"], like=options["like"]
+        )
     refused = {p for p, _ in skipped}
     used = [int(i) for i, p in zip(batch["index"], paths, strict=True) if p not in refused]
     blob = pickle.dumps((part, skipped), protocol=pickle.HIGHEST_PROTOCOL)
@@ -760,7 +765,7 @@ def stats_files(
     paths: Sequence[str],
     mode: str,
     per_pixel: bool,
-    size: tuple[int, int] | None,
+    resampling: Resampling,
     progress: bool,
 ) -> tuple[str, RunningStats, list[tuple[str, str]], Array | None]:
     """``pixnorm stats PATH --ray``: the bit depth, statistics, skipped files and sample of
@@ -780,20 +785,20 @@ def stats_files(
         for b in heads.iter_batches(batch_size=None, batch_format="numpy"):
             for i, d, h, w in zip(b["index"], b["depth"], b["height"], b["width"], strict=True):
                 headers[int(i)] = (str(d), (int(h), int(w))) if d else None
-        depth = check_header_list(paths, headers, per_pixel, size)
+        depth = check_header_list(paths, headers, per_pixel, resampling)
         # Fixed on the driver, as the local run does: workers skip exactly what it skips.
-        like = first_like(paths, mode, size)
+        like = first_like(paths, mode, resampling)
         # About 4 blocks per CPU (the last ones balance the load), at most 256 files each (a
         # retry or the progress bar's step). A Ray task costs about 10 ms: blocks of 64 JPEGs
         # of 256x256 (40 ms of work) lost a quarter of the time to it.
         per_block = max(1, min(MAX_BLOCK_FILES, math.ceil(len(paths) / (4 * cpus))))
-        options = {"like": like, "stats": {"per_pixel": per_pixel, "size": size}}
+        options = {"like": like, "per_pixel": per_pixel, "resampling": resampling}
         partials = _files_dataset(paths, per_block).map_batches(
             functools.partial(_block_files, mode=mode, options=options),
             batch_size=None,
             batch_format="numpy",
         )
-        total = RunningStats(per_pixel=per_pixel, size=size)
+        total = RunningStats(per_pixel=per_pixel, **resampling.options())
         skipped: list[tuple[str, str]] = []
         first = -1
         for batch in partials.iter_batches(batch_size=None, batch_format="numpy"):
@@ -808,9 +813,9 @@ def stats_files(
 
 
 def stats_arrays(
-    images: Array, per_pixel: bool, size: tuple[int, int] | None, progress: bool
+    images: Array, per_pixel: bool, resampling: Resampling, progress: bool
 ) -> RunningStats:
     """:func:`stats` of in-memory images (N, H, W[, C]) (the command line's demo data set)."""
     with _data_context(progress):
         ds = ray.data.from_numpy(images)
-    return stats(ds, column="data", per_pixel=per_pixel, size=size)
+    return stats(ds, column="data", per_pixel=per_pixel, **resampling.options())
