@@ -66,12 +66,20 @@ def normalize_error_bound(image: Array, mean: Any, std: Any, scale: float) -> Ar
     return bound if batch else bound[0]
 
 
-def resize_windows(n_in: int, n_out: int, antialias: bool) -> list[tuple[int, int]]:
+def axis_scale(n_in: int, n_out: int, factor: float | None = None) -> float:
+    """Source samples per output sample: in / out, or 1 / factor for a resize by a factor (an
+    axis whose size does not change is copied, as torch skips it)."""
+    return 1.0 / factor if factor and n_in != n_out else n_in / n_out
+
+
+def resize_windows(
+    n_in: int, n_out: int, antialias: bool, factor: float | None = None
+) -> list[tuple[int, int]]:
     """The source samples [lo, hi) each output's filter window covers, from the definitions in
     pixnorm.resize (Pillow's window bounds with antialias; the two clamped neighbours without)."""
     import math
 
-    scale = n_in / n_out
+    scale = axis_scale(n_in, n_out, factor)
     out = []
     for i in range(n_out):
         if antialias:
@@ -86,13 +94,13 @@ def resize_windows(n_in: int, n_out: int, antialias: bool) -> list[tuple[int, in
     return out
 
 
-def resize_matrix(n_in: int, n_out: int, antialias: bool) -> Array:
+def resize_matrix(n_in: int, n_out: int, antialias: bool, factor: float | None = None) -> Array:
     """(n_out, n_in) float64 weights of one axis, from the definitions in pixnorm.resize."""
     import math
 
-    scale = n_in / n_out
+    scale = axis_scale(n_in, n_out, factor)
     m = np.zeros((n_out, n_in))
-    for i, (lo, hi) in enumerate(resize_windows(n_in, n_out, antialias)):
+    for i, (lo, hi) in enumerate(resize_windows(n_in, n_out, antialias, factor)):
         if antialias:  # Pillow's triangle filter, support widened by the downscale factor
             fs = max(scale, 1.0)
             centre = (i + 0.5) * scale
@@ -107,14 +115,22 @@ def resize_matrix(n_in: int, n_out: int, antialias: bool) -> Array:
     return m
 
 
-def resize(image: Array, out_h: int, out_w: int, antialias: bool) -> Array:
-    """Exact float64 resize of one (H, W) or (H, W, C) image, no rounding."""
+def resize(
+    image: Array,
+    out_h: int,
+    out_w: int,
+    antialias: bool,
+    factor: tuple[float, float] | None = None,
+) -> Array:
+    """Exact float64 resize of one (H, W) or (H, W, C) image, no rounding; `factor` (fy, fx):
+    the grid of a resize by those factors."""
     x = np.asarray(image, dtype=np.float64)
     gray = x.ndim == 2
     if gray:
         x = x[:, :, None]
-    my = resize_matrix(x.shape[0], out_h, antialias)
-    mx = resize_matrix(x.shape[1], out_w, antialias)
+    fy, fx = factor if factor is not None else (None, None)
+    my = resize_matrix(x.shape[0], out_h, antialias, fy)
+    mx = resize_matrix(x.shape[1], out_w, antialias, fx)
     with np.errstate(invalid="ignore", over="ignore"):
         out = np.einsum("yh,hwc,xw->yxc", my, x, mx, optimize=True)  # one axis at a time
     return out[:, :, 0] if gray else out

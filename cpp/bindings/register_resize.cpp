@@ -6,6 +6,7 @@
 
 #include <array>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "convert.hpp"
@@ -33,24 +34,27 @@ Convention convention_from(py::handle obj) {
 
 // One image's geometry as pixnorm._resize.Geometry (a NamedTuple) sends it: the fields in the
 // order of pixnorm::Geometry.
-using GeometryTuple = std::array<int64_t, 10>;
+using GeometryTuple = std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
+                                 int64_t, int64_t, int64_t, double, double>;
 Geometry geometry_from(const GeometryTuple& t) {
   Geometry g;
-  g.box_top = t[0];
-  g.box_left = t[1];
-  g.box_height = t[2];
-  g.box_width = t[3];
-  g.resized_height = t[4];
-  g.resized_width = t[5];
-  g.crop_top = t[6];
-  g.crop_left = t[7];
-  g.flip = t[8] != 0;
-  g.vflip = t[9] != 0;
+  g.box_top = std::get<0>(t);
+  g.box_left = std::get<1>(t);
+  g.box_height = std::get<2>(t);
+  g.box_width = std::get<3>(t);
+  g.resized_height = std::get<4>(t);
+  g.resized_width = std::get<5>(t);
+  g.crop_top = std::get<6>(t);
+  g.crop_left = std::get<7>(t);
+  g.flip = std::get<8>(t) != 0;
+  g.vflip = std::get<9>(t) != 0;
+  g.factor_y = std::get<10>(t);
+  g.factor_x = std::get<11>(t);
   return g;
 }
 
 py::object resize_py(py::handle image, int64_t out_h, int64_t out_w, bool antialias,
-                     py::handle convention, py::handle out) {
+                     py::handle convention, py::handle out, double factor_y, double factor_x) {
   const Image img = image_from(image, "image");
   ResizeRequest r;
   r.images = img.view;
@@ -58,6 +62,8 @@ py::object resize_py(py::handle image, int64_t out_h, int64_t out_w, bool antial
   r.width = out_w;
   r.antialias = antialias;
   r.convention = convention_from(convention);
+  r.factor_y = factor_y;
+  r.factor_x = factor_x;
   check_resize(r);
   std::vector<int64_t> shape;
   if (img.batch) shape.push_back(r.images.n);
@@ -128,6 +134,7 @@ void register_resize(py::module_& m) {
   m.attr("MAX_OUTPUT_SIDE") = kMaxOutputSide;
   m.def("resize", &resize_py, py::arg("image"), py::arg("out_h"), py::arg("out_w"),
         py::arg("antialias"), py::arg("convention").none(true), py::arg("out").none(true),
+        py::arg("factor_y") = 0.0, py::arg("factor_x") = 0.0,
         "Low-level resize; see pixnorm.resize for the documented API.");
   m.def("preprocess", &preprocess_py, py::arg("images"), py::arg("geometries"), py::arg("crop_h"),
         py::arg("crop_w"), py::arg("antialias"), py::arg("convention").none(true), py::arg("mean"),

@@ -4,6 +4,7 @@
 // contract.
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <string>
 #include <vector>
@@ -32,12 +33,34 @@ void check_side(int64_t v, const char* name) {
 // A job for one image whose box of box_h x box_w is resized to oh x ow, with the convention's
 // own pass rules (Pillow's order, OpenCV's exact-2x mean); plans, output and band are the
 // caller's.
-ResampleJob job_for(Convention conv, int64_t box_h, int64_t box_w, int64_t oh, int64_t ow) {
+ResampleJob job_for(Convention conv, int64_t box_h, int64_t box_w, int64_t oh, int64_t ow,
+                    double factor_y = 0, double factor_x = 0) {
   ResampleJob j;
   j.convention = conv;
   j.vertical_first = conv == Convention::pillow && pillow_vertical_first(box_h, box_w, oh, ow);
-  j.area2x = conv == Convention::opencv && opencv_area2x(box_h, box_w, oh, ow);
+  j.area2x = conv == Convention::opencv && opencv_area2x(box_h, box_w, oh, ow, factor_y, factor_x);
+  if (j.area2x && (box_h != 2 * oh || box_w != 2 * ow))
+    throw std::invalid_argument(
+        "factor: 0.5 on an odd side in the 'opencv' convention (cv2.resize's INTER_AREA fast "
+        "path with a partial last pixel) is not supported yet");
   return j;
+}
+
+// The factors a resize's grid follows: an axis whose size does not change is copied, whatever
+// the factor, as torch's interpolate skips it (its separable passes run only where the size
+// changes) and cv2.resize copies an image whose size does not change (both axes).
+std::array<double, 2> grid_factors(Convention conv, int64_t h, int64_t w, int64_t oh, int64_t ow,
+                                   double factor_y, double factor_x) {
+  if (conv == Convention::opencv)
+    return h == oh && w == ow ? std::array<double, 2>{0, 0}
+                              : std::array<double, 2>{factor_y, factor_x};
+  return {h == oh ? 0 : factor_y, w == ow ? 0 : factor_x};
+}
+
+// A factor: 0 (the grid follows the sizes) or finite and > 0.
+void check_factor(double factor) {
+  if (!(factor == 0 || (factor > 0 && std::isfinite(factor))))
+    throw std::invalid_argument("factor: expected a finite value > 0");
 }
 
 std::string image_name(bool batch, size_t i) {
@@ -111,6 +134,14 @@ void check_resize(const ResizeRequest& r) {
   check_side(r.height, "size");
   check_side(r.width, "size");
   check_resize_source(v.height, v.width, v.channels, "image");
+  check_factor(r.factor_y);
+  check_factor(r.factor_x);
+  if (r.convention == Convention::pillow && (r.factor_y > 0 || r.factor_x > 0))
+    throw std::invalid_argument(
+        "factor: Pillow's grid follows the sizes (ImageOps.scale resizes to the rounded size)");
+  const auto f =
+      grid_factors(r.convention, v.height, v.width, r.height, r.width, r.factor_y, r.factor_x);
+  job_for(r.convention, v.height, v.width, r.height, r.width, f[0], f[1]);
   ImageView shape_check = v;
   shape_check.height = r.height;
   shape_check.width = r.width;
@@ -122,9 +153,10 @@ void resize(const ResizeRequest& r, void* out, int nthreads, const Interrupt& in
   const ImageView& v = r.images;
   const int64_t oh = r.height, ow = r.width;
   // One job per image of the batch, all sharing the two plans.
-  const AxisPlan py = plan_axis(r.convention, v.height, oh, r.antialias, 0, oh, false, false);
-  const AxisPlan px = plan_axis(r.convention, v.width, ow, r.antialias, 0, ow, false, true);
-  const ResampleJob proto = job_for(r.convention, v.height, v.width, oh, ow);
+  const auto f = grid_factors(r.convention, v.height, v.width, oh, ow, r.factor_y, r.factor_x);
+  const AxisPlan py = plan_axis(r.convention, v.height, oh, r.antialias, 0, oh, false, false, f[0]);
+  const AxisPlan px = plan_axis(r.convention, v.width, ow, r.antialias, 0, ow, false, true, f[1]);
+  const ResampleJob proto = job_for(r.convention, v.height, v.width, oh, ow, f[0], f[1]);
   std::vector<ResampleJob> jobs(static_cast<size_t>(v.n), proto);
   const int64_t per_image = oh * ow * v.channels * itemsize(v.dtype);
   for (int64_t i = 0; i < v.n; ++i) {
@@ -172,6 +204,15 @@ std::vector<int64_t> preprocess_shape(const PreprocessRequest& r) {
         g.box_height == v.height && g.box_width == v.width ? name : box_name(r.batch, i));
     check_side(g.resized_height, "size");
     check_side(g.resized_width, "size");
+    check_factor(g.factor_y);
+    check_factor(g.factor_x);
+    if (r.convention == Convention::pillow && (g.factor_y > 0 || g.factor_x > 0))
+      throw std::invalid_argument(
+          "factor: Pillow's grid follows the sizes (ImageOps.scale resizes to the rounded size)");
+    const auto f = grid_factors(r.convention, g.box_height, g.box_width, g.resized_height,
+                                g.resized_width, g.factor_y, g.factor_x);
+    job_for(r.convention, g.box_height, g.box_width, g.resized_height, g.resized_width, f[0],
+            f[1]);  // its refusals, before any work
     check_crop(r.crop_height, r.crop_width, g.resized_height, g.resized_width);
     if (g.crop_top < 0 || g.crop_left < 0 || g.crop_top > g.resized_height - r.crop_height ||
         g.crop_left > g.resized_width - r.crop_width)
@@ -212,14 +253,16 @@ void preprocess(const PreprocessRequest& r, float* out, int nthreads, const Inte
   // images in a few sizes (the usual case) shares them.
   std::vector<AxisPlan> plans;
   plans.reserve(2 * n);  // never reallocates: the jobs point into it
-  std::map<std::array<int64_t, 6>, size_t> seen;
+  std::map<std::array<int64_t, 7>, size_t> seen;
   auto plan_once = [&](bool is_x, int64_t in, int64_t out_full, int64_t first, int64_t count,
-                       bool mirror) -> const AxisPlan* {
-    const std::array<int64_t, 6> key = {is_x, in, out_full, first, count, mirror};
+                       bool mirror, double factor) -> const AxisPlan* {
+    int64_t factor_bits = 0;
+    std::memcpy(&factor_bits, &factor, sizeof factor);
+    const std::array<int64_t, 7> key = {is_x, in, out_full, first, count, mirror, factor_bits};
     auto it = seen.find(key);
     if (it == seen.end()) {
       plans.push_back(
-          plan_axis(r.convention, in, out_full, r.antialias, first, count, mirror, is_x));
+          plan_axis(r.convention, in, out_full, r.antialias, first, count, mirror, is_x, factor));
       it = seen.emplace(key, plans.size() - 1).first;
     }
     return &plans[it->second];
@@ -228,13 +271,16 @@ void preprocess(const PreprocessRequest& r, float* out, int nthreads, const Inte
   jobs.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     const Geometry& g = r.geometry[i];
-    ResampleJob j =
-        job_for(r.convention, g.box_height, g.box_width, g.resized_height, g.resized_width);
+    const auto f = grid_factors(r.convention, g.box_height, g.box_width, g.resized_height,
+                                g.resized_width, g.factor_y, g.factor_x);
+    ResampleJob j = job_for(r.convention, g.box_height, g.box_width, g.resized_height,
+                            g.resized_width, f[0], f[1]);
     j.src = r.images[i];
     j.box_top = g.box_top;
     j.box_left = g.box_left;
-    j.py = plan_once(false, g.box_height, g.resized_height, g.crop_top, r.crop_height, g.vflip);
-    j.px = plan_once(true, g.box_width, g.resized_width, g.crop_left, r.crop_width, g.flip);
+    j.py =
+        plan_once(false, g.box_height, g.resized_height, g.crop_top, r.crop_height, g.vflip, f[0]);
+    j.px = plan_once(true, g.box_width, g.resized_width, g.crop_left, r.crop_width, g.flip, f[1]);
     j.kind = ResampleOut::f32_chw;
     j.dst = out + static_cast<int64_t>(i) * C * r.crop_height * r.crop_width;
     j.affine = &affine;

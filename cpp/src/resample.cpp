@@ -5,6 +5,8 @@
 #include "resample.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -36,25 +38,37 @@ int64_t AxisPlan::end_read() const {
 }
 
 AxisPlan plan_axis(Convention conv, int64_t in, int64_t out_full, bool antialias, int64_t first,
-                   int64_t count, bool mirror, bool x) {
+                   int64_t count, bool mirror, bool x, double factor) {
   switch (conv) {
     case Convention::pixnorm:
-      return plan_axis_float(in, out_full, antialias, first, count, mirror);
+      return plan_axis_float(in, out_full, antialias, first, count, mirror, factor);
     case Convention::pillow:
     case Convention::torch:
-      return plan_axis_fixed(in, out_full, antialias, first, count, mirror, conv);
+      return plan_axis_fixed(in, out_full, antialias, first, count, mirror, conv, factor);
     case Convention::opencv:
-      return plan_axis_opencv(in, out_full, first, count, mirror, x);
+      return plan_axis_opencv(in, out_full, first, count, mirror, x, factor);
   }
   throw std::invalid_argument("internal: unknown convention");
+}
+
+double axis_scale(Convention conv, int64_t in, int64_t out_full, double factor) {
+  if (factor > 0) return 1.0 / factor;
+  if (conv == Convention::opencv)  // cv::resize with dsize: 1 / inv_scale, inv_scale = out / in
+    return 1.0 / (static_cast<double>(out_full) / static_cast<double>(in));
+  return static_cast<double>(in) / static_cast<double>(out_full);
 }
 
 bool pillow_vertical_first(int64_t h, int64_t w, int64_t oh, int64_t ow) {
   return oh < h && (h - oh) > 2 * (w - ow);
 }
 
-bool opencv_area2x(int64_t h, int64_t w, int64_t oh, int64_t ow) {
-  return h == 2 * oh && w == 2 * ow;
+bool opencv_area2x(int64_t h, int64_t w, int64_t oh, int64_t ow, double factor_y, double factor_x) {
+  const auto two = [](double scale) {
+    const double whole = std::nearbyint(scale);
+    return std::abs(scale - whole) < std::numeric_limits<double>::epsilon() && whole == 2.0;
+  };
+  return two(axis_scale(Convention::opencv, h, oh, factor_y)) &&
+         two(axis_scale(Convention::opencv, w, ow, factor_x));
 }
 
 namespace {

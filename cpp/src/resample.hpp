@@ -32,8 +32,11 @@ struct AxisWindows {
   size_t size(size_t k) const { return begin[k + 1] - begin[k]; }
   const double* weights(size_t k) const { return w.data() + begin[k]; }
 };
-AxisWindows axis_windows(int64_t in, int64_t out_full, bool antialias, int64_t first,
-                         int64_t count);
+// `factor` > 0: the grid of a resize by that factor (out_full = in * factor, rounded by the
+// caller): centres (i + 0.5) * (1 / factor), as torch's interpolate(scale_factor=...) and
+// cv2.resize(fx=...) map them; 0: by the sizes, in / out_full.
+AxisWindows axis_windows(int64_t in, int64_t out_full, bool antialias, int64_t first, int64_t count,
+                         double factor = 0);
 
 // The largest source (or box) a resize accepts: plans hold source positions and kernels byte
 // offsets into a row of float32 values in int32, so a box may have at most kMaxResizeRows rows
@@ -76,21 +79,26 @@ struct AxisPlan {
   int64_t first_read() const;
   int64_t end_read() const;
 };
+// `factor`: as axis_windows (0: the grid follows the sizes).
 AxisPlan plan_axis(Convention conv, int64_t in, int64_t out_full, bool antialias, int64_t first,
-                   int64_t count, bool mirror, bool x);
+                   int64_t count, bool mirror, bool x, double factor = 0);
 // The three plan builders plan_axis calls.
 AxisPlan plan_axis_float(int64_t in, int64_t out_full, bool antialias, int64_t first, int64_t count,
-                         bool mirror);
+                         bool mirror, double factor);
 AxisPlan plan_axis_fixed(int64_t in, int64_t out_full, bool antialias, int64_t first, int64_t count,
-                         bool mirror, Convention conv);
+                         bool mirror, Convention conv, double factor);
 AxisPlan plan_axis_opencv(int64_t in, int64_t out_full, int64_t first, int64_t count, bool mirror,
-                          bool x);
+                          bool x, double factor);
+// The source step per output sample: 1 / factor, or by the sizes (OpenCV: 1 / (out / in)).
+double axis_scale(Convention conv, int64_t in, int64_t out_full, double factor);
 
 // Pillow 13 resizes vertically first when the height shrinks much more than the width.
 bool pillow_vertical_first(int64_t h, int64_t w, int64_t oh, int64_t ow);
-// OpenCV's cv::resize takes INTER_AREA's 2x2 mean when both axes are exactly halved:
-// (a + b + c + d + 2) >> 2 (half to even for 2 channels).
-bool opencv_area2x(int64_t h, int64_t w, int64_t oh, int64_t ow);
+// OpenCV's cv::resize takes INTER_AREA's 2x2 mean when the source step is 2 on both axes
+// (|scale - round(scale)| < DBL_EPSILON and round(scale) == 2, scale as axis_scale: with sizes,
+// both axes exactly halved): (a + b + c + d + 2) >> 2 (half to even for 2 channels).
+bool opencv_area2x(int64_t h, int64_t w, int64_t oh, int64_t ow, double factor_y = 0,
+                   double factor_x = 0);
 
 // ---- jobs -----------------------------------------------------------------------------------
 

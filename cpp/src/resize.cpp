@@ -29,11 +29,11 @@ inline int64_t floor_int(double x) {
 
 }  // namespace
 
-AxisWindows axis_windows(int64_t in, int64_t out_full, bool antialias, int64_t first,
-                         int64_t count) {
+AxisWindows axis_windows(int64_t in, int64_t out_full, bool antialias, int64_t first, int64_t count,
+                         double factor) {
   if (in <= 0 || out_full <= 0 || count <= 0 || first < 0 || first + count > out_full)
     throw std::invalid_argument("internal: bad resize axis");
-  const double scale = static_cast<double>(in) / static_cast<double>(out_full);
+  const double scale = axis_scale(Convention::pixnorm, in, out_full, factor);
   AxisWindows out;
   out.xmin.resize(static_cast<size_t>(count));
   out.begin.resize(static_cast<size_t>(count) + 1);
@@ -77,8 +77,8 @@ AxisWindows axis_windows(int64_t in, int64_t out_full, bool antialias, int64_t f
 }
 
 AxisPlan plan_axis_float(int64_t in, int64_t out_full, bool antialias, int64_t first, int64_t count,
-                         bool mirror) {
-  const AxisWindows wins = axis_windows(in, out_full, antialias, first, count);
+                         bool mirror, double factor) {
+  const AxisWindows wins = axis_windows(in, out_full, antialias, first, count, factor);
   int64_t taps = 1;
   for (size_t k = 0; k < static_cast<size_t>(count); ++k)
     taps = std::max<int64_t>(taps, static_cast<int64_t>(wins.size(k)));

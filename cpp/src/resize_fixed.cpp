@@ -18,12 +18,12 @@
 namespace pixnorm {
 
 AxisPlan plan_axis_fixed(int64_t in, int64_t out_full, bool antialias, int64_t first, int64_t count,
-                         bool mirror, Convention conv) {
+                         bool mirror, Convention conv, double factor) {
   // torch picks its precision from the largest weight of the whole axis, so it plans all of it;
   // Pillow's fixed 22 bits need only the outputs asked for (`base` maps them into `all`).
   const int64_t base = conv == Convention::torch ? 0 : first;
-  const AxisWindows all =
-      axis_windows(in, out_full, antialias, base, conv == Convention::torch ? out_full : count);
+  const AxisWindows all = axis_windows(in, out_full, antialias, base,
+                                       conv == Convention::torch ? out_full : count, factor);
   int bits = 22;
   if (conv == Convention::torch) {
     double wmax = 0;

@@ -15,7 +15,7 @@
 namespace pixnorm {
 
 AxisPlan plan_axis_opencv(int64_t in, int64_t out_full, int64_t first, int64_t count, bool mirror,
-                          bool x) {
+                          bool x, double factor) {
   AxisPlan p;
   p.count = count;
   p.mirrored = mirror;
@@ -24,9 +24,8 @@ AxisPlan plan_axis_opencv(int64_t in, int64_t out_full, int64_t first, int64_t c
   p.start.resize(static_cast<size_t>(count));
   p.second.resize(static_cast<size_t>(count));
   p.k.resize(static_cast<size_t>(2 * count));
-  // cv::resize with dsize: inv_scale = (double)out/in, scale = 1 / inv_scale (not in/out).
-  const double inv_scale = static_cast<double>(out_full) / static_cast<double>(in);
-  const double scale = 1.0 / inv_scale;
+  // cv::resize: scale = 1 / inv_scale, inv_scale = fx, or (double)out/in with dsize (not in/out).
+  const double scale = axis_scale(Convention::opencv, in, out_full, factor);
   for (int64_t k = 0; k < count; ++k) {
     const int64_t d = first + k;
     float f = static_cast<float>((static_cast<double>(d) + 0.5) * scale - 0.5);

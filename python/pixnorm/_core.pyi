@@ -39,10 +39,12 @@ def resize(
     antialias: bool,
     convention: str | None,
     out: np.ndarray[Any, Any] | None,
+    factor_y: float = ...,
+    factor_x: float = ...,
 ) -> np.ndarray[Any, Any]: ...
 def preprocess(
     images: list[Any],
-    geometries: Sequence[tuple[int, int, int, int, int, int, int, int, int, int]],
+    geometries: Sequence[tuple[int, int, int, int, int, int, int, int, int, int, float, float]],
     crop_h: int,
     crop_w: int,
     antialias: bool,

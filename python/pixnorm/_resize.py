@@ -3,6 +3,7 @@ pixels in one C++ pass."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -19,6 +20,7 @@ from ._args import (
     _pair,
     _pixel_affine,
     _range_message,
+    _real,
     _scale,
     _seq,
     _side,
@@ -45,6 +47,8 @@ class Geometry(NamedTuple):
     crop_left: int
     flip: int
     vflip: int = 0
+    factor_y: float = 0.0  # > 0: resized by this factor, the grid following it
+    factor_x: float = 0.0
 
 
 Box = tuple[int, int, int, int] | Sequence[int]
@@ -58,8 +62,99 @@ def _smallest_max_size(short: int, long: int) -> int:
     return m
 
 
+ROUNDINGS = ("floor", "round", "ceil")
+Factor = float | tuple[float, float] | Sequence[float]
+
+
+class _Factor(NamedTuple):
+    """A resize by factors, resolved: (fy, fx), the rounding of the sizes, and whether the
+    grid follows the factors (else the sizes)."""
+
+    fy: float
+    fx: float
+    rounding: str
+    grid: bool
+
+
+def _resolve_factor(
+    factor: Any,
+    rounding: Any,
+    exact_factor: Any,
+    convention: str | None,
+    size: Any,
+    max_size: Any,
+) -> _Factor | None:
+    """``factor``, ``rounding`` and ``exact_factor`` checked against each other, the
+    convention and ``size``/``max_size``; None without a factor."""
+    if not isinstance(exact_factor, bool | np.bool_):
+        raise TypeError(f"exact_factor: expected a bool, got {_brief(exact_factor)}")
+    if factor is None:
+        if rounding is not None:
+            raise ValueError("rounding: only with factor (the sizes of a resize by a factor)")
+        return None
+    if size is not None:
+        raise ValueError("factor: give size or factor, not both")
+    if max_size is not None:
+        raise ValueError("max_size: only with size (not with factor)")
+    factor = _seq(factor)
+    if isinstance(factor, str | bytes):
+        raise TypeError(f"factor: expected a number or (fy, fx), got {_brief(factor)}")
+    items = list(factor) if isinstance(factor, Sequence | np.ndarray) else [factor, factor]
+    if len(items) != 2:
+        raise ValueError(f"factor: expected a number or (fy, fx), got {len(items)} values")
+    fy, fx = (_real(v, "factor") for v in items)
+    for f in (fy, fx):
+        if not (f > 0 and math.isfinite(f)):
+            raise ValueError(f"factor: expected a finite number > 0, got {f}")
+    if rounding is None:
+        rounding = "round" if convention in ("opencv", "pillow") else "floor"
+    if not isinstance(rounding, str) or rounding not in ROUNDINGS:
+        raise ValueError(
+            f"rounding: expected one of {', '.join(map(repr, ROUNDINGS))}, got {_brief(rounding)}"
+        )
+    if convention == "opencv" and rounding != "round":
+        raise ValueError(
+            f"rounding: {rounding!r} is not OpenCV's: cv2.resize(fx=..., fy=...) rounds the "
+            "size to nearest; use rounding='round' (or None) with convention='opencv'"
+        )
+    # Pillow's ImageOps.scale resizes to the rounded size: its grid follows the sizes.
+    grid = bool(exact_factor) and convention != "pillow"
+    return _Factor(fy, fx, rounding, grid)
+
+
+def _scaled_side(n: int, f: float, rounding: str, name: str) -> int:
+    """``n * f`` (in float64, as torch, OpenCV and Pillow compute it) rounded."""
+    x = float(n) * f
+    if not x < MAX_SIDE + 1:
+        raise ValueError(
+            f"factor: {f} makes a side of {n} pixels {x:g}, more than the {MAX_SIDE} per side "
+            "pixnorm resizes to"
+        )
+    v = math.floor(x) if rounding == "floor" else math.ceil(x) if rounding == "ceil" else round(x)
+    if v < 1:
+        raise ValueError(
+            f"factor: {f} makes the side of {n} pixels of the {name} {x:g}, which rounds "
+            f"({rounding}) to 0; expected at least 1 pixel"
+        )
+    return int(v)
+
+
+def _factor_size(h: int, w: int, fac: _Factor, name: str) -> tuple[int, int, float, float]:
+    """The resized (h, w) of an (h, w) image and the factors its grid follows (0: sizes)."""
+    oh = _scaled_side(h, fac.fy, fac.rounding, name)
+    ow = _scaled_side(w, fac.fx, fac.rounding, name)
+    return oh, ow, (fac.fy if fac.grid else 0.0), (fac.fx if fac.grid else 0.0)
+
+
 def resized_size(
-    height: int, width: int, size: Size | None, max_size: int | None = None
+    height: int,
+    width: int,
+    size: Size | None = None,
+    max_size: int | None = None,
+    *,
+    factor: Factor | None = None,
+    rounding: str | None = None,
+    convention: str | None = None,
 ) -> tuple[int, int]:
     """The (h, w) that ``size`` asks for, by torchvision's rule.
 
@@ -72,6 +167,12 @@ def resized_size(
     A shorter side that would round to 0 (a very elongated image and a small ``max_size``) is
     a ValueError naming ``max_size``: torchvision raises there too (torch: "Input and output
     sizes should be greater than 0", Pillow: "height and width must be > 0").
+
+    ``factor`` (instead of ``size``): a number or (fy, fx); each side is ``side * factor`` in
+    float64, rounded by ``rounding``: "floor" (torch's ``interpolate(scale_factor=...)``),
+    "round" (to nearest, ties to even: ``cv2.resize(fx=...)``, Pillow's ``ImageOps.scale``) or
+    "ceil"; None: the convention's rule (floor for None and 'torch', round for 'opencv' and
+    'pillow').
     """
     height, width = _int(height, "height"), _int(width, "width")
     if height < 1 or width < 1:
@@ -79,6 +180,10 @@ def resized_size(
             f"height, width: expected an image of at least 1 x 1, got ({_brief(height)}, "
             f"{_brief(width)})"
         )
+    fac = _resolve_factor(factor, rounding, True, convention, size, max_size)
+    if fac is not None:
+        oh, ow, _, _ = _factor_size(height, width, fac, "image")
+        return oh, ow
     if size is None:
         if max_size is None:
             raise ValueError("size: None needs max_size (the longer side)")
@@ -138,8 +243,11 @@ def _hw(arr: np.ndarray[Any, Any], name: str) -> tuple[int, int]:
 
 def resize(
     image: npt.ArrayLike,
-    size: Size | None,
+    size: Size | None = None,
     *,
+    factor: Factor | None = None,
+    rounding: str | None = None,
+    exact_factor: bool = True,
     antialias: bool = True,
     convention: str | None = None,
     max_size: int | None = None,
@@ -159,6 +267,20 @@ def resize(
         ``int(size * long / short)`` (torchvision's rule, truncation), capped by ``max_size``;
         a pair is the output (h, w); None (with ``max_size``) resizes the longer side to
         ``max_size`` (torchvision v2), see :func:`resized_size`.
+    factor : float or (float, float), optional
+        Instead of ``size``: scale by this factor (or (fy, fx)). The output sides are
+        ``side * factor`` rounded by ``rounding`` (see :func:`resized_size`; default: the
+        convention's rule), and the sampling grid follows the factor, not the rounded sizes:
+        source centre ``(i + 0.5) / factor``, as ``torch.nn.functional.interpolate(
+        scale_factor=f)`` (None and 'torch', both antialias settings) and ``cv2.resize(
+        dsize=(0, 0), fx=f, fy=f)`` ('opencv', rounding 'round' only) map it, bit for bit. A
+        side whose size does not change is copied (torch skips it; OpenCV copies an image
+        whose size does not change). 'pillow' resizes to the rounded size as
+        ``ImageOps.scale`` does (its grid follows the sizes).
+    rounding : {'floor', 'round', 'ceil'} or None
+        How ``side * factor`` becomes a size (round: to nearest, ties to even).
+    exact_factor : bool, default True
+        False: the grid follows the rounded sizes (torch's ``recompute_scale_factor=True``).
     antialias : bool
         True (default): Pillow's BILINEAR, a triangle filter whose support widens by the
         downscale factor, weights normalized per output pixel (torchvision's default).
@@ -196,8 +318,15 @@ def resize(
         h, w = int(arr.shape[0]), int(arr.shape[1])
     else:
         h = w = 1  # the core reports the bad shape
-    oh, ow = resized_size(h, w, size, max_size) if h > 0 and w > 0 else (1, 1)
-    result: np.ndarray[Any, Any] = _core.resize(arr, oh, ow, aa, conv, out)
+    fac = _resolve_factor(factor, rounding, exact_factor, conv, size, max_size)
+    fy = fx = 0.0
+    if h < 1 or w < 1:
+        oh, ow = 1, 1  # the core reports the empty image
+    elif fac is not None:
+        oh, ow, fy, fx = _factor_size(h, w, fac, "image")
+    else:
+        oh, ow = resized_size(h, w, size, max_size)
+    result: np.ndarray[Any, Any] = _core.resize(arr, oh, ow, aa, conv, out, fy, fx)
     if tensor and out is None:  # a tensor in, a tensor out, laid out as it came: (N,) C, H, W
         import torch
 
@@ -216,6 +345,7 @@ def _geometry(
     max_size: int | None,
     box_name: str,
     flip_name: str = "flip",
+    fac: _Factor | None = None,
 ) -> tuple[Geometry, tuple[int, int]]:
     h, w = _hw(arr, name)
     if arr.size == 0:
@@ -243,7 +373,10 @@ def _geometry(
                 f"({h}, {w})"
             )
         _core.check_box(bt, bl, bh, bw, h, w, box_name)  # the core owns the box's rules
-    if size is None and max_size is None:
+    fy = fx = 0.0
+    if fac is not None:
+        rh, rw, fy, fx = _factor_size(bh, bw, fac, "box" if box is not None else "image")
+    elif size is None and max_size is None:
         rh, rw = bh, bw
     else:
         rh, rw = resized_size(bh, bw, size, max_size)
@@ -256,7 +389,7 @@ def _geometry(
     top = int(round((rh - ch) / 2.0))  # torchvision CenterCrop: Python round, ties to even
     left = int(round((rw - cw) / 2.0))
     h_flip, v_flip = _flip_axes(flip, flip_name)
-    return Geometry(bt, bl, bh, bw, rh, rw, top, left, h_flip, v_flip), (ch, cw)
+    return Geometry(bt, bl, bh, bw, rh, rw, top, left, h_flip, v_flip, fy, fx), (ch, cw)
 
 
 FLIPS = {"horizontal": (1, 0), "vertical": (0, 1), "both": (1, 1)}
@@ -314,6 +447,9 @@ def preprocess(
     max_size: int | None = None,
     out: np.ndarray[Any, np.dtype[np.float32]] | None = None,
     channels_last: bool = False,
+    factor: Factor | None = None,
+    rounding: str | None = None,
+    exact_factor: bool = True,
 ) -> np.ndarray[Any, np.dtype[np.float32]]:
     """Resize, crop, flip and normalize an H x W x C image into a float32 C x h x w tensor, in
     one pass over memory.
@@ -327,7 +463,9 @@ def preprocess(
     ``horizontal_flip`` / ``vertical_flip`` after the crop, bit for bit; free inside the pass).
     The box is treated as the image: the filter never reads outside it, as when cropping first.
 
-    Resizing follows :func:`resize` (``antialias``, ``convention``, ``max_size``). With
+    Resizing follows :func:`resize` (``antialias``, ``convention``, ``max_size``, and
+    ``factor``/``rounding``/``exact_factor`` instead of ``size``: the box scaled by the
+    factor). With
     ``convention=None`` the filtered values are not rounded to uint8 before normalizing (within
     half a uint8 level of the step-by-step chain, and closer to the exact result), then
     ``(v * scale - mean[c]) / std[c]`` as in :func:`normalize`. With ``'pillow'`` or ``'torch'``
@@ -349,7 +487,8 @@ def preprocess(
     norm, mean, std = _unpack(mean, std, scale, False)
     mean, std = _values(mean, "mean"), _values(std, "std")
     arr, _ = _image(image, "image", channels_last)
-    geom, (ch, cw) = _geometry(arr, "image", size, crop, box, flip, max_size, "box")
+    fac = _resolve_factor(factor, rounding, exact_factor, conv, size, max_size)
+    geom, (ch, cw) = _geometry(arr, "image", size, crop, box, flip, max_size, "box", fac=fac)
     s = _scale(arr, norm.scale if norm is not None else scale)
     if _is_per_pixel(mean, std):
         levels = _core.preprocess([arr], [geom], ch, cw, aa, conv, 0.0, 1.0, 1.0, None, False)
@@ -376,6 +515,9 @@ def preprocess_batch(
     max_size: int | None = None,
     out: np.ndarray[Any, np.dtype[np.float32]] | None = None,
     channels_last: bool = False,
+    factor: Factor | None = None,
+    rounding: str | None = None,
+    exact_factor: bool = True,
 ) -> np.ndarray[Any, np.dtype[np.float32]]:
     """:func:`preprocess` for a list of images of any sizes -> one float32 (N, C, h, w) batch.
 
@@ -386,6 +528,7 @@ def preprocess_batch(
     Images are read as in :func:`normalize` (torch tensors channels first; ``channels_last``).
     """
     aa, conv = _check_convention(convention, antialias)
+    fac = _resolve_factor(factor, rounding, exact_factor, conv, size, max_size)
     norm, mean, std = _unpack(mean, std, scale, False)
     mean, std = _values(mean, "mean"), _values(std, "std")
     if isinstance(images, memoryview):  # a batch buffer: iterating a memoryview of ndim > 1 fails
@@ -419,6 +562,7 @@ def preprocess_batch(
             max_size,
             f"boxes[{i}]",
             f"flips[{i}]",
+            fac=fac,
         )
         if first is None:
             first = hw

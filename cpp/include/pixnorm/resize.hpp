@@ -41,6 +41,10 @@ struct Geometry {
   int64_t crop_top = 0, crop_left = 0;
   bool flip = false;   // horizontal
   bool vflip = false;  // vertical
+  // > 0: the box is resized by these factors (resized_* = box_* * factor, rounded by the
+  // caller) and the grid follows them, as interpolate(scale_factor=...) and cv2.resize(fx=...)
+  // do; 0: the grid follows the sizes.
+  double factor_y = 0, factor_x = 0;
 };
 
 // Throws std::invalid_argument naming `name` unless the box (top, left, height, width) is
@@ -79,6 +83,7 @@ struct ResizeRequest {
   int64_t height = 0, width = 0;
   bool antialias = true;
   Convention convention = Convention::pixnorm;
+  double factor_y = 0, factor_x = 0;  // as Geometry's
 };
 // Validates the request (throws as above).
 void check_resize(const ResizeRequest& r);
