@@ -185,3 +185,18 @@ def test_factor_errors() -> None:
         _core.resize(img, 10, 15, True, None, None, -1.0, 0.5)  # the core checks too
     with pytest.raises(ValueError, match="Pillow's grid follows the sizes"):
         _core.resize(img, 10, 15, True, "pillow", None, 0.5, 0.5)
+
+
+def test_collate_by_factor() -> None:
+    imgs = [RNG.integers(0, 256, (40 + i, 50, 3), dtype=np.uint8) for i in range(3)]
+    collate = pixnorm.Collate(factor=0.5, crop=16, mean=[0.5, 0.5, 0.5])
+    batch = collate([(img, i) for i, img in enumerate(imgs)])[0]
+    want = pixnorm.preprocess_batch(
+        imgs, factor=0.5, crop=16, convention="torch", mean=[0.5, 0.5, 0.5], std=None
+    )
+    np.testing.assert_array_equal(np.asarray(batch), want)
+    assert "factor=(0.5, 0.5), rounding='floor'" in repr(collate)
+    with pytest.raises(ValueError, match="factor: give size or factor"):
+        pixnorm.Collate(size=10, factor=0.5)
+    with pytest.raises(ValueError, match="factor: random_resized_crop resizes"):
+        pixnorm.Collate(random_resized_crop=True, factor=0.5)

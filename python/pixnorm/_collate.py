@@ -38,7 +38,7 @@ from ._args import (
     _warn,
 )
 from ._normalizer import Normalizer, _unpack
-from ._resize import _check_convention, _geometry, _per_pixel_finish
+from ._resize import _check_convention, _geometry, _per_pixel_finish, _resolve_factor
 from .transforms import _load, _rand, _rrc_params, _torch
 
 _UINT8_PROBE = np.zeros((1, 1, 1), np.uint8)  # what _range_message needs of a uint8 image
@@ -88,6 +88,9 @@ class Collate:
     size, crop, antialias, max_size
         As :func:`pixnorm.preprocess_batch`: evaluation is ``size=256, crop=224``; training is
         ``size=(224, 224)`` with per-sample params (or ``random_resized_crop=True``).
+    factor, rounding, exact_factor
+        Instead of ``size``: resize by a factor, as :func:`pixnorm.resize` (with a ``crop``
+        when the images' sizes differ, so that the batch has one shape).
     mean, std
         torchvision ``Normalize``'s values.
     convention : {'torch', 'pillow', None}
@@ -126,8 +129,14 @@ class Collate:
         flip_p: float = 0.5,
         max_size: int | None = None,
         pin_memory: bool = False,
+        factor: float | Sequence[float] | None = None,
+        rounding: str | None = None,
+        exact_factor: bool = True,
     ) -> None:
         _check_convention(convention, antialias)
+        self._factor = _resolve_factor(factor, rounding, exact_factor, convention, size, max_size)
+        if random_resized_crop and factor is not None:
+            raise ValueError("factor: random_resized_crop resizes its boxes to size=(h, w)")
         if size is not None:
             _pair(size, "size")
         if crop is not None:
@@ -175,6 +184,11 @@ class Collate:
             return f"array{np.shape(v)}" if np.ndim(v) >= 2 else repr(v)
 
         args = ", ".join(f"{k}={show(getattr(self, k))}" for k in keys)
+        f = self._factor
+        if f is not None:
+            args += f", factor={(f.fy, f.fx)}, rounding={f.rounding!r}"
+            if not f.grid and self.convention != "pillow":
+                args += ", exact_factor=False"
         if self.random_resized_crop:
             args += f", random_resized_crop=True, scale={self.scale}, ratio={self.ratio}"
         return f"Collate({args})"
@@ -248,7 +262,7 @@ class Collate:
                 box, flip = tuple(params[:4]), _flag(params[4], f"samples[{i}] flip")
             geom, hw = _geometry(
                 arr, f"samples[{i}]", self.size, self.crop, box, flip, self.max_size,
-                f"samples[{i}] box", f"samples[{i}] flip",
+                f"samples[{i}] box", f"samples[{i}] flip", fac=self._factor,
             )  # fmt: skip
             if first is None:
                 first = hw
