@@ -338,9 +338,7 @@ class RunningStats:
                 ):
                     a = self._acc
                     try:
-                        _core.stats_channels_u8(
-                            image[None], a["sum"], a["sumsq"], a["min"], a["max"]
-                        )
+                        _core.stats_channels_u8(image, a["sum"], a["sumsq"], a["min"], a["max"])
                     except BaseException:
                         self._interrupted = True  # as _changing(): stopped part-way
                         raise
