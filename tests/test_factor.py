@@ -70,8 +70,6 @@ def test_opencv_resize_fx_fy_bit_exact(isa: str) -> None:
         h, w = img.shape[:2]
         if round(h * fy) < 1 or round(w * fx) < 1:
             continue
-        if (fy == 0.5 and h % 2) or (fx == 0.5 and w % 2):
-            continue  # the INTER_AREA fast path on an odd side: refused (below)
         want = cv2.resize(img, (0, 0), fx=fx, fy=fy, interpolation=cv2.INTER_LINEAR)
         want = want.reshape(want.shape[0], want.shape[1], -1)
         got = pixnorm.resize(img, factor=(fy, fx), convention="opencv", antialias=False)
@@ -80,15 +78,29 @@ def test_opencv_resize_fx_fy_bit_exact(isa: str) -> None:
     assert n > 80
 
 
-def test_opencv_exact_halving_by_factor_is_the_2x2_mean() -> None:
+@pytest.mark.parametrize("channels", [1, 2, 3, 4])
+def test_opencv_halving_by_factor_is_its_area_fast_path(isa: str, channels: int) -> None:
+    """cv2.resize(fx=0.5, fy=0.5) takes INTER_AREA's fast path whatever the sizes: 2x2 means,
+    and on a side of 4k + 3 (whose half rounds up) a last output that averages the pixels
+    that exist, rounded half to even; 4k + 1 drops the last source sample. With boxes, crops
+    and flips through preprocess too."""
     cv2 = pytest.importorskip("cv2")
-    img = RNG.integers(0, 256, (64, 90, 3), dtype=np.uint8)
-    want = cv2.resize(img, (0, 0), fx=0.5, fy=0.5, interpolation=cv2.INTER_LINEAR)
-    np.testing.assert_array_equal(
-        pixnorm.resize(img, factor=0.5, convention="opencv", antialias=False), want
+    for h, w in [(64, 90), (63, 90), (64, 91), (63, 91), (7, 3), (3, 7), (5, 9), (3, 3), (11, 2)]:
+        img = RNG.integers(0, 256, (h, w, channels), dtype=np.uint8)
+        want = cv2.resize(img, (0, 0), fx=0.5, fy=0.5, interpolation=cv2.INTER_LINEAR)
+        want = want.reshape(want.shape[0], want.shape[1], -1)
+        got = pixnorm.resize(img, factor=0.5, convention="opencv", antialias=False)
+        np.testing.assert_array_equal(got, want, err_msg=f"{(h, w, channels)}")
+    img = RNG.integers(0, 256, (75, 99, channels), dtype=np.uint8)
+    box = (4, 6, 63, 87)  # 4k + 3 on both sides
+    part = np.ascontiguousarray(img[4:67, 6:93])
+    small = cv2.resize(part, (0, 0), fx=0.5, fy=0.5, interpolation=cv2.INTER_LINEAR)
+    small = small.reshape(small.shape[0], small.shape[1], -1)
+    got = pixnorm.preprocess(
+        img, box=box, factor=0.5, flip="both", convention="opencv", antialias=False, scale=1.0
     )
-    with pytest.raises(ValueError, match="factor: 0.5 on an odd side .* not supported yet"):
-        pixnorm.resize(img[:63], factor=0.5, convention="opencv", antialias=False)
+    want = small[::-1, ::-1].transpose(2, 0, 1).astype(np.float32)
+    np.testing.assert_array_equal(got, want)
 
 
 def test_pillow_imageops_scale_bit_exact() -> None:

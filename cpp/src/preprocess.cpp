@@ -39,10 +39,6 @@ ResampleJob job_for(Convention conv, int64_t box_h, int64_t box_w, int64_t oh, i
   j.convention = conv;
   j.vertical_first = conv == Convention::pillow && pillow_vertical_first(box_h, box_w, oh, ow);
   j.area2x = conv == Convention::opencv && opencv_area2x(box_h, box_w, oh, ow, factor_y, factor_x);
-  if (j.area2x && (box_h != 2 * oh || box_w != 2 * ow))
-    throw std::invalid_argument(
-        "factor: 0.5 on an odd side in the 'opencv' convention (cv2.resize's INTER_AREA fast "
-        "path with a partial last pixel) is not supported yet");
   return j;
 }
 

@@ -65,22 +65,34 @@ void resample_opencv(const KernelTable& k, const ResampleJob& j, int64_t y0, int
   std::vector<uint8_t> out(static_cast<size_t>(ow * C));
   if (j.area2x) {
     // The output index d covers source 2d and 2d+1 in each axis (i0 = 2d, mirrored in order).
+    // With a factor of 1/2 on a side of 4k + 3 the last output covers one source sample (start
+    // == second): OpenCV's border loop then takes the mean of the pixels that exist,
+    // saturate_cast<uchar>((float)sum / count), rounded half to even.
     for (int64_t i = y0; i < y1; ++i) {
       const int64_t y = rows::band_row(py, y0, y1, i);
       const int64_t sy = py.start[static_cast<size_t>(y)];
+      const bool row_pair = py.second[static_cast<size_t>(y)] != sy;
       const uint8_t* r0 = source.get(sy, 0);
-      const uint8_t* r1 = source.get(sy + 1, 1);
+      const uint8_t* r1 = row_pair ? source.get(sy + 1, 1) : r0;
       for (int64_t x = 0; x < ow; ++x) {
         const int64_t o = a0[static_cast<size_t>(x)];
+        const bool col_pair = px.second[static_cast<size_t>(x)] != px.start[static_cast<size_t>(x)];
         for (int64_t c = 0; c < C; ++c) {
-          const int32_t sum = r0[o + c] + r0[o + C + c] + r1[o + c] + r1[o + C + c];
           int32_t q;
-          if (C == 2) {  // generic path: saturate_cast<uchar>(sum * 0.25f), half to even
-            q = sum >> 2;
-            const int32_t rem = sum & 3;
-            if (rem > 2 || (rem == 2 && (q & 1))) ++q;
+          if (row_pair && col_pair) {
+            const int32_t sum = r0[o + c] + r0[o + C + c] + r1[o + c] + r1[o + C + c];
+            if (C == 2) {  // generic path: saturate_cast<uchar>(sum * 0.25f), half to even
+              q = sum >> 2;
+              const int32_t rem = sum & 3;
+              if (rem > 2 || (rem == 2 && (q & 1))) ++q;
+            } else {
+              q = (sum + 2) >> 2;
+            }
+          } else if (row_pair || col_pair) {  // two pixels: their mean, half to even
+            const int32_t sum = r0[o + c] + (col_pair ? r0[o + C + c] : r1[o + c]);
+            q = (sum >> 1) + (sum & 1 & (sum >> 1));
           } else {
-            q = (sum + 2) >> 2;
+            q = r0[o + c];  // the corner: one pixel
           }
           out[static_cast<size_t>(c * ow + x)] = static_cast<uint8_t>(q);  // planar
         }
