@@ -180,8 +180,9 @@ def resized_size(
             f"height, width: expected an image of at least 1 x 1, got ({_brief(height)}, "
             f"{_brief(width)})"
         )
-    fac = _resolve_factor(factor, rounding, True, convention, size, max_size)
-    if fac is not None:
+    if factor is not None or rounding is not None:
+        fac = _resolve_factor(factor, rounding, True, convention, size, max_size)
+        assert fac is not None
         oh, ow, _, _ = _factor_size(height, width, fac, "image")
         return oh, ow
     if size is None:
@@ -318,7 +319,9 @@ def resize(
         h, w = int(arr.shape[0]), int(arr.shape[1])
     else:
         h = w = 1  # the core reports the bad shape
-    fac = _resolve_factor(factor, rounding, exact_factor, conv, size, max_size)
+    fac = None
+    if factor is not None or rounding is not None or exact_factor is not True:
+        fac = _resolve_factor(factor, rounding, exact_factor, conv, size, max_size)
     fy = fx = 0.0
     if h < 1 or w < 1:
         oh, ow = 1, 1  # the core reports the empty image
@@ -326,7 +329,11 @@ def resize(
         oh, ow, fy, fx = _factor_size(h, w, fac, "image")
     else:
         oh, ow = resized_size(h, w, size, max_size)
-    result: np.ndarray[Any, Any] = _core.resize(arr, oh, ow, aa, conv, out, fy, fx)
+    result: np.ndarray[Any, Any] = (
+        _core.resize(arr, oh, ow, aa, conv, out, fy, fx)
+        if fy or fx
+        else _core.resize(arr, oh, ow, aa, conv, out)
+    )
     if tensor and out is None:  # a tensor in, a tensor out, laid out as it came: (N,) C, H, W
         import torch
 
