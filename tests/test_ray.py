@@ -9,6 +9,7 @@ command line) or numpy, never from pixnorm.ray itself."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -547,6 +549,24 @@ def test_a_port_that_is_not_ray_is_a_usage_error(monkeypatch: pytest.MonkeyPatch
         with conn:
             conn.recv(1024)
             conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
+    def drip(server: socket.socket) -> None:  # one byte at a time, just inside each timeout
+        conn, _ = server.accept()
+        with conn:
+            for byte in b"\x00\x00\x00\x04\x00\x00\x00\x00\x00":
+                time.sleep(0.3)
+                with contextlib.suppress(OSError):
+                    conn.sendall(bytes([byte]))
+
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        thread = threading.Thread(target=drip, args=(server,))
+        thread.start()
+        start = time.monotonic()
+        with pytest.raises(UsageError, match="does not answer"):
+            pnray._check_reachable(f"127.0.0.1:{port}")
+        assert time.monotonic() - start < 1.5  # the whole answer within the timeout
+        thread.join()
 
     with socket.create_server(("127.0.0.1", 0)) as server:
         port = server.getsockname()[1]

@@ -31,6 +31,7 @@ import pickle
 import signal
 import socket
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +42,7 @@ try:
     import ray.data
 except ImportError as e:
     raise ImportError(
-        f"pixnorm.ray needs Ray Data ({e}): pip install 'pixnorm[ray]' (or 'ray[data]')"
+        f"pixnorm.ray needs Ray Data ({e}): pip install 'pixnorm[ray]' (or 'ray[data,client]')"
     ) from e
 
 from . import _core
@@ -603,9 +604,14 @@ def _check_reachable(address: str) -> None:
     with conn:
         if os.environ.get("RAY_USE_TLS", "0").lower() in ("1", "true"):
             return
+        deadline = time.monotonic() + CONNECT_TIMEOUT  # for the whole answer, not each recv
         try:
             conn.sendall(_H2_PREFACE)
             while len(head) < 9:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                conn.settimeout(left)
                 chunk = conn.recv(9 - len(head))
                 if not chunk:
                     break
