@@ -81,7 +81,8 @@ py::object resize_py(py::handle image, int64_t out_h, int64_t out_w, bool antial
 py::object preprocess_py(const py::list& images, const std::vector<GeometryTuple>& geometry,
                          int64_t crop_h, int64_t crop_w, bool antialias, py::handle convention,
                          py::handle mean, py::handle std, double scale, py::handle out,
-                         bool batch_output, double divisor) {
+                         bool batch_output, double divisor, int64_t out_h, int64_t out_w,
+                         int64_t pad_top, int64_t pad_left, const std::vector<float>& fill) {
   PreprocessRequest r;
   r.batch = batch_output;
   r.images.reserve(images.size());
@@ -104,6 +105,11 @@ py::object preprocess_py(const py::list& images, const std::vector<GeometryTuple
   r.std = real_values(std, "std");
   r.scale = scale;
   r.divisor = divisor;
+  r.out_height = out_h;
+  r.out_width = out_w;
+  r.pad_top = pad_top;
+  r.pad_left = pad_left;
+  r.fill = fill;
   const std::vector<int64_t> shape = preprocess_shape(r);
   py::object result;
   void* dst = prepare_out(out, shape, DType::f32, r.images, result);
@@ -139,7 +145,8 @@ void register_resize(py::module_& m) {
   m.def("preprocess", &preprocess_py, py::arg("images"), py::arg("geometries"), py::arg("crop_h"),
         py::arg("crop_w"), py::arg("antialias"), py::arg("convention").none(true), py::arg("mean"),
         py::arg("std"), py::arg("scale"), py::arg("out").none(true), py::arg("batch_output"),
-        py::arg("divisor") = 0.0,
+        py::arg("divisor") = 0.0, py::arg("out_h") = 0, py::arg("out_w") = 0,
+        py::arg("pad_top") = 0, py::arg("pad_left") = 0, py::arg("fill") = std::vector<float>{},
         "Low-level preprocess; see pixnorm.preprocess for the documented API.");
 }
 

@@ -2,6 +2,7 @@
 // job per image for the resampler (resample.hpp), with each convention's pass rules (Pillow's
 // order, OpenCV's exact-2x switch to INTER_AREA) set in job_for. See pixnorm/resize.hpp for the
 // contract.
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstring>
@@ -13,6 +14,7 @@
 #include "pixnorm/errors.hpp"
 #include "pixnorm/normalize.hpp"
 #include "pixnorm/resize.hpp"
+#include "pixnorm/threads.hpp"
 #include "resample.hpp"
 
 namespace pixnorm {
@@ -51,6 +53,29 @@ std::array<double, 2> grid_factors(Convention conv, int64_t h, int64_t w, int64_
     return h == oh && w == ow ? std::array<double, 2>{0, 0}
                               : std::array<double, 2>{factor_y, factor_x};
   return {h == oh ? 0 : factor_y, w == ow ? 0 : factor_x};
+}
+
+// The letterbox's border: every output value outside the images' windows is fill[c], written
+// row by row on up to `nthreads` threads before the images are resampled into their windows.
+void fill_border(const PreprocessRequest& r, float* out, int64_t C, int64_t n, int nthreads) {
+  const int64_t oh = r.out_height, ow = r.out_width;
+  const int64_t top = r.pad_top, left = r.pad_left, bottom = top + r.crop_height;
+  const int64_t right = left + r.crop_width;
+  auto body = [&](int64_t begin, int64_t end) {
+    for (int64_t row = begin; row < end; ++row) {  // row = (image * C + c) * oh + y
+      const int64_t y = row % oh, c = (row / oh) % C;
+      float* d = out + row * ow;
+      const float v = r.fill[static_cast<size_t>(c)];
+      if (y < top || y >= bottom) {
+        std::fill(d, d + ow, v);
+      } else {
+        std::fill(d, d + left, v);
+        std::fill(d + right, d + ow, v);
+      }
+    }
+  };
+  const int64_t border = (oh * ow - r.crop_height * r.crop_width) * C * n;
+  threads::parallel_chunks(n * C * oh, threads::team_for(border, nthreads), body);
 }
 
 // A factor: 0 (the grid follows the sizes) or finite and > 0.
@@ -223,12 +248,24 @@ std::vector<int64_t> preprocess_shape(const PreprocessRequest& r) {
   if (r.divisor != 0.0 && r.convention == Convention::pixnorm)
     throw std::invalid_argument("divisor: only with a named convention (exact uint8 levels)");
   make_channel_affine(r.mean, r.std, r.scale, first.channels);  // validates them
+  const bool padded = r.out_height > 0 || r.out_width > 0;
+  const int64_t oh = padded ? r.out_height : r.crop_height;
+  const int64_t ow = padded ? r.out_width : r.crop_width;
+  if (padded) {
+    check_side(oh, "size");
+    check_side(ow, "size");
+    if (r.pad_top < 0 || r.pad_left < 0 || r.pad_top > oh - r.crop_height ||
+        r.pad_left > ow - r.crop_width)
+      throw std::invalid_argument("internal: the letterbox window is outside the output");
+    if (static_cast<int64_t>(r.fill.size()) != first.channels)
+      throw std::invalid_argument("internal: one fill value per channel expected");
+  }
   ImageView shape_check = first;
   shape_check.n = static_cast<int64_t>(n);
-  shape_check.height = r.crop_height;
-  shape_check.width = r.crop_width;
+  shape_check.height = oh;
+  shape_check.width = ow;
   normalize_output_elements(shape_check);
-  std::vector<int64_t> shape = {first.channels, r.crop_height, r.crop_width};
+  std::vector<int64_t> shape = {first.channels, oh, ow};
   if (r.batch) shape.insert(shape.begin(), static_cast<int64_t>(n));
   return shape;
 }
@@ -263,6 +300,10 @@ void preprocess(const PreprocessRequest& r, float* out, int nthreads, const Inte
     }
     return &plans[it->second];
   };
+  const bool padded = r.out_height > 0 || r.out_width > 0;
+  const int64_t out_h = padded ? r.out_height : r.crop_height;
+  const int64_t out_w = padded ? r.out_width : r.crop_width;
+  if (padded) fill_border(r, out, C, static_cast<int64_t>(n), nthreads);
   std::vector<ResampleJob> jobs;
   jobs.reserve(n);
   for (size_t i = 0; i < n; ++i) {
@@ -278,7 +319,11 @@ void preprocess(const PreprocessRequest& r, float* out, int nthreads, const Inte
         plan_once(false, g.box_height, g.resized_height, g.crop_top, r.crop_height, g.vflip, f[0]);
     j.px = plan_once(true, g.box_width, g.resized_width, g.crop_left, r.crop_width, g.flip, f[1]);
     j.kind = ResampleOut::f32_chw;
-    j.dst = out + static_cast<int64_t>(i) * C * r.crop_height * r.crop_width;
+    j.dst = out + static_cast<int64_t>(i) * C * out_h * out_w + r.pad_top * out_w + r.pad_left;
+    if (padded) {
+      j.row_stride = out_w;
+      j.plane_stride = out_h * out_w;
+    }
     j.affine = &affine;
     j.levels = levels.empty() ? nullptr : levels.data();
     jobs.push_back(j);

@@ -121,6 +121,13 @@ struct ResampleJob {
   bool area2x = false;          // opencv: both axes exactly halved (see opencv_area2x)
   ResampleOut kind = ResampleOut::u8_hwc;
   void* dst = nullptr;  // C-contiguous output of this image
+  // f32_chw: output row y of plane c is at (float*)dst + c * plane_stride + y * row_stride;
+  // 0: packed planes (the plans' count * count, count). A window of a larger output (a padded
+  // letterbox) has its strides.
+  int64_t row_stride = 0, plane_stride = 0;
+  int64_t row_step() const { return row_stride > 0 ? row_stride : px->count; }
+  int64_t plane_step() const { return plane_stride > 0 ? plane_stride : px->count * py->count; }
+  float* f32_row(int64_t y) const { return static_cast<float*>(dst) + y * row_step(); }
   // f32_chw: pixnorm's convention maps x to x * a[c] + b[c]; the named conventions map their
   // uint8 levels through torchvision's float32 arithmetic (one LevelParams per channel).
   const ChannelAffine* affine = nullptr;

@@ -124,7 +124,7 @@ constexpr int64_t kPlanePad = 32;  // floats readable past a plane's last tap (r
 // `unit` scales the row's values first (a power of two: exact), for rows in fixed-point units.
 void store_row(const KernelTable& k, const ResampleJob& j, int64_t y, const float* vr, Scratch& s,
                float unit = 1.0f) {
-  const int64_t C = j.src.channels, ow = j.px->count, oh = j.py->count, rowlen = ow * C;
+  const int64_t C = j.src.channels, ow = j.px->count, rowlen = ow * C;
   if (unit != 1.0f && j.kind != ResampleOut::f32_chw) {
     s.scaled.resize(static_cast<size_t>(rowlen));
     for (int64_t i = 0; i < rowlen; ++i) s.scaled[static_cast<size_t>(i)] = vr[i] * unit;
@@ -143,7 +143,7 @@ void store_row(const KernelTable& k, const ResampleJob& j, int64_t y, const floa
       for (int64_t c = 0; c < C; ++c) {
         const float a = j.affine->a[static_cast<size_t>(c)] * unit;
         k.normalize_f32(vr + c * ow, ow, 1, &a, j.affine->b.data() + c,
-                        static_cast<float*>(j.dst) + c * oh * ow + y * ow, oh * ow);
+                        j.f32_row(y) + c * j.plane_step(), j.plane_step());
       }
       break;
   }
@@ -157,7 +157,7 @@ void run_bilinear2(const KernelTable& k, const ResampleJob& j, int64_t y0, int64
   const ImageView& v = j.src;
   const AxisPlan& py = *j.py;
   const AxisPlan& px = *j.px;
-  const int64_t C = v.channels, ow = px.count, oh = py.count;
+  const int64_t C = v.channels, ow = px.count;
   const bool planes_out = j.kind == ResampleOut::f32_chw;
   if (!planes_out) {
     s.vrow.resize(static_cast<size_t>(ow * C));
@@ -183,9 +183,9 @@ void run_bilinear2(const KernelTable& k, const ResampleJob& j, int64_t y0, int64
     const int64_t st = py.start[static_cast<size_t>(y)];
     const uint8_t* r[2] = {source.cached(st), source.cached(st + 1)};
     const float* wy = py.w.data() + y * 2;
-    float* d = planes_out ? static_cast<float*>(j.dst) + y * ow : s.vrow.data();
+    float* d = planes_out ? j.f32_row(y) : s.vrow.data();
     k.bilinear2_u8(r[0], r[1], wy[0], wy[1], C, s.rel_start.data(), s.kx.data(), ow, a.data(),
-                   b.data(), d, planes_out ? oh * ow : ow);
+                   b.data(), d, planes_out ? j.plane_step() : ow);
     if (!planes_out) store_row(k, j, y, s.vrow.data(), s);
   }
 }

@@ -174,8 +174,7 @@ void resample_fixed(const KernelTable& k, const ResampleJob& j, int64_t y0, int6
                     ky1 = py.k[static_cast<size_t>(2 * y + 1)];
       if (fused) {  // straight to the float planes
         k.bilinear2_fixed(r0, r1, ky0, ky1, C, rel.data(), kx.data(), ow, kFixedTorch, px.bits,
-                          py.bits, nullptr, py.count * ow, j.levels,
-                          static_cast<float*>(j.dst) + y * ow);
+                          py.bits, nullptr, j.plane_step(), j.levels, j.f32_row(y));
         continue;
       }
       k.bilinear2_fixed(r0, r1, ky0, ky1, C, rel.data(), kx.data(), ow, kFixedTorch, px.bits,
@@ -288,7 +287,7 @@ void resample_fixed(const KernelTable& k, const ResampleJob& j, int64_t y0, int6
     }
     if (fused_levels) {  // the levels straight to the float planes
       k.resize_v_fixed_levels(rows.data(), py.k.data() + y * taps, taps, ow, C, py.bits, j.levels,
-                              static_cast<float*>(j.dst) + y * ow, py.count * ow);
+                              j.f32_row(y), j.plane_step());
       continue;
     }
     k.resize_v_fixed(rows.data(), py.k.data() + y * taps, taps, ow * C, py.bits, out_row.data());

@@ -182,7 +182,7 @@ void resample_opencv(const KernelTable& k, const ResampleJob& j, int64_t y0, int
     const int32_t ky0 = py.k[2 * ys], ky1 = py.k[2 * ys + 1];
     if (fused) {  // straight to the float planes
       k.bilinear2_fixed(r0, r1, ky0, ky1, C, st.data(), kx.data(), ow, kFixedOpencv, 0, 0, nullptr,
-                        py.count * ow, j.levels, static_cast<float*>(j.dst) + y * ow);
+                        j.plane_step(), j.levels, j.f32_row(y));
       continue;
     }
     k.bilinear2_fixed(r0, r1, ky0, ky1, C, st.data(), kx.data(), ow, kFixedOpencv, 0, 0, out.data(),

@@ -127,14 +127,14 @@ void interleave(const float* planar, int64_t n, int64_t channels, float* dst);
 // interleaved uint8 (h, w, C), or float32 planes through levels_f32 and the job's levels.
 inline void emit_planar_u8(const KernelTable& k, const ResampleJob& j, int64_t y,
                            const uint8_t* planar) {
-  const int64_t C = j.src.channels, ow = j.px->count, oh = j.py->count;
+  const int64_t C = j.src.channels, ow = j.px->count;
   if (j.kind == ResampleOut::u8_hwc) {
     interleave(planar, ow, C, static_cast<uint8_t*>(j.dst) + y * ow * C);
     return;
   }
-  float* d = static_cast<float*>(j.dst) + y * ow;
+  float* d = j.f32_row(y);
   for (int64_t c = 0; c < C; ++c) {
-    k.levels_f32(planar + c * ow, ow, j.levels + c, d + c * oh * ow);
+    k.levels_f32(planar + c * ow, ow, j.levels + c, d + c * j.plane_step());
   }
 }
 

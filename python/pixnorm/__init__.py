@@ -30,11 +30,12 @@ from ._args import (
 )
 from ._collate import Collate, random_params
 from ._normalizer import Normalizer, _unpack
-from ._resize import preprocess, preprocess_batch, resize, resized_size
+from ._resize import FitParams, preprocess, preprocess_batch, resize, resized_size
 from .stats import RunningStats
 
 __all__ = [
     "Collate",
+    "FitParams",
     "Normalizer",
     "RangeWarning",
     "RunningStats",

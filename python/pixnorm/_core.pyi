@@ -55,6 +55,11 @@ def preprocess(
     out: np.ndarray[Any, Any] | None,
     batch_output: bool,
     divisor: float = ...,
+    out_h: int = ...,
+    out_w: int = ...,
+    pad_top: int = ...,
+    pad_left: int = ...,
+    fill: Sequence[float] = ...,
 ) -> np.ndarray[Any, np.dtype[np.float32]]: ...
 
 STATS_PIXEL_STAGE_IMAGES: int

@@ -439,6 +439,172 @@ def _per_pixel_finish(
     return result
 
 
+FITS = ("cover", "contain")
+
+
+class FitParams(NamedTuple):
+    """Where a source point lands in the output of ``preprocess(..., fit=...)``, to map boxes
+    and keypoints: ``out_y = y * scale_y + offset_y`` and ``out_x = x * scale_x + offset_x`` in
+    continuous pixel coordinates (pixel edges at integers, the source's top-left corner at 0,
+    the whole image, not the box); ``(top, left, height, width)`` is the image's window in the
+    output (the content of a letterbox; the whole output for "cover")."""
+
+    scale_y: float
+    scale_x: float
+    offset_y: float
+    offset_x: float
+    top: int
+    left: int
+    height: int
+    width: int
+
+
+class _Fit(NamedTuple):
+    """One image's fit: the resized size, the grid's factors (0: by the sizes), the crop
+    window's top-left inside it ("cover"), the window's top-left in the output ("contain")."""
+
+    rh: int
+    rw: int
+    fy: float
+    fx: float
+    crop_top: int
+    crop_left: int
+    pad_top: int
+    pad_left: int
+
+
+def _check_fit(fit: Any, size: Any, crop: Any, factor: Any, max_size: Any) -> tuple[int, int]:
+    if not isinstance(fit, str) or fit not in FITS:
+        raise ValueError(f"fit: expected None, 'cover' or 'contain', got {_brief(fit)}")
+    for name, value in (("crop", crop), ("factor", factor), ("max_size", max_size)):
+        if value is not None:
+            raise ValueError(f"{name}: not with fit (fit={fit!r} decides the size and the crop)")
+    if size is None:
+        raise ValueError(f"size: fit={fit!r} needs the output size, (h, w) or an int")
+    s = _pair(size, "size")
+    return s if isinstance(s, tuple) else (s, s)
+
+
+def _fit(h: int, w: int, out: tuple[int, int], fit: str, conv: str | None, name: str) -> _Fit:
+    """OpenCV DNN's geometry (cv2.dnn.blobFromImageWithParams), in every convention: the factor
+    of each axis in float32, the larger ("cover", DNN_PMODE_CROP_CENTER: cv2.resize(fx=fy=f),
+    sizes rounded to nearest, then the centre with truncated offsets) or the smaller ("contain",
+    DNN_PMODE_LETTERBOX: the sizes int(float32(side) * f), resized to them, centred, the odd
+    pixel of padding at the bottom / right)."""
+    H, W = out
+    ry = np.float32(H) / np.float32(h)
+    rx = np.float32(W) / np.float32(w)
+    if fit == "cover":
+        f = float(max(ry, rx))
+        rh, rw = round(h * f), round(w * f)  # cvRound of the double product
+        grid = 0.0 if conv == "pillow" else f
+        top, left = int(0.5 * (rh - H)), int(0.5 * (rw - W))
+        return _Fit(rh, rw, grid, grid, top, left, 0, 0)
+    f32 = min(ry, rx)
+    rh, rw = int(np.float32(h) * f32), int(np.float32(w) * f32)
+    if rh < 1 or rw < 1:
+        raise ValueError(
+            f"{name}: fit='contain' scales its ({h}, {w}) pixels by {float(f32):g} to "
+            f"({rh}, {rw}); expected at least 1 x 1 (a very elongated image or a tiny size)"
+        )
+    return _Fit(rh, rw, 0.0, 0.0, 0, 0, (H - rh) // 2, (W - rw) // 2)
+
+
+def _fill_values(fill: Any, arr: np.ndarray[Any, Any]) -> list[float]:
+    """``fill`` as one value per channel in the image's units: for uint8 images saturated to
+    0..255 and rounded half to even, as OpenCV's borderValue."""
+    c = int(arr.shape[2]) if arr.ndim == 3 else 1
+    v = np.asarray(_values(fill, "fill"), dtype=np.float64).reshape(-1)
+    if v.size not in (1, c) or not np.isfinite(v).all():
+        raise ValueError(
+            f"fill: expected a finite number or {c} (one per channel), got {_brief(fill)}"
+        )
+    v = np.broadcast_to(v, (c,))
+    if arr.dtype == np.uint8:
+        v = np.clip(np.rint(v), 0, 255)
+    return [float(x) for x in v]
+
+
+def _fit_params(g: Geometry, fitted: _Fit, out: tuple[int, int], fit: str) -> FitParams:
+    if fit == "cover":
+        sy = fitted.fy if fitted.fy else fitted.rh / g.box_height
+        sx = fitted.fx if fitted.fx else fitted.rw / g.box_width
+        oy = -g.box_top * sy - fitted.crop_top
+        ox = -g.box_left * sx - fitted.crop_left
+        return FitParams(sy, sx, oy, ox, 0, 0, out[0], out[1])
+    sy, sx = fitted.rh / g.box_height, fitted.rw / g.box_width
+    oy = -g.box_top * sy + fitted.pad_top
+    ox = -g.box_left * sx + fitted.pad_left
+    return FitParams(sy, sx, oy, ox, fitted.pad_top, fitted.pad_left, fitted.rh, fitted.rw)
+
+
+def _preprocess_fit(
+    arrs: list[np.ndarray[Any, Any]],
+    geoms: list[Geometry],
+    fit: str,
+    out_hw: tuple[int, int],
+    conv: str | None,
+    aa: bool,
+    mean: Any,
+    std: Any,
+    s: float,
+    norm: Normalizer | None,
+    fill: Any,
+    out: np.ndarray[Any, np.dtype[np.float32]] | None,
+    batch: bool,
+) -> tuple[np.ndarray[Any, np.dtype[np.float32]], list[FitParams]]:
+    """preprocess / preprocess_batch with ``fit``: ``geoms`` carry the boxes and flips; each
+    image's fit fills in its sizes, grid and windows. "cover" is one call for the batch;
+    "contain" one call per image (their windows differ), each writing into its own plane of the
+    output with the border set to the fill value normalized as the image is."""
+    H, W = out_hw
+    fitted = []
+    for i, g in enumerate(geoms):
+        name = f"images[{i}]" if batch else "image"
+        f = _fit(g.box_height, g.box_width, out_hw, fit, conv, name)
+        fitted.append(f)
+        geoms[i] = g._replace(
+            resized_height=f.rh,
+            resized_width=f.rw,
+            crop_top=f.crop_top,
+            crop_left=f.crop_left,
+            factor_y=f.fy,
+            factor_x=f.fx,
+        )
+    params = [_fit_params(g, f, out_hw, fit) for g, f in zip(geoms, fitted, strict=True)]
+    per_pixel = _is_per_pixel(mean, std)
+    # per pixel: the raw values first (mean 0, std 1, scale 1), normalized in a second pass
+    cm, cs, cscale = (0.0, 1.0, 1.0) if per_pixel else (mean, std, s)
+    c = int(arrs[0].shape[2]) if arrs[0].ndim == 3 else 1
+    if fit == "cover":
+        values = _core.preprocess(
+            arrs, geoms, H, W, aa, conv, cm, cs, cscale, None if per_pixel else out, batch
+        )
+    else:
+        fill_raw = _fill_values(fill, arrs[0])
+        # the fill's output value: a 1x1 image of it through the same arithmetic
+        one = np.array(fill_raw, dtype=arrs[0].dtype).reshape(1, 1, c)
+        one_geom = Geometry(0, 0, 1, 1, 1, 1, 0, 0, 0, 0)
+        fill_out = _core.preprocess([one], [one_geom], 1, 1, aa, conv, cm, cs, cscale, None, False)
+        fill_vals = [float(v) for v in fill_out.reshape(-1)]
+        shape = (len(arrs), c, H, W) if batch else (c, H, W)
+        if per_pixel or out is None:
+            values = np.empty(shape, np.float32)
+        else:
+            values = out
+            if values.shape != shape:
+                raise ValueError(f"out: expected shape {shape}, got {values.shape}")
+        planes = values if batch else values[None]
+        for i, (arr, g, f) in enumerate(zip(arrs, geoms, fitted, strict=True)):
+            _core.preprocess(
+                [arr], [g], f.rh, f.rw, aa, conv, cm, cs, cscale, planes[i], False,
+                0.0, H, W, f.pad_top, f.pad_left, fill_vals,
+            )  # fmt: skip
+    if per_pixel:
+        values = _per_pixel_finish(values, mean, std, s, out, norm)
+    return values, params
+
+
 def preprocess(
     image: npt.ArrayLike,
     *,
@@ -457,7 +623,10 @@ def preprocess(
     factor: Factor | None = None,
     rounding: str | None = None,
     exact_factor: bool = True,
-) -> np.ndarray[Any, np.dtype[np.float32]]:
+    fit: str | None = None,
+    fill: Any = 0.0,
+    return_params: bool = False,
+) -> Any:
     """Resize, crop, flip and normalize an H x W x C image into a float32 C x h x w tensor, in
     one pass over memory.
 
@@ -489,11 +658,41 @@ def preprocess(
     then the resampled values (the exact uint8 levels with a named convention) get
     :func:`normalize`'s per-element arithmetic, ``float32(v) * a + b`` with
     ``a = float32(scale / std)``, ``b = float32(-mean / std)``, in a second pass over the output.
+
+    ``fit`` (with ``size`` = the output (h, w), or an int for a square; not with ``crop``,
+    ``factor`` or ``max_size``) follows OpenCV DNN's geometry (``cv2.dnn.blobFromImageWithParams``)
+    in every convention: ``"cover"`` scales the image (or the box) by the larger of the two
+    ratios, each computed in float32, as ``cv2.resize(fx=f, fy=f)`` (sizes rounded to nearest,
+    the grid following f), then cuts the centre with truncated offsets (``crop=True`` /
+    DNN_PMODE_CROP_CENTER); ``"contain"`` (a letterbox, DNN_PMODE_LETTERBOX) scales by the
+    smaller ratio to ``int(float32(side) * f)`` pixels (the grid following those sizes), centred,
+    the odd pixel of padding at the bottom / right, the rest ``fill`` (a value or one per
+    channel, in the image's units: for uint8 saturated to 0..255 and rounded half to even, as
+    OpenCV's borderValue), normalized as the image is. With ``convention="opencv"``
+    (``antialias=False``) the uint8 geometry and levels are OpenCV's bit for bit; OpenCV then
+    computes ``(x - mean) * scalefactor`` where pixnorm computes ``(x * scale - mean) / std``, so
+    the floats agree within float32 rounding (bitwise with mean 0 and scale 1).
+    ``return_params=True`` returns ``(tensor, FitParams)``: where source coordinates land in
+    the output (to map boxes back), and the image's window in it.
     """
     aa, conv = _check_convention(convention, antialias)
     norm, mean, std = _unpack(mean, std, scale, False)
     mean, std = _values(mean, "mean"), _values(std, "std")
     arr, _ = _image(image, "image", channels_last)
+    if not isinstance(return_params, bool | np.bool_):
+        raise TypeError(f"return_params: expected a bool, got {_brief(return_params)}")
+    if fit is not None:
+        out_hw = _check_fit(fit, size, crop, factor, max_size)
+        geom, _ = _geometry(arr, "image", None, None, box, flip, None, "box")
+        s = _scale(arr, norm.scale if norm is not None else scale)
+        values, params = _preprocess_fit(
+            [arr], [geom], fit, out_hw, conv, aa, mean, std, s, norm, fill, out, False
+        )
+        if not _is_per_pixel(mean, std):
+            _warn(_range_message(arr, mean, std, s))
+        return (values, params[0]) if return_params else values
+    if return_params:
+        raise ValueError("return_params: only with fit (the other geometries are given)")
     fac = _resolve_factor(factor, rounding, exact_factor, conv, size, max_size)
     geom, (ch, cw) = _geometry(arr, "image", size, crop, box, flip, max_size, "box", fac=fac)
     s = _scale(arr, norm.scale if norm is not None else scale)
@@ -525,7 +724,10 @@ def preprocess_batch(
     factor: Factor | None = None,
     rounding: str | None = None,
     exact_factor: bool = True,
-) -> np.ndarray[Any, np.dtype[np.float32]]:
+    fit: str | None = None,
+    fill: Any = 0.0,
+    return_params: bool = False,
+) -> Any:
     """:func:`preprocess` for a list of images of any sizes -> one float32 (N, C, h, w) batch.
 
     ``boxes`` and ``flips`` give one box / flip per image (a flip as :func:`preprocess`'s: a
@@ -535,6 +737,13 @@ def preprocess_batch(
     Images are read as in :func:`normalize` (torch tensors channels first; ``channels_last``).
     """
     aa, conv = _check_convention(convention, antialias)
+    if not isinstance(return_params, bool | np.bool_):
+        raise TypeError(f"return_params: expected a bool, got {_brief(return_params)}")
+    if return_params and fit is None:
+        raise ValueError("return_params: only with fit (the other geometries are given)")
+    out_hw = _check_fit(fit, size, crop, factor, max_size) if fit is not None else None
+    if out_hw is not None:
+        size = None  # the fit decides each image's size
     fac = _resolve_factor(factor, rounding, exact_factor, conv, size, max_size)
     norm, mean, std = _unpack(mean, std, scale, False)
     mean, std = _values(mean, "mean"), _values(std, "std")
@@ -573,13 +782,20 @@ def preprocess_batch(
         )
         if first is None:
             first = hw
-        elif hw != first:
+        elif hw != first and out_hw is None:
             raise ValueError(
                 f"images[{i}]: ends at {hw}, images[0] at {first}; give size as (h, w) or a crop"
             )
         geoms.append(geom)
     assert first is not None
     s = _scale(arrs[0], norm.scale if norm is not None else scale)
+    if fit is not None and out_hw is not None:
+        values, params = _preprocess_fit(
+            arrs, geoms, fit, out_hw, conv, aa, mean, std, s, norm, fill, out, True
+        )
+        if not _is_per_pixel(mean, std):
+            _warn(_range_message(arrs[0], mean, std, s))
+        return (values, params) if return_params else values
     if _is_per_pixel(mean, std):
         levels = _core.preprocess(
             arrs, geoms, first[0], first[1], aa, conv, 0.0, 1.0, 1.0, None, True

@@ -68,10 +68,15 @@ struct PreprocessRequest {
   // torchvision's ToTensor divides by 255 where ToDtype(scale=True) multiplies by 1/255.
   double divisor = 0.0;
   bool batch = false;  // messages name images[i] / boxes[i] (preprocess_batch), else image / box
+  // A letterbox: each image's (crop_height, crop_width) result is the window at (pad_top,
+  // pad_left) of an (out_height, out_width) output whose other values are fill[c] (output
+  // values, one per channel). 0, 0: the output is the crop.
+  int64_t out_height = 0, out_width = 0, pad_top = 0, pad_left = 0;
+  std::vector<float> fill;
 };
 
 // Validates the request and returns the float32 output's shape: (N, C, crop_height, crop_width)
-// when `batch`, else (C, crop_height, crop_width).
+// when `batch`, else (C, crop_height, crop_width) (out_height, out_width for a letterbox).
 std::vector<int64_t> preprocess_shape(const PreprocessRequest& r);
 // Writes the C-contiguous float32 result into `out` on up to `nthreads` threads (validating the
 // request again first: the core trusts no caller).
