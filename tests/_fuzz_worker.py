@@ -510,6 +510,53 @@ def gen_to_tensor(rng: np.random.Generator) -> Case:
     return Case("to_tensor", pixnorm.to_tensor, (image(rng),), kw, check=check_normalize)
 
 
+def factor_kw(rng: np.random.Generator) -> dict[str, Any]:
+    """A scale factor (issue 15), valid or not, with a rounding now and then."""
+    f = float(rng.uniform(0.05, 3.0))
+    kw: dict[str, Any] = {
+        "factor": pick(
+            rng,
+            [
+                f,
+                (f, float(rng.uniform(0.05, 3.0))),
+                0.5,
+                1 / 3,
+                2.0,
+                np.float32(0.7),
+                0,
+                -1.0,
+                math.nan,
+                math.inf,
+                1e9,
+                1e-9,
+                "0.5",
+                True,
+                [0.5],
+                (0.5, 0.5, 0.5),
+            ],
+            [8, 4, 2, 1, 1, 1] + [1] * 10,
+        )  # fmt: skip
+    }
+    if rng.random() < 0.3:
+        kw["rounding"] = pick(rng, ["floor", "round", "ceil", "up", 3])
+    if rng.random() < 0.1:
+        kw["exact_factor"] = pick(rng, [False, True, 1])
+    return kw
+
+
+def fit_kw(rng: np.random.Generator) -> dict[str, Any]:
+    """A cover / letterbox fit (issue 15), valid or not."""
+    kw: dict[str, Any] = {
+        "fit": pick(rng, ["cover", "contain", "x", 3], [5, 5, 1, 1]),
+        "size": pick(rng, [size_arg(rng), (side(rng), side(rng)), None], [4, 4, 1]),
+    }
+    if rng.random() < 0.5:
+        kw["fill"] = pick(rng, [0, 255, 300, -5, 12.5, (1, 2, 3), (1, 2), math.nan, "a"])
+    if rng.random() < 0.2:
+        kw["return_params"] = pick(rng, [True, False, 1])
+    return kw
+
+
 def gen_resize(rng: np.random.Generator) -> Case:
     img = image(rng)
     conv, aa = convention_aa(rng)
@@ -518,6 +565,9 @@ def gen_resize(rng: np.random.Generator) -> Case:
     if rng.random() < 0.15:
         kw["max_size"] = pick(rng, [side(rng), 30, 64, None])
         size = pick(rng, [size, None, int(rng.integers(1, 20))])
+    if rng.random() < 0.2:
+        kw.update(factor_kw(rng))
+        size = pick(rng, [None, size], [9, 1])
     o = out_arg(rng)
     if o is not None:
         kw["out"] = o
@@ -547,6 +597,15 @@ def geometry_kw(rng: np.random.Generator, h: int, w: int) -> dict[str, Any]:
         kw["max_size"] = pick(rng, [side(rng), 40])
     conv, aa = convention_aa(rng)
     kw["antialias"], kw["convention"] = aa, conv
+    u = rng.random()
+    if u < 0.12:
+        kw.pop("size", None)
+        kw.pop("max_size", None)
+        kw.update(factor_kw(rng))
+    elif u < 0.24:
+        kw.pop("crop", None)
+        kw.pop("max_size", None)
+        kw.update(fit_kw(rng))
     return kw
 
 
@@ -1082,7 +1141,16 @@ def check_resize(case: Case, result: Any) -> None:
     if result.dtype != img.dtype:
         raise Defect(f"resize: {img.dtype} in, {result.dtype} out")
     h, w = img.shape[1:3] if img.ndim == 4 else img.shape[:2]
-    want = pixnorm.resized_size(int(h), int(w), case.args[1], case.kwargs.get("max_size"))
+    kw = case.kwargs
+    want = pixnorm.resized_size(
+        int(h),
+        int(w),
+        case.args[1],
+        kw.get("max_size"),
+        factor=kw.get("factor"),
+        rounding=kw.get("rounding"),
+        convention=kw.get("convention"),
+    )
     got = result.shape[1:3] if img.ndim == 4 else result.shape[:2]
     channels_differ = img.ndim >= 3 and result.shape[-1:] != img.shape[-1:]
     if tuple(got) != tuple(want) or result.ndim != img.ndim or channels_differ:
@@ -1090,6 +1158,10 @@ def check_resize(case: Case, result: Any) -> None:
 
 
 def check_preprocess(case: Case, result: Any) -> None:
+    if case.kwargs.get("return_params") is True:
+        if not (isinstance(result, tuple) and len(result) == 2):
+            raise Defect(f"return_params=True returned {type(result).__name__}")
+        result = result[0]
     if result.dtype != np.float32 or not result.flags.c_contiguous:
         raise Defect(f"result {result.dtype} not C-contiguous float32")
 

@@ -137,6 +137,18 @@ void register_resize(py::module_& m) {
         py::arg("resized_height"), py::arg("resized_width"),
         "The core's crop check (no larger than the resized image), for the Python geometry: "
         "callers that allocate the output first (Collate) learn of a bad crop before.");
+  m.def(
+      "check_out",
+      [](py::handle out, const std::vector<int64_t>& shape, const py::list& images) {
+        std::vector<ImageView> views;
+        for (size_t i = 0; i < images.size(); ++i)
+          views.push_back(image_from(images[i], "images").view);
+        py::object result;
+        prepare_out(out, shape, DType::f32, views, result);  // throws as the calls do
+      },
+      py::arg("out"), py::arg("shape"), py::arg("images"),
+      "The core's checks of a float32 `out` (type, dtype, shape, C order, writable, aligned, "
+      "not overlapping the images), for callers that fill it piece by piece.");
   m.attr("MAX_OUTPUT_SIDE") = kMaxOutputSide;
   m.def("resize", &resize_py, py::arg("image"), py::arg("out_h"), py::arg("out_w"),
         py::arg("antialias"), py::arg("convention").none(true), py::arg("out").none(true),

@@ -32,6 +32,7 @@ def check_crop(
 def check_box(
     top: int, left: int, height: int, width: int, image_height: int, image_width: int, name: str
 ) -> None: ...
+def check_out(out: Any, shape: list[int], images: list[Any]) -> None: ...
 def resize(
     image: Any,
     out_h: int,

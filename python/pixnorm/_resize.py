@@ -588,12 +588,9 @@ def _preprocess_fit(
         fill_out = _core.preprocess([one], [one_geom], 1, 1, aa, conv, cm, cs, cscale, None, False)
         fill_vals = [float(v) for v in fill_out.reshape(-1)]
         shape = (len(arrs), c, H, W) if batch else (c, H, W)
-        if per_pixel or out is None:
-            values = np.empty(shape, np.float32)
-        else:
-            values = out
-            if values.shape != shape:
-                raise ValueError(f"out: expected shape {shape}, got {values.shape}")
+        if out is not None:
+            _core.check_out(out, list(shape), list(arrs))  # the core's rules, before any work
+        values = np.empty(shape, np.float32) if per_pixel or out is None else out
         planes = values if batch else values[None]
         for i, (arr, g, f) in enumerate(zip(arrs, geoms, fitted, strict=True)):
             _core.preprocess(
