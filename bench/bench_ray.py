@@ -93,7 +93,7 @@ def make_images(folder: Path, n: int, side: int) -> None:
 def session(cpus: int) -> Iterator[float]:
     """A local Ray cluster with `cpus` CPUs; yields the seconds ray.init took."""
     t0 = time.perf_counter()
-    ray.init(num_cpus=cpus, include_dashboard=False, logging_level=logging.WARNING)
+    ray.init(address="local", num_cpus=cpus, include_dashboard=False, logging_level=logging.WARNING)
     started = time.perf_counter() - t0
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False

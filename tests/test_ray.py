@@ -54,7 +54,8 @@ RNG = np.random.default_rng(18)
 @pytest.fixture(scope="module", autouse=True)
 def cluster() -> Iterator[None]:
     """One local Ray session for the whole module (starting one takes about 5 s)."""
-    ray.init(num_cpus=2, include_dashboard=False, logging_level=logging.WARNING)
+    # address="local": a new cluster, even where another runs on this machine (ray start)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, logging_level=logging.WARNING)
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False
     ctx.op_resource_reservation_enabled = False
