@@ -191,6 +191,22 @@ def test_factor_errors() -> None:
             pixnorm.resize(img, **kwargs)
     with pytest.raises(ValueError, match="factor: give size or factor"):
         pixnorm.preprocess(img, size=10, factor=0.5)
+    with pytest.raises(ValueError, match="exact_factor: only with factor"):
+        pixnorm.resize(img, 10, exact_factor=False)
+    with pytest.raises(ValueError, match=r"factor: expected a number or \(fy, fx\), got an array"):
+        pixnorm.resize(img, factor=np.array([[0.5, 0.5]]))
+    with pytest.raises(ValueError, match="convention"):
+        pixnorm.resized_size(375, 500, factor=0.5, convention="OpenCV")
+    with pytest.raises(TypeError, match="convention"):
+        pixnorm.resized_size(375, 500, factor=0.5, convention=42)  # type: ignore[arg-type]
+    # numpy and torch scalars are numbers
+    for f in (np.float64(0.5), np.float32(0.5), np.array(0.5), np.int64(2)):
+        assert (
+            pixnorm.resize(img, factor=f).shape[:2]
+            == pixnorm.resize(img, factor=float(f)).shape[:2]
+        )
+    torch = pytest.importorskip("torch")
+    assert pixnorm.resized_size(20, 30, factor=torch.tensor(0.5)) == (10, 15)
     with pytest.raises(ValueError, match="size: None needs max_size"):
         pixnorm.resize(img)
     with pytest.raises(ValueError, match="factor"):

@@ -89,13 +89,14 @@ def test_with_mean_and_std_within_float32_rounding_of_opencv() -> None:
 def test_batches_boxes_flips_and_the_mapping_back() -> None:
     imgs = [RNG.integers(0, 256, (h, w, 3), dtype=np.uint8) for h, w in [(50, 80), (90, 40)]]
     for fit in ("cover", "contain"):
+        fill = (1, 2, 3) if fit == "contain" else None
         batch, params = pixnorm.preprocess_batch(
-            imgs, size=(32, 48), fit=fit, fill=(1, 2, 3), return_params=True, **CV
+            imgs, size=(32, 48), fit=fit, fill=fill, return_params=True, **CV
         )
         assert batch.shape == (2, 3, 32, 48) and len(params) == 2
         for img, got, p in zip(imgs, batch, params, strict=True):
             one, q = pixnorm.preprocess(
-                img, size=(32, 48), fit=fit, fill=(1, 2, 3), return_params=True, **CV
+                img, size=(32, 48), fit=fit, fill=fill, return_params=True, **CV
             )
             np.testing.assert_array_equal(got, one)
             assert p == q and isinstance(p, pixnorm.FitParams)
@@ -144,6 +145,31 @@ def test_per_pixel_mean_covers_the_border_too() -> None:
     np.testing.assert_array_equal(got, want)
 
 
+def test_fit_params_follow_flips() -> None:
+    """A bright spot's source position mapped with FitParams lands where the spot is in the
+    output, flipped or not, for cover and contain."""
+    img = np.zeros((60, 90, 3), np.uint8)
+    img[40:43, 58:61] = 255  # a 3x3 spot, centre (41.5, 59.5) in pixel-edge coordinates
+    for fit in ("cover", "contain"):
+        for flip in (False, True, "vertical", "both"):
+            out, p = pixnorm.preprocess(
+                img, size=(64, 64), fit=fit, flip=flip, return_params=True, scale=1.0
+            )
+            y, x = np.unravel_index(np.argmax(out[0]), out[0].shape)
+            want_y, want_x = 41.5 * p.scale_y + p.offset_y, 59.5 * p.scale_x + p.offset_x
+            assert abs(y + 0.5 - want_y) <= 1.5 and abs(x + 0.5 - want_x) <= 1.5, (fit, flip)
+
+
+def test_contain_batches_refuse_what_cover_refuses() -> None:
+    u8 = RNG.integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    f32 = RNG.random((20, 30, 3)).astype(np.float32)
+    for fit in ("cover", "contain"):
+        with pytest.raises(TypeError, match=r"images\[1\]: all images must share one dtype"):
+            pixnorm.preprocess_batch([u8, f32], size=16, fit=fit)
+        with pytest.raises(ValueError, match=r"images\[1\]: has 1 channels, the first image has 3"):
+            pixnorm.preprocess_batch([u8, u8[..., :1]], size=16, fit=fit)
+
+
 def test_fit_errors() -> None:
     img = RNG.integers(0, 256, (20, 30, 3), dtype=np.uint8)
     for kwargs, kind, message in (
@@ -154,6 +180,10 @@ def test_fit_errors() -> None:
         ({"fit": "contain", "size": 10, "fill": (1, 2)}, ValueError, "fill: expected a finite"),
         ({"fit": "contain", "size": 10, "fill": np.nan}, ValueError, "fill: expected a finite"),
         ({"size": 10, "return_params": True}, ValueError, "return_params: only with fit"),
+        ({"fit": "contain", "size": 10, "fill": "red"}, TypeError, "fill: expected a number"),
+        ({"fit": "contain", "size": 10, "fill": 1j}, TypeError, "fill: expected a number"),
+        ({"fit": "cover", "size": 10, "fill": 3}, ValueError, "fill: only with fit='contain'"),
+        ({"size": 10, "fill": 3}, ValueError, "fill: only with fit='contain'"),
         ({"fit": "cover", "size": 10, "return_params": 1}, TypeError, "return_params: expected"),
     ):
         with pytest.raises(kind, match=message):

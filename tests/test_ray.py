@@ -13,6 +13,8 @@ import contextlib
 import json
 import logging
 import os
+import pickle
+import re
 import socket
 import subprocess
 import sys
@@ -184,6 +186,38 @@ def test_gray_rows_padded_by_ray_are_an_error_not_colour() -> None:
     # gray images with a channel axis mix with nothing padded: the local error
     with pytest.raises(ValueError, match="1 channel"):
         pnray.stats(ray.data.from_items([{"image": rgb}, {"image": gray[..., None]}]))
+
+
+def test_uint8_and_float32_in_one_block_are_an_error() -> None:
+    """Ray Data converts a block holding uint8 and float32 images to float32: the uint8 levels
+    would be read as floats of 0..255 next to values in 0..1 (a silent wrong result; locally the
+    mix is refused). Homogeneous float32 data in 0..255 or 0..1 is fine."""
+    u8 = RNG.integers(0, 256, (16, 16, 3)).astype(np.uint8)
+    f32 = RNG.random((16, 16, 3)).astype(np.float32)
+    mixed = ray.data.from_items([{"image": u8}, {"image": f32}], override_num_blocks=1)
+    with pytest.raises(
+        ValueError, match="row 0 holds whole numbers up to .* row 1 fractions within"
+    ):
+        pnray.stats(mixed)
+    with pytest.raises(Exception, match="Ray Data converts a block that mixes uint8 and float32"):
+        mixed.map_batches(pnray.Preprocess(size=(8, 8)), batch_format="numpy").take_all()
+    levels = [RNG.integers(0, 256, (8, 8, 3)).astype(np.float32) for _ in range(3)]
+    ones = [RNG.random((8, 8, 3)).astype(np.float32) for _ in range(3)]
+    for same in (levels, ones):
+        ds = ray.data.from_items([{"image": x} for x in same], override_num_blocks=1)
+        got, want = pnray.stats(ds), local_stats(same)
+        assert got.count == want.count and got.n_images == want.n_images
+        # float accumulators, another grouping (one update per image): the merge bound
+        np.testing.assert_allclose(got.mean, want.mean, rtol=1e-12)
+        np.testing.assert_allclose(got.var(), want.var(), rtol=1e-12)
+
+
+def test_blocks_of_different_channels_say_so() -> None:
+    rows = [{"image": RNG.integers(0, 256, (8, 8, 3), np.uint8)}] * 2
+    rows += [{"image": RNG.integers(0, 256, (8, 8, 1), np.uint8)}] * 2
+    ds = ray.data.from_items(rows, override_num_blocks=2)
+    with pytest.raises(ValueError, match="one block's images differ from the earlier blocks'"):
+        pnray.stats(ds)
 
 
 def test_float32_within_the_merge_bound() -> None:
@@ -392,6 +426,8 @@ def test_preprocess_errors() -> None:
         pnray.Preprocess(mean=[0.5, float("nan"), 0.5])
     with pytest.raises(ValueError, match="^mean, std: 3 and 2 values"):
         pnray.Preprocess(mean=MEAN, std=STD[:2])
+    with pytest.raises(ValueError, match=r"^mean: an array of shape \(8, 8\); expected"):
+        pnray.Preprocess(mean=np.zeros((8, 8)))
     with pytest.raises(ValueError, match=r"^mean: a per-pixel array of shape \(9, 8, 3\)"):
         pnray.Preprocess(size=(8, 8), mean=np.zeros((9, 8, 3)))
     with pytest.raises(ValueError, match=r"^std: a per-pixel array of shape \(3, 6, 6\)"):
@@ -510,18 +546,20 @@ def test_cli_per_pixel_mixed_sizes_exit_2(
     assert code == 2 and "--workers and --ray" in err
 
 
-def test_unreachable_address_is_a_usage_error() -> None:
+def test_unreachable_address_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     """ray.init waits for ever for a head node that does not answer: the command line tries a
     TCP connection first (the module's session would be reused by connected(), so the check
-    itself is tested)."""
+    itself is tested). Ray Client addresses are refused: Ray Data does not run through it."""
     from pixnorm.cli import UsageError
 
-    for address in ("127.0.0.1:1", "ray://127.0.0.1:1"):
-        with pytest.raises(UsageError, match=f"--ray {address}: cannot reach 127.0.0.1:1"):
-            pnray._check_reachable(address)
+    with pytest.raises(UsageError, match="--ray 127.0.0.1:1: cannot reach 127.0.0.1:1 \\("):
+        pnray._check_reachable("127.0.0.1:1")
     pnray._check_reachable("auto")  # left to Ray
     # this session's own head node answers as gRPC
     pnray._check_reachable(ray._private.worker.global_worker.node.gcs_address)
+    code, out, err = run(["--ray", "ray://127.0.0.1:10001"], capsys)
+    assert code == 2 and out == ""
+    assert "Ray Data does not run through Ray Client" in err and "--ray auto" in err
 
 
 def test_ray_messages_go_to_stderr(capsys: pytest.CaptureFixture[str]) -> None:
@@ -535,47 +573,100 @@ def test_ray_messages_go_to_stderr(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_a_port_that_is_not_ray_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A port that takes connections but is not a Ray head node (here: one that never
-    answers, and an HTTP/1 server) made ray.init wait for ever (3 minutes measured)."""
+    """A port that takes connections but is not a Ray head node (one that never answers, one
+    that drips bytes, an HTTP/1 server, one that closes at once) made ray.init wait for ever
+    (3 minutes measured): refused within the timeout, for the whole answer, saying why."""
     from pixnorm.cli import UsageError
 
     monkeypatch.setattr(pnray, "CONNECT_TIMEOUT", 0.5)
     with socket.create_server(("127.0.0.1", 0)) as silent:
         port = silent.getsockname()[1]
-        with pytest.raises(UsageError, match=f":{port} takes connections but does not answer"):
+        with pytest.raises(
+            UsageError, match=f":{port} takes connections but is not a Ray .*no gRPC reply"
+        ):
             pnray._check_reachable(f"127.0.0.1:{port}")
 
-    def http1(server: socket.socket) -> None:
+    def serve(server: socket.socket, how: str) -> None:
+        conn, _ = server.accept()
+        with conn:
+            if how == "drip":  # one byte at a time, each just inside the timeout
+                for byte in b"\x00\x00\x00\x04\x00\x00\x00\x00\x00":
+                    time.sleep(0.3)
+                    with contextlib.suppress(OSError):
+                        conn.sendall(bytes([byte]))
+            elif how == "http":
+                conn.recv(1024)
+                conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+            # "close": nothing
+
+    for how, message in (
+        ("drip", "no gRPC reply within 0.5 s"),
+        ("http", "it answered b'HTTP/1.1 '..., not as a gRPC server"),
+        ("close", "it (closed|reset) the connection without a gRPC reply"),  # RST: data unread
+    ):
+        with socket.create_server(("127.0.0.1", 0)) as server:
+            port = server.getsockname()[1]
+            thread = threading.Thread(target=serve, args=(server, how))
+            thread.start()
+            start = time.monotonic()
+            with pytest.raises(UsageError, match=message if how == "close" else re.escape(message)):
+                pnray._check_reachable(f"127.0.0.1:{port}")
+            assert time.monotonic() - start < 1.5  # the whole answer within the timeout
+            thread.join()
+
+
+def test_a_loopback_port_ray_cannot_use_is_a_usage_error() -> None:
+    """Ray reaches 127.0.0.1:PORT through the node's own address: a gRPC server listening on
+    loopback only (a port forward) passed the probe and then ray.init hung."""
+    from pixnorm.cli import UsageError
+
+    node = ray.util.get_node_ip_address()
+    if node.startswith("127.") or node == "::1":
+        pytest.skip(f"this node's address is loopback ({node}): nothing to tell apart")
+
+    def settings(server: socket.socket) -> None:
         conn, _ = server.accept()
         with conn:
             conn.recv(1024)
-            conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+            conn.sendall(b"\x00\x00\x00\x04\x00\x00\x00\x00\x00")  # an HTTP/2 SETTINGS frame
 
-    def drip(server: socket.socket) -> None:  # one byte at a time, just inside each timeout
-        conn, _ = server.accept()
-        with conn:
-            for byte in b"\x00\x00\x00\x04\x00\x00\x00\x00\x00":
-                time.sleep(0.3)
-                with contextlib.suppress(OSError):
-                    conn.sendall(bytes([byte]))
-
-    with socket.create_server(("127.0.0.1", 0)) as server:
+    with socket.create_server(("127.0.0.1", 0)) as server:  # loopback only
         port = server.getsockname()[1]
-        thread = threading.Thread(target=drip, args=(server,))
+        thread = threading.Thread(target=settings, args=(server,))
         thread.start()
-        start = time.monotonic()
-        with pytest.raises(UsageError, match="does not answer"):
+        with pytest.raises(UsageError, match=f"Ray connects to 127.0.0.1 through .*{node}"):
             pnray._check_reachable(f"127.0.0.1:{port}")
-        assert time.monotonic() - start < 1.5  # the whole answer within the timeout
         thread.join()
 
-    with socket.create_server(("127.0.0.1", 0)) as server:
-        port = server.getsockname()[1]
-        thread = threading.Thread(target=http1, args=(server,))
-        thread.start()
-        with pytest.raises(UsageError, match=f"ray://127.0.0.1:{port}: .* does not answer"):
-            pnray._check_reachable(f"ray://127.0.0.1:{port}")
-        thread.join()
+
+def test_terminate_kills_what_ignores_sigterm() -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import signal, time; signal.signal(signal.SIGTERM, "
+         "signal.SIG_IGN); print('ready', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+    start = time.monotonic()
+    pnray._terminate([child.pid], grace=0.3)
+    assert child.wait(timeout=10) == -9 and time.monotonic() - start < 5
+
+
+def test_a_driver_and_workers_of_different_pixnorms_are_told_so() -> None:
+    batch = {"image": np.zeros((1, 4, 4, 3), np.uint8)}
+    blob = pnray._block_stats(batch, column="image", options={"per_pixel": False})
+    error = pickle.loads(blob[pnray._PARTIAL][0])
+    assert isinstance(error, ValueError)
+    assert "pixnorm differs between this driver" in str(error)
+
+
+def test_the_cli_ends_cleanly_after_a_ray_run(folder: Path) -> None:
+    """The command line (not main() called from Python) ends with os._exit after --ray, once
+    the result is out: same output as the local run, exit 0."""
+    cmd = [sys.executable, "-m", "pixnorm", "stats", str(folder), "--mode", "L"]
+    local = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    remote = subprocess.run([*cmd, "--ray"], capture_output=True, text=True, timeout=300)
+    assert local.returncode == remote.returncode == 0, remote.stderr
+    assert remote.stdout == local.stdout
 
 
 # ----------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 import pixnorm
-from pixnorm.cli import add_stats_parser, run_stats
+from pixnorm.cli import add_stats_parser, exit_after_ray, run_stats
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -83,7 +83,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command in (None, "info"):
         return info(getattr(args, "json", False))
     if args.command == "stats":
-        return run_stats(args)
+        # the command line itself (argv from sys.argv), not a call from Python: after --ray it
+        # ends the process the hard way once the result is out (see cli.exit_after_ray)
+        args.exit_hard = argv is None
+        code = run_stats(args)
+        if args.exit_hard and args.ray is not None:
+            exit_after_ray(code)
+        return code
     parser.error(f"unknown command {args.command!r}")
     return 2
 

@@ -4,6 +4,7 @@ pixels in one C++ pass."""
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -91,14 +92,22 @@ def _resolve_factor(
     if factor is None:
         if rounding is not None:
             raise ValueError("rounding: only with factor (the sizes of a resize by a factor)")
+        if not exact_factor:
+            raise ValueError("exact_factor: only with factor (the grid of a resize by a factor)")
         return None
     if size is not None:
         raise ValueError("factor: give size or factor, not both")
     if max_size is not None:
         raise ValueError("max_size: only with size (not with factor)")
     factor = _seq(factor)
+    if isinstance(factor, np.ndarray) and factor.ndim == 0:  # a numpy or torch scalar
+        factor = factor.item()
     if isinstance(factor, str | bytes):
         raise TypeError(f"factor: expected a number or (fy, fx), got {_brief(factor)}")
+    if isinstance(factor, np.ndarray) and factor.ndim != 1:
+        raise ValueError(
+            f"factor: expected a number or (fy, fx), got an array of shape {factor.shape}"
+        )
     items = list(factor) if isinstance(factor, Sequence | np.ndarray) else [factor, factor]
     if len(items) != 2:
         raise ValueError(f"factor: expected a number or (fy, fx), got {len(items)} values")
@@ -180,6 +189,8 @@ def resized_size(
             f"height, width: expected an image of at least 1 x 1, got ({_brief(height)}, "
             f"{_brief(width)})"
         )
+    if convention is not None:  # the core's names (resize and preprocess check the same)
+        _check_convention(convention, convention != "opencv")
     if factor is not None or rounding is not None:
         fac = _resolve_factor(factor, rounding, True, convention, size, max_size)
         assert fac is not None
@@ -514,6 +525,16 @@ def _fill_values(fill: Any, arr: np.ndarray[Any, Any]) -> list[float]:
     """``fill`` as one value per channel in the image's units: for uint8 images saturated to
     0..255 and rounded half to even, as OpenCV's borderValue."""
     c = int(arr.shape[2]) if arr.ndim == 3 else 1
+    if fill is None:
+        fill = 0.0
+    items = (
+        list(fill)
+        if isinstance(fill, Sequence | np.ndarray) and not isinstance(fill, str)
+        else [fill]
+    )
+    for x in items:
+        if isinstance(x, bool | np.bool_) or not isinstance(x, numbers.Real):
+            raise TypeError(f"fill: expected a number or one per channel, got {_brief(fill)}")
     v = np.asarray(_values(fill, "fill"), dtype=np.float64).reshape(-1)
     if v.size not in (1, c) or not np.isfinite(v).all():
         raise ValueError(
@@ -531,11 +552,18 @@ def _fit_params(g: Geometry, fitted: _Fit, out: tuple[int, int], fit: str) -> Fi
         sx = fitted.fx if fitted.fx else fitted.rw / g.box_width
         oy = -g.box_top * sy - fitted.crop_top
         ox = -g.box_left * sx - fitted.crop_left
-        return FitParams(sy, sx, oy, ox, 0, 0, out[0], out[1])
-    sy, sx = fitted.rh / g.box_height, fitted.rw / g.box_width
-    oy = -g.box_top * sy + fitted.pad_top
-    ox = -g.box_left * sx + fitted.pad_left
-    return FitParams(sy, sx, oy, ox, fitted.pad_top, fitted.pad_left, fitted.rh, fitted.rw)
+        top, left, height, width = 0, 0, out[0], out[1]
+    else:
+        sy, sx = fitted.rh / g.box_height, fitted.rw / g.box_width
+        oy = -g.box_top * sy + fitted.pad_top
+        ox = -g.box_left * sx + fitted.pad_left
+        top, left, height, width = fitted.pad_top, fitted.pad_left, fitted.rh, fitted.rw
+    # a flip mirrors the image inside its window: x -> 2 * left + width - x
+    if g.vflip:
+        sy, oy = -sy, 2 * top + height - oy
+    if g.flip:
+        sx, ox = -sx, 2 * left + width - ox
+    return FitParams(sy, sx, oy, ox, top, left, height, width)
 
 
 def _preprocess_fit(
@@ -558,6 +586,16 @@ def _preprocess_fit(
     "contain" one call per image (their windows differ), each writing into its own plane of the
     output with the border set to the fill value normalized as the image is."""
     H, W = out_hw
+    first = arrs[0]
+    c0 = int(first.shape[2]) if first.ndim == 3 else 1
+    for i, arr in enumerate(arrs):  # the core's rules for a batch ("contain" runs per image)
+        if arr.dtype != first.dtype:
+            raise TypeError(f"images[{i}]: all images must share one dtype (uint8 or float32)")
+        c = int(arr.shape[2]) if arr.ndim == 3 else 1
+        if c != c0:
+            raise ValueError(f"images[{i}]: has {c} channels, the first image has {c0}")
+    if fill is not None and fit != "contain":
+        raise ValueError("fill: only with fit='contain' (the letterbox's border)")
     fitted = []
     for i, g in enumerate(geoms):
         name = f"images[{i}]" if batch else "image"
@@ -621,7 +659,7 @@ def preprocess(
     rounding: str | None = None,
     exact_factor: bool = True,
     fit: str | None = None,
-    fill: Any = 0.0,
+    fill: Any = None,
     return_params: bool = False,
 ) -> Any:
     """Resize, crop, flip and normalize an H x W x C image into a float32 C x h x w tensor, in
@@ -669,8 +707,10 @@ def preprocess(
     (``antialias=False``) the uint8 geometry and levels are OpenCV's bit for bit; OpenCV then
     computes ``(x - mean) * scalefactor`` where pixnorm computes ``(x * scale - mean) / std``, so
     the floats agree within float32 rounding (bitwise with mean 0 and scale 1).
-    ``return_params=True`` returns ``(tensor, FitParams)``: where source coordinates land in
-    the output (to map boxes back), and the image's window in it.
+    A flip mirrors the image inside its window (with "contain" the padding stays where it was:
+    the odd pixel at the bottom / right). ``return_params=True`` returns ``(tensor,
+    FitParams)``: where source coordinates land in the output (to map boxes back; a flipped axis
+    has a negative scale), and the image's window in it.
     """
     aa, conv = _check_convention(convention, antialias)
     norm, mean, std = _unpack(mean, std, scale, False)
@@ -690,6 +730,8 @@ def preprocess(
         return (values, params[0]) if return_params else values
     if return_params:
         raise ValueError("return_params: only with fit (the other geometries are given)")
+    if fill is not None:
+        raise ValueError("fill: only with fit='contain' (the letterbox's border)")
     fac = _resolve_factor(factor, rounding, exact_factor, conv, size, max_size)
     geom, (ch, cw) = _geometry(arr, "image", size, crop, box, flip, max_size, "box", fac=fac)
     s = _scale(arr, norm.scale if norm is not None else scale)
@@ -722,7 +764,7 @@ def preprocess_batch(
     rounding: str | None = None,
     exact_factor: bool = True,
     fit: str | None = None,
-    fill: Any = 0.0,
+    fill: Any = None,
     return_params: bool = False,
 ) -> Any:
     """:func:`preprocess` for a list of images of any sizes -> one float32 (N, C, h, w) batch.
@@ -738,6 +780,8 @@ def preprocess_batch(
         raise TypeError(f"return_params: expected a bool, got {_brief(return_params)}")
     if return_params and fit is None:
         raise ValueError("return_params: only with fit (the other geometries are given)")
+    if fill is not None and fit is None:
+        raise ValueError("fill: only with fit='contain' (the letterbox's border)")
     out_hw = _check_fit(fit, size, crop, factor, max_size) if fit is not None else None
     if out_hw is not None:
         size = None  # the fit decides each image's size

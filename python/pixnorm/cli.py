@@ -24,7 +24,9 @@ exactly what it sees (a named convention counts its uint8 levels; the default on
 
 --ray [ADDRESS] runs the same passes on a Ray cluster (pip install 'pixnorm[ray]'): a new one on
 this machine without ADDRESS ("local"); "auto": RAY_ADDRESS, else the cluster started here with
-"ray start"; "host:port" or "ray://host:port": that cluster (unreachable within 10 s: exit 2).
+"ray start"; "host:port": that cluster (not a Ray cluster's port: exit 2). Ray Client addresses
+(ray://) are refused: Ray Data does not run through Ray Client; run pixnorm on a node of the
+cluster (ray job submit -- pixnorm stats ... --ray auto).
 The file headers are read by Ray tasks, then blocks of files (about 4 per CPU, at most 256
 files each) are decoded and accumulated by the function a local run uses, and the partial
 statistics merged: the summary, JSON, plot and skipped files are the local run's (bit for bit
@@ -185,7 +187,7 @@ def add_stats_parser(sub: Any) -> None:
         const="local",
         metavar="ADDRESS",
         help="run on a Ray cluster: a new one on this machine without ADDRESS, else auto "
-        "(RAY_ADDRESS or the cluster started here), host:port or ray://host:port "
+        "(RAY_ADDRESS or the cluster started here) or host:port "
         "(pip install 'pixnorm[ray]')",
     )
     p.add_argument("--json", type=_output_path, metavar="FILE", help="write the statistics as JSON")
@@ -808,6 +810,19 @@ def plot(stats: RunningStats, sample: Array | None, path: str, title: str, depth
 # Entry point
 
 
+def exit_after_ray(code: int) -> None:
+    """End the process that ran ``pixnorm stats --ray`` once its result is out: Ctrl-C is
+    ignored from here (a Ctrl-C during the interpreter's exit killed the process by SIGINT
+    after the result was printed: 3 of about 30 late Ctrl-C's), and the exit skips the
+    interpreter's finalization, where Ray's native threads crashed it now and then; Ray is
+    shut down already."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    multiprocessing.util._run_finalizers(0)  # type: ignore[attr-defined]
+    os._exit(code)
+
+
 def run_stats(args: argparse.Namespace) -> int:
     try:
         return _run(args)
@@ -819,7 +834,9 @@ def run_stats(args: argparse.Namespace) -> int:
         # With Ray: it is shut down by now (connected() did it), but Ray's native threads
         # crashed the interpreter's exit now and then (SIGSEGV in about 1 of 10 Ctrl-C's
         # about 2.7 s into a run, measured with Ray 2.60): end without that exit too.
-        if isinstance(e, _Abandoned) or args.ray is not None:
+        if isinstance(e, _Abandoned) or (
+            args.ray is not None and getattr(args, "exit_hard", False)
+        ):
             sys.stdout.flush()
             sys.stderr.flush()
             # multiprocessing's exit-time cleanups that cannot block (closing queues,
@@ -840,8 +857,15 @@ def _ray_module() -> Any:
 
 def _ray_address(args: argparse.Namespace) -> None:
     """``pixnorm stats --ray folder``: argparse gives the folder to --ray as its ADDRESS. An
-    existing path that is not an address form ("local", "auto", "ray://...") is a PATH."""
+    existing path that is not an address form ("local", "auto", host:port) is a PATH; a Ray
+    Client address (ray://) is refused (Ray Data does not run through Ray Client)."""
     address = args.ray
+    if address.startswith("ray://"):
+        raise UsageError(
+            f"--ray {address}: Ray Data does not run through Ray Client (ray://); run pixnorm "
+            "on a node of the cluster with --ray auto (e.g. ray job submit -- pixnorm stats "
+            "PATH --ray auto) or give the head node's host:port"
+        )
     if address in ("local", "auto") or "://" in address:
         return
     if os.path.exists(address):
@@ -851,8 +875,7 @@ def _ray_address(args: argparse.Namespace) -> None:
     host, sep, port = address.rpartition(":")
     if not (sep and host and port.isdigit()):  # a mistyped path, most likely
         raise UsageError(
-            f"--ray {address}: neither an address (local, auto, host:port or ray://host:port) "
-            "nor an existing path"
+            f"--ray {address}: neither an address (local, auto or host:port) nor an existing path"
         )
 
 
@@ -875,6 +898,14 @@ def _resampling(args: argparse.Namespace) -> Resampling:
     ):
         if given and size is None:
             raise UsageError(f"{flag} changes how images are resized: it needs --size H W")
+    if args.convention == "opencv" and args.antialias:
+        raise UsageError(
+            "--convention opencv: OpenCV's resize has no antialias; add --no-antialias"
+        )
+    if args.convention == "pillow" and not args.antialias:
+        raise UsageError(
+            "--convention pillow: Pillow resizes with antialias only; drop --no-antialias"
+        )
     resampling = Resampling(size, crop, args.convention, args.antialias)
     try:
         RunningStats(**resampling.options())  # RunningStats' own checks, before any work

@@ -42,7 +42,7 @@ try:
     import ray.data
 except ImportError as e:
     raise ImportError(
-        f"pixnorm.ray needs Ray Data ({e}): pip install 'pixnorm[ray]' (or 'ray[data,client]')"
+        f"pixnorm.ray needs Ray Data ({e}): pip install 'pixnorm[ray]' (or 'ray[data]')"
     ) from e
 
 from . import _core
@@ -109,6 +109,7 @@ def _column(batch: Any, column: str) -> Array | list[Array]:
         images = [_row(x, i, column) for i, x in enumerate(col)]
         for i, img in enumerate(images):
             _check_row_shape(img.shape, i, column)
+        _check_not_converted(images, column)
         return images
     if col.ndim not in (3, 4):
         raise ValueError(
@@ -116,7 +117,39 @@ def _column(batch: Any, column: str) -> Array | list[Array]:
         )
     if len(col):
         _check_row_shape(col.shape[1:], 0, column)
+        _check_not_converted(col, column)
     return col
+
+
+def _check_not_converted(images: Any, column: str) -> None:
+    """Refuse a float32 block that mixes uint8 levels with values in 0..1: Ray Data converts a
+    block that holds uint8 and float32 rows to float32 (the column has one dtype), so uint8
+    images arrive as floats of 0..255 next to images in 0..1, which no statistics or
+    normalization can serve (locally the mix is refused). The conversion leaves no other
+    trace; its signature is a row of whole numbers in 0..255 spanning more than two levels
+    next to a row of fractions within 0..1. Other float data (an offset, a constant image,
+    values beyond 0..255) passes. Costs one pass over float32 blocks; uint8 is not looked at."""
+    if len(images) < 2 or any(img.dtype != np.float32 for img in images):
+        return
+    levels = fractions = None
+    for i, img in enumerate(images):
+        lo, hi = float(img.min()), float(img.max())
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            return  # NaN or inf: not a converted uint8 image; pixnorm takes it as it is
+        whole = bool(np.array_equal(img, np.rint(img)))
+        if whole and 0 <= lo and hi <= 255 and hi - lo >= 2:
+            levels = i if levels is None else levels
+        elif not whole and 0 <= lo and hi <= 1:
+            fractions = i if fractions is None else fractions
+        if levels is not None and fractions is not None:
+            raise ValueError(
+                f"column {column!r}: row {levels} holds whole numbers up to "
+                f"{float(images[levels].max()):g} and row {fractions} fractions within 0..1, in "
+                "one float32 block: Ray Data converts a block that mixes uint8 and float32 "
+                "images to float32, so uint8 levels would be read as floats next to 0..1 "
+                "values; give every image one dtype (e.g. .astype(np.float32) / 255 where you "
+                "make them)"
+            )
 
 
 def _row(value: Any, i: int, column: str) -> Array:
@@ -179,12 +212,28 @@ def _update(part: RunningStats, images: Array | list[Array]) -> None:
             part.update(img)
 
 
+# The tasks' contract with the driver (their options and results). A task that finds another
+# number runs a different pixnorm than the driver: a clear error instead of a KeyError.
+_PROTOCOL = 2
+
+
+def _protocol_error(given: Any) -> ValueError:
+    return ValueError(
+        f"pixnorm differs between this driver (task protocol {given}) and the cluster's workers "
+        f"(protocol {_PROTOCOL}, pixnorm {_core.build_info()['version']}): install the same "
+        "pixnorm on every node"
+    )
+
+
 def _block_stats(batch: Any, *, column: str, options: dict[str, Any]) -> dict[str, Array]:
     """One block's partial RunningStats, pickled (the accumulators' arrays as they are: exact),
     or the TypeError / ValueError it raised, pickled too: the driver raises it as itself,
     naming the column, rather than as Ray's wrapped task error."""
     result: RunningStats | TypeError | ValueError
     try:
+        options = dict(options)
+        if options.pop("protocol", None) != _PROTOCOL:
+            raise _protocol_error(options.get("protocol"))
         images = _column(batch, column)  # its errors name the column
         with _one_thread():
             result = RunningStats(**options)
@@ -215,7 +264,12 @@ def _merge_partial(total: RunningStats, blob: bytes, column: str) -> None:
     try:
         total.merge(part)
     except ValueError as e:
-        raise ValueError(f"column {column!r}: blocks differ: {e}") from None
+        what = str(e).removeprefix("other: ")  # RunningStats.merge's name for the partial
+        raise ValueError(
+            f"column {column!r}: one block's images differ from the earlier blocks' ({what}): "
+            "give every image the same dtype and number of channels (e.g. "
+            "ray.data.read_images(..., mode='RGB'))"
+        ) from None
 
 
 def _check_dataset(dataset: Any) -> None:
@@ -295,6 +349,7 @@ def stats(
         per_pixel=per_pixel, size=size, crop=crop, antialias=antialias, convention=convention
     )
     options = {
+        "protocol": _PROTOCOL,
         "per_pixel": total.per_pixel,
         "size": total._size,
         "crop": total._crop,
@@ -375,8 +430,9 @@ class Preprocess:
         Here, on the driver, for everything that can be checked without an image: the
         options, and mean/std (finite, std > 0, one length per channel, a per-pixel array
         against the output size when ``size``/``crop`` fix it). What depends on an image (its
-        channels against mean/std, mixed output sizes) fails the Ray task, which Ray raises as
-        a ``RayTaskError`` that is also the ValueError/TypeError, its message naming the column.
+        channels against mean/std, mixed output sizes) fails the Ray task: Ray 2.60 raises
+        ``ray.exceptions.RayTaskError(UserCodeException)`` (not a ValueError), whose message
+        holds pixnorm's error, naming the column, before Ray's retry advice.
     """
 
     def __init__(
@@ -463,6 +519,12 @@ class Preprocess:
     def _check_values(self, norm: Normalizer) -> None:
         """The per-channel lengths of mean and std agree; a per-pixel array fits the output
         size when size and crop fix it."""
+        for name, v in (("mean", norm.mean), ("std", norm.std)):
+            if np.ndim(v) == 2:
+                raise ValueError(
+                    f"{name}: an array of shape {np.shape(v)}; expected a number, one value per "
+                    "channel, or a per-pixel array (H, W, C) or (C, H, W)"
+                )
         lengths = {np.size(v) for v in (norm.mean, norm.std) if np.ndim(v) == 1}
         lengths.discard(1)
         if len(lengths) > 1:
@@ -576,34 +638,26 @@ MAX_BLOCK_FILES = 256  # files per Ray task in pixnorm stats --ray
 CONNECT_TIMEOUT = 10.0  # seconds to reach a cluster's host:port before ray.init
 
 
-# The HTTP/2 client preface and an empty SETTINGS frame: a Ray head node's GCS (and the Ray
-# Client server of ray://) is a gRPC server, which answers with a SETTINGS frame of its own.
+# The HTTP/2 client preface and an empty SETTINGS frame: a Ray head node's GCS is a gRPC server,
+# which answers with a SETTINGS frame of its own.
 _H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
 _H2_SETTINGS = 4  # the frame type, byte 3 of the 9-byte frame header
 
 
-def _check_reachable(address: str) -> None:
-    """A UsageError when ``host:port`` (or ``ray://host:port``) is not a Ray cluster's port:
-    no TCP connection, or no gRPC answer (ray.init retries such an address for ever: measured
-    with Ray 2.60, still waiting after 5 minutes for a closed port and after 3 for a port that
-    takes connections but never answers). A plain-text HTTP/2 handshake tells a gRPC server
-    from anything else; with Ray's TLS (``RAY_USE_TLS``) only the connection is tried. Other
-    forms ("auto") are left to Ray."""
-    from .cli import UsageError
-
-    host, sep, port = address.removeprefix("ray://").rpartition(":")
-    if not sep or not port.isdigit() or not host:
-        return
+def _probe(host: str, port: int) -> str | None:
+    """Why ``host:port`` is not a Ray head node's GCS port, or None: no TCP connection, or no
+    gRPC answer to a plain-text HTTP/2 handshake within CONNECT_TIMEOUT (for the whole answer).
+    With Ray's TLS (``RAY_USE_TLS``) only the connection is tried."""
     try:
-        conn = socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT)
+        conn = socket.create_connection((host.strip("[]"), port), timeout=CONNECT_TIMEOUT)
+    except TimeoutError:
+        return f"cannot reach {host}:{port}: no connection within {CONNECT_TIMEOUT:g} s"
     except OSError as e:
-        raise UsageError(
-            f"--ray {address}: cannot reach {host}:{port} within {CONNECT_TIMEOUT:g} s ({e})"
-        ) from None
-    head = b""
+        return f"cannot reach {host}:{port} ({e.strerror or e})"
+    head, why = b"", f"no gRPC reply within {CONNECT_TIMEOUT:g} s"
     with conn:
         if os.environ.get("RAY_USE_TLS", "0").lower() in ("1", "true"):
-            return
+            return None
         deadline = time.monotonic() + CONNECT_TIMEOUT  # for the whole answer, not each recv
         try:
             conn.sendall(_H2_PREFACE)
@@ -614,15 +668,49 @@ def _check_reachable(address: str) -> None:
                 conn.settimeout(left)
                 chunk = conn.recv(9 - len(head))
                 if not chunk:
+                    why = "it closed the connection without a gRPC reply"
                     break
                 head += chunk
-        except OSError:  # a timeout, or the connection reset: no answer
+        except TimeoutError:
             pass
-    if len(head) < 9 or head[3] != _H2_SETTINGS:
+        except OSError as e:
+            why = f"it reset the connection without a gRPC reply ({e.strerror or e})"
+    if len(head) == 9 and head[3] == _H2_SETTINGS:
+        return None
+    if head and (len(head) == 9 or why.startswith("it ")):
+        why = f"it answered {head[:9]!r}..., not as a gRPC server"
+    return f"{host}:{port} takes connections but is not a Ray cluster's port ({why})"
+
+
+_LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+def _check_reachable(address: str) -> None:
+    """A UsageError when ``host:port`` is not a Ray cluster's port (ray.init retries such an
+    address for ever: measured with Ray 2.60, still waiting after 5 minutes for a closed port
+    and after 3 for a port that takes connections but never answers). Ray connects to a
+    loopback address through the node's own IP address: that one is probed too (a port
+    forwarded on loopback only, as ssh -L or kubectl port-forward make, passed the first probe
+    and then hung). Other forms ("auto") are left to Ray."""
+    from .cli import UsageError
+
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        return
+    why = _probe(host, int(port))
+    if why is None and host.lower() in _LOOPBACK:
+        node = ray.util.get_node_ip_address()
+        if node not in _LOOPBACK and node != host:
+            why = _probe(node, int(port))
+            if why is not None:
+                why = (
+                    f"Ray connects to {host} through this node's address, {node}, and there "
+                    f"{why}: forward the port on {node} too, or give that address"
+                )
+    if why is not None:
         raise UsageError(
-            f"--ray {address}: {host}:{port} takes connections but does not answer as a Ray "
-            f"cluster (no gRPC reply within {CONNECT_TIMEOUT:g} s): give the address that "
-            "`ray start --head` prints (host:6379 by default), or ray://host:10001 for Ray Client"
+            f"--ray {address}: {why}; give the address that `ray start --head` prints "
+            "(host:6379 by default)"
         )
 
 
@@ -651,10 +739,36 @@ def _descendants() -> list[int]:
     return found
 
 
-def _terminate(pids: list[int]) -> None:
+def _alive(pid: int) -> bool:
+    """Running (not gone, not a zombie), as /proc says; elsewhere: signal 0 succeeds."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+        return stat[stat.rindex(b")") + 2 :].split()[0] != b"Z"
+    except FileNotFoundError:
+        return False
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            return False
+        return True
+
+
+def _terminate(pids: list[int], grace: float = 1.0) -> None:
+    """SIGTERM, then SIGKILL for what still runs after `grace` seconds (a Ray agent survived
+    SIGTERM now and then: 3 of 9 interrupted starts, measured)."""
     for pid in pids:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    left = [p for p in pids if _alive(p)]
+    while left and time.monotonic() < deadline:
+        time.sleep(0.05)
+        left = [p for p in left if _alive(p)]
+    for pid in left:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
 
 
 @contextlib.contextmanager
@@ -662,7 +776,7 @@ def connected(address: str) -> Iterator[None]:
     """Ray connected for the command line: the session this process already has, else
     ``ray.init(address)`` with Ray's meanings (``"local"``: a new cluster on this machine, even
     if one runs; ``"auto"``: ``RAY_ADDRESS``, else the cluster last started here with ``ray
-    start``; ``"host:port"``, ``"ray://host:port"``: that cluster), shut down at the end (only
+    start``; ``"host:port"``: that cluster), shut down at the end (only
     what this started). Meanwhile sys.stdout is sys.stderr: Ray prints its cluster's messages
     (a worker that died and the task it retries, the workers' own output) on stdout, which is
     the command's result."""
@@ -686,7 +800,13 @@ def _initialized(address: str) -> Iterator[None]:
     try:
         ray.init(**kwargs)
     except (ConnectionError, ValueError, RuntimeError) as e:
-        raise UsageError(f"--ray {address}: cannot connect ({e})") from None
+        hint = ""
+        if address != "local" and "RAY_AUTH_MODE" not in os.environ:
+            hint = (
+                "; Ray 2.60 clusters check a token by default: set RAY_AUTH_MODE=token and "
+                "give this process the cluster's token (see the README's Scale out section)"
+            )
+        raise UsageError(f"--ray {address}: cannot connect ({e}){hint}") from None
     except KeyboardInterrupt:
         # Interrupted while starting a local cluster: ray.shutdown() does not stop what a
         # half-done ray.init started (its dashboard and runtime-env agents, orphaned, lived
@@ -756,6 +876,9 @@ def _block_files(
     the index of the first file it used (the driver loads the sample for --plot from it)."""
     from .cli import accumulate
 
+    if options.get("protocol") != _PROTOCOL:
+        blob = pickle.dumps(_protocol_error(options.get("protocol")))
+        return {_PARTIAL: np.array([blob], dtype=object), _FIRST: np.array([-1])}
     paths = [str(p) for p in batch["path"]]
     with _one_thread():
         part, skipped, _ = accumulate(
@@ -782,7 +905,7 @@ def stats_files(
     is decoded (mixed bit depths, per-pixel sizes: UsageError), then ``cli.accumulate`` per
     block of files (about 4 blocks per CPU of the cluster, at most MAX_BLOCK_FILES files),
     merged here as they arrive."""
-    from .cli import check_header_list, first_like, load_image
+    from .cli import UsageError, check_header_list, first_like, load_image
 
     cpus = _cluster_cpus()
     with _data_context(progress):
@@ -798,7 +921,12 @@ def stats_files(
         # retry or the progress bar's step). A Ray task costs about 10 ms: blocks of 64 JPEGs
         # of 256x256 (40 ms of work) lost a quarter of the time to it.
         per_block = max(1, min(MAX_BLOCK_FILES, math.ceil(len(paths) / (4 * cpus))))
-        options = {"like": like, "per_pixel": per_pixel, "resampling": resampling}
+        options = {
+            "protocol": _PROTOCOL,
+            "like": like,
+            "per_pixel": per_pixel,
+            "resampling": resampling,
+        }
         partials = _files_dataset(paths, per_block).map_batches(
             functools.partial(_block_files, mode=mode, options=options),
             batch_size=None,
@@ -809,7 +937,10 @@ def stats_files(
         first = -1
         for batch in partials.iter_batches(batch_size=None, batch_format="numpy"):
             for blob, i in zip(batch[_PARTIAL], batch[_FIRST], strict=True):
-                part, part_skipped = pickle.loads(blob)
+                loaded = pickle.loads(blob)
+                if isinstance(loaded, ValueError):
+                    raise UsageError(str(loaded))
+                part, part_skipped = loaded
                 total.merge(part)
                 skipped += part_skipped
                 if i >= 0 and (first < 0 or i < first):
