@@ -152,16 +152,16 @@ def run(folder: Path, args: argparse.Namespace) -> None:
     local_args = argparse.Namespace(mode="RGB", per_pixel=pp, workers=1, progress="off")
 
     def local() -> pixnorm.RunningStats:
-        cli.check_headers(files, pp, None)
-        return cli.run_files(files, local_args, None)[0]
+        cli.check_headers(files, pp, cli.NO_RESAMPLING)
+        return cli.run_files(files, local_args, cli.NO_RESAMPLING)[0]
 
     def local2() -> pixnorm.RunningStats:
-        cli.check_headers(files, pp, None)
+        cli.check_headers(files, pp, cli.NO_RESAMPLING)
         args2 = argparse.Namespace(**{**vars(local_args), "workers": 2})
-        return cli.run_files(files, args2, None)[0]
+        return cli.run_files(files, args2, cli.NO_RESAMPLING)[0]
 
     def ray_cli() -> pixnorm.RunningStats:
-        return pnray.stats_files(files, "RGB", pp, None, False)[1]
+        return pnray.stats_files(files, "RGB", pp, cli.NO_RESAMPLING, False)[1]
 
     def ray_api() -> pixnorm.RunningStats:
         return pnray.stats(ray.data.read_images(str(folder), mode="RGB"), per_pixel=pp)
