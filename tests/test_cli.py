@@ -197,6 +197,10 @@ def test_size_resizes_first(
             ["--size", "10", "9", "--crop", "7", "7", "--convention", "pillow"],
             {"size": (10, 9), "crop": (7, 7), "convention": "pillow"},
         ),
+        (
+            ["--size", "12", "--crop", "9", "--convention", "torch"],
+            {"size": 12, "crop": (9, 9), "convention": "torch"},
+        ),
     ],
 )
 def test_crop_convention_and_antialias_as_preprocess(
@@ -250,7 +254,9 @@ def test_crop_fixes_the_per_pixel_shape_of_mixed_sizes(
 
 def test_resampling_usage_errors(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
     for flags, message in (
-        (["--crop", "0", "4"], "--crop: expected positive H W, got 0 4"),
+        (["--crop", "0", "4"], "--crop: expected positive N or H W, got 0 4"),
+        (["--size", "4", "4", "4"], "--size: expected N or H W, got 4 4 4"),
+        (["--size", "4", "--crop", "5"], "--crop 5 5 is larger than --size 4 makes the shorter"),
         (["--size", "4", "4", "--crop", "5", "4"], "--crop 5 4 is larger than --size 4 4"),
         (["--convention", "torch"], "--convention changes how images are resized: it needs"),
         (["--no-antialias"], "--no-antialias changes how images are resized: it needs --size"),

@@ -198,7 +198,7 @@ def resized_size(
         return oh, ow
     if size is None:
         if max_size is None:
-            raise ValueError("size: None needs max_size (the longer side)")
+            raise ValueError("size: None needs max_size (the longer side), or give size or factor")
         m = _side(max_size, "max_size")
         short, long = (height, width) if height <= width else (width, height)
         new_short = int(m * short / long)

@@ -22,9 +22,10 @@ mixed sizes. --size, --crop, --convention and --no-antialias are pixnorm.preproc
 crop, convention and antialias: with the values the model is given, the statistics describe
 exactly what it sees (a named convention counts its uint8 levels; the default one, floats).
 
---ray [ADDRESS] runs the same passes on a Ray cluster (pip install 'pixnorm[ray]'): a new one on
-this machine without ADDRESS ("local"); "auto": RAY_ADDRESS, else the cluster started here with
-"ray start"; "host:port": that cluster (not a Ray cluster's port: exit 2). Ray Client addresses
+--ray [ADDRESS] runs the same passes on a Ray cluster (pip install '.[ray]' in a checkout, or
+'ray[data]'): a new one on this machine without ADDRESS ("local"); "auto": RAY_ADDRESS, else
+the cluster started here with "ray start"; "host:port": that cluster (not a Ray cluster's
+port: exit 2). Ray Client addresses
 (ray://) are refused: Ray Data does not run through Ray Client; run pixnorm on a node of the
 cluster (ray job submit -- pixnorm stats ... --ray auto).
 The file headers are read by Ray tasks, then blocks of files (about 4 per CPU, at most 256
@@ -141,20 +142,20 @@ def add_stats_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--size",
-        nargs=2,
+        nargs="+",
         type=int,
-        metavar=("H", "W"),
-        help="resize every image to H x W first, as pixnorm.preprocess(size=(H, W)) does; "
-        "this weights every image equally, so it changes the per-channel numbers of images "
-        "of mixed sizes",
+        metavar="N",
+        help="resize every image first, as pixnorm.preprocess(size=...) does: N (the shorter "
+        "side, torchvision's Resize(N)) or H W; this weights every image equally, so it "
+        "changes the per-channel numbers of images of mixed sizes",
     )
     p.add_argument(
         "--crop",
-        nargs=2,
+        nargs="+",
         type=int,
-        metavar=("H", "W"),
-        help="then cut the centre H x W (after --size, if given), as "
-        "pixnorm.preprocess(crop=(H, W)) does: the statistics of what the model sees",
+        metavar="N",
+        help="then cut the centre, N x N or H x W (after --size, if given), as "
+        "pixnorm.preprocess(crop=...) does: the statistics of what the model sees",
     )
     p.add_argument(
         "--convention",
@@ -188,7 +189,7 @@ def add_stats_parser(sub: Any) -> None:
         metavar="ADDRESS",
         help="run on a Ray cluster: a new one on this machine without ADDRESS, else auto "
         "(RAY_ADDRESS or the cluster started here) or host:port "
-        "(pip install 'pixnorm[ray]')",
+        "(pip install '.[ray]' in a checkout, or 'ray[data]')",
     )
     p.add_argument("--json", type=_output_path, metavar="FILE", help="write the statistics as JSON")
     p.add_argument(
@@ -367,7 +368,7 @@ class Resampling:
     """--size, --crop, --convention and --no-antialias: what each image becomes before it is
     counted (RunningStats' options of those names)."""
 
-    size: tuple[int, int] | None = None
+    size: int | tuple[int, int] | None = None  # an int: the shorter side
     crop: tuple[int, int] | None = None
     convention: str | None = None
     antialias: bool = True
@@ -381,16 +382,22 @@ class Resampling:
         }
 
     def fixes_shape(self) -> bool:
-        """Every image ends at one (H, W): --size or --crop given."""
-        return self.size is not None or self.crop is not None
+        """Every image ends at one (H, W): --crop, or --size H W, given."""
+        return self.crop is not None or isinstance(self.size, tuple)
 
     def shape(self, h: int, w: int) -> tuple[int, int]:
-        return self.crop or self.size or (h, w)
+        if self.crop is not None:
+            return self.crop
+        if self.size is None:
+            return (h, w)
+        return pixnorm.resized_size(h, w, self.size)
 
     def describe(self) -> str:
         """The flags, for messages and the summary ("" without any)."""
         parts = []
-        if self.size:
+        if isinstance(self.size, int):
+            parts.append(f"--size {self.size}")
+        elif self.size:
             parts.append(f"--size {self.size[0]} {self.size[1]}")
         if self.crop:
             parts.append(f"--crop {self.crop[0]} {self.crop[1]}")
@@ -881,23 +888,34 @@ def _ray_address(args: argparse.Namespace) -> None:
 
 def _resampling(args: argparse.Namespace) -> Resampling:
     """--size, --crop, --convention, --no-antialias checked (before any work)."""
-    pairs = {}
+    given: dict[str, Any] = {}
     for flag, value in (("--size", args.size), ("--crop", args.crop)):
-        if value is not None and min(value) < 1:
-            raise UsageError(f"{flag}: expected positive H W, got {value[0]} {value[1]}")
-        pairs[flag] = tuple(value) if value is not None else None
-    size, crop = pairs["--size"], pairs["--crop"]
-    if size is not None and crop is not None and (crop[0] > size[0] or crop[1] > size[1]):
+        if value is not None:
+            shown = " ".join(map(str, value))
+            if len(value) > 2:
+                raise UsageError(f"{flag}: expected N or H W, got {shown}")
+            if min(value) < 1:
+                raise UsageError(f"{flag}: expected positive N or H W, got {shown}")
+        given[flag] = None if value is None else value[0] if len(value) == 1 else tuple(value)
+    size, crop = given["--size"], given["--crop"]
+    if isinstance(crop, int):
+        crop = (crop, crop)
+    if isinstance(size, tuple) and crop is not None and (crop[0] > size[0] or crop[1] > size[1]):
         raise UsageError(
             f"--crop {crop[0]} {crop[1]} is larger than --size {size[0]} {size[1]} (the crop "
             "is cut from the resized image)"
         )
-    for flag, given in (
+    if isinstance(size, int) and crop is not None and max(crop) > size:
+        raise UsageError(
+            f"--crop {crop[0]} {crop[1]} is larger than --size {size} makes the shorter side "
+            "(the crop is cut from the resized image)"
+        )
+    for flag, used in (
         ("--convention", args.convention is not None),
         ("--no-antialias", not args.antialias),
     ):
-        if given and size is None:
-            raise UsageError(f"{flag} changes how images are resized: it needs --size H W")
+        if used and size is None:
+            raise UsageError(f"{flag} changes how images are resized: it needs --size")
     if args.convention == "opencv" and args.antialias:
         raise UsageError(
             "--convention opencv: OpenCV's resize has no antialias; add --no-antialias"

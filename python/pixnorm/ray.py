@@ -14,7 +14,8 @@ that turns an image column into the float32 (N, C, h, w) tensors of
 horizontal and vertical flips drawn from ``seed`` and each image's content (the same draw for
 the same image in any block, on any worker, in any retry).
 
-Ray is imported here only: ``import pixnorm`` never imports it (``pip install 'pixnorm[ray]'``).
+Ray is imported here only: ``import pixnorm`` never imports it (``pip install '.[ray]'`` in a
+checkout, or ``'ray[data]'``).
 ``pixnorm stats PATH --ray`` runs the command line's statistics through this module.
 """
 
@@ -42,7 +43,7 @@ try:
     import ray.data
 except ImportError as e:
     raise ImportError(
-        f"pixnorm.ray needs Ray Data ({e}): pip install 'pixnorm[ray]' (or 'ray[data]')"
+        f"pixnorm.ray needs Ray Data ({e}): pip install '.[ray]' in a checkout, or 'ray[data]'"
     ) from e
 
 from . import _core
@@ -65,7 +66,7 @@ _FIRST = "pixnorm_first"
 
 _ENCODED = (
     "column {column!r} holds encoded image bytes; pixnorm does not decode images yet "
-    "(pixnorm.decode is issue 17): decode them first, e.g. with ray.data.read_images, or a "
+    "(pixnorm.decode is planned): decode them first, e.g. with ray.data.read_images, or a "
     "map_batches that opens each one with PIL.Image.open(io.BytesIO(data))"
 )
 
@@ -398,7 +399,7 @@ class Preprocess:
         once, here (the same bits, without computing the coefficients per batch).
     column : str, default "image"
         The images: uint8 or float32, (H, W) or (H, W, C) per row, one size or mixed sizes.
-        Encoded bytes are refused (``pixnorm.decode`` does not exist yet, issue 17).
+        Encoded bytes are refused (``pixnorm.decode`` does not exist yet).
     output_column : str or None
         Where the (C, h, w) tensors go; None replaces ``column``. Other columns pass through.
     dtype : float dtype, default "float32"
@@ -825,7 +826,7 @@ def _initialized(address: str) -> Iterator[None]:
 def _data_context(progress: bool) -> Iterator[None]:
     """Ray Data settings for the datasets the command line creates (captured when a dataset
     is created), restored afterwards. Resource reservation off: with it, a map on a small
-    cluster ran about one task at a time (measured in issue 18: 1.02x on 2 CPUs; without it
+    cluster ran about one task at a time (measured: 1.02x on 2 CPUs; without it
     1.5-1.6x)."""
     ctx = ray.data.DataContext.get_current()
     saved = (ctx.op_resource_reservation_enabled, ctx.enable_progress_bars)
