@@ -484,6 +484,16 @@ class _Fit(NamedTuple):
     pad_left: int
 
 
+def _check_fit_options(fit: Any, fill: Any, return_params: Any) -> None:
+    """``return_params`` a bool; it and ``fill`` only with a fit (``fill``: "contain")."""
+    if not isinstance(return_params, bool | np.bool_):
+        raise TypeError(f"return_params: expected a bool, got {_brief(return_params)}")
+    if return_params and fit is None:
+        raise ValueError("return_params: only with fit (the other geometries are given)")
+    if fill is not None and fit != "contain":
+        raise ValueError("fill: only with fit='contain' (the letterbox's border)")
+
+
 def _check_fit(fit: Any, size: Any, crop: Any, factor: Any, max_size: Any) -> tuple[int, int]:
     if not isinstance(fit, str) or fit not in FITS:
         raise ValueError(f"fit: expected None, 'cover' or 'contain', got {_brief(fit)}")
@@ -594,8 +604,6 @@ def _preprocess_fit(
         c = int(arr.shape[2]) if arr.ndim == 3 else 1
         if c != c0:
             raise ValueError(f"images[{i}]: has {c} channels, the first image has {c0}")
-    if fill is not None and fit != "contain":
-        raise ValueError("fill: only with fit='contain' (the letterbox's border)")
     fitted = []
     for i, g in enumerate(geoms):
         name = f"images[{i}]" if batch else "image"
@@ -716,8 +724,7 @@ def preprocess(
     norm, mean, std = _unpack(mean, std, scale, False)
     mean, std = _values(mean, "mean"), _values(std, "std")
     arr, _ = _image(image, "image", channels_last)
-    if not isinstance(return_params, bool | np.bool_):
-        raise TypeError(f"return_params: expected a bool, got {_brief(return_params)}")
+    _check_fit_options(fit, fill, return_params)
     if fit is not None:
         out_hw = _check_fit(fit, size, crop, factor, max_size)
         geom, _ = _geometry(arr, "image", None, None, box, flip, None, "box")
@@ -728,10 +735,6 @@ def preprocess(
         if not _is_per_pixel(mean, std):
             _warn(_range_message(arr, mean, std, s))
         return (values, params[0]) if return_params else values
-    if return_params:
-        raise ValueError("return_params: only with fit (the other geometries are given)")
-    if fill is not None:
-        raise ValueError("fill: only with fit='contain' (the letterbox's border)")
     fac = _resolve_factor(factor, rounding, exact_factor, conv, size, max_size)
     geom, (ch, cw) = _geometry(arr, "image", size, crop, box, flip, max_size, "box", fac=fac)
     s = _scale(arr, norm.scale if norm is not None else scale)
@@ -776,12 +779,7 @@ def preprocess_batch(
     Images are read as in :func:`normalize` (torch tensors channels first; ``channels_last``).
     """
     aa, conv = _check_convention(convention, antialias)
-    if not isinstance(return_params, bool | np.bool_):
-        raise TypeError(f"return_params: expected a bool, got {_brief(return_params)}")
-    if return_params and fit is None:
-        raise ValueError("return_params: only with fit (the other geometries are given)")
-    if fill is not None and fit is None:
-        raise ValueError("fill: only with fit='contain' (the letterbox's border)")
+    _check_fit_options(fit, fill, return_params)
     out_hw = _check_fit(fit, size, crop, factor, max_size) if fit is not None else None
     if out_hw is not None:
         size = None  # the fit decides each image's size
