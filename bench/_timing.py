@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import platform
 import time
 from collections.abc import Callable
 
@@ -16,3 +17,15 @@ def block(fn: Callable[[], object], calls: int) -> list[float]:
         fn()
         times.append((time.perf_counter_ns() - t0) / 1e3)
     return times
+
+
+def cpu_model() -> str:
+    """The CPU's name from /proc/cpuinfo (else what platform says), for the reports."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith(("model name", "Model", "Hardware")):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()

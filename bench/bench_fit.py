@@ -27,13 +27,12 @@ import _quiet_blas  # noqa: F401  (first, before numpy: one OpenBLAS thread)
 # isort: split
 import argparse
 import os
-import platform
 import statistics
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from _timing import block
+from _timing import block, cpu_model
 
 import pixnorm
 
@@ -45,17 +44,6 @@ try:
     import torch
 except ImportError:  # depends on the environment
     torch = None
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith(("model name", "Model", "Hardware")):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def cases(rng: np.random.Generator) -> list[tuple[str, list[tuple[str, Callable[[], Any]]]]]:

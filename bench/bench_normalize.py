@@ -56,6 +56,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from _timing import cpu_model
 
 import pixnorm
 
@@ -121,17 +122,6 @@ class Candidate:
 
 # --------------------------------------------------------------------------------------------
 # Environment
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith(("model name", "Model", "Hardware")):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def available_cpus() -> int:

@@ -36,7 +36,6 @@ import _quiet_blas  # noqa: F401  (first, before numpy: one OpenBLAS thread)
 import argparse
 import json
 import os
-import platform
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -44,6 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from _timing import cpu_model
 
 import pixnorm
 
@@ -87,17 +87,6 @@ class Candidate:
 
     def median(self) -> float:
         return statistics.median(self.samples)
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith(("model name", "Model", "Hardware")):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def load_average() -> str:
