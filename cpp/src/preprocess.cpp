@@ -78,10 +78,15 @@ void fill_border(const PreprocessRequest& r, float* out, int64_t C, int64_t n, i
   threads::parallel_chunks(n * C * oh, threads::team_for(border, nthreads), body);
 }
 
-// A factor: 0 (the grid follows the sizes) or finite and > 0.
-void check_factor(double factor) {
-  if (!(factor == 0 || (factor > 0 && std::isfinite(factor))))
-    throw std::invalid_argument("factor: expected a finite value > 0");
+// The factors of a resize: each 0 (the grid follows the sizes) or finite and > 0; none with
+// Pillow, whose grid always follows the sizes.
+void check_factors(Convention conv, double factor_y, double factor_x) {
+  for (double f : {factor_y, factor_x})
+    if (!(f == 0 || (f > 0 && std::isfinite(f))))
+      throw std::invalid_argument("factor: expected a finite value > 0");
+  if (conv == Convention::pillow && (factor_y > 0 || factor_x > 0))
+    throw std::invalid_argument(
+        "factor: Pillow's grid follows the sizes (ImageOps.scale resizes to the rounded size)");
 }
 
 std::string image_name(bool batch, size_t i) {
@@ -155,14 +160,7 @@ void check_resize(const ResizeRequest& r) {
   check_side(r.height, "size");
   check_side(r.width, "size");
   check_resize_source(v.height, v.width, v.channels, "image");
-  check_factor(r.factor_y);
-  check_factor(r.factor_x);
-  if (r.convention == Convention::pillow && (r.factor_y > 0 || r.factor_x > 0))
-    throw std::invalid_argument(
-        "factor: Pillow's grid follows the sizes (ImageOps.scale resizes to the rounded size)");
-  const auto f =
-      grid_factors(r.convention, v.height, v.width, r.height, r.width, r.factor_y, r.factor_x);
-  job_for(r.convention, v.height, v.width, r.height, r.width, f[0], f[1]);
+  check_factors(r.convention, r.factor_y, r.factor_x);
   ImageView shape_check = v;
   shape_check.height = r.height;
   shape_check.width = r.width;
@@ -225,15 +223,7 @@ std::vector<int64_t> preprocess_shape(const PreprocessRequest& r) {
         g.box_height == v.height && g.box_width == v.width ? name : box_name(r.batch, i));
     check_side(g.resized_height, "size");
     check_side(g.resized_width, "size");
-    check_factor(g.factor_y);
-    check_factor(g.factor_x);
-    if (r.convention == Convention::pillow && (g.factor_y > 0 || g.factor_x > 0))
-      throw std::invalid_argument(
-          "factor: Pillow's grid follows the sizes (ImageOps.scale resizes to the rounded size)");
-    const auto f = grid_factors(r.convention, g.box_height, g.box_width, g.resized_height,
-                                g.resized_width, g.factor_y, g.factor_x);
-    job_for(r.convention, g.box_height, g.box_width, g.resized_height, g.resized_width, f[0],
-            f[1]);  // its refusals, before any work
+    check_factors(r.convention, g.factor_y, g.factor_x);
     check_crop(r.crop_height, r.crop_width, g.resized_height, g.resized_width);
     if (g.crop_top < 0 || g.crop_left < 0 || g.crop_top > g.resized_height - r.crop_height ||
         g.crop_left > g.resized_width - r.crop_width)

@@ -596,14 +596,14 @@ def _preprocess_fit(
     "contain" one call per image (their windows differ), each writing into its own plane of the
     output with the border set to the fill value normalized as the image is."""
     H, W = out_hw
-    first = arrs[0]
-    c0 = int(first.shape[2]) if first.ndim == 3 else 1
-    for i, arr in enumerate(arrs):  # the core's rules for a batch ("contain" runs per image)
-        if arr.dtype != first.dtype:
-            raise TypeError(f"images[{i}]: all images must share one dtype (uint8 or float32)")
-        c = int(arr.shape[2]) if arr.ndim == 3 else 1
-        if c != c0:
-            raise ValueError(f"images[{i}]: has {c} channels, the first image has {c0}")
+    c = int(arrs[0].shape[2]) if arrs[0].ndim == 3 else 1
+    if fit == "contain":  # one core call per image: the core's batch rules, checked here
+        for i, arr in enumerate(arrs):
+            if arr.dtype != arrs[0].dtype:
+                raise TypeError(f"images[{i}]: all images must share one dtype (uint8 or float32)")
+            ci = int(arr.shape[2]) if arr.ndim == 3 else 1
+            if ci != c:
+                raise ValueError(f"images[{i}]: has {ci} channels, the first image has {c}")
     fitted = []
     for i, g in enumerate(geoms):
         name = f"images[{i}]" if batch else "image"
@@ -621,7 +621,6 @@ def _preprocess_fit(
     per_pixel = _is_per_pixel(mean, std)
     # per pixel: the raw values first (mean 0, std 1, scale 1), normalized in a second pass
     cm, cs, cscale = (0.0, 1.0, 1.0) if per_pixel else (mean, std, s)
-    c = int(arrs[0].shape[2]) if arrs[0].ndim == 3 else 1
     if fit == "cover":
         values = _core.preprocess(
             arrs, geoms, H, W, aa, conv, cm, cs, cscale, None if per_pixel else out, batch
