@@ -32,6 +32,19 @@ Convention convention_from(py::handle obj) {
                         "'torch' or 'opencv'");
 }
 
+// None (the channels as given) or a colour's name (pixnorm/color.hpp), compared as above.
+Color color_from(py::handle obj) {
+  if (obj.is_none()) return Color::none;
+  if (!py::isinstance<py::str>(obj))
+    throw py::type_error("color: expected None or a name, got " +
+                         py::str(py::type::of(obj)).cast<std::string>());
+  for (Color c : {Color::rgb, Color::bgr, Color::gray, Color::gray3, Color::ycbcr, Color::yuv})
+    if (obj.equal(py::str(color_name(c)))) return c;
+  throw py::value_error("color: " + py::repr(obj).cast<std::string>() +
+                        " is not available; expected None (the channels as given), 'rgb', "
+                        "'bgr', 'gray', 'gray3', 'ycbcr' or 'yuv'");
+}
+
 // One image's geometry as pixnorm._resize.Geometry (a NamedTuple) sends it: the fields in the
 // order of pixnorm::Geometry.
 using GeometryTuple = std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
@@ -54,7 +67,8 @@ Geometry geometry_from(const GeometryTuple& t) {
 }
 
 py::object resize_py(py::handle image, int64_t out_h, int64_t out_w, bool antialias,
-                     py::handle convention, py::handle out, double factor_y, double factor_x) {
+                     py::handle convention, py::handle out, double factor_y, double factor_x,
+                     py::handle color) {
   const Image img = image_from(image, "image");
   ResizeRequest r;
   r.images = img.view;
@@ -64,12 +78,15 @@ py::object resize_py(py::handle image, int64_t out_h, int64_t out_w, bool antial
   r.convention = convention_from(convention);
   r.factor_y = factor_y;
   r.factor_x = factor_x;
+  r.color = color_from(color);
   check_resize(r);
   std::vector<int64_t> shape;
   if (img.batch) shape.push_back(r.images.n);
   shape.push_back(out_h);
   shape.push_back(out_w);
-  if (img.ndim != 2) shape.push_back(r.images.channels);
+  const int64_t channels = output_channels(r.color, r.images.channels);
+  // (H, W) in, and a colour that keeps one channel (none, gray): (H, W) out
+  if (img.ndim != 2 || channels != 1) shape.push_back(channels);
   py::object result;
   void* dst = prepare_out(out, shape, r.images.dtype, {r.images}, result);
   const int nthreads = call_threads();
@@ -82,7 +99,8 @@ py::object preprocess_py(const py::list& images, const std::vector<GeometryTuple
                          int64_t crop_h, int64_t crop_w, bool antialias, py::handle convention,
                          py::handle mean, py::handle std, double scale, py::handle out,
                          bool batch_output, double divisor, int64_t out_h, int64_t out_w,
-                         int64_t pad_top, int64_t pad_left, const std::vector<float>& fill) {
+                         int64_t pad_top, int64_t pad_left, const std::vector<float>& fill,
+                         py::handle color) {
   PreprocessRequest r;
   r.batch = batch_output;
   r.images.reserve(images.size());
@@ -110,6 +128,7 @@ py::object preprocess_py(const py::list& images, const std::vector<GeometryTuple
   r.pad_top = pad_top;
   r.pad_left = pad_left;
   r.fill = fill;
+  r.color = color_from(color);
   const std::vector<int64_t> shape = preprocess_shape(r);
   py::object result;
   void* dst = prepare_out(out, shape, DType::f32, r.images, result);
@@ -152,14 +171,14 @@ void register_resize(py::module_& m) {
   m.attr("MAX_OUTPUT_SIDE") = kMaxOutputSide;
   m.def("resize", &resize_py, py::arg("image"), py::arg("out_h"), py::arg("out_w"),
         py::arg("antialias"), py::arg("convention").none(true), py::arg("out").none(true),
-        py::arg("factor_y") = 0.0, py::arg("factor_x") = 0.0,
+        py::arg("factor_y") = 0.0, py::arg("factor_x") = 0.0, py::arg("color") = py::none(),
         "Low-level resize; see pixnorm.resize for the documented API.");
   m.def("preprocess", &preprocess_py, py::arg("images"), py::arg("geometries"), py::arg("crop_h"),
         py::arg("crop_w"), py::arg("antialias"), py::arg("convention").none(true), py::arg("mean"),
         py::arg("std"), py::arg("scale"), py::arg("out").none(true), py::arg("batch_output"),
         py::arg("divisor") = 0.0, py::arg("out_h") = 0, py::arg("out_w") = 0,
         py::arg("pad_top") = 0, py::arg("pad_left") = 0, py::arg("fill") = std::vector<float>{},
-        "Low-level preprocess; see pixnorm.preprocess for the documented API.");
+        py::arg("color") = py::none(), "Low-level preprocess; see pixnorm.preprocess for the documented API.");
 }
 
 }  // namespace pixnorm::bind

@@ -161,11 +161,15 @@ void check_resize(const ResizeRequest& r) {
   check_side(r.width, "size");
   check_resize_source(v.height, v.width, v.channels, "image");
   check_factors(r.convention, r.factor_y, r.factor_x);
+  check_color(r.color, r.convention, v.channels);
   ImageView shape_check = v;
   shape_check.height = r.height;
   shape_check.width = r.width;
+  shape_check.channels = output_channels(r.color, v.channels);
   normalize_output_elements(shape_check);  // output byte count representable
 }
+
+int64_t output_channels(Color color, int64_t channels) { return color_channels(color, channels); }
 
 void resize(const ResizeRequest& r, void* out, int nthreads, const Interrupt& interrupt) {
   check_resize(r);
@@ -175,14 +179,17 @@ void resize(const ResizeRequest& r, void* out, int nthreads, const Interrupt& in
   const auto f = grid_factors(r.convention, v.height, v.width, oh, ow, r.factor_y, r.factor_x);
   const AxisPlan py = plan_axis(r.convention, v.height, oh, r.antialias, 0, oh, false, false, f[0]);
   const AxisPlan px = plan_axis(r.convention, v.width, ow, r.antialias, 0, ow, false, true, f[1]);
-  const ResampleJob proto = job_for(r.convention, v.height, v.width, oh, ow, f[0], f[1]);
+  ResampleJob proto = job_for(r.convention, v.height, v.width, oh, ow, f[0], f[1]);
+  ColorStep step;
+  proto.color = color_step(r.color, r.convention, v.dtype, v.channels, step);
+  const ImageView source = color_source(v, r.color);
   std::vector<ResampleJob> jobs(static_cast<size_t>(v.n), proto);
-  const int64_t per_image = oh * ow * v.channels * itemsize(v.dtype);
+  const int64_t per_image = oh * ow * output_channels(r.color, v.channels) * itemsize(v.dtype);
   for (int64_t i = 0; i < v.n; ++i) {
     ResampleJob& j = jobs[static_cast<size_t>(i)];
-    j.src = v;
+    j.src = source;
     j.src.n = 1;
-    j.src.data = v.byte_ptr(i, 0, 0, 0);
+    j.src.data = source.byte_ptr(i, 0, 0, 0);
     j.py = &py;
     j.px = &px;
     j.kind = v.dtype == DType::u8 ? ResampleOut::u8_hwc : ResampleOut::f32_hwc;
@@ -233,11 +240,13 @@ std::vector<int64_t> preprocess_shape(const PreprocessRequest& r) {
           std::to_string(g.resized_width) + ")");
   }
   check_convention(r.convention, r.antialias, first.dtype, first.channels);
+  check_color(r.color, r.convention, first.channels);
+  const int64_t C = output_channels(r.color, first.channels);
   if (!(r.divisor == 0.0 || (r.divisor > 0.0 && std::isfinite(r.divisor))))
     throw std::invalid_argument("divisor: expected 0 (multiply by scale) or a finite value > 0");
   if (r.divisor != 0.0 && r.convention == Convention::pixnorm)
     throw std::invalid_argument("divisor: only with a named convention (exact uint8 levels)");
-  make_channel_affine(r.mean, r.std, r.scale, first.channels);  // validates them
+  make_channel_affine(r.mean, r.std, r.scale, C);  // validates them
   const bool padded = r.out_height > 0 || r.out_width > 0;
   const int64_t oh = padded ? r.out_height : r.crop_height;
   const int64_t ow = padded ? r.out_width : r.crop_width;
@@ -247,15 +256,16 @@ std::vector<int64_t> preprocess_shape(const PreprocessRequest& r) {
     if (r.pad_top < 0 || r.pad_left < 0 || r.pad_top > oh - r.crop_height ||
         r.pad_left > ow - r.crop_width)
       throw std::invalid_argument("internal: the letterbox window is outside the output");
-    if (static_cast<int64_t>(r.fill.size()) != first.channels)
+    if (static_cast<int64_t>(r.fill.size()) != C)
       throw std::invalid_argument("internal: one fill value per channel expected");
   }
   ImageView shape_check = first;
   shape_check.n = static_cast<int64_t>(n);
   shape_check.height = oh;
   shape_check.width = ow;
+  shape_check.channels = C;
   normalize_output_elements(shape_check);
-  std::vector<int64_t> shape = {first.channels, oh, ow};
+  std::vector<int64_t> shape = {C, oh, ow};
   if (r.batch) shape.insert(shape.begin(), static_cast<int64_t>(n));
   return shape;
 }
@@ -263,7 +273,10 @@ std::vector<int64_t> preprocess_shape(const PreprocessRequest& r) {
 void preprocess(const PreprocessRequest& r, float* out, int nthreads, const Interrupt& interrupt) {
   preprocess_shape(r);
   const size_t n = r.images.size();
-  const int64_t C = r.images[0].channels;
+  const ImageView& v0 = r.images[0];
+  const int64_t C = output_channels(r.color, v0.channels);
+  ColorStep step;
+  const ColorStep* color = color_step(r.color, r.convention, v0.dtype, v0.channels, step);
   // The output values: pixnorm's x * a + b, or a named convention's uint8 levels through
   // torchvision's float32 arithmetic.
   ChannelAffine affine;
@@ -302,7 +315,8 @@ void preprocess(const PreprocessRequest& r, float* out, int nthreads, const Inte
                                 g.resized_width, g.factor_y, g.factor_x);
     ResampleJob j = job_for(r.convention, g.box_height, g.box_width, g.resized_height,
                             g.resized_width, f[0], f[1]);
-    j.src = r.images[i];
+    j.src = color_source(r.images[i], r.color);
+    j.color = color;
     j.box_top = g.box_top;
     j.box_left = g.box_left;
     j.py =

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "color_step.hpp"
 #include "kernels/table.hpp"
 #include "pixnorm/image_view.hpp"
 #include "pixnorm/normalize.hpp"
@@ -133,6 +134,14 @@ struct ResampleJob {
   const ChannelAffine* affine = nullptr;
   const LevelParams* levels = nullptr;
   int64_t rows_begin = 0, rows_end = -1;  // the output rows to write; -1: to the last
+  // A colour conversion (color_step.hpp), or null. `src` is then color_source's view.
+  const ColorStep* color = nullptr;
+  // The channels the passes filter (a named convention's converted rows, else the source's)
+  // and the channels written.
+  int64_t channels() const { return color && color->on_rows ? color->out : src.channels; }
+  int64_t out_channels() const { return color ? color->out : src.channels; }
+  // pixnorm's convention: the filtered channels are mixed after the resize (mix_planes).
+  bool mixes() const { return color && !color->on_rows; }
 };
 
 // Runs the jobs on up to `nthreads` threads: across images when there are enough of them, else

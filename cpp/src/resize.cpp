@@ -116,22 +116,33 @@ struct Scratch {
   std::vector<int32_t> kx;         // bilinear2_u8's fixed-point weight pairs
   std::vector<int32_t> ky;         // resize_v_u8_int's weights of one output row
   std::vector<float> scaled;       // a row in fixed-point units, scaled back
+  std::vector<float> mixed;        // a row's planes after the colour mix
 };
 
 constexpr int64_t kPlanePad = 32;  // floats readable past a plane's last tap (resize_h contract)
 
 // Writes one finished output row (C planar float rows of ow values) in the job's format.
 // `unit` scales the row's values first (a power of two: exact), for rows in fixed-point units.
+// With a colour step the filtered planes are scaled (exact) and mixed first.
 void store_row(const KernelTable& k, const ResampleJob& j, int64_t y, const float* vr, Scratch& s,
                float unit = 1.0f) {
-  const int64_t C = j.src.channels, ow = j.px->count, rowlen = ow * C;
-  if (unit != 1.0f && j.kind != ResampleOut::f32_chw) {
-    s.scaled.resize(static_cast<size_t>(rowlen));
-    for (int64_t i = 0; i < rowlen; ++i) s.scaled[static_cast<size_t>(i)] = vr[i] * unit;
+  const int64_t ow = j.px->count;
+  if (unit != 1.0f && (j.kind != ResampleOut::f32_chw || j.mixes())) {
+    const int64_t n = ow * j.channels();
+    s.scaled.resize(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) s.scaled[static_cast<size_t>(i)] = vr[i] * unit;
     vr = s.scaled.data();
+    unit = 1.0f;
   }
+  if (j.mixes()) {
+    s.mixed.resize(static_cast<size_t>(ow * j.out_channels()));
+    mix_planes(*j.color, vr, ow, ow, s.mixed.data(), ow);
+    vr = s.mixed.data();
+  }
+  const int64_t C = j.out_channels(), rowlen = ow * C;
   switch (j.kind) {
     case ResampleOut::u8_hwc: {
+      s.u8row.resize(static_cast<size_t>(rowlen));
       k.store_u8(vr, rowlen, s.u8row.data());
       rows::interleave(s.u8row.data(), ow, C, static_cast<uint8_t*>(j.dst) + y * rowlen);
       break;
@@ -158,7 +169,8 @@ void run_bilinear2(const KernelTable& k, const ResampleJob& j, int64_t y0, int64
   const AxisPlan& py = *j.py;
   const AxisPlan& px = *j.px;
   const int64_t C = v.channels, ow = px.count;
-  const bool planes_out = j.kind == ResampleOut::f32_chw;
+  // straight into the output planes, unless the planes are mixed first
+  const bool planes_out = j.kind == ResampleOut::f32_chw && !j.mixes();
   if (!planes_out) {
     s.vrow.resize(static_cast<size_t>(ow * C));
     if (j.kind == ResampleOut::u8_hwc) s.u8row.resize(static_cast<size_t>(ow * C));

@@ -123,10 +123,9 @@ std::vector<LevelParams> level_params(const std::vector<double>& mean,
 }
 
 void resample_fixed(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1) {
-  const ImageView& v = j.src;
   const AxisPlan& py = *j.py;
   const AxisPlan& px = *j.px;
-  const int64_t C = v.channels, ow = px.count, taps = py.taps;
+  const int64_t C = j.channels(), ow = px.count, taps = py.taps;
   const int64_t col_lo = px.first_read();
   const int64_t span = px.end_read() - col_lo;
   const std::vector<int32_t> rel = rows::relative_starts(px, col_lo);

@@ -70,7 +70,7 @@ void area2x_partial(const KernelTable& k, const ResampleJob& j, rows::SourceRows
                     const std::vector<int32_t>& a0, int64_t y0, int64_t y1) {
   const AxisPlan& py = *j.py;
   const AxisPlan& px = *j.px;
-  const int64_t C = j.src.channels, ow = px.count;
+  const int64_t C = j.channels(), ow = px.count;
   std::vector<uint8_t> out(static_cast<size_t>(ow * C));
   for (int64_t i = y0; i < y1; ++i) {
     const int64_t y = rows::band_row(py, y0, y1, i);
@@ -103,7 +103,7 @@ void area2x_partial(const KernelTable& k, const ResampleJob& j, rows::SourceRows
 void resample_opencv(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1) {
   const AxisPlan& py = *j.py;
   const AxisPlan& px = *j.px;
-  const int64_t C = j.src.channels, ow = px.count;
+  const int64_t C = j.channels(), ow = px.count;
   // Columns read: [col_lo, col_lo + span) of the box. Both paths read only columns start and
   // second (the 2x2 mean reads start and start + 1, which is second on an exact 2x plan).
   const int64_t col_lo = px.first_read();

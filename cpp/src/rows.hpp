@@ -73,20 +73,33 @@ class RowRing {
 class SourceRows {
  public:
   SourceRows(const ResampleJob& j, int64_t first, int64_t span, int64_t width, int64_t slots)
-      : v_(j.src), top_(j.box_top), left_(j.box_left + first), span_(span) {
+      : v_(j.src),
+        convert_(j.color && j.color->on_rows ? j.color : nullptr),
+        top_(j.box_top),
+        left_(j.box_left + first),
+        span_(span) {
     const int64_t isz = itemsize(v_.dtype);
     direct_ =
-        v_.rows_packed() && width == span &&
+        !convert_ && v_.rows_packed() && width == span &&
         (isz == 1 || (reinterpret_cast<uintptr_t>(v_.data) % static_cast<uintptr_t>(isz) == 0 &&
                       v_.stride_y % isz == 0));
     // float storage: 4-byte aligned slots
-    if (!direct_) ring_ = RowRing<float>(slots, (width * v_.channels * isz + 3) / 4);
+    if (!direct_) ring_ = RowRing<float>(slots, (width * j.channels() * isz + 3) / 4);
+    if (convert_ && !v_.rows_packed()) packed_.resize(static_cast<size_t>(span * v_.channels));
   }
-  // Row r of the box, gathered into `slot` on every call unless direct.
+  // Row r of the box, gathered (and colour-converted) into `slot` on every call unless direct.
   const unsigned char* get(int64_t r, int64_t slot) {
     const unsigned char* row = v_.byte_ptr(0, top_ + r, left_, 0);
     if (direct_) return row;
     auto* out = reinterpret_cast<unsigned char*>(ring_.at(slot));
+    if (convert_) {  // a named convention's colour: uint8 -> uint8, as the library converts
+      if (!packed_.empty()) {
+        gather_any<uint8_t>(row, span_, v_.channels, v_.stride_x, v_.stride_c, packed_.data());
+        row = packed_.data();
+      }
+      convert_row_u8(*convert_, row, span_, out);
+      return out;
+    }
     if (v_.dtype == DType::f32)
       gather_any<float>(row, span_, v_.channels, v_.stride_x, v_.stride_c, out);
     else
@@ -105,9 +118,11 @@ class SourceRows {
 
  private:
   const ImageView& v_;
+  const ColorStep* convert_;
   int64_t top_, left_, span_;
   bool direct_ = true;
   RowRing<float> ring_{0, 0};
+  std::vector<uint8_t> packed_;  // a strided source row gathered before its conversion
 };
 
 // Source-relative starts: start[x] - first for each output.
@@ -127,7 +142,7 @@ void interleave(const float* planar, int64_t n, int64_t channels, float* dst);
 // interleaved uint8 (h, w, C), or float32 planes through levels_f32 and the job's levels.
 inline void emit_planar_u8(const KernelTable& k, const ResampleJob& j, int64_t y,
                            const uint8_t* planar) {
-  const int64_t C = j.src.channels, ow = j.px->count;
+  const int64_t C = j.channels(), ow = j.px->count;
   if (j.kind == ResampleOut::u8_hwc) {
     interleave(planar, ow, C, static_cast<uint8_t*>(j.dst) + y * ow * C);
     return;
@@ -143,7 +158,7 @@ inline void emit_planar_u8(const KernelTable& k, const ResampleJob& j, int64_t y
 // (level_params).
 inline bool levels_fusable(const KernelTable& k, const ResampleJob& j) {
   if (!k.fuse_levels || j.kind != ResampleOut::f32_chw || !j.levels) return false;
-  for (int64_t c = 0; c < j.src.channels; ++c)
+  for (int64_t c = 0; c < j.channels(); ++c)
     if (!j.levels[c].fast) return false;
   return true;
 }

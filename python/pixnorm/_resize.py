@@ -265,6 +265,7 @@ def resize(
     max_size: int | None = None,
     out: np.ndarray[Any, Any] | None = None,
     channels_last: bool = False,
+    color: str | None = None,
 ) -> Any:
     """Bilinear resize of an H x W x C image (or an (N, H, W, C) batch, or (H, W) gray).
 
@@ -341,9 +342,9 @@ def resize(
     else:
         oh, ow = resized_size(h, w, size, max_size)
     result: np.ndarray[Any, Any] = (
-        _core.resize(arr, oh, ow, aa, conv, out, fy, fx)
+        _core.resize(arr, oh, ow, aa, conv, out, fy, fx, color)
         if fy or fx
-        else _core.resize(arr, oh, ow, aa, conv, out)
+        else _core.resize(arr, oh, ow, aa, conv, out, color=color)
     )
     if tensor and out is None:  # a tensor in, a tensor out, laid out as it came: (N,) C, H, W
         import torch
@@ -590,6 +591,7 @@ def _preprocess_fit(
     fill: Any,
     out: np.ndarray[Any, np.dtype[np.float32]] | None,
     batch: bool,
+    color: str | None,
 ) -> tuple[np.ndarray[Any, np.dtype[np.float32]], list[FitParams]]:
     """preprocess / preprocess_batch with ``fit``: ``geoms`` carry the boxes and flips; each
     image's fit fills in its sizes, grid and windows. "cover" is one call for the batch;
@@ -623,15 +625,19 @@ def _preprocess_fit(
     cm, cs, cscale = (0.0, 1.0, 1.0) if per_pixel else (mean, std, s)
     if fit == "cover":
         values = _core.preprocess(
-            arrs, geoms, H, W, aa, conv, cm, cs, cscale, None if per_pixel else out, batch
+            arrs, geoms, H, W, aa, conv, cm, cs, cscale, None if per_pixel else out, batch,
+            color=color,
         )
     else:
         fill_raw = _fill_values(fill, arrs[0])
         # the fill's output value: a 1x1 image of it through the same arithmetic
         one = np.array(fill_raw, dtype=arrs[0].dtype).reshape(1, 1, c)
         one_geom = Geometry(0, 0, 1, 1, 1, 1, 0, 0, 0, 0)
-        fill_out = _core.preprocess([one], [one_geom], 1, 1, aa, conv, cm, cs, cscale, None, False)
+        fill_out = _core.preprocess(
+            [one], [one_geom], 1, 1, aa, conv, cm, cs, cscale, None, False, color=color
+        )
         fill_vals = [float(v) for v in fill_out.reshape(-1)]
+        c = len(fill_vals)  # the output's channels (a colour changes them)
         shape = (len(arrs), c, H, W) if batch else (c, H, W)
         if out is not None:
             _core.check_out(out, list(shape), list(arrs))  # the core's rules, before any work
@@ -640,7 +646,7 @@ def _preprocess_fit(
         for i, (arr, g, f) in enumerate(zip(arrs, geoms, fitted, strict=True)):
             _core.preprocess(
                 [arr], [g], f.rh, f.rw, aa, conv, cm, cs, cscale, planes[i], False,
-                0.0, H, W, f.pad_top, f.pad_left, fill_vals,
+                0.0, H, W, f.pad_top, f.pad_left, fill_vals, color,
             )  # fmt: skip
     if per_pixel:
         values = _per_pixel_finish(values, mean, std, s, out, norm)
@@ -668,6 +674,7 @@ def preprocess(
     fit: str | None = None,
     fill: Any = None,
     return_params: bool = False,
+    color: str | None = None,
 ) -> Any:
     """Resize, crop, flip and normalize an H x W x C image into a float32 C x h x w tensor, in
     one pass over memory.
@@ -729,7 +736,7 @@ def preprocess(
         geom, _ = _geometry(arr, "image", None, None, box, flip, None, "box")
         s = _scale(arr, norm.scale if norm is not None else scale)
         values, params = _preprocess_fit(
-            [arr], [geom], fit, out_hw, conv, aa, mean, std, s, norm, fill, out, False
+            [arr], [geom], fit, out_hw, conv, aa, mean, std, s, norm, fill, out, False, color
         )
         if not _is_per_pixel(mean, std):
             _warn(_range_message(arr, mean, std, s))
@@ -738,10 +745,12 @@ def preprocess(
     geom, (ch, cw) = _geometry(arr, "image", size, crop, box, flip, max_size, "box", fac=fac)
     s = _scale(arr, norm.scale if norm is not None else scale)
     if _is_per_pixel(mean, std):
-        levels = _core.preprocess([arr], [geom], ch, cw, aa, conv, 0.0, 1.0, 1.0, None, False)
+        levels = _core.preprocess(
+            [arr], [geom], ch, cw, aa, conv, 0.0, 1.0, 1.0, None, False, color=color
+        )
         return _per_pixel_finish(levels, mean, std, s, out, norm)
     result: np.ndarray[Any, np.dtype[np.float32]] = _core.preprocess(
-        [arr], [geom], ch, cw, aa, conv, mean, std, s, out, False
+        [arr], [geom], ch, cw, aa, conv, mean, std, s, out, False, color=color
     )
     _warn(_range_message(arr, mean, std, s))
     return result
@@ -768,6 +777,7 @@ def preprocess_batch(
     fit: str | None = None,
     fill: Any = None,
     return_params: bool = False,
+    color: str | None = None,
 ) -> Any:
     """:func:`preprocess` for a list of images of any sizes -> one float32 (N, C, h, w) batch.
 
@@ -829,18 +839,18 @@ def preprocess_batch(
     s = _scale(arrs[0], norm.scale if norm is not None else scale)
     if fit is not None and out_hw is not None:
         values, params = _preprocess_fit(
-            arrs, geoms, fit, out_hw, conv, aa, mean, std, s, norm, fill, out, True
+            arrs, geoms, fit, out_hw, conv, aa, mean, std, s, norm, fill, out, True, color
         )
         if not _is_per_pixel(mean, std):
             _warn(_range_message(arrs[0], mean, std, s))
         return (values, params) if return_params else values
     if _is_per_pixel(mean, std):
         levels = _core.preprocess(
-            arrs, geoms, first[0], first[1], aa, conv, 0.0, 1.0, 1.0, None, True
+            arrs, geoms, first[0], first[1], aa, conv, 0.0, 1.0, 1.0, None, True, color=color
         )
         return _per_pixel_finish(levels, mean, std, s, out, norm)
     result: np.ndarray[Any, np.dtype[np.float32]] = _core.preprocess(
-        arrs, geoms, first[0], first[1], aa, conv, mean, std, s, out, True
+        arrs, geoms, first[0], first[1], aa, conv, mean, std, s, out, True, color=color
     )
     _warn(_range_message(arrs[0], mean, std, s))
     return result

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "pixnorm/color.hpp"
 #include "pixnorm/image_view.hpp"
 #include "pixnorm/interrupt.hpp"
 
@@ -73,6 +74,9 @@ struct PreprocessRequest {
   // values, one per channel). 0, 0: the output is the crop.
   int64_t out_height = 0, out_width = 0, pad_top = 0, pad_left = 0;
   std::vector<float> fill;
+  // A colour conversion (pixnorm/color.hpp): the output has its channels, and mean, std and
+  // fill count them.
+  Color color = Color::none;
 };
 
 // Validates the request and returns the float32 output's shape: (N, C, crop_height, crop_width)
@@ -89,10 +93,14 @@ struct ResizeRequest {
   bool antialias = true;
   Convention convention = Convention::pixnorm;
   double factor_y = 0, factor_x = 0;  // as Geometry's
+  Color color = Color::none;          // as PreprocessRequest's
 };
 // Validates the request (throws as above).
 void check_resize(const ResizeRequest& r);
-// Writes the C-contiguous (n, height, width, C) result, of the input's dtype, into `out`.
+// The channels of resize's and preprocess's output: the colour's (color_channels), or C.
+int64_t output_channels(Color color, int64_t channels);
+// Writes the C-contiguous (n, height, width, C) result, of the input's dtype, into `out`
+// (C: output_channels).
 void resize(const ResizeRequest& r, void* out, int nthreads, const Interrupt& interrupt = {});
 
 }  // namespace pixnorm

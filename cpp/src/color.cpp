@@ -1,0 +1,195 @@
+// Colour conversion (pixnorm/color.hpp): the checks, the views of rgb and bgr, pixnorm's float32
+// matrices and the named conventions' integer conversions, each verified against the library on
+// all 2^24 RGB triples (tests/test_color.py; docs/color-conventions.md gives the sources).
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+#include "color_step.hpp"
+#include "pixnorm/color.hpp"
+
+namespace pixnorm {
+
+const char* color_name(Color c) {
+  switch (c) {
+    case Color::none:
+      return "none";
+    case Color::rgb:
+      return "rgb";
+    case Color::bgr:
+      return "bgr";
+    case Color::gray:
+      return "gray";
+    case Color::gray3:
+      return "gray3";
+    case Color::ycbcr:
+      return "ycbcr";
+    case Color::yuv:
+      return "yuv";
+  }
+  return "unknown";
+}
+
+int64_t color_channels(Color color, int64_t channels) {
+  const bool gray_in = channels == 1, rgb_in = channels == 3 || channels == 4;
+  switch (color) {
+    case Color::none:
+      return channels;
+    case Color::rgb:
+    case Color::bgr:
+    case Color::gray3:
+      if (gray_in || rgb_in) return 3;
+      break;
+    case Color::gray:
+      if (gray_in || rgb_in) return 1;
+      break;
+    case Color::ycbcr:
+    case Color::yuv:
+      if (rgb_in) return 3;
+      throw std::invalid_argument(std::string("color: '") + color_name(color) +
+                                  "' converts RGB or RGBA images (3 or 4 channels), got " +
+                                  std::to_string(channels) + " channel" +
+                                  (channels == 1 ? "" : "s"));
+  }
+  throw std::invalid_argument(std::string("color: '") + color_name(color) +
+                              "' converts gray (1 channel), RGB (3) or RGBA (4) images, got " +
+                              std::to_string(channels) + " channels");
+}
+
+void check_color(Color color, Convention convention, int64_t channels) {
+  color_channels(color, channels);
+  if (convention == Convention::torch && (color == Color::ycbcr || color == Color::yuv))
+    throw std::invalid_argument(
+        std::string("color: torchvision defines no '") + color_name(color) +
+        "' conversion (convention='torch' has rgb, bgr, gray and gray3); use convention=None, "
+        "or 'pillow' for ycbcr and 'opencv' for ycbcr and yuv");
+  if (convention == Convention::pillow && color == Color::yuv)
+    throw std::invalid_argument(
+        "color: Pillow defines no 'yuv' conversion (its 'YCbCr' is color='ycbcr'); use "
+        "convention=None or 'opencv'");
+}
+
+ImageView color_source(const ImageView& v, Color color) {
+  if (color == Color::none || v.channels == 1) return v;
+  ImageView s = v;
+  s.channels = 3;
+  if (color == Color::bgr) {
+    s.data = v.byte_ptr(0, 0, 0, 2);
+    s.stride_c = -v.stride_c;
+  }
+  return s;
+}
+
+namespace {
+
+// ITU-R BT.601 luma weights, shared by every definition here.
+constexpr double kKr = 0.299, kKg = 0.587, kKb = 0.114;
+
+void set_row(ColorStep& s, int c, double r, double g, double b, float offset) {
+  s.m[c][0] = static_cast<float>(r);
+  s.m[c][1] = static_cast<float>(g);
+  s.m[c][2] = static_cast<float>(b);
+  s.offset[c] = offset;
+}
+
+// ---- the named conventions' integer arithmetic, one pixel (r, g, b) at a time ----------------
+
+// Pillow's convert("L"): 16-bit fixed point, rounded (Convert.c, L24).
+inline uint8_t pillow_luma(int r, int g, int b) {
+  return static_cast<uint8_t>((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16);
+}
+
+template <class Pixel>
+void convert_rows(const uint8_t* src, int64_t n, int64_t in, int64_t out, uint8_t* dst,
+                  Pixel&& pixel) {
+  for (int64_t x = 0; x < n; ++x) pixel(src + x * in, dst + x * out);
+}
+
+}  // namespace
+
+const ColorStep* color_step(Color color, Convention convention, DType dtype, int64_t channels,
+                            ColorStep& s) {
+  check_color(color, convention, channels);
+  const int64_t out = color_channels(color, channels);
+  const bool view_only = color == Color::none ||
+                         ((color == Color::rgb || color == Color::bgr) && channels != 1) ||
+                         (color == Color::gray && channels == 1);
+  if (view_only) return nullptr;
+  const int64_t in = channels == 1 ? 1 : 3;
+  s = ColorStep{};
+  s.color = color;
+  s.convention = convention;
+  s.in = in;
+  s.out = out;
+  s.on_rows = convention != Convention::pixnorm;
+  const float chroma = dtype == DType::u8 ? 128.0f : 0.5f;
+  if (in == 1) {  // repeated gray: rgb, bgr, gray3
+    for (int c = 0; c < 3; ++c) set_row(s, c, 1.0, 0.0, 0.0, 0.0f);
+    return &s;
+  }
+  switch (color) {
+    case Color::gray:
+    case Color::gray3:
+      for (int c = 0; c < out; ++c) set_row(s, c, kKr, kKg, kKb, 0.0f);
+      break;
+    case Color::ycbcr:  // T.871: Cb = (B - Y) / (2 (1 - kb)), Cr = (R - Y) / (2 (1 - kr))
+      set_row(s, 0, kKr, kKg, kKb, 0.0f);
+      set_row(s, 1, -0.5 * kKr / (1 - kKb), -0.5 * kKg / (1 - kKb), 0.5, chroma);
+      set_row(s, 2, 0.5, -0.5 * kKg / (1 - kKr), -0.5 * kKb / (1 - kKr), chroma);
+      break;
+    case Color::yuv:  // OpenCV: U = 0.492 (B - Y), V = 0.877 (R - Y)
+      set_row(s, 0, kKr, kKg, kKb, 0.0f);
+      set_row(s, 1, -0.492 * kKr, -0.492 * kKg, 0.492 * (1 - kKb), chroma);
+      set_row(s, 2, 0.877 * (1 - kKr), -0.877 * kKg, -0.877 * kKb, chroma);
+      break;
+    default:
+      throw std::invalid_argument("internal: no colour step");
+  }
+  return &s;
+}
+
+void convert_row_u8(const ColorStep& s, const uint8_t* src, int64_t n, uint8_t* dst) {
+  if (s.in == 1) {  // repeated gray
+    convert_rows(src, n, 1, 3, dst, [](const uint8_t* p, uint8_t* q) { q[0] = q[1] = q[2] = *p; });
+    return;
+  }
+  const bool three = s.out == 3;
+  switch (s.convention) {
+    case Convention::pillow:
+      if (s.color == Color::gray || s.color == Color::gray3) {
+        convert_rows(src, n, 3, s.out, dst, [three](const uint8_t* p, uint8_t* q) {
+          q[0] = pillow_luma(p[0], p[1], p[2]);
+          if (three) q[1] = q[2] = q[0];
+        });
+        return;
+      }
+      break;
+    default:
+      break;
+  }
+  throw std::invalid_argument(std::string("internal: no ") + convention_name(s.convention) +
+                              " conversion to '" + color_name(s.color) + "'");
+}
+
+void mix_planes(const ColorStep& s, const float* src, int64_t src_stride, int64_t n, float* dst,
+                int64_t dst_stride) {
+  if (s.in == 1) {
+    for (int64_t c = 0; c < s.out; ++c) std::copy(src, src + n, dst + c * dst_stride);
+    return;
+  }
+  const float* r = src;
+  const float* g = src + src_stride;
+  const float* b = src + 2 * src_stride;
+  for (int64_t c = 0; c < s.out; ++c) {
+    const float* m = s.m[c];
+    const float m0 = m[0], m1 = m[1], m2 = m[2], o = s.offset[c];
+    float* d = dst + c * dst_stride;
+    if (o == 0.0f) {
+      for (int64_t x = 0; x < n; ++x) d[x] = m0 * r[x] + m1 * g[x] + m2 * b[x];
+    } else {
+      for (int64_t x = 0; x < n; ++x) d[x] = m0 * r[x] + m1 * g[x] + m2 * b[x] + o;
+    }
+  }
+}
+
+}  // namespace pixnorm

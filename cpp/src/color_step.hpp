@@ -1,0 +1,40 @@
+// Internal to the resize operation: how a job converts colour (pixnorm/color.hpp has the
+// definitions): pixnorm's float32 mix after the resize, or a named convention's integer
+// conversion of each uint8 source row as it is read.
+#pragma once
+
+#include <cstdint>
+
+#include "pixnorm/color.hpp"
+#include "pixnorm/image_view.hpp"
+#include "pixnorm/resize.hpp"
+
+namespace pixnorm {
+
+struct ColorStep {
+  Color color = Color::none;
+  Convention convention = Convention::pixnorm;
+  int64_t in = 0, out = 0;  // channels read (of color_source's view) and written
+  // Named conventions: each source row is converted uint8 -> uint8 (convert_row_u8) before
+  // the passes, which then filter `out` channels. pixnorm: the passes filter `in` channels and
+  // mix_planes maps them to `out` after the resize.
+  bool on_rows = false;
+  float m[3][3] = {};    // pixnorm: out[c] = sum_k m[c][k] * v[k] + offset[c]
+  float offset[3] = {};  // 128 (uint8 levels) or 0.5 (float32), for the chroma channels
+};
+
+// The step of `color` in `convention` for an image of `channels` channels and `dtype`; null
+// (nothing to do beyond color_source's view) for none, and for rgb, bgr and gray when the view
+// already is the result. Throws as check_color.
+const ColorStep* color_step(Color color, Convention convention, DType dtype, int64_t channels,
+                            ColorStep& storage);
+
+// on_rows: n pixels of step.in packed uint8 channels -> n pixels of step.out channels.
+void convert_row_u8(const ColorStep& step, const uint8_t* src, int64_t n, uint8_t* dst);
+
+// pixnorm: step.in float32 planes of n values (plane c at src + c * src_stride) -> step.out
+// planes (dst + c * dst_stride), with the matrix and offsets; dst never overlaps src.
+void mix_planes(const ColorStep& step, const float* src, int64_t src_stride, int64_t n, float* dst,
+                int64_t dst_stride);
+
+}  // namespace pixnorm
