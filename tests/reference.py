@@ -238,3 +238,55 @@ def exact_sums(images: list[Array]) -> tuple[list[int], list[int]]:
     c = flat[0].shape[-1]
     x = np.concatenate([f.reshape(-1, c) for f in flat]).astype(object)
     return [int(v) for v in x.sum(axis=0)], [int(v) for v in (x * x).sum(axis=0)]
+
+
+# ---- colour (issue 14) ---------------------------------------------------------------------------
+# The definitions, written from their standards rather than from pixnorm: BT.601 luma, JPEG's
+# full-range YCbCr (ITU-T T.871: Cb = (B - Y) / 1.772 + 128, Cr = (R - Y) / 1.402 + 128) and
+# OpenCV's YUV (U = 0.492 (B - Y) + 128, V = 0.877 (R - Y) + 128); the offset is 128 for uint8
+# and 0.5 for float images. rgb, bgr and gray3 of a gray image repeat it.
+LUMA = (0.299, 0.587, 0.114)
+
+
+def color_matrix(color: str, channels: int, dtype: Any) -> tuple[Array, Array]:
+    """(M, offset): out = M @ rgb + offset, M of shape (out, in), in float64."""
+    off = 128.0 if np.dtype(dtype) == np.uint8 else 0.5
+    if channels == 1:
+        n = 1 if color == "gray" else 3
+        return np.ones((n, 1)), np.zeros(n)
+    y = np.array(LUMA)
+    r, g, b = np.eye(3)
+    rows = {
+        "rgb": ([r, g, b], [0, 0, 0]),
+        "bgr": ([b, g, r], [0, 0, 0]),
+        "gray": ([y], [0]),
+        "gray3": ([y, y, y], [0, 0, 0]),
+        "ycbcr": ([y, (b - y) / 1.772, (r - y) / 1.402], [0, off, off]),
+        "yuv": ([y, 0.492 * (b - y), 0.877 * (r - y)], [0, off, off]),
+    }[color]
+    return np.array(rows[0], dtype=np.float64), np.array(rows[1], dtype=np.float64)
+
+
+def convert_color(image: Array, color: str) -> Array:
+    """The exact float64 conversion of an (H, W) or (H, W, C) image (C = 1, 3 or 4): (H, W, out)."""
+    x = np.asarray(image, dtype=np.float64)
+    if x.ndim == 2:
+        x = x[:, :, None]
+    c = x.shape[2]
+    m, off = color_matrix(color, c, np.asarray(image).dtype)
+    return np.einsum("ok,hwk->hwo", m, x[:, :, : m.shape[1]]) + off
+
+
+def color_error_bound(image: Array, color: str, bound: Array, magnitude: Array) -> Array:
+    """|float32 colour after the resize - exact| allowed, per output channel: the resize's
+    errors (`bound`, per input channel) carried through |M|, plus the float32 matrix (each
+    coefficient rounded once), products and sums (3 roundings and the offset's): u = 2**-24 each,
+    at most 6u of sum_k |m_k| |v_k| + |offset|; `magnitude` is the resize of |x| (H, W, in)."""
+    x = np.asarray(image)
+    c = 1 if x.ndim == 2 else x.shape[2]
+    m, off = color_matrix(color, c, x.dtype)
+    k = m.shape[1]
+    am = np.abs(m)
+    carried = np.einsum("ok,hwk->hwo", am, bound[:, :, :k])
+    size = np.einsum("ok,hwk->hwo", am, magnitude[:, :, :k]) + np.abs(off)
+    return carried + 6 * 2.0**-24 * size

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "pixnorm/color.hpp"
 #include "pixnorm/image_view.hpp"
 #include "pixnorm/interrupt.hpp"
 
@@ -28,6 +29,9 @@ Image image_from(py::handle obj, const char* name);
 
 // A Python scalar, a 0-d array, or a 1-d sequence of reals -> doubles. TypeError naming `name`.
 std::vector<double> real_values(py::handle obj, const char* name);
+
+// `color`: None or a colour's name (pixnorm/color.hpp); TypeError / ValueError naming it.
+Color color_from(py::handle obj);
 
 // Validates a user-supplied `out` (exact shape, float32, C-contiguous, writable, not overlapping
 // the input) and returns its data pointer; or allocates a fresh array into `result`.

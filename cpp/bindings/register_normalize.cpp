@@ -15,19 +15,23 @@ namespace pixnorm::bind {
 namespace {
 
 py::object normalize_py(py::handle image, py::handle mean, py::handle std, double scale,
-                        py::handle out) {
+                        py::handle out, py::handle color) {
   const Image img = image_from(image, "image");
   const ImageView& v = img.view;
-  normalize_output_elements(v);  // sizes and byte counts, before any allocation
+  const Color col = color_from(color);
+  ImageView shape_check = v;
+  shape_check.channels = color_channels(col, v.channels);  // throws for a bad colour
+  normalize_output_elements(shape_check);  // sizes and byte counts, before any allocation
+  const int64_t C = shape_check.channels;
   const ChannelAffine p =
-      make_channel_affine(real_values(mean, "mean"), real_values(std, "std"), scale, v.channels);
-  std::vector<int64_t> shape = {v.channels, v.height, v.width};
+      make_channel_affine(real_values(mean, "mean"), real_values(std, "std"), scale, C);
+  std::vector<int64_t> shape = {C, v.height, v.width};
   if (img.batch) shape.insert(shape.begin(), v.n);
   py::object result;
   float* dst = prepare_out(out, shape, v, result);
   const int nthreads = call_threads();
   py::gil_scoped_release nogil;  // only raw pointers, sizes and strides from here on
-  normalize(v, p, dst, nthreads, python_interrupt());
+  normalize(v, p, dst, nthreads, python_interrupt(), col);
   return result;
 }
 
@@ -108,7 +112,7 @@ void register_normalize(py::module_& m) {
         py::arg("out").none(true),
         "Low-level per-pixel normalize; see pixnorm.normalize for the documented API.");
   m.def("normalize", &normalize_py, py::arg("image"), py::arg("mean"), py::arg("std"),
-        py::arg("scale"), py::arg("out").none(true),
+        py::arg("scale"), py::arg("out").none(true), py::arg("color") = py::none(),
         "Low-level normalize; see pixnorm.normalize for the documented API.");
 }
 

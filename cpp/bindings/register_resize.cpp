@@ -32,19 +32,6 @@ Convention convention_from(py::handle obj) {
                         "'torch' or 'opencv'");
 }
 
-// None (the channels as given) or a colour's name (pixnorm/color.hpp), compared as above.
-Color color_from(py::handle obj) {
-  if (obj.is_none()) return Color::none;
-  if (!py::isinstance<py::str>(obj))
-    throw py::type_error("color: expected None or a name, got " +
-                         py::str(py::type::of(obj)).cast<std::string>());
-  for (Color c : {Color::rgb, Color::bgr, Color::gray, Color::gray3, Color::ycbcr, Color::yuv})
-    if (obj.equal(py::str(color_name(c)))) return c;
-  throw py::value_error("color: " + py::repr(obj).cast<std::string>() +
-                        " is not available; expected None (the channels as given), 'rgb', "
-                        "'bgr', 'gray', 'gray3', 'ycbcr' or 'yuv'");
-}
-
 // One image's geometry as pixnorm._resize.Geometry (a NamedTuple) sends it: the fields in the
 // order of pixnorm::Geometry.
 using GeometryTuple = std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "color_step.hpp"
 #include "kernels/table.hpp"
 #include "pieces.hpp"
 #include "pixnorm/threads.hpp"
@@ -231,13 +232,59 @@ void normalize_pixel_rows(const ImageView& src, const float* a, const float* b, 
   normalize_piece(src, first, out, nthreads, ones.data(), b, true);
 }
 
+// A colour that mixes channels (color_step.hpp, pixnorm's float32 mix): each row to float32
+// planes (x * 1 + 0, exact), mixed, then x * a[c] + b[c] into the output planes.
+void normalize_mixed(const ImageView& v, const ColorStep& step, const ChannelAffine& p, float* out,
+                     int nthreads) {
+  const KernelTable& k = active_kernels();
+  const int64_t H = v.height, W = v.width, Cin = v.channels, Cout = step.out;
+  const int64_t isz = itemsize(v.dtype);
+  const bool f32 = v.dtype == DType::f32;
+  const bool direct = v.rows_packed() && (!f32 || (reinterpret_cast<uintptr_t>(v.data) % 4 == 0 &&
+                                                   v.stride_y % 4 == 0 && v.stride_n % 4 == 0));
+  const std::vector<float> ones(static_cast<size_t>(Cin), 1.0f), zeros(static_cast<size_t>(Cin));
+  auto body = [&](int64_t lo, int64_t hi) {
+    std::vector<float> gathered, planes(static_cast<size_t>(Cin * W)),
+        mixed(static_cast<size_t>(Cout * W));
+    if (!direct) gathered.resize(static_cast<size_t>((W * Cin * isz + 3) / 4));
+    auto* bytes = reinterpret_cast<unsigned char*>(gathered.data());
+    for (int64_t r = lo; r < hi; ++r) {
+      const int64_t i = r / H, y = r % H;
+      const unsigned char* row = v.byte_ptr(i, y, 0, 0);
+      if (!direct) {
+        if (f32)
+          rows::gather_any<float>(row, W, Cin, v.stride_x, v.stride_c, bytes);
+        else
+          rows::gather_any<uint8_t>(row, W, Cin, v.stride_x, v.stride_c, bytes);
+        row = bytes;
+      }
+      if (f32)
+        k.normalize_f32(reinterpret_cast<const float*>(row), W, Cin, ones.data(), zeros.data(),
+                        planes.data(), W);
+      else
+        k.normalize_u8(row, W, Cin, ones.data(), zeros.data(), planes.data(), W);
+      mix_planes(step, planes.data(), W, W, mixed.data(), W);
+      for (int64_t c = 0; c < Cout; ++c)
+        k.normalize_f32(mixed.data() + c * W, W, 1, p.a.data() + c, p.b.data() + c,
+                        out + ((i * Cout + c) * H + y) * W, H * W);
+    }
+  };
+  threads::parallel_chunks(v.n * H, threads::team_for(v.n * H * W * (Cin + Cout), nthreads), body);
+}
+
 }  // namespace
 
 void normalize(const ImageView& src, const ChannelAffine& p, float* out, int nthreads,
-               const Interrupt& interrupt) {
-  const int64_t per_image = src.channels * src.height * src.width;
-  pieces::run(src, false, interrupt, [&](const ImageView& part, int64_t i, int64_t) {
-    normalize_piece(part, p, out + i * per_image, nthreads);
+               const Interrupt& interrupt, Color color) {
+  ColorStep storage;
+  const ColorStep* step = color_step(color, Convention::pixnorm, src.dtype, src.channels, storage);
+  const ImageView v = color_source(src, color);
+  const int64_t C = step ? step->out : v.channels, per_image = C * v.height * v.width;
+  pieces::run(v, false, interrupt, [&](const ImageView& part, int64_t i, int64_t) {
+    if (step)
+      normalize_mixed(part, *step, p, out + i * per_image, nthreads);
+    else
+      normalize_piece(part, p, out + i * per_image, nthreads);
   });
 }
 

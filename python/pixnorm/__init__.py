@@ -70,6 +70,7 @@ def normalize(
     scale: float | None = None,
     out: np.ndarray[Any, np.dtype[np.float32]] | None = None,
     channels_last: bool = False,
+    color: str | None = None,
 ) -> np.ndarray[Any, np.dtype[np.float32]]:
     """Scale, normalize and transpose an image to a float32 C x H x W tensor in one pass.
 
@@ -104,6 +105,15 @@ def normalize(
         almost always a channels-first image, which read as (H, W, C) gives garbage): pass
         ``image.transpose(1, 2, 0)``, or ``channels_last=True`` if it really has that many
         channels.
+    color : {None, 'rgb', 'bgr', 'gray', 'gray3', 'ycbcr', 'yuv'}
+        Converts the colour first (docs/color-conventions.md): None keeps the channels;
+        'rgb' takes the first 3 of RGB or RGBA (alpha dropped) and 'bgr' them reversed (both read
+        in place, exact), and both repeat a gray image; 'gray' is BT.601 luma
+        ``0.299 R + 0.587 G + 0.114 B`` (1 channel), 'gray3' repeats it in 3; 'ycbcr' is JPEG's
+        full-range YCbCr (Y, Cb, Cr) and 'yuv' OpenCV's ``COLOR_RGB2YUV``, their chroma offset
+        128 for uint8 and 0.5 for float32. Mixing runs in float32 (coefficients rounded once,
+        products rounded then added in order) before ``scale``; ``mean`` and ``std`` count the
+        output's channels.
 
     Returns
     -------
@@ -135,10 +145,15 @@ def normalize(
     if norm is None:  # a Normalizer's values were checked when it was made
         mean, std = _values(mean, "mean"), _values(std, "std")
     if _is_per_pixel(mean, std):
+        if color is not None:  # the converted values first, as float32 (H, W, C) views
+            planes = _core.normalize(arr, 0.0, 1.0, 1.0, None, color)
+            arr = planes.transpose(1, 2, 0) if planes.ndim == 3 else planes.transpose(0, 2, 3, 1)
         a, b = norm._coefficients(arr, s) if norm is not None else _pixel_affine(arr, mean, std, s)
         pixel: np.ndarray[Any, np.dtype[np.float32]] = _core.normalize_pixel(arr, a, b, out)
         return pixel
-    result: np.ndarray[Any, np.dtype[np.float32]] = _core.normalize(arr, mean, std, s, out)
+    result: np.ndarray[Any, np.dtype[np.float32]] = _core.normalize(
+        arr, mean, std, s, out, color
+    )
     _warn(_range_message(arr, mean, std, s))
     return result
 
@@ -148,15 +163,17 @@ def to_tensor(
     *,
     out: np.ndarray[Any, np.dtype[np.float32]] | None = None,
     channels_last: bool = False,
+    color: str | None = None,
 ) -> np.ndarray[Any, np.dtype[np.float32]]:
     """Convert an H x W x C image to float32 C x H x W: uint8 as ``float32(x) * float32(1/255)``,
     float32 copied as is: torchvision v2's ``ToImage() + ToDtype(float32, scale=True)`` bit for
     bit. torchvision's ``ToTensor`` divides by 255 instead, which differs in the last bit for 126
     of the 256 levels; ``pixnorm.transforms.ToTensor`` reproduces that one.
 
-    Same inputs, ``out`` and errors as :func:`normalize` with ``mean=0`` and ``std=1``.
+    Same inputs, ``out``, ``color`` and errors as :func:`normalize` with ``mean=0`` and
+    ``std=1``.
     """
-    return normalize(image, 0.0, 1.0, out=out, channels_last=channels_last)
+    return normalize(image, 0.0, 1.0, out=out, channels_last=channels_last, color=color)
 
 
 def set_num_threads(n: int | None) -> None:

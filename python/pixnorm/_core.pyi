@@ -4,7 +4,12 @@ from typing import Any
 import numpy as np
 
 def normalize(
-    image: Any, mean: Any, std: Any, scale: float, out: np.ndarray[Any, Any] | None
+    image: Any,
+    mean: Any,
+    std: Any,
+    scale: float,
+    out: np.ndarray[Any, Any] | None,
+    color: str | None = ...,
 ) -> np.ndarray[Any, np.dtype[np.float32]]: ...
 def build_info() -> dict[str, Any]: ...
 def get_num_threads() -> int: ...
@@ -42,6 +47,7 @@ def resize(
     out: np.ndarray[Any, Any] | None,
     factor_y: float = ...,
     factor_x: float = ...,
+    color: str | None = ...,
 ) -> np.ndarray[Any, Any]: ...
 def preprocess(
     images: list[Any],
@@ -61,6 +67,7 @@ def preprocess(
     pad_top: int = ...,
     pad_left: int = ...,
     fill: Sequence[float] = ...,
+    color: str | None = ...,
 ) -> np.ndarray[Any, np.dtype[np.float32]]: ...
 
 STATS_PIXEL_STAGE_IMAGES: int

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "pixnorm/color.hpp"
 #include "pixnorm/image_view.hpp"
 #include "pixnorm/interrupt.hpp"
 
@@ -32,8 +33,10 @@ int64_t normalize_output_elements(const ImageView& src);
 // Writes the C-contiguous float32 (N, C, H, W) result into `out`. Uses up to `nthreads` threads
 // when the work is large enough. Thread-safe; once arguments are valid, throws only what
 // `interrupt` throws (called between pieces of whole images, see interrupt.hpp).
+// `color` (pixnorm/color.hpp, pixnorm's float32 arithmetic) converts first: the output then has
+// its channels (color_channels), p one entry per output channel.
 void normalize(const ImageView& src, const ChannelAffine& p, float* out, int nthreads,
-               const Interrupt& interrupt = {});
+               const Interrupt& interrupt = {}, Color color = Color::none);
 
 // Per-pixel parameters: a = float32(scale / std) and b = float32(-mean / std) per element,
 // computed in double, written C-contiguous (C, H, W). mean and std are read through element

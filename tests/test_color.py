@@ -1,0 +1,232 @@
+"""color= (issue 14): pixnorm's float32 colours against the float64 reference on every ISA and
+thread count; each named convention bit for bit against its library, on all 2^24 RGB triples and
+through the whole pipeline; the errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import pixnorm
+import reference as ref
+from isas import on_every_isa_and_thread_count
+from strategies import make_view
+
+COLORS = ("rgb", "bgr", "gray", "gray3", "ycbcr", "yuv")
+fixture_settings = settings(
+    deadline=None, max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+def hwc(x: Any) -> np.ndarray:
+    a = np.asarray(x)
+    return a[:, :, None] if a.ndim == 2 else a
+
+
+@st.composite
+def color_cases(draw: st.DrawFn) -> tuple[np.ndarray, str, int, int, bool]:
+    dtype = draw(st.sampled_from([np.uint8, np.float32]))
+    color = draw(st.sampled_from(COLORS))
+    channels = [3, 4] + ([1] if color not in ("ycbcr", "yuv") else [])
+    c = draw(st.sampled_from(channels))
+    h, w = draw(st.integers(1, 30)), draw(st.integers(1, 40))
+    gray2d = c == 1 and draw(st.booleans())
+    shape = (h, w) if gray2d else (h, w, c)
+    kind = draw(st.sampled_from(["contiguous", "crop", "flip_x", "flip_c", "transposed", "step2"]))
+    if c == 1 and kind == "flip_c":
+        kind = "flip_x"
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    img = make_view(rng, shape, dtype, kind)
+    if dtype == np.float32:
+        img[...] = np.clip(np.abs(img) / 300, 0, 1)  # in place: the view stays a view
+    oh = draw(st.one_of(st.integers(1, 40), st.just(h), st.just(max(1, h // 2))))
+    ow = draw(st.one_of(st.integers(1, 50), st.just(w), st.just(2 * w)))
+    return img, color, oh, ow, draw(st.booleans())
+
+
+def exact_and_bound(img: np.ndarray, color: str, oh: int, ow: int, aa: bool) -> tuple[Any, Any]:
+    """The float64 result of converting first, then resizing (the conversions are linear, so
+    the order does not change the exact values), and the float32 error allowed."""
+    x = hwc(img)
+    exact = ref.resize(ref.convert_color(x, color), oh, ow, aa)
+    bound = ref.resize_error_bound(x, oh, ow, aa)
+    bound = bound[:, :, None] if bound.ndim == 2 else bound
+    mag = ref.resize(np.abs(x.astype(np.float64)), oh, ow, aa)
+    return exact, ref.color_error_bound(x, color, bound, mag)
+
+
+@given(case=color_cases())
+@fixture_settings
+def test_resize_matches_reference(isa: str, threads: int, case: Any) -> None:
+    img, color, oh, ow, aa = case
+    got = pixnorm.resize(img, (oh, ow), antialias=aa, color=color)
+    exact, bound = exact_and_bound(img, color, oh, ow, aa)
+    assert got.dtype == img.dtype
+    expect_shape = (oh, ow) if img.ndim == 2 and color == "gray" else (oh, ow, exact.shape[2])
+    assert got.shape == expect_shape
+    g = hwc(got).astype(np.float64)
+    if img.dtype == np.uint8:  # rounded to nearest, saturated (yuv's V exceeds 255)
+        assert np.all(np.abs(g - np.clip(exact, 0, 255)) <= 0.5 + bound)
+    else:
+        assert np.all(np.abs(g - exact) <= bound)
+
+
+@given(case=color_cases())
+@fixture_settings
+def test_preprocess_matches_reference(isa: str, threads: int, case: Any) -> None:
+    """Scale and normalization after the colour: (v * scale - mean) / std per output channel."""
+    img, color, oh, ow, aa = case
+    out_c = 1 if color == "gray" else 3
+    mean = np.linspace(0.1, 0.6, out_c)
+    std = np.linspace(0.2, 0.3, out_c)
+    s = 1 / 255 if img.dtype == np.uint8 else 1.0
+    got = pixnorm.preprocess(
+        img, size=(oh, ow), antialias=aa, color=color, mean=mean, std=std, scale=s
+    )
+    exact, bound = exact_and_bound(img, color, oh, ow, aa)
+    want = ((exact * s - mean) / std).transpose(2, 0, 1)
+    # the colour's error scaled, plus the affine's float32 rounding (a, b each rounded once,
+    # the product and the sum once: 4 u of |v * a| + |b|)
+    a, b = s / std, np.abs(mean / std)
+    allowed = (bound * a).transpose(2, 0, 1) + 4 * 2.0**-24 * (
+        np.abs(want) + (np.abs(exact) * a).transpose(2, 0, 1) + b[:, None, None]
+    )
+    assert got.shape == want.shape
+    assert np.all(np.abs(got - want) <= allowed + 1e-30)
+
+
+@given(case=color_cases(), batch=st.booleans())
+@fixture_settings
+def test_normalize_matches_reference(isa: str, threads: int, case: Any, batch: bool) -> None:
+    """normalize / to_tensor: the colour on the pixels themselves, then the affine."""
+    img, color, _, _, _ = case
+    out_c = 1 if color == "gray" else 3
+    mean, std = np.linspace(0.2, 0.5, out_c), np.linspace(0.25, 0.3, out_c)
+    s = 1 / 255 if img.dtype == np.uint8 else 1.0
+    x = hwc(img)
+    exact = ref.convert_color(x, color)
+    zero = np.zeros(x.shape, np.float64)
+    bound = ref.color_error_bound(x, color, zero, np.abs(x.astype(np.float64)))
+    want = ((exact * s - mean) / std).transpose(2, 0, 1)
+    a = s / std
+    allowed = (bound * a).transpose(2, 0, 1) + 4 * 2.0**-24 * (
+        np.abs(want) + (np.abs(exact) * a).transpose(2, 0, 1) + np.abs(mean / std)[:, None, None]
+    )
+    if batch and img.ndim == 3:  # (N, H, W, C)
+        got = pixnorm.normalize(np.stack([img, img]), mean, std, scale=s, color=color)
+        assert got.shape == (2, *want.shape)
+        np.testing.assert_array_equal(got[0], got[1])
+        got = got[0]
+    else:
+        got = pixnorm.normalize(img, mean, std, scale=s, color=color)
+    assert got.shape == want.shape
+    assert np.all(np.abs(got - want) <= allowed + 1e-30)
+    if img.dtype == np.uint8:
+        t = pixnorm.to_tensor(img, color=color)
+        assert np.all(np.abs(t - exact.transpose(2, 0, 1) / 255) <= bound.transpose(2, 0, 1) / 255
+                      + 2 * 2.0**-24 * np.abs(exact.transpose(2, 0, 1) / 255))
+
+
+def test_same_bits_on_every_isa_and_thread_count() -> None:
+    rng = np.random.default_rng(5)
+    img = rng.integers(0, 256, (37, 53, 4), dtype=np.uint8)
+    for color in COLORS:
+        for kw in ({"size": (20, 31)}, {"size": (60, 90), "antialias": False}, {"size": (9, 5)}):
+            runs = on_every_isa_and_thread_count(
+                lambda kw=kw, color=color: pixnorm.preprocess(
+                    img, color=color, mean=0.5, std=0.2, scale=1 / 255, **kw
+                ).tobytes()
+            )
+            assert len(set(runs.values())) == 1, (color, kw)
+
+
+def test_views_are_free_and_exact() -> None:
+    """rgb and bgr are views: bitwise the result of the sliced input, in every convention."""
+    rng = np.random.default_rng(1)
+    rgba = rng.integers(0, 256, (41, 67, 4), dtype=np.uint8)
+    for conv, aa in ((None, True), ("pillow", True), ("torch", False), ("opencv", False)):
+        kw = {"convention": conv, "antialias": aa}
+        np.testing.assert_array_equal(
+            pixnorm.resize(rgba, (20, 30), color="rgb", **kw),
+            pixnorm.resize(np.ascontiguousarray(rgba[..., :3]), (20, 30), **kw),
+        )
+        np.testing.assert_array_equal(
+            pixnorm.resize(rgba, (20, 30), color="bgr", **kw),
+            pixnorm.resize(np.ascontiguousarray(rgba[..., 2::-1]), (20, 30), **kw),
+        )
+
+
+def test_gray_input_repeats() -> None:
+    """rgb, bgr and gray3 of a gray image repeat it (Pillow's convert("RGB"), cv2 GRAY2RGB);
+    gray keeps it; in every convention, so mixed gray and colour folders share one call."""
+    rng = np.random.default_rng(2)
+    gray = rng.integers(0, 256, (30, 40), dtype=np.uint8)
+    for conv, aa in ((None, True), ("pillow", True), ("torch", True), ("opencv", False)):
+        kw = {"convention": conv, "antialias": aa}
+        one = pixnorm.resize(gray, (15, 17), **kw)
+        for color in ("rgb", "bgr", "gray3"):
+            got = pixnorm.resize(gray, (15, 17), color=color, **kw)
+            np.testing.assert_array_equal(got, np.repeat(one[..., None], 3, axis=2))
+        np.testing.assert_array_equal(pixnorm.resize(gray, (15, 17), color="gray", **kw), one)
+
+
+# ---- named conventions: the library's own conversion, bit for bit -------------------------------
+
+
+@pytest.fixture(scope="module")
+def all_rgb() -> np.ndarray:
+    """Every RGB triple once: a (4096, 4096, 3) uint8 image."""
+    v = np.arange(1 << 24, dtype=np.uint32)
+    return (
+        np.stack([v >> 16, (v >> 8) & 255, v & 255], -1).astype(np.uint8).reshape(4096, 4096, 3)
+    )
+
+
+def test_pillow_all_triples(all_rgb: np.ndarray) -> None:
+    Image = pytest.importorskip("PIL.Image")
+    pil = Image.fromarray(all_rgb)
+    got = pixnorm.resize(all_rgb, (4096, 4096), convention="pillow", color="gray")
+    np.testing.assert_array_equal(got[..., 0], np.asarray(pil.convert("L")))
+
+
+def test_pillow_pipeline() -> None:
+    """Image.convert("L") then resize(BILINEAR), then ToTensor-style levels."""
+    Image = pytest.importorskip("PIL.Image")
+    rng = np.random.default_rng(3)
+    for shape, size in (((375, 500, 3), (224, 299)), ((57, 31, 4), (80, 13))):
+        img = rng.integers(0, 256, shape, dtype=np.uint8)
+        pil = Image.fromarray(img)
+        conv = pil.convert("RGB").convert("L") if shape[2] == 4 else pil.convert("L")
+        want = np.asarray(conv.resize(size[::-1], Image.BILINEAR))
+        got = pixnorm.resize(img, size, convention="pillow", color="gray")
+        np.testing.assert_array_equal(got[..., 0], want)
+        t = pixnorm.preprocess(img, size=size, convention="pillow", color="gray3", scale=1 / 255)
+        w32 = want.astype(np.float32) * np.float32(1 / 255)
+        np.testing.assert_array_equal(t, np.broadcast_to(w32, (3, *size)))
+
+
+# ---- errors -------------------------------------------------------------------------------------
+
+
+def test_errors() -> None:
+    img = np.zeros((8, 8, 3), np.uint8)
+    with pytest.raises(ValueError, match=r"color: 'grey' is not available"):
+        pixnorm.resize(img, 4, color="grey")
+    with pytest.raises(TypeError, match="color: expected None or a name"):
+        pixnorm.preprocess(img, size=4, color=3)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"color: 'ycbcr' converts RGB or RGBA .* got 1 channel"):
+        pixnorm.resize(np.zeros((8, 8), np.uint8), 4, color="ycbcr")
+    with pytest.raises(ValueError, match=r"color: 'gray' converts gray .* got 2 channels"):
+        pixnorm.resize(np.zeros((8, 8, 2), np.uint8), 4, color="gray")
+    with pytest.raises(ValueError, match=r"color: 'rgb' converts .* got 5 channels"):
+        pixnorm.preprocess(np.zeros((8, 8, 5), np.uint8), size=4, color="rgb", channels_last=True)
+    with pytest.raises(ValueError, match=r"color: torchvision defines no 'ycbcr'"):
+        pixnorm.resize(img, 4, color="ycbcr", convention="torch")
+    with pytest.raises(ValueError, match=r"color: Pillow defines no 'yuv'"):
+        pixnorm.preprocess(img, size=4, color="yuv", convention="pillow")
+    with pytest.raises(ValueError, match="mean"):  # three means for one gray channel
+        pixnorm.preprocess(img, size=4, color="gray", mean=[0.4, 0.5, 0.6], std=0.2)
