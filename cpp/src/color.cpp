@@ -99,16 +99,36 @@ inline uint8_t pillow_luma(int r, int g, int b) {
   return static_cast<uint8_t>((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16);
 }
 
-template <class Pixel>
-void convert_rows(const uint8_t* src, int64_t n, int64_t in, int64_t out, uint8_t* dst,
-                  Pixel&& pixel) {
-  for (int64_t x = 0; x < n; ++x) pixel(src + x * in, dst + x * out);
+// Calls run(formula) with the step's per-pixel formula, formula(r, g, b, q) writing step.out
+// levels to q (a gray image's one level comes as r).
+template <class Run>
+void with_formula(const ColorStep& s, Run&& run) {
+  const bool three = s.out == 3;
+  if (s.in == 1) {  // repeated gray
+    run([](int v, int, int, uint8_t* q) { q[0] = q[1] = q[2] = static_cast<uint8_t>(v); });
+    return;
+  }
+  switch (s.convention) {
+    case Convention::pillow:
+      if (s.color == Color::gray || s.color == Color::gray3) {
+        run([three](int r, int g, int b, uint8_t* q) {
+          q[0] = pillow_luma(r, g, b);
+          if (three) q[1] = q[2] = q[0];
+        });
+        return;
+      }
+      break;
+    default:
+      break;
+  }
+  throw std::invalid_argument(std::string("internal: no ") + convention_name(s.convention) +
+                              " conversion to '" + color_name(s.color) + "'");
 }
 
 }  // namespace
 
 const ColorStep* color_step(Color color, Convention convention, DType dtype, int64_t channels,
-                            ColorStep& s) {
+                            ColorStep& s, bool after_resize) {
   check_color(color, convention, channels);
   const int64_t out = color_channels(color, channels);
   const bool view_only = color == Color::none ||
@@ -121,7 +141,8 @@ const ColorStep* color_step(Color color, Convention convention, DType dtype, int
   s.convention = convention;
   s.in = in;
   s.out = out;
-  s.on_rows = convention != Convention::pixnorm;
+  s.on_rows = convention != Convention::pixnorm && !after_resize;
+  s.on_levels = convention != Convention::pixnorm && after_resize;
   const float chroma = dtype == DType::u8 ? 128.0f : 0.5f;
   if (in == 1) {  // repeated gray: rgb, bgr, gray3
     for (int c = 0; c < 3; ++c) set_row(s, c, 1.0, 0.0, 0.0, 0.0f);
@@ -149,26 +170,24 @@ const ColorStep* color_step(Color color, Convention convention, DType dtype, int
 }
 
 void convert_row_u8(const ColorStep& s, const uint8_t* src, int64_t n, uint8_t* dst) {
-  if (s.in == 1) {  // repeated gray
-    convert_rows(src, n, 1, 3, dst, [](const uint8_t* p, uint8_t* q) { q[0] = q[1] = q[2] = *p; });
-    return;
-  }
-  const bool three = s.out == 3;
-  switch (s.convention) {
-    case Convention::pillow:
-      if (s.color == Color::gray || s.color == Color::gray3) {
-        convert_rows(src, n, 3, s.out, dst, [three](const uint8_t* p, uint8_t* q) {
-          q[0] = pillow_luma(p[0], p[1], p[2]);
-          if (three) q[1] = q[2] = q[0];
-        });
-        return;
-      }
-      break;
-    default:
-      break;
-  }
-  throw std::invalid_argument(std::string("internal: no ") + convention_name(s.convention) +
-                              " conversion to '" + color_name(s.color) + "'");
+  const int64_t in = s.in, out = s.out;
+  with_formula(s, [&](auto formula) {
+    for (int64_t x = 0; x < n; ++x) {
+      const uint8_t* p = src + x * in;
+      formula(p[0], in == 1 ? 0 : p[1], in == 1 ? 0 : p[2], dst + x * out);
+    }
+  });
+}
+
+void convert_planes_u8(const ColorStep& s, const uint8_t* src, int64_t n, uint8_t* dst) {
+  const int64_t in = s.in, out = s.out;
+  with_formula(s, [&](auto formula) {
+    uint8_t q[3];
+    for (int64_t x = 0; x < n; ++x) {
+      formula(src[x], in == 1 ? 0 : src[n + x], in == 1 ? 0 : src[2 * n + x], q);
+      for (int64_t c = 0; c < out; ++c) dst[c * n + x] = q[c];
+    }
+  });
 }
 
 void mix_planes(const ColorStep& s, const float* src, int64_t src_stride, int64_t n, float* dst,

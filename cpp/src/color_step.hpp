@@ -16,9 +16,10 @@ struct ColorStep {
   Convention convention = Convention::pixnorm;
   int64_t in = 0, out = 0;  // channels read (of color_source's view) and written
   // Named conventions: each source row is converted uint8 -> uint8 (convert_row_u8) before
-  // the passes, which then filter `out` channels. pixnorm: the passes filter `in` channels and
-  // mix_planes maps them to `out` after the resize.
-  bool on_rows = false;
+  // the passes, which then filter `out` channels (on_rows), or the uint8 levels of each output
+  // row after them (on_levels: torchvision's Resize then Grayscale). pixnorm: the passes
+  // filter `in` channels and mix_planes maps them to `out` after the resize.
+  bool on_rows = false, on_levels = false;
   float m[3][3] = {};    // pixnorm: out[c] = sum_k m[c][k] * v[k] + offset[c]
   float offset[3] = {};  // 128 (uint8 levels) or 0.5 (float32), for the chroma channels
 };
@@ -26,11 +27,14 @@ struct ColorStep {
 // The step of `color` in `convention` for an image of `channels` channels and `dtype`; null
 // (nothing to do beyond color_source's view) for none, and for rgb, bgr and gray when the view
 // already is the result. Throws as check_color.
+// after_resize (named conventions): on_levels instead of on_rows.
 const ColorStep* color_step(Color color, Convention convention, DType dtype, int64_t channels,
-                            ColorStep& storage);
+                            ColorStep& storage, bool after_resize = false);
 
 // on_rows: n pixels of step.in packed uint8 channels -> n pixels of step.out channels.
 void convert_row_u8(const ColorStep& step, const uint8_t* src, int64_t n, uint8_t* dst);
+// on_levels: step.in planes of n uint8 levels (plane c at src + c * n) -> step.out planes.
+void convert_planes_u8(const ColorStep& step, const uint8_t* src, int64_t n, uint8_t* dst);
 
 // pixnorm: step.in float32 planes of n values (plane c at src + c * src_stride) -> step.out
 // planes (dst + c * dst_stride), with the matrix and offsets; dst never overlaps src.

@@ -276,7 +276,8 @@ void preprocess(const PreprocessRequest& r, float* out, int nthreads, const Inte
   const ImageView& v0 = r.images[0];
   const int64_t C = output_channels(r.color, v0.channels);
   ColorStep step;
-  const ColorStep* color = color_step(r.color, r.convention, v0.dtype, v0.channels, step);
+  const ColorStep* color =
+      color_step(r.color, r.convention, v0.dtype, v0.channels, step, r.color_after_resize);
   // The output values: pixnorm's x * a + b, or a named convention's uint8 levels through
   // torchvision's float32 arithmetic.
   ChannelAffine affine;

@@ -141,7 +141,7 @@ struct ResampleJob {
   int64_t channels() const { return color && color->on_rows ? color->out : src.channels; }
   int64_t out_channels() const { return color ? color->out : src.channels; }
   // pixnorm's convention: the filtered channels are mixed after the resize (mix_planes).
-  bool mixes() const { return color && !color->on_rows; }
+  bool mixes() const { return color && !color->on_rows && !color->on_levels; }
 };
 
 // Runs the jobs on up to `nthreads` threads: across images when there are enough of them, else

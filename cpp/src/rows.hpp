@@ -142,7 +142,14 @@ void interleave(const float* planar, int64_t n, int64_t channels, float* dst);
 // interleaved uint8 (h, w, C), or float32 planes through levels_f32 and the job's levels.
 inline void emit_planar_u8(const KernelTable& k, const ResampleJob& j, int64_t y,
                            const uint8_t* planar) {
-  const int64_t C = j.channels(), ow = j.px->count;
+  const int64_t ow = j.px->count;
+  if (j.color && j.color->on_levels) {  // the levels' colour, as the library converts them
+    thread_local std::vector<uint8_t> converted;
+    converted.resize(static_cast<size_t>(ow * j.color->out));
+    convert_planes_u8(*j.color, planar, ow, converted.data());
+    planar = converted.data();
+  }
+  const int64_t C = j.out_channels();
   if (j.kind == ResampleOut::u8_hwc) {
     interleave(planar, ow, C, static_cast<uint8_t*>(j.dst) + y * ow * C);
     return;
@@ -158,6 +165,7 @@ inline void emit_planar_u8(const KernelTable& k, const ResampleJob& j, int64_t y
 // (level_params).
 inline bool levels_fusable(const KernelTable& k, const ResampleJob& j) {
   if (!k.fuse_levels || j.kind != ResampleOut::f32_chw || !j.levels) return false;
+  if (j.color && j.color->on_levels) return false;  // converted before their floats
   for (int64_t c = 0; c < j.channels(); ++c)
     if (!j.levels[c].fast) return false;
   return true;

@@ -68,6 +68,7 @@ def preprocess(
     pad_left: int = ...,
     fill: Sequence[float] = ...,
     color: str | None = ...,
+    color_after_resize: bool = ...,
 ) -> np.ndarray[Any, np.dtype[np.float32]]: ...
 
 STATS_PIXEL_STAGE_IMAGES: int

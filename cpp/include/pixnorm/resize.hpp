@@ -77,6 +77,9 @@ struct PreprocessRequest {
   // A colour conversion (pixnorm/color.hpp): the output has its channels, and mean, std and
   // fill count them.
   Color color = Color::none;
+  // Named conventions: convert the resized uint8 levels instead of the source (torchvision's
+  // Resize then Grayscale); pixnorm's convention mixes after the resize either way.
+  bool color_after_resize = false;
 };
 
 // Validates the request and returns the float32 output's shape: (N, C, crop_height, crop_width)
