@@ -127,8 +127,11 @@ def test_normalize_matches_reference(isa: str, threads: int, case: Any, batch: b
     assert np.all(np.abs(got - want) <= allowed + 1e-30)
     if img.dtype == np.uint8:
         t = pixnorm.to_tensor(img, color=color)
-        assert np.all(np.abs(t - exact.transpose(2, 0, 1) / 255) <= bound.transpose(2, 0, 1) / 255
-                      + 2 * 2.0**-24 * np.abs(exact.transpose(2, 0, 1) / 255))
+        assert np.all(
+            np.abs(t - exact.transpose(2, 0, 1) / 255)
+            <= bound.transpose(2, 0, 1) / 255
+            + 2 * 2.0**-24 * np.abs(exact.transpose(2, 0, 1) / 255)
+        )
 
 
 def test_same_bits_on_every_isa_and_thread_count() -> None:
@@ -181,32 +184,118 @@ def test_gray_input_repeats() -> None:
 def all_rgb() -> np.ndarray:
     """Every RGB triple once: a (4096, 4096, 3) uint8 image."""
     v = np.arange(1 << 24, dtype=np.uint32)
-    return (
-        np.stack([v >> 16, (v >> 8) & 255, v & 255], -1).astype(np.uint8).reshape(4096, 4096, 3)
+    return np.stack([v >> 16, (v >> 8) & 255, v & 255], -1).astype(np.uint8).reshape(4096, 4096, 3)
+
+
+def library_conversion(conv: str, color: str, img: np.ndarray) -> np.ndarray:
+    """The library's own conversion of a uint8 RGB(A) image, as (H, W, C) in pixnorm's order."""
+    if conv == "pillow":
+        Image = pytest.importorskip("PIL.Image")
+        pil = Image.fromarray(np.ascontiguousarray(img[..., :3]))
+        out = np.asarray(pil.convert({"gray": "L", "gray3": "L", "ycbcr": "YCbCr"}[color]))
+    elif conv == "opencv":
+        cv2 = pytest.importorskip("cv2")
+        code = {
+            "gray": cv2.COLOR_RGB2GRAY,
+            "gray3": cv2.COLOR_RGB2GRAY,
+            "ycbcr": cv2.COLOR_RGB2YCrCb,
+            "yuv": cv2.COLOR_RGB2YUV,
+        }[color]
+        out = cv2.cvtColor(np.ascontiguousarray(img[..., :3]), code)
+        if color == "ycbcr":
+            out = out[..., [0, 2, 1]]  # OpenCV's Y, Cr, Cb -> Y, Cb, Cr
+    else:
+        torch = pytest.importorskip("torch")
+        F2 = pytest.importorskip("torchvision.transforms.v2.functional")
+        t = torch.from_numpy(np.ascontiguousarray(img[..., :3])).permute(2, 0, 1)
+        out = F2.rgb_to_grayscale(t).permute(1, 2, 0).numpy()
+    out = out[..., None] if out.ndim == 2 else out
+    return np.repeat(out, 3, axis=2) if color == "gray3" else out
+
+
+NAMED = [
+    ("pillow", "gray"),
+    ("pillow", "ycbcr"),
+    ("opencv", "gray"),
+    ("opencv", "ycbcr"),
+    ("opencv", "yuv"),
+    ("torch", "gray"),
+]
+
+
+@pytest.mark.parametrize("conv,color", NAMED)
+def test_named_all_triples(all_rgb: np.ndarray, conv: str, color: str) -> None:
+    """Every RGB triple, through a resize to the same size (an exact copy in every convention)."""
+    want = library_conversion(conv, color, all_rgb)
+    got = pixnorm.resize(
+        all_rgb, (4096, 4096), convention=conv, color=color, antialias=conv != "opencv"
     )
+    np.testing.assert_array_equal(got, want)
 
 
-def test_pillow_all_triples(all_rgb: np.ndarray) -> None:
-    Image = pytest.importorskip("PIL.Image")
-    pil = Image.fromarray(all_rgb)
-    got = pixnorm.resize(all_rgb, (4096, 4096), convention="pillow", color="gray")
-    np.testing.assert_array_equal(got[..., 0], np.asarray(pil.convert("L")))
+def library_resize(conv: str, img: np.ndarray, size: tuple[int, int], aa: bool) -> np.ndarray:
+    """The library's uint8 resize of an (H, W, C) image."""
+    if conv == "pillow":
+        from PIL import Image
+
+        res = [
+            np.asarray(
+                Image.fromarray(np.ascontiguousarray(img[..., c])).resize(
+                    size[::-1], Image.BILINEAR
+                )
+            )
+            for c in range(img.shape[2])
+        ]
+        return np.stack(res, -1)
+    if conv == "opencv":
+        import cv2
+
+        out = cv2.resize(np.ascontiguousarray(img), size[::-1], interpolation=cv2.INTER_LINEAR)
+        return out[..., None] if out.ndim == 2 else out
+    import torch
+    import torchvision.transforms.v2.functional as F2
+
+    t = torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1)
+    return F2.resize(t, list(size), antialias=aa).permute(1, 2, 0).numpy()
 
 
-def test_pillow_pipeline() -> None:
-    """Image.convert("L") then resize(BILINEAR), then ToTensor-style levels."""
-    Image = pytest.importorskip("PIL.Image")
-    rng = np.random.default_rng(3)
-    for shape, size in (((375, 500, 3), (224, 299)), ((57, 31, 4), (80, 13))):
-        img = rng.integers(0, 256, shape, dtype=np.uint8)
-        pil = Image.fromarray(img)
-        conv = pil.convert("RGB").convert("L") if shape[2] == 4 else pil.convert("L")
-        want = np.asarray(conv.resize(size[::-1], Image.BILINEAR))
-        got = pixnorm.resize(img, size, convention="pillow", color="gray")
-        np.testing.assert_array_equal(got[..., 0], want)
-        t = pixnorm.preprocess(img, size=size, convention="pillow", color="gray3", scale=1 / 255)
-        w32 = want.astype(np.float32) * np.float32(1 / 255)
-        np.testing.assert_array_equal(t, np.broadcast_to(w32, (3, *size)))
+@pytest.mark.parametrize("conv,color", NAMED + [("torch", "gray3"), ("pillow", "gray3")])
+@pytest.mark.parametrize("after", [False, True])
+def test_named_pipeline(conv: str, color: str, after: bool) -> None:
+    """The library's steps in its order: convert then resize (color=), or resize then convert
+    (torchvision's Resize then Grayscale: the private color_after_resize the transforms use),
+    then torchvision's float32 levels; on random data, a view and a photograph."""
+    pytest.importorskip({"pillow": "PIL", "opencv": "cv2", "torch": "torchvision"}[conv])
+    from pixnorm import _core
+    from pixnorm._resize import Geometry
+
+    skimage = pytest.importorskip("skimage.data")
+    rng = np.random.default_rng(4)
+    cases = [
+        (rng.integers(0, 256, (75, 101, 3), dtype=np.uint8), (40, 53)),
+        (rng.integers(0, 256, (33, 64, 4), dtype=np.uint8)[:, ::-1], (66, 32)),
+        (skimage.astronaut(), (224, 199)),
+    ]
+    for img, size in cases:
+        for aa in (True, False):
+            if (conv == "pillow" and not aa) or (conv == "opencv" and aa):
+                continue
+            if after:
+                resized = library_resize(conv, img[..., :3], size, aa)
+                want = library_conversion(conv, color, resized)
+            else:
+                want = library_resize(conv, library_conversion(conv, color, img), size, aa)
+            h, w = img.shape[:2]
+            geom = Geometry(0, 0, h, w, size[0], size[1], 0, 0, 0, 0)
+            got = _core.preprocess(
+                [img], [geom], size[0], size[1], aa, conv, 0.0, 1.0, 1 / 255, None, False,
+                color=color, color_after_resize=after,
+            )  # fmt: skip
+            w32 = want.astype(np.float32).transpose(2, 0, 1) * np.float32(1 / 255)
+            np.testing.assert_array_equal(got, w32)
+            if not after:
+                u8 = pixnorm.resize(img, size, convention=conv, antialias=aa, color=color)
+                np.testing.assert_array_equal(u8, want)
 
 
 # ---- errors -------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "pixnorm/color.hpp"
 #include "pixnorm/image_view.hpp"
@@ -22,6 +23,7 @@ struct ColorStep {
   bool on_rows = false, on_levels = false;
   float m[3][3] = {};    // pixnorm: out[c] = sum_k m[c][k] * v[k] + offset[c]
   float offset[3] = {};  // 128 (uint8 levels) or 0.5 (float32), for the chroma channels
+  std::vector<int32_t> lut;  // a named convention's tables (Pillow's YCbCr)
 };
 
 // The step of `color` in `convention` for an image of `channels` channels and `dtype`; null

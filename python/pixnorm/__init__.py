@@ -151,9 +151,7 @@ def normalize(
         a, b = norm._coefficients(arr, s) if norm is not None else _pixel_affine(arr, mean, std, s)
         pixel: np.ndarray[Any, np.dtype[np.float32]] = _core.normalize_pixel(arr, a, b, out)
         return pixel
-    result: np.ndarray[Any, np.dtype[np.float32]] = _core.normalize(
-        arr, mean, std, s, out, color
-    )
+    result: np.ndarray[Any, np.dtype[np.float32]] = _core.normalize(arr, mean, std, s, out, color)
     _warn(_range_message(arr, mean, std, s))
     return result
 

@@ -625,7 +625,17 @@ def _preprocess_fit(
     cm, cs, cscale = (0.0, 1.0, 1.0) if per_pixel else (mean, std, s)
     if fit == "cover":
         values = _core.preprocess(
-            arrs, geoms, H, W, aa, conv, cm, cs, cscale, None if per_pixel else out, batch,
+            arrs,
+            geoms,
+            H,
+            W,
+            aa,
+            conv,
+            cm,
+            cs,
+            cscale,
+            None if per_pixel else out,
+            batch,
             color=color,
         )
     else:

@@ -54,8 +54,10 @@ __all__ = [
     "CenterCrop",
     "Compose",
     "ConvertImageDtype",
+    "Grayscale",
     "Normalize",
     "PILToTensor",
+    "RandomGrayscale",
     "RandomHorizontalFlip",
     "RandomResizedCrop",
     "RandomVerticalFlip",
@@ -107,7 +109,7 @@ def _size_hw(size: Any, name: str) -> tuple[int, int]:
 class _Transform:
     """Base: a transform is a step a fused run understands; called alone it is a run of one."""
 
-    kind = "other"  # "resize", "crop", "rrc", "flip", "convert", "normalize"
+    kind = "other"  # "resize", "crop", "rrc", "flip", "color", "convert", "normalize"
 
     def __call__(self, img: Any) -> Any:
         return _run([self], img)
@@ -228,6 +230,41 @@ class RandomHorizontalFlip(_RandomFlip):
 
 class RandomVerticalFlip(_RandomFlip):
     """torchvision ``RandomVerticalFlip``: flips upside down when ``torch.rand(1) < p``."""
+
+
+class Grayscale(_Transform):
+    """torchvision ``Grayscale(num_output_channels=1 | 3)``, fused into the pass: a PIL image
+    as Pillow's ``convert("L")``, a uint8 tensor or array as torchvision v2's
+    ``rgb_to_grayscale`` (both bit for bit; ``color="gray"`` / ``"gray3"`` of
+    :func:`pixnorm.preprocess`). Before the resize of its run it converts the source, after it
+    the resized levels, in the order torchvision applies them (crops and flips commute with
+    it). A gray image stays gray (1 channel) or is repeated (3). After ``ToTensor`` it runs on
+    the float tensor as torchvision does, in a pass of its own."""
+
+    kind = "color"
+
+    def __init__(self, num_output_channels: int = 1) -> None:
+        n = _int(num_output_channels, "num_output_channels")
+        if n not in (1, 3):
+            raise ValueError(f"num_output_channels: expected 1 or 3, got {n}")
+        self.num_output_channels = n
+
+    def _args(self) -> str:
+        return f"num_output_channels={self.num_output_channels}"
+
+
+class RandomGrayscale(_Transform):
+    """torchvision ``RandomGrayscale(p)``: :class:`Grayscale` with as many output channels as
+    the image has, when ``torch.rand(1) < p`` (one draw per call, in order with the other
+    random transforms)."""
+
+    kind = "color"
+
+    def __init__(self, p: float = 0.1) -> None:
+        self.p: float = _probability(p, "p")
+
+    def _args(self) -> str:
+        return f"p={self.p}"
 
 
 class ToTensor(_Transform):
@@ -494,6 +531,9 @@ def _float_only(ops: Sequence[_Transform], img: Any) -> Any:
             else:
                 img = np.asarray(img, np.float32)
             continue
+        if isinstance(op, Grayscale | RandomGrayscale):
+            img = _float_gray(op, img, chw)
+            continue
         if isinstance(op, _RandomFlip):
             if _rand() < op.p:  # torchvision's one draw per flip, in order
                 horizontal = isinstance(op, RandomHorizontalFlip)
@@ -526,6 +566,36 @@ def _float_only(ops: Sequence[_Transform], img: Any) -> Any:
                 img = (a - m32) / s32
         _warn(warning)  # after the step succeeded
     return img
+
+
+def _float_gray(op: Grayscale | RandomGrayscale, img: Any, chw: bool) -> Any:
+    """Grayscale on a float image, as torchvision's rgb_to_grayscale computes it on floats:
+    ``r * 0.2989 + 0.587 g + 0.114 b`` (torch's own operations on a tensor; numpy float32
+    multiplies and adds on an array, which may differ from torch's fused adds in the last
+    bit), repeated for 3 output channels; a 1-channel image is kept or repeated."""
+    axis = -3 if chw else -1
+    c = int(img.shape[axis]) if img.ndim >= 3 else 1
+    if isinstance(op, RandomGrayscale):
+        if not _rand() < op.p:
+            return img
+        n = 1 if c == 1 else 3
+    else:
+        n = op.num_output_channels
+    if img.ndim < 3 or c not in (1, 3):
+        raise ValueError(f"{type(op).__name__}: expects 1 or 3 channels, got shape {img.shape}")
+    if _is_tensor(img):
+        if c == 1:
+            return img.clone() if n == 1 else img.repeat_interleave(3, dim=axis)
+        r, g, b = img.unbind(dim=axis)
+        y = r.mul(0.2989).add_(g, alpha=0.587).add_(b, alpha=0.114).unsqueeze(axis)
+        return y if n == 1 else y.expand(img.shape)
+    a = np.asarray(img)
+    if c == 1:
+        return a.copy() if n == 1 else np.repeat(a, 3, axis=axis)
+    r, g, b = (np.take(a, i, axis=axis) for i in range(3))
+    t = a.dtype.type
+    y = np.expand_dims(r * t(0.2989) + g * t(0.587) + b * t(0.114), axis)
+    return y if n == 1 else np.repeat(y, 3, axis=axis)
 
 
 def _float_range_message(img: Any, mean: Any, std: Any) -> str | None:
@@ -605,6 +675,8 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
     scale, divisor = 1.0, 0.0
     mean: tuple[float, ...] = (0.0,)
     std: tuple[float, ...] = (1.0,)
+    color: str | None = None
+    color_after_resize = False
 
     geometry_seen = False
 
@@ -645,6 +717,15 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
         elif isinstance(op, RandomVerticalFlip):
             if _rand() < op.p:
                 vflip = not vflip
+        elif isinstance(op, Grayscale | RandomGrayscale):
+            if isinstance(op, RandomGrayscale):
+                if not _rand() < op.p:
+                    continue
+                channels = 1 if arr.shape[2] == 1 else 3
+            else:
+                channels = op.num_output_channels
+            color = "gray" if channels == 1 else "gray3"
+            color_after_resize = resized is not None
         elif isinstance(op, ToTensor):
             if out == "image":
                 out, divisor = "f32", 255.0
@@ -679,14 +760,19 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
         antialias = True  # torchvision resizes PIL images with Pillow, always antialiased
     geom = Geometry(box[0], box[1], box[2], box[3], rh, rw, ct, cl, int(flip), int(vflip))
     conv = "pillow" if pil else "torch"
-    c = int(arr.shape[2])
+    if color is not None and int(arr.shape[2]) not in (1, 3, 4):
+        raise ValueError(f"Grayscale: expects 1 or 3 channels, got {int(arr.shape[2])}")
+    c = int(arr.shape[2]) if color is None else (1 if color == "gray" else 3)
     if len(mean) not in (1, c) or len(std) not in (1, c):
         raise ValueError(
             f"Normalize: {len(mean)} mean and {len(std)} std values for an image of {c} channels"
         )
+    if color is not None and pil:
+        mode = "L" if c == 1 else "RGB"
     result = _core.preprocess(
-        [arr], [geom], ch, cw, antialias, conv, list(mean), list(std), scale, None, False, divisor
-    )
+        [arr], [geom], ch, cw, antialias, conv, list(mean), list(std), scale, None, False,
+        divisor, color=color, color_after_resize=color_after_resize,
+    )  # fmt: skip
     _warn(_range_message(arr, mean, std, 1.0 / divisor if divisor else scale))
     if out == "image":
         return _image_out(result, kind, mode)
@@ -696,6 +782,7 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
 
 
 _GEOMETRY = ("resize", "crop", "rrc", "flip")
+_warned_float_gray: list[bool] = []
 
 
 def _plan(transforms: Sequence[Any]) -> list[tuple[bool, list[Any]]]:
@@ -730,6 +817,18 @@ def _plan(transforms: Sequence[Any]) -> list[tuple[bool, list[Any]]]:
                 ok = False  # flip is applied last in the pass: nothing geometric after it
             elif t.kind in ("resize", "rrc") and resizes:
                 ok = False  # one resampling per pass
+        elif t.kind == "color":
+            # one colour per pass, on the uint8 image (after ToTensor it is float arithmetic)
+            ok = "color" not in kinds and not after_convert
+            if after_convert and not _warned_float_gray:
+                _warned_float_gray.append(True)
+                warnings.warn(
+                    f"{type(t).__name__} after ToTensor/ToDtype/Normalize runs on float values, "
+                    "as torchvision does, in a pass of its own (not fused): put it before "
+                    "ToTensor to fuse it into the uint8 pass",
+                    UserWarning,
+                    stacklevel=3,
+                )
         elif t.kind == "normalize" and "normalize" in kinds:
             ok = False
         elif t.kind == "convert" and "normalize" in kinds:
@@ -817,6 +916,10 @@ def _convert_one(t: Any) -> Any:
             return ConvertImageDtype(t.dtype)  # v1: convert_image_dtype, x / 255
         if name == "Normalize":
             return Normalize(list(t.mean), list(t.std), t.inplace)
+        if name == "Grayscale":
+            return Grayscale(t.num_output_channels)
+        if name == "RandomGrayscale":
+            return RandomGrayscale(t.p)
     except (TypeError, ValueError):
         return None  # e.g. nearest interpolation, a dtype dict: keep the original
     return None
