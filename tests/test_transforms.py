@@ -700,3 +700,91 @@ def test_flips_after_the_float_conversion_match_torchvision(version: str) -> Non
     torch.manual_seed(0)
     flipped = P.Compose([P.RandomVerticalFlip(1.0), P.RandomHorizontalFlip(1.0)])(f)
     assert torch.equal(flipped, f.flip(-1).flip(-2))
+
+
+# ---- Grayscale / RandomGrayscale (issue 14) -----------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_grayscale_first_and_last_bit_identical(n: int) -> None:
+    """Grayscale before the resize converts the source, after it (after CenterCrop) the resized
+    levels, as torchvision orders them; PIL with Pillow's convert("L"), tensors with v2's
+    rgb_to_grayscale; then ToTensor / ToDtype and Normalize."""
+    v2 = tv2()
+    torch = pytest.importorskip("torch")
+    mean, std = MEAN[:n], STD[:n]
+    for first in (True, False):
+        gray_tv, gray_px = v2.Grayscale(n), P.Grayscale(n)
+        geo_tv = [v2.Resize(256), v2.CenterCrop(224)]
+        geo_px = [P.Resize(256), P.CenterCrop(224)]
+        tv_steps = [gray_tv, *geo_tv] if first else [*geo_tv, gray_tv]
+        px_steps = [gray_px, *geo_px] if first else [*geo_px, gray_px]
+        for img in images()[:6]:
+            ours = P.Compose([*px_steps, P.ToImage(), P.ToDtype(torch.float32, scale=True),
+                              P.Normalize(mean, std)])  # fmt: skip
+            theirs = v2.Compose([*tv_steps, v2.ToImage(), v2.ToDtype(torch.float32, scale=True),
+                                 v2.Normalize(mean, std)])  # fmt: skip
+            assert len(ours.fused_runs) == 1
+            assert_same(theirs(pil(img)), ours(pil(img)))
+            assert_same(theirs(chw(img)), ours(chw(img)))
+            # a geometry-only run gives back a PIL image of the new mode
+            a = P.Compose(px_steps)(pil(img))
+            b = v2.Compose(tv_steps)(pil(img))
+            assert a.mode == b.mode and np.array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_random_grayscale_draws_as_torchvision() -> None:
+    v2 = tv2()
+    torch = pytest.importorskip("torch")
+    ours = P.Compose([P.RandomResizedCrop(64), P.RandomGrayscale(0.5), P.RandomHorizontalFlip(),
+                      P.ToImage(), P.ToDtype(torch.float32, scale=True)])  # fmt: skip
+    theirs = v2.Compose([v2.RandomResizedCrop(64), v2.RandomGrayscale(0.5),
+                         v2.RandomHorizontalFlip(), v2.ToImage(),
+                         v2.ToDtype(torch.float32, scale=True)])  # fmt: skip
+    grays = 0
+    for seed in range(12):
+        img = images()[seed % 4]
+        for make in (pil, chw):
+            torch.manual_seed(seed)
+            want = theirs(make(img))
+            torch.manual_seed(seed)
+            got = ours(make(img))
+            assert_same(want, got)
+            grays += bool(torch.equal(got[0], got[1]) and torch.equal(got[1], got[2]))
+    assert 0 < grays < 24  # both outcomes drawn
+
+
+def test_grayscale_after_totensor_warns_and_matches() -> None:
+    """After ToTensor it is float arithmetic: its own pass, torchvision's operations, a warning
+    that says how to fuse it."""
+    v2 = tv2()
+    torch = pytest.importorskip("torch")
+    P._warned_float_gray.clear()
+    with pytest.warns(UserWarning, match="put it before ToTensor"):
+        ours = P.Compose([P.Resize(64), P.ToImage(), P.ToDtype(torch.float32, scale=True),
+                          P.Grayscale(3)])  # fmt: skip
+    theirs = v2.Compose([v2.Resize(64), v2.ToImage(), v2.ToDtype(torch.float32, scale=True),
+                         v2.Grayscale(3)])  # fmt: skip
+    for img in images()[:3]:
+        assert_same(theirs(chw(img)), ours(chw(img)))
+
+
+def test_from_torchvision_maps_grayscale() -> None:
+    v2 = tv2()
+    T = tv()
+    p = P.from_torchvision(v2.Compose([v2.Grayscale(3), v2.Resize(32), v2.RandomGrayscale(0.2)]))
+    assert [type(t) for t in p.transforms] == [P.Grayscale, P.Resize, P.RandomGrayscale]
+    assert p.transforms[0].num_output_channels == 3 and p.transforms[2].p == 0.2
+    # v1's tensor Grayscale sums separate products (differs from v2 on 21 RGB triples): kept
+    with pytest.warns(UserWarning, match="kept as is"):
+        q = P.from_torchvision(T.Compose([T.Grayscale(), T.Resize(32)]))
+    assert isinstance(q.transforms[0], T.Grayscale)
+
+
+def test_grayscale_errors() -> None:
+    with pytest.raises(ValueError, match="num_output_channels: expected 1 or 3"):
+        P.Grayscale(2)
+    with pytest.raises(ValueError, match="p:"):
+        P.RandomGrayscale(1.5)
+    with pytest.raises(ValueError, match="Grayscale: expects 1 or 3 channels"):
+        P.Grayscale()(np.zeros((8, 8, 2), np.uint8))
