@@ -319,3 +319,43 @@ def test_errors() -> None:
         pixnorm.preprocess(img, size=4, color="yuv", convention="pillow")
     with pytest.raises(ValueError, match="mean"):  # three means for one gray channel
         pixnorm.preprocess(img, size=4, color="gray", mean=[0.4, 0.5, 0.6], std=0.2)
+
+
+def test_mixed_channels_one_batch() -> None:
+    """A colour that brings gray, RGB and RGBA to one channel count takes them in one batch,
+    each image bitwise as alone; without one, mixed channel counts are refused."""
+    rng = np.random.default_rng(6)
+    imgs = [
+        rng.integers(0, 256, (50, 60), dtype=np.uint8),
+        rng.integers(0, 256, (40, 70, 3), dtype=np.uint8),
+        rng.integers(0, 256, (45, 45, 4), dtype=np.uint8)[::-1],
+    ]
+    for conv, color in ((None, "rgb"), ("torch", "rgb"), ("pillow", "gray"), (None, "gray3")):
+        batch = pixnorm.preprocess_batch(imgs, size=(32, 30), color=color, convention=conv)
+        for i, img in enumerate(imgs):
+            alone = pixnorm.preprocess(img, size=(32, 30), color=color, convention=conv)
+            np.testing.assert_array_equal(batch[i], alone)
+        fitted = pixnorm.preprocess_batch(imgs, size=(32, 30), color=color, fit="contain")
+        assert fitted.shape == (3, 1 if color == "gray" else 3, 32, 30)
+    with pytest.raises(ValueError, match=r"images\[1\]: has 3 channels, the first image has 1"):
+        pixnorm.preprocess_batch(imgs, size=(32, 30))
+
+
+def test_collate_color() -> None:
+    rng = np.random.default_rng(7)
+    imgs = [rng.integers(0, 256, (50, 60), dtype=np.uint8),
+            rng.integers(0, 256, (40, 70, 3), dtype=np.uint8)]  # fmt: skip
+    col = pixnorm.Collate(size=(32, 30), color="rgb", mean=MEAN_IMAGENET, std=STD_IMAGENET)
+    batch, labels = col([(imgs[0], 0), (imgs[1], 1)])
+    want = pixnorm.preprocess_batch(
+        imgs, size=(32, 30), color="rgb", convention="torch", mean=MEAN_IMAGENET,
+        std=STD_IMAGENET,
+    )  # fmt: skip
+    np.testing.assert_array_equal(np.asarray(batch), want)
+    assert "color='rgb'" in repr(col)
+    with pytest.raises(ValueError, match="color: 'grey' is not available"):
+        pixnorm.Collate(size=32, color="grey")
+
+
+MEAN_IMAGENET = [0.485, 0.456, 0.406]
+STD_IMAGENET = [0.229, 0.224, 0.225]

@@ -156,6 +156,11 @@ void register_resize(py::module_& m) {
       py::arg("out"), py::arg("shape"), py::arg("images"),
       "The core's checks of a float32 `out` (type, dtype, shape, C order, writable, aligned, "
       "not overlapping the images), for callers that fill it piece by piece.");
+  m.def(
+      "color_channels",
+      [](py::handle color, int64_t channels) { return color_channels(color_from(color), channels); },
+      py::arg("color").none(true), py::arg("channels"),
+      "The channels `color` gives from an image of `channels` (the core's check of both).");
   m.attr("MAX_OUTPUT_SIDE") = kMaxOutputSide;
   m.def("resize", &resize_py, py::arg("image"), py::arg("out_h"), py::arg("out_w"),
         py::arg("antialias"), py::arg("convention").none(true), py::arg("out").none(true),

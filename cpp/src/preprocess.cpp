@@ -216,7 +216,10 @@ std::vector<int64_t> preprocess_shape(const PreprocessRequest& r) {
       throw std::invalid_argument(name +
                                   ": expected one image (H, W) or (H, W, C); use "
                                   "preprocess_batch for several");
-    if (v.channels != first.channels)
+    // A colour may bring images of different channels to one count (rgb of gray and RGBA).
+    if (v.channels != first.channels &&
+        (r.color == Color::none || color_channels(r.color, v.channels) !=
+                                       color_channels(r.color, first.channels)))
       throw std::invalid_argument(name + ": has " + std::to_string(v.channels) +
                                   " channels, the first image has " +
                                   std::to_string(first.channels));
@@ -275,9 +278,13 @@ void preprocess(const PreprocessRequest& r, float* out, int nthreads, const Inte
   const size_t n = r.images.size();
   const ImageView& v0 = r.images[0];
   const int64_t C = output_channels(r.color, v0.channels);
-  ColorStep step;
-  const ColorStep* color =
-      color_step(r.color, r.convention, v0.dtype, v0.channels, step, r.color_after_resize);
+  // One colour step per channel count among the images (map nodes do not move).
+  std::map<int64_t, ColorStep> steps;
+  std::map<int64_t, const ColorStep*> step_of;
+  for (const ImageView& v : r.images)
+    if (!step_of.count(v.channels))
+      step_of[v.channels] = color_step(r.color, r.convention, v0.dtype, v.channels,
+                                       steps[v.channels], r.color_after_resize);
   // The output values: pixnorm's x * a + b, or a named convention's uint8 levels through
   // torchvision's float32 arithmetic.
   ChannelAffine affine;
@@ -317,7 +324,7 @@ void preprocess(const PreprocessRequest& r, float* out, int nthreads, const Inte
     ResampleJob j = job_for(r.convention, g.box_height, g.box_width, g.resized_height,
                             g.resized_width, f[0], f[1]);
     j.src = color_source(r.images[i], r.color);
-    j.color = color;
+    j.color = step_of[r.images[i].channels];
     j.box_top = g.box_top;
     j.box_left = g.box_left;
     j.py =

@@ -106,6 +106,10 @@ class Collate:
     random_resized_crop : bool
         Draw RandomResizedCrop boxes and flips here (in whatever process runs the collate) for
         samples that carry no params. ``scale``, ``ratio`` and ``flip_p`` as torchvision.
+    color : {None, 'rgb', 'bgr', 'gray', 'gray3', 'ycbcr', 'yuv'}
+        As :func:`pixnorm.preprocess`: the colour conversion inside the pass (the named
+        conventions convert each uint8 source as their library does, then resize). 'rgb' also
+        makes a folder of gray and colour images one 3-channel batch.
     pin_memory : bool
         Allocate the batch with ``torch.empty(..., pin_memory=True)`` when CUDA is available (a
         plain tensor otherwise) and write into it directly, so no later copy is needed. Only
@@ -132,8 +136,10 @@ class Collate:
         factor: float | Sequence[float] | None = None,
         rounding: str | None = None,
         exact_factor: bool = True,
+        color: str | None = None,
     ) -> None:
         _check_convention(convention, antialias)
+        _core.color_channels(color, 3)  # the core's check of the name, before any batch
         self._factor = _resolve_factor(factor, rounding, exact_factor, convention, size, max_size)
         if random_resized_crop and factor is not None:
             raise ValueError("factor: random_resized_crop resizes its boxes to size=(h, w)")
@@ -176,9 +182,10 @@ class Collate:
         self.flip_p: float = float(flip_p)
         self.max_size: int | None = max_size
         self.pin_memory: bool = pin_memory
+        self.color: str | None = color
 
     def __repr__(self) -> str:
-        keys = ("size", "crop", "mean", "std", "antialias", "convention", "to_tensor")
+        keys = ("size", "crop", "mean", "std", "antialias", "convention", "to_tensor", "color")
 
         def show(v: Any) -> str:  # a per-pixel array by its shape, not its thousands of values
             return f"array{np.shape(v)}" if np.ndim(v) >= 2 else repr(v)
@@ -274,7 +281,7 @@ class Collate:
             arrs.append(arr)
             geoms.append(geom)
         assert first is not None
-        c = int(arrs[0].shape[2])
+        c = _core.color_channels(self.color, int(arrs[0].shape[2]))
         tensor, out = self._output((len(arrs), c, first[0], first[1]))
         named = self.convention is not None
         divisor = 255.0 if (named and self.to_tensor) else 0.0
@@ -282,7 +289,7 @@ class Collate:
         if norm is not None and norm.per_pixel:  # levels, then the per-element affine
             levels = _core.preprocess(
                 arrs, geoms, first[0], first[1], self.antialias, self.convention,
-                0.0, 1.0, 1.0, None, True,
+                0.0, 1.0, 1.0, None, True, color=self.color,
             )  # fmt: skip
             scale = norm.scale if norm.scale is not None else 1.0 / 255.0
             _per_pixel_finish(levels, norm.mean, norm.std, scale, out, norm)
@@ -292,7 +299,7 @@ class Collate:
                 scale, divisor = norm.scale, 0.0
             _core.preprocess(
                 arrs, geoms, first[0], first[1], self.antialias, self.convention,
-                self.mean, self.std, scale, out, True, divisor,
+                self.mean, self.std, scale, out, True, divisor, color=self.color,
             )  # fmt: skip
         result: Any = tensor
         if has_labels:

@@ -600,11 +600,12 @@ def _preprocess_fit(
     H, W = out_hw
     c = int(arrs[0].shape[2]) if arrs[0].ndim == 3 else 1
     if fit == "contain":  # one core call per image: the core's batch rules, checked here
+        # (a colour brings every image it accepts to one channel count: the core checks each)
         for i, arr in enumerate(arrs):
             if arr.dtype != arrs[0].dtype:
                 raise TypeError(f"images[{i}]: all images must share one dtype (uint8 or float32)")
             ci = int(arr.shape[2]) if arr.ndim == 3 else 1
-            if ci != c:
+            if ci != c and color is None:
                 raise ValueError(f"images[{i}]: has {ci} channels, the first image has {c}")
     fitted = []
     for i, g in enumerate(geoms):
