@@ -359,3 +359,44 @@ def test_collate_color() -> None:
 
 MEAN_IMAGENET = [0.485, 0.456, 0.406]
 STD_IMAGENET = [0.229, 0.224, 0.225]
+
+
+@pytest.mark.parametrize(
+    "conv,aa,color",
+    [(None, True, "gray"), (None, False, "ycbcr"), ("pillow", True, "gray"),
+     ("pillow", True, "ycbcr"), ("torch", False, "gray3"), ("opencv", False, "yuv"),
+     ("torch", True, "rgb")],
+)  # fmt: skip
+def test_running_stats_describe_what_preprocess_normalizes(conv: Any, aa: bool, color: str) -> None:
+    """RunningStats(color=...) with preprocess's options: the normalized set has mean 0 and
+    std 1 per channel within 1e-6 (issue 13), gray and RGB images in one set for rgb."""
+    rng = np.random.default_rng(8)
+    imgs = [rng.integers(0, 256, (int(rng.integers(40, 90)), int(rng.integers(40, 90)), 3),
+                         dtype=np.uint8) for _ in range(6)]  # fmt: skip
+    if color in ("rgb", "gray", "gray3"):
+        imgs.append(rng.integers(0, 256, (50, 50), dtype=np.uint8))
+    kw = {"size": 32, "crop": 32, "convention": conv, "antialias": aa, "color": color}
+    st = pixnorm.RunningStats(**kw)
+    for im in imgs:
+        st.update(im)
+    out = pixnorm.preprocess_batch(imgs, mean=st.mean01, std=st.std01(), **kw)
+    assert np.abs(out.mean(axis=(0, 2, 3), dtype=np.float64)).max() < 1e-6
+    assert np.abs(out.std(axis=(0, 2, 3), dtype=np.float64) - 1).max() < 1e-6
+    again = pixnorm.RunningStats.from_dict(st.to_dict())
+    np.testing.assert_array_equal(again.mean, st.mean)
+    with pytest.raises(ValueError, match="convention"):  # merging other arithmetic is refused
+        st.merge(pixnorm.RunningStats(size=32, crop=32, convention=conv, antialias=aa))
+
+
+def test_running_stats_color_without_resize() -> None:
+    rng = np.random.default_rng(9)
+    img = rng.integers(0, 256, (30, 40, 3), dtype=np.uint8)
+    st = pixnorm.RunningStats(color="gray").update(img)
+    gray = pixnorm.to_tensor(img, color="gray") * np.float32(255)  # the float mix, in levels
+    assert st.channels == 1
+    assert abs(float(st.mean[0]) - float(ref.convert_color(img, "gray").mean())) < 1e-3
+    assert abs(float(st.mean[0]) - float(gray.mean(dtype=np.float64))) < 1e-3
+    exact = pixnorm.RunningStats(color="gray", convention="pillow").update(img)
+    assert exact.dtype == "uint8"
+    Image = pytest.importorskip("PIL.Image")
+    assert float(exact.mean[0]) == float(np.asarray(Image.fromarray(img).convert("L")).mean())

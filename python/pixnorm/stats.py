@@ -188,6 +188,11 @@ class RunningStats:
         floats in the images' units (0..255 for uint8), accumulated as float32 values (the
         float notes below apply); ``dtype``, ``mean01`` and ``std01()`` follow the images'
         dtype.
+    color : None, "rgb", "bgr", "gray", "gray3", "ycbcr" or "yuv"
+        Convert the colour first, as :func:`pixnorm.preprocess` with the same ``color`` (and
+        ``convention``) does, so the statistics count its channels (with or without ``size``):
+        a named convention's converted uint8 levels exactly, the default convention's float32
+        mix as float values. "rgb" also takes gray, RGB and RGBA images into one set.
 
     Notes
     -----
@@ -243,6 +248,7 @@ class RunningStats:
         crop: int | tuple[int, int] | None = None,
         antialias: bool = True,
         convention: str | None = None,
+        color: str | None = None,
     ) -> None:
         if not isinstance(per_pixel, (bool, np.bool_)):
             raise TypeError(f"per_pixel: expected a bool, got {type(per_pixel).__name__}")
@@ -263,6 +269,9 @@ class RunningStats:
             )
         self._antialias = aa
         self._convention = conv
+        if color is not None:
+            _core.color_channels(color, 3)  # the core's check of the name
+        self._color: str | None = color
         self._dtype: str | None = None  # the accumulators': uint8 (exact) or float32
         self._source: str | None = None  # the images': uint8 or float32 (their units)
         self._channels = 0
@@ -333,6 +342,7 @@ class RunningStats:
                     and not self._per_pixel
                     and self._size is None
                     and self._crop is None
+                    and self._color is None
                     and image.shape[2] == self._channels
                     and not self._interrupted
                 ):
@@ -351,7 +361,7 @@ class RunningStats:
 
             given, _ = _image(given, "image", True)  # torch tensors channels first
         source = None  # the accumulators' dtype, unless resampling changes it
-        if self._size is not None or self._crop is not None:
+        if self._transformed():
             source = _U8 if given.dtype == np.uint8 else _F32
             with self._held():
                 if self._source is not None and source != self._source:
@@ -401,9 +411,19 @@ class RunningStats:
         if len(images) == 0:
             _check_image(arr)
         named = self._convention is not None
+        if not named and self._size is None and self._crop is None:  # a colour alone
+            from . import normalize
+
+            planes = normalize(arr, 0.0, 1.0, scale=1.0, channels_last=True, color=self._color)
+            return (
+                planes.transpose(1, 2, 0)[None]
+                if planes.ndim == 3
+                else planes.transpose(0, 2, 3, 1)
+            )
         values = preprocess_batch(
             images, size=self._size, crop=self._crop, antialias=self._antialias,
             convention=self._convention, mean=0.0, std=1.0, scale=1.0, channels_last=True,
+            color=self._color,
         )  # fmt: skip
         hwc: Array = values.transpose(0, 2, 3, 1)  # a view: the statistics read any strides
         if named:  # exact integer levels: accumulate them as uint8, exactly
@@ -411,17 +431,21 @@ class RunningStats:
         return hwc
 
     def _resampling(self) -> tuple[Any, ...]:
-        return (self._size, self._crop, self._antialias, self._convention)
+        return (self._size, self._crop, self._antialias, self._convention, self._color)
 
     def _resampling_text(self) -> str:
         return (
             f"size={self._size}, crop={self._crop}, antialias={self._antialias}, "
-            f"convention={self._convention!r}"
+            f"convention={self._convention!r}, color={self._color!r}"
         )
+
+    def _transformed(self) -> bool:
+        """Whether images are resampled or colour-converted before they are counted."""
+        return self._size is not None or self._crop is not None or self._color is not None
 
     def _resampled_dtype(self, dtype: str) -> str:
         """The dtype the statistics see for images of `dtype` (after _resampled)."""
-        if (self._size is None and self._crop is None) or self._convention is not None:
+        if not self._transformed() or self._convention is not None:
             return dtype
         return _F32
 
@@ -813,6 +837,7 @@ class RunningStats:
             "crop": list(self._crop) if isinstance(self._crop, tuple) else self._crop,
             "antialias": self._antialias,
             "convention": self._convention,
+            "color": self._color,
             "dtype": self._dtype,
             "source_dtype": self._source,
             "channels": self._channels,
@@ -844,6 +869,7 @@ class RunningStats:
                 crop=tuple(crop) if isinstance(crop, list) else crop,
                 antialias=bool(data["antialias"]),
                 convention=data.get("convention"),
+                color=data.get("color"),  # absent from older dictionaries
             )
             count = _stored_int(data, "count", 0, _MAX_COUNT)
             images = _stored_int(data, "images", 0, _MAX_COUNT)
@@ -864,7 +890,7 @@ class RunningStats:
                 raise ValueError(
                     f"data['source_dtype']: expected {_U8!r} or {_F32!r}, got {_brief(source)}"
                 )
-            resampled = out._size is not None or out._crop is not None
+            resampled = out._transformed()
             if dtype != (out._resampled_dtype(source) if resampled else source):
                 raise ValueError(
                     f"data['dtype']: {dtype} accumulators for {source} images with "
@@ -954,6 +980,7 @@ class RunningStats:
     def __setstate__(self, state: dict[str, Any]) -> None:
         state.setdefault("_crop", None)  # pickles of earlier versions
         state.setdefault("_convention", None)
+        state.setdefault("_color", None)
         state.setdefault("_source", state.get("_dtype"))
         self.__dict__.update(state)
         self._lock = threading.Lock()
