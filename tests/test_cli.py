@@ -201,6 +201,11 @@ def test_size_resizes_first(
             ["--size", "12", "--crop", "9", "--convention", "torch"],
             {"size": 12, "crop": (9, 9), "convention": "torch"},
         ),
+        (
+            ["--size", "10", "9", "--color", "gray", "--convention", "pillow"],
+            {"size": (10, 9), "color": "gray", "convention": "pillow"},
+        ),
+        (["--crop", "5", "6", "--color", "ycbcr"], {"crop": (5, 6), "color": "ycbcr"}),
     ],
 )
 def test_crop_convention_and_antialias_as_preprocess(
@@ -226,6 +231,7 @@ def test_crop_convention_and_antialias_as_preprocess(
     got = json.loads(out_json.read_text())["stats"]
     expected = json.loads(json.dumps(want.to_dict()))
     floats = "convention" not in options  # the default convention resamples to floats
+    assert got["color"] == options.get("color")
     if workers == "1" or not floats:
         assert got == expected  # uint8 levels: exact integer sums in any grouping
     else:
@@ -259,6 +265,7 @@ def test_resampling_usage_errors(folder: Path, capsys: pytest.CaptureFixture[str
         (["--size", "4", "--crop", "5"], "--crop 5 5 is larger than --size 4 makes the shorter"),
         (["--size", "4", "4", "--crop", "5", "4"], "--crop 5 4 is larger than --size 4 4"),
         (["--convention", "torch"], "--convention changes how images are resized: it needs"),
+        (["--color", "yuv", "--convention", "pillow"], "Pillow defines no 'yuv'"),
         (["--no-antialias"], "--no-antialias changes how images are resized: it needs --size"),
         (["--size", "4", "4", "--convention", "opencv"], "add --no-antialias"),
         (["--size", "4", "4", "--convention", "pillow", "--no-antialias"], "drop --no-antialias"),
@@ -268,6 +275,8 @@ def test_resampling_usage_errors(folder: Path, capsys: pytest.CaptureFixture[str
         assert re.search(message, err), (flags, err)
     with pytest.raises(SystemExit):
         main(["stats", str(folder), "--convention", "cv2"])
+    with pytest.raises(SystemExit):
+        main(["stats", str(folder), "--color", "grey"])
 
 
 def test_usage_errors_exit_2(

@@ -188,6 +188,27 @@ def test_gray_rows_padded_by_ray_are_an_error_not_colour() -> None:
         pnray.stats(ray.data.from_items([{"image": rgb}, {"image": gray[..., None]}]))
 
 
+@pytest.mark.parametrize("convention", [None, "pillow"])
+def test_color_takes_gray_and_rgb_rows_in_one_set(convention: str | None) -> None:
+    """color="rgb" brings gray rows (with their channel axis) and RGB rows to one set, as
+    locally; Preprocess(color=...) equals preprocess_batch."""
+    rows = [RNG.integers(0, 256, (16, 20, 3), np.uint8) for _ in range(3)]
+    rows += [RNG.integers(0, 256, (18, 14, 1), np.uint8) for _ in range(3)]
+    ds = ray.data.from_items([{"id": i, "image": x} for i, x in enumerate(rows)],
+                             override_num_blocks=2)  # fmt: skip
+    options: dict[str, Any] = {"color": "rgb", "convention": convention}
+    if convention is not None:
+        options["size"] = (12, 12)
+    assert_same_stats(pnray.stats(ds, **options), local_stats(rows, **options))
+    pre = {"size": (12, 12), "color": "gray", "convention": convention, "mean": 0.5, "std": 0.25}
+    got = preprocessed(ds, pnray.Preprocess(**pre))
+    np.testing.assert_array_equal(got, pixnorm.preprocess_batch(rows, **pre))
+    with pytest.raises(ValueError, match="color: 'grey' is not available"):
+        pnray.Preprocess(size=8, color="grey")
+    with pytest.raises(ValueError, match="color: 'grey' is not available"):
+        pnray.stats(ds, color="grey")
+
+
 def test_uint8_and_float32_in_one_block_are_an_error() -> None:
     """Ray Data converts a block holding uint8 and float32 images to float32: the uint8 levels
     would be read as floats of 0..255 next to values in 0..1 (a silent wrong result; locally the

@@ -158,9 +158,14 @@ void register_resize(py::module_& m) {
       "not overlapping the images), for callers that fill it piece by piece.");
   m.def(
       "color_channels",
-      [](py::handle color, int64_t channels) { return color_channels(color_from(color), channels); },
-      py::arg("color").none(true), py::arg("channels"),
-      "The channels `color` gives from an image of `channels` (the core's check of both).");
+      [](py::handle color, int64_t channels, py::handle convention) {
+        const Color c = color_from(color);
+        check_color(c, convention_from(convention), channels);
+        return color_channels(c, channels);
+      },
+      py::arg("color").none(true), py::arg("channels"), py::arg("convention") = py::none(),
+      "The channels `color` gives from an image of `channels` in `convention` (the core's "
+      "checks of all three).");
   m.attr("MAX_OUTPUT_SIDE") = kMaxOutputSide;
   m.def("resize", &resize_py, py::arg("image"), py::arg("out_h"), py::arg("out_w"),
         py::arg("antialias"), py::arg("convention").none(true), py::arg("out").none(true),

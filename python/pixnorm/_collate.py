@@ -139,7 +139,7 @@ class Collate:
         color: str | None = None,
     ) -> None:
         _check_convention(convention, antialias)
-        _core.color_channels(color, 3)  # the core's check of the name, before any batch
+        _core.color_channels(color, 3, convention)  # the core's checks, before any batch
         self._factor = _resolve_factor(factor, rounding, exact_factor, convention, size, max_size)
         if random_resized_crop and factor is not None:
             raise ValueError("factor: random_resized_crop resizes its boxes to size=(h, w)")
@@ -281,7 +281,7 @@ class Collate:
             arrs.append(arr)
             geoms.append(geom)
         assert first is not None
-        c = _core.color_channels(self.color, int(arrs[0].shape[2]))
+        c = _core.color_channels(self.color, int(arrs[0].shape[2]), self.convention)
         tensor, out = self._output((len(arrs), c, first[0], first[1]))
         named = self.convention is not None
         divisor = 255.0 if (named and self.to_tensor) else 0.0

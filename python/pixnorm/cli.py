@@ -76,6 +76,7 @@ from .stats import RunningStats
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 MODES = ("RGB", "L", "keep")
 CONVENTIONS = ("pillow", "torch", "opencv")  # preprocess's named resize conventions
+COLORS = ("rgb", "bgr", "gray", "gray3", "ycbcr", "yuv")  # preprocess's color=
 PLOT_SIZE = (12.0, 8.0)  # inches; at PLOT_DPI the PNG is 1200 x 800 pixels
 PLOT_DPI = 100
 SKIPPED_SHOWN = 10  # skipped files listed on the terminal; --json lists them all
@@ -162,6 +163,12 @@ def add_stats_parser(sub: Any) -> None:
         choices=CONVENTIONS,
         help="resize with a library's exact arithmetic (with --size), as "
         "pixnorm.preprocess(convention=...) does; default: pixnorm's float resize",
+    )
+    p.add_argument(
+        "--color",
+        choices=COLORS,
+        help="convert each image's colour first, as pixnorm.preprocess(color=...) does (with "
+        "--convention: that library's own conversion); rgb also takes gray and RGBA files",
     )
     p.add_argument(
         "--no-antialias",
@@ -372,6 +379,7 @@ class Resampling:
     crop: tuple[int, int] | None = None
     convention: str | None = None
     antialias: bool = True
+    color: str | None = None
 
     def options(self) -> dict[str, Any]:
         return {
@@ -379,6 +387,7 @@ class Resampling:
             "crop": self.crop,
             "convention": self.convention,
             "antialias": self.antialias,
+            "color": self.color,
         }
 
     def fixes_shape(self) -> bool:
@@ -405,6 +414,8 @@ class Resampling:
             parts.append(f"--convention {self.convention}")
         if not self.antialias:
             parts.append("--no-antialias")
+        if self.color:
+            parts.append(f"--color {self.color}")
         return " ".join(parts)
 
 
@@ -415,6 +426,11 @@ Like = tuple[str, int, tuple[int, int]]  # dtype, channels, (H, W) of the first 
 
 def _like(img: Array, resampling: Resampling) -> Like:
     channels = img.shape[2] if img.ndim == 3 else 1
+    if resampling.color is not None:
+        try:
+            channels = pixnorm._core.color_channels(resampling.color, channels)
+        except ValueError:
+            channels = -channels  # a count the colour does not take: never like another
     shape = resampling.shape(img.shape[0], img.shape[1])
     return ("uint8" if img.dtype == np.uint8 else "float32", channels, shape)
 
@@ -425,6 +441,8 @@ def _mismatch(img: Array, like: Like, per_pixel: bool, resampling: Resampling) -
     dtype, channels, (h, w) = _like(img, resampling)
     if dtype != like[0]:
         return f"{dtype} values, but the first image has {like[0]} (mixed bit depths)"
+    if channels < 0:
+        return f"{-channels} channel(s), which --color {resampling.color} does not convert"
     if channels != like[1]:
         return (
             f"{channels} channel(s), but the first image has {like[1]} "
@@ -914,8 +932,9 @@ def _resampling(args: argparse.Namespace) -> Resampling:
         ("--convention", args.convention is not None),
         ("--no-antialias", not args.antialias),
     ):
-        if used and size is None:
-            raise UsageError(f"{flag} changes how images are resized: it needs --size")
+        if used and size is None and (flag == "--no-antialias" or args.color is None):
+            needs = "--size" if flag == "--no-antialias" else "--size or --color"
+            raise UsageError(f"{flag} changes how images are resized: it needs {needs}")
     if args.convention == "opencv" and args.antialias:
         raise UsageError(
             "--convention opencv: OpenCV's resize has no antialias; add --no-antialias"
@@ -924,7 +943,7 @@ def _resampling(args: argparse.Namespace) -> Resampling:
         raise UsageError(
             "--convention pillow: Pillow resizes with antialias only; drop --no-antialias"
         )
-    resampling = Resampling(size, crop, args.convention, args.antialias)
+    resampling = Resampling(size, crop, args.convention, args.antialias, args.color)
     try:
         RunningStats(**resampling.options())  # RunningStats' own checks, before any work
     except (TypeError, ValueError) as e:

@@ -215,7 +215,7 @@ def _update(part: RunningStats, images: Array | list[Array]) -> None:
 
 # The tasks' contract with the driver (their options and results). A task that finds another
 # number runs a different pixnorm than the driver: a clear error instead of a KeyError.
-_PROTOCOL = 2
+_PROTOCOL = 3
 
 
 def _protocol_error(given: Any) -> ValueError:
@@ -298,6 +298,7 @@ def stats(
     antialias: bool = True,
     convention: str | None = None,
     batch_size: int | None = None,
+    color: str | None = None,
 ) -> RunningStats:
     """A :class:`pixnorm.RunningStats` of the images in ``dataset[column]``, computed on the
     Ray cluster.
@@ -313,8 +314,9 @@ def stats(
         ``ray.data.from_numpy`` give. Encoded bytes are refused (pixnorm.decode does not exist
         yet: decode first).
     column : str, default "image"
-    per_pixel, size, crop, antialias, convention
-        As :class:`pixnorm.RunningStats`.
+    per_pixel, size, crop, antialias, convention, color
+        As :class:`pixnorm.RunningStats` (``color="rgb"`` takes gray, RGB and RGBA rows into
+        one set).
     batch_size : int or None
         Images per partial result (Ray's ``map_batches(batch_size=...)``); None: one per block.
         Fewer, larger partials cost less to send and merge (per pixel a pickled uint8 partial
@@ -347,8 +349,9 @@ def stats(
     batch_size = _check_batch_size(batch_size)
     # The options are checked here, on the driver, before Ray runs anything.
     total = RunningStats(
-        per_pixel=per_pixel, size=size, crop=crop, antialias=antialias, convention=convention
-    )
+        per_pixel=per_pixel, size=size, crop=crop, antialias=antialias, convention=convention,
+        color=color,
+    )  # fmt: skip
     options = {
         "protocol": _PROTOCOL,
         "per_pixel": total.per_pixel,
@@ -356,6 +359,7 @@ def stats(
         "crop": total._crop,
         "antialias": total._antialias,
         "convention": total._convention,
+        "color": total._color,
     }
     partials = dataset.map_batches(
         functools.partial(_block_stats, column=column, options=options),
@@ -393,8 +397,9 @@ class Preprocess:
 
     Parameters
     ----------
-    size, crop, mean, std, scale, antialias, convention, max_size, channels_last
-        As :func:`pixnorm.preprocess_batch`. Every image must end at one (h, w): give ``size``
+    size, crop, mean, std, scale, antialias, convention, max_size, channels_last, color
+        As :func:`pixnorm.preprocess_batch` (``color="rgb"`` makes gray, RGB and RGBA rows one
+        3-channel batch). Every image must end at one (h, w): give ``size``
         as a pair, or a ``crop``. Per-pixel ``mean``/``std`` become a :class:`pixnorm.Normalizer`
         once, here (the same bits, without computing the coefficients per batch).
     column : str, default "image"
@@ -457,10 +462,16 @@ class Preprocess:
         flip_p: float = 0.0,
         vflip_p: float = 0.0,
         seed: int | None = None,
+        color: str | None = None,
     ) -> None:
         # What can be checked without an image is checked here, on the driver; the rest
         # (mean/std against the channels, sizes against each image) by preprocess_batch.
         self.antialias, self.convention = _check_convention(convention, antialias)
+        if color is not None:
+            _core.color_channels(
+                color, 3, self.convention
+            )  # the core's checks of the name and convention
+        self.color = color
         self.size = size if size is None else _pair(size, "size")
         self.crop = crop if crop is None else _pair(crop, "crop")
         self.max_size = max_size if max_size is None else _side(max_size, "max_size")
@@ -557,7 +568,8 @@ class Preprocess:
         def show(v: Any) -> str:  # a per-pixel array by its shape, not its thousands of values
             return f"array{np.shape(v)}" if np.ndim(v) >= 2 else repr(v)
 
-        keys = ("size", "crop", "mean", "std", "scale", "antialias", "convention", "column")
+        keys: tuple[str, ...] = ("size", "crop", "mean", "std", "scale", "antialias")
+        keys += ("convention", "color", "column")
         args = ", ".join(f"{k}={show(getattr(self, k))}" for k in keys)
         if self.output_column != self.column:
             args += f", output_column={self.output_column!r}"
@@ -624,6 +636,7 @@ class Preprocess:
                     scale=None if norm is not None else self.scale,
                     max_size=self.max_size,
                     channels_last=self.channels_last,
+                    color=self.color,
                 )
         except (TypeError, ValueError) as e:
             raise type(e)(f"column {self.column!r}: {e}") from None

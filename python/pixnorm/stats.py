@@ -270,7 +270,7 @@ class RunningStats:
         self._antialias = aa
         self._convention = conv
         if color is not None:
-            _core.color_channels(color, 3)  # the core's check of the name
+            _core.color_channels(color, 3, conv)  # the core's checks
         self._color: str | None = color
         self._dtype: str | None = None  # the accumulators': uint8 (exact) or float32
         self._source: str | None = None  # the images': uint8 or float32 (their units)
@@ -415,11 +415,11 @@ class RunningStats:
             from . import normalize
 
             planes = normalize(arr, 0.0, 1.0, scale=1.0, channels_last=True, color=self._color)
-            return (
-                planes.transpose(1, 2, 0)[None]
-                if planes.ndim == 3
-                else planes.transpose(0, 2, 3, 1)
-            )
+            mixed: Array = planes[None] if planes.ndim == 3 else planes
+            hwc0: Array = mixed.transpose(0, 2, 3, 1)
+            if self._exact_color() and arr.dtype == np.uint8:  # levels picked, not mixed
+                hwc0 = np.ascontiguousarray(hwc0, dtype=np.uint8)
+            return hwc0
         values = preprocess_batch(
             images, size=self._size, crop=self._crop, antialias=self._antialias,
             convention=self._convention, mean=0.0, std=1.0, scale=1.0, channels_last=True,
@@ -443,9 +443,14 @@ class RunningStats:
         """Whether images are resampled or colour-converted before they are counted."""
         return self._size is not None or self._crop is not None or self._color is not None
 
+    def _exact_color(self) -> bool:
+        """A colour that only picks, reverses or repeats channels (no resize): uint8 stays
+        exact uint8 in every convention."""
+        return self._size is None and self._crop is None and self._color in ("rgb", "bgr")
+
     def _resampled_dtype(self, dtype: str) -> str:
         """The dtype the statistics see for images of `dtype` (after _resampled)."""
-        if not self._transformed() or self._convention is not None:
+        if not self._transformed() or self._convention is not None or self._exact_color():
             return dtype
         return _F32
 
