@@ -1,13 +1,14 @@
 // Colour conversion (pixnorm/color.hpp): the checks, the views of rgb and bgr, pixnorm's float32
 // matrices and the named conventions' integer conversions, each verified against the library on
 // all 2^24 RGB triples (tests/test_color.py; docs/color-conventions.md gives the sources).
+#include "pixnorm/color.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
 
 #include "color_step.hpp"
-#include "pixnorm/color.hpp"
 
 namespace pixnorm {
 
@@ -165,7 +166,8 @@ void with_formula(const ColorStep& s, Run&& run) {
         run([t](int r, int g, int b, uint8_t* q) {
           q[0] = static_cast<uint8_t>(floor_shift(t[r] + t[256 + g] + t[512 + b], 6));
           q[1] = static_cast<uint8_t>(floor_shift(t[768 + r] + t[1024 + g] + t[1280 + b], 6) + 128);
-          q[2] = static_cast<uint8_t>(floor_shift(t[1536 + r] + t[1792 + g] + t[2048 + b], 6) + 128);
+          q[2] =
+              static_cast<uint8_t>(floor_shift(t[1536 + r] + t[1792 + g] + t[2048 + b], 6) + 128);
         });
         return;
       }
@@ -304,6 +306,11 @@ void mix_planes(const ColorStep& s, const float* src, int64_t src_stride, int64_
       for (int64_t x = 0; x < n; ++x) d[x] = m0 * r[x] + m1 * g[x] + m2 * b[x] + o;
     }
   }
+}
+
+bool mixes_luma_first(const ColorStep& s) {
+  return s.in == 3 && !s.on_rows && !s.on_levels &&
+         (s.color == Color::gray || s.color == Color::gray3);
 }
 
 }  // namespace pixnorm

@@ -21,8 +21,8 @@ struct ColorStep {
   // row after them (on_levels: torchvision's Resize then Grayscale). pixnorm: the passes
   // filter `in` channels and mix_planes maps them to `out` after the resize.
   bool on_rows = false, on_levels = false;
-  float m[3][3] = {};    // pixnorm: out[c] = sum_k m[c][k] * v[k] + offset[c]
-  float offset[3] = {};  // 128 (uint8 levels) or 0.5 (float32), for the chroma channels
+  float m[3][3] = {};        // pixnorm: out[c] = sum_k m[c][k] * v[k] + offset[c]
+  float offset[3] = {};      // 128 (uint8 levels) or 0.5 (float32), for the chroma channels
   std::vector<int32_t> lut;  // a named convention's tables (Pillow's YCbCr)
 };
 
@@ -37,6 +37,11 @@ const ColorStep* color_step(Color color, Convention convention, DType dtype, int
 void convert_row_u8(const ColorStep& step, const uint8_t* src, int64_t n, uint8_t* dst);
 // on_levels: step.in planes of n uint8 levels (plane c at src + c * n) -> step.out planes.
 void convert_planes_u8(const ColorStep& step, const uint8_t* src, int64_t n, uint8_t* dst);
+
+// pixnorm, gray and gray3 of 3 channels: the luma is mixed before filtering (one plane to
+// filter instead of three), with the kernels luma_u8 / luma_planes (kernels/table.hpp: the
+// arithmetic of mix_planes' first row); mix_affine mixes and normalizes in one pass.
+bool mixes_luma_first(const ColorStep& step);
 
 // pixnorm: step.in float32 planes of n values (plane c at src + c * src_stride) -> step.out
 // planes (dst + c * dst_stride), with the matrix and offsets; dst never overlaps src.

@@ -233,7 +233,8 @@ void normalize_pixel_rows(const ImageView& src, const float* a, const float* b, 
 }
 
 // A colour that mixes channels (color_step.hpp, pixnorm's float32 mix): each row to float32
-// planes (x * 1 + 0, exact), mixed, then x * a[c] + b[c] into the output planes.
+// planes (x * 1 + 0, exact), mixed and mapped to x * a[c] + b[c] in one pass (mix_affine), or
+// for gray the luma straight from the uint8 row, then the affine per output channel.
 void normalize_mixed(const ImageView& v, const ColorStep& step, const ChannelAffine& p, float* out,
                      int nthreads) {
   const KernelTable& k = active_kernels();
@@ -243,9 +244,9 @@ void normalize_mixed(const ImageView& v, const ColorStep& step, const ChannelAff
   const bool direct = v.rows_packed() && (!f32 || (reinterpret_cast<uintptr_t>(v.data) % 4 == 0 &&
                                                    v.stride_y % 4 == 0 && v.stride_n % 4 == 0));
   const std::vector<float> ones(static_cast<size_t>(Cin), 1.0f), zeros(static_cast<size_t>(Cin));
+  const bool luma = mixes_luma_first(step);
   auto body = [&](int64_t lo, int64_t hi) {
-    std::vector<float> gathered, planes(static_cast<size_t>(Cin * W)),
-        mixed(static_cast<size_t>(Cout * W));
+    std::vector<float> gathered, planes(static_cast<size_t>(Cin * W));
     if (!direct) gathered.resize(static_cast<size_t>((W * Cin * isz + 3) / 4));
     auto* bytes = reinterpret_cast<unsigned char*>(gathered.data());
     for (int64_t r = lo; r < hi; ++r) {
@@ -258,15 +259,24 @@ void normalize_mixed(const ImageView& v, const ColorStep& step, const ChannelAff
           rows::gather_any<uint8_t>(row, W, Cin, v.stride_x, v.stride_c, bytes);
         row = bytes;
       }
-      if (f32)
+      float* o = out + (i * Cout * H + y) * W;  // channel 0 of the output row
+      if (luma && !f32) {  // the luma straight from the interleaved row: one plane
+        k.luma_u8(row, W, Cin, step.m[0], planes.data());
+      } else if (f32) {
         k.normalize_f32(reinterpret_cast<const float*>(row), W, Cin, ones.data(), zeros.data(),
                         planes.data(), W);
-      else
+      } else {
         k.normalize_u8(row, W, Cin, ones.data(), zeros.data(), planes.data(), W);
-      mix_planes(step, planes.data(), W, W, mixed.data(), W);
-      for (int64_t c = 0; c < Cout; ++c)
-        k.normalize_f32(mixed.data() + c * W, W, 1, p.a.data() + c, p.b.data() + c,
-                        out + ((i * Cout + c) * H + y) * W, H * W);
+      }
+      if (luma || step.in == 1) {  // one plane (the luma, or a gray image), repeated
+        if (luma && f32) k.luma_planes(planes.data(), W, W, step.m[0], planes.data());
+        for (int64_t c = 0; c < Cout; ++c)
+          k.normalize_f32(planes.data(), W, 1, p.a.data() + c, p.b.data() + c, o + c * H * W,
+                          H * W);
+      } else {
+        k.mix_affine(planes.data(), W, W, &step.m[0][0], step.offset, Cout, p.a.data(), p.b.data(),
+                     o, H * W);
+      }
     }
   };
   threads::parallel_chunks(v.n * H, threads::team_for(v.n * H * W * (Cin + Cout), nthreads), body);

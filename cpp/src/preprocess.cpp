@@ -218,8 +218,8 @@ std::vector<int64_t> preprocess_shape(const PreprocessRequest& r) {
                                   "preprocess_batch for several");
     // A colour may bring images of different channels to one count (rgb of gray and RGBA).
     if (v.channels != first.channels &&
-        (r.color == Color::none || color_channels(r.color, v.channels) !=
-                                       color_channels(r.color, first.channels)))
+        (r.color == Color::none ||
+         color_channels(r.color, v.channels) != color_channels(r.color, first.channels)))
       throw std::invalid_argument(name + ": has " + std::to_string(v.channels) +
                                   " channels, the first image has " +
                                   std::to_string(first.channels));
@@ -315,6 +315,13 @@ void preprocess(const PreprocessRequest& r, float* out, int nthreads, const Inte
   const int64_t out_h = padded ? r.out_height : r.crop_height;
   const int64_t out_w = padded ? r.out_width : r.crop_width;
   if (padded) fill_border(r, out, C, static_cast<int64_t>(n), nthreads);
+  // bgr of 3 or 4 channels: the source read in place as RGB, its planes written in reverse
+  // order (a negative plane stride) with the affine or levels reversed; the same bits as the
+  // reversed view, which would be gathered row by row.
+  ChannelAffine reversed_affine = affine;
+  std::reverse(reversed_affine.a.begin(), reversed_affine.a.end());
+  std::reverse(reversed_affine.b.begin(), reversed_affine.b.end());
+  const std::vector<LevelParams> reversed_levels(levels.rbegin(), levels.rend());
   std::vector<ResampleJob> jobs;
   jobs.reserve(n);
   for (size_t i = 0; i < n; ++i) {
@@ -338,6 +345,15 @@ void preprocess(const PreprocessRequest& r, float* out, int nthreads, const Inte
     }
     j.affine = &affine;
     j.levels = levels.empty() ? nullptr : levels.data();
+    if (r.color == Color::bgr && r.images[i].channels >= 3) {
+      j.src = color_source(r.images[i], Color::rgb);
+      const int64_t plane = out_h * out_w;
+      j.dst = static_cast<float*>(j.dst) + 2 * plane;
+      j.row_stride = out_w;
+      j.plane_stride = -plane;
+      j.affine = &reversed_affine;
+      j.levels = levels.empty() ? nullptr : reversed_levels.data();
+    }
     jobs.push_back(j);
   }
   pieces::run_jobs(jobs, interrupt,

@@ -127,7 +127,8 @@ struct ResampleJob {
   // letterbox) has its strides.
   int64_t row_stride = 0, plane_stride = 0;
   int64_t row_step() const { return row_stride > 0 ? row_stride : px->count; }
-  int64_t plane_step() const { return plane_stride > 0 ? plane_stride : px->count * py->count; }
+  // A negative plane_stride writes the planes in reverse order (bgr: dst is then the last).
+  int64_t plane_step() const { return plane_stride != 0 ? plane_stride : px->count * py->count; }
   float* f32_row(int64_t y) const { return static_cast<float*>(dst) + y * row_step(); }
   // f32_chw: pixnorm's convention maps x to x * a[c] + b[c]; the named conventions map their
   // uint8 levels through torchvision's float32 arithmetic (one LevelParams per channel).

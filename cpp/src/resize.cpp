@@ -123,23 +123,45 @@ constexpr int64_t kPlanePad = 32;  // floats readable past a plane's last tap (r
 
 // Writes one finished output row (C planar float rows of ow values) in the job's format.
 // `unit` scales the row's values first (a power of two: exact), for rows in fixed-point units.
-// With a colour step the filtered planes are scaled (exact) and mixed first.
+// With a colour step the filtered planes are scaled (exact) and mixed first; `luma`: the row
+// holds one plane, the luma mixed before filtering (mixes_luma_first), repeated for gray3.
 void store_row(const KernelTable& k, const ResampleJob& j, int64_t y, const float* vr, Scratch& s,
-               float unit = 1.0f) {
+               float unit = 1.0f, bool luma = false) {
   const int64_t ow = j.px->count;
   if (unit != 1.0f && (j.kind != ResampleOut::f32_chw || j.mixes())) {
-    const int64_t n = ow * j.channels();
+    const int64_t n = ow * (luma ? 1 : j.channels());
     s.scaled.resize(static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i) s.scaled[static_cast<size_t>(i)] = vr[i] * unit;
     vr = s.scaled.data();
     unit = 1.0f;
   }
+  const int64_t C = j.out_channels(), rowlen = ow * C;
+  if (j.mixes() && j.kind == ResampleOut::f32_chw) {  // the mix and the affine in one pass
+    if (luma) {
+      for (int64_t c = 0; c < C; ++c)
+        k.normalize_f32(vr, ow, 1, j.affine->a.data() + c, j.affine->b.data() + c,
+                        j.f32_row(y) + c * j.plane_step(), j.plane_step());
+    } else {
+      if (j.color->in == 1) {  // a gray image repeated
+        for (int64_t c = 0; c < C; ++c)
+          k.normalize_f32(vr, ow, 1, j.affine->a.data() + c, j.affine->b.data() + c,
+                          j.f32_row(y) + c * j.plane_step(), j.plane_step());
+      } else {
+        k.mix_affine(vr, ow, ow, &j.color->m[0][0], j.color->offset, C, j.affine->a.data(),
+                     j.affine->b.data(), j.f32_row(y), j.plane_step());
+      }
+    }
+    return;
+  }
   if (j.mixes()) {
-    s.mixed.resize(static_cast<size_t>(ow * j.out_channels()));
-    mix_planes(*j.color, vr, ow, ow, s.mixed.data(), ow);
+    s.mixed.resize(static_cast<size_t>(rowlen));
+    if (luma) {
+      for (int64_t c = 0; c < C; ++c) std::copy(vr, vr + ow, s.mixed.data() + c * ow);
+    } else {
+      mix_planes(*j.color, vr, ow, ow, s.mixed.data(), ow);
+    }
     vr = s.mixed.data();
   }
-  const int64_t C = j.out_channels(), rowlen = ow * C;
   switch (j.kind) {
     case ResampleOut::u8_hwc: {
       s.u8row.resize(static_cast<size_t>(rowlen));
@@ -209,8 +231,13 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
   const ImageView& v = j.src;
   const AxisPlan& py = *j.py;
   const AxisPlan& px = *j.px;
-  const int64_t C = v.channels, ow = px.count, oh = py.count, rowlen = ow * C;
+  const int64_t C = v.channels, ow = px.count, oh = py.count;
   const bool f32 = v.dtype == DType::f32;
+  // gray and gray3: the luma of each de-interleaved source row (or vertically combined row),
+  // so that one plane is filtered instead of three (the 2 x 2 path and gathers mix after).
+  const bool luma = j.mixes() && mixes_luma_first(*j.color);
+  const int64_t F = luma ? 1 : C;  // planes filtered horizontally
+  const int64_t rowlen = ow * F;
 
   const int64_t col_lo = px.first_read();
   const int64_t span = px.end_read() - col_lo, pstride = span + kPlanePad;
@@ -263,16 +290,42 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
   const bool float_v =
       f32 || static_cast<double>(taps) * 255.0 * std::ldexp(1.0, -(vbits + 1)) > 0.125;
   const bool v_first = vfirst < hfirst;
+  if (v_first && luma && !f32) {
+    // gray and gray3, vertical first: each source row's luma once (a ring of float rows), the
+    // vertical pass on those single planes, then one horizontal pass.
+    rows::SourceRows source(j, col_lo, span, span, 1);
+    rows::RowRing<float> gray(taps, span);
+    std::vector<const float*> gray_rows(static_cast<size_t>(taps));
+    std::vector<float> hrow(static_cast<size_t>(ow));
+    for (int64_t i = y0; i < y1; ++i) {
+      const int64_t y = rows::band_row(py, y0, y1, i);
+      const int64_t st = py.start[static_cast<size_t>(y)];
+      for (int64_t t = 0; t < taps; ++t) {
+        const int64_t r = st + t;
+        float* d = gray.slot(r);
+        if (!gray.holds(r)) {
+          k.luma_u8(source.get(r, 0), span, C, j.color->m[0], d);
+          gray.hold(r);
+        }
+        gray_rows[static_cast<size_t>(t)] = d;
+      }
+      k.resize_v(gray_rows.data(), py.w.data() + y * taps, taps, span, s.planes.data());
+      k.resize_h(s.planes.data(), pstride, 1, s.rel_start.data(), px.w.data(), px.wt.data(),
+                 px.taps, ow, hrow.data(), ow);
+      store_row(k, j, y, hrow.data(), s, 1.0f, true);
+    }
+    return;
+  }
   if (v_first) {
     // Vertical first: the vertical pass reads the source rows themselves (or gathered copies of
     // strided ones), at full span width, interleaved; one de-interleave and one horizontal pass
     // per output row follow.
     const int64_t wide = span * C;
     rows::SourceRows source(j, col_lo, span, span, taps);  // the taps rows of an output row
-    s.vrow.resize(static_cast<size_t>(wide > rowlen ? wide : rowlen));
+    s.vrow.resize(static_cast<size_t>(std::max(wide, ow * C)));
     if (j.kind == ResampleOut::u8_hwc) s.u8row.resize(static_cast<size_t>(rowlen));
     std::vector<const unsigned char*> src_rows(static_cast<size_t>(taps));
-    std::vector<float> hrow(static_cast<size_t>(rowlen));
+    std::vector<float> hrow(static_cast<size_t>(ow * C));
     const double vone = std::ldexp(1.0, vbits);
     const float vunit = static_cast<float>(1.0 / vone);
     const bool planar_v = !f32 && k.resize_v_u8_planar != nullptr && C <= 4;
@@ -303,13 +356,14 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
         if (float_v || !planar_v)
           k.normalize_f32(s.vrow.data(), span, C, ones.data(), zeros.data(), s.planes.data(),
                           pstride);
-        k.resize_h(s.planes.data(), pstride, C, s.rel_start.data(), px.w.data(), px.wt.data(),
+        if (luma) k.luma_planes(s.planes.data(), pstride, span, j.color->m[0], s.planes.data());
+        k.resize_h(s.planes.data(), pstride, F, s.rel_start.data(), px.w.data(), px.wt.data(),
                    px.taps, ow, hrow.data(), ow);
       } else {  // gathers read the interleaved row as well
         k.resize_h_interleaved(s.vrow.data(), C, s.rel_start.data(), px.w.data(), px.wt.data(),
                                px.taps, ow, hrow.data(), ow);
       }
-      store_row(k, j, y, hrow.data(), s, float_v ? 1.0f : vunit);
+      store_row(k, j, y, hrow.data(), s, float_v ? 1.0f : vunit, luma && narrow);
     }
     return;
   }
@@ -328,12 +382,16 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
       if (!ring.holds(r)) {
         const unsigned char* row = source.get(r, 0);
         // interleaved -> planar float (x * 1 + 0 is exact), then filtered into the ring slot
-        if (f32)
+        if (luma && !f32) {  // the luma straight from the interleaved row
+          k.luma_u8(row, span, C, j.color->m[0], s.planes.data());
+        } else if (f32) {
           k.normalize_f32(reinterpret_cast<const float*>(row), span, C, ones.data(), zeros.data(),
                           s.planes.data(), pstride);
-        else
+          if (luma) k.luma_planes(s.planes.data(), pstride, span, j.color->m[0], s.planes.data());
+        } else {
           k.normalize_u8(row, span, C, ones.data(), zeros.data(), s.planes.data(), pstride);
-        k.resize_h(s.planes.data(), pstride, C, s.rel_start.data(), px.w.data(), px.wt.data(),
+        }
+        k.resize_h(s.planes.data(), pstride, F, s.rel_start.data(), px.w.data(), px.wt.data(),
                    px.taps, ow, dst, ow);
         ring.hold(r);
       }
@@ -341,7 +399,7 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
     }
     const float* wy = py.w.data() + y * taps;
     k.resize_v(rows.data(), wy, taps, rowlen, s.vrow.data());
-    store_row(k, j, y, s.vrow.data(), s);
+    store_row(k, j, y, s.vrow.data(), s, 1.0f, luma);
   }
 }
 

@@ -1008,6 +1008,108 @@ struct ResizeChecker {
   }
 };
 
+// The colour kernels (luma_u8, luma_planes, mix_affine) on every table against the scalar
+// table and against the contract's formula evaluated here, outputs between sentinels.
+struct ColorChecker {
+  Checker& ck;
+
+  void expect(bool ok, const char* what, size_t t) {
+    ++ck.cases;
+    if (!ok) {
+      ++ck.mismatches;
+      std::printf("MISMATCH %s on %s\n", what, pixnorm::isa_name(ck.tables[t]->isa));
+    }
+  }
+
+  static bool same_span(const std::vector<float>& got, const std::vector<float>& want) {
+    if (got.size() != want.size()) return false;
+    for (size_t i = 0; i < got.size(); ++i)
+      if (load_bits(&got[i]) != load_bits(&want[i])) return false;
+    return true;
+  }
+
+  void run() {
+    Rng rng;
+    std::vector<int64_t> widths;
+    for (int64_t w = 1; w <= 70; ++w) widths.push_back(w);
+    for (int64_t w : {255, 1000, 1023}) widths.push_back(w);
+    const float luma[3] = {0.299f, 0.587f, 0.114f};
+    for (int64_t w : widths) {
+      for (int64_t channels : {3, 4}) {
+        std::vector<uint8_t> src(static_cast<size_t>(w * channels));
+        for (uint8_t& v : src) v = static_cast<uint8_t>(rng.below(256));
+        // the formula: products rounded, added in order (volatile: no contraction anywhere)
+        std::vector<float> want(static_cast<size_t>(w + 2), float_of(kSentinel));
+        for (int64_t x = 0; x < w; ++x) {
+          volatile float r = luma[0] * static_cast<float>(src[static_cast<size_t>(x * channels)]);
+          volatile float g =
+              luma[1] * static_cast<float>(src[static_cast<size_t>(x * channels + 1)]);
+          volatile float b =
+              luma[2] * static_cast<float>(src[static_cast<size_t>(x * channels + 2)]);
+          volatile float rg = r + g;
+          want[static_cast<size_t>(x + 1)] = rg + b;
+        }
+        for (size_t t = 0; t < ck.tables.size(); ++t) {
+          std::vector<float> got(static_cast<size_t>(w + 2), float_of(kSentinel));
+          ck.tables[t]->luma_u8(src.data(), w, channels, luma, got.data() + 1);
+          expect(same_span(got, want), "luma_u8", t);
+        }
+      }
+      // three float planes (specials included) -> the luma, in place and not
+      const int64_t stride = w + 3;
+      std::vector<float> planes(static_cast<size_t>(3 * stride));
+      for (float& v : planes) v = random_input(rng);
+      const float m[9] = {0.299f, 0.587f, 0.114f,     -0.168736f, -0.331264f,
+                          0.5f,   0.5f,   -0.418688f, -0.081312f};
+      const float offset[3] = {0.0f, 128.0f, rng.below(2) ? 0.0f : 0.5f};
+      const float a[3] = {rng.uniform(-2, 2), rng.uniform(-2, 2), rng.uniform(-2, 2)};
+      const float b[3] = {rng.uniform(-2, 2), rng.uniform(-2, 2), rng.uniform(-2, 2)};
+      std::vector<float> luma_want, mix_want;
+      for (size_t t = 0; t < ck.tables.size(); ++t) {
+        const pixnorm::KernelTable& k = *ck.tables[t];
+        std::vector<float> got(static_cast<size_t>(w + 2), float_of(kSentinel));
+        k.luma_planes(planes.data(), stride, w, m, got.data() + 1);
+        std::vector<float> in_place(planes);
+        k.luma_planes(in_place.data(), stride, w, m, in_place.data());
+        std::vector<float> mixed(static_cast<size_t>(3 * stride + 1), float_of(kSentinel));
+        k.mix_affine(planes.data(), stride, w, m, offset, 3, a, b, mixed.data(), stride);
+        if (t == 0) {
+          luma_want = got;
+          mix_want = mixed;
+          // the scalar table against the formula, element by element
+          bool ok = true;
+          for (int64_t x = 0; x < w && ok; ++x) {
+            const float* p = planes.data() + x;
+            volatile float r = m[0] * p[0], g = m[1] * p[stride], bl = m[2] * p[2 * stride];
+            volatile float rg = r + g;
+            volatile float v = rg + bl;
+            ok = load_bits(&got[static_cast<size_t>(x + 1)]) == load_bits(const_cast<float*>(&v));
+            for (int c = 0; c < 3 && ok; ++c) {
+              volatile float r2 = m[3 * c] * p[0], g2 = m[3 * c + 1] * p[stride],
+                             b2 = m[3 * c + 2] * p[2 * stride];
+              volatile float s2 = r2 + g2;
+              volatile float u = s2 + b2;
+              if (offset[c] != 0.0f) u = u + offset[c];
+              volatile float q = u * a[c];
+              volatile float out = q + b[c];
+              ok = load_bits(&mixed[static_cast<size_t>(c * stride + x)]) ==
+                   load_bits(const_cast<float*>(&out));
+            }
+          }
+          expect(ok, "luma_planes / mix_affine (scalar) against the formula", t);
+        }
+        expect(same_span(got, luma_want), "luma_planes", t);
+        bool in_place_ok = true;
+        for (int64_t x = 0; x < w; ++x)
+          in_place_ok = in_place_ok && load_bits(&in_place[static_cast<size_t>(x)]) ==
+                                           load_bits(&luma_want[static_cast<size_t>(x + 1)]);
+        expect(in_place_ok, "luma_planes in place", t);
+        expect(same_span(mixed, mix_want), "mix_affine", t);
+      }
+    }
+  }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -1084,6 +1186,9 @@ int main(int argc, char** argv) {
 
   ResizeChecker rc{ck};
   rc.run();
+
+  ColorChecker cc{ck};
+  cc.run();
 
   std::printf("kernel_check: %lld cases, %lld mismatches on isas: %s\n",
               static_cast<long long>(ck.cases), static_cast<long long>(ck.mismatches),

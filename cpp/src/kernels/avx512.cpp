@@ -85,6 +85,7 @@ namespace {
 #include "resize_fixed/avx512icl.inc"
 #include "bilinear/avx512icl.inc"
 #include "stats/avx512icl.inc"
+#include "color/avx512icl.inc"
 // clang-format on
 
 }  // namespace
@@ -131,6 +132,7 @@ constexpr KernelTable avx512icl_kernels() {
   k.resize_v_fixed = &resize_v_fixed_vbmi;
   k.resize_v_fixed_levels = &resize_v_fixed_levels_vbmi;
   k.stats_u8 = &stats_u8_vnni;
+  k.luma_u8 = &luma_u8_vbmi;
   return k;
 }
 

@@ -164,6 +164,22 @@ using StatsPixelF32 = void (*)(const float* src, int64_t images, int64_t image_s
 // float32 add (never fused).
 using NormalizePixelF32 = void (*)(float* data, const float* a, const float* b, int64_t count);
 
+// Colour, pixnorm's float32 mix (definitions in cpp/include/pixnorm/color.hpp; every product
+// rounded then added in ascending k, as color.cpp's scalar mix_planes). The luma of one
+// interleaved uint8 row (`channels` 3 or 4 per pixel, the first three R, G, B) as a float32
+// plane: dst[x] = m[0] * float(R) + m[1] * float(G) + m[2] * float(B).
+using LumaU8Row = void (*)(const uint8_t* src, int64_t width, int64_t channels, const float* m,
+                           float* dst);
+// The same luma of three float32 planes (plane c at src + c * stride) into dst (may be src).
+using LumaPlanes = void (*)(const float* src, int64_t stride, int64_t n, const float* m,
+                            float* dst);
+// The mix of three planes into `out` planes, then the affine: for c < out,
+//   v = m[3c] * r + m[3c + 1] * g + m[3c + 2] * b, then v + offset[c] when offset[c] != 0,
+//   dst[c * dst_stride + x] = v * a[c] + b[c]   (each step rounded in float32).
+using MixAffine = void (*)(const float* src, int64_t src_stride, int64_t n, const float* m,
+                           const float* offset, int64_t out, const float* a, const float* b,
+                           float* dst, int64_t dst_stride);
+
 struct KernelTable {
   Isa isa = Isa::scalar;
   // Whether the driver should have bilinear2_fixed and resize_v_fixed_levels map the named
@@ -193,6 +209,9 @@ struct KernelTable {
   ResizeHU8Digits resize_h_u8_digits = nullptr;  // may be null
   ResizeVU8Planar resize_v_u8_planar = nullptr;  // may be null
   ResizeVU8 resize_v_u8 = nullptr;
+  LumaU8Row luma_u8 = nullptr;
+  LumaPlanes luma_planes = nullptr;
+  MixAffine mix_affine = nullptr;
 };
 
 const KernelTable& active_kernels();
