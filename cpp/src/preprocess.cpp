@@ -282,7 +282,7 @@ void preprocess(const PreprocessRequest& r, float* out, int nthreads, const Inte
   std::map<int64_t, ColorStep> steps;
   std::map<int64_t, const ColorStep*> step_of;
   for (const ImageView& v : r.images)
-    if (!step_of.count(v.channels))
+    if (r.color != Color::none && !step_of.count(v.channels))
       step_of[v.channels] = color_step(r.color, r.convention, v0.dtype, v.channels,
                                        steps[v.channels], r.color_after_resize);
   // The output values: pixnorm's x * a + b, or a named convention's uint8 levels through
@@ -318,10 +318,13 @@ void preprocess(const PreprocessRequest& r, float* out, int nthreads, const Inte
   // bgr of 3 or 4 channels: the source read in place as RGB, its planes written in reverse
   // order (a negative plane stride) with the affine or levels reversed; the same bits as the
   // reversed view, which would be gathered row by row.
-  ChannelAffine reversed_affine = affine;
-  std::reverse(reversed_affine.a.begin(), reversed_affine.a.end());
-  std::reverse(reversed_affine.b.begin(), reversed_affine.b.end());
-  const std::vector<LevelParams> reversed_levels(levels.rbegin(), levels.rend());
+  ChannelAffine reversed_affine;
+  std::vector<LevelParams> reversed_levels;
+  if (r.color == Color::bgr) {
+    reversed_affine.a.assign(affine.a.rbegin(), affine.a.rend());
+    reversed_affine.b.assign(affine.b.rbegin(), affine.b.rend());
+    reversed_levels.assign(levels.rbegin(), levels.rend());
+  }
   std::vector<ResampleJob> jobs;
   jobs.reserve(n);
   for (size_t i = 0; i < n; ++i) {
@@ -331,7 +334,7 @@ void preprocess(const PreprocessRequest& r, float* out, int nthreads, const Inte
     ResampleJob j = job_for(r.convention, g.box_height, g.box_width, g.resized_height,
                             g.resized_width, f[0], f[1]);
     j.src = color_source(r.images[i], r.color);
-    j.color = step_of[r.images[i].channels];
+    if (r.color != Color::none) j.color = step_of[r.images[i].channels];
     j.box_top = g.box_top;
     j.box_left = g.box_left;
     j.py =

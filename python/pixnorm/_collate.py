@@ -38,7 +38,13 @@ from ._args import (
     _warn,
 )
 from ._normalizer import Normalizer, _unpack
-from ._resize import _check_convention, _geometry, _per_pixel_finish, _resolve_factor
+from ._resize import (
+    _check_convention,
+    _color_kw,
+    _geometry,
+    _per_pixel_finish,
+    _resolve_factor,
+)
 from .transforms import _load, _rand, _rrc_params, _torch
 
 _UINT8_PROBE = np.zeros((1, 1, 1), np.uint8)  # what _range_message needs of a uint8 image
@@ -289,7 +295,7 @@ class Collate:
         if norm is not None and norm.per_pixel:  # levels, then the per-element affine
             levels = _core.preprocess(
                 arrs, geoms, first[0], first[1], self.antialias, self.convention,
-                0.0, 1.0, 1.0, None, True, color=self.color,
+                0.0, 1.0, 1.0, None, True, **_color_kw(self.color),
             )  # fmt: skip
             scale = norm.scale if norm.scale is not None else 1.0 / 255.0
             _per_pixel_finish(levels, norm.mean, norm.std, scale, out, norm)
@@ -299,7 +305,7 @@ class Collate:
                 scale, divisor = norm.scale, 0.0
             _core.preprocess(
                 arrs, geoms, first[0], first[1], self.antialias, self.convention,
-                self.mean, self.std, scale, out, True, divisor, color=self.color,
+                self.mean, self.std, scale, out, True, divisor, **_color_kw(self.color),
             )  # fmt: skip
         result: Any = tensor
         if has_labels:

@@ -236,6 +236,12 @@ def resized_size(
     return (new_short, new_long) if height <= width else (new_long, new_short)
 
 
+def _color_kw(color: str | None) -> dict[str, Any]:
+    """``color=`` for the core's calls only when given: pybind11 parses keyword arguments
+    (about 1 us a call) only when there are some."""
+    return {} if color is None else {"color": color}
+
+
 def _check_convention(convention: Any, antialias: Any) -> tuple[bool, str | None]:
     if not isinstance(antialias, bool | np.bool_):
         raise TypeError(f"antialias: expected a bool, got {type(antialias).__name__}")
@@ -344,7 +350,7 @@ def resize(
     result: np.ndarray[Any, Any] = (
         _core.resize(arr, oh, ow, aa, conv, out, fy, fx, color)
         if fy or fx
-        else _core.resize(arr, oh, ow, aa, conv, out, color=color)
+        else _core.resize(arr, oh, ow, aa, conv, out, **_color_kw(color))
     )
     if tensor and out is None:  # a tensor in, a tensor out, laid out as it came: (N,) C, H, W
         import torch
@@ -637,7 +643,7 @@ def _preprocess_fit(
             cscale,
             None if per_pixel else out,
             batch,
-            color=color,
+            **_color_kw(color),
         )
     else:
         fill_raw = _fill_values(fill, arrs[0])
@@ -645,7 +651,7 @@ def _preprocess_fit(
         one = np.array(fill_raw, dtype=arrs[0].dtype).reshape(1, 1, c)
         one_geom = Geometry(0, 0, 1, 1, 1, 1, 0, 0, 0, 0)
         fill_out = _core.preprocess(
-            [one], [one_geom], 1, 1, aa, conv, cm, cs, cscale, None, False, color=color
+            [one], [one_geom], 1, 1, aa, conv, cm, cs, cscale, None, False, **_color_kw(color)
         )
         fill_vals = [float(v) for v in fill_out.reshape(-1)]
         c = len(fill_vals)  # the output's channels (a colour changes them)
@@ -757,11 +763,11 @@ def preprocess(
     s = _scale(arr, norm.scale if norm is not None else scale)
     if _is_per_pixel(mean, std):
         levels = _core.preprocess(
-            [arr], [geom], ch, cw, aa, conv, 0.0, 1.0, 1.0, None, False, color=color
+            [arr], [geom], ch, cw, aa, conv, 0.0, 1.0, 1.0, None, False, **_color_kw(color)
         )
         return _per_pixel_finish(levels, mean, std, s, out, norm)
     result: np.ndarray[Any, np.dtype[np.float32]] = _core.preprocess(
-        [arr], [geom], ch, cw, aa, conv, mean, std, s, out, False, color=color
+        [arr], [geom], ch, cw, aa, conv, mean, std, s, out, False, **_color_kw(color)
     )
     _warn(_range_message(arr, mean, std, s))
     return result
@@ -857,11 +863,11 @@ def preprocess_batch(
         return (values, params) if return_params else values
     if _is_per_pixel(mean, std):
         levels = _core.preprocess(
-            arrs, geoms, first[0], first[1], aa, conv, 0.0, 1.0, 1.0, None, True, color=color
+            arrs, geoms, first[0], first[1], aa, conv, 0.0, 1.0, 1.0, None, True, **_color_kw(color)
         )
         return _per_pixel_finish(levels, mean, std, s, out, norm)
     result: np.ndarray[Any, np.dtype[np.float32]] = _core.preprocess(
-        arrs, geoms, first[0], first[1], aa, conv, mean, std, s, out, True, color=color
+        arrs, geoms, first[0], first[1], aa, conv, mean, std, s, out, True, **_color_kw(color)
     )
     _warn(_range_message(arrs[0], mean, std, s))
     return result

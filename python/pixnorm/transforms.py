@@ -771,7 +771,8 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
         mode = "L" if c == 1 else "RGB"
     result = _core.preprocess(
         [arr], [geom], ch, cw, antialias, conv, list(mean), list(std), scale, None, False,
-        divisor, color=color, color_after_resize=color_after_resize,
+        divisor, **({} if color is None else {"color": color,
+                                                "color_after_resize": color_after_resize}),
     )  # fmt: skip
     _warn(_range_message(arr, mean, std, 1.0 / divisor if divisor else scale))
     if out == "image":
