@@ -769,11 +769,13 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
         )
     if color is not None and pil:
         mode = "L" if c == 1 else "RGB"
-    result = _core.preprocess(
-        [arr], [geom], ch, cw, antialias, conv, list(mean), list(std), scale, None, False,
-        divisor, **({} if color is None else {"color": color,
-                                                "color_after_resize": color_after_resize}),
-    )  # fmt: skip
+    args = ([arr], [geom], ch, cw, antialias, conv, list(mean), list(std), scale, None, False)
+    if color is None:  # no keywords: pybind11 parses them (about 1 us) only when given
+        result = _core.preprocess(*args, divisor)
+    else:
+        result = _core.preprocess(
+            *args, divisor, color=color, color_after_resize=color_after_resize
+        )
     _warn(_range_message(arr, mean, std, 1.0 / divisor if divisor else scale))
     if out == "image":
         return _image_out(result, kind, mode)
