@@ -9,6 +9,7 @@
 #include <string>
 
 #include "color_step.hpp"
+#include "kernels/table.hpp"
 
 namespace pixnorm {
 
@@ -94,125 +95,24 @@ void set_row(ColorStep& s, int c, double r, double g, double b, float offset) {
   s.offset[c] = offset;
 }
 
-// ---- the named conventions' integer arithmetic, one pixel (r, g, b) at a time ----------------
-
-// floor(v / 2^bits) for any int32 v > -2^30 (C++17 leaves >> of negatives to the compiler):
-// shifted up by 2^30 first, an exact multiple of 2^bits.
-inline int floor_shift(int v, int bits) { return ((v + (1 << 30)) >> bits) - (1 << (30 - bits)); }
-
-inline uint8_t clamp_u8(int v) { return static_cast<uint8_t>(std::clamp(v, 0, 255)); }
-
-// Pillow's convert("L") (also from RGBA: alpha ignored): 16-bit fixed point, rounded
-// (libImaging/Convert.c, L24).
-inline uint8_t pillow_luma(int r, int g, int b) {
-  return static_cast<uint8_t>((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16);
-}
-
-// Pillow's convert("YCbCr") (libImaging/ConvertYCbCr.c): a sum of three table entries per
-// channel, each entry (int)(c * i * 64 + 0.5) (truncated toward zero), the sum >> 6 (floor),
-// + 128 for Cb and Cr. The 9 tables (R, G, B for Y, Cb, Cr) are built from their coefficients.
+// Pillow's convert("YCbCr") tables (libImaging/ConvertYCbCr.c): entry i of the table of
+// coefficient c is (int)(c * i * 64 + 0.5), truncated toward zero; Pillow ships the numbers,
+// pixnorm builds them from these coefficients (the same tables: tests/test_color.py).
 constexpr double kPillowYCbCr[3][3] = {
     {0.299, 0.587, 0.114}, {-0.16874, -0.33126, 0.5}, {0.5, -0.41869, -0.08131}};
 
-// OpenCV's cvtColor on 8 bits (imgproc/src/color_rgb.simd.hpp, color_yuv.simd.hpp): gray in
-// Q15 (RGB2GRAY, OpenCV >= 4.0; 3.x used Q14); YCrCb and YUV from a Q14 luma, the chroma
-// (diff * k + 128 * 2^14 + 2^13) >> 14 (floor), saturated.
-inline uint8_t opencv_gray(int r, int g, int b) {
-  return static_cast<uint8_t>((r * 9798 + g * 19235 + b * 3735 + (1 << 14)) >> 15);
-}
-inline int opencv_luma14(int r, int g, int b) {
-  return (r * 4899 + g * 9617 + b * 1868 + (1 << 13)) >> 14;
-}
-inline uint8_t opencv_chroma(int diff, int k) {
-  return clamp_u8(floor_shift(diff * k + (128 << 14) + (1 << 13), 14));
-}
-
-// torchvision v2's rgb_to_grayscale on uint8 (transforms/v2/functional/_color.py):
-// r.mul(0.2989).add_(g, alpha=0.587).add_(b, alpha=0.114).to(uint8): float32, each add a fused
-// multiply-add (torch's vectorized add with alpha, on every CPU with AVX2 or AVX-512; torch's
-// non-FMA build differs on 21 triples), then truncated. Each fused step is computed exactly in
-// double (the product of a level and a float32 has at most 32 significant bits, the sum spans
-// less than 53) and rounded once to float32: the fma's result.
-inline uint8_t torch_luma(int r, int g, int b) {
-  const double kr = static_cast<float>(0.2989), kg = static_cast<float>(0.587),
-               kb = static_cast<float>(0.114);
-  const float l0 = static_cast<float>(r) * static_cast<float>(kr);
-  const float l1 = static_cast<float>(static_cast<double>(g) * kg + static_cast<double>(l0));
-  const float l2 = static_cast<float>(static_cast<double>(b) * kb + static_cast<double>(l1));
-  return static_cast<uint8_t>(l2);  // truncation; l2 in [0, 255)
-}
-
-// Calls run(formula) with the step's per-pixel formula, formula(r, g, b, q) writing step.out
-// levels to q (a gray image's one level comes as r).
-template <class Run>
-void with_formula(const ColorStep& s, Run&& run) {
-  const bool three = s.out == 3;
-  if (s.in == 1) {  // repeated gray
-    run([](int v, int, int, uint8_t* q) { q[0] = q[1] = q[2] = static_cast<uint8_t>(v); });
-    return;
-  }
-  const bool gray = s.color == Color::gray || s.color == Color::gray3;
-  switch (s.convention) {
-    case Convention::pillow:
-      if (gray) {
-        run([three](int r, int g, int b, uint8_t* q) {
-          q[0] = pillow_luma(r, g, b);
-          if (three) q[1] = q[2] = q[0];
-        });
-        return;
-      }
-      if (s.color == Color::ycbcr) {
-        const int32_t* t = s.lut.data();  // table k * 256 + level, k = 3 * channel + input
-        run([t](int r, int g, int b, uint8_t* q) {
-          q[0] = static_cast<uint8_t>(floor_shift(t[r] + t[256 + g] + t[512 + b], 6));
-          q[1] = static_cast<uint8_t>(floor_shift(t[768 + r] + t[1024 + g] + t[1280 + b], 6) + 128);
-          q[2] =
-              static_cast<uint8_t>(floor_shift(t[1536 + r] + t[1792 + g] + t[2048 + b], 6) + 128);
-        });
-        return;
-      }
-      break;
-    case Convention::torch:
-      if (gray) {
-        run([three](int r, int g, int b, uint8_t* q) {
-          q[0] = torch_luma(r, g, b);
-          if (three) q[1] = q[2] = q[0];
-        });
-        return;
-      }
-      break;
-    case Convention::opencv:
-      if (gray) {
-        run([three](int r, int g, int b, uint8_t* q) {
-          q[0] = opencv_gray(r, g, b);
-          if (three) q[1] = q[2] = q[0];
-        });
-        return;
-      }
-      if (s.color == Color::ycbcr) {  // COLOR_RGB2YCrCb, written as Y, Cb, Cr
-        run([](int r, int g, int b, uint8_t* q) {
-          const int y = opencv_luma14(r, g, b);
-          q[0] = static_cast<uint8_t>(y);
-          q[1] = opencv_chroma(b - y, 9241);
-          q[2] = opencv_chroma(r - y, 11682);
-        });
-        return;
-      }
-      if (s.color == Color::yuv) {  // COLOR_RGB2YUV
-        run([](int r, int g, int b, uint8_t* q) {
-          const int y = opencv_luma14(r, g, b);
-          q[0] = static_cast<uint8_t>(y);
-          q[1] = opencv_chroma(b - y, 8061);
-          q[2] = opencv_chroma(r - y, 14369);
-        });
-        return;
-      }
-      break;
-    case Convention::pixnorm:
-      break;
-  }
-  throw std::invalid_argument(std::string("internal: no ") + convention_name(s.convention) +
-                              " conversion to '" + color_name(s.color) + "'");
+// The kernel formula (kernels/table.hpp) of a named convention's colour.
+int formula_of(Convention conv, Color color, int64_t in) {
+  if (in == 1) return kColorRepeat;
+  const bool gray = color == Color::gray || color == Color::gray3;
+  if (conv == Convention::pillow && gray) return kColorPillowLuma;
+  if (conv == Convention::pillow && color == Color::ycbcr) return kColorPillowYCbCr;
+  if (conv == Convention::torch && gray) return kColorTorchLuma;
+  if (conv == Convention::opencv && gray) return kColorOpencvGray;
+  if (conv == Convention::opencv && color == Color::ycbcr) return kColorOpencvYCbCr;
+  if (conv == Convention::opencv && color == Color::yuv) return kColorOpencvYuv;
+  throw std::invalid_argument(std::string("internal: no ") + convention_name(conv) +
+                              " conversion to '" + color_name(color) + "'");
 }
 
 }  // namespace
@@ -233,6 +133,7 @@ const ColorStep* color_step(Color color, Convention convention, DType dtype, int
   s.out = out;
   s.on_rows = convention != Convention::pixnorm && !after_resize;
   s.on_levels = convention != Convention::pixnorm && after_resize;
+  if (convention != Convention::pixnorm) s.formula = formula_of(convention, color, in);
   if (convention == Convention::pillow && color == Color::ycbcr && in == 3) {
     s.lut.resize(9 * 256);
     for (int k = 0; k < 9; ++k)
@@ -267,24 +168,11 @@ const ColorStep* color_step(Color color, Convention convention, DType dtype, int
 }
 
 void convert_row_u8(const ColorStep& s, const uint8_t* src, int64_t n, uint8_t* dst) {
-  const int64_t in = s.in, out = s.out;
-  with_formula(s, [&](auto formula) {
-    for (int64_t x = 0; x < n; ++x) {
-      const uint8_t* p = src + x * in;
-      formula(p[0], in == 1 ? 0 : p[1], in == 1 ? 0 : p[2], dst + x * out);
-    }
-  });
+  active_kernels().convert_u8(src, 0, n, s.formula, s.lut.data(), s.out, dst, 0);
 }
 
 void convert_planes_u8(const ColorStep& s, const uint8_t* src, int64_t n, uint8_t* dst) {
-  const int64_t in = s.in, out = s.out;
-  with_formula(s, [&](auto formula) {
-    uint8_t q[3];
-    for (int64_t x = 0; x < n; ++x) {
-      formula(src[x], in == 1 ? 0 : src[n + x], in == 1 ? 0 : src[2 * n + x], q);
-      for (int64_t c = 0; c < out; ++c) dst[c * n + x] = q[c];
-    }
-  });
+  active_kernels().convert_u8(src, s.in == 1 ? 0 : n, n, s.formula, s.lut.data(), s.out, dst, n);
 }
 
 void mix_planes(const ColorStep& s, const float* src, int64_t src_stride, int64_t n, float* dst,

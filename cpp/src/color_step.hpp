@@ -23,7 +23,8 @@ struct ColorStep {
   bool on_rows = false, on_levels = false;
   float m[3][3] = {};        // pixnorm: out[c] = sum_k m[c][k] * v[k] + offset[c]
   float offset[3] = {};      // 128 (uint8 levels) or 0.5 (float32), for the chroma channels
-  std::vector<int32_t> lut;  // a named convention's tables (Pillow's YCbCr)
+  int formula = 0;           // a named convention's (kernels/table.hpp, kColor*)
+  std::vector<int32_t> lut;  // its tables (Pillow's YCbCr)
 };
 
 // The step of `color` in `convention` for an image of `channels` channels and `dtype`; null

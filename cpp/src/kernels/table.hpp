@@ -180,6 +180,16 @@ using MixAffine = void (*)(const float* src, int64_t src_stride, int64_t n, cons
                            const float* offset, int64_t out, const float* a, const float* b,
                            float* dst, int64_t dst_stride);
 
+// The named conventions' colour conversions (integer arithmetic: the same bytes on every ISA;
+// kernels/color_generic.inc has the formulas and their sources): n pixels of 1 (kColorRepeat)
+// or 3 uint8 channels R, G, B -> `out` (1 or 3) channels, each side interleaved (its plane
+// stride 0) or planar (channel c at + c * plane stride). lut: Pillow's YCbCr tables (9 x 256,
+// table 3 * channel + input) for kColorPillowYCbCr, else unused.
+constexpr int kColorRepeat = 0, kColorPillowLuma = 1, kColorPillowYCbCr = 2, kColorTorchLuma = 3,
+              kColorOpencvGray = 4, kColorOpencvYCbCr = 5, kColorOpencvYuv = 6;
+using ConvertU8 = void (*)(const uint8_t* src, int64_t src_plane, int64_t n, int formula,
+                           const int32_t* lut, int64_t out, uint8_t* dst, int64_t dst_plane);
+
 struct KernelTable {
   Isa isa = Isa::scalar;
   // Whether the driver should have bilinear2_fixed and resize_v_fixed_levels map the named
@@ -212,6 +222,7 @@ struct KernelTable {
   LumaU8Row luma_u8 = nullptr;
   LumaPlanes luma_planes = nullptr;
   MixAffine mix_affine = nullptr;
+  ConvertU8 convert_u8 = nullptr;
 };
 
 const KernelTable& active_kernels();
