@@ -337,7 +337,9 @@ def test_mixed_channels_one_batch() -> None:
             np.testing.assert_array_equal(batch[i], alone)
         fitted = pixnorm.preprocess_batch(imgs, size=(32, 30), color=color, fit="contain")
         assert fitted.shape == (3, 1 if color == "gray" else 3, 32, 30)
-    with pytest.raises(ValueError, match=r"images\[1\]: has 3 channels, the first image has 1"):
+    with pytest.raises(
+        ValueError, match=r"images\[1\]: has 3 channels, the first image has 1 \(color=.rgb. makes"
+    ):
         pixnorm.preprocess_batch(imgs, size=(32, 30))
 
 
@@ -400,3 +402,39 @@ def test_running_stats_color_without_resize() -> None:
     assert exact.dtype == "uint8"
     Image = pytest.importorskip("PIL.Image")
     assert float(exact.mean[0]) == float(np.asarray(Image.fromarray(img).convert("L")).mean())
+
+
+@pytest.mark.parametrize("color", ["ycbcr", "yuv"])
+def test_float_chroma_offset_follows_scale(color: str) -> None:
+    """float32 input's chroma offset is 0.5 once scaled: 0-255 floats with scale=1/255 give the
+    [0, 1] floats' values (within float32 rounding), in every path that scales."""
+    rng = np.random.default_rng(10)
+    img = rng.integers(0, 256, (30, 41, 3)).astype(np.float32)
+    unit = img / np.float32(255)
+    mean, std = [0.5, 0.4, 0.3], [0.25, 0.2, 0.3]
+    calls = [
+        lambda x, s: pixnorm.normalize(x, mean, std, scale=s, color=color),
+        lambda x, s: pixnorm.preprocess(x, size=(20, 33), mean=mean, std=std, scale=s, color=color),
+        lambda x, s: pixnorm.preprocess(
+            x, size=(20, 33), mean=np.full((20, 33, 3), 0.45), std=std, scale=s, color=color
+        ),
+        lambda x, s: pixnorm.preprocess_batch(
+            [x], size=(24, 24), fit="contain", mean=mean, std=std, scale=s, color=color
+        )[0],
+    ]
+    for call in calls:
+        a, b = call(img, 1 / 255), call(unit, 1.0)
+        np.testing.assert_allclose(a, b, rtol=0, atol=2e-5)
+    u8 = pixnorm.normalize(img.astype(np.uint8), 0.0, 1.0, color=color)  # offset 128 levels
+    assert (
+        abs(float(u8[1].mean()) - float(pixnorm.normalize(unit, 0.0, 1.0, color=color)[1].mean()))
+        < 1e-2
+    )
+
+
+def test_messages_suggest_the_colour() -> None:
+    rgb = np.zeros((8, 8, 3), np.uint8)
+    with pytest.raises(ValueError, match=r"mean: expected a scalar or 1 values .* color='gray3'"):
+        pixnorm.preprocess(rgb, size=4, color="gray", mean=[0.4, 0.5, 0.6])
+    with pytest.raises(ValueError, match=r"mean: .* \(color='rgb' drops the alpha"):
+        pixnorm.preprocess(np.zeros((8, 8, 4), np.uint8), size=4, mean=[0.4, 0.5, 0.6])

@@ -166,7 +166,10 @@ def test_contain_batches_refuse_what_cover_refuses() -> None:
     for fit in ("cover", "contain"):
         with pytest.raises(TypeError, match=r"images\[1\]: all images must share one dtype"):
             pixnorm.preprocess_batch([u8, f32], size=16, fit=fit)
-        with pytest.raises(ValueError, match=r"images\[1\]: has 1 channels, the first image has 3"):
+        with pytest.raises(
+            ValueError,
+            match=r"images\[1\]: has 1 channel, the first image has 3 \(color=.rgb. makes",
+        ):
             pixnorm.preprocess_batch([u8, u8[..., :1]], size=16, fit=fit)
 
 

@@ -251,7 +251,9 @@ def test_errors() -> None:
         pixnorm.preprocess_batch(imgs, size=(8, 8), boxes=[(0, 0, 5, 5)])
     with pytest.raises(ValueError, match="flips: 3 flags for 2 images"):
         pixnorm.preprocess_batch(imgs, size=(8, 8), flips=[True, False, True])
-    with pytest.raises(ValueError, match=r"images\[1\]: has 1 channels, the first image has 3"):
+    with pytest.raises(
+        ValueError, match=r"images\[1\]: has 1 channel, the first image has 3 \(color=.rgb. makes"
+    ):
         pixnorm.preprocess_batch([img, img[..., 0]], size=(8, 8))
     with pytest.raises(
         ValueError, match=r"images\[1\]: ends at .* give size as \(h, w\) or a crop"

@@ -788,3 +788,18 @@ def test_grayscale_errors() -> None:
         P.RandomGrayscale(1.5)
     with pytest.raises(ValueError, match="Grayscale: expects 1 or 3 channels"):
         P.Grayscale()(np.zeros((8, 8, 2), np.uint8))
+
+
+def test_grayscale_then_three_means_broadcasts_as_torchvision() -> None:
+    """Grayscale(1) then a 3-value Normalize: torchvision broadcasts the gray tensor to 3
+    channels; pixnorm gives the same (gray3's arithmetic)."""
+    v2 = tv2()
+    torch = pytest.importorskip("torch")
+    f32 = torch.float32
+    ours = P.Compose([P.Grayscale(), P.Resize(64), P.ToImage(), P.ToDtype(f32, scale=True),
+                      P.Normalize(MEAN, STD)])  # fmt: skip
+    theirs = v2.Compose([v2.Grayscale(), v2.Resize(64), v2.ToImage(),
+                         v2.ToDtype(f32, scale=True), v2.Normalize(MEAN, STD)])  # fmt: skip
+    for img in images()[:3]:
+        assert_same(theirs(chw(img)), ours(chw(img)))
+        assert_same(theirs(pil(img)), ours(pil(img)))

@@ -15,7 +15,7 @@ namespace pixnorm::bind {
 namespace {
 
 py::object normalize_py(py::handle image, py::handle mean, py::handle std, double scale,
-                        py::handle out, py::handle color) {
+                        py::handle out, py::handle color, double color_scale) {
   const Image img = image_from(image, "image");
   const ImageView& v = img.view;
   const Color col = color_from(color);
@@ -31,7 +31,7 @@ py::object normalize_py(py::handle image, py::handle mean, py::handle std, doubl
   float* dst = prepare_out(out, shape, v, result);
   const int nthreads = call_threads();
   py::gil_scoped_release nogil;  // only raw pointers, sizes and strides from here on
-  normalize(v, p, dst, nthreads, python_interrupt(), col);
+  normalize(v, p, dst, nthreads, python_interrupt(), col, color_scale > 0 ? color_scale : scale);
   return result;
 }
 
@@ -113,6 +113,7 @@ void register_normalize(py::module_& m) {
         "Low-level per-pixel normalize; see pixnorm.normalize for the documented API.");
   m.def("normalize", &normalize_py, py::arg("image"), py::arg("mean"), py::arg("std"),
         py::arg("scale"), py::arg("out").none(true), py::arg("color") = py::none(),
+        py::arg("color_scale") = 0.0,
         "Low-level normalize; see pixnorm.normalize for the documented API.");
 }
 

@@ -87,7 +87,7 @@ py::object preprocess_py(const py::list& images, const std::vector<GeometryTuple
                          py::handle mean, py::handle std, double scale, py::handle out,
                          bool batch_output, double divisor, int64_t out_h, int64_t out_w,
                          int64_t pad_top, int64_t pad_left, const std::vector<float>& fill,
-                         py::handle color, bool color_after_resize) {
+                         py::handle color, bool color_after_resize, double color_scale) {
   PreprocessRequest r;
   r.batch = batch_output;
   r.images.reserve(images.size());
@@ -117,6 +117,7 @@ py::object preprocess_py(const py::list& images, const std::vector<GeometryTuple
   r.fill = fill;
   r.color = color_from(color);
   r.color_after_resize = color_after_resize;
+  r.color_scale = color_scale;
   const std::vector<int64_t> shape = preprocess_shape(r);
   py::object result;
   void* dst = prepare_out(out, shape, DType::f32, r.images, result);
@@ -177,6 +178,7 @@ void register_resize(py::module_& m) {
         py::arg("divisor") = 0.0, py::arg("out_h") = 0, py::arg("out_w") = 0,
         py::arg("pad_top") = 0, py::arg("pad_left") = 0, py::arg("fill") = std::vector<float>{},
         py::arg("color") = py::none(), py::arg("color_after_resize") = false,
+        py::arg("color_scale") = 0.0,
         "Low-level preprocess; see pixnorm.preprocess for the documented API.");
 }
 

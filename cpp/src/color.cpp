@@ -118,7 +118,7 @@ int formula_of(Convention conv, Color color, int64_t in) {
 }  // namespace
 
 const ColorStep* color_step(Color color, Convention convention, DType dtype, int64_t channels,
-                            ColorStep& s, bool after_resize) {
+                            ColorStep& s, bool after_resize, double scale) {
   check_color(color, convention, channels);
   const int64_t out = color_channels(color, channels);
   const bool view_only = color == Color::none ||
@@ -141,7 +141,9 @@ const ColorStep* color_step(Color color, Convention convention, DType dtype, int
         s.lut[static_cast<size_t>(k * 256 + i)] = static_cast<int32_t>(
             std::trunc(kPillowYCbCr[k / 3][k % 3] * static_cast<double>(i) * 64.0 + 0.5));
   }
-  const float chroma = dtype == DType::u8 ? 128.0f : 0.5f;
+  if (!(scale > 0 && std::isfinite(scale)))
+    throw std::invalid_argument("scale: expected a finite value > 0 with a colour");
+  const float chroma = dtype == DType::u8 ? 128.0f : static_cast<float>(0.5 / scale);
   if (in == 1) {  // repeated gray: rgb, bgr, gray3
     for (int c = 0; c < 3; ++c) set_row(s, c, 1.0, 0.0, 0.0, 0.0f);
     return &s;

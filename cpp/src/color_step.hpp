@@ -22,7 +22,7 @@ struct ColorStep {
   // filter `in` channels and mix_planes maps them to `out` after the resize.
   bool on_rows = false, on_levels = false;
   float m[3][3] = {};        // pixnorm: out[c] = sum_k m[c][k] * v[k] + offset[c]
-  float offset[3] = {};      // 128 (uint8 levels) or 0.5 (float32), for the chroma channels
+  float offset[3] = {};  // 128 (uint8 levels) or 0.5 / scale (float32): the chroma channels
   int formula = 0;           // a named convention's (kernels/table.hpp, kColor*)
   std::vector<int32_t> lut;  // its tables (Pillow's YCbCr)
 };
@@ -30,9 +30,10 @@ struct ColorStep {
 // The step of `color` in `convention` for an image of `channels` channels and `dtype`; null
 // (nothing to do beyond color_source's view) for none, and for rgb, bgr and gray when the view
 // already is the result. Throws as check_color.
-// after_resize (named conventions): on_levels instead of on_rows.
+// after_resize (named conventions): on_levels instead of on_rows. scale: the call's value
+// scale; float32 input's chroma offset is 0.5 / scale in its units (0.5 once scaled).
 const ColorStep* color_step(Color color, Convention convention, DType dtype, int64_t channels,
-                            ColorStep& storage, bool after_resize = false);
+                            ColorStep& storage, bool after_resize = false, double scale = 1.0);
 
 // on_rows: n pixels of step.in packed uint8 channels -> n pixels of step.out channels.
 void convert_row_u8(const ColorStep& step, const uint8_t* src, int64_t n, uint8_t* dst);

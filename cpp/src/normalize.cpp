@@ -42,10 +42,16 @@ double pick(const std::vector<double>& v, int64_t c) {
 ChannelAffine make_channel_affine(const std::vector<double>& mean, const std::vector<double>& std,
                                   double scale, int64_t channels) {
   const auto check_len = [channels](const std::vector<double>& v, const char* name) {
-    if (v.size() != 1 && static_cast<int64_t>(v.size()) != channels)
+    if (v.size() != 1 && static_cast<int64_t>(v.size()) != channels) {
+      std::string hint;  // the usual mix-ups: a gray image with RGB values, RGBA with RGB
+      if (channels == 1 && v.size() == 3)
+        hint = " (a gray output takes one value; color='gray3' gives 3 channels)";
+      else if (channels == 4 && v.size() == 3)
+        hint = " (color='rgb' drops the alpha channel)";
       throw std::invalid_argument(std::string(name) + ": expected a scalar or " +
                                   std::to_string(channels) + " values (one per channel), got " +
-                                  std::to_string(v.size()));
+                                  std::to_string(v.size()) + hint);
+    }
   };
   check_len(mean, "mean");
   check_len(std, "std");
@@ -285,9 +291,10 @@ void normalize_mixed(const ImageView& v, const ColorStep& step, const ChannelAff
 }  // namespace
 
 void normalize(const ImageView& src, const ChannelAffine& p, float* out, int nthreads,
-               const Interrupt& interrupt, Color color) {
+               const Interrupt& interrupt, Color color, double scale) {
   ColorStep storage;
-  const ColorStep* step = color_step(color, Convention::pixnorm, src.dtype, src.channels, storage);
+  const ColorStep* step =
+      color_step(color, Convention::pixnorm, src.dtype, src.channels, storage, false, scale);
   const ImageView v = color_source(src, color);
   const int64_t C = step ? step->out : v.channels, per_image = C * v.height * v.width;
   pieces::run(v, false, interrupt, [&](const ImageView& part, int64_t i, int64_t) {

@@ -220,9 +220,14 @@ std::vector<int64_t> preprocess_shape(const PreprocessRequest& r) {
     if (v.channels != first.channels &&
         (r.color == Color::none ||
          color_channels(r.color, v.channels) != color_channels(r.color, first.channels)))
-      throw std::invalid_argument(name + ": has " + std::to_string(v.channels) +
-                                  " channels, the first image has " +
-                                  std::to_string(first.channels));
+      throw std::invalid_argument(
+          name + ": has " + std::to_string(v.channels) + " channel" +
+          (v.channels == 1 ? "" : "s") + ", the first image has " +
+          std::to_string(first.channels) +
+          (r.color == Color::none && v.channels <= 4 && first.channels <= 4 &&
+                   v.channels != 2 && first.channels != 2
+               ? " (color='rgb' makes gray, RGB and RGBA images one 3-channel batch)"
+               : ""));
     if (v.dtype != first.dtype)
       throw type_error(name + ": all images must share one dtype (uint8 or float32)");
     const Geometry& g = r.geometry[i];
@@ -283,8 +288,9 @@ void preprocess(const PreprocessRequest& r, float* out, int nthreads, const Inte
   std::map<int64_t, const ColorStep*> step_of;
   for (const ImageView& v : r.images)
     if (r.color != Color::none && !step_of.count(v.channels))
-      step_of[v.channels] = color_step(r.color, r.convention, v0.dtype, v.channels,
-                                       steps[v.channels], r.color_after_resize);
+      step_of[v.channels] =
+          color_step(r.color, r.convention, v0.dtype, v.channels, steps[v.channels],
+                     r.color_after_resize, r.color_scale > 0 ? r.color_scale : r.scale);
   // The output values: pixnorm's x * a + b, or a named convention's uint8 levels through
   // torchvision's float32 arithmetic.
   ChannelAffine affine;

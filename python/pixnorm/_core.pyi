@@ -10,6 +10,7 @@ def normalize(
     scale: float,
     out: np.ndarray[Any, Any] | None,
     color: str | None = ...,
+    color_scale: float = ...,
 ) -> np.ndarray[Any, np.dtype[np.float32]]: ...
 def build_info() -> dict[str, Any]: ...
 def get_num_threads() -> int: ...
@@ -70,6 +71,7 @@ def preprocess(
     fill: Sequence[float] = ...,
     color: str | None = ...,
     color_after_resize: bool = ...,
+    color_scale: float = ...,
 ) -> np.ndarray[Any, np.dtype[np.float32]]: ...
 
 STATS_PIXEL_STAGE_IMAGES: int

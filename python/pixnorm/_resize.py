@@ -236,10 +236,13 @@ def resized_size(
     return (new_short, new_long) if height <= width else (new_long, new_short)
 
 
-def _color_kw(color: str | None) -> dict[str, Any]:
+def _color_kw(color: str | None, scale: float = 0.0) -> dict[str, Any]:
     """``color=`` for the core's calls only when given: pybind11 parses keyword arguments
-    (about 1 us a call) only when there are some."""
-    return {} if color is None else {"color": color}
+    (about 1 us a call) only when there are some. ``scale``: the scale a second pass applies
+    (per-pixel mean/std), which places float32 input's chroma offset."""
+    if color is None:
+        return {}
+    return {"color": color, "color_scale": scale} if scale else {"color": color}
 
 
 def _check_convention(convention: Any, antialias: Any) -> tuple[bool, str | None]:
@@ -612,7 +615,10 @@ def _preprocess_fit(
                 raise TypeError(f"images[{i}]: all images must share one dtype (uint8 or float32)")
             ci = int(arr.shape[2]) if arr.ndim == 3 else 1
             if ci != c and color is None:
-                raise ValueError(f"images[{i}]: has {ci} channels, the first image has {c}")
+                raise ValueError(
+                    f"images[{i}]: has {ci} channel{'' if ci == 1 else 's'}, the first image "
+                    f"has {c} (color='rgb' makes gray, RGB and RGBA images one 3-channel batch)"
+                )
     fitted = []
     for i, g in enumerate(geoms):
         name = f"images[{i}]" if batch else "image"
@@ -630,6 +636,7 @@ def _preprocess_fit(
     per_pixel = _is_per_pixel(mean, std)
     # per pixel: the raw values first (mean 0, std 1, scale 1), normalized in a second pass
     cm, cs, cscale = (0.0, 1.0, 1.0) if per_pixel else (mean, std, s)
+    cscale_color = s if per_pixel else 0.0  # where float chroma offsets go (0: cscale)
     if fit == "cover":
         values = _core.preprocess(
             arrs,
@@ -643,7 +650,7 @@ def _preprocess_fit(
             cscale,
             None if per_pixel else out,
             batch,
-            **_color_kw(color),
+            **_color_kw(color, cscale_color),
         )
     else:
         fill_raw = _fill_values(fill, arrs[0])
@@ -651,7 +658,18 @@ def _preprocess_fit(
         one = np.array(fill_raw, dtype=arrs[0].dtype).reshape(1, 1, c)
         one_geom = Geometry(0, 0, 1, 1, 1, 1, 0, 0, 0, 0)
         fill_out = _core.preprocess(
-            [one], [one_geom], 1, 1, aa, conv, cm, cs, cscale, None, False, **_color_kw(color)
+            [one],
+            [one_geom],
+            1,
+            1,
+            aa,
+            conv,
+            cm,
+            cs,
+            cscale,
+            None,
+            False,
+            **_color_kw(color, cscale_color),
         )
         fill_vals = [float(v) for v in fill_out.reshape(-1)]
         c = len(fill_vals)  # the output's channels (a colour changes them)
@@ -663,7 +681,7 @@ def _preprocess_fit(
         for i, (arr, g, f) in enumerate(zip(arrs, geoms, fitted, strict=True)):
             _core.preprocess(
                 [arr], [g], f.rh, f.rw, aa, conv, cm, cs, cscale, planes[i], False,
-                0.0, H, W, f.pad_top, f.pad_left, fill_vals, color,
+                0.0, H, W, f.pad_top, f.pad_left, fill_vals, color, False, cscale_color,
             )  # fmt: skip
     if per_pixel:
         values = _per_pixel_finish(values, mean, std, s, out, norm)
@@ -763,7 +781,7 @@ def preprocess(
     s = _scale(arr, norm.scale if norm is not None else scale)
     if _is_per_pixel(mean, std):
         levels = _core.preprocess(
-            [arr], [geom], ch, cw, aa, conv, 0.0, 1.0, 1.0, None, False, **_color_kw(color)
+            [arr], [geom], ch, cw, aa, conv, 0.0, 1.0, 1.0, None, False, **_color_kw(color, s)
         )
         return _per_pixel_finish(levels, mean, std, s, out, norm)
     result: np.ndarray[Any, np.dtype[np.float32]] = _core.preprocess(
@@ -863,7 +881,18 @@ def preprocess_batch(
         return (values, params) if return_params else values
     if _is_per_pixel(mean, std):
         levels = _core.preprocess(
-            arrs, geoms, first[0], first[1], aa, conv, 0.0, 1.0, 1.0, None, True, **_color_kw(color)
+            arrs,
+            geoms,
+            first[0],
+            first[1],
+            aa,
+            conv,
+            0.0,
+            1.0,
+            1.0,
+            None,
+            True,
+            **_color_kw(color, s),
         )
         return _per_pixel_finish(levels, mean, std, s, out, norm)
     result: np.ndarray[Any, np.dtype[np.float32]] = _core.preprocess(

@@ -763,6 +763,10 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
     if color is not None and int(arr.shape[2]) not in (1, 3, 4):
         raise ValueError(f"Grayscale: expects 1 or 3 channels, got {int(arr.shape[2])}")
     c = int(arr.shape[2]) if color is None else (1 if color == "gray" else 3)
+    if color == "gray" and out == "f32" and 3 in (len(mean), len(std)):
+        # torchvision broadcasts a (1, H, W) gray tensor against 3 means: 3 channels, each
+        # (gray - mean[c]) / std[c], which is gray3's arithmetic
+        color, c = "gray3", 3
     if len(mean) not in (1, c) or len(std) not in (1, c):
         raise ValueError(
             f"Normalize: {len(mean)} mean and {len(std)} std values for an image of {c} channels"

@@ -13,7 +13,9 @@
 //    linear, so that gives the values of converting first, up to float32 rounding):
 //    out[c] = sum_k m[c][k] * v[k] + offset[c], each product rounded then added in ascending k,
 //    then the offset; m is the float64 matrix rounded to float32 once, and the offset is 128
-//    for uint8 input (levels) or 0.5 for float32 input (values in [0, 1]), as OpenCV's.
+//    for uint8 input (levels) or, for float32 input, 0.5 once scaled (0.5 / scale in the
+//    input's units: OpenCV's 0.5 for values in [0, 1], 127.5 for 0-255 floats with
+//    scale = 1/255).
 //  - the named conventions convert each uint8 source row first, with the library's own integer
 //    arithmetic, then resize (as cvtColor / Image.convert / rgb_to_grayscale then resize).
 #pragma once

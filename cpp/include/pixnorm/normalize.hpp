@@ -34,9 +34,10 @@ int64_t normalize_output_elements(const ImageView& src);
 // when the work is large enough. Thread-safe; once arguments are valid, throws only what
 // `interrupt` throws (called between pieces of whole images, see interrupt.hpp).
 // `color` (pixnorm/color.hpp, pixnorm's float32 arithmetic) converts first: the output then has
-// its channels (color_channels), p one entry per output channel.
+// its channels (color_channels), p one entry per output channel; `scale` (the one p was made
+// with) places float32 input's chroma offset.
 void normalize(const ImageView& src, const ChannelAffine& p, float* out, int nthreads,
-               const Interrupt& interrupt = {}, Color color = Color::none);
+               const Interrupt& interrupt = {}, Color color = Color::none, double scale = 1.0);
 
 // Per-pixel parameters: a = float32(scale / std) and b = float32(-mean / std) per element,
 // computed in double, written C-contiguous (C, H, W). mean and std are read through element

@@ -80,6 +80,9 @@ struct PreprocessRequest {
   // Named conventions: convert the resized uint8 levels instead of the source (torchvision's
   // Resize then Grayscale); pixnorm's convention mixes after the resize either way.
   bool color_after_resize = false;
+  // > 0: the scale that places float32 input's chroma offset (0.5 / color_scale), when the
+  // call's own scale is 1 because a second pass scales (per-pixel mean/std); 0: `scale`.
+  double color_scale = 0.0;
 };
 
 // Validates the request and returns the float32 output's shape: (N, C, crop_height, crop_width)
