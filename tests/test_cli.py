@@ -683,3 +683,51 @@ def test_size_prints_normalize_values_in_0_1(
     np.testing.assert_allclose(norm["std"], want.std01(), atol=1e-4)
     assert all(0.2 < m < 0.8 for m in norm["mean"])  # random uint8 images: about 0.5
     assert "Normalize(mean=[0.4" in out or "Normalize(mean=[0.5" in out
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_color_refusing_the_first_file_skips_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], workers: str
+) -> None:
+    """--color ycbcr --mode keep with a gray file first: that file is skipped (with the reason),
+    the colour files counted; --mode L with ycbcr is a usage error before any work."""
+    d = tmp_path / "mixed"
+    d.mkdir()
+    rng = np.random.default_rng(3)
+    Image.fromarray(rng.integers(0, 256, (H, W), dtype=np.uint8)).save(d / "a_gray.png")
+    colour = [rng.integers(0, 256, (H, W, 3), dtype=np.uint8) for _ in range(2)]
+    for i, img in enumerate(colour):
+        Image.fromarray(img).save(d / f"b_rgb{i}.png")
+    out_json = tmp_path / "s.json"
+    code, out, err = run(
+        [str(d), "--mode", "keep", "--color", "ycbcr", "--workers", workers, "--json",
+         str(out_json)],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "a_gray.png" in err and "--color ycbcr does not convert" in err
+    want = pixnorm.RunningStats(color="ycbcr")
+    for img in colour:
+        want.update(img)
+    got = json.loads(out_json.read_text())["stats"]
+    assert got["images"] == 2 and got["count"] == want.count
+    np.testing.assert_allclose(got["state"]["mean"], want.to_dict()["state"]["mean"], rtol=1e-12)
+    code, out, err = run([str(d), "--mode", "L", "--color", "ycbcr"], capsys)
+    assert code == 2 and "--mode L makes every image gray" in err
+
+
+def test_color_with_opencv_needs_no_size(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_json = tmp_path / "yuv.json"
+    code, _, err = run(
+        [str(folder), "--color", "yuv", "--convention", "opencv", "--no-antialias", "--json",
+         str(out_json)],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    want = pixnorm.RunningStats(color="yuv", convention="opencv", antialias=False)
+    for p in readable(folder):
+        with Image.open(p) as im:
+            want.update(np.asarray(im.convert("RGB")))
+    assert json.loads(out_json.read_text())["stats"] == json.loads(json.dumps(want.to_dict()))

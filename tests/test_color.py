@@ -438,3 +438,28 @@ def test_messages_suggest_the_colour() -> None:
         pixnorm.preprocess(rgb, size=4, color="gray", mean=[0.4, 0.5, 0.6])
     with pytest.raises(ValueError, match=r"mean: .* \(color='rgb' drops the alpha"):
         pixnorm.preprocess(np.zeros((8, 8, 4), np.uint8), size=4, mean=[0.4, 0.5, 0.6])
+
+
+def test_review_fill_and_messages() -> None:
+    """With a colour, fill is in the output's colour and channels (any image order); colour
+    errors in a batch name the image; Collate checks mean/std counts against the colour."""
+    rng = np.random.default_rng(11)
+    gray = rng.integers(0, 256, (30, 40), dtype=np.uint8)
+    rgb = rng.integers(0, 256, (36, 30, 3), dtype=np.uint8)
+    rgba = rng.integers(0, 256, (36, 30, 4), dtype=np.uint8)
+    kw: dict[str, Any] = {"size": 32, "fit": "contain", "color": "rgb"}
+    a = pixnorm.preprocess_batch([gray, rgb, rgba], fill=[114, 100, 90], **kw)
+    b = pixnorm.preprocess_batch([rgba, gray, rgb], fill=[114, 100, 90], **kw)
+    np.testing.assert_array_equal(a[[2, 0, 1]], b)
+    border = a[0][:, 0, 0] if a[0][0, 0, 0] != a[0][0, 16, 16] else a[0][:, 31, 31]
+    np.testing.assert_allclose(border, np.array([114, 100, 90], np.float32) / 255, rtol=1e-6)
+    g = pixnorm.preprocess(rgb, size=(40, 32), fit="contain", fill=200, color="gray")
+    assert g.shape == (1, 40, 32) and g[0, 0, 0] == np.float32(200) * np.float32(1 / 255)
+    with pytest.raises(ValueError, match=r"fill: expected a finite number or 1 \(one per"):
+        pixnorm.preprocess(rgb, size=(40, 32), fit="contain", fill=[1, 2, 3], color="gray")
+    with pytest.raises(ValueError, match=r"images\[1\]: color: 'ycbcr' converts RGB"):
+        pixnorm.preprocess_batch([rgb, gray], size=(16, 16), color="ycbcr")
+    with pytest.raises(ValueError, match=r"mean: 3 values, but color='gray' gives 1 channel"):
+        pixnorm.Collate(size=16, color="gray", mean=[0.4, 0.5, 0.6], std=[0.2, 0.2, 0.2])
+    with pytest.raises(ValueError, match="color: Pillow defines no 'yuv'"):
+        pixnorm.Collate(size=16, color="yuv", convention="pillow")

@@ -803,3 +803,26 @@ def test_grayscale_then_three_means_broadcasts_as_torchvision() -> None:
     for img in images()[:3]:
         assert_same(theirs(chw(img)), ours(chw(img)))
         assert_same(theirs(pil(img)), ours(pil(img)))
+
+
+def test_grayscale_review_cases() -> None:
+    """The hostile review's cases: a colour before ToImage on a PIL image stays Pillow's; v1's
+    RandomGrayscale stays unfused; Grayscale(3) of a 2-D array or tensor has 3 channels."""
+    v2, T = tv2(), tv()
+    torch = pytest.importorskip("torch")
+    img = pil(np.random.default_rng(0).integers(0, 256, (64, 64, 3), np.uint8))
+    theirs = v2.Compose([v2.Grayscale(), v2.ToImage()])
+    assert_same(theirs(img), P.from_torchvision(theirs)(img))
+    steps = [v2.RandomResizedCrop(32), v2.Grayscale(3), v2.Grayscale(3), v2.ToImage(),
+             v2.ToDtype(torch.float32, scale=True)]  # fmt: skip
+    for seed in range(3):
+        torch.manual_seed(seed)
+        want = v2.Compose(steps)(img)
+        torch.manual_seed(seed)
+        assert_same(want, P.from_torchvision(v2.Compose(steps))(img))
+    with pytest.warns(UserWarning, match="kept as is"):
+        q = P.from_torchvision(T.Compose([T.RandomGrayscale(1.0)]))
+    assert isinstance(q.transforms[0], T.RandomGrayscale)
+    assert P.Grayscale(3)(np.zeros((5, 6), np.uint8)).shape == (5, 6, 3)
+    assert tuple(P.Grayscale(3)(torch.zeros((5, 6), dtype=torch.uint8)).shape) == (3, 5, 6)
+    assert P.Grayscale(1)(np.zeros((5, 6), np.uint8)).shape == (5, 6)

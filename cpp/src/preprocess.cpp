@@ -216,6 +216,13 @@ std::vector<int64_t> preprocess_shape(const PreprocessRequest& r) {
       throw std::invalid_argument(name +
                                   ": expected one image (H, W) or (H, W, C); use "
                                   "preprocess_batch for several");
+    if (r.color != Color::none) {  // the colour against this image, named in the message
+      try {
+        color_channels(r.color, v.channels);
+      } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(name + ": " + e.what());
+      }
+    }
     // A colour may bring images of different channels to one count (rgb of gray and RGBA).
     if (v.channels != first.channels &&
         (r.color == Color::none ||

@@ -441,3 +441,19 @@ def _warn(message: str | None) -> None:
     ):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, RangeWarning, stacklevel=level)
+
+
+def _check_color_values(color: str | None, convention: str | None, mean: Any, std: Any) -> None:
+    """With a colour the output's channel count is known before any image (1 for gray, 3
+    otherwise): per-channel mean/std of another length are refused here (Collate,
+    ray.Preprocess), not at the first batch. Checks the colour's name and convention first."""
+    if color is None:
+        return
+    n = _core.color_channels(color, 3, convention)
+    for name, v in (("mean", mean), ("std", std)):
+        if isinstance(v, list | tuple) and len(v) not in (1, n):
+            hint = " (color='gray3' gives 3)" if n == 1 and len(v) == 3 else ""
+            raise ValueError(
+                f"{name}: {len(v)} values, but color={color!r} gives {n} channel"
+                f"{'' if n == 1 else 's'}: pass one value or {n}{hint}"
+            )

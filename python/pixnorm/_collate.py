@@ -27,6 +27,7 @@ import numpy as np
 
 from . import _core
 from ._args import (
+    _check_color_values,
     _int,
     _is_per_pixel,
     _pair,
@@ -145,7 +146,6 @@ class Collate:
         color: str | None = None,
     ) -> None:
         _check_convention(convention, antialias)
-        _core.color_channels(color, 3, convention)  # the core's checks, before any batch
         self._factor = _resolve_factor(factor, rounding, exact_factor, convention, size, max_size)
         if random_resized_crop and factor is not None:
             raise ValueError("factor: random_resized_crop resizes its boxes to size=(h, w)")
@@ -171,6 +171,7 @@ class Collate:
         self._normalizer, mean, std = _unpack(mean, std, None, False)
         self.mean: Sequence[float] | float = _values(mean, "mean")
         self.std: Sequence[float] | float = _values(std, "std")
+        _check_color_values(color, convention, self.mean, self.std)  # before any batch
         if self._normalizer is None and _is_per_pixel(self.mean, self.std):
             self._normalizer = Normalizer(self.mean, self.std)  # coefficients computed once
         # Images are uint8, scaled by 1/255: a mean beyond 1 is 0-255 values (issue 13). Said

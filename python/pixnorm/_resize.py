@@ -541,10 +541,10 @@ def _fit(h: int, w: int, out: tuple[int, int], fit: str, conv: str | None, name:
     return _Fit(rh, rw, 0.0, 0.0, 0, 0, (H - rh) // 2, (W - rw) // 2)
 
 
-def _fill_values(fill: Any, arr: np.ndarray[Any, Any]) -> list[float]:
-    """``fill`` as one value per channel in the image's units: for uint8 images saturated to
-    0..255 and rounded half to even, as OpenCV's borderValue."""
-    c = int(arr.shape[2]) if arr.ndim == 3 else 1
+def _fill_values(fill: Any, arr: np.ndarray[Any, Any], channels: int | None = None) -> list[float]:
+    """``fill`` as one value per channel (``channels``, else the image's) in the image's units:
+    for uint8 images saturated to 0..255 and rounded half to even, as OpenCV's borderValue."""
+    c = channels if channels is not None else int(arr.shape[2]) if arr.ndim == 3 else 1
     if fill is None:
         fill = 0.0
     items = (
@@ -653,24 +653,14 @@ def _preprocess_fit(
             **_color_kw(color, cscale_color),
         )
     else:
-        fill_raw = _fill_values(fill, arrs[0])
-        # the fill's output value: a 1x1 image of it through the same arithmetic
-        one = np.array(fill_raw, dtype=arrs[0].dtype).reshape(1, 1, c)
+        # With a colour the fill is in the output's colour and channels (one gray value, or
+        # Y, Cb, Cr...): images of any channel count share it. Its output value: a 1x1 image of
+        # it through the same arithmetic (without the colour step).
+        c_fill = c if color is None else _core.color_channels(color, c, conv)
+        fill_raw = _fill_values(fill, arrs[0], c_fill)
+        one = np.array(fill_raw, dtype=arrs[0].dtype).reshape(1, 1, c_fill)
         one_geom = Geometry(0, 0, 1, 1, 1, 1, 0, 0, 0, 0)
-        fill_out = _core.preprocess(
-            [one],
-            [one_geom],
-            1,
-            1,
-            aa,
-            conv,
-            cm,
-            cs,
-            cscale,
-            None,
-            False,
-            **_color_kw(color, cscale_color),
-        )
+        fill_out = _core.preprocess([one], [one_geom], 1, 1, aa, conv, cm, cs, cscale, None, False)
         fill_vals = [float(v) for v in fill_out.reshape(-1)]
         c = len(fill_vals)  # the output's channels (a colour changes them)
         shape = (len(arrs), c, H, W) if batch else (c, H, W)
@@ -752,7 +742,8 @@ def preprocess(
     smaller ratio to ``int(float32(side) * f)`` pixels (the grid following those sizes), centred,
     the odd pixel of padding at the bottom / right, the rest ``fill`` (a value or one per
     channel, in the image's units: for uint8 saturated to 0..255 and rounded half to even, as
-    OpenCV's borderValue), normalized as the image is. With ``convention="opencv"``
+    OpenCV's borderValue; with ``color``, one per output channel, in the output's colour),
+    normalized as the image is. With ``convention="opencv"``
     (``antialias=False``) the uint8 geometry and levels are OpenCV's bit for bit; OpenCV then
     computes ``(x - mean) * scalefactor`` where pixnorm computes ``(x * scale - mean) / std``, so
     the floats agree within float32 rounding (bitwise with mean 0 and scale 1).

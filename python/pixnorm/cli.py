@@ -483,8 +483,10 @@ def accumulate(
         except Exception as e:  # Pillow raises many kinds for corrupt files: never fatal
             skipped.append((str(path), f"unreadable ({type(e).__name__}: {e})"))
         else:
-            like = like if like is not None else _like(img, resampling)
-            reason = _mismatch(img, like, per_pixel, resampling)
+            this = _like(img, resampling)
+            if like is None and this[1] > 0:  # not an image the colour refuses
+                like = this
+            reason = _mismatch(img, like if like is not None else this, per_pixel, resampling)
             if reason is not None:
                 skipped.append((str(path), reason))
             else:
@@ -505,7 +507,9 @@ def first_like(paths: Sequence[str], mode: str, resampling: Resampling) -> Like 
             img = load_image(path, mode)
         except Exception:
             continue
-        return _like(img, resampling)
+        like = _like(img, resampling)
+        if like[1] > 0:  # else the colour refuses it: skipped, as later ones are
+            return like
     return None
 
 
@@ -932,9 +936,8 @@ def _resampling(args: argparse.Namespace) -> Resampling:
         ("--convention", args.convention is not None),
         ("--no-antialias", not args.antialias),
     ):
-        if used and size is None and (flag == "--no-antialias" or args.color is None):
-            needs = "--size" if flag == "--no-antialias" else "--size or --color"
-            raise UsageError(f"{flag} changes how images are resized: it needs {needs}")
+        if used and size is None and args.color is None:
+            raise UsageError(f"{flag} changes how images are resized: it needs --size")
     if args.convention == "opencv" and args.antialias:
         raise UsageError(
             "--convention opencv: OpenCV's resize has no antialias; add --no-antialias"
@@ -943,6 +946,9 @@ def _resampling(args: argparse.Namespace) -> Resampling:
         raise UsageError(
             "--convention pillow: Pillow resizes with antialias only; drop --no-antialias"
         )
+    if args.mode == "L" and args.color in ("ycbcr", "yuv"):
+        raise UsageError(f"--color {args.color} converts RGB images, but --mode L makes every "
+                         "image gray: use --mode RGB (the default)")  # fmt: skip
     resampling = Resampling(size, crop, args.convention, args.antialias, args.color)
     try:
         RunningStats(**resampling.options())  # RunningStats' own checks, before any work

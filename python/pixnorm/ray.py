@@ -47,7 +47,16 @@ except ImportError as e:
     ) from e
 
 from . import _core
-from ._args import _brief, _pair, _probability, _real, _rrc_ranges, _side, _values
+from ._args import (
+    _brief,
+    _check_color_values,
+    _pair,
+    _probability,
+    _real,
+    _rrc_ranges,
+    _side,
+    _values,
+)
 from ._normalizer import Normalizer, _unpack
 from ._resize import _check_convention, preprocess_batch
 from .stats import RunningStats
@@ -467,16 +476,13 @@ class Preprocess:
         # What can be checked without an image is checked here, on the driver; the rest
         # (mean/std against the channels, sizes against each image) by preprocess_batch.
         self.antialias, self.convention = _check_convention(convention, antialias)
-        if color is not None:
-            _core.color_channels(
-                color, 3, self.convention
-            )  # the core's checks of the name and convention
         self.color = color
         self.size = size if size is None else _pair(size, "size")
         self.crop = crop if crop is None else _pair(crop, "crop")
         self.max_size = max_size if max_size is None else _side(max_size, "max_size")
         norm, mean, std = _unpack(mean, std, scale, False)
         mean, std = _values(mean, "mean"), _values(std, "std")
+        _check_color_values(color, self.convention, mean, std)  # its name, convention, counts
         if scale is not None:
             scale = _real(scale, "scale")
         # The values are checked here, as the workers would (finite, std > 0, the lengths and

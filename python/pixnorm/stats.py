@@ -196,7 +196,9 @@ class RunningStats:
 
     Notes
     -----
-    **uint8 input is exact.** Sums and sums of squares are integers (uint64 per channel; per
+    **uint8 input is exact** (also after a named convention's resize or colour, and with
+    ``color`` "rgb" or "bgr"; the default convention's resize or mixing colours give floats).
+    Sums and sums of squares are integers (uint64 per channel; per
     pixel uint32 staged and flushed into uint64 before they can overflow), so the results do
     not depend on the order of the images, on batching, on chunking or on the thread count.
     The variance numerator ``n * S2 - S1**2`` is computed exactly in unsigned 128-bit

@@ -488,11 +488,11 @@ def _image_out(levels: np.ndarray[Any, Any], kind: str, mode: Any) -> Any:
     if kind == "tensor_chw":
         return _tensor_out(chw)
     hwc = np.ascontiguousarray(chw.transpose(1, 2, 0))
-    if kind == "tensor_hw":
-        return _tensor_out(np.ascontiguousarray(hwc[..., 0]))
+    if kind == "tensor_hw":  # 2-D in: 2-D out, unless a colour made 3 channels (C, H, W)
+        return _tensor_out(np.ascontiguousarray(hwc[..., 0]) if chw.shape[0] == 1 else chw)
     if kind == "tensor_hwc":
         return _tensor_out(hwc)
-    return hwc[..., 0] if kind == "numpy_hw" else hwc
+    return hwc[..., 0] if kind == "numpy_hw" and chw.shape[0] == 1 else hwc
 
 
 def _float_only(ops: Sequence[_Transform], img: Any) -> Any:
@@ -686,7 +686,8 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
         return resized if resized is not None else (box[2], box[3])
 
     for op in ops:
-        geometry_seen = geometry_seen or op.kind in _GEOMETRY
+        # geometry or a colour on a PIL image ran in Pillow: a later ToImage keeps that
+        geometry_seen = geometry_seen or op.kind in _GEOMETRY or op.kind == "color"
         if isinstance(op, CenterCrop):
             ch, cw = op.size
             h, w = current()
@@ -927,8 +928,8 @@ def _convert_one(t: Any) -> Any:
             # v1's tensor kernel sums separate float32 products (v2 fuses the adds): they differ
             # on 21 RGB triples, so v1's Grayscale stays as is
             return Grayscale(t.num_output_channels)
-        if name == "RandomGrayscale":
-            return RandomGrayscale(t.p)
+        if name == "RandomGrayscale" and module.startswith("torchvision.transforms.v2"):
+            return RandomGrayscale(t.p)  # v1's, like v1's Grayscale, stays as is
     except (TypeError, ValueError):
         return None  # e.g. nearest interpolation, a dtype dict: keep the original
     return None
