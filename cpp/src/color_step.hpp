@@ -22,7 +22,7 @@ struct ColorStep {
   // filter `in` channels and mix_planes maps them to `out` after the resize.
   bool on_rows = false, on_levels = false;
   float m[3][3] = {};        // pixnorm: out[c] = sum_k m[c][k] * v[k] + offset[c]
-  float offset[3] = {};  // 128 (uint8 levels) or 0.5 / scale (float32): the chroma channels
+  float offset[3] = {};      // 128 (uint8 levels) or 0.5 / scale (float32): the chroma channels
   int formula = 0;           // a named convention's (kernels/table.hpp, kColor*)
   std::vector<int32_t> lut;  // its tables (Pillow's YCbCr)
 };

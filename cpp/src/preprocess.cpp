@@ -228,11 +228,10 @@ std::vector<int64_t> preprocess_shape(const PreprocessRequest& r) {
         (r.color == Color::none ||
          color_channels(r.color, v.channels) != color_channels(r.color, first.channels)))
       throw std::invalid_argument(
-          name + ": has " + std::to_string(v.channels) + " channel" +
-          (v.channels == 1 ? "" : "s") + ", the first image has " +
-          std::to_string(first.channels) +
-          (r.color == Color::none && v.channels <= 4 && first.channels <= 4 &&
-                   v.channels != 2 && first.channels != 2
+          name + ": has " + std::to_string(v.channels) + " channel" + (v.channels == 1 ? "" : "s") +
+          ", the first image has " + std::to_string(first.channels) +
+          (r.color == Color::none && v.channels <= 4 && first.channels <= 4 && v.channels != 2 &&
+                   first.channels != 2
                ? " (color='rgb' makes gray, RGB and RGBA images one 3-channel batch)"
                : ""));
     if (v.dtype != first.dtype)
