@@ -178,10 +178,7 @@ void normalize_piece(const ImageView& src, const ChannelAffine& p, float* out, i
       const int64_t i = r / H, y = r % H;
       const unsigned char* row = src.byte_ptr(i, y, first_x, 0) + row_shift;
       if (!direct) {
-        if (f32)
-          rows::gather_any<float>(row, W, C, src.stride_x, src.stride_c, bytes);
-        else
-          rows::gather_any<uint8_t>(row, W, C, src.stride_x, src.stride_c, bytes);
+        rows::gather_view_row(src, row, W, bytes);
         row = bytes;
       } else if (byte_mirror) {
         reverse_bytes(row, W * C, bytes);
@@ -259,10 +256,7 @@ void normalize_mixed(const ImageView& v, const ColorStep& step, const ChannelAff
       const int64_t i = r / H, y = r % H;
       const unsigned char* row = v.byte_ptr(i, y, 0, 0);
       if (!direct) {
-        if (f32)
-          rows::gather_any<float>(row, W, Cin, v.stride_x, v.stride_c, bytes);
-        else
-          rows::gather_any<uint8_t>(row, W, Cin, v.stride_x, v.stride_c, bytes);
+        rows::gather_view_row(v, row, W, bytes);
         row = bytes;
       }
       float* o = out + (i * Cout * H + y) * W;  // channel 0 of the output row

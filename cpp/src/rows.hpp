@@ -43,6 +43,16 @@ void gather_any(const unsigned char* row, int64_t width, int64_t channels, int64
   }
 }
 
+// gather_any for a view's element type: `width` pixels of the row at `row` (channels, strides
+// and dtype of `v`) packed into `out`.
+inline void gather_view_row(const ImageView& v, const unsigned char* row, int64_t width,
+                            unsigned char* out) {
+  if (v.dtype == DType::f32)
+    gather_any<float>(row, width, v.channels, v.stride_x, v.stride_c, out);
+  else
+    gather_any<uint8_t>(row, width, v.channels, v.stride_x, v.stride_c, out);
+}
+
 // A ring of `slots` rows of `len` values of T (zero at first): row r lives in slot r % slots, and
 // the ring remembers which row each slot holds, so a row shared by consecutive output rows is
 // made once per band.
@@ -100,10 +110,7 @@ class SourceRows {
       convert_row_u8(*convert_, row, span_, out);
       return out;
     }
-    if (v_.dtype == DType::f32)
-      gather_any<float>(row, span_, v_.channels, v_.stride_x, v_.stride_c, out);
-    else
-      gather_any<uint8_t>(row, span_, v_.channels, v_.stride_x, v_.stride_c, out);
+    gather_view_row(v_, row, span_, out);
     return out;
   }
   // Row r, kept in slot r % slots: gathered only when the slot holds another row.
