@@ -491,11 +491,20 @@ def hwc(img: Any) -> tuple[int, int, int]:
     return 1, 1, 1
 
 
+COLOR_CHANNELS = {"rgb": 3, "bgr": 3, "gray": 1, "gray3": 3, "ycbcr": 3, "yuv": 3}
+
+
+def color_arg(rng: np.random.Generator) -> Any:
+    """A colour (issue 14): mostly none, each valid one, now and then a bad name or type."""
+    return pick(rng, [None, *COLOR_CHANNELS, "grey", 3], [12, 1, 1, 1, 1, 1, 1, 0.3, 0.3])
+
+
 def gen_normalize(rng: np.random.Generator) -> Case:
     img = image(rng)
     h, w, c = hwc(img)
-    mean, std = mean_std(rng, c, (h, w))
-    kw: dict[str, Any] = {}
+    color = color_arg(rng)
+    mean, std = mean_std(rng, COLOR_CHANNELS.get(color, c), (h, w))
+    kw: dict[str, Any] = {} if color is None else {"color": color}
     s = scale_arg(rng)
     if s is not None or rng.random() < 0.2:
         kw["scale"] = s
@@ -507,6 +516,9 @@ def gen_normalize(rng: np.random.Generator) -> Case:
 
 def gen_to_tensor(rng: np.random.Generator) -> Case:
     kw = {} if rng.random() < 0.6 else {"out": OutSpec(pick(rng, OUT_KINDS))}
+    color = color_arg(rng)
+    if color is not None:
+        kw["color"] = color
     return Case("to_tensor", pixnorm.to_tensor, (image(rng),), kw, check=check_normalize)
 
 
@@ -568,6 +580,9 @@ def gen_resize(rng: np.random.Generator) -> Case:
     if rng.random() < 0.2:
         kw.update(factor_kw(rng))
         size = pick(rng, [None, size], [9, 1])
+    color = color_arg(rng)
+    if color is not None:
+        kw["color"] = color
     o = out_arg(rng)
     if o is not None:
         kw["out"] = o
@@ -618,7 +633,10 @@ def gen_preprocess(rng: np.random.Generator) -> Case:
     if rng.random() < 0.4:
         kw["flip"] = pick(rng, [True, False, np.True_, 1, None, "yes"], [5, 5, 1, 1, 1, 1])
     oh, ow = h, w
-    mean, std = mean_std(rng, c, (oh, ow))
+    color = color_arg(rng)
+    if color is not None:
+        kw["color"] = color
+    mean, std = mean_std(rng, COLOR_CHANNELS.get(color, c), (oh, ow))
     if rng.random() < 0.8:
         kw["mean"], kw["std"] = mean, std
     s = scale_arg(rng)
@@ -669,8 +687,11 @@ def gen_preprocess_batch(rng: np.random.Generator) -> Case:
             ],
         )
     c = shapes[0][2] if shapes else 3
+    color = color_arg(rng)
+    if color is not None:
+        kw["color"] = color
     if rng.random() < 0.7:
-        kw["mean"], kw["std"] = mean_std(rng, c, (8, 8))
+        kw["mean"], kw["std"] = mean_std(rng, COLOR_CHANNELS.get(color, c), (8, 8))
     s = scale_arg(rng)
     if s is not None:
         kw["scale"] = s
@@ -1099,9 +1120,13 @@ def check_normalize(case: Case, result: Any) -> None:
     if img.ndim not in (2, 3, 4):
         raise Defect(f"accepted an image of shape {img.shape}")
     h, w, c = hwc(img)
+    color = case.kwargs.get("color")
+    c = COLOR_CHANNELS.get(color, c)
     want = (c, h, w) if img.ndim < 4 else (img.shape[0], c, h, w)
     if result.shape != want or result.dtype != np.float32 or not result.flags.c_contiguous:
         raise Defect(f"result {result.dtype} {result.shape} is not C-contiguous float32 {want}")
+    if color is not None:
+        return  # the colour's values: tests/test_color.py
     if case.api == "to_tensor":
         mean, std, scale = 0.0, 1.0, None
     else:
@@ -1153,7 +1178,13 @@ def check_resize(case: Case, result: Any) -> None:
     )
     got = result.shape[1:3] if img.ndim == 4 else result.shape[:2]
     channels_differ = img.ndim >= 3 and result.shape[-1:] != img.shape[-1:]
-    if tuple(got) != tuple(want) or result.ndim != img.ndim or channels_differ:
+    color = kw.get("color")
+    if color is not None:  # the colour's channel count; a 2-D image stays 2-D only for gray
+        n = COLOR_CHANNELS[color]
+        channels_differ = (result.shape[-1] != n) if (img.ndim >= 3 or n == 3) else False
+        if img.ndim == 2 and n == 3:
+            channels_differ = channels_differ or result.ndim != 3
+    if tuple(got) != tuple(want) or (result.ndim != img.ndim and color is None) or channels_differ:
         raise Defect(f"resize: result shape {result.shape}, expected {want} for {img.shape}")
 
 
