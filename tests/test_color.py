@@ -463,3 +463,13 @@ def test_review_fill_and_messages() -> None:
         pixnorm.Collate(size=16, color="gray", mean=[0.4, 0.5, 0.6], std=[0.2, 0.2, 0.2])
     with pytest.raises(ValueError, match="color: Pillow defines no 'yuv'"):
         pixnorm.Collate(size=16, color="yuv", convention="pillow")
+
+
+def test_per_pixel_with_colour_refuses_an_overlapping_out() -> None:
+    """The per-pixel path converts into planes first; out is still checked against the
+    caller's image (the fuzz test found it was checked against the planes)."""
+    buf = np.zeros(4 * 5 * 3 * 4, np.uint8)
+    img = buf[: 4 * 5 * 3].reshape(4, 5, 3)
+    out = buf.view(np.float32).reshape(3, 4, 5)
+    with pytest.raises(ValueError, match="out"):
+        pixnorm.normalize(img, np.full((4, 5, 3), 0.5), 0.2, color="rgb", out=out)

@@ -147,6 +147,8 @@ def normalize(
     if _is_per_pixel(mean, std):
         if color is not None:  # the converted values first, as float32 (H, W, C) views
             planes = _core.normalize(arr, 0.0, 1.0, 1.0, None, color, s)
+            if out is not None:  # out's rules against the caller's image, not the planes
+                _core.check_out(out, list(planes.shape), [arr])
             arr = planes.transpose(1, 2, 0) if planes.ndim == 3 else planes.transpose(0, 2, 3, 1)
         a, b = norm._coefficients(arr, s) if norm is not None else _pixel_affine(arr, mean, std, s)
         pixel: np.ndarray[Any, np.dtype[np.float32]] = _core.normalize_pixel(arr, a, b, out)
