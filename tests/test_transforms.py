@@ -759,7 +759,6 @@ def test_grayscale_after_totensor_warns_and_matches() -> None:
     that says how to fuse it."""
     v2 = tv2()
     torch = pytest.importorskip("torch")
-    P._warned_float_gray.clear()
     with pytest.warns(UserWarning, match="put it before ToTensor"):
         ours = P.Compose([P.Resize(64), P.ToImage(), P.ToDtype(torch.float32, scale=True),
                           P.Grayscale(3)])  # fmt: skip

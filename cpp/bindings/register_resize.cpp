@@ -71,7 +71,7 @@ py::object resize_py(py::handle image, int64_t out_h, int64_t out_w, bool antial
   if (img.batch) shape.push_back(r.images.n);
   shape.push_back(out_h);
   shape.push_back(out_w);
-  const int64_t channels = output_channels(r.color, r.images.channels);
+  const int64_t channels = color_channels(r.color, r.images.channels);
   // (H, W) in, and a colour that keeps one channel (none, gray): (H, W) out
   if (img.ndim != 2 || channels != 1) shape.push_back(channels);
   py::object result;

@@ -4,6 +4,7 @@
 #include "pixnorm/color.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -98,8 +99,20 @@ void set_row(ColorStep& s, int c, double r, double g, double b, float offset) {
 // Pillow's convert("YCbCr") tables (libImaging/ConvertYCbCr.c): entry i of the table of
 // coefficient c is (int)(c * i * 64 + 0.5), truncated toward zero; Pillow ships the numbers,
 // pixnorm builds them from these coefficients (the same tables: tests/test_color.py).
-constexpr double kPillowYCbCr[3][3] = {
-    {0.299, 0.587, 0.114}, {-0.16874, -0.33126, 0.5}, {0.5, -0.41869, -0.08131}};
+// Built once (9 tables of 256: table 3 * channel + input), on first use.
+const int32_t* pillow_ycbcr_tables() {
+  static const std::array<int32_t, 9 * 256> tables = [] {
+    constexpr double coef[3][3] = {
+        {0.299, 0.587, 0.114}, {-0.16874, -0.33126, 0.5}, {0.5, -0.41869, -0.08131}};
+    std::array<int32_t, 9 * 256> t{};
+    for (int k = 0; k < 9; ++k)
+      for (int i = 0; i < 256; ++i)
+        t[static_cast<size_t>(k * 256 + i)] = static_cast<int32_t>(
+            std::trunc(coef[k / 3][k % 3] * static_cast<double>(i) * 64.0 + 0.5));
+    return t;
+  }();
+  return tables.data();
+}
 
 // The kernel formula (kernels/table.hpp) of a named convention's colour.
 int formula_of(Convention conv, Color color, int64_t in) {
@@ -134,13 +147,8 @@ const ColorStep* color_step(Color color, Convention convention, DType dtype, int
   s.on_rows = convention != Convention::pixnorm && !after_resize;
   s.on_levels = convention != Convention::pixnorm && after_resize;
   if (convention != Convention::pixnorm) s.formula = formula_of(convention, color, in);
-  if (convention == Convention::pillow && color == Color::ycbcr && in == 3) {
-    s.lut.resize(9 * 256);
-    for (int k = 0; k < 9; ++k)
-      for (int i = 0; i < 256; ++i)
-        s.lut[static_cast<size_t>(k * 256 + i)] = static_cast<int32_t>(
-            std::trunc(kPillowYCbCr[k / 3][k % 3] * static_cast<double>(i) * 64.0 + 0.5));
-  }
+  if (convention == Convention::pillow && color == Color::ycbcr && in == 3)
+    s.lut = pillow_ycbcr_tables();
   if (!(scale > 0 && std::isfinite(scale)))
     throw std::invalid_argument("scale: expected a finite value > 0 with a colour");
   const float chroma = dtype == DType::u8 ? 128.0f : static_cast<float>(0.5 / scale);
@@ -170,11 +178,11 @@ const ColorStep* color_step(Color color, Convention convention, DType dtype, int
 }
 
 void convert_row_u8(const ColorStep& s, const uint8_t* src, int64_t n, uint8_t* dst) {
-  active_kernels().convert_u8(src, 0, n, s.formula, s.lut.data(), s.out, dst, 0);
+  active_kernels().convert_u8(src, 0, n, s.formula, s.lut, s.out, dst, 0);
 }
 
 void convert_planes_u8(const ColorStep& s, const uint8_t* src, int64_t n, uint8_t* dst) {
-  active_kernels().convert_u8(src, s.in == 1 ? 0 : n, n, s.formula, s.lut.data(), s.out, dst, n);
+  active_kernels().convert_u8(src, s.in == 1 ? 0 : n, n, s.formula, s.lut, s.out, dst, n);
 }
 
 void mix_planes(const ColorStep& s, const float* src, int64_t src_stride, int64_t n, float* dst,

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <vector>
 
 #include "pixnorm/color.hpp"
 #include "pixnorm/image_view.hpp"
@@ -21,10 +20,10 @@ struct ColorStep {
   // row after them (on_levels: torchvision's Resize then Grayscale). pixnorm: the passes
   // filter `in` channels and mix_planes maps them to `out` after the resize.
   bool on_rows = false, on_levels = false;
-  float m[3][3] = {};        // pixnorm: out[c] = sum_k m[c][k] * v[k] + offset[c]
-  float offset[3] = {};      // 128 (uint8 levels) or 0.5 / scale (float32): the chroma channels
-  int formula = 0;           // a named convention's (kernels/table.hpp, kColor*)
-  std::vector<int32_t> lut;  // its tables (Pillow's YCbCr)
+  float m[3][3] = {};            // pixnorm: out[c] = sum_k m[c][k] * v[k] + offset[c]
+  float offset[3] = {};          // 128 (uint8 levels) or 0.5 / scale (float32): the chroma channels
+  int formula = 0;               // a named convention's (kernels/table.hpp, kColor*)
+  const int32_t* lut = nullptr;  // its tables (Pillow's YCbCr, built once)
 };
 
 // The step of `color` in `convention` for an image of `channels` channels and `dtype`; null

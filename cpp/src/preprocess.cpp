@@ -165,11 +165,9 @@ void check_resize(const ResizeRequest& r) {
   ImageView shape_check = v;
   shape_check.height = r.height;
   shape_check.width = r.width;
-  shape_check.channels = output_channels(r.color, v.channels);
+  shape_check.channels = color_channels(r.color, v.channels);
   normalize_output_elements(shape_check);  // output byte count representable
 }
-
-int64_t output_channels(Color color, int64_t channels) { return color_channels(color, channels); }
 
 void resize(const ResizeRequest& r, void* out, int nthreads, const Interrupt& interrupt) {
   check_resize(r);
@@ -184,7 +182,7 @@ void resize(const ResizeRequest& r, void* out, int nthreads, const Interrupt& in
   proto.color = color_step(r.color, r.convention, v.dtype, v.channels, step);
   const ImageView source = color_source(v, r.color);
   std::vector<ResampleJob> jobs(static_cast<size_t>(v.n), proto);
-  const int64_t per_image = oh * ow * output_channels(r.color, v.channels) * itemsize(v.dtype);
+  const int64_t per_image = oh * ow * color_channels(r.color, v.channels) * itemsize(v.dtype);
   for (int64_t i = 0; i < v.n; ++i) {
     ResampleJob& j = jobs[static_cast<size_t>(i)];
     j.src = source;
@@ -255,7 +253,7 @@ std::vector<int64_t> preprocess_shape(const PreprocessRequest& r) {
   }
   check_convention(r.convention, r.antialias, first.dtype, first.channels);
   check_color(r.color, r.convention, first.channels);
-  const int64_t C = output_channels(r.color, first.channels);
+  const int64_t C = color_channels(r.color, first.channels);
   if (!(r.divisor == 0.0 || (r.divisor > 0.0 && std::isfinite(r.divisor))))
     throw std::invalid_argument("divisor: expected 0 (multiply by scale) or a finite value > 0");
   if (r.divisor != 0.0 && r.convention == Convention::pixnorm)
@@ -288,7 +286,7 @@ void preprocess(const PreprocessRequest& r, float* out, int nthreads, const Inte
   preprocess_shape(r);
   const size_t n = r.images.size();
   const ImageView& v0 = r.images[0];
-  const int64_t C = output_channels(r.color, v0.channels);
+  const int64_t C = color_channels(r.color, v0.channels);
   // One colour step per channel count among the images (map nodes do not move).
   std::map<int64_t, ColorStep> steps;
   std::map<int64_t, const ColorStep*> step_of;

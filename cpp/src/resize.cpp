@@ -137,19 +137,13 @@ void store_row(const KernelTable& k, const ResampleJob& j, int64_t y, const floa
   }
   const int64_t C = j.out_channels(), rowlen = ow * C;
   if (j.mixes() && j.kind == ResampleOut::f32_chw) {  // the mix and the affine in one pass
-    if (luma) {
+    if (luma || j.color->in == 1) {  // one plane (the luma, or a gray image), repeated
       for (int64_t c = 0; c < C; ++c)
         k.normalize_f32(vr, ow, 1, j.affine->a.data() + c, j.affine->b.data() + c,
                         j.f32_row(y) + c * j.plane_step(), j.plane_step());
     } else {
-      if (j.color->in == 1) {  // a gray image repeated
-        for (int64_t c = 0; c < C; ++c)
-          k.normalize_f32(vr, ow, 1, j.affine->a.data() + c, j.affine->b.data() + c,
-                          j.f32_row(y) + c * j.plane_step(), j.plane_step());
-      } else {
-        k.mix_affine(vr, ow, ow, &j.color->m[0][0], j.color->offset, C, j.affine->a.data(),
-                     j.affine->b.data(), j.f32_row(y), j.plane_step());
-      }
+      k.mix_affine(vr, ow, ow, &j.color->m[0][0], j.color->offset, C, j.affine->a.data(),
+                   j.affine->b.data(), j.f32_row(y), j.plane_step());
     }
     return;
   }
@@ -300,15 +294,9 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
     for (int64_t i = y0; i < y1; ++i) {
       const int64_t y = rows::band_row(py, y0, y1, i);
       const int64_t st = py.start[static_cast<size_t>(y)];
-      for (int64_t t = 0; t < taps; ++t) {
-        const int64_t r = st + t;
-        float* d = gray.slot(r);
-        if (!gray.holds(r)) {
-          k.luma_u8(source.get(r, 0), span, C, j.color->m[0], d);
-          gray.hold(r);
-        }
-        gray_rows[static_cast<size_t>(t)] = d;
-      }
+      rows::ring_window(gray, st, taps, gray_rows, [&](int64_t r, float* d) {
+        k.luma_u8(source.get(r, 0), span, C, j.color->m[0], d);
+      });
       k.resize_v(gray_rows.data(), py.w.data() + y * taps, taps, span, s.planes.data());
       k.resize_h(s.planes.data(), pstride, 1, s.rel_start.data(), px.w.data(), px.wt.data(),
                  px.taps, ow, hrow.data(), ow);
@@ -376,27 +364,21 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
   for (int64_t i = y0; i < y1; ++i) {
     const int64_t y = rows::band_row(py, y0, y1, i);
     const int64_t st = py.start[static_cast<size_t>(y)];
-    for (int64_t t = 0; t < taps; ++t) {
-      const int64_t r = st + t;
-      float* dst = ring.slot(r);
-      if (!ring.holds(r)) {
-        const unsigned char* row = source.get(r, 0);
-        // interleaved -> planar float (x * 1 + 0 is exact), then filtered into the ring slot
-        if (luma && !f32) {  // the luma straight from the interleaved row
-          k.luma_u8(row, span, C, j.color->m[0], s.planes.data());
-        } else if (f32) {
-          k.normalize_f32(reinterpret_cast<const float*>(row), span, C, ones.data(), zeros.data(),
-                          s.planes.data(), pstride);
-          if (luma) k.luma_planes(s.planes.data(), pstride, span, j.color->m[0], s.planes.data());
-        } else {
-          k.normalize_u8(row, span, C, ones.data(), zeros.data(), s.planes.data(), pstride);
-        }
-        k.resize_h(s.planes.data(), pstride, F, s.rel_start.data(), px.w.data(), px.wt.data(),
-                   px.taps, ow, dst, ow);
-        ring.hold(r);
+    rows::ring_window(ring, st, taps, rows, [&](int64_t r, float* dst) {
+      const unsigned char* row = source.get(r, 0);
+      // interleaved -> planar float (x * 1 + 0 is exact), then filtered into the ring slot
+      if (luma && !f32) {  // the luma straight from the interleaved row
+        k.luma_u8(row, span, C, j.color->m[0], s.planes.data());
+      } else if (f32) {
+        k.normalize_f32(reinterpret_cast<const float*>(row), span, C, ones.data(), zeros.data(),
+                        s.planes.data(), pstride);
+        if (luma) k.luma_planes(s.planes.data(), pstride, span, j.color->m[0], s.planes.data());
+      } else {
+        k.normalize_u8(row, span, C, ones.data(), zeros.data(), s.planes.data(), pstride);
       }
-      rows[static_cast<size_t>(t)] = dst;
-    }
+      k.resize_h(s.planes.data(), pstride, F, s.rel_start.data(), px.w.data(), px.wt.data(),
+                 px.taps, ow, dst, ow);
+    });
     const float* wy = py.w.data() + y * taps;
     k.resize_v(rows.data(), wy, taps, rowlen, s.vrow.data());
     store_row(k, j, y, s.vrow.data(), s, 1.0f, luma);

@@ -76,6 +76,22 @@ class RowRing {
   int64_t slots_, len_;
 };
 
+// The `taps` ring slots of source rows st .. st + taps - 1 into `out`, each row made by
+// make(r, slot) only when its slot holds another row (so each is made once per band).
+template <class Make>
+void ring_window(RowRing<float>& ring, int64_t st, int64_t taps, std::vector<const float*>& out,
+                 Make&& make) {
+  for (int64_t t = 0; t < taps; ++t) {
+    const int64_t r = st + t;
+    float* slot = ring.slot(r);
+    if (!ring.holds(r)) {
+      make(r, slot);
+      ring.hold(r);
+    }
+    out[static_cast<size_t>(t)] = slot;
+  }
+}
+
 // The source rows one band of a job reads, each a packed interleaved row that starts at column
 // `first` of the box: the view's own row when its rows are packed, `width` equals `span` and the
 // data is aligned for its element type; else a copy gathered into one of `slots` buffers of

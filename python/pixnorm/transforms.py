@@ -790,7 +790,6 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
 
 
 _GEOMETRY = ("resize", "crop", "rrc", "flip")
-_warned_float_gray: list[bool] = []
 
 
 def _plan(transforms: Sequence[Any]) -> list[tuple[bool, list[Any]]]:
@@ -828,8 +827,7 @@ def _plan(transforms: Sequence[Any]) -> list[tuple[bool, list[Any]]]:
         elif t.kind == "color":
             # one colour per pass, on the uint8 image (after ToTensor it is float arithmetic)
             ok = "color" not in kinds and not after_convert
-            if after_convert and not _warned_float_gray:
-                _warned_float_gray.append(True)
+            if after_convert:  # Python shows it once per call site
                 warnings.warn(
                     f"{type(t).__name__} after ToTensor/ToDtype/Normalize runs on float values, "
                     "as torchvision does, in a pass of its own (not fused): put it before "

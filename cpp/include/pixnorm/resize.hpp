@@ -103,10 +103,8 @@ struct ResizeRequest {
 };
 // Validates the request (throws as above).
 void check_resize(const ResizeRequest& r);
-// The channels of resize's and preprocess's output: the colour's (color_channels), or C.
-int64_t output_channels(Color color, int64_t channels);
 // Writes the C-contiguous (n, height, width, C) result, of the input's dtype, into `out`
-// (C: output_channels).
+// (C: color_channels).
 void resize(const ResizeRequest& r, void* out, int nthreads, const Interrupt& interrupt = {});
 
 }  // namespace pixnorm
