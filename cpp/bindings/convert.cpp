@@ -128,13 +128,23 @@ std::vector<double> real_values(py::handle obj, const char* name) {
 
 void* prepare_out(py::handle out, const std::vector<int64_t>& shape, DType dtype,
                   const std::vector<ImageView>& inputs, py::object& result) {
+  return prepare_out(out, shape, dtype == DType::u8 ? OutType::u8 : OutType::f32, inputs, result);
+}
+
+void* prepare_out(py::handle out, const std::vector<int64_t>& shape, OutType type,
+                  const std::vector<ImageView>& inputs, py::object& result) {
   std::vector<py::ssize_t> want(shape.begin(), shape.end());
-  const py::dtype want_dt = dtype == DType::u8 ? py::dtype::of<uint8_t>() : py::dtype::of<float>();
+  // bfloat16 travels as its uint16 bits (numpy has no bfloat16; the Python layer views them)
+  const py::dtype want_dt = type == OutType::u8    ? py::dtype::of<uint8_t>()
+                            : type == OutType::f32 ? py::dtype::of<float>()
+                            : type == OutType::f16 ? py::dtype("float16")
+                                                   : py::dtype::of<uint16_t>();
+  const int64_t isz = OutFormat{type, Layout::chw}.itemsize();
   if (out.is_none()) {
     // 64-byte aligned, so full-width vector stores never straddle cache lines.
     size_t count = 1;
     for (int64_t d : shape) count *= static_cast<size_t>(d);
-    const size_t bytes = (count * static_cast<size_t>(itemsize(dtype)) + 63) / 64 * 64;
+    const size_t bytes = (count * static_cast<size_t>(isz) + 63) / 64 * 64;
     void* mem = std::aligned_alloc(64, bytes == 0 ? 64 : bytes);
     if (!mem) throw std::bad_alloc();
     py::capsule owner(mem, [](void* p) { std::free(p); });
@@ -142,15 +152,16 @@ void* prepare_out(py::handle out, const std::vector<int64_t>& shape, DType dtype
     result = fresh;
     return mem;
   }
-  const char* want_name = dtype == DType::u8 ? "uint8" : "float32";
+  const char* want_name = type == OutType::bf16 ? "uint16 (bfloat16 bits)" : out_type_name(type);
   if (!py::isinstance<py::array>(out))
     throw py::type_error(std::string("out: expected a numpy ") + want_name + " array, got " +
                          py::str(py::type::of(out)).cast<std::string>());
   auto arr = py::reinterpret_borrow<py::array>(out);
   const py::dtype dt = arr.dtype();
-  const bool ok = dtype == DType::u8
-                      ? (dt.kind() == 'u' && dt.itemsize() == 1)
-                      : (dt.kind() == 'f' && dt.itemsize() == 4 && native_order(dt.byteorder()));
+  const bool ok = type == OutType::u8 ? (dt.kind() == 'u' && dt.itemsize() == 1)
+                  : type == OutType::bf16
+                      ? (dt.kind() == 'u' && dt.itemsize() == 2 && native_order(dt.byteorder()))
+                      : (dt.kind() == 'f' && dt.itemsize() == isz && native_order(dt.byteorder()));
   if (!ok)
     throw py::type_error("out: dtype " + dtype_str(dt) + " is not supported; expected " +
                          want_name);
@@ -164,7 +175,7 @@ void* prepare_out(py::handle out, const std::vector<int64_t>& shape, DType dtype
   }
   if (!(arr.flags() & py::array::c_style)) throw py::value_error("out: must be C-contiguous");
   if (!arr.writeable()) throw py::value_error("out: is read-only");
-  if (reinterpret_cast<uintptr_t>(arr.data()) % static_cast<uintptr_t>(itemsize(dtype)) != 0)
+  if (reinterpret_cast<uintptr_t>(arr.data()) % static_cast<uintptr_t>(isz) != 0)
     throw py::value_error("out: must be aligned to its item size (numpy flag ALIGNED)");
   // Conservative overlap test on the byte extents (like numpy's may_share_memory).
   const auto lo = reinterpret_cast<uintptr_t>(arr.data());
@@ -191,6 +202,30 @@ Interrupt python_interrupt() {
 }
 
 int call_threads() { return threads::effective_threads(); }
+
+// The output's type and layout by their names (the Python layer maps numpy, torch and ml_dtypes
+// dtypes to these names).
+OutFormat format_from(const std::string& dtype, const std::string& layout) {
+  OutFormat f;
+  if (dtype == "float32")
+    f.type = OutType::f32;
+  else if (dtype == "float16")
+    f.type = OutType::f16;
+  else if (dtype == "bfloat16")
+    f.type = OutType::bf16;
+  else if (dtype == "uint8")
+    f.type = OutType::u8;
+  else
+    throw py::value_error("dtype: '" + dtype +
+                          "' is not an output type; expected float32, float16, bfloat16 or uint8");
+  if (layout == "CHW")
+    f.layout = Layout::chw;
+  else if (layout == "HWC")
+    f.layout = Layout::hwc;
+  else
+    throw py::value_error("layout: '" + layout + "' is not a layout; expected 'CHW' or 'HWC'");
+  return f;
+}
 
 // None (the channels as given) or a colour's name (pixnorm/color.hpp), compared as Python
 // strings (no conversion, which fails for lone surrogates); an unknown one is quoted by repr.

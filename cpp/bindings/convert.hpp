@@ -12,6 +12,7 @@
 #include "pixnorm/color.hpp"
 #include "pixnorm/image_view.hpp"
 #include "pixnorm/interrupt.hpp"
+#include "pixnorm/output.hpp"
 
 namespace pixnorm::bind {
 
@@ -40,6 +41,12 @@ float* prepare_out(py::handle out, const std::vector<int64_t>& shape, const Imag
 // The same for an output of `dtype` that must not overlap any of `inputs`.
 void* prepare_out(py::handle out, const std::vector<int64_t>& shape, DType dtype,
                   const std::vector<ImageView>& inputs, py::object& result);
+
+// The same for an output of `type` (bfloat16: a uint16 array of its bits).
+void* prepare_out(py::handle out, const std::vector<int64_t>& shape, OutType type,
+                  const std::vector<ImageView>& inputs, py::object& result);
+// "float32" | "float16" | "bfloat16" | "uint8" and "CHW" | "HWC" (ValueError otherwise).
+OutFormat format_from(const std::string& dtype, const std::string& layout);
 
 // The thread count for the call about to run: threads::effective_threads().
 int call_threads();

@@ -14,8 +14,28 @@ namespace pixnorm::bind {
 
 namespace {
 
+// The (C, H, W) or (H, W, C) shape of each image, with N first for a batch.
+std::vector<int64_t> out_shape(const Image& img, int64_t C, const OutFormat& f) {
+  const ImageView& v = img.view;
+  std::vector<int64_t> shape = {C, v.height, v.width};
+  if (f.layout == Layout::hwc) shape = {v.height, v.width, C};
+  if (img.batch) shape.insert(shape.begin(), v.n);
+  return shape;
+}
+
+OutFormat normalize_format(const std::string& dtype, const std::string& layout) {
+  const OutFormat f = format_from(dtype, layout);
+  if (f.type == OutType::u8)
+    throw py::value_error(
+        "dtype: uint8 holds no normalized values; use preprocess(..., dtype=np.uint8) for the "
+        "resized uint8 image, or float32, float16 or bfloat16 here");
+  return f;
+}
+
 py::object normalize_py(py::handle image, py::handle mean, py::handle std, double scale,
-                        py::handle out, py::handle color, double color_scale) {
+                        py::handle out, py::handle color, double color_scale,
+                        const std::string& dtype, const std::string& layout) {
+  const OutFormat f = normalize_format(dtype, layout);
   const Image img = image_from(image, "image");
   const ImageView& v = img.view;
   const Color col = color_from(color);
@@ -25,17 +45,18 @@ py::object normalize_py(py::handle image, py::handle mean, py::handle std, doubl
   const int64_t C = shape_check.channels;
   const ChannelAffine p =
       make_channel_affine(real_values(mean, "mean"), real_values(std, "std"), scale, C);
-  std::vector<int64_t> shape = {C, v.height, v.width};
-  if (img.batch) shape.insert(shape.begin(), v.n);
   py::object result;
-  float* dst = prepare_out(out, shape, v, result);
+  void* dst = prepare_out(out, out_shape(img, C, f), f.type, {v}, result);
   const int nthreads = call_threads();
   py::gil_scoped_release nogil;  // only raw pointers, sizes and strides from here on
-  normalize(v, p, dst, nthreads, python_interrupt(), col, color_scale > 0 ? color_scale : scale);
+  normalize(v, p, dst, nthreads, python_interrupt(), col, color_scale > 0 ? color_scale : scale,
+            f);
   return result;
 }
 
-py::object normalize_pixel_py(py::handle image, py::handle a, py::handle b, py::handle out) {
+py::object normalize_pixel_py(py::handle image, py::handle a, py::handle b, py::handle out,
+                              const std::string& dtype, const std::string& layout) {
+  const OutFormat f = normalize_format(dtype, layout);
   const Image img = image_from(image, "image");
   const ImageView& v = img.view;
   normalize_output_elements(v);
@@ -57,14 +78,12 @@ py::object normalize_pixel_py(py::handle image, py::handle a, py::handle b, py::
       py::isinstance<py::array>(a) && py::reinterpret_borrow<py::array>(a).ndim() == 1;
   const float* pa = plane(a, "a", a_per_channel ? v.channels : size);
   const float* pb = plane(b, "b", size);
-  std::vector<int64_t> shape = {v.channels, v.height, v.width};
-  if (img.batch) shape.insert(shape.begin(), v.n);
   py::object result;
-  float* dst = prepare_out(out, shape, v, result);
+  void* dst = prepare_out(out, out_shape(img, v.channels, f), f.type, {v}, result);
   const int nt = call_threads();
   {
     py::gil_scoped_release nogil;
-    normalize_pixel(v, pa, pb, dst, nt, python_interrupt(), a_per_channel);
+    normalize_pixel(v, pa, pb, dst, nt, python_interrupt(), a_per_channel, f);
   }
   return result;
 }
@@ -109,11 +128,11 @@ void register_normalize(py::module_& m) {
   m.def("pixel_affine", &pixel_affine, py::arg("mean"), py::arg("std"), py::arg("scale"),
         py::arg("channels"), py::arg("height"), py::arg("width"));
   m.def("normalize_pixel", &normalize_pixel_py, py::arg("image"), py::arg("a"), py::arg("b"),
-        py::arg("out").none(true),
+        py::arg("out").none(true), py::arg("dtype") = "float32", py::arg("layout") = "CHW",
         "Low-level per-pixel normalize; see pixnorm.normalize for the documented API.");
   m.def("normalize", &normalize_py, py::arg("image"), py::arg("mean"), py::arg("std"),
         py::arg("scale"), py::arg("out").none(true), py::arg("color") = py::none(),
-        py::arg("color_scale") = 0.0,
+        py::arg("color_scale") = 0.0, py::arg("dtype") = "float32", py::arg("layout") = "CHW",
         "Low-level normalize; see pixnorm.normalize for the documented API.");
 }
 

@@ -87,8 +87,10 @@ py::object preprocess_py(const py::list& images, const std::vector<GeometryTuple
                          py::handle mean, py::handle std, double scale, py::handle out,
                          bool batch_output, double divisor, int64_t out_h, int64_t out_w,
                          int64_t pad_top, int64_t pad_left, const std::vector<float>& fill,
-                         py::handle color, bool color_after_resize, double color_scale) {
+                         py::handle color, bool color_after_resize, double color_scale,
+                         const std::string& dtype, const std::string& layout) {
   PreprocessRequest r;
+  r.format = format_from(dtype, layout);
   r.batch = batch_output;
   r.images.reserve(images.size());
   for (size_t i = 0; i < images.size(); ++i) {
@@ -120,10 +122,10 @@ py::object preprocess_py(const py::list& images, const std::vector<GeometryTuple
   r.color_scale = color_scale;
   const std::vector<int64_t> shape = preprocess_shape(r);
   py::object result;
-  void* dst = prepare_out(out, shape, DType::f32, r.images, result);
+  void* dst = prepare_out(out, shape, r.format.type, r.images, result);
   const int nthreads = call_threads();
   py::gil_scoped_release nogil;
-  preprocess(r, static_cast<float*>(dst), nthreads, python_interrupt());
+  preprocess(r, dst, nthreads, python_interrupt());
   return result;
 }
 
@@ -147,15 +149,16 @@ void register_resize(py::module_& m) {
         "callers that allocate the output first (Collate) learn of a bad crop before.");
   m.def(
       "check_out",
-      [](py::handle out, const std::vector<int64_t>& shape, const py::list& images) {
+      [](py::handle out, const std::vector<int64_t>& shape, const py::list& images,
+         const std::string& dtype) {
         std::vector<ImageView> views;
         for (size_t i = 0; i < images.size(); ++i)
           views.push_back(image_from(images[i], "images").view);
         py::object result;
-        prepare_out(out, shape, DType::f32, views, result);  // throws as the calls do
+        prepare_out(out, shape, format_from(dtype, "CHW").type, views, result);  // as the calls
       },
-      py::arg("out"), py::arg("shape"), py::arg("images"),
-      "The core's checks of a float32 `out` (type, dtype, shape, C order, writable, aligned, "
+      py::arg("out"), py::arg("shape"), py::arg("images"), py::arg("dtype") = "float32",
+      "The core's checks of an `out` of `dtype` (type, dtype, shape, C order, writable, aligned, "
       "not overlapping the images), for callers that fill it piece by piece.");
   m.def(
       "color_channels",
@@ -178,7 +181,7 @@ void register_resize(py::module_& m) {
         py::arg("divisor") = 0.0, py::arg("out_h") = 0, py::arg("out_w") = 0,
         py::arg("pad_top") = 0, py::arg("pad_left") = 0, py::arg("fill") = std::vector<float>{},
         py::arg("color") = py::none(), py::arg("color_after_resize") = false,
-        py::arg("color_scale") = 0.0,
+        py::arg("color_scale") = 0.0, py::arg("dtype") = "float32", py::arg("layout") = "CHW",
         "Low-level preprocess; see pixnorm.preprocess for the documented API.");
 }
 

@@ -22,6 +22,7 @@
 #include "pieces.hpp"
 #include "pixnorm/threads.hpp"
 #include "rows.hpp"
+#include "store.hpp"
 
 namespace pixnorm {
 
@@ -124,12 +125,24 @@ void reverse_bytes(const unsigned char* src, int64_t n, unsigned char* dst) {
   for (; j < n; ++j) dst[j] = src[n - 1 - j];
 }
 
+// Image i of a (N, C, H, W) or (N, H, W, C) output in `fmt`.
+OutTarget image_target(void* out, OutFormat fmt, int64_t i, int64_t C, int64_t H, int64_t W) {
+  OutTarget t;
+  t.base = static_cast<unsigned char*>(out) + i * C * H * W * fmt.itemsize();
+  t.format = fmt;
+  t.channels = C;
+  t.row_stride = fmt.layout == Layout::hwc ? W * C : W;
+  t.plane_stride = H * W;
+  return t;
+}
+
 // pa, pb (optional): per-pixel coefficients, (C, H, W) float32 each: every output row, still in
 // L1, then becomes out * pa + pb (normalize_pixel), so the per-pixel form costs no second pass
 // over the output. pa_row: pa is one row of W values used for every row (ones, when the
 // channel affine p already applied a per-channel factor).
-void normalize_piece(const ImageView& src, const ChannelAffine& p, float* out, int nthreads,
-                     const float* pa = nullptr, const float* pb = nullptr, bool pa_row = false) {
+void normalize_piece(const ImageView& src, const ChannelAffine& p, void* out, OutFormat fmt,
+                     int nthreads, const float* pa = nullptr, const float* pb = nullptr,
+                     bool pa_row = false) {
   const KernelTable& k = active_kernels();
   const int64_t H = src.height, W = src.width, C = src.channels;
   const int64_t plane = H * W, rows = src.n * H;
@@ -163,8 +176,11 @@ void normalize_piece(const ImageView& src, const ChannelAffine& p, float* out, i
   const float* a = flip ? ra.data() : p.a.data();
   const float* b = flip ? rb.data() : p.b.data();
   const int64_t row_shift = reversed_channels ? -(C - 1) * isz : 0;  // to the lowest channel
-  const int64_t plane0 = flip ? (C - 1) * plane : 0;  // output plane of memory channel 0
-  const int64_t plane_step = flip ? -plane : plane;
+  // Rows go straight into float32 planes, or through a staging row into another format.
+  const bool staged = !fmt.direct();
+  const int64_t ps = staged ? W : plane;  // the plane stride of the rows written
+  const int64_t plane0 = flip ? (C - 1) * ps : 0;  // output plane of memory channel 0
+  const int64_t plane_step = flip ? -ps : ps;
 
   const int64_t work = rows * W * C;
   const int threads = threads::team_for(work, nthreads);
@@ -174,6 +190,7 @@ void normalize_piece(const ImageView& src, const ChannelAffine& p, float* out, i
     std::vector<float> buf;  // float storage: aligned for f32 rows, byte-addressable for u8
     if (!direct || byte_mirror) buf.resize(static_cast<size_t>((W * C * isz + 3) / 4));
     auto* bytes = reinterpret_cast<unsigned char*>(buf.data());
+    float* const stage = staged ? staging_row(C * W) : nullptr;
     for (int64_t r = lo; r < hi; ++r) {
       const int64_t i = r / H, y = r % H;
       const unsigned char* row = src.byte_ptr(i, y, first_x, 0) + row_shift;
@@ -184,7 +201,7 @@ void normalize_piece(const ImageView& src, const ChannelAffine& p, float* out, i
         reverse_bytes(row, W * C, bytes);
         row = bytes;
       }
-      float* const o = out + i * C * plane + y * W;
+      float* const o = staged ? stage : static_cast<float*>(out) + i * C * plane + y * W;
       float* d = o + plane0;
       if (f32)
         k.normalize_f32(reinterpret_cast<const float*>(row), W, C, a, b, d, plane_step);
@@ -192,7 +209,7 @@ void normalize_piece(const ImageView& src, const ChannelAffine& p, float* out, i
         k.normalize_u8(row, W, C, a, b, d, plane_step);
       if (mirrored && f32)  // the row's pixels came last to first: turn each plane's row around
         for (int64_t c = 0; c < C; ++c) {
-          float* lo_p = o + c * plane;
+          float* lo_p = o + c * ps;
           float* hi_p = lo_p + (W - 1);
           for (int64_t x = 0; x < W / 2; ++x) {  // vectorized (reversing shuffles)
             const float t = lo_p[x];
@@ -203,8 +220,9 @@ void normalize_piece(const ImageView& src, const ChannelAffine& p, float* out, i
       if (pa)
         for (int64_t c = 0; c < C; ++c) {
           const int64_t at = c * plane + y * W;
-          k.normalize_pixel(out + i * C * plane + at, pa_row ? pa : pa + at, pb + at, W);
+          k.normalize_pixel(o + c * ps, pa_row ? pa : pa + at, pb + at, W);
         }
+      if (staged) store_planes(k, image_target(out, fmt, i, C, H, W), y, o, W, W);
     }
   };
   threads::parallel_chunks(rows, threads, body);
@@ -214,8 +232,8 @@ void normalize_piece(const ImageView& src, const ChannelAffine& p, float* out, i
 
 namespace {
 
-void normalize_pixel_rows(const ImageView& src, const float* a, const float* b, float* out,
-                          int nthreads, bool a_per_channel) {
+void normalize_pixel_rows(const ImageView& src, const float* a, const float* b, void* out,
+                          OutFormat fmt, int nthreads, bool a_per_channel) {
   // out = float32(x) exactly (x * 1 + (-0) keeps every value, -0 and NaN included), then
   // out * a + b per row. With one a per channel: out = float32(x * a_c) (+ -0 keeps it: a fused
   // multiply-add of -0 rounds once, as the multiply), then out * 1 (exact) + b: the same two
@@ -228,18 +246,18 @@ void normalize_pixel_rows(const ImageView& src, const float* a, const float* b, 
     first.a.assign(C, 1.0f);
   first.b.assign(C, -0.0f);
   if (!a_per_channel) {
-    normalize_piece(src, first, out, nthreads, a, b);
+    normalize_piece(src, first, out, fmt, nthreads, a, b);
     return;
   }
   const std::vector<float> ones(static_cast<size_t>(src.width), 1.0f);
-  normalize_piece(src, first, out, nthreads, ones.data(), b, true);
+  normalize_piece(src, first, out, fmt, nthreads, ones.data(), b, true);
 }
 
 // A colour that mixes channels (color_step.hpp, pixnorm's float32 mix): each row to float32
 // planes (x * 1 + 0, exact), mixed and mapped to x * a[c] + b[c] in one pass (mix_affine), or
 // for gray the luma straight from the uint8 row, then the affine per output channel.
-void normalize_mixed(const ImageView& v, const ColorStep& step, const ChannelAffine& p, float* out,
-                     int nthreads) {
+void normalize_mixed(const ImageView& v, const ColorStep& step, const ChannelAffine& p, void* out,
+                     OutFormat fmt, int nthreads) {
   const KernelTable& k = active_kernels();
   const int64_t H = v.height, W = v.width, Cin = v.channels, Cout = step.out;
   const int64_t isz = itemsize(v.dtype);
@@ -248,8 +266,11 @@ void normalize_mixed(const ImageView& v, const ColorStep& step, const ChannelAff
                                                    v.stride_y % 4 == 0 && v.stride_n % 4 == 0));
   const std::vector<float> ones(static_cast<size_t>(Cin), 1.0f), zeros(static_cast<size_t>(Cin));
   const bool luma = mixes_luma_first(step);
+  const bool staged = !fmt.direct();
+  const int64_t ps = staged ? W : H * W;  // the plane stride of the rows written
   auto body = [&](int64_t lo, int64_t hi) {
     std::vector<float> gathered, planes(static_cast<size_t>(Cin * W));
+    float* const stage = staged ? staging_row(Cout * W) : nullptr;
     if (!direct) gathered.resize(static_cast<size_t>((W * Cin * isz + 3) / 4));
     auto* bytes = reinterpret_cast<unsigned char*>(gathered.data());
     for (int64_t r = lo; r < hi; ++r) {
@@ -259,7 +280,8 @@ void normalize_mixed(const ImageView& v, const ColorStep& step, const ChannelAff
         rows::gather_view_row(v, row, W, bytes);
         row = bytes;
       }
-      float* o = out + (i * Cout * H + y) * W;  // channel 0 of the output row
+      // channel 0 of the output row
+      float* o = staged ? stage : static_cast<float*>(out) + (i * Cout * H + y) * W;
       if (luma && !f32) {  // the luma straight from the interleaved row: one plane
         k.luma_u8(row, W, Cin, step.m[0], planes.data());
       } else if (f32) {
@@ -271,12 +293,12 @@ void normalize_mixed(const ImageView& v, const ColorStep& step, const ChannelAff
       if (luma || step.in == 1) {  // one plane (the luma, or a gray image), repeated
         if (luma && f32) k.luma_planes(planes.data(), W, W, step.m[0], planes.data());
         for (int64_t c = 0; c < Cout; ++c)
-          k.normalize_f32(planes.data(), W, 1, p.a.data() + c, p.b.data() + c, o + c * H * W,
-                          H * W);
+          k.normalize_f32(planes.data(), W, 1, p.a.data() + c, p.b.data() + c, o + c * ps, ps);
       } else {
         k.mix_affine(planes.data(), W, W, &step.m[0][0], step.offset, Cout, p.a.data(), p.b.data(),
-                     o, H * W);
+                     o, ps);
       }
+      if (staged) store_planes(k, image_target(out, fmt, i, Cout, H, W), y, o, W, W);
     }
   };
   threads::parallel_chunks(v.n * H, threads::team_for(v.n * H * W * (Cin + Cout), nthreads), body);
@@ -284,18 +306,20 @@ void normalize_mixed(const ImageView& v, const ColorStep& step, const ChannelAff
 
 }  // namespace
 
-void normalize(const ImageView& src, const ChannelAffine& p, float* out, int nthreads,
-               const Interrupt& interrupt, Color color, double scale) {
+void normalize(const ImageView& src, const ChannelAffine& p, void* out, int nthreads,
+               const Interrupt& interrupt, Color color, double scale, OutFormat fmt) {
   ColorStep storage;
   const ColorStep* step =
       color_step(color, Convention::pixnorm, src.dtype, src.channels, storage, false, scale);
   const ImageView v = color_source(src, color);
-  const int64_t C = step ? step->out : v.channels, per_image = C * v.height * v.width;
+  const int64_t C = step ? step->out : v.channels;
+  const int64_t image_bytes = C * v.height * v.width * fmt.itemsize();
   pieces::run(v, false, interrupt, [&](const ImageView& part, int64_t i, int64_t) {
+    void* o = static_cast<unsigned char*>(out) + i * image_bytes;
     if (step)
-      normalize_mixed(part, *step, p, out + i * per_image, nthreads);
+      normalize_mixed(part, *step, p, o, fmt, nthreads);
     else
-      normalize_piece(part, p, out + i * per_image, nthreads);
+      normalize_piece(part, p, o, fmt, nthreads);
   });
 }
 
@@ -331,11 +355,12 @@ void make_pixel_affine(const PlaneView& mean, const PlaneView& std, double scale
       }
 }
 
-void normalize_pixel(const ImageView& v, const float* a, const float* b, float* out, int nthreads,
-                     const Interrupt& interrupt, bool a_per_channel) {
-  const int64_t per_image = v.channels * v.height * v.width;
+void normalize_pixel(const ImageView& v, const float* a, const float* b, void* out, int nthreads,
+                     const Interrupt& interrupt, bool a_per_channel, OutFormat fmt) {
+  const int64_t image_bytes = v.channels * v.height * v.width * fmt.itemsize();
   pieces::run(v, false, interrupt, [&](const ImageView& part, int64_t i, int64_t) {
-    normalize_pixel_rows(part, a, b, out + i * per_image, nthreads, a_per_channel);
+    normalize_pixel_rows(part, a, b, static_cast<unsigned char*>(out) + i * image_bytes, fmt,
+                         nthreads, a_per_channel);
   });
 }
 

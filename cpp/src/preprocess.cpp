@@ -57,25 +57,39 @@ std::array<double, 2> grid_factors(Convention conv, int64_t h, int64_t w, int64_
 
 // The letterbox's border: every output value outside the images' windows is fill[c], written
 // row by row on up to `nthreads` threads before the images are resampled into their windows.
-void fill_border(const PreprocessRequest& r, float* out, int64_t C, int64_t n, int nthreads) {
+// Image i of the (N, C, H, W) or (N, H, W, C) output in the request's format, from the row
+// `top` and column `left` of its window.
+OutTarget image_target(const PreprocessRequest& r, void* out, int64_t i, int64_t C, int64_t oh,
+                       int64_t ow, int64_t top, int64_t left) {
+  OutTarget t;
+  t.format = r.format;
+  t.channels = C;
+  const bool hwc = r.format.layout == Layout::hwc;
+  t.row_stride = hwc ? ow * C : ow;
+  t.plane_stride = oh * ow;
+  t.base = static_cast<unsigned char*>(out) +
+           (i * C * oh * ow + top * t.row_stride + left * (hwc ? C : 1)) * r.format.itemsize();
+  return t;
+}
+
+void fill_border(const PreprocessRequest& r, void* out, int64_t C, int64_t n, int nthreads) {
   const int64_t oh = r.out_height, ow = r.out_width;
   const int64_t top = r.pad_top, left = r.pad_left, bottom = top + r.crop_height;
   const int64_t right = left + r.crop_width;
   auto body = [&](int64_t begin, int64_t end) {
-    for (int64_t row = begin; row < end; ++row) {  // row = (image * C + c) * oh + y
-      const int64_t y = row % oh, c = (row / oh) % C;
-      float* d = out + row * ow;
-      const float v = r.fill[static_cast<size_t>(c)];
+    for (int64_t row = begin; row < end; ++row) {  // row = image * oh + y
+      const int64_t y = row % oh;
+      const OutTarget t = image_target(r, out, row / oh, C, oh, ow, 0, 0);
       if (y < top || y >= bottom) {
-        std::fill(d, d + ow, v);
+        fill_span(t, y, 0, ow, r.fill.data());
       } else {
-        std::fill(d, d + left, v);
-        std::fill(d + right, d + ow, v);
+        fill_span(t, y, 0, left, r.fill.data());
+        fill_span(t, y, right, ow - right, r.fill.data());
       }
     }
   };
   const int64_t border = (oh * ow - r.crop_height * r.crop_width) * C * n;
-  threads::parallel_chunks(n * C * oh, threads::team_for(border, nthreads), body);
+  threads::parallel_chunks(n * oh, threads::team_for(border, nthreads), body);
 }
 
 // The factors of a resize: each 0 (the grid follows the sizes) or finite and > 0; none with
@@ -259,6 +273,23 @@ std::vector<int64_t> preprocess_shape(const PreprocessRequest& r) {
   if (r.divisor != 0.0 && r.convention == Convention::pixnorm)
     throw std::invalid_argument("divisor: only with a named convention (exact uint8 levels)");
   make_channel_affine(r.mean, r.std, r.scale, C);  // validates them
+  if (r.format.type == OutType::u8) {  // the resized levels themselves, rounded
+    if (first.dtype != DType::u8)
+      throw std::invalid_argument(
+          "dtype: uint8 output is for uint8 images (resized levels, rounded); this image is "
+          "float32");
+    bool identity = r.scale == 1.0 && r.divisor == 0.0;
+    for (double m : r.mean) identity = identity && m == 0.0;
+    for (double s : r.std) identity = identity && s == 1.0;
+    if (!identity)
+      throw std::invalid_argument(
+          "dtype: uint8 output is the resized image in levels 0..255, without scaling or "
+          "normalization: leave scale, mean and std unset (normalize on the GPU)");
+    for (float f : r.fill)
+      if (!(f >= 0.0f && f <= 255.0f && f == std::nearbyint(f)))
+        throw std::invalid_argument("fill: uint8 output takes whole values in 0..255, got " +
+                                    std::to_string(f));
+  }
   const bool padded = r.out_height > 0 || r.out_width > 0;
   const int64_t oh = padded ? r.out_height : r.crop_height;
   const int64_t ow = padded ? r.out_width : r.crop_width;
@@ -278,11 +309,12 @@ std::vector<int64_t> preprocess_shape(const PreprocessRequest& r) {
   shape_check.channels = C;
   normalize_output_elements(shape_check);
   std::vector<int64_t> shape = {C, oh, ow};
+  if (r.format.layout == Layout::hwc) shape = {oh, ow, C};
   if (r.batch) shape.insert(shape.begin(), static_cast<int64_t>(n));
   return shape;
 }
 
-void preprocess(const PreprocessRequest& r, float* out, int nthreads, const Interrupt& interrupt) {
+void preprocess(const PreprocessRequest& r, void* out, int nthreads, const Interrupt& interrupt) {
   preprocess_shape(r);
   const size_t n = r.images.size();
   const ImageView& v0 = r.images[0];
@@ -351,7 +383,11 @@ void preprocess(const PreprocessRequest& r, float* out, int nthreads, const Inte
         plan_once(false, g.box_height, g.resized_height, g.crop_top, r.crop_height, g.vflip, f[0]);
     j.px = plan_once(true, g.box_width, g.resized_width, g.crop_left, r.crop_width, g.flip, f[1]);
     j.kind = ResampleOut::f32_chw;
-    j.dst = out + static_cast<int64_t>(i) * C * out_h * out_w + r.pad_top * out_w + r.pad_left;
+    if (r.format.direct())
+      j.dst = static_cast<float*>(out) + static_cast<int64_t>(i) * C * out_h * out_w +
+              r.pad_top * out_w + r.pad_left;
+    else
+      j.out = image_target(r, out, static_cast<int64_t>(i), C, out_h, out_w, r.pad_top, r.pad_left);
     if (padded) {
       j.row_stride = out_w;
       j.plane_stride = out_h * out_w;
@@ -360,8 +396,9 @@ void preprocess(const PreprocessRequest& r, float* out, int nthreads, const Inte
     j.levels = levels.empty() ? nullptr : levels.data();
     if (r.color == Color::bgr && r.images[i].channels >= 3) {
       j.src = color_source(r.images[i], Color::rgb);
+      j.reversed = true;
       const int64_t plane = out_h * out_w;
-      j.dst = static_cast<float*>(j.dst) + 2 * plane;
+      if (j.dst) j.dst = static_cast<float*>(j.dst) + 2 * plane;
       j.row_stride = out_w;
       j.plane_stride = -plane;
       j.affine = &reversed_affine;

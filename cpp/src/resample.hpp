@@ -13,6 +13,7 @@
 #include "pixnorm/image_view.hpp"
 #include "pixnorm/normalize.hpp"
 #include "pixnorm/resize.hpp"
+#include "store.hpp"
 
 namespace pixnorm {
 
@@ -140,6 +141,12 @@ struct ResampleJob {
   // The channels the passes filter (a named convention's converted rows, else the source's)
   // and the channels written.
   int64_t channels() const { return color && color->on_rows ? color->out : src.channels; }
+  // f32_chw in another format (store.hpp): `out` is the image's window of the output; each row
+  // is computed as float32 planes in a staging row (rows::OutRow) and converted, and dst,
+  // row_stride and plane_stride are unused. reversed: the planes come in reverse order (bgr).
+  OutTarget out;
+  bool reversed = false;
+  bool staged() const { return out.base != nullptr; }
   int64_t out_channels() const { return color ? color->out : src.channels; }
   // pixnorm's convention: the filtered channels are mixed after the resize (mix_planes).
   bool mixes() const { return color && !color->on_rows && !color->on_levels; }

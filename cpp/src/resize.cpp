@@ -137,14 +137,16 @@ void store_row(const KernelTable& k, const ResampleJob& j, int64_t y, const floa
   }
   const int64_t C = j.out_channels(), rowlen = ow * C;
   if (j.mixes() && j.kind == ResampleOut::f32_chw) {  // the mix and the affine in one pass
+    const rows::OutRow o(j, y);
     if (luma || j.color->in == 1) {  // one plane (the luma, or a gray image), repeated
       for (int64_t c = 0; c < C; ++c)
         k.normalize_f32(vr, ow, 1, j.affine->a.data() + c, j.affine->b.data() + c,
-                        j.f32_row(y) + c * j.plane_step(), j.plane_step());
+                        o.d + c * o.step, o.step);
     } else {
       k.mix_affine(vr, ow, ow, &j.color->m[0][0], j.color->offset, C, j.affine->a.data(),
-                   j.affine->b.data(), j.f32_row(y), j.plane_step());
+                   j.affine->b.data(), o.d, o.step);
     }
+    o.finish(k);
     return;
   }
   if (j.mixes()) {
@@ -166,13 +168,15 @@ void store_row(const KernelTable& k, const ResampleJob& j, int64_t y, const floa
     case ResampleOut::f32_hwc:
       rows::interleave(vr, ow, C, static_cast<float*>(j.dst) + y * rowlen);
       break;
-    case ResampleOut::f32_chw:
+    case ResampleOut::f32_chw: {
+      const rows::OutRow o(j, y);
       for (int64_t c = 0; c < C; ++c) {
         const float a = j.affine->a[static_cast<size_t>(c)] * unit;
-        k.normalize_f32(vr + c * ow, ow, 1, &a, j.affine->b.data() + c,
-                        j.f32_row(y) + c * j.plane_step(), j.plane_step());
+        k.normalize_f32(vr + c * ow, ow, 1, &a, j.affine->b.data() + c, o.d + c * o.step, o.step);
       }
+      o.finish(k);
       break;
+    }
   }
 }
 
@@ -211,10 +215,16 @@ void run_bilinear2(const KernelTable& k, const ResampleJob& j, int64_t y0, int64
     const int64_t st = py.start[static_cast<size_t>(y)];
     const uint8_t* r[2] = {source.cached(st), source.cached(st + 1)};
     const float* wy = py.w.data() + y * 2;
-    float* d = planes_out ? j.f32_row(y) : s.vrow.data();
+    if (planes_out) {
+      const rows::OutRow o(j, y);
+      k.bilinear2_u8(r[0], r[1], wy[0], wy[1], C, s.rel_start.data(), s.kx.data(), ow, a.data(),
+                     b.data(), o.d, o.step);
+      o.finish(k);
+      continue;
+    }
     k.bilinear2_u8(r[0], r[1], wy[0], wy[1], C, s.rel_start.data(), s.kx.data(), ow, a.data(),
-                   b.data(), d, planes_out ? j.plane_step() : ow);
-    if (!planes_out) store_row(k, j, y, s.vrow.data(), s);
+                   b.data(), s.vrow.data(), ow);
+    store_row(k, j, y, s.vrow.data(), s);
   }
 }
 

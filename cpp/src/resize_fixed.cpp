@@ -175,8 +175,10 @@ void resample_fixed(const KernelTable& k, const ResampleJob& j, int64_t y0, int6
       const int32_t ky0 = py.k[static_cast<size_t>(2 * y)],
                     ky1 = py.k[static_cast<size_t>(2 * y + 1)];
       if (fused) {  // straight to the float planes
+        const rows::OutRow o(j, y);
         k.bilinear2_fixed(r0, r1, ky0, ky1, C, rel.data(), kx.data(), ow, kFixedTorch, px.bits,
-                          py.bits, nullptr, j.plane_step(), j.levels, j.f32_row(y));
+                          py.bits, nullptr, o.step, j.levels, o.d);
+        o.finish(k);
         continue;
       }
       k.bilinear2_fixed(r0, r1, ky0, ky1, C, rel.data(), kx.data(), ow, kFixedTorch, px.bits,
@@ -288,8 +290,10 @@ void resample_fixed(const KernelTable& k, const ResampleJob& j, int64_t y0, int6
       }
     }
     if (fused_levels) {  // the levels straight to the float planes
+      const rows::OutRow o(j, y);
       k.resize_v_fixed_levels(rows.data(), py.k.data() + y * taps, taps, ow, C, py.bits, j.levels,
-                              j.f32_row(y), j.plane_step());
+                              o.d, o.step);
+      o.finish(k);
       continue;
     }
     k.resize_v_fixed(rows.data(), py.k.data() + y * taps, taps, ow * C, py.bits, out_row.data());

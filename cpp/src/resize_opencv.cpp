@@ -181,8 +181,10 @@ void resample_opencv(const KernelTable& k, const ResampleJob& j, int64_t y0, int
     const uint8_t* r1 = source.get(py.second[ys], 1);
     const int32_t ky0 = py.k[2 * ys], ky1 = py.k[2 * ys + 1];
     if (fused) {  // straight to the float planes
+      const rows::OutRow o(j, y);
       k.bilinear2_fixed(r0, r1, ky0, ky1, C, st.data(), kx.data(), ow, kFixedOpencv, 0, 0, nullptr,
-                        j.plane_step(), j.levels, j.f32_row(y));
+                        o.step, j.levels, o.d);
+      o.finish(k);
       continue;
     }
     k.bilinear2_fixed(r0, r1, ky0, ky1, C, st.data(), kx.data(), ow, kFixedOpencv, 0, 0, out.data(),

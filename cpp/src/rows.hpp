@@ -161,6 +161,34 @@ inline std::vector<int32_t> relative_starts(const AxisPlan& p, int64_t first) {
 void interleave(const uint8_t* planar, int64_t n, int64_t channels, uint8_t* dst);
 void interleave(const float* planar, int64_t n, int64_t channels, float* dst);
 
+// Where an f32_chw job's output row y is computed: float32 planes at d + c * step for output
+// channel c (step < 0: reversed, bgr), the output itself or, for a staged job (another format),
+// the thread's staging row, which finish() converts into the output.
+class OutRow {
+ public:
+  OutRow(const ResampleJob& j, int64_t y) : j_(j), y_(y) {
+    if (!j.staged()) {
+      d = j.f32_row(y);
+      step = j.plane_step();
+      return;
+    }
+    const int64_t ow = j.px->count, C = j.out_channels();
+    stage_ = staging_row(C * ow);
+    d = j.reversed ? stage_ + (C - 1) * ow : stage_;
+    step = j.reversed ? -ow : ow;
+  }
+  void finish(const KernelTable& k) const {
+    if (stage_) store_planes(k, j_.out, y_, stage_, j_.px->count, j_.px->count);
+  }
+  float* d = nullptr;
+  int64_t step = 0;
+
+ private:
+  const ResampleJob& j_;
+  int64_t y_;
+  float* stage_ = nullptr;
+};
+
 // Writes output row y of a uint8 (named convention) job from C planar rows of ow levels:
 // interleaved uint8 (h, w, C), or float32 planes through levels_f32 and the job's levels.
 inline void emit_planar_u8(const KernelTable& k, const ResampleJob& j, int64_t y,
@@ -177,10 +205,26 @@ inline void emit_planar_u8(const KernelTable& k, const ResampleJob& j, int64_t y
     interleave(planar, ow, C, static_cast<uint8_t*>(j.dst) + y * ow * C);
     return;
   }
-  float* d = j.f32_row(y);
-  for (int64_t c = 0; c < C; ++c) {
-    k.levels_f32(planar + c * ow, ow, j.levels + c, d + c * j.plane_step());
+  if (j.staged() && j.out.format.type == OutType::u8) {  // the levels themselves (identity)
+    auto* row = static_cast<uint8_t*>(j.out.row(y));
+    if (j.reversed) {  // bgr: the planes in reverse order
+      thread_local std::vector<uint8_t> flipped;
+      flipped.resize(static_cast<size_t>(ow * C));
+      for (int64_t c = 0; c < C; ++c)
+        std::copy(planar + c * ow, planar + (c + 1) * ow, flipped.data() + (C - 1 - c) * ow);
+      planar = flipped.data();
+    }
+    if (j.out.format.layout == Layout::hwc && C > 1) {
+      interleave(planar, ow, C, row);
+    } else {
+      for (int64_t c = 0; c < C; ++c)
+        std::copy(planar + c * ow, planar + (c + 1) * ow, row + c * j.out.plane_stride);
+    }
+    return;
   }
+  const OutRow o(j, y);
+  for (int64_t c = 0; c < C; ++c) k.levels_f32(planar + c * ow, ow, j.levels + c, o.d + c * o.step);
+  o.finish(k);
 }
 
 // Whether a named convention's levels may be mapped to floats inside a fixed-point kernel: the
@@ -188,6 +232,7 @@ inline void emit_planar_u8(const KernelTable& k, const ResampleJob& j, int64_t y
 // (level_params).
 inline bool levels_fusable(const KernelTable& k, const ResampleJob& j) {
   if (!k.fuse_levels || j.kind != ResampleOut::f32_chw || !j.levels) return false;
+  if (j.staged() && j.out.format.type == OutType::u8) return false;  // the levels themselves
   if (j.color && j.color->on_levels) return false;  // converted before their floats
   for (int64_t c = 0; c < j.channels(); ++c)
     if (!j.levels[c].fast) return false;

@@ -20,7 +20,12 @@ import numpy.typing as npt
 from . import _config, _core, transforms
 from ._args import (
     RangeWarning,
+    _bfloat16,
     _image,
+    _layout,
+    _out_bits,
+    _out_dtype,
+    _typed,
     _is_per_pixel,
     _pixel_affine,
     _range_message,
@@ -68,10 +73,12 @@ def normalize(
     std: float | npt.ArrayLike | None = None,
     *,
     scale: float | None = None,
-    out: np.ndarray[Any, np.dtype[np.float32]] | None = None,
+    out: np.ndarray[Any, Any] | None = None,
     channels_last: bool = False,
     color: str | None = None,
-) -> np.ndarray[Any, np.dtype[np.float32]]:
+    dtype: Any = None,
+    layout: str = "CHW",
+) -> np.ndarray[Any, Any]:
     """Scale, normalize and transpose an image to a float32 C x H x W tensor in one pass.
 
     ``out[c, y, x] = (image[y, x, c] * scale - mean[c]) / std[c]``
@@ -98,8 +105,9 @@ def normalize(
         as torchvision's ``ToTensor``), 1.0 for float32 input (taken as already scaled, as
         torchvision does with float tensors). Pass ``scale=1.0`` for Caffe-style [0, 255] input.
     out : numpy.ndarray, optional
-        A writable, C-contiguous float32 array of exactly the output shape, (C, H, W) or
-        (N, C, H, W), that does not overlap ``image``. It is filled and returned.
+        A writable, C-contiguous array of the output's dtype and exactly its shape, (C, H, W)
+        or (N, C, H, W) (channels last for ``layout='HWC'``), that does not overlap ``image``.
+        It is filled and returned.
     channels_last : bool, default False
         An array whose last axis holds more than 4 values is refused (a (3, H, W) array is
         almost always a channels-first image, which read as (H, W, C) gives garbage): pass
@@ -114,11 +122,20 @@ def normalize(
         128 for uint8 and 0.5 for float32. Mixing runs in float32 (coefficients rounded once,
         products rounded then added in order) before ``scale``; ``mean`` and ``std`` count the
         output's channels.
+    dtype : np.float32 (default), np.float16 or 'bfloat16'
+        The output's type (numpy, torch or ml_dtypes dtypes, or their names): the float32
+        result rounded once to nearest-even, bitwise torch's ``.to(dtype)`` of the float32
+        output, written in the same pass (half the bytes). bfloat16 comes back as an
+        ``ml_dtypes.bfloat16`` array (``pip install 'pixnorm[bfloat16]'``).
+    layout : 'CHW' (default) or 'HWC'
+        Channels first, or channels last ((H, W, C), (N, H, W, C) for a batch: TensorFlow, JAX
+        and channels-last models), bitwise the transpose of the CHW result.
 
     Returns
     -------
     numpy.ndarray
-        float32 (C, H, W), or (N, C, H, W) for a batch.
+        (C, H, W), or (N, C, H, W) for a batch (channels last for ``layout='HWC'``), of
+        ``dtype``.
 
     Notes
     -----
@@ -139,6 +156,10 @@ def normalize(
     OverflowError
         The output's size cannot be addressed.
     """
+    dt, lay = _out_dtype(dtype, uint8=False), _layout(layout)
+    if dt == "bfloat16" and out is None:
+        _bfloat16()  # the error before the work
+    bits = _out_bits(out, dt)
     arr, _ = _image(image, "image", channels_last)
     norm, mean, std = _unpack(mean, std, scale, True)
     s = _scale(arr, norm.scale if norm is not None else scale)
@@ -147,33 +168,46 @@ def normalize(
     if _is_per_pixel(mean, std):
         if color is not None:  # the converted values first, as float32 (H, W, C) views
             planes = _core.normalize(arr, 0.0, 1.0, 1.0, None, color, s)
-            if out is not None:  # out's rules against the caller's image, not the planes
-                _core.check_out(out, list(planes.shape), [arr])
-            arr = planes.transpose(1, 2, 0) if planes.ndim == 3 else planes.transpose(0, 2, 3, 1)
+            hwc = planes.transpose(1, 2, 0) if planes.ndim == 3 else planes.transpose(0, 2, 3, 1)
+            if bits is not None:  # out's rules against the caller's image, not the planes
+                shape = planes.shape if lay == "CHW" else hwc.shape
+                _core.check_out(bits, list(shape), [arr], dt)
+            arr = hwc
         a, b = norm._coefficients(arr, s) if norm is not None else _pixel_affine(arr, mean, std, s)
-        pixel: np.ndarray[Any, np.dtype[np.float32]] = _core.normalize_pixel(arr, a, b, out)
-        return pixel
-    result: np.ndarray[Any, np.dtype[np.float32]] = _core.normalize(arr, mean, std, s, out, color)
+        pixel = _core.normalize_pixel(arr, a, b, bits, dt, lay)
+        return _typed(pixel, out, dt)  # type: ignore[no-any-return]
+    result = _core.normalize(arr, mean, std, s, bits, color, 0.0, dt, lay)
     _warn(_range_message(arr, mean, std, s))
-    return result
+    return _typed(result, out, dt)  # type: ignore[no-any-return]
 
 
 def to_tensor(
     image: npt.ArrayLike,
     *,
-    out: np.ndarray[Any, np.dtype[np.float32]] | None = None,
+    out: np.ndarray[Any, Any] | None = None,
     channels_last: bool = False,
     color: str | None = None,
-) -> np.ndarray[Any, np.dtype[np.float32]]:
+    dtype: Any = None,
+    layout: str = "CHW",
+) -> np.ndarray[Any, Any]:
     """Convert an H x W x C image to float32 C x H x W: uint8 as ``float32(x) * float32(1/255)``,
     float32 copied as is: torchvision v2's ``ToImage() + ToDtype(float32, scale=True)`` bit for
     bit. torchvision's ``ToTensor`` divides by 255 instead, which differs in the last bit for 126
     of the 256 levels; ``pixnorm.transforms.ToTensor`` reproduces that one.
 
-    Same inputs, ``out``, ``color`` and errors as :func:`normalize` with ``mean=0`` and
-    ``std=1``.
+    Same inputs, ``out``, ``color``, ``dtype``, ``layout`` and errors as :func:`normalize` with
+    ``mean=0`` and ``std=1``.
     """
-    return normalize(image, 0.0, 1.0, out=out, channels_last=channels_last, color=color)
+    return normalize(
+        image,
+        0.0,
+        1.0,
+        out=out,
+        channels_last=channels_last,
+        color=color,
+        dtype=dtype,
+        layout=layout,
+    )
 
 
 def set_num_threads(n: int | None) -> None:

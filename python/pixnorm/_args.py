@@ -457,3 +457,83 @@ def _check_color_values(color: str | None, convention: str | None, mean: Any, st
                 f"{name}: {len(v)} values, but color={color!r} gives {n} channel"
                 f"{'' if n == 1 else 's'}: pass one value or {n}{hint}"
             )
+
+
+# ---- output dtype and layout ------------------------------------------------------------------
+
+_OUT_TYPES = ("float32", "float16", "bfloat16", "uint8")
+_DTYPE_HELP = "float32, float16, bfloat16 or uint8 (numpy, torch or ml_dtypes dtypes, or names)"
+
+
+def _out_dtype(dtype: Any, *, uint8: bool = True) -> str:
+    """The output type's name from a numpy dtype (``np.float16``), a torch dtype
+    (``torch.bfloat16``), ``ml_dtypes.bfloat16`` or a name (``"bfloat16"``); None is float32.
+    ``uint8=False``: a function whose values are normalized, which uint8 cannot hold."""
+    if dtype is None:
+        return "float32"
+    kind = type(dtype)
+    if kind.__module__ == "torch" and kind.__name__ == "dtype":  # torch.float16, without torch
+        name = str(dtype).removeprefix("torch.")
+    elif isinstance(dtype, str) and dtype in _OUT_TYPES:
+        name = dtype
+    else:
+        try:
+            dt = np.dtype(dtype)
+        except TypeError:
+            if isinstance(dtype, str):
+                raise ValueError(f"dtype: {dtype!r} is not an output type; expected {_DTYPE_HELP}") from None
+            raise TypeError(f"dtype: expected a dtype, {_DTYPE_HELP}; got {_brief(dtype)}") from None
+        name = dt.name if dt.isnative else f"{dt.name} ({dt.str}, not native byte order)"
+    if name not in _OUT_TYPES:
+        raise ValueError(f"dtype: {name} is not an output type; expected {_DTYPE_HELP}")
+    if name == "uint8" and not uint8:
+        raise ValueError(
+            "dtype: uint8 holds no normalized values; preprocess(..., dtype=np.uint8) gives the "
+            "resized uint8 image, or use float32, float16 or bfloat16 here"
+        )
+    return name
+
+
+def _layout(layout: Any) -> str:
+    """'CHW' (channels first, the default) or 'HWC' (channels last); 'NCHW' and 'NHWC' name the
+    same for a batch."""
+    if not isinstance(layout, str):
+        raise TypeError(f"layout: expected 'CHW' or 'HWC', got {_brief(layout)}")
+    name = {"NCHW": "CHW", "NHWC": "HWC"}.get(layout, layout)
+    if name not in ("CHW", "HWC"):
+        raise ValueError(
+            f"layout: expected 'CHW' (channels first) or 'HWC' (channels last), got {layout!r}"
+        )
+    return name
+
+
+def _bfloat16() -> Any:
+    """ml_dtypes' bfloat16 numpy type, or an ImportError naming the package to install."""
+    try:
+        import ml_dtypes  # noqa: PLC0415  (optional: only bfloat16 numpy outputs need it)
+    except ImportError:
+        raise ImportError(
+            "dtype='bfloat16': numpy has no bfloat16 type of its own; install ml_dtypes "
+            "(pip install 'pixnorm[bfloat16]') for ml_dtypes.bfloat16 arrays. "
+            "pixnorm.transforms and Collate return torch.bfloat16 tensors without it."
+        ) from None
+    return ml_dtypes.bfloat16
+
+
+def _out_bits(out: Any, dtype: str) -> Any:
+    """``out`` as the core takes it: a bfloat16 array as a view of its uint16 bits; anything
+    else as given (the core checks it)."""
+    if out is None or dtype != "bfloat16":
+        return out
+    if isinstance(out, np.ndarray) and out.dtype.name == "bfloat16" and out.dtype.itemsize == 2:
+        return out.view(np.uint16)
+    found = out.dtype if isinstance(out, np.ndarray) else type(out).__name__
+    raise TypeError(f"out: {found} is not supported; expected an ml_dtypes.bfloat16 array")
+
+
+def _typed(result: Any, out: Any, dtype: str) -> Any:
+    """The core's result in the caller's dtype: ``out`` itself when given, bfloat16 bits viewed
+    as ml_dtypes.bfloat16."""
+    if out is not None:
+        return out
+    return result.view(_bfloat16()) if dtype == "bfloat16" else result

@@ -11,7 +11,9 @@ def normalize(
     out: np.ndarray[Any, Any] | None,
     color: str | None = ...,
     color_scale: float = ...,
-) -> np.ndarray[Any, np.dtype[np.float32]]: ...
+    dtype: str = ...,
+    layout: str = ...,
+) -> np.ndarray[Any, Any]: ...
 def build_info() -> dict[str, Any]: ...
 def get_num_threads() -> int: ...
 def _set_isa(name: str) -> None: ...
@@ -39,7 +41,7 @@ def check_box(
     top: int, left: int, height: int, width: int, image_height: int, image_width: int, name: str
 ) -> None: ...
 def color_channels(color: str | None, channels: int, convention: str | None = ...) -> int: ...
-def check_out(out: Any, shape: list[int], images: list[Any]) -> None: ...
+def check_out(out: Any, shape: list[int], images: list[Any], dtype: str = ...) -> None: ...
 def resize(
     image: Any,
     out_h: int,
@@ -72,7 +74,9 @@ def preprocess(
     color: str | None = ...,
     color_after_resize: bool = ...,
     color_scale: float = ...,
-) -> np.ndarray[Any, np.dtype[np.float32]]: ...
+    dtype: str = ...,
+    layout: str = ...,
+) -> np.ndarray[Any, Any]: ...
 
 STATS_PIXEL_STAGE_IMAGES: int
 
@@ -110,8 +114,13 @@ def stats_u8_moments(
     n: int, s1: np.ndarray[Any, Any], s2: np.ndarray[Any, Any], ddof: int
 ) -> tuple[np.ndarray[Any, np.dtype[np.float64]], np.ndarray[Any, np.dtype[np.float64]]]: ...
 def normalize_pixel(
-    image: Any, a: np.ndarray[Any, Any], b: np.ndarray[Any, Any], out: np.ndarray[Any, Any] | None
-) -> np.ndarray[Any, np.dtype[np.float32]]: ...
+    image: Any,
+    a: np.ndarray[Any, Any],
+    b: np.ndarray[Any, Any],
+    out: np.ndarray[Any, Any] | None,
+    dtype: str = ...,
+    layout: str = ...,
+) -> np.ndarray[Any, Any]: ...
 def pixel_affine(
     mean: np.ndarray[Any, Any],
     std: np.ndarray[Any, Any],

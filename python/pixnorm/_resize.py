@@ -14,10 +14,14 @@ import numpy.typing as npt
 from . import _core
 from ._args import (
     MAX_SIDE,
+    _bfloat16,
     _brief,
     _image,
     _int,
     _is_per_pixel,
+    _layout,
+    _out_bits,
+    _out_dtype,
     _pair,
     _pixel_affine,
     _range_message,
@@ -25,6 +29,7 @@ from ._args import (
     _scale,
     _seq,
     _side,
+    _typed,
     _values,
     _warn,
 )
@@ -440,23 +445,65 @@ def _flip_axes(flip: Any, name: str) -> tuple[int, int]:
     )
 
 
+class _Format(NamedTuple):
+    """The output's type and layout by name (_out_dtype, _layout) and ``out`` as the core takes
+    it (bfloat16 as its uint16 bits)."""
+
+    dtype: str
+    layout: str
+    out: Any
+
+    def kw(self) -> dict[str, Any]:
+        return {"dtype": self.dtype, "layout": self.layout}
+
+    def shape(self, n: int | None, c: int, h: int, w: int) -> tuple[int, ...]:
+        one = (c, h, w) if self.layout == "CHW" else (h, w, c)
+        return one if n is None else (n, *one)
+
+    def empty(self, shape: tuple[int, ...]) -> np.ndarray[Any, Any]:
+        kinds = {"float32": np.float32, "float16": np.float16, "bfloat16": np.uint16}
+        return np.empty(shape, kinds.get(self.dtype, np.uint8))
+
+
+def _format(dtype: Any, layout: Any, out: Any) -> _Format:
+    dt, lay = _out_dtype(dtype), _layout(layout)
+    if dt == "bfloat16" and out is None:
+        _bfloat16()  # the error before the work
+    return _Format(dt, lay, _out_bits(out, dt))
+
+
+def _uint8_scale(fmt: _Format, scale: Any, norm: Normalizer | None, per_pixel: bool) -> Any:
+    """uint8 output is the resized image itself: the scale defaults to 1 (the core refuses any
+    other scale, mean or std); per-pixel values and a Normalizer are refused here."""
+    if fmt.dtype != "uint8":
+        return scale
+    if norm is not None or per_pixel:
+        raise ValueError(
+            "dtype: uint8 output is the resized image in levels 0..255, without normalization: "
+            "leave mean, std and scale unset (normalize on the GPU)"
+        )
+    return 1.0 if scale is None else scale
+
+
 def _per_pixel_finish(
     values: np.ndarray[Any, Any],
     mean: Any,
     std: Any,
     scale: float,
-    out: np.ndarray[Any, np.dtype[np.float32]] | None,
+    out: np.ndarray[Any, Any] | None,
     norm: Normalizer | None = None,
-) -> np.ndarray[Any, np.dtype[np.float32]]:
+    fmt: _Format | None = None,
+) -> np.ndarray[Any, Any]:
     """Per-pixel mean/std: `values` are the resampled levels, (C, h, w) or (N, C, h, w); the
     per-element affine of :func:`normalize` is applied in a second pass into `out` (with the
-    Normalizer's cached coefficients when there is one)."""
+    Normalizer's cached coefficients when there is one), written in `fmt`."""
     hwc = np.moveaxis(values, -3, -1)  # a view: (h, w, C) or (N, h, w, C)
     if norm is not None:
         a, b = norm._coefficients(hwc, scale)
     else:
         a, b = _pixel_affine(hwc, mean, std, scale)
-    result: np.ndarray[Any, np.dtype[np.float32]] = _core.normalize_pixel(hwc, a, b, out)
+    kw = {} if fmt is None else fmt.kw()
+    result: np.ndarray[Any, Any] = _core.normalize_pixel(hwc, a, b, out, **kw)
     return result
 
 
@@ -598,10 +645,11 @@ def _preprocess_fit(
     s: float,
     norm: Normalizer | None,
     fill: Any,
-    out: np.ndarray[Any, np.dtype[np.float32]] | None,
+    out: np.ndarray[Any, Any] | None,
     batch: bool,
     color: str | None,
-) -> tuple[np.ndarray[Any, np.dtype[np.float32]], list[FitParams]]:
+    fmt: _Format,
+) -> tuple[np.ndarray[Any, Any], list[FitParams]]:
     """preprocess / preprocess_batch with ``fit``: ``geoms`` carry the boxes and flips; each
     image's fit fills in its sizes, grid and windows. "cover" is one call for the batch;
     "contain" one call per image (their windows differ), each writing into its own plane of the
@@ -637,6 +685,8 @@ def _preprocess_fit(
     # per pixel: the raw values first (mean 0, std 1, scale 1), normalized in a second pass
     cm, cs, cscale = (0.0, 1.0, 1.0) if per_pixel else (mean, std, s)
     cscale_color = s if per_pixel else 0.0  # where float chroma offsets go (0: cscale)
+    # per pixel: float32 CHW values first, the output's format in the second pass
+    first_kw = {} if per_pixel else fmt.kw()
     if fit == "cover":
         values = _core.preprocess(
             arrs,
@@ -651,6 +701,7 @@ def _preprocess_fit(
             None if per_pixel else out,
             batch,
             **_color_kw(color, cscale_color),
+            **first_kw,
         )
     else:
         # With a colour the fill is in the output's colour and channels (one gray value, or
@@ -663,18 +714,23 @@ def _preprocess_fit(
         fill_out = _core.preprocess([one], [one_geom], 1, 1, aa, conv, cm, cs, cscale, None, False)
         fill_vals = [float(v) for v in fill_out.reshape(-1)]
         c = len(fill_vals)  # the output's channels (a colour changes them)
-        shape = (len(arrs), c, H, W) if batch else (c, H, W)
-        if out is not None:
-            _core.check_out(out, list(shape), list(arrs))  # the core's rules, before any work
-        values = np.empty(shape, np.float32) if per_pixel or out is None else out
+        n = len(arrs) if batch else None
+        shape = fmt.shape(n, c, H, W)
+        if out is not None:  # the core's rules, before any work
+            _core.check_out(out, list(shape), list(arrs), fmt.dtype)
+        if per_pixel:
+            values = np.empty((len(arrs), c, H, W) if batch else (c, H, W), np.float32)
+        else:
+            values = fmt.empty(shape) if out is None else out
         planes = values if batch else values[None]
         for i, (arr, g, f) in enumerate(zip(arrs, geoms, fitted, strict=True)):
             _core.preprocess(
                 [arr], [g], f.rh, f.rw, aa, conv, cm, cs, cscale, planes[i], False,
                 0.0, H, W, f.pad_top, f.pad_left, fill_vals, color, False, cscale_color,
+                **first_kw,
             )  # fmt: skip
     if per_pixel:
-        values = _per_pixel_finish(values, mean, std, s, out, norm)
+        values = _per_pixel_finish(values, mean, std, s, out, norm, fmt)
     return values, params
 
 
@@ -700,6 +756,8 @@ def preprocess(
     fill: Any = None,
     return_params: bool = False,
     color: str | None = None,
+    dtype: Any = None,
+    layout: str = "CHW",
 ) -> Any:
     """Resize, crop, flip and normalize an H x W x C image into a float32 C x h x w tensor, in
     one pass over memory.
@@ -751,10 +809,21 @@ def preprocess(
     the odd pixel at the bottom / right). ``return_params=True`` returns ``(tensor,
     FitParams)``: where source coordinates land in the output (to map boxes back; a flipped axis
     has a negative scale), and the image's window in it.
+
+    ``dtype`` (np.float32 by default; numpy, torch or ml_dtypes dtypes or their names) and
+    ``layout`` ('CHW' or 'HWC') are :func:`normalize`'s: float16 and bfloat16 are the float32
+    result rounded once to nearest-even (torch's ``.to(dtype)`` bit for bit), 'HWC' its
+    transpose, both written in the same pass. ``dtype=np.uint8`` (uint8 images, no ``mean``,
+    ``std`` or ``scale``) gives the resized, cropped, flipped and colour-converted image itself
+    for loaders that normalize on the GPU: a named convention's exact uint8 result, pixnorm's
+    own filtered values rounded to nearest-even as :func:`resize` gives them. ``out`` then has
+    that dtype and layout.
     """
     aa, conv = _check_convention(convention, antialias)
+    fmt = _format(dtype, layout, out)
     norm, mean, std = _unpack(mean, std, scale, False)
     mean, std = _values(mean, "mean"), _values(std, "std")
+    scale = _uint8_scale(fmt, scale, norm, _is_per_pixel(mean, std))
     arr, _ = _image(image, "image", channels_last)
     _check_fit_options(fit, fill, return_params)
     if fit is not None:
@@ -762,10 +831,12 @@ def preprocess(
         geom, _ = _geometry(arr, "image", None, None, box, flip, None, "box")
         s = _scale(arr, norm.scale if norm is not None else scale)
         values, params = _preprocess_fit(
-            [arr], [geom], fit, out_hw, conv, aa, mean, std, s, norm, fill, out, False, color
-        )
-        if not _is_per_pixel(mean, std):
+            [arr], [geom], fit, out_hw, conv, aa, mean, std, s, norm, fill, fmt.out, False,
+            color, fmt,
+        )  # fmt: skip
+        if not _is_per_pixel(mean, std) and fmt.dtype != "uint8":
             _warn(_range_message(arr, mean, std, s))
+        values = _typed(values, out, fmt.dtype)
         return (values, params[0]) if return_params else values
     fac = _resolve_factor(factor, rounding, exact_factor, conv, size, max_size)
     geom, (ch, cw) = _geometry(arr, "image", size, crop, box, flip, max_size, "box", fac=fac)
@@ -774,12 +845,14 @@ def preprocess(
         levels = _core.preprocess(
             [arr], [geom], ch, cw, aa, conv, 0.0, 1.0, 1.0, None, False, **_color_kw(color, s)
         )
-        return _per_pixel_finish(levels, mean, std, s, out, norm)
-    result: np.ndarray[Any, np.dtype[np.float32]] = _core.preprocess(
-        [arr], [geom], ch, cw, aa, conv, mean, std, s, out, False, **_color_kw(color)
-    )
-    _warn(_range_message(arr, mean, std, s))
-    return result
+        return _typed(_per_pixel_finish(levels, mean, std, s, fmt.out, norm, fmt), out, fmt.dtype)
+    result = _core.preprocess(
+        [arr], [geom], ch, cw, aa, conv, mean, std, s, fmt.out, False, **_color_kw(color),
+        **fmt.kw(),
+    )  # fmt: skip
+    if fmt.dtype != "uint8":
+        _warn(_range_message(arr, mean, std, s))
+    return _typed(result, out, fmt.dtype)
 
 
 def preprocess_batch(
@@ -804,6 +877,8 @@ def preprocess_batch(
     fill: Any = None,
     return_params: bool = False,
     color: str | None = None,
+    dtype: Any = None,
+    layout: str = "CHW",
 ) -> Any:
     """:func:`preprocess` for a list of images of any sizes -> one float32 (N, C, h, w) batch.
 
@@ -812,8 +887,10 @@ def preprocess_batch(
     (h, w): give ``size`` as a pair, or a ``crop``. The images are spread over the threads; the
     GIL is released; ``out`` (for example a pinned buffer's numpy view) is filled and returned.
     Images are read as in :func:`normalize` (torch tensors channels first; ``channels_last``).
+    ``dtype`` and ``layout`` as :func:`preprocess`'s ('HWC' gives (N, h, w, C)).
     """
     aa, conv = _check_convention(convention, antialias)
+    fmt = _format(dtype, layout, out)
     _check_fit_options(fit, fill, return_params)
     out_hw = _check_fit(fit, size, crop, factor, max_size) if fit is not None else None
     if out_hw is not None:
@@ -821,6 +898,7 @@ def preprocess_batch(
     fac = _resolve_factor(factor, rounding, exact_factor, conv, size, max_size)
     norm, mean, std = _unpack(mean, std, scale, False)
     mean, std = _values(mean, "mean"), _values(std, "std")
+    scale = _uint8_scale(fmt, scale, norm, _is_per_pixel(mean, std))
     if isinstance(images, memoryview):  # a batch buffer: iterating a memoryview of ndim > 1 fails
         images = np.asarray(images)
     arrs = [_image(a, f"images[{i}]", channels_last)[0] for i, a in enumerate(images)]
@@ -865,10 +943,12 @@ def preprocess_batch(
     s = _scale(arrs[0], norm.scale if norm is not None else scale)
     if fit is not None and out_hw is not None:
         values, params = _preprocess_fit(
-            arrs, geoms, fit, out_hw, conv, aa, mean, std, s, norm, fill, out, True, color
-        )
-        if not _is_per_pixel(mean, std):
+            arrs, geoms, fit, out_hw, conv, aa, mean, std, s, norm, fill, fmt.out, True, color,
+            fmt,
+        )  # fmt: skip
+        if not _is_per_pixel(mean, std) and fmt.dtype != "uint8":
             _warn(_range_message(arrs[0], mean, std, s))
+        values = _typed(values, out, fmt.dtype)
         return (values, params) if return_params else values
     if _is_per_pixel(mean, std):
         levels = _core.preprocess(
@@ -885,9 +965,11 @@ def preprocess_batch(
             True,
             **_color_kw(color, s),
         )
-        return _per_pixel_finish(levels, mean, std, s, out, norm)
-    result: np.ndarray[Any, np.dtype[np.float32]] = _core.preprocess(
-        arrs, geoms, first[0], first[1], aa, conv, mean, std, s, out, True, **_color_kw(color)
-    )
-    _warn(_range_message(arrs[0], mean, std, s))
-    return result
+        return _typed(_per_pixel_finish(levels, mean, std, s, fmt.out, norm, fmt), out, fmt.dtype)
+    result = _core.preprocess(
+        arrs, geoms, first[0], first[1], aa, conv, mean, std, s, fmt.out, True,
+        **_color_kw(color), **fmt.kw(),
+    )  # fmt: skip
+    if fmt.dtype != "uint8":
+        _warn(_range_message(arrs[0], mean, std, s))
+    return _typed(result, out, fmt.dtype)

@@ -1150,6 +1150,64 @@ struct ColorChecker {
 
 }  // namespace
 
+// float32 -> float16 / bfloat16 stores: every table against the scalar table on a sweep of
+// bit patterns (every 251st of all 2^32, so every exponent, NaN, infinity and subnormal) and on
+// the rounding boundaries, each row flush against a guard page on both sides at every length
+// 1..40 (the tails). The scalar conversion is held against torch's casts in the Python tests.
+struct StoreChecker {
+  Checker& ck;
+
+  void run() {
+    std::vector<uint32_t> bits;
+    for (uint64_t u = 0; u < (uint64_t{1} << 32); u += 251) bits.push_back(static_cast<uint32_t>(u));
+    for (uint32_t edge : {0x477FE000u, 0x477FEFFFu, 0x477FF000u, 0x477FF001u, 0x38800000u,
+                          0x387FFFFFu, 0x33000000u, 0x33000001u, 0x32FFFFFFu, 0x33C00000u,
+                          0x38000000u, 0x7F800000u, 0x7F800001u, 0x7FC00000u, 0x7FFFFFFFu,
+                          0x3F808000u, 0x3F818000u, 0x3F80FFFFu, 0x7F7FFFFFu, 0x00000001u})
+      for (uint32_t sign : {0u, 0x80000000u}) bits.push_back(edge | sign);
+    const size_t total = bits.size();
+    Arena src = make_arena(64 * sizeof(float)), dst = make_arena(64 * sizeof(uint16_t));
+    for (int kind = 0; kind < 2; ++kind) {
+      std::vector<std::vector<uint16_t>> outs(ck.tables.size(), std::vector<uint16_t>(total));
+      for (size_t t = 0; t < ck.tables.size(); ++t) {
+        const KernelTable& k = *ck.tables[t];
+        const pixnorm::StoreHalf f = kind == 0 ? k.store_f16 : k.store_bf16;
+        std::snprintf(g_case, sizeof g_case, "%s on %s", kind == 0 ? "store_f16" : "store_bf16",
+                      pixnorm::isa_name(k.isa));
+        // the sweep in long rows
+        const size_t step = 4096;
+        for (size_t i = 0; i < total; i += step) {
+          const size_t n = total - i < step ? total - i : step;
+          f(reinterpret_cast<const float*>(bits.data() + i), static_cast<int64_t>(n),
+            outs[t].data() + i);
+        }
+        // short rows flush against the guard pages: the first values of the sweep
+        for (int64_t n = 1; n <= 40; ++n) {
+          auto* s = reinterpret_cast<float*>(src.hi()) - n;
+          std::memcpy(s, bits.data() + total - static_cast<size_t>(n), static_cast<size_t>(n) * 4);
+          auto* d = reinterpret_cast<uint16_t*>(dst.hi()) - n;
+          f(s, n, d);
+          ++ck.cases;
+          if (std::memcmp(d, outs[t].data() + total - static_cast<size_t>(n),
+                          static_cast<size_t>(n) * 2) != 0 && t > 0) {
+            ++ck.mismatches;
+            std::printf("MISMATCH %s (row of %lld at a guard page)\n", g_case,
+                        static_cast<long long>(n));
+          }
+        }
+        ++ck.cases;
+        if (t > 0 && outs[t] != outs[0]) {
+          size_t i = 0;
+          while (outs[t][i] == outs[0][i]) ++i;
+          ++ck.mismatches;
+          std::printf("MISMATCH %s: input bits 0x%08x -> 0x%04x, scalar 0x%04x\n", g_case,
+                      bits[i], outs[t][i], outs[0][i]);
+        }
+      }
+    }
+  }
+};
+
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // keep reported lines if a kernel faults
   std::vector<Isa> required;
@@ -1227,6 +1285,9 @@ int main(int argc, char** argv) {
 
   ColorChecker cc{ck};
   cc.run();
+
+  StoreChecker stc{ck};
+  stc.run();
 
   std::printf("kernel_check: %lld cases, %lld mismatches on isas: %s\n",
               static_cast<long long>(ck.cases), static_cast<long long>(ck.mismatches),

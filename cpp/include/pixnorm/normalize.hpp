@@ -11,6 +11,7 @@
 #include "pixnorm/color.hpp"
 #include "pixnorm/image_view.hpp"
 #include "pixnorm/interrupt.hpp"
+#include "pixnorm/output.hpp"
 
 namespace pixnorm {
 
@@ -30,14 +31,16 @@ ChannelAffine make_channel_affine(const std::vector<double>& mean, const std::ve
 // float32 elements of the (N, C, H, W) output.
 int64_t normalize_output_elements(const ImageView& src);
 
-// Writes the C-contiguous float32 (N, C, H, W) result into `out`. Uses up to `nthreads` threads
+// Writes the C-contiguous result into `out`: float32 (N, C, H, W), or in `fmt` (output.hpp: its
+// type, (N, H, W, C) for hwc; never uint8, which normalized values do not fit). Uses up to `nthreads` threads
 // when the work is large enough. Thread-safe; once arguments are valid, throws only what
 // `interrupt` throws (called between pieces of whole images, see interrupt.hpp).
 // `color` (pixnorm/color.hpp, pixnorm's float32 arithmetic) converts first: the output then has
 // its channels (color_channels), p one entry per output channel; `scale` (the one p was made
 // with) places float32 input's chroma offset.
-void normalize(const ImageView& src, const ChannelAffine& p, float* out, int nthreads,
-               const Interrupt& interrupt = {}, Color color = Color::none, double scale = 1.0);
+void normalize(const ImageView& src, const ChannelAffine& p, void* out, int nthreads,
+               const Interrupt& interrupt = {}, Color color = Color::none, double scale = 1.0,
+               OutFormat fmt = {});
 
 // Per-pixel parameters: a = float32(scale / std) and b = float32(-mean / std) per element,
 // computed in double, written C-contiguous (C, H, W). mean and std are read through element
@@ -57,8 +60,9 @@ void make_pixel_affine(const PlaneView& mean, const PlaneView& std, double scale
 // planes, a float32 multiply then a float32 add (never fused), bit-identical on every ISA.
 // a_per_channel: a holds C values, one per plane (std per channel with a mean image, the common
 // case): the same bits, from half the coefficient bytes (x * a_c is the per-channel pass with
-// b = -0, exact; then * 1 + b).
-void normalize_pixel(const ImageView& src, const float* a, const float* b, float* out, int nthreads,
-                     const Interrupt& interrupt = {}, bool a_per_channel = false);
+// b = -0, exact; then * 1 + b). `fmt` as normalize's.
+void normalize_pixel(const ImageView& src, const float* a, const float* b, void* out, int nthreads,
+                     const Interrupt& interrupt = {}, bool a_per_channel = false,
+                     OutFormat fmt = {});
 
 }  // namespace pixnorm

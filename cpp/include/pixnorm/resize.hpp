@@ -12,6 +12,7 @@
 #include "pixnorm/color.hpp"
 #include "pixnorm/image_view.hpp"
 #include "pixnorm/interrupt.hpp"
+#include "pixnorm/output.hpp"
 
 namespace pixnorm {
 
@@ -83,14 +84,18 @@ struct PreprocessRequest {
   // > 0: the scale that places float32 input's chroma offset (0.5 / color_scale), when the
   // call's own scale is 1 because a second pass scales (per-pixel mean/std); 0: `scale`.
   double color_scale = 0.0;
+  // The output's type and layout (pixnorm/output.hpp). uint8: uint8 images without scaling or
+  // normalization (scale 1, mean 0, std 1, whole fill values), the filtered levels rounded.
+  OutFormat format;
 };
 
-// Validates the request and returns the float32 output's shape: (N, C, crop_height, crop_width)
-// when `batch`, else (C, crop_height, crop_width) (out_height, out_width for a letterbox).
+// Validates the request and returns the output's shape: (N, C, crop_height, crop_width) when
+// `batch`, else (C, crop_height, crop_width) (out_height, out_width for a letterbox); channels
+// last for Layout::hwc.
 std::vector<int64_t> preprocess_shape(const PreprocessRequest& r);
-// Writes the C-contiguous float32 result into `out` on up to `nthreads` threads (validating the
-// request again first: the core trusts no caller).
-void preprocess(const PreprocessRequest& r, float* out, int nthreads,
+// Writes the C-contiguous result, in r.format, into `out` on up to `nthreads` threads
+// (validating the request again first: the core trusts no caller).
+void preprocess(const PreprocessRequest& r, void* out, int nthreads,
                 const Interrupt& interrupt = {});
 
 struct ResizeRequest {

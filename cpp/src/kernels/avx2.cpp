@@ -28,6 +28,7 @@ namespace {
 #include "bilinear/avx2.inc"
 #include "resize_fixed/avx2.inc"
 #include "stats/avx2.inc"
+#include "store/avx2.inc"
 // clang-format on
 
 }  // namespace
@@ -55,6 +56,8 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx2() {
     k.resize_h_u8_fixed = &resize_h_u8_fixed;
     k.fuse_levels = false;  // no fused levels kernels: the driver maps the uint8 planes
     k.resize_h_u8_fixed2 = &resize_h_u8_fixed2;
+    k.store_f16 = &store_f16;
+    k.store_bf16 = &store_bf16;
     return k;
   }();
   return t;

@@ -66,6 +66,7 @@ inline void put(float* d, __m512 v, __m512 a, __m512 b, int64_t n) {
 #include "bilinear/avx512.inc"
 #include "resize_fixed/avx512.inc"
 #include "stats/avx512.inc"
+#include "store/avx512.inc"
 // clang-format on
 
 }  // namespace
@@ -117,6 +118,8 @@ constexpr KernelTable avx512_kernels() {
   k.resize_v_fixed_levels = &plain::resize_v_fixed_levels;
   k.resize_h_u8_fixed2 = &resize_h_u8_fixed2;
   k.resize_v_u8 = &resize_v_u8;
+  k.store_f16 = &store_f16;
+  k.store_bf16 = &store_bf16;
   return k;
 }
 

@@ -3,6 +3,8 @@
 // and helpers shared by several ISA files. The contracts themselves are in table.hpp.
 #pragma once
 
+#include <cstring>
+
 #include "../numeric.hpp"
 #include "table.hpp"
 

@@ -141,6 +141,15 @@ using Bilinear2Fixed = void (*)(const uint8_t* r0, const uint8_t* r1, int32_t ky
 
 // float -> uint8: round to nearest (ties to even) after clamping to [0, 255].
 using StoreU8 = void (*)(const float* src, int64_t n, uint8_t* dst);
+// float32 -> IEEE binary16 / bfloat16 bits, each value rounded once to nearest (ties to even),
+// the bits torch's .to(torch.float16 / torch.bfloat16) gives on x86:
+//  - float16: subnormal results and inputs kept (never flushed), values >= 65520 in magnitude
+//    -> infinity, NaN -> the quiet NaN with the sign and the top 9 payload bits (vcvtps2ph's
+//    rule, which c10::Half's F16C path and torch's vectorized casts follow);
+//  - bfloat16: the top 16 bits after adding 0x7FFF plus the kept lowest bit (subnormals kept),
+//    NaN -> 0x7FC0 (c10::BFloat16's round_to_nearest_even). Not AVX512-BF16's vcvtneps2bf16,
+//    which treats subnormal inputs as zero.
+using StoreHalf = void (*)(const float* src, int64_t n, uint16_t* dst);
 // Statistics kernels (issue 4; the contracts are in cpp/include/pixnorm/stats.hpp).
 // Per channel, uint8: adds the `count` interleaved elements (count % channels == 0, src[0] is
 // channel 0) into exact per-channel sums and sums of squares, and lowers/raises min/max.
@@ -202,6 +211,8 @@ struct KernelTable {
   ResizeH resize_h = nullptr;
   ResizeV resize_v = nullptr;
   StoreU8 store_u8 = nullptr;
+  StoreHalf store_f16 = nullptr;
+  StoreHalf store_bf16 = nullptr;
   ResizeVFixed resize_v_fixed = nullptr;
   StatsU8 stats_u8 = nullptr;
   StatsF32 stats_f32 = nullptr;
