@@ -176,8 +176,16 @@ void normalize_piece(const ImageView& src, const ChannelAffine& p, void* out, Ou
   const float* a = flip ? ra.data() : p.a.data();
   const float* b = flip ? rb.data() : p.b.data();
   const int64_t row_shift = reversed_channels ? -(C - 1) * isz : 0;  // to the lowest channel
-  // Rows go straight into float32 planes, or through a staging row into another format.
-  const bool staged = !fmt.direct();
+  // Rows go straight into float32 planes; uint8 rows straight into float16 / bfloat16 planes
+  // where the table has the fused kernel; packed rows into an HWC output element by element
+  // (the output keeps the input's order: x * a[c] + b[c] with a and b repeated per pixel);
+  // any other row through a staging row converted into the output's format.
+  const bool to_half = fmt.type == OutType::f16 || fmt.type == OutType::bf16;
+  const bool half_direct = !f32 && to_half && fmt.layout == Layout::chw && !pa &&
+                           k.normalize_u8_half && (C == 1 || C == 3 || C == 4);
+  const bool hwc_flat = fmt.layout == Layout::hwc && !pa && direct && !mirrored &&
+                        !reversed_channels && C > 1;
+  const bool staged = !fmt.direct() && !half_direct;
   const int64_t ps = staged ? W : plane;  // the plane stride of the rows written
   const int64_t plane0 = flip ? (C - 1) * ps : 0;  // output plane of memory channel 0
   const int64_t plane_step = flip ? -ps : ps;
@@ -186,6 +194,13 @@ void normalize_piece(const ImageView& src, const ChannelAffine& p, void* out, Ou
   const int threads = threads::team_for(work, nthreads);
 
   const int64_t first_x = mirrored ? W - 1 : 0;  // the pixel at the row's lowest address
+  std::vector<float> flat_a, flat_b;  // hwc_flat: a[c] and b[c] for each value of a row
+  if (hwc_flat)
+    for (int64_t x = 0; x < W; ++x) {
+      flat_a.insert(flat_a.end(), p.a.begin(), p.a.end());
+      flat_b.insert(flat_b.end(), p.b.begin(), p.b.end());
+    }
+  const float one = 1.0f, zero = 0.0f;
   auto body = [&](int64_t lo, int64_t hi) {
     std::vector<float> buf;  // float storage: aligned for f32 rows, byte-addressable for u8
     if (!direct || byte_mirror) buf.resize(static_cast<size_t>((W * C * isz + 3) / 4));
@@ -200,6 +215,27 @@ void normalize_piece(const ImageView& src, const ChannelAffine& p, void* out, Ou
       } else if (byte_mirror) {
         reverse_bytes(row, W * C, bytes);
         row = bytes;
+      }
+      if (half_direct) {
+        uint16_t* h = static_cast<uint16_t*>(out) + i * C * plane + y * W;
+        k.normalize_u8_half(row, W, C, a, b, h + (flip ? (C - 1) * plane : 0), flip ? -plane : plane,
+                            fmt.type == OutType::bf16);
+        continue;
+      }
+      if (hwc_flat) {  // float32(x) exactly (x * 1 + 0 of a level), then x * a + b in place
+        const int64_t n = W * C;
+        float* d = fmt.type == OutType::f32 ? static_cast<float*>(out) + (i * H + y) * n : stage;
+        if (f32)
+          std::memcpy(d, row, static_cast<size_t>(n) * sizeof(float));
+        else
+          k.normalize_u8(row, n, 1, &one, &zero, d, 0);
+        k.normalize_pixel(d, flat_a.data(), flat_b.data(), n);
+        if (fmt.type != OutType::f32) {
+          OutTarget t = image_target(out, fmt, i, C, H, W);
+          t.channels = 1;  // the values are in the output's order already
+          store_planes(k, t, y, d, n, n);
+        }
+        continue;
       }
       float* const o = staged ? stage : static_cast<float*>(out) + i * C * plane + y * W;
       float* d = o + plane0;

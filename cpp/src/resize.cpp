@@ -169,6 +169,16 @@ void store_row(const KernelTable& k, const ResampleJob& j, int64_t y, const floa
       rows::interleave(vr, ow, C, static_cast<float*>(j.dst) + y * rowlen);
       break;
     case ResampleOut::f32_chw: {
+      const OutType t = j.out.format.type;
+      if (j.staged() && j.out.format.layout == Layout::chw && k.affine_half &&
+          (t == OutType::f16 || t == OutType::bf16)) {  // straight to the half planes
+        auto* row = static_cast<uint16_t*>(j.out.row(y));
+        for (int64_t c = 0; c < C; ++c)
+          k.affine_half(vr + c * ow, ow, j.affine->a[static_cast<size_t>(c)] * unit,
+                        j.affine->b[static_cast<size_t>(c)],
+                        row + (j.reversed ? C - 1 - c : c) * j.out.plane_stride, t == OutType::bf16);
+        break;
+      }
       const rows::OutRow o(j, y);
       for (int64_t c = 0; c < C; ++c) {
         const float a = j.affine->a[static_cast<size_t>(c)] * unit;

@@ -1157,6 +1157,67 @@ struct ColorChecker {
 struct StoreChecker {
   Checker& ck;
 
+  void mismatch(const char* what, const KernelTable& k, int64_t channels, int64_t n) {
+    ++ck.mismatches;
+    std::printf("MISMATCH %s on %s (channels %lld, width %lld)\n", what, pixnorm::isa_name(k.isa),
+                static_cast<long long>(channels), static_cast<long long>(n));
+  }
+
+  // normalize_u8_half and affine_half: the bits of normalize_u8 / normalize_f32 then
+  // store_f16 / store_bf16 of the same table (itself held against the scalar table), rows of
+  // every width 1..70 flush against a guard page, parameters that reach infinity, subnormal
+  // results and NaN (float rows), planes between sentinels, in reverse order too.
+  void check_fused(const KernelTable& k, bool bf16) {
+    Rng rng;
+    const pixnorm::StoreHalf store = bf16 ? k.store_bf16 : k.store_f16;
+    Arena src = make_arena(4 * 80 * sizeof(float));
+    for (int64_t channels : {1, 3, 4})
+      for (int64_t n = 1; n <= 70; ++n)
+        for (int mode = 0; mode < 3; ++mode) {
+          float a[4], b[4];
+          for (int c = 0; c < 4; ++c) {
+            a[c] = mode == 0 ? 1.0f / (255.0f * (0.2f + 0.01f * static_cast<float>(c)))
+                   : mode == 1 ? 3e36f  // 255 * a overflows: infinity
+                               : 1e-40f;  // subnormal products
+            b[c] = mode == 2 ? 0.0f : -2.1f + 0.1f * static_cast<float>(c);
+          }
+          auto* row = src.hi() - n * channels;
+          for (int64_t i = 0; i < n * channels; ++i) row[i] = static_cast<uint8_t>(rng.below(256));
+          if (k.normalize_u8_half)
+            for (int reversed = 0; reversed < 2; ++reversed) {
+              const int64_t stride = n + 3, total = channels * stride + 2;
+              std::vector<float> f(static_cast<size_t>(total));
+              std::vector<uint16_t> want(static_cast<size_t>(total), 0xA5A5),
+                  got(static_cast<size_t>(total), 0xA5A5);
+              const int64_t first = reversed ? (channels - 1) * stride : 0;
+              const int64_t ps = reversed ? -stride : stride;
+              k.normalize_u8(row, n, channels, a, b, f.data() + first, ps);
+              for (int64_t c = 0; c < channels; ++c)
+                store(f.data() + c * stride, n, want.data() + c * stride);
+              std::snprintf(g_case, sizeof g_case, "normalize_u8_half on %s",
+                            pixnorm::isa_name(k.isa));
+              k.normalize_u8_half(row, n, channels, a, b, got.data() + first, ps, bf16);
+              ++ck.cases;
+              if (got != want) mismatch("normalize_u8_half", k, channels, n);
+            }
+          if (k.affine_half && channels == 1) {
+            auto* fsrc = reinterpret_cast<float*>(src.hi()) - n;
+            for (int64_t i = 0; i < n; ++i)
+              fsrc[i] = i % 11 == 5 ? std::numeric_limits<float>::quiet_NaN()
+                                    : static_cast<float>(rng.below(1 << 20)) * 0.001f - 300.0f;
+            std::vector<float> f(static_cast<size_t>(n));
+            std::vector<uint16_t> want(static_cast<size_t>(n) + 1, 0xA5A5),
+                got(static_cast<size_t>(n) + 1, 0xA5A5);
+            k.normalize_f32(fsrc, n, 1, a, b, f.data(), n);
+            store(f.data(), n, want.data());
+            std::snprintf(g_case, sizeof g_case, "affine_half on %s", pixnorm::isa_name(k.isa));
+            k.affine_half(fsrc, n, a[0], b[0], got.data(), bf16);
+            ++ck.cases;
+            if (got != want) mismatch("affine_half", k, channels, n);
+          }
+        }
+  }
+
   void run() {
     std::vector<uint32_t> bits;
     for (uint64_t u = 0; u < (uint64_t{1} << 32); u += 251) bits.push_back(static_cast<uint32_t>(u));
@@ -1195,6 +1256,8 @@ struct StoreChecker {
                         static_cast<long long>(n));
           }
         }
+        // the fused kernels (tables that have them) against normalize then the store
+        if (k.normalize_u8_half || k.affine_half) check_fused(k, kind == 1);
         ++ck.cases;
         if (t > 0 && outs[t] != outs[0]) {
           size_t i = 0;

@@ -58,6 +58,7 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx2() {
     k.resize_h_u8_fixed2 = &resize_h_u8_fixed2;
     k.store_f16 = &store_f16;
     k.store_bf16 = &store_bf16;
+    k.store_u8 = &store_u8;
     return k;
   }();
   return t;

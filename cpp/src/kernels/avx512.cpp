@@ -120,6 +120,9 @@ constexpr KernelTable avx512_kernels() {
   k.resize_v_u8 = &resize_v_u8;
   k.store_f16 = &store_f16;
   k.store_bf16 = &store_bf16;
+  k.store_u8 = &store_u8;
+  k.normalize_u8_half = &u8_row_half;
+  k.affine_half = &affine_half;
   return k;
 }
 

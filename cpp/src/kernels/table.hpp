@@ -150,6 +150,16 @@ using StoreU8 = void (*)(const float* src, int64_t n, uint8_t* dst);
 //    NaN -> 0x7FC0 (c10::BFloat16's round_to_nearest_even). Not AVX512-BF16's vcvtneps2bf16,
 //    which treats subnormal inputs as zero.
 using StoreHalf = void (*)(const float* src, int64_t n, uint16_t* dst);
+// NormalizeU8Row with its float32 values stored as float16 (bf16 false) or bfloat16 bits, each
+// rounded as StoreHalf: the bits of normalize_u8 then store_f16 / store_bf16, in one pass
+// (channels 1, 3 or 4; the others through the two kernels). May be null.
+using NormalizeU8Half = void (*)(const uint8_t* src, int64_t width, int64_t channels,
+                                 const float* a, const float* b, uint16_t* dst,
+                                 int64_t plane_stride, bool bf16);
+// One planar float32 row: dst[x] = half(src[x] * a + b) (a multiply then an add, then rounded
+// as StoreHalf): normalize_f32 with one channel, then store_f16 / store_bf16. May be null.
+using AffineHalf = void (*)(const float* src, int64_t n, float a, float b, uint16_t* dst,
+                            bool bf16);
 // Statistics kernels (issue 4; the contracts are in cpp/include/pixnorm/stats.hpp).
 // Per channel, uint8: adds the `count` interleaved elements (count % channels == 0, src[0] is
 // channel 0) into exact per-channel sums and sums of squares, and lowers/raises min/max.
@@ -213,6 +223,8 @@ struct KernelTable {
   StoreU8 store_u8 = nullptr;
   StoreHalf store_f16 = nullptr;
   StoreHalf store_bf16 = nullptr;
+  NormalizeU8Half normalize_u8_half = nullptr;  // may be null
+  AffineHalf affine_half = nullptr;             // may be null
   ResizeVFixed resize_v_fixed = nullptr;
   StatsU8 stats_u8 = nullptr;
   StatsF32 stats_f32 = nullptr;
