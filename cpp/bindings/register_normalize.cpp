@@ -49,8 +49,7 @@ py::object normalize_py(py::handle image, py::handle mean, py::handle std, doubl
   void* dst = prepare_out(out, out_shape(img, C, f), f.type, {v}, result);
   const int nthreads = call_threads();
   py::gil_scoped_release nogil;  // only raw pointers, sizes and strides from here on
-  normalize(v, p, dst, nthreads, python_interrupt(), col, color_scale > 0 ? color_scale : scale,
-            f);
+  normalize(v, p, dst, nthreads, python_interrupt(), col, color_scale > 0 ? color_scale : scale, f);
   return result;
 }
 

@@ -183,10 +183,10 @@ void normalize_piece(const ImageView& src, const ChannelAffine& p, void* out, Ou
   const bool to_half = fmt.type == OutType::f16 || fmt.type == OutType::bf16;
   const bool half_direct = !f32 && to_half && fmt.layout == Layout::chw && !pa &&
                            k.normalize_u8_half && (C == 1 || C == 3 || C == 4);
-  const bool hwc_flat = fmt.layout == Layout::hwc && !pa && direct && !mirrored &&
-                        !reversed_channels && C > 1;
+  const bool hwc_flat =
+      fmt.layout == Layout::hwc && !pa && direct && !mirrored && !reversed_channels && C > 1;
   const bool staged = !fmt.direct() && !half_direct;
-  const int64_t ps = staged ? W : plane;  // the plane stride of the rows written
+  const int64_t ps = staged ? W : plane;           // the plane stride of the rows written
   const int64_t plane0 = flip ? (C - 1) * ps : 0;  // output plane of memory channel 0
   const int64_t plane_step = flip ? -ps : ps;
 
@@ -194,7 +194,7 @@ void normalize_piece(const ImageView& src, const ChannelAffine& p, void* out, Ou
   const int threads = threads::team_for(work, nthreads);
 
   const int64_t first_x = mirrored ? W - 1 : 0;  // the pixel at the row's lowest address
-  std::vector<float> flat_a, flat_b;  // hwc_flat: a[c] and b[c] for each value of a row
+  std::vector<float> flat_a, flat_b;             // hwc_flat: a[c] and b[c] for each value of a row
   if (hwc_flat)
     for (int64_t x = 0; x < W; ++x) {
       flat_a.insert(flat_a.end(), p.a.begin(), p.a.end());
@@ -218,8 +218,8 @@ void normalize_piece(const ImageView& src, const ChannelAffine& p, void* out, Ou
       }
       if (half_direct) {
         uint16_t* h = static_cast<uint16_t*>(out) + i * C * plane + y * W;
-        k.normalize_u8_half(row, W, C, a, b, h + (flip ? (C - 1) * plane : 0), flip ? -plane : plane,
-                            fmt.type == OutType::bf16);
+        k.normalize_u8_half(row, W, C, a, b, h + (flip ? (C - 1) * plane : 0),
+                            flip ? -plane : plane, fmt.type == OutType::bf16);
         continue;
       }
       if (hwc_flat) {  // float32(x) exactly (x * 1 + 0 of a level), then x * a + b in place

@@ -273,7 +273,7 @@ std::vector<int64_t> preprocess_shape(const PreprocessRequest& r) {
   if (r.divisor != 0.0 && r.convention == Convention::pixnorm)
     throw std::invalid_argument("divisor: only with a named convention (exact uint8 levels)");
   make_channel_affine(r.mean, r.std, r.scale, C);  // validates them
-  if (r.format.type == OutType::u8) {  // the resized levels themselves, rounded
+  if (r.format.type == OutType::u8) {              // the resized levels themselves, rounded
     if (first.dtype != DType::u8)
       throw std::invalid_argument(
           "dtype: uint8 output is for uint8 images (resized levels, rounded); this image is "

@@ -140,8 +140,8 @@ void store_row(const KernelTable& k, const ResampleJob& j, int64_t y, const floa
     const rows::OutRow o(j, y);
     if (luma || j.color->in == 1) {  // one plane (the luma, or a gray image), repeated
       for (int64_t c = 0; c < C; ++c)
-        k.normalize_f32(vr, ow, 1, j.affine->a.data() + c, j.affine->b.data() + c,
-                        o.d + c * o.step, o.step);
+        k.normalize_f32(vr, ow, 1, j.affine->a.data() + c, j.affine->b.data() + c, o.d + c * o.step,
+                        o.step);
     } else {
       k.mix_affine(vr, ow, ow, &j.color->m[0][0], j.color->offset, C, j.affine->a.data(),
                    j.affine->b.data(), o.d, o.step);
@@ -176,7 +176,8 @@ void store_row(const KernelTable& k, const ResampleJob& j, int64_t y, const floa
         for (int64_t c = 0; c < C; ++c)
           k.affine_half(vr + c * ow, ow, j.affine->a[static_cast<size_t>(c)] * unit,
                         j.affine->b[static_cast<size_t>(c)],
-                        row + (j.reversed ? C - 1 - c : c) * j.out.plane_stride, t == OutType::bf16);
+                        row + (j.reversed ? C - 1 - c : c) * j.out.plane_stride,
+                        t == OutType::bf16);
         break;
       }
       const rows::OutRow o(j, y);

@@ -17,19 +17,19 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from . import _config, _core, transforms
+from . import _config, _core, presets, transforms
 from ._args import (
     RangeWarning,
     _bfloat16,
     _image,
+    _is_per_pixel,
     _layout,
     _out_bits,
     _out_dtype,
-    _typed,
-    _is_per_pixel,
     _pixel_affine,
     _range_message,
     _scale,
+    _typed,
     _values,
     _warn,
 )
@@ -50,6 +50,7 @@ __all__ = [
     "normalize",
     "preprocess",
     "preprocess_batch",
+    "presets",
     "random_params",
     "resize",
     "resized_size",

@@ -481,8 +481,12 @@ def _out_dtype(dtype: Any, *, uint8: bool = True) -> str:
             dt = np.dtype(dtype)
         except TypeError:
             if isinstance(dtype, str):
-                raise ValueError(f"dtype: {dtype!r} is not an output type; expected {_DTYPE_HELP}") from None
-            raise TypeError(f"dtype: expected a dtype, {_DTYPE_HELP}; got {_brief(dtype)}") from None
+                raise ValueError(
+                    f"dtype: {dtype!r} is not an output type; expected {_DTYPE_HELP}"
+                ) from None
+            raise TypeError(
+                f"dtype: expected a dtype, {_DTYPE_HELP}; got {_brief(dtype)}"
+            ) from None
         name = dt.name if dt.isnative else f"{dt.name} ({dt.str}, not native byte order)"
     if name not in _OUT_TYPES:
         raise ValueError(f"dtype: {name} is not an output type; expected {_DTYPE_HELP}")

@@ -27,9 +27,12 @@ import numpy as np
 
 from . import _core
 from ._args import (
+    _bfloat16,
     _check_color_values,
     _int,
     _is_per_pixel,
+    _layout,
+    _out_dtype,
     _pair,
     _probability,
     _range_message,
@@ -42,9 +45,11 @@ from ._normalizer import Normalizer, _unpack
 from ._resize import (
     _check_convention,
     _color_kw,
+    _Format,
     _geometry,
     _per_pixel_finish,
     _resolve_factor,
+    _uint8_scale,
 )
 from .transforms import _load, _rand, _rrc_params, _torch
 
@@ -117,6 +122,14 @@ class Collate:
         As :func:`pixnorm.preprocess`: the colour conversion inside the pass (the named
         conventions convert each uint8 source as their library does, then resize). 'rgb' also
         makes a folder of gray and colour images one 3-channel batch.
+    dtype : float32 (default), float16, bfloat16 or uint8
+        The batch's type (torch, numpy or ml_dtypes dtypes, or names): float16 and bfloat16
+        are the float32 batch rounded once to nearest-even (``.to(dtype)`` bit for bit), written
+        in the same pass; uint8 (no ``mean``/``std``) is the resized, cropped, flipped and
+        colour-converted uint8 batch, the smallest transfer for loaders that normalize on the
+        GPU. Without torch, bfloat16 needs ml_dtypes.
+    layout : 'CHW' (default) or 'HWC'
+        (N, C, h, w), or channels last (N, h, w, C).
     pin_memory : bool
         Allocate the batch with ``torch.empty(..., pin_memory=True)`` when CUDA is available (a
         plain tensor otherwise) and write into it directly, so no later copy is needed. Only
@@ -144,8 +157,12 @@ class Collate:
         rounding: str | None = None,
         exact_factor: bool = True,
         color: str | None = None,
+        dtype: Any = None,
+        layout: str = "CHW",
     ) -> None:
         _check_convention(convention, antialias)
+        self.dtype: str = _out_dtype(dtype)
+        self.layout: str = _layout(layout)
         self._factor = _resolve_factor(factor, rounding, exact_factor, convention, size, max_size)
         if random_resized_crop and factor is not None:
             raise ValueError("factor: random_resized_crop resizes its boxes to size=(h, w)")
@@ -172,6 +189,14 @@ class Collate:
         self.mean: Sequence[float] | float = _values(mean, "mean")
         self.std: Sequence[float] | float = _values(std, "std")
         _check_color_values(color, convention, self.mean, self.std)  # before any batch
+        if self.dtype == "uint8":  # the resized levels themselves: nothing to normalize
+            _uint8_scale(_Format("uint8", self.layout, None), None, self._normalizer,
+                         _is_per_pixel(self.mean, self.std))  # fmt: skip
+            if not (np.all(np.asarray(self.mean) == 0) and np.all(np.asarray(self.std) == 1)):
+                raise ValueError(
+                    "dtype: uint8 output is the resized image in levels 0..255, without "
+                    "normalization: leave mean and std unset (normalize on the GPU)"
+                )
         if self._normalizer is None and _is_per_pixel(self.mean, self.std):
             self._normalizer = Normalizer(self.mean, self.std)  # coefficients computed once
         # Images are uint8, scaled by 1/255: a mean beyond 1 is 0-255 values (issue 13). Said
@@ -192,7 +217,9 @@ class Collate:
         self.color: str | None = color
 
     def __repr__(self) -> str:
-        keys = ("size", "crop", "mean", "std", "antialias", "convention", "to_tensor", "color")
+        keys: tuple[str, ...] = ("size", "crop", "mean", "std", "antialias", "convention")
+        keys += ("to_tensor", "color")
+        keys += ("dtype", "layout") if (self.dtype, self.layout) != ("float32", "CHW") else ()
 
         def show(v: Any) -> str:  # a per-pixel array by its shape, not its thousands of values
             return f"array{np.shape(v)}" if np.ndim(v) >= 2 else repr(v)
@@ -208,26 +235,34 @@ class Collate:
         return f"Collate({args})"
 
     def _output(self, shape: tuple[int, ...]) -> tuple[Any, np.ndarray[Any, Any]]:
-        nbytes = 4 * math.prod(shape)
+        """The batch (a torch tensor, or a numpy array without torch) and the numpy array the
+        core writes (bfloat16 as its uint16 bits)."""
+        itemsize = {"float32": 4, "uint8": 1}.get(self.dtype, 2)
+        nbytes = itemsize * math.prod(shape)
         too_big = MemoryError(
-            f"size, crop: a float32 batch of shape {shape} ({nbytes} bytes) cannot be allocated; "
-            "expected a smaller size or crop"
+            f"size, crop: a {self.dtype} batch of shape {shape} ({nbytes} bytes) cannot be "
+            "allocated; expected a smaller size or crop"
         )
         if nbytes > sys.maxsize:
             raise too_big
         torch = _torch()
         try:
             if torch is None:
-                arr = np.empty(shape, np.float32)
+                if self.dtype == "bfloat16":
+                    arr = np.empty(shape, _bfloat16())
+                    return arr, arr.view(np.uint16)
+                arr = np.empty(shape, self.dtype)
                 return arr, arr
             pin = self.pin_memory and torch.cuda.is_available()
-            t = torch.empty(shape, dtype=torch.float32, pin_memory=pin)
+            t = torch.empty(shape, dtype=getattr(torch, self.dtype), pin_memory=pin)
         except MemoryError:
             raise too_big from None
         except RuntimeError as e:  # torch's allocators raise RuntimeError, not MemoryError
             if "alloc" not in str(e).lower():
                 raise
             raise too_big from None
+        if self.dtype == "bfloat16":  # numpy has no bfloat16: the bits, as int16 then uint16
+            return t, t.view(torch.int16).numpy().view(np.uint16)
         return t, t.numpy()
 
     def __call__(self, samples: Sequence[Any]) -> Any:
@@ -289,7 +324,8 @@ class Collate:
             geoms.append(geom)
         assert first is not None
         c = _core.color_channels(self.color, int(arrs[0].shape[2]), self.convention)
-        tensor, out = self._output((len(arrs), c, first[0], first[1]))
+        fmt = _Format(self.dtype, self.layout, None)
+        tensor, out = self._output(fmt.shape(len(arrs), c, first[0], first[1]))
         named = self.convention is not None
         divisor = 255.0 if (named and self.to_tensor) else 0.0
         norm = self._normalizer
@@ -299,14 +335,17 @@ class Collate:
                 0.0, 1.0, 1.0, None, True, **_color_kw(self.color),
             )  # fmt: skip
             scale = norm.scale if norm.scale is not None else 1.0 / 255.0
-            _per_pixel_finish(levels, norm.mean, norm.std, scale, out, norm)
+            _per_pixel_finish(levels, norm.mean, norm.std, scale, out, norm, fmt)
         else:
             scale = 1.0 / 255.0
             if norm is not None and norm.scale is not None:  # its scale, not to_tensor's step
                 scale, divisor = norm.scale, 0.0
+            if self.dtype == "uint8":  # the levels themselves
+                scale, divisor = 1.0, 0.0
             _core.preprocess(
                 arrs, geoms, first[0], first[1], self.antialias, self.convention,
                 self.mean, self.std, scale, out, True, divisor, **_color_kw(self.color),
+                **fmt.kw(),
             )  # fmt: skip
         result: Any = tensor
         if has_labels:

@@ -37,10 +37,12 @@ import numpy as np
 from . import _core
 from ._args import (
     FLOAT_RANGE_LIMIT,
+    _bfloat16,
     _DeferWarnings,
     _float,
     _int,
     _is_tensor,
+    _out_dtype,
     _pair,
     _probability,
     _range_message,
@@ -287,21 +289,35 @@ class ToImage(PILToTensor):
 
 
 class ToDtype(_Transform):
-    """torchvision v2 ``ToDtype(torch.float32, scale)``: ``float32(x) * float32(1/255)`` from
-    uint8 when ``scale``, else ``float32(x)``. Only float32 targets. PIL images pass through
-    unchanged (as in torchvision v2)."""
+    """torchvision v2 ``ToDtype(dtype, scale)`` for float32, float16 and bfloat16 targets:
+    ``float32(x) * float32(1/255)`` from uint8 when ``scale``, else ``float32(x)``; float16 and
+    bfloat16 round that float32 value once to nearest-even (torch's ``.to(dtype)``, and its
+    arithmetic for ``to(dtype).mul_(1/255)``). After ToTensor / Normalize, float16 and bfloat16
+    cast the float32 result: fused into the pass, which writes the half-precision tensor
+    directly (half the bytes). A Normalize after a half-precision ToDtype runs on the half
+    tensor, as torchvision's does (its own pass). PIL images pass through unchanged (as in
+    torchvision v2)."""
 
     kind = "convert"
 
     def __init__(self, dtype: Any, scale: bool = False) -> None:
-        if str(dtype) not in ("torch.float32", "float32") and dtype is not np.float32:
-            raise ValueError(f"dtype: only float32 is supported, got {dtype!r}")
+        try:
+            name = _out_dtype(dtype)
+        except (TypeError, ValueError):
+            name = ""
+        if name not in ("float32", "float16", "bfloat16"):
+            raise ValueError(f"dtype: float32, float16 or bfloat16 are supported, got {dtype!r}")
         if not isinstance(scale, bool):
             raise TypeError(f"scale: expected a bool, got {type(scale).__name__}")
+        self.dtype_name = name
         self.scale = scale
 
+    @property
+    def half(self) -> bool:
+        return self.dtype_name != "float32"
+
     def _args(self) -> str:
-        return f"dtype=float32, scale={self.scale}"
+        return f"dtype={self.dtype_name}, scale={self.scale}"
 
 
 class ConvertImageDtype(ToDtype):
@@ -527,9 +543,10 @@ def _float_only(ops: Sequence[_Transform], img: Any) -> Any:
             raise TypeError(f"image: PILToTensor needs a PIL or uint8 image, got {_dtype(img)}")
         if isinstance(op, ToDtype):
             if _is_tensor(img):
-                img = img.to(_torch().float32)
+                img = img.to(getattr(_torch(), op.dtype_name))
             else:
-                img = np.asarray(img, np.float32)
+                kind = _bfloat16() if op.dtype_name == "bfloat16" else op.dtype_name
+                img = np.asarray(img).astype(kind)
             continue
         if isinstance(op, Grayscale | RandomGrayscale):
             img = _float_gray(op, img, chw)
@@ -677,6 +694,7 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
     std: tuple[float, ...] = (1.0,)
     color: str | None = None
     color_after_resize = False
+    out_dtype = "float32"  # a fused half-precision ToDtype: the pass writes float16 / bfloat16
 
     geometry_seen = False
 
@@ -740,6 +758,11 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
         elif isinstance(op, ToDtype):
             if out == "image" and pil:
                 continue  # torchvision v2 leaves PIL images alone
+            if op.half:  # f16(f32 value): torch's .to(dtype), and .to(dtype).mul_(1/255)
+                out_dtype = op.dtype_name
+                if out != "f32":
+                    out, scale = "f32", 1.0 / 255.0 if op.scale else 1.0
+                continue
             if out != "f32":
                 out = "f32"
                 if isinstance(op, ConvertImageDtype):
@@ -775,13 +798,18 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
     if color is not None and pil:
         mode = "L" if c == 1 else "RGB"
     args = ([arr], [geom], ch, cw, antialias, conv, list(mean), list(std), scale, None, False)
-    if color is None:  # no keywords: pybind11 parses them (about 1 us) only when given
+    if color is None and out_dtype == "float32":  # pybind11 parses keywords (about 1 us)
         result = _core.preprocess(*args, divisor)
     else:
         result = _core.preprocess(
-            *args, divisor, color=color, color_after_resize=color_after_resize
+            *args, divisor, color=color, color_after_resize=color_after_resize, dtype=out_dtype
         )
     _warn(_range_message(arr, mean, std, 1.0 / divisor if divisor else scale))
+    if out_dtype == "bfloat16":  # the bits: a torch.bfloat16 tensor, or ml_dtypes without torch
+        torch = _torch()
+        if torch is None:
+            return result.view(_bfloat16())
+        return torch.from_numpy(result.view(np.int16)).view(torch.bfloat16)
     if out == "image":
         return _image_out(result, kind, mode)
     if out == "u8":
@@ -838,7 +866,11 @@ def _plan(transforms: Sequence[Any]) -> list[tuple[bool, list[Any]]]:
         elif t.kind == "normalize" and "normalize" in kinds:
             ok = False
         elif t.kind == "convert" and "normalize" in kinds:
-            ok = False
+            ok = isinstance(t, ToDtype) and t.half  # the final cast of the normalized values
+        if t.kind in ("convert", "normalize") and any(
+            isinstance(r, ToDtype) and r.half for r in run
+        ):
+            ok = False  # after a half-precision cast: float arithmetic on it, its own pass
         if not ok:
             flush()
         run.append(t)

@@ -1176,8 +1176,8 @@ struct StoreChecker {
         for (int mode = 0; mode < 3; ++mode) {
           float a[4], b[4];
           for (int c = 0; c < 4; ++c) {
-            a[c] = mode == 0 ? 1.0f / (255.0f * (0.2f + 0.01f * static_cast<float>(c)))
-                   : mode == 1 ? 3e36f  // 255 * a overflows: infinity
+            a[c] = mode == 0   ? 1.0f / (255.0f * (0.2f + 0.01f * static_cast<float>(c)))
+                   : mode == 1 ? 3e36f    // 255 * a overflows: infinity
                                : 1e-40f;  // subnormal products
             b[c] = mode == 2 ? 0.0f : -2.1f + 0.1f * static_cast<float>(c);
           }
@@ -1220,11 +1220,12 @@ struct StoreChecker {
 
   void run() {
     std::vector<uint32_t> bits;
-    for (uint64_t u = 0; u < (uint64_t{1} << 32); u += 251) bits.push_back(static_cast<uint32_t>(u));
-    for (uint32_t edge : {0x477FE000u, 0x477FEFFFu, 0x477FF000u, 0x477FF001u, 0x38800000u,
-                          0x387FFFFFu, 0x33000000u, 0x33000001u, 0x32FFFFFFu, 0x33C00000u,
-                          0x38000000u, 0x7F800000u, 0x7F800001u, 0x7FC00000u, 0x7FFFFFFFu,
-                          0x3F808000u, 0x3F818000u, 0x3F80FFFFu, 0x7F7FFFFFu, 0x00000001u})
+    for (uint64_t u = 0; u < (uint64_t{1} << 32); u += 251)
+      bits.push_back(static_cast<uint32_t>(u));
+    for (uint32_t edge :
+         {0x477FE000u, 0x477FEFFFu, 0x477FF000u, 0x477FF001u, 0x38800000u, 0x387FFFFFu, 0x33000000u,
+          0x33000001u, 0x32FFFFFFu, 0x33C00000u, 0x38000000u, 0x7F800000u, 0x7F800001u, 0x7FC00000u,
+          0x7FFFFFFFu, 0x3F808000u, 0x3F818000u, 0x3F80FFFFu, 0x7F7FFFFFu, 0x00000001u})
       for (uint32_t sign : {0u, 0x80000000u}) bits.push_back(edge | sign);
     const size_t total = bits.size();
     Arena src = make_arena(64 * sizeof(float)), dst = make_arena(64 * sizeof(uint16_t));
@@ -1250,7 +1251,8 @@ struct StoreChecker {
           f(s, n, d);
           ++ck.cases;
           if (std::memcmp(d, outs[t].data() + total - static_cast<size_t>(n),
-                          static_cast<size_t>(n) * 2) != 0 && t > 0) {
+                          static_cast<size_t>(n) * 2) != 0 &&
+              t > 0) {
             ++ck.mismatches;
             std::printf("MISMATCH %s (row of %lld at a guard page)\n", g_case,
                         static_cast<long long>(n));
@@ -1263,8 +1265,8 @@ struct StoreChecker {
           size_t i = 0;
           while (outs[t][i] == outs[0][i]) ++i;
           ++ck.mismatches;
-          std::printf("MISMATCH %s: input bits 0x%08x -> 0x%04x, scalar 0x%04x\n", g_case,
-                      bits[i], outs[t][i], outs[0][i]);
+          std::printf("MISMATCH %s: input bits 0x%08x -> 0x%04x, scalar 0x%04x\n", g_case, bits[i],
+                      outs[t][i], outs[0][i]);
         }
       }
     }

@@ -32,12 +32,12 @@ ChannelAffine make_channel_affine(const std::vector<double>& mean, const std::ve
 int64_t normalize_output_elements(const ImageView& src);
 
 // Writes the C-contiguous result into `out`: float32 (N, C, H, W), or in `fmt` (output.hpp: its
-// type, (N, H, W, C) for hwc; never uint8, which normalized values do not fit). Uses up to `nthreads` threads
-// when the work is large enough. Thread-safe; once arguments are valid, throws only what
-// `interrupt` throws (called between pieces of whole images, see interrupt.hpp).
-// `color` (pixnorm/color.hpp, pixnorm's float32 arithmetic) converts first: the output then has
-// its channels (color_channels), p one entry per output channel; `scale` (the one p was made
-// with) places float32 input's chroma offset.
+// type, (N, H, W, C) for hwc; never uint8, which normalized values do not fit). Uses up to
+// `nthreads` threads when the work is large enough. Thread-safe; once arguments are valid, throws
+// only what `interrupt` throws (called between pieces of whole images, see interrupt.hpp). `color`
+// (pixnorm/color.hpp, pixnorm's float32 arithmetic) converts first: the output then has its
+// channels (color_channels), p one entry per output channel; `scale` (the one p was made with)
+// places float32 input's chroma offset.
 void normalize(const ImageView& src, const ChannelAffine& p, void* out, int nthreads,
                const Interrupt& interrupt = {}, Color color = Color::none, double scale = 1.0,
                OutFormat fmt = {});

@@ -147,8 +147,9 @@ using StoreU8 = void (*)(const float* src, int64_t n, uint8_t* dst);
 //    -> infinity, NaN -> the quiet NaN with the sign and the top 9 payload bits (vcvtps2ph's
 //    rule, which c10::Half's F16C path and torch's vectorized casts follow);
 //  - bfloat16: the top 16 bits after adding 0x7FFF plus the kept lowest bit (subnormals kept),
-//    NaN -> 0x7FC0 (c10::BFloat16's round_to_nearest_even). Not AVX512-BF16's vcvtneps2bf16,
-//    which treats subnormal inputs as zero.
+//    NaN -> 0xFFFF (torch's vectorized CPU cast, which every tensor size takes in torch 2.14;
+//    c10::BFloat16's scalar rule and ml_dtypes give 0x7FC0: NaN either way). Not
+//    AVX512-BF16's vcvtneps2bf16, which treats subnormal inputs as zero.
 using StoreHalf = void (*)(const float* src, int64_t n, uint16_t* dst);
 // NormalizeU8Row with its float32 values stored as float16 (bf16 false) or bfloat16 bits, each
 // rounded as StoreHalf: the bits of normalize_u8 then store_f16 / store_bf16, in one pass
