@@ -499,6 +499,54 @@ def color_arg(rng: np.random.Generator) -> Any:
     return pick(rng, [None, *COLOR_CHANNELS, "grey", 3], [12, 1, 1, 1, 1, 1, 1, 0.3, 0.3])
 
 
+def format_kw(rng: np.random.Generator, kw: dict[str, Any]) -> None:
+    """Now and then an output dtype and layout (issue 14), valid ones and bad ones."""
+    if rng.random() < 0.25:
+        kw["dtype"] = pick(
+            rng,
+            [np.float16, "bfloat16", np.float32, np.uint8, "float64", "halfx", 3, None],
+            [4, 4, 1, 3, 0.5, 0.5, 0.5, 0.5],
+        )
+    if rng.random() < 0.2:
+        kw["layout"] = pick(rng, ["HWC", "CHW", "NHWC", "hwc", 1], [6, 2, 1, 0.5, 0.5])
+
+
+def check_format(case: Case, result: Any) -> bool:
+    """With dtype / layout: the result must be the call without them (float32, CHW; for
+    uint8 output, scale 1 and the levels rounded) converted by numpy. True when checked."""
+    kw = case.kwargs
+    if "dtype" not in kw and "layout" not in kw:
+        return False
+    import ml_dtypes  # noqa: PLC0415
+
+    from pixnorm._args import _layout, _out_dtype  # noqa: PLC0415
+
+    name, layout = _out_dtype(kw.get("dtype")), _layout(kw.get("layout", "CHW"))
+    base_kw = {k: v for k, v in kw.items() if k not in ("dtype", "layout", "out")}
+    if name == "uint8":
+        base_kw["scale"] = 1.0
+    base = case.func(*case.args, **base_kw)
+    if isinstance(base, tuple):  # return_params
+        base, result = base[0], result[0]
+    if name == "uint8":
+        want = np.clip(np.rint(base), 0, 255).astype(np.uint8)
+    elif name == "float32":
+        want = base
+    else:
+        with np.errstate(over="ignore"):
+            want = base.astype(np.float16 if name == "float16" else ml_dtypes.bfloat16)
+    if layout == "HWC":
+        want = np.ascontiguousarray(np.moveaxis(want, -3, -1))
+    if name == "bfloat16":  # NaN: torch's 0xFFFF, ml_dtypes' 0x7FC0; compare NaN as NaN
+        nan = np.isnan(want.astype(np.float32))
+        if not (np.isnan(result.astype(np.float32)) == nan).all():
+            raise Defect(f"{case.api}: bfloat16 NaNs differ from the float32 result's")
+        want, result = np.where(nan, 0, want), np.where(nan, 0, result)
+    if not same_bits(want, result):
+        raise Defect(f"{case.api}: {name} {layout} is not the float32 CHW result converted")
+    return True
+
+
 def gen_normalize(rng: np.random.Generator) -> Case:
     img = image(rng)
     h, w, c = hwc(img)
@@ -511,6 +559,7 @@ def gen_normalize(rng: np.random.Generator) -> Case:
     o = out_arg(rng)
     if o is not None:
         kw["out"] = o
+    format_kw(rng, kw)
     return Case("normalize", pixnorm.normalize, (img, mean, std), kw, check=check_normalize)
 
 
@@ -519,6 +568,7 @@ def gen_to_tensor(rng: np.random.Generator) -> Case:
     color = color_arg(rng)
     if color is not None:
         kw["color"] = color
+    format_kw(rng, kw)
     return Case("to_tensor", pixnorm.to_tensor, (image(rng),), kw, check=check_normalize)
 
 
@@ -645,6 +695,7 @@ def gen_preprocess(rng: np.random.Generator) -> Case:
     o = out_arg(rng)
     if o is not None:
         kw["out"] = o
+    format_kw(rng, kw)
     return Case("preprocess", pixnorm.preprocess, (img,), kw, check=check_preprocess)
 
 
@@ -698,6 +749,7 @@ def gen_preprocess_batch(rng: np.random.Generator) -> Case:
     o = out_arg(rng)
     if o is not None:
         kw["out"] = o
+    format_kw(rng, kw)
     return Case("preprocess_batch", pixnorm.preprocess_batch, (images,), kw, check=check_preprocess)
 
 
@@ -1116,6 +1168,8 @@ def as_array(x: Any) -> np.ndarray[Any, Any]:
 
 
 def check_normalize(case: Case, result: Any) -> None:
+    if check_format(case, result):
+        return
     img = as_array(case.args[0])
     if img.ndim not in (2, 3, 4):
         raise Defect(f"accepted an image of shape {img.shape}")
@@ -1189,6 +1243,8 @@ def check_resize(case: Case, result: Any) -> None:
 
 
 def check_preprocess(case: Case, result: Any) -> None:
+    if check_format(case, result):
+        return
     if case.kwargs.get("return_params") is True:
         if not (isinstance(result, tuple) and len(result) == 2):
             raise Defect(f"return_params=True returned {type(result).__name__}")
@@ -1224,6 +1280,8 @@ def same_bits(a: Any, b: Any) -> bool:
             return False
         if a.shape != b.shape or a.dtype != b.dtype:
             return False
+        if a.dtype.name == "bfloat16":  # ml_dtypes: == says NaN != NaN; pixnorm's NaN is 0xFFFF
+            return bool(np.array_equal(a.view(np.uint16), b.view(np.uint16)))
         if a.dtype.kind == "f":
             nan = np.isnan(a)
             if not np.array_equal(nan, np.isnan(b)):
