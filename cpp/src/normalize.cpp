@@ -222,19 +222,16 @@ void normalize_piece(const ImageView& src, const ChannelAffine& p, void* out, Ou
                             flip ? -plane : plane, fmt.type == OutType::bf16);
         continue;
       }
-      if (hwc_flat) {  // float32(x) exactly (x * 1 + 0 of a level), then x * a + b in place
+      if (hwc_flat) {  // float32(x) exactly (x * 1 + 0 of a level), then x * a + b, in L1
         const int64_t n = W * C;
-        float* d = fmt.type == OutType::f32 ? static_cast<float*>(out) + (i * H + y) * n : stage;
         if (f32)
-          std::memcpy(d, row, static_cast<size_t>(n) * sizeof(float));
+          std::memcpy(stage, row, static_cast<size_t>(n) * sizeof(float));
         else
-          k.normalize_u8(row, n, 1, &one, &zero, d, 0);
-        k.normalize_pixel(d, flat_a.data(), flat_b.data(), n);
-        if (fmt.type != OutType::f32) {
-          OutTarget t = image_target(out, fmt, i, C, H, W);
-          t.channels = 1;  // the values are in the output's order already
-          store_planes(k, t, y, d, n, n);
-        }
+          k.normalize_u8(row, n, 1, &one, &zero, stage, 0);
+        k.normalize_pixel(stage, flat_a.data(), flat_b.data(), n);
+        OutTarget t = image_target(out, fmt, i, C, H, W);
+        t.channels = 1;  // the values are in the output's order already: written once
+        store_planes(k, t, y, stage, n, n);
         continue;
       }
       float* const o = staged ? stage : static_cast<float*>(out) + i * C * plane + y * W;
