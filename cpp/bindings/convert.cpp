@@ -162,9 +162,16 @@ void* prepare_out(py::handle out, const std::vector<int64_t>& shape, OutType typ
                   : type == OutType::bf16
                       ? (dt.kind() == 'u' && dt.itemsize() == 2 && native_order(dt.byteorder()))
                       : (dt.kind() == 'f' && dt.itemsize() == isz && native_order(dt.byteorder()));
-  if (!ok)
+  if (!ok) {
+    // an output type of its own: the caller meant that dtype (or the other way round)
+    const bool other_output = (dt.kind() == 'f' && (dt.itemsize() == 2 || dt.itemsize() == 4)) ||
+                              (dt.kind() == 'u' && dt.itemsize() == 1);
     throw py::type_error("out: dtype " + dtype_str(dt) + " is not supported; expected " +
-                         want_name);
+                         want_name +
+                         (other_output ? std::string(" (the call's dtype; pass dtype=") +
+                                             dtype_str(dt) + " for a " + dtype_str(dt) + " output)"
+                                       : std::string()));
+  }
   bool same = arr.ndim() == static_cast<py::ssize_t>(want.size());
   for (size_t i = 0; same && i < want.size(); ++i)
     same = arr.shape(static_cast<py::ssize_t>(i)) == want[i];

@@ -283,8 +283,8 @@ std::vector<int64_t> preprocess_shape(const PreprocessRequest& r) {
     for (double s : r.std) identity = identity && s == 1.0;
     if (!identity)
       throw std::invalid_argument(
-          "dtype: uint8 output is the resized image in levels 0..255, without scaling or "
-          "normalization: leave scale, mean and std unset (normalize on the GPU)");
+          "dtype: uint8 output is the resized image itself, in levels 0..255: leave mean and std "
+          "unset and scale unset (or 1); normalize on the GPU");
     for (float f : r.fill)
       if (!(f >= 0.0f && f <= 255.0f && f == std::nearbyint(f)))
         throw std::invalid_argument("fill: uint8 output takes whole values in 0..255, got " +

@@ -127,10 +127,12 @@ def normalize(
         The output's type (numpy, torch or ml_dtypes dtypes, or their names): the float32
         result rounded once to nearest-even, bitwise torch's ``.to(dtype)`` of the float32
         output, written in the same pass (half the bytes). bfloat16 comes back as an
-        ``ml_dtypes.bfloat16`` array (``pip install 'pixnorm[bfloat16]'``).
+        ``ml_dtypes.bfloat16`` array (``pip install ml_dtypes``); as a torch tensor:
+        ``torch.from_numpy(x.view(np.int16)).view(torch.bfloat16)`` (no copy).
     layout : 'CHW' (default) or 'HWC'
         Channels first, or channels last ((H, W, C), (N, H, W, C) for a batch: TensorFlow, JAX
-        and channels-last models), bitwise the transpose of the CHW result.
+        and channels-last models), bitwise the transpose of the CHW result. Any case; 'NCHW'
+        and 'NHWC' are the same names.
 
     Returns
     -------

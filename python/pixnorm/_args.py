@@ -463,6 +463,12 @@ def _check_color_values(color: str | None, convention: str | None, mean: Any, st
 
 _OUT_TYPES = ("float32", "float16", "bfloat16", "uint8")
 _DTYPE_HELP = "float32, float16, bfloat16 or uint8 (numpy, torch or ml_dtypes dtypes, or names)"
+_FLOAT_HELP = "float32, float16 or bfloat16 (numpy, torch or ml_dtypes dtypes, or names)"
+# The one wording of the uint8-output rule (the core says the same for its own callers).
+UINT8_RULE = (
+    "dtype: uint8 output is the resized image itself, in levels 0..255: leave mean and std "
+    "unset and scale unset (or 1); normalize on the GPU"
+)
 
 
 def _out_dtype(dtype: Any, *, uint8: bool = True) -> str:
@@ -471,6 +477,7 @@ def _out_dtype(dtype: Any, *, uint8: bool = True) -> str:
     ``uint8=False``: a function whose values are normalized, which uint8 cannot hold."""
     if dtype is None:
         return "float32"
+    helptext = _DTYPE_HELP if uint8 else _FLOAT_HELP
     kind = type(dtype)
     if kind.__module__ == "torch" and kind.__name__ == "dtype":  # torch.float16, without torch
         name = str(dtype).removeprefix("torch.")
@@ -482,14 +489,12 @@ def _out_dtype(dtype: Any, *, uint8: bool = True) -> str:
         except TypeError:
             if isinstance(dtype, str):
                 raise ValueError(
-                    f"dtype: {dtype!r} is not an output type; expected {_DTYPE_HELP}"
+                    f"dtype: {dtype!r} is not an output type; expected {helptext}"
                 ) from None
-            raise TypeError(
-                f"dtype: expected a dtype, {_DTYPE_HELP}; got {_brief(dtype)}"
-            ) from None
+            raise TypeError(f"dtype: expected a dtype, {helptext}; got {_brief(dtype)}") from None
         name = dt.name if dt.isnative else f"{dt.name} ({dt.str}, not native byte order)"
     if name not in _OUT_TYPES:
-        raise ValueError(f"dtype: {name} is not an output type; expected {_DTYPE_HELP}")
+        raise ValueError(f"dtype: {name} is not an output type; expected {helptext}")
     if name == "uint8" and not uint8:
         raise ValueError(
             "dtype: uint8 holds no normalized values; preprocess(..., dtype=np.uint8) gives the "
@@ -499,11 +504,11 @@ def _out_dtype(dtype: Any, *, uint8: bool = True) -> str:
 
 
 def _layout(layout: Any) -> str:
-    """'CHW' (channels first, the default) or 'HWC' (channels last); 'NCHW' and 'NHWC' name the
-    same for a batch."""
+    """'CHW' (channels first, the default) or 'HWC' (channels last), in any case; 'NCHW' and
+    'NHWC' name the same (the batch axis is always first)."""
     if not isinstance(layout, str):
         raise TypeError(f"layout: expected 'CHW' or 'HWC', got {_brief(layout)}")
-    name = {"NCHW": "CHW", "NHWC": "HWC"}.get(layout, layout)
+    name = {"NCHW": "CHW", "NHWC": "HWC"}.get(layout.upper(), layout.upper())
     if name not in ("CHW", "HWC"):
         raise ValueError(
             f"layout: expected 'CHW' (channels first) or 'HWC' (channels last), got {layout!r}"
@@ -517,8 +522,8 @@ def _bfloat16() -> Any:
         import ml_dtypes  # noqa: PLC0415  (optional: only bfloat16 numpy outputs need it)
     except ImportError:
         raise ImportError(
-            "dtype='bfloat16': numpy has no bfloat16 type of its own; install ml_dtypes "
-            "(pip install 'pixnorm[bfloat16]') for ml_dtypes.bfloat16 arrays. "
+            "dtype='bfloat16': numpy has no bfloat16 type of its own; pip install ml_dtypes "
+            "for ml_dtypes.bfloat16 arrays (in a checkout: pip install '.[bfloat16]'). "
             "pixnorm.transforms and Collate return torch.bfloat16 tensors without it."
         ) from None
     return ml_dtypes.bfloat16

@@ -27,6 +27,7 @@ import numpy as np
 
 from . import _core
 from ._args import (
+    UINT8_RULE,
     _bfloat16,
     _check_color_values,
     _int,
@@ -193,10 +194,7 @@ class Collate:
             _uint8_scale(_Format("uint8", self.layout, None), None, self._normalizer,
                          _is_per_pixel(self.mean, self.std))  # fmt: skip
             if not (np.all(np.asarray(self.mean) == 0) and np.all(np.asarray(self.std) == 1)):
-                raise ValueError(
-                    "dtype: uint8 output is the resized image in levels 0..255, without "
-                    "normalization: leave mean and std unset (normalize on the GPU)"
-                )
+                raise ValueError(UINT8_RULE)
         if self._normalizer is None and _is_per_pixel(self.mean, self.std):
             self._normalizer = Normalizer(self.mean, self.std)  # coefficients computed once
         # Images are uint8, scaled by 1/255: a mean beyond 1 is 0-255 values (issue 13). Said

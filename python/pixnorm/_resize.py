@@ -14,6 +14,7 @@ import numpy.typing as npt
 from . import _core
 from ._args import (
     MAX_SIDE,
+    UINT8_RULE,
     _bfloat16,
     _brief,
     _image,
@@ -478,10 +479,7 @@ def _uint8_scale(fmt: _Format, scale: Any, norm: Normalizer | None, per_pixel: b
     if fmt.dtype != "uint8":
         return scale
     if norm is not None or per_pixel:
-        raise ValueError(
-            "dtype: uint8 output is the resized image in levels 0..255, without normalization: "
-            "leave mean, std and scale unset (normalize on the GPU)"
-        )
+        raise ValueError(UINT8_RULE)
     return 1.0 if scale is None else scale
 
 
@@ -747,7 +745,7 @@ def preprocess(
     std: Any = None,
     scale: float | None = None,
     max_size: int | None = None,
-    out: np.ndarray[Any, np.dtype[np.float32]] | None = None,
+    out: np.ndarray[Any, Any] | None = None,
     channels_last: bool = False,
     factor: Factor | None = None,
     rounding: str | None = None,
@@ -759,8 +757,8 @@ def preprocess(
     dtype: Any = None,
     layout: str = "CHW",
 ) -> Any:
-    """Resize, crop, flip and normalize an H x W x C image into a float32 C x h x w tensor, in
-    one pass over memory.
+    """Resize, crop, flip and normalize an H x W x C image into a C x h x w tensor (float32, or
+    ``dtype``/``layout`` below), in one pass over memory.
 
     Evaluation style: ``size`` then a centre ``crop`` (torchvision's ``Resize(size),
     CenterCrop(crop), ToTensor(), Normalize(mean, std)``; the crop offsets are
@@ -868,7 +866,7 @@ def preprocess_batch(
     std: Any = None,
     scale: float | None = None,
     max_size: int | None = None,
-    out: np.ndarray[Any, np.dtype[np.float32]] | None = None,
+    out: np.ndarray[Any, Any] | None = None,
     channels_last: bool = False,
     factor: Factor | None = None,
     rounding: str | None = None,
@@ -880,7 +878,8 @@ def preprocess_batch(
     dtype: Any = None,
     layout: str = "CHW",
 ) -> Any:
-    """:func:`preprocess` for a list of images of any sizes -> one float32 (N, C, h, w) batch.
+    """:func:`preprocess` for a list of images of any sizes -> one (N, C, h, w) batch (float32,
+    or ``dtype``/``layout`` as :func:`preprocess`).
 
     ``boxes`` and ``flips`` give one box / flip per image (a flip as :func:`preprocess`'s: a
     bool, "horizontal", "vertical" or "both"). Every image must end at the same

@@ -1,8 +1,10 @@
 """The normalizations people copy by hand, as keyword arguments: ``**pixnorm.presets.IMAGENET``
 works in :func:`pixnorm.normalize`, :func:`pixnorm.preprocess`, :func:`pixnorm.preprocess_batch`
 and :class:`pixnorm.Collate` (and ``pixnorm.transforms.Normalize(**IMAGENET)`` for the ones
-that are plain ``mean`` / ``std``). Each is a read-only mapping; values are for uint8 RGB input
-(float32 input in [0, 1] gets the same result through the default scale of 1).
+that are plain ``mean`` / ``std``). Each is a read-only mapping; values are for uint8 RGB input.
+float32 input in [0, 1] gets the same result from IMAGENET, INCEPTION and CLIP (float32's
+default scale is 1); CAFFE fixes ``scale=1`` for 0-255 values, so float32 input must be in
+[0, 255] there (a [0, 1] float image would be off by the whole mean pixel).
 
 ``IMAGENET``
     torchvision's pretrained models: ``mean=(0.485, 0.456, 0.406)``,
