@@ -145,12 +145,14 @@ def pick(rng: np.random.Generator, options: list[Any], weights: list[float] | No
 
 SIDES = [0, 1, 1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 17, 23, 31, 33, 40, 64, 65]
 SIDE_W = [1, 4, 4, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 1, 1]
-WEIRD_DTYPES = ["float64", "int16", "bool", "complex64", "object", ">f4", "float16", "int64"]
+WEIRD_DTYPES = ["float64", "int16", "bool", "complex64", "object", ">f4", ">u2", "float16", "int64"]
 
 
 def values(rng: np.random.Generator, shape: tuple[int, ...], dtype: str) -> np.ndarray[Any, Any]:
     if dtype == "uint8":
         return rng.integers(0, 256, shape, dtype=np.uint8)
+    if dtype == "uint16":
+        return rng.integers(0, 65536, shape, dtype=np.uint16)
     if dtype in ("float32", ">f4"):
         v = pick(rng, ["unit", "wide", "special"], [5, 2, 2])
         if v == "unit":
@@ -252,7 +254,7 @@ def image(
     rng: np.random.Generator, dtype: str | None = None, ndim: int | None = None, weird: float = 0.1
 ) -> Any:
     if dtype is None:
-        dtype = pick(rng, ["uint8", "float32", "weird"], [60, 30, 100 * weird])
+        dtype = pick(rng, ["uint8", "float32", "uint16", "weird"], [60, 30, 8, 100 * weird])
         if dtype == "weird":
             dtype = pick(rng, WEIRD_DTYPES)
     return view_of(rng, values(rng, image_shape(rng, ndim), dtype), dtype)
@@ -1192,7 +1194,8 @@ def check_normalize(case: Case, result: Any) -> None:
         return
     if m.ndim > 1 or sd.ndim > 1:
         return  # per pixel: checked for views only
-    s = (1 / 255 if img.dtype == np.uint8 else 1.0) if scale is None else float(scale)
+    default = {np.dtype(np.uint8): 1 / 255, np.dtype(np.uint16): 1 / 65535}.get(img.dtype, 1.0)
+    s = default if scale is None else float(scale)
     with np.errstate(all="ignore"):
         a = np.broadcast_to(np.float32(s / sd), (c,))
         b = np.broadcast_to(np.float32(-m / sd), (c,))

@@ -24,6 +24,12 @@ VIEW_KINDS = (
 def fill(rng: np.random.Generator, shape: tuple[int, ...], dtype: Any, specials: bool) -> Array:
     if np.dtype(dtype) == np.uint8:
         return rng.integers(0, 256, size=shape, dtype=np.uint8)
+    if np.dtype(dtype) == np.uint16:  # the extremes often: saturation and exactness
+        x = rng.integers(0, 65536, size=shape, dtype=np.uint16)
+        if x.size:
+            flat = x.reshape(-1)
+            flat[rng.integers(0, flat.size, size=max(1, flat.size // 10))] = 65535
+        return x
     x = rng.normal(0.0, 100.0, size=shape).astype(np.float32)
     if specials and x.size:
         flat = x.reshape(-1)

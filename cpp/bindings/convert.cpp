@@ -43,12 +43,15 @@ Image image_from(py::handle obj, const char* name) {
     img.view.dtype = DType::u8;
   } else if (dt.kind() == 'f' && dt.itemsize() == 4 && native_order(dt.byteorder())) {
     img.view.dtype = DType::f32;
+  } else if (dt.kind() == 'u' && dt.itemsize() == 2 && native_order(dt.byteorder())) {
+    img.view.dtype = DType::u16;
   } else {
     std::string hint;
-    if (dt.kind() == 'f' && dt.itemsize() == 4)
-      hint = " (non-native byte order: use .astype('=f4'))";
+    if ((dt.kind() == 'f' && dt.itemsize() == 4) || (dt.kind() == 'u' && dt.itemsize() == 2))
+      hint = std::string(" (non-native byte order: use .astype('=") +
+             (dt.kind() == 'f' ? "f4" : "u2") + "'))";
     throw py::type_error(std::string(name) + ": dtype " + dtype_str(dt) +
-                         " is not supported; expected uint8 or float32" + hint);
+                         " is not supported; expected uint8, uint16 or float32" + hint);
   }
   const py::ssize_t nd = arr.ndim();
   ImageView& v = img.view;
@@ -128,7 +131,10 @@ std::vector<double> real_values(py::handle obj, const char* name) {
 
 void* prepare_out(py::handle out, const std::vector<int64_t>& shape, DType dtype,
                   const std::vector<ImageView>& inputs, py::object& result) {
-  return prepare_out(out, shape, dtype == DType::u8 ? OutType::u8 : OutType::f32, inputs, result);
+  const OutType type = dtype == DType::u8    ? OutType::u8
+                       : dtype == DType::u16 ? OutType::u16
+                                             : OutType::f32;
+  return prepare_out(out, shape, type, inputs, result);
 }
 
 void* prepare_out(py::handle out, const std::vector<int64_t>& shape, OutType type,
@@ -138,7 +144,7 @@ void* prepare_out(py::handle out, const std::vector<int64_t>& shape, OutType typ
   const py::dtype want_dt = type == OutType::u8    ? py::dtype::of<uint8_t>()
                             : type == OutType::f32 ? py::dtype::of<float>()
                             : type == OutType::f16 ? py::dtype("float16")
-                                                   : py::dtype::of<uint16_t>();
+                                                   : py::dtype::of<uint16_t>();  // bf16, u16
   const int64_t isz = OutFormat{type, Layout::chw}.itemsize();
   if (out.is_none()) {
     // 64-byte aligned, so full-width vector stores never straddle cache lines.
@@ -159,7 +165,7 @@ void* prepare_out(py::handle out, const std::vector<int64_t>& shape, OutType typ
   auto arr = py::reinterpret_borrow<py::array>(out);
   const py::dtype dt = arr.dtype();
   const bool ok = type == OutType::u8 ? (dt.kind() == 'u' && dt.itemsize() == 1)
-                  : type == OutType::bf16
+                  : type == OutType::bf16 || type == OutType::u16
                       ? (dt.kind() == 'u' && dt.itemsize() == 2 && native_order(dt.byteorder()))
                       : (dt.kind() == 'f' && dt.itemsize() == isz && native_order(dt.byteorder()));
   if (!ok) {

@@ -151,7 +151,10 @@ const ColorStep* color_step(Color color, Convention convention, DType dtype, int
     s.lut = pillow_ycbcr_tables();
   if (!(scale > 0 && std::isfinite(scale)))
     throw std::invalid_argument("scale: expected a finite value > 0 with a colour");
-  const float chroma = dtype == DType::u8 ? 128.0f : static_cast<float>(0.5 / scale);
+  // OpenCV's delta: 128 for 8 bits, 32768 for 16 bits, 0.5 for floats (in scaled units)
+  const float chroma = dtype == DType::u8    ? 128.0f
+                       : dtype == DType::u16 ? 32768.0f
+                                             : static_cast<float>(0.5 / scale);
   if (in == 1) {  // repeated gray: rgb, bgr, gray3
     for (int c = 0; c < 3; ++c) set_row(s, c, 1.0, 0.0, 0.0, 0.0f);
     return &s;

@@ -95,7 +95,7 @@ int64_t normalize_output_elements(const ImageView& v) {
   if (__builtin_mul_overflow(elems, int64_t{4}, &bytes) ||
       bytes > std::numeric_limits<std::ptrdiff_t>::max() / 2)
     throw std::overflow_error(
-        "image: the float32 output would need more bytes than can be "
+        "image: the output (at 4 bytes a value) would need more bytes than can be "
         "addressed (" +
         std::to_string(elems) + " elements)");
   return elems;
@@ -147,7 +147,9 @@ void normalize_piece(const ImageView& src, const ChannelAffine& p, void* out, Ou
   const int64_t H = src.height, W = src.width, C = src.channels;
   const int64_t plane = H * W, rows = src.n * H;
   const int64_t isz = itemsize(src.dtype);
-  const bool f32 = src.dtype == DType::f32;
+  // float32 rows: float32 images, and uint16 ones converted as each row is gathered
+  const bool u16 = src.dtype == DType::u16;
+  const bool f32 = src.dtype != DType::u8;
 
   // Rows read in place: packed rows, and packed rows whose channels run backwards (img[..., ::-1],
   // BGR <-> RGB). The latter are the packed row that starts at channel C-1 of pixel 0, written
@@ -160,7 +162,7 @@ void normalize_piece(const ImageView& src, const ChannelAffine& p, void* out, Ou
       W > 1 && src.stride_x == -C * isz && (C == 1 || src.stride_c == isz || src.stride_c == -isz);
   bool reversed_channels =
       C > 1 && src.stride_c == -isz && (W == 1 || src.stride_x == C * isz || mirrored);
-  bool direct = src.rows_packed() || reversed_channels || mirrored;
+  bool direct = !u16 && (src.rows_packed() || reversed_channels || mirrored);
   if (f32)  // float rows are read through float*: they must be 4-byte aligned
     direct = direct && reinterpret_cast<uintptr_t>(src.data) % 4 == 0 && src.stride_y % 4 == 0 &&
              src.stride_n % 4 == 0;
@@ -203,13 +205,17 @@ void normalize_piece(const ImageView& src, const ChannelAffine& p, void* out, Ou
   const float one = 1.0f, zero = 0.0f;
   auto body = [&](int64_t lo, int64_t hi) {
     std::vector<float> buf;  // float storage: aligned for f32 rows, byte-addressable for u8
-    if (!direct || byte_mirror) buf.resize(static_cast<size_t>((W * C * isz + 3) / 4));
+    if (!direct || byte_mirror)
+      buf.resize(static_cast<size_t>(u16 ? W * C : (W * C * isz + 3) / 4));
     auto* bytes = reinterpret_cast<unsigned char*>(buf.data());
     float* const stage = staged ? staging_row(C * W) : nullptr;
     for (int64_t r = lo; r < hi; ++r) {
       const int64_t i = r / H, y = r % H;
       const unsigned char* row = src.byte_ptr(i, y, first_x, 0) + row_shift;
-      if (!direct) {
+      if (u16) {
+        rows::u16_row_to_float(src, row, W, buf.data());
+        row = bytes;
+      } else if (!direct) {
         rows::gather_view_row(src, row, W, bytes);
         row = bytes;
       } else if (byte_mirror) {
@@ -294,9 +300,11 @@ void normalize_mixed(const ImageView& v, const ColorStep& step, const ChannelAff
   const KernelTable& k = active_kernels();
   const int64_t H = v.height, W = v.width, Cin = v.channels, Cout = step.out;
   const int64_t isz = itemsize(v.dtype);
-  const bool f32 = v.dtype == DType::f32;
-  const bool direct = v.rows_packed() && (!f32 || (reinterpret_cast<uintptr_t>(v.data) % 4 == 0 &&
-                                                   v.stride_y % 4 == 0 && v.stride_n % 4 == 0));
+  const bool u16 = v.dtype == DType::u16;  // read as float32 rows, converted as gathered
+  const bool f32 = v.dtype != DType::u8;
+  const bool direct = !u16 && v.rows_packed() &&
+                      (!f32 || (reinterpret_cast<uintptr_t>(v.data) % 4 == 0 &&
+                                v.stride_y % 4 == 0 && v.stride_n % 4 == 0));
   const std::vector<float> ones(static_cast<size_t>(Cin), 1.0f), zeros(static_cast<size_t>(Cin));
   const bool luma = mixes_luma_first(step);
   const bool staged = !fmt.direct();
@@ -304,12 +312,15 @@ void normalize_mixed(const ImageView& v, const ColorStep& step, const ChannelAff
   auto body = [&](int64_t lo, int64_t hi) {
     std::vector<float> gathered, planes(static_cast<size_t>(Cin * W));
     float* const stage = staged ? staging_row(Cout * W) : nullptr;
-    if (!direct) gathered.resize(static_cast<size_t>((W * Cin * isz + 3) / 4));
+    if (!direct) gathered.resize(static_cast<size_t>(u16 ? W * Cin : (W * Cin * isz + 3) / 4));
     auto* bytes = reinterpret_cast<unsigned char*>(gathered.data());
     for (int64_t r = lo; r < hi; ++r) {
       const int64_t i = r / H, y = r % H;
       const unsigned char* row = v.byte_ptr(i, y, 0, 0);
-      if (!direct) {
+      if (u16) {
+        rows::u16_row_to_float(v, row, W, gathered.data());
+        row = bytes;
+      } else if (!direct) {
         rows::gather_view_row(v, row, W, bytes);
         row = bytes;
       }

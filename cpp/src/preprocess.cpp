@@ -129,9 +129,9 @@ const char* convention_name(Convention c) {
 
 void check_convention(Convention conv, bool antialias, DType dtype, int64_t channels) {
   if (conv != Convention::pixnorm && dtype != DType::u8)
-    throw type_error(
-        "image: a named convention reproduces another library's uint8 "
-        "arithmetic and needs uint8 input; use convention=None for float32");
+    throw type_error(std::string("image: a named convention reproduces another library's uint8 "
+                                 "arithmetic and needs uint8 input; use convention=None for ") +
+                     dtype_name(dtype) + " (pixnorm's float32 arithmetic)");
   if (conv == Convention::pillow && !antialias)
     throw std::invalid_argument(
         "convention: 'pillow' resizes with antialias (Pillow's BILINEAR); "
@@ -204,7 +204,9 @@ void resize(const ResizeRequest& r, void* out, int nthreads, const Interrupt& in
     j.src.data = source.byte_ptr(i, 0, 0, 0);
     j.py = &py;
     j.px = &px;
-    j.kind = v.dtype == DType::u8 ? ResampleOut::u8_hwc : ResampleOut::f32_hwc;
+    j.kind = v.dtype == DType::u8    ? ResampleOut::u8_hwc
+             : v.dtype == DType::u16 ? ResampleOut::u16_hwc
+                                     : ResampleOut::f32_hwc;
     j.dst = static_cast<unsigned char*>(out) + i * per_image;
   }
   pieces::run_jobs(jobs, interrupt,

@@ -105,6 +105,10 @@ void rows::interleave(const float* planar, int64_t n, int64_t channels, float* d
   interleave_any(planar, n, channels, dst);
 }
 
+void rows::interleave(const uint16_t* planar, int64_t n, int64_t channels, uint16_t* dst) {
+  interleave_any(planar, n, channels, dst);
+}
+
 void resample(const std::vector<ResampleJob>& jobs, int nthreads) {
   const KernelTable& k = active_kernels();
   rows::run_jobs(jobs, nthreads, [&k](const ResampleJob& j, int64_t y0, int64_t y1) {

@@ -109,6 +109,7 @@ enum class ResampleOut : int {
   u8_hwc = 0,   // uint8 (h, w, C), rounded to nearest (ties to even), clamped to [0, 255]
   f32_hwc = 1,  // float32 (h, w, C) (pixnorm's convention on float32 input)
   f32_chw = 2,  // float32 (C, h, w): preprocess's scaled and normalized planes
+  u16_hwc = 3,  // uint16 (h, w, C), rounded to nearest (ties to even), clamped to [0, 65535]
 };
 
 // One image to resample: `src` has n == 1; the plans' source row r and column x are row

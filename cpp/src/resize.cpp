@@ -168,6 +168,18 @@ void store_row(const KernelTable& k, const ResampleJob& j, int64_t y, const floa
     case ResampleOut::f32_hwc:
       rows::interleave(vr, ow, C, static_cast<float*>(j.dst) + y * rowlen);
       break;
+    case ResampleOut::u16_hwc: {
+      thread_local std::vector<uint16_t> planes16;
+      planes16.resize(static_cast<size_t>(rowlen));
+      for (int64_t i = 0; i < rowlen; ++i) {
+        float v = vr[i];
+        v = v > 0.0f ? v : 0.0f;  // also maps NaN to 0
+        v = v < 65535.0f ? v : 65535.0f;
+        planes16[static_cast<size_t>(i)] = static_cast<uint16_t>(std::lrint(v));
+      }
+      rows::interleave(planes16.data(), ow, C, static_cast<uint16_t*>(j.dst) + y * rowlen);
+      break;
+    }
     case ResampleOut::f32_chw: {
       const OutType t = j.out.format.type;
       if (j.staged() && j.out.format.layout == Layout::chw && k.affine_half &&
@@ -247,7 +259,7 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
   const AxisPlan& py = *j.py;
   const AxisPlan& px = *j.px;
   const int64_t C = v.channels, ow = px.count, oh = py.count;
-  const bool f32 = v.dtype == DType::f32;
+  const bool f32 = v.dtype != DType::u8;  // float32 rows (uint16 converted as they are read)
   // gray and gray3: the luma of each de-interleaved source row (or vertically combined row),
   // so that one plane is filtered instead of three (the 2 x 2 path and gathers mix after).
   const bool luma = j.mixes() && mixes_luma_first(*j.color);

@@ -53,6 +53,27 @@ inline void gather_view_row(const ImageView& v, const unsigned char* row, int64_
     gather_any<uint8_t>(row, width, v.channels, v.stride_x, v.stride_c, out);
 }
 
+// `width` pixels of a uint16 view's row as float32 values (exact), packed in HWC order: uint16
+// images are read as float rows by every operation that takes them.
+inline void u16_row_to_float(const ImageView& v, const unsigned char* row, int64_t width,
+                             float* out) {
+  const int64_t C = v.channels;
+  if (v.rows_packed()) {
+    for (int64_t i = 0; i < width * C; ++i) {
+      uint16_t u;
+      std::memcpy(&u, row + 2 * i, 2);
+      out[i] = static_cast<float>(u);
+    }
+    return;
+  }
+  for (int64_t x = 0; x < width; ++x)
+    for (int64_t c = 0; c < C; ++c) {
+      uint16_t u;
+      std::memcpy(&u, row + x * v.stride_x + c * v.stride_c, 2);
+      out[x * C + c] = static_cast<float>(u);
+    }
+}
+
 // A ring of `slots` rows of `len` values of T (zero at first): row r lives in slot r % slots, and
 // the ring remembers which row each slot holds, so a row shared by consecutive output rows is
 // made once per band.
@@ -104,9 +125,10 @@ class SourceRows {
         top_(j.box_top),
         left_(j.box_left + first),
         span_(span) {
-    const int64_t isz = itemsize(v_.dtype);
+    // uint16 rows become float32 rows (4 bytes a value): never read in place
+    const int64_t isz = v_.dtype == DType::u16 ? 4 : itemsize(v_.dtype);
     direct_ =
-        !convert_ && v_.rows_packed() && width == span &&
+        !convert_ && v_.dtype != DType::u16 && v_.rows_packed() && width == span &&
         (isz == 1 || (reinterpret_cast<uintptr_t>(v_.data) % static_cast<uintptr_t>(isz) == 0 &&
                       v_.stride_y % isz == 0));
     // float storage: 4-byte aligned slots
@@ -126,7 +148,10 @@ class SourceRows {
       convert_row_u8(*convert_, row, span_, out);
       return out;
     }
-    gather_view_row(v_, row, span_, out);
+    if (v_.dtype == DType::u16)
+      u16_row_to_float(v_, row, span_, reinterpret_cast<float*>(out));
+    else
+      gather_view_row(v_, row, span_, out);
     return out;
   }
   // Row r, kept in slot r % slots: gathered only when the slot holds another row.
@@ -160,6 +185,7 @@ inline std::vector<int32_t> relative_starts(const AxisPlan& p, int64_t first) {
 // so every caller runs the same code).
 void interleave(const uint8_t* planar, int64_t n, int64_t channels, uint8_t* dst);
 void interleave(const float* planar, int64_t n, int64_t channels, float* dst);
+void interleave(const uint16_t* planar, int64_t n, int64_t channels, uint16_t* dst);
 
 // Where an f32_chw job's output row y is computed: float32 planes at d + c * step for output
 // channel c (step < 0: reversed, bgr), the output itself or, for a staged job (another format),

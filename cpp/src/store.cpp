@@ -1,6 +1,7 @@
 #include "store.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "rows.hpp"
@@ -17,6 +18,8 @@ const char* out_type_name(OutType t) {
       return "bfloat16";
     case OutType::u8:
       return "uint8";
+    case OutType::u16:
+      return "uint16";
   }
   return "?";
 }
@@ -45,6 +48,13 @@ void convert(const KernelTable& k, OutType type, const float* src, int64_t n, vo
       break;
     case OutType::u8:
       k.store_u8(src, n, static_cast<uint8_t*>(dst));
+      break;
+    case OutType::u16:  // rounded to nearest (ties to even), clamped to [0, 65535]
+      for (int64_t i = 0; i < n; ++i) {
+        float v = src[i] > 0.0f ? src[i] : 0.0f;
+        v = v < 65535.0f ? v : 65535.0f;
+        static_cast<uint16_t*>(dst)[i] = static_cast<uint16_t>(std::lrint(v));
+      }
       break;
   }
 }

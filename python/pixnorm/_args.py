@@ -140,9 +140,12 @@ def _real(value: Any, name: str) -> float:
 
 
 def _scale(arr: np.ndarray[Any, Any], scale: Any) -> float:
-    """``scale`` as a float; None: 1/255 for uint8 images, 1.0 for float32 (taken as scaled)."""
+    """``scale`` as a float; None: 1/255 for uint8 images, 1/65535 for uint16, 1.0 for float32
+    (taken as scaled)."""
     if scale is None:
-        return 1.0 / 255.0 if arr.dtype == np.uint8 else 1.0
+        if arr.dtype == np.uint8:
+            return 1.0 / 255.0
+        return 1.0 / 65535.0 if arr.dtype == np.uint16 else 1.0
     if isinstance(scale, bool) or not isinstance(scale, int | float | np.floating | np.integer):
         raise TypeError(f"scale: expected a real number, got {type(scale).__name__}")
     return _float(scale, "scale")
@@ -329,11 +332,13 @@ def _range_message(
     """
     if not scale > 0:
         return None
-    uint8 = arr.dtype.char == "B"  # any uint8 dtype object (unpickled arrays have their own)
-    if uint8 and scale < 1.5 / 255.0 and type(mean) in (list, tuple, float):
+    # uint8 and uint16 (any such dtype object: unpickled arrays have their own)
+    uint8 = arr.dtype.char in "BH"
+    kind, most = ("uint8", 255.0) if arr.dtype.char == "B" else ("uint16", 65535.0)
+    if uint8 and scale < 1.5 / most and type(mean) in (list, tuple, float):
         try:  # the common case, kept cheap (0.4 us): nothing to say unless a mean exceeds 1
             biggest = mean if type(mean) is float else max(mean)
-            if not biggest > 1.05 * 255.0 * scale:
+            if not biggest > 1.05 * most * scale:
                 return None
         except (TypeError, ValueError):
             return None
@@ -347,18 +352,19 @@ def _range_message(
     identity = m_max == m_min == 0.0 and s_max == s_min == 1.0
     for_unit_range = m_min >= 0.0 and m_max <= 1.0 and s_max <= 1.0 and not identity
     if uint8:
-        top = 255.0 * scale
+        top = most * scale
         if m_max > 1.05 * top:
             return (
-                f"mean: {m_max:g} exceeds {top:g}, the largest uint8 value after "
-                f"scale={_scale_text(scale)}: mean and std look like 0-255 values. Divide them "
-                "by 255, or pass scale=1.0 for [0, 255] (Caffe-style) input."
+                f"mean: {m_max:g} exceeds {top:g}, the largest {kind} value after "
+                f"scale={_scale_text(scale)}: mean and std look like 0-{most:.0f} values. "
+                f"Divide them by {most:.0f}, or pass scale=1.0 for [0, {most:.0f}] "
+                "(Caffe-style) input."
             )
         if for_unit_range and top > 2.0:
             return (
-                f"mean, std: values for [0, 1], but scale={_scale_text(scale)} keeps the uint8 "
-                f"image in [0, {top:g}]: leave scale out (1/255 for uint8), or give mean and std "
-                "in the image's range."
+                f"mean, std: values for [0, 1], but scale={_scale_text(scale)} keeps the {kind} "
+                f"image in [0, {top:g}]: leave scale out (1/{most:.0f} for {kind}), or give mean "
+                "and std in the image's range."
             )
         return None
     if not for_unit_range:

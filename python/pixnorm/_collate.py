@@ -282,7 +282,7 @@ class Collate:
             else:
                 img = s
             try:
-                arr = _load(img)[0]
+                arr = _load(img, uint16=self.convention is None)[0]
             except (TypeError, ValueError) as e:
                 raise type(e)(f"samples[{i}]: {e}") from None
             if arr.size == 0:  # before random_params, which would name height and width
@@ -332,10 +332,14 @@ class Collate:
                 arrs, geoms, first[0], first[1], self.antialias, self.convention,
                 0.0, 1.0, 1.0, None, True, **_color_kw(self.color),
             )  # fmt: skip
-            scale = norm.scale if norm.scale is not None else 1.0 / 255.0
+            scale = (
+                norm.scale
+                if norm.scale is not None
+                else 1.0 / (65535.0 if arrs[0].dtype == np.uint16 else 255.0)
+            )
             _per_pixel_finish(levels, norm.mean, norm.std, scale, out, norm, fmt)
         else:
-            scale = 1.0 / 255.0
+            scale = 1.0 / (65535.0 if arrs[0].dtype == np.uint16 else 255.0)
             if norm is not None and norm.scale is not None:  # its scale, not to_tensor's step
                 scale, divisor = norm.scale, 0.0
             if self.dtype == "uint8":  # the levels themselves

@@ -111,12 +111,21 @@ class Normalizer:
         return hit
 
     def __call__(
-        self, image: Any, *, out: Any = None, channels_last: bool = False
-    ) -> np.ndarray[Any, np.dtype[np.float32]]:
-        """``pixnorm.normalize(image, self, out=out, channels_last=channels_last)``."""
+        self,
+        image: Any,
+        *,
+        out: Any = None,
+        channels_last: bool = False,
+        dtype: Any = None,
+        layout: str = "CHW",
+    ) -> np.ndarray[Any, Any]:
+        """``pixnorm.normalize(image, self, out=out, channels_last=channels_last, dtype=dtype,
+        layout=layout)``."""
         from . import normalize
 
-        return normalize(image, self, out=out, channels_last=channels_last)
+        return normalize(
+            image, self, out=out, channels_last=channels_last, dtype=dtype, layout=layout
+        )
 
     def __repr__(self) -> str:
         def show(v: Any) -> str:

@@ -463,7 +463,13 @@ class _Format(NamedTuple):
 
     def empty(self, shape: tuple[int, ...]) -> np.ndarray[Any, Any]:
         kinds = {"float32": np.float32, "float16": np.float16, "bfloat16": np.uint16}
-        return np.empty(shape, kinds.get(self.dtype, np.uint8))
+        try:
+            return np.empty(shape, kinds.get(self.dtype, np.uint8))
+        except (MemoryError, ValueError):
+            raise MemoryError(
+                f"size: a {self.dtype} output of shape {shape} cannot be allocated; expected a "
+                "smaller size or batch"
+            ) from None
 
 
 def _format(dtype: Any, layout: Any, out: Any) -> _Format:

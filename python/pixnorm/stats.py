@@ -47,6 +47,11 @@ def _check_image(image: Any) -> Array:
         hint = ""
         if dt.kind == "f" and dt.itemsize == 4:
             hint = " (non-native byte order: use .astype('=f4'))"
+        if dt == np.uint16:  # issue 14: exact 128-bit uint16 sums are not there yet
+            hint = (
+                " (uint16 statistics: pass image.astype(np.float32), which holds every uint16 "
+                "value exactly, for float64 Welford statistics in the image's 0-65535 units)"
+            )
         raise TypeError(f"image: dtype {dt} is not supported; expected uint8 or float32{hint}")
     if arr.ndim == 2:
         arr = arr[:, :, None]

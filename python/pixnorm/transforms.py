@@ -330,6 +330,11 @@ class ConvertImageDtype(ToDtype):
 
     def __init__(self, dtype: Any = "float32") -> None:
         super().__init__(dtype, scale=True)
+        if self.half:  # v1 divides in the half type: not the float32 quotient rounded once
+            raise ValueError(
+                f"dtype: ConvertImageDtype is reproduced for float32 only, got {dtype!r}; "
+                "ToDtype(dtype, scale=True) gives torchvision v2's half-precision result"
+            )
 
     def _args(self) -> str:
         return "dtype=float32"
@@ -450,8 +455,9 @@ def _rrc_params(
 # ---- inputs and outputs --------------------------------------------------------------------
 
 
-def _load(img: Any) -> tuple[np.ndarray[Any, Any], str, Any]:
-    """(uint8 H x W x C array, kind, PIL mode) without copying tensors or arrays."""
+def _load(img: Any, uint16: bool = False) -> tuple[np.ndarray[Any, Any], str, Any]:
+    """(uint8 H x W x C array, kind, PIL mode) without copying tensors or arrays; ``uint16``:
+    uint16 arrays and tensors too (Collate with pixnorm's own convention)."""
     if _is_pil(img):
         if img.mode not in ("L", "RGB"):
             raise ValueError(
@@ -461,8 +467,11 @@ def _load(img: Any) -> tuple[np.ndarray[Any, Any], str, Any]:
         return (arr[..., None] if arr.ndim == 2 else arr), "pil", img.mode
     if _is_tensor(img):
         torch = _torch()
-        if img.dtype != torch.uint8:
-            raise TypeError(f"image: expected a uint8 tensor, got {img.dtype}")
+        if img.dtype != torch.uint8 and not (uint16 and img.dtype == torch.uint16):
+            raise TypeError(
+                f"image: expected a uint8 tensor, got {img.dtype}"
+                + (" (uint16 works with convention=None)" if img.dtype == torch.uint16 else "")
+            )
         t = img.detach()
         if t.device.type != "cpu":
             raise ValueError(f"image: expected a CPU tensor, got device {t.device}")
@@ -475,8 +484,11 @@ def _load(img: Any) -> tuple[np.ndarray[Any, Any], str, Any]:
         raise ValueError(f"image: expected a (C, H, W) or (H, W, C) tensor, got {tuple(t.shape)}")
     if isinstance(img, np.ndarray) or hasattr(img, "__array__"):
         arr = np.asarray(img)
-        if arr.dtype != np.uint8:
-            raise TypeError(f"image: expected uint8, got dtype {arr.dtype}")
+        if arr.dtype != np.uint8 and not (uint16 and arr.dtype == np.uint16):
+            raise TypeError(
+                f"image: expected uint8, got dtype {arr.dtype}"
+                + (" (uint16 works with convention=None)" if arr.dtype == np.uint16 else "")
+            )
         if arr.ndim == 2:
             return arr[..., None], "numpy_hw", None
         if arr.ndim != 3:

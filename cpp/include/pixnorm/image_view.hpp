@@ -6,9 +6,14 @@
 
 namespace pixnorm {
 
-enum class DType : int { u8 = 0, f32 = 1 };
+// uint16 (16-bit PNG, medical images) is read as float32 rows (exact): pixnorm's float
+// arithmetic and OpenCV's 16-bit resize take it; the other named conventions refuse it.
+enum class DType : int { u8 = 0, f32 = 1, u16 = 2 };
 
-inline int64_t itemsize(DType t) { return t == DType::u8 ? 1 : 4; }
+inline int64_t itemsize(DType t) { return t == DType::u8 ? 1 : t == DType::u16 ? 2 : 4; }
+inline const char* dtype_name(DType t) {
+  return t == DType::u8 ? "uint8" : t == DType::u16 ? "uint16" : "float32";
+}
 
 struct ImageView {
   const void* data = nullptr;

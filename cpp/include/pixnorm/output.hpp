@@ -11,7 +11,8 @@ namespace pixnorm {
 // float32; float16 and bfloat16 (the float32 value rounded once to nearest-even, the bits of
 // torch's .to(dtype)); uint8 (the value rounded to nearest-even and clamped to [0, 255]: only
 // for outputs in level units, a preprocess without normalization).
-enum class OutType : int { f32 = 0, f16 = 1, bf16 = 2, u8 = 3 };
+// (u16: resize's output for uint16 images only, never a dtype= choice.)
+enum class OutType : int { f32 = 0, f16 = 1, bf16 = 2, u8 = 3, u16 = 4 };
 // chw: (C, H, W) planes, (N, C, H, W) for a batch; hwc: (H, W, C), (N, H, W, C).
 enum class Layout : int { chw = 0, hwc = 1 };
 
@@ -21,6 +22,7 @@ struct OutFormat {
   // float32 planes: the arithmetic writes the output itself.
   bool direct() const { return type == OutType::f32 && layout == Layout::chw; }
   int64_t itemsize() const { return type == OutType::f32 ? 4 : type == OutType::u8 ? 1 : 2; }
+  // (f16, bf16 and u16 are 2 bytes)
 };
 
 // "float32", "float16", "bfloat16", "uint8"; "CHW", "HWC".

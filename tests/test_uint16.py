@@ -1,0 +1,130 @@
+"""uint16 input (issue 14): read as float32 rows (every uint16 value is exact in float32), so
+normalize, preprocess and resize give the bits of the same call on a float32 copy with scale
+1/65535 (resize rounds back to uint16); against the float64 reference within its bound; on every
+ISA and thread count, through views. The named conventions refuse it clearly; RunningStats says
+how to get statistics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import pixnorm
+import reference as ref
+from isas import on_every_isa_and_thread_count
+from strategies import make_view
+
+fixture_settings = settings(
+    deadline=None, max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+S16 = 1.0 / 65535.0
+
+
+@st.composite
+def u16_images(draw: st.DrawFn) -> np.ndarray:
+    c = draw(st.sampled_from([1, 3, 4]))
+    h, w = draw(st.integers(1, 20)), draw(st.integers(1, 40))
+    batch = draw(st.booleans())
+    shape = (2, h, w, c) if batch else (h, w, c)
+    kind = draw(st.sampled_from(["contiguous", "crop", "flip_x", "flip_c", "transposed", "step2"]))
+    if c == 1 and kind == "flip_c":
+        kind = "flip_x"
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    return make_view(rng, shape, np.uint16, kind)
+
+
+@fixture_settings
+@given(
+    u16_images(), st.sampled_from([None, "gray", "ycbcr"]), st.sampled_from(["float32", "float16"])
+)
+def test_normalize_uint16(img: np.ndarray, color: str | None, dtype: str) -> None:
+    """The bits of normalize on the float32 copy with scale 1/65535 (every ISA and thread
+    count); without a colour also within the float64 reference's bound. Colours mix with
+    OpenCV's 16-bit chroma offset, 32768."""
+    if color is not None and img.shape[-1] == 1:
+        color = "gray3" if color == "ycbcr" else color
+    c = {"gray": 1, "gray3": 3, "ycbcr": 3}.get(color or "", img.shape[-1])
+    mean, std = list(np.linspace(0.3, 0.5, c)), list(np.linspace(0.2, 0.3, c))
+    want = pixnorm.normalize(img.astype(np.float32), mean, std, scale=S16, color=color, dtype=dtype)
+    if color is None:
+        r = ref.normalize(np.asarray(img), mean, std, S16)
+        bound = ref.normalize_error_bound(np.asarray(img), mean, std, S16)
+        f32 = pixnorm.normalize(img, mean, std)
+        assert np.all(np.abs(f32.astype(np.float64) - r) <= bound)
+    if color == "ycbcr":  # the float copy takes its offset from the scale: 0.5 / scale
+        want = None  # checked against the reference below instead
+
+    def run() -> bytes:
+        return pixnorm.normalize(img, mean, std, color=color, dtype=dtype).tobytes()
+
+    results = on_every_isa_and_thread_count(run)
+    first = next(iter(results.values()))
+    assert all(v == first for v in results.values())
+    if want is not None:
+        assert first == want.tobytes()
+    else:
+        got = pixnorm.normalize(img, 0.0, 1.0, scale=1.0, color="ycbcr")
+        x = np.asarray(img, np.float64)
+        y = 0.299 * x[..., 0] + 0.587 * x[..., 1] + 0.114 * x[..., 2]
+        cb = (x[..., 2] - y) / 1.772 + 32768
+        np.testing.assert_allclose(got[..., 1, :, :], cb, rtol=0, atol=0.05)
+
+
+@pytest.mark.parametrize("aa", [True, False])
+@pytest.mark.parametrize("c", [1, 3, 4])
+def test_preprocess_and_resize_uint16(aa: bool, c: int) -> None:
+    """preprocess: the bits of the float32 copy's call with scale 1/65535, flips, boxes, fits and
+    dtypes included; resize: the float32 copy's resize rounded to nearest-even and saturated to
+    uint16, on every ISA and thread count."""
+    rng = np.random.default_rng(c)
+    img = rng.integers(0, 65536, (37, 53, c), dtype=np.uint16)
+    img[0, :5] = 65535
+    f = img.astype(np.float32)
+    mean, std = [0.45] * c, [0.25] * c
+    cases: list[dict[str, Any]] = [
+        {"size": 24, "crop": 20},
+        {"size": (60, 90), "flip": "both"},
+        {"size": (16, 16), "box": (3, 4, 20, 30)},
+        {"size": 32, "fit": "contain", "fill": 1000},
+    ]
+    for kw in cases:
+        want = pixnorm.preprocess(f, mean=mean, std=std, scale=S16, antialias=aa, **kw)
+        got = pixnorm.preprocess(img, mean=mean, std=std, antialias=aa, **kw)
+        assert got.tobytes() == want.tobytes(), kw
+        half = pixnorm.preprocess(img, mean=mean, std=std, antialias=aa, dtype="float16", **kw)
+        assert half.tobytes() == want.astype(np.float16).tobytes(), kw
+    rf = pixnorm.resize(f, (20, 70), antialias=aa)
+    want16 = np.clip(np.rint(rf), 0, 65535).astype(np.uint16)
+
+    def run() -> bytes:
+        r = pixnorm.resize(img, (20, 70), antialias=aa)
+        assert r.dtype == np.uint16
+        return r.tobytes()
+
+    for key, got16 in on_every_isa_and_thread_count(run).items():
+        assert got16 == want16.tobytes(), key
+    batch = pixnorm.preprocess_batch([img, img[::2]], size=(12, 12), mean=mean, std=std)
+    assert batch.shape == (2, c, 12, 12)
+
+
+def test_uint16_errors_and_neighbours() -> None:
+    img = np.zeros((8, 9, 3), np.uint16)
+    for conv, aa in (("pillow", True), ("torch", True), ("opencv", False)):
+        with pytest.raises(TypeError, match="use convention=None for uint16"):
+            pixnorm.preprocess(img, size=4, convention=conv, antialias=aa)
+    with pytest.raises(ValueError, match="uint8 output is for uint8 images"):
+        pixnorm.preprocess(img, size=4, dtype=np.uint8)
+    with pytest.raises(TypeError, match=r"uint16 statistics: pass image.astype\(np.float32\)"):
+        pixnorm.RunningStats().update(img)
+    with pytest.warns(pixnorm.RangeWarning, match="largest uint16 value"):
+        pixnorm.normalize(img, [30000.0] * 3, [10000.0] * 3)
+    torch = pytest.importorskip("torch")
+    samples = [(np.full((10, 12, 3), 65535, np.uint16), 0)]
+    batch, _ = pixnorm.Collate(size=(4, 4), convention=None)(samples)
+    assert torch.equal(batch, torch.ones((1, 3, 4, 4)))
+    with pytest.raises(TypeError, match="uint16 works with convention=None"):
+        pixnorm.Collate(size=(4, 4))(samples)
