@@ -1,8 +1,9 @@
 """uint16 input (issue 14): read as float32 rows (every uint16 value is exact in float32), so
 normalize, preprocess and resize give the bits of the same call on a float32 copy with scale
 1/65535 (resize rounds back to uint16); against the float64 reference within its bound; on every
-ISA and thread count, through views. The named conventions refuse it clearly; RunningStats says
-how to get statistics."""
+ISA and thread count, through views. convention='opencv' is cv2.resize on uint16 bit for bit
+(IPP's arithmetic on CPUs with AVX2); the other named conventions refuse it clearly;
+RunningStats says how to get statistics."""
 
 from __future__ import annotations
 
@@ -113,7 +114,7 @@ def test_preprocess_and_resize_uint16(aa: bool, c: int) -> None:
 
 def test_uint16_errors_and_neighbours() -> None:
     img = np.zeros((8, 9, 3), np.uint16)
-    for conv, aa in (("pillow", True), ("torch", True), ("opencv", False)):
+    for conv, aa in (("pillow", True), ("torch", True)):
         with pytest.raises(TypeError, match="use convention=None for uint16"):
             pixnorm.preprocess(img, size=4, convention=conv, antialias=aa)
     with pytest.raises(ValueError, match="uint8 output is for uint8 images"):
@@ -128,3 +129,60 @@ def test_uint16_errors_and_neighbours() -> None:
     assert torch.equal(batch, torch.ones((1, 3, 4, 4)))
     with pytest.raises(TypeError, match="uint16 works with convention=None"):
         pixnorm.Collate(size=(4, 4))(samples)
+
+
+def _ipp_fma() -> bool:
+    """cv2.resize on uint16 runs IPP's AVX2/AVX-512 code (a fused multiply-add) on CPUs with
+    AVX2; older CPUs run its SSE4.2 code (a multiply, then an add): pixnorm reproduces the
+    former."""
+    return "avx2" in pixnorm._core._supported_isas()
+
+
+def test_opencv_uint16_bit_exact() -> None:
+    """convention='opencv' on uint16: cv2.resize(INTER_LINEAR) bit for bit (up- and downscales,
+    exact 2x, 1, 3 and 4 channels, boxes, flips), every ISA and thread count; preprocess maps the
+    uint16 levels through torchvision's float32 steps."""
+    cv2 = pytest.importorskip("cv2")
+    if not _ipp_fma():
+        pytest.skip("this CPU runs IPP's non-FMA 16-bit code in cv2.resize")
+    cv2.setNumThreads(1)
+    rng = np.random.default_rng(7)
+    for t in range(30):
+        c = (1, 3, 4)[t % 3]
+        hh, ww = (int(v) for v in rng.integers(2, 70, 2))
+        oh, ow = (int(v) for v in rng.integers(1, 110, 2))
+        if t % 5 == 0:
+            oh, ow = max(1, hh // 2), max(1, ww // 2)
+        img = rng.integers(0, 65536, (hh, ww, c), dtype=np.uint16)
+        img[0, 0] = 65535
+        want = cv2.resize(img, (ow, oh), interpolation=cv2.INTER_LINEAR).reshape(oh, ow, c)
+
+        def run(img: np.ndarray = img, oh: int = oh, ow: int = ow) -> bytes:
+            return pixnorm.resize(img, (oh, ow), convention="opencv", antialias=False).tobytes()
+
+        for key, got in on_every_isa_and_thread_count(run).items():
+            assert got == want.tobytes(), (t, key)
+    img = rng.integers(0, 65536, (50, 70, 3), dtype=np.uint16)
+    box = (5, 7, 30, 41)
+    crop = img[5:35, 7:48]
+    r = cv2.resize(crop, (40, 30), interpolation=cv2.INTER_LINEAR)[:, ::-1]
+    s, m, sd = np.float32(1 / 65535), np.float32(0.45), np.float32(0.25)
+    want32 = ((r.astype(np.float32) * s - m) / sd).transpose(2, 0, 1)
+    got = pixnorm.preprocess(
+        img, size=(30, 40), box=box, flip=True, convention="opencv", antialias=False,
+        mean=0.45, std=0.25,
+    )  # fmt: skip
+    assert got.tobytes() == np.ascontiguousarray(want32).tobytes()
+
+
+def test_opencv_uint16_refusals() -> None:
+    for shape, kw, match in (
+        ((8, 9, 2), {}, "1, 3 or 4 channels"),
+        ((1, 9, 3), {}, "both sides > 1"),
+        ((8, 9, 3), {"factor": 0.5}, "factor: 'opencv' on uint16"),
+        ((8, 9, 3), {"color": "gray"}, "color: 'opencv' on uint16"),
+    ):
+        img = np.zeros(shape, np.uint16)
+        size = None if "factor" in kw else (4, 4)
+        with pytest.raises(ValueError, match=match):
+            pixnorm.resize(img, size, convention="opencv", antialias=False, **kw)

@@ -128,7 +128,8 @@ const char* convention_name(Convention c) {
 }
 
 void check_convention(Convention conv, bool antialias, DType dtype, int64_t channels) {
-  if (conv != Convention::pixnorm && dtype != DType::u8)
+  if (conv != Convention::pixnorm && dtype != DType::u8 &&
+      !(conv == Convention::opencv && dtype == DType::u16))
     throw type_error(std::string("image: a named convention reproduces another library's uint8 "
                                  "arithmetic and needs uint8 input; use convention=None for ") +
                      dtype_name(dtype) + " (pixnorm's float32 arithmetic)");
@@ -176,6 +177,8 @@ void check_resize(const ResizeRequest& r) {
   check_resize_source(v.height, v.width, v.channels, "image");
   check_factors(r.convention, r.factor_y, r.factor_x);
   check_color(r.color, r.convention, v.channels);
+  if (r.convention == Convention::opencv && v.dtype == DType::u16)
+    check_opencv16(v.channels, v.height, v.width, r.factor_y, r.factor_x, r.color, "image");
   ImageView shape_check = v;
   shape_check.height = r.height;
   shape_check.width = r.width;
@@ -189,9 +192,13 @@ void resize(const ResizeRequest& r, void* out, int nthreads, const Interrupt& in
   const int64_t oh = r.height, ow = r.width;
   // One job per image of the batch, all sharing the two plans.
   const auto f = grid_factors(r.convention, v.height, v.width, oh, ow, r.factor_y, r.factor_x);
-  const AxisPlan py = plan_axis(r.convention, v.height, oh, r.antialias, 0, oh, false, false, f[0]);
-  const AxisPlan px = plan_axis(r.convention, v.width, ow, r.antialias, 0, ow, false, true, f[1]);
+  const bool u16 = v.dtype == DType::u16;
+  const AxisPlan py =
+      plan_axis(r.convention, v.height, oh, r.antialias, 0, oh, false, false, f[0], u16);
+  const AxisPlan px =
+      plan_axis(r.convention, v.width, ow, r.antialias, 0, ow, false, true, f[1], u16);
   ResampleJob proto = job_for(r.convention, v.height, v.width, oh, ow, f[0], f[1]);
+  if (u16) proto.area2x = false;  // IPP's formula at every scale
   ColorStep step;
   proto.color = color_step(r.color, r.convention, v.dtype, v.channels, step);
   const ImageView source = color_source(v, r.color);
@@ -259,6 +266,10 @@ std::vector<int64_t> preprocess_shape(const PreprocessRequest& r) {
     check_side(g.resized_height, "size");
     check_side(g.resized_width, "size");
     check_factors(r.convention, g.factor_y, g.factor_x);
+    if (r.convention == Convention::opencv && v.dtype == DType::u16)
+      check_opencv16(
+          v.channels, g.box_height, g.box_width, g.factor_y, g.factor_x, r.color,
+          g.box_height == v.height && g.box_width == v.width ? name : box_name(r.batch, i));
     check_crop(r.crop_height, r.crop_width, g.resized_height, g.resized_width);
     if (g.crop_top < 0 || g.crop_left < 0 || g.crop_top > g.resized_height - r.crop_height ||
         g.crop_left > g.resized_width - r.crop_width)
@@ -349,8 +360,8 @@ void preprocess(const PreprocessRequest& r, void* out, int nthreads, const Inter
     const std::array<int64_t, 7> key = {is_x, in, out_full, first, count, mirror, factor_bits};
     auto it = seen.find(key);
     if (it == seen.end()) {
-      plans.push_back(
-          plan_axis(r.convention, in, out_full, r.antialias, first, count, mirror, is_x, factor));
+      plans.push_back(plan_axis(r.convention, in, out_full, r.antialias, first, count, mirror, is_x,
+                                factor, r.images[0].dtype == DType::u16));
       it = seen.emplace(key, plans.size() - 1).first;
     }
     return &plans[it->second];
@@ -377,6 +388,7 @@ void preprocess(const PreprocessRequest& r, void* out, int nthreads, const Inter
                                 g.resized_width, g.factor_y, g.factor_x);
     ResampleJob j = job_for(r.convention, g.box_height, g.box_width, g.resized_height,
                             g.resized_width, f[0], f[1]);
+    if (r.images[i].dtype == DType::u16) j.area2x = false;  // opencv: IPP's formula throughout
     j.src = color_source(r.images[i], r.color);
     if (r.color != Color::none) j.color = step_of[r.images[i].channels];
     j.box_top = g.box_top;

@@ -38,7 +38,9 @@ int64_t AxisPlan::end_read() const {
 }
 
 AxisPlan plan_axis(Convention conv, int64_t in, int64_t out_full, bool antialias, int64_t first,
-                   int64_t count, bool mirror, bool x, double factor) {
+                   int64_t count, bool mirror, bool x, double factor, bool u16) {
+  if (conv == Convention::opencv && u16)
+    return plan_axis_opencv16(in, out_full, first, count, mirror);
   switch (conv) {
     case Convention::pixnorm:
       return plan_axis_float(in, out_full, antialias, first, count, mirror, factor);
@@ -119,6 +121,7 @@ void resample(const std::vector<ResampleJob>& jobs, int nthreads) {
       case Convention::torch:
         return resample_fixed(k, j, y0, y1);
       case Convention::opencv:
+        if (j.src.dtype == DType::u16) return resample_opencv16(k, j, y0, y1);
         return resample_opencv(k, j, y0, y1);
     }
   });

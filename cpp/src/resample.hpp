@@ -81,9 +81,10 @@ struct AxisPlan {
   int64_t first_read() const;
   int64_t end_read() const;
 };
-// `factor`: as axis_windows (0: the grid follows the sizes).
+// `factor`: as axis_windows (0: the grid follows the sizes). `u16`: uint16 images (OpenCV's
+// 16-bit arithmetic, plan_axis_opencv16, for convention opencv).
 AxisPlan plan_axis(Convention conv, int64_t in, int64_t out_full, bool antialias, int64_t first,
-                   int64_t count, bool mirror, bool x, double factor = 0);
+                   int64_t count, bool mirror, bool x, double factor = 0, bool u16 = false);
 // The three plan builders plan_axis calls.
 AxisPlan plan_axis_float(int64_t in, int64_t out_full, bool antialias, int64_t first, int64_t count,
                          bool mirror, double factor);
@@ -91,6 +92,19 @@ AxisPlan plan_axis_fixed(int64_t in, int64_t out_full, bool antialias, int64_t f
                          bool mirror, Convention conv, double factor);
 AxisPlan plan_axis_opencv(int64_t in, int64_t out_full, int64_t first, int64_t count, bool mirror,
                           bool x, double factor);
+// cv2.resize(INTER_LINEAR) on uint16 as the opencv-python wheels run it on x86-64 CPUs with AVX2
+// (Intel IPP's ippiResizeLinear_16u, reached through OpenCV's IPP HAL; docs/resize-conventions.md):
+// the source coordinate x = (d + 0.5) * (in / out_full) - 0.5 in double, clamped to
+// [0, in - 1] (replicated border), start = floor(x), second = min(start + 1, in - 1) and the
+// weight float32(x - start) in `w` (one per output). Both axes alike.
+AxisPlan plan_axis_opencv16(int64_t in, int64_t out_full, int64_t first, int64_t count,
+                            bool mirror);
+// Throws unless uint16 images of `channels` (from `height` x `width` boxes) can be resized the
+// way cv2.resize does through IPP: 1, 3 or 4 channels, both source sides > 1, no factor, no
+// colour but rgb / bgr (OpenCV runs its own float code otherwise, which differs by 1 on about
+// 1 pixel in 20).
+void check_opencv16(int64_t channels, int64_t height, int64_t width, double factor_y,
+                    double factor_x, Color color, const std::string& name);
 // The source step per output sample: 1 / factor, or by the sizes (OpenCV: 1 / (out / in)).
 double axis_scale(Convention conv, int64_t in, int64_t out_full, double factor);
 
@@ -161,6 +175,7 @@ void resample(const std::vector<ResampleJob>& jobs, int nthreads);
 void resample_float(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1);
 void resample_fixed(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1);
 void resample_opencv(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1);
+void resample_opencv16(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1);
 
 // ---- the named conventions' levels ----------------------------------------------------------
 

@@ -5,6 +5,8 @@
 // independent (threads over rows or images).
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "kernels/table.hpp"
@@ -190,6 +192,116 @@ void resample_opencv(const KernelTable& k, const ResampleJob& j, int64_t y0, int
     k.bilinear2_fixed(r0, r1, ky0, ky1, C, st.data(), kx.data(), ow, kFixedOpencv, 0, 0, out.data(),
                       ow, nullptr, nullptr);
     rows::emit_planar_u8(k, j, y, out.data());
+  }
+}
+
+}  // namespace pixnorm
+
+// ---- uint16 (Intel IPP's arithmetic, as the opencv-python wheels run it) ------------------------
+
+namespace pixnorm {
+
+AxisPlan plan_axis_opencv16(int64_t in, int64_t out_full, int64_t first, int64_t count,
+                            bool mirror) {
+  AxisPlan p;
+  p.count = count;
+  p.mirrored = mirror;
+  p.taps = 2;
+  p.start.resize(static_cast<size_t>(count));
+  p.second.resize(static_cast<size_t>(count));
+  p.w.resize(static_cast<size_t>(count));
+  const double step = static_cast<double>(in) / static_cast<double>(out_full);
+  for (int64_t k = 0; k < count; ++k) {
+    const int64_t d = first + k;
+    double x = (static_cast<double>(d) + 0.5) * step - 0.5;
+    x = std::clamp(x, 0.0, static_cast<double>(in - 1));
+    const double s = std::floor(x);
+    const int64_t dst = mirror ? count - 1 - k : k;
+    p.start[static_cast<size_t>(dst)] = static_cast<int32_t>(s);
+    p.second[static_cast<size_t>(dst)] =
+        static_cast<int32_t>(std::min<int64_t>(static_cast<int64_t>(s) + 1, in - 1));
+    p.w[static_cast<size_t>(dst)] = static_cast<float>(x - s);
+  }
+  return p;
+}
+
+void check_opencv16(int64_t channels, int64_t height, int64_t width, double factor_y,
+                    double factor_x, Color color, const std::string& name) {
+  if (channels != 1 && channels != 3 && channels != 4)
+    throw std::invalid_argument(
+        "convention: 'opencv' reproduces cv2.resize on uint16 for 1, 3 or 4 channels (IPP's "
+        "arithmetic); with " +
+        std::to_string(channels) + " OpenCV runs other code, not reproduced");
+  if (height < 2 || width < 2)
+    throw std::invalid_argument(
+        name +
+        ": 'opencv' on uint16 needs both sides > 1 (with a side of 1 cv2.resize leaves "
+        "IPP for other code, not reproduced)");
+  if (factor_y > 0 || factor_x > 0)
+    throw std::invalid_argument(
+        "factor: 'opencv' on uint16 is reproduced with sizes only (no factor)");
+  if (color != Color::none && color != Color::rgb && color != Color::bgr)
+    throw std::invalid_argument(
+        "color: 'opencv' on uint16 takes None, 'rgb' or 'bgr' (cv2.cvtColor's 16-bit "
+        "conversions are not reproduced)");
+}
+
+namespace {
+
+// IPP's linear interpolation of two float32 samples: fmaf(w, p1 - p0, p0), the difference
+// rounded, then one fused multiply-add (its AVX2 and AVX-512 kernels).
+inline float lerp16(float w, float p0, float p1) { return std::fmaf(w, p1 - p0, p0); }
+
+}  // namespace
+
+void resample_opencv16(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1) {
+  const AxisPlan& py = *j.py;
+  const AxisPlan& px = *j.px;
+  const int64_t C = j.channels(), ow = px.count;
+  const int64_t col_lo = px.first_read();
+  const int64_t span = px.end_read() - col_lo;
+  rows::SourceRows source(j, col_lo, span, span, 2);  // float32 rows (uint16, exact)
+  std::vector<float> h0(static_cast<size_t>(ow * C)), h1(static_cast<size_t>(ow * C));
+  std::vector<uint16_t> levels(static_cast<size_t>(ow * C));  // planar
+  const auto horizontal = [&](const float* row, float* out) {
+    for (int64_t x = 0; x < ow; ++x) {
+      const int64_t a = (px.start[static_cast<size_t>(x)] - col_lo) * C;
+      const int64_t b = (px.second[static_cast<size_t>(x)] - col_lo) * C;
+      const float w = px.w[static_cast<size_t>(x)];
+      for (int64_t c = 0; c < C; ++c) out[x * C + c] = lerp16(w, row[a + c], row[b + c]);
+    }
+  };
+  for (int64_t i = y0; i < y1; ++i) {
+    const int64_t y = rows::band_row(py, y0, y1, i);
+    const int64_t s0 = py.start[static_cast<size_t>(y)], s1 = py.second[static_cast<size_t>(y)];
+    horizontal(reinterpret_cast<const float*>(source.get(s0, 0)), h0.data());
+    horizontal(reinterpret_cast<const float*>(source.get(s1, 1)), h1.data());
+    const float wy = py.w[static_cast<size_t>(y)];
+    for (int64_t x = 0; x < ow; ++x)
+      for (int64_t c = 0; c < C; ++c) {
+        float v =
+            lerp16(wy, h0[static_cast<size_t>(x * C + c)], h1[static_cast<size_t>(x * C + c)]);
+        v = v > 0.0f ? v : 0.0f;  // saturate, then round half to even (rint)
+        v = v < 65535.0f ? v : 65535.0f;
+        levels[static_cast<size_t>(c * ow + x)] = static_cast<uint16_t>(std::nearbyint(v));
+      }
+    if (j.kind == ResampleOut::u16_hwc) {
+      rows::interleave(levels.data(), ow, C, static_cast<uint16_t*>(j.dst) + y * ow * C);
+      continue;
+    }
+    // preprocess: the levels through torchvision's float32 arithmetic (level_params), as the
+    // uint8 conventions map theirs
+    const rows::OutRow o(j, y);
+    for (int64_t c = 0; c < C; ++c) {
+      const LevelParams& p = j.levels[c];
+      float* d = o.d + c * o.step;
+      for (int64_t x = 0; x < ow; ++x) {
+        const float q = static_cast<float>(levels[static_cast<size_t>(c * ow + x)]);
+        const float t = p.divide ? q / p.factor : q * p.factor;
+        d[x] = (t - p.mean) / p.std;
+      }
+    }
+    o.finish(k);
   }
 }
 
