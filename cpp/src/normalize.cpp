@@ -202,7 +202,6 @@ void normalize_piece(const ImageView& src, const ChannelAffine& p, void* out, Ou
       flat_a.insert(flat_a.end(), p.a.begin(), p.a.end());
       flat_b.insert(flat_b.end(), p.b.begin(), p.b.end());
     }
-  const float one = 1.0f, zero = 0.0f;
   auto body = [&](int64_t lo, int64_t hi) {
     std::vector<float> buf;  // float storage: aligned for f32 rows, byte-addressable for u8
     if (!direct || byte_mirror)
@@ -230,11 +229,17 @@ void normalize_piece(const ImageView& src, const ChannelAffine& p, void* out, Ou
       }
       if (hwc_flat) {  // float32(x) exactly (x * 1 + 0 of a level), then x * a + b, in L1
         const int64_t n = W * C;
-        if (f32)
+        if (!f32 && fmt.type == OutType::f32) {  // one pass, straight into the output
+          k.normalize_pixel_u8(row, flat_a.data(), flat_b.data(), n,
+                               static_cast<float*>(out) + (i * H + y) * n);
+          continue;
+        }
+        if (f32) {
           std::memcpy(stage, row, static_cast<size_t>(n) * sizeof(float));
-        else
-          k.normalize_u8(row, n, 1, &one, &zero, stage, 0);
-        k.normalize_pixel(stage, flat_a.data(), flat_b.data(), n);
+          k.normalize_pixel(stage, flat_a.data(), flat_b.data(), n);
+        } else {
+          k.normalize_pixel_u8(row, flat_a.data(), flat_b.data(), n, stage);
+        }
         OutTarget t = image_target(out, fmt, i, C, H, W);
         t.channels = 1;  // the values are in the output's order already: written once
         store_planes(k, t, y, stage, n, n);

@@ -482,7 +482,20 @@ struct StatsChecker {
       std::vector<float> out(n + 8, float_of(kSentinel));
       std::copy(data.begin(), data.end(), out.begin());
       k.normalize_pixel(out.data(), pa.data(), pb.data(), count);
-      ck.cases += 3;
+      // from uint8 (the first `count` bytes of the images), into a row between sentinels
+      std::vector<float> out8(n + 8, float_of(kSentinel));
+      k.normalize_pixel_u8(src, pa.data(), pb.data(), count, out8.data());
+      ck.cases += 4;
+      for (size_t j = 0; j < n; ++j)
+        if (!same_f32(out8[j], static_cast<float>(src[j]) * pa[j] + pb[j])) {
+          ck.report(g_case, "normalize_pixel_u8 is not float(x) * a + b");
+          break;
+        }
+      for (size_t j = n; j < out8.size(); ++j)
+        if (load_bits(&out8[j]) != kSentinel) {
+          ck.report(g_case, "normalize_pixel_u8 wrote past its row");
+          break;
+        }
       if (t == 0) {
         a0 = a, b0 = b, lo0 = lo, hi0 = hi, m0 = m, q0 = q, flo0 = flo, fhi0 = fhi, out0 = out;
         for (size_t j = 0; j < n; ++j)

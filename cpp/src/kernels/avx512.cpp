@@ -109,6 +109,7 @@ constexpr KernelTable avx512_kernels() {
   k.stats_f32 = &stats_f32;
   k.stats_pixel_u8 = &stats_pixel_u8;
   k.normalize_pixel = &normalize_pixel;
+  k.normalize_pixel_u8 = &normalize_pixel_u8;
   k.levels_f32 = &levels_f32;
   k.bilinear2_u8 = &bilinear2_u8;
   k.bilinear2_fixed = &bilinear2_fixed;

@@ -183,6 +183,10 @@ using StatsPixelF32 = void (*)(const float* src, int64_t images, int64_t image_s
 // Per-pixel normalize, second step: data[i] = data[i] * a[i] + b[i], a float32 multiply then a
 // float32 add (never fused).
 using NormalizePixelF32 = void (*)(float* data, const float* a, const float* b, int64_t count);
+// The same from uint8: dst[i] = float32(src[i]) * a[i] + b[i] (a multiply, then an add): an HWC
+// row normalized in its own order (a and b repeat each channel's values per pixel).
+using NormalizePixelU8 = void (*)(const uint8_t* src, const float* a, const float* b, int64_t count,
+                                  float* dst);
 
 // Colour, pixnorm's float32 mix (definitions in cpp/include/pixnorm/color.hpp; every product
 // rounded then added in ascending k, as color.cpp's scalar mix_planes). The luma of one
@@ -232,6 +236,7 @@ struct KernelTable {
   StatsPixelU8 stats_pixel_u8 = nullptr;
   StatsPixelF32 stats_pixel_f32 = nullptr;
   NormalizePixelF32 normalize_pixel = nullptr;
+  NormalizePixelU8 normalize_pixel_u8 = nullptr;
   LevelsF32 levels_f32 = nullptr;
   Bilinear2U8 bilinear2_u8 = nullptr;
   Bilinear2Fixed bilinear2_fixed = nullptr;
