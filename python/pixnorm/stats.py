@@ -36,23 +36,27 @@ _VERSION = 1
 
 _U8 = "uint8"
 _F32 = "float32"
+_U16 = "uint16"  # a source dtype only: uint16 images accumulate as exact float32 values
 _NP_U8 = np.dtype(np.uint8)
+_NP_U16 = np.dtype(np.uint16)
+_NP_F32 = np.dtype(np.float32)
 
 
 def _check_image(image: Any) -> Array:
     arr = image if isinstance(image, np.ndarray) else np.asarray(image)
     dt = arr.dtype
     native_f32 = dt.kind == "f" and dt.itemsize == 4 and dt.isnative
+    if dt == np.uint16 and dt.isnative:  # every value exact in float32: float statistics
+        arr = arr.astype(np.float32)
+        dt = arr.dtype
+        native_f32 = True
     if not (dt == np.uint8 or native_f32):
         hint = ""
         if dt.kind == "f" and dt.itemsize == 4:
             hint = " (non-native byte order: use .astype('=f4'))"
-        if dt == np.uint16:  # issue 14: exact 128-bit uint16 sums are not there yet
-            hint = (
-                " (uint16 statistics: pass image.astype(np.float32), which holds every uint16 "
-                "value exactly, for float64 Welford statistics in the image's 0-65535 units)"
-            )
-        raise TypeError(f"image: dtype {dt} is not supported; expected uint8 or float32{hint}")
+        raise TypeError(
+            f"image: dtype {dt} is not supported; expected uint8, uint16 or float32{hint}"
+        )
     if arr.ndim == 2:
         arr = arr[:, :, None]
     if arr.ndim == 3:
@@ -367,15 +371,18 @@ class RunningStats:
             from ._args import _image
 
             given, _ = _image(given, "image", True)  # torch tensors channels first
-        source = None  # the accumulators' dtype, unless resampling changes it
-        if self._transformed():
-            source = _U8 if given.dtype == np.uint8 else _F32
+        # the images' dtype (their units): the accumulators' too, unless resampling changes it
+        # or they are uint16 (accumulated as float32)
+        kind = given.dtype
+        source = {_NP_U8: _U8, _NP_U16: _U16, _NP_F32: _F32}.get(kind)  # None: refused below
+        if source is not None:
             with self._held():
                 if self._source is not None and source != self._source:
                     raise ValueError(
                         f"image: dtype {given.dtype} differs from the {self._source} images seen "
                         "so far (statistics of different dtypes are in different units)"
                     )
+        if self._transformed():
             given = self._resampled(given)
         arr = _check_image(given)
         with self._held():
@@ -457,6 +464,8 @@ class RunningStats:
 
     def _resampled_dtype(self, dtype: str) -> str:
         """The dtype the statistics see for images of `dtype` (after _resampled)."""
+        if dtype == _U16:
+            return _F32
         if not self._transformed() or self._convention is not None or self._exact_color():
             return dtype
         return _F32
@@ -702,7 +711,8 @@ class RunningStats:
 
     @property
     def dtype(self) -> str | None:
-        """``"uint8"`` or ``"float32"``: the dtype of the images seen; None before any."""
+        """``"uint8"``, ``"uint16"`` or ``"float32"``: the dtype of the images seen; None before
+        any."""
         with self._held():
             return self._source
 
@@ -770,7 +780,7 @@ class RunningStats:
 
     @property
     def _unit(self) -> float:
-        return 255.0 if self._source == _U8 else 1.0
+        return {_U8: 255.0, _U16: 65535.0}.get(self._source or "", 1.0)
 
     @property
     def mean01(self) -> Array:
@@ -898,12 +908,13 @@ class RunningStats:
                     f"data['dtype']: expected {_U8!r}, {_F32!r} or None, got {_brief(dtype)}"
                 )
             source = data.get("source_dtype", dtype)  # since 0.1.0: the images' dtype
-            if source not in (_U8, _F32):
+            if source not in (_U8, _F32, _U16):
                 raise ValueError(
-                    f"data['source_dtype']: expected {_U8!r} or {_F32!r}, got {_brief(source)}"
+                    f"data['source_dtype']: expected {_U8!r}, {_U16!r} or {_F32!r}, got "
+                    f"{_brief(source)}"
                 )
             resampled = out._transformed()
-            if dtype != (out._resampled_dtype(source) if resampled else source):
+            if dtype != (out._resampled_dtype(source) if resampled or source == _U16 else source):
                 raise ValueError(
                     f"data['dtype']: {dtype} accumulators for {source} images with "
                     f"{out._resampling_text()} (made by an earlier pixnorm, whose size= "
