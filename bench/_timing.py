@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import platform
+import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 
 def block(fn: Callable[[], object], calls: int) -> list[float]:
@@ -17,6 +18,20 @@ def block(fn: Callable[[], object], calls: int) -> list[float]:
         fn()
         times.append((time.perf_counter_ns() - t0) / 1e3)
     return times
+
+
+def rotated_rounds(
+    flat: Sequence[tuple[str, str, Callable[[], object]]], rounds: int, calls: int
+) -> dict[tuple[str, str], list[float]]:
+    """Rounds of every (title, label, fn) candidate, each round starting one candidate later (so
+    none always runs right after the same neighbour); each round times a block of `calls`
+    calls per candidate: {(title, label): the block medians, one per round}."""
+    samples: dict[tuple[str, str], list[float]] = {(t, lbl): [] for t, lbl, _ in flat}
+    for r in range(rounds):
+        k = r % len(flat)
+        for title, label, fn in [*flat[k:], *flat[:k]]:
+            samples[(title, label)].append(statistics.median(block(fn, calls)))
+    return samples
 
 
 def cpu_model() -> str:

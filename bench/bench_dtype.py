@@ -33,7 +33,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from _timing import block, cpu_model
+from _timing import cpu_model, rotated_rounds
 
 import pixnorm
 
@@ -183,11 +183,7 @@ def main() -> None:
     ]
     check(groups)
     flat = [(title, label, fn) for title, cands in groups for label, fn, _ in cands]
-    samples: dict[tuple[str, str], list[float]] = {(t, lbl): [] for t, lbl, _ in flat}
-    for r in range(rounds):
-        k = r % len(flat)
-        for title, label, fn in flat[k:] + flat[:k]:
-            samples[(title, label)].append(statistics.median(block(fn, calls)))
+    samples = rotated_rounds(flat, rounds, calls)
     info = pixnorm.build_info()
     print("# output dtype and layout benchmark")
     print()

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from _timing import block, cpu_model
+from _timing import cpu_model, rotated_rounds
 
 import pixnorm
 
@@ -136,11 +136,7 @@ def main() -> None:
     groups = cases(np.random.default_rng(0))
     check(groups)
     flat = [(title, label, fn) for title, cands in groups for label, fn in cands]
-    samples: dict[tuple[str, str], list[float]] = {(t, lbl): [] for t, lbl, _ in flat}
-    for r in range(rounds):
-        k = r % len(flat)
-        for title, label, fn in flat[k:] + flat[:k]:
-            samples[(title, label)].append(statistics.median(block(fn, calls)))
+    samples = rotated_rounds(flat, rounds, calls)
     info = pixnorm.build_info()
     print("# factor, cover and letterbox benchmark")
     print()
