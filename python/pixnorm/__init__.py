@@ -159,10 +159,13 @@ def normalize(
     OverflowError
         The output's size cannot be addressed.
     """
-    dt, lay = _out_dtype(dtype, uint8=False), _layout(layout)
-    if dt == "bfloat16" and out is None:
-        _bfloat16()  # the error before the work
-    bits = _out_bits(out, dt)
+    if dtype is None and layout == "CHW":  # the default, kept cheap
+        dt, lay, bits = "float32", "CHW", out
+    else:
+        dt, lay = _out_dtype(dtype, uint8=False), _layout(layout)
+        if dt == "bfloat16" and out is None:
+            _bfloat16()  # the error before the work
+        bits = _out_bits(out, dt)
     arr, _ = _image(image, "image", channels_last)
     norm, mean, std = _unpack(mean, std, scale, True)
     s = _scale(arr, norm.scale if norm is not None else scale)
@@ -179,9 +182,12 @@ def normalize(
         a, b = norm._coefficients(arr, s) if norm is not None else _pixel_affine(arr, mean, std, s)
         pixel = _core.normalize_pixel(arr, a, b, bits, dt, lay)
         return _typed(pixel, out, dt)  # type: ignore[no-any-return]
-    result = _core.normalize(arr, mean, std, s, bits, color, 0.0, dt, lay)
+    if dt == "float32" and lay == "CHW":
+        result = _core.normalize(arr, mean, std, s, bits, color)
+    else:
+        result = _core.normalize(arr, mean, std, s, bits, color, 0.0, dt, lay)
     _warn(_range_message(arr, mean, std, s))
-    return _typed(result, out, dt)  # type: ignore[no-any-return]
+    return result if out is None and dt != "bfloat16" else _typed(result, out, dt)
 
 
 def to_tensor(

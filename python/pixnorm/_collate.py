@@ -192,7 +192,7 @@ class Collate:
         _check_color_values(color, convention, self.mean, self.std)  # before any batch
         if self.dtype == "uint8":  # the resized levels themselves: nothing to normalize
             _uint8_scale(_Format("uint8", self.layout, None), None, self._normalizer,
-                         _is_per_pixel(self.mean, self.std))  # fmt: skip
+                         self.mean, self.std)  # fmt: skip
             if not (np.all(np.asarray(self.mean) == 0) and np.all(np.asarray(self.std) == 1)):
                 raise ValueError(UINT8_RULE)
         if self._normalizer is None and _is_per_pixel(self.mean, self.std):

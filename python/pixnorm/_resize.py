@@ -455,6 +455,10 @@ class _Format(NamedTuple):
     out: Any
 
     def kw(self) -> dict[str, Any]:
+        """The core's keywords, only when not the defaults (pybind11 parses keywords, about
+        1 us a call, only when there are some)."""
+        if self.dtype == "float32" and self.layout == "CHW":
+            return {}
         return {"dtype": self.dtype, "layout": self.layout}
 
     def shape(self, n: int | None, c: int, h: int, w: int) -> tuple[int, ...]:
@@ -473,18 +477,20 @@ class _Format(NamedTuple):
 
 
 def _format(dtype: Any, layout: Any, out: Any) -> _Format:
+    if dtype is None and layout == "CHW":  # the default, kept cheap
+        return _Format("float32", "CHW", out)
     dt, lay = _out_dtype(dtype), _layout(layout)
     if dt == "bfloat16" and out is None:
         _bfloat16()  # the error before the work
     return _Format(dt, lay, _out_bits(out, dt))
 
 
-def _uint8_scale(fmt: _Format, scale: Any, norm: Normalizer | None, per_pixel: bool) -> Any:
+def _uint8_scale(fmt: _Format, scale: Any, norm: Normalizer | None, mean: Any, std: Any) -> Any:
     """uint8 output is the resized image itself: the scale defaults to 1 (the core refuses any
     other scale, mean or std); per-pixel values and a Normalizer are refused here."""
     if fmt.dtype != "uint8":
         return scale
-    if norm is not None or per_pixel:
+    if norm is not None or _is_per_pixel(mean, std):
         raise ValueError(UINT8_RULE)
     return 1.0 if scale is None else scale
 
@@ -827,7 +833,7 @@ def preprocess(
     fmt = _format(dtype, layout, out)
     norm, mean, std = _unpack(mean, std, scale, False)
     mean, std = _values(mean, "mean"), _values(std, "std")
-    scale = _uint8_scale(fmt, scale, norm, _is_per_pixel(mean, std))
+    scale = _uint8_scale(fmt, scale, norm, mean, std)
     arr, _ = _image(image, "image", channels_last)
     _check_fit_options(fit, fill, return_params)
     if fit is not None:
@@ -903,7 +909,7 @@ def preprocess_batch(
     fac = _resolve_factor(factor, rounding, exact_factor, conv, size, max_size)
     norm, mean, std = _unpack(mean, std, scale, False)
     mean, std = _values(mean, "mean"), _values(std, "std")
-    scale = _uint8_scale(fmt, scale, norm, _is_per_pixel(mean, std))
+    scale = _uint8_scale(fmt, scale, norm, mean, std)
     if isinstance(images, memoryview):  # a batch buffer: iterating a memoryview of ndim > 1 fails
         images = np.asarray(images)
     arrs = [_image(a, f"images[{i}]", channels_last)[0] for i, a in enumerate(images)]
