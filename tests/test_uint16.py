@@ -213,6 +213,7 @@ def test_opencv_uint16_refusals() -> None:
         ((1, 9, 3), {}, "both sides > 1"),
         ((8, 9, 3), {"factor": 0.5}, "factor: 'opencv' on uint16"),
         ((8, 9, 3), {"color": "gray"}, "color: 'opencv' on uint16"),
+        ((8, 9, 1), {"color": "rgb"}, "color: 'opencv' on uint16"),
     ):
         img = np.zeros(shape, np.uint16)
         size = None if "factor" in kw else (4, 4)

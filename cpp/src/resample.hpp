@@ -102,7 +102,7 @@ AxisPlan plan_axis_opencv16(int64_t in, int64_t out_full, int64_t first, int64_t
 // Throws unless uint16 images of `channels` (from `height` x `width` boxes) can be resized the
 // way cv2.resize does through IPP: 1, 3 or 4 channels, both source sides > 1, no factor, no
 // colour but rgb / bgr (OpenCV runs its own float code otherwise, which differs by 1 on about
-// 1 pixel in 20).
+// 1 pixel in 20). rgb / bgr only as views of 3 or 4 channels (no converted rows).
 void check_opencv16(int64_t channels, int64_t height, int64_t width, double factor_y,
                     double factor_x, Color color, const std::string& name);
 // The source step per output sample: 1 / factor, or by the sizes (OpenCV: 1 / (out / in)).

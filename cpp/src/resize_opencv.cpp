@@ -240,10 +240,10 @@ void check_opencv16(int64_t channels, int64_t height, int64_t width, double fact
   if (factor_y > 0 || factor_x > 0)
     throw std::invalid_argument(
         "factor: 'opencv' on uint16 is reproduced with sizes only (no factor)");
-  if (color != Color::none && color != Color::rgb && color != Color::bgr)
+  if (color != Color::none && ((color != Color::rgb && color != Color::bgr) || channels < 3))
     throw std::invalid_argument(
-        "color: 'opencv' on uint16 takes None, 'rgb' or 'bgr' (cv2.cvtColor's 16-bit "
-        "conversions are not reproduced)");
+        "color: 'opencv' on uint16 takes None, or 'rgb' / 'bgr' of 3 or 4 channels (read as "
+        "views); cv2.cvtColor's 16-bit conversions are not reproduced");
 }
 
 namespace {
