@@ -417,8 +417,10 @@ class Preprocess:
     output_column : str or None
         Where the (C, h, w) tensors go; None replaces ``column``. Other columns pass through.
     dtype : float dtype, default "float32"
-        float32 is preprocess_batch's output as it is; another float dtype (float16, float64)
-        is that output cast with numpy's ``astype`` (round to nearest even).
+        float32 is preprocess_batch's output as it is; float16 is written in the pass
+        (``preprocess_batch(dtype=np.float16)``: the float32 values rounded once to nearest
+        even, as ``astype`` would, without the float32 batch); another float dtype (float64) is
+        the float32 output cast with numpy's ``astype``.
     random_resized_crop : bool, default False
         A box per image drawn with torchvision's RandomResizedCrop algorithm (ten tries, then
         the central fallback) from ``crop_scale`` and ``crop_ratio`` (torchvision's ``scale``
@@ -643,10 +645,13 @@ class Preprocess:
                     max_size=self.max_size,
                     channels_last=self.channels_last,
                     color=self.color,
+                    # float16 in the pass (the same bits as astype: rounded once, to even)
+                    dtype=np.float16 if self.dtype == np.float16 else None,
                 )
         except (TypeError, ValueError) as e:
             raise type(e)(f"column {self.column!r}: {e}") from None
-        out[self.output_column] = result if self.dtype == np.float32 else result.astype(self.dtype)
+        fused = self.dtype in (np.float32, np.float16)
+        out[self.output_column] = result if fused else result.astype(self.dtype)
         return out
 
 
