@@ -840,3 +840,17 @@ def test_resampled_statistics_keep_the_images_dtype_and_units() -> None:
     again = pixnorm.RunningStats.from_dict(s.to_dict())
     np.testing.assert_array_equal(again.mean01, s.mean01)
     assert again.dtype == "uint8"
+
+
+def test_from_dict_refuses_a_colour_that_contradicts_the_channels() -> None:
+    """A dictionary whose colour gives another channel count than its accumulators is refused,
+    naming both (it would otherwise describe the wrong number of output channels)."""
+    s = pixnorm.RunningStats(color="gray")
+    s.update(np.zeros((4, 4, 3), np.uint8))
+    d = s.to_dict()
+    assert pixnorm.RunningStats.from_dict(d).channels == 1
+    d["color"] = "ycbcr"
+    with pytest.raises(
+        ValueError, match=r"data\['channels'\]: 1, but data\['color'\] 'ycbcr' gives 3"
+    ):
+        pixnorm.RunningStats.from_dict(d)

@@ -921,6 +921,13 @@ class RunningStats:
                     "accumulated rounded uint8 values: compute the statistics again)"
                 )
             channels = _stored_int(data, "channels", 1, _MAX_COUNT)
+            if out._color is not None:  # a colour fixes the channels it gives
+                given = 1 if out._color == "gray" else 3
+                if channels != given:
+                    raise ValueError(
+                        f"data['channels']: {channels}, but data['color'] {out._color!r} gives "
+                        f"{given}"
+                    )
             hw = (0, 0)
             if out._per_pixel:
                 shape = data["shape"]
