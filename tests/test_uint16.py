@@ -159,7 +159,7 @@ def test_uint16_errors_and_neighbours() -> None:
     samples = [(np.full((10, 12, 3), 65535, np.uint16), 0)]
     batch, _ = pixnorm.Collate(size=(4, 4), convention=None)(samples)
     assert torch.equal(batch, torch.ones((1, 3, 4, 4)))
-    with pytest.raises(TypeError, match="uint16 works with convention=None"):
+    with pytest.raises(TypeError, match=r"Collate\(convention=None\)"):
         pixnorm.Collate(size=(4, 4))(samples)
 
 
@@ -219,3 +219,27 @@ def test_opencv_uint16_refusals() -> None:
         size = None if "factor" in kw else (4, 4)
         with pytest.raises(ValueError, match=match):
             pixnorm.resize(img, size, convention="opencv", antialias=False, **kw)
+
+
+def test_uint16_review_fixes() -> None:
+    """Found by the hostile review: RunningStats through 'opencv' keeps the uint16 levels (not
+    mod 256); a letterbox of uint16 works in every convention, its fill saturated and rounded
+    to uint16 as OpenCV's borderValue; messages name uint16."""
+    img = np.full((4, 4), 300, np.uint16)
+    s = pixnorm.RunningStats(size=(2, 2), convention="opencv", antialias=False).update(img)
+    assert s.mean.tolist() == [300.0] and s.dtype == "uint16"
+    assert pixnorm.RunningStats.from_dict(s.to_dict()).mean.tolist() == [300.0]
+    u = np.full((13, 21, 3), 1000, np.uint16)
+    for conv, aa in ((None, True), ("opencv", False)):
+        x = pixnorm.preprocess(u, size=(16, 16), fit="contain", convention=conv, antialias=aa,
+                               fill=70000, scale=1.0)  # fmt: skip
+        assert x[:, 0, 0].tolist() == [65535.0] * 3  # the border: saturated
+        assert x[:, 8, 8].tolist() == [1000.0] * 3
+    y = pixnorm.preprocess(u, size=(16, 16), fit="contain", fill=0.6, scale=1.0)
+    assert y[0, 0, 0] == 1.0  # rounded half to even, as for uint8
+    with pytest.raises(ValueError, match="this image is uint16"):
+        pixnorm.preprocess(u, size=4, dtype=np.uint8)
+    with pytest.raises(TypeError, match=r"uint8, uint16 or float32"):
+        pixnorm.preprocess_batch([u, u.astype(np.float32)], size=(4, 4))
+    with pytest.raises(TypeError, match="non-native byte order"):
+        pixnorm.RunningStats().update(np.zeros((2, 2, 3), ">u2"))

@@ -174,7 +174,8 @@ void* prepare_out(py::handle out, const std::vector<int64_t>& shape, OutType typ
                               (dt.kind() == 'u' && dt.itemsize() == 1);
     throw py::type_error("out: dtype " + dtype_str(dt) + " is not supported; expected " +
                          want_name +
-                         (other_output ? std::string(" (the call's dtype; pass dtype=") +
+                         (other_output ? std::string(" (the call's output dtype; normalize and "
+                                                     "preprocess take dtype=") +
                                              dtype_str(dt) + " for a " + dtype_str(dt) + " output)"
                                        : std::string()));
   }

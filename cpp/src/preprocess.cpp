@@ -256,7 +256,7 @@ std::vector<int64_t> preprocess_shape(const PreprocessRequest& r) {
                ? " (color='rgb' makes gray, RGB and RGBA images one 3-channel batch)"
                : ""));
     if (v.dtype != first.dtype)
-      throw type_error(name + ": all images must share one dtype (uint8 or float32)");
+      throw type_error(name + ": all images must share one dtype (uint8, uint16 or float32)");
     const Geometry& g = r.geometry[i];
     check_box(g.box_top, g.box_left, g.box_height, g.box_width, v.height, v.width,
               box_name(r.batch, i));
@@ -289,8 +289,9 @@ std::vector<int64_t> preprocess_shape(const PreprocessRequest& r) {
   if (r.format.type == OutType::u8) {              // the resized levels themselves, rounded
     if (first.dtype != DType::u8)
       throw std::invalid_argument(
-          "dtype: uint8 output is for uint8 images (resized levels, rounded); this image is "
-          "float32");
+          std::string("dtype: uint8 output is for uint8 images (resized levels, rounded); this "
+                      "image is ") +
+          dtype_name(first.dtype));
     bool identity = r.scale == 1.0 && r.divisor == 0.0;
     for (double m : r.mean) identity = identity && m == 0.0;
     for (double s : r.std) identity = identity && s == 1.0;

@@ -359,6 +359,13 @@ class Collate:
 
                 result = tensor, default_collate(labels)
         if self._range_message is not None:
-            _warn(self._range_message)
+            message: str | None = self._range_message
+            if arrs[0].dtype == np.uint16:  # said in uint16 units (the probe was uint8)
+                given = norm.scale if norm is not None else None
+                message = _range_message(
+                    arrs[0], self.mean, self.std, 1.0 / 65535.0 if given is None else given
+                )
+            if message is not None:
+                _warn(message)
             self._range_message = None
         return result

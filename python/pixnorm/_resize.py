@@ -600,7 +600,8 @@ def _fit(h: int, w: int, out: tuple[int, int], fit: str, conv: str | None, name:
 
 def _fill_values(fill: Any, arr: np.ndarray[Any, Any], channels: int | None = None) -> list[float]:
     """``fill`` as one value per channel (``channels``, else the image's) in the image's units:
-    for uint8 images saturated to 0..255 and rounded half to even, as OpenCV's borderValue."""
+    for uint8 and uint16 images saturated to the type's range and rounded half to even, as
+    OpenCV's borderValue."""
     c = channels if channels is not None else int(arr.shape[2]) if arr.ndim == 3 else 1
     if fill is None:
         fill = 0.0
@@ -618,8 +619,8 @@ def _fill_values(fill: Any, arr: np.ndarray[Any, Any], channels: int | None = No
             f"fill: expected a finite number or {c} (one per channel), got {_brief(fill)}"
         )
     v = np.broadcast_to(v, (c,))
-    if arr.dtype == np.uint8:
-        v = np.clip(np.rint(v), 0, 255)
+    if arr.dtype in (np.uint8, np.uint16):
+        v = np.clip(np.rint(v), 0, 255 if arr.dtype == np.uint8 else 65535)
     return [float(x) for x in v]
 
 
@@ -670,7 +671,9 @@ def _preprocess_fit(
         # (a colour brings every image it accepts to one channel count: the core checks each)
         for i, arr in enumerate(arrs):
             if arr.dtype != arrs[0].dtype:
-                raise TypeError(f"images[{i}]: all images must share one dtype (uint8 or float32)")
+                raise TypeError(
+                    f"images[{i}]: all images must share one dtype (uint8, uint16 or float32)"
+                )
             ci = int(arr.shape[2]) if arr.ndim == 3 else 1
             if ci != c and color is None:
                 raise ValueError(
@@ -719,8 +722,12 @@ def _preprocess_fit(
         # it through the same arithmetic (without the colour step).
         c_fill = c if color is None else _core.color_channels(color, c, conv)
         fill_raw = _fill_values(fill, arrs[0], c_fill)
-        one = np.array(fill_raw, dtype=arrs[0].dtype).reshape(1, 1, c_fill)
-        one_geom = Geometry(0, 0, 1, 1, 1, 1, 0, 0, 0, 0)
+        # (uint16: 2 x 2 to 1 x 1, which every convention maps to the value itself: OpenCV's
+        # 16-bit resize needs sides > 1)
+        side = 2 if arrs[0].dtype == np.uint16 else 1
+        one = np.empty((side, side, c_fill), arrs[0].dtype)
+        one[...] = np.array(fill_raw).reshape(1, 1, c_fill)
+        one_geom = Geometry(0, 0, side, side, 1, 1, 0, 0, 0, 0)
         fill_out = _core.preprocess([one], [one_geom], 1, 1, aa, conv, cm, cs, cscale, None, False)
         fill_vals = [float(v) for v in fill_out.reshape(-1)]
         c = len(fill_vals)  # the output's channels (a colour changes them)

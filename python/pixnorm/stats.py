@@ -52,8 +52,8 @@ def _check_image(image: Any) -> Array:
         native_f32 = True
     if not (dt == np.uint8 or native_f32):
         hint = ""
-        if dt.kind == "f" and dt.itemsize == 4:
-            hint = " (non-native byte order: use .astype('=f4'))"
+        if (dt.kind == "f" and dt.itemsize == 4) or (dt.kind == "u" and dt.itemsize == 2):
+            hint = f" (non-native byte order: use .astype('={dt.kind}{dt.itemsize}'))"
         raise TypeError(
             f"image: dtype {dt} is not supported; expected uint8, uint16 or float32{hint}"
         )
@@ -440,8 +440,10 @@ class RunningStats:
             color=self._color,
         )  # fmt: skip
         hwc: Array = values.transpose(0, 2, 3, 1)  # a view: the statistics read any strides
-        if named:  # exact integer levels: accumulate them as uint8, exactly
-            return np.ascontiguousarray(hwc, dtype=np.uint8)
+        if named:  # exact integer levels: uint8 accumulated exactly, uint16 as exact floats
+            return np.ascontiguousarray(
+                hwc, dtype=np.uint16 if arr.dtype == np.uint16 else np.uint8
+            )
         return hwc
 
     def _resampling(self) -> tuple[Any, ...]:
@@ -1022,7 +1024,7 @@ class RunningStats:
             shape = f", shape={self._shape}" if self._per_pixel else ""
             broken = ", interrupted" if self._interrupted else ""
             return (
-                f"RunningStats(per_pixel={self._per_pixel}, dtype={self._dtype}, "
+                f"RunningStats(per_pixel={self._per_pixel}, dtype={self._source}, "
                 f"channels={self._channels}{shape}, images={self._images}, count={self._count}"
                 f"{broken})"
             )

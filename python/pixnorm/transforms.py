@@ -455,6 +455,10 @@ def _rrc_params(
 # ---- inputs and outputs --------------------------------------------------------------------
 
 
+# uint16 images: torchvision's transforms resize uint8; pixnorm's own convention takes uint16
+_U16_HINT = " (uint16: pixnorm.preprocess, or Collate(convention=None))"
+
+
 def _load(img: Any, uint16: bool = False) -> tuple[np.ndarray[Any, Any], str, Any]:
     """(uint8 H x W x C array, kind, PIL mode) without copying tensors or arrays; ``uint16``:
     uint16 arrays and tensors too (Collate with pixnorm's own convention)."""
@@ -470,7 +474,7 @@ def _load(img: Any, uint16: bool = False) -> tuple[np.ndarray[Any, Any], str, An
         if img.dtype != torch.uint8 and not (uint16 and img.dtype == torch.uint16):
             raise TypeError(
                 f"image: expected a uint8 tensor, got {img.dtype}"
-                + (" (uint16 works with convention=None)" if img.dtype == torch.uint16 else "")
+                + (_U16_HINT if img.dtype == torch.uint16 else "")
             )
         t = img.detach()
         if t.device.type != "cpu":
@@ -487,7 +491,7 @@ def _load(img: Any, uint16: bool = False) -> tuple[np.ndarray[Any, Any], str, An
         if arr.dtype != np.uint8 and not (uint16 and arr.dtype == np.uint16):
             raise TypeError(
                 f"image: expected uint8, got dtype {arr.dtype}"
-                + (" (uint16 works with convention=None)" if arr.dtype == np.uint16 else "")
+                + (_U16_HINT if arr.dtype == np.uint16 else "")
             )
         if arr.ndim == 2:
             return arr[..., None], "numpy_hw", None
