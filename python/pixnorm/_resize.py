@@ -816,8 +816,9 @@ def preprocess(
     DNN_PMODE_CROP_CENTER); ``"contain"`` (a letterbox, DNN_PMODE_LETTERBOX) scales by the
     smaller ratio to ``int(float32(side) * f)`` pixels (the grid following those sizes), centred,
     the odd pixel of padding at the bottom / right, the rest ``fill`` (a value or one per
-    channel, in the image's units: for uint8 and uint16 saturated to their range and rounded half to even, as
-    OpenCV's borderValue; with ``color``, one per output channel, in the output's colour),
+    channel, in the image's units: for uint8 and uint16 saturated to their range and rounded
+    half to even, as OpenCV's borderValue; with ``color``, one per output channel, in the
+    output's colour),
     normalized as the image is. With ``convention="opencv"``
     (``antialias=False``) the uint8 geometry and levels are OpenCV's bit for bit; OpenCV then
     computes ``(x - mean) * scalefactor`` where pixnorm computes ``(x * scale - mean) / std``, so
