@@ -171,12 +171,7 @@ void store_row(const KernelTable& k, const ResampleJob& j, int64_t y, const floa
     case ResampleOut::u16_hwc: {
       thread_local std::vector<uint16_t> planes16;
       planes16.resize(static_cast<size_t>(rowlen));
-      for (int64_t i = 0; i < rowlen; ++i) {
-        float v = vr[i];
-        v = v > 0.0f ? v : 0.0f;  // also maps NaN to 0
-        v = v < 65535.0f ? v : 65535.0f;
-        planes16[static_cast<size_t>(i)] = static_cast<uint16_t>(std::lrint(v));
-      }
+      store_u16(vr, rowlen, planes16.data());
       rows::interleave(planes16.data(), ow, C, static_cast<uint16_t*>(j.dst) + y * rowlen);
       break;
     }

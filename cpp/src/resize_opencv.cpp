@@ -262,6 +262,7 @@ void resample_opencv16(const KernelTable& k, const ResampleJob& j, int64_t y0, i
   const int64_t span = px.end_read() - col_lo;
   rows::SourceRows source(j, col_lo, span, span, 2);  // float32 rows (uint16, exact)
   std::vector<float> h0(static_cast<size_t>(ow * C)), h1(static_cast<size_t>(ow * C));
+  std::vector<float> lerped(static_cast<size_t>(ow * C));     // planar
   std::vector<uint16_t> levels(static_cast<size_t>(ow * C));  // planar
   const auto horizontal = [&](const float* row, float* out) {
     for (int64_t x = 0; x < ow; ++x) {
@@ -279,12 +280,10 @@ void resample_opencv16(const KernelTable& k, const ResampleJob& j, int64_t y0, i
     const float wy = py.w[static_cast<size_t>(y)];
     for (int64_t x = 0; x < ow; ++x)
       for (int64_t c = 0; c < C; ++c) {
-        float v =
+        lerped[static_cast<size_t>(c * ow + x)] =
             lerp16(wy, h0[static_cast<size_t>(x * C + c)], h1[static_cast<size_t>(x * C + c)]);
-        v = v > 0.0f ? v : 0.0f;  // saturate, then round half to even (rint)
-        v = v < 65535.0f ? v : 65535.0f;
-        levels[static_cast<size_t>(c * ow + x)] = static_cast<uint16_t>(std::nearbyint(v));
       }
+    store_u16(lerped.data(), ow * C, levels.data());  // saturated, rounded half to even
     if (j.kind == ResampleOut::u16_hwc) {
       rows::interleave(levels.data(), ow, C, static_cast<uint16_t*>(j.dst) + y * ow * C);
       continue;

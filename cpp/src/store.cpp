@@ -32,6 +32,14 @@ float* staging_row(int64_t values) {
   return row.data();
 }
 
+void store_u16(const float* src, int64_t n, uint16_t* dst) {
+  for (int64_t i = 0; i < n; ++i) {
+    float v = src[i] > 0.0f ? src[i] : 0.0f;  // also maps NaN to 0
+    v = v < 65535.0f ? v : 65535.0f;
+    dst[i] = static_cast<uint16_t>(std::lrint(v));
+  }
+}
+
 namespace {
 
 // n float32 values -> the format's type at dst.
@@ -49,12 +57,8 @@ void convert(const KernelTable& k, OutType type, const float* src, int64_t n, vo
     case OutType::u8:
       k.store_u8(src, n, static_cast<uint8_t*>(dst));
       break;
-    case OutType::u16:  // rounded to nearest (ties to even), clamped to [0, 65535]
-      for (int64_t i = 0; i < n; ++i) {
-        float v = src[i] > 0.0f ? src[i] : 0.0f;
-        v = v < 65535.0f ? v : 65535.0f;
-        static_cast<uint16_t*>(dst)[i] = static_cast<uint16_t>(std::lrint(v));
-      }
+    case OutType::u16:
+      store_u16(src, n, static_cast<uint16_t*>(dst));
       break;
   }
 }

@@ -28,6 +28,10 @@ struct OutTarget {
 void store_planes(const KernelTable& k, const OutTarget& t, int64_t y, const float* planes,
                   int64_t pstride, int64_t n);
 
+// n float32 values -> uint16: clamped to [0, 65535] (NaN -> 0), rounded to nearest, ties to
+// even: resize's uint16 output and OpenCV's 16-bit levels (saturate_cast after cvRound).
+void store_u16(const float* src, int64_t n, uint16_t* dst);
+
 // A thread's staging row of `values` floats (reused; valid until the thread's next call).
 float* staging_row(int64_t values);
 
