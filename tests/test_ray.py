@@ -414,6 +414,79 @@ def test_random_crops_and_flips_do_not_depend_on_the_blocks() -> None:
     assert len(set(same_size)) > 15
 
 
+def test_boxes_and_flips_from_columns() -> None:
+    """Boxes and flips fixed per row (box_column, flip_column): the local preprocess_batch with
+    those boxes and flips, on any partitioning; None in a row is the whole image / no flip."""
+    images = mixed_size_images()
+    kinds: list[bool | str | None] = [False, True, "horizontal", "vertical", "both", None]
+    boxes: list[tuple[int, int, int, int] | None] = []
+    flips: list[bool | str | None] = []
+    for i, img in enumerate(images):
+        h, w = img.shape[:2]
+        if i % 5 == 4:
+            boxes.append(None)
+        else:
+            bh, bw = int(RNG.integers(1, h + 1)), int(RNG.integers(1, w + 1))
+            boxes.append(
+                (int(RNG.integers(0, h - bh + 1)), int(RNG.integers(0, w - bw + 1)), bh, bw)
+            )
+        flips.append(kinds[i % len(kinds)])
+    rows = [
+        {"id": i, "image": img, "box": None if b is None else np.array(b), "flip": f}
+        for i, (img, b, f) in enumerate(zip(images, boxes, flips, strict=True))
+    ]
+    transform = pnray.Preprocess(size=(24, 20), mean=MEAN, box_column="box", flip_column="flip")
+    want = pixnorm.preprocess_batch(
+        images,
+        size=(24, 20),
+        boxes=boxes,
+        flips=[False if f is None else f for f in flips],
+        mean=MEAN,
+        std=None,
+    )
+    for blocks in (1, 3):
+        got = preprocessed(ray.data.from_items(rows, override_num_blocks=blocks), transform)
+        np.testing.assert_array_equal(got, want)
+    # the boxes matter: without them the result differs
+    plain = pixnorm.preprocess_batch(images, size=(24, 20), mean=MEAN, std=None)
+    assert not np.array_equal(plain, want)
+    # one column alone, boxes as an (N, 4) int column of one block
+    same = [img[:30, :30] for img in images if img.shape[0] >= 30 and img.shape[1] >= 30]
+    batch = {"image": np.stack(same), "box": np.tile([2, 3, 20, 25], (len(same), 1))}
+    got = pnray.Preprocess(size=(10, 10), box_column="box")(batch)["image"]
+    np.testing.assert_array_equal(
+        got, pixnorm.preprocess_batch(same, size=(10, 10), boxes=[(2, 3, 20, 25)] * len(same))
+    )
+
+
+def test_box_and_flip_column_errors() -> None:
+    img = RNG.integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    with pytest.raises(ValueError, match="box_column: boxes come from the column or"):
+        pnray.Preprocess(size=(8, 8), random_resized_crop=True, seed=0, box_column="box")
+    with pytest.raises(ValueError, match="flip_column: flips come from the column or"):
+        pnray.Preprocess(flip_p=0.5, seed=0, flip_column="flip")
+    with pytest.raises(ValueError, match="box_column: 'image' is the image column"):
+        pnray.Preprocess(box_column="image")
+    with pytest.raises(TypeError, match="flip_column: expected a str, got 3"):
+        pnray.Preprocess(flip_column=3)  # type: ignore[arg-type]
+    t = pnray.Preprocess(size=(8, 8), box_column="box", flip_column="flip")
+    assert "box_column='box', flip_column='flip'" in repr(t)
+    with pytest.raises(ValueError, match="column: 'box' is not in the dataset"):
+        t({"image": img[None], "flip": np.array([True])})
+    bad_boxes: list[Any] = [np.array([1.0, 2.0, 3.0, 4.0]), np.array([1, 2, 3]), "0 0 4 4"]
+    for box in bad_boxes:
+        col = np.empty(1, dtype=object)
+        col[0] = box
+        with pytest.raises(ValueError, match=r"column 'box', row 0: expected a box of four ints"):
+            t({"image": img[None], "box": col, "flip": np.array([False])})
+    for flip in (np.array([1]), np.array(["left"])):
+        with pytest.raises(ValueError, match=r"column 'flip', row 0: expected a bool"):
+            t({"image": img[None], "box": np.array([[0, 0, 4, 4]]), "flip": flip})
+    # a box outside the image: preprocess_batch's error, naming the column
+    with pytest.raises(ValueError, match=r"column 'image': boxes\[0\]"):
+        t({"image": img[None], "box": np.array([[0, 0, 40, 4]]), "flip": np.array([False])})
+
+
 def test_preprocess_errors() -> None:
     img = RNG.integers(0, 256, (20, 30, 3), dtype=np.uint8)
     with pytest.raises(TypeError, match=r"encoded image bytes.*pixnorm.decode.*planned"):

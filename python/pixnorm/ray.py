@@ -399,6 +399,48 @@ def _fingerprint(image: Array) -> int:
     return int.from_bytes(h.digest()[:16], "little")
 
 
+def _per_row(batch: dict[str, Any], column: str, n: int, convert: Any) -> list[Any]:
+    """One value per row of ``column`` (a box or a flip), converted to what preprocess_batch
+    takes; a missing column or an unreadable row is a ValueError naming both."""
+    if column not in batch:
+        raise ValueError(
+            f"column: {column!r} is not in the dataset (columns: {', '.join(map(repr, batch))})"
+        )
+    col = batch[column]
+    if len(col) != n:  # a dict built by hand; Ray's batches have one length
+        raise ValueError(f"column {column!r}: {len(col)} rows for {n} images")
+    return [convert(col[i], column, i) for i in range(n)]
+
+
+def _row_box(value: Any, column: str, i: int) -> tuple[int, int, int, int] | None:
+    """A row's box: four integers (top, left, height, width), or None (the whole image)."""
+    if value is None:
+        return None
+    arr = np.asarray(value)
+    if arr.shape != (4,) or arr.dtype.kind not in "iu":
+        what = f"{arr.dtype} values of shape {arr.shape}" if arr.dtype != object else _brief(value)
+        raise ValueError(
+            f"column {column!r}, row {i}: expected a box of four ints (top, left, height, "
+            f"width) or None, got {what}"
+        )
+    top, left, h, w = (int(v) for v in arr)
+    return top, left, h, w
+
+
+def _row_flip(value: Any, column: str, i: int) -> bool | str:
+    """A row's flip: a bool, 'horizontal', 'vertical', 'both', or None (no flip)."""
+    if value is None:
+        return False
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, str) and value in ("horizontal", "vertical", "both"):
+        return str(value)
+    raise ValueError(
+        f"column {column!r}, row {i}: expected a bool, 'horizontal', 'vertical', 'both' or "
+        f"None, got {_brief(value)}"
+    )
+
+
 class Preprocess:
     """``dataset.map_batches(pixnorm.ray.Preprocess(...), batch_format="numpy")``: the images
     of ``column`` resized, cropped, flipped and normalized by :func:`pixnorm.preprocess_batch`
@@ -430,6 +472,14 @@ class Preprocess:
     vflip_p : float, default 0.0
         Probability of a vertical flip per image (drawn after the horizontal one: both can
         happen).
+    box_column : str or None
+        A column with each row's own box ``(top, left, height, width)`` (four ints, as
+        :func:`pixnorm.preprocess`'s ``box``; None in a row: the whole image), cut out and
+        resized to ``size``: boxes fixed in the data (detections, labelled regions) rather than
+        drawn. Not with ``random_resized_crop``.
+    flip_column : str or None
+        A column with each row's own flip: a bool (True: horizontal) or ``"horizontal"``,
+        ``"vertical"``, ``"both"`` (None in a row: no flip). Not with ``flip_p``/``vflip_p``.
     seed : int >= 0 or None
         Needed when anything is random (``random_resized_crop``, ``flip_p`` or ``vflip_p``):
         the random draws of an image come from a generator seeded with ``seed`` and a SHA-256
@@ -474,6 +524,8 @@ class Preprocess:
         vflip_p: float = 0.0,
         seed: int | None = None,
         color: str | None = None,
+        box_column: str | None = None,
+        flip_column: str | None = None,
     ) -> None:
         # What can be checked without an image is checked here, on the driver; the rest
         # (mean/std against the channels, sizes against each image) by preprocess_batch.
@@ -502,9 +554,19 @@ class Preprocess:
             if not isinstance(flag, bool | np.bool_):
                 raise TypeError(f"{name}: expected a bool, got {type(flag).__name__}")
         self.channels_last = bool(channels_last)
-        for name, col in (("column", column), ("output_column", output_column)):
-            if not isinstance(col, str) and not (name == "output_column" and col is None):
+        for name, col in (
+            ("column", column),
+            ("output_column", output_column),
+            ("box_column", box_column),
+            ("flip_column", flip_column),
+        ):
+            if not isinstance(col, str) and not (name != "column" and col is None):
                 raise TypeError(f"{name}: expected a str, got {_brief(col)}")
+        for name, col in (("box_column", box_column), ("flip_column", flip_column)):
+            if col is not None and col == column:
+                raise ValueError(f"{name}: {col!r} is the image column")
+        self.box_column: str | None = box_column
+        self.flip_column: str | None = flip_column
         self.column: str = column
         self.output_column: str = output_column if output_column is not None else column
         try:
@@ -521,6 +583,14 @@ class Preprocess:
         self.vflip_p = _probability(vflip_p, "vflip_p")
         if self.random_resized_crop and not isinstance(self.size, tuple):
             raise ValueError(f"size: random_resized_crop needs size=(h, w), got {size!r}")
+        if box_column is not None and self.random_resized_crop:
+            raise ValueError(
+                "box_column: boxes come from the column or from random_resized_crop, not both"
+            )
+        if flip_column is not None and (self.flip_p > 0 or self.vflip_p > 0):
+            raise ValueError(
+                "flip_column: flips come from the column or from flip_p/vflip_p, not both"
+            )
         random = self.random_resized_crop or self.flip_p > 0 or self.vflip_p > 0
         if seed is None and random:
             # Not a seed drawn here: in the class form (map_batches(Preprocess, ...)) each
@@ -590,6 +660,10 @@ class Preprocess:
             args += f", flip_p={self.flip_p}"
         if self.vflip_p:
             args += f", vflip_p={self.vflip_p}"
+        if self.box_column is not None:
+            args += f", box_column={self.box_column!r}"
+        if self.flip_column is not None:
+            args += f", flip_column={self.flip_column!r}"
         if self.seed is not None:
             args += f", seed={self.seed}"
         return f"Preprocess({args})"
@@ -628,6 +702,10 @@ class Preprocess:
             flips = [f for _, f in drawn]
             if self.random_resized_crop:
                 boxes = [b for b, _ in drawn if b is not None]  # one per image
+        if self.box_column is not None:
+            boxes = _per_row(batch, self.box_column, len(images), _row_box)
+        if self.flip_column is not None:
+            flips = _per_row(batch, self.flip_column, len(images), _row_flip)
         norm = self.normalizer
         try:
             with _one_thread():
