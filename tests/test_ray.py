@@ -603,7 +603,7 @@ def test_cli_equals_the_local_run(
     assert skip_lines(err_r) == skip_lines(err)
     skipped = {Path(s["path"]).name: s["reason"] for s in got["skipped"]}
     assert set(skipped) == {"corrupt.png", "truncated.jpeg"}
-    assert "UnidentifiedImageError" in skipped["corrupt.png"]
+    assert "DecodeError" in skipped["corrupt.png"]
     assert want["images"] == 14  # 12 PNGs, the gray one (as RGB) and the JPEG
 
 

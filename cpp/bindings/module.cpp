@@ -9,6 +9,7 @@ void register_info(py::module_& m);
 void register_normalize(py::module_& m);
 void register_resize(py::module_& m);
 void register_stats(py::module_& m);
+void register_decode(py::module_& m);
 }  // namespace pixnorm::bind
 
 PYBIND11_MODULE(_core, m) {
@@ -25,4 +26,5 @@ PYBIND11_MODULE(_core, m) {
   pixnorm::bind::register_normalize(m);
   pixnorm::bind::register_resize(m);
   pixnorm::bind::register_stats(m);
+  pixnorm::bind::register_decode(m);
 }

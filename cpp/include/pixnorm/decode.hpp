@@ -1,0 +1,68 @@
+// Decoding JPEG (libjpeg-turbo) and PNG (libpng) into H x W x C pixels, with Pillow's
+// conventions: what `Image.open(f).convert(mode)` gives, bit for bit (see docs/decode.md).
+//
+// The codecs are optional at build time (PIXNORM_HAVE_JPEG, PIXNORM_HAVE_PNG); without one,
+// decode() of that format throws unsupported_codec and the Python layer goes through Pillow.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+namespace pixnorm::decode {
+
+enum class Format { unknown, jpeg, png };
+
+// The channels asked for: `native` keeps the image's own (gray 1, gray + alpha 2, colour 3,
+// colour + alpha 4; a palette becomes RGB, or RGBA when it has transparency; CMYK becomes RGB);
+// the others are Pillow's modes "RGB", "L" and "RGBA".
+enum class Mode { native, rgb, gray, rgba };
+
+// Corrupt or truncated data (a ValueError in Python).
+struct corrupt_data : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+// More pixels than the caller's limit (a decompression bomb; a ValueError in Python).
+struct too_large : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+// Valid data this build cannot decode: a codec not compiled in, 12-bit JPEG, ... (the Python
+// layer then tries Pillow).
+struct unsupported_codec : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct FreeDeleter {
+  void operator()(void* p) const noexcept;
+};
+
+struct Image {
+  std::unique_ptr<std::uint8_t, FreeDeleter> pixels;  // height x width x channels samples
+  int height = 0;
+  int width = 0;
+  int channels = 0;
+  int bytes_per_sample = 1;  // 2: uint16 in the machine's byte order (16-bit PNG, mode native)
+  int orientation = 1;       // EXIF orientation 1-8 (1 when absent or unreadable)
+};
+
+struct Limits {
+  std::uint64_t max_pixels = 0;  // 0: no limit
+};
+
+Format sniff(const std::uint8_t* data, std::size_t size) noexcept;
+bool jpeg_available() noexcept;
+bool png_available() noexcept;
+std::string jpeg_version();  // "" when not compiled in
+std::string png_version();
+
+// Decodes a whole JPEG or PNG file held in memory. Throws corrupt_data, too_large,
+// unsupported_codec or std::bad_alloc; never exits, never reads outside [data, data + size).
+Image decode(const std::uint8_t* data, std::size_t size, Mode mode, const Limits& limits);
+
+// The EXIF orientation (tag 0x0112 of IFD0) of a TIFF-structured EXIF block (starting at the
+// byte order mark), 1 when absent or malformed.
+int exif_orientation(const std::uint8_t* tiff, std::size_t size) noexcept;
+
+}  // namespace pixnorm::decode

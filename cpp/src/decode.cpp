@@ -1,0 +1,98 @@
+// Decoding: format sniffing, EXIF orientation and the dispatch to the codecs.
+#include "pixnorm/decode.hpp"
+
+#include <cstdlib>
+#include <cstring>
+
+namespace pixnorm::decode {
+
+// The codecs, each in its own file (compiled only when CMake found the library).
+Image decode_jpeg(const std::uint8_t* data, std::size_t size, Mode mode, const Limits& limits);
+Image decode_png(const std::uint8_t* data, std::size_t size, Mode mode, const Limits& limits);
+
+void FreeDeleter::operator()(void* p) const noexcept { std::free(p); }
+
+Format sniff(const std::uint8_t* data, std::size_t size) noexcept {
+  static const std::uint8_t png_magic[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  if (size >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF) return Format::jpeg;
+  if (size >= 8 && std::memcmp(data, png_magic, 8) == 0) return Format::png;
+  return Format::unknown;
+}
+
+bool jpeg_available() noexcept {
+#ifdef PIXNORM_HAVE_JPEG
+  return true;
+#else
+  return false;
+#endif
+}
+
+bool png_available() noexcept {
+#ifdef PIXNORM_HAVE_PNG
+  return true;
+#else
+  return false;
+#endif
+}
+
+int exif_orientation(const std::uint8_t* tiff, std::size_t size) noexcept {
+  if (size < 8) return 1;
+  bool big;
+  if (tiff[0] == 'I' && tiff[1] == 'I') {
+    big = false;
+  } else if (tiff[0] == 'M' && tiff[1] == 'M') {
+    big = true;
+  } else {
+    return 1;
+  }
+  auto u16 = [&](std::size_t at) -> unsigned {
+    return big ? (unsigned{tiff[at]} << 8) | tiff[at + 1]
+               : (unsigned{tiff[at + 1]} << 8) | tiff[at];
+  };
+  auto u32 = [&](std::size_t at) -> std::uint64_t {
+    return big ? (std::uint64_t{u16(at)} << 16) | u16(at + 2)
+               : (std::uint64_t{u16(at + 2)} << 16) | u16(at);
+  };
+  if (u16(2) != 42) return 1;
+  const std::uint64_t ifd = u32(4);
+  if (ifd > size || size - ifd < 2) return 1;
+  const unsigned entries = u16(static_cast<std::size_t>(ifd));
+  for (unsigned i = 0; i < entries; ++i) {
+    const std::uint64_t at = ifd + 2 + std::uint64_t{i} * 12;
+    if (at + 12 > size) return 1;
+    const auto e = static_cast<std::size_t>(at);
+    if (u16(e) != 0x0112) continue;
+    // SHORT (3), count 1: the value sits in the first two bytes of the value field
+    if (u16(e + 2) != 3 || u32(e + 4) != 1) return 1;
+    const unsigned v = u16(e + 8);
+    return v >= 1 && v <= 8 ? static_cast<int>(v) : 1;
+  }
+  return 1;
+}
+
+#ifndef PIXNORM_HAVE_JPEG
+Image decode_jpeg(const std::uint8_t*, std::size_t, Mode, const Limits&) {
+  throw unsupported_codec("this pixnorm was built without libjpeg");
+}
+std::string jpeg_version() { return ""; }
+#endif
+#ifndef PIXNORM_HAVE_PNG
+Image decode_png(const std::uint8_t*, std::size_t, Mode, const Limits&) {
+  throw unsupported_codec("this pixnorm was built without libpng");
+}
+std::string png_version() { return ""; }
+#endif
+
+Image decode(const std::uint8_t* data, std::size_t size, Mode mode, const Limits& limits) {
+  switch (sniff(data, size)) {
+    case Format::jpeg:
+      return decode_jpeg(data, size, mode, limits);
+    case Format::png:
+      return decode_png(data, size, mode, limits);
+    case Format::unknown:
+      break;
+  }
+  throw unsupported_codec("not a JPEG or PNG file");
+}
+
+}  // namespace pixnorm::decode

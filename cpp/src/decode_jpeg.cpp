@@ -1,0 +1,266 @@
+// JPEG by libjpeg-turbo, as Pillow decodes it: the library's defaults (islow IDCT, fancy
+// upsampling, the colour space guessed from the JFIF/Adobe markers), gray kept as one channel,
+// YCbCr/RGB as RGB, CMYK/YCCK as CMYK read with Adobe polarity and converted by Pillow's
+// cmyk2rgb; "L" from colour is Pillow's convert("L") of the RGB result.
+//
+// libjpeg reports fatal errors through error_exit, which must not return: it longjmps back
+// to run(), whose state lives in the JpegJob (no C++ object is alive across the jump).
+// Warnings that mean the data ended early are errors here, as a truncated file is for Pillow.
+// jpeglib.h needs size_t and FILE declared before it; jerror.h has the message codes
+#include <cstddef>
+#include <cstdio>
+// clang-format off
+#include <jpeglib.h>
+#include <jerror.h>
+// clang-format on
+
+#include <csetjmp>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+
+#include "decode_pillow.hpp"
+#include "pixnorm/decode.hpp"
+
+namespace pixnorm::decode {
+
+namespace {
+
+constexpr int kMaxScans = 1000;  // a progressive file with more scans is refused (a CPU bomb)
+
+enum Status { ok = 0, corrupt, unsupported, too_big, no_memory };
+
+struct JpegJob {
+  // libjpeg's state and the error manager come first: on_error finds the job from cinfo.err
+  jpeg_error_mgr err;
+  std::jmp_buf jump;
+  jpeg_decompress_struct cinfo;
+  jpeg_progress_mgr progress;
+  const std::uint8_t* data = nullptr;
+  std::size_t size = 0;
+  Mode mode = Mode::native;
+  std::uint64_t max_pixels = 0;
+  // results
+  std::uint8_t* pixels = nullptr;
+  std::uint8_t* scratch = nullptr;  // one row of libjpeg's output when a conversion follows
+  int height = 0, width = 0, channels = 0, orientation = 1;
+  Status status = ok;
+  char message[JMSG_LENGTH_MAX + 64] = {0};
+};
+
+JpegJob* job_of(j_common_ptr c) {
+  // err is the first member of the standard-layout JpegJob
+  return reinterpret_cast<JpegJob*>(c->err);
+}
+
+[[noreturn]] void fail(JpegJob* job, Status status) {
+  job->status = status;
+  std::longjmp(job->jump, 1);
+}
+
+[[noreturn]] void on_error(j_common_ptr c) {
+  JpegJob* job = job_of(c);
+  char text[JMSG_LENGTH_MAX];
+  (*c->err->format_message)(c, text);
+  std::snprintf(job->message, sizeof job->message, "%s", text);
+  const int code = c->err->msg_code;
+  fail(job, code == JERR_BAD_PRECISION || code == JERR_NOT_COMPILED ? unsupported : corrupt);
+}
+
+void on_message(j_common_ptr c, int level) {
+  if (level >= 0) return;  // trace messages
+  const int code = c->err->msg_code;
+  if (code == JWRN_JPEG_EOF || code == JWRN_HIT_MARKER) {
+    JpegJob* job = job_of(c);
+    char text[JMSG_LENGTH_MAX];
+    (*c->err->format_message)(c, text);
+    std::snprintf(job->message, sizeof job->message, "truncated or corrupt JPEG data (%s)", text);
+    fail(job, corrupt);
+  }
+  c->err->num_warnings++;  // other warnings (extraneous bytes, ...) as Pillow: ignored
+}
+
+void on_progress(j_common_ptr c) {
+  auto* d = reinterpret_cast<j_decompress_ptr>(c);
+  if (d->input_scan_number > kMaxScans) {
+    JpegJob* job = job_of(c);
+    std::snprintf(job->message, sizeof job->message,
+                  "a progressive JPEG with more than %d scans (refused: decoding it would take "
+                  "unbounded time)",
+                  kMaxScans);
+    fail(job, corrupt);
+  }
+}
+
+void find_orientation(JpegJob* job) {
+  for (jpeg_saved_marker_ptr m = job->cinfo.marker_list; m != nullptr; m = m->next) {
+    if (m->marker != JPEG_APP0 + 1 || m->data_length < 6) continue;
+    if (std::memcmp(m->data, "Exif\0\0", 6) != 0) continue;
+    job->orientation = exif_orientation(m->data + 6, m->data_length - 6);
+    return;  // the first EXIF block, as Pillow
+  }
+}
+
+// The output row y from libjpeg's converted row `in` (scratch), for the conversions Pillow
+// does after the codec.
+void convert_row(const JpegJob* job, const std::uint8_t* in, std::uint8_t* out) {
+  const int w = job->width;
+  const bool cmyk = job->cinfo.out_color_space == JCS_CMYK;
+  for (int x = 0; x < w; ++x) {
+    std::uint8_t rgb[3];
+    if (cmyk) {
+      pillow::cmyk_to_rgb(in + 4 * x, rgb);
+    } else {
+      std::memcpy(rgb, in + 3 * x, 3);
+    }
+    switch (job->channels) {
+      case 1:
+        out[x] = pillow::luma(rgb[0], rgb[1], rgb[2]);
+        break;
+      case 3:
+        std::memcpy(out + 3 * x, rgb, 3);
+        break;
+      default:
+        std::memcpy(out + 4 * x, rgb, 3);
+        out[4 * x + 3] = 255;
+        break;
+    }
+  }
+}
+
+// Everything libjpeg does, between setjmp and the end: only trivially destructible locals.
+void run(JpegJob* job) {
+  job->cinfo.err = jpeg_std_error(&job->err);
+  job->err.error_exit = on_error;
+  job->err.emit_message = on_message;
+  if (setjmp(job->jump) != 0) {
+    jpeg_destroy_decompress(&job->cinfo);
+    return;
+  }
+  jpeg_create_decompress(&job->cinfo);
+  job->progress.progress_monitor = on_progress;
+  job->cinfo.progress = &job->progress;
+  jpeg_mem_src(&job->cinfo, job->data, static_cast<unsigned long>(job->size));
+  jpeg_save_markers(&job->cinfo, JPEG_APP0 + 1, 0xFFFF);
+  jpeg_read_header(&job->cinfo, TRUE);
+  find_orientation(job);
+
+  jpeg_decompress_struct& ci = job->cinfo;
+  const std::uint64_t pixels = std::uint64_t{ci.image_width} * ci.image_height;
+  if (job->max_pixels != 0 && pixels > job->max_pixels) {
+    std::snprintf(job->message, sizeof job->message,
+                  "the image is %ux%u (HxW), %llu pixels, above the limit of %llu (max_pixels)",
+                  ci.image_height, ci.image_width, static_cast<unsigned long long>(pixels),
+                  static_cast<unsigned long long>(job->max_pixels));
+    fail(job, too_big);
+  }
+  const int comps = ci.num_components;
+  const bool gray_src = ci.jpeg_color_space == JCS_GRAYSCALE && comps == 1;
+  const bool cmyk_src =
+      (ci.jpeg_color_space == JCS_CMYK || ci.jpeg_color_space == JCS_YCCK) && comps == 4;
+  const bool colour_src =
+      (ci.jpeg_color_space == JCS_YCbCr || ci.jpeg_color_space == JCS_RGB) && comps == 3;
+  if (!gray_src && !cmyk_src && !colour_src) {
+    std::snprintf(job->message, sizeof job->message,
+                  "a JPEG with %d components in colour space %d (pixnorm reads gray, YCbCr, "
+                  "RGB, CMYK and YCCK)",
+                  comps, static_cast<int>(ci.jpeg_color_space));
+    fail(job, unsupported);
+  }
+  switch (job->mode) {
+    case Mode::native:
+      job->channels = gray_src ? 1 : 3;
+      break;
+    case Mode::rgb:
+      job->channels = 3;
+      break;
+    case Mode::gray:
+      job->channels = 1;
+      break;
+    case Mode::rgba:
+      job->channels = 4;
+      break;
+  }
+  // What libjpeg writes: the output itself where it can (gray, RGB, gray or colour to RGB(A)),
+  // else RGB or CMYK rows into scratch, converted by convert_row.
+  bool direct = true;
+  if (gray_src) {
+    ci.out_color_space = job->channels == 1   ? JCS_GRAYSCALE
+                         : job->channels == 3 ? JCS_RGB
+                                              : JCS_EXT_RGBA;
+  } else if (colour_src) {
+    ci.out_color_space = job->channels == 4 ? JCS_EXT_RGBA : JCS_RGB;
+    direct = job->channels != 1;
+  } else {
+    ci.out_color_space = JCS_CMYK;
+    direct = false;
+  }
+  jpeg_start_decompress(&ci);
+  job->height = static_cast<int>(ci.output_height);
+  job->width = static_cast<int>(ci.output_width);
+  const std::size_t row_bytes = std::size_t{ci.output_width} * std::size_t(job->channels);
+  job->pixels = static_cast<std::uint8_t*>(std::malloc(row_bytes * ci.output_height + 1));
+  if (!direct) {
+    job->scratch = static_cast<std::uint8_t*>(
+        std::malloc(std::size_t{ci.output_width} * std::size_t(ci.output_components)));
+  }
+  if (job->pixels == nullptr || (!direct && job->scratch == nullptr)) fail(job, no_memory);
+  while (ci.output_scanline < ci.output_height) {
+    std::uint8_t* out = job->pixels + row_bytes * ci.output_scanline;
+    JSAMPROW row = direct ? out : job->scratch;
+    if (jpeg_read_scanlines(&ci, &row, 1) != 1) {
+      std::snprintf(job->message, sizeof job->message, "truncated JPEG data");
+      fail(job, corrupt);
+    }
+    if (!direct) convert_row(job, job->scratch, out);
+  }
+  jpeg_finish_decompress(&ci);
+  jpeg_destroy_decompress(&ci);
+}
+
+}  // namespace
+
+std::string jpeg_version() {
+#ifdef LIBJPEG_TURBO_VERSION
+#define PIXNORM_STR2(x) #x
+#define PIXNORM_STR(x) PIXNORM_STR2(x)
+  return "libjpeg-turbo " PIXNORM_STR(LIBJPEG_TURBO_VERSION);
+#else
+  return "libjpeg " + std::to_string(JPEG_LIB_VERSION);
+#endif
+}
+
+Image decode_jpeg(const std::uint8_t* data, std::size_t size, Mode mode, const Limits& limits) {
+  auto* job = new JpegJob();  // on the heap: libjpeg's structs are large
+  job->data = data;
+  job->size = size;
+  job->mode = mode;
+  job->max_pixels = limits.max_pixels;
+  run(job);
+  std::free(job->scratch);
+  Image img;
+  img.pixels.reset(job->pixels);
+  img.height = job->height;
+  img.width = job->width;
+  img.channels = job->channels;
+  img.orientation = job->orientation;
+  const Status status = job->status;
+  const std::string message = job->message;
+  delete job;
+  switch (status) {
+    case ok:
+      return img;
+    case corrupt:
+      throw corrupt_data(message);
+    case unsupported:
+      throw unsupported_codec(message);
+    case too_big:
+      throw too_large(message);
+    case no_memory:
+      break;
+  }
+  throw std::bad_alloc();
+}
+
+}  // namespace pixnorm::decode

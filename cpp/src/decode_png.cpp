@@ -1,0 +1,224 @@
+// PNG by libpng, with Pillow's meanings of the modes: gray of 1, 2 or 4 bits scaled to 0-255,
+// a palette expanded (to RGBA when it has transparency and the mode keeps alpha), alpha dropped
+// for "RGB" and "L", "L" from colour by Pillow's convert("L") formula. 16-bit samples stay
+// uint16 (machine byte order) with mode native and become their high byte otherwise (as
+// OpenCV; Pillow clips 16-bit gray at 255 instead). Gamma and colour profiles are ignored, as
+// by Pillow and OpenCV.
+//
+// libpng reports errors through png_error, which longjmps to run(): no C++ object is alive
+// across the jump (the state lives in the PngJob).
+#include <png.h>
+
+#include <csetjmp>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+
+#include "decode_pillow.hpp"
+#include "pixnorm/decode.hpp"
+
+namespace pixnorm::decode {
+
+namespace {
+
+enum Status { ok = 0, corrupt, too_big, no_memory };
+
+struct PngJob {
+  png_structp png = nullptr;
+  png_infop info = nullptr;
+  const std::uint8_t* data = nullptr;
+  std::size_t size = 0;
+  std::size_t pos = 0;
+  Mode mode = Mode::native;
+  std::uint64_t max_pixels = 0;
+  std::uint8_t* pixels = nullptr;  // the output
+  std::uint8_t* rgb = nullptr;     // the RGB image before convert("L"), when mode is gray
+  png_bytep* rows = nullptr;
+  int height = 0, width = 0, channels = 0, bytes = 1, orientation = 1;
+  Status status = ok;
+  char message[256] = {0};
+};
+
+void on_error(png_structp png, png_const_charp text) {
+  auto* job = static_cast<PngJob*>(png_get_error_ptr(png));
+  if (job->status == ok) {
+    job->status = corrupt;
+    std::snprintf(job->message, sizeof job->message, "corrupt PNG data (%s)", text);
+  }
+  png_longjmp(png, 1);
+}
+
+void on_warning(png_structp, png_const_charp) {}  // as Pillow: ancillary trouble is ignored
+
+void on_read(png_structp png, png_bytep out, png_size_t n) {
+  auto* job = static_cast<PngJob*>(png_get_io_ptr(png));
+  if (n > job->size - job->pos) {
+    job->status = corrupt;
+    std::snprintf(job->message, sizeof job->message, "truncated PNG data");
+    png_longjmp(png, 1);
+  }
+  std::memcpy(out, job->data + job->pos, n);
+  job->pos += n;
+}
+
+[[noreturn]] void fail(PngJob* job, Status status) {
+  job->status = status;
+  png_longjmp(job->png, 1);
+}
+
+void run(PngJob* job) {
+  job->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, job, on_error, on_warning);
+  if (job->png == nullptr) {
+    job->status = no_memory;
+    return;
+  }
+  job->info = png_create_info_struct(job->png);
+  if (job->info == nullptr) {
+    png_destroy_read_struct(&job->png, nullptr, nullptr);
+    job->status = no_memory;
+    return;
+  }
+  if (setjmp(png_jmpbuf(job->png)) != 0) {
+    png_destroy_read_struct(&job->png, &job->info, nullptr);
+    return;
+  }
+  png_structp png = job->png;
+  png_infop info = job->info;
+  png_set_read_fn(png, job, on_read);
+  // The dimensions are checked against max_pixels below, not libpng's 1,000,000-per-side.
+  png_set_user_limits(png, 0x7fffffffU, 0x7fffffffU);
+  png_read_info(png, info);
+  const png_uint_32 w = png_get_image_width(png, info);
+  const png_uint_32 h = png_get_image_height(png, info);
+  const std::uint64_t pixels = std::uint64_t{w} * h;
+  if (job->max_pixels != 0 && pixels > job->max_pixels) {
+    std::snprintf(job->message, sizeof job->message,
+                  "the image is %ux%u (HxW), %llu pixels, above the limit of %llu (max_pixels)", h,
+                  w, static_cast<unsigned long long>(pixels),
+                  static_cast<unsigned long long>(job->max_pixels));
+    fail(job, too_big);
+  }
+  const int type = png_get_color_type(png, info);
+  const int depth = png_get_bit_depth(png, info);
+  const bool trns = png_get_valid(png, info, PNG_INFO_tRNS) != 0;
+  const bool gray_src = (type & PNG_COLOR_MASK_COLOR) == 0;
+  const bool alpha_src = (type & PNG_COLOR_MASK_ALPHA) != 0;
+  // png_set_palette_to_rgb also turns a palette's tRNS into alpha
+  const bool palette_alpha = type == PNG_COLOR_TYPE_PALETTE && trns;
+  const Mode mode = job->mode;
+
+  if (type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
+  if (gray_src && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
+  if (depth == 16) {
+    if (mode == Mode::native) {
+      job->bytes = 2;
+      const std::uint16_t probe = 1;
+      std::uint8_t first;
+      std::memcpy(&first, &probe, 1);
+      if (first == 1) png_set_swap(png);  // PNG is big-endian; the array is the machine's
+    } else {
+      png_set_strip_16(png);  // the high byte
+    }
+  }
+  int channels = 0;
+  switch (mode) {
+    case Mode::native:
+      if (type == PNG_COLOR_TYPE_PALETTE) {
+        channels = palette_alpha ? 4 : 3;
+      } else {
+        channels = (gray_src ? 1 : 3) + (alpha_src ? 1 : 0);
+      }
+      break;
+    case Mode::rgb:
+    case Mode::gray:
+      if (alpha_src || palette_alpha) png_set_strip_alpha(png);
+      if (mode == Mode::rgb && gray_src) png_set_gray_to_rgb(png);
+      channels = mode == Mode::rgb ? 3 : 1;
+      break;
+    case Mode::rgba:
+      if (gray_src) png_set_gray_to_rgb(png);
+      if (trns) png_set_tRNS_to_alpha(png);
+      if (!alpha_src && !trns) png_set_add_alpha(png, 0xFF, PNG_FILLER_AFTER);
+      channels = 4;
+      break;
+  }
+  // "L" from colour: read RGB, then Pillow's formula
+  const bool to_gray = mode == Mode::gray && !gray_src;
+  png_set_interlace_handling(png);
+  png_read_update_info(png, info);
+  const int read_channels = to_gray ? 3 : channels;
+  const std::size_t row_bytes =
+      std::size_t{w} * std::size_t(read_channels) * std::size_t(job->bytes);
+  if (png_get_rowbytes(png, info) != row_bytes) {
+    std::snprintf(job->message, sizeof job->message,
+                  "libpng gives rows of %zu bytes, pixnorm expected %zu (an unexpected PNG format)",
+                  static_cast<std::size_t>(png_get_rowbytes(png, info)), row_bytes);
+    fail(job, corrupt);
+  }
+  job->height = static_cast<int>(h);
+  job->width = static_cast<int>(w);
+  job->channels = channels;
+  const std::size_t out_bytes =
+      std::size_t{w} * std::size_t{h} * std::size_t(channels) * std::size_t(job->bytes);
+  job->pixels = static_cast<std::uint8_t*>(std::malloc(out_bytes + 1));
+  std::uint8_t* target = job->pixels;
+  if (to_gray) target = job->rgb = static_cast<std::uint8_t*>(std::malloc(row_bytes * h + 1));
+  job->rows = static_cast<png_bytep*>(std::malloc(sizeof(png_bytep) * (std::size_t{h} + 1)));
+  if (job->pixels == nullptr || target == nullptr || job->rows == nullptr) fail(job, no_memory);
+  for (png_uint_32 y = 0; y < h; ++y) job->rows[y] = target + row_bytes * y;
+  png_read_image(png, job->rows);
+  png_read_end(png, info);  // an eXIf chunk may follow the image data
+  png_bytep exif = nullptr;
+  png_uint_32 exif_size = 0;
+  if (png_get_eXIf_1(png, info, &exif_size, &exif) != 0 && exif != nullptr) {
+    job->orientation = exif_orientation(exif, exif_size);
+  }
+  if (to_gray) {
+    const std::size_t n = std::size_t{w} * h;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint8_t* p = job->rgb + 3 * i;
+      job->pixels[i] = pillow::luma(p[0], p[1], p[2]);
+    }
+  }
+  png_destroy_read_struct(&job->png, &job->info, nullptr);
+}
+
+}  // namespace
+
+std::string png_version() { return std::string("libpng ") + png_get_libpng_ver(nullptr); }
+
+Image decode_png(const std::uint8_t* data, std::size_t size, Mode mode, const Limits& limits) {
+  auto* job = new PngJob();
+  job->data = data;
+  job->size = size;
+  job->mode = mode;
+  job->max_pixels = limits.max_pixels;
+  run(job);
+  std::free(job->rgb);
+  std::free(job->rows);
+  Image img;
+  img.pixels.reset(job->pixels);
+  img.height = job->height;
+  img.width = job->width;
+  img.channels = job->channels;
+  img.bytes_per_sample = job->bytes;
+  img.orientation = job->orientation;
+  const Status status = job->status;
+  const std::string message = job->message;
+  delete job;
+  switch (status) {
+    case ok:
+      return img;
+    case corrupt:
+      throw corrupt_data(message);
+    case too_big:
+      throw too_large(message);
+    case no_memory:
+      break;
+  }
+  throw std::bad_alloc();
+}
+
+}  // namespace pixnorm::decode
