@@ -500,12 +500,13 @@ def test_decompression_bombs_refused_before_decoding() -> None:
         b"IHDR", struct.pack(">IIBBBBB", 100000, 100000, 8, 2, 0, 0, 0)
     )
     png += chunk(b"IDAT", zlib.compress(b"\0" * 100)) + chunk(b"IEND", b"")
-    with pytest.raises(pixnorm.ImageTooLarge, match=r"100000x100000 \(HxW\).*max_pixels"):
+    # (built without libpng, Pillow refuses it at open(): its own message)
+    with pytest.raises(pixnorm.ImageTooLarge, match=r"100000x100000 \(HxW\)|10000000000 pixels"):
         pixnorm.decode(png)
     data = bytearray(jpeg(photo(16, 16)))
     sof = data.find(b"\xff\xc0")
     data[sof + 5 : sof + 9] = struct.pack(">HH", 60000, 60000)
-    with pytest.raises(pixnorm.ImageTooLarge, match="60000x60000"):
+    with pytest.raises(pixnorm.ImageTooLarge, match="60000x60000|3600000000 pixels"):
         pixnorm.decode(bytes(data))
     # the limit is the caller's; None lifts it
     small = jpeg(photo(20, 30))

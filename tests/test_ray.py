@@ -220,7 +220,9 @@ def test_uint8_and_float32_in_one_block_are_an_error() -> None:
         ValueError, match="row 0 holds whole numbers up to .* row 1 fractions within"
     ):
         pnray.stats(mixed)
-    with pytest.raises(Exception, match="Ray Data converts a block that mixes uint8 and float32"):
+    with pytest.raises(
+        Exception, match=r"Ray Data converts a block that mixes uint8 \(or uint16\) and"
+    ):
         mixed.map_batches(pnray.Preprocess(size=(8, 8)), batch_format="numpy").take_all()
     levels = [RNG.integers(0, 256, (8, 8, 3)).astype(np.float32) for _ in range(3)]
     ones = [RNG.random((8, 8, 3)).astype(np.float32) for _ in range(3)]
@@ -469,22 +471,70 @@ def test_box_and_flip_column_errors() -> None:
         pnray.Preprocess(box_column="image")
     with pytest.raises(TypeError, match="flip_column: expected a str, got 3"):
         pnray.Preprocess(flip_column=3)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="flip_column: 'b' is also box_column"):
+        pnray.Preprocess(box_column="b", flip_column="b")
+    with pytest.raises(ValueError, match="output_column: an empty column name"):
+        pnray.Preprocess(output_column="")
     t = pnray.Preprocess(size=(8, 8), box_column="box", flip_column="flip")
     assert "box_column='box', flip_column='flip'" in repr(t)
-    with pytest.raises(ValueError, match="column: 'box' is not in the dataset"):
+    with pytest.raises(ValueError, match="^box_column: 'box' is not in the dataset"):
         t({"image": img[None], "flip": np.array([True])})
-    bad_boxes: list[Any] = [np.array([1.0, 2.0, 3.0, 4.0]), np.array([1, 2, 3]), "0 0 4 4"]
-    for box in bad_boxes:
+    row0 = r"column 'box', row 0 of the batch: expected a box of four ints"
+    for box, kind in (
+        (np.array([1.0, 2.0, 3.0, 4.0]), TypeError),  # as preprocess_batch: the wrong kind
+        ("0 0 4 4", TypeError),
+        (np.array([1, 2, 3]), ValueError),
+    ):
         col = np.empty(1, dtype=object)
         col[0] = box
-        with pytest.raises(ValueError, match=r"column 'box', row 0: expected a box of four ints"):
+        with pytest.raises(kind, match=row0):
             t({"image": img[None], "box": col, "flip": np.array([False])})
-    for flip in (np.array([1]), np.array(["left"])):
-        with pytest.raises(ValueError, match=r"column 'flip', row 0: expected a bool"):
+    flip0 = r"column 'flip', row 0 of the batch: expected a bool"
+    for flip, kind in ((np.array([1]), TypeError), (np.array(["left"]), ValueError)):
+        with pytest.raises(kind, match=flip0):
             t({"image": img[None], "box": np.array([[0, 0, 4, 4]]), "flip": flip})
-    # a box outside the image: preprocess_batch's error, naming the column
-    with pytest.raises(ValueError, match=r"column 'image': boxes\[0\]"):
-        t({"image": img[None], "box": np.array([[0, 0, 40, 4]]), "flip": np.array([False])})
+    # a box outside its image: the core's rule, naming the box column and the row
+    with pytest.raises(ValueError, match=r"^column 'box', row 1 of the batch: \(0, 0, 40, 4\)"):
+        t({"image": np.stack([img, img]), "box": np.array([[0, 0, 4, 4], [0, 0, 40, 4]]),
+           "flip": np.array([False, True])})  # fmt: skip
+
+
+def test_all_none_box_and_flip_columns() -> None:
+    """A block whose box (or flip) rows are all None: Ray gives the column the Arrow null type,
+    which reaches the batch as NaN. They mean the whole image and no flip, as a None row."""
+    images = [RNG.integers(0, 256, (20, 30, 3), dtype=np.uint8) for _ in range(12)]
+    boxes = [None if i < 4 else (0, 0, 20, 25) for i in range(12)]
+    flips = [None if i < 8 else True for i in range(12)]
+    rows = [
+        {"id": i, "image": img, "box": b, "flip": f}
+        for i, (img, b, f) in enumerate(zip(images, boxes, flips, strict=True))
+    ]
+    ds = ray.data.from_items(rows, override_num_blocks=3)  # blocks 0 (boxes) and 1 (flips): None
+    got = preprocessed(ds, pnray.Preprocess(size=(16, 16), box_column="box", flip_column="flip"))
+    want = pixnorm.preprocess_batch(
+        images, size=(16, 16), boxes=boxes, flips=[bool(f) for f in flips]
+    )
+    np.testing.assert_array_equal(got, want)
+
+
+def test_mixed_dtypes_in_one_block_are_refused() -> None:
+    """Ray Data converts a block mixing uint8 and uint16 rows to uint16 (and uint16 with
+    float32 to float32): refused, as the local call refuses the mix, instead of reading 8-bit
+    levels as 16-bit ones."""
+    u8 = [RNG.integers(0, 256, (20, 30, 3), dtype=np.uint8) for _ in range(2)]
+    u16 = [RNG.integers(0, 65536, (20, 30, 3), dtype=np.uint16) for _ in range(2)]
+    f32 = [RNG.random((20, 30, 3), dtype=np.float32) for _ in range(2)]
+    for mix in (u8 + u16, u16 + f32):
+        rows = [{"id": i, "image": x} for i, x in enumerate(mix)]
+        ds = ray.data.from_items(rows, override_num_blocks=1)
+        with pytest.raises(ValueError, match="Ray Data converts a block that mixes uint8"):
+            pnray.stats(ds)
+        block = np.stack([x.astype(np.result_type(*[m.dtype for m in mix])) for x in mix])
+        with pytest.raises(ValueError, match="Ray Data converts a block that mixes uint8"):
+            pnray.Preprocess(size=(8, 8))({"image": block})
+    # one dtype per block passes, dark 16-bit images (within 0..255 but a narrow span) too
+    dark = [RNG.integers(0, 20, (20, 30, 3), dtype=np.uint16), *u16]
+    pnray.Preprocess(size=(8, 8))({"image": np.stack(dark)})
 
 
 def test_preprocess_errors() -> None:
@@ -603,7 +653,7 @@ def test_cli_equals_the_local_run(
     assert skip_lines(err_r) == skip_lines(err)
     skipped = {Path(s["path"]).name: s["reason"] for s in got["skipped"]}
     assert set(skipped) == {"corrupt.png", "truncated.jpeg"}
-    assert "DecodeError" in skipped["corrupt.png"]
+    assert "UnidentifiedImageError" in skipped["corrupt.png"]  # too short for the core: Pillow
     assert want["images"] == 14  # 12 PNGs, the gray one (as RGB) and the JPEG
 
 

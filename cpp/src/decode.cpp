@@ -7,7 +7,8 @@
 namespace pixnorm::decode {
 
 // The codecs, each in its own file (compiled only when CMake found the library).
-Image decode_jpeg(const std::uint8_t* data, std::size_t size, Mode mode, const Limits& limits);
+Image decode_jpeg(const std::uint8_t* data, std::size_t size, Mode mode, const Limits& limits,
+                  const Region& region);
 Image decode_png(const std::uint8_t* data, std::size_t size, Mode mode, const Limits& limits);
 
 void FreeDeleter::operator()(void* p) const noexcept { std::free(p); }
@@ -71,10 +72,17 @@ int exif_orientation(const std::uint8_t* tiff, std::size_t size) noexcept {
 }
 
 #ifndef PIXNORM_HAVE_JPEG
-Image decode_jpeg(const std::uint8_t*, std::size_t, Mode, const Limits&) {
+Image decode_jpeg(const std::uint8_t*, std::size_t, Mode, const Limits&, const Region&) {
   throw unsupported_codec("this pixnorm was built without libjpeg");
 }
 std::string jpeg_version() { return ""; }
+Header read_jpeg_header(const std::uint8_t*, std::size_t, Mode, const Limits&) {
+  throw unsupported_codec("this pixnorm was built without libjpeg");
+}
+void decode_jpeg_into(const std::uint8_t*, std::size_t, Mode, const Limits&, const Region&,
+                      const Target&) {
+  throw unsupported_codec("this pixnorm was built without libjpeg");
+}
 #endif
 #ifndef PIXNORM_HAVE_PNG
 Image decode_png(const std::uint8_t*, std::size_t, Mode, const Limits&) {
@@ -83,10 +91,15 @@ Image decode_png(const std::uint8_t*, std::size_t, Mode, const Limits&) {
 std::string png_version() { return ""; }
 #endif
 
-Image decode(const std::uint8_t* data, std::size_t size, Mode mode, const Limits& limits) {
+Image decode(const std::uint8_t* data, std::size_t size, Mode mode, const Limits& limits,
+             const Region& region) {
+  if (region.height < 0 || region.width < 0 || region.top < 0 || region.left < 0 ||
+      (region.height > 0) != (region.width > 0)) {
+    throw std::invalid_argument("region: expected a non-negative top, left, height and width");
+  }
   switch (sniff(data, size)) {
     case Format::jpeg:
-      return decode_jpeg(data, size, mode, limits);
+      return decode_jpeg(data, size, mode, limits, region);
     case Format::png:
       return decode_png(data, size, mode, limits);
     case Format::unknown:

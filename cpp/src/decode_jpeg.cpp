@@ -14,6 +14,7 @@
 #include <jerror.h>
 // clang-format on
 
+#include <algorithm>
 #include <csetjmp>
 #include <cstdlib>
 #include <cstring>
@@ -29,7 +30,7 @@ namespace {
 
 constexpr int kMaxScans = 1000;  // a progressive file with more scans is refused (a CPU bomb)
 
-enum Status { ok = 0, corrupt, unsupported, too_big, no_memory };
+enum Status { ok = 0, corrupt, unsupported, too_big, bad_region, no_memory };
 
 struct JpegJob {
   // libjpeg's state and the error manager come first: on_error finds the job from cinfo.err
@@ -41,10 +42,14 @@ struct JpegJob {
   std::size_t size = 0;
   Mode mode = Mode::native;
   std::uint64_t max_pixels = 0;
+  Region region;
+  bool header_only = false;
+  Target target;  // target.data != nullptr: rows go there, at their places in the image
   // results
   std::uint8_t* pixels = nullptr;
   std::uint8_t* scratch = nullptr;  // one row of libjpeg's output when a conversion follows
   int height = 0, width = 0, channels = 0, orientation = 1;
+  int top = 0, left = 0, full_height = 0, full_width = 0;
   Status status = ok;
   char message[JMSG_LENGTH_MAX + 64] = {0};
 };
@@ -196,18 +201,76 @@ void run(JpegJob* job) {
     ci.out_color_space = JCS_CMYK;
     direct = false;
   }
+  if (job->header_only) {
+    job->full_height = job->height = static_cast<int>(ci.image_height);
+    job->full_width = job->width = static_cast<int>(ci.image_width);
+    jpeg_destroy_decompress(&ci);
+    return;
+  }
+  const Target& tg = job->target;
+  if (tg.data != nullptr &&
+      (tg.height != static_cast<int>(ci.image_height) ||
+       tg.width != static_cast<int>(ci.image_width) || tg.channels != job->channels)) {
+    std::snprintf(job->message, sizeof job->message,
+                  "out: a %dx%dx%d target for a %ux%ux%d image", tg.height, tg.width,
+                  tg.channels, ci.image_height, ci.image_width, job->channels);
+    fail(job, bad_region);
+  }
   jpeg_start_decompress(&ci);
-  job->height = static_cast<int>(ci.output_height);
-  job->width = static_cast<int>(ci.output_width);
+  job->full_height = static_cast<int>(ci.output_height);
+  job->full_width = static_cast<int>(ci.output_width);
+  // The rows [top, bottom) are decoded; with a region, only its window (see Region).
+  JDIMENSION top = 0;
+  JDIMENSION bottom = ci.output_height;
+  const Region& r = job->region;
+  const bool partial = r.height > 0;
+  if (partial) {
+    const auto mcu_h = static_cast<JDIMENSION>(ci.max_v_samp_factor * DCTSIZE);
+    const auto mcu_w = static_cast<JDIMENSION>(ci.max_h_samp_factor * DCTSIZE);
+    const auto r_top = static_cast<JDIMENSION>(r.top);
+    const auto r_left = static_cast<JDIMENSION>(r.left);
+    const JDIMENSION r_bottom = std::min<JDIMENSION>(
+        ci.output_height, r_top + static_cast<JDIMENSION>(r.height) + mcu_h);
+    const JDIMENSION r_right = std::min<JDIMENSION>(
+        ci.output_width, r_left + static_cast<JDIMENSION>(r.width) + mcu_w);
+    top = r_top > mcu_h ? r_top - mcu_h : 0;
+    bottom = r_bottom;
+    JDIMENSION left = r_left > mcu_w ? r_left - mcu_w : 0;
+    if (top >= bottom || left >= r_right) {
+      std::snprintf(job->message, sizeof job->message,
+                    "region: rows %d..%d, columns %d..%d are outside the %ux%u image", r.top,
+                    r.top + r.height, r.left, r.left + r.width, ci.output_height,
+                    ci.output_width);
+      fail(job, bad_region);
+    }
+    JDIMENSION width = r_right - left;
+    if (left > 0 || width < ci.output_width) jpeg_crop_scanline(&ci, &left, &width);
+    job->left = static_cast<int>(left);
+  }
+  job->top = static_cast<int>(top);
+  job->height = static_cast<int>(bottom - top);
+  job->width = static_cast<int>(ci.output_width);  // after jpeg_crop_scanline, the window's
   const std::size_t row_bytes = std::size_t{ci.output_width} * std::size_t(job->channels);
-  job->pixels = static_cast<std::uint8_t*>(std::malloc(row_bytes * ci.output_height + 1));
+  if (tg.data == nullptr) {
+    job->pixels = static_cast<std::uint8_t*>(std::malloc(row_bytes * (bottom - top) + 1));
+  }
   if (!direct) {
     job->scratch = static_cast<std::uint8_t*>(
         std::malloc(std::size_t{ci.output_width} * std::size_t(ci.output_components)));
   }
-  if (job->pixels == nullptr || (!direct && job->scratch == nullptr)) fail(job, no_memory);
-  while (ci.output_scanline < ci.output_height) {
-    std::uint8_t* out = job->pixels + row_bytes * ci.output_scanline;
+  if ((tg.data == nullptr && job->pixels == nullptr) || (!direct && job->scratch == nullptr)) {
+    fail(job, no_memory);
+  }
+  if (top > 0 && jpeg_skip_scanlines(&ci, top) != top) {
+    std::snprintf(job->message, sizeof job->message, "truncated JPEG data");
+    fail(job, corrupt);
+  }
+  while (ci.output_scanline < bottom) {
+    std::uint8_t* out =
+        tg.data != nullptr
+            ? tg.data + tg.row_stride * static_cast<std::ptrdiff_t>(ci.output_scanline) +
+                  static_cast<std::ptrdiff_t>(job->left) * tg.channels
+            : job->pixels + row_bytes * (ci.output_scanline - top);
     JSAMPROW row = direct ? out : job->scratch;
     if (jpeg_read_scanlines(&ci, &row, 1) != 1) {
       std::snprintf(job->message, sizeof job->message, "truncated JPEG data");
@@ -215,7 +278,8 @@ void run(JpegJob* job) {
     }
     if (!direct) convert_row(job, job->scratch, out);
   }
-  jpeg_finish_decompress(&ci);
+  // A partial decode stops here: the rows below the window are never decoded (nor checked).
+  if (!partial) jpeg_finish_decompress(&ci);
   jpeg_destroy_decompress(&ci);
 }
 
@@ -231,18 +295,21 @@ std::string jpeg_version() {
 #endif
 }
 
-Image decode_jpeg(const std::uint8_t* data, std::size_t size, Mode mode, const Limits& limits) {
-  auto* job = new JpegJob();  // on the heap: libjpeg's structs are large
-  job->data = data;
-  job->size = size;
-  job->mode = mode;
-  job->max_pixels = limits.max_pixels;
+namespace {
+
+// Runs a job made by the caller (on the heap: libjpeg's structs are large) and throws its
+// error, if any; the job is deleted either way.
+Image finish(JpegJob* job) {
   run(job);
   std::free(job->scratch);
   Image img;
   img.pixels.reset(job->pixels);
   img.height = job->height;
   img.width = job->width;
+  img.top = job->top;
+  img.left = job->left;
+  img.full_height = job->full_height;
+  img.full_width = job->full_width;
   img.channels = job->channels;
   img.orientation = job->orientation;
   const Status status = job->status;
@@ -257,10 +324,48 @@ Image decode_jpeg(const std::uint8_t* data, std::size_t size, Mode mode, const L
       throw unsupported_codec(message);
     case too_big:
       throw too_large(message);
+    case bad_region:
+      throw std::invalid_argument(message);
     case no_memory:
       break;
   }
   throw std::bad_alloc();
+}
+
+JpegJob* make_job(const std::uint8_t* data, std::size_t size, Mode mode, const Limits& limits) {
+  auto* job = new JpegJob();
+  job->data = data;
+  job->size = size;
+  job->mode = mode;
+  job->max_pixels = limits.max_pixels;
+  return job;
+}
+
+}  // namespace
+
+Image decode_jpeg(const std::uint8_t* data, std::size_t size, Mode mode, const Limits& limits,
+                  const Region& region) {
+  JpegJob* job = make_job(data, size, mode, limits);
+  job->region = region;
+  return finish(job);
+}
+
+Header read_jpeg_header(const std::uint8_t* data, std::size_t size, Mode mode,
+                        const Limits& limits) {
+  if (sniff(data, size) != Format::jpeg) throw unsupported_codec("not a JPEG file");
+  JpegJob* job = make_job(data, size, mode, limits);
+  job->header_only = true;
+  const Image img = finish(job);
+  return Header{img.full_height, img.full_width, img.channels, img.orientation};
+}
+
+void decode_jpeg_into(const std::uint8_t* data, std::size_t size, Mode mode,
+                      const Limits& limits, const Region& region, const Target& target) {
+  if (sniff(data, size) != Format::jpeg) throw unsupported_codec("not a JPEG file");
+  JpegJob* job = make_job(data, size, mode, limits);
+  job->region = region;
+  job->target = target;
+  finish(job);
 }
 
 }  // namespace pixnorm::decode

@@ -200,8 +200,8 @@ Image decode_png(const std::uint8_t* data, std::size_t size, Mode mode, const Li
   std::free(job->rows);
   Image img;
   img.pixels.reset(job->pixels);
-  img.height = job->height;
-  img.width = job->width;
+  img.height = img.full_height = job->height;
+  img.width = img.full_width = job->width;
   img.channels = job->channels;
   img.bytes_per_sample = job->bytes;
   img.orientation = job->orientation;

@@ -35,6 +35,7 @@ from ._args import (
 )
 from ._collate import Collate, random_params
 from ._decode import MAX_IMAGE_PIXELS, DecodeError, ImageTooLarge, decode
+from ._load import load
 from ._normalizer import Normalizer, _unpack
 from ._resize import FitParams, preprocess, preprocess_batch, resize, resized_size
 from .stats import RunningStats
@@ -52,6 +53,7 @@ __all__ = [
     "build_info",
     "decode",
     "get_num_threads",
+    "load",
     "normalize",
     "preprocess",
     "preprocess_batch",

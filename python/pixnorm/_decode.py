@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import warnings
 from typing import Any
 
 import numpy as np
@@ -79,6 +80,21 @@ def _source_bytes(source: Any) -> Any:
     )
 
 
+def _check_options(mode: Any, orientation: Any, max_pixels: Any) -> int:
+    """decode's options checked; the pixel limit as the core takes it (0: none)."""
+    if not isinstance(mode, str | None) or mode not in MODES:
+        raise ValueError(f"mode: expected 'RGB', 'L', 'RGBA' or None, got {_brief(mode)}")
+    if not isinstance(orientation, bool | np.bool_):
+        raise TypeError(f"orientation: expected a bool, got {_brief(orientation)}")
+    if max_pixels is None:
+        return 0
+    if isinstance(max_pixels, bool) or not isinstance(max_pixels, int | np.integer):
+        raise TypeError(f"max_pixels: expected an int > 0 or None, got {_brief(max_pixels)}")
+    if max_pixels <= 0:
+        raise ValueError(f"max_pixels: expected an int > 0 or None, got {max_pixels}")
+    return min(int(max_pixels), 2**63)
+
+
 def _orient(arr: npt.NDArray[Any], orientation: int) -> npt.NDArray[Any]:
     if orientation in _ORIENT:
         return np.ascontiguousarray(_ORIENT[orientation](arr))
@@ -132,23 +148,12 @@ def decode(
     ImportError
         A format other than JPEG and PNG (or one this build has no codec for) without Pillow.
     """
-    if mode not in MODES:
-        raise ValueError(f"mode: expected 'RGB', 'L', 'RGBA' or None, got {_brief(mode)}")
-    if not isinstance(orientation, bool | np.bool_):
-        raise TypeError(f"orientation: expected a bool, got {_brief(orientation)}")
-    if max_pixels is None:
-        limit = 0
-    else:
-        if isinstance(max_pixels, bool) or not isinstance(max_pixels, int | np.integer):
-            raise TypeError(f"max_pixels: expected an int > 0 or None, got {_brief(max_pixels)}")
-        if max_pixels <= 0:
-            raise ValueError(f"max_pixels: expected an int > 0 or None, got {max_pixels}")
-        limit = min(int(max_pixels), 2**63)
+    limit = _check_options(mode, orientation, max_pixels)
     data = _source_bytes(source)
     if len(data) == 0:
         raise DecodeError("source: empty (0 bytes)")
     try:
-        arr, orient = _core.decode(data, MODES[mode], limit)
+        arr, orient, _, _ = _core.decode(data, MODES[mode], limit)
     except _core.UnsupportedCodec:
         arr, orient = _decode_pillow(data, mode, limit)
     return _orient(arr, orient) if orientation else arr
@@ -164,19 +169,34 @@ def _decode_pillow(data: Any, mode: str | None, limit: int) -> tuple[npt.NDArray
             "codec for it): other formats need Pillow (pip install pillow)"
         ) from None
     try:
-        with Image.open(io.BytesIO(data)) as im:
-            w, h = im.size
-            if limit and w * h > limit:
-                raise ImageTooLarge(
-                    f"the image is {h}x{w} (HxW), {w * h} pixels, above the limit of {limit} "
-                    "(max_pixels)"
-                )
-            orient = int(im.getexif().get(0x0112, 1))
-            arr = _pillow_array(im, mode)
-    except (UnidentifiedImageError, OSError, SyntaxError, EOFError) as e:
+        with warnings.catch_warnings():
+            # max_pixels is the limit here (Pillow's warning below its own error limit is
+            # noise); a corrupt EXIF block is no orientation, not a warning
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            warnings.filterwarnings("ignore", "Corrupt EXIF data", UserWarning)
+            with Image.open(io.BytesIO(data)) as im:
+                w, h = im.size
+                if limit and w * h > limit:
+                    raise ImageTooLarge(
+                        f"the image is {h}x{w} (HxW), {w * h} pixels, above the limit of "
+                        f"{limit} (max_pixels)"
+                    )
+                try:
+                    orient = int(im.getexif().get(0x0112, 1))
+                except Exception:  # a malformed EXIF block: no orientation, as in the core
+                    orient = 1
+                arr = _pillow_array(im, mode)
+    except Image.DecompressionBombError as e:  # Pillow's own limit, at open()
+        raise ImageTooLarge(
+            f"{e} (this format is decoded through Pillow, whose limit PIL.Image.MAX_IMAGE_PIXELS "
+            "also applies)"
+        ) from None
+    except (ImageTooLarge, DecodeError, MemoryError):
+        raise
+    except UnidentifiedImageError as e:
         raise DecodeError(f"cannot decode the image ({e})") from None
-    except Image.DecompressionBombError as e:  # only with a max_pixels above Pillow's own
-        raise ImageTooLarge(str(e)) from None
+    except Exception as e:  # Pillow raises many kinds on corrupt data (a TypeError, even)
+        raise DecodeError(f"cannot decode the image ({type(e).__name__}: {e})") from None
     return arr, orient if 1 <= orient <= 8 else 1
 
 

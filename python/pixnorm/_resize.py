@@ -878,7 +878,7 @@ def preprocess_batch(
     *,
     size: Size | None = None,
     crop: Size | None = None,
-    boxes: Sequence[Box] | None = None,
+    boxes: Sequence[Box | None] | None = None,
     flips: Sequence[bool | str] | np.ndarray[Any, Any] | None = None,
     antialias: bool = True,
     convention: str | None = None,
@@ -901,10 +901,11 @@ def preprocess_batch(
     """:func:`preprocess` for a list of images of any sizes -> one (N, C, h, w) batch (float32,
     or ``dtype``/``layout`` as :func:`preprocess`).
 
-    ``boxes`` and ``flips`` give one box / flip per image (a flip as :func:`preprocess`'s: a
-    bool, "horizontal", "vertical" or "both"). Every image must end at the same
-    (h, w): give ``size`` as a pair, or a ``crop``. The images are spread over the threads; the
-    GIL is released; ``out`` (for example a pinned buffer's numpy view) is filled and returned.
+    ``boxes`` and ``flips`` give one box / flip per image (a box None: the whole image; a flip
+    as :func:`preprocess`'s: a bool, "horizontal", "vertical" or "both"). Every image must end
+    at the same (h, w): give ``size`` as a pair, or a ``crop``. The images are spread over the
+    threads; the GIL is released; ``out`` (for example a pinned buffer's numpy view) is filled
+    and returned.
     Images are read as in :func:`normalize` (torch tensors channels first; ``channels_last``).
     ``dtype`` and ``layout`` as :func:`preprocess`'s ('HWC' gives (N, h, w, C)).
     """

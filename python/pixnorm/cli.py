@@ -50,7 +50,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
-import io
 import json
 import math
 import multiprocessing
@@ -291,7 +290,7 @@ def load_image(path: str | Path, mode: str) -> Array:
 
     from PIL import Image
 
-    with Image.open(io.BytesIO(data)) as im:
+    with Image.open(path) as im:  # (its errors name the path)
         im.load()
         if depth_of(im.mode) != "8-bit":
             values = np.asarray(im)

@@ -136,10 +136,16 @@ def _check_not_converted(images: Any, column: str) -> None:
     block that holds uint8 and float32 rows to float32 (the column has one dtype), so uint8
     images arrive as floats of 0..255 next to images in 0..1, which no statistics or
     normalization can serve (locally the mix is refused). The conversion leaves no other
-    trace; its signature is a row of whole numbers in 0..255 spanning more than two levels
-    next to a row of fractions within 0..1. Other float data (an offset, a constant image,
-    values beyond 0..255) passes. Costs one pass over float32 blocks; uint8 is not looked at."""
-    if len(images) < 2 or any(img.dtype != np.float32 for img in images):
+    trace; its signature is a row of whole numbers in 0..65535 spanning more than two levels
+    next to a row of fractions within 0..1 (uint16 images mixed with float32 too). Other float
+    data (an offset, a constant image, values beyond 0..65535) passes. Costs one pass over
+    float32 and uint16 blocks; uint8 is not looked at."""
+    if len(images) < 2:
+        return
+    if all(img.dtype == np.uint16 for img in images):
+        _check_not_widened(images, column)
+        return
+    if any(img.dtype != np.float32 for img in images):
         return
     levels = fractions = None
     for i, img in enumerate(images):
@@ -147,7 +153,7 @@ def _check_not_converted(images: Any, column: str) -> None:
         if not (np.isfinite(lo) and np.isfinite(hi)):
             return  # NaN or inf: not a converted uint8 image; pixnorm takes it as it is
         whole = bool(np.array_equal(img, np.rint(img)))
-        if whole and 0 <= lo and hi <= 255 and hi - lo >= 2:
+        if whole and 0 <= lo and hi <= 65535 and hi - lo >= 2:
             levels = i if levels is None else levels
         elif not whole and 0 <= lo and hi <= 1:
             fractions = i if fractions is None else fractions
@@ -155,10 +161,34 @@ def _check_not_converted(images: Any, column: str) -> None:
             raise ValueError(
                 f"column {column!r}: row {levels} holds whole numbers up to "
                 f"{float(images[levels].max()):g} and row {fractions} fractions within 0..1, in "
-                "one float32 block: Ray Data converts a block that mixes uint8 and float32 "
-                "images to float32, so uint8 levels would be read as floats next to 0..1 "
-                "values; give every image one dtype (e.g. .astype(np.float32) / 255 where you "
-                "make them)"
+                "one float32 block: Ray Data converts a block that mixes uint8 (or uint16) and "
+                "float32 images to float32, so the integer levels would be read as floats next "
+                "to 0..1 values; give every image one dtype (e.g. .astype(np.float32) / 255 "
+                "where you make them)"
+            )
+
+
+def _check_not_widened(images: Any, column: str) -> None:
+    """Refuse a uint16 block that mixes 8-bit images with 16-bit ones: Ray Data converts a
+    block holding uint8 and uint16 rows to uint16, so the uint8 images would be read as
+    16-bit levels (about 1/257 of their brightness). Its signature: a row whose values stay
+    within 0..255 while spanning at least 32 levels, next to a row above 255. A 16-bit data
+    set with such a dark image next to brighter ones in one block is refused too (the two
+    cannot be told apart): scale it, or give it its own block."""
+    eight = sixteen = None
+    for i, img in enumerate(images):
+        lo, hi = int(img.min()), int(img.max())
+        if hi <= 255 and hi - lo >= 32:
+            eight = i if eight is None else eight
+        elif hi > 255:
+            sixteen = i if sixteen is None else sixteen
+        if eight is not None and sixteen is not None:
+            raise ValueError(
+                f"column {column!r}: row {eight} holds values within 0..255 only and row "
+                f"{sixteen} values up to {int(images[sixteen].max())}, in one uint16 block: "
+                "Ray Data converts a block that mixes uint8 and uint16 images to uint16, so "
+                "8-bit images would be read as 16-bit levels; give every image one dtype "
+                "(e.g. uint8 * 257 as uint16 where you make them)"
             )
 
 
@@ -335,9 +365,11 @@ def stats(
     -------
     RunningStats
         For uint8 images (and named conventions with ``size``/``crop``, which accumulate uint8
-        levels), bit-identical to a local RunningStats updated with the same images in any
-        order, partitioning or number of workers: the sums are exact integers. For float32
-        (and the default convention with ``size``/``crop``) the merge order changes the last
+        levels), with ``color`` None, "rgb" or "bgr", bit-identical to a local RunningStats
+        updated with the same images in any order, partitioning or number of workers: the sums
+        are exact integers. For float32 and uint16 images, the default convention with
+        ``size``/``crop``, and the default convention's float colours ("gray", "gray3",
+        "ycbcr", "yuv"), all of which accumulate floats, the merge order changes the last
         bits, within RunningStats' float bound (relative error of the variance about
         ``n * sqrt(1 + mean**2 / var) * 2**-53``).
 
@@ -399,12 +431,13 @@ def _fingerprint(image: Array) -> int:
     return int.from_bytes(h.digest()[:16], "little")
 
 
-def _per_row(batch: dict[str, Any], column: str, n: int, convert: Any) -> list[Any]:
+def _per_row(batch: dict[str, Any], column: str, name: str, n: int, convert: Any) -> list[Any]:
     """One value per row of ``column`` (a box or a flip), converted to what preprocess_batch
-    takes; a missing column or an unreadable row is a ValueError naming both."""
+    takes. A missing column is a ValueError naming the option; an unreadable row one naming
+    the column and the row (counted within the batch Ray passes)."""
     if column not in batch:
         raise ValueError(
-            f"column: {column!r} is not in the dataset (columns: {', '.join(map(repr, batch))})"
+            f"{name}: {column!r} is not in the dataset (columns: {', '.join(map(repr, batch))})"
         )
     col = batch[column]
     if len(col) != n:  # a dict built by hand; Ray's batches have one length
@@ -412,16 +445,29 @@ def _per_row(batch: dict[str, Any], column: str, n: int, convert: Any) -> list[A
     return [convert(col[i], column, i) for i in range(n)]
 
 
+def _missing(value: Any) -> bool:
+    """None, or the NaN Ray Data makes of a None where a whole column (or block) is None (its
+    Arrow type is then null, which reaches numpy batches as float NaN)."""
+    if value is None:
+        return True
+    return isinstance(value, float | np.floating) and np.ndim(value) == 0 and bool(np.isnan(value))
+
+
 def _row_box(value: Any, column: str, i: int) -> tuple[int, int, int, int] | None:
     """A row's box: four integers (top, left, height, width), or None (the whole image)."""
-    if value is None:
+    if _missing(value):
         return None
-    arr = np.asarray(value)
-    if arr.shape != (4,) or arr.dtype.kind not in "iu":
-        what = f"{arr.dtype} values of shape {arr.shape}" if arr.dtype != object else _brief(value)
+    where = f"column {column!r}, row {i} of the batch"
+    arr = np.asarray(value) if not isinstance(value, str | bytes) else np.asarray(value, object)
+    if arr.dtype.kind not in "iu":
+        what = f"{arr.dtype} values" if arr.dtype != object else _brief(value)
+        raise TypeError(
+            f"{where}: expected a box of four ints (top, left, height, width) or None, got {what}"
+        )
+    if arr.shape != (4,):
         raise ValueError(
-            f"column {column!r}, row {i}: expected a box of four ints (top, left, height, "
-            f"width) or None, got {what}"
+            f"{where}: expected a box of four ints (top, left, height, width) or None, got "
+            f"{arr.size} values of shape {arr.shape}"
         )
     top, left, h, w = (int(v) for v in arr)
     return top, left, h, w
@@ -429,16 +475,36 @@ def _row_box(value: Any, column: str, i: int) -> tuple[int, int, int, int] | Non
 
 def _row_flip(value: Any, column: str, i: int) -> bool | str:
     """A row's flip: a bool, 'horizontal', 'vertical', 'both', or None (no flip)."""
-    if value is None:
+    if _missing(value):
         return False
     if isinstance(value, bool | np.bool_):
         return bool(value)
-    if isinstance(value, str) and value in ("horizontal", "vertical", "both"):
-        return str(value)
-    raise ValueError(
-        f"column {column!r}, row {i}: expected a bool, 'horizontal', 'vertical', 'both' or "
-        f"None, got {_brief(value)}"
+    where = f"column {column!r}, row {i} of the batch"
+    if isinstance(value, str):
+        if value in ("horizontal", "vertical", "both"):
+            return str(value)
+        raise ValueError(
+            f"{where}: expected a bool, 'horizontal', 'vertical', 'both' or None, got "
+            f"{_brief(value)}"
+        )
+    raise TypeError(
+        f"{where}: expected a bool, 'horizontal', 'vertical', 'both' or None, got "
+        f"{_brief(value)} ({type(value).__name__})"
     )
+
+
+def _check_boxes(images: Any, boxes: list[tuple[int, int, int, int] | None], column: str) -> None:
+    """Each row's box inside its image, by the core's rule, the error naming the box column
+    (preprocess_batch's would name boxes[i] of the image column)."""
+    for i, (img, box) in enumerate(zip(images, boxes, strict=True)):
+        if box is not None:
+            h, w = int(img.shape[0]), int(img.shape[1])
+            if not all(-(2**63) <= v < 2**63 for v in box):
+                raise ValueError(
+                    f"column {column!r}, row {i} of the batch: {box} is empty or outside the "
+                    f"image of size ({h}, {w})"
+                )
+            _core.check_box(*box, h, w, f"column {column!r}, row {i} of the batch")
 
 
 class Preprocess:
@@ -562,9 +628,19 @@ class Preprocess:
         ):
             if not isinstance(col, str) and not (name != "column" and col is None):
                 raise TypeError(f"{name}: expected a str, got {_brief(col)}")
+        for name, col in (
+            ("column", column),
+            ("output_column", output_column),
+            ("box_column", box_column),
+            ("flip_column", flip_column),
+        ):
+            if col == "":
+                raise ValueError(f"{name}: an empty column name")
         for name, col in (("box_column", box_column), ("flip_column", flip_column)):
             if col is not None and col == column:
                 raise ValueError(f"{name}: {col!r} is the image column")
+        if box_column is not None and box_column == flip_column:
+            raise ValueError(f"flip_column: {flip_column!r} is also box_column")
         self.box_column: str | None = box_column
         self.flip_column: str | None = flip_column
         self.column: str = column
@@ -672,7 +748,8 @@ class Preprocess:
         """The box ``(top, left, height, width)`` (None without ``random_resized_crop``) and
         the flip drawn for ``image``, as :func:`pixnorm.preprocess` takes it: False, True (a
         horizontal flip), ``"vertical"`` or ``"both"``. These are the values
-        :meth:`__call__` uses for it."""
+        :meth:`__call__` uses for it, unless ``box_column`` / ``flip_column`` give the box or
+        the flip (then the row's values are used, and this draws nothing for them)."""
         arr = np.asarray(image)
         if arr.ndim not in (2, 3) or arr.size == 0:
             raise ValueError(f"image: expected a non-empty (H, W) or (H, W, C), got {arr.shape}")
@@ -695,7 +772,7 @@ class Preprocess:
         if len(images) == 0:  # an empty block (after a filter): a plain empty column, which
             out[self.output_column] = np.empty((0,), self.dtype)  # Ray stores without a fuss
             return out
-        boxes: list[tuple[int, int, int, int]] | None = None
+        boxes: list[tuple[int, int, int, int] | None] | None = None
         flips: list[bool | str] | None = None
         if self.random_resized_crop or self.flip_p > 0 or self.vflip_p > 0:
             drawn = [self.params(img) for img in images]
@@ -703,9 +780,11 @@ class Preprocess:
             if self.random_resized_crop:
                 boxes = [b for b, _ in drawn if b is not None]  # one per image
         if self.box_column is not None:
-            boxes = _per_row(batch, self.box_column, len(images), _row_box)
+            rows = _per_row(batch, self.box_column, "box_column", len(images), _row_box)
+            _check_boxes(images, rows, self.box_column)
+            boxes = rows  # a None row: the whole image
         if self.flip_column is not None:
-            flips = _per_row(batch, self.flip_column, len(images), _row_flip)
+            flips = _per_row(batch, self.flip_column, "flip_column", len(images), _row_flip)
         norm = self.normalizer
         try:
             with _one_thread():

@@ -42,6 +42,10 @@ struct Image {
   std::unique_ptr<std::uint8_t, FreeDeleter> pixels;  // height x width x channels samples
   int height = 0;
   int width = 0;
+  int top = 0;  // where the pixels sit in the whole image (a region decode: see Region)
+  int left = 0;
+  int full_height = 0;  // the whole image's size
+  int full_width = 0;
   int channels = 0;
   int bytes_per_sample = 1;  // 2: uint16 in the machine's byte order (16-bit PNG, mode native)
   int orientation = 1;       // EXIF orientation 1-8 (1 when absent or unreadable)
@@ -49,6 +53,19 @@ struct Image {
 
 struct Limits {
   std::uint64_t max_pixels = 0;  // 0: no limit
+};
+
+// The rows and columns a caller will read. A JPEG decode then decodes only a window around
+// them: widened by one iMCU on every side (the chroma upsampling at a window's edge needs the
+// neighbouring block, so the outermost pixels of a partial decode can differ from a full
+// decode) and aligned by libjpeg to iMCU columns; rows below the window are not decoded at
+// all. Every pixel of the requested rectangle equals the full decode's. The Image says where
+// its pixels sit (top, left). Other formats decode whole. height == 0: the whole image.
+struct Region {
+  int top = 0;
+  int left = 0;
+  int height = 0;
+  int width = 0;
 };
 
 Format sniff(const std::uint8_t* data, std::size_t size) noexcept;
@@ -59,7 +76,32 @@ std::string png_version();
 
 // Decodes a whole JPEG or PNG file held in memory. Throws corrupt_data, too_large,
 // unsupported_codec or std::bad_alloc; never exits, never reads outside [data, data + size).
-Image decode(const std::uint8_t* data, std::size_t size, Mode mode, const Limits& limits);
+Image decode(const std::uint8_t* data, std::size_t size, Mode mode, const Limits& limits,
+             const Region& region = Region{});
+
+// What decode() would give, from the header only: height and width are the whole image's.
+// JPEG only (unsupported_codec otherwise).
+struct Header {
+  int height = 0;
+  int width = 0;
+  int channels = 0;
+  int orientation = 1;
+};
+Header read_jpeg_header(const std::uint8_t* data, std::size_t size, Mode mode,
+                        const Limits& limits);
+
+// Where decode_jpeg_into writes: an image of read_jpeg_header's height x width x channels
+// (uint8), rows row_stride bytes apart. Only the window around the region (see Region) is
+// written, each row at its place; the rest is left as it was.
+struct Target {
+  std::uint8_t* data = nullptr;
+  std::ptrdiff_t row_stride = 0;
+  int height = 0;
+  int width = 0;
+  int channels = 0;
+};
+void decode_jpeg_into(const std::uint8_t* data, std::size_t size, Mode mode,
+                      const Limits& limits, const Region& region, const Target& target);
 
 // The EXIF orientation (tag 0x0112 of IFD0) of a TIFF-structured EXIF block (starting at the
 // byte order mark), 1 when absent or malformed.

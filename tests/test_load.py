@@ -1,0 +1,237 @@
+"""pixnorm.load against its definition, ``preprocess(decode(source), ...)``, bit for bit: random
+boxes, sizes, crops, factors, flips, fits and every convention, on JPEGs with 4:4:4, 4:2:2
+and 4:2:0 chroma, progressive and with restart markers (where only a window of the JPEG is
+decoded), PNG (decoded whole), EXIF orientation; a JPEG truncated below the rows the output
+reads; errors."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import numpy as np
+import pytest
+
+import pixnorm
+
+Image = pytest.importorskip("PIL.Image")
+skdata = pytest.importorskip("skimage.data")
+
+H, W = 375, 500
+MEAN, STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
+CONVENTIONS: list[tuple[str | None, bool]] = [
+    (None, True),
+    (None, False),
+    ("pillow", True),
+    ("torch", True),
+    ("torch", False),
+    ("opencv", False),
+]
+
+
+def photo(h: int = H, w: int = W) -> np.ndarray[Any, Any]:
+    img = np.concatenate([skdata.astronaut(), skdata.astronaut()[::-1]], axis=1)
+    return np.ascontiguousarray(img[:h, :w])
+
+
+def jpeg(arr: np.ndarray[Any, Any], **options: Any) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, "JPEG", **options)
+    return buf.getvalue()
+
+
+def random_options(rng: np.random.Generator, h: int, w: int) -> dict[str, Any]:
+    """One of the geometries a loader uses: Resize (+ CenterCrop), a RandomResizedCrop box
+    with a flip, a scale factor, or a fit."""
+    k = int(rng.integers(0, 5))
+    if k == 0:
+        return {"size": int(rng.integers(8, 400))}
+    if k == 1:
+        s = int(rng.integers(16, 400))
+        return {"size": s, "crop": int(rng.integers(1, s + 1))}
+    if k == 2:
+        t, left = int(rng.integers(0, h - 1)), int(rng.integers(0, w - 1))
+        bh, bw = int(rng.integers(1, h - t + 1)), int(rng.integers(1, w - left + 1))
+        flips: list[bool | str] = [False, True, "vertical", "both"]
+        return {
+            "box": (t, left, bh, bw),
+            "size": (int(rng.integers(1, 260)), int(rng.integers(1, 260))),
+            "flip": flips[int(rng.integers(0, 4))],
+        }
+    if k == 3:
+        return {"factor": float(rng.uniform(0.05, 2.5)), "rounding": "round"}
+    fit = "cover" if rng.integers(0, 2) else "contain"
+    return {"fit": fit, "size": (int(rng.integers(8, 300)), int(rng.integers(8, 300)))}
+
+
+@pytest.mark.parametrize("subsampling", [0, 1, 2], ids=["444", "422", "420"])
+@pytest.mark.parametrize("variant", ["baseline", "progressive", "restart"])
+def test_load_equals_preprocess_of_decode(subsampling: int, variant: str) -> None:
+    extra: dict[str, Any] = {
+        "baseline": {},
+        "progressive": {"progressive": True},
+        "restart": {"restart_marker_blocks": 5},
+    }[variant]
+    rng = np.random.default_rng(subsampling * 10 + len(variant))
+    h, w = int(rng.integers(200, H + 1)), int(rng.integers(200, W + 1))  # odd sizes too
+    data = jpeg(photo(h, w), quality=int(rng.integers(60, 100)), subsampling=subsampling, **extra)
+    full = pixnorm.decode(data)
+    checked = 0
+    for conv, aa in CONVENTIONS:
+        for _ in range(12):
+            options = random_options(rng, h, w)
+            options.update(convention=conv, antialias=aa, mean=MEAN, std=STD)
+            try:
+                want = pixnorm.preprocess(full, **options)
+            except ValueError:  # a geometry the convention refuses (e.g. a factor's size 0)
+                with pytest.raises(ValueError):
+                    pixnorm.load(data, **options)
+                continue
+            got = pixnorm.load(data, **options)
+            np.testing.assert_array_equal(got, want, err_msg=str(options))
+            checked += 1
+    assert checked > 50
+
+
+@pytest.mark.parametrize("conv, aa", CONVENTIONS)
+def test_load_window_edges(conv: str | None, aa: bool) -> None:
+    """Strong downscales with a small centre crop: the filter reads far beyond the crop (its
+    support is the scale, up to 23 source pixels here), more than the iMCU margin."""
+    for subsampling in (0, 2):  # iMCU margins of 8 and 16 pixels
+        data = jpeg(photo(), quality=90, subsampling=subsampling)
+        full = pixnorm.decode(data)
+        sizes: list[tuple[int, Any]] = [(8, 4), (10, 2), (16, 8), (20, 10), (33, 17), (64, 31)]
+        for size, crop in [*sizes, (100, 3), (37, (5, 30))]:
+            options = {"size": size, "crop": crop, "convention": conv, "antialias": aa}
+            want = pixnorm.preprocess(full, **options)
+            got = pixnorm.load(data, **options)
+            np.testing.assert_array_equal(got, want, err_msg=str(options))
+    # a box and a crop: the window inside the box
+    data = jpeg(photo(), quality=90, subsampling=2)
+    full = pixnorm.decode(data)
+    options = {
+        "box": (30, 40, 300, 400),
+        "size": 20,
+        "crop": 9,
+        "convention": conv,
+        "antialias": aa,
+    }
+    np.testing.assert_array_equal(
+        pixnorm.load(data, **options), pixnorm.preprocess(full, **options)
+    )
+
+
+def test_load_eval_and_training_routes() -> None:
+    """The two routes the benchmark times, with every output option."""
+    data = jpeg(photo(), quality=90)
+    full = pixnorm.decode(data)
+    routes: list[dict[str, Any]] = [
+        {"size": 256, "crop": 224},
+        {"box": (40, 100, 200, 180), "size": (224, 224), "flip": True},
+    ]
+    extras: list[dict[str, Any]] = [
+        {},
+        {"dtype": np.float16},
+        {"layout": "HWC"},
+        {"dtype": np.uint8, "mean": 0.0},
+        {"color": "gray", "mean": 0.45, "std": 0.22},
+        {"color": "bgr", "convention": "opencv", "antialias": False},
+        {"mean": 0.5, "std": 0.25, "scale": 1 / 255},
+    ]
+    for route in routes:
+        for extra in extras:
+            options = {"mean": MEAN, "std": STD, **route, **extra}
+            if options.get("dtype") is np.uint8:
+                options.pop("std")
+            want = pixnorm.preprocess(full, **options)
+            np.testing.assert_array_equal(pixnorm.load(data, **options), want, err_msg=str(options))
+    # out= and return_params
+    out = np.empty((3, 224, 224), np.float32)
+    got = pixnorm.load(data, size=256, crop=224, mean=MEAN, std=STD, out=out)
+    assert got is out
+    np.testing.assert_array_equal(
+        out, pixnorm.preprocess(full, size=256, crop=224, mean=MEAN, std=STD)
+    )
+    t, p = pixnorm.load(
+        data, size=(200, 200), fit="contain", return_params=True, box=(10, 20, 300, 250)
+    )
+    t2, p2 = pixnorm.preprocess(
+        full, size=(200, 200), fit="contain", return_params=True, box=(10, 20, 300, 250)
+    )
+    np.testing.assert_array_equal(t, t2)
+    assert p == p2
+
+
+def test_load_modes_and_other_formats() -> None:
+    img = photo(120, 90)
+    data = jpeg(img, quality=92)
+    for mode in ("RGB", "L", "RGBA", None):
+        want = pixnorm.preprocess(pixnorm.decode(data, mode=mode), size=64, crop=60)
+        np.testing.assert_array_equal(pixnorm.load(data, mode=mode, size=64, crop=60), want)
+    gray = jpeg(img[..., 0], quality=92)
+    for mode in ("RGB", None):
+        want = pixnorm.preprocess(pixnorm.decode(gray, mode=mode), box=(5, 6, 70, 50), size=32)
+        np.testing.assert_array_equal(
+            pixnorm.load(gray, mode=mode, box=(5, 6, 70, 50), size=32), want
+        )
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, "PNG")
+    png = buf.getvalue()
+    want = pixnorm.preprocess(pixnorm.decode(png), size=50, mean=MEAN, std=STD)
+    np.testing.assert_array_equal(pixnorm.load(png, size=50, mean=MEAN, std=STD), want)
+    # a 16-bit PNG keeps its levels with mode=None, as decode gives them
+    values = np.random.default_rng(1).integers(0, 65536, (30, 40), dtype=np.uint16)
+    buf = io.BytesIO()
+    Image.fromarray(values).save(buf, "PNG")
+    want = pixnorm.preprocess(pixnorm.decode(buf.getvalue(), mode=None), size=20)
+    np.testing.assert_array_equal(pixnorm.load(buf.getvalue(), mode=None, size=20), want)
+
+
+def test_load_with_orientation() -> None:
+    img = photo(80, 120)
+    for orientation in (1, 3, 6, 8):
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        buf = io.BytesIO()
+        Image.fromarray(img).save(buf, "JPEG", quality=95, exif=exif)
+        data = buf.getvalue()
+        for apply in (False, True):
+            full = pixnorm.decode(data, orientation=apply)
+            options = {"box": (3, 4, 50, 60), "size": 40, "mean": MEAN, "std": STD}
+            want = pixnorm.preprocess(full, **options)
+            np.testing.assert_array_equal(pixnorm.load(data, orientation=apply, **options), want)
+
+
+def test_load_reads_only_the_window() -> None:
+    """A JPEG cut off below the rows a box reads: load gives the intact file's result (every
+    pixel it reads was decoded), decode raises. Cut inside the window: load raises too."""
+    data = jpeg(photo(), quality=90, subsampling=2)
+    cut = data[: int(len(data) * 0.7)]
+    options = {"box": (0, 0, 100, 200), "size": (64, 64), "mean": MEAN, "std": STD}
+    want = pixnorm.preprocess(pixnorm.decode(data), **options)
+    np.testing.assert_array_equal(pixnorm.load(cut, **options), want)
+    with pytest.raises(pixnorm.DecodeError):
+        pixnorm.decode(cut)
+    with pytest.raises(pixnorm.DecodeError):
+        pixnorm.load(cut, box=(250, 0, 100, 200), size=(64, 64))
+
+
+def test_load_errors() -> None:
+    data = jpeg(photo(40, 50))
+    with pytest.raises(TypeError, match="load: takes the encoded source"):
+        pixnorm.load(data, image=np.zeros((4, 4, 3), np.uint8))
+    with pytest.raises(ValueError, match="^mode: expected"):
+        pixnorm.load(data, mode="YCbCr", size=10)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'sise'"):
+        pixnorm.load(data, sise=10)
+    # preprocess's own errors, with its messages
+    with pytest.raises(ValueError, match="box"):
+        pixnorm.load(data, box=(0, 0, 100, 100), size=10)
+    with pytest.raises(ValueError, match="crop"):
+        pixnorm.load(data, size=20, crop=30)
+    with pytest.raises(pixnorm.DecodeError):
+        pixnorm.load(data[: len(data) // 2], size=20)
+    with pytest.raises(pixnorm.ImageTooLarge):
+        pixnorm.load(data, size=20, max_pixels=100)
+    with pytest.raises(TypeError, match="^source:"):
+        pixnorm.load(photo(40, 50), size=20)
