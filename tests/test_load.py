@@ -235,3 +235,40 @@ def test_load_errors() -> None:
         pixnorm.load(data, size=20, max_pixels=100)
     with pytest.raises(TypeError, match="^source:"):
         pixnorm.load(photo(40, 50), size=20)
+
+
+def psnr(a: np.ndarray[Any, Any], b: np.ndarray[Any, Any]) -> float:
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
+
+
+def test_draft_accuracy_and_shape() -> None:
+    """draft=True decodes at 1/2, 1/4 or 1/8 of the size in the DCT domain: the same output
+    shape, values within the stated accuracy of the exact path (uint8 output compared). The
+    bound, PSNR >= 27 dB, is below the worst measured here (28.3 dB: a 1/8 decode of tiles
+    with hard mirrored seams, whose edges libjpeg's block-wise reduced IDCT and the
+    antialiasing filter render differently); photographs measure 36-48 dB (README)."""
+    big = np.concatenate([photo(375, 500)] * 3, axis=1)  # 375 x 1500
+    big = np.concatenate([big, big[::-1], big], axis=0)  # 1125 x 1500
+    data = jpeg(big, quality=90)
+    cases: list[dict[str, Any]] = [
+        {"size": 256, "crop": 224},
+        {"size": 100},
+        {"box": (100, 200, 800, 900), "size": (224, 224), "flip": True},
+        {"size": (140, 190)},
+    ]
+    for options in cases:
+        exact = pixnorm.load(data, dtype=np.uint8, **options)
+        draft = pixnorm.load(data, dtype=np.uint8, draft=True, **options)
+        assert draft.shape == exact.shape
+        assert not np.array_equal(draft, exact)  # it did take the draft route
+        assert psnr(draft, exact) >= 27, (options, psnr(draft, exact))
+    # a size that needs more than half the image: no draft, the exact result
+    options = {"size": 800, "crop": 700}
+    np.testing.assert_array_equal(
+        pixnorm.load(data, draft=True, **options), pixnorm.load(data, **options)
+    )
+    with pytest.raises(ValueError, match="^draft: not with factor or fit"):
+        pixnorm.load(data, draft=True, factor=0.25)
+    with pytest.raises(TypeError, match="^draft: expected a bool"):
+        pixnorm.load(data, draft=1, size=10)  # type: ignore[arg-type]

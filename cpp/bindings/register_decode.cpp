@@ -71,7 +71,7 @@ const std::uint8_t* bytes_of(const py::buffer_info& buf, std::size_t* size) {
 
 // (H, W, channels, orientation) of a JPEG file as decode(mode) gives it, from its header
 py::tuple jpeg_header(const py::buffer& source, const std::string& mode_name,
-                      std::uint64_t max_pixels) {
+                      std::uint64_t max_pixels, int scale) {
   const decode::Mode mode = parse_mode(mode_name);
   const py::buffer_info buf = source.request();
   std::size_t size = 0;
@@ -79,7 +79,7 @@ py::tuple jpeg_header(const py::buffer& source, const std::string& mode_name,
   decode::Header h;
   {
     py::gil_scoped_release release;
-    h = decode::read_jpeg_header(data, size, mode, decode::Limits{max_pixels});
+    h = decode::read_jpeg_header(data, size, mode, decode::Limits{max_pixels}, scale);
   }
   return py::make_tuple(h.height, h.width, h.channels, h.orientation);
 }
@@ -87,7 +87,7 @@ py::tuple jpeg_header(const py::buffer& source, const std::string& mode_name,
 // The window around region of a JPEG file, written into out (H, W, C) uint8 at its place.
 void decode_jpeg_into(const py::buffer& source, const std::string& mode_name,
                       std::uint64_t max_pixels, const py::object& region,
-                      py::array_t<std::uint8_t> out) {
+                      py::array_t<std::uint8_t> out, int scale) {
   const decode::Mode mode = parse_mode(mode_name);
   const decode::Region r = to_region(region);
   if (out.ndim() != 3 || out.strides(2) != 1 || out.strides(1) != out.shape(2) ||
@@ -101,15 +101,16 @@ void decode_jpeg_into(const py::buffer& source, const std::string& mode_name,
   std::size_t size = 0;
   const std::uint8_t* data = bytes_of(buf, &size);
   py::gil_scoped_release release;
-  decode::decode_jpeg_into(data, size, mode, decode::Limits{max_pixels}, r, t);
+  decode::decode_jpeg_into(data, size, mode, decode::Limits{max_pixels}, r, t, scale);
 }
 
 }  // namespace
 
 void register_decode(py::module_& m) {
-  m.def("jpeg_header", &jpeg_header, py::arg("source"), py::arg("mode"), py::arg("max_pixels"));
+  m.def("jpeg_header", &jpeg_header, py::arg("source"), py::arg("mode"), py::arg("max_pixels"),
+        py::arg("scale") = 8);
   m.def("decode_jpeg_into", &decode_jpeg_into, py::arg("source"), py::arg("mode"),
-        py::arg("max_pixels"), py::arg("region"), py::arg("out"));
+        py::arg("max_pixels"), py::arg("region"), py::arg("out"), py::arg("scale") = 8);
   py::register_exception<decode::corrupt_data>(m, "DecodeError", PyExc_ValueError);
   py::register_exception<decode::too_large>(m, "ImageTooLarge", PyExc_ValueError);
   py::register_exception<decode::unsupported_codec>(m, "UnsupportedCodec", PyExc_RuntimeError);

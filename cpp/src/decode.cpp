@@ -76,11 +76,11 @@ Image decode_jpeg(const std::uint8_t*, std::size_t, Mode, const Limits&, const R
   throw unsupported_codec("this pixnorm was built without libjpeg");
 }
 std::string jpeg_version() { return ""; }
-Header read_jpeg_header(const std::uint8_t*, std::size_t, Mode, const Limits&) {
+Header read_jpeg_header(const std::uint8_t*, std::size_t, Mode, const Limits&, int) {
   throw unsupported_codec("this pixnorm was built without libjpeg");
 }
 void decode_jpeg_into(const std::uint8_t*, std::size_t, Mode, const Limits&, const Region&,
-                      const Target&) {
+                      const Target&, int) {
   throw unsupported_codec("this pixnorm was built without libjpeg");
 }
 #endif

@@ -43,6 +43,7 @@ struct JpegJob {
   Mode mode = Mode::native;
   std::uint64_t max_pixels = 0;
   Region region;
+  int scale = 8;  // decode at scale / 8 of the size (libjpeg's DCT scaling; 8: full size)
   bool header_only = false;
   Target target;  // target.data != nullptr: rows go there, at their places in the image
   // results
@@ -201,19 +202,24 @@ void run(JpegJob* job) {
     ci.out_color_space = JCS_CMYK;
     direct = false;
   }
+  if (job->scale != 8) {
+    ci.scale_num = static_cast<unsigned>(job->scale);
+    ci.scale_denom = 8;
+  }
+  jpeg_calc_output_dimensions(&ci);  // the decoded size: the image's, or scaled
   if (job->header_only) {
-    job->full_height = job->height = static_cast<int>(ci.image_height);
-    job->full_width = job->width = static_cast<int>(ci.image_width);
+    job->full_height = job->height = static_cast<int>(ci.output_height);
+    job->full_width = job->width = static_cast<int>(ci.output_width);
     jpeg_destroy_decompress(&ci);
     return;
   }
   const Target& tg = job->target;
   if (tg.data != nullptr &&
-      (tg.height != static_cast<int>(ci.image_height) ||
-       tg.width != static_cast<int>(ci.image_width) || tg.channels != job->channels)) {
+      (tg.height != static_cast<int>(ci.output_height) ||
+       tg.width != static_cast<int>(ci.output_width) || tg.channels != job->channels)) {
     std::snprintf(job->message, sizeof job->message,
                   "out: a %dx%dx%d target for a %ux%ux%d image", tg.height, tg.width,
-                  tg.channels, ci.image_height, ci.image_width, job->channels);
+                  tg.channels, ci.output_height, ci.output_width, job->channels);
     fail(job, bad_region);
   }
   jpeg_start_decompress(&ci);
@@ -350,19 +356,31 @@ Image decode_jpeg(const std::uint8_t* data, std::size_t size, Mode mode, const L
   return finish(job);
 }
 
+void check_scale(int scale) {
+  if (scale < 1 || scale > 8) {
+    throw std::invalid_argument("scale: expected 1..8 (eighths of the size), got " +
+                                std::to_string(scale));
+  }
+}
+
 Header read_jpeg_header(const std::uint8_t* data, std::size_t size, Mode mode,
-                        const Limits& limits) {
+                        const Limits& limits, int scale) {
+  check_scale(scale);
   if (sniff(data, size) != Format::jpeg) throw unsupported_codec("not a JPEG file");
   JpegJob* job = make_job(data, size, mode, limits);
   job->header_only = true;
+  job->scale = scale;
   const Image img = finish(job);
   return Header{img.full_height, img.full_width, img.channels, img.orientation};
 }
 
 void decode_jpeg_into(const std::uint8_t* data, std::size_t size, Mode mode,
-                      const Limits& limits, const Region& region, const Target& target) {
+                      const Limits& limits, const Region& region, const Target& target,
+                      int scale) {
+  check_scale(scale);
   if (sniff(data, size) != Format::jpeg) throw unsupported_codec("not a JPEG file");
   JpegJob* job = make_job(data, size, mode, limits);
+  job->scale = scale;
   job->region = region;
   job->target = target;
   finish(job);

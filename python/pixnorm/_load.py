@@ -50,12 +50,28 @@ def _window(g: Geometry, ch: int, cw: int) -> tuple[int, int, int, int]:
     return y0, x0, y1 - y0, x1 - x0
 
 
+def _shape_only(h: int, w: int, c: int) -> npt.NDArray[Any]:
+    """An (h, w, c) uint8 array of no memory, for the geometry rules (they read its shape)."""
+    return np.lib.stride_tricks.as_strided(np.zeros(1, np.uint8), (h, w, c), (0, 0, 0))
+
+
+def _draft_scale(g: Geometry) -> int:
+    """The smallest of libjpeg's scales M / 8 (M = 1, 2, 4, 8: the ones its SIMD code
+    decodes) at which the box stays at least as large as what it is resized to."""
+    need = max(g.resized_height / g.box_height, g.resized_width / g.box_width)
+    for m in (1, 2, 4):
+        if m / 8 >= need:
+            return m
+    return 8
+
+
 def load(
     source: Any,
     *,
     mode: str | None = "RGB",
     orientation: bool = False,
     max_pixels: int | None = MAX_IMAGE_PIXELS,
+    draft: bool = False,
     **options: Any,
 ) -> Any:
     """Decode ``source`` and preprocess it: :func:`pixnorm.preprocess` of
@@ -79,34 +95,87 @@ def load(
     output reads is not seen (``decode`` raises :class:`DecodeError`; ``load`` never reads
     those bytes). Other formats are decoded whole.
 
+    ``draft=True`` (JPEG; with ``size``, not ``factor`` or ``fit``) also lets libjpeg shrink
+    the image in the DCT domain by 1/2, 1/4 or 1/8 (the largest that keeps the box at least
+    as large as the size it is resized to, so nothing shrunk is enlarged again), much cheaper
+    than decoding at full size and filtering down: the box is scaled with the image (rounded
+    to whole pixels) and the output has the same shape. The values then differ from the exact
+    path by design (libjpeg's reduced IDCT instead of the antialiasing filter): see the
+    README for the measured accuracy. Other formats, and sizes that need more than half the
+    image, decode as with ``draft=False``.
+
     Raises what :func:`decode` and :func:`preprocess` raise.
     """
     if "image" in options:
         raise TypeError("load: takes the encoded source, not image= (use preprocess)")
+    if not isinstance(draft, bool | np.bool_):
+        raise TypeError(f"draft: expected a bool, got {type(draft).__name__}")
+    if draft and (options.get("factor") is not None or options.get("fit") is not None):
+        raise ValueError(
+            "draft: not with factor or fit (the decoded size would change the output); give "
+            "size (and crop)"
+        )
     limit = _check_options(mode, orientation, max_pixels)
     data = _source_bytes(source)
-    img = _decode_window(data, mode, orientation, limit, options)
-    if img is None:
+    found = _decode_window(data, mode, orientation, limit, options, bool(draft))
+    if found is None:
         img = decode(data, mode=mode, orientation=orientation, max_pixels=max_pixels)
+        return preprocess(img, **options)
+    img, options = found
     return preprocess(img, **options)
 
 
 def _decode_window(
-    data: Any, mode: str | None, orientation: bool, limit: int, options: dict[str, Any]
-) -> npt.NDArray[Any] | None:
-    """The JPEG decoded in an image of its full size (zero elsewhere) around the window the
-    options read; None where this does not apply (not a JPEG, no libjpeg, an orientation to
-    apply): then the caller decodes the whole image."""
+    data: Any,
+    mode: str | None,
+    orientation: bool,
+    limit: int,
+    options: dict[str, Any],
+    draft: bool,
+) -> tuple[npt.NDArray[Any], dict[str, Any]] | None:
+    """The JPEG decoded in an image of its full (or draft) size, zero outside the window the
+    options read, and the options for it; None where this does not apply (not a JPEG, no
+    libjpeg, an orientation to apply): then the caller decodes the whole image."""
     if _core.CODECS["jpeg"] is None or len(data) < 3 or bytes(data[:3]) != b"\xff\xd8\xff":
         return None
     h, w, c, orient = _core.jpeg_header(data, MODES[mode], limit)
     if orientation and orient != 1:
         return None
+    scale = 8
+    if draft:
+        scale, options = _draft(data, mode, limit, h, w, c, options)
+        if scale != 8:
+            h, w, c, _ = _core.jpeg_header(data, MODES[mode], limit, scale)
     # np.zeros: calloc'd pages, touched only where the window is written
     img = np.zeros((h, w, c), np.uint8)
     region = _region(img, options)
-    _core.decode_jpeg_into(data, MODES[mode], limit, region, img)
-    return img
+    _core.decode_jpeg_into(data, MODES[mode], limit, region, img, scale)
+    return img, options
+
+
+def _draft(
+    data: Any, mode: str | None, limit: int, h: int, w: int, c: int, options: dict[str, Any]
+) -> tuple[int, dict[str, Any]]:
+    """libjpeg's scale for draft=True and the options for the scaled image: the box scaled
+    and rounded, the resized size given explicitly (the same output shape)."""
+    size, max_size, box = options.get("size"), options.get("max_size"), options.get("box")
+    g, _ = _geometry(
+        _shape_only(h, w, c), "image", size, options.get("crop"), box, False, max_size, "box"
+    )
+    scale = _draft_scale(g)
+    if scale == 8:
+        return 8, options
+    sh, sw, _, _ = _core.jpeg_header(data, MODES[mode], limit, scale)
+    scaled = dict(options, size=(g.resized_height, g.resized_width), max_size=None)
+    # Scaled pixel i covers source pixels [8i / M, 8(i + 1) / M): the last one can be partly
+    # outside the image (libjpeg rounds the size up), so the whole image is a box too.
+    f = scale / 8
+    top = min(sh - 1, round(g.box_top * f))
+    left = min(sw - 1, round(g.box_left * f))
+    bottom = max(top + 1, min(sh, round((g.box_top + g.box_height) * f)))
+    right = max(left + 1, min(sw, round((g.box_left + g.box_width) * f)))
+    scaled["box"] = (top, left, bottom - top, right - left)
+    return scale, scaled
 
 
 def _region(img: npt.NDArray[Any], options: dict[str, Any]) -> tuple[int, int, int, int] | None:

@@ -79,8 +79,9 @@ std::string png_version();
 Image decode(const std::uint8_t* data, std::size_t size, Mode mode, const Limits& limits,
              const Region& region = Region{});
 
-// What decode() would give, from the header only: height and width are the whole image's.
-// JPEG only (unsupported_codec otherwise).
+// What decode() would give, from the header only: height and width are the whole image's,
+// at scale / 8 of its size (libjpeg's DCT-domain scaling, 1 <= scale <= 8: what
+// decode_jpeg_into then writes). JPEG only (unsupported_codec otherwise).
 struct Header {
   int height = 0;
   int width = 0;
@@ -88,7 +89,7 @@ struct Header {
   int orientation = 1;
 };
 Header read_jpeg_header(const std::uint8_t* data, std::size_t size, Mode mode,
-                        const Limits& limits);
+                        const Limits& limits, int scale = 8);
 
 // Where decode_jpeg_into writes: an image of read_jpeg_header's height x width x channels
 // (uint8), rows row_stride bytes apart. Only the window around the region (see Region) is
@@ -101,7 +102,8 @@ struct Target {
   int channels = 0;
 };
 void decode_jpeg_into(const std::uint8_t* data, std::size_t size, Mode mode,
-                      const Limits& limits, const Region& region, const Target& target);
+                      const Limits& limits, const Region& region, const Target& target,
+                      int scale = 8);
 
 // The EXIF orientation (tag 0x0112 of IFD0) of a TIFF-structured EXIF block (starting at the
 // byte order mark), 1 when absent or malformed.
