@@ -217,9 +217,9 @@ void run(JpegJob* job) {
   if (tg.data != nullptr &&
       (tg.height != static_cast<int>(ci.output_height) ||
        tg.width != static_cast<int>(ci.output_width) || tg.channels != job->channels)) {
-    std::snprintf(job->message, sizeof job->message,
-                  "out: a %dx%dx%d target for a %ux%ux%d image", tg.height, tg.width,
-                  tg.channels, ci.output_height, ci.output_width, job->channels);
+    std::snprintf(job->message, sizeof job->message, "out: a %dx%dx%d target for a %ux%ux%d image",
+                  tg.height, tg.width, tg.channels, ci.output_height, ci.output_width,
+                  job->channels);
     fail(job, bad_region);
   }
   jpeg_start_decompress(&ci);
@@ -235,18 +235,17 @@ void run(JpegJob* job) {
     const auto mcu_w = static_cast<JDIMENSION>(ci.max_h_samp_factor * DCTSIZE);
     const auto r_top = static_cast<JDIMENSION>(r.top);
     const auto r_left = static_cast<JDIMENSION>(r.left);
-    const JDIMENSION r_bottom = std::min<JDIMENSION>(
-        ci.output_height, r_top + static_cast<JDIMENSION>(r.height) + mcu_h);
-    const JDIMENSION r_right = std::min<JDIMENSION>(
-        ci.output_width, r_left + static_cast<JDIMENSION>(r.width) + mcu_w);
+    const JDIMENSION r_bottom =
+        std::min<JDIMENSION>(ci.output_height, r_top + static_cast<JDIMENSION>(r.height) + mcu_h);
+    const JDIMENSION r_right =
+        std::min<JDIMENSION>(ci.output_width, r_left + static_cast<JDIMENSION>(r.width) + mcu_w);
     top = r_top > mcu_h ? r_top - mcu_h : 0;
     bottom = r_bottom;
     JDIMENSION left = r_left > mcu_w ? r_left - mcu_w : 0;
     if (top >= bottom || left >= r_right) {
       std::snprintf(job->message, sizeof job->message,
                     "region: rows %d..%d, columns %d..%d are outside the %ux%u image", r.top,
-                    r.top + r.height, r.left, r.left + r.width, ci.output_height,
-                    ci.output_width);
+                    r.top + r.height, r.left, r.left + r.width, ci.output_height, ci.output_width);
       fail(job, bad_region);
     }
     JDIMENSION width = r_right - left;
@@ -272,11 +271,11 @@ void run(JpegJob* job) {
     fail(job, corrupt);
   }
   while (ci.output_scanline < bottom) {
-    std::uint8_t* out =
-        tg.data != nullptr
-            ? tg.data + tg.row_stride * static_cast<std::ptrdiff_t>(ci.output_scanline) +
-                  static_cast<std::ptrdiff_t>(job->left) * tg.channels
-            : job->pixels + row_bytes * (ci.output_scanline - top);
+    std::uint8_t* out = tg.data != nullptr
+                            ? tg.data +
+                                  tg.row_stride * static_cast<std::ptrdiff_t>(ci.output_scanline) +
+                                  static_cast<std::ptrdiff_t>(job->left) * tg.channels
+                            : job->pixels + row_bytes * (ci.output_scanline - top);
     JSAMPROW row = direct ? out : job->scratch;
     if (jpeg_read_scanlines(&ci, &row, 1) != 1) {
       std::snprintf(job->message, sizeof job->message, "truncated JPEG data");
@@ -363,8 +362,8 @@ void check_scale(int scale) {
   }
 }
 
-Header read_jpeg_header(const std::uint8_t* data, std::size_t size, Mode mode,
-                        const Limits& limits, int scale) {
+Header read_jpeg_header(const std::uint8_t* data, std::size_t size, Mode mode, const Limits& limits,
+                        int scale) {
   check_scale(scale);
   if (sniff(data, size) != Format::jpeg) throw unsupported_codec("not a JPEG file");
   JpegJob* job = make_job(data, size, mode, limits);
@@ -374,9 +373,8 @@ Header read_jpeg_header(const std::uint8_t* data, std::size_t size, Mode mode,
   return Header{img.full_height, img.full_width, img.channels, img.orientation};
 }
 
-void decode_jpeg_into(const std::uint8_t* data, std::size_t size, Mode mode,
-                      const Limits& limits, const Region& region, const Target& target,
-                      int scale) {
+void decode_jpeg_into(const std::uint8_t* data, std::size_t size, Mode mode, const Limits& limits,
+                      const Region& region, const Target& target, int scale) {
   check_scale(scale);
   if (sniff(data, size) != Format::jpeg) throw unsupported_codec("not a JPEG file");
   JpegJob* job = make_job(data, size, mode, limits);

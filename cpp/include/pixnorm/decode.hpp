@@ -88,8 +88,8 @@ struct Header {
   int channels = 0;
   int orientation = 1;
 };
-Header read_jpeg_header(const std::uint8_t* data, std::size_t size, Mode mode,
-                        const Limits& limits, int scale = 8);
+Header read_jpeg_header(const std::uint8_t* data, std::size_t size, Mode mode, const Limits& limits,
+                        int scale = 8);
 
 // Where decode_jpeg_into writes: an image of read_jpeg_header's height x width x channels
 // (uint8), rows row_stride bytes apart. Only the window around the region (see Region) is
@@ -101,9 +101,8 @@ struct Target {
   int width = 0;
   int channels = 0;
 };
-void decode_jpeg_into(const std::uint8_t* data, std::size_t size, Mode mode,
-                      const Limits& limits, const Region& region, const Target& target,
-                      int scale = 8);
+void decode_jpeg_into(const std::uint8_t* data, std::size_t size, Mode mode, const Limits& limits,
+                      const Region& region, const Target& target, int scale = 8);
 
 // The EXIF orientation (tag 0x0112 of IFD0) of a TIFF-structured EXIF block (starting at the
 // byte order mark), 1 when absent or malformed.
