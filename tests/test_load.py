@@ -272,3 +272,70 @@ def test_draft_accuracy_and_shape() -> None:
         pixnorm.load(data, draft=True, factor=0.25)
     with pytest.raises(TypeError, match="^draft: expected a bool"):
         pixnorm.load(data, draft=1, size=10)  # type: ignore[arg-type]
+
+
+def test_load_batch_equals_preprocess_batch_of_decode() -> None:
+    rng = np.random.default_rng(3)
+    sources: list[Any] = []
+    for i in range(9):
+        h, w = int(rng.integers(60, 300)), int(rng.integers(60, 300))
+        sources.append(jpeg(photo(h, w), quality=85, subsampling=i % 3))
+    buf = io.BytesIO()
+    Image.fromarray(photo(90, 120)).save(buf, "PNG")
+    sources.append(buf.getvalue())  # a PNG among them: decoded whole
+    images = [pixnorm.decode(s) for s in sources]
+    boxes = []
+    for img in images:
+        h, w = img.shape[:2]
+        t, left = int(rng.integers(0, h // 2)), int(rng.integers(0, w // 2))
+        boxes.append((t, left, int(rng.integers(1, h - t + 1)), int(rng.integers(1, w - left + 1))))
+    flips: list[bool | str] = [bool(i % 2) for i in range(len(sources))]
+    flips[3] = "both"
+    before = pixnorm.get_num_threads()
+    try:
+        for threads in (1, 2):
+            pixnorm.set_num_threads(threads)
+            want = pixnorm.preprocess_batch(
+                images, size=(48, 40), boxes=boxes, flips=flips, mean=MEAN, std=STD
+            )
+            got = pixnorm.load_batch(
+                sources, size=(48, 40), boxes=boxes, flips=flips, mean=MEAN, std=STD
+            )
+            np.testing.assert_array_equal(got, want)
+            want = pixnorm.preprocess_batch(images, size=64, crop=56, convention="torch")
+            out = np.empty_like(want)
+            got = pixnorm.load_batch(sources, size=64, crop=56, convention="torch", out=out)
+            assert got is out
+            np.testing.assert_array_equal(got, want)
+    finally:
+        pixnorm.set_num_threads(before)
+
+
+def test_load_batch_errors() -> None:
+    good = jpeg(photo(40, 50))
+    with pytest.raises(TypeError, match="^sources: expected a sequence"):
+        pixnorm.load_batch(good, size=(8, 8))
+    with pytest.raises(ValueError, match="^sources: empty"):
+        pixnorm.load_batch([], size=(8, 8))
+    with pytest.raises(ValueError, match="^boxes: 1 boxes for 2 sources"):
+        pixnorm.load_batch([good, good], size=(8, 8), boxes=[(0, 0, 4, 4)])
+    with pytest.raises(pixnorm.DecodeError, match=r"^sources\[1\]: truncated"):
+        pixnorm.load_batch([good, good[:100]], size=(8, 8))
+    with pytest.raises(TypeError, match=r"^sources\[0\]: source: expected a path"):
+        pixnorm.load_batch([3], size=(8, 8))
+    with pytest.raises(ValueError, match="ends at"):  # preprocess_batch's own check
+        pixnorm.load_batch([good, jpeg(photo(60, 50))], size=20)
+    with pytest.raises(TypeError, match="draft"):
+        pixnorm.load_batch([good], size=(8, 8), draft=True)
+
+
+def test_load_batch_in_a_forked_child() -> None:
+    """The decoding threads are made again in a forked child (a DataLoader worker)."""
+    import multiprocessing
+
+    data = [jpeg(photo(80, 90))] * 4
+    want = pixnorm.load_batch(data, size=(32, 32))  # the parent's pool exists now
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(1) as pool:
+        got = pool.apply(pixnorm.load_batch, (data,), {"size": (32, 32)})
+    np.testing.assert_array_equal(got, want)

@@ -35,7 +35,7 @@ from ._args import (
 )
 from ._collate import Collate, random_params
 from ._decode import MAX_IMAGE_PIXELS, DecodeError, ImageTooLarge, decode
-from ._load import load
+from ._load import load, load_batch
 from ._normalizer import Normalizer, _unpack
 from ._resize import FitParams, preprocess, preprocess_batch, resize, resized_size
 from .stats import RunningStats
@@ -54,6 +54,7 @@ __all__ = [
     "decode",
     "get_num_threads",
     "load",
+    "load_batch",
     "normalize",
     "preprocess",
     "preprocess_batch",

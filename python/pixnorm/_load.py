@@ -3,7 +3,11 @@ output reads (bit for bit ``preprocess(decode(source), ...)``)."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import math
+import os
+import threading
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -17,9 +21,10 @@ from ._resize import (
     _geometry,
     _resolve_factor,
     preprocess,
+    preprocess_batch,
 )
 
-__all__ = ["load"]
+__all__ = ["load", "load_batch"]
 
 # Source pixels read beyond a filter's support, for safety (rounding of the sampling
 # positions): the window is widened by this much on each side, then by the JPEG's iMCU.
@@ -205,3 +210,89 @@ def _region(img: npt.NDArray[Any], options: dict[str, Any]) -> tuple[int, int, i
     except (TypeError, ValueError):
         return None
     return _window(g, ch, cw)
+
+
+_POOL: dict[str, Any] = {"pid": None, "executor": None, "workers": 0}
+_POOL_LOCK = threading.Lock()
+
+
+def _forget_pool() -> None:  # in a forked child: the parent's threads do not exist here
+    _POOL.update(pid=None, executor=None, workers=0)
+
+
+os.register_at_fork(after_in_child=_forget_pool)
+
+
+def _executor(workers: int) -> concurrent.futures.ThreadPoolExecutor:
+    """A thread pool of `workers` threads, kept between calls (made again after a fork or
+    when the thread count changes)."""
+    with _POOL_LOCK:
+        ex = _POOL["executor"]
+        if ex is None or _POOL["pid"] != os.getpid() or _POOL["workers"] != workers:
+            if ex is not None and _POOL["pid"] == os.getpid():
+                ex.shutdown(wait=False)
+            ex = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="pixnorm-load")
+            _POOL.update(pid=os.getpid(), executor=ex, workers=workers)
+        return ex  # type: ignore[no-any-return]
+
+
+def load_batch(
+    sources: Sequence[Any],
+    *,
+    boxes: Sequence[Any] | None = None,
+    mode: str | None = "RGB",
+    orientation: bool = False,
+    max_pixels: int | None = MAX_IMAGE_PIXELS,
+    **options: Any,
+) -> Any:
+    """:func:`load` for a batch: ``preprocess_batch([decode(s) for s in sources], ...)`` bit
+    for bit, each JPEG decoded only around the window its output reads (its box from
+    ``boxes``), the images decoded on :func:`pixnorm.get_num_threads` threads (the codecs run
+    with the GIL released), then preprocessed in one call.
+
+    ``boxes`` and the other keywords are :func:`pixnorm.preprocess_batch`'s (``size``,
+    ``crop``, ``flips``, ``mean``, ``std``, ``out``, ...); ``mode``, ``orientation`` and
+    ``max_pixels`` are :func:`decode`'s, for every source. ``draft`` is :func:`load`'s only
+    (in a batch every image must end at one size). A source that cannot be decoded raises its
+    error, naming it (``sources[i]``).
+    """
+    if "images" in options:
+        raise TypeError("load_batch: takes encoded sources, not images= (use preprocess_batch)")
+    if isinstance(sources, str | bytes | bytearray | memoryview) or not isinstance(
+        sources, Sequence
+    ):
+        raise TypeError(
+            f"sources: expected a sequence of sources (paths, bytes, ...), got "
+            f"{type(sources).__name__}"
+        )
+    n = len(sources)
+    if n == 0:
+        raise ValueError("sources: empty")
+    if boxes is not None:
+        if isinstance(boxes, str | bytes) or not isinstance(boxes, Sequence | np.ndarray):
+            raise TypeError(
+                f"boxes: expected a sequence (one per image), got {type(boxes).__name__}"
+            )
+        if len(boxes) != n:
+            raise ValueError(f"boxes: {len(boxes)} boxes for {n} sources")
+    limit = _check_options(mode, orientation, max_pixels)
+
+    def one(i: int) -> npt.NDArray[Any]:
+        try:
+            data = _source_bytes(sources[i])
+            per = {k: v for k, v in options.items() if k not in ("flips", "out")}
+            if boxes is not None:
+                per["box"] = boxes[i]
+            found = _decode_window(data, mode, orientation, limit, per, False)
+            if found is not None:
+                return found[0]
+            return decode(data, mode=mode, orientation=orientation, max_pixels=max_pixels)
+        except (TypeError, ValueError) as e:
+            raise type(e)(f"sources[{i}]: {e}") from None
+
+    workers = min(_core.get_num_threads(), n)
+    if workers <= 1:
+        images = [one(i) for i in range(n)]
+    else:
+        images = list(_executor(workers).map(one, range(n)))
+    return preprocess_batch(images, boxes=boxes, **options)
