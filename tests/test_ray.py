@@ -318,10 +318,10 @@ def test_stats_errors() -> None:
     with pytest.raises(ValueError, match="batch_size"):
         pnray.stats(ds, column="data", batch_size=0)
     encoded = ray.data.from_items([{"image": b"\x89PNG..."}, {"image": b"\xff\xd8..."}])
-    with pytest.raises(
-        TypeError, match=r"^column 'image' holds encoded image bytes.*pixnorm.decode"
-    ):
-        pnray.stats(encoded)
+    with pytest.raises(ValueError, match=r"^column 'image', row 0 of the batch: "):
+        pnray.stats(encoded)  # undecodable bytes: pixnorm.decode's DecodeError, named
+    with pytest.raises(ValueError, match="^mode: expected 'RGB', 'L', 'RGBA' or None"):
+        pnray.stats(encoded, mode="rgb")
     nested = ray.data.from_items([{"image": [[1, 2], [3, 4]]}, {"image": [[5, 6], [7, 8]]}])
     with pytest.raises(TypeError, match="^column 'image': image: dtype int64"):
         pnray.stats(nested)  # Ray's object array of lists, read as the numbers they hold
@@ -537,10 +537,61 @@ def test_mixed_dtypes_in_one_block_are_refused() -> None:
     pnray.Preprocess(size=(8, 8))({"image": np.stack(dark)})
 
 
+def encoded_folder(root: Path) -> list[Path]:
+    """JPEG and PNG files of mixed sizes and modes (a gray PNG among them)."""
+    paths = []
+    for i in range(24):
+        h, w = int(RNG.integers(20, 60)), int(RNG.integers(20, 60))
+        arr = RNG.integers(0, 256, (h, w, 3), dtype=np.uint8)
+        path = root / f"{i:02d}.{'jpg' if i % 3 else 'png'}"
+        im = Image.fromarray(arr if i != 5 else arr[..., 0])
+        im.save(path, **({"quality": 90} if i % 3 else {}))
+        paths.append(path)
+    return paths
+
+
+def test_encoded_bytes_columns(tmp_path: Path) -> None:
+    """read_binary_files' bytes, decoded in the workers by pixnorm.decode: the statistics and
+    the tensors of the decoded images, bit for bit, for any partitioning."""
+    paths = encoded_folder(tmp_path)
+    images = [pixnorm.decode(p) for p in sorted(paths)]  # mode "RGB": the gray PNG as RGB
+    ds = ray.data.read_binary_files(str(tmp_path), include_paths=True)
+    for blocks in (1, 3):
+        part = ds.repartition(blocks)
+        got = pnray.stats(part, column="bytes")
+        want = local_stats(images)
+        assert got.to_dict() == want.to_dict()
+    gray = pnray.stats(ds, column="bytes", mode="L")
+    assert gray.to_dict() == local_stats([pixnorm.decode(p, mode="L") for p in paths]).to_dict()
+    out = ds.map_batches(
+        pnray.Preprocess(column="bytes", output_column="x", size=(24, 20), mean=MEAN, std=STD),
+        batch_format="numpy",
+    ).take_all()
+    out.sort(key=lambda r: r["path"])
+    want_x = pixnorm.preprocess_batch(images, size=(24, 20), mean=MEAN, std=STD)
+    np.testing.assert_array_equal(np.stack([r["x"] for r in out]), want_x)
+    # random draws follow the decoded image: the same as for the arrays
+    rows = [{"id": i, "image": img} for i, img in enumerate(images)]
+    options: dict[str, Any] = {
+        "size": (16, 16),
+        "random_resized_crop": True,
+        "flip_p": 0.5,
+        "seed": 3,
+    }
+    from_arrays = preprocessed(ray.data.from_items(rows), pnray.Preprocess(**options))
+    coded = ray.data.from_items(
+        [{"id": i, "data": p.read_bytes()} for i, p in enumerate(sorted(paths))]
+    )
+    from_bytes = preprocessed(coded, pnray.Preprocess(column="data", **options), column="data")
+    np.testing.assert_array_equal(from_bytes, from_arrays)
+
+
 def test_preprocess_errors() -> None:
     img = RNG.integers(0, 256, (20, 30, 3), dtype=np.uint8)
-    with pytest.raises(TypeError, match=r"encoded image bytes.*pixnorm.decode.*planned"):
+    with pytest.raises(pixnorm.DecodeError, match=r"^column 'image', row 0 of the batch"):
         pnray.Preprocess()({"image": np.array([b"\x89PNG...", b"GIF89a"], dtype=object)})
+    with pytest.raises(ValueError, match="^mode: expected"):
+        pnray.Preprocess(mode="YCbCr")
     with pytest.raises(ValueError, match="column: 'pixels' is not in the dataset"):
         pnray.Preprocess(column="pixels")({"image": img[None]})
     ragged = np.empty(2, dtype=object)  # Ray's variable-shaped column

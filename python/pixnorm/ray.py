@@ -57,6 +57,7 @@ from ._args import (
     _side,
     _values,
 )
+from ._decode import decode
 from ._normalizer import Normalizer, _unpack
 from ._resize import _check_convention, preprocess_batch
 from .stats import RunningStats
@@ -73,11 +74,7 @@ Array = np.ndarray[Any, Any]
 _PARTIAL = "pixnorm_partial"
 _FIRST = "pixnorm_first"
 
-_ENCODED = (
-    "column {column!r} holds encoded image bytes; pixnorm does not decode images yet "
-    "(pixnorm.decode is planned): decode them first, e.g. with ray.data.read_images, or a "
-    "map_batches that opens each one with PIL.Image.open(io.BytesIO(data))"
-)
+_MODES = ("RGB", "L", "RGBA", None)
 
 
 @contextlib.contextmanager
@@ -93,9 +90,22 @@ def _one_thread() -> Iterator[None]:
         _core._set_user_threads(before)
 
 
-def _column(batch: Any, column: str) -> Array | list[Array]:
+def _decoded(col: Any, column: str, mode: str | None) -> list[Array]:
+    """A column of encoded files (``read_binary_files``' bytes), decoded by pixnorm.decode:
+    its errors name the column and the row."""
+    images = []
+    for i, data in enumerate(col):
+        try:
+            images.append(decode(data, mode=mode))
+        except (TypeError, ValueError) as e:
+            raise type(e)(f"column {column!r}, row {i} of the batch: {e}") from None
+    return images
+
+
+def _column(batch: Any, column: str, mode: str | None = "RGB") -> Array | list[Array]:
     """The images of a numpy batch: one (N, H, W[, C]) array when Ray holds them as one tensor
-    (one size), else a list of (H, W[, C]) arrays (Ray's variable-shaped tensors)."""
+    (one size), else a list of (H, W[, C]) arrays (Ray's variable-shaped tensors, or encoded
+    files decoded with ``mode``)."""
     if not isinstance(batch, dict):
         raise TypeError(
             f"batch: expected a dict of numpy arrays (map_batches(..., batch_format='numpy')), "
@@ -109,7 +119,7 @@ def _column(batch: Any, column: str) -> Array | list[Array]:
     if col.dtype.kind in "SV" or (
         col.dtype == object and len(col) and isinstance(col[0], bytes | bytearray | memoryview)
     ):
-        raise TypeError(_ENCODED.format(column=column))
+        return _decoded(col, column, mode)
     if col.dtype.kind == "U" or (col.dtype == object and len(col) and isinstance(col[0], str)):
         raise TypeError(
             f"column {column!r} holds strings (paths?), not images: read the images first "
@@ -254,7 +264,7 @@ def _update(part: RunningStats, images: Array | list[Array]) -> None:
 
 # The tasks' contract with the driver (their options and results). A task that finds another
 # number runs a different pixnorm than the driver: a clear error instead of a KeyError.
-_PROTOCOL = 3
+_PROTOCOL = 4
 
 
 def _protocol_error(given: Any) -> ValueError:
@@ -274,7 +284,7 @@ def _block_stats(batch: Any, *, column: str, options: dict[str, Any]) -> dict[st
         options = dict(options)
         if options.pop("protocol", None) != _PROTOCOL:
             raise _protocol_error(options.get("protocol"))
-        images = _column(batch, column)  # its errors name the column
+        images = _column(batch, column, options.pop("mode", "RGB"))  # errors name the column
         with _one_thread():
             result = RunningStats(**options)
             try:
@@ -338,6 +348,7 @@ def stats(
     convention: str | None = None,
     batch_size: int | None = None,
     color: str | None = None,
+    mode: str | None = "RGB",
 ) -> RunningStats:
     """A :class:`pixnorm.RunningStats` of the images in ``dataset[column]``, computed on the
     Ray cluster.
@@ -348,11 +359,14 @@ def stats(
     Parameters
     ----------
     dataset : ray.data.Dataset
-        With a column of uint8 or float32 images: (H, W) or (H, W, C) per row, one size (a
-        tensor column) or mixed sizes (variable-shaped), as ``ray.data.read_images`` or
-        ``ray.data.from_numpy`` give. Encoded bytes are refused (pixnorm.decode does not exist
-        yet: decode first).
+        With a column of uint8, uint16 or float32 images: (H, W) or (H, W, C) per row, one
+        size (a tensor column) or mixed sizes (variable-shaped), as ``ray.data.read_images``
+        or ``ray.data.from_numpy`` give; or of encoded files (bytes, as
+        ``ray.data.read_binary_files`` gives them in its "bytes" column), decoded in the
+        workers by :func:`pixnorm.decode` with ``mode``.
     column : str, default "image"
+    mode : "RGB" (default), "L", "RGBA" or None
+        :func:`pixnorm.decode`'s mode, for a column of encoded files (ignored otherwise).
     per_pixel, size, crop, antialias, convention, color
         As :class:`pixnorm.RunningStats` (``color="rgb"`` takes gray, RGB and RGBA rows into
         one set).
@@ -393,8 +407,11 @@ def stats(
         per_pixel=per_pixel, size=size, crop=crop, antialias=antialias, convention=convention,
         color=color,
     )  # fmt: skip
+    if not isinstance(mode, str | None) or mode not in _MODES:
+        raise ValueError(f"mode: expected 'RGB', 'L', 'RGBA' or None, got {mode!r}")
     options = {
         "protocol": _PROTOCOL,
+        "mode": mode,
         "per_pixel": total.per_pixel,
         "size": total._size,
         "crop": total._crop,
@@ -520,8 +537,12 @@ class Preprocess:
         as a pair, or a ``crop``. Per-pixel ``mean``/``std`` become a :class:`pixnorm.Normalizer`
         once, here (the same bits, without computing the coefficients per batch).
     column : str, default "image"
-        The images: uint8 or float32, (H, W) or (H, W, C) per row, one size or mixed sizes.
-        Encoded bytes are refused (``pixnorm.decode`` does not exist yet).
+        The images: uint8, uint16 or float32, (H, W) or (H, W, C) per row, one size or mixed
+        sizes; or encoded files (bytes: ``read_binary_files``' "bytes" column), decoded by
+        :func:`pixnorm.decode` with ``mode`` in the workers (the same bits as decoding first:
+        random draws follow the decoded image).
+    mode : "RGB" (default), "L", "RGBA" or None
+        :func:`pixnorm.decode`'s mode, for a column of encoded files (ignored otherwise).
     output_column : str or None
         Where the (C, h, w) tensors go; None replaces ``column``. Other columns pass through.
     dtype : float dtype, default "float32"
@@ -592,6 +613,7 @@ class Preprocess:
         color: str | None = None,
         box_column: str | None = None,
         flip_column: str | None = None,
+        mode: str | None = "RGB",
     ) -> None:
         # What can be checked without an image is checked here, on the driver; the rest
         # (mean/std against the channels, sizes against each image) by preprocess_batch.
@@ -641,6 +663,9 @@ class Preprocess:
                 raise ValueError(f"{name}: {col!r} is the image column")
         if box_column is not None and box_column == flip_column:
             raise ValueError(f"flip_column: {flip_column!r} is also box_column")
+        if not isinstance(mode, str | None) or mode not in _MODES:
+            raise ValueError(f"mode: expected 'RGB', 'L', 'RGBA' or None, got {mode!r}")
+        self.mode = mode
         self.box_column: str | None = box_column
         self.flip_column: str | None = flip_column
         self.column: str = column
@@ -767,7 +792,7 @@ class Preprocess:
         return box, flip
 
     def __call__(self, batch: dict[str, Array]) -> dict[str, Array]:
-        images = _column(batch, self.column)
+        images = _column(batch, self.column, self.mode)
         out = dict(batch)
         if len(images) == 0:  # an empty block (after a filter): a plain empty column, which
             out[self.output_column] = np.empty((0,), self.dtype)  # Ray stores without a fuss
