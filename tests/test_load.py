@@ -7,6 +7,7 @@ reads; errors."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -339,3 +340,94 @@ def test_load_batch_in_a_forked_child() -> None:
     with ctx.Pool(1) as pool:
         got = pool.apply(pixnorm.load_batch, (data,), {"size": (32, 32)})
     np.testing.assert_array_equal(got, want)
+
+
+def image_folder(root: Any) -> None:
+    """root/<class>/<files>: JPEGs of mixed sizes and a PNG, two classes, and a text file."""
+    rng = np.random.default_rng(9)
+    for c in ("cat", "dog"):
+        (root / c).mkdir()
+        for i in range(5):
+            h, w = int(rng.integers(70, 200)), int(rng.integers(70, 200))
+            Image.fromarray(photo(h, w)).save(root / c / f"{i}.jpg", quality=88)
+        Image.fromarray(photo(90, 110)).save(root / c / "p.PNG")
+    (root / "dog" / "notes.txt").write_text("not an image")
+
+
+def test_image_folder(tmp_path: Any) -> None:
+    image_folder(tmp_path)
+    ds = pixnorm.data.ImageFolder(tmp_path)
+    assert ds.classes == ["cat", "dog"] and ds.class_to_idx == {"cat": 0, "dog": 1}
+    assert len(ds) == 12 and ds.targets == [0] * 6 + [1] * 6
+    assert all(not p.endswith(".txt") for p, _ in ds.samples)
+    data, label = ds[7]
+    assert label == 1 and data == Path(ds.samples[7][0]).read_bytes()
+    assert "12 files in 2 classes" in repr(ds)
+    with pytest.raises(FileNotFoundError, match="is not a folder"):
+        pixnorm.data.ImageFolder(tmp_path / "missing")
+    with pytest.raises(FileNotFoundError, match="no class folders"):
+        pixnorm.data.ImageFolder(tmp_path / "cat")
+    with pytest.raises(TypeError, match="^root: expected a path"):
+        pixnorm.data.ImageFolder(3)  # type: ignore[arg-type]
+
+
+def test_collate_decode_equals_collate_of_decoded(tmp_path: Any) -> None:
+    image_folder(tmp_path)
+    ds = pixnorm.data.ImageFolder(tmp_path)
+    encoded = [ds[i] for i in range(len(ds))]
+    decoded = [(pixnorm.decode(b), t) for b, t in encoded]
+    rng = np.random.default_rng(4)
+    params = []
+    for img, _ in decoded:
+        h, w = img.shape[:2]
+        t, left = int(rng.integers(0, h // 2)), int(rng.integers(0, w // 2))
+        params.append(
+            (
+                t,
+                left,
+                int(rng.integers(1, h - t + 1)),
+                int(rng.integers(1, w - left + 1)),
+                bool(rng.integers(0, 2)),
+            )
+        )
+    for conv in ("torch", "pillow", None):
+        for options, with_params in (({"size": 64, "crop": 56}, False), ({"size": (40, 48)}, True)):
+            plain = pixnorm.Collate(convention=conv, mean=MEAN, std=STD, **options)
+            coded = pixnorm.Collate(convention=conv, mean=MEAN, std=STD, decode=True, **options)
+            a = (
+                [(img, t, p) for (img, t), p in zip(decoded, params, strict=True)]
+                if with_params
+                else decoded
+            )
+            b = (
+                [(d, t, p) for (d, t), p in zip(encoded, params, strict=True)]
+                if with_params
+                else encoded
+            )
+            want, got = plain(a), coded(b)
+            np.testing.assert_array_equal(np.asarray(got[0]), np.asarray(want[0]))
+            np.testing.assert_array_equal(np.asarray(got[1]), np.asarray(want[1]))
+    assert "decode=True, mode='RGB'" in repr(pixnorm.Collate(size=8, decode=True))
+    with pytest.raises(TypeError, match="^decode: expected a bool"):
+        pixnorm.Collate(size=8, decode=1)  # type: ignore[arg-type]
+    with pytest.raises(pixnorm.DecodeError, match=r"^samples\[1\]: "):
+        pixnorm.Collate(size=(8, 8), decode=True)([encoded[0], (b"\xff\xd8\xff junk", 0)])
+
+
+def test_collate_decode_in_a_dataloader(tmp_path: Any) -> None:
+    """The complete loader of the README: ImageFolder's bytes, decoded and preprocessed by
+    Collate(decode=True) in two worker processes."""
+    torch = pytest.importorskip("torch")
+    from torch.utils.data import DataLoader
+
+    image_folder(tmp_path)
+    ds = pixnorm.data.ImageFolder(tmp_path)
+    collate = pixnorm.Collate(size=64, crop=56, mean=MEAN, std=STD, decode=True)
+    loader = DataLoader(ds, batch_size=4, num_workers=2, collate_fn=collate)
+    batches = list(loader)
+    x = torch.cat([b[0] for b in batches]).numpy()
+    labels = torch.cat([b[1] for b in batches]).numpy()
+    plain = pixnorm.Collate(size=64, crop=56, mean=MEAN, std=STD)
+    want = plain([(pixnorm.decode(ds.samples[i][0]), ds.samples[i][1]) for i in range(len(ds))])
+    np.testing.assert_array_equal(x, want[0].numpy())
+    np.testing.assert_array_equal(labels, want[1].numpy())

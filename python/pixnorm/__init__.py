@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from . import _config, _core, presets, transforms
+from . import _config, _core, data, presets, transforms
 from ._args import (
     RangeWarning,
     _bfloat16,
@@ -51,6 +51,7 @@ __all__ = [
     "RunningStats",
     "collate",
     "build_info",
+    "data",
     "decode",
     "get_num_threads",
     "load",

@@ -93,6 +93,36 @@ def _flag(value: Any, name: str) -> bool:
     raise TypeError(f"{name}: expected a bool (or 0 / 1), got {value!r}")
 
 
+class _Encoded:
+    """An encoded sample: its decoded shape from the header (a JPEG), or its pixels (other
+    formats are decoded whole at once); :meth:`pixels` decodes a JPEG around a window."""
+
+    def __init__(self, source: Any, mode: str | None) -> None:
+        from ._decode import MAX_IMAGE_PIXELS, MODES, _source_bytes, decode
+
+        self.data = _source_bytes(source)
+        self.mode = mode
+        self.decoded: np.ndarray[Any, Any] | None = None
+        jpeg = _core.CODECS["jpeg"] is not None and bytes(self.data[:3]) == b"\xff\xd8\xff"
+        if jpeg:
+            h, w, c, _ = _core.jpeg_header(self.data, MODES[mode], MAX_IMAGE_PIXELS)
+            self.shape_only = np.lib.stride_tricks.as_strided(
+                np.zeros(1, np.uint8), (h, w, c), (0, 0, 0)
+            )
+        else:
+            self.decoded = decode(self.data, mode=mode)
+            self.shape_only = self.decoded
+
+    def pixels(self, window: tuple[int, int, int, int]) -> np.ndarray[Any, Any]:
+        if self.decoded is not None:
+            return self.decoded
+        from ._decode import MAX_IMAGE_PIXELS, MODES
+
+        img = np.zeros(self.shape_only.shape, np.uint8)  # calloc'd: touched where decoded
+        _core.decode_jpeg_into(self.data, MODES[self.mode], MAX_IMAGE_PIXELS, window, img)
+        return img
+
+
 class Collate:
     """``collate_fn`` for ``torch.utils.data.DataLoader``: samples -> (batch, labels).
 
@@ -131,6 +161,15 @@ class Collate:
         GPU. Without torch, bfloat16 needs ml_dtypes.
     layout : 'CHW' (default) or 'HWC'
         (N, C, h, w), or channels last (N, h, w, C).
+    decode : bool
+        Samples hold encoded files (bytes, as :class:`pixnorm.data.ImageFolder` gives them, or
+        paths) instead of decoded images: each is decoded here by :func:`pixnorm.decode` with
+        ``mode`` (a JPEG only around the window its output reads, as :func:`pixnorm.load`;
+        the images decoded on pixnorm's threads), the same bits as decoding first. A
+        DataLoader then moves compressed bytes between processes, and decoding, resizing and
+        normalizing happen in one call per batch.
+    mode : "RGB" (default), "L", "RGBA" or None
+        :func:`pixnorm.decode`'s mode, with ``decode=True``.
     pin_memory : bool
         Allocate the batch with ``torch.empty(..., pin_memory=True)`` when CUDA is available (a
         plain tensor otherwise) and write into it directly, so no later copy is needed. Only
@@ -160,8 +199,16 @@ class Collate:
         color: str | None = None,
         dtype: Any = None,
         layout: str = "CHW",
+        decode: bool = False,
+        mode: str | None = "RGB",
     ) -> None:
         _check_convention(convention, antialias)
+        if not isinstance(decode, bool):
+            raise TypeError(f"decode: expected a bool, got {type(decode).__name__}")
+        if not isinstance(mode, str | None) or mode not in ("RGB", "L", "RGBA", None):
+            raise ValueError(f"mode: expected 'RGB', 'L', 'RGBA' or None, got {mode!r}")
+        self.decode: bool = decode
+        self.mode: str | None = mode
         self.dtype: str = _out_dtype(dtype)
         self.layout: str = _layout(layout)
         self._factor = _resolve_factor(factor, rounding, exact_factor, convention, size, max_size)
@@ -230,7 +277,28 @@ class Collate:
                 args += ", exact_factor=False"
         if self.random_resized_crop:
             args += f", random_resized_crop=True, scale={self.scale}, ratio={self.ratio}"
+        if self.decode:
+            args += f", decode=True, mode={self.mode!r}"
         return f"Collate({args})"
+
+    def _decoded(
+        self, encoded: list[Any], geoms: list[Any], hw: tuple[int, int]
+    ) -> list[np.ndarray[Any, Any]]:
+        """The encoded samples decoded, each JPEG around the window its geometry reads, on
+        pixnorm's threads (the codecs release the GIL)."""
+        from ._load import _executor, _window
+
+        def one(i: int) -> np.ndarray[Any, Any]:
+            try:
+                px: np.ndarray[Any, Any] = encoded[i].pixels(_window(geoms[i], hw[0], hw[1]))
+                return px
+            except (TypeError, ValueError) as e:
+                raise type(e)(f"samples[{i}]: {e}") from None
+
+        workers = min(_core.get_num_threads(), len(encoded))
+        if workers <= 1:
+            return [one(i) for i in range(len(encoded))]
+        return list(_executor(workers).map(one, range(len(encoded))))
 
     def _output(self, shape: tuple[int, ...]) -> tuple[Any, np.ndarray[Any, Any]]:
         """The batch (a torch tensor, or a numpy array without torch) and the numpy array the
@@ -282,7 +350,11 @@ class Collate:
             else:
                 img = s
             try:
-                arr = _load(img, uint16=self.convention is None)[0]
+                if self.decode:  # the header's shape now; the pixels once the box is known
+                    img = _Encoded(img, self.mode)
+                    arr = img.shape_only
+                else:
+                    arr = _load(img, uint16=self.convention is None)[0]
             except (TypeError, ValueError) as e:
                 raise type(e)(f"samples[{i}]: {e}") from None
             if arr.size == 0:  # before random_params, which would name height and width
@@ -318,9 +390,11 @@ class Collate:
                     f"samples[{i}]: ends at {hw}, samples[0] at {first}; give size as (h, w) "
                     "or a crop"
                 )
-            arrs.append(arr)
+            arrs.append(img if self.decode else arr)
             geoms.append(geom)
         assert first is not None
+        if self.decode:
+            arrs = self._decoded(arrs, geoms, first)
         c = _core.color_channels(self.color, int(arrs[0].shape[2]), self.convention)
         fmt = _Format(self.dtype, self.layout, None)
         tensor, out = self._output(fmt.shape(len(arrs), c, first[0], first[1]))
