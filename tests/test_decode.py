@@ -468,7 +468,8 @@ def test_truncated_files_raise() -> None:
 
 
 def test_bit_flipped_files_never_crash() -> None:
-    """Random byte changes: a DecodeError, or an image of the header's size; nothing else.
+    """Random byte changes: a DecodeError (or ImageTooLarge, where a flip grew the header's
+    size), or an image; nothing else.
     (Bounded here; the ASan/UBSan build runs the same test.)"""
     files = [
         jpeg(photo(64, 48), quality=90),
@@ -486,7 +487,7 @@ def test_bit_flipped_files_never_crash() -> None:
                 b[int(rng.integers(0, len(b)))] = int(rng.integers(0, 256))
             try:
                 arr = pixnorm.decode(bytes(b), mode=None)
-            except pixnorm.DecodeError:
+            except (pixnorm.DecodeError, pixnorm.ImageTooLarge):  # a flipped size, too
                 outcomes["error"] += 1
             else:
                 outcomes["image"] += 1
@@ -546,3 +547,124 @@ def test_build_info_names_the_codecs() -> None:
     assert set(codecs) == {"jpeg", "png"}
     for name, version in codecs.items():
         assert version is None or version.startswith(("libjpeg", "libpng")), (name, version)
+
+
+# ------------------------------------------------------------------------------------------
+# Found by the hostile review (each failed before its fix)
+
+
+def test_many_scans_refused_before_decoding() -> None:
+    """A progressive JPEG whose last scan is repeated: each scan passes over every block, so
+    the count is refused from the markers, before any decoding (a 1,000-scan 4000x4000 file
+    of 125 KB took 30 s to decode). Ordinary progressive files pass."""
+    data = jpeg(photo(64, 64), quality=90, progressive=True)
+    last = data.rindex(b"\xff\xda")
+    scan = data[last:-2]  # the last scan, up to EOI
+    assert pixnorm.decode(data).shape == (64, 64, 3)
+    for repeats, refused in ((80, False), (120, True)):
+        bomb = data[:-2] + scan * repeats + b"\xff\xd9"
+        if refused:
+            with pytest.raises(pixnorm.DecodeError, match="more than 100 scans"):
+                pixnorm.decode(bomb)
+            with pytest.raises(pixnorm.DecodeError, match="more than 100 scans"):
+                pixnorm.load(bomb, size=16)
+        else:  # libjpeg reads the repeats as refinements of what it has
+            assert pixnorm.decode(bomb).shape == (64, 64, 3)
+    # bytes like a marker inside an APP segment are not counted (the walk skips payloads)
+    exif = Image.Exif()
+    exif[0x010E] = "\xff\xda" * 300  # ImageDescription
+    buf = io.BytesIO()
+    Image.fromarray(photo(32, 32)).save(buf, "JPEG", exif=exif, progressive=True)
+    np.testing.assert_array_equal(pixnorm.decode(buf.getvalue()), pillow(buf.getvalue(), "RGB"))
+
+
+def test_unsupported_jpeg_is_a_decode_error_in_load() -> None:
+    data = bytearray(jpeg(photo(16, 16)))
+    sof = data.find(b"\xff\xc0")
+    data[sof + 4] = 12  # 12-bit precision: libjpeg-turbo's 8-bit library does not decode it
+    for call in (lambda: pixnorm.decode(bytes(data)), lambda: pixnorm.load(bytes(data), size=8)):
+        with pytest.raises(pixnorm.DecodeError):
+            call()
+    collate = pixnorm.Collate(size=(8, 8), decode=True)
+    with pytest.raises(pixnorm.DecodeError, match=r"^samples\[0\]"):
+        collate([(bytes(data), 0)])
+
+
+def test_markers_inside_the_scan_decode_as_pillow_does() -> None:
+    """A marker inside the entropy-coded data ("premature end of data segment") is a warning
+    for libjpeg and Pillow decodes what libjpeg recovers: pixnorm too (only a file that ends
+    early is an error)."""
+    data = jpeg(photo(64, 80), quality=90)
+    middle = len(data) // 2
+    for marker in (b"\xff\xd9", b"\xff\xd0"):
+        bad = data[:middle] + marker + data[middle:]
+        np.testing.assert_array_equal(pixnorm.decode(bad), pillow(bad, "RGB"))
+
+
+def test_png_damage_pillow_accepts() -> None:
+    s = samples(20, 30, 3, 8)
+    good = png_file(s, 2, 8)
+    want = s.astype(np.uint8)
+    idat = good.index(b"IDAT")
+    length = struct.unpack(">I", good[idat - 4 : idat])[0]
+    crc_at = idat + 4 + length
+    cases = {
+        "no IEND": good[:-12],
+        "bad IDAT CRC": good[:crc_at] + b"\0\0\0\0" + good[crc_at + 4 :],
+        "unknown critical chunk": good[:33] + chunk(b"ABCD", b"xyz") + good[33:],
+    }
+    for name, data in cases.items():
+        np.testing.assert_array_equal(pixnorm.decode(data), pillow(data, "RGB"), err_msg=name)
+        np.testing.assert_array_equal(pixnorm.decode(data), want, err_msg=name)
+    # text chunks are not inflated: 2,000 zTXt chunks of 7.5 KB each are skipped
+    text = chunk(b"zTXt", b"k\0\0" + zlib.compress(b"x" * 1_000_000))
+    flood = good[:33] + text * 2000 + good[33:]
+    np.testing.assert_array_equal(pixnorm.decode(flood), want)
+
+
+@pytest.mark.parametrize("how", ["long", "xmp", "xmp element"])
+def test_orientation_as_pillow_reads_it(how: str) -> None:
+    img = photo(20, 30)
+    buf = io.BytesIO()
+    if how == "long":
+        e = "<"
+        entry = struct.pack(e + "HHII", 0x0112, 4, 1, 6)
+        block = b"II" + struct.pack(e + "HI", 42, 8) + struct.pack(e + "H", 1) + entry + b"\0" * 4
+        Image.fromarray(img).save(buf, "JPEG", quality=95, exif=b"Exif\0\0" + block)
+    else:
+        packet = (
+            b'<x:xmpmeta><rdf:Description tiff:Orientation="6"/></x:xmpmeta>'
+            if how == "xmp"
+            else b"<x:xmpmeta><tiff:Orientation>8</tiff:Orientation></x:xmpmeta>"
+        )
+        Image.fromarray(img).save(buf, "JPEG", quality=95, xmp=packet)
+    data = buf.getvalue()
+    with Image.open(io.BytesIO(data)) as im:
+        want = np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+    assert want.shape[:2] == (30, 20)  # the reference did rotate
+    np.testing.assert_array_equal(pixnorm.decode(data, orientation=True), want)
+
+
+def test_more_sources_and_messages(tmp_path: Path) -> None:
+    import array
+
+    data = jpeg(photo(10, 12))
+    want = pillow(data, "RGB")
+    np.testing.assert_array_equal(pixnorm.decode(array.array("B", data)), want)
+
+    class Reader:
+        def read(self) -> memoryview:
+            return memoryview(data)
+
+    np.testing.assert_array_equal(pixnorm.decode(Reader()), want)
+    with pytest.raises(TypeError, match="^mode: expected 'RGB', 'L', 'RGBA' or None, got 3"):
+        pixnorm.decode(data, mode=3)  # type: ignore[arg-type]
+    path = tmp_path / "a.bmp"
+    Image.fromarray(photo(10, 12)).save(path)
+    with pytest.raises(pixnorm.DecodeError, match="source is the bytes of a path"):
+        pixnorm.decode(str(path).encode())
+    # 16-bit PGM (Pillow mode I): 16-bit levels, the high byte for 8-bit modes
+    values = np.random.default_rng(2).integers(0, 65536, (6, 7), dtype=np.uint16)
+    pgm = b"P5 7 6 65535\n" + values.astype(">u2").tobytes()
+    np.testing.assert_array_equal(pixnorm.decode(pgm, mode=None)[..., 0], values)
+    np.testing.assert_array_equal(pixnorm.decode(pgm, mode="L")[..., 0], values >> 8)

@@ -121,10 +121,6 @@ void register_decode(py::module_& m) {
         return decode_buffer(source, mode, max_pixels, to_region(region));
       },
       py::arg("source"), py::arg("mode"), py::arg("max_pixels"), py::arg("region") = py::none());
-  m.def("exif_orientation", [](const py::bytes& tiff) {
-    const std::string s = tiff;
-    return decode::exif_orientation(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
-  });
   py::dict codecs;
   codecs["jpeg"] = decode::jpeg_available() ? py::object(py::str(decode::jpeg_version()))
                                             : py::object(py::none());

@@ -37,14 +37,14 @@ bool png_available() noexcept {
 }
 
 int exif_orientation(const std::uint8_t* tiff, std::size_t size) noexcept {
-  if (size < 8) return 1;
+  if (size < 8) return 0;
   bool big;
   if (tiff[0] == 'I' && tiff[1] == 'I') {
     big = false;
   } else if (tiff[0] == 'M' && tiff[1] == 'M') {
     big = true;
   } else {
-    return 1;
+    return 0;
   }
   auto u16 = [&](std::size_t at) -> unsigned {
     return big ? (unsigned{tiff[at]} << 8) | tiff[at + 1]
@@ -54,21 +54,53 @@ int exif_orientation(const std::uint8_t* tiff, std::size_t size) noexcept {
     return big ? (std::uint64_t{u16(at)} << 16) | u16(at + 2)
                : (std::uint64_t{u16(at + 2)} << 16) | u16(at);
   };
-  if (u16(2) != 42) return 1;
+  if (u16(2) != 42) return 0;
   const std::uint64_t ifd = u32(4);
-  if (ifd > size || size - ifd < 2) return 1;
+  if (ifd > size || size - ifd < 2) return 0;
   const unsigned entries = u16(static_cast<std::size_t>(ifd));
   for (unsigned i = 0; i < entries; ++i) {
     const std::uint64_t at = ifd + 2 + std::uint64_t{i} * 12;
-    if (at + 12 > size) return 1;
+    if (at + 12 > size) return 0;
     const auto e = static_cast<std::size_t>(at);
     if (u16(e) != 0x0112) continue;
-    // SHORT (3), count 1: the value sits in the first two bytes of the value field
-    if (u16(e + 2) != 3 || u32(e + 4) != 1) return 1;
-    const unsigned v = u16(e + 8);
-    return v >= 1 && v <= 8 ? static_cast<int>(v) : 1;
+    const unsigned type = u16(e + 2);
+    const std::uint64_t count = u32(e + 4);
+    if (count < 1) return 0;
+    // the first value: inline when the values fit in the 4-byte field, else at its offset
+    if (type == 3) {  // SHORT
+      std::uint64_t where = e + 8;
+      if (count > 2) where = u32(e + 8);
+      if (where + 2 > size) return 0;
+      return static_cast<int>(u16(static_cast<std::size_t>(where)));
+    }
+    if (type == 4) {  // LONG
+      std::uint64_t where = e + 8;
+      if (count > 1) where = u32(e + 8);
+      if (where + 4 > size) return 0;
+      const std::uint64_t v = u32(static_cast<std::size_t>(where));
+      return v <= 0xFFFF ? static_cast<int>(v) : 0;
+    }
+    return 0;
   }
-  return 1;
+  return 0;
+}
+
+int xmp_orientation(const std::uint8_t* xmp, std::size_t size) noexcept {
+  static const char key[] = "tiff:Orientation";
+  const std::size_t k = sizeof key - 1;
+  for (std::size_t i = 0; i + k <= size; ++i) {
+    if (std::memcmp(xmp + i, key, k) != 0) continue;
+    std::size_t j = i + k;
+    if (j < size && xmp[j] == '>') {
+      j += 1;
+    } else if (j + 1 < size && xmp[j] == '=' && xmp[j + 1] == '"') {
+      j += 2;
+    } else {
+      continue;
+    }
+    if (j < size && xmp[j] >= '0' && xmp[j] <= '9') return xmp[j] - '0';
+  }
+  return 0;
 }
 
 #ifndef PIXNORM_HAVE_JPEG

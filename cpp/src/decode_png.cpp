@@ -37,6 +37,8 @@ struct PngJob {
   std::uint8_t* rgb = nullptr;     // the RGB image before convert("L"), when mode is gray
   png_bytep* rows = nullptr;
   int height = 0, width = 0, channels = 0, bytes = 1, orientation = 1;
+  bool image_read = false;  // the pixels are complete: trouble after them is not an error
+  bool to_gray = false;
   Status status = ok;
   char message[256] = {0};
 };
@@ -63,6 +65,26 @@ void on_read(png_structp png, png_bytep out, png_size_t n) {
   job->pos += n;
 }
 
+int on_unknown_chunk(png_structp, png_unknown_chunkp) { return 1; }  // handled: skipped
+
+void read_orientation(PngJob* job) {
+  png_bytep exif = nullptr;
+  png_uint_32 exif_size = 0;
+  if (png_get_eXIf_1(job->png, job->info, &exif_size, &exif) != 0 && exif != nullptr) {
+    const int v = exif_orientation(exif, exif_size);
+    job->orientation = v >= 1 && v <= 8 ? v : 1;
+  }
+}
+
+// "L" from colour: Pillow's formula over the RGB image read into job->rgb
+void finish_gray(PngJob* job) {
+  const std::size_t n = std::size_t(job->width) * std::size_t(job->height);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint8_t* p = job->rgb + 3 * i;
+    job->pixels[i] = pillow::luma(p[0], p[1], p[2]);
+  }
+}
+
 [[noreturn]] void fail(PngJob* job, Status status) {
   job->status = status;
   png_longjmp(job->png, 1);
@@ -81,12 +103,23 @@ void run(PngJob* job) {
     return;
   }
   if (setjmp(png_jmpbuf(job->png)) != 0) {
+    if (job->image_read) {  // a missing IEND, a damaged chunk after the image: as Pillow
+      job->status = ok;
+      if (job->to_gray) finish_gray(job);
+    }
     png_destroy_read_struct(&job->png, &job->info, nullptr);
     return;
   }
   png_structp png = job->png;
   png_infop info = job->info;
   png_set_read_fn(png, job, on_read);
+  // As Pillow: chunk CRCs are not checked (a damaged CRC keeps the data), unknown chunks,
+  // critical or not, are skipped, and text and ICC chunks are never inflated (ignored here;
+  // 2,000 zTXt chunks took libpng 14 s to inflate).
+  png_set_crc_action(png, PNG_CRC_QUIET_USE, PNG_CRC_QUIET_USE);
+  png_set_read_user_chunk_fn(png, nullptr, on_unknown_chunk);
+  static const png_byte ignored[] = "tEXt\0zTXt\0iTXt\0iCCP\0sPLT\0";
+  png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, ignored, 5);
   // The dimensions are checked against max_pixels below, not libpng's 1,000,000-per-side.
   png_set_user_limits(png, 0x7fffffffU, 0x7fffffffU);
   png_read_info(png, info);
@@ -168,20 +201,13 @@ void run(PngJob* job) {
   job->rows = static_cast<png_bytep*>(std::malloc(sizeof(png_bytep) * (std::size_t{h} + 1)));
   if (job->pixels == nullptr || target == nullptr || job->rows == nullptr) fail(job, no_memory);
   for (png_uint_32 y = 0; y < h; ++y) job->rows[y] = target + row_bytes * y;
+  job->to_gray = to_gray;
+  read_orientation(job);  // an eXIf chunk before the image data
   png_read_image(png, job->rows);
-  png_read_end(png, info);  // an eXIf chunk may follow the image data
-  png_bytep exif = nullptr;
-  png_uint_32 exif_size = 0;
-  if (png_get_eXIf_1(png, info, &exif_size, &exif) != 0 && exif != nullptr) {
-    job->orientation = exif_orientation(exif, exif_size);
-  }
-  if (to_gray) {
-    const std::size_t n = std::size_t{w} * h;
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::uint8_t* p = job->rgb + 3 * i;
-      job->pixels[i] = pillow::luma(p[0], p[1], p[2]);
-    }
-  }
+  job->image_read = true;
+  png_read_end(png, info);  // or after it
+  read_orientation(job);
+  if (to_gray) finish_gray(job);
   png_destroy_read_struct(&job->png, &job->info, nullptr);
 }
 

@@ -105,7 +105,11 @@ class _Encoded:
         self.decoded: np.ndarray[Any, Any] | None = None
         jpeg = _core.CODECS["jpeg"] is not None and bytes(self.data[:3]) == b"\xff\xd8\xff"
         if jpeg:
-            h, w, c, _ = _core.jpeg_header(self.data, MODES[mode], MAX_IMAGE_PIXELS)
+            try:
+                h, w, c, _ = _core.jpeg_header(self.data, MODES[mode], MAX_IMAGE_PIXELS)
+            except _core.UnsupportedCodec:  # a JPEG libjpeg does not decode: decode() says
+                jpeg = False
+        if jpeg:
             self.shape_only = np.lib.stride_tricks.as_strided(
                 np.zeros(1, np.uint8), (h, w, c), (0, 0, 0)
             )

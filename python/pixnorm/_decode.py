@@ -1,6 +1,6 @@
 """decode: encoded image bytes -> uint8 (H, W, C), JPEG by libjpeg-turbo and PNG by libpng in
 pixnorm's core (the GIL released), anything else through Pillow; the result is Pillow's
-``Image.open(source).convert(mode)`` bit for bit (docs/decode.md)."""
+``Image.open(source).convert(mode)`` bit for bit (the README's "Decoding" section)."""
 
 from __future__ import annotations
 
@@ -59,12 +59,25 @@ def _source_bytes(source: Any) -> Any:
         raise TypeError("source: a file opened in text mode; open it in binary mode, 'rb'")
     if hasattr(source, "read"):
         data = source.read()
-        if not isinstance(data, bytes | bytearray):
+        if isinstance(data, str):
             raise TypeError(
-                f"source: a file object whose read() gave {type(data).__name__}, not bytes "
-                "(open the file in binary mode, 'rb')"
+                "source: a file object whose read() gave str, not bytes (open the file in "
+                "binary mode, 'rb')"
             )
-        return data
+        try:
+            return _source_bytes(data)  # bytes, bytearray, a memoryview, ...
+        except TypeError:
+            raise TypeError(
+                f"source: a file object whose read() gave {type(data).__name__}, not bytes"
+            ) from None
+    if not isinstance(source, np.ndarray) and not hasattr(source, "__array__"):
+        try:  # another object with the buffer protocol (array.array('B'), mmap, ...)
+            view = memoryview(source)
+        except TypeError:
+            pass
+        else:
+            if view.c_contiguous and view.itemsize == 1:
+                return view.cast("B")
     if isinstance(source, np.ndarray) or hasattr(source, "__array__"):
         arr = np.asarray(source)
         if arr.dtype != np.uint8 or arr.ndim != 1:
@@ -82,7 +95,9 @@ def _source_bytes(source: Any) -> Any:
 
 def _check_options(mode: Any, orientation: Any, max_pixels: Any) -> int:
     """decode's options checked; the pixel limit as the core takes it (0: none)."""
-    if not isinstance(mode, str | None) or mode not in MODES:
+    if not isinstance(mode, str | None):
+        raise TypeError(f"mode: expected 'RGB', 'L', 'RGBA' or None, got {_brief(mode)}")
+    if mode not in MODES:
         raise ValueError(f"mode: expected 'RGB', 'L', 'RGBA' or None, got {_brief(mode)}")
     if not isinstance(orientation, bool | np.bool_):
         raise TypeError(f"orientation: expected a bool, got {_brief(orientation)}")
@@ -193,24 +208,53 @@ def _decode_pillow(data: Any, mode: str | None, limit: int) -> tuple[npt.NDArray
         ) from None
     except (ImageTooLarge, DecodeError, MemoryError):
         raise
-    except UnidentifiedImageError as e:
-        raise DecodeError(f"cannot decode the image ({e})") from None
+    except UnidentifiedImageError:
+        raise DecodeError(
+            "cannot decode the image: not a JPEG or PNG file, and Pillow does not recognise "
+            f"its format either{_path_hint(data)}"
+        ) from None
     except Exception as e:  # Pillow raises many kinds on corrupt data (a TypeError, even)
         raise DecodeError(f"cannot decode the image ({type(e).__name__}: {e})") from None
     return arr, orient if 1 <= orient <= 8 else 1
 
 
+def _path_hint(data: Any) -> str:
+    """A hint when the bytes are a file's path rather than its contents."""
+    if len(data) > 4096:
+        return ""
+    try:
+        text = bytes(data).decode()
+    except UnicodeDecodeError:
+        return ""
+    if text and os.path.exists(text):
+        return f" (source is the bytes of a path, {text!r}: give it as a str or a Path)"
+    return ""
+
+
 def _pillow_array(im: Any, mode: str | None) -> npt.NDArray[Any]:
     """An opened Pillow image as (H, W, C) in decode's meaning of ``mode``."""
+    if im.mode == "I":  # 16-bit PGM/PPM and some TIFFs: 16-bit levels when they fit
+        values = np.asarray(im)
+        if values.size and values.min() >= 0 and values.max() <= 65535:
+            return _sixteen(values.astype(np.uint16), mode)
     if im.mode in ("I;16", "I;16L", "I;16B", "I;16N"):
-        values = np.asarray(im).astype(np.uint16)
-        if mode is None:
-            return values[..., None]
-        high = (values >> 8).astype(np.uint8)  # the high byte, as for 16-bit PNG
-        if mode == "L":
-            return high[..., None]
-        planes = [high] * 3 + ([np.full_like(high, 255)] if mode == "RGBA" else [])
-        return np.stack(planes, axis=-1)
+        return _sixteen(np.asarray(im).astype(np.uint16), mode)
+    return _eight(im, mode)
+
+
+def _sixteen(values: npt.NDArray[Any], mode: str | None) -> npt.NDArray[Any]:
+    """16-bit gray levels: uint16 with mode None, else their high byte (as for 16-bit PNG)."""
+    if mode is None:
+        return values[..., None]
+    high = (values >> 8).astype(np.uint8)
+    if mode == "L":
+        return high[..., None]
+    planes = [high] * 3 + ([np.full_like(high, 255)] if mode == "RGBA" else [])
+    return np.stack(planes, axis=-1)
+
+
+def _eight(im: Any, mode: str | None) -> npt.NDArray[Any]:
+    """Other Pillow modes in decode's meaning of ``mode``."""
     if im.mode in ("I", "F") and mode is None:
         raise DecodeError(
             f"a 32-bit {'integer' if im.mode == 'I' else 'float'} image (Pillow mode "

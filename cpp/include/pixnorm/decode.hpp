@@ -104,8 +104,13 @@ struct Target {
 void decode_jpeg_into(const std::uint8_t* data, std::size_t size, Mode mode, const Limits& limits,
                       const Region& region, const Target& target, int scale = 8);
 
-// The EXIF orientation (tag 0x0112 of IFD0) of a TIFF-structured EXIF block (starting at the
-// byte order mark), 1 when absent or malformed.
+// The EXIF orientation (tag 0x0112 of IFD0, SHORT or LONG, its first value) of a
+// TIFF-structured EXIF block (starting at the byte order mark); 0 when the tag is absent or
+// the block malformed (then Pillow looks at XMP).
 int exif_orientation(const std::uint8_t* tiff, std::size_t size) noexcept;
+
+// The orientation of an XMP packet as Pillow finds it (tiff:Orientation followed by =" or >,
+// then one digit); 0 when absent.
+int xmp_orientation(const std::uint8_t* xmp, std::size_t size) noexcept;
 
 }  // namespace pixnorm::decode
