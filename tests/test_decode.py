@@ -553,6 +553,7 @@ def test_build_info_names_the_codecs() -> None:
 # Found by the hostile review (each failed before its fix)
 
 
+@needs_jpeg
 def test_many_scans_refused_before_decoding() -> None:
     """A progressive JPEG whose last scan is repeated: each scan passes over every block, so
     the count is refused from the markers, before any decoding (a 1,000-scan 4000x4000 file
@@ -616,6 +617,8 @@ def test_png_damage_pillow_accepts() -> None:
     for name, data in cases.items():
         np.testing.assert_array_equal(pixnorm.decode(data), pillow(data, "RGB"), err_msg=name)
         np.testing.assert_array_equal(pixnorm.decode(data), want, err_msg=name)
+    if CODECS["png"] is None:
+        return  # through Pillow, which refuses the flood below ("too much text")
     # text chunks are not inflated: 2,000 zTXt chunks of 7.5 KB each are skipped
     text = chunk(b"zTXt", b"k\0\0" + zlib.compress(b"x" * 1_000_000))
     flood = good[:33] + text * 2000 + good[33:]

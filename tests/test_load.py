@@ -203,6 +203,13 @@ def test_load_with_orientation() -> None:
             np.testing.assert_array_equal(pixnorm.load(data, orientation=apply, **options), want)
 
 
+needs_jpeg = pytest.mark.skipif(
+    pixnorm.build_info()["codecs"]["jpeg"] is None,
+    reason="built without libjpeg: JPEG is decoded whole through Pillow",
+)
+
+
+@needs_jpeg
 def test_load_reads_only_the_window() -> None:
     """A JPEG cut off below the rows a box reads: load gives the intact file's result (every
     pixel it reads was decoded), decode raises. Cut inside the window: load raises too."""
@@ -243,6 +250,7 @@ def psnr(a: np.ndarray[Any, Any], b: np.ndarray[Any, Any]) -> float:
     return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
 
 
+@needs_jpeg
 def test_draft_accuracy_and_shape() -> None:
     """draft=True decodes at 1/2, 1/4 or 1/8 of the size in the DCT domain: the same output
     shape, values within the stated accuracy of the exact path (uint8 output compared). The
@@ -320,7 +328,7 @@ def test_load_batch_errors() -> None:
         pixnorm.load_batch([], size=(8, 8))
     with pytest.raises(ValueError, match="^boxes: 1 boxes for 2 sources"):
         pixnorm.load_batch([good, good], size=(8, 8), boxes=[(0, 0, 4, 4)])
-    with pytest.raises(pixnorm.DecodeError, match=r"^sources\[1\]: truncated"):
+    with pytest.raises(pixnorm.DecodeError, match=r"^sources\[1\]: "):
         pixnorm.load_batch([good, good[:100]], size=(8, 8))
     with pytest.raises(TypeError, match=r"^sources\[0\]: source: expected a path"):
         pixnorm.load_batch([3], size=(8, 8))

@@ -535,6 +535,14 @@ def test_mixed_dtypes_in_one_block_are_refused() -> None:
     # one dtype per block passes, dark 16-bit images (within 0..255 but a narrow span) too
     dark = [RNG.integers(0, 20, (20, 30, 3), dtype=np.uint16), *u16]
     pnray.Preprocess(size=(8, 8))({"image": np.stack(dark)})
+    # 10-bit data stored as uint16: a dim frame (40..200) next to a bright one (up to 1023)
+    ten = [RNG.integers(40, 201, (20, 30, 3)), RNG.integers(0, 1024, (20, 30, 3))]
+    pnray.Preprocess(size=(8, 8))({"image": np.stack(ten).astype(np.uint16)})
+    # a NaN row before the mix does not end the check
+    nan = np.full((20, 30, 3), np.nan, np.float32)
+    mixed = np.stack([nan, u8[0].astype(np.float32), f32[0]])
+    with pytest.raises(ValueError, match="Ray Data converts a block that mixes uint8"):
+        pnray.Preprocess(size=(8, 8))({"image": mixed})
 
 
 def encoded_folder(root: Path) -> list[Path]:
@@ -590,8 +598,18 @@ def test_preprocess_errors() -> None:
     img = RNG.integers(0, 256, (20, 30, 3), dtype=np.uint8)
     with pytest.raises(pixnorm.DecodeError, match=r"^column 'image', row 0 of the batch"):
         pnray.Preprocess()({"image": np.array([b"\x89PNG...", b"GIF89a"], dtype=object)})
+    # with a path column (read_binary_files(include_paths=True)), the file is named
+    files = {"bytes": np.array([b"GIF89a"], dtype=object), "path": np.array(["a/b.gif"])}
+    with pytest.raises(pixnorm.DecodeError, match=r"row 0 of the batch \(a/b.gif\): "):
+        pnray.Preprocess(column="bytes")(files)
+    with pytest.raises(TypeError, match=r"row 0 of the batch: None, not an encoded file"):
+        pnray.Preprocess()({"image": np.array([None, b"\xff\xd8\xff"], dtype=object)})
+    with pytest.raises(TypeError, match="fixed-width numpy bytes"):
+        pnray.Preprocess()({"image": np.array([b"\xff\xd8\xff\x00"])})
     with pytest.raises(ValueError, match="^mode: expected"):
         pnray.Preprocess(mode="YCbCr")
+    with pytest.raises(TypeError, match="^mode: expected"):
+        pnray.Preprocess(mode=3)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="column: 'pixels' is not in the dataset"):
         pnray.Preprocess(column="pixels")({"image": img[None]})
     ragged = np.empty(2, dtype=object)  # Ray's variable-shaped column

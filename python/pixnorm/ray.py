@@ -77,6 +77,13 @@ _FIRST = "pixnorm_first"
 _MODES = ("RGB", "L", "RGBA", None)
 
 
+def _check_mode(mode: Any) -> None:
+    if not isinstance(mode, str | None):
+        raise TypeError(f"mode: expected 'RGB', 'L', 'RGBA' or None, got {_brief(mode)}")
+    if mode not in _MODES:
+        raise ValueError(f"mode: expected 'RGB', 'L', 'RGBA' or None, got {mode!r}")
+
+
 @contextlib.contextmanager
 def _one_thread() -> Iterator[None]:
     """pixnorm on one thread inside a Ray task (Ray runs one task per CPU it has: more threads
@@ -90,15 +97,19 @@ def _one_thread() -> Iterator[None]:
         _core._set_user_threads(before)
 
 
-def _decoded(col: Any, column: str, mode: str | None) -> list[Array]:
+def _decoded(col: Any, column: str, mode: str | None, paths: Any) -> list[Array]:
     """A column of encoded files (``read_binary_files``' bytes), decoded by pixnorm.decode:
-    its errors name the column and the row."""
+    its errors name the column, the row of the batch and, where the batch has a ``path``
+    column (``include_paths=True``), the file."""
     images = []
     for i, data in enumerate(col):
         try:
+            if data is None:
+                raise TypeError("None, not an encoded file")
             images.append(decode(data, mode=mode))
         except (TypeError, ValueError) as e:
-            raise type(e)(f"column {column!r}, row {i} of the batch: {e}") from None
+            where = f" ({paths[i]})" if paths is not None and i < len(paths) else ""
+            raise type(e)(f"column {column!r}, row {i} of the batch{where}: {e}") from None
     return images
 
 
@@ -117,13 +128,22 @@ def _column(batch: Any, column: str, mode: str | None = "RGB") -> Array | list[A
         )
     col = np.asarray(batch[column]) if not isinstance(batch[column], np.ndarray) else batch[column]
     if col.dtype.kind in "SV" or (
-        col.dtype == object and len(col) and isinstance(col[0], bytes | bytearray | memoryview)
+        col.dtype == object
+        and len(col)
+        and any(isinstance(x, bytes | bytearray | memoryview) for x in col[:8])
     ):
-        return _decoded(col, column, mode)
+        if col.dtype.kind == "S":
+            raise TypeError(
+                f"column {column!r} holds fixed-width numpy bytes (dtype {col.dtype}), which "
+                "drop an encoded file's trailing zero bytes; give an object column of bytes "
+                "(as ray.data.read_binary_files does)"
+            )
+        return _decoded(col, column, mode, batch.get("path"))
     if col.dtype.kind == "U" or (col.dtype == object and len(col) and isinstance(col[0], str)):
         raise TypeError(
-            f"column {column!r} holds strings (paths?), not images: read the images first "
-            "(ray.data.read_images), or use pixnorm stats PATH --ray for files"
+            f"column {column!r} holds strings (paths?), not images: read the files first "
+            "(ray.data.read_binary_files, then column='bytes'; or ray.data.read_images), or "
+            "use pixnorm stats PATH --ray"
         )
     if col.dtype == object:
         images = [_row(x, i, column) for i, x in enumerate(col)]
@@ -161,7 +181,7 @@ def _check_not_converted(images: Any, column: str) -> None:
     for i, img in enumerate(images):
         lo, hi = float(img.min()), float(img.max())
         if not (np.isfinite(lo) and np.isfinite(hi)):
-            return  # NaN or inf: not a converted uint8 image; pixnorm takes it as it is
+            continue  # NaN or inf: not a converted uint8 image (the other rows still count)
         whole = bool(np.array_equal(img, np.rint(img)))
         if whole and 0 <= lo and hi <= 65535 and hi - lo >= 2:
             levels = i if levels is None else levels
@@ -182,15 +202,16 @@ def _check_not_widened(images: Any, column: str) -> None:
     """Refuse a uint16 block that mixes 8-bit images with 16-bit ones: Ray Data converts a
     block holding uint8 and uint16 rows to uint16, so the uint8 images would be read as
     16-bit levels (about 1/257 of their brightness). Its signature: a row whose values stay
-    within 0..255 while spanning at least 32 levels, next to a row above 255. A 16-bit data
-    set with such a dark image next to brighter ones in one block is refused too (the two
-    cannot be told apart): scale it, or give it its own block."""
+    within 0..255 while spanning at least 32 levels, next to a row above 4095 (so 10- and
+    12-bit data stored as uint16, whose dim frames stay below 256, is never refused; uint8
+    mixed with such data is not caught). A 16-bit block whose image stays within 0..255
+    (0.4% of the range) next to a bright one is refused too: the two cannot be told apart."""
     eight = sixteen = None
     for i, img in enumerate(images):
         lo, hi = int(img.min()), int(img.max())
         if hi <= 255 and hi - lo >= 32:
             eight = i if eight is None else eight
-        elif hi > 255:
+        elif hi > 4095:
             sixteen = i if sixteen is None else sixteen
         if eight is not None and sixteen is not None:
             raise ValueError(
@@ -390,13 +411,14 @@ def stats(
     Raises
     ------
     TypeError
-        ``dataset`` is not a Dataset; the column holds bytes, strings or unsupported dtypes.
+        ``dataset`` is not a Dataset; the column holds strings or unsupported dtypes.
     ValueError
         A missing column, bad options (checked before any task starts), rows that are not
-        images, or blocks that cannot be merged. Per pixel without ``size``, images of another
-        size than the first block's stop the run as soon as the block that holds them is
-        done (Ray Data knows no image sizes before decoding them; the blocks in flight are
-        dropped): a ValueError naming both sizes.
+        images, encoded files that do not decode (:class:`pixnorm.DecodeError`, naming the row
+        and, with a ``path`` column, the file), or blocks that cannot be merged. Per pixel
+        without ``size``, images of another size than the first block's stop the run as
+        soon as the block that holds them is done (Ray Data knows no image sizes before
+        decoding them; the blocks in flight are dropped): a ValueError naming both sizes.
     """
     _check_dataset(dataset)
     if not isinstance(column, str):
@@ -407,8 +429,7 @@ def stats(
         per_pixel=per_pixel, size=size, crop=crop, antialias=antialias, convention=convention,
         color=color,
     )  # fmt: skip
-    if not isinstance(mode, str | None) or mode not in _MODES:
-        raise ValueError(f"mode: expected 'RGB', 'L', 'RGBA' or None, got {mode!r}")
+    _check_mode(mode)
     options = {
         "protocol": _PROTOCOL,
         "mode": mode,
@@ -663,8 +684,7 @@ class Preprocess:
                 raise ValueError(f"{name}: {col!r} is the image column")
         if box_column is not None and box_column == flip_column:
             raise ValueError(f"flip_column: {flip_column!r} is also box_column")
-        if not isinstance(mode, str | None) or mode not in _MODES:
-            raise ValueError(f"mode: expected 'RGB', 'L', 'RGBA' or None, got {mode!r}")
+        _check_mode(mode)
         self.mode = mode
         self.box_column: str | None = box_column
         self.flip_column: str | None = flip_column
