@@ -303,8 +303,9 @@ def _block_stats(batch: Any, *, column: str, options: dict[str, Any]) -> dict[st
     result: RunningStats | TypeError | ValueError
     try:
         options = dict(options)
-        if options.pop("protocol", None) != _PROTOCOL:
-            raise _protocol_error(options.get("protocol"))
+        given = options.pop("protocol", None)
+        if given != _PROTOCOL:
+            raise _protocol_error(given)
         images = _column(batch, column, options.pop("mode", "RGB"))  # errors name the column
         with _one_thread():
             result = RunningStats(**options)
