@@ -22,6 +22,7 @@
 #include <string>
 
 #include "decode_pillow.hpp"
+#include "decode_status.hpp"
 #include "pixnorm/decode.hpp"
 
 namespace pixnorm::decode {
@@ -32,8 +33,6 @@ namespace {
 // block, so many scans of a large image take unbounded time (a 125 KB file of 1,000 scans of
 // 4000x4000 took 30 s). Encoders write about 10 (jpegtran, Pillow) to 30.
 constexpr int kMaxScans = 100;
-
-enum Status { ok = 0, corrupt, unsupported, too_big, bad_region, no_memory };
 
 struct JpegJob {
   // libjpeg's state and the error manager come first: on_error finds the job from cinfo.err
@@ -386,21 +385,8 @@ Image finish(JpegJob* job) {
   const Status status = job->status;
   const std::string message = job->message;
   delete job;
-  switch (status) {
-    case ok:
-      return img;
-    case corrupt:
-      throw corrupt_data(message);
-    case unsupported:
-      throw unsupported_codec(message);
-    case too_big:
-      throw too_large(message);
-    case bad_region:
-      throw std::invalid_argument(message);
-    case no_memory:
-      break;
-  }
-  throw std::bad_alloc();
+  throw_status(status, message);
+  return img;
 }
 
 JpegJob* make_job(const std::uint8_t* data, std::size_t size, Mode mode, const Limits& limits) {

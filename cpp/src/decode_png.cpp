@@ -17,13 +17,12 @@
 #include <string>
 
 #include "decode_pillow.hpp"
+#include "decode_status.hpp"
 #include "pixnorm/decode.hpp"
 
 namespace pixnorm::decode {
 
 namespace {
-
-enum Status { ok = 0, corrupt, too_big, no_memory };
 
 struct PngJob {
   png_structp png = nullptr;
@@ -234,17 +233,8 @@ Image decode_png(const std::uint8_t* data, std::size_t size, Mode mode, const Li
   const Status status = job->status;
   const std::string message = job->message;
   delete job;
-  switch (status) {
-    case ok:
-      return img;
-    case corrupt:
-      throw corrupt_data(message);
-    case too_big:
-      throw too_large(message);
-    case no_memory:
-      break;
-  }
-  throw std::bad_alloc();
+  throw_status(status, message);
+  return img;
 }
 
 }  // namespace pixnorm::decode
