@@ -290,7 +290,7 @@ class Collate:
     ) -> list[np.ndarray[Any, Any]]:
         """The encoded samples decoded, each JPEG around the window its geometry reads, on
         pixnorm's threads (the codecs release the GIL)."""
-        from ._load import _executor, _window
+        from ._load import _on_threads, _window
 
         def one(i: int) -> np.ndarray[Any, Any]:
             try:
@@ -299,10 +299,7 @@ class Collate:
             except (TypeError, ValueError) as e:
                 raise type(e)(f"samples[{i}]: {e}") from None
 
-        workers = min(_core.get_num_threads(), len(encoded))
-        if workers <= 1:
-            return [one(i) for i in range(len(encoded))]
-        return list(_executor(workers).map(one, range(len(encoded))))
+        return _on_threads(one, len(encoded))
 
     def _output(self, shape: tuple[int, ...]) -> tuple[Any, np.ndarray[Any, Any]]:
         """The batch (a torch tensor, or a numpy array without torch) and the numpy array the

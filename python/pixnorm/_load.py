@@ -241,6 +241,15 @@ def _executor(workers: int) -> concurrent.futures.ThreadPoolExecutor:
         return ex  # type: ignore[no-any-return]
 
 
+def _on_threads(fn: Any, n: int) -> list[Any]:
+    """[fn(0), ..., fn(n - 1)] on pixnorm's thread count (a pool kept between calls; the
+    caller's thread alone with one thread)."""
+    workers = min(_core.get_num_threads(), n)
+    if workers <= 1:
+        return [fn(i) for i in range(n)]
+    return list(_executor(workers).map(fn, range(n)))
+
+
 def load_batch(
     sources: Sequence[Any],
     *,
@@ -295,9 +304,4 @@ def load_batch(
         except (TypeError, ValueError) as e:
             raise type(e)(f"sources[{i}]: {e}") from None
 
-    workers = min(_core.get_num_threads(), n)
-    if workers <= 1:
-        images = [one(i) for i in range(n)]
-    else:
-        images = list(_executor(workers).map(one, range(n)))
-    return preprocess_batch(images, boxes=boxes, **options)
+    return preprocess_batch(_on_threads(one, n), boxes=boxes, **options)
