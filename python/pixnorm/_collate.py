@@ -98,21 +98,15 @@ class _Encoded:
     formats are decoded whole at once); :meth:`pixels` decodes a JPEG around a window."""
 
     def __init__(self, source: Any, mode: str | None) -> None:
-        from ._decode import MAX_IMAGE_PIXELS, MODES, _source_bytes, decode
+        from ._decode import MAX_IMAGE_PIXELS, _source_bytes, decode
+        from ._load import _jpeg_header, _shape_only
 
         self.data = _source_bytes(source)
         self.mode = mode
         self.decoded: np.ndarray[Any, Any] | None = None
-        jpeg = _core.CODECS["jpeg"] is not None and bytes(self.data[:3]) == b"\xff\xd8\xff"
-        if jpeg:
-            try:
-                h, w, c, _ = _core.jpeg_header(self.data, MODES[mode], MAX_IMAGE_PIXELS)
-            except _core.UnsupportedCodec:  # a JPEG libjpeg does not decode: decode() says
-                jpeg = False
-        if jpeg:
-            self.shape_only = np.lib.stride_tricks.as_strided(
-                np.zeros(1, np.uint8), (h, w, c), (0, 0, 0)
-            )
+        header = _jpeg_header(self.data, mode, MAX_IMAGE_PIXELS)
+        if header is not None:
+            self.shape_only = _shape_only(*header[:3])
         else:
             self.decoded = decode(self.data, mode=mode)
             self.shape_only = self.decoded
@@ -120,10 +114,11 @@ class _Encoded:
     def pixels(self, window: tuple[int, int, int, int]) -> np.ndarray[Any, Any]:
         if self.decoded is not None:
             return self.decoded
-        from ._decode import MAX_IMAGE_PIXELS, MODES
+        from ._decode import MAX_IMAGE_PIXELS
+        from ._load import _decode_into
 
-        img = np.zeros(self.shape_only.shape, np.uint8)  # calloc'd: touched where decoded
-        _core.decode_jpeg_into(self.data, MODES[self.mode], MAX_IMAGE_PIXELS, window, img)
+        img = np.zeros(self.shape_only.shape, np.uint8)
+        _decode_into(self.data, self.mode, MAX_IMAGE_PIXELS, window, img)
         return img
 
 
