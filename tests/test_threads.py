@@ -276,6 +276,44 @@ def test_busy_core_results_unchanged() -> None:
 
 
 @needs_threads
+def test_loaded_machine_backs_off() -> None:
+    """More runnable threads than cores (two spinning processes on the two CPUs the test is
+    confined to): a worker preempted inside its chunk holds the caller for a time slice. The
+    pool must notice that time lost to other threads (wall time well above the thread's CPU
+    time) and run the following calls on one thread; before that signal existed, none of the
+    pool's busy-machine signals fired here and calls of 12-100 us averaged 2-34x their 1-thread
+    time (bench/bench_threads.py, "loaded"). Counters, not timings, are checked: preemption of a
+    millisecond call over a few seconds of calls on an overcommitted CPU is certain."""
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("needs 2 CPUs")
+    code = """
+        import os, subprocess, sys, time
+        os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:2])
+        import numpy as np, pixnorm
+        from pixnorm import _core
+        img = np.random.default_rng(4).integers(0, 256, (1080, 1920, 3), dtype=np.uint8)
+        want = pixnorm.normalize(img, 0.5, 0.25)
+        spin = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+        try:
+            time.sleep(0.2)
+            pixnorm.set_num_threads(2)
+            end = time.monotonic() + 20
+            while time.monotonic() < end:
+                assert np.array_equal(pixnorm.normalize(img, 0.5, 0.25), want)
+                s = _core._pool_stats()
+                if s["lost"] > 0 and s["backoff_calls"] > 0:
+                    break
+        finally:
+            for p in spin:
+                p.kill()
+        s = _core._pool_stats()
+        print(s["lost"] > 0, s["backoff_calls"] > 0, s)
+    """
+    out = run_python(code, timeout=120).strip()
+    assert out.startswith("True True"), out
+
+
+@needs_threads
 def test_batch_of_more_items_than_chunks() -> None:
     """A batch is handed out an image at a time, in runs of consecutive images once there are
     more than 65535 (the pool's chunk limit): every image is still done exactly once."""

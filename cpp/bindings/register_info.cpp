@@ -80,6 +80,7 @@ void register_info(py::module_& m) {
     d["shared"] = s.shared;
     d["slow"] = s.slow;
     d["worker_chunks"] = s.worker_chunks;
+    d["lost"] = s.lost;
     return d;
   });
 }

@@ -12,6 +12,8 @@
 // awake) and then sleep on a condition variable, so they cost nothing between bursts.
 #include "pixnorm/threads.hpp"
 
+#include <time.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -81,6 +83,19 @@ int64_t now_ns() {
       .count();
 }
 
+// This thread's CPU time (user and system), or -1 where there is no per-thread CPU clock. A
+// thread that was runnable but not running (preempted, or descheduled by the hypervisor) gains
+// wall time but no CPU time: the gap is the time it lost to other work.
+int64_t thread_cpu_ns() {
+#if defined(CLOCK_THREAD_CPUTIME_ID)
+  timespec ts;
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return -1;
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+#else
+  return -1;
+#endif
+}
+
 int current_cpu() {
 #if defined(__linux__)
   return sched_getcpu();
@@ -92,23 +107,32 @@ int current_cpu() {
 // Busy-machine backoff. A call sees that a second thread did not help when a worker ran its
 // chunk on the caller's CPU (the scheduler found no free core, and the woken worker preempted
 // the caller), when the only workers woken found themselves there (and so ran nothing, see
-// Pool::work), or, in two calls in a row, took more than twice as long as the caller's chunk
-// of the same size plus the slack of a wake-up (it shared a core with another process and was
-// descheduled; one such call alone happens on an idle machine too, about once a second here).
-// The calls of the next backoff window then run on one thread and wake nobody; the window
-// starts at 10 ms and doubles, up to 100 ms, while the machine stays busy. Measured with
-// bench/bench_threads.py, one busy competing process on 2 cores: without the backoff a 12 us
-// call averaged 1.4-1.8x its 1-thread time (the woken worker landed on the caller's core and
-// preempted it); with it, at most 1.05x.
+// Pool::work), when the caller or a worker lost more than kLostNs to other threads during the
+// call (wall time minus the thread's CPU time: it was runnable but not running), or, in two
+// calls in a row, took more than twice as long as the caller's chunk of the same size plus the
+// slack of a wake-up (it shared a core with another process and was descheduled; one such call
+// alone happens on an idle machine too, about once a second here). The calls of the next
+// backoff window then run on one thread and wake nobody; the window starts at 10 ms and
+// doubles, up to 100 ms, while the machine stays busy. Measured with bench/bench_threads.py,
+// one busy competing process on 2 cores: without the backoff a 12 us call averaged 1.4-1.8x
+// its 1-thread time (the woken worker landed on the caller's core and preempted it); with it,
+// at most 1.05x. With two busy processes on 2 cores (more runnable threads than cores) none
+// of the other signals fired, and calls of 12-100 us averaged 2-34x their 1-thread time: a
+// worker preempted inside its chunk holds the caller for a time slice of milliseconds. The
+// lost-time signal catches exactly that (the worker's chunk lost the time), and the caller
+// being preempted while it waits.
 std::atomic<int64_t> g_backoff_until{0};
 std::atomic<int64_t> g_backoff_ns{0};
 std::atomic<bool> g_backoff_enabled{true};  // tests turn it off to make the pool's use certain
-constexpr int64_t kBackoffMinNs = 10'000'000, kBackoffMaxNs = 100'000'000;
+constexpr int64_t kBackoffMinNs = 10'000'000, kBackoffMaxNs = 1'000'000'000;
 constexpr int64_t kSlackNs = 20'000;
+// Lost time that marks a busy machine: far above the microseconds an interrupt or a kernel
+// thread takes on an idle machine, far below a scheduler time slice (0.75-4 ms).
+constexpr int64_t kLostNs = 200'000;
 
 // Counters for pool_stats() (relaxed: diagnostics only).
 std::atomic<int64_t> c_pool_calls{0}, c_backoff_calls{0}, c_inline_calls{0}, c_wakes{0},
-    c_refused{0}, c_shared{0}, c_slow{0}, c_worker_chunks{0};
+    c_refused{0}, c_shared{0}, c_slow{0}, c_worker_chunks{0}, c_lost{0};
 
 bool backing_off() {
   return g_backoff_enabled.load(std::memory_order_relaxed) &&
@@ -124,6 +148,13 @@ void back_off() {
       (last > 0 && now - until < 4 * last) ? std::min(2 * last, kBackoffMaxNs) : kBackoffMinNs;
   g_backoff_ns.store(len);
   g_backoff_until.store(now + len);
+}
+
+// Called when a thread lost `lost_ns` of a call to other threads: backs off above kLostNs.
+void judge_lost(int64_t lost_ns) {
+  if (lost_ns <= kLostNs) return;
+  c_lost.fetch_add(1, std::memory_order_relaxed);
+  back_off();
 }
 
 // The claim word: generation (32 bits) | end (16) | next (16). A call publishes a new
@@ -192,9 +223,14 @@ struct Pool {
       return false;
     }
     uint64_t w = word.load(std::memory_order_acquire);
+    int64_t wall0 = 0, cpu0_ns = -1;  // when the first chunk was claimed
     while (gen_of(w) == gen && next_of(w) < end_of(w)) {
       if (word.compare_exchange_weak(w, w + 1, std::memory_order_acq_rel,
                                      std::memory_order_acquire)) {
+        if (cpu0_ns < 0) {
+          wall0 = now_ns();
+          cpu0_ns = thread_cpu_ns();
+        }
         const int cpu = current_cpu();
         const int64_t ns = run_chunk(next_of(w), end_of(w));
         if (cpu >= 0 && cpu == caller_cpu.load(std::memory_order_relaxed))
@@ -208,6 +244,8 @@ struct Pool {
         w = word.load(std::memory_order_acquire);
       }
     }
+    // A worker preempted inside its chunk held the caller until it ran again.
+    if (cpu0_ns >= 0) judge_lost((now_ns() - wall0) - (thread_cpu_ns() - cpu0_ns));
     return true;
   }
 
@@ -267,6 +305,7 @@ struct Pool {
   // Runs chunks [0, n) of body over [0, count) on the caller and up to nthreads - 1 workers.
   void run(int64_t count_, int64_t n, int nthreads, Body body_, void* ctx_, bool equal) {
     grow(nthreads - 1);
+    const int64_t wall0 = now_ns(), cpu0_ns = thread_cpu_ns();
     body = body_;
     ctx = ctx_;
     count = count_;
@@ -314,7 +353,10 @@ struct Pool {
       wait_for(n);
       throw;
     }
-    wait_for(n);
+    const int64_t slept_ns = wait_for(n);
+    // The caller's lost time: preempted while it ran chunks or waited (not while it slept on
+    // purpose for a worker's chunk: that chunk's own lost time judges the worker).
+    if (cpu0_ns >= 0) judge_lost((now_ns() - wall0) - (thread_cpu_ns() - cpu0_ns) - slept_ns);
     const int64_t worker_ns = worker_max_ns.load();
     // Unequal items (the images of a batch) make a worker's chunk slower than the caller's
     // average without a busy machine: the slow rule only judges equal chunks.
@@ -329,19 +371,22 @@ struct Pool {
   }
 
   // Waits until all n chunks are done: spins (pausing, yielding) up to kCallerSpin, then sleeps.
-  void wait_for(int64_t n) {
+  // Returns how long it slept (ns).
+  int64_t wait_for(int64_t n) {
     const auto t0 = Clock::now();
     for (int i = 1; done.load(std::memory_order_acquire) != n; ++i) {
       PIXNORM_PAUSE();
       if ((i & 15) == 0) std::this_thread::yield();
       if ((i & 63) == 0 && Clock::now() - t0 > kCallerSpin) {
+        const int64_t s0 = now_ns();
         std::unique_lock<std::mutex> lk(m);
         caller_sleeping.store(true);
         done_cv.wait(lk, [&] { return done.load() == n; });
         caller_sleeping.store(false);
-        break;
+        return now_ns() - s0;
       }
     }
+    return 0;
   }
 
   // Before waking sleeping workers: let them run anywhere the caller may, except on the
@@ -387,7 +432,7 @@ extern "C" void pixnorm_on_fork_child() {
   g_backoff_until.store(0, std::memory_order_relaxed);  // the child's own calls will judge
   g_backoff_ns.store(0, std::memory_order_relaxed);
   for (auto* c : {&c_pool_calls, &c_backoff_calls, &c_inline_calls, &c_wakes, &c_refused, &c_shared,
-                  &c_slow, &c_worker_chunks})
+                  &c_slow, &c_worker_chunks, &c_lost})
     c->store(0, std::memory_order_relaxed);
 }
 
@@ -485,6 +530,7 @@ PoolStats pool_stats() {
   s.shared = c_shared.load();
   s.slow = c_slow.load();
   s.worker_chunks = c_worker_chunks.load();
+  s.lost = c_lost.load();
   return s;
 }
 

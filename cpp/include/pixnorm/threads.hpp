@@ -38,10 +38,11 @@ void set_backoff_enabled(bool on);
 // threaded calls that used the pool, ran on one thread because of the backoff, or ran inline
 // because another thread's call held the pool; wake-ups of sleeping workers; workers that found
 // themselves on the caller's CPU; calls whose worker ran on the caller's CPU; pairs of calls
-// with a slow worker; chunks run by workers.
+// with a slow worker; chunks run by workers; calls in which the caller or a worker lost more
+// than 200 us to other threads (runnable but not running).
 struct PoolStats {
   int64_t pool_calls = 0, backoff_calls = 0, inline_calls = 0, wakes = 0, refused = 0, shared = 0,
-          slow = 0, worker_chunks = 0;
+          slow = 0, worker_chunks = 0, lost = 0;
 };
 PoolStats pool_stats();
 bool threads_enabled();
