@@ -685,19 +685,31 @@ struct ResizeChecker {
               // the kernels read the starts from the end of a page: none may read past start[n - 1]
               int32_t* hsg = reinterpret_cast<int32_t*>(starts.hi()) - n;
               std::copy(hs.begin(), hs.end(), hsg);
-              for (bool split : {false, true}) {
+              for (int variant = 0; variant < 4; ++variant) {
+                const bool split = variant & 1;
+                // negative weights too (bicubic, lanczos): about a third of them, as low as
+                // -2^15 (words) or -2^22 / taps (split)
+                const bool neg = variant & 2;
                 const int64_t pairs = taps / 2;
                 std::vector<int32_t> kp(static_cast<size_t>(pairs * n)), kph(split ? kp.size() : 0);
                 std::vector<int32_t> kw(static_cast<size_t>(taps * n));  // kw[t * n + x]
                 const uint32_t kmax = split ? (1u << 22) / static_cast<uint32_t>(taps) : 32767u;
+                const auto weight = [&] {
+                  const auto v = static_cast<int32_t>(rng.below(kmax));
+                  if (!neg || rng.below(3) != 0) return v;
+                  return split ? -v : -1 - v;  // down to -2^15 for words
+                };
+                const auto pack = [](int32_t lo, int32_t hi) {
+                  return static_cast<int32_t>((static_cast<uint32_t>(lo) & 0xFFFFu) |
+                                              (static_cast<uint32_t>(hi) << 16));
+                };
                 for (size_t i = 0; i < kp.size(); ++i) {
                   // the first weight of a split set is 2^22 itself (a weight of 1.0)
-                  const int32_t a =
-                      split && i == 0 ? (1 << 22) : static_cast<int32_t>(rng.below(kmax));
-                  const int32_t b = static_cast<int32_t>(rng.below(kmax));
-                  const int32_t mask = split ? 2047 : 0x7FFF;
-                  kp[i] = (a & mask) | ((b & mask) << 16);
-                  if (split) kph[i] = (a >> 11) | ((b >> 11) << 16);
+                  const int32_t a = split && i == 0 ? (1 << 22) : weight();
+                  const int32_t b = weight();
+                  const int32_t mask = split ? 2047 : 0xFFFF;
+                  kp[i] = pack(a & mask, b & mask);
+                  if (split) kph[i] = pack(a >> 11, b >> 11);
                   kw[2 * (i / static_cast<size_t>(n)) * static_cast<size_t>(n) +
                      i % static_cast<size_t>(n)] = a;
                   kw[(2 * (i / static_cast<size_t>(n)) + 1) * static_cast<size_t>(n) +
@@ -727,6 +739,26 @@ struct ResizeChecker {
                   houts.push_back(d);
                   compare("resize_h_u8_fixed", houts[t], houts[0], t);
                 }
+                {  // the scalar table against the contract's formula on the weights themselves
+                  std::vector<uint8_t> want(houts[0]);
+                  for (int64_t c = 0; c < channels; ++c)
+                    for (int64_t x = 0; x < n; ++x) {
+                      int64_t acc = int64_t{1} << (bits - 1);
+                      for (int64_t t2 = 0; t2 < taps; ++t2)
+                        acc += int64_t{kw[static_cast<size_t>(t2 * n + x)]} *
+                               r[0][(hsg[x] + t2) * channels + c];
+                      const int64_t v = acc >> bits;  // floor, as the arithmetic shift
+                      want[static_cast<size_t>(lead + c * stride + x)] =
+                          static_cast<uint8_t>(v < 0     ? 0
+                                               : v > 255 ? 255
+                                                         : v);
+                    }
+                  std::snprintf(g_case, sizeof g_case,
+                                "resize_h_u8_fixed formula C=%lld n=%lld taps=%lld split=%d neg=%d",
+                                static_cast<long long>(channels), static_cast<long long>(n),
+                                static_cast<long long>(taps), split ? 1 : 0, neg ? 1 : 0);
+                  compare("resize_h_u8_fixed formula", houts[0], want, 0);
+                }
                 // two rows at once: the same as one call per row (row 1 against the scalar table)
                 std::vector<uint8_t> one1(static_cast<size_t>(lead + channels * stride + 5), 0xA5);
                 ck.tables[0]->resize_h_u8_fixed(r[1], channels, hsg, kp.data(),
@@ -746,7 +778,7 @@ struct ResizeChecker {
                 }
                 // the same weights in signed byte digits, four taps per dword (tables that
                 // have resize_h_u8_digits), two rows and one, against the scalar pairs pass
-                if (taps % 4 == 0)
+                if (taps % 4 == 0 && !neg)  // (the digits kernels take non-negative weights)
                   for (int64_t digits : {2, 3}) {
                     if (digits == 2 && *std::max_element(kw.begin(), kw.end()) > 127 * 256 + 127)
                       continue;

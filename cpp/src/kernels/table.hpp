@@ -55,9 +55,11 @@ using ResizeVU8Planar = void (*)(const uint8_t* const* rows, const int32_t* k, i
 // Fixed-point passes of the named conventions (Pillow, torch): integer weights k with `bits`
 // fractional bits, out = clamp((2^(bits-1) + sum_t k * x) >> bits, 0, 255), int32 arithmetic.
 // The horizontal pass straight from one interleaved uint8 row (`channels` per pixel), `taps`
-// even, weights non-negative and at most 2^22, packed in pairs of taps: for pair p of output x,
-// kp[p * n + x] = lo(k[2p]) | lo(k[2p + 1]) << 16, with lo(k) = k if kph is null (then every
-// k < 2^15), else lo(k) = k & 2047 and kph holds the pairs of k >> 11. Planar uint8 out:
+// even, weights of magnitude at most 2^22 (negative ones from bicubic and lanczos filters: the
+// sums may be negative and clamp to 0), packed in pairs of taps: for pair p of output x,
+// kp[p * n + x] = lo(k[2p]) | lo(k[2p + 1]) << 16, with lo(k) = k & 0xFFFF (a signed word) if
+// kph is null (then every -2^15 <= k < 2^15), else lo(k) = k & 2047 and kph holds the pairs
+// of the signed words k >> 11 (arithmetic shift), so k = lo + 2048 * hi. Planar uint8 out:
 //   dst[c * plane_stride + x] = clamp((2^(bits-1) + sum_t k_t * row[(start[x] + t) * C + c])
 //                                     >> bits, 0, 255), exact in int32.
 using ResizeHU8Fixed = void (*)(const uint8_t* row, int64_t channels, const int32_t* start,
