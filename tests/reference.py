@@ -72,40 +72,101 @@ def axis_scale(n_in: int, n_out: int, factor: float | None = None) -> float:
     return 1.0 / factor if factor and n_in != n_out else n_in / n_out
 
 
+def _sinc(x: float) -> float:
+    import math
+
+    return 1.0 if x == 0.0 else math.sin(x * math.pi) / (x * math.pi)
+
+
+# Pillow's hamming filter writes its constants as C floats (0.54f, 0.46f).
+_F054, _F046 = float(np.float32(0.54)), float(np.float32(0.46))
+
+# The filters of pixnorm.resize's interpolation= (Pillow's definitions): function, support.
+FILTERS: dict[str, tuple[Any, float]] = {
+    "bilinear": (lambda x: max(0.0, 1.0 - abs(x)), 1.0),
+    "bicubic": (
+        lambda x: (
+            (1.5 * abs(x) - 2.5) * x * x + 1
+            if abs(x) < 1
+            else ((abs(x) - 5) * abs(x) + 8) * abs(x) * -0.5 + 2.0
+            if abs(x) < 2
+            else 0.0
+        ),
+        2.0,
+    ),
+    "lanczos": (lambda x: _sinc(x) * _sinc(x / 3) if -3.0 <= x < 3.0 else 0.0, 3.0),
+    "box": (lambda x: 1.0 if -0.5 < x <= 0.5 else 0.0, 0.5),
+    "hamming": (
+        lambda x: (
+            1.0
+            if x == 0
+            else 0.0
+            if abs(x) >= 1
+            else _sinc(x) * (_F054 + _F046 * __import__("math").cos(__import__("math").pi * x))
+        ),
+        1.0,
+    ),
+}
+
+
 def resize_windows(
-    n_in: int, n_out: int, antialias: bool, factor: float | None = None
+    n_in: int,
+    n_out: int,
+    antialias: bool,
+    factor: float | None = None,
+    interpolation: str = "bilinear",
 ) -> list[tuple[int, int]]:
     """The source samples [lo, hi) each output's filter window covers, from the definitions in
-    pixnorm.resize (Pillow's window bounds with antialias; the two clamped neighbours without)."""
+    pixnorm.resize (Pillow's window bounds with antialias; without, the two clamped neighbours
+    for bilinear, the unscaled filter's window clamped to the image for the others)."""
     import math
 
     scale = axis_scale(n_in, n_out, factor)
+    support = FILTERS[interpolation][1]
     out = []
     for i in range(n_out):
         if antialias:
             fs = max(scale, 1.0)
             centre = (i + 0.5) * scale
+            s = support * fs
             out.append(
-                (max(math.floor(centre - fs + 0.5), 0), min(math.floor(centre + fs + 0.5), n_in))
+                (max(math.floor(centre - s + 0.5), 0), min(math.floor(centre + s + 0.5), n_in))
             )
+        elif interpolation != "bilinear":
+            centre = (i + 0.5) * scale
+            lo = min(max(math.floor(centre - support + 0.5), 0), n_in - 1)
+            hi = min(max(math.floor(centre + support + 0.5), lo + 1), n_in)
+            out.append((lo, hi))
         else:
             x0 = math.floor((i + 0.5) * scale - 0.5)
             out.append((min(max(x0, 0), n_in - 1), min(max(x0 + 1, 0), n_in - 1) + 1))
     return out
 
 
-def resize_matrix(n_in: int, n_out: int, antialias: bool, factor: float | None = None) -> Array:
+def resize_matrix(
+    n_in: int,
+    n_out: int,
+    antialias: bool,
+    factor: float | None = None,
+    interpolation: str = "bilinear",
+) -> Array:
     """(n_out, n_in) float64 weights of one axis, from the definitions in pixnorm.resize."""
     import math
 
     scale = axis_scale(n_in, n_out, factor)
+    f, support = FILTERS[interpolation]
     m = np.zeros((n_out, n_in))
-    for i, (lo, hi) in enumerate(resize_windows(n_in, n_out, antialias, factor)):
-        if antialias:  # Pillow's triangle filter, support widened by the downscale factor
+    for i, (lo, hi) in enumerate(resize_windows(n_in, n_out, antialias, factor, interpolation)):
+        if antialias:  # Pillow's filters, support widened by the downscale factor
             fs = max(scale, 1.0)
             centre = (i + 0.5) * scale
             for j in range(lo, hi):
-                m[i, j] = max(0.0, 1.0 - abs((j - centre + 0.5) / fs))
+                m[i, j] = f((j - centre + 0.5) / fs)
+            m[i] /= m[i].sum()
+        elif interpolation != "bilinear":  # unscaled, samples past the edges on the edges
+            centre = (i + 0.5) * scale
+            for j in range(math.floor(centre - support + 0.5), math.floor(centre + support + 0.5)):
+                m[i, min(max(j, lo), hi - 1)] += f(j - centre + 0.5)
             m[i] /= m[i].sum()
         else:  # bilinear, half-pixel centres, neighbours clamped to the edges
             src = (i + 0.5) * scale - 0.5
@@ -121,6 +182,7 @@ def resize(
     out_w: int,
     antialias: bool,
     factor: tuple[float, float] | None = None,
+    interpolation: str = "bilinear",
 ) -> Array:
     """Exact float64 resize of one (H, W) or (H, W, C) image, no rounding; `factor` (fy, fx):
     the grid of a resize by those factors."""
@@ -129,25 +191,29 @@ def resize(
     if gray:
         x = x[:, :, None]
     fy, fx = factor if factor is not None else (None, None)
-    my = resize_matrix(x.shape[0], out_h, antialias, fy)
-    mx = resize_matrix(x.shape[1], out_w, antialias, fx)
+    my = resize_matrix(x.shape[0], out_h, antialias, fy, interpolation)
+    mx = resize_matrix(x.shape[1], out_w, antialias, fx, interpolation)
     with np.errstate(invalid="ignore", over="ignore"):
         out = np.einsum("yh,hwc,xw->yxc", my, x, mx, optimize=True)  # one axis at a time
     return out[:, :, 0] if gray else out
 
 
-def resize_error_bound(image: Array, out_h: int, out_w: int, antialias: bool) -> Array:
+def resize_error_bound(
+    image: Array, out_h: int, out_w: int, antialias: bool, interpolation: str = "bilinear"
+) -> Array:
     """|float32 resize - exact| allowed: each weight is rounded to float32 and each product and
     sum in both passes is rounded once (u = 2**-24 relative each); with at most `taps` terms per
-    axis the error is below 2u (taps_y + taps_x + 2) times the resize of |x|. Doubled for slack in
-    this estimate of a sum of roundings. Plus bilinear_fixed_error for uint8 images."""
-    fixed = bilinear_fixed_error(image, out_h, out_w, antialias)
+    axis the error is below 2u (taps_y + taps_x + 2) times the resize of |x| with |weights|
+    (negative weights of bicubic and lanczos filters cancel in the value, not in the error).
+    Doubled for slack in this estimate of a sum of roundings. Plus bilinear_fixed_error for
+    uint8 images."""
+    fixed = bilinear_fixed_error(image, out_h, out_w, antialias, interpolation)
     x = np.abs(np.asarray(image, dtype=np.float64))
     gray = x.ndim == 2
     if gray:
         x = x[:, :, None]
-    my = resize_matrix(x.shape[0], out_h, antialias)
-    mx = resize_matrix(x.shape[1], out_w, antialias)
+    my = np.abs(resize_matrix(x.shape[0], out_h, antialias, None, interpolation))
+    mx = np.abs(resize_matrix(x.shape[1], out_w, antialias, None, interpolation))
     ty = int((my > 0).sum(axis=1).max()) + 1
     tx = int((mx > 0).sum(axis=1).max()) + 1
     mag = np.einsum("yh,hwc,xw->yxc", my, x, mx, optimize=True)
@@ -159,7 +225,9 @@ BILINEAR_BITS = 14  # pixnorm's fused bilinear kernel (kBilinearBits in kernels/
 VERTICAL_BITS_MIN = 14  # pixnorm's integer vertical pass: at least 14 fractional bits
 
 
-def bilinear_fixed_error(image: Array, out_h: int, out_w: int, antialias: bool) -> float:
+def bilinear_fixed_error(
+    image: Array, out_h: int, out_w: int, antialias: bool, interpolation: str = "bilinear"
+) -> float:
     """Extra error allowed for uint8 images, from pixnorm's fixed-point weights (0 for float
     images, which are all float32).
     - Every axis with at most 2 taps (no antialias, or upscaling): the fused 2 x 2 kernel's
@@ -174,8 +242,10 @@ def bilinear_fixed_error(image: Array, out_h: int, out_w: int, antialias: bool) 
     arr = np.asarray(image)
     if arr.dtype != np.uint8 or arr.size == 0:
         return 0.0
-    ty = int((resize_matrix(arr.shape[0], out_h, antialias) > 0).sum(axis=1).max())
-    tx = int((resize_matrix(arr.shape[1], out_w, antialias) > 0).sum(axis=1).max())
+    my = resize_matrix(arr.shape[0], out_h, antialias, None, interpolation)
+    mx = resize_matrix(arr.shape[1], out_w, antialias, None, interpolation)
+    ty = int((my != 0).sum(axis=1).max())
+    tx = int((mx != 0).sum(axis=1).max())
     if ty <= 2 and tx <= 2:
         return 2.0 ** -(BILINEAR_BITS + 1) * float(arr.max())
     # + 1: pixnorm's windows may hold one more (zero) weight than the nonzero count

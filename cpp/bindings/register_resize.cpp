@@ -32,6 +32,18 @@ Convention convention_from(py::handle obj) {
                         "'torch' or 'opencv'");
 }
 
+// A filter's name (pixnorm._args.interpolation_name has already mapped torchvision's and
+// Pillow's constants to these names).
+Filter filter_from(py::handle obj) {
+  if (py::isinstance<py::str>(obj))
+    for (Filter f :
+         {Filter::bilinear, Filter::bicubic, Filter::lanczos, Filter::box, Filter::hamming})
+      if (obj.equal(py::str(filter_name(f)))) return f;
+  throw py::value_error("interpolation: " + py::repr(obj).cast<std::string>() +
+                        " is not available; expected 'bilinear', 'bicubic', 'lanczos', 'box' "
+                        "or 'hamming'");
+}
+
 // One image's geometry as pixnorm._resize.Geometry (a NamedTuple) sends it: the fields in the
 // order of pixnorm::Geometry.
 using GeometryTuple = std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
@@ -55,9 +67,10 @@ Geometry geometry_from(const GeometryTuple& t) {
 
 py::object resize_py(py::handle image, int64_t out_h, int64_t out_w, bool antialias,
                      py::handle convention, py::handle out, double factor_y, double factor_x,
-                     py::handle color) {
+                     py::handle color, py::handle interpolation) {
   const Image img = image_from(image, "image");
   ResizeRequest r;
+  r.filter = filter_from(interpolation);
   r.images = img.view;
   r.height = out_h;
   r.width = out_w;
@@ -88,8 +101,10 @@ py::object preprocess_py(const py::list& images, const std::vector<GeometryTuple
                          bool batch_output, double divisor, int64_t out_h, int64_t out_w,
                          int64_t pad_top, int64_t pad_left, const std::vector<float>& fill,
                          py::handle color, bool color_after_resize, double color_scale,
-                         const std::string& dtype, const std::string& layout) {
+                         const std::string& dtype, const std::string& layout,
+                         py::handle interpolation) {
   PreprocessRequest r;
+  r.filter = filter_from(interpolation);
   r.format = format_from(dtype, layout);
   r.batch = batch_output;
   r.images.reserve(images.size());
@@ -134,12 +149,13 @@ py::object preprocess_py(const py::list& images, const std::vector<GeometryTuple
 void register_resize(py::module_& m) {
   m.def(
       "check_convention",
-      [](py::handle convention, bool antialias) {
-        check_convention(convention_from(convention), antialias, DType::u8, 1);
+      [](py::handle convention, bool antialias, py::handle interpolation) {
+        check_convention(convention_from(convention), antialias, DType::u8, 1,
+                         filter_from(interpolation));
       },
-      py::arg("convention"), py::arg("antialias"),
-      "The convention's own rules (a name it knows, antialias as it resizes); images are "
-      "checked when they are given.");
+      py::arg("convention"), py::arg("antialias"), py::arg("interpolation") = "bilinear",
+      "The convention's own rules (a name it knows, antialias and the filters it resizes "
+      "with); images are checked when they are given.");
   m.def("check_box", &check_box, py::arg("top"), py::arg("left"), py::arg("height"),
         py::arg("width"), py::arg("image_height"), py::arg("image_width"), py::arg("name"),
         "The core's box check (non-empty, inside the image), for the Python geometry.");
@@ -174,6 +190,7 @@ void register_resize(py::module_& m) {
   m.def("resize", &resize_py, py::arg("image"), py::arg("out_h"), py::arg("out_w"),
         py::arg("antialias"), py::arg("convention").none(true), py::arg("out").none(true),
         py::arg("factor_y") = 0.0, py::arg("factor_x") = 0.0, py::arg("color") = py::none(),
+        py::arg("interpolation") = "bilinear",
         "Low-level resize; see pixnorm.resize for the documented API.");
   m.def("preprocess", &preprocess_py, py::arg("images"), py::arg("geometries"), py::arg("crop_h"),
         py::arg("crop_w"), py::arg("antialias"), py::arg("convention").none(true), py::arg("mean"),
@@ -182,6 +199,7 @@ void register_resize(py::module_& m) {
         py::arg("pad_top") = 0, py::arg("pad_left") = 0, py::arg("fill") = std::vector<float>{},
         py::arg("color") = py::none(), py::arg("color_after_resize") = false,
         py::arg("color_scale") = 0.0, py::arg("dtype") = "float32", py::arg("layout") = "CHW",
+        py::arg("interpolation") = "bilinear",
         "Low-level preprocess; see pixnorm.preprocess for the documented API.");
 }
 

@@ -127,7 +127,39 @@ const char* convention_name(Convention c) {
   return "unknown";
 }
 
-void check_convention(Convention conv, bool antialias, DType dtype, int64_t channels) {
+const char* filter_name(Filter f) {
+  switch (f) {
+    case Filter::bilinear:
+      return "bilinear";
+    case Filter::bicubic:
+      return "bicubic";
+    case Filter::lanczos:
+      return "lanczos";
+    case Filter::box:
+      return "box";
+    case Filter::hamming:
+      return "hamming";
+  }
+  return "unknown";
+}
+
+void check_convention(Convention conv, bool antialias, DType dtype, int64_t channels,
+                      Filter filter) {
+  if (filter != Filter::bilinear) {
+    const std::string name = std::string("'") + filter_name(filter) + "'";
+    if (conv == Convention::opencv)
+      throw std::invalid_argument(
+          "interpolation: convention 'opencv' reproduces cv2.resize INTER_LINEAR only (" + name +
+          " is not reproduced yet); use convention=None or 'pillow'");
+    if (conv == Convention::torch && filter != Filter::bicubic)
+      throw std::invalid_argument("interpolation: torch's interpolate has no " + name +
+                                  " mode; use convention='pillow' (Pillow's filter) or None");
+    if (conv == Convention::torch && !antialias)
+      throw std::invalid_argument(
+          "interpolation: convention 'torch' reproduces bicubic with antialias=True (torch's "
+          "uint8 antialiased kernel, a = -0.5); without antialias torch resizes in float with "
+          "a = -0.75, which is not reproduced: pass antialias=True or use convention=None");
+  }
   if (conv != Convention::pixnorm && dtype != DType::u8 &&
       !(conv == Convention::opencv && dtype == DType::u16))
     throw type_error(std::string("image: a named convention reproduces another library's uint8 "
@@ -171,7 +203,7 @@ void check_crop(int64_t crop_height, int64_t crop_width, int64_t resized_height,
 
 void check_resize(const ResizeRequest& r) {
   const ImageView& v = r.images;
-  check_convention(r.convention, r.antialias, v.dtype, v.channels);
+  check_convention(r.convention, r.antialias, v.dtype, v.channels, r.filter);
   check_side(r.height, "size");
   check_side(r.width, "size");
   check_resize_source(v.height, v.width, v.channels, "image");
@@ -194,9 +226,9 @@ void resize(const ResizeRequest& r, void* out, int nthreads, const Interrupt& in
   const auto f = grid_factors(r.convention, v.height, v.width, oh, ow, r.factor_y, r.factor_x);
   const bool u16 = v.dtype == DType::u16;
   const AxisPlan py =
-      plan_axis(r.convention, v.height, oh, r.antialias, 0, oh, false, false, f[0], u16);
+      plan_axis(r.convention, v.height, oh, r.antialias, 0, oh, false, false, f[0], u16, r.filter);
   const AxisPlan px =
-      plan_axis(r.convention, v.width, ow, r.antialias, 0, ow, false, true, f[1], u16);
+      plan_axis(r.convention, v.width, ow, r.antialias, 0, ow, false, true, f[1], u16, r.filter);
   ResampleJob proto = job_for(r.convention, v.height, v.width, oh, ow, f[0], f[1]);
   if (u16) proto.area2x = false;  // IPP's formula at every scale
   ColorStep step;
@@ -278,7 +310,7 @@ std::vector<int64_t> preprocess_shape(const PreprocessRequest& r) {
           ") does not fit in the resized image (" + std::to_string(g.resized_height) + ", " +
           std::to_string(g.resized_width) + ")");
   }
-  check_convention(r.convention, r.antialias, first.dtype, first.channels);
+  check_convention(r.convention, r.antialias, first.dtype, first.channels, r.filter);
   check_color(r.color, r.convention, first.channels);
   const int64_t C = color_channels(r.color, first.channels);
   if (!(r.divisor == 0.0 || (r.divisor > 0.0 && std::isfinite(r.divisor))))
@@ -362,7 +394,7 @@ void preprocess(const PreprocessRequest& r, void* out, int nthreads, const Inter
     auto it = seen.find(key);
     if (it == seen.end()) {
       plans.push_back(plan_axis(r.convention, in, out_full, r.antialias, first, count, mirror, is_x,
-                                factor, r.images[0].dtype == DType::u16));
+                                factor, r.images[0].dtype == DType::u16, r.filter));
       it = seen.emplace(key, plans.size() - 1).first;
     }
     return &plans[it->second];

@@ -38,15 +38,15 @@ int64_t AxisPlan::end_read() const {
 }
 
 AxisPlan plan_axis(Convention conv, int64_t in, int64_t out_full, bool antialias, int64_t first,
-                   int64_t count, bool mirror, bool x, double factor, bool u16) {
+                   int64_t count, bool mirror, bool x, double factor, bool u16, Filter filter) {
   if (conv == Convention::opencv && u16)
     return plan_axis_opencv16(in, out_full, first, count, mirror);
   switch (conv) {
     case Convention::pixnorm:
-      return plan_axis_float(in, out_full, antialias, first, count, mirror, factor);
+      return plan_axis_float(in, out_full, antialias, first, count, mirror, factor, filter);
     case Convention::pillow:
     case Convention::torch:
-      return plan_axis_fixed(in, out_full, antialias, first, count, mirror, conv, factor);
+      return plan_axis_fixed(in, out_full, antialias, first, count, mirror, conv, factor, filter);
     case Convention::opencv:
       return plan_axis_opencv(in, out_full, first, count, mirror, x, factor);
   }

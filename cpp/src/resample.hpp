@@ -37,8 +37,12 @@ struct AxisWindows {
 // `factor` > 0: the grid of a resize by that factor (out_full = in * factor, rounded by the
 // caller): centres (i + 0.5) * (1 / factor), as torch's interpolate(scale_factor=...) and
 // cv2.resize(fx=...) map them; 0: by the sizes, in / out_full.
+// `filter` other than bilinear (pixnorm/resize.hpp): with antialias the windows above with its
+// function and support; without (pixnorm's convention only) the unscaled filter around
+// src = (i + 0.5) * in/out - 0.5, its samples clamped to the image edges (a sample read twice
+// adds its weights), the weights divided by their sum.
 AxisWindows axis_windows(int64_t in, int64_t out_full, bool antialias, int64_t first, int64_t count,
-                         double factor = 0);
+                         double factor = 0, Filter filter = Filter::bilinear);
 
 // The largest source (or box) a resize accepts: plans hold source positions and kernels byte
 // offsets into a row of float32 values in int32, so a box may have at most kMaxResizeRows rows
@@ -84,12 +88,14 @@ struct AxisPlan {
 // `factor`: as axis_windows (0: the grid follows the sizes). `u16`: uint16 images (OpenCV's
 // 16-bit arithmetic, plan_axis_opencv16, for convention opencv).
 AxisPlan plan_axis(Convention conv, int64_t in, int64_t out_full, bool antialias, int64_t first,
-                   int64_t count, bool mirror, bool x, double factor = 0, bool u16 = false);
+                   int64_t count, bool mirror, bool x, double factor = 0, bool u16 = false,
+                   Filter filter = Filter::bilinear);
 // The three plan builders plan_axis calls.
 AxisPlan plan_axis_float(int64_t in, int64_t out_full, bool antialias, int64_t first, int64_t count,
-                         bool mirror, double factor);
+                         bool mirror, double factor, Filter filter = Filter::bilinear);
 AxisPlan plan_axis_fixed(int64_t in, int64_t out_full, bool antialias, int64_t first, int64_t count,
-                         bool mirror, Convention conv, double factor);
+                         bool mirror, Convention conv, double factor,
+                         Filter filter = Filter::bilinear);
 AxisPlan plan_axis_opencv(int64_t in, int64_t out_full, int64_t first, int64_t count, bool mirror,
                           bool x, double factor);
 // cv2.resize(INTER_LINEAR) on uint16 as the opencv-python wheels run it on x86-64 CPUs with AVX2

@@ -27,35 +27,113 @@ inline int64_t floor_int(double x) {
   return t - (static_cast<double>(t) > x ? 1 : 0);
 }
 
+constexpr double kPi = 3.14159265358979323846;  // M_PI
+
+double sinc(double x) {
+  if (x == 0.0) return 1.0;
+  x = x * kPi;
+  return std::sin(x) / x;
+}
+
+// The filters as Pillow's Resample.c writes them (the same operations in the same order, so
+// the float64 weights, and Pillow's 22-bit integers rounded from them, are the same bits).
+double filter_value(Filter f, double x) {
+  switch (f) {
+    case Filter::bilinear:
+      x = std::abs(x);
+      return x < 1.0 ? 1.0 - x : 0.0;
+    case Filter::bicubic: {
+      constexpr double a = -0.5;
+      x = std::abs(x);
+      if (x < 1.0) return ((a + 2.0) * x - (a + 3.0)) * x * x + 1;
+      if (x < 2.0) return (((x - 5) * x + 8) * x - 4) * a;
+      return 0.0;
+    }
+    case Filter::lanczos:
+      return -3.0 <= x && x < 3.0 ? sinc(x) * sinc(x / 3) : 0.0;
+    case Filter::box:
+      return x > -0.5 && x <= 0.5 ? 1.0 : 0.0;
+    case Filter::hamming:
+      x = std::abs(x);
+      if (x == 0.0) return 1.0;
+      if (x >= 1.0) return 0.0;
+      x = x * kPi;
+      // (Pillow's constants are float literals: 0.54f, 0.46f)
+      return std::sin(x) / x *
+             (static_cast<double>(0.54f) + static_cast<double>(0.46f) * std::cos(x));
+  }
+  return 0.0;
+}
+
+double filter_support(Filter f) {
+  switch (f) {
+    case Filter::bicubic:
+      return 2.0;
+    case Filter::lanczos:
+      return 3.0;
+    case Filter::box:
+      return 0.5;
+    case Filter::bilinear:
+    case Filter::hamming:
+      return 1.0;
+  }
+  return 1.0;
+}
+
 }  // namespace
 
 AxisWindows axis_windows(int64_t in, int64_t out_full, bool antialias, int64_t first, int64_t count,
-                         double factor) {
+                         double factor, Filter filter) {
   if (in <= 0 || out_full <= 0 || count <= 0 || first < 0 || first + count > out_full)
     throw std::invalid_argument("internal: bad resize axis");
   const double scale = axis_scale(Convention::pixnorm, in, out_full, factor);
+  const double support = filter_support(filter);
   AxisWindows out;
   out.xmin.resize(static_cast<size_t>(count));
   out.begin.resize(static_cast<size_t>(count) + 1);
-  out.w.reserve(static_cast<size_t>(count) * (antialias ? static_cast<size_t>(2 * scale + 3) : 2));
+  out.w.reserve(static_cast<size_t>(count) *
+                (antialias ? static_cast<size_t>(2 * support * std::max(scale, 1.0) + 3)
+                           : static_cast<size_t>(2 * support + 2)));
   for (int64_t k = 0; k < count; ++k) {
     const double i = static_cast<double>(first + k);
     const size_t at = out.w.size();
     out.begin[static_cast<size_t>(k)] = at;
     int64_t& xmin = out.xmin[static_cast<size_t>(k)];
     if (antialias) {
-      // As Pillow and torch: (j - centre + 0.5) times 1/support, weights over their running sum.
-      const double fs = std::max(scale, 1.0), inv = 1.0 / fs;
+      // As Pillow and torch: (j - centre + 0.5) times 1/filterscale, weights over their
+      // running sum.
+      const double fs = std::max(scale, 1.0), inv = 1.0 / fs, s = support * fs;
       const double centre = (i + 0.5) * scale;
-      xmin = std::max<int64_t>(floor_int(centre - fs + 0.5), 0);
-      const int64_t xmax = std::min<int64_t>(floor_int(centre + fs + 0.5), in);
+      xmin = std::max<int64_t>(floor_int(centre - s + 0.5), 0);
+      const int64_t xmax = std::min<int64_t>(floor_int(centre + s + 0.5), in);
       double sum = 0;
       for (int64_t j = xmin; j < xmax; ++j) {
-        const double t = std::abs((static_cast<double>(j) - centre + 0.5) * inv);
-        out.w.push_back(t < 1.0 ? 1.0 - t : 0.0);
+        const double x = (static_cast<double>(j) - centre + 0.5) * inv;
+        if (filter == Filter::bilinear) {
+          const double t = std::abs(x);
+          out.w.push_back(t < 1.0 ? 1.0 - t : 0.0);
+        } else {
+          out.w.push_back(filter_value(filter, x));
+        }
         sum += out.w.back();
       }
-      if (!(sum > 0)) throw std::invalid_argument("internal: empty resize window");
+      if (!(sum != 0)) throw std::invalid_argument("internal: empty resize window");
+      for (size_t j = at; j < out.w.size(); ++j) out.w[j] /= sum;
+    } else if (filter != Filter::bilinear) {
+      // The unscaled filter; samples past the edges clamped onto the edge samples.
+      const double centre = (i + 0.5) * scale;
+      const int64_t lo = floor_int(centre - support + 0.5);
+      const int64_t hi = floor_int(centre + support + 0.5);
+      xmin = std::clamp<int64_t>(lo, 0, in - 1);
+      const int64_t xmax = std::clamp<int64_t>(hi, xmin + 1, in);
+      out.w.resize(out.w.size() + static_cast<size_t>(xmax - xmin), 0.0);
+      double sum = 0;
+      for (int64_t j = lo; j < hi; ++j) {
+        const double v = filter_value(filter, static_cast<double>(j) - centre + 0.5);
+        out.w[at + static_cast<size_t>(std::clamp<int64_t>(j, xmin, xmax - 1) - xmin)] += v;
+        sum += v;
+      }
+      if (!(sum != 0)) throw std::invalid_argument("internal: empty resize window");
       for (size_t j = at; j < out.w.size(); ++j) out.w[j] /= sum;
     } else {
       const double src = (i + 0.5) * scale - 0.5;
@@ -77,8 +155,8 @@ AxisWindows axis_windows(int64_t in, int64_t out_full, bool antialias, int64_t f
 }
 
 AxisPlan plan_axis_float(int64_t in, int64_t out_full, bool antialias, int64_t first, int64_t count,
-                         bool mirror, double factor) {
-  const AxisWindows wins = axis_windows(in, out_full, antialias, first, count, factor);
+                         bool mirror, double factor, Filter filter) {
+  const AxisWindows wins = axis_windows(in, out_full, antialias, first, count, factor, filter);
   int64_t taps = 1;
   for (size_t k = 0; k < static_cast<size_t>(count); ++k)
     taps = std::max<int64_t>(taps, static_cast<int64_t>(wins.size(k)));
@@ -267,7 +345,10 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
   // uint8 with 2 x 2 taps (no antialias, or upscaling): the fused kernel, faster than the
   // passes at every scale measured (AVX-512-VBMI: 1.2x on upscales, 1.7x at 1.5x down, 1.9x at
   // 4x down; AVX2 and AVX-512 gathers: 1.1-1.9x except AVX-512 upscales, 0.8x).
-  if (!f32 && py.taps == 2 && px.taps == 2) {
+  const auto non_negative = [](const std::vector<float>& w) {
+    return *std::min_element(w.begin(), w.end()) >= 0.0f;
+  };
+  if (!f32 && py.taps == 2 && px.taps == 2 && non_negative(px.w) && non_negative(py.w)) {
     run_bilinear2(k, j, y0, y1, col_lo, span, s);
     return;
   }
@@ -309,8 +390,10 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
   const float wmax = *std::max_element(py.w.begin(), py.w.end());
   int vbits = 16;
   while (vbits > 14 && static_cast<double>(wmax) * std::ldexp(1.0, vbits) + 0.5 >= 32767.0) --vbits;
-  const bool float_v =
-      f32 || static_cast<double>(taps) * 255.0 * std::ldexp(1.0, -(vbits + 1)) > 0.125;
+  // (negative weights, of bicubic and lanczos filters: float32 sums too, as the integer
+  // kernels take non-negative weights)
+  const bool float_v = f32 || !non_negative(py.w) ||
+                       static_cast<double>(taps) * 255.0 * std::ldexp(1.0, -(vbits + 1)) > 0.125;
   const bool v_first = vfirst < hfirst;
   if (v_first && luma && !f32) {
     // gray and gray3, vertical first: each source row's luma once (a ring of float rows), the

@@ -18,12 +18,12 @@
 namespace pixnorm {
 
 AxisPlan plan_axis_fixed(int64_t in, int64_t out_full, bool antialias, int64_t first, int64_t count,
-                         bool mirror, Convention conv, double factor) {
+                         bool mirror, Convention conv, double factor, Filter filter) {
   // torch picks its precision from the largest weight of the whole axis, so it plans all of it;
   // Pillow's fixed 22 bits need only the outputs asked for (`base` maps them into `all`).
   const int64_t base = conv == Convention::torch ? 0 : first;
-  const AxisWindows all = axis_windows(in, out_full, antialias, base,
-                                       conv == Convention::torch ? out_full : count, factor);
+  const AxisWindows all = axis_windows(
+      in, out_full, antialias, base, conv == Convention::torch ? out_full : count, factor, filter);
   int bits = 22;
   if (conv == Convention::torch) {
     double wmax = 0;
@@ -51,9 +51,11 @@ AxisPlan plan_axis_fixed(int64_t in, int64_t out_full, bool antialias, int64_t f
     const int64_t offset = xmin - start;
     p.start[static_cast<size_t>(dst)] = static_cast<int32_t>(start);
     const double* w = all.weights(src);
-    for (size_t j = 0; j < all.size(src); ++j)  // bilinear weights are never negative
+    // Pillow's normalize_coeffs_8bpc and torch's int16 weights: rounded half away from zero
+    // (bicubic and lanczos weights can be negative)
+    for (size_t j = 0; j < all.size(src); ++j)
       p.k[static_cast<size_t>(dst * taps + offset) + j] =
-          static_cast<int32_t>(std::trunc(w[j] * one + 0.5));
+          static_cast<int32_t>(std::trunc(w[j] * one + (w[j] < 0 ? -0.5 : 0.5)));
   }
   return p;
 }

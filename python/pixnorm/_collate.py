@@ -127,9 +127,11 @@ class Collate:
 
     Parameters
     ----------
-    size, crop, antialias, max_size
+    size, crop, antialias, max_size, interpolation
         As :func:`pixnorm.preprocess_batch`: evaluation is ``size=256, crop=224``; training is
-        ``size=(224, 224)`` with per-sample params (or ``random_resized_crop=True``).
+        ``size=(224, 224)`` with per-sample params (or ``random_resized_crop=True``);
+        ``interpolation="bicubic"`` for timm/CLIP models (with convention 'torch' it needs
+        antialias, as torchvision's default).
     factor, rounding, exact_factor
         Instead of ``size``: resize by a factor, as :func:`pixnorm.resize` (with a ``crop``
         when the images' sizes differ, so that the batch has one shape).
@@ -200,8 +202,10 @@ class Collate:
         layout: str = "CHW",
         decode: bool = False,
         mode: str | None = "RGB",
+        interpolation: Any = "bilinear",
     ) -> None:
-        _check_convention(convention, antialias)
+        self._ikw: dict[str, Any] = _check_convention(convention, antialias, interpolation)[2]
+        self.interpolation: str = self._ikw.get("interpolation", "bilinear")
         if not isinstance(decode, bool):
             raise TypeError(f"decode: expected a bool, got {type(decode).__name__}")
         if not isinstance(mode, str | None) or mode not in ("RGB", "L", "RGBA", None):
@@ -263,6 +267,7 @@ class Collate:
     def __repr__(self) -> str:
         keys: tuple[str, ...] = ("size", "crop", "mean", "std", "antialias", "convention")
         keys += ("to_tensor", "color")
+        keys += ("interpolation",) if self.interpolation != "bilinear" else ()
         keys += ("dtype", "layout") if (self.dtype, self.layout) != ("float32", "CHW") else ()
 
         def show(v: Any) -> str:  # a per-pixel array by its shape, not its thousands of values
@@ -289,7 +294,9 @@ class Collate:
 
         def one(i: int) -> np.ndarray[Any, Any]:
             try:
-                px: np.ndarray[Any, Any] = encoded[i].pixels(_window(geoms[i], hw[0], hw[1]))
+                px: np.ndarray[Any, Any] = encoded[i].pixels(
+                    _window(geoms[i], hw[0], hw[1], self.interpolation)
+                )
                 return px
             except (TypeError, ValueError) as e:
                 raise type(e)(f"samples[{i}]: {e}") from None
@@ -400,7 +407,7 @@ class Collate:
         if norm is not None and norm.per_pixel:  # levels, then the per-element affine
             levels = _core.preprocess(
                 arrs, geoms, first[0], first[1], self.antialias, self.convention,
-                0.0, 1.0, 1.0, None, True, **_color_kw(self.color),
+                0.0, 1.0, 1.0, None, True, **_color_kw(self.color), **self._ikw,
             )  # fmt: skip
             scale = (
                 norm.scale
@@ -417,7 +424,7 @@ class Collate:
             _core.preprocess(
                 arrs, geoms, first[0], first[1], self.antialias, self.convention,
                 self.mean, self.std, scale, out, True, divisor, **_color_kw(self.color),
-                **fmt.kw(),
+                **fmt.kw(), **self._ikw,
             )  # fmt: skip
         result: Any = tensor
         if has_labels:

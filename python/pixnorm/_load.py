@@ -20,6 +20,7 @@ from ._resize import (
     _check_convention,
     _geometry,
     _resolve_factor,
+    interpolation_name,
     preprocess,
     preprocess_batch,
 )
@@ -31,27 +32,41 @@ __all__ = ["load", "load_batch"]
 _SLACK = 2
 
 
-def _axis_window(b0: int, n: int, r: int, c0: int, c: int, factor: float) -> tuple[int, int]:
+# The support of each interpolation= filter, in source pixels at scale 1 (pixnorm.resize).
+_SUPPORT = {"bilinear": 1.0, "bicubic": 2.0, "lanczos": 3.0, "box": 0.5, "hamming": 1.0}
+
+
+def _axis_window(
+    b0: int, n: int, r: int, c0: int, c: int, factor: float, filter_support: float = 1.0
+) -> tuple[int, int]:
     """The source interval [lo, hi) that output pixels [c0, c0 + c) of an axis resized from
-    source [b0, b0 + n) to r pixels read, for every convention's bilinear filter: sample
-    positions (o + 0.5) * s - 0.5 (s = n / r, or 1 / factor where the grid follows a factor),
-    a support of max(s, 1) pixels either side (the antialiased triangle; 1 without
-    antialias), widened by _SLACK and clamped to the box (no convention reads outside it)."""
+    source [b0, b0 + n) to r pixels read, for every convention's filters: sample positions
+    (o + 0.5) * s - 0.5 (s = n / r, or 1 / factor where the grid follows a factor), a support
+    of filter_support * max(s, 1) pixels either side (antialiased; without antialias the
+    unscaled support, no wider), widened by _SLACK and clamped to the box (no convention reads
+    outside it)."""
     scales = [n / r]
     if factor > 0:
         scales.append(1.0 / factor)
     lo, hi = b0 + n, b0
     for s in scales:
-        support = max(s, 1.0)
+        support = filter_support * max(s, 1.0)
         lo = min(lo, math.floor(b0 + c0 * s - 0.5 - support) - _SLACK)
         hi = max(hi, math.ceil(b0 + (c0 + c) * s + support) + _SLACK)
     return max(lo, b0), min(hi, b0 + n)
 
 
-def _window(g: Geometry, ch: int, cw: int) -> tuple[int, int, int, int]:
+def _window(
+    g: Geometry, ch: int, cw: int, interpolation: str = "bilinear"
+) -> tuple[int, int, int, int]:
     """(top, left, height, width) of the source pixels preprocess reads for geometry g."""
-    y0, y1 = _axis_window(g.box_top, g.box_height, g.resized_height, g.crop_top, ch, g.factor_y)
-    x0, x1 = _axis_window(g.box_left, g.box_width, g.resized_width, g.crop_left, cw, g.factor_x)
+    sup = _SUPPORT[interpolation]
+    y0, y1 = _axis_window(
+        g.box_top, g.box_height, g.resized_height, g.crop_top, ch, g.factor_y, sup
+    )
+    x0, x1 = _axis_window(
+        g.box_left, g.box_width, g.resized_width, g.crop_left, cw, g.factor_x, sup
+    )
     return y0, x0, y1 - y0, x1 - x0
 
 
@@ -216,6 +231,7 @@ def _region(img: npt.NDArray[Any], options: dict[str, Any]) -> tuple[int, int, i
     comes from preprocess, with its message)."""
     try:
         conv = _check_convention(options.get("convention"), options.get("antialias", True))[1]
+        interpolation = interpolation_name(options.get("interpolation", "bilinear"))
         box = options.get("box")
         if options.get("fit") is not None:
             if box is None:
@@ -236,7 +252,7 @@ def _region(img: npt.NDArray[Any], options: dict[str, Any]) -> tuple[int, int, i
         )
     except (TypeError, ValueError):
         return None
-    return _window(g, ch, cw)
+    return _window(g, ch, cw, interpolation)
 
 
 _POOL: dict[str, Any] = {"pid": None, "executor": None, "workers": 0}

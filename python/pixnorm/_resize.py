@@ -251,13 +251,56 @@ def _color_kw(color: str | None, scale: float = 0.0) -> dict[str, Any]:
     return {"color": color, "color_scale": scale} if scale else {"color": color}
 
 
-def _check_convention(convention: Any, antialias: Any) -> tuple[bool, str | None]:
+# interpolation= names (torchvision's InterpolationMode values) that no convention has yet.
+_NOT_YET = {
+    "nearest": "nearest-neighbour sampling",
+    "nearest-exact": "nearest-neighbour sampling",
+    "area": "area averaging (cv2 INTER_AREA, torch mode='area')",
+}
+
+
+def interpolation_name(value: Any) -> str:
+    """``interpolation=`` as a filter name: 'bilinear', 'bicubic', 'lanczos', 'box' or
+    'hamming', from that name, torchvision's ``InterpolationMode`` or PIL's
+    ``Image.Resampling`` member."""
+    name: Any = value
+    if type(value).__name__ == "InterpolationMode":  # torchvision's enum: its value is the name
+        name = value.value
+    elif type(value).__name__ == "Resampling" and isinstance(value, int):  # PIL.Image.Resampling
+        name = {0: "nearest", 1: "lanczos", 2: "bilinear", 3: "bicubic", 4: "box", 5: "hamming"}[
+            int(value)
+        ]
+    if not isinstance(name, str):
+        raise TypeError(
+            "interpolation: expected a name ('bilinear', 'bicubic', 'lanczos', 'box', "
+            "'hamming'), torchvision's InterpolationMode or PIL's Image.Resampling, got "
+            f"{type(value).__name__}"
+        )
+    if name in _NOT_YET:
+        raise ValueError(
+            f"interpolation: {name!r} ({_NOT_YET[name]}) is not available yet; pixnorm "
+            "resamples with 'bilinear', 'bicubic', 'lanczos', 'box' or 'hamming'"
+        )
+    if name not in ("bilinear", "bicubic", "lanczos", "box", "hamming"):
+        raise ValueError(
+            f"interpolation: {name!r} is not a filter; expected 'bilinear', 'bicubic', "
+            "'lanczos', 'box' or 'hamming'"
+        )
+    return name
+
+
+def _check_convention(
+    convention: Any, antialias: Any, interpolation: Any = "bilinear"
+) -> tuple[bool, str | None, dict[str, Any]]:
+    """The checked antialias and convention, and the keyword arguments that give the core the
+    filter (none for bilinear: pybind11 parses keyword arguments only when there are some)."""
     if not isinstance(antialias, bool | np.bool_):
         raise TypeError(f"antialias: expected a bool, got {type(antialias).__name__}")
     if convention is not None and not isinstance(convention, str):
         raise TypeError(f"convention: expected None or a name, got {type(convention).__name__}")
-    _core.check_convention(convention, bool(antialias))  # its names and rules: the core's
-    return bool(antialias), convention
+    name = interpolation_name(interpolation)
+    _core.check_convention(convention, bool(antialias), name)  # its names and rules: the core's
+    return bool(antialias), convention, ({} if name == "bilinear" else {"interpolation": name})
 
 
 def _hw(arr: np.ndarray[Any, Any], name: str) -> tuple[int, int]:
@@ -281,8 +324,10 @@ def resize(
     out: np.ndarray[Any, Any] | None = None,
     channels_last: bool = False,
     color: str | None = None,
+    interpolation: Any = "bilinear",
 ) -> Any:
-    """Bilinear resize of an H x W x C image (or an (N, H, W, C) batch, or (H, W) gray).
+    """Resize an H x W x C image (or an (N, H, W, C) batch, or (H, W) gray), bilinear by
+    default.
 
     Parameters
     ----------
@@ -315,7 +360,19 @@ def resize(
         False: plain bilinear with half-pixel centres, ``src = (dst + 0.5) * in / out - 0.5``,
         neighbours clamped at the edges (OpenCV INTER_LINEAR, torch ``align_corners=False``).
         pixnorm never switches filters behind your back (OpenCV uses INTER_AREA for some exact
-        2x downscales); upscaling is the same with either setting.
+        2x downscales); upscaling is the same with either setting. Other filters: see
+        ``interpolation``.
+    interpolation : str, torchvision InterpolationMode or PIL Image.Resampling
+        The filter, each as Pillow defines it (``Image.resize``'s ``resample``): 'bilinear'
+        (default), 'bicubic' (Keys' cubic, a = -0.5; Pillow's BICUBIC and torchvision's
+        antialiased bicubic), 'lanczos' (3 lobes), 'box', 'hamming'. With ``antialias`` the
+        support widens by the downscale factor (Pillow's, torch's antialias); without it
+        (convention None only) the unscaled filter around ``src = (dst + 0.5) * in / out -
+        0.5`` with samples past the edges taken from the edge, weights divided by their sum.
+        'pillow' has all five bit for bit; 'torch' has 'bicubic' with antialias (its uint8
+        kernel, bit for bit); 'opencv' only 'bilinear'. Bicubic and lanczos overshoot: uint8
+        results are clamped to 0..255, float results are not. 'nearest', 'nearest-exact' and
+        'area' are not available yet (ValueError).
     convention : {None, 'pillow', 'torch', 'opencv'}
         None: pixnorm's arithmetic (float64 weights rounded to float32, float32 sums, uint8
         results rounded to nearest, ties to even): uint8 within 1 level and float32 within 1e-4
@@ -338,7 +395,7 @@ def resize(
         More than 4 values in the last axis of an array are refused unless this says they are
         channels (see :func:`normalize`).
     """
-    aa, conv = _check_convention(convention, antialias)
+    aa, conv, ikw = _check_convention(convention, antialias, interpolation)
     arr, tensor = _image(image, "image", channels_last)
     if arr.ndim == 4:
         h, w = int(arr.shape[1]), int(arr.shape[2])
@@ -357,9 +414,9 @@ def resize(
     else:
         oh, ow = resized_size(h, w, size, max_size)
     result: np.ndarray[Any, Any] = (
-        _core.resize(arr, oh, ow, aa, conv, out, fy, fx, color)
+        _core.resize(arr, oh, ow, aa, conv, out, fy, fx, color, **ikw)
         if fy or fx
-        else _core.resize(arr, oh, ow, aa, conv, out, **_color_kw(color))
+        else _core.resize(arr, oh, ow, aa, conv, out, **_color_kw(color), **ikw)
     )
     if tensor and out is None:  # a tensor in, a tensor out, laid out as it came: (N,) C, H, W
         import torch
@@ -660,6 +717,7 @@ def _preprocess_fit(
     batch: bool,
     color: str | None,
     fmt: _Format,
+    ikw: dict[str, Any],
 ) -> tuple[np.ndarray[Any, Any], list[FitParams]]:
     """preprocess / preprocess_batch with ``fit``: ``geoms`` carry the boxes and flips; each
     image's fit fills in its sizes, grid and windows. "cover" is one call for the batch;
@@ -715,6 +773,7 @@ def _preprocess_fit(
             batch,
             **_color_kw(color, cscale_color),
             **first_kw,
+            **ikw,
         )
     else:
         # With a colour the fill is in the output's colour and channels (one gray value, or
@@ -744,7 +803,7 @@ def _preprocess_fit(
             _core.preprocess(
                 [arr], [g], f.rh, f.rw, aa, conv, cm, cs, cscale, planes[i], False,
                 0.0, H, W, f.pad_top, f.pad_left, fill_vals, color, False, cscale_color,
-                **first_kw,
+                **first_kw, **ikw,
             )  # fmt: skip
     if per_pixel:
         values = _per_pixel_finish(values, mean, std, s, out, norm, fmt)
@@ -775,6 +834,7 @@ def preprocess(
     color: str | None = None,
     dtype: Any = None,
     layout: str = "CHW",
+    interpolation: Any = "bilinear",
 ) -> Any:
     """Resize, crop, flip and normalize an H x W x C image into a C x h x w tensor (float32, or
     ``dtype``/``layout`` below), in one pass over memory.
@@ -837,7 +897,7 @@ def preprocess(
     own filtered values rounded to nearest-even as :func:`resize` gives them. ``out`` then has
     that dtype and layout.
     """
-    aa, conv = _check_convention(convention, antialias)
+    aa, conv, ikw = _check_convention(convention, antialias, interpolation)
     fmt = _format(dtype, layout, out)
     norm, mean, std = _unpack(mean, std, scale, False)
     mean, std = _values(mean, "mean"), _values(std, "std")
@@ -850,7 +910,7 @@ def preprocess(
         s = _scale(arr, norm.scale if norm is not None else scale)
         values, params = _preprocess_fit(
             [arr], [geom], fit, out_hw, conv, aa, mean, std, s, norm, fill, fmt.out, False,
-            color, fmt,
+            color, fmt, ikw,
         )  # fmt: skip
         if not _is_per_pixel(mean, std) and fmt.dtype != "uint8":
             _warn(_range_message(arr, mean, std, s))
@@ -861,12 +921,13 @@ def preprocess(
     s = _scale(arr, norm.scale if norm is not None else scale)
     if _is_per_pixel(mean, std):
         levels = _core.preprocess(
-            [arr], [geom], ch, cw, aa, conv, 0.0, 1.0, 1.0, None, False, **_color_kw(color, s)
-        )
+            [arr], [geom], ch, cw, aa, conv, 0.0, 1.0, 1.0, None, False, **_color_kw(color, s),
+            **ikw,
+        )  # fmt: skip
         return _typed(_per_pixel_finish(levels, mean, std, s, fmt.out, norm, fmt), out, fmt.dtype)
     result = _core.preprocess(
         [arr], [geom], ch, cw, aa, conv, mean, std, s, fmt.out, False, **_color_kw(color),
-        **fmt.kw(),
+        **fmt.kw(), **ikw,
     )  # fmt: skip
     if fmt.dtype != "uint8":
         _warn(_range_message(arr, mean, std, s))
@@ -897,6 +958,7 @@ def preprocess_batch(
     color: str | None = None,
     dtype: Any = None,
     layout: str = "CHW",
+    interpolation: Any = "bilinear",
 ) -> Any:
     """:func:`preprocess` for a list of images of any sizes -> one (N, C, h, w) batch (float32,
     or ``dtype``/``layout`` as :func:`preprocess`).
@@ -909,7 +971,7 @@ def preprocess_batch(
     Images are read as in :func:`normalize` (torch tensors channels first; ``channels_last``).
     ``dtype`` and ``layout`` as :func:`preprocess`'s ('HWC' gives (N, h, w, C)).
     """
-    aa, conv = _check_convention(convention, antialias)
+    aa, conv, ikw = _check_convention(convention, antialias, interpolation)
     fmt = _format(dtype, layout, out)
     _check_fit_options(fit, fill, return_params)
     out_hw = _check_fit(fit, size, crop, factor, max_size) if fit is not None else None
@@ -964,7 +1026,7 @@ def preprocess_batch(
     if fit is not None and out_hw is not None:
         values, params = _preprocess_fit(
             arrs, geoms, fit, out_hw, conv, aa, mean, std, s, norm, fill, fmt.out, True, color,
-            fmt,
+            fmt, ikw,
         )  # fmt: skip
         if not _is_per_pixel(mean, std) and fmt.dtype != "uint8":
             _warn(_range_message(arrs[0], mean, std, s))
@@ -984,11 +1046,12 @@ def preprocess_batch(
             None,
             True,
             **_color_kw(color, s),
+            **ikw,
         )
         return _typed(_per_pixel_finish(levels, mean, std, s, fmt.out, norm, fmt), out, fmt.dtype)
     result = _core.preprocess(
         arrs, geoms, first[0], first[1], aa, conv, mean, std, s, fmt.out, True,
-        **_color_kw(color), **fmt.kw(),
+        **_color_kw(color), **fmt.kw(), **ikw,
     )  # fmt: skip
     if fmt.dtype != "uint8":
         _warn(_range_message(arrs[0], mean, std, s))

@@ -639,7 +639,7 @@ class Preprocess:
     ) -> None:
         # What can be checked without an image is checked here, on the driver; the rest
         # (mean/std against the channels, sizes against each image) by preprocess_batch.
-        self.antialias, self.convention = _check_convention(convention, antialias)
+        self.antialias, self.convention = _check_convention(convention, antialias)[:2]
         self.color = color
         self.size = size if size is None else _pair(size, "size")
         self.crop = crop if crop is None else _pair(crop, "crop")

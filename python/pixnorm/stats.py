@@ -268,7 +268,7 @@ class RunningStats:
         else:
             from ._resize import _check_convention
 
-            aa, conv = _check_convention(convention, antialias)
+            aa, conv = _check_convention(convention, antialias)[:2]
         self._per_pixel = bool(per_pixel)
         self._size = _check_size(size)
         c = _check_size(crop, "crop")

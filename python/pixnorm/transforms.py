@@ -50,7 +50,7 @@ from ._args import (
     _values,
     _warn,
 )
-from ._resize import Geometry, resized_size
+from ._resize import Geometry, interpolation_name, resized_size
 
 __all__ = [
     "CenterCrop",
@@ -90,14 +90,18 @@ def _is_pil(img: Any) -> bool:
     return type(img).__module__.startswith("PIL.") and hasattr(img, "mode")
 
 
-def _bilinear(interpolation: Any) -> None:
-    name = getattr(interpolation, "value", interpolation)
-    if name == "bilinear" or (isinstance(name, int) and not isinstance(name, bool) and name == 2):
-        return
-    raise ValueError(
-        f"interpolation: only bilinear is supported (InterpolationMode.BILINEAR, 'bilinear' or "
-        f"PIL.Image.BILINEAR), got {interpolation!r}"
-    )
+# PIL's integer filter codes (Image.NEAREST .. Image.HAMMING), which torchvision accepts too.
+_PIL_CODES = {0: "nearest", 1: "lanczos", 2: "bilinear", 3: "bicubic", 4: "box", 5: "hamming"}
+
+
+def _interpolation(interpolation: Any) -> str:
+    """torchvision's ``interpolation`` argument as pixnorm's filter name: an
+    ``InterpolationMode``, its value, or a PIL filter (``Image.Resampling`` or its int code)."""
+    if isinstance(interpolation, int) and not isinstance(interpolation, bool):
+        if int(interpolation) not in _PIL_CODES:
+            raise ValueError(f"interpolation: {interpolation!r} is not a PIL filter code (0-5)")
+        interpolation = _PIL_CODES[int(interpolation)]
+    return interpolation_name(interpolation)
 
 
 def _size_hw(size: Any, name: str) -> tuple[int, int]:
@@ -131,8 +135,10 @@ class _Transform:
 class Resize(_Transform):
     """torchvision ``Resize``: an int resizes the shorter side (longer ``int(size*long/short)``,
     capped by ``max_size``), a pair is (h, w), None with ``max_size`` resizes the longer side to
-    ``max_size`` (v2). Bilinear only; ``antialias=True`` by default (PIL images are always
-    antialiased, as in torchvision)."""
+    ``max_size`` (v2). ``interpolation``: bilinear (default), bicubic, and for PIL images also
+    lanczos, box and hamming (Pillow's filters; torchvision resizes tensors with bilinear or
+    bicubic only); ``antialias=True`` by default (PIL images are always antialiased, as in
+    torchvision; uint8 tensors are resized bicubic only with antialias)."""
 
     kind = "resize"
 
@@ -146,7 +152,7 @@ class Resize(_Transform):
         if size is None and max_size is None:
             raise ValueError("size: None needs max_size (the longer side), as in torchvision v2")
         self.size = None if size is None else _pair(size, "size")
-        _bilinear(interpolation)
+        self.interpolation = _interpolation(interpolation)
         if max_size is not None:
             max_size = _int(max_size, "max_size")
             if self.size is None:
@@ -167,6 +173,8 @@ class Resize(_Transform):
         s = f"size={self.size}"
         if self.max_size is not None:
             s += f", max_size={self.max_size}"
+        if self.interpolation != "bilinear":
+            s += f", interpolation={self.interpolation!r}"
         return s + f", antialias={self.antialias}"
 
 
@@ -199,15 +207,16 @@ class RandomResizedCrop(_Transform):
     ) -> None:
         self.size = _size_hw(size, "size")
         self.scale, self.ratio = _rrc_ranges(scale, ratio)
-        _bilinear(interpolation)
+        self.interpolation = _interpolation(interpolation)
         if antialias is not None and not isinstance(antialias, bool):
             raise TypeError(f"antialias: expected a bool or None, got {type(antialias).__name__}")
         self.antialias = bool(antialias)
 
     def _args(self) -> str:
-        return (
-            f"size={self.size}, scale={self.scale}, ratio={self.ratio}, antialias={self.antialias}"
-        )
+        s = f"size={self.size}, scale={self.scale}, ratio={self.ratio}"
+        if self.interpolation != "bilinear":
+            s += f", interpolation={self.interpolation!r}"
+        return s + f", antialias={self.antialias}"
 
     def get_params(self, height: int, width: int) -> tuple[int, int, int, int]:
         """(top, left, h, w) drawn exactly as torchvision (same draws, same order)."""
@@ -704,6 +713,7 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
     crop: list[int] | None = None  # top, left, height, width in the resized image
     flip = vflip = False
     antialias = True
+    interpolation = "bilinear"
     out = "image"  # "image", "u8" (uint8 tensor) or "f32"
     scale, divisor = 1.0, 0.0
     mean: tuple[float, ...] = (0.0,)
@@ -740,12 +750,12 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
         elif isinstance(op, Resize):
             h, w = current()
             resized = resized_size(h, w, op.size, op.max_size)
-            antialias = op.antialias
+            antialias, interpolation = op.antialias, op.interpolation
         elif isinstance(op, RandomResizedCrop):
             i, j, h, w = op.get_params(box[2], box[3])
             box = [box[0] + i, box[1] + j, h, w]
             resized = op.size
-            antialias = op.antialias
+            antialias, interpolation = op.antialias, op.interpolation
         elif isinstance(op, RandomHorizontalFlip):
             if _rand() < op.p:
                 flip = not flip
@@ -813,12 +823,29 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
         )
     if color is not None and pil:
         mode = "L" if c == 1 else "RGB"
+    if interpolation != "bilinear" and not pil and resized is not None:
+        if interpolation != "bicubic":
+            raise ValueError(
+                f"interpolation: torchvision resizes tensors with bilinear or bicubic only, "
+                f"not {interpolation!r} (PIL images: Pillow's filters)"
+            )
+        if not antialias:
+            raise ValueError(
+                "interpolation: a bicubic resize of a uint8 tensor without antialias is not "
+                "reproduced (torch computes it in float32 with a = -0.75); use antialias=True"
+            )
     args = ([arr], [geom], ch, cw, antialias, conv, list(mean), list(std), scale, None, False)
-    if color is None and out_dtype == "float32":  # pybind11 parses keywords (about 1 us)
+    plain = color is None and out_dtype == "float32" and interpolation == "bilinear"
+    if plain:  # pybind11 parses keyword arguments only when there are some (about 1 us)
         result = _core.preprocess(*args, divisor)
     else:
         result = _core.preprocess(
-            *args, divisor, color=color, color_after_resize=color_after_resize, dtype=out_dtype
+            *args,
+            divisor,
+            color=color,
+            color_after_resize=color_after_resize,
+            dtype=out_dtype,
+            interpolation=interpolation,
         )
     _warn(_range_message(arr, mean, std, 1.0 / divisor if divisor else scale))
     if out_dtype == "bfloat16":  # the bits: a torch.bfloat16 tensor, or ml_dtypes without torch
@@ -939,12 +966,29 @@ class Compose:
 # ---- torchvision -> pixnorm ----------------------------------------------------------------
 
 
+def _interpolation_kept(t: Any, module: str) -> bool:
+    """Whether a torchvision resize must stay as it is: a filter other than bilinear that
+    pixnorm reproduces only on PIL images (v1 resizes uint8 tensors with bicubic in float32,
+    v2 without antialias too), where the input's type is not known yet."""
+    try:
+        name = _interpolation(t.interpolation)
+    except (TypeError, ValueError):
+        return True
+    if name == "bilinear":
+        return False
+    return not module.startswith("torchvision.transforms.v2") or (
+        name == "bicubic" and not t.antialias
+    )
+
+
 def _convert_one(t: Any) -> Any:
     """The pixnorm equivalent of one torchvision transform, or None."""
     module = type(t).__module__
     if not module.startswith("torchvision.transforms"):
         return None
     name = type(t).__name__
+    if name in ("Resize", "RandomResizedCrop") and _interpolation_kept(t, module):
+        return None
     try:
         if name == "Resize":
             return Resize(t.size, t.interpolation, t.max_size, t.antialias)

@@ -25,10 +25,27 @@ enum class Convention : int { pixnorm = 0, pillow = 1, torch = 2, opencv = 3 };
 
 // "pixnorm", "pillow", "torch" or "opencv" (the Python API spells pixnorm's own None).
 const char* convention_name(Convention c);
-// Throws unless `convention` can resize `dtype` with `antialias` and `channels` channels
-// (named conventions take uint8; pillow needs antialias, opencv refuses it and takes 1 to 4
-// channels).
-void check_convention(Convention convention, bool antialias, DType dtype, int64_t channels);
+
+// The resampling filter (Python's interpolation=; Pillow's filters, Resample.c), each a
+// function f of the distance in source samples with a support s, used as Pillow does: with
+// antialias the support widens with the downscale factor, and every output's weights are
+// f((j - centre + 0.5) / max(scale, 1)) over the window [centre - s', centre + s') clipped to
+// the image, divided by their sum.
+//  - bilinear: 1 - |x| (s = 1);
+//  - bicubic: Keys' cubic with a = -0.5, as Pillow's BICUBIC and torch's antialiased bicubic
+//    (s = 2);
+//  - lanczos: sinc(x) sinc(x / 3) (s = 3);
+//  - box: 1 on (-0.5, 0.5] (s = 0.5);
+//  - hamming: sinc(x) (0.54 + 0.46 cos(pi x)), Pillow's float constants (s = 1).
+enum class Filter : int { bilinear = 0, bicubic = 1, lanczos = 2, box = 3, hamming = 4 };
+// "bilinear", "bicubic", "lanczos", "box" or "hamming".
+const char* filter_name(Filter f);
+
+// Throws unless `convention` can resize `dtype` with `antialias`, `filter` and `channels`
+// channels (named conventions take uint8; pillow needs antialias, opencv refuses it and takes
+// 1 to 4 channels; torch has bilinear and, antialiased, bicubic; opencv bilinear only).
+void check_convention(Convention convention, bool antialias, DType dtype, int64_t channels,
+                      Filter filter = Filter::bilinear);
 
 // The most an output side may be: filter plans hold a window per output sample.
 constexpr int64_t kMaxOutputSide = int64_t{1} << 24;
@@ -63,6 +80,7 @@ struct PreprocessRequest {
   std::vector<Geometry> geometry;  // one per image
   int64_t crop_height = 0, crop_width = 0;
   bool antialias = true;
+  Filter filter = Filter::bilinear;
   Convention convention = Convention::pixnorm;
   std::vector<double> mean = {0.0}, std = {1.0};  // 1 (broadcast) or C values
   double scale = 1.0;                             // the value scale before normalizing
@@ -102,6 +120,7 @@ struct ResizeRequest {
   ImageView images;  // a batch of n images of one size, uint8 or float32
   int64_t height = 0, width = 0;
   bool antialias = true;
+  Filter filter = Filter::bilinear;
   Convention convention = Convention::pixnorm;
   double factor_y = 0, factor_x = 0;  // as Geometry's
   Color color = Color::none;          // as PreprocessRequest's
