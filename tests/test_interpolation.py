@@ -1,0 +1,362 @@
+"""interpolation= (issue 15): Pillow's filters (bicubic, lanczos, box, hamming) bit for bit in
+'pillow', torch's antialiased uint8 bicubic bit for bit in 'torch', and pixnorm's float
+convention against the float64 reference (tests/reference.py), on every ISA and thread count;
+the torchvision transforms fused; the errors."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import pixnorm
+import reference as ref
+from isas import on_every_isa_and_thread_count
+
+FILTERS = ["bilinear", "bicubic", "lanczos", "box", "hamming"]
+MEAN = [0.485, 0.456, 0.406]
+STD = [0.229, 0.224, 0.225]
+
+
+def photos() -> list[np.ndarray[Any, Any]]:
+    """Real photographs shipped by scikit-image (RGB), plus random noise."""
+    skdata = pytest.importorskip("skimage.data")
+    imgs = [skdata.astronaut(), skdata.chelsea(), skdata.coffee()]
+    imgs.append(np.random.default_rng(0).integers(0, 256, (375, 500, 3), dtype=np.uint8))
+    return imgs
+
+
+def random_cases(seed: int, n: int) -> list[tuple[np.ndarray[Any, Any], tuple[int, int]]]:
+    """Up, down and mixed scales, 1-pixel sides, exact integer ratios; gray and RGB; smooth and
+    noisy content (bicubic and lanczos overshoot on edges: both clamps are exercised)."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for i in range(n):
+        h, w = (int(v) for v in rng.integers(1, 160, 2))
+        oh, ow = (int(v) for v in rng.integers(1, 200, 2))
+        if i % 5 == 0:  # exact integer downscales
+            k = int(rng.integers(2, 5))
+            h, w = h * k, w * k
+            oh, ow = h // k, w // k
+        if i % 7 == 0:
+            oh = 1
+        c = (1, 3)[i % 2]
+        img = rng.integers(0, 256, (h, w, c), dtype=np.uint8)
+        if i % 3 == 0:  # smooth ramps with a hard step
+            img = (np.cumsum(img.astype(np.int64), axis=1) // (w or 1) % 256).astype(np.uint8)
+            img[:, w // 2 :] = 255 - img[:, w // 2 :]
+        cases.append((img, (oh, ow)))
+    return cases
+
+
+def pillow_resize(
+    img: np.ndarray[Any, Any], size: tuple[int, int], name: str
+) -> np.ndarray[Any, Any]:
+    image = pytest.importorskip("PIL.Image")
+    codes = {
+        "bilinear": image.BILINEAR,
+        "bicubic": image.BICUBIC,
+        "lanczos": image.LANCZOS,
+        "box": image.BOX,
+        "hamming": image.HAMMING,
+    }
+    im = image.fromarray(img[..., 0] if img.shape[-1] == 1 else img)
+    out = np.asarray(im.resize(size[::-1], codes[name]))
+    return out[..., None] if img.shape[-1] == 1 else out
+
+
+def torch_bicubic(img: np.ndarray[Any, Any], size: tuple[int, int]) -> np.ndarray[Any, Any]:
+    torch = pytest.importorskip("torch")
+    t = torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1)[None]
+    out = torch.nn.functional.interpolate(
+        t, size=size, mode="bicubic", align_corners=False, antialias=True
+    )
+    return np.asarray(out[0].permute(1, 2, 0).numpy())
+
+
+@pytest.mark.parametrize("name", FILTERS)
+def test_pillow_filters_are_bit_exact(name: str) -> None:
+    for img, size in random_cases(1, 40):
+        np.testing.assert_array_equal(
+            pixnorm.resize(img, size, convention="pillow", interpolation=name),
+            pillow_resize(img, size, name),
+            err_msg=f"{name} {img.shape} -> {size}",
+        )
+
+
+@pytest.mark.parametrize("name", FILTERS)
+def test_pillow_filters_on_photographs_with_a_box(name: str) -> None:
+    """Pillow's crop then resize(size, filter) against preprocess's uint8 output with the box
+    (pixnorm's box is cut out first: the filter never reads past it)."""
+    for img in photos():
+        h, w = img.shape[:2]
+        for size, box in [((224, 224), None), ((160, 200), (0.1, 0.07, 0.93, 0.95))]:
+            if box is None:
+                want = pillow_resize(img, size, name)
+                got = pixnorm.resize(img, size, convention="pillow", interpolation=name)
+            else:
+                top, left = round(box[1] * h), round(box[0] * w)
+                bh, bw = round(box[3] * h) - top, round(box[2] * w) - left
+                want = pillow_resize(img[top : top + bh, left : left + bw], size, name)
+                got = pixnorm.preprocess(
+                    img,
+                    size=size,
+                    box=(top, left, bh, bw),
+                    convention="pillow",
+                    interpolation=name,
+                    dtype=np.uint8,
+                    layout="HWC",
+                )
+            np.testing.assert_array_equal(got, want, err_msg=f"{name} {img.shape} {box}")
+
+
+def test_torch_antialiased_bicubic_is_bit_exact() -> None:
+    rng = np.random.default_rng(2)
+    for img, size in random_cases(3, 50):
+        if rng.random() < 0.3:
+            img = np.concatenate([img, img[..., :1]], axis=2)  # 2 or 4 channels
+        np.testing.assert_array_equal(
+            pixnorm.resize(img, size, convention="torch", interpolation="bicubic"),
+            torch_bicubic(img, size),
+            err_msg=f"{img.shape} -> {size}",
+        )
+
+
+@pytest.mark.parametrize("conv", ["pillow", "torch"])
+def test_named_filters_on_every_isa_and_thread_count(conv: str) -> None:
+    """The fixed-point kernels with negative weights (bicubic, lanczos) on every SIMD path: the
+    library's own result on each ISA and thread count, 3 and 4 channels (the gather kernels),
+    down and up."""
+    rng = np.random.default_rng(4)
+    imgs = [rng.integers(0, 256, (97, 131, c), dtype=np.uint8) for c in (1, 3, 4)]
+    names = ["bicubic"] if conv == "torch" else ["bicubic", "lanczos", "hamming"]
+    for name in names:
+        for img in imgs:
+            if conv == "pillow" and img.shape[2] == 4:
+                continue  # Pillow premultiplies RGBA
+            for size in [(40, 57), (211, 173), (97, 60)]:
+                want = (
+                    pillow_resize(img, size, name) if conv == "pillow" else torch_bicubic(img, size)
+                )
+                results = on_every_isa_and_thread_count(
+                    lambda img=img, size=size, name=name: pixnorm.resize(
+                        img, size, convention=conv, interpolation=name
+                    )
+                )
+                for key, got in results.items():
+                    np.testing.assert_array_equal(got, want, err_msg=f"{key} {name} {size}")
+
+
+def _check_default(img: np.ndarray[Any, Any], size: tuple[int, int], aa: bool, name: str) -> None:
+    want = ref.resize(img, *size, aa, interpolation=name)
+    bound = ref.resize_error_bound(img, *size, aa, name)
+    x = img.astype(np.float32) if img.dtype == np.uint8 else img
+    results = on_every_isa_and_thread_count(
+        lambda: pixnorm.preprocess(
+            img,
+            size=size,
+            antialias=aa,
+            interpolation=name,
+            mean=0.0,
+            std=1.0,
+            scale=1.0,
+            layout="HWC",
+        )
+    )
+    for key, got in results.items():
+        got = got.reshape(want.shape)
+        err = np.abs(got.astype(np.float64) - want)
+        assert np.all(err <= bound), (key, name, aa, float((err / bound).max()), x.shape, size)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    h=st.integers(1, 40),
+    w=st.integers(1, 40),
+    oh=st.integers(1, 50),
+    ow=st.integers(1, 50),
+    c=st.sampled_from([1, 3, 4]),
+    u8=st.booleans(),
+    aa=st.booleans(),
+    name=st.sampled_from(FILTERS[1:]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_default_convention_within_the_float64_bound(
+    h: int, w: int, oh: int, ow: int, c: int, u8: bool, aa: bool, name: str, seed: int
+) -> None:
+    """pixnorm's float convention against the float64 definition (reference.resize with the
+    filter), within reference.resize_error_bound (float32 rounding of weights, products and sums
+    in both passes, over |weights|; plus the fixed-point vertical weights for uint8), on every
+    ISA and thread count."""
+    rng = np.random.default_rng(seed)
+    img = (
+        rng.integers(0, 256, (h, w, c), dtype=np.uint8)
+        if u8
+        else (rng.random((h, w, c), dtype=np.float32) * 2 - 0.5)
+    )
+    _check_default(img, (oh, ow), aa, name)
+
+
+def test_default_convention_on_photographs() -> None:
+    for img in photos()[:2]:
+        for name in FILTERS[1:]:
+            _check_default(img, (224, 200), True, name)
+            _check_default(img[:120, :90], (300, 250), False, name)
+
+
+def test_default_bicubic_overshoot_is_kept_in_floats_and_clamped_in_uint8() -> None:
+    """A hard edge upscaled bicubic overshoots: float results keep the overshoot (no clamp in
+    the float convention), uint8 results clamp to 0..255."""
+    img = np.zeros((4, 8, 1), np.uint8)
+    img[:, 4:] = 255
+    f = pixnorm.preprocess(img, size=(4, 32), interpolation="bicubic", mean=0, std=1, scale=1.0)
+    assert f.min() < 0 and f.max() > 255
+    u = pixnorm.resize(img, (4, 32), interpolation="bicubic")
+    assert u.dtype == np.uint8
+    want = np.clip(np.rint(ref.resize(img, 4, 32, True, interpolation="bicubic")), 0, 255)
+    np.testing.assert_array_equal(u.astype(np.float64), want.reshape(u.shape))
+
+
+def test_preprocess_batch_and_collate_match_preprocess() -> None:
+    rng = np.random.default_rng(5)
+    imgs = [rng.integers(0, 256, (100 + 9 * i, 120 - 5 * i, 3), dtype=np.uint8) for i in range(4)]
+    for conv in (None, "pillow", "torch"):
+        one = [
+            pixnorm.preprocess(
+                x, size=64, crop=56, convention=conv, interpolation="bicubic", mean=MEAN, std=STD
+            )
+            for x in imgs
+        ]
+        batch = pixnorm.preprocess_batch(
+            imgs, size=64, crop=56, convention=conv, interpolation="bicubic", mean=MEAN, std=STD
+        )
+        np.testing.assert_array_equal(batch, np.stack(one))
+    collate = pixnorm.Collate(
+        size=64, crop=56, convention="torch", interpolation="bicubic", mean=MEAN, std=STD
+    )
+    assert "interpolation='bicubic'" in repr(collate)
+    got = collate([(x, 0) for x in imgs])[0]
+    want = pixnorm.preprocess_batch(
+        imgs, size=64, crop=56, convention="torch", interpolation="bicubic", mean=MEAN, std=STD
+    )
+    np.testing.assert_array_equal(np.asarray(got), want)
+
+
+@pytest.mark.parametrize("name", ["bicubic", "lanczos"])
+def test_load_decodes_a_window_wide_enough_for_the_filter(name: str) -> None:
+    """load decodes only the rows and columns the output reads: with a wider filter the window
+    must widen too, or the result would differ from preprocess(decode(...))."""
+    image = pytest.importorskip("PIL.Image")
+    rng = np.random.default_rng(6)
+    y, x = np.mgrid[0:600, 0:800]
+    img = np.stack([(x * 3) % 256, (y * 5) % 256, (x * y) % 256], -1).astype(np.uint8)
+    img = np.clip(img.astype(int) + rng.integers(-30, 30, img.shape), 0, 255).astype(np.uint8)
+    buf = io.BytesIO()
+    image.fromarray(img).save(buf, "JPEG", quality=90)
+    data = buf.getvalue()
+    decoded = pixnorm.decode(data)
+    for conv in (None, "pillow"):
+        for kw in (  # downscales by 12 and more: a lanczos window is 36 pixels wider a side
+            {"size": 50, "crop": 30},
+            {"size": (20, 20), "box": (200, 300, 260, 270)},
+            {"size": (120, 90), "box": (37, 61, 40, 30)},
+        ):
+            got = pixnorm.load(data, convention=conv, interpolation=name, **kw)
+            want = pixnorm.preprocess(decoded, convention=conv, interpolation=name, **kw)
+            np.testing.assert_array_equal(got, want, err_msg=f"{conv} {kw}")
+
+
+def test_torchvision_v2_transforms_fused_bit_exact() -> None:
+    torch = pytest.importorskip("torch")
+    v2 = pytest.importorskip("torchvision.transforms.v2")
+    image = pytest.importorskip("PIL.Image")
+    from torchvision.transforms import InterpolationMode as IM
+
+    rng = np.random.default_rng(7)
+    img = rng.integers(0, 256, (187, 241, 3), dtype=np.uint8)
+    tensor = torch.from_numpy(img).permute(2, 0, 1).contiguous()
+    pil = image.fromarray(img)
+    tail = [v2.ToDtype(torch.float32, scale=True), v2.Normalize(MEAN, STD)]
+    cases = [
+        (IM.BICUBIC, tensor, []),
+        (IM.BICUBIC, pil, [v2.PILToTensor()]),
+        (IM.LANCZOS, pil, [v2.PILToTensor()]),
+        (IM.BOX, pil, [v2.PILToTensor()]),
+        (IM.HAMMING, pil, [v2.PILToTensor()]),
+    ]
+    for mode, inp, head in cases:
+        tv = v2.Compose([v2.Resize(96, interpolation=mode), v2.CenterCrop(80), *head, *tail])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # fused: no step kept as it is
+            fused = pixnorm.transforms.from_torchvision(tv)
+        torch.testing.assert_close(fused(inp), tv(inp), rtol=0, atol=0, msg=str(mode))
+
+
+def test_torchvision_resizes_pixnorm_keeps_as_they_are() -> None:
+    """v1 resizes uint8 tensors with bicubic in float32, v2 without antialias too: those stay
+    the original torchvision steps (with the warning that says so), and give its results."""
+    torch = pytest.importorskip("torch")
+    v1 = pytest.importorskip("torchvision.transforms")
+    v2 = pytest.importorskip("torchvision.transforms.v2")
+    from torchvision.transforms import InterpolationMode as IM
+
+    img = np.random.default_rng(8).integers(0, 256, (90, 70, 3), dtype=np.uint8)
+    tensor = torch.from_numpy(img).permute(2, 0, 1).contiguous()
+    for tv in (
+        v1.Compose([v1.Resize(40, interpolation=IM.BICUBIC), v1.CenterCrop(32)]),
+        v2.Compose([v2.Resize(40, interpolation=IM.BICUBIC, antialias=False), v2.CenterCrop(32)]),
+        v2.Compose([v2.Resize(40, interpolation=IM.NEAREST), v2.CenterCrop(32)]),
+    ):
+        with pytest.warns(UserWarning):
+            fused = pixnorm.transforms.from_torchvision(tv)
+        assert torch.equal(fused(tensor), tv(tensor))
+
+
+def test_transforms_accept_torchvision_and_pil_constants() -> None:
+    image = pytest.importorskip("PIL.Image")
+    t = pixnorm.transforms
+    assert t.Resize(10, interpolation=image.Resampling.BICUBIC).interpolation == "bicubic"
+    assert t.Resize(10, interpolation=3).interpolation == "bicubic"  # PIL's int code
+    assert t.RandomResizedCrop(10, interpolation="lanczos").interpolation == "lanczos"
+    assert "interpolation='box'" in repr(t.Resize(10, interpolation="box"))
+    with pytest.raises(ValueError, match="interpolation"):
+        t.Resize(10, interpolation=9)
+    with pytest.raises(ValueError, match="not available yet"):
+        t.Resize(10, interpolation="nearest")
+    torch = pytest.importorskip("torch")
+    x = torch.zeros((3, 20, 20), dtype=torch.uint8)
+    with pytest.raises(ValueError, match="bilinear or bicubic only"):
+        t.Resize(10, interpolation="lanczos")(x)
+    with pytest.raises(ValueError, match="without antialias"):
+        t.Resize(10, interpolation="bicubic", antialias=False)(x)
+
+
+def test_interpolation_errors() -> None:
+    img = np.zeros((20, 30, 3), np.uint8)
+    with pytest.raises(ValueError, match="'nearest'.*not available yet"):
+        pixnorm.resize(img, 10, interpolation="nearest")
+    with pytest.raises(ValueError, match="'area'.*not available yet"):
+        pixnorm.preprocess(img, size=10, interpolation="area")
+    with pytest.raises(ValueError, match="'cubic' is not a filter"):
+        pixnorm.resize(img, 10, interpolation="cubic")
+    with pytest.raises(TypeError, match="interpolation: expected a name"):
+        pixnorm.resize(img, 10, interpolation=3)
+    with pytest.raises(TypeError, match="interpolation"):
+        pixnorm.resize(img, 10, interpolation=None)
+    with pytest.raises(ValueError, match="torch's interpolate has no 'lanczos'"):
+        pixnorm.resize(img, 10, convention="torch", interpolation="lanczos")
+    with pytest.raises(ValueError, match="antialias=True"):
+        pixnorm.preprocess(
+            img, size=10, convention="torch", interpolation="bicubic", antialias=False
+        )
+    with pytest.raises(ValueError, match="'opencv' reproduces cv2.resize INTER_LINEAR only"):
+        pixnorm.resize(img, 10, convention="opencv", antialias=False, interpolation="bicubic")
+    with pytest.raises(ValueError, match="interpolation"):
+        pixnorm.Collate(size=10, interpolation="nearest")
+    with pytest.raises(ValueError, match="interpolation"):
+        pixnorm.preprocess_batch([img], size=10, interpolation="hamming", convention="torch")
