@@ -139,9 +139,10 @@ void resample_fixed(const KernelTable& k, const ResampleJob& j, int64_t y0, int6
   const int32_t kmin = *std::min_element(px.k.begin(), px.k.end());
   // (the digits kernels have SIMD code for 3 and 4 channels only; their portable version,
   // which rebuilds every weight from its digits, is slower than resize_h_u8_fixed's)
+  // (balanced digits hold negative weights too: two cover [-128 * 257, 127 * 257])
   const int64_t digits =
-      k.resize_h_u8_digits && (C == 3 || C == 4) && kmin >= 0 && kmax <= (1 << 22)
-          ? (kmax <= 127 * 256 + 127 ? 2 : 3)  // two balanced digits, or three
+      k.resize_h_u8_digits && (C == 3 || C == 4) && kmin >= -(1 << 22) && kmax <= (1 << 22)
+          ? (kmax <= 127 * 257 && kmin >= -128 * 257 ? 2 : 3)  // two balanced digits, or three
           : 0;
   const int64_t window = digits ? (px.taps + 3) / 4 * 4 : px.taps + (px.taps & 1);
   const int64_t width = std::max(span, window);

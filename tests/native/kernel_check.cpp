@@ -778,9 +778,10 @@ struct ResizeChecker {
                 }
                 // the same weights in signed byte digits, four taps per dword (tables that
                 // have resize_h_u8_digits), two rows and one, against the scalar pairs pass
-                if (taps % 4 == 0 && !neg)  // (the digits kernels take non-negative weights)
+                if (taps % 4 == 0)
                   for (int64_t digits : {2, 3}) {
-                    if (digits == 2 && *std::max_element(kw.begin(), kw.end()) > 127 * 256 + 127)
+                    if (digits == 2 && (*std::max_element(kw.begin(), kw.end()) > 127 * 257 ||
+                                        *std::min_element(kw.begin(), kw.end()) < -128 * 257))
                       continue;
                     std::vector<int32_t> kq(static_cast<size_t>(taps / 4 * digits * n), 0);
                     for (int64_t t4 = 0; t4 < taps; ++t4)
@@ -964,7 +965,7 @@ struct ResizeChecker {
           k = static_cast<int32_t>(rng.below(
               static_cast<uint32_t>(std::min<int64_t>((1 << 22) + 1, (1 << 23) / taps + 1))));
         std::vector<std::vector<uint8_t>> v15, vbig;
-        std::vector<std::vector<float>> vlo[3];
+        std::vector<std::vector<float>> vlo[5];
         const std::vector<pixnorm::LevelParams> vlv = fast_levels(rng, channels);
         std::vector<int32_t> kv15(static_cast<size_t>(taps));
         for (int32_t& v : kv15)
@@ -974,9 +975,46 @@ struct ResizeChecker {
         for (int32_t& v : ki)
           v = static_cast<int32_t>(
               rng.below(static_cast<uint32_t>(std::min<int64_t>(32767, 65536 / taps) + 1)));
+        // signed weights (bicubic, lanczos): a third negative, magnitudes up to 2^22 / taps * 2
+        // (split halves) or 2^15 - 1 (words, torch), sums of either sign beyond 0..255
+        std::vector<int32_t> kneg22(static_cast<size_t>(taps)), kneg15(static_cast<size_t>(taps));
+        for (size_t i = 0; i < kneg22.size(); ++i) {
+          const bool negative = rng.below(3) == 0;
+          const auto m22 = static_cast<int32_t>(
+              rng.below(static_cast<uint32_t>(std::min<int64_t>(1 << 22, (1 << 23) / taps) + 1)));
+          const auto m15 = static_cast<int32_t>(rng.below(32768));
+          kneg22[i] = negative ? -m22 : m22;
+          kneg15[i] = negative ? -m15 : std::min(m15, 32767);
+        }
+        std::vector<std::vector<uint8_t>> vneg22, vneg15;
+        // the contract's formula, for the scalar table
+        const auto v_formula = [&](const std::vector<int32_t>& kk, int bits) {
+          std::vector<uint8_t> want(static_cast<size_t>(len));
+          for (int64_t i = 0; i < len; ++i) {
+            int64_t acc = int64_t{1} << (bits - 1);
+            for (int64_t t2 = 0; t2 < taps; ++t2)
+              acc += int64_t{kk[static_cast<size_t>(t2)]} * up[static_cast<size_t>(t2)][i];
+            const int64_t v = acc >> bits;
+            want[static_cast<size_t>(i)] = static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
+          }
+          return want;
+        };
         std::vector<std::vector<uint8_t>> fvo, su;
         for (size_t t = 0; t < ck.tables.size(); ++t) {
           const pixnorm::KernelTable& k = *ck.tables[t];
+          {
+            std::vector<uint8_t> a(static_cast<size_t>(len)), b(static_cast<size_t>(len));
+            k.resize_v_fixed(up.data(), kneg22.data(), taps, len, 22, a.data());
+            k.resize_v_fixed(up.data(), kneg15.data(), taps, len, 15, b.data());
+            vneg22.push_back(a);
+            vneg15.push_back(b);
+            compare("resize_v_fixed signed 22-bit", vneg22[t], vneg22[0], t);
+            compare("resize_v_fixed signed int16", vneg15[t], vneg15[0], t);
+            if (t == 0) {
+              compare("resize_v_fixed signed 22-bit formula", a, v_formula(kneg22, 22), 0);
+              compare("resize_v_fixed signed int16 formula", b, v_formula(kneg15, 15), 0);
+            }
+          }
           std::vector<float> d(static_cast<size_t>(len));
           k.resize_v(fp.data(), wv.data(), taps, len, d.data());
           std::vector<uint8_t> df(static_cast<size_t>(len)), ds(static_cast<size_t>(len));
@@ -992,15 +1030,14 @@ struct ResizeChecker {
           // the same passes with the levels mapped to float planes (rows hold `channels` planes
           // of n values), 22- and 15-bit weights and clamped 22-bit sums, planes between
           // sentinels
-          for (int w = 0; w < 3; ++w) {
+          for (int w = 0; w < 5; ++w) {
             const int64_t stride = n + 5;
             std::vector<float> dl(static_cast<size_t>(channels * stride + 3), float_of(kSentinel));
-            k.resize_v_fixed_levels(up.data(),
-                                    w == 1   ? kv15.data()
-                                    : w == 2 ? kbig.data()
-                                             : kv.data(),
-                                    taps, n, channels, w == 1 ? 15 : 22, vlv.data(), dl.data(),
-                                    stride);
+            const int32_t* kw5[5] = {kv.data(), kv15.data(), kbig.data(), kneg22.data(),
+                                     kneg15.data()};
+            const int bits5[5] = {22, 15, 22, 22, 15};
+            k.resize_v_fixed_levels(up.data(), kw5[w], taps, n, channels, bits5[w], vlv.data(),
+                                    dl.data(), stride);
             for (int64_t i = 0; i < static_cast<int64_t>(dl.size()); ++i)
               if (!(i < channels * stride && i % stride < n) &&
                   load_bits(&dl[static_cast<size_t>(i)]) != kSentinel) {

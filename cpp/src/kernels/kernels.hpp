@@ -22,17 +22,26 @@ const KernelTable& table_neon();
 #endif
 
 // Whether the weights of an integer vertical pass fit the SIMD word-pair forms: at most 64 taps,
-// none negative, none above 2^22 (split in 11-bit halves, 2^22 >> 11 = 2048 still fits a word);
-// kmax receives the largest.
-inline bool word_pair_weights(const int32_t* k, int64_t taps, int32_t& kmax) {
-  kmax = 0;
+// none of magnitude above 2^22 (split in 11-bit halves, 2^22 >> 11 = 2048 still fits a word;
+// negative ones, of bicubic and lanczos filters, as signed words); kmax and kmin receive the
+// largest and the smallest (0 if none is larger or smaller).
+inline bool word_pair_weights(const int32_t* k, int64_t taps, int32_t& kmax, int32_t& kmin) {
+  kmax = kmin = 0;
   if (taps > 64) return false;
-  bool negative = false;
   for (int64_t t = 0; t < taps; ++t) {
     kmax = k[t] > kmax ? k[t] : kmax;
-    negative = negative || k[t] < 0;
+    kmin = k[t] < kmin ? k[t] : kmin;
   }
-  return !negative && kmax <= (1 << 22);
+  return kmax <= (1 << 22) && kmin >= -(1 << 22);
+}
+// Whether word-pair weights need the 11-bit split (a weight outside a signed word).
+inline bool split_weights(int32_t kmax, int32_t kmin) {
+  return kmax >= (1 << 15) || kmin < -(1 << 15);
+}
+// Two signed words in a dword: lo in the low word, hi in the high one (two's complement).
+inline int32_t word_pair(int32_t lo, int32_t hi) {
+  return static_cast<int32_t>((static_cast<uint32_t>(lo) & 0xFFFFu) |
+                              (static_cast<uint32_t>(hi) << 16));
 }
 
 // The rows of an integer vertical pass taken two at a time (at most 64 taps): pair q is rows 2q
@@ -49,8 +58,8 @@ struct RowPairs {
     for (int64_t q = 0; q < count; ++q) {
       const bool both = 2 * q + 1 < taps;
       const int32_t ka = k[2 * q], kb = both ? k[2 * q + 1] : 0;
-      lo[q] = (ka & mask) | ((kb & mask) << 16);
-      hi[q] = (ka >> 11) | ((kb >> 11) << 16);
+      lo[q] = word_pair(ka & mask, kb & mask);
+      hi[q] = word_pair(ka >> 11, kb >> 11);
       a[q] = rows[2 * q];
       b[q] = both ? rows[2 * q + 1] : rows[2 * q];
     }
