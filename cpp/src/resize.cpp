@@ -382,17 +382,31 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
   const double vfirst = static_cast<double>(oh) * static_cast<double>(span * taps) +
                         static_cast<double>(oh) * static_cast<double>(ow * px.taps) * hcost;
   // uint8: the vertical weights in fixed point with vbits fractional bits, the most that keeps
-  // every weight below 2^15 (int16) and the sums below 2^24 (exact in float32); each weight is
-  // within 2^-(vbits+1) of its float32 value, vbits >= 14 (weights <= 1). The integer vertical
-  // pass runs only while those errors add up to at most 1/8 of a level (taps * 255 *
-  // 2^-(vbits+1), up to 64 taps: downscales of about 30x); wider windows sum the uint8 rows in
-  // float32 (resize_v_u8, float_v), whose error does not grow with the weights' smallness.
-  const float wmax = *std::max_element(py.w.begin(), py.w.end());
+  // every weight's magnitude below 2^15 (int16) and 255 times the sum of the magnitudes below
+  // 2^24 (exact in float32; bicubic and lanczos weights are partly negative, their magnitudes
+  // sum above 1); each weight is within 2^-(vbits+1) of its float32 value, vbits >= 14. The
+  // integer vertical pass runs only while those errors add up to at most 1/8 of a level (taps *
+  // 255 * 2^-(vbits+1), up to 64 taps: downscales of about 30x); wider windows sum the uint8
+  // rows in float32 (resize_v_u8, float_v), whose error does not grow with the weights'
+  // smallness.
+  double wmax = 0, abs_sum_max = 0;
+  for (int64_t y = 0; y < oh; ++y) {
+    double abs_sum = 0;
+    for (int64_t t = 0; t < taps; ++t) {
+      const double a = std::abs(static_cast<double>(py.w[static_cast<size_t>(y * taps + t)]));
+      wmax = std::max(wmax, a);
+      abs_sum += a;
+    }
+    abs_sum_max = std::max(abs_sum_max, abs_sum);
+  }
+  const auto fits = [&](int b) {
+    const double one = std::ldexp(1.0, b);
+    return wmax * one + 0.5 < 32767.0 &&
+           255.0 * (abs_sum_max * one + 0.5 * static_cast<double>(taps)) < 16777216.0;
+  };
   int vbits = 16;
-  while (vbits > 14 && static_cast<double>(wmax) * std::ldexp(1.0, vbits) + 0.5 >= 32767.0) --vbits;
-  // (negative weights, of bicubic and lanczos filters: float32 sums too, as the integer
-  // kernels take non-negative weights)
-  const bool float_v = f32 || !non_negative(py.w) ||
+  while (vbits > 14 && !fits(vbits)) --vbits;
+  const bool float_v = f32 || !fits(vbits) ||
                        static_cast<double>(taps) * 255.0 * std::ldexp(1.0, -(vbits + 1)) > 0.125;
   const bool v_first = vfirst < hfirst;
   if (v_first && luma && !f32) {

@@ -987,6 +987,15 @@ struct ResizeChecker {
           kneg15[i] = negative ? -m15 : std::min(m15, 32767);
         }
         std::vector<std::vector<uint8_t>> vneg22, vneg15;
+        // signed int16 weights for resize_v_u8_int / resize_v_u8_planar (a third negative),
+        // 255 * sum |k| < 2^24
+        std::vector<int32_t> kis(static_cast<size_t>(taps));
+        for (int32_t& v : kis) {
+          v = static_cast<int32_t>(
+              rng.below(static_cast<uint32_t>(std::min<int64_t>(32767, 65792 / taps) + 1)));
+          if (rng.below(3) == 0) v = -v;
+        }
+        std::vector<std::vector<float>> vis;
         // the contract's formula, for the scalar table
         const auto v_formula = [&](const std::vector<int32_t>& kk, int bits) {
           std::vector<uint8_t> want(static_cast<size_t>(len));
@@ -1071,6 +1080,22 @@ struct ResizeChecker {
           k.resize_v_u8_int(up.data(), ki.data(), taps, len, di.data());
           vio.push_back(di);
           compare("resize_v_u8_int", vio[t], vio[0], t);
+          {  // signed weights, against the scalar table and (there) the formula
+            std::vector<float> ds(static_cast<size_t>(len));
+            k.resize_v_u8_int(up.data(), kis.data(), taps, len, ds.data());
+            vis.push_back(ds);
+            compare("resize_v_u8_int signed", vis[t], vis[0], t);
+            if (t == 0) {
+              std::vector<float> want(static_cast<size_t>(len));
+              for (int64_t i = 0; i < len; ++i) {
+                int64_t acc = 0;
+                for (int64_t t2 = 0; t2 < taps; ++t2)
+                  acc += int64_t{kis[static_cast<size_t>(t2)]} * up[static_cast<size_t>(t2)][i];
+                want[static_cast<size_t>(i)] = static_cast<float>(acc);
+              }
+              compare("resize_v_u8_int signed formula", ds, want, 0);
+            }
+          }
           // the same sums written as channel planes (tables with resize_v_u8_planar), planes
           // between sentinels: each value must be the scalar table's interleaved sum
           if (k.resize_v_u8_planar && channels <= 4) {
@@ -1083,6 +1108,13 @@ struct ResizeChecker {
                 want[static_cast<size_t>(c * pstride + x)] =
                     vio[0][static_cast<size_t>(x * channels + c)];
             compare("resize_v_u8_planar", dp, want, t);
+            std::vector<float> dps(dp.size(), float_of(kSentinel));  // signed weights
+            k.resize_v_u8_planar(up.data(), kis.data(), taps, n, channels, dps.data(), pstride);
+            for (int64_t c = 0; c < channels; ++c)
+              for (int64_t x = 0; x < n; ++x)
+                want[static_cast<size_t>(c * pstride + x)] =
+                    vis[0][static_cast<size_t>(x * channels + c)];
+            compare("resize_v_u8_planar signed", dps, want, t);
           }
         }
       }

@@ -42,9 +42,10 @@ using ResizeVU8 = void (*)(const uint8_t* const* rows, const float* w, int64_t t
 using ResizeHInterleaved = void (*)(const float* src, int64_t channels, const int32_t* start,
                                     const float* w, const float* wt, int64_t taps, int64_t n,
                                     float* dst, int64_t dst_stride);
-// The vertical pass of uint8 rows with fixed-point weights (int16 each, >= 0, sum <= 2^16):
-// dst[i] = float32(sum_k k[k] * rows[k][i]) for i < n, on interleaved elements; the sum is an
-// exact integer below 2^24, so the float32 is exact too.
+// The vertical pass of uint8 rows with fixed-point weights (signed int16 each, negative ones
+// from bicubic and lanczos filters; 255 * sum |k| < 2^24): dst[i] = float32(sum_k k[k] *
+// rows[k][i]) for i < n, on interleaved elements; the sum is an exact integer of magnitude below
+// 2^24, so the float32 is exact too.
 using ResizeVU8Int = void (*)(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n,
                               float* dst);
 // resize_v_u8_int on rows of n pixels of `channels` (1..4) interleaved channels, written as
