@@ -1,7 +1,8 @@
 """interpolation= (issue 15): Pillow's filters (bicubic, lanczos, box, hamming) bit for bit in
 'pillow', torch's antialiased uint8 bicubic bit for bit in 'torch', and pixnorm's float
 convention against the float64 reference (tests/reference.py), on every ISA and thread count;
-the torchvision transforms fused; the errors."""
+nearest and nearest-exact in every convention (the library's own source indices); the
+torchvision transforms fused; the errors."""
 
 from __future__ import annotations
 
@@ -285,7 +286,6 @@ def test_torchvision_v2_transforms_fused_bit_exact() -> None:
     cases = [
         (IM.BICUBIC, tensor, []),
         (IM.BICUBIC, pil, [v2.PILToTensor()]),
-        (IM.LANCZOS, pil, [v2.PILToTensor()]),
         (IM.BOX, pil, [v2.PILToTensor()]),
         (IM.HAMMING, pil, [v2.PILToTensor()]),
     ]
@@ -298,8 +298,10 @@ def test_torchvision_v2_transforms_fused_bit_exact() -> None:
 
 
 def test_torchvision_resizes_pixnorm_keeps_as_they_are() -> None:
-    """v1 resizes uint8 tensors with bicubic in float32, v2 without antialias too: those stay
-    the original torchvision steps (with the warning that says so), and give its results."""
+    """v1 resizes uint8 tensors with bicubic in float32, v2 without antialias too, and v2 has
+    torch's own lanczos for uint8 tensors: those stay the original torchvision steps (with the
+    warning that says so), and give its results. (pixnorm.transforms.Resize(lanczos) itself
+    reproduces Pillow's, for PIL images.)"""
     torch = pytest.importorskip("torch")
     v1 = pytest.importorskip("torchvision.transforms")
     v2 = pytest.importorskip("torchvision.transforms.v2")
@@ -309,8 +311,8 @@ def test_torchvision_resizes_pixnorm_keeps_as_they_are() -> None:
     tensor = torch.from_numpy(img).permute(2, 0, 1).contiguous()
     for tv in (
         v1.Compose([v1.Resize(40, interpolation=IM.BICUBIC), v1.CenterCrop(32)]),
+        v2.Compose([v2.Resize(40, interpolation=IM.LANCZOS), v2.CenterCrop(32)]),
         v2.Compose([v2.Resize(40, interpolation=IM.BICUBIC, antialias=False), v2.CenterCrop(32)]),
-        v2.Compose([v2.Resize(40, interpolation=IM.NEAREST), v2.CenterCrop(32)]),
     ):
         with pytest.warns(UserWarning):
             fused = pixnorm.transforms.from_torchvision(tv)
@@ -327,19 +329,106 @@ def test_transforms_accept_torchvision_and_pil_constants() -> None:
     with pytest.raises(ValueError, match="interpolation"):
         t.Resize(10, interpolation=9)
     with pytest.raises(ValueError, match="not available yet"):
-        t.Resize(10, interpolation="nearest")
+        t.Resize(10, interpolation="area")
+    assert t.Resize(10, interpolation=0).interpolation == "nearest"
     torch = pytest.importorskip("torch")
     x = torch.zeros((3, 20, 20), dtype=torch.uint8)
-    with pytest.raises(ValueError, match="bilinear or bicubic only"):
+    with pytest.raises(ValueError, match="bilinear, bicubic, nearest or nearest-exact only"):
         t.Resize(10, interpolation="lanczos")(x)
     with pytest.raises(ValueError, match="without antialias"):
         t.Resize(10, interpolation="bicubic", antialias=False)(x)
 
 
+def _nearest_cases(seed: int, n: int) -> list[tuple[np.ndarray[Any, Any], tuple[int, int]]]:
+    rng = np.random.default_rng(seed)
+    cases = []
+    for i in range(n):
+        h, w = (int(v) for v in rng.integers(1, 150, 2))
+        oh, ow = (int(v) for v in rng.integers(1, 220, 2))
+        if i % 5 == 0:  # torch's doubled-size shortcut
+            oh, ow = 2 * h, 2 * w
+        c = (1, 3, 4)[i % 3]
+        cases.append((rng.integers(0, 256, (h, w, c), dtype=np.uint8), (oh, ow)))
+    return cases
+
+
+def test_nearest_matches_every_library() -> None:
+    """Nearest copies one source sample per output; which one is each library's own rule:
+    Pillow's running sum (RGBA too: Pillow does not premultiply for NEAREST), torch's float32
+    scale and doubled-size shortcut, OpenCV's double floor. Checked on every ISA and thread
+    count; the default convention against floor(i * s) / floor((i + 0.5) * s) in float64."""
+    torch = pytest.importorskip("torch")
+    cv2 = pytest.importorskip("cv2")
+    image = pytest.importorskip("PIL.Image")
+    for img, (oh, ow) in _nearest_cases(9, 40):
+        h, w, c = img.shape
+        mode = {1: "L", 3: "RGB", 4: "RGBA"}[c]
+        pil = image.fromarray(img[..., 0] if c == 1 else img, mode)
+        t = torch.from_numpy(img).permute(2, 0, 1)[None]
+        wants = {
+            ("pillow", "nearest"): np.asarray(pil.resize((ow, oh), image.NEAREST)),
+            ("opencv", "nearest"): cv2.resize(img, (ow, oh), interpolation=cv2.INTER_NEAREST),
+        }
+        for m in ("nearest", "nearest-exact"):
+            out = torch.nn.functional.interpolate(t, size=(oh, ow), mode=m)
+            wants["torch", m] = out[0].permute(1, 2, 0).numpy()
+            off = 0.5 if m == "nearest-exact" else 0.0
+            iy = np.minimum(np.floor((np.arange(oh) + off) * (h / oh)).astype(int), h - 1)
+            ix = np.minimum(np.floor((np.arange(ow) + off) * (w / ow)).astype(int), w - 1)
+            wants[None, m] = img[iy][:, ix]
+        for (conv, m), want in wants.items():  # (antialias does not apply to nearest)
+            results = on_every_isa_and_thread_count(
+                lambda conv=conv, m=m, img=img, size=(oh, ow): pixnorm.resize(
+                    img, size, convention=conv, interpolation=m, antialias=conv in (None, "opencv")
+                )
+            )
+            for key, got in results.items():
+                np.testing.assert_array_equal(
+                    got.reshape(oh, ow, c), want.reshape(oh, ow, c), err_msg=f"{conv} {m} {key}"
+                )
+
+
+def test_nearest_copies_float_values_exactly_and_ignores_antialias() -> None:
+    rng = np.random.default_rng(10)
+    x = (rng.random((37, 53, 3), dtype=np.float32) - 0.5) * 1e6
+    x[3, 4, 1] = np.nan
+    for m in ("nearest", "nearest-exact"):
+        a = pixnorm.resize(x, (20, 90), interpolation=m)
+        b = pixnorm.resize(x, (20, 90), interpolation=m, antialias=False)
+        np.testing.assert_array_equal(a, b)
+        assert set(np.unique(a[~np.isnan(a)])) <= set(np.unique(x[~np.isnan(x)]))
+        assert np.isnan(a).sum() <= 1 * 3  # only where the NaN sample was copied (no spreading)
+    mask = rng.integers(0, 5, (64, 48), dtype=np.uint8)  # a segmentation mask: labels only
+    out = pixnorm.resize(mask, (100, 31), interpolation="nearest-exact", convention="torch")
+    assert set(np.unique(out)) <= set(np.unique(mask))
+
+
+def test_nearest_transforms_fused_bit_exact() -> None:
+    torch = pytest.importorskip("torch")
+    v1 = pytest.importorskip("torchvision.transforms")
+    v2 = pytest.importorskip("torchvision.transforms.v2")
+    image = pytest.importorskip("PIL.Image")
+    from torchvision.transforms import InterpolationMode as IM
+
+    img = np.random.default_rng(11).integers(0, 256, (133, 97, 3), dtype=np.uint8)
+    tensor = torch.from_numpy(img).permute(2, 0, 1).contiguous()
+    pil = image.fromarray(img)
+    for mode in (IM.NEAREST, IM.NEAREST_EXACT):
+        for m, inp, conv in (
+            (v2, tensor, [v2.ToDtype(torch.float32, scale=True)]),
+            (v2, pil, [v2.PILToTensor(), v2.ToDtype(torch.float32, scale=True)]),
+            (v1, tensor, [v1.ConvertImageDtype(torch.float32)]),
+            (v1, pil, [v1.ToTensor()]),
+        ):
+            tv = m.Compose([m.Resize(171, interpolation=mode), m.CenterCrop(150), *conv])
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # fused: no step kept as it is
+                fused = pixnorm.transforms.from_torchvision(tv)
+            torch.testing.assert_close(fused(inp), tv(inp), rtol=0, atol=0, msg=f"{mode} {m}")
+
+
 def test_interpolation_errors() -> None:
     img = np.zeros((20, 30, 3), np.uint8)
-    with pytest.raises(ValueError, match="'nearest'.*not available yet"):
-        pixnorm.resize(img, 10, interpolation="nearest")
     with pytest.raises(ValueError, match="'area'.*not available yet"):
         pixnorm.preprocess(img, size=10, interpolation="area")
     with pytest.raises(ValueError, match="'cubic' is not a filter"):
@@ -348,15 +437,71 @@ def test_interpolation_errors() -> None:
         pixnorm.resize(img, 10, interpolation=3)
     with pytest.raises(TypeError, match="interpolation"):
         pixnorm.resize(img, 10, interpolation=None)
-    with pytest.raises(ValueError, match="torch's interpolate has no 'lanczos'"):
+    with pytest.raises(ValueError, match="convention 'torch' reproduces .*'lanczos' is not"):
         pixnorm.resize(img, 10, convention="torch", interpolation="lanczos")
     with pytest.raises(ValueError, match="antialias=True"):
         pixnorm.preprocess(
             img, size=10, convention="torch", interpolation="bicubic", antialias=False
         )
-    with pytest.raises(ValueError, match="'opencv' reproduces cv2.resize INTER_LINEAR only"):
+    with pytest.raises(ValueError, match="'opencv' reproduces cv2.resize INTER_LINEAR and"):
         pixnorm.resize(img, 10, convention="opencv", antialias=False, interpolation="bicubic")
+    with pytest.raises(ValueError, match="'opencv' reproduces cv2.resize INTER_LINEAR and"):
+        pixnorm.resize(img, 10, convention="opencv", antialias=False, interpolation="nearest-exact")
+    with pytest.raises(ValueError, match="uint8 images only"):
+        pixnorm.resize(img.astype(np.uint16), 10, convention="opencv", interpolation="nearest")  # noqa: E501
+    with pytest.raises(ValueError, match="Pillow has no 'nearest-exact'"):
+        pixnorm.resize(img, 10, convention="pillow", interpolation="nearest-exact")
     with pytest.raises(ValueError, match="interpolation"):
-        pixnorm.Collate(size=10, interpolation="nearest")
+        pixnorm.Collate(size=10, interpolation="area")
     with pytest.raises(ValueError, match="interpolation"):
         pixnorm.preprocess_batch([img], size=10, interpolation="hamming", convention="torch")
+
+
+def test_the_readme_clip_recipe_gives_torchvisions_bits() -> None:
+    """The README's recipe for a model trained with bicubic (timm, CLIP) on PIL images."""
+    torch = pytest.importorskip("torch")
+    v1 = pytest.importorskip("torchvision.transforms")
+    v2 = pytest.importorskip("torchvision.transforms.v2")
+    image = pytest.importorskip("PIL.Image")
+    from torchvision.transforms import InterpolationMode as IM
+
+    clip_mean, clip_std = (0.4815, 0.4578, 0.4082), (0.2686, 0.2613, 0.2758)
+    pt = pixnorm.transforms
+    for img in photos()[:3]:
+        pil = image.fromarray(img)
+        x = pixnorm.preprocess(
+            img,
+            size=224,
+            crop=224,
+            convention="pillow",
+            interpolation="bicubic",
+            mean=clip_mean,
+            std=clip_std,
+        )
+        tv2 = v2.Compose(
+            [
+                v2.Resize(224, interpolation=IM.BICUBIC),
+                v2.CenterCrop(224),
+                v2.ToImage(),
+                v2.ToDtype(torch.float32, scale=True),
+                v2.Normalize(clip_mean, clip_std),
+            ]
+        )
+        assert torch.equal(torch.from_numpy(x), tv2(pil))
+        tf = pt.Compose(
+            [
+                pt.Resize(224, interpolation="bicubic"),
+                pt.CenterCrop(224),
+                pt.ToTensor(),
+                pt.Normalize(clip_mean, clip_std),
+            ]
+        )
+        tv1 = v1.Compose(
+            [
+                v1.Resize(224, interpolation=IM.BICUBIC),
+                v1.CenterCrop(224),
+                v1.ToTensor(),
+                v1.Normalize(clip_mean, clip_std),
+            ]
+        )
+        assert torch.equal(tf(pil), tv1(pil))

@@ -36,12 +36,12 @@ Convention convention_from(py::handle obj) {
 // Pillow's constants to these names).
 Filter filter_from(py::handle obj) {
   if (py::isinstance<py::str>(obj))
-    for (Filter f :
-         {Filter::bilinear, Filter::bicubic, Filter::lanczos, Filter::box, Filter::hamming})
+    for (Filter f : {Filter::bilinear, Filter::bicubic, Filter::lanczos, Filter::box,
+                     Filter::hamming, Filter::nearest, Filter::nearest_exact})
       if (obj.equal(py::str(filter_name(f)))) return f;
   throw py::value_error("interpolation: " + py::repr(obj).cast<std::string>() +
-                        " is not available; expected 'bilinear', 'bicubic', 'lanczos', 'box' "
-                        "or 'hamming'");
+                        " is not available; expected 'bilinear', 'bicubic', 'lanczos', 'box', "
+                        "'hamming', 'nearest' or 'nearest-exact'");
 }
 
 // One image's geometry as pixnorm._resize.Geometry (a NamedTuple) sends it: the fields in the

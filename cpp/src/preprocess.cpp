@@ -36,11 +36,13 @@ void check_side(int64_t v, const char* name) {
 // own pass rules (Pillow's order, OpenCV's exact-2x mean); plans, output and band are the
 // caller's.
 ResampleJob job_for(Convention conv, int64_t box_h, int64_t box_w, int64_t oh, int64_t ow,
-                    double factor_y = 0, double factor_x = 0) {
+                    double factor_y, double factor_x, Filter filter) {
   ResampleJob j;
   j.convention = conv;
   j.vertical_first = conv == Convention::pillow && pillow_vertical_first(box_h, box_w, oh, ow);
-  j.area2x = conv == Convention::opencv && opencv_area2x(box_h, box_w, oh, ow, factor_y, factor_x);
+  // (cv2.resize switches to INTER_AREA's 2x2 mean from INTER_LINEAR only)
+  j.area2x = conv == Convention::opencv && filter == Filter::bilinear &&
+             opencv_area2x(box_h, box_w, oh, ow, factor_y, factor_x);
   return j;
 }
 
@@ -139,6 +141,10 @@ const char* filter_name(Filter f) {
       return "box";
     case Filter::hamming:
       return "hamming";
+    case Filter::nearest:
+      return "nearest";
+    case Filter::nearest_exact:
+      return "nearest-exact";
   }
   return "unknown";
 }
@@ -147,14 +153,27 @@ void check_convention(Convention conv, bool antialias, DType dtype, int64_t chan
                       Filter filter) {
   if (filter != Filter::bilinear) {
     const std::string name = std::string("'") + filter_name(filter) + "'";
-    if (conv == Convention::opencv)
+    if (conv == Convention::opencv && filter == Filter::nearest && dtype == DType::u16)
       throw std::invalid_argument(
-          "interpolation: convention 'opencv' reproduces cv2.resize INTER_LINEAR only (" + name +
-          " is not reproduced yet); use convention=None or 'pillow'");
-    if (conv == Convention::torch && filter != Filter::bicubic)
-      throw std::invalid_argument("interpolation: torch's interpolate has no " + name +
-                                  " mode; use convention='pillow' (Pillow's filter) or None");
-    if (conv == Convention::torch && !antialias)
+          "interpolation: convention 'opencv' reproduces 'nearest' (INTER_NEAREST) on uint8 "
+          "images only; use convention=None for uint16");
+    if (conv == Convention::opencv && filter != Filter::nearest)
+      throw std::invalid_argument(
+          "interpolation: convention 'opencv' reproduces cv2.resize INTER_LINEAR and "
+          "INTER_NEAREST only (" +
+          name + " is not reproduced yet); use convention=None or 'pillow'");
+    if (conv == Convention::pillow && filter == Filter::nearest_exact)
+      throw std::invalid_argument(
+          "interpolation: Pillow has no 'nearest-exact'; its NEAREST ('nearest') already "
+          "samples pixel centres (torchvision maps NEAREST_EXACT to it for PIL images)");
+    if (conv == Convention::torch && !is_nearest(filter) && filter != Filter::bicubic)
+      throw std::invalid_argument(
+          "interpolation: convention 'torch' reproduces bilinear, bicubic, nearest and "
+          "nearest-exact (" +
+          name +
+          " is not reproduced: torch's uint8 lanczos differs from Pillow's, and it has no box "
+          "or hamming); use convention='pillow' (Pillow's filter) or None");
+    if (conv == Convention::torch && filter == Filter::bicubic && !antialias)
       throw std::invalid_argument(
           "interpolation: convention 'torch' reproduces bicubic with antialias=True (torch's "
           "uint8 antialiased kernel, a = -0.5); without antialias torch resizes in float with "
@@ -165,11 +184,11 @@ void check_convention(Convention conv, bool antialias, DType dtype, int64_t chan
     throw type_error(std::string("image: a named convention reproduces another library's uint8 "
                                  "arithmetic and needs uint8 input; use convention=None for ") +
                      dtype_name(dtype) + " (pixnorm's float32 arithmetic)");
-  if (conv == Convention::pillow && !antialias)
+  if (conv == Convention::pillow && !antialias && !is_nearest(filter))  // (nearest: no filter)
     throw std::invalid_argument(
-        "convention: 'pillow' resizes with antialias (Pillow's BILINEAR); "
+        "convention: 'pillow' resizes with antialias (as Pillow's Image.resize always does); "
         "use antialias=True, or convention='torch' / None for antialias=False");
-  if (conv == Convention::opencv && antialias)
+  if (conv == Convention::opencv && antialias && !is_nearest(filter))
     throw std::invalid_argument(
         "convention: 'opencv' has no antialiased bilinear (cv2 INTER_LINEAR); "
         "pass antialias=False");
@@ -229,7 +248,7 @@ void resize(const ResizeRequest& r, void* out, int nthreads, const Interrupt& in
       plan_axis(r.convention, v.height, oh, r.antialias, 0, oh, false, false, f[0], u16, r.filter);
   const AxisPlan px =
       plan_axis(r.convention, v.width, ow, r.antialias, 0, ow, false, true, f[1], u16, r.filter);
-  ResampleJob proto = job_for(r.convention, v.height, v.width, oh, ow, f[0], f[1]);
+  ResampleJob proto = job_for(r.convention, v.height, v.width, oh, ow, f[0], f[1], r.filter);
   if (u16) proto.area2x = false;  // IPP's formula at every scale
   ColorStep step;
   proto.color = color_step(r.color, r.convention, v.dtype, v.channels, step);
@@ -420,7 +439,7 @@ void preprocess(const PreprocessRequest& r, void* out, int nthreads, const Inter
     const auto f = grid_factors(r.convention, g.box_height, g.box_width, g.resized_height,
                                 g.resized_width, g.factor_y, g.factor_x);
     ResampleJob j = job_for(r.convention, g.box_height, g.box_width, g.resized_height,
-                            g.resized_width, f[0], f[1]);
+                            g.resized_width, f[0], f[1], r.filter);
     if (r.images[i].dtype == DType::u16) j.area2x = false;  // opencv: IPP's formula throughout
     j.src = color_source(r.images[i], r.color);
     if (r.color != Color::none) j.color = step_of[r.images[i].channels];

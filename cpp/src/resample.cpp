@@ -37,8 +37,106 @@ int64_t AxisPlan::end_read() const {
   return std::max<int64_t>(last, *std::max_element(second.begin(), second.end())) + 1;
 }
 
+namespace {
+
+// The source sample of each output [first, first + count) of a nearest-neighbour resize, as
+// each library computes it (checked index by index against them, docs/resize-conventions.md):
+//  - pixnorm: floor(i * scale) or floor((i + 0.5) * scale) in float64;
+//  - torch (UpSampleKernel.cpp nearest_idx, nearest_exact_idx): an unchanged size copies, a
+//    doubled one (nearest) takes i >> 1, else the float32 scale float(in) / float(out) (or
+//    float(1 / factor)) and floorf(float(i) * scale), or floorf(float((i + 0.5) * scale));
+//  - opencv (resizeNN): floor(i * (1 / (out / in))) in double (or 1 / fx);
+//  - pillow (ImagingScaleAffine, NEAREST): a running double x = a / 2 + k a, a = in / out,
+//    truncated (the sum accumulates rounding, so it is summed here as Pillow sums it).
+// Each clamped to in - 1.
+std::vector<int32_t> nearest_indices(Convention conv, Filter filter, int64_t in, int64_t out_full,
+                                     int64_t first, int64_t count, double factor) {
+  std::vector<int32_t> idx(static_cast<size_t>(count));
+  const bool exact = filter == Filter::nearest_exact;
+  const auto put = [&](int64_t i, int64_t v) {
+    if (i >= first && i < first + count)
+      idx[static_cast<size_t>(i - first)] = static_cast<int32_t>(std::clamp<int64_t>(v, 0, in - 1));
+  };
+  switch (conv) {
+    case Convention::pillow: {
+      const double a = static_cast<double>(in) / static_cast<double>(out_full);
+      double xo = a * 0.5;
+      for (int64_t i = 0; i < first + count; ++i, xo += a) put(i, static_cast<int64_t>(xo));
+      break;
+    }
+    case Convention::torch: {
+      const float scale = factor > 0 ? static_cast<float>(1.0 / factor)
+                                     : static_cast<float>(in) / static_cast<float>(out_full);
+      for (int64_t i = first; i < first + count; ++i) {
+        if (out_full == in)
+          put(i, i);
+        else if (!exact && out_full == 2 * in)
+          put(i, i >> 1);
+        else if (exact)
+          put(i, static_cast<int64_t>(std::floor(static_cast<float>((static_cast<double>(i) + 0.5) *
+                                                                    static_cast<double>(scale)))));
+        else
+          put(i, static_cast<int64_t>(std::floor(static_cast<float>(i) * scale)));
+      }
+      break;
+    }
+    case Convention::opencv:
+    case Convention::pixnorm: {
+      const double scale = axis_scale(conv, in, out_full, factor);
+      for (int64_t i = first; i < first + count; ++i)
+        put(i, static_cast<int64_t>(
+                   std::floor((static_cast<double>(i) + (exact ? 0.5 : 0.0)) * scale)));
+      break;
+    }
+  }
+  return idx;
+}
+
+// A nearest-neighbour plan in the convention's own format: one tap of weight 1 (pixnorm's
+// float 1, a fixed-point 2^14, OpenCV's weight pair (2048, 0) on one sample), so each
+// arithmetic copies the sample exactly.
+AxisPlan plan_axis_nearest(Convention conv, Filter filter, int64_t in, int64_t out_full,
+                           int64_t first, int64_t count, bool mirror, double factor) {
+  const std::vector<int32_t> idx =
+      nearest_indices(conv, filter, in, out_full, first, count, factor);
+  AxisPlan p;
+  p.count = count;
+  p.mirrored = mirror;
+  p.start.resize(static_cast<size_t>(count));
+  for (int64_t k = 0; k < count; ++k)
+    p.start[static_cast<size_t>(mirror ? count - 1 - k : k)] = idx[static_cast<size_t>(k)];
+  switch (conv) {
+    case Convention::pixnorm:
+      p.taps = 1;
+      p.w.assign(static_cast<size_t>(count), 1.0f);
+      p.wt = p.w;
+      break;
+    case Convention::pillow:
+    case Convention::torch:
+      p.taps = 1;
+      p.bits = 14;
+      p.k.assign(static_cast<size_t>(count), 1 << 14);
+      break;
+    case Convention::opencv:
+      p.taps = 2;
+      p.bits = 11;
+      p.second = p.start;
+      p.k.assign(static_cast<size_t>(2 * count), 0);
+      for (int64_t k = 0; k < count; ++k) p.k[static_cast<size_t>(2 * k)] = 2048;
+      break;
+  }
+  return p;
+}
+
+}  // namespace
+
 AxisPlan plan_axis(Convention conv, int64_t in, int64_t out_full, bool antialias, int64_t first,
                    int64_t count, bool mirror, bool x, double factor, bool u16, Filter filter) {
+  if (is_nearest(filter)) {
+    if (in <= 0 || out_full <= 0 || count <= 0 || first < 0 || first + count > out_full)
+      throw std::invalid_argument("internal: bad resize axis");
+    return plan_axis_nearest(conv, filter, in, out_full, first, count, mirror, factor);
+  }
   if (conv == Convention::opencv && u16)
     return plan_axis_opencv16(in, out_full, first, count, mirror);
   switch (conv) {

@@ -61,6 +61,9 @@ double filter_value(Filter f, double x) {
       // (Pillow's constants are float literals: 0.54f, 0.46f)
       return std::sin(x) / x *
              (static_cast<double>(0.54f) + static_cast<double>(0.46f) * std::cos(x));
+    case Filter::nearest:  // (planned apart, plan_axis_nearest: no filter function)
+    case Filter::nearest_exact:
+      break;
   }
   return 0.0;
 }
@@ -75,6 +78,8 @@ double filter_support(Filter f) {
       return 0.5;
     case Filter::bilinear:
     case Filter::hamming:
+    case Filter::nearest:
+    case Filter::nearest_exact:
       return 1.0;
   }
   return 1.0;

@@ -33,7 +33,15 @@ _SLACK = 2
 
 
 # The support of each interpolation= filter, in source pixels at scale 1 (pixnorm.resize).
-_SUPPORT = {"bilinear": 1.0, "bicubic": 2.0, "lanczos": 3.0, "box": 0.5, "hamming": 1.0}
+_SUPPORT = {
+    "bilinear": 1.0,
+    "bicubic": 2.0,
+    "lanczos": 3.0,
+    "box": 0.5,
+    "hamming": 1.0,
+    "nearest": 1.0,  # one sample within a pixel of (i + 0.5) * s: bilinear's window holds it
+    "nearest-exact": 1.0,
+}
 
 
 def _axis_window(

@@ -252,17 +252,14 @@ def _color_kw(color: str | None, scale: float = 0.0) -> dict[str, Any]:
 
 
 # interpolation= names (torchvision's InterpolationMode values) that no convention has yet.
-_NOT_YET = {
-    "nearest": "nearest-neighbour sampling",
-    "nearest-exact": "nearest-neighbour sampling",
-    "area": "area averaging (cv2 INTER_AREA, torch mode='area')",
-}
+_NOT_YET = {"area": "area averaging (cv2 INTER_AREA, torch mode='area')"}
+FILTERS = ("bilinear", "bicubic", "lanczos", "box", "hamming", "nearest", "nearest-exact")
+_NAMES = "'bilinear', 'bicubic', 'lanczos', 'box', 'hamming', 'nearest' or 'nearest-exact'"
 
 
 def interpolation_name(value: Any) -> str:
-    """``interpolation=`` as a filter name: 'bilinear', 'bicubic', 'lanczos', 'box' or
-    'hamming', from that name, torchvision's ``InterpolationMode`` or PIL's
-    ``Image.Resampling`` member."""
+    """``interpolation=`` as a filter name (one of ``FILTERS``), from that name, torchvision's
+    ``InterpolationMode`` or PIL's ``Image.Resampling`` member."""
     name: Any = value
     if type(value).__name__ == "InterpolationMode":  # torchvision's enum: its value is the name
         name = value.value
@@ -272,20 +269,18 @@ def interpolation_name(value: Any) -> str:
         ]
     if not isinstance(name, str):
         raise TypeError(
-            "interpolation: expected a name ('bilinear', 'bicubic', 'lanczos', 'box', "
-            "'hamming'), torchvision's InterpolationMode or PIL's Image.Resampling, got "
-            f"{type(value).__name__}"
+            f"interpolation: expected a name ({_NAMES}), torchvision's InterpolationMode or "
+            f"PIL's Image.Resampling, got {type(value).__name__} (plain ints are ambiguous: "
+            "PIL.Image.BICUBIC is 3, cv2.INTER_CUBIC is 2; write 'bicubic' or "
+            "Image.Resampling.BICUBIC)"
         )
     if name in _NOT_YET:
         raise ValueError(
             f"interpolation: {name!r} ({_NOT_YET[name]}) is not available yet; pixnorm "
-            "resamples with 'bilinear', 'bicubic', 'lanczos', 'box' or 'hamming'"
+            f"resamples with {_NAMES}"
         )
-    if name not in ("bilinear", "bicubic", "lanczos", "box", "hamming"):
-        raise ValueError(
-            f"interpolation: {name!r} is not a filter; expected 'bilinear', 'bicubic', "
-            "'lanczos', 'box' or 'hamming'"
-        )
+    if name not in FILTERS:
+        raise ValueError(f"interpolation: {name!r} is not a filter; expected {_NAMES}")
     return name
 
 

@@ -823,13 +823,15 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
         )
     if color is not None and pil:
         mode = "L" if c == 1 else "RGB"
+    if pil and interpolation == "nearest-exact":
+        interpolation = "nearest"  # torchvision resizes PIL images with Pillow's NEAREST
     if interpolation != "bilinear" and not pil and resized is not None:
-        if interpolation != "bicubic":
+        if interpolation not in ("bicubic", "nearest", "nearest-exact"):
             raise ValueError(
-                f"interpolation: torchvision resizes tensors with bilinear or bicubic only, "
-                f"not {interpolation!r} (PIL images: Pillow's filters)"
+                f"interpolation: torchvision resizes tensors with bilinear, bicubic, nearest or "
+                f"nearest-exact only, not {interpolation!r} (PIL images: Pillow's filters)"
             )
-        if not antialias:
+        if interpolation == "bicubic" and not antialias:
             raise ValueError(
                 "interpolation: a bicubic resize of a uint8 tensor without antialias is not "
                 "reproduced (torch computes it in float32 with a = -0.75); use antialias=True"
@@ -967,17 +969,21 @@ class Compose:
 
 
 def _interpolation_kept(t: Any, module: str) -> bool:
-    """Whether a torchvision resize must stay as it is: a filter other than bilinear that
-    pixnorm reproduces only on PIL images (v1 resizes uint8 tensors with bicubic in float32,
-    v2 without antialias too), where the input's type is not known yet."""
+    """Whether a torchvision resize must stay as it is: a filter that pixnorm reproduces only
+    on PIL images, where the input's type is not known yet: v1 resizes uint8 tensors with
+    bicubic in float32, v2 without antialias too, and v2 resizes uint8 tensors with torch's own
+    lanczos (up to 2 levels from Pillow's). Nearest copies samples: the same indices either way
+    (v1's float path included). Box and hamming: torchvision refuses tensors, as pixnorm does."""
     try:
         name = _interpolation(t.interpolation)
     except (TypeError, ValueError):
         return True
-    if name == "bilinear":
+    if name in ("bilinear", "nearest", "nearest-exact"):
         return False
-    return not module.startswith("torchvision.transforms.v2") or (
-        name == "bicubic" and not t.antialias
+    return (
+        not module.startswith("torchvision.transforms.v2")
+        or name == "lanczos"
+        or (name == "bicubic" and not t.antialias)
     )
 
 
@@ -1046,7 +1052,16 @@ def from_torchvision(transform: Any) -> Compose:
         p = _convert_one(s)
         if p is None:
             out.append(s)
-            kept.append(getattr(s, "__name__", type(s).__name__))
+            name = getattr(s, "__name__", type(s).__name__)
+            if name in ("Resize", "RandomResizedCrop") and _interpolation_kept(
+                s, type(s).__module__
+            ):
+                name += (
+                    f" (interpolation {getattr(s.interpolation, 'value', s.interpolation)!r}: "
+                    "torchvision resizes uint8 tensors with it in its own way; "
+                    "pixnorm.transforms.Resize reproduces Pillow's for PIL images)"
+                )
+            kept.append(name)
         else:
             out.append(p)
     if kept:

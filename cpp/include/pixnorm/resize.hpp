@@ -36,10 +36,23 @@ const char* convention_name(Convention c);
 //    (s = 2);
 //  - lanczos: sinc(x) sinc(x / 3) (s = 3);
 //  - box: 1 on (-0.5, 0.5] (s = 0.5);
-//  - hamming: sinc(x) (0.54 + 0.46 cos(pi x)), Pillow's float constants (s = 1).
-enum class Filter : int { bilinear = 0, bicubic = 1, lanczos = 2, box = 3, hamming = 4 };
-// "bilinear", "bicubic", "lanczos", "box" or "hamming".
+//  - hamming: sinc(x) (0.54 + 0.46 cos(pi x)), Pillow's float constants (s = 1);
+//  - nearest, nearest_exact: one source sample per output, no filter (antialias does not
+//    apply): source index floor(i * scale) and floor((i + 0.5) * scale), scale = in / out (or
+//    1 / factor), each convention computing it as its library does (resample.cpp,
+//    nearest_indices).
+enum class Filter : int {
+  bilinear = 0,
+  bicubic = 1,
+  lanczos = 2,
+  box = 3,
+  hamming = 4,
+  nearest = 5,
+  nearest_exact = 6
+};
+// "bilinear", "bicubic", "lanczos", "box", "hamming", "nearest" or "nearest-exact".
 const char* filter_name(Filter f);
+inline bool is_nearest(Filter f) { return f == Filter::nearest || f == Filter::nearest_exact; }
 
 // Throws unless `convention` can resize `dtype` with `antialias`, `filter` and `channels`
 // channels (named conventions take uint8; pillow needs antialias, opencv refuses it and takes
