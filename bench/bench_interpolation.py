@@ -5,18 +5,20 @@ Cases (one thread everywhere; uint8 RGB input, random values, fixed seed; evalua
 ``Resize(256) -> CenterCrop(224)`` normalized with ImageNet mean/std into a preallocated
 float32 CHW ``out``), at 500x375 and 1920x1080:
 - pixnorm, per convention (None, 'pillow', 'torch'): bilinear (the reference row), bicubic,
-  and for None and 'pillow' lanczos;
+  nearest, and for None and 'pillow' lanczos; None also bicubic without antialias (the same
+  job as cv2 INTER_CUBIC);
 - peers, each its own bicubic then a fused numpy normalize of the crop: Pillow
   ``Image.resize(BICUBIC, box=...)`` with the crop fused (Pillow-SIMD when run in its venv,
   ``bash bench/pillow_simd.sh``), ``cv2.resize(INTER_CUBIC)`` then the crop (no antialias:
-  OpenCV has none), torch ``interpolate(uint8, mode="bicubic", antialias=True)`` then the crop.
+  OpenCV has none), torch ``interpolate(uint8, mode="bicubic", antialias=True)`` then the crop;
+  and ``cv2.resize(INTER_NEAREST)`` then the crop for nearest.
   'pillow' and 'torch' are checked equal to their library's bicubic (uint8 levels) first.
 
 Targets (issue 15): bicubic at most 1.5x the bilinear time in the same convention, and at
-least 3x faster than the fastest peer's bicubic. Method: rounds of every candidate in a rotated
-order; each round times a block of calls per candidate; a row is the median over rounds of the
-median call. Read the ratios: the machine may be shared (the load average is printed).
-Timings are printed, never asserted.
+least 3x faster than the fastest peer's bicubic; nearest at most 0.7x bilinear. Method: rounds
+of every candidate in a rotated order; each round times a block of calls per candidate; a row
+is the median over rounds of the median call. Read the ratios: the machine may be shared (the
+load average is printed). Timings are printed, never asserted.
 
 Usage::
 
@@ -78,19 +80,20 @@ def cases(img: np.ndarray, name: str) -> list[tuple[str, Candidates]]:
     rh, rw, top, left = geometry(h, w)
     out = np.empty((3, 224, 224), np.float32)
     groups = []
-    for conv, names in ((None, ("bilinear", "bicubic", "lanczos")),
-                        ("pillow", ("bilinear", "bicubic", "lanczos")),
-                        ("torch", ("bilinear", "bicubic"))):  # fmt: skip
+    for conv, names in ((None, ("bilinear", "bicubic", "bicubic no-aa", "lanczos", "nearest")),
+                        ("pillow", ("bilinear", "bicubic", "lanczos", "nearest")),
+                        ("torch", ("bilinear", "bicubic", "nearest"))):  # fmt: skip
         cands: Candidates = []
-        for interp in names:
+        for label in names:
+            interp, aa = label.split()[0], not label.endswith("no-aa")
 
-            def run(interp: str = interp, conv: str | None = conv) -> Any:
+            def run(interp: str = interp, conv: str | None = conv, aa: bool = aa) -> Any:
                 return pixnorm.preprocess(
                     img, size=256, crop=224, mean=MEAN, std=STD, convention=conv,
-                    interpolation=interp, out=out,
+                    interpolation=interp, antialias=aa, out=out,
                 )  # fmt: skip
 
-            cands.append((f"pixnorm {interp}", run))
+            cands.append((f"pixnorm {label}", run))
         peers = peer_cases(img, rh, rw, top, left, out)
         groups.append((f"{name} convention {conv}", cands + peers if conv is None else cands))
     return groups
@@ -117,6 +120,12 @@ def peer_cases(
             return normalize_into(r[top : top + 224, left : left + 224], out)
 
         cands.append(("cv2 INTER_CUBIC + numpy", opencv))
+
+        def opencv_nearest() -> Any:
+            r = cv2.resize(img, (rw, rh), interpolation=cv2.INTER_NEAREST)
+            return normalize_into(r[top : top + 224, left : left + 224], out)
+
+        cands.append(("cv2 INTER_NEAREST + numpy", opencv_nearest))
     if torch is not None:
         t = torch.from_numpy(img).permute(2, 0, 1)[None]
 
@@ -188,7 +197,7 @@ def main() -> None:
             print(f"| {title} | {label} | {m:.0f} | {m / base:.2f}x |")
     print()
     print("Targets: bicubic <= 1.5x bilinear in the same convention; >= 3x faster than the")
-    print("fastest peer's bicubic.")
+    print("fastest peer's bicubic; nearest <= 0.7x bilinear.")
 
 
 if __name__ == "__main__":
