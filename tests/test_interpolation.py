@@ -312,6 +312,8 @@ def test_torchvision_resizes_pixnorm_keeps_as_they_are() -> None:
     for tv in (
         v1.Compose([v1.Resize(40, interpolation=IM.BICUBIC), v1.CenterCrop(32)]),
         v2.Compose([v2.Resize(40, interpolation=IM.LANCZOS), v2.CenterCrop(32)]),
+        v2.Compose([v2.Resize(40, interpolation=IM.NEAREST_EXACT), v2.CenterCrop(32)]),
+        v1.Compose([v1.Resize(40, interpolation=IM.NEAREST_EXACT), v1.CenterCrop(32)]),
         v2.Compose([v2.Resize(40, interpolation=IM.BICUBIC, antialias=False), v2.CenterCrop(32)]),
     ):
         with pytest.warns(UserWarning):
@@ -333,7 +335,7 @@ def test_transforms_accept_torchvision_and_pil_constants() -> None:
     assert t.Resize(10, interpolation=0).interpolation == "nearest"
     torch = pytest.importorskip("torch")
     x = torch.zeros((3, 20, 20), dtype=torch.uint8)
-    with pytest.raises(ValueError, match="bilinear, bicubic, nearest or nearest-exact only"):
+    with pytest.raises(ValueError, match="bilinear, bicubic and nearest, not 'lanczos'"):
         t.Resize(10, interpolation="lanczos")(x)
     with pytest.raises(ValueError, match="without antialias"):
         t.Resize(10, interpolation="bicubic", antialias=False)(x)
@@ -356,7 +358,8 @@ def test_nearest_matches_every_library() -> None:
     """Nearest copies one source sample per output; which one is each library's own rule:
     Pillow's running sum (RGBA too: Pillow does not premultiply for NEAREST), torch's float32
     scale and doubled-size shortcut, OpenCV's double floor. Checked on every ISA and thread
-    count; the default convention against floor(i * s) / floor((i + 0.5) * s) in float64."""
+    count; the default convention against floor(i * in / out) / floor((i + 0.5) * in / out)
+    computed exactly in integers."""
     torch = pytest.importorskip("torch")
     cv2 = pytest.importorskip("cv2")
     image = pytest.importorskip("PIL.Image")
@@ -369,12 +372,13 @@ def test_nearest_matches_every_library() -> None:
             ("pillow", "nearest"): np.asarray(pil.resize((ow, oh), image.NEAREST)),
             ("opencv", "nearest"): cv2.resize(img, (ow, oh), interpolation=cv2.INTER_NEAREST),
         }
-        for m in ("nearest", "nearest-exact"):
-            out = torch.nn.functional.interpolate(t, size=(oh, ow), mode=m)
-            wants["torch", m] = out[0].permute(1, 2, 0).numpy()
-            off = 0.5 if m == "nearest-exact" else 0.0
-            iy = np.minimum(np.floor((np.arange(oh) + off) * (h / oh)).astype(int), h - 1)
-            ix = np.minimum(np.floor((np.arange(ow) + off) * (w / ow)).astype(int), w - 1)
+        out = torch.nn.functional.interpolate(t, size=(oh, ow), mode="nearest")
+        wants["torch", "nearest"] = out[0].permute(1, 2, 0).numpy()
+        for m in ("nearest", "nearest-exact"):  # exact integer indices
+            iy, ix = (
+                np.arange(o) * n // o if m == "nearest" else (2 * np.arange(o) + 1) * n // (2 * o)
+                for n, o in ((h, oh), (w, ow))
+            )
             wants[None, m] = img[iy][:, ix]
         for (conv, m), want in wants.items():  # (antialias does not apply to nearest)
             results = on_every_isa_and_thread_count(
@@ -388,6 +392,18 @@ def test_nearest_matches_every_library() -> None:
                 )
 
 
+def test_default_nearest_repeats_pixels_evenly_on_integer_upscales() -> None:
+    """floor(i * in / out) in exact arithmetic: an upscale by 49 repeats each pixel 49 times (a
+    rounded in / out would put output 49 on pixel 0), and nearest-exact hits exact centres."""
+    for k in (49, 98, 103, 107):
+        out = pixnorm.resize(
+            np.arange(2, dtype=np.uint8).reshape(2, 1, 1), (2 * k, 1), interpolation="nearest"
+        )
+        np.testing.assert_array_equal(np.bincount(np.asarray(out).ravel()), [k, k])
+    x = np.arange(1000, dtype=np.float32).reshape(1000, 1, 1)
+    assert pixnorm.resize(x, (333, 1), interpolation="nearest-exact")[166, 0, 0] == 500.0
+
+
 def test_nearest_copies_float_values_exactly_and_ignores_antialias() -> None:
     rng = np.random.default_rng(10)
     x = (rng.random((37, 53, 3), dtype=np.float32) - 0.5) * 1e6
@@ -399,7 +415,7 @@ def test_nearest_copies_float_values_exactly_and_ignores_antialias() -> None:
         assert set(np.unique(a[~np.isnan(a)])) <= set(np.unique(x[~np.isnan(x)]))
         assert np.isnan(a).sum() <= 1 * 3  # only where the NaN sample was copied (no spreading)
     mask = rng.integers(0, 5, (64, 48), dtype=np.uint8)  # a segmentation mask: labels only
-    out = pixnorm.resize(mask, (100, 31), interpolation="nearest-exact", convention="torch")
+    out = pixnorm.resize(mask, (100, 31), interpolation="nearest", convention="torch")
     assert set(np.unique(out)) <= set(np.unique(mask))
 
 
@@ -413,7 +429,7 @@ def test_nearest_transforms_fused_bit_exact() -> None:
     img = np.random.default_rng(11).integers(0, 256, (133, 97, 3), dtype=np.uint8)
     tensor = torch.from_numpy(img).permute(2, 0, 1).contiguous()
     pil = image.fromarray(img)
-    for mode in (IM.NEAREST, IM.NEAREST_EXACT):
+    for mode in (IM.NEAREST,):  # (NEAREST_EXACT on tensors: torch's kernels disagree, kept)
         for m, inp, conv in (
             (v2, tensor, [v2.ToDtype(torch.float32, scale=True)]),
             (v2, pil, [v2.PILToTensor(), v2.ToDtype(torch.float32, scale=True)]),
@@ -449,6 +465,8 @@ def test_interpolation_errors() -> None:
         pixnorm.resize(img, 10, convention="opencv", antialias=False, interpolation="nearest-exact")
     with pytest.raises(ValueError, match="uint8 images only"):
         pixnorm.resize(img.astype(np.uint16), 10, convention="opencv", interpolation="nearest")  # noqa: E501
+    with pytest.raises(ValueError, match="'torch' does not reproduce 'nearest-exact'"):
+        pixnorm.resize(img, 10, convention="torch", interpolation="nearest-exact")
     with pytest.raises(ValueError, match="Pillow has no 'nearest-exact'"):
         pixnorm.resize(img, 10, convention="pillow", interpolation="nearest-exact")
     with pytest.raises(ValueError, match="interpolation"):

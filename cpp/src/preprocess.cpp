@@ -162,6 +162,12 @@ void check_convention(Convention conv, bool antialias, DType dtype, int64_t chan
           "interpolation: convention 'opencv' reproduces cv2.resize INTER_LINEAR and "
           "INTER_NEAREST only (" +
           name + " is not reproduced yet); use convention=None or 'pillow'");
+    if (conv == Convention::torch && filter == Filter::nearest_exact)
+      throw std::invalid_argument(
+          "interpolation: convention 'torch' does not reproduce 'nearest-exact' (torch's AVX2 "
+          "and AVX-512 kernels pick a neighbouring sample at some positions where its scalar "
+          "kernel does not); use 'nearest' (torch's mode='nearest', reproduced) or "
+          "convention=None");
     if (conv == Convention::pillow && filter == Filter::nearest_exact)
       throw std::invalid_argument(
           "interpolation: Pillow has no 'nearest-exact'; its NEAREST ('nearest') already "

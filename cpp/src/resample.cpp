@@ -41,10 +41,12 @@ namespace {
 
 // The source sample of each output [first, first + count) of a nearest-neighbour resize, as
 // each library computes it (checked index by index against them, docs/resize-conventions.md):
-//  - pixnorm: floor(i * scale) or floor((i + 0.5) * scale) in float64;
-//  - torch (UpSampleKernel.cpp nearest_idx, nearest_exact_idx): an unchanged size copies, a
-//    doubled one (nearest) takes i >> 1, else the float32 scale float(in) / float(out) (or
-//    float(1 / factor)) and floorf(float(i) * scale), or floorf(float((i + 0.5) * scale));
+//  - pixnorm: floor(i * in / out) or floor((i + 0.5) * in / out), exactly (integers), or with a
+//    factor floor(i / factor), floor((i + 0.5) / factor) in float64;
+//  - torch (UpSampleKernel.cpp nearest_idx): an unchanged size copies, a doubled one takes
+//    i >> 1, else the float32 scale float(in) / float(out) (or float(1 / factor)) and
+//    floorf(float(i) * scale) (nearest-exact is refused in check_convention: torch's
+//    vectorized kernels round its index differently from its scalar one);
 //  - opencv (resizeNN): floor(i * (1 / (out / in))) in double (or 1 / fx);
 //  - pillow (ImagingScaleAffine, NEAREST): a running double x = a / 2 + k a, a = in / out,
 //    truncated (the sum accumulates rounding, so it is summed here as Pillow sums it).
@@ -70,24 +72,33 @@ std::vector<int32_t> nearest_indices(Convention conv, Filter filter, int64_t in,
       for (int64_t i = first; i < first + count; ++i) {
         if (out_full == in)
           put(i, i);
-        else if (!exact && out_full == 2 * in)
+        else if (out_full == 2 * in)
           put(i, i >> 1);
-        else if (exact)
-          put(i, static_cast<int64_t>(std::floor(static_cast<float>((static_cast<double>(i) + 0.5) *
-                                                                    static_cast<double>(scale)))));
         else
           put(i, static_cast<int64_t>(std::floor(static_cast<float>(i) * scale)));
       }
       break;
     }
-    case Convention::opencv:
-    case Convention::pixnorm: {
+    case Convention::opencv: {
       const double scale = axis_scale(conv, in, out_full, factor);
       for (int64_t i = first; i < first + count; ++i)
-        put(i, static_cast<int64_t>(
-                   std::floor((static_cast<double>(i) + (exact ? 0.5 : 0.0)) * scale)));
+        put(i, static_cast<int64_t>(std::floor(static_cast<double>(i) * scale)));
       break;
     }
+    case Convention::pixnorm:
+      // Exactly: floor(i * in / out) and floor((2i + 1) * in / (2 out)) in integers (a rounded
+      // in / out puts exact boundaries one sample low: 2 -> 98 would repeat pixel 0 fifty
+      // times); with a factor, floor(i / factor) and floor((i + 0.5) / factor) in double.
+      for (int64_t i = first; i < first + count; ++i) {
+        if (factor > 0)
+          put(i, static_cast<int64_t>(
+                     std::floor((static_cast<double>(i) + (exact ? 0.5 : 0.0)) / factor)));
+        else if (exact)
+          put(i, (2 * i + 1) * in / (2 * out_full));
+        else
+          put(i, i * in / out_full);
+      }
+      break;
   }
   return idx;
 }

@@ -366,8 +366,14 @@ def resize(
         0.5`` with samples past the edges taken from the edge, weights divided by their sum.
         'pillow' has all five bit for bit; 'torch' has 'bicubic' with antialias (its uint8
         kernel, bit for bit); 'opencv' only 'bilinear'. Bicubic and lanczos overshoot: uint8
-        results are clamped to 0..255, float results are not. 'nearest', 'nearest-exact' and
-        'area' are not available yet (ValueError).
+        results are clamped to 0..255, float results are not. 'nearest' and 'nearest-exact'
+        copy one sample per output, ``floor(i * in / out)`` and ``floor((i + 0.5) * in /
+        out)`` (exactly; with ``factor``, ``i / factor`` in float64), antialias not applying;
+        'pillow' (NEAREST, RGBA included), 'torch' (mode='nearest') and 'opencv'
+        (INTER_NEAREST) reproduce their library's nearest bit for bit, each with its own
+        index arithmetic; 'nearest-exact' only in convention None. Float values are copied
+        (a negative zero becomes +0, a signalling NaN quiet). 'area' is not available yet
+        (ValueError).
     convention : {None, 'pillow', 'torch', 'opencv'}
         None: pixnorm's arithmetic (float64 weights rounded to float32, float32 sums, uint8
         results rounded to nearest, ties to even): uint8 within 1 level and float32 within 1e-4

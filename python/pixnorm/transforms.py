@@ -826,10 +826,11 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
     if pil and interpolation == "nearest-exact":
         interpolation = "nearest"  # torchvision resizes PIL images with Pillow's NEAREST
     if interpolation != "bilinear" and not pil and resized is not None:
-        if interpolation not in ("bicubic", "nearest", "nearest-exact"):
+        if interpolation not in ("bicubic", "nearest"):
             raise ValueError(
-                f"interpolation: torchvision resizes tensors with bilinear, bicubic, nearest or "
-                f"nearest-exact only, not {interpolation!r} (PIL images: Pillow's filters)"
+                f"interpolation: pixnorm reproduces torchvision's resize of tensors with "
+                f"bilinear, bicubic and nearest, not {interpolation!r} (PIL images: Pillow's "
+                "filters; torch's nearest-exact differs between its SIMD and scalar kernels)"
             )
         if interpolation == "bicubic" and not antialias:
             raise ValueError(
@@ -972,14 +973,17 @@ def _interpolation_kept(t: Any, module: str) -> bool:
     """Whether a torchvision resize must stay as it is: a filter that pixnorm reproduces only
     on PIL images, where the input's type is not known yet: v1 resizes uint8 tensors with
     bicubic in float32, v2 without antialias too, and v2 resizes uint8 tensors with torch's own
-    lanczos (up to 2 levels from Pillow's). Nearest copies samples: the same indices either way
+    lanczos (up to 2 levels from Pillow's), and torch's nearest-exact picks other samples in its
+    SIMD kernels than in its scalar one. Nearest copies samples: the same indices either way
     (v1's float path included). Box and hamming: torchvision refuses tensors, as pixnorm does."""
     try:
         name = _interpolation(t.interpolation)
     except (TypeError, ValueError):
         return True
-    if name in ("bilinear", "nearest", "nearest-exact"):
+    if name in ("bilinear", "nearest"):
         return False
+    if name == "nearest-exact":  # torch's SIMD and scalar kernels differ on tensors
+        return True
     return (
         not module.startswith("torchvision.transforms.v2")
         or name == "lanczos"
