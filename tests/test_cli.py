@@ -206,6 +206,14 @@ def test_size_resizes_first(
             {"size": (10, 9), "color": "gray", "convention": "pillow"},
         ),
         (["--crop", "5", "6", "--color", "ycbcr"], {"crop": (5, 6), "color": "ycbcr"}),
+        (
+            ["--size", "10", "9", "--convention", "pillow", "--interpolation", "bicubic"],
+            {"size": (10, 9), "convention": "pillow", "interpolation": "bicubic"},
+        ),
+        (
+            ["--size", "11", "8", "--interpolation", "lanczos"],
+            {"size": (11, 8), "interpolation": "lanczos"},
+        ),
     ],
 )
 def test_crop_convention_and_antialias_as_preprocess(
@@ -269,6 +277,11 @@ def test_resampling_usage_errors(folder: Path, capsys: pytest.CaptureFixture[str
         (["--no-antialias"], "--no-antialias changes how images are resized: it needs --size"),
         (["--size", "4", "4", "--convention", "opencv"], "add --no-antialias"),
         (["--size", "4", "4", "--convention", "pillow", "--no-antialias"], "drop --no-antialias"),
+        (["--interpolation", "bicubic"], "--interpolation changes how images are resized"),
+        (
+            ["--size", "4", "4", "--convention", "torch", "--interpolation", "lanczos"],
+            "'lanczos' is not reproduced",
+        ),
     ):
         code, out, err = run([str(folder), *flags], capsys)
         assert code == 2 and out == "", (flags, err)

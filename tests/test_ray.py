@@ -209,6 +209,18 @@ def test_color_takes_gray_and_rgb_rows_in_one_set(convention: str | None) -> Non
         pnray.stats(ds, color="grey")
 
 
+def test_stats_with_a_filter_equal_the_local_ones() -> None:
+    """interpolation= reaches the tasks (task protocol 5): the statistics of a bicubic resize
+    equal the local RunningStats', exactly for a named convention's uint8 levels."""
+    rows = [RNG.integers(0, 256, (16 + i, 20, 3), np.uint8) for i in range(4)]
+    ds = ray.data.from_items([{"image": x} for x in rows], override_num_blocks=2)
+    options: dict[str, Any] = {"size": (12, 12), "convention": "pillow"}
+    options["interpolation"] = "bicubic"
+    assert_same_stats(pnray.stats(ds, **options), local_stats(rows, **options))
+    with pytest.raises(ValueError, match="interpolation"):
+        pnray.stats(ds, size=(12, 12), interpolation="area")
+
+
 def test_uint8_and_float32_in_one_block_are_an_error() -> None:
     """Ray Data converts a block holding uint8 and float32 images to float32: the uint8 levels
     would be read as floats of 0..255 next to values in 0..1 (a silent wrong result; locally the

@@ -18,9 +18,10 @@ statistics are in different units). Pillow itself reads 16-bit RGB PNGs as 8-bit
 --per-pixel needs one image size: mixed sizes are an error before any work unless --size H W
 resizes every image first (or --crop H W cuts the centre of each). --size weights every image
 equally (each gives H x W pixels), so it also changes the per-channel numbers of images of
-mixed sizes. --size, --crop, --convention and --no-antialias are pixnorm.preprocess's size,
-crop, convention and antialias: with the values the model is given, the statistics describe
-exactly what it sees (a named convention counts its uint8 levels; the default one, floats).
+mixed sizes. --size, --crop, --convention, --interpolation and --no-antialias are
+pixnorm.preprocess's size, crop, convention, interpolation and antialias: with the values the
+model is given, the statistics describe exactly what it sees (a named convention counts its
+uint8 levels; the default one, floats).
 
 --ray [ADDRESS] runs the same passes on a Ray cluster (pip install '.[ray]' in a checkout, or
 'ray[data]'): a new one on this machine without ADDRESS ("local"); "auto": RAY_ADDRESS, else
@@ -73,6 +74,7 @@ import pixnorm
 
 from . import _core
 from ._decode import decode
+from ._resize import FILTERS
 from .stats import RunningStats
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
@@ -171,6 +173,13 @@ def add_stats_parser(sub: Any) -> None:
         choices=COLORS,
         help="convert each image's colour first, as pixnorm.preprocess(color=...) does (with "
         "--convention: that library's own conversion); rgb also takes gray and RGBA files",
+    )
+    p.add_argument(
+        "--interpolation",
+        choices=FILTERS,
+        default="bilinear",
+        help="the resize filter (with --size), as pixnorm.preprocess(interpolation=...) does "
+        "(default bilinear; a model trained with bicubic wants bicubic)",
     )
     p.add_argument(
         "--no-antialias",
@@ -404,6 +413,7 @@ class Resampling:
     convention: str | None = None
     antialias: bool = True
     color: str | None = None
+    interpolation: str = "bilinear"
 
     def options(self) -> dict[str, Any]:
         return {
@@ -412,6 +422,7 @@ class Resampling:
             "convention": self.convention,
             "antialias": self.antialias,
             "color": self.color,
+            "interpolation": self.interpolation,
         }
 
     def fixes_shape(self) -> bool:
@@ -440,6 +451,8 @@ class Resampling:
             parts.append("--no-antialias")
         if self.color:
             parts.append(f"--color {self.color}")
+        if self.interpolation != "bilinear":
+            parts.append(f"--interpolation {self.interpolation}")
         return " ".join(parts)
 
 
@@ -959,6 +972,7 @@ def _resampling(args: argparse.Namespace) -> Resampling:
     for flag, used in (
         ("--convention", args.convention is not None),
         ("--no-antialias", not args.antialias),
+        ("--interpolation", args.interpolation != "bilinear"),
     ):
         if used and size is None and args.color is None:
             raise UsageError(f"{flag} changes how images are resized: it needs --size")
@@ -973,7 +987,9 @@ def _resampling(args: argparse.Namespace) -> Resampling:
     if args.mode == "L" and args.color in ("ycbcr", "yuv"):
         raise UsageError(f"--color {args.color} converts RGB images, but --mode L makes every "
                          "image gray: use --mode RGB (the default)")  # fmt: skip
-    resampling = Resampling(size, crop, args.convention, args.antialias, args.color)
+    resampling = Resampling(
+        size, crop, args.convention, args.antialias, args.color, args.interpolation
+    )
     try:
         RunningStats(**resampling.options())  # RunningStats' own checks, before any work
     except (TypeError, ValueError) as e:

@@ -285,7 +285,7 @@ def _update(part: RunningStats, images: Array | list[Array]) -> None:
 
 # The tasks' contract with the driver (their options and results). A task that finds another
 # number runs a different pixnorm than the driver: a clear error instead of a KeyError.
-_PROTOCOL = 4
+_PROTOCOL = 5
 
 
 def _protocol_error(given: Any) -> ValueError:
@@ -371,6 +371,7 @@ def stats(
     batch_size: int | None = None,
     color: str | None = None,
     mode: str | None = "RGB",
+    interpolation: Any = "bilinear",
 ) -> RunningStats:
     """A :class:`pixnorm.RunningStats` of the images in ``dataset[column]``, computed on the
     Ray cluster.
@@ -389,7 +390,7 @@ def stats(
     column : str, default "image"
     mode : "RGB" (default), "L", "RGBA" or None
         :func:`pixnorm.decode`'s mode, for a column of encoded files (ignored otherwise).
-    per_pixel, size, crop, antialias, convention, color
+    per_pixel, size, crop, antialias, convention, color, interpolation
         As :class:`pixnorm.RunningStats` (``color="rgb"`` takes gray, RGB and RGBA rows into
         one set).
     batch_size : int or None
@@ -428,7 +429,7 @@ def stats(
     # The options are checked here, on the driver, before Ray runs anything.
     total = RunningStats(
         per_pixel=per_pixel, size=size, crop=crop, antialias=antialias, convention=convention,
-        color=color,
+        color=color, interpolation=interpolation,
     )  # fmt: skip
     _check_mode(mode)
     options = {
@@ -440,6 +441,7 @@ def stats(
         "antialias": total._antialias,
         "convention": total._convention,
         "color": total._color,
+        "interpolation": total._interpolation,
     }
     partials = dataset.map_batches(
         functools.partial(_block_stats, column=column, options=options),

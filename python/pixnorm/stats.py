@@ -188,12 +188,16 @@ class RunningStats:
         A centre crop after the resize, as :func:`pixnorm.preprocess` (``Resize(size),
         CenterCrop(crop)``).
     antialias : bool, default True
+    interpolation : str, default "bilinear"
+        The filter, as :func:`pixnorm.preprocess` (a bicubic model's statistics with
+        ``interpolation="bicubic"``).
     convention : None, "pillow", "torch" or "opencv"
         As :func:`pixnorm.preprocess`. With ``size`` or ``crop``, the statistics are those of
         exactly the values :func:`pixnorm.preprocess` with the same ``size``, ``crop``,
-        ``antialias`` and ``convention`` normalizes, so that ``mean01`` and ``std01()`` make
-        its output mean 0 and std 1 over the data set. A named convention resamples to uint8
-        levels, accumulated exactly as uint8 images are. The default convention resamples to
+        ``antialias``, ``interpolation`` and ``convention`` normalizes, so that ``mean01``
+        and ``std01()`` make its output mean 0 and std 1 over the data set. A named
+        convention resamples to uint8 levels, accumulated exactly as uint8 images are. The
+        default convention resamples to
         floats in the images' units (0..255 for uint8), accumulated as float32 values (the
         float notes below apply); ``dtype``, ``mean01`` and ``std01()`` follow the images'
         dtype.
@@ -260,15 +264,18 @@ class RunningStats:
         antialias: bool = True,
         convention: str | None = None,
         color: str | None = None,
+        interpolation: Any = "bilinear",
     ) -> None:
         if not isinstance(per_pixel, (bool, np.bool_)):
             raise TypeError(f"per_pixel: expected a bool, got {type(per_pixel).__name__}")
-        if convention is None and type(antialias) is bool:  # the common case, cheaply
-            aa, conv = antialias, None
+        if convention is None and type(antialias) is bool and interpolation == "bilinear":
+            aa, conv, filt = antialias, None, "bilinear"  # the common case, cheaply
         else:
             from ._resize import _check_convention
 
-            aa, conv = _check_convention(convention, antialias)[:2]
+            aa, conv, ikw = _check_convention(convention, antialias, interpolation)
+            filt = ikw.get("interpolation", "bilinear")
+        self._interpolation: str = filt
         self._per_pixel = bool(per_pixel)
         self._size = _check_size(size)
         c = _check_size(crop, "crop")
@@ -437,7 +444,7 @@ class RunningStats:
         values = preprocess_batch(
             images, size=self._size, crop=self._crop, antialias=self._antialias,
             convention=self._convention, mean=0.0, std=1.0, scale=1.0, channels_last=True,
-            color=self._color,
+            color=self._color, interpolation=self._interpolation,
         )  # fmt: skip
         hwc: Array = values.transpose(0, 2, 3, 1)  # a view: the statistics read any strides
         if named:  # exact integer levels: uint8 accumulated exactly, uint16 as exact floats
@@ -447,12 +454,20 @@ class RunningStats:
         return hwc
 
     def _resampling(self) -> tuple[Any, ...]:
-        return (self._size, self._crop, self._antialias, self._convention, self._color)
+        return (
+            self._size,
+            self._crop,
+            self._antialias,
+            self._convention,
+            self._color,
+            self._interpolation,
+        )
 
     def _resampling_text(self) -> str:
         return (
             f"size={self._size}, crop={self._crop}, antialias={self._antialias}, "
-            f"convention={self._convention!r}, color={self._color!r}"
+            f"convention={self._convention!r}, color={self._color!r}, "
+            f"interpolation={self._interpolation!r}"
         )
 
     def _transformed(self) -> bool:
@@ -862,6 +877,7 @@ class RunningStats:
             "antialias": self._antialias,
             "convention": self._convention,
             "color": self._color,
+            "interpolation": self._interpolation,
             "dtype": self._dtype,
             "source_dtype": self._source,
             "channels": self._channels,
@@ -894,6 +910,7 @@ class RunningStats:
                 antialias=bool(data["antialias"]),
                 convention=data.get("convention"),
                 color=data.get("color"),  # absent from older dictionaries
+                interpolation=data.get("interpolation", "bilinear"),  # likewise
             )
             count = _stored_int(data, "count", 0, _MAX_COUNT)
             images = _stored_int(data, "images", 0, _MAX_COUNT)
@@ -1013,6 +1030,7 @@ class RunningStats:
         state.setdefault("_crop", None)  # pickles of earlier versions
         state.setdefault("_convention", None)
         state.setdefault("_color", None)
+        state.setdefault("_interpolation", "bilinear")
         state.setdefault("_source", state.get("_dtype"))
         self.__dict__.update(state)
         self._lock = threading.Lock()
