@@ -6,6 +6,7 @@ rest run on numpy (pixnorm falls back to numpy's generator and numpy outputs).""
 from __future__ import annotations
 
 import pickle
+import warnings
 from typing import Any
 
 import numpy as np
@@ -504,8 +505,8 @@ def test_errors_name_the_argument() -> None:
         P.Resize(8)(img.astype(np.int64))
     with pytest.raises(TypeError, match="image"):
         P.Resize(8)("not an image")
-    with pytest.raises(ValueError, match="CenterCrop"):
-        P.CenterCrop(40)(img)
+    with pytest.raises(ValueError, match="after a CenterCrop larger than the image"):
+        P.Compose([P.CenterCrop(40), P.Resize(8)])(img)
     with pytest.raises(TypeError, match="Normalize"):
         P.Compose([P.Resize(8), P.Normalize(MEAN, STD)])(img)
     with pytest.raises(ValueError, match="Normalize"):
@@ -825,3 +826,50 @@ def test_grayscale_review_cases() -> None:
     assert P.Grayscale(3)(np.zeros((5, 6), np.uint8)).shape == (5, 6, 3)
     assert tuple(P.Grayscale(3)(torch.zeros((5, 6), dtype=torch.uint8)).shape) == (3, 5, 6)
     assert P.Grayscale(1)(np.zeros((5, 6), np.uint8)).shape == (5, 6)
+
+
+def test_center_crop_larger_than_the_image_pads_as_torchvision() -> None:
+    """torchvision pads a too-small image with zeros ((size - side) // 2 before it), then cuts
+    the centre; fused, the zero level goes through the same ToTensor / ToDtype and Normalize,
+    and a flip after the crop mirrors the padding. PIL and uint8 tensors, v1 and v2, one or both
+    axes padded, with and without a Resize before (v1 tensors without: v1 resizes tensors in
+    float32, a documented difference of its own)."""
+    torch, T = pytest.importorskip("torch"), tv()
+    T2 = tv2()
+    image = pytest.importorskip("PIL.Image")
+    rng = np.random.default_rng(13)
+    for _ in range(12):
+        h, w = (int(v) for v in rng.integers(5, 90, 2))
+        img = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+        tensor = torch.from_numpy(img).permute(2, 0, 1).contiguous()
+        pil = image.fromarray(img)
+        crop = (int(rng.integers(1, 140)), int(rng.integers(1, 140)))
+        for m in (T, T2):
+            for inp in (pil, tensor):
+                is_pil = inp is pil
+                heads: list[list[Any]] = [[]]
+                if is_pil or m is T2:
+                    heads.append([m.Resize(int(rng.integers(5, 80)))])
+                if m is T:
+                    conv = [m.ToTensor()] if is_pil else [m.ConvertImageDtype(torch.float32)]
+                else:
+                    conv = ([m.ToImage()] if is_pil else []) + [m.ToDtype(torch.float32, True)]
+                for head in heads:
+                    for flips in ([], [m.RandomHorizontalFlip(1.0), m.RandomVerticalFlip(1.0)]):
+                        for tail in (
+                            [m.PILToTensor()] if is_pil else [],
+                            [*conv, m.Normalize(MEAN, STD)],
+                        ):
+                            tvc = m.Compose([*head, m.CenterCrop(crop), *flips, *tail])
+                            with warnings.catch_warnings():
+                                warnings.simplefilter("error")  # fused, nothing kept
+                                fused = P.from_torchvision(tvc)
+                            want, got = tvc(inp), fused(inp)
+                            assert torch.equal(torch.as_tensor(np.asarray(got)), want), (
+                                m.__name__,
+                                is_pil,
+                                head,
+                                flips,
+                                crop,
+                                (h, w),
+                            )

@@ -180,7 +180,9 @@ class Resize(_Transform):
 
 class CenterCrop(_Transform):
     """torchvision ``CenterCrop``: offsets ``int(round((H - h) / 2))`` (Python rounding). A crop
-    larger than the image (torchvision pads with zeros) raises ``ValueError``."""
+    larger than the image pads it with zeros as torchvision does (``(size - side) // 2`` before,
+    the rest after), fused: the zero level goes through the same conversion and Normalize; only
+    flips, conversions and Normalize may follow it in a fused run."""
 
     kind = "crop"
 
@@ -536,6 +538,42 @@ def _image_out(levels: np.ndarray[Any, Any], kind: str, mode: Any) -> Any:
     return hwc[..., 0] if kind == "numpy_hw" and chw.shape[0] == 1 else hwc
 
 
+def _padded(
+    args: tuple[Any, ...],
+    divisor: float,
+    padded: tuple[int, int, int, int],
+    flip: bool,
+    vflip: bool,
+    c: int,
+    color: str | None,
+    color_after_resize: bool,
+    out_dtype: str,
+    interpolation: str,
+) -> Any:
+    """A fused run whose CenterCrop is larger than the image: the image part into its window of
+    the (out h, out w) output, the rest the zero level through the same arithmetic (torchvision
+    pads the uint8 image with zeros, then converts and normalizes everything). A flip after the
+    crop mirrors the padded image, so the window moves to the mirrored place."""
+    oh, ow, top, left = padded
+    ch, cw = int(args[2]), int(args[3])
+    if flip:
+        left = ow - cw - left
+    if vflip:
+        top = oh - ch - top
+    images, geoms, _, _, antialias, conv, mean, std, scale = args[:9]
+    one = Geometry(0, 0, 1, 1, 1, 1, 0, 0, 0, 0)
+    zero = np.zeros((1, 1, c), np.uint8)  # (c: the output's channels; 0 is 0 in gray too)
+    fill = _core.preprocess(
+        [zero], [one], 1, 1, antialias, conv, mean, std, scale, None, False, divisor=divisor
+    )
+    return _core.preprocess(
+        images, geoms, ch, cw, antialias, conv, mean, std, scale, None, False,
+        divisor=divisor, out_h=oh, out_w=ow, pad_top=top, pad_left=left,
+        fill=[float(v) for v in np.asarray(fill).reshape(-1)], color=color,
+        color_after_resize=color_after_resize, dtype=out_dtype, interpolation=interpolation,
+    )  # fmt: skip
+
+
 def _float_only(ops: Sequence[_Transform], img: Any) -> Any:
     """A run on a float image, as torchvision treats one: ToTensor / ToImage make a float numpy
     array, (H, W, C) or (H, W), a (C, H, W) tensor (values unchanged, no scaling); a float tensor
@@ -714,6 +752,7 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
     flip = vflip = False
     antialias = True
     interpolation = "bilinear"
+    padded: tuple[int, int, int, int] | None = None  # (out h, out w, pad top, pad left)
     out = "image"  # "image", "u8" (uint8 tensor) or "f32"
     scale, divisor = 1.0, 0.0
     mean: tuple[float, ...] = (0.0,)
@@ -732,14 +771,20 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
     for op in ops:
         # geometry or a colour on a PIL image ran in Pillow: a later ToImage keeps that
         geometry_seen = geometry_seen or op.kind in _GEOMETRY or op.kind == "color"
+        if padded is not None and op.kind in _GEOMETRY and op.kind != "flip":
+            raise ValueError(
+                f"{type(op).__name__}: after a CenterCrop larger than the image (zero padding) "
+                "pixnorm fuses only flips, conversions and Normalize; crop or resize before it"
+            )
         if isinstance(op, CenterCrop):
             ch, cw = op.size
             h, w = current()
             if ch > h or cw > w:
-                raise ValueError(
-                    f"CenterCrop: size {op.size} is larger than the image ({h}, {w}); torchvision "
-                    "pads with zeros, pixnorm does not"
-                )
+                # torchvision's center_crop: zeros around the image, (c - n) // 2 before it
+                # on each axis that is too small, then the centre of the padded image (the
+                # whole padded axis); the image part is written into a window of the output
+                padded = (ch, cw, (ch - h) // 2 if ch > h else 0, (cw - w) // 2 if cw > w else 0)
+                ch, cw = min(ch, h), min(cw, w)
             top, left = int(round((h - ch) / 2.0)), int(round((w - cw) / 2.0))
             if resized is None:
                 box = [box[0] + top, box[1] + left, ch, cw]
@@ -839,7 +884,10 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
             )
     args = ([arr], [geom], ch, cw, antialias, conv, list(mean), list(std), scale, None, False)
     plain = color is None and out_dtype == "float32" and interpolation == "bilinear"
-    if plain:  # pybind11 parses keyword arguments only when there are some (about 1 us)
+    if padded is not None:
+        result = _padded(args, divisor, padded, flip, vflip, c, color, color_after_resize,
+                         out_dtype, interpolation)  # fmt: skip
+    elif plain:  # pybind11 parses keyword arguments only when there are some (about 1 us)
         result = _core.preprocess(*args, divisor)
     else:
         result = _core.preprocess(
