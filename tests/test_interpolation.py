@@ -297,28 +297,58 @@ def test_torchvision_v2_transforms_fused_bit_exact() -> None:
         torch.testing.assert_close(fused(inp), tv(inp), rtol=0, atol=0, msg=str(mode))
 
 
-def test_torchvision_resizes_pixnorm_keeps_as_they_are() -> None:
-    """v1 resizes uint8 tensors with bicubic in float32, v2 without antialias too, and v2 has
-    torch's own lanczos for uint8 tensors: those stay the original torchvision steps (with the
-    warning that says so), and give its results. (pixnorm.transforms.Resize(lanczos) itself
-    reproduces Pillow's, for PIL images.)"""
+def test_resizes_reproduced_on_pil_images_only_fall_back_on_tensors() -> None:
+    """v1 resizes uint8 tensors with bicubic in float32, v2 without antialias too, v2 has
+    torch's own lanczos for uint8 tensors, and torch's nearest-exact differs between its
+    kernels: from_torchvision fuses those resizes for PIL images (Pillow's filters, bit for
+    bit) and, for a tensor or a run that makes one first (PILToTensor before the resize), runs
+    torchvision's own steps: torchvision's bits either way, with the same random draws, also
+    after pickling. The repr says which runs do that."""
+    import pickle
+
     torch = pytest.importorskip("torch")
     v1 = pytest.importorskip("torchvision.transforms")
     v2 = pytest.importorskip("torchvision.transforms.v2")
+    image = pytest.importorskip("PIL.Image")
     from torchvision.transforms import InterpolationMode as IM
 
-    img = np.random.default_rng(8).integers(0, 256, (90, 70, 3), dtype=np.uint8)
+    rng = np.random.default_rng(8)
+    img = rng.integers(0, 256, (90, 70, 3), dtype=np.uint8)
     tensor = torch.from_numpy(img).permute(2, 0, 1).contiguous()
-    for tv in (
-        v1.Compose([v1.Resize(40, interpolation=IM.BICUBIC), v1.CenterCrop(32)]),
-        v2.Compose([v2.Resize(40, interpolation=IM.LANCZOS), v2.CenterCrop(32)]),
-        v2.Compose([v2.Resize(40, interpolation=IM.NEAREST_EXACT), v2.CenterCrop(32)]),
-        v1.Compose([v1.Resize(40, interpolation=IM.NEAREST_EXACT), v1.CenterCrop(32)]),
-        v2.Compose([v2.Resize(40, interpolation=IM.BICUBIC, antialias=False), v2.CenterCrop(32)]),
-    ):
-        with pytest.warns(UserWarning):
-            fused = pixnorm.transforms.from_torchvision(tv)
-        assert torch.equal(fused(tensor), tv(tensor))
+    pil = image.fromarray(img)
+    cases = [
+        (v1, IM.BICUBIC, True),
+        (v1, IM.LANCZOS, True),
+        (v1, IM.NEAREST_EXACT, True),
+        (v2, IM.BICUBIC, False),
+        (v2, IM.LANCZOS, True),
+        (v2, IM.NEAREST_EXACT, True),
+    ]
+    for m, mode, aa in cases:
+        for inp, lead in ((pil, False), (pil, True), (tensor, False)):
+            if m is v1 and mode == IM.LANCZOS and (lead or inp is tensor):
+                continue  # torchvision v1 itself fails there (torch wants antialias for lanczos)
+            conv = [m.ConvertImageDtype(torch.float32)] if (lead or inp is tensor) else []
+            if not conv:
+                conv = [m.ToTensor()] if m is v1 else [m.ToImage(), m.ToDtype(torch.float32, True)]
+            head = [m.PILToTensor()] if lead else []
+            tv = m.Compose([
+                *head, m.RandomResizedCrop(40, interpolation=mode, antialias=aa),
+                m.RandomHorizontalFlip(), *conv, m.Normalize(MEAN, STD),
+            ])  # fmt: skip
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # nothing kept as is
+                fused = pixnorm.transforms.from_torchvision(tv)
+            assert "other input: torchvision's own steps" in repr(fused)
+            fused = pickle.loads(pickle.dumps(fused))
+            for seed in range(3):
+                with warnings.catch_warnings():  # torchvision: antialias ignored for PIL images
+                    warnings.filterwarnings("ignore", "Anti-alias option", UserWarning)
+                    torch.manual_seed(seed)
+                    want = tv(inp)
+                    torch.manual_seed(seed)
+                    got = fused(inp)
+                assert torch.equal(got, want), (m.__name__, mode, aa, lead, inp is tensor, seed)
 
 
 def test_transforms_accept_torchvision_and_pil_constants() -> None:

@@ -987,12 +987,34 @@ class Compose:
                 raise TypeError(f"transforms[{i}]: expected a callable, got {type(t).__name__}")
         self.transforms = list(transforms)
         self._groups = _plan(self.transforms)
+        # from_torchvision: the torchvision steps, by position, and the positions of resizes
+        # reproduced on PIL images only (a fused run holding one runs those steps otherwise)
+        self._originals: list[Any] | None = None
+        self._pil_only: frozenset[int] = frozenset()
 
     def __call__(self, img: Any) -> Any:
         with _DeferWarnings():  # a RangeWarning only once the whole pipeline succeeded
+            at = 0
             for fused, steps in self._groups:
+                here = range(at, at + len(steps))
+                at += len(steps)
+                if fused and self._originals is not None and self._tensor_geometry(img, here):
+                    for i in here:  # torchvision's own steps
+                        img = self._originals[i](img)
+                    continue
                 img = _run(steps, img) if fused else steps[0](img)
         return img
+
+    def _tensor_geometry(self, img: Any, here: range) -> bool:
+        """Whether the run at positions ``here`` holds a resize reproduced on PIL images only
+        and would resize something else: not a PIL image, or one a PILToTensor / ToImage
+        before the resize turns into a tensor."""
+        first = next((i for i in here if i in self._pil_only), None)
+        if first is None:
+            return False
+        return not _is_pil(img) or any(
+            isinstance(self.transforms[i], PILToTensor) for i in range(here.start, first)
+        )
 
     @property
     def fused_runs(self) -> list[list[Any]]:
@@ -1001,15 +1023,23 @@ class Compose:
 
     def __repr__(self) -> str:
         lines = []
+        at = 0
         for fused, steps in self._groups:
+            here = range(at, at + len(steps))
+            at += len(steps)
             if fused:
                 inner = " -> ".join(repr(s) for s in steps)
-                lines.append(f"    fused (one pixnorm pass): {inner}")
+                note = ""
+                if any(i in self._pil_only for i in here):
+                    note = " (PIL images; other input: torchvision's own steps)"
+                lines.append(f"    fused (one pixnorm pass){note}: {inner}")
             else:
                 lines.append(f"    {steps[0]!r}")
         return "Compose(\n" + "\n".join(lines) + "\n)"
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        state.setdefault("_originals", None)  # pickles of earlier versions
+        state.setdefault("_pil_only", frozenset())
         self.__dict__.update(state)
         self._groups = _plan(self.transforms)
 
@@ -1039,13 +1069,14 @@ def _interpolation_kept(t: Any, module: str) -> bool:
     )
 
 
-def _convert_one(t: Any) -> Any:
-    """The pixnorm equivalent of one torchvision transform, or None."""
+def _convert_one(t: Any, pil_only: bool = False) -> Any:
+    """The pixnorm equivalent of one torchvision transform, or None. ``pil_only``: also the
+    resizes whose filter pixnorm reproduces on PIL images only (_interpolation_kept)."""
     module = type(t).__module__
     if not module.startswith("torchvision.transforms"):
         return None
     name = type(t).__name__
-    if name in ("Resize", "RandomResizedCrop") and _interpolation_kept(t, module):
+    if name in ("Resize", "RandomResizedCrop") and not pil_only and _interpolation_kept(t, module):
         return None
     try:
         if name == "Resize":
@@ -1086,8 +1117,11 @@ def _convert_one(t: Any) -> Any:
 def from_torchvision(transform: Any) -> Compose:
     """Convert a torchvision ``Compose`` (v1 or v2; nested ones are flattened) or a single
     transform into a pixnorm :class:`Compose`. Steps pixnorm cannot reproduce exactly
-    (another interpolation, ColorJitter, a Lambda, ...) stay as the original objects, in order,
-    and are listed in one ``UserWarning``."""
+    (ColorJitter, a Lambda, ...) stay as the original objects, in order, and are listed in one
+    ``UserWarning``. A resize whose filter pixnorm reproduces on PIL images only (v1's bicubic,
+    lanczos, box and hamming, v2's lanczos and bicubic without antialias, nearest-exact: on
+    tensors torchvision computes those its own way) is fused for PIL images; given anything
+    else, that fused run runs torchvision's own steps instead."""
     steps: list[Any] = []
 
     def flatten(t: Any) -> None:
@@ -1099,27 +1133,29 @@ def from_torchvision(transform: Any) -> Compose:
 
     flatten(transform)
     out: list[Any] = []
+    originals: list[Any] = []
+    pil_only: set[int] = set()
     kept: list[str] = []
     for s in steps:
         p = _convert_one(s)
+        if p is None and type(s).__name__ in ("Resize", "RandomResizedCrop"):
+            p = _convert_one(s, pil_only=True)
+            if p is not None:
+                pil_only.add(len(out))
         if p is None:
             out.append(s)
-            name = getattr(s, "__name__", type(s).__name__)
-            if name in ("Resize", "RandomResizedCrop") and _interpolation_kept(
-                s, type(s).__module__
-            ):
-                name += (
-                    f" (interpolation {getattr(s.interpolation, 'value', s.interpolation)!r}: "
-                    "torchvision resizes uint8 tensors with it in its own way; "
-                    "pixnorm.transforms.Resize reproduces Pillow's for PIL images)"
-                )
-            kept.append(name)
+            kept.append(getattr(s, "__name__", type(s).__name__))
         else:
             out.append(p)
+        originals.append(s)
     if kept:
         warnings.warn(
             f"from_torchvision: kept as is (not fused): {', '.join(kept)}",
             UserWarning,
             stacklevel=2,
         )
-    return Compose(out)
+    result = Compose(out)
+    if pil_only:
+        result._originals = originals
+        result._pil_only = frozenset(pil_only)
+    return result
