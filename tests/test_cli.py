@@ -278,6 +278,7 @@ def test_resampling_usage_errors(folder: Path, capsys: pytest.CaptureFixture[str
         (["--size", "4", "4", "--convention", "opencv"], "add --no-antialias"),
         (["--size", "4", "4", "--convention", "pillow", "--no-antialias"], "drop --no-antialias"),
         (["--interpolation", "bicubic"], "--interpolation changes how images are resized"),
+        (["--interpolation", "bicubic", "--color", "gray"], "--interpolation changes how"),
         (
             ["--size", "4", "4", "--convention", "torch", "--interpolation", "lanczos"],
             "'lanczos' is not reproduced",

@@ -582,3 +582,34 @@ def test_running_stats_describe_the_bicubic_values_the_model_sees(conv: str | No
         rs.merge(pixnorm.RunningStats(size=64, crop=56, convention=conv))
     with pytest.raises(ValueError, match="interpolation"):
         pixnorm.RunningStats(size=64, interpolation="area")
+
+
+def test_running_stats_without_a_resize_ignore_the_filter() -> None:
+    """Without size= the filter changes nothing: it is stored as bilinear, so such sets merge;
+    a numpy str is stored as a plain str."""
+    x = np.random.default_rng(14).integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    a = pixnorm.RunningStats(interpolation="bicubic").update(x)
+    b = pixnorm.RunningStats(crop=10).update(x)
+    a.merge(pixnorm.RunningStats().update(x))
+    assert a.to_dict()["interpolation"] == "bilinear" and b.to_dict()["images"] == 1
+    named = pixnorm.RunningStats(size=16, interpolation=np.str_("bicubic"))
+    assert type(named.to_dict()["interpolation"]) is str
+
+
+def test_v2_to_tensor_passes_tensors_through_as_torchvision() -> None:
+    """torchvision v2's ToTensor converts PIL images and arrays and leaves tensors as they are:
+    fused for PIL images, torchvision's own steps for a tensor."""
+    torch = pytest.importorskip("torch")
+    v2 = pytest.importorskip("torchvision.transforms.v2")
+    image = pytest.importorskip("PIL.Image")
+    t = torch.randint(0, 256, (3, 9, 11), dtype=torch.uint8)
+    pil = image.fromarray(t.permute(1, 2, 0).numpy())
+    for crop in (5, 14):  # cropped, padded
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # v2's ToTensor is deprecated
+            tv = v2.Compose([v2.CenterCrop(crop), v2.ToTensor()])
+            warnings.simplefilter("ignore")  # v2's ToTensor is deprecated
+            fused = pixnorm.transforms.from_torchvision(tv)
+            for inp in (t, pil):
+                want, got = tv(inp), fused(inp)
+                assert got.dtype == want.dtype and torch.equal(got, want), (crop, type(inp))

@@ -281,7 +281,7 @@ def interpolation_name(value: Any) -> str:
         )
     if name not in FILTERS:
         raise ValueError(f"interpolation: {name!r} is not a filter; expected {_NAMES}")
-    return name
+    return str(name)  # (a numpy str_ too: stored and compared as a plain str)
 
 
 def _check_convention(

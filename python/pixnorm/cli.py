@@ -974,7 +974,7 @@ def _resampling(args: argparse.Namespace) -> Resampling:
         ("--no-antialias", not args.antialias),
         ("--interpolation", args.interpolation != "bilinear"),
     ):
-        if used and size is None and args.color is None:
+        if used and size is None and (args.color is None or flag == "--interpolation"):
             raise UsageError(f"{flag} changes how images are resized: it needs --size")
     if args.convention == "opencv" and args.antialias:
         raise UsageError(

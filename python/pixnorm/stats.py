@@ -278,6 +278,8 @@ class RunningStats:
         self._interpolation: str = filt
         self._per_pixel = bool(per_pixel)
         self._size = _check_size(size)
+        if self._size is None:  # no resize: the filter changes nothing (and must not stop merges)
+            self._interpolation = "bilinear"
         c = _check_size(crop, "crop")
         self._crop = (c, c) if isinstance(c, int) else c  # a square crop: one spelling
         if self._per_pixel and isinstance(self._size, int) and self._crop is None:

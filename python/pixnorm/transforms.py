@@ -1006,9 +1006,10 @@ class Compose:
         return img
 
     def _tensor_geometry(self, img: Any, here: range) -> bool:
-        """Whether the run at positions ``here`` holds a resize reproduced on PIL images only
-        and would resize something else: not a PIL image, or one a PILToTensor / ToImage
-        before the resize turns into a tensor."""
+        """Whether the run at positions ``here`` holds a step reproduced on PIL images only (a
+        resize whose filter torchvision computes its own way on tensors, v2's ToTensor) and
+        would apply it to something else: not a PIL image, or one a PILToTensor / ToImage
+        before that step turns into a tensor."""
         first = next((i for i in here if i in self._pil_only), None)
         if first is None:
             return False
@@ -1142,6 +1143,10 @@ def from_torchvision(transform: Any) -> Compose:
             p = _convert_one(s, pil_only=True)
             if p is not None:
                 pil_only.add(len(out))
+        elif type(s).__name__ == "ToTensor" and type(s).__module__.startswith(
+            "torchvision.transforms.v2"
+        ):
+            pil_only.add(len(out))  # v2's converts PIL images and arrays; tensors pass as they are
         if p is None:
             out.append(s)
             kept.append(getattr(s, "__name__", type(s).__name__))
