@@ -317,6 +317,8 @@ def test_resizes_reproduced_on_pil_images_only_fall_back_on_tensors() -> None:
     tensor = torch.from_numpy(img).permute(2, 0, 1).contiguous()
     pil = image.fromarray(img)
     cases = [
+        (v1, IM.BILINEAR, True),  # v1 resizes tensors in float32: one level off torch's uint8
+        (v1, IM.BILINEAR, False),
         (v1, IM.BICUBIC, True),
         (v1, IM.LANCZOS, True),
         (v1, IM.NEAREST_EXACT, True),

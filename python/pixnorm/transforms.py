@@ -1049,25 +1049,22 @@ class Compose:
 
 
 def _interpolation_kept(t: Any, module: str) -> bool:
-    """Whether a torchvision resize must stay as it is: a filter that pixnorm reproduces only
-    on PIL images, where the input's type is not known yet: v1 resizes uint8 tensors with
-    bicubic in float32, v2 without antialias too, and v2 resizes uint8 tensors with torch's own
-    lanczos (up to 2 levels from Pillow's), and torch's nearest-exact picks other samples in its
-    SIMD kernels than in its scalar one. Nearest copies samples: the same indices either way
-    (v1's float path included). Box and hamming: torchvision refuses tensors, as pixnorm does."""
+    """Whether a torchvision resize is reproduced on PIL images only (where the input's type is
+    not known yet): v1 resizes uint8 tensors in float32 with every filter but nearest (bilinear
+    included: one level off torch's uint8 kernel on most images), v2 resizes them with bicubic
+    without antialias in float too, with torch's own lanczos (up to 2 levels from Pillow's), and
+    torch's nearest-exact picks other samples in its SIMD kernels than in its scalar one.
+    Nearest copies samples: the same indices either way. Box and hamming: torchvision refuses
+    tensors, as pixnorm does."""
     try:
         name = _interpolation(t.interpolation)
     except (TypeError, ValueError):
         return True
-    if name in ("bilinear", "nearest"):
+    if name == "nearest":
         return False
-    if name == "nearest-exact":  # torch's SIMD and scalar kernels differ on tensors
+    if name == "nearest-exact" or not module.startswith("torchvision.transforms.v2"):
         return True
-    return (
-        not module.startswith("torchvision.transforms.v2")
-        or name == "lanczos"
-        or (name == "bicubic" and not t.antialias)
-    )
+    return name == "lanczos" or (name == "bicubic" and not t.antialias)
 
 
 def _convert_one(t: Any, pil_only: bool = False) -> Any:
