@@ -113,13 +113,7 @@ AxisWindows axis_windows(int64_t in, int64_t out_full, bool antialias, int64_t f
       const int64_t xmax = std::min<int64_t>(floor_int(centre + s + 0.5), in);
       double sum = 0;
       for (int64_t j = xmin; j < xmax; ++j) {
-        const double x = (static_cast<double>(j) - centre + 0.5) * inv;
-        if (filter == Filter::bilinear) {
-          const double t = std::abs(x);
-          out.w.push_back(t < 1.0 ? 1.0 - t : 0.0);
-        } else {
-          out.w.push_back(filter_value(filter, x));
-        }
+        out.w.push_back(filter_value(filter, (static_cast<double>(j) - centre + 0.5) * inv));
         sum += out.w.back();
       }
       if (!(sum != 0)) throw std::invalid_argument("internal: empty resize window");

@@ -204,7 +204,7 @@ void resample_fixed(const KernelTable& k, const ResampleJob& j, int64_t y0, int6
   // The weights as the kernel takes them: four taps per dword in signed byte digits (kq), or
   // pairs of taps as words (kp; Pillow's 22-bit weights in two 11-bit halves, kph the high ones).
   std::vector<int32_t> kq, kp, kph;
-  const bool split = kmax >= (1 << 15) || kmin < -(1 << 15);
+  const bool split = split_weights(kmax, kmin);
   if (digits) {
     kq.assign(static_cast<size_t>(window / 4 * digits * ow), 0);
     for (int64_t x = 0; x < ow; ++x)
@@ -223,16 +223,12 @@ void resample_fixed(const KernelTable& k, const ResampleJob& j, int64_t y0, int6
     const int32_t lo_mask = split ? 2047 : 0xFFFF;
     kp.assign(static_cast<size_t>(window / 2 * ow), 0);
     if (split) kph.assign(kp.size(), 0);
-    const auto pack = [](int32_t a, int32_t b) {
-      return static_cast<int32_t>((static_cast<uint32_t>(a) & 0xFFFFu) |
-                                  (static_cast<uint32_t>(b) << 16));
-    };
     for (int64_t x = 0; x < ow; ++x)
       for (int64_t q = 0; q < window / 2; ++q) {
         const int32_t a = wk[static_cast<size_t>(x * window + 2 * q)];
         const int32_t b = wk[static_cast<size_t>(x * window + 2 * q + 1)];
-        kp[static_cast<size_t>(q * ow + x)] = pack(a & lo_mask, b & lo_mask);
-        if (split) kph[static_cast<size_t>(q * ow + x)] = pack(a >> 11, b >> 11);
+        kp[static_cast<size_t>(q * ow + x)] = word_pair(a & lo_mask, b & lo_mask);
+        if (split) kph[static_cast<size_t>(q * ow + x)] = word_pair(a >> 11, b >> 11);
       }
   }
   // Horizontal pass of one or two interleaved rows of `width` samples into C planar rows of ow

@@ -255,6 +255,8 @@ def _color_kw(color: str | None, scale: float = 0.0) -> dict[str, Any]:
 _NOT_YET = {"area": "area averaging (cv2 INTER_AREA, torch mode='area')"}
 FILTERS = ("bilinear", "bicubic", "lanczos", "box", "hamming", "nearest", "nearest-exact")
 _NAMES = "'bilinear', 'bicubic', 'lanczos', 'box', 'hamming', 'nearest' or 'nearest-exact'"
+# PIL's filter codes (Image.Resampling's values, the ints torchvision also accepts)
+PIL_FILTERS = {0: "nearest", 1: "lanczos", 2: "bilinear", 3: "bicubic", 4: "box", 5: "hamming"}
 
 
 def interpolation_name(value: Any) -> str:
@@ -264,9 +266,7 @@ def interpolation_name(value: Any) -> str:
     if type(value).__name__ == "InterpolationMode":  # torchvision's enum: its value is the name
         name = value.value
     elif type(value).__name__ == "Resampling" and isinstance(value, int):  # PIL.Image.Resampling
-        name = {0: "nearest", 1: "lanczos", 2: "bilinear", 3: "bicubic", 4: "box", 5: "hamming"}[
-            int(value)
-        ]
+        name = PIL_FILTERS[int(value)]
     if not isinstance(name, str):
         raise TypeError(
             f"interpolation: expected a name ({_NAMES}), torchvision's InterpolationMode or "

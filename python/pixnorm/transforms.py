@@ -50,7 +50,7 @@ from ._args import (
     _values,
     _warn,
 )
-from ._resize import Geometry, interpolation_name, resized_size
+from ._resize import PIL_FILTERS, Geometry, interpolation_name, resized_size
 
 __all__ = [
     "CenterCrop",
@@ -90,17 +90,13 @@ def _is_pil(img: Any) -> bool:
     return type(img).__module__.startswith("PIL.") and hasattr(img, "mode")
 
 
-# PIL's integer filter codes (Image.NEAREST .. Image.HAMMING), which torchvision accepts too.
-_PIL_CODES = {0: "nearest", 1: "lanczos", 2: "bilinear", 3: "bicubic", 4: "box", 5: "hamming"}
-
-
 def _interpolation(interpolation: Any) -> str:
     """torchvision's ``interpolation`` argument as pixnorm's filter name: an
     ``InterpolationMode``, its value, or a PIL filter (``Image.Resampling`` or its int code)."""
     if isinstance(interpolation, int) and not isinstance(interpolation, bool):
-        if int(interpolation) not in _PIL_CODES:
+        if int(interpolation) not in PIL_FILTERS:
             raise ValueError(f"interpolation: {interpolation!r} is not a PIL filter code (0-5)")
-        interpolation = _PIL_CODES[int(interpolation)]
+        interpolation = PIL_FILTERS[int(interpolation)]
     return interpolation_name(interpolation)
 
 

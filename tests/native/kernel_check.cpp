@@ -699,17 +699,13 @@ struct ResizeChecker {
                   if (!neg || rng.below(3) != 0) return v;
                   return split ? -v : -1 - v;  // down to -2^15 for words
                 };
-                const auto pack = [](int32_t lo, int32_t hi) {
-                  return static_cast<int32_t>((static_cast<uint32_t>(lo) & 0xFFFFu) |
-                                              (static_cast<uint32_t>(hi) << 16));
-                };
                 for (size_t i = 0; i < kp.size(); ++i) {
                   // the first weight of a split set is 2^22 itself (a weight of 1.0)
                   const int32_t a = split && i == 0 ? (1 << 22) : weight();
                   const int32_t b = weight();
                   const int32_t mask = split ? 2047 : 0xFFFF;
-                  kp[i] = pack(a & mask, b & mask);
-                  if (split) kph[i] = pack(a >> 11, b >> 11);
+                  kp[i] = pixnorm::word_pair(a & mask, b & mask);
+                  if (split) kph[i] = pixnorm::word_pair(a >> 11, b >> 11);
                   kw[2 * (i / static_cast<size_t>(n)) * static_cast<size_t>(n) +
                      i % static_cast<size_t>(n)] = a;
                   kw[(2 * (i / static_cast<size_t>(n)) + 1) * static_cast<size_t>(n) +

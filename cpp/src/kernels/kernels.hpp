@@ -34,15 +34,6 @@ inline bool word_pair_weights(const int32_t* k, int64_t taps, int32_t& kmax, int
   }
   return kmax <= (1 << 22) && kmin >= -(1 << 22);
 }
-// Whether word-pair weights need the 11-bit split (a weight outside a signed word).
-inline bool split_weights(int32_t kmax, int32_t kmin) {
-  return kmax >= (1 << 15) || kmin < -(1 << 15);
-}
-// Two signed words in a dword: lo in the low word, hi in the high one (two's complement).
-inline int32_t word_pair(int32_t lo, int32_t hi) {
-  return static_cast<int32_t>((static_cast<uint32_t>(lo) & 0xFFFFu) |
-                              (static_cast<uint32_t>(hi) << 16));
-}
 
 // The rows of an integer vertical pass taken two at a time (at most 64 taps): pair q is rows 2q
 // and 2q + 1 (a[q], b[q]) with their weights as a word pair, lo[q] = (k[2q] & mask) |

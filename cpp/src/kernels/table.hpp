@@ -63,6 +63,16 @@ using ResizeVU8Planar = void (*)(const uint8_t* const* rows, const int32_t* k, i
 // of the signed words k >> 11 (arithmetic shift), so k = lo + 2048 * hi. Planar uint8 out:
 //   dst[c * plane_stride + x] = clamp((2^(bits-1) + sum_t k_t * row[(start[x] + t) * C + c])
 //                                     >> bits, 0, 255), exact in int32.
+// Two signed words in a dword, lo in the low word and hi in the high one (two's complement):
+// the packing of kp, kph and the SIMD kernels' weight pairs.
+inline int32_t word_pair(int32_t lo, int32_t hi) {
+  return static_cast<int32_t>((static_cast<uint32_t>(lo) & 0xFFFFu) |
+                              (static_cast<uint32_t>(hi) << 16));
+}
+// Whether fixed-point weights need the 11-bit split (a weight outside a signed word).
+inline bool split_weights(int32_t kmax, int32_t kmin) {
+  return kmax >= (1 << 15) || kmin < -(1 << 15);
+}
 using ResizeHU8Fixed = void (*)(const uint8_t* row, int64_t channels, const int32_t* start,
                                 const int32_t* kp, const int32_t* kph, int64_t taps, int64_t n,
                                 int bits, uint8_t* dst, int64_t plane_stride);
