@@ -121,6 +121,8 @@ def resize_windows(
     for bilinear, the unscaled filter's window clamped to the image for the others)."""
     import math
 
+    if interpolation == "area":
+        return [(lo, hi) for lo, hi, _ in _area_windows(n_in, n_out, factor)]
     scale = axis_scale(n_in, n_out, factor)
     support = FILTERS[interpolation][1]
     out = []
@@ -143,6 +145,30 @@ def resize_windows(
     return out
 
 
+def _area_windows(
+    n_in: int, n_out: int, factor: float | None = None
+) -> list[tuple[int, int, list[Any]]]:
+    """Exact area integration in rational arithmetic: output i covers [i * s, (i + 1) * s)
+    clipped to [0, n_in) (s = in / out exactly, or the float64 1 / factor), each source pixel
+    [j, j + 1) weighted by its overlap over the covered length. (lo, hi, weights) per output."""
+    import math
+    from fractions import Fraction
+
+    s = (
+        Fraction(1.0 / factor) if factor and n_in != n_out else Fraction(n_in, n_out)
+    )  # axis_scale, exactly
+    out = []
+    for i in range(n_out):
+        a, b = max(i * s, Fraction(0)), min((i + 1) * s, Fraction(n_in))
+        if b <= a:  # past the last pixel: the last pixel
+            out.append((n_in - 1, n_in, [Fraction(1)]))
+            continue
+        lo, hi = math.floor(a), math.ceil(b)
+        w = [min(b, j + 1) - max(a, Fraction(j)) for j in range(lo, hi)]
+        out.append((lo, hi, [x / (b - a) for x in w]))
+    return out
+
+
 def resize_matrix(
     n_in: int,
     n_out: int,
@@ -153,9 +179,13 @@ def resize_matrix(
     """(n_out, n_in) float64 weights of one axis, from the definitions in pixnorm.resize."""
     import math
 
+    m = np.zeros((n_out, n_in))
+    if interpolation == "area":
+        for i, (lo, hi, w) in enumerate(_area_windows(n_in, n_out, factor)):
+            m[i, lo:hi] = [float(x) for x in w]
+        return m
     scale = axis_scale(n_in, n_out, factor)
     f, support = FILTERS[interpolation]
-    m = np.zeros((n_out, n_in))
     for i, (lo, hi) in enumerate(resize_windows(n_in, n_out, antialias, factor, interpolation)):
         if antialias:  # Pillow's filters, support widened by the downscale factor
             fs = max(scale, 1.0)

@@ -362,7 +362,7 @@ def test_transforms_accept_torchvision_and_pil_constants() -> None:
     assert "interpolation='box'" in repr(t.Resize(10, interpolation="box"))
     with pytest.raises(ValueError, match="interpolation"):
         t.Resize(10, interpolation=9)
-    with pytest.raises(ValueError, match="not available yet"):
+    with pytest.raises(ValueError, match="torchvision, which has no 'area'"):
         t.Resize(10, interpolation="area")
     assert t.Resize(10, interpolation=0).interpolation == "nearest"
     torch = pytest.importorskip("torch")
@@ -475,10 +475,107 @@ def test_nearest_transforms_fused_bit_exact() -> None:
             torch.testing.assert_close(fused(inp), tv(inp), rtol=0, atol=0, msg=f"{mode} {m}")
 
 
+def area_by_repetition(img: np.ndarray[Any, Any], oh: int, ow: int) -> np.ndarray[Any, Any]:
+    """Area resampling computed without fractions of pixels: repeat every source pixel oh times
+    down and ow times across (an (h * oh, w * ow) image of the same content), then average
+    blocks of h x w: output (i, j) averages source [i * h / oh, (i + 1) * h / oh) x [...].
+    Done one axis at a time on the identity (the same arithmetic as a matrix per axis)."""
+    h, w, _ = img.shape
+
+    def axis(n: int, m: int) -> np.ndarray[Any, Any]:  # (m, n): repeat m times, mean of n
+        return np.eye(n).repeat(m, axis=0).reshape(m, n, n).mean(axis=1)
+
+    return np.einsum("yh,hwc,xw->yxc", axis(h, oh), img.astype(np.float64), axis(w, ow))
+
+
+def _area(img: np.ndarray[Any, Any], size: tuple[int, int], **kw: Any) -> np.ndarray[Any, Any]:
+    return np.asarray(
+        pixnorm.preprocess(
+            img, size=size, interpolation="area", mean=0.0, std=1.0, scale=1.0, layout="HWC", **kw
+        )
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    h=st.integers(1, 40),
+    w=st.integers(1, 40),
+    oh=st.integers(1, 50),
+    ow=st.integers(1, 50),
+    c=st.sampled_from([1, 3, 4]),
+    u8=st.booleans(),
+    aa=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_default_area_within_the_float64_bound(
+    h: int, w: int, oh: int, ow: int, c: int, u8: bool, aa: bool, seed: int
+) -> None:
+    """'area' (convention None) against the exact integration (reference._area_windows, in
+    rational arithmetic), within reference.resize_error_bound, on every ISA and thread count,
+    up, down and mixed."""
+    rng = np.random.default_rng(seed)
+    img = (
+        rng.integers(0, 256, (h, w, c), dtype=np.uint8)
+        if u8
+        else (rng.random((h, w, c), dtype=np.float32) * 2 - 0.5)
+    )
+    _check_default(img, (oh, ow), aa, "area")
+
+
+def test_area_is_the_mean_of_the_covered_pixels() -> None:
+    """An independent definition: the repeated-pixel block mean (area_by_repetition), on
+    photographs and noise, integer and fractional ratios, up and down; the result does not
+    depend on antialias. uint8 results are that mean rounded, within the same bound."""
+    rng = np.random.default_rng(11)
+    imgs = [photos()[1][:150, :170], rng.integers(0, 256, (61, 47, 3), dtype=np.uint8)]
+    for img in imgs:
+        h, w = img.shape[:2]
+        for size in [(h // 3, w // 2), (37, 29), (h + 13, 2 * w), (h // 2, w + 7), (1, 1)]:
+            want = area_by_repetition(img, *size)
+            bound = ref.resize_error_bound(img, *size, True, "area")
+            for aa in (True, False):
+                got = _area(img, size, antialias=aa)
+                assert np.all(np.abs(got - want) <= bound), (img.shape, size, aa)
+            u = pixnorm.resize(img, size, interpolation="area")
+            # rounding (0.5) on top of the float32 and fixed-point error of the value
+            assert np.all(np.abs(u.astype(np.float64) - want) <= 0.5 + bound), (img.shape, size)
+    img = rng.integers(0, 256, (30, 40, 3), dtype=np.uint8)
+    np.testing.assert_array_equal(  # integer upscales repeat pixels
+        pixnorm.resize(img, (90, 80), interpolation="area"), img.repeat(3, 0).repeat(2, 1)
+    )
+    np.testing.assert_array_equal(  # halving: weights 1/4 are exact, ties go to even
+        pixnorm.resize(img, (15, 20), interpolation="area"),
+        np.rint(img.reshape(15, 2, 20, 2, 3).mean(axis=(1, 3))).astype(np.uint8),
+    )
+
+
+def test_area_by_a_factor_and_in_every_entry_point() -> None:
+    """factor= maps output i to [i / f, (i + 1) / f) (the factor's grid, as for the other
+    filters); preprocess_batch and Collate give preprocess's bits."""
+    rng = np.random.default_rng(12)
+    img = rng.integers(0, 256, (100, 140, 3), dtype=np.uint8)
+    for f in (0.39, 0.5, 1.7):
+        got = pixnorm.preprocess(
+            img, factor=f, interpolation="area", mean=0.0, std=1.0, scale=1.0, layout="HWC"
+        )
+        oh, ow = got.shape[:2]
+        want = ref.resize(img, oh, ow, True, (f, f), "area")
+        # reference.bilinear_fixed_error's cap for uint8 (255 / 2040) plus float32 rounding
+        assert np.abs(got - want).max() <= 255 / 2040 + 1e-3, f
+    one = pixnorm.preprocess(img, size=64, crop=56, interpolation="area")
+    batch = pixnorm.preprocess_batch([img, img], size=64, crop=56, interpolation="area")
+    np.testing.assert_array_equal(batch[1], one)
+    collate = pixnorm.Collate(size=64, crop=56, interpolation="area", convention=None)
+    collated = collate([(img, 0)])[0]
+    np.testing.assert_array_equal(np.asarray(collated)[0], one)
+
+
 def test_interpolation_errors() -> None:
     img = np.zeros((20, 30, 3), np.uint8)
-    with pytest.raises(ValueError, match="'area'.*not available yet"):
-        pixnorm.preprocess(img, size=10, interpolation="area")
+    with pytest.raises(ValueError, match="Pillow has no 'area'"):
+        pixnorm.preprocess(img, size=10, interpolation="area", convention="pillow")
+    with pytest.raises(ValueError, match="'torch' does not reproduce 'area'"):
+        pixnorm.resize(img, 10, interpolation="area", convention="torch")
     with pytest.raises(ValueError, match="'cubic' is not a filter"):
         pixnorm.resize(img, 10, interpolation="cubic")
     with pytest.raises(TypeError, match="interpolation: expected a name"):
@@ -502,7 +599,7 @@ def test_interpolation_errors() -> None:
     with pytest.raises(ValueError, match="Pillow has no 'nearest-exact'"):
         pixnorm.resize(img, 10, convention="pillow", interpolation="nearest-exact")
     with pytest.raises(ValueError, match="interpolation"):
-        pixnorm.Collate(size=10, interpolation="area")
+        pixnorm.Collate(size=10, interpolation="areal")
     with pytest.raises(ValueError, match="interpolation"):
         pixnorm.preprocess_batch([img], size=10, interpolation="hamming", convention="torch")
 
@@ -583,7 +680,7 @@ def test_running_stats_describe_the_bicubic_values_the_model_sees(conv: str | No
     with pytest.raises(ValueError, match="interpolation='bilinear'"):
         rs.merge(pixnorm.RunningStats(size=64, crop=56, convention=conv))
     with pytest.raises(ValueError, match="interpolation"):
-        pixnorm.RunningStats(size=64, interpolation="area")
+        pixnorm.RunningStats(size=64, interpolation="areal")
 
 
 def test_running_stats_without_a_resize_ignore_the_filter() -> None:

@@ -218,7 +218,7 @@ def test_stats_with_a_filter_equal_the_local_ones() -> None:
     options["interpolation"] = "bicubic"
     assert_same_stats(pnray.stats(ds, **options), local_stats(rows, **options))
     with pytest.raises(ValueError, match="interpolation"):
-        pnray.stats(ds, size=(12, 12), interpolation="area")
+        pnray.stats(ds, size=(12, 12), interpolation="areal")
 
 
 def test_uint8_and_float32_in_one_block_are_an_error() -> None:

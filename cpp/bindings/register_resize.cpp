@@ -37,11 +37,11 @@ Convention convention_from(py::handle obj) {
 Filter filter_from(py::handle obj) {
   if (py::isinstance<py::str>(obj))
     for (Filter f : {Filter::bilinear, Filter::bicubic, Filter::lanczos, Filter::box,
-                     Filter::hamming, Filter::nearest, Filter::nearest_exact})
+                     Filter::hamming, Filter::nearest, Filter::nearest_exact, Filter::area})
       if (obj.equal(py::str(filter_name(f)))) return f;
   throw py::value_error("interpolation: " + py::repr(obj).cast<std::string>() +
                         " is not available; expected 'bilinear', 'bicubic', 'lanczos', 'box', "
-                        "'hamming', 'nearest' or 'nearest-exact'");
+                        "'hamming', 'nearest', 'nearest-exact' or 'area'");
 }
 
 // One image's geometry as pixnorm._resize.Geometry (a NamedTuple) sends it: the fields in the

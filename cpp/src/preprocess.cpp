@@ -145,6 +145,8 @@ const char* filter_name(Filter f) {
       return "nearest";
     case Filter::nearest_exact:
       return "nearest-exact";
+    case Filter::area:
+      return "area";
   }
   return "unknown";
 }
@@ -157,6 +159,16 @@ void check_convention(Convention conv, bool antialias, DType dtype, int64_t chan
       throw std::invalid_argument(
           "interpolation: convention 'opencv' reproduces 'nearest' (INTER_NEAREST) on uint8 "
           "images only; use convention=None for uint16");
+    if (conv == Convention::pillow && filter == Filter::area)
+      throw std::invalid_argument(
+          "interpolation: Pillow has no 'area' filter (its BOX, 'box', averages the pixels "
+          "whose centres fall in each output's span, which is area integration only at integer "
+          "ratios); use 'box' with convention='pillow', or 'area' with convention=None");
+    if (conv == Convention::torch && filter == Filter::area)
+      throw std::invalid_argument(
+          "interpolation: convention 'torch' does not reproduce 'area' (torch's mode='area' is "
+          "adaptive average pooling, not defined for uint8 tensors); use convention=None "
+          "(exact area integration)");
     if (conv == Convention::opencv && filter != Filter::nearest)
       throw std::invalid_argument(
           "interpolation: convention 'opencv' reproduces cv2.resize INTER_LINEAR and "
@@ -190,11 +202,11 @@ void check_convention(Convention conv, bool antialias, DType dtype, int64_t chan
     throw type_error(std::string("image: a named convention reproduces another library's uint8 "
                                  "arithmetic and needs uint8 input; use convention=None for ") +
                      dtype_name(dtype) + " (pixnorm's float32 arithmetic)");
-  if (conv == Convention::pillow && !antialias && !is_nearest(filter))  // (nearest: no filter)
+  if (conv == Convention::pillow && !antialias && !ignores_antialias(filter))
     throw std::invalid_argument(
         "convention: 'pillow' resizes with antialias (as Pillow's Image.resize always does); "
         "use antialias=True, or convention='torch' / None for antialias=False");
-  if (conv == Convention::opencv && antialias && !is_nearest(filter))
+  if (conv == Convention::opencv && antialias && !ignores_antialias(filter))
     throw std::invalid_argument(
         "convention: 'opencv' has no antialiased bilinear (cv2 INTER_LINEAR); "
         "pass antialias=False");

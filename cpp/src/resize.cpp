@@ -63,6 +63,7 @@ double filter_value(Filter f, double x) {
              (static_cast<double>(0.54f) + static_cast<double>(0.46f) * std::cos(x));
     case Filter::nearest:  // (planned apart, plan_axis_nearest: no filter function)
     case Filter::nearest_exact:
+    case Filter::area:  // (exact overlaps, area_window: no filter function)
       break;
   }
   return 0.0;
@@ -80,9 +81,37 @@ double filter_support(Filter f) {
     case Filter::hamming:
     case Filter::nearest:
     case Filter::nearest_exact:
+    case Filter::area:
       return 1.0;
   }
   return 1.0;
+}
+
+// Filter::area's window of output i: the overlap of each source pixel [j, j + 1) with
+// [i * scale, (i + 1) * scale), clipped to [0, in), divided by the covered length. Appends the
+// weights to w and returns xmin. (A span that float rounding puts past the last pixel takes the
+// last pixel.)
+int64_t area_window(double i, double scale, int64_t in, std::vector<double>& w) {
+  const double lo = std::max(i * scale, 0.0);
+  const double hi = std::min((i + 1.0) * scale, static_cast<double>(in));
+  int64_t xmin = std::min<int64_t>(floor_int(lo), in - 1);
+  if (!(hi > lo)) {
+    w.push_back(1.0);
+    return xmin;
+  }
+  int64_t xmax = floor_int(hi);
+  if (static_cast<double>(xmax) < hi) ++xmax;  // ceil(hi): the last pixel it touches
+  xmax = std::min(xmax, in);
+  const size_t at = w.size();
+  double sum = 0;
+  for (int64_t j = xmin; j < xmax; ++j) {
+    const double a = std::max(lo, static_cast<double>(j));
+    const double b = std::min(hi, static_cast<double>(j + 1));
+    w.push_back(b - a);
+    sum += b - a;
+  }
+  for (size_t j = at; j < w.size(); ++j) w[j] /= sum;
+  return xmin;
 }
 
 }  // namespace
@@ -97,14 +126,17 @@ AxisWindows axis_windows(int64_t in, int64_t out_full, bool antialias, int64_t f
   out.xmin.resize(static_cast<size_t>(count));
   out.begin.resize(static_cast<size_t>(count) + 1);
   out.w.reserve(static_cast<size_t>(count) *
-                (antialias ? static_cast<size_t>(2 * support * std::max(scale, 1.0) + 3)
-                           : static_cast<size_t>(2 * support + 2)));
+                (antialias || filter == Filter::area
+                     ? static_cast<size_t>(2 * support * std::max(scale, 1.0) + 3)
+                     : static_cast<size_t>(2 * support + 2)));
   for (int64_t k = 0; k < count; ++k) {
     const double i = static_cast<double>(first + k);
     const size_t at = out.w.size();
     out.begin[static_cast<size_t>(k)] = at;
     int64_t& xmin = out.xmin[static_cast<size_t>(k)];
-    if (antialias) {
+    if (filter == Filter::area) {
+      xmin = area_window(i, scale, in, out.w);
+    } else if (antialias) {
       // As Pillow and torch: (j - centre + 0.5) times 1/filterscale, weights over their
       // running sum.
       const double fs = std::max(scale, 1.0), inv = 1.0 / fs, s = support * fs;

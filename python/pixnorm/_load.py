@@ -41,6 +41,7 @@ _SUPPORT = {
     "hamming": 1.0,
     "nearest": 1.0,  # one sample within a pixel of (i + 0.5) * s: bilinear's window holds it
     "nearest-exact": 1.0,
+    "area": 1.0,  # [i * s, (i + 1) * s): inside bilinear's antialiased window
 }
 
 

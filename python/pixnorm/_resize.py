@@ -251,10 +251,17 @@ def _color_kw(color: str | None, scale: float = 0.0) -> dict[str, Any]:
     return {"color": color, "color_scale": scale} if scale else {"color": color}
 
 
-# interpolation= names (torchvision's InterpolationMode values) that no convention has yet.
-_NOT_YET = {"area": "area averaging (cv2 INTER_AREA, torch mode='area')"}
-FILTERS = ("bilinear", "bicubic", "lanczos", "box", "hamming", "nearest", "nearest-exact")
-_NAMES = "'bilinear', 'bicubic', 'lanczos', 'box', 'hamming', 'nearest' or 'nearest-exact'"
+FILTERS = (
+    "bilinear",
+    "bicubic",
+    "lanczos",
+    "box",
+    "hamming",
+    "nearest",
+    "nearest-exact",
+    "area",
+)
+_NAMES = "'bilinear', 'bicubic', 'lanczos', 'box', 'hamming', 'nearest', 'nearest-exact' or 'area'"
 # PIL's filter codes (Image.Resampling's values, the ints torchvision also accepts)
 PIL_FILTERS = {0: "nearest", 1: "lanczos", 2: "bilinear", 3: "bicubic", 4: "box", 5: "hamming"}
 
@@ -273,11 +280,6 @@ def interpolation_name(value: Any) -> str:
             f"PIL's Image.Resampling, got {type(value).__name__} (plain ints are ambiguous: "
             "PIL.Image.BICUBIC is 3, cv2.INTER_CUBIC is 2; write 'bicubic' or "
             "Image.Resampling.BICUBIC)"
-        )
-    if name in _NOT_YET:
-        raise ValueError(
-            f"interpolation: {name!r} ({_NOT_YET[name]}) is not available yet; pixnorm "
-            f"resamples with {_NAMES}"
         )
     if name not in FILTERS:
         raise ValueError(f"interpolation: {name!r} is not a filter; expected {_NAMES}")
@@ -372,8 +374,10 @@ def resize(
         'pillow' (NEAREST, RGBA included), 'torch' (mode='nearest') and 'opencv'
         (INTER_NEAREST) reproduce their library's nearest bit for bit, each with its own
         index arithmetic; 'nearest-exact' only in convention None. Float values are copied
-        (a negative zero becomes +0, a signalling NaN quiet). 'area' is not available yet
-        (ValueError).
+        (a negative zero becomes +0, a signalling NaN quiet). 'area' integrates the source
+        as constant over each pixel: output ``i`` averages ``[i * s, (i + 1) * s)`` (``s = in /
+        out`` or ``1 / factor``), each pixel weighted by its overlap, up- and downscaling,
+        antialias not applying (convention None).
     convention : {None, 'pillow', 'torch', 'opencv'}
         None: pixnorm's arithmetic (float64 weights rounded to float32, float32 sums, uint8
         results rounded to nearest, ties to even): uint8 within 1 level and float32 within 1e-4

@@ -97,7 +97,14 @@ def _interpolation(interpolation: Any) -> str:
         if int(interpolation) not in PIL_FILTERS:
             raise ValueError(f"interpolation: {interpolation!r} is not a PIL filter code (0-5)")
         interpolation = PIL_FILTERS[int(interpolation)]
-    return interpolation_name(interpolation)
+    name = interpolation_name(interpolation)
+    if name == "area":
+        raise ValueError(
+            "interpolation: the transforms reproduce torchvision, which has no 'area' (Pillow "
+            "resizes PIL images, torch uint8 tensors); use pixnorm.preprocess(..., "
+            "interpolation='area') for exact area integration"
+        )
+    return name
 
 
 def _size_hw(size: Any, name: str) -> tuple[int, int]:

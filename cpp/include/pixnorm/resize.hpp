@@ -41,6 +41,10 @@ const char* convention_name(Convention c);
 //    apply): source index floor(i * scale) and floor((i + 0.5) * scale), scale = in / out (or
 //    1 / factor), each convention computing it as its library does (resample.cpp,
 //    nearest_indices).
+//  - area: exact integration of the source taken as constant over each pixel: output i covers
+//    [i * scale, (i + 1) * scale) in source pixels (clipped to the image), each source pixel
+//    weighted by the length of its overlap, divided by the covered length; the same for up- and
+//    downscaling, and antialias does not apply (it integrates by definition).
 enum class Filter : int {
   bilinear = 0,
   bicubic = 1,
@@ -48,11 +52,14 @@ enum class Filter : int {
   box = 3,
   hamming = 4,
   nearest = 5,
-  nearest_exact = 6
+  nearest_exact = 6,
+  area = 7
 };
-// "bilinear", "bicubic", "lanczos", "box", "hamming", "nearest" or "nearest-exact".
+// "bilinear", "bicubic", "lanczos", "box", "hamming", "nearest", "nearest-exact" or "area".
 const char* filter_name(Filter f);
 inline bool is_nearest(Filter f) { return f == Filter::nearest || f == Filter::nearest_exact; }
+// Filters whose result does not depend on antialias: nearest copies samples, area integrates.
+inline bool ignores_antialias(Filter f) { return is_nearest(f) || f == Filter::area; }
 
 // Throws unless `convention` can resize `dtype` with `antialias`, `filter` and `channels`
 // channels (named conventions take uint8; pillow needs antialias, opencv refuses it and takes
