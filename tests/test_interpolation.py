@@ -570,6 +570,101 @@ def test_area_by_a_factor_and_in_every_entry_point() -> None:
     np.testing.assert_array_equal(np.asarray(collated)[0], one)
 
 
+def opencv_area_cases(seed: int, n: int) -> list[tuple[np.ndarray[Any, Any], Any]]:
+    """(image, size or factor) pairs that take each of cv2.resize INTER_AREA's paths: whole
+    ratios (its blocks, 2 x 2 included), other downscales (its float table), up and mixed (its
+    linear path), 1-pixel sides, factors whose rounded size cuts the last cell; 1-4 channels."""
+    rng = np.random.default_rng(seed)
+    cases: list[tuple[np.ndarray[Any, Any], Any]] = []
+    for i in range(n):
+        h, w = (int(v) for v in rng.integers(1, 120, 2))
+        c = int(rng.integers(1, 5))
+        size: Any = tuple(int(v) for v in rng.integers(1, 150, 2))
+        if i % 4 == 0:  # whole ratios, each axis its own
+            ky, kx = (int(v) for v in rng.integers(1, 5, 2))
+            h, w = max(h // ky, 1) * ky, max(w // kx, 1) * kx
+            size = (h // ky, w // kx)
+        elif i % 4 == 1:  # downscales
+            size = (int(rng.integers(1, h + 1)), int(rng.integers(1, w + 1)))
+        if i % 5 == 0:
+            size = float(rng.choice([0.5, 1 / 3, 0.25, 0.39, 0.7, 1.3, 2.5]))
+        img = rng.integers(0, 256, (h, w, c), dtype=np.uint8)
+        cases.append((img, size))
+    return cases
+
+
+def cv2_area(img: np.ndarray[Any, Any], size: Any) -> np.ndarray[Any, Any] | None:
+    cv2 = pytest.importorskip("cv2")
+    try:
+        if isinstance(size, float):
+            out = cv2.resize(img, (0, 0), fx=size, fy=size, interpolation=cv2.INTER_AREA)
+        else:
+            out = cv2.resize(img, size[::-1], interpolation=cv2.INTER_AREA)
+    except cv2.error:  # a factor that rounds a side to 0
+        return None
+    return np.asarray(out).reshape(*out.shape[:2], img.shape[2])
+
+
+def pixnorm_area(img: np.ndarray[Any, Any], size: Any) -> np.ndarray[Any, Any]:
+    if isinstance(size, float):
+        return np.asarray(
+            pixnorm.resize(
+                img, factor=size, rounding="round", convention="opencv", interpolation="area"
+            )
+        )
+    return np.asarray(pixnorm.resize(img, size, convention="opencv", interpolation="area"))
+
+
+def test_opencv_area_is_bit_exact() -> None:
+    """convention='opencv' with 'area': cv2.resize(INTER_AREA) bit for bit on every path."""
+    checked = 0
+    for img, size in opencv_area_cases(21, 400):
+        want = cv2_area(img, size)
+        if want is None:
+            continue
+        np.testing.assert_array_equal(pixnorm_area(img, size), want, err_msg=f"{img.shape} {size}")
+        checked += 1
+    assert checked > 350
+
+
+def test_opencv_area_on_every_isa_and_thread_count() -> None:
+    """Its table path runs the float kernels of each ISA and its linear path the fixed-point 2 x 2
+    kernel: cv2's bits on each (photographs: a smooth image and its edges)."""
+    img = photos()[1][:200, :260]
+    rng = np.random.default_rng(22)
+    for c in (1, 3, 4):
+        src = img if c == 3 else rng.integers(0, 256, (200, 260, c), dtype=np.uint8)
+        for size in [(100, 130), (50, 65), (67, 90), (256, 300), (90, 520), (13, 7)]:
+            want = cv2_area(src, size)
+            results = on_every_isa_and_thread_count(lambda s=src, z=size: pixnorm_area(s, z))
+            for key, got in results.items():
+                np.testing.assert_array_equal(got, want, err_msg=f"{key} {c} {size}")
+
+
+def test_opencv_area_in_preprocess_with_crops_flips_and_levels() -> None:
+    """preprocess: the crop window and flips of cv2's result, its levels through torchvision's
+    float32 arithmetic (x * float32(1 / 255) - mean) / std; a box is cut out first."""
+    rng = np.random.default_rng(23)
+    img = rng.integers(0, 256, (150, 211, 3), dtype=np.uint8)
+    mean, std = np.float32([0.485, 0.456, 0.406]), np.float32([0.229, 0.224, 0.225])
+    for size, crop, box in [
+        ((64, 90), (56, 80), None),
+        ((300, 400), (224, 224), (10, 7, 120, 190)),
+    ]:
+        src = img if box is None else img[box[0] : box[0] + box[2], box[1] : box[1] + box[3]]
+        full = cv2_area(np.ascontiguousarray(src), size)
+        assert full is not None
+        top, left = round((size[0] - crop[0]) / 2), round((size[1] - crop[1]) / 2)
+        want_u8 = full[top : top + crop[0], left : left + crop[1]][::-1, ::-1]
+        kw: dict[str, Any] = {"size": size, "crop": crop, "box": box, "flip": "both"}
+        kw.update(convention="opencv", interpolation="area")
+        got_u8 = pixnorm.preprocess(img, dtype=np.uint8, layout="HWC", scale=1.0, **kw)
+        np.testing.assert_array_equal(got_u8, want_u8)
+        got = pixnorm.preprocess(img, mean=mean, std=std, **kw)
+        x = want_u8.astype(np.float32) * np.float32(1 / 255)
+        np.testing.assert_array_equal(got, ((x - mean) / std).transpose(2, 0, 1))
+
+
 def test_interpolation_errors() -> None:
     img = np.zeros((20, 30, 3), np.uint8)
     with pytest.raises(ValueError, match="Pillow has no 'area'"):
@@ -588,12 +683,14 @@ def test_interpolation_errors() -> None:
         pixnorm.preprocess(
             img, size=10, convention="torch", interpolation="bicubic", antialias=False
         )
-    with pytest.raises(ValueError, match="'opencv' reproduces cv2.resize INTER_LINEAR and"):
+    with pytest.raises(ValueError, match="'opencv' reproduces cv2.resize INTER_LINEAR, INTER_"):
         pixnorm.resize(img, 10, convention="opencv", antialias=False, interpolation="bicubic")
-    with pytest.raises(ValueError, match="'opencv' reproduces cv2.resize INTER_LINEAR and"):
+    with pytest.raises(ValueError, match="'opencv' reproduces cv2.resize INTER_LINEAR, INTER_"):
         pixnorm.resize(img, 10, convention="opencv", antialias=False, interpolation="nearest-exact")
-    with pytest.raises(ValueError, match="uint8 images only"):
+    with pytest.raises(ValueError, match="INTER_NEAREST.*uint8 images only"):
         pixnorm.resize(img.astype(np.uint16), 10, convention="opencv", interpolation="nearest")  # noqa: E501
+    with pytest.raises(ValueError, match="INTER_AREA.*uint8 images only"):
+        pixnorm.resize(img.astype(np.uint16), 10, convention="opencv", interpolation="area")
     with pytest.raises(ValueError, match="'torch' does not reproduce 'nearest-exact'"):
         pixnorm.resize(img, 10, convention="torch", interpolation="nearest-exact")
     with pytest.raises(ValueError, match="Pillow has no 'nearest-exact'"):

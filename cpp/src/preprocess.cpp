@@ -43,6 +43,8 @@ ResampleJob job_for(Convention conv, int64_t box_h, int64_t box_w, int64_t oh, i
   // (cv2.resize switches to INTER_AREA's 2x2 mean from INTER_LINEAR only)
   j.area2x = conv == Convention::opencv && filter == Filter::bilinear &&
              opencv_area2x(box_h, box_w, oh, ow, factor_y, factor_x);
+  if (conv == Convention::opencv && filter == Filter::area)
+    j.area = opencv_area_path(box_h, box_w, oh, ow, factor_y, factor_x);
   return j;
 }
 
@@ -155,10 +157,11 @@ void check_convention(Convention conv, bool antialias, DType dtype, int64_t chan
                       Filter filter) {
   if (filter != Filter::bilinear) {
     const std::string name = std::string("'") + filter_name(filter) + "'";
-    if (conv == Convention::opencv && filter == Filter::nearest && dtype == DType::u16)
-      throw std::invalid_argument(
-          "interpolation: convention 'opencv' reproduces 'nearest' (INTER_NEAREST) on uint8 "
-          "images only; use convention=None for uint16");
+    if (conv == Convention::opencv && (filter == Filter::nearest || filter == Filter::area) &&
+        dtype == DType::u16)
+      throw std::invalid_argument("interpolation: convention 'opencv' reproduces " + name + " (" +
+                                  (filter == Filter::area ? "INTER_AREA" : "INTER_NEAREST") +
+                                  ") on uint8 images only; use convention=None for uint16");
     if (conv == Convention::pillow && filter == Filter::area)
       throw std::invalid_argument(
           "interpolation: Pillow has no 'area' filter (its BOX, 'box', averages the pixels "
@@ -169,10 +172,10 @@ void check_convention(Convention conv, bool antialias, DType dtype, int64_t chan
           "interpolation: convention 'torch' does not reproduce 'area' (torch's mode='area' is "
           "adaptive average pooling, not defined for uint8 tensors); use convention=None "
           "(exact area integration)");
-    if (conv == Convention::opencv && filter != Filter::nearest)
+    if (conv == Convention::opencv && filter != Filter::nearest && filter != Filter::area)
       throw std::invalid_argument(
-          "interpolation: convention 'opencv' reproduces cv2.resize INTER_LINEAR and "
-          "INTER_NEAREST only (" +
+          "interpolation: convention 'opencv' reproduces cv2.resize INTER_LINEAR, INTER_NEAREST "
+          "and INTER_AREA only (" +
           name + " is not reproduced yet); use convention=None or 'pillow'");
     if (conv == Convention::torch && filter == Filter::nearest_exact)
       throw std::invalid_argument(
@@ -262,11 +265,11 @@ void resize(const ResizeRequest& r, void* out, int nthreads, const Interrupt& in
   // One job per image of the batch, all sharing the two plans.
   const auto f = grid_factors(r.convention, v.height, v.width, oh, ow, r.factor_y, r.factor_x);
   const bool u16 = v.dtype == DType::u16;
-  const AxisPlan py =
-      plan_axis(r.convention, v.height, oh, r.antialias, 0, oh, false, false, f[0], u16, r.filter);
-  const AxisPlan px =
-      plan_axis(r.convention, v.width, ow, r.antialias, 0, ow, false, true, f[1], u16, r.filter);
   ResampleJob proto = job_for(r.convention, v.height, v.width, oh, ow, f[0], f[1], r.filter);
+  const AxisPlan py = plan_axis(r.convention, v.height, oh, r.antialias, 0, oh, false, false, f[0],
+                                u16, r.filter, proto.area);
+  const AxisPlan px = plan_axis(r.convention, v.width, ow, r.antialias, 0, ow, false, true, f[1],
+                                u16, r.filter, proto.area);
   if (u16) proto.area2x = false;  // IPP's formula at every scale
   ColorStep step;
   proto.color = color_step(r.color, r.convention, v.dtype, v.channels, step);
@@ -422,16 +425,17 @@ void preprocess(const PreprocessRequest& r, void* out, int nthreads, const Inter
   // images in a few sizes (the usual case) shares them.
   std::vector<AxisPlan> plans;
   plans.reserve(2 * n);  // never reallocates: the jobs point into it
-  std::map<std::array<int64_t, 7>, size_t> seen;
+  std::map<std::array<int64_t, 8>, size_t> seen;
   auto plan_once = [&](bool is_x, int64_t in, int64_t out_full, int64_t first, int64_t count,
-                       bool mirror, double factor) -> const AxisPlan* {
+                       bool mirror, double factor, AreaPath area) -> const AxisPlan* {
     int64_t factor_bits = 0;
     std::memcpy(&factor_bits, &factor, sizeof factor);
-    const std::array<int64_t, 7> key = {is_x, in, out_full, first, count, mirror, factor_bits};
+    const std::array<int64_t, 8> key = {is_x,  in,     out_full,    first,
+                                        count, mirror, factor_bits, static_cast<int64_t>(area)};
     auto it = seen.find(key);
     if (it == seen.end()) {
       plans.push_back(plan_axis(r.convention, in, out_full, r.antialias, first, count, mirror, is_x,
-                                factor, r.images[0].dtype == DType::u16, r.filter));
+                                factor, r.images[0].dtype == DType::u16, r.filter, area));
       it = seen.emplace(key, plans.size() - 1).first;
     }
     return &plans[it->second];
@@ -463,9 +467,10 @@ void preprocess(const PreprocessRequest& r, void* out, int nthreads, const Inter
     if (r.color != Color::none) j.color = step_of[r.images[i].channels];
     j.box_top = g.box_top;
     j.box_left = g.box_left;
-    j.py =
-        plan_once(false, g.box_height, g.resized_height, g.crop_top, r.crop_height, g.vflip, f[0]);
-    j.px = plan_once(true, g.box_width, g.resized_width, g.crop_left, r.crop_width, g.flip, f[1]);
+    j.py = plan_once(false, g.box_height, g.resized_height, g.crop_top, r.crop_height, g.vflip,
+                     f[0], j.area);
+    j.px = plan_once(true, g.box_width, g.resized_width, g.crop_left, r.crop_width, g.flip, f[1],
+                     j.area);
     j.kind = ResampleOut::f32_chw;
     if (r.format.direct())
       j.dst = static_cast<float*>(out) + static_cast<int64_t>(i) * C * out_h * out_w +

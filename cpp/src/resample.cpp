@@ -142,7 +142,14 @@ AxisPlan plan_axis_nearest(Convention conv, Filter filter, int64_t in, int64_t o
 }  // namespace
 
 AxisPlan plan_axis(Convention conv, int64_t in, int64_t out_full, bool antialias, int64_t first,
-                   int64_t count, bool mirror, bool x, double factor, bool u16, Filter filter) {
+                   int64_t count, bool mirror, bool x, double factor, bool u16, Filter filter,
+                   AreaPath area) {
+  if (conv == Convention::opencv && filter == Filter::area) {
+    if (in <= 0 || out_full <= 0 || count <= 0 || first < 0 || first + count > out_full ||
+        area == AreaPath::none)
+      throw std::invalid_argument("internal: bad resize axis");
+    return plan_axis_opencv_area(area, in, out_full, first, count, mirror, x, factor);
+  }
   if (is_nearest(filter)) {
     if (in <= 0 || out_full <= 0 || count <= 0 || first < 0 || first + count > out_full)
       throw std::invalid_argument("internal: bad resize axis");
@@ -180,6 +187,17 @@ bool opencv_area2x(int64_t h, int64_t w, int64_t oh, int64_t ow, double factor_y
   };
   return two(axis_scale(Convention::opencv, h, oh, factor_y)) &&
          two(axis_scale(Convention::opencv, w, ow, factor_x));
+}
+
+AreaPath opencv_area_path(int64_t h, int64_t w, int64_t oh, int64_t ow, double factor_y,
+                          double factor_x) {
+  const double sy = axis_scale(Convention::opencv, h, oh, factor_y);
+  const double sx = axis_scale(Convention::opencv, w, ow, factor_x);
+  if (sy < 1.0 || sx < 1.0) return AreaPath::linear;
+  const auto whole = [](double s) {
+    return std::abs(s - std::nearbyint(s)) < std::numeric_limits<double>::epsilon();
+  };
+  return whole(sy) && whole(sx) ? AreaPath::blocks : AreaPath::table;
 }
 
 namespace {
@@ -231,6 +249,8 @@ void resample(const std::vector<ResampleJob>& jobs, int nthreads) {
         return resample_fixed(k, j, y0, y1);
       case Convention::opencv:
         if (j.src.dtype == DType::u16) return resample_opencv16(k, j, y0, y1);
+        if (j.area == AreaPath::blocks) return resample_opencv_blocks(k, j, y0, y1);
+        if (j.area == AreaPath::table) return resample_float(k, j, y0, y1);
         return resample_opencv(k, j, y0, y1);
     }
   });

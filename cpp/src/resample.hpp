@@ -85,11 +85,29 @@ struct AxisPlan {
   int64_t first_read() const;
   int64_t end_read() const;
 };
+// cv2.resize(INTER_AREA) on uint8 runs one of three paths, chosen from both axes' source
+// steps (axis_scale's, OpenCV's own: 1 / fx, or 1 / (out / in)) (docs/resize-conventions.md,
+// section 5e):
+//  - blocks: both steps >= 1 and whole (|s - rne(s)| < DBL_EPSILON), k = rne(s) per axis:
+//    output d covers source [d k, min(d k + k, in)). A full cell (k_y x k_x pixels) is
+//    (sum + 2) >> 2 when k_y = k_x = 2 and C != 2, else rne(float(sum) * (1.0f / area)); a
+//    cell cut by the edge (a factor's rounded size) rne(float(sum) / float(count)), clamped.
+//  - table: both steps >= 1, not both whole: per axis OpenCV's table of (source, weight)
+//    entries in double, each weight rounded to float32; the horizontal pass then the vertical
+//    one, each a float32 sum in ascending source order (never fused), rne, clamped.
+//  - linear: a step below 1 (upscaling either axis): INTER_LINEAR's 11-bit fixed-point
+//    machinery with area coefficients, sx = floor(d s), f = float((d + 1) - (sx + 1) / s),
+//    f <= 0 ? 0 : f - floor(f).
+enum class AreaPath : int { none = 0, blocks = 1, table = 2, linear = 3 };
+AreaPath opencv_area_path(int64_t h, int64_t w, int64_t oh, int64_t ow, double factor_y,
+                          double factor_x);
+
 // `factor`: as axis_windows (0: the grid follows the sizes). `u16`: uint16 images (OpenCV's
-// 16-bit arithmetic, plan_axis_opencv16, for convention opencv).
+// 16-bit arithmetic, plan_axis_opencv16, for convention opencv). `area`: opencv with
+// Filter::area, the job's path (opencv_area_path).
 AxisPlan plan_axis(Convention conv, int64_t in, int64_t out_full, bool antialias, int64_t first,
                    int64_t count, bool mirror, bool x, double factor = 0, bool u16 = false,
-                   Filter filter = Filter::bilinear);
+                   Filter filter = Filter::bilinear, AreaPath area = AreaPath::none);
 // The three plan builders plan_axis calls.
 AxisPlan plan_axis_float(int64_t in, int64_t out_full, bool antialias, int64_t first, int64_t count,
                          bool mirror, double factor, Filter filter = Filter::bilinear);
@@ -98,6 +116,14 @@ AxisPlan plan_axis_fixed(int64_t in, int64_t out_full, bool antialias, int64_t f
                          Filter filter = Filter::bilinear);
 AxisPlan plan_axis_opencv(int64_t in, int64_t out_full, int64_t first, int64_t count, bool mirror,
                           bool x, double factor);
+// pixnorm's float plan of a set of windows (plan_axis_float's packing: windows padded with zero
+// weights to the widest, kept inside the source).
+AxisPlan pack_float_plan(const AxisWindows& wins, int64_t in, int64_t count, bool mirror);
+// One axis of cv2.resize(INTER_AREA)'s `path`: blocks: start[i] the cell's first sample,
+// second[i] its last, taps k; table: a float plan (pack_float_plan) of OpenCV's table; linear:
+// plan_axis_opencv's format with the area coefficients.
+AxisPlan plan_axis_opencv_area(AreaPath path, int64_t in, int64_t out_full, int64_t first,
+                               int64_t count, bool mirror, bool x, double factor);
 // cv2.resize(INTER_LINEAR) on uint16 as the opencv-python wheels run it on x86-64 CPUs with AVX2
 // (Intel IPP's ippiResizeLinear_16u, reached through OpenCV's IPP HAL; docs/resize-conventions.md):
 // the source coordinate x = (d + 0.5) * (in / out_full) - 0.5 in double, clamped to
@@ -140,8 +166,9 @@ struct ResampleJob {
   Convention convention = Convention::pixnorm;
   const AxisPlan* py = nullptr;
   const AxisPlan* px = nullptr;
-  bool vertical_first = false;  // pillow: Pillow 13's order rule (see pillow_vertical_first)
-  bool area2x = false;          // opencv: both axes exactly halved (see opencv_area2x)
+  bool vertical_first = false;     // pillow: Pillow 13's order rule (see pillow_vertical_first)
+  bool area2x = false;             // opencv: both axes exactly halved (see opencv_area2x)
+  AreaPath area = AreaPath::none;  // opencv INTER_AREA's path (see opencv_area_path)
   ResampleOut kind = ResampleOut::u8_hwc;
   void* dst = nullptr;  // C-contiguous output of this image
   // f32_chw: output row y of plane c is at (float*)dst + c * plane_stride + y * row_stride;
@@ -182,6 +209,9 @@ void resample_float(const KernelTable& k, const ResampleJob& j, int64_t y0, int6
 void resample_fixed(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1);
 void resample_opencv(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1);
 void resample_opencv16(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1);
+// INTER_AREA's blocks path (the table path runs in resample_float, the linear one in
+// resample_opencv).
+void resample_opencv_blocks(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1);
 
 // ---- the named conventions' levels ----------------------------------------------------------
 

@@ -187,7 +187,11 @@ AxisWindows axis_windows(int64_t in, int64_t out_full, bool antialias, int64_t f
 
 AxisPlan plan_axis_float(int64_t in, int64_t out_full, bool antialias, int64_t first, int64_t count,
                          bool mirror, double factor, Filter filter) {
-  const AxisWindows wins = axis_windows(in, out_full, antialias, first, count, factor, filter);
+  return pack_float_plan(axis_windows(in, out_full, antialias, first, count, factor, filter), in,
+                         count, mirror);
+}
+
+AxisPlan pack_float_plan(const AxisWindows& wins, int64_t in, int64_t count, bool mirror) {
   int64_t taps = 1;
   for (size_t k = 0; k < static_cast<size_t>(count); ++k)
     taps = std::max<int64_t>(taps, static_cast<int64_t>(wins.size(k)));
@@ -373,13 +377,17 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
   const int64_t col_lo = px.first_read();
   const int64_t span = px.end_read() - col_lo, pstride = span + kPlanePad;
   s.rel_start = rows::relative_starts(px, col_lo);
+  // cv2.resize INTER_AREA's table path (convention opencv, opencv_area_path): its float32 sums
+  // in its order, horizontal then vertical (no fused kernel, no fixed point, no reordering),
+  // the uint8 levels rounded and clamped, then the convention's levels.
+  const bool opencv = j.convention == Convention::opencv;
   // uint8 with 2 x 2 taps (no antialias, or upscaling): the fused kernel, faster than the
   // passes at every scale measured (AVX-512-VBMI: 1.2x on upscales, 1.7x at 1.5x down, 1.9x at
   // 4x down; AVX2 and AVX-512 gathers: 1.1-1.9x except AVX-512 upscales, 0.8x).
   const auto non_negative = [](const std::vector<float>& w) {
     return *std::min_element(w.begin(), w.end()) >= 0.0f;
   };
-  if (!f32 && py.taps == 2 && px.taps == 2 && non_negative(px.w) && non_negative(py.w)) {
+  if (!opencv && !f32 && py.taps == 2 && px.taps == 2 && non_negative(px.w) && non_negative(py.w)) {
     run_bilinear2(k, j, y0, y1, col_lo, span, s);
     return;
   }
@@ -439,7 +447,7 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
   while (vbits > 14 && !fits(vbits)) --vbits;
   const bool float_v = f32 || !fits(vbits) ||
                        static_cast<double>(taps) * 255.0 * std::ldexp(1.0, -(vbits + 1)) > 0.125;
-  const bool v_first = vfirst < hfirst;
+  const bool v_first = !opencv && vfirst < hfirst;
   if (v_first && luma && !f32) {
     // gray and gray3, vertical first: each source row's luma once (a ring of float rows), the
     // vertical pass on those single planes, then one horizontal pass.
@@ -537,6 +545,12 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
     });
     const float* wy = py.w.data() + y * taps;
     k.resize_v(rows.data(), wy, taps, rowlen, s.vrow.data());
+    if (opencv) {  // saturate_cast<uchar>: rounded half to even, clamped
+      s.u8row.resize(static_cast<size_t>(rowlen));
+      k.store_u8(s.vrow.data(), rowlen, s.u8row.data());
+      rows::emit_planar_u8(k, j, y, s.u8row.data());
+      continue;
+    }
     store_row(k, j, y, s.vrow.data(), s, 1.0f, luma);
   }
 }

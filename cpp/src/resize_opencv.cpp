@@ -48,6 +48,72 @@ AxisPlan plan_axis_opencv(int64_t in, int64_t out_full, int64_t first, int64_t c
   return p;
 }
 
+AxisPlan plan_axis_opencv_area(AreaPath path, int64_t in, int64_t out_full, int64_t first,
+                               int64_t count, bool mirror, bool x, double factor) {
+  // cv::resize: scale = 1 / inv_scale, inv_scale = fx, or (double)out / in with dsize.
+  const double inv = factor > 0 ? factor : static_cast<double>(out_full) / static_cast<double>(in);
+  const double scale = axis_scale(Convention::opencv, in, out_full, factor);
+  const auto at = [&](int64_t k) { return static_cast<size_t>(mirror ? count - 1 - k : k); };
+  if (path == AreaPath::table) {
+    // computeResizeAreaTab: output d covers [d * scale, d * scale + scale) in double; entries
+    // for the partial first sample (when it covers more than 1e-3), the whole ones, and the
+    // partial last one (idem), each weight over the cell's length min(scale, in - d * scale).
+    AxisWindows wins;
+    wins.xmin.resize(static_cast<size_t>(count));
+    wins.begin.resize(static_cast<size_t>(count) + 1);
+    for (int64_t k = 0; k < count; ++k) {
+      const double f1 = static_cast<double>(first + k) * scale, f2 = f1 + scale;
+      const double cell = std::min(scale, static_cast<double>(in) - f1);
+      int64_t s1 = static_cast<int64_t>(std::ceil(f1));
+      const int64_t s2 = std::min(static_cast<int64_t>(std::floor(f2)), in - 1);
+      s1 = std::min(s1, s2);
+      const double head = static_cast<double>(s1) - f1, tail = f2 - static_cast<double>(s2);
+      const auto put = [&](double w) {  // rounded to float32 as OpenCV stores it
+        wins.w.push_back(static_cast<double>(static_cast<float>(w)));
+      };
+      wins.begin[static_cast<size_t>(k)] = wins.w.size();
+      wins.xmin[static_cast<size_t>(k)] = head > 1e-3 ? s1 - 1 : s1;
+      if (head > 1e-3) put(head / cell);
+      for (int64_t t = s1; t < s2; ++t) put(1.0 / cell);
+      if (tail > 1e-3) put(std::min(std::min(tail, 1.0), cell) / cell);
+    }
+    wins.begin[static_cast<size_t>(count)] = wins.w.size();
+    return pack_float_plan(wins, in, count, mirror);
+  }
+  AxisPlan p;
+  p.count = count;
+  p.mirrored = mirror;
+  p.start.resize(static_cast<size_t>(count));
+  p.second.resize(static_cast<size_t>(count));
+  if (path == AreaPath::blocks) {  // cells of k x k samples, the last cut by the edge
+    const int64_t kk = static_cast<int64_t>(std::nearbyint(scale));
+    p.taps = kk;
+    for (int64_t k = 0; k < count; ++k) {
+      const int64_t s0 = (first + k) * kk;
+      p.start[at(k)] = static_cast<int32_t>(s0);
+      p.second[at(k)] = static_cast<int32_t>(std::min(s0 + kk, in) - 1);
+    }
+    return p;
+  }
+  // linear: INTER_LINEAR's plan (plan_axis_opencv) with the area coefficients
+  p.taps = 2;
+  p.bits = 11;
+  p.k.resize(static_cast<size_t>(2 * count));
+  for (int64_t k = 0; k < count; ++k) {
+    const int64_t d = first + k;
+    int64_t sx = static_cast<int64_t>(std::floor(static_cast<double>(d) * scale));
+    float f = static_cast<float>(static_cast<double>(d + 1) - static_cast<double>(sx + 1) * inv);
+    f = f <= 0.0f ? 0.0f : f - std::floor(f);
+    if (x && sx >= in - 1) sx = in - 1, f = 0.0f;
+    p.start[at(k)] = static_cast<int32_t>(std::clamp<int64_t>(sx, 0, in - 1));
+    p.second[at(k)] = static_cast<int32_t>(std::clamp<int64_t>(sx + 1, 0, in - 1));
+    // saturate_cast<short>(float): rounded half to even
+    p.k[2 * at(k)] = static_cast<int32_t>(std::nearbyint((1.0f - f) * 2048.0f));
+    p.k[2 * at(k) + 1] = static_cast<int32_t>(std::nearbyint(f * 2048.0f));
+  }
+  return p;
+}
+
 namespace {
 
 // OpenCV's INTER_AREA fast path, one 2x2 block: (a + b + c + d + 2) >> 2, or for 2 channels
@@ -191,6 +257,45 @@ void resample_opencv(const KernelTable& k, const ResampleJob& j, int64_t y0, int
     }
     k.bilinear2_fixed(r0, r1, ky0, ky1, C, st.data(), kx.data(), ow, kFixedOpencv, 0, 0, out.data(),
                       ow, nullptr, nullptr);
+    rows::emit_planar_u8(k, j, y, out.data());
+  }
+}
+
+void resample_opencv_blocks(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1) {
+  const AxisPlan& py = *j.py;
+  const AxisPlan& px = *j.px;
+  const int64_t C = j.channels(), ow = px.count;
+  const int64_t col_lo = px.first_read();
+  const int64_t span = px.end_read() - col_lo;
+  rows::SourceRows source(j, col_lo, span, span, 1);
+  std::vector<int64_t> colsum(static_cast<size_t>(span * C));
+  std::vector<uint8_t> out(static_cast<size_t>(ow * C));        // planar
+  const bool quarter = px.taps == 2 && py.taps == 2 && C != 2;  // (sum + 2) >> 2
+  const float inv_area = 1.0f / static_cast<float>(px.taps * py.taps);
+  for (int64_t i = y0; i < y1; ++i) {
+    const int64_t y = rows::band_row(py, y0, y1, i);
+    const int64_t sy = py.start[static_cast<size_t>(y)];
+    const int64_t ny = py.second[static_cast<size_t>(y)] + 1 - sy;  // rows in the cell
+    std::fill(colsum.begin(), colsum.end(), 0);
+    for (int64_t r = 0; r < ny; ++r) {
+      const uint8_t* row = source.get(sy + r, 0);
+      for (int64_t e = 0; e < span * C; ++e) colsum[static_cast<size_t>(e)] += row[e];
+    }
+    for (int64_t x = 0; x < ow; ++x) {
+      const int64_t sx = px.start[static_cast<size_t>(x)] - col_lo;
+      const int64_t nx = px.second[static_cast<size_t>(x)] - col_lo + 1 - sx;
+      const bool full = ny == py.taps && nx == px.taps;
+      const float count = static_cast<float>(nx * ny);
+      for (int64_t c = 0; c < C; ++c) {
+        int64_t sum = 0;
+        for (int64_t t = 0; t < nx; ++t) sum += colsum[static_cast<size_t>((sx + t) * C + c)];
+        // (float)sum, as OpenCV converts its int sum (exact below 2^24)
+        const float v = full ? static_cast<float>(sum) * inv_area : static_cast<float>(sum) / count;
+        const int64_t q =
+            full && quarter ? (sum + 2) >> 2 : static_cast<int64_t>(std::nearbyint(v));
+        out[static_cast<size_t>(c * ow + x)] = static_cast<uint8_t>(std::clamp<int64_t>(q, 0, 255));
+      }
+    }
     rows::emit_planar_u8(k, j, y, out.data());
   }
 }
