@@ -4,18 +4,20 @@ the same convention, and against the peers' bicubic followed by the same normali
 Cases (one thread everywhere; uint8 RGB input, random values, fixed seed; evaluation style,
 ``Resize(256) -> CenterCrop(224)`` normalized with ImageNet mean/std into a preallocated
 float32 CHW ``out``), at 500x375 and 1920x1080:
-- pixnorm, per convention (None, 'pillow', 'torch'): bilinear (the reference row), bicubic,
-  nearest, and for None and 'pillow' lanczos; None also bicubic without antialias (the same
-  job as cv2 INTER_CUBIC);
+- pixnorm, per convention (None, 'pillow', 'torch', 'opencv'): bilinear (the reference row),
+  bicubic, nearest, and for None and 'pillow' lanczos; None also bicubic without antialias
+  (the same job as cv2 INTER_CUBIC); None and 'opencv' area;
 - peers, each its own bicubic then a fused numpy normalize of the crop: Pillow
   ``Image.resize(BICUBIC, box=...)`` with the crop fused (Pillow-SIMD when run in its venv,
   ``bash bench/pillow_simd.sh``), ``cv2.resize(INTER_CUBIC)`` then the crop (no antialias:
   OpenCV has none), torch ``interpolate(uint8, mode="bicubic", antialias=True)`` then the crop;
-  and ``cv2.resize(INTER_NEAREST)`` then the crop for nearest.
+  ``cv2.resize(INTER_NEAREST)`` then the crop for nearest, ``cv2.resize(INTER_AREA)`` then the
+  crop for area (also in the 'opencv' group, whose area is cv2's bit for bit).
   'pillow' and 'torch' are checked equal to their library's bicubic (uint8 levels) first.
 
 Targets (issue 15): bicubic at most 1.5x the bilinear time in the same convention, and at
-least 3x faster than the fastest peer's bicubic; nearest at most 0.7x bilinear. Method: rounds
+least 3x faster than the fastest peer's bicubic; nearest at most 0.7x bilinear; area at least
+3x faster than cv2 INTER_AREA + normalize. Method: rounds
 of every candidate in a rotated order; each round times a block of calls per candidate; a row
 is the median over rounds of the median call. Read the ratios: the machine may be shared (the
 load average is printed). Timings are printed, never asserted.
@@ -80,9 +82,11 @@ def cases(img: np.ndarray, name: str) -> list[tuple[str, Candidates]]:
     rh, rw, top, left = geometry(h, w)
     out = np.empty((3, 224, 224), np.float32)
     groups = []
-    for conv, names in ((None, ("bilinear", "bicubic", "bicubic no-aa", "lanczos", "nearest")),
+    for conv, names in ((None, ("bilinear", "bicubic", "bicubic no-aa", "lanczos", "nearest",
+                                "area")),
                         ("pillow", ("bilinear", "bicubic", "lanczos", "nearest")),
-                        ("torch", ("bilinear", "bicubic", "nearest"))):  # fmt: skip
+                        ("torch", ("bilinear", "bicubic", "nearest")),
+                        ("opencv", ("bilinear no-aa", "nearest", "area"))):  # fmt: skip
         cands: Candidates = []
         for label in names:
             interp, aa = label.split()[0], not label.endswith("no-aa")
@@ -95,7 +99,11 @@ def cases(img: np.ndarray, name: str) -> list[tuple[str, Candidates]]:
 
             cands.append((f"pixnorm {label}", run))
         peers = peer_cases(img, rh, rw, top, left, out)
-        groups.append((f"{name} convention {conv}", cands + peers if conv is None else cands))
+        if conv == "opencv":
+            peers = [p for p in peers if p[0].startswith("cv2 INTER_AREA")]
+        elif conv is not None:
+            peers = []
+        groups.append((f"{name} convention {conv}", cands + peers))
     return groups
 
 
@@ -126,6 +134,12 @@ def peer_cases(
             return normalize_into(r[top : top + 224, left : left + 224], out)
 
         cands.append(("cv2 INTER_NEAREST + numpy", opencv_nearest))
+
+        def opencv_area() -> Any:
+            r = cv2.resize(img, (rw, rh), interpolation=cv2.INTER_AREA)
+            return normalize_into(r[top : top + 224, left : left + 224], out)
+
+        cands.append(("cv2 INTER_AREA + numpy", opencv_area))
     if torch is not None:
         t = torch.from_numpy(img).permute(2, 0, 1)[None]
 
@@ -157,6 +171,13 @@ def check(img: np.ndarray) -> None:
         want = torch.nn.functional.interpolate(t, (rh, rw), mode="bicubic", antialias=True)
         if not np.array_equal(got, want[0, :, top : top + 224, left : left + 224].numpy()):
             raise SystemExit("torch bicubic differs from torch")
+    if cv2 is not None:
+        got = pixnorm.preprocess(
+            img, size=256, crop=224, convention="opencv", interpolation="area", dtype=np.uint8
+        )
+        want = cv2.resize(img, (rw, rh), interpolation=cv2.INTER_AREA)
+        if not np.array_equal(got.transpose(1, 2, 0), want[top : top + 224, left : left + 224]):
+            raise SystemExit("opencv area differs from cv2 INTER_AREA")
 
 
 def main() -> None:
@@ -186,7 +207,10 @@ def main() -> None:
         f"{Image.__version__ if Image else 'n/a'}; {rounds} rounds x {calls} calls; load "  # type: ignore[attr-defined]
         f"average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
-    print("- 'pillow' and 'torch' bicubic were checked equal to their library's before timing")
+    print(
+        "- 'pillow' and 'torch' bicubic and 'opencv' area were checked equal to their library's "
+        "before timing"
+    )
     print()
     print("| case | candidate | median us | / bilinear |")
     print("|---|---|---:|---:|")
@@ -197,7 +221,8 @@ def main() -> None:
             print(f"| {title} | {label} | {m:.0f} | {m / base:.2f}x |")
     print()
     print("Targets: bicubic <= 1.5x bilinear in the same convention; >= 3x faster than the")
-    print("fastest peer's bicubic; nearest <= 0.7x bilinear.")
+    print("fastest peer's bicubic; nearest <= 0.7x bilinear; area >= 3x faster than cv2")
+    print("INTER_AREA + normalize.")
 
 
 if __name__ == "__main__":

@@ -367,8 +367,9 @@ def resize(
         (convention None only) the unscaled filter around ``src = (dst + 0.5) * in / out -
         0.5`` with samples past the edges taken from the edge, weights divided by their sum.
         'pillow' has all five bit for bit; 'torch' has 'bicubic' with antialias (its uint8
-        kernel, bit for bit); 'opencv' only 'bilinear'. Bicubic and lanczos overshoot: uint8
-        results are clamped to 0..255, float results are not. 'nearest' and 'nearest-exact'
+        kernel, bit for bit); 'opencv' 'bilinear', 'nearest' and 'area'. Bicubic and
+        lanczos overshoot: uint8 results are clamped to 0..255, float results are not.
+        'nearest' and 'nearest-exact'
         copy one sample per output, ``floor(i * in / out)`` and ``floor((i + 0.5) * in /
         out)`` (exactly; with ``factor``, ``i / factor`` in float64), antialias not applying;
         'pillow' (NEAREST, RGBA included), 'torch' (mode='nearest') and 'opencv'
@@ -377,7 +378,9 @@ def resize(
         (a negative zero becomes +0, a signalling NaN quiet). 'area' integrates the source
         as constant over each pixel: output ``i`` averages ``[i * s, (i + 1) * s)`` (``s = in /
         out`` or ``1 / factor``), each pixel weighted by its overlap, up- and downscaling,
-        antialias not applying (convention None).
+        antialias not applying (convention None); 'opencv' reproduces ``cv2.resize(
+        INTER_AREA)`` bit for bit (its whole-ratio cells, its float32 table, and its linear
+        path when an axis is upscaled).
     convention : {None, 'pillow', 'torch', 'opencv'}
         None: pixnorm's arithmetic (float64 weights rounded to float32, float32 sums, uint8
         results rounded to nearest, ties to even): uint8 within 1 level and float32 within 1e-4
