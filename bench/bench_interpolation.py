@@ -6,13 +6,14 @@ Cases (one thread everywhere; uint8 RGB input, random values, fixed seed; evalua
 float32 CHW ``out``), at 500x375 and 1920x1080:
 - pixnorm, per convention (None, 'pillow', 'torch', 'opencv'): bilinear (the reference row),
   bicubic, nearest, and for None and 'pillow' lanczos; None also bicubic without antialias
-  (the same job as cv2 INTER_CUBIC); None and 'opencv' area;
+  (the same job as cv2 INTER_CUBIC); None and 'opencv' area; 'opencv' lanczos (INTER_LANCZOS4);
 - peers, each its own bicubic then a fused numpy normalize of the crop: Pillow
   ``Image.resize(BICUBIC, box=...)`` with the crop fused (Pillow-SIMD when run in its venv,
   ``bash bench/pillow_simd.sh``), ``cv2.resize(INTER_CUBIC)`` then the crop (no antialias:
   OpenCV has none), torch ``interpolate(uint8, mode="bicubic", antialias=True)`` then the crop;
   ``cv2.resize(INTER_NEAREST)`` then the crop for nearest, ``cv2.resize(INTER_AREA)`` then the
-  crop for area (also in the 'opencv' group, whose area is cv2's bit for bit).
+  crop for area, ``cv2.resize(INTER_LANCZOS4)`` for the 'opencv' group's lanczos (that
+  group's area and lanczos are cv2's bit for bit).
   'pillow' and 'torch' are checked equal to their library's bicubic (uint8 levels) first.
 
 Targets (issue 15): bicubic at most 1.5x the bilinear time in the same convention, and at
@@ -86,7 +87,8 @@ def cases(img: np.ndarray, name: str) -> list[tuple[str, Candidates]]:
                                 "area")),
                         ("pillow", ("bilinear", "bicubic", "lanczos", "nearest")),
                         ("torch", ("bilinear", "bicubic", "nearest")),
-                        ("opencv", ("bilinear no-aa", "nearest", "area"))):  # fmt: skip
+                        ("opencv", ("bilinear no-aa", "nearest", "area",
+                                    "lanczos no-aa"))):  # fmt: skip
         cands: Candidates = []
         for label in names:
             interp, aa = label.split()[0], not label.endswith("no-aa")
@@ -100,7 +102,7 @@ def cases(img: np.ndarray, name: str) -> list[tuple[str, Candidates]]:
             cands.append((f"pixnorm {label}", run))
         peers = peer_cases(img, rh, rw, top, left, out)
         if conv == "opencv":
-            peers = [p for p in peers if p[0].startswith("cv2 INTER_AREA")]
+            peers = [p for p in peers if p[0].startswith(("cv2 INTER_AREA", "cv2 INTER_LANC"))]
         elif conv is not None:
             peers = []
         groups.append((f"{name} convention {conv}", cands + peers))
@@ -140,6 +142,12 @@ def peer_cases(
             return normalize_into(r[top : top + 224, left : left + 224], out)
 
         cands.append(("cv2 INTER_AREA + numpy", opencv_area))
+
+        def opencv_lanczos() -> Any:
+            r = cv2.resize(img, (rw, rh), interpolation=cv2.INTER_LANCZOS4)
+            return normalize_into(r[top : top + 224, left : left + 224], out)
+
+        cands.append(("cv2 INTER_LANCZOS4 + numpy", opencv_lanczos))
     if torch is not None:
         t = torch.from_numpy(img).permute(2, 0, 1)[None]
 

@@ -45,6 +45,7 @@ ResampleJob job_for(Convention conv, int64_t box_h, int64_t box_w, int64_t oh, i
              opencv_area2x(box_h, box_w, oh, ow, factor_y, factor_x);
   if (conv == Convention::opencv && filter == Filter::area)
     j.area = opencv_area_path(box_h, box_w, oh, ow, factor_y, factor_x);
+  j.lanczos4 = conv == Convention::opencv && filter == Filter::lanczos;
   return j;
 }
 
@@ -157,10 +158,13 @@ void check_convention(Convention conv, bool antialias, DType dtype, int64_t chan
                       Filter filter) {
   if (filter != Filter::bilinear) {
     const std::string name = std::string("'") + filter_name(filter) + "'";
-    if (conv == Convention::opencv && (filter == Filter::nearest || filter == Filter::area) &&
-        dtype == DType::u16)
+    const bool cv_has =
+        filter == Filter::nearest || filter == Filter::area || filter == Filter::lanczos;
+    if (conv == Convention::opencv && cv_has && dtype == DType::u16)
       throw std::invalid_argument("interpolation: convention 'opencv' reproduces " + name + " (" +
-                                  (filter == Filter::area ? "INTER_AREA" : "INTER_NEAREST") +
+                                  (filter == Filter::area      ? "INTER_AREA"
+                                   : filter == Filter::lanczos ? "INTER_LANCZOS4"
+                                                               : "INTER_NEAREST") +
                                   ") on uint8 images only; use convention=None for uint16");
     if (conv == Convention::pillow && filter == Filter::area)
       throw std::invalid_argument(
@@ -172,11 +176,17 @@ void check_convention(Convention conv, bool antialias, DType dtype, int64_t chan
           "interpolation: convention 'torch' does not reproduce 'area' (torch's mode='area' is "
           "adaptive average pooling, not defined for uint8 tensors); use convention=None "
           "(exact area integration)");
-    if (conv == Convention::opencv && filter != Filter::nearest && filter != Filter::area)
+    if (conv == Convention::opencv && filter == Filter::bicubic)
       throw std::invalid_argument(
-          "interpolation: convention 'opencv' reproduces cv2.resize INTER_LINEAR, INTER_NEAREST "
-          "and INTER_AREA only (" +
-          name + " is not reproduced yet); use convention=None or 'pillow'");
+          "interpolation: convention 'opencv' does not reproduce 'bicubic' (cv2.resize "
+          "INTER_CUBIC runs Intel IPP's code in the opencv-python wheels, whose float32 "
+          "arithmetic was not matched: 1 level off at some pixels); use convention=None, "
+          "'pillow' or 'torch'");
+    if (conv == Convention::opencv && !cv_has)
+      throw std::invalid_argument(
+          "interpolation: convention 'opencv' reproduces cv2.resize INTER_LINEAR, INTER_NEAREST, "
+          "INTER_AREA and INTER_LANCZOS4 only (" +
+          name + " is not reproduced); use convention=None or 'pillow'");
     if (conv == Convention::torch && filter == Filter::nearest_exact)
       throw std::invalid_argument(
           "interpolation: convention 'torch' does not reproduce 'nearest-exact' (torch's AVX2 "

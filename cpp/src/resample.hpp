@@ -116,6 +116,14 @@ AxisPlan plan_axis_fixed(int64_t in, int64_t out_full, bool antialias, int64_t f
                          Filter filter = Filter::bilinear);
 AxisPlan plan_axis_opencv(int64_t in, int64_t out_full, int64_t first, int64_t count, bool mirror,
                           bool x, double factor);
+// cv2.resize(INTER_LANCZOS4) on uint8, one axis (docs/resize-conventions.md 5f): the source
+// coordinate f = float32((d + 0.5) * scale - 0.5), s = floor(f), t = f - s; OpenCV's 8 float32
+// lanczos weights of t (interpolateLanczos4), each rne(w * 2048) as int16, on samples s - 3 ..
+// s + 4 clamped to the edges. Stored as `k` (taps per output, int32) on the window [start,
+// start + taps), taps = min(8, in): clamped taps fold their weights onto the edge sample (the
+// integer sums are the same).
+AxisPlan plan_axis_opencv_lanczos4(int64_t in, int64_t out_full, int64_t first, int64_t count,
+                                   bool mirror, double factor);
 // pixnorm's float plan of a set of windows (plan_axis_float's packing: windows padded with zero
 // weights to the widest, kept inside the source).
 AxisPlan pack_float_plan(const AxisWindows& wins, int64_t in, int64_t count, bool mirror);
@@ -169,6 +177,7 @@ struct ResampleJob {
   bool vertical_first = false;     // pillow: Pillow 13's order rule (see pillow_vertical_first)
   bool area2x = false;             // opencv: both axes exactly halved (see opencv_area2x)
   AreaPath area = AreaPath::none;  // opencv INTER_AREA's path (see opencv_area_path)
+  bool lanczos4 = false;           // opencv INTER_LANCZOS4 (resample_opencv_lanczos4)
   ResampleOut kind = ResampleOut::u8_hwc;
   void* dst = nullptr;  // C-contiguous output of this image
   // f32_chw: output row y of plane c is at (float*)dst + c * plane_stride + y * row_stride;
@@ -212,6 +221,9 @@ void resample_opencv16(const KernelTable& k, const ResampleJob& j, int64_t y0, i
 // INTER_AREA's blocks path (the table path runs in resample_float, the linear one in
 // resample_opencv).
 void resample_opencv_blocks(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1);
+// INTER_LANCZOS4: the horizontal sums exact in int32, the vertical ones of those,
+// (sum + 2^21) >> 22 clamped to 0..255 (OpenCV's FixedPtCast<int, uchar, 22>).
+void resample_opencv_lanczos4(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1);
 
 // ---- the named conventions' levels ----------------------------------------------------------
 

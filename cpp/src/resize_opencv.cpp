@@ -116,6 +116,66 @@ AxisPlan plan_axis_opencv_area(AreaPath path, int64_t in, int64_t out_full, int6
 
 namespace {
 
+// OpenCV's interpolateLanczos4: eight float32 weights of the fraction t (float32 steps as its
+// C code; sin and cos in double from the C library, as OpenCV calls them), divided by their
+// float32 sum; the tap at distance 0 (|x| < 1e-6) gets 1e30 before the division.
+void lanczos4_weights(float t, float* w) {
+  constexpr double kQuarterPi = 3.14159265358979323846 * 0.25;
+  constexpr double s45 = 0.70710678118654752440084436210485;
+  static const double cs[8][2] = {{1, 0},  {-s45, -s45}, {0, 1},  {s45, -s45},
+                                  {-1, 0}, {s45, s45},   {0, -1}, {-s45, s45}};
+  const float x3 = t + 3.0f;
+  const double y0 = -static_cast<double>(x3) * 3.14159265358979323846 * 0.25;
+  const double s0 = std::sin(y0), c0 = std::cos(y0);
+  float sum = 0.0f;
+  for (int i = 0; i < 8; ++i) {
+    const float yi = x3 - static_cast<float>(i);
+    if (std::fabs(yi) >= 1e-6f) {
+      const double y = -static_cast<double>(yi) * kQuarterPi;
+      w[i] = static_cast<float>((cs[i][0] * s0 + cs[i][1] * c0) / (y * y));
+    } else {
+      w[i] = 1e30f;
+    }
+    sum += w[i];
+  }
+  const float inv = 1.0f / sum;
+  for (int i = 0; i < 8; ++i) w[i] *= inv;
+}
+
+}  // namespace
+
+AxisPlan plan_axis_opencv_lanczos4(int64_t in, int64_t out_full, int64_t first, int64_t count,
+                                   bool mirror, double factor) {
+  const double scale = axis_scale(Convention::opencv, in, out_full, factor);
+  AxisPlan p;
+  p.count = count;
+  p.mirrored = mirror;
+  p.taps = std::min<int64_t>(8, in);
+  p.bits = 22;
+  p.start.resize(static_cast<size_t>(count));
+  p.k.assign(static_cast<size_t>(count * p.taps), 0);
+  for (int64_t k = 0; k < count; ++k) {
+    float f = static_cast<float>((static_cast<double>(first + k) + 0.5) * scale - 0.5);
+    const int64_t s = static_cast<int64_t>(std::floor(f));
+    f -= static_cast<float>(s);
+    float w[8];
+    lanczos4_weights(f, w);
+    const size_t dst = static_cast<size_t>(mirror ? count - 1 - k : k);
+    const int64_t ws = std::clamp<int64_t>(s - 3, 0, in - p.taps);
+    p.start[dst] = static_cast<int32_t>(ws);
+    for (int64_t t = 0; t < 8; ++t) {
+      const int64_t idx = std::clamp<int64_t>(s - 3 + t, 0, in - 1);
+      // saturate_cast<short>(float): rounded half to even, saturated
+      const float q = std::nearbyint(w[t] * 2048.0f);
+      p.k[dst * static_cast<size_t>(p.taps) + static_cast<size_t>(idx - ws)] +=
+          static_cast<int32_t>(std::clamp(q, -32768.0f, 32767.0f));
+    }
+  }
+  return p;
+}
+
+namespace {
+
 // OpenCV's INTER_AREA fast path, one 2x2 block: (a + b + c + d + 2) >> 2, or for 2 channels
 // its generic path, saturate_cast<uchar>(sum * 0.25f) (half to even).
 inline uint8_t area2x_mean(int32_t sum, int64_t channels) {
@@ -296,6 +356,75 @@ void resample_opencv_blocks(const KernelTable& k, const ResampleJob& j, int64_t 
         out[static_cast<size_t>(c * ow + x)] = static_cast<uint8_t>(std::clamp<int64_t>(q, 0, 255));
       }
     }
+    rows::emit_planar_u8(k, j, y, out.data());
+  }
+}
+
+namespace {
+
+// The horizontal pass of one source row, exact in int32 (|sum| < 255 * 2048 * 2), channels
+// interleaved: dst[x * C + c] = sum_q k[x * taps + q] * row[(start[x] + q) * C + c].
+template <int C>
+void lanczos4_row(const uint8_t* row, const AxisPlan& px, int64_t col_lo, int64_t channels,
+                  int32_t* dst) {
+  const int64_t nc = C > 0 ? C : channels, tx = px.taps, ow = px.count;
+  for (int64_t x = 0; x < ow; ++x) {
+    const uint8_t* s = row + (px.start[static_cast<size_t>(x)] - col_lo) * nc;
+    const int32_t* kx = px.k.data() + x * tx;
+    for (int64_t c = 0; c < nc; ++c) {
+      int32_t sum = 0;
+      for (int64_t q = 0; q < tx; ++q) sum += kx[q] * s[q * nc + c];
+      dst[x * nc + c] = sum;
+    }
+  }
+}
+
+}  // namespace
+
+void resample_opencv_lanczos4(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1) {
+  const AxisPlan& py = *j.py;
+  const AxisPlan& px = *j.px;
+  const int64_t C = j.channels(), ow = px.count, ty = py.taps, n = ow * C;
+  const int64_t col_lo = px.first_read();
+  const int64_t span = px.end_read() - col_lo;
+  rows::SourceRows source(j, col_lo, span, span, 1);
+  rows::RowRing<int32_t> ring(ty, n);  // source rows' horizontal sums
+  std::vector<const int32_t*> h(static_cast<size_t>(ty));
+  std::vector<uint32_t> acc(static_cast<size_t>(n));
+  std::vector<uint8_t> levels(static_cast<size_t>(n)), out(static_cast<size_t>(n));
+  const auto horizontal = C == 3   ? &lanczos4_row<3>
+                          : C == 1 ? &lanczos4_row<1>
+                          : C == 4 ? &lanczos4_row<4>
+                                   : &lanczos4_row<0>;
+  for (int64_t i = y0; i < y1; ++i) {
+    const int64_t y = rows::band_row(py, y0, y1, i);
+    const int64_t st = py.start[static_cast<size_t>(y)];
+    for (int64_t t = 0; t < ty; ++t) {
+      const int64_t r = st + t;
+      int32_t* slot = ring.slot(r);
+      if (!ring.holds(r)) {
+        horizontal(source.get(r, 0), px, col_lo, C, slot);
+        ring.hold(r);
+      }
+      h[static_cast<size_t>(t)] = slot;
+    }
+    // The vertical pass in OpenCV's int arithmetic (two's complement, as its int sum wraps in
+    // the unlikely case it leaves int32), then FixedPtCast: (sum + 2^21) >> 22, saturated.
+    const int32_t* ky = py.k.data() + y * ty;
+    std::fill(acc.begin(), acc.end(), 0u);
+    for (int64_t t = 0; t < ty; ++t) {
+      const uint32_t kt = static_cast<uint32_t>(ky[t]);
+      const int32_t* ht = h[static_cast<size_t>(t)];
+      for (int64_t e = 0; e < n; ++e)
+        acc[static_cast<size_t>(e)] += kt * static_cast<uint32_t>(ht[e]);
+    }
+    for (int64_t e = 0; e < n; ++e) {
+      const int32_t v = static_cast<int32_t>(acc[static_cast<size_t>(e)] + (1u << 21)) >> 22;
+      levels[static_cast<size_t>(e)] = static_cast<uint8_t>(std::clamp<int32_t>(v, 0, 255));
+    }
+    for (int64_t x = 0; x < ow; ++x)  // planar
+      for (int64_t c = 0; c < C; ++c)
+        out[static_cast<size_t>(c * ow + x)] = levels[static_cast<size_t>(x * C + c)];
     rows::emit_planar_u8(k, j, y, out.data());
   }
 }

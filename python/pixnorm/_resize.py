@@ -367,11 +367,12 @@ def resize(
         (convention None only) the unscaled filter around ``src = (dst + 0.5) * in / out -
         0.5`` with samples past the edges taken from the edge, weights divided by their sum.
         'pillow' has all five bit for bit; 'torch' has 'bicubic' with antialias (its uint8
-        kernel, bit for bit); 'opencv' 'bilinear', 'nearest' and 'area'. Bicubic and
-        lanczos overshoot: uint8 results are clamped to 0..255, float results are not.
-        'nearest' and 'nearest-exact'
-        copy one sample per output, ``floor(i * in / out)`` and ``floor((i + 0.5) * in /
-        out)`` (exactly; with ``factor``, ``i / factor`` in float64), antialias not applying;
+        kernel, bit for bit); 'opencv' 'bilinear', 'nearest', 'area' and 'lanczos'
+        (``cv2.resize(INTER_LANCZOS4)``: OpenCV's 4-lobe, 8-tap filter, antialias=False)
+        bit for bit. Bicubic and lanczos overshoot: uint8 results are clamped to 0..255,
+        float results are not. 'nearest' and 'nearest-exact' copy one sample per output,
+        ``floor(i * in / out)`` and ``floor((i + 0.5) * in / out)`` (exactly; with
+        ``factor``, ``i / factor`` in float64), antialias not applying;
         'pillow' (NEAREST, RGBA included), 'torch' (mode='nearest') and 'opencv'
         (INTER_NEAREST) reproduce their library's nearest bit for bit, each with its own
         index arithmetic; 'nearest-exact' only in convention None. Float values are copied
