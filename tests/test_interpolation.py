@@ -668,6 +668,51 @@ def test_opencv_filters_in_preprocess_with_crops_flips_and_levels(name: str) -> 
         np.testing.assert_array_equal(got, ((x - mean) / std).transpose(2, 0, 1))
 
 
+@pytest.mark.parametrize("name", ["area", "lanczos"])
+def test_opencv_filters_after_a_colour_conversion(name: str) -> None:
+    """A colour that changes the channel count (gray from RGB / RGBA, rgb and gray3 from gray)
+    converts the source as cv2.cvtColor does, then resizes those rows: every path (blocks,
+    table, linear; lanczos), as cv2.cvtColor then cv2.resize. (The table path once took the
+    source's channel count for the converted rows: wrong values and a read past the row.)"""
+    cv2 = pytest.importorskip("cv2")
+    code = {"area": cv2.INTER_AREA, "lanczos": cv2.INTER_LANCZOS4}[name]
+    rng = np.random.default_rng(25)
+    rgb = rng.integers(0, 256, (86, 55, 3), dtype=np.uint8)
+    rgba = rng.integers(0, 256, (86, 55, 4), dtype=np.uint8)
+    gray = rng.integers(0, 256, (86, 55, 1), dtype=np.uint8)
+    cases = [
+        (rgb, "gray", cv2.COLOR_RGB2GRAY),
+        (rgba, "gray", cv2.COLOR_RGBA2GRAY),
+        (gray, "rgb", cv2.COLOR_GRAY2RGB),
+        (gray, "gray3", None),
+    ]
+    for img, color, cvt in cases:
+        src = np.ascontiguousarray(img[..., 0]) if img.shape[2] == 1 else img
+        conv = cv2.cvtColor(src, cvt) if cvt is not None else src
+        if color == "gray3":  # the gray repeated
+            conv = np.repeat(src[..., None], 3, axis=2)
+        for size in [(43, 11), (13, 42), (200, 170), (40, 120)]:
+            want = cv2.resize(conv, size[::-1], interpolation=code)
+            want = want.reshape(*size, -1)
+            got = pixnorm.resize(
+                img, size, convention="opencv", interpolation=name, antialias=False, color=color
+            )
+            np.testing.assert_array_equal(got, want, err_msg=f"{color} {img.shape} {size}")
+
+
+def test_opencv_filters_letterbox_with_the_default_antialias() -> None:
+    """fit='contain' takes area (which ignores antialias) with the default antialias=True, as
+    resize and fit='cover' do; the border is the fill."""
+    img = np.random.default_rng(26).integers(0, 256, (60, 90, 3), dtype=np.uint8)
+    kw: dict[str, Any] = {"size": (64, 64), "convention": "opencv", "dtype": np.uint8}
+    a = pixnorm.preprocess(img, fit="contain", interpolation="area", fill=7, **kw)
+    b = pixnorm.preprocess(img, fit="contain", interpolation="area", fill=7, antialias=False, **kw)
+    np.testing.assert_array_equal(a, b)
+    assert (a[:, :10] == 7).all()
+    with pytest.raises(ValueError, match="antialias=False"):
+        pixnorm.preprocess(img, fit="contain", **kw)  # bilinear: OpenCV has no antialias
+
+
 def test_opencv_lanczos4_is_bit_exact() -> None:
     """convention='opencv' with 'lanczos': cv2.resize(INTER_LANCZOS4) bit for bit (8 taps, its
     float32 weights in 11-bit fixed point, int32 passes), sizes and factors, 1-4 channels, smooth

@@ -505,8 +505,6 @@ def test_errors_name_the_argument() -> None:
         P.Resize(8)(img.astype(np.int64))
     with pytest.raises(TypeError, match="image"):
         P.Resize(8)("not an image")
-    with pytest.raises(ValueError, match="after a CenterCrop larger than the image"):
-        P.Compose([P.CenterCrop(40), P.Resize(8)])(img)
     with pytest.raises(TypeError, match="Normalize"):
         P.Compose([P.Resize(8), P.Normalize(MEAN, STD)])(img)
     with pytest.raises(ValueError, match="Normalize"):
@@ -870,3 +868,96 @@ def test_center_crop_larger_than_the_image_pads_as_torchvision() -> None:
                                 crop,
                                 (h, w),
                             )
+
+
+def test_pad_and_padding_crops_match_torchvision() -> None:
+    """transforms.Pad (constant, a fill level or one per channel, truncated as torchvision does)
+    fused, alone and with resizes, crops, flips, Grayscale, ToTensor/ToDtype and Normalize
+    around it, against torchvision v1 and v2 on PIL images and uint8 tensors, bit for bit; a
+    crop or resize after the padding (Pad, or a CenterCrop larger than the image) runs on the
+    padded image as torchvision does (a new pass)."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("torchvision")
+    from PIL import Image
+    from torchvision import transforms as T
+    from torchvision.transforms import v2 as V
+
+    rng = np.random.default_rng(31)
+    checked = 0
+    for t in range(120):
+        mod: Any = (T, V)[t % 2]
+        h, w = (int(v) for v in rng.integers(5, 50, 2))
+        x = torch.from_numpy(rng.integers(0, 256, (h, w, 3), np.uint8)).permute(2, 0, 1)
+        x = x.contiguous()
+        pil = Image.fromarray(x.permute(1, 2, 0).numpy())
+        pad = [int(v) for v in rng.integers(0, 6, 4)]
+        fill: Any = [0, 7, 200.5, (1, 2, 3)][t % 4]
+        pad_t = mod.Pad(pad, fill=fill)
+        to_float = (
+            [T.ToTensor()] if mod is T else [V.ToImage(), V.ToDtype(torch.float32, scale=True)]
+        )
+        cases: list[list[Any]] = [
+            [pad_t],
+            [pad_t, mod.CenterCrop((h, w))],
+            [mod.Resize(20), pad_t, mod.RandomHorizontalFlip(1.0)],
+            [pad_t, mod.Resize((17, 23))],
+            [mod.CenterCrop(max(h, w) + 4), pad_t],
+            [mod.CenterCrop(max(h, w) + 3), mod.Resize(9)],
+            [pad_t, mod.RandomVerticalFlip(1.0), *to_float, mod.Normalize(MEAN, STD)],
+            [pad_t, V.Grayscale(3), V.CenterCrop(10)],
+            [V.Grayscale(1), V.Pad(pad, fill=11)],
+        ]
+        steps = cases[t % 9] if mod is V else cases[t % 7]
+        tv = mod.Compose(steps)
+        for inp in (x, pil):
+            tensor = torch.is_tensor(inp)
+            if mod is T and tensor and (isinstance(fill, tuple) or t % 7 in (2, 3, 5, 6)):
+                continue  # v1 on tensors: no per-channel fill, float resizes, no ToTensor
+            torch.manual_seed(t)
+            want = tv(inp)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # every step fused
+                fused = P.from_torchvision(tv)
+            torch.manual_seed(t)
+            got = fused(inp)
+            if tensor or torch.is_tensor(want):
+                assert torch.is_tensor(got) and got.dtype == want.dtype, (t, steps)
+                torch.testing.assert_close(got, want, rtol=0, atol=0, msg=f"{t} {steps}")
+            else:
+                assert isinstance(got, Image.Image) and got.mode == want.mode, (t, steps)
+                np.testing.assert_array_equal(np.asarray(got), np.asarray(want), f"{t} {steps}")
+            checked += 1
+    assert checked > 180
+
+
+def test_pad_arguments_and_passes() -> None:
+    img = np.zeros((2, 3, 3), np.uint8)
+    out = P.Pad((1, 2), fill=9)(img)
+    assert out.shape == (6, 5, 3)
+    assert (out[2:4, 1:4] == 0).all() and out.sum() == 9 * 3 * (30 - 6)
+    np.testing.assert_array_equal(P.Pad(1, fill=(1, 2, 3))(img)[0, 0], [1, 2, 3])
+    assert P.Pad(2, fill=7.9).fill == (7,)  # truncated, as torchvision and Pillow do
+    assert "fill=(1, 2, 3)" in repr(P.Pad(1, fill=(1, 2, 3)))
+    runs = P.Compose([P.Pad(2), P.Resize(8), P.ToTensor()]).fused_runs
+    assert [[type(s).__name__ for s in r] for r in runs] == [["Pad"], ["Resize", "ToTensor"]]
+    for bad, exc, match in [
+        ({"padding": -1}, ValueError, "padding: must be >= 0"),
+        ({"padding": (1, 2, 3)}, TypeError, "padding"),
+        ({"padding": 1.5}, TypeError, "padding"),
+        ({"padding": 1, "fill": 256}, ValueError, "fill: 256 is not a uint8 level"),
+        ({"padding": 1, "fill": "a"}, TypeError, "fill"),
+        ({"padding": 1, "padding_mode": "reflect"}, ValueError, "padding_mode: only 'constant'"),
+    ]:
+        with pytest.raises(exc, match=match):
+            P.Pad(**bad)
+    with pytest.raises(ValueError, match="Pad: fill has 2 values for an image of 3 channels"):
+        P.Pad(1, fill=(1, 2))(img)
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("torchvision")
+    from torchvision.transforms import v2 as V
+
+    tv = V.Compose([V.Pad(2, padding_mode="reflect"), V.ToImage()])
+    with pytest.warns(UserWarning, match="kept as is .*Pad"):
+        kept = P.from_torchvision(tv)
+    x = torch.arange(48, dtype=torch.uint8).reshape(3, 4, 4)
+    torch.testing.assert_close(kept(x), tv(x), rtol=0, atol=0)

@@ -366,7 +366,8 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
   const ImageView& v = j.src;
   const AxisPlan& py = *j.py;
   const AxisPlan& px = *j.px;
-  const int64_t C = v.channels, ow = px.count, oh = py.count;
+  // (the channels of the rows read: a named convention's colour converts them first)
+  const int64_t C = j.channels(), ow = px.count, oh = py.count;
   const bool f32 = v.dtype != DType::u8;  // float32 rows (uint16 converted as they are read)
   // gray and gray3: the luma of each de-interleaved source row (or vertically combined row),
   // so that one plane is filtered instead of three (the 2 x 2 path and gathers mix after).

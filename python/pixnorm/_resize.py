@@ -796,7 +796,9 @@ def _preprocess_fit(
         one = np.empty((side, side, c_fill), arrs[0].dtype)
         one[...] = np.array(fill_raw).reshape(1, 1, c_fill)
         one_geom = Geometry(0, 0, side, side, 1, 1, 0, 0, 0, 0)
-        fill_out = _core.preprocess([one], [one_geom], 1, 1, aa, conv, cm, cs, cscale, None, False)
+        fill_out = _core.preprocess(  # (the call's filter: its antialias rules are the same)
+            [one], [one_geom], 1, 1, aa, conv, cm, cs, cscale, None, False, **ikw
+        )
         fill_vals = [float(v) for v in fill_out.reshape(-1)]
         c = len(fill_vals)  # the output's channels (a colour changes them)
         n = len(arrs) if batch else None

@@ -59,6 +59,7 @@ __all__ = [
     "Grayscale",
     "Normalize",
     "PILToTensor",
+    "Pad",
     "RandomGrayscale",
     "RandomHorizontalFlip",
     "RandomResizedCrop",
@@ -118,7 +119,7 @@ def _size_hw(size: Any, name: str) -> tuple[int, int]:
 class _Transform:
     """Base: a transform is a step a fused run understands; called alone it is a run of one."""
 
-    kind = "other"  # "resize", "crop", "rrc", "flip", "color", "convert", "normalize"
+    kind = "other"  # "resize", "crop", "rrc", "pad", "flip", "color", "convert", "normalize"
 
     def __call__(self, img: Any) -> Any:
         return _run([self], img)
@@ -184,8 +185,9 @@ class Resize(_Transform):
 class CenterCrop(_Transform):
     """torchvision ``CenterCrop``: offsets ``int(round((H - h) / 2))`` (Python rounding). A crop
     larger than the image pads it with zeros as torchvision does (``(size - side) // 2`` before,
-    the rest after), fused: the zero level goes through the same conversion and Normalize; only
-    flips, conversions and Normalize may follow it in a fused run."""
+    the rest after), fused: the zero level goes through the same conversion and Normalize; a
+    flip after it mirrors the padded image, and a crop or resize after it starts a new pass on
+    the padded uint8 image (as torchvision resizes the padded image)."""
 
     kind = "crop"
 
@@ -194,6 +196,78 @@ class CenterCrop(_Transform):
 
     def _args(self) -> str:
         return f"size={self.size}"
+
+
+def _padding(padding: Any) -> tuple[int, int, int, int]:
+    """torchvision's ``padding``: an int (every side), (left/right, top/bottom) or (left, top,
+    right, bottom), as (left, top, right, bottom)."""
+    if isinstance(padding, int | np.integer) and not isinstance(padding, bool):
+        p: list[Any] = [padding] * 4
+    elif (
+        isinstance(padding, Sequence) and not isinstance(padding, str) and len(padding) in (1, 2, 4)
+    ):
+        p = list(padding) * (4 if len(padding) == 1 else 2 if len(padding) == 2 else 1)
+    else:
+        raise TypeError(
+            "padding: expected an int or a sequence of 1, 2 or 4 ints (left/right, top/bottom or "
+            f"left, top, right, bottom), got {padding!r}"
+        )
+    out = []
+    for v in p:
+        if not isinstance(v, int | np.integer) or isinstance(v, bool):
+            raise TypeError(f"padding: expected ints, got {type(v).__name__}")
+        if v < 0:
+            raise ValueError(f"padding: must be >= 0 (pixnorm pads, it does not crop), got {v}")
+        out.append(int(v))
+    return out[0], out[1], out[2], out[3]
+
+
+def _fill_levels(fill: Any) -> tuple[int, ...]:
+    """``fill`` as uint8 levels: a number or one per channel, each truncated to an int as
+    torchvision (and Pillow) do; None is 0 (v2)."""
+    values = [0] if fill is None else list(fill) if isinstance(fill, Sequence) else [fill]
+    if not values or isinstance(fill, str):
+        raise TypeError(f"fill: expected a number or a sequence of numbers, got {fill!r}")
+    out = []
+    for v in values:
+        if not isinstance(v, int | float | np.integer | np.floating) or isinstance(v, bool):
+            raise TypeError(f"fill: expected numbers, got {type(v).__name__}")
+        if not 0 <= v < 256:
+            raise ValueError(
+                f"fill: {v!r} is not a uint8 level (0 <= fill < 256; torchvision raises for "
+                "uint8 tensors, Pillow clamps)"
+            )
+        out.append(int(v))
+    return tuple(out)
+
+
+class Pad(_Transform):
+    """torchvision ``Pad(padding, fill=0, padding_mode="constant")``, fused: the image goes
+    into its window of the padded output and the border is the ``fill`` level (a number, or
+    one per channel; truncated to an int, as torchvision and Pillow do) through the same
+    conversion and Normalize. A flip after it mirrors the padded image; a crop or resize after
+    it starts a new pass on the padded uint8 image (as torchvision resizes the padded image).
+    Only ``padding_mode="constant"``: torchvision's 'edge', 'reflect' and 'symmetric' are not
+    fused (``from_torchvision`` keeps such a Pad as it is)."""
+
+    kind = "pad"
+
+    def __init__(
+        self, padding: int | Sequence[int], fill: Any = 0, padding_mode: str = "constant"
+    ) -> None:
+        self.padding = _padding(padding)
+        self.fill = _fill_levels(fill)
+        if padding_mode != "constant":
+            raise ValueError(
+                f"padding_mode: only 'constant' is fused, got {padding_mode!r} (torchvision's "
+                "'edge', 'reflect' and 'symmetric' copy image pixels into the border: run "
+                "torchvision's Pad for those)"
+            )
+        self.padding_mode = padding_mode
+
+    def _args(self) -> str:
+        fill = self.fill[0] if len(self.fill) == 1 else self.fill
+        return f"padding={list(self.padding)}, fill={fill}, padding_mode='constant'"
 
 
 class RandomResizedCrop(_Transform):
@@ -547,16 +621,19 @@ def _padded(
     padded: tuple[int, int, int, int],
     flip: bool,
     vflip: bool,
-    c: int,
     color: str | None,
     color_after_resize: bool,
     out_dtype: str,
     interpolation: str,
+    fill_pixel: np.ndarray[Any, Any],
+    fill_converted: bool,
 ) -> Any:
-    """A fused run whose CenterCrop is larger than the image: the image part into its window of
-    the (out h, out w) output, the rest the zero level through the same arithmetic (torchvision
-    pads the uint8 image with zeros, then converts and normalizes everything). A flip after the
-    crop mirrors the padded image, so the window moves to the mirrored place."""
+    """A fused run with padding (a Pad, or a CenterCrop larger than the image): the image part
+    into its window of the (out h, out w) output, the rest the fill level (``fill_pixel``, one
+    uint8 pixel; converted with ``color`` when the padding came before it) through the same
+    arithmetic (torchvision pads the uint8 image, then converts and normalizes everything). A
+    flip after the padding mirrors the padded image, so the window moves to the mirrored
+    place."""
     oh, ow, top, left = padded
     ch, cw = int(args[2]), int(args[3])
     if flip:
@@ -565,9 +642,11 @@ def _padded(
         top = oh - ch - top
     images, geoms, _, _, antialias, conv, mean, std, scale = args[:9]
     one = Geometry(0, 0, 1, 1, 1, 1, 0, 0, 0, 0)
-    zero = np.zeros((1, 1, c), np.uint8)  # (c: the output's channels; 0 is 0 in gray too)
+    kw: dict[str, Any] = {"divisor": divisor}
+    if fill_converted and color is not None:
+        kw["color"] = color
     fill = _core.preprocess(
-        [zero], [one], 1, 1, antialias, conv, mean, std, scale, None, False, divisor=divisor
+        [fill_pixel], [one], 1, 1, antialias, conv, mean, std, scale, None, False, **kw
     )
     return _core.preprocess(
         images, geoms, ch, cw, antialias, conv, mean, std, scale, None, False,
@@ -737,8 +816,20 @@ def _is_float(img: Any) -> bool:
 
 
 def _run(ops: Sequence[_Transform], img: Any) -> Any:
-    """One fused run: geometry (crops, one resize, flips last), then conversions, then one
-    Normalize, as a single call to the C++ preprocess core."""
+    """One fused run: geometry (crops, one resize, padding, flips last), then conversions, then
+    one Normalize, as a single call to the C++ preprocess core; a crop or resize of a padded
+    image (known only once the sizes are) ends the pass there and the rest runs on its uint8
+    result, each random step drawn once, in order."""
+    while True:
+        rest: list[_Transform] = []
+        img = _run_part(ops, img, rest)
+        if not rest:
+            return img
+        ops = rest
+
+
+def _run_part(ops: Sequence[_Transform], img: Any, rest: list[_Transform]) -> Any:
+    """_run's pass over ``ops``, or over its first steps, the others put in ``rest``."""
     if _is_float(img):
         return _float_only(ops, img)
     arr, kind, mode = _load(img)
@@ -756,6 +847,8 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
     antialias = True
     interpolation = "bilinear"
     padded: tuple[int, int, int, int] | None = None  # (out h, out w, pad top, pad left)
+    pad_levels: tuple[int, ...] = ()  # the border's uint8 levels, one per channel
+    pad_source = True  # the border was added before the run's colour (converted with it)
     out = "image"  # "image", "u8" (uint8 tensor) or "f32"
     scale, divisor = 1.0, 0.0
     mean: tuple[float, ...] = (0.0,)
@@ -771,15 +864,34 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
             return crop[2], crop[3]
         return resized if resized is not None else (box[2], box[3])
 
-    for op in ops:
+    def channels_now() -> int:
+        return int(arr.shape[2]) if color is None else (1 if color == "gray" else 3)
+
+    def border(fill: tuple[int, ...], name: str) -> tuple[int, ...]:
+        c = channels_now()
+        if len(fill) not in (1, c):
+            raise ValueError(f"{name}: fill has {len(fill)} values for an image of {c} channels")
+        return fill * c if len(fill) == 1 else fill
+
+    for at, op in enumerate(ops):
         # geometry or a colour on a PIL image ran in Pillow: a later ToImage keeps that
         geometry_seen = geometry_seen or op.kind in _GEOMETRY or op.kind == "color"
         if padded is not None and op.kind in _GEOMETRY and op.kind != "flip":
-            raise ValueError(
-                f"{type(op).__name__}: after a CenterCrop larger than the image (zero padding) "
-                "pixnorm fuses only flips, conversions and Normalize; crop or resize before it"
-            )
-        if isinstance(op, CenterCrop):
+            # a crop or resize of the padded image, or more padding of another level: this
+            # pass ends with the padded uint8 image, and the rest runs on it
+            same = isinstance(op, Pad) and border(op.fill, "Pad") == pad_levels
+            if not (same and pad_source == (color is None)):
+                rest.extend(ops[at:])
+                break
+        if isinstance(op, Pad):
+            left_, top_, right_, bottom_ = op.padding
+            pad_levels = border(op.fill, "Pad")
+            pad_source = color is None
+            h, w = current()
+            base = padded if padded is not None else (h, w, 0, 0)
+            padded = (base[0] + top_ + bottom_, base[1] + left_ + right_, base[2] + top_,
+                      base[3] + left_)  # fmt: skip
+        elif isinstance(op, CenterCrop):
             ch, cw = op.size
             h, w = current()
             if ch > h or cw > w:
@@ -787,6 +899,7 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
                 # on each axis that is too small, then the centre of the padded image (the
                 # whole padded axis); the image part is written into a window of the output
                 padded = (ch, cw, (ch - h) // 2 if ch > h else 0, (cw - w) // 2 if cw > w else 0)
+                pad_levels, pad_source = (0,) * channels_now(), color is None
                 ch, cw = min(ch, h), min(cw, w)
             top, left = int(round((h - ch) / 2.0)), int(round((w - cw) / 2.0))
             if resized is None:
@@ -888,8 +1001,11 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
     args = ([arr], [geom], ch, cw, antialias, conv, list(mean), list(std), scale, None, False)
     plain = color is None and out_dtype == "float32" and interpolation == "bilinear"
     if padded is not None:
-        result = _padded(args, divisor, padded, flip, vflip, c, color, color_after_resize,
-                         out_dtype, interpolation)  # fmt: skip
+        fill_pixel = np.array(pad_levels, np.uint8).reshape(1, 1, -1)
+        if not pad_source and color == "gray3" and fill_pixel.shape[2] == 1:
+            fill_pixel = np.repeat(fill_pixel, 3, axis=2)  # (gray broadcast to 3 means)
+        result = _padded(args, divisor, padded, flip, vflip, color, color_after_resize,
+                         out_dtype, interpolation, fill_pixel, pad_source)  # fmt: skip
     elif plain:  # pybind11 parses keyword arguments only when there are some (about 1 us)
         result = _core.preprocess(*args, divisor)
     else:
@@ -914,7 +1030,7 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
     return _tensor_out(result)
 
 
-_GEOMETRY = ("resize", "crop", "rrc", "flip")
+_GEOMETRY = ("resize", "crop", "rrc", "pad", "flip")
 
 
 def _plan(transforms: Sequence[Any]) -> list[tuple[bool, list[Any]]]:
@@ -949,6 +1065,8 @@ def _plan(transforms: Sequence[Any]) -> list[tuple[bool, list[Any]]]:
                 ok = False  # flip is applied last in the pass: nothing geometric after it
             elif t.kind in ("resize", "rrc") and resizes:
                 ok = False  # one resampling per pass
+            elif t.kind in ("resize", "rrc", "crop") and "pad" in kinds:
+                ok = False  # the padded image is cropped or resized: a pass of its own
         elif t.kind == "color":
             # one colour per pass, on the uint8 image (after ToTensor it is float arithmetic)
             ok = "color" not in kinds and not after_convert
@@ -1084,6 +1202,8 @@ def _convert_one(t: Any, pil_only: bool = False) -> Any:
             return Resize(t.size, t.interpolation, t.max_size, t.antialias)
         if name == "CenterCrop":
             return CenterCrop(t.size)
+        if name == "Pad":
+            return Pad(t.padding, t.fill, t.padding_mode)
         if name == "RandomResizedCrop":
             return RandomResizedCrop(t.size, t.scale, t.ratio, t.interpolation, t.antialias)
         if name == "RandomHorizontalFlip":
