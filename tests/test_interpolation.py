@@ -389,7 +389,8 @@ def _nearest_cases(seed: int, n: int) -> list[tuple[np.ndarray[Any, Any], tuple[
 def test_nearest_matches_every_library() -> None:
     """Nearest copies one source sample per output; which one is each library's own rule:
     Pillow's running sum (RGBA too: Pillow does not premultiply for NEAREST), torch's float32
-    scale and doubled-size shortcut, OpenCV's double floor. Checked on every ISA and thread
+    scale and doubled-size shortcut, OpenCV's double floor (INTER_NEAREST) and Pillow's running
+    sum (INTER_NEAREST_EXACT, OpenCV 5). Checked on every ISA and thread
     count; the default convention against floor(i * in / out) / floor((i + 0.5) * in / out)
     computed exactly in integers."""
     torch = pytest.importorskip("torch")
@@ -403,6 +404,9 @@ def test_nearest_matches_every_library() -> None:
         wants = {
             ("pillow", "nearest"): np.asarray(pil.resize((ow, oh), image.NEAREST)),
             ("opencv", "nearest"): cv2.resize(img, (ow, oh), interpolation=cv2.INTER_NEAREST),
+            ("opencv", "nearest-exact"): cv2.resize(
+                img, (ow, oh), interpolation=cv2.INTER_NEAREST_EXACT
+            ),
         }
         out = torch.nn.functional.interpolate(t, size=(oh, ow), mode="nearest")
         wants["torch", "nearest"] = out[0].permute(1, 2, 0).numpy()
@@ -775,8 +779,10 @@ def test_interpolation_errors() -> None:
         pixnorm.resize(
             img.astype(np.uint16), 10, convention="opencv", interpolation="lanczos", antialias=False
         )
-    with pytest.raises(ValueError, match="'opencv' reproduces cv2.resize INTER_LINEAR, INTER_"):
-        pixnorm.resize(img, 10, convention="opencv", antialias=False, interpolation="nearest-exact")
+    with pytest.raises(ValueError, match="INTER_NEAREST_EXACT.*uint8 images only"):
+        pixnorm.resize(
+            img.astype(np.uint16), 10, convention="opencv", interpolation="nearest-exact"
+        )
     with pytest.raises(ValueError, match="INTER_NEAREST.*uint8 images only"):
         pixnorm.resize(img.astype(np.uint16), 10, convention="opencv", interpolation="nearest")  # noqa: E501
     with pytest.raises(ValueError, match="INTER_AREA.*uint8 images only"):
@@ -899,3 +905,31 @@ def test_v2_to_tensor_passes_tensors_through_as_torchvision() -> None:
             for inp in (t, pil):
                 want, got = tv(inp), fused(inp)
                 assert got.dtype == want.dtype and torch.equal(got, want), (crop, type(inp))
+
+
+def test_opencv_nearest_exact_by_sizes_and_factors() -> None:
+    """INTER_NEAREST_EXACT in OpenCV 5 is Pillow's running sum of in / out (by the rounded sizes
+    also with fx / fy): its ties land one sample low where the sum rounds down (2 -> 7 columns);
+    random sizes and factors against cv2."""
+    cv2 = pytest.importorskip("cv2")
+    rng = np.random.default_rng(27)
+    img = rng.integers(0, 256, (2, 2, 1), dtype=np.uint8)
+    np.testing.assert_array_equal(
+        pixnorm.resize(img, (7, 7), convention="opencv", interpolation="nearest-exact")[..., 0],
+        cv2.resize(img, (7, 7), interpolation=cv2.INTER_NEAREST_EXACT),
+    )
+    for i in range(300):
+        h, w = (int(v) for v in rng.integers(1, 200, 2))
+        img = rng.integers(0, 256, (h, w, int(rng.integers(1, 5))), dtype=np.uint8)
+        kw: dict[str, Any] = {"convention": "opencv", "interpolation": "nearest-exact"}
+        if i % 3 == 0:
+            f = float(rng.uniform(0.1, 4))
+            if round(h * f) < 1 or round(w * f) < 1:
+                continue
+            want = cv2.resize(img, (0, 0), fx=f, fy=f, interpolation=cv2.INTER_NEAREST_EXACT)
+            got = pixnorm.resize(img, factor=f, rounding="round", **kw)
+        else:
+            oh, ow = (int(v) for v in rng.integers(1, 300, 2))
+            want = cv2.resize(img, (ow, oh), interpolation=cv2.INTER_NEAREST_EXACT)
+            got = pixnorm.resize(img, (oh, ow), **kw)
+        np.testing.assert_array_equal(got, want.reshape(got.shape), err_msg=f"{img.shape}")

@@ -158,13 +158,14 @@ void check_convention(Convention conv, bool antialias, DType dtype, int64_t chan
                       Filter filter) {
   if (filter != Filter::bilinear) {
     const std::string name = std::string("'") + filter_name(filter) + "'";
-    const bool cv_has =
-        filter == Filter::nearest || filter == Filter::area || filter == Filter::lanczos;
+    const bool cv_has = is_nearest(filter) || filter == Filter::area || filter == Filter::lanczos;
+    const char* cv_name = filter == Filter::area            ? "INTER_AREA"
+                          : filter == Filter::lanczos       ? "INTER_LANCZOS4"
+                          : filter == Filter::nearest_exact ? "INTER_NEAREST_EXACT"
+                                                            : "INTER_NEAREST";
     if (conv == Convention::opencv && cv_has && dtype == DType::u16)
       throw std::invalid_argument("interpolation: convention 'opencv' reproduces " + name + " (" +
-                                  (filter == Filter::area      ? "INTER_AREA"
-                                   : filter == Filter::lanczos ? "INTER_LANCZOS4"
-                                                               : "INTER_NEAREST") +
+                                  cv_name +
                                   ") on uint8 images only; use convention=None for uint16");
     if (conv == Convention::pillow && filter == Filter::area)
       throw std::invalid_argument(
@@ -185,7 +186,7 @@ void check_convention(Convention conv, bool antialias, DType dtype, int64_t chan
     if (conv == Convention::opencv && !cv_has)
       throw std::invalid_argument(
           "interpolation: convention 'opencv' reproduces cv2.resize INTER_LINEAR, INTER_NEAREST, "
-          "INTER_AREA and INTER_LANCZOS4 only (" +
+          "INTER_NEAREST_EXACT, INTER_AREA and INTER_LANCZOS4 only (" +
           name + " is not reproduced); use convention=None or 'pillow'");
     if (conv == Convention::torch && filter == Filter::nearest_exact)
       throw std::invalid_argument(

@@ -47,7 +47,9 @@ namespace {
 //    i >> 1, else the float32 scale float(in) / float(out) (or float(1 / factor)) and
 //    floorf(float(i) * scale) (nearest-exact is refused in check_convention: torch's
 //    vectorized kernels round its index differently from its scalar one);
-//  - opencv (resizeNN): floor(i * (1 / (out / in))) in double (or 1 / fx);
+//  - opencv (resizeNN): floor(i * (1 / (out / in))) in double (or 1 / fx); nearest-exact
+//    (resizeNN_bitexact in OpenCV 5, rewritten to match Pillow): Pillow's running sum below,
+//    by the sizes even with a factor;
 //  - pillow (ImagingScaleAffine, NEAREST): a running double x = a / 2 + k a, a = in / out,
 //    truncated (the sum accumulates rounding, so it is summed here as Pillow sums it).
 // Each clamped to in - 1.
@@ -60,6 +62,19 @@ std::vector<int32_t> nearest_indices(Convention conv, Filter filter, int64_t in,
       idx[static_cast<size_t>(i - first)] = static_cast<int32_t>(std::clamp<int64_t>(v, 0, in - 1));
   };
   switch (conv) {
+    case Convention::opencv:
+      if (exact) {  // resizeNN_bitexact (OpenCV 5): Pillow's running sum, below
+        const double a = static_cast<double>(in) / static_cast<double>(out_full);
+        double xo = a * 0.5;
+        for (int64_t i = 0; i < first + count; ++i, xo += a) put(i, static_cast<int64_t>(xo));
+        break;
+      }
+      {
+        const double scale = axis_scale(conv, in, out_full, factor);
+        for (int64_t i = first; i < first + count; ++i)
+          put(i, static_cast<int64_t>(std::floor(static_cast<double>(i) * scale)));
+      }
+      break;
     case Convention::pillow: {
       const double a = static_cast<double>(in) / static_cast<double>(out_full);
       double xo = a * 0.5;
@@ -77,12 +92,6 @@ std::vector<int32_t> nearest_indices(Convention conv, Filter filter, int64_t in,
         else
           put(i, static_cast<int64_t>(std::floor(static_cast<float>(i) * scale)));
       }
-      break;
-    }
-    case Convention::opencv: {
-      const double scale = axis_scale(conv, in, out_full, factor);
-      for (int64_t i = first; i < first + count; ++i)
-        put(i, static_cast<int64_t>(std::floor(static_cast<double>(i) * scale)));
       break;
     }
     case Convention::pixnorm:

@@ -375,7 +375,8 @@ def resize(
         ``factor``, ``i / factor`` in float64), antialias not applying;
         'pillow' (NEAREST, RGBA included), 'torch' (mode='nearest') and 'opencv'
         (INTER_NEAREST) reproduce their library's nearest bit for bit, each with its own
-        index arithmetic; 'nearest-exact' only in convention None. Float values are copied
+        index arithmetic; 'nearest-exact' in None and 'opencv' (``INTER_NEAREST_EXACT``,
+        OpenCV 5's running sum of ``in / out``, Pillow's). Float values are copied
         (a negative zero becomes +0, a signalling NaN quiet). 'area' integrates the source
         as constant over each pixel: output ``i`` averages ``[i * s, (i + 1) * s)`` (``s = in /
         out`` or ``1 / factor``), each pixel weighted by its overlap, up- and downscaling,
