@@ -390,3 +390,50 @@ def color_error_bound(image: Array, color: str, bound: Array, magnitude: Array) 
     carried = np.einsum("ok,hwk->hwo", am, bound[:, :, :k])
     size = np.einsum("ok,hwk->hwo", am, magnitude[:, :, :k]) + np.abs(off)
     return carried + 6 * 2.0**-24 * size
+
+
+def warp_affine(
+    image: Array, m: Any, out_h: int, out_w: int, interpolation: str, fill: Any
+) -> Array:
+    """pixnorm.warp_affine's definition (convention None) in float64, (out_h, out_w, C):
+    output pixel (x, y) samples the source at u = (m0 x + m1 y) + m2, v = (m3 x + m4 y) + m5
+    (OpenCV's inverse map, pixel centres at integers); nearest takes pixel (floor(u + 0.5),
+    floor(v + 0.5)); bilinear weighs the four pixels around (u, v) by the exact fractions. A
+    sample outside the image is `fill` (one value per channel)."""
+    x = np.asarray(image, dtype=np.float64)
+    if x.ndim == 2:
+        x = x[:, :, None]
+    h, w, c = x.shape
+    f = np.broadcast_to(np.asarray(fill, dtype=np.float64).reshape(-1), (c,))
+    m = [float(v) for v in np.asarray(m, dtype=np.float64).reshape(-1)]
+    xs = np.arange(out_w, dtype=np.float64)[None, :]
+    ys = np.arange(out_h, dtype=np.float64)[:, None]
+    u = np.broadcast_to((m[0] * xs + m[1] * ys) + m[2], (out_h, out_w))
+    v = np.broadcast_to((m[3] * xs + m[4] * ys) + m[5], (out_h, out_w))
+
+    def sample(iy: Array, ix: Array) -> Array:
+        inside = (ix >= 0) & (ix < w) & (iy >= 0) & (iy < h)
+        vals = x[np.clip(iy, 0, h - 1).astype(np.int64), np.clip(ix, 0, w - 1).astype(np.int64)]
+        return np.where(inside[..., None], vals, f)
+
+    with np.errstate(invalid="ignore"):
+        if interpolation == "nearest":
+            return sample(np.floor(v + 0.5), np.floor(u + 0.5))
+        fu, fv = np.floor(u), np.floor(v)
+        fx, fy = (u - fu)[..., None], (v - fv)[..., None]
+    return (
+        (1 - fx) * (1 - fy) * sample(fv, fu)
+        + fx * (1 - fy) * sample(fv, fu + 1)
+        + (1 - fx) * fy * sample(fv + 1, fu)
+        + fx * fy * sample(fv + 1, fu + 1)
+    )
+
+
+def warp_error_bound(image: Array, fill: Any) -> float:
+    """|float32 warp - exact| allowed for convention None (values before normalization): each
+    of the four weights is rounded to float32 (the four still sum to 1 within 4u), each product
+    and each of the three sums rounded once: below 12u times the largest |sample|, u = 2**-24;
+    doubled for slack."""
+    big = max(float(np.abs(np.asarray(image, dtype=np.float64)).max(initial=0.0)),
+              float(np.abs(np.asarray(fill, dtype=np.float64)).max(initial=0.0)))  # fmt: skip
+    return 24 * 2.0**-24 * big + 2.0**-140

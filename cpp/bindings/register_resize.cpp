@@ -11,6 +11,7 @@
 
 #include "convert.hpp"
 #include "pixnorm/resize.hpp"
+#include "pixnorm/warp.hpp"
 
 namespace py = pybind11;
 
@@ -92,6 +93,43 @@ py::object resize_py(py::handle image, int64_t out_h, int64_t out_w, bool antial
   const int nthreads = call_threads();
   py::gil_scoped_release nogil;
   resize(r, dst, nthreads, python_interrupt());
+  return result;
+}
+
+py::object warp_py(py::handle image, const std::vector<double>& matrix, int64_t out_h,
+                   int64_t out_w, const std::string& interpolation, py::handle convention,
+                   const std::vector<double>& fill, py::handle mean, py::handle std, double scale,
+                   double divisor, const std::string& dtype, const std::string& layout,
+                   py::handle out) {
+  const Image img = image_from(image, "image");
+  if (img.batch)
+    throw py::value_error("image: expected one image (H, W) or (H, W, C), got a batch");
+  WarpRequest r;
+  r.image = img.view;
+  if (matrix.size() != 6) throw py::value_error("matrix: expected 6 values (2 x 3)");
+  std::copy(matrix.begin(), matrix.end(), r.matrix.begin());
+  r.height = out_h;
+  r.width = out_w;
+  if (interpolation == "nearest")
+    r.filter = WarpFilter::nearest;
+  else if (interpolation == "bilinear")
+    r.filter = WarpFilter::bilinear;
+  else
+    throw py::value_error("interpolation: expected 'bilinear' or 'nearest', got '" + interpolation +
+                          "'");
+  r.convention = convention_from(convention);
+  r.fill = fill;
+  r.mean = real_values(mean, "mean");
+  r.std = real_values(std, "std");
+  r.scale = scale;
+  r.divisor = divisor;
+  r.format = format_from(dtype, layout);
+  const std::vector<int64_t> shape = warp_shape(r);
+  py::object result;
+  void* dst = prepare_out(out, shape, r.format.type, {r.image}, result);
+  const int nthreads = call_threads();
+  py::gil_scoped_release nogil;
+  warp(r, dst, nthreads, python_interrupt());
   return result;
 }
 
@@ -192,6 +230,11 @@ void register_resize(py::module_& m) {
         py::arg("factor_y") = 0.0, py::arg("factor_x") = 0.0, py::arg("color") = py::none(),
         py::arg("interpolation") = "bilinear",
         "Low-level resize; see pixnorm.resize for the documented API.");
+  m.def("warp_affine", &warp_py, py::arg("image"), py::arg("matrix"), py::arg("out_h"),
+        py::arg("out_w"), py::arg("interpolation"), py::arg("convention").none(true),
+        py::arg("fill"), py::arg("mean"), py::arg("std"), py::arg("scale"), py::arg("divisor"),
+        py::arg("dtype"), py::arg("layout"), py::arg("out").none(true),
+        "Low-level affine warp; see pixnorm.warp_affine for the documented API.");
   m.def("preprocess", &preprocess_py, py::arg("images"), py::arg("geometries"), py::arg("crop_h"),
         py::arg("crop_w"), py::arg("antialias"), py::arg("convention").none(true), py::arg("mean"),
         py::arg("std"), py::arg("scale"), py::arg("out").none(true), py::arg("batch_output"),

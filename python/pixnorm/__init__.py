@@ -38,6 +38,7 @@ from ._decode import MAX_IMAGE_PIXELS, DecodeError, ImageTooLarge, decode
 from ._load import load, load_batch
 from ._normalizer import Normalizer, _unpack
 from ._resize import FitParams, preprocess, preprocess_batch, resize, resized_size
+from ._warp import rotate, warp_affine
 from .stats import RunningStats
 
 __all__ = [
@@ -58,6 +59,8 @@ __all__ = [
     "load_batch",
     "normalize",
     "preprocess",
+    "rotate",
+    "warp_affine",
     "preprocess_batch",
     "presets",
     "random_params",

@@ -154,3 +154,19 @@ def decode_jpeg_into(
     out: np.ndarray[Any, Any],
     scale: int = ...,
 ) -> None: ...
+def warp_affine(
+    image: Any,
+    matrix: Sequence[float],
+    out_h: int,
+    out_w: int,
+    interpolation: str,
+    convention: str | None,
+    fill: Sequence[float],
+    mean: Any,
+    std: Any,
+    scale: float,
+    divisor: float,
+    dtype: str,
+    layout: str,
+    out: Any,
+) -> Any: ...

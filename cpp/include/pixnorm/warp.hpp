@@ -1,0 +1,61 @@
+// Affine warps fused with normalization (issue 16): each output pixel samples the source through
+// an affine map, then the same arithmetic as preprocess writes it (normalized float planes, or
+// another output format). Bad arguments throw std::invalid_argument or pixnorm::type_error,
+// naming the argument, before any output is written.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "pixnorm/image_view.hpp"
+#include "pixnorm/interrupt.hpp"
+#include "pixnorm/output.hpp"
+#include "pixnorm/resize.hpp"
+
+namespace pixnorm {
+
+enum class WarpFilter : int { nearest = 0, bilinear = 1 };
+
+// One image (n == 1), H x W x C, warped to height x width.
+//
+// `matrix` is the convention's own map from output to source coordinates (six doubles, row
+// major):
+//  - pixnorm and opencv: OpenCV's inverse map (cv2.warpAffine with WARP_INVERSE_MAP): output
+//    pixel (x, y) (integer coordinates at pixel centres) samples the source at
+//    (m0 x + m1 y + m2, m3 x + m4 y + m5);
+//  - pillow: Pillow's Image.transform(AFFINE) data (coordinates of pixel areas: output pixel x
+//    covers [x, x + 1), its centre x + 0.5 maps to m0 (x + 0.5) + m1 (y + 0.5) + m2).
+//
+// What each convention computes (docs/warp-conventions.md):
+//  - pixnorm (uint8 or float32): the source position in double; nearest takes the pixel at
+//    floor(u + 0.5), floor(v + 0.5); bilinear weights (1 - fx, fx) x (1 - fy, fy) from the
+//    fraction in double, rounded to float32, the four products summed in float32 in the order
+//    p00, p01, p10, p11; a sample outside the image is `fill`; a pixel whose four samples (or
+//    whose one sample) are all outside is `fill` exactly. Then x * a[c] + b[c] (normalize).
+//  - opencv (uint8, 1-4 channels): cv2.warpAffine(BORDER_CONSTANT) as the opencv-python wheel
+//    runs it (1, 3, 4 channels: Intel IPP's iwiWarpAffine, modelled; 2 channels: OpenCV's
+//    fixed-point tables). Then torchvision's float32 arithmetic on the levels.
+//  - pillow (uint8, 1, 3 or 4 channels: L, RGB, RGBA): Image.transform(AFFINE) (its three
+//    nearest engines, its double bilinear truncated to uint8, RGBA premultiplied for
+//    bilinear). Then the levels' arithmetic.
+struct WarpRequest {
+  ImageView image;
+  std::array<double, 6> matrix = {1, 0, 0, 0, 1, 0};
+  int64_t height = 0, width = 0;
+  WarpFilter filter = WarpFilter::bilinear;
+  Convention convention = Convention::pixnorm;
+  std::vector<double> fill;  // C values in the image's units (uint8 levels or float values)
+  std::vector<double> mean = {0.0}, std = {1.0};
+  double scale = 1.0;
+  double divisor = 0.0;  // > 0 (named conventions): float32(x) / divisor, as ToTensor
+  OutFormat format;
+};
+
+// Validates the request and returns the output's shape: (C, height, width), or (height, width,
+// C) for Layout::hwc.
+std::vector<int64_t> warp_shape(const WarpRequest& r);
+// Writes the C-contiguous result into `out` on up to `nthreads` threads.
+void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interrupt = {});
+
+}  // namespace pixnorm

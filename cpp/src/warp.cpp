@@ -1,0 +1,495 @@
+// Affine warps fused with normalization (pixnorm/warp.hpp): each output row is sampled through
+// the convention's map as float values (pixnorm) or uint8 levels (the named conventions), then
+// written as preprocess writes its rows: x * a[c] + b[c], or the levels through torchvision's
+// float32 arithmetic, in the output format. The rules each convention reproduces, and the
+// experiments that established them, are in docs/warp-conventions.md. Portable scalar code.
+#include "pixnorm/warp.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "kernels/table.hpp"
+#include "pixnorm/errors.hpp"
+#include "pixnorm/normalize.hpp"
+#include "pixnorm/threads.hpp"
+#include "resample.hpp"
+#include "store.hpp"
+
+namespace pixnorm {
+
+namespace {
+
+// One source image's samples.
+struct Source {
+  const unsigned char* data;
+  int64_t sy, sx, sc, H, W, C;
+  DType dtype;
+  explicit Source(const ImageView& v)
+      : data(static_cast<const unsigned char*>(v.data)),
+        sy(v.stride_y),
+        sx(v.stride_x),
+        sc(v.stride_c),
+        H(v.height),
+        W(v.width),
+        C(v.channels),
+        dtype(v.dtype) {}
+  const unsigned char* at(int64_t y, int64_t x) const { return data + y * sy + x * sx; }
+  uint8_t u8(int64_t y, int64_t x, int64_t c) const { return at(y, x)[c * sc]; }
+  float f(int64_t y, int64_t x, int64_t c) const {
+    const unsigned char* p = at(y, x) + c * sc;
+    if (dtype == DType::u8) return static_cast<float>(*p);
+    if (dtype == DType::u16) {
+      uint16_t v;
+      std::memcpy(&v, p, sizeof v);
+      return static_cast<float>(v);
+    }
+    float v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  }
+};
+
+// floor(v) as an index when it lies in [lo, hi), else `out` (NaN and huge values included).
+inline int64_t index_in(double v, double lo, double hi, int64_t out) {
+  return v >= lo && v < hi ? static_cast<int64_t>(v) : out;
+}
+
+// ---- pixnorm: the float64 position, float32 weights and sums ---------------------------------
+
+void row_pixnorm(const Source& s, const WarpRequest& r, int64_t y, const float* fill, float* vals) {
+  const auto& m = r.matrix;
+  const int64_t C = s.C, W = s.W, H = s.H;
+  const double yd = static_cast<double>(y);
+  for (int64_t x = 0; x < r.width; ++x) {
+    const double xd = static_cast<double>(x);
+    const double u = (m[0] * xd + m[1] * yd) + m[2];
+    const double v = (m[3] * xd + m[4] * yd) + m[5];
+    float* o = vals + x * C;
+    if (r.filter == WarpFilter::nearest) {
+      const int64_t ix = index_in(std::floor(u + 0.5), 0.0, static_cast<double>(W), -1);
+      const int64_t iy = index_in(std::floor(v + 0.5), 0.0, static_cast<double>(H), -1);
+      for (int64_t c = 0; c < C; ++c) o[c] = ix >= 0 && iy >= 0 ? s.f(iy, ix, c) : fill[c];
+      continue;
+    }
+    const double fu = std::floor(u), fv = std::floor(v);
+    // a sample inside needs fu in [-1, W) and fv in [-1, H); else the fill itself
+    if (!(fu >= -1.0 && fu < static_cast<double>(W) && fv >= -1.0 && fv < static_cast<double>(H))) {
+      for (int64_t c = 0; c < C; ++c) o[c] = fill[c];
+      continue;
+    }
+    const int64_t ix = static_cast<int64_t>(fu), iy = static_cast<int64_t>(fv);
+    const double fx = u - fu, fy = v - fv;
+    const float w00 = static_cast<float>((1.0 - fx) * (1.0 - fy));
+    const float w01 = static_cast<float>(fx * (1.0 - fy));
+    const float w10 = static_cast<float>((1.0 - fx) * fy);
+    const float w11 = static_cast<float>(fx * fy);
+    const bool x0 = ix >= 0, x1 = ix + 1 < W, y0 = iy >= 0, y1 = iy + 1 < H;
+    for (int64_t c = 0; c < C; ++c) {
+      const float p00 = x0 && y0 ? s.f(iy, ix, c) : fill[c];
+      const float p01 = x1 && y0 ? s.f(iy, ix + 1, c) : fill[c];
+      const float p10 = x0 && y1 ? s.f(iy + 1, ix, c) : fill[c];
+      const float p11 = x1 && y1 ? s.f(iy + 1, ix + 1, c) : fill[c];
+      o[c] = ((w00 * p00 + w01 * p01) + w10 * p10) + w11 * p11;
+    }
+  }
+}
+
+// ---- opencv: cv2.warpAffine(BORDER_CONSTANT) -------------------------------------------------
+
+inline uint8_t sat_u8(float v) {  // saturate_cast<uchar>(float): rounded half to even
+  const float q = std::nearbyint(v);
+  return static_cast<uint8_t>(q <= 0.0f ? 0.0f : q >= 255.0f ? 255.0f : q);
+}
+
+// 1, 3 and 4 channels: Intel IPP's iwiWarpAffine as the wheels run it (modelled: the source
+// position in double, rounded to float32; nearest inside [-0.5, size - 0.5], floor(s + 0.5);
+// bilinear as OpenCV's float kernel, fmaf lerps).
+void row_opencv_float(const Source& s, const WarpRequest& r, int64_t y, const uint8_t* bval,
+                      uint8_t* lv) {
+  const auto& m = r.matrix;
+  const int64_t C = s.C, W = s.W, H = s.H;
+  const double yd = static_cast<double>(y);
+  for (int64_t x = 0; x < r.width; ++x) {
+    const double xd = static_cast<double>(x);
+    const float su = static_cast<float>((m[0] * xd + m[1] * yd) + m[2]);
+    const float sv = static_cast<float>((m[3] * xd + m[4] * yd) + m[5]);
+    uint8_t* o = lv + x * C;
+    if (r.filter == WarpFilter::nearest) {
+      const double du = su, dv = sv;
+      const bool in = du >= -0.5 && du <= static_cast<double>(W) - 0.5 && dv >= -0.5 &&
+                      dv <= static_cast<double>(H) - 0.5;
+      if (!in) {
+        std::copy(bval, bval + C, o);
+        continue;
+      }
+      const int64_t ix = std::clamp<int64_t>(static_cast<int64_t>(std::floor(du + 0.5)), 0, W - 1);
+      const int64_t iy = std::clamp<int64_t>(static_cast<int64_t>(std::floor(dv + 0.5)), 0, H - 1);
+      for (int64_t c = 0; c < C; ++c) o[c] = s.u8(iy, ix, c);
+      continue;
+    }
+    const float fu = std::floor(su), fv = std::floor(sv);
+    if (!(fu >= -1.0f && fu < static_cast<float>(W) && fv >= -1.0f && fv < static_cast<float>(H))) {
+      std::copy(bval, bval + C, o);
+      continue;
+    }
+    const int64_t ix = static_cast<int64_t>(fu), iy = static_cast<int64_t>(fv);
+    const float ax = su - fu, ay = sv - fv;  // exact
+    const bool x0 = ix >= 0, x1 = ix + 1 < W, y0 = iy >= 0, y1 = iy + 1 < H;
+    for (int64_t c = 0; c < C; ++c) {
+      const float b = static_cast<float>(bval[c]);
+      const float p00 = x0 && y0 ? s.u8(iy, ix, c) : b;
+      const float p01 = x1 && y0 ? s.u8(iy, ix + 1, c) : b;
+      const float p10 = x0 && y1 ? s.u8(iy + 1, ix, c) : b;
+      const float p11 = x1 && y1 ? s.u8(iy + 1, ix + 1, c) : b;
+      const float v0 = std::fmaf(ax, p01 - p00, p00);
+      const float v1 = std::fmaf(ax, p11 - p10, p10);
+      o[c] = sat_u8(std::fmaf(ay, v1 - v0, v0));
+    }
+  }
+}
+
+// saturate_cast<int>(double): rounded half to even, saturated (NaN -> 0).
+inline int32_t sat_int(double v) {
+  if (std::isnan(v)) return 0;
+  const double q = std::nearbyint(v);
+  if (q <= -2147483648.0) return std::numeric_limits<int32_t>::min();
+  if (q >= 2147483647.0) return std::numeric_limits<int32_t>::max();
+  return static_cast<int32_t>(q);
+}
+inline int32_t wrap_add(int32_t a, int32_t b) {
+  return static_cast<int32_t>(static_cast<uint32_t>(a) + static_cast<uint32_t>(b));
+}
+inline int64_t sat16(int32_t v) { return std::clamp<int32_t>(v, -32768, 32767); }
+
+// 2 channels: OpenCV's own fixed-point path (WarpAffineInvoker and remap): positions in 1/1024
+// pixel steps, bilinear weights from the 32 x 32 table of 15-bit products (for positions i/32,
+// j/32 they are exactly (32 - i or i) (32 - j or j) 32), (sum + 2^14) >> 15.
+void row_opencv_fixed(const Source& s, const WarpRequest& r, int64_t y, const int32_t* adelta,
+                      const int32_t* bdelta, const uint8_t* bval, uint8_t* lv) {
+  const auto& m = r.matrix;
+  const int64_t C = s.C, W = s.W, H = s.H;
+  const bool nearest = r.filter == WarpFilter::nearest;
+  const double rd = nearest ? 512.0 : 16.0;
+  const double yd = static_cast<double>(y);
+  const int32_t X0 = sat_int((m[1] * yd + m[2]) * 1024.0 + rd);
+  const int32_t Y0 = sat_int((m[4] * yd + m[5]) * 1024.0 + rd);
+  for (int64_t x = 0; x < r.width; ++x) {
+    int32_t X = wrap_add(X0, adelta[x]), Y = wrap_add(Y0, bdelta[x]);
+    uint8_t* o = lv + x * C;
+    if (nearest) {
+      const int64_t sx = sat16(X >> 10), sy = sat16(Y >> 10);
+      const bool in = sx >= 0 && sx < W && sy >= 0 && sy < H;
+      for (int64_t c = 0; c < C; ++c) o[c] = in ? s.u8(sy, sx, c) : bval[c];
+      continue;
+    }
+    X >>= 5;
+    Y >>= 5;
+    const int64_t sx = sat16(X >> 5), sy = sat16(Y >> 5);
+    const int32_t fx = X & 31, fy = Y & 31;
+    if (sx >= W || sx + 1 < 0 || sy >= H || sy + 1 < 0) {
+      std::copy(bval, bval + C, o);
+      continue;
+    }
+    const int32_t w00 = (32 - fy) * (32 - fx) * 32, w01 = (32 - fy) * fx * 32;
+    const int32_t w10 = fy * (32 - fx) * 32, w11 = fy * fx * 32;
+    const bool x0 = sx >= 0, x1 = sx + 1 < W, y0 = sy >= 0, y1 = sy + 1 < H;
+    for (int64_t c = 0; c < C; ++c) {
+      const int32_t b = bval[c];
+      const int32_t p00 = x0 && y0 ? s.u8(sy, sx, c) : b;
+      const int32_t p01 = x1 && y0 ? s.u8(sy, sx + 1, c) : b;
+      const int32_t p10 = x0 && y1 ? s.u8(sy + 1, sx, c) : b;
+      const int32_t p11 = x1 && y1 ? s.u8(sy + 1, sx + 1, c) : b;
+      const int32_t sum = p00 * w00 + p01 * w01 + p10 * w10 + p11 * w11;
+      o[c] = static_cast<uint8_t>(std::clamp((sum + (1 << 14)) >> 15, 0, 255));
+    }
+  }
+}
+
+// ---- pillow: Image.transform(AFFINE) ----------------------------------------------------------
+
+// Pillow's nearest engines (Geometry.c), chosen once per image.
+enum class PilNearest { scale, fixed, floating };
+
+struct PillowPlan {
+  PilNearest engine = PilNearest::floating;
+  std::vector<int64_t> col, row;     // scale: source index per column / row (-1 outside)
+  std::vector<double> row_x, row_y;  // floating: each row's first position
+  int32_t f0 = 0, f1 = 0, f2 = 0, f3 = 0, f4 = 0, f5 = 0;  // fixed: 16.16 coefficients
+};
+
+inline int64_t pil_coord(double v, int64_t size) {  // COORD: v < 0 ? -1 : (int)v, then bounds
+  return v < 0.0 || !(v < static_cast<double>(size)) ? -1 : static_cast<int64_t>(v);
+}
+
+PillowPlan pillow_plan(const WarpRequest& r, int64_t W, int64_t H) {
+  const auto& a = r.matrix;
+  PillowPlan p;
+  const int64_t ow = r.width, oh = r.height;
+  if (r.filter != WarpFilter::nearest) return p;
+  if (a[1] == 0.0 && a[3] == 0.0) {  // a scale and a translation: running sums
+    p.engine = PilNearest::scale;
+    p.col.resize(static_cast<size_t>(ow));
+    p.row.resize(static_cast<size_t>(oh));
+    double xo = a[2] + a[0] * 0.5;
+    for (int64_t x = 0; x < ow; ++x, xo += a[0]) p.col[static_cast<size_t>(x)] = pil_coord(xo, W);
+    double yo = a[5] + a[4] * 0.5;
+    for (int64_t y = 0; y < oh; ++y, yo += a[4]) p.row[static_cast<size_t>(y)] = pil_coord(yo, H);
+    return p;
+  }
+  bool fits = true;
+  const double xs[4] = {0.0, static_cast<double>(ow), 0.0, static_cast<double>(ow)};
+  const double ys[4] = {0.0, static_cast<double>(oh), static_cast<double>(oh), 0.0};
+  for (int k = 0; k < 4; ++k)
+    fits = fits && std::abs(xs[k] * a[0] + ys[k] * a[1] + a[2]) < 32768.0 &&
+           std::abs(xs[k] * a[3] + ys[k] * a[4] + a[5]) < 32768.0;
+  if (fits) {
+    const auto fix = [](double v) { return static_cast<int32_t>(std::floor(v * 65536.0 + 0.5)); };
+    p.engine = PilNearest::fixed;
+    p.f0 = fix(a[0]);
+    p.f1 = fix(a[1]);
+    p.f3 = fix(a[3]);
+    p.f4 = fix(a[4]);
+    p.f2 = fix(a[2] + a[0] * 0.5 + a[1] * 0.5);
+    p.f5 = fix(a[5] + a[3] * 0.5 + a[4] * 0.5);
+    return p;
+  }
+  p.engine = PilNearest::floating;
+  p.row_x.resize(static_cast<size_t>(oh));
+  p.row_y.resize(static_cast<size_t>(oh));
+  double xo = a[2] + a[1] * 0.5 + a[0] * 0.5, yo = a[5] + a[4] * 0.5 + a[3] * 0.5;
+  for (int64_t y = 0; y < oh; ++y, xo += a[1], yo += a[4]) {
+    p.row_x[static_cast<size_t>(y)] = xo;
+    p.row_y[static_cast<size_t>(y)] = yo;
+  }
+  return p;
+}
+
+// MULDIV255: Pillow's premultiplication of a colour by alpha.
+inline int32_t muldiv255(int32_t c, int32_t a) {
+  const int32_t t = c * a + 128;
+  return ((t >> 8) + t) >> 8;
+}
+
+void row_pillow(const Source& s, const WarpRequest& r, const PillowPlan& p, int64_t y,
+                const uint8_t* fill, uint8_t* lv) {
+  const auto& a = r.matrix;
+  const int64_t C = s.C, W = s.W, H = s.H, ow = r.width;
+  const auto put = [&](int64_t x, int64_t sy, int64_t sx) {
+    uint8_t* o = lv + x * C;
+    for (int64_t c = 0; c < C; ++c) o[c] = sx >= 0 && sy >= 0 ? s.u8(sy, sx, c) : fill[c];
+  };
+  if (r.filter == WarpFilter::nearest) {
+    switch (p.engine) {
+      case PilNearest::scale: {
+        const int64_t sy = p.row[static_cast<size_t>(y)];
+        for (int64_t x = 0; x < ow; ++x) put(x, sy, p.col[static_cast<size_t>(x)]);
+        return;
+      }
+      case PilNearest::fixed: {
+        const uint32_t yy0 =
+            static_cast<uint32_t>(p.f5) + static_cast<uint32_t>(y) * static_cast<uint32_t>(p.f4);
+        const uint32_t xx0 =
+            static_cast<uint32_t>(p.f2) + static_cast<uint32_t>(y) * static_cast<uint32_t>(p.f1);
+        for (int64_t x = 0; x < ow; ++x) {
+          const uint32_t ux = static_cast<uint32_t>(x);
+          const int32_t xi = static_cast<int32_t>(xx0 + ux * static_cast<uint32_t>(p.f0)) >> 16;
+          const int32_t yi = static_cast<int32_t>(yy0 + ux * static_cast<uint32_t>(p.f3)) >> 16;
+          const bool in = xi >= 0 && xi < W && yi >= 0 && yi < H;
+          put(x, in ? yi : -1, in ? xi : -1);
+        }
+        return;
+      }
+      case PilNearest::floating: {
+        double xx = p.row_x[static_cast<size_t>(y)], yy = p.row_y[static_cast<size_t>(y)];
+        for (int64_t x = 0; x < ow; ++x, xx += a[0], yy += a[3]) {
+          const int64_t xi = pil_coord(xx, W), yi = pil_coord(yy, H);
+          put(x, xi >= 0 ? yi : -1, yi >= 0 ? xi : -1);
+        }
+        return;
+      }
+    }
+  }
+  // bilinear, in double; RGBA premultiplied (Pillow resamples RGBa), unpremultiplied after
+  const bool rgba = C == 4;
+  const auto px = [&](int64_t sy, int64_t sx, int64_t c) -> double {
+    const int32_t v = s.u8(sy, sx, c);
+    return rgba && c < 3 ? muldiv255(v, s.u8(sy, sx, 3)) : v;
+  };
+  const double Y = static_cast<double>(y) + 0.5;
+  for (int64_t x = 0; x < ow; ++x) {
+    uint8_t* o = lv + x * C;
+    const double X = static_cast<double>(x) + 0.5;
+    double xin = (a[0] * X + a[1] * Y) + a[2];
+    double yin = (a[3] * X + a[4] * Y) + a[5];
+    if (!(xin >= 0.0 && xin < static_cast<double>(W) && yin >= 0.0 &&
+          yin < static_cast<double>(H))) {
+      std::copy(fill, fill + C, o);
+    } else {
+      xin -= 0.5;
+      yin -= 0.5;
+      const double fx = std::floor(xin), fy = std::floor(yin);
+      const double dx = xin - fx, dy = yin - fy;
+      const int64_t x0 = static_cast<int64_t>(fx), y0 = static_cast<int64_t>(fy);
+      const int64_t xc0 = std::clamp<int64_t>(x0, 0, W - 1),
+                    xc1 = std::clamp<int64_t>(x0 + 1, 0, W - 1);
+      const int64_t r0 = std::clamp<int64_t>(y0, 0, H - 1);
+      const bool has1 = y0 + 1 >= 0 && y0 + 1 < H;
+      for (int64_t c = 0; c < C; ++c) {
+        const double a0 = px(r0, xc0, c), b0 = px(r0, xc1, c);
+        const double v1 = a0 + (b0 - a0) * dx;
+        double v2 = v1;
+        if (has1) {
+          const double a1 = px(y0 + 1, xc0, c), b1 = px(y0 + 1, xc1, c);
+          v2 = a1 + (b1 - a1) * dx;
+        }
+        o[c] = static_cast<uint8_t>(v1 + (v2 - v1) * dy);  // truncated, as Pillow's cast
+      }
+    }
+    if (rgba) {  // unpremultiply (the fill too, as Pillow treats it as RGBa)
+      const int32_t al = o[3];
+      if (al != 0 && al != 255)
+        for (int64_t c = 0; c < 3; ++c) o[c] = static_cast<uint8_t>(std::min(255, 255 * o[c] / al));
+    }
+  }
+}
+
+// ---- output ------------------------------------------------------------------------------------
+
+// Image 0 of a (C, H, W) or (H, W, C) output in `fmt`.
+OutTarget warp_target(void* out, OutFormat fmt, int64_t C, int64_t H, int64_t W) {
+  OutTarget t;
+  t.base = out;
+  t.format = fmt;
+  t.channels = C;
+  t.row_stride = fmt.layout == Layout::hwc ? W * C : W;
+  t.plane_stride = H * W;
+  return t;
+}
+
+void check_matrix(const std::array<double, 6>& m) {
+  for (double v : m)
+    if (!std::isfinite(v))
+      throw std::invalid_argument("matrix: expected finite values, got " + std::to_string(v));
+}
+
+}  // namespace
+
+std::vector<int64_t> warp_shape(const WarpRequest& r) {
+  const ImageView& v = r.image;
+  if (v.n != 1) throw std::invalid_argument("image: expected one image (H, W) or (H, W, C)");
+  if (v.height < 1 || v.width < 1 || v.channels < 1)
+    throw std::invalid_argument("image: zero-size image");
+  check_matrix(r.matrix);
+  if (r.height < 1 || r.width < 1 || r.height > kMaxOutputSide || r.width > kMaxOutputSide)
+    throw std::invalid_argument("size: each side must be in 1.." + std::to_string(kMaxOutputSide) +
+                                ", got (" + std::to_string(r.height) + ", " +
+                                std::to_string(r.width) + ")");
+  const int64_t C = v.channels;
+  if (r.convention != Convention::pixnorm && v.dtype != DType::u8)
+    throw type_error(std::string("image: a named convention reproduces another library's uint8 "
+                                 "arithmetic and needs uint8 input; use convention=None for ") +
+                     dtype_name(v.dtype));
+  if (r.convention == Convention::torch)
+    throw std::invalid_argument("convention: 'torch' warps are not available yet");
+  if (r.convention == Convention::opencv && C > 4)
+    throw std::invalid_argument("convention: 'opencv' is reproduced for 1 to 4 channels, got " +
+                                std::to_string(C));
+  if (r.convention == Convention::pillow && C != 1 && C != 3 && C != 4)
+    throw std::invalid_argument(
+        "convention: 'pillow' warps L, RGB and RGBA images (1, 3 or 4 channels), got " +
+        std::to_string(C));
+  if (static_cast<int64_t>(r.fill.size()) != C)
+    throw std::invalid_argument("fill: expected " + std::to_string(C) + " values, got " +
+                                std::to_string(r.fill.size()));
+  for (double f : r.fill)
+    if (!std::isfinite(f)) throw std::invalid_argument("fill: expected finite values");
+  if (!(r.divisor == 0.0 || (r.divisor > 0.0 && std::isfinite(r.divisor))))
+    throw std::invalid_argument("divisor: expected 0 (multiply by scale) or a finite value > 0");
+  if (r.divisor != 0.0 && r.convention == Convention::pixnorm)
+    throw std::invalid_argument("divisor: only with a named convention (exact uint8 levels)");
+  make_channel_affine(r.mean, r.std, r.scale, C);  // validates them
+  if (r.format.type == OutType::u16) throw std::invalid_argument("dtype: not an output type");
+  if (r.format.type == OutType::u8) {
+    bool identity = r.scale == 1.0 && r.divisor == 0.0;
+    for (double m : r.mean) identity = identity && m == 0.0;
+    for (double s : r.std) identity = identity && s == 1.0;
+    if (!identity)
+      throw std::invalid_argument(
+          "dtype: uint8 output is the warped image itself, in levels 0..255: leave mean and "
+          "std unset and scale unset (or 1)");
+  }
+  if (r.format.layout == Layout::hwc) return {r.height, r.width, C};
+  return {C, r.height, r.width};
+}
+
+void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interrupt) {
+  (void)interrupt;  // one image: the work is bounded by its output
+  warp_shape(r);
+  const KernelTable& k = active_kernels();
+  const Source s(r.image);
+  const int64_t C = s.C, oh = r.height, ow = r.width;
+  const bool named = r.convention != Convention::pixnorm;
+  ChannelAffine affine;
+  std::vector<LevelParams> levels;
+  if (named)
+    levels = level_params(r.mean, r.std, r.scale, C, r.divisor);
+  else
+    affine = make_channel_affine(r.mean, r.std, r.scale, C);
+  std::vector<float> fillf(static_cast<size_t>(C));
+  std::vector<uint8_t> fill8(static_cast<size_t>(C));
+  for (int64_t c = 0; c < C; ++c) {
+    const double f = r.fill[static_cast<size_t>(c)];
+    fillf[static_cast<size_t>(c)] = static_cast<float>(f);
+    const double q = std::nearbyint(f);  // OpenCV's borderValue: saturate_cast<uchar>
+    fill8[static_cast<size_t>(c)] = static_cast<uint8_t>(q <= 0 ? 0 : q >= 255 ? 255 : q);
+  }
+  const bool fixed2 = r.convention == Convention::opencv && C == 2;
+  std::vector<int32_t> adelta, bdelta;
+  if (fixed2) {
+    adelta.resize(static_cast<size_t>(ow));
+    bdelta.resize(static_cast<size_t>(ow));
+    for (int64_t x = 0; x < ow; ++x) {
+      adelta[static_cast<size_t>(x)] = sat_int(r.matrix[0] * static_cast<double>(x) * 1024.0);
+      bdelta[static_cast<size_t>(x)] = sat_int(r.matrix[3] * static_cast<double>(x) * 1024.0);
+    }
+  }
+  const PillowPlan pplan =
+      r.convention == Convention::pillow ? pillow_plan(r, s.W, s.H) : PillowPlan{};
+  const OutTarget target = warp_target(out, r.format, C, oh, ow);
+  const bool direct = r.format.direct();
+  auto body = [&](int64_t y0, int64_t y1) {
+    std::vector<float> vals(static_cast<size_t>(ow * C));
+    std::vector<uint8_t> lv(static_cast<size_t>(ow * C)), planar(static_cast<size_t>(ow * C));
+    std::vector<float> planes(static_cast<size_t>(ow * C));
+    for (int64_t y = y0; y < y1; ++y) {
+      float* dst = direct ? static_cast<float*>(out) + y * ow : planes.data();
+      const int64_t pstride = direct ? oh * ow : ow;
+      if (!named) {
+        row_pixnorm(s, r, y, fillf.data(), vals.data());
+        k.normalize_f32(vals.data(), ow, C, affine.a.data(), affine.b.data(), dst, pstride);
+      } else {
+        if (r.convention == Convention::pillow)
+          row_pillow(s, r, pplan, y, fill8.data(), lv.data());
+        else if (fixed2)
+          row_opencv_fixed(s, r, y, adelta.data(), bdelta.data(), fill8.data(), lv.data());
+        else
+          row_opencv_float(s, r, y, fill8.data(), lv.data());
+        for (int64_t x = 0; x < ow; ++x)
+          for (int64_t c = 0; c < C; ++c)
+            planar[static_cast<size_t>(c * ow + x)] = lv[static_cast<size_t>(x * C + c)];
+        for (int64_t c = 0; c < C; ++c)
+          k.levels_f32(planar.data() + c * ow, ow, &levels[static_cast<size_t>(c)],
+                       dst + c * pstride);
+      }
+      if (!direct) store_planes(k, target, y, planes.data(), ow, ow);
+    }
+  };
+  threads::parallel_chunks(oh, threads::team_for(oh * ow * C, nthreads), body);
+}
+
+}  // namespace pixnorm

@@ -1,0 +1,381 @@
+"""Affine warps fused with normalization (issue 16): ``warp_affine`` and ``rotate``.
+
+Each output pixel samples the source through an affine map and is normalized as
+:func:`pixnorm.preprocess` normalizes, in one pass (docs/warp-conventions.md).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from . import _core
+from ._args import _image, _is_per_pixel, _real, _scale, _typed, _values
+from ._normalizer import _unpack
+from ._resize import _fill_values, _format, _uint8_scale
+
+_FILTERS = ("bilinear", "nearest")
+
+
+def _interp(interpolation: Any) -> str:
+    name: Any = interpolation
+    if type(interpolation).__name__ == "InterpolationMode":  # torchvision's enum
+        name = interpolation.value
+    elif type(interpolation).__name__ == "Resampling" and isinstance(interpolation, int):
+        name = {0: "nearest", 2: "bilinear"}.get(int(interpolation), str(interpolation))
+    if not isinstance(name, str):
+        raise TypeError(
+            "interpolation: expected 'bilinear' or 'nearest' (or torchvision's InterpolationMode, "
+            f"PIL's Image.Resampling), got {type(interpolation).__name__}"
+        )
+    if name not in _FILTERS:
+        raise ValueError(f"interpolation: warps take 'bilinear' or 'nearest', got {name!r}")
+    return name
+
+
+def _convention(convention: Any) -> str | None:
+    if convention is not None and not isinstance(convention, str):
+        raise TypeError(f"convention: expected None or a name, got {type(convention).__name__}")
+    if convention not in (None, "opencv", "pillow", "torch"):
+        raise ValueError(
+            f"convention: {convention!r} is not available; expected None, 'opencv', 'pillow' "
+            "or 'torch'"
+        )
+    if convention == "torch":
+        raise ValueError(
+            "convention: 'torch' warps (torchvision's rotate / affine on uint8 tensors) are not "
+            "available yet; use None (torchvision's geometry in exact float arithmetic), "
+            "'opencv' or 'pillow'"
+        )
+    return convention
+
+
+def _matrix(matrix: Any) -> list[float]:
+    try:
+        m = np.asarray(matrix, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"matrix: expected a 2 x 3 array of numbers, got {type(matrix).__name__}"
+        ) from None
+    if m.shape not in ((2, 3), (6,), (3, 3)):
+        raise ValueError(f"matrix: expected shape (2, 3), got {m.shape}")
+    if m.shape == (3, 3):
+        if not np.array_equal(m[2], [0.0, 0.0, 1.0]):
+            raise ValueError("matrix: a 3 x 3 matrix must be affine (last row 0, 0, 1)")
+        m = m[:2]
+    if not np.isfinite(m).all():
+        raise ValueError("matrix: expected finite values")
+    return [float(v) for v in m.reshape(-1)]
+
+
+def _out_size(size: Any, image_hw: tuple[int, int]) -> tuple[int, int]:
+    if size is None:
+        return image_hw
+    if isinstance(size, numbers.Integral) and not isinstance(size, bool):
+        return int(size), int(size)
+    if (
+        isinstance(size, Sequence)
+        and len(size) == 2
+        and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in size)
+    ):
+        return int(size[0]), int(size[1])
+    raise TypeError(f"size: expected an int or (h, w) ints, got {size!r}")
+
+
+def _pillow_data(m: list[float]) -> list[float]:
+    """OpenCV's inverse map (pixel centres at integers) as Pillow's AFFINE data (pixel areas:
+    centre x + 0.5): a0 = m0, a1 = m1, a2 = ((m2 - 0.5 m0) - 0.5 m1) + 0.5, likewise a5."""
+    return [
+        m[0],
+        m[1],
+        ((m[2] - 0.5 * m[0]) - 0.5 * m[1]) + 0.5,
+        m[3],
+        m[4],
+        ((m[5] - 0.5 * m[3]) - 0.5 * m[4]) + 0.5,
+    ]
+
+
+def _run(
+    arr: np.ndarray[Any, Any],
+    matrix: list[float],
+    oh: int,
+    ow: int,
+    interpolation: str,
+    conv: str | None,
+    fill: Any,
+    mean: Any,
+    std: Any,
+    scale: Any,
+    dtype: Any,
+    layout: Any,
+    out: Any,
+) -> Any:
+    """The core's warp with preprocess's output arguments."""
+    fmt = _format(dtype, layout, out)
+    norm, mean, std = _unpack(mean, std, scale, False)
+    if norm is not None or _is_per_pixel(mean, std):
+        raise ValueError("mean: warps take per-channel mean and std (no per-pixel arrays)")
+    mean, std = _values(mean, "mean"), _values(std, "std")
+    scale = _uint8_scale(fmt, scale, norm, mean, std)
+    if arr.ndim == 2:
+        arr = arr[:, :, None]
+    if arr.ndim != 3:
+        raise ValueError(f"image: expected (H, W) or (H, W, C), got shape {arr.shape}")
+    s = _scale(arr, scale)
+    fills = _fill_values(fill, arr)
+    if conv == "pillow" and fill is not None:
+        fills = [float(np.clip(np.rint(v), 0, 255)) for v in fills]
+    result = _core.warp_affine(
+        arr, matrix, oh, ow, interpolation, conv, fills, mean, std, s, 0.0, fmt.dtype,
+        fmt.layout, fmt.out,
+    )  # fmt: skip
+    return _typed(result, out, fmt.dtype)
+
+
+def warp_affine(
+    image: npt.ArrayLike,
+    matrix: Any,
+    size: Any = None,
+    *,
+    interpolation: Any = "bilinear",
+    fill: Any = None,
+    convention: str | None = None,
+    mean: Any = 0.0,
+    std: Any = None,
+    scale: float | None = None,
+    dtype: Any = None,
+    layout: str = "CHW",
+    out: np.ndarray[Any, Any] | None = None,
+    channels_last: bool = False,
+) -> Any:
+    """Warp an image through an affine map and normalize it, in one pass.
+
+    ``matrix`` (2 x 3) is OpenCV's *inverse* map (``cv2.warpAffine`` with
+    ``cv2.WARP_INVERSE_MAP``): output pixel (x, y) samples the source at
+    ``(m00 x + m01 y + m02, m10 x + m11 y + m12)``, integer coordinates at pixel centres. For a
+    forward matrix M (as ``cv2.warpAffine`` takes it without the flag) pass
+    ``cv2.invertAffineTransform(M)``. ``size`` is the output (h, w) (an int: a square; None:
+    the image's size). Pixels whose samples fall outside the image take ``fill`` (a value or
+    one per channel, in the image's units; default 0), normalized as the image is.
+
+    ``interpolation``: 'bilinear' (default) or 'nearest'. ``convention``:
+
+    - None: the source position in float64, nearest at ``floor(u + 0.5)``, bilinear weights
+      from the float64 fraction rounded to float32 and summed in float32; a sample outside the
+      image is ``fill`` (so a pixel wholly outside is ``fill`` exactly). uint8, uint16 or
+      float32 images; within reference.warp_error_bound of the float64 definition.
+    - 'opencv': ``cv2.warpAffine(img, matrix, (w, h), flags | WARP_INVERSE_MAP,
+      borderMode=BORDER_CONSTANT, borderValue=fill)`` on uint8 (1-4 channels) as the
+      opencv-python wheels run it (1, 3, 4 channels through Intel IPP, whose bilinear is
+      reproduced except at rare exact ties: about 1 value in a million differs by 1 level; 2
+      channels OpenCV's fixed point, bit for bit), then torchvision's float32 arithmetic.
+    - 'pillow': ``Image.transform((w, h), Image.Transform.AFFINE, data, resample,
+      fillcolor=fill)`` on uint8 L, RGB or RGBA bit for bit, with ``data`` the same map in
+      Pillow's pixel-area coordinates: ``(m00, m01, ((m02 - 0.5 m00) - 0.5 m01) + 0.5, m10,
+      m11, ((m12 - 0.5 m10) - 0.5 m11) + 0.5)``.
+
+    ``mean``, ``std``, ``scale``, ``dtype``, ``layout`` and ``out`` are :func:`preprocess`'s
+    (per-channel values only). Returns (C, h, w) float32 by default.
+    """
+    conv = _convention(convention)
+    name = _interp(interpolation)
+    arr, _ = _image(image, "image", channels_last)
+    m = _matrix(matrix)
+    oh, ow = _out_size(size, (int(arr.shape[0]), int(arr.shape[1])) if arr.ndim >= 2 else (0, 0))
+    if conv == "pillow":
+        m = _pillow_data(m)
+    return _run(arr, m, oh, ow, name, conv, fill, mean, std, scale, dtype, layout, out)
+
+
+# ---- rotate --------------------------------------------------------------------------------
+
+
+def _torchvision_inverse(
+    angle: float, center: tuple[float, float], translate: tuple[float, float] = (0.0, 0.0),
+    zoom: float = 1.0, shear: tuple[float, float] = (0.0, 0.0),
+) -> list[float]:  # fmt: skip
+    """torchvision's _get_inverse_affine_matrix, in Python floats in its order: the inverse of
+    rotation-scale-shear about ``center`` (relative to the image centre) then translation."""
+    rot = math.radians(angle)
+    sx, sy = math.radians(shear[0]), math.radians(shear[1])
+    cx, cy = center
+    tx, ty = translate
+    a = math.cos(rot - sy) / math.cos(sy)
+    b = -math.cos(rot - sy) * math.tan(sx) / math.cos(sy) - math.sin(rot)
+    c = math.sin(rot - sy) / math.cos(sy)
+    d = -math.sin(rot - sy) * math.tan(sx) / math.cos(sy) + math.cos(rot)
+    m = [x / zoom for x in (d, -b, 0.0, -c, a, 0.0)]
+    m[2] += m[0] * (-cx - tx) + m[1] * (-cy - ty)
+    m[5] += m[3] * (-cx - tx) + m[4] * (-cy - ty)
+    m[2] += cx
+    m[5] += cy
+    return m
+
+
+def _torchvision_expand(w: int, h: int, t: list[float]) -> tuple[int, int]:
+    """torchvision's _compute_affine_output_size on a tensor (float32 steps): the bounding box
+    of the rotated corners, rounded to 1e-4 first."""
+    f32 = np.float32
+    tf = [f32(v) for v in t]
+    hw, hh = f32(w * 0.5), f32(h * 0.5)
+    xs, ys = [], []
+    for px, py in ((-hw, -hh), (-hw, hh), (hw, hh), (hw, -hh)):
+        xs.append(f32(f32(f32(px * tf[0]) + tf[2]) + f32(py * tf[1])))
+        ys.append(f32(f32(f32(px * tf[3]) + tf[5]) + f32(py * tf[4])))
+    out = []
+    for vals, half in ((xs, hw), (ys, hh)):
+        lo, hi = f32(min(vals) + half), f32(max(vals) + half)
+        q = f32(1e-4)
+        hi = math.ceil(f32(f32(math.trunc(float(f32(hi * f32(10000.0))))) * q))
+        lo = math.floor(f32(f32(math.trunc(float(f32(lo * f32(10000.0))))) * q))
+        out.append(int(hi - lo))
+    return out[0], out[1]
+
+
+def _opencv_rotation_inverse(angle: float, cx: float, cy: float) -> list[float]:
+    """cv2.getRotationMatrix2D((cx, cy), angle, 1.0), inverted as cv2.warpAffine inverts a
+    forward matrix (in double, in its order)."""
+    a = angle * (math.pi / 180.0)
+    alpha, beta = math.cos(a), math.sin(a)
+    m = [alpha, beta, (1 - alpha) * cx - beta * cy, -beta, alpha, beta * cx + (1 - alpha) * cy]
+    d = m[0] * m[4] - m[1] * m[3]
+    d = 1.0 / d if d != 0 else 0.0
+    a11, a22 = m[4] * d, m[0] * d
+    a12, a21 = -m[1] * d, -m[3] * d
+    b1 = -a11 * m[2] - a12 * m[5]
+    b2 = -a21 * m[2] - a22 * m[5]
+    return [a11, a12, b1, a21, a22, b2]
+
+
+def _pillow_rotation(
+    angle: float, w: int, h: int, expand: bool, center: tuple[float, float] | None
+) -> tuple[list[float], int, int]:
+    """Pillow's Image.rotate matrix (AFFINE data) and output size, in its arithmetic."""
+    cx, cy = center if center is not None else (w / 2.0, h / 2.0)
+    t = -math.radians(angle)
+    m = [
+        round(math.cos(t), 15), round(math.sin(t), 15), 0.0,
+        round(-math.sin(t), 15), round(math.cos(t), 15), 0.0,
+    ]  # fmt: skip
+
+    def tf(x: float, y: float) -> tuple[float, float]:
+        return m[0] * x + m[1] * y + m[2], m[3] * x + m[4] * y + m[5]
+
+    m[2], m[5] = tf(-cx, -cy)
+    m[2] += cx
+    m[5] += cy
+    nw, nh = w, h
+    if expand:
+        xx, yy = [], []
+        for x, y in ((0, 0), (w, 0), (w, h), (0, h)):
+            u, v = tf(x, y)
+            xx.append(u)
+            yy.append(v)
+        nw = math.ceil(max(xx)) - math.floor(min(xx))
+        nh = math.ceil(max(yy)) - math.floor(min(yy))
+        m[2], m[5] = tf(-(nw - w) / 2.0, -(nh - h) / 2.0)
+    return m, nw, nh
+
+
+def rotate(
+    image: npt.ArrayLike,
+    angle: float,
+    *,
+    interpolation: Any = "nearest",
+    expand: bool = False,
+    center: Sequence[float] | None = None,
+    fill: Any = None,
+    convention: str | None = None,
+    mean: Any = 0.0,
+    std: Any = None,
+    scale: float | None = None,
+    dtype: Any = None,
+    layout: str = "CHW",
+    out: np.ndarray[Any, Any] | None = None,
+    channels_last: bool = False,
+) -> Any:
+    """Rotate an image by ``angle`` degrees counter-clockwise and normalize it, in one pass,
+    with torchvision's ``rotate`` arguments and defaults: ``center`` (x, y) in pixel-area
+    coordinates (default the image centre), ``expand`` (grow the output to hold the whole
+    rotated image), ``fill`` for pixels outside (default 0), ``interpolation`` 'nearest'
+    (default) or 'bilinear'.
+
+    ``convention``:
+
+    - None: torchvision's geometry (its inverse matrix, its expanded size, its exact copies for
+      quarter turns about the centre) sampled in exact float arithmetic (:func:`warp_affine`'s);
+      a bilinear pixel near the border weighs ``fill`` by the share of its samples outside (so
+      it differs from torchvision's ``(v - fill) * mask + fill`` with an explicit fill; with
+      ``fill=None`` both blend zeros).
+    - 'opencv': ``cv2.warpAffine(img, cv2.getRotationMatrix2D(c, angle, 1.0), (w, h), flags,
+      borderValue=fill)`` with ``c`` the centre in OpenCV's coordinates (``(x - 0.5, y - 0.5)``
+      of ``center``; ``((w - 1) / 2, (h - 1) / 2)`` by default); no ``expand`` (OpenCV has
+      none). As :func:`warp_affine`'s 'opencv'.
+    - 'pillow': ``Image.rotate(angle, resample, expand, center, fillcolor=fill)`` bit for bit
+      (L, RGB, RGBA; its exact 0 / 90 / 180 / 270 degree copies included).
+
+    The other arguments are :func:`warp_affine`'s.
+    """
+    conv = _convention(convention)
+    name = _interp(interpolation)
+    if not isinstance(angle, numbers.Real) or isinstance(angle, bool):
+        raise TypeError(f"angle: expected a real number, got {type(angle).__name__}")
+    angle = float(angle)
+    if not math.isfinite(angle):
+        raise ValueError(f"angle: expected a finite number, got {angle}")
+    if not isinstance(expand, bool | np.bool_):
+        raise TypeError(f"expand: expected a bool, got {type(expand).__name__}")
+    if center is not None:
+        if not isinstance(center, Sequence) or len(center) != 2:
+            raise TypeError(f"center: expected (x, y), got {center!r}")
+        cx, cy = _real(center[0], "center"), _real(center[1], "center")
+        if not (math.isfinite(cx) and math.isfinite(cy)):
+            raise ValueError("center: expected finite values")
+        center_xy: tuple[float, float] | None = (cx, cy)
+    else:
+        center_xy = None
+    arr, _ = _image(image, "image", channels_last)
+    if arr.ndim not in (2, 3):
+        raise ValueError(f"image: expected (H, W) or (H, W, C), got shape {arr.shape}")
+    h, w = int(arr.shape[0]), int(arr.shape[1])
+    args = (fill, mean, std, scale, dtype, layout, out)
+    if center_xy is None and conv != "opencv":
+        # Pillow's and torchvision's exact copies (no fill, no resampling) for quarter turns
+        k = {0.0: 0, 90.0: 1, 180.0: 2, 270.0: 3}.get(angle % 360.0)
+        if k is not None and (k in (0, 2) or expand or w == h):
+            view = np.rot90(arr, k) if k else arr
+            nh, nw = int(view.shape[0]), int(view.shape[1])
+            eye = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0]
+            return _run(view, _pillow_data(eye) if conv else eye, nh, nw, "nearest", conv, *args)
+    if conv == "pillow":
+        data, nw, nh = _pillow_rotation(angle, w, h, bool(expand), center_xy)
+        return _run(arr, data, nh, nw, name, conv, *args)
+    if conv == "opencv":
+        if expand:
+            raise ValueError(
+                "expand: OpenCV has no expand; compute the size and translation and call "
+                "warp_affine, or use convention=None or 'pillow'"
+            )
+        cx, cy = (
+            ((w - 1) / 2.0, (h - 1) / 2.0)
+            if center_xy is None
+            else (center_xy[0] - 0.5, center_xy[1] - 0.5)
+        )
+        return _run(arr, _opencv_rotation_inverse(angle, cx, cy), h, w, name, conv, *args)
+    # None: torchvision's geometry. torchvision rotates by -angle with its inverse matrix about
+    # the centre (relative to the image centre); output pixel x samples at
+    # t0 (x - (ow - 1) / 2) + t1 (y - (oh - 1) / 2) + t2 + (w - 1) / 2.
+    rel = (0.0, 0.0) if center_xy is None else (center_xy[0] - 0.5 * w, center_xy[1] - 0.5 * h)
+    t = _torchvision_inverse(-angle, rel)
+    ow, oh = _torchvision_expand(w, h, t) if expand else (w, h)
+    ox, oy = (ow - 1) / 2.0, (oh - 1) / 2.0
+    m = [
+        t[0], t[1], t[2] + (w - 1) / 2.0 - t[0] * ox - t[1] * oy,
+        t[3], t[4], t[5] + (h - 1) / 2.0 - t[3] * ox - t[4] * oy,
+    ]  # fmt: skip
+    return _run(arr, m, oh, ow, name, conv, *args)

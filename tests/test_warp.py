@@ -1,0 +1,283 @@
+"""Affine warps (issue 16): pixnorm.warp_affine and pixnorm.rotate. The default convention
+against the float64 definition (reference.warp_affine) on every ISA and thread count, and its
+rotation geometry against torchvision's on float images; 'pillow' bit for bit against
+Image.transform / Image.rotate; 'opencv' against cv2.warpAffine; normalization, output formats
+and errors."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import pixnorm
+import reference as ref
+from isas import on_every_isa_and_thread_count
+
+MEAN = [0.485, 0.456, 0.406]
+STD = [0.229, 0.224, 0.225]
+
+
+def raw(img: np.ndarray[Any, Any], m: Any, size: Any, **kw: Any) -> np.ndarray[Any, Any]:
+    """warp_affine's values before normalization, (h, w, C) float32."""
+    return np.asarray(
+        pixnorm.warp_affine(img, m, size, mean=0.0, std=1.0, scale=1.0, layout="HWC", **kw)
+    )
+
+
+def random_matrix(rng: np.random.Generator, h: int, w: int) -> np.ndarray[Any, Any]:
+    """An inverse map that lands mostly on the image: a rotation, scale and shear about a point
+    near the centre, plus a translation; now and then an axis-aligned or a degenerate one."""
+    kind = rng.integers(0, 6)
+    if kind == 0:  # a scale and translation (Pillow's scale engine for nearest)
+        return np.array([[rng.uniform(0.3, 3), 0, rng.uniform(-5, 5)],
+                         [0, rng.uniform(0.3, 3), rng.uniform(-5, 5)]])  # fmt: skip
+    if kind == 1:  # singular: every pixel on one line
+        return np.array([[0.5, 1.0, 1.0], [1.0, 2.0, 0.5]])
+    a = rng.uniform(-np.pi, np.pi)
+    s = rng.uniform(0.5, 2.0)
+    sh = rng.uniform(-0.3, 0.3)
+    lin = s * np.array([[np.cos(a), -np.sin(a) + sh], [np.sin(a), np.cos(a)]])
+    cx, cy = w / 2 + rng.uniform(-3, 3), h / 2 + rng.uniform(-3, 3)
+    t = np.array([cx, cy]) - lin @ np.array([cx, cy]) + rng.uniform(-4, 4, 2)
+    return np.hstack([lin, t[:, None]])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    h=st.integers(1, 30),
+    w=st.integers(1, 30),
+    oh=st.integers(1, 30),
+    ow=st.integers(1, 30),
+    c=st.sampled_from([1, 2, 3, 4]),
+    kind=st.sampled_from(["u8", "f32", "u16"]),
+    interpolation=st.sampled_from(["bilinear", "nearest"]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_default_warp_within_the_float64_bound(
+    h: int, w: int, oh: int, ow: int, c: int, kind: str, interpolation: str, seed: int
+) -> None:
+    """Convention None against reference.warp_affine within reference.warp_error_bound (nearest
+    exactly: the same index), on every ISA and thread count."""
+    rng = np.random.default_rng(seed)
+    if kind == "f32":
+        img = (rng.random((h, w, c), dtype=np.float32) * 2 - 0.5).astype(np.float32)
+        fill = [float(v) for v in rng.uniform(-1, 2, c)]
+    else:
+        top = 255 if kind == "u8" else 65535
+        img = rng.integers(0, top + 1, (h, w, c)).astype(np.uint8 if kind == "u8" else np.uint16)
+        fill = [float(v) for v in rng.integers(0, top + 1, c)]
+    m = random_matrix(rng, h, w)
+    want = ref.warp_affine(img, m, oh, ow, interpolation, fill)
+    bound = ref.warp_error_bound(img, fill)
+    results = on_every_isa_and_thread_count(
+        lambda: raw(img, m, (oh, ow), interpolation=interpolation, fill=fill)
+    )
+    for key, got in results.items():
+        err = np.abs(got.astype(np.float64) - want)
+        if interpolation == "nearest":
+            np.testing.assert_array_equal(got, want.astype(np.float32), err_msg=str(key))
+        else:
+            assert float(err.max()) <= bound, (key, float(err.max()), bound)
+
+
+def test_default_rotate_follows_torchvisions_geometry() -> None:
+    """rotate(convention=None) samples where torchvision v2's rotate samples (its inverse matrix,
+    centre and expanded size): on float images (torchvision interpolates them in float32
+    without rounding) the two agree to float32 rounding of the coordinates. (With fill=None:
+    torchvision blends an explicit fill as (v - fill) * mask + fill, which is not the weighted
+    fill of the samples outside that pixnorm's convention None computes; 'torch' will
+    reproduce it.)"""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("torchvision")
+    from torchvision.transforms.v2 import functional as F
+
+    rng = np.random.default_rng(3)
+    for i in range(40):
+        h, w = (int(v) for v in rng.integers(4, 40, 2))
+        img = rng.random((h, w, 3), dtype=np.float32)
+        angle = float(rng.choice([0.0, 30.0, -45.0, 90.0, 137.5, 390.0, rng.uniform(-360, 360)]))
+        expand = bool(i % 2)
+        center = None if i % 3 else [float(rng.uniform(0, w)), float(rng.uniform(0, h))]
+        t = torch.from_numpy(img).permute(2, 0, 1)
+        want = F.rotate(
+            t, angle, F.InterpolationMode.BILINEAR, expand=expand, center=center
+        ).permute(1, 2, 0)
+        got = pixnorm.rotate(
+            img, angle, interpolation="bilinear", expand=expand, center=center,
+            mean=0.0, std=1.0, layout="HWC",
+        )  # fmt: skip
+        assert got.shape == tuple(want.shape), (angle, expand, got.shape, want.shape)
+        # torchvision computes the grid in float32: positions within about 1e-5 pixel
+        np.testing.assert_allclose(got, want.numpy(), atol=2e-4, err_msg=f"{angle} {expand}")
+
+
+def test_default_rotate_by_quarter_turns_moves_pixels_exactly() -> None:
+    """A quarter turn about the centre of a square image maps pixel centres onto pixel centres:
+    nearest gives np.rot90 exactly (counter-clockwise)."""
+    img = np.arange(49, dtype=np.uint8).reshape(7, 7, 1)
+    for k in (1, 2, 3):
+        got = pixnorm.rotate(img, 90 * k, dtype=np.uint8, layout="HWC")
+        np.testing.assert_array_equal(got, np.rot90(img, k))
+
+
+def pil_mode(c: int) -> str:
+    return {1: "L", 3: "RGB", 4: "RGBA"}[c]
+
+
+def test_pillow_transform_and_rotate_are_bit_exact() -> None:
+    """'pillow': Image.transform(AFFINE) and Image.rotate bit for bit on L, RGB and RGBA
+    (premultiplied for bilinear), nearest through each of Pillow's three engines, random maps,
+    angles (0, 90, 180, 270, negative, beyond 360), centres, expand and fills."""
+    image = pytest.importorskip("PIL.Image")
+    rng = np.random.default_rng(4)
+    for i in range(240):
+        h, w = (int(v) for v in rng.integers(1, 60, 2))
+        c = int(rng.choice([1, 3, 4]))
+        img = rng.integers(0, 256, (h, w, c), dtype=np.uint8)
+        pil = image.fromarray(img[..., 0] if c == 1 else img, pil_mode(c))
+        fill = [int(v) for v in rng.integers(0, 256, c)]
+        pfill: Any = fill[0] if c == 1 else tuple(fill)
+        interp = ("nearest", "bilinear")[i % 2]
+        res = image.NEAREST if interp == "nearest" else image.BILINEAR
+        kw: dict[str, Any] = {"interpolation": interp, "fill": fill, "convention": "pillow"}
+        kw.update(dtype=np.uint8, layout="HWC")
+        if i % 3 == 0:
+            m = random_matrix(rng, h, w)
+            if i % 9 == 0:
+                m = m * 1000.0  # far outside: Pillow's float engine for nearest
+            oh, ow = (int(v) for v in rng.integers(1, 60, 2))
+            got = pixnorm.warp_affine(img, m, (oh, ow), **kw)
+            data = (
+                m[0, 0], m[0, 1], ((m[0, 2] - 0.5 * m[0, 0]) - 0.5 * m[0, 1]) + 0.5,
+                m[1, 0], m[1, 1], ((m[1, 2] - 0.5 * m[1, 0]) - 0.5 * m[1, 1]) + 0.5,
+            )  # fmt: skip
+            want = pil.transform((ow, oh), image.Transform.AFFINE, data, res, fillcolor=pfill)
+        else:
+            angle = float(rng.choice([0, 90, 180, 270, -90, 45, 390, rng.uniform(-400, 400)]))
+            expand = bool(rng.integers(0, 2))
+            center = None if i % 4 else (float(rng.uniform(0, w)), float(rng.uniform(0, h)))
+            got = pixnorm.rotate(img, angle, expand=expand, center=center, **kw)
+            want = pil.rotate(angle, res, expand=expand, center=center, fillcolor=pfill)
+        want_a = np.asarray(want).reshape(want.size[1], want.size[0], c)
+        np.testing.assert_array_equal(got, want_a, err_msg=f"case {i}")
+
+
+def test_pillow_levels_are_normalized_as_torchvision_does() -> None:
+    """The float output is the uint8 result through ToDtype(scale=True) and Normalize."""
+    rng = np.random.default_rng(5)
+    img = rng.integers(0, 256, (40, 50, 3), dtype=np.uint8)
+    levels = pixnorm.rotate(img, 33.0, convention="pillow", dtype=np.uint8, layout="HWC")
+    got = pixnorm.rotate(img, 33.0, convention="pillow", mean=MEAN, std=STD)
+    x = levels.astype(np.float32) * np.float32(1 / 255)
+    want = (x - np.float32(MEAN)) / np.float32(STD)
+    np.testing.assert_array_equal(got, want.transpose(2, 0, 1))
+    for dtype in (np.float16, np.float32):
+        half = pixnorm.rotate(img, 33.0, convention="pillow", mean=MEAN, std=STD, dtype=dtype)
+        np.testing.assert_array_equal(half, got.astype(dtype))
+
+
+def cv2_warp(img: np.ndarray[Any, Any], m: Any, size: Any, interp: str, fill: Any) -> Any:
+    cv2 = pytest.importorskip("cv2")
+    flag = cv2.INTER_NEAREST if interp == "nearest" else cv2.INTER_LINEAR
+    out = cv2.warpAffine(
+        img, np.asarray(m, np.float64), size[::-1], flags=flag | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_CONSTANT, borderValue=list(fill) + [0] * (4 - len(fill)),
+    )  # fmt: skip
+    return np.asarray(out).reshape(size[0], size[1], img.shape[2])
+
+
+def test_opencv_two_channels_are_bit_exact() -> None:
+    """2 channels: OpenCV's own fixed-point warp (1/1024-pixel positions, the 32 x 32 table of
+    15-bit bilinear weights), bit for bit, nearest and bilinear."""
+    rng = np.random.default_rng(6)
+    for i in range(200):
+        h, w = (int(v) for v in rng.integers(1, 60, 2))
+        img = rng.integers(0, 256, (h, w, 2), dtype=np.uint8)
+        m = random_matrix(rng, h, w)
+        size = (int(rng.integers(1, 60)), int(rng.integers(1, 60)))
+        interp = ("nearest", "bilinear")[i % 2]
+        fill = [int(v) for v in rng.integers(0, 256, 2)]
+        got = pixnorm.warp_affine(
+            img, m, size, interpolation=interp, fill=fill, convention="opencv",
+            dtype=np.uint8, layout="HWC",
+        )  # fmt: skip
+        np.testing.assert_array_equal(got, cv2_warp(img, m, size, interp, fill), f"case {i}")
+
+
+def test_warp_output_formats_and_arguments() -> None:
+    rng = np.random.default_rng(7)
+    img = rng.integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    m = [[1.0, 0.1, 2.0], [-0.1, 1.0, 1.0]]
+    chw = pixnorm.warp_affine(img, m, (16, 24), mean=MEAN, std=STD)
+    assert chw.shape == (3, 16, 24) and chw.dtype == np.float32
+    hwc = pixnorm.warp_affine(img, m, (16, 24), mean=MEAN, std=STD, layout="HWC")
+    np.testing.assert_array_equal(hwc, chw.transpose(1, 2, 0))
+    half = pixnorm.warp_affine(img, m, (16, 24), mean=MEAN, std=STD, dtype=np.float16)
+    np.testing.assert_array_equal(half, chw.astype(np.float16))
+    out = np.empty((3, 16, 24), np.float32)
+    assert pixnorm.warp_affine(img, m, (16, 24), mean=MEAN, std=STD, out=out) is out
+    np.testing.assert_array_equal(out, chw)
+    # the default size is the image's, and a 3 x 3 affine matrix is accepted
+    m3 = np.vstack([np.asarray(m), [0.0, 0.0, 1.0]])
+    np.testing.assert_array_equal(pixnorm.warp_affine(img, m3), pixnorm.warp_affine(img, m))
+    # fill is normalized like the pixels: a map far outside gives the fill's value
+    far = [[1.0, 0.0, 1e6], [0.0, 1.0, 0.0]]
+    got = pixnorm.warp_affine(img, far, (2, 2), fill=[10, 20, 30], mean=MEAN, std=STD)
+    want = (np.array([10, 20, 30]) / 255 - np.array(MEAN)) / np.array(STD)
+    np.testing.assert_allclose(got[:, 0, 0], want, rtol=1e-6)
+    # a (H, W) gray image, views and torch tensors (C, H, W) read in place
+    gray = img[..., 0]
+    np.testing.assert_array_equal(
+        pixnorm.warp_affine(gray, m, (5, 6)), pixnorm.warp_affine(gray[..., None], m, (5, 6))
+    )
+    view = img[::-1, ::2]
+    np.testing.assert_array_equal(
+        pixnorm.warp_affine(view, m, (5, 6)),
+        pixnorm.warp_affine(np.ascontiguousarray(view), m, (5, 6)),
+    )
+
+
+def test_warp_errors() -> None:
+    img = np.zeros((10, 12, 3), np.uint8)
+    m = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+    cases: list[tuple[Any, type[Exception], str]] = [
+        (lambda: pixnorm.warp_affine(img, [[1, 0, math.nan], [0, 1, 0]]), ValueError, "matrix"),
+        (lambda: pixnorm.warp_affine(img, [[1, 0], [0, 1]]), ValueError, "matrix"),
+        (lambda: pixnorm.warp_affine(img, "abc"), TypeError, "matrix"),
+        (lambda: pixnorm.warp_affine(img, m, (0, 5)), ValueError, "size"),
+        (lambda: pixnorm.warp_affine(img, m, 2.5), TypeError, "size"),
+        (lambda: pixnorm.warp_affine(img, m, interpolation="bicubic"), ValueError, "interp"),
+        (lambda: pixnorm.warp_affine(img, m, convention="torch"), ValueError, "not available"),
+        (lambda: pixnorm.warp_affine(img, m, convention="cv2"), ValueError, "convention"),
+        (lambda: pixnorm.warp_affine(img, m, fill=[1, 2]), ValueError, "fill"),
+        (lambda: pixnorm.warp_affine(img, m, fill="x"), TypeError, "fill"),
+        (
+            lambda: pixnorm.warp_affine(img.astype(np.float32), m, convention="pillow"),
+            TypeError,
+            "uint8",
+        ),
+        (
+            lambda: pixnorm.warp_affine(np.zeros((4, 4, 2), np.uint8), m, convention="pillow"),
+            ValueError,
+            "L, RGB and RGBA",
+        ),
+        (lambda: pixnorm.warp_affine(img, m, dtype=np.uint8, mean=0.5), ValueError, "uint8"),
+        (lambda: pixnorm.rotate(img, math.inf), ValueError, "angle"),
+        (lambda: pixnorm.rotate(img, "30"), TypeError, "angle"),  # type: ignore[arg-type]
+        (lambda: pixnorm.rotate(img, 30, center=(1,)), TypeError, "center"),
+        (lambda: pixnorm.rotate(img, 30, expand="yes"), TypeError, "expand"),
+        (
+            lambda: pixnorm.rotate(img, 30, expand=True, convention="opencv"),
+            ValueError,
+            "expand",
+        ),
+    ]
+    for i, (call, exc, match) in enumerate(cases):
+        with pytest.raises(exc, match=match):
+            call()
+            pytest.fail(f"case {i} did not raise")
