@@ -267,12 +267,13 @@ def test_warp_errors() -> None:
             "L, RGB and RGBA",
         ),
         (lambda: pixnorm.warp_affine(img, m, dtype=np.uint8, mean=0.5), ValueError, "uint8"),
+        (lambda: pixnorm.warp_affine(img, m, convention="opencv"), ValueError, "2-channel"),
         (lambda: pixnorm.rotate(img, math.inf), ValueError, "angle"),
         (lambda: pixnorm.rotate(img, "30"), TypeError, "angle"),  # type: ignore[arg-type]
         (lambda: pixnorm.rotate(img, 30, center=(1,)), TypeError, "center"),
         (lambda: pixnorm.rotate(img, 30, expand="yes"), TypeError, "expand"),
         (
-            lambda: pixnorm.rotate(img, 30, expand=True, convention="opencv"),
+            lambda: pixnorm.rotate(img[..., :2], 30, expand=True, convention="opencv"),
             ValueError,
             "expand",
         ),

@@ -396,6 +396,11 @@ std::vector<int64_t> warp_shape(const WarpRequest& r) {
                      dtype_name(v.dtype));
   if (r.convention == Convention::torch)
     throw std::invalid_argument("convention: 'torch' warps are not available yet");
+  if (r.convention == Convention::opencv && C != 2)
+    throw std::invalid_argument(
+        "convention: 'opencv' warps are reproduced for 2-channel images only so far (with 1, 3 "
+        "or 4 channels cv2.warpAffine runs Intel IPP, whose coordinates at exact ties are not "
+        "matched yet); use convention=None or 'pillow'");
   if (r.convention == Convention::opencv && C > 4)
     throw std::invalid_argument("convention: 'opencv' is reproduced for 1 to 4 channels, got " +
                                 std::to_string(C));

@@ -170,10 +170,9 @@ def warp_affine(
       image is ``fill`` (so a pixel wholly outside is ``fill`` exactly). uint8, uint16 or
       float32 images; within reference.warp_error_bound of the float64 definition.
     - 'opencv': ``cv2.warpAffine(img, matrix, (w, h), flags | WARP_INVERSE_MAP,
-      borderMode=BORDER_CONSTANT, borderValue=fill)`` on uint8 (1-4 channels) as the
-      opencv-python wheels run it (1, 3, 4 channels through Intel IPP, whose bilinear is
-      reproduced except at rare exact ties: about 1 value in a million differs by 1 level; 2
-      channels OpenCV's fixed point, bit for bit), then torchvision's float32 arithmetic.
+      borderMode=BORDER_CONSTANT, borderValue=fill)`` on uint8 bit for bit, then torchvision's
+      float32 arithmetic; 2-channel images only so far (OpenCV's fixed point: with 1, 3 or 4
+      channels the wheels run Intel IPP, not matched yet at exact ties: a ValueError).
     - 'pillow': ``Image.transform((w, h), Image.Transform.AFFINE, data, resample,
       fillcolor=fill)`` on uint8 L, RGB or RGBA bit for bit, with ``data`` the same map in
       Pillow's pixel-area coordinates: ``(m00, m01, ((m02 - 0.5 m00) - 0.5 m01) + 0.5, m10,
