@@ -54,31 +54,49 @@ struct Source {
   }
 };
 
-// floor(v) as an index when it lies in [lo, hi), else `out` (NaN and huge values included).
-inline int64_t index_in(double v, double lo, double hi, int64_t out) {
-  return v >= lo && v < hi ? static_cast<int64_t>(v) : out;
-}
-
 // ---- pixnorm: the float64 position, float32 weights and sums ---------------------------------
 
-void row_pixnorm(const Source& s, const WarpRequest& r, int64_t y, const float* fill, float* vals) {
+// floor(v) for |v| < 2^52 without a library call (the portable build has no SSE4.1 roundsd):
+// truncation, minus one for negative non-integers. NaN never reaches it (finite matrices).
+inline double floor_fast(double v) {
+  const double t = static_cast<double>(static_cast<int64_t>(v));
+  return t > v ? t - 1.0 : t;
+}
+
+// Sample type T (uint8_t, uint16_t, float) and NC channels (0: any).
+template <class T, int NC>
+void row_pixnorm_t(const Source& s, const WarpRequest& r, int64_t y, const float* fill,
+                   float* vals) {
   const auto& m = r.matrix;
-  const int64_t C = s.C, W = s.W, H = s.H;
+  const int64_t C = NC > 0 ? NC : s.C, W = s.W, H = s.H;
+  const double Wd = static_cast<double>(W), Hd = static_cast<double>(H);
+  // positions beyond +-2^40 are far outside: clamped before the float -> int conversions
+  constexpr double kFar = 1099511627776.0;
   const double yd = static_cast<double>(y);
+  const double ry = m[1] * yd, ryv = m[4] * yd;
+  const auto px = [&](int64_t iy, int64_t ix, int64_t c) -> float {
+    T v;
+    std::memcpy(&v, s.at(iy, ix) + c * s.sc, sizeof v);
+    return static_cast<float>(v);
+  };
   for (int64_t x = 0; x < r.width; ++x) {
     const double xd = static_cast<double>(x);
-    const double u = (m[0] * xd + m[1] * yd) + m[2];
-    const double v = (m[3] * xd + m[4] * yd) + m[5];
+    const double u = std::clamp((m[0] * xd + ry) + m[2], -kFar, kFar);
+    const double v = std::clamp((m[3] * xd + ryv) + m[5], -kFar, kFar);
     float* o = vals + x * C;
     if (r.filter == WarpFilter::nearest) {
-      const int64_t ix = index_in(std::floor(u + 0.5), 0.0, static_cast<double>(W), -1);
-      const int64_t iy = index_in(std::floor(v + 0.5), 0.0, static_cast<double>(H), -1);
-      for (int64_t c = 0; c < C; ++c) o[c] = ix >= 0 && iy >= 0 ? s.f(iy, ix, c) : fill[c];
+      const double nu = floor_fast(u + 0.5), nv = floor_fast(v + 0.5);
+      if (nu >= 0.0 && nu < Wd && nv >= 0.0 && nv < Hd) {
+        const int64_t ix = static_cast<int64_t>(nu), iy = static_cast<int64_t>(nv);
+        for (int64_t c = 0; c < C; ++c) o[c] = px(iy, ix, c);
+      } else {
+        for (int64_t c = 0; c < C; ++c) o[c] = fill[c];
+      }
       continue;
     }
-    const double fu = std::floor(u), fv = std::floor(v);
+    const double fu = floor_fast(u), fv = floor_fast(v);
     // a sample inside needs fu in [-1, W) and fv in [-1, H); else the fill itself
-    if (!(fu >= -1.0 && fu < static_cast<double>(W) && fv >= -1.0 && fv < static_cast<double>(H))) {
+    if (!(fu >= -1.0 && fu < Wd && fv >= -1.0 && fv < Hd)) {
       for (int64_t c = 0; c < C; ++c) o[c] = fill[c];
       continue;
     }
@@ -88,15 +106,52 @@ void row_pixnorm(const Source& s, const WarpRequest& r, int64_t y, const float* 
     const float w01 = static_cast<float>(fx * (1.0 - fy));
     const float w10 = static_cast<float>((1.0 - fx) * fy);
     const float w11 = static_cast<float>(fx * fy);
+    if (ix >= 0 && ix + 1 < W && iy >= 0 && iy + 1 < H) {  // the common case: all inside
+      const unsigned char* a = s.at(iy, ix);
+      const unsigned char* b = a + s.sy;
+      for (int64_t c = 0; c < C; ++c) {
+        T p00, p01, p10, p11;
+        std::memcpy(&p00, a + c * s.sc, sizeof(T));
+        std::memcpy(&p01, a + s.sx + c * s.sc, sizeof(T));
+        std::memcpy(&p10, b + c * s.sc, sizeof(T));
+        std::memcpy(&p11, b + s.sx + c * s.sc, sizeof(T));
+        o[c] = ((w00 * static_cast<float>(p00) + w01 * static_cast<float>(p01)) +
+                w10 * static_cast<float>(p10)) +
+               w11 * static_cast<float>(p11);
+      }
+      continue;
+    }
     const bool x0 = ix >= 0, x1 = ix + 1 < W, y0 = iy >= 0, y1 = iy + 1 < H;
     for (int64_t c = 0; c < C; ++c) {
-      const float p00 = x0 && y0 ? s.f(iy, ix, c) : fill[c];
-      const float p01 = x1 && y0 ? s.f(iy, ix + 1, c) : fill[c];
-      const float p10 = x0 && y1 ? s.f(iy + 1, ix, c) : fill[c];
-      const float p11 = x1 && y1 ? s.f(iy + 1, ix + 1, c) : fill[c];
+      const float p00 = x0 && y0 ? px(iy, ix, c) : fill[c];
+      const float p01 = x1 && y0 ? px(iy, ix + 1, c) : fill[c];
+      const float p10 = x0 && y1 ? px(iy + 1, ix, c) : fill[c];
+      const float p11 = x1 && y1 ? px(iy + 1, ix + 1, c) : fill[c];
       o[c] = ((w00 * p00 + w01 * p01) + w10 * p10) + w11 * p11;
     }
   }
+}
+
+using RowPixnorm = void (*)(const Source&, const WarpRequest&, int64_t, const float*, float*);
+
+template <class T>
+RowPixnorm row_pixnorm_for(int64_t C) {
+  switch (C) {
+    case 1:
+      return &row_pixnorm_t<T, 1>;
+    case 3:
+      return &row_pixnorm_t<T, 3>;
+    case 4:
+      return &row_pixnorm_t<T, 4>;
+    default:
+      return &row_pixnorm_t<T, 0>;
+  }
+}
+
+RowPixnorm row_pixnorm(DType dtype, int64_t C) {
+  if (dtype == DType::u8) return row_pixnorm_for<uint8_t>(C);
+  if (dtype == DType::u16) return row_pixnorm_for<uint16_t>(C);
+  return row_pixnorm_for<float>(C);
 }
 
 // ---- opencv: cv2.warpAffine(BORDER_CONSTANT) -------------------------------------------------
@@ -465,6 +520,11 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
   }
   const PillowPlan pplan =
       r.convention == Convention::pillow ? pillow_plan(r, s.W, s.H) : PillowPlan{};
+  const RowPixnorm pixnorm_row = row_pixnorm(r.image.dtype, C);
+  // pixnorm's bilinear on uint8 images with packed pixels and rows going down: the kernel
+  const bool kernel = !named && r.filter == WarpFilter::bilinear && r.image.dtype == DType::u8 &&
+                      C <= 4 && (C == 1 || s.sc == 1) && s.sx == C && s.sy > 0 &&
+                      (s.H == 1 || s.sy >= s.W * C);
   const OutTarget target = warp_target(out, r.format, C, oh, ow);
   const bool direct = r.format.direct();
   auto body = [&](int64_t y0, int64_t y1) {
@@ -474,8 +534,15 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
     for (int64_t y = y0; y < y1; ++y) {
       float* dst = direct ? static_cast<float*>(out) + y * ow : planes.data();
       const int64_t pstride = direct ? oh * ow : ow;
-      if (!named) {
-        row_pixnorm(s, r, y, fillf.data(), vals.data());
+      if (kernel) {  // packed uint8 rows, bilinear: the ISA's kernel, planar values
+        k.warp_bilinear_u8(static_cast<const uint8_t*>(r.image.data), s.sy, s.W, s.H, C,
+                           r.matrix.data(), r.matrix[1] * static_cast<double>(y),
+                           r.matrix[4] * static_cast<double>(y), ow, fillf.data(), vals.data());
+        for (int64_t c = 0; c < C; ++c)
+          k.normalize_f32(vals.data() + c * ow, ow, 1, affine.a.data() + c, affine.b.data() + c,
+                          dst + c * pstride, pstride);
+      } else if (!named) {
+        pixnorm_row(s, r, y, fillf.data(), vals.data());
         k.normalize_f32(vals.data(), ow, C, affine.a.data(), affine.b.data(), dst, pstride);
       } else {
         if (r.convention == Convention::pillow)

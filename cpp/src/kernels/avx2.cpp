@@ -29,6 +29,7 @@ namespace {
 #include "resize_fixed/avx2.inc"
 #include "stats/avx2.inc"
 #include "store/avx2.inc"
+#include "warp/avx2.inc"
 // clang-format on
 
 }  // namespace
@@ -59,6 +60,7 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx2() {
     k.store_f16 = &store_f16;
     k.store_bf16 = &store_bf16;
     k.store_u8 = &store_u8;
+    k.warp_bilinear_u8 = &warp_bilinear_u8;
     return k;
   }();
   return t;

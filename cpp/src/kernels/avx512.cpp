@@ -67,6 +67,7 @@ inline void put(float* d, __m512 v, __m512 a, __m512 b, int64_t n) {
 #include "resize_fixed/avx512.inc"
 #include "stats/avx512.inc"
 #include "store/avx512.inc"
+#include "warp/avx512.inc"
 // clang-format on
 
 }  // namespace
@@ -124,6 +125,7 @@ constexpr KernelTable avx512_kernels() {
   k.store_u8 = &store_u8;
   k.normalize_u8_half = &u8_row_half;
   k.affine_half = &affine_half;
+  k.warp_bilinear_u8 = &warp_bilinear_u8;
   return k;
 }
 

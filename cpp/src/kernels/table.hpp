@@ -227,6 +227,19 @@ constexpr int kColorRepeat = 0, kColorPillowLuma = 1, kColorPillowYCbCr = 2, kCo
 using ConvertU8 = void (*)(const uint8_t* src, int64_t src_plane, int64_t n, int formula,
                            const int32_t* lut, int64_t out, uint8_t* dst, int64_t dst_plane);
 
+// pixnorm's bilinear affine warp of one output row (pixnorm/warp.hpp, convention None) on a
+// uint8 image of h x w pixels of `channels` (1..4) interleaved bytes whose rows are `stride`
+// (> 0) bytes apart, `src` at pixel (0, 0). For x < n: u = (m[0] * x + ry) + m[2] and
+// v = (m[3] * x + rv) + m[5] in double (ry = m[1] * y, rv = m[4] * y), each clamped to
+// [-2^40, 2^40]; fu = floor(u), fv = floor(v). If fu is outside [-1, w) or fv outside [-1, h)
+// the pixel is fill[c]. Else fx = u - fu, fy = v - fv, the weights float32((1 - fx) (1 - fy)),
+// float32(fx (1 - fy)), float32((1 - fx) fy), float32(fx fy) (products in double), the four
+// samples (fu, fv), (fu + 1, fv), (fu, fv + 1), (fu + 1, fv + 1), each fill[c] when outside,
+// and dst[c * n + x] = ((w00 p00 + w01 p01) + w10 p10) + w11 p11 in float32 (planar output).
+using WarpBilinearU8 = void (*)(const uint8_t* src, int64_t stride, int64_t w, int64_t h,
+                                int64_t channels, const double* m, double ry, double rv, int64_t n,
+                                const float* fill, float* dst);
+
 struct KernelTable {
   Isa isa = Isa::scalar;
   // Whether the driver should have bilinear2_fixed and resize_v_fixed_levels map the named
@@ -265,6 +278,7 @@ struct KernelTable {
   LumaPlanes luma_planes = nullptr;
   MixAffine mix_affine = nullptr;
   ConvertU8 convert_u8 = nullptr;
+  WarpBilinearU8 warp_bilinear_u8 = nullptr;
 };
 
 const KernelTable& active_kernels();
