@@ -127,7 +127,7 @@ def _run(
     if arr.ndim != 3:
         raise ValueError(f"image: expected (H, W) or (H, W, C), got shape {arr.shape}")
     s = _scale(arr, scale)
-    fills = _fill_values(fill, arr)
+    fills = [0.0] * int(arr.shape[2]) if fill is None else _fill_values(fill, arr)
     if conv == "pillow" and fill is not None:
         fills = [float(np.clip(np.rint(v), 0, 255)) for v in fills]
     result = _core.warp_affine(
