@@ -7,6 +7,7 @@ torchvision transforms fused; the errors."""
 from __future__ import annotations
 
 import io
+import math
 import warnings
 from typing import Any
 
@@ -298,12 +299,12 @@ def test_torchvision_v2_transforms_fused_bit_exact() -> None:
 
 
 def test_resizes_reproduced_on_pil_images_only_fall_back_on_tensors() -> None:
-    """v1 resizes uint8 tensors with bicubic in float32, v2 without antialias too, v2 has
-    torch's own lanczos for uint8 tensors, and torch's nearest-exact differs between its
-    kernels: from_torchvision fuses those resizes for PIL images (Pillow's filters, bit for
-    bit) and, for a tensor or a run that makes one first (PILToTensor before the resize), runs
-    torchvision's own steps: torchvision's bits either way, with the same random draws, also
-    after pickling. The repr says which runs do that."""
+    """v1 resizes uint8 tensors in float32 and v2 has torch's own lanczos for uint8 tensors:
+    from_torchvision fuses those resizes for PIL images (Pillow's filters, bit for bit) and, for
+    a tensor or a run that makes one first (PILToTensor before the resize), runs torchvision's
+    own steps; v2's bicubic without antialias and nearest-exact are fused everywhere (torch's
+    uint8 kernels, reproduced): torchvision's bits either way, with the same random draws, also
+    after pickling. The repr says which runs fall back."""
     import pickle
 
     torch = pytest.importorskip("torch")
@@ -326,6 +327,9 @@ def test_resizes_reproduced_on_pil_images_only_fall_back_on_tensors() -> None:
         (v2, IM.LANCZOS, True),
         (v2, IM.NEAREST_EXACT, True),
     ]
+    # v2's bicubic without antialias and nearest-exact are torch's uint8 kernels: fused for
+    # tensors as well (no fallback)
+    fused_everywhere = [(v2, IM.BICUBIC, False), (v2, IM.NEAREST_EXACT, True)]
     for m, mode, aa in cases:
         for inp, lead in ((pil, False), (pil, True), (tensor, False)):
             if m is v1 and mode == IM.LANCZOS and (lead or inp is tensor):
@@ -341,7 +345,8 @@ def test_resizes_reproduced_on_pil_images_only_fall_back_on_tensors() -> None:
             with warnings.catch_warnings():
                 warnings.simplefilter("error")  # nothing kept as is
                 fused = pixnorm.transforms.from_torchvision(tv)
-            assert "other input: torchvision's own steps" in repr(fused)
+            fallback = "other input: torchvision's own steps" in repr(fused)
+            assert fallback == ((m, mode, aa) not in fused_everywhere), (m.__name__, mode, aa)
             fused = pickle.loads(pickle.dumps(fused))
             for seed in range(3):
                 with warnings.catch_warnings():  # torchvision: antialias ignored for PIL images
@@ -367,10 +372,16 @@ def test_transforms_accept_torchvision_and_pil_constants() -> None:
     assert t.Resize(10, interpolation=0).interpolation == "nearest"
     torch = pytest.importorskip("torch")
     x = torch.zeros((3, 20, 20), dtype=torch.uint8)
-    with pytest.raises(ValueError, match="bilinear, bicubic and nearest, not 'lanczos'"):
+    with pytest.raises(ValueError, match="nearest and nearest-exact, not 'lanczos'"):
         t.Resize(10, interpolation="lanczos")(x)
-    with pytest.raises(ValueError, match="without antialias"):
-        t.Resize(10, interpolation="bicubic", antialias=False)(x)
+    # torch's uint8 bicubic without antialias and nearest-exact: torchvision v2's bits
+    from torchvision.transforms.v2 import functional as F
+
+    for mode, name, aa in ((F.InterpolationMode.BICUBIC, "bicubic", False),
+                           (F.InterpolationMode.NEAREST_EXACT, "nearest-exact", True)):  # fmt: skip
+        x = torch.randint(0, 256, (3, 37, 23), dtype=torch.uint8)
+        want = F.resize(x, [71, 12], interpolation=mode, antialias=aa)
+        assert torch.equal(t.Resize((71, 12), interpolation=name, antialias=aa)(x), want)
 
 
 def _nearest_cases(seed: int, n: int) -> list[tuple[np.ndarray[Any, Any], tuple[int, int]]]:
@@ -765,10 +776,11 @@ def test_interpolation_errors() -> None:
         pixnorm.resize(img, 10, interpolation=None)
     with pytest.raises(ValueError, match="convention 'torch' reproduces .*'lanczos' is not"):
         pixnorm.resize(img, 10, convention="torch", interpolation="lanczos")
-    with pytest.raises(ValueError, match="antialias=True"):
+    with pytest.raises(ValueError, match="bicubic without antialias for 1 to 4 channels"):
         pixnorm.preprocess(
-            img, size=10, convention="torch", interpolation="bicubic", antialias=False
-        )
+            np.zeros((20, 30, 5), np.uint8), size=10, convention="torch", channels_last=True,
+            interpolation="bicubic", antialias=False,
+        )  # fmt: skip
     with pytest.raises(ValueError, match="'opencv' does not reproduce 'bicubic'.*IPP"):
         pixnorm.resize(img, 10, convention="opencv", antialias=False, interpolation="bicubic")
     with pytest.raises(ValueError, match="'opencv' reproduces cv2.resize INTER_LINEAR, INTER_"):
@@ -787,8 +799,6 @@ def test_interpolation_errors() -> None:
         pixnorm.resize(img.astype(np.uint16), 10, convention="opencv", interpolation="nearest")  # noqa: E501
     with pytest.raises(ValueError, match="INTER_AREA.*uint8 images only"):
         pixnorm.resize(img.astype(np.uint16), 10, convention="opencv", interpolation="area")
-    with pytest.raises(ValueError, match="'torch' does not reproduce 'nearest-exact'"):
-        pixnorm.resize(img, 10, convention="torch", interpolation="nearest-exact")
     with pytest.raises(ValueError, match="Pillow has no 'nearest-exact'"):
         pixnorm.resize(img, 10, convention="pillow", interpolation="nearest-exact")
     with pytest.raises(ValueError, match="interpolation"):
@@ -933,3 +943,60 @@ def test_opencv_nearest_exact_by_sizes_and_factors() -> None:
             want = cv2.resize(img, (ow, oh), interpolation=cv2.INTER_NEAREST_EXACT)
             got = pixnorm.resize(img, (oh, ow), **kw)
         np.testing.assert_array_equal(got, want.reshape(got.shape), err_msg=f"{img.shape}")
+
+
+@pytest.mark.parametrize("name", ["nearest", "nearest-exact"])
+def test_torch_nearest_kernels_by_size_and_factor(name: str) -> None:
+    """torch's two nearest kernels (channels-last when the output's h + w <= 128, its generic
+    FMA kernel above) on contiguous (N, C, H, W) tensors, by size and by scale_factor (a factor
+    whose rounded size equals the input's is not an identity in the generic kernel)."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(28)
+    for i in range(400):
+        h, w = (int(v) for v in rng.integers(1, 120, 2))
+        img = rng.integers(0, 256, (h, w, int(rng.integers(1, 4))), dtype=np.uint8)
+        x = torch.from_numpy(img).permute(2, 0, 1).contiguous()[None]
+        if i % 3 == 0:
+            f = float(rng.choice([0.5, 1.05, 2.0, 0.97, rng.uniform(0.2, 3)]))
+            if min(math.floor(h * f), math.floor(w * f)) < 1:
+                continue
+            want = torch.nn.functional.interpolate(x, scale_factor=f, mode=name)
+            got = pixnorm.resize(img, factor=f, convention="torch", interpolation=name)
+        else:
+            size = (int(rng.integers(1, 150)), int(rng.integers(1, 150)))
+            want = torch.nn.functional.interpolate(x, size=size, mode=name)
+            got = pixnorm.resize(img, size, convention="torch", interpolation=name)
+        np.testing.assert_array_equal(got, want[0].permute(1, 2, 0).numpy(), f"{i} {img.shape}")
+
+
+def test_torch_bicubic_without_antialias_is_bit_exact() -> None:
+    """interpolate(uint8, mode="bicubic", antialias=False): torch's uint8 kernel (a = -0.75,
+    taps past the edges folded onto the edge sample, int16 weights with its precision rule),
+    sizes and factors, 1-4 channels, smooth and noisy images, on every ISA and thread count."""
+    torch = pytest.importorskip("torch")
+    kw: dict[str, Any] = {"convention": "torch", "interpolation": "bicubic", "antialias": False}
+    rng = np.random.default_rng(29)
+    for i in range(300):
+        h, w = (int(v) for v in rng.integers(1, 120, 2))
+        img = rng.integers(0, 256, (h, w, int(rng.integers(1, 5))), dtype=np.uint8)
+        if i % 3 == 0:
+            img = (np.cumsum(img.astype(np.int64), axis=1) // w % 256).astype(np.uint8)
+        x = torch.from_numpy(img).permute(2, 0, 1).contiguous()[None]
+        if i % 4 == 0:
+            f = float(rng.uniform(0.2, 3))
+            if min(math.floor(h * f), math.floor(w * f)) < 1:
+                continue
+            want = torch.nn.functional.interpolate(
+                x, scale_factor=f, mode="bicubic", align_corners=False, antialias=False
+            )
+            run = lambda img=img, f=f: pixnorm.resize(img, factor=f, **kw)  # noqa: E731
+        else:
+            size = (int(rng.integers(1, 150)), int(rng.integers(1, 150)))
+            want = torch.nn.functional.interpolate(
+                x, size=size, mode="bicubic", align_corners=False, antialias=False
+            )
+            run = lambda img=img, size=size: pixnorm.resize(img, size, **kw)  # noqa: E731
+        want_a = want[0].permute(1, 2, 0).numpy()
+        results = on_every_isa_and_thread_count(run) if i % 60 == 0 else {("active", 0): run()}
+        for key, got in results.items():
+            np.testing.assert_array_equal(got, want_a, err_msg=f"{key} {i} {img.shape}")

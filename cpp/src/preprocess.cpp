@@ -53,7 +53,9 @@ ResampleJob job_for(Convention conv, int64_t box_h, int64_t box_w, int64_t oh, i
 // the factor, as torch's interpolate skips it (its separable passes run only where the size
 // changes) and cv2.resize copies an image whose size does not change (both axes).
 std::array<double, 2> grid_factors(Convention conv, int64_t h, int64_t w, int64_t oh, int64_t ow,
-                                   double factor_y, double factor_x) {
+                                   double factor_y, double factor_x, Filter filter) {
+  if (conv == Convention::torch && is_nearest(filter))  // (its nearest kernels skip no axis)
+    return {factor_y, factor_x};
   if (conv == Convention::opencv)
     return h == oh && w == ow ? std::array<double, 2>{0, 0}
                               : std::array<double, 2>{factor_y, factor_x};
@@ -188,12 +190,6 @@ void check_convention(Convention conv, bool antialias, DType dtype, int64_t chan
           "interpolation: convention 'opencv' reproduces cv2.resize INTER_LINEAR, INTER_NEAREST, "
           "INTER_NEAREST_EXACT, INTER_AREA and INTER_LANCZOS4 only (" +
           name + " is not reproduced); use convention=None or 'pillow'");
-    if (conv == Convention::torch && filter == Filter::nearest_exact)
-      throw std::invalid_argument(
-          "interpolation: convention 'torch' does not reproduce 'nearest-exact' (torch's AVX2 "
-          "and AVX-512 kernels pick a neighbouring sample at some positions where its scalar "
-          "kernel does not); use 'nearest' (torch's mode='nearest', reproduced) or "
-          "convention=None");
     if (conv == Convention::pillow && filter == Filter::nearest_exact)
       throw std::invalid_argument(
           "interpolation: Pillow has no 'nearest-exact'; its NEAREST ('nearest') already "
@@ -205,11 +201,11 @@ void check_convention(Convention conv, bool antialias, DType dtype, int64_t chan
           name +
           " is not reproduced: torch's uint8 lanczos differs from Pillow's, and it has no box "
           "or hamming); use convention='pillow' (Pillow's filter) or None");
-    if (conv == Convention::torch && filter == Filter::bicubic && !antialias)
+    if (conv == Convention::torch && filter == Filter::bicubic && !antialias && channels > 4)
       throw std::invalid_argument(
-          "interpolation: convention 'torch' reproduces bicubic with antialias=True (torch's "
-          "uint8 antialiased kernel, a = -0.5); without antialias torch resizes in float with "
-          "a = -0.75, which is not reproduced: pass antialias=True or use convention=None");
+          "interpolation: convention 'torch' reproduces bicubic without antialias for 1 to 4 "
+          "channels (torch's uint8 kernel); with more torch runs its generic kernel, which "
+          "differs at an output width of 1");
   }
   if (conv != Convention::pixnorm && dtype != DType::u8 &&
       !(conv == Convention::opencv && dtype == DType::u16))
@@ -274,13 +270,15 @@ void resize(const ResizeRequest& r, void* out, int nthreads, const Interrupt& in
   const ImageView& v = r.images;
   const int64_t oh = r.height, ow = r.width;
   // One job per image of the batch, all sharing the two plans.
-  const auto f = grid_factors(r.convention, v.height, v.width, oh, ow, r.factor_y, r.factor_x);
+  const auto f =
+      grid_factors(r.convention, v.height, v.width, oh, ow, r.factor_y, r.factor_x, r.filter);
+  const bool cl = torch_channels_last(r.convention, r.filter, oh, ow);
   const bool u16 = v.dtype == DType::u16;
   ResampleJob proto = job_for(r.convention, v.height, v.width, oh, ow, f[0], f[1], r.filter);
   const AxisPlan py = plan_axis(r.convention, v.height, oh, r.antialias, 0, oh, false, false, f[0],
-                                u16, r.filter, proto.area);
+                                u16, r.filter, proto.area, cl);
   const AxisPlan px = plan_axis(r.convention, v.width, ow, r.antialias, 0, ow, false, true, f[1],
-                                u16, r.filter, proto.area);
+                                u16, r.filter, proto.area, cl);
   if (u16) proto.area2x = false;  // IPP's formula at every scale
   ColorStep step;
   proto.color = color_step(r.color, r.convention, v.dtype, v.channels, step);
@@ -436,17 +434,17 @@ void preprocess(const PreprocessRequest& r, void* out, int nthreads, const Inter
   // images in a few sizes (the usual case) shares them.
   std::vector<AxisPlan> plans;
   plans.reserve(2 * n);  // never reallocates: the jobs point into it
-  std::map<std::array<int64_t, 8>, size_t> seen;
+  std::map<std::array<int64_t, 9>, size_t> seen;
   auto plan_once = [&](bool is_x, int64_t in, int64_t out_full, int64_t first, int64_t count,
-                       bool mirror, double factor, AreaPath area) -> const AxisPlan* {
+                       bool mirror, double factor, AreaPath area, bool cl) -> const AxisPlan* {
     int64_t factor_bits = 0;
     std::memcpy(&factor_bits, &factor, sizeof factor);
-    const std::array<int64_t, 8> key = {is_x,  in,     out_full,    first,
-                                        count, mirror, factor_bits, static_cast<int64_t>(area)};
+    const std::array<int64_t, 9> key = {
+        is_x, in, out_full, first, count, mirror, factor_bits, static_cast<int64_t>(area), cl};
     auto it = seen.find(key);
     if (it == seen.end()) {
       plans.push_back(plan_axis(r.convention, in, out_full, r.antialias, first, count, mirror, is_x,
-                                factor, r.images[0].dtype == DType::u16, r.filter, area));
+                                factor, r.images[0].dtype == DType::u16, r.filter, area, cl));
       it = seen.emplace(key, plans.size() - 1).first;
     }
     return &plans[it->second];
@@ -470,7 +468,8 @@ void preprocess(const PreprocessRequest& r, void* out, int nthreads, const Inter
   for (size_t i = 0; i < n; ++i) {
     const Geometry& g = r.geometry[i];
     const auto f = grid_factors(r.convention, g.box_height, g.box_width, g.resized_height,
-                                g.resized_width, g.factor_y, g.factor_x);
+                                g.resized_width, g.factor_y, g.factor_x, r.filter);
+    const bool cl = torch_channels_last(r.convention, r.filter, g.resized_height, g.resized_width);
     ResampleJob j = job_for(r.convention, g.box_height, g.box_width, g.resized_height,
                             g.resized_width, f[0], f[1], r.filter);
     if (r.images[i].dtype == DType::u16) j.area2x = false;  // opencv: IPP's formula throughout
@@ -479,9 +478,9 @@ void preprocess(const PreprocessRequest& r, void* out, int nthreads, const Inter
     j.box_top = g.box_top;
     j.box_left = g.box_left;
     j.py = plan_once(false, g.box_height, g.resized_height, g.crop_top, r.crop_height, g.vflip,
-                     f[0], j.area);
+                     f[0], j.area, cl);
     j.px = plan_once(true, g.box_width, g.resized_width, g.crop_left, r.crop_width, g.flip, f[1],
-                     j.area);
+                     j.area, cl);
     j.kind = ResampleOut::f32_chw;
     if (r.format.direct())
       j.dst = static_cast<float*>(out) + static_cast<int64_t>(i) * C * out_h * out_w +

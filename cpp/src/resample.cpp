@@ -43,10 +43,11 @@ namespace {
 // each library computes it (checked index by index against them, docs/resize-conventions.md):
 //  - pixnorm: floor(i * in / out) or floor((i + 0.5) * in / out), exactly (integers), or with a
 //    factor floor(i / factor), floor((i + 0.5) / factor) in float64;
-//  - torch (UpSampleKernel.cpp nearest_idx): an unchanged size copies, a doubled one takes
-//    i >> 1, else the float32 scale float(in) / float(out) (or float(1 / factor)) and
-//    floorf(float(i) * scale) (nearest-exact is refused in check_convention: torch's
-//    vectorized kernels round its index differently from its scalar one);
+//  - torch (UpSampleKernel.cpp), the float32 scale s = float(in) / float(out) (or
+//    float(1 / factor)): its channels-last kernel (torch_cl) copies an unchanged size and takes
+//    i >> 1 for a doubled one, else floorf(float(i) * s) (its generic kernel always); nearest-
+//    exact floorf(float((i + 0.5) * s)) in the channels-last kernel, and in the generic one
+//    (AVX2 / AVX-512, an FMA) max(fmaf(s, i + 0.5f, -0.5f), 0), then floorf(src + 0.5);
 //  - opencv (resizeNN): floor(i * (1 / (out / in))) in double (or 1 / fx); nearest-exact
 //    (resizeNN_bitexact in OpenCV 5, rewritten to match Pillow): Pillow's running sum below,
 //    by the sizes even with a factor;
@@ -54,7 +55,7 @@ namespace {
 //    truncated (the sum accumulates rounding, so it is summed here as Pillow sums it).
 // Each clamped to in - 1.
 std::vector<int32_t> nearest_indices(Convention conv, Filter filter, int64_t in, int64_t out_full,
-                                     int64_t first, int64_t count, double factor) {
+                                     int64_t first, int64_t count, double factor, bool torch_cl) {
   std::vector<int32_t> idx(static_cast<size_t>(count));
   const bool exact = filter == Filter::nearest_exact;
   const auto put = [&](int64_t i, int64_t v) {
@@ -85,12 +86,21 @@ std::vector<int32_t> nearest_indices(Convention conv, Filter filter, int64_t in,
       const float scale = factor > 0 ? static_cast<float>(1.0 / factor)
                                      : static_cast<float>(in) / static_cast<float>(out_full);
       for (int64_t i = first; i < first + count; ++i) {
-        if (out_full == in)
+        if (exact && torch_cl) {  // floorf(float((i + 0.5) * s)), the product in double
+          const double p = (static_cast<double>(i) + 0.5) * static_cast<double>(scale);
+          put(i, static_cast<int64_t>(std::floor(static_cast<float>(p))));
+        } else if (exact) {  // fmaf(s, i + 0.5f, -0.5f), at least 0, then floorf(src + 0.5)
+          float src = std::fmaf(scale, static_cast<float>(i) + 0.5f, -0.5f);
+          if (src < 0.0f) src = 0.0f;
+          put(i,
+              static_cast<int64_t>(std::floor(static_cast<float>(static_cast<double>(src) + 0.5))));
+        } else if (torch_cl && out_full == in) {
           put(i, i);
-        else if (out_full == 2 * in)
+        } else if (torch_cl && out_full == 2 * in) {
           put(i, i >> 1);
-        else
+        } else {
           put(i, static_cast<int64_t>(std::floor(static_cast<float>(i) * scale)));
+        }
       }
       break;
     }
@@ -116,9 +126,10 @@ std::vector<int32_t> nearest_indices(Convention conv, Filter filter, int64_t in,
 // float 1, a fixed-point 2^14, OpenCV's weight pair (2048, 0) on one sample), so each
 // arithmetic copies the sample exactly.
 AxisPlan plan_axis_nearest(Convention conv, Filter filter, int64_t in, int64_t out_full,
-                           int64_t first, int64_t count, bool mirror, double factor) {
+                           int64_t first, int64_t count, bool mirror, double factor,
+                           bool torch_cl) {
   const std::vector<int32_t> idx =
-      nearest_indices(conv, filter, in, out_full, first, count, factor);
+      nearest_indices(conv, filter, in, out_full, first, count, factor, torch_cl);
   AxisPlan p;
   p.count = count;
   p.mirrored = mirror;
@@ -152,7 +163,7 @@ AxisPlan plan_axis_nearest(Convention conv, Filter filter, int64_t in, int64_t o
 
 AxisPlan plan_axis(Convention conv, int64_t in, int64_t out_full, bool antialias, int64_t first,
                    int64_t count, bool mirror, bool x, double factor, bool u16, Filter filter,
-                   AreaPath area) {
+                   AreaPath area, bool torch_cl) {
   if (conv == Convention::opencv && filter == Filter::area) {
     if (in <= 0 || out_full <= 0 || count <= 0 || first < 0 || first + count > out_full ||
         area == AreaPath::none)
@@ -167,7 +178,7 @@ AxisPlan plan_axis(Convention conv, int64_t in, int64_t out_full, bool antialias
   if (is_nearest(filter)) {
     if (in <= 0 || out_full <= 0 || count <= 0 || first < 0 || first + count > out_full)
       throw std::invalid_argument("internal: bad resize axis");
-    return plan_axis_nearest(conv, filter, in, out_full, first, count, mirror, factor);
+    return plan_axis_nearest(conv, filter, in, out_full, first, count, mirror, factor, torch_cl);
   }
   if (conv == Convention::opencv && u16)
     return plan_axis_opencv16(in, out_full, first, count, mirror);

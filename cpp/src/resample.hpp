@@ -105,9 +105,17 @@ AreaPath opencv_area_path(int64_t h, int64_t w, int64_t oh, int64_t ow, double f
 // `factor`: as axis_windows (0: the grid follows the sizes). `u16`: uint16 images (OpenCV's
 // 16-bit arithmetic, plan_axis_opencv16, for convention opencv). `area`: opencv with
 // Filter::area, the job's path (opencv_area_path).
+// `torch_cl`: torch's nearest filters as its channels-last kernel computes them (it runs when
+// the output's height + width is at most 128 on a contiguous (N, C, H, W) tensor), else as its
+// generic kernel (nearest_indices).
 AxisPlan plan_axis(Convention conv, int64_t in, int64_t out_full, bool antialias, int64_t first,
                    int64_t count, bool mirror, bool x, double factor = 0, bool u16 = false,
-                   Filter filter = Filter::bilinear, AreaPath area = AreaPath::none);
+                   Filter filter = Filter::bilinear, AreaPath area = AreaPath::none,
+                   bool torch_cl = false);
+// torch's choice between its two nearest kernels for an output of oh x ow (see plan_axis).
+inline bool torch_channels_last(Convention conv, Filter filter, int64_t oh, int64_t ow) {
+  return conv == Convention::torch && is_nearest(filter) && oh + ow <= 128;
+}
 // The three plan builders plan_axis calls.
 AxisPlan plan_axis_float(int64_t in, int64_t out_full, bool antialias, int64_t first, int64_t count,
                          bool mirror, double factor, Filter filter = Filter::bilinear);

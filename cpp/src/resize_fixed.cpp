@@ -17,17 +17,73 @@
 
 namespace pixnorm {
 
+namespace {
+
+// torch's cubic convolution (UpSample.h, A = -0.75): |x| <= 1 and 1 < |x| < 2.
+double cubic1(double x, double a) { return ((a + 2) * x - (a + 3)) * x * x + 1; }
+double cubic2(double x, double a) { return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a; }
+
+// interpolate(uint8, mode="bicubic", antialias=False) on one axis, as torch's separable uint8
+// kernel plans it (docs/resize-conventions.md 5g): real = scale (i + 0.5) - 0.5 in double (not
+// clamped), idx = min(floor(float32(real)), in - 1), lam = clamp(real - idx, 0, 1); the four
+// weights get_cubic_upsample_coefficients(lam) in double, folded onto the window
+// [max(idx - 1, 0), min(idx + 3, in)) as torch folds taps past the edges (a tap at or before
+// sample 0 goes to the first slot, one at or past in - 1 to the last), no renormalization.
+// `wmax`: the largest running slot sum of the axis, from which torch takes its precision.
+AxisWindows torch_cubic_windows(int64_t in, int64_t out_full, double factor, double& wmax) {
+  constexpr double a = -0.75;
+  const double scale = axis_scale(Convention::torch, in, out_full, factor);
+  AxisWindows out;
+  out.xmin.resize(static_cast<size_t>(out_full));
+  out.begin.resize(static_cast<size_t>(out_full) + 1);
+  wmax = 0;
+  for (int64_t i = 0; i < out_full; ++i) {
+    const double real = scale * (static_cast<double>(i) + 0.5) - 0.5;
+    const int64_t idx =
+        std::min(static_cast<int64_t>(std::floor(static_cast<float>(real))), in - 1);
+    const double lam = std::clamp(real - static_cast<double>(idx), 0.0, 1.0);
+    const double x2 = 1.0 - lam;
+    const double c[4] = {cubic2(lam + 1.0, a), cubic1(lam, a), cubic1(x2, a), cubic2(x2 + 1.0, a)};
+    const int64_t umin = idx - 1, umax = idx + 3;
+    const int64_t xmin = std::max<int64_t>(umin, 0);
+    const int64_t xsize = std::clamp<int64_t>(std::min(umax, in) - xmin, 0, 4);
+    double wt[4] = {0, 0, 0, 0};
+    int64_t wi = 0;
+    for (int64_t j = 0; j < 4; ++j) {
+      if (umin + j <= 0)
+        wi = 0;
+      else if (umin + j >= in - 1)
+        wi = xsize - 1;
+      wt[wi] += c[j];
+      wmax = std::max(wmax, wt[wi]);
+      ++wi;
+    }
+    out.xmin[static_cast<size_t>(i)] = xmin;
+    out.begin[static_cast<size_t>(i)] = out.w.size();
+    for (int64_t k = 0; k < xsize; ++k) out.w.push_back(wt[k]);
+  }
+  out.begin[static_cast<size_t>(out_full)] = out.w.size();
+  return out;
+}
+
+}  // namespace
+
 AxisPlan plan_axis_fixed(int64_t in, int64_t out_full, bool antialias, int64_t first, int64_t count,
                          bool mirror, Convention conv, double factor, Filter filter) {
   // torch picks its precision from the largest weight of the whole axis, so it plans all of it;
   // Pillow's fixed 22 bits need only the outputs asked for (`base` maps them into `all`).
   const int64_t base = conv == Convention::torch ? 0 : first;
-  const AxisWindows all = axis_windows(
-      in, out_full, antialias, base, conv == Convention::torch ? out_full : count, factor, filter);
+  const bool torch_cubic = conv == Convention::torch && filter == Filter::bicubic && !antialias;
+  double cubic_wmax = 0;
+  const AxisWindows all =
+      torch_cubic ? torch_cubic_windows(in, out_full, factor, cubic_wmax)
+                  : axis_windows(in, out_full, antialias, base,
+                                 conv == Convention::torch ? out_full : count, factor, filter);
   int bits = 22;
   if (conv == Convention::torch) {
-    double wmax = 0;
-    for (double v : all.w) wmax = std::max(wmax, v);
+    double wmax = cubic_wmax;
+    if (!torch_cubic)
+      for (double v : all.w) wmax = std::max(wmax, v);
     bits = 0;
     while (bits < 22 && static_cast<int64_t>(0.5 + wmax * std::ldexp(1.0, bits + 1)) < (1 << 15))
       ++bits;

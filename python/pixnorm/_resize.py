@@ -366,8 +366,8 @@ def resize(
         support widens by the downscale factor (Pillow's, torch's antialias); without it
         (convention None only) the unscaled filter around ``src = (dst + 0.5) * in / out -
         0.5`` with samples past the edges taken from the edge, weights divided by their sum.
-        'pillow' has all five bit for bit; 'torch' has 'bicubic' with antialias (its uint8
-        kernel, bit for bit); 'opencv' 'bilinear', 'nearest', 'area' and 'lanczos'
+        'pillow' has all five bit for bit; 'torch' has 'bicubic' with and without antialias
+        (its uint8 kernels, bit for bit); 'opencv' 'bilinear', 'nearest', 'area' and 'lanczos'
         (``cv2.resize(INTER_LANCZOS4)``: OpenCV's 4-lobe, 8-tap filter, antialias=False)
         bit for bit. Bicubic and lanczos overshoot: uint8 results are clamped to 0..255,
         float results are not. 'nearest' and 'nearest-exact' copy one sample per output,
@@ -375,8 +375,9 @@ def resize(
         ``factor``, ``i / factor`` in float64), antialias not applying;
         'pillow' (NEAREST, RGBA included), 'torch' (mode='nearest') and 'opencv'
         (INTER_NEAREST) reproduce their library's nearest bit for bit, each with its own
-        index arithmetic; 'nearest-exact' in None and 'opencv' (``INTER_NEAREST_EXACT``,
-        OpenCV 5's running sum of ``in / out``, Pillow's). Float values are copied
+        index arithmetic; 'nearest-exact' in None, 'torch' (its two kernels) and 'opencv'
+        (``INTER_NEAREST_EXACT``, OpenCV 5's running sum of ``in / out``, Pillow's). Float
+        values are copied
         (a negative zero becomes +0, a signalling NaN quiet). 'area' integrates the source
         as constant over each pixel: output ``i`` averages ``[i * s, (i + 1) * s)`` (``s = in /
         out`` or ``1 / factor``), each pixel weighted by its overlap, up- and downscaling,

@@ -139,10 +139,10 @@ class _Transform:
 class Resize(_Transform):
     """torchvision ``Resize``: an int resizes the shorter side (longer ``int(size*long/short)``,
     capped by ``max_size``), a pair is (h, w), None with ``max_size`` resizes the longer side to
-    ``max_size`` (v2). ``interpolation``: bilinear (default), bicubic, and for PIL images also
-    lanczos, box and hamming (Pillow's filters; torchvision resizes tensors with bilinear or
-    bicubic only); ``antialias=True`` by default (PIL images are always antialiased, as in
-    torchvision; uint8 tensors are resized bicubic only with antialias)."""
+    ``max_size`` (v2). ``interpolation``: bilinear (default), bicubic, nearest, nearest-exact,
+    and for PIL images also lanczos, box and hamming (Pillow's filters); uint8 tensors as
+    torchvision v2 resizes them (torch's uint8 kernels on a contiguous (C, H, W) tensor);
+    ``antialias=True`` by default (PIL images are always antialiased, as in torchvision)."""
 
     kind = "resize"
 
@@ -987,16 +987,11 @@ def _run_part(ops: Sequence[_Transform], img: Any, rest: list[_Transform]) -> An
     if pil and interpolation == "nearest-exact":
         interpolation = "nearest"  # torchvision resizes PIL images with Pillow's NEAREST
     if interpolation != "bilinear" and not pil and resized is not None:
-        if interpolation not in ("bicubic", "nearest"):
+        if interpolation not in ("bicubic", "nearest", "nearest-exact"):
             raise ValueError(
                 f"interpolation: pixnorm reproduces torchvision's resize of tensors with "
-                f"bilinear, bicubic and nearest, not {interpolation!r} (PIL images: Pillow's "
-                "filters; torch's nearest-exact differs between its SIMD and scalar kernels)"
-            )
-        if interpolation == "bicubic" and not antialias:
-            raise ValueError(
-                "interpolation: a bicubic resize of a uint8 tensor without antialias is not "
-                "reproduced (torch computes it in float32 with a = -0.75); use antialias=True"
+                f"bilinear, bicubic, nearest and nearest-exact, not {interpolation!r} (PIL "
+                "images: Pillow's filters; torch's uint8 lanczos is its own)"
             )
     args = ([arr], [geom], ch, cw, antialias, conv, list(mean), list(std), scale, None, False)
     plain = color is None and out_dtype == "float32" and interpolation == "bilinear"
@@ -1172,20 +1167,18 @@ class Compose:
 def _interpolation_kept(t: Any, module: str) -> bool:
     """Whether a torchvision resize is reproduced on PIL images only (where the input's type is
     not known yet): v1 resizes uint8 tensors in float32 with every filter but nearest (bilinear
-    included: one level off torch's uint8 kernel on most images), v2 resizes them with bicubic
-    without antialias in float too, with torch's own lanczos (up to 2 levels from Pillow's), and
-    torch's nearest-exact picks other samples in its SIMD kernels than in its scalar one.
-    Nearest copies samples: the same indices either way. Box and hamming: torchvision refuses
-    tensors, as pixnorm does."""
+    included: one level off torch's uint8 kernel on most images; nearest-exact too), v2 with
+    torch's own lanczos (up to 2 levels from Pillow's). Nearest copies samples: the same indices
+    either way. Box and hamming: torchvision refuses tensors, as pixnorm does."""
     try:
         name = _interpolation(t.interpolation)
     except (TypeError, ValueError):
         return True
     if name == "nearest":
         return False
-    if name == "nearest-exact" or not module.startswith("torchvision.transforms.v2"):
+    if not module.startswith("torchvision.transforms.v2"):
         return True
-    return name == "lanczos" or (name == "bicubic" and not t.antialias)
+    return name == "lanczos"
 
 
 def _convert_one(t: Any, pil_only: bool = False) -> Any:
@@ -1239,10 +1232,9 @@ def from_torchvision(transform: Any) -> Compose:
     """Convert a torchvision ``Compose`` (v1 or v2; nested ones are flattened) or a single
     transform into a pixnorm :class:`Compose`. Steps pixnorm cannot reproduce exactly
     (ColorJitter, a Lambda, ...) stay as the original objects, in order, and are listed in one
-    ``UserWarning``. A resize whose filter pixnorm reproduces on PIL images only (v1's bicubic,
-    lanczos, box and hamming, v2's lanczos and bicubic without antialias, nearest-exact: on
-    tensors torchvision computes those its own way) is fused for PIL images; given anything
-    else, that fused run runs torchvision's own steps instead."""
+    ``UserWarning``. A resize whose filter pixnorm reproduces on PIL images only (v1's resizes
+    of tensors but nearest, which v1 computes in float32; v2's lanczos, torch's own) is fused
+    for PIL images; given anything else, that fused run runs torchvision's own steps instead."""
     steps: list[Any] = []
 
     def flatten(t: Any) -> None:
