@@ -781,8 +781,17 @@ def test_interpolation_errors() -> None:
             np.zeros((20, 30, 5), np.uint8), size=10, convention="torch", channels_last=True,
             interpolation="bicubic", antialias=False,
         )  # fmt: skip
-    with pytest.raises(ValueError, match="'opencv' does not reproduce 'bicubic'.*IPP"):
-        pixnorm.resize(img, 10, convention="opencv", antialias=False, interpolation="bicubic")
+    with pytest.raises(ValueError, match="INTER_CUBIC for 1, 3 or 4 channels"):
+        pixnorm.resize(
+            img[..., :2], 10, convention="opencv", antialias=False, interpolation="bicubic"
+        )
+    with pytest.raises(ValueError, match="INTER_CUBIC for sources of at least 4 x 4"):
+        pixnorm.resize(img[:3], 10, convention="opencv", antialias=False, interpolation="bicubic")
+    with pytest.raises(ValueError, match="warpAffine"):
+        pixnorm.resize(
+            img, factor=0.37, rounding="round", convention="opencv", antialias=False,
+            interpolation="bicubic",
+        )  # fmt: skip
     with pytest.raises(ValueError, match="'opencv' reproduces cv2.resize INTER_LINEAR, INTER_"):
         pixnorm.resize(img, 10, convention="opencv", antialias=False, interpolation="box")
     with pytest.raises(ValueError, match="antialias=False"):
@@ -1000,3 +1009,37 @@ def test_torch_bicubic_without_antialias_is_bit_exact() -> None:
         results = on_every_isa_and_thread_count(run) if i % 60 == 0 else {("active", 0): run()}
         for key, got in results.items():
             np.testing.assert_array_equal(got, want_a, err_msg=f"{key} {i} {img.shape}")
+
+
+def test_opencv_bicubic_is_bit_exact() -> None:
+    """convention='opencv' with 'bicubic' (antialias=False): cv2.resize(INTER_CUBIC) as the
+    wheels run it (Intel IPP's resize: t snapped to float32, double Keys weights rounded once,
+    its summation orders per channel count and column), on noise, smooth ramps and binary
+    images, up, down and mixed, by size and by exact factors, on every ISA and thread count for
+    some, and in preprocess with a crop and a flip."""
+    cv2 = pytest.importorskip("cv2")
+    rng = np.random.default_rng(30)
+    kw: dict[str, Any] = {"convention": "opencv", "interpolation": "bicubic", "antialias": False}
+    for i in range(400):
+        h, w = (int(v) for v in rng.integers(4, 150, 2))
+        c = int(rng.choice([1, 3, 4]))
+        img = rng.integers(0, 256, (h, w, c), dtype=np.uint8)
+        if i % 3 == 0:
+            img = (np.cumsum(img.astype(np.int64), axis=1) // w % 256).astype(np.uint8)
+        elif i % 3 == 1:
+            img = (img > 127).astype(np.uint8) * 255  # hard edges: the overshoot saturates
+        size = (int(rng.integers(1, 200)), int(rng.integers(1, 200)))
+        want = cv2.resize(img, size[::-1], interpolation=cv2.INTER_CUBIC).reshape(*size, c)
+        run = lambda img=img, size=size: pixnorm.resize(img, size, **kw)  # noqa: E731
+        results = on_every_isa_and_thread_count(run) if i % 80 == 0 else {("active", 0): run()}
+        for key, got in results.items():
+            np.testing.assert_array_equal(got, want, err_msg=f"{key} {i} {img.shape} {size}")
+    img = rng.integers(0, 256, (120, 160, 3), dtype=np.uint8)
+    want = cv2.resize(img, (0, 0), fx=0.5, fy=0.5, interpolation=cv2.INTER_CUBIC)
+    np.testing.assert_array_equal(pixnorm.resize(img, factor=0.5, rounding="round", **kw), want)
+    full = cv2.resize(img, (100, 80), interpolation=cv2.INTER_CUBIC)
+    got = pixnorm.preprocess(
+        img, size=(80, 100), crop=(60, 70), flip=True, dtype=np.uint8, layout="HWC", scale=1.0,
+        **kw,
+    )  # fmt: skip
+    np.testing.assert_array_equal(got, full[10:70, 15:85][:, ::-1])

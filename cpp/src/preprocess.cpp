@@ -46,6 +46,7 @@ ResampleJob job_for(Convention conv, int64_t box_h, int64_t box_w, int64_t oh, i
   if (conv == Convention::opencv && filter == Filter::area)
     j.area = opencv_area_path(box_h, box_w, oh, ow, factor_y, factor_x);
   j.lanczos4 = conv == Convention::opencv && filter == Filter::lanczos;
+  j.cubic = conv == Convention::opencv && filter == Filter::bicubic;
   return j;
 }
 
@@ -160,8 +161,10 @@ void check_convention(Convention conv, bool antialias, DType dtype, int64_t chan
                       Filter filter) {
   if (filter != Filter::bilinear) {
     const std::string name = std::string("'") + filter_name(filter) + "'";
-    const bool cv_has = is_nearest(filter) || filter == Filter::area || filter == Filter::lanczos;
+    const bool cv_has = is_nearest(filter) || filter == Filter::area || filter == Filter::lanczos ||
+                        filter == Filter::bicubic;
     const char* cv_name = filter == Filter::area            ? "INTER_AREA"
+                          : filter == Filter::bicubic       ? "INTER_CUBIC"
                           : filter == Filter::lanczos       ? "INTER_LANCZOS4"
                           : filter == Filter::nearest_exact ? "INTER_NEAREST_EXACT"
                                                             : "INTER_NEAREST";
@@ -179,16 +182,10 @@ void check_convention(Convention conv, bool antialias, DType dtype, int64_t chan
           "interpolation: convention 'torch' does not reproduce 'area' (torch's mode='area' is "
           "adaptive average pooling, not defined for uint8 tensors); use convention=None "
           "(exact area integration)");
-    if (conv == Convention::opencv && filter == Filter::bicubic)
-      throw std::invalid_argument(
-          "interpolation: convention 'opencv' does not reproduce 'bicubic' (cv2.resize "
-          "INTER_CUBIC runs Intel IPP's code in the opencv-python wheels, whose float32 "
-          "arithmetic was not matched: 1 level off at some pixels); use convention=None, "
-          "'pillow' or 'torch'");
     if (conv == Convention::opencv && !cv_has)
       throw std::invalid_argument(
           "interpolation: convention 'opencv' reproduces cv2.resize INTER_LINEAR, INTER_NEAREST, "
-          "INTER_NEAREST_EXACT, INTER_AREA and INTER_LANCZOS4 only (" +
+          "INTER_NEAREST_EXACT, INTER_CUBIC, INTER_AREA and INTER_LANCZOS4 only (" +
           name + " is not reproduced); use convention=None or 'pillow'");
     if (conv == Convention::pillow && filter == Filter::nearest_exact)
       throw std::invalid_argument(
@@ -258,6 +255,9 @@ void check_resize(const ResizeRequest& r) {
   check_color(r.color, r.convention, v.channels);
   if (r.convention == Convention::opencv && v.dtype == DType::u16)
     check_opencv16(v.channels, v.height, v.width, r.factor_y, r.factor_x, r.color, "image");
+  if (r.convention == Convention::opencv && r.filter == Filter::bicubic)
+    check_opencv_cubic(color_channels(r.color, v.channels), v.height, v.width, r.height, r.width,
+                       r.factor_y, r.factor_x, "image");
   ImageView shape_check = v;
   shape_check.height = r.height;
   shape_check.width = r.width;
@@ -350,6 +350,11 @@ std::vector<int64_t> preprocess_shape(const PreprocessRequest& r) {
     if (r.convention == Convention::opencv && v.dtype == DType::u16)
       check_opencv16(
           v.channels, g.box_height, g.box_width, g.factor_y, g.factor_x, r.color,
+          g.box_height == v.height && g.box_width == v.width ? name : box_name(r.batch, i));
+    if (r.convention == Convention::opencv && r.filter == Filter::bicubic)
+      check_opencv_cubic(
+          color_channels(r.color, v.channels), g.box_height, g.box_width, g.resized_height,
+          g.resized_width, g.factor_y, g.factor_x,
           g.box_height == v.height && g.box_width == v.width ? name : box_name(r.batch, i));
     check_crop(r.crop_height, r.crop_width, g.resized_height, g.resized_width);
     if (g.crop_top < 0 || g.crop_left < 0 || g.crop_top > g.resized_height - r.crop_height ||

@@ -170,6 +170,11 @@ AxisPlan plan_axis(Convention conv, int64_t in, int64_t out_full, bool antialias
       throw std::invalid_argument("internal: bad resize axis");
     return plan_axis_opencv_area(area, in, out_full, first, count, mirror, x, factor);
   }
+  if (conv == Convention::opencv && filter == Filter::bicubic) {
+    if (in <= 0 || out_full <= 0 || count <= 0 || first < 0 || first + count > out_full)
+      throw std::invalid_argument("internal: bad resize axis");
+    return plan_axis_opencv_cubic(in, out_full, first, count, mirror);
+  }
   if (conv == Convention::opencv && filter == Filter::lanczos) {
     if (in <= 0 || out_full <= 0 || count <= 0 || first < 0 || first + count > out_full)
       throw std::invalid_argument("internal: bad resize axis");
@@ -276,6 +281,7 @@ void resample(const std::vector<ResampleJob>& jobs, int nthreads) {
         if (j.src.dtype == DType::u16) return resample_opencv16(k, j, y0, y1);
         if (j.area == AreaPath::blocks) return resample_opencv_blocks(k, j, y0, y1);
         if (j.lanczos4) return resample_opencv_lanczos4(k, j, y0, y1);
+        if (j.cubic) return resample_opencv_cubic(k, j, y0, y1);
         if (j.area == AreaPath::table) return resample_float(k, j, y0, y1);
         return resample_opencv(k, j, y0, y1);
     }

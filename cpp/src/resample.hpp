@@ -75,12 +75,14 @@ void check_resize_source(int64_t height, int64_t width, int64_t channels, const 
 //    the rows, as OpenCV does.
 struct AxisPlan {
   int64_t count = 0, taps = 0;
-  bool mirrored = false;        // planned with `mirror`: the windows run from the far end
-  int bits = 0;                 // pillow, torch
-  std::vector<int32_t> start;   // count entries
-  std::vector<float> w, wt;     // pixnorm
-  std::vector<int32_t> k;       // pillow, torch, opencv
-  std::vector<int32_t> second;  // opencv
+  bool mirrored = false;         // planned with `mirror`: the windows run from the far end
+  int bits = 0;                  // pillow, torch
+  std::vector<int32_t> start;    // count entries
+  std::vector<float> w, wt;      // pixnorm
+  std::vector<int32_t> k;        // pillow, torch, opencv
+  std::vector<int32_t> second;   // opencv
+  std::vector<int32_t> taps_at;  // opencv cubic: four clamped samples per output
+  std::vector<uint8_t> order;    // opencv cubic: the horizontal summation order per output
   // The source columns any output reads: [first_read, end_read).
   int64_t first_read() const;
   int64_t end_read() const;
@@ -132,6 +134,23 @@ AxisPlan plan_axis_opencv(int64_t in, int64_t out_full, int64_t first, int64_t c
 // integer sums are the same).
 AxisPlan plan_axis_opencv_lanczos4(int64_t in, int64_t out_full, int64_t first, int64_t count,
                                    bool mirror, double factor);
+// cv2.resize(INTER_CUBIC) on uint8 as the opencv-python wheels run it: Intel IPP's
+// ippiResizeCubic (B = 0, C = 0.75, replicated border) for 1, 3 or 4 channels and sources of
+// at least 4 x 4 (docs/resize-conventions.md 5h). Per output i of the axis (the sizes' scale
+// in / out, in double): p = (i + 0.5) in / out - 0.5, f = floor(p), t = p - f, t snapped to
+// float32(float32(t) + 1) - 1; the four weights float32(Keys(t + 1 - k)) with Keys in double;
+// the samples f - 1 + k each clamped to the image (kept apart); `taps_at` holds them (4 per
+// output), `w` the weights, `order` how IPP sums the horizontal taps (0: a chain of FMAs, for
+// outputs with a clamped sample and for 3 channels; 1: its main order; 2: its tail order, the
+// last (unclamped outputs) % 4 unclamped outputs of the axis; for 1 and 4 channels).
+// start / second: the first and last sample read.
+AxisPlan plan_axis_opencv_cubic(int64_t in, int64_t out_full, int64_t first, int64_t count,
+                                bool mirror);
+// Throws unless cv2.resize(INTER_CUBIC) runs IPP's resize for this box (of `channels` after any
+// colour conversion): 1, 3 or 4 channels, both sides >= 4, and with factors, the factors equal
+// to the rounded sizes' ratios within 1e-10 (else OpenCV runs IPP's warpAffine, not reproduced).
+void check_opencv_cubic(int64_t channels, int64_t h, int64_t w, int64_t oh, int64_t ow,
+                        double factor_y, double factor_x, const std::string& name);
 // pixnorm's float plan of a set of windows (plan_axis_float's packing: windows padded with zero
 // weights to the widest, kept inside the source).
 AxisPlan pack_float_plan(const AxisWindows& wins, int64_t in, int64_t count, bool mirror);
@@ -186,6 +205,7 @@ struct ResampleJob {
   bool area2x = false;             // opencv: both axes exactly halved (see opencv_area2x)
   AreaPath area = AreaPath::none;  // opencv INTER_AREA's path (see opencv_area_path)
   bool lanczos4 = false;           // opencv INTER_LANCZOS4 (resample_opencv_lanczos4)
+  bool cubic = false;              // opencv INTER_CUBIC (resample_opencv_cubic)
   ResampleOut kind = ResampleOut::u8_hwc;
   void* dst = nullptr;  // C-contiguous output of this image
   // f32_chw: output row y of plane c is at (float*)dst + c * plane_stride + y * row_stride;
@@ -232,6 +252,9 @@ void resample_opencv_blocks(const KernelTable& k, const ResampleJob& j, int64_t 
 // INTER_LANCZOS4: the horizontal sums exact in int32, the vertical ones of those,
 // (sum + 2^21) >> 22 clamped to 0..255 (OpenCV's FixedPtCast<int, uchar, 22>).
 void resample_opencv_lanczos4(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1);
+// INTER_CUBIC through IPP: the horizontal pass into float32 rows in IPP's summation orders, the
+// vertical fma(w0, h0, w1 h1) + fma(w2, h2, w3 h3), rounded half to even and saturated.
+void resample_opencv_cubic(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1);
 
 // ---- the named conventions' levels ----------------------------------------------------------
 

@@ -429,6 +429,157 @@ void resample_opencv_lanczos4(const KernelTable& k, const ResampleJob& j, int64_
   }
 }
 
+// ---- INTER_CUBIC (Intel IPP's ippiResizeCubic, as the wheels run it) ----------------------------
+
+namespace {
+
+// Keys' cubic with C = 0.75 (B = 0), in double.
+double ipp_keys(double x) {
+  constexpr double a = -0.75;
+  x = std::abs(x);
+  if (x <= 1.0) return ((a + 2) * x - (a + 3)) * x * x + 1;
+  if (x < 2.0) return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
+  return 0.0;
+}
+
+}  // namespace
+
+AxisPlan plan_axis_opencv_cubic(int64_t in, int64_t out_full, int64_t first, int64_t count,
+                                bool mirror) {
+  const double scale = static_cast<double>(in) / static_cast<double>(out_full);
+  // the summation order depends on the position among the axis' unclamped outputs
+  std::vector<uint8_t> order(static_cast<size_t>(out_full), 0);
+  std::vector<int64_t> floors(static_cast<size_t>(out_full));
+  std::vector<double> fracs(static_cast<size_t>(out_full));
+  int64_t unclamped = 0;
+  for (int64_t i = 0; i < out_full; ++i) {
+    const double p = (static_cast<double>(i) + 0.5) * scale - 0.5;
+    const double f = std::floor(p);
+    floors[static_cast<size_t>(i)] = static_cast<int64_t>(f);
+    fracs[static_cast<size_t>(i)] = p - f;
+    const bool clamped = f - 1 < 0 || f + 2 > static_cast<double>(in - 1);
+    order[static_cast<size_t>(i)] = clamped ? 0 : 1;
+    unclamped += clamped ? 0 : 1;
+  }
+  for (int64_t i = out_full - 1, tail = unclamped % 4; i >= 0 && tail > 0; --i)
+    if (order[static_cast<size_t>(i)] == 1) {
+      order[static_cast<size_t>(i)] = 2;
+      --tail;
+    }
+  AxisPlan p;
+  p.count = count;
+  p.mirrored = mirror;
+  p.taps = 4;
+  p.start.resize(static_cast<size_t>(count));
+  p.second.resize(static_cast<size_t>(count));
+  p.taps_at.resize(static_cast<size_t>(4 * count));
+  p.w.resize(static_cast<size_t>(4 * count));
+  p.order.resize(static_cast<size_t>(count));
+  for (int64_t k = 0; k < count; ++k) {
+    const size_t i = static_cast<size_t>(first + k);
+    const size_t d = static_cast<size_t>(mirror ? count - 1 - k : k);
+    // t snapped to the float32 grid of 1 + t, then the weights in double, rounded once
+    const float t1 = static_cast<float>(fracs[i]) + 1.0f;
+    const double tq = static_cast<double>(t1 - 1.0f);
+    int64_t lo = in, hi = 0;
+    for (int64_t q = 0; q < 4; ++q) {
+      const int64_t at = std::clamp<int64_t>(floors[i] - 1 + q, 0, in - 1);
+      p.taps_at[4 * d + static_cast<size_t>(q)] = static_cast<int32_t>(at);
+      p.w[4 * d + static_cast<size_t>(q)] =
+          static_cast<float>(ipp_keys(tq + 1.0 - static_cast<double>(q)));
+      lo = std::min(lo, at);
+      hi = std::max(hi, at);
+    }
+    p.start[d] = static_cast<int32_t>(lo);
+    p.second[d] = static_cast<int32_t>(hi);
+    p.order[d] = order[i];
+  }
+  return p;
+}
+
+void check_opencv_cubic(int64_t channels, int64_t h, int64_t w, int64_t oh, int64_t ow,
+                        double factor_y, double factor_x, const std::string& name) {
+  if (channels != 1 && channels != 3 && channels != 4)
+    throw std::invalid_argument(
+        "interpolation: 'opencv' reproduces INTER_CUBIC for 1, 3 or 4 channels (Intel IPP's "
+        "resize, which the wheels run); with " +
+        std::to_string(channels) + " OpenCV runs its own code, not reproduced");
+  if (h < 4 || w < 4)
+    throw std::invalid_argument(
+        name +
+        ": 'opencv' reproduces INTER_CUBIC for sources of at least 4 x 4 (smaller ones "
+        "leave IPP for OpenCV's own code, not reproduced)");
+  const auto off = [](int64_t out, int64_t in, double f) {
+    return f > 0 && std::abs(static_cast<double>(out) / static_cast<double>(in) - f) / f > 1e-10;
+  };
+  if (off(oh, h, factor_y) || off(ow, w, factor_x))
+    throw std::invalid_argument(
+        "factor: with INTER_CUBIC, cv2.resize runs IPP's warpAffine when the factor is not the "
+        "rounded size's ratio (not reproduced); pass the size instead (cv2.resize(dsize=...))");
+}
+
+void resample_opencv_cubic(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1) {
+  const AxisPlan& py = *j.py;
+  const AxisPlan& px = *j.px;
+  const int64_t C = j.channels(), ow = px.count, n = ow * C;
+  const int64_t col_lo = px.first_read();
+  const int64_t span = px.end_read() - col_lo;
+  rows::SourceRows source(j, col_lo, span, span, 1);
+  rows::RowRing<float> ring(4, n);  // source rows filtered horizontally
+  std::vector<uint8_t> levels(static_cast<size_t>(n)), out(static_cast<size_t>(n));
+  const auto horizontal = [&](const uint8_t* row, float* h) {
+    for (int64_t x = 0; x < ow; ++x) {
+      const int32_t* at = px.taps_at.data() + 4 * x;
+      const float* w = px.w.data() + 4 * x;
+      const int order = C == 3 ? 0 : px.order[static_cast<size_t>(x)];
+      for (int64_t c = 0; c < C; ++c) {
+        float v[4], pr[4];
+        for (int q = 0; q < 4; ++q) {
+          v[q] = static_cast<float>(row[(at[q] - col_lo) * C + c]);
+          pr[q] = w[q] * v[q];
+        }
+        float r;
+        if (order == 0) {  // a chain: w0 v0, then fma of each next tap
+          r = std::fmaf(w[3], v[3], std::fmaf(w[2], v[2], std::fmaf(w[1], v[1], pr[0])));
+        } else if (C == 1) {
+          r = order == 1 ? (pr[0] + pr[1]) + (pr[2] + pr[3]) : (pr[0] + pr[2]) + (pr[1] + pr[3]);
+        } else {  // 4 channels
+          r = order == 1 ? std::fmaf(w[2], v[2], pr[0]) + std::fmaf(w[3], v[3], pr[1])
+                         : std::fmaf(w[0], v[0], pr[3]) + std::fmaf(w[1], v[1], pr[2]);
+        }
+        h[x * C + c] = r;
+      }
+    }
+  };
+  for (int64_t i = y0; i < y1; ++i) {
+    const int64_t y = rows::band_row(py, y0, y1, i);
+    const int32_t* at = py.taps_at.data() + 4 * y;
+    const float* w = py.w.data() + 4 * y;
+    const float* h[4];
+    for (int q = 0; q < 4; ++q) {
+      const int64_t r = at[q];
+      float* slot = ring.slot(r);
+      if (!ring.holds(r)) {
+        horizontal(source.get(r, 0), slot);
+        ring.hold(r);
+      }
+      h[q] = slot;
+    }
+    for (int64_t e = 0; e < n; ++e) {
+      const float v =
+          std::fmaf(w[0], h[0][e], w[1] * h[1][e]) + std::fmaf(w[2], h[2][e], w[3] * h[3][e]);
+      const float q = std::nearbyint(v);
+      levels[static_cast<size_t>(e)] = static_cast<uint8_t>(q <= 0.0f     ? 0.0f
+                                                            : q >= 255.0f ? 255.0f
+                                                                          : q);
+    }
+    for (int64_t x = 0; x < ow; ++x)  // planar
+      for (int64_t c = 0; c < C; ++c)
+        out[static_cast<size_t>(c * ow + x)] = levels[static_cast<size_t>(x * C + c)];
+    rows::emit_planar_u8(k, j, y, out.data());
+  }
+}
+
 }  // namespace pixnorm
 
 // ---- uint16 (Intel IPP's arithmetic, as the opencv-python wheels run it) ------------------------

@@ -367,10 +367,12 @@ def resize(
         (convention None only) the unscaled filter around ``src = (dst + 0.5) * in / out -
         0.5`` with samples past the edges taken from the edge, weights divided by their sum.
         'pillow' has all five bit for bit; 'torch' has 'bicubic' with and without antialias
-        (its uint8 kernels, bit for bit); 'opencv' 'bilinear', 'nearest', 'area' and 'lanczos'
-        (``cv2.resize(INTER_LANCZOS4)``: OpenCV's 4-lobe, 8-tap filter, antialias=False)
-        bit for bit. Bicubic and lanczos overshoot: uint8 results are clamped to 0..255,
-        float results are not. 'nearest' and 'nearest-exact' copy one sample per output,
+        (its uint8 kernels, bit for bit); 'opencv' 'bilinear', 'nearest', 'area', 'bicubic'
+        (``INTER_CUBIC`` as Intel IPP's resize computes it in the wheels: 1, 3, 4 channels,
+        sides >= 4) and 'lanczos' (``INTER_LANCZOS4``: OpenCV's 4-lobe, 8-tap filter), both
+        with antialias=False, bit for bit. Bicubic and lanczos overshoot: uint8 results are
+        clamped to 0..255, float results are not. 'nearest' and 'nearest-exact' copy one
+        sample per output,
         ``floor(i * in / out)`` and ``floor((i + 0.5) * in / out)`` (exactly; with
         ``factor``, ``i / factor`` in float64), antialias not applying;
         'pillow' (NEAREST, RGBA included), 'torch' (mode='nearest') and 'opencv'
