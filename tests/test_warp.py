@@ -242,6 +242,42 @@ def test_warp_output_formats_and_arguments() -> None:
     )
 
 
+def test_review_mends() -> None:
+    """Pillow reduces the angle mod 360 before its matrix (one level at some pixels of angles
+    outside [0, 360)); uint8 output of a float image is refused; a fill beyond float32 is
+    refused; a map whose products overflow gives the fill (no undefined conversion)."""
+    image = pytest.importorskip("PIL.Image")
+    img = np.random.default_rng(0).integers(0, 256, (9, 9), dtype=np.uint8)
+    a = -151.08034104473376
+    want = np.asarray(image.fromarray(img).rotate(a, image.Resampling.BILINEAR))
+    got = pixnorm.rotate(img, a, interpolation="bilinear", convention="pillow", dtype=np.uint8)
+    np.testing.assert_array_equal(got[0], want)
+    m = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+    with pytest.raises(ValueError, match="uint8 output is for uint8 images"):
+        pixnorm.warp_affine(np.zeros((4, 4, 3), np.float32), m, dtype=np.uint8)
+    with pytest.raises(ValueError, match="fill: expected values finite in float32"):
+        pixnorm.warp_affine(np.zeros((4, 4, 3), np.float32), m, fill=1e300)
+    # products that overflow to inf - inf = NaN: those pixels take the fill, every ISA alike
+    huge = [[1e308, 1e308, -1e308], [1e308, -1e308, 1e308]]
+    for big in (np.full((6, 6, 3), 50, np.uint8), np.full((6, 6, 3), 50, np.float32)):
+        results = on_every_isa_and_thread_count(
+            lambda big=big: raw(big, huge, (5, 40), fill=[7, 8, 9])
+        )
+        for key, got in results.items():
+            fill_px = (got == np.float32([7, 8, 9])).all(axis=2)
+            assert ((got == 50).all(axis=2) | fill_px).all() and fill_px.sum() > 150, key
+    # Pillow's fixed-point nearest engine with a coefficient beyond int32 in 16.16 (its
+    # conversion gives INT_MIN on x86): Pillow's data straight to the core
+    pil = image.fromarray(np.arange(12, dtype=np.uint8).reshape(3, 4))
+    data = [40000.0, 0.001, -20000.0, 0.001, 1.0, 1.0]
+    want = np.asarray(pil.transform((1, 3), image.Transform.AFFINE, data, image.NEAREST))
+    got = pixnorm._core.warp_affine(
+        np.asarray(pil)[..., None], data, 3, 1, "nearest", "pillow", [0.0], 0.0, 1.0, 1.0, 0.0,
+        "uint8", "HWC", None,
+    )  # fmt: skip
+    np.testing.assert_array_equal(got[..., 0], want)
+
+
 def test_warp_errors() -> None:
     img = np.zeros((10, 12, 3), np.uint8)
     m = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]

@@ -57,7 +57,7 @@ struct Source {
 // ---- pixnorm: the float64 position, float32 weights and sums ---------------------------------
 
 // floor(v) for |v| < 2^52 without a library call (the portable build has no SSE4.1 roundsd):
-// truncation, minus one for negative non-integers. NaN never reaches it (finite matrices).
+// truncation, minus one for negative non-integers (its callers clamp to +-2^40 first, NaN too).
 inline double floor_fast(double v) {
   const double t = static_cast<double>(static_cast<int64_t>(v));
   return t > v ? t - 1.0 : t;
@@ -81,8 +81,10 @@ void row_pixnorm_t(const Source& s, const WarpRequest& r, int64_t y, const float
   };
   for (int64_t x = 0; x < r.width; ++x) {
     const double xd = static_cast<double>(x);
-    const double u = std::clamp((m[0] * xd + ry) + m[2], -kFar, kFar);
-    const double v = std::clamp((m[3] * xd + ryv) + m[5], -kFar, kFar);
+    // (NaN, from a map whose products overflow, goes far outside too, as in the kernels)
+    double u = (m[0] * xd + ry) + m[2], v = (m[3] * xd + ryv) + m[5];
+    u = !(u >= -kFar) ? -kFar : u > kFar ? kFar : u;
+    v = !(v >= -kFar) ? -kFar : v > kFar ? kFar : v;
     float* o = vals + x * C;
     if (r.filter == WarpFilter::nearest) {
       const double nu = floor_fast(u + 0.5), nv = floor_fast(v + 0.5);
@@ -303,7 +305,12 @@ PillowPlan pillow_plan(const WarpRequest& r, int64_t W, int64_t H) {
     fits = fits && std::abs(xs[k] * a[0] + ys[k] * a[1] + a[2]) < 32768.0 &&
            std::abs(xs[k] * a[3] + ys[k] * a[4] + a[5]) < 32768.0;
   if (fits) {
-    const auto fix = [](double v) { return static_cast<int32_t>(std::floor(v * 65536.0 + 0.5)); };
+    // (int)floor(v * 65536 + 0.5), and INT_MIN where that leaves int32, as x86 converts it
+    const auto fix = [](double v) {
+      const double q = std::floor(v * 65536.0 + 0.5);
+      return q >= -2147483648.0 && q < 2147483648.0 ? static_cast<int32_t>(q)
+                                                    : std::numeric_limits<int32_t>::min();
+    };
     p.engine = PilNearest::fixed;
     p.f0 = fix(a[0]);
     p.f1 = fix(a[1]);
@@ -467,7 +474,9 @@ std::vector<int64_t> warp_shape(const WarpRequest& r) {
     throw std::invalid_argument("fill: expected " + std::to_string(C) + " values, got " +
                                 std::to_string(r.fill.size()));
   for (double f : r.fill)
-    if (!std::isfinite(f)) throw std::invalid_argument("fill: expected finite values");
+    if (!std::isfinite(static_cast<float>(f)))
+      throw std::invalid_argument("fill: expected values finite in float32, got " +
+                                  std::to_string(f));
   if (!(r.divisor == 0.0 || (r.divisor > 0.0 && std::isfinite(r.divisor))))
     throw std::invalid_argument("divisor: expected 0 (multiply by scale) or a finite value > 0");
   if (r.divisor != 0.0 && r.convention == Convention::pixnorm)
@@ -475,6 +484,11 @@ std::vector<int64_t> warp_shape(const WarpRequest& r) {
   make_channel_affine(r.mean, r.std, r.scale, C);  // validates them
   if (r.format.type == OutType::u16) throw std::invalid_argument("dtype: not an output type");
   if (r.format.type == OutType::u8) {
+    if (v.dtype != DType::u8)
+      throw std::invalid_argument(
+          std::string("dtype: uint8 output is for uint8 images (warped levels, rounded); this "
+                      "image is ") +
+          dtype_name(v.dtype));
     bool identity = r.scale == 1.0 && r.divisor == 0.0;
     for (double m : r.mean) identity = identity && m == 0.0;
     for (double s : r.std) identity = identity && s == 1.0;

@@ -160,8 +160,11 @@ def warp_affine(
     ``(m00 x + m01 y + m02, m10 x + m11 y + m12)``, integer coordinates at pixel centres. For a
     forward matrix M (as ``cv2.warpAffine`` takes it without the flag) pass
     ``cv2.invertAffineTransform(M)``. ``size`` is the output (h, w) (an int: a square; None:
-    the image's size). Pixels whose samples fall outside the image take ``fill`` (a value or
-    one per channel, in the image's units; default 0), normalized as the image is.
+    the image's size; (h, w), where ``cv2.warpAffine``'s dsize is (w, h)). Pixels whose samples
+    fall outside the image take ``fill`` (a value or one per channel, in the image's units,
+    default 0; for uint8 and uint16 images rounded half to even and saturated, as OpenCV's
+    borderValue), normalized as the image is. A 3 x 3 affine matrix (last row 0, 0, 1) is
+    accepted; a torch tensor is read as (C, H, W) and the result is a numpy array.
 
     ``interpolation``: 'bilinear' (default) or 'nearest'. ``convention``:
 
@@ -307,7 +310,10 @@ def rotate(
     ``convention``:
 
     - None: torchvision's geometry (its inverse matrix, its expanded size, its exact copies for
-      quarter turns about the centre) sampled in exact float arithmetic (:func:`warp_affine`'s);
+      quarter turns about the centre) sampled in exact float arithmetic (:func:`warp_affine`'s:
+      bilinear agrees with torchvision's float result within 2e-4; nearest breaks exact ties
+      up where torchvision's float32 grid rounds them half to even, as in quarter turns of an
+      image whose sides differ by an odd number);
       a bilinear pixel near the border weighs ``fill`` by the share of its samples outside (so
       it differs from torchvision's ``(v - fill) * mask + fill`` with an explicit fill; with
       ``fill=None`` both blend zeros).
@@ -352,7 +358,7 @@ def rotate(
             eye = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0]
             return _run(view, _pillow_data(eye) if conv else eye, nh, nw, "nearest", conv, *args)
     if conv == "pillow":
-        data, nw, nh = _pillow_rotation(angle, w, h, bool(expand), center_xy)
+        data, nw, nh = _pillow_rotation(angle % 360.0, w, h, bool(expand), center_xy)
         return _run(arr, data, nh, nw, name, conv, *args)
     if conv == "opencv":
         if expand:
@@ -370,7 +376,7 @@ def rotate(
     # the centre (relative to the image centre); output pixel x samples at
     # t0 (x - (ow - 1) / 2) + t1 (y - (oh - 1) / 2) + t2 + (w - 1) / 2.
     rel = (0.0, 0.0) if center_xy is None else (center_xy[0] - 0.5 * w, center_xy[1] - 0.5 * h)
-    t = _torchvision_inverse(-angle, rel)
+    t = _torchvision_inverse(-(angle % 360.0), rel)  # (torchvision takes angle % 360 first)
     ow, oh = _torchvision_expand(w, h, t) if expand else (w, h)
     ox, oy = (ow - 1) / 2.0, (oh - 1) / 2.0
     m = [

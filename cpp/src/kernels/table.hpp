@@ -231,10 +231,10 @@ using ConvertU8 = void (*)(const uint8_t* src, int64_t src_plane, int64_t n, int
 // uint8 image of h x w pixels of `channels` (1..4) interleaved bytes whose rows are `stride`
 // (> 0) bytes apart, `src` at pixel (0, 0). For x < n: u = (m[0] * x + ry) + m[2] and
 // v = (m[3] * x + rv) + m[5] in double (ry = m[1] * y, rv = m[4] * y), each clamped to
-// [-2^40, 2^40]; fu = floor(u), fv = floor(v). If fu is outside [-1, w) or fv outside [-1, h)
-// the pixel is fill[c]. Else fx = u - fu, fy = v - fv, the weights float32((1 - fx) (1 - fy)),
-// float32(fx (1 - fy)), float32((1 - fx) fy), float32(fx fy) (products in double), the four
-// samples (fu, fv), (fu + 1, fv), (fu, fv + 1), (fu + 1, fv + 1), each fill[c] when outside,
+// [-2^40, 2^40] (NaN to -2^40); fu = floor(u), fv = floor(v). If fu is outside [-1, w) or fv
+// outside [-1, h) the pixel is fill[c]. Else fx = u - fu, fy = v - fv, the weights float32((1 - fx)
+// (1 - fy)), float32(fx (1 - fy)), float32((1 - fx) fy), float32(fx fy) (products in double), the
+// four samples (fu, fv), (fu + 1, fv), (fu, fv + 1), (fu + 1, fv + 1), each fill[c] when outside,
 // and dst[c * n + x] = ((w00 p00 + w01 p01) + w10 p10) + w11 p11 in float32 (planar output).
 using WarpBilinearU8 = void (*)(const uint8_t* src, int64_t stride, int64_t w, int64_t h,
                                 int64_t channels, const double* m, double ry, double rv, int64_t n,
