@@ -278,6 +278,54 @@ def test_review_mends() -> None:
     np.testing.assert_array_equal(got[..., 0], want)
 
 
+def test_affine_matches_torchvision() -> None:
+    """affine: 'pillow' is torchvision's affine on a PIL image bit for bit (its matrix through
+    Image.transform); None samples torchvision's matrix in exact float arithmetic (within 2e-4
+    of torchvision on float images, bilinear)."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("torchvision")
+    image = pytest.importorskip("PIL.Image")
+    from torchvision.transforms.v2 import functional as F
+
+    rng = np.random.default_rng(8)
+    for i in range(120):
+        h, w = (int(v) for v in rng.integers(2, 50, 2))
+        c = int(rng.choice([1, 3, 4]))
+        img = rng.integers(0, 256, (h, w, c), dtype=np.uint8)
+        pil = image.fromarray(img[..., 0] if c == 1 else img, pil_mode(c))
+        angle = float(rng.uniform(-180, 180))
+        tr = [float(v) for v in rng.uniform(-5, 5, 2)]
+        zoom = float(rng.uniform(0.5, 2))
+        shear: Any = [float(v) for v in rng.uniform(-20, 20, 2)] if i % 3 else 7.5
+        center = None if i % 2 else [float(rng.uniform(0, w)), float(rng.uniform(0, h))]
+        interp = ("nearest", "bilinear")[i % 2]
+        mode = F.InterpolationMode.NEAREST if interp == "nearest" else F.InterpolationMode.BILINEAR
+        want = np.asarray(F.affine(pil, angle, tr, zoom, shear, interpolation=mode, center=center))
+        got = pixnorm.affine(
+            img, angle, tr, zoom, shear, interpolation=interp, center=center,
+            convention="pillow", dtype=np.uint8, layout="HWC",
+        )  # fmt: skip
+        np.testing.assert_array_equal(got, want.reshape(got.shape), err_msg=f"case {i}")
+        if c == 3:
+            x = img.astype(np.float32) / 255
+            t = torch.from_numpy(x).permute(2, 0, 1)
+            want_f = F.affine(
+                t, angle, tr, zoom, shear, interpolation=F.InterpolationMode.BILINEAR,
+                center=center,
+            ).permute(1, 2, 0)  # fmt: skip
+            got_f = pixnorm.affine(
+                x, angle, tr, zoom, shear, interpolation="bilinear", center=center, mean=0.0,
+                std=1.0, layout="HWC",
+            )  # fmt: skip
+            np.testing.assert_allclose(got_f, want_f.numpy(), atol=2e-4, err_msg=f"case {i}")
+    with pytest.raises(ValueError, match="zoom"):
+        pixnorm.affine(np.zeros((4, 4, 3), np.uint8), 10.0, zoom=0.0)
+    with pytest.raises(TypeError, match="translate"):
+        pixnorm.affine(np.zeros((4, 4, 3), np.uint8), 10.0, translate=3)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="OpenCV has no affine"):
+        pixnorm.affine(np.zeros((4, 4, 2), np.uint8), 10.0, convention="opencv")
+
+
 def test_warp_errors() -> None:
     img = np.zeros((10, 12, 3), np.uint8)
     m = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]

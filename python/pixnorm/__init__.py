@@ -38,7 +38,7 @@ from ._decode import MAX_IMAGE_PIXELS, DecodeError, ImageTooLarge, decode
 from ._load import load, load_batch
 from ._normalizer import Normalizer, _unpack
 from ._resize import FitParams, preprocess, preprocess_batch, resize, resized_size
-from ._warp import rotate, warp_affine
+from ._warp import affine, rotate, warp_affine
 from .stats import RunningStats
 
 __all__ = [
@@ -51,6 +51,7 @@ __all__ = [
     "RangeWarning",
     "RunningStats",
     "collate",
+    "affine",
     "build_info",
     "data",
     "decode",

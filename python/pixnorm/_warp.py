@@ -384,3 +384,91 @@ def rotate(
         t[3], t[4], t[5] + (h - 1) / 2.0 - t[3] * ox - t[4] * oy,
     ]  # fmt: skip
     return _run(arr, m, oh, ow, name, conv, *args)
+
+
+def _affine_args(
+    translate: Any, zoom: Any, shear: Any
+) -> tuple[tuple[float, float], float, tuple[float, float]]:
+    """torchvision's affine arguments: translate (tx, ty), zoom > 0, shear a number (x only), one
+    value (both) or (sx, sy); in degrees."""
+    if not isinstance(translate, Sequence) or isinstance(translate, str) or len(translate) != 2:
+        raise TypeError(f"translate: expected (tx, ty), got {translate!r}")
+    tx, ty = _real(translate[0], "translate"), _real(translate[1], "translate")
+    z = _real(zoom, "zoom")
+    if not (z > 0 and math.isfinite(z)):
+        raise ValueError(f"zoom: expected a finite value > 0, got {z}")
+    if isinstance(shear, numbers.Real) and not isinstance(shear, bool):
+        sh = (float(shear), 0.0)
+    elif isinstance(shear, Sequence) and not isinstance(shear, str) and len(shear) in (1, 2):
+        vals = [_real(v, "shear") for v in shear]
+        sh = (vals[0], vals[0]) if len(vals) == 1 else (vals[0], vals[1])
+    else:
+        raise TypeError(f"shear: expected a number or (sx, sy), got {shear!r}")
+    if not all(math.isfinite(v) for v in (tx, ty, *sh)):
+        raise ValueError("translate, shear: expected finite values")
+    return (tx, ty), z, sh
+
+
+def affine(
+    image: npt.ArrayLike,
+    angle: float,
+    translate: Sequence[float] = (0.0, 0.0),
+    zoom: float = 1.0,
+    shear: Any = 0.0,
+    *,
+    interpolation: Any = "nearest",
+    center: Sequence[float] | None = None,
+    fill: Any = None,
+    convention: str | None = None,
+    mean: Any = 0.0,
+    std: Any = None,
+    scale: float | None = None,
+    dtype: Any = None,
+    layout: str = "CHW",
+    out: np.ndarray[Any, Any] | None = None,
+    channels_last: bool = False,
+) -> Any:
+    """torchvision's ``affine`` (rotation by ``angle`` degrees, ``translate`` in pixels, scale
+    ``zoom``, ``shear`` in degrees, about ``center``: pixel-area coordinates, default the image
+    centre), fused with the normalization in one pass; the output has the image's size. Its
+    ``scale`` is ``zoom`` here: ``scale`` is the value scale, as everywhere in pixnorm.
+
+    ``convention``: None, torchvision's inverse matrix (``_get_inverse_affine_matrix``) sampled
+    in exact float arithmetic (:func:`warp_affine`'s); 'pillow', torchvision's ``affine`` on a
+    PIL image bit for bit (its matrix through ``Image.transform(AFFINE)``; L, RGB, RGBA). The
+    other arguments are :func:`warp_affine`'s.
+    """
+    conv = _convention(convention)
+    if conv == "opencv":
+        raise ValueError(
+            "convention: OpenCV has no affine(angle, translate, scale, shear); build the matrix "
+            "and call warp_affine(convention='opencv')"
+        )
+    name = _interp(interpolation)
+    if not isinstance(angle, numbers.Real) or isinstance(angle, bool):
+        raise TypeError(f"angle: expected a real number, got {type(angle).__name__}")
+    angle = float(angle)
+    if not math.isfinite(angle):
+        raise ValueError(f"angle: expected a finite number, got {angle}")
+    tr, z, sh = _affine_args(translate, zoom, shear)
+    arr, _ = _image(image, "image", channels_last)
+    if arr.ndim not in (2, 3):
+        raise ValueError(f"image: expected (H, W) or (H, W, C), got shape {arr.shape}")
+    h, w = int(arr.shape[0]), int(arr.shape[1])
+    if center is not None:
+        if not isinstance(center, Sequence) or len(center) != 2:
+            raise TypeError(f"center: expected (x, y), got {center!r}")
+        cx, cy = _real(center[0], "center"), _real(center[1], "center")
+    args = (fill, mean, std, scale, dtype, layout, out)
+    if conv == "pillow":  # torchvision's PIL kernel: the matrix about the pixel-area centre
+        c = (w * 0.5, h * 0.5) if center is None else (cx, cy)
+        data = _torchvision_inverse(angle, c, tr, z, sh)
+        return _run(arr, data, h, w, name, conv, *args)
+    rel = (0.0, 0.0) if center is None else (cx - 0.5 * w, cy - 0.5 * h)
+    t = _torchvision_inverse(angle, rel, tr, z, sh)
+    ox, oy = (w - 1) / 2.0, (h - 1) / 2.0
+    m = [
+        t[0], t[1], t[2] + (w - 1) / 2.0 - t[0] * ox - t[1] * oy,
+        t[3], t[4], t[5] + (h - 1) / 2.0 - t[3] * ox - t[4] * oy,
+    ]  # fmt: skip
+    return _run(arr, m, h, w, name, conv, *args)
