@@ -536,9 +536,8 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
       r.convention == Convention::pillow ? pillow_plan(r, s.W, s.H) : PillowPlan{};
   const RowPixnorm pixnorm_row = row_pixnorm(r.image.dtype, C);
   // pixnorm's bilinear on uint8 images with packed pixels and rows going down: the kernel
-  const bool kernel = !named && r.filter == WarpFilter::bilinear && r.image.dtype == DType::u8 &&
-                      C <= 4 && (C == 1 || s.sc == 1) && s.sx == C && s.sy > 0 &&
-                      (s.H == 1 || s.sy >= s.W * C);
+  const bool kernel = !named && r.image.dtype == DType::u8 && C <= 4 && (C == 1 || s.sc == 1) &&
+                      s.sx == C && s.sy > 0 && (s.H == 1 || s.sy >= s.W * C);
   const OutTarget target = warp_target(out, r.format, C, oh, ow);
   const bool direct = r.format.direct();
   auto body = [&](int64_t y0, int64_t y1) {
@@ -548,10 +547,11 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
     for (int64_t y = y0; y < y1; ++y) {
       float* dst = direct ? static_cast<float*>(out) + y * ow : planes.data();
       const int64_t pstride = direct ? oh * ow : ow;
-      if (kernel) {  // packed uint8 rows, bilinear: the ISA's kernel, planar values
-        k.warp_bilinear_u8(static_cast<const uint8_t*>(r.image.data), s.sy, s.W, s.H, C,
-                           r.matrix.data(), r.matrix[1] * static_cast<double>(y),
-                           r.matrix[4] * static_cast<double>(y), ow, fillf.data(), vals.data());
+      if (kernel) {  // packed uint8 rows: the ISA's kernel, planar values
+        (r.filter == WarpFilter::bilinear ? k.warp_bilinear_u8 : k.warp_nearest_u8)(
+            static_cast<const uint8_t*>(r.image.data), s.sy, s.W, s.H, C, r.matrix.data(),
+            r.matrix[1] * static_cast<double>(y), r.matrix[4] * static_cast<double>(y), ow,
+            fillf.data(), vals.data());
         for (int64_t c = 0; c < C; ++c)
           k.normalize_f32(vals.data() + c * ow, ow, 1, affine.a.data() + c, affine.b.data() + c,
                           dst + c * pstride, pstride);

@@ -1383,7 +1383,8 @@ struct StoreChecker {
   }
 };
 
-// warp_bilinear_u8: every table's kernel against the scalar table's, bit for bit: images of
+// warp_bilinear_u8 and warp_nearest_u8: every table's kernels against the scalar table's, bit
+// for bit: images of
 // 1-4 channels, 1 to 40 pixels wide and 1 to 20 high, packed rows or padded ones, placed flush
 // against a guard page (a read past the image's last byte faults); maps that rotate, scale,
 // shear and translate (in and out of the image, far outside, on exact pixel centres), rows of
@@ -1417,20 +1418,27 @@ struct WarpChecker {
       float fill[4];
       for (float& f : fill) f = static_cast<float>(rng.below(256));
       const double ry = m[1] * static_cast<double>(y), rv = m[4] * static_cast<double>(y);
-      std::vector<float> want(static_cast<size_t>(C * n + 8), -7.0f);
-      std::snprintf(g_case, sizeof g_case, "warp_bilinear_u8 on scalar");
-      ck.tables[0]->warp_bilinear_u8(src, stride, w, h, C, m, ry, rv, n, fill, want.data());
-      for (size_t t = 1; t < ck.tables.size(); ++t) {
-        const KernelTable& k = *ck.tables[t];
-        std::vector<float> got(want.size(), -7.0f);
-        std::snprintf(g_case, sizeof g_case, "warp_bilinear_u8 on %s", pixnorm::isa_name(k.isa));
-        k.warp_bilinear_u8(src, stride, w, h, C, m, ry, rv, n, fill, got.data());
-        ++ck.cases;
-        bool same = true;
-        for (size_t i = 0; i < got.size(); ++i) same = same && bits_of(got[i]) == bits_of(want[i]);
-        if (!same)
-          ck.report(g_case, "channels " + std::to_string(C) + ", " + std::to_string(w) + "x" +
-                                std::to_string(h) + ", n " + std::to_string(n));
+      for (int nearest = 0; nearest < 2; ++nearest) {
+        const char* name = nearest ? "warp_nearest_u8" : "warp_bilinear_u8";
+        const auto kernel = [&](const KernelTable& k) {
+          return nearest ? k.warp_nearest_u8 : k.warp_bilinear_u8;
+        };
+        std::vector<float> want(static_cast<size_t>(C * n + 8), -7.0f);
+        std::snprintf(g_case, sizeof g_case, "%s on scalar", name);
+        kernel (*ck.tables[0])(src, stride, w, h, C, m, ry, rv, n, fill, want.data());
+        for (size_t t = 1; t < ck.tables.size(); ++t) {
+          const KernelTable& k = *ck.tables[t];
+          std::vector<float> got(want.size(), -7.0f);
+          std::snprintf(g_case, sizeof g_case, "%s on %s", name, pixnorm::isa_name(k.isa));
+          kernel(k)(src, stride, w, h, C, m, ry, rv, n, fill, got.data());
+          ++ck.cases;
+          bool same = true;
+          for (size_t i = 0; i < got.size(); ++i)
+            same = same && bits_of(got[i]) == bits_of(want[i]);
+          if (!same)
+            ck.report(g_case, "channels " + std::to_string(C) + ", " + std::to_string(w) + "x" +
+                                  std::to_string(h) + ", n " + std::to_string(n));
+        }
       }
     }
   }

@@ -126,6 +126,7 @@ constexpr KernelTable avx512_kernels() {
   k.normalize_u8_half = &u8_row_half;
   k.affine_half = &affine_half;
   k.warp_bilinear_u8 = &warp_bilinear_u8;
+  k.warp_nearest_u8 = &warp_nearest_u8;
   return k;
 }
 

@@ -239,6 +239,9 @@ using ConvertU8 = void (*)(const uint8_t* src, int64_t src_plane, int64_t n, int
 using WarpBilinearU8 = void (*)(const uint8_t* src, int64_t stride, int64_t w, int64_t h,
                                 int64_t channels, const double* m, double ry, double rv, int64_t n,
                                 const float* fill, float* dst);
+// The same warp, nearest: u and v as above (clamped, NaN to -2^40), the pixel (floor(u + 0.5),
+// floor(v + 0.5)) when inside the image, else fill[c]; dst[c * n + x] = float32(the level).
+using WarpNearestU8 = WarpBilinearU8;
 
 struct KernelTable {
   Isa isa = Isa::scalar;
@@ -279,6 +282,7 @@ struct KernelTable {
   MixAffine mix_affine = nullptr;
   ConvertU8 convert_u8 = nullptr;
   WarpBilinearU8 warp_bilinear_u8 = nullptr;
+  WarpNearestU8 warp_nearest_u8 = nullptr;
 };
 
 const KernelTable& active_kernels();
