@@ -1043,3 +1043,46 @@ def test_opencv_bicubic_is_bit_exact() -> None:
         **kw,
     )  # fmt: skip
     np.testing.assert_array_equal(got, full[10:70, 15:85][:, ::-1])
+
+
+def test_review_mends_of_the_named_filters() -> None:
+    """helper-43: torch takes its channels-last nearest kernel for a channels-last tensor of 4+
+    channels (a packed (H, W, C) image, or its permuted view): so does pixnorm, in resize and
+    in the transforms; fit='contain' with OpenCV's bicubic works (its fill is a 1 x 1 image,
+    which IPP's resize would not take); OpenCV's area wraps a cell sum past 2^31 as its int
+    sums do; the antialias error names the filter; a 3-D tensor of 2 (or 5+) channels is
+    (C, H, W)."""
+    torch = pytest.importorskip("torch")
+    cv2 = pytest.importorskip("cv2")
+    v2 = pytest.importorskip("torchvision.transforms.v2")
+    from torchvision.transforms import InterpolationMode as IM
+
+    hwc = (np.arange(9 * 6 * 4) % 251).astype(np.uint8).reshape(9, 6, 4)
+    x = torch.from_numpy(hwc).permute(2, 0, 1)  # channels-last memory
+    tv = v2.Resize((136, 123), interpolation=IM.NEAREST_EXACT)
+    for inp in (x, x.contiguous()):
+        assert torch.equal(pixnorm.transforms.from_torchvision(tv)(inp), tv(inp))
+    np.testing.assert_array_equal(
+        pixnorm.resize(hwc, (136, 123), convention="torch", interpolation="nearest-exact"),
+        tv(x).permute(1, 2, 0).numpy(),
+    )
+    img = np.random.default_rng(31).integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    got = pixnorm.preprocess(
+        img, size=32, fit="contain", convention="opencv", interpolation="bicubic",
+        antialias=False, fill=5, dtype=np.uint8, layout="HWC",
+    )  # fmt: skip
+    np.testing.assert_array_equal(got[:4], 5)  # the letterbox's top rows
+    np.testing.assert_array_equal(
+        got[4:28], cv2.resize(img, (32, 24), interpolation=cv2.INTER_CUBIC)
+    )
+    big = np.full((3000, 3000, 1), 255, np.uint8)
+    np.testing.assert_array_equal(
+        pixnorm.resize(big, (1, 1), convention="opencv", interpolation="area")[..., 0],
+        cv2.resize(big, (1, 1), interpolation=cv2.INTER_AREA).reshape(1, 1),
+    )
+    with pytest.raises(ValueError, match="no antialiased bicubic .*INTER_CUBIC"):
+        pixnorm.resize(img, 10, convention="opencv", interpolation="bicubic")
+    two = torch.zeros(2, 10, 12, dtype=torch.uint8)
+    assert tuple(pixnorm.transforms.Resize((7, 9))(two).shape) == (2, 7, 9)
+    five = torch.zeros(5, 10, 12, dtype=torch.uint8)
+    assert tuple(pixnorm.transforms.Resize((7, 9))(five).shape) == (5, 7, 9)

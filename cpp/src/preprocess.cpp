@@ -214,9 +214,12 @@ void check_convention(Convention conv, bool antialias, DType dtype, int64_t chan
         "convention: 'pillow' resizes with antialias (as Pillow's Image.resize always does); "
         "use antialias=True, or convention='torch' / None for antialias=False");
   if (conv == Convention::opencv && antialias && !ignores_antialias(filter))
-    throw std::invalid_argument(
-        "convention: 'opencv' has no antialiased bilinear (cv2 INTER_LINEAR); "
-        "pass antialias=False");
+    throw std::invalid_argument(std::string("convention: 'opencv' has no antialiased ") +
+                                filter_name(filter) +
+                                (filter == Filter::bicubic   ? " (cv2 INTER_CUBIC)"
+                                 : filter == Filter::lanczos ? " (cv2 INTER_LANCZOS4)"
+                                                             : " (cv2 INTER_LINEAR)") +
+                                "; pass antialias=False");
   if (conv == Convention::opencv && channels > 4)
     throw std::invalid_argument("convention: 'opencv' is reproduced for 1 to 4 channels, got " +
                                 std::to_string(channels));
@@ -272,7 +275,7 @@ void resize(const ResizeRequest& r, void* out, int nthreads, const Interrupt& in
   // One job per image of the batch, all sharing the two plans.
   const auto f =
       grid_factors(r.convention, v.height, v.width, oh, ow, r.factor_y, r.factor_x, r.filter);
-  const bool cl = torch_channels_last(r.convention, r.filter, oh, ow);
+  const bool cl = torch_channels_last(r.convention, r.filter, oh, ow, v, v.height, v.width);
   const bool u16 = v.dtype == DType::u16;
   ResampleJob proto = job_for(r.convention, v.height, v.width, oh, ow, f[0], f[1], r.filter);
   const AxisPlan py = plan_axis(r.convention, v.height, oh, r.antialias, 0, oh, false, false, f[0],
@@ -474,7 +477,8 @@ void preprocess(const PreprocessRequest& r, void* out, int nthreads, const Inter
     const Geometry& g = r.geometry[i];
     const auto f = grid_factors(r.convention, g.box_height, g.box_width, g.resized_height,
                                 g.resized_width, g.factor_y, g.factor_x, r.filter);
-    const bool cl = torch_channels_last(r.convention, r.filter, g.resized_height, g.resized_width);
+    const bool cl = torch_channels_last(r.convention, r.filter, g.resized_height, g.resized_width,
+                                        r.images[i], g.box_height, g.box_width);
     ResampleJob j = job_for(r.convention, g.box_height, g.box_width, g.resized_height,
                             g.resized_width, f[0], f[1], r.filter);
     if (r.images[i].dtype == DType::u16) j.area2x = false;  // opencv: IPP's formula throughout

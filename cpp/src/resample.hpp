@@ -114,9 +114,17 @@ AxisPlan plan_axis(Convention conv, int64_t in, int64_t out_full, bool antialias
                    int64_t count, bool mirror, bool x, double factor = 0, bool u16 = false,
                    Filter filter = Filter::bilinear, AreaPath area = AreaPath::none,
                    bool torch_cl = false);
-// torch's choice between its two nearest kernels for an output of oh x ow (see plan_axis).
-inline bool torch_channels_last(Convention conv, Filter filter, int64_t oh, int64_t ow) {
-  return conv == Convention::torch && is_nearest(filter) && oh + ow <= 128;
+// torch's choice between its two nearest kernels (see plan_axis) for an output of oh x ow from
+// `v` (cut to a box of box_h x box_w): the channels-last kernel when oh + ow <= 128, or when the
+// tensor is channels-last-contiguous with more than 3 channels, which a packed (H, W, C) image
+// whole is (torch.from_numpy(hwc).permute(2, 0, 1) is such a tensor; a box of it is not).
+inline bool torch_channels_last(Convention conv, Filter filter, int64_t oh, int64_t ow,
+                                const ImageView& v, int64_t box_h, int64_t box_w) {
+  if (conv != Convention::torch || !is_nearest(filter)) return false;
+  if (oh + ow <= 128) return true;
+  const int64_t s = itemsize(v.dtype);
+  return v.channels > 3 && box_h == v.height && box_w == v.width && v.stride_c == s &&
+         v.stride_x == v.channels * s && (v.height == 1 || v.stride_y == v.width * v.channels * s);
 }
 // The three plan builders plan_axis calls.
 AxisPlan plan_axis_float(int64_t in, int64_t out_full, bool antialias, int64_t first, int64_t count,

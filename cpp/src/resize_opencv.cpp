@@ -349,8 +349,10 @@ void resample_opencv_blocks(const KernelTable& k, const ResampleJob& j, int64_t 
       for (int64_t c = 0; c < C; ++c) {
         int64_t sum = 0;
         for (int64_t t = 0; t < nx; ++t) sum += colsum[static_cast<size_t>((sx + t) * C + c)];
-        // (float)sum, as OpenCV converts its int sum (exact below 2^24)
-        const float v = full ? static_cast<float>(sum) * inv_area : static_cast<float>(sum) / count;
+        // OpenCV's int sum (wrapping past 2^31, as its 32-bit sums do for cells of more than
+        // 8.4 million pixels), then (float)sum
+        const int32_t s32 = static_cast<int32_t>(static_cast<uint32_t>(sum));
+        const float v = full ? static_cast<float>(s32) * inv_area : static_cast<float>(s32) / count;
         const int64_t q =
             full && quarter ? (sum + 2) >> 2 : static_cast<int64_t>(std::nearbyint(v));
         out[static_cast<size_t>(c * ow + x)] = static_cast<uint8_t>(std::clamp<int64_t>(q, 0, 255));
@@ -515,7 +517,8 @@ void check_opencv_cubic(int64_t channels, int64_t h, int64_t w, int64_t oh, int6
   if (off(oh, h, factor_y) || off(ow, w, factor_x))
     throw std::invalid_argument(
         "factor: with INTER_CUBIC, cv2.resize runs IPP's warpAffine when the factor is not the "
-        "rounded size's ratio (not reproduced); pass the size instead (cv2.resize(dsize=...))");
+        "rounded size's ratio (not reproduced; fit='cover' / 'contain' scale by such a factor); "
+        "resize to a size instead (cv2.resize(dsize=...))");
 }
 
 void resample_opencv_cubic(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1) {

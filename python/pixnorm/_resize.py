@@ -800,8 +800,11 @@ def _preprocess_fit(
         one = np.empty((side, side, c_fill), arrs[0].dtype)
         one[...] = np.array(fill_raw).reshape(1, 1, c_fill)
         one_geom = Geometry(0, 0, side, side, 1, 1, 0, 0, 0, 0)
-        fill_out = _core.preprocess(  # (the call's filter: its antialias rules are the same)
-            [one], [one_geom], 1, 1, aa, conv, cm, cs, cscale, None, False, **ikw
+        # (the call's filter, whose antialias rules are the same; OpenCV's bicubic needs a
+        # source of 4 x 4: its bilinear, as 1 x 1 -> 1 x 1 is the value itself either way)
+        fkw = {} if conv == "opencv" and ikw.get("interpolation") == "bicubic" else ikw
+        fill_out = _core.preprocess(
+            [one], [one_geom], 1, 1, aa, conv, cm, cs, cscale, None, False, **fkw
         )
         fill_vals = [float(v) for v in fill_out.reshape(-1)]
         c = len(fill_vals)  # the output's channels (a colour changes them)

@@ -569,7 +569,9 @@ def _load(img: Any, uint16: bool = False) -> tuple[np.ndarray[Any, Any], str, An
             raise ValueError(f"image: expected a CPU tensor, got device {t.device}")
         if t.ndim == 2:
             return t.numpy()[..., None], "tensor_hw", None
-        if t.ndim == 3 and t.shape[0] in (1, 3, 4):
+        # (C, H, W) as torchvision reads 3-D tensors, unless it can only be (H, W, C): more than
+        # 4 values first and at most 4 last
+        if t.ndim == 3 and (t.shape[0] <= 4 or t.shape[2] > 4):
             return t.permute(1, 2, 0).numpy(), "tensor_chw", None
         if t.ndim == 3:
             return t.numpy(), "tensor_hwc", None
