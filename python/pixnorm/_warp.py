@@ -284,6 +284,44 @@ def _pillow_rotation(
     return m, nw, nh
 
 
+def _angle(angle: Any) -> float:
+    if not isinstance(angle, numbers.Real) or isinstance(angle, bool):
+        raise TypeError(f"angle: expected a real number, got {type(angle).__name__}")
+    value = float(angle)
+    if not math.isfinite(value):
+        raise ValueError(f"angle: expected a finite number, got {value}")
+    return value
+
+
+def _center(center: Any) -> tuple[float, float] | None:
+    """torchvision's ``center`` (x, y) in pixel-area coordinates, or None."""
+    if center is None:
+        return None
+    if not isinstance(center, Sequence) or len(center) != 2:
+        raise TypeError(f"center: expected (x, y), got {center!r}")
+    cx, cy = _real(center[0], "center"), _real(center[1], "center")
+    if not (math.isfinite(cx) and math.isfinite(cy)):
+        raise ValueError("center: expected finite values")
+    return cx, cy
+
+
+def _one_image(image: Any, channels_last: bool) -> tuple[np.ndarray[Any, Any], int, int]:
+    arr, _ = _image(image, "image", channels_last)
+    if arr.ndim not in (2, 3):
+        raise ValueError(f"image: expected (H, W) or (H, W, C), got shape {arr.shape}")
+    return arr, int(arr.shape[0]), int(arr.shape[1])
+
+
+def _torchvision_map(t: list[float], w: int, h: int, ow: int, oh: int) -> list[float]:
+    """torchvision's inverse matrix `t` (about the image centre) as OpenCV's inverse map: output
+    pixel x samples at t0 (x - (ow - 1) / 2) + t1 (y - (oh - 1) / 2) + t2 + (w - 1) / 2."""
+    ox, oy = (ow - 1) / 2.0, (oh - 1) / 2.0
+    return [
+        t[0], t[1], t[2] + (w - 1) / 2.0 - t[0] * ox - t[1] * oy,
+        t[3], t[4], t[5] + (h - 1) / 2.0 - t[3] * ox - t[4] * oy,
+    ]  # fmt: skip
+
+
 def rotate(
     image: npt.ArrayLike,
     angle: float,
@@ -328,26 +366,11 @@ def rotate(
     """
     conv = _convention(convention)
     name = _interp(interpolation)
-    if not isinstance(angle, numbers.Real) or isinstance(angle, bool):
-        raise TypeError(f"angle: expected a real number, got {type(angle).__name__}")
-    angle = float(angle)
-    if not math.isfinite(angle):
-        raise ValueError(f"angle: expected a finite number, got {angle}")
+    angle = _angle(angle)
     if not isinstance(expand, bool | np.bool_):
         raise TypeError(f"expand: expected a bool, got {type(expand).__name__}")
-    if center is not None:
-        if not isinstance(center, Sequence) or len(center) != 2:
-            raise TypeError(f"center: expected (x, y), got {center!r}")
-        cx, cy = _real(center[0], "center"), _real(center[1], "center")
-        if not (math.isfinite(cx) and math.isfinite(cy)):
-            raise ValueError("center: expected finite values")
-        center_xy: tuple[float, float] | None = (cx, cy)
-    else:
-        center_xy = None
-    arr, _ = _image(image, "image", channels_last)
-    if arr.ndim not in (2, 3):
-        raise ValueError(f"image: expected (H, W) or (H, W, C), got shape {arr.shape}")
-    h, w = int(arr.shape[0]), int(arr.shape[1])
+    center_xy = _center(center)
+    arr, h, w = _one_image(image, channels_last)
     args = (fill, mean, std, scale, dtype, layout, out)
     if center_xy is None and conv != "opencv":
         # Pillow's and torchvision's exact copies (no fill, no resampling) for quarter turns
@@ -372,18 +395,12 @@ def rotate(
             else (center_xy[0] - 0.5, center_xy[1] - 0.5)
         )
         return _run(arr, _opencv_rotation_inverse(angle, cx, cy), h, w, name, conv, *args)
-    # None: torchvision's geometry. torchvision rotates by -angle with its inverse matrix about
-    # the centre (relative to the image centre); output pixel x samples at
-    # t0 (x - (ow - 1) / 2) + t1 (y - (oh - 1) / 2) + t2 + (w - 1) / 2.
+    # None: torchvision's geometry, its inverse matrix of -angle about the centre (relative to
+    # the image centre)
     rel = (0.0, 0.0) if center_xy is None else (center_xy[0] - 0.5 * w, center_xy[1] - 0.5 * h)
     t = _torchvision_inverse(-(angle % 360.0), rel)  # (torchvision takes angle % 360 first)
     ow, oh = _torchvision_expand(w, h, t) if expand else (w, h)
-    ox, oy = (ow - 1) / 2.0, (oh - 1) / 2.0
-    m = [
-        t[0], t[1], t[2] + (w - 1) / 2.0 - t[0] * ox - t[1] * oy,
-        t[3], t[4], t[5] + (h - 1) / 2.0 - t[3] * ox - t[4] * oy,
-    ]  # fmt: skip
-    return _run(arr, m, oh, ow, name, conv, *args)
+    return _run(arr, _torchvision_map(t, w, h, ow, oh), oh, ow, name, conv, *args)
 
 
 def _affine_args(
@@ -445,30 +462,14 @@ def affine(
             "and call warp_affine(convention='opencv')"
         )
     name = _interp(interpolation)
-    if not isinstance(angle, numbers.Real) or isinstance(angle, bool):
-        raise TypeError(f"angle: expected a real number, got {type(angle).__name__}")
-    angle = float(angle)
-    if not math.isfinite(angle):
-        raise ValueError(f"angle: expected a finite number, got {angle}")
+    angle = _angle(angle)
     tr, z, sh = _affine_args(translate, zoom, shear)
-    arr, _ = _image(image, "image", channels_last)
-    if arr.ndim not in (2, 3):
-        raise ValueError(f"image: expected (H, W) or (H, W, C), got shape {arr.shape}")
-    h, w = int(arr.shape[0]), int(arr.shape[1])
-    if center is not None:
-        if not isinstance(center, Sequence) or len(center) != 2:
-            raise TypeError(f"center: expected (x, y), got {center!r}")
-        cx, cy = _real(center[0], "center"), _real(center[1], "center")
+    arr, h, w = _one_image(image, channels_last)
+    c = _center(center)
     args = (fill, mean, std, scale, dtype, layout, out)
     if conv == "pillow":  # torchvision's PIL kernel: the matrix about the pixel-area centre
-        c = (w * 0.5, h * 0.5) if center is None else (cx, cy)
-        data = _torchvision_inverse(angle, c, tr, z, sh)
+        data = _torchvision_inverse(angle, (w * 0.5, h * 0.5) if c is None else c, tr, z, sh)
         return _run(arr, data, h, w, name, conv, *args)
-    rel = (0.0, 0.0) if center is None else (cx - 0.5 * w, cy - 0.5 * h)
+    rel = (0.0, 0.0) if c is None else (c[0] - 0.5 * w, c[1] - 0.5 * h)
     t = _torchvision_inverse(angle, rel, tr, z, sh)
-    ox, oy = (w - 1) / 2.0, (h - 1) / 2.0
-    m = [
-        t[0], t[1], t[2] + (w - 1) / 2.0 - t[0] * ox - t[1] * oy,
-        t[3], t[4], t[5] + (h - 1) / 2.0 - t[3] * ox - t[4] * oy,
-    ]  # fmt: skip
-    return _run(arr, m, h, w, name, conv, *args)
+    return _run(arr, _torchvision_map(t, w, h, w, h), h, w, name, conv, *args)
