@@ -185,16 +185,16 @@ def _check_default(img: np.ndarray[Any, Any], size: tuple[int, int], aa: bool, n
     c=st.sampled_from([1, 3, 4]),
     u8=st.booleans(),
     aa=st.booleans(),
-    name=st.sampled_from(FILTERS[1:]),
+    name=st.sampled_from([*FILTERS[1:], "area"]),
     seed=st.integers(0, 2**32 - 1),
 )
 def test_default_convention_within_the_float64_bound(
     h: int, w: int, oh: int, ow: int, c: int, u8: bool, aa: bool, name: str, seed: int
 ) -> None:
     """pixnorm's float convention against the float64 definition (reference.resize with the
-    filter), within reference.resize_error_bound (float32 rounding of weights, products and sums
-    in both passes, over |weights|; plus the fixed-point vertical weights for uint8), on every
-    ISA and thread count."""
+    filter; area's windows in rational arithmetic), within reference.resize_error_bound
+    (float32 rounding of weights, products and sums in both passes, over |weights|; plus the
+    fixed-point vertical weights for uint8), on every ISA and thread count."""
     rng = np.random.default_rng(seed)
     img = (
         rng.integers(0, 256, (h, w, c), dtype=np.uint8)
@@ -509,32 +509,6 @@ def _area(img: np.ndarray[Any, Any], size: tuple[int, int], **kw: Any) -> np.nda
             img, size=size, interpolation="area", mean=0.0, std=1.0, scale=1.0, layout="HWC", **kw
         )
     )
-
-
-@settings(max_examples=40, deadline=None)
-@given(
-    h=st.integers(1, 40),
-    w=st.integers(1, 40),
-    oh=st.integers(1, 50),
-    ow=st.integers(1, 50),
-    c=st.sampled_from([1, 3, 4]),
-    u8=st.booleans(),
-    aa=st.booleans(),
-    seed=st.integers(0, 2**32 - 1),
-)
-def test_default_area_within_the_float64_bound(
-    h: int, w: int, oh: int, ow: int, c: int, u8: bool, aa: bool, seed: int
-) -> None:
-    """'area' (convention None) against the exact integration (reference._area_windows, in
-    rational arithmetic), within reference.resize_error_bound, on every ISA and thread count,
-    up, down and mixed."""
-    rng = np.random.default_rng(seed)
-    img = (
-        rng.integers(0, 256, (h, w, c), dtype=np.uint8)
-        if u8
-        else (rng.random((h, w, c), dtype=np.float32) * 2 - 0.5)
-    )
-    _check_default(img, (oh, ow), aa, "area")
 
 
 def test_area_is_the_mean_of_the_covered_pixels() -> None:
