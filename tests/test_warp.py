@@ -333,6 +333,7 @@ def test_warp_errors() -> None:
         (lambda: pixnorm.warp_affine(img, [[1, 0, math.nan], [0, 1, 0]]), ValueError, "matrix"),
         (lambda: pixnorm.warp_affine(img, [[1, 0], [0, 1]]), ValueError, "matrix"),
         (lambda: pixnorm.warp_affine(img, "abc"), TypeError, "matrix"),
+        (lambda: pixnorm.warp_affine(img, np.eye(2, 3) * 1j), TypeError, "real numbers"),
         (lambda: pixnorm.warp_affine(img, m, (0, 5)), ValueError, "size"),
         (lambda: pixnorm.warp_affine(img, m, 2.5), TypeError, "size"),
         (lambda: pixnorm.warp_affine(img, m, interpolation="bicubic"), ValueError, "interp"),

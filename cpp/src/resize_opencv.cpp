@@ -521,6 +521,11 @@ void check_opencv_cubic(int64_t channels, int64_t h, int64_t w, int64_t oh, int6
         "resize to a size instead (cv2.resize(dsize=...))");
 }
 
+// (Its fmaf calls are the FMA instruction in the "fma" clone, a libm call in the portable one:
+// the same bits, about ten times the speed.)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("fma", "default")))
+#endif
 void resample_opencv_cubic(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1) {
   const AxisPlan& py = *j.py;
   const AxisPlan& px = *j.px;

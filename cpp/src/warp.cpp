@@ -24,11 +24,10 @@ namespace pixnorm {
 
 namespace {
 
-// One source image's samples.
+// One source image's samples (byte strides; the sample type is the callers').
 struct Source {
   const unsigned char* data;
   int64_t sy, sx, sc, H, W, C;
-  DType dtype;
   explicit Source(const ImageView& v)
       : data(static_cast<const unsigned char*>(v.data)),
         sy(v.stride_y),
@@ -36,22 +35,9 @@ struct Source {
         sc(v.stride_c),
         H(v.height),
         W(v.width),
-        C(v.channels),
-        dtype(v.dtype) {}
+        C(v.channels) {}
   const unsigned char* at(int64_t y, int64_t x) const { return data + y * sy + x * sx; }
   uint8_t u8(int64_t y, int64_t x, int64_t c) const { return at(y, x)[c * sc]; }
-  float f(int64_t y, int64_t x, int64_t c) const {
-    const unsigned char* p = at(y, x) + c * sc;
-    if (dtype == DType::u8) return static_cast<float>(*p);
-    if (dtype == DType::u16) {
-      uint16_t v;
-      std::memcpy(&v, p, sizeof v);
-      return static_cast<float>(v);
-    }
-    float v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-  }
 };
 
 // ---- pixnorm: the float64 position, float32 weights and sums ---------------------------------
@@ -157,58 +143,6 @@ RowPixnorm row_pixnorm(DType dtype, int64_t C) {
 }
 
 // ---- opencv: cv2.warpAffine(BORDER_CONSTANT) -------------------------------------------------
-
-inline uint8_t sat_u8(float v) {  // saturate_cast<uchar>(float): rounded half to even
-  const float q = std::nearbyint(v);
-  return static_cast<uint8_t>(q <= 0.0f ? 0.0f : q >= 255.0f ? 255.0f : q);
-}
-
-// 1, 3 and 4 channels: Intel IPP's iwiWarpAffine as the wheels run it (modelled: the source
-// position in double, rounded to float32; nearest inside [-0.5, size - 0.5], floor(s + 0.5);
-// bilinear as OpenCV's float kernel, fmaf lerps).
-void row_opencv_float(const Source& s, const WarpRequest& r, int64_t y, const uint8_t* bval,
-                      uint8_t* lv) {
-  const auto& m = r.matrix;
-  const int64_t C = s.C, W = s.W, H = s.H;
-  const double yd = static_cast<double>(y);
-  for (int64_t x = 0; x < r.width; ++x) {
-    const double xd = static_cast<double>(x);
-    const float su = static_cast<float>((m[0] * xd + m[1] * yd) + m[2]);
-    const float sv = static_cast<float>((m[3] * xd + m[4] * yd) + m[5]);
-    uint8_t* o = lv + x * C;
-    if (r.filter == WarpFilter::nearest) {
-      const double du = su, dv = sv;
-      const bool in = du >= -0.5 && du <= static_cast<double>(W) - 0.5 && dv >= -0.5 &&
-                      dv <= static_cast<double>(H) - 0.5;
-      if (!in) {
-        std::copy(bval, bval + C, o);
-        continue;
-      }
-      const int64_t ix = std::clamp<int64_t>(static_cast<int64_t>(std::floor(du + 0.5)), 0, W - 1);
-      const int64_t iy = std::clamp<int64_t>(static_cast<int64_t>(std::floor(dv + 0.5)), 0, H - 1);
-      for (int64_t c = 0; c < C; ++c) o[c] = s.u8(iy, ix, c);
-      continue;
-    }
-    const float fu = std::floor(su), fv = std::floor(sv);
-    if (!(fu >= -1.0f && fu < static_cast<float>(W) && fv >= -1.0f && fv < static_cast<float>(H))) {
-      std::copy(bval, bval + C, o);
-      continue;
-    }
-    const int64_t ix = static_cast<int64_t>(fu), iy = static_cast<int64_t>(fv);
-    const float ax = su - fu, ay = sv - fv;  // exact
-    const bool x0 = ix >= 0, x1 = ix + 1 < W, y0 = iy >= 0, y1 = iy + 1 < H;
-    for (int64_t c = 0; c < C; ++c) {
-      const float b = static_cast<float>(bval[c]);
-      const float p00 = x0 && y0 ? s.u8(iy, ix, c) : b;
-      const float p01 = x1 && y0 ? s.u8(iy, ix + 1, c) : b;
-      const float p10 = x0 && y1 ? s.u8(iy + 1, ix, c) : b;
-      const float p11 = x1 && y1 ? s.u8(iy + 1, ix + 1, c) : b;
-      const float v0 = std::fmaf(ax, p01 - p00, p00);
-      const float v1 = std::fmaf(ax, p11 - p10, p10);
-      o[c] = sat_u8(std::fmaf(ay, v1 - v0, v0));
-    }
-  }
-}
 
 // saturate_cast<int>(double): rounded half to even, saturated (NaN -> 0).
 inline int32_t sat_int(double v) {
@@ -522,7 +456,7 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
     const double q = std::nearbyint(f);  // OpenCV's borderValue: saturate_cast<uchar>
     fill8[static_cast<size_t>(c)] = static_cast<uint8_t>(q <= 0 ? 0 : q >= 255 ? 255 : q);
   }
-  const bool fixed2 = r.convention == Convention::opencv && C == 2;
+  const bool fixed2 = r.convention == Convention::opencv;
   std::vector<int32_t> adelta, bdelta;
   if (fixed2) {
     adelta.resize(static_cast<size_t>(ow));
@@ -561,10 +495,8 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
       } else {
         if (r.convention == Convention::pillow)
           row_pillow(s, r, pplan, y, fill8.data(), lv.data());
-        else if (fixed2)
+        else  // opencv: 2 channels (warp_shape refuses the others)
           row_opencv_fixed(s, r, y, adelta.data(), bdelta.data(), fill8.data(), lv.data());
-        else
-          row_opencv_float(s, r, y, fill8.data(), lv.data());
         for (int64_t x = 0; x < ow; ++x)
           for (int64_t c = 0; c < C; ++c)
             planar[static_cast<size_t>(c * ow + x)] = lv[static_cast<size_t>(x * C + c)];

@@ -57,11 +57,15 @@ def _convention(convention: Any) -> str | None:
 
 def _matrix(matrix: Any) -> list[float]:
     try:
-        m = np.asarray(matrix, dtype=np.float64)
+        given = np.asarray(matrix)
     except (TypeError, ValueError):
+        given = np.asarray(None)
+    if given.dtype.kind not in "biuf":  # (complex, strings, objects: no silent casts)
         raise TypeError(
-            f"matrix: expected a 2 x 3 array of numbers, got {type(matrix).__name__}"
-        ) from None
+            f"matrix: expected a 2 x 3 array of real numbers, got {type(matrix).__name__}"
+            + (f" of dtype {given.dtype}" if given.dtype.kind != "O" else "")
+        )
+    m = given.astype(np.float64)
     if m.shape not in ((2, 3), (6,), (3, 3)):
         raise ValueError(f"matrix: expected shape (2, 3), got {m.shape}")
     if m.shape == (3, 3):

@@ -33,9 +33,9 @@ enum class WarpFilter : int { nearest = 0, bilinear = 1 };
 //    fraction in double, rounded to float32, the four products summed in float32 in the order
 //    p00, p01, p10, p11; a sample outside the image is `fill`; a pixel whose four samples (or
 //    whose one sample) are all outside is `fill` exactly. Then x * a[c] + b[c] (normalize).
-//  - opencv (uint8, 1-4 channels): cv2.warpAffine(BORDER_CONSTANT) as the opencv-python wheel
-//    runs it (1, 3, 4 channels: Intel IPP's iwiWarpAffine, modelled; 2 channels: OpenCV's
-//    fixed-point tables). Then torchvision's float32 arithmetic on the levels.
+//  - opencv (uint8, 2 channels): cv2.warpAffine(BORDER_CONSTANT) with OpenCV's fixed-point
+//    tables (with 1, 3 or 4 channels the wheels run Intel IPP, whose tie rule is not matched:
+//    refused). Then torchvision's float32 arithmetic on the levels.
 //  - pillow (uint8, 1, 3 or 4 channels: L, RGB, RGBA): Image.transform(AFFINE) (its three
 //    nearest engines, its double bilinear truncated to uint8, RGBA premultiplied for
 //    bilinear). Then the levels' arithmetic.
