@@ -854,3 +854,71 @@ def test_from_dict_refuses_a_colour_that_contradicts_the_channels() -> None:
         ValueError, match=r"data\['channels'\]: 1, but data\['color'\] 'ycbcr' gives 3"
     ):
         pixnorm.RunningStats.from_dict(d)
+
+
+def _saturation_cases() -> list[tuple[str, list[np.ndarray]]]:
+    """Images for the avx512icl kernel's min/max shortcut (left out once every channel has seen
+    0 and 255), for 1 to 4 channels: saturated in the first rows, never, in one channel only,
+    by the last pixel only, or only through an earlier image's min/max."""
+    rng = np.random.default_rng(7)
+    cases = []
+    for c in (1, 2, 3, 4):
+        mid = rng.integers(1, 255, (97, 131, c), dtype=np.uint8)
+        early = mid.copy()
+        early[0, :2] = [[0] * c, [255] * c]
+        one = mid.copy()
+        one[0, 0, c - 1], one[0, 1, c - 1] = 0, 255  # the last channel only
+        last = mid.copy()
+        last[-1, -1] = 255  # max everywhere only at the very end
+        last[0, 0] = 0
+        lates = mid.copy()
+        lates[60:, :, 0] = rng.integers(0, 2, (37, 131), dtype=np.uint8) * 255  # half-way
+        cases += [
+            (f"early C={c}", [early, mid]),
+            (f"never C={c}", [mid]),
+            (f"one channel C={c}", [one]),
+            (f"last pixel C={c}", [last]),
+            (f"half-way C={c}", [lates]),
+            (f"earlier image C={c}", [early, mid, one]),
+            (f"all 255 C={c}", [np.full((70, 90, c), 255, np.uint8)]),
+        ]
+    return cases
+
+
+@pytest.mark.parametrize("case", _saturation_cases(), ids=lambda case: case[0])
+def test_uint8_min_max_shortcut(case: tuple[str, list[np.ndarray]]) -> None:
+    _, imgs = case
+
+    def run() -> dict[str, Any]:
+        s = fed(imgs)
+        check_against_reference(s, imgs)  # exact sums, min and max
+        return s.to_dict()
+
+    all_equal(on_every_isa_and_thread_count(run))
+
+
+def test_update_fast_path_follows_replaced_state() -> None:
+    """update()'s fast path keeps the accumulators of the state it was set up for: after a
+    merge into an empty instance, unpickling and copy(), updates land in the right ones."""
+    rng = np.random.default_rng(8)
+    a, b, c = (rng.integers(0, 256, (33, 47, 3), dtype=np.uint8) for _ in range(3))
+    merged = pixnorm.RunningStats()
+    merged.merge(fed([a]))
+    merged.update(b)
+    check_against_reference(merged, [a, b])
+    restored = pickle.loads(pickle.dumps(fed([a])))
+    restored.update(b)
+    check_against_reference(restored, [a, b])
+    original = fed([a])
+    twin = original.copy()
+    twin.update(b)
+    original.update(c)
+    check_against_reference(twin, [a, b])
+    check_against_reference(original, [a, c])
+    from_dict = pixnorm.RunningStats.from_dict(fed([a]).to_dict())
+    from_dict.update(c)
+    check_against_reference(from_dict, [a, c])
+    # no channels: refused before any work, fresh or started (the fast path never takes it)
+    for s in (pixnorm.RunningStats(), fed([a])):
+        with pytest.raises(ValueError, match="image"):
+            s.update(np.zeros((1, 7, 0), np.uint8))

@@ -300,8 +300,9 @@ class RunningStats:
         self._images = 0
         self._acc: dict[str, Array] = {}
         # update()'s fast path: the channel count once started with uint8 images per channel
-        # without size, crop or colour (0 otherwise), and its accumulators (sum, sumsq, min, max)
-        self._fast = 0
+        # without size, crop or colour (-1 otherwise: no image has it), and its accumulators
+        # (sum, sumsq, min, max)
+        self._fast = -1
         self._acc_u8: tuple[Array, ...] = ()
         self._staged = 0  # images in the uint32 staging sums (per pixel, uint8)
         self._pending: Array | None = None  # per pixel, uint8: images not yet accumulated
@@ -500,7 +501,7 @@ class RunningStats:
         self._dtype, self._channels = dtype, channels
         self._source = dtype if source is None else source
         c = channels
-        self._fast, self._acc_u8 = 0, ()
+        self._fast, self._acc_u8 = -1, ()
         if not self._per_pixel:
             if dtype == _U8:
                 self._acc = {
@@ -552,7 +553,7 @@ class RunningStats:
             self._fast = self._channels
             self._acc_u8 = (a["sum"], a["sumsq"], a["min"], a["max"])
         else:
-            self._fast, self._acc_u8 = 0, ()
+            self._fast, self._acc_u8 = -1, ()
 
     def _check_compatible(self, dtype: str, channels: int, shape: tuple[int, int]) -> None:
         if dtype != self._dtype:
