@@ -392,3 +392,106 @@ def test_flip_arguments() -> None:
     with pytest.raises(ValueError, match=r"flips\[1\]: expected a bool or one of"):
         pixnorm.preprocess_batch([img, img], size=10, flips=[False, "sideways"])
     assert pixnorm.preprocess(img, size=10, flip=np.bool_(True)).shape == (3, 10, 15)
+
+
+def _per_pixel_cases() -> list[dict[str, Any]]:
+    """Options for the fused per-pixel affine: drawn from every convention, colour, flip,
+    output dtype and layout, input dtype and both kinds of std (per pixel, per channel)."""
+    rng = np.random.default_rng(21)
+    cases = []
+    for i in range(48):
+        conv = [None, "torch", "pillow", "opencv"][i % 4]
+        src = "uint8" if conv is not None else ["uint8", "float32", "uint16"][(i // 4) % 3]
+        color = [None, "bgr", "gray", "gray3", "ycbcr", "rgb"][int(rng.integers(6))]
+        if (src != "uint8" or conv == "torch") and color == "ycbcr":
+            color = "gray3"  # (float chroma offsets follow the scale: checked elsewhere)
+        cases.append(
+            {
+                "convention": conv,
+                "src": src,
+                "color": color,
+                "flip": [False, True, "vertical", "both"][int(rng.integers(4))],
+                "dtype": ["float32", "float16", "bfloat16"][int(rng.integers(3))],
+                "layout": ["CHW", "HWC"][int(rng.integers(2))],
+                "std_per_pixel": bool(rng.integers(2)),
+                "batch": bool(rng.integers(2)),
+                "seed": i,
+            }
+        )
+    return cases
+
+
+@pytest.mark.parametrize(
+    "case", _per_pixel_cases(), ids=lambda c: "-".join(str(v) for v in c.values())
+)
+def test_per_pixel_fused_equals_levels_then_normalize(case: dict[str, Any]) -> None:
+    """preprocess / preprocess_batch / Collate with a mean image apply a and b per element
+    inside the pass: bit for bit the values (mean 0, std 1, scale 1) then normalize's per-pixel
+    pass, on every ISA and thread count, in every output dtype and layout."""
+    pytest.importorskip("ml_dtypes")
+    rng = np.random.default_rng(case["seed"])
+    hi = {"uint8": 256, "uint16": 65536, "float32": 256}[case["src"]]
+    imgs = [rng.integers(0, hi, (41 + 3 * k, 57 - 2 * k, 3)).astype(case["src"]) for k in range(3)]
+    if case["src"] == "float32":
+        imgs = [im / np.float32(255) for im in imgs]
+    size, crop = 24, (17, 19)
+    c_out = {"gray": 1}.get(case["color"], 3)
+    mean = rng.uniform(0.2, 0.7, (17, 19, c_out))
+    std = rng.uniform(0.1, 0.4, (17, 19, c_out)) if case["std_per_pixel"] else [0.25] * c_out
+    norm = pixnorm.Normalizer(mean, std)
+    kw = dict(
+        size=size,
+        crop=crop,
+        flip=case["flip"],
+        convention=case["convention"],
+        color=case["color"],
+        antialias=case["convention"] != "opencv",  # (OpenCV has no antialiased bilinear)
+    )
+    fmt = dict(dtype=case["dtype"], layout=case["layout"])
+    scale = 1 / {"uint8": 255, "uint16": 65535, "float32": 1}[case["src"]]
+
+    def expected(img: np.ndarray) -> np.ndarray:
+        levels = pixnorm.preprocess(img, mean=0.0, std=1.0, scale=1.0, **kw)  # (C, h, w)
+        want = pixnorm.Normalizer(mean, std, scale=scale)
+        return np.asarray(pixnorm.normalize(np.moveaxis(levels, 0, -1), want, **fmt))
+
+    want_one = expected(imgs[0]).view(np.uint16 if case["dtype"] != "float32" else np.float32)
+    want_all = [expected(im) for im in imgs]
+
+    def run() -> bool:
+        if case["batch"]:
+            bkw = {k: v for k, v in kw.items() if k != "flip"}
+            flips = [case["flip"]] * len(imgs)
+            got = pixnorm.preprocess_batch(imgs, mean=norm, flips=flips, **bkw, **fmt)
+            for g, w in zip(got, want_all, strict=True):
+                np.testing.assert_array_equal(np.asarray(g), w)
+        else:
+            got = np.asarray(pixnorm.preprocess(imgs[0], mean=norm, **kw, **fmt))
+            bits = got.view(np.uint16 if case["dtype"] != "float32" else np.float32)
+            np.testing.assert_array_equal(bits, want_one)
+        return True
+
+    on_every_isa_and_thread_count(run)
+
+
+def test_per_pixel_fused_in_collate_and_cover() -> None:
+    """Collate and fit='cover' take the fused pass too; fit='contain' keeps its second pass (the
+    border is normalized per pixel as well); all equal the values then normalize."""
+    rng = np.random.default_rng(5)
+    imgs = [rng.integers(0, 256, (40, 64, 3), dtype=np.uint8) for _ in range(3)]
+    mean = rng.uniform(0.2, 0.7, (16, 16, 3))
+    std = rng.uniform(0.1, 0.4, (16, 16, 3))
+    norm = pixnorm.Normalizer(mean, std)
+
+    def then_normalize(levels: np.ndarray) -> np.ndarray:  # (float levels: the uint8 scale)
+        on_levels = pixnorm.Normalizer(mean, std, scale=1 / 255)
+        return np.asarray(pixnorm.normalize(np.moveaxis(levels, -3, -1), on_levels))
+
+    for fit in ("cover", "contain"):
+        fill = {"fill": 0} if fit == "contain" else {}
+        levels = pixnorm.preprocess_batch(imgs, size=16, fit=fit, scale=1.0, **fill)
+        got = pixnorm.preprocess_batch(imgs, size=16, fit=fit, mean=norm, **fill)
+        np.testing.assert_array_equal(got, then_normalize(levels))
+    collate = pixnorm.Collate(size=16, crop=16, mean=norm)  # (torch's convention, by default)
+    levels = pixnorm.preprocess_batch(imgs, size=16, crop=16, scale=1.0, convention="torch")
+    np.testing.assert_array_equal(np.asarray(collate(imgs)), then_normalize(levels))

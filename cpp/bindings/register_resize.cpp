@@ -140,7 +140,7 @@ py::object preprocess_py(const py::list& images, const std::vector<GeometryTuple
                          int64_t pad_top, int64_t pad_left, const std::vector<float>& fill,
                          py::handle color, bool color_after_resize, double color_scale,
                          const std::string& dtype, const std::string& layout,
-                         py::handle interpolation) {
+                         py::handle interpolation, py::handle pixel_a, py::handle pixel_b) {
   PreprocessRequest r;
   r.filter = filter_from(interpolation);
   r.format = format_from(dtype, layout);
@@ -173,9 +173,43 @@ py::object preprocess_py(const py::list& images, const std::vector<GeometryTuple
   r.color = color_from(color);
   r.color_after_resize = color_after_resize;
   r.color_scale = color_scale;
-  const std::vector<int64_t> shape = preprocess_shape(r);
+  std::vector<int64_t> shape = preprocess_shape(r);
+  std::vector<ImageView> inputs = r.images;
+  if (!pixel_a.is_none() || !pixel_b.is_none()) {
+    // per-pixel coefficients (computed by pixnorm's Python layer): b (C, h, w) float32, a the
+    // same or (C,); C-contiguous; never overlapping the output (they are read as it is written)
+    const int64_t C = color_channels(r.color, r.images[0].channels);  // checked just above
+    const int64_t plane = C * crop_h * crop_w;
+    const auto coefficients = [&](py::handle h, const char* name, bool allow_per_channel,
+                                  bool& per_channel) -> const float* {
+      if (!py::isinstance<py::array_t<float>>(h))
+        throw py::type_error(std::string(name) + ": expected a float32 array");
+      const auto arr = py::reinterpret_borrow<py::array>(h);
+      per_channel = allow_per_channel && arr.ndim() == 1;
+      const int64_t want = per_channel ? C : plane;
+      if (!arr.dtype().equal(py::dtype::of<float>()) || arr.size() != want ||
+          !(arr.flags() & py::array::c_style) ||
+          reinterpret_cast<uintptr_t>(arr.data()) % alignof(float) != 0)
+        throw py::value_error(std::string(name) + ": expected a C-contiguous float32 array of " +
+                              std::to_string(want) + " elements");
+      ImageView v;  // its bytes, for the overlap check of `out`
+      v.data = arr.data();
+      v.dtype = DType::f32;
+      v.height = v.channels = 1;
+      v.width = want;
+      v.stride_x = v.stride_c = 4;
+      v.stride_y = 4 * want;
+      inputs.push_back(v);
+      return static_cast<const float*>(arr.data());
+    };
+    bool per_channel = false, unused = false;
+    r.pixel_a = coefficients(pixel_a, "pixel_a", true, per_channel);
+    r.pixel_b = coefficients(pixel_b, "pixel_b", false, unused);
+    r.pixel_a_per_channel = per_channel;
+    shape = preprocess_shape(r);  // the rules of per-pixel coefficients
+  }
   py::object result;
-  void* dst = prepare_out(out, shape, r.format.type, r.images, result);
+  void* dst = prepare_out(out, shape, r.format.type, inputs, result);
   const int nthreads = call_threads();
   py::gil_scoped_release nogil;
   preprocess(r, dst, nthreads, python_interrupt());
@@ -242,7 +276,8 @@ void register_resize(py::module_& m) {
         py::arg("pad_top") = 0, py::arg("pad_left") = 0, py::arg("fill") = std::vector<float>{},
         py::arg("color") = py::none(), py::arg("color_after_resize") = false,
         py::arg("color_scale") = 0.0, py::arg("dtype") = "float32", py::arg("layout") = "CHW",
-        py::arg("interpolation") = "bilinear",
+        py::arg("interpolation") = "bilinear", py::arg("pixel_a") = py::none(),
+        py::arg("pixel_b") = py::none(),
         "Low-level preprocess; see pixnorm.preprocess for the documented API.");
 }
 

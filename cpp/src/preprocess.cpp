@@ -405,6 +405,11 @@ std::vector<int64_t> preprocess_shape(const PreprocessRequest& r) {
     if (static_cast<int64_t>(r.fill.size()) != C)
       throw std::invalid_argument("internal: one fill value per channel expected");
   }
+  if ((r.pixel_a == nullptr) != (r.pixel_b == nullptr))
+    throw std::invalid_argument("internal: per-pixel coefficients come as a pair");
+  if (r.pixel_b && (r.out_height > 0 || r.out_width > 0 || r.format.type == OutType::u8))
+    throw std::invalid_argument(
+        "internal: per-pixel coefficients are for float outputs without a letterbox");
   ImageView shape_check = first;
   shape_check.n = static_cast<int64_t>(n);
   shape_check.height = oh;
@@ -461,6 +466,14 @@ void preprocess(const PreprocessRequest& r, void* out, int nthreads, const Inter
   const int64_t out_h = padded ? r.out_height : r.crop_height;
   const int64_t out_w = padded ? r.out_width : r.crop_width;
   if (padded) fill_border(r, out, C, static_cast<int64_t>(n), nthreads);
+  // Per-pixel coefficients: a per channel as one row of crop_width values per plane.
+  std::vector<float> a_rows;
+  if (r.pixel_b && r.pixel_a_per_channel) {
+    a_rows.resize(static_cast<size_t>(C * r.crop_width));
+    for (int64_t c = 0; c < C; ++c)
+      std::fill(a_rows.begin() + c * r.crop_width, a_rows.begin() + (c + 1) * r.crop_width,
+                r.pixel_a[c]);
+  }
   // bgr of 3 or 4 channels: the source read in place as RGB, its planes written in reverse
   // order (a negative plane stride) with the affine or levels reversed; the same bits as the
   // reversed view, which would be gathered row by row.
@@ -502,6 +515,12 @@ void preprocess(const PreprocessRequest& r, void* out, int nthreads, const Inter
     }
     j.affine = &affine;
     j.levels = levels.empty() ? nullptr : levels.data();
+    if (r.pixel_b) {
+      j.pixel_b = r.pixel_b;
+      j.pixel_a = r.pixel_a_per_channel ? a_rows.data() : r.pixel_a;
+      j.pixel_a_plane = r.pixel_a_per_channel ? r.crop_width : r.crop_height * r.crop_width;
+      j.pixel_a_row = r.pixel_a_per_channel ? 0 : r.crop_width;
+    }
     if (r.color == Color::bgr && r.images[i].channels >= 3) {
       j.src = color_source(r.images[i], Color::rgb);
       j.reversed = true;

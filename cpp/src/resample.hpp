@@ -240,6 +240,13 @@ struct ResampleJob {
   OutTarget out;
   bool reversed = false;
   bool staged() const { return out.base != nullptr; }
+  // Per-pixel coefficients (PreprocessRequest::pixel_a/pixel_b), or null: output value (p, y, x)
+  // becomes float32(float32(v * a) + b), a at pixel_a + p * pixel_a_plane + y * pixel_a_row + x
+  // (pixel_a_row 0: one row per plane) and b at pixel_b + (p * rows + y) * cols + x, for the
+  // output plane p (rows::OutRow::finish, before the row is stored).
+  const float* pixel_a = nullptr;
+  const float* pixel_b = nullptr;
+  int64_t pixel_a_plane = 0, pixel_a_row = 0;
   int64_t out_channels() const { return color ? color->out : src.channels; }
   // pixnorm's convention: the filtered channels are mixed after the resize (mix_planes).
   bool mixes() const { return color && !color->on_rows && !color->on_levels; }

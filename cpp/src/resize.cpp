@@ -290,7 +290,7 @@ void store_row(const KernelTable& k, const ResampleJob& j, int64_t y, const floa
     }
     case ResampleOut::f32_chw: {
       const OutType t = j.out.format.type;
-      if (j.staged() && j.out.format.layout == Layout::chw && k.affine_half &&
+      if (j.staged() && j.out.format.layout == Layout::chw && k.affine_half && !j.pixel_b &&
           (t == OutType::f16 || t == OutType::bf16)) {  // straight to the half planes
         auto* row = static_cast<uint16_t*>(j.out.row(y));
         for (int64_t c = 0; c < C; ++c)

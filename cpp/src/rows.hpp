@@ -204,6 +204,14 @@ class OutRow {
     step = j.reversed ? -ow : ow;
   }
   void finish(const KernelTable& k) const {
+    if (j_.pixel_b) {  // per-pixel mean/std, on the row still in L1
+      const int64_t ow = j_.px->count, C = j_.out_channels();
+      for (int64_t c = 0; c < C; ++c) {
+        const int64_t p = step < 0 ? C - 1 - c : c;  // the output plane computed channel c fills
+        k.normalize_pixel(d + c * step, j_.pixel_a + p * j_.pixel_a_plane + y_ * j_.pixel_a_row,
+                          j_.pixel_b + (p * j_.py->count + y_) * ow, ow);
+      }
+    }
     if (stage_) store_planes(k, j_.out, y_, stage_, j_.px->count, j_.px->count);
   }
   float* d = nullptr;

@@ -48,7 +48,7 @@ from ._resize import (
     _color_kw,
     _Format,
     _geometry,
-    _per_pixel_finish,
+    _pixel_kw,
     _resolve_factor,
     _uint8_scale,
 )
@@ -404,17 +404,17 @@ class Collate:
         named = self.convention is not None
         divisor = 255.0 if (named and self.to_tensor) else 0.0
         norm = self._normalizer
-        if norm is not None and norm.per_pixel:  # levels, then the per-element affine
-            levels = _core.preprocess(
-                arrs, geoms, first[0], first[1], self.antialias, self.convention,
-                0.0, 1.0, 1.0, None, True, **_color_kw(self.color), **self._ikw,
-            )  # fmt: skip
+        if norm is not None and norm.per_pixel:  # the levels, then a and b per element
             scale = (
                 norm.scale
                 if norm.scale is not None
                 else 1.0 / (65535.0 if arrs[0].dtype == np.uint16 else 255.0)
             )
-            _per_pixel_finish(levels, norm.mean, norm.std, scale, out, norm, fmt)
+            _core.preprocess(
+                arrs, geoms, first[0], first[1], self.antialias, self.convention,
+                0.0, 1.0, 1.0, out, True, **_color_kw(self.color), **fmt.kw(), **self._ikw,
+                **_pixel_kw(norm, norm.mean, norm.std, scale, c, first[0], first[1]),
+            )  # fmt: skip
         else:
             scale = 1.0 / (65535.0 if arrs[0].dtype == np.uint16 else 255.0)
             if norm is not None and norm.scale is not None:  # its scale, not to_tensor's step

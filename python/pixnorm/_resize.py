@@ -587,6 +587,28 @@ def _per_pixel_finish(
     return result
 
 
+def _pixel_kw(
+    norm: Normalizer | None,
+    mean: Any,
+    std: Any,
+    scale: float,
+    channels: int,
+    height: int,
+    width: int,
+) -> dict[str, Any]:
+    """Per-pixel mean/std fused into the core's preprocess: ``pixel_a``/``pixel_b`` for output
+    images of (channels, height, width) (the Normalizer's cached coefficients when there is
+    one). The pass computes each value with mean 0, std 1 and scale 1, then
+    float32(float32(v * a) + b) while its row is in L1: the bits of :func:`normalize`'s
+    per-pixel pass over those values, without that second pass."""
+    shape_only = np.broadcast_to(np.float32(0), (height, width, channels))  # (its shape is read)
+    if norm is not None:
+        a, b = norm._coefficients(shape_only, scale)
+    else:
+        a, b = _pixel_affine(shape_only, mean, std, scale)
+    return {"pixel_a": a, "pixel_b": b}
+
+
 FITS = ("cover", "contain")
 
 
@@ -766,12 +788,17 @@ def _preprocess_fit(
         )
     params = [_fit_params(g, f, out_hw, fit) for g, f in zip(geoms, fitted, strict=True)]
     per_pixel = _is_per_pixel(mean, std)
-    # per pixel: the raw values first (mean 0, std 1, scale 1), normalized in a second pass
+    # per pixel: the raw values first (mean 0, std 1, scale 1), then the per-element affine:
+    # inside the pass for "cover", in a second pass for "contain" (its border too)
     cm, cs, cscale = (0.0, 1.0, 1.0) if per_pixel else (mean, std, s)
     cscale_color = s if per_pixel else 0.0  # where float chroma offsets go (0: cscale)
-    # per pixel: float32 CHW values first, the output's format in the second pass
+    # per pixel ("contain"): float32 CHW values first, the output's format in the second pass
     first_kw = {} if per_pixel else fmt.kw()
     if fit == "cover":
+        pixel = {}
+        if per_pixel:
+            c_out = _core.color_channels(color, c, conv)
+            pixel = _pixel_kw(norm, mean, std, s, c_out, H, W)
         values = _core.preprocess(
             arrs,
             geoms,
@@ -782,12 +809,14 @@ def _preprocess_fit(
             cm,
             cs,
             cscale,
-            None if per_pixel else out,
+            out,
             batch,
             **_color_kw(color, cscale_color),
-            **first_kw,
+            **fmt.kw(),
             **ikw,
+            **pixel,
         )
+        return values, params
     else:
         # With a colour the fill is in the output's colour and channels (one gray value, or
         # Y, Cb, Cr...): images of any channel count share it. Its output value: a 1x1 image of
@@ -937,12 +966,14 @@ def preprocess(
     fac = _resolve_factor(factor, rounding, exact_factor, conv, size, max_size)
     geom, (ch, cw) = _geometry(arr, "image", size, crop, box, flip, max_size, "box", fac=fac)
     s = _scale(arr, norm.scale if norm is not None else scale)
-    if _is_per_pixel(mean, std):
-        levels = _core.preprocess(
-            [arr], [geom], ch, cw, aa, conv, 0.0, 1.0, 1.0, None, False, **_color_kw(color, s),
-            **ikw,
+    if _is_per_pixel(mean, std):  # the values (mean 0, std 1, scale 1), then a and b per element
+        c = _core.color_channels(color, int(arr.shape[2]) if arr.ndim == 3 else 1, conv)
+        result = _core.preprocess(
+            [arr], [geom], ch, cw, aa, conv, 0.0, 1.0, 1.0, fmt.out, False,
+            **_color_kw(color, s), **fmt.kw(), **ikw,
+            **_pixel_kw(norm, mean, std, s, c, ch, cw),
         )  # fmt: skip
-        return _typed(_per_pixel_finish(levels, mean, std, s, fmt.out, norm, fmt), out, fmt.dtype)
+        return _typed(result, out, fmt.dtype)
     result = _core.preprocess(
         [arr], [geom], ch, cw, aa, conv, mean, std, s, fmt.out, False, **_color_kw(color),
         **fmt.kw(), **ikw,
@@ -1050,23 +1081,14 @@ def preprocess_batch(
             _warn(_range_message(arrs[0], mean, std, s))
         values = _typed(values, out, fmt.dtype)
         return (values, params) if return_params else values
-    if _is_per_pixel(mean, std):
-        levels = _core.preprocess(
-            arrs,
-            geoms,
-            first[0],
-            first[1],
-            aa,
-            conv,
-            0.0,
-            1.0,
-            1.0,
-            None,
-            True,
-            **_color_kw(color, s),
-            **ikw,
-        )
-        return _typed(_per_pixel_finish(levels, mean, std, s, fmt.out, norm, fmt), out, fmt.dtype)
+    if _is_per_pixel(mean, std):  # the values (mean 0, std 1, scale 1), then a and b per element
+        c = _core.color_channels(color, int(arrs[0].shape[2]) if arrs[0].ndim == 3 else 1, conv)
+        result = _core.preprocess(
+            arrs, geoms, first[0], first[1], aa, conv, 0.0, 1.0, 1.0, fmt.out, True,
+            **_color_kw(color, s), **fmt.kw(), **ikw,
+            **_pixel_kw(norm, mean, std, s, c, first[0], first[1]),
+        )  # fmt: skip
+        return _typed(result, out, fmt.dtype)
     result = _core.preprocess(
         arrs, geoms, first[0], first[1], aa, conv, mean, std, s, fmt.out, True,
         **_color_kw(color), **fmt.kw(), **ikw,

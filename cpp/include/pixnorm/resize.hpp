@@ -125,6 +125,15 @@ struct PreprocessRequest {
   // The output's type and layout (pixnorm/output.hpp). uint8: uint8 images without scaling or
   // normalization (scale 1, mean 0, std 1, whole fill values), the filtered levels rounded.
   OutFormat format;
+  // Per-pixel mean/std (a mean image), or null: pixel_b is (C, crop_height, crop_width)
+  // float32, and so is pixel_a, or with pixel_a_per_channel C values. Every output value v
+  // (computed as the rest of the request says, normally mean 0, std 1, scale 1) becomes
+  // float32(float32(v * a) + b) with its element's a and b inside the pass, while its row is in
+  // L1: normalize_pixel's arithmetic on the levels, without a second pass over the output.
+  // Float outputs without a letterbox only. The caller keeps the arrays alive.
+  const float* pixel_a = nullptr;
+  const float* pixel_b = nullptr;
+  bool pixel_a_per_channel = false;
 };
 
 // Validates the request and returns the output's shape: (N, C, crop_height, crop_width) when
