@@ -95,6 +95,22 @@ namespace {
 
 #pragma GCC pop_options
 
+// ---- AVX512-BF16 (the avx512icl table's bfloat16 stores, where the CPU has it) ---------------
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512dq,avx512vl,avx512bf16,avx2,fma,f16c,bmi2")
+
+namespace pixnorm::kernels {
+namespace {
+
+// clang-format off
+#include "store/avx512bf16.inc"
+// clang-format on
+
+}  // namespace
+}  // namespace pixnorm::kernels
+
+#pragma GCC pop_options
+
 namespace pixnorm::kernels {
 namespace {
 
@@ -155,6 +171,17 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx512() {
 }
 
 const pixnorm::KernelTable& pixnorm::kernels::table_avx512icl() {
-  static constexpr KernelTable t = avx512icl_kernels();
+  // AVX512-BF16 is not part of the avx512icl level (Ice Lake has VBMI and VNNI without it): its
+  // bfloat16 stores replace the integer rounding only where the CPU has it. The avx512 table
+  // keeps the integer rounding, so the kernel check runs both on such a CPU.
+  static const KernelTable t = [] {
+    KernelTable k = avx512icl_kernels();
+    if (__builtin_cpu_supports("avx512bf16")) {
+      k.store_bf16 = &ne::store_bf16;
+      k.normalize_u8_half = &ne::u8_row_half;
+      k.affine_half = &ne::affine_half;
+    }
+    return k;
+  }();
   return t;
 }
