@@ -495,3 +495,19 @@ def test_per_pixel_fused_in_collate_and_cover() -> None:
     collate = pixnorm.Collate(size=16, crop=16, mean=norm)  # (torch's convention, by default)
     levels = pixnorm.preprocess_batch(imgs, size=16, crop=16, scale=1.0, convention="torch")
     np.testing.assert_array_equal(np.asarray(collate(imgs)), then_normalize(levels))
+
+
+def test_per_pixel_batch_of_mixed_channels_names_the_image() -> None:
+    """A per-pixel mean with a batch whose channel counts differ is refused for the images (the
+    core's message), not as a mean of the wrong shape."""
+    rgb, gray = np.zeros((40, 50, 3), np.uint8), np.zeros((40, 50), np.uint8)
+    mean = np.zeros((16, 16, 3))
+    norm = pixnorm.Normalizer(mean, 50.0)
+    calls = [
+        lambda: pixnorm.preprocess_batch([gray, rgb], size=(16, 16), mean=mean, std=50.0),
+        lambda: pixnorm.preprocess_batch([gray, rgb], size=(16, 16), fit="cover", mean=norm),
+        lambda: pixnorm.Collate(size=16, crop=16, mean=norm, convention=None)([gray, rgb]),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError, match=r"images\[1\]: has 3 channels, the first image has 1"):
+            call()

@@ -922,3 +922,26 @@ def test_update_fast_path_follows_replaced_state() -> None:
     for s in (pixnorm.RunningStats(), fed([a])):
         with pytest.raises(ValueError, match="image"):
             s.update(np.zeros((1, 7, 0), np.uint8))
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_from_dict_refuses_made_up_state_without_images(dtype: Any) -> None:
+    """A dictionary that says no image was seen must hold the accumulators as they start:
+    otherwise its min/max (or sums) would pass into every later result."""
+    d = pixnorm.RunningStats().update(np.full((2, 2, 3), 9, dtype)).to_dict()
+    d.update(count=0, images=0)
+    empty_min = 255 if dtype == np.uint8 else float("inf")
+    with pytest.raises(ValueError, match=r"state\['(sum|n)'\] must be 0"):
+        pixnorm.RunningStats.from_dict(d)  # the sums of the image are still there
+    zero = {k: [0] * 3 for k in d["state"]}
+    d["state"] = {**zero, "min": [0] * 3, "max": [255] * 3}
+    with pytest.raises(ValueError, match=r"state\['min'\] must be"):
+        pixnorm.RunningStats.from_dict(d)
+    d["state"]["min"] = [empty_min] * 3
+    d["state"]["max"] = [0 if dtype == np.uint8 else float("-inf")] * 3
+    fresh = pixnorm.RunningStats.from_dict(d)  # the real empty state loads, and counts right
+    fresh.update(np.full((4, 4, 3), 100, dtype))
+    assert fresh.min.tolist() == [100] * 3 and fresh.max.tolist() == [100] * 3
+    d.update(count=0, images=2)
+    with pytest.raises(ValueError, match="0 values per channel for 2 images"):
+        pixnorm.RunningStats.from_dict(d)

@@ -121,7 +121,13 @@ static void channels_u8_piece(const ImageView& v, uint64_t* sum, uint64_t* sumsq
   const auto C = static_cast<size_t>(v.channels);
   const size_t total = static_cast<size_t>(pieces) * C;
   std::vector<uint64_t> ps(total, 0), pq(total, 0);
-  std::vector<uint8_t> lo(total, 255), hi(total, 0);
+  // every piece starts from the running min/max (the same result as 255/0 then merged): a
+  // kernel that knows every channel has seen 0 and 255 leaves min/max out from the start
+  std::vector<uint8_t> lo(total), hi(total);
+  for (size_t i = 0; i < total; ++i) {
+    lo[i] = min[i % C];
+    hi[i] = max[i % C];
+  }
   auto fn = [&](const uint8_t* run, int64_t count, int p) {
     const size_t o = static_cast<size_t>(p) * C;
     k.stats_u8(run, count, v.channels, &ps[o], &pq[o], &lo[o], &hi[o]);

@@ -48,6 +48,8 @@ from ._resize import (
     _color_kw,
     _Format,
     _geometry,
+    _mixed_channels,
+    _pixel_channels,
     _pixel_kw,
     _resolve_factor,
     _uint8_scale,
@@ -410,11 +412,15 @@ class Collate:
                 if norm.scale is not None
                 else 1.0 / (65535.0 if arrs[0].dtype == np.uint16 else 255.0)
             )
+            cp = _pixel_channels(arrs, self.color, self.convention)
+            pixel = {} if cp is None else _pixel_kw(norm, norm.mean, norm.std, scale, cp, *first)
             _core.preprocess(
                 arrs, geoms, first[0], first[1], self.antialias, self.convention,
                 0.0, 1.0, 1.0, out, True, **_color_kw(self.color), **fmt.kw(), **self._ikw,
-                **_pixel_kw(norm, norm.mean, norm.std, scale, c, first[0], first[1]),
+                **pixel,
             )  # fmt: skip
+            if cp is None:
+                raise _mixed_channels()
         else:
             scale = 1.0 / (65535.0 if arrs[0].dtype == np.uint16 else 255.0)
             if norm is not None and norm.scale is not None:  # its scale, not to_tensor's step

@@ -609,6 +609,20 @@ def _pixel_kw(
     return {"pixel_a": a, "pixel_b": b}
 
 
+def _pixel_channels(arrs: list[Any], color: str | None, conv: str | None) -> int | None:
+    """The output channels per-pixel coefficients are built for; None when the images' counts
+    disagree: the core's call then refuses the batch with its own message (images[i] named),
+    not a mean/std shape error."""
+    counts = {
+        _core.color_channels(color, int(a.shape[2]) if a.ndim == 3 else 1, conv) for a in arrs
+    }
+    return counts.pop() if len(counts) == 1 else None
+
+
+def _mixed_channels() -> ValueError:  # (the core refuses such a batch first)
+    return ValueError("images: the images' channel counts differ")
+
+
 FITS = ("cover", "contain")
 
 
@@ -796,8 +810,8 @@ def _preprocess_fit(
     first_kw = {} if per_pixel else fmt.kw()
     if fit == "cover":
         pixel = {}
-        if per_pixel:
-            c_out = _core.color_channels(color, c, conv)
+        c_out = _pixel_channels(arrs, color, conv) if per_pixel else None
+        if c_out is not None:
             pixel = _pixel_kw(norm, mean, std, s, c_out, H, W)
         values = _core.preprocess(
             arrs,
@@ -816,6 +830,8 @@ def _preprocess_fit(
             **ikw,
             **pixel,
         )
+        if per_pixel and not pixel:
+            raise _mixed_channels()
         return values, params
     else:
         # With a colour the fill is in the output's colour and channels (one gray value, or
@@ -1082,12 +1098,14 @@ def preprocess_batch(
         values = _typed(values, out, fmt.dtype)
         return (values, params) if return_params else values
     if _is_per_pixel(mean, std):  # the values (mean 0, std 1, scale 1), then a and b per element
-        c = _core.color_channels(color, int(arrs[0].shape[2]) if arrs[0].ndim == 3 else 1, conv)
+        c = _pixel_channels(arrs, color, conv)
+        pixel = {} if c is None else _pixel_kw(norm, mean, std, s, c, first[0], first[1])
         result = _core.preprocess(
             arrs, geoms, first[0], first[1], aa, conv, 0.0, 1.0, 1.0, fmt.out, True,
-            **_color_kw(color, s), **fmt.kw(), **ikw,
-            **_pixel_kw(norm, mean, std, s, c, first[0], first[1]),
+            **_color_kw(color, s), **fmt.kw(), **ikw, **pixel,
         )  # fmt: skip
+        if c is None:
+            raise _mixed_channels()
         return _typed(result, out, fmt.dtype)
     result = _core.preprocess(
         arrs, geoms, first[0], first[1], aa, conv, mean, std, s, fmt.out, True,

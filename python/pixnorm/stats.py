@@ -1013,7 +1013,20 @@ class RunningStats:
         dictionary): they would give a negative variance, or statistics of values outside the
         input range, silently."""
         a, n = self._acc, (self._images if self._per_pixel else self._count)
-        if n == 0:
+        if (self._count == 0) != (self._images == 0):
+            raise ValueError(
+                f"data: count {self._count} and images {self._images} disagree (both are 0 "
+                "before the first image, neither after)"
+            )
+        if n == 0:  # nothing seen: the accumulators as they start (else later results lie)
+            u8 = self._dtype == _U8
+            start = {"min": 255 if u8 else np.inf, "max": 0 if u8 else -np.inf}
+            for key, arr in a.items():
+                want = start.get(key, 0)
+                if key not in ("s1", "s2") and not (arr == want).all():
+                    raise ValueError(
+                        f"data: state[{key!r}] must be {want} everywhere when no image was seen"
+                    )
             return
         lo, hi = a["min"], a["max"]
         if self._dtype == _U8:

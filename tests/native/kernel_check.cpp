@@ -390,18 +390,34 @@ struct StatsChecker {
     return reinterpret_cast<T*>(arena.hi()) - count;
   }
 
-  void channels_u8(Rng& rng, int64_t channels, int64_t pixels, bool all255) {
+  // sparse: values 1..254 with a few 0s and 255s in random channels and places, and min/max
+  // given as 0, 255 or anything (the avx512icl kernel leaves min/max out once every channel
+  // has seen both: partial and late saturation, and saturation through the values given).
+  void channels_u8(Rng& rng, int64_t channels, int64_t pixels, bool all255, bool sparse = false) {
     const int64_t count = pixels * channels;
     uint8_t* src = flush_end<uint8_t>(static_cast<size_t>(count));
     for (int64_t i = 0; i < count; ++i)
-      src[i] = all255 ? 255 : static_cast<uint8_t>(rng.below(256));
+      src[i] = all255   ? 255
+               : sparse ? static_cast<uint8_t>(1 + rng.below(254))
+                        : static_cast<uint8_t>(rng.below(256));
+    std::vector<uint8_t> lo_in(static_cast<size_t>(channels), 200),
+        hi_in(static_cast<size_t>(channels), 20);
+    if (sparse && count > 0) {
+      for (int64_t e = rng.below(2 * static_cast<uint32_t>(channels) + 1); e > 0; --e)
+        src[rng.below(static_cast<uint32_t>(count))] = rng.below(2) ? 0 : 255;
+      for (size_t c = 0; c < lo_in.size(); ++c) {
+        const uint32_t r = rng.below(4);
+        lo_in[c] = r == 0 ? 0 : static_cast<uint8_t>(1 + rng.below(254));
+        hi_in[c] = r == 1 ? 255 : static_cast<uint8_t>(rng.below(255));
+        if (r == 2) lo_in[c] = 0, hi_in[c] = 255;
+      }
+    }
     std::vector<uint64_t> s0, q0;
     std::vector<uint8_t> lo0, hi0;
     for (size_t t = 0; t < ck.tables.size(); ++t) {
       std::vector<uint64_t> s(static_cast<size_t>(channels), 7),
           q(static_cast<size_t>(channels), 9);
-      std::vector<uint8_t> lo(static_cast<size_t>(channels), 200),
-          hi(static_cast<size_t>(channels), 20);
+      std::vector<uint8_t> lo = lo_in, hi = hi_in;
       std::snprintf(g_case, sizeof g_case, "%s stats_u8 C=%lld pixels=%lld",
                     pixnorm::isa_name(ck.tables[t]->isa), static_cast<long long>(channels),
                     static_cast<long long>(pixels));
@@ -531,6 +547,9 @@ struct StatsChecker {
         channels_f32(rng, c, p);
       }
     }
+    for (int64_t c = 1; c <= 5; ++c)  // partial, late and given saturation of min/max
+      for (int64_t p : {1, 40, 64, 65, 100, 700, 2048, 4099, 6144, 70001})
+        for (int rep = 0; rep < 12; ++rep) channels_u8(rng, c, p, false, true);
     channels_u8(rng, 3, (16384 * 192 + 777) / 3 * 2, true);  // crosses the uint32 flush
     // and the int32 folds of the avx512icl kernel (every 8192 steps of 64 or 192 bytes)
     for (int64_t c : {1, 2, 3, 4}) channels_u8(rng, c, (8192 * 192 * 2 + 4097) / c, true);
