@@ -9,6 +9,7 @@ import re
 import stat
 import subprocess
 import sys
+from fractions import Fraction
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -361,15 +362,18 @@ def test_16bit_images_keep_their_values(
     assert code == 0 and err == ""
     data = json.loads(out.read_text())
     channels = 3 if mode == "RGB" else 1
-    np.testing.assert_allclose(data["mean"], [values.mean()] * channels, rtol=RTOL_FLOAT)
+    # read as uint16: exact integer sums, the mean rounded once
+    ints = values.astype(np.int64).ravel().tolist()
+    exact_mean = float(Fraction(sum(ints), len(ints)))
+    assert data["mean"] == [exact_mean] * channels
     np.testing.assert_allclose(data["std"], [values.std()] * channels, rtol=RTOL_FLOAT)
     assert data["min"] == [values.min()] * channels and data["max"] == [values.max()] * channels
     assert data["images"] == 3 and data["depth"] == "16-bit" and data["channels"] == channels
-    assert data["dtype"] == "float32" and data["unit"] == 65535
+    assert data["dtype"] == "uint16" and data["unit"] == 65535
     np.testing.assert_allclose(
         data["normalize"]["mean"], [values.mean() / 65535] * channels, rtol=RTOL_FLOAT
     )
-    assert "16-bit read as float32" in text and "mean (0..65535)" in text
+    assert "16-bit read as uint16" in text and "mean (0..65535)" in text
 
 
 def test_16bit_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

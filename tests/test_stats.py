@@ -679,7 +679,7 @@ def test_crossed_merges_from_two_threads_do_not_deadlock() -> None:
         (
             "dtype",
             "float64",
-            r"data\['dtype'\]: expected 'uint8', 'float32' or None, got 'float64'",
+            r"data\['dtype'\]: expected 'uint8', 'uint16', 'float32' or None, got 'float64'",
         ),
     ],
 )

@@ -2,11 +2,14 @@
 normalize, preprocess and resize give the bits of the same call on a float32 copy with scale
 1/65535 (resize rounds back to uint16); against the float64 reference within its bound; on every
 ISA and thread count, through views. convention='opencv' is cv2.resize on uint16 bit for bit
-(IPP's arithmetic on CPUs with AVX2); the other named conventions refuse it clearly;
-RunningStats says how to get statistics."""
+(IPP's arithmetic on CPUs with AVX2); the other named conventions refuse it clearly.
+RunningStats sums uint16 exactly (128-bit sums of squares per channel), checked against Python's
+integers."""
 
 from __future__ import annotations
 
+import pickle
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -114,12 +117,9 @@ def test_preprocess_and_resize_uint16(aa: bool, c: int) -> None:
 
 @pytest.mark.parametrize("per_pixel", [False, True])
 def test_running_stats_uint16(per_pixel: bool) -> None:
-    """uint16 statistics: the values exact in float32, mean and variance in float64 (Welford,
-    merged by Chan et al.) against numpy's float64 within 1e-12 relative; mean01 in [0, 1]
-    units (/ 65535); the units are kept apart from float32 images; to_dict / from_dict, merge
-    and pickling keep the source dtype."""
-    import pickle
-
+    """uint16 statistics against numpy's float64 within 1e-12 relative; mean01 in [0, 1] units
+    (/ 65535); the units are kept apart from float32 images; to_dict / from_dict, merge and
+    pickling keep the source dtype."""
     rng = np.random.default_rng(11)
     imgs = [rng.integers(0, 65536, (9, 13, 3), dtype=np.uint16) for _ in range(5)]
     s = pixnorm.RunningStats(per_pixel=per_pixel)
@@ -243,3 +243,125 @@ def test_uint16_review_fixes() -> None:
         pixnorm.preprocess_batch([u, u.astype(np.float32)], size=(4, 4))
     with pytest.raises(TypeError, match="non-native byte order"):
         pixnorm.RunningStats().update(np.zeros((2, 2, 3), ">u2"))
+
+
+def _exact(imgs: list[np.ndarray]) -> tuple[list[int], list[int], int]:
+    """Per channel: the sums and sums of squares as Python ints, and the count."""
+    vals = np.concatenate([im.reshape(-1, im.shape[-1]) for im in imgs]).astype(np.uint64)
+    sums = [int(v) for v in vals.sum(axis=0, dtype=np.uint64)]
+    squares = [sum(int(x) * int(x) for x in col) for col in vals.T.tolist()]
+    return sums, squares, int(vals.shape[0])
+
+
+@pytest.mark.parametrize("channels", [1, 2, 3, 4, 5])
+def test_running_stats_uint16_exact(channels: int) -> None:
+    """Per channel, uint16: the sums and sums of squares are exact integers (to_dict gives
+    them), the mean and variance each one rounding of their exact fractions, min and max
+    uint16; the same on every ISA and thread count, one image at a time or as a batch, through
+    a reversed view, and after merging in any order."""
+    rng = np.random.default_rng(40 + channels)
+    imgs = [rng.integers(0, 65536, (17 + k, 23, channels), dtype=np.uint16) for k in range(4)]
+    imgs[1][0, 0] = 65535
+    sums, squares, n = _exact(imgs)
+
+    def run() -> dict[str, Any]:
+        one = pixnorm.RunningStats()
+        for im in imgs:
+            one.update(im)
+        views = pixnorm.RunningStats()
+        for im in imgs:
+            views.update(np.ascontiguousarray(im[::-1, ::-1])[::-1, ::-1])
+        parts = [pixnorm.RunningStats().update(im) for im in imgs]
+        merged = parts[3].merge(parts[1]).merge(parts[0].merge(parts[2]))
+        d = one.to_dict()
+        assert views.to_dict() == d == merged.to_dict()
+        return d
+
+    results = on_every_isa_and_thread_count(run)
+    d = next(iter(results.values()))
+    assert all(r == d for r in results.values())
+    assert d["dtype"] == "uint16" and d["state"]["sum"] == sums
+    assert d["state"]["sumsq"] == squares
+    s = pixnorm.RunningStats.from_dict(d)
+    assert s.mean.tolist() == [float(Fraction(x, n)) for x in sums]
+    assert s.var().tolist() == [
+        float(Fraction(n * q - x * x, n * n)) for x, q in zip(sums, squares, strict=True)
+    ]
+    assert s.var(ddof=1).tolist() == [
+        float(Fraction(n * q - x * x, n * (n - 1))) for x, q in zip(sums, squares, strict=True)
+    ]
+    every = np.concatenate([im.reshape(-1, channels) for im in imgs])
+    assert s.min.dtype == np.uint16 and s.min.tolist() == every.min(0).tolist()
+    assert s.max.tolist() == every.max(0).tolist()
+    np.testing.assert_allclose(s.mean01, every.mean(0) / 65535, rtol=1e-15)
+
+
+def test_running_stats_uint16_sums_past_64_bits() -> None:
+    """The sums of squares pass 2^64 (4.3e9 values of 65535): carried into the high word by
+    updates and by merges, and exact in to_dict (a state made to sit just below 2^64)."""
+    base = pixnorm.RunningStats().update(np.full((2, 2, 3), 65535, np.uint16)).to_dict()
+    n = 4_400_000_000  # 65535^2 * n > 2^64
+    base.update(count=n, images=n // 4)
+    base["state"]["sum"] = [65535 * n] * 3
+    base["state"]["sumsq"] = [65535**2 * n] * 3
+    assert 65535**2 * n > 2**64
+    s = pixnorm.RunningStats.from_dict(base)
+    img = np.full((20, 30, 3), 65535, np.uint16)
+    img[0, 0] = (0, 1, 2)
+    s.update(img)
+    _, squares, k = _exact([img])
+    assert s.to_dict()["state"]["sumsq"] == [65535**2 * n + q for q in squares]
+    twice = pixnorm.RunningStats.from_dict(base).merge(pixnorm.RunningStats.from_dict(base))
+    assert twice.to_dict()["state"]["sumsq"] == [2 * 65535**2 * n] * 3
+    assert twice.count == 2 * n and twice.mean.tolist() == [65535.0] * 3
+    assert twice.var().tolist() == [0.0] * 3
+    assert s.count == n + k
+
+
+def test_running_stats_uint16_per_pixel_exact() -> None:
+    """Per pixel, uint16: the element sums are exact (mean image one rounding of the exact
+    fraction); the per-channel results of it too; batches, views and merges agree."""
+    rng = np.random.default_rng(44)
+    imgs = rng.integers(0, 65536, (7, 9, 11, 3), dtype=np.uint16)
+    s = pixnorm.RunningStats(per_pixel=True).update(imgs[:3])
+    for im in imgs[3:]:
+        s.update(im[::-1][::-1])
+    other = (
+        pixnorm.RunningStats(per_pixel=True)
+        .update(imgs[:4])
+        .merge(pixnorm.RunningStats(per_pixel=True).update(imgs[4:]))
+    )
+    assert s.to_dict() == other.to_dict()
+    big = imgs.astype(np.int64)
+    s1 = big.sum(0)
+    want = np.array([float(Fraction(int(v), 7)) for v in s1.ravel()]).reshape(s1.shape)
+    assert np.array_equal(s.mean_image, want)
+    q = (big * big).sum(0)
+    var = (7 * q - s1 * s1) / 49.0  # exact numerators (< 2^63), one rounding of each side
+    np.testing.assert_allclose(s.var_image(), var, rtol=4.5e-16)
+    sums, squares, n = _exact(list(imgs))
+    assert s.mean.tolist() == [float(Fraction(x, n)) for x in sums]
+    assert s.var().tolist() == [
+        float(Fraction(n * q2 - x * x, n * n)) for x, q2 in zip(sums, squares, strict=True)
+    ]
+    assert pickle.loads(pickle.dumps(s)).to_dict() == s.to_dict()
+
+
+def test_running_stats_uint16_states_of_earlier_versions() -> None:
+    """A state saved before the exact sums (uint16 images in float32 accumulators) still loads
+    and accumulates uint16 images as it did; it does not merge with an exact one."""
+    rng = np.random.default_rng(45)
+    imgs = [rng.integers(0, 65536, (8, 9, 3), dtype=np.uint16) for _ in range(3)]
+    old = pixnorm.RunningStats().update(imgs[0].astype(np.float32)).to_dict()
+    old["source_dtype"] = "uint16"  # what an earlier version wrote for uint16 images
+    s = pixnorm.RunningStats.from_dict(old)
+    assert s.dtype == "uint16"
+    s.update(imgs[1]).update(imgs[2])
+    every = np.concatenate([im.reshape(-1, 3) for im in imgs]).astype(np.float64)
+    np.testing.assert_allclose(s.mean, every.mean(0), rtol=1e-12)
+    np.testing.assert_allclose(s.var(), every.var(0), rtol=1e-12)
+    exact = pixnorm.RunningStats().update(imgs[0])
+    with pytest.raises(ValueError, match="float32 accumulators of an earlier version"):
+        exact.merge(s)
+    with pytest.raises(ValueError, match="float32 accumulators of an earlier version"):
+        s.merge(exact)

@@ -21,6 +21,7 @@ namespace {
 template <class T>
 const char* type_name() {
   if (std::is_same<T, uint8_t>::value) return "uint8";
+  if (std::is_same<T, uint16_t>::value) return "uint16";
   if (std::is_same<T, uint32_t>::value) return "uint32";
   if (std::is_same<T, uint64_t>::value) return "uint64";
   if (std::is_same<T, int64_t>::value) return "int64";
@@ -46,9 +47,8 @@ T* accumulator(py::handle obj, const char* name, int64_t size) {
 Image stats_image(py::handle image, DType want) {
   Image img = image_from(image, "image");
   if (img.view.dtype != want)
-    throw py::type_error(
-        std::string("image: dtype ") + (img.view.dtype == DType::u8 ? "uint8" : "float32") +
-        " does not match these statistics (" + (want == DType::u8 ? "uint8" : "float32") + ")");
+    throw py::type_error(std::string("image: dtype ") + dtype_name(img.view.dtype) +
+                         " does not match these statistics (" + dtype_name(want) + ")");
   return img;
 }
 
@@ -61,6 +61,31 @@ void channels_u8(py::handle image, py::handle sum, py::handle sumsq, py::handle 
   const int nt = call_threads();
   py::gil_scoped_release nogil;
   stats_channels_u8(v, s, q, lo, hi, nt, python_interrupt());
+}
+
+void channels_u16(py::handle image, py::handle sum, py::handle sumsq, py::handle sumsq_hi,
+                  py::handle mn, py::handle mx) {
+  const ImageView v = stats_image(image, DType::u16).view;
+  uint64_t* s = accumulator<uint64_t>(sum, "sum", v.channels);
+  uint64_t* q = accumulator<uint64_t>(sumsq, "sumsq", v.channels);
+  uint64_t* qh = accumulator<uint64_t>(sumsq_hi, "sumsq_hi", v.channels);
+  uint16_t* lo = accumulator<uint16_t>(mn, "min", v.channels);
+  uint16_t* hi = accumulator<uint16_t>(mx, "max", v.channels);
+  const int nt = call_threads();
+  py::gil_scoped_release nogil;
+  stats_channels_u16(v, s, q, qh, lo, hi, nt, python_interrupt());
+}
+
+void pixels_u16(py::handle image, py::handle s1, py::handle s2, py::handle mn, py::handle mx) {
+  const ImageView v = stats_image(image, DType::u16).view;
+  const int64_t size = v.height * v.width * v.channels;
+  uint64_t* a = accumulator<uint64_t>(s1, "s1", size);
+  uint64_t* q = accumulator<uint64_t>(s2, "s2", size);
+  uint16_t* lo = accumulator<uint16_t>(mn, "min", size);
+  uint16_t* hi = accumulator<uint16_t>(mx, "max", size);
+  const int nt = call_threads();
+  py::gil_scoped_release nogil;
+  stats_pixels_u16(v, a, q, lo, hi, nt, python_interrupt());
 }
 
 void channels_f32(py::handle image, py::handle n, py::handle mean, py::handle m2, py::handle mn,
@@ -105,7 +130,9 @@ void pixels_f32(py::handle image, int64_t seen, py::handle mean, py::handle m2, 
   stats_pixels_f32(v, seen, pm, pq, lo, hi, nt, python_interrupt());
 }
 
-py::tuple u8_moments(uint64_t n, py::handle s1, py::handle s2, int64_t ddof) {
+py::tuple u8_moments(uint64_t n, py::handle s1, py::handle s2, int64_t ddof, uint64_t max_value) {
+  if (max_value != 255 && max_value != 65535)
+    throw py::value_error("max_value: 255 or 65535, got " + std::to_string(max_value));
   if (ddof < 0) throw py::value_error("ddof: must be >= 0, got " + std::to_string(ddof));
   if (n <= static_cast<uint64_t>(ddof))
     throw py::value_error("ddof: needs more than " + std::to_string(ddof) + " values, got " +
@@ -119,7 +146,7 @@ py::tuple u8_moments(uint64_t n, py::handle s1, py::handle s2, int64_t ddof) {
   double* pv = var.mutable_data();
   {
     py::gil_scoped_release nogil;
-    stats_u8_moments(n, p1, p2, size, ddof, pm, pv);
+    stats_u8_moments(n, p1, p2, size, ddof, pm, pv, max_value);
   }
   return py::make_tuple(mean, var);
 }
@@ -136,7 +163,11 @@ void register_stats(py::module_& m) {
   m.def("stats_pixels_f32", &pixels_f32, py::arg("image"), py::arg("seen"), py::arg("mean"),
         py::arg("m2"), py::arg("min"), py::arg("max"));
   m.def("stats_u8_moments", &u8_moments, py::arg("n"), py::arg("s1"), py::arg("s2"),
-        py::arg("ddof"));
+        py::arg("ddof"), py::arg("max_value") = 255);
+  m.def("stats_channels_u16", &channels_u16, py::arg("image"), py::arg("sum"), py::arg("sumsq"),
+        py::arg("sumsq_hi"), py::arg("min"), py::arg("max"));
+  m.def("stats_pixels_u16", &pixels_u16, py::arg("image"), py::arg("s1"), py::arg("s2"),
+        py::arg("min"), py::arg("max"));
   m.attr("STATS_PIXEL_STAGE_IMAGES") = kStatsPixelStageImages;
 }
 

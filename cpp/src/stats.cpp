@@ -39,9 +39,11 @@ void gather_row(const ImageView& v, int64_t i, int64_t y, unsigned char* out) {
 
 bool readable_in_place(const ImageView& v) {
   if (!v.rows_packed()) return false;
-  if (v.dtype != DType::f32) return true;
-  // float rows are read through float*: they must be 4-byte aligned
-  return reinterpret_cast<uintptr_t>(v.data) % 4 == 0 && v.stride_y % 4 == 0 && v.stride_n % 4 == 0;
+  if (v.dtype == DType::u8) return true;
+  // uint16 and float rows are read through their type: they must be aligned to it
+  const auto a = static_cast<uintptr_t>(itemsize(v.dtype));
+  return reinterpret_cast<uintptr_t>(v.data) % a == 0 &&
+         static_cast<uintptr_t>(v.stride_y) % a == 0 && static_cast<uintptr_t>(v.stride_n) % a == 0;
 }
 
 // How much of a view is packed: its rows (readable in place), each image, the whole batch.
@@ -260,6 +262,59 @@ static void pixels_u8_piece(const ImageView& v, uint32_t* s1, uint32_t* s2, uint
   for_pixel_ranges<uint8_t>(v, nthreads, fn);
 }
 
+// uint16 per channel: each kernel call's sums in uint64 (65535^2 * 2^32 < 2^64: runs cut below
+// 2^32 values), the squares added into 128 bits per piece, the pieces combined at the end.
+using u128 = unsigned __int128;
+
+static void channels_u16_piece(const ImageView& v, uint64_t* sum, uint64_t* sumsq_lo,
+                               uint64_t* sumsq_hi, uint16_t* min, uint16_t* max, int nthreads) {
+  const int pieces = threads_for_sums(v, nthreads);
+  const auto C = static_cast<size_t>(v.channels);
+  const size_t total = static_cast<size_t>(pieces) * C;
+  std::vector<u128> ps(total, 0), pq(total, 0);
+  std::vector<uint64_t> ks(total), kq(total);  // one kernel call's sums, per piece
+  std::vector<uint16_t> lo(total), hi(total);
+  for (size_t i = 0; i < total; ++i) {
+    lo[i] = min[i % C];
+    hi[i] = max[i % C];
+  }
+  const KernelTable& k = active_kernels();
+  auto fn = [&](const uint16_t* run, int64_t count, int p) {
+    const size_t o = static_cast<size_t>(p) * C;
+    const int64_t step = ((int64_t{1} << 32) - 1) / v.channels * v.channels;  // whole pixels
+    for (int64_t i = 0; i < count; i += step) {
+      std::fill(ks.begin() + static_cast<std::ptrdiff_t>(o),
+                ks.begin() + static_cast<std::ptrdiff_t>(o + C), 0);
+      std::fill(kq.begin() + static_cast<std::ptrdiff_t>(o),
+                kq.begin() + static_cast<std::ptrdiff_t>(o + C), 0);
+      k.stats_u16(run + i, std::min(step, count - i), v.channels, &ks[o], &kq[o], &lo[o], &hi[o]);
+      for (size_t c = 0; c < C; ++c) {
+        ps[o + c] += ks[o + c];
+        pq[o + c] += kq[o + c];
+      }
+    }
+  };
+  for_runs<uint16_t>(v, pieces, fn);
+  for (size_t p = 0; p < static_cast<size_t>(pieces); ++p)
+    for (size_t c = 0; c < C; ++c) {
+      sum[c] += static_cast<uint64_t>(ps[p * C + c]);
+      const u128 q = ((static_cast<u128>(sumsq_hi[c]) << 64) | sumsq_lo[c]) + pq[p * C + c];
+      sumsq_lo[c] = static_cast<uint64_t>(q);
+      sumsq_hi[c] = static_cast<uint64_t>(q >> 64);
+      min[c] = lo[p * C + c] < min[c] ? lo[p * C + c] : min[c];
+      max[c] = hi[p * C + c] > max[c] ? hi[p * C + c] : max[c];
+    }
+}
+
+static void pixels_u16_piece(const ImageView& v, uint64_t* s1, uint64_t* s2, uint16_t* min,
+                             uint16_t* max, int nthreads) {
+  const KernelTable& k = active_kernels();
+  auto fn = [&](const uint16_t* src, int64_t images, int64_t stride, int64_t count, int64_t off) {
+    k.stats_pixel_u16(src, images, stride, count, s1 + off, s2 + off, min + off, max + off);
+  };
+  for_pixel_ranges<uint16_t>(v, nthreads, fn);
+}
+
 static void pixels_f32_piece(const ImageView& v, int64_t seen, double* mean, double* m2, float* min,
                              float* max, int nthreads) {
   const KernelTable& k = active_kernels();
@@ -270,12 +325,12 @@ static void pixels_f32_piece(const ImageView& v, int64_t seen, double* mean, dou
 }
 
 void stats_u8_moments(uint64_t n, const uint64_t* s1, const uint64_t* s2, int64_t size,
-                      int64_t ddof, double* mean, double* var) {
-  using u128 = unsigned __int128;
+                      int64_t ddof, double* mean, double* var, uint64_t max_value) {
   const u128 den = static_cast<u128>(n) * (n - static_cast<uint64_t>(ddof));
   const double dden = static_cast<double>(den), dn = static_cast<double>(n);
-  if (n <= (uint64_t{1} << 24)) {
-    // n * s2 <= 255^2 * n^2 < 2^64: the same exact numerator in 64 bits, several times faster
+  if (max_value > 0 && n < (uint64_t{1} << 32) / max_value) {
+    // n * s2 <= (n * max_value)^2 < 2^64: the same exact numerator in 64 bits, several times
+    // faster (uint8: n below 16.8 million values)
     for (int64_t i = 0; i < size; ++i) {
       mean[i] = static_cast<double>(s1[i]) / dn;
       var[i] = static_cast<double>(n * s2[i] - s1[i] * s1[i]) / dden;
@@ -313,6 +368,22 @@ void stats_pixels_u8(const ImageView& v, uint32_t* s1, uint32_t* s2, uint8_t* mi
   pieces::run(v, true, interrupt, [&](const ImageView& part, int64_t, int64_t y) {
     const int64_t o = y * row;  // accumulators are (H, W, C)
     pixels_u8_piece(part, s1 + o, s2 + o, min + o, max + o, nthreads);
+  });
+}
+
+void stats_channels_u16(const ImageView& v, uint64_t* sum, uint64_t* sumsq_lo, uint64_t* sumsq_hi,
+                        uint16_t* min, uint16_t* max, int nthreads, const Interrupt& interrupt) {
+  pieces::run(v, true, interrupt, [&](const ImageView& part, int64_t, int64_t) {
+    channels_u16_piece(part, sum, sumsq_lo, sumsq_hi, min, max, nthreads);
+  });
+}
+
+void stats_pixels_u16(const ImageView& v, uint64_t* s1, uint64_t* s2, uint16_t* min, uint16_t* max,
+                      int nthreads, const Interrupt& interrupt) {
+  const int64_t row = v.width * v.channels;
+  pieces::run(v, true, interrupt, [&](const ImageView& part, int64_t, int64_t y) {
+    const int64_t o = y * row;  // accumulators are (H, W, C)
+    pixels_u16_piece(part, s1 + o, s2 + o, min + o, max + o, nthreads);
   });
 }
 

@@ -79,6 +79,8 @@ def preprocess(
     dtype: str = ...,
     layout: str = ...,
     interpolation: str = ...,
+    pixel_a: np.ndarray[Any, Any] | None = ...,
+    pixel_b: np.ndarray[Any, Any] | None = ...,
 ) -> np.ndarray[Any, Any]: ...
 
 STATS_PIXEL_STAGE_IMAGES: int
@@ -114,8 +116,23 @@ def stats_pixels_f32(
     max: np.ndarray[Any, Any],
 ) -> None: ...
 def stats_u8_moments(
-    n: int, s1: np.ndarray[Any, Any], s2: np.ndarray[Any, Any], ddof: int
+    n: int, s1: np.ndarray[Any, Any], s2: np.ndarray[Any, Any], ddof: int, max_value: int = ...
 ) -> tuple[np.ndarray[Any, np.dtype[np.float64]], np.ndarray[Any, np.dtype[np.float64]]]: ...
+def stats_channels_u16(
+    image: Any,
+    sum: np.ndarray[Any, Any],
+    sumsq: np.ndarray[Any, Any],
+    sumsq_hi: np.ndarray[Any, Any],
+    min: np.ndarray[Any, Any],
+    max: np.ndarray[Any, Any],
+) -> None: ...
+def stats_pixels_u16(
+    image: Any,
+    s1: np.ndarray[Any, Any],
+    s2: np.ndarray[Any, Any],
+    min: np.ndarray[Any, Any],
+    max: np.ndarray[Any, Any],
+) -> None: ...
 def normalize_pixel(
     image: Any,
     a: np.ndarray[Any, Any],

@@ -8,8 +8,8 @@ and std ready to paste as ``Normalize(mean=[...], std=[...])``; ``--json`` write
 normalization. Without a path it runs on the 100 faces of Labeled Faces in the Wild that
 scikit-image ships (``skimage.data.lfw_subset()``).
 
-Bit depths: 8-bit images are read as uint8. 16-bit images (Pillow modes I;16, I;16B, I) and
-float images (mode F) are read as float32 with their values unchanged, never clipped to 8 bits:
+Bit depths: 8-bit images are read as uint8, 16-bit images (Pillow modes I;16, I;16B, I) as
+uint16 (exact integer sums) and float images (mode F) as float32, never clipped to 8 bits:
 16-bit mean, std, min and max are in 0..65535 and the Normalize values are divided by 65535
 (for images scaled to [0, 1]); float values are taken as already scaled. --mode RGB repeats
 their one channel three times. One run cannot mix 8-bit, 16-bit and float images (exit 2: their
@@ -88,7 +88,8 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a process stopp
 STOP_GRACE = 3.0  # seconds a worker may take to finish its current image after Ctrl-C
 
 # The units of a Pillow mode's values: 8-bit modes decode to uint8 (unit 255); these are read
-# as float32 with their values unchanged (16-bit: unit 65535; float: already scaled, unit 1).
+# with their values unchanged (16-bit as uint16: unit 65535; float as float32: already scaled,
+# unit 1).
 MODES_16BIT = ("I;16", "I;16L", "I;16B", "I;16N", "I")
 MODES_FLOAT = ("F",)
 UNITS = {"8-bit": 255.0, "16-bit": 65535.0, "float": 1.0}
@@ -197,7 +198,7 @@ def add_stats_parser(sub: Any) -> None:
         choices=MODES,
         default="RGB",
         help="convert to RGB (default) or L (gray), or keep L/LA/RGB/RGBA as decoded; "
-        "16-bit and float images stay one channel of float32 (repeated 3 times for RGB)",
+        "16-bit (uint16) and float (float32) images stay one channel (repeated 3 times for RGB)",
     )
     p.add_argument("--workers", type=int, default=1, metavar="N", help="processes (default 1)")
     p.add_argument(
@@ -283,8 +284,9 @@ def depth_of(pil_mode: str) -> str:
 
 
 def load_image(path: str | Path, mode: str) -> Array:
-    """Decode one file with Pillow: uint8 (H, W) or (H, W, C) for 8-bit images; float32 with
-    the values unchanged for 16-bit and float images (one channel, three for mode RGB).
+    """Decode one file with Pillow: uint8 (H, W) or (H, W, C) for 8-bit images; uint16 for
+    16-bit ones and float32 for float ones, the values unchanged (one channel, three for mode
+    RGB).
 
     JPEG and 8-bit PNG files go through :func:`pixnorm.decode` (libjpeg-turbo and libpng in
     pixnorm's core, bit for bit Pillow's pixels: the statistics are the same), the rest through
@@ -308,7 +310,8 @@ def load_image(path: str | Path, mode: str) -> Array:
                     f"32-bit integer values {values.min()}..{values.max()} (Pillow mode I) "
                     "outside 0..65535: not supported"
                 )
-            arr: Array = values.astype(np.float32)  # exact for 16-bit integers
+            # 16-bit (and 32-bit integers within 0..65535) as uint16: exact integer statistics
+            arr: Array = values.astype(np.float32 if im.mode in MODES_FLOAT else np.uint16)
             if mode == "RGB":
                 arr = np.repeat(arr[..., None], 3, axis=-1)  # as Pillow converts L to RGB
             return arr
@@ -324,7 +327,7 @@ def load_image(path: str | Path, mode: str) -> Array:
 def _native_codec(data: bytes) -> bool:
     """Whether pixnorm's own decoder reads this file with the CLI's meaning: JPEG, and PNG of
     8 bits or less (16-bit PNGs stay on the Pillow path, whose values the CLI keeps exact as
-    float32)."""
+    uint16)."""
     codecs = _core.CODECS
     if data[:3] == b"\xff\xd8\xff":
         return codecs["jpeg"] is not None
@@ -469,7 +472,11 @@ def _like(img: Array, resampling: Resampling) -> Like:
         except ValueError:
             channels = -channels  # a count the colour does not take: never like another
     shape = resampling.shape(img.shape[0], img.shape[1])
-    return ("uint8" if img.dtype == np.uint8 else "float32", channels, shape)
+    return (
+        {np.uint8: "uint8", np.uint16: "uint16"}.get(img.dtype.type, "float32"),
+        channels,
+        shape,
+    )
 
 
 def _mismatch(img: Array, like: Like, per_pixel: bool, resampling: Resampling) -> str | None:

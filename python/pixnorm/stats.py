@@ -36,21 +36,26 @@ _VERSION = 1
 
 _U8 = "uint8"
 _F32 = "float32"
-_U16 = "uint16"  # a source dtype only: uint16 images accumulate as exact float32 values
+_U16 = "uint16"  # exact integer sums (a float32 accumulator in states of earlier versions)
 _NP_U8 = np.dtype(np.uint8)
 _NP_U16 = np.dtype(np.uint16)
 _NP_F32 = np.dtype(np.float32)
+# Per pixel, uint16: an element's sum of squares (uint64) holds this many images of 65535^2.
+_U16_PIXEL_IMAGES = 2**32 - 1
 
 
-def _check_image(image: Any) -> Array:
+def _check_image(image: Any, u16_as_float: bool = False) -> Array:
+    """(N, H, W, C) of uint8, uint16 or float32; ``u16_as_float``: uint16 as float32 values (the
+    float accumulators of a state saved by an earlier version)."""
     arr = image if isinstance(image, np.ndarray) else np.asarray(image)
     dt = arr.dtype
     native_f32 = dt.kind == "f" and dt.itemsize == 4 and dt.isnative
-    if dt == np.uint16 and dt.isnative:  # every value exact in float32: float statistics
+    native_u16 = dt == np.uint16 and dt.isnative
+    if native_u16 and u16_as_float:  # every value exact in float32
         arr = arr.astype(np.float32)
         dt = arr.dtype
-        native_f32 = True
-    if not (dt == np.uint8 or native_f32):
+        native_f32, native_u16 = True, False
+    if not (dt == np.uint8 or native_f32 or native_u16):
         hint = ""
         if (dt.kind == "f" and dt.itemsize == 4) or (dt.kind == "u" and dt.itemsize == 2):
             hint = f" (non-native byte order: use .astype('={dt.kind}{dt.itemsize}'))"
@@ -68,6 +73,26 @@ def _check_image(image: Any) -> Array:
     if arr.size == 0:
         raise ValueError(f"image: zero-size image, shape {np.shape(image)}")
     return arr
+
+
+def _u16_channel_sums(a: dict[str, Array], c: int, per_pixel: bool) -> tuple[list[int], list[int]]:
+    """Per channel, the exact sums and sums of squares of uint16 accumulators as Python ints:
+    per channel (128-bit squares in two words) or per pixel (each element's uint64 sums, added
+    as 32-bit halves so that no partial sum wraps)."""
+    if not per_pixel:
+        sums = [int(v) for v in a["sum"]]
+        squares = [
+            int(lo) + (int(hi) << 64) for lo, hi in zip(a["sumsq"], a["sumsq_hi"], strict=True)
+        ]
+        return sums, squares
+
+    def total(x: Array) -> list[int]:
+        x = x.reshape(-1, c)
+        low = (x & np.uint64(0xFFFFFFFF)).sum(axis=0, dtype=np.uint64)  # < 2^32 * 2^31 elements
+        high = (x >> np.uint64(32)).sum(axis=0, dtype=np.uint64)
+        return [int(lo) + (int(hi) << 32) for lo, hi in zip(low, high, strict=True)]
+
+    return total(a["sum"]), total(a["sumsq"])
 
 
 def _check_size(size: Any, name: str = "size") -> int | tuple[int, int] | None:
@@ -379,7 +404,6 @@ class RunningStats:
 
             given, _ = _image(given, "image", True)  # torch tensors channels first
         # the images' dtype (their units): the accumulators' too, unless resampling changes it
-        # or they are uint16 (accumulated as float32)
         kind = given.dtype
         source = {_NP_U8: _U8, _NP_U16: _U16, _NP_F32: _F32}.get(kind)  # None: refused below
         if source is not None:
@@ -391,10 +415,10 @@ class RunningStats:
                     )
         if self._transformed():
             given = self._resampled(given)
-        arr = _check_image(given)
+        arr = _check_image(given, self._dtype == _F32)
         with self._held():
             n, h, w, c = arr.shape
-            dtype = _U8 if arr.dtype == np.uint8 else _F32
+            dtype = {_NP_U8: _U8, _NP_U16: _U16}.get(arr.dtype, _F32)
             if self._dtype is not None:
                 self._check_compatible(dtype, c, (h, w))
             with self._changing():
@@ -405,7 +429,20 @@ class RunningStats:
 
     def _accumulate(self, arr: Array, dtype: str) -> None:
         n, h, w, _ = arr.shape
-        if self._per_pixel:
+        if dtype == _U16:
+            a = self._acc
+            if self._per_pixel:
+                if self._images + n > _U16_PIXEL_IMAGES:
+                    raise ValueError(
+                        f"image: per-pixel uint16 sums hold {_U16_PIXEL_IMAGES:,} images exactly "
+                        f"({self._images:,} seen): merge partial statistics of smaller sets"
+                    )
+                _core.stats_pixels_u16(arr, a["sum"], a["sumsq"], a["min"], a["max"])
+            else:
+                _core.stats_channels_u16(
+                    arr, a["sum"], a["sumsq"], a["sumsq_hi"], a["min"], a["max"]
+                )
+        elif self._per_pixel:
             if dtype == _U8:
                 self._update_pixels_u8(arr)
             else:
@@ -438,8 +475,8 @@ class RunningStats:
             planes = normalize(arr, 0.0, 1.0, scale=1.0, channels_last=True, color=self._color)
             mixed: Array = planes[None] if planes.ndim == 3 else planes
             hwc0: Array = mixed.transpose(0, 2, 3, 1)
-            if self._exact_color() and arr.dtype == np.uint8:  # levels picked, not mixed
-                hwc0 = np.ascontiguousarray(hwc0, dtype=np.uint8)
+            if self._exact_color() and arr.dtype in (np.uint8, np.uint16):  # picked, not mixed
+                hwc0 = np.ascontiguousarray(hwc0, dtype=arr.dtype)
             return hwc0
         values = preprocess_batch(
             images, size=self._size, crop=self._crop, antialias=self._antialias,
@@ -447,7 +484,7 @@ class RunningStats:
             color=self._color, interpolation=self._interpolation,
         )  # fmt: skip
         hwc: Array = values.transpose(0, 2, 3, 1)  # a view: the statistics read any strides
-        if named:  # exact integer levels: uint8 accumulated exactly, uint16 as exact floats
+        if named:  # exact integer levels, accumulated exactly
             return np.ascontiguousarray(
                 hwc, dtype=np.uint16 if arr.dtype == np.uint16 else np.uint8
             )
@@ -481,8 +518,6 @@ class RunningStats:
 
     def _resampled_dtype(self, dtype: str) -> str:
         """The dtype the statistics see for images of `dtype` (after _resampled)."""
-        if dtype == _U16:
-            return _F32
         if not self._transformed() or self._convention is not None or self._exact_color():
             return dtype
         return _F32
@@ -511,6 +546,14 @@ class RunningStats:
                     "max": np.zeros(c, np.uint8),
                 }
                 self._set_fast()
+            elif dtype == _U16:
+                self._acc = {
+                    "sum": np.zeros(c, np.uint64),
+                    "sumsq": np.zeros(c, np.uint64),  # the low 64 bits of 128
+                    "sumsq_hi": np.zeros(c, np.uint64),
+                    "min": np.full(c, 65535, np.uint16),
+                    "max": np.zeros(c, np.uint16),
+                }
             else:
                 self._acc = {
                     "n": np.zeros(c, np.int64),
@@ -530,6 +573,13 @@ class RunningStats:
                 "s2": np.zeros(full, np.uint32),
                 "min": np.full(full, 255, np.uint8),
                 "max": np.zeros(full, np.uint8),
+            }
+        elif dtype == _U16:
+            self._acc = {
+                "sum": np.zeros(full, np.uint64),
+                "sumsq": np.zeros(full, np.uint64),
+                "min": np.full(full, 65535, np.uint16),
+                "max": np.zeros(full, np.uint16),
             }
         else:
             self._acc = {
@@ -667,6 +717,11 @@ class RunningStats:
                 self._set_fast()
             return
         if (other._dtype, other._source) != (self._dtype, self._source):
+            if self._source == other._source == _U16:
+                raise ValueError(
+                    "other: uint16 statistics in exact sums and in the float32 accumulators of an "
+                    "earlier version do not merge: compute the older ones again"
+                )
             raise ValueError(f"other: dtype {other._source} differs from {self._source}")
         if other._channels != self._channels:
             raise ValueError(
@@ -682,7 +737,21 @@ class RunningStats:
 
     def _add(self, other: RunningStats) -> None:
         a, b = self._acc, other._acc
-        if self._dtype == _U8:
+        if self._dtype == _U16:
+            if self._per_pixel and self._images + other._images > _U16_PIXEL_IMAGES:
+                raise ValueError(
+                    f"other: per-pixel uint16 sums hold {_U16_PIXEL_IMAGES:,} images exactly"
+                )
+            a["sum"] += b["sum"]
+            if self._per_pixel:
+                a["sumsq"] += b["sumsq"]
+            else:  # 128 bits: the low words, then the high ones with the carry
+                low = a["sumsq"] + b["sumsq"]
+                a["sumsq_hi"] += b["sumsq_hi"] + (low < a["sumsq"]).astype(np.uint64)
+                a["sumsq"][...] = low
+            np.minimum(a["min"], b["min"], out=a["min"])
+            np.maximum(a["max"], b["max"], out=a["max"])
+        elif self._dtype == _U8:
             a["sum"] += b["sum"]
             a["sumsq"] += b["sumsq"]
             np.minimum(a["min"], b["min"], out=a["min"])
@@ -792,6 +861,14 @@ class RunningStats:
             s2 = a["sumsq"].reshape(-1, c).sum(axis=0, dtype=np.uint64)
             mean, var = _core.stats_u8_moments(self._count, s1, s2, ddof)
             return mean, var
+        if self._dtype == _U16:  # exact integers, each result rounded once (Python's division)
+            n = self._count
+            sums, squares = _u16_channel_sums(a, c, self._per_pixel)
+            mean = np.array([s / n for s in sums])
+            var = np.array(
+                [(n * q - s * s) / (n * (n - ddof)) for s, q in zip(sums, squares, strict=True)]
+            )
+            return mean, var
         if not self._per_pixel:
             return a["mean"].copy(), a["m2"] / (a["n"] - ddof)
         # Per pixel: every element saw the same number of images; Chan's formula over them.
@@ -855,9 +932,13 @@ class RunningStats:
         if ddof >= self._images:
             raise ValueError(f"ddof: needs more than {ddof} images, got {self._images}")
         a = self._acc
-        if self._dtype == _U8:
+        if self._dtype in (_U8, _U16):
             mean, var = _core.stats_u8_moments(
-                self._images, a["sum"].reshape(-1), a["sumsq"].reshape(-1), ddof
+                self._images,
+                a["sum"].reshape(-1),
+                a["sumsq"].reshape(-1),
+                ddof,
+                255 if self._dtype == _U8 else 65535,
             )
             return mean.reshape(a["sum"].shape), var.reshape(a["sum"].shape)
         return a["mean"].copy(), a["m2"] / (self._images - ddof)
@@ -888,6 +969,9 @@ class RunningStats:
     def _to_dict(self) -> dict[str, Any]:
         self._settle()
         state = {k: v.tolist() for k, v in self._acc.items() if k not in ("s1", "s2")}
+        if "sumsq_hi" in state:  # uint16 per channel: the exact sums of squares, one int each
+            high = state.pop("sumsq_hi")
+            state["sumsq"] = [lo + (hi << 64) for lo, hi in zip(state["sumsq"], high, strict=True)]
         return {
             "format": _FORMAT,
             "version": _VERSION,
@@ -942,9 +1026,10 @@ class RunningStats:
                         "of no images (dtype None); expected 0 and 0"
                     )
                 return out
-            if dtype not in (_U8, _F32):
+            if dtype not in (_U8, _U16, _F32):
                 raise ValueError(
-                    f"data['dtype']: expected {_U8!r}, {_F32!r} or None, got {_brief(dtype)}"
+                    f"data['dtype']: expected {_U8!r}, {_U16!r}, {_F32!r} or None, got "
+                    f"{_brief(dtype)}"
                 )
             source = data.get("source_dtype", dtype)  # since 0.1.0: the images' dtype
             if source not in (_U8, _F32, _U16):
@@ -953,7 +1038,9 @@ class RunningStats:
                     f"{_brief(source)}"
                 )
             resampled = out._transformed()
-            if dtype != (out._resampled_dtype(source) if resampled or source == _U16 else source):
+            # uint16 images in float32 accumulators: a state saved before the exact sums
+            legacy = source == _U16 and dtype == _F32
+            if dtype != (out._resampled_dtype(source) if resampled else source) and not legacy:
                 raise ValueError(
                     f"data['dtype']: {dtype} accumulators for {source} images with "
                     f"{out._resampling_text()} (made by an earlier pixnorm, whose size= "
@@ -992,10 +1079,19 @@ class RunningStats:
             if got != full:
                 raise ValueError(f"data: state['min'] has shape {got}; expected {full}")
             out._start(dtype, channels, hw, source)
+            stored = dict(data["state"])
+            if "sumsq_hi" in out._acc:  # one exact int per channel, in two 64-bit words
+                squares = stored["sumsq"]
+                if not isinstance(squares, list) or not all(
+                    type(v) is int and 0 <= v < 2**128 for v in squares
+                ):
+                    raise ValueError("data: state['sumsq'] must be ints in [0, 2**128)")
+                stored["sumsq"] = [v & (2**64 - 1) for v in squares]
+                stored["sumsq_hi"] = [v >> 64 for v in squares]
             for key, arr in out._acc.items():
                 if key in ("s1", "s2"):
                     continue
-                value = np.array(data["state"][key], dtype=arr.dtype)
+                value = np.array(stored[key], dtype=arr.dtype)
                 if value.shape != arr.shape:
                     raise ValueError(
                         f"data: state[{key!r}] has shape {value.shape}; expected {arr.shape}"
@@ -1019,8 +1115,8 @@ class RunningStats:
                 "before the first image, neither after)"
             )
         if n == 0:  # nothing seen: the accumulators as they start (else later results lie)
-            u8 = self._dtype == _U8
-            start = {"min": 255 if u8 else np.inf, "max": 0 if u8 else -np.inf}
+            level = {_U8: 255, _U16: 65535}.get(self._dtype or "")
+            start = {"min": np.inf, "max": -np.inf} if level is None else {"min": level, "max": 0}
             for key, arr in a.items():
                 want = start.get(key, 0)
                 if key not in ("s1", "s2") and not (arr == want).all():
@@ -1029,11 +1125,16 @@ class RunningStats:
                     )
             return
         lo, hi = a["min"], a["max"]
-        if self._dtype == _U8:
+        if self._dtype in (_U8, _U16):
+            top = 255.0 if self._dtype == _U8 else 65535.0
             s, q = a["sum"].astype(np.float64), a["sumsq"].astype(np.float64)
-            slack = 1 + 1e-9  # float64 of sums up to 2**64: a relative check
-            if (s > 255.0 * n * slack).any() or (q > 65025.0 * n * slack).any():
-                raise ValueError(f"data: state['sum'] or ['sumsq'] beyond 255 per value ({n} each)")
+            if "sumsq_hi" in a:  # uint16 per channel: 128 bits
+                q = q + a["sumsq_hi"].astype(np.float64) * 2.0**64
+            slack = 1 + 1e-9  # float64 of sums up to 2**128: a relative check
+            if (s > top * n * slack).any() or (q > top * top * n * slack).any():
+                raise ValueError(
+                    f"data: state['sum'] or ['sumsq'] beyond {top:.0f} per value ({n} each)"
+                )
             if (s * s > q * n * slack).any():
                 raise ValueError(
                     "data: state['sum'] and ['sumsq'] give a negative variance (sum**2 > n * sumsq)"

@@ -465,6 +465,53 @@ struct StatsChecker {
     }
   }
 
+  // uint16 per channel and per pixel: every table against the scalar one and against sums
+  // computed here (exact integers: any difference is a defect), inputs flush against the guard
+  // page, min/max given in the middle of the range.
+  void u16(Rng& rng, int64_t channels, int64_t pixels, int64_t images) {
+    const int64_t count = pixels * channels;
+    const int64_t stride = count + static_cast<int64_t>(rng.below(3));
+    const int64_t span = (images - 1) * stride + count;
+    uint16_t* src = flush_end<uint16_t>(static_cast<size_t>(span));
+    for (int64_t i = 0; i < span; ++i)
+      src[i] = rng.below(9) ? static_cast<uint16_t>(rng.below(65536)) : (rng.below(2) ? 0 : 65535);
+    const auto C = static_cast<size_t>(channels), n = static_cast<size_t>(count);
+    std::vector<uint64_t> ws(C, 3), wq(C, 5);  // the sums computed here
+    std::vector<uint16_t> wlo(C, 40000), whi(C, 20000);
+    for (int64_t i = 0; i < count; ++i) {
+      const size_t c = static_cast<size_t>(i % channels);
+      ws[c] += src[i];
+      wq[c] += static_cast<uint64_t>(src[i]) * src[i];
+      wlo[c] = std::min(wlo[c], src[i]);
+      whi[c] = std::max(whi[c], src[i]);
+    }
+    std::vector<uint64_t> w1(n, 7), w2(n, 9);
+    std::vector<uint16_t> plo(n, 40000), phi(n, 20000);
+    for (int64_t im = 0; im < images; ++im)
+      for (size_t j = 0; j < n; ++j) {
+        const uint16_t x = src[static_cast<size_t>(im * stride) + j];
+        w1[j] += x;
+        w2[j] += static_cast<uint64_t>(x) * x;
+        plo[j] = std::min(plo[j], x);
+        phi[j] = std::max(phi[j], x);
+      }
+    for (size_t t = 0; t < ck.tables.size(); ++t) {
+      const KernelTable& k = *ck.tables[t];
+      std::snprintf(g_case, sizeof g_case, "%s stats_u16 C=%lld pixels=%lld images=%lld",
+                    pixnorm::isa_name(k.isa), static_cast<long long>(channels),
+                    static_cast<long long>(pixels), static_cast<long long>(images));
+      std::vector<uint64_t> s(C, 3), q(C, 5);
+      std::vector<uint16_t> lo(C, 40000), hi(C, 20000);
+      k.stats_u16(src, count, channels, s.data(), q.data(), lo.data(), hi.data());
+      std::vector<uint64_t> a(n, 7), b(n, 9);
+      std::vector<uint16_t> pl(n, 40000), ph(n, 20000);
+      k.stats_pixel_u16(src, images, stride, count, a.data(), b.data(), pl.data(), ph.data());
+      ck.cases += 2;
+      if (s != ws || q != wq || lo != wlo || hi != whi) ck.report(g_case, "per channel sums");
+      if (a != w1 || b != w2 || pl != plo || ph != phi) ck.report(g_case, "per pixel sums");
+    }
+  }
+
   void pixels(Rng& rng, int64_t count, int64_t images) {
     const int64_t stride = count + static_cast<int64_t>(rng.below(5));
     const int64_t span = (images - 1) * stride + count;
@@ -555,6 +602,9 @@ struct StatsChecker {
     for (int64_t c : {1, 2, 3, 4}) channels_u8(rng, c, (8192 * 192 * 2 + 4097) / c, true);
     for (int64_t count = 1; count <= 300; count += count < 40 ? 1 : 17)
       for (int64_t images : {1, 2, 5}) pixels(rng, count, images);
+    for (int64_t c = 1; c <= 10; ++c)  // 9, 10: past the kernel's blocked channel counts
+      for (int64_t p : {1, 15, 16, 17, 33, 100, 1001, 4099})
+        for (int64_t images : {1, 3}) u16(rng, c, p, images);
   }
 };
 

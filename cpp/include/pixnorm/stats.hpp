@@ -26,6 +26,19 @@ constexpr int64_t kStatsPixelStageImages = 65536;
 void stats_channels_u8(const ImageView& src, uint64_t* sum, uint64_t* sumsq, uint8_t* min,
                        uint8_t* max, int nthreads, const Interrupt& interrupt = {});
 
+// Per channel, uint16: adds every element of `src` into sum[c] (uint64) and the 128-bit sum of
+// squares (sumsq_lo[c] + 2^64 sumsq_hi[c]), all exact, and lowers min[c] / raises max[c].
+// sum[c] is exact up to 2.8e14 values per channel (65535 n < 2^64); the caller guarantees it.
+void stats_channels_u16(const ImageView& src, uint64_t* sum, uint64_t* sumsq_lo, uint64_t* sumsq_hi,
+                        uint16_t* min, uint16_t* max, int nthreads,
+                        const Interrupt& interrupt = {});
+
+// Per pixel, uint16: for every element (y, x, c) in HWC order, s1 += the sum over the src.n
+// images, s2 += the sum of squares (uint64, exact while the images seen stay below 2^32, which
+// the caller guarantees), min/max per element.
+void stats_pixels_u16(const ImageView& src, uint64_t* s1, uint64_t* s2, uint16_t* min,
+                      uint16_t* max, int nthreads, const Interrupt& interrupt = {});
+
 // Per channel, float32: merges `src` into (n[c], mean[c], m2[c]) (m2 = sum of squared
 // deviations) and min/max. NaN propagates into mean, m2, min and max.
 void stats_channels_f32(const ImageView& src, int64_t* n, double* mean, double* m2, float* min,
@@ -45,10 +58,11 @@ void stats_pixels_f32(const ImageView& src, int64_t seen, double* mean, double* 
 // Exact finalization of integer sums, elementwise for i < size: with n values per element,
 // mean[i] = s1 / n and var[i] = (n * s2 - s1^2) / (n * (n - ddof)), the numerator computed
 // exactly (it is >= 0 by Cauchy-Schwarz) in unsigned 128-bit arithmetic (64-bit while
-// n <= 2^24, where n * s2 <= 255^2 * n^2 < 2^64), rounded once to double before one division.
-// Requires n > ddof >= 0 and sums of uint8 data (s2 <= 255^2 * n, so s2 itself fits 64 bits up
-// to 2.8e14 values).
+// n * max_value <= 2^32, where n * s2 <= max_value^2 * n^2 < 2^64), rounded once to double
+// before one division. Requires n > ddof >= 0 and sums of values in 0..max_value (s2 <=
+// max_value^2 * n, and n * s2 < 2^128: uint8 up to 2.8e14 values, uint16 per pixel below 2^32
+// images).
 void stats_u8_moments(uint64_t n, const uint64_t* s1, const uint64_t* s2, int64_t size,
-                      int64_t ddof, double* mean, double* var);
+                      int64_t ddof, double* mean, double* var, uint64_t max_value = 255);
 
 }  // namespace pixnorm

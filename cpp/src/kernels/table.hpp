@@ -179,6 +179,16 @@ using AffineHalf = void (*)(const float* src, int64_t n, float a, float b, uint1
 // channel 0) into exact per-channel sums and sums of squares, and lowers/raises min/max.
 using StatsU8 = void (*)(const uint8_t* src, int64_t count, int64_t channels, uint64_t* sum,
                          uint64_t* sumsq, uint8_t* min, uint8_t* max);
+// Per channel, uint16: adds the `count` interleaved elements (count % channels == 0, src[0] is
+// channel 0) into sum[c] and sumsq[c] (uint64: the caller keeps count below 2^32, so that the
+// squares of one call cannot wrap) and lowers/raises min/max. Exact, so every ISA agrees.
+using StatsU16 = void (*)(const uint16_t* src, int64_t count, int64_t channels, uint64_t* sum,
+                          uint64_t* sumsq, uint16_t* min, uint16_t* max);
+// Per pixel, uint16: for j < count and i < images, s1[j] += src[i*image_stride + j], s2[j] += its
+// square (uint64), min/max per element. The caller keeps s2 from overflowing (< 2^32 images).
+using StatsPixelU16 = void (*)(const uint16_t* src, int64_t images, int64_t image_stride,
+                               int64_t count, uint64_t* s1, uint64_t* s2, uint16_t* min,
+                               uint16_t* max);
 // Per channel, float32: Welford in float64 on 24 lanes (element i of the run goes to lane i % 24),
 // the lanes then merged into the channel accumulators (count, mean, m2) with Chan's formula;
 // min/max propagate NaN. Every ISA performs the same float64 operations per lane.
@@ -264,6 +274,8 @@ struct KernelTable {
   StatsF32 stats_f32 = nullptr;
   StatsPixelU8 stats_pixel_u8 = nullptr;
   StatsPixelF32 stats_pixel_f32 = nullptr;
+  StatsU16 stats_u16 = nullptr;
+  StatsPixelU16 stats_pixel_u16 = nullptr;
   NormalizePixelF32 normalize_pixel = nullptr;
   NormalizePixelU8 normalize_pixel_u8 = nullptr;
   LevelsF32 levels_f32 = nullptr;
