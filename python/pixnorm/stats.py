@@ -318,7 +318,7 @@ class RunningStats:
             _core.color_channels(color, 3, conv)  # the core's checks
         self._color: str | None = color
         self._dtype: str | None = None  # the accumulators': uint8 (exact) or float32
-        self._source: str | None = None  # the images': uint8 or float32 (their units)
+        self._source: str | None = None  # the images': uint8, uint16 or float32 (their units)
         self._channels = 0
         self._shape: tuple[int, int] | None = None  # (H, W), per pixel
         self._count = 0  # values per channel
@@ -369,7 +369,8 @@ class RunningStats:
         Parameters
         ----------
         image : array_like
-            uint8 or float32, shape (H, W) (one channel), (H, W, C) or a batch (N, H, W, C),
+            uint8, uint16 or float32, shape (H, W) (one channel), (H, W, C) or a batch
+            (N, H, W, C),
             any strides, any number of channels; a torch tensor is read channels first,
             (C, H, W) / (N, C, H, W), as :func:`pixnorm.normalize` reads it. Every update must
             have the same dtype and channel count C; with ``per_pixel=True`` and no ``size``,
