@@ -401,10 +401,10 @@ def stats(
     Returns
     -------
     RunningStats
-        For uint8 images (and named conventions with ``size``/``crop``, which accumulate uint8
-        levels), with ``color`` None, "rgb" or "bgr", bit-identical to a local RunningStats
-        updated with the same images in any order, partitioning or number of workers: the sums
-        are exact integers. For float32 and uint16 images, the default convention with
+        For uint8 and uint16 images (and named conventions with ``size``/``crop``, which
+        accumulate integer levels), with ``color`` None, "rgb" or "bgr", bit-identical to a
+        local RunningStats updated with the same images in any order, partitioning or number of
+        workers: the sums are exact integers. For float32 images, the default convention with
         ``size``/``crop``, and the default convention's float colours ("gray", "gray3",
         "ycbcr", "yuv"), all of which accumulate floats, the merge order changes the last
         bits, within RunningStats' float bound (relative error of the variance about
