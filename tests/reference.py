@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -427,6 +428,80 @@ def warp_affine(
         + (1 - fx) * fy * sample(fv + 1, fu)
         + fx * fy * sample(fv + 1, fu + 1)
     )
+
+
+def _warp_sample(image: Array, u: Array, v: Array, interpolation: str, fill: Any) -> Array:
+    """The float64 sampling of warp_affine / warp_polar at positions (u, v), (h, w, C)."""
+    x = np.asarray(image, dtype=np.float64)
+    if x.ndim == 2:
+        x = x[:, :, None]
+    h, w, c = x.shape
+    f = np.broadcast_to(np.asarray(fill, dtype=np.float64).reshape(-1), (c,))
+
+    def sample(iy: Array, ix: Array) -> Array:
+        inside = (ix >= 0) & (ix < w) & (iy >= 0) & (iy < h)
+        vals = x[np.clip(iy, 0, h - 1).astype(np.int64), np.clip(ix, 0, w - 1).astype(np.int64)]
+        return np.where(inside[..., None], vals, f)
+
+    with np.errstate(invalid="ignore"):
+        if interpolation == "nearest":
+            return sample(np.floor(v + 0.5), np.floor(u + 0.5))
+        fu, fv = np.floor(u), np.floor(v)
+        fx, fy = (u - fu)[..., None], (v - fv)[..., None]
+    return (
+        (1 - fx) * (1 - fy) * sample(fv, fu)
+        + fx * (1 - fy) * sample(fv, fu + 1)
+        + (1 - fx) * fy * sample(fv + 1, fu)
+        + fx * fy * sample(fv + 1, fu + 1)
+    )
+
+
+def warp_polar(
+    image: Array,
+    out_h: int,
+    out_w: int,
+    center: tuple[float, float],
+    max_radius: float,
+    interpolation: str,
+    fill: Any,
+    log: bool = False,
+    inverse: bool = False,
+) -> Array:
+    """pixnorm.warp_polar's definition (convention None) in float64, (out_h, out_w, C), the
+    elementary functions from Python's math module. Forward: output (x, y) samples the source at
+    center + rho (cos phi, sin phi), phi = 2 pi y / out_h, rho = max_radius x / out_w (log:
+    exp(ln(max_radius) x / out_w) - 1). Inverse: output (x, y) at distance rho and angle phi in
+    [0, 2 pi) from the centre samples the polar image (H x W) at column rho W / max_radius (log:
+    ln(rho + 1) W / ln(max_radius)) and row phi H / (2 pi), the rows wrapping (a copy with the
+    last row above and the first below, read one row down)."""
+    cx, cy = center
+    two_pi = 2.0 * math.pi
+    vec = np.frompyfunc
+    if not inverse:
+        kmag = (math.log(max_radius) if log else max_radius) / out_w
+        xs = np.arange(out_w, dtype=np.float64)
+        rho = np.array([math.exp(x * kmag) - 1.0 if log else x * kmag for x in xs])
+        phi = np.array([two_pi / out_h * y for y in range(out_h)])
+        cos = vec(math.cos, 1, 1)(phi).astype(np.float64)[:, None]
+        sin = vec(math.sin, 1, 1)(phi).astype(np.float64)[:, None]
+        u = cx + rho[None, :] * cos
+        v = cy + rho[None, :] * sin
+        return _warp_sample(image, u, v, interpolation, fill)
+    x = np.asarray(image)
+    x = x[:, :, None] if x.ndim == 2 else x
+    h, w = x.shape[:2]
+    wrapped = np.concatenate([x[-1:], x, x[:1]], axis=0)
+    kangle = two_pi / h
+    kmag = (math.log(max_radius) if log else max_radius) / w
+    dx = np.arange(out_w, dtype=np.float64)[None, :] - cx
+    dy = np.arange(out_h, dtype=np.float64)[:, None] - cy
+    dx, dy = np.broadcast_arrays(dx, dy)
+    d = vec(math.hypot, 2, 1)(dx, dy).astype(np.float64)
+    phi = vec(math.atan2, 2, 1)(dy, dx).astype(np.float64)
+    phi = np.where(phi < 0, phi + two_pi, phi)
+    u = (vec(math.log1p, 1, 1)(d).astype(np.float64) if log else d) / kmag
+    v = phi / kangle + 1.0
+    return _warp_sample(wrapped, u, v, interpolation, fill)
 
 
 def warp_error_bound(image: Array, fill: Any) -> float:

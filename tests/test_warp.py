@@ -367,3 +367,150 @@ def test_warp_errors() -> None:
         with pytest.raises(exc, match=match):
             call()
             pytest.fail(f"case {i} did not raise")
+
+
+# ---- warp_polar ------------------------------------------------------------------------------
+
+
+def cv2_polar(img: np.ndarray[Any, Any], size: Any, center: Any, radius: float, **kw: Any) -> Any:
+    cv2 = pytest.importorskip("cv2")
+    flags = cv2.INTER_NEAREST if kw.get("interpolation") == "nearest" else cv2.INTER_LINEAR
+    flags |= cv2.WARP_FILL_OUTLIERS
+    flags |= cv2.WARP_POLAR_LOG if kw.get("log") else 0
+    flags |= cv2.WARP_INVERSE_MAP if kw.get("inverse") else 0
+    out = cv2.warpPolar(img, (size[1], size[0]), center, radius, flags)
+    return np.asarray(out).reshape(size[0], size[1], img.shape[2])
+
+
+def random_polar(rng: np.random.Generator, i: int) -> tuple[Any, ...]:
+    c = (1, 2, 3, 4)[i % 4]
+    h, w = (int(v) for v in rng.integers(2, 70, 2))
+    img = rng.integers(0, 256, (h, w, c), dtype=np.uint8)
+    size = (int(rng.integers(1, 80)), int(rng.integers(1, 80)))
+    center = (float(rng.uniform(-5, w + 5)), float(rng.uniform(-5, h + 5)))
+    if i % 7 == 0:  # the pixel grid's own points and radii
+        center, radius = (float(w // 2), float(h // 2)), float(min(h, w) // 2 + 1)
+    else:
+        radius = float(rng.uniform(1.5, 90))
+    return img, size, center, radius
+
+
+def test_polar_opencv_forward_is_bit_exact() -> None:
+    """convention='opencv': cv2.warpPolar(WARP_FILL_OUTLIERS) bit for bit, forward, linear and
+    semi-log, nearest and bilinear, 1 to 4 channels (OpenCV 5's float remap kernel, the
+    fixed-point tables for 2 channels), centres inside and outside the image."""
+    rng = np.random.default_rng(16)
+    for i in range(240):
+        img, size, center, radius = random_polar(rng, i)
+        kw = {"interpolation": ("bilinear", "nearest")[i // 4 % 2], "log": i // 8 % 2 == 1}
+        got = pixnorm.warp_polar(
+            img, size, center, radius, convention="opencv", dtype=np.uint8, layout="HWC", **kw
+        )
+        np.testing.assert_array_equal(got, cv2_polar(img, size, center, radius, **kw), f"case {i}")
+    # the float output: those levels through ToDtype(scale=True) and Normalize
+    levels = pixnorm.warp_polar(img[..., :1], (20, 30), (5.0, 6.0), 12.0, convention="opencv",
+                                dtype=np.uint8, layout="HWC")  # fmt: skip
+    got = pixnorm.warp_polar(img[..., :1], (20, 30), (5.0, 6.0), 12.0, convention="opencv",
+                             mean=[0.5], std=[0.25])  # fmt: skip
+    want = (levels.astype(np.float32) * np.float32(1 / 255) - np.float32(0.5)) / np.float32(0.25)
+    np.testing.assert_array_equal(got, want.transpose(2, 0, 1))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    kind=st.sampled_from(["u8", "f32", "u16"]),
+    interpolation=st.sampled_from(["bilinear", "nearest"]),
+    log=st.booleans(),
+    inverse=st.booleans(),
+)
+def test_polar_default_within_the_float64_bound(
+    seed: int, kind: str, interpolation: str, log: bool, inverse: bool
+) -> None:
+    """Convention None, forward and inverse, against reference.warp_polar within
+    reference.warp_error_bound (nearest exactly), on every ISA and thread count."""
+    rng = np.random.default_rng(seed)
+    img8, size, center, radius = random_polar(rng, int(rng.integers(0, 1000)))
+    c = img8.shape[2]
+    if kind == "f32":
+        img = (rng.random(img8.shape, dtype=np.float32) * 2 - 0.5).astype(np.float32)
+        fill = [float(v) for v in rng.uniform(-1, 2, c)]
+    else:
+        top = 255 if kind == "u8" else 65535
+        img = rng.integers(0, top + 1, img8.shape).astype(np.uint8 if kind == "u8" else np.uint16)
+        fill = [float(v) for v in rng.integers(0, top + 1, c)]
+    radius = max(radius, 1.5)
+    want = ref.warp_polar(img, size[0], size[1], center, radius, interpolation, fill, log, inverse)
+    bound = ref.warp_error_bound(img, fill)
+
+    def run() -> np.ndarray[Any, Any]:
+        return np.asarray(
+            pixnorm.warp_polar(
+                img,
+                size,
+                center,
+                radius,
+                log=log,
+                inverse=inverse,
+                interpolation=interpolation,
+                fill=fill,
+                mean=0.0,
+                std=1.0,
+                scale=1.0,
+                layout="HWC",
+            )  # fmt: skip
+        )
+
+    for key, got in on_every_isa_and_thread_count(run).items():
+        if interpolation == "nearest":
+            np.testing.assert_array_equal(got, want.astype(np.float32), err_msg=str(key))
+        else:
+            err = float(np.abs(got.astype(np.float64) - want).max(initial=0.0))
+            assert err <= bound, (key, err, bound)
+
+
+def test_polar_default_is_near_opencv_and_inverts_the_forward_map() -> None:
+    """The default convention's exact map: within one level of OpenCV's forward (its weights
+    are rounded differently) and of its inverse (OpenCV's approximate angles); and the inverse
+    of the forward polar image gives back the image near the centre."""
+    rng = np.random.default_rng(17)
+    img = rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    img = np.ascontiguousarray(np.repeat(np.repeat(img[::8, ::8], 8, 0), 8, 1))  # smooth blocks
+    fwd = pixnorm.warp_polar(img, (360, 64), (32.0, 32.0), 45.0, dtype=np.uint8, layout="HWC")
+    ocv = cv2_polar(img, (360, 64), (32.0, 32.0), 45.0)
+    assert np.abs(fwd.astype(int) - ocv).max() <= 1
+    back = pixnorm.warp_polar(
+        fwd, (64, 64), (32.0, 32.0), 45.0, inverse=True, dtype=np.uint8, layout="HWC"
+    )
+    ocv_back = cv2_polar(ocv, (64, 64), (32.0, 32.0), 45.0, inverse=True)
+    assert np.abs(back.astype(int) - ocv_back).max() <= 1
+    inner = np.abs(back[20:44, 20:44].astype(int) - img[20:44, 20:44])
+    assert np.median(inner) == 0  # a round trip through the polar grid: blocks come back
+
+
+def test_polar_errors() -> None:
+    img = np.zeros((8, 9, 3), np.uint8)
+    cases = [
+        (lambda: pixnorm.warp_polar(img, (4, 4), (1, 1), 0.0), ValueError, "max_radius"),
+        (lambda: pixnorm.warp_polar(img, (4, 4), (1, 1), math.inf), ValueError, "max_radius"),
+        (lambda: pixnorm.warp_polar(img, (4, 4), (1, 1), 1.0, log=True), ValueError, "> 1"),
+        (lambda: pixnorm.warp_polar(img, (4, 4), (1, math.nan), 3.0), ValueError, "center"),
+        (lambda: pixnorm.warp_polar(img, (4, 4), (1, 2, 3), 3.0), ValueError, "center"),
+        (lambda: pixnorm.warp_polar(img, (4, 4), "ab", 3.0), TypeError, "center"),
+        (lambda: pixnorm.warp_polar(img, (0, 4), (1, 1), 3.0), ValueError, "size"),
+        (lambda: pixnorm.warp_polar(img, None, (1, 1), 3.0), TypeError, "size"),
+        (lambda: pixnorm.warp_polar(img, 4, (1, 1), 3.0, log=1), TypeError, "log"),
+        (lambda: pixnorm.warp_polar(img, 4, (1, 1), 3.0, convention="pillow"), ValueError,
+         "Pillow has no polar"),
+        (lambda: pixnorm.warp_polar(img, 4, (1, 1), 3.0, convention="opencv", inverse=True),
+         ValueError, "approximate"),
+        (lambda: pixnorm.warp_polar(img, 4, (1, 1), 3.0, convention="opencv", fill=7),
+         ValueError, "fills outliers with 0"),
+        (lambda: pixnorm.warp_polar(img.astype(np.float32), 4, (1, 1), 3.0, convention="opencv"),
+         TypeError, "uint8"),
+        (lambda: pixnorm.warp_polar(img, 4, (1, 1), 3.0, interpolation="bicubic"), ValueError,
+         "bilinear"),
+    ]  # fmt: skip
+    for call, kind, match in cases:
+        with pytest.raises(kind, match=match):
+            call()

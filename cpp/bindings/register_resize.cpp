@@ -100,7 +100,7 @@ py::object warp_py(py::handle image, const std::vector<double>& matrix, int64_t 
                    int64_t out_w, const std::string& interpolation, py::handle convention,
                    const std::vector<double>& fill, py::handle mean, py::handle std, double scale,
                    double divisor, const std::string& dtype, const std::string& layout,
-                   py::handle out) {
+                   py::handle out, py::handle polar) {
   const Image img = image_from(image, "image");
   if (img.batch)
     throw py::value_error("image: expected one image (H, W) or (H, W, C), got a batch");
@@ -124,6 +124,15 @@ py::object warp_py(py::handle image, const std::vector<double>& matrix, int64_t 
   r.scale = scale;
   r.divisor = divisor;
   r.format = format_from(dtype, layout);
+  if (!polar.is_none()) {  // (center_x, center_y, max_radius, log, inverse): warp_polar
+    const auto p = polar.cast<std::tuple<double, double, double, bool, bool>>();
+    r.polar = true;
+    r.center_x = std::get<0>(p);
+    r.center_y = std::get<1>(p);
+    r.max_radius = std::get<2>(p);
+    r.polar_log = std::get<3>(p);
+    r.polar_inverse = std::get<4>(p);
+  }
   const std::vector<int64_t> shape = warp_shape(r);
   py::object result;
   void* dst = prepare_out(out, shape, r.format.type, {r.image}, result);
@@ -268,7 +277,9 @@ void register_resize(py::module_& m) {
         py::arg("out_w"), py::arg("interpolation"), py::arg("convention").none(true),
         py::arg("fill"), py::arg("mean"), py::arg("std"), py::arg("scale"), py::arg("divisor"),
         py::arg("dtype"), py::arg("layout"), py::arg("out").none(true),
-        "Low-level affine warp; see pixnorm.warp_affine for the documented API.");
+        py::arg("polar") = py::none(),
+        "Low-level affine (or, with polar, polar) warp; see pixnorm.warp_affine and "
+        "pixnorm.warp_polar for the documented API.");
   m.def("preprocess", &preprocess_py, py::arg("images"), py::arg("geometries"), py::arg("crop_h"),
         py::arg("crop_w"), py::arg("antialias"), py::arg("convention").none(true), py::arg("mean"),
         py::arg("std"), py::arg("scale"), py::arg("out").none(true), py::arg("batch_output"),

@@ -49,30 +49,27 @@ inline double floor_fast(double v) {
   return t > v ? t - 1.0 : t;
 }
 
-// Sample type T (uint8_t, uint16_t, float) and NC channels (0: any).
+// positions beyond +-2^40 are far outside: clamped before the float -> int conversions (NaN,
+// from a map whose products overflow, goes far outside too, as in the kernels)
+constexpr double kFar = 1099511627776.0;
+inline double clamp_far(double v) { return !(v >= -kFar) ? -kFar : v > kFar ? kFar : v; }
+
+// Samples n positions (us[x], vs[x]) of a source of type T (uint8_t, uint16_t, float) with NC
+// channels (0: any) into vals (interleaved).
 template <class T, int NC>
-void row_pixnorm_t(const Source& s, const WarpRequest& r, int64_t y, const float* fill,
-                   float* vals) {
-  const auto& m = r.matrix;
+void sample_pixnorm_t(const Source& s, WarpFilter filter, int64_t n, const double* us,
+                      const double* vs, const float* fill, float* vals) {
   const int64_t C = NC > 0 ? NC : s.C, W = s.W, H = s.H;
   const double Wd = static_cast<double>(W), Hd = static_cast<double>(H);
-  // positions beyond +-2^40 are far outside: clamped before the float -> int conversions
-  constexpr double kFar = 1099511627776.0;
-  const double yd = static_cast<double>(y);
-  const double ry = m[1] * yd, ryv = m[4] * yd;
   const auto px = [&](int64_t iy, int64_t ix, int64_t c) -> float {
     T v;
     std::memcpy(&v, s.at(iy, ix) + c * s.sc, sizeof v);
     return static_cast<float>(v);
   };
-  for (int64_t x = 0; x < r.width; ++x) {
-    const double xd = static_cast<double>(x);
-    // (NaN, from a map whose products overflow, goes far outside too, as in the kernels)
-    double u = (m[0] * xd + ry) + m[2], v = (m[3] * xd + ryv) + m[5];
-    u = !(u >= -kFar) ? -kFar : u > kFar ? kFar : u;
-    v = !(v >= -kFar) ? -kFar : v > kFar ? kFar : v;
+  for (int64_t x = 0; x < n; ++x) {
+    const double u = us[x], v = vs[x];
     float* o = vals + x * C;
-    if (r.filter == WarpFilter::nearest) {
+    if (filter == WarpFilter::nearest) {
       const double nu = floor_fast(u + 0.5), nv = floor_fast(v + 0.5);
       if (nu >= 0.0 && nu < Wd && nv >= 0.0 && nv < Hd) {
         const int64_t ix = static_cast<int64_t>(nu), iy = static_cast<int64_t>(nv);
@@ -120,6 +117,24 @@ void row_pixnorm_t(const Source& s, const WarpRequest& r, int64_t y, const float
   }
 }
 
+// One output row of an affine warp: the positions in double, then the sampling.
+template <class T, int NC>
+void row_pixnorm_t(const Source& s, const WarpRequest& r, int64_t y, const float* fill,
+                   float* vals) {
+  const auto& m = r.matrix;
+  const double yd = static_cast<double>(y);
+  const double ry = m[1] * yd, ryv = m[4] * yd;
+  thread_local std::vector<double> us, vs;
+  us.resize(static_cast<size_t>(r.width));
+  vs.resize(static_cast<size_t>(r.width));
+  for (int64_t x = 0; x < r.width; ++x) {
+    const double xd = static_cast<double>(x);
+    us[static_cast<size_t>(x)] = clamp_far((m[0] * xd + ry) + m[2]);
+    vs[static_cast<size_t>(x)] = clamp_far((m[3] * xd + ryv) + m[5]);
+  }
+  sample_pixnorm_t<T, NC>(s, r.filter, r.width, us.data(), vs.data(), fill, vals);
+}
+
 using RowPixnorm = void (*)(const Source&, const WarpRequest&, int64_t, const float*, float*);
 
 template <class T>
@@ -142,6 +157,29 @@ RowPixnorm row_pixnorm(DType dtype, int64_t C) {
   return row_pixnorm_for<float>(C);
 }
 
+using SamplePixnorm = void (*)(const Source&, WarpFilter, int64_t, const double*, const double*,
+                               const float*, float*);
+
+template <class T>
+SamplePixnorm sample_pixnorm_for(int64_t C) {
+  switch (C) {
+    case 1:
+      return &sample_pixnorm_t<T, 1>;
+    case 3:
+      return &sample_pixnorm_t<T, 3>;
+    case 4:
+      return &sample_pixnorm_t<T, 4>;
+    default:
+      return &sample_pixnorm_t<T, 0>;
+  }
+}
+
+SamplePixnorm sample_pixnorm(DType dtype, int64_t C) {
+  if (dtype == DType::u8) return sample_pixnorm_for<uint8_t>(C);
+  if (dtype == DType::u16) return sample_pixnorm_for<uint16_t>(C);
+  return sample_pixnorm_for<float>(C);
+}
+
 // ---- opencv: cv2.warpAffine(BORDER_CONSTANT) -------------------------------------------------
 
 // saturate_cast<int>(double): rounded half to even, saturated (NaN -> 0).
@@ -157,9 +195,33 @@ inline int32_t wrap_add(int32_t a, int32_t b) {
 }
 inline int64_t sat16(int32_t v) { return std::clamp<int32_t>(v, -32768, 32767); }
 
+// OpenCV's fixed-point remap of one pixel (remapBilinear<FixedPtCast<int, uchar, 15>>): source
+// pixel (sx, sy) and fraction (fx, fy) in 1/32 steps; bilinear weights from the 32 x 32 table
+// of 15-bit products (for fractions i/32, j/32 exactly (32 - i or i) (32 - j or j) 32),
+// (sum + 2^14) >> 15; samples outside are bval, a pixel entirely outside is bval.
+inline void fixed_pixel(const Source& s, int64_t sx, int64_t sy, int32_t fx, int32_t fy,
+                        const uint8_t* bval, uint8_t* o) {
+  const int64_t C = s.C, W = s.W, H = s.H;
+  if (sx >= W || sx + 1 < 0 || sy >= H || sy + 1 < 0) {
+    std::copy(bval, bval + C, o);
+    return;
+  }
+  const int32_t w00 = (32 - fy) * (32 - fx) * 32, w01 = (32 - fy) * fx * 32;
+  const int32_t w10 = fy * (32 - fx) * 32, w11 = fy * fx * 32;
+  const bool x0 = sx >= 0, x1 = sx + 1 < W, y0 = sy >= 0, y1 = sy + 1 < H;
+  for (int64_t c = 0; c < C; ++c) {
+    const int32_t b = bval[c];
+    const int32_t p00 = x0 && y0 ? s.u8(sy, sx, c) : b;
+    const int32_t p01 = x1 && y0 ? s.u8(sy, sx + 1, c) : b;
+    const int32_t p10 = x0 && y1 ? s.u8(sy + 1, sx, c) : b;
+    const int32_t p11 = x1 && y1 ? s.u8(sy + 1, sx + 1, c) : b;
+    const int32_t sum = p00 * w00 + p01 * w01 + p10 * w10 + p11 * w11;
+    o[c] = static_cast<uint8_t>(std::clamp((sum + (1 << 14)) >> 15, 0, 255));
+  }
+}
+
 // 2 channels: OpenCV's own fixed-point path (WarpAffineInvoker and remap): positions in 1/1024
-// pixel steps, bilinear weights from the 32 x 32 table of 15-bit products (for positions i/32,
-// j/32 they are exactly (32 - i or i) (32 - j or j) 32), (sum + 2^14) >> 15.
+// pixel steps, then fixed_pixel.
 void row_opencv_fixed(const Source& s, const WarpRequest& r, int64_t y, const int32_t* adelta,
                       const int32_t* bdelta, const uint8_t* bval, uint8_t* lv) {
   const auto& m = r.matrix;
@@ -180,24 +242,83 @@ void row_opencv_fixed(const Source& s, const WarpRequest& r, int64_t y, const in
     }
     X >>= 5;
     Y >>= 5;
-    const int64_t sx = sat16(X >> 5), sy = sat16(Y >> 5);
-    const int32_t fx = X & 31, fy = Y & 31;
-    if (sx >= W || sx + 1 < 0 || sy >= H || sy + 1 < 0) {
+    fixed_pixel(s, sat16(X >> 5), sat16(Y >> 5), X & 31, Y & 31, bval, o);
+  }
+}
+
+// ---- opencv: cv::remap on float32 maps (warpPolar) --------------------------------------------
+
+// cvRound / float -> int conversions of a map value: rounded half to even (nearest) or floored,
+// INT_MIN when it is not finite or beyond int32 (both coordinates, as OpenCV's vector paths).
+inline bool map_ints(float mx, float my, bool nearest, int64_t& ix, int64_t& iy) {
+  const double fx = nearest ? std::nearbyint(static_cast<double>(mx)) : std::floor(mx);
+  const double fy = nearest ? std::nearbyint(static_cast<double>(my)) : std::floor(my);
+  const bool ok = std::isfinite(fx) && std::isfinite(fy) && std::fabs(fx) < 2147483648.0 &&
+                  std::fabs(fy) < 2147483648.0;
+  ix = ok ? static_cast<int64_t>(fx) : std::numeric_limits<int32_t>::min();
+  iy = ok ? static_cast<int64_t>(fy) : std::numeric_limits<int32_t>::min();
+  return ok;
+}
+
+// 1, 3 or 4 channels: OpenCV 5's float remap kernels (remapNearestInvoker / remapLinearInvoker,
+// 8UCn): nearest takes the pixel at the rounded position; bilinear reads the four pixels at
+// floor(position) (bval for those outside; bval alone when the pixel is entirely outside), then
+// v0 = fma(ax, p01 - p00, p00), v1 = fma(ax, p11 - p10, p10), fma(ay, v1 - v0, v0) in float32,
+// rounded half to even and saturated.
+void row_remap_float(const Source& s, WarpFilter filter, int64_t n, const float* mx,
+                     const float* my, const uint8_t* bval, uint8_t* lv) {
+  const int64_t C = s.C, W = s.W, H = s.H;
+  const bool nearest = filter == WarpFilter::nearest;
+  for (int64_t x = 0; x < n; ++x) {
+    int64_t ix = 0, iy = 0;
+    map_ints(mx[x], my[x], nearest, ix, iy);
+    uint8_t* o = lv + x * C;
+    if (nearest) {
+      const bool in = ix >= 0 && ix < W && iy >= 0 && iy < H;
+      for (int64_t c = 0; c < C; ++c) o[c] = in ? s.u8(iy, ix, c) : bval[c];
+      continue;
+    }
+    if (ix < -1 || ix >= W || iy < -1 || iy >= H) {
       std::copy(bval, bval + C, o);
       continue;
     }
-    const int32_t w00 = (32 - fy) * (32 - fx) * 32, w01 = (32 - fy) * fx * 32;
-    const int32_t w10 = fy * (32 - fx) * 32, w11 = fy * fx * 32;
-    const bool x0 = sx >= 0, x1 = sx + 1 < W, y0 = sy >= 0, y1 = sy + 1 < H;
+    const float ax = mx[x] - static_cast<float>(ix), ay = my[x] - static_cast<float>(iy);
+    const bool x0 = ix >= 0, x1 = ix + 1 < W, y0 = iy >= 0, y1 = iy + 1 < H;
     for (int64_t c = 0; c < C; ++c) {
-      const int32_t b = bval[c];
-      const int32_t p00 = x0 && y0 ? s.u8(sy, sx, c) : b;
-      const int32_t p01 = x1 && y0 ? s.u8(sy, sx + 1, c) : b;
-      const int32_t p10 = x0 && y1 ? s.u8(sy + 1, sx, c) : b;
-      const int32_t p11 = x1 && y1 ? s.u8(sy + 1, sx + 1, c) : b;
-      const int32_t sum = p00 * w00 + p01 * w01 + p10 * w10 + p11 * w11;
-      o[c] = static_cast<uint8_t>(std::clamp((sum + (1 << 14)) >> 15, 0, 255));
+      const float b = bval[c];
+      const float p00 = x0 && y0 ? s.u8(iy, ix, c) : b;
+      const float p01 = x1 && y0 ? s.u8(iy, ix + 1, c) : b;
+      const float p10 = x0 && y1 ? s.u8(iy + 1, ix, c) : b;
+      const float p11 = x1 && y1 ? s.u8(iy + 1, ix + 1, c) : b;
+      const float v0 = std::fma(ax, p01 - p00, p00), v1 = std::fma(ax, p11 - p10, p10);
+      const float v = std::fma(ay, v1 - v0, v0);
+      const float q = std::nearbyint(v);
+      o[c] = static_cast<uint8_t>(q <= 0.0f ? 0.0f : q >= 255.0f ? 255.0f : q);
     }
+  }
+}
+
+// 2 channels: cv::remap converts float maps to its fixed-point ones (position * 32 rounded half
+// to even; INT_MIN when not finite or beyond int32), then the fixed-point remap.
+inline int32_t map_fixed(float v) {
+  const double q = std::nearbyint(static_cast<double>(v));
+  if (!(q >= -2147483648.0 && q < 2147483648.0)) return std::numeric_limits<int32_t>::min();
+  return static_cast<int32_t>(q);
+}
+
+void row_remap_fixed(const Source& s, WarpFilter filter, int64_t n, const float* mx,
+                     const float* my, const uint8_t* bval, uint8_t* lv) {
+  const int64_t C = s.C, W = s.W, H = s.H;
+  for (int64_t x = 0; x < n; ++x) {
+    uint8_t* o = lv + x * C;
+    if (filter == WarpFilter::nearest) {
+      const int64_t sx = sat16(map_fixed(mx[x])), sy = sat16(map_fixed(my[x]));
+      const bool in = sx >= 0 && sx < W && sy >= 0 && sy < H;
+      for (int64_t c = 0; c < C; ++c) o[c] = in ? s.u8(sy, sx, c) : bval[c];
+      continue;
+    }
+    const int32_t X = map_fixed(mx[x] * 32.0f), Y = map_fixed(my[x] * 32.0f);
+    fixed_pixel(s, sat16(X >> 5), sat16(Y >> 5), X & 31, Y & 31, bval, o);
   }
 }
 
@@ -381,6 +502,31 @@ std::vector<int64_t> warp_shape(const WarpRequest& r) {
   if (v.height < 1 || v.width < 1 || v.channels < 1)
     throw std::invalid_argument("image: zero-size image");
   check_matrix(r.matrix);
+  if (r.polar) {
+    if (!std::isfinite(r.center_x) || !std::isfinite(r.center_y))
+      throw std::invalid_argument("center: expected finite coordinates");
+    if (!(r.max_radius > 0.0 && std::isfinite(r.max_radius)))
+      throw std::invalid_argument("max_radius: expected a finite value > 0, got " +
+                                  std::to_string(r.max_radius));
+    if (r.polar_log && !(r.max_radius > 1.0))
+      throw std::invalid_argument(
+          "max_radius: the semi-log map needs max_radius > 1 (its scale is ln(max_radius)), "
+          "got " +
+          std::to_string(r.max_radius));
+    if (r.convention == Convention::pillow)
+      throw std::invalid_argument("convention: Pillow has no polar warp; use None or 'opencv'");
+    if (r.convention == Convention::opencv && r.polar_inverse)
+      throw std::invalid_argument(
+          "convention: the inverse cv2.warpPolar computes its angles with OpenCV's approximate "
+          "cartToPolar and logarithm, which are not reproduced; use convention=None (the exact "
+          "map)");
+    if (r.convention == Convention::opencv)
+      for (double f : r.fill)
+        if (f != 0.0)
+          throw std::invalid_argument(
+              "fill: cv2.warpPolar fills outliers with 0 (WARP_FILL_OUTLIERS); use "
+              "convention=None for another fill");
+  }
   if (r.height < 1 || r.width < 1 || r.height > kMaxOutputSide || r.width > kMaxOutputSide)
     throw std::invalid_argument("size: each side must be in 1.." + std::to_string(kMaxOutputSide) +
                                 ", got (" + std::to_string(r.height) + ", " +
@@ -392,7 +538,7 @@ std::vector<int64_t> warp_shape(const WarpRequest& r) {
                      dtype_name(v.dtype));
   if (r.convention == Convention::torch)
     throw std::invalid_argument("convention: 'torch' warps are not available yet");
-  if (r.convention == Convention::opencv && C != 2)
+  if (r.convention == Convention::opencv && C != 2 && !r.polar)
     throw std::invalid_argument(
         "convention: 'opencv' warps are reproduced for 2-channel images only so far (with 1, 3 "
         "or 4 channels cv2.warpAffine runs Intel IPP, whose coordinates at exact ties are not "
@@ -456,7 +602,7 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
     const double q = std::nearbyint(f);  // OpenCV's borderValue: saturate_cast<uchar>
     fill8[static_cast<size_t>(c)] = static_cast<uint8_t>(q <= 0 ? 0 : q >= 255 ? 255 : q);
   }
-  const bool fixed2 = r.convention == Convention::opencv;
+  const bool fixed2 = r.convention == Convention::opencv && !r.polar;
   std::vector<int32_t> adelta, bdelta;
   if (fixed2) {
     adelta.resize(static_cast<size_t>(ow));
@@ -467,14 +613,84 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
     }
   }
   const PillowPlan pplan =
-      r.convention == Convention::pillow ? pillow_plan(r, s.W, s.H) : PillowPlan{};
+      r.convention == Convention::pillow && !r.polar ? pillow_plan(r, s.W, s.H) : PillowPlan{};
   const RowPixnorm pixnorm_row = row_pixnorm(r.image.dtype, C);
   // pixnorm's bilinear on uint8 images with packed pixels and rows going down: the kernel
-  const bool kernel = !named && r.image.dtype == DType::u8 && C <= 4 && (C == 1 || s.sc == 1) &&
-                      s.sx == C && s.sy > 0 && (s.H == 1 || s.sy >= s.W * C);
+  const bool kernel = !named && !r.polar && r.image.dtype == DType::u8 && C <= 4 &&
+                      (C == 1 || s.sc == 1) && s.sx == C && s.sy > 0 &&
+                      (s.H == 1 || s.sy >= s.W * C);
+  // warp_polar: the inverse reads the polar image with its last row above and its first row
+  // below (a copy), so that angles wrap around as in cv::warpPolar
+  std::vector<unsigned char> wrapped;
+  ImageView wrapped_view = r.image;
+  if (r.polar && r.polar_inverse) {
+    const int64_t isz = itemsize(r.image.dtype), row = s.W * C * isz;
+    wrapped.resize(static_cast<size_t>((s.H + 2) * row));
+    for (int64_t y = 0; y < s.H + 2; ++y) {
+      const int64_t from = y == 0 ? s.H - 1 : y == s.H + 1 ? 0 : y - 1;
+      for (int64_t x = 0; x < s.W; ++x)
+        for (int64_t c = 0; c < C; ++c)
+          std::memcpy(wrapped.data() + y * row + (x * C + c) * isz, s.at(from, x) + c * s.sc,
+                      static_cast<size_t>(isz));
+    }
+    wrapped_view.data = wrapped.data();
+    wrapped_view.height = s.H + 2;
+    wrapped_view.stride_y = row;
+    wrapped_view.stride_x = C * isz;
+    wrapped_view.stride_c = isz;
+  }
+  const Source polar_src(wrapped_view);
+  const SamplePixnorm pixnorm_sample = sample_pixnorm(r.image.dtype, C);
+  // forward maps: the radius of each output column (double; float32 as OpenCV rounds it)
+  const double two_pi = 2.0 * 3.14159265358979323846;
+  std::vector<double> rho(static_cast<size_t>(ow));
+  if (r.polar && !r.polar_inverse) {
+    const double kmag =
+        (r.polar_log ? std::log(r.max_radius) : r.max_radius) / static_cast<double>(ow);
+    for (int64_t x = 0; x < ow; ++x) {
+      const double xd = static_cast<double>(x);
+      double v = r.polar_log ? std::exp(xd * kmag) - 1.0 : xd * kmag;
+      if (named) v = static_cast<float>(v);
+      rho[static_cast<size_t>(x)] = v;
+    }
+  }
+  // One output row's source positions: pixnorm's in double (us, vs), OpenCV's float32 maps.
+  auto polar_row = [&](int64_t y, double* us, double* vs, float* mx, float* my) {
+    if (!r.polar_inverse) {
+      const double phi = two_pi / static_cast<double>(oh) * static_cast<double>(y);
+      const double cp = std::cos(phi), sp = std::sin(phi);
+      if (named) {  // cv::warpPolar: Point2f centre, float32 rho, double products
+        const double cx = static_cast<float>(r.center_x), cy = static_cast<float>(r.center_y);
+        for (int64_t x = 0; x < ow; ++x) {
+          mx[x] = static_cast<float>(rho[static_cast<size_t>(x)] * cp + cx);
+          my[x] = static_cast<float>(rho[static_cast<size_t>(x)] * sp + cy);
+        }
+        return;
+      }
+      for (int64_t x = 0; x < ow; ++x) {
+        us[x] = clamp_far(r.center_x + rho[static_cast<size_t>(x)] * cp);
+        vs[x] = clamp_far(r.center_y + rho[static_cast<size_t>(x)] * sp);
+      }
+      return;
+    }
+    const double kangle = two_pi / static_cast<double>(s.H);
+    const double kmag =
+        (r.polar_log ? std::log(r.max_radius) : r.max_radius) / static_cast<double>(s.W);
+    const double dy = static_cast<double>(y) - r.center_y;
+    for (int64_t x = 0; x < ow; ++x) {
+      const double dx = static_cast<double>(x) - r.center_x;
+      const double d = std::hypot(dx, dy);
+      double phi = std::atan2(dy, dx);
+      if (phi < 0.0) phi += two_pi;
+      us[x] = clamp_far((r.polar_log ? std::log1p(d) : d) / kmag);
+      vs[x] = clamp_far(phi / kangle + 1.0);  // + 1: the wrapped copy's first row
+    }
+  };
   const OutTarget target = warp_target(out, r.format, C, oh, ow);
   const bool direct = r.format.direct();
   auto body = [&](int64_t y0, int64_t y1) {
+    std::vector<double> us(r.polar ? static_cast<size_t>(ow) : 0), vs(us.size());
+    std::vector<float> mx(r.polar ? static_cast<size_t>(ow) : 0), my(mx.size());
     std::vector<float> vals(static_cast<size_t>(ow * C));
     std::vector<uint8_t> lv(static_cast<size_t>(ow * C)), planar(static_cast<size_t>(ow * C));
     std::vector<float> planes(static_cast<size_t>(ow * C));
@@ -489,11 +705,19 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
         for (int64_t c = 0; c < C; ++c)
           k.normalize_f32(vals.data() + c * ow, ow, 1, affine.a.data() + c, affine.b.data() + c,
                           dst + c * pstride, pstride);
+      } else if (r.polar && !named) {
+        polar_row(y, us.data(), vs.data(), mx.data(), my.data());
+        pixnorm_sample(polar_src, r.filter, ow, us.data(), vs.data(), fillf.data(), vals.data());
+        k.normalize_f32(vals.data(), ow, C, affine.a.data(), affine.b.data(), dst, pstride);
       } else if (!named) {
         pixnorm_row(s, r, y, fillf.data(), vals.data());
         k.normalize_f32(vals.data(), ow, C, affine.a.data(), affine.b.data(), dst, pstride);
       } else {
-        if (r.convention == Convention::pillow)
+        if (r.polar) {  // opencv, forward (warp_shape refuses the others)
+          polar_row(y, us.data(), vs.data(), mx.data(), my.data());
+          (C == 2 ? row_remap_fixed : row_remap_float)(s, r.filter, ow, mx.data(), my.data(),
+                                                       fill8.data(), lv.data());
+        } else if (r.convention == Convention::pillow)
           row_pillow(s, r, pplan, y, fill8.data(), lv.data());
         else  // opencv: 2 channels (warp_shape refuses the others)
           row_opencv_fixed(s, r, y, adelta.data(), bdelta.data(), fill8.data(), lv.data());

@@ -38,7 +38,7 @@ from ._decode import MAX_IMAGE_PIXELS, DecodeError, ImageTooLarge, decode
 from ._load import load, load_batch
 from ._normalizer import Normalizer, _unpack
 from ._resize import FitParams, preprocess, preprocess_batch, resize, resized_size
-from ._warp import affine, rotate, warp_affine
+from ._warp import affine, rotate, warp_affine, warp_polar
 from .stats import RunningStats
 
 __all__ = [
@@ -62,6 +62,7 @@ __all__ = [
     "preprocess",
     "rotate",
     "warp_affine",
+    "warp_polar",
     "preprocess_batch",
     "presets",
     "random_params",

@@ -186,4 +186,5 @@ def warp_affine(
     dtype: str,
     layout: str,
     out: Any,
+    polar: tuple[float, float, float, bool, bool] | None = ...,
 ) -> Any: ...

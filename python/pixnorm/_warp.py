@@ -1,4 +1,5 @@
-"""Affine warps fused with normalization (issue 16): ``warp_affine`` and ``rotate``.
+"""Warps fused with normalization (issue 16): ``warp_affine``, ``rotate``, ``affine`` and
+``warp_polar``.
 
 Each output pixel samples the source through an affine map and is normalized as
 :func:`pixnorm.preprocess` normalizes, in one pass (docs/warp-conventions.md).
@@ -118,8 +119,10 @@ def _run(
     dtype: Any,
     layout: Any,
     out: Any,
+    polar: tuple[float, float, float, bool, bool] | None = None,
 ) -> Any:
-    """The core's warp with preprocess's output arguments."""
+    """The core's warp with preprocess's output arguments (``polar``: warp_polar's centre,
+    radius and flags instead of the matrix)."""
     fmt = _format(dtype, layout, out)
     norm, mean, std = _unpack(mean, std, scale, False)
     if norm is not None or _is_per_pixel(mean, std):
@@ -136,7 +139,7 @@ def _run(
         fills = [float(np.clip(np.rint(v), 0, 255)) for v in fills]
     result = _core.warp_affine(
         arr, matrix, oh, ow, interpolation, conv, fills, mean, std, s, 0.0, fmt.dtype,
-        fmt.layout, fmt.out,
+        fmt.layout, fmt.out, polar,
     )  # fmt: skip
     return _typed(result, out, fmt.dtype)
 
@@ -477,3 +480,100 @@ def affine(
     rel = (0.0, 0.0) if c is None else (c[0] - 0.5 * w, c[1] - 0.5 * h)
     t = _torchvision_inverse(angle, rel, tr, z, sh)
     return _run(arr, _torchvision_map(t, w, h, w, h), h, w, name, conv, *args)
+
+
+# ---- warp_polar ----------------------------------------------------------------------------
+
+
+def _point(value: Any, name: str) -> tuple[float, float]:
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence | np.ndarray):
+        raise TypeError(f"{name}: expected (x, y), got {type(value).__name__}")
+    items = (
+        list(np.asarray(value, dtype=object).reshape(-1))
+        if isinstance(value, np.ndarray)
+        else list(value)
+    )
+    if len(items) != 2:
+        raise ValueError(f"{name}: expected (x, y), got {len(items)} values")
+    xy = [_real(v, name) for v in items]
+    if not all(math.isfinite(v) for v in xy):
+        raise ValueError(f"{name}: expected finite coordinates, got {tuple(xy)}")
+    return xy[0], xy[1]
+
+
+def warp_polar(
+    image: npt.ArrayLike,
+    size: Any,
+    center: Any,
+    max_radius: float,
+    *,
+    log: bool = False,
+    inverse: bool = False,
+    interpolation: Any = "bilinear",
+    fill: Any = None,
+    convention: str | None = None,
+    mean: Any = 0.0,
+    std: Any = None,
+    scale: float | None = None,
+    dtype: Any = None,
+    layout: str = "CHW",
+    out: np.ndarray[Any, Any] | None = None,
+    channels_last: bool = False,
+) -> Any:
+    """Remap an image to polar (or semi-log polar) coordinates and normalize it, in one pass:
+    ``cv2.warpPolar`` with ``WARP_FILL_OUTLIERS``.
+
+    ``size`` is the output (h, w) (an int: a square; ``cv2.warpPolar``'s dsize is (w, h)),
+    ``center`` the pole (x, y) in source pixels (integer coordinates at pixel centres),
+    ``max_radius`` the radius that maps to the last column.
+
+    - Forward (default): output row y is the angle ``phi = 2 pi y / h``, column x the radius
+      ``rho = max_radius x / w`` (``log=True``: ``rho = exp(ln(max_radius) x / w) - 1``, more
+      columns for small radii); the pixel samples the source at
+      ``center + rho (cos phi, sin phi)``.
+    - ``inverse=True``: ``image`` is such a polar image (its rows the angles, its width the
+      radius scale) and the output (h, w) Cartesian: pixel (x, y) at distance ``rho`` and angle
+      ``phi`` in [0, 2 pi) from ``center`` samples the polar image at column ``rho W /
+      max_radius`` (``log``: ``ln(rho + 1) W / ln(max_radius)``) and row ``phi H / (2 pi)``,
+      rows wrapping around (row H is row 0 again).
+
+    Samples outside the image take ``fill`` (default 0, in the image's units), normalized as
+    the image is. ``interpolation``: 'bilinear' (default) or 'nearest'. ``convention``:
+
+    - None: those positions in float64, then :func:`warp_affine`'s sampling (nearest at
+      ``floor(u + 0.5)``; bilinear weights rounded to float32, float32 sums); uint8, uint16 or
+      float32 images; within ``reference.warp_error_bound`` of the float64 definition.
+    - 'opencv': ``cv2.warpPolar(img, (w, h), center, max_radius, flags | WARP_FILL_OUTLIERS
+      [| WARP_POLAR_LOG])`` on uint8 with 1 to 4 channels bit for bit (its float32 maps from
+      double products, then ``cv::remap``: OpenCV 5's float kernel with 1, 3 or 4 channels, its
+      fixed-point tables with 2), then torchvision's float32 arithmetic; forward only (the
+      inverse uses OpenCV's approximate angles and logarithm: a ValueError; use None), fill 0.
+
+    ``mean``, ``std``, ``scale``, ``dtype``, ``layout`` and ``out`` are :func:`preprocess`'s
+    (per-channel values only). Returns (C, h, w) float32 by default.
+    """
+    conv = _convention(convention)
+    if conv == "pillow":
+        raise ValueError("convention: Pillow has no polar warp; use None or 'opencv'")
+    name = _interp(interpolation)
+    for flag, what in ((log, "log"), (inverse, "inverse")):
+        if not isinstance(flag, bool | np.bool_):
+            raise TypeError(f"{what}: expected a bool, got {type(flag).__name__}")
+    arr, _ = _image(image, "image", channels_last)
+    if size is None:
+        raise TypeError("size: expected an int or (h, w) ints, got None")
+    oh, ow = _out_size(size, (0, 0))
+    cx, cy = _point(center, "center")
+    radius = _real(max_radius, "max_radius")
+    if not (math.isfinite(radius) and radius > 0):
+        raise ValueError(f"max_radius: expected a finite value > 0, got {radius}")
+    if conv == "opencv" and fill is not None and np.any(np.asarray(fill, dtype=np.float64) != 0):
+        raise ValueError(
+            "fill: cv2.warpPolar fills outliers with 0 (WARP_FILL_OUTLIERS); use convention=None "
+            "for another fill"
+        )
+    polar = (cx, cy, radius, bool(log), bool(inverse))
+    return _run(
+        arr, [1.0, 0.0, 0.0, 0.0, 1.0, 0.0], oh, ow, name, conv, fill, mean, std, scale, dtype,
+        layout, out, polar,
+    )  # fmt: skip

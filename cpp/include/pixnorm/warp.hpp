@@ -50,6 +50,16 @@ struct WarpRequest {
   double scale = 1.0;
   double divisor = 0.0;  // > 0 (named conventions): float32(x) / divisor, as ToTensor
   OutFormat format;
+  // warp_polar instead of the matrix (cv2.warpPolar with WARP_FILL_OUTLIERS; `polar` true):
+  // forward, output (x, y) samples the source at centre + rho (cos phi, sin phi), phi =
+  // 2 pi y / height, rho = max_radius x / width, or with `polar_log` exp(ln(max_radius) x /
+  // width) - 1; inverse, output (x, y) at distance rho and angle phi in [0, 2 pi) from the centre
+  // samples the polar source at (rho w / max_radius or ln(rho + 1) w / ln(max_radius), phi h /
+  // (2 pi)), its rows wrapping around (w x h: the source). pixnorm: those positions in double,
+  // then its sampling; opencv (forward): OpenCV's float32 maps and cv::remap (OpenCV 5's float
+  // kernel for 1, 3, 4 channels, the fixed-point tables for 2).
+  bool polar = false, polar_log = false, polar_inverse = false;
+  double center_x = 0.0, center_y = 0.0, max_radius = 0.0;
 };
 
 // Validates the request and returns the output's shape: (C, height, width), or (height, width,
