@@ -264,7 +264,11 @@ inline bool map_ints(float mx, float my, bool nearest, int64_t& ix, int64_t& iy)
 // 8UCn): nearest takes the pixel at the rounded position; bilinear reads the four pixels at
 // floor(position) (bval for those outside; bval alone when the pixel is entirely outside), then
 // v0 = fma(ax, p01 - p00, p00), v1 = fma(ax, p11 - p10, p10), fma(ay, v1 - v0, v0) in float32,
-// rounded half to even and saturated.
+// rounded half to even and saturated. (Its fmaf calls are the FMA instruction in the "fma"
+// clone, a libm call in the portable one: the same bits.)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("fma", "default")))
+#endif
 void row_remap_float(const Source& s, WarpFilter filter, int64_t n, const float* mx,
                      const float* my, const uint8_t* bval, uint8_t* lv) {
   const int64_t C = s.C, W = s.W, H = s.H;
