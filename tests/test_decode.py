@@ -671,3 +671,79 @@ def test_more_sources_and_messages(tmp_path: Path) -> None:
     pgm = b"P5 7 6 65535\n" + values.astype(">u2").tobytes()
     np.testing.assert_array_equal(pixnorm.decode(pgm, mode=None)[..., 0], values)
     np.testing.assert_array_equal(pixnorm.decode(pgm, mode="L")[..., 0], values >> 8)
+
+
+def _png_with(chunks_before: list[bytes], chunks_after: list[bytes], img: Any) -> bytes:
+    """A PNG of `img` with extra chunks before the image data and after it."""
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, "PNG")
+    good = buf.getvalue()
+    start = good.index(b"IDAT") - 4
+    end = good.rindex(b"IEND") - 4
+    extra_before, extra_after = b"".join(chunks_before), b"".join(chunks_after)
+    return good[:start] + extra_before + good[start:end] + extra_after + good[end:]
+
+
+def _text_chunk(kind: bytes, orientation: int, form: str = "attr") -> bytes:
+    packet = (
+        f'<x:xmpmeta><rdf:Description tiff:Orientation="{orientation}"/></x:xmpmeta>'
+        if form == "attr"
+        else f"<x:xmpmeta><tiff:Orientation>{orientation}</tiff:Orientation></x:xmpmeta>"
+    ).encode()
+    key = b"XML:com.adobe.xmp\0"
+    if kind == b"tEXt":
+        body = key + packet
+    elif kind == b"zTXt":
+        body = key + b"\0" + zlib.compress(packet)
+    elif kind == b"iTXt-z":
+        kind, body = b"iTXt", key + b"\1\0" + b"\0\0" + zlib.compress(packet)
+    else:
+        body = key + b"\0\0" + b"en\0\0" + packet
+    return chunk(kind, body)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "iTXt", "iTXt element", "iTXt compressed", "zTXt", "tEXt", "after the image",
+        "last one wins", "EXIF orientation first", "EXIF without orientation", "other keyword",
+    ],
+)  # fmt: skip
+def test_png_xmp_orientation_as_pillow_reads_it(case: str) -> None:
+    """PNG: orientation=True follows Pillow's exif_transpose, which takes the XMP packet's
+    tiff:Orientation (any text chunk with keyword XML:com.adobe.xmp, compressed or not, before
+    or after the image data, the last one) where the eXIf chunk has none."""
+    if CODECS["png"] is None:
+        pytest.skip("PNG through Pillow in this build")
+    img = photo(20, 30)
+    before: list[bytes] = []
+    after: list[bytes] = []
+    e = "<"
+    entry = struct.pack(e + "HHII", 0x0112, 4, 1, 3)  # EXIF orientation 3
+    other = struct.pack(e + "HHII", 0x010F, 2, 1, 0)  # Make, no orientation
+    tiff = b"II" + struct.pack(e + "HI", 42, 8) + struct.pack(e + "H", 1)
+    if case == "iTXt":
+        before = [_text_chunk(b"iTXt", 6)]
+    elif case == "iTXt element":
+        before = [_text_chunk(b"iTXt", 8, "element")]
+    elif case == "iTXt compressed":
+        before = [_text_chunk(b"iTXt-z", 5)]
+    elif case == "zTXt":
+        before = [_text_chunk(b"zTXt", 7)]
+    elif case == "tEXt":
+        before = [_text_chunk(b"tEXt", 6)]
+    elif case == "after the image":
+        after = [_text_chunk(b"iTXt", 8)]
+    elif case == "last one wins":
+        before, after = [_text_chunk(b"iTXt", 6)], [_text_chunk(b"tEXt", 3)]
+    elif case == "EXIF orientation first":
+        before = [chunk(b"eXIf", tiff + entry + b"\0" * 4), _text_chunk(b"iTXt", 6)]
+    elif case == "EXIF without orientation":
+        before = [chunk(b"eXIf", tiff + other + b"\0" * 4), _text_chunk(b"iTXt", 6)]
+    else:
+        before = [chunk(b"iTXt", b"Comment\0\0\0\0\0tiff:Orientation=\"6\"")]
+    data = _png_with(before, after, img)
+    with Image.open(io.BytesIO(data)) as im:
+        want = np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+    np.testing.assert_array_equal(pixnorm.decode(data, orientation=True), want)
+    np.testing.assert_array_equal(pixnorm.decode(data), img)  # orientation=False: as stored

@@ -8,6 +8,7 @@
 // libpng reports errors through png_error, which longjmps to run(): no C++ object is alive
 // across the jump (the state lives in the PngJob).
 #include <png.h>
+#include <zlib.h>
 
 #include <csetjmp>
 #include <cstdio>
@@ -36,7 +37,9 @@ struct PngJob {
   std::uint8_t* rgb = nullptr;     // the RGB image before convert("L"), when mode is gray
   png_bytep* rows = nullptr;
   int height = 0, width = 0, channels = 0, bytes = 1, orientation = 1;
-  bool image_read = false;  // the pixels are complete: trouble after them is not an error
+  int xmp_orientation = 0;       // the last XMP text chunk's tiff:Orientation (0: none)
+  std::size_t xmp_inflated = 0;  // bytes of compressed XMP inflated so far
+  bool image_read = false;       // the pixels are complete: trouble after them is not an error
   bool to_gray = false;
   Status status = ok;
   char message[256] = {0};
@@ -64,15 +67,70 @@ void on_read(png_structp png, png_bytep out, png_size_t n) {
   job->pos += n;
 }
 
-int on_unknown_chunk(png_structp, png_unknown_chunkp) { return 1; }  // handled: skipped
+// Compressed XMP inflated at most this far in all (Pillow's MAX_TEXT_CHUNK per chunk, 1 MiB;
+// a file of many large ones is not inflated beyond 8 MiB here: the rest is ignored).
+constexpr std::size_t kMaxXmpChunk = std::size_t{1} << 20, kMaxXmpTotal = std::size_t{8} << 20;
 
+// Text chunks (tEXt, zTXt, iTXt) are handed to this callback instead of libpng's text handling,
+// which would inflate every compressed one: only the XMP packet's (keyword XML:com.adobe.xmp)
+// is read, for its tiff:Orientation, as Pillow's getexif() reads info["XML:com.adobe.xmp"] (the
+// last such chunk, before or after the image data) where EXIF has no orientation. Every other
+// chunk libpng does not know is skipped.
+int on_unknown_chunk(png_structp png, png_unknown_chunkp chunk) {
+  auto* job = static_cast<PngJob*>(png_get_user_chunk_ptr(png));
+  const char* name = reinterpret_cast<const char*>(chunk->name);
+  const bool text = std::memcmp(name, "tEXt", 4) == 0, ztext = std::memcmp(name, "zTXt", 4) == 0;
+  const bool itext = std::memcmp(name, "iTXt", 4) == 0;
+  if (job == nullptr || !(text || ztext || itext) || chunk->data == nullptr) return 1;
+  static const char key[] = "XML:com.adobe.xmp";  // with its NUL
+  const std::uint8_t* d = chunk->data;
+  std::size_t n = chunk->size;
+  if (n < sizeof key || std::memcmp(d, key, sizeof key) != 0) return 1;
+  d += sizeof key;
+  n -= sizeof key;
+  bool compressed = ztext;
+  if (ztext) {  // compression method (0: zlib), then the data
+    if (n < 1 || d[0] != 0) return 1;
+    d += 1;
+    n -= 1;
+  } else if (itext) {  // compression flag and method, language\0, translated keyword\0, text
+    if (n < 2 || (d[0] != 0 && d[1] != 0)) return 1;
+    compressed = d[0] != 0;
+    d += 2;
+    n -= 2;
+    for (int field = 0; field < 2; ++field) {
+      const void* nul = std::memchr(d, 0, n);
+      if (nul == nullptr) return 1;
+      const std::size_t skip =
+          static_cast<std::size_t>(static_cast<const std::uint8_t*>(nul) - d) + 1;
+      d += skip;
+      n -= skip;
+    }
+  }
+  if (!compressed) {
+    job->xmp_orientation = xmp_orientation(d, n);
+    return 1;
+  }
+  if (job->xmp_inflated >= kMaxXmpTotal) return 1;
+  std::string out(kMaxXmpChunk, '\0');
+  uLongf got = static_cast<uLongf>(out.size());
+  const int z = uncompress(reinterpret_cast<Bytef*>(&out[0]), &got, d, static_cast<uLong>(n));
+  job->xmp_inflated += got;
+  if (z == Z_OK)
+    job->xmp_orientation = xmp_orientation(reinterpret_cast<const std::uint8_t*>(out.data()), got);
+  return 1;
+}
+
+// Pillow's ImageOps.exif_transpose: the eXIf chunk's orientation, or, where it has none, the
+// XMP packet's.
 void read_orientation(PngJob* job) {
   png_bytep exif = nullptr;
   png_uint_32 exif_size = 0;
-  if (png_get_eXIf_1(job->png, job->info, &exif_size, &exif) != 0 && exif != nullptr) {
-    const int v = exif_orientation(exif, exif_size);
-    job->orientation = v >= 1 && v <= 8 ? v : 1;
-  }
+  int v = 0;
+  if (png_get_eXIf_1(job->png, job->info, &exif_size, &exif) != 0 && exif != nullptr)
+    v = exif_orientation(exif, exif_size);
+  if (v == 0) v = job->xmp_orientation;
+  job->orientation = v >= 1 && v <= 8 ? v : 1;
 }
 
 // "L" from colour: Pillow's formula over the RGB image read into job->rgb
@@ -113,12 +171,15 @@ void run(PngJob* job) {
   png_infop info = job->info;
   png_set_read_fn(png, job, on_read);
   // As Pillow: chunk CRCs are not checked (a damaged CRC keeps the data), unknown chunks,
-  // critical or not, are skipped, and text and ICC chunks are never inflated (ignored here;
-  // 2,000 zTXt chunks took libpng 14 s to inflate).
+  // critical or not, are skipped, and text and ICC chunks are not inflated by libpng (2,000
+  // zTXt chunks took it 14 s): text chunks go to on_unknown_chunk, which reads the XMP packet's
+  // orientation only.
   png_set_crc_action(png, PNG_CRC_QUIET_USE, PNG_CRC_QUIET_USE);
-  png_set_read_user_chunk_fn(png, nullptr, on_unknown_chunk);
-  static const png_byte ignored[] = "tEXt\0zTXt\0iTXt\0iCCP\0sPLT\0";
-  png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, ignored, 5);
+  png_set_read_user_chunk_fn(png, job, on_unknown_chunk);
+  static const png_byte ignored[] = "iCCP\0sPLT\0";
+  png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, ignored, 2);
+  static const png_byte text[] = "tEXt\0zTXt\0iTXt\0";
+  png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_ALWAYS, text, 3);
   // The dimensions are checked against max_pixels below, not libpng's 1,000,000-per-side.
   png_set_user_limits(png, 0x7fffffffU, 0x7fffffffU);
   png_read_info(png, info);
