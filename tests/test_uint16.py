@@ -365,3 +365,24 @@ def test_running_stats_uint16_states_of_earlier_versions() -> None:
         exact.merge(s)
     with pytest.raises(ValueError, match="float32 accumulators of an earlier version"):
         s.merge(exact)
+
+
+def test_running_stats_uint16_limits() -> None:
+    """The exact sums' limits are refused, not wrapped: per channel 2.8e14 values (the uint64
+    sum of 65535s), per pixel 2^32 - 1 images; by update, merge and from_dict."""
+    d = pixnorm.RunningStats().update(np.zeros((1, 1, 1), np.uint16)).to_dict()
+    n = (2**64 - 1) // 65535
+    d.update(count=n, images=1)
+    d["state"].update(sum=[65535 * n], sumsq=[65535**2 * n], min=[65535], max=[65535])
+    full = pixnorm.RunningStats.from_dict(d)  # at the limit: loads
+    with pytest.raises(ValueError, match=f"hold {n:,} values per channel"):
+        full.update(np.full((1, 1, 1), 65535, np.uint16))
+    with pytest.raises(ValueError, match="values per channel exactly"):
+        pixnorm.RunningStats.from_dict(d).merge(pixnorm.RunningStats.from_dict(d))
+    d.update(count=n + 1)
+    with pytest.raises(ValueError, match="uint16 sums hold"):
+        pixnorm.RunningStats.from_dict(d)
+    p = pixnorm.RunningStats(per_pixel=True).update(np.zeros((1, 1, 1), np.uint16)).to_dict()
+    p.update(count=2**32, images=2**32)
+    with pytest.raises(ValueError, match="per-pixel uint16 sums hold 4,294,967,295"):
+        pixnorm.RunningStats.from_dict(p)

@@ -42,6 +42,8 @@ _NP_U16 = np.dtype(np.uint16)
 _NP_F32 = np.dtype(np.float32)
 # Per pixel, uint16: an element's sum of squares (uint64) holds this many images of 65535^2.
 _U16_PIXEL_IMAGES = 2**32 - 1
+# Per channel, uint16: the sum (uint64) holds this many values of 65535 (2.8e14).
+_U16_CHANNEL_VALUES = (2**64 - 1) // 65535
 
 
 def _check_image(image: Any, u16_as_float: bool = False) -> Array:
@@ -221,7 +223,8 @@ class RunningStats:
         exactly the values :func:`pixnorm.preprocess` with the same ``size``, ``crop``,
         ``antialias``, ``interpolation`` and ``convention`` normalizes, so that ``mean01``
         and ``std01()`` make its output mean 0 and std 1 over the data set. A named
-        convention resamples to uint8 levels, accumulated exactly as uint8 images are. The
+        convention resamples to integer levels (uint8; uint16 with "opencv"), accumulated
+        exactly as such images are. The
         default convention resamples to
         floats in the images' units (0..255 for uint8), accumulated as float32 values (the
         float notes below apply); ``dtype``, ``mean01`` and ``std01()`` follow the images'
@@ -242,6 +245,11 @@ class RunningStats:
     The variance numerator ``n * S2 - S1**2`` is computed exactly in unsigned 128-bit
     arithmetic and rounded once. The sums do not overflow before 2.8e14 values per channel
     (per pixel: images); results are exact for up to 10**12.
+
+    **uint16 input is exact** too: uint64 sums and 128-bit sums of squares per channel (up to
+    2.8e14 values per channel; more is refused), uint64 sums per pixel (up to 2**32 - 1
+    images; more is refused); per channel the mean and variance are each one rounding of the
+    exact fraction, per pixel the variance two (its exact numerator rounded, then divided).
 
     **float32 input** runs Welford's update in float64 (per channel on 24 interleaved lanes,
     per pixel on every element), and partial results (threads, batches, :meth:`merge`) are
@@ -440,6 +448,11 @@ class RunningStats:
                     )
                 _core.stats_pixels_u16(arr, a["sum"], a["sumsq"], a["min"], a["max"])
             else:
+                if self._count + n * h * w > _U16_CHANNEL_VALUES:
+                    raise ValueError(
+                        f"image: uint16 sums hold {_U16_CHANNEL_VALUES:,} values per channel "
+                        f"exactly ({self._count:,} seen): merge partial statistics of smaller sets"
+                    )
                 _core.stats_channels_u16(
                     arr, a["sum"], a["sumsq"], a["sumsq_hi"], a["min"], a["max"]
                 )
@@ -743,6 +756,10 @@ class RunningStats:
                 raise ValueError(
                     f"other: per-pixel uint16 sums hold {_U16_PIXEL_IMAGES:,} images exactly"
                 )
+            if not self._per_pixel and self._count + other._count > _U16_CHANNEL_VALUES:
+                raise ValueError(
+                    f"other: uint16 sums hold {_U16_CHANNEL_VALUES:,} values per channel exactly"
+                )
             a["sum"] += b["sum"]
             if self._per_pixel:
                 a["sumsq"] += b["sumsq"]
@@ -962,7 +979,7 @@ class RunningStats:
 
     def to_dict(self) -> dict[str, Any]:
         """The complete state as JSON-safe data (``json.dumps`` works): lists of Python ints
-        for the uint8 sums (exact), floats for float32 statistics (NaN and inf as Python
+        for the uint8 and uint16 sums (exact), floats for float32 statistics (NaN and inf as Python
         floats, which ``json.dumps`` writes as NaN and Infinity)."""
         with self._held():
             return self._to_dict()
@@ -1126,6 +1143,15 @@ class RunningStats:
                     )
             return
         lo, hi = a["min"], a["max"]
+        if self._dtype == _U16 and self._per_pixel and self._images > _U16_PIXEL_IMAGES:
+            raise ValueError(
+                f"data: {self._images:,} images; per-pixel uint16 sums hold {_U16_PIXEL_IMAGES:,}"
+            )
+        if self._dtype == _U16 and not self._per_pixel and self._count > _U16_CHANNEL_VALUES:
+            raise ValueError(
+                f"data: {self._count:,} values per channel; uint16 sums hold "
+                f"{_U16_CHANNEL_VALUES:,}"
+            )
         if self._dtype in (_U8, _U16):
             top = 255.0 if self._dtype == _U8 else 65535.0
             s, q = a["sum"].astype(np.float64), a["sumsq"].astype(np.float64)
