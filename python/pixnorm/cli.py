@@ -5,8 +5,8 @@ Reads the images under the given paths recursively, decoded with Pillow, in one 
 (the result equals a single pass: uint8 and uint16 sums are exact integers). Prints the
 per-channel mean and std ready to paste as ``Normalize(mean=[...], std=[...])``; ``--json``
 writes everything, ``--plot`` draws the mean image, the std image and histograms of one sample
-before and after normalization. Without a path it runs on the 100 faces of Labeled Faces in the Wild that
-scikit-image ships (``skimage.data.lfw_subset()``).
+before and after normalization. Without a path it runs on the 100 faces of Labeled Faces in
+the Wild that scikit-image ships (``skimage.data.lfw_subset()``).
 
 Bit depths: 8-bit images are read as uint8, 16-bit images (Pillow modes I;16, I;16B, I) as
 uint16 (exact integer sums) and float images (mode F) as float32, never clipped to 8 bits:
