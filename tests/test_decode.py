@@ -741,7 +741,7 @@ def test_png_xmp_orientation_as_pillow_reads_it(case: str) -> None:
     elif case == "EXIF without orientation":
         before = [chunk(b"eXIf", tiff + other + b"\0" * 4), _text_chunk(b"iTXt", 6)]
     else:
-        before = [chunk(b"iTXt", b"Comment\0\0\0\0\0tiff:Orientation=\"6\"")]
+        before = [chunk(b"iTXt", b'Comment\0\0\0\0\0tiff:Orientation="6"')]
     data = _png_with(before, after, img)
     with Image.open(io.BytesIO(data)) as im:
         want = np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
