@@ -469,8 +469,9 @@ def warp_polar(
 ) -> Array:
     """pixnorm.warp_polar's definition (convention None) in float64, (out_h, out_w, C), the
     elementary functions from Python's math module. Forward: output (x, y) samples the source at
-    center + rho (cos phi, sin phi), phi = 2 pi y / out_h, rho = max_radius x / out_w (log:
-    exp(ln(max_radius) x / out_w) - 1). Inverse: output (x, y) at distance rho and angle phi in
+    center + rho (cos phi, sin phi), phi = 2 pi y / out_h, rho = max_radius x / out_w (computed
+    as each row's affine map, (max_radius / out_w cos phi) x + cx) or with log
+    exp(ln(max_radius) x / out_w) - 1. Inverse: output (x, y) at distance rho and angle phi in
     [0, 2 pi) from the centre samples the polar image (H x W) at column rho W / max_radius (log:
     ln(rho + 1) W / ln(max_radius)) and row phi H / (2 pi), the rows wrapping (a copy with the
     last row above and the first below, read one row down)."""
@@ -484,8 +485,12 @@ def warp_polar(
         phi = np.array([two_pi / out_h * y for y in range(out_h)])
         cos = vec(math.cos, 1, 1)(phi).astype(np.float64)[:, None]
         sin = vec(math.sin, 1, 1)(phi).astype(np.float64)[:, None]
-        u = cx + rho[None, :] * cos
-        v = cy + rho[None, :] * sin
+        if log:
+            u = cx + rho[None, :] * cos
+            v = cy + rho[None, :] * sin
+        else:  # each row's affine map: (max_radius / out_w * cos phi) x + cx
+            u = ((kmag * cos) * xs[None, :] + 0.0) + cx
+            v = ((kmag * sin) * xs[None, :] + 0.0) + cy
         return _warp_sample(image, u, v, interpolation, fill)
     x = np.asarray(image)
     x = x[:, :, None] if x.ndim == 2 else x

@@ -620,9 +620,14 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
       r.convention == Convention::pillow && !r.polar ? pillow_plan(r, s.W, s.H) : PillowPlan{};
   const RowPixnorm pixnorm_row = row_pixnorm(r.image.dtype, C);
   // pixnorm's bilinear on uint8 images with packed pixels and rows going down: the kernel
-  const bool kernel = !named && !r.polar && r.image.dtype == DType::u8 && C <= 4 &&
-                      (C == 1 || s.sc == 1) && s.sx == C && s.sy > 0 &&
+  // (warp_polar's linear forward map is affine along each row: the kernel too)
+  const bool polar_affine = r.polar && !r.polar_inverse && !r.polar_log;
+  const bool kernel = !named && (!r.polar || polar_affine) && r.image.dtype == DType::u8 &&
+                      C <= 4 && (C == 1 || s.sc == 1) && s.sx == C && s.sy > 0 &&
                       (s.H == 1 || s.sy >= s.W * C);
+  const double polar_kmag =
+      r.polar ? (r.polar_log ? std::log(r.max_radius) : r.max_radius) / static_cast<double>(ow)
+              : 0.0;
   // warp_polar: the inverse reads the polar image with its last row above and its first row
   // below (a copy), so that angles wrap around as in cv::warpPolar
   std::vector<unsigned char> wrapped;
@@ -671,6 +676,15 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
         }
         return;
       }
+      if (!r.polar_log) {  // the row's affine map, as the kernel computes it (polar_matrix)
+        const double ku = polar_kmag * cp, kv = polar_kmag * sp;
+        for (int64_t x = 0; x < ow; ++x) {
+          const double xd = static_cast<double>(x);
+          us[x] = clamp_far((ku * xd + 0.0) + r.center_x);
+          vs[x] = clamp_far((kv * xd + 0.0) + r.center_y);
+        }
+        return;
+      }
       for (int64_t x = 0; x < ow; ++x) {
         us[x] = clamp_far(r.center_x + rho[static_cast<size_t>(x)] * cp);
         vs[x] = clamp_far(r.center_y + rho[static_cast<size_t>(x)] * sp);
@@ -702,9 +716,16 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
       float* dst = direct ? static_cast<float*>(out) + y * ow : planes.data();
       const int64_t pstride = direct ? oh * ow : ow;
       if (kernel) {  // packed uint8 rows: the ISA's kernel, planar values
+        std::array<double, 6> m = r.matrix;
+        double ry = r.matrix[1] * static_cast<double>(y), rv = r.matrix[4] * static_cast<double>(y);
+        if (r.polar) {  // row y of the linear forward polar map: x -> centre + rho(x) (cos, sin)
+          const double phi = two_pi / static_cast<double>(oh) * static_cast<double>(y);
+          m = {polar_kmag * std::cos(phi), 0.0, r.center_x,
+               polar_kmag * std::sin(phi), 0.0, r.center_y};
+          ry = rv = 0.0;
+        }
         (r.filter == WarpFilter::bilinear ? k.warp_bilinear_u8 : k.warp_nearest_u8)(
-            static_cast<const uint8_t*>(r.image.data), s.sy, s.W, s.H, C, r.matrix.data(),
-            r.matrix[1] * static_cast<double>(y), r.matrix[4] * static_cast<double>(y), ow,
+            static_cast<const uint8_t*>(r.image.data), s.sy, s.W, s.H, C, m.data(), ry, rv, ow,
             fillf.data(), vals.data());
         for (int64_t c = 0; c < C; ++c)
           k.normalize_f32(vals.data() + c * ow, ow, 1, affine.a.data() + c, affine.b.data() + c,
