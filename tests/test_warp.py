@@ -90,8 +90,8 @@ def test_default_rotate_follows_torchvisions_geometry() -> None:
     centre and expanded size): on float images (torchvision interpolates them in float32
     without rounding) the two agree to float32 rounding of the coordinates. (With fill=None:
     torchvision blends an explicit fill as (v - fill) * mask + fill, which is not the weighted
-    fill of the samples outside that pixnorm's convention None computes; 'torch' will
-    reproduce it.)"""
+    fill of the samples outside that pixnorm's convention None computes; 'torch'
+    reproduces it.)"""
     torch = pytest.importorskip("torch")
     pytest.importorskip("torchvision")
     from torchvision.transforms.v2 import functional as F
@@ -337,7 +337,7 @@ def test_warp_errors() -> None:
         (lambda: pixnorm.warp_affine(img, m, (0, 5)), ValueError, "size"),
         (lambda: pixnorm.warp_affine(img, m, 2.5), TypeError, "size"),
         (lambda: pixnorm.warp_affine(img, m, interpolation="bicubic"), ValueError, "interp"),
-        (lambda: pixnorm.warp_affine(img, m, convention="torch"), ValueError, "not available"),
+        (lambda: pixnorm.warp_affine(img, m, convention="torch"), ValueError, "not a given matrix"),
         (lambda: pixnorm.warp_affine(img, m, convention="cv2"), ValueError, "convention"),
         (lambda: pixnorm.warp_affine(img, m, fill=[1, 2]), ValueError, "fill"),
         (lambda: pixnorm.warp_affine(img, m, fill="x"), TypeError, "fill"),
@@ -538,3 +538,56 @@ def test_polar_kernel_and_portable_paths_agree() -> None:
             return True
 
         on_every_isa_and_thread_count(run)
+
+
+# ---- convention 'torch' ----------------------------------------------------------------------
+
+
+def test_torch_rotate_and_affine_are_bit_exact() -> None:
+    """convention='torch': torchvision v2's rotate and affine on uint8 tensors bit for bit (its
+    v2 matrix, float32 grid in the batched-matmul or MKL order, grid_sample's fma arithmetic on
+    AVX2 / AVX-512, the (v - fill) * mask + fill blend, its exact quarter turns), nearest and
+    bilinear, 1-4 channels, expand, centres, fills; then its float arithmetic on the levels."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("torchvision")
+    from torchvision.transforms.v2 import functional as F
+
+    rng = np.random.default_rng(19)
+    for i in range(320):
+        c = (1, 2, 3, 4)[i % 4]
+        h, w = (int(v) for v in rng.integers(1, 70, 2))
+        img = rng.integers(0, 256, (h, w, c), dtype=np.uint8)
+        t = torch.from_numpy(img).permute(2, 0, 1)
+        interp = ("nearest", "bilinear")[i // 4 % 2]
+        mode = F.InterpolationMode.NEAREST if interp == "nearest" else F.InterpolationMode.BILINEAR
+        fill: Any = (None, [float(v) for v in rng.uniform(0, 255, c)], float(rng.integers(256)))[
+            i % 3
+        ]
+        center = None if i % 5 else [float(rng.uniform(-5, w + 5)), float(rng.uniform(-5, h + 5))]
+        kw = {"interpolation": interp, "fill": fill, "center": center, "convention": "torch"}
+        if i % 2 == 0:
+            angle = float(rng.choice([0, 90, 180, 270, -90, 450, rng.uniform(-720, 720)]))
+            expand = bool(rng.integers(2))
+            want = F.rotate(t, angle, mode, expand=expand, center=center, fill=fill)
+            got = pixnorm.rotate(img, angle, expand=expand, dtype=np.uint8, layout="HWC", **kw)
+        else:
+            angle = float(rng.uniform(-180, 180))
+            tr = [float(v) for v in rng.uniform(-10, 10, 2)]
+            z = float(rng.uniform(0.5, 2))
+            sh = [float(v) for v in rng.uniform(-30, 30, 2)]
+            want = F.affine(
+                t, angle=angle, translate=tr, scale=z, shear=sh, interpolation=mode, fill=fill,
+                center=center,
+            )  # fmt: skip
+            got = pixnorm.affine(img, angle, tr, z, sh, dtype=np.uint8, layout="HWC", **kw)
+        np.testing.assert_array_equal(got, want.permute(1, 2, 0).numpy(), f"case {i}")
+    # the float output: the levels through ToDtype(scale=True) and Normalize
+    levels = pixnorm.rotate(img, 33.0, convention="torch", dtype=np.uint8, layout="HWC")
+    got = pixnorm.rotate(img, 33.0, convention="torch", mean=[0.5] * c, std=[0.25] * c)
+    x = levels.astype(np.float32) * np.float32(1 / 255)
+    want_f = (x - np.float32(0.5)) / np.float32(0.25)
+    np.testing.assert_array_equal(got, want_f.transpose(2, 0, 1))
+    with pytest.raises(ValueError, match="fill in 0..255"):
+        pixnorm.rotate(img, 10.0, convention="torch", fill=300)
+    with pytest.raises(ValueError, match="no polar warp"):
+        pixnorm.warp_polar(img, 8, (1.0, 1.0), 3.0, convention="torch")

@@ -100,7 +100,7 @@ py::object warp_py(py::handle image, const std::vector<double>& matrix, int64_t 
                    int64_t out_w, const std::string& interpolation, py::handle convention,
                    const std::vector<double>& fill, py::handle mean, py::handle std, double scale,
                    double divisor, const std::string& dtype, const std::string& layout,
-                   py::handle out, py::handle polar) {
+                   py::handle out, py::handle polar, py::handle torch) {
   const Image img = image_from(image, "image");
   if (img.batch)
     throw py::value_error("image: expected one image (H, W) or (H, W, C), got a batch");
@@ -132,6 +132,12 @@ py::object warp_py(py::handle image, const std::vector<double>& matrix, int64_t 
     r.max_radius = std::get<2>(p);
     r.polar_log = std::get<3>(p);
     r.polar_inverse = std::get<4>(p);
+  }
+  if (!torch.is_none()) {  // (small, fill, copy): convention 'torch'
+    const auto t = torch.cast<std::tuple<bool, bool, bool>>();
+    r.torch_small = std::get<0>(t);
+    r.torch_fill = std::get<1>(t);
+    r.torch_copy = std::get<2>(t);
   }
   const std::vector<int64_t> shape = warp_shape(r);
   py::object result;
@@ -277,7 +283,7 @@ void register_resize(py::module_& m) {
         py::arg("out_w"), py::arg("interpolation"), py::arg("convention").none(true),
         py::arg("fill"), py::arg("mean"), py::arg("std"), py::arg("scale"), py::arg("divisor"),
         py::arg("dtype"), py::arg("layout"), py::arg("out").none(true),
-        py::arg("polar") = py::none(),
+        py::arg("polar") = py::none(), py::arg("torch") = py::none(),
         "Low-level affine (or, with polar, polar) warp; see pixnorm.warp_affine and "
         "pixnorm.warp_polar for the documented API.");
   m.def("preprocess", &preprocess_py, py::arg("images"), py::arg("geometries"), py::arg("crop_h"),

@@ -187,4 +187,5 @@ def warp_affine(
     layout: str,
     out: Any,
     polar: tuple[float, float, float, bool, bool] | None = ...,
+    torch: tuple[bool, bool, bool] | None = ...,
 ) -> Any: ...

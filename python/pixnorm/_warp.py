@@ -47,12 +47,6 @@ def _convention(convention: Any) -> str | None:
             f"convention: {convention!r} is not available; expected None, 'opencv', 'pillow' "
             "or 'torch'"
         )
-    if convention == "torch":
-        raise ValueError(
-            "convention: 'torch' warps (torchvision's rotate / affine on uint8 tensors) are not "
-            "available yet; use None (torchvision's geometry in exact float arithmetic), "
-            "'opencv' or 'pillow'"
-        )
     return convention
 
 
@@ -120,6 +114,7 @@ def _run(
     layout: Any,
     out: Any,
     polar: tuple[float, float, float, bool, bool] | None = None,
+    torch: tuple[bool, bool, bool] | None = None,
 ) -> Any:
     """The core's warp with preprocess's output arguments (``polar``: warp_polar's centre,
     radius and flags instead of the matrix)."""
@@ -135,11 +130,16 @@ def _run(
         raise ValueError(f"image: expected (H, W) or (H, W, C), got shape {arr.shape}")
     s = _scale(arr, scale)
     fills = [0.0] * int(arr.shape[2]) if fill is None else _fill_values(fill, arr)
+    if conv == "torch" and fill is not None:  # torch.tensor(fill, float32): not rounded
+        raw = [float(v) for v in np.asarray(fill, dtype=np.float64).reshape(-1)]
+        if len(raw) not in (1, int(arr.shape[2])):
+            raise ValueError(f"fill: expected 1 or {int(arr.shape[2])} values, got {len(raw)}")
+        fills = raw * int(arr.shape[2]) if len(raw) == 1 else raw
     if conv == "pillow" and fill is not None:
         fills = [float(np.clip(np.rint(v), 0, 255)) for v in fills]
     result = _core.warp_affine(
         arr, matrix, oh, ow, interpolation, conv, fills, mean, std, s, 0.0, fmt.dtype,
-        fmt.layout, fmt.out, polar,
+        fmt.layout, fmt.out, polar, torch,
     )  # fmt: skip
     return _typed(result, out, fmt.dtype)
 
@@ -192,6 +192,11 @@ def warp_affine(
     (per-channel values only). Returns (C, h, w) float32 by default.
     """
     conv = _convention(convention)
+    if conv == "torch":
+        raise ValueError(
+            "convention: torchvision warps through rotate and affine, not a given matrix; use "
+            "pixnorm.rotate / pixnorm.affine with convention='torch'"
+        )
     name = _interp(interpolation)
     arr, _ = _image(image, "image", channels_last)
     m = _matrix(matrix)
@@ -319,6 +324,48 @@ def _one_image(image: Any, channels_last: bool) -> tuple[np.ndarray[Any, Any], i
     return arr, int(arr.shape[0]), int(arr.shape[1])
 
 
+def _torchvision_v2_inverse(
+    center: tuple[float, float], angle: float, translate: tuple[float, float], zoom: float,
+    shear: tuple[float, float],
+) -> list[float]:  # fmt: skip
+    """torchvision v2's _get_inverse_affine_matrix (its own order of operations, which differs
+    from v1's in the last bits), in Python floats."""
+    rot = math.radians(angle)
+    sx, sy = math.radians(shear[0]), math.radians(shear[1])
+    cx, cy = center
+    cos_sy, tan_sx = math.cos(sy), math.tan(sx)
+    rot_minus_sy = rot - sy
+    cxt, cyt = cx + translate[0], cy + translate[1]
+    a = math.cos(rot_minus_sy) / cos_sy
+    b = -(a * tan_sx + math.sin(rot))
+    c = math.sin(rot_minus_sy) / cos_sy
+    d = math.cos(rot) - c * tan_sx
+    m = [d / zoom, -b / zoom, 0.0, -c / zoom, a / zoom, 0.0]
+    m[2] += cx - m[0] * cxt - m[1] * cyt
+    m[5] += cy - m[3] * cxt - m[4] * cyt
+    return m
+
+
+def _torch_run(
+    arr: np.ndarray[Any, Any],
+    m: list[float],
+    ow: int,
+    oh: int,
+    name: str,
+    args: tuple[Any, Any, Any, Any, Any, Any, Any],
+) -> Any:
+    """convention 'torch': torchvision v2's _affine_grid coefficients in float32 (theta^T / (w/2,
+    h/2)) and grid_sample, in the core."""
+    f32 = np.float32
+    h, w = int(arr.shape[0]), int(arr.shape[1])
+    t = [f32(v) for v in m]
+    dw, dh = f32(0.5 * w), f32(0.5 * h)
+    theta = [float(v) for v in (t[0] / dw, t[1] / dw, t[2] / dw, t[3] / dh, t[4] / dh, t[5] / dh)]
+    small = 3 * (oh * ow) * 2 < 400  # the naive bmm kernel's order, else MKL's sgemm
+    fill = args[0]
+    return _run(arr, theta, oh, ow, name, "torch", *args, torch=(small, fill is not None, False))
+
+
 def _torchvision_map(t: list[float], w: int, h: int, ow: int, oh: int) -> list[float]:
     """torchvision's inverse matrix `t` (about the image centre) as OpenCV's inverse map: output
     pixel x samples at t0 (x - (ow - 1) / 2) + t1 (y - (oh - 1) / 2) + t2 + (w - 1) / 2."""
@@ -368,6 +415,9 @@ def rotate(
       none). As :func:`warp_affine`'s 'opencv'.
     - 'pillow': ``Image.rotate(angle, resample, expand, center, fillcolor=fill)`` bit for bit
       (L, RGB, RGBA; its exact 0 / 90 / 180 / 270 degree copies included).
+    - 'torch': torchvision v2's ``rotate`` on a uint8 tensor bit for bit (its float32 grid and
+      grid_sample arithmetic as its AVX2 / AVX-512 kernel runs it; a fill in 0..255 blended as
+      ``(v - fill) * mask + fill``; its exact quarter turns), then its float arithmetic.
 
     The other arguments are :func:`warp_affine`'s.
     """
@@ -386,7 +436,14 @@ def rotate(
             view = np.rot90(arr, k) if k else arr
             nh, nw = int(view.shape[0]), int(view.shape[1])
             eye = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0]
+            if conv == "torch":
+                return _run(view, eye, nh, nw, "nearest", conv, *args, torch=(False, False, True))
             return _run(view, _pillow_data(eye) if conv else eye, nh, nw, "nearest", conv, *args)
+    if conv == "torch":  # torchvision v2: angle % 360, its matrix of -angle, its expanded size
+        rel = (0.0, 0.0) if center_xy is None else (center_xy[0] - 0.5 * w, center_xy[1] - 0.5 * h)
+        m = _torchvision_v2_inverse(rel, -(angle % 360.0), (0.0, 0.0), 1.0, (0.0, 0.0))
+        ow, oh = _torchvision_expand(w, h, m) if expand else (w, h)
+        return _torch_run(arr, m, ow, oh, name, args)
     if conv == "pillow":
         data, nw, nh = _pillow_rotation(angle % 360.0, w, h, bool(expand), center_xy)
         return _run(arr, data, nh, nw, name, conv, *args)
@@ -459,8 +516,9 @@ def affine(
 
     ``convention``: None, torchvision's inverse matrix (``_get_inverse_affine_matrix``) sampled
     in exact float arithmetic (:func:`warp_affine`'s); 'pillow', torchvision's ``affine`` on a
-    PIL image bit for bit (its matrix through ``Image.transform(AFFINE)``; L, RGB, RGBA). The
-    other arguments are :func:`warp_affine`'s.
+    PIL image bit for bit (its matrix through ``Image.transform(AFFINE)``; L, RGB, RGBA);
+    'torch', torchvision v2's ``affine`` on a uint8 tensor bit for bit (as :func:`rotate`'s
+    'torch'). The other arguments are :func:`warp_affine`'s.
     """
     conv = _convention(convention)
     if conv == "opencv":
@@ -477,6 +535,9 @@ def affine(
     if conv == "pillow":  # torchvision's PIL kernel: the matrix about the pixel-area centre
         data = _torchvision_inverse(angle, (w * 0.5, h * 0.5) if c is None else c, tr, z, sh)
         return _run(arr, data, h, w, name, conv, *args)
+    if conv == "torch":  # torchvision v2 on a uint8 tensor
+        rel = (0.0, 0.0) if c is None else (c[0] - 0.5 * w, c[1] - 0.5 * h)
+        return _torch_run(arr, _torchvision_v2_inverse(rel, angle, tr, z, sh), w, h, name, args)
     rel = (0.0, 0.0) if c is None else (c[0] - 0.5 * w, c[1] - 0.5 * h)
     t = _torchvision_inverse(angle, rel, tr, z, sh)
     return _run(arr, _torchvision_map(t, w, h, w, h), h, w, name, conv, *args)

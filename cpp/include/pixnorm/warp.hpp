@@ -60,6 +60,13 @@ struct WarpRequest {
   // kernel for 1, 3, 4 channels, the fixed-point tables for 2).
   bool polar = false, polar_log = false, polar_inverse = false;
   double center_x = 0.0, center_y = 0.0, max_radius = 0.0;
+  // torch (uint8): torchvision v2's rotate / affine on uint8 tensors (docs/warp-conventions.md).
+  // `matrix` holds its float32 grid coefficients (A00, A10, A20, A01, A11, A21: grid x = bx A00
+  // + by A10 + A20, grid y = bx A01 + by A11 + A21, (bx, by) the output pixel relative to the
+  // output's centre); torch_small: the grid in the naive batched-matmul order (3 * 2 * oh * ow <
+  // 400) rather than MKL's sgemm (one fma); torch_fill: an explicit fill, blended through a mask
+  // plane ((v - fill) * mask + fill), else zeros; torch_copy: an exact copy (its quarter turns).
+  bool torch_small = false, torch_fill = false, torch_copy = false;
 };
 
 // Validates the request and returns the output's shape: (C, height, width), or (height, width,
