@@ -471,10 +471,10 @@ def warp_polar(
     elementary functions from Python's math module. Forward: output (x, y) samples the source at
     center + rho (cos phi, sin phi), phi = 2 pi y / out_h, rho = max_radius x / out_w (computed
     as each row's affine map, (max_radius / out_w cos phi) x + cx) or with log
-    exp(ln(max_radius) x / out_w) - 1. Inverse: output (x, y) at distance rho and angle phi in
-    [0, 2 pi) from the centre samples the polar image (H x W) at column rho W / max_radius (log:
-    ln(rho + 1) W / ln(max_radius)) and row phi H / (2 pi), the rows wrapping (a copy with the
-    last row above and the first below, read one row down)."""
+    exp(ln(max_radius) x / out_w) - 1. Inverse: output (x, y) at distance rho = sqrt(dx^2 +
+    dy^2) and angle phi in [0, 2 pi) from the centre samples the polar image (H x W) at column
+    rho W / max_radius (log: ln(rho + 1) W / ln(max_radius)) and row phi H / (2 pi), the rows
+    wrapping (a copy with the last row above and the first below, read one row down)."""
     cx, cy = center
     two_pi = 2.0 * math.pi
     vec = np.frompyfunc
@@ -501,7 +501,7 @@ def warp_polar(
     dx = np.arange(out_w, dtype=np.float64)[None, :] - cx
     dy = np.arange(out_h, dtype=np.float64)[:, None] - cy
     dx, dy = np.broadcast_arrays(dx, dy)
-    d = vec(math.hypot, 2, 1)(dx, dy).astype(np.float64)
+    d = np.sqrt(dx * dx + dy * dy)  # (each step correctly rounded, as the core computes it)
     phi = vec(math.atan2, 2, 1)(dy, dx).astype(np.float64)
     phi = np.where(phi < 0, phi + two_pi, phi)
     u = (vec(math.log1p, 1, 1)(d).astype(np.float64) if log else d) / kmag

@@ -591,3 +591,22 @@ def test_torch_rotate_and_affine_are_bit_exact() -> None:
         pixnorm.rotate(img, 10.0, convention="torch", fill=300)
     with pytest.raises(ValueError, match="no polar warp"):
         pixnorm.warp_polar(img, 8, (1.0, 1.0), 3.0, convention="torch")
+
+
+def test_polar_review_mends() -> None:
+    """'opencv' refuses sides of 32767 or more (cv::remap asserts; the 2-channel tables would
+    clamp the positions), and the inverse's radius is sqrt(dx^2 + dy^2) step by step (libm's
+    hypot and the reference's differed by an ulp, which flipped a nearest column)."""
+    wide = np.zeros((1, 40000, 2), np.uint8)
+    with pytest.raises(ValueError, match="sides below 32767"):
+        pixnorm.warp_polar(wide, (1, 4), (39990.0, 0.0), 4.0, convention="opencv")
+    with pytest.raises(ValueError, match="sides below 32767"):
+        pixnorm.warp_affine(wide, [[1, 0, 0], [0, 1, 0]], (1, 4), convention="opencv")
+    with pytest.raises(ValueError, match="sides below 32767"):
+        pixnorm.warp_polar(wide[:, :8, :1], (40000, 2), (1.0, 0.0), 4.0, convention="opencv")
+    img = np.arange(8, dtype=np.float32).reshape(1, 8) + 10
+    kw: dict[str, Any] = {"inverse": True, "interpolation": "nearest"}
+    got = pixnorm.warp_polar(img, (41, 10), (0.3, 0.7), 92.00333623054667, **kw, mean=0.0,
+                             std=1.0, scale=1.0, layout="HWC")  # fmt: skip
+    want = ref.warp_polar(img, 41, 10, (0.3, 0.7), 92.00333623054667, "nearest", [0.0], False, True)
+    np.testing.assert_array_equal(got, want.astype(np.float32))

@@ -648,6 +648,16 @@ std::vector<int64_t> warp_shape(const WarpRequest& r) {
         "convention: 'opencv' warps are reproduced for 2-channel images only so far (with 1, 3 "
         "or 4 channels cv2.warpAffine runs Intel IPP, whose coordinates at exact ties are not "
         "matched yet); use convention=None or 'pillow'");
+  if (r.convention == Convention::opencv) {  // cv::remap's assertion: sides below SHRT_MAX
+    const int64_t limit = 32767;
+    if (v.height >= limit || v.width >= limit)
+      throw std::invalid_argument(
+          "image: OpenCV's remap (cv2.warpPolar, and cv2.warpAffine's 2-channel path) takes "
+          "sides below 32767, got (" +
+          std::to_string(v.height) + ", " + std::to_string(v.width) + ")");
+    if (r.polar && (r.height >= limit || r.width >= limit))
+      throw std::invalid_argument("size: cv2.warpPolar's remap takes sides below 32767");
+  }
   if (r.convention == Convention::opencv && C > 4)
     throw std::invalid_argument("convention: 'opencv' is reproduced for 1 to 4 channels, got " +
                                 std::to_string(C));
@@ -798,7 +808,8 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
     const double dy = static_cast<double>(y) - r.center_y;
     for (int64_t x = 0; x < ow; ++x) {
       const double dx = static_cast<double>(x) - r.center_x;
-      const double d = std::hypot(dx, dy);
+      const double d = std::sqrt(dx * dx + dy * dy);  // (correctly rounded steps: libm's
+                                                      // hypot and Python's differ by an ulp)
       double phi = std::atan2(dy, dx);
       if (phi < 0.0) phi += two_pi;
       us[x] = clamp_far((r.polar_log ? std::log1p(d) : d) / kmag);

@@ -586,7 +586,8 @@ def warp_polar(
 
     ``size`` is the output (h, w) (an int: a square; ``cv2.warpPolar``'s dsize is (w, h)),
     ``center`` the pole (x, y) in source pixels (integer coordinates at pixel centres),
-    ``max_radius`` the radius that maps to the last column.
+    ``max_radius`` the radius scale (column x samples radius ``max_radius x / w``: the last
+    column ``max_radius (w - 1) / w``); ``log=True`` needs ``max_radius > 1``.
 
     - Forward (default): output row y is the angle ``phi = 2 pi y / h``, column x the radius
       ``rho = max_radius x / w`` (``log=True``: ``rho = exp(ln(max_radius) x / w) - 1``, more
@@ -594,9 +595,9 @@ def warp_polar(
       ``center + rho (cos phi, sin phi)``.
     - ``inverse=True``: ``image`` is such a polar image (its rows the angles, its width the
       radius scale) and the output (h, w) Cartesian: pixel (x, y) at distance ``rho`` and angle
-      ``phi`` in [0, 2 pi) from ``center`` samples the polar image at column ``rho W /
-      max_radius`` (``log``: ``ln(rho + 1) W / ln(max_radius)``) and row ``phi H / (2 pi)``,
-      rows wrapping around (row H is row 0 again).
+      ``phi`` in [0, 2 pi) from ``center`` (``rho = sqrt(dx^2 + dy^2)``) samples the polar
+      image at column ``rho W / max_radius`` (``log``: ``ln(rho + 1) W / ln(max_radius)``) and
+      row ``phi H / (2 pi)``, rows wrapping around (row H is row 0 again).
 
     Samples outside the image take ``fill`` (default 0, in the image's units), normalized as
     the image is. ``interpolation``: 'bilinear' (default) or 'nearest'. ``convention``:
