@@ -401,33 +401,12 @@ def warp_affine(
     (OpenCV's inverse map, pixel centres at integers); nearest takes pixel (floor(u + 0.5),
     floor(v + 0.5)); bilinear weighs the four pixels around (u, v) by the exact fractions. A
     sample outside the image is `fill` (one value per channel)."""
-    x = np.asarray(image, dtype=np.float64)
-    if x.ndim == 2:
-        x = x[:, :, None]
-    h, w, c = x.shape
-    f = np.broadcast_to(np.asarray(fill, dtype=np.float64).reshape(-1), (c,))
     m = [float(v) for v in np.asarray(m, dtype=np.float64).reshape(-1)]
     xs = np.arange(out_w, dtype=np.float64)[None, :]
     ys = np.arange(out_h, dtype=np.float64)[:, None]
     u = np.broadcast_to((m[0] * xs + m[1] * ys) + m[2], (out_h, out_w))
     v = np.broadcast_to((m[3] * xs + m[4] * ys) + m[5], (out_h, out_w))
-
-    def sample(iy: Array, ix: Array) -> Array:
-        inside = (ix >= 0) & (ix < w) & (iy >= 0) & (iy < h)
-        vals = x[np.clip(iy, 0, h - 1).astype(np.int64), np.clip(ix, 0, w - 1).astype(np.int64)]
-        return np.where(inside[..., None], vals, f)
-
-    with np.errstate(invalid="ignore"):
-        if interpolation == "nearest":
-            return sample(np.floor(v + 0.5), np.floor(u + 0.5))
-        fu, fv = np.floor(u), np.floor(v)
-        fx, fy = (u - fu)[..., None], (v - fv)[..., None]
-    return (
-        (1 - fx) * (1 - fy) * sample(fv, fu)
-        + fx * (1 - fy) * sample(fv, fu + 1)
-        + (1 - fx) * fy * sample(fv + 1, fu)
-        + fx * fy * sample(fv + 1, fu + 1)
-    )
+    return _warp_sample(image, u, v, interpolation, fill)
 
 
 def _warp_sample(image: Array, u: Array, v: Array, interpolation: str, fill: Any) -> Array:
