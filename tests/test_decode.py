@@ -747,3 +747,77 @@ def test_png_xmp_orientation_as_pillow_reads_it(case: str) -> None:
         want = np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
     np.testing.assert_array_equal(pixnorm.decode(data, orientation=True), want)
     np.testing.assert_array_equal(pixnorm.decode(data), img)  # orientation=False: as stored
+
+
+def _xmp(orientation: int) -> bytes:
+    return f'<x:xmpmeta><rdf:Description tiff:Orientation="{orientation}"/></x:xmpmeta>'.encode()
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "broken zTXt after", "truncated zTXt after", "empty zTXt after", "keyword only tEXt after",
+        "non-UTF-8 iTXt text", "non-UTF-8 iTXt language", "EXIF orientation 0",
+        "empty tEXt then raw iTXt", "many large zTXt then the last", "iTXt compressed garbage",
+    ],
+)  # fmt: skip
+def test_png_xmp_follows_pillows_text_rules(case: str) -> None:
+    """The cases a review found, each against Pillow's exif_transpose: which text chunk Pillow
+    keeps (a zTXt that does not inflate is kept empty; an iTXt that is not UTF-8 is dropped but
+    still sets the raw info["xmp"], read when the text is empty), and an EXIF orientation tag
+    of 0 (present: XMP is not read)."""
+    if CODECS["png"] is None:
+        pytest.skip("PNG through Pillow in this build")
+    key = b"XML:com.adobe.xmp\0"
+    good6 = chunk(b"iTXt", key + b"\0\0\0\0" + _xmp(6))
+    before: list[bytes] = [chunk(b"tEXt", key + _xmp(6))]
+    after: list[bytes] = []
+    if case == "broken zTXt after":
+        after = [chunk(b"zTXt", key + b"\0" + b"not zlib at all")]
+    elif case == "truncated zTXt after":
+        after = [chunk(b"zTXt", key + b"\0" + zlib.compress(_xmp(3))[:30])]
+    elif case == "empty zTXt after":
+        after = [chunk(b"zTXt", key + b"\0" + zlib.compress(b""))]
+    elif case == "keyword only tEXt after":
+        after = [chunk(b"tEXt", key[:-1])]
+    elif case == "non-UTF-8 iTXt text":
+        after = [chunk(b"iTXt", key + b"\0\0\0\0" + b"\xff" + _xmp(3))]
+    elif case == "non-UTF-8 iTXt language":
+        after = [chunk(b"iTXt", key + b"\0\0" + b"\xff\0\0" + _xmp(3))]
+    elif case == "EXIF orientation 0":
+        e = "<"
+        entry = struct.pack(e + "HHII", 0x0112, 4, 1, 0)
+        tiff = b"II" + struct.pack(e + "HI", 42, 8) + struct.pack(e + "H", 1) + entry + b"\0" * 4
+        before = [chunk(b"eXIf", tiff), chunk(b"iTXt", key + b"\0\0\0\0" + _xmp(8))]
+    elif case == "empty tEXt then raw iTXt":
+        before = [good6, chunk(b"tEXt", key)]
+    elif case == "many large zTXt then the last":
+        big = chunk(b"zTXt", key + b"\0" + zlib.compress(b" " * (1 << 20)))
+        before, after = [good6], [big] * 9 + [chunk(b"zTXt", key + b"\0" + zlib.compress(_xmp(8)))]
+    else:
+        after = [chunk(b"iTXt", key + b"\1\0\0\0" + b"garbage, not zlib")]
+    data = _png_with(before, after, photo(20, 30))
+    with Image.open(io.BytesIO(data)) as im:
+        want = np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+    np.testing.assert_array_equal(pixnorm.decode(data, orientation=True), want)
+
+
+def test_jpeg_xmp_last_segment_and_exif_orientation_zero() -> None:
+    """JPEG: Pillow's info["xmp"] is the last XMP segment's; an EXIF orientation tag of 0 stops
+    it looking at XMP."""
+    img = photo(20, 30)
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, "JPEG", quality=95, xmp=_xmp(6))
+    data = buf.getvalue()
+    seg = b"http://ns.adobe.com/xap/1.0/\0" + _xmp(8)
+    second = b"\xff\xe1" + struct.pack(">H", len(seg) + 2) + seg
+    data2 = data[:2] + data[2:].replace(b"\xff\xdb", second + b"\xff\xdb", 1)
+    e = "<"
+    entry = struct.pack(e + "HHII", 0x0112, 4, 1, 0)
+    block = b"II" + struct.pack(e + "HI", 42, 8) + struct.pack(e + "H", 1) + entry + b"\0" * 4
+    buf3 = io.BytesIO()
+    Image.fromarray(img).save(buf3, "JPEG", quality=95, exif=b"Exif\0\0" + block, xmp=_xmp(6))
+    for blob in (data2, buf3.getvalue()):
+        with Image.open(io.BytesIO(blob)) as im:
+            want = np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+        np.testing.assert_array_equal(pixnorm.decode(blob, orientation=True), want)

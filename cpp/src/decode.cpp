@@ -37,14 +37,14 @@ bool png_available() noexcept {
 }
 
 int exif_orientation(const std::uint8_t* tiff, std::size_t size) noexcept {
-  if (size < 8) return 0;
+  if (size < 8) return -1;
   bool big;
   if (tiff[0] == 'I' && tiff[1] == 'I') {
     big = false;
   } else if (tiff[0] == 'M' && tiff[1] == 'M') {
     big = true;
   } else {
-    return 0;
+    return -1;
   }
   auto u16 = [&](std::size_t at) -> unsigned {
     return big ? (unsigned{tiff[at]} << 8) | tiff[at + 1]
@@ -54,18 +54,18 @@ int exif_orientation(const std::uint8_t* tiff, std::size_t size) noexcept {
     return big ? (std::uint64_t{u16(at)} << 16) | u16(at + 2)
                : (std::uint64_t{u16(at + 2)} << 16) | u16(at);
   };
-  if (u16(2) != 42) return 0;
+  if (u16(2) != 42) return -1;
   const std::uint64_t ifd = u32(4);
-  if (ifd > size || size - ifd < 2) return 0;
+  if (ifd > size || size - ifd < 2) return -1;
   const unsigned entries = u16(static_cast<std::size_t>(ifd));
   for (unsigned i = 0; i < entries; ++i) {
     const std::uint64_t at = ifd + 2 + std::uint64_t{i} * 12;
-    if (at + 12 > size) return 0;
+    if (at + 12 > size) return -1;
     const auto e = static_cast<std::size_t>(at);
     if (u16(e) != 0x0112) continue;
     const unsigned type = u16(e + 2);
     const std::uint64_t count = u32(e + 4);
-    if (count < 1) return 0;
+    if (count < 1) return 0;  // present (Pillow then looks no further), no usable value
     // the first value: inline when the values fit in the 4-byte field, else at its offset
     if (type == 3) {  // SHORT
       std::uint64_t where = e + 8;
@@ -80,9 +80,9 @@ int exif_orientation(const std::uint8_t* tiff, std::size_t size) noexcept {
       const std::uint64_t v = u32(static_cast<std::size_t>(where));
       return v <= 0xFFFF ? static_cast<int>(v) : 0;
     }
-    return 0;
+    return 0;  // another type: present, not a transposition
   }
-  return 0;
+  return -1;
 }
 
 int xmp_orientation(const std::uint8_t* xmp, std::size_t size) noexcept {
@@ -100,7 +100,7 @@ int xmp_orientation(const std::uint8_t* xmp, std::size_t size) noexcept {
     }
     if (j < size && xmp[j] >= '0' && xmp[j] <= '9') return xmp[j] - '0';
   }
-  return 0;
+  return -1;
 }
 
 #ifndef PIXNORM_HAVE_JPEG

@@ -143,10 +143,11 @@ void on_progress(j_common_ptr c) {
 }
 
 // Pillow's ImageOps.exif_transpose reads the EXIF orientation (the first EXIF block's), or,
-// where EXIF has no orientation tag, the XMP packet's tiff:Orientation ="N" or >N.
+// where EXIF has no orientation tag, the XMP packet's tiff:Orientation ="N" or >N (the last XMP
+// segment's: Pillow's info["xmp"] keeps the last).
 void find_orientation(JpegJob* job) {
   static const char xmp_id[] = "http://ns.adobe.com/xap/1.0/";  // then a NUL
-  int found = 0;
+  int found = -1;
   bool exif_seen = false;
   for (jpeg_saved_marker_ptr m = job->cinfo.marker_list; m != nullptr; m = m->next) {
     if (m->marker != JPEG_APP0 + 1) continue;
@@ -155,12 +156,11 @@ void find_orientation(JpegJob* job) {
       found = exif_orientation(m->data + 6, m->data_length - 6);
     }
   }
-  if (found == 0) {
+  if (found < 0) {
     for (jpeg_saved_marker_ptr m = job->cinfo.marker_list; m != nullptr; m = m->next) {
       if (m->marker != JPEG_APP0 + 1 || m->data_length < sizeof xmp_id) continue;
       if (std::memcmp(m->data, xmp_id, sizeof xmp_id) != 0) continue;  // with its NUL
-      found = xmp_orientation(m->data, m->data_length);
-      break;
+      found = xmp_orientation(m->data + sizeof xmp_id, m->data_length - sizeof xmp_id);
     }
   }
   job->orientation = found >= 1 && found <= 8 ? found : 1;

@@ -25,6 +25,13 @@ namespace pixnorm::decode {
 
 namespace {
 
+// A PNG text chunk's XMP, as Pillow keeps it (on_unknown_chunk).
+struct XmpState {
+  int text = -1, raw = -1;  // the orientations of info["XML:com.adobe.xmp"] and info["xmp"]
+  bool text_set = false, raw_set = false;  // non-empty
+  std::size_t inflated = 0;
+};
+
 struct PngJob {
   png_structp png = nullptr;
   png_infop info = nullptr;
@@ -37,9 +44,8 @@ struct PngJob {
   std::uint8_t* rgb = nullptr;     // the RGB image before convert("L"), when mode is gray
   png_bytep* rows = nullptr;
   int height = 0, width = 0, channels = 0, bytes = 1, orientation = 1;
-  int xmp_orientation = 0;       // the last XMP text chunk's tiff:Orientation (0: none)
-  std::size_t xmp_inflated = 0;  // bytes of compressed XMP inflated so far
-  bool image_read = false;       // the pixels are complete: trouble after them is not an error
+  XmpState xmp;
+  bool image_read = false;  // the pixels are complete: trouble after them is not an error
   bool to_gray = false;
   Status status = ok;
   char message[256] = {0};
@@ -67,69 +73,138 @@ void on_read(png_structp png, png_bytep out, png_size_t n) {
   job->pos += n;
 }
 
-// Compressed XMP inflated at most this far in all (Pillow's MAX_TEXT_CHUNK per chunk, 1 MiB;
-// a file of many large ones is not inflated beyond 8 MiB here: the rest is ignored).
-constexpr std::size_t kMaxXmpChunk = std::size_t{1} << 20, kMaxXmpTotal = std::size_t{8} << 20;
+// Pillow keeps a PNG's text in info: tEXt, zTXt and iTXt under their keyword (the last chunk
+// wins; an iTXt whose fields are not UTF-8 is dropped, a zTXt whose data do not inflate is
+// kept as ""), and every iTXt with keyword XML:com.adobe.xmp that inflates also as the raw
+// info["xmp"]. getexif() takes the orientation from info["XML:com.adobe.xmp"] or, when that is
+// empty, from info["xmp"]. These are those two values' orientations (-1: none) and whether
+// they are non-empty. Inflated like zlib.decompressobj().decompress(data, 1 MiB): a truncated
+// stream gives what it has; more than 1 MiB makes Pillow refuse the file (ignored here); in
+// all at most Pillow's 64 MiB of text.
+constexpr std::size_t kMaxTextChunk = std::size_t{1} << 20, kMaxTextTotal = std::size_t{64} << 20;
 
-// Text chunks (tEXt, zTXt, iTXt) are handed to this callback instead of libpng's text handling,
-// which would inflate every compressed one: only the XMP packet's (keyword XML:com.adobe.xmp)
-// is read, for its tiff:Orientation, as Pillow's getexif() reads info["XML:com.adobe.xmp"] (the
-// last such chunk, before or after the image data) where EXIF has no orientation. Every other
-// chunk libpng does not know is skipped.
+enum class Inflated { ok, error, too_large };
+
+Inflated inflate_text(const std::uint8_t* d, std::size_t n, std::string& out) {
+  out.assign(kMaxTextChunk, '\0');
+  z_stream z{};
+  if (inflateInit(&z) != Z_OK) return Inflated::error;
+  z.next_in = const_cast<Bytef*>(d);
+  z.avail_in = static_cast<uInt>(n);
+  z.next_out = reinterpret_cast<Bytef*>(&out[0]);
+  z.avail_out = static_cast<uInt>(out.size());
+  const int rc = inflate(&z, Z_SYNC_FLUSH);
+  const std::size_t got = out.size() - z.avail_out;
+  const bool more = z.avail_out == 0 && rc == Z_OK && z.avail_in > 0;
+  inflateEnd(&z);
+  out.resize(got);
+  if (rc == Z_DATA_ERROR || rc == Z_NEED_DICT || rc == Z_STREAM_ERROR || rc == Z_MEM_ERROR)
+    return Inflated::error;
+  return more ? Inflated::too_large : Inflated::ok;
+}
+
+// Strict UTF-8 (Python's "strict" decoding: no overlong forms, surrogates or values past
+// U+10FFFF).
+bool utf8(const std::uint8_t* d, std::size_t n) {
+  for (std::size_t i = 0; i < n;) {
+    const unsigned c = d[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    const std::size_t k = (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : 0;
+    if (k == 0 || i + k >= n) return false;  // not a lead byte, or cut short
+    unsigned v = c & (0x3Fu >> k);
+    for (std::size_t j = 1; j <= k; ++j) {
+      if ((d[i + j] & 0xC0) != 0x80) return false;
+      v = (v << 6) | (d[i + j] & 0x3Fu);
+    }
+    if ((k == 1 && v < 0x80) || (k == 2 && v < 0x800) || (k == 3 && v < 0x10000) || v > 0x10FFFF ||
+        (v >= 0xD800 && v <= 0xDFFF))
+      return false;  // overlong, past U+10FFFF, or a surrogate
+    i += k + 1;
+  }
+  return true;
+}
+
+// The text chunks' callback (PngJob::xmp; every other chunk libpng does not know is skipped).
 int on_unknown_chunk(png_structp png, png_unknown_chunkp chunk) {
   auto* job = static_cast<PngJob*>(png_get_user_chunk_ptr(png));
   const char* name = reinterpret_cast<const char*>(chunk->name);
   const bool text = std::memcmp(name, "tEXt", 4) == 0, ztext = std::memcmp(name, "zTXt", 4) == 0;
   const bool itext = std::memcmp(name, "iTXt", 4) == 0;
-  if (job == nullptr || !(text || ztext || itext) || chunk->data == nullptr) return 1;
+  if (job == nullptr || !(text || ztext || itext)) return 1;
   static const char key[] = "XML:com.adobe.xmp";  // with its NUL
+  const std::size_t klen = sizeof key - 1;
   const std::uint8_t* d = chunk->data;
-  std::size_t n = chunk->size;
-  if (n < sizeof key || std::memcmp(d, key, sizeof key) != 0) return 1;
-  d += sizeof key;
-  n -= sizeof key;
-  bool compressed = ztext;
-  if (ztext) {  // compression method (0: zlib), then the data
-    if (n < 1 || d[0] != 0) return 1;
-    d += 1;
-    n -= 1;
-  } else if (itext) {  // compression flag and method, language\0, translated keyword\0, text
-    if (n < 2 || (d[0] != 0 && d[1] != 0)) return 1;
-    compressed = d[0] != 0;
-    d += 2;
-    n -= 2;
-    for (int field = 0; field < 2; ++field) {
-      const void* nul = std::memchr(d, 0, n);
-      if (nul == nullptr) return 1;
-      const std::size_t skip =
-          static_cast<std::size_t>(static_cast<const std::uint8_t*>(nul) - d) + 1;
-      d += skip;
-      n -= skip;
-    }
-  }
-  if (!compressed) {
-    job->xmp_orientation = xmp_orientation(d, n);
+  std::size_t n = d == nullptr ? 0 : chunk->size;
+  if (n < klen || std::memcmp(d, key, klen) != 0) return 1;
+  XmpState& x = job->xmp;
+  auto set_text = [&](const std::uint8_t* v, std::size_t m) {
+    x.text_set = m > 0;
+    x.text = xmp_orientation(v, m);
+  };
+  if (n == klen) {  // the keyword without its NUL: Pillow's tEXt / zTXt keep an empty value
+    if (text || ztext) set_text(nullptr, 0);
     return 1;
   }
-  if (job->xmp_inflated >= kMaxXmpTotal) return 1;
-  std::string out(kMaxXmpChunk, '\0');
-  uLongf got = static_cast<uLongf>(out.size());
-  const int z = uncompress(reinterpret_cast<Bytef*>(&out[0]), &got, d, static_cast<uLong>(n));
-  job->xmp_inflated += got;
-  if (z == Z_OK)
-    job->xmp_orientation = xmp_orientation(reinterpret_cast<const std::uint8_t*>(out.data()), got);
+  if (d[klen] != 0) return 1;  // another keyword
+  d += klen + 1;
+  n -= klen + 1;
+  std::string inflated;
+  if (text) {
+    set_text(d, n);
+    return 1;
+  }
+  if (ztext) {                         // compression method (0), then the data
+    if (n > 0 && d[0] != 0) return 1;  // Pillow refuses the file
+    if (x.inflated >= kMaxTextTotal) return 1;
+    const Inflated r = inflate_text(n > 0 ? d + 1 : d, n > 0 ? n - 1 : 0, inflated);
+    if (r == Inflated::too_large) return 1;  // Pillow refuses the file
+    x.inflated += inflated.size();
+    if (r == Inflated::error) inflated.clear();
+    set_text(reinterpret_cast<const std::uint8_t*>(inflated.data()), inflated.size());
+    return 1;
+  }
+  // iTXt: compression flag and method, language\0, translated keyword\0, text
+  if (n < 2) return 1;
+  const bool compressed = d[0] != 0;
+  if (compressed && d[1] != 0) return 1;
+  d += 2;
+  n -= 2;
+  const std::uint8_t* field[2];
+  std::size_t flen[2];
+  for (int f = 0; f < 2; ++f) {
+    const void* nul = std::memchr(d, 0, n);
+    if (nul == nullptr) return 1;
+    field[f] = d;
+    flen[f] = static_cast<std::size_t>(static_cast<const std::uint8_t*>(nul) - d);
+    d += flen[f] + 1;
+    n -= flen[f] + 1;
+  }
+  if (compressed) {
+    if (x.inflated >= kMaxTextTotal) return 1;
+    const Inflated r = inflate_text(d, n, inflated);
+    if (r != Inflated::ok) return 1;  // dropped (an error) or Pillow refuses the file
+    x.inflated += inflated.size();
+    d = reinterpret_cast<const std::uint8_t*>(inflated.data());
+    n = inflated.size();
+  }
+  x.raw_set = n > 0;  // info["xmp"], before the text is checked as UTF-8
+  x.raw = xmp_orientation(d, n);
+  if (utf8(field[0], flen[0]) && utf8(field[1], flen[1]) && utf8(d, n)) set_text(d, n);
   return 1;
 }
 
-// Pillow's ImageOps.exif_transpose: the eXIf chunk's orientation, or, where it has none, the
-// XMP packet's.
+// Pillow's ImageOps.exif_transpose: the eXIf chunk's orientation tag, or, where it has none,
+// the XMP text's (info["XML:com.adobe.xmp"], else the raw info["xmp"] when that is empty).
 void read_orientation(PngJob* job) {
   png_bytep exif = nullptr;
   png_uint_32 exif_size = 0;
-  int v = 0;
+  int v = -1;
   if (png_get_eXIf_1(job->png, job->info, &exif_size, &exif) != 0 && exif != nullptr)
     v = exif_orientation(exif, exif_size);
-  if (v == 0) v = job->xmp_orientation;
+  if (v < 0) v = job->xmp.text_set ? job->xmp.text : job->xmp.raw_set ? job->xmp.raw : -1;
   job->orientation = v >= 1 && v <= 8 ? v : 1;
 }
 

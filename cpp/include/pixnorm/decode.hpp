@@ -105,12 +105,13 @@ void decode_jpeg_into(const std::uint8_t* data, std::size_t size, Mode mode, con
                       const Region& region, const Target& target, int scale = 8);
 
 // The EXIF orientation (tag 0x0112 of IFD0, SHORT or LONG, its first value) of a
-// TIFF-structured EXIF block (starting at the byte order mark); 0 when the tag is absent or
-// the block malformed (then Pillow looks at XMP).
+// TIFF-structured EXIF block (starting at the byte order mark); 0 when the tag is there without
+// a usable value (another type, no values: Pillow then looks no further); -1 when it is absent
+// or the block malformed (then Pillow looks at XMP).
 int exif_orientation(const std::uint8_t* tiff, std::size_t size) noexcept;
 
 // The orientation of an XMP packet as Pillow finds it (tiff:Orientation followed by =" or >,
-// then one digit); 0 when absent.
+// then one digit, 0-9); -1 when absent.
 int xmp_orientation(const std::uint8_t* xmp, std::size_t size) noexcept;
 
 }  // namespace pixnorm::decode
