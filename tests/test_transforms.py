@@ -961,3 +961,75 @@ def test_pad_arguments_and_passes() -> None:
         kept = P.from_torchvision(tv)
     x = torch.arange(48, dtype=torch.uint8).reshape(3, 4, 4)
     torch.testing.assert_close(kept(x), tv(x), rtol=0, atol=0)
+
+
+def test_random_rotation_and_affine_follow_torchvision_v2() -> None:
+    """RandomRotation and RandomAffine draw their parameters with torch's generator in
+    torchvision v2's order and reproduce its kernels: the same seed gives the same output, on
+    uint8 tensors (convention 'torch'), tv_tensors.Image (wrapped the same), PIL L/RGB/RGBA
+    (Image.rotate; the affine map through torchvision's own PIL kernel) and float tensors
+    (torchvision's own kernel); inside a Compose before ToDtype and Normalize too."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("torchvision")
+    from PIL import Image
+    from torchvision import tv_tensors
+    from torchvision.transforms import v2
+
+    rng = np.random.default_rng(31)
+    for i in range(60):
+        c = (1, 3, 4)[i % 3]
+        h, w = (int(v) for v in rng.integers(5, 60, 2))
+        img = rng.integers(0, 256, (h, w, c), dtype=np.uint8)
+        t = torch.from_numpy(img).permute(2, 0, 1).contiguous()
+        mode = v2.InterpolationMode(("nearest", "bilinear")[i // 3 % 2])
+        fill: Any = (0, None, 7, [3.0] * c)[i % 4]
+        center = None if i % 5 else [float(rng.uniform(0, w)), float(rng.uniform(0, h))]
+        if i % 2:
+            tv: Any = v2.RandomRotation(float(rng.uniform(0, 180)), interpolation=mode,
+                                        expand=i % 4 == 1, center=center, fill=fill)  # fmt: skip
+        else:
+            tv = v2.RandomAffine(30, translate=(0.1, 0.2), scale=(0.8, 1.2),
+                                 shear=(-10, 10, -5, 5), interpolation=mode, fill=fill,
+                                 center=center)  # fmt: skip
+        pn = P.from_torchvision(tv)
+        assert type(pn.transforms[0]).__name__ == type(tv).__name__  # mapped, not kept
+        pil = Image.fromarray(img[..., 0] if c == 1 else img)
+        inputs = (t, tv_tensors.Image(t), pil, t.float() / 255)
+        for inp in inputs:
+            seed = int(rng.integers(1 << 30))
+            torch.manual_seed(seed)
+            want = tv(inp)
+            torch.manual_seed(seed)
+            got = pn(inp)
+            if isinstance(want, torch.Tensor):
+                assert type(got) is type(want) and torch.equal(got, want), (i, type(inp))
+            else:
+                assert got.mode == want.mode
+                np.testing.assert_array_equal(np.asarray(got), np.asarray(want), f"case {i}")
+    pipeline = v2.Compose([v2.RandomRotation(20, interpolation=v2.InterpolationMode.BILINEAR),
+                           v2.ToDtype(torch.float32, scale=True),
+                           v2.Normalize([0.5] * 3, [0.25] * 3)])  # fmt: skip
+    ours = P.from_torchvision(pipeline)
+    t3 = torch.from_numpy(rng.integers(0, 256, (3, 40, 50), dtype=np.uint8))
+    torch.manual_seed(5)
+    want_t = pipeline(t3)
+    torch.manual_seed(5)
+    assert torch.equal(torch.as_tensor(ours(t3)), want_t)
+
+
+def test_random_warp_arguments() -> None:
+    with pytest.raises(ValueError, match="degrees"):
+        P.RandomRotation(-3)
+    with pytest.raises(TypeError, match="degrees"):
+        P.RandomRotation([1, 2, 3])
+    with pytest.raises(ValueError, match="translate"):
+        P.RandomAffine(3, translate=(0.5, 1.5))
+    with pytest.raises(ValueError, match="scale"):
+        P.RandomAffine(3, scale=(0.0, 1.0))
+    with pytest.raises(TypeError, match="shear"):
+        P.RandomAffine(3, shear=(1, 2, 3))
+    with pytest.raises(ValueError, match="interpolation"):
+        P.RandomRotation(3, interpolation="bicubic")
+    r = P.RandomRotation(10, fill=[1, 2])
+    assert r.degrees == (-10.0, 10.0) and r.fill == [1.0, 2.0]
+    assert "RandomRotation(degrees=(-10.0, 10.0)" in repr(r)

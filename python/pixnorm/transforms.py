@@ -60,9 +60,11 @@ __all__ = [
     "Normalize",
     "PILToTensor",
     "Pad",
+    "RandomAffine",
     "RandomGrayscale",
     "RandomHorizontalFlip",
     "RandomResizedCrop",
+    "RandomRotation",
     "RandomVerticalFlip",
     "Resize",
     "ToDtype",
@@ -465,6 +467,203 @@ def _reals(value: Any, name: str) -> tuple[float, ...]:
     if not out:
         raise ValueError(f"{name}: empty")
     return tuple(out)
+
+
+# ---- random rotations and affine maps (a pass of their own) ----------------------------------
+
+
+def _degrees_range(value: Any, name: str, sizes: tuple[int, ...] = (2,)) -> tuple[float, ...]:
+    """torchvision's _setup_angle: a number d >= 0 is (-d, d); else ``sizes`` finite values."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        d = float(value)
+        if not (math.isfinite(d) and d >= 0):
+            raise ValueError(f"{name}: a single number must be finite and >= 0, got {value!r}")
+        return (-d, d)
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence) or len(value) not in sizes:
+        raise TypeError(f"{name}: expected a number or {' or '.join(map(str, sizes))} numbers")
+    out = tuple(_reals(value, name))
+    if not all(math.isfinite(v) for v in out):
+        raise ValueError(f"{name}: expected finite values")
+    return out
+
+
+def _warp_fill(fill: Any) -> Any:
+    """torchvision v2's _convert_fill_arg: None, a number, or a list of floats."""
+    if fill is None or (isinstance(fill, numbers.Real) and not isinstance(fill, bool)):
+        return fill
+    if isinstance(fill, str | bytes) or not isinstance(fill, Sequence):
+        raise TypeError(f"fill: expected None, a number or a sequence, got {type(fill).__name__}")
+    return list(_reals(fill, "fill"))
+
+
+class _RandomWarp(_Transform):
+    """A random rotation or affine map drawn with torch's generator as torchvision v2 draws it,
+    then torchvision v2's kernel reproduced bit for bit: ``convention='torch'`` on a uint8
+    tensor (C, H, W), ``'pillow'`` (``Image.rotate``) on a PIL L, RGB or RGBA image. Other input
+    (float tensors, batches, other PIL modes; a PIL image for the affine map) goes to
+    torchvision's own kernel with the same parameters. A pass of its own: not fused with the
+    steps around it yet."""
+
+    kind = "other"
+    interpolation: str
+    center: list[float] | None
+    fill: Any
+
+    def __call__(self, img: Any) -> Any:
+        params = self._params(img)
+        torch = _torch()
+        if torch is not None and isinstance(img, torch.Tensor):
+            if img.dtype == torch.uint8 and img.ndim == 3:
+                from ._warp import affine, rotate
+
+                run = rotate if "expand" in params else affine
+                out = run(
+                    img, **params, interpolation=self.interpolation, center=self.center,
+                    fill=self.fill, convention="torch", dtype=np.uint8, layout="HWC",
+                )  # fmt: skip
+                result = torch.from_numpy(np.ascontiguousarray(out.transpose(2, 0, 1)))
+                if type(img) is not torch.Tensor:  # a tv_tensors.Image: wrapped as torchvision does
+                    from torchvision import tv_tensors
+
+                    result = tv_tensors.wrap(result, like=img)
+                return result
+        elif _is_pil(img) and "expand" in params and img.mode in ("L", "RGB", "RGBA"):
+            from PIL import Image
+
+            from ._warp import rotate
+
+            c = 1 if img.mode == "L" else len(img.mode)
+            given: Any = 0 if self.fill is None else self.fill  # _parse_fill: per band, int()
+            fills: list[Any] = [given] * c if isinstance(given, numbers.Real) else list(given)
+            if len(fills) == 1:
+                fills = fills * c
+            if len(fills) != c:
+                raise ValueError(f"fill: {len(fills)} values for an image of {c} bands")
+            levels = [int(float(v)) for v in fills]
+            out = rotate(np.asarray(img), **params, interpolation=self.interpolation,
+                         center=self.center, fill=levels, convention="pillow", dtype=np.uint8,
+                         layout="HWC")  # fmt: skip
+            return Image.fromarray(out[..., 0] if c == 1 else out, mode=img.mode)
+        return self._torchvision(img, params)
+
+    def _torchvision(self, img: Any, params: dict[str, Any]) -> Any:
+        try:
+            from torchvision.transforms.v2 import functional as F
+        except ImportError:
+            raise TypeError(
+                f"{type(self).__name__}: pixnorm rotates uint8 tensors (C, H, W) and PIL L, RGB, "
+                f"RGBA images; this input ({type(img).__name__}) needs torchvision"
+            ) from None
+        kw = {"interpolation": F.InterpolationMode(self.interpolation), "center": self.center,
+              "fill": self.fill}  # fmt: skip
+        if "expand" in params:
+            return F.rotate(img, params["angle"], expand=params["expand"], **kw)
+        return F.affine(img, angle=params["angle"], translate=list(params["translate"]),
+                        scale=params["zoom"], shear=list(params["shear"]), **kw)  # fmt: skip
+
+    def _params(self, img: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+class RandomRotation(_RandomWarp):
+    """torchvision v2 ``RandomRotation``: an angle drawn uniformly in ``degrees`` (a number d:
+    (-d, d)) with ``torch.empty(1).uniform_`` (numpy without torch), then ``rotate`` with
+    ``interpolation`` ('nearest' or 'bilinear'), ``expand``, ``center`` and ``fill`` (default 0,
+    which torchvision blends through a mask; None pads with zeros). Bit for bit torchvision's on
+    uint8 tensors and PIL L/RGB/RGBA images with the same seed; a pass of its own."""
+
+    def __init__(
+        self,
+        degrees: Any,
+        interpolation: Any = "nearest",
+        expand: bool = False,
+        center: Sequence[float] | None = None,
+        fill: Any = 0,
+    ) -> None:
+        from ._warp import _center, _interp
+
+        self.degrees = _degrees_range(degrees, "degrees")
+        self.interpolation = _interp(interpolation)
+        if not isinstance(expand, bool):
+            raise TypeError(f"expand: expected a bool, got {type(expand).__name__}")
+        self.expand = expand
+        c = _center(center)
+        self.center = None if c is None else [c[0], c[1]]
+        self.fill = _warp_fill(fill)
+
+    def _args(self) -> str:
+        return (
+            f"degrees={self.degrees}, interpolation={self.interpolation!r}, "
+            f"expand={self.expand}, center={self.center}, fill={self.fill}"
+        )
+
+    def _params(self, img: Any) -> dict[str, Any]:
+        return {"angle": _uniform(self.degrees[0], self.degrees[1]), "expand": self.expand}
+
+
+class RandomAffine(_RandomWarp):
+    """torchvision v2 ``RandomAffine``: angle in ``degrees``, a translation of at most
+    ``translate`` (fractions of the width and height, rounded to whole pixels), a scale in
+    ``scale`` and shear angles in ``shear`` (a number s: x in (-s, s); two: x; four: x then y),
+    drawn with torch's generator in torchvision's order, then ``affine``. Bit for bit
+    torchvision's on uint8 tensors (PIL images go to torchvision's own kernel); a pass of its
+    own."""
+
+    def __init__(
+        self,
+        degrees: Any,
+        translate: Sequence[float] | None = None,
+        scale: Sequence[float] | None = None,
+        shear: Any = None,
+        interpolation: Any = "nearest",
+        fill: Any = 0,
+        center: Sequence[float] | None = None,
+    ) -> None:
+        from ._warp import _center, _interp
+
+        self.degrees = _degrees_range(degrees, "degrees")
+        self.translate = None if translate is None else _reals(translate, "translate")
+        if self.translate is not None and (
+            len(self.translate) != 2 or not all(0.0 <= t <= 1.0 for t in self.translate)
+        ):
+            raise ValueError("translate: expected two fractions in [0, 1]")
+        self.scale = None if scale is None else _reals(scale, "scale")
+        if self.scale is not None and (
+            len(self.scale) != 2 or not all(v > 0 and math.isfinite(v) for v in self.scale)
+        ):
+            raise ValueError("scale: expected two finite values > 0")
+        self.shear = None if shear is None else _degrees_range(shear, "shear", (2, 4))
+        self.interpolation = _interp(interpolation)
+        self.fill = _warp_fill(fill)
+        c = _center(center)
+        self.center = None if c is None else [c[0], c[1]]
+
+    def _args(self) -> str:
+        return (
+            f"degrees={self.degrees}, translate={self.translate}, scale={self.scale}, "
+            f"shear={self.shear}, interpolation={self.interpolation!r}, fill={self.fill}, "
+            f"center={self.center}"
+        )
+
+    def _params(self, img: Any) -> dict[str, Any]:
+        if _is_pil(img):
+            w, h = img.size
+        else:
+            h, w = int(img.shape[-2]), int(img.shape[-1])
+        angle = _uniform(self.degrees[0], self.degrees[1])
+        translate = (0, 0)
+        if self.translate is not None:
+            max_dx, max_dy = float(self.translate[0] * w), float(self.translate[1] * h)
+            tx = int(round(float(_uniform(-max_dx, max_dx))))
+            ty = int(round(float(_uniform(-max_dy, max_dy))))
+            translate = (tx, ty)
+        zoom = _uniform(self.scale[0], self.scale[1]) if self.scale is not None else 1.0
+        sx = sy = 0.0
+        if self.shear is not None:
+            sx = float(_uniform(self.shear[0], self.shear[1]))
+            if len(self.shear) == 4:
+                sy = float(_uniform(self.shear[2], self.shear[3]))
+        return {"angle": angle, "translate": translate, "zoom": zoom, "shear": (sx, sy)}
 
 
 # ---- random parameters ---------------------------------------------------------------------
@@ -1219,6 +1418,16 @@ def _convert_one(t: Any, pil_only: bool = False) -> Any:
             return ConvertImageDtype(t.dtype)  # v1: convert_image_dtype, x / 255
         if name == "Normalize":
             return Normalize(list(t.mean), list(t.std), t.inplace)
+        if name == "RandomRotation" and module.startswith("torchvision.transforms.v2"):
+            # (v1's tensor kernel computes its matrix and grid in another order: it stays)
+            if isinstance(t.fill, dict):
+                return None
+            return RandomRotation(list(t.degrees), t.interpolation, t.expand, t.center, t.fill)
+        if name == "RandomAffine" and module.startswith("torchvision.transforms.v2"):
+            if isinstance(t.fill, dict):
+                return None
+            return RandomAffine(list(t.degrees), t.translate, t.scale, t.shear, t.interpolation,
+                                t.fill, t.center)  # fmt: skip
         if name == "Grayscale" and module.startswith("torchvision.transforms.v2"):
             # v1's tensor kernel sums separate float32 products (v2 fuses the adds): they differ
             # on 21 RGB triples, so v1's Grayscale stays as is
