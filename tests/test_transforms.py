@@ -1029,7 +1029,49 @@ def test_random_warp_arguments() -> None:
     with pytest.raises(TypeError, match="shear"):
         P.RandomAffine(3, shear=(1, 2, 3))
     with pytest.raises(ValueError, match="interpolation"):
-        P.RandomRotation(3, interpolation="bicubic")
+        P.RandomRotation(3, interpolation="box")
     r = P.RandomRotation(10, fill=[1, 2])
     assert r.degrees == (-10.0, 10.0) and r.fill == [1.0, 2.0]
     assert "RandomRotation(degrees=(-10.0, 10.0)" in repr(r)
+
+
+def test_random_warps_hand_other_input_to_torchvision() -> None:
+    """What pixnorm does not reproduce goes to torchvision v2's own transform with the same
+    arguments (the same draws): masks (torchvision rotates them with nearest whatever the
+    filter), boxes (the affine translation from their canvas), several inputs at once, a fill
+    outside 0..255 on uint8, Pillow's integer filter codes, zero-size tensors, numpy arrays
+    (passed through)."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("torchvision")
+    from torchvision import tv_tensors
+    from torchvision.transforms import v2
+
+    img = torch.randint(0, 256, (3, 20, 30), dtype=torch.uint8)
+    mask = tv_tensors.Mask((torch.rand(1, 16, 16) > 0.5).to(torch.uint8) * 200)
+    boxes = tv_tensors.BoundingBoxes(
+        torch.tensor([[20.0, 30, 60, 70]]), format="XYXY", canvas_size=(100, 200)
+    )
+    cases: list[tuple[Any, Any, tuple[Any, ...]]] = [
+        (v2.RandomRotation(30, interpolation="bilinear"),
+         P.RandomRotation(30, interpolation="bilinear"), (mask,)),
+        (v2.RandomAffine(0, translate=(0.4, 0.4)), P.RandomAffine(0, translate=(0.4, 0.4)),
+         (boxes,)),
+        (v2.RandomRotation(30), P.RandomRotation(30), (img, boxes)),
+        (v2.RandomRotation(10, fill=300), P.RandomRotation(10, fill=300), (img,)),
+        (v2.RandomRotation(10, interpolation=2), P.RandomRotation(10, interpolation=2), (img,)),
+        (v2.RandomRotation(10), P.RandomRotation(10), (torch.zeros((3, 0, 5), dtype=torch.uint8),)),
+    ]  # fmt: skip
+    for k, (theirs, ours, args) in enumerate(cases):
+        torch.manual_seed(k)
+        want = theirs(*args)
+        torch.manual_seed(k)
+        got = ours(*args)
+        pairs = list(zip(want, got, strict=True)) if len(args) > 1 else [(want, got)]
+        for w, g in pairs:
+            assert type(g) is type(w) and torch.equal(g, w), k
+    arr = np.zeros((5, 5, 3), np.uint8)  # passed through, one angle drawn either way
+    torch.manual_seed(9)
+    out_tv, next_tv = v2.RandomRotation(10)(arr), torch.rand(1)
+    torch.manual_seed(9)
+    out_pn, next_pn = P.RandomRotation(10)(arr), torch.rand(1)
+    assert np.array_equal(out_pn, out_tv) and torch.equal(next_pn, next_tv)

@@ -496,70 +496,116 @@ def _warp_fill(fill: Any) -> Any:
     return list(_reals(fill, "fill"))
 
 
+def _warp_interpolation(interpolation: Any) -> Any:
+    """A filter torchvision's rotate takes: a name or InterpolationMode (kept as its name), or a
+    Pillow constant or int (kept as given, for torchvision)."""
+    if type(interpolation).__name__ == "InterpolationMode":
+        return str(interpolation.value)
+    if isinstance(interpolation, str):
+        if interpolation not in ("nearest", "nearest-exact", "bilinear", "bicubic"):
+            raise ValueError(
+                f"interpolation: expected 'nearest', 'bilinear' (or 'nearest-exact', 'bicubic' "
+                f"for torchvision's own kernel), got {interpolation!r}"
+            )
+        return interpolation
+    if isinstance(interpolation, numbers.Integral) and not isinstance(interpolation, bool):
+        return interpolation
+    raise TypeError(f"interpolation: expected a name or InterpolationMode, got {interpolation!r}")
+
+
 class _RandomWarp(_Transform):
     """A random rotation or affine map drawn with torch's generator as torchvision v2 draws it,
     then torchvision v2's kernel reproduced bit for bit: ``convention='torch'`` on a uint8
-    tensor (C, H, W), ``'pillow'`` (``Image.rotate``) on a PIL L, RGB or RGBA image. Other input
-    (float tensors, batches, other PIL modes; a PIL image for the affine map) goes to
-    torchvision's own kernel with the same parameters. A pass of its own: not fused with the
-    steps around it yet."""
+    tensor (C, H, W) (a plain tensor or a ``tv_tensors.Image``), ``'pillow'`` (``Image.rotate``)
+    on a PIL L, RGB or RGBA image, with 'nearest' or 'bilinear' (and on tensors a fill in
+    0..255). Anything else (several inputs, samples with boxes or masks, float tensors, batches,
+    other PIL modes or filters, a PIL image for the affine map) goes to torchvision v2's own
+    transform built from the same arguments, which draws the same numbers. A pass of its own:
+    not fused with the steps around it yet."""
 
     kind = "other"
-    interpolation: str
+    interpolation: Any
     center: list[float] | None
     fill: Any
 
-    def __call__(self, img: Any) -> Any:
-        params = self._params(img)
+    def _tv(self) -> Any:
+        raise NotImplementedError
+
+    def _filter(self) -> str | None:
+        from ._warp import _interp
+
+        try:
+            return _interp(self.interpolation)
+        except (TypeError, ValueError):
+            return None
+
+    def _ours(self, img: Any) -> str | None:
+        """'torch' or 'pillow' when pixnorm reproduces this input, else None."""
+        if self._filter() is None:
+            return None
         torch = _torch()
         if torch is not None and isinstance(img, torch.Tensor):
-            if img.dtype == torch.uint8 and img.ndim == 3:
-                from ._warp import affine, rotate
+            from_tv = type(img).__module__.startswith("torchvision.tv_tensors")
+            kind_ok = type(img) is torch.Tensor or (from_tv and type(img).__name__ == "Image")
+            fill = self.fill
+            fills = [] if fill is None else [fill] if isinstance(fill, numbers.Real) else fill
+            ok = (
+                kind_ok
+                and img.dtype == torch.uint8
+                and img.ndim == 3
+                and min(img.shape) > 0
+                and all(0.0 <= float(v) <= 255.0 for v in fills)
+            )
+            return "torch" if ok else None
+        if _is_pil(img) and isinstance(self, RandomRotation) and img.mode in ("L", "RGB", "RGBA"):
+            return "pillow" if min(img.size) > 0 else None
+        return None
 
-                run = rotate if "expand" in params else affine
-                out = run(
-                    img, **params, interpolation=self.interpolation, center=self.center,
-                    fill=self.fill, convention="torch", dtype=np.uint8, layout="HWC",
-                )  # fmt: skip
-                result = torch.from_numpy(np.ascontiguousarray(out.transpose(2, 0, 1)))
-                if type(img) is not torch.Tensor:  # a tv_tensors.Image: wrapped as torchvision does
-                    from torchvision import tv_tensors
+    def __call__(self, *inputs: Any) -> Any:
+        conv = self._ours(inputs[0]) if len(inputs) == 1 else None
+        if conv is None:
+            try:
+                tv = self._tv()
+            except ImportError:
+                raise TypeError(
+                    f"{type(self).__name__}: pixnorm reproduces one uint8 tensor (C, H, W) or "
+                    f"PIL L, RGB, RGBA image with 'nearest' or 'bilinear'; this input needs "
+                    "torchvision"
+                ) from None
+            return tv(*inputs)
+        img = inputs[0]
+        params = self._params(img)
+        name = self._filter()
+        if conv == "torch":
+            torch = _torch()
+            from ._warp import affine, rotate
 
-                    result = tv_tensors.wrap(result, like=img)
-                return result
-        elif _is_pil(img) and "expand" in params and img.mode in ("L", "RGB", "RGBA"):
-            from PIL import Image
+            run = rotate if "expand" in params else affine
+            out = run(
+                img, **params, interpolation=name, center=self.center, fill=self.fill,
+                convention="torch", dtype=np.uint8, layout="HWC",
+            )  # fmt: skip
+            result = torch.from_numpy(np.ascontiguousarray(out.transpose(2, 0, 1)))
+            if type(img) is not torch.Tensor:  # a tv_tensors.Image: wrapped as torchvision does
+                from torchvision import tv_tensors
 
-            from ._warp import rotate
+                result = tv_tensors.wrap(result, like=img)
+            return result
+        from PIL import Image
 
-            c = 1 if img.mode == "L" else len(img.mode)
-            given: Any = 0 if self.fill is None else self.fill  # _parse_fill: per band, int()
-            fills: list[Any] = [given] * c if isinstance(given, numbers.Real) else list(given)
-            if len(fills) == 1:
-                fills = fills * c
-            if len(fills) != c:
-                raise ValueError(f"fill: {len(fills)} values for an image of {c} bands")
-            levels = [int(float(v)) for v in fills]
-            out = rotate(np.asarray(img), **params, interpolation=self.interpolation,
-                         center=self.center, fill=levels, convention="pillow", dtype=np.uint8,
-                         layout="HWC")  # fmt: skip
-            return Image.fromarray(out[..., 0] if c == 1 else out, mode=img.mode)
-        return self._torchvision(img, params)
+        from ._warp import rotate
 
-    def _torchvision(self, img: Any, params: dict[str, Any]) -> Any:
-        try:
-            from torchvision.transforms.v2 import functional as F
-        except ImportError:
-            raise TypeError(
-                f"{type(self).__name__}: pixnorm rotates uint8 tensors (C, H, W) and PIL L, RGB, "
-                f"RGBA images; this input ({type(img).__name__}) needs torchvision"
-            ) from None
-        kw = {"interpolation": F.InterpolationMode(self.interpolation), "center": self.center,
-              "fill": self.fill}  # fmt: skip
-        if "expand" in params:
-            return F.rotate(img, params["angle"], expand=params["expand"], **kw)
-        return F.affine(img, angle=params["angle"], translate=list(params["translate"]),
-                        scale=params["zoom"], shear=list(params["shear"]), **kw)  # fmt: skip
+        c = 1 if img.mode == "L" else len(img.mode)
+        given: Any = 0 if self.fill is None else self.fill  # _parse_fill: per band, int()
+        fills: list[Any] = [given] * c if isinstance(given, numbers.Real) else list(given)
+        if len(fills) == 1:
+            fills = fills * c
+        if len(fills) != c:
+            raise ValueError(f"fill: {len(fills)} values for an image of {c} bands")
+        levels = [int(float(v)) for v in fills]
+        out = rotate(np.asarray(img), **params, interpolation=name, center=self.center,
+                     fill=levels, convention="pillow", dtype=np.uint8, layout="HWC")  # fmt: skip
+        return Image.fromarray(out[..., 0] if c == 1 else out, mode=img.mode)
 
     def _params(self, img: Any) -> dict[str, Any]:
         raise NotImplementedError
@@ -580,10 +626,10 @@ class RandomRotation(_RandomWarp):
         center: Sequence[float] | None = None,
         fill: Any = 0,
     ) -> None:
-        from ._warp import _center, _interp
+        from ._warp import _center
 
         self.degrees = _degrees_range(degrees, "degrees")
-        self.interpolation = _interp(interpolation)
+        self.interpolation = _warp_interpolation(interpolation)
         if not isinstance(expand, bool):
             raise TypeError(f"expand: expected a bool, got {type(expand).__name__}")
         self.expand = expand
@@ -599,6 +645,12 @@ class RandomRotation(_RandomWarp):
 
     def _params(self, img: Any) -> dict[str, Any]:
         return {"angle": _uniform(self.degrees[0], self.degrees[1]), "expand": self.expand}
+
+    def _tv(self) -> Any:
+        from torchvision.transforms import v2
+
+        return v2.RandomRotation(list(self.degrees), self.interpolation, self.expand,
+                                 self.center, self.fill)  # fmt: skip
 
 
 class RandomAffine(_RandomWarp):
@@ -619,7 +671,7 @@ class RandomAffine(_RandomWarp):
         fill: Any = 0,
         center: Sequence[float] | None = None,
     ) -> None:
-        from ._warp import _center, _interp
+        from ._warp import _center
 
         self.degrees = _degrees_range(degrees, "degrees")
         self.translate = None if translate is None else _reals(translate, "translate")
@@ -633,7 +685,7 @@ class RandomAffine(_RandomWarp):
         ):
             raise ValueError("scale: expected two finite values > 0")
         self.shear = None if shear is None else _degrees_range(shear, "shear", (2, 4))
-        self.interpolation = _interp(interpolation)
+        self.interpolation = _warp_interpolation(interpolation)
         self.fill = _warp_fill(fill)
         c = _center(center)
         self.center = None if c is None else [c[0], c[1]]
@@ -645,11 +697,17 @@ class RandomAffine(_RandomWarp):
             f"center={self.center}"
         )
 
+    def _tv(self) -> Any:
+        from torchvision.transforms import v2
+
+        return v2.RandomAffine(
+            list(self.degrees), self.translate, self.scale,
+            None if self.shear is None else list(self.shear), self.interpolation, self.fill,
+            self.center,
+        )  # fmt: skip
+
     def _params(self, img: Any) -> dict[str, Any]:
-        if _is_pil(img):
-            w, h = img.size
-        else:
-            h, w = int(img.shape[-2]), int(img.shape[-1])
+        h, w = int(img.shape[-2]), int(img.shape[-1])  # (a uint8 tensor: _ours)
         angle = _uniform(self.degrees[0], self.degrees[1])
         translate = (0, 0)
         if self.translate is not None:
