@@ -506,6 +506,8 @@ def test_polar_errors() -> None:
          ValueError, "approximate"),
         (lambda: pixnorm.warp_polar(img, 4, (1, 1), 3.0, convention="opencv", fill=7),
          ValueError, "fills outliers with 0"),
+        (lambda: pixnorm.warp_polar(img, 4, (1, 1), 3.0, convention="opencv", fill="a"),
+         TypeError, "fill: expected a number"),
         (lambda: pixnorm.warp_polar(img.astype(np.float32), 4, (1, 1), 3.0, convention="opencv"),
          TypeError, "uint8"),
         (lambda: pixnorm.warp_polar(img, 4, (1, 1), 3.0, interpolation="bicubic"), ValueError,

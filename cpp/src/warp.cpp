@@ -763,7 +763,7 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
   const SamplePixnorm pixnorm_sample = sample_pixnorm(r.image.dtype, C);
   // forward maps: the radius of each output column (double; float32 as OpenCV rounds it)
   const double two_pi = 2.0 * 3.14159265358979323846;
-  std::vector<double> rho(static_cast<size_t>(ow));
+  std::vector<double> rho(r.polar ? static_cast<size_t>(ow) : 0);
   if (r.polar && !r.polar_inverse) {
     const double kmag =
         (r.polar_log ? std::log(r.max_radius) : r.max_radius) / static_cast<double>(ow);

@@ -629,7 +629,8 @@ def warp_polar(
     radius = _real(max_radius, "max_radius")
     if not (math.isfinite(radius) and radius > 0):
         raise ValueError(f"max_radius: expected a finite value > 0, got {radius}")
-    if conv == "opencv" and fill is not None and np.any(np.asarray(fill, dtype=np.float64) != 0):
+    fill_image = arr[:, :, None] if arr.ndim == 2 else arr
+    if conv == "opencv" and fill is not None and any(_fill_values(fill, fill_image)):
         raise ValueError(
             "fill: cv2.warpPolar fills outliers with 0 (WARP_FILL_OUTLIERS); use convention=None "
             "for another fill"
