@@ -61,6 +61,7 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx2() {
     k.store_bf16 = &store_bf16;
     k.store_u8 = &store_u8;
     k.warp_bilinear_u8 = &warp_bilinear_u8;
+    k.warp_nearest_u8 = &warp_nearest_u8;
     return k;
   }();
   return t;
