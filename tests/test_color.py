@@ -147,6 +147,34 @@ def test_same_bits_on_every_isa_and_thread_count() -> None:
             assert len(set(runs.values())) == 1, (color, kw)
 
 
+def test_luma_paths_of_downscales() -> None:
+    """gray and gray3 on uint8 take one of three luma paths by geometry: the luma of each source
+    row then one plane filtered (windows of 16 outputs within 32 samples), the integer vertical
+    pass then the luma of the combined row (wider windows), or float32 vertical sums (more than
+    16 taps). Each within the float64 bound, the same bits on every ISA and thread count."""
+    rng = np.random.default_rng(11)
+    img = rng.integers(0, 256, (600, 420, 3), dtype=np.uint8)
+    for src, size in (
+        ((slice(0, 150), slice(0, 200)), (100, 133)),  # 1.5x down
+        ((slice(0, 300), slice(0, 400)), (60, 80)),  # 5x down: wide windows
+        ((slice(0, 600), slice(0, 400)), (24, 16)),  # 25x down: float32 vertical sums
+        ((slice(0, 600), slice(0, 420)), (100, 70)),
+    ):
+        x = img[src]
+        for color in ("gray", "gray3"):
+            runs = on_every_isa_and_thread_count(
+                lambda x=x, color=color, size=size: pixnorm.resize(
+                    x, size, color=color
+                ).tobytes()
+            )
+            assert len(set(runs.values())) == 1, (x.shape, size, color)
+            got = hwc(pixnorm.resize(x, size, color=color)).astype(np.float64)
+            exact, bound = exact_and_bound(x, color, size[0], size[1], True)
+            assert np.all(np.abs(got - np.clip(exact, 0, 255)) <= 0.5 + bound), (size, color)
+            f = pixnorm.preprocess(x, size=size, color=color, mean=0.0, std=1.0, scale=1.0)
+            assert np.all(np.abs(f - exact.transpose(2, 0, 1)) <= bound.transpose(2, 0, 1))
+
+
 def test_views_are_free_and_exact() -> None:
     """rgb and bgr are views: bitwise the result of the sliced input, in every convention."""
     rng = np.random.default_rng(1)

@@ -370,7 +370,7 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
   const int64_t C = j.channels(), ow = px.count, oh = py.count;
   const bool f32 = v.dtype != DType::u8;  // float32 rows (uint16 converted as they are read)
   // gray and gray3: the luma of each de-interleaved source row (or vertically combined row),
-  // so that one plane is filtered instead of three (the 2 x 2 path and gathers mix after).
+  // so that one plane is filtered horizontally instead of three (the 2 x 2 path mixes after).
   const bool luma = j.mixes() && mixes_luma_first(*j.color);
   const int64_t F = luma ? 1 : C;  // planes filtered horizontally
   const int64_t rowlen = ow * F;
@@ -481,9 +481,12 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
   const bool float_v = f32 || !fits(vbits) ||
                        static_cast<double>(taps) * 255.0 * std::ldexp(1.0, -(vbits + 1)) > 0.125;
   const bool v_first = !opencv && vfirst < hfirst;
-  if (v_first && luma && !f32) {
-    // gray and gray3, vertical first: each source row's luma once (a ring of float rows), the
-    // vertical pass on those single planes, then one horizontal pass.
+  if (v_first && luma && !f32 && narrow) {
+    // gray and gray3, vertical first, narrow windows: each source row's luma once (a ring of
+    // float rows), the vertical pass on those single planes, then one horizontal pass. Wider
+    // windows (larger downscales, where each source row serves fewer output rows) take the
+    // integer vertical pass on the interleaved rows below and the luma of each combined row:
+    // 1080p -> 256, 1.4x faster (measured on AVX-512).
     rows::SourceRows source(j, col_lo, span, span, 1);
     rows::RowRing<float> gray(taps, span);
     std::vector<const float*> gray_rows(static_cast<size_t>(taps));
@@ -529,7 +532,7 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
       } else {  // integer weights in units of 2^-vbits: exact integer sums
         for (int64_t t = 0; t < taps; ++t)
           s.ky[static_cast<size_t>(t)] = static_cast<int32_t>(std::lrint(wy[t] * vone));
-        if (narrow && planar_v) {  // the sums straight into resize_h's planes
+        if ((narrow || luma) && planar_v) {  // the sums straight into resize_h's planes
           k.resize_v_u8_planar(reinterpret_cast<const uint8_t* const*>(src_rows.data()),
                                s.ky.data(), taps, span, C, s.planes.data(), pstride);
         } else {
@@ -537,7 +540,7 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
                             taps, wide, s.vrow.data());
         }
       }
-      if (narrow) {  // planes for the permute windows of resize_h
+      if (narrow || luma) {  // planes for resize_h (its permute windows, or one luma plane)
         if (float_v || !planar_v)
           k.normalize_f32(s.vrow.data(), span, C, ones.data(), zeros.data(), s.planes.data(),
                           pstride);
@@ -548,7 +551,7 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
         k.resize_h_interleaved(s.vrow.data(), C, s.rel_start.data(), px.w.data(), px.wt.data(),
                                px.taps, ow, hrow.data(), ow);
       }
-      store_row(k, j, y, hrow.data(), s, float_v ? 1.0f : vunit, luma && narrow);
+      store_row(k, j, y, hrow.data(), s, float_v ? 1.0f : vunit, luma);
     }
     return;
   }
