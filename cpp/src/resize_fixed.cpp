@@ -200,7 +200,9 @@ void resample_fixed(const KernelTable& k, const ResampleJob& j, int64_t y0, int6
       k.resize_h_u8_digits && (C == 3 || C == 4) && kmin >= -(1 << 22) && kmax <= (1 << 22)
           ? (kmax <= 127 * 257 && kmin >= -128 * 257 ? 2 : 3)  // two balanced digits, or three
           : 0;
-  const int64_t window = digits ? (px.taps + 3) / 4 * 4 : px.taps + (px.taps & 1);
+  // (one channel: a multiple of 4 too, so that each 4-byte read of the SIMD kernels holds two
+  // pairs of taps inside the window; zero weights add nothing to the exact sums)
+  const int64_t window = digits || C == 1 ? (px.taps + 3) / 4 * 4 : px.taps + (px.taps & 1);
   const int64_t width = std::max(span, window);
   rows::SourceRows source(j, col_lo, span, width, taps + 1);
   std::vector<const uint8_t*> rows(static_cast<size_t>(taps));

@@ -690,7 +690,10 @@ struct ResizeChecker {
         for (int64_t step_max : {1, 2, 4, 7, 13})  // source pixels between outputs: 0..step_max-1
           for (int place = 0; place < 2; ++place) {
             const bool mirror = rng.below(2) == 1;
-            const int64_t in = n * step_max + 2 + static_cast<int64_t>(rng.below(9));
+            // (one output: rows of 2 to 4 pixels, where 4-byte reads of one channel must stay
+            // inside)
+            const int64_t in = n == 1 ? 2 + static_cast<int64_t>(rng.below(3))
+                                      : n * step_max + 2 + static_cast<int64_t>(rng.below(9));
             std::vector<int32_t> st(static_cast<size_t>(n));
             int64_t cur = static_cast<int64_t>(rng.below(3));
             for (int64_t x = 0; x < n; ++x) {
