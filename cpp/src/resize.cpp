@@ -383,33 +383,24 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
   // the uint8 levels rounded and clamped, then the convention's levels.
   const bool opencv = j.convention == Convention::opencv;
   // Nearest (one tap of weight 1 each way) on uint8 rows without a colour mix: the passes'
-  // sums are the samples themselves, so the gathered samples, stored, are the same bits.
+  // sums are the samples themselves, so the gathered samples, stored, are the same bits
+  // (gather_normalize_u8: sampled and normalized in one step).
   if (!opencv && v.dtype == DType::u8 && !j.mixes() && px.taps == 1 && py.taps == 1) {
     rows::SourceRows source(j, col_lo, span, span, 1);
-    std::vector<uint8_t> gathered(static_cast<size_t>(ow * C));
     s.vrow.resize(static_cast<size_t>(ow * C));
     const std::vector<float> one(static_cast<size_t>(C), 1.0f), zero(static_cast<size_t>(C), 0.0f);
     for (int64_t i = y0; i < y1; ++i) {
       const int64_t y = rows::band_row(py, y0, y1, i);
       const uint8_t* row = source.get(py.start[static_cast<size_t>(y)], 0);
-      uint8_t* g = gathered.data();
       const int32_t* rs = s.rel_start.data();
-      if (C == 3) {  // (a fixed-size copy: no library call per pixel)
-        for (int64_t x = 0; x < ow; ++x) {
-          const uint8_t* p = row + rs[x] * 3;
-          g[3 * x] = p[0], g[3 * x + 1] = p[1], g[3 * x + 2] = p[2];
-        }
-      } else {
-        for (int64_t x = 0; x < ow; ++x)
-          for (int64_t c = 0; c < C; ++c) g[x * C + c] = row[rs[x] * C + c];
-      }
       if (j.kind == ResampleOut::f32_chw) {  // x * a + b straight into the output planes
         const rows::OutRow o(j, y);
-        k.normalize_u8(g, ow, C, j.affine->a.data(), j.affine->b.data(), o.d, o.step);
+        k.gather_normalize_u8(row, span, C, rs, ow, j.affine->a.data(), j.affine->b.data(), o.d,
+                              o.step);
         o.finish(k);
         continue;
       }
-      k.normalize_u8(g, ow, C, one.data(), zero.data(), s.vrow.data(), ow);
+      k.gather_normalize_u8(row, span, C, rs, ow, one.data(), zero.data(), s.vrow.data(), ow);
       store_row(k, j, y, s.vrow.data(), s);
     }
     return;

@@ -1516,6 +1516,57 @@ struct WarpChecker {
   }
 };
 
+// gather_normalize_u8: every table's kernel against the scalar table's, bit for bit: rows of
+// 1 to 60 pixels of 1 to kMaxChannels channels flush against a guard page at their end or
+// their start (a read outside the row faults), starts anywhere in the row (the last pixel
+// often), 1 to 70 outputs, planes forward or reversed between sentinels, special affines.
+struct GatherChecker {
+  Checker& ck;
+
+  void run() {
+    Rng rng;
+    Arena arena = make_arena(size_t{1} << 12);
+    for (int iter = 0; iter < 4000; ++iter) {
+      const int64_t C = 1 + rng.below(kMaxChannels), width = 1 + rng.below(60);
+      const int64_t bytes = width * C;
+      uint8_t* row = rng.below(2) ? arena.hi() - bytes : arena.lo;
+      for (int64_t i = 0; i < bytes; ++i) row[i] = static_cast<uint8_t>(rng.below(256));
+      const int64_t n = 1 + rng.below(70);
+      std::vector<int32_t> start(static_cast<size_t>(n));
+      for (int32_t& st : start)
+        st = static_cast<int32_t>(rng.below(3) == 0 ? width - 1
+                                                    : rng.below(static_cast<uint32_t>(width)));
+      float a[kMaxChannels], b[kMaxChannels];
+      random_affine(rng, true, C, a, b);
+      const int64_t stride = n + static_cast<int64_t>(rng.below(5));
+      const bool reversed = rng.below(2) == 1;
+      const int64_t lead = 3, size = lead + C * stride + 3;
+      std::vector<float> want;
+      for (size_t t = 0; t < ck.tables.size(); ++t) {
+        std::vector<float> d(static_cast<size_t>(size), float_of(kSentinel));
+        float* plane0 = d.data() + lead + (reversed ? (C - 1) * stride : 0);
+        std::snprintf(g_case, sizeof g_case, "gather_normalize_u8 %s C=%lld width=%lld n=%lld",
+                      pixnorm::isa_name(ck.tables[t]->isa), static_cast<long long>(C),
+                      static_cast<long long>(width), static_cast<long long>(n));
+        ck.tables[t]->gather_normalize_u8(row, width, C, start.data(), n, a, b, plane0,
+                                          reversed ? -stride : stride);
+        ++ck.cases;
+        bool same = true;
+        for (int64_t i = 0; i < size; ++i) {
+          const int64_t rel = i - lead;
+          const bool output = rel >= 0 && rel < C * stride && rel % stride < n;
+          if (!output && load_bits(&d[static_cast<size_t>(i)]) != kSentinel) same = false;
+        }
+        if (t == 0)
+          want = d;
+        else
+          for (size_t i = 0; i < d.size(); ++i) same = same && bits_of(d[i]) == bits_of(want[i]);
+        if (!same) ck.report(g_case, "wrote outside its output or differs from scalar");
+      }
+    }
+  }
+};
+
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // keep reported lines if a kernel faults
   std::vector<Isa> required;
@@ -1599,6 +1650,9 @@ int main(int argc, char** argv) {
 
   WarpChecker wc{ck};
   wc.run();
+
+  GatherChecker gc{ck};
+  gc.run();
 
   std::printf("kernel_check: %lld cases, %lld mismatches on isas: %s\n",
               static_cast<long long>(ck.cases), static_cast<long long>(ck.mismatches),

@@ -253,6 +253,14 @@ using WarpBilinearU8 = void (*)(const uint8_t* src, int64_t stride, int64_t w, i
 // floor(v + 0.5)) when inside the image, else fill[c]; dst[c * n + x] = float32(the level).
 using WarpNearestU8 = WarpBilinearU8;
 
+// The nearest resize's row (one tap each way, uint8, no colour): sampling and normalize_u8 in
+// one step. For x < n, dst[c * plane_stride + x] = row[start[x] * C + c] * a[c] + b[c] (a float32
+// multiply then a float32 add, never fused: NormalizeU8Row's bits), start[x] in [0, width);
+// nothing outside row[0, width * C) is read; plane_stride may be negative.
+using GatherNormalizeU8 = void (*)(const uint8_t* row, int64_t width, int64_t channels,
+                                   const int32_t* start, int64_t n, const float* a, const float* b,
+                                   float* dst, int64_t plane_stride);
+
 struct KernelTable {
   Isa isa = Isa::scalar;
   // Whether the driver should have bilinear2_fixed and resize_v_fixed_levels map the named
@@ -295,6 +303,7 @@ struct KernelTable {
   ConvertU8 convert_u8 = nullptr;
   WarpBilinearU8 warp_bilinear_u8 = nullptr;
   WarpNearestU8 warp_nearest_u8 = nullptr;
+  GatherNormalizeU8 gather_normalize_u8 = nullptr;
 };
 
 const KernelTable& active_kernels();
