@@ -163,9 +163,7 @@ def test_luma_paths_of_downscales() -> None:
         x = img[src]
         for color in ("gray", "gray3"):
             runs = on_every_isa_and_thread_count(
-                lambda x=x, color=color, size=size: pixnorm.resize(
-                    x, size, color=color
-                ).tobytes()
+                lambda x=x, color=color, size=size: pixnorm.resize(x, size, color=color).tobytes()
             )
             assert len(set(runs.values())) == 1, (x.shape, size, color)
             got = hwc(pixnorm.resize(x, size, color=color)).astype(np.float64)
