@@ -1075,3 +1075,165 @@ def test_random_warps_hand_other_input_to_torchvision() -> None:
     torch.manual_seed(9)
     out_pn, next_pn = P.RandomRotation(10)(arr), torch.rand(1)
     assert np.array_equal(out_pn, out_tv) and torch.equal(next_pn, next_tv)
+
+
+def _polar_draws(
+    h: int, w: int, center: tuple[float, float], radius: tuple[float, float], p: float | None
+) -> tuple[bool, tuple[float, float], float]:
+    """RandomPolar's documented draws, made here with the generators themselves: p (when
+    < 1), dx, dy, then the radius fraction."""
+    torch = P._torch()
+    if torch is not None:
+        uni = lambda lo, hi: float(torch.empty(1).uniform_(lo, hi).item())  # noqa: E731
+        rand = lambda: float(torch.rand(1).item())  # noqa: E731
+    else:
+        uni = lambda lo, hi: float(np.random.uniform(lo, hi))  # noqa: E731, NPY002
+        rand = lambda: float(np.random.random())  # noqa: E731, NPY002
+    if p is not None and rand() >= p:
+        return False, (0.0, 0.0), 0.0
+    dx = uni(-center[0] * w, center[0] * w)
+    dy = uni(-center[1] * h, center[1] * h)
+    r = uni(radius[0], radius[1]) * float(np.hypot(w, h)) / 2
+    return True, ((w - 1) / 2 + dx, (h - 1) / 2 + dy), r
+
+
+def _seed(k: int) -> None:
+    torch = P._torch()
+    if torch is not None:
+        torch.manual_seed(k)
+    np.random.seed(k)  # noqa: NPY002 (the fallback's global generator)
+
+
+@pytest.mark.parametrize("log", [False, True])
+def test_random_polar_draws_and_warps_as_documented(log: bool) -> None:
+    rng = np.random.default_rng(3)
+    for k, (h, w, c) in enumerate([(37, 53, 3), (64, 40, 1), (30, 31, 4), (20, 90, 3)]):
+        img = rng.integers(0, 256, (h, w, c), dtype=np.uint8)
+        img = img[..., 0] if c == 1 else img
+        t = P.RandomPolar(size=(24, 33) if k % 2 else None, center=(0.2, 0.05), radius=(0.7, 1.3),
+                          log=log, interpolation="nearest" if k == 2 else "bilinear",
+                          fill=[9, 8, 7, 6][:c] if k == 3 else 0)  # fmt: skip
+        _seed(k)
+        got = t(img)
+        _seed(k)
+        _, pole, r = _polar_draws(h, w, (0.2, 0.05), (0.7, 1.3), None)
+        want = pixnorm.warp_polar(
+            img, t.size or (h, w), pole, r, log=log, dtype=np.uint8, layout="HWC",
+            interpolation=t.interpolation, fill=t.fill,
+        )  # fmt: skip
+        want = want[..., 0] if c == 1 else want
+        assert got.dtype == np.uint8 and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
+        _seed(k)
+        np.testing.assert_array_equal(t(img), got)  # the same seed, the same image
+        assert not np.array_equal(t(img), got)  # the next draws differ
+
+
+def test_random_polar_keeps_the_input_kind_and_skips_with_p() -> None:
+    rng = np.random.default_rng(4)
+    img = rng.integers(0, 256, (40, 50, 3), dtype=np.uint8)
+    t = P.RandomPolar(radius=1.0)
+    _seed(1)
+    ref = t(img)
+    _seed(1)
+    out = t(pil(img))
+    assert out.mode == "RGB" and out.size == (50, 40)
+    np.testing.assert_array_equal(np.asarray(out), ref)
+    _seed(1)
+    gray = t(pil(img[..., 1]))
+    assert gray.mode == "L"
+    _seed(1)
+    np.testing.assert_array_equal(np.asarray(gray), t(np.ascontiguousarray(img[..., 1])))
+    torch = P._torch()
+    if torch is not None:
+        _seed(1)
+        tt = t(chw(img))
+        assert isinstance(tt, torch.Tensor) and tt.dtype == torch.uint8
+        np.testing.assert_array_equal(tt.permute(1, 2, 0).numpy(), ref)
+    # float32 and uint16: the same positions, the samples themselves (uint16 rounded)
+    f = img.astype(np.float32) / 255
+    _seed(1)
+    got = t(f)
+    _seed(1)
+    _, pole, r = _polar_draws(40, 50, (0.1, 0.1), (1.0, 1.0), None)
+    want = pixnorm.warp_polar(f, (40, 50), pole, r, scale=1.0, layout="HWC")
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, want)
+    _seed(1)
+    g16 = t(img.astype(np.uint16) * 257)
+    assert g16.dtype == np.uint16
+    np.testing.assert_array_equal(
+        g16,
+        np.rint(
+            pixnorm.warp_polar(
+                img.astype(np.uint16) * 257, (40, 50), pole, r, scale=1.0, layout="HWC"
+            )
+        ).astype(np.uint16),  # fmt: skip
+    )
+    # p: drawn first; a skipped image is returned as it is
+    skip = P.RandomPolar(p=0.0)
+    assert skip(img) is img
+    half = P.RandomPolar(p=0.5)
+    for k in range(6):
+        _seed(10 + k)
+        applied, pole, r = _polar_draws(40, 50, (0.1, 0.1), (0.8, 1.2), 0.5)
+        _seed(10 + k)
+        out = half(img)
+        if not applied:
+            assert out is img
+        else:
+            np.testing.assert_array_equal(
+                out, pixnorm.warp_polar(img, (40, 50), pole, r, dtype=np.uint8, layout="HWC")
+            )
+
+
+def test_random_polar_errors() -> None:
+    with pytest.raises(ValueError, match="center"):
+        P.RandomPolar(center=1.5)
+    with pytest.raises(ValueError, match="center"):
+        P.RandomPolar(center=(0.1, 0.2, 0.3))
+    with pytest.raises(ValueError, match="radius"):
+        P.RandomPolar(radius=(1.2, 0.8))
+    with pytest.raises(ValueError, match="radius"):
+        P.RandomPolar(radius=0)
+    with pytest.raises(TypeError, match="radius"):
+        P.RandomPolar(radius="big")
+    with pytest.raises(ValueError, match="p"):
+        P.RandomPolar(p=1.5)
+    with pytest.raises(ValueError, match="p"):
+        P.RandomPolar(p=float("nan"))
+    with pytest.raises(TypeError, match="p"):
+        P.RandomPolar(p="half")
+    with pytest.raises(TypeError, match="log"):
+        P.RandomPolar(log=1)
+    with pytest.raises(ValueError, match="interpolation"):
+        P.RandomPolar(interpolation="bicubic")
+    with pytest.raises(ValueError, match="size"):
+        P.RandomPolar(size=0)
+    with pytest.raises(ValueError, match="radius"):  # log needs max_radius > 1
+        P.RandomPolar(radius=0.01, log=True)(np.zeros((4, 4, 3), np.uint8))
+    with pytest.raises(TypeError, match="image"):
+        P.RandomPolar()([[1, 2], [3, 4]])
+    with pytest.raises(ValueError, match="image"):
+        P.RandomPolar()(np.zeros((0, 4, 3), np.uint8))
+    image = pytest.importorskip("PIL.Image")
+    with pytest.raises(ValueError, match="mode"):
+        P.RandomPolar()(image.new("P", (8, 8)))
+    assert "RandomPolar(size=None" in repr(P.RandomPolar())
+    assert P.RandomPolar(radius=1.0) == P.RandomPolar(radius=(1.0, 1.0))
+
+
+def test_random_polar_without_torch_draws_with_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(P, "_torch", lambda: None)
+    img = np.random.default_rng(8).integers(0, 256, (33, 47, 3), dtype=np.uint8)
+    t = P.RandomPolar(p=0.9)
+    for k in range(4):
+        _seed(k)
+        applied, pole, r = _polar_draws(33, 47, (0.1, 0.1), (0.8, 1.2), 0.9)
+        _seed(k)
+        out = t(img)
+        if applied:
+            want = pixnorm.warp_polar(img, (33, 47), pole, r, dtype=np.uint8, layout="HWC")
+            np.testing.assert_array_equal(out, want)
+        else:
+            assert out is img

@@ -63,6 +63,7 @@ __all__ = [
     "RandomAffine",
     "RandomGrayscale",
     "RandomHorizontalFlip",
+    "RandomPolar",
     "RandomResizedCrop",
     "RandomRotation",
     "RandomVerticalFlip",
@@ -722,6 +723,138 @@ class RandomAffine(_RandomWarp):
             if len(self.shear) == 4:
                 sy = float(_uniform(self.shear[2], self.shear[3]))
         return {"angle": angle, "translate": translate, "zoom": zoom, "shear": (sx, sy)}
+
+
+class RandomPolar(_Transform):
+    """pixnorm's own random polar transform (torchvision has none, vision#4434):
+    :func:`pixnorm.warp_polar` (``cv2.warpPolar`` with ``WARP_FILL_OUTLIERS``) about a random
+    pole with a random radius scale.
+
+    With probability ``p`` (else the image is returned as it is), for an image of h x w
+    pixels, drawn in this order with torch's generator (numpy's global one without torch):
+
+    - the pole: ``((w - 1) / 2 + dx, (h - 1) / 2 + dy)``, ``dx`` uniform in
+      ``(-center[0] w, center[0] w)``, then ``dy`` in ``(-center[1] h, center[1] h)`` (as
+      ``RandomAffine``'s ``translate``; ``center`` one fraction for both or two);
+    - ``max_radius``: uniform in ``radius`` (fractions of the half-diagonal
+      ``hypot(w, h) / 2``; a number r: (r, r)).
+
+    The p draw comes first, and only when ``p < 1``. The result is the polar image of ``size``
+    (h, w; default the input's), rows the angles and columns the radius (``log=True``: semi-log,
+    ``max_radius`` must exceed 1), sampled with ``interpolation`` ('bilinear' or 'nearest'),
+    ``fill`` outside, in pixnorm's convention (float64 positions; uint8 results rounded).
+    Input and output of the same kind: a PIL L, RGB or RGBA image, a (C, H, W) torch tensor,
+    or an (H, W[, C]) numpy array; uint8, uint16 or float32. A pass of its own (not fused
+    with the steps around it).
+    """
+
+    def __init__(
+        self,
+        size: int | Sequence[int] | None = None,
+        center: float | Sequence[float] = 0.1,
+        radius: float | Sequence[float] = (0.8, 1.2),
+        log: bool = False,
+        interpolation: Any = "bilinear",
+        fill: Any = 0,
+        p: float = 1.0,
+    ) -> None:
+        self.size = None if size is None else _size_hw(size, "size")
+        c = _reals(center, "center")
+        if len(c) == 1:
+            c = (c[0], c[0])
+        if len(c) != 2 or not all(math.isfinite(v) and 0.0 <= v <= 1.0 for v in c):
+            raise ValueError("center: expected one or two fractions in [0, 1]")
+        self.center = c
+        r = _reals(radius, "radius")
+        if len(r) == 1:
+            r = (r[0], r[0])
+        if len(r) != 2 or not all(math.isfinite(v) and v > 0 for v in r) or r[0] > r[1]:
+            raise ValueError("radius: expected one or two finite fractions > 0, low <= high")
+        self.radius = r
+        if not isinstance(log, bool):
+            raise TypeError(f"log: expected a bool, got {type(log).__name__}")
+        self.log = log
+        from ._warp import _interp
+
+        self.interpolation = _interp(interpolation)  # 'bilinear' or 'nearest' (or the enums)
+        self.fill = _warp_fill(fill)
+        if isinstance(p, bool) or not isinstance(p, numbers.Real):
+            raise TypeError(f"p: expected a number, got {type(p).__name__}")
+        if not 0.0 <= float(p) <= 1.0:
+            raise ValueError(f"p: expected a probability in [0, 1], got {p!r}")
+        self.p: float = float(p)
+
+    def _args(self) -> str:
+        return (
+            f"size={self.size}, center={self.center}, radius={self.radius}, log={self.log}, "
+            f"interpolation={self.interpolation!r}, fill={self.fill}, p={self.p}"
+        )
+
+    def _params(self, h: int, w: int) -> dict[str, Any] | None:
+        """The drawn pole and radius, or None when the p draw skips the image."""
+        if self.p < 1.0 and _rand() >= self.p:
+            return None
+        dx = _uniform(-self.center[0] * w, self.center[0] * w)
+        dy = _uniform(-self.center[1] * h, self.center[1] * h)
+        rad = _uniform(self.radius[0], self.radius[1]) * math.hypot(w, h) / 2
+        return {"center": ((w - 1) / 2 + dx, (h - 1) / 2 + dy), "max_radius": rad}
+
+    def __call__(self, img: Any) -> Any:
+        from ._warp import warp_polar
+
+        torch = _torch()
+        if _is_pil(img):
+            if img.mode not in ("L", "RGB", "RGBA"):
+                raise ValueError(f"image: PIL mode {img.mode!r}; expected 'L', 'RGB' or 'RGBA'")
+            arr: Any = np.asarray(img)
+        elif torch is not None and isinstance(img, torch.Tensor):
+            if img.ndim != 3:
+                raise ValueError(
+                    f"image: expected a (C, H, W) tensor, got shape {tuple(img.shape)}"
+                )
+            arr = img.detach().cpu().numpy().transpose(1, 2, 0)
+        elif isinstance(img, np.ndarray):
+            arr = img
+        else:
+            raise TypeError(
+                "image: expected a PIL image, a torch tensor or a numpy array, got "
+                f"{type(img).__name__}"
+            )
+        if arr.ndim not in (2, 3) or min(arr.shape[:2]) == 0:
+            raise ValueError(f"image: expected a non-empty image, got shape {arr.shape}")
+        h, w = int(arr.shape[0]), int(arr.shape[1])
+        params = self._params(h, w)
+        if params is None:
+            return img
+        if self.log and params["max_radius"] <= 1.0:
+            raise ValueError(
+                f"radius: log=True needs max_radius > 1, drew {params['max_radius']!r} for an "
+                f"image of {h} x {w}"
+            )
+        kind = arr.dtype
+        out = warp_polar(
+            arr, self.size or (h, w), params["center"], params["max_radius"], log=self.log,
+            interpolation=self.interpolation, fill=self.fill,
+            dtype=np.uint8 if kind == np.uint8 else None,
+            scale=None if kind == np.uint8 else 1.0, layout="HWC",
+        )  # fmt: skip
+        if kind == np.uint16:  # the float32 samples rounded to levels (ties to even), as uint8's
+            out = np.clip(np.rint(out), 0, 65535).astype(np.uint16)
+        if arr.ndim == 2 and out.ndim == 3:
+            out = out[..., 0]
+        if _is_pil(img):
+            from PIL import Image
+
+            return Image.fromarray(out, mode=img.mode)
+        if torch is not None and isinstance(img, torch.Tensor):
+            o = out if out.ndim == 3 else out[..., None]
+            result = torch.from_numpy(np.ascontiguousarray(o.transpose(2, 0, 1)))
+            if type(img) is not torch.Tensor and type(img).__module__.startswith("torchvision"):
+                from torchvision import tv_tensors
+
+                result = tv_tensors.wrap(result, like=img)
+            return result
+        return out
 
 
 # ---- random parameters ---------------------------------------------------------------------
