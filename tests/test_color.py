@@ -499,3 +499,11 @@ def test_per_pixel_with_colour_refuses_an_overlapping_out() -> None:
     out = buf.view(np.float32).reshape(3, 4, 5)
     with pytest.raises(ValueError, match="out"):
         pixnorm.normalize(img, np.full((4, 5, 3), 0.5), 0.2, color="rgb", out=out)
+
+
+def test_colour_errors_name_the_image_only_in_batches() -> None:
+    gray = np.zeros((8, 8), np.uint8)
+    with pytest.raises(ValueError, match=r"^color: 'ycbcr' converts RGB or RGBA"):
+        pixnorm.preprocess(gray, size=4, color="ycbcr")
+    with pytest.raises(ValueError, match=r"^images\[1\]: color: 'ycbcr' converts RGB or RGBA"):
+        pixnorm.preprocess_batch([np.zeros((8, 8, 3), np.uint8), gray], size=4, color="ycbcr")

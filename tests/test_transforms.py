@@ -1237,3 +1237,43 @@ def test_random_polar_without_torch_draws_with_numpy(monkeypatch: pytest.MonkeyP
             np.testing.assert_array_equal(out, want)
         else:
             assert out is img
+
+
+def test_random_polar_review_mends() -> None:
+    """The review's reproducers: more than 4 channels, masks, radii out of range, log on small
+    images (refused before any draw, whatever the seed), unsupported tensor dtypes."""
+    img = np.random.default_rng(9).integers(0, 256, (20, 30, 5), dtype=np.uint8)
+    _seed(0)
+    five = P.RandomPolar()(img)
+    _seed(0)
+    _, pole, r = _polar_draws(20, 30, (0.1, 0.1), (0.8, 1.2), None)
+    want = pixnorm.warp_polar(img, (20, 30), pole, r, dtype=np.uint8, layout="HWC",
+                              channels_last=True)  # fmt: skip
+    np.testing.assert_array_equal(five, want)
+    with pytest.raises(ValueError, match="radius"):
+        P.RandomPolar(radius=1e300)
+    with pytest.raises(ValueError, match="radius"):
+        P.RandomPolar(radius=1e-300)
+    for seed in range(20):  # deterministic: the smallest radius decides
+        _seed(seed)
+        with pytest.raises(ValueError, match="radius"):
+            P.RandomPolar(log=True)(np.zeros((2, 1), np.uint8))
+    assert P.RandomPolar(log=np.bool_(True)).log is True
+    torch = P._torch()
+    if torch is None:
+        return
+    t5 = P.RandomPolar()(torch.from_numpy(img).permute(2, 0, 1))
+    assert tuple(t5.shape) == (5, 20, 30)
+    with pytest.raises(TypeError, match="image: dtype"):
+        P.RandomPolar()(torch.rand(3, 20, 30).bfloat16())
+    with pytest.raises(ValueError, match=r"\(0, 20, 30\)"):
+        P.RandomPolar()(torch.zeros(0, 20, 30))
+    tv_tensors = pytest.importorskip("torchvision.tv_tensors")
+    m = torch.zeros((1, 20, 30), dtype=torch.uint8)
+    m[:, :, 15:] = 10
+    _seed(0)
+    out = P.RandomPolar()(tv_tensors.Mask(m))
+    assert type(out).__name__ == "Mask"
+    assert set(torch.unique(out).tolist()) <= {0, 10}  # nearest: no blended labels
+    with pytest.raises(TypeError, match="BoundingBoxes"):
+        P.RandomPolar()(tv_tensors.BoundingBoxes([[1, 2, 3, 4]], format="XYXY", canvas_size=(9, 9)))

@@ -7,6 +7,7 @@ and errors."""
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -612,3 +613,27 @@ def test_polar_review_mends() -> None:
                              std=1.0, scale=1.0, layout="HWC")  # fmt: skip
     want = ref.warp_polar(img, 41, 10, (0.3, 0.7), 92.00333623054667, "nearest", [0.0], False, True)
     np.testing.assert_array_equal(got, want.astype(np.float32))
+
+
+def test_warps_take_a_per_channel_normalizer_and_warn_on_ranges() -> None:
+    """A per-channel Normalizer is its mean and std; a per-pixel mean image is refused with a
+    message saying where it belongs; mean/std in 0-255 for a [0, 1] scale warn as preprocess."""
+    img = np.random.default_rng(2).integers(0, 256, (30, 40, 3), dtype=np.uint8)
+    m = np.array([[0.9, 0.1, 2.0], [-0.1, 0.9, 3.0]])
+    mean, std = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
+    norm = pixnorm.Normalizer(mean, std)
+    np.testing.assert_array_equal(
+        pixnorm.warp_affine(img, m, (20, 25), mean=norm),
+        pixnorm.warp_affine(img, m, (20, 25), mean=mean, std=std),
+    )
+    np.testing.assert_array_equal(
+        pixnorm.warp_polar(img, 16, (20, 15), 20.0, mean=norm),
+        pixnorm.warp_polar(img, 16, (20, 15), 20.0, mean=mean, std=std),
+    )
+    with pytest.raises(ValueError, match="per-pixel mean image is for preprocess"):
+        pixnorm.rotate(img, 5.0, mean=np.zeros((30, 40, 3)), std=1.0)
+    with pytest.warns(UserWarning, match="mean: 124 exceeds 1"):
+        pixnorm.rotate(img, 5.0, mean=[124, 116, 104], std=[58, 57, 57])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pixnorm.rotate(img, 5.0, mean=mean, std=std)  # nothing to say

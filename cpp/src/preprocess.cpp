@@ -321,10 +321,11 @@ std::vector<int64_t> preprocess_shape(const PreprocessRequest& r) {
       throw std::invalid_argument(name +
                                   ": expected one image (H, W) or (H, W, C); use "
                                   "preprocess_batch for several");
-    if (r.color != Color::none) {  // the colour against this image, named in the message
+    if (r.color != Color::none) {  // the colour against this image (in a batch, named)
       try {
         color_channels(r.color, v.channels);
       } catch (const std::invalid_argument& e) {
+        if (!r.batch) throw;
         throw std::invalid_argument(name + ": " + e.what());
       }
     }

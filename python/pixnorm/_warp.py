@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _core
-from ._args import _image, _is_per_pixel, _real, _scale, _typed, _values
+from ._args import _image, _is_per_pixel, _range_message, _real, _scale, _typed, _values, _warn
 from ._normalizer import _unpack
 from ._resize import _fill_values, _format, _uint8_scale
 
@@ -120,8 +120,13 @@ def _run(
     radius and flags instead of the matrix)."""
     fmt = _format(dtype, layout, out)
     norm, mean, std = _unpack(mean, std, scale, False)
-    if norm is not None or _is_per_pixel(mean, std):
-        raise ValueError("mean: warps take per-channel mean and std (no per-pixel arrays)")
+    if _is_per_pixel(mean, std):
+        raise ValueError(
+            "mean: warps take per-channel mean and std (a value or one per channel, or a "
+            "Normalizer of such); a per-pixel mean image is for preprocess and normalize"
+        )
+    if norm is not None:
+        scale = norm.scale  # (_unpack refused a scale given beside it)
     mean, std = _values(mean, "mean"), _values(std, "std")
     scale = _uint8_scale(fmt, scale, norm, mean, std)
     if arr.ndim == 2:
@@ -141,6 +146,7 @@ def _run(
         arr, matrix, oh, ow, interpolation, conv, fills, mean, std, s, 0.0, fmt.dtype,
         fmt.layout, fmt.out, polar, torch,
     )  # fmt: skip
+    _warn(_range_message(arr, mean, std, s))  # mean/std that cannot describe the image
     return _typed(result, out, fmt.dtype)
 
 

@@ -740,12 +740,15 @@ class RandomPolar(_Transform):
       ``hypot(w, h) / 2``; a number r: (r, r)).
 
     The p draw comes first, and only when ``p < 1``. The result is the polar image of ``size``
-    (h, w; default the input's), rows the angles and columns the radius (``log=True``: semi-log,
-    ``max_radius`` must exceed 1), sampled with ``interpolation`` ('bilinear' or 'nearest'),
-    ``fill`` outside, in pixnorm's convention (float64 positions; uint8 results rounded).
-    Input and output of the same kind: a PIL L, RGB or RGBA image, a (C, H, W) torch tensor,
-    or an (H, W[, C]) numpy array; uint8, uint16 or float32. A pass of its own (not fused
-    with the steps around it).
+    (h, w; default the input's), rows the angles and columns the radius (``log=True``: semi-log;
+    the smallest radius, ``radius[0]`` times the half-diagonal, must exceed 1 pixel, checked
+    before any draw), sampled with ``interpolation`` ('bilinear' or 'nearest'; a torchvision
+    ``Mask`` always nearest), ``fill`` outside, in pixnorm's convention (float64 positions;
+    uint8 results rounded). Input and output of the same kind: a PIL L, RGB or RGBA image, a
+    (C, H, W) torch tensor (``tv_tensors.Image`` and ``Mask`` kept), or an (H, W[, C]) numpy
+    array; uint8, uint16 or float32. An image the p draw skips keeps its size: with ``size``
+    and ``p < 1``, follow with a ``Resize`` (or keep ``size=None``) before batching. A pass of
+    its own (not fused with the steps around it).
     """
 
     def __init__(
@@ -768,12 +771,15 @@ class RandomPolar(_Transform):
         r = _reals(radius, "radius")
         if len(r) == 1:
             r = (r[0], r[0])
-        if len(r) != 2 or not all(math.isfinite(v) and v > 0 for v in r) or r[0] > r[1]:
-            raise ValueError("radius: expected one or two finite fractions > 0, low <= high")
+        if len(r) != 2 or not all(1e-6 <= v <= 1e6 for v in r) or r[0] > r[1]:
+            raise ValueError(
+                "radius: expected one or two fractions of the half-diagonal in [1e-6, 1e6], "
+                f"low <= high; got {radius!r}"
+            )
         self.radius = r
-        if not isinstance(log, bool):
+        if not isinstance(log, bool | np.bool_):
             raise TypeError(f"log: expected a bool, got {type(log).__name__}")
-        self.log = log
+        self.log = bool(log)
         from ._warp import _interp
 
         self.interpolation = _interp(interpolation)  # 'bilinear' or 'nearest' (or the enums)
@@ -803,14 +809,25 @@ class RandomPolar(_Transform):
         from ._warp import warp_polar
 
         torch = _torch()
+        name = self.interpolation
         if _is_pil(img):
             if img.mode not in ("L", "RGB", "RGBA"):
                 raise ValueError(f"image: PIL mode {img.mode!r}; expected 'L', 'RGB' or 'RGBA'")
             arr: Any = np.asarray(img)
         elif torch is not None and isinstance(img, torch.Tensor):
-            if img.ndim != 3:
+            kind = type(img).__name__
+            if type(img).__module__.startswith("torchvision") and kind not in ("Image", "Mask"):
+                raise TypeError(f"image: RandomPolar warps images and masks, not a {kind}")
+            if kind == "Mask":
+                name = "nearest"  # labels are copied, never blended
+            if img.ndim != 3 or min(img.shape) == 0:
                 raise ValueError(
-                    f"image: expected a (C, H, W) tensor, got shape {tuple(img.shape)}"
+                    f"image: expected a non-empty (C, H, W) tensor, got shape {tuple(img.shape)}"
+                )
+            if img.dtype not in (torch.uint8, getattr(torch, "uint16", None), torch.float32):
+                raise TypeError(
+                    f"image: dtype {img.dtype} is not supported; expected torch.uint8, "
+                    "torch.uint16 or torch.float32"
                 )
             arr = img.detach().cpu().numpy().transpose(1, 2, 0)
         elif isinstance(img, np.ndarray):
@@ -820,25 +837,32 @@ class RandomPolar(_Transform):
                 "image: expected a PIL image, a torch tensor or a numpy array, got "
                 f"{type(img).__name__}"
             )
-        if arr.ndim not in (2, 3) or min(arr.shape[:2]) == 0:
-            raise ValueError(f"image: expected a non-empty image, got shape {arr.shape}")
+        if arr.ndim not in (2, 3) or arr.size == 0:
+            raise ValueError(
+                f"image: expected a non-empty (H, W[, C]) image, got shape {arr.shape}"
+            )
         h, w = int(arr.shape[0]), int(arr.shape[1])
+        half_diagonal = math.hypot(w, h) / 2
+        if self.log and not self.radius[0] * half_diagonal > 1.0:  # before any draw
+            raise ValueError(
+                f"radius: log=True needs max_radius > 1; radius {self.radius[0]} of the "
+                f"half-diagonal of a {h} x {w} image is {self.radius[0] * half_diagonal!r}"
+            )
         params = self._params(h, w)
         if params is None:
             return img
-        if self.log and params["max_radius"] <= 1.0:
+        if not 0.0 < params["max_radius"] < 2.0**40:
             raise ValueError(
-                f"radius: log=True needs max_radius > 1, drew {params['max_radius']!r} for an "
-                f"image of {h} x {w}"
+                f"radius: drew max_radius {params['max_radius']!r} for a {h} x {w} image; "
+                "expected a radius in (0, 2^40) pixels"
             )
-        kind = arr.dtype
+        dtype = arr.dtype
         out = warp_polar(
             arr, self.size or (h, w), params["center"], params["max_radius"], log=self.log,
-            interpolation=self.interpolation, fill=self.fill,
-            dtype=np.uint8 if kind == np.uint8 else None,
-            scale=None if kind == np.uint8 else 1.0, layout="HWC",
+            interpolation=name, fill=self.fill, dtype=np.uint8 if dtype == np.uint8 else None,
+            scale=None if dtype == np.uint8 else 1.0, layout="HWC", channels_last=arr.ndim == 3,
         )  # fmt: skip
-        if kind == np.uint16:  # the float32 samples rounded to levels (ties to even), as uint8's
+        if dtype == np.uint16:  # the float32 samples rounded to levels (ties to even), as uint8's
             out = np.clip(np.rint(out), 0, 65535).astype(np.uint16)
         if arr.ndim == 2 and out.ndim == 3:
             out = out[..., 0]
