@@ -191,6 +191,30 @@ void resample_fixed(const KernelTable& k, const ResampleJob& j, int64_t y0, int6
   // (resize_h_u8_fixed) or of 4 (resize_h_u8_digits, where the ISA has it and the weights fit),
   // zero weights padding the window: a source narrower than one padded window is gathered into a
   // row of `width` samples whose tail stays zero.
+  // Nearest (one tap of weight 1 each way: Pillow's NEAREST, torch's nearest and nearest-exact):
+  // each sum is the sample itself, (2^(bits-1) + 2^bits v) >> bits = v, so the sampled bytes,
+  // gathered, are the same levels, without the two passes.
+  const auto unit = [](const AxisPlan& a) {
+    return a.taps == 1 && a.bits >= 1 && a.bits <= 22 &&
+           std::all_of(a.k.begin(), a.k.end(), [&a](int32_t w) { return w == (1 << a.bits); });
+  };
+  if (unit(px) && unit(py)) {
+    rows::SourceRows one(j, col_lo, span, span, 1);
+    std::vector<uint8_t> planar(static_cast<size_t>(ow * C));
+    std::vector<float> sampled(static_cast<size_t>(ow * C));
+    const std::vector<float> ones(static_cast<size_t>(C), 1.0f),
+        zeros(static_cast<size_t>(C), 0.0f);
+    for (int64_t i = y0; i < y1; ++i) {
+      const int64_t y = rows::band_row(py, y0, y1, i);
+      const uint8_t* row = one.get(py.start[static_cast<size_t>(y)], 0);
+      // (the gather kernel's planes of exact levels, x * 1 + 0, back to bytes: SIMD both ways)
+      k.gather_normalize_u8(row, span, C, rel.data(), ow, ones.data(), zeros.data(), sampled.data(),
+                            ow);
+      k.store_u8(sampled.data(), ow * C, planar.data());
+      rows::emit_planar_u8(k, j, y, planar.data());
+    }
+    return;
+  }
   const int32_t kmax = *std::max_element(px.k.begin(), px.k.end());
   const int32_t kmin = *std::min_element(px.k.begin(), px.k.end());
   // (the digits kernels have SIMD code for 3 and 4 channels only; their portable version,
