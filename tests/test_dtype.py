@@ -441,3 +441,22 @@ def test_bfloat16_without_ml_dtypes(monkeypatch: pytest.MonkeyPatch) -> None:
     torch = pytest.importorskip("torch")
     batch = pixnorm.Collate(size=(2, 2), dtype=torch.bfloat16)([img])
     assert batch.dtype == torch.bfloat16
+
+
+def test_bfloat16_out_must_be_ml_dtypes_own_native_type() -> None:
+    """A structured dtype whose scalar type is merely named bfloat16, and a byte-swapped
+    ml_dtypes array, are refused (the bits would be written in the wrong form)."""
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+
+    class bfloat16(np.void):  # noqa: N801 (the name is the point)
+        pass
+
+    img = np.zeros((2, 2, 3), np.uint8)
+    fake = np.zeros((3, 2, 2), np.dtype((bfloat16, [("x", "<u2")])))
+    with pytest.raises(TypeError, match="out"):
+        pixnorm.normalize(img, mean=0.5, std=0.25, dtype="bfloat16", out=fake)
+    swapped = np.zeros((3, 2, 2), np.dtype(ml_dtypes.bfloat16).newbyteorder(">"))
+    with pytest.raises(TypeError, match="out"):
+        pixnorm.normalize(img, mean=0.5, std=0.25, dtype="bfloat16", out=swapped)
+    ok = np.zeros((3, 2, 2), ml_dtypes.bfloat16)
+    assert pixnorm.normalize(img, mean=0.5, std=0.25, dtype="bfloat16", out=ok) is ok

@@ -1277,3 +1277,40 @@ def test_random_polar_review_mends() -> None:
     assert set(torch.unique(out).tolist()) <= {0, 10}  # nearest: no blended labels
     with pytest.raises(TypeError, match="BoundingBoxes"):
         P.RandomPolar()(tv_tensors.BoundingBoxes([[1, 2, 3, 4]], format="XYXY", canvas_size=(9, 9)))
+
+
+def test_random_polar_review_mends_2() -> None:
+    """Second review: channels-first arrays refused, not warped as W channels; log's bound
+    with torch's float32 draw; 2-D masks; an image and its mask in one call, one draw."""
+    with pytest.raises(ValueError, match=r"looks like \(C, H, W\)"):
+        P.RandomPolar()(np.zeros((3, 8, 9), np.uint8))
+    r = float(np.nextafter(1 / np.sqrt(2), 1.0))  # r * half-diagonal of 2 x 2 just above 1
+    with pytest.raises(ValueError, match="radius: log=True"):  # float32(r) is just below
+        P.RandomPolar(radius=r, log=True)(np.zeros((2, 2, 3), np.uint8))
+    img = np.random.default_rng(12).integers(0, 256, (16, 20, 3), dtype=np.uint8)
+    lab = (np.arange(16 * 20).reshape(16, 20) % 3 * 7).astype(np.uint8)
+    t = P.RandomPolar(p=0.999)
+    _seed(3)
+    a, m = t(img, lab)
+    _seed(3)
+    applied, pole, rad = _polar_draws(16, 20, (0.1, 0.1), (0.8, 1.2), 0.999)
+    assert applied
+    np.testing.assert_array_equal(
+        a, pixnorm.warp_polar(img, (16, 20), pole, rad, dtype=np.uint8, layout="HWC")
+    )
+    np.testing.assert_array_equal(
+        m, pixnorm.warp_polar(lab, (16, 20), pole, rad, dtype=np.uint8, layout="HWC")[..., 0]
+    )
+    with pytest.raises(ValueError, match=r"inputs\[1\]"):
+        t(img, lab[:8])
+    torch = P._torch()
+    if torch is None:
+        return
+    tv_tensors = pytest.importorskip("torchvision.tv_tensors")
+    _seed(3)
+    ti, tm = t(torch.from_numpy(img).permute(2, 0, 1), tv_tensors.Mask(torch.from_numpy(lab)))
+    assert type(tm).__name__ == "Mask" and tuple(tm.shape) == (16, 20)
+    np.testing.assert_array_equal(ti.permute(1, 2, 0).numpy(), a)
+    nearest = pixnorm.warp_polar(lab, (16, 20), pole, rad, dtype=np.uint8, layout="HWC",
+                                 interpolation="nearest")[..., 0]  # fmt: skip
+    np.testing.assert_array_equal(tm.numpy(), nearest)  # a Mask: nearest, labels kept

@@ -630,6 +630,8 @@ def test_warps_take_a_per_channel_normalizer_and_warn_on_ranges() -> None:
         pixnorm.warp_polar(img, 16, (20, 15), 20.0, mean=norm),
         pixnorm.warp_polar(img, 16, (20, 15), 20.0, mean=mean, std=std),
     )
+    with pytest.raises(ValueError, match="warped image itself"):
+        pixnorm.rotate(img, 5.0, mean=norm, dtype=np.uint8)
     with pytest.raises(ValueError, match="per-pixel mean image is for preprocess"):
         pixnorm.rotate(img, 5.0, mean=np.zeros((30, 40, 3)), std=1.0)
     with pytest.warns(UserWarning, match="mean: 124 exceeds 1"):

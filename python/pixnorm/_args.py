@@ -552,8 +552,13 @@ def _out_bits(out: Any, dtype: str) -> Any:
     else as given (the core checks it)."""
     if out is None or dtype != "bfloat16":
         return out
-    # (the scalar type's name: numpy's dtype.name costs about 4 us a call)
-    if isinstance(out, np.ndarray) and out.dtype.type.__name__ == "bfloat16" and out.itemsize == 2:
+    # (ml_dtypes' scalar type itself, in native byte order: numpy's dtype.name costs about 4 us)
+    if (
+        isinstance(out, np.ndarray)
+        and out.dtype.type.__name__ == "bfloat16"
+        and out.dtype.type is _bfloat16()
+        and out.dtype.isnative
+    ):
         return out.view(np.uint16)
     found = out.dtype if isinstance(out, np.ndarray) else type(out).__name__
     raise TypeError(f"out: {found} is not supported; expected an ml_dtypes.bfloat16 array")

@@ -126,6 +126,11 @@ def _run(
             "Normalizer of such); a per-pixel mean image is for preprocess and normalize"
         )
     if norm is not None:
+        if fmt.dtype == "uint8":
+            raise ValueError(
+                "dtype: uint8 output is the warped image itself, in levels 0..255: leave mean "
+                "and std unset (no Normalizer) and scale unset (or 1)"
+            )
         scale = norm.scale  # (_unpack refused a scale given beside it)
     mean, std = _values(mean, "mean"), _values(std, "std")
     scale = _uint8_scale(fmt, scale, norm, mean, std)

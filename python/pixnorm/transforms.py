@@ -745,8 +745,10 @@ class RandomPolar(_Transform):
     before any draw), sampled with ``interpolation`` ('bilinear' or 'nearest'; a torchvision
     ``Mask`` always nearest), ``fill`` outside, in pixnorm's convention (float64 positions;
     uint8 results rounded). Input and output of the same kind: a PIL L, RGB or RGBA image, a
-    (C, H, W) torch tensor (``tv_tensors.Image`` and ``Mask`` kept), or an (H, W[, C]) numpy
-    array; uint8, uint16 or float32. An image the p draw skips keeps its size: with ``size``
+    (C, H, W) or (H, W) torch tensor (``tv_tensors.Image`` and ``Mask`` kept), or an (H, W[, C])
+    numpy array; uint8, uint16 or float32. Several inputs of one size (an image and its mask)
+    take one draw and the same warp, returned as a tuple. An image the p draw skips keeps its
+    size: with ``size``
     and ``p < 1``, follow with a ``Resize`` (or keep ``size=None``) before batching. A pass of
     its own (not fused with the steps around it).
     """
@@ -805,74 +807,109 @@ class RandomPolar(_Transform):
         rad = _uniform(self.radius[0], self.radius[1]) * math.hypot(w, h) / 2
         return {"center": ((w - 1) / 2 + dx, (h - 1) / 2 + dy), "max_radius": rad}
 
-    def __call__(self, img: Any) -> Any:
-        from ._warp import warp_polar
-
+    def _array(self, img: Any, name: str) -> tuple[Any, str, bool]:
+        """(the input as an (H, W) or (H, W, C) array, its filter, whether its last axis is
+        known to hold the channels)."""
         torch = _torch()
-        name = self.interpolation
         if _is_pil(img):
             if img.mode not in ("L", "RGB", "RGBA"):
-                raise ValueError(f"image: PIL mode {img.mode!r}; expected 'L', 'RGB' or 'RGBA'")
-            arr: Any = np.asarray(img)
-        elif torch is not None and isinstance(img, torch.Tensor):
+                raise ValueError(f"{name}: PIL mode {img.mode!r}; expected 'L', 'RGB' or 'RGBA'")
+            return np.asarray(img), self.interpolation, True
+        if torch is not None and isinstance(img, torch.Tensor):
             kind = type(img).__name__
             if type(img).__module__.startswith("torchvision") and kind not in ("Image", "Mask"):
-                raise TypeError(f"image: RandomPolar warps images and masks, not a {kind}")
-            if kind == "Mask":
-                name = "nearest"  # labels are copied, never blended
-            if img.ndim != 3 or min(img.shape) == 0:
+                raise TypeError(f"{name}: RandomPolar warps images and masks, not a {kind}")
+            if img.ndim not in (2, 3) or min(img.shape) == 0:
                 raise ValueError(
-                    f"image: expected a non-empty (C, H, W) tensor, got shape {tuple(img.shape)}"
+                    f"{name}: expected a non-empty (C, H, W) or (H, W) tensor, got shape "
+                    f"{tuple(img.shape)}"
                 )
             if img.dtype not in (torch.uint8, getattr(torch, "uint16", None), torch.float32):
                 raise TypeError(
-                    f"image: dtype {img.dtype} is not supported; expected torch.uint8, "
-                    "torch.uint16 or torch.float32"
+                    f"{name}: dtype {img.dtype} is not supported; expected torch.uint8, "
+                    "torch.uint16 or torch.float32 (a mask of labels: uint8)"
                 )
-            arr = img.detach().cpu().numpy().transpose(1, 2, 0)
-        elif isinstance(img, np.ndarray):
-            arr = img
-        else:
-            raise TypeError(
-                "image: expected a PIL image, a torch tensor or a numpy array, got "
-                f"{type(img).__name__}"
-            )
-        if arr.ndim not in (2, 3) or arr.size == 0:
-            raise ValueError(
-                f"image: expected a non-empty (H, W[, C]) image, got shape {arr.shape}"
-            )
-        h, w = int(arr.shape[0]), int(arr.shape[1])
+            arr = img.detach().cpu().numpy()
+            # a Mask's labels are copied, never blended
+            interp = "nearest" if kind == "Mask" else self.interpolation
+            return (arr if arr.ndim == 2 else arr.transpose(1, 2, 0)), interp, True
+        if isinstance(img, np.ndarray):
+            if img.ndim == 3 and img.shape[0] <= 4 < img.shape[2]:
+                raise ValueError(
+                    f"{name}: shape {img.shape} looks like (C, H, W); RandomPolar reads numpy "
+                    "arrays as (H, W[, C]): pass img.transpose(1, 2, 0) (a view, no copy)"
+                )
+            return img, self.interpolation, True
+        raise TypeError(
+            f"{name}: expected a PIL image, a torch tensor or a numpy array, got "
+            f"{type(img).__name__}"
+        )
+
+    def __call__(self, *inputs: Any) -> Any:
+        """One image (or mask), or several of the same size, such as an image and its mask:
+        one draw, the same warp for each (a tuple back)."""
+        from ._warp import warp_polar
+
+        if not inputs:
+            raise TypeError("RandomPolar: expected an image (and more inputs of its size)")
+        names = ["image"] if len(inputs) == 1 else [f"inputs[{i}]" for i in range(len(inputs))]
+        arrays = [self._array(x, n) for x, n in zip(inputs, names, strict=True)]
+        for (arr, _, _), n in zip(arrays, names, strict=True):
+            if arr.ndim not in (2, 3) or arr.size == 0:
+                raise ValueError(
+                    f"{n}: expected a non-empty (H, W[, C]) image, got shape {arr.shape}"
+                )
+        h, w = int(arrays[0][0].shape[0]), int(arrays[0][0].shape[1])
+        for (arr, _, _), n in zip(arrays[1:], names[1:], strict=True):
+            if arr.shape[:2] != (h, w):
+                raise ValueError(f"{n}: {arr.shape[:2]} pixels, the first input has {(h, w)}")
         half_diagonal = math.hypot(w, h) / 2
-        if self.log and not self.radius[0] * half_diagonal > 1.0:  # before any draw
+        # (torch draws the fraction in float32: its lowest value may round below radius[0])
+        low = min(self.radius[0], float(np.float32(self.radius[0])))
+        if self.log and not low * half_diagonal > 1.0:  # before any draw
             raise ValueError(
                 f"radius: log=True needs max_radius > 1; radius {self.radius[0]} of the "
-                f"half-diagonal of a {h} x {w} image is {self.radius[0] * half_diagonal!r}"
+                f"half-diagonal of a {h} x {w} image is {low * half_diagonal!r}"
             )
         params = self._params(h, w)
         if params is None:
-            return img
-        if not 0.0 < params["max_radius"] < 2.0**40:
+            return inputs[0] if len(inputs) == 1 else tuple(inputs)
+        rad = params["max_radius"]
+        if not 0.0 < rad < 2.0**40 or (self.log and not rad > 1.0):
             raise ValueError(
-                f"radius: drew max_radius {params['max_radius']!r} for a {h} x {w} image; "
-                "expected a radius in (0, 2^40) pixels"
+                f"radius: drew max_radius {rad!r} for a {h} x {w} image; expected a radius in "
+                f"({1 if self.log else 0}, 2^40) pixels"
             )
-        dtype = arr.dtype
-        out = warp_polar(
-            arr, self.size or (h, w), params["center"], params["max_radius"], log=self.log,
-            interpolation=name, fill=self.fill, dtype=np.uint8 if dtype == np.uint8 else None,
-            scale=None if dtype == np.uint8 else 1.0, layout="HWC", channels_last=arr.ndim == 3,
-        )  # fmt: skip
-        if dtype == np.uint16:  # the float32 samples rounded to levels (ties to even), as uint8's
-            out = np.clip(np.rint(out), 0, 65535).astype(np.uint16)
-        if arr.ndim == 2 and out.ndim == 3:
-            out = out[..., 0]
+        results = []
+        for img, (arr, interp, known) in zip(inputs, arrays, strict=True):
+            dtype = arr.dtype
+            last = arr.ndim == 3 and known  # (H, W, C): the last axis holds the channels
+            out = warp_polar(
+                arr, self.size or (h, w), params["center"], rad, log=self.log,
+                interpolation=interp, fill=self.fill,
+                dtype=np.uint8 if dtype == np.uint8 else None,
+                scale=None if dtype == np.uint8 else 1.0, layout="HWC", channels_last=last,
+            )  # fmt: skip
+            if dtype == np.uint16:  # float32 samples rounded to levels (ties to even), as uint8's
+                out = np.clip(np.rint(out), 0, 65535).astype(np.uint16)
+            if arr.ndim == 2 and out.ndim == 3:
+                out = out[..., 0]
+            results.append(self._same_kind(img, out))
+        return results[0] if len(inputs) == 1 else tuple(results)
+
+    @staticmethod
+    def _same_kind(img: Any, out: Any) -> Any:
+        torch = _torch()
         if _is_pil(img):
             from PIL import Image
 
             return Image.fromarray(out, mode=img.mode)
         if torch is not None and isinstance(img, torch.Tensor):
-            o = out if out.ndim == 3 else out[..., None]
-            result = torch.from_numpy(np.ascontiguousarray(o.transpose(2, 0, 1)))
+            if img.ndim == 2:
+                result = torch.from_numpy(np.ascontiguousarray(out))
+            else:
+                o = out if out.ndim == 3 else out[..., None]
+                result = torch.from_numpy(np.ascontiguousarray(o.transpose(2, 0, 1)))
             if type(img) is not torch.Tensor and type(img).__module__.startswith("torchvision"):
                 from torchvision import tv_tensors
 
