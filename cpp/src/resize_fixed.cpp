@@ -199,20 +199,7 @@ void resample_fixed(const KernelTable& k, const ResampleJob& j, int64_t y0, int6
            std::all_of(a.k.begin(), a.k.end(), [&a](int32_t w) { return w == (1 << a.bits); });
   };
   if (unit(px) && unit(py)) {
-    rows::SourceRows one(j, col_lo, span, span, 1);
-    std::vector<uint8_t> planar(static_cast<size_t>(ow * C));
-    std::vector<float> sampled(static_cast<size_t>(ow * C));
-    const std::vector<float> ones(static_cast<size_t>(C), 1.0f),
-        zeros(static_cast<size_t>(C), 0.0f);
-    for (int64_t i = y0; i < y1; ++i) {
-      const int64_t y = rows::band_row(py, y0, y1, i);
-      const uint8_t* row = one.get(py.start[static_cast<size_t>(y)], 0);
-      // (the gather kernel's planes of exact levels, x * 1 + 0, back to bytes: SIMD both ways)
-      k.gather_normalize_u8(row, span, C, rel.data(), ow, ones.data(), zeros.data(), sampled.data(),
-                            ow);
-      k.store_u8(sampled.data(), ow * C, planar.data());
-      rows::emit_planar_u8(k, j, y, planar.data());
-    }
+    rows::nearest_levels(k, j, y0, y1, col_lo, span, rel);
     return;
   }
   const int32_t kmax = *std::max_element(px.k.begin(), px.k.end());

@@ -240,7 +240,7 @@ void resample_opencv(const KernelTable& k, const ResampleJob& j, int64_t y0, int
   // two samples, the second zero (its weight is zero too).
   // INTER_NEAREST / INTER_NEAREST_EXACT (the weight pair (2048, 0) each way, which the 2 x 2
   // arithmetic turns into the sample itself): the sampled levels gathered, as in the other
-  // conventions (gather_normalize_u8's exact planes back to bytes), without the 2 x 2 kernel.
+  // conventions (rows::nearest_levels), without the 2 x 2 kernel.
   const auto unit = [](const AxisPlan& a) {
     if (a.taps != 2 || a.bits != 11) return false;
     for (int64_t i = 0; i < a.count; ++i)
@@ -249,20 +249,7 @@ void resample_opencv(const KernelTable& k, const ResampleJob& j, int64_t y0, int
     return true;
   };
   if (!j.area2x && unit(px) && unit(py)) {
-    rows::SourceRows one(j, col_lo, span, span, 1);
-    const std::vector<int32_t> rel = rows::relative_starts(px, col_lo);
-    std::vector<uint8_t> planar(static_cast<size_t>(ow * C));
-    std::vector<float> sampled(static_cast<size_t>(ow * C));
-    const std::vector<float> ones(static_cast<size_t>(C), 1.0f),
-        zeros(static_cast<size_t>(C), 0.0f);
-    for (int64_t i = y0; i < y1; ++i) {
-      const int64_t y = rows::band_row(py, y0, y1, i);
-      const uint8_t* row = one.get(py.start[static_cast<size_t>(y)], 0);
-      k.gather_normalize_u8(row, span, C, rel.data(), ow, ones.data(), zeros.data(), sampled.data(),
-                            ow);
-      k.store_u8(sampled.data(), ow * C, planar.data());
-      rows::emit_planar_u8(k, j, y, planar.data());
-    }
+    rows::nearest_levels(k, j, y0, y1, col_lo, span, rows::relative_starts(px, col_lo));
     return;
   }
   const int64_t width = std::max<int64_t>(span, 2);
