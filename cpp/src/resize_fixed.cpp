@@ -187,10 +187,6 @@ void resample_fixed(const KernelTable& k, const ResampleJob& j, int64_t y0, int6
   const int64_t col_lo = px.first_read();
   const int64_t span = px.end_read() - col_lo;
   const std::vector<int32_t> rel = rows::relative_starts(px, col_lo);
-  // The horizontal pass from the uint8 row reads windows of a multiple of 2 taps
-  // (resize_h_u8_fixed) or of 4 (resize_h_u8_digits, where the ISA has it and the weights fit),
-  // zero weights padding the window: a source narrower than one padded window is gathered into a
-  // row of `width` samples whose tail stays zero.
   // Nearest (one tap of weight 1 each way: Pillow's NEAREST, torch's nearest and nearest-exact):
   // each sum is the sample itself, (2^(bits-1) + 2^bits v) >> bits = v, so the sampled bytes,
   // gathered, are the same levels, without the two passes.
@@ -202,6 +198,10 @@ void resample_fixed(const KernelTable& k, const ResampleJob& j, int64_t y0, int6
     rows::nearest_levels(k, j, y0, y1, col_lo, span, rel);
     return;
   }
+  // The horizontal pass from the uint8 row reads windows of a multiple of 2 taps
+  // (resize_h_u8_fixed) or of 4 (resize_h_u8_digits, where the ISA has it and the weights fit),
+  // zero weights padding the window: a source narrower than one padded window is gathered into a
+  // row of `width` samples whose tail stays zero.
   const int32_t kmax = *std::max_element(px.k.begin(), px.k.end());
   const int32_t kmin = *std::min_element(px.k.begin(), px.k.end());
   // (the digits kernels have SIMD code for 3 and 4 channels only; their portable version,

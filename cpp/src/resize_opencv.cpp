@@ -236,8 +236,6 @@ void resample_opencv(const KernelTable& k, const ResampleJob& j, int64_t y0, int
   // second (the 2x2 mean reads start and start + 1, which is second on an exact 2x plan).
   const int64_t col_lo = px.first_read();
   const int64_t span = px.end_read() - col_lo;
-  // The fused kernel reads samples s and s + 1: a one-column source is gathered into a row of
-  // two samples, the second zero (its weight is zero too).
   // INTER_NEAREST / INTER_NEAREST_EXACT (the weight pair (2048, 0) each way, which the 2 x 2
   // arithmetic turns into the sample itself): the sampled levels gathered, as in the other
   // conventions (rows::nearest_levels), without the 2 x 2 kernel.
@@ -252,6 +250,8 @@ void resample_opencv(const KernelTable& k, const ResampleJob& j, int64_t y0, int
     rows::nearest_levels(k, j, y0, y1, col_lo, span, rows::relative_starts(px, col_lo));
     return;
   }
+  // The fused kernel reads samples s and s + 1: a one-column source is gathered into a row of
+  // two samples, the second zero (its weight is zero too).
   const int64_t width = std::max<int64_t>(span, 2);
   rows::SourceRows source(j, col_lo, span, width, 2);
   std::vector<int32_t> a0(static_cast<size_t>(ow));  // byte offset of each output's first tap

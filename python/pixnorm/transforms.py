@@ -748,9 +748,8 @@ class RandomPolar(_Transform):
     (C, H, W) or (H, W) torch tensor (``tv_tensors.Image`` and ``Mask`` kept), or an (H, W[, C])
     numpy array; uint8, uint16 or float32. Several inputs of one size (an image and its mask)
     take one draw and the same warp, returned as a tuple. An image the p draw skips keeps its
-    size: with ``size``
-    and ``p < 1``, follow with a ``Resize`` (or keep ``size=None``) before batching. A pass of
-    its own (not fused with the steps around it).
+    size: with ``size`` and ``p < 1``, follow with a ``Resize`` (or keep ``size=None``) before
+    batching. A pass of its own (not fused with the steps around it).
     """
 
     def __init__(
@@ -807,14 +806,13 @@ class RandomPolar(_Transform):
         rad = _uniform(self.radius[0], self.radius[1]) * math.hypot(w, h) / 2
         return {"center": ((w - 1) / 2 + dx, (h - 1) / 2 + dy), "max_radius": rad}
 
-    def _array(self, img: Any, name: str) -> tuple[Any, str, bool]:
-        """(the input as an (H, W) or (H, W, C) array, its filter, whether its last axis is
-        known to hold the channels)."""
+    def _array(self, img: Any, name: str) -> tuple[Any, str]:
+        """(the input as an (H, W) or (H, W, C) array, its filter)."""
         torch = _torch()
         if _is_pil(img):
             if img.mode not in ("L", "RGB", "RGBA"):
                 raise ValueError(f"{name}: PIL mode {img.mode!r}; expected 'L', 'RGB' or 'RGBA'")
-            return np.asarray(img), self.interpolation, True
+            return np.asarray(img), self.interpolation
         if torch is not None and isinstance(img, torch.Tensor):
             kind = type(img).__name__
             if type(img).__module__.startswith("torchvision") and kind not in ("Image", "Mask"):
@@ -832,14 +830,14 @@ class RandomPolar(_Transform):
             arr = img.detach().cpu().numpy()
             # a Mask's labels are copied, never blended
             interp = "nearest" if kind == "Mask" else self.interpolation
-            return (arr if arr.ndim == 2 else arr.transpose(1, 2, 0)), interp, True
+            return (arr if arr.ndim == 2 else arr.transpose(1, 2, 0)), interp
         if isinstance(img, np.ndarray):
             if img.ndim == 3 and img.shape[0] <= 4 < img.shape[2]:
                 raise ValueError(
                     f"{name}: shape {img.shape} looks like (C, H, W); RandomPolar reads numpy "
                     "arrays as (H, W[, C]): pass img.transpose(1, 2, 0) (a view, no copy)"
                 )
-            return img, self.interpolation, True
+            return img, self.interpolation
         raise TypeError(
             f"{name}: expected a PIL image, a torch tensor or a numpy array, got "
             f"{type(img).__name__}"
@@ -854,13 +852,13 @@ class RandomPolar(_Transform):
             raise TypeError("RandomPolar: expected an image (and more inputs of its size)")
         names = ["image"] if len(inputs) == 1 else [f"inputs[{i}]" for i in range(len(inputs))]
         arrays = [self._array(x, n) for x, n in zip(inputs, names, strict=True)]
-        for (arr, _, _), n in zip(arrays, names, strict=True):
+        for (arr, _), n in zip(arrays, names, strict=True):
             if arr.ndim not in (2, 3) or arr.size == 0:
                 raise ValueError(
                     f"{n}: expected a non-empty (H, W[, C]) image, got shape {arr.shape}"
                 )
         h, w = int(arrays[0][0].shape[0]), int(arrays[0][0].shape[1])
-        for (arr, _, _), n in zip(arrays[1:], names[1:], strict=True):
+        for (arr, _), n in zip(arrays[1:], names[1:], strict=True):
             if arr.shape[:2] != (h, w):
                 raise ValueError(f"{n}: {arr.shape[:2]} pixels, the first input has {(h, w)}")
         half_diagonal = math.hypot(w, h) / 2
@@ -881,14 +879,13 @@ class RandomPolar(_Transform):
                 f"({1 if self.log else 0}, 2^40) pixels"
             )
         results = []
-        for img, (arr, interp, known) in zip(inputs, arrays, strict=True):
+        for img, (arr, interp) in zip(inputs, arrays, strict=True):
             dtype = arr.dtype
-            last = arr.ndim == 3 and known  # (H, W, C): the last axis holds the channels
             out = warp_polar(
                 arr, self.size or (h, w), params["center"], rad, log=self.log,
                 interpolation=interp, fill=self.fill,
                 dtype=np.uint8 if dtype == np.uint8 else None,
-                scale=None if dtype == np.uint8 else 1.0, layout="HWC", channels_last=last,
+                scale=None if dtype == np.uint8 else 1.0, layout="HWC", channels_last=arr.ndim == 3,
             )  # fmt: skip
             if dtype == np.uint16:  # float32 samples rounded to levels (ties to even), as uint8's
                 out = np.clip(np.rint(out), 0, 65535).astype(np.uint16)

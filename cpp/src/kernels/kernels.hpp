@@ -72,6 +72,23 @@ alignas(64) constexpr int8_t kDwordByte[4][2][16] = {
 #undef PIXNORM_DB
 };
 
+// pshufb controls for one- and two-channel pairs (and two pairs of one channel in
+// resize_h_u8_fixed): bytes (b0, b1) of each dword to its two words, zero-extended.
+alignas(64) constexpr int8_t kNarrowPairs[4][16] = {
+    {0, -1, 1, -1, 4, -1, 5, -1, 8, -1, 9, -1, 12, -1, 13, -1},    // bytes (0, 1)
+    {2, -1, 3, -1, 6, -1, 7, -1, 10, -1, 11, -1, 14, -1, 15, -1},  // bytes (2, 3)
+    {0, -1, 2, -1, 4, -1, 6, -1, 8, -1, 10, -1, 12, -1, 14, -1},   // bytes (0, 2)
+    {1, -1, 3, -1, 5, -1, 7, -1, 9, -1, 11, -1, 13, -1, 15, -1},   // bytes (1, 3)
+};
+
+// Whether the x86 2 x 2 kernels may read one-channel rows with 4-byte gathers: the rows hold at
+// least 4 bytes, known from the windows (each output reads samples start[x] and start[x] + 1).
+inline bool narrow_rows_ok(const int32_t* start, int64_t n) {
+  int32_t hi = 0;
+  for (int64_t x = 0; x < n; ++x) hi = start[x] > hi ? start[x] : hi;
+  return hi + 2 >= 4;
+}
+
 // Portable kernels (scalar.cpp), any channel count; same arithmetic as every SIMD path.
 void normalize_u8_row_generic(const uint8_t* src, int64_t width, int64_t channels, const float* a,
                               const float* b, float* dst, int64_t plane_stride);
