@@ -439,3 +439,73 @@ def test_collate_decode_in_a_dataloader(tmp_path: Any) -> None:
     want = plain([(pixnorm.decode(ds.samples[i][0]), ds.samples[i][1]) for i in range(len(ds))])
     np.testing.assert_array_equal(x, want[0].numpy())
     np.testing.assert_array_equal(labels, want[1].numpy())
+
+
+class _SharedInWorker:
+    """A collate_fn reporting, from the worker, whether Collate's batch is already in shared
+    memory there (then the worker's queue sends it without copying it first)."""
+
+    def __init__(self, collate: Any) -> None:
+        self.collate = collate
+
+    def __call__(self, samples: Any) -> Any:
+        x, labels = self.collate(samples)
+        return x.is_shared(), x.clone(), labels
+
+
+def test_collate_batch_in_shared_memory_in_workers(tmp_path: Any) -> None:
+    """In a worker the batch is written straight into shared memory, as default_collate does;
+    in the main process it is a plain tensor (pin_memory= keeps its meaning there)."""
+    torch = pytest.importorskip("torch")
+    from torch.utils.data import DataLoader
+
+    image_folder(tmp_path)
+    ds = pixnorm.data.ImageFolder(tmp_path)
+    for dtype in (None, torch.bfloat16, torch.uint8):
+        kw: dict[str, Any] = {"mean": MEAN, "std": STD} if dtype is None else {}
+        collate = pixnorm.Collate(size=32, crop=24, decode=True, dtype=dtype, **kw)
+        loader = DataLoader(ds, batch_size=3, num_workers=1, collate_fn=_SharedInWorker(collate))
+        got = list(loader)
+        assert all(shared for shared, _, _ in got)
+        x = torch.cat([b for _, b, _ in got])
+        want = collate([ds[i] for i in range(len(ds))])[0]
+        assert not want.is_shared()
+        assert x.dtype == want.dtype
+        np.testing.assert_array_equal(x.view(torch.uint8).numpy(), want.view(torch.uint8).numpy())
+
+
+@needs_jpeg
+@pytest.mark.parametrize("conv,aa", CONVENTIONS)
+def test_stale_scratch_memory_is_never_read(conv: str | None, aa: bool) -> None:
+    """load and Collate(decode=True) decode into reused memory and write only the window the
+    pass reads: whatever the memory held before (all 0, all 255) never reaches the output."""
+    from pixnorm._load import _scratch
+
+    img = photo()
+    data = jpeg(img, quality=85, subsampling=2)
+    rng = np.random.default_rng(7)
+    for _ in range(12):
+        options = {"convention": conv, "antialias": aa, **random_options(rng, H, W)}
+        if conv == "opencv" and "factor" in options:
+            options["rounding"] = None
+        try:
+            want = pixnorm.preprocess(pixnorm.decode(data), **options)
+        except ValueError:
+            continue  # a combination this convention refuses
+        drafts = []
+        for poison in (0, 255):
+            _scratch(H * W * 3)[:] = poison
+            np.testing.assert_array_equal(pixnorm.load(data, **options), want)
+            if "factor" not in options and "fit" not in options:  # draft=True refuses them
+                _scratch(H * W * 3)[:] = poison
+                drafts.append(pixnorm.load(data, draft=True, **options))
+        if drafts:
+            np.testing.assert_array_equal(drafts[0], drafts[1])
+    sizes = [(H, W), (W // 2, H // 2)]
+    samples = [(jpeg(photo(h, w), quality=90), i) for i, (h, w) in enumerate(sizes)]
+    coll = pixnorm.Collate(size=48, crop=40, convention=conv, antialias=aa, decode=True)
+    plain = pixnorm.Collate(size=48, crop=40, convention=conv, antialias=aa)
+    want_batch = np.asarray(plain([(pixnorm.decode(d), t) for d, t in samples])[0])
+    for poison in (0, 255):
+        _scratch(2 * H * W * 3)[:] = poison
+        np.testing.assert_array_equal(np.asarray(coll(samples)[0]), want_batch)

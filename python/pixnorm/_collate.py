@@ -113,15 +113,44 @@ class _Encoded:
             self.decoded = decode(self.data, mode=mode)
             self.shape_only = self.decoded
 
-    def pixels(self, window: tuple[int, int, int, int]) -> np.ndarray[Any, Any]:
+    @property
+    def nbytes(self) -> int:
+        """The bytes :meth:`pixels` decodes into (0 when decoded already)."""
+        return 0 if self.decoded is not None else math.prod(self.shape_only.shape)
+
+    def pixels(
+        self, window: tuple[int, int, int, int], memory: np.ndarray[Any, Any]
+    ) -> np.ndarray[Any, Any]:
+        """The image, a JPEG decoded around ``window`` into ``memory`` (``nbytes`` bytes)."""
         if self.decoded is not None:
             return self.decoded
         from ._decode import MAX_IMAGE_PIXELS
         from ._load import _decode_into
 
-        img = np.zeros(self.shape_only.shape, np.uint8)
+        img = memory.reshape(self.shape_only.shape)
         _decode_into(self.data, self.mode, MAX_IMAGE_PIXELS, window, img)
         return img
+
+
+def _in_worker(torch: Any) -> bool:
+    """Whether this runs in a DataLoader worker process."""
+    try:
+        return torch.utils.data.get_worker_info() is not None
+    except AttributeError:  # a torch without torch.utils.data
+        return False
+
+
+def _shared_empty(torch: Any, shape: tuple[int, ...], dtype: Any) -> Any:
+    """An uninitialized tensor in shared memory, as torch's default_collate allocates its
+    batch in a worker: the worker's queue then passes the memory itself to the main process
+    instead of first copying the whole batch into a new shared segment. A plain tensor when
+    shared memory cannot be had."""
+    try:
+        probe = torch.empty(0, dtype=dtype)
+        storage = probe._typed_storage()._new_shared(math.prod(shape), device=probe.device)
+        return probe.new(storage).view(shape)
+    except (AttributeError, RuntimeError):  # an older torch's private API, or no /dev/shm
+        return torch.empty(shape, dtype=dtype)
 
 
 class Collate:
@@ -176,8 +205,10 @@ class Collate:
     pin_memory : bool
         Allocate the batch with ``torch.empty(..., pin_memory=True)`` when CUDA is available (a
         plain tensor otherwise) and write into it directly, so no later copy is needed. Only
-        useful when the collate runs in the main process (``num_workers=0``): with workers the
-        batch travels through shared memory anyway, so use ``DataLoader(pin_memory=True)``.
+        useful when the collate runs in the main process (``num_workers=0``): in a DataLoader
+        worker the batch is written straight into shared memory (as torch's default_collate
+        allocates it; the worker's queue then passes it without a copy), so there use
+        ``DataLoader(pin_memory=True)``.
     """
 
     def __init__(
@@ -291,13 +322,18 @@ class Collate:
         self, encoded: list[Any], geoms: list[Any], hw: tuple[int, int]
     ) -> list[np.ndarray[Any, Any]]:
         """The encoded samples decoded, each JPEG around the window its geometry reads, on
-        pixnorm's threads (the codecs release the GIL)."""
-        from ._load import _on_threads, _window
+        pixnorm's threads (the codecs release the GIL), into one piece of this thread's scratch
+        memory (valid until the batch is written)."""
+        from ._load import _on_threads, _scratch, _window
+
+        ends = np.cumsum([0] + [e.nbytes for e in encoded]).tolist()
+        memory = _scratch(ends[-1])
 
         def one(i: int) -> np.ndarray[Any, Any]:
             try:
                 px: np.ndarray[Any, Any] = encoded[i].pixels(
-                    _window(geoms[i], hw[0], hw[1], self.interpolation)
+                    _window(geoms[i], hw[0], hw[1], self.interpolation),
+                    memory[ends[i] : ends[i + 1]],
                 )
                 return px
             except (TypeError, ValueError) as e:
@@ -325,7 +361,11 @@ class Collate:
                 arr = np.empty(shape, self.dtype)
                 return arr, arr
             pin = self.pin_memory and torch.cuda.is_available()
-            t = torch.empty(shape, dtype=getattr(torch, self.dtype), pin_memory=pin)
+            dt = getattr(torch, self.dtype)
+            if not pin and _in_worker(torch):
+                t = _shared_empty(torch, shape, dt)
+            else:
+                t = torch.empty(shape, dtype=dt, pin_memory=pin)
         except MemoryError:
             raise too_big from None
         except RuntimeError as e:  # torch's allocators raise RuntimeError, not MemoryError
