@@ -639,3 +639,83 @@ def test_warps_take_a_per_channel_normalizer_and_warn_on_ranges() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         pixnorm.rotate(img, 5.0, mean=mean, std=std)  # nothing to say
+
+
+def test_flip_mirrors_the_warped_output() -> None:
+    """flip= mirrors the warp's output (torchvision's flip after the warp): in every convention,
+    path (the uint8 kernels, strided and 1-channel images, 'opencv''s two channels, polar) and
+    output format, on every ISA and thread count, exactly the unflipped result mirrored."""
+    on_every_isa_and_thread_count(_flip_cases)
+    img = np.zeros((5, 6, 3), np.uint8)
+    with pytest.raises(ValueError, match="^flip: expected a bool or one of"):
+        pixnorm.rotate(img, 10.0, flip="sideways")
+    with pytest.raises(TypeError, match="^flip: expected a bool"):
+        pixnorm.warp_affine(img, [1, 0, 0, 0, 1, 0], flip=1)
+
+
+def _flip_cases() -> None:
+    rng = np.random.default_rng(23)
+    img = rng.integers(0, 256, (37, 53, 3), np.uint8)
+    matrix = [0.9, 0.1, 1.0, -0.1, 0.9, 2.0]
+    images = [img, img[..., :1], img[::2, ::-1], img[..., :2], img.astype(np.float32) / 255]
+    for im in images:
+        for conv in (None, "torch", "pillow", "opencv"):
+            if (conv == "opencv") != (im.shape[2] == 2) or (conv and im.dtype != np.uint8):
+                continue
+            for interp in ("nearest", "bilinear"):
+                for dt in (np.float32, np.uint8, np.float16):
+                    if dt is np.uint8 and im.dtype != np.uint8:
+                        continue
+                    for layout in ("CHW", "HWC"):
+                        kw: dict[str, Any] = {
+                            "interpolation": interp, "convention": conv, "dtype": dt,
+                            "layout": layout,
+                        }  # fmt: skip
+                        if dt is not np.uint8:
+                            kw.update(mean=[0.4] * im.shape[2], std=[0.2] * im.shape[2])
+
+                        def run(im: Any = im, conv: Any = conv, **k: Any) -> Any:
+                            if conv == "opencv":
+                                return pixnorm.warp_affine(im, matrix, **k)
+                            return pixnorm.rotate(im, 23.5, **k)
+
+                        a = run(**kw)
+                        ax = 2 if layout == "CHW" else 1
+                        for flip, want in (
+                            (True, np.flip(a, ax)),
+                            ("horizontal", np.flip(a, ax)),
+                            ("vertical", np.flip(a, ax - 1)),
+                            ("both", np.flip(a, (ax - 1, ax))),
+                            (False, a),
+                        ):
+                            got = run(flip=flip, **kw)
+                            assert got.dtype == a.dtype
+                            assert got.tobytes() == np.ascontiguousarray(want).tobytes(), (
+                                conv, interp, dt, layout, flip,
+                            )  # fmt: skip
+    polar = pixnorm.warp_polar(img, (40, 30), (20.0, 15.0), 25.0)
+    got = pixnorm.warp_polar(img, (40, 30), (20.0, 15.0), 25.0, flip="both")
+    np.testing.assert_array_equal(got, polar[:, ::-1, ::-1])
+    a = pixnorm.affine(img, 10.0, (2.0, 3.0), 1.1, 5.0, convention="torch", flip="vertical")
+    b = pixnorm.affine(img, 10.0, (2.0, 3.0), 1.1, 5.0, convention="torch")
+    np.testing.assert_array_equal(a, b[:, ::-1])
+
+
+def test_torch_flip_after_rotate_is_torchvisions() -> None:
+    """convention='torch' with flip: torchvision v2's horizontal_flip / vertical_flip of its
+    rotate on a uint8 tensor, bit for bit, then ToDtype(scale=True) and Normalize."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("torchvision")
+    from torchvision.transforms.v2 import functional as F
+
+    rng = np.random.default_rng(29)
+    img = rng.integers(0, 256, (45, 61, 3), np.uint8)
+    t = torch.from_numpy(img).permute(2, 0, 1)
+    for angle in (-13.0, 7.5, 90.0):
+        rot = F.rotate(t, angle, F.InterpolationMode.BILINEAR)
+        for flip, fn in (("horizontal", F.horizontal_flip), ("vertical", F.vertical_flip)):
+            x = F.to_dtype(fn(rot), torch.float32, scale=True)
+            want = F.normalize(x, MEAN, STD).numpy()
+            got = pixnorm.rotate(img, angle, interpolation="bilinear", convention="torch",
+                                 flip=flip, mean=MEAN, std=STD)  # fmt: skip
+            np.testing.assert_array_equal(got, want)

@@ -100,7 +100,7 @@ py::object warp_py(py::handle image, const std::vector<double>& matrix, int64_t 
                    int64_t out_w, const std::string& interpolation, py::handle convention,
                    const std::vector<double>& fill, py::handle mean, py::handle std, double scale,
                    double divisor, const std::string& dtype, const std::string& layout,
-                   py::handle out, py::handle polar, py::handle torch) {
+                   py::handle out, py::handle polar, py::handle torch, bool flip_h, bool flip_v) {
   const Image img = image_from(image, "image");
   if (img.batch)
     throw py::value_error("image: expected one image (H, W) or (H, W, C), got a batch");
@@ -139,6 +139,8 @@ py::object warp_py(py::handle image, const std::vector<double>& matrix, int64_t 
     r.torch_fill = std::get<1>(t);
     r.torch_copy = std::get<2>(t);
   }
+  r.flip_h = flip_h;
+  r.flip_v = flip_v;
   const std::vector<int64_t> shape = warp_shape(r);
   py::object result;
   void* dst = prepare_out(out, shape, r.format.type, {r.image}, result);
@@ -283,7 +285,8 @@ void register_resize(py::module_& m) {
         py::arg("out_w"), py::arg("interpolation"), py::arg("convention").none(true),
         py::arg("fill"), py::arg("mean"), py::arg("std"), py::arg("scale"), py::arg("divisor"),
         py::arg("dtype"), py::arg("layout"), py::arg("out").none(true),
-        py::arg("polar") = py::none(), py::arg("torch") = py::none(),
+        py::arg("polar") = py::none(), py::arg("torch") = py::none(), py::arg("flip_h") = false,
+        py::arg("flip_v") = false,
         "Low-level affine (or, with polar, polar) warp; see pixnorm.warp_affine and "
         "pixnorm.warp_polar for the documented API.");
   m.def("preprocess", &preprocess_py, py::arg("images"), py::arg("geometries"), py::arg("crop_h"),

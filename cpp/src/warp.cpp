@@ -824,8 +824,14 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
     std::vector<float> vals(static_cast<size_t>(ow * C));
     std::vector<uint8_t> lv(static_cast<size_t>(ow * C)), planar(static_cast<size_t>(ow * C));
     std::vector<float> planes(static_cast<size_t>(ow * C));
+    // a mirrored row: the pixels of `v` (n values each) in reverse order
+    auto mirror = [ow](auto* v, int64_t n) {
+      for (int64_t x = 0; x < ow / 2; ++x)
+        std::swap_ranges(v + x * n, v + (x + 1) * n, v + (ow - 1 - x) * n);
+    };
     for (int64_t y = y0; y < y1; ++y) {
-      float* dst = direct ? static_cast<float*>(out) + y * ow : planes.data();
+      const int64_t yd = r.flip_v ? oh - 1 - y : y;  // the row written
+      float* dst = direct ? static_cast<float*>(out) + yd * ow : planes.data();
       const int64_t pstride = direct ? oh * ow : ow;
       if (kernel) {  // packed uint8 rows: the ISA's kernel, planar values
         std::array<double, 6> m = r.matrix;
@@ -839,15 +845,20 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
         (r.filter == WarpFilter::bilinear ? k.warp_bilinear_u8 : k.warp_nearest_u8)(
             static_cast<const uint8_t*>(r.image.data), s.sy, s.W, s.H, C, m.data(), ry, rv, ow,
             fillf.data(), vals.data());
+        if (r.flip_h)  // planar values: each plane reversed
+          for (int64_t c = 0; c < C; ++c)
+            std::reverse(vals.data() + c * ow, vals.data() + (c + 1) * ow);
         for (int64_t c = 0; c < C; ++c)
           k.normalize_f32(vals.data() + c * ow, ow, 1, affine.a.data() + c, affine.b.data() + c,
                           dst + c * pstride, pstride);
       } else if (r.polar && !named) {
         polar_row(y, us.data(), vs.data(), mx.data(), my.data());
         pixnorm_sample(polar_src, r.filter, ow, us.data(), vs.data(), fillf.data(), vals.data());
+        if (r.flip_h) mirror(vals.data(), C);
         k.normalize_f32(vals.data(), ow, C, affine.a.data(), affine.b.data(), dst, pstride);
       } else if (!named) {
         pixnorm_row(s, r, y, fillf.data(), vals.data());
+        if (r.flip_h) mirror(vals.data(), C);
         k.normalize_f32(vals.data(), ow, C, affine.a.data(), affine.b.data(), dst, pstride);
       } else {
         if (r.polar) {  // opencv, forward (warp_shape refuses the others)
@@ -860,14 +871,16 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
           row_pillow(s, r, pplan, y, fill8.data(), lv.data());
         else  // opencv: 2 channels (warp_shape refuses the others)
           row_opencv_fixed(s, r, y, adelta.data(), bdelta.data(), fill8.data(), lv.data());
-        for (int64_t x = 0; x < ow; ++x)
+        for (int64_t x = 0; x < ow; ++x) {
+          const int64_t xd = r.flip_h ? ow - 1 - x : x;
           for (int64_t c = 0; c < C; ++c)
-            planar[static_cast<size_t>(c * ow + x)] = lv[static_cast<size_t>(x * C + c)];
+            planar[static_cast<size_t>(c * ow + xd)] = lv[static_cast<size_t>(x * C + c)];
+        }
         for (int64_t c = 0; c < C; ++c)
           k.levels_f32(planar.data() + c * ow, ow, &levels[static_cast<size_t>(c)],
                        dst + c * pstride);
       }
-      if (!direct) store_planes(k, target, y, planes.data(), ow, ow);
+      if (!direct) store_planes(k, target, yd, planes.data(), ow, ow);
     }
   };
   threads::parallel_chunks(oh, threads::team_for(oh * ow * C, nthreads), body);

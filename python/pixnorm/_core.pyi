@@ -188,4 +188,6 @@ def warp_affine(
     out: Any,
     polar: tuple[float, float, float, bool, bool] | None = ...,
     torch: tuple[bool, bool, bool] | None = ...,
+    flip_h: bool = ...,
+    flip_v: bool = ...,
 ) -> Any: ...

@@ -18,7 +18,7 @@ import numpy.typing as npt
 from . import _core
 from ._args import _image, _is_per_pixel, _range_message, _real, _scale, _typed, _values, _warn
 from ._normalizer import _unpack
-from ._resize import _fill_values, _format, _uint8_scale
+from ._resize import _fill_values, _flip_axes, _format, _uint8_scale
 
 _FILTERS = ("bilinear", "nearest")
 
@@ -115,9 +115,13 @@ def _run(
     out: Any,
     polar: tuple[float, float, float, bool, bool] | None = None,
     torch: tuple[bool, bool, bool] | None = None,
+    flip: tuple[int, int] = (0, 0),
+    divisor: float = 0.0,
 ) -> Any:
     """The core's warp with preprocess's output arguments (``polar``: warp_polar's centre,
-    radius and flags instead of the matrix)."""
+    radius and flags instead of the matrix; ``flip``: (horizontal, vertical) mirroring of the
+    output; ``divisor``: ToTensor's ``float32(x) / divisor`` instead of the scale, in a named
+    convention)."""
     fmt = _format(dtype, layout, out)
     norm, mean, std = _unpack(mean, std, scale, False)
     if _is_per_pixel(mean, std):
@@ -148,8 +152,8 @@ def _run(
     if conv == "pillow" and fill is not None:
         fills = [float(np.clip(np.rint(v), 0, 255)) for v in fills]
     result = _core.warp_affine(
-        arr, matrix, oh, ow, interpolation, conv, fills, mean, std, s, 0.0, fmt.dtype,
-        fmt.layout, fmt.out, polar, torch,
+        arr, matrix, oh, ow, interpolation, conv, fills, mean, std, s, divisor, fmt.dtype,
+        fmt.layout, fmt.out, polar, torch, bool(flip[0]), bool(flip[1]),
     )  # fmt: skip
     _warn(_range_message(arr, mean, std, s))  # mean/std that cannot describe the image
     return _typed(result, out, fmt.dtype)
@@ -170,6 +174,7 @@ def warp_affine(
     layout: str = "CHW",
     out: np.ndarray[Any, Any] | None = None,
     channels_last: bool = False,
+    flip: bool | str = False,
 ) -> Any:
     """Warp an image through an affine map and normalize it, in one pass.
 
@@ -201,8 +206,11 @@ def warp_affine(
 
     ``mean``, ``std``, ``scale``, ``dtype``, ``layout`` and ``out`` are :func:`preprocess`'s
     (per-channel values only). Returns (C, h, w) float32 by default.
+    ``flip`` mirrors the warped output, as torchvision's flips after the warp: True or
+    'horizontal' (output column x is the warp's column w - 1 - x), 'vertical', 'both'.
     """
     conv = _convention(convention)
+    axes = _flip_axes(flip, "flip")
     if conv == "torch":
         raise ValueError(
             "convention: torchvision warps through rotate and affine, not a given matrix; use "
@@ -214,7 +222,7 @@ def warp_affine(
     oh, ow = _out_size(size, (int(arr.shape[0]), int(arr.shape[1])) if arr.ndim >= 2 else (0, 0))
     if conv == "pillow":
         m = _pillow_data(m)
-    return _run(arr, m, oh, ow, name, conv, fill, mean, std, scale, dtype, layout, out)
+    return _run(arr, m, oh, ow, name, conv, fill, mean, std, scale, dtype, layout, out, flip=axes)
 
 
 # ---- rotate --------------------------------------------------------------------------------
@@ -364,6 +372,8 @@ def _torch_run(
     oh: int,
     name: str,
     args: tuple[Any, Any, Any, Any, Any, Any, Any],
+    flip: tuple[int, int] = (0, 0),
+    divisor: float = 0.0,
 ) -> Any:
     """convention 'torch': torchvision v2's _affine_grid coefficients in float32 (theta^T / (w/2,
     h/2)) and grid_sample, in the core."""
@@ -374,7 +384,10 @@ def _torch_run(
     theta = [float(v) for v in (t[0] / dw, t[1] / dw, t[2] / dw, t[3] / dh, t[4] / dh, t[5] / dh)]
     small = 3 * (oh * ow) * 2 < 400  # the naive bmm kernel's order, else MKL's sgemm
     fill = args[0]
-    return _run(arr, theta, oh, ow, name, "torch", *args, torch=(small, fill is not None, False))
+    return _run(
+        arr, theta, oh, ow, name, "torch", *args, torch=(small, fill is not None, False),
+        flip=flip, divisor=divisor,
+    )  # fmt: skip
 
 
 def _torchvision_map(t: list[float], w: int, h: int, ow: int, oh: int) -> list[float]:
@@ -403,6 +416,7 @@ def rotate(
     layout: str = "CHW",
     out: np.ndarray[Any, Any] | None = None,
     channels_last: bool = False,
+    flip: bool | str = False,
 ) -> Any:
     """Rotate an image by ``angle`` degrees counter-clockwise and normalize it, in one pass,
     with torchvision's ``rotate`` arguments and defaults: ``center`` (x, y) in pixel-area
@@ -430,11 +444,24 @@ def rotate(
       grid_sample arithmetic as its AVX2 / AVX-512 kernel runs it; a fill in 0..255 blended as
       ``(v - fill) * mask + fill``; its exact quarter turns), then its float arithmetic.
 
-    The other arguments are :func:`warp_affine`'s.
+    The other arguments are :func:`warp_affine`'s (``flip`` mirrors the rotated output).
     """
+    return _rotate(
+        image, angle, interpolation, expand, center, fill, convention, mean, std, scale, dtype,
+        layout, out, channels_last, _flip_axes(flip, "flip"), 0.0,
+    )  # fmt: skip
+
+
+def _rotate(
+    image: Any, angle: Any, interpolation: Any, expand: Any, center: Any, fill: Any,
+    convention: Any, mean: Any, std: Any, scale: Any, dtype: Any, layout: Any, out: Any,
+    channels_last: bool, axes: tuple[int, int], divisor: float,
+) -> Any:  # fmt: skip
+    """rotate, with flip as (horizontal, vertical) and ToTensor's divisor (fused transforms)."""
     conv = _convention(convention)
     name = _interp(interpolation)
     angle = _angle(angle)
+    extra: dict[str, Any] = {"flip": axes, "divisor": divisor}
     if not isinstance(expand, bool | np.bool_):
         raise TypeError(f"expand: expected a bool, got {type(expand).__name__}")
     center_xy = _center(center)
@@ -448,16 +475,20 @@ def rotate(
             nh, nw = int(view.shape[0]), int(view.shape[1])
             eye = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0]
             if conv == "torch":
-                return _run(view, eye, nh, nw, "nearest", conv, *args, torch=(False, False, True))
-            return _run(view, _pillow_data(eye) if conv else eye, nh, nw, "nearest", conv, *args)
+                return _run(
+                    view, eye, nh, nw, "nearest", conv, *args, torch=(False, False, True), **extra
+                )
+            return _run(
+                view, _pillow_data(eye) if conv else eye, nh, nw, "nearest", conv, *args, **extra
+            )
     if conv == "torch":  # torchvision v2: angle % 360, its matrix of -angle, its expanded size
         rel = (0.0, 0.0) if center_xy is None else (center_xy[0] - 0.5 * w, center_xy[1] - 0.5 * h)
         m = _torchvision_v2_inverse(rel, -(angle % 360.0), (0.0, 0.0), 1.0, (0.0, 0.0))
         ow, oh = _torchvision_expand(w, h, m) if expand else (w, h)
-        return _torch_run(arr, m, ow, oh, name, args)
+        return _torch_run(arr, m, ow, oh, name, args, **extra)
     if conv == "pillow":
         data, nw, nh = _pillow_rotation(angle % 360.0, w, h, bool(expand), center_xy)
-        return _run(arr, data, nh, nw, name, conv, *args)
+        return _run(arr, data, nh, nw, name, conv, *args, **extra)
     if conv == "opencv":
         if expand:
             raise ValueError(
@@ -469,13 +500,13 @@ def rotate(
             if center_xy is None
             else (center_xy[0] - 0.5, center_xy[1] - 0.5)
         )
-        return _run(arr, _opencv_rotation_inverse(angle, cx, cy), h, w, name, conv, *args)
+        return _run(arr, _opencv_rotation_inverse(angle, cx, cy), h, w, name, conv, *args, **extra)
     # None: torchvision's geometry, its inverse matrix of -angle about the centre (relative to
     # the image centre)
     rel = (0.0, 0.0) if center_xy is None else (center_xy[0] - 0.5 * w, center_xy[1] - 0.5 * h)
     t = _torchvision_inverse(-(angle % 360.0), rel)  # (torchvision takes angle % 360 first)
     ow, oh = _torchvision_expand(w, h, t) if expand else (w, h)
-    return _run(arr, _torchvision_map(t, w, h, ow, oh), oh, ow, name, conv, *args)
+    return _run(arr, _torchvision_map(t, w, h, ow, oh), oh, ow, name, conv, *args, **extra)
 
 
 def _affine_args(
@@ -519,6 +550,7 @@ def affine(
     layout: str = "CHW",
     out: np.ndarray[Any, Any] | None = None,
     channels_last: bool = False,
+    flip: bool | str = False,
 ) -> Any:
     """torchvision's ``affine`` (rotation by ``angle`` degrees, ``translate`` in pixels, scale
     ``zoom``, ``shear`` in degrees, about ``center``: pixel-area coordinates, default the image
@@ -529,9 +561,22 @@ def affine(
     in exact float arithmetic (:func:`warp_affine`'s); 'pillow', torchvision's ``affine`` on a
     PIL image bit for bit (its matrix through ``Image.transform(AFFINE)``; L, RGB, RGBA);
     'torch', torchvision v2's ``affine`` on a uint8 tensor bit for bit (as :func:`rotate`'s
-    'torch'). The other arguments are :func:`warp_affine`'s.
+    'torch'). The other arguments are :func:`warp_affine`'s (``flip`` mirrors the output).
     """
+    return _affine(
+        image, angle, translate, zoom, shear, interpolation, center, fill, convention, mean, std,
+        scale, dtype, layout, out, channels_last, _flip_axes(flip, "flip"), 0.0,
+    )  # fmt: skip
+
+
+def _affine(
+    image: Any, angle: Any, translate: Any, zoom: Any, shear: Any, interpolation: Any,
+    center: Any, fill: Any, convention: Any, mean: Any, std: Any, scale: Any, dtype: Any,
+    layout: Any, out: Any, channels_last: bool, axes: tuple[int, int], divisor: float,
+) -> Any:  # fmt: skip
+    """affine, with flip as (horizontal, vertical) and ToTensor's divisor (fused transforms)."""
     conv = _convention(convention)
+    extra: dict[str, Any] = {"flip": axes, "divisor": divisor}
     if conv == "opencv":
         raise ValueError(
             "convention: OpenCV has no affine(angle, translate, scale, shear); build the matrix "
@@ -545,13 +590,14 @@ def affine(
     args = (fill, mean, std, scale, dtype, layout, out)
     if conv == "pillow":  # torchvision's PIL kernel: the matrix about the pixel-area centre
         data = _torchvision_inverse(angle, (w * 0.5, h * 0.5) if c is None else c, tr, z, sh)
-        return _run(arr, data, h, w, name, conv, *args)
+        return _run(arr, data, h, w, name, conv, *args, **extra)
     if conv == "torch":  # torchvision v2 on a uint8 tensor
         rel = (0.0, 0.0) if c is None else (c[0] - 0.5 * w, c[1] - 0.5 * h)
-        return _torch_run(arr, _torchvision_v2_inverse(rel, angle, tr, z, sh), w, h, name, args)
+        m = _torchvision_v2_inverse(rel, angle, tr, z, sh)
+        return _torch_run(arr, m, w, h, name, args, **extra)
     rel = (0.0, 0.0) if c is None else (c[0] - 0.5 * w, c[1] - 0.5 * h)
     t = _torchvision_inverse(angle, rel, tr, z, sh)
-    return _run(arr, _torchvision_map(t, w, h, w, h), h, w, name, conv, *args)
+    return _run(arr, _torchvision_map(t, w, h, w, h), h, w, name, conv, *args, **extra)
 
 
 # ---- warp_polar ----------------------------------------------------------------------------
@@ -591,6 +637,7 @@ def warp_polar(
     layout: str = "CHW",
     out: np.ndarray[Any, Any] | None = None,
     channels_last: bool = False,
+    flip: bool | str = False,
 ) -> Any:
     """Remap an image to polar (or semi-log polar) coordinates and normalize it, in one pass:
     ``cv2.warpPolar`` with ``WARP_FILL_OUTLIERS``.
@@ -624,8 +671,11 @@ def warp_polar(
 
     ``mean``, ``std``, ``scale``, ``dtype``, ``layout`` and ``out`` are :func:`preprocess`'s
     (per-channel values only). Returns (C, h, w) float32 by default.
+    ``flip`` mirrors the warped output, as torchvision's flips after the warp: True or
+    'horizontal' (output column x is the warp's column w - 1 - x), 'vertical', 'both'.
     """
     conv = _convention(convention)
+    axes = _flip_axes(flip, "flip")
     if conv == "pillow":
         raise ValueError("convention: Pillow has no polar warp; use None or 'opencv'")
     name = _interp(interpolation)
@@ -649,5 +699,5 @@ def warp_polar(
     polar = (cx, cy, radius, bool(log), bool(inverse))
     return _run(
         arr, [1.0, 0.0, 0.0, 0.0, 1.0, 0.0], oh, ow, name, conv, fill, mean, std, scale, dtype,
-        layout, out, polar,
+        layout, out, polar, flip=axes,
     )  # fmt: skip

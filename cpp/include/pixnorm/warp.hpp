@@ -67,6 +67,10 @@ struct WarpRequest {
   // 400) rather than MKL's sgemm (one fma); torch_fill: an explicit fill, blended through a mask
   // plane ((v - fill) * mask + fill), else zeros; torch_copy: an exact copy (its quarter turns).
   bool torch_small = false, torch_fill = false, torch_copy = false;
+  // The output mirrored after the warp (torchvision's horizontal_flip / vertical_flip of the
+  // warped image): output column x holds the warp's column width - 1 - x, row y its row
+  // height - 1 - y.
+  bool flip_h = false, flip_v = false;
 };
 
 // Validates the request and returns the output's shape: (C, height, width), or (height, width,
