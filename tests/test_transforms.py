@@ -1017,6 +1017,82 @@ def test_random_rotation_and_affine_follow_torchvision_v2() -> None:
     assert torch.equal(torch.as_tensor(ours(t3)), want_t)
 
 
+def test_random_warps_fuse_with_flips_conversion_and_normalize() -> None:
+    """In a Compose, a RandomRotation / RandomAffine starts a pass that also writes the flips,
+    the conversion and Normalize after it (the steps before it a pass of their own, ending in
+    uint8 levels as torchvision's): torchvision v2's output bit for bit with the same seed, on
+    uint8 tensors and PIL images, with flips drawn after the warp's parameters. What does not
+    fuse (a half-precision ToDtype, a float input, a Normalize of other channels, a colour
+    after the warp) runs as before, with the same results."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("torchvision")
+    from PIL import Image
+    from torchvision.transforms import v2
+
+    mean, std = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
+    bil = v2.InterpolationMode.BILINEAR
+    to_float = [v2.ToDtype(torch.float32, scale=True), v2.Normalize(mean, std)]
+    pipelines: list[tuple[list[Any], int]] = [  # (steps, fused runs expected)
+        ([v2.RandomResizedCrop(48), v2.RandomRotation(15, interpolation=bil),
+          v2.RandomHorizontalFlip(), *to_float], 2),
+        ([v2.Resize(56), v2.CenterCrop(48), v2.RandomRotation(40, fill=9),
+          v2.RandomVerticalFlip(0.7), v2.RandomHorizontalFlip(0.3), *to_float], 2),
+        ([v2.RandomResizedCrop(40), v2.RandomAffine(20, translate=(0.1, 0.1), scale=(0.9, 1.1),
+          shear=5, interpolation=bil), v2.RandomHorizontalFlip(), *to_float], 2),
+        ([v2.RandomRotation(30, interpolation=bil, expand=True), v2.RandomHorizontalFlip()], 1),
+        ([v2.RandomRotation(30), v2.RandomHorizontalFlip(), v2.ToImage(),
+          v2.ToDtype(torch.float32, scale=True)], 1),
+        ([v2.RandomRotation(30), v2.ToDtype(torch.float16, scale=True)], 1),  # not fused
+        ([v2.RandomRotation(30), v2.Grayscale(), v2.ToDtype(torch.float32, scale=True)], 2),
+    ]  # fmt: skip
+    rng = np.random.default_rng(37)
+    img = rng.integers(0, 256, (61, 83, 3), dtype=np.uint8)
+    img[20:40, 30:60] = 200  # edges, so that a wrong sample or flip shows
+    t = torch.from_numpy(img).permute(2, 0, 1).contiguous()
+    pil = Image.fromarray(img)
+    for steps, runs in pipelines:
+        affine_on_pil = any(isinstance(s, v2.RandomAffine) for s in steps)
+        # a PIL image becomes a tensor before ToDtype (v2's ToDtype leaves PIL images alone)
+        at = next((i for i, s in enumerate(steps) if isinstance(s, v2.ToDtype)), len(steps))
+        pil_steps = [*steps[:at], v2.ToImage(), *steps[at:]] if at < len(steps) else steps
+        cases = [(steps, t)] if affine_on_pil else [(steps, t), (pil_steps, pil)]
+        for these, inp in cases:  # (the affine map of a PIL image: torchvision's kernel)
+            tv = v2.Compose(these)
+            ours = P.from_torchvision(tv)
+            assert len(ours.fused_runs) == runs, ours
+            for seed in range(12):
+                torch.manual_seed(seed)
+                want = tv(inp)
+                torch.manual_seed(seed)
+                got = ours(inp)
+                after = torch.rand(1)  # the same draws, in number too
+                torch.manual_seed(seed)
+                tv(inp)
+                assert torch.equal(after, torch.rand(1))
+                if isinstance(want, torch.Tensor):
+                    assert isinstance(got, torch.Tensor) and got.dtype == want.dtype
+                    assert torch.equal(got, want), (steps, type(inp), seed)
+                else:
+                    assert got.mode == want.mode
+                    np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+    # the classic PIL pipeline: ToTensor's division after the rotation and flip (v2's
+    # RandomRotation: pixnorm maps v2's, whose kernels it reproduces)
+    v1 = pytest.importorskip("torchvision.transforms")
+    tv1 = v1.Compose([v1.RandomResizedCrop(40), v2.RandomRotation(10), v1.RandomHorizontalFlip(),
+                      v1.ToTensor(), v1.Normalize(mean, std)])  # fmt: skip
+    ours1 = P.from_torchvision(tv1)
+    assert len(ours1.fused_runs) == 2
+    for seed in range(8):
+        torch.manual_seed(seed)
+        want = tv1(pil)
+        torch.manual_seed(seed)
+        assert torch.equal(ours1(pil), want)
+    # a Normalize of one channel's values for a 3-channel image: torchvision's own error
+    bad = P.Compose([P.RandomRotation(10), P.ToTensor(), P.Normalize([0.5, 0.5], [0.2, 0.2])])
+    with pytest.raises(ValueError, match="Normalize"):
+        bad(t)
+
+
 def test_random_warp_arguments() -> None:
     with pytest.raises(ValueError, match="degrees"):
         P.RandomRotation(-3)

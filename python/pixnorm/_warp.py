@@ -155,7 +155,8 @@ def _run(
         arr, matrix, oh, ow, interpolation, conv, fills, mean, std, s, divisor, fmt.dtype,
         fmt.layout, fmt.out, polar, torch, bool(flip[0]), bool(flip[1]),
     )  # fmt: skip
-    _warn(_range_message(arr, mean, std, s))  # mean/std that cannot describe the image
+    # mean/std that cannot describe the image
+    _warn(_range_message(arr, mean, std, 1.0 / divisor if divisor else s))
     return _typed(result, out, fmt.dtype)
 
 

@@ -521,10 +521,12 @@ class _RandomWarp(_Transform):
     on a PIL L, RGB or RGBA image, with 'nearest' or 'bilinear' (and on tensors a fill in
     0..255). Anything else (several inputs, samples with boxes or masks, float tensors, batches,
     other PIL modes or filters, a PIL image for the affine map) goes to torchvision v2's own
-    transform built from the same arguments, which draws the same numbers. A pass of its own:
-    not fused with the steps around it yet."""
+    transform built from the same arguments, which draws the same numbers. In a
+    :class:`Compose` the flips and the conversion and Normalize after it are fused into the
+    warp's pass (the steps before it are a pass of their own, ending in uint8 levels, as
+    torchvision's)."""
 
-    kind = "other"
+    kind = "warp"
     interpolation: Any
     center: list[float] | None
     fill: Any
@@ -575,17 +577,69 @@ class _RandomWarp(_Transform):
                 ) from None
             return tv(*inputs)
         img = inputs[0]
-        params = self._params(img)
+        return self._levels_out(img, conv, self._warp(img, conv, self._params(img)))
+
+    def _channels(self, img: Any, conv: str) -> int:
+        return int(img.shape[0]) if conv == "torch" else 1 if img.mode == "L" else len(img.mode)
+
+    def _warp(
+        self,
+        img: Any,
+        conv: str,
+        params: dict[str, Any],
+        axes: tuple[int, int] = (0, 0),
+        mean: Sequence[float] = (0.0,),
+        std: Sequence[float] = (1.0,),
+        scale: float = 1.0,
+        divisor: float = 0.0,
+        levels: bool = True,
+    ) -> np.ndarray[Any, Any]:
+        """The warp of an input pixnorm reproduces (``conv`` from :meth:`_ours`, ``params``
+        drawn), mirrored by ``axes`` (horizontal, vertical): its uint8 levels (H, W, C), or with
+        ``levels=False`` those levels through the conversion (``float32(x) * scale`` or
+        ``/ divisor``) and Normalize, float32 (C, H, W)."""
+        from ._warp import _affine, _rotate
+
+        fill: Any = self.fill
+        if conv == "pillow":
+            c = self._channels(img, conv)
+            given: Any = 0 if fill is None else fill  # _parse_fill: per band, int()
+            fills: list[Any] = [given] * c if isinstance(given, numbers.Real) else list(given)
+            if len(fills) == 1:
+                fills = fills * c
+            if len(fills) != c:
+                raise ValueError(f"fill: {len(fills)} values for an image of {c} bands")
+            fill = [int(float(v)) for v in fills]
+            img = np.asarray(img)
+        out_kw = (
+            (fill, conv, 0.0, None, None, np.uint8, "HWC", None, False, axes, 0.0)
+            if levels
+            else (fill, conv, list(mean), list(std), scale, None, "CHW", None, False, axes,
+                  divisor)
+        )  # fmt: skip
         name = self._filter()
+        if "expand" in params:
+            return np.asarray(
+                _rotate(img, params["angle"], name, params["expand"], self.center, *out_kw)
+            )
+        return np.asarray(
+            _affine(
+                img,
+                params["angle"],
+                params["translate"],
+                params["zoom"],
+                params["shear"],
+                name,
+                self.center,
+                *out_kw,
+            )  # fmt: skip
+        )
+
+    def _levels_out(self, img: Any, conv: str, out: np.ndarray[Any, Any]) -> Any:
+        """Warped uint8 levels (H, W, C) as the input's kind: a tensor (C, H, W) (wrapped as a
+        tv_tensors.Image as torchvision does) or a PIL image of the input's mode."""
         if conv == "torch":
             torch = _torch()
-            from ._warp import affine, rotate
-
-            run = rotate if "expand" in params else affine
-            out = run(
-                img, **params, interpolation=name, center=self.center, fill=self.fill,
-                convention="torch", dtype=np.uint8, layout="HWC",
-            )  # fmt: skip
             result = torch.from_numpy(np.ascontiguousarray(out.transpose(2, 0, 1)))
             if type(img) is not torch.Tensor:  # a tv_tensors.Image: wrapped as torchvision does
                 from torchvision import tv_tensors
@@ -594,19 +648,7 @@ class _RandomWarp(_Transform):
             return result
         from PIL import Image
 
-        from ._warp import rotate
-
-        c = 1 if img.mode == "L" else len(img.mode)
-        given: Any = 0 if self.fill is None else self.fill  # _parse_fill: per band, int()
-        fills: list[Any] = [given] * c if isinstance(given, numbers.Real) else list(given)
-        if len(fills) == 1:
-            fills = fills * c
-        if len(fills) != c:
-            raise ValueError(f"fill: {len(fills)} values for an image of {c} bands")
-        levels = [int(float(v)) for v in fills]
-        out = rotate(np.asarray(img), **params, interpolation=name, center=self.center,
-                     fill=levels, convention="pillow", dtype=np.uint8, layout="HWC")  # fmt: skip
-        return Image.fromarray(out[..., 0] if c == 1 else out, mode=img.mode)
+        return Image.fromarray(out[..., 0] if out.shape[2] == 1 else out, mode=img.mode)
 
     def _params(self, img: Any) -> dict[str, Any]:
         raise NotImplementedError
@@ -617,7 +659,8 @@ class RandomRotation(_RandomWarp):
     (-d, d)) with ``torch.empty(1).uniform_`` (numpy without torch), then ``rotate`` with
     ``interpolation`` ('nearest' or 'bilinear'), ``expand``, ``center`` and ``fill`` (default 0,
     which torchvision blends through a mask; None pads with zeros). Bit for bit torchvision's on
-    uint8 tensors and PIL L/RGB/RGBA images with the same seed; a pass of its own."""
+    uint8 tensors and PIL L/RGB/RGBA images with the same seed; in a :class:`Compose`, one pass
+    with the flips, conversion and Normalize after it."""
 
     def __init__(
         self,
@@ -659,8 +702,8 @@ class RandomAffine(_RandomWarp):
     ``translate`` (fractions of the width and height, rounded to whole pixels), a scale in
     ``scale`` and shear angles in ``shear`` (a number s: x in (-s, s); two: x; four: x then y),
     drawn with torch's generator in torchvision's order, then ``affine``. Bit for bit
-    torchvision's on uint8 tensors (PIL images go to torchvision's own kernel); a pass of its
-    own."""
+    torchvision's on uint8 tensors (PIL images go to torchvision's own kernel); in a
+    :class:`Compose`, one pass with the flips, conversion and Normalize after it."""
 
     def __init__(
         self,
@@ -1280,6 +1323,8 @@ def _run(ops: Sequence[_Transform], img: Any) -> Any:
 
 def _run_part(ops: Sequence[_Transform], img: Any, rest: list[_Transform]) -> Any:
     """_run's pass over ``ops``, or over its first steps, the others put in ``rest``."""
+    if isinstance(ops[0], _RandomWarp):
+        return _run_warp(ops[0], ops[1:], img)
     if _is_float(img):
         return _float_only(ops, img)
     arr, kind, mode = _load(img)
@@ -1475,12 +1520,85 @@ def _run_part(ops: Sequence[_Transform], img: Any, rest: list[_Transform]) -> An
     return _tensor_out(result)
 
 
+def _warp_tail(warp: _RandomWarp, tail: Sequence[_Transform], img: Any, conv: str) -> bool:
+    """Whether the steps after a warp (flips, then a conversion and Normalize: _plan) fuse into
+    its pass: float32 output, and a Normalize of the warped image's channels after the
+    conversion. Otherwise the warp runs alone and the steps after it as a run of their own (the
+    same results, the errors of that run)."""
+    out = "image"  # as _run_warp steps through them
+    c = warp._channels(img, conv)
+    for op in tail:
+        if isinstance(op, ToDtype) and op.half:
+            return False
+        if isinstance(op, ToTensor):
+            out = "f32"
+        elif isinstance(op, PILToTensor):
+            out = "u8" if out == "image" else out
+        elif isinstance(op, ToDtype):
+            out = out if out == "image" and conv == "pillow" else "f32"
+        elif isinstance(op, Normalize):
+            if out != "f32" or len(op.mean) not in (1, c) or len(op.std) not in (1, c):
+                return False
+    return True
+
+
+def _run_warp(warp: _RandomWarp, tail: Sequence[_Transform], img: Any) -> Any:
+    """A run led by a random rotation or affine map: its parameters, then the flips after it
+    drawn in order, and the warp, the flips, the conversion and Normalize written in one pass
+    (the conversions' rules as _run_part's). An input pixnorm does not reproduce (or a tail that
+    does not fuse) runs the warp alone, then the tail as a run of its own."""
+    conv = warp._ours(img)
+    if conv is None or not _warp_tail(warp, tail, img, conv):
+        img = warp(img)
+        return _run(tail, img) if tail else img
+    params = warp._params(img)
+    horizontal = vertical = 0
+    out = "image"  # "image", "u8" (uint8 tensor) or "f32"
+    pil = conv == "pillow"
+    scale, divisor = 1.0, 0.0
+    mean: Sequence[float] = (0.0,)
+    std: Sequence[float] = (1.0,)
+    for op in tail:
+        if isinstance(op, RandomHorizontalFlip):
+            horizontal ^= int(_rand() < op.p)
+        elif isinstance(op, RandomVerticalFlip):
+            vertical ^= int(_rand() < op.p)
+        elif isinstance(op, ToTensor):
+            if out != "f32":
+                out, divisor = "f32", 255.0
+        elif isinstance(op, PILToTensor):
+            if out == "image":
+                out = "u8"
+        elif isinstance(op, ToDtype):
+            if (out == "image" and pil) or out == "f32":
+                continue  # torchvision v2 leaves PIL images alone
+            out = "f32"
+            if isinstance(op, ConvertImageDtype):
+                divisor = 255.0  # v1's convert_image_dtype: image / 255, as ToTensor
+            else:
+                scale = 1.0 / 255.0 if op.scale else 1.0
+        elif isinstance(op, Normalize):
+            mean, std = op.mean, op.std
+        else:  # pragma: no cover - _plan puts only these after a warp
+            raise TypeError(f"internal: {type(op).__name__} after a warp")
+    axes = (horizontal, vertical)
+    if out == "f32":
+        return _tensor_out(
+            warp._warp(img, conv, params, axes, mean, std, scale, divisor, levels=False)
+        )
+    levels = warp._warp(img, conv, params, axes)
+    if out == "u8":
+        return _tensor_out(np.ascontiguousarray(levels.transpose(2, 0, 1)))
+    return warp._levels_out(img, conv, levels)
+
+
 _GEOMETRY = ("resize", "crop", "rrc", "pad", "flip")
 
 
 def _plan(transforms: Sequence[Any]) -> list[tuple[bool, list[Any]]]:
     """Split into maximal fusable runs: geometry (one resize, flips last), then conversions,
-    then one Normalize; anything else runs as is between them."""
+    then one Normalize; or a random warp, its flips, conversion and Normalize. Anything else
+    runs as is between them."""
     groups: list[tuple[bool, list[Any]]] = []
     run: list[_Transform] = []
 
@@ -1493,6 +1611,10 @@ def _plan(transforms: Sequence[Any]) -> list[tuple[bool, list[Any]]]:
         if not isinstance(t, _Transform) or t.kind == "other":
             flush()
             groups.append((False, [t]))
+            continue
+        if t.kind == "warp":  # a run of its own: the steps before it end in uint8 levels
+            flush()
+            run.append(t)
             continue
         kinds = [r.kind for r in run]
         # A leading ToImage / PILToTensor (before any geometry) only changes the convention of
@@ -1531,6 +1653,8 @@ def _plan(transforms: Sequence[Any]) -> list[tuple[bool, list[Any]]]:
             isinstance(r, ToDtype) and r.half for r in run
         ):
             ok = False  # after a half-precision cast: float arithmetic on it, its own pass
+        if "warp" in kinds and t.kind not in ("flip", "convert", "normalize"):
+            ok = False  # after a warp: its flips, conversion and Normalize only
         if not ok:
             flush()
         run.append(t)
