@@ -328,96 +328,37 @@ void row_remap_fixed(const Source& s, WarpFilter filter, int64_t n, const float*
 
 // ---- torch: torchvision v2 rotate / affine on uint8 tensors -----------------------------------
 
-// One output row (docs/warp-conventions.md): the float32 grid (the naive bmm order or MKL's
-// sgemm with one fma), grid_sample's unnormalization fma((g + 1), size / 2, -0.5) and its
-// bilinear weights and fma sums (torch's AVX2 / AVX-512 kernel; nearest rounds half to even),
-// zeros outside or, with an explicit fill, the blend (v - fill) * mask + fill through a plane of
-// ones; then rounded half to even to uint8. (fmaf is the instruction in the "fma" clone.)
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("fma", "default")))
-#endif
-void row_torch(const Source& s, const WarpRequest& r, int64_t y, const float* fill, uint8_t* lv) {
-  const int64_t C = s.C, W = s.W, H = s.H, ow = r.width, oh = r.height;
+// One output row into planar levels (docs/warp-conventions.md): the kernel table's
+// warp_torch_u8 (its contract in kernels/table.hpp: the float32 grid in the naive bmm order or
+// MKL's sgemm with one fma, grid_sample's unnormalization and bilinear fma sums as torch's AVX2 /
+// AVX-512 kernel runs them, nearest rounding half to even, zeros outside or, with an explicit
+// fill, the blend (v - fill) * mask + fill through a plane of ones), or the exact copy of a
+// quarter turn.
+void row_torch(const KernelTable& k, const Source& s, const WarpRequest& r, int64_t y,
+               const float* fill, uint8_t* planar) {
+  const int64_t C = s.C, ow = r.width, oh = r.height;
   if (r.torch_copy) {  // the quarter turns: the caller passes the turned view
-    for (int64_t x = 0; x < ow; ++x)
-      for (int64_t c = 0; c < C; ++c) lv[x * C + c] = s.u8(y, x, c);
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t x = 0; x < ow; ++x) planar[c * ow + x] = s.u8(y, x, c);
     return;
   }
   const auto& m = r.matrix;
-  const float a00 = static_cast<float>(m[0]), a10 = static_cast<float>(m[1]);
-  const float a20 = static_cast<float>(m[2]), a01 = static_cast<float>(m[3]);
-  const float a11 = static_cast<float>(m[4]), a21 = static_cast<float>(m[5]);
-  const float by = static_cast<float>(static_cast<double>(y) - static_cast<double>(oh - 1) * 0.5);
-  const float sfx = static_cast<float>(static_cast<double>(W) / 2.0);
-  const float sfy = static_cast<float>(static_cast<double>(H) / 2.0);
-  const bool nearest = r.filter == WarpFilter::nearest;
-  for (int64_t x = 0; x < ow; ++x) {
-    const float bx = static_cast<float>(static_cast<double>(x) - static_cast<double>(ow - 1) * 0.5);
-    float gx, gy;
-    if (r.torch_small) {
-      const float px = bx * a00, qx = by * a10, py = bx * a01, qy = by * a11;
-      const float sx = px + qx, sy = py + qy;
-      gx = sx + a20;
-      gy = sy + a21;
-    } else {
-      const float px = bx * a00, py = bx * a01;
-      gx = std::fma(by, a10, px) + a20;
-      gy = std::fma(by, a11, py) + a21;
-    }
-    const float gx1 = gx + 1.0f, gy1 = gy + 1.0f;
-    const float xs = std::fma(gx1, sfx, -0.5f), ys = std::fma(gy1, sfy, -0.5f);
-    uint8_t* o = lv + x * C;
-    if (nearest) {
-      const double xi = std::nearbyint(static_cast<double>(xs));
-      const double yi = std::nearbyint(static_cast<double>(ys));
-      const bool ok =
-          xi >= 0 && xi < static_cast<double>(W) && yi >= 0 && yi < static_cast<double>(H);
-      for (int64_t c = 0; c < C; ++c) {
-        float v =
-            ok ? static_cast<float>(s.u8(static_cast<int64_t>(yi), static_cast<int64_t>(xi), c))
-               : 0.0f;
-        if (r.torch_fill && !ok) v = fill[c];  // mask 0 < 0.5: the fill
-        const float q = std::nearbyint(v);
-        o[c] = static_cast<uint8_t>(q <= 0.0f ? 0.0f : q >= 255.0f ? 255.0f : q);
-      }
-      continue;
-    }
-    const float xw = std::floor(xs), yn = std::floor(ys);
-    const float wd = xs - xw, e = 1.0f - wd, n = ys - yn, sn = 1.0f - n;
-    const float nw = sn * e, ne = sn * wd, sw = n * e, se = n * wd;
-    const bool fin = std::isfinite(xw) && std::isfinite(yn) && std::fabs(xw) < 4.0e18f &&
-                     std::fabs(yn) < 4.0e18f;
-    const int64_t ix = fin ? static_cast<int64_t>(xw) : -2,
-                  iy = fin ? static_cast<int64_t>(yn) : -2;
-    const bool i00 = ix >= 0 && ix < W && iy >= 0 && iy < H;
-    const bool i01 = ix + 1 >= 0 && ix + 1 < W && iy >= 0 && iy < H;
-    const bool i10 = ix >= 0 && ix < W && iy + 1 >= 0 && iy + 1 < H;
-    const bool i11 = ix + 1 >= 0 && ix + 1 < W && iy + 1 >= 0 && iy + 1 < H;
-    float mask = 0.0f;
-    if (r.torch_fill) {
-      mask = (i00 ? 1.0f : 0.0f) * nw;
-      mask = std::fma(i01 ? 1.0f : 0.0f, ne, mask);
-      mask = std::fma(i10 ? 1.0f : 0.0f, sw, mask);
-      mask = std::fma(i11 ? 1.0f : 0.0f, se, mask);
-    }
-    for (int64_t c = 0; c < C; ++c) {
-      const float v00 = i00 ? static_cast<float>(s.u8(iy, ix, c)) : 0.0f;
-      const float v01 = i01 ? static_cast<float>(s.u8(iy, ix + 1, c)) : 0.0f;
-      const float v10 = i10 ? static_cast<float>(s.u8(iy + 1, ix, c)) : 0.0f;
-      const float v11 = i11 ? static_cast<float>(s.u8(iy + 1, ix + 1, c)) : 0.0f;
-      float acc = v00 * nw;
-      acc = std::fma(v01, ne, acc);
-      acc = std::fma(v10, sw, acc);
-      acc = std::fma(v11, se, acc);
-      if (r.torch_fill) {
-        const float d = acc - fill[c];
-        const float t = d * mask;
-        acc = t + fill[c];
-      }
-      const float q = std::nearbyint(acc);
-      o[c] = static_cast<uint8_t>(q <= 0.0f ? 0.0f : q >= 255.0f ? 255.0f : q);
-    }
-  }
+  const float coef[9] = {
+      static_cast<float>(m[0]),
+      static_cast<float>(m[1]),
+      static_cast<float>(m[2]),
+      static_cast<float>(m[3]),
+      static_cast<float>(m[4]),
+      static_cast<float>(m[5]),
+      static_cast<float>(static_cast<double>(s.W) / 2.0),
+      static_cast<float>(static_cast<double>(s.H) / 2.0),
+      static_cast<float>(static_cast<double>(y) - static_cast<double>(oh - 1) * 0.5)};
+  const int flags = (r.torch_small ? kTorchSmall : 0) | (r.torch_fill ? kTorchFill : 0) |
+                    (r.filter == WarpFilter::nearest ? kTorchNearest : 0);
+  // the bytes the image spans from pixel (0, 0), for the kernels' reads (strides >= 0 only)
+  const bool forward = s.sy >= 0 && s.sx >= 0 && s.sc >= 0;
+  const int64_t extent = forward ? (s.H - 1) * s.sy + (s.W - 1) * s.sx + (C - 1) * s.sc + 1 : 0;
+  k.warp_torch_u8(s.data, s.sy, s.sx, s.sc, extent, s.W, s.H, C, coef, flags, fill, ow, planar);
 }
 
 // ---- pillow: Image.transform(AFFINE) ----------------------------------------------------------
@@ -866,15 +807,21 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
           (C == 2 ? row_remap_fixed : row_remap_float)(s, r.filter, ow, mx.data(), my.data(),
                                                        fill8.data(), lv.data());
         } else if (r.convention == Convention::torch) {
-          row_torch(s, r, y, fillf.data(), lv.data());
+          row_torch(k, s, r, y, fillf.data(), planar.data());
         } else if (r.convention == Convention::pillow)
           row_pillow(s, r, pplan, y, fill8.data(), lv.data());
         else  // opencv: 2 channels (warp_shape refuses the others)
           row_opencv_fixed(s, r, y, adelta.data(), bdelta.data(), fill8.data(), lv.data());
-        for (int64_t x = 0; x < ow; ++x) {
-          const int64_t xd = r.flip_h ? ow - 1 - x : x;
-          for (int64_t c = 0; c < C; ++c)
-            planar[static_cast<size_t>(c * ow + xd)] = lv[static_cast<size_t>(x * C + c)];
+        if (r.convention == Convention::torch && !r.polar) {  // planar already
+          if (r.flip_h)
+            for (int64_t c = 0; c < C; ++c)
+              std::reverse(planar.data() + c * ow, planar.data() + (c + 1) * ow);
+        } else {
+          for (int64_t x = 0; x < ow; ++x) {
+            const int64_t xd = r.flip_h ? ow - 1 - x : x;
+            for (int64_t c = 0; c < C; ++c)
+              planar[static_cast<size_t>(c * ow + xd)] = lv[static_cast<size_t>(x * C + c)];
+          }
         }
         for (int64_t c = 0; c < C; ++c)
           k.levels_f32(planar.data() + c * ow, ow, &levels[static_cast<size_t>(c)],

@@ -1516,6 +1516,79 @@ struct WarpChecker {
   }
 };
 
+// warp_torch_u8: every table's kernel against the scalar table's, bit for bit (the levels:
+// an fma of the grid done as a multiply and an add changes 3 pixels in 4.5 million random ones,
+// beyond this check's reach; the SIMD kernels follow the generic code's operations one for one):
+// images of 1-5 channels (random levels, or only 0 and 255), 1 to 40 pixels wide and 1 to 20 high,
+// packed (H, W, C), planar (C, H, W) or with padded rows, flush against a guard page (a read past
+// the image's last byte faults) or, with negative strides, mirrored; grids that rotate, scale,
+// shear and translate (in and out of the image, far outside, on exact pixel centres, overflowing),
+// in the naive or the sgemm order, nearest and bilinear, with and without a fill; rows of 1 to 70
+// outputs between sentinels.
+struct WarpTorchChecker {
+  Checker& ck;
+
+  void run() {
+    Rng rng;
+    Arena img = make_arena(size_t{1} << 16);
+    for (int iter = 0; iter < 3000; ++iter) {
+      const int64_t C = 1 + rng.below(5), w = 1 + rng.below(40), h = 1 + rng.below(20);
+      const int layout = static_cast<int>(rng.below(4));
+      int64_t sy = w * C, sx = C, sc = 1;
+      if (layout == 1) sc = w * h, sy = w, sx = 1;  // planar, as a (C, H, W) tensor
+      if (layout == 2) sy = w * C + 3;              // padded rows
+      const int64_t total = (h - 1) * sy + (w - 1) * sx + (C - 1) * sc + 1;
+      uint8_t* base = img.hi() - total;
+      const bool stark = rng.below(2) == 0;  // levels 0 and 255 only: sums nearest a .5
+      for (int64_t i = 0; i < total; ++i)
+        base[i] = static_cast<uint8_t>(stark ? 255 * rng.below(2) : rng.below(256));
+      const uint8_t* src = base;
+      int64_t extent = total;
+      if (layout == 3) {  // mirrored columns: negative x stride, no extent
+        src = base + (w - 1) * sx;
+        sx = -sx;
+        extent = 0;
+      }
+      const int64_t n = 1 + rng.below(70);
+      const int64_t y = rng.below(static_cast<uint32_t>(n));
+      float coef[9];
+      const float a = rng.uniform(-3.2f, 3.2f), z = rng.uniform(0.3f, 2.5f);
+      const float dw = static_cast<float>(w) / 2.0f, dh = static_cast<float>(h) / 2.0f;
+      const int kind = static_cast<int>(rng.below(6));
+      // theta / (w/2, h/2) as the Python layer builds it, from an inverse map about the centre
+      float t[6] = {z * std::cos(a), -z * std::sin(a), rng.uniform(-8.0f, 8.0f),
+                    z * std::sin(a), z * std::cos(a),  rng.uniform(-8.0f, 8.0f)};
+      if (kind == 0) t[0] = 1, t[1] = 0, t[3] = 0, t[4] = 1, t[2] = 0, t[5] = 0;  // centres
+      if (kind == 1) t[1] += 0.3f;                                                // a shear
+      if (kind == 2) t[2] *= 1e9f;                                                // far outside
+      if (kind == 3) t[0] = 3e38f, t[4] = -3e38f;                                 // overflowing
+      coef[0] = t[0] / dw, coef[1] = t[1] / dw, coef[2] = t[2] / dw;
+      coef[3] = t[3] / dh, coef[4] = t[4] / dh, coef[5] = t[5] / dh;
+      coef[6] = dw, coef[7] = dh;
+      coef[8] = static_cast<float>(static_cast<double>(y) - static_cast<double>(n - 1) * 0.5);
+      float fill[5];
+      for (float& f : fill) f = static_cast<float>(rng.below(256)) + (rng.below(2) ? 0.5f : 0.0f);
+      for (int flags = 0; flags < 8; ++flags) {
+        std::vector<uint8_t> want(static_cast<size_t>(C * n + 16), 0xA5);
+        std::snprintf(g_case, sizeof g_case, "warp_torch_u8 on scalar");
+        ck.tables[0]->warp_torch_u8(src, sy, sx, sc, extent, w, h, C, coef, flags, fill, n,
+                                    want.data());
+        for (size_t k = 1; k < ck.tables.size(); ++k) {
+          const KernelTable& kt = *ck.tables[k];
+          std::vector<uint8_t> got(want.size(), 0xA5);
+          std::snprintf(g_case, sizeof g_case, "warp_torch_u8 on %s", pixnorm::isa_name(kt.isa));
+          kt.warp_torch_u8(src, sy, sx, sc, extent, w, h, C, coef, flags, fill, n, got.data());
+          ++ck.cases;
+          if (got != want)
+            ck.report(g_case, "channels " + std::to_string(C) + ", " + std::to_string(w) + "x" +
+                                  std::to_string(h) + ", layout " + std::to_string(layout) +
+                                  ", flags " + std::to_string(flags) + ", n " + std::to_string(n));
+        }
+      }
+    }
+  }
+};
+
 // gather_normalize_u8: every table's kernel against the scalar table's, bit for bit: rows of
 // 1 to 60 pixels of 1 to kMaxChannels channels flush against a guard page at their end or
 // their start (a read outside the row faults), starts anywhere in the row (the last pixel
@@ -1653,6 +1726,9 @@ int main(int argc, char** argv) {
 
   GatherChecker gc{ck};
   gc.run();
+
+  WarpTorchChecker wtc{ck};
+  wtc.run();
 
   std::printf("kernel_check: %lld cases, %lld mismatches on isas: %s\n",
               static_cast<long long>(ck.cases), static_cast<long long>(ck.mismatches),

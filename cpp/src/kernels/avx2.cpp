@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -62,6 +63,7 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx2() {
     k.store_u8 = &store_u8;
     k.warp_bilinear_u8 = &warp_bilinear_u8;
     k.warp_nearest_u8 = &warp_nearest_u8;
+    k.warp_torch_u8 = &warp_torch_u8;
     k.gather_normalize_u8 = &gather_normalize_u8;
     return k;
   }();

@@ -143,6 +143,7 @@ constexpr KernelTable avx512_kernels() {
   k.affine_half = &affine_half;
   k.warp_bilinear_u8 = &warp_bilinear_u8;
   k.warp_nearest_u8 = &warp_nearest_u8;
+  k.warp_torch_u8 = &warp_torch_u8;
   k.gather_normalize_u8 = &gather_normalize_u8;
   return k;
 }

@@ -253,6 +253,25 @@ using WarpBilinearU8 = void (*)(const uint8_t* src, int64_t stride, int64_t w, i
 // floor(v + 0.5)) when inside the image, else fill[c]; dst[c * n + x] = float32(the level).
 using WarpNearestU8 = WarpBilinearU8;
 
+// torchvision v2's rotate / affine of one output row on a uint8 tensor (pixnorm/warp.hpp's
+// convention 'torch', docs/warp-conventions.md): the source is w x h pixels of `channels`
+// channels, byte (x, y, c) at src[y * sy + x * sx + c * sc] (strides of any sign); `extent` is
+// the number of bytes from src that hold it (the largest offset + 1) when every stride is >= 0,
+// else 0. coef = {a00, a10, a20, a01, a11, a21, sfx, sfy, by}. For x < n, in float32:
+// bx = x - (n - 1) / 2 (exact); the grid gx = (bx a00 + by a10) + a20, gy = (bx a01 + by a11) +
+// a21 (flags & kTorchSmall, the naive batched-matmul order) or gx = fma(by, a10, bx a00) + a20,
+// gy = fma(by, a11, bx a01) + a21 (MKL's sgemm); xs = fma(gx + 1, sfx, -0.5), ys = fma(gy + 1,
+// sfy, -0.5). Nearest (flags & kTorchNearest): the pixel (nearbyint(xs), nearbyint(ys)) when
+// inside, else 0, or fill[c] with kTorchFill; bilinear: floors xw, yn, fractions wd = xs - xw,
+// n = ys - yn, weights nw = (1 - n)(1 - wd), ne = (1 - n) wd, sw = n (1 - wd), se = n wd, the
+// samples outside the image 0, acc = fma(v11, se, fma(v10, sw, fma(v01, ne, v00 nw))), and with
+// kTorchFill the mask m (the same sum of the inside samples' weights) and acc = (acc - fill[c])
+// m + fill[c]. dst[c * n + x] = the value rounded half to even, saturated to 0..255 (planar).
+constexpr int kTorchSmall = 1, kTorchFill = 2, kTorchNearest = 4;
+using WarpTorchU8 = void (*)(const uint8_t* src, int64_t sy, int64_t sx, int64_t sc, int64_t extent,
+                             int64_t w, int64_t h, int64_t channels, const float* coef, int flags,
+                             const float* fill, int64_t n, uint8_t* dst);
+
 // The nearest resize's row (one tap each way, uint8, no colour): sampling and normalize_u8 in
 // one step. For x < n, dst[c * plane_stride + x] = row[start[x] * C + c] * a[c] + b[c] (a float32
 // multiply then a float32 add, never fused: NormalizeU8Row's bits), start[x] in [0, width);
@@ -304,6 +323,7 @@ struct KernelTable {
   WarpBilinearU8 warp_bilinear_u8 = nullptr;
   WarpNearestU8 warp_nearest_u8 = nullptr;
   GatherNormalizeU8 gather_normalize_u8 = nullptr;
+  WarpTorchU8 warp_torch_u8 = nullptr;
 };
 
 const KernelTable& active_kernels();
