@@ -7,7 +7,10 @@ resized with ``pixnorm.resize`` to typical ImageNet sizes (500x375, 375x500, 500
 Pipelines (ImageNet mean/std), each as a user would write it:
 - eval: ``Resize(256), CenterCrop(224), ToTensor(), Normalize`` (v1 on PIL images; v2 with
   ``ToDtype(float32, scale=True)`` on uint8 CHW tensors);
-- train: ``RandomResizedCrop(224), RandomHorizontalFlip()`` then the same conversion.
+- train: ``RandomResizedCrop(224), RandomHorizontalFlip()`` then the same conversion;
+- rotate (issue 16): ``RandomResizedCrop(224), RandomRotation(15), RandomHorizontalFlip()`` then
+  the same conversion (torchvision's default nearest rotation; the Collate takes
+  ``warp=RandomRotation(15)`` and draws box, angle and flip per sample in that order).
 Candidates: torchvision on PIL images, torchvision v2 on uint8 tensors, the same pipelines with
 ``pixnorm.transforms`` (bit-identical outputs, checked on the first batch), and
 ``pixnorm.Collate`` (workers return uint8 arrays, plus RandomResizedCrop params for train; the
@@ -73,17 +76,23 @@ class Samples:
         return img, i % 1000
 
 
-def pipelines(train: bool) -> dict[str, Any]:
+def pipelines(mode: str) -> dict[str, Any]:
     import torch
     import torchvision.transforms as T
     from torchvision.transforms import v2
 
-    geo_t = [T.RandomResizedCrop(224), T.RandomHorizontalFlip()] if train else [
-        T.Resize(256), T.CenterCrop(224)]  # fmt: skip
-    geo_v2 = [v2.RandomResizedCrop(224), v2.RandomHorizontalFlip()] if train else [
-        v2.Resize(256), v2.CenterCrop(224)]  # fmt: skip
-    geo_p = [P.RandomResizedCrop(224), P.RandomHorizontalFlip()] if train else [
-        P.Resize(256), P.CenterCrop(224)]  # fmt: skip
+    if mode == "eval":
+        geo_t: list[Any] = [T.Resize(256), T.CenterCrop(224)]
+        geo_v2: list[Any] = [v2.Resize(256), v2.CenterCrop(224)]
+        geo_p: list[Any] = [P.Resize(256), P.CenterCrop(224)]
+    else:
+        rot = mode == "rotate"
+        geo_t = [T.RandomResizedCrop(224), *([T.RandomRotation(15)] if rot else []),
+                 T.RandomHorizontalFlip()]  # fmt: skip
+        geo_v2 = [v2.RandomResizedCrop(224), *([v2.RandomRotation(15)] if rot else []),
+                  v2.RandomHorizontalFlip()]  # fmt: skip
+        geo_p = [P.RandomResizedCrop(224), *([P.RandomRotation(15)] if rot else []),
+                 P.RandomHorizontalFlip()]  # fmt: skip
     to_dtype = [v2.ToDtype(torch.float32, scale=True), v2.Normalize(MEAN, STD)]
     return {
         "tv_pil": T.Compose([*geo_t, T.ToTensor(), T.Normalize(MEAN, STD)]),
@@ -112,7 +121,8 @@ def epoch(dataset: Any, workers: int, collate: Any = None) -> tuple[float, Any]:
     return count / (time.perf_counter() - t0), first
 
 
-def collate(train: bool, convention: str | None, to_tensor: bool) -> pixnorm.Collate:
+def collate(mode: str, convention: str | None, to_tensor: bool) -> pixnorm.Collate:
+    train = mode != "eval"
     return pixnorm.Collate(
         (224, 224) if train else 256,
         None if train else 224,
@@ -120,6 +130,8 @@ def collate(train: bool, convention: str | None, to_tensor: bool) -> pixnorm.Col
         std=STD,
         convention=convention,
         to_tensor=to_tensor,
+        random_resized_crop=mode == "rotate",
+        warp=P.RandomRotation(15) if mode == "rotate" else None,
     )
 
 
@@ -138,10 +150,15 @@ def main(argv: list[str] | None = None) -> None:
     tensors = [torch.from_numpy(a).permute(2, 0, 1).contiguous() for a in arrays]
     print(f"{n} samples per epoch from {len(arrays)} distinct images, batch {BATCH}\n")
     rows = []
-    for train in (False, True):
-        pipes = pipelines(train)
-        name = "train (RRC, flip)" if train else "eval (Resize 256, CenterCrop 224)"
-        raw = Samples(arrays, n, params=train)
+    for mode in ("eval", "train", "rotate"):
+        pipes = pipelines(mode)
+        name = {
+            "eval": "eval (Resize 256, CenterCrop 224)",
+            "train": "train (RRC, flip)",
+            "rotate": "train (RRC, RandomRotation(15), flip)",
+        }[mode]
+        # (rotate: the collate draws box, angle and flip, in torchvision's order)
+        raw = Samples(arrays, n, params=mode == "train")
         # (label, dataset, collate_fn or None, index of the torchvision run it must equal)
         cands: list[tuple[str, Samples, Any, int | None]] = [
             ("torchvision v1 on PIL", Samples(pils, n, pipes["tv_pil"]), None, None),
@@ -153,9 +170,9 @@ def main(argv: list[str] | None = None) -> None:
             ),
             ("pixnorm.transforms on PIL", Samples(pils, n, pipes["px_pil"]), None, 0),
             ("pixnorm.transforms on tensors", Samples(tensors, n, pipes["px_tensor"]), None, 1),
-            ("pixnorm.Collate, convention='pillow'", raw, collate(train, "pillow", True), 0),
-            ("pixnorm.Collate, convention='torch'", raw, collate(train, "torch", False), 1),
-            ("pixnorm.Collate, convention=None", raw, collate(train, None, False), None),
+            ("pixnorm.Collate, convention='pillow'", raw, collate(mode, "pillow", True), 0),
+            ("pixnorm.Collate, convention='torch'", raw, collate(mode, "torch", False), 1),
+            ("pixnorm.Collate, convention=None", raw, collate(mode, None, False), None),
         ]
         for workers in (0, 2):
             if workers == 0:

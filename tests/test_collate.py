@@ -241,3 +241,117 @@ def test_a_batch_too_large_to_allocate_is_memory_error(
             MemoryError, match=r"^size, crop: a float32 batch of shape \(1, 3, 16777216"
         ):
             collate([img])
+
+
+def test_warp_follows_torchvisions_per_sample_pipeline() -> None:
+    """Collate(warp=RandomRotation / RandomAffine): per sample the box, the warp's parameters,
+    then the flip, drawn and applied as torchvision v2's Compose([RandomResizedCrop, the warp,
+    RandomHorizontalFlip, ToDtype, Normalize]) on uint8 tensors, bit for bit with the same seed
+    and the same number of draws ('torch'); Image.rotate's on PIL images ('pillow'); and, with
+    params from the samples, the given boxes and flips around the drawn warp."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("torchvision")
+    from PIL import Image
+    from torchvision.transforms import v2
+
+    rng = np.random.default_rng(41)
+    imgs = [rng.integers(0, 256, (int(rng.integers(40, 90)), int(rng.integers(40, 90)), 3),
+                         dtype=np.uint8) for _ in range(6)]  # fmt: skip
+    for img in imgs:
+        img[10:30, 15:35] = 250  # edges, so that a wrong sample or flip shows
+    tensors = [torch.from_numpy(a).permute(2, 0, 1).contiguous() for a in imgs]
+    bil = v2.InterpolationMode.BILINEAR
+    warps = [
+        v2.RandomRotation(15),
+        v2.RandomRotation(40, interpolation=bil, fill=[10, 20, 30], center=[5.0, 7.0]),
+        v2.RandomAffine(10, translate=(0.1, 0.2), scale=(0.9, 1.2), shear=(-5, 5, -3, 3),
+                        interpolation=bil, fill=7),
+    ]  # fmt: skip
+    to_float = [v2.ToDtype(torch.float32, scale=True), v2.Normalize(MEAN, STD)]
+    for tw in warps:
+        tv = v2.Compose([v2.RandomResizedCrop((32, 40)), tw, v2.RandomHorizontalFlip(), *to_float])
+        for warp in (tw, P.from_torchvision(v2.Compose([tw])).transforms[0]):
+            coll = pixnorm.Collate(size=(32, 40), random_resized_crop=True, warp=warp,
+                                   mean=MEAN, std=STD)  # fmt: skip
+            for seed in range(4):
+                torch.manual_seed(seed)
+                want = torch.stack([tv(t) for t in tensors])
+                after_tv = torch.rand(1)
+                torch.manual_seed(seed)
+                got, labels = coll([(t, k) for k, t in enumerate(tensors)])
+                assert torch.equal(torch.rand(1), after_tv)  # as many draws
+                assert torch.equal(got, want), (tw, seed)
+                assert labels.tolist() == list(range(6))
+    # PIL images: torchvision v1's pipeline with Image.rotate, ToTensor's division
+    tv1 = pytest.importorskip("torchvision.transforms")
+    pils = [Image.fromarray(a) for a in imgs]
+    rot = v2.RandomRotation(20, interpolation=bil)
+    pipe = tv1.Compose([tv1.RandomResizedCrop(24), rot, tv1.RandomHorizontalFlip(),
+                        tv1.ToTensor(), tv1.Normalize(MEAN, STD)])  # fmt: skip
+    coll = pixnorm.Collate(size=(24, 24), random_resized_crop=True, warp=rot, mean=MEAN,
+                           std=STD, convention="pillow")  # fmt: skip
+    for seed in range(4):
+        torch.manual_seed(seed)
+        want = torch.stack([pipe(p) for p in pils])
+        torch.manual_seed(seed)
+        assert torch.equal(coll([(p, 0) for p in pils])[0], want)
+    # params from the samples: their box and flip, the angle drawn here
+    params = [(3, 4, 30, 25, True), (0, 0, 40, 40, False)]
+    coll = pixnorm.Collate(size=(20, 20), warp=P.RandomRotation(30), mean=MEAN, std=STD)
+    torch.manual_seed(3)
+    got = coll([(t, 0, p) for t, p in zip(tensors[:2], params, strict=True)])[0]
+    torch.manual_seed(3)
+    for k, (top, left, h, w, flip) in enumerate(params):
+        x = v2.functional.resized_crop(tensors[k], top, left, h, w, [20, 20], antialias=True)
+        angle = float(torch.empty(1).uniform_(-30.0, 30.0).item())
+        x = v2.functional.rotate(x, angle, fill=0)
+        x = v2.functional.horizontal_flip(x) if flip else x
+        want1 = v2.Normalize(MEAN, STD)(v2.functional.to_dtype(x, torch.float32, scale=True))
+        assert torch.equal(got[k], want1), k
+
+
+def test_warp_in_every_output_format_and_its_errors() -> None:
+    """warp= writes the batch in every dtype and layout the Collate writes (float16 / bfloat16:
+    the float32 batch rounded once; uint8: the warped levels; HWC: the same values), draws the
+    same numbers in each; refuses what it cannot do, naming the argument."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(43)
+    imgs = [rng.integers(0, 256, (50, 60, 3), dtype=np.uint8) for _ in range(3)]
+    samples = [(img, 0) for img in imgs]
+    warp = P.RandomRotation(25, interpolation="bilinear")
+
+    def batch(**kw: Any) -> Any:
+        torch.manual_seed(5)
+        return pixnorm.Collate(size=(30, 30), random_resized_crop=True, warp=warp, **kw)(samples)[0]
+
+    for conv in ("torch", None):
+        base = batch(mean=MEAN, std=STD, convention=conv)
+        assert base.shape == (3, 3, 30, 30) and base.dtype == torch.float32
+        for half in (torch.float16, torch.bfloat16):
+            assert torch.equal(batch(mean=MEAN, std=STD, convention=conv, dtype=half),
+                               base.to(half))  # fmt: skip
+        hwc = batch(mean=MEAN, std=STD, convention=conv, layout="HWC")
+        assert torch.equal(hwc, base.permute(0, 2, 3, 1))
+        levels = batch(convention=conv, dtype=torch.uint8)
+        assert levels.dtype == torch.uint8
+        if conv == "torch":  # the levels, then ToDtype and Normalize: the float batch
+            x = levels.to(torch.float32) * torch.tensor(1 / 255, dtype=torch.float32)
+            m = torch.tensor(MEAN).view(1, 3, 1, 1)
+            s = torch.tensor(STD).view(1, 3, 1, 1)
+            assert torch.equal((x - m) / s, base)
+    with pytest.raises(TypeError, match="^warp: expected a pixnorm.transforms.RandomRotation"):
+        pixnorm.Collate(size=(8, 8), warp=P.RandomHorizontalFlip())
+    with pytest.raises(ValueError, match="^warp: expand=True"):
+        pixnorm.Collate(size=(8, 8), warp=P.RandomRotation(10, expand=True))
+    with pytest.raises(ValueError, match="^warp: interpolation"):
+        pixnorm.Collate(size=(8, 8), warp=P.RandomRotation(10, interpolation="bicubic"))
+    with pytest.raises(ValueError, match="^warp: torchvision maps PIL images"):
+        pixnorm.Collate(size=(8, 8), warp=P.RandomAffine(10), convention="pillow")
+    per_pixel = np.full((8, 8, 3), 0.5, np.float32)
+    with pytest.raises(ValueError, match="^warp: warps take per-channel"):
+        pixnorm.Collate(size=(8, 8), warp=P.RandomRotation(10), mean=per_pixel, std=0.25)
+    with pytest.raises(ValueError, match="^warp: .*fill in 0..255"):
+        pixnorm.Collate(size=(8, 8), warp=P.RandomRotation(10, fill=300))(samples)
+    assert "warp=RandomRotation(degrees=(-25.0, 25.0)" in repr(
+        pixnorm.Collate(size=(8, 8), warp=warp)
+    )

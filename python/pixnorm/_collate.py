@@ -132,6 +132,42 @@ class _Encoded:
         return img
 
 
+def _check_warp(warp: Any, convention: str | None, norm: Normalizer | None) -> Any:
+    """Collate's warp: None, or pixnorm's RandomRotation / RandomAffine (torchvision v2's are
+    mapped), one that Collate can apply to every image of a batch."""
+    if warp is None:
+        return None
+    from .transforms import RandomAffine, RandomRotation, _convert_one
+
+    if not isinstance(warp, RandomRotation | RandomAffine):
+        mapped = (
+            _convert_one(warp)
+            if type(warp).__name__ in ("RandomRotation", "RandomAffine")
+            else None
+        )
+        if not isinstance(mapped, RandomRotation | RandomAffine):
+            raise TypeError(
+                "warp: expected a pixnorm.transforms.RandomRotation or RandomAffine (or "
+                f"torchvision v2's), got {type(warp).__name__}"
+            )
+        warp = mapped
+    if isinstance(warp, RandomRotation) and warp.expand:
+        raise ValueError("warp: expand=True gives each image its own size; a batch has one")
+    if warp._filter() is None:
+        raise ValueError(
+            f"warp: interpolation {warp.interpolation!r}; pixnorm warps with 'nearest' or "
+            "'bilinear'"
+        )
+    if convention == "pillow" and isinstance(warp, RandomAffine):
+        raise ValueError(
+            "warp: torchvision maps PIL images through its own affine kernel, which pixnorm does "
+            "not reproduce; use convention='torch' or None, or RandomRotation"
+        )
+    if norm is not None and norm.per_pixel:
+        raise ValueError("warp: warps take per-channel mean and std, not a per-pixel mean image")
+    return warp
+
+
 def _in_worker(torch: Any) -> bool:
     """Whether this runs in a DataLoader worker process."""
     try:
@@ -202,6 +238,17 @@ class Collate:
         normalizing happen in one call per batch.
     mode : "RGB" (default), "L", "RGBA" or None
         :func:`pixnorm.decode`'s mode, with ``decode=True``.
+    warp : transforms.RandomRotation or transforms.RandomAffine, optional
+        A random rotation or affine map of each resized (and cropped) image, then its flip, as
+        ``Compose([RandomResizedCrop, RandomRotation, RandomHorizontalFlip, ToDtype,
+        Normalize])`` applies them: per sample the box, then the warp's parameters, then the
+        flip are drawn (with ``random_resized_crop``; samples' params give the box and flip,
+        the warp's parameters are drawn here). Each image is resized into uint8 levels
+        (float32 in convention None), then warped, flipped and normalized into the batch in one
+        pass: convention 'torch' is torchvision v2's rotate / affine on the resized uint8
+        tensor bit for bit, 'pillow' its ``Image.rotate`` (no affine map), None pixnorm's exact
+        warp. torchvision v2's RandomRotation / RandomAffine are taken too; ``expand`` is not
+        (every image must end at one size), nor a per-pixel mean.
     pin_memory : bool
         Allocate the batch with ``torch.empty(..., pin_memory=True)`` when CUDA is available (a
         plain tensor otherwise) and write into it directly, so no later copy is needed. Only
@@ -210,6 +257,8 @@ class Collate:
         allocates it; the worker's queue then passes it without a copy), so there use
         ``DataLoader(pin_memory=True)``.
     """
+
+    warp: Any = None  # (pickles of earlier versions have none)
 
     def __init__(
         self,
@@ -236,6 +285,7 @@ class Collate:
         decode: bool = False,
         mode: str | None = "RGB",
         interpolation: Any = "bilinear",
+        warp: Any = None,
     ) -> None:
         self._ikw: dict[str, Any] = _check_convention(convention, antialias, interpolation)[2]
         self.interpolation: str = self._ikw.get("interpolation", "bilinear")
@@ -292,10 +342,12 @@ class Collate:
         self.random_resized_crop: bool = random_resized_crop
         self.scale: Sequence[float] = scale
         self.ratio: Sequence[float] = ratio
+        self._rrc: tuple[tuple[float, float], tuple[float, float]] = (scale, ratio)
         self.flip_p: float = float(flip_p)
         self.max_size: int | None = max_size
         self.pin_memory: bool = pin_memory
         self.color: str | None = color
+        self.warp: Any = _check_warp(warp, convention, self._normalizer)
 
     def __repr__(self) -> str:
         keys: tuple[str, ...] = ("size", "crop", "mean", "std", "antialias", "convention")
@@ -316,6 +368,8 @@ class Collate:
             args += f", random_resized_crop=True, scale={self.scale}, ratio={self.ratio}"
         if self.decode:
             args += f", decode=True, mode={self.mode!r}"
+        if self.warp is not None:
+            args += f", warp={self.warp!r}"
         return f"Collate({args})"
 
     def _decoded(
@@ -340,6 +394,54 @@ class Collate:
                 raise type(e)(f"samples[{i}]: {e}") from None
 
         return _on_threads(one, len(encoded))
+
+    def _warped(
+        self,
+        arrs: list[Any],
+        geoms: list[Any],
+        hw: tuple[int, int],
+        warps: list[dict[str, Any]],
+        flips: list[bool],
+        out: np.ndarray[Any, Any],
+        fmt: _Format,
+        scale: float,
+        divisor: float,
+    ) -> None:
+        """The batch through the warp: the images resized into packed levels (one preprocess
+        call; uint8, or float32 in convention None for a float batch), then each warped,
+        flipped and normalized into its slot of ``out``."""
+        from ._warp import _affine, _rotate
+
+        conv = self.convention
+        c = _core.color_channels(self.color, int(arrs[0].shape[2]), conv)
+        # (convention None: float32 levels, unrounded, unless the batch is uint8 levels anyway)
+        exact = conv is None and self.dtype != "uint8"
+        levels = np.empty((len(arrs), hw[0], hw[1], c), np.float32 if exact else np.uint8)
+        _core.preprocess(
+            arrs, geoms, hw[0], hw[1], self.antialias, conv, 0.0, 1.0, 1.0, levels, True,
+            **_color_kw(self.color), dtype="float32" if exact else "uint8",
+            layout="HWC", **self._ikw,
+        )  # fmt: skip
+        warp = self.warp
+        name = warp._filter()
+        fill: Any = warp.fill
+        if conv == "pillow":  # Image.rotate's fillcolor: int() of each band's value
+            given: Any = 0 if fill is None else fill
+            fills = [given] * c if isinstance(given, numbers.Real) else list(given)
+            fill = [int(float(v)) for v in (fills * c if len(fills) == 1 else fills)]
+        for i, p in enumerate(warps):
+            tail = (
+                fill, conv, self.mean, self.std, scale, fmt.dtype, fmt.layout, out[i], False,
+                (int(flips[i]), 0), divisor, True,
+            )  # fmt: skip
+            try:
+                if "expand" in p:
+                    _rotate(levels[i], p["angle"], name, False, warp.center, *tail)
+                else:
+                    _affine(levels[i], p["angle"], p["translate"], p["zoom"], p["shear"], name,
+                            warp.center, *tail)  # fmt: skip
+            except (TypeError, ValueError) as e:
+                raise type(e)(f"warp: {e}") from None
 
     def _output(self, shape: tuple[int, ...]) -> tuple[Any, np.ndarray[Any, Any]]:
         """The batch (a torch tensor, or a numpy array without torch) and the numpy array the
@@ -380,6 +482,8 @@ class Collate:
         if len(samples) == 0:
             raise ValueError("samples: empty batch")
         arrs, labels, geoms = [], [], []
+        warps: list[dict[str, Any]] = []
+        flips: list[bool] = []
         has_labels = isinstance(samples[0], tuple | list)
         first: tuple[int, int] | None = None
         for i, s in enumerate(samples):
@@ -408,7 +512,10 @@ class Collate:
                     "1 x 1 pixel and 1 channel"
                 )
             box, flip = None, False
-            if params is None and self.random_resized_crop:
+            drawn_flip = self.warp is not None and params is None and self.random_resized_crop
+            if drawn_flip:  # the box now; the flip after the warp's parameters, in its order
+                params = (*_rrc_params(int(arr.shape[0]), int(arr.shape[1]), *self._rrc), False)
+            elif params is None and self.random_resized_crop:
                 params = random_params(
                     int(arr.shape[0]), int(arr.shape[1]), self.scale, self.ratio, self.flip_p
                 )
@@ -425,9 +532,13 @@ class Collate:
                     )
                 box, flip = tuple(params[:4]), _flag(params[4], f"samples[{i}] flip")
             geom, hw = _geometry(
-                arr, f"samples[{i}]", self.size, self.crop, box, flip, self.max_size,
-                f"samples[{i}] box", f"samples[{i}] flip", fac=self._factor,
+                arr, f"samples[{i}]", self.size, self.crop, box,
+                flip and self.warp is None, self.max_size, f"samples[{i}] box",
+                f"samples[{i}] flip", fac=self._factor,
             )  # fmt: skip
+            if self.warp is not None:  # its parameters, then (drawn here) the flip
+                warps.append(self.warp._params_for(*hw))
+                flips.append(_rand() < self.flip_p if drawn_flip else flip)
             if first is None:
                 first = hw
             elif hw != first:
@@ -467,11 +578,14 @@ class Collate:
                 scale, divisor = norm.scale, 0.0
             if self.dtype == "uint8":  # the levels themselves
                 scale, divisor = 1.0, 0.0
-            _core.preprocess(
+            if self.warp is not None:
+                self._warped(arrs, geoms, first, warps, flips, out, fmt, scale, divisor)
+            else:
+                _core.preprocess(
                 arrs, geoms, first[0], first[1], self.antialias, self.convention,
                 self.mean, self.std, scale, out, True, divisor, **_color_kw(self.color),
-                **fmt.kw(), **self._ikw,
-            )  # fmt: skip
+                    **fmt.kw(), **self._ikw,
+                )  # fmt: skip
         result: Any = tensor
         if has_labels:
             torch = _torch()

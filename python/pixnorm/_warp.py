@@ -16,9 +16,20 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _core
-from ._args import _image, _is_per_pixel, _range_message, _real, _scale, _typed, _values, _warn
+from ._args import (
+    _image,
+    _is_per_pixel,
+    _layout,
+    _out_dtype,
+    _range_message,
+    _real,
+    _scale,
+    _typed,
+    _values,
+    _warn,
+)
 from ._normalizer import _unpack
-from ._resize import _fill_values, _flip_axes, _format, _uint8_scale
+from ._resize import _fill_values, _flip_axes, _Format, _format, _uint8_scale
 
 _FILTERS = ("bilinear", "nearest")
 
@@ -117,12 +128,16 @@ def _run(
     torch: tuple[bool, bool, bool] | None = None,
     flip: tuple[int, int] = (0, 0),
     divisor: float = 0.0,
+    raw_out: bool = False,
 ) -> Any:
     """The core's warp with preprocess's output arguments (``polar``: warp_polar's centre,
     radius and flags instead of the matrix; ``flip``: (horizontal, vertical) mirroring of the
     output; ``divisor``: ToTensor's ``float32(x) / divisor`` instead of the scale, in a named
-    convention)."""
-    fmt = _format(dtype, layout, out)
+    convention; ``raw_out``: ``out`` is the array the core writes, bfloat16 as its uint16 bits,
+    as Collate allocates it)."""
+    fmt = (
+        _Format(_out_dtype(dtype), _layout(layout), out) if raw_out else _format(dtype, layout, out)
+    )
     norm, mean, std = _unpack(mean, std, scale, False)
     if _is_per_pixel(mean, std):
         raise ValueError(
@@ -375,6 +390,7 @@ def _torch_run(
     args: tuple[Any, Any, Any, Any, Any, Any, Any],
     flip: tuple[int, int] = (0, 0),
     divisor: float = 0.0,
+    raw_out: bool = False,
 ) -> Any:
     """convention 'torch': torchvision v2's _affine_grid coefficients in float32 (theta^T / (w/2,
     h/2)) and grid_sample, in the core."""
@@ -387,7 +403,7 @@ def _torch_run(
     fill = args[0]
     return _run(
         arr, theta, oh, ow, name, "torch", *args, torch=(small, fill is not None, False),
-        flip=flip, divisor=divisor,
+        flip=flip, divisor=divisor, raw_out=raw_out,
     )  # fmt: skip
 
 
@@ -456,13 +472,14 @@ def rotate(
 def _rotate(
     image: Any, angle: Any, interpolation: Any, expand: Any, center: Any, fill: Any,
     convention: Any, mean: Any, std: Any, scale: Any, dtype: Any, layout: Any, out: Any,
-    channels_last: bool, axes: tuple[int, int], divisor: float,
+    channels_last: bool, axes: tuple[int, int], divisor: float, raw_out: bool = False,
 ) -> Any:  # fmt: skip
-    """rotate, with flip as (horizontal, vertical) and ToTensor's divisor (fused transforms)."""
+    """rotate, with flip as (horizontal, vertical), ToTensor's divisor and out as the core
+    writes it (fused transforms, Collate)."""
     conv = _convention(convention)
     name = _interp(interpolation)
     angle = _angle(angle)
-    extra: dict[str, Any] = {"flip": axes, "divisor": divisor}
+    extra: dict[str, Any] = {"flip": axes, "divisor": divisor, "raw_out": raw_out}
     if not isinstance(expand, bool | np.bool_):
         raise TypeError(f"expand: expected a bool, got {type(expand).__name__}")
     center_xy = _center(center)
@@ -574,10 +591,12 @@ def _affine(
     image: Any, angle: Any, translate: Any, zoom: Any, shear: Any, interpolation: Any,
     center: Any, fill: Any, convention: Any, mean: Any, std: Any, scale: Any, dtype: Any,
     layout: Any, out: Any, channels_last: bool, axes: tuple[int, int], divisor: float,
+    raw_out: bool = False,
 ) -> Any:  # fmt: skip
-    """affine, with flip as (horizontal, vertical) and ToTensor's divisor (fused transforms)."""
+    """affine, with flip as (horizontal, vertical), ToTensor's divisor and out as the core
+    writes it (fused transforms, Collate)."""
     conv = _convention(convention)
-    extra: dict[str, Any] = {"flip": axes, "divisor": divisor}
+    extra: dict[str, Any] = {"flip": axes, "divisor": divisor, "raw_out": raw_out}
     if conv == "opencv":
         raise ValueError(
             "convention: OpenCV has no affine(angle, translate, scale, shear); build the matrix "

@@ -651,6 +651,11 @@ class _RandomWarp(_Transform):
         return Image.fromarray(out[..., 0] if out.shape[2] == 1 else out, mode=img.mode)
 
     def _params(self, img: Any) -> dict[str, Any]:
+        h, w = (int(img.shape[-2]), int(img.shape[-1])) if not _is_pil(img) else img.size[::-1]
+        return self._params_for(h, w)
+
+    def _params_for(self, h: int, w: int) -> dict[str, Any]:
+        """The parameters drawn for an image of h x w, as torchvision draws them."""
         raise NotImplementedError
 
 
@@ -687,7 +692,7 @@ class RandomRotation(_RandomWarp):
             f"expand={self.expand}, center={self.center}, fill={self.fill}"
         )
 
-    def _params(self, img: Any) -> dict[str, Any]:
+    def _params_for(self, h: int, w: int) -> dict[str, Any]:
         return {"angle": _uniform(self.degrees[0], self.degrees[1]), "expand": self.expand}
 
     def _tv(self) -> Any:
@@ -750,8 +755,7 @@ class RandomAffine(_RandomWarp):
             self.center,
         )  # fmt: skip
 
-    def _params(self, img: Any) -> dict[str, Any]:
-        h, w = int(img.shape[-2]), int(img.shape[-1])  # (a uint8 tensor: _ours)
+    def _params_for(self, h: int, w: int) -> dict[str, Any]:
         angle = _uniform(self.degrees[0], self.degrees[1])
         translate = (0, 0)
         if self.translate is not None:
