@@ -464,10 +464,15 @@ class Collate:
                 return arr, arr
             pin = self.pin_memory and torch.cuda.is_available()
             dt = getattr(torch, self.dtype)
-            if not pin and _in_worker(torch):
+            if pin:
+                t = torch.empty(shape, dtype=dt, pin_memory=True)
+            elif _in_worker(torch):
                 t = _shared_empty(torch, shape, dt)
-            else:
-                t = torch.empty(shape, dtype=dt, pin_memory=pin)
+            else:  # numpy's memory: it asks the kernel for huge pages (fewer page faults)
+                host = {"float32": np.float32, "uint8": np.uint8, "float16": np.float16}
+                t = torch.from_numpy(np.empty(shape, host.get(self.dtype, np.int16)))
+                if self.dtype == "bfloat16":
+                    t = t.view(torch.bfloat16)
         except MemoryError:
             raise too_big from None
         except RuntimeError as e:  # torch's allocators raise RuntimeError, not MemoryError
