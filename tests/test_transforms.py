@@ -1145,12 +1145,42 @@ def test_random_warps_hand_other_input_to_torchvision() -> None:
         pairs = list(zip(want, got, strict=True)) if len(args) > 1 else [(want, got)]
         for w, g in pairs:
             assert type(g) is type(w) and torch.equal(g, w), k
-    arr = np.zeros((5, 5, 3), np.uint8)  # passed through, one angle drawn either way
-    torch.manual_seed(9)
-    out_tv, next_tv = v2.RandomRotation(10)(arr), torch.rand(1)
-    torch.manual_seed(9)
-    out_pn, next_pn = P.RandomRotation(10)(arr), torch.rand(1)
-    assert np.array_equal(out_pn, out_tv) and torch.equal(next_pn, next_tv)
+    # uint8 arrays (H, W, C) and (H, W), (H, W, C) and (H, W) tensors: rotated with torch's
+    # arithmetic, as the other transforms read them (the (C, H, W) tensor's result, in the
+    # input's layout; torchvision itself passes arrays through untouched), the same draws
+    rng = np.random.default_rng(47)
+    arr = rng.integers(0, 256, (37, 45, 3), dtype=np.uint8)
+    chw = torch.from_numpy(arr).permute(2, 0, 1).contiguous()
+    for warp in (P.RandomRotation(25, interpolation="bilinear"),
+                 P.RandomAffine(20, translate=(0.2, 0.1), scale=(0.8, 1.1), shear=7)):  # fmt: skip
+        torch.manual_seed(9)
+        want = warp(chw)
+        after = torch.rand(1)
+        for inp, as_hwc in (
+            (arr, lambda x: torch.from_numpy(np.asarray(x))),
+            (torch.from_numpy(arr), lambda x: x),
+        ):
+            torch.manual_seed(9)
+            got = warp(inp)
+            assert torch.equal(torch.rand(1), after)
+            assert type(got) is type(inp) and got.shape == inp.shape
+            assert torch.equal(as_hwc(got), want.permute(1, 2, 0))
+        torch.manual_seed(9)
+        want1 = warp(chw[:1])
+        for inp in (arr[..., 0], torch.from_numpy(np.ascontiguousarray(arr[..., 0]))):
+            torch.manual_seed(9)
+            got = warp(inp)
+            assert got.shape == inp.shape and type(got) is type(inp)
+            assert torch.equal(torch.as_tensor(np.asarray(got)), want1[0])
+    # in a Compose: the resized (H, W, C) tensor stays (H, W, C) through the warp
+    hwc = torch.from_numpy(rng.integers(0, 256, (60, 70, 3), dtype=np.uint8))
+    pipe = P.Compose([P.RandomResizedCrop(24), P.RandomRotation(15), P.RandomHorizontalFlip(),
+                      P.ToDtype(torch.float32, scale=True)])  # fmt: skip
+    torch.manual_seed(4)
+    want = pipe(hwc.permute(2, 0, 1).contiguous())
+    torch.manual_seed(4)
+    got = pipe(hwc)
+    assert got.shape == (3, 24, 24) and torch.equal(got, want)
 
 
 def _polar_draws(

@@ -542,50 +542,73 @@ class _RandomWarp(_Transform):
         except (TypeError, ValueError):
             return None
 
-    def _ours(self, img: Any) -> str | None:
-        """'torch' or 'pillow' when pixnorm reproduces this input, else None."""
+    def _source(self, img: Any) -> tuple[str, Any, str, Any] | None:
+        """(convention, pixels, kind, PIL mode) when pixnorm reproduces this input, else None:
+        'torch' for uint8 tensors and numpy arrays (pixels: the (H, W, C) view, read with the
+        other transforms' axis rule; a tv_tensors.Image is (C, H, W)), 'pillow' for PIL L, RGB,
+        RGBA images with RandomRotation (pixels: the image)."""
         if self._filter() is None:
             return None
         torch = _torch()
+        fill = self.fill
+        fills = [] if fill is None else [fill] if isinstance(fill, numbers.Real) else fill
+        if not all(0.0 <= float(v) <= 255.0 for v in fills):
+            return None  # (torchvision's own transform takes other fills of tensors)
         if torch is not None and isinstance(img, torch.Tensor):
             from_tv = type(img).__module__.startswith("torchvision.tv_tensors")
-            kind_ok = type(img) is torch.Tensor or (from_tv and type(img).__name__ == "Image")
-            fill = self.fill
-            fills = [] if fill is None else [fill] if isinstance(fill, numbers.Real) else fill
-            ok = (
-                kind_ok
-                and img.dtype == torch.uint8
-                and img.ndim == 3
-                and min(img.shape) > 0
-                and all(0.0 <= float(v) <= 255.0 for v in fills)
-            )
-            return "torch" if ok else None
+            if from_tv and type(img).__name__ == "Image":
+                t = img.as_subclass(torch.Tensor).detach()
+                ok = t.dtype == torch.uint8 and t.ndim == 3 and min(t.shape) > 0
+                if not ok or t.device.type != "cpu":
+                    return None
+                return "torch", t.permute(1, 2, 0).numpy(), "tv_image", None
+            if type(img) is not torch.Tensor or img.dtype != torch.uint8:
+                return None
+            if img.ndim not in (2, 3) or min(img.shape) == 0 or img.device.type != "cpu":
+                return None
+            arr, kind, _ = _load(img)
+            return "torch", arr, kind, None
+        if type(img) is np.ndarray:
+            if img.dtype != np.uint8 or img.ndim not in (2, 3) or min(img.shape) == 0:
+                return None
+            arr, kind, _ = _load(img)
+            return "torch", arr, kind, None
         if _is_pil(img) and isinstance(self, RandomRotation) and img.mode in ("L", "RGB", "RGBA"):
-            return "pillow" if min(img.size) > 0 else None
+            return ("pillow", img, "pil", img.mode) if min(img.size) > 0 else None
         return None
 
     def __call__(self, *inputs: Any) -> Any:
-        conv = self._ours(inputs[0]) if len(inputs) == 1 else None
-        if conv is None:
+        src = self._source(inputs[0]) if len(inputs) == 1 else None
+        if src is None:
             try:
                 tv = self._tv()
             except ImportError:
                 raise TypeError(
-                    f"{type(self).__name__}: pixnorm reproduces one uint8 tensor (C, H, W) or "
+                    f"{type(self).__name__}: pixnorm reproduces one uint8 tensor or array or "
                     f"PIL L, RGB, RGBA image with 'nearest' or 'bilinear'; this input needs "
                     "torchvision"
                 ) from None
             return tv(*inputs)
-        img = inputs[0]
-        return self._levels_out(img, conv, self._warp(img, conv, self._params(img)))
+        return self._levels_out(inputs[0], src, self._warp(src, self._params(src)))
 
-    def _channels(self, img: Any, conv: str) -> int:
-        return int(img.shape[0]) if conv == "torch" else 1 if img.mode == "L" else len(img.mode)
+    def _params(self, src: tuple[str, Any, str, Any]) -> dict[str, Any]:
+        conv, px = src[0], src[1]
+        h, w = (int(px.shape[0]), int(px.shape[1])) if conv == "torch" else px.size[::-1]
+        return self._params_for(h, w)
+
+    def _params_for(self, h: int, w: int) -> dict[str, Any]:
+        """The parameters drawn for an image of h x w, as torchvision draws them."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _channels(src: tuple[str, Any, str, Any]) -> int:
+        if src[0] == "torch":
+            return int(src[1].shape[2])
+        return 1 if src[3] == "L" else len(src[3])
 
     def _warp(
         self,
-        img: Any,
-        conv: str,
+        src: tuple[str, Any, str, Any],
         params: dict[str, Any],
         axes: tuple[int, int] = (0, 0),
         mean: Sequence[float] = (0.0,),
@@ -594,15 +617,16 @@ class _RandomWarp(_Transform):
         divisor: float = 0.0,
         levels: bool = True,
     ) -> np.ndarray[Any, Any]:
-        """The warp of an input pixnorm reproduces (``conv`` from :meth:`_ours`, ``params``
+        """The warp of an input pixnorm reproduces (``src`` from :meth:`_source`, ``params``
         drawn), mirrored by ``axes`` (horizontal, vertical): its uint8 levels (H, W, C), or with
         ``levels=False`` those levels through the conversion (``float32(x) * scale`` or
         ``/ divisor``) and Normalize, float32 (C, H, W)."""
         from ._warp import _affine, _rotate
 
+        conv, img = src[0], src[1]
         fill: Any = self.fill
         if conv == "pillow":
-            c = self._channels(img, conv)
+            c = self._channels(src)
             given: Any = 0 if fill is None else fill  # _parse_fill: per band, int()
             fills: list[Any] = [given] * c if isinstance(given, numbers.Real) else list(given)
             if len(fills) == 1:
@@ -635,28 +659,29 @@ class _RandomWarp(_Transform):
             )  # fmt: skip
         )
 
-    def _levels_out(self, img: Any, conv: str, out: np.ndarray[Any, Any]) -> Any:
-        """Warped uint8 levels (H, W, C) as the input's kind: a tensor (C, H, W) (wrapped as a
-        tv_tensors.Image as torchvision does) or a PIL image of the input's mode."""
-        if conv == "torch":
-            torch = _torch()
-            result = torch.from_numpy(np.ascontiguousarray(out.transpose(2, 0, 1)))
-            if type(img) is not torch.Tensor:  # a tv_tensors.Image: wrapped as torchvision does
-                from torchvision import tv_tensors
+    @staticmethod
+    def _levels_out(img: Any, src: tuple[str, Any, str, Any], out: np.ndarray[Any, Any]) -> Any:
+        """Warped uint8 levels (H, W, C) as the input's kind: a tensor (C, H, W), (H, W, C) or
+        (H, W) as given (a tv_tensors.Image wrapped as torchvision does), an array (H, W, C) or
+        (H, W), or a PIL image of the input's mode."""
+        kind = src[2]
+        if kind == "pil":
+            from PIL import Image
 
-                result = tv_tensors.wrap(result, like=img)
-            return result
-        from PIL import Image
+            return Image.fromarray(out[..., 0] if out.shape[2] == 1 else out, mode=src[3])
+        if kind in ("numpy", "numpy_hw"):
+            return out[..., 0] if kind == "numpy_hw" else out
+        torch = _torch()
+        if kind == "tensor_hwc":
+            return torch.from_numpy(out)
+        if kind == "tensor_hw":
+            return torch.from_numpy(np.ascontiguousarray(out[..., 0]))
+        result = torch.from_numpy(np.ascontiguousarray(out.transpose(2, 0, 1)))
+        if kind == "tv_image":  # wrapped as torchvision does
+            from torchvision import tv_tensors
 
-        return Image.fromarray(out[..., 0] if out.shape[2] == 1 else out, mode=img.mode)
-
-    def _params(self, img: Any) -> dict[str, Any]:
-        h, w = (int(img.shape[-2]), int(img.shape[-1])) if not _is_pil(img) else img.size[::-1]
-        return self._params_for(h, w)
-
-    def _params_for(self, h: int, w: int) -> dict[str, Any]:
-        """The parameters drawn for an image of h x w, as torchvision draws them."""
-        raise NotImplementedError
+            result = tv_tensors.wrap(result, like=img)
+        return result
 
 
 class RandomRotation(_RandomWarp):
@@ -1524,13 +1549,15 @@ def _run_part(ops: Sequence[_Transform], img: Any, rest: list[_Transform]) -> An
     return _tensor_out(result)
 
 
-def _warp_tail(warp: _RandomWarp, tail: Sequence[_Transform], img: Any, conv: str) -> bool:
+def _warp_tail(
+    warp: _RandomWarp, tail: Sequence[_Transform], src: tuple[str, Any, str, Any]
+) -> bool:
     """Whether the steps after a warp (flips, then a conversion and Normalize: _plan) fuse into
     its pass: float32 output, and a Normalize of the warped image's channels after the
     conversion. Otherwise the warp runs alone and the steps after it as a run of their own (the
     same results, the errors of that run)."""
     out = "image"  # as _run_warp steps through them
-    c = warp._channels(img, conv)
+    conv, c = src[0], warp._channels(src)
     for op in tail:
         if isinstance(op, ToDtype) and op.half:
             return False
@@ -1551,11 +1578,12 @@ def _run_warp(warp: _RandomWarp, tail: Sequence[_Transform], img: Any) -> Any:
     drawn in order, and the warp, the flips, the conversion and Normalize written in one pass
     (the conversions' rules as _run_part's). An input pixnorm does not reproduce (or a tail that
     does not fuse) runs the warp alone, then the tail as a run of its own."""
-    conv = warp._ours(img)
-    if conv is None or not _warp_tail(warp, tail, img, conv):
+    src = warp._source(img)
+    if src is None or not _warp_tail(warp, tail, src):
         img = warp(img)
         return _run(tail, img) if tail else img
-    params = warp._params(img)
+    conv = src[0]
+    params = warp._params(src)
     horizontal = vertical = 0
     out = "image"  # "image", "u8" (uint8 tensor) or "f32"
     pil = conv == "pillow"
@@ -1587,13 +1615,11 @@ def _run_warp(warp: _RandomWarp, tail: Sequence[_Transform], img: Any) -> Any:
             raise TypeError(f"internal: {type(op).__name__} after a warp")
     axes = (horizontal, vertical)
     if out == "f32":
-        return _tensor_out(
-            warp._warp(img, conv, params, axes, mean, std, scale, divisor, levels=False)
-        )
-    levels = warp._warp(img, conv, params, axes)
+        return _tensor_out(warp._warp(src, params, axes, mean, std, scale, divisor, levels=False))
+    levels = warp._warp(src, params, axes)
     if out == "u8":
         return _tensor_out(np.ascontiguousarray(levels.transpose(2, 0, 1)))
-    return warp._levels_out(img, conv, levels)
+    return warp._levels_out(img, src, levels)
 
 
 _GEOMETRY = ("resize", "crop", "rrc", "pad", "flip")
