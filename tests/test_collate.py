@@ -355,3 +355,28 @@ def test_warp_in_every_output_format_and_its_errors() -> None:
     assert "warp=RandomRotation(degrees=(-25.0, 25.0)" in repr(
         pixnorm.Collate(size=(8, 8), warp=warp)
     )
+
+
+def test_warp_review_mends() -> None:
+    """The hostile review: more than 4 channels through warp= (its own (H, W, C) levels were
+    refused as a user array); torchvision v1's warps and unmappable v2 ones say why; a tensor
+    on another device goes to torchvision's own transform."""
+    torch = pytest.importorskip("torch")
+    tv = pytest.importorskip("torchvision.transforms")
+    from torchvision.transforms import v2
+
+    img = np.random.default_rng(0).integers(0, 256, (20, 24, 5), dtype=np.uint8)
+    torch.manual_seed(1)
+    got = pixnorm.Collate(size=(8, 8), warp=P.RandomRotation(10))([(img, 0)])[0]
+    assert got.shape == (1, 5, 8, 8)
+    torch.manual_seed(1)
+    plain = pixnorm.Collate(size=(8, 8), warp=P.RandomRotation((0, 0)))([(img, 0)])[0]
+    assert torch.equal(plain, pixnorm.Collate(size=(8, 8))([(img, 0)])[0])  # 0 degrees: as is
+    with pytest.raises(TypeError, match="^warp: torchvision v1's RandomRotation"):
+        pixnorm.Collate(size=(8, 8), warp=tv.RandomRotation(10))
+    with pytest.raises(ValueError, match="^warp: torchvision's RandomRotation with these"):
+        pixnorm.Collate(size=(8, 8), warp=v2.RandomRotation(10, fill={torch.Tensor: 5}))
+    meta = torch.empty((3, 10, 12), dtype=torch.uint8, device="meta")
+    torch.manual_seed(2)
+    out = P.RandomRotation(10)(meta)
+    assert out.device.type == "meta" and out.shape == (3, 10, 12)

@@ -509,3 +509,25 @@ def test_stale_scratch_memory_is_never_read(conv: str | None, aa: bool) -> None:
     for poison in (0, 255):
         _scratch(2 * H * W * 3)[:] = poison
         np.testing.assert_array_equal(np.asarray(coll(samples)[0]), want_batch)
+
+
+@needs_jpeg
+def test_a_call_reentered_on_the_same_thread_gets_its_own_memory() -> None:
+    """load decodes into this thread's reused buffer: a load run while it is in use (from an
+    argument's conversion or a finalizer, on the same thread) gets new memory, so neither call
+    sees the other's pixels (the hostile review: the outer call returned the inner image)."""
+    a = jpeg(np.full((64, 64, 3), 20, np.uint8), quality=95)
+    b = jpeg(np.full((64, 64, 3), 230, np.uint8), quality=95)
+    inner: list[Any] = []
+
+    class Mean:
+        def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
+            inner.append(pixnorm.load(b, size=32, layout="HWC", dtype=np.uint8))
+            return np.zeros(3)
+
+    got = pixnorm.load(a, size=32, mean=Mean(), std=[1.0] * 3, scale=1.0, layout="HWC")
+    want = pixnorm.preprocess(pixnorm.decode(a), size=32, scale=1.0, layout="HWC")
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(
+        inner[0], pixnorm.preprocess(pixnorm.decode(b), size=32, layout="HWC", dtype=np.uint8)
+    )

@@ -140,15 +140,24 @@ def _check_warp(warp: Any, convention: str | None, norm: Normalizer | None) -> A
     from .transforms import RandomAffine, RandomRotation, _convert_one
 
     if not isinstance(warp, RandomRotation | RandomAffine):
-        mapped = (
-            _convert_one(warp)
-            if type(warp).__name__ in ("RandomRotation", "RandomAffine")
-            else None
-        )
-        if not isinstance(mapped, RandomRotation | RandomAffine):
+        name, module = type(warp).__name__, type(warp).__module__
+        if name not in ("RandomRotation", "RandomAffine") or not module.startswith("torchvision"):
             raise TypeError(
                 "warp: expected a pixnorm.transforms.RandomRotation or RandomAffine (or "
-                f"torchvision v2's), got {type(warp).__name__}"
+                f"torchvision v2's), got {name}"
+            )
+        if not module.startswith("torchvision.transforms.v2"):
+            raise TypeError(
+                f"warp: torchvision v1's {name} computes its matrix and grid in another order, "
+                "which pixnorm does not reproduce; use torchvision.transforms.v2's or "
+                f"pixnorm.transforms.{name}"
+            )
+        mapped = _convert_one(warp)
+        if not isinstance(mapped, RandomRotation | RandomAffine):
+            raise ValueError(
+                f"warp: torchvision's {name} with these arguments is not reproduced (a fill "
+                "per input type, or values pixnorm refuses); build pixnorm.transforms."
+                f"{name} with them to see why"
             )
         warp = mapped
     if isinstance(warp, RandomRotation) and warp.expand:
@@ -373,15 +382,15 @@ class Collate:
         return f"Collate({args})"
 
     def _decoded(
-        self, encoded: list[Any], geoms: list[Any], hw: tuple[int, int]
+        self, encoded: list[Any], geoms: list[Any], hw: tuple[int, int], take: Any
     ) -> list[np.ndarray[Any, Any]]:
         """The encoded samples decoded, each JPEG around the window its geometry reads, on
-        pixnorm's threads (the codecs release the GIL), into one piece of this thread's scratch
-        memory (valid until the batch is written)."""
-        from ._load import _on_threads, _scratch, _window
+        pixnorm's threads (the codecs release the GIL), into one piece of memory from ``take`` (a
+        _Scratch: this thread's reused buffer, until the batch is written)."""
+        from ._load import _on_threads, _window
 
         ends = np.cumsum([0] + [e.nbytes for e in encoded]).tolist()
-        memory = _scratch(ends[-1])
+        memory = take(ends[-1])
 
         def one(i: int) -> np.ndarray[Any, Any]:
             try:
@@ -431,7 +440,7 @@ class Collate:
             fill = [int(float(v)) for v in (fills * c if len(fills) == 1 else fills)]
         for i, p in enumerate(warps):
             tail = (
-                fill, conv, self.mean, self.std, scale, fmt.dtype, fmt.layout, out[i], False,
+                fill, conv, self.mean, self.std, scale, fmt.dtype, fmt.layout, out[i], True,
                 (int(flips[i]), 0), divisor, True,
             )  # fmt: skip
             try:
@@ -484,6 +493,12 @@ class Collate:
         return t, t.numpy()
 
     def __call__(self, samples: Sequence[Any]) -> Any:
+        from ._load import _Scratch
+
+        with _Scratch() as take:  # decoded windows live until the batch is written
+            return self._collate(samples, take)
+
+    def _collate(self, samples: Sequence[Any], take: Any) -> Any:
         if len(samples) == 0:
             raise ValueError("samples: empty batch")
         arrs, labels, geoms = [], [], []
@@ -555,7 +570,7 @@ class Collate:
             geoms.append(geom)
         assert first is not None
         if self.decode:
-            arrs = self._decoded(arrs, geoms, first)
+            arrs = self._decoded(arrs, geoms, first, take)
         c = _core.color_channels(self.color, int(arrs[0].shape[2]), self.convention)
         fmt = _Format(self.dtype, self.layout, None)
         tensor, out = self._output(fmt.shape(len(arrs), c, first[0], first[1]))

@@ -34,22 +34,43 @@ _SLACK = 2
 
 # Decoded windows go into a buffer kept per thread and reused, not a new image per call: a new
 # image's pages are faulted in and zeroed by the kernel on every call (about 5% of a 500x375
-# JPEG's decode measured). Requests above this many bytes get memory of their own, not kept.
-_SCRATCH_KEPT = 1 << 26
+# JPEG's decode measured). A buffer above this many bytes is not kept: at most 32 MiB stay
+# with each thread that ever decoded a window.
+_SCRATCH_KEPT = 1 << 25
 _scratch_local = threading.local()
 
 
+class _Scratch:
+    """``with _Scratch() as take:`` ``take(nbytes)`` gives uninitialized bytes for decoded
+    pixels that live until the block ends: this thread's reused buffer (grown as needed) the
+    first time, new memory when the buffer is in use (a call re-entered on this thread, from a
+    finalizer or an argument's conversion, gets its own) or above ``_SCRATCH_KEPT``."""
+
+    def __init__(self) -> None:
+        self.taken = False
+
+    def __enter__(self) -> _Scratch:
+        return self
+
+    def __call__(self, nbytes: int) -> npt.NDArray[np.uint8]:
+        if self.taken or nbytes > _SCRATCH_KEPT or getattr(_scratch_local, "busy", False):
+            return np.empty(nbytes, np.uint8)
+        buf: npt.NDArray[np.uint8] | None = getattr(_scratch_local, "buf", None)
+        if buf is None or buf.size < nbytes:
+            buf = np.empty(max(nbytes, 1 << 20), np.uint8)
+            _scratch_local.buf = buf
+        _scratch_local.busy = self.taken = True
+        return buf[:nbytes]
+
+    def __exit__(self, *exc: object) -> None:
+        if self.taken:
+            _scratch_local.busy = self.taken = False
+
+
 def _scratch(nbytes: int) -> npt.NDArray[np.uint8]:
-    """``nbytes`` uninitialized bytes of this thread's reused buffer (grown as needed), or new
-    ones above ``_SCRATCH_KEPT``. Valid until this thread's next call: the decoded image only
-    lives until the pass that reads it has run."""
-    if nbytes > _SCRATCH_KEPT:
-        return np.empty(nbytes, np.uint8)
-    buf: npt.NDArray[np.uint8] | None = getattr(_scratch_local, "buf", None)
-    if buf is None or buf.size < nbytes:
-        buf = np.empty(max(nbytes, 1 << 20), np.uint8)
-        _scratch_local.buf = buf
-    return buf[:nbytes]
+    """This thread's reused buffer, ``nbytes`` of it, for tests that fill it (not in use)."""
+    with _Scratch() as take:
+        return take(nbytes)
 
 
 # The support of each interpolation= filter, in source pixels at scale 1 (pixnorm.resize).
@@ -170,12 +191,13 @@ def load(
         )
     limit = _check_options(mode, orientation, max_pixels)
     data = _source_bytes(source)
-    found = _decode_window(data, mode, orientation, limit, options, bool(draft))
-    if found is None:
-        img = decode(data, mode=mode, orientation=orientation, max_pixels=max_pixels)
+    with _Scratch() as take:  # the decoded window lives until preprocess has read it
+        found = _decode_window(data, mode, orientation, limit, options, bool(draft), take)
+        if found is None:
+            img = decode(data, mode=mode, orientation=orientation, max_pixels=max_pixels)
+            return preprocess(img, **options)
+        img, options = found
         return preprocess(img, **options)
-    img, options = found
-    return preprocess(img, **options)
 
 
 def _decode_window(
@@ -185,13 +207,12 @@ def _decode_window(
     limit: int,
     options: dict[str, Any],
     draft: bool,
-    kept: bool = True,
+    take: Any = None,
 ) -> tuple[npt.NDArray[Any], dict[str, Any]] | None:
-    """The JPEG decoded in an image of its full (or draft) size (this thread's scratch memory,
-    the window the options read written, stale bytes outside it; with ``kept=False`` memory of
-    its own, for images that must outlive the next call), and the options for it; None where
-    this does not apply (not a JPEG, no libjpeg, an orientation to apply): then the caller
-    decodes the whole image."""
+    """The JPEG decoded in an image of its full (or draft) size (memory from ``take(nbytes)``,
+    a _Scratch, else its own; the window the options read written, stale bytes outside it),
+    and the options for it; None where this does not apply (not a JPEG, no libjpeg, an
+    orientation to apply): then the caller decodes the whole image."""
     header = _jpeg_header(data, mode, limit)
     if header is None:
         return None
@@ -201,7 +222,7 @@ def _decode_window(
     scale = 8
     if draft:
         scale, options, (h, w) = _draft(data, mode, limit, h, w, c, options)
-    img = (_scratch(h * w * c) if kept else np.empty(h * w * c, np.uint8)).reshape(h, w, c)
+    img = (take(h * w * c) if take is not None else np.empty(h * w * c, np.uint8)).reshape(h, w, c)
     _decode_into(data, mode, limit, _region(img, options), img, scale)
     return img, options
 
@@ -367,7 +388,7 @@ def load_batch(
             per = {k: v for k, v in options.items() if k not in ("flips", "out")}
             if boxes is not None:
                 per["box"] = boxes[i]
-            found = _decode_window(data, mode, orientation, limit, per, False, kept=False)
+            found = _decode_window(data, mode, orientation, limit, per, False)
             if found is not None:
                 return found[0]
             return decode(data, mode=mode, orientation=orientation, max_pixels=max_pixels)

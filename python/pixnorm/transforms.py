@@ -636,9 +636,9 @@ class _RandomWarp(_Transform):
             fill = [int(float(v)) for v in fills]
             img = np.asarray(img)
         out_kw = (
-            (fill, conv, 0.0, None, None, np.uint8, "HWC", None, False, axes, 0.0)
+            (fill, conv, 0.0, None, None, np.uint8, "HWC", None, True, axes, 0.0)
             if levels
-            else (fill, conv, list(mean), list(std), scale, None, "CHW", None, False, axes,
+            else (fill, conv, list(mean), list(std), scale, None, "CHW", None, True, axes,
                   divisor)
         )  # fmt: skip
         name = self._filter()
