@@ -1474,12 +1474,9 @@ def _run_part(ops: Sequence[_Transform], img: Any, rest: list[_Transform]) -> An
                 if out != "f32":
                     out, scale = "f32", 1.0 / 255.0 if op.scale else 1.0
                 continue
-            if out != "f32":
-                out = "f32"
-                if isinstance(op, ConvertImageDtype):
-                    divisor = 255.0  # v1's convert_image_dtype: image / 255, as ToTensor
-                else:
-                    scale = 1.0 / 255.0 if op.scale else 1.0
+            out, set_scale, set_divisor = _conversion(op, out, pil)
+            scale = scale if set_scale is None else set_scale
+            divisor = divisor if set_divisor is None else set_divisor
         elif isinstance(op, Normalize):
             if out != "f32":
                 raise TypeError(
@@ -1549,6 +1546,22 @@ def _run_part(ops: Sequence[_Transform], img: Any, rest: list[_Transform]) -> An
     return _tensor_out(result)
 
 
+def _conversion(op: _Transform, out: str, pil: bool) -> tuple[str, float | None, float | None]:
+    """A conversion step of a fused run (ToTensor, PILToTensor / ToImage, a float32 ToDtype or
+    ConvertImageDtype) on the run's output so far ("image", "u8": a uint8 tensor, "f32"; ``pil``:
+    a PIL input): (the output after it, the scale it sets or None, the divisor it sets or
+    None), as torchvision applies them."""
+    if isinstance(op, ToTensor):
+        return ("f32", None, 255.0) if out != "f32" else (out, None, None)
+    if isinstance(op, PILToTensor):
+        return ("u8" if out == "image" else out), None, None
+    if (out == "image" and pil) or out == "f32":
+        return out, None, None  # torchvision v2 leaves PIL images alone
+    if isinstance(op, ConvertImageDtype):
+        return "f32", None, 255.0  # v1's convert_image_dtype: image / 255, as ToTensor
+    return "f32", 1.0 / 255.0 if getattr(op, "scale", False) else 1.0, None
+
+
 def _warp_tail(
     warp: _RandomWarp, tail: Sequence[_Transform], src: tuple[str, Any, str, Any]
 ) -> bool:
@@ -1561,12 +1574,8 @@ def _warp_tail(
     for op in tail:
         if isinstance(op, ToDtype) and op.half:
             return False
-        if isinstance(op, ToTensor):
-            out = "f32"
-        elif isinstance(op, PILToTensor):
-            out = "u8" if out == "image" else out
-        elif isinstance(op, ToDtype):
-            out = out if out == "image" and conv == "pillow" else "f32"
+        if isinstance(op, ToTensor | PILToTensor | ToDtype):
+            out = _conversion(op, out, conv == "pillow")[0]
         elif isinstance(op, Normalize):
             if out != "f32" or len(op.mean) not in (1, c) or len(op.std) not in (1, c):
                 return False
@@ -1595,20 +1604,10 @@ def _run_warp(warp: _RandomWarp, tail: Sequence[_Transform], img: Any) -> Any:
             horizontal ^= int(_rand() < op.p)
         elif isinstance(op, RandomVerticalFlip):
             vertical ^= int(_rand() < op.p)
-        elif isinstance(op, ToTensor):
-            if out != "f32":
-                out, divisor = "f32", 255.0
-        elif isinstance(op, PILToTensor):
-            if out == "image":
-                out = "u8"
-        elif isinstance(op, ToDtype):
-            if (out == "image" and pil) or out == "f32":
-                continue  # torchvision v2 leaves PIL images alone
-            out = "f32"
-            if isinstance(op, ConvertImageDtype):
-                divisor = 255.0  # v1's convert_image_dtype: image / 255, as ToTensor
-            else:
-                scale = 1.0 / 255.0 if op.scale else 1.0
+        elif isinstance(op, ToTensor | PILToTensor | ToDtype):
+            out, set_scale, set_divisor = _conversion(op, out, pil)
+            scale = scale if set_scale is None else set_scale
+            divisor = divisor if set_divisor is None else set_divisor
         elif isinstance(op, Normalize):
             mean, std = op.mean, op.std
         else:  # pragma: no cover - _plan puts only these after a warp
