@@ -1121,7 +1121,7 @@ def _tensor_out(chw: np.ndarray[Any, Any]) -> Any:
 
 def _image_out(levels: np.ndarray[Any, Any], kind: str, mode: Any) -> Any:
     """Geometry only: give back the input's kind (uint8 levels were computed exactly)."""
-    chw = levels.astype(np.uint8)
+    chw = levels if levels.dtype == np.uint8 else levels.astype(np.uint8)
     if kind == "pil":
         from PIL import Image
 
@@ -1515,6 +1515,8 @@ def _run_part(ops: Sequence[_Transform], img: Any, rest: list[_Transform]) -> An
                 "images: Pillow's filters; torch's uint8 lanczos is its own)"
             )
     args = ([arr], [geom], ch, cw, antialias, conv, list(mean), list(std), scale, None, False)
+    if out in ("image", "u8") and out_dtype == "float32" and padded is None:
+        out_dtype = "uint8"  # the levels themselves, written as such (no float32 round trip)
     plain = color is None and out_dtype == "float32" and interpolation == "bilinear"
     if padded is not None:
         fill_pixel = np.array(pad_levels, np.uint8).reshape(1, 1, -1)
@@ -1542,7 +1544,7 @@ def _run_part(ops: Sequence[_Transform], img: Any, rest: list[_Transform]) -> An
     if out == "image":
         return _image_out(result, kind, mode)
     if out == "u8":
-        return _tensor_out(result.astype(np.uint8))
+        return _tensor_out(result if result.dtype == np.uint8 else result.astype(np.uint8))
     return _tensor_out(result)
 
 
