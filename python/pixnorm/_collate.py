@@ -349,9 +349,8 @@ class Collate:
         self.convention: str | None = convention
         self.to_tensor: bool = to_tensor
         self.random_resized_crop: bool = random_resized_crop
-        self.scale: Sequence[float] = scale
-        self.ratio: Sequence[float] = ratio
-        self._rrc: tuple[tuple[float, float], tuple[float, float]] = (scale, ratio)
+        self.scale: tuple[float, float] = scale
+        self.ratio: tuple[float, float] = ratio
         self.flip_p: float = float(flip_p)
         self.max_size: int | None = max_size
         self.pin_memory: bool = pin_memory
@@ -419,8 +418,6 @@ class Collate:
         """The batch through the warp: the images resized into packed levels (one preprocess
         call; uint8, or float32 in convention None for a float batch), then each warped,
         flipped and normalized into its slot of ``out``."""
-        from ._warp import _affine, _rotate
-
         conv = self.convention
         c = _core.color_channels(self.color, int(arrs[0].shape[2]), conv)
         # (convention None: float32 levels, unrounded, unless the batch is uint8 levels anyway)
@@ -431,24 +428,10 @@ class Collate:
             **_color_kw(self.color), dtype="float32" if exact else "uint8",
             layout="HWC", **self._ikw,
         )  # fmt: skip
-        warp = self.warp
-        name = warp._filter()
-        fill: Any = warp.fill
-        if conv == "pillow":  # Image.rotate's fillcolor: int() of each band's value
-            given: Any = 0 if fill is None else fill
-            fills = [given] * c if isinstance(given, numbers.Real) else list(given)
-            fill = [int(float(v)) for v in (fills * c if len(fills) == 1 else fills)]
         for i, p in enumerate(warps):
-            tail = (
-                fill, conv, self.mean, self.std, scale, fmt.dtype, fmt.layout, out[i], True,
-                (int(flips[i]), 0), divisor, True,
-            )  # fmt: skip
             try:
-                if "expand" in p:
-                    _rotate(levels[i], p["angle"], name, False, warp.center, *tail)
-                else:
-                    _affine(levels[i], p["angle"], p["translate"], p["zoom"], p["shear"], name,
-                            warp.center, *tail)  # fmt: skip
+                self.warp._apply(levels[i], conv, c, p, self.mean, self.std, scale, fmt.dtype,
+                                 fmt.layout, out[i], (int(flips[i]), 0), divisor, True)  # fmt: skip
             except (TypeError, ValueError) as e:
                 raise type(e)(f"warp: {e}") from None
 
@@ -534,7 +517,10 @@ class Collate:
             box, flip = None, False
             drawn_flip = self.warp is not None and params is None and self.random_resized_crop
             if drawn_flip:  # the box now; the flip after the warp's parameters, in its order
-                params = (*_rrc_params(int(arr.shape[0]), int(arr.shape[1]), *self._rrc), False)
+                params = (
+                    *_rrc_params(int(arr.shape[0]), int(arr.shape[1]), self.scale, self.ratio),
+                    False,
+                )
             elif params is None and self.random_resized_crop:
                 params = random_params(
                     int(arr.shape[0]), int(arr.shape[1]), self.scale, self.ratio, self.flip_p
@@ -602,8 +588,8 @@ class Collate:
                 self._warped(arrs, geoms, first, warps, flips, out, fmt, scale, divisor)
             else:
                 _core.preprocess(
-                arrs, geoms, first[0], first[1], self.antialias, self.convention,
-                self.mean, self.std, scale, out, True, divisor, **_color_kw(self.color),
+                    arrs, geoms, first[0], first[1], self.antialias, self.convention,
+                    self.mean, self.std, scale, out, True, divisor, **_color_kw(self.color),
                     **fmt.kw(), **self._ikw,
                 )  # fmt: skip
         result: Any = tensor

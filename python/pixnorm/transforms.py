@@ -618,52 +618,76 @@ class _RandomWarp(_Transform):
         levels: bool = True,
     ) -> np.ndarray[Any, Any]:
         """The warp of an input pixnorm reproduces (``src`` from :meth:`_source`, ``params``
-        drawn), mirrored by ``axes`` (horizontal, vertical): its uint8 levels (H, W, C), or with
-        ``levels=False`` those levels through the conversion (``float32(x) * scale`` or
-        ``/ divisor``) and Normalize, float32 (C, H, W)."""
-        from ._warp import _affine, _rotate
-
-        conv, img = src[0], src[1]
-        fill: Any = self.fill
-        if conv == "pillow":
-            c = self._channels(src)
-            given: Any = 0 if fill is None else fill  # _parse_fill: per band, int()
-            fills: list[Any] = [given] * c if isinstance(given, numbers.Real) else list(given)
-            if len(fills) == 1:
-                fills = fills * c
-            if len(fills) != c:
-                raise ValueError(f"fill: {len(fills)} values for an image of {c} bands")
-            fill = [int(float(v)) for v in fills]
-            img = np.asarray(img)
-        out_kw = (
-            (fill, conv, 0.0, None, None, np.uint8, "HWC", None, True, axes, 0.0)
-            if levels
-            else (fill, conv, list(mean), list(std), scale, None, "CHW", None, True, axes,
-                  divisor)
-        )  # fmt: skip
-        name = self._filter()
-        if "expand" in params:
-            return np.asarray(
-                _rotate(img, params["angle"], name, params["expand"], self.center, *out_kw)
-            )
+        drawn), mirrored by ``axes`` (horizontal, vertical): its uint8 levels, (C, H, W) where
+        the input's kind is a (C, H, W) tensor, else (H, W, C); or with ``levels=False`` those
+        levels through the conversion (``float32(x) * scale`` or ``/ divisor``) and Normalize,
+        float32 (C, H, W)."""
+        px = np.asarray(src[1]) if src[0] == "pillow" else src[1]
+        chw = not levels or src[2] in ("tensor_chw", "tv_image")
         return np.asarray(
-            _affine(
-                img,
-                params["angle"],
-                params["translate"],
-                params["zoom"],
-                params["shear"],
-                name,
-                self.center,
-                *out_kw,
+            self._apply(
+                px,
+                src[0],
+                self._channels(src),
+                params,
+                mean,
+                std,
+                scale,
+                None if levels else "float32",
+                "CHW" if chw else "HWC",
+                None,
+                axes,
+                divisor,
             )  # fmt: skip
         )
 
+    def _apply(
+        self,
+        px: np.ndarray[Any, Any],
+        conv: str | None,
+        channels: int,
+        params: dict[str, Any],
+        mean: Any,
+        std: Any,
+        scale: float | None,
+        dtype: str | None,
+        layout: str,
+        out: Any,
+        axes: tuple[int, int],
+        divisor: float,
+        raw_out: bool = False,
+    ) -> Any:
+        """The warp with drawn ``params`` of (H, W, C) pixels ``px`` in convention ``conv``
+        (the fill as torchvision gives it to that kernel: per band int() for Pillow), written
+        as :func:`pixnorm.rotate` / :func:`pixnorm.affine` write (``dtype`` None: uint8 levels,
+        mean 0, std 1, scale 1), mirrored by ``axes``. The transform and Collate(warp=)."""
+        from ._warp import _affine, _rotate
+
+        fill: Any = self.fill
+        if conv == "pillow":
+            given: Any = 0 if fill is None else fill  # _parse_fill: per band, int()
+            fills: list[Any] = (
+                [given] * channels if isinstance(given, numbers.Real) else list(given)
+            )
+            if len(fills) == 1:
+                fills = fills * channels
+            if len(fills) != channels:
+                raise ValueError(f"fill: {len(fills)} values for an image of {channels} bands")
+            fill = [int(float(v)) for v in fills]
+        if dtype is None:  # the levels themselves
+            dtype, mean, std, scale = "uint8", 0.0, None, None
+        tail = (fill, conv, mean, std, scale, dtype, layout, out, True, axes, divisor, raw_out)
+        name = self._filter()
+        if "expand" in params:
+            return _rotate(px, params["angle"], name, params["expand"], self.center, *tail)
+        return _affine(px, params["angle"], params["translate"], params["zoom"], params["shear"],
+                       name, self.center, *tail)  # fmt: skip
+
     @staticmethod
     def _levels_out(img: Any, src: tuple[str, Any, str, Any], out: np.ndarray[Any, Any]) -> Any:
-        """Warped uint8 levels (H, W, C) as the input's kind: a tensor (C, H, W), (H, W, C) or
-        (H, W) as given (a tv_tensors.Image wrapped as torchvision does), an array (H, W, C) or
-        (H, W), or a PIL image of the input's mode."""
+        """Warped uint8 levels as :meth:`_warp` wrote them, as the input's kind: a tensor
+        (C, H, W), (H, W, C) or (H, W) as given (a tv_tensors.Image wrapped as torchvision
+        does), an array (H, W, C) or (H, W), or a PIL image of the input's mode."""
         kind = src[2]
         if kind == "pil":
             from PIL import Image
@@ -676,7 +700,7 @@ class _RandomWarp(_Transform):
             return torch.from_numpy(out)
         if kind == "tensor_hw":
             return torch.from_numpy(np.ascontiguousarray(out[..., 0]))
-        result = torch.from_numpy(np.ascontiguousarray(out.transpose(2, 0, 1)))
+        result = torch.from_numpy(out)  # (C, H, W): _warp wrote it so
         if kind == "tv_image":  # wrapped as torchvision does
             from torchvision import tv_tensors
 
@@ -1617,10 +1641,10 @@ def _run_warp(warp: _RandomWarp, tail: Sequence[_Transform], img: Any) -> Any:
     axes = (horizontal, vertical)
     if out == "f32":
         return _tensor_out(warp._warp(src, params, axes, mean, std, scale, divisor, levels=False))
-    levels = warp._warp(src, params, axes)
-    if out == "u8":
-        return _tensor_out(np.ascontiguousarray(levels.transpose(2, 0, 1)))
-    return warp._levels_out(img, src, levels)
+    if out == "u8":  # a uint8 tensor (C, H, W)
+        as_tensor = (src[0], src[1], "tensor_chw", src[3])
+        return _tensor_out(warp._warp(as_tensor, params, axes))
+    return warp._levels_out(img, src, warp._warp(src, params, axes))
 
 
 _GEOMETRY = ("resize", "crop", "rrc", "pad", "flip")
