@@ -6,6 +6,7 @@
 
 #include "convert.hpp"
 #include "pixnorm/isa.hpp"
+#include "pixnorm/resize.hpp"
 #include "pixnorm/threads.hpp"
 
 #ifndef PIXNORM_VERSION
@@ -61,6 +62,8 @@ void register_info(py::module_& m) {
         py::arg("worker"));
   m.def("_set_user_threads", &threads::set_user_threads, py::arg("n"));
   m.def("_user_threads", &threads::user_threads);
+  m.def("_plan_cache_entries", &plan_cache_entries);
+  m.def("_plan_cache_clear", &plan_cache_clear);
   m.attr("MAX_THREADS") = threads::kMaxThreads;
   m.def("_team_for", &threads::team_for, py::arg("work"), py::arg("nthreads"));
   m.def("_requested_threads", &threads::requested_threads);

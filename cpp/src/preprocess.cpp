@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -278,10 +279,14 @@ void resize(const ResizeRequest& r, void* out, int nthreads, const Interrupt& in
   const bool cl = torch_channels_last(r.convention, r.filter, oh, ow, v, v.height, v.width);
   const bool u16 = v.dtype == DType::u16;
   ResampleJob proto = job_for(r.convention, v.height, v.width, oh, ow, f[0], f[1], r.filter);
-  const AxisPlan py = plan_axis(r.convention, v.height, oh, r.antialias, 0, oh, false, false, f[0],
-                                u16, r.filter, proto.area, cl);
-  const AxisPlan px = plan_axis(r.convention, v.width, ow, r.antialias, 0, ow, false, true, f[1],
-                                u16, r.filter, proto.area, cl);
+  const std::shared_ptr<const AxisPlan> py_plan =
+      plan_axis_cached(r.convention, v.height, oh, r.antialias, 0, oh, false, false, f[0], u16,
+                       r.filter, proto.area, cl);
+  const std::shared_ptr<const AxisPlan> px_plan =
+      plan_axis_cached(r.convention, v.width, ow, r.antialias, 0, ow, false, true, f[1], u16,
+                       r.filter, proto.area, cl);
+  const AxisPlan& py = *py_plan;
+  const AxisPlan& px = *px_plan;
   if (u16) proto.area2x = false;  // IPP's formula at every scale
   ColorStep step;
   proto.color = color_step(r.color, r.convention, v.dtype, v.channels, step);
@@ -446,8 +451,7 @@ void preprocess(const PreprocessRequest& r, void* out, int nthreads, const Inter
     levels = level_params(r.mean, r.std, r.scale, C, r.divisor);
   // Plans are built before the threads start, so each distinct axis is planned once: a batch of
   // images in a few sizes (the usual case) shares them.
-  std::vector<AxisPlan> plans;
-  plans.reserve(2 * n);  // never reallocates: the jobs point into it
+  std::vector<std::shared_ptr<const AxisPlan>> plans;  // the jobs point to them
   std::map<std::array<int64_t, 9>, size_t> seen;
   auto plan_once = [&](bool is_x, int64_t in, int64_t out_full, int64_t first, int64_t count,
                        bool mirror, double factor, AreaPath area, bool cl) -> const AxisPlan* {
@@ -457,11 +461,12 @@ void preprocess(const PreprocessRequest& r, void* out, int nthreads, const Inter
         is_x, in, out_full, first, count, mirror, factor_bits, static_cast<int64_t>(area), cl};
     auto it = seen.find(key);
     if (it == seen.end()) {
-      plans.push_back(plan_axis(r.convention, in, out_full, r.antialias, first, count, mirror, is_x,
-                                factor, r.images[0].dtype == DType::u16, r.filter, area, cl));
+      plans.push_back(plan_axis_cached(r.convention, in, out_full, r.antialias, first, count,
+                                       mirror, is_x, factor, r.images[0].dtype == DType::u16,
+                                       r.filter, area, cl));
       it = seen.emplace(key, plans.size() - 1).first;
     }
-    return &plans[it->second];
+    return plans[it->second].get();
   };
   const bool padded = r.out_height > 0 || r.out_width > 0;
   const int64_t out_h = padded ? r.out_height : r.crop_height;

@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -286,6 +288,82 @@ void resample(const std::vector<ResampleJob>& jobs, int nthreads) {
         return resample_opencv(k, j, y0, y1);
     }
   });
+}
+
+}  // namespace pixnorm
+
+namespace pixnorm {
+
+namespace {
+
+size_t plan_bytes(const AxisPlan& p) {
+  return sizeof(AxisPlan) +
+         (p.start.size() + p.k.size() + p.second.size() + p.taps_at.size()) * sizeof(int32_t) +
+         (p.w.size() + p.wt.size()) * sizeof(float) + p.order.size();
+}
+
+struct PlanKey {
+  int64_t values[10] = {};
+  bool operator==(const PlanKey& o) const {
+    return std::memcmp(values, o.values, sizeof values) == 0;
+  }
+};
+
+struct PlanCache {
+  struct Entry {
+    PlanKey key;
+    std::shared_ptr<const AxisPlan> plan;
+    size_t bytes = 0;
+  };
+  std::vector<Entry> entries;  // most recently used first
+  size_t bytes = 0;
+};
+
+PlanCache& thread_plan_cache() {
+  thread_local PlanCache cache;
+  return cache;
+}
+
+}  // namespace
+
+size_t plan_cache_entries() { return thread_plan_cache().entries.size(); }
+
+void plan_cache_clear() {
+  PlanCache& cache = thread_plan_cache();
+  cache.entries.clear();
+  cache.bytes = 0;
+}
+
+std::shared_ptr<const AxisPlan> plan_axis_cached(Convention conv, int64_t in, int64_t out_full,
+                                                 bool antialias, int64_t first, int64_t count,
+                                                 bool mirror, bool x, double factor, bool u16,
+                                                 Filter filter, AreaPath area, bool torch_cl) {
+  int64_t factor_bits = 0;
+  std::memcpy(&factor_bits, &factor, sizeof factor);
+  const int64_t flags =
+      (antialias ? 1 : 0) | (mirror ? 2 : 0) | (x ? 4 : 0) | (u16 ? 8 : 0) | (torch_cl ? 16 : 0);
+  const PlanKey key{{static_cast<int64_t>(conv), in, out_full, first, count, flags, factor_bits,
+                     static_cast<int64_t>(filter), static_cast<int64_t>(area), 0}};
+  PlanCache& cache = thread_plan_cache();
+  auto& e = cache.entries;
+  for (size_t i = 0; i < e.size(); ++i) {
+    if (e[i].key == key) {
+      std::rotate(e.begin(), e.begin() + static_cast<std::ptrdiff_t>(i),
+                  e.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+      return e.front().plan;
+    }
+  }
+  auto plan = std::make_shared<const AxisPlan>(plan_axis(
+      conv, in, out_full, antialias, first, count, mirror, x, factor, u16, filter, area, torch_cl));
+  const size_t bytes = plan_bytes(*plan);
+  if (bytes > kPlanCacheBytes / 4) return plan;
+  while (!e.empty() && (e.size() >= kPlanCacheEntries || cache.bytes + bytes > kPlanCacheBytes)) {
+    cache.bytes -= e.back().bytes;
+    e.pop_back();
+  }
+  e.insert(e.begin(), PlanCache::Entry{key, plan, bytes});
+  cache.bytes += bytes;
+  return plan;
 }
 
 }  // namespace pixnorm

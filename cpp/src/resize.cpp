@@ -36,37 +36,36 @@ double sinc(double x) {
 }
 
 // The filters as Pillow's Resample.c writes them (the same operations in the same order, so
-// the float64 weights, and Pillow's 22-bit integers rounded from them, are the same bits).
-double filter_value(Filter f, double x) {
-  switch (f) {
-    case Filter::bilinear:
-      x = std::abs(x);
-      return x < 1.0 ? 1.0 - x : 0.0;
-    case Filter::bicubic: {
-      constexpr double a = -0.5;
-      x = std::abs(x);
-      if (x < 1.0) return ((a + 2.0) * x - (a + 3.0)) * x * x + 1;
-      if (x < 2.0) return (((x - 5) * x + 8) * x - 4) * a;
-      return 0.0;
-    }
-    case Filter::lanczos:
-      return -3.0 <= x && x < 3.0 ? sinc(x) * sinc(x / 3) : 0.0;
-    case Filter::box:
-      return x > -0.5 && x <= 0.5 ? 1.0 : 0.0;
-    case Filter::hamming:
-      x = std::abs(x);
-      if (x == 0.0) return 1.0;
-      if (x >= 1.0) return 0.0;
-      x = x * kPi;
-      // (Pillow's constants are float literals: 0.54f, 0.46f)
-      return std::sin(x) / x *
-             (static_cast<double>(0.54f) + static_cast<double>(0.46f) * std::cos(x));
-    case Filter::nearest:  // (planned apart, plan_axis_nearest: no filter function)
-    case Filter::nearest_exact:
-    case Filter::area:  // (exact overlaps, area_window: no filter function)
-      break;
+// the float64 weights, and Pillow's 22-bit integers rounded from them, are the same bits). A
+// template per filter, so that each window loop below is compiled for its filter (a switch per
+// weight cost more than the weights' arithmetic).
+template <Filter F>
+inline double filter_value(double x) {
+  if constexpr (F == Filter::bilinear) {
+    x = std::abs(x);
+    return x < 1.0 ? 1.0 - x : 0.0;
+  } else if constexpr (F == Filter::bicubic) {
+    constexpr double a = -0.5;
+    x = std::abs(x);
+    if (x < 1.0) return ((a + 2.0) * x - (a + 3.0)) * x * x + 1;
+    if (x < 2.0) return (((x - 5) * x + 8) * x - 4) * a;
+    return 0.0;
+  } else if constexpr (F == Filter::lanczos) {
+    return -3.0 <= x && x < 3.0 ? sinc(x) * sinc(x / 3) : 0.0;
+  } else if constexpr (F == Filter::box) {
+    return x > -0.5 && x <= 0.5 ? 1.0 : 0.0;
+  } else if constexpr (F == Filter::hamming) {
+    x = std::abs(x);
+    if (x == 0.0) return 1.0;
+    if (x >= 1.0) return 0.0;
+    x = x * kPi;
+    // (Pillow's constants are float literals: 0.54f, 0.46f)
+    return std::sin(x) / x *
+           (static_cast<double>(0.54f) + static_cast<double>(0.46f) * std::cos(x));
+  } else {  // nearest, nearest_exact (planned apart: plan_axis_nearest), area (area_window)
+    (void)x;
+    return 0.0;
   }
-  return 0.0;
 }
 
 double filter_support(Filter f) {
@@ -116,17 +115,51 @@ int64_t area_window(double i, double scale, int64_t in, std::vector<double>& w) 
 
 }  // namespace
 
-AxisWindows axis_windows(int64_t in, int64_t out_full, bool antialias, int64_t first, int64_t count,
-                         double factor, Filter filter) {
-  if (in <= 0 || out_full <= 0 || count <= 0 || first < 0 || first + count > out_full)
-    throw std::invalid_argument("internal: bad resize axis");
+namespace {
+
+template <Filter filter>
+AxisWindows axis_windows_t(int64_t in, int64_t out_full, bool antialias, int64_t first,
+                           int64_t count, double factor) {
   const double scale = axis_scale(Convention::pixnorm, in, out_full, factor);
   const double support = filter_support(filter);
   AxisWindows out;
   out.xmin.resize(static_cast<size_t>(count));
   out.begin.resize(static_cast<size_t>(count) + 1);
+  if constexpr (filter != Filter::area) {
+    if (antialias) {
+      // As Pillow and torch: (j - centre + 0.5) times 1/filterscale, weights over their
+      // running sum. A window holds at most 2 s + 1 samples: w is sized once for the longest.
+      const double fs = std::max(scale, 1.0), inv = 1.0 / fs, s = support * fs;
+      const int64_t longest = static_cast<int64_t>(2 * s) + 3;
+      out.w.resize(static_cast<size_t>(count * longest));
+      double* w = out.w.data();
+      size_t at = 0;
+      for (int64_t k = 0; k < count; ++k) {
+        const double centre = (static_cast<double>(first + k) + 0.5) * scale;
+        const int64_t xmin = std::max<int64_t>(floor_int(centre - s + 0.5), 0);
+        const int64_t n = std::min<int64_t>(floor_int(centre + s + 0.5), in) - xmin;
+        if (n > longest) throw std::logic_error("internal: resize window");
+        out.xmin[static_cast<size_t>(k)] = xmin;
+        out.begin[static_cast<size_t>(k)] = at;
+        double* wk = w + at;
+        double sum = 0;
+        for (int64_t j = 0; j < n; ++j) {
+          const double v =
+              filter_value<filter>((static_cast<double>(xmin + j) - centre + 0.5) * inv);
+          wk[j] = v;
+          sum += v;
+        }
+        if (!(sum != 0)) throw std::invalid_argument("internal: empty resize window");
+        for (int64_t j = 0; j < n; ++j) wk[j] /= sum;
+        at += static_cast<size_t>(std::max<int64_t>(n, 0));
+      }
+      out.begin[static_cast<size_t>(count)] = at;
+      out.w.resize(at);
+      return out;
+    }
+  }
   out.w.reserve(static_cast<size_t>(count) *
-                (antialias || filter == Filter::area
+                (filter == Filter::area
                      ? static_cast<size_t>(2 * support * std::max(scale, 1.0) + 3)
                      : static_cast<size_t>(2 * support + 2)));
   for (int64_t k = 0; k < count; ++k) {
@@ -134,23 +167,10 @@ AxisWindows axis_windows(int64_t in, int64_t out_full, bool antialias, int64_t f
     const size_t at = out.w.size();
     out.begin[static_cast<size_t>(k)] = at;
     int64_t& xmin = out.xmin[static_cast<size_t>(k)];
-    if (filter == Filter::area) {
+    if constexpr (filter == Filter::area) {
+      (void)antialias;
       xmin = area_window(i, scale, in, out.w);
-    } else if (antialias) {
-      // As Pillow and torch: (j - centre + 0.5) times 1/filterscale, weights over their
-      // running sum.
-      const double fs = std::max(scale, 1.0), inv = 1.0 / fs, s = support * fs;
-      const double centre = (i + 0.5) * scale;
-      xmin = std::max<int64_t>(floor_int(centre - s + 0.5), 0);
-      const int64_t xmax = std::min<int64_t>(floor_int(centre + s + 0.5), in);
-      double sum = 0;
-      for (int64_t j = xmin; j < xmax; ++j) {
-        out.w.push_back(filter_value(filter, (static_cast<double>(j) - centre + 0.5) * inv));
-        sum += out.w.back();
-      }
-      if (!(sum != 0)) throw std::invalid_argument("internal: empty resize window");
-      for (size_t j = at; j < out.w.size(); ++j) out.w[j] /= sum;
-    } else if (filter != Filter::bilinear) {
+    } else if constexpr (filter != Filter::bilinear) {
       // The unscaled filter; samples past the edges clamped onto the edge samples.
       const double centre = (i + 0.5) * scale;
       const int64_t lo = floor_int(centre - support + 0.5);
@@ -160,7 +180,7 @@ AxisWindows axis_windows(int64_t in, int64_t out_full, bool antialias, int64_t f
       out.w.resize(out.w.size() + static_cast<size_t>(xmax - xmin), 0.0);
       double sum = 0;
       for (int64_t j = lo; j < hi; ++j) {
-        const double v = filter_value(filter, static_cast<double>(j) - centre + 0.5);
+        const double v = filter_value<filter>(static_cast<double>(j) - centre + 0.5);
         out.w[at + static_cast<size_t>(std::clamp<int64_t>(j, xmin, xmax - 1) - xmin)] += v;
         sum += v;
       }
@@ -183,6 +203,33 @@ AxisWindows axis_windows(int64_t in, int64_t out_full, bool antialias, int64_t f
   }
   out.begin[static_cast<size_t>(count)] = out.w.size();
   return out;
+}
+
+}  // namespace
+
+AxisWindows axis_windows(int64_t in, int64_t out_full, bool antialias, int64_t first, int64_t count,
+                         double factor, Filter filter) {
+  if (in <= 0 || out_full <= 0 || count <= 0 || first < 0 || first + count > out_full)
+    throw std::invalid_argument("internal: bad resize axis");
+  switch (filter) {
+    case Filter::bicubic:
+      return axis_windows_t<Filter::bicubic>(in, out_full, antialias, first, count, factor);
+    case Filter::lanczos:
+      return axis_windows_t<Filter::lanczos>(in, out_full, antialias, first, count, factor);
+    case Filter::box:
+      return axis_windows_t<Filter::box>(in, out_full, antialias, first, count, factor);
+    case Filter::hamming:
+      return axis_windows_t<Filter::hamming>(in, out_full, antialias, first, count, factor);
+    case Filter::area:
+      return axis_windows_t<Filter::area>(in, out_full, antialias, first, count, factor);
+    case Filter::nearest:
+      return axis_windows_t<Filter::nearest>(in, out_full, antialias, first, count, factor);
+    case Filter::nearest_exact:
+      return axis_windows_t<Filter::nearest_exact>(in, out_full, antialias, first, count, factor);
+    case Filter::bilinear:
+      break;
+  }
+  return axis_windows_t<Filter::bilinear>(in, out_full, antialias, first, count, factor);
 }
 
 AxisPlan plan_axis_float(int64_t in, int64_t out_full, bool antialias, int64_t first, int64_t count,

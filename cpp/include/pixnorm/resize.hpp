@@ -5,6 +5,7 @@
 // argument, before any output is written.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -159,5 +160,10 @@ void check_resize(const ResizeRequest& r);
 // Writes the C-contiguous (n, height, width, C) result, of the input's dtype, into `out`
 // (C: color_channels).
 void resize(const ResizeRequest& r, void* out, int nthreads, const Interrupt& interrupt = {});
+
+// The calling thread's cache of resize plans (resample.hpp, plan_axis_cached), for tests: the
+// plans it holds, and dropping them.
+size_t plan_cache_entries();
+void plan_cache_clear();
 
 }  // namespace pixnorm
