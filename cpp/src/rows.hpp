@@ -282,22 +282,18 @@ inline int64_t band_row(const AxisPlan& py, int64_t y0, int64_t y1, int64_t i) {
 
 // A named convention's nearest resize (one sample per output, its level unchanged by the
 // convention's fixed-point arithmetic): output rows [y0, y1) from the sampled levels, gathered
-// by gather_normalize_u8 as exact planes (x * 1 + 0), back to bytes, then mapped and stored
-// by emit_planar_u8. rel: each output's source column relative to col_lo.
+// into uint8 planes by gather_u8, then mapped and stored by emit_planar_u8. rel: each output's
+// source column relative to col_lo.
 inline void nearest_levels(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1,
                            int64_t col_lo, int64_t span, const std::vector<int32_t>& rel) {
   const AxisPlan& py = *j.py;
   const int64_t C = j.channels(), ow = j.px->count;
   SourceRows one(j, col_lo, span, span, 1);
   std::vector<uint8_t> planar(static_cast<size_t>(ow * C));
-  std::vector<float> sampled(static_cast<size_t>(ow * C));
-  const std::vector<float> ones(static_cast<size_t>(C), 1.0f), zeros(static_cast<size_t>(C), 0.0f);
   for (int64_t i = y0; i < y1; ++i) {
     const int64_t y = band_row(py, y0, y1, i);
     const uint8_t* row = one.get(py.start[static_cast<size_t>(y)], 0);
-    k.gather_normalize_u8(row, span, C, rel.data(), ow, ones.data(), zeros.data(), sampled.data(),
-                          ow);
-    k.store_u8(sampled.data(), ow * C, planar.data());
+    k.gather_u8(row, span, C, rel.data(), ow, planar.data(), ow);
     emit_planar_u8(k, j, y, planar.data());
   }
 }

@@ -1589,8 +1589,8 @@ struct WarpTorchChecker {
   }
 };
 
-// gather_normalize_u8: every table's kernel against the scalar table's, bit for bit: rows of
-// 1 to 60 pixels of 1 to kMaxChannels channels flush against a guard page at their end or
+// gather_normalize_u8 and gather_u8: every table's kernel against the scalar table's, bit for bit:
+// rows of 1 to 60 pixels of 1 to kMaxChannels channels flush against a guard page at their end or
 // their start (a read outside the row faults), starts anywhere in the row (the last pixel
 // often), 1 to 70 outputs, planes forward or reversed between sentinels, special affines.
 struct GatherChecker {
@@ -1635,6 +1635,36 @@ struct GatherChecker {
         else
           for (size_t i = 0; i < d.size(); ++i) same = same && bits_of(d[i]) == bits_of(want[i]);
         if (!same) ck.report(g_case, "wrote outside its output or differs from scalar");
+      }
+      // gather_u8: the same reads, the levels themselves into uint8 planes
+      std::vector<uint8_t> want8;
+      for (size_t t = 0; t < ck.tables.size(); ++t) {
+        constexpr uint8_t kMark = 0xA5;
+        std::vector<uint8_t> d(static_cast<size_t>(size), kMark);
+        uint8_t* plane0 = d.data() + lead + (reversed ? (C - 1) * stride : 0);
+        std::snprintf(g_case, sizeof g_case, "gather_u8 %s C=%lld width=%lld n=%lld",
+                      pixnorm::isa_name(ck.tables[t]->isa), static_cast<long long>(C),
+                      static_cast<long long>(width), static_cast<long long>(n));
+        ck.tables[t]->gather_u8(row, width, C, start.data(), n, plane0,
+                                reversed ? -stride : stride);
+        ++ck.cases;
+        bool same = true;
+        for (int64_t i = 0; i < size; ++i) {
+          const int64_t rel = i - lead;
+          const bool output = rel >= 0 && rel < C * stride && rel % stride < n;
+          if (output) {  // the definition, checked on every table (the scalar one too)
+            const int64_t c = reversed ? C - 1 - rel / stride : rel / stride;
+            const int64_t x = rel % stride;
+            same = same && d[static_cast<size_t>(i)] == row[start[static_cast<size_t>(x)] * C + c];
+          } else if (d[static_cast<size_t>(i)] != kMark) {
+            same = false;
+          }
+        }
+        if (t == 0)
+          want8 = d;
+        else
+          same = same && d == want8;
+        if (!same) ck.report(g_case, "wrote outside its output or differs from its definition");
       }
     }
   }

@@ -65,6 +65,7 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx2() {
     k.warp_nearest_u8 = &warp_nearest_u8;
     k.warp_torch_u8 = &warp_torch_u8;
     k.gather_normalize_u8 = &gather_normalize_u8;
+    k.gather_u8 = &gather_u8;
     return k;
   }();
   return t;

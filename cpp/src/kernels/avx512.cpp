@@ -145,6 +145,7 @@ constexpr KernelTable avx512_kernels() {
   k.warp_nearest_u8 = &warp_nearest_u8;
   k.warp_torch_u8 = &warp_torch_u8;
   k.gather_normalize_u8 = &gather_normalize_u8;
+  k.gather_u8 = &gather_u8;
   return k;
 }
 

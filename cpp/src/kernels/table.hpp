@@ -279,6 +279,11 @@ using WarpTorchU8 = void (*)(const uint8_t* src, int64_t sy, int64_t sx, int64_t
 using GatherNormalizeU8 = void (*)(const uint8_t* row, int64_t width, int64_t channels,
                                    const int32_t* start, int64_t n, const float* a, const float* b,
                                    float* dst, int64_t plane_stride);
+// The named conventions' nearest row: the sampled uint8 levels themselves, planar. For x < n,
+// dst[c * plane_stride + x] = row[start[x] * C + c]; reads as GatherNormalizeU8; plane_stride
+// may be negative.
+using GatherU8 = void (*)(const uint8_t* row, int64_t width, int64_t channels, const int32_t* start,
+                          int64_t n, uint8_t* dst, int64_t plane_stride);
 
 struct KernelTable {
   Isa isa = Isa::scalar;
@@ -323,6 +328,7 @@ struct KernelTable {
   WarpBilinearU8 warp_bilinear_u8 = nullptr;
   WarpNearestU8 warp_nearest_u8 = nullptr;
   GatherNormalizeU8 gather_normalize_u8 = nullptr;
+  GatherU8 gather_u8 = nullptr;
   WarpTorchU8 warp_torch_u8 = nullptr;
 };
 
