@@ -288,26 +288,32 @@ constexpr int64_t kPlanePad = 32;  // floats readable past a plane's last tap (r
 void store_row(const KernelTable& k, const ResampleJob& j, int64_t y, const float* vr, Scratch& s,
                float unit = 1.0f, bool luma = false) {
   const int64_t ow = j.px->count;
+  const int64_t C = j.out_channels(), rowlen = ow * C;
+  if (j.mixes() && j.kind == ResampleOut::f32_chw) {  // the mix and the affine in one pass
+    // `unit` (a power of two) folded into the coefficients: (m u) v = m (u v) exactly, so the
+    // same bits as scaling the row first, without the extra pass over it.
+    const rows::OutRow o(j, y);
+    if (luma || j.color->in == 1) {  // one plane (the luma, or a gray image), repeated
+      for (int64_t c = 0; c < C; ++c) {
+        const float a = j.affine->a[static_cast<size_t>(c)] * unit;
+        k.normalize_f32(vr, ow, 1, &a, j.affine->b.data() + c, o.d + c * o.step, o.step);
+      }
+    } else {
+      float m[3][3];
+      for (int r = 0; r < 3; ++r)
+        for (int c = 0; c < 3; ++c) m[r][c] = j.color->m[r][c] * unit;
+      k.mix_affine(vr, ow, ow, &m[0][0], j.color->offset, C, j.affine->a.data(), j.affine->b.data(),
+                   o.d, o.step);
+    }
+    o.finish(k);
+    return;
+  }
   if (unit != 1.0f && (j.kind != ResampleOut::f32_chw || j.mixes())) {
     const int64_t n = ow * (luma ? 1 : j.channels());
     s.scaled.resize(static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i) s.scaled[static_cast<size_t>(i)] = vr[i] * unit;
     vr = s.scaled.data();
     unit = 1.0f;
-  }
-  const int64_t C = j.out_channels(), rowlen = ow * C;
-  if (j.mixes() && j.kind == ResampleOut::f32_chw) {  // the mix and the affine in one pass
-    const rows::OutRow o(j, y);
-    if (luma || j.color->in == 1) {  // one plane (the luma, or a gray image), repeated
-      for (int64_t c = 0; c < C; ++c)
-        k.normalize_f32(vr, ow, 1, j.affine->a.data() + c, j.affine->b.data() + c, o.d + c * o.step,
-                        o.step);
-    } else {
-      k.mix_affine(vr, ow, ow, &j.color->m[0][0], j.color->offset, C, j.affine->a.data(),
-                   j.affine->b.data(), o.d, o.step);
-    }
-    o.finish(k);
-    return;
   }
   if (j.mixes()) {
     s.mixed.resize(static_cast<size_t>(rowlen));
