@@ -308,6 +308,10 @@ void store_row(const KernelTable& k, const ResampleJob& j, int64_t y, const floa
     o.finish(k);
     return;
   }
+  if (j.kind == ResampleOut::u8_hwc && !j.mixes()) {  // rounded, clamped and interleaved at once
+    k.store_u8_hwc(vr, ow, C, ow, unit, static_cast<uint8_t*>(j.dst) + y * rowlen);
+    return;
+  }
   if (unit != 1.0f && (j.kind != ResampleOut::f32_chw || j.mixes())) {
     const int64_t n = ow * (luma ? 1 : j.channels());
     s.scaled.resize(static_cast<size_t>(n));
@@ -325,12 +329,9 @@ void store_row(const KernelTable& k, const ResampleJob& j, int64_t y, const floa
     vr = s.mixed.data();
   }
   switch (j.kind) {
-    case ResampleOut::u8_hwc: {
-      s.u8row.resize(static_cast<size_t>(rowlen));
-      k.store_u8(vr, rowlen, s.u8row.data());
-      rows::interleave(s.u8row.data(), ow, C, static_cast<uint8_t*>(j.dst) + y * rowlen);
+    case ResampleOut::u8_hwc:
+      k.store_u8_hwc(vr, ow, C, ow, 1.0f, static_cast<uint8_t*>(j.dst) + y * rowlen);
       break;
-    }
     case ResampleOut::f32_hwc:
       rows::interleave(vr, ow, C, static_cast<float*>(j.dst) + y * rowlen);
       break;
@@ -377,7 +378,6 @@ void run_bilinear2(const KernelTable& k, const ResampleJob& j, int64_t y0, int64
   const bool planes_out = j.kind == ResampleOut::f32_chw && !j.mixes();
   if (!planes_out) {
     s.vrow.resize(static_cast<size_t>(ow * C));
-    if (j.kind == ResampleOut::u8_hwc) s.u8row.resize(static_cast<size_t>(ow * C));
   }
   rows::SourceRows source(j, col_lo, span, span, 2);  // the two rows of the last output row
   // Fixed-point horizontal weight pairs (k0 + k1 = 2^kBilinearBits, so flat areas stay exact;
@@ -555,7 +555,6 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
     const int64_t wide = span * C;
     rows::SourceRows source(j, col_lo, span, span, taps);  // the taps rows of an output row
     s.vrow.resize(static_cast<size_t>(std::max(wide, ow * C)));
-    if (j.kind == ResampleOut::u8_hwc) s.u8row.resize(static_cast<size_t>(rowlen));
     std::vector<const unsigned char*> src_rows(static_cast<size_t>(taps));
     std::vector<float> hrow(static_cast<size_t>(ow * C));
     const double vone = std::ldexp(1.0, vbits);
@@ -601,7 +600,6 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
   }
   rows::RowRing<float> ring(taps, rowlen);  // source rows filtered horizontally
   s.vrow.resize(static_cast<size_t>(rowlen));
-  if (j.kind == ResampleOut::u8_hwc) s.u8row.resize(static_cast<size_t>(rowlen));
   std::vector<const float*> rows(static_cast<size_t>(taps));
   rows::SourceRows source(j, col_lo, span, span, 1);  // each read once, into the ring
 

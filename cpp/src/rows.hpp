@@ -183,7 +183,6 @@ inline std::vector<int32_t> relative_starts(const AxisPlan& p, int64_t first) {
 // dst[x * channels + c] = planar[c * n + x]: C planar rows of n values interleaved, for the
 // HWC outputs (resample.cpp: one out-of-line copy per type, specialised for 1, 3 and 4 channels,
 // so every caller runs the same code).
-void interleave(const uint8_t* planar, int64_t n, int64_t channels, uint8_t* dst);
 void interleave(const float* planar, int64_t n, int64_t channels, float* dst);
 void interleave(const uint16_t* planar, int64_t n, int64_t channels, uint16_t* dst);
 
@@ -236,7 +235,7 @@ inline void emit_planar_u8(const KernelTable& k, const ResampleJob& j, int64_t y
   }
   const int64_t C = j.out_channels();
   if (j.kind == ResampleOut::u8_hwc) {
-    interleave(planar, ow, C, static_cast<uint8_t*>(j.dst) + y * ow * C);
+    k.interleave_u8(planar, ow, C, ow, static_cast<uint8_t*>(j.dst) + y * ow * C);
     return;
   }
   if (j.staged() && j.out.format.type == OutType::u8) {  // the levels themselves (identity)
@@ -249,7 +248,7 @@ inline void emit_planar_u8(const KernelTable& k, const ResampleJob& j, int64_t y
       planar = flipped.data();
     }
     if (j.out.format.layout == Layout::hwc && C > 1) {
-      interleave(planar, ow, C, row);
+      k.interleave_u8(planar, ow, C, ow, row);
     } else {
       for (int64_t c = 0; c < C; ++c)
         std::copy(planar + c * ow, planar + (c + 1) * ow, row + c * j.out.plane_stride);

@@ -74,6 +74,10 @@ void store_planes(const KernelTable& k, const OutTarget& t, int64_t y, const flo
       convert(k, t.format.type, planes + c * pstride, n, row + c * t.plane_stride * isz);
     return;
   }
+  if (t.format.type == OutType::u8) {  // rounded, clamped and interleaved in one kernel
+    k.store_u8_hwc(planes, pstride, C, n, 1.0f, row);
+    return;
+  }
   // HWC: the planes interleaved (packed first if they have gaps), then converted in one run
   thread_local std::vector<float> packed, mixed;
   if (pstride != n) {
@@ -84,13 +88,6 @@ void store_planes(const KernelTable& k, const OutTarget& t, int64_t y, const flo
   }
   if (t.format.type == OutType::f32) {
     rows::interleave(planes, n, C, reinterpret_cast<float*>(row));
-    return;
-  }
-  if (t.format.type == OutType::u8) {  // rounded as planes, interleaved as bytes
-    thread_local std::vector<uint8_t> bytes;
-    bytes.resize(static_cast<size_t>(n * C));
-    k.store_u8(planes, n * C, bytes.data());
-    rows::interleave(bytes.data(), n, C, row);
     return;
   }
   mixed.resize(static_cast<size_t>(n * C));

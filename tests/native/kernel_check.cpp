@@ -1670,6 +1670,65 @@ struct GatherChecker {
   }
 };
 
+// store_u8_hwc and interleave_u8: every table's kernel against the definition (the generic
+// StoreU8 arithmetic written out here) and the scalar table's, byte for byte: 1 to kMaxChannels
+// planes of 1 to 80 values with a gap between planes, inputs from random_input (NaN, infinities,
+// halves, out of range) and levels plus halves, unit 1 or a power of two, the output between
+// sentinel bytes (a write outside it is reported).
+struct InterleaveChecker {
+  Checker& ck;
+
+  static uint8_t store_u8_def(float v) {
+    v = v > 0.0f ? v : 0.0f;
+    v = v < 255.0f ? v : 255.0f;
+    return static_cast<uint8_t>(std::lrint(v));
+  }
+
+  void run() {
+    Rng rng;
+    for (int iter = 0; iter < 3000; ++iter) {
+      const int64_t C = 1 + rng.below(kMaxChannels), n = 1 + rng.below(80);
+      const int64_t stride = n + rng.below(4);
+      std::vector<float> src(static_cast<size_t>(C * stride));
+      const bool levels = rng.below(2) == 1;
+      for (float& v : src)
+        v = levels ? static_cast<float>(static_cast<int>(rng.below(600)) - 100) * 0.5f
+                   : random_input(rng);
+      const float unit = rng.below(2) ? 1.0f : std::ldexp(1.0f, -static_cast<int>(rng.below(16)));
+      std::vector<uint8_t> bytes(static_cast<size_t>(C * stride));
+      for (uint8_t& b : bytes) b = static_cast<uint8_t>(rng.below(256));
+      constexpr uint8_t kMark = 0x5A;
+      const int64_t lead = 5, size = lead + n * C + 5;
+      for (size_t t = 0; t < ck.tables.size(); ++t) {
+        for (int kind = 0; kind < 2; ++kind) {
+          std::vector<uint8_t> d(static_cast<size_t>(size), kMark);
+          std::snprintf(g_case, sizeof g_case, "%s %s C=%lld n=%lld",
+                        kind == 0 ? "store_u8_hwc" : "interleave_u8",
+                        pixnorm::isa_name(ck.tables[t]->isa), static_cast<long long>(C),
+                        static_cast<long long>(n));
+          if (kind == 0)
+            ck.tables[t]->store_u8_hwc(src.data(), stride, C, n, unit, d.data() + lead);
+          else
+            ck.tables[t]->interleave_u8(bytes.data(), stride, C, n, d.data() + lead);
+          ++ck.cases;
+          bool same = true;
+          for (int64_t i = 0; i < size; ++i) {
+            const int64_t rel = i - lead;
+            uint8_t want = kMark;
+            if (rel >= 0 && rel < n * C) {
+              const int64_t x = rel / C, c = rel % C;
+              want = kind == 0 ? store_u8_def(src[static_cast<size_t>(c * stride + x)] * unit)
+                               : bytes[static_cast<size_t>(c * stride + x)];
+            }
+            same = same && d[static_cast<size_t>(i)] == want;
+          }
+          if (!same) ck.report(g_case, "differs from its definition or wrote outside its output");
+        }
+      }
+    }
+  }
+};
+
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // keep reported lines if a kernel faults
   std::vector<Isa> required;
@@ -1756,6 +1815,9 @@ int main(int argc, char** argv) {
 
   GatherChecker gc{ck};
   gc.run();
+
+  InterleaveChecker ic{ck};
+  ic.run();
 
   WarpTorchChecker wtc{ck};
   wtc.run();

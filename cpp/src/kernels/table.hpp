@@ -154,6 +154,14 @@ using Bilinear2Fixed = void (*)(const uint8_t* r0, const uint8_t* r1, int32_t ky
 
 // float -> uint8: round to nearest (ties to even) after clamping to [0, 255].
 using StoreU8 = void (*)(const float* src, int64_t n, uint8_t* dst);
+// float32 planes -> interleaved uint8 (the (h, w, C) rows of a uint8 resize): for x < n and
+// c < channels, dst[x * channels + c] = StoreU8 of the float32 product src[c * plane_stride + x]
+// * unit (unit 1: the value itself).
+using StoreU8Hwc = void (*)(const float* src, int64_t plane_stride, int64_t channels, int64_t n,
+                            float unit, uint8_t* dst);
+// uint8 planes -> interleaved uint8: dst[x * channels + c] = src[c * plane_stride + x].
+using InterleaveU8 = void (*)(const uint8_t* src, int64_t plane_stride, int64_t channels, int64_t n,
+                              uint8_t* dst);
 // float32 -> IEEE binary16 / bfloat16 bits, each value rounded once to nearest (ties to even),
 // the bits torch's .to(torch.float16 / torch.bfloat16) gives on x86:
 //  - float16: subnormal results and inputs kept (never flushed), values >= 65520 in magnitude
@@ -329,6 +337,8 @@ struct KernelTable {
   WarpNearestU8 warp_nearest_u8 = nullptr;
   GatherNormalizeU8 gather_normalize_u8 = nullptr;
   GatherU8 gather_u8 = nullptr;
+  StoreU8Hwc store_u8_hwc = nullptr;
+  InterleaveU8 interleave_u8 = nullptr;
   WarpTorchU8 warp_torch_u8 = nullptr;
 };
 
