@@ -210,6 +210,100 @@ def test_opencv_two_channels_are_bit_exact() -> None:
         np.testing.assert_array_equal(got, cv2_warp(img, m, size, interp, fill), f"case {i}")
 
 
+def _ipp_cases(rng: np.random.Generator) -> list[tuple[Any, Any, tuple[int, int], str]]:
+    """(image, inverse map, size, family): the families that separate the models of Intel IPP's
+    warpAffine (docs/warp-conventions.md): random maps, rotations about the pixel grid's centre
+    (exact quarter and half turns on sides differing by an odd number: sample positions within
+    1e-16 of whole and half pixels), translations by whole, half and quarter pixels (the
+    identity too), axis-aligned scales, maps landing on the border, outputs larger than the
+    source."""
+    cv2 = pytest.importorskip("cv2")
+    cases = []
+    for i in range(240):
+        family = ("random", "turn", "translate", "scale", "border", "large")[i % 6]
+        C = (1, 3, 4)[int(rng.integers(0, 3))]
+        h, w = (int(v) for v in rng.integers(3, 40, 2))
+        img = rng.integers(0, 256, (h, w, C), dtype=np.uint8)
+        size = (int(rng.integers(1, 50)), int(rng.integers(1, 50)))
+        if family == "random":
+            m = random_matrix(rng, h, w)
+            while abs(np.linalg.det(m[:, :2])) < 1e-3:  # (singular maps: refused)
+                m = random_matrix(rng, h, w)
+        elif family == "turn":
+            if rng.integers(0, 2):
+                w = h + 2 * int(rng.integers(0, 5)) + 1
+                img = rng.integers(0, 256, (h, w, C), dtype=np.uint8)
+            angle = float(rng.choice([90.0, 180.0, 270.0, -90.0, 450.0]))
+            fwd = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), angle, 1.0)
+            m = cv2.invertAffineTransform(fwd)
+            size = (w, h) if angle % 180 else (h, w)
+        elif family == "translate":
+            step = float(rng.choice([1.0, 0.5, 0.25]))
+            tx, ty = (float(v) * step for v in rng.integers(-6, 7, 2))
+            m = np.array([[1.0, 0.0, tx], [0.0, 1.0, ty]])
+        elif family == "scale":
+            m = np.array([[rng.uniform(0.2, 3), 0, rng.uniform(-3, 3)],
+                          [0, rng.uniform(0.2, 3), rng.uniform(-3, 3)]])  # fmt: skip
+        elif family == "border":  # positions at 0, w - 1, w - 0.5, -0.5 and between
+            sx = float(rng.choice([(w - 1) / max(size[1] - 1, 1), w / size[1], 1.0]))
+            sy = float(rng.choice([(h - 1) / max(size[0] - 1, 1), h / size[0], 1.0]))
+            ox, oy = float(rng.choice([0.0, -0.5, 0.5, -1.0])), float(rng.choice([0.0, -0.5]))
+            m = np.array([[sx, 0.0, ox], [0.0, sy, oy]])
+            if rng.integers(0, 2):  # and a small rotation
+                m[0, 1], m[1, 0] = 0.01, -0.01
+        else:
+            size = (int(rng.integers(100, 300)), int(rng.integers(100, 300)))
+            m = random_matrix(rng, h, w)
+            while abs(np.linalg.det(m[:, :2])) < 1e-3:  # (singular maps: refused)
+                m = random_matrix(rng, h, w)
+            m = m * [[0.2, 0.2, 1.0], [0.2, 0.2, 1.0]]
+        cases.append((img, np.asarray(m, np.float64), size, family))
+    return cases
+
+
+def test_opencv_ipp_bilinear_is_bit_exact() -> None:
+    """1, 3 and 4 channels, bilinear: cv2.warpAffine as the wheels run it (Intel IPP) bit for
+    bit, on every family of _ipp_cases, with random fills; rotate() on its own matrices too."""
+    cv2 = pytest.importorskip("cv2")
+    rng = np.random.default_rng(31)
+    for i, (img, m, size, family) in enumerate(_ipp_cases(rng)):
+        fill = [int(v) for v in rng.integers(0, 256, img.shape[2])]
+        got = pixnorm.warp_affine(
+            img, m, size, fill=fill, convention="opencv", dtype=np.uint8, layout="HWC"
+        )
+        want = cv2_warp(img, m, size, "bilinear", fill)
+        np.testing.assert_array_equal(got, want, f"case {i} ({family}, {img.shape})")
+    img = rng.integers(0, 256, (37, 52, 3), dtype=np.uint8)
+    for angle in (0.0, 23.5, -90.0, 90.0, 180.0, 333.3):
+        got = pixnorm.rotate(
+            img, angle, interpolation="bilinear", convention="opencv", dtype=np.uint8,
+            layout="HWC",
+        )  # fmt: skip
+        fwd = cv2.getRotationMatrix2D((26 - 0.5, 18.5 - 0.5), angle, 1.0)
+        want = cv2.warpAffine(img, fwd, (52, 37), flags=cv2.INTER_LINEAR,
+                              borderMode=cv2.BORDER_CONSTANT, borderValue=0)  # fmt: skip
+        np.testing.assert_array_equal(got, want, f"rotate {angle}")
+
+
+def test_opencv_ipp_refuses_what_it_does_not_match() -> None:
+    img = np.zeros((10, 10, 3), np.uint8)
+    m = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+    with pytest.raises(ValueError, match="^interpolation: 'opencv' reproduces .*2-channel"):
+        pixnorm.warp_affine(img, m, interpolation="nearest", convention="opencv")
+    with pytest.raises(ValueError, match="^image: 'opencv' reproduces .* at least 3 x 3"):
+        pixnorm.warp_affine(img[:2], m, convention="opencv")
+    with pytest.raises(ValueError, match="^image: 'opencv' reproduces .* at least 3 x 3"):
+        pixnorm.rotate(img[:, :1], 10.0, interpolation="bilinear", convention="opencv")
+    singular = [[0.5, 1.0, 1.0], [1.0, 2.0, 0.5]]
+    near = [[0.5, 1.0, 1.0], [1.0, 2.0 + 1e-9, 0.5]]
+    for bad in (singular, near, [[0.0, 0.0, 1.0], [0.0, 0.0, 2.0]], [[1e300, 1.0, 0], [1, 1, 0]]):
+        with pytest.raises(ValueError, match="^matrix: 'opencv' reproduces .*singular"):
+            pixnorm.warp_affine(img, bad, convention="opencv")
+    # 2 channels take any size, map and nearest (OpenCV's own code)
+    pixnorm.warp_affine(img[:2, :1, :2], m, (3, 3), interpolation="nearest", convention="opencv")
+    pixnorm.warp_affine(img[..., :2], singular, convention="opencv")
+
+
 def test_warp_output_formats_and_arguments() -> None:
     rng = np.random.default_rng(7)
     img = rng.integers(0, 256, (20, 30, 3), dtype=np.uint8)
@@ -353,7 +447,11 @@ def test_warp_errors() -> None:
             "L, RGB and RGBA",
         ),
         (lambda: pixnorm.warp_affine(img, m, dtype=np.uint8, mean=0.5), ValueError, "uint8"),
-        (lambda: pixnorm.warp_affine(img, m, convention="opencv"), ValueError, "2-channel"),
+        (
+            lambda: pixnorm.warp_affine(img, m, interpolation="nearest", convention="opencv"),
+            ValueError,
+            "2-channel",
+        ),
         (lambda: pixnorm.rotate(img, math.inf), ValueError, "angle"),
         (lambda: pixnorm.rotate(img, "30"), TypeError, "angle"),  # type: ignore[arg-type]
         (lambda: pixnorm.rotate(img, 30, center=(1,)), TypeError, "center"),
@@ -660,9 +758,11 @@ def _flip_cases() -> None:
     images = [img, img[..., :1], img[::2, ::-1], img[..., :2], img.astype(np.float32) / 255]
     for im in images:
         for conv in (None, "torch", "pillow", "opencv"):
-            if (conv == "opencv") != (im.shape[2] == 2) or (conv and im.dtype != np.uint8):
+            if (conv and im.dtype != np.uint8) or (conv != "opencv" and im.shape[2] == 2):
                 continue
             for interp in ("nearest", "bilinear"):
+                if conv == "opencv" and interp == "nearest" and im.shape[2] != 2:
+                    continue  # (IPP's nearest: refused)
                 for dt in (np.float32, np.uint8, np.float16):
                     if dt is np.uint8 and im.dtype != np.uint8:
                         continue

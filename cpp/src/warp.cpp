@@ -246,6 +246,70 @@ void row_opencv_fixed(const Source& s, const WarpRequest& r, int64_t y, const in
   }
 }
 
+// 1, 3 and 4 channels, bilinear: the wheels send these to Intel IPP (iwiWarpAffine), modelled
+// from its outputs (docs/warp-conventions.md): positions (m0 x + m1 y) + m2 in double; a pixel
+// whose four samples lie inside (0 <= floor <= side - 2 on both axes) takes its position rounded
+// to float32 and the float32 fraction, any other pixel the double fraction rounded to float32;
+// an axis-aligned matrix (m1 = m3 = 0) lerps along x first (fma(ax, p01 - p00, p00), ...), any
+// other along y first (fma(ay, p10 - p00, p00), fma(ay, p11 - p01, p01), fma(ax, v1 - v0, v0));
+// samples outside are bval, a pixel entirely outside is bval; rounded half to even, saturated.
+// (Sources narrower than 3 pixels differ at their borders: warp_shape refuses them.)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("fma", "default")))
+#endif
+void row_opencv_ipp(const Source& s, const WarpRequest& r, int64_t y, const uint8_t* bval,
+                    uint8_t* lv) {
+  const auto& m = r.matrix;
+  const int64_t C = s.C, W = s.W, H = s.H;
+  const double yd = static_cast<double>(y);
+  const bool axis = m[1] == 0.0 && m[3] == 0.0;
+  const double wd = static_cast<double>(W), hd = static_cast<double>(H);
+  for (int64_t x = 0; x < r.width; ++x) {
+    const double xd = static_cast<double>(x);
+    const double sx = (m[0] * xd + m[1] * yd) + m[2];
+    const double sy = (m[3] * xd + m[4] * yd) + m[5];
+    const double fx = std::floor(sx), fy = std::floor(sy);
+    const bool inner = fx >= 0.0 && fx <= wd - 2.0 && fy >= 0.0 && fy <= hd - 2.0;
+    double ixd = fx, iyd = fy;
+    float ax = 0.0f, ay = 0.0f;
+    if (inner && !axis) {
+      const float sxf = static_cast<float>(sx), syf = static_cast<float>(sy);
+      const float fxf = std::floor(sxf), fyf = std::floor(syf);
+      ax = sxf - fxf;
+      ay = syf - fyf;
+      ixd = fxf;
+      iyd = fyf;
+    } else if (inner || (fx >= -1.0 && fx < wd && fy >= -1.0 && fy < hd)) {
+      ax = static_cast<float>(sx - fx);
+      ay = static_cast<float>(sy - fy);
+    }
+    uint8_t* o = lv + x * C;
+    if (!(ixd >= -1.0 && ixd < wd && iyd >= -1.0 && iyd < hd)) {  // (NaN too)
+      std::copy(bval, bval + C, o);
+      continue;
+    }
+    const auto ix = static_cast<int64_t>(ixd), iy = static_cast<int64_t>(iyd);
+    const bool x0 = ix >= 0, x1 = ix + 1 < W, y0 = iy >= 0, y1 = iy + 1 < H;
+    for (int64_t c = 0; c < C; ++c) {
+      const float b = bval[c];
+      const float p00 = x0 && y0 ? s.u8(iy, ix, c) : b;
+      const float p01 = x1 && y0 ? s.u8(iy, ix + 1, c) : b;
+      const float p10 = x0 && y1 ? s.u8(iy + 1, ix, c) : b;
+      const float p11 = x1 && y1 ? s.u8(iy + 1, ix + 1, c) : b;
+      float v = 0.0f;
+      if (axis) {
+        const float v0 = std::fma(ax, p01 - p00, p00), v1 = std::fma(ax, p11 - p10, p10);
+        v = std::fma(ay, v1 - v0, v0);
+      } else {
+        const float v0 = std::fma(ay, p10 - p00, p00), v1 = std::fma(ay, p11 - p01, p01);
+        v = std::fma(ax, v1 - v0, v0);
+      }
+      const float q = std::nearbyint(v);
+      o[c] = static_cast<uint8_t>(q <= 0.0f ? 0.0f : q >= 255.0f ? 255.0f : q);
+    }
+  }
+}
+
 // ---- opencv: cv::remap on float32 maps (warpPolar) --------------------------------------------
 
 // cvRound / float -> int conversions of a map value: rounded half to even (nearest) or floored,
@@ -584,17 +648,36 @@ std::vector<int64_t> warp_shape(const WarpRequest& r) {
             "fill: torchvision blends the fill into uint8 values and casts them without "
             "saturating: a fill in 0..255 is reproduced, got " +
             std::to_string(f));
-  if (r.convention == Convention::opencv && C != 2 && !r.polar)
-    throw std::invalid_argument(
-        "convention: 'opencv' warps are reproduced for 2-channel images only so far (with 1, 3 "
-        "or 4 channels cv2.warpAffine runs Intel IPP, whose coordinates at exact ties are not "
-        "matched yet); use convention=None or 'pillow'");
+  if (r.convention == Convention::opencv && C != 2 && !r.polar) {
+    // 1, 3 and 4 channels: cv2.warpAffine runs Intel IPP (row_opencv_ipp)
+    if (r.filter == WarpFilter::nearest)
+      throw std::invalid_argument(
+          "interpolation: 'opencv' reproduces cv2.warpAffine's INTER_NEAREST on 2-channel images "
+          "only (with 1, 3 or 4 channels the wheels run Intel IPP, whose rounding of sample "
+          "positions at exact ties is not matched); use 'bilinear', or convention=None");
+    const auto& m = r.matrix;
+    const double scale2 =
+        std::max({std::fabs(m[0]), std::fabs(m[1]), std::fabs(m[3]), std::fabs(m[4])});
+    const double det = std::fabs(m[0] * m[4] - m[1] * m[3]);
+    if (!(det > 0.0 && det >= 1e-6 * scale2 * scale2))
+      throw std::invalid_argument(
+          "matrix: 'opencv' reproduces cv2.warpAffine (Intel IPP) with 1, 3 or 4 channels for "
+          "maps that are not (nearly) singular (|det| >= 1e-6 of the largest coefficient "
+          "squared: IPP's border pixels differ below about 1e-10); 2-channel images, or "
+          "convention=None, take any map");
+    if (v.height < 3 || v.width < 3)
+      throw std::invalid_argument(
+          "image: 'opencv' reproduces cv2.warpAffine (Intel IPP) on images of at least 3 x 3 "
+          "pixels with 1, 3 or 4 channels (on thinner ones its border pixels are not matched), "
+          "got (" +
+          std::to_string(v.height) + ", " + std::to_string(v.width) + ")");
+  }
   if (r.convention == Convention::opencv) {  // cv::remap's assertion: sides below SHRT_MAX
     const int64_t limit = 32767;
     if (v.height >= limit || v.width >= limit)
       throw std::invalid_argument(
-          "image: OpenCV's remap (cv2.warpPolar, and cv2.warpAffine's 2-channel path) takes "
-          "sides below 32767, got (" +
+          "image: OpenCV's warps are reproduced for sides below 32767 (cv::remap's limit, in "
+          "cv2.warpPolar and cv2.warpAffine's 2-channel path), got (" +
           std::to_string(v.height) + ", " + std::to_string(v.width) + ")");
     if (r.polar && (r.height >= limit || r.width >= limit))
       throw std::invalid_argument("size: cv2.warpPolar's remap takes sides below 32767");
@@ -658,7 +741,7 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
     const double q = std::nearbyint(f);  // OpenCV's borderValue: saturate_cast<uchar>
     fill8[static_cast<size_t>(c)] = static_cast<uint8_t>(q <= 0 ? 0 : q >= 255 ? 255 : q);
   }
-  const bool fixed2 = r.convention == Convention::opencv && !r.polar;
+  const bool fixed2 = r.convention == Convention::opencv && !r.polar && C == 2;
   std::vector<int32_t> adelta, bdelta;
   if (fixed2) {
     adelta.resize(static_cast<size_t>(ow));
@@ -810,8 +893,10 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
           row_torch(k, s, r, y, fillf.data(), planar.data());
         } else if (r.convention == Convention::pillow)
           row_pillow(s, r, pplan, y, fill8.data(), lv.data());
-        else  // opencv: 2 channels (warp_shape refuses the others)
+        else if (C == 2)  // opencv: OpenCV's own fixed point
           row_opencv_fixed(s, r, y, adelta.data(), bdelta.data(), fill8.data(), lv.data());
+        else  // opencv, 1, 3 or 4 channels: Intel IPP's
+          row_opencv_ipp(s, r, y, fill8.data(), lv.data());
         if (r.convention == Convention::torch && !r.polar) {  // planar already
           if (r.flip_h)
             for (int64_t c = 0; c < C; ++c)
