@@ -213,8 +213,10 @@ def warp_affine(
       float32 images; within reference.warp_error_bound of the float64 definition.
     - 'opencv': ``cv2.warpAffine(img, matrix, (w, h), flags | WARP_INVERSE_MAP,
       borderMode=BORDER_CONSTANT, borderValue=fill)`` on uint8 bit for bit, then torchvision's
-      float32 arithmetic; 2-channel images only so far (OpenCV's fixed point: with 1, 3 or 4
-      channels the wheels run Intel IPP, not matched yet at exact ties: a ValueError).
+      float32 arithmetic: 2-channel images through OpenCV's fixed point (bilinear, nearest);
+      1, 3 and 4 channels bilinear as the wheels run them through Intel IPP, on images of at
+      least 3 x 3 and maps that are not (nearly) singular (IPP's nearest, thinner images and
+      singular maps are a ValueError).
     - 'pillow': ``Image.transform((w, h), Image.Transform.AFFINE, data, resample,
       fillcolor=fill)`` on uint8 L, RGB or RGBA bit for bit, with ``data`` the same map in
       Pillow's pixel-area coordinates: ``(m00, m01, ((m02 - 0.5 m00) - 0.5 m01) + 0.5, m10,
