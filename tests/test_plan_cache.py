@@ -73,6 +73,21 @@ def _calls() -> dict[str, Call]:
         calls[f"torch nearest 61x{ow}"] = lambda ow=ow: pixnorm.resize(
             img, size=(61, ow), convention="torch", interpolation="nearest"
         )
+    # plans that differ only in the first output (fit="cover" truncates the crop's offset,
+    # a centre crop rounds it) and only in the grid (a factor's, the sizes')
+    for h in range(20, 75):
+        f = float(max(np.float32(h) / np.float32(75), np.float32(h) / np.float32(100)))
+        rh, rw = round(75 * f), round(100 * f)
+        if int(0.5 * (rw - h)) != int(round((rw - h) / 2.0)) and rh >= h:
+            break
+    calls["pillow cover"] = lambda: pixnorm.preprocess(
+        img, size=(h, h), convention="pillow", fit="cover"
+    )
+    calls["pillow size + crop"] = lambda: pixnorm.preprocess(
+        img, size=(rh, rw), crop=(h, h), convention="pillow"
+    )
+    calls["factor 0.37"] = lambda: pixnorm.resize(img, factor=0.37, rounding="floor")
+    calls["size of factor 0.37"] = lambda: pixnorm.resize(img, size=(27, 37))
     calls["batch"] = lambda: pixnorm.preprocess_batch(
         [img, img[:, ::-1], img[5:]], size=48, crop=40, mean=mean, std=std
     )
@@ -95,6 +110,39 @@ def test_cached_plans_give_the_fresh_bits() -> None:
         got = np.asarray(calls[name]())
         np.testing.assert_array_equal(got, want[name], err_msg=name)
     assert _core._plan_cache_entries() <= 16
+
+
+def _neighbours(names: list[str]) -> list[list[str]]:
+    """Groups of calls whose plans share most of their key (one argument apart)."""
+    groups = [
+        ["factor 0.37", "size of factor 0.37"],
+        ["pillow cover", "pillow size + crop"],
+        ["opencv area blocks", "opencv area table", "opencv area"],
+        ["opencv uint16", "opencv uint8 same size", "opencv area"],
+        ["torch nearest 61x67", "torch nearest 61x68"],
+    ]
+    for conv in (None, "pillow", "torch", "opencv"):
+        same = ("base", "flip", "vflip", "box", "box 2", "no antialias", "nearest", "bicubic")
+        groups.append([f"{conv} {k}" for k in same if f"{conv} {k}" in names])
+        groups.append([f"{conv} factor", f"{conv} size of factor"])
+    return groups
+
+
+def test_a_plan_cached_by_a_neighbour_is_not_reused() -> None:
+    """For every ordered pair (a, b) of neighbouring calls: b after a, its plans perhaps in the
+    cache from a, gives b's fresh bits (a key missing any argument that tells a and b apart
+    fails here, whatever the order of the other tests)."""
+    calls = _calls()
+    for group in _neighbours(list(calls)):
+        for a in group:
+            for b in group:
+                if a == b:
+                    continue
+                want = _fresh(calls[b])
+                _core._plan_cache_clear()
+                calls[a]()
+                got = np.asarray(calls[b]())
+                np.testing.assert_array_equal(got, want, err_msg=f"{b} after {a}")
 
 
 def test_a_repeated_call_plans_nothing_new() -> None:
@@ -145,3 +193,21 @@ def test_a_failed_plan_leaves_the_cache_as_it_was(conv: str | None) -> None:
     with pytest.raises(ValueError):
         pixnorm.preprocess(img, crop=400, **kw)
     assert _core._plan_cache_entries() == 2
+
+
+@pytest.mark.parametrize("interpolation", ["bilinear", "bicubic", "lanczos", "area"])
+@pytest.mark.parametrize("antialias", [True, False])
+def test_a_tiny_factor_plans_one_window_over_the_axis(interpolation: str, antialias: bool) -> None:
+    """factor=1e-9 or 1e-20 with rounding='ceil': one output pixel whose window spans the image
+    with nearly equal weights (antialias), or the edge sample (without): fast, small, and no
+    huge bound converted (a window sized by 2 x the support once allocated gigabytes)."""
+    if interpolation == "area" and not antialias:
+        pytest.skip("area is antialiased by definition")
+    img = np.random.default_rng(2).integers(0, 256, (100, 100, 3), dtype=np.uint8)
+    for factor in (1e-9, 1e-20):
+        out = pixnorm.resize(
+            img, factor=factor, rounding="ceil", interpolation=interpolation, antialias=antialias
+        )
+        assert out.shape == (1, 1, 3)
+        if antialias:  # the mean of the image, within rounding (weights equal to 1e-7)
+            assert np.all(np.abs(out[0, 0] - img.reshape(-1, 3).mean(0)) <= 0.5 + 1e-3)

@@ -93,7 +93,7 @@ double filter_support(Filter f) {
 int64_t area_window(double i, double scale, int64_t in, std::vector<double>& w) {
   const double lo = std::max(i * scale, 0.0);
   const double hi = std::min((i + 1.0) * scale, static_cast<double>(in));
-  int64_t xmin = std::min<int64_t>(floor_int(lo), in - 1);
+  int64_t xmin = std::min<int64_t>(floor_int(std::min(lo, static_cast<double>(in))), in - 1);
   if (!(hi > lo)) {
     w.push_back(1.0);
     return xmin;
@@ -129,15 +129,21 @@ AxisWindows axis_windows_t(int64_t in, int64_t out_full, bool antialias, int64_t
     if (antialias) {
       // As Pillow and torch: (j - centre + 0.5) times 1/filterscale, weights over their
       // running sum. A window holds at most 2 s + 1 samples: w is sized once for the longest.
+      // (and never more than `in`: a tiny factor's window spans the whole axis; compared in
+      // double, so a huge 2 s is never converted)
       const double fs = std::max(scale, 1.0), inv = 1.0 / fs, s = support * fs;
-      const int64_t longest = static_cast<int64_t>(2 * s) + 3;
+      const int64_t longest =
+          2 * s + 3 < static_cast<double>(in) ? static_cast<int64_t>(2 * s) + 3 : in;
       out.w.resize(static_cast<size_t>(count * longest));
       double* w = out.w.data();
       size_t at = 0;
       for (int64_t k = 0; k < count; ++k) {
+        // the bounds clamped to [0, in] before flooring (the same integers: floor commutes
+        // with the clamp to integers), so that huge ones are never converted
         const double centre = (static_cast<double>(first + k) + 0.5) * scale;
-        const int64_t xmin = std::max<int64_t>(floor_int(centre - s + 0.5), 0);
-        const int64_t n = std::min<int64_t>(floor_int(centre + s + 0.5), in) - xmin;
+        const double in_d = static_cast<double>(in);
+        const int64_t xmin = floor_int(std::min(std::max(centre - s + 0.5, 0.0), in_d));
+        const int64_t n = floor_int(std::min(std::max(centre + s + 0.5, 0.0), in_d)) - xmin;
         if (n > longest) throw std::logic_error("internal: resize window");
         out.xmin[static_cast<size_t>(k)] = xmin;
         out.begin[static_cast<size_t>(k)] = at;
@@ -158,10 +164,12 @@ AxisWindows axis_windows_t(int64_t in, int64_t out_full, bool antialias, int64_t
       return out;
     }
   }
-  out.w.reserve(static_cast<size_t>(count) *
-                (filter == Filter::area
-                     ? static_cast<size_t>(2 * support * std::max(scale, 1.0) + 3)
-                     : static_cast<size_t>(2 * support + 2)));
+  // (a window never holds more than `in` samples: a tiny factor's area window spans the axis)
+  const double per =
+      filter == Filter::area ? 2 * support * std::max(scale, 1.0) + 3 : 2 * support + 2;
+  out.w.reserve(static_cast<size_t>(count) * (per < static_cast<double>(in + 2)
+                                                  ? static_cast<size_t>(per)
+                                                  : static_cast<size_t>(in + 2)));
   for (int64_t k = 0; k < count; ++k) {
     const double i = static_cast<double>(first + k);
     const size_t at = out.w.size();
@@ -173,6 +181,14 @@ AxisWindows axis_windows_t(int64_t in, int64_t out_full, bool antialias, int64_t
     } else if constexpr (filter != Filter::bilinear) {
       // The unscaled filter; samples past the edges clamped onto the edge samples.
       const double centre = (i + 0.5) * scale;
+      const double in_d = static_cast<double>(in);
+      if (centre - support + 0.5 >= in_d || centre + support + 0.5 < 1.0) {
+        // the whole window past an edge (a tiny factor's grid): every tap on the edge sample,
+        // whose weight is then sum / sum = 1, as below (no huge bound converted)
+        xmin = centre - support + 0.5 >= in_d ? in - 1 : 0;
+        out.w.push_back(1.0);
+        continue;
+      }
       const int64_t lo = floor_int(centre - support + 0.5);
       const int64_t hi = floor_int(centre + support + 0.5);
       xmin = std::clamp<int64_t>(lo, 0, in - 1);
@@ -187,7 +203,8 @@ AxisWindows axis_windows_t(int64_t in, int64_t out_full, bool antialias, int64_t
       if (!(sum != 0)) throw std::invalid_argument("internal: empty resize window");
       for (size_t j = at; j < out.w.size(); ++j) out.w[j] /= sum;
     } else {
-      const double src = (i + 0.5) * scale - 0.5;
+      // (clamped to [-1, in]: the same samples and weights, no huge value converted)
+      const double src = std::min(std::max((i + 0.5) * scale - 0.5, -1.0), static_cast<double>(in));
       const double x0 = static_cast<double>(floor_int(src));
       const double f = src - x0;
       const int64_t i0 = std::clamp<int64_t>(static_cast<int64_t>(x0), 0, in - 1);
