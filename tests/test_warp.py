@@ -263,8 +263,15 @@ def _ipp_cases(rng: np.random.Generator) -> list[tuple[Any, Any, tuple[int, int]
 
 def test_opencv_ipp_bilinear_is_bit_exact() -> None:
     """1, 3 and 4 channels, bilinear: cv2.warpAffine as the wheels run it (Intel IPP) bit for
-    bit, on every family of _ipp_cases, with random fills; rotate() on its own matrices too."""
-    cv2 = pytest.importorskip("cv2")
+    bit, on every family of _ipp_cases, with random fills; rotate() on its own matrices too; on
+    every ISA and thread count (the warp_ipp_u8 kernels and the generic code)."""
+    pytest.importorskip("cv2")
+    on_every_isa_and_thread_count(_ipp_check)
+
+
+def _ipp_check() -> None:
+    import cv2
+
     rng = np.random.default_rng(31)
     for i, (img, m, size, family) in enumerate(_ipp_cases(rng)):
         fill = [int(v) for v in rng.integers(0, 256, img.shape[2])]

@@ -246,70 +246,6 @@ void row_opencv_fixed(const Source& s, const WarpRequest& r, int64_t y, const in
   }
 }
 
-// 1, 3 and 4 channels, bilinear: the wheels send these to Intel IPP (iwiWarpAffine), modelled
-// from its outputs (docs/warp-conventions.md): positions (m0 x + m1 y) + m2 in double; a pixel
-// whose four samples lie inside (0 <= floor <= side - 2 on both axes) takes its position rounded
-// to float32 and the float32 fraction, any other pixel the double fraction rounded to float32;
-// an axis-aligned matrix (m1 = m3 = 0) lerps along x first (fma(ax, p01 - p00, p00), ...), any
-// other along y first (fma(ay, p10 - p00, p00), fma(ay, p11 - p01, p01), fma(ax, v1 - v0, v0));
-// samples outside are bval, a pixel entirely outside is bval; rounded half to even, saturated.
-// (Sources narrower than 3 pixels differ at their borders: warp_shape refuses them.)
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("fma", "default")))
-#endif
-void row_opencv_ipp(const Source& s, const WarpRequest& r, int64_t y, const uint8_t* bval,
-                    uint8_t* lv) {
-  const auto& m = r.matrix;
-  const int64_t C = s.C, W = s.W, H = s.H;
-  const double yd = static_cast<double>(y);
-  const bool axis = m[1] == 0.0 && m[3] == 0.0;
-  const double wd = static_cast<double>(W), hd = static_cast<double>(H);
-  for (int64_t x = 0; x < r.width; ++x) {
-    const double xd = static_cast<double>(x);
-    const double sx = (m[0] * xd + m[1] * yd) + m[2];
-    const double sy = (m[3] * xd + m[4] * yd) + m[5];
-    const double fx = std::floor(sx), fy = std::floor(sy);
-    const bool inner = fx >= 0.0 && fx <= wd - 2.0 && fy >= 0.0 && fy <= hd - 2.0;
-    double ixd = fx, iyd = fy;
-    float ax = 0.0f, ay = 0.0f;
-    if (inner && !axis) {
-      const float sxf = static_cast<float>(sx), syf = static_cast<float>(sy);
-      const float fxf = std::floor(sxf), fyf = std::floor(syf);
-      ax = sxf - fxf;
-      ay = syf - fyf;
-      ixd = fxf;
-      iyd = fyf;
-    } else if (inner || (fx >= -1.0 && fx < wd && fy >= -1.0 && fy < hd)) {
-      ax = static_cast<float>(sx - fx);
-      ay = static_cast<float>(sy - fy);
-    }
-    uint8_t* o = lv + x * C;
-    if (!(ixd >= -1.0 && ixd < wd && iyd >= -1.0 && iyd < hd)) {  // (NaN too)
-      std::copy(bval, bval + C, o);
-      continue;
-    }
-    const auto ix = static_cast<int64_t>(ixd), iy = static_cast<int64_t>(iyd);
-    const bool x0 = ix >= 0, x1 = ix + 1 < W, y0 = iy >= 0, y1 = iy + 1 < H;
-    for (int64_t c = 0; c < C; ++c) {
-      const float b = bval[c];
-      const float p00 = x0 && y0 ? s.u8(iy, ix, c) : b;
-      const float p01 = x1 && y0 ? s.u8(iy, ix + 1, c) : b;
-      const float p10 = x0 && y1 ? s.u8(iy + 1, ix, c) : b;
-      const float p11 = x1 && y1 ? s.u8(iy + 1, ix + 1, c) : b;
-      float v = 0.0f;
-      if (axis) {
-        const float v0 = std::fma(ax, p01 - p00, p00), v1 = std::fma(ax, p11 - p10, p10);
-        v = std::fma(ay, v1 - v0, v0);
-      } else {
-        const float v0 = std::fma(ay, p10 - p00, p00), v1 = std::fma(ay, p11 - p01, p01);
-        v = std::fma(ax, v1 - v0, v0);
-      }
-      const float q = std::nearbyint(v);
-      o[c] = static_cast<uint8_t>(q <= 0.0f ? 0.0f : q >= 255.0f ? 255.0f : q);
-    }
-  }
-}
-
 // ---- opencv: cv::remap on float32 maps (warpPolar) --------------------------------------------
 
 // cvRound / float -> int conversions of a map value: rounded half to even (nearest) or floored,
@@ -751,6 +687,22 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
       bdelta[static_cast<size_t>(x)] = sat_int(r.matrix[3] * static_cast<double>(x) * 1024.0);
     }
   }
+  // opencv, 1, 3 or 4 channels (Intel IPP's bilinear): the warp_ipp_u8 kernel, on the image's
+  // packed pixels (a strided view is packed first)
+  const bool ipp = r.convention == Convention::opencv && !r.polar && C != 2;
+  std::vector<uint8_t> packed_ipp;
+  const uint8_t* ipp_src = s.data;
+  int64_t ipp_stride = s.sy;
+  if (ipp && !((C == 1 || s.sc == 1) && s.sx == C && s.sy > 0 && s.sy >= s.W * C)) {
+    packed_ipp.resize(static_cast<size_t>(s.H * s.W * C));
+    for (int64_t y = 0; y < s.H; ++y)
+      for (int64_t x = 0; x < s.W; ++x)
+        for (int64_t c = 0; c < C; ++c)
+          packed_ipp[static_cast<size_t>((y * s.W + x) * C + c)] = s.u8(y, x, c);
+    ipp_src = packed_ipp.data();
+    ipp_stride = s.W * C;
+  }
+  const bool ipp_axis = r.matrix[1] == 0.0 && r.matrix[3] == 0.0;
   const PillowPlan pplan =
       r.convention == Convention::pillow && !r.polar ? pillow_plan(r, s.W, s.H) : PillowPlan{};
   const RowPixnorm pixnorm_row = row_pixnorm(r.image.dtype, C);
@@ -891,13 +843,15 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
                                                        fill8.data(), lv.data());
         } else if (r.convention == Convention::torch) {
           row_torch(k, s, r, y, fillf.data(), planar.data());
+        } else if (ipp) {
+          const double row = static_cast<double>(y);
+          k.warp_ipp_u8(ipp_src, ipp_stride, s.W, s.H, C, r.matrix.data(), r.matrix[1] * row,
+                        r.matrix[4] * row, ipp_axis, ow, fill8.data(), planar.data());
         } else if (r.convention == Convention::pillow)
           row_pillow(s, r, pplan, y, fill8.data(), lv.data());
-        else if (C == 2)  // opencv: OpenCV's own fixed point
+        else  // opencv, 2 channels: OpenCV's own fixed point (warp_shape refuses the others)
           row_opencv_fixed(s, r, y, adelta.data(), bdelta.data(), fill8.data(), lv.data());
-        else  // opencv, 1, 3 or 4 channels: Intel IPP's
-          row_opencv_ipp(s, r, y, fill8.data(), lv.data());
-        if (r.convention == Convention::torch && !r.polar) {  // planar already
+        if ((r.convention == Convention::torch || ipp) && !r.polar) {  // planar already
           if (r.flip_h)
             for (int64_t c = 0; c < C; ++c)
               std::reverse(planar.data() + c * ow, planar.data() + (c + 1) * ow);

@@ -1516,6 +1516,73 @@ struct WarpChecker {
   }
 };
 
+// warp_ipp_u8: every table's kernel against the scalar table's, byte for byte: images of 1-4
+// channels, 2 to 40 pixels wide and 2 to 20 high (a quarter up to 300 x 200, with rows of up to
+// 300 outputs), packed or with padded rows, flush against a
+// guard page (a read past the image's last byte faults); maps that are axis-aligned (whole and
+// half-pixel steps, the identity), exact quarter turns, rotations with scale and shear, in and
+// far outside the image; rows of 1 to 70 outputs between sentinels.
+struct WarpIppChecker {
+  Checker& ck;
+
+  void run() {
+    Rng rng;
+    Arena img = make_arena(size_t{1} << 20);
+    for (int iter = 0; iter < 4000; ++iter) {
+      // a quarter of the cases large (rows of up to 300 outputs over up to 300 x 200 pixels:
+      // enough inner pixels that a float32 position taken as a double fraction shows)
+      const bool large = iter % 4 == 0;
+      const int64_t C = 1 + rng.below(4);
+      const int64_t w = large ? 100 + rng.below(201) : 2 + rng.below(39);
+      const int64_t h = large ? 50 + rng.below(151) : 2 + rng.below(19);
+      const int64_t stride = w * C + (rng.below(2) ? 0 : 3);
+      const int64_t total = (h - 1) * stride + w * C;
+      uint8_t* src = img.hi() - total;
+      for (int64_t i = 0; i < total; ++i) src[i] = static_cast<uint8_t>(rng.below(256));
+      double m[6];
+      const int kind = static_cast<int>(rng.below(6));
+      bool axis = false;
+      if (kind == 0) {  // axis-aligned: whole and half steps and offsets
+        m[0] = 0.5 * (1 + rng.below(6)), m[1] = 0, m[2] = 0.5 * rng.below(9) - 2.0;
+        m[3] = 0, m[4] = 0.5 * (1 + rng.below(6)), m[5] = 0.5 * rng.below(9) - 2.0;
+        axis = true;
+      } else if (kind == 1) {  // a quarter turn about the centre (positions on half pixels)
+        const double s = rng.below(2) ? 1.0 : -1.0;
+        m[0] = 0, m[1] = s,
+        m[2] = 0.5 * static_cast<double>(w - h) + (s < 0 ? static_cast<double>(h - 1) : 0.0);
+        m[3] = -s, m[4] = 0,
+        m[5] = 0.5 * static_cast<double>(h - w) + (s > 0 ? static_cast<double>(w - 1) : 0.0);
+      } else {
+        const double a = rng.uniform(-3.2f, 3.2f), sc = rng.uniform(0.3f, 2.5f);
+        m[0] = sc * std::cos(a), m[1] = -sc * std::sin(a) + (kind == 2 ? 0.2 : 0.0);
+        m[3] = sc * std::sin(a), m[4] = sc * std::cos(a);
+        m[2] = rng.uniform(-10.0f, static_cast<float>(w) + 10.0f);
+        m[5] = rng.uniform(-10.0f, static_cast<float>(h) + 10.0f);
+        if (kind == 5) m[2] *= 1e13;  // far outside
+      }
+      const int64_t n = large ? 100 + rng.below(201) : 1 + rng.below(70);
+      const int64_t y = large ? rng.below(300) : rng.below(30);
+      uint8_t bval[4];
+      for (uint8_t& b : bval) b = static_cast<uint8_t>(rng.below(256));
+      const double ry = m[1] * static_cast<double>(y), rv = m[4] * static_cast<double>(y);
+      std::vector<uint8_t> want(static_cast<size_t>(C * n + 8), 0xA5);
+      std::snprintf(g_case, sizeof g_case, "warp_ipp_u8 on scalar");
+      ck.tables[0]->warp_ipp_u8(src, stride, w, h, C, m, ry, rv, axis, n, bval, want.data());
+      for (size_t t = 1; t < ck.tables.size(); ++t) {
+        const KernelTable& k = *ck.tables[t];
+        std::vector<uint8_t> got(want.size(), 0xA5);
+        std::snprintf(g_case, sizeof g_case, "warp_ipp_u8 on %s", pixnorm::isa_name(k.isa));
+        k.warp_ipp_u8(src, stride, w, h, C, m, ry, rv, axis, n, bval, got.data());
+        ++ck.cases;
+        if (got != want)
+          ck.report(g_case, "channels " + std::to_string(C) + ", " + std::to_string(w) + "x" +
+                                std::to_string(h) + ", n " + std::to_string(n) + ", kind " +
+                                std::to_string(kind));
+      }
+    }
+  }
+};
+
 // warp_torch_u8: every table's kernel against the scalar table's, bit for bit (the levels:
 // an fma of the grid done as a multiply and an add changes 3 pixels in 4.5 million random ones,
 // beyond this check's reach; the SIMD kernels follow the generic code's operations one for one):
@@ -1821,6 +1888,9 @@ int main(int argc, char** argv) {
 
   WarpTorchChecker wtc{ck};
   wtc.run();
+
+  WarpIppChecker wic{ck};
+  wic.run();
 
   std::printf("kernel_check: %lld cases, %lld mismatches on isas: %s\n",
               static_cast<long long>(ck.cases), static_cast<long long>(ck.mismatches),

@@ -280,6 +280,22 @@ using WarpTorchU8 = void (*)(const uint8_t* src, int64_t sy, int64_t sx, int64_t
                              int64_t w, int64_t h, int64_t channels, const float* coef, int flags,
                              const float* fill, int64_t n, uint8_t* dst);
 
+// cv2.warpAffine(INTER_LINEAR, BORDER_CONSTANT) on 1, 3 or 4 channels as Intel IPP computes it
+// (docs/warp-conventions.md), one output row of a uint8 image of h x w pixels of `channels`
+// (1..4) interleaved bytes, rows `stride` (> 0) bytes apart, `src` at pixel (0, 0), h, w >= 2.
+// For x < n: sx = (m[0] x + ry) + m[2], sy = (m[3] x + rv) + m[5] in double (ry = m[1] y,
+// rv = m[4] y); fx = floor(sx), fy = floor(sy); the pixel is inner when 0 <= fx <= w - 2 and
+// 0 <= fy <= h - 2. An inner pixel of a map that is not `axis`-aligned takes sxf = float(sx),
+// ix = floor(sxf), ax = sxf - ix (likewise y); any other pixel ix = fx, ax = float(sx - fx). If
+// ix is outside [-1, w) or iy outside [-1, h) the pixel is bval[c]; else the samples p00 (ix,
+// iy), p01 (ix + 1, iy), p10 (ix, iy + 1), p11 (ix + 1, iy + 1), each bval[c] when outside, are
+// lerped in float32 with fma: axis: v0 = fma(ax, p01 - p00, p00), v1 = fma(ax, p11 - p10, p10),
+// v = fma(ay, v1 - v0, v0); else v0 = fma(ay, p10 - p00, p00), v1 = fma(ay, p11 - p01, p01),
+// v = fma(ax, v1 - v0, v0); dst[c * n + x] = v rounded half to even, saturated to 0..255.
+using WarpIppU8 = void (*)(const uint8_t* src, int64_t stride, int64_t w, int64_t h,
+                           int64_t channels, const double* m, double ry, double rv, bool axis,
+                           int64_t n, const uint8_t* bval, uint8_t* dst);
+
 // The nearest resize's row (one tap each way, uint8, no colour): sampling and normalize_u8 in
 // one step. For x < n, dst[c * plane_stride + x] = row[start[x] * C + c] * a[c] + b[c] (a float32
 // multiply then a float32 add, never fused: NormalizeU8Row's bits), start[x] in [0, width);
@@ -337,6 +353,7 @@ struct KernelTable {
   WarpNearestU8 warp_nearest_u8 = nullptr;
   GatherNormalizeU8 gather_normalize_u8 = nullptr;
   GatherU8 gather_u8 = nullptr;
+  WarpIppU8 warp_ipp_u8 = nullptr;
   StoreU8Hwc store_u8_hwc = nullptr;
   InterleaveU8 interleave_u8 = nullptr;
   WarpTorchU8 warp_torch_u8 = nullptr;
