@@ -3,7 +3,8 @@
 Case (one thread everywhere; uint8 RGB 500x375, random values, fixed seed): rotate by 23
 degrees about the centre and scale to a 224x224 output, normalized with ImageNet mean/std into
 a preallocated float32 CHW ``out``:
-- pixnorm ``warp_affine`` in convention None (bilinear, nearest) and 'pillow' (bilinear);
+- pixnorm ``warp_affine`` in convention None (bilinear, nearest), 'pillow' and 'opencv'
+  (bilinear; 'opencv' checked equal to ``cv2.warpAffine(WARP_INVERSE_MAP)`` first);
 - ``cv2.warpAffine(INTER_LINEAR)`` then a numpy normalize (the same ``x * a + b`` pass);
 - torchvision v2 ``rotate`` on the uint8 tensor, then ``resize`` to 224 and ``normalize``
   (what a torchvision pipeline does: RandomRotation then a resize);
@@ -83,7 +84,8 @@ def candidates(img: np.ndarray) -> list[tuple[str, Callable[[], Any]]]:
     m = inverse_map(h, w, 23.0, 224)
     out = np.empty((3, 224, 224), np.float32)
     cands: list[tuple[str, Callable[[], Any]]] = []
-    for conv, interp in ((None, "bilinear"), (None, "nearest"), ("pillow", "bilinear")):
+    combos = ((None, "bilinear"), (None, "nearest"), ("pillow", "bilinear"), ("opencv", "bilinear"))
+    for conv, interp in combos:
 
         def run(conv: str | None = conv, interp: str = interp) -> Any:
             return pixnorm.warp_affine(
@@ -93,6 +95,11 @@ def candidates(img: np.ndarray) -> list[tuple[str, Callable[[], Any]]]:
         cands.append((f"pixnorm warp_affine {conv} {interp}", run))
     if cv2 is not None:
         fwd = cv2.invertAffineTransform(m)
+        # 'opencv' is cv2.warpAffine(WARP_INVERSE_MAP) bit for bit: checked before timing
+        levels = pixnorm.warp_affine(img, m, 224, convention="opencv", dtype=np.uint8, layout="HWC")
+        want = cv2.warpAffine(img, m, (224, 224), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP)
+        if not np.array_equal(levels, want):
+            raise SystemExit("warp_affine 'opencv' differs from cv2.warpAffine")
 
         def opencv() -> Any:
             r = cv2.warpAffine(img, fwd, (224, 224), flags=cv2.INTER_LINEAR)

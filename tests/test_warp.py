@@ -133,13 +133,22 @@ def pil_mode(c: int) -> str:
 def test_pillow_transform_and_rotate_are_bit_exact() -> None:
     """'pillow': Image.transform(AFFINE) and Image.rotate bit for bit on L, RGB and RGBA
     (premultiplied for bilinear), nearest through each of Pillow's three engines, random maps,
-    angles (0, 90, 180, 270, negative, beyond 360), centres, expand and fills."""
-    image = pytest.importorskip("PIL.Image")
+    angles (0, 90, 180, 270, negative, beyond 360), centres, expand and fills; packed images and
+    strided views; on every ISA and thread count (nearest runs the gather2d_u8 kernels)."""
+    pytest.importorskip("PIL.Image")
+    on_every_isa_and_thread_count(_pillow_check)
+
+
+def _pillow_check() -> None:
+    from PIL import Image as image
+
     rng = np.random.default_rng(4)
     for i in range(240):
         h, w = (int(v) for v in rng.integers(1, 60, 2))
         c = int(rng.choice([1, 3, 4]))
         img = rng.integers(0, 256, (h, w, c), dtype=np.uint8)
+        if i % 5 == 4:  # a strided view (mirrored columns; packed before the kernel)
+            img = rng.integers(0, 256, (h, w, c), dtype=np.uint8)[:, ::-1]
         pil = image.fromarray(img[..., 0] if c == 1 else img, pil_mode(c))
         fill = [int(v) for v in rng.integers(0, 256, c)]
         pfill: Any = fill[0] if c == 1 else tuple(fill)

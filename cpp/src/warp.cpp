@@ -431,45 +431,57 @@ inline int32_t muldiv255(int32_t c, int32_t a) {
   return ((t >> 8) + t) >> 8;
 }
 
-void row_pillow(const Source& s, const WarpRequest& r, const PillowPlan& p, int64_t y,
-                const uint8_t* fill, uint8_t* lv) {
+// Pillow's nearest engines (pillow_plan) as source indices for gather2d_u8: row y's pixel x reads
+// (xi[x], yi[x]), or the fill where either is negative.
+void pillow_nearest_indices(const WarpRequest& r, const PillowPlan& p, int64_t y, int64_t W,
+                            int64_t H, int32_t* __restrict xi, int32_t* __restrict yi) {
   const auto& a = r.matrix;
-  const int64_t C = s.C, W = s.W, H = s.H, ow = r.width;
-  const auto put = [&](int64_t x, int64_t sy, int64_t sx) {
-    uint8_t* o = lv + x * C;
-    for (int64_t c = 0; c < C; ++c) o[c] = sx >= 0 && sy >= 0 ? s.u8(sy, sx, c) : fill[c];
-  };
-  if (r.filter == WarpFilter::nearest) {
-    switch (p.engine) {
-      case PilNearest::scale: {
-        const int64_t sy = p.row[static_cast<size_t>(y)];
-        for (int64_t x = 0; x < ow; ++x) put(x, sy, p.col[static_cast<size_t>(x)]);
-        return;
+  const int64_t ow = r.width;
+  switch (p.engine) {
+    case PilNearest::scale: {
+      const auto sy = static_cast<int32_t>(p.row[static_cast<size_t>(y)]);
+      for (int64_t x = 0; x < ow; ++x) {
+        xi[x] = static_cast<int32_t>(p.col[static_cast<size_t>(x)]);
+        yi[x] = sy;
       }
-      case PilNearest::fixed: {
-        const uint32_t yy0 =
-            static_cast<uint32_t>(p.f5) + static_cast<uint32_t>(y) * static_cast<uint32_t>(p.f4);
-        const uint32_t xx0 =
-            static_cast<uint32_t>(p.f2) + static_cast<uint32_t>(y) * static_cast<uint32_t>(p.f1);
-        for (int64_t x = 0; x < ow; ++x) {
-          const uint32_t ux = static_cast<uint32_t>(x);
-          const int32_t xi = static_cast<int32_t>(xx0 + ux * static_cast<uint32_t>(p.f0)) >> 16;
-          const int32_t yi = static_cast<int32_t>(yy0 + ux * static_cast<uint32_t>(p.f3)) >> 16;
-          const bool in = xi >= 0 && xi < W && yi >= 0 && yi < H;
-          put(x, in ? yi : -1, in ? xi : -1);
-        }
-        return;
+      return;
+    }
+    case PilNearest::fixed: {
+      // running 32-bit sums (x * f0 modulo 2^32, as Pillow's int arithmetic wraps), the
+      // coefficients in locals and the test branch-free: a loop the compiler vectorizes
+      uint32_t yy =
+          static_cast<uint32_t>(p.f5) + static_cast<uint32_t>(y) * static_cast<uint32_t>(p.f4);
+      uint32_t xx =
+          static_cast<uint32_t>(p.f2) + static_cast<uint32_t>(y) * static_cast<uint32_t>(p.f1);
+      const auto f0 = static_cast<uint32_t>(p.f0), f3 = static_cast<uint32_t>(p.f3);
+      const auto w32 =
+          static_cast<int32_t>(std::min<int64_t>(W, std::numeric_limits<int32_t>::max()));
+      const auto h32 =
+          static_cast<int32_t>(std::min<int64_t>(H, std::numeric_limits<int32_t>::max()));
+      for (int64_t x = 0; x < ow; ++x, xx += f0, yy += f3) {
+        const int32_t sx = static_cast<int32_t>(xx) >> 16, sy = static_cast<int32_t>(yy) >> 16;
+        const bool in = (sx >= 0) & (sx < w32) & (sy >= 0) & (sy < h32);
+        xi[x] = in ? sx : -1;
+        yi[x] = in ? sy : -1;
       }
-      case PilNearest::floating: {
-        double xx = p.row_x[static_cast<size_t>(y)], yy = p.row_y[static_cast<size_t>(y)];
-        for (int64_t x = 0; x < ow; ++x, xx += a[0], yy += a[3]) {
-          const int64_t xi = pil_coord(xx, W), yi = pil_coord(yy, H);
-          put(x, xi >= 0 ? yi : -1, yi >= 0 ? xi : -1);
-        }
-        return;
+      return;
+    }
+    case PilNearest::floating: {
+      double xx = p.row_x[static_cast<size_t>(y)], yy = p.row_y[static_cast<size_t>(y)];
+      for (int64_t x = 0; x < ow; ++x, xx += a[0], yy += a[3]) {
+        xi[x] = static_cast<int32_t>(pil_coord(xx, W));
+        yi[x] = static_cast<int32_t>(pil_coord(yy, H));
       }
+      return;
     }
   }
+}
+
+// Pillow's bilinear transform of row y (pillow_nearest_indices and gather2d_u8 do its nearest).
+void row_pillow(const Source& s, const WarpRequest& r, int64_t y, const uint8_t* fill,
+                uint8_t* lv) {
+  const auto& a = r.matrix;
+  const int64_t C = s.C, W = s.W, H = s.H, ow = r.width;
   // bilinear, in double; RGBA premultiplied (Pillow resamples RGBa), unpremultiplied after
   const bool rgba = C == 4;
   const auto px = [&](int64_t sy, int64_t sx, int64_t c) -> double {
@@ -687,21 +699,26 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
       bdelta[static_cast<size_t>(x)] = sat_int(r.matrix[3] * static_cast<double>(x) * 1024.0);
     }
   }
-  // opencv, 1, 3 or 4 channels (Intel IPP's bilinear): the warp_ipp_u8 kernel, on the image's
-  // packed pixels (a strided view is packed first)
+  // The kernels of the named conventions that read packed pixels: opencv with 1, 3 or 4
+  // channels (Intel IPP's bilinear, warp_ipp_u8) and pillow's nearest (its engines' indices,
+  // gather2d_u8); a strided view is packed first.
   const bool ipp = r.convention == Convention::opencv && !r.polar && C != 2;
-  std::vector<uint8_t> packed_ipp;
-  const uint8_t* ipp_src = s.data;
-  int64_t ipp_stride = s.sy;
-  if (ipp && !((C == 1 || s.sc == 1) && s.sx == C && s.sy > 0 && s.sy >= s.W * C)) {
-    packed_ipp.resize(static_cast<size_t>(s.H * s.W * C));
+  const bool pil_nearest =
+      r.convention == Convention::pillow && !r.polar && r.filter == WarpFilter::nearest;
+  std::vector<uint8_t> packed_src;
+  const uint8_t* named_src = s.data;
+  int64_t named_stride = s.sy;
+  if ((ipp || pil_nearest) &&
+      !((C == 1 || s.sc == 1) && s.sx == C && s.sy > 0 && s.sy >= s.W * C)) {
+    packed_src.resize(static_cast<size_t>(s.H * s.W * C));
     for (int64_t y = 0; y < s.H; ++y)
       for (int64_t x = 0; x < s.W; ++x)
         for (int64_t c = 0; c < C; ++c)
-          packed_ipp[static_cast<size_t>((y * s.W + x) * C + c)] = s.u8(y, x, c);
-    ipp_src = packed_ipp.data();
-    ipp_stride = s.W * C;
+          packed_src[static_cast<size_t>((y * s.W + x) * C + c)] = s.u8(y, x, c);
+    named_src = packed_src.data();
+    named_stride = s.W * C;
   }
+  const int64_t named_total = (s.H - 1) * named_stride + s.W * C;
   const bool ipp_axis = r.matrix[1] == 0.0 && r.matrix[3] == 0.0;
   const PillowPlan pplan =
       r.convention == Convention::pillow && !r.polar ? pillow_plan(r, s.W, s.H) : PillowPlan{};
@@ -800,6 +817,7 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
     std::vector<float> vals(static_cast<size_t>(ow * C));
     std::vector<uint8_t> lv(static_cast<size_t>(ow * C)), planar(static_cast<size_t>(ow * C));
     std::vector<float> planes(static_cast<size_t>(ow * C));
+    std::vector<int32_t> xi(pil_nearest ? static_cast<size_t>(ow) : 0), yi(xi.size());
     // a mirrored row: the pixels of `v` (n values each) in reverse order
     auto mirror = [ow](auto* v, int64_t n) {
       for (int64_t x = 0; x < ow / 2; ++x)
@@ -845,13 +863,17 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
           row_torch(k, s, r, y, fillf.data(), planar.data());
         } else if (ipp) {
           const double row = static_cast<double>(y);
-          k.warp_ipp_u8(ipp_src, ipp_stride, s.W, s.H, C, r.matrix.data(), r.matrix[1] * row,
+          k.warp_ipp_u8(named_src, named_stride, s.W, s.H, C, r.matrix.data(), r.matrix[1] * row,
                         r.matrix[4] * row, ipp_axis, ow, fill8.data(), planar.data());
+        } else if (pil_nearest) {
+          pillow_nearest_indices(r, pplan, y, s.W, s.H, xi.data(), yi.data());
+          k.gather2d_u8(named_src, named_stride, C, named_total, xi.data(), yi.data(), ow,
+                        fill8.data(), planar.data(), ow);
         } else if (r.convention == Convention::pillow)
-          row_pillow(s, r, pplan, y, fill8.data(), lv.data());
+          row_pillow(s, r, y, fill8.data(), lv.data());
         else  // opencv, 2 channels: OpenCV's own fixed point (warp_shape refuses the others)
           row_opencv_fixed(s, r, y, adelta.data(), bdelta.data(), fill8.data(), lv.data());
-        if ((r.convention == Convention::torch || ipp) && !r.polar) {  // planar already
+        if ((r.convention == Convention::torch || ipp || pil_nearest) && !r.polar) {  // planar
           if (r.flip_h)
             for (int64_t c = 0; c < C; ++c)
               std::reverse(planar.data() + c * ow, planar.data() + (c + 1) * ow);

@@ -296,6 +296,14 @@ using WarpIppU8 = void (*)(const uint8_t* src, int64_t stride, int64_t w, int64_
                            int64_t channels, const double* m, double ry, double rv, bool axis,
                            int64_t n, const uint8_t* bval, uint8_t* dst);
 
+// A nearest warp's row from per-pixel source indices (the named conventions' engines compute
+// them): for x < n, dst[c * plane_stride + x] = src[yi[x] * stride + xi[x] * channels + c] when
+// xi[x] >= 0 and yi[x] >= 0 (the pixel is then inside the image), else fill[c]; `total` bytes
+// are readable from src ((h - 1) * stride + w * channels); channels 1..4 (more: any).
+using Gather2dU8 = void (*)(const uint8_t* src, int64_t stride, int64_t channels, int64_t total,
+                            const int32_t* xi, const int32_t* yi, int64_t n, const uint8_t* fill,
+                            uint8_t* dst, int64_t plane_stride);
+
 // The nearest resize's row (one tap each way, uint8, no colour): sampling and normalize_u8 in
 // one step. For x < n, dst[c * plane_stride + x] = row[start[x] * C + c] * a[c] + b[c] (a float32
 // multiply then a float32 add, never fused: NormalizeU8Row's bits), start[x] in [0, width);
@@ -354,6 +362,7 @@ struct KernelTable {
   GatherNormalizeU8 gather_normalize_u8 = nullptr;
   GatherU8 gather_u8 = nullptr;
   WarpIppU8 warp_ipp_u8 = nullptr;
+  Gather2dU8 gather2d_u8 = nullptr;
   StoreU8Hwc store_u8_hwc = nullptr;
   InterleaveU8 interleave_u8 = nullptr;
   WarpTorchU8 warp_torch_u8 = nullptr;
