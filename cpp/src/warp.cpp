@@ -425,12 +425,6 @@ PillowPlan pillow_plan(const WarpRequest& r, int64_t W, int64_t H) {
   return p;
 }
 
-// MULDIV255: Pillow's premultiplication of a colour by alpha.
-inline int32_t muldiv255(int32_t c, int32_t a) {
-  const int32_t t = c * a + 128;
-  return ((t >> 8) + t) >> 8;
-}
-
 // Pillow's nearest engines (pillow_plan) as source indices for gather2d_u8: row y's pixel x reads
 // (xi[x], yi[x]), or the fill where either is negative.
 void pillow_nearest_indices(const WarpRequest& r, const PillowPlan& p, int64_t y, int64_t W,
@@ -473,55 +467,6 @@ void pillow_nearest_indices(const WarpRequest& r, const PillowPlan& p, int64_t y
         yi[x] = static_cast<int32_t>(pil_coord(yy, H));
       }
       return;
-    }
-  }
-}
-
-// Pillow's bilinear transform of row y (pillow_nearest_indices and gather2d_u8 do its nearest).
-void row_pillow(const Source& s, const WarpRequest& r, int64_t y, const uint8_t* fill,
-                uint8_t* lv) {
-  const auto& a = r.matrix;
-  const int64_t C = s.C, W = s.W, H = s.H, ow = r.width;
-  // bilinear, in double; RGBA premultiplied (Pillow resamples RGBa), unpremultiplied after
-  const bool rgba = C == 4;
-  const auto px = [&](int64_t sy, int64_t sx, int64_t c) -> double {
-    const int32_t v = s.u8(sy, sx, c);
-    return rgba && c < 3 ? muldiv255(v, s.u8(sy, sx, 3)) : v;
-  };
-  const double Y = static_cast<double>(y) + 0.5;
-  for (int64_t x = 0; x < ow; ++x) {
-    uint8_t* o = lv + x * C;
-    const double X = static_cast<double>(x) + 0.5;
-    double xin = (a[0] * X + a[1] * Y) + a[2];
-    double yin = (a[3] * X + a[4] * Y) + a[5];
-    if (!(xin >= 0.0 && xin < static_cast<double>(W) && yin >= 0.0 &&
-          yin < static_cast<double>(H))) {
-      std::copy(fill, fill + C, o);
-    } else {
-      xin -= 0.5;
-      yin -= 0.5;
-      const double fx = std::floor(xin), fy = std::floor(yin);
-      const double dx = xin - fx, dy = yin - fy;
-      const int64_t x0 = static_cast<int64_t>(fx), y0 = static_cast<int64_t>(fy);
-      const int64_t xc0 = std::clamp<int64_t>(x0, 0, W - 1),
-                    xc1 = std::clamp<int64_t>(x0 + 1, 0, W - 1);
-      const int64_t r0 = std::clamp<int64_t>(y0, 0, H - 1);
-      const bool has1 = y0 + 1 >= 0 && y0 + 1 < H;
-      for (int64_t c = 0; c < C; ++c) {
-        const double a0 = px(r0, xc0, c), b0 = px(r0, xc1, c);
-        const double v1 = a0 + (b0 - a0) * dx;
-        double v2 = v1;
-        if (has1) {
-          const double a1 = px(y0 + 1, xc0, c), b1 = px(y0 + 1, xc1, c);
-          v2 = a1 + (b1 - a1) * dx;
-        }
-        o[c] = static_cast<uint8_t>(v1 + (v2 - v1) * dy);  // truncated, as Pillow's cast
-      }
-    }
-    if (rgba) {  // unpremultiply (the fill too, as Pillow treats it as RGBa)
-      const int32_t al = o[3];
-      if (al != 0 && al != 255)
-        for (int64_t c = 0; c < 3; ++c) o[c] = static_cast<uint8_t>(std::min(255, 255 * o[c] / al));
     }
   }
 }
@@ -700,16 +645,15 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
     }
   }
   // The kernels of the named conventions that read packed pixels: opencv with 1, 3 or 4
-  // channels (Intel IPP's bilinear, warp_ipp_u8) and pillow's nearest (its engines' indices,
-  // gather2d_u8); a strided view is packed first.
+  // channels (Intel IPP's bilinear, warp_ipp_u8) and pillow (its nearest engines' indices and
+  // gather2d_u8; its bilinear, warp_pillow_u8); a strided view is packed first.
   const bool ipp = r.convention == Convention::opencv && !r.polar && C != 2;
-  const bool pil_nearest =
-      r.convention == Convention::pillow && !r.polar && r.filter == WarpFilter::nearest;
+  const bool pil = r.convention == Convention::pillow && !r.polar;
+  const bool pil_nearest = pil && r.filter == WarpFilter::nearest;
   std::vector<uint8_t> packed_src;
   const uint8_t* named_src = s.data;
   int64_t named_stride = s.sy;
-  if ((ipp || pil_nearest) &&
-      !((C == 1 || s.sc == 1) && s.sx == C && s.sy > 0 && s.sy >= s.W * C)) {
+  if ((ipp || pil) && !((C == 1 || s.sc == 1) && s.sx == C && s.sy > 0 && s.sy >= s.W * C)) {
     packed_src.resize(static_cast<size_t>(s.H * s.W * C));
     for (int64_t y = 0; y < s.H; ++y)
       for (int64_t x = 0; x < s.W; ++x)
@@ -869,11 +813,13 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
           pillow_nearest_indices(r, pplan, y, s.W, s.H, xi.data(), yi.data());
           k.gather2d_u8(named_src, named_stride, C, named_total, xi.data(), yi.data(), ow,
                         fill8.data(), planar.data(), ow);
-        } else if (r.convention == Convention::pillow)
-          row_pillow(s, r, y, fill8.data(), lv.data());
-        else  // opencv, 2 channels: OpenCV's own fixed point (warp_shape refuses the others)
+        } else if (pil) {  // bilinear
+          const double row = static_cast<double>(y) + 0.5;
+          k.warp_pillow_u8(named_src, named_stride, s.W, s.H, C, r.matrix.data(), r.matrix[1] * row,
+                           r.matrix[4] * row, ow, fill8.data(), planar.data());
+        } else  // opencv, 2 channels: OpenCV's own fixed point (warp_shape refuses the others)
           row_opencv_fixed(s, r, y, adelta.data(), bdelta.data(), fill8.data(), lv.data());
-        if ((r.convention == Convention::torch || ipp || pil_nearest) && !r.polar) {  // planar
+        if ((r.convention == Convention::torch || ipp || pil) && !r.polar) {  // planar already
           if (r.flip_h)
             for (int64_t c = 0; c < C; ++c)
               std::reverse(planar.data() + c * ow, planar.data() + (c + 1) * ow);

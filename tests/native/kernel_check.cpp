@@ -1583,6 +1583,63 @@ struct WarpIppChecker {
   }
 };
 
+// warp_pillow_u8: every table's kernel against the scalar table's, byte for byte: L, RGB and
+// RGBA images of 1 to 40 x 1 to 20 pixels (a quarter up to 300 x 200 with rows of up to 300
+// outputs), packed or with padded rows, flush against a guard page; random levels or only 0
+// and 255; maps that scale, rotate, shear, translate (onto exact pixel centres too) and land
+// far outside; rows between sentinels.
+struct WarpPillowChecker {
+  Checker& ck;
+
+  void run() {
+    Rng rng;
+    Arena img = make_arena(size_t{1} << 20);
+    for (int iter = 0; iter < 4000; ++iter) {
+      const bool large = iter % 4 == 0;
+      const int64_t C = std::array<int64_t, 3>{1, 3, 4}[rng.below(3)];
+      const int64_t w = large ? 100 + rng.below(201) : 1 + rng.below(40);
+      const int64_t h = large ? 50 + rng.below(151) : 1 + rng.below(20);
+      const int64_t stride = w * C + (rng.below(2) ? 0 : 3);
+      const int64_t total = (h - 1) * stride + w * C;
+      uint8_t* src = img.hi() - total;
+      const bool binary = rng.below(2) == 1;
+      for (int64_t i = 0; i < total; ++i)
+        src[i] = static_cast<uint8_t>(binary ? rng.below(2) * 255 : rng.below(256));
+      double m[6];
+      const int kind = static_cast<int>(rng.below(5));
+      if (kind == 0) {  // exact pixel centres: integer steps and offsets
+        m[0] = 1, m[1] = 0, m[2] = rng.below(5), m[3] = 0, m[4] = 1, m[5] = rng.below(5);
+      } else {
+        const double a = rng.uniform(-3.2f, 3.2f), sc = rng.uniform(0.3f, 2.5f);
+        m[0] = sc * std::cos(a), m[1] = -sc * std::sin(a) + (kind == 1 ? 0.2 : 0.0);
+        m[3] = sc * std::sin(a), m[4] = sc * std::cos(a);
+        m[2] = rng.uniform(-10.0f, static_cast<float>(w) + 10.0f);
+        m[5] = rng.uniform(-10.0f, static_cast<float>(h) + 10.0f);
+        if (kind == 4) m[2] *= 1e13;  // far outside
+      }
+      const int64_t n = large ? 100 + rng.below(201) : 1 + rng.below(70);
+      const double Y = static_cast<double>(large ? rng.below(300) : rng.below(30)) + 0.5;
+      uint8_t fill[4];
+      for (uint8_t& f : fill) f = static_cast<uint8_t>(rng.below(256));
+      const double ry = m[1] * Y, rv = m[4] * Y;
+      std::vector<uint8_t> want(static_cast<size_t>(C * n + 8), 0xA5);
+      std::snprintf(g_case, sizeof g_case, "warp_pillow_u8 on scalar");
+      ck.tables[0]->warp_pillow_u8(src, stride, w, h, C, m, ry, rv, n, fill, want.data());
+      for (size_t t = 1; t < ck.tables.size(); ++t) {
+        const KernelTable& k = *ck.tables[t];
+        std::vector<uint8_t> got(want.size(), 0xA5);
+        std::snprintf(g_case, sizeof g_case, "warp_pillow_u8 on %s", pixnorm::isa_name(k.isa));
+        k.warp_pillow_u8(src, stride, w, h, C, m, ry, rv, n, fill, got.data());
+        ++ck.cases;
+        if (got != want)
+          ck.report(g_case, "channels " + std::to_string(C) + ", " + std::to_string(w) + "x" +
+                                std::to_string(h) + ", n " + std::to_string(n) + ", kind " +
+                                std::to_string(kind));
+      }
+    }
+  }
+};
+
 // gather2d_u8: every table's kernel against the definition: images of 1-4 channels up to 40 x 20
 // pixels with packed or padded rows, flush against a guard page (a read past the last byte
 // faults); indices inside (the last pixel often) or negative on either axis (-1, or any
@@ -1960,6 +2017,9 @@ int main(int argc, char** argv) {
 
   Gather2dChecker g2c{ck};
   g2c.run();
+
+  WarpPillowChecker wpc{ck};
+  wpc.run();
 
   std::printf("kernel_check: %lld cases, %lld mismatches on isas: %s\n",
               static_cast<long long>(ck.cases), static_cast<long long>(ck.mismatches),

@@ -148,6 +148,7 @@ constexpr KernelTable avx512_kernels() {
   k.gather_u8 = &gather_u8;
   k.warp_ipp_u8 = &warp_ipp_u8;
   k.gather2d_u8 = &gather2d_u8;
+  k.warp_pillow_u8 = &warp_pillow_u8;
   k.store_u8_hwc = &store_u8_hwc;
   k.interleave_u8 = &interleave_u8;
   return k;

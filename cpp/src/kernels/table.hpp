@@ -296,6 +296,21 @@ using WarpIppU8 = void (*)(const uint8_t* src, int64_t stride, int64_t w, int64_
                            int64_t channels, const double* m, double ry, double rv, bool axis,
                            int64_t n, const uint8_t* bval, uint8_t* dst);
 
+// Pillow's Image.transform(AFFINE, BILINEAR) of one output row (convention 'pillow'), on a
+// uint8 image of h x w pixels of `channels` (1, 3 or 4: L, RGB, RGBA) interleaved bytes, rows
+// `stride` (> 0) bytes apart. For x < n, in double, never fused: X = x + 0.5, xin = (m[0] X +
+// ry) + m[2], yin = (m[3] X + rv) + m[5] (ry = m[1] (y + 0.5), rv = m[4] (y + 0.5)); unless
+// 0 <= xin < w and 0 <= yin < h the pixel is fill[c]. Else xin -= 0.5, yin -= 0.5, x0 =
+// floor(xin), dx = xin - x0 (y0, dy likewise); columns xc0 = clamp(x0, 0, w - 1), xc1 =
+// clamp(x0 + 1, 0, w - 1), row r0 = clamp(y0, 0, h - 1); v1 = a0 + (b0 - a0) dx from row r0's
+// samples at xc0 and xc1, v2 the same from row y0 + 1 when it is inside, else v1; dst[c n + x] =
+// v1 + (v2 - v1) dy truncated. RGBA: samples premultiplied first (MULDIV255: t = c a + 128,
+// ((t >> 8) + t) >> 8), the result (the fill too) unpremultiplied, min(255, 255 c / a) for
+// alpha a other than 0 and 255.
+using WarpPillowU8 = void (*)(const uint8_t* src, int64_t stride, int64_t w, int64_t h,
+                              int64_t channels, const double* m, double ry, double rv, int64_t n,
+                              const uint8_t* fill, uint8_t* dst);
+
 // A nearest warp's row from per-pixel source indices (the named conventions' engines compute
 // them): for x < n, dst[c * plane_stride + x] = src[yi[x] * stride + xi[x] * channels + c] when
 // xi[x] >= 0 and yi[x] >= 0 (the pixel is then inside the image), else fill[c]; `total` bytes
@@ -363,6 +378,7 @@ struct KernelTable {
   GatherU8 gather_u8 = nullptr;
   WarpIppU8 warp_ipp_u8 = nullptr;
   Gather2dU8 gather2d_u8 = nullptr;
+  WarpPillowU8 warp_pillow_u8 = nullptr;
   StoreU8Hwc store_u8_hwc = nullptr;
   InterleaveU8 interleave_u8 = nullptr;
   WarpTorchU8 warp_torch_u8 = nullptr;
