@@ -208,7 +208,8 @@ void check_convention(Convention conv, bool antialias, DType dtype, int64_t chan
   if (conv != Convention::pixnorm && dtype != DType::u8 &&
       !(conv == Convention::opencv && dtype == DType::u16))
     throw type_error(std::string("image: a named convention reproduces another library's uint8 "
-                                 "arithmetic and needs uint8 input; use convention=None for ") +
+                                 "arithmetic and needs uint8 input ('opencv' also uint16); use "
+                                 "convention=None for ") +
                      dtype_name(dtype) + " (pixnorm's float32 arithmetic)");
   if (conv == Convention::pillow && !antialias && !ignores_antialias(filter))
     throw std::invalid_argument(

@@ -547,7 +547,8 @@ std::vector<int64_t> warp_shape(const WarpRequest& r) {
       throw std::invalid_argument(
           "interpolation: 'opencv' reproduces cv2.warpAffine's INTER_NEAREST on 2-channel images "
           "only (with 1, 3 or 4 channels the wheels run Intel IPP, whose rounding of sample "
-          "positions at exact ties is not matched); use 'bilinear', or convention=None");
+          "positions at exact ties is not matched); pass interpolation='bilinear' (rotate and "
+          "affine default to 'nearest', as torchvision's), or convention=None");
     const auto& m = r.matrix;
     const double scale2 =
         std::max({std::fabs(m[0]), std::fabs(m[1]), std::fabs(m[3]), std::fabs(m[4])});

@@ -399,7 +399,7 @@ def resize(
         'opencv': ``cv2.resize(INTER_LINEAR)`` bit for bit (antialias=False only): float32
         source coordinates, 11-bit weights, an exact int32 horizontal pass, OpenCV's vertical
         rounding, and its switch to a 2x2 mean (INTER_AREA) when both axes are exactly halved;
-        1 to 4 channels. Named conventions need uint8 input.
+        1 to 4 channels. Named conventions need uint8 input ('opencv' also uint16).
     max_size : int, optional
         Upper bound for the longer side when ``size`` is an int; its size when ``size`` is None.
     out : numpy.ndarray, optional
