@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <stdexcept>
@@ -671,9 +672,14 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
   // pixnorm's bilinear on uint8 images with packed pixels and rows going down: the kernel
   // (warp_polar's linear forward map is affine along each row: the kernel too)
   const bool polar_affine = r.polar && !r.polar_inverse && !r.polar_log;
-  const bool kernel = !named && (!r.polar || polar_affine) && r.image.dtype == DType::u8 &&
-                      C <= 4 && (C == 1 || s.sc == 1) && s.sx == C && s.sy > 0 &&
-                      (s.H == 1 || s.sy >= s.W * C);
+  // (float32 images: the float kernels, on 4-byte-aligned packed pixels)
+  const bool packed_u8 = r.image.dtype == DType::u8 && C <= 4 && (C == 1 || s.sc == 1) &&
+                         s.sx == C && s.sy > 0 && (s.H == 1 || s.sy >= s.W * C);
+  const bool packed_f32 = r.image.dtype == DType::f32 && C <= 4 && (C == 1 || s.sc == 4) &&
+                          s.sx == 4 * C && s.sy > 0 && s.sy % 4 == 0 &&
+                          (s.H == 1 || s.sy >= 4 * s.W * C) &&
+                          reinterpret_cast<uintptr_t>(s.data) % 4 == 0;
+  const bool kernel = !named && (!r.polar || polar_affine) && (packed_u8 || packed_f32);
   const double polar_kmag =
       r.polar ? (r.polar_log ? std::log(r.max_radius) : r.max_radius) / static_cast<double>(ow)
               : 0.0;
@@ -772,7 +778,7 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
       const int64_t yd = r.flip_v ? oh - 1 - y : y;  // the row written
       float* dst = direct ? static_cast<float*>(out) + yd * ow : planes.data();
       const int64_t pstride = direct ? oh * ow : ow;
-      if (kernel) {  // packed uint8 rows: the ISA's kernel, planar values
+      if (kernel) {  // packed uint8 or float32 rows: the ISA's kernel, planar values
         std::array<double, 6> m = r.matrix;
         double ry = r.matrix[1] * static_cast<double>(y), rv = r.matrix[4] * static_cast<double>(y);
         if (r.polar) {  // row y of the linear forward polar map: x -> centre + rho(x) (cos, sin)
@@ -781,9 +787,14 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
                polar_kmag * std::sin(phi), 0.0, r.center_y};
           ry = rv = 0.0;
         }
-        (r.filter == WarpFilter::bilinear ? k.warp_bilinear_u8 : k.warp_nearest_u8)(
-            static_cast<const uint8_t*>(r.image.data), s.sy, s.W, s.H, C, m.data(), ry, rv, ow,
-            fillf.data(), vals.data());
+        if (packed_f32)
+          (r.filter == WarpFilter::bilinear ? k.warp_bilinear_f32 : k.warp_nearest_f32)(
+              reinterpret_cast<const float*>(s.data), s.sy / 4, s.W, s.H, C, m.data(), ry, rv, ow,
+              fillf.data(), vals.data());
+        else
+          (r.filter == WarpFilter::bilinear ? k.warp_bilinear_u8 : k.warp_nearest_u8)(
+              static_cast<const uint8_t*>(r.image.data), s.sy, s.W, s.H, C, m.data(), ry, rv, ow,
+              fillf.data(), vals.data());
         if (r.flip_h)  // planar values: each plane reversed
           for (int64_t c = 0; c < C; ++c)
             std::reverse(vals.data() + c * ow, vals.data() + (c + 1) * ow);

@@ -1455,8 +1455,9 @@ struct StoreChecker {
   }
 };
 
-// warp_bilinear_u8 and warp_nearest_u8: every table's kernels against the scalar table's, bit
-// for bit: images of
+// warp_bilinear_u8 and warp_nearest_u8, and their float32 versions on the same images as floats
+// (NaN, infinities and fractions now and then): every table's kernels against the scalar
+// table's, bit for bit: images of
 // 1-4 channels, 1 to 40 pixels wide and 1 to 20 high, packed rows or padded ones, placed flush
 // against a guard page (a read past the image's last byte faults); maps that rotate, scale,
 // shear and translate (in and out of the image, far outside, on exact pixel centres), rows of
@@ -1467,6 +1468,7 @@ struct WarpChecker {
   void run() {
     Rng rng;
     Arena img = make_arena(size_t{1} << 16);
+    Arena fimg = make_arena(size_t{1} << 18);  // the float32 copies
     for (int iter = 0; iter < 3000; ++iter) {
       const int64_t C = 1 + rng.below(4), w = 1 + rng.below(40), h = 1 + rng.below(20);
       const int64_t stride = w * C + (rng.below(2) ? 0 : 5);
@@ -1490,6 +1492,32 @@ struct WarpChecker {
       float fill[4];
       for (float& f : fill) f = static_cast<float>(rng.below(256));
       const double ry = m[1] * static_cast<double>(y), rv = m[4] * static_cast<double>(y);
+      // the same image as float32 (the levels, now and then a NaN, an infinity or a fraction),
+      // flush against the float arena's guard page, for warp_bilinear_f32 / warp_nearest_f32
+      float* fsrc = reinterpret_cast<float*>(fimg.hi()) - total;
+      for (int64_t i = 0; i < total; ++i)
+        fsrc[i] = rng.below(50) == 0 ? random_input(rng) : static_cast<float>(src[i]) * 0.37f;
+      for (int nearest = 0; nearest < 2; ++nearest) {
+        const char* name = nearest ? "warp_nearest_f32" : "warp_bilinear_f32";
+        const auto kernel = [&](const KernelTable& k) {
+          return nearest ? k.warp_nearest_f32 : k.warp_bilinear_f32;
+        };
+        std::vector<float> want(static_cast<size_t>(C * n + 8), -7.0f);
+        kernel (*ck.tables[0])(fsrc, stride, w, h, C, m, ry, rv, n, fill, want.data());
+        for (size_t t = 1; t < ck.tables.size(); ++t) {
+          const KernelTable& k = *ck.tables[t];
+          std::vector<float> got(want.size(), -7.0f);
+          std::snprintf(g_case, sizeof g_case, "%s on %s", name, pixnorm::isa_name(k.isa));
+          kernel(k)(fsrc, stride, w, h, C, m, ry, rv, n, fill, got.data());
+          ++ck.cases;
+          bool same = true;
+          for (size_t i = 0; i < got.size(); ++i)
+            same = same && bits_of(got[i]) == bits_of(want[i]);
+          if (!same)
+            ck.report(g_case, "channels " + std::to_string(C) + ", " + std::to_string(w) + "x" +
+                                  std::to_string(h) + ", n " + std::to_string(n));
+        }
+      }
       for (int nearest = 0; nearest < 2; ++nearest) {
         const char* name = nearest ? "warp_nearest_u8" : "warp_bilinear_u8";
         const auto kernel = [&](const KernelTable& k) {

@@ -260,6 +260,12 @@ using WarpBilinearU8 = void (*)(const uint8_t* src, int64_t stride, int64_t w, i
 // The same warp, nearest: u and v as above (clamped, NaN to -2^40), the pixel (floor(u + 0.5),
 // floor(v + 0.5)) when inside the image, else fill[c]; dst[c * n + x] = float32(the level).
 using WarpNearestU8 = WarpBilinearU8;
+// The same two warps on a float32 image (convention None): the samples are src[y * stride + x *
+// channels + c] (stride in floats, > 0), taken as they are (NaN and infinities too); otherwise
+// WarpBilinearU8's and WarpNearestU8's definitions.
+using WarpF32 = void (*)(const float* src, int64_t stride, int64_t w, int64_t h, int64_t channels,
+                         const double* m, double ry, double rv, int64_t n, const float* fill,
+                         float* dst);
 
 // torchvision v2's rotate / affine of one output row on a uint8 tensor (pixnorm/warp.hpp's
 // convention 'torch', docs/warp-conventions.md): the source is w x h pixels of `channels`
@@ -379,6 +385,8 @@ struct KernelTable {
   WarpIppU8 warp_ipp_u8 = nullptr;
   Gather2dU8 gather2d_u8 = nullptr;
   WarpPillowU8 warp_pillow_u8 = nullptr;
+  WarpF32 warp_bilinear_f32 = nullptr;
+  WarpF32 warp_nearest_f32 = nullptr;
   StoreU8Hwc store_u8_hwc = nullptr;
   InterleaveU8 interleave_u8 = nullptr;
   WarpTorchU8 warp_torch_u8 = nullptr;
