@@ -223,9 +223,9 @@ def _ipp_cases(rng: np.random.Generator) -> list[tuple[Any, Any, tuple[int, int]
     """(image, inverse map, size, family): the families that separate the models of Intel IPP's
     warpAffine (docs/warp-conventions.md): random maps, rotations about the pixel grid's centre
     (exact quarter and half turns on sides differing by an odd number: sample positions within
-    1e-16 of whole and half pixels), translations by whole, half and quarter pixels (the
-    identity too), axis-aligned scales, maps landing on the border, outputs larger than the
-    source."""
+    1e-16 of whole and half pixels), quarter turns moved by whole, half and tenth pixels, scales
+    with a slight shear, maps landing near the border, outputs larger than the source
+    (axis-aligned maps are refused)."""
     cv2 = pytest.importorskip("cv2")
     cases = []
     for i in range(240):
@@ -234,9 +234,9 @@ def _ipp_cases(rng: np.random.Generator) -> list[tuple[Any, Any, tuple[int, int]
         h, w = (int(v) for v in rng.integers(3, 40, 2))
         img = rng.integers(0, 256, (h, w, C), dtype=np.uint8)
         size = (int(rng.integers(1, 50)), int(rng.integers(1, 50)))
-        if family == "random":
+        if family == "random":  # (singular and axis-aligned maps: refused)
             m = random_matrix(rng, h, w)
-            while abs(np.linalg.det(m[:, :2])) < 1e-3:  # (singular maps: refused)
+            while abs(np.linalg.det(m[:, :2])) < 1e-3 or (m[0, 1] == 0 and m[1, 0] == 0):
                 m = random_matrix(rng, h, w)
         elif family == "turn":
             if rng.integers(0, 2):
@@ -246,24 +246,24 @@ def _ipp_cases(rng: np.random.Generator) -> list[tuple[Any, Any, tuple[int, int]
             fwd = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), angle, 1.0)
             m = cv2.invertAffineTransform(fwd)
             size = (w, h) if angle % 180 else (h, w)
-        elif family == "translate":
-            step = float(rng.choice([1.0, 0.5, 0.25]))
+        elif family == "translate":  # a quarter turn moved by whole, half or tenth pixels
+            step = float(rng.choice([1.0, 0.5, 0.1]))
             tx, ty = (float(v) * step for v in rng.integers(-6, 7, 2))
-            m = np.array([[1.0, 0.0, tx], [0.0, 1.0, ty]])
-        elif family == "scale":
-            m = np.array([[rng.uniform(0.2, 3), 0, rng.uniform(-3, 3)],
-                          [0, rng.uniform(0.2, 3), rng.uniform(-3, 3)]])  # fmt: skip
-        elif family == "border":  # positions at 0, w - 1, w - 0.5, -0.5 and between
+            s = float(rng.choice([1.0, -1.0]))
+            m = np.array([[0.0, s, tx], [-s, 0.0, ty]])
+        elif family == "scale":  # a scale with a slight shear (axis-aligned maps: refused)
+            m = np.array([[rng.uniform(0.2, 3), 0.01, rng.uniform(-3, 3)],
+                          [-0.01, rng.uniform(0.2, 3), rng.uniform(-3, 3)]])  # fmt: skip
+        elif family == "border":  # positions near 0, w - 1, w - 0.5, -0.5, slightly rotated
             sx = float(rng.choice([(w - 1) / max(size[1] - 1, 1), w / size[1], 1.0]))
             sy = float(rng.choice([(h - 1) / max(size[0] - 1, 1), h / size[0], 1.0]))
             ox, oy = float(rng.choice([0.0, -0.5, 0.5, -1.0])), float(rng.choice([0.0, -0.5]))
-            m = np.array([[sx, 0.0, ox], [0.0, sy, oy]])
-            if rng.integers(0, 2):  # and a small rotation
-                m[0, 1], m[1, 0] = 0.01, -0.01
+            e = float(rng.choice([0.01, 1e-6]))
+            m = np.array([[sx, e, ox], [-e, sy, oy]])
         else:
             size = (int(rng.integers(100, 300)), int(rng.integers(100, 300)))
             m = random_matrix(rng, h, w)
-            while abs(np.linalg.det(m[:, :2])) < 1e-3:  # (singular maps: refused)
+            while abs(np.linalg.det(m[:, :2])) < 1e-3 or (m[0, 1] == 0 and m[1, 0] == 0):
                 m = random_matrix(rng, h, w)
             m = m * [[0.2, 0.2, 1.0], [0.2, 0.2, 1.0]]
         cases.append((img, np.asarray(m, np.float64), size, family))
@@ -290,7 +290,7 @@ def _ipp_check() -> None:
         want = cv2_warp(img, m, size, "bilinear", fill)
         np.testing.assert_array_equal(got, want, f"case {i} ({family}, {img.shape})")
     img = rng.integers(0, 256, (37, 52, 3), dtype=np.uint8)
-    for angle in (0.0, 23.5, -90.0, 90.0, 180.0, 333.3):
+    for angle in (23.5, -90.0, 90.0, 180.0, 333.3):
         got = pixnorm.rotate(
             img, angle, interpolation="bilinear", convention="opencv", dtype=np.uint8,
             layout="HWC",
@@ -310,14 +310,42 @@ def test_opencv_ipp_refuses_what_it_does_not_match() -> None:
         pixnorm.warp_affine(img[:2], m, convention="opencv")
     with pytest.raises(ValueError, match="^image: 'opencv' reproduces .* at least 3 x 3"):
         pixnorm.rotate(img[:, :1], 10.0, interpolation="bilinear", convention="opencv")
+    for axis in ([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], [[1.0, 0.0, -0.4], [0.0, 1.0, 0.3]],
+                 [[2.0, 0.0, 1.0], [0.0, 0.5, 2.0]]):  # fmt: skip
+        with pytest.raises(ValueError, match="^matrix: 'opencv' reproduces .*axis-aligned"):
+            pixnorm.warp_affine(img, axis, convention="opencv")
+    with pytest.raises(ValueError, match="^matrix: 'opencv' reproduces .*axis-aligned"):
+        pixnorm.rotate(img, 0.0, interpolation="bilinear", convention="opencv")
+    for huge in ([[1e155, 1.0, 5], [1.0, 1e155, 5]], [[1e-7, 1e-8, 0], [-1e-8, 1e-7, 0]],
+                 [[1.0, 0.1, 1e10], [-0.1, 1.0, 0]]):  # fmt: skip
+        with pytest.raises(ValueError, match="^matrix: 'opencv' reproduces .*coefficients"):
+            pixnorm.warp_affine(img, huge, convention="opencv")
     singular = [[0.5, 1.0, 1.0], [1.0, 2.0, 0.5]]
     near = [[0.5, 1.0, 1.0], [1.0, 2.0 + 1e-9, 0.5]]
-    for bad in (singular, near, [[0.0, 0.0, 1.0], [0.0, 0.0, 2.0]], [[1e300, 1.0, 0], [1, 1, 0]]):
+    for bad in (singular, near, [[0.0, 0.0, 1.0], [0.0, 0.0, 2.0]], [[1e5, 1.0, 0], [1, 1e-5, 0]]):
         with pytest.raises(ValueError, match="^matrix: 'opencv' reproduces .*singular"):
             pixnorm.warp_affine(img, bad, convention="opencv")
     # 2 channels take any size, map and nearest (OpenCV's own code)
     pixnorm.warp_affine(img[:2, :1, :2], m, (3, 3), interpolation="nearest", convention="opencv")
     pixnorm.warp_affine(img[..., :2], singular, convention="opencv")
+
+
+def test_opencv_ipp_fill_saturates_as_the_wheels_do() -> None:
+    """1, 3 and 4 channels: borderValue through int32 (2^31 and above wrap, then saturate to
+    0); 2 channels saturate to 255 (OpenCV's own code): both as cv2 gives them."""
+    pytest.importorskip("cv2")
+    rng = np.random.default_rng(8)
+    m = np.array([[0.9, 0.2, -5.0], [-0.2, 0.9, 4.0]])
+    for c in (1, 2, 3, 4):
+        img = rng.integers(0, 256, (20, 30, c), dtype=np.uint8)
+        for f in (2147483647.0, 2147483648.0, 3e9, 1e20, -3e9, 255.5, 256.0, -0.5):
+            fill = [f] * c
+            got = pixnorm.warp_affine(
+                img, m, (25, 25), fill=fill, convention="opencv", dtype=np.uint8, layout="HWC"
+            )
+            np.testing.assert_array_equal(
+                got, cv2_warp(img, m, (25, 25), "bilinear", fill), f"{c} {f}"
+            )
 
 
 def test_warp_output_formats_and_arguments() -> None:

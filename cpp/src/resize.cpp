@@ -306,9 +306,28 @@ void store_row(const KernelTable& k, const ResampleJob& j, int64_t y, const floa
                float unit = 1.0f, bool luma = false) {
   const int64_t ow = j.px->count;
   const int64_t C = j.out_channels(), rowlen = ow * C;
+  // `unit` (a power of two) folded into the mix's coefficients: (m u) v = m (u v) exactly while
+  // m u stays a normal float (the same bits as scaling the row first, without the extra pass);
+  // a coefficient that would underflow (a std near 1e35) has the row scaled first instead.
+  const auto folds = [unit](float coef) {
+    const float p = coef * unit;
+    return coef == 0.0f || std::isnormal(p);
+  };
   if (j.mixes() && j.kind == ResampleOut::f32_chw) {  // the mix and the affine in one pass
-    // `unit` (a power of two) folded into the coefficients: (m u) v = m (u v) exactly, so the
-    // same bits as scaling the row first, without the extra pass over it.
+    bool fold = true;
+    if (luma || j.color->in == 1) {
+      for (int64_t c = 0; c < C; ++c) fold = fold && folds(j.affine->a[static_cast<size_t>(c)]);
+    } else {
+      for (int r = 0; r < 3; ++r)
+        for (int c = 0; c < 3; ++c) fold = fold && folds(j.color->m[r][c]);
+    }
+    if (!fold && unit != 1.0f) {  // the row scaled first (exact), the coefficients as they are
+      const int64_t n = ow * (luma ? 1 : j.channels());
+      s.scaled.resize(static_cast<size_t>(n));
+      for (int64_t i = 0; i < n; ++i) s.scaled[static_cast<size_t>(i)] = vr[i] * unit;
+      vr = s.scaled.data();
+      unit = 1.0f;
+    }
     const rows::OutRow o(j, y);
     if (luma || j.color->in == 1) {  // one plane (the luma, or a gray image), repeated
       for (int64_t c = 0; c < C; ++c) {

@@ -543,29 +543,45 @@ std::vector<int64_t> warp_shape(const WarpRequest& r) {
             "saturating: a fill in 0..255 is reproduced, got " +
             std::to_string(f));
   if (r.convention == Convention::opencv && C != 2 && !r.polar) {
-    // 1, 3 and 4 channels: cv2.warpAffine runs Intel IPP (row_opencv_ipp)
+    // 1, 3 and 4 channels: cv2.warpAffine runs Intel IPP (warp_ipp_u8)
     if (r.filter == WarpFilter::nearest)
       throw std::invalid_argument(
           "interpolation: 'opencv' reproduces cv2.warpAffine's INTER_NEAREST on 2-channel images "
           "only (with 1, 3 or 4 channels the wheels run Intel IPP, whose rounding of sample "
           "positions at exact ties is not matched); pass interpolation='bilinear' (rotate and "
           "affine default to 'nearest', as torchvision's), or convention=None");
-    const auto& m = r.matrix;
-    const double scale2 =
-        std::max({std::fabs(m[0]), std::fabs(m[1]), std::fabs(m[3]), std::fabs(m[4])});
-    const double det = std::fabs(m[0] * m[4] - m[1] * m[3]);
-    if (!(det > 0.0 && det >= 1e-6 * scale2 * scale2))
-      throw std::invalid_argument(
-          "matrix: 'opencv' reproduces cv2.warpAffine (Intel IPP) with 1, 3 or 4 channels for "
-          "maps that are not (nearly) singular (|det| >= 1e-6 of the largest coefficient "
-          "squared: IPP's border pixels differ below about 1e-10); 2-channel images, or "
-          "convention=None, take any map");
     if (v.height < 3 || v.width < 3)
       throw std::invalid_argument(
           "image: 'opencv' reproduces cv2.warpAffine (Intel IPP) on images of at least 3 x 3 "
           "pixels with 1, 3 or 4 channels (on thinner ones its border pixels are not matched), "
           "got (" +
           std::to_string(v.height) + ", " + std::to_string(v.width) + ")");
+    const auto& m = r.matrix;
+    // (the determinant of the coefficients scaled by the largest, so that it neither
+    // overflows nor underflows)
+    const double big =
+        std::max({std::fabs(m[0]), std::fabs(m[1]), std::fabs(m[3]), std::fabs(m[4])});
+    const double det =
+        big > 0.0 ? std::fabs((m[0] / big) * (m[4] / big) - (m[1] / big) * (m[3] / big)) : 0.0;
+    if (!(det >= 1e-6))
+      throw std::invalid_argument(
+          "matrix: 'opencv' reproduces cv2.warpAffine (Intel IPP) with 1, 3 or 4 channels for "
+          "maps that are not (nearly) singular (|det| >= 1e-6 of the largest coefficient "
+          "squared: IPP's border pixels differ below about 1e-10); 2-channel images, or "
+          "convention=None, take any map");
+    if (!(big >= 1e-6 && big <= 1e6 && std::fabs(m[2]) <= 1e9 && std::fabs(m[5]) <= 1e9))
+      throw std::invalid_argument(
+          "matrix: 'opencv' reproduces cv2.warpAffine (Intel IPP) with 1, 3 or 4 channels for "
+          "coefficients up to 1e6 in size (and at least 1e-6 for the largest) and offsets up "
+          "to 1e9: beyond, IPP's results were not matched (1e155 gave the border where the "
+          "map reads a pixel)");
+    if (m[1] == 0.0 && m[3] == 0.0)
+      throw std::invalid_argument(
+          "matrix: 'opencv' reproduces cv2.warpAffine (Intel IPP) with 1, 3 or 4 channels for "
+          "maps that rotate or shear; an axis-aligned map (a scale and translation, the "
+          "identity, rotate(0)) takes another IPP path whose border pixels are not matched "
+          "yet: use pixnorm.resize(convention='opencv') for a scale, 2-channel images, or "
+          "convention=None");
   }
   if (r.convention == Convention::opencv) {  // cv::remap's assertion: sides below SHRT_MAX
     const int64_t limit = 32767;
@@ -665,7 +681,6 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
     named_stride = s.W * C;
   }
   const int64_t named_total = (s.H - 1) * named_stride + s.W * C;
-  const bool ipp_axis = r.matrix[1] == 0.0 && r.matrix[3] == 0.0;
   const PillowPlan pplan =
       r.convention == Convention::pillow && !r.polar ? pillow_plan(r, s.W, s.H) : PillowPlan{};
   const RowPixnorm pixnorm_row = row_pixnorm(r.image.dtype, C);
@@ -819,8 +834,9 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
           row_torch(k, s, r, y, fillf.data(), planar.data());
         } else if (ipp) {
           const double row = static_cast<double>(y);
+          // (axis-aligned maps are refused: warp_shape)
           k.warp_ipp_u8(named_src, named_stride, s.W, s.H, C, r.matrix.data(), r.matrix[1] * row,
-                        r.matrix[4] * row, ipp_axis, ow, fill8.data(), planar.data());
+                        r.matrix[4] * row, /*axis=*/false, ow, fill8.data(), planar.data());
         } else if (pil_nearest) {
           pillow_nearest_indices(r, pplan, y, s.W, s.H, xi.data(), yi.data());
           k.gather2d_u8(named_src, named_stride, C, named_total, xi.data(), yi.data(), ow,

@@ -166,6 +166,12 @@ def _run(
         fills = raw * int(arr.shape[2]) if len(raw) == 1 else raw
     if conv == "pillow" and fill is not None:
         fills = [float(np.clip(np.rint(v), 0, 255)) for v in fills]
+    if conv == "opencv" and fill is not None and arr.ndim == 3 and arr.shape[2] != 2:
+        # Intel IPP's path (1, 3, 4 channels) takes borderValue through int32: 2^31 and above
+        # wrap to INT_MIN and saturate to 0, as the wheels give (OpenCV's own 2-channel code
+        # saturates them to 255)
+        raw = np.broadcast_to(np.asarray(fill, dtype=np.float64).reshape(-1), (len(fills),))
+        fills = [0.0 if np.rint(r) >= 2.0**31 else f for r, f in zip(raw, fills, strict=True)]
     result = _core.warp_affine(
         arr, matrix, oh, ow, interpolation, conv, fills, mean, std, s, divisor, fmt.dtype,
         fmt.layout, fmt.out, polar, torch, bool(flip[0]), bool(flip[1]),
@@ -215,8 +221,8 @@ def warp_affine(
       borderMode=BORDER_CONSTANT, borderValue=fill)`` on uint8 bit for bit, then torchvision's
       float32 arithmetic: 2-channel images through OpenCV's fixed point (bilinear, nearest);
       1, 3 and 4 channels bilinear as the wheels run them through Intel IPP, on images of at
-      least 3 x 3 and maps that are not (nearly) singular (IPP's nearest, thinner images and
-      singular maps are a ValueError).
+      least 3 x 3 and maps that rotate or shear (IPP's nearest, axis-aligned maps, thinner
+      images, (nearly) singular maps and coefficients beyond 1e6 are a ValueError).
     - 'pillow': ``Image.transform((w, h), Image.Transform.AFFINE, data, resample,
       fillcolor=fill)`` on uint8 L, RGB or RGBA bit for bit, with ``data`` the same map in
       Pillow's pixel-area coordinates: ``(m00, m01, ((m02 - 0.5 m00) - 0.5 m01) + 0.5, m10,
