@@ -170,8 +170,8 @@ def _run(
         # Intel IPP's path (1, 3, 4 channels) takes borderValue through int32: 2^31 and above
         # wrap to INT_MIN and saturate to 0, as the wheels give (OpenCV's own 2-channel code
         # saturates them to 255)
-        raw = np.broadcast_to(np.asarray(fill, dtype=np.float64).reshape(-1), (len(fills),))
-        fills = [0.0 if np.rint(r) >= 2.0**31 else f for r, f in zip(raw, fills, strict=True)]
+        given = np.broadcast_to(np.asarray(fill, dtype=np.float64).reshape(-1), (len(fills),))
+        fills = [0.0 if np.rint(g) >= 2.0**31 else f for g, f in zip(given, fills, strict=True)]
     result = _core.warp_affine(
         arr, matrix, oh, ow, interpolation, conv, fills, mean, std, s, divisor, fmt.dtype,
         fmt.layout, fmt.out, polar, torch, bool(flip[0]), bool(flip[1]),
