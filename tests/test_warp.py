@@ -301,6 +301,27 @@ def _ipp_check() -> None:
         np.testing.assert_array_equal(got, want, f"rotate {angle}")
 
 
+def test_opencv_rotate_takes_the_centre_as_a_float32_point() -> None:
+    """rotate(convention='opencv', center=...) is cv2.getRotationMatrix2D about center - 0.5,
+    whose centre is a cv::Point2f: random centres, 2 and 3 channels, bit for bit."""
+    cv2 = pytest.importorskip("cv2")
+    rng = np.random.default_rng(12)
+    for i in range(300):
+        h, w = (int(v) for v in rng.integers(3, 30, 2))
+        c = (2, 3)[i % 2]
+        img = rng.integers(0, 256, (h, w, c), dtype=np.uint8)
+        angle = float(rng.uniform(-360, 360))
+        cx, cy = float(rng.uniform(-2, w + 2)), float(rng.uniform(-2, h + 2))
+        got = pixnorm.rotate(
+            img, angle, center=(cx, cy), interpolation="bilinear", convention="opencv",
+            dtype=np.uint8, layout="HWC",
+        )  # fmt: skip
+        fwd = cv2.getRotationMatrix2D((cx - 0.5, cy - 0.5), angle, 1.0)
+        want = cv2.warpAffine(img, fwd, (w, h), flags=cv2.INTER_LINEAR,
+                              borderMode=cv2.BORDER_CONSTANT, borderValue=0)  # fmt: skip
+        np.testing.assert_array_equal(got, want.reshape(h, w, c), f"case {i}")
+
+
 def test_opencv_ipp_refuses_what_it_does_not_match() -> None:
     img = np.zeros((10, 10, 3), np.uint8)
     m = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]

@@ -296,7 +296,9 @@ def _torchvision_expand(w: int, h: int, t: list[float]) -> tuple[int, int]:
 
 def _opencv_rotation_inverse(angle: float, cx: float, cy: float) -> list[float]:
     """cv2.getRotationMatrix2D((cx, cy), angle, 1.0), inverted as cv2.warpAffine inverts a
-    forward matrix (in double, in its order)."""
+    forward matrix (in double, in its order); the centre is a cv::Point2f there, so rounded to
+    float32 first."""
+    cx, cy = float(np.float32(cx)), float(np.float32(cy))
     a = angle * (math.pi / 180.0)
     alpha, beta = math.cos(a), math.sin(a)
     m = [alpha, beta, (1 - alpha) * cx - beta * cy, -beta, alpha, beta * cx + (1 - alpha) * cy]

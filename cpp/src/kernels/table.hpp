@@ -262,7 +262,8 @@ using WarpBilinearU8 = void (*)(const uint8_t* src, int64_t stride, int64_t w, i
 using WarpNearestU8 = WarpBilinearU8;
 // The same two warps on a float32 image (convention None): the samples are src[y * stride + x *
 // channels + c] (stride in floats, > 0), taken as they are (NaN and infinities too); otherwise
-// WarpBilinearU8's and WarpNearestU8's definitions.
+// WarpBilinearU8's and WarpNearestU8's definitions. A NaN result is NaN; which NaN (its sign
+// and payload, when two meet in a sum) may differ between ISAs.
 using WarpF32 = void (*)(const float* src, int64_t stride, int64_t w, int64_t h, int64_t channels,
                          const double* m, double ry, double rv, int64_t n, const float* fill,
                          float* dst);
