@@ -301,6 +301,18 @@ def _ipp_check() -> None:
         np.testing.assert_array_equal(got, want, f"rotate {angle}")
 
 
+def test_expand_refuses_a_bounding_box_beyond_float32() -> None:
+    """rotate(expand=True) about a centre so far away that torchvision's float32 bounding box
+    overflows: a ValueError naming expand, no numpy overflow warning."""
+    img = np.zeros((10, 10, 3), np.uint8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for conv in (None, "torch"):
+            with pytest.raises(ValueError, match="^expand: the rotated image's bounding box"):
+                pixnorm.rotate(img, 30.0, center=(1e300, 0.0), expand=True, convention=conv)
+        assert pixnorm.rotate(img, 30.0, center=(1e3, 0.0), expand=True).shape[0] == 3
+
+
 def test_opencv_rotate_takes_the_centre_as_a_float32_point() -> None:
     """rotate(convention='opencv', center=...) is cv2.getRotationMatrix2D about center - 0.5,
     whose centre is a cv::Point2f: random centres, 2 and 3 channels, bit for bit."""

@@ -278,18 +278,26 @@ def _torchvision_expand(w: int, h: int, t: list[float]) -> tuple[int, int]:
     """torchvision's _compute_affine_output_size on a tensor (float32 steps): the bounding box
     of the rotated corners, rounded to 1e-4 first."""
     f32 = np.float32
-    tf = [f32(v) for v in t]
-    hw, hh = f32(w * 0.5), f32(h * 0.5)
-    xs, ys = [], []
-    for px, py in ((-hw, -hh), (-hw, hh), (hw, hh), (hw, -hh)):
-        xs.append(f32(f32(f32(px * tf[0]) + tf[2]) + f32(py * tf[1])))
-        ys.append(f32(f32(f32(px * tf[3]) + tf[5]) + f32(py * tf[4])))
+    with np.errstate(all="ignore"):  # (overflow: refused below, not warned about)
+        tf = [f32(v) for v in t]
+        hw, hh = f32(w * 0.5), f32(h * 0.5)
+        xs, ys = [], []
+        for px, py in ((-hw, -hh), (-hw, hh), (hw, hh), (hw, -hh)):
+            xs.append(f32(f32(f32(px * tf[0]) + tf[2]) + f32(py * tf[1])))
+            ys.append(f32(f32(f32(px * tf[3]) + tf[5]) + f32(py * tf[4])))
     out = []
     for vals, half in ((xs, hw), (ys, hh)):
-        lo, hi = f32(min(vals) + half), f32(max(vals) + half)
+        with np.errstate(all="ignore"):
+            lo, hi = f32(min(vals) + half), f32(max(vals) + half)
+            lo4, hi4 = f32(lo * f32(10000.0)), f32(hi * f32(10000.0))
+        if not (np.isfinite(lo4) and np.isfinite(hi4)):
+            raise ValueError(
+                "expand: the rotated image's bounding box overflows float32 (a centre or "
+                "translation far from the image); use expand=False or a nearer centre"
+            )
         q = f32(1e-4)
-        hi = math.ceil(f32(f32(math.trunc(float(f32(hi * f32(10000.0))))) * q))
-        lo = math.floor(f32(f32(math.trunc(float(f32(lo * f32(10000.0))))) * q))
+        hi = math.ceil(f32(f32(math.trunc(float(hi4))) * q))
+        lo = math.floor(f32(f32(math.trunc(float(lo4))) * q))
         out.append(int(hi - lo))
     return out[0], out[1]
 
@@ -466,7 +474,9 @@ def rotate(
       of ``center``; ``((w - 1) / 2, (h - 1) / 2)`` by default); no ``expand`` (OpenCV has
       none). As :func:`warp_affine`'s 'opencv'.
     - 'pillow': ``Image.rotate(angle, resample, expand, center, fillcolor=fill)`` bit for bit
-      (L, RGB, RGBA; its exact 0 / 90 / 180 / 270 degree copies included).
+      (L, RGB, RGBA; its exact 0 / 90 / 180 / 270 degree copies included), with ``fill`` one
+      value per band: a single number fills every band, as torchvision's ``fill`` does
+      (Pillow's own ``fillcolor=5`` on RGB would be (5, 0, 0)).
     - 'torch': torchvision v2's ``rotate`` on a uint8 tensor bit for bit (its float32 grid and
       grid_sample arithmetic as its AVX2 / AVX-512 kernel runs it; a fill in 0..255 blended as
       ``(v - fill) * mask + fill``; its exact quarter turns), then its float arithmetic.
