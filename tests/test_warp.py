@@ -574,7 +574,13 @@ def random_polar(rng: np.random.Generator, i: int) -> tuple[Any, ...]:
 def test_polar_opencv_forward_is_bit_exact() -> None:
     """convention='opencv': cv2.warpPolar(WARP_FILL_OUTLIERS) bit for bit, forward, linear and
     semi-log, nearest and bilinear, 1 to 4 channels (OpenCV 5's float remap kernel, the
-    fixed-point tables for 2 channels), centres inside and outside the image."""
+    fixed-point tables for 2 channels), centres inside and outside the image; on every ISA and
+    thread count (the remap_u8 kernels)."""
+    pytest.importorskip("cv2")
+    on_every_isa_and_thread_count(_polar_opencv_check)
+
+
+def _polar_opencv_check() -> None:
     rng = np.random.default_rng(16)
     for i in range(240):
         img, size, center, radius = random_polar(rng, i)

@@ -249,60 +249,6 @@ void row_opencv_fixed(const Source& s, const WarpRequest& r, int64_t y, const in
 
 // ---- opencv: cv::remap on float32 maps (warpPolar) --------------------------------------------
 
-// cvRound / float -> int conversions of a map value: rounded half to even (nearest) or floored,
-// INT_MIN when it is not finite or beyond int32 (both coordinates, as OpenCV's vector paths).
-inline bool map_ints(float mx, float my, bool nearest, int64_t& ix, int64_t& iy) {
-  const double fx = nearest ? std::nearbyint(static_cast<double>(mx)) : std::floor(mx);
-  const double fy = nearest ? std::nearbyint(static_cast<double>(my)) : std::floor(my);
-  const bool ok = std::isfinite(fx) && std::isfinite(fy) && std::fabs(fx) < 2147483648.0 &&
-                  std::fabs(fy) < 2147483648.0;
-  ix = ok ? static_cast<int64_t>(fx) : std::numeric_limits<int32_t>::min();
-  iy = ok ? static_cast<int64_t>(fy) : std::numeric_limits<int32_t>::min();
-  return ok;
-}
-
-// 1, 3 or 4 channels: OpenCV 5's float remap kernels (remapNearestInvoker / remapLinearInvoker,
-// 8UCn): nearest takes the pixel at the rounded position; bilinear reads the four pixels at
-// floor(position) (bval for those outside; bval alone when the pixel is entirely outside), then
-// v0 = fma(ax, p01 - p00, p00), v1 = fma(ax, p11 - p10, p10), fma(ay, v1 - v0, v0) in float32,
-// rounded half to even and saturated. (Its fmaf calls are the FMA instruction in the "fma"
-// clone, a libm call in the portable one: the same bits.)
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("fma", "default")))
-#endif
-void row_remap_float(const Source& s, WarpFilter filter, int64_t n, const float* mx,
-                     const float* my, const uint8_t* bval, uint8_t* lv) {
-  const int64_t C = s.C, W = s.W, H = s.H;
-  const bool nearest = filter == WarpFilter::nearest;
-  for (int64_t x = 0; x < n; ++x) {
-    int64_t ix = 0, iy = 0;
-    map_ints(mx[x], my[x], nearest, ix, iy);
-    uint8_t* o = lv + x * C;
-    if (nearest) {
-      const bool in = ix >= 0 && ix < W && iy >= 0 && iy < H;
-      for (int64_t c = 0; c < C; ++c) o[c] = in ? s.u8(iy, ix, c) : bval[c];
-      continue;
-    }
-    if (ix < -1 || ix >= W || iy < -1 || iy >= H) {
-      std::copy(bval, bval + C, o);
-      continue;
-    }
-    const float ax = mx[x] - static_cast<float>(ix), ay = my[x] - static_cast<float>(iy);
-    const bool x0 = ix >= 0, x1 = ix + 1 < W, y0 = iy >= 0, y1 = iy + 1 < H;
-    for (int64_t c = 0; c < C; ++c) {
-      const float b = bval[c];
-      const float p00 = x0 && y0 ? s.u8(iy, ix, c) : b;
-      const float p01 = x1 && y0 ? s.u8(iy, ix + 1, c) : b;
-      const float p10 = x0 && y1 ? s.u8(iy + 1, ix, c) : b;
-      const float p11 = x1 && y1 ? s.u8(iy + 1, ix + 1, c) : b;
-      const float v0 = std::fma(ax, p01 - p00, p00), v1 = std::fma(ax, p11 - p10, p10);
-      const float v = std::fma(ay, v1 - v0, v0);
-      const float q = std::nearbyint(v);
-      o[c] = static_cast<uint8_t>(q <= 0.0f ? 0.0f : q >= 255.0f ? 255.0f : q);
-    }
-  }
-}
-
 // 2 channels: cv::remap converts float maps to its fixed-point ones (position * 32 rounded half
 // to even; INT_MIN when not finite or beyond int32), then the fixed-point remap.
 inline int32_t map_fixed(float v) {
@@ -666,12 +612,15 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
   // channels (Intel IPP's bilinear, warp_ipp_u8) and pillow (its nearest engines' indices and
   // gather2d_u8; its bilinear, warp_pillow_u8); a strided view is packed first.
   const bool ipp = r.convention == Convention::opencv && !r.polar && C != 2;
+  // (opencv's forward polar maps on 1, 3 or 4 channels: OpenCV 5's float remap, remap_u8)
+  const bool remap = r.convention == Convention::opencv && r.polar && C != 2;
   const bool pil = r.convention == Convention::pillow && !r.polar;
   const bool pil_nearest = pil && r.filter == WarpFilter::nearest;
   std::vector<uint8_t> packed_src;
   const uint8_t* named_src = s.data;
   int64_t named_stride = s.sy;
-  if ((ipp || pil) && !((C == 1 || s.sc == 1) && s.sx == C && s.sy > 0 && s.sy >= s.W * C)) {
+  if ((ipp || pil || remap) &&
+      !((C == 1 || s.sc == 1) && s.sx == C && s.sy > 0 && s.sy >= s.W * C)) {
     packed_src.resize(static_cast<size_t>(s.H * s.W * C));
     for (int64_t y = 0; y < s.H; ++y)
       for (int64_t x = 0; x < s.W; ++x)
@@ -828,8 +777,11 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
       } else {
         if (r.polar) {  // opencv, forward (warp_shape refuses the others)
           polar_row(y, us.data(), vs.data(), mx.data(), my.data());
-          (C == 2 ? row_remap_fixed : row_remap_float)(s, r.filter, ow, mx.data(), my.data(),
-                                                       fill8.data(), lv.data());
+          if (remap)
+            k.remap_u8(named_src, named_stride, s.W, s.H, C, mx.data(), my.data(), ow,
+                       r.filter == WarpFilter::nearest, fill8.data(), planar.data());
+          else  // 2 channels: OpenCV's fixed-point remap
+            row_remap_fixed(s, r.filter, ow, mx.data(), my.data(), fill8.data(), lv.data());
         } else if (r.convention == Convention::torch) {
           row_torch(k, s, r, y, fillf.data(), planar.data());
         } else if (ipp) {
@@ -847,7 +799,7 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
                            r.matrix[4] * row, ow, fill8.data(), planar.data());
         } else  // opencv, 2 channels: OpenCV's own fixed point (warp_shape refuses the others)
           row_opencv_fixed(s, r, y, adelta.data(), bdelta.data(), fill8.data(), lv.data());
-        if ((r.convention == Convention::torch || ipp || pil) && !r.polar) {  // planar already
+        if (((r.convention == Convention::torch || ipp || pil) && !r.polar) || remap) {  // planar
           if (r.flip_h)
             for (int64_t c = 0; c < C; ++c)
               std::reverse(planar.data() + c * ow, planar.data() + (c + 1) * ow);

@@ -1669,6 +1669,60 @@ struct WarpPillowChecker {
   }
 };
 
+// remap_u8: every table's kernel against the scalar table's, byte for byte: L, RGB and RGBA
+// images of 1 to 40 x 1 to 20 pixels, packed or padded, flush against a guard page; maps of
+// random positions in and around the image, whole and half pixels (nearest's ties), now and
+// then NaN, infinities and values beyond int32; nearest and bilinear; rows between sentinels.
+struct RemapChecker {
+  Checker& ck;
+
+  void run() {
+    Rng rng;
+    Arena img = make_arena(size_t{1} << 16);
+    for (int iter = 0; iter < 4000; ++iter) {
+      const int64_t C = std::array<int64_t, 3>{1, 3, 4}[rng.below(3)];
+      const int64_t w = 1 + rng.below(40), h = 1 + rng.below(20);
+      const int64_t stride = w * C + (rng.below(2) ? 0 : 3);
+      const int64_t total = (h - 1) * stride + w * C;
+      uint8_t* src = img.hi() - total;
+      for (int64_t i = 0; i < total; ++i) src[i] = static_cast<uint8_t>(rng.below(256));
+      const int64_t n = 1 + rng.below(70);
+      std::vector<float> mx(static_cast<size_t>(n)), my(static_cast<size_t>(n));
+      const auto value = [&](int64_t size) {
+        const uint32_t k = rng.below(20);
+        if (k == 0) return random_input(rng);
+        if (k < 4)
+          return 0.5f * static_cast<float>(
+                            static_cast<int>(rng.below(static_cast<uint32_t>(2 * size + 6)))) -
+                 2.0f;
+        return rng.uniform(-2.0f, static_cast<float>(size) + 1.0f);
+      };
+      for (int64_t x = 0; x < n; ++x) {
+        mx[static_cast<size_t>(x)] = value(w);
+        my[static_cast<size_t>(x)] = value(h);
+      }
+      uint8_t bval[4];
+      for (uint8_t& b : bval) b = static_cast<uint8_t>(rng.below(256));
+      for (int nearest = 0; nearest < 2; ++nearest) {
+        std::vector<uint8_t> want(static_cast<size_t>(C * n + 8), 0xA5);
+        ck.tables[0]->remap_u8(src, stride, w, h, C, mx.data(), my.data(), n, nearest == 1, bval,
+                               want.data());
+        for (size_t t = 1; t < ck.tables.size(); ++t) {
+          const KernelTable& k = *ck.tables[t];
+          std::vector<uint8_t> got(want.size(), 0xA5);
+          std::snprintf(g_case, sizeof g_case, "remap_u8 %s on %s",
+                        nearest ? "nearest" : "bilinear", pixnorm::isa_name(k.isa));
+          k.remap_u8(src, stride, w, h, C, mx.data(), my.data(), n, nearest == 1, bval, got.data());
+          ++ck.cases;
+          if (got != want)
+            ck.report(g_case, "channels " + std::to_string(C) + ", " + std::to_string(w) + "x" +
+                                  std::to_string(h) + ", n " + std::to_string(n));
+        }
+      }
+    }
+  }
+};
+
 // gather2d_u8: every table's kernel against the definition: images of 1-4 channels up to 40 x 20
 // pixels with packed or padded rows, flush against a guard page (a read past the last byte
 // faults); indices inside (the last pixel often) or negative on either axis (-1, or any
@@ -2049,6 +2103,9 @@ int main(int argc, char** argv) {
 
   WarpPillowChecker wpc{ck};
   wpc.run();
+
+  RemapChecker rmc{ck};
+  rmc.run();
 
   std::printf("kernel_check: %lld cases, %lld mismatches on isas: %s\n",
               static_cast<long long>(ck.cases), static_cast<long long>(ck.mismatches),

@@ -151,6 +151,7 @@ constexpr KernelTable avx512_kernels() {
   k.warp_pillow_u8 = &warp_pillow_u8;
   k.warp_bilinear_f32 = &warp_bilinear_f32;
   k.warp_nearest_f32 = &warp_nearest_f32;
+  k.remap_u8 = &remap_u8;
   k.store_u8_hwc = &store_u8_hwc;
   k.interleave_u8 = &interleave_u8;
   return k;

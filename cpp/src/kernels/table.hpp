@@ -318,6 +318,18 @@ using WarpPillowU8 = void (*)(const uint8_t* src, int64_t stride, int64_t w, int
                               int64_t channels, const double* m, double ry, double rv, int64_t n,
                               const uint8_t* fill, uint8_t* dst);
 
+// cv::remap of one output row on float32 maps (cv2.warpPolar, convention 'opencv'), OpenCV 5's
+// float kernels for 1, 3 or 4 uint8 channels of h x w pixels, rows `stride` (> 0) bytes apart.
+// For x < n: a map value that is not finite or whose floor (bilinear) / value rounded half to
+// even (nearest) is beyond int32 puts the pixel outside. Nearest: the pixel at the rounded
+// position when inside the image, else bval[c]. Bilinear: ix = floor(mx[x]), ax = mx[x] - ix
+// (float32; likewise y); unless ix is in [-1, w) and iy in [-1, h) the pixel is bval[c]; else
+// the samples (bval[c] outside) lerped v0 = fma(ax, p01 - p00, p00), v1 = fma(ax, p11 - p10,
+// p10), fma(ay, v1 - v0, v0) in float32, rounded half to even, saturated; dst[c * n + x].
+using RemapU8 = void (*)(const uint8_t* src, int64_t stride, int64_t w, int64_t h, int64_t channels,
+                         const float* mx, const float* my, int64_t n, bool nearest,
+                         const uint8_t* bval, uint8_t* dst);
+
 // A nearest warp's row from per-pixel source indices (the named conventions' engines compute
 // them): for x < n, dst[c * plane_stride + x] = src[yi[x] * stride + xi[x] * channels + c] when
 // xi[x] >= 0 and yi[x] >= 0 (the pixel is then inside the image), else fill[c]; `total` bytes
@@ -388,6 +400,7 @@ struct KernelTable {
   WarpPillowU8 warp_pillow_u8 = nullptr;
   WarpF32 warp_bilinear_f32 = nullptr;
   WarpF32 warp_nearest_f32 = nullptr;
+  RemapU8 remap_u8 = nullptr;
   StoreU8Hwc store_u8_hwc = nullptr;
   InterleaveU8 interleave_u8 = nullptr;
   WarpTorchU8 warp_torch_u8 = nullptr;
