@@ -1545,6 +1545,41 @@ struct WarpChecker {
   }
 };
 
+// A uint8 image of h rows of w pixels of C channels for a row kernel's check: rows packed or
+// padded by 3 bytes, flush against the arena's guard page (a read past its last byte faults),
+// random levels, or only 0 and 255 when `binary`.
+struct RowImage {
+  int64_t stride = 0, total = 0;
+  uint8_t* src = nullptr;
+};
+RowImage row_image(Rng& rng, Arena& arena, int64_t C, int64_t w, int64_t h, bool binary) {
+  RowImage r;
+  r.stride = w * C + (rng.below(2) ? 0 : 3);
+  r.total = (h - 1) * r.stride + w * C;
+  r.src = arena.hi() - r.total;
+  for (int64_t i = 0; i < r.total; ++i)
+    r.src[i] = static_cast<uint8_t>(binary ? rng.below(2) * 255 : rng.below(256));
+  return r;
+}
+
+// Runs call(table, dst), a row kernel writing C * n bytes, on every table and compares each
+// table's bytes, and the sentinels after them, with the scalar table's.
+template <class Call>
+void compare_u8_rows(Checker& ck, const char* name, int64_t C, int64_t n, const std::string& what,
+                     Call&& call) {
+  std::vector<uint8_t> want(static_cast<size_t>(C * n + 8), 0xA5);
+  std::snprintf(g_case, sizeof g_case, "%s on scalar", name);
+  call(*ck.tables[0], want.data());
+  for (size_t t = 1; t < ck.tables.size(); ++t) {
+    const KernelTable& k = *ck.tables[t];
+    std::vector<uint8_t> got(want.size(), 0xA5);
+    std::snprintf(g_case, sizeof g_case, "%s on %s", name, pixnorm::isa_name(k.isa));
+    call(k, got.data());
+    ++ck.cases;
+    if (got != want) ck.report(g_case, what);
+  }
+}
+
 // warp_ipp_u8: every table's kernel against the scalar table's, byte for byte: images of 1-4
 // channels, 2 to 40 pixels wide and 2 to 20 high (a quarter up to 300 x 200, with rows of up to
 // 300 outputs), packed or with padded rows, flush against a
@@ -1564,10 +1599,9 @@ struct WarpIppChecker {
       const int64_t C = 1 + rng.below(4);
       const int64_t w = large ? 100 + rng.below(201) : 2 + rng.below(39);
       const int64_t h = large ? 50 + rng.below(151) : 2 + rng.below(19);
-      const int64_t stride = w * C + (rng.below(2) ? 0 : 3);
-      const int64_t total = (h - 1) * stride + w * C;
-      uint8_t* src = img.hi() - total;
-      for (int64_t i = 0; i < total; ++i) src[i] = static_cast<uint8_t>(rng.below(256));
+      const RowImage im = row_image(rng, img, C, w, h, rng.below(4) == 0);
+      const int64_t stride = im.stride;
+      const uint8_t* src = im.src;
       double m[6];
       const int kind = static_cast<int>(rng.below(6));
       bool axis = false;
@@ -1594,20 +1628,12 @@ struct WarpIppChecker {
       uint8_t bval[4];
       for (uint8_t& b : bval) b = static_cast<uint8_t>(rng.below(256));
       const double ry = m[1] * static_cast<double>(y), rv = m[4] * static_cast<double>(y);
-      std::vector<uint8_t> want(static_cast<size_t>(C * n + 8), 0xA5);
-      std::snprintf(g_case, sizeof g_case, "warp_ipp_u8 on scalar");
-      ck.tables[0]->warp_ipp_u8(src, stride, w, h, C, m, ry, rv, axis, n, bval, want.data());
-      for (size_t t = 1; t < ck.tables.size(); ++t) {
-        const KernelTable& k = *ck.tables[t];
-        std::vector<uint8_t> got(want.size(), 0xA5);
-        std::snprintf(g_case, sizeof g_case, "warp_ipp_u8 on %s", pixnorm::isa_name(k.isa));
-        k.warp_ipp_u8(src, stride, w, h, C, m, ry, rv, axis, n, bval, got.data());
-        ++ck.cases;
-        if (got != want)
-          ck.report(g_case, "channels " + std::to_string(C) + ", " + std::to_string(w) + "x" +
-                                std::to_string(h) + ", n " + std::to_string(n) + ", kind " +
-                                std::to_string(kind));
-      }
+      const std::string what = "channels " + std::to_string(C) + ", " + std::to_string(w) + "x" +
+                               std::to_string(h) + ", n " + std::to_string(n) + ", kind " +
+                               std::to_string(kind);
+      compare_u8_rows(ck, "warp_ipp_u8", C, n, what, [&](const KernelTable& k, uint8_t* d) {
+        k.warp_ipp_u8(src, stride, w, h, C, m, ry, rv, axis, n, bval, d);
+      });
     }
   }
 };
@@ -1628,12 +1654,9 @@ struct WarpPillowChecker {
       const int64_t C = std::array<int64_t, 3>{1, 3, 4}[rng.below(3)];
       const int64_t w = large ? 100 + rng.below(201) : 1 + rng.below(40);
       const int64_t h = large ? 50 + rng.below(151) : 1 + rng.below(20);
-      const int64_t stride = w * C + (rng.below(2) ? 0 : 3);
-      const int64_t total = (h - 1) * stride + w * C;
-      uint8_t* src = img.hi() - total;
-      const bool binary = rng.below(2) == 1;
-      for (int64_t i = 0; i < total; ++i)
-        src[i] = static_cast<uint8_t>(binary ? rng.below(2) * 255 : rng.below(256));
+      const RowImage im = row_image(rng, img, C, w, h, rng.below(2) == 1);
+      const int64_t stride = im.stride;
+      const uint8_t* src = im.src;
       double m[6];
       const int kind = static_cast<int>(rng.below(5));
       if (kind == 0) {  // exact pixel centres: integer steps and offsets
@@ -1651,20 +1674,12 @@ struct WarpPillowChecker {
       uint8_t fill[4];
       for (uint8_t& f : fill) f = static_cast<uint8_t>(rng.below(256));
       const double ry = m[1] * Y, rv = m[4] * Y;
-      std::vector<uint8_t> want(static_cast<size_t>(C * n + 8), 0xA5);
-      std::snprintf(g_case, sizeof g_case, "warp_pillow_u8 on scalar");
-      ck.tables[0]->warp_pillow_u8(src, stride, w, h, C, m, ry, rv, n, fill, want.data());
-      for (size_t t = 1; t < ck.tables.size(); ++t) {
-        const KernelTable& k = *ck.tables[t];
-        std::vector<uint8_t> got(want.size(), 0xA5);
-        std::snprintf(g_case, sizeof g_case, "warp_pillow_u8 on %s", pixnorm::isa_name(k.isa));
-        k.warp_pillow_u8(src, stride, w, h, C, m, ry, rv, n, fill, got.data());
-        ++ck.cases;
-        if (got != want)
-          ck.report(g_case, "channels " + std::to_string(C) + ", " + std::to_string(w) + "x" +
-                                std::to_string(h) + ", n " + std::to_string(n) + ", kind " +
-                                std::to_string(kind));
-      }
+      const std::string what = "channels " + std::to_string(C) + ", " + std::to_string(w) + "x" +
+                               std::to_string(h) + ", n " + std::to_string(n) + ", kind " +
+                               std::to_string(kind);
+      compare_u8_rows(ck, "warp_pillow_u8", C, n, what, [&](const KernelTable& k, uint8_t* d) {
+        k.warp_pillow_u8(src, stride, w, h, C, m, ry, rv, n, fill, d);
+      });
     }
   }
 };
@@ -1682,10 +1697,9 @@ struct RemapChecker {
     for (int iter = 0; iter < 4000; ++iter) {
       const int64_t C = std::array<int64_t, 3>{1, 3, 4}[rng.below(3)];
       const int64_t w = 1 + rng.below(40), h = 1 + rng.below(20);
-      const int64_t stride = w * C + (rng.below(2) ? 0 : 3);
-      const int64_t total = (h - 1) * stride + w * C;
-      uint8_t* src = img.hi() - total;
-      for (int64_t i = 0; i < total; ++i) src[i] = static_cast<uint8_t>(rng.below(256));
+      const RowImage im = row_image(rng, img, C, w, h, false);
+      const int64_t stride = im.stride;
+      const uint8_t* src = im.src;
       const int64_t n = 1 + rng.below(70);
       std::vector<float> mx(static_cast<size_t>(n)), my(static_cast<size_t>(n));
       const auto value = [&](int64_t size) {
@@ -1703,22 +1717,14 @@ struct RemapChecker {
       }
       uint8_t bval[4];
       for (uint8_t& b : bval) b = static_cast<uint8_t>(rng.below(256));
-      for (int nearest = 0; nearest < 2; ++nearest) {
-        std::vector<uint8_t> want(static_cast<size_t>(C * n + 8), 0xA5);
-        ck.tables[0]->remap_u8(src, stride, w, h, C, mx.data(), my.data(), n, nearest == 1, bval,
-                               want.data());
-        for (size_t t = 1; t < ck.tables.size(); ++t) {
-          const KernelTable& k = *ck.tables[t];
-          std::vector<uint8_t> got(want.size(), 0xA5);
-          std::snprintf(g_case, sizeof g_case, "remap_u8 %s on %s",
-                        nearest ? "nearest" : "bilinear", pixnorm::isa_name(k.isa));
-          k.remap_u8(src, stride, w, h, C, mx.data(), my.data(), n, nearest == 1, bval, got.data());
-          ++ck.cases;
-          if (got != want)
-            ck.report(g_case, "channels " + std::to_string(C) + ", " + std::to_string(w) + "x" +
-                                  std::to_string(h) + ", n " + std::to_string(n));
-        }
-      }
+      const std::string what = "channels " + std::to_string(C) + ", " + std::to_string(w) + "x" +
+                               std::to_string(h) + ", n " + std::to_string(n);
+      for (int nearest = 0; nearest < 2; ++nearest)
+        compare_u8_rows(ck, nearest ? "remap_u8 nearest" : "remap_u8 bilinear", C, n, what,
+                        [&](const KernelTable& k, uint8_t* d) {
+                          k.remap_u8(src, stride, w, h, C, mx.data(), my.data(), n, nearest == 1,
+                                     bval, d);
+                        });
     }
   }
 };
@@ -1735,10 +1741,9 @@ struct Gather2dChecker {
     Arena img = make_arena(size_t{1} << 16);
     for (int iter = 0; iter < 4000; ++iter) {
       const int64_t C = 1 + rng.below(4), w = 1 + rng.below(40), h = 1 + rng.below(20);
-      const int64_t stride = w * C + (rng.below(2) ? 0 : 3);
-      const int64_t total = (h - 1) * stride + w * C;
-      uint8_t* src = img.hi() - total;
-      for (int64_t i = 0; i < total; ++i) src[i] = static_cast<uint8_t>(rng.below(256));
+      const RowImage im = row_image(rng, img, C, w, h, false);
+      const int64_t stride = im.stride, total = im.total;
+      const uint8_t* src = im.src;
       const int64_t n = 1 + rng.below(70);
       std::vector<int32_t> xi(static_cast<size_t>(n)), yi(static_cast<size_t>(n));
       for (int64_t x = 0; x < n; ++x) {
