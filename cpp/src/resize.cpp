@@ -306,28 +306,31 @@ void store_row(const KernelTable& k, const ResampleJob& j, int64_t y, const floa
                float unit = 1.0f, bool luma = false) {
   const int64_t ow = j.px->count;
   const int64_t C = j.out_channels(), rowlen = ow * C;
-  // `unit` (a power of two) folded into the mix's coefficients: (m u) v = m (u v) exactly while
-  // m u stays a normal float (the same bits as scaling the row first, without the extra pass);
-  // a coefficient that would underflow (a std near 1e35) has the row scaled first instead.
-  const auto folds = [unit](float coef) {
-    const float p = coef * unit;
-    return coef == 0.0f || std::isnormal(p);
-  };
-  if (j.mixes() && j.kind == ResampleOut::f32_chw) {  // the mix and the affine in one pass
-    bool fold = true;
+  // With a mix into float32 planes, `unit` (a power of two) is folded into the mix's
+  // coefficients: (m u) v = m (u v) exactly while m u stays a normal float (the same bits as
+  // scaling the row first, without the extra pass); a coefficient that would underflow (a std
+  // near 1e35) has the row scaled first instead. uint8 (H, W, C) rows take `unit` in
+  // store_u8_hwc; every other format scales the row first.
+  const bool mix_chw = j.mixes() && j.kind == ResampleOut::f32_chw;
+  const bool u8_direct = j.kind == ResampleOut::u8_hwc && !j.mixes();
+  bool fold = mix_chw;
+  if (mix_chw) {
+    const auto folds = [unit](float coef) { return coef == 0.0f || std::isnormal(coef * unit); };
     if (luma || j.color->in == 1) {
       for (int64_t c = 0; c < C; ++c) fold = fold && folds(j.affine->a[static_cast<size_t>(c)]);
     } else {
       for (int r = 0; r < 3; ++r)
         for (int c = 0; c < 3; ++c) fold = fold && folds(j.color->m[r][c]);
     }
-    if (!fold && unit != 1.0f) {  // the row scaled first (exact), the coefficients as they are
-      const int64_t n = ow * (luma ? 1 : j.channels());
-      s.scaled.resize(static_cast<size_t>(n));
-      for (int64_t i = 0; i < n; ++i) s.scaled[static_cast<size_t>(i)] = vr[i] * unit;
-      vr = s.scaled.data();
-      unit = 1.0f;
-    }
+  }
+  if (unit != 1.0f && !u8_direct && !fold && (j.kind != ResampleOut::f32_chw || j.mixes())) {
+    const int64_t n = ow * (luma ? 1 : j.channels());
+    s.scaled.resize(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) s.scaled[static_cast<size_t>(i)] = vr[i] * unit;
+    vr = s.scaled.data();
+    unit = 1.0f;
+  }
+  if (mix_chw) {  // the mix and the affine in one pass
     const rows::OutRow o(j, y);
     if (luma || j.color->in == 1) {  // one plane (the luma, or a gray image), repeated
       for (int64_t c = 0; c < C; ++c) {
@@ -344,16 +347,9 @@ void store_row(const KernelTable& k, const ResampleJob& j, int64_t y, const floa
     o.finish(k);
     return;
   }
-  if (j.kind == ResampleOut::u8_hwc && !j.mixes()) {  // rounded, clamped and interleaved at once
+  if (u8_direct) {  // rounded, clamped and interleaved at once
     k.store_u8_hwc(vr, ow, C, ow, unit, static_cast<uint8_t*>(j.dst) + y * rowlen);
     return;
-  }
-  if (unit != 1.0f && (j.kind != ResampleOut::f32_chw || j.mixes())) {
-    const int64_t n = ow * (luma ? 1 : j.channels());
-    s.scaled.resize(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i) s.scaled[static_cast<size_t>(i)] = vr[i] * unit;
-    vr = s.scaled.data();
-    unit = 1.0f;
   }
   if (j.mixes()) {
     s.mixed.resize(static_cast<size_t>(rowlen));
