@@ -10,6 +10,12 @@ a preallocated float32 CHW ``out``:
   (what a torchvision pipeline does: RandomRotation then a resize);
 - Pillow ``Image.transform(AFFINE, BILINEAR)`` then a numpy normalize.
 
+Training-crop case: a RandomResizedCrop box (300x380 at (40, 60)) turned 15 degrees, resized to
+224x224 and flipped: ``preprocess(box, angle=15, flip=True)`` (with and without antialias)
+against ``cv2.warpAffine`` of the same map + ``cv2.flip`` + the numpy normalize, and
+torchvision v2's ``resized_crop`` + ``rotate`` + ``horizontal_flip`` + ``normalize`` (which turns
+the resized crop: the same work, a different image; see crop_candidates).
+
 Polar case: the same image to a 224x224 polar image about its centre (``max_radius`` the
 half-diagonal), bilinear: ``warp_polar`` in convention None and 'opencv' against
 ``cv2.warpPolar(WARP_FILL_OUTLIERS)`` then the numpy normalize.
@@ -162,6 +168,56 @@ def polar_candidates(img: np.ndarray) -> list[tuple[str, Callable[[], Any]]]:
     return cands
 
 
+BOX = (40, 60, 300, 380)  # a RandomResizedCrop box of the 500x375 image (top, left, h, w)
+TURN = 15.0
+
+
+def crop_candidates(img: np.ndarray) -> list[tuple[str, Callable[[], Any]]]:
+    """A training sample: the box turned 15 degrees, to 224x224, flipped, normalized.
+    pixnorm's preprocess(angle=) turns the source about the box's centre before resizing (the
+    corners show the image around the box); the peers turn the resized crop (torchvision's
+    RandomResizedCrop then RandomRotation: black corners) or warp once (cv2, the same map as
+    pixnorm without antialias): the same work per pixel, not the same image."""
+    out = np.empty((3, 224, 224), np.float32)
+    cands: list[tuple[str, Callable[[], Any]]] = []
+    for aa in (True, False):
+
+        def run(aa: bool = aa) -> Any:
+            return pixnorm.preprocess(
+                img, box=BOX, size=(224, 224), angle=TURN, flip=True, antialias=aa, mean=MEAN,
+                std=STD, out=out,
+            )  # fmt: skip
+
+        cands.append((f"pixnorm preprocess(angle=) antialias={aa}", run))
+    if cv2 is not None:
+        top, left, bh, bw = BOX
+        sx, sy = bw / 224, bh / 224
+        cx, cy = left + bw / 2 - 0.5, top + bh / 2 - 0.5
+        a = math.radians(TURN)
+        c, s = math.cos(a), math.sin(a)
+        dx, dy = (0.5 * sx - 0.5 + left) - cx, (0.5 * sy - 0.5 + top) - cy
+        m = np.array(
+            [[c * sx, -s * sy, cx + c * dx - s * dy], [s * sx, c * sy, cy + s * dx + c * dy]]
+        )
+
+        def opencv() -> Any:
+            r = cv2.warpAffine(img, m, (224, 224), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP)
+            return normalize_into(cv2.flip(r, 1), out)
+
+        cands.append(("cv2.warpAffine + flip + numpy", opencv))
+    if torch is not None:
+        t = torch.from_numpy(img).permute(2, 0, 1)
+        mean_t, std_t = [float(v) for v in MEAN], [float(v) for v in STD]
+
+        def tv() -> Any:
+            r = TF.resized_crop(t, *BOX, [224, 224], antialias=True)
+            r = TF.horizontal_flip(TF.rotate(r, TURN, TF.InterpolationMode.BILINEAR))
+            return TF.normalize(TF.to_dtype(r, torch.float32, scale=True), mean_t, std_t)
+
+        cands.append(("torchvision resized_crop + rotate + flip + normalize", tv))
+    return cands
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--quick", action="store_true", help="a few rounds (smoke run)")
@@ -177,8 +233,12 @@ def main() -> None:
     title = "500x375 -> rotate 23 deg -> 224x224"
     polar = polar_candidates(img)
     ptitle = "500x375 -> polar 224x224"
+    crop = crop_candidates(img)
+    ctitle = "500x375 box -> turn 15 deg -> 224x224, flip"
     samples = rotated_rounds(
-        [(title, label, fn) for label, fn in cands] + [(ptitle, label, fn) for label, fn in polar],
+        [(title, label, fn) for label, fn in cands]
+        + [(ptitle, label, fn) for label, fn in polar]
+        + [(ctitle, label, fn) for label, fn in crop],
         rounds,
         calls,
     )
@@ -202,6 +262,10 @@ def main() -> None:
     for label, _ in polar:
         med = statistics.median(samples[(ptitle, label)])
         print(f"| {ptitle} | {label} | {med:.0f} | {med / base:.2f}x |")
+    base = statistics.median(samples[(ctitle, crop[0][0])])
+    for label, _ in crop:
+        med = statistics.median(samples[(ctitle, label)])
+        print(f"| {ctitle} | {label} | {med:.0f} | {med / base:.2f}x |")
     print()
     print("Targets: >= 3x faster than cv2.warpAffine + normalize; >= 5x faster than")
     print("torchvision rotate + resize + normalize; warp_polar >= 3x faster than cv2.warpPolar +")

@@ -496,3 +496,42 @@ def warp_error_bound(image: Array, fill: Any) -> float:
     big = max(float(np.abs(np.asarray(image, dtype=np.float64)).max(initial=0.0)),
               float(np.abs(np.asarray(fill, dtype=np.float64)).max(initial=0.0)))  # fmt: skip
     return 24 * 2.0**-24 * big + 2.0**-140
+
+
+def rotated_preprocess(
+    image: Array,
+    box: tuple[int, int, int, int],
+    resized: tuple[int, int],
+    crop_offset: tuple[int, int],
+    out_hw: tuple[int, int],
+    angle: float,
+    interpolation: str,
+    fill: Any,
+) -> Array:
+    """preprocess(angle=...)'s definition without a first stage (antialias off, or no axis
+    shrinking), float64, (h, w, C) levels before normalization. Output pixel (x, y) first lies
+    where the resize samples it: with s = box side / resized side per axis,
+    p = ((x + crop_left + 0.5) s_x - 0.5 + box_left, (y + crop_top + 0.5) s_y - 0.5 + box_top)
+    (pixel centres at integers). The centre c is p of the output's middle, ((w - 1) / 2,
+    (h - 1) / 2). p turns about c by `angle` degrees (counter-clockwise on screen, y down):
+    u = c_x + cos a (p_x - c_x) - sin a (p_y - c_y),
+    v = c_y + sin a (p_x - c_x) + cos a (p_y - c_y),
+    and the source is sampled at (u, v) as warp_affine samples it (fill outside).
+    interpolation="positions": (u, v) themselves, (2, h, w)."""
+    top, left, bh, bw = box
+    rh, rw = resized
+    ct, cl = crop_offset
+    oh, ow = out_hw
+    sy, sx = bh / rh, bw / rw
+    x = np.arange(ow, dtype=np.float64)[None, :]
+    y = np.arange(oh, dtype=np.float64)[:, None]
+    px = np.broadcast_to((x + cl + 0.5) * sx - 0.5 + left, (oh, ow))
+    py = np.broadcast_to((y + ct + 0.5) * sy - 0.5 + top, (oh, ow))
+    cx = ((ow - 1) / 2.0 + cl + 0.5) * sx - 0.5 + left
+    cy = ((oh - 1) / 2.0 + ct + 0.5) * sy - 0.5 + top
+    a = math.radians(angle)
+    u = cx + math.cos(a) * (px - cx) - math.sin(a) * (py - cy)
+    v = cy + math.sin(a) * (px - cx) + math.cos(a) * (py - cy)
+    if interpolation == "positions":
+        return np.stack([u, v])
+    return _warp_sample(image, u, v, interpolation, fill)

@@ -741,3 +741,113 @@ def warp_polar(
         arr, [1.0, 0.0, 0.0, 0.0, 1.0, 0.0], oh, ow, name, conv, fill, mean, std, scale, dtype,
         layout, out, polar, flip=axes,
     )  # fmt: skip
+
+
+# ---- preprocess(angle=) --------------------------------------------------------------------
+
+
+def _cos_sin(angle: float) -> tuple[float, float]:
+    """cos and sin of ``angle`` degrees, exact at multiples of 90 (a quarter turn samples pixel
+    centres exactly: no 6e-17 residue)."""
+    a = angle % 360.0
+    exact = {0.0: (1.0, 0.0), 90.0: (0.0, 1.0), 180.0: (-1.0, 0.0), 270.0: (0.0, -1.0)}
+    if a in exact:
+        return exact[a]
+    t = math.radians(a)
+    return math.cos(t), math.sin(t)
+
+
+def rotated_map(geom: Any, ch: int, cw: int, angle: float) -> tuple[list[float], float, float]:
+    """preprocess(angle=)'s map (:func:`warp_affine`'s inverse matrix, pixel centres at
+    integers) from the (ch, cw) output to the source, and the source pixels per output pixel
+    (step_y, step_x). Output pixel (x, y) lies at ``p = (sx (x + crop_left + 0.5) - 0.5 +
+    box_left, sy (y + crop_top + 0.5) - 0.5 + box_top)`` before the rotation (where the resize
+    samples it: s = box / resized size, or 1 / factor), then ``p`` is turned about ``c``, the
+    source position of the output's centre (the box centre when nothing is cropped), by the
+    angle: ``c + R (p - c)`` with ``R = [[cos, -sin], [sin, cos]]``, the source sampled there
+    (the image turns counter-clockwise, as rotate)."""
+    sy = 1.0 / geom.factor_y if geom.factor_y > 0 else geom.box_height / geom.resized_height
+    sx = 1.0 / geom.factor_x if geom.factor_x > 0 else geom.box_width / geom.resized_width
+    bx = (geom.crop_left + 0.5) * sx - 0.5 + geom.box_left
+    by = (geom.crop_top + 0.5) * sy - 0.5 + geom.box_top
+    cx, cy = sx * (cw - 1) / 2.0 + bx, sy * (ch - 1) / 2.0 + by
+    c, s = _cos_sin(angle)
+    dx, dy = bx - cx, by - cy
+    return [c * sx, -s * sy, cx + c * dx - s * dy, s * sx, c * sy, cy + s * dx + c * dy], sy, sx
+
+
+def preprocess_rotated(
+    arr: np.ndarray[Any, Any], geom: Any, ch: int, cw: int, angle: float, interpolation: str,
+    antialias: bool, fill: Any, mean: Any, std: Any, scale: Any, dtype: Any, layout: Any,
+    out: Any, raw_out: bool = False,
+) -> Any:  # fmt: skip
+    """preprocess with ``angle``: the source sampled through :func:`rotated_map` by
+    :func:`warp_affine`'s default convention (bilinear or nearest; ``fill`` where a sample is
+    outside the image). With ``antialias`` and a downscale (a step above 1 on an axis), bilinear
+    samples a first stage instead of the source: the region the rotated output reads (its
+    bounding box widened by two steps and 2 pixels, clipped to the image) resized by
+    :func:`preprocess` (antialiased, float32 levels, not rounded) by the factor 1 / step on each
+    downscaled axis, its grid placed on the output's (to the nearest source pixel: the box's
+    offset is a whole number of source pixels), so each output pixel still averages the source
+    pixels it covers."""
+    m, sy, sx = rotated_map(geom, ch, cw, angle)
+    axes = (int(geom.flip), int(geom.vflip))
+    extra: dict[str, Any] = {"flip": axes, "raw_out": raw_out}
+    if interpolation == "nearest" or not antialias or (sy <= 1.0 and sx <= 1.0):
+        return _run(arr, m, ch, cw, interpolation, None, fill, mean, std, scale, dtype, layout,
+                    out, **extra)  # fmt: skip
+    # the fill in the image's units (rounded for integer images) before the float32 stage
+    args = (_fill_values(fill, arr), mean, std, scale, dtype, layout, out)
+    h, w = int(arr.shape[0]), int(arr.shape[1])
+    corners = [(x, y) for x in (-0.5, cw - 0.5) for y in (-0.5, ch - 0.5)]
+    us = [m[0] * x + m[1] * y + m[2] for x, y in corners]
+    vs = [m[3] * x + m[4] * y + m[5] for x, y in corners]
+    ky, kx = max(sy, 1.0), max(sx, 1.0)  # the first stage's steps (1: that axis kept)
+
+    def span(lo: float, hi: float, k: float, phase: float, n: int) -> tuple[int, int]:
+        """The source pixels [a, b) of one axis: a on the output's grid (a = phase - j k to
+        the nearest pixel) at least two steps and 2 pixels before lo (or the image's first
+        pixel), b two steps and 2 pixels after hi."""
+        want = max(0.0, lo - 2.0 * k - 2.0)
+        a = min(max(round(phase - math.floor((phase - want) / k) * k), 0), n - 1)
+        return a, min(n, math.ceil(hi + 2.0 * k + 2.0))
+
+    # where the output's resized grid puts a pixel's left / top edge: box + crop * step
+    left, right = span(min(us), max(us), kx, geom.box_left + geom.crop_left * sx, w)
+    top, bottom = span(min(vs), max(vs), ky, geom.box_top + geom.crop_top * sy, h)
+    bh, bw = bottom - top, right - left
+    if bh < ky or bw < kx:  # (not for a box inside the image: its centre stays inside)
+        return _run(arr, m, ch, cw, interpolation, None, *args, **extra)
+    from ._resize import preprocess  # (the resize module imports this one)
+
+    mid = preprocess(
+        arr, box=(top, left, bh, bw), factor=(1.0 / ky, 1.0 / kx), mean=0.0, std=1.0, scale=1.0,
+        layout="HWC",
+    )  # fmt: skip
+    # first-stage pixel J lies at source (J + 0.5) k - 0.5 + left
+    m2 = [
+        m[0] / kx, m[1] / kx, (m[2] + 0.5 - left) / kx - 0.5,
+        m[3] / ky, m[4] / ky, (m[5] + 0.5 - top) / ky - 0.5,
+    ]  # fmt: skip
+    if dtype is not None and _out_dtype(dtype) == "uint8":
+        if arr.dtype != np.uint8:
+            raise ValueError(
+                f"dtype: uint8 output is for uint8 images (levels, rounded); this image is "
+                f"{arr.dtype}"
+            )
+        # the core's warp writes uint8 from uint8 images only: the float32 levels rounded half
+        # to even and saturated, as every uint8 output of the default convention
+        levels = _run(
+            mid, m2, ch, cw, "bilinear", None, args[0], 0.0, 1.0, 1.0, None, layout, None, **extra
+        )
+        q = np.clip(np.rint(levels), 0, 255).astype(np.uint8)
+        if out is None:
+            return q
+        if not isinstance(out, np.ndarray) or out.dtype != np.uint8 or out.shape != q.shape:
+            raise ValueError(
+                f"out: expected a uint8 array of shape {q.shape}, got "
+                f"{getattr(out, 'dtype', type(out).__name__)} {getattr(out, 'shape', '')}"
+            )
+        out[...] = q
+        return out
+    return _run(mid, m2, ch, cw, "bilinear", None, *args, **extra)
