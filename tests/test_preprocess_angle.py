@@ -17,6 +17,10 @@ import reference as ref
 from isas import on_every_isa_and_thread_count
 
 LEVELS: dict[str, Any] = {"mean": 0.0, "std": 1.0, "scale": 1.0}  # values before normalizing
+# The antialiased first stage, like every uint8 resize, may run its vertical pass on the uint8
+# rows with integer weights: within max|x| / 2040 of the float result
+# (reference.bilinear_fixed_error; 0.125 levels for 255), plus the float32 warp's rounding.
+U8_STAGE = 255.0 / 2040.0 + 1e-3
 
 
 def image(rng: np.random.Generator, kind: str, h: int, w: int, c: int) -> np.ndarray[Any, Any]:
@@ -114,10 +118,9 @@ def test_the_whole_image_at_its_size_is_rotate() -> None:
 def test_quarter_turns_of_a_square_box_move_the_unrotated_result() -> None:
     """Turning a square box by 90, 180 or 270 degrees turns the resized box: np.rot90 of the
     unrotated call inside a 2-pixel border (the border differs: the unrotated filter never
-    reads outside the box, the turned one reads the image around it). Within 0.02 levels:
-    the unrotated uint8 resize runs in 14-bit fixed point (reference.bilinear_fixed_error;
-    the turned one samples in float), and the antialiased first stage's integer vertical pass
-    likewise."""
+    reads outside the box, the turned one reads the image around it). Within U8_STAGE: the
+    unrotated uint8 resize runs in fixed point (the turned one without antialias samples in
+    float), and the first stage's vertical pass may take other integer weights."""
     rng = np.random.default_rng(5)
     img = rng.integers(0, 256, (60, 80, 3), dtype=np.uint8)
     box = (5, 10, 40, 40)
@@ -127,7 +130,11 @@ def test_quarter_turns_of_a_square_box_move_the_unrotated_result() -> None:
             got = pixnorm.preprocess(img, box=box, size=size, antialias=aa, angle=angle, **LEVELS)
             want = np.rot90(base, k, axes=(1, 2))
             np.testing.assert_allclose(
-                got[:, 2:-2, 2:-2], want[:, 2:-2, 2:-2], rtol=0, atol=0.02, err_msg=f"{angle} {aa}"
+                got[:, 2:-2, 2:-2],
+                want[:, 2:-2, 2:-2],
+                rtol=0,
+                atol=U8_STAGE,
+                err_msg=f"{angle} {aa}",
             )
 
 
@@ -143,11 +150,11 @@ def psnr(a: np.ndarray[Any, Any], b: np.ndarray[Any, Any]) -> float:
 
 def test_antialiased_first_stage_is_near_the_unrotated_resize() -> None:
     """With antialias and a downscale the turned box samples a first stage resized by the
-    same factor, its grid on the output's to the nearest source pixel: at an angle of 1e-6
-    degrees (the first stage, nearly no turn) the result is the unrotated antialiased resize
-    within 35 dB PSNR on a photograph (measured 38-60 dB; a step that is a whole number puts
-    the grids together: then exact inside a 2-pixel border). A resize without antialias is
-    33-42 dB from it, for scale."""
+    same factor, its grid through the output's: at an angle of 1e-6 degrees (the first stage,
+    nearly no turn) the result is the unrotated antialiased resize inside a 2-pixel border
+    (within U8_STAGE), and within 50 dB PSNR with the border (measured 59-63 dB: the turned
+    box's filter reads the image around the box, the unrotated one stops at the box's edge; a
+    resize without antialias is 33-42 dB from it, for scale)."""
     img = photo()
     for box, size in [
         ((37, 51, 300, 411), (224, 224)),
@@ -157,11 +164,10 @@ def test_antialiased_first_stage_is_near_the_unrotated_resize() -> None:
     ]:
         base = pixnorm.preprocess(img, box=box, size=size, **LEVELS)
         got = pixnorm.preprocess(img, box=box, size=size, angle=1e-6, **LEVELS)
-        assert psnr(got, base) >= 35.0, (box, size, psnr(got, base))
-        if box[2] % size[0] == 0 and box[3] % size[1] == 0:  # (0.02: as the test above)
-            np.testing.assert_allclose(
-                got[:, 2:-2, 2:-2], base[:, 2:-2, 2:-2], rtol=0, atol=0.02, err_msg=str(box)
-            )
+        assert psnr(got, base) >= 50.0, (box, size, psnr(got, base))
+        np.testing.assert_allclose(
+            got[:, 2:-2, 2:-2], base[:, 2:-2, 2:-2], rtol=0, atol=U8_STAGE, err_msg=str(box)
+        )
 
 
 def test_antialias_averages_what_each_output_pixel_covers() -> None:
@@ -179,21 +185,20 @@ def test_antialias_averages_what_each_output_pixel_covers() -> None:
 
 
 def test_constant_image_stays_constant_and_corners_take_the_fill() -> None:
-    """A constant image turned inside itself keeps its value (within 0.02 levels: the
-    antialiased first stage's 14-bit integer vertical pass); pixels whose samples all fall
-    outside the image are the fill exactly, normalized as the image."""
+    """A constant image turned inside itself keeps its value (within U8_STAGE); pixels whose
+    samples all fall outside the image are the fill exactly, normalized as the image."""
     img = np.full((50, 70, 3), 200, np.uint8)
     for aa in [False, True]:
         got = pixnorm.preprocess(
             img, box=(15, 20, 20, 30), size=(10, 15), angle=40, antialias=aa, **LEVELS
         )
-        np.testing.assert_allclose(got, 200.0, rtol=0, atol=0.02)
+        np.testing.assert_allclose(got, 200.0, rtol=0, atol=U8_STAGE)
         whole = pixnorm.preprocess(
             img, size=(32, 32), angle=45, antialias=aa, fill=(10, 20, 30), **LEVELS
         )
         for ch, f in enumerate((10, 20, 30)):
             assert whole[ch, 0, 0] == f and whole[ch, -1, -1] == f
-        assert float(np.abs(whole[:, 16, 16] - 200).max()) < 0.02
+        assert float(np.abs(whole[:, 16, 16] - 200).max()) <= U8_STAGE
     norm = pixnorm.preprocess(img, size=(32, 32), angle=45, fill=51, mean=0.2, std=0.5)
     assert norm[0, 0, 0] == np.float32((np.float32(51) * np.float32(1 / 255) - 0.2) / 0.5) or (
         abs(float(norm[0, 0, 0]) - (51 / 255 - 0.2) / 0.5) < 1e-6
@@ -295,3 +300,86 @@ def test_angle_errors() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         np.testing.assert_array_equal(pixnorm.preprocess(img + 9, size=8, angle=-720), base)
+
+
+def test_first_stage_covers_the_image_to_its_edges() -> None:
+    """Review finds: with antialias and a downscale, positions inside the image never read the
+    fill (the first stage has a sample past each edge of the image that its filter reaches): a
+    constant image with fill 0 stays constant for whole-image boxes at many sizes and angles
+    (an edge row of fill appeared when the first stage's size was floored); a first stage as
+    tall as a single output pixel works."""
+    for h, w in [(9, 9), (225, 300), (64, 67), (45, 48), (150, 153), (2, 7)]:
+        img = np.full((h, w), 200.0, np.float32)
+        for oh, ow in [(7, 7), (1, 1), (224, 224), (28, 5)]:
+            if oh > h or ow > w:
+                continue  # (a growing axis samples the source: its outer half pixel blends fill)
+            for angle in [1e-6, 0.5, 179.5, 90.0, 270.0]:
+                got = pixnorm.preprocess(img, size=(oh, ow), angle=angle, fill=0, **LEVELS)
+                # the pixels whose position lies between the image's outer pixel centres
+                u, v = ref.rotated_preprocess(
+                    img, (0, 0, h, w), (oh, ow), (0, 0), (oh, ow), angle, "positions", 0.0
+                )
+                inside = (u >= 0) & (u <= w - 1) & (v >= 0) & (v <= h - 1)
+                assert inside.any()
+                err = float(np.abs(got[0][inside] - 200.0).max())
+                assert err <= 1e-3, (h, w, oh, ow, angle, err)
+    got = pixnorm.preprocess(np.ones((49, 8), np.float32), size=(1, 8), angle=1, **LEVELS)
+    assert got.shape == (1, 1, 8)
+
+
+def test_first_stage_follows_the_turned_pixel() -> None:
+    """Review find: the first stage shrinks each source axis by the turned output pixel's
+    extent along it (steps swapped at 90 degrees): one-pixel stripes across a square image
+    resized to 4 x 400 and turned 90 degrees equal the turned image resized (the stripes kept,
+    not averaged away)."""
+    yy = np.mgrid[0:400, 0:400][0]
+    img = (yy % 2).astype(np.float32)[..., None]
+    got = pixnorm.preprocess(img, size=(4, 400), angle=90, **LEVELS)
+    want = pixnorm.preprocess(np.ascontiguousarray(np.rot90(img)), size=(4, 400), **LEVELS)
+    np.testing.assert_allclose(got[:, :, 2:-2], want[:, :, 2:-2], rtol=0, atol=1e-5)
+
+
+def test_review_mends() -> None:
+    """uint8 output refuses normalization on every path; ``out`` is checked before the work;
+    channels_last reaches the turned path; the range warning is given; fill is checked when
+    nothing turns; an angle beyond float64 and a 0-d angles array name their argument."""
+    img = np.zeros((20, 30, 3), np.uint8)
+    for kw in [{"mean": 100}, {"std": 2}, {"scale": 0.5}]:
+        with pytest.raises(ValueError, match="dtype: uint8 output"):
+            pixnorm.preprocess(img, size=(8, 8), angle=30, dtype=np.uint8, **kw)
+    with pytest.raises(ValueError, match="dtype: uint8 output"):
+        pixnorm.preprocess_batch([img], size=(8, 8), angles=[30], dtype=np.uint8, mean=100)
+    with pytest.raises(ValueError, match="out: must be C-contiguous"):
+        pixnorm.preprocess(
+            img, size=(8, 8), angle=30, dtype=np.uint8, out=np.empty((3, 8, 16), np.uint8)[..., ::2]
+        )
+    with pytest.raises(ValueError, match="out: is read-only"):
+        ro = np.broadcast_to(np.zeros((3, 8, 8), np.uint8), (3, 8, 8))
+        pixnorm.preprocess(img, size=(8, 8), angle=30, dtype=np.uint8, out=ro)
+    with pytest.raises(TypeError, match="out: expected dtype uint8"):
+        pixnorm.preprocess(
+            img, size=(8, 8), angle=30, dtype=np.uint8, out=np.empty((3, 8, 8), np.float32)
+        )
+    with pytest.raises(ValueError, match="out: must be C-contiguous"):
+        big = np.empty((4, 3, 8, 8), np.float32)
+        pixnorm.preprocess_batch([img, img], size=(8, 8), angles=[3, 4], out=big[::2])
+    five = np.random.default_rng(0).integers(0, 256, (50, 60, 5), dtype=np.uint8)
+    got = pixnorm.preprocess(five, size=(32, 32), angle=15.0, channels_last=True)
+    assert got.shape == (5, 32, 32)
+    batch = pixnorm.preprocess_batch(
+        [five, five], size=(32, 32), angles=[15.0, None], channels_last=True
+    )
+    np.testing.assert_array_equal(batch[0], got)
+    with pytest.warns(pixnorm.RangeWarning, match="mean"):
+        pixnorm.preprocess(img, size=(8, 8), angle=15.0, mean=(123.7, 116.3, 103.5), std=58.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pixnorm.preprocess(img, size=(8, 8), angle=15.0, mean=0.5, std=0.2)
+    with pytest.raises(TypeError, match="fill: expected a number"):
+        pixnorm.preprocess(img, size=(8, 8), angle=0, fill="x")
+    with pytest.raises(TypeError, match="fill: expected a number"):
+        pixnorm.preprocess_batch([img, img], size=(8, 8), angles=[None, None], fill="x")
+    with pytest.raises(ValueError, match="angle: expected a finite"):
+        pixnorm.preprocess(img, size=(8, 8), angle=10**400)
+    with pytest.raises(TypeError, match="angles: expected one angle per image"):
+        pixnorm.preprocess_batch([img], size=(8, 8), angles=np.array(5.0))

@@ -48,7 +48,7 @@ Filter filter_from(py::handle obj) {
 // One image's geometry as pixnorm._resize.Geometry (a NamedTuple) sends it: the fields in the
 // order of pixnorm::Geometry.
 using GeometryTuple = std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
-                                 int64_t, int64_t, int64_t, double, double>;
+                                 int64_t, int64_t, int64_t, double, double, double, double>;
 Geometry geometry_from(const GeometryTuple& t) {
   Geometry g;
   g.box_top = std::get<0>(t);
@@ -63,6 +63,8 @@ Geometry geometry_from(const GeometryTuple& t) {
   g.vflip = std::get<9>(t) != 0;
   g.factor_y = std::get<10>(t);
   g.factor_x = std::get<11>(t);
+  g.shift_y = std::get<12>(t);
+  g.shift_x = std::get<13>(t);
   return g;
 }
 

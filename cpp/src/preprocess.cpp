@@ -357,6 +357,11 @@ std::vector<int64_t> preprocess_shape(const PreprocessRequest& r) {
     check_side(g.resized_height, "size");
     check_side(g.resized_width, "size");
     check_factors(r.convention, g.factor_y, g.factor_x);
+    for (double s : {g.shift_y, g.shift_x})
+      if (!(std::fabs(s) <= 2147483648.0) ||
+          (s != 0 && (r.convention != Convention::pixnorm || r.filter != Filter::bilinear)))
+        throw std::invalid_argument(
+            "internal: a grid shift is a finite number of pixels, in pixnorm's bilinear resize");
     if (r.convention == Convention::opencv && v.dtype == DType::u16)
       check_opencv16(
           v.channels, g.box_height, g.box_width, g.factor_y, g.factor_x, r.color,
@@ -453,18 +458,21 @@ void preprocess(const PreprocessRequest& r, void* out, int nthreads, const Inter
   // Plans are built before the threads start, so each distinct axis is planned once: a batch of
   // images in a few sizes (the usual case) shares them.
   std::vector<std::shared_ptr<const AxisPlan>> plans;  // the jobs point to them
-  std::map<std::array<int64_t, 9>, size_t> seen;
+  std::map<std::array<int64_t, 10>, size_t> seen;
   auto plan_once = [&](bool is_x, int64_t in, int64_t out_full, int64_t first, int64_t count,
-                       bool mirror, double factor, AreaPath area, bool cl) -> const AxisPlan* {
-    int64_t factor_bits = 0;
+                       bool mirror, double factor, AreaPath area, bool cl,
+                       double shift) -> const AxisPlan* {
+    int64_t factor_bits = 0, shift_bits = 0;
     std::memcpy(&factor_bits, &factor, sizeof factor);
-    const std::array<int64_t, 9> key = {
-        is_x, in, out_full, first, count, mirror, factor_bits, static_cast<int64_t>(area), cl};
+    std::memcpy(&shift_bits, &shift, sizeof shift);
+    const std::array<int64_t, 10> key = {is_x,  in,        out_full,    first,
+                                         count, mirror,    factor_bits, static_cast<int64_t>(area),
+                                         cl,    shift_bits};
     auto it = seen.find(key);
     if (it == seen.end()) {
       plans.push_back(plan_axis_cached(r.convention, in, out_full, r.antialias, first, count,
                                        mirror, is_x, factor, r.images[0].dtype == DType::u16,
-                                       r.filter, area, cl));
+                                       r.filter, area, cl, shift));
       it = seen.emplace(key, plans.size() - 1).first;
     }
     return plans[it->second].get();
@@ -507,9 +515,9 @@ void preprocess(const PreprocessRequest& r, void* out, int nthreads, const Inter
     j.box_top = g.box_top;
     j.box_left = g.box_left;
     j.py = plan_once(false, g.box_height, g.resized_height, g.crop_top, r.crop_height, g.vflip,
-                     f[0], j.area, cl);
+                     f[0], j.area, cl, g.shift_y);
     j.px = plan_once(true, g.box_width, g.resized_width, g.crop_left, r.crop_width, g.flip, f[1],
-                     j.area, cl);
+                     j.area, cl, g.shift_x);
     j.kind = ResampleOut::f32_chw;
     if (r.format.direct())
       j.dst = static_cast<float*>(out) + static_cast<int64_t>(i) * C * out_h * out_w +

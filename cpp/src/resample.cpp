@@ -165,7 +165,9 @@ AxisPlan plan_axis_nearest(Convention conv, Filter filter, int64_t in, int64_t o
 
 AxisPlan plan_axis(Convention conv, int64_t in, int64_t out_full, bool antialias, int64_t first,
                    int64_t count, bool mirror, bool x, double factor, bool u16, Filter filter,
-                   AreaPath area, bool torch_cl) {
+                   AreaPath area, bool torch_cl, double shift) {
+  if (shift != 0 && (conv != Convention::pixnorm || filter != Filter::bilinear))
+    throw std::invalid_argument("internal: a shifted grid outside pixnorm's bilinear");
   if (conv == Convention::opencv && filter == Filter::area) {
     if (in <= 0 || out_full <= 0 || count <= 0 || first < 0 || first + count > out_full ||
         area == AreaPath::none)
@@ -191,7 +193,7 @@ AxisPlan plan_axis(Convention conv, int64_t in, int64_t out_full, bool antialias
     return plan_axis_opencv16(in, out_full, first, count, mirror);
   switch (conv) {
     case Convention::pixnorm:
-      return plan_axis_float(in, out_full, antialias, first, count, mirror, factor, filter);
+      return plan_axis_float(in, out_full, antialias, first, count, mirror, factor, filter, shift);
     case Convention::pillow:
     case Convention::torch:
       return plan_axis_fixed(in, out_full, antialias, first, count, mirror, conv, factor, filter);
@@ -333,13 +335,15 @@ void plan_cache_clear() {
 std::shared_ptr<const AxisPlan> plan_axis_cached(Convention conv, int64_t in, int64_t out_full,
                                                  bool antialias, int64_t first, int64_t count,
                                                  bool mirror, bool x, double factor, bool u16,
-                                                 Filter filter, AreaPath area, bool torch_cl) {
-  int64_t factor_bits = 0;
+                                                 Filter filter, AreaPath area, bool torch_cl,
+                                                 double shift) {
+  int64_t factor_bits = 0, shift_bits = 0;
   std::memcpy(&factor_bits, &factor, sizeof factor);
+  std::memcpy(&shift_bits, &shift, sizeof shift);
   const int64_t flags =
       (antialias ? 1 : 0) | (mirror ? 2 : 0) | (x ? 4 : 0) | (u16 ? 8 : 0) | (torch_cl ? 16 : 0);
   const PlanKey key{{static_cast<int64_t>(conv), in, out_full, first, count, flags, factor_bits,
-                     static_cast<int64_t>(filter), static_cast<int64_t>(area), 0}};
+                     static_cast<int64_t>(filter), static_cast<int64_t>(area), shift_bits}};
   PlanCache& cache = thread_plan_cache();
   auto& e = cache.entries;
   for (size_t i = 0; i < e.size(); ++i) {
@@ -349,8 +353,9 @@ std::shared_ptr<const AxisPlan> plan_axis_cached(Convention conv, int64_t in, in
       return e.front().plan;
     }
   }
-  auto plan = std::make_shared<const AxisPlan>(plan_axis(
-      conv, in, out_full, antialias, first, count, mirror, x, factor, u16, filter, area, torch_cl));
+  auto plan = std::make_shared<const AxisPlan>(plan_axis(conv, in, out_full, antialias, first,
+                                                         count, mirror, x, factor, u16, filter,
+                                                         area, torch_cl, shift));
   const size_t bytes = plan_bytes(*plan);
   if (bytes > kPlanCacheBytes / 4) return plan;
   while (!e.empty() && (e.size() >= kPlanCacheEntries || cache.bytes + bytes > kPlanCacheBytes)) {

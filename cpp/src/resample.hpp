@@ -42,8 +42,9 @@ struct AxisWindows {
 // function and support; without (pixnorm's convention only) the unscaled filter around
 // src = (i + 0.5) * in/out - 0.5, its samples clamped to the image edges (a sample read twice
 // adds its weights), the weights divided by their sum.
+// `shift`: source pixels added to every centre (Geometry's shift_y / shift_x; not for area).
 AxisWindows axis_windows(int64_t in, int64_t out_full, bool antialias, int64_t first, int64_t count,
-                         double factor = 0, Filter filter = Filter::bilinear);
+                         double factor = 0, Filter filter = Filter::bilinear, double shift = 0);
 
 // The largest source (or box) a resize accepts: plans hold source positions and kernels byte
 // offsets into a row of float32 values in int32, so a box may have at most kMaxResizeRows rows
@@ -114,7 +115,7 @@ AreaPath opencv_area_path(int64_t h, int64_t w, int64_t oh, int64_t ow, double f
 AxisPlan plan_axis(Convention conv, int64_t in, int64_t out_full, bool antialias, int64_t first,
                    int64_t count, bool mirror, bool x, double factor = 0, bool u16 = false,
                    Filter filter = Filter::bilinear, AreaPath area = AreaPath::none,
-                   bool torch_cl = false);
+                   bool torch_cl = false, double shift = 0);
 // plan_axis through a small cache of each thread's latest plans (the same arguments, the same
 // plan): a stream of same-sized images (video frames, a dataset's common sizes, an eval
 // loader's fixed Resize + CenterCrop) plans each axis once instead of per call (two plans of a
@@ -126,7 +127,8 @@ constexpr size_t kPlanCacheBytes = size_t{4} << 20;
 std::shared_ptr<const AxisPlan> plan_axis_cached(Convention conv, int64_t in, int64_t out_full,
                                                  bool antialias, int64_t first, int64_t count,
                                                  bool mirror, bool x, double factor, bool u16,
-                                                 Filter filter, AreaPath area, bool torch_cl);
+                                                 Filter filter, AreaPath area, bool torch_cl,
+                                                 double shift = 0);
 // torch's choice between its two nearest kernels (see plan_axis) for an output of oh x ow from
 // `v` (cut to a box of box_h x box_w): the channels-last kernel when oh + ow <= 128, or when the
 // tensor is channels-last-contiguous with more than 3 channels, which a packed (H, W, C) image
@@ -141,7 +143,8 @@ inline bool torch_channels_last(Convention conv, Filter filter, int64_t oh, int6
 }
 // The three plan builders plan_axis calls.
 AxisPlan plan_axis_float(int64_t in, int64_t out_full, bool antialias, int64_t first, int64_t count,
-                         bool mirror, double factor, Filter filter = Filter::bilinear);
+                         bool mirror, double factor, Filter filter = Filter::bilinear,
+                         double shift = 0);
 AxisPlan plan_axis_fixed(int64_t in, int64_t out_full, bool antialias, int64_t first, int64_t count,
                          bool mirror, Convention conv, double factor,
                          Filter filter = Filter::bilinear);

@@ -119,7 +119,7 @@ namespace {
 
 template <Filter filter>
 AxisWindows axis_windows_t(int64_t in, int64_t out_full, bool antialias, int64_t first,
-                           int64_t count, double factor) {
+                           int64_t count, double factor, double shift) {
   const double scale = axis_scale(Convention::pixnorm, in, out_full, factor);
   const double support = filter_support(filter);
   AxisWindows out;
@@ -140,7 +140,7 @@ AxisWindows axis_windows_t(int64_t in, int64_t out_full, bool antialias, int64_t
       for (int64_t k = 0; k < count; ++k) {
         // the bounds clamped to [0, in] before flooring (the same integers: floor commutes
         // with the clamp to integers), so that huge ones are never converted
-        const double centre = (static_cast<double>(first + k) + 0.5) * scale;
+        const double centre = (static_cast<double>(first + k) + 0.5) * scale + shift;
         const double in_d = static_cast<double>(in);
         const int64_t xmin = floor_int(std::min(std::max(centre - s + 0.5, 0.0), in_d));
         const int64_t n = floor_int(std::min(std::max(centre + s + 0.5, 0.0), in_d)) - xmin;
@@ -177,10 +177,11 @@ AxisWindows axis_windows_t(int64_t in, int64_t out_full, bool antialias, int64_t
     int64_t& xmin = out.xmin[static_cast<size_t>(k)];
     if constexpr (filter == Filter::area) {
       (void)antialias;
+      if (shift != 0) throw std::invalid_argument("internal: a shifted area grid");
       xmin = area_window(i, scale, in, out.w);
     } else if constexpr (filter != Filter::bilinear) {
       // The unscaled filter; samples past the edges clamped onto the edge samples.
-      const double centre = (i + 0.5) * scale;
+      const double centre = (i + 0.5) * scale + shift;
       const double in_d = static_cast<double>(in);
       if (centre - support + 0.5 >= in_d || centre + support + 0.5 < 1.0) {
         // the whole window past an edge (a tiny factor's grid): every tap on the edge sample,
@@ -204,7 +205,8 @@ AxisWindows axis_windows_t(int64_t in, int64_t out_full, bool antialias, int64_t
       for (size_t j = at; j < out.w.size(); ++j) out.w[j] /= sum;
     } else {
       // (clamped to [-1, in]: the same samples and weights, no huge value converted)
-      const double src = std::min(std::max((i + 0.5) * scale - 0.5, -1.0), static_cast<double>(in));
+      const double src =
+          std::min(std::max((i + 0.5) * scale - 0.5 + shift, -1.0), static_cast<double>(in));
       const double x0 = static_cast<double>(floor_int(src));
       const double f = src - x0;
       const int64_t i0 = std::clamp<int64_t>(static_cast<int64_t>(x0), 0, in - 1);
@@ -225,34 +227,35 @@ AxisWindows axis_windows_t(int64_t in, int64_t out_full, bool antialias, int64_t
 }  // namespace
 
 AxisWindows axis_windows(int64_t in, int64_t out_full, bool antialias, int64_t first, int64_t count,
-                         double factor, Filter filter) {
+                         double factor, Filter filter, double shift) {
   if (in <= 0 || out_full <= 0 || count <= 0 || first < 0 || first + count > out_full)
     throw std::invalid_argument("internal: bad resize axis");
   switch (filter) {
     case Filter::bicubic:
-      return axis_windows_t<Filter::bicubic>(in, out_full, antialias, first, count, factor);
+      return axis_windows_t<Filter::bicubic>(in, out_full, antialias, first, count, factor, shift);
     case Filter::lanczos:
-      return axis_windows_t<Filter::lanczos>(in, out_full, antialias, first, count, factor);
+      return axis_windows_t<Filter::lanczos>(in, out_full, antialias, first, count, factor, shift);
     case Filter::box:
-      return axis_windows_t<Filter::box>(in, out_full, antialias, first, count, factor);
+      return axis_windows_t<Filter::box>(in, out_full, antialias, first, count, factor, shift);
     case Filter::hamming:
-      return axis_windows_t<Filter::hamming>(in, out_full, antialias, first, count, factor);
+      return axis_windows_t<Filter::hamming>(in, out_full, antialias, first, count, factor, shift);
     case Filter::area:
-      return axis_windows_t<Filter::area>(in, out_full, antialias, first, count, factor);
+      return axis_windows_t<Filter::area>(in, out_full, antialias, first, count, factor, shift);
     case Filter::nearest:
-      return axis_windows_t<Filter::nearest>(in, out_full, antialias, first, count, factor);
+      return axis_windows_t<Filter::nearest>(in, out_full, antialias, first, count, factor, shift);
     case Filter::nearest_exact:
-      return axis_windows_t<Filter::nearest_exact>(in, out_full, antialias, first, count, factor);
+      return axis_windows_t<Filter::nearest_exact>(in, out_full, antialias, first, count, factor,
+                                                   shift);
     case Filter::bilinear:
       break;
   }
-  return axis_windows_t<Filter::bilinear>(in, out_full, antialias, first, count, factor);
+  return axis_windows_t<Filter::bilinear>(in, out_full, antialias, first, count, factor, shift);
 }
 
 AxisPlan plan_axis_float(int64_t in, int64_t out_full, bool antialias, int64_t first, int64_t count,
-                         bool mirror, double factor, Filter filter) {
-  return pack_float_plan(axis_windows(in, out_full, antialias, first, count, factor, filter), in,
-                         count, mirror);
+                         bool mirror, double factor, Filter filter, double shift) {
+  return pack_float_plan(axis_windows(in, out_full, antialias, first, count, factor, filter, shift),
+                         in, count, mirror);
 }
 
 AxisPlan pack_float_plan(const AxisWindows& wins, int64_t in, int64_t count, bool mirror) {

@@ -59,7 +59,9 @@ def resize(
 ) -> np.ndarray[Any, Any]: ...
 def preprocess(
     images: list[Any],
-    geometries: Sequence[tuple[int, int, int, int, int, int, int, int, int, int, float, float]],
+    geometries: Sequence[
+        tuple[int, int, int, int, int, int, int, int, int, int, float, float, float, float]
+    ],
     crop_h: int,
     crop_w: int,
     antialias: bool,

@@ -56,6 +56,8 @@ class Geometry(NamedTuple):
     vflip: int = 0
     factor_y: float = 0.0  # > 0: resized by this factor, the grid following it
     factor_x: float = 0.0
+    shift_y: float = 0.0  # source pixels added to each sample position (angle='s first stage)
+    shift_x: float = 0.0
 
 
 Box = tuple[int, int, int, int] | Sequence[int]
@@ -678,7 +680,10 @@ def _check_angle(
     the options it does not combine with, each a ValueError naming its argument."""
     if not isinstance(angle, numbers.Real) or isinstance(angle, bool | np.bool_):
         raise TypeError(f"{name}: expected a real number (degrees), got {_brief(angle)}")
-    value = float(angle)
+    try:
+        value = float(angle)
+    except OverflowError:  # an int beyond float64
+        value = math.inf
     if not math.isfinite(value):
         raise ValueError(f"{name}: expected a finite number of degrees, got {value}")
     if fit is not None:
@@ -1036,13 +1041,18 @@ def preprocess(
     fac = _resolve_factor(factor, rounding, exact_factor, conv, size, max_size)
     geom, (ch, cw) = _geometry(arr, "image", size, crop, box, flip, max_size, "box", fac=fac)
     s = _scale(arr, norm.scale if norm is not None else scale)
+    if angle is not None and fill is not None:
+        _fill_values(fill, arr)  # checked even when nothing is turned
     if angle is not None and angle % 360.0 != 0.0:
         from ._warp import preprocess_rotated  # (it imports this module)
 
-        return preprocess_rotated(
+        result = preprocess_rotated(
             arr, geom, ch, cw, angle, ikw.get("interpolation", "bilinear"), aa, fill, mean,
             std, s, dtype, layout, out,
         )  # fmt: skip
+        if fmt.dtype != "uint8":
+            _warn(_range_message(arr, mean, std, s))
+        return result
     if _is_per_pixel(mean, std):  # the values (mean 0, std 1, scale 1), then a and b per element
         c = _core.color_channels(color, int(arr.shape[2]) if arr.ndim == 3 else 1, conv)
         result = _core.preprocess(
@@ -1109,6 +1119,10 @@ def preprocess_batch(
             raise TypeError(
                 f"angles: expected a sequence (one per image), got {type(angles).__name__}"
             )
+        if isinstance(angles, np.ndarray) and angles.ndim != 1:
+            raise TypeError(
+                f"angles: expected one angle per image (1-d), got an array of shape {angles.shape}"
+            )
         angles = list(angles)
     _check_fit_options(fit, fill, return_params, angles is not None)
     out_hw = _check_fit(fit, size, crop, factor, max_size) if fit is not None else None
@@ -1167,6 +1181,8 @@ def preprocess_batch(
         geoms.append(geom)
     assert first is not None
     s = _scale(arrs[0], norm.scale if norm is not None else scale)
+    if angles is not None and fill is not None:
+        _fill_values(fill, arrs[0])  # checked even when nothing is turned
     if angles is not None and any(a is not None and a % 360.0 != 0.0 for a in angles):
         return _rotated_batch(
             arrs, geoms, first, angles, ikw, aa, fill, mean, std, s, fmt, dtype, layout, out
@@ -1215,8 +1231,11 @@ def _rotated_batch(
     if len(dtypes) != 1:
         raise ValueError(f"images: one dtype for the batch, got {sorted(str(d) for d in dtypes)}")
     shape = fmt.shape(len(arrs), channels.pop(), hw[0], hw[1])
-    if fmt.out is not None and tuple(fmt.out.shape) != shape:
-        raise ValueError(f"out: expected shape {shape}, got {tuple(fmt.out.shape)}")
+    if fmt.out is not None:
+        if tuple(fmt.out.shape) != shape:
+            raise ValueError(f"out: expected shape {shape}, got {tuple(fmt.out.shape)}")
+        if not fmt.out.flags.c_contiguous:
+            raise ValueError("out: must be C-contiguous")
     raw = fmt.out if fmt.out is not None else fmt.empty(shape)  # bfloat16 as its bits
     interp = ikw.get("interpolation", "bilinear")
     for i, (arr, g, a) in enumerate(zip(arrs, geoms, angles, strict=True)):

@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from . import _core
 from ._args import (
+    UINT8_RULE,
     _image,
     _is_per_pixel,
     _layout,
@@ -129,6 +130,7 @@ def _run(
     flip: tuple[int, int] = (0, 0),
     divisor: float = 0.0,
     raw_out: bool = False,
+    warn: bool = True,
 ) -> Any:
     """The core's warp with preprocess's output arguments (``polar``: warp_polar's centre,
     radius and flags instead of the matrix; ``flip``: (horizontal, vertical) mirroring of the
@@ -176,8 +178,8 @@ def _run(
         arr, matrix, oh, ow, interpolation, conv, fills, mean, std, s, divisor, fmt.dtype,
         fmt.layout, fmt.out, polar, torch, bool(flip[0]), bool(flip[1]),
     )  # fmt: skip
-    # mean/std that cannot describe the image
-    _warn(_range_message(arr, mean, std, 1.0 / divisor if divisor else s))
+    if warn:  # mean/std that cannot describe the image
+        _warn(_range_message(arr, mean, std, 1.0 / divisor if divisor else s))
     return _typed(result, out, fmt.dtype)
 
 
@@ -776,6 +778,15 @@ def rotated_map(geom: Any, ch: int, cw: int, angle: float) -> tuple[list[float],
     return [c * sx, -s * sy, cx + c * dx - s * dy, s * sx, c * sy, cy + s * dx + c * dy], sy, sx
 
 
+def _first_stage_steps(angle: float, sy: float, sx: float) -> tuple[float, float]:
+    """The first stage's steps (source pixels per first-stage pixel) along source y and x: the
+    turned output pixel (sx wide along the turned x axis, sy along the turned y) measured
+    along each source axis, root-sum-square (sx, sy at 0 and 180 degrees, swapped at 90 and
+    270, equal steps at any angle unchanged), at least 1 (an axis that grows is kept)."""
+    c, s = _cos_sin(angle)
+    return max(math.hypot(s * sx, c * sy), 1.0), max(math.hypot(c * sx, s * sy), 1.0)
+
+
 def preprocess_rotated(
     arr: np.ndarray[Any, Any], geom: Any, ch: int, cw: int, angle: float, interpolation: str,
     antialias: bool, fill: Any, mean: Any, std: Any, scale: Any, dtype: Any, layout: Any,
@@ -784,70 +795,116 @@ def preprocess_rotated(
     """preprocess with ``angle``: the source sampled through :func:`rotated_map` by
     :func:`warp_affine`'s default convention (bilinear or nearest; ``fill`` where a sample is
     outside the image). With ``antialias`` and a downscale (a step above 1 on an axis), bilinear
-    samples a first stage instead of the source: the region the rotated output reads (its
-    bounding box widened by two steps and 2 pixels, clipped to the image) resized by
-    :func:`preprocess` (antialiased, float32 levels, not rounded) by the factor 1 / step on each
-    downscaled axis, its grid placed on the output's (to the nearest source pixel: the box's
-    offset is a whole number of source pixels), so each output pixel still averages the source
-    pixels it covers."""
+    samples a first stage instead of the source: the region the turned output reads (its
+    bounding box widened by two steps and 2 pixels, clipped to the image) resized with the
+    antialiased filter (float32 levels, not rounded) by 1 / step along each source axis, the
+    steps those of the turned output pixel (:func:`_first_stage_steps`), its grid placed
+    through output pixel (0, 0)'s position (so at 0, 90, 180 and 270 degrees the first stage's
+    pixels are the output's), so each output pixel averages the source pixels it covers."""
     m, sy, sx = rotated_map(geom, ch, cw, angle)
     axes = (int(geom.flip), int(geom.vflip))
-    extra: dict[str, Any] = {"flip": axes, "raw_out": raw_out}
+    # (preprocess warns about mean / std that cannot describe the image: the source's range)
+    extra: dict[str, Any] = {"flip": axes, "raw_out": raw_out, "warn": False}
     if interpolation == "nearest" or not antialias or (sy <= 1.0 and sx <= 1.0):
         return _run(arr, m, ch, cw, interpolation, None, fill, mean, std, scale, dtype, layout,
                     out, **extra)  # fmt: skip
+    u8_out = dtype is not None and _out_dtype(dtype) == "uint8"
+    if u8_out:  # the checks the core makes on the other paths, before the work
+        _check_u8_rotated(arr, mean, std, scale, out, ch, cw, layout, geom)
     # the fill in the image's units (rounded for integer images) before the float32 stage
-    args = (_fill_values(fill, arr), mean, std, scale, dtype, layout, out)
+    fills = _fill_values(fill, arr)
     h, w = int(arr.shape[0]), int(arr.shape[1])
     corners = [(x, y) for x in (-0.5, cw - 0.5) for y in (-0.5, ch - 0.5)]
     us = [m[0] * x + m[1] * y + m[2] for x, y in corners]
     vs = [m[3] * x + m[4] * y + m[5] for x, y in corners]
-    ky, kx = max(sy, 1.0), max(sx, 1.0)  # the first stage's steps (1: that axis kept)
+    ky, kx = _first_stage_steps(angle, sy, sx)
 
-    def span(lo: float, hi: float, k: float, phase: float, n: int) -> tuple[int, int]:
-        """The source pixels [a, b) of one axis: a on the output's grid (a = phase - j k to
-        the nearest pixel) at least two steps and 2 pixels before lo (or the image's first
-        pixel), b two steps and 2 pixels after hi."""
-        want = max(0.0, lo - 2.0 * k - 2.0)
-        a = min(max(round(phase - math.floor((phase - want) / k) * k), 0), n - 1)
-        return a, min(n, math.ceil(hi + 2.0 * k + 2.0))
+    def span(
+        lo: float, hi: float, k: float, phase: float, n: int
+    ) -> tuple[int, float, int, int, float]:
+        """One axis of the first stage: its box [a, a + length) in source pixels (covering
+        lo..hi, two steps and 2 pixels more each way, clipped to the image), the shift that
+        puts its grid through `phase` (a sample position: first-stage pixel j lies at
+        (j + 0.5) k - 0.5 + a + shift), its pixel count and its step k (1: the axis kept, the
+        source's own pixels, as when the step would leave as many pixels as the box has)."""
+        a = min(max(math.floor(lo) - 2, 0), n - 1)
+        b = min(max(math.ceil(hi) + 3, a + 1), n)
+        if k > 1.0:
+            lo_want, hi_want = lo - 2.0 * k - 2.0, hi + 2.0 * k + 2.0
+            first = max(lo_want, -0.5)  # where the first sample may lie
+            origin = phase - math.floor((phase - first) / k) * k  # a sample position >= first
+            if lo_want < -0.5 and origin > 0.0:
+                # one sample before the image's first pixel (its window still reaches pixel
+                # 0): between it and the next, positions inside the image read the image
+                origin -= k
+            count = max(1, math.floor((min(hi_want, n - 0.5) - origin) / k) + 1)
+            if hi_want > n - 0.5 and origin + (count - 1) * k < n - 1.0:
+                count += 1  # likewise one past the last pixel
+            start = origin - 0.5 * k + 0.5  # a + shift
+            ak = min(max(round(start), 0), n - 1)
+            bk = min(max(math.ceil(hi_want), ak + 1), n)
+            if count < bk - ak:
+                return ak, start - ak, bk - ak, count, k
+        return a, 0.0, b - a, b - a, 1.0
 
-    # where the output's resized grid puts a pixel's left / top edge: box + crop * step
-    left, right = span(min(us), max(us), kx, geom.box_left + geom.crop_left * sx, w)
-    top, bottom = span(min(vs), max(vs), ky, geom.box_top + geom.crop_top * sy, h)
-    bh, bw = bottom - top, right - left
-    if bh < ky or bw < kx:  # (not for a box inside the image: its centre stays inside)
-        return _run(arr, m, ch, cw, interpolation, None, *args, **extra)
-    from ._resize import preprocess  # (the resize module imports this one)
+    left, shift_x, bw, rw, kx = span(min(us), max(us), kx, m[2], w)
+    top, shift_y, bh, rh, ky = span(min(vs), max(vs), ky, m[5], h)
+    from ._resize import Geometry  # (the resize module imports this one)
 
-    mid = preprocess(
-        arr, box=(top, left, bh, bw), factor=(1.0 / ky, 1.0 / kx), mean=0.0, std=1.0, scale=1.0,
+    g1 = Geometry(
+        top, left, bh, bw, rh, rw, 0, 0, 0, 0, 1.0 / ky if ky > 1.0 else 0.0,
+        1.0 / kx if kx > 1.0 else 0.0, shift_y, shift_x,
+    )  # fmt: skip
+    mid = _core.preprocess(
+        [arr], [g1], rh, rw, True, None, 0.0, 1.0, 1.0, None, False, dtype="float32",
         layout="HWC",
     )  # fmt: skip
-    # first-stage pixel J lies at source (J + 0.5) k - 0.5 + left
+    # first-stage pixel J lies at source (J + 0.5) k - 0.5 + left + shift
+    ox, oy = left + shift_x, top + shift_y
     m2 = [
-        m[0] / kx, m[1] / kx, (m[2] + 0.5 - left) / kx - 0.5,
-        m[3] / ky, m[4] / ky, (m[5] + 0.5 - top) / ky - 0.5,
+        m[0] / kx, m[1] / kx, (m[2] + 0.5 - ox) / kx - 0.5,
+        m[3] / ky, m[4] / ky, (m[5] + 0.5 - oy) / ky - 0.5,
     ]  # fmt: skip
-    if dtype is not None and _out_dtype(dtype) == "uint8":
-        if arr.dtype != np.uint8:
-            raise ValueError(
-                f"dtype: uint8 output is for uint8 images (levels, rounded); this image is "
-                f"{arr.dtype}"
-            )
+    if u8_out:
         # the core's warp writes uint8 from uint8 images only: the float32 levels rounded half
         # to even and saturated, as every uint8 output of the default convention
         levels = _run(
-            mid, m2, ch, cw, "bilinear", None, args[0], 0.0, 1.0, 1.0, None, layout, None, **extra
+            mid, m2, ch, cw, "bilinear", None, fills, 0.0, 1.0, 1.0, None, layout, None, **extra
         )
         q = np.clip(np.rint(levels), 0, 255).astype(np.uint8)
         if out is None:
             return q
-        if not isinstance(out, np.ndarray) or out.dtype != np.uint8 or out.shape != q.shape:
-            raise ValueError(
-                f"out: expected a uint8 array of shape {q.shape}, got "
-                f"{getattr(out, 'dtype', type(out).__name__)} {getattr(out, 'shape', '')}"
-            )
         out[...] = q
         return out
-    return _run(mid, m2, ch, cw, "bilinear", None, *args, **extra)
+    return _run(mid, m2, ch, cw, "bilinear", None, fills, mean, std, scale, dtype, layout, out,
+                **extra)  # fmt: skip
+
+
+def _check_u8_rotated(
+    arr: np.ndarray[Any, Any], mean: Any, std: Any, scale: Any, out: Any, ch: int, cw: int,
+    layout: Any, geom: Any,
+) -> None:  # fmt: skip
+    """uint8 output of the first-stage path: the rules the core applies on the others (uint8
+    images, no normalization, ``out`` a writable C-contiguous uint8 array of the shape)."""
+    if arr.dtype != np.uint8:
+        raise ValueError(
+            f"dtype: uint8 output is for uint8 images (levels, rounded); this image is {arr.dtype}"
+        )
+    ms = np.asarray(mean, dtype=np.float64).reshape(-1)
+    ss = np.asarray(1.0 if std is None else std, dtype=np.float64).reshape(-1)
+    if (ms != 0).any() or (ss != 1).any() or (scale is not None and float(scale) != 1.0):
+        raise ValueError(UINT8_RULE)
+    if out is None:
+        return
+    c = int(arr.shape[2]) if arr.ndim == 3 else 1
+    shape = (c, ch, cw) if _layout(layout) == "CHW" else (ch, cw, c)
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out: expected a numpy array, got {type(out).__name__}")
+    if out.dtype != np.uint8:
+        raise TypeError(f"out: expected dtype uint8, got {out.dtype}")
+    if tuple(out.shape) != shape:
+        raise ValueError(f"out: expected shape {shape}, got {tuple(out.shape)}")
+    if not out.flags.c_contiguous:
+        raise ValueError("out: must be C-contiguous")
+    if not out.flags.writeable:
+        raise ValueError("out: is read-only")

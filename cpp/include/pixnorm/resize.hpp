@@ -85,6 +85,11 @@ struct Geometry {
   // caller) and the grid follows them, as interpolate(scale_factor=...) and cv2.resize(fx=...)
   // do; 0: the grid follows the sizes.
   double factor_y = 0, factor_x = 0;
+  // Source pixels added to every sample position of the axis (finite, |shift| <= 2^31;
+  // pixnorm's bilinear resize only, and only where the axis's size changes: an axis of the same
+  // size is copied): a grid placed between whole pixels, as preprocess's angle= first stage
+  // places its grid on the output's. 0: none.
+  double shift_y = 0, shift_x = 0;
 };
 
 // Throws std::invalid_argument naming `name` unless the box (top, left, height, width) is
