@@ -1,7 +1,7 @@
 """The per-thread cache of resize plans (plan_axis_cached): a call whose plans come from the
 cache gives the bits of the same call planned afresh, for every argument the plans depend on
 (size, crop, box, flips, antialias, factor, convention, filter, INTER_AREA's path,
-uint16), with the cache warm, full and evicting; it holds a bounded number of
+uint16, the grid's shift), with the cache warm, full and evicting; it holds a bounded number of
 plans and is the calling thread's own.
 """
 
@@ -88,6 +88,14 @@ def _calls() -> dict[str, Call]:
     )
     calls["factor 0.37"] = lambda: pixnorm.resize(img, factor=0.37, rounding="floor")
     calls["size of factor 0.37"] = lambda: pixnorm.resize(img, size=(27, 37))
+    # plans that differ only in the grid's shift (preprocess(angle=)'s first stage)
+    from pixnorm._resize import Geometry
+
+    for name, sh in (("shift 0", 0.0), ("shift 0.3", 0.3), ("shift -0.4", -0.4)):
+        g = Geometry(0, 0, 75, 100, 30, 40, 0, 0, 0, 0, 0.4, 0.4, sh, sh)
+        calls[name] = lambda g=g: _core.preprocess(
+            [img], [g], 30, 40, True, None, 0.0, 1.0, 1.0, None, False
+        )
     calls["batch"] = lambda: pixnorm.preprocess_batch(
         [img, img[:, ::-1], img[5:]], size=48, crop=40, mean=mean, std=std
     )

@@ -1420,3 +1420,62 @@ def test_random_polar_review_mends_2() -> None:
     nearest = pixnorm.warp_polar(lab, (16, 20), pole, rad, dtype=np.uint8, layout="HWC",
                                  interpolation="nearest")[..., 0]  # fmt: skip
     np.testing.assert_array_equal(tm.numpy(), nearest)  # a Mask: nearest, labels kept
+
+
+def test_v1_random_rotation_fuses_on_pil_images() -> None:
+    """torchvision v1's RandomRotation draws as v2's and rotates PIL images with the same
+    Image.rotate call: from_torchvision fuses it on PIL images (one pass with the flip,
+    ToTensor and Normalize after it), bit for bit with the same seed and the same number of
+    draws, for nearest and bilinear, expand, fills and centres (an RGBA image's
+    RandomResizedCrop runs torchvision's own steps, its rotation pixnorm's); tensors go to v1's own
+    transform (its tensor kernel differs from v2's), also equal."""
+    torch = pytest.importorskip("torch")
+    v1 = tv()
+    from PIL import Image
+
+    rng = np.random.default_rng(9)
+    pils = [
+        Image.fromarray(rng.integers(0, 256, (60 + 7 * i, 80 - 5 * i, 3), dtype=np.uint8))
+        for i in range(3)
+    ]
+    pils.append(pils[0].convert("L"))
+    pils.append(pils[1].convert("RGBA"))  # (the RandomResizedCrop run: torchvision's steps)
+    modes = (v1.InterpolationMode.NEAREST, v1.InterpolationMode.BILINEAR)
+    extras: list[dict[str, Any]] = [
+        {}, {"expand": True}, {"fill": 7}, {"center": (30, 20)}, {"fill": (10, 20, 30)}
+    ]  # fmt: skip
+    for mode in modes:
+        for extra in extras:
+            rot = v1.RandomRotation(25, interpolation=mode, **extra)
+            pipe = v1.Compose([v1.RandomResizedCrop(40), rot, v1.RandomHorizontalFlip(),
+                               v1.ToTensor(), v1.Normalize([0.5], [0.25])])  # fmt: skip
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # fused: no "runs unfused" warning
+                ours = P.from_torchvision(pipe)
+            assert len(ours.fused_runs) == 2, ours
+            for seed, pil in enumerate(pils):
+                if "fill" in extra and isinstance(extra["fill"], tuple):
+                    if pil.mode != "RGB":
+                        continue  # (a fill of 3 values is for 3 bands)
+                torch.manual_seed(seed)
+                want, after = pipe(pil), torch.rand(1)
+                torch.manual_seed(seed)
+                got = ours(pil)
+                assert torch.equal(after, torch.rand(1))
+                assert torch.equal(got, want), (mode, extra, pil.mode)
+    rgba = pils[1].convert("RGBA")  # the rotation's run reads RGBA itself
+    rot = v1.RandomRotation(25, fill=(1, 2, 3, 4))
+    pipe = v1.Compose([rot, v1.ToTensor()])
+    for seed in range(3):
+        torch.manual_seed(seed)
+        want = pipe(rgba)
+        torch.manual_seed(seed)
+        assert torch.equal(P.from_torchvision(pipe)(rgba), want)
+    t = torch.from_numpy(np.array(pils[0])).permute(2, 0, 1).contiguous()
+    rot = v1.RandomRotation(25, interpolation=v1.InterpolationMode.BILINEAR)
+    ours_rot = P.from_torchvision(v1.Compose([rot]))
+    for seed in range(4):
+        torch.manual_seed(seed)
+        want = rot(t)
+        torch.manual_seed(seed)
+        assert torch.equal(ours_rot(t), want)

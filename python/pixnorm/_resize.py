@@ -751,6 +751,9 @@ def _fill_values(fill: Any, arr: np.ndarray[Any, Any], channels: int | None = No
     c = channels if channels is not None else int(arr.shape[2]) if arr.ndim == 3 else 1
     if fill is None:
         fill = 0.0
+    quick = _quick_fill(fill, arr, c)
+    if quick is not None:
+        return quick
     items = (
         list(fill)
         if isinstance(fill, Sequence | np.ndarray) and not isinstance(fill, str)
@@ -768,6 +771,23 @@ def _fill_values(fill: Any, arr: np.ndarray[Any, Any], channels: int | None = No
     if arr.dtype in (np.uint8, np.uint16):
         v = np.clip(np.rint(v), 0, 255 if arr.dtype == np.uint8 else 65535)
     return [float(x) for x in v]
+
+
+def _quick_fill(fill: Any, arr: np.ndarray[Any, Any], c: int) -> list[float] | None:
+    """_fill_values for a plain number or a list / tuple of 1 or c finite Python numbers (a
+    warp per image in a loader: numpy's clip and rint cost tens of microseconds), else None
+    (the general path, which also words the errors)."""
+    items = list(fill) if isinstance(fill, list | tuple) else [fill]
+    if len(items) not in (1, c):
+        return None
+    for x in items:
+        if type(x) not in (int, float) or not (-1e300 < x < 1e300):  # (finite; no huge int)
+            return None
+    if arr.dtype == np.uint8 or arr.dtype == np.uint16:
+        top = 255 if arr.dtype == np.uint8 else 65535
+        items = [min(max(round(x), 0), top) for x in items]  # round: half to even, as rint
+    values = [float(x) for x in items]
+    return values * c if len(values) == 1 else values
 
 
 def _fit_params(g: Geometry, fitted: _Fit, out: tuple[int, int], fit: str) -> FitParams:

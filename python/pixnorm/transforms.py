@@ -751,6 +751,28 @@ class RandomRotation(_RandomWarp):
                                  self.center, self.fill)  # fmt: skip
 
 
+class _RandomRotationV1(RandomRotation):
+    """torchvision v1 ``RandomRotation``, as :func:`from_torchvision` maps it: on PIL L, RGB
+    and RGBA images v1 draws its angle as v2 does and rotates with the same ``Image.rotate``
+    call, so pixnorm's 'pillow' warp runs it (one pass with the flips, conversion and Normalize
+    after it in a :class:`Compose`); tensors and arrays go to torchvision v1's own transform
+    (its tensor kernel computes its matrix and grid in another order than v2's)."""
+
+    def _source(self, img: Any) -> tuple[str, Any, str, Any] | None:
+        return super()._source(img) if _is_pil(img) else None
+
+    def _tv(self) -> Any:
+        from torchvision.transforms import InterpolationMode
+        from torchvision.transforms import RandomRotation as V1
+
+        mode = self.interpolation
+        mode = InterpolationMode(mode) if isinstance(mode, str) else mode
+        return V1(list(self.degrees), mode, self.expand, self.center, self.fill)
+
+    def __repr__(self) -> str:
+        return f"RandomRotation({self._args()}) (torchvision v1's: PIL images fused)"
+
+
 class RandomAffine(_RandomWarp):
     """torchvision v2 ``RandomAffine``: angle in ``degrees``, a translation of at most
     ``translate`` (fractions of the width and height, rounded to whole pixels), a scale in
@@ -1138,6 +1160,13 @@ def _load(img: Any, uint16: bool = False) -> tuple[np.ndarray[Any, Any], str, An
     )
 
 
+def _foreign_pil(img: Any, steps: Sequence[Any]) -> bool:
+    """A PIL image of a mode the geometry and colour runs do not read (RGBA, P, CMYK, I;16...):
+    a from_torchvision pipeline gives it to torchvision's own steps (a random warp's run reads
+    RGBA itself, and hands other modes to torchvision)."""
+    return _is_pil(img) and img.mode not in ("L", "RGB") and not isinstance(steps[0], _RandomWarp)
+
+
 def _tensor_out(chw: np.ndarray[Any, Any]) -> Any:
     torch = _torch()
     return chw if torch is None else torch.from_numpy(chw)
@@ -1159,6 +1188,17 @@ def _image_out(levels: np.ndarray[Any, Any], kind: str, mode: Any) -> Any:
     if kind == "tensor_hwc":
         return _tensor_out(hwc)
     return hwc[..., 0] if kind == "numpy_hw" and chw.shape[0] == 1 else hwc
+
+
+def _hwc_image_out(hwc: np.ndarray[Any, Any], kind: str, mode: Any) -> Any:
+    """_image_out of uint8 levels written (H, W, C) (kinds pil, numpy, numpy_hw, tensor_hwc)."""
+    if kind == "pil":
+        from PIL import Image
+
+        return Image.fromarray(np.ascontiguousarray(hwc[..., 0]) if mode == "L" else hwc, mode=mode)
+    if kind == "tensor_hwc":
+        return _tensor_out(hwc)
+    return hwc[..., 0] if kind == "numpy_hw" and hwc.shape[2] == 1 else hwc
 
 
 def _padded(
@@ -1542,6 +1582,10 @@ def _run_part(ops: Sequence[_Transform], img: Any, rest: list[_Transform]) -> An
     if out in ("image", "u8") and out_dtype == "float32" and padded is None:
         out_dtype = "uint8"  # the levels themselves, written as such (no float32 round trip)
     plain = color is None and out_dtype == "float32" and interpolation == "bilinear"
+    # levels given back as (H, W, C) (a PIL image, an array, an (H, W, C) tensor): written so by
+    # the core (one SIMD interleave) instead of a numpy transpose of (C, H, W)
+    hwc = out == "image" and out_dtype == "uint8" and padded is None
+    hwc = hwc and kind in ("pil", "numpy", "numpy_hw", "tensor_hwc")
     if padded is not None:
         fill_pixel = np.array(pad_levels, np.uint8).reshape(1, 1, -1)
         if not pad_source and color == "gray3" and fill_pixel.shape[2] == 1:
@@ -1558,6 +1602,7 @@ def _run_part(ops: Sequence[_Transform], img: Any, rest: list[_Transform]) -> An
             color_after_resize=color_after_resize,
             dtype=out_dtype,
             interpolation=interpolation,
+            layout="HWC" if hwc else "CHW",
         )
     _warn(_range_message(arr, mean, std, 1.0 / divisor if divisor else scale))
     if out_dtype == "bfloat16":  # the bits: a torch.bfloat16 tensor, or ml_dtypes without torch
@@ -1566,7 +1611,7 @@ def _run_part(ops: Sequence[_Transform], img: Any, rest: list[_Transform]) -> An
             return result.view(_bfloat16())
         return torch.from_numpy(result.view(np.int16)).view(torch.bfloat16)
     if out == "image":
-        return _image_out(result, kind, mode)
+        return _hwc_image_out(result, kind, mode) if hwc else _image_out(result, kind, mode)
     if out == "u8":
         return _tensor_out(result if result.dtype == np.uint8 else result.astype(np.uint8))
     return _tensor_out(result)
@@ -1743,7 +1788,11 @@ class Compose:
             for fused, steps in self._groups:
                 here = range(at, at + len(steps))
                 at += len(steps)
-                if fused and self._originals is not None and self._tensor_geometry(img, here):
+                if (
+                    fused
+                    and self._originals is not None
+                    and (self._tensor_geometry(img, here) or _foreign_pil(img, steps))
+                ):
                     for i in here:  # torchvision's own steps
                         img = self._originals[i](img)
                     continue
@@ -1847,10 +1896,13 @@ def _convert_one(t: Any, pil_only: bool = False) -> Any:
         if name == "Normalize":
             return Normalize(list(t.mean), list(t.std), t.inplace)
         if name == "RandomRotation" and module.startswith("torchvision.transforms.v2"):
-            # (v1's tensor kernel computes its matrix and grid in another order: it stays)
             if isinstance(t.fill, dict):
                 return None
             return RandomRotation(list(t.degrees), t.interpolation, t.expand, t.center, t.fill)
+        if name == "RandomRotation" and module.startswith("torchvision.transforms"):
+            # v1: PIL images as v2's (the same draw, the same Image.rotate); its tensor kernel
+            # computes its matrix and grid in another order: tensors stay v1's own
+            return _RandomRotationV1(list(t.degrees), t.interpolation, t.expand, t.center, t.fill)
         if name == "RandomAffine" and module.startswith("torchvision.transforms.v2"):
             if isinstance(t.fill, dict):
                 return None
