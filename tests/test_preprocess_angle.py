@@ -383,3 +383,50 @@ def test_review_mends() -> None:
         pixnorm.preprocess(img, size=(8, 8), angle=10**400)
     with pytest.raises(TypeError, match="angles: expected one angle per image"):
         pixnorm.preprocess_batch([img], size=(8, 8), angles=np.array(5.0))
+
+
+def test_slight_downscales_keep_the_filter() -> None:
+    """Review find: a first stage as long as its box (a step just above 1 over the whole
+    axis) had dropped to no antialias; it is the antialiased resize still. One-pixel stripes
+    of a 32 x 32 image to 30 x 30 at a tiny angle: the unrotated antialiased result inside the
+    border (within U8_STAGE), not the aliased one. And quarter turns of random square boxes of
+    small images, slightly and strongly shrunk, are np.rot90 of the unrotated result inside
+    the border."""
+    yy = np.mgrid[0:32, 0:32][0]
+    img = ((yy % 2) * 255).astype(np.uint8)
+    for size in [(30, 30), (31, 31), (29, 29), (16, 31)]:
+        base = pixnorm.preprocess(img, size=size, **LEVELS)
+        got = pixnorm.preprocess(img, size=size, angle=1e-6, **LEVELS)
+        inner = np.abs(got - base)[:, 2:-2, 2:-2]
+        assert float(inner.max()) <= U8_STAGE, (size, float(inner.max()))
+    rng = np.random.default_rng(1)
+    for _ in range(150):
+        h, w = int(rng.integers(8, 60)), int(rng.integers(8, 60))
+        im = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+        s = int(rng.integers(4, min(h, w) + 1))
+        box = (int(rng.integers(0, h - s + 1)), int(rng.integers(0, w - s + 1)), s, s)
+        o = int(rng.integers(3, s + 1))
+        base = pixnorm.preprocess(im, box=box, size=(o, o), **LEVELS)
+        for k, angle in [(1, 90.0), (2, 180.0), (3, 270.0)]:
+            got = pixnorm.preprocess(im, box=box, size=(o, o), angle=angle, **LEVELS)
+            err = np.abs(got - np.rot90(base, k, axes=(1, 2)))[:, 2:-2, 2:-2]
+            assert err.size == 0 or float(err.max()) <= U8_STAGE, (h, w, box, o, angle)
+
+
+def test_negative_zero_fill_as_the_general_path() -> None:
+    """Review find: the quick fill path gives -0.0 where numpy's rint and clip do (fills in
+    -0.5 .. -0.0 of an integer image), so the corners keep the sign of zero."""
+    from pixnorm._resize import _fill_values, _quick_fill
+
+    for dtype in (np.uint8, np.uint16, np.float32):
+        arr = np.zeros((2, 2, 3), dtype)
+        for fill in (-0.0, -0.3, -0.5, -0.51, 0.0, 0.5, 1.5, [-0.0, 2.5, -0.2]):
+            quick = _quick_fill(fill, arr, 3)
+            v = np.broadcast_to(np.asarray(fill, np.float64).reshape(-1), (3,))
+            if dtype != np.float32:
+                v = np.clip(np.rint(v), 0, 255 if dtype == np.uint8 else 65535)
+            assert quick is not None
+            assert [(x, math.copysign(1, x)) for x in quick] == [
+                (float(x), math.copysign(1, float(x))) for x in v
+            ]
+            assert _fill_values(fill, arr) == quick

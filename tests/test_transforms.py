@@ -1479,3 +1479,30 @@ def test_v1_random_rotation_fuses_on_pil_images() -> None:
         want = rot(t)
         torch.manual_seed(seed)
         assert torch.equal(ours_rot(t), want)
+
+
+def test_from_torchvision_hands_other_pil_modes_to_torchvision() -> None:
+    """Review find: PIL modes a fused run does not read (RGBA for geometry runs; P, LA, CMYK
+    for every run) go to torchvision's own steps in any from_torchvision pipeline, v1 or v2,
+    with the same results as torchvision (same seed)."""
+    torch = pytest.importorskip("torch")
+    v1, v2m = tv(), tv2()
+    from PIL import Image
+
+    base = Image.fromarray(np.random.default_rng(4).integers(0, 256, (40, 50, 3), dtype=np.uint8))
+    for m in (v1, v2m):
+        pipes = [
+            m.Compose([m.Resize(30), m.CenterCrop(20)]),
+            m.Compose([m.RandomResizedCrop(24), m.RandomRotation(20), m.RandomHorizontalFlip()]),
+            m.Compose([m.RandomRotation(30), m.RandomHorizontalFlip()]),
+        ]
+        for pipe in pipes:
+            ours = P.from_torchvision(pipe)
+            for mode in ("RGBA", "P", "LA", "CMYK"):
+                img = base.convert(mode)
+                torch.manual_seed(1)
+                want = pipe(img)
+                torch.manual_seed(1)
+                got = ours(img)
+                assert got.mode == want.mode, (pipe, mode)
+                np.testing.assert_array_equal(np.asarray(got), np.asarray(want))

@@ -785,7 +785,11 @@ def _quick_fill(fill: Any, arr: np.ndarray[Any, Any], c: int) -> list[float] | N
             return None
     if arr.dtype == np.uint8 or arr.dtype == np.uint16:
         top = 255 if arr.dtype == np.uint8 else 65535
-        items = [min(max(round(x), 0), top) for x in items]  # round: half to even, as rint
+        # round: half to even, as rint; -0.5 .. -0.0 give -0.0, as rint and clip keep it
+        items = [
+            -0.0 if round(x) == 0 and math.copysign(1.0, x) < 0 else min(max(round(x), 0), top)
+            for x in items
+        ]
     values = [float(x) for x in items]
     return values * c if len(values) == 1 else values
 

@@ -826,7 +826,7 @@ def preprocess_rotated(
         lo..hi, two steps and 2 pixels more each way, clipped to the image), the shift that
         puts its grid through `phase` (a sample position: first-stage pixel j lies at
         (j + 0.5) k - 0.5 + a + shift), its pixel count and its step k (1: the axis kept, the
-        source's own pixels, as when the step would leave as many pixels as the box has)."""
+        source's own pixels)."""
         a = min(max(math.floor(lo) - 2, 0), n - 1)
         b = min(max(math.ceil(hi) + 3, a + 1), n)
         if k > 1.0:
@@ -843,17 +843,19 @@ def preprocess_rotated(
             start = origin - 0.5 * k + 0.5  # a + shift
             ak = min(max(round(start), 0), n - 1)
             bk = min(max(math.ceil(hi_want), ak + 1), n)
-            if count < bk - ak:
-                return ak, start - ak, bk - ak, count, k
+            return ak, start - ak, bk - ak, count, k
         return a, 0.0, b - a, b - a, 1.0
 
     left, shift_x, bw, rw, kx = span(min(us), max(us), kx, m[2], w)
     top, shift_y, bh, rh, ky = span(min(vs), max(vs), ky, m[5], h)
     from ._resize import Geometry  # (the resize module imports this one)
 
+    # The stage's pixels are the first rh x rw of a resize to (rh + 1, rw + 1) where it would
+    # have the box's own size: the core copies an axis whose size does not change (torch's
+    # rule for factors), which would drop the factor and the shift of the grid.
     g1 = Geometry(
-        top, left, bh, bw, rh, rw, 0, 0, 0, 0, 1.0 / ky if ky > 1.0 else 0.0,
-        1.0 / kx if kx > 1.0 else 0.0, shift_y, shift_x,
+        top, left, bh, bw, rh + (ky > 1.0 and rh == bh), rw + (kx > 1.0 and rw == bw), 0, 0, 0,
+        0, 1.0 / ky if ky > 1.0 else 0.0, 1.0 / kx if kx > 1.0 else 0.0, shift_y, shift_x,
     )  # fmt: skip
     mid = _core.preprocess(
         [arr], [g1], rh, rw, True, None, 0.0, 1.0, 1.0, None, False, dtype="float32",

@@ -1161,10 +1161,13 @@ def _load(img: Any, uint16: bool = False) -> tuple[np.ndarray[Any, Any], str, An
 
 
 def _foreign_pil(img: Any, steps: Sequence[Any]) -> bool:
-    """A PIL image of a mode the geometry and colour runs do not read (RGBA, P, CMYK, I;16...):
-    a from_torchvision pipeline gives it to torchvision's own steps (a random warp's run reads
-    RGBA itself, and hands other modes to torchvision)."""
-    return _is_pil(img) and img.mode not in ("L", "RGB") and not isinstance(steps[0], _RandomWarp)
+    """A PIL image of a mode a fused run does not read (a geometry or colour run: other than L
+    and RGB; a run led by a random warp: other than L, RGB and RGBA): a from_torchvision
+    pipeline gives it to torchvision's own steps."""
+    if not _is_pil(img):
+        return False
+    modes = ("L", "RGB", "RGBA") if isinstance(steps[0], _RandomWarp) else ("L", "RGB")
+    return img.mode not in modes
 
 
 def _tensor_out(chw: np.ndarray[Any, Any]) -> Any:
@@ -1963,7 +1966,6 @@ def from_torchvision(transform: Any) -> Compose:
             stacklevel=2,
         )
     result = Compose(out)
-    if pil_only:
-        result._originals = originals
-        result._pil_only = frozenset(pil_only)
+    result._originals = originals  # (also for PIL modes the fused runs do not read)
+    result._pil_only = frozenset(pil_only)
     return result

@@ -86,9 +86,10 @@ struct Geometry {
   // do; 0: the grid follows the sizes.
   double factor_y = 0, factor_x = 0;
   // Source pixels added to every sample position of the axis (finite, |shift| <= 2^31;
-  // pixnorm's bilinear resize only, and only where the axis's size changes: an axis of the same
-  // size is copied): a grid placed between whole pixels, as preprocess's angle= first stage
-  // places its grid on the output's. 0: none.
+  // pixnorm's bilinear resize only; a window moved off the box is an internal error): a grid
+  // placed between whole pixels, as preprocess's angle= first stage places its grid on the
+  // output's. A factor is dropped where the size does not change (the grid then follows the
+  // sizes, step 1), the shift is not. 0: none.
   double shift_y = 0, shift_x = 0;
 };
 
