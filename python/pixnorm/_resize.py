@@ -1025,12 +1025,11 @@ def preprocess(
     resize samples them, turned about that centre, and the source is sampled there as
     :func:`warp_affine` samples (bilinear or nearest: ``interpolation``). With ``antialias`` and
     a box larger than the output on an axis, bilinear reads a first stage instead: the region
-    the turned box covers, resized by the same factor with the antialiased filter (float32, its
-    grid on the output's to the nearest source pixel), so every output pixel averages the
-    source it covers (a small extra smoothing: at a tiny angle within 38-60 dB PSNR of the
-    unrotated resize on a photograph; exact inside the border when the step is a whole
-    number). Not with ``fit``, ``color`` or a per-pixel mean. 0 (or a multiple of 360) is the
-    unrotated call.
+    the turned box covers, resized with the antialiased filter (float32) by the turned output
+    pixel's extent along each source axis, its grid through the output's, so every output pixel
+    averages the source it covers (at a tiny angle: the unrotated antialiased resize inside the
+    output's outer pixels, which read the image around the box). Not with ``fit``, ``color`` or
+    a per-pixel mean. 0 (or a multiple of 360) is the unrotated call.
 
     ``dtype`` (np.float32 by default; numpy, torch or ml_dtypes dtypes or their names) and
     ``layout`` ('CHW' or 'HWC') are :func:`normalize`'s: float16 and bfloat16 are the float32

@@ -810,7 +810,7 @@ def preprocess_rotated(
                     out, **extra)  # fmt: skip
     u8_out = dtype is not None and _out_dtype(dtype) == "uint8"
     if u8_out:  # the checks the core makes on the other paths, before the work
-        _check_u8_rotated(arr, mean, std, scale, out, ch, cw, layout, geom)
+        _check_u8_rotated(arr, mean, std, scale, out, ch, cw, layout)
     # the fill in the image's units (rounded for integer images) before the float32 stage
     fills = _fill_values(fill, arr)
     h, w = int(arr.shape[0]), int(arr.shape[1])
@@ -827,8 +827,6 @@ def preprocess_rotated(
         puts its grid through `phase` (a sample position: first-stage pixel j lies at
         (j + 0.5) k - 0.5 + a + shift), its pixel count and its step k (1: the axis kept, the
         source's own pixels)."""
-        a = min(max(math.floor(lo) - 2, 0), n - 1)
-        b = min(max(math.ceil(hi) + 3, a + 1), n)
         if k > 1.0:
             lo_want, hi_want = lo - 2.0 * k - 2.0, hi + 2.0 * k + 2.0
             first = max(lo_want, -0.5)  # where the first sample may lie
@@ -844,6 +842,8 @@ def preprocess_rotated(
             ak = min(max(round(start), 0), n - 1)
             bk = min(max(math.ceil(hi_want), ak + 1), n)
             return ak, start - ak, bk - ak, count, k
+        a = min(max(math.floor(lo) - 2, 0), n - 1)
+        b = min(max(math.ceil(hi) + 3, a + 1), n)
         return a, 0.0, b - a, b - a, 1.0
 
     left, shift_x, bw, rw, kx = span(min(us), max(us), kx, m[2], w)
@@ -884,7 +884,7 @@ def preprocess_rotated(
 
 def _check_u8_rotated(
     arr: np.ndarray[Any, Any], mean: Any, std: Any, scale: Any, out: Any, ch: int, cw: int,
-    layout: Any, geom: Any,
+    layout: Any,
 ) -> None:  # fmt: skip
     """uint8 output of the first-stage path: the rules the core applies on the others (uint8
     images, no normalization, ``out`` a writable C-contiguous uint8 array of the shape)."""
