@@ -252,7 +252,7 @@ def main() -> None:
         f"average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
     print()
-    print("| case | candidate | median us | / pixnorm None (bilinear) |")
+    print("| case | candidate | median us | / first row of its case |")
     print("|---|---|---:|---:|")
     base = statistics.median(samples[(title, cands[0][0])])
     for label, _ in cands:

@@ -271,7 +271,7 @@ def test_angle_errors() -> None:
     for bad in [True, "10", [1.0]]:
         with pytest.raises(TypeError, match="angle: expected a real number"):
             pixnorm.preprocess(img, size=8, angle=bad)
-    with pytest.raises(ValueError, match="angle: only in the default convention"):
+    with pytest.raises(ValueError, match="convention: angle is only in the default convention"):
         pixnorm.preprocess(img, size=8, angle=5, convention="torch")
     with pytest.raises(ValueError, match="angle: not with fit"):
         pixnorm.preprocess(img, size=8, angle=5, fit="cover")
@@ -279,7 +279,7 @@ def test_angle_errors() -> None:
         pixnorm.preprocess(img, size=8, angle=5, color="gray")
     with pytest.raises(ValueError, match="interpolation: angle samples"):
         pixnorm.preprocess(img, size=8, angle=5, interpolation="bicubic")
-    with pytest.raises(ValueError, match="mean: angle takes per-channel"):
+    with pytest.raises(ValueError, match="mean / std: angle takes per-channel"):
         pixnorm.preprocess(img, size=(8, 8), angle=5, mean=np.zeros((8, 8, 3)))
     with pytest.raises(ValueError, match="fill: only with fit='contain'"):
         pixnorm.preprocess(img, size=8, fill=3)

@@ -690,7 +690,7 @@ def _check_angle(
         raise ValueError(f"{name}: not with fit (a rotated box has no letterbox geometry)")
     if conv is not None:
         raise ValueError(
-            f"{name}: only in the default convention (convention=None): no library rotates "
+            f"convention: {name} is only in the default convention (None): no library rotates "
             "about the box before resizing; for torchvision's order (RandomResizedCrop, then "
             "RandomRotation of the resized image) use pixnorm.transforms or Collate(warp=...)"
         )
@@ -701,7 +701,7 @@ def _check_angle(
         raise ValueError(f"interpolation: {name} samples 'bilinear' or 'nearest', got {interp!r}")
     if _is_per_pixel(mean, std):
         raise ValueError(
-            f"mean: {name} takes per-channel mean and std (a value or one per channel); a "
+            f"mean / std: {name} takes per-channel values (a value or one per channel); a "
             "per-pixel mean image is for preprocess without an angle and normalize"
         )
     return value
@@ -1023,7 +1023,10 @@ def preprocess(
     normalize (torchvision's order, which turns the resized crop and fills its corners, is
     :class:`pixnorm.transforms` and ``Collate(warp=...)``). Output pixels are placed where the
     resize samples them, turned about that centre, and the source is sampled there as
-    :func:`warp_affine` samples (bilinear or nearest: ``interpolation``). With ``antialias`` and
+    :func:`warp_affine` samples (bilinear or nearest: ``interpolation``; nearest takes the pixel
+    nearest the turned position, the 'nearest-exact' grid, so it does not tend to this
+    function's own 'nearest' resize, torch's floor grid, as the angle tends to 0). With
+    ``antialias`` and
     a box larger than the output on an axis, bilinear reads a first stage instead: the region
     the turned box covers, resized with the antialiased filter (float32) by the turned output
     pixel's extent along each source axis, its grid through the output's, so every output pixel
