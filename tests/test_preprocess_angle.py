@@ -49,9 +49,15 @@ def test_single_stage_within_the_float64_definition(
     """antialias=False (or no axis shrinking) samples the source once: against
     reference.rotated_preprocess (positions computed per pixel from the written definition)
     within reference.warp_error_bound, nearest exactly, on every ISA and thread count; boxes,
-    eval crops and output sizes at random."""
+    eval crops, output sizes and flips at random, and strided views (read in place: the
+    sanitizer run covers them)."""
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
     img = image(rng, kind, h, w, c)
+    view = data.draw(st.sampled_from(["packed", "reversed", "padded"]))
+    if view == "reversed":  # negative strides on both axes
+        img = img[::-1, ::-1]
+    elif view == "padded":  # a window of a larger image, every other column
+        img = image(rng, kind, h + 2, 2 * w + 1, c)[1 : h + 1, 1::2]
     fill = [float(v) for v in rng.integers(0, 256, c)] if data.draw(st.booleans()) else None
     if data.draw(st.booleans()):  # a box resized to (oh, ow)
         bh, bw = int(rng.integers(1, h + 1)), int(rng.integers(1, w + 1))
@@ -66,12 +72,18 @@ def test_single_stage_within_the_float64_definition(
         offset = (int(round((rh - oh) / 2.0)), int(round((rw - ow) / 2.0)))
     if angle % 360.0 == 0.0:  # (no turn: preprocess's own resize, which clamps at the edges)
         angle = 1.0
+    flip = data.draw(st.sampled_from([False, "horizontal", "vertical", "both"]))
+    kw["flip"] = flip
     args = (img, box, resized, offset, out_hw, angle)
     want = ref.rotated_preprocess(*args, interpolation, 0.0 if fill is None else fill)
     # nearest: a position halfway between two pixels (the turn's centre often is one) may go
     # either way by the last bit of the float64 arithmetic: those pixels are not compared
     pos = ref.rotated_preprocess(*args, "positions", 0.0)
     tie = (np.abs(pos - np.floor(pos) - 0.5) < 1e-9).any(axis=0)
+    axes = [0] if flip in ("vertical", "both") else []
+    axes += [1] if flip in ("horizontal", "both") else []
+    if axes:  # flips mirror the turned output
+        want, tie = np.flip(want, axis=axes), np.flip(tie, axis=axes)
     bound = ref.warp_error_bound(img, 0.0 if fill is None else fill)
     results = on_every_isa_and_thread_count(
         lambda: pixnorm.preprocess(
@@ -199,10 +211,13 @@ def test_constant_image_stays_constant_and_corners_take_the_fill() -> None:
         for ch, f in enumerate((10, 20, 30)):
             assert whole[ch, 0, 0] == f and whole[ch, -1, -1] == f
         assert float(np.abs(whole[:, 16, 16] - 200).max()) <= U8_STAGE
-    norm = pixnorm.preprocess(img, size=(32, 32), angle=45, fill=51, mean=0.2, std=0.5)
-    assert norm[0, 0, 0] == np.float32((np.float32(51) * np.float32(1 / 255) - 0.2) / 0.5) or (
-        abs(float(norm[0, 0, 0]) - (51 / 255 - 0.2) / 0.5) < 1e-6
-    )
+    # the fill normalized as normalize normalizes a pixel of that level, bit for bit
+    level = pixnorm.normalize(np.full((1, 1, 3), 51, np.uint8), mean=0.2, std=0.5)[:, 0, 0]
+    for aa in (True, False):
+        norm = pixnorm.preprocess(
+            img, size=(32, 32), angle=45, fill=51, mean=0.2, std=0.5, antialias=aa
+        )
+        np.testing.assert_array_equal(norm[:, 0, 0], level)
 
 
 def test_output_formats_are_the_float32_result_converted() -> None:

@@ -1067,8 +1067,8 @@ def preprocess(
     fac = _resolve_factor(factor, rounding, exact_factor, conv, size, max_size)
     geom, (ch, cw) = _geometry(arr, "image", size, crop, box, flip, max_size, "box", fac=fac)
     s = _scale(arr, norm.scale if norm is not None else scale)
-    if angle is not None and fill is not None:
-        _fill_values(fill, arr)  # checked even when nothing is turned
+    if angle is not None and angle % 360.0 == 0.0 and fill is not None:
+        _fill_values(fill, arr)  # checked even when nothing is turned (the turn checks it)
     if angle is not None and angle % 360.0 != 0.0:
         from ._warp import preprocess_rotated  # (it imports this module)
 
@@ -1207,9 +1207,10 @@ def preprocess_batch(
         geoms.append(geom)
     assert first is not None
     s = _scale(arrs[0], norm.scale if norm is not None else scale)
-    if angles is not None and fill is not None:
-        _fill_values(fill, arrs[0])  # checked even when nothing is turned
-    if angles is not None and any(a is not None and a % 360.0 != 0.0 for a in angles):
+    turned = angles is not None and any(a is not None and a % 360.0 != 0.0 for a in angles)
+    if angles is not None and not turned and fill is not None:
+        _fill_values(fill, arrs[0])  # checked even when nothing is turned (the turns check it)
+    if turned:
         return _rotated_batch(
             arrs, geoms, first, angles, ikw, aa, fill, mean, std, s, fmt, dtype, layout, out
         )

@@ -1178,23 +1178,15 @@ def _tensor_out(chw: np.ndarray[Any, Any]) -> Any:
 def _image_out(levels: np.ndarray[Any, Any], kind: str, mode: Any) -> Any:
     """Geometry only: give back the input's kind (uint8 levels were computed exactly)."""
     chw = levels if levels.dtype == np.uint8 else levels.astype(np.uint8)
-    if kind == "pil":
-        from PIL import Image
-
-        hwc = np.ascontiguousarray(chw.transpose(1, 2, 0))
-        return Image.fromarray(hwc[..., 0] if mode == "L" else hwc, mode=mode)
     if kind == "tensor_chw":
         return _tensor_out(chw)
-    hwc = np.ascontiguousarray(chw.transpose(1, 2, 0))
     if kind == "tensor_hw":  # 2-D in: 2-D out, unless a colour made 3 channels (C, H, W)
-        return _tensor_out(np.ascontiguousarray(hwc[..., 0]) if chw.shape[0] == 1 else chw)
-    if kind == "tensor_hwc":
-        return _tensor_out(hwc)
-    return hwc[..., 0] if kind == "numpy_hw" and chw.shape[0] == 1 else hwc
+        return _tensor_out(np.ascontiguousarray(chw[0]) if chw.shape[0] == 1 else chw)
+    return _hwc_image_out(np.ascontiguousarray(chw.transpose(1, 2, 0)), kind, mode)
 
 
 def _hwc_image_out(hwc: np.ndarray[Any, Any], kind: str, mode: Any) -> Any:
-    """_image_out of uint8 levels written (H, W, C) (kinds pil, numpy, numpy_hw, tensor_hwc)."""
+    """The input's kind (pil, numpy, numpy_hw, tensor_hwc) of uint8 levels written (H, W, C)."""
     if kind == "pil":
         from PIL import Image
 
