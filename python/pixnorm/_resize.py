@@ -1210,7 +1210,7 @@ def preprocess_batch(
     turned = angles is not None and any(a is not None and a % 360.0 != 0.0 for a in angles)
     if angles is not None and not turned and fill is not None:
         _fill_values(fill, arrs[0])  # checked even when nothing is turned (the turns check it)
-    if turned:
+    if turned and angles is not None:
         return _rotated_batch(
             arrs, geoms, first, angles, ikw, aa, fill, mean, std, s, fmt, dtype, layout, out
         )
