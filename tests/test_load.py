@@ -531,3 +531,94 @@ def test_a_call_reentered_on_the_same_thread_gets_its_own_memory() -> None:
     np.testing.assert_array_equal(
         inner[0], pixnorm.preprocess(pixnorm.decode(b), size=32, layout="HWC", dtype=np.uint8)
     )
+
+
+@needs_jpeg
+@pytest.mark.parametrize("chunk_bytes", [1, 40_000, 1 << 20])
+def test_batches_decode_in_chunks_with_the_same_bits(
+    monkeypatch: pytest.MonkeyPatch, chunk_bytes: int
+) -> None:
+    """load_batch and Collate(decode=True) decode and resize a batch in chunks (each decoded
+    just before it is resized, while it is in the cache): one image per chunk, a few, or all
+    of them. Every output option gives the bits of one call on the decoded batch."""
+    import pixnorm._load as load_module
+
+    monkeypatch.setattr(load_module, "_CHUNK_BYTES", chunk_bytes)
+    rng = np.random.default_rng(11)
+    sources: list[Any] = [
+        jpeg(photo(int(rng.integers(50, 160)), int(rng.integers(60, 160))), quality=90)
+        for _ in range(7)
+    ]
+    buf = io.BytesIO()
+    Image.fromarray(photo(70, 60)).save(buf, "PNG")
+    sources.insert(3, buf.getvalue())  # decoded whole, among the chunks
+    images = [pixnorm.decode(s) for s in sources]
+    boxes = [(i, 2 * i, 30, 35) for i in range(len(sources))]
+    flips: list[bool | str] = ["both", True, False, "vertical", True, False, True, False]
+    mean_image = rng.uniform(0.3, 0.6, (3, 24, 20)).astype(np.float32)
+    cases: list[dict[str, Any]] = [
+        {"size": (24, 20), "boxes": boxes, "flips": flips, "mean": MEAN, "std": STD},
+        {"size": 32, "crop": (24, 20), "convention": "torch", "dtype": np.float16},
+        {"size": 32, "crop": (24, 20), "convention": "pillow", "color": "gray"},
+        {"size": (24, 20), "dtype": np.uint8, "layout": "HWC", "interpolation": "bicubic"},
+        {"size": (24, 20), "mean": mean_image, "std": 0.25},  # per-pixel
+        {"size": (24, 20), "fit": "contain", "fill": 0.0},  # decoded whole first
+        {"size": (24, 20), "angles": [10.0 * i for i in range(len(sources))]},  # likewise
+    ]
+    before = pixnorm.get_num_threads()
+    try:
+        for threads in (1, 2):
+            pixnorm.set_num_threads(threads)
+            for options in cases:
+                want = pixnorm.preprocess_batch(images, **options)
+                np.testing.assert_array_equal(pixnorm.load_batch(sources, **options), want)
+                out = np.full_like(want, 7)
+                assert pixnorm.load_batch(sources, out=out, **options) is out
+                np.testing.assert_array_equal(out, want)
+            for options in cases[:5]:
+                kw = {k: v for k, v in options.items() if k not in ("boxes", "flips")}
+                samples = [(s, i) for i, s in enumerate(sources)]
+                plain = pixnorm.Collate(**kw)([(img, i) for i, img in enumerate(images)])
+                coded = pixnorm.Collate(decode=True, **kw)(samples)
+                np.testing.assert_array_equal(np.asarray(coded[0]), np.asarray(plain[0]))
+    finally:
+        pixnorm.set_num_threads(before)
+
+
+@needs_jpeg
+def test_batches_in_chunks_are_checked_whole_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch runs in chunks, but the whole call is checked before anything is decoded:
+    a mismatch in a later chunk (channels, out's shape) is the one-call error, named as in
+    preprocess_batch, and leaves out as it was; a source whose data fails later names its
+    index in the batch."""
+    import pixnorm._load as load_module
+
+    monkeypatch.setattr(load_module, "_CHUNK_BYTES", 1)  # one image per chunk
+    rgb = jpeg(photo(60, 70))
+    gray = jpeg(photo(60, 70)[..., 0])
+    out = np.full((3, 3, 16, 16), 7.0, np.float32)
+    with pytest.raises(ValueError, match=r"^images\[2\]: has 1 channel, the first image has 3"):
+        pixnorm.load_batch([rgb, rgb, gray], size=(16, 16), mode=None, out=out)
+    assert (out == 7.0).all()
+    with pytest.raises(ValueError, match=r"^out: "):
+        pixnorm.load_batch([rgb, rgb, rgb, rgb], size=(16, 16), out=out)
+    assert (out == 7.0).all()
+    with pytest.raises(ValueError, match=r"^images\[2\]: has 1 channel"):  # (the core's name)
+        pixnorm.Collate(size=(16, 16), decode=True, mode=None)([(rgb, 0), (rgb, 1), (gray, 2)])
+    truncated = rgb[: len(rgb) // 2]  # its header is whole: it fails when decoded
+    with pytest.raises(pixnorm.DecodeError, match=r"^sources\[2\]: "):
+        pixnorm.load_batch([rgb, rgb, truncated, rgb], size=(16, 16))
+    with pytest.raises(pixnorm.DecodeError, match=r"^samples\[1\]: "):
+        pixnorm.Collate(size=(16, 16), decode=True)([(rgb, 0), (truncated, 1)])
+
+
+def test_chunks_split_by_decoded_bytes_per_thread() -> None:
+    from pixnorm._load import _CHUNK_BYTES, _chunks
+
+    big, small = 600_000, 3_000
+    assert _chunks([big] * 4, 1) == [(0, 1), (1, 2), (2, 3), (3, 4)]
+    assert _chunks([big] * 5, 2) == [(0, 3), (3, 5)]  # 3 x 600 KB within 2 x 1 MiB
+    assert _chunks([small] * 300, 1) == [(0, 300)]
+    assert _chunks([0, big, 0, big], 1) == [(0, 3), (3, 4)]  # decoded already: adds no bytes
+    assert _chunks([_CHUNK_BYTES * 3], 2) == [(0, 1)]  # one image above the budget
+    assert _chunks([big, big], 4) == [(0, 2)]  # at least one image per thread

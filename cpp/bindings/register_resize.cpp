@@ -159,7 +159,8 @@ py::object preprocess_py(const py::list& images, const std::vector<GeometryTuple
                          int64_t pad_top, int64_t pad_left, const std::vector<float>& fill,
                          py::handle color, bool color_after_resize, double color_scale,
                          const std::string& dtype, const std::string& layout,
-                         py::handle interpolation, py::handle pixel_a, py::handle pixel_b) {
+                         py::handle interpolation, py::handle pixel_a, py::handle pixel_b,
+                         bool check_only) {
   PreprocessRequest r;
   r.filter = filter_from(interpolation);
   r.format = format_from(dtype, layout);
@@ -228,6 +229,12 @@ py::object preprocess_py(const py::list& images, const std::vector<GeometryTuple
     shape = preprocess_shape(r);  // the rules of per-pixel coefficients
   }
   py::object result;
+  if (check_only) {  // the whole call checked (out too, when given), nothing computed
+    if (!out.is_none()) prepare_out(out, shape, r.format.type, inputs, result);
+    py::tuple dims(shape.size());
+    for (size_t i = 0; i < shape.size(); ++i) dims[i] = py::int_(shape[i]);
+    return std::move(dims);
+  }
   void* dst = prepare_out(out, shape, r.format.type, inputs, result);
   const int nthreads = call_threads();
   py::gil_scoped_release nogil;
@@ -299,8 +306,10 @@ void register_resize(py::module_& m) {
         py::arg("color") = py::none(), py::arg("color_after_resize") = false,
         py::arg("color_scale") = 0.0, py::arg("dtype") = "float32", py::arg("layout") = "CHW",
         py::arg("interpolation") = "bilinear", py::arg("pixel_a") = py::none(),
-        py::arg("pixel_b") = py::none(),
-        "Low-level preprocess; see pixnorm.preprocess for the documented API.");
+        py::arg("pixel_b") = py::none(), py::arg("check_only") = false,
+        "Low-level preprocess; see pixnorm.preprocess for the documented API. check_only: "
+        "check the call (images by their shapes, out when given) and return the output's "
+        "shape, computing nothing.");
 }
 
 }  // namespace pixnorm::bind

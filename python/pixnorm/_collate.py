@@ -21,7 +21,7 @@ import math
 import numbers
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -44,6 +44,7 @@ from ._args import (
 )
 from ._normalizer import Normalizer, _unpack
 from ._resize import (
+    _batch_core,
     _check_convention,
     _color_kw,
     _Format,
@@ -93,43 +94,6 @@ def _flag(value: Any, name: str) -> bool:
     if isinstance(value, numbers.Integral) and int(value) in (0, 1):
         return bool(value)
     raise TypeError(f"{name}: expected a bool (or 0 / 1), got {value!r}")
-
-
-class _Encoded:
-    """An encoded sample: its decoded shape from the header (a JPEG), or its pixels (other
-    formats are decoded whole at once); :meth:`pixels` decodes a JPEG around a window."""
-
-    def __init__(self, source: Any, mode: str | None) -> None:
-        from ._decode import MAX_IMAGE_PIXELS, _source_bytes, decode
-        from ._load import _jpeg_header, _shape_only
-
-        self.data = _source_bytes(source)
-        self.mode = mode
-        self.decoded: np.ndarray[Any, Any] | None = None
-        header = _jpeg_header(self.data, mode, MAX_IMAGE_PIXELS)
-        if header is not None:
-            self.shape_only = _shape_only(*header[:3])
-        else:
-            self.decoded = decode(self.data, mode=mode)
-            self.shape_only = self.decoded
-
-    @property
-    def nbytes(self) -> int:
-        """The bytes :meth:`pixels` decodes into (0 when decoded already)."""
-        return 0 if self.decoded is not None else math.prod(self.shape_only.shape)
-
-    def pixels(
-        self, window: tuple[int, int, int, int], memory: np.ndarray[Any, Any]
-    ) -> np.ndarray[Any, Any]:
-        """The image, a JPEG decoded around ``window`` into ``memory`` (``nbytes`` bytes)."""
-        if self.decoded is not None:
-            return self.decoded
-        from ._decode import MAX_IMAGE_PIXELS
-        from ._load import _decode_into
-
-        img = memory.reshape(self.shape_only.shape)
-        _decode_into(self.data, self.mode, MAX_IMAGE_PIXELS, window, img)
-        return img
 
 
 def _check_warp(warp: Any, convention: str | None, norm: Normalizer | None) -> Any:
@@ -380,29 +344,6 @@ class Collate:
             args += f", warp={self.warp!r}"
         return f"Collate({args})"
 
-    def _decoded(
-        self, encoded: list[Any], geoms: list[Any], hw: tuple[int, int], take: Any
-    ) -> list[np.ndarray[Any, Any]]:
-        """The encoded samples decoded, each JPEG around the window its geometry reads, on
-        pixnorm's threads (the codecs release the GIL), into one piece of memory from ``take`` (a
-        _Scratch: this thread's reused buffer, until the batch is written)."""
-        from ._load import _on_threads, _window
-
-        ends = np.cumsum([0] + [e.nbytes for e in encoded]).tolist()
-        memory = take(ends[-1])
-
-        def one(i: int) -> np.ndarray[Any, Any]:
-            try:
-                px: np.ndarray[Any, Any] = encoded[i].pixels(
-                    _window(geoms[i], hw[0], hw[1], self.interpolation),
-                    memory[ends[i] : ends[i + 1]],
-                )
-                return px
-            except (TypeError, ValueError) as e:
-                raise type(e)(f"samples[{i}]: {e}") from None
-
-        return _on_threads(one, len(encoded))
-
     def _warped(
         self,
         arrs: list[Any],
@@ -482,6 +423,8 @@ class Collate:
             return self._collate(samples, take)
 
     def _collate(self, samples: Sequence[Any], take: Any) -> Any:
+        from ._load import _Encoded, _Lazy
+
         if len(samples) == 0:
             raise ValueError("samples: empty batch")
         arrs, labels, geoms = [], [], []
@@ -555,8 +498,12 @@ class Collate:
             arrs.append(img if self.decode else arr)
             geoms.append(geom)
         assert first is not None
-        if self.decode:
-            arrs = self._decoded(arrs, geoms, first, take)
+        lazy = None
+        if self.decode:  # decoded as the batch is resized (_Lazy), the warp's all first
+            lazy = _Lazy(cast(list[_Encoded], arrs), "samples")  # (each an _Encoded)
+            arrs = lazy.shapes
+            if self.warp is not None:
+                arrs, lazy = lazy.everything(geoms, first, self.interpolation, take), None
         c = _core.color_channels(self.color, int(arrs[0].shape[2]), self.convention)
         fmt = _Format(self.dtype, self.layout, None)
         tensor, out = self._output(fmt.shape(len(arrs), c, first[0], first[1]))
@@ -571,10 +518,10 @@ class Collate:
             )
             cp = _pixel_channels(arrs, self.color, self.convention)
             pixel = {} if cp is None else _pixel_kw(norm, norm.mean, norm.std, scale, cp, *first)
-            _core.preprocess(
-                arrs, geoms, first[0], first[1], self.antialias, self.convention,
-                0.0, 1.0, 1.0, out, True, **_color_kw(self.color), **fmt.kw(), **self._ikw,
-                **pixel,
+            _batch_core(
+                lazy, arrs, geoms, first[0], first[1], self.antialias, self.convention,
+                0.0, 1.0, 1.0, out=out, empty=None, **_color_kw(self.color), **fmt.kw(),
+                **self._ikw, **pixel,
             )  # fmt: skip
             if cp is None:
                 raise _mixed_channels()
@@ -587,10 +534,10 @@ class Collate:
             if self.warp is not None:
                 self._warped(arrs, geoms, first, warps, flips, out, fmt, scale, divisor)
             else:
-                _core.preprocess(
-                    arrs, geoms, first[0], first[1], self.antialias, self.convention,
-                    self.mean, self.std, scale, out, True, divisor, **_color_kw(self.color),
-                    **fmt.kw(), **self._ikw,
+                _batch_core(
+                    lazy, arrs, geoms, first[0], first[1], self.antialias, self.convention,
+                    self.mean, self.std, scale, out=out, empty=None, divisor=divisor,
+                    **_color_kw(self.color), **fmt.kw(), **self._ikw,
                 )  # fmt: skip
         result: Any = tensor
         if has_labels:

@@ -85,7 +85,8 @@ def preprocess(
     interpolation: str = ...,
     pixel_a: np.ndarray[Any, Any] | None = ...,
     pixel_b: np.ndarray[Any, Any] | None = ...,
-) -> np.ndarray[Any, Any]: ...
+    check_only: bool = ...,
+) -> Any: ...
 
 STATS_PIXEL_STAGE_IMAGES: int
 

@@ -19,10 +19,10 @@ from ._resize import (
     Geometry,
     _check_convention,
     _geometry,
+    _preprocess_batch,
     _resolve_factor,
     interpolation_name,
     preprocess,
-    preprocess_batch,
 )
 
 __all__ = ["load", "load_batch"]
@@ -341,6 +341,139 @@ def _on_threads(fn: Any, n: int) -> list[Any]:
     return list(_executor(workers).map(fn, range(n)))
 
 
+# A batch decodes in chunks, each resized while its decoded windows are still in the cache: a
+# whole batch of windows is larger than any core's cache (32 windows of 500x375: 18 MB), and
+# decoding it all before resizing any of it cost about 190 us per 500x375 image (980 against
+# 790 us, one thread). A chunk holds at most this many decoded bytes per thread (about a core's
+# L2 cache), and at least one image per thread.
+_CHUNK_BYTES = 1 << 20
+
+
+def _chunks(nbytes: Sequence[int], threads: int) -> list[tuple[int, int]]:
+    """Consecutive runs [a, b) of the images: each closes before the image that would take it
+    above ``threads * _CHUNK_BYTES`` decoded bytes, once it holds ``threads`` images."""
+    runs, a, total = [], 0, 0
+    for i, nb in enumerate(nbytes):
+        if i - a >= threads and total + nb > threads * _CHUNK_BYTES:
+            runs.append((a, i))
+            a, total = i, 0
+        total += nb
+    runs.append((a, len(nbytes)))
+    return runs
+
+
+class _Encoded:
+    """An encoded image: its decoded shape from the header (a JPEG this build decodes, without
+    an EXIF rotation to apply), or its pixels (anything else is decoded whole at once);
+    :meth:`pixels` decodes a JPEG around a window."""
+
+    def __init__(
+        self,
+        source: Any,
+        mode: str | None,
+        orientation: bool = False,
+        max_pixels: int | None = MAX_IMAGE_PIXELS,
+    ) -> None:
+        self.data = _source_bytes(source)
+        self.mode = mode
+        self.limit = _check_options(mode, orientation, max_pixels)
+        self.decoded: npt.NDArray[Any] | None = None
+        header = _jpeg_header(self.data, mode, self.limit)
+        if header is not None and not (orientation and header[3] != 1):
+            self.shape_only = _shape_only(*header[:3])
+        else:
+            self.decoded = decode(
+                self.data, mode=mode, orientation=orientation, max_pixels=max_pixels
+            )
+            self.shape_only = self.decoded
+
+    @property
+    def nbytes(self) -> int:
+        """The bytes :meth:`pixels` decodes into (0 when decoded already)."""
+        return 0 if self.decoded is not None else math.prod(self.shape_only.shape)
+
+    def pixels(
+        self, window: tuple[int, int, int, int] | None, memory: npt.NDArray[np.uint8] | None
+    ) -> npt.NDArray[Any]:
+        """The image: a JPEG decoded around ``window`` (None: whole) into ``memory``
+        (``nbytes`` bytes; None: new memory); stale bytes outside the window."""
+        if self.decoded is not None:
+            return self.decoded
+        if memory is None:
+            memory = np.empty(self.nbytes, np.uint8)
+        img = memory.reshape(self.shape_only.shape)
+        _decode_into(self.data, self.mode, self.limit, window, img)
+        return img
+
+
+class _Lazy:
+    """A batch of encoded images that the resize decodes when it needs them (load_batch,
+    Collate(decode=True)): :attr:`shapes` stand for the images in the geometry rules and the
+    core's checks; :meth:`preprocess` checks the whole call, then runs it in chunks
+    (_chunks), each chunk's JPEGs decoded around their windows on pixnorm's threads just
+    before the core resizes them. ``name`` names a source in errors (``sources[i]``)."""
+
+    def __init__(self, encoded: list[_Encoded], name: str) -> None:
+        self.encoded = encoded
+        self.name = name
+        self.shapes = [e.shape_only for e in encoded]
+
+    def _decode(
+        self, a: int, b: int, windows: list[Any], memory: npt.NDArray[np.uint8] | None
+    ) -> list[npt.NDArray[Any]]:
+        """Images a..b-1 decoded (around windows[i - a]) into consecutive parts of ``memory``
+        (None: each its own), on pixnorm's threads (the codecs release the GIL)."""
+        ends = np.cumsum([0] + [e.nbytes for e in self.encoded[a:b]]).tolist()
+
+        def one(k: int) -> npt.NDArray[Any]:
+            try:
+                part = None if memory is None else memory[ends[k] : ends[k + 1]]
+                return self.encoded[a + k].pixels(windows[k], part)
+            except (TypeError, ValueError) as e:
+                raise type(e)(f"{self.name}[{a + k}]: {e}") from None
+
+        return _on_threads(one, b - a)
+
+    def everything(
+        self, geoms: Sequence[Geometry] | None = None, hw: tuple[int, int] | None = None,
+        interpolation: str = "bilinear", take: Any = None,
+    ) -> list[npt.NDArray[Any]]:  # fmt: skip
+        """Every image decoded: around the windows of ``geoms`` (outputs of ``hw``), into one
+        piece of memory from ``take`` (a _Scratch), when given; else whole, each its own."""
+        n = len(self.encoded)
+        if geoms is None or hw is None:
+            return self._decode(0, n, [None] * n, None)
+        windows = [_window(g, hw[0], hw[1], interpolation) for g in geoms]
+        memory = None if take is None else take(sum(e.nbytes for e in self.encoded))
+        return self._decode(0, n, windows, memory)
+
+    def preprocess(
+        self, geoms: Sequence[Geometry], crop_h: int, crop_w: int, *,
+        out: npt.NDArray[Any] | None, empty: Any, **kw: Any,
+    ) -> npt.NDArray[Any]:  # fmt: skip
+        """``_core.preprocess(images, geoms, crop_h, crop_w, out=out, batch_output=True,
+        **kw)`` of the decoded images: checked whole first (the same errors, named as in one
+        call), then in chunks into their slots of ``out`` (None: ``empty(shape)``)."""
+        shape = _core.preprocess(
+            self.shapes, list(geoms), crop_h, crop_w, out=out, batch_output=True,
+            check_only=True, **kw,
+        )  # fmt: skip
+        result = empty(tuple(shape)) if out is None else out
+        interpolation = kw.get("interpolation", "bilinear")
+        threads = max(1, min(_core.get_num_threads(), len(self.encoded)))
+        runs = _chunks([e.nbytes for e in self.encoded], threads)
+        with _Scratch() as take:
+            memory = take(max(sum(e.nbytes for e in self.encoded[a:b]) for a, b in runs))
+            for a, b in runs:
+                windows = [_window(g, crop_h, crop_w, interpolation) for g in geoms[a:b]]
+                arrs = self._decode(a, b, windows, memory)
+                _core.preprocess(
+                    arrs, list(geoms[a:b]), crop_h, crop_w, out=result[a:b], batch_output=True,
+                    **kw,
+                )  # fmt: skip
+        return result
+
+
 def load_batch(
     sources: Sequence[Any],
     *,
@@ -352,8 +485,10 @@ def load_batch(
 ) -> Any:
     """:func:`load` for a batch: ``preprocess_batch([decode(s) for s in sources], ...)`` bit
     for bit, each JPEG decoded only around the window its output reads (its box from
-    ``boxes``), the images decoded on :func:`pixnorm.get_num_threads` threads (the codecs run
-    with the GIL released), then preprocessed in one call.
+    ``boxes``), on :func:`pixnorm.get_num_threads` threads (the codecs run with the GIL
+    released). The whole call is checked first; then the batch runs in chunks of about 1 MiB
+    of decoded pixels per thread, each decoded just before it is resized, while it is still in
+    the cache (decoding the whole batch first was about 20% slower per image).
 
     ``boxes`` and the other keywords are :func:`pixnorm.preprocess_batch`'s (``size``,
     ``crop``, ``flips``, ``mean``, ``std``, ``out``, ...); ``mode``, ``orientation`` and
@@ -380,19 +515,13 @@ def load_batch(
             )
         if len(boxes) != n:
             raise ValueError(f"boxes: {len(boxes)} boxes for {n} sources")
-    limit = _check_options(mode, orientation, max_pixels)
+    _check_options(mode, orientation, max_pixels)
 
-    def one(i: int) -> npt.NDArray[Any]:
+    def one(i: int) -> _Encoded:
         try:
-            data = _source_bytes(sources[i])
-            per = {k: v for k, v in options.items() if k not in ("flips", "out")}
-            if boxes is not None:
-                per["box"] = boxes[i]
-            found = _decode_window(data, mode, orientation, limit, per, False)
-            if found is not None:
-                return found[0]
-            return decode(data, mode=mode, orientation=orientation, max_pixels=max_pixels)
+            return _Encoded(sources[i], mode, orientation, max_pixels)
         except (TypeError, ValueError) as e:
             raise type(e)(f"sources[{i}]: {e}") from None
 
-    return preprocess_batch(_on_threads(one, n), boxes=boxes, **options)
+    lazy = _Lazy(_on_threads(one, n), "sources")
+    return _preprocess_batch(lazy.shapes, lazy, boxes=boxes, **options)

@@ -539,8 +539,12 @@ class _Format(NamedTuple):
 
     def empty(self, shape: tuple[int, ...]) -> np.ndarray[Any, Any]:
         kinds = {"float32": np.float32, "float16": np.float16, "bfloat16": np.uint16}
-        try:
-            return np.empty(shape, kinds.get(self.dtype, np.uint8))
+        dt = np.dtype(kinds.get(self.dtype, np.uint8))
+        try:  # 64-byte aligned, as the core's own outputs (whole-vector stores)
+            nbytes = math.prod(shape) * dt.itemsize
+            raw = np.empty(nbytes + 64, np.uint8)
+            at = -raw.ctypes.data % 64
+            return raw[at : at + nbytes].view(dt).reshape(shape)
         except (MemoryError, ValueError):
             raise MemoryError(
                 f"size: a {self.dtype} output of shape {shape} cannot be allocated; expected a "
@@ -1137,6 +1141,65 @@ def preprocess_batch(
     ``fill`` for the corners; the images are then rotated and resized one after another (each
     call still spread over the threads).
     """
+    return _preprocess_batch(
+        images,
+        None,
+        size=size,
+        crop=crop,
+        boxes=boxes,
+        flips=flips,
+        antialias=antialias,
+        convention=convention,
+        mean=mean,
+        std=std,
+        scale=scale,
+        max_size=max_size,
+        out=out,
+        channels_last=channels_last,
+        factor=factor,
+        rounding=rounding,
+        exact_factor=exact_factor,
+        fit=fit,
+        fill=fill,
+        return_params=return_params,
+        color=color,
+        dtype=dtype,
+        layout=layout,
+        interpolation=interpolation,
+        angles=angles,
+    )
+
+
+def _preprocess_batch(
+    images: Sequence[npt.ArrayLike] | np.ndarray[Any, Any],
+    lazy: Any,
+    *,
+    size: Size | None = None,
+    crop: Size | None = None,
+    boxes: Sequence[Box | None] | None = None,
+    flips: Sequence[bool | str] | np.ndarray[Any, Any] | None = None,
+    antialias: bool = True,
+    convention: str | None = None,
+    mean: Any = 0.0,
+    std: Any = None,
+    scale: float | None = None,
+    max_size: int | None = None,
+    out: np.ndarray[Any, Any] | None = None,
+    channels_last: bool = False,
+    factor: Factor | None = None,
+    rounding: str | None = None,
+    exact_factor: bool = True,
+    fit: str | None = None,
+    fill: Any = None,
+    return_params: bool = False,
+    color: str | None = None,
+    dtype: Any = None,
+    layout: str = "CHW",
+    interpolation: Any = "bilinear",
+    angles: Sequence[float | None] | np.ndarray[Any, Any] | None = None,
+) -> Any:
+    """preprocess_batch; ``lazy`` (load_batch's _Lazy, or None): ``images`` are its shapes,
+    decoded as the batch is resized."""
     aa, conv, ikw = _check_convention(convention, antialias, interpolation)
     fmt = _format(dtype, layout, out)
     angles = _seq(angles)
@@ -1210,6 +1273,8 @@ def preprocess_batch(
     turned = angles is not None and any(a is not None and a % 360.0 != 0.0 for a in angles)
     if angles is not None and not turned and fill is not None:
         _fill_values(fill, arrs[0])  # checked even when nothing is turned (the turns check it)
+    if lazy is not None and (turned or (fit is not None and out_hw is not None)):
+        arrs = lazy.everything()  # (these paths read each image in steps of their own)
     if turned and angles is not None:
         return _rotated_batch(
             arrs, geoms, first, angles, ikw, aa, fill, mean, std, s, fmt, dtype, layout, out
@@ -1226,20 +1291,37 @@ def preprocess_batch(
     if _is_per_pixel(mean, std):  # the values (mean 0, std 1, scale 1), then a and b per element
         c = _pixel_channels(arrs, color, conv)
         pixel = {} if c is None else _pixel_kw(norm, mean, std, s, c, first[0], first[1])
-        result = _core.preprocess(
-            arrs, geoms, first[0], first[1], aa, conv, 0.0, 1.0, 1.0, fmt.out, True,
-            **_color_kw(color, s), **fmt.kw(), **ikw, **pixel,
+        result = _batch_core(
+            lazy, arrs, geoms, first[0], first[1], aa, conv, 0.0, 1.0, 1.0, out=fmt.out,
+            empty=fmt.empty, **_color_kw(color, s), **fmt.kw(), **ikw, **pixel,
         )  # fmt: skip
         if c is None:
             raise _mixed_channels()
         return _typed(result, out, fmt.dtype)
-    result = _core.preprocess(
-        arrs, geoms, first[0], first[1], aa, conv, mean, std, s, fmt.out, True,
-        **_color_kw(color), **fmt.kw(), **ikw,
+    result = _batch_core(
+        lazy, arrs, geoms, first[0], first[1], aa, conv, mean, std, s, out=fmt.out,
+        empty=fmt.empty, **_color_kw(color), **fmt.kw(), **ikw,
     )  # fmt: skip
     if fmt.dtype != "uint8":
         _warn(_range_message(arrs[0], mean, std, s))
     return _typed(result, out, fmt.dtype)
+
+
+def _batch_core(
+    lazy: Any, arrs: list[Any], geoms: list[Geometry], crop_h: int, crop_w: int,
+    antialias: bool, convention: str | None, mean: Any, std: Any, scale: float, *, out: Any,
+    empty: Any, **kw: Any,
+) -> Any:  # fmt: skip
+    """The core's preprocess of a batch: of the images, or with ``lazy`` (a _Lazy, ``arrs`` its
+    shapes) of its images decoded in chunks as they are resized."""
+    if lazy is None:
+        return _core.preprocess(
+            arrs, geoms, crop_h, crop_w, antialias, convention, mean, std, scale, out, True, **kw
+        )
+    return lazy.preprocess(
+        geoms, crop_h, crop_w, out=out, empty=empty, antialias=antialias, convention=convention,
+        mean=mean, std=std, scale=scale, **kw,
+    )  # fmt: skip
 
 
 def _rotated_batch(
