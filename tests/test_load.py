@@ -622,3 +622,26 @@ def test_chunks_split_by_decoded_bytes_per_thread() -> None:
     assert _chunks([0, big, 0, big], 1) == [(0, 3), (3, 4)]  # decoded already: adds no bytes
     assert _chunks([_CHUNK_BYTES * 3], 2) == [(0, 1)]  # one image above the budget
     assert _chunks([big, big], 4) == [(0, 2)]  # at least one image per thread
+
+
+def test_populate_maps_pages_without_changing_them() -> None:
+    """Collate maps a worker's new shared-memory batch in one call (pixnorm._core._populate:
+    madvise(MADV_POPULATE_WRITE), Linux 5.14+); it never changes the contents, and refuses
+    what it cannot cover as one range."""
+    import platform
+    import re
+    import sys
+
+    from pixnorm import _core
+
+    a = np.arange(300_000, dtype=np.float32).reshape(600, 500)
+    before = a.copy()
+    done = _core._populate(a)
+    found = re.match(r"(\d+)\.(\d+)", platform.release())
+    if sys.platform.startswith("linux") and found:
+        assert done == ((int(found[1]), int(found[2])) >= (5, 14))
+    np.testing.assert_array_equal(a, before)
+    assert not _core._populate(a[:, ::2])  # not contiguous
+    assert not _core._populate(np.zeros(0, np.uint8))
+    with pytest.raises(ValueError, match="read-only"):
+        _core._populate(np.frombuffer(b"abc", np.uint8))

@@ -2,7 +2,13 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cstdint>
 #include <stdexcept>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 
 #include "convert.hpp"
 #include "pixnorm/isa.hpp"
@@ -18,6 +24,37 @@ namespace py = pybind11;
 namespace pixnorm::bind {
 
 namespace {
+
+// Linux >= 5.14 (the value is the kernel's ABI, for C libraries whose headers predate it)
+#if defined(__linux__) && !defined(MADV_POPULATE_WRITE)
+#define MADV_POPULATE_WRITE 23
+#endif
+
+// Maps every page of a writable buffer in one system call, as a write to each would (without
+// writing): a new shared-memory batch then takes no page fault per 4 KiB page while it is
+// filled (a 19 MB float32 batch of 32 x 3 x 224 x 224: 7.7 -> 6.2 ms from allocation to
+// free, measured). False where the kernel cannot (older than 5.14, not Linux); the contents
+// are never changed.
+bool populate(const py::buffer& b) {
+  const py::buffer_info info = b.request(true);
+  if (info.size <= 0) return false;
+#if defined(__linux__)
+  const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<uintptr_t>(info.ptr);
+  const uintptr_t end =
+      begin + static_cast<uintptr_t>(info.size) * static_cast<uintptr_t>(info.itemsize);
+  py::ssize_t step = info.itemsize;  // C-contiguous only: [begin, end) is then the buffer
+  for (size_t d = info.shape.size(); d-- > 0;) {
+    if (info.shape[d] != 1 && info.strides[d] != step) return false;
+    step *= info.shape[d];
+  }
+  const uintptr_t first = begin / page * page, last = (end + page - 1) / page * page;
+  py::gil_scoped_release nogil;
+  return madvise(reinterpret_cast<void*>(first), last - first, MADV_POPULATE_WRITE) == 0;
+#else
+  return false;
+#endif
+}
 
 std::vector<std::string> names(const std::vector<Isa>& isas) {
   std::vector<std::string> out;
@@ -64,6 +101,7 @@ void register_info(py::module_& m) {
   m.def("_user_threads", &threads::user_threads);
   m.def("_plan_cache_entries", &plan_cache_entries);
   m.def("_plan_cache_clear", &plan_cache_clear);
+  m.def("_populate", &populate, py::arg("buffer"));
   m.attr("MAX_THREADS") = threads::kMaxThreads;
   m.def("_team_for", &threads::team_for, py::arg("work"), py::arg("nthreads"));
   m.def("_requested_threads", &threads::requested_threads);

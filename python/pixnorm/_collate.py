@@ -397,10 +397,12 @@ class Collate:
                 return arr, arr
             pin = self.pin_memory and torch.cuda.is_available()
             dt = getattr(torch, self.dtype)
+            shared = False
             if pin:
                 t = torch.empty(shape, dtype=dt, pin_memory=True)
             elif _in_worker(torch):
                 t = _shared_empty(torch, shape, dt)
+                shared = t.is_shared()
             else:  # numpy's memory: it asks the kernel for huge pages (fewer page faults)
                 host = {"float32": np.float32, "uint8": np.uint8, "float16": np.float16}
                 t = torch.from_numpy(np.empty(shape, host.get(self.dtype, np.int16)))
@@ -412,9 +414,11 @@ class Collate:
             if "alloc" not in str(e).lower():
                 raise
             raise too_big from None
-        if self.dtype == "bfloat16":  # numpy has no bfloat16: the bits, as int16 then uint16
-            return t, t.view(torch.int16).numpy().view(np.uint16)
-        return t, t.numpy()
+        # numpy has no bfloat16: the bits, as int16 then uint16
+        arr = t.view(torch.int16).numpy().view(np.uint16) if self.dtype == "bfloat16" else t.numpy()
+        if shared:  # its pages mapped in one call, not faulted in one by one as it is filled
+            _core._populate(arr)
+        return t, arr
 
     def __call__(self, samples: Sequence[Any]) -> Any:
         from ._load import _Scratch
