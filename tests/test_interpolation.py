@@ -755,12 +755,6 @@ def test_interpolation_errors() -> None:
             np.zeros((20, 30, 5), np.uint8), size=10, convention="torch", channels_last=True,
             interpolation="bicubic", antialias=False,
         )  # fmt: skip
-    with pytest.raises(ValueError, match="INTER_CUBIC for 1, 3 or 4 channels"):
-        pixnorm.resize(
-            img[..., :2], 10, convention="opencv", antialias=False, interpolation="bicubic"
-        )
-    with pytest.raises(ValueError, match="INTER_CUBIC for sources of at least 4 x 4"):
-        pixnorm.resize(img[:3], 10, convention="opencv", antialias=False, interpolation="bicubic")
     with pytest.raises(ValueError, match="warpAffine"):
         pixnorm.resize(
             img, factor=0.37, rounding="round", convention="opencv", antialias=False,
@@ -1017,6 +1011,71 @@ def test_opencv_bicubic_is_bit_exact() -> None:
         **kw,
     )  # fmt: skip
     np.testing.assert_array_equal(got, full[10:70, 15:85][:, ::-1])
+
+
+def test_opencv_bicubic_own_code_is_bit_exact() -> None:
+    """Where cv2.resize(INTER_CUBIC) does not run IPP (2 channels; a source side below 4; with
+    factors off the rounded sizes' ratio, a side of 1) it runs OpenCV's own code: float32
+    coordinates and weights rounded to 11 bits, exact int32 horizontal sums, and a vertical
+    pass whose SSE part (the first whole vectors of 8 of the full output row) is float32 and
+    whose tail is integer. Bit for bit on noise, ramps and binary images, by sizes and by
+    factors (fx != fy, factors whose rounded size is not their ratio), on every ISA and thread
+    count for some, and in preprocess with a box, a crop and flips (the split follows the full
+    row, not the crop)."""
+    cv2 = pytest.importorskip("cv2")
+    rng = np.random.default_rng(32)
+    kw: dict[str, Any] = {"convention": "opencv", "interpolation": "bicubic", "antialias": False}
+    for i in range(600):
+        if i % 2 == 0:
+            c, h, w = 2, int(rng.integers(1, 90)), int(rng.integers(1, 90))
+        else:
+            c, h, w = int(rng.integers(1, 5)), int(rng.integers(1, 4)), int(rng.integers(1, 70))
+            if rng.integers(0, 2):
+                h, w = w, h
+        img = rng.integers(0, 256, (h, w, c), dtype=np.uint8)
+        if i % 3 == 0:
+            img = (np.cumsum(img.astype(np.int64), axis=1) // w % 256).astype(np.uint8)
+        elif i % 3 == 1:
+            img = (img > 127).astype(np.uint8) * 255  # hard edges: the overshoot saturates
+        if i % 4 == 3:
+            fy, fx = float(rng.uniform(0.2, 4.0)), float(rng.uniform(0.2, 4.0))
+            if c != 2 and min(h, w) > 1:  # factors off the ratio are IPP's warpAffine there
+                fy, fx = float(rng.integers(1, 5)), float(rng.integers(1, 5))  # whole: ratios
+            try:
+                want = cv2.resize(img, (0, 0), fx=fx, fy=fy, interpolation=cv2.INTER_CUBIC)
+            except cv2.error:  # a size rounded to 0
+                continue
+            want = want.reshape(*want.shape[:2], c)
+            run = lambda img=img, f=(fy, fx): pixnorm.resize(img, factor=f, **kw)  # noqa: E731
+        else:
+            size = (int(rng.integers(1, 150)), int(rng.integers(1, 150)))
+            want = cv2.resize(img, size[::-1], interpolation=cv2.INTER_CUBIC).reshape(*size, c)
+            run = lambda img=img, size=size: pixnorm.resize(img, size, **kw)  # noqa: E731
+        results = on_every_isa_and_thread_count(run) if i % 100 == 0 else {("active", 0): run()}
+        for key, got in results.items():
+            np.testing.assert_array_equal(got, want, err_msg=f"{key} {i} {img.shape}")
+    img = rng.integers(0, 256, (50, 61, 2), dtype=np.uint8)
+    full = cv2.resize(img[3:45, 5:60], (77, 53), interpolation=cv2.INTER_CUBIC)
+    for flip, view in ((False, full), (True, full[:, ::-1]), ("both", full[::-1, ::-1])):
+        got = pixnorm.preprocess(
+            img, box=(3, 5, 42, 55), size=(53, 77), crop=(40, 61), flip=flip, dtype=np.uint8,
+            layout="HWC", scale=1.0, **kw,
+        )  # fmt: skip
+        top, left = (53 - 40) // 2, (77 - 61) // 2
+        want = full[top : top + 40, left : left + 61]
+        if flip is True:
+            want = want[:, ::-1]
+        elif flip == "both":
+            want = want[::-1, ::-1]
+        np.testing.assert_array_equal(got, want, err_msg=str(flip))
+        del view
+    # normalized: the levels through torchvision's float32 arithmetic, as every 'opencv' path
+    got = pixnorm.preprocess(img, size=(20, 30), mean=[0.5, 0.4], std=[0.2, 0.3], **kw)
+    levels = cv2.resize(img, (30, 20), interpolation=cv2.INTER_CUBIC).astype(np.float32)
+    want = (levels * np.float32(1 / 255) - np.float32([0.5, 0.4])) / np.float32([0.2, 0.3])
+    np.testing.assert_array_equal(got, want.transpose(2, 0, 1))
+    same = rng.integers(0, 256, (6, 7, 3), dtype=np.uint8)  # an unchanged size: a copy
+    np.testing.assert_array_equal(pixnorm.resize(same, factor=1.04, **kw), same)
 
 
 def test_review_mends_of_the_named_filters() -> None:

@@ -262,7 +262,7 @@ void check_resize(const ResizeRequest& r) {
     check_opencv16(v.channels, v.height, v.width, r.factor_y, r.factor_x, r.color, "image");
   if (r.convention == Convention::opencv && r.filter == Filter::bicubic)
     check_opencv_cubic(color_channels(r.color, v.channels), v.height, v.width, r.height, r.width,
-                       r.factor_y, r.factor_x, "image");
+                       r.factor_y, r.factor_x);
   ImageView shape_check = v;
   shape_check.height = r.height;
   shape_check.width = r.width;
@@ -280,12 +280,15 @@ void resize(const ResizeRequest& r, void* out, int nthreads, const Interrupt& in
   const bool cl = torch_channels_last(r.convention, r.filter, oh, ow, v, v.height, v.width);
   const bool u16 = v.dtype == DType::u16;
   ResampleJob proto = job_for(r.convention, v.height, v.width, oh, ow, f[0], f[1], r.filter);
+  if (proto.cubic)
+    proto.cubic_own = check_opencv_cubic(color_channels(r.color, v.channels), v.height, v.width, oh,
+                                         ow, r.factor_y, r.factor_x);
   const std::shared_ptr<const AxisPlan> py_plan =
       plan_axis_cached(r.convention, v.height, oh, r.antialias, 0, oh, false, false, f[0], u16,
-                       r.filter, proto.area, cl);
+                       r.filter, proto.area, cl, 0, proto.cubic_own);
   const std::shared_ptr<const AxisPlan> px_plan =
       plan_axis_cached(r.convention, v.width, ow, r.antialias, 0, ow, false, true, f[1], u16,
-                       r.filter, proto.area, cl);
+                       r.filter, proto.area, cl, 0, proto.cubic_own);
   const AxisPlan& py = *py_plan;
   const AxisPlan& px = *px_plan;
   if (u16) proto.area2x = false;  // IPP's formula at every scale
@@ -367,10 +370,8 @@ std::vector<int64_t> preprocess_shape(const PreprocessRequest& r) {
           v.channels, g.box_height, g.box_width, g.factor_y, g.factor_x, r.color,
           g.box_height == v.height && g.box_width == v.width ? name : box_name(r.batch, i));
     if (r.convention == Convention::opencv && r.filter == Filter::bicubic)
-      check_opencv_cubic(
-          color_channels(r.color, v.channels), g.box_height, g.box_width, g.resized_height,
-          g.resized_width, g.factor_y, g.factor_x,
-          g.box_height == v.height && g.box_width == v.width ? name : box_name(r.batch, i));
+      check_opencv_cubic(color_channels(r.color, v.channels), g.box_height, g.box_width,
+                         g.resized_height, g.resized_width, g.factor_y, g.factor_x);
     check_crop(r.crop_height, r.crop_width, g.resized_height, g.resized_width);
     if (g.crop_top < 0 || g.crop_left < 0 || g.crop_top > g.resized_height - r.crop_height ||
         g.crop_left > g.resized_width - r.crop_width)
@@ -458,21 +459,21 @@ void preprocess(const PreprocessRequest& r, void* out, int nthreads, const Inter
   // Plans are built before the threads start, so each distinct axis is planned once: a batch of
   // images in a few sizes (the usual case) shares them.
   std::vector<std::shared_ptr<const AxisPlan>> plans;  // the jobs point to them
-  std::map<std::array<int64_t, 10>, size_t> seen;
+  std::map<std::array<int64_t, 11>, size_t> seen;
   auto plan_once = [&](bool is_x, int64_t in, int64_t out_full, int64_t first, int64_t count,
-                       bool mirror, double factor, AreaPath area, bool cl,
-                       double shift) -> const AxisPlan* {
+                       bool mirror, double factor, AreaPath area, bool cl, double shift,
+                       bool cubic_own) -> const AxisPlan* {
     int64_t factor_bits = 0, shift_bits = 0;
     std::memcpy(&factor_bits, &factor, sizeof factor);
     std::memcpy(&shift_bits, &shift, sizeof shift);
-    const std::array<int64_t, 10> key = {is_x,  in,        out_full,    first,
-                                         count, mirror,    factor_bits, static_cast<int64_t>(area),
-                                         cl,    shift_bits};
+    const std::array<int64_t, 11> key = {is_x,  in,         out_full,    first,
+                                         count, mirror,     factor_bits, static_cast<int64_t>(area),
+                                         cl,    shift_bits, cubic_own};
     auto it = seen.find(key);
     if (it == seen.end()) {
       plans.push_back(plan_axis_cached(r.convention, in, out_full, r.antialias, first, count,
                                        mirror, is_x, factor, r.images[0].dtype == DType::u16,
-                                       r.filter, area, cl, shift));
+                                       r.filter, area, cl, shift, cubic_own));
       it = seen.emplace(key, plans.size() - 1).first;
     }
     return plans[it->second].get();
@@ -510,14 +511,18 @@ void preprocess(const PreprocessRequest& r, void* out, int nthreads, const Inter
     ResampleJob j = job_for(r.convention, g.box_height, g.box_width, g.resized_height,
                             g.resized_width, f[0], f[1], r.filter);
     if (r.images[i].dtype == DType::u16) j.area2x = false;  // opencv: IPP's formula throughout
+    if (j.cubic)
+      j.cubic_own = check_opencv_cubic(color_channels(r.color, r.images[i].channels), g.box_height,
+                                       g.box_width, g.resized_height, g.resized_width, g.factor_y,
+                                       g.factor_x);
     j.src = color_source(r.images[i], r.color);
     if (r.color != Color::none) j.color = step_of[r.images[i].channels];
     j.box_top = g.box_top;
     j.box_left = g.box_left;
     j.py = plan_once(false, g.box_height, g.resized_height, g.crop_top, r.crop_height, g.vflip,
-                     f[0], j.area, cl, g.shift_y);
+                     f[0], j.area, cl, g.shift_y, j.cubic_own);
     j.px = plan_once(true, g.box_width, g.resized_width, g.crop_left, r.crop_width, g.flip, f[1],
-                     j.area, cl, g.shift_x);
+                     j.area, cl, g.shift_x, j.cubic_own);
     j.kind = ResampleOut::f32_chw;
     if (r.format.direct())
       j.dst = static_cast<float*>(out) + static_cast<int64_t>(i) * C * out_h * out_w +

@@ -165,7 +165,7 @@ AxisPlan plan_axis_nearest(Convention conv, Filter filter, int64_t in, int64_t o
 
 AxisPlan plan_axis(Convention conv, int64_t in, int64_t out_full, bool antialias, int64_t first,
                    int64_t count, bool mirror, bool x, double factor, bool u16, Filter filter,
-                   AreaPath area, bool torch_cl, double shift) {
+                   AreaPath area, bool torch_cl, double shift, bool cubic_own) {
   if (shift != 0 && (conv != Convention::pixnorm || filter != Filter::bilinear))
     throw std::invalid_argument("internal: a shifted grid outside pixnorm's bilinear");
   if (conv == Convention::opencv && filter == Filter::area) {
@@ -177,7 +177,8 @@ AxisPlan plan_axis(Convention conv, int64_t in, int64_t out_full, bool antialias
   if (conv == Convention::opencv && filter == Filter::bicubic) {
     if (in <= 0 || out_full <= 0 || count <= 0 || first < 0 || first + count > out_full)
       throw std::invalid_argument("internal: bad resize axis");
-    return plan_axis_opencv_cubic(in, out_full, first, count, mirror);
+    return cubic_own ? plan_axis_opencv_cubic_own(in, out_full, first, count, mirror, factor)
+                     : plan_axis_opencv_cubic(in, out_full, first, count, mirror);
   }
   if (conv == Convention::opencv && filter == Filter::lanczos) {
     if (in <= 0 || out_full <= 0 || count <= 0 || first < 0 || first + count > out_full)
@@ -281,7 +282,9 @@ void resample(const std::vector<ResampleJob>& jobs, int nthreads) {
         if (j.src.dtype == DType::u16) return resample_opencv16(k, j, y0, y1);
         if (j.area == AreaPath::blocks) return resample_opencv_blocks(k, j, y0, y1);
         if (j.lanczos4) return resample_opencv_lanczos4(k, j, y0, y1);
-        if (j.cubic) return resample_opencv_cubic(k, j, y0, y1);
+        if (j.cubic)
+          return j.cubic_own ? resample_opencv_cubic_own(k, j, y0, y1)
+                             : resample_opencv_cubic(k, j, y0, y1);
         if (j.area == AreaPath::table) return resample_float(k, j, y0, y1);
         return resample_opencv(k, j, y0, y1);
     }
@@ -296,7 +299,8 @@ namespace {
 
 size_t plan_bytes(const AxisPlan& p) {
   return sizeof(AxisPlan) +
-         (p.start.size() + p.k.size() + p.second.size() + p.taps_at.size()) * sizeof(int32_t) +
+         (p.start.size() + p.k.size() + p.second.size() + p.taps_at.size() + p.index.size()) *
+             sizeof(int32_t) +
          (p.w.size() + p.wt.size()) * sizeof(float) + p.order.size();
 }
 
@@ -336,12 +340,12 @@ std::shared_ptr<const AxisPlan> plan_axis_cached(Convention conv, int64_t in, in
                                                  bool antialias, int64_t first, int64_t count,
                                                  bool mirror, bool x, double factor, bool u16,
                                                  Filter filter, AreaPath area, bool torch_cl,
-                                                 double shift) {
+                                                 double shift, bool cubic_own) {
   int64_t factor_bits = 0, shift_bits = 0;
   std::memcpy(&factor_bits, &factor, sizeof factor);
   std::memcpy(&shift_bits, &shift, sizeof shift);
-  const int64_t flags =
-      (antialias ? 1 : 0) | (mirror ? 2 : 0) | (x ? 4 : 0) | (u16 ? 8 : 0) | (torch_cl ? 16 : 0);
+  const int64_t flags = (antialias ? 1 : 0) | (mirror ? 2 : 0) | (x ? 4 : 0) | (u16 ? 8 : 0) |
+                        (torch_cl ? 16 : 0) | (cubic_own ? 32 : 0);
   const PlanKey key{{static_cast<int64_t>(conv), in, out_full, first, count, flags, factor_bits,
                      static_cast<int64_t>(filter), static_cast<int64_t>(area), shift_bits}};
   PlanCache& cache = thread_plan_cache();
@@ -355,7 +359,7 @@ std::shared_ptr<const AxisPlan> plan_axis_cached(Convention conv, int64_t in, in
   }
   auto plan = std::make_shared<const AxisPlan>(plan_axis(conv, in, out_full, antialias, first,
                                                          count, mirror, x, factor, u16, filter,
-                                                         area, torch_cl, shift));
+                                                         area, torch_cl, shift, cubic_own));
   const size_t bytes = plan_bytes(*plan);
   if (bytes > kPlanCacheBytes / 4) return plan;
   while (!e.empty() && (e.size() >= kPlanCacheEntries || cache.bytes + bytes > kPlanCacheBytes)) {

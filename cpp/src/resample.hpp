@@ -84,7 +84,9 @@ struct AxisPlan {
   std::vector<int32_t> k;        // pillow, torch, opencv
   std::vector<int32_t> second;   // opencv
   std::vector<int32_t> taps_at;  // opencv cubic: four clamped samples per output
-  std::vector<uint8_t> order;    // opencv cubic: the horizontal summation order per output
+  std::vector<uint8_t> order;    // opencv cubic (IPP): the horizontal summation order per output
+  std::vector<int32_t> index;    // opencv cubic (own code): each output's index on the axis
+  int64_t out_full = 0;          // opencv cubic (own code): the axis' output size
   // The source columns any output reads: [first_read, end_read).
   int64_t first_read() const;
   int64_t end_read() const;
@@ -115,7 +117,7 @@ AreaPath opencv_area_path(int64_t h, int64_t w, int64_t oh, int64_t ow, double f
 AxisPlan plan_axis(Convention conv, int64_t in, int64_t out_full, bool antialias, int64_t first,
                    int64_t count, bool mirror, bool x, double factor = 0, bool u16 = false,
                    Filter filter = Filter::bilinear, AreaPath area = AreaPath::none,
-                   bool torch_cl = false, double shift = 0);
+                   bool torch_cl = false, double shift = 0, bool cubic_own = false);
 // plan_axis through a small cache of each thread's latest plans (the same arguments, the same
 // plan): a stream of same-sized images (video frames, a dataset's common sizes, an eval
 // loader's fixed Resize + CenterCrop) plans each axis once instead of per call (two plans of a
@@ -128,7 +130,7 @@ std::shared_ptr<const AxisPlan> plan_axis_cached(Convention conv, int64_t in, in
                                                  bool antialias, int64_t first, int64_t count,
                                                  bool mirror, bool x, double factor, bool u16,
                                                  Filter filter, AreaPath area, bool torch_cl,
-                                                 double shift = 0);
+                                                 double shift = 0, bool cubic_own = false);
 // torch's choice between its two nearest kernels (see plan_axis) for an output of oh x ow from
 // `v` (cut to a box of box_h x box_w): the channels-last kernel when oh + ow <= 128, or when the
 // tensor is channels-last-contiguous with more than 3 channels, which a packed (H, W, C) image
@@ -170,11 +172,23 @@ AxisPlan plan_axis_opencv_lanczos4(int64_t in, int64_t out_full, int64_t first, 
 // start / second: the first and last sample read.
 AxisPlan plan_axis_opencv_cubic(int64_t in, int64_t out_full, int64_t first, int64_t count,
                                 bool mirror);
-// Throws unless cv2.resize(INTER_CUBIC) runs IPP's resize for this box (of `channels` after any
-// colour conversion): 1, 3 or 4 channels, both sides >= 4, and with factors, the factors equal
-// to the rounded sizes' ratios within 1e-10 (else OpenCV runs IPP's warpAffine, not reproduced).
-void check_opencv_cubic(int64_t channels, int64_t h, int64_t w, int64_t oh, int64_t ow,
-                        double factor_y, double factor_x, const std::string& name);
+// Which code cv2.resize(INTER_CUBIC) runs for a box of h x w (of `channels` after any colour
+// conversion) resized to oh x ow (docs/resize-conventions.md 5h): false: IPP's resize (1, 3 or
+// 4 channels, both sides >= 4, any factors equal to the rounded sizes' ratios within 1e-10;
+// also an unchanged size, which it copies); true: OpenCV's own code (2 channels; a source side
+// below 4; with factors off the ratios, a source side of 1). Throws for the rest, which OpenCV
+// gives to IPP's warpAffine (not reproduced).
+bool check_opencv_cubic(int64_t channels, int64_t h, int64_t w, int64_t oh, int64_t ow,
+                        double factor_y, double factor_x);
+// cv2.resize(INTER_CUBIC)'s own code on uint8 (resize.cpp: interpolateCubic, HResizeCubic,
+// VResizeCubic and its SSE part; docs/resize-conventions.md 5h): per output d of the axis,
+// f = float32((d + 0.5) * scale - 0.5) (scale = 1 / factor, or in / out by the sizes, in
+// double), s = floor(f), t = f - s in float32; the weights interpolateCubic(t) (A = -0.75,
+// float32) each rounded half to even to 11 fractional bits, saturated to int16, not corrected
+// to sum 2048 (`k`, 4 per output); the samples s - 1 + q clamped to the image (`taps_at`);
+// `index` the output's index d, `out_full` the axis' output size (the vertical pass' split).
+AxisPlan plan_axis_opencv_cubic_own(int64_t in, int64_t out_full, int64_t first, int64_t count,
+                                    bool mirror, double factor);
 // pixnorm's float plan of a set of windows (plan_axis_float's packing: windows padded with zero
 // weights to the widest, kept inside the source).
 AxisPlan pack_float_plan(const AxisWindows& wins, int64_t in, int64_t count, bool mirror);
@@ -230,6 +244,7 @@ struct ResampleJob {
   AreaPath area = AreaPath::none;  // opencv INTER_AREA's path (see opencv_area_path)
   bool lanczos4 = false;           // opencv INTER_LANCZOS4 (resample_opencv_lanczos4)
   bool cubic = false;              // opencv INTER_CUBIC (resample_opencv_cubic)
+  bool cubic_own = false;          // ... on OpenCV's own code (resample_opencv_cubic_own)
   ResampleOut kind = ResampleOut::u8_hwc;
   void* dst = nullptr;  // C-contiguous output of this image
   // f32_chw: output row y of plane c is at (float*)dst + c * plane_stride + y * row_stride;
@@ -286,6 +301,11 @@ void resample_opencv_lanczos4(const KernelTable& k, const ResampleJob& j, int64_
 // INTER_CUBIC through IPP: the horizontal pass into float32 rows in IPP's summation orders, the
 // vertical fma(w0, h0, w1 h1) + fma(w2, h2, w3 h3), rounded half to even and saturated.
 void resample_opencv_cubic(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1);
+// INTER_CUBIC on OpenCV's own code: the horizontal sums exact in int32; the vertical pass of the
+// values among the first (out_full * C) / 8 * 8 of the full output row in float32 (its SSE
+// code: h3 b3, then + h2 b2, + h1 b1, + h0 b0 with b = k / 2^22, rounded half to even), the
+// others (sum + 2^21) >> 22 (its integer tail); both saturated to 0..255.
+void resample_opencv_cubic_own(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1);
 
 // ---- the named conventions' levels ----------------------------------------------------------
 

@@ -445,7 +445,8 @@ void resample_opencv_lanczos4(const KernelTable& k, const ResampleJob& j, int64_
   }
 }
 
-// ---- INTER_CUBIC (Intel IPP's ippiResizeCubic, as the wheels run it) ----------------------------
+// ---- INTER_CUBIC (Intel IPP's ippiResizeCubic as the wheels run it, and OpenCV's own code)
+// -------
 
 namespace {
 
@@ -513,26 +514,147 @@ AxisPlan plan_axis_opencv_cubic(int64_t in, int64_t out_full, int64_t first, int
   return p;
 }
 
-void check_opencv_cubic(int64_t channels, int64_t h, int64_t w, int64_t oh, int64_t ow,
-                        double factor_y, double factor_x, const std::string& name) {
-  if (channels != 1 && channels != 3 && channels != 4)
-    throw std::invalid_argument(
-        "interpolation: 'opencv' reproduces INTER_CUBIC for 1, 3 or 4 channels (Intel IPP's "
-        "resize, which the wheels run); with " +
-        std::to_string(channels) + " OpenCV runs its own code, not reproduced");
-  if (h < 4 || w < 4)
-    throw std::invalid_argument(
-        name +
-        ": 'opencv' reproduces INTER_CUBIC for sources of at least 4 x 4 (smaller ones "
-        "leave IPP for OpenCV's own code, not reproduced)");
+bool check_opencv_cubic(int64_t channels, int64_t h, int64_t w, int64_t oh, int64_t ow,
+                        double factor_y, double factor_x) {
+  if (oh == h && ow == w) return false;  // cv2.resize copies it: either plan is the identity
+  if (channels == 2) return true;        // IPP has no 2-channel cubic resize
   const auto off = [](int64_t out, int64_t in, double f) {
     return f > 0 && std::abs(static_cast<double>(out) / static_cast<double>(in) - f) / f > 1e-10;
   };
-  if (off(oh, h, factor_y) || off(ow, w, factor_x))
+  if (off(oh, h, factor_y) || off(ow, w, factor_x)) {
+    if (h < 2 || w < 2) return true;  // IPP's warpAffine declines a source of one row or column
     throw std::invalid_argument(
-        "factor: with INTER_CUBIC, cv2.resize runs IPP's warpAffine when the factor is not the "
-        "rounded size's ratio (not reproduced; fit='cover' / 'contain' scale by such a factor); "
-        "resize to a size instead (cv2.resize(dsize=...))");
+        "factor: with INTER_CUBIC on 1, 3 or 4 channels, cv2.resize runs IPP's warpAffine when "
+        "the factor is not the rounded size's ratio (not reproduced; fit='cover' / 'contain' "
+        "scale by such a factor); resize to a size instead (cv2.resize(dsize=...))");
+  }
+  return h < 4 || w < 4;  // IPP's resize declines sources smaller than its 4 taps
+}
+
+namespace {
+
+// interpolateCubic (resize.cpp): float32, A = -0.75, in C's order of evaluation (the build
+// never fuses a multiply and an add).
+void opencv_cubic_weights(float t, float* c) {
+  constexpr float A = -0.75f;
+  const float t1 = t + 1.0f, u = 1.0f - t;
+  c[0] = ((A * t1 - 5.0f * A) * t1 + 8.0f * A) * t1 - 4.0f * A;
+  c[1] = ((A + 2.0f) * t - (A + 3.0f)) * t * t + 1.0f;
+  c[2] = ((A + 2.0f) * u - (A + 3.0f)) * u * u + 1.0f;
+  c[3] = 1.0f - c[0] - c[1] - c[2];
+}
+
+}  // namespace
+
+AxisPlan plan_axis_opencv_cubic_own(int64_t in, int64_t out_full, int64_t first, int64_t count,
+                                    bool mirror, double factor) {
+  const double scale = axis_scale(Convention::opencv, in, out_full, factor);
+  AxisPlan p;
+  p.count = count;
+  p.mirrored = mirror;
+  p.taps = 4;
+  p.bits = 11;
+  p.out_full = out_full;
+  p.start.resize(static_cast<size_t>(count));
+  p.second.resize(static_cast<size_t>(count));
+  p.taps_at.resize(static_cast<size_t>(4 * count));
+  p.k.resize(static_cast<size_t>(4 * count));
+  p.index.resize(static_cast<size_t>(count));
+  for (int64_t k = 0; k < count; ++k) {
+    // the coordinate in double, rounded once to float32; cvFloor; t in float32
+    const float f = static_cast<float>((static_cast<double>(first + k) + 0.5) * scale - 0.5);
+    const float fl = std::floor(f);
+    const auto s = static_cast<int64_t>(fl);
+    float c[4];
+    opencv_cubic_weights(f - fl, c);
+    const size_t d = static_cast<size_t>(mirror ? count - 1 - k : k);
+    int64_t lo = in, hi = 0;
+    for (int64_t q = 0; q < 4; ++q) {
+      const int64_t at = std::clamp<int64_t>(s - 1 + q, 0, in - 1);  // replicated edges
+      p.taps_at[4 * d + static_cast<size_t>(q)] = static_cast<int32_t>(at);
+      // saturate_cast<short>(c * 2048): rounded half to even, saturated; no sum correction
+      const float w = std::nearbyint(c[q] * 2048.0f);
+      p.k[4 * d + static_cast<size_t>(q)] =
+          static_cast<int32_t>(std::clamp(w, -32768.0f, 32767.0f));
+      lo = std::min(lo, at);
+      hi = std::max(hi, at);
+    }
+    p.start[d] = static_cast<int32_t>(lo);
+    p.second[d] = static_cast<int32_t>(hi);
+    p.index[d] = static_cast<int32_t>(first + k);
+  }
+  return p;
+}
+
+void resample_opencv_cubic_own(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1) {
+  const AxisPlan& py = *j.py;
+  const AxisPlan& px = *j.px;
+  const int64_t C = j.channels(), ow = px.count, n = ow * C;
+  const int64_t col_lo = px.first_read();
+  const int64_t span = px.end_read() - col_lo;
+  rows::SourceRows source(j, col_lo, span, span, 1);
+  rows::RowRing<int32_t> ring(4, n);  // source rows' horizontal sums (exact)
+  // OpenCV's vertical pass runs its SSE code on the first nv of the full output row's
+  // out_full * C values (whole vectors of 8) and its integer code on the rest.
+  const int64_t row_values = px.out_full * C;
+  const int64_t nv = row_values >= 8 ? row_values / 8 * 8 : 0;
+  std::vector<uint8_t> in_float(static_cast<size_t>(n));
+  for (int64_t x = 0; x < ow; ++x)
+    for (int64_t c = 0; c < C; ++c)
+      in_float[static_cast<size_t>(x * C + c)] = px.index[static_cast<size_t>(x)] * C + c < nv;
+  std::vector<uint8_t> levels(static_cast<size_t>(n)), out(static_cast<size_t>(n));
+  const auto horizontal = [&](const uint8_t* row, int32_t* h) {
+    for (int64_t x = 0; x < ow; ++x) {
+      const int32_t* at = px.taps_at.data() + 4 * x;
+      const int32_t* kx = px.k.data() + 4 * x;
+      for (int64_t c = 0; c < C; ++c) {
+        int32_t sum = 0;
+        for (int q = 0; q < 4; ++q) sum += kx[q] * row[(at[q] - col_lo) * C + c];
+        h[x * C + c] = sum;
+      }
+    }
+  };
+  for (int64_t i = y0; i < y1; ++i) {
+    const int64_t y = rows::band_row(py, y0, y1, i);
+    const int32_t* at = py.taps_at.data() + 4 * y;
+    const int32_t* b = py.k.data() + 4 * y;
+    const int32_t* h[4];
+    for (int q = 0; q < 4; ++q) {
+      const int64_t r = at[q];
+      int32_t* slot = ring.slot(r);
+      if (!ring.holds(r)) {
+        horizontal(source.get(r, 0), slot);
+        ring.hold(r);
+      }
+      h[q] = slot;
+    }
+    // the SSE part: b_q / 2^22 (exact), t = h3 b3, then h2 b2 + t, h1 b1 + t, h0 b0 + t in
+    // float32 (no FMA), rounded half to even and saturated; the integer part:
+    // (sum + 2^21) >> 22, saturated (FixedPtCast<int, uchar, 22>; OpenCV's int32 sum cannot
+    // overflow: the weights' magnitudes add up to at most 2,816, and 255 * 2816^2 < 2^31)
+    float bf[4];
+    for (int q = 0; q < 4; ++q) bf[q] = static_cast<float>(b[q]) * (1.0f / 4194304.0f);
+    for (int64_t e = 0; e < n; ++e) {
+      int32_t v;
+      if (in_float[static_cast<size_t>(e)]) {
+        float t = static_cast<float>(h[3][e]) * bf[3];
+        t = static_cast<float>(h[2][e]) * bf[2] + t;
+        t = static_cast<float>(h[1][e]) * bf[1] + t;
+        t = static_cast<float>(h[0][e]) * bf[0] + t;
+        const float q = std::nearbyint(t);
+        v = q <= 0.0f ? 0 : q >= 255.0f ? 255 : static_cast<int32_t>(q);
+      } else {
+        int64_t sum = 0;
+        for (int q = 0; q < 4; ++q) sum += static_cast<int64_t>(h[q][e]) * b[q];
+        v = static_cast<int32_t>((sum + (int64_t{1} << 21)) >> 22);
+      }
+      levels[static_cast<size_t>(e)] = static_cast<uint8_t>(std::clamp<int32_t>(v, 0, 255));
+    }
+    for (int64_t x = 0; x < ow; ++x)  // planar
+      for (int64_t c = 0; c < C; ++c)
+        out[static_cast<size_t>(c * ow + x)] = levels[static_cast<size_t>(x * C + c)];
+    rows::emit_planar_u8(k, j, y, out.data());
+  }
 }
 
 // (Its fmaf calls are the FMA instruction in the "fma" clone, a libm call in the portable one:
