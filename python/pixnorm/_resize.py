@@ -370,9 +370,10 @@ def resize(
         0.5`` with samples past the edges taken from the edge, weights divided by their sum.
         'pillow' has all five bit for bit; 'torch' has 'bicubic' with and without antialias
         (its uint8 kernels, bit for bit); 'opencv' 'bilinear', 'nearest', 'area', 'bicubic'
-        (``INTER_CUBIC`` as Intel IPP's resize computes it in the wheels: 1, 3, 4 channels,
-        sides >= 4) and 'lanczos' (``INTER_LANCZOS4``: OpenCV's 4-lobe, 8-tap filter), both
-        with antialias=False, bit for bit. Bicubic and lanczos overshoot: uint8 results are
+        (``INTER_CUBIC`` as the wheels compute it: Intel IPP's resize for 1, 3, 4 channels
+        and sides >= 4, OpenCV's own code for 2 channels and smaller sources) and 'lanczos'
+        (``INTER_LANCZOS4``: OpenCV's 4-lobe, 8-tap filter), both with antialias=False, bit for
+        bit. Bicubic and lanczos overshoot: uint8 results are
         clamped to 0..255, float results are not. 'nearest' and 'nearest-exact' copy one
         sample per output,
         ``floor(i * in / out)`` and ``floor((i + 0.5) * in / out)`` (exactly; with
@@ -913,11 +914,9 @@ def _preprocess_fit(
         one = np.empty((side, side, c_fill), arrs[0].dtype)
         one[...] = np.array(fill_raw).reshape(1, 1, c_fill)
         one_geom = Geometry(0, 0, side, side, 1, 1, 0, 0, 0, 0)
-        # (the call's filter, whose antialias rules are the same; OpenCV's bicubic needs a
-        # source of 4 x 4: its bilinear, as 1 x 1 -> 1 x 1 is the value itself either way)
-        fkw = {} if conv == "opencv" and ikw.get("interpolation") == "bicubic" else ikw
+        # (the call's filter, whose antialias rules are the same)
         fill_out = _core.preprocess(
-            [one], [one_geom], 1, 1, aa, conv, cm, cs, cscale, None, False, **fkw
+            [one], [one_geom], 1, 1, aa, conv, cm, cs, cscale, None, False, **ikw
         )
         fill_vals = [float(v) for v in fill_out.reshape(-1)]
         c = len(fill_vals)  # the output's channels (a colour changes them)
