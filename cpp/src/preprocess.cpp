@@ -370,8 +370,10 @@ std::vector<int64_t> preprocess_shape(const PreprocessRequest& r) {
           v.channels, g.box_height, g.box_width, g.factor_y, g.factor_x, r.color,
           g.box_height == v.height && g.box_width == v.width ? name : box_name(r.batch, i));
     if (r.convention == Convention::opencv && r.filter == Filter::bicubic)
-      check_opencv_cubic(color_channels(r.color, v.channels), g.box_height, g.box_width,
-                         g.resized_height, g.resized_width, g.factor_y, g.factor_x);
+      check_opencv_cubic(
+          color_channels(r.color, v.channels), g.box_height, g.box_width, g.resized_height,
+          g.resized_width, g.factor_y, g.factor_x,
+          g.box_height == v.height && g.box_width == v.width ? name : box_name(r.batch, i));
     check_crop(r.crop_height, r.crop_width, g.resized_height, g.resized_width);
     if (g.crop_top < 0 || g.crop_left < 0 || g.crop_top > g.resized_height - r.crop_height ||
         g.crop_left > g.resized_width - r.crop_width)

@@ -178,8 +178,9 @@ AxisPlan plan_axis_opencv_cubic(int64_t in, int64_t out_full, int64_t first, int
 // also an unchanged size, which it copies); true: OpenCV's own code (2 channels; a source side
 // below 4; with factors off the ratios, a source side of 1). Throws for the rest, which OpenCV
 // gives to IPP's warpAffine (not reproduced).
+// `name` names the image (or its box) in the error.
 bool check_opencv_cubic(int64_t channels, int64_t h, int64_t w, int64_t oh, int64_t ow,
-                        double factor_y, double factor_x);
+                        double factor_y, double factor_x, const std::string& name = "image");
 // cv2.resize(INTER_CUBIC)'s own code on uint8 (resize.cpp: interpolateCubic, HResizeCubic,
 // VResizeCubic and its SSE part; docs/resize-conventions.md 5h): per output d of the axis,
 // f = float32((d + 0.5) * scale - 0.5) (scale = 1 / factor, or in / out by the sizes, in

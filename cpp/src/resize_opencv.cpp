@@ -5,6 +5,7 @@
 // independent (threads over rows or images).
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -515,7 +516,7 @@ AxisPlan plan_axis_opencv_cubic(int64_t in, int64_t out_full, int64_t first, int
 }
 
 bool check_opencv_cubic(int64_t channels, int64_t h, int64_t w, int64_t oh, int64_t ow,
-                        double factor_y, double factor_x) {
+                        double factor_y, double factor_x, const std::string& name) {
   if (oh == h && ow == w) return false;  // cv2.resize copies it: either plan is the identity
   if (channels == 2) return true;        // IPP has no 2-channel cubic resize
   const auto off = [](int64_t out, int64_t in, double f) {
@@ -523,10 +524,15 @@ bool check_opencv_cubic(int64_t channels, int64_t h, int64_t w, int64_t oh, int6
   };
   if (off(oh, h, factor_y) || off(ow, w, factor_x)) {
     if (h < 2 || w < 2) return true;  // IPP's warpAffine declines a source of one row or column
-    throw std::invalid_argument(
-        "factor: with INTER_CUBIC on 1, 3 or 4 channels, cv2.resize runs IPP's warpAffine when "
-        "the factor is not the rounded size's ratio (not reproduced; fit='cover' / 'contain' "
-        "scale by such a factor); resize to a size instead (cv2.resize(dsize=...))");
+    std::ostringstream m;
+    m.precision(10);
+    m << "factor: " << name << " (" << h << " x " << w << ") to " << oh << " x " << ow
+      << " by factors (" << factor_y << ", " << factor_x
+      << "): with INTER_CUBIC on 1, 3 or 4 channels cv2.resize runs IPP's warpAffine when a "
+         "factor is not the rounded size's ratio, which is not reproduced (fit='cover' scales by "
+         "such a factor); resize to the size (cv2.resize(dsize=...)), or give "
+         "exact_factor=False";
+    throw std::invalid_argument(m.str());
   }
   return h < 4 || w < 4;  // IPP's resize declines sources smaller than its 4 taps
 }
