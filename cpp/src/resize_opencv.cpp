@@ -592,6 +592,25 @@ AxisPlan plan_axis_opencv_cubic_own(int64_t in, int64_t out_full, int64_t first,
   return p;
 }
 
+namespace {
+
+// INTER_CUBIC's own horizontal pass of one source row (C channels, 1 to 4): exact int32 sums.
+template <int C>
+void cubic_own_row(const uint8_t* row, const AxisPlan& px, int64_t col_lo, int32_t* h) {
+  const int32_t* at = px.taps_at.data();
+  const int32_t* kx = px.k.data();
+  for (int64_t x = 0; x < px.count; ++x, at += 4, kx += 4) {
+    const uint8_t* p0 = row + (at[0] - col_lo) * C;
+    const uint8_t* p1 = row + (at[1] - col_lo) * C;
+    const uint8_t* p2 = row + (at[2] - col_lo) * C;
+    const uint8_t* p3 = row + (at[3] - col_lo) * C;
+    for (int c = 0; c < C; ++c)
+      h[x * C + c] = kx[0] * p0[c] + kx[1] * p1[c] + kx[2] * p2[c] + kx[3] * p3[c];
+  }
+}
+
+}  // namespace
+
 void resample_opencv_cubic_own(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1) {
   const AxisPlan& py = *j.py;
   const AxisPlan& px = *j.px;
@@ -604,22 +623,15 @@ void resample_opencv_cubic_own(const KernelTable& k, const ResampleJob& j, int64
   // out_full * C values (whole vectors of 8) and its integer code on the rest.
   const int64_t row_values = px.out_full * C;
   const int64_t nv = row_values >= 8 ? row_values / 8 * 8 : 0;
-  std::vector<uint8_t> in_float(static_cast<size_t>(n));
+  std::vector<int64_t> integer;  // the values in its integer part (at most 7 of the full row)
   for (int64_t x = 0; x < ow; ++x)
     for (int64_t c = 0; c < C; ++c)
-      in_float[static_cast<size_t>(x * C + c)] = px.index[static_cast<size_t>(x)] * C + c < nv;
+      if (px.index[static_cast<size_t>(x)] * C + c >= nv) integer.push_back(x * C + c);
   std::vector<uint8_t> levels(static_cast<size_t>(n)), out(static_cast<size_t>(n));
-  const auto horizontal = [&](const uint8_t* row, int32_t* h) {
-    for (int64_t x = 0; x < ow; ++x) {
-      const int32_t* at = px.taps_at.data() + 4 * x;
-      const int32_t* kx = px.k.data() + 4 * x;
-      for (int64_t c = 0; c < C; ++c) {
-        int32_t sum = 0;
-        for (int q = 0; q < 4; ++q) sum += kx[q] * row[(at[q] - col_lo) * C + c];
-        h[x * C + c] = sum;
-      }
-    }
-  };
+  const auto horizontal = C == 1   ? &cubic_own_row<1>
+                          : C == 2 ? &cubic_own_row<2>
+                          : C == 3 ? &cubic_own_row<3>
+                                   : &cubic_own_row<4>;
   for (int64_t i = y0; i < y1; ++i) {
     const int64_t y = rows::band_row(py, y0, y1, i);
     const int32_t* at = py.taps_at.data() + 4 * y;
@@ -629,7 +641,7 @@ void resample_opencv_cubic_own(const KernelTable& k, const ResampleJob& j, int64
       const int64_t r = at[q];
       int32_t* slot = ring.slot(r);
       if (!ring.holds(r)) {
-        horizontal(source.get(r, 0), slot);
+        horizontal(source.get(r, 0), px, col_lo, slot);
         ring.hold(r);
       }
       h[q] = slot;
@@ -638,23 +650,28 @@ void resample_opencv_cubic_own(const KernelTable& k, const ResampleJob& j, int64
     // float32 (no FMA), rounded half to even and saturated; the integer part:
     // (sum + 2^21) >> 22, saturated (FixedPtCast<int, uchar, 22>; OpenCV's int32 sum cannot
     // overflow: the weights' magnitudes add up to at most 2,816, and 255 * 2816^2 < 2^31)
-    float bf[4];
-    for (int q = 0; q < 4; ++q) bf[q] = static_cast<float>(b[q]) * (1.0f / 4194304.0f);
-    for (int64_t e = 0; e < n; ++e) {
-      int32_t v;
-      if (in_float[static_cast<size_t>(e)]) {
-        float t = static_cast<float>(h[3][e]) * bf[3];
-        t = static_cast<float>(h[2][e]) * bf[2] + t;
-        t = static_cast<float>(h[1][e]) * bf[1] + t;
-        t = static_cast<float>(h[0][e]) * bf[0] + t;
-        const float q = std::nearbyint(t);
-        v = q <= 0.0f ? 0 : q >= 255.0f ? 255 : static_cast<int32_t>(q);
-      } else {
-        int64_t sum = 0;
-        for (int q = 0; q < 4; ++q) sum += static_cast<int64_t>(h[q][e]) * b[q];
-        v = static_cast<int32_t>((sum + (int64_t{1} << 21)) >> 22);
-      }
-      levels[static_cast<size_t>(e)] = static_cast<uint8_t>(std::clamp<int32_t>(v, 0, 255));
+    const float b0 = static_cast<float>(b[0]) * (1.0f / 4194304.0f);
+    const float b1 = static_cast<float>(b[1]) * (1.0f / 4194304.0f);
+    const float b2 = static_cast<float>(b[2]) * (1.0f / 4194304.0f);
+    const float b3 = static_cast<float>(b[3]) * (1.0f / 4194304.0f);
+    const int32_t *h0 = h[0], *h1 = h[1], *h2 = h[2], *h3 = h[3];
+    uint8_t* lv = levels.data();
+    for (int64_t e = 0; e < n; ++e) {  // every value as the SSE part (a loop that vectorizes)
+      float t = static_cast<float>(h3[e]) * b3;
+      t = static_cast<float>(h2[e]) * b2 + t;
+      t = static_cast<float>(h1[e]) * b1 + t;
+      t = static_cast<float>(h0[e]) * b0 + t;
+      // saturated to [-1, 256] first (the same level once rounded and saturated), then rounded
+      // half to even by adding and subtracting 1.5 * 2^23 (exact below 2^22 in magnitude)
+      t = t < -1.0f ? -1.0f : t > 256.0f ? 256.0f : t;
+      const float q = (t + 12582912.0f) - 12582912.0f;
+      lv[e] = static_cast<uint8_t>(q < 0.0f ? 0.0f : q > 255.0f ? 255.0f : q);
+    }
+    for (const int64_t e : integer) {  // then its integer tail
+      int64_t sum = 0;
+      for (int q = 0; q < 4; ++q) sum += static_cast<int64_t>(h[q][e]) * b[q];
+      const int64_t v = (sum + (int64_t{1} << 21)) >> 22;
+      lv[e] = static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
     }
     for (int64_t x = 0; x < ow; ++x)  // planar
       for (int64_t c = 0; c < C; ++c)
