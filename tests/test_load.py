@@ -645,3 +645,58 @@ def test_populate_maps_pages_without_changing_them() -> None:
     assert not _core._populate(np.zeros(0, np.uint8))
     with pytest.raises(ValueError, match="read-only"):
         _core._populate(np.frombuffer(b"abc", np.uint8))
+
+
+def test_decoding_threads_end_before_a_batch_call_returns() -> None:
+    """The hostile review: a batch whose chunk failed returned while other threads were still
+    decoding into the reused buffer (the next call's pixels were overwritten), and the decoding
+    pool was rebuilt whenever a chunk was smaller than the thread count (a call running on the
+    old pool then failed). _on_threads waits for every item, raises the first error by index,
+    skips the items not yet started, and keeps one pool."""
+    import threading
+    import time
+
+    from pixnorm import _load
+
+    before = pixnorm.get_num_threads()
+    try:
+        pixnorm.set_num_threads(3)
+        ended: list[int] = []
+
+        def work(i: int) -> int:
+            if i == 0:  # fails once the others are decoding
+                time.sleep(0.02)
+                raise ValueError("first")
+            time.sleep(0.1)
+            ended.append(i)
+            return i
+
+        with pytest.raises(ValueError, match="^first$"):
+            _load._on_threads(work, 3)
+        assert sorted(ended) == [1, 2]  # both had ended when the error came back
+        assert _load._on_threads(lambda i: i * i, 7) == [i * i for i in range(7)]
+        pool = _load._POOL["executor"]
+        _load._on_threads(lambda i: i, 2)  # fewer items than threads: the same pool
+        assert _load._POOL["executor"] is pool
+        failures: list[BaseException] = []
+
+        def caller(k: int) -> None:
+            try:
+                for m in range(40):
+                    assert _load._on_threads(lambda i: i + k, 2 + m % 5) == [
+                        i + k for i in range(2 + m % 5)
+                    ]
+            except BaseException as e:  # noqa: BLE001
+                failures.append(e)
+
+        callers = [threading.Thread(target=caller, args=(k,)) for k in range(3)]
+        for t in callers:
+            t.start()
+        for t in callers:
+            t.join()
+        assert not failures
+        pixnorm.set_num_threads(4)  # more threads: a larger pool
+        assert _load._on_threads(lambda i: i, 4) == [0, 1, 2, 3]
+        assert _load._POOL["workers"] >= 4
+    finally:
+        pixnorm.set_num_threads(before)

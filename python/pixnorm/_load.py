@@ -320,25 +320,53 @@ os.register_at_fork(after_in_child=_forget_pool)
 
 
 def _executor(workers: int) -> concurrent.futures.ThreadPoolExecutor:
-    """A thread pool of `workers` threads, kept between calls (made again after a fork or
-    when the thread count changes)."""
+    """A thread pool of at least `workers` threads, kept between calls (made again after a fork,
+    and larger when more threads are asked for). A replaced pool is never shut down: a call on
+    another thread may still be using it (its threads end once it is no longer referenced)."""
     with _POOL_LOCK:
         ex = _POOL["executor"]
-        if ex is None or _POOL["pid"] != os.getpid() or _POOL["workers"] != workers:
-            if ex is not None and _POOL["pid"] == os.getpid():
-                ex.shutdown(wait=False)
+        if ex is None or _POOL["pid"] != os.getpid() or _POOL["workers"] < workers:
             ex = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="pixnorm-load")
             _POOL.update(pid=os.getpid(), executor=ex, workers=workers)
         return ex  # type: ignore[no-any-return]
 
 
 def _on_threads(fn: Any, n: int) -> list[Any]:
-    """[fn(0), ..., fn(n - 1)] on pixnorm's thread count (a pool kept between calls; the
-    caller's thread alone with one thread)."""
+    """[fn(0), ..., fn(n - 1)] on pixnorm's thread count (at most that many at once, on a pool
+    kept between calls; the caller's thread alone with one thread). Returns only once every
+    call has ended, so nothing still writes into memory the caller reuses; the first error in
+    index order is raised, and the items not yet started are skipped after one."""
     workers = min(_core.get_num_threads(), n)
     if workers <= 1:
         return [fn(i) for i in range(n)]
-    return list(_executor(workers).map(fn, range(n)))
+    results: list[Any] = [None] * n
+    errors: dict[int, BaseException] = {}
+    failed = threading.Event()
+
+    def lane(w: int) -> None:  # the items w, w + workers, ...
+        for i in range(w, n, workers):
+            if failed.is_set():
+                return
+            try:
+                results[i] = fn(i)
+            except BaseException as e:  # noqa: BLE001 (re-raised by the caller, in order)
+                errors[i] = e
+                failed.set()
+                return
+
+    ex = _executor(workers)
+    futures = [ex.submit(lane, w) for w in range(workers)]
+    try:
+        concurrent.futures.wait(futures)
+    except BaseException:  # (KeyboardInterrupt): stop the lanes, and still wait for them
+        failed.set()
+        concurrent.futures.wait(futures)
+        raise
+    for f in futures:
+        f.result()  # (lane itself never raises)
+    if errors:
+        raise errors[min(errors)]
+    return results
 
 
 # A batch decodes in chunks, each resized while its decoded windows are still in the cache: a
@@ -486,9 +514,11 @@ def load_batch(
     """:func:`load` for a batch: ``preprocess_batch([decode(s) for s in sources], ...)`` bit
     for bit, each JPEG decoded only around the window its output reads (its box from
     ``boxes``), on :func:`pixnorm.get_num_threads` threads (the codecs run with the GIL
-    released). The whole call is checked first; then the batch runs in chunks of about 1 MiB
-    of decoded pixels per thread, each decoded just before it is resized, while it is still in
-    the cache (decoding the whole batch first was about 20% slower per image).
+    released). The whole call is checked first (its errors leave ``out`` as it was); then the
+    batch runs in chunks of about 1 MiB of decoded pixels per thread, each decoded just before
+    it is resized, while it is still in the cache (decoding the whole batch first was about 20%
+    slower per image). A source whose data fails to decode raises after the chunks before it
+    were written into ``out``.
 
     ``boxes`` and the other keywords are :func:`pixnorm.preprocess_batch`'s (``size``,
     ``crop``, ``flips``, ``mean``, ``std``, ``out``, ...); ``mode``, ``orientation`` and
