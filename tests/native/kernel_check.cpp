@@ -994,6 +994,34 @@ struct ResizeChecker {
             iouts.push_back(d);
             compare("resize_h_interleaved", iouts[t], iouts[0], t);
           }
+          // the same filter on 16 interleaved rows held column-major (the tables that have
+          // resize_h_columns): transpose16, resize_h_columns, untranspose16 against the first
+          // table's resize_h_interleaved of each row
+          {
+            const int64_t len = in * planes;
+            std::vector<float> rows16(static_cast<size_t>(16 * len));
+            for (float& v : rows16) v = static_cast<float>(rng.below(256)) * 0.37f - 20.0f;
+            std::vector<float> want(static_cast<size_t>(16 * planes * n)), cols_want(rows16.size());
+            for (int64_t r = 0; r < 16; ++r) {
+              ck.tables[0]->resize_h_interleaved(rows16.data() + r * len, planes, st.data(),
+                                                 w.data(), wt.data(), taps, n,
+                                                 want.data() + r * planes * n, n);
+              for (int64_t e = 0; e < len; ++e)
+                cols_want[static_cast<size_t>(e * 16 + r)] =
+                    rows16[static_cast<size_t>(r * len + e)];
+            }
+            for (size_t t = 0; t < ck.tables.size(); ++t) {
+              const KernelTable& kt = *ck.tables[t];
+              if (!kt.resize_h_columns) continue;
+              std::vector<float> cols(rows16.size()), h(static_cast<size_t>(16 * planes * n)),
+                  got(h.size(), -1.0f);
+              kt.transpose16(rows16.data(), len, len, cols.data());
+              compare("transpose16", cols, cols_want, t);
+              kt.resize_h_columns(cols.data(), planes, st.data(), w.data(), taps, n, h.data());
+              kt.untranspose16(h.data(), planes * n, got.data(), planes * n);
+              compare("resize_h_columns", got, want, t);
+            }
+          }
         }
         // vertical passes over `taps` rows
         const int64_t channels = 1 + static_cast<int64_t>(rng.below(5));

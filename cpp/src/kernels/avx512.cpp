@@ -132,6 +132,9 @@ constexpr KernelTable avx512_kernels() {
   k.bilinear2_fixed = &bilinear2_fixed;
   k.resize_v_u8_int = &resize_v_u8_int;
   k.resize_h_interleaved = &resize_h_interleaved;
+  k.resize_h_columns = &resize_h_columns;
+  k.transpose16 = &transpose16;
+  k.untranspose16 = &untranspose16;
   k.resize_h_u8_fixed = &resize_h_u8_fixed;
   k.resize_v_fixed_levels = &plain::resize_v_fixed_levels;
   k.resize_h_u8_fixed2 = &resize_h_u8_fixed2;

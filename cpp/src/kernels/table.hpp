@@ -42,6 +42,17 @@ using ResizeVU8 = void (*)(const uint8_t* const* rows, const float* w, int64_t t
 using ResizeHInterleaved = void (*)(const float* src, int64_t channels, const int32_t* start,
                                     const float* w, const float* wt, int64_t taps, int64_t n,
                                     float* dst, int64_t dst_stride);
+// resize_h_interleaved on 16 rows at once, held column-major: element e of row r is
+// cols[e * 16 + r] (e = sample * channels + c). Channel c of output x in row r is
+// sum_k w[x * taps + k] * cols[((start[x] + k) * channels + c) * 16 + r], the same sums in the
+// same order as resize_h_interleaved, written to dst[(c * n + x) * 16 + r]: each tap one load
+// of 16 rows, no gather (wide windows, where resize_h_interleaved gathers).
+using ResizeHColumns = void (*)(const float* cols, int64_t channels, const int32_t* start,
+                                const float* w, int64_t taps, int64_t n, float* dst);
+// 16 rows of n floats (row r at src + r * src_stride) to n groups of 16: dst[i * 16 + r].
+using Transpose16 = void (*)(const float* src, int64_t src_stride, int64_t n, float* dst);
+// The inverse: n groups of 16 (src[i * 16 + r]) to 16 rows, row r at dst + r * dst_stride.
+using Untranspose16 = void (*)(const float* src, int64_t n, float* dst, int64_t dst_stride);
 // The vertical pass of uint8 rows with fixed-point weights (signed int16 each, negative ones
 // from bicubic and lanczos filters; 255 * sum |k| < 2^24): dst[i] = float32(sum_k k[k] *
 // rows[k][i]) for i < n, on interleaved elements; the sum is an exact integer of magnitude below
@@ -386,6 +397,9 @@ struct KernelTable {
   ResizeHU8Fixed2 resize_h_u8_fixed2 = nullptr;
   ResizeHU8Digits resize_h_u8_digits = nullptr;  // may be null
   ResizeVU8Planar resize_v_u8_planar = nullptr;  // may be null
+  ResizeHColumns resize_h_columns = nullptr;     // may be null (with the two below)
+  Transpose16 transpose16 = nullptr;
+  Untranspose16 untranspose16 = nullptr;
   ResizeVU8 resize_v_u8 = nullptr;
   LumaU8Row luma_u8 = nullptr;
   LumaPlanes luma_planes = nullptr;
