@@ -332,10 +332,16 @@ def test_load_batch_errors() -> None:
         pixnorm.load_batch([good, good[:100]], size=(8, 8))
     with pytest.raises(TypeError, match=r"^sources\[0\]: source: expected a path"):
         pixnorm.load_batch([3], size=(8, 8))
-    with pytest.raises(ValueError, match="ends at"):  # preprocess_batch's own check
+    with pytest.raises(ValueError, match=r"^sources\[1\]: ends at"):  # preprocess_batch's
         pixnorm.load_batch([good, jpeg(photo(60, 50))], size=20)
-    with pytest.raises(TypeError, match="draft"):
+    with pytest.raises(TypeError, match="draft is load's only"):
         pixnorm.load_batch([good], size=(8, 8), draft=True)
+    with pytest.raises(TypeError, match=r"^load_batch: unexpected keyword argument 'flip' \(one"):
+        pixnorm.load_batch([good], size=(8, 8), flip=True)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
+        pixnorm.load_batch([good], size=(8, 8), colour="gray")
+    with pytest.raises(TypeError, match=r"^samples\[0\]: image: .*got bytes \(encoded bytes: "):
+        pixnorm.Collate(size=(8, 8))([(good, 0)])
 
 
 def test_load_batch_in_a_forked_child() -> None:
@@ -597,7 +603,7 @@ def test_batches_in_chunks_are_checked_whole_first(monkeypatch: pytest.MonkeyPat
     rgb = jpeg(photo(60, 70))
     gray = jpeg(photo(60, 70)[..., 0])
     out = np.full((3, 3, 16, 16), 7.0, np.float32)
-    with pytest.raises(ValueError, match=r"^images\[2\]: has 1 channel, the first image has 3"):
+    with pytest.raises(ValueError, match=r"^sources\[2\]: has 1 channel, the first image has 3"):
         pixnorm.load_batch([rgb, rgb, gray], size=(16, 16), mode=None, out=out)
     assert (out == 7.0).all()
     with pytest.raises(ValueError, match=r"^out: "):

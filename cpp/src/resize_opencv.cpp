@@ -530,8 +530,8 @@ bool check_opencv_cubic(int64_t channels, int64_t h, int64_t w, int64_t oh, int6
       << " by factors (" << factor_y << ", " << factor_x
       << "): with INTER_CUBIC on 1, 3 or 4 channels cv2.resize runs IPP's warpAffine when a "
          "factor is not the rounded size's ratio, which is not reproduced (fit='cover' scales by "
-         "such a factor); resize to the size (cv2.resize(dsize=...)), or give "
-         "exact_factor=False";
+         "such a factor, so it is refused here); give the size (cv2.resize(dsize=...)), or "
+         "with factor= also exact_factor=False";
     throw std::invalid_argument(m.str());
   }
   return h < 4 || w < 4;  // IPP's resize declines sources smaller than its 4 taps

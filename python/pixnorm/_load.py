@@ -4,6 +4,7 @@ output reads (bit for bit ``preprocess(decode(source), ...)``)."""
 from __future__ import annotations
 
 import concurrent.futures
+import inspect
 import math
 import os
 import threading
@@ -23,6 +24,7 @@ from ._resize import (
     _resolve_factor,
     interpolation_name,
     preprocess,
+    preprocess_batch,
 )
 
 __all__ = ["load", "load_batch"]
@@ -502,6 +504,10 @@ class _Lazy:
         return result
 
 
+# preprocess_batch's keywords, which load_batch passes on
+_BATCH_KEYWORDS = frozenset(inspect.signature(preprocess_batch).parameters) - {"images"}
+
+
 def load_batch(
     sources: Sequence[Any],
     *,
@@ -553,5 +559,20 @@ def load_batch(
         except (TypeError, ValueError) as e:
             raise type(e)(f"sources[{i}]: {e}") from None
 
+    unknown = sorted(set(options) - _BATCH_KEYWORDS)
+    if unknown:
+        hint = {"flip": "flips", "box": "boxes", "angle": "angles"}.get(unknown[0])
+        raise TypeError(
+            f"load_batch: unexpected keyword argument {unknown[0]!r}"
+            + (f" (one per image: {hint}=)" if hint else "")
+            + ("; draft is load's only (in a batch every image ends at one size)"
+               if unknown[0] == "draft" else "")
+        )  # fmt: skip
     lazy = _Lazy(_on_threads(one, n), "sources")
-    return _preprocess_batch(lazy.shapes, lazy, boxes=boxes, **options)
+    try:
+        return _preprocess_batch(lazy.shapes, lazy, boxes=boxes, **options)
+    except (TypeError, ValueError) as e:  # preprocess_batch's images are the sources here
+        text = str(e)
+        if text.startswith("images["):
+            raise type(e)("sources[" + text[len("images[") :]) from None
+        raise

@@ -1154,9 +1154,11 @@ def _load(img: Any, uint16: bool = False) -> tuple[np.ndarray[Any, Any], str, An
         if arr.ndim != 3:
             raise ValueError(f"image: expected (H, W) or (H, W, C), got shape {arr.shape}")
         return arr, "numpy", None
+    encoded = isinstance(img, bytes | bytearray | memoryview)
     raise TypeError(
         "image: expected a PIL image, a uint8 numpy array or torch tensor, got "
         f"{type(img).__name__}"
+        + (" (encoded bytes: pixnorm.Collate(..., decode=True) decodes them)" if encoded else "")
     )
 
 
