@@ -299,6 +299,24 @@ struct Scratch {
   std::vector<float> mixed;        // a row's planes after the colour mix
 };
 
+// The columns path of run_rows (resize_h_columns): 16 rows per block, rows of at most
+// kColumnValues floats (a block and its transpose: 2 x 384 KiB, within a core's L2 cache), in
+// buffers each thread keeps (no new pages per call: allocating them per call made short
+// outputs of wide rows several times slower).
+constexpr int64_t kColumnRows = 16;
+constexpr int64_t kColumnValues = 6144;
+struct ColumnBuffers {
+  std::vector<float> block, cols, hcols, hrows;
+  void fit(int64_t n) {
+    if (block.size() >= static_cast<size_t>(n)) return;
+    for (std::vector<float>* v : {&block, &cols, &hcols, &hrows}) v->resize(static_cast<size_t>(n));
+  }
+};
+ColumnBuffers& column_buffers() {
+  thread_local ColumnBuffers b;
+  return b;
+}
+
 constexpr int64_t kPlanePad = 32;  // floats readable past a plane's last tap (resize_h contract)
 
 // Writes one finished output row (C planar float rows of ow values) in the job's format.
@@ -623,32 +641,30 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
     // (bicubic, lanczos: the transposes cost per source sample, the gathers per tap), on an ISA
     // with resize_h_columns: 16 output rows at a time, their vertical passes transposed to
     // columns of 16, the horizontal pass one load per tap for all 16 rows (the same sums in the
-    // same order), transposed back. 1080p -> 256 -> 224 bicubic: 664 -> 579 us; bilinear and
-    // box (taps of about 2 and 1 steps) were slower this way (800x600 bilinear 221 -> 250 us).
-    if (!(narrow || luma) && k.resize_h_columns != nullptr && px.taps * ow >= 3 * span) {
-      constexpr int64_t kRows = 16;
+    // same order), transposed back. 1080p -> 256 -> 224 bicubic: 664 -> 579 us. Not taken:
+    // bilinear and box (taps of about 2 and 1 steps: 800x600 bilinear 221 -> 250 us), rows
+    // wider than kColumnValues (the blocks would leave the L2 cache: 4032x3024 -> 224 was 13%
+    // slower), and the last rows of a band short of 16 (the per-row path below).
+    int64_t first = y0;
+    if (!(narrow || luma) && k.resize_h_columns != nullptr && px.taps * ow >= 3 * span &&
+        wide <= kColumnValues && y1 - y0 >= kColumnRows) {
       const int64_t hn = C * ow;
-      std::vector<float> block(static_cast<size_t>(kRows * wide), 0.0f);
-      std::vector<float> cols(static_cast<size_t>(kRows * wide));
-      std::vector<float> hcols(static_cast<size_t>(kRows * hn));
-      std::vector<float> hrows(static_cast<size_t>(kRows * hn));
-      for (int64_t i0 = y0; i0 < y1; i0 += kRows) {
-        const int64_t m = std::min(kRows, y1 - i0);
-        for (int64_t r = 0; r < m; ++r)
-          vertical(rows::band_row(py, y0, y1, i0 + r), block.data() + r * wide);
-        if (m < kRows)  // (rows past the band: zeros, computed and dropped)
-          std::fill(block.begin() + m * wide, block.end(), 0.0f);
-        k.transpose16(block.data(), wide, wide, cols.data());
-        k.resize_h_columns(cols.data(), C, s.rel_start.data(), px.w.data(), px.taps, ow,
-                           hcols.data());
-        k.untranspose16(hcols.data(), hn, hrows.data(), hn);
-        for (int64_t r = 0; r < m; ++r)
-          store_row(k, j, rows::band_row(py, y0, y1, i0 + r), hrows.data() + r * hn, s,
+      ColumnBuffers& cb = column_buffers();
+      cb.fit(kColumnRows * std::max(wide, hn));
+      const int64_t full = y0 + (y1 - y0) / kColumnRows * kColumnRows;
+      for (; first < full; first += kColumnRows) {
+        for (int64_t r = 0; r < kColumnRows; ++r)
+          vertical(rows::band_row(py, y0, y1, first + r), cb.block.data() + r * wide);
+        k.transpose16(cb.block.data(), wide, wide, cb.cols.data());
+        k.resize_h_columns(cb.cols.data(), C, s.rel_start.data(), px.w.data(), px.taps, ow,
+                           cb.hcols.data());
+        k.untranspose16(cb.hcols.data(), hn, cb.hrows.data(), hn);
+        for (int64_t r = 0; r < kColumnRows; ++r)
+          store_row(k, j, rows::band_row(py, y0, y1, first + r), cb.hrows.data() + r * hn, s,
                     float_v ? 1.0f : vunit, luma);
       }
-      return;
     }
-    for (int64_t i = y0; i < y1; ++i) {
+    for (int64_t i = first; i < y1; ++i) {
       const int64_t y = rows::band_row(py, y0, y1, i);
       vertical(y, s.vrow.data());
       if (narrow || luma) {  // planes for resize_h (its permute windows, or one luma plane)
