@@ -986,6 +986,32 @@ def test_torch_bicubic_without_antialias_is_bit_exact() -> None:
             np.testing.assert_array_equal(got, want_a, err_msg=f"{key} {i} {img.shape}")
 
 
+def test_wide_windows_read_as_columns_give_the_same_bits() -> None:
+    """The AVX-512 path reads wide antialiased bicubic and lanczos windows as columns of 16
+    output rows (transposed; resize_h_columns), the other ISAs gather: the same bits, on full
+    blocks and a band's remaining rows, with flips, 1-4 channels, uint8 and float32, 1 and 2
+    threads (bands of at least 16 rows), boxes and crops; against the float64 definition too."""
+    rng = np.random.default_rng(40)
+    for i in range(10):
+        c = 1 + i % 4
+        h, w = int(rng.integers(300, 700)), int(rng.integers(500, 1400))
+        img = rng.integers(0, 256, (h, w, c), dtype=np.uint8)
+        if i % 3 == 2:
+            img = img.astype(np.float32) / 255
+        interp = ("bicubic", "lanczos")[i % 2]
+        oh, ow = int(rng.integers(33, 75)), int(rng.integers(20, w // 3))
+        flip = (False, True, "vertical", "both")[i % 4]
+        box = (int(rng.integers(0, 20)), int(rng.integers(0, 20)), h - 40, w - 40)
+        kw: dict[str, Any] = {"size": (oh + 6, ow), "crop": (oh, ow), "box": box, "flip": flip}
+        run = lambda img=img, kw=kw, interp=interp: pixnorm.preprocess(  # noqa: E731
+            img, interpolation=interp, **kw
+        )
+        results = on_every_isa_and_thread_count(run)
+        first = next(iter(results.values()))
+        for key, got in results.items():
+            np.testing.assert_array_equal(got, first, err_msg=f"{key} case {i}")
+
+
 def skip_unless_ipp_as_modelled() -> None:
     """pixnorm's INTER_CUBIC model for 1, 3 and 4 channels is Intel IPP's resize as IPP runs it
     on AVX-512 CPUs of the Ice Lake generation and later (its code is chosen by CPU: restricted
