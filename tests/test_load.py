@@ -668,10 +668,11 @@ def test_decoding_threads_end_before_a_batch_call_returns() -> None:
     try:
         pixnorm.set_num_threads(3)
         ended: list[int] = []
+        started = threading.Barrier(3, timeout=30)
 
         def work(i: int) -> int:
-            if i == 0:  # fails once the others are decoding
-                time.sleep(0.02)
+            started.wait()  # all three running (a pool thread each)
+            if i == 0:  # fails while the others are decoding
                 raise ValueError("first")
             time.sleep(0.1)
             ended.append(i)
