@@ -439,10 +439,7 @@ void resample_opencv_lanczos4(const KernelTable& k, const ResampleJob& j, int64_
       const int32_t v = static_cast<int32_t>(acc[static_cast<size_t>(e)] + (1u << 21)) >> 22;
       levels[static_cast<size_t>(e)] = static_cast<uint8_t>(std::clamp<int32_t>(v, 0, 255));
     }
-    for (int64_t x = 0; x < ow; ++x)  // planar
-      for (int64_t c = 0; c < C; ++c)
-        out[static_cast<size_t>(c * ow + x)] = levels[static_cast<size_t>(x * C + c)];
-    rows::emit_planar_u8(k, j, y, out.data());
+    rows::emit_interleaved_u8(k, j, y, levels.data(), C, out.data());
   }
 }
 
@@ -673,10 +670,7 @@ void resample_opencv_cubic_own(const KernelTable& k, const ResampleJob& j, int64
       const int64_t v = (sum + (int64_t{1} << 21)) >> 22;
       lv[e] = static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
     }
-    for (int64_t x = 0; x < ow; ++x)  // planar
-      for (int64_t c = 0; c < C; ++c)
-        out[static_cast<size_t>(c * ow + x)] = levels[static_cast<size_t>(x * C + c)];
-    rows::emit_planar_u8(k, j, y, out.data());
+    rows::emit_interleaved_u8(k, j, y, levels.data(), C, out.data());
   }
 }
 
@@ -740,10 +734,7 @@ void resample_opencv_cubic(const KernelTable& k, const ResampleJob& j, int64_t y
                                                             : q >= 255.0f ? 255.0f
                                                                           : q);
     }
-    for (int64_t x = 0; x < ow; ++x)  // planar
-      for (int64_t c = 0; c < C; ++c)
-        out[static_cast<size_t>(c * ow + x)] = levels[static_cast<size_t>(x * C + c)];
-    rows::emit_planar_u8(k, j, y, out.data());
+    rows::emit_interleaved_u8(k, j, y, levels.data(), C, out.data());
   }
 }
 

@@ -260,6 +260,15 @@ inline void emit_planar_u8(const KernelTable& k, const ResampleJob& j, int64_t y
   o.finish(k);
 }
 
+// emit_planar_u8 of an interleaved row of ow x C levels, made planar in `planar` (ow * C).
+inline void emit_interleaved_u8(const KernelTable& k, const ResampleJob& j, int64_t y,
+                                const uint8_t* levels, int64_t C, uint8_t* planar) {
+  const int64_t ow = j.px->count;
+  for (int64_t x = 0; x < ow; ++x)
+    for (int64_t c = 0; c < C; ++c) planar[c * ow + x] = levels[x * C + c];
+  emit_planar_u8(k, j, y, planar);
+}
+
 // Whether a named convention's levels may be mapped to floats inside a fixed-point kernel: the
 // table fuses them, float output, and the FMA-corrected form checked exact for every channel
 // (level_params).

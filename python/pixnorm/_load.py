@@ -9,7 +9,7 @@ import math
 import os
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -20,7 +20,7 @@ from ._resize import (
     Geometry,
     _check_convention,
     _geometry,
-    _preprocess_batch,
+    _Later,
     _resolve_factor,
     interpolation_name,
     preprocess,
@@ -436,7 +436,7 @@ class _Encoded:
         return img
 
 
-class _Lazy:
+class _Lazy(_Later):
     """A batch of encoded images that the resize decodes when it needs them (load_batch,
     Collate(decode=True)): :attr:`shapes` stand for the images in the geometry rules and the
     core's checks; :meth:`preprocess` checks the whole call, then runs it in chunks
@@ -570,7 +570,7 @@ def load_batch(
         )  # fmt: skip
     lazy = _Lazy(_on_threads(one, n), "sources")
     try:
-        return _preprocess_batch(lazy.shapes, lazy, boxes=boxes, **options)
+        return preprocess_batch(cast(Any, lazy), boxes=boxes, **options)
     except (TypeError, ValueError) as e:  # preprocess_batch's images are the sources here
         text = str(e)
         if text.startswith("images["):

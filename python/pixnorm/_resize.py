@@ -1099,6 +1099,24 @@ def preprocess(
     return _typed(result, out, fmt.dtype)
 
 
+class _Later:
+    """Images that preprocess_batch decodes as it resizes them (load_batch's _Lazy), given in
+    place of its images: ``shapes`` stand for them in the geometry rules and the checks,
+    ``preprocess`` runs the core's call in chunks, ``everything`` decodes them all (for the
+    paths that read each image in steps of their own)."""
+
+    shapes: list[np.ndarray[Any, Any]]
+
+    def preprocess(
+        self, geoms: Sequence[Geometry], crop_h: int, crop_w: int, *, out: Any, empty: Any,
+        **kw: Any,
+    ) -> Any:  # fmt: skip
+        raise NotImplementedError
+
+    def everything(self) -> list[np.ndarray[Any, Any]]:
+        raise NotImplementedError
+
+
 def preprocess_batch(
     images: Sequence[npt.ArrayLike] | np.ndarray[Any, Any],
     *,
@@ -1140,65 +1158,9 @@ def preprocess_batch(
     ``fill`` for the corners; the images are then rotated and resized one after another (each
     call still spread over the threads).
     """
-    return _preprocess_batch(
-        images,
-        None,
-        size=size,
-        crop=crop,
-        boxes=boxes,
-        flips=flips,
-        antialias=antialias,
-        convention=convention,
-        mean=mean,
-        std=std,
-        scale=scale,
-        max_size=max_size,
-        out=out,
-        channels_last=channels_last,
-        factor=factor,
-        rounding=rounding,
-        exact_factor=exact_factor,
-        fit=fit,
-        fill=fill,
-        return_params=return_params,
-        color=color,
-        dtype=dtype,
-        layout=layout,
-        interpolation=interpolation,
-        angles=angles,
-    )
-
-
-def _preprocess_batch(
-    images: Sequence[npt.ArrayLike] | np.ndarray[Any, Any],
-    lazy: Any,
-    *,
-    size: Size | None = None,
-    crop: Size | None = None,
-    boxes: Sequence[Box | None] | None = None,
-    flips: Sequence[bool | str] | np.ndarray[Any, Any] | None = None,
-    antialias: bool = True,
-    convention: str | None = None,
-    mean: Any = 0.0,
-    std: Any = None,
-    scale: float | None = None,
-    max_size: int | None = None,
-    out: np.ndarray[Any, Any] | None = None,
-    channels_last: bool = False,
-    factor: Factor | None = None,
-    rounding: str | None = None,
-    exact_factor: bool = True,
-    fit: str | None = None,
-    fill: Any = None,
-    return_params: bool = False,
-    color: str | None = None,
-    dtype: Any = None,
-    layout: str = "CHW",
-    interpolation: Any = "bilinear",
-    angles: Sequence[float | None] | np.ndarray[Any, Any] | None = None,
-) -> Any:
-    """preprocess_batch; ``lazy`` (load_batch's _Lazy, or None): ``images`` are its shapes,
-    decoded as the batch is resized."""
+    lazy = images if isinstance(images, _Later) else None  # (load_batch's: their shapes)
+    if lazy is not None:
+        images = lazy.shapes
     aa, conv, ikw = _check_convention(convention, antialias, interpolation)
     fmt = _format(dtype, layout, out)
     angles = _seq(angles)
