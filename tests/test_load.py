@@ -609,7 +609,7 @@ def test_batches_in_chunks_are_checked_whole_first(monkeypatch: pytest.MonkeyPat
     with pytest.raises(ValueError, match=r"^out: "):
         pixnorm.load_batch([rgb, rgb, rgb, rgb], size=(16, 16), out=out)
     assert (out == 7.0).all()
-    with pytest.raises(ValueError, match=r"^images\[2\]: has 1 channel"):  # (the core's name)
+    with pytest.raises(ValueError, match=r"^samples\[2\]: has 1 channel"):
         pixnorm.Collate(size=(16, 16), decode=True, mode=None)([(rgb, 0), (rgb, 1), (gray, 2)])
     truncated = rgb[: len(rgb) // 2]  # its header is whole: it fails when decoded
     with pytest.raises(pixnorm.DecodeError, match=r"^sources\[2\]: "):

@@ -424,7 +424,13 @@ class Collate:
         from ._load import _Scratch
 
         with _Scratch() as take:  # decoded windows live until the batch is written
-            return self._collate(samples, take)
+            try:
+                return self._collate(samples, take)
+            except (TypeError, ValueError) as e:  # the core's images are the samples here
+                text = str(e)
+                if text.startswith("images["):
+                    raise type(e)("samples[" + text[len("images[") :]) from None
+                raise
 
     def _collate(self, samples: Sequence[Any], take: Any) -> Any:
         from ._load import _Encoded, _Lazy
