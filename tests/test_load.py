@@ -667,6 +667,8 @@ def test_decoding_threads_end_before_a_batch_call_returns() -> None:
     before = pixnorm.get_num_threads()
     try:
         pixnorm.set_num_threads(3)
+        if pixnorm.get_num_threads() < 3:
+            pytest.skip("a build without threads decodes the items in turn")
         ended: list[int] = []
         started = threading.Barrier(3, timeout=30)
 
