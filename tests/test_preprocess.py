@@ -508,6 +508,8 @@ def test_per_pixel_batch_of_mixed_channels_names_the_image() -> None:
         lambda: pixnorm.preprocess_batch([gray, rgb], size=(16, 16), fit="cover", mean=norm),
         lambda: pixnorm.Collate(size=16, crop=16, mean=norm, convention=None)([gray, rgb]),
     ]
-    for call in calls:
-        with pytest.raises(ValueError, match=r"images\[1\]: has 3 channels, the first image has 1"):
+    for call, name in zip(calls, ("images", "images", "samples"), strict=True):
+        with pytest.raises(
+            ValueError, match=rf"^{name}\[1\]: has 3 channels, the first image has 1"
+        ):
             call()
