@@ -634,15 +634,9 @@ void resample_opencv_cubic_own(const KernelTable& k, const ResampleJob& j, int64
     const int32_t* at = py.taps_at.data() + 4 * y;
     const int32_t* b = py.k.data() + 4 * y;
     const int32_t* h[4];
-    for (int q = 0; q < 4; ++q) {
-      const int64_t r = at[q];
-      int32_t* slot = ring.slot(r);
-      if (!ring.holds(r)) {
-        horizontal(source.get(r, 0), px, col_lo, slot);
-        ring.hold(r);
-      }
-      h[q] = slot;
-    }
+    rows::ring_taps4(ring, at, h, [&](int64_t r, int32_t* slot) {
+      horizontal(source.get(r, 0), px, col_lo, slot);
+    });
     // the SSE part: b_q / 2^22 (exact), t = h3 b3, then h2 b2 + t, h1 b1 + t, h0 b0 + t in
     // float32 (no FMA), rounded half to even and saturated; the integer part:
     // (sum + 2^21) >> 22, saturated (FixedPtCast<int, uchar, 22>; OpenCV's int32 sum cannot
@@ -717,15 +711,8 @@ void resample_opencv_cubic(const KernelTable& k, const ResampleJob& j, int64_t y
     const int32_t* at = py.taps_at.data() + 4 * y;
     const float* w = py.w.data() + 4 * y;
     const float* h[4];
-    for (int q = 0; q < 4; ++q) {
-      const int64_t r = at[q];
-      float* slot = ring.slot(r);
-      if (!ring.holds(r)) {
-        horizontal(source.get(r, 0), slot);
-        ring.hold(r);
-      }
-      h[q] = slot;
-    }
+    rows::ring_taps4(ring, at, h,
+                     [&](int64_t r, float* slot) { horizontal(source.get(r, 0), slot); });
     for (int64_t e = 0; e < n; ++e) {
       const float v =
           std::fmaf(w[0], h[0][e], w[1] * h[1][e]) + std::fmaf(w[2], h[2][e], w[3] * h[3][e]);

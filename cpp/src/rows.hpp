@@ -113,6 +113,20 @@ void ring_window(RowRing<float>& ring, int64_t st, int64_t taps, std::vector<con
   }
 }
 
+// ring_window for four listed rows (OpenCV's cubic taps, clamped: a row may repeat).
+template <class T, class Make>
+void ring_taps4(RowRing<T>& ring, const int32_t* rows, const T** out, Make&& make) {
+  for (int q = 0; q < 4; ++q) {
+    const int64_t r = rows[q];
+    T* slot = ring.slot(r);
+    if (!ring.holds(r)) {
+      make(r, slot);
+      ring.hold(r);
+    }
+    out[q] = slot;
+  }
+}
+
 // The source rows one band of a job reads, each a packed interleaved row that starts at column
 // `first` of the box: the view's own row when its rows are packed, `width` equals `span` and the
 // data is aligned for its element type; else a copy gathered into one of `slots` buffers of
