@@ -428,8 +428,8 @@ class Collate:
                 return self._collate(samples, take)
             except (TypeError, ValueError) as e:  # the core's images are the samples here
                 text = str(e)
-                if text.startswith("images["):
-                    raise type(e)("samples[" + text[len("images[") :]) from None
+                if type(e) in (TypeError, ValueError) and text.startswith("images["):
+                    raise type(e)(text.replace("images[", "samples[")) from None
                 raise
 
     def _collate(self, samples: Sequence[Any], take: Any) -> Any:

@@ -573,6 +573,6 @@ def load_batch(
         return preprocess_batch(cast(Any, lazy), boxes=boxes, **options)
     except (TypeError, ValueError) as e:  # preprocess_batch's images are the sources here
         text = str(e)
-        if text.startswith("images["):
-            raise type(e)("sources[" + text[len("images[") :]) from None
+        if type(e) in (TypeError, ValueError) and text.startswith("images["):
+            raise type(e)(text.replace("images[", "sources[")) from None
         raise
