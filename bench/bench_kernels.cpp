@@ -76,6 +76,72 @@ Axis plan(int64_t in) {
   return a;
 }
 
+// The colour conversions of a 500x375 RGB image, row by row (each row as the passes read it):
+// the named conventions' integer conversions (convert_u8: interleaved RGB in, 1 or 3
+// interleaved channels out) and pixnorm's float32 luma (luma_u8).
+void colour(int rounds) {
+  constexpr int64_t W = 500, H = 375;
+  std::mt19937 rng(2);
+  std::vector<uint8_t> img(static_cast<size_t>(W * H * 3)), dst(static_cast<size_t>(W * 3 + 64));
+  for (auto& v : img) v = static_cast<uint8_t>(rng() & 255);
+  std::vector<float> fdst(static_cast<size_t>(W + 16));
+  std::vector<int32_t> lut(9 * 256);  // Pillow's YCbCr tables (pixnorm/color.cpp)
+  const double coef[9] = {0.299, 0.587, 0.114, -0.16874, -0.33126, 0.5, 0.5, -0.41869, -0.08131};
+  for (int k = 0; k < 9; ++k)
+    for (int i = 0; i < 256; ++i)
+      lut[static_cast<size_t>(k * 256 + i)] =
+          static_cast<int32_t>(std::trunc(coef[k] * i * 64.0 + 0.5));
+  const float luma[3] = {0.299f, 0.587f, 0.114f};
+  struct Formula {
+    const char* name;
+    int formula;
+    int64_t out;
+  };
+  const Formula formulas[] = {{"'pillow' gray", pixnorm::kColorPillowLuma, 1},
+                              {"'pillow' ycbcr", pixnorm::kColorPillowYCbCr, 3},
+                              {"'torch' gray", pixnorm::kColorTorchLuma, 1},
+                              {"'opencv' gray", pixnorm::kColorOpencvGray, 1},
+                              {"'opencv' ycbcr", pixnorm::kColorOpencvYCbCr, 3},
+                              {"'opencv' yuv", pixnorm::kColorOpencvYuv, 3}};
+  std::printf(
+      "\n| workload | ISA | colour | kernel | median us / 375 rows | p10 |\n"
+      "|---|---|---|---|---:|---:|\n");
+  for (Isa isa : pixnorm::supported_isas()) {
+    const KernelTable& kt = pixnorm::kernels_for(isa);
+    struct Cand {
+      const char* colour;
+      const char* kernel;
+      std::function<void(const uint8_t*)> run;
+      std::vector<double> us;
+    };
+    std::vector<Cand> cands;
+    cands.push_back({"pixnorm gray",
+                     "luma_u8",
+                     [&](const uint8_t* row) { kt.luma_u8(row, W, 3, luma, fdst.data()); },
+                     {}});
+    for (const Formula& f : formulas)
+      cands.push_back({f.name,
+                       "convert_u8",
+                       [&kt, &lut, &dst, f](const uint8_t* row) {
+                         kt.convert_u8(row, 0, W, f.formula, lut.data(), f.out, dst.data(), 0);
+                       },
+                       {}});
+    for (int r = 0; r < rounds; ++r)
+      for (Cand& c : cands) {
+        const auto t0 = std::chrono::steady_clock::now();
+        for (int64_t y = 0; y < H; ++y) c.run(img.data() + y * W * 3);
+        c.us.push_back(
+            std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
+                .count());
+      }
+    for (Cand& c : cands) {
+      std::sort(c.us.begin(), c.us.end());
+      std::printf("| 500x375 RGB | %s | %s | %s | %.1f | %.1f |\n", pixnorm::isa_name(isa),
+                  c.colour, c.kernel, c.us[c.us.size() / 2], c.us[c.us.size() / 10]);
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -156,5 +222,6 @@ int main(int argc, char** argv) {
       }
     }
   }
+  colour(rounds);
   return 0;
 }

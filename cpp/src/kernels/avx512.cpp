@@ -173,6 +173,7 @@ constexpr KernelTable avx512icl_kernels() {
   k.resize_v_fixed_levels = &resize_v_fixed_levels_vbmi;
   k.stats_u8 = &stats_u8_vnni;
   k.luma_u8 = &luma_u8_vbmi;
+  k.convert_u8 = &convert_u8_vbmi;
   return k;
 }
 
