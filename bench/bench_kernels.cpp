@@ -76,6 +76,84 @@ Axis plan(int64_t in) {
   return a;
 }
 
+// Bilinear without antialiasing (2 x 2 taps: the named conventions' and pixnorm's
+// antialias=False), one output row of 224 pixels from two source rows, 224 rows, 500x375 ->
+// 256 -> centre 224: bilinear2_u8 (float tail) and bilinear2_fixed (OpenCV's integer tail, to
+// float32 levels), for 1 and 3 channels.
+void bilinear(int rounds) {
+  constexpr int64_t W = 500, n = 224;
+  const double scale = 375.0 / 256.0;
+  std::vector<int32_t> start(n), kx(n), kf(n);
+  for (int64_t x = 0; x < n; ++x) {
+    const double s = (static_cast<double>(x + 58) + 0.5) * scale - 0.5;  // (341 - 224) / 2
+    const int64_t i = std::min<int64_t>(static_cast<int64_t>(std::floor(s)), W - 2);
+    const int32_t k1 = static_cast<int32_t>(std::lrint((s - std::floor(s)) * 16384.0));
+    start[static_cast<size_t>(x)] = static_cast<int32_t>(i);
+    kx[static_cast<size_t>(x)] = (16384 - k1) | (k1 << 16);
+    const int32_t f1 = k1 >> 3;  // OpenCV: 2^11
+    kf[static_cast<size_t>(x)] = (2048 - f1) | (f1 << 16);
+  }
+  std::mt19937 rng(3);
+  std::vector<uint8_t> rows(static_cast<size_t>(2 * W * 4));
+  for (auto& v : rows) v = static_cast<uint8_t>(rng() & 255);
+  std::vector<float> dst(static_cast<size_t>(4 * (n + 16)));
+  const float a[4] = {0.1f, 0.2f, 0.3f, 0.4f}, b[4] = {-1.0f, -2.0f, -3.0f, -4.0f};
+  pixnorm::LevelParams lv[4];
+  for (auto& l : lv) {
+    l.factor = 1.0f / 255.0f;
+    l.inv_factor = 255.0f;
+    l.mean = 0.45f;
+    l.std = 0.225f;
+    l.inv_std = 1.0f / 0.225f;
+  }
+  std::printf(
+      "\n| workload | ISA | kernel | channels | median us / 224 rows | p10 |\n"
+      "|---|---|---|---|---:|---:|\n");
+  for (Isa isa : pixnorm::supported_isas()) {
+    const KernelTable& kt = pixnorm::kernels_for(isa);
+    struct Cand {
+      const char* kernel;
+      int64_t C;
+      std::function<void()> run;
+      std::vector<double> us;
+    };
+    std::vector<Cand> cands;
+    for (int64_t C : {1, 3}) {
+      const uint8_t* r0 = rows.data();
+      const uint8_t* r1 = rows.data() + W * C;
+      cands.push_back({"bilinear2_u8",
+                       C,
+                       [&kt, r0, r1, C, &start, &kx, &a, &b, &dst] {
+                         kt.bilinear2_u8(r0, r1, 0.25f, 0.75f, C, start.data(), kx.data(), n, a, b,
+                                         dst.data(), n + 16);
+                       },
+                       {}});
+      cands.push_back({"bilinear2_fixed (opencv, levels)",
+                       C,
+                       [&kt, r0, r1, C, &start, &kf, &lv, &dst] {
+                         kt.bilinear2_fixed(r0, r1, 512, 1536, C, start.data(), kf.data(), n,
+                                            pixnorm::kFixedOpencv, 0, 0, nullptr, n + 16, lv,
+                                            dst.data());
+                       },
+                       {}});
+    }
+    for (int r = 0; r < rounds; ++r)
+      for (Cand& c : cands) {
+        const auto t0 = std::chrono::steady_clock::now();
+        for (int64_t y = 0; y < 224; ++y) c.run();
+        c.us.push_back(
+            std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
+                .count());
+      }
+    for (Cand& c : cands) {
+      std::sort(c.us.begin(), c.us.end());
+      std::printf("| 500x375 -> 224 | %s | %s | %lld | %.1f | %.1f |\n", pixnorm::isa_name(isa),
+                  c.kernel, static_cast<long long>(c.C), c.us[c.us.size() / 2],
+                  c.us[c.us.size() / 10]);
+    }
+  }
+}
+
 // The colour conversions of a 500x375 RGB image, row by row (each row as the passes read it):
 // the named conventions' integer conversions (convert_u8: interleaved RGB in, 1 or 3
 // interleaved channels out) and pixnorm's float32 luma (luma_u8).
@@ -222,6 +300,7 @@ int main(int argc, char** argv) {
       }
     }
   }
+  bilinear(rounds);
   colour(rounds);
   return 0;
 }
