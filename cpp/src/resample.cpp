@@ -261,10 +261,6 @@ void interleave_any(const T* planar, int64_t n, int64_t channels, T* dst) {
 
 }  // namespace
 
-void rows::interleave(const float* planar, int64_t n, int64_t channels, float* dst) {
-  interleave_any(planar, n, channels, dst);
-}
-
 void rows::interleave(const uint16_t* planar, int64_t n, int64_t channels, uint16_t* dst) {
   interleave_any(planar, n, channels, dst);
 }

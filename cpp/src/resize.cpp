@@ -386,7 +386,7 @@ void store_row(const KernelTable& k, const ResampleJob& j, int64_t y, const floa
       k.store_u8_hwc(vr, ow, C, ow, 1.0f, static_cast<uint8_t*>(j.dst) + y * rowlen);
       break;
     case ResampleOut::f32_hwc:
-      rows::interleave(vr, ow, C, static_cast<float*>(j.dst) + y * rowlen);
+      k.interleave_f32(vr, ow, C, ow, static_cast<float*>(j.dst) + y * rowlen);
       break;
     case ResampleOut::u16_hwc: {
       thread_local std::vector<uint16_t> planes16;

@@ -195,9 +195,8 @@ inline std::vector<int32_t> relative_starts(const AxisPlan& p, int64_t first) {
 }
 
 // dst[x * channels + c] = planar[c * n + x]: C planar rows of n values interleaved, for the
-// HWC outputs (resample.cpp: one out-of-line copy per type, specialised for 1, 3 and 4 channels,
-// so every caller runs the same code).
-void interleave(const float* planar, int64_t n, int64_t channels, float* dst);
+// uint16 HWC outputs (resample.cpp: one out-of-line copy, specialised for 1, 3 and 4 channels;
+// float32 rows use the kernel table's interleave_f32).
 void interleave(const uint16_t* planar, int64_t n, int64_t channels, uint16_t* dst);
 
 // Where an f32_chw job's output row y is computed: float32 planes at d + c * step for output

@@ -78,20 +78,14 @@ void store_planes(const KernelTable& k, const OutTarget& t, int64_t y, const flo
     k.store_u8_hwc(planes, pstride, C, n, 1.0f, row);
     return;
   }
-  // HWC: the planes interleaved (packed first if they have gaps), then converted in one run
-  thread_local std::vector<float> packed, mixed;
-  if (pstride != n) {
-    packed.resize(static_cast<size_t>(n * C));
-    for (int64_t c = 0; c < C; ++c)
-      std::copy(planes + c * pstride, planes + c * pstride + n, packed.data() + c * n);
-    planes = packed.data();
-  }
+  // HWC: the planes interleaved (interleave_f32), then converted in one run
   if (t.format.type == OutType::f32) {
-    rows::interleave(planes, n, C, reinterpret_cast<float*>(row));
+    k.interleave_f32(planes, pstride, C, n, reinterpret_cast<float*>(row));
     return;
   }
+  thread_local std::vector<float> mixed;
   mixed.resize(static_cast<size_t>(n * C));
-  rows::interleave(planes, n, C, mixed.data());
+  k.interleave_f32(planes, pstride, C, n, mixed.data());
   convert(k, t.format.type, mixed.data(), n * C, row);
 }
 

@@ -2072,6 +2072,22 @@ struct InterleaveChecker {
           }
           if (!same) ck.report(g_case, "differs from its definition or wrote outside its output");
         }
+        // interleave_f32: the same positions, the float32 bits copied (NaN payloads included)
+        std::vector<float> f(static_cast<size_t>(size), float_of(kSentinel));
+        std::snprintf(g_case, sizeof g_case, "interleave_f32 %s C=%lld n=%lld",
+                      pixnorm::isa_name(ck.tables[t]->isa), static_cast<long long>(C),
+                      static_cast<long long>(n));
+        ck.tables[t]->interleave_f32(src.data(), stride, C, n, f.data() + lead);
+        ++ck.cases;
+        bool same = true;
+        for (int64_t i = 0; i < size; ++i) {
+          const int64_t rel = i - lead;
+          uint32_t want = kSentinel;
+          if (rel >= 0 && rel < n * C)
+            want = load_bits(&src[static_cast<size_t>((rel % C) * stride + rel / C)]);
+          same = same && load_bits(&f[static_cast<size_t>(i)]) == want;
+        }
+        if (!same) ck.report(g_case, "differs from its definition or wrote outside its output");
       }
     }
   }

@@ -157,6 +157,7 @@ constexpr KernelTable avx512_kernels() {
   k.remap_u8 = &remap_u8;
   k.store_u8_hwc = &store_u8_hwc;
   k.interleave_u8 = &interleave_u8;
+  k.interleave_f32 = &interleave_f32;
   return k;
 }
 

@@ -173,6 +173,10 @@ using StoreU8Hwc = void (*)(const float* src, int64_t plane_stride, int64_t chan
 // uint8 planes -> interleaved uint8: dst[x * channels + c] = src[c * plane_stride + x].
 using InterleaveU8 = void (*)(const uint8_t* src, int64_t plane_stride, int64_t channels, int64_t n,
                               uint8_t* dst);
+// float32 planes -> interleaved float32 (HWC rows): dst[x * channels + c] =
+// src[c * plane_stride + x], bit for bit (NaN payloads included: a copy, no arithmetic).
+using InterleaveF32 = void (*)(const float* src, int64_t plane_stride, int64_t channels, int64_t n,
+                               float* dst);
 // float32 -> IEEE binary16 / bfloat16 bits, each value rounded once to nearest (ties to even),
 // the bits torch's .to(torch.float16 / torch.bfloat16) gives on x86:
 //  - float16: subnormal results and inputs kept (never flushed), values >= 65520 in magnitude
@@ -417,6 +421,7 @@ struct KernelTable {
   RemapU8 remap_u8 = nullptr;
   StoreU8Hwc store_u8_hwc = nullptr;
   InterleaveU8 interleave_u8 = nullptr;
+  InterleaveF32 interleave_f32 = nullptr;
   WarpTorchU8 warp_torch_u8 = nullptr;
 };
 
