@@ -319,6 +319,16 @@ ColumnBuffers& column_buffers() {
 
 constexpr int64_t kPlanePad = 32;  // floats readable past a plane's last tap (resize_h contract)
 
+// The job's affine map is v * 1 + 0 on every channel (a uint8 output without normalization):
+// StoreU8(v * unit * 1 + 0) is StoreU8(v * unit) for every float v (adding +0 changes only a
+// -0 to +0, and both store 0), so such rows skip the staging row.
+bool identity_affine(const ResampleJob& j, int64_t C) {
+  for (int64_t c = 0; c < C; ++c)
+    if (j.affine->a[static_cast<size_t>(c)] != 1.0f || j.affine->b[static_cast<size_t>(c)] != 0.0f)
+      return false;
+  return true;
+}
+
 // Writes one finished output row (C planar float rows of ow values) in the job's format.
 // `unit` scales the row's values first (a power of two: exact), for rows in fixed-point units.
 // With a colour step the filtered planes are scaled (exact) and mixed first; `luma`: the row
@@ -405,6 +415,14 @@ void store_row(const KernelTable& k, const ResampleJob& j, int64_t y, const floa
                         j.affine->b[static_cast<size_t>(c)],
                         row + (j.reversed ? C - 1 - c : c) * j.out.plane_stride,
                         t == OutType::bf16);
+        break;
+      }
+      if (j.staged() && j.out.format.layout == Layout::chw && t == OutType::u8 && !j.pixel_b &&
+          identity_affine(j, C)) {  // uint8 planes (no normalization): rounded straight there
+        auto* row = static_cast<uint8_t*>(j.out.row(y));
+        for (int64_t c = 0; c < C; ++c)
+          k.store_u8_hwc(vr + c * ow, ow, 1, ow, unit,
+                         row + (j.reversed ? C - 1 - c : c) * j.out.plane_stride);
         break;
       }
       const rows::OutRow o(j, y);
