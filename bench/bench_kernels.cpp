@@ -76,6 +76,22 @@ Axis plan(int64_t in) {
   return a;
 }
 
+// Interleaved rounds: each round times once(i) for every candidate i in turn; returns each
+// candidate's microseconds per round, sorted (median at size / 2, p10 at size / 10).
+std::vector<std::vector<double>> interleaved_rounds(int rounds, size_t n,
+                                                    const std::function<void(size_t)>& once) {
+  std::vector<std::vector<double>> us(n);
+  for (int r = 0; r < rounds; ++r)
+    for (size_t i = 0; i < n; ++i) {
+      const auto t0 = std::chrono::steady_clock::now();
+      once(i);
+      us[i].push_back(
+          std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+    }
+  for (auto& u : us) std::sort(u.begin(), u.end());
+  return us;
+}
+
 // Bilinear without antialiasing (2 x 2 taps: the named conventions' and pixnorm's
 // antialias=False), one output row of 224 pixels from two source rows, 224 rows, 500x375 ->
 // 256 -> centre 224: bilinear2_u8 (float tail) and bilinear2_fixed (OpenCV's integer tail, to
@@ -115,42 +131,28 @@ void bilinear(int rounds) {
       const char* kernel;
       int64_t C;
       std::function<void()> run;
-      std::vector<double> us;
     };
     std::vector<Cand> cands;
     for (int64_t C : {1, 3}) {
       const uint8_t* r0 = rows.data();
       const uint8_t* r1 = rows.data() + W * C;
-      cands.push_back({"bilinear2_u8",
-                       C,
-                       [&kt, r0, r1, C, &start, &kx, &a, &b, &dst] {
+      cands.push_back({"bilinear2_u8", C, [&kt, r0, r1, C, &start, &kx, &a, &b, &dst] {
                          kt.bilinear2_u8(r0, r1, 0.25f, 0.75f, C, start.data(), kx.data(), n, a, b,
                                          dst.data(), n + 16);
-                       },
-                       {}});
-      cands.push_back({"bilinear2_fixed (opencv, levels)",
-                       C,
-                       [&kt, r0, r1, C, &start, &kf, &lv, &dst] {
-                         kt.bilinear2_fixed(r0, r1, 512, 1536, C, start.data(), kf.data(), n,
-                                            pixnorm::kFixedOpencv, 0, 0, nullptr, n + 16, lv,
-                                            dst.data());
-                       },
-                       {}});
+                       }});
+      cands.push_back(
+          {"bilinear2_fixed (opencv, levels)", C, [&kt, r0, r1, C, &start, &kf, &lv, &dst] {
+             kt.bilinear2_fixed(r0, r1, 512, 1536, C, start.data(), kf.data(), n,
+                                pixnorm::kFixedOpencv, 0, 0, nullptr, n + 16, lv, dst.data());
+           }});
     }
-    for (int r = 0; r < rounds; ++r)
-      for (Cand& c : cands) {
-        const auto t0 = std::chrono::steady_clock::now();
-        for (int64_t y = 0; y < 224; ++y) c.run();
-        c.us.push_back(
-            std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
-                .count());
-      }
-    for (Cand& c : cands) {
-      std::sort(c.us.begin(), c.us.end());
+    const auto us = interleaved_rounds(rounds, cands.size(), [&](size_t i) {
+      for (int64_t y = 0; y < 224; ++y) cands[i].run();
+    });
+    for (size_t i = 0; i < cands.size(); ++i)
       std::printf("| 500x375 -> 224 | %s | %s | %lld | %.1f | %.1f |\n", pixnorm::isa_name(isa),
-                  c.kernel, static_cast<long long>(c.C), c.us[c.us.size() / 2],
-                  c.us[c.us.size() / 10]);
-    }
+                  cands[i].kernel, static_cast<long long>(cands[i].C), us[i][us[i].size() / 2],
+                  us[i][us[i].size() / 10]);
   }
 }
 
@@ -190,33 +192,21 @@ void colour(int rounds) {
       const char* colour;
       const char* kernel;
       std::function<void(const uint8_t*)> run;
-      std::vector<double> us;
     };
     std::vector<Cand> cands;
-    cands.push_back({"pixnorm gray",
-                     "luma_u8",
-                     [&](const uint8_t* row) { kt.luma_u8(row, W, 3, luma, fdst.data()); },
-                     {}});
+    cands.push_back({"pixnorm gray", "luma_u8",
+                     [&](const uint8_t* row) { kt.luma_u8(row, W, 3, luma, fdst.data()); }});
     for (const Formula& f : formulas)
-      cands.push_back({f.name,
-                       "convert_u8",
-                       [&kt, &lut, &dst, f](const uint8_t* row) {
+      cands.push_back({f.name, "convert_u8", [&kt, &lut, &dst, f](const uint8_t* row) {
                          kt.convert_u8(row, 0, W, f.formula, lut.data(), f.out, dst.data(), 0);
-                       },
-                       {}});
-    for (int r = 0; r < rounds; ++r)
-      for (Cand& c : cands) {
-        const auto t0 = std::chrono::steady_clock::now();
-        for (int64_t y = 0; y < H; ++y) c.run(img.data() + y * W * 3);
-        c.us.push_back(
-            std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
-                .count());
-      }
-    for (Cand& c : cands) {
-      std::sort(c.us.begin(), c.us.end());
+                       }});
+    const auto us = interleaved_rounds(rounds, cands.size(), [&](size_t i) {
+      for (int64_t y = 0; y < H; ++y) cands[i].run(img.data() + y * W * 3);
+    });
+    for (size_t i = 0; i < cands.size(); ++i)
       std::printf("| 500x375 RGB | %s | %s | %s | %.1f | %.1f |\n", pixnorm::isa_name(isa),
-                  c.colour, c.kernel, c.us[c.us.size() / 2], c.us[c.us.size() / 10]);
-    }
+                  cands[i].colour, cands[i].kernel, us[i][us[i].size() / 2],
+                  us[i][us[i].size() / 10]);
   }
 }
 
@@ -253,51 +243,33 @@ int main(int argc, char** argv) {
         const char* pass;
         const char* kernel;
         std::function<void()> run;
-        std::vector<double> us;
       };
       std::vector<Cand> cands;
-      cands.push_back({"vertical",
-                       "resize_v_u8_int",
-                       [&] { kt.resize_v_u8_int(rows.data(), k.data(), taps, wide, vrow.data()); },
-                       {}});
+      cands.push_back({"vertical", "resize_v_u8_int", [&] {
+                         kt.resize_v_u8_int(rows.data(), k.data(), taps, wide, vrow.data());
+                       }});
       if (kt.resize_v_u8_planar)
-        cands.push_back({"vertical",
-                         "resize_v_u8_planar",
-                         [&] {
+        cands.push_back({"vertical", "resize_v_u8_planar", [&] {
                            kt.resize_v_u8_planar(rows.data(), k.data(), taps, span, C,
                                                  planes.data(), pstride);
-                         },
-                         {}});
-      cands.push_back({"horizontal",
-                       "resize_h_interleaved (gathers)",
-                       [&] {
+                         }});
+      cands.push_back({"horizontal", "resize_h_interleaved (gathers)", [&] {
                          kt.resize_h_interleaved(vrow.data(), C, ax.start.data(), ax.w.data(),
                                                  ax.wt.data(), taps, 224, hrow.data(), 224);
-                       },
-                       {}});
-      cands.push_back({"horizontal",
-                       "resize_h (planes)",
-                       [&] {
+                       }});
+      cands.push_back({"horizontal", "resize_h (planes)", [&] {
                          kt.resize_h(planes.data(), pstride, C, ax.start.data(), ax.w.data(),
                                      ax.wt.data(), taps, 224, hrow.data(), 224);
-                       },
-                       {}});
-      for (int r = 0; r < rounds; ++r)
-        for (Cand& c : cands) {
-          const auto t0 = std::chrono::steady_clock::now();
-          for (int64_t y = 0; y < kRows; ++y) c.run();
-          c.us.push_back(
-              std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
-                  .count());
-        }
-      for (Cand& c : cands) {
-        std::sort(c.us.begin(), c.us.end());
+                       }});
+      const auto us = interleaved_rounds(rounds, cands.size(), [&](size_t i) {
+        for (int64_t y = 0; y < kRows; ++y) cands[i].run();
+      });
+      for (size_t i = 0; i < cands.size(); ++i)
         std::printf(
             "| %s (scale %.2f, %lld taps, %lld source pixels) | %s | %s | %s | %.1f | %.1f |\n",
             wl.name, static_cast<double>(wl.in) / 256.0, static_cast<long long>(taps),
-            static_cast<long long>(span), pixnorm::isa_name(isa), c.pass, c.kernel,
-            c.us[c.us.size() / 2], c.us[c.us.size() / 10]);
-      }
+            static_cast<long long>(span), pixnorm::isa_name(isa), cands[i].pass, cands[i].kernel,
+            us[i][us[i].size() / 2], us[i][us[i].size() / 10]);
     }
   }
   bilinear(rounds);

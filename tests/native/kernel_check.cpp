@@ -1238,16 +1238,23 @@ struct ColorChecker {
     return true;
   }
 
-  // The named conventions' integer conversions: every formula, layout and output count on
-  // every table against the scalar table (the Python tests hold the scalar results against
-  // Pillow, OpenCV and torchvision on all 2^24 triples).
-  void run_convert(Rng& rng) {
+  // Pillow's convert("YCbCr") tables as pixnorm/color.cpp builds them: entry i of table k is
+  // (int)(c_k * i * 64 + 0.5), truncated toward zero (table 3 * channel + input).
+  static std::vector<int32_t> pillow_ycbcr_tables() {
     std::vector<int32_t> lut(9 * 256);
     const double coef[9] = {0.299, 0.587, 0.114, -0.16874, -0.33126, 0.5, 0.5, -0.41869, -0.08131};
     for (int k = 0; k < 9; ++k)
       for (int i = 0; i < 256; ++i)
         lut[static_cast<size_t>(k * 256 + i)] =
             static_cast<int32_t>(std::trunc(coef[k] * i * 64.0 + 0.5));
+    return lut;
+  }
+
+  // The named conventions' integer conversions: every formula, layout and output count on
+  // every table against the scalar table (the Python tests hold the scalar results against
+  // Pillow, OpenCV and torchvision on all 2^24 triples).
+  void run_convert(Rng& rng) {
+    const std::vector<int32_t> lut = pillow_ycbcr_tables();
     for (int64_t n : {1, 2, 7, 15, 16, 17, 31, 33, 64, 100, 257}) {
       std::vector<uint8_t> src(static_cast<size_t>(3 * n));
       for (uint8_t& v : src)
@@ -1280,12 +1287,7 @@ struct ColorChecker {
   // kernels (Pillow's YCbCr tables as multiply-shifts, torch's steps as FMAs) on all inputs.
   void run_convert_all_triples() {
     constexpr int64_t n = 4096;
-    std::vector<int32_t> lut(9 * 256);
-    const double coef[9] = {0.299, 0.587, 0.114, -0.16874, -0.33126, 0.5, 0.5, -0.41869, -0.08131};
-    for (int k = 0; k < 9; ++k)
-      for (int i = 0; i < 256; ++i)
-        lut[static_cast<size_t>(k * 256 + i)] =
-            static_cast<int32_t>(std::trunc(coef[k] * i * 64.0 + 0.5));
+    const std::vector<int32_t> lut = pillow_ycbcr_tables();
     std::vector<uint8_t> src(static_cast<size_t>(3 * n)), want(static_cast<size_t>(3 * n)),
         got(static_cast<size_t>(3 * n));
     for (int formula = pixnorm::kColorPillowLuma; formula <= pixnorm::kColorOpencvYuv; ++formula)
