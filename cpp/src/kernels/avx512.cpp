@@ -3,7 +3,8 @@
 // AVX512-VNNI, which dispatch.cpp checks at run time before choosing it).
 // Every kernel's contract is in kernels/table.hpp; each gives the scalar table's bits: float32
 // products and sums in the stated order, never fused (FMA only in levels_f32's checked
-// corrected quotients), exact integer sums in the fixed-point kernels.
+// corrected quotients, and in torch's gray, whose definition is two fused steps), exact integer
+// sums in the fixed-point kernels.
 // One translation unit per ISA: the kernels, by operation family, are in kernels/<family>/
 // avx512.inc and avx512icl.inc, included below in their target regions after the helpers.
 #include <immintrin.h>

@@ -254,7 +254,8 @@ using MixAffine = void (*)(const float* src, int64_t src_stride, int64_t n, cons
 // kernels/color_generic.inc has the formulas and their sources): n pixels of 1 (kColorRepeat)
 // or 3 uint8 channels R, G, B -> `out` (1 or 3) channels, each side interleaved (its plane
 // stride 0) or planar (channel c at + c * plane stride). lut: Pillow's YCbCr tables (9 x 256,
-// table 3 * channel + input) for kColorPillowYCbCr, else unused.
+// table 3 * channel + input) for kColorPillowYCbCr, else unused (the avx512icl kernel computes
+// those tables' entries in closed form: exact for these tables, checked on every RGB triple).
 constexpr int kColorRepeat = 0, kColorPillowLuma = 1, kColorPillowYCbCr = 2, kColorTorchLuma = 3,
               kColorOpencvGray = 4, kColorOpencvYCbCr = 5, kColorOpencvYuv = 6;
 using ConvertU8 = void (*)(const uint8_t* src, int64_t src_plane, int64_t n, int formula,
