@@ -413,7 +413,11 @@ def test_errors() -> None:
         pixnorm.normalize(img, 0.0, 1.0, layout="CWH")
     with pytest.raises(TypeError, match="layout: expected"):
         pixnorm.normalize(img, 0.0, 1.0, layout=1)  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="out: dtype float32 is not supported; expected float16"):
+    with pytest.raises(
+        TypeError,
+        match="out: dtype float32 does not match the call's output float16; out= does not "
+        "choose the dtype: pass dtype=float32",
+    ):
         pixnorm.normalize(img, 0.0, 1.0, dtype=np.float16, out=np.empty((3, 4, 5), np.float32))
     with pytest.raises(ValueError, match=r"out: expected shape \(4, 5, 3\)"):
         pixnorm.normalize(img, 0.0, 1.0, layout="HWC", out=np.empty((3, 4, 5), np.float32))

@@ -446,3 +446,23 @@ def test_a_longer_side_beyond_the_limit_is_a_size_error() -> None:
     with pytest.raises(ValueError, match=r"size: 1000 makes the longer side of a \(1, 100000\)"):
         pixnorm.preprocess(np.zeros((1, 100000, 3), np.uint8), size=1000)
     assert pixnorm.resized_size(1, 2**14, 2**10) == (2**10, 2**24)  # at the limit: fine
+
+
+def test_new_user_mistakes_get_hints(tmp_path: Any) -> None:
+    """A path where an image is expected points to load/decode; a colour name in another case
+    (or spelled 'grey') is suggested; one channel's mean/std asks for one value."""
+    import pathlib
+
+    for source in ("cat.jpg", b"\xff\xd8\xff", pathlib.Path("cat.jpg")):
+        with pytest.raises(TypeError, match=r"image: expected a decoded image .*pixnorm\.load"):
+            pixnorm.preprocess(source, size=4)  # type: ignore[arg-type]
+    for name, meant in (("GRAY", "gray"), ("grey", "gray"), ("Grey3", "gray3"), ("YUV", "yuv")):
+        with pytest.raises(ValueError, match=f"did you mean '{meant}'"):
+            pixnorm.preprocess(IMG, size=4, color=name)
+    with pytest.raises(ValueError, match="is not available") as err:
+        pixnorm.preprocess(IMG, size=4, color="purple")
+    assert "did you mean" not in str(err.value)
+    with pytest.raises(ValueError, match=r"mean: expected a scalar \(one channel\), got 3 values"):
+        pixnorm.preprocess(IMG, size=4, color="gray", mean=[0.5, 0.5, 0.5], std=0.2)
+    with pytest.raises(ValueError, match=r"mean: expected a scalar \(one channel\), got 3 values"):
+        pixnorm.normalize(IMG[..., :1], [0.5, 0.5, 0.5], 0.2)

@@ -172,12 +172,13 @@ void* prepare_out(py::handle out, const std::vector<int64_t>& shape, OutType typ
     // an output type of its own: the caller meant that dtype (or the other way round)
     const bool other_output = (dt.kind() == 'f' && (dt.itemsize() == 2 || dt.itemsize() == 4)) ||
                               (dt.kind() == 'u' && dt.itemsize() == 1);
+    if (other_output)  // out= does not choose the output dtype: dtype= does
+      throw py::type_error("out: dtype " + dtype_str(dt) + " does not match the call's output " +
+                           want_name +
+                           "; out= does not choose the dtype: pass dtype=" + dtype_str(dt) +
+                           " (normalize, preprocess) for a " + dtype_str(dt) + " output");
     throw py::type_error("out: dtype " + dtype_str(dt) + " is not supported; expected " +
-                         want_name +
-                         (other_output ? std::string(" (the call's output dtype; normalize and "
-                                                     "preprocess take dtype=") +
-                                             dtype_str(dt) + " for a " + dtype_str(dt) + " output)"
-                                       : std::string()));
+                         want_name);
   }
   bool same = arr.ndim() == static_cast<py::ssize_t>(want.size());
   for (size_t i = 0; same && i < want.size(); ++i)
@@ -248,11 +249,20 @@ Color color_from(py::handle obj) {
   if (!py::isinstance<py::str>(obj))
     throw py::type_error("color: expected None or a name, got " +
                          py::str(py::type::of(obj)).cast<std::string>());
-  for (Color c : {Color::rgb, Color::bgr, Color::gray, Color::gray3, Color::ycbcr, Color::yuv})
+  const Color all[] = {Color::rgb, Color::bgr, Color::gray, Color::gray3, Color::ycbcr, Color::yuv};
+  for (Color c : all)
     if (obj.equal(py::str(color_name(c)))) return c;
+  // the names are exact (lower case, 'gray'): suggest the one a different case or the British
+  // spelling meant
+  std::string hint;
+  const py::object folded = obj.attr("lower")().attr("replace")("grey", "gray");
+  for (Color c : all)
+    if (folded.equal(py::str(color_name(c))))
+      hint = std::string(" (did you mean '") + color_name(c) + "'? the names are lower case)";
   throw py::value_error("color: " + py::repr(obj).cast<std::string>() +
                         " is not available; expected None (the channels as given), 'rgb', "
-                        "'bgr', 'gray', 'gray3', 'ycbcr' or 'yuv'");
+                        "'bgr', 'gray', 'gray3', 'ycbcr' or 'yuv'" +
+                        hint);
 }
 
 }  // namespace pixnorm::bind

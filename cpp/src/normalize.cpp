@@ -49,9 +49,11 @@ ChannelAffine make_channel_affine(const std::vector<double>& mean, const std::ve
         hint = " (a gray output takes one value; color='gray3' gives 3 channels)";
       else if (channels == 4 && v.size() == 3)
         hint = " (color='rgb' drops the alpha channel)";
-      throw std::invalid_argument(std::string(name) + ": expected a scalar or " +
-                                  std::to_string(channels) + " values (one per channel), got " +
-                                  std::to_string(v.size()) + hint);
+      const std::string want =
+          channels == 1 ? "a scalar (one channel)"
+                        : "a scalar or " + std::to_string(channels) + " values (one per channel)";
+      throw std::invalid_argument(std::string(name) + ": expected " + want + ", got " +
+                                  std::to_string(v.size()) + " values" + hint);
     }
   };
   check_len(mean, "mean");

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import numbers
 import operator
+import os
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -160,9 +161,10 @@ def _pixel_values(value: Any, name: str, hwc: tuple[int, int, int]) -> np.ndarra
     h, w, c = hwc
     if v.ndim <= 1:
         if v.size not in (1, c):
-            raise ValueError(
-                f"{name}: expected a scalar or {c} values (one per channel), got {v.size}"
+            want = (
+                "a scalar (one channel)" if c == 1 else f"a scalar or {c} values (one per channel)"
             )
+            raise ValueError(f"{name}: expected {want}, got {v.size} values")
         return np.broadcast_to(v.reshape(-1, 1, 1), (c, h, w))
     if v.ndim == 3:
         for target, axes in (((h, w, c), (2, 0, 1)), ((c, h, w), (0, 1, 2))):
@@ -271,6 +273,13 @@ def _image(image: Any, name: str, channels_last: Any) -> tuple[np.ndarray[Any, A
         elif arr.ndim == 4:
             arr = arr.transpose(0, 2, 3, 1)
         return arr, True
+    if isinstance(image, str | bytes | os.PathLike):
+        what = "bytes" if isinstance(image, bytes) else "a path"
+        raise TypeError(
+            f"{name}: expected a decoded image (an array), got {what}; decode it first: "
+            "pixnorm.load(source, size=..., ...) decodes and preprocesses in one call, "
+            "pixnorm.decode(source) gives the uint8 array"
+        )
     arr = image if isinstance(image, np.ndarray) else np.asarray(image)
     if not channels_last and arr.ndim in (3, 4) and arr.shape[-1] > 4:
         c = int(arr.shape[-1])
