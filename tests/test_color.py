@@ -460,7 +460,9 @@ def test_float_chroma_offset_follows_scale(color: str) -> None:
 
 def test_messages_suggest_the_colour() -> None:
     rgb = np.zeros((8, 8, 3), np.uint8)
-    with pytest.raises(ValueError, match=r"mean: expected a scalar or 1 values .* color='gray3'"):
+    with pytest.raises(
+        ValueError, match=r"mean: expected a scalar \(one channel\), got 3 values .* color='gray3'"
+    ):
         pixnorm.preprocess(rgb, size=4, color="gray", mean=[0.4, 0.5, 0.6])
     with pytest.raises(ValueError, match=r"mean: .* \(color='rgb' drops the alpha"):
         pixnorm.preprocess(np.zeros((8, 8, 4), np.uint8), size=4, mean=[0.4, 0.5, 0.6])
