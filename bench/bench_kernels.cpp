@@ -200,6 +200,12 @@ void colour(int rounds) {
       cands.push_back({f.name, "convert_u8", [&kt, &lut, &dst, f](const uint8_t* row) {
                          kt.convert_u8(row, 0, W, f.formula, lut.data(), f.out, dst.data(), 0);
                        }});
+    // the levels after a resize (torchvision's Resize then Grayscale): three planes of the row's
+    // bytes in, planes out
+    for (const Formula& f : formulas)
+      cands.push_back({f.name, "convert_u8 (planes)", [&kt, &lut, &dst, f](const uint8_t* row) {
+                         kt.convert_u8(row, W, W, f.formula, lut.data(), f.out, dst.data(), W);
+                       }});
     const auto us = interleaved_rounds(rounds, cands.size(), [&](size_t i) {
       for (int64_t y = 0; y < H; ++y) cands[i].run(img.data() + y * W * 3);
     });

@@ -1282,36 +1282,41 @@ struct ColorChecker {
     }
   }
 
-  // Every RGB triple once (4096 rows of 4096 pixels), each formula, out 1 and 3 (interleaved
-  // and planar), on every table against the scalar table: the closed forms of the SIMD
-  // kernels (Pillow's YCbCr tables as multiply-shifts, torch's steps as FMAs) on all inputs.
+  // Every RGB triple once (4096 rows of 4096 pixels), each formula, interleaved and planar
+  // input, out 1 and 3 (interleaved and planar), on every table against the scalar table: the
+  // closed forms of the SIMD kernels (Pillow's YCbCr tables as multiply-shifts, torch's steps as
+  // FMAs) on all inputs.
   void run_convert_all_triples() {
     constexpr int64_t n = 4096;
     const std::vector<int32_t> lut = pillow_ycbcr_tables();
     std::vector<uint8_t> src(static_cast<size_t>(3 * n)), want(static_cast<size_t>(3 * n)),
         got(static_cast<size_t>(3 * n));
     for (int formula = pixnorm::kColorPillowLuma; formula <= pixnorm::kColorOpencvYuv; ++formula)
-      for (int variant = 0; variant < 3; ++variant) {
-        const int64_t out = variant == 0 ? 1 : 3, dp = variant == 2 ? n : 0;
+      for (int variant = 0; variant < 5; ++variant) {
+        // interleaved input: out 1, out 3 interleaved, out 3 planar; planar input (the levels
+        // after a resize): out 1, out 3 planar
+        const bool pin = variant >= 3;
+        const int64_t out = variant == 0 || variant == 3 ? 1 : 3;
+        const int64_t sp = pin ? n : 0, dp = variant == 2 || variant == 4 ? n : 0;
         for (size_t t = 1; t < ck.tables.size(); ++t) {
           int64_t bad = 0;
           for (int64_t row = 0; row < n; ++row) {
             for (int64_t x = 0; x < n; ++x) {
               const int64_t v = row * n + x;
-              src[static_cast<size_t>(3 * x)] = static_cast<uint8_t>(v >> 16);
-              src[static_cast<size_t>(3 * x + 1)] = static_cast<uint8_t>(v >> 8);
-              src[static_cast<size_t>(3 * x + 2)] = static_cast<uint8_t>(v);
+              for (int64_t c = 0; c < 3; ++c)
+                src[static_cast<size_t>(pin ? c * n + x : 3 * x + c)] =
+                    static_cast<uint8_t>(v >> (16 - 8 * c));
             }
-            ck.tables[0]->convert_u8(src.data(), 0, n, formula, lut.data(), out, want.data(), dp);
-            ck.tables[t]->convert_u8(src.data(), 0, n, formula, lut.data(), out, got.data(), dp);
+            ck.tables[0]->convert_u8(src.data(), sp, n, formula, lut.data(), out, want.data(), dp);
+            ck.tables[t]->convert_u8(src.data(), sp, n, formula, lut.data(), out, got.data(), dp);
             if (std::memcmp(want.data(), got.data(), static_cast<size_t>(out * n)) != 0) ++bad;
           }
           ++ck.cases;
           if (bad != 0) {
             ++ck.mismatches;
             std::printf(
-                "MISMATCH convert_u8 all triples formula=%d out=%lld planar=%d: %lld rows on %s\n",
-                formula, static_cast<long long>(out), dp != 0 ? 1 : 0, static_cast<long long>(bad),
+                "MISMATCH convert_u8 all triples formula=%d out=%lld variant=%d: %lld rows on %s\n",
+                formula, static_cast<long long>(out), variant, static_cast<long long>(bad),
                 pixnorm::isa_name(ck.tables[t]->isa));
           }
         }

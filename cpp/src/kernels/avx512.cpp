@@ -9,6 +9,7 @@
 // avx512.inc and avx512icl.inc, included below in their target regions after the helpers.
 #include <immintrin.h>
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
