@@ -357,6 +357,65 @@ def test_warp_in_every_output_format_and_its_errors() -> None:
     )
 
 
+def test_warp_batches_in_chunks_of_levels() -> None:
+    """warp= resizes the batch a few images at a time into one levels buffer of about 1.5 MB
+    (at least one image per thread): batches of large outputs take several chunks, the last one
+    partial. Every image still equals torchvision v2's pipeline ('torch') and, in convention
+    None, the same samples collated one at a time (a one-image chunk each), at 1 and 2 threads;
+    a batch of mixed channel counts goes in one call (color='rgb' makes it one batch; without it
+    the error names the sample)."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("torchvision")
+    from torchvision.transforms import v2
+
+    from pixnorm._collate import _offset_images
+
+    rng = np.random.default_rng(47)
+    imgs = [rng.integers(0, 256, (int(rng.integers(200, 260)), int(rng.integers(200, 260)), 3),
+                         dtype=np.uint8) for _ in range(7)]  # fmt: skip
+    for img in imgs:
+        img[40:90, 50:120] = 250
+    tensors = [torch.from_numpy(a).permute(2, 0, 1).contiguous() for a in imgs]
+    size = (400, 400)  # uint8 levels 480 kB: chunks of 3, 3, 1; float32 1.9 MB: one per thread
+    rot = v2.RandomRotation(20, interpolation=v2.InterpolationMode.BILINEAR)
+    tv = v2.Compose([v2.RandomResizedCrop(size), rot, v2.RandomHorizontalFlip(),
+                     v2.ToDtype(torch.float32, scale=True), v2.Normalize(MEAN, STD)])  # fmt: skip
+    old = pixnorm.get_num_threads()
+    try:
+        for threads in (1, 2):
+            pixnorm.set_num_threads(threads)
+            coll = pixnorm.Collate(size=size, random_resized_crop=True, warp=rot, mean=MEAN,
+                                   std=STD, convention="torch")  # fmt: skip
+            torch.manual_seed(threads)
+            want = torch.stack([tv(t) for t in tensors])
+            torch.manual_seed(threads)
+            assert torch.equal(coll([(t, 0) for t in tensors])[0], want), threads
+            own = pixnorm.Collate(size=size, random_resized_crop=True, warp=rot, mean=MEAN,
+                                  std=STD)  # fmt: skip
+            torch.manual_seed(5)
+            one = torch.cat([own([(a, 0)])[0] for a in imgs])
+            torch.manual_seed(5)
+            assert torch.equal(own([(a, 0) for a in imgs])[0], one), threads
+        pixnorm.set_num_threads(1)
+        gray = imgs[4][:, :, :1]
+        mixed = [(a, 0) for a in imgs[:4]] + [(gray, 0)] + [(a, 0) for a in imgs[5:]]
+        rgb = pixnorm.Collate(size=size, random_resized_crop=True, warp=rot, mean=MEAN, std=STD,
+                              color="rgb")  # fmt: skip
+        torch.manual_seed(6)
+        one = torch.cat([rgb([s])[0] for s in mixed])
+        torch.manual_seed(6)
+        assert torch.equal(rgb(mixed)[0], one)
+        plain = pixnorm.Collate(size=size, warp=rot, mean=MEAN, std=STD)
+        with pytest.raises(
+            ValueError, match=r"^samples\[4\]: has 1 channel, the first image has 3"
+        ):
+            plain(mixed)
+    finally:
+        pixnorm.set_num_threads(old)
+    text = "images[0]: box (1, 2) outside; images[12] too"
+    assert _offset_images(text, 6) == "images[6]: box (1, 2) outside; images[18] too"
+
+
 def test_warp_review_mends() -> None:
     """The hostile review: more than 4 channels through warp= (its own (H, W, C) levels were
     refused as a user array); torchvision v1's warps and unmappable v2 ones say why; a tensor
