@@ -30,7 +30,7 @@ from ._args import (
     _warn,
 )
 from ._normalizer import _unpack
-from ._resize import _fill_values, _flip_axes, _Format, _format, _uint8_scale
+from ._resize import _fill_values, _flip_axes, _Format, _format, _levels_of, _uint8_scale
 
 _FILTERS = ("bilinear", "nearest")
 
@@ -167,7 +167,7 @@ def _run(
             raise ValueError(f"fill: expected 1 or {int(arr.shape[2])} values, got {len(raw)}")
         fills = raw * int(arr.shape[2]) if len(raw) == 1 else raw
     if conv == "pillow" and fill is not None:
-        fills = [float(np.clip(np.rint(v), 0, 255)) for v in fills]
+        fills = _levels_of(fills, 255)  # (finite: _fill_values checked them)
     if conv == "opencv" and fill is not None and arr.ndim == 3 and arr.shape[2] != 2:
         # Intel IPP's path (1, 3, 4 channels) takes borderValue through int32: 2^31 and above
         # wrap to INT_MIN and saturate to 0, as the wheels give (OpenCV's own 2-channel code
