@@ -25,6 +25,22 @@ namespace pixnorm {
 
 namespace {
 
+// n bytes reversed in place, eight at a time from both ends (a byte swap of each 64-bit word):
+// std::reverse on bytes swaps one pair per step, 2% of a flipped 'pillow' warp in a loader.
+void reverse_bytes(uint8_t* p, int64_t n) {
+  int64_t lo = 0, hi = n;
+  for (; hi - lo >= 16; lo += 8, hi -= 8) {
+    uint64_t a, b;
+    std::memcpy(&a, p + lo, 8);
+    std::memcpy(&b, p + hi - 8, 8);
+    a = __builtin_bswap64(a);
+    b = __builtin_bswap64(b);
+    std::memcpy(p + lo, &b, 8);
+    std::memcpy(p + hi - 8, &a, 8);
+  }
+  std::reverse(p + lo, p + hi);
+}
+
 // One source image's samples (byte strides; the sample type is the callers').
 struct Source {
   const unsigned char* data;
@@ -801,8 +817,7 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
           row_opencv_fixed(s, r, y, adelta.data(), bdelta.data(), fill8.data(), lv.data());
         if (((r.convention == Convention::torch || ipp || pil) && !r.polar) || remap) {  // planar
           if (r.flip_h)
-            for (int64_t c = 0; c < C; ++c)
-              std::reverse(planar.data() + c * ow, planar.data() + (c + 1) * ow);
+            for (int64_t c = 0; c < C; ++c) reverse_bytes(planar.data() + c * ow, ow);
         } else {
           for (int64_t x = 0; x < ow; ++x) {
             const int64_t xd = r.flip_h ? ow - 1 - x : x;
