@@ -18,6 +18,7 @@
 #include <functional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kernels/table.hpp"
@@ -216,6 +217,40 @@ void colour(int rounds) {
   }
 }
 
+// The default convention's affine warps (issue 16's benchmark case): 500x375 RGB rotated by 23
+// degrees about its centre and scaled to 224 x 224 (bench_warp.py's map), the 224 output rows
+// of warp_bilinear_u8 and warp_nearest_u8 (planar float32 rows, before the normalization).
+void warps(int rounds) {
+  constexpr int64_t W = 500, H = 375, C = 3, n = 224;
+  std::mt19937 rng(3);
+  std::vector<uint8_t> img(static_cast<size_t>(W * H * C));
+  for (auto& v : img) v = static_cast<uint8_t>(rng() & 255);
+  const double a = 23.0 * 3.14159265358979323846 / 180.0, s = 500.0 / 224.0;
+  const double c = std::cos(a) * s, si = std::sin(a) * s;
+  const double m[6] = {c,  -si, 249.5 - c * 111.5 + si * 111.5,
+                       si, c,   187.0 - si * 111.5 - c * 111.5};
+  const float fill[4] = {0, 0, 0, 0};
+  std::vector<float> dst(static_cast<size_t>(C * n));
+  std::printf(
+      "\n| workload | ISA | kernel | median us / 224 rows | p10 |\n"
+      "|---|---|---|---:|---:|\n");
+  for (Isa isa : pixnorm::supported_isas()) {
+    const KernelTable& kt = pixnorm::kernels_for(isa);
+    const std::pair<const char*, pixnorm::WarpBilinearU8> cands[] = {
+        {"warp_bilinear_u8", kt.warp_bilinear_u8}, {"warp_nearest_u8", kt.warp_nearest_u8}};
+    const auto us = interleaved_rounds(rounds, 2, [&](size_t i) {
+      for (int64_t y = 0; y < n; ++y) {
+        const double yd = static_cast<double>(y);
+        cands[i].second(img.data(), W * C, W, H, C, m, m[1] * yd, m[4] * yd, n, fill, dst.data());
+      }
+    });
+    for (size_t i = 0; i < 2; ++i)
+      std::printf("| 500x375 RGB -> rotate 23 deg -> 224x224 | %s | %s | %.1f | %.1f |\n",
+                  pixnorm::isa_name(isa), cands[i].first, us[i][us[i].size() / 2],
+                  us[i][us[i].size() / 10]);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -280,5 +315,6 @@ int main(int argc, char** argv) {
   }
   bilinear(rounds);
   colour(rounds);
+  warps(rounds);
   return 0;
 }
