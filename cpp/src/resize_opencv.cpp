@@ -405,6 +405,39 @@ void resample_opencv_lanczos4(const KernelTable& k, const ResampleJob& j, int64_
   const int64_t col_lo = px.first_read();
   const int64_t span = px.end_read() - col_lo;
   rows::SourceRows source(j, col_lo, span, span, 1);
+  const int32_t kmax = *std::max_element(px.k.begin(), px.k.end());
+  const int32_t kmin = *std::min_element(px.k.begin(), px.k.end());
+  if (px.taps % 2 == 0 && !split_weights(kmax, kmin)) {
+    // The kernels: each source row's int sums once (resize_h_u8_sums, planar, into a ring),
+    // then the vertical pass and FixedPtCast (resize_v_sums_u8): the same integers as below.
+    const std::vector<int32_t> rel = rows::relative_starts(px, col_lo);
+    const int64_t pairs = px.taps / 2;
+    std::vector<int32_t> kp(static_cast<size_t>(pairs * ow));
+    for (int64_t x = 0; x < ow; ++x)
+      for (int64_t q = 0; q < pairs; ++q)
+        kp[static_cast<size_t>(q * ow + x)] =
+            word_pair(px.k[static_cast<size_t>(x * px.taps + 2 * q)],
+                      px.k[static_cast<size_t>(x * px.taps + 2 * q + 1)]);
+    rows::RowRing<int32_t> sums(ty, n);  // planar: channel c of output x at c * ow + x
+    std::vector<const int32_t*> hs(static_cast<size_t>(ty));
+    std::vector<uint8_t> planar(static_cast<size_t>(n));
+    for (int64_t i = y0; i < y1; ++i) {
+      const int64_t y = rows::band_row(py, y0, y1, i);
+      const int64_t st = py.start[static_cast<size_t>(y)];
+      for (int64_t t = 0; t < ty; ++t) {
+        int32_t* slot = sums.slot(st + t);
+        if (!sums.holds(st + t)) {
+          k.resize_h_u8_sums(source.get(st + t, 0), C, rel.data(), kp.data(), px.taps, ow, slot,
+                             ow);
+          sums.hold(st + t);
+        }
+        hs[static_cast<size_t>(t)] = slot;
+      }
+      k.resize_v_sums_u8(hs.data(), py.k.data() + y * ty, ty, n, 22, planar.data());
+      rows::emit_planar_u8(k, j, y, planar.data());
+    }
+    return;
+  }
   rows::RowRing<int32_t> ring(ty, n);  // source rows' horizontal sums
   std::vector<const int32_t*> h(static_cast<size_t>(ty));
   std::vector<uint32_t> acc(static_cast<size_t>(n));

@@ -1761,6 +1761,104 @@ struct WarpPillowChecker {
   }
 };
 
+// resize_h_u8_sums and resize_v_sums_u8 (OpenCV's INTER_LANCZOS4 passes): every table's
+// kernels against the scalar table's, and the scalar table's against the contracts' formulas
+// in int64: rows of 1-5 channels flush against a guard page (every window inside the row, some
+// ending at its last byte), even tap counts 2-12 (8 most often), weights in all of [-2^15,
+// 2^15) or lanczos-sized ones; the vertical pass on int32 rows of any value (its sums wrap
+// modulo 2^32, as OpenCV's do), 1-12 taps, shifts of 1-30 bits; outputs between sentinels.
+struct SumsChecker {
+  Checker& ck;
+
+  void run() {
+    Rng rng;
+    Arena img = make_arena(size_t{1} << 16);
+    for (int iter = 0; iter < 3000; ++iter) {
+      const int64_t C = 1 + rng.below(5);
+      const int64_t taps = rng.below(3) ? 8 : 2 + 2 * rng.below(6);
+      const int64_t w = taps + rng.below(iter % 4 == 0 ? 400 : 40);
+      const RowImage im = row_image(rng, img, C, w, 1, rng.below(8) == 0);
+      const int64_t n = 1 + rng.below(iter % 4 == 0 ? 300 : 70);
+      const bool wide = rng.below(3) == 0;  // any int16 weight, else lanczos-sized
+      std::vector<int32_t> start(static_cast<size_t>(n)), k(static_cast<size_t>(n * taps));
+      std::vector<int32_t> kp(static_cast<size_t>(n * taps / 2));
+      for (int64_t x = 0; x < n; ++x) {
+        start[static_cast<size_t>(x)] = static_cast<int32_t>(
+            rng.below(4) == 0 ? w - taps : rng.below(static_cast<uint32_t>(w - taps + 1)));
+        for (int64_t t = 0; t < taps; ++t)
+          k[static_cast<size_t>(x * taps + t)] =
+              wide ? static_cast<int32_t>(rng.below(65536)) - 32768
+                   : static_cast<int32_t>(rng.below(3600)) - 600;
+        for (int64_t q = 0; q < taps / 2; ++q)
+          kp[static_cast<size_t>(q * n + x)] =
+              pixnorm::word_pair(k[static_cast<size_t>(x * taps + 2 * q)],
+                                 k[static_cast<size_t>(x * taps + 2 * q + 1)]);
+      }
+      const int64_t ps = n + static_cast<int64_t>(rng.below(5));  // plane stride
+      const size_t len = static_cast<size_t>(C * ps + 8);
+      std::vector<int32_t> want(len, -7);
+      std::snprintf(g_case, sizeof g_case, "resize_h_u8_sums on scalar");
+      ck.tables[0]->resize_h_u8_sums(im.src, C, start.data(), kp.data(), taps, n, want.data(), ps);
+      const std::string what = "C " + std::to_string(C) + ", taps " + std::to_string(taps) +
+                               ", w " + std::to_string(w) + ", n " + std::to_string(n);
+      bool formula = true;
+      for (int64_t c = 0; c < C; ++c)
+        for (int64_t x = 0; x < n; ++x) {
+          int64_t sum = 0;
+          for (int64_t t = 0; t < taps; ++t)
+            sum += int64_t{k[static_cast<size_t>(x * taps + t)]} *
+                   im.src[(start[static_cast<size_t>(x)] + t) * C + c];
+          formula = formula && want[static_cast<size_t>(c * ps + x)] == sum;
+        }
+      ++ck.cases;
+      if (!formula) ck.report("resize_h_u8_sums formula", what);
+      for (size_t t = 1; t < ck.tables.size(); ++t) {
+        const KernelTable& kt = *ck.tables[t];
+        std::vector<int32_t> got(len, -7);
+        std::snprintf(g_case, sizeof g_case, "resize_h_u8_sums on %s", pixnorm::isa_name(kt.isa));
+        kt.resize_h_u8_sums(im.src, C, start.data(), kp.data(), taps, n, got.data(), ps);
+        ++ck.cases;
+        if (got != want) ck.report(g_case, what);
+      }
+      // the vertical pass: int32 rows of any value, or of lanczos-sized sums
+      const int64_t vt = 1 + rng.below(12), vn = 1 + rng.below(iter % 4 == 0 ? 700 : 90);
+      const int bits = rng.below(2) ? 22 : 1 + static_cast<int>(rng.below(30));
+      const bool any = rng.below(2) == 0;
+      std::vector<std::vector<int32_t>> rows(static_cast<size_t>(vt));
+      std::vector<const int32_t*> rp(static_cast<size_t>(vt));
+      std::vector<int32_t> kv(static_cast<size_t>(vt));
+      for (int64_t t = 0; t < vt; ++t) {
+        auto& r = rows[static_cast<size_t>(t)];
+        r.resize(static_cast<size_t>(vn));
+        for (int32_t& v : r)
+          v = any ? static_cast<int32_t>(rng.bits32())
+                  : static_cast<int32_t>(rng.below(1 << 21)) - (1 << 20);
+        rp[static_cast<size_t>(t)] = r.data();
+        kv[static_cast<size_t>(t)] = wide ? static_cast<int32_t>(rng.below(65536)) - 32768
+                                          : static_cast<int32_t>(rng.below(3600)) - 600;
+      }
+      std::vector<uint8_t> vwant(static_cast<size_t>(vn + 8), 0xA5);
+      ck.tables[0]->resize_v_sums_u8(rp.data(), kv.data(), vt, vn, bits, vwant.data());
+      bool vformula = true;
+      for (int64_t i = 0; i < vn; ++i) {
+        uint32_t acc = uint32_t{1} << (bits - 1);
+        for (int64_t t = 0; t < vt; ++t)
+          acc += static_cast<uint32_t>(kv[static_cast<size_t>(t)]) *
+                 static_cast<uint32_t>(rows[static_cast<size_t>(t)][static_cast<size_t>(i)]);
+        const int64_t v = static_cast<int64_t>(static_cast<int32_t>(acc)) >> bits;
+        vformula = vformula && vwant[static_cast<size_t>(i)] == std::clamp<int64_t>(v, 0, 255);
+      }
+      const std::string vwhat = "taps " + std::to_string(vt) + ", n " + std::to_string(vn) +
+                                ", bits " + std::to_string(bits);
+      ++ck.cases;
+      if (!vformula) ck.report("resize_v_sums_u8 formula", vwhat);
+      compare_u8_rows(ck, "resize_v_sums_u8", 1, vn, vwhat, [&](const KernelTable& kt, uint8_t* d) {
+        kt.resize_v_sums_u8(rp.data(), kv.data(), vt, vn, bits, d);
+      });
+    }
+  }
+};
+
 // remap_u8: every table's kernel against the scalar table's, byte for byte: L, RGB and RGBA
 // images of 1 to 40 x 1 to 20 pixels, packed or padded, flush against a guard page; maps of
 // random positions in and around the image, whole and half pixels (nearest's ties), now and
@@ -2198,6 +2296,9 @@ int main(int argc, char** argv) {
 
   Gather2dChecker g2c{ck};
   g2c.run();
+
+  SumsChecker smc{ck};
+  smc.run();
 
   WarpPillowChecker wpc{ck};
   wpc.run();

@@ -140,6 +140,8 @@ constexpr KernelTable avx512_kernels() {
   k.resize_h_u8_fixed = &resize_h_u8_fixed;
   k.resize_v_fixed_levels = &plain::resize_v_fixed_levels;
   k.resize_h_u8_fixed2 = &resize_h_u8_fixed2;
+  k.resize_h_u8_sums = &resize_h_u8_sums;
+  k.resize_v_sums_u8 = &resize_v_sums_u8;
   k.resize_v_u8 = &resize_v_u8;
   k.store_f16 = &store_f16;
   k.store_bf16 = &store_bf16;

@@ -103,6 +103,19 @@ using ResizeHU8Digits = void (*)(const uint8_t* row0, const uint8_t* row1, int64
                                  const int32_t* start, const int32_t* kq, int64_t digits,
                                  int64_t taps, int64_t n, int bits, uint8_t* dst0, uint8_t* dst1,
                                  int64_t plane_stride);
+// The horizontal pass of resize_h_u8_fixed without its rounding (OpenCV's INTER_LANCZOS4 keeps
+// these int sums for its vertical pass): dst[c * plane_stride + x] = sum_t k_t * row[(start[x]
+// + t) * C + c], exact in int32, the weights k_t as resize_h_u8_fixed's kp (pairs of signed
+// words, tap 2p in the low word of kp[p * n + x]; no split halves), taps even, every window
+// inside the row (the caller keeps 255 * sum |k_t| below 2^31).
+using ResizeHU8Sums = void (*)(const uint8_t* row, int64_t channels, const int32_t* start,
+                               const int32_t* kp, int64_t taps, int64_t n, int32_t* dst,
+                               int64_t plane_stride);
+// OpenCV's vertical pass of those int sums and its FixedPtCast to uint8: for i < n, acc =
+// sum_t k[t] * rows[t][i] in two's complement (modulo 2^32: OpenCV's int sum wraps), dst[i] =
+// clamp((acc + 2^(bits-1)) >> bits, 0, 255), the shift arithmetic (1 <= bits <= 30).
+using ResizeVSumsU8 = void (*)(const int32_t* const* rows, const int32_t* k, int64_t taps,
+                               int64_t n, int bits, uint8_t* dst);
 // The vertical pass: out[i] from rows[t][i], with the output row's `taps` weights k[t].
 using ResizeVFixed = void (*)(const uint8_t* const* rows, const int32_t* k, int64_t taps, int64_t n,
                               int bits, uint8_t* dst);
@@ -401,6 +414,8 @@ struct KernelTable {
   ResizeVFixedLevels resize_v_fixed_levels = nullptr;
   ResizeHU8Fixed2 resize_h_u8_fixed2 = nullptr;
   ResizeHU8Digits resize_h_u8_digits = nullptr;  // may be null
+  ResizeHU8Sums resize_h_u8_sums = nullptr;
+  ResizeVSumsU8 resize_v_sums_u8 = nullptr;
   ResizeVU8Planar resize_v_u8_planar = nullptr;  // may be null
   ResizeHColumns resize_h_columns = nullptr;     // may be null (with the two below)
   Transpose16 transpose16 = nullptr;
