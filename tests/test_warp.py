@@ -545,6 +545,52 @@ def test_warp_errors() -> None:
             pytest.fail(f"case {i} did not raise")
 
 
+def test_argument_forms_give_the_same_warp() -> None:
+    """The common argument types take a short path (no numpy conversions): each form of the
+    matrix, size, centre and angle gives the same bytes as every other, and the forms outside
+    the short path (bools, NaN, other lengths) still meet the full checks."""
+    img = np.random.default_rng(31).integers(0, 256, (20, 23, 3), dtype=np.uint8)
+    rows = [[0.9, -0.2, 3.5], [0.25, 1.1, -2.0]]
+    forms = [
+        rows, tuple(map(tuple, rows)), np.array(rows), np.array(rows, order="F"),
+        [v for r in rows for v in r], np.array(rows + [[0.0, 0.0, 1.0]]), np.array(rows).T.copy().T,
+    ]  # fmt: skip
+    want = pixnorm.warp_affine(img, np.array(rows), (9, 11)).tobytes()
+    for m in forms:
+        for size in [(9, 11), [9, 11], np.array([9, 11])]:
+            assert pixnorm.warp_affine(img, m, size).tobytes() == want, (type(m), type(size))
+    ints = [[1, 0, 2], [0, 1, 3]]
+    assert (
+        pixnorm.warp_affine(img, ints, (5, 6)).tobytes()
+        == pixnorm.warp_affine(img, np.array(ints, np.float64), (5, 6)).tobytes()
+    )
+    flags = [[True, False, 2.0], [False, True, 3.0]]  # bools: numpy's path, as before
+    assert (
+        pixnorm.warp_affine(img, flags, (5, 6)).tobytes()
+        == pixnorm.warp_affine(img, ints, (5, 6)).tobytes()
+    )
+    polar = pixnorm.warp_polar(img, (8, 9), (11.0, 9.5), 12.0).tobytes()
+    for center in [(11, 9.5), [11.0, 9.5], np.array([11.0, 9.5]), (np.float32(11), 9.5)]:
+        assert pixnorm.warp_polar(img, (8, 9), center, 12).tobytes() == polar, center
+    turned = pixnorm.rotate(img, 17.0, center=(5.0, 6.0)).tobytes()
+    assert pixnorm.rotate(img, 17, center=[5, 6]).tobytes() == turned
+    assert pixnorm.rotate(img, np.float64(17.0), center=(5.0, 6.0)).tobytes() == turned
+    with pytest.raises(ValueError, match="^matrix: expected finite values"):
+        pixnorm.warp_affine(img, [0.9, -0.2, math.inf, 0.25, 1.1, -2.0], (5, 6))
+    with pytest.raises(ValueError, match=r"^matrix: expected shape \(2, 3\)"):
+        pixnorm.warp_affine(img, [0.9, -0.2, 3.5, 0.25, 1.1], (5, 6))
+    with pytest.raises(TypeError, match="^center: expected a real number, got bool"):
+        pixnorm.warp_polar(img, (8, 9), (True, 9.5), 12.0)
+    with pytest.raises(ValueError, match="^center: expected finite coordinates"):
+        pixnorm.warp_polar(img, (8, 9), (math.nan, 9.5), 12.0)
+    with pytest.raises(TypeError, match="^size: expected an int or"):
+        pixnorm.warp_affine(img, rows, (True, 4))
+    with pytest.raises(ValueError, match="^angle: expected a finite number"):
+        pixnorm.rotate(img, math.nan)
+    with pytest.raises(TypeError, match="^channels_last: expected a bool"):
+        pixnorm.rotate(img, 3.0, channels_last=1)  # type: ignore[call-arg]
+
+
 # ---- warp_polar ------------------------------------------------------------------------------
 
 

@@ -54,8 +54,12 @@ def _values(value: Any, name: str) -> Any:
     kind = type(value)
     if kind is float:  # the common cases first, with nothing to check
         return value
-    if (kind is list or kind is tuple) and all(type(v) is float for v in value):
-        return value
+    if kind is list or kind is tuple:
+        for v in value:  # (a loop: cheaper than all() over a generator for 1-4 values)
+            if type(v) is not float:
+                break
+        else:
+            return value
     if kind is np.ndarray and value.dtype.kind == "f":
         return value
     if not isinstance(value, numbers.Real | Sequence | np.ndarray) and hasattr(value, "__array__"):
@@ -131,10 +135,15 @@ def _per_pixel_param(value: Any) -> bool:
 
 
 def _is_per_pixel(mean: Any, std: Any) -> bool:
+    simple = (float, int, tuple, list)
+    if type(mean) in simple and type(std) in simple:  # the common case, decided at once
+        return False
     return bool(_per_pixel_param(mean) or _per_pixel_param(std))
 
 
 def _real(value: Any, name: str) -> float:
+    if type(value) is float:  # the common case first
+        return value
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name}: expected a real number, got {type(value).__name__}")
     return _float(value, name)
@@ -262,25 +271,28 @@ def _image(image: Any, name: str, channels_last: Any) -> tuple[np.ndarray[Any, A
     almost always a channels-first image, which read as (H, W, C) gives garbage of the right
     type (a (256, 32341, 465) result for a resize to 256).
     """
-    if not isinstance(channels_last, bool | np.bool_):
-        raise TypeError(f"channels_last: expected a bool, got {type(channels_last).__name__}")
-    if _is_tensor(image):
-        if image.device.type != "cpu":
-            raise TypeError(f"{name}: a torch tensor on {image.device}; pass tensor.cpu()")
-        arr = image.detach().numpy()  # shares the tensor's memory
-        if arr.ndim == 3:
-            arr = arr.transpose(1, 2, 0)
-        elif arr.ndim == 4:
-            arr = arr.transpose(0, 2, 3, 1)
-        return arr, True
-    if isinstance(image, str | bytes | os.PathLike):
-        what = "bytes" if isinstance(image, bytes) else "a path"
-        raise TypeError(
-            f"{name}: expected a decoded image (an array), got {what}; decode it first: "
-            "pixnorm.load(source, size=..., ...) decodes and preprocesses in one call, "
-            "pixnorm.decode(source) gives the uint8 array"
-        )
-    arr = image if isinstance(image, np.ndarray) else np.asarray(image)
+    if type(image) is np.ndarray and type(channels_last) is bool:  # the common case first
+        arr = image
+    else:
+        if not isinstance(channels_last, bool | np.bool_):
+            raise TypeError(f"channels_last: expected a bool, got {type(channels_last).__name__}")
+        if _is_tensor(image):
+            if image.device.type != "cpu":
+                raise TypeError(f"{name}: a torch tensor on {image.device}; pass tensor.cpu()")
+            arr = image.detach().numpy()  # shares the tensor's memory
+            if arr.ndim == 3:
+                arr = arr.transpose(1, 2, 0)
+            elif arr.ndim == 4:
+                arr = arr.transpose(0, 2, 3, 1)
+            return arr, True
+        if isinstance(image, str | bytes | os.PathLike):
+            what = "bytes" if isinstance(image, bytes) else "a path"
+            raise TypeError(
+                f"{name}: expected a decoded image (an array), got {what}; decode it first: "
+                "pixnorm.load(source, size=..., ...) decodes and preprocesses in one call, "
+                "pixnorm.decode(source) gives the uint8 array"
+            )
+        arr = image if isinstance(image, np.ndarray) else np.asarray(image)
     if not channels_last and arr.ndim in (3, 4) and arr.shape[-1] > 4:
         c = int(arr.shape[-1])
         hint = (

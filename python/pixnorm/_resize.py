@@ -271,6 +271,8 @@ PIL_FILTERS = {0: "nearest", 1: "lanczos", 2: "bilinear", 3: "bicubic", 4: "box"
 def interpolation_name(value: Any) -> str:
     """``interpolation=`` as a filter name (one of ``FILTERS``), from that name, torchvision's
     ``InterpolationMode`` or PIL's ``Image.Resampling`` member."""
+    if type(value) is str and value in FILTERS:  # the common case first
+        return value
     name: Any = value
     if type(value).__name__ == "InterpolationMode":  # torchvision's enum: its value is the name
         name = value.value

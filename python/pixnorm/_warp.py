@@ -36,6 +36,8 @@ _FILTERS = ("bilinear", "nearest")
 
 
 def _interp(interpolation: Any) -> str:
+    if type(interpolation) is str and interpolation in _FILTERS:  # the common case first
+        return interpolation
     name: Any = interpolation
     if type(interpolation).__name__ == "InterpolationMode":  # torchvision's enum
         name = interpolation.value
@@ -63,6 +65,22 @@ def _convention(convention: Any) -> str | None:
 
 
 def _matrix(matrix: Any) -> list[float]:
+    # the common cases first, without numpy's conversions: a float64 (2, 3) array, two rows of
+    # three Python floats or ints, or six of them (bools and everything else: the checks below)
+    if type(matrix) is np.ndarray and matrix.dtype == np.float64 and matrix.shape == (2, 3):
+        quick: list[float] = matrix.ravel().tolist()
+        if all(map(math.isfinite, quick)):
+            return quick
+    elif type(matrix) in (list, tuple) and len(matrix) in (2, 6):
+        rows = (
+            matrix
+            if len(matrix) == 2 and all(type(r) in (list, tuple) and len(r) == 3 for r in matrix)
+            else [matrix] if len(matrix) == 6 else []
+        )  # fmt: skip
+        if rows and all(type(v) in (float, int) for r in rows for v in r):
+            quick = [float(v) for r in rows for v in r]
+            if all(map(math.isfinite, quick)):
+                return quick
     try:
         given = np.asarray(matrix)
     except (TypeError, ValueError):
@@ -87,6 +105,8 @@ def _matrix(matrix: Any) -> list[float]:
 def _out_size(size: Any, image_hw: tuple[int, int]) -> tuple[int, int]:
     if size is None:
         return image_hw
+    if type(size) in (tuple, list) and len(size) == 2 and type(size[0]) is type(size[1]) is int:
+        return size[0], size[1]  # the common case first (bool is not int here)
     if isinstance(size, numbers.Integral) and not isinstance(size, bool):
         return int(size), int(size)
     if (
@@ -94,6 +114,8 @@ def _out_size(size: Any, image_hw: tuple[int, int]) -> tuple[int, int]:
         and len(size) == 2
         and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in size)
     ):
+        return int(size[0]), int(size[1])
+    if isinstance(size, np.ndarray) and size.shape == (2,) and size.dtype.kind in "iu":
         return int(size[0]), int(size[1])
     raise TypeError(f"size: expected an int or (h, w) ints, got {size!r}")
 
@@ -352,6 +374,8 @@ def _pillow_rotation(
 
 
 def _angle(angle: Any) -> float:
+    if type(angle) is float and math.isfinite(angle):  # the common case first
+        return angle
     if not isinstance(angle, numbers.Real) or isinstance(angle, bool):
         raise TypeError(f"angle: expected a real number, got {type(angle).__name__}")
     value = float(angle)
@@ -646,6 +670,12 @@ def _affine(
 
 
 def _point(value: Any, name: str) -> tuple[float, float]:
+    if type(value) in (tuple, list) and len(value) == 2:  # the common case first
+        x, y = value
+        if type(x) in (float, int) and type(y) in (float, int):
+            fx, fy = float(x), float(y)
+            if math.isfinite(fx) and math.isfinite(fy):
+                return fx, fy
     if isinstance(value, str | bytes) or not isinstance(value, Sequence | np.ndarray):
         raise TypeError(f"{name}: expected (x, y), got {type(value).__name__}")
     items = (
