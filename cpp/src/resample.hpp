@@ -77,10 +77,13 @@ void check_resize_source(int64_t height, int64_t width, int64_t channels, const 
 //    the rows, as OpenCV does.
 struct AxisPlan {
   int64_t count = 0, taps = 0;
-  bool mirrored = false;         // planned with `mirror`: the windows run from the far end
-  int bits = 0;                  // pillow, torch
-  std::vector<int32_t> start;    // count entries
-  std::vector<float> w, wt;      // pixnorm
+  bool mirrored = false;       // planned with `mirror`: the windows run from the far end
+  int bits = 0;                // pillow, torch
+  std::vector<int32_t> start;  // count entries
+  std::vector<float> w, wt;    // pixnorm
+  // pixnorm: the largest |w| and the largest sum of one output's |w| (in double), computed
+  // with the plan (weight_bounds); negative when the plan's maker did not.
+  double w_abs_max = -1.0, w_abs_sum_max = -1.0;
   std::vector<int32_t> k;        // pillow, torch, opencv
   std::vector<int32_t> second;   // opencv
   std::vector<int32_t> taps_at;  // opencv cubic: four clamped samples per output

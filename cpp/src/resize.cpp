@@ -224,6 +224,22 @@ AxisWindows axis_windows_t(int64_t in, int64_t out_full, bool antialias, int64_t
   return out;
 }
 
+// The largest |w| of a plan and the largest sum of one output's |w| (in double): the integer
+// vertical pass's limits (run_rows), once per plan.
+void weight_bounds(const AxisPlan& p, double& wmax, double& abs_sum_max) {
+  wmax = 0;
+  abs_sum_max = 0;
+  for (int64_t y = 0; y < p.count; ++y) {
+    double abs_sum = 0;
+    for (int64_t t = 0; t < p.taps; ++t) {
+      const double a = std::abs(static_cast<double>(p.w[static_cast<size_t>(y * p.taps + t)]));
+      wmax = std::max(wmax, a);
+      abs_sum += a;
+    }
+    abs_sum_max = std::max(abs_sum_max, abs_sum);
+  }
+}
+
 }  // namespace
 
 AxisWindows axis_windows(int64_t in, int64_t out_full, bool antialias, int64_t first, int64_t count,
@@ -283,6 +299,7 @@ AxisPlan pack_float_plan(const AxisWindows& wins, int64_t in, int64_t count, boo
   for (int64_t i = 0; i < count; ++i)
     for (int64_t k = 0; k < taps; ++k)
       p.wt[static_cast<size_t>(k * count + i)] = p.w[static_cast<size_t>(i * taps + k)];
+  weight_bounds(p, p.w_abs_max, p.w_abs_sum_max);
   return p;
 }
 
@@ -576,16 +593,8 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
   // 255 * 2^-(vbits+1), up to 64 taps: downscales of about 30x); wider windows sum the uint8
   // rows in float32 (resize_v_u8, float_v), whose error does not grow with the weights'
   // smallness.
-  double wmax = 0, abs_sum_max = 0;
-  for (int64_t y = 0; y < oh; ++y) {
-    double abs_sum = 0;
-    for (int64_t t = 0; t < taps; ++t) {
-      const double a = std::abs(static_cast<double>(py.w[static_cast<size_t>(y * taps + t)]));
-      wmax = std::max(wmax, a);
-      abs_sum += a;
-    }
-    abs_sum_max = std::max(abs_sum_max, abs_sum);
-  }
+  double wmax = py.w_abs_max, abs_sum_max = py.w_abs_sum_max;  // (once per plan)
+  if (wmax < 0) weight_bounds(py, wmax, abs_sum_max);
   const auto fits = [&](int b) {
     const double one = std::ldexp(1.0, b);
     return wmax * one + 0.5 < 32767.0 &&
