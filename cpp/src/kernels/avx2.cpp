@@ -58,6 +58,7 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx2() {
     k.resize_h_u8_fixed = &resize_h_u8_fixed;
     k.fuse_levels = false;  // no fused levels kernels: the driver maps the uint8 planes
     k.resize_h_u8_fixed2 = &resize_h_u8_fixed2;
+    k.resize_h_u8_sums = &resize_h_u8_sums;
     k.store_f16 = &store_f16;
     k.store_bf16 = &store_bf16;
     k.store_u8 = &store_u8;
