@@ -412,8 +412,9 @@ def test_warp_batches_in_chunks_of_levels() -> None:
             plain(mixed)
     finally:
         pixnorm.set_num_threads(old)
-    text = "images[0]: box (1, 2) outside; images[12] too"
-    assert _offset_images(text, 6) == "images[6]: box (1, 2) outside; images[18] too"
+    text = "images[0]: box (1, 2) outside; images[12] too; factor: boxes[2] (9 x 9)"
+    want = "images[6]: box (1, 2) outside; images[18] too; factor: boxes[8] (9 x 9)"
+    assert _offset_images(text, 6) == want
 
 
 def test_warp_review_mends() -> None:

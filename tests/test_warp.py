@@ -589,6 +589,15 @@ def test_argument_forms_give_the_same_warp() -> None:
         pixnorm.rotate(img, math.nan)
     with pytest.raises(TypeError, match="^channels_last: expected a bool"):
         pixnorm.rotate(img, 3.0, channels_last=1)  # type: ignore[call-arg]
+    # ints beyond int64 and float: the full checks' errors (the review: a raw OverflowError)
+    with pytest.raises(ValueError, match="^center: an int of about 1e400 is out of range"):
+        pixnorm.warp_polar(img, (8, 9), (10**400, 9.5), 12.0)
+    for big in (10**400, 2**70):
+        with pytest.raises(TypeError, match="^matrix: expected a 2 x 3 array of real numbers"):
+            pixnorm.warp_affine(img, [[big, 0, 0], [0, 1, 0]], (5, 6))
+    for size in [(2**63, 3), np.array([2**63, 3], np.uint64)]:
+        with pytest.raises(ValueError, match=r"^size: \(9223372036854775808, 3\) is too large"):
+            pixnorm.warp_affine(img, rows, size)
 
 
 # ---- warp_polar ------------------------------------------------------------------------------

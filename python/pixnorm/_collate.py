@@ -151,9 +151,9 @@ def _in_worker(torch: Any) -> bool:
 
 
 def _offset_images(text: str, offset: int) -> str:
-    """An error text of a call on part of a batch, its ``images[k]`` renumbered as the batch's
-    ``images[offset + k]``."""
-    return re.sub(r"images\[(\d+)\]", lambda m: f"images[{int(m[1]) + offset}]", text)
+    """An error text of a call on part of a batch, its ``images[k]`` and ``boxes[k]`` (the
+    core's names of an image and its box) renumbered as the batch's ``images[offset + k]``."""
+    return re.sub(r"\b(images|boxes)\[(\d+)\]", lambda m: f"{m[1]}[{int(m[2]) + offset}]", text)
 
 
 def _shared_empty(torch: Any, shape: tuple[int, ...], dtype: Any) -> Any:

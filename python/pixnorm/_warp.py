@@ -17,7 +17,9 @@ import numpy.typing as npt
 
 from . import _core
 from ._args import (
+    MAX_SIDE,
     UINT8_RULE,
+    _brief,
     _image,
     _is_per_pixel,
     _layout,
@@ -77,7 +79,9 @@ def _matrix(matrix: Any) -> list[float]:
             if len(matrix) == 2 and all(type(r) in (list, tuple) and len(r) == 3 for r in matrix)
             else [matrix] if len(matrix) == 6 else []
         )  # fmt: skip
-        if rows and all(type(v) in (float, int) for r in rows for v in r):
+        if rows and all(
+            type(v) is float or (type(v) is int and -(2**63) <= v < 2**63) for r in rows for v in r
+        ):  # (ints as numpy's int64 holds them; larger ones take numpy's path, as before)
             quick = [float(v) for r in rows for v in r]
             if all(map(math.isfinite, quick)):
                 return quick
@@ -106,18 +110,25 @@ def _out_size(size: Any, image_hw: tuple[int, int]) -> tuple[int, int]:
     if size is None:
         return image_hw
     if type(size) in (tuple, list) and len(size) == 2 and type(size[0]) is type(size[1]) is int:
-        return size[0], size[1]  # the common case first (bool is not int here)
+        return _size_ints(size[0], size[1])  # the common case first (bool is not int here)
     if isinstance(size, numbers.Integral) and not isinstance(size, bool):
-        return int(size), int(size)
+        return _size_ints(int(size), int(size))
     if (
         isinstance(size, Sequence)
         and len(size) == 2
         and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in size)
     ):
-        return int(size[0]), int(size[1])
+        return _size_ints(int(size[0]), int(size[1]))
     if isinstance(size, np.ndarray) and size.shape == (2,) and size.dtype.kind in "iu":
-        return int(size[0]), int(size[1])
-    raise TypeError(f"size: expected an int or (h, w) ints, got {size!r}")
+        return _size_ints(int(size[0]), int(size[1]))
+    raise TypeError(f"size: expected an int or (h, w) ints, got {_brief(size)}")
+
+
+def _size_ints(h: int, w: int) -> tuple[int, int]:
+    """(h, w) within the core's int64 (the core checks the sides' own limits)."""
+    if not (-(2**63) <= h < 2**63 and -(2**63) <= w < 2**63):
+        raise ValueError(f"size: ({h}, {w}) is too large (at most {MAX_SIDE} per side)")
+    return h, w
 
 
 def _pillow_data(m: list[float]) -> list[float]:
@@ -672,7 +683,7 @@ def _affine(
 def _point(value: Any, name: str) -> tuple[float, float]:
     if type(value) in (tuple, list) and len(value) == 2:  # the common case first
         x, y = value
-        if type(x) in (float, int) and type(y) in (float, int):
+        if all(type(v) is float or (type(v) is int and -(2**63) <= v < 2**63) for v in (x, y)):
             fx, fy = float(x), float(y)
             if math.isfinite(fx) and math.isfinite(fy):
                 return fx, fy
