@@ -376,19 +376,20 @@ class Collate:
         dt = np.float32 if exact else np.uint8
         per_image = hw[0] * hw[1] * c * np.dtype(dt).itemsize
         step = max(_core.get_num_threads(), (3 << 19) // max(per_image, 1), 1)
-        kind = (arrs[0].shape[2:], arrs[0].dtype)
-        if any((a.shape[2:], a.dtype) != kind for a in arrs):
-            step = len(arrs)  # one call: the core names the sample that differs from the first
+        kw: dict[str, Any] = {
+            "dtype": "float32" if exact else "uint8", "layout": "HWC", **_color_kw(self.color),
+            **self._ikw,
+        }  # fmt: skip
+        args = (hw[0], hw[1], self.antialias, conv, 0.0, 1.0, 1.0)
+        # The whole batch checked first (shapes only, nothing computed): the same error, naming
+        # the same sample, as one call on the batch would raise, before any image is warped.
+        _core.preprocess(arrs, geoms, *args, None, True, check_only=True, **kw)
         step = min(step, len(arrs))
         levels = np.empty((step, hw[0], hw[1], c), dt)
         for lo in range(0, len(arrs), step):
             hi = min(lo + step, len(arrs))
             try:
-                _core.preprocess(
-                    arrs[lo:hi], geoms[lo:hi], hw[0], hw[1], self.antialias, conv, 0.0, 1.0,
-                    1.0, levels[: hi - lo], True, **_color_kw(self.color),
-                    dtype="float32" if exact else "uint8", layout="HWC", **self._ikw,
-                )  # fmt: skip
+                _core.preprocess(arrs[lo:hi], geoms[lo:hi], *args, levels[: hi - lo], True, **kw)
             except (TypeError, ValueError) as e:  # the chunk's image k is the batch's lo + k
                 if type(e) not in (TypeError, ValueError):
                     raise
