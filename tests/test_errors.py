@@ -466,3 +466,66 @@ def test_new_user_mistakes_get_hints(tmp_path: Any) -> None:
         pixnorm.preprocess(IMG, size=4, color="gray", mean=[0.5, 0.5, 0.5], std=0.2)
     with pytest.raises(ValueError, match=r"mean: expected a scalar \(one channel\), got 3 values"):
         pixnorm.normalize(IMG[..., :1], [0.5, 0.5, 0.5], 0.2)
+
+
+def test_one_image_or_odd_modes_where_a_batch_or_rgb_is_expected() -> None:
+    """The new-user review's silent wrong results: one (H, W, C) array (or (C, H, W) tensor)
+    given to preprocess_batch read as a batch of gray rows; a (C, H, W) numpy array given to
+    Collate and the transforms read as C-channel HWC; a PIL palette or CMYK image read as its
+    indices or inks. Each is now a ValueError that says what to pass; the legitimate shapes
+    next to them still work."""
+    img = np.random.default_rng(3).integers(0, 256, (30, 45, 3), dtype=np.uint8)
+    with pytest.raises(ValueError, match=r"^images: one array of shape \(30, 45, 3\)"):
+        pixnorm.preprocess_batch(img, size=16, crop=16)
+    gray_stack = img[..., 0].reshape(3, 10, 45)  # (N, H, W) gray images: still a batch
+    assert pixnorm.preprocess_batch(gray_stack, size=(8, 9)).shape == (3, 1, 8, 9)
+    assert pixnorm.preprocess_batch([img], size=16, crop=16).shape == (1, 3, 16, 16)
+    chw = np.ascontiguousarray(img.transpose(2, 0, 1))
+    with pytest.raises(ValueError, match=r"looks like \(C, H, W\): pass image.transpose"):
+        pixnorm.Collate((16, 16))([(chw, 0)])
+    with pytest.raises(ValueError, match=r"looks like \(C, H, W\): pass image.transpose"):
+        pixnorm.transforms.Resize(16)(chw)
+    wide = np.zeros((20, 24, 5), np.uint8)  # five real channels, more than 4 rows: accepted
+    assert pixnorm.Collate((8, 8))([(wide, 0)])[0].shape == (1, 5, 8, 8)
+    Image = pytest.importorskip("PIL.Image")
+    pil = Image.fromarray(img)
+    for mode in ("P", "CMYK"):
+        with pytest.raises(ValueError, match=f"^image: a PIL image of mode '{mode}' holds"):
+            pixnorm.preprocess(pil.convert(mode), size=16)
+    np.testing.assert_array_equal(
+        pixnorm.preprocess(pil, size=16), pixnorm.preprocess(img, size=16)
+    )
+    torch = pytest.importorskip("torch")
+    with pytest.raises(ValueError, match=r"^images: one array of shape \(3, 30, 45\)"):
+        pixnorm.preprocess_batch(torch.from_numpy(chw), size=16, crop=16)
+
+
+def test_the_new_user_reviews_hints() -> None:
+    """Misspelt names get the likely one; a list image, an (N, C, H, W) array, and numpy
+    centres / translations (taken now, as warp_polar's centre is) each say what to pass."""
+    img = np.zeros((30, 40, 3), np.uint8)
+    with pytest.raises(ValueError, match=r"did you mean 'bicubic'\? the names are lower case"):
+        pixnorm.resize(img, 10, interpolation="BICUBIC")
+    with pytest.raises(ValueError, match=r"did you mean 'nearest-exact'\?\)"):
+        pixnorm.resize(img, 10, interpolation="nearest_exact")
+    for given, meant in (("PIL", "pillow"), ("cv2", "opencv"), ("Torch", "torch")):
+        with pytest.raises(ValueError, match=f"did you mean '{meant}'"):
+            pixnorm.resize(img, 10, convention=given)
+    with pytest.raises(ValueError, match="did you mean 'torch'"):
+        pixnorm.rotate(img, 10.0, convention="torchvision")
+    with pytest.raises(ValueError, match="^convention: 'magic' is not available"):
+        pixnorm.resize(img, 10, convention="magic")
+    with pytest.raises(TypeError, match=r"^image: a Python list became an array of dtype int64"):
+        pixnorm.normalize(img.tolist(), 0.5, 0.2)
+    with pytest.raises(ValueError, match=r"read as \(N, H, W, C\) .* looks like \(N, C, H, W\)"):
+        pixnorm.normalize(np.zeros((2, 3, 30, 45), np.uint8), 0.5, 0.2)
+    np.testing.assert_array_equal(
+        pixnorm.rotate(img, 10.0, center=np.array([10, 12])),
+        pixnorm.rotate(img, 10.0, center=(10, 12)),
+    )
+    np.testing.assert_array_equal(
+        pixnorm.affine(img, 10.0, translate=np.array([1, 2]), shear=np.array([3.0, 1.0])),
+        pixnorm.affine(img, 10.0, translate=(1, 2), shear=(3.0, 1.0)),
+    )
+    with pytest.raises(TypeError, match=r"^mean: got a dict with 'mean' .*\*\*pixnorm.presets"):
+        pixnorm.normalize(img, pixnorm.presets.IMAGENET)

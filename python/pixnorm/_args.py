@@ -292,16 +292,39 @@ def _image(image: Any, name: str, channels_last: Any) -> tuple[np.ndarray[Any, A
                 "pixnorm.load(source, size=..., ...) decodes and preprocesses in one call, "
                 "pixnorm.decode(source) gives the uint8 array"
             )
+        mode = getattr(image, "mode", None) if type(image).__module__.startswith("PIL.") else None
+        if mode in ("P", "PA", "CMYK"):  # a PIL image whose array is not colour channels
+            what = "palette indices" if mode in ("P", "PA") else "CMYK ink"
+            raise ValueError(
+                f"{name}: a PIL image of mode {mode!r} holds {what}, not RGB values; convert it "
+                "first: image.convert('RGB') (or pixnorm.decode / pixnorm.load, which convert "
+                "as Pillow does)"
+            )
         arr = image if isinstance(image, np.ndarray) else np.asarray(image)
+        if isinstance(image, list | tuple) and arr.dtype not in (np.uint8, np.uint16, np.float32):
+            raise TypeError(
+                f"{name}: a Python {type(image).__name__} became an array of dtype {arr.dtype}, "
+                "which is not supported (expected uint8, uint16 or float32); pass a numpy array: "
+                "np.asarray(image, dtype=np.uint8)"
+            )
     if not channels_last and arr.ndim in (3, 4) and arr.shape[-1] > 4:
         c = int(arr.shape[-1])
-        hint = (
-            "; it looks like (C, H, W): pass image.transpose(1, 2, 0) (a view, no copy)"
-            if arr.ndim == 3 and arr.shape[0] <= 4
-            else ""
-        )
+        if arr.ndim == 3:
+            layout = "(H, W, C)"
+            hint = (
+                "; it looks like (C, H, W): pass image.transpose(1, 2, 0) (a view, no copy)"
+                if arr.shape[0] <= 4
+                else ""
+            )
+        else:
+            layout = "(N, H, W, C)"
+            hint = (
+                "; it looks like (N, C, H, W): pass images.transpose(0, 2, 3, 1) (a view, no copy)"
+                if arr.shape[1] <= 4
+                else ""
+            )
         raise ValueError(
-            f"{name}: shape {arr.shape} is read as (H, W, C) with {c} channels{hint}; pass "
+            f"{name}: shape {arr.shape} is read as {layout} with {c} channels{hint}; pass "
             f"channels_last=True if the last axis really holds {c} channels"
         )
     return arr, False

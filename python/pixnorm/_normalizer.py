@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -152,6 +153,11 @@ def _unpack(
     must then be left out: it holds them). Without one, a missing ``std`` is 1.0, or a
     TypeError where it is required."""
     if not isinstance(mean, Normalizer):
+        if isinstance(mean, Mapping) and "mean" in mean:  # a preset given as the mean
+            raise TypeError(
+                "mean: got a dict with 'mean' (a preset such as pixnorm.presets.IMAGENET?): "
+                "pass it as keyword arguments, **pixnorm.presets.IMAGENET"
+            )
         if std is None:
             if std_required:
                 raise TypeError("std: missing (or pass a pixnorm.Normalizer as mean)")

@@ -286,8 +286,23 @@ def interpolation_name(value: Any) -> str:
             "Image.Resampling.BICUBIC)"
         )
     if name not in FILTERS:
-        raise ValueError(f"interpolation: {name!r} is not a filter; expected {_NAMES}")
+        near = str(name).lower().replace("_", "-")
+        why = "? the names are lower case" if near == str(name).lower() else "?"
+        hint = f" (did you mean {near!r}{why})" if near in FILTERS else ""
+        raise ValueError(f"interpolation: {name!r} is not a filter; expected {_NAMES}{hint}")
     return str(name)  # (a numpy str_ too: stored and compared as a plain str)
+
+
+CONVENTIONS = ("pillow", "torch", "opencv")
+_CONVENTION_ALIASES = {"pil": "pillow", "cv2": "opencv", "cv": "opencv", "torchvision": "torch",
+                       "pytorch": "torch", "tv": "torch"}  # fmt: skip
+
+
+def convention_hint(name: str) -> str | None:
+    """The convention a misspelt name most likely means (another case, or a library's other
+    name: 'PIL', 'cv2', 'torchvision'), else None."""
+    low = name.lower()
+    return low if low in CONVENTIONS else _CONVENTION_ALIASES.get(low)
 
 
 def _check_convention(
@@ -300,6 +315,13 @@ def _check_convention(
     if convention is not None and not isinstance(convention, str):
         raise TypeError(f"convention: expected None or a name, got {type(convention).__name__}")
     name = interpolation_name(interpolation)
+    if convention is not None and convention not in CONVENTIONS:
+        hint = convention_hint(convention)
+        if hint:
+            raise ValueError(
+                f"convention: {convention!r} is not available; expected None (pixnorm's own "
+                f"arithmetic), 'pillow', 'torch' or 'opencv' (did you mean {hint!r}?)"
+            )
     _core.check_convention(convention, bool(antialias), name)  # its names and rules: the core's
     return bool(antialias), convention, ({} if name == "bilinear" else {"interpolation": name})
 
@@ -1191,6 +1213,14 @@ def preprocess_batch(
     scale = _uint8_scale(fmt, scale, norm, mean, std)
     if isinstance(images, memoryview):  # a batch buffer: iterating a memoryview of ndim > 1 fails
         images = np.asarray(images)
+    shape = tuple(getattr(images, "shape", ()))
+    if len(shape) == 3 and (shape[2] <= 4 if isinstance(images, np.ndarray) else shape[0] <= 4):
+        # one image, not a batch: iterating it would give one gray image per row (or channel)
+        raise ValueError(
+            f"images: one array of shape {shape}, which reads as one image; preprocess_batch "
+            "takes a list of images or a 4-d batch ((N, H, W, C) arrays, (N, C, H, W) "
+            "tensors): pass [image] (or call preprocess), and gray images as (N, H, W, 1)"
+        )
     arrs = [_image(a, f"images[{i}]", channels_last)[0] for i, a in enumerate(images)]
     n = len(arrs)
     if n == 0:

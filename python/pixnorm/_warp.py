@@ -32,7 +32,15 @@ from ._args import (
     _warn,
 )
 from ._normalizer import _unpack
-from ._resize import _fill_values, _flip_axes, _Format, _format, _levels_of, _uint8_scale
+from ._resize import (
+    _fill_values,
+    _flip_axes,
+    _Format,
+    _format,
+    _levels_of,
+    _uint8_scale,
+    convention_hint,
+)
 
 _FILTERS = ("bilinear", "nearest")
 
@@ -59,9 +67,10 @@ def _convention(convention: Any) -> str | None:
     if convention is not None and not isinstance(convention, str):
         raise TypeError(f"convention: expected None or a name, got {type(convention).__name__}")
     if convention not in (None, "opencv", "pillow", "torch"):
+        hint = convention_hint(convention)
         raise ValueError(
             f"convention: {convention!r} is not available; expected None, 'opencv', 'pillow' "
-            "or 'torch'"
+            "or 'torch'" + (f" (did you mean {hint!r}?)" if hint else "")
         )
     return convention
 
@@ -399,8 +408,10 @@ def _center(center: Any) -> tuple[float, float] | None:
     """torchvision's ``center`` (x, y) in pixel-area coordinates, or None."""
     if center is None:
         return None
+    if isinstance(center, np.ndarray) and center.shape == (2,) and center.dtype.kind in "iuf":
+        center = center.tolist()  # (as warp_polar's centre)
     if not isinstance(center, Sequence) or len(center) != 2:
-        raise TypeError(f"center: expected (x, y), got {center!r}")
+        raise TypeError(f"center: expected (x, y), got {_brief(center)}")
     cx, cy = _real(center[0], "center"), _real(center[1], "center")
     if not (math.isfinite(cx) and math.isfinite(cy)):
         raise ValueError("center: expected finite values")
@@ -589,8 +600,14 @@ def _affine_args(
 ) -> tuple[tuple[float, float], float, tuple[float, float]]:
     """torchvision's affine arguments: translate (tx, ty), zoom > 0, shear a number (x only), one
     value (both) or (sx, sy); in degrees."""
+    for what, value in (("translate", translate), ("shear", shear)):  # numpy pairs as lists
+        if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "iuf":
+            if what == "translate":
+                translate = value.tolist()
+            else:
+                shear = value.tolist()
     if not isinstance(translate, Sequence) or isinstance(translate, str) or len(translate) != 2:
-        raise TypeError(f"translate: expected (tx, ty), got {translate!r}")
+        raise TypeError(f"translate: expected (tx, ty), got {_brief(translate)}")
     tx, ty = _real(translate[0], "translate"), _real(translate[1], "translate")
     z = _real(zoom, "zoom")
     if not (z > 0 and math.isfinite(z)):
@@ -601,7 +618,7 @@ def _affine_args(
         vals = [_real(v, "shear") for v in shear]
         sh = (vals[0], vals[0]) if len(vals) == 1 else (vals[0], vals[1])
     else:
-        raise TypeError(f"shear: expected a number or (sx, sy), got {shear!r}")
+        raise TypeError(f"shear: expected a number or (sx, sy), got {_brief(shear)}")
     if not all(math.isfinite(v) for v in (tx, ty, *sh)):
         raise ValueError("translate, shear: expected finite values")
     return (tx, ty), z, sh

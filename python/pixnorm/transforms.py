@@ -1153,6 +1153,12 @@ def _load(img: Any, uint16: bool = False) -> tuple[np.ndarray[Any, Any], str, An
             return arr[..., None], "numpy_hw", None
         if arr.ndim != 3:
             raise ValueError(f"image: expected (H, W) or (H, W, C), got shape {arr.shape}")
+        if arr.shape[0] <= 4 < arr.shape[2]:  # (as 3-d tensors are told apart)
+            raise ValueError(
+                f"image: a numpy array of shape {arr.shape} reads as (H, W, C) with "
+                f"{arr.shape[2]} channels; it looks like (C, H, W): pass "
+                "image.transpose(1, 2, 0) (a view, no copy)"
+            )
         return arr, "numpy", None
     encoded = isinstance(img, bytes | bytearray | memoryview)
     raise TypeError(
