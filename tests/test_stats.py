@@ -318,7 +318,7 @@ def test_errors() -> None:
             read()
     with pytest.raises(TypeError, match=r"image: dtype float64 is not supported"):
         s.update(np.zeros((4, 4, 3)))
-    with pytest.raises(TypeError, match="image: dtype int64"):
+    with pytest.raises(TypeError, match="image: a Python list became an array of dtype int64"):
         s.update([[[1, 2, 3]]])
     with pytest.raises(ValueError, match=r"image: expected shape"):
         s.update(np.zeros(5, np.uint8))
