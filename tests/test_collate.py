@@ -243,6 +243,23 @@ def test_a_batch_too_large_to_allocate_is_memory_error(
             collate([img])
 
 
+def _edged_images(
+    seed: int, n: int, sides: tuple[int, int], patch: tuple[slice, slice]
+) -> tuple[list[np.ndarray[Any, Any]], list[Any]]:
+    """n random RGB images with sides in [sides[0], sides[1]) and a bright patch (edges, so that
+    a wrong sample or flip shows), and the same as uint8 (C, H, W) tensors."""
+    import torch
+
+    rng = np.random.default_rng(seed)
+    imgs = []
+    for _ in range(n):
+        h, w = (int(v) for v in rng.integers(*sides, size=2))
+        img = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+        img[patch] = 250
+        imgs.append(img)
+    return imgs, [torch.from_numpy(a).permute(2, 0, 1).contiguous() for a in imgs]
+
+
 def test_warp_follows_torchvisions_per_sample_pipeline() -> None:
     """Collate(warp=RandomRotation / RandomAffine): per sample the box, the warp's parameters,
     then the flip, drawn and applied as torchvision v2's Compose([RandomResizedCrop, the warp,
@@ -254,12 +271,7 @@ def test_warp_follows_torchvisions_per_sample_pipeline() -> None:
     from PIL import Image
     from torchvision.transforms import v2
 
-    rng = np.random.default_rng(41)
-    imgs = [rng.integers(0, 256, (int(rng.integers(40, 90)), int(rng.integers(40, 90)), 3),
-                         dtype=np.uint8) for _ in range(6)]  # fmt: skip
-    for img in imgs:
-        img[10:30, 15:35] = 250  # edges, so that a wrong sample or flip shows
-    tensors = [torch.from_numpy(a).permute(2, 0, 1).contiguous() for a in imgs]
+    imgs, tensors = _edged_images(41, 6, (40, 90), (slice(10, 30), slice(15, 35)))
     bil = v2.InterpolationMode.BILINEAR
     warps = [
         v2.RandomRotation(15),
@@ -362,20 +374,15 @@ def test_warp_batches_in_chunks_of_levels() -> None:
     (at least one image per thread): batches of large outputs take several chunks, the last one
     partial. Every image still equals torchvision v2's pipeline ('torch') and, in convention
     None, the same samples collated one at a time (a one-image chunk each), at 1 and 2 threads;
-    a batch of mixed channel counts goes in one call (color='rgb' makes it one batch; without it
-    the error names the sample)."""
+    a batch of mixed channel counts (color='rgb' makes it one batch) equals its samples one at a
+    time, and without color the whole batch's check names the sample."""
     torch = pytest.importorskip("torch")
     pytest.importorskip("torchvision")
     from torchvision.transforms import v2
 
     from pixnorm._collate import _offset_images
 
-    rng = np.random.default_rng(47)
-    imgs = [rng.integers(0, 256, (int(rng.integers(200, 260)), int(rng.integers(200, 260)), 3),
-                         dtype=np.uint8) for _ in range(7)]  # fmt: skip
-    for img in imgs:
-        img[40:90, 50:120] = 250
-    tensors = [torch.from_numpy(a).permute(2, 0, 1).contiguous() for a in imgs]
+    imgs, tensors = _edged_images(47, 7, (200, 260), (slice(40, 90), slice(50, 120)))
     size = (400, 400)  # uint8 levels 480 kB: chunks of 3, 3, 1; float32 1.9 MB: one per thread
     rot = v2.RandomRotation(20, interpolation=v2.InterpolationMode.BILINEAR)
     tv = v2.Compose([v2.RandomResizedCrop(size), rot, v2.RandomHorizontalFlip(),
