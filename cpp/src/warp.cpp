@@ -41,6 +41,25 @@ void reverse_bytes(uint8_t* p, int64_t n) {
   std::reverse(p + lo, p + hi);
 }
 
+// cos and sin of each row's angle of a forward polar map of oh rows, phi = (2 pi / oh) y, as
+// std::cos / std::sin give them: computed once per thread for the last oh asked (a loader calls
+// with one size; 224 rows cost about 6 us of sincos per call before).
+const std::vector<double>& polar_angles(int64_t oh) {
+  thread_local std::vector<double> cs;  // cos of row y at 2 y, sin at 2 y + 1
+  thread_local int64_t rows = -1;
+  if (rows != oh) {
+    const double two_pi = 2.0 * 3.14159265358979323846;
+    cs.resize(static_cast<size_t>(2 * oh));
+    for (int64_t y = 0; y < oh; ++y) {
+      const double phi = two_pi / static_cast<double>(oh) * static_cast<double>(y);
+      cs[static_cast<size_t>(2 * y)] = std::cos(phi);
+      cs[static_cast<size_t>(2 * y + 1)] = std::sin(phi);
+    }
+    rows = oh;
+  }
+  return cs;
+}
+
 // One source image's samples (byte strides; the sample type is the callers').
 struct Source {
   const unsigned char* data;
@@ -701,8 +720,9 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
   // One output row's source positions: pixnorm's in double (us, vs), OpenCV's float32 maps.
   auto polar_row = [&](int64_t y, double* us, double* vs, float* mx, float* my) {
     if (!r.polar_inverse) {
-      const double phi = two_pi / static_cast<double>(oh) * static_cast<double>(y);
-      const double cp = std::cos(phi), sp = std::sin(phi);
+      const std::vector<double>& angles = polar_angles(oh);
+      const double cp = angles[static_cast<size_t>(2 * y)];
+      const double sp = angles[static_cast<size_t>(2 * y + 1)];
       if (named) {  // cv::warpPolar: Point2f centre, float32 rho, double products
         const double cx = static_cast<float>(r.center_x), cy = static_cast<float>(r.center_y);
         for (int64_t x = 0; x < ow; ++x) {
@@ -762,9 +782,9 @@ void warp(const WarpRequest& r, void* out, int nthreads, const Interrupt& interr
         std::array<double, 6> m = r.matrix;
         double ry = r.matrix[1] * static_cast<double>(y), rv = r.matrix[4] * static_cast<double>(y);
         if (r.polar) {  // row y of the linear forward polar map: x -> centre + rho(x) (cos, sin)
-          const double phi = two_pi / static_cast<double>(oh) * static_cast<double>(y);
-          m = {polar_kmag * std::cos(phi), 0.0, r.center_x,
-               polar_kmag * std::sin(phi), 0.0, r.center_y};
+          const std::vector<double>& angles = polar_angles(oh);
+          m = {polar_kmag * angles[static_cast<size_t>(2 * y)],     0.0, r.center_x,
+               polar_kmag * angles[static_cast<size_t>(2 * y + 1)], 0.0, r.center_y};
           ry = rv = 0.0;
         }
         if (packed_f32)
