@@ -82,16 +82,17 @@ def _matrix(matrix: Any) -> list[float]:
         quick: list[float] = matrix.ravel().tolist()
         if all(map(math.isfinite, quick)):
             return quick
-    elif type(matrix) in (list, tuple) and len(matrix) in (2, 6):
-        rows = (
-            matrix
-            if len(matrix) == 2 and all(type(r) in (list, tuple) and len(r) == 3 for r in matrix)
-            else [matrix] if len(matrix) == 6 else []
-        )  # fmt: skip
-        if rows and all(
-            type(v) is float or (type(v) is int and -(2**63) <= v < 2**63) for r in rows for v in r
-        ):  # (ints as numpy's int64 holds them; larger ones take numpy's path, as before)
-            quick = [float(v) for r in rows for v in r]
+    elif type(matrix) in (list, tuple):
+        flat: Any = None
+        if len(matrix) == 6:
+            flat = matrix
+        elif len(matrix) == 2 and all(type(r) in (list, tuple) and len(r) == 3 for r in matrix):
+            flat = [*matrix[0], *matrix[1]]
+        # (ints as numpy's int64 holds them; larger ones take numpy's path, as before)
+        if flat is not None and all(
+            type(v) is float or (type(v) is int and -(2**63) <= v < 2**63) for v in flat
+        ):
+            quick = [float(v) for v in flat]
             if all(map(math.isfinite, quick)):
                 return quick
     try:
@@ -136,7 +137,7 @@ def _out_size(size: Any, image_hw: tuple[int, int]) -> tuple[int, int]:
 def _size_ints(h: int, w: int) -> tuple[int, int]:
     """(h, w) within the core's int64 (the core checks the sides' own limits)."""
     if not (-(2**63) <= h < 2**63 and -(2**63) <= w < 2**63):
-        raise ValueError(f"size: ({h}, {w}) is too large (at most {MAX_SIDE} per side)")
+        raise ValueError(f"size: ({h}, {w}) is out of range (each side from 1 to {MAX_SIDE})")
     return h, w
 
 
@@ -600,12 +601,11 @@ def _affine_args(
 ) -> tuple[tuple[float, float], float, tuple[float, float]]:
     """torchvision's affine arguments: translate (tx, ty), zoom > 0, shear a number (x only), one
     value (both) or (sx, sy); in degrees."""
-    for what, value in (("translate", translate), ("shear", shear)):  # numpy pairs as lists
-        if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "iuf":
-            if what == "translate":
-                translate = value.tolist()
-            else:
-                shear = value.tolist()
+    # numpy pairs as lists (as warp_polar's centre)
+    if isinstance(translate, np.ndarray) and translate.ndim == 1 and translate.dtype.kind in "iuf":
+        translate = translate.tolist()
+    if isinstance(shear, np.ndarray) and shear.ndim == 1 and shear.dtype.kind in "iuf":
+        shear = shear.tolist()
     if not isinstance(translate, Sequence) or isinstance(translate, str) or len(translate) != 2:
         raise TypeError(f"translate: expected (tx, ty), got {_brief(translate)}")
     tx, ty = _real(translate[0], "translate"), _real(translate[1], "translate")
