@@ -380,8 +380,6 @@ def test_warp_batches_in_chunks_of_levels() -> None:
     pytest.importorskip("torchvision")
     from torchvision.transforms import v2
 
-    from pixnorm._collate import _offset_images
-
     imgs, tensors = _edged_images(47, 7, (200, 260), (slice(40, 90), slice(50, 120)))
     size = (400, 400)  # uint8 levels 480 kB: chunks of 3, 3, 1; float32 1.9 MB: one per thread
     rot = v2.RandomRotation(20, interpolation=v2.InterpolationMode.BILINEAR)
@@ -419,9 +417,18 @@ def test_warp_batches_in_chunks_of_levels() -> None:
             plain(mixed)
     finally:
         pixnorm.set_num_threads(old)
-    text = "images[0]: box (1, 2) outside; images[12] too; factor: boxes[2] (9 x 9)"
-    want = "images[6]: box (1, 2) outside; images[18] too; factor: boxes[8] (9 x 9)"
-    assert _offset_images(text, 6) == want
+    # the whole batch is checked before the chunks: a later chunk's bad box is named as the
+    # batch's sample (the hostile review's case: boxes[3] in the fourth one-image chunk)
+    pixnorm.set_num_threads(1)
+    try:
+        big = [np.zeros((300, 300, 3), np.uint8)] * 4
+        cubic = pixnorm.Collate(factor=1.5, crop=(400, 400), convention="opencv",
+                                interpolation="bicubic", antialias=False, warp=rot)  # fmt: skip
+        bad = [(a, k, (0, 0, 300 - (k == 3), 300 - (k == 3), False)) for k, a in enumerate(big)]
+        with pytest.raises(ValueError, match=r"^factor: boxes\[3\] \(299 x 299\)"):
+            cubic(bad)
+    finally:
+        pixnorm.set_num_threads(old)
 
 
 def test_warp_review_mends() -> None:

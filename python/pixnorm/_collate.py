@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import re
 import sys
 from collections.abc import Sequence
 from typing import Any, cast
@@ -148,12 +147,6 @@ def _in_worker(torch: Any) -> bool:
         return torch.utils.data.get_worker_info() is not None
     except AttributeError:  # a torch without torch.utils.data
         return False
-
-
-def _offset_images(text: str, offset: int) -> str:
-    """An error text of a call on part of a batch, its ``images[k]`` and ``boxes[k]`` (the
-    core's names of an image and its box) renumbered as the batch's ``images[offset + k]``."""
-    return re.sub(r"\b(images|boxes)\[(\d+)\]", lambda m: f"{m[1]}[{int(m[2]) + offset}]", text)
 
 
 def _shared_empty(torch: Any, shape: tuple[int, ...], dtype: Any) -> Any:
@@ -388,12 +381,7 @@ class Collate:
         levels = np.empty((step, hw[0], hw[1], c), dt)
         for lo in range(0, len(arrs), step):
             hi = min(lo + step, len(arrs))
-            try:
-                _core.preprocess(arrs[lo:hi], geoms[lo:hi], *args, levels[: hi - lo], True, **kw)
-            except (TypeError, ValueError) as e:  # the chunk's image k is the batch's lo + k
-                if type(e) not in (TypeError, ValueError):
-                    raise
-                raise type(e)(_offset_images(str(e), lo)) from None
+            _core.preprocess(arrs[lo:hi], geoms[lo:hi], *args, levels[: hi - lo], True, **kw)
             for i in range(lo, hi):
                 try:
                     self.warp._apply(
