@@ -149,6 +149,38 @@ def test_normalize_dtype_layout(case: tuple[np.ndarray, Any, Any, str | None, st
         assert got == bytes(bits(want)), key
 
 
+@pytest.mark.filterwarnings("ignore::pixnorm.RangeWarning")
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+@pytest.mark.parametrize("c", [1, 3, 4])
+def test_normalize_half_by_table(dtype: str, c: int) -> None:
+    """uint8 into float16 / bfloat16 planes: on the avx512icl table every level goes through a
+    table filled by the converting kernel, and packed rows run as one long row per image. Images
+    wide enough for several 64-pixel steps and every tail, views that take each route (packed,
+    channels reversed, cropped, mirrored, a batch), parameters whose values overflow float16
+    (std 1e-3: infinities), fall below its normal range (std 1e5: subnormals) or are ImageNet's,
+    all equal to the float32 result cast by numpy, on every ISA and thread count."""
+    rng = np.random.default_rng(c)
+    base = rng.integers(0, 256, (3, 37, 203, c), dtype=np.uint8)
+    views = {
+        "packed": base[0],
+        "channels reversed": base[0, :, :, ::-1],
+        "crop": base[0, 3:30, 5:190],
+        "mirrored": base[0, :, ::-1],
+        "batch": base,
+        "one row": base[0, :1],
+    }
+    for std in (list(S[:c]) + [0.25] * (c - 3), [1e-3] * c, [1e5] * c):
+        mean = (list(M) + [0.5])[:c] if c != 1 else [0.5]
+        for name, img in views.items():
+            want = expected(pixnorm.normalize(img, mean, std), dtype, "CHW")
+
+            def run(img: np.ndarray = img, mean: Any = mean, std: Any = std) -> bytes:
+                return bytes(bits(pixnorm.normalize(img, mean, std, dtype=dtype)))
+
+            for key, got in on_every_isa_and_thread_count(run).items():
+                assert got == bytes(bits(want)), (name, std[0], key)
+
+
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32"])
 @pytest.mark.parametrize("layout", ["CHW", "HWC"])
 def test_normalize_out(dtype: str, layout: str) -> None:

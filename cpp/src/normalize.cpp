@@ -6,6 +6,7 @@
 #include "pixnorm/normalize.hpp"
 
 #include <algorithm>
+#include <array>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -127,6 +128,15 @@ void reverse_bytes(const unsigned char* src, int64_t n, unsigned char* dst) {
   for (; j < n; ++j) dst[j] = src[n - 1 - j];
 }
 
+// A row of the 256 levels, each repeated in C channels: pixel v is (v, ..., v).
+template <int C>
+constexpr std::array<uint8_t, 1024> level_row() {
+  std::array<uint8_t, 1024> t{};
+  for (int v = 0; v < 256; ++v)
+    for (int c = 0; c < C; ++c) t[static_cast<size_t>(v * C + c)] = static_cast<uint8_t>(v);
+  return t;
+}
+
 // Image i of a (N, C, H, W) or (N, H, W, C) output in `fmt`.
 OutTarget image_target(void* out, OutFormat fmt, int64_t i, int64_t C, int64_t H, int64_t W) {
   OutTarget t;
@@ -197,6 +207,19 @@ void normalize_piece(const ImageView& src, const ChannelAffine& p, void* out, Ou
   const int64_t work = rows * W * C;
   const int threads = threads::team_for(work, nthreads);
 
+  const bool bf16 = fmt.type == OutType::bf16;
+  // uint8 rows into float16 / bfloat16 planes by table where the kernels can look 16-bit values
+  // up: each channel's 256 levels go through normalize_u8_half once (the parameters as the rows
+  // will see them), so the lookup gives that kernel's bits.
+  const bool by_table = half_direct && k.lookup_u8_u16;
+  uint16_t lut[4 * 256];
+  if (by_table) {
+    static constexpr std::array<uint8_t, 1024> kLevels1 = level_row<1>(), kLevels3 = level_row<3>(),
+                                               kLevels4 = level_row<4>();
+    const uint8_t* levels = C == 1 ? kLevels1.data() : C == 3 ? kLevels3.data() : kLevels4.data();
+    k.normalize_u8_half(levels, 256, C, a, b, lut, 256, bf16);
+  }
+
   const int64_t first_x = mirrored ? W - 1 : 0;  // the pixel at the row's lowest address
   std::vector<float> flat_a, flat_b;             // hwc_flat: a[c] and b[c] for each value of a row
   if (hwc_flat)
@@ -204,7 +227,30 @@ void normalize_piece(const ImageView& src, const ChannelAffine& p, void* out, Ou
       flat_a.insert(flat_a.end(), p.a.begin(), p.a.end());
       flat_b.insert(flat_b.end(), p.b.begin(), p.b.end());
     }
+  // Packed rows that follow one another in memory, into CHW planes: the rows of one image in a
+  // chunk are one long row for the kernel (one call, no short last step per row).
+  const bool runs = direct && !mirrored && !pa && fmt.layout == Layout::chw &&
+                    (half_direct || (!staged && fmt.type == OutType::f32)) &&
+                    src.stride_y == W * C * isz;
   auto body = [&](int64_t lo, int64_t hi) {
+    if (runs) {
+      for (int64_t r = lo; r < hi;) {
+        const int64_t i = r / H, y = r % H, n = std::min(hi - r, H - y) * W;
+        const unsigned char* row = src.byte_ptr(i, y, 0, 0) + row_shift;
+        const int64_t at = i * C * plane + y * W + plane0;  // channel 0's first output
+        if (half_direct && !by_table)
+          k.normalize_u8_half(row, n, C, a, b, static_cast<uint16_t*>(out) + at, plane_step, bf16);
+        else if (half_direct)
+          k.lookup_u8_u16(row, n, C, lut, static_cast<uint16_t*>(out) + at, plane_step);
+        else if (f32)
+          k.normalize_f32(reinterpret_cast<const float*>(row), n, C, a, b,
+                          static_cast<float*>(out) + at, plane_step);
+        else
+          k.normalize_u8(row, n, C, a, b, static_cast<float*>(out) + at, plane_step);
+        r += n / W;
+      }
+      return;
+    }
     std::vector<float> buf;  // float storage: aligned for f32 rows, byte-addressable for u8
     if (!direct || byte_mirror)
       buf.resize(static_cast<size_t>(u16 ? W * C : (W * C * isz + 3) / 4));
@@ -225,8 +271,11 @@ void normalize_piece(const ImageView& src, const ChannelAffine& p, void* out, Ou
       }
       if (half_direct) {
         uint16_t* h = static_cast<uint16_t*>(out) + i * C * plane + y * W;
-        k.normalize_u8_half(row, W, C, a, b, h + (flip ? (C - 1) * plane : 0),
-                            flip ? -plane : plane, fmt.type == OutType::bf16);
+        uint16_t* const d0 = h + (flip ? (C - 1) * plane : 0);
+        if (by_table)
+          k.lookup_u8_u16(row, W, C, lut, d0, flip ? -plane : plane);
+        else
+          k.normalize_u8_half(row, W, C, a, b, d0, flip ? -plane : plane, bf16);
         continue;
       }
       if (hwc_flat) {  // float32(x) exactly (x * 1 + 0 of a level), then x * a + b, in L1

@@ -1477,7 +1477,61 @@ struct StoreChecker {
         }
   }
 
+  // lookup_u8_u16 (tables that have it): every channel count it serves, rows of 1 to 200
+  // pixels (steps of 64 and every tail) flush against a guard page, random 16-bit tables (any
+  // high byte), the planes between sentinels, in reverse order too, against the definition; then
+  // the driver's use: the table filled by the same table's normalize_u8_half from the 256
+  // levels gives that kernel's bits on random rows (float16 and bfloat16, the fused check's
+  // parameters).
+  void check_lookup(const KernelTable& k) {
+    Rng rng;
+    Arena src = make_arena(4 * 200);
+    for (int64_t channels : {1, 3, 4})
+      for (int64_t n = 1; n <= 200; ++n) {
+        std::vector<uint16_t> lut(static_cast<size_t>(256 * channels));
+        for (auto& v : lut) v = static_cast<uint16_t>(rng.below(65536));
+        auto* row = src.hi() - n * channels;
+        for (int64_t i = 0; i < n * channels; ++i) row[i] = static_cast<uint8_t>(rng.below(256));
+        for (int reversed = 0; reversed < 2; ++reversed) {
+          const int64_t stride = n + 5, total = channels * stride + 2;
+          std::vector<uint16_t> want(static_cast<size_t>(total), 0xA5A5),
+              got(static_cast<size_t>(total), 0xA5A5);
+          const int64_t first = 1 + (reversed ? (channels - 1) * stride : 0);
+          const int64_t ps = reversed ? -stride : stride;
+          for (int64_t c = 0; c < channels; ++c)
+            for (int64_t x = 0; x < n; ++x)
+              want[static_cast<size_t>(first + c * ps + x)] =
+                  lut[static_cast<size_t>(c * 256 + row[x * channels + c])];
+          std::snprintf(g_case, sizeof g_case, "lookup_u8_u16 on %s", pixnorm::isa_name(k.isa));
+          k.lookup_u8_u16(row, n, channels, lut.data(), got.data() + first, ps);
+          ++ck.cases;
+          if (got != want) mismatch("lookup_u8_u16", k, channels, n);
+        }
+        if (!k.normalize_u8_half || n % 7 != 0) continue;
+        for (int bf16 = 0; bf16 < 2; ++bf16) {
+          float a[4], b[4];
+          for (int c = 0; c < 4; ++c) {
+            a[c] = 1.0f / (255.0f * (0.2f + 0.01f * static_cast<float>(c)));
+            b[c] = -2.1f + 0.1f * static_cast<float>(c);
+          }
+          std::vector<uint8_t> levels(static_cast<size_t>(256 * channels));
+          for (int64_t v = 0; v < 256; ++v)
+            for (int64_t c = 0; c < channels; ++c)
+              levels[static_cast<size_t>(v * channels + c)] = static_cast<uint8_t>(v);
+          k.normalize_u8_half(levels.data(), 256, channels, a, b, lut.data(), 256, bf16 != 0);
+          std::vector<uint16_t> want(static_cast<size_t>(channels * n)),
+              got(static_cast<size_t>(channels * n));
+          k.normalize_u8_half(row, n, channels, a, b, want.data(), n, bf16 != 0);
+          k.lookup_u8_u16(row, n, channels, lut.data(), got.data(), n);
+          ++ck.cases;
+          if (got != want) mismatch("lookup_u8_u16 of normalize_u8_half", k, channels, n);
+        }
+      }
+  }
+
   void run() {
+    for (const KernelTable* t : ck.tables)
+      if (t->lookup_u8_u16) check_lookup(*t);
     std::vector<uint32_t> bits;
     for (uint64_t u = 0; u < (uint64_t{1} << 32); u += 251)
       bits.push_back(static_cast<uint32_t>(u));

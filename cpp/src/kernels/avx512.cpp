@@ -90,6 +90,7 @@ namespace {
 #include "bilinear/avx512icl.inc"
 #include "stats/avx512icl.inc"
 #include "color/avx512icl.inc"
+#include "store/avx512icl.inc"
 // clang-format on
 
 }  // namespace
@@ -179,6 +180,7 @@ constexpr KernelTable avx512icl_kernels() {
   k.stats_u8 = &stats_u8_vnni;
   k.luma_u8 = &luma_u8_vbmi;
   k.convert_u8 = &convert_u8_vbmi;
+  k.lookup_u8_u16 = &lookup_u8_u16_vbmi;
   return k;
 }
 

@@ -210,6 +210,12 @@ using NormalizeU8Half = void (*)(const uint8_t* src, int64_t width, int64_t chan
 // as StoreHalf): normalize_f32 with one channel, then store_f16 / store_bf16. May be null.
 using AffineHalf = void (*)(const float* src, int64_t n, float a, float b, uint16_t* dst,
                             bool bf16);
+// One row of interleaved uint8 pixels (channels 1, 3 or 4) through a table of 256 16-bit
+// values per channel, to C planar rows: dst[c * plane_stride + x] = lut[c * 256 + src[x * C +
+// c]]. The driver fills the table with normalize_u8_half's values of the 256 levels, so the
+// lookup gives that kernel's bits. May be null.
+using LookupU8U16 = void (*)(const uint8_t* src, int64_t width, int64_t channels,
+                             const uint16_t* lut, uint16_t* dst, int64_t plane_stride);
 // Statistics kernels (issue 4; the contracts are in cpp/include/pixnorm/stats.hpp).
 // Per channel, uint8: adds the `count` interleaved elements (count % channels == 0, src[0] is
 // channel 0) into exact per-channel sums and sums of squares, and lowers/raises min/max.
@@ -396,6 +402,7 @@ struct KernelTable {
   StoreHalf store_bf16 = nullptr;
   NormalizeU8Half normalize_u8_half = nullptr;  // may be null
   AffineHalf affine_half = nullptr;             // may be null
+  LookupU8U16 lookup_u8_u16 = nullptr;          // may be null
   ResizeVFixed resize_v_fixed = nullptr;
   StatsU8 stats_u8 = nullptr;
   StatsF32 stats_f32 = nullptr;
