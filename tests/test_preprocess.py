@@ -383,6 +383,46 @@ def test_vertical_flip_is_the_output_upside_down(convention: str | None, antiali
             np.testing.assert_array_equal(a.view(np.uint32), b.view(np.uint32))
 
 
+def test_default_convention_gives_the_same_bits_on_every_isa() -> None:
+    """The default convention's float32 output, bit for bit the same on every ISA and thread
+    count (the reference test above holds each within its bound): every filter, downscales
+    whose horizontal windows fit the permute windows (the horizontal pass then writes the
+    normalized planes itself) and wider ones, 1, 3 and 4 channels, uint8 and float32, boxes,
+    flips, views with reversed channels or rows, per-pixel mean/std, float16 and HWC outputs."""
+    rng = np.random.default_rng(23)
+    imgs = {c: rng.integers(0, 256, (75, 101, c), dtype=np.uint8) for c in (1, 3, 4)}
+    f32 = rng.normal(0.5, 0.3, (64, 90, 3)).astype(np.float32)
+    cases: list[tuple[np.ndarray, dict[str, Any]]] = []
+    for interp in ("bilinear", "bicubic", "lanczos", "area"):
+        for aa in (True, False):
+            if interp == "area" and not aa:
+                continue
+            for c, img in imgs.items():
+                mean, std = (MEAN, STD) if c == 3 else (0.4, 0.3)
+                kw = dict(interpolation=interp, antialias=aa, mean=mean, std=std)
+                cases.append((img, dict(size=(49, 70), **kw)))  # 1.5x: permute windows
+                cases.append((img, dict(size=(20, 23), **kw)))  # 4.4x: wider windows
+                cases.append((img, dict(size=52, crop=(40, 44), flip="both", **kw)))
+            kw = dict(interpolation=interp, antialias=aa, mean=MEAN, std=STD)
+            cases.append((imgs[3][:, :, ::-1], dict(size=(50, 66), box=(3, 4, 70, 90), **kw)))
+            caffe = dict(kw, mean=[123.7, 116.3, 103.5], std=[58.4, 57.1, 57.4], scale=1.0)
+            cases.append((imgs[3][::-1], dict(size=(50, 66), **caffe)))
+            cases.append((f32, dict(size=(41, 60), **kw)))
+            cases.append((imgs[3], dict(size=(50, 66), dtype=np.float16, **kw)))
+            cases.append((imgs[3], dict(size=(50, 66), layout="HWC", **kw)))
+            pixel = dict(kw, mean=rng.uniform(0.3, 0.6, (50, 66, 3)), std=0.25)
+            cases.append((imgs[3], dict(size=(50, 66), **pixel)))
+
+    def run() -> list[bytes]:
+        return [pixnorm.preprocess(img, **kw).tobytes() for img, kw in cases]
+
+    results = on_every_isa_and_thread_count(run)
+    first = next(iter(results.values()))
+    for key, got in results.items():
+        for i, (a, b) in enumerate(zip(got, first, strict=True)):
+            assert a == b, (key, i, cases[i][1])
+
+
 def test_flip_arguments() -> None:
     img = np.zeros((20, 30, 3), np.uint8)
     with pytest.raises(ValueError, match="flip: expected a bool or one of 'horizontal'"):

@@ -691,6 +691,15 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
                     float_v ? 1.0f : vunit, luma);
       }
     }
+    // float32 (C, H, W) output of a per-channel affine: the horizontal pass maps its sums and
+    // writes the output planes itself (store_row's normalize_f32, in the same pass)
+    const bool to_planes = narrow && !luma && k.resize_h_affine != nullptr &&
+                           j.kind == ResampleOut::f32_chw && !j.mixes() && !j.staged() &&
+                           !j.pixel_b;
+    std::vector<float> scaled_a;
+    if (to_planes)
+      for (int64_t c = 0; c < C; ++c)
+        scaled_a.push_back(j.affine->a[static_cast<size_t>(c)] * (float_v ? 1.0f : vunit));
     for (int64_t i = first; i < y1; ++i) {
       const int64_t y = rows::band_row(py, y0, y1, i);
       vertical(y, s.vrow.data());
@@ -699,6 +708,13 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
           k.normalize_f32(s.vrow.data(), span, C, ones.data(), zeros.data(), s.planes.data(),
                           pstride);
         if (luma) k.luma_planes(s.planes.data(), pstride, span, j.color->m[0], s.planes.data());
+        if (to_planes) {
+          const rows::OutRow o(j, y);
+          k.resize_h_affine(s.planes.data(), pstride, F, s.rel_start.data(), px.w.data(),
+                            px.wt.data(), px.taps, ow, scaled_a.data(), j.affine->b.data(), o.d,
+                            o.step);
+          continue;
+        }
         k.resize_h(s.planes.data(), pstride, F, s.rel_start.data(), px.w.data(), px.wt.data(),
                    px.taps, ow, hrow.data(), ow);
       } else {  // gathers read the interleaved row as well

@@ -32,6 +32,14 @@ using ResizeH = void (*)(const float* src, int64_t src_stride, int64_t planes, c
                          int64_t dst_stride);
 using ResizeV = void (*)(const float* const* rows, const float* w, int64_t taps, int64_t n,
                          float* dst);
+// resize_h with each plane's outputs then mapped as normalize_f32 maps one channel:
+// dst[c * dst_stride + x] = resize_h's value * a[c] + b[c] (a float32 multiply, then an add,
+// never fused), straight into the output planes (dst_stride may be negative). May be null
+// (resize_h into a row, then normalize_f32 per plane: the same bits).
+using ResizeHAffine = void (*)(const float* src, int64_t src_stride, int64_t planes,
+                               const int32_t* start, const float* w, const float* wt, int64_t taps,
+                               int64_t n, const float* a, const float* b, float* dst,
+                               int64_t dst_stride);
 // resize_v on uint8 rows, read in place: dst[i] = sum_k w[k] * float32(rows[k][i]), the same
 // sums in the same order (for windows too wide for resize_v_u8_int's integer weights).
 using ResizeVU8 = void (*)(const uint8_t* const* rows, const float* w, int64_t taps, int64_t n,
@@ -396,6 +404,7 @@ struct KernelTable {
   NormalizeU8Row normalize_u8 = nullptr;
   NormalizeF32Row normalize_f32 = nullptr;
   ResizeH resize_h = nullptr;
+  ResizeHAffine resize_h_affine = nullptr;  // may be null
   ResizeV resize_v = nullptr;
   StoreU8 store_u8 = nullptr;
   StoreHalf store_f16 = nullptr;
