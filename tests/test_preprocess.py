@@ -388,7 +388,8 @@ def test_default_convention_gives_the_same_bits_on_every_isa() -> None:
     count (the reference test above holds each within its bound): every filter, downscales
     whose horizontal windows fit the permute windows (the horizontal pass then writes the
     normalized planes itself) and wider ones, 1, 3 and 4 channels, uint8 and float32, boxes,
-    flips, views with reversed channels or rows, per-pixel mean/std, float16 and HWC outputs."""
+    flips, views with reversed channels or rows, per-pixel mean/std, float16 and HWC outputs,
+    gray, gray3 and ycbcr."""
     rng = np.random.default_rng(23)
     imgs = {c: rng.integers(0, 256, (75, 101, c), dtype=np.uint8) for c in (1, 3, 4)}
     f32 = rng.normal(0.5, 0.3, (64, 90, 3)).astype(np.float32)
@@ -412,6 +413,10 @@ def test_default_convention_gives_the_same_bits_on_every_isa() -> None:
             cases.append((imgs[3], dict(size=(50, 66), layout="HWC", **kw)))
             pixel = dict(kw, mean=rng.uniform(0.3, 0.6, (50, 66, 3)), std=0.25)
             cases.append((imgs[3], dict(size=(50, 66), **pixel)))
+            for color, m, sd in (("gray", 0.45, 0.22), ("gray3", MEAN, STD), ("ycbcr", MEAN, STD)):
+                ckw = dict(kw, color=color, mean=m, std=sd)
+                cases.append((imgs[3], dict(size=(49, 70), **ckw)))
+                cases.append((imgs[4], dict(size=(20, 23), flip="both", **ckw)))
 
     def run() -> list[bytes]:
         return [pixnorm.preprocess(img, **kw).tobytes() for img, kw in cases]

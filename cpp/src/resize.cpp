@@ -615,6 +615,10 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
     rows::RowRing<float> gray(taps, span);
     std::vector<const float*> gray_rows(static_cast<size_t>(taps));
     std::vector<float> hrow(static_cast<size_t>(ow));
+    // one float32 plane out ('gray'): the horizontal pass maps the luma and writes it there
+    // (store_row's affine of the luma, unit 1, in the same pass)
+    const bool to_plane = k.resize_h_affine != nullptr && j.kind == ResampleOut::f32_chw &&
+                          j.out_channels() == 1 && !j.staged() && !j.pixel_b;
     for (int64_t i = y0; i < y1; ++i) {
       const int64_t y = rows::band_row(py, y0, y1, i);
       const int64_t st = py.start[static_cast<size_t>(y)];
@@ -622,6 +626,13 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
         k.luma_u8(source.get(r, 0), span, C, j.color->m[0], d);
       });
       k.resize_v(gray_rows.data(), py.w.data() + y * taps, taps, span, s.planes.data());
+      if (to_plane) {
+        const rows::OutRow o(j, y);
+        k.resize_h_affine(s.planes.data(), pstride, 1, s.rel_start.data(), px.w.data(),
+                          px.wt.data(), px.taps, ow, j.affine->a.data(), j.affine->b.data(), o.d,
+                          o.step);
+        continue;
+      }
       k.resize_h(s.planes.data(), pstride, 1, s.rel_start.data(), px.w.data(), px.wt.data(),
                  px.taps, ow, hrow.data(), ow);
       store_row(k, j, y, hrow.data(), s, 1.0f, true);
