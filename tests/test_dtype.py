@@ -6,6 +6,7 @@ transforms; the presets; the errors."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from typing import Any
 
@@ -206,6 +207,30 @@ def test_dtype_spellings() -> None:
     for spelling in (None, np.float32, "float32", torch.float32):
         assert pixnorm.normalize(img, 0.0, 1.0, dtype=spelling).dtype == np.float32
     assert pixnorm.normalize(img, 0.0, 1.0, layout="NHWC").shape == (2, 3, 3)
+    assert pixnorm.normalize(img, 0.0, 1.0, layout=np.str_("hwc")).shape == (2, 3, 3)
+    assert type(pixnorm.Collate(size=2, layout=np.str_("HWC")).layout) is str
+
+
+class _EqualsAnything:
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def test_layout_must_be_a_string() -> None:
+    """A layout that is not a str (a numpy array holding 'CHW', an object equal to everything)
+    is a TypeError naming the argument, not taken as a layout (helper-75)."""
+    img = np.zeros((2, 3, 3), np.uint8)
+    for bad in (np.array("CHW"), np.array(["HWC"]), np.array(["CHW", "HWC"]), _EqualsAnything()):
+        with pytest.raises(TypeError, match="layout"):
+            pixnorm.normalize(img, 0.0, 1.0, layout=bad)
+        with pytest.raises(TypeError, match="layout"):
+            pixnorm.preprocess(img, size=2, layout=bad)
+        with pytest.raises(TypeError, match="layout"):
+            pixnorm.warp_affine(img, np.eye(2, 3), (2, 2), layout=bad)
+        with pytest.raises(TypeError, match="layout"):
+            pixnorm.Collate(size=2, layout=bad)
 
 
 # ---- preprocess --------------------------------------------------------------------------------
@@ -477,6 +502,56 @@ def test_bfloat16_without_ml_dtypes(monkeypatch: pytest.MonkeyPatch) -> None:
     torch = pytest.importorskip("torch")
     batch = pixnorm.Collate(size=(2, 2), dtype=torch.bfloat16)([img])
     assert batch.dtype == torch.bfloat16
+
+
+RACE = r"""
+import importlib.abc, importlib.util, sys, threading, time
+import numpy as np
+import pixnorm
+
+class Slow(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    # ml_dtypes, executed only after a pause: the module sits in sys.modules, without its
+    # attributes, while the first importer waits
+    def find_spec(self, name, path=None, target=None):
+        if name != "ml_dtypes":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        self.real = spec.loader
+        spec.loader = self
+        return spec
+    def create_module(self, spec):
+        return self.real.create_module(spec)
+    def exec_module(self, module):
+        time.sleep(0.5)
+        self.real.exec_module(module)
+
+sys.meta_path.insert(0, Slow())
+errors = []
+def call():
+    try:
+        pixnorm.normalize(np.zeros((4, 4, 3), np.uint8), 0.5, 0.25, dtype="bfloat16")
+    except Exception as e:
+        errors.append(repr(e))
+first = threading.Thread(target=call)
+first.start()
+time.sleep(0.2)  # the first call is inside the import now
+others = [threading.Thread(target=call) for _ in range(3)]
+for t in others:
+    t.start()
+for t in [first] + others:
+    t.join()
+print(errors)
+assert not errors, errors
+"""
+
+
+def test_bfloat16_from_threads_while_ml_dtypes_is_imported() -> None:
+    """bfloat16 calls from several threads while the first of them still imports ml_dtypes
+    (a slowed import keeps the module half-made in sys.modules) all succeed: the type is taken
+    from a finished import, never from a half-made module (helper-75 found AttributeError)."""
+    done = subprocess.run([sys.executable, "-c", RACE], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_bfloat16_out_must_be_ml_dtypes_own_native_type() -> None:

@@ -173,7 +173,7 @@ def normalize(
     OverflowError
         The output's size cannot be addressed.
     """
-    if dtype is None and layout == "CHW":  # the default, kept cheap
+    if dtype is None and type(layout) is str and layout == "CHW":  # the default, kept cheap
         dt, lay, bits = "float32", "CHW", out
     else:
         dt, lay = _out_dtype(dtype, uint8=False), _layout(layout)

@@ -571,8 +571,8 @@ def _out_dtype(dtype: Any, *, uint8: bool = True) -> str:
 def _layout(layout: Any) -> str:
     """'CHW' (channels first, the default) or 'HWC' (channels last), in any case; 'NCHW' and
     'NHWC' name the same (the batch axis is always first)."""
-    if layout == "CHW" or layout == "HWC":  # (the usual spellings: no case folding)
-        return layout  # type: ignore[no-any-return]
+    if type(layout) is str and (layout == "CHW" or layout == "HWC"):  # the usual spellings
+        return layout
     if not isinstance(layout, str):
         raise TypeError(f"layout: expected 'CHW' or 'HWC', got {_brief(layout)}")
     name = {"NCHW": "CHW", "NHWC": "HWC"}.get(layout.upper(), layout.upper())
@@ -583,11 +583,18 @@ def _layout(layout: Any) -> str:
     return name
 
 
+_BFLOAT16: tuple[Any, Any] | None = None  # (ml_dtypes, its bfloat16) after a finished import
+
+
 def _bfloat16() -> Any:
-    """ml_dtypes' bfloat16 numpy type, or an ImportError naming the package to install."""
-    loaded = sys.modules.get("ml_dtypes")  # (the import statement costs about 0.2 us a call)
-    if loaded is not None:
-        return loaded.bfloat16
+    """ml_dtypes' bfloat16 numpy type, or an ImportError naming the package to install. The
+    type is kept once an import statement has finished (the statement costs about 0.2 us a
+    call); ``sys.modules`` alone is not enough: a module is there while another thread is still
+    importing it, without its attributes."""
+    global _BFLOAT16  # noqa: PLW0603  (the cache above)
+    kept = _BFLOAT16
+    if kept is not None and sys.modules.get("ml_dtypes") is kept[0]:
+        return kept[1]
     try:
         import ml_dtypes  # noqa: PLC0415  (optional: only bfloat16 numpy outputs need it)
     except ImportError:
@@ -596,6 +603,7 @@ def _bfloat16() -> Any:
             "for ml_dtypes.bfloat16 arrays (in a checkout: pip install '.[bfloat16]'). "
             "pixnorm.transforms and Collate return torch.bfloat16 tensors without it."
         ) from None
+    _BFLOAT16 = (ml_dtypes, ml_dtypes.bfloat16)
     return ml_dtypes.bfloat16
 
 

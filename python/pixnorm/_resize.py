@@ -578,7 +578,7 @@ class _Format(NamedTuple):
 
 
 def _format(dtype: Any, layout: Any, out: Any) -> _Format:
-    if dtype is None and layout == "CHW":  # the default, kept cheap
+    if dtype is None and type(layout) is str and layout == "CHW":  # the default, kept cheap
         return _Format("float32", "CHW", out)
     dt, lay = _out_dtype(dtype), _layout(layout)
     if dt == "bfloat16" and out is None:
