@@ -232,16 +232,21 @@ void normalize_piece(const ImageView& src, const ChannelAffine& p, void* out, Ou
   const bool runs = direct && !mirrored && !pa && fmt.layout == Layout::chw &&
                     (half_direct || (!staged && fmt.type == OutType::f32)) &&
                     src.stride_y == W * C * isz;
+  // uint8 pixels into the half planes, channel 0's at d
+  const auto half_rows = [&](const unsigned char* row, int64_t n, uint16_t* d) {
+    if (by_table)
+      k.lookup_u8_u16(row, n, C, lut, d, plane_step);
+    else
+      k.normalize_u8_half(row, n, C, a, b, d, plane_step, bf16);
+  };
   auto body = [&](int64_t lo, int64_t hi) {
     if (runs) {
       for (int64_t r = lo; r < hi;) {
         const int64_t i = r / H, y = r % H, n = std::min(hi - r, H - y) * W;
         const unsigned char* row = src.byte_ptr(i, y, 0, 0) + row_shift;
         const int64_t at = i * C * plane + y * W + plane0;  // channel 0's first output
-        if (half_direct && !by_table)
-          k.normalize_u8_half(row, n, C, a, b, static_cast<uint16_t*>(out) + at, plane_step, bf16);
-        else if (half_direct)
-          k.lookup_u8_u16(row, n, C, lut, static_cast<uint16_t*>(out) + at, plane_step);
+        if (half_direct)
+          half_rows(row, n, static_cast<uint16_t*>(out) + at);
         else if (f32)
           k.normalize_f32(reinterpret_cast<const float*>(row), n, C, a, b,
                           static_cast<float*>(out) + at, plane_step);
@@ -269,13 +274,8 @@ void normalize_piece(const ImageView& src, const ChannelAffine& p, void* out, Ou
         reverse_bytes(row, W * C, bytes);
         row = bytes;
       }
-      if (half_direct) {
-        uint16_t* h = static_cast<uint16_t*>(out) + i * C * plane + y * W;
-        uint16_t* const d0 = h + (flip ? (C - 1) * plane : 0);
-        if (by_table)
-          k.lookup_u8_u16(row, W, C, lut, d0, flip ? -plane : plane);
-        else
-          k.normalize_u8_half(row, W, C, a, b, d0, flip ? -plane : plane, bf16);
+      if (half_direct) {  // (not staged: plane0 and plane_step count whole planes)
+        half_rows(row, W, static_cast<uint16_t*>(out) + i * C * plane + y * W + plane0);
         continue;
       }
       if (hwc_flat) {  // float32(x) exactly (x * 1 + 0 of a level), then x * a + b, in L1

@@ -500,6 +500,13 @@ void run_bilinear2(const KernelTable& k, const ResampleJob& j, int64_t y0, int64
   }
 }
 
+// Whether resize_h_affine may write the job's output rows: float32 (C, H, W) planes in place
+// (not staged), without per-pixel mean/std.
+bool h_writes_planes(const KernelTable& k, const ResampleJob& j) {
+  return k.resize_h_affine != nullptr && j.kind == ResampleOut::f32_chw && !j.staged() &&
+         !j.pixel_b;
+}
+
 // One band of output rows [y0, y1) of one job. Source rows are read (gathered if strided),
 // split into C planar float rows over the columns the filter needs, filtered horizontally into a
 // ring slot (C planes of ow floats), combined vertically, and stored.
@@ -617,8 +624,7 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
     std::vector<float> hrow(static_cast<size_t>(ow));
     // one float32 plane out ('gray'): the horizontal pass maps the luma and writes it there
     // (store_row's affine of the luma, unit 1, in the same pass)
-    const bool to_plane = k.resize_h_affine != nullptr && j.kind == ResampleOut::f32_chw &&
-                          j.out_channels() == 1 && !j.staged() && !j.pixel_b;
+    const bool to_plane = h_writes_planes(k, j) && j.out_channels() == 1;
     for (int64_t i = y0; i < y1; ++i) {
       const int64_t y = rows::band_row(py, y0, y1, i);
       const int64_t st = py.start[static_cast<size_t>(y)];
@@ -704,9 +710,7 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
     }
     // float32 (C, H, W) output of a per-channel affine: the horizontal pass maps its sums and
     // writes the output planes itself (store_row's normalize_f32, in the same pass)
-    const bool to_planes = narrow && !luma && k.resize_h_affine != nullptr &&
-                           j.kind == ResampleOut::f32_chw && !j.mixes() && !j.staged() &&
-                           !j.pixel_b;
+    const bool to_planes = narrow && !luma && !j.mixes() && h_writes_planes(k, j);
     std::vector<float> scaled_a;
     if (to_planes)
       for (int64_t c = 0; c < C; ++c)
