@@ -147,6 +147,49 @@ def test_same_bits_on_every_isa_and_thread_count() -> None:
             assert len(set(runs.values())) == 1, (color, kw)
 
 
+@pytest.mark.parametrize("color", ["ycbcr", "yuv"])
+def test_mix_with_a_std_that_does_not_fold(color: str) -> None:
+    """The affine x * a + b is folded into the mix's coefficients (each m * a rounded once to
+    float32), except where a folded coefficient would be subnormal: with std near 2.6e35, a =
+    scale / std is about 1.5e-38 (normal), m * a about 1.2e-39 for the smallest coefficient
+    (0.0813, subnormal: a few bits of precision, fewer again times the vertical pass's 2^-16
+    unit); those calls mix first and map after. Within the float64 bound (the same formula as
+    the other tests, plus 4 subnormal steps for results near zero), on every ISA and thread
+    count the same bits; a fold taken anyway misses the bound by far (checked: 10-1,000x)."""
+    rng = np.random.default_rng(5)
+    img = rng.integers(0, 256, (120, 160, 3), dtype=np.uint8)
+    s = 1 / 255
+    mean = np.array([0.2, 0.5, 0.5])
+    std = s / np.array([1.5e-38, 2.0e-38, 6.0e-38])  # a = s / std
+    a = s / std
+    tiny = 4 * 2.0**-149
+    x = hwc(img)
+    for size in ((90, 120), (30, 40), None):
+        if size is None:  # normalize: the mix on the pixels themselves
+            got = pixnorm.normalize(img, mean, std, scale=s, color=color)
+            exact = ref.convert_color(x, color)
+            zero = np.zeros(x.shape, np.float64)
+            bound = ref.color_error_bound(x, color, zero, np.abs(x.astype(np.float64)))
+            runs = on_every_isa_and_thread_count(
+                lambda: pixnorm.normalize(img, mean, std, scale=s, color=color).tobytes()
+            )
+        else:
+            got = pixnorm.preprocess(img, size=size, color=color, mean=mean, std=std, scale=s)
+            exact, bound = exact_and_bound(img, color, size[0], size[1], True)
+            runs = on_every_isa_and_thread_count(
+                lambda size=size: pixnorm.preprocess(
+                    img, size=size, color=color, mean=mean, std=std, scale=s
+                ).tobytes()
+            )
+        assert len(set(runs.values())) == 1, size
+        want = ((exact * s - mean) / std).transpose(2, 0, 1)
+        allowed = (bound * a).transpose(2, 0, 1) + 4 * 2.0**-24 * (
+            np.abs(want) + (np.abs(exact) * a).transpose(2, 0, 1) + np.abs(mean / std)[:, None, None]
+        )
+        assert got.shape == want.shape
+        assert np.all(np.abs(got - want) <= allowed + tiny), size
+
+
 def test_luma_paths_of_downscales() -> None:
     """gray and gray3 on uint8 take one of three luma paths by geometry: the luma of each source
     row then one plane filtered (windows of 16 outputs within 32 samples), the integer vertical

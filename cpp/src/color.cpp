@@ -90,6 +90,9 @@ namespace {
 constexpr double kKr = 0.299, kKg = 0.587, kKb = 0.114;
 
 void set_row(ColorStep& s, int c, double r, double g, double b, float offset) {
+  s.m64[c][0] = r;
+  s.m64[c][1] = g;
+  s.m64[c][2] = b;
   s.m[c][0] = static_cast<float>(r);
   s.m[c][1] = static_cast<float>(g);
   s.m[c][2] = static_cast<float>(b);
@@ -207,6 +210,22 @@ void mix_planes(const ColorStep& s, const float* src, int64_t src_stride, int64_
       for (int64_t x = 0; x < n; ++x) d[x] = m0 * r[x] + m1 * g[x] + m2 * b[x] + o;
     }
   }
+}
+
+bool fold_mix(const ColorStep& s, const float* a, const float* b, float unit, float* mf,
+              float* of) {
+  for (int64_t c = 0; c < s.out; ++c) {
+    const double ac = static_cast<double>(a[c]);
+    for (int k = 0; k < 3; ++k) {
+      const double m = s.m64[c][k];
+      const float f = static_cast<float>(m * ac * static_cast<double>(unit));
+      if (m != 0.0 && !std::isnormal(f)) return false;
+      mf[3 * c + k] = m == 0.0 ? 0.0f : f;
+    }
+    of[c] = static_cast<float>(static_cast<double>(s.offset[c]) * ac + static_cast<double>(b[c]));
+    if (!std::isfinite(of[c])) return false;
+  }
+  return true;
 }
 
 bool mixes_luma_first(const ColorStep& s) {

@@ -21,6 +21,7 @@ struct ColorStep {
   // filter `in` channels and mix_planes maps them to `out` after the resize.
   bool on_rows = false, on_levels = false;
   float m[3][3] = {};            // pixnorm: out[c] = sum_k m[c][k] * v[k] + offset[c]
+  double m64[3][3] = {};         // m before its rounding to float32 (for fold_mix)
   float offset[3] = {};          // 128 (uint8 levels) or 0.5 / scale (float32): the chroma channels
   int formula = 0;               // a named convention's (kernels/table.hpp, kColor*)
   const int32_t* lut = nullptr;  // its tables (Pillow's YCbCr, built once)
@@ -48,5 +49,15 @@ bool mixes_luma_first(const ColorStep& step);
 // planes (dst + c * dst_stride), with the matrix and offsets; dst never overlaps src.
 void mix_planes(const ColorStep& step, const float* src, int64_t src_stride, int64_t n, float* dst,
                 int64_t dst_stride);
+
+// pixnorm, three planes mixed into float32 output planes mapped by x * a[c] + b[c] per output
+// channel, the planes' values in units of `unit` (a power of two): the affine and the unit
+// folded into the mix for mix_affine (kernels/table.hpp), each folded value computed in float64
+// and rounded once to float32: mf[3 c + k] = m64[c][k] * a[c] * unit, of[c] = offset[c] * a[c]
+// + b[c]. False (mf, of unspecified) when a nonzero coefficient would not fold to a normal
+// float32 (a std near 1e35 or 1e-35) or an offset to a finite one: the caller then mixes
+// (mix_planes) and maps the planes after, as before folding.
+bool fold_mix(const ColorStep& step, const float* a, const float* b, float unit, float* mf,
+              float* of);
 
 }  // namespace pixnorm

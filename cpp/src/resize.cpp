@@ -354,22 +354,29 @@ void store_row(const KernelTable& k, const ResampleJob& j, int64_t y, const floa
                float unit = 1.0f, bool luma = false) {
   const int64_t ow = j.px->count;
   const int64_t C = j.out_channels(), rowlen = ow * C;
-  // With a mix into float32 planes, `unit` (a power of two) is folded into the mix's
-  // coefficients: (m u) v = m (u v) exactly while m u stays a normal float (the same bits as
-  // scaling the row first, without the extra pass); a coefficient that would underflow (a std
-  // near 1e35) has the row scaled first instead. uint8 (H, W, C) rows take `unit` in
-  // store_u8_hwc; every other format scales the row first.
   const bool mix_chw = j.mixes() && j.kind == ResampleOut::f32_chw;
   const bool u8_direct = j.kind == ResampleOut::u8_hwc && !j.mixes();
-  bool fold = mix_chw;
-  if (mix_chw) {
-    const auto folds = [unit](float coef) { return coef == 0.0f || std::isnormal(coef * unit); };
-    if (luma || j.color->in == 1) {
-      for (int64_t c = 0; c < C; ++c) fold = fold && folds(j.affine->a[static_cast<size_t>(c)]);
-    } else {
-      for (int r = 0; r < 3; ++r)
-        for (int c = 0; c < 3; ++c) fold = fold && folds(j.color->m[r][c]);
+  const bool one_plane = luma || (j.mixes() && j.color->in == 1);  // a luma or a gray image
+  if (mix_chw && !one_plane) {
+    // three planes mixed into float32 planes: the affine and `unit` folded into the mix (one
+    // pass, 6 operations a value instead of 9); a std that would not fold (near 1e35) mixes
+    // the planes first and maps them below
+    float mf[9], of[3];
+    if (fold_mix(*j.color, j.affine->a.data(), j.affine->b.data(), unit, mf, of)) {
+      const rows::OutRow o(j, y);
+      k.mix_affine(vr, ow, ow, mf, of, C, o.d, o.step);
+      o.finish(k);
+      return;
     }
+  }
+  // One plane repeated into float32 planes: `unit` (a power of two) folded into each a, exact
+  // while a * unit stays a normal float (the same bits as scaling the row first, without the
+  // extra pass); uint8 (H, W, C) rows take `unit` in store_u8_hwc; every other format, and a
+  // coefficient that would underflow, scale the row first.
+  bool fold = mix_chw && one_plane;
+  for (int64_t c = 0; c < C && fold; ++c) {
+    const float a = j.affine->a[static_cast<size_t>(c)];
+    fold = a == 0.0f || std::isnormal(a * unit);
   }
   if (unit != 1.0f && !u8_direct && !fold && (j.kind != ResampleOut::f32_chw || j.mixes())) {
     const int64_t n = ow * (luma ? 1 : j.channels());
@@ -378,19 +385,11 @@ void store_row(const KernelTable& k, const ResampleJob& j, int64_t y, const floa
     vr = s.scaled.data();
     unit = 1.0f;
   }
-  if (mix_chw) {  // the mix and the affine in one pass
+  if (fold) {  // the one plane, mapped into each output plane
     const rows::OutRow o(j, y);
-    if (luma || j.color->in == 1) {  // one plane (the luma, or a gray image), repeated
-      for (int64_t c = 0; c < C; ++c) {
-        const float a = j.affine->a[static_cast<size_t>(c)] * unit;
-        k.normalize_f32(vr, ow, 1, &a, j.affine->b.data() + c, o.d + c * o.step, o.step);
-      }
-    } else {
-      float m[3][3];
-      for (int r = 0; r < 3; ++r)
-        for (int c = 0; c < 3; ++c) m[r][c] = j.color->m[r][c] * unit;
-      k.mix_affine(vr, ow, ow, &m[0][0], j.color->offset, C, j.affine->a.data(), j.affine->b.data(),
-                   o.d, o.step);
+    for (int64_t c = 0; c < C; ++c) {
+      const float a = j.affine->a[static_cast<size_t>(c)] * unit;
+      k.normalize_f32(vr, ow, 1, &a, j.affine->b.data() + c, o.d + c * o.step, o.step);
     }
     o.finish(k);
     return;

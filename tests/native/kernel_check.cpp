@@ -1385,8 +1385,13 @@ struct ColorChecker {
       const float m[9] = {0.299f, 0.587f, 0.114f,     -0.168736f, -0.331264f,
                           0.5f,   0.5f,   -0.418688f, -0.081312f};
       const float offset[3] = {0.0f, 128.0f, rng.below(2) ? 0.0f : 0.5f};
-      const float a[3] = {rng.uniform(-2, 2), rng.uniform(-2, 2), rng.uniform(-2, 2)};
-      const float b[3] = {rng.uniform(-2, 2), rng.uniform(-2, 2), rng.uniform(-2, 2)};
+      // mix_affine takes the affine folded in (fold_mix): random multiples of the matrix
+      float mf[9], of[3];
+      for (int c = 0; c < 3; ++c) {
+        const float a = rng.uniform(-2, 2);
+        for (int q = 0; q < 3; ++q) mf[3 * c + q] = m[3 * c + q] * a;
+        of[c] = offset[c] * a + rng.uniform(-2, 2);
+      }
       std::vector<float> luma_want, mix_want;
       for (size_t t = 0; t < ck.tables.size(); ++t) {
         const pixnorm::KernelTable& k = *ck.tables[t];
@@ -1395,7 +1400,7 @@ struct ColorChecker {
         std::vector<float> in_place(planes);
         k.luma_planes(in_place.data(), stride, w, m, in_place.data());
         std::vector<float> mixed(static_cast<size_t>(3 * stride + 1), float_of(kSentinel));
-        k.mix_affine(planes.data(), stride, w, m, offset, 3, a, b, mixed.data(), stride);
+        k.mix_affine(planes.data(), stride, w, mf, of, 3, mixed.data(), stride);
         if (t == 0) {
           luma_want = got;
           mix_want = mixed;
@@ -1408,13 +1413,11 @@ struct ColorChecker {
             volatile float v = rg + bl;
             ok = load_bits(&got[static_cast<size_t>(x + 1)]) == load_bits(const_cast<float*>(&v));
             for (int c = 0; c < 3 && ok; ++c) {
-              volatile float r2 = m[3 * c] * p[0], g2 = m[3 * c + 1] * p[stride],
-                             b2 = m[3 * c + 2] * p[2 * stride];
+              volatile float r2 = mf[3 * c] * p[0], g2 = mf[3 * c + 1] * p[stride],
+                             b2 = mf[3 * c + 2] * p[2 * stride];
               volatile float s2 = r2 + g2;
               volatile float u = s2 + b2;
-              if (offset[c] != 0.0f) u = u + offset[c];
-              volatile float q = u * a[c];
-              volatile float out = q + b[c];
+              volatile float out = u + of[c];
               ok = load_bits(&mixed[static_cast<size_t>(c * stride + x)]) ==
                    load_bits(const_cast<float*>(&out));
             }

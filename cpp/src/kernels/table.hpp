@@ -270,12 +270,12 @@ using LumaU8Row = void (*)(const uint8_t* src, int64_t width, int64_t channels, 
 // The same luma of three float32 planes (plane c at src + c * stride) into dst (may be src).
 using LumaPlanes = void (*)(const float* src, int64_t stride, int64_t n, const float* m,
                             float* dst);
-// The mix of three planes into `out` planes, then the affine: for c < out,
-//   v = m[3c] * r + m[3c + 1] * g + m[3c + 2] * b, then v + offset[c] when offset[c] != 0,
-//   dst[c * dst_stride + x] = v * a[c] + b[c]   (each step rounded in float32).
+// The mix of three planes into `out` planes with the output's affine folded in (fold_mix in
+// color_step.hpp: m and offset already times a, plus b): for c < out,
+//   dst[c * dst_stride + x] = ((m[3c] * r + m[3c + 1] * g) + m[3c + 2] * b) + offset[c]
+// (each product and sum rounded in float32, in this order).
 using MixAffine = void (*)(const float* src, int64_t src_stride, int64_t n, const float* m,
-                           const float* offset, int64_t out, const float* a, const float* b,
-                           float* dst, int64_t dst_stride);
+                           const float* offset, int64_t out, float* dst, int64_t dst_stride);
 
 // The named conventions' colour conversions (integer arithmetic: the same bytes on every ISA;
 // kernels/color_generic.inc has the formulas and their sources): n pixels of 1 (kColorRepeat)
