@@ -222,7 +222,11 @@ bool fold_mix(const ColorStep& s, const float* a, const float* b, float unit, fl
       if (m != 0.0 && !std::isnormal(f)) return false;
       mf[3 * c + k] = m == 0.0 ? 0.0f : f;
     }
-    of[c] = static_cast<float>(static_cast<double>(s.offset[c]) * ac + static_cast<double>(b[c]));
+    // (no offset: b itself, a -0.0 kept as the unfolded v * a + b keeps it)
+    of[c] =
+        s.offset[c] == 0.0f
+            ? b[c]
+            : static_cast<float>(static_cast<double>(s.offset[c]) * ac + static_cast<double>(b[c]));
     if (!std::isfinite(of[c])) return false;
   }
   return true;

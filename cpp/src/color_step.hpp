@@ -54,9 +54,9 @@ void mix_planes(const ColorStep& step, const float* src, int64_t src_stride, int
 // channel, the planes' values in units of `unit` (a power of two): the affine and the unit
 // folded into the mix for mix_affine (kernels/table.hpp), each folded value computed in float64
 // and rounded once to float32: mf[3 c + k] = m64[c][k] * a[c] * unit, of[c] = offset[c] * a[c]
-// + b[c]. False (mf, of unspecified) when a nonzero coefficient would not fold to a normal
-// float32 (a std near 1e35 or 1e-35) or an offset to a finite one: the caller then mixes
-// (mix_planes) and maps the planes after, as before folding.
+// + b[c] (b[c] itself without an offset). False (mf, of unspecified) when a nonzero
+// coefficient would not fold to a normal float32 (a std near 1e35 or 1e-35) or an offset to a
+// finite one: the caller then mixes (mix_planes) and maps the planes after, as before folding.
 bool fold_mix(const ColorStep& step, const float* a, const float* b, float unit, float* mf,
               float* of);
 

@@ -314,7 +314,21 @@ struct Scratch {
   std::vector<int32_t> ky;         // resize_v_u8_int's weights of one output row
   std::vector<float> scaled;       // a row in fixed-point units, scaled back
   std::vector<float> mixed;        // a row's planes after the colour mix
+  // fold_mix's coefficients for rows in units of fold_unit (0: none computed yet)
+  float fold_unit = 0.0f;
+  bool folded = false;
+  float mf[9] = {}, of[3] = {};
 };
+
+// The job's three-plane mix with its affine and `unit` folded in (fold_mix), computed once per
+// band and unit: null when it does not fold.
+const float* folded_mix(const ResampleJob& j, float unit, Scratch& s) {
+  if (s.fold_unit != unit) {
+    s.fold_unit = unit;
+    s.folded = fold_mix(*j.color, j.affine->a.data(), j.affine->b.data(), unit, s.mf, s.of);
+  }
+  return s.folded ? s.mf : nullptr;
+}
 
 // The columns path of run_rows (resize_h_columns): 16 rows per block, rows of at most
 // kColumnValues floats (a block and its transpose: 2 x 384 KiB, within a core's L2 cache), in
@@ -361,10 +375,9 @@ void store_row(const KernelTable& k, const ResampleJob& j, int64_t y, const floa
     // three planes mixed into float32 planes: the affine and `unit` folded into the mix (one
     // pass, 6 operations a value instead of 9); a std that would not fold (near 1e35) mixes
     // the planes first and maps them below
-    float mf[9], of[3];
-    if (fold_mix(*j.color, j.affine->a.data(), j.affine->b.data(), unit, mf, of)) {
+    if (const float* mf = folded_mix(j, unit, s)) {
       const rows::OutRow o(j, y);
-      k.mix_affine(vr, ow, ow, mf, of, C, o.d, o.step);
+      k.mix_affine(vr, ow, ow, mf, s.of, C, o.d, o.step);
       o.finish(k);
       return;
     }
@@ -714,6 +727,13 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
     if (to_planes)
       for (int64_t c = 0; c < C; ++c)
         scaled_a.push_back(j.affine->a[static_cast<size_t>(c)] * (float_v ? 1.0f : vunit));
+    // three planes mixed into float32 (C, H, W) planes (ycbcr, yuv): the horizontal pass mixes
+    // its sums with the affine folded in and writes the output planes (store_row's mix_affine,
+    // in the same pass)
+    const float* mix = narrow && !luma && j.mixes() && j.color->in == 3 &&
+                               k.resize_h_mix != nullptr && h_writes_planes(k, j)
+                           ? folded_mix(j, float_v ? 1.0f : vunit, s)
+                           : nullptr;
     for (int64_t i = first; i < y1; ++i) {
       const int64_t y = rows::band_row(py, y0, y1, i);
       vertical(y, s.vrow.data());
@@ -727,6 +747,12 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
           k.resize_h_affine(s.planes.data(), pstride, F, s.rel_start.data(), px.w.data(),
                             px.wt.data(), px.taps, ow, scaled_a.data(), j.affine->b.data(), o.d,
                             o.step);
+          continue;
+        }
+        if (mix != nullptr) {
+          const rows::OutRow o(j, y);
+          k.resize_h_mix(s.planes.data(), pstride, s.rel_start.data(), px.w.data(), px.wt.data(),
+                         px.taps, ow, mix, s.of, o.d, o.step);
           continue;
         }
         k.resize_h(s.planes.data(), pstride, F, s.rel_start.data(), px.w.data(), px.wt.data(),

@@ -1010,6 +1010,34 @@ struct ResizeChecker {
                                           wt.data(), taps, n, a, b, got.data() + first, ps);
             compare("resize_h_affine", got, want, t);
           }
+          // resize_h_mix (tables that have it; three planes): the scalar resize_h's sums mixed,
+          // ((m0 s0 + m1 s1) + m2 s2) + offset, into planes between sentinels, reversed too
+          for (size_t t = 0; t < ck.tables.size() && planes == 3; ++t) {
+            if (!ck.tables[t]->resize_h_mix) continue;
+            float m[9], off[3];
+            for (float& v : m) v = static_cast<float>(rng.below(1000)) / 613.0f - 0.8f;
+            for (float& v : off) v = static_cast<float>(rng.below(1000)) / 307.0f - 1.5f;
+            const int64_t stride = n + 3, lead = 2;
+            const bool reversed = rng.below(2) == 1;
+            const int64_t first = lead + (reversed ? 2 * stride : 0);
+            const int64_t ps = reversed ? -stride : stride;
+            const size_t total = static_cast<size_t>(lead + 3 * stride + 2);
+            std::vector<float> want(total, float_of(kSentinel)), got(total, float_of(kSentinel));
+            for (int64_t c = 0; c < 3; ++c)
+              for (int64_t x = 0; x < n; ++x) {
+                const auto sum = [&](int64_t p) { return outs[0][static_cast<size_t>(p * n + x)]; };
+                volatile float r = m[3 * c] * sum(0), g = m[3 * c + 1] * sum(1),
+                               b = m[3 * c + 2] * sum(2);
+                volatile float rg = r + g;
+                volatile float rgb = rg + b;
+                want[static_cast<size_t>(first + c * ps + x)] = rgb + off[c];
+              }
+            std::snprintf(g_case, sizeof g_case, "resize_h_mix on %s",
+                          pixnorm::isa_name(ck.tables[t]->isa));
+            ck.tables[t]->resize_h_mix(src.data(), sstride, st.data(), w.data(), wt.data(), taps, n,
+                                       m, off, got.data() + first, ps);
+            compare("resize_h_mix", got, want, t);
+          }
           // the same filter on an interleaved row of `planes` channels (src readable to in *
           // planes)
           std::vector<std::vector<float>> iouts;

@@ -46,6 +46,7 @@ const pixnorm::KernelTable& pixnorm::kernels::table_avx2() {
     k.normalize_f32 = &f32_row;
     k.resize_h = &resize_h;
     k.resize_h_affine = &resize_h_affine;
+    k.resize_h_mix = &resize_h_mix;
     k.resize_v_fixed = &resize_v_fixed;
     k.stats_u8 = &stats_u8;
     k.stats_f32 = &stats_f32;

@@ -124,6 +124,7 @@ constexpr KernelTable avx512_kernels() {
   k.normalize_f32 = &f32_row;
   k.resize_h = &resize_h;
   k.resize_h_affine = &resize_h_affine;
+  k.resize_h_mix = &resize_h_mix;
   k.resize_v = &resize_v;
   k.resize_v_fixed = &resize_v_fixed;
   k.stats_u8 = &stats_u8;

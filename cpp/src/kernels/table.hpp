@@ -40,6 +40,14 @@ using ResizeHAffine = void (*)(const float* src, int64_t src_stride, int64_t pla
                                const int32_t* start, const float* w, const float* wt, int64_t taps,
                                int64_t n, const float* a, const float* b, float* dst,
                                int64_t dst_stride);
+// resize_h of three planes with their sums then mixed as mix_affine mixes (the output's affine
+// folded into m and offset): for c < 3, dst[c * dst_stride + x] = ((m[3c] * s0 + m[3c + 1] * s1)
+// + m[3c + 2] * s2) + offset[c], s_k plane k's resize_h value (each product and sum rounded in
+// float32, in this order), straight into the output planes (dst_stride may be negative). May be
+// null (resize_h into a row, then mix_affine: the same bits).
+using ResizeHMix = void (*)(const float* src, int64_t src_stride, const int32_t* start,
+                            const float* w, const float* wt, int64_t taps, int64_t n,
+                            const float* m, const float* offset, float* dst, int64_t dst_stride);
 // resize_v on uint8 rows, read in place: dst[i] = sum_k w[k] * float32(rows[k][i]), the same
 // sums in the same order (for windows too wide for resize_v_u8_int's integer weights).
 using ResizeVU8 = void (*)(const uint8_t* const* rows, const float* w, int64_t taps, int64_t n,
@@ -405,6 +413,7 @@ struct KernelTable {
   NormalizeF32Row normalize_f32 = nullptr;
   ResizeH resize_h = nullptr;
   ResizeHAffine resize_h_affine = nullptr;  // may be null
+  ResizeHMix resize_h_mix = nullptr;        // may be null
   ResizeV resize_v = nullptr;
   StoreU8 store_u8 = nullptr;
   StoreHalf store_f16 = nullptr;
