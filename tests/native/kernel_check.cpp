@@ -954,9 +954,53 @@ struct ResizeChecker {
     std::snprintf(g_case, sizeof g_case, "(between checks)");
   }
 
+  // resize_v_u8_int on weights at the edges of the int16 contract and of byte and 7-bit splits
+  // (-32768, 32767, around 128, 256 and 32640), every table against the exact sum; rows of 0,
+  // 255 and random bytes, lengths around 16-, 32- and 64-column steps
+  void run_weight_edges(Rng& rng) {
+    constexpr int32_t kEdges[] = {-32768, -32767, -32640, -32639, -129, -128, -127,  -1,    0,
+                                  1,      127,    128,    129,    255,  256,  32639, 32640, 32767};
+    constexpr int64_t kEdgeCount = sizeof kEdges / sizeof kEdges[0];
+    for (int64_t taps : {1, 2, 3, 4, 5, 7, 8, 9, 13})
+      for (int64_t len : {1, 15, 63, 64, 65, 130, 200})
+        for (int rep = 0; rep < 4; ++rep) {
+          std::vector<std::vector<uint8_t>> rows(static_cast<size_t>(taps));
+          std::vector<const uint8_t*> rp;
+          for (auto& r : rows) {
+            r.resize(static_cast<size_t>(len));
+            for (uint8_t& v : r)
+              v = rep == 0   ? 255
+                  : rep == 1 ? static_cast<uint8_t>(rng.below(2) * 255)
+                             : static_cast<uint8_t>(rng.below(256));
+            rp.push_back(r.data());
+          }
+          std::vector<int32_t> k(static_cast<size_t>(taps));
+          int64_t magnitude = 0;  // the contract: 255 * sum |k| < 2^24
+          for (int32_t& w : k) {
+            w = kEdges[rng.below(static_cast<uint32_t>(kEdgeCount))];
+            if (255 * (magnitude + std::abs(int64_t{w})) >= (int64_t{1} << 24)) w = 129;
+            magnitude += std::abs(int64_t{w});
+          }
+          std::vector<float> want(static_cast<size_t>(len));
+          for (int64_t i = 0; i < len; ++i) {
+            int64_t acc = 0;
+            for (int64_t t = 0; t < taps; ++t)
+              acc += int64_t{k[static_cast<size_t>(t)]} *
+                     rows[static_cast<size_t>(t)][static_cast<size_t>(i)];
+            want[static_cast<size_t>(i)] = static_cast<float>(acc);
+          }
+          for (size_t t = 0; t < ck.tables.size(); ++t) {
+            std::vector<float> got(static_cast<size_t>(len));
+            ck.tables[t]->resize_v_u8_int(rp.data(), k.data(), taps, len, got.data());
+            compare("resize_v_u8_int (weight edges)", got, want, t);
+          }
+        }
+  }
+
   void run() {
     Rng rng;
     run_bilinear2(rng);
+    run_weight_edges(rng);
     // steps of up to 3 samples between outputs (mostly permute windows) and up to 7 (the
     // gather paths); 33, 64 and 65 taps: the 32-pair limit of the integer vertical passes
     constexpr std::pair<uint32_t, int64_t> kShapes[] = {{4, 1}, {4, 2}, {4, 3}, {4, 4},
