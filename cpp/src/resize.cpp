@@ -519,6 +519,25 @@ bool h_writes_planes(const KernelTable& k, const ResampleJob& j) {
          !j.pixel_b;
 }
 
+// Whether resize_h_affine_f16 may write the job's output rows: float16 (C, H, W) planes (the
+// staged output's own memory), without per-pixel mean/std.
+bool h_writes_f16(const KernelTable& k, const ResampleJob& j) {
+  return k.resize_h_affine_f16 != nullptr && j.kind == ResampleOut::f32_chw && j.staged() &&
+         j.out.format.layout == Layout::chw && j.out.format.type == OutType::f16 && !j.pixel_b;
+}
+
+// Output row y of a float16 (C, H, W) output as resize_h_affine_f16 writes it: channel 0's row
+// and the step between the computed channels' planes (negative when reversed: bgr).
+struct F16Planes {
+  uint16_t* d;
+  int64_t step;
+  F16Planes(const ResampleJob& j, int64_t y) {
+    const int64_t ps = j.out.plane_stride;
+    d = static_cast<uint16_t*>(j.out.row(y)) + (j.reversed ? (j.out_channels() - 1) * ps : 0);
+    step = j.reversed ? -ps : ps;
+  }
+};
+
 // One band of output rows [y0, y1) of one job. Source rows are read (gathered if strided),
 // split into C planar float rows over the columns the filter needs, filtered horizontally into a
 // ring slot (C planes of ow floats), combined vertically, and stored.
@@ -637,6 +656,7 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
     // one float32 plane out ('gray'): the horizontal pass maps the luma and writes it there
     // (store_row's affine of the luma, unit 1, in the same pass)
     const bool to_plane = h_writes_planes(k, j) && j.out_channels() == 1;
+    const bool to_half = h_writes_f16(k, j) && j.out_channels() == 1;  // (float16: the same)
     for (int64_t i = y0; i < y1; ++i) {
       const int64_t y = rows::band_row(py, y0, y1, i);
       const int64_t st = py.start[static_cast<size_t>(y)];
@@ -649,6 +669,13 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
         k.resize_h_affine(s.planes.data(), pstride, 1, s.rel_start.data(), px.w.data(),
                           px.wt.data(), px.taps, ow, j.affine->a.data(), j.affine->b.data(), o.d,
                           o.step);
+        continue;
+      }
+      if (to_half) {
+        const F16Planes o(j, y);
+        k.resize_h_affine_f16(s.planes.data(), pstride, 1, s.rel_start.data(), px.w.data(),
+                              px.wt.data(), px.taps, ow, j.affine->a.data(), j.affine->b.data(),
+                              o.d, o.step);
         continue;
       }
       k.resize_h(s.planes.data(), pstride, 1, s.rel_start.data(), px.w.data(), px.wt.data(),
@@ -723,8 +750,9 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
     // float32 (C, H, W) output of a per-channel affine: the horizontal pass maps its sums and
     // writes the output planes itself (store_row's normalize_f32, in the same pass)
     const bool to_planes = narrow && !luma && !j.mixes() && h_writes_planes(k, j);
+    const bool to_half = narrow && !luma && !j.mixes() && h_writes_f16(k, j);  // (float16 planes)
     std::vector<float> scaled_a;
-    if (to_planes)
+    if (to_planes || to_half)
       for (int64_t c = 0; c < C; ++c)
         scaled_a.push_back(j.affine->a[static_cast<size_t>(c)] * (float_v ? 1.0f : vunit));
     // three planes mixed into float32 (C, H, W) planes (ycbcr, yuv): the horizontal pass mixes
@@ -747,6 +775,13 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
           k.resize_h_affine(s.planes.data(), pstride, F, s.rel_start.data(), px.w.data(),
                             px.wt.data(), px.taps, ow, scaled_a.data(), j.affine->b.data(), o.d,
                             o.step);
+          continue;
+        }
+        if (to_half) {
+          const F16Planes o(j, y);
+          k.resize_h_affine_f16(s.planes.data(), pstride, F, s.rel_start.data(), px.w.data(),
+                                px.wt.data(), px.taps, ow, scaled_a.data(), j.affine->b.data(), o.d,
+                                o.step);
           continue;
         }
         if (mix != nullptr) {

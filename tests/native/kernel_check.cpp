@@ -1054,6 +1054,38 @@ struct ResizeChecker {
                                           wt.data(), taps, n, a, b, got.data() + first, ps);
             compare("resize_h_affine", got, want, t);
           }
+          // resize_h_affine_f16 (tables that have it): the scalar resize_h's sums times a[c] plus
+          // b[c], rounded by the scalar table's store_f16, into uint16 planes between sentinels,
+          // in reverse order too; scales up to 2^9 (beyond 65504: infinity) and down to 2^-20
+          // (subnormal float16)
+          for (size_t t = 0; t < ck.tables.size(); ++t) {
+            if (!ck.tables[t]->resize_h_affine_f16) continue;
+            float a[4], b[4];
+            for (int c = 0; c < 4; ++c) {
+              const float scale = std::ldexp(1.0f, static_cast<int>(rng.below(30)) - 20);
+              a[c] = (static_cast<float>(rng.below(1000)) / 211.0f - 2.0f) * scale;
+              b[c] = (static_cast<float>(rng.below(1000)) / 307.0f - 1.5f) * scale;
+            }
+            const int64_t stride = n + 3, lead = 2;
+            const bool reversed = rng.below(2) == 1;
+            const int64_t first = lead + (reversed ? (planes - 1) * stride : 0);
+            const int64_t ps = reversed ? -stride : stride;
+            const size_t total = static_cast<size_t>(lead + planes * stride + 2);
+            std::vector<uint16_t> want(total, 0xA5A5), got(total, 0xA5A5);
+            std::vector<float> v(static_cast<size_t>(n));
+            for (int64_t c = 0; c < planes; ++c) {
+              for (int64_t x = 0; x < n; ++x) {
+                const float prod = outs[0][static_cast<size_t>(c * n + x)] * a[c];
+                v[static_cast<size_t>(x)] = prod + b[c];
+              }
+              ck.tables[0]->store_f16(v.data(), n, want.data() + first + c * ps);
+            }
+            std::snprintf(g_case, sizeof g_case, "resize_h_affine_f16 on %s",
+                          pixnorm::isa_name(ck.tables[t]->isa));
+            ck.tables[t]->resize_h_affine_f16(src.data(), sstride, planes, st.data(), w.data(),
+                                              wt.data(), taps, n, a, b, got.data() + first, ps);
+            compare("resize_h_affine_f16", got, want, t);
+          }
           // resize_h_mix (tables that have it; three planes): the scalar resize_h's sums mixed,
           // ((m0 s0 + m1 s1) + m2 s2) + offset, into planes between sentinels, reversed too
           for (size_t t = 0; t < ck.tables.size() && planes == 3; ++t) {

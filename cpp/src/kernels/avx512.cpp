@@ -125,6 +125,7 @@ constexpr KernelTable avx512_kernels() {
   k.resize_h = &resize_h;
   k.resize_h_affine = &resize_h_affine;
   k.resize_h_mix = &resize_h_mix;
+  k.resize_h_affine_f16 = &resize_h_affine_f16;
   k.resize_v = &resize_v;
   k.resize_v_fixed = &resize_v_fixed;
   k.stats_u8 = &stats_u8;

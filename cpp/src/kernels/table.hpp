@@ -40,6 +40,14 @@ using ResizeHAffine = void (*)(const float* src, int64_t src_stride, int64_t pla
                                const int32_t* start, const float* w, const float* wt, int64_t taps,
                                int64_t n, const float* a, const float* b, float* dst,
                                int64_t dst_stride);
+// resize_h_affine with each value then rounded once to float16 (nearest-even, as StoreHalf)
+// into uint16 planes: dst[c * dst_stride + x] = half(resize_h's value * a[c] + b[c])
+// (dst_stride in elements, may be negative). May be null (resize_h into a row, then
+// affine_half per plane: the same bits).
+using ResizeHAffineF16 = void (*)(const float* src, int64_t src_stride, int64_t planes,
+                                  const int32_t* start, const float* w, const float* wt,
+                                  int64_t taps, int64_t n, const float* a, const float* b,
+                                  uint16_t* dst, int64_t dst_stride);
 // resize_h of three planes with their sums then mixed as mix_affine mixes (the output's affine
 // folded into m and offset): for c < 3, dst[c * dst_stride + x] = ((m[3c] * s0 + m[3c + 1] * s1)
 // + m[3c + 2] * s2) + offset[c], s_k plane k's resize_h value (each product and sum rounded in
@@ -412,8 +420,9 @@ struct KernelTable {
   NormalizeU8Row normalize_u8 = nullptr;
   NormalizeF32Row normalize_f32 = nullptr;
   ResizeH resize_h = nullptr;
-  ResizeHAffine resize_h_affine = nullptr;  // may be null
-  ResizeHMix resize_h_mix = nullptr;        // may be null
+  ResizeHAffine resize_h_affine = nullptr;         // may be null
+  ResizeHMix resize_h_mix = nullptr;               // may be null
+  ResizeHAffineF16 resize_h_affine_f16 = nullptr;  // may be null
   ResizeV resize_v = nullptr;
   StoreU8 store_u8 = nullptr;
   StoreHalf store_f16 = nullptr;
