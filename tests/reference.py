@@ -351,7 +351,8 @@ LUMA = (0.299, 0.587, 0.114)
 
 def color_matrix(color: str, channels: int, dtype: Any) -> tuple[Array, Array]:
     """(M, offset): out = M @ rgb + offset, M of shape (out, in), in float64."""
-    off = 128.0 if np.dtype(dtype) == np.uint8 else 0.5
+    # the chroma offset: 128 for uint8, OpenCV's 32768 for uint16, 0.5 for floats
+    off = {np.dtype(np.uint8): 128.0, np.dtype(np.uint16): 32768.0}.get(np.dtype(dtype), 0.5)
     if channels == 1:
         n = 1 if color == "gray" else 3
         return np.ones((n, 1)), np.zeros(n)

@@ -4,6 +4,7 @@ through the whole pipeline; the errors."""
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -190,6 +191,42 @@ def test_mix_with_a_std_that_does_not_fold(color: str) -> None:
         )
         assert got.shape == want.shape
         assert np.all(np.abs(got - want) <= allowed + tiny), size
+
+
+def test_mix_does_not_overflow_where_the_result_is_finite() -> None:
+    """A folded coefficient times a value (m * a * x) is formed before the channels cancel, so
+    the fold is kept to uint8 / uint16 images whose partial sums stay far inside float32's range;
+    float32 images (any values) and uint16 ones with a std near 1e-34 mix first. Cases where the
+    fold overflowed to inf or NaN while the exact result is finite (found by a review). Allowed:
+    16 float32 roundings (about 1e-6) of the magnitudes |M| |x| + |o| (times a) and |mean / std|
+    (the channels cancel: the error is relative to them, not to the result)."""
+    cases = [  # (image, mean, std, scale)
+        (np.array([[[6.4e37, 4.2e37, 1.77e38]]], np.float32), 0.0, 0.25, 1.0),
+        (np.full((1, 1, 3), 3e37, np.float32), 0.0, 0.01, 1.0),
+        (np.array([[[65535, 65535, 0]]], np.uint16), 0.0, 9e-35, 1.0),
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pixnorm.RangeWarning)  # (values far out of range: meant)
+        for img, mean, std, s in cases:
+            x = img.astype(np.float64)
+            big = np.broadcast_to(img, (4, 4, 3)).copy()
+            for color in ("ycbcr", "yuv"):
+                exact = (ref.convert_color(img, color)[0, 0] * s - mean) / std
+                m, off = ref.color_matrix(color, 3, img.dtype)
+                size = (np.abs(m) @ np.abs(x[0, 0]) + np.abs(off)) * s / std + abs(mean / std)
+                finite = np.abs(exact) + 16 * 2.0**-24 * size < 3e38  # the cases' point
+                assert finite.any(), (img, color)
+                for got in (
+                    pixnorm.normalize(img, mean, std, scale=s, color=color)[:, 0, 0],
+                    pixnorm.preprocess(img, size=(1, 1), mean=mean, std=std, scale=s, color=color)[
+                        :, 0, 0
+                    ],
+                    pixnorm.preprocess(big, size=(2, 2), mean=mean, std=std, scale=s, color=color)[
+                        :, 0, 0
+                    ],
+                ):
+                    err = np.abs(got.astype(np.float64) - exact)
+                    assert np.all(err[finite] <= 16 * 2.0**-24 * size[finite]), (img, color, got)
 
 
 def test_luma_paths_of_downscales() -> None:

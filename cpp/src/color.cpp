@@ -212,22 +212,27 @@ void mix_planes(const ColorStep& s, const float* src, int64_t src_stride, int64_
   }
 }
 
-bool fold_mix(const ColorStep& s, const float* a, const float* b, float unit, float* mf,
-              float* of) {
+bool fold_mix(const ColorStep& s, DType input, const float* a, const float* b, float unit,
+              float* mf, float* of) {
+  if (input != DType::u8 && input != DType::u16) return false;  // float32: values unbounded
+  const double top = input == DType::u8 ? 255.0 : 65535.0;
   for (int64_t c = 0; c < s.out; ++c) {
     const double ac = static_cast<double>(a[c]);
+    double reach = 0.0;  // the largest partial sum: 4 times the range (filters' overshoot)
     for (int k = 0; k < 3; ++k) {
       const double m = s.m64[c][k];
       const float f = static_cast<float>(m * ac * static_cast<double>(unit));
       if (m != 0.0 && !std::isnormal(f)) return false;
       mf[3 * c + k] = m == 0.0 ? 0.0f : f;
+      reach += 4.0 * top * std::abs(m * ac);
     }
     // (no offset: b itself, a -0.0 kept as the unfolded v * a + b keeps it)
     of[c] =
         s.offset[c] == 0.0f
             ? b[c]
             : static_cast<float>(static_cast<double>(s.offset[c]) * ac + static_cast<double>(b[c]));
-    if (!std::isfinite(of[c])) return false;
+    if (!std::isfinite(of[c]) || !(reach + std::abs(static_cast<double>(of[c])) < 0x1p126))
+      return false;
   }
   return true;
 }

@@ -52,12 +52,15 @@ void mix_planes(const ColorStep& step, const float* src, int64_t src_stride, int
 
 // pixnorm, three planes mixed into float32 output planes mapped by x * a[c] + b[c] per output
 // channel, the planes' values in units of `unit` (a power of two): the affine and the unit
-// folded into the mix for mix_affine (kernels/table.hpp), each folded value computed in float64
+// folded into the mix for mix_folded (kernels/table.hpp), each folded value computed in float64
 // and rounded once to float32: mf[3 c + k] = m64[c][k] * a[c] * unit, of[c] = offset[c] * a[c]
-// + b[c] (b[c] itself without an offset). False (mf, of unspecified) when a nonzero
-// coefficient would not fold to a normal float32 (a std near 1e35 or 1e-35) or an offset to a
-// finite one: the caller then mixes (mix_planes) and maps the planes after, as before folding.
-bool fold_mix(const ColorStep& step, const float* a, const float* b, float unit, float* mf,
-              float* of);
+// + b[c] (b[c] itself without an offset). The folded products m a x are formed before the
+// channels cancel, so the fold is only for uint8 and uint16 images (`input`), whose filtered
+// values (within 4 times their range, for the filters' overshoot) keep every partial sum below
+// 2^126. False (mf, of unspecified) for float32 images, for a nonzero coefficient that would not
+// fold to a normal float32 (a std near 1e35), or for a partial sum or offset beyond that bound
+// (a std near 1e-34): the caller then mixes (mix_planes) and maps the planes after.
+bool fold_mix(const ColorStep& step, DType input, const float* a, const float* b, float unit,
+              float* mf, float* of);
 
 }  // namespace pixnorm

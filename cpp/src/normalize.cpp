@@ -349,9 +349,9 @@ void normalize_pixel_rows(const ImageView& src, const float* a, const float* b, 
 }
 
 // A colour that mixes channels (color_step.hpp, pixnorm's float32 mix): each row to float32
-// planes (x * 1 + 0, exact), mixed and mapped to x * a[c] + b[c] in one pass (mix_affine, the
-// affine folded into the mix), or for gray the luma straight from the uint8 row, then the affine
-// per output channel.
+// planes (x * 1 + 0, exact), mixed and mapped to x * a[c] + b[c] in one pass (mix_folded, the
+// affine folded into the mix; mix_affine where it does not fold), or for gray the luma straight
+// from the uint8 row, then the affine per output channel.
 void normalize_mixed(const ImageView& v, const ColorStep& step, const ChannelAffine& p, void* out,
                      OutFormat fmt, int nthreads) {
   const KernelTable& k = active_kernels();
@@ -368,10 +368,10 @@ void normalize_mixed(const ImageView& v, const ColorStep& step, const ChannelAff
   const int64_t ps = staged ? W : H * W;  // the plane stride of the rows written
   // three planes: the affine folded into the mix (fold_mix)
   float mf[9] = {}, of[3] = {};
-  const bool folded = !luma && step.in == 3 && fold_mix(step, p.a.data(), p.b.data(), 1.0f, mf, of);
+  const bool folded =
+      !luma && step.in == 3 && fold_mix(step, v.dtype, p.a.data(), p.b.data(), 1.0f, mf, of);
   auto body = [&](int64_t lo, int64_t hi) {
-    std::vector<float> gathered, planes(static_cast<size_t>(Cin * W)), mixed;
-    if (!luma && step.in == 3 && !folded) mixed.resize(static_cast<size_t>(Cout * W));
+    std::vector<float> gathered, planes(static_cast<size_t>(Cin * W));
     float* const stage = staged ? staging_row(Cout * W) : nullptr;
     if (!direct) gathered.resize(static_cast<size_t>(u16 ? W * Cin : (W * Cin * isz + 3) / 4));
     auto* bytes = reinterpret_cast<unsigned char*>(gathered.data());
@@ -401,12 +401,10 @@ void normalize_mixed(const ImageView& v, const ColorStep& step, const ChannelAff
           k.normalize_f32(planes.data(), W, 1, p.a.data() + c, p.b.data() + c, o + c * ps, ps);
       } else {
         if (folded) {
-          k.mix_affine(planes.data(), W, W, mf, of, Cout, o, ps);
-        } else {  // (a std that would not fold) the mix, then the affine per output channel
-          mix_planes(step, planes.data(), W, W, mixed.data(), W);
-          for (int64_t c = 0; c < Cout; ++c)
-            k.normalize_f32(mixed.data() + c * W, W, 1, p.a.data() + c, p.b.data() + c, o + c * ps,
-                            ps);
+          k.mix_folded(planes.data(), W, W, mf, of, Cout, o, ps);
+        } else {  // (float32 images, extreme std) the mix, then the affine, in one pass
+          k.mix_affine(planes.data(), W, W, &step.m[0][0], step.offset, Cout, p.a.data(),
+                       p.b.data(), o, ps);
         }
       }
       if (staged) store_planes(k, image_target(out, fmt, i, Cout, H, W), y, o, W, W);

@@ -325,7 +325,8 @@ struct Scratch {
 const float* folded_mix(const ResampleJob& j, float unit, Scratch& s) {
   if (s.fold_unit != unit) {
     s.fold_unit = unit;
-    s.folded = fold_mix(*j.color, j.affine->a.data(), j.affine->b.data(), unit, s.mf, s.of);
+    s.folded =
+        fold_mix(*j.color, j.src.dtype, j.affine->a.data(), j.affine->b.data(), unit, s.mf, s.of);
   }
   return s.folded ? s.mf : nullptr;
 }
@@ -368,28 +369,34 @@ void store_row(const KernelTable& k, const ResampleJob& j, int64_t y, const floa
                float unit = 1.0f, bool luma = false) {
   const int64_t ow = j.px->count;
   const int64_t C = j.out_channels(), rowlen = ow * C;
-  const bool mix_chw = j.mixes() && j.kind == ResampleOut::f32_chw;
-  const bool u8_direct = j.kind == ResampleOut::u8_hwc && !j.mixes();
-  const bool one_plane = luma || (j.mixes() && j.color->in == 1);  // a luma or a gray image
-  if (mix_chw && !one_plane) {
-    // three planes mixed into float32 planes: the affine and `unit` folded into the mix (one
-    // pass, 6 operations a value instead of 9); a std that would not fold (near 1e35) mixes
-    // the planes first and maps them below
+  // Three planes mixed into float32 planes (ycbcr, yuv of uint8 / uint16 images): the affine
+  // and `unit` folded into the mix (fold_mix: one pass, 6 operations a value instead of 9).
+  // (gray and gray3, mixed here only on the 2 x 2 path, keep their unfolded arithmetic.)
+  if (j.mixes() && j.kind == ResampleOut::f32_chw && !luma && j.color->in == 3 &&
+      !mixes_luma_first(*j.color)) {
     if (const float* mf = folded_mix(j, unit, s)) {
       const rows::OutRow o(j, y);
-      k.mix_affine(vr, ow, ow, mf, s.of, C, o.d, o.step);
+      k.mix_folded(vr, ow, ow, mf, s.of, C, o.d, o.step);
       o.finish(k);
       return;
     }
   }
-  // One plane repeated into float32 planes: `unit` (a power of two) folded into each a, exact
-  // while a * unit stays a normal float (the same bits as scaling the row first, without the
-  // extra pass); uint8 (H, W, C) rows take `unit` in store_u8_hwc; every other format, and a
-  // coefficient that would underflow, scale the row first.
-  bool fold = mix_chw && one_plane;
-  for (int64_t c = 0; c < C && fold; ++c) {
-    const float a = j.affine->a[static_cast<size_t>(c)];
-    fold = a == 0.0f || std::isnormal(a * unit);
+  // With a mix into float32 planes, `unit` (a power of two) is folded into the mix's
+  // coefficients: (m u) v = m (u v) exactly while m u stays a normal float (the same bits as
+  // scaling the row first, without the extra pass); a coefficient that would underflow (a std
+  // near 1e35) has the row scaled first instead. uint8 (H, W, C) rows take `unit` in
+  // store_u8_hwc; every other format scales the row first.
+  const bool mix_chw = j.mixes() && j.kind == ResampleOut::f32_chw;
+  const bool u8_direct = j.kind == ResampleOut::u8_hwc && !j.mixes();
+  bool fold = mix_chw;
+  if (mix_chw) {
+    const auto folds = [unit](float coef) { return coef == 0.0f || std::isnormal(coef * unit); };
+    if (luma || j.color->in == 1) {
+      for (int64_t c = 0; c < C; ++c) fold = fold && folds(j.affine->a[static_cast<size_t>(c)]);
+    } else {
+      for (int r = 0; r < 3; ++r)
+        for (int c = 0; c < 3; ++c) fold = fold && folds(j.color->m[r][c]);
+    }
   }
   if (unit != 1.0f && !u8_direct && !fold && (j.kind != ResampleOut::f32_chw || j.mixes())) {
     const int64_t n = ow * (luma ? 1 : j.channels());
@@ -398,11 +405,19 @@ void store_row(const KernelTable& k, const ResampleJob& j, int64_t y, const floa
     vr = s.scaled.data();
     unit = 1.0f;
   }
-  if (fold) {  // the one plane, mapped into each output plane
+  if (mix_chw) {  // the mix and the affine in one pass
     const rows::OutRow o(j, y);
-    for (int64_t c = 0; c < C; ++c) {
-      const float a = j.affine->a[static_cast<size_t>(c)] * unit;
-      k.normalize_f32(vr, ow, 1, &a, j.affine->b.data() + c, o.d + c * o.step, o.step);
+    if (luma || j.color->in == 1) {  // one plane (the luma, or a gray image), repeated
+      for (int64_t c = 0; c < C; ++c) {
+        const float a = j.affine->a[static_cast<size_t>(c)] * unit;
+        k.normalize_f32(vr, ow, 1, &a, j.affine->b.data() + c, o.d + c * o.step, o.step);
+      }
+    } else {
+      float m[3][3];
+      for (int r = 0; r < 3; ++r)
+        for (int c = 0; c < 3; ++c) m[r][c] = j.color->m[r][c] * unit;
+      k.mix_affine(vr, ow, ow, &m[0][0], j.color->offset, C, j.affine->a.data(), j.affine->b.data(),
+                   o.d, o.step);
     }
     o.finish(k);
     return;
@@ -756,7 +771,7 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
       for (int64_t c = 0; c < C; ++c)
         scaled_a.push_back(j.affine->a[static_cast<size_t>(c)] * (float_v ? 1.0f : vunit));
     // three planes mixed into float32 (C, H, W) planes (ycbcr, yuv): the horizontal pass mixes
-    // its sums with the affine folded in and writes the output planes (store_row's mix_affine,
+    // its sums with the affine folded in and writes the output planes (store_row's mix_folded,
     // in the same pass)
     const float* mix = narrow && !luma && j.mixes() && j.color->in == 3 &&
                                k.resize_h_mix != nullptr && h_writes_planes(k, j)

@@ -1086,8 +1086,9 @@ struct ResizeChecker {
                                               wt.data(), taps, n, a, b, got.data() + first, ps);
             compare("resize_h_affine_f16", got, want, t);
           }
-          // resize_h_mix (tables that have it; three planes): the scalar resize_h's sums mixed,
-          // ((m0 s0 + m1 s1) + m2 s2) + offset, into planes between sentinels, reversed too
+          // resize_h_mix (tables that have it; three planes): the scalar resize_h's sums mixed as
+          // mix_folded, ((m0 s0 + m1 s1) + m2 s2) + offset, into planes between sentinels,
+          // reversed too
           for (size_t t = 0; t < ck.tables.size() && planes == 3; ++t) {
             if (!ck.tables[t]->resize_h_mix) continue;
             float m[9], off[3];
@@ -1489,14 +1490,16 @@ struct ColorChecker {
       const float m[9] = {0.299f, 0.587f, 0.114f,     -0.168736f, -0.331264f,
                           0.5f,   0.5f,   -0.418688f, -0.081312f};
       const float offset[3] = {0.0f, 128.0f, rng.below(2) ? 0.0f : 0.5f};
-      // mix_affine takes the affine folded in (fold_mix): random multiples of the matrix
+      const float a[3] = {rng.uniform(-2, 2), rng.uniform(-2, 2), rng.uniform(-2, 2)};
+      const float b[3] = {rng.uniform(-2, 2), rng.uniform(-2, 2), rng.uniform(-2, 2)};
+      // mix_folded takes the affine folded in (fold_mix): random multiples of the matrix
       float mf[9], of[3];
       for (int c = 0; c < 3; ++c) {
-        const float a = rng.uniform(-2, 2);
-        for (int q = 0; q < 3; ++q) mf[3 * c + q] = m[3 * c + q] * a;
-        of[c] = offset[c] * a + rng.uniform(-2, 2);
+        const float f = rng.uniform(-2, 2);
+        for (int q = 0; q < 3; ++q) mf[3 * c + q] = m[3 * c + q] * f;
+        of[c] = offset[c] * f + rng.uniform(-2, 2);
       }
-      std::vector<float> luma_want, mix_want;
+      std::vector<float> luma_want, mix_want, folded_want;
       for (size_t t = 0; t < ck.tables.size(); ++t) {
         const pixnorm::KernelTable& k = *ck.tables[t];
         std::vector<float> got(static_cast<size_t>(w + 2), float_of(kSentinel));
@@ -1504,10 +1507,13 @@ struct ColorChecker {
         std::vector<float> in_place(planes);
         k.luma_planes(in_place.data(), stride, w, m, in_place.data());
         std::vector<float> mixed(static_cast<size_t>(3 * stride + 1), float_of(kSentinel));
-        k.mix_affine(planes.data(), stride, w, mf, of, 3, mixed.data(), stride);
+        k.mix_affine(planes.data(), stride, w, m, offset, 3, a, b, mixed.data(), stride);
+        std::vector<float> folded(static_cast<size_t>(3 * stride + 1), float_of(kSentinel));
+        k.mix_folded(planes.data(), stride, w, mf, of, 3, folded.data(), stride);
         if (t == 0) {
           luma_want = got;
           mix_want = mixed;
+          folded_want = folded;
           // the scalar table against the formula, element by element
           bool ok = true;
           for (int64_t x = 0; x < w && ok; ++x) {
@@ -1517,16 +1523,25 @@ struct ColorChecker {
             volatile float v = rg + bl;
             ok = load_bits(&got[static_cast<size_t>(x + 1)]) == load_bits(const_cast<float*>(&v));
             for (int c = 0; c < 3 && ok; ++c) {
-              volatile float r2 = mf[3 * c] * p[0], g2 = mf[3 * c + 1] * p[stride],
-                             b2 = mf[3 * c + 2] * p[2 * stride];
+              volatile float r2 = m[3 * c] * p[0], g2 = m[3 * c + 1] * p[stride],
+                             b2 = m[3 * c + 2] * p[2 * stride];
               volatile float s2 = r2 + g2;
               volatile float u = s2 + b2;
-              volatile float out = u + of[c];
+              if (offset[c] != 0.0f) u = u + offset[c];
+              volatile float q = u * a[c];
+              volatile float out = q + b[c];
               ok = load_bits(&mixed[static_cast<size_t>(c * stride + x)]) ==
                    load_bits(const_cast<float*>(&out));
+              volatile float r3 = mf[3 * c] * p[0], g3 = mf[3 * c + 1] * p[stride],
+                             b3 = mf[3 * c + 2] * p[2 * stride];
+              volatile float s3 = r3 + g3;
+              volatile float u3 = s3 + b3;
+              volatile float out3 = u3 + of[c];
+              ok = ok && load_bits(&folded[static_cast<size_t>(c * stride + x)]) ==
+                             load_bits(const_cast<float*>(&out3));
             }
           }
-          expect(ok, "luma_planes / mix_affine (scalar) against the formula", t);
+          expect(ok, "luma_planes / mix_affine / mix_folded (scalar) against the formula", t);
         }
         expect(same_span(got, luma_want), "luma_planes", t);
         bool in_place_ok = true;
@@ -1535,6 +1550,7 @@ struct ColorChecker {
                                            load_bits(&luma_want[static_cast<size_t>(x + 1)]);
         expect(in_place_ok, "luma_planes in place", t);
         expect(same_span(mixed, mix_want), "mix_affine", t);
+        expect(same_span(folded, folded_want), "mix_folded", t);
       }
     }
   }

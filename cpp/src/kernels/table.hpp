@@ -48,11 +48,11 @@ using ResizeHAffineF16 = void (*)(const float* src, int64_t src_stride, int64_t 
                                   const int32_t* start, const float* w, const float* wt,
                                   int64_t taps, int64_t n, const float* a, const float* b,
                                   uint16_t* dst, int64_t dst_stride);
-// resize_h of three planes with their sums then mixed as mix_affine mixes (the output's affine
+// resize_h of three planes with their sums then mixed as mix_folded mixes (the output's affine
 // folded into m and offset): for c < 3, dst[c * dst_stride + x] = ((m[3c] * s0 + m[3c + 1] * s1)
 // + m[3c + 2] * s2) + offset[c], s_k plane k's resize_h value (each product and sum rounded in
 // float32, in this order), straight into the output planes (dst_stride may be negative). May be
-// null (resize_h into a row, then mix_affine: the same bits).
+// null (resize_h into a row, then mix_folded: the same bits).
 using ResizeHMix = void (*)(const float* src, int64_t src_stride, const int32_t* start,
                             const float* w, const float* wt, int64_t taps, int64_t n,
                             const float* m, const float* offset, float* dst, int64_t dst_stride);
@@ -286,11 +286,17 @@ using LumaU8Row = void (*)(const uint8_t* src, int64_t width, int64_t channels, 
 // The same luma of three float32 planes (plane c at src + c * stride) into dst (may be src).
 using LumaPlanes = void (*)(const float* src, int64_t stride, int64_t n, const float* m,
                             float* dst);
+// The mix of three planes into `out` planes, then the affine: for c < out,
+//   v = m[3c] * r + m[3c + 1] * g + m[3c + 2] * b, then v + offset[c] when offset[c] != 0,
+//   dst[c * dst_stride + x] = v * a[c] + b[c]   (each step rounded in float32).
+using MixAffine = void (*)(const float* src, int64_t src_stride, int64_t n, const float* m,
+                           const float* offset, int64_t out, const float* a, const float* b,
+                           float* dst, int64_t dst_stride);
 // The mix of three planes into `out` planes with the output's affine folded in (fold_mix in
 // color_step.hpp: m and offset already times a, plus b): for c < out,
 //   dst[c * dst_stride + x] = ((m[3c] * r + m[3c + 1] * g) + m[3c + 2] * b) + offset[c]
 // (each product and sum rounded in float32, in this order).
-using MixAffine = void (*)(const float* src, int64_t src_stride, int64_t n, const float* m,
+using MixFolded = void (*)(const float* src, int64_t src_stride, int64_t n, const float* m,
                            const float* offset, int64_t out, float* dst, int64_t dst_stride);
 
 // The named conventions' colour conversions (integer arithmetic: the same bytes on every ISA;
@@ -458,6 +464,7 @@ struct KernelTable {
   LumaU8Row luma_u8 = nullptr;
   LumaPlanes luma_planes = nullptr;
   MixAffine mix_affine = nullptr;
+  MixFolded mix_folded = nullptr;
   ConvertU8 convert_u8 = nullptr;
   WarpBilinearU8 warp_bilinear_u8 = nullptr;
   WarpNearestU8 warp_nearest_u8 = nullptr;
