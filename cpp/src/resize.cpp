@@ -766,8 +766,11 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
     // writes the output planes itself (store_row's normalize_f32, in the same pass)
     const bool to_planes = narrow && !luma && !j.mixes() && h_writes_planes(k, j);
     const bool to_half = narrow && !luma && !j.mixes() && h_writes_f16(k, j);  // (float16 planes)
+    // wide windows (gathers on the interleaved row) likewise (resize_h_interleaved_affine)
+    const bool wide_planes = !narrow && !luma && !j.mixes() && j.kind == ResampleOut::f32_chw &&
+                             !j.staged() && !j.pixel_b && k.resize_h_interleaved_affine != nullptr;
     std::vector<float> scaled_a;
-    if (to_planes || to_half)
+    if (to_planes || to_half || wide_planes)
       for (int64_t c = 0; c < C; ++c)
         scaled_a.push_back(j.affine->a[static_cast<size_t>(c)] * (float_v ? 1.0f : vunit));
     // three planes mixed into float32 (C, H, W) planes (ycbcr, yuv): the horizontal pass mixes
@@ -808,6 +811,13 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
         k.resize_h(s.planes.data(), pstride, F, s.rel_start.data(), px.w.data(), px.wt.data(),
                    px.taps, ow, hrow.data(), ow);
       } else {  // gathers read the interleaved row as well
+        if (wide_planes) {
+          const rows::OutRow o(j, y);
+          k.resize_h_interleaved_affine(s.vrow.data(), C, s.rel_start.data(), px.w.data(),
+                                        px.wt.data(), px.taps, ow, scaled_a.data(),
+                                        j.affine->b.data(), o.d, o.step);
+          continue;
+        }
         k.resize_h_interleaved(s.vrow.data(), C, s.rel_start.data(), px.w.data(), px.wt.data(),
                                px.taps, ow, hrow.data(), ow);
       }

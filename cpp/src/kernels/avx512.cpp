@@ -138,6 +138,7 @@ constexpr KernelTable avx512_kernels() {
   k.bilinear2_fixed = &bilinear2_fixed;
   k.resize_v_u8_int = &resize_v_u8_int;
   k.resize_h_interleaved = &resize_h_interleaved;
+  k.resize_h_interleaved_affine = &resize_h_interleaved_affine;
   k.resize_h_columns = &resize_h_columns;
   k.transpose16 = &transpose16;
   k.untranspose16 = &untranspose16;

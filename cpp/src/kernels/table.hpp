@@ -66,6 +66,14 @@ using ResizeVU8 = void (*)(const uint8_t* const* rows, const float* w, int64_t t
 using ResizeHInterleaved = void (*)(const float* src, int64_t channels, const int32_t* start,
                                     const float* w, const float* wt, int64_t taps, int64_t n,
                                     float* dst, int64_t dst_stride);
+// resize_h_interleaved with each channel's value then mapped as resize_h_affine maps a plane:
+// dst[c * dst_stride + x] = value * a[c] + b[c] (a multiply, then an add), straight into the
+// output planes (dst_stride may be negative). May be null (resize_h_interleaved into a row, then
+// normalize_f32 per plane: the same bits).
+using ResizeHInterleavedAffine = void (*)(const float* src, int64_t channels, const int32_t* start,
+                                          const float* w, const float* wt, int64_t taps, int64_t n,
+                                          const float* a, const float* b, float* dst,
+                                          int64_t dst_stride);
 // resize_h_interleaved on 16 rows at once, held column-major: element e of row r is
 // cols[e * 16 + r] (e = sample * channels + c). Channel c of output x in row r is
 // sum_k w[x * taps + k] * cols[((start[x] + k) * channels + c) * 16 + r], the same sums in the
@@ -426,9 +434,10 @@ struct KernelTable {
   NormalizeU8Row normalize_u8 = nullptr;
   NormalizeF32Row normalize_f32 = nullptr;
   ResizeH resize_h = nullptr;
-  ResizeHAffine resize_h_affine = nullptr;         // may be null
-  ResizeHMix resize_h_mix = nullptr;               // may be null
-  ResizeHAffineF16 resize_h_affine_f16 = nullptr;  // may be null
+  ResizeHAffine resize_h_affine = nullptr;                         // may be null
+  ResizeHMix resize_h_mix = nullptr;                               // may be null
+  ResizeHAffineF16 resize_h_affine_f16 = nullptr;                  // may be null
+  ResizeHInterleavedAffine resize_h_interleaved_affine = nullptr;  // may be null
   ResizeV resize_v = nullptr;
   StoreU8 store_u8 = nullptr;
   StoreHalf store_f16 = nullptr;
