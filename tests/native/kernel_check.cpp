@@ -1028,10 +1028,11 @@ struct ResizeChecker {
             outs.push_back(d);
             compare("resize_h", outs[t], outs[0], t);
           }
-          // resize_h_affine (tables that have it): the scalar resize_h's sums times a[c] plus
-          // b[c], a multiply then an add, into planes between sentinels, in reverse order too
-          for (size_t t = 0; t < ck.tables.size(); ++t) {
-            if (!ck.tables[t]->resize_h_affine) continue;
+          // An affine kernel's output (`sums` times a[c] plus b[c], a multiply then an add) into
+          // planes between sentinels, in reverse order too: write(a, b, dst, plane_step) of
+          // table t against the formula
+          const auto check_affine = [&](const char* what, const std::vector<float>& sums, size_t t,
+                                        const auto& write) {
             float a[4], b[4];
             for (int c = 0; c < 4; ++c) {
               a[c] = static_cast<float>(rng.below(1000)) / 211.0f - 2.0f;
@@ -1045,14 +1046,23 @@ struct ResizeChecker {
             std::vector<float> want(total, float_of(kSentinel)), got(total, float_of(kSentinel));
             for (int64_t c = 0; c < planes; ++c)
               for (int64_t x = 0; x < n; ++x) {
-                const float prod = outs[0][static_cast<size_t>(c * n + x)] * a[c];
+                const float prod = sums[static_cast<size_t>(c * n + x)] * a[c];
                 want[static_cast<size_t>(first + c * ps + x)] = prod + b[c];
               }
-            std::snprintf(g_case, sizeof g_case, "resize_h_affine on %s",
+            std::snprintf(g_case, sizeof g_case, "%s on %s", what,
                           pixnorm::isa_name(ck.tables[t]->isa));
-            ck.tables[t]->resize_h_affine(src.data(), sstride, planes, st.data(), w.data(),
-                                          wt.data(), taps, n, a, b, got.data() + first, ps);
-            compare("resize_h_affine", got, want, t);
+            write(a, b, got.data() + first, ps);
+            compare(what, got, want, t);
+          };
+          // resize_h_affine (tables that have it): the scalar resize_h's sums
+          for (size_t t = 0; t < ck.tables.size(); ++t) {
+            const pixnorm::KernelTable& k = *ck.tables[t];
+            if (!k.resize_h_affine) continue;
+            check_affine("resize_h_affine", outs[0], t,
+                         [&](const float* a, const float* b, float* d, int64_t ps) {
+                           k.resize_h_affine(src.data(), sstride, planes, st.data(), w.data(),
+                                             wt.data(), taps, n, a, b, d, ps);
+                         });
           }
           // resize_h_affine_f16 (tables that have it): the scalar resize_h's sums times a[c] plus
           // b[c], rounded by the scalar table's store_f16, into uint16 planes between sentinels,
@@ -1126,32 +1136,15 @@ struct ResizeChecker {
             compare("resize_h_interleaved", iouts[t], iouts[0], t);
           }
           // resize_h_interleaved_affine (tables that have it): the scalar table's interleaved
-          // sums times a[c] plus b[c], a multiply then an add, into planes between sentinels,
-          // in reverse order too
+          // sums
           for (size_t t = 0; t < ck.tables.size(); ++t) {
-            if (!ck.tables[t]->resize_h_interleaved_affine) continue;
-            float a[4], b[4];
-            for (int c = 0; c < 4; ++c) {
-              a[c] = static_cast<float>(rng.below(1000)) / 211.0f - 2.0f;
-              b[c] = static_cast<float>(rng.below(1000)) / 307.0f - 1.5f;
-            }
-            const int64_t stride = n + 3, lead = 2;
-            const bool reversed = rng.below(2) == 1;
-            const int64_t first = lead + (reversed ? (planes - 1) * stride : 0);
-            const int64_t ps = reversed ? -stride : stride;
-            const size_t total = static_cast<size_t>(lead + planes * stride + 2);
-            std::vector<float> want(total, float_of(kSentinel)), got(total, float_of(kSentinel));
-            for (int64_t c = 0; c < planes; ++c)
-              for (int64_t x = 0; x < n; ++x) {
-                const float prod = iouts[0][static_cast<size_t>(c * n + x)] * a[c];
-                want[static_cast<size_t>(first + c * ps + x)] = prod + b[c];
-              }
-            std::snprintf(g_case, sizeof g_case, "resize_h_interleaved_affine on %s",
-                          pixnorm::isa_name(ck.tables[t]->isa));
-            ck.tables[t]->resize_h_interleaved_affine(src.data(), planes, st.data(), w.data(),
-                                                      wt.data(), taps, n, a, b, got.data() + first,
-                                                      ps);
-            compare("resize_h_interleaved_affine", got, want, t);
+            const pixnorm::KernelTable& k = *ck.tables[t];
+            if (!k.resize_h_interleaved_affine) continue;
+            check_affine("resize_h_interleaved_affine", iouts[0], t,
+                         [&](const float* a, const float* b, float* d, int64_t ps) {
+                           k.resize_h_interleaved_affine(src.data(), planes, st.data(), w.data(),
+                                                         wt.data(), taps, n, a, b, d, ps);
+                         });
           }
           // the same filter on 16 interleaved rows held column-major (the tables that have
           // resize_h_columns): transpose16, resize_h_columns, untranspose16 against the first
