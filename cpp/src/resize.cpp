@@ -527,18 +527,18 @@ void run_bilinear2(const KernelTable& k, const ResampleJob& j, int64_t y0, int64
   }
 }
 
-// Whether resize_h_affine may write the job's output rows: float32 (C, H, W) planes in place
-// (not staged), without per-pixel mean/std.
-bool h_writes_planes(const KernelTable& k, const ResampleJob& j) {
-  return k.resize_h_affine != nullptr && j.kind == ResampleOut::f32_chw && !j.staged() &&
-         !j.pixel_b;
+// Whether the horizontal pass may write the job's output rows itself (resize_h_affine,
+// resize_h_mix, resize_h_interleaved_affine): float32 (C, H, W) planes in place (not staged),
+// without per-pixel mean/std.
+bool h_writes_planes(const ResampleJob& j) {
+  return j.kind == ResampleOut::f32_chw && !j.staged() && !j.pixel_b;
 }
 
-// Whether resize_h_affine_f16 may write the job's output rows: float16 (C, H, W) planes (the
+// Whether it may write them as float16 (resize_h_affine_f16): float16 (C, H, W) planes (the
 // staged output's own memory), without per-pixel mean/std.
-bool h_writes_f16(const KernelTable& k, const ResampleJob& j) {
-  return k.resize_h_affine_f16 != nullptr && j.kind == ResampleOut::f32_chw && j.staged() &&
-         j.out.format.layout == Layout::chw && j.out.format.type == OutType::f16 && !j.pixel_b;
+bool h_writes_f16(const ResampleJob& j) {
+  return j.kind == ResampleOut::f32_chw && j.staged() && j.out.format.layout == Layout::chw &&
+         j.out.format.type == OutType::f16 && !j.pixel_b;
 }
 
 // Output row y of a float16 (C, H, W) output as resize_h_affine_f16 writes it: channel 0's row
@@ -670,8 +670,9 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
     std::vector<float> hrow(static_cast<size_t>(ow));
     // one float32 plane out ('gray'): the horizontal pass maps the luma and writes it there
     // (store_row's affine of the luma, unit 1, in the same pass)
-    const bool to_plane = h_writes_planes(k, j) && j.out_channels() == 1;
-    const bool to_half = h_writes_f16(k, j) && j.out_channels() == 1;  // (float16: the same)
+    const bool one = j.out_channels() == 1;
+    const bool to_plane = one && k.resize_h_affine != nullptr && h_writes_planes(j);
+    const bool to_half = one && k.resize_h_affine_f16 != nullptr && h_writes_f16(j);  // (float16)
     for (int64_t i = y0; i < y1; ++i) {
       const int64_t y = rows::band_row(py, y0, y1, i);
       const int64_t st = py.start[static_cast<size_t>(y)];
@@ -764,11 +765,12 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
     }
     // float32 (C, H, W) output of a per-channel affine: the horizontal pass maps its sums and
     // writes the output planes itself (store_row's normalize_f32, in the same pass)
-    const bool to_planes = narrow && !luma && !j.mixes() && h_writes_planes(k, j);
-    const bool to_half = narrow && !luma && !j.mixes() && h_writes_f16(k, j);  // (float16 planes)
+    const bool affine = !luma && !j.mixes();  // (per-channel)
+    const bool to_planes = narrow && affine && k.resize_h_affine != nullptr && h_writes_planes(j);
+    const bool to_half = narrow && affine && k.resize_h_affine_f16 != nullptr && h_writes_f16(j);
     // wide windows (gathers on the interleaved row) likewise (resize_h_interleaved_affine)
-    const bool wide_planes = !narrow && !luma && !j.mixes() && j.kind == ResampleOut::f32_chw &&
-                             !j.staged() && !j.pixel_b && k.resize_h_interleaved_affine != nullptr;
+    const bool wide_planes =
+        !narrow && affine && k.resize_h_interleaved_affine != nullptr && h_writes_planes(j);
     std::vector<float> scaled_a;
     if (to_planes || to_half || wide_planes)
       for (int64_t c = 0; c < C; ++c)
@@ -777,7 +779,7 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
     // its sums with the affine folded in and writes the output planes (store_row's mix_folded,
     // in the same pass)
     const float* mix = narrow && !luma && j.mixes() && j.color->in == 3 &&
-                               k.resize_h_mix != nullptr && h_writes_planes(k, j)
+                               k.resize_h_mix != nullptr && h_writes_planes(j)
                            ? folded_mix(j, float_v ? 1.0f : vunit, s)
                            : nullptr;
     for (int64_t i = first; i < y1; ++i) {
