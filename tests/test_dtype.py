@@ -197,6 +197,22 @@ def test_normalize_out(dtype: str, layout: str) -> None:
     assert_same(t, expected(pixnorm.to_tensor(img[0]), dtype, layout))
 
 
+def test_out_in_the_other_byte_order() -> None:
+    """out= in non-native byte order is refused as such (it used to be told to pass
+    dtype='>f2', which is refused in turn) for float32 and float16; nothing is written
+    (bfloat16: test_bfloat16_out_must_be_ml_dtypes_own_native_type)."""
+    img = np.random.default_rng(3).integers(0, 256, (6, 8, 3), dtype=np.uint8)
+    for dtype, native in ((None, "f4"), (np.float16, "f2")):
+        other = np.dtype(native).newbyteorder("S")
+        out = np.zeros((3, 6, 8), other)
+        with pytest.raises(TypeError, match="native byte order"):
+            pixnorm.normalize(img, M, S, out=out, dtype=dtype)
+        out2 = np.zeros((3, 4, 5), other)
+        with pytest.raises(TypeError, match="native byte order"):
+            pixnorm.preprocess(img, size=(4, 5), mean=M, std=S, out=out2, dtype=dtype)
+        assert not out.any() and not out2.any()
+
+
 def test_dtype_spellings() -> None:
     torch = pytest.importorskip("torch")
     img = np.zeros((2, 3, 3), np.uint8)

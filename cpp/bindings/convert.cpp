@@ -169,6 +169,10 @@ void* prepare_out(py::handle out, const std::vector<int64_t>& shape, OutType typ
                       ? (dt.kind() == 'u' && dt.itemsize() == 2 && native_order(dt.byteorder()))
                       : (dt.kind() == 'f' && dt.itemsize() == isz && native_order(dt.byteorder()));
   if (!ok) {
+    if ((dt.kind() == 'f' || dt.kind() == 'u') && !native_order(dt.byteorder()))
+      throw py::type_error("out: dtype " + dtype_str(dt) +
+                           " is not in native byte order; expected a native-order " + want_name +
+                           " array");
     // an output type of its own: the caller meant that dtype (or the other way round)
     const bool other_output = (dt.kind() == 'f' && (dt.itemsize() == 2 || dt.itemsize() == 4)) ||
                               (dt.kind() == 'u' && dt.itemsize() == 1);
