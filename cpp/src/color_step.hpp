@@ -59,7 +59,8 @@ void mix_planes(const ColorStep& step, const float* src, int64_t src_stride, int
 // values (within 4 times their range, for the filters' overshoot) keep every partial sum below
 // 2^126. False (mf, of unspecified) for float32 images, for a nonzero coefficient that would not
 // fold to a normal float32 (a std near 1e35), or for a partial sum or offset beyond that bound
-// (a std near 1e-34): the caller then mixes (mix_planes) and maps the planes after.
+// (a std near 1e-34): the caller then keeps the unfolded arithmetic (mix_affine: the mix, then
+// the affine).
 bool fold_mix(const ColorStep& step, DType input, const float* a, const float* b, float unit,
               float* mf, float* of);
 

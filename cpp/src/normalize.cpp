@@ -399,13 +399,11 @@ void normalize_mixed(const ImageView& v, const ColorStep& step, const ChannelAff
         if (luma && f32) k.luma_planes(planes.data(), W, W, step.m[0], planes.data());
         for (int64_t c = 0; c < Cout; ++c)
           k.normalize_f32(planes.data(), W, 1, p.a.data() + c, p.b.data() + c, o + c * ps, ps);
-      } else {
-        if (folded) {
-          k.mix_folded(planes.data(), W, W, mf, of, Cout, o, ps);
-        } else {  // (float32 images, extreme std) the mix, then the affine, in one pass
-          k.mix_affine(planes.data(), W, W, &step.m[0][0], step.offset, Cout, p.a.data(),
-                       p.b.data(), o, ps);
-        }
+      } else if (folded) {
+        k.mix_folded(planes.data(), W, W, mf, of, Cout, o, ps);
+      } else {  // (float32 images, extreme std) the mix, then the affine, in one pass
+        k.mix_affine(planes.data(), W, W, &step.m[0][0], step.offset, Cout, p.a.data(), p.b.data(),
+                     o, ps);
       }
       if (staged) store_planes(k, image_target(out, fmt, i, Cout, H, W), y, o, W, W);
     }

@@ -361,6 +361,20 @@ bool identity_affine(const ResampleJob& j, int64_t C) {
   return true;
 }
 
+// Output row y of a staged (C, H, W) output of element type T (float16 / bfloat16 bits, uint8)
+// in the output's own memory: channel 0's row and the step between the computed channels'
+// planes (negative when reversed: bgr).
+template <class T>
+struct StagedPlanes {
+  T* d;
+  int64_t step;
+  StagedPlanes(const ResampleJob& j, int64_t y) {
+    const int64_t ps = j.out.plane_stride;
+    d = static_cast<T*>(j.out.row(y)) + (j.reversed ? (j.out_channels() - 1) * ps : 0);
+    step = j.reversed ? -ps : ps;
+  }
+};
+
 // Writes one finished output row (C planar float rows of ow values) in the job's format.
 // `unit` scales the row's values first (a power of two: exact), for rows in fixed-point units.
 // With a colour step the filtered planes are scaled (exact) and mixed first; `luma`: the row
@@ -453,20 +467,17 @@ void store_row(const KernelTable& k, const ResampleJob& j, int64_t y, const floa
       const OutType t = j.out.format.type;
       if (j.staged() && j.out.format.layout == Layout::chw && k.affine_half && !j.pixel_b &&
           (t == OutType::f16 || t == OutType::bf16)) {  // straight to the half planes
-        auto* row = static_cast<uint16_t*>(j.out.row(y));
+        const StagedPlanes<uint16_t> o(j, y);
         for (int64_t c = 0; c < C; ++c)
           k.affine_half(vr + c * ow, ow, j.affine->a[static_cast<size_t>(c)] * unit,
-                        j.affine->b[static_cast<size_t>(c)],
-                        row + (j.reversed ? C - 1 - c : c) * j.out.plane_stride,
-                        t == OutType::bf16);
+                        j.affine->b[static_cast<size_t>(c)], o.d + c * o.step, t == OutType::bf16);
         break;
       }
       if (j.staged() && j.out.format.layout == Layout::chw && t == OutType::u8 && !j.pixel_b &&
           identity_affine(j, C)) {  // uint8 planes (no normalization): rounded straight there
-        auto* row = static_cast<uint8_t*>(j.out.row(y));
+        const StagedPlanes<uint8_t> o(j, y);
         for (int64_t c = 0; c < C; ++c)
-          k.store_u8_hwc(vr + c * ow, ow, 1, ow, unit,
-                         row + (j.reversed ? C - 1 - c : c) * j.out.plane_stride);
+          k.store_u8_hwc(vr + c * ow, ow, 1, ow, unit, o.d + c * o.step);
         break;
       }
       const rows::OutRow o(j, y);
@@ -540,18 +551,6 @@ bool h_writes_f16(const ResampleJob& j) {
   return j.kind == ResampleOut::f32_chw && j.staged() && j.out.format.layout == Layout::chw &&
          j.out.format.type == OutType::f16 && !j.pixel_b;
 }
-
-// Output row y of a float16 (C, H, W) output as resize_h_affine_f16 writes it: channel 0's row
-// and the step between the computed channels' planes (negative when reversed: bgr).
-struct F16Planes {
-  uint16_t* d;
-  int64_t step;
-  F16Planes(const ResampleJob& j, int64_t y) {
-    const int64_t ps = j.out.plane_stride;
-    d = static_cast<uint16_t*>(j.out.row(y)) + (j.reversed ? (j.out_channels() - 1) * ps : 0);
-    step = j.reversed ? -ps : ps;
-  }
-};
 
 // One band of output rows [y0, y1) of one job. Source rows are read (gathered if strided),
 // split into C planar float rows over the columns the filter needs, filtered horizontally into a
@@ -688,7 +687,7 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
         continue;
       }
       if (to_half) {
-        const F16Planes o(j, y);
+        const StagedPlanes<uint16_t> o(j, y);
         k.resize_h_affine_f16(s.planes.data(), pstride, 1, s.rel_start.data(), px.w.data(),
                               px.wt.data(), px.taps, ow, j.affine->a.data(), j.affine->b.data(),
                               o.d, o.step);
@@ -798,7 +797,7 @@ void run_rows(const KernelTable& k, const ResampleJob& j, int64_t y0, int64_t y1
           continue;
         }
         if (to_half) {
-          const F16Planes o(j, y);
+          const StagedPlanes<uint16_t> o(j, y);
           k.resize_h_affine_f16(s.planes.data(), pstride, F, s.rel_start.data(), px.w.data(),
                                 px.wt.data(), px.taps, ow, scaled_a.data(), j.affine->b.data(), o.d,
                                 o.step);
